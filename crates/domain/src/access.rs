@@ -1,0 +1,342 @@
+//! Roles, scopes and the one policy function every route goes through (DESIGN §5).
+
+use crate::DomainError;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    ProvinceHq,
+    CountyGovernor,
+    InspectionBoard,
+    ExecutiveBoard,
+    SupervisionBoard,
+    StationStaff,
+    Observer,
+}
+
+/// Which kind of scope a role may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeKind {
+    Province,
+    County,
+    Station,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::ProvinceHq,
+        Role::CountyGovernor,
+        Role::InspectionBoard,
+        Role::ExecutiveBoard,
+        Role::SupervisionBoard,
+        Role::StationStaff,
+        Role::Observer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ProvinceHq => "province_hq",
+            Self::CountyGovernor => "county_governor",
+            Self::InspectionBoard => "inspection_board",
+            Self::ExecutiveBoard => "executive_board",
+            Self::SupervisionBoard => "supervision_board",
+            Self::StationStaff => "station_staff",
+            Self::Observer => "observer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| DomainError::InvalidRole(s.to_owned()))
+    }
+
+    pub fn persian(self) -> &'static str {
+        match self {
+            Self::ProvinceHq => "ستاد انتخابات استان",
+            Self::CountyGovernor => "فرماندار",
+            Self::InspectionBoard => "هیأت بازرسی",
+            Self::ExecutiveBoard => "هیأت اجرایی",
+            Self::SupervisionBoard => "هیأت نظارت",
+            Self::StationStaff => "عوامل شعبه",
+            Self::Observer => "ناظر (فقط خواندنی)",
+        }
+    }
+
+    /// The scopes this role may hold.
+    pub fn allowed_scopes(self) -> &'static [ScopeKind] {
+        match self {
+            Self::ProvinceHq => &[ScopeKind::Province],
+            Self::CountyGovernor | Self::ExecutiveBoard => &[ScopeKind::County],
+            Self::InspectionBoard | Self::SupervisionBoard | Self::Observer => {
+                &[ScopeKind::Province, ScopeKind::County]
+            }
+            Self::StationStaff => &[ScopeKind::Station],
+        }
+    }
+}
+
+/// What part of the province a user may see.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Scope {
+    Province,
+    County { county: String },
+    Station { county: String, station: String },
+}
+
+impl Scope {
+    pub fn kind(&self) -> ScopeKind {
+        match self {
+            Self::Province => ScopeKind::Province,
+            Self::County { .. } => ScopeKind::County,
+            Self::Station { .. } => ScopeKind::Station,
+        }
+    }
+
+    /// The county the scope is confined to, if any.
+    pub fn county(&self) -> Option<&str> {
+        match self {
+            Self::Province => None,
+            Self::County { county } | Self::Station { county, .. } => Some(county),
+        }
+    }
+
+    pub fn station(&self) -> Option<&str> {
+        match self {
+            Self::Station { station, .. } => Some(station),
+            _ => None,
+        }
+    }
+
+    /// Whether the scope covers all of a county's data.
+    pub fn covers_county(&self, code: &str) -> bool {
+        match self {
+            Self::Province => true,
+            Self::County { county } => county == code,
+            Self::Station { .. } => false,
+        }
+    }
+
+    pub fn persian(&self) -> String {
+        match self {
+            Self::Province => "کل استان".to_owned(),
+            Self::County { county } => format!("شهرستان {county}"),
+            Self::Station { station, .. } => format!("شعبه {station}"),
+        }
+    }
+}
+
+/// Checks that a role and scope fit together.
+pub fn check_role_scope(role: Role, scope: &Scope) -> Result<(), DomainError> {
+    if role.allowed_scopes().contains(&scope.kind()) {
+        Ok(())
+    } else {
+        let needed = match role.allowed_scopes().first() {
+            Some(ScopeKind::County) => "county",
+            Some(ScopeKind::Station) => "station",
+            _ => "province",
+        };
+        Err(DomainError::ScopeMismatch {
+            role: role.as_str(),
+            needed,
+        })
+    }
+}
+
+/// An authenticated user, as every request sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    pub username: String,
+    pub role: Role,
+    pub scope: Scope,
+}
+
+/// Everything a request can ask to do. New features add variants here, and their rule to
+/// [`authorize`], so that access is decided in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action<'a> {
+    /// Province-wide figures: the HQ dashboard, lists across all counties.
+    ViewProvince,
+    /// One county's data: its page, councils, stations.
+    ViewCounty(&'a str),
+    /// One station's data.
+    ViewStation { county: &'a str, station: &'a str },
+    /// The audit log.
+    ViewAudit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    /// No credentials: answer 401.
+    Unauthenticated,
+    /// Credentials that do not reach: answer 403.
+    Forbidden,
+}
+
+/// The one policy function. Every route calls it (through the web layer's extractor).
+pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<(), Denied> {
+    let Some(p) = principal else {
+        return Err(Denied::Unauthenticated);
+    };
+    let allowed = match action {
+        Action::ViewProvince => p.scope == Scope::Province,
+        Action::ViewCounty(county) => p.scope.covers_county(county),
+        Action::ViewStation { county, station } => {
+            p.scope.covers_county(county) || p.scope.station() == Some(station)
+        }
+        Action::ViewAudit => p.role == Role::ProvinceHq,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(role: Role, scope: Scope) -> Principal {
+        Principal {
+            username: "u".into(),
+            role,
+            scope,
+        }
+    }
+
+    #[test]
+    fn anonymous_is_unauthenticated_everywhere() {
+        for action in [
+            Action::ViewProvince,
+            Action::ViewCounty("01"),
+            Action::ViewAudit,
+        ] {
+            assert_eq!(authorize(None, action), Err(Denied::Unauthenticated));
+        }
+    }
+
+    #[test]
+    fn county_scope_stops_at_its_border() {
+        let g = principal(
+            Role::CountyGovernor,
+            Scope::County {
+                county: "01".into(),
+            },
+        );
+        assert_eq!(authorize(Some(&g), Action::ViewCounty("01")), Ok(()));
+        assert_eq!(
+            authorize(Some(&g), Action::ViewCounty("02")),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            authorize(Some(&g), Action::ViewProvince),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            authorize(Some(&g), Action::ViewAudit),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            authorize(
+                Some(&g),
+                Action::ViewStation {
+                    county: "01",
+                    station: "0100001"
+                }
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(
+                Some(&g),
+                Action::ViewStation {
+                    county: "02",
+                    station: "0200001"
+                }
+            ),
+            Err(Denied::Forbidden)
+        );
+    }
+
+    #[test]
+    fn station_staff_see_only_their_station() {
+        let s = principal(
+            Role::StationStaff,
+            Scope::Station {
+                county: "01".into(),
+                station: "0100001".into(),
+            },
+        );
+        assert_eq!(
+            authorize(
+                Some(&s),
+                Action::ViewStation {
+                    county: "01",
+                    station: "0100001"
+                }
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(
+                Some(&s),
+                Action::ViewStation {
+                    county: "01",
+                    station: "0100002"
+                }
+            ),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            authorize(Some(&s), Action::ViewCounty("01")),
+            Err(Denied::Forbidden)
+        );
+    }
+
+    #[test]
+    fn only_province_hq_reads_the_audit_log() {
+        for role in Role::ALL {
+            let p = principal(role, Scope::Province);
+            assert_eq!(
+                authorize(Some(&p), Action::ViewAudit).is_ok(),
+                role == Role::ProvinceHq,
+                "{role:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn role_scope_pairs() {
+        assert!(check_role_scope(Role::ProvinceHq, &Scope::Province).is_ok());
+        assert!(check_role_scope(
+            Role::ProvinceHq,
+            &Scope::County {
+                county: "01".into()
+            }
+        )
+        .is_err());
+        assert!(check_role_scope(Role::CountyGovernor, &Scope::Province).is_err());
+        assert!(check_role_scope(
+            Role::Observer,
+            &Scope::County {
+                county: "01".into()
+            }
+        )
+        .is_ok());
+        assert!(check_role_scope(
+            Role::StationStaff,
+            &Scope::County {
+                county: "01".into()
+            }
+        )
+        .is_err());
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()).unwrap(), role);
+        }
+        assert!(Role::parse("admin").is_err());
+    }
+}

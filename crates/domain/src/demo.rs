@@ -1,0 +1,985 @@
+//! The Kerman demo: a province at its real scale (DESIGN §8, Scale), built deterministically.
+//!
+//! Real county and city names and 1395 populations come from the shared data files (embedded);
+//! everything the sources do not give (districts, rural districts, villages, missing cities and
+//! populations, stations, people) is synthetic, plausible, and marked `synthetic`.
+
+use crate::access::{Role, Scope};
+use crate::calendar::parse_instant;
+use crate::election::{Council, CouncilKind, Election, Milestone, SeatTable};
+use crate::geo::{City, County, District, RuralDistrict, Village};
+use crate::ids::{MobileNumber, NationalId};
+use crate::person::{Gender, Person};
+use crate::station::{Area, Station};
+use crate::text::normalize_name;
+use crate::{DomainError, DomainResult};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::{BTreeMap, HashSet};
+
+const COUNTIES_CSV: &str = include_str!("../data/kerman-counties.csv");
+const CITIES_CSV: &str = include_str!("../data/kerman-cities.csv");
+
+/// The province-wide totals the demo reproduces (DESIGN §8).
+pub mod targets {
+    pub const COUNTIES: usize = 25;
+    pub const DISTRICTS: usize = 65;
+    pub const RURAL_DISTRICTS: usize = 164;
+    pub const CITIES: usize = 85;
+    pub const VILLAGES: usize = 2_855;
+    pub const LARGE_VILLAGES: usize = 142;
+    pub const URBAN_STATIONS: usize = 1_267;
+    pub const RURAL_STATIONS: usize = 1_736;
+    pub const MOBILE_STATIONS: usize = 1_325;
+    pub const HARD_ROUTE_STATIONS: usize = 92;
+    pub const STATIONS: usize = URBAN_STATIONS + RURAL_STATIONS;
+}
+
+pub const ELECTION_CODE: &str = "shora-7";
+
+/// A demo login, with its password in clear so that `sandoq demo` can print it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoUser {
+    pub username: String,
+    pub password: String,
+    pub role: Role,
+    pub scope: Scope,
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoData {
+    pub counties: Vec<County>,
+    pub districts: Vec<District>,
+    pub cities: Vec<City>,
+    pub rural_districts: Vec<RuralDistrict>,
+    pub villages: Vec<Village>,
+    pub election: Election,
+    pub councils: Vec<Council>,
+    pub stations: Vec<Station>,
+    pub people: Vec<Person>,
+    pub users: Vec<DemoUser>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct DemoOptions {
+    pub seed: u64,
+    pub people: usize,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        // Enough people to staff every station (7 posts × 3,003) with some to spare.
+        Self {
+            seed: 1405,
+            people: 24_000,
+        }
+    }
+}
+
+fn csv_rows(text: &str) -> DomainResult<Vec<Vec<String>>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|r| {
+            r.map(|rec| rec.iter().map(str::to_owned).collect())
+                .map_err(|e| DomainError::InvalidField {
+                    field: "demo data",
+                    reason: e.to_string(),
+                })
+        })
+        .collect()
+}
+
+fn field(row: &[String], i: usize) -> String {
+    row.get(i).map(|s| normalize_name(s)).unwrap_or_default()
+}
+
+/// Spreads `count` picks evenly over `0..total`: index `i` is picked when the running share
+/// crosses an integer. Exactly `count` indices are picked.
+fn spread(i: usize, count: usize, total: usize) -> bool {
+    total > 0 && (i + 1) * count / total > i * count / total
+}
+
+/// Largest-remainder apportionment of `total` over `weights`, each share at least `min`.
+fn apportion(total: usize, weights: &[i64], min: usize) -> Vec<usize> {
+    let n = weights.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let base_total = total.saturating_sub(min * n);
+    let sum: i64 = weights.iter().map(|w| (*w).max(1)).sum();
+    let mut shares: Vec<(usize, usize, i64)> = weights
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let exact = i128::from((*w).max(1)) * base_total as i128;
+            let floor = (exact / i128::from(sum)) as usize;
+            let rem = (exact % i128::from(sum)) as i64;
+            (i, floor, rem)
+        })
+        .collect();
+    let assigned: usize = shares.iter().map(|s| s.1).sum();
+    let mut leftover = base_total - assigned;
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|a, b| shares[*b].2.cmp(&shares[*a].2).then(a.cmp(b)));
+    for i in order {
+        if leftover == 0 {
+            break;
+        }
+        shares[i].1 += 1;
+        leftover -= 1;
+    }
+    shares.iter().map(|s| s.1 + min).collect()
+}
+
+const DISTRICT_NAMES: [&str; 24] = [
+    "گلستان",
+    "شهداد",
+    "ماهان",
+    "چترود",
+    "راین",
+    "گلباف",
+    "جوپار",
+    "کشیت",
+    "دشتاب",
+    "نگار",
+    "ساردوئیه",
+    "اسماعیلی",
+    "حومه",
+    "رحمت‌آباد",
+    "جبالبارز",
+    "نودژ",
+    "خانوک",
+    "هنزا",
+    "دهج",
+    "بلوک",
+    "امیرآباد",
+    "مرکزی جنوبی",
+    "کوهستان",
+    "دشت",
+];
+const PLACE_STEMS: [&str; 40] = [
+    "حسین",
+    "محمد",
+    "علی",
+    "اسلام",
+    "دولت",
+    "نصرت",
+    "رحمت",
+    "شریف",
+    "قاسم",
+    "جعفر",
+    "حسن",
+    "کریم",
+    "رضا",
+    "نعمت",
+    "عباس",
+    "فتح",
+    "احمد",
+    "مهدی",
+    "جلال",
+    "ابراهیم",
+    "امیر",
+    "نظام",
+    "اکبر",
+    "صادق",
+    "یوسف",
+    "خیر",
+    "نور",
+    "سید",
+    "حاجی",
+    "باقر",
+    "زین",
+    "شاه",
+    "مراد",
+    "قادر",
+    "ولی",
+    "فیض",
+    "گل",
+    "باغ",
+    "چشمه",
+    "سعید",
+];
+const VILLAGE_PREFIXES: [&str; 10] = [
+    "",
+    "",
+    "",
+    "",
+    "ده ",
+    "قلعه ",
+    "چاه ",
+    "کهن ",
+    "باغ ",
+    "تل ",
+];
+const VILLAGE_SUFFIXES: [&str; 8] = [
+    "آباد",
+    "آباد",
+    "آباد",
+    "آباد",
+    "‌آباد علیا",
+    "‌آباد سفلی",
+    "ان",
+    "ی",
+];
+const VENUES: [&str; 10] = [
+    "مسجد جامع",
+    "دبستان شهید بهشتی",
+    "دبیرستان فردوسی",
+    "حسینیه امام",
+    "کانون فرهنگی",
+    "مدرسه شهید رجایی",
+    "سالن ورزشی",
+    "مسجد امام رضا",
+    "دبستان پروین اعتصامی",
+    "فرهنگسرا",
+];
+const FEMALE_NAMES: [&str; 30] = [
+    "فاطمه",
+    "زهرا",
+    "مریم",
+    "زینب",
+    "معصومه",
+    "سمیه",
+    "نرگس",
+    "الهام",
+    "مهسا",
+    "سارا",
+    "لیلا",
+    "طاهره",
+    "اعظم",
+    "فرزانه",
+    "راضیه",
+    "مرضیه",
+    "سکینه",
+    "صدیقه",
+    "منیره",
+    "نسرین",
+    "پروین",
+    "شهلا",
+    "محبوبه",
+    "ریحانه",
+    "کوثر",
+    "هانیه",
+    "الهه",
+    "مژگان",
+    "ندا",
+    "آزاده",
+];
+const MALE_NAMES: [&str; 30] = [
+    "محمد",
+    "علی",
+    "حسین",
+    "رضا",
+    "مهدی",
+    "حسن",
+    "احمد",
+    "عباس",
+    "مصطفی",
+    "مجتبی",
+    "جواد",
+    "سعید",
+    "امیر",
+    "حمید",
+    "محمود",
+    "اکبر",
+    "قاسم",
+    "ابراهیم",
+    "یوسف",
+    "مرتضی",
+    "هادی",
+    "کاظم",
+    "جعفر",
+    "ناصر",
+    "غلامرضا",
+    "محسن",
+    "وحید",
+    "امین",
+    "یاسر",
+    "صادق",
+];
+const LAST_NAMES: [&str; 40] = [
+    "کرمانی",
+    "رفسنجانی",
+    "سیرجانی",
+    "جیرفتی",
+    "بمی",
+    "زرندی",
+    "محمدی",
+    "حسینی",
+    "احمدی",
+    "رضایی",
+    "کاظمی",
+    "موسوی",
+    "صادقی",
+    "نجفی",
+    "هاشمی",
+    "ابراهیمی",
+    "شریفی",
+    "افشار",
+    "میرزایی",
+    "اسماعیلی",
+    "نظری",
+    "جعفری",
+    "قاسمی",
+    "امیری",
+    "سلطانی",
+    "باقری",
+    "خواجویی",
+    "بهرامی",
+    "پورحسینی",
+    "ایرانمنش",
+    "شهابی",
+    "دهقان",
+    "نیک‌نام",
+    "رستمی",
+    "زارع",
+    "اسدی",
+    "فتحی",
+    "سالاری",
+    "مهدوی",
+    "کریمی",
+];
+
+fn place_name(rng: &mut ChaCha8Rng) -> String {
+    let prefix = VILLAGE_PREFIXES.choose(rng).copied().unwrap_or("");
+    let stem = PLACE_STEMS.choose(rng).copied().unwrap_or("علی");
+    let suffix = VILLAGE_SUFFIXES.choose(rng).copied().unwrap_or("آباد");
+    normalize_name(&format!("{prefix}{stem}{suffix}"))
+}
+
+fn reference_election() -> DomainResult<Election> {
+    let milestone = |key: &str, name: &str, start: &str, end: &str| -> DomainResult<Milestone> {
+        Ok(Milestone {
+            key: key.into(),
+            name: name.into(),
+            starts_at: parse_instant(start)?,
+            ends_at: parse_instant(end)?,
+        })
+    };
+    Ok(Election {
+        code: ELECTION_CODE.into(),
+        name: "هفتمین دوره انتخابات شوراهای اسلامی شهر و روستا".into(),
+        kind: "council".into(),
+        election_day: crate::calendar::parse_date("1405/02/11")?,
+        seat_table: SeatTable::law_default(),
+        milestones: vec![
+            milestone(
+                "city_registration",
+                "ثبت‌نام داوطلبان شوراهای شهر",
+                "1404/10/21 08:00",
+                "1404/10/27 16:00",
+            )?,
+            milestone(
+                "executive_vetting",
+                "بررسی صلاحیت در هیأت‌های اجرایی",
+                "1404/11/09 00:00",
+                "1404/11/23 00:00",
+            )?,
+            milestone(
+                "village_registration",
+                "ثبت‌نام داوطلبان شوراهای روستا",
+                "1404/11/24 08:00",
+                "1404/11/30 16:00",
+            )?,
+            milestone(
+                "fibre_deadline",
+                "مهلت آماده‌سازی فیبر نوری",
+                "1404/11/01 00:00",
+                "1404/12/01 00:00",
+            )?,
+            milestone(
+                "election_day",
+                "روز رأی‌گیری",
+                "1405/02/11 08:00",
+                "1405/02/11 18:00",
+            )?,
+        ],
+    })
+}
+
+/// Builds the Kerman demo. Same options, same data, byte for byte.
+#[allow(clippy::too_many_lines)]
+pub fn kerman(options: DemoOptions) -> DomainResult<DemoData> {
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+    let election = reference_election()?;
+
+    // Counties, coded 01..25 in the order of the source file.
+    let counties: Vec<County> = csv_rows(COUNTIES_CSV)?
+        .iter()
+        .enumerate()
+        .map(|(i, row)| County {
+            code: format!("{:02}", i + 1),
+            name: field(row, 0),
+            name_en: field(row, 1),
+            centre: field(row, 2),
+            population: field(row, 4).parse().ok(),
+            synthetic: false,
+        })
+        .collect();
+    let county_index: BTreeMap<String, usize> = counties
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.clone(), i))
+        .collect();
+
+    // Real cities; a missing population becomes a plausible small-town figure (≤ 50,000,
+    // so the law's bands give exactly the seat distribution of DESIGN §8).
+    struct PendingCity {
+        county: usize,
+        name: String,
+        name_en: String,
+        population: i64,
+        synthetic: bool,
+    }
+    let mut pending: Vec<PendingCity> = Vec::new();
+    for row in csv_rows(CITIES_CSV)? {
+        let county_name = field(&row, 2);
+        let county = county_index.get(&county_name).copied().unwrap_or(0);
+        let (population, synthetic) = match field(&row, 3).parse::<i64>() {
+            Ok(p) => (p, false),
+            Err(_) => (rng.gen_range(3_000..25_000), true),
+        };
+        pending.push(PendingCity {
+            county,
+            name: field(&row, 0),
+            name_en: field(&row, 1),
+            population,
+            synthetic,
+        });
+    }
+    // Fill up to 85 cities, giving the new towns to counties with the fewest cities.
+    let mut synthetic_stems = PLACE_STEMS.iter().cycle().skip(7);
+    while pending.len() < targets::CITIES {
+        let mut per_county = vec![0usize; counties.len()];
+        for c in &pending {
+            per_county[c.county] += 1;
+        }
+        let county = (0..counties.len())
+            .min_by_key(|i| (per_county[*i], *i))
+            .unwrap_or(0);
+        let stem = synthetic_stems.next().copied().unwrap_or("نو");
+        pending.push(PendingCity {
+            county,
+            name: normalize_name(&format!("{stem}شهر")),
+            name_en: String::new(),
+            population: rng.gen_range(2_500..12_000),
+            synthetic: true,
+        });
+    }
+
+    // Districts: a central one in every county, a second everywhere, a third in the 15
+    // counties with the most cities.
+    let mut cities_per_county = vec![0usize; counties.len()];
+    for c in &pending {
+        cities_per_county[c.county] += 1;
+    }
+    let mut by_size: Vec<usize> = (0..counties.len()).collect();
+    by_size.sort_by_key(|i| (std::cmp::Reverse(cities_per_county[*i]), *i));
+    let extra_district = targets::DISTRICTS - 2 * counties.len();
+    let mut districts_of: Vec<usize> = vec![2; counties.len()];
+    for i in by_size.iter().take(extra_district) {
+        districts_of[*i] += 1;
+    }
+    let mut districts = Vec::new();
+    let mut district_names = DISTRICT_NAMES.iter().cycle();
+    let mut county_districts: Vec<Vec<usize>> = vec![Vec::new(); counties.len()];
+    for (ci, county) in counties.iter().enumerate() {
+        for d in 0..districts_of[ci] {
+            let name = if d == 0 {
+                "بخش مرکزی".to_owned()
+            } else {
+                format!("بخش {}", district_names.next().copied().unwrap_or("نو"))
+            };
+            county_districts[ci].push(districts.len());
+            districts.push(District {
+                code: format!("{}{}", county.code, d + 1),
+                county_code: county.code.clone(),
+                name,
+                synthetic: d > 0,
+            });
+        }
+    }
+
+    // Cities go to districts: the county's centre (or its first city) to the central district,
+    // the rest round-robin.
+    let mut cities = Vec::new();
+    let mut next_in_county = vec![0usize; counties.len()];
+    let mut city_serial: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut ordered: Vec<&PendingCity> = pending.iter().collect();
+    ordered.sort_by_key(|c| {
+        (
+            c.county,
+            c.name != counties[c.county].centre,
+            std::cmp::Reverse(c.population),
+        )
+    });
+    for c in ordered {
+        let slot = next_in_county[c.county];
+        next_in_county[c.county] += 1;
+        let ds = &county_districts[c.county];
+        let district = ds[slot % ds.len()];
+        let serial = city_serial.entry(district).or_insert(0);
+        *serial += 1;
+        cities.push(City {
+            code: format!("{}{:02}", districts[district].code, *serial),
+            district_code: districts[district].code.clone(),
+            name: c.name.clone(),
+            name_en: c.name_en.clone(),
+            population: c.population,
+            synthetic: c.synthetic,
+        });
+    }
+
+    // Rural districts: two per district, a third in the first 34 districts.
+    let mut rural_districts = Vec::new();
+    let extra_rural = targets::RURAL_DISTRICTS - 2 * districts.len();
+    for (di, district) in districts.iter().enumerate() {
+        let count = 2 + usize::from(di < extra_rural);
+        for r in 0..count {
+            let name = format!("دهستان {}", place_name(&mut rng));
+            rural_districts.push(RuralDistrict {
+                code: format!("{}{}", district.code, 5 + r),
+                district_code: district.code.clone(),
+                name,
+                synthetic: true,
+            });
+        }
+    }
+
+    // Villages: spread evenly over rural districts; 142 of them above 1,500 people.
+    let per_rural = apportion(targets::VILLAGES, &vec![1; rural_districts.len()], 0);
+    let mut villages = Vec::new();
+    for (ri, rural) in rural_districts.iter().enumerate() {
+        let mut used = HashSet::new();
+        for v in 0..per_rural[ri] {
+            let global = villages.len();
+            let large = spread(global, targets::LARGE_VILLAGES, targets::VILLAGES);
+            let population = if large {
+                rng.gen_range(1_501..6_500)
+            } else {
+                rng.gen_range(60..1_500)
+            };
+            let mut name = place_name(&mut rng);
+            while !used.insert(name.clone()) {
+                name = place_name(&mut rng);
+            }
+            villages.push(Village {
+                code: format!("{}{:03}", rural.code, v + 1),
+                rural_district_code: rural.code.clone(),
+                name,
+                population,
+                households: (population * 10 / 36).max(1),
+                synthetic: true,
+            });
+        }
+    }
+
+    // Councils: one per city and per village; seats from the election's table.
+    let county_of_district: BTreeMap<&str, &str> = districts
+        .iter()
+        .map(|d| (d.code.as_str(), d.county_code.as_str()))
+        .collect();
+    let district_of_rural: BTreeMap<&str, &str> = rural_districts
+        .iter()
+        .map(|r| (r.code.as_str(), r.district_code.as_str()))
+        .collect();
+    let mut councils = Vec::new();
+    for city in &cities {
+        let seats = election
+            .seat_table
+            .seats(CouncilKind::City, &city.code, city.population);
+        councils.push(Council {
+            code: city.code.clone(),
+            election_code: election.code.clone(),
+            kind: CouncilKind::City,
+            name: format!("شورای اسلامی شهر {}", city.name),
+            county_code: county_of_district
+                .get(city.district_code.as_str())
+                .copied()
+                .unwrap_or_default()
+                .to_owned(),
+            place_code: city.code.clone(),
+            population: city.population,
+            main_seats: seats.main,
+            alternate_seats: seats.alternate,
+        });
+    }
+    for village in &villages {
+        let seats =
+            election
+                .seat_table
+                .seats(CouncilKind::Village, &village.code, village.population);
+        let district = district_of_rural
+            .get(village.rural_district_code.as_str())
+            .copied()
+            .unwrap_or_default();
+        councils.push(Council {
+            code: village.code.clone(),
+            election_code: election.code.clone(),
+            kind: CouncilKind::Village,
+            name: format!("شورای اسلامی روستای {}", village.name),
+            county_code: county_of_district
+                .get(district)
+                .copied()
+                .unwrap_or_default()
+                .to_owned(),
+            place_code: village.code.clone(),
+            population: village.population,
+            main_seats: seats.main,
+            alternate_seats: seats.alternate,
+        });
+    }
+
+    // Stations: urban ones by city population (at least one each), rural ones over the
+    // villages in runs: a mobile station serves a route of neighbouring villages.
+    let mut stations = Vec::new();
+    let mut county_serial: BTreeMap<String, usize> = BTreeMap::new();
+    let mut next_code = |county: &str| {
+        let serial = county_serial.entry(county.to_owned()).or_insert(0);
+        *serial += 1;
+        format!("{county}{:05}", *serial)
+    };
+    let city_councils: Vec<&Council> = councils
+        .iter()
+        .filter(|c| c.kind == CouncilKind::City)
+        .collect();
+    let urban = apportion(
+        targets::URBAN_STATIONS,
+        &city_councils
+            .iter()
+            .map(|c| c.population)
+            .collect::<Vec<_>>(),
+        1,
+    );
+    for (council, count) in city_councils.iter().zip(urban) {
+        let city_name = council
+            .name
+            .trim_start_matches("شورای اسلامی شهر ")
+            .to_owned();
+        for n in 0..count {
+            let venue = VENUES[n % VENUES.len()];
+            stations.push(Station {
+                code: next_code(&council.county_code),
+                election_code: election.code.clone(),
+                county_code: council.county_code.clone(),
+                council_code: council.code.clone(),
+                name: format!(
+                    "شعبه {} {city_name} — {venue}",
+                    crate::text::persian_digits(&(n + 1).to_string())
+                ),
+                area: Area::Urban,
+                mobile: false,
+                hard_to_reach: false,
+                expected_voters: (council.population * 68 / 100 / count as i64).max(1),
+            });
+        }
+    }
+    let village_councils: Vec<&Council> = councils
+        .iter()
+        .filter(|c| c.kind == CouncilKind::Village)
+        .collect();
+    // Runs of villages, within one county, one run per rural station.
+    let per_county_villages: BTreeMap<&str, Vec<&Council>> =
+        village_councils.iter().fold(BTreeMap::new(), |mut m, c| {
+            m.entry(c.county_code.as_str())
+                .or_insert_with(Vec::new)
+                .push(*c);
+            m
+        });
+    let weights: Vec<i64> = per_county_villages
+        .values()
+        .map(|v| v.len() as i64)
+        .collect();
+    let rural_per_county = apportion(targets::RURAL_STATIONS, &weights, 1);
+    let mut rural_index = 0usize;
+    let mut mobile_index = 0usize;
+    for ((county, villages_here), count) in per_county_villages.iter().zip(rural_per_county) {
+        let runs = apportion(villages_here.len(), &vec![1; count], 1);
+        let mut offset = 0;
+        for run in runs {
+            let route = &villages_here[offset..(offset + run).min(villages_here.len())];
+            offset += run;
+            let Some(first) = route.first() else { continue };
+            let mobile = spread(
+                rural_index,
+                targets::MOBILE_STATIONS,
+                targets::RURAL_STATIONS,
+            );
+            rural_index += 1;
+            let hard = mobile
+                && spread(
+                    mobile_index,
+                    targets::HARD_ROUTE_STATIONS,
+                    targets::MOBILE_STATIONS,
+                );
+            if mobile {
+                mobile_index += 1;
+            }
+            let village_name = first
+                .name
+                .trim_start_matches("شورای اسلامی روستای ")
+                .to_owned();
+            let population: i64 = route.iter().map(|c| c.population).sum();
+            stations.push(Station {
+                code: next_code(county),
+                election_code: election.code.clone(),
+                county_code: (*county).to_owned(),
+                council_code: first.code.clone(),
+                name: if mobile {
+                    format!("شعبه سیار {village_name}")
+                } else {
+                    format!("شعبه ثابت {village_name} — مدرسه روستا")
+                },
+                area: Area::Rural,
+                mobile,
+                hard_to_reach: hard,
+                expected_voters: (population * 68 / 100).max(1),
+            });
+        }
+    }
+
+    let people = synthetic_people(&mut rng, options.people);
+    let kerman_county = counties
+        .iter()
+        .find(|c| c.name_en == "Kerman")
+        .map_or_else(|| "01".to_owned(), |c| c.code.clone());
+    let first_station = stations
+        .iter()
+        .find(|s| s.county_code == kerman_county)
+        .map(|s| s.code.clone())
+        .unwrap_or_default();
+    let county_scope = Scope::County {
+        county: kerman_county.clone(),
+    };
+    let user = |username: &str, role: Role, scope: Scope| DemoUser {
+        username: username.into(),
+        password: format!("{username}-1405"),
+        role,
+        scope,
+    };
+    let users = vec![
+        user("hq", Role::ProvinceHq, Scope::Province),
+        user("governor", Role::CountyGovernor, county_scope.clone()),
+        user("inspection", Role::InspectionBoard, county_scope.clone()),
+        user("executive", Role::ExecutiveBoard, county_scope),
+        user("supervision", Role::SupervisionBoard, Scope::Province),
+        user(
+            "station",
+            Role::StationStaff,
+            Scope::Station {
+                county: kerman_county,
+                station: first_station,
+            },
+        ),
+        user("observer", Role::Observer, Scope::Province),
+    ];
+
+    Ok(DemoData {
+        counties,
+        districts,
+        cities,
+        rural_districts,
+        villages,
+        election,
+        councils,
+        stations,
+        people,
+        users,
+    })
+}
+
+/// Deterministic people with valid, distinct national ids and plausible Persian names.
+pub fn synthetic_people(rng: &mut ChaCha8Rng, count: usize) -> Vec<Person> {
+    let mut seen = HashSet::with_capacity(count);
+    let mut people = Vec::with_capacity(count);
+    let earliest =
+        time::Date::from_calendar_date(1945, time::Month::January, 1).unwrap_or(time::Date::MIN);
+    while people.len() < count {
+        let Some(national_id) = NationalId::with_check_digit(rng.gen_range(1_000_000..999_999_999))
+        else {
+            continue;
+        };
+        if !seen.insert(national_id.clone()) {
+            continue;
+        }
+        let gender = if rng.gen_bool(0.5) {
+            Gender::Female
+        } else {
+            Gender::Male
+        };
+        let names: &[&str] = if gender == Gender::Female {
+            &FEMALE_NAMES
+        } else {
+            &MALE_NAMES
+        };
+        let first_name = names.choose(rng).copied().unwrap_or("علی").to_owned();
+        let father_name = MALE_NAMES.choose(rng).copied().unwrap_or("محمد").to_owned();
+        let last_name = LAST_NAMES
+            .choose(rng)
+            .copied()
+            .unwrap_or("کرمانی")
+            .to_owned();
+        let birth_date = earliest + time::Duration::days(rng.gen_range(0..(60 * 365)));
+        let operator = [
+            "912", "913", "917", "919", "935", "936", "938", "939", "990", "991",
+        ]
+        .choose(rng)
+        .copied()
+        .unwrap_or("913");
+        let mobile =
+            MobileNumber::parse(&format!("0{operator}{:07}", rng.gen_range(0..10_000_000))).ok();
+        people.push(Person {
+            national_id,
+            first_name,
+            last_name,
+            father_name,
+            gender,
+            birth_date,
+            mobile,
+        });
+    }
+    people
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo() -> DemoData {
+        kerman(DemoOptions {
+            seed: 1405,
+            people: 500,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn kerman_at_its_real_scale() {
+        let d = demo();
+        assert_eq!(d.counties.len(), targets::COUNTIES);
+        assert_eq!(d.districts.len(), targets::DISTRICTS);
+        assert_eq!(d.rural_districts.len(), targets::RURAL_DISTRICTS);
+        assert_eq!(d.cities.len(), targets::CITIES);
+        assert_eq!(d.villages.len(), targets::VILLAGES);
+        let city: Vec<_> = d
+            .councils
+            .iter()
+            .filter(|c| c.kind == CouncilKind::City)
+            .collect();
+        let village: Vec<_> = d
+            .councils
+            .iter()
+            .filter(|c| c.kind == CouncilKind::Village)
+            .collect();
+        assert_eq!(city.len(), 85);
+        assert_eq!(city.iter().filter(|c| c.main_seats == 11).count(), 1);
+        assert_eq!(city.iter().filter(|c| c.main_seats == 7).count(), 7);
+        assert_eq!(city.iter().filter(|c| c.main_seats == 5).count(), 77);
+        assert_eq!(village.len(), 2_855);
+        assert_eq!(village.iter().filter(|c| c.main_seats == 3).count(), 2_713);
+        assert_eq!(village.iter().filter(|c| c.main_seats == 5).count(), 142);
+        assert_eq!(d.stations.len(), 3_003);
+        assert_eq!(
+            d.stations.iter().filter(|s| s.area == Area::Urban).count(),
+            1_267
+        );
+        assert_eq!(
+            d.stations.iter().filter(|s| s.area == Area::Rural).count(),
+            1_736
+        );
+        assert_eq!(d.stations.iter().filter(|s| s.mobile).count(), 1_325);
+        assert_eq!(d.stations.iter().filter(|s| s.hard_to_reach).count(), 92);
+    }
+
+    #[test]
+    fn codes_are_unique_and_nested() {
+        let d = demo();
+        let unique = |codes: Vec<&str>| {
+            let n = codes.len();
+            codes.into_iter().collect::<HashSet<_>>().len() == n
+        };
+        assert!(unique(d.counties.iter().map(|c| c.code.as_str()).collect()));
+        assert!(unique(
+            d.districts.iter().map(|c| c.code.as_str()).collect()
+        ));
+        assert!(unique(d.councils.iter().map(|c| c.code.as_str()).collect()));
+        assert!(unique(d.stations.iter().map(|c| c.code.as_str()).collect()));
+        for s in &d.stations {
+            assert!(s.code.starts_with(&s.county_code));
+            let council = d
+                .councils
+                .iter()
+                .find(|c| c.code == s.council_code)
+                .unwrap();
+            assert_eq!(council.county_code, s.county_code);
+        }
+        for v in &d.villages {
+            assert!(v.code.starts_with(&v.rural_district_code));
+        }
+        // Every county has stations and councils.
+        for c in &d.counties {
+            assert!(
+                d.stations.iter().any(|s| s.county_code == c.code),
+                "{}",
+                c.name
+            );
+            assert!(
+                d.councils
+                    .iter()
+                    .any(|s| s.county_code == c.code && s.kind == CouncilKind::City),
+                "{}",
+                c.name
+            );
+        }
+    }
+
+    #[test]
+    fn real_names_are_kept() {
+        let d = demo();
+        let kerman = d.cities.iter().find(|c| c.name_en == "Kerman").unwrap();
+        assert_eq!(kerman.population, 537_718);
+        assert!(!kerman.synthetic);
+        assert!(d.counties.iter().any(|c| c.name == "رفسنجان"));
+        assert!(d.cities.iter().filter(|c| c.synthetic).count() >= 7);
+    }
+
+    #[test]
+    fn deterministic_and_valid_people() {
+        let a = demo();
+        let b = demo();
+        assert_eq!(a.people, b.people);
+        assert_eq!(a.stations, b.stations);
+        assert_eq!(a.people.len(), 500);
+        for p in &a.people {
+            assert!(NationalId::parse(p.national_id.as_str()).is_ok());
+            assert!(!p.first_name.contains('ي'));
+        }
+        let ids: HashSet<_> = a.people.iter().map(|p| &p.national_id).collect();
+        assert_eq!(ids.len(), 500);
+    }
+
+    #[test]
+    fn demo_users_fit_their_roles() {
+        let d = demo();
+        assert_eq!(d.users.len(), Role::ALL.len());
+        for u in &d.users {
+            crate::access::check_role_scope(u.role, &u.scope).unwrap();
+        }
+    }
+
+    #[test]
+    fn apportion_is_exact() {
+        assert_eq!(apportion(10, &[1, 1, 1], 1).iter().sum::<usize>(), 10);
+        assert_eq!(
+            apportion(1267, &[537_718, 5_000, 5_000], 1)
+                .iter()
+                .sum::<usize>(),
+            1267
+        );
+        assert_eq!((0..2855).filter(|i| spread(*i, 142, 2855)).count(), 142);
+    }
+}

@@ -1,0 +1,64 @@
+use thiserror::Error;
+
+/// Every rule violation the domain can report. Each variant has a stable snake_case
+/// [`code`](DomainError::code) and a Persian explanation ([`persian`](DomainError::persian)).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DomainError {
+    #[error("invalid national id: {0}")]
+    InvalidNationalId(String),
+    #[error("invalid mobile number: {0}")]
+    InvalidMobile(String),
+    #[error("invalid postal code: {0}")]
+    InvalidPostalCode(String),
+    #[error("invalid date: {0}")]
+    InvalidDate(String),
+    #[error("invalid code: {0}")]
+    InvalidCode(String),
+    #[error("invalid role: {0}")]
+    InvalidRole(String),
+    #[error("role {role} needs scope {needed}")]
+    ScopeMismatch {
+        role: &'static str,
+        needed: &'static str,
+    },
+    #[error("invalid seat table: {0}")]
+    InvalidSeatTable(String),
+    #[error("invalid value for {field}: {reason}")]
+    InvalidField { field: &'static str, reason: String },
+}
+
+impl DomainError {
+    /// The stable machine-readable code used in API problem documents.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidNationalId(_) => "invalid_national_id",
+            Self::InvalidMobile(_) => "invalid_mobile",
+            Self::InvalidPostalCode(_) => "invalid_postal_code",
+            Self::InvalidDate(_) => "invalid_date",
+            Self::InvalidCode(_) => "invalid_code",
+            Self::InvalidRole(_) => "invalid_role",
+            Self::ScopeMismatch { .. } => "scope_mismatch",
+            Self::InvalidSeatTable(_) => "invalid_seat_table",
+            Self::InvalidField { .. } => "invalid_field",
+        }
+    }
+
+    /// A Persian sentence for the official who made the mistake.
+    pub fn persian(&self) -> String {
+        match self {
+            Self::InvalidNationalId(v) => format!("کد ملی «{v}» معتبر نیست."),
+            Self::InvalidMobile(v) => format!("شماره همراه «{v}» معتبر نیست."),
+            Self::InvalidPostalCode(v) => format!("کد پستی «{v}» معتبر نیست؛ کد پستی ۱۰ رقم است."),
+            Self::InvalidDate(v) => format!("تاریخ «{v}» معتبر نیست."),
+            Self::InvalidCode(v) => format!("کد «{v}» معتبر نیست."),
+            Self::InvalidRole(v) => format!("نقش «{v}» شناخته نشد."),
+            Self::ScopeMismatch { needed, .. } => {
+                format!("این نقش به حوزه دسترسی «{needed}» نیاز دارد.")
+            }
+            Self::InvalidSeatTable(v) => format!("جدول کرسی‌ها معتبر نیست: {v}"),
+            Self::InvalidField { field, reason } => format!("مقدار «{field}» معتبر نیست: {reason}"),
+        }
+    }
+}
+
+pub type DomainResult<T> = Result<T, DomainError>;

@@ -1,0 +1,254 @@
+//! Identifiers of people and places, parsed once at the edge (parse, don't validate).
+
+use crate::text::ascii_digits;
+use crate::DomainError;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// An Iranian national id (کد ملی): ten digits with a mod-11 check digit.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct NationalId(String);
+
+impl NationalId {
+    /// Accepts Persian or ASCII digits and surrounding spaces or dashes.
+    pub fn parse(input: &str) -> Result<Self, DomainError> {
+        let digits: String = ascii_digits(input)
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-'))
+            .collect();
+        if Self::is_valid_digits(&digits) {
+            Ok(Self(digits))
+        } else {
+            Err(DomainError::InvalidNationalId(input.trim().to_owned()))
+        }
+    }
+
+    fn is_valid_digits(d: &str) -> bool {
+        let bytes = d.as_bytes();
+        if bytes.len() != 10 || !bytes.iter().all(u8::is_ascii_digit) {
+            return false;
+        }
+        if bytes.iter().all(|b| *b == bytes[0]) {
+            return false;
+        }
+        let digit = |i: usize| u32::from(bytes[i] - b'0');
+        let sum: u32 = (0..9).map(|i| digit(i) * (10 - i as u32)).sum();
+        let r = sum % 11;
+        let check = digit(9);
+        if r < 2 {
+            check == r
+        } else {
+            check == 11 - r
+        }
+    }
+
+    /// Completes nine leading digits with their check digit; `None` if the result would be
+    /// ten equal digits. Used to make synthetic ids.
+    pub fn with_check_digit(first_nine: u32) -> Option<Self> {
+        let body = format!("{:09}", first_nine % 1_000_000_000);
+        let sum: u32 = body
+            .bytes()
+            .enumerate()
+            .map(|(i, b)| u32::from(b - b'0') * (10 - i as u32))
+            .sum();
+        let r = sum % 11;
+        let check = if r < 2 { r } else { 11 - r };
+        Self::parse(&format!("{body}{check}")).ok()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for NationalId {
+    type Error = DomainError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+impl From<NationalId> for String {
+    fn from(value: NationalId) -> Self {
+        value.0
+    }
+}
+impl fmt::Display for NationalId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An Iranian mobile number, stored as `09XXXXXXXXX`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct MobileNumber(String);
+
+impl MobileNumber {
+    /// Accepts `+98`, `0098`, `98` or `0` before the `9`, Persian digits and spaces.
+    pub fn parse(input: &str) -> Result<Self, DomainError> {
+        let compact: String = ascii_digits(input)
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
+            .collect();
+        let rest = compact
+            .strip_prefix("+98")
+            .or_else(|| compact.strip_prefix("0098"))
+            .or_else(|| {
+                if compact.len() == 12 {
+                    compact.strip_prefix("98")
+                } else {
+                    None
+                }
+            })
+            .or_else(|| compact.strip_prefix('0'))
+            .unwrap_or(&compact);
+        if rest.len() == 10 && rest.starts_with('9') && rest.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(format!("0{rest}")))
+        } else {
+            Err(DomainError::InvalidMobile(input.trim().to_owned()))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+impl TryFrom<String> for MobileNumber {
+    type Error = DomainError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+impl From<MobileNumber> for String {
+    fn from(value: MobileNumber) -> Self {
+        value.0
+    }
+}
+
+/// A ten-digit Iranian postal code (no check digit).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PostalCode(String);
+
+impl PostalCode {
+    pub fn parse(input: &str) -> Result<Self, DomainError> {
+        let digits: String = ascii_digits(input)
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-'))
+            .collect();
+        if digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(digits))
+        } else {
+            Err(DomainError::InvalidPostalCode(input.trim().to_owned()))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+impl TryFrom<String> for PostalCode {
+    type Error = DomainError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+impl From<PostalCode> for String {
+    fn from(value: PostalCode) -> Self {
+        value.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn design_test_vectors() {
+        for valid in ["0018465986", "0499370899", "0084575948"] {
+            assert!(NationalId::parse(valid).is_ok(), "{valid} should be valid");
+        }
+        for invalid in [
+            "0499370890",
+            "1111111111",
+            "123",
+            "00184659861",
+            "001846598a",
+            "",
+        ] {
+            assert!(
+                NationalId::parse(invalid).is_err(),
+                "{invalid} should be invalid"
+            );
+        }
+    }
+
+    #[test]
+    fn persian_digits_are_accepted() {
+        assert_eq!(
+            NationalId::parse("۰۰۱۸۴۶۵۹۸۶").unwrap().as_str(),
+            "0018465986"
+        );
+        assert_eq!(
+            NationalId::parse(" 001-846598-6 ").unwrap().as_str(),
+            "0018465986"
+        );
+    }
+
+    #[test]
+    fn mobile_forms() {
+        for ok in [
+            "09121234567",
+            "+989121234567",
+            "00989121234567",
+            "989121234567",
+            "9121234567",
+            "۰۹۱۲ ۱۲۳ ۴۵۶۷",
+        ] {
+            assert_eq!(
+                MobileNumber::parse(ok).unwrap().as_str(),
+                "09121234567",
+                "{ok}"
+            );
+        }
+        for bad in ["0812345678", "0912123456", "+9891212345678", "abc"] {
+            assert!(MobileNumber::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn postal_code() {
+        assert_eq!(
+            PostalCode::parse("۷۶۱۷۸-۴۵۶۷۸").unwrap().as_str(),
+            "7617845678"
+        );
+        assert!(PostalCode::parse("761784567").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn generated_ids_are_valid(n in 0u32..1_000_000_000) {
+            if let Some(id) = NationalId::with_check_digit(n) {
+                prop_assert!(NationalId::parse(id.as_str()).is_ok());
+                prop_assert_eq!(&id.as_str()[..9], format!("{n:09}"));
+            }
+        }
+
+        #[test]
+        fn a_changed_check_digit_is_caught(n in 0u32..1_000_000_000, delta in 1u8..10) {
+            if let Some(id) = NationalId::with_check_digit(n) {
+                let mut bytes = id.as_str().as_bytes().to_vec();
+                bytes[9] = b'0' + (bytes[9] - b'0' + delta) % 10;
+                let changed = String::from_utf8(bytes).unwrap();
+                prop_assert!(NationalId::parse(&changed).is_err());
+            }
+        }
+
+        #[test]
+        fn parse_never_panics(s in "\\PC{0,20}") {
+            let _ = NationalId::parse(&s);
+            let _ = MobileNumber::parse(&s);
+            let _ = PostalCode::parse(&s);
+        }
+    }
+}

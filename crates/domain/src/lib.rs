@@ -1,0 +1,18 @@
+//! Pure domain rules and types of sandoq.
+//!
+//! Nothing here performs I/O or reads the clock: time is always a parameter (see [`clock`]).
+//! Most of the project's tests live here.
+
+pub mod access;
+pub mod calendar;
+pub mod clock;
+pub mod demo;
+pub mod election;
+pub mod error;
+pub mod geo;
+pub mod ids;
+pub mod person;
+pub mod station;
+pub mod text;
+
+pub use error::{DomainError, DomainResult};
