@@ -1,0 +1,110 @@
+//! The storage contract of sandoq.
+//!
+//! One object-safe [`Store`] trait over domain types; the web layer holds it as `Arc<dyn Store>`
+//! and only the `cli` crate names a backend. Every mutating method takes an [`Actor`] and
+//! writes its change and its audit record in one transaction.
+
+pub mod models;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+use async_trait::async_trait;
+use audit::AuditRecord;
+use domain::demo::DemoData;
+use domain::election::{Council, Election, SeatTable};
+use domain::person::Person;
+use domain::station::Station;
+pub use models::*;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("{entity} not found")]
+    NotFound { entity: &'static str },
+    #[error("{entity} already exists ({constraint})")]
+    Conflict { entity: &'static str, constraint: String },
+    #[error("invalid data: {0}")]
+    Invalid(String),
+    #[error("unsupported database URL {0:?}: use sqlite:PATH or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The storage operations of the system. Each backend implements all of them and passes the
+/// conformance suite (`store::conformance_suite!`).
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// The backend's name, for logs and the health check.
+    fn backend(&self) -> &'static str;
+
+    /// Cheap liveness query.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// True when no geography has been loaded yet.
+    async fn is_empty(&self) -> StoreResult<bool>;
+
+    /// Loads a whole province (geography, election, councils, stations, people) in one
+    /// transaction with one audit record holding the data's counts. Users are not loaded here.
+    async fn load_province(&self, data: &DemoData, by: &Actor) -> StoreResult<()>;
+
+    /// The election with this code, or the most recent one when `code` is `None`.
+    async fn election(&self, code: Option<&str>) -> StoreResult<Option<Election>>;
+
+    /// Replaces an election's seat table and recomputes every council's seats from it.
+    /// Returns the number of councils whose seats changed.
+    async fn set_seat_table(&self, election_code: &str, table: &SeatTable, by: &Actor) -> StoreResult<u64>;
+
+    /// Counties with their figures, in code order.
+    async fn counties(&self, filter: &CountyFilter) -> StoreResult<Vec<CountySummary>>;
+
+    async fn councils(&self, filter: &CouncilFilter, page: PageRequest) -> StoreResult<Page<Council>>;
+    async fn council(&self, code: &str) -> StoreResult<Option<Council>>;
+
+    async fn stations(&self, filter: &StationFilter, page: PageRequest) -> StoreResult<Page<Station>>;
+    async fn station(&self, code: &str) -> StoreResult<Option<Station>>;
+
+    async fn person(&self, national_id: &str) -> StoreResult<Option<Person>>;
+    async fn people_count(&self) -> StoreResult<i64>;
+
+    /// Fails with `Conflict` when the username is taken.
+    async fn create_user(&self, user: &NewUser, by: &Actor) -> StoreResult<()>;
+    async fn user(&self, username: &str) -> StoreResult<Option<UserRecord>>;
+    async fn users(&self) -> StoreResult<Vec<UserRecord>>;
+
+    /// Records a login: the new session and its audit record.
+    async fn create_session(&self, session: &NewSession, by: &Actor) -> StoreResult<()>;
+    /// A session that has not expired at `now_us`, with its user.
+    async fn session(&self, token_hash: &str, now_us: i64) -> StoreResult<Option<(SessionRecord, UserRecord)>>;
+    /// Records a logout. Deleting a session that does not exist is not an error.
+    async fn delete_session(&self, token_hash: &str, by: &Actor) -> StoreResult<()>;
+
+    /// The audit log, newest first, filtered and paginated.
+    async fn audit_page(&self, filter: &AuditFilter, page: PageRequest) -> StoreResult<Page<AuditRecord>>;
+    /// Records with `seq > after`, in sequence order, at most `limit` (for the verifier).
+    async fn audit_scan(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRecord>>;
+    /// The chain's head: last sequence number and hash.
+    async fn audit_head(&self) -> StoreResult<(i64, String)>;
+}
+
+/// Walks the whole audit chain through the store, page by page, and checks it against the head.
+/// Returns the number of records checked.
+pub async fn verify_audit(store: &dyn Store) -> StoreResult<Result<i64, audit::AuditError>> {
+    let mut verifier = audit::Verifier::new();
+    let mut after = 0;
+    loop {
+        let batch = store.audit_scan(after, 5_000).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.seq;
+        for record in &batch {
+            if let Err(e) = verifier.push(record) {
+                return Ok(Err(e));
+            }
+        }
+    }
+    let (head_seq, head_hash) = store.audit_head().await?;
+    Ok(verifier.finish(head_seq, &head_hash))
+}

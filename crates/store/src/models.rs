@@ -1,0 +1,170 @@
+//! Inputs and outputs of the store that are not domain types themselves.
+
+use domain::access::{Role, Scope};
+use domain::election::CouncilKind;
+use domain::geo::County;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// Who makes a change, and when (the clock is read by the caller, never by the store).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub username: String,
+    pub at: OffsetDateTime,
+}
+
+impl Actor {
+    pub fn new(username: impl Into<String>, at: OffsetDateTime) -> Self {
+        Self { username: username.into(), at }
+    }
+    pub fn at_us(&self) -> i64 {
+        domain::clock::to_micros(self.at)
+    }
+}
+
+/// A 1-based page request; `per_page` is clamped to 1..=500.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageRequest {
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl PageRequest {
+    pub const MAX_PER_PAGE: u32 = 500;
+    pub fn new(page: u32, per_page: u32) -> Self {
+        Self { page: page.max(1), per_page: per_page.clamp(1, Self::MAX_PER_PAGE) }
+    }
+    pub fn offset(self) -> i64 {
+        i64::from(self.page.saturating_sub(1)) * i64::from(self.per_page)
+    }
+    pub fn limit(self) -> i64 {
+        i64::from(self.per_page)
+    }
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self::new(1, 50)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> i64 {
+        if self.total == 0 { 1 } else { (self.total + i64::from(self.per_page) - 1) / i64::from(self.per_page) }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CountyFilter {
+    /// Only this county.
+    pub county: Option<String>,
+}
+
+/// A county with the figures of the HQ dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountySummary {
+    #[serde(flatten)]
+    pub county: County,
+    pub districts: i64,
+    pub cities: i64,
+    pub villages: i64,
+    pub city_councils: i64,
+    pub village_councils: i64,
+    pub main_seats: i64,
+    pub alternate_seats: i64,
+    pub stations: i64,
+    pub urban_stations: i64,
+    pub rural_stations: i64,
+    pub mobile_stations: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CouncilFilter {
+    pub county: Option<String>,
+    pub kind: Option<CouncilKind>,
+    /// Substring of the council's name (already normalised).
+    pub name: Option<String>,
+    /// Sort column: `code` (default), `name`, `population`, `seats`; `-` prefix for descending.
+    pub sort: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StationFilter {
+    pub county: Option<String>,
+    pub council: Option<String>,
+    /// Only this station (a station-scoped user's list).
+    pub station: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub username: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub scope: Scope,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub username: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub scope: Scope,
+    pub created_at_us: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSession {
+    /// SHA-256 of the bearer token; the token itself is never stored.
+    pub token_hash: String,
+    pub username: String,
+    pub csrf_token: String,
+    pub expires_at_us: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub token_hash: String,
+    pub username: String,
+    pub csrf_token: String,
+    pub created_at_us: i64,
+    pub expires_at_us: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    /// Prefix of the action, e.g. `auth.` or `user.create`.
+    pub action: Option<String>,
+    /// Prefix of the entity, e.g. `user/` or `election/shora-7`.
+    pub entity: Option<String>,
+    pub from_us: Option<i64>,
+    pub to_us: Option<i64>,
+}
+
+/// Splits a scope into the columns the stores keep.
+pub fn scope_columns(scope: &Scope) -> (&'static str, Option<&str>, Option<&str>) {
+    match scope {
+        Scope::Province => ("province", None, None),
+        Scope::County { county } => ("county", Some(county), None),
+        Scope::Station { county, station } => ("station", Some(county), Some(station)),
+    }
+}
+
+/// Rebuilds a scope from its stored columns.
+pub fn scope_from_columns(kind: &str, county: Option<String>, station: Option<String>) -> Option<Scope> {
+    match (kind, county, station) {
+        ("province", _, _) => Some(Scope::Province),
+        ("county", Some(county), _) => Some(Scope::County { county }),
+        ("station", Some(county), Some(station)) => Some(Scope::Station { county, station }),
+        _ => None,
+    }
+}
