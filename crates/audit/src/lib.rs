@@ -31,12 +31,21 @@ pub struct AuditRecord {
 /// `to_string` writes no insignificant white space.
 pub fn canonical_json(value: &serde_json::Value) -> String {
     // Re-parse through Value so that any preserved insertion order is normalised.
-    let normalised: serde_json::Value = serde_json::from_str(&value.to_string()).unwrap_or(serde_json::Value::Null);
+    let normalised: serde_json::Value =
+        serde_json::from_str(&value.to_string()).unwrap_or(serde_json::Value::Null);
     normalised.to_string()
 }
 
 /// The hash of a record given the previous record's hash.
-pub fn chain_hash(prev_hash: &str, seq: i64, at_us: i64, actor: &str, action: &str, entity: &str, payload: &str) -> String {
+pub fn chain_hash(
+    prev_hash: &str,
+    seq: i64,
+    at_us: i64,
+    actor: &str,
+    action: &str,
+    entity: &str,
+    payload: &str,
+) -> String {
     let record = serde_json::json!([seq, at_us, actor, action, entity, payload]).to_string();
     let mut hasher = Sha256::new();
     hasher.update(prev_hash.as_bytes());
@@ -65,7 +74,9 @@ pub enum BreakReason {
     Hash,
     #[error("records after it are missing (the log ends before its recorded head)")]
     Truncated,
-    #[error("the log goes on past its recorded head (a record was appended behind the system's back)")]
+    #[error(
+        "the log goes on past its recorded head (a record was appended behind the system's back)"
+    )]
     Appended,
 }
 
@@ -86,7 +97,10 @@ pub struct Verifier {
 
 impl Default for Verifier {
     fn default() -> Self {
-        Self { expected_seq: 1, prev_hash: GENESIS.to_owned() }
+        Self {
+            expected_seq: 1,
+            prev_hash: GENESIS.to_owned(),
+        }
     }
 }
 
@@ -99,15 +113,36 @@ impl Verifier {
     pub fn push(&mut self, r: &AuditRecord) -> Result<(), AuditError> {
         if r.seq != self.expected_seq {
             // A gap names the first missing number; a repeat or a step back names the record.
-            let seq = if r.seq > self.expected_seq { self.expected_seq } else { r.seq };
-            return Err(AuditError::Broken { seq, reason: BreakReason::Sequence });
+            let seq = if r.seq > self.expected_seq {
+                self.expected_seq
+            } else {
+                r.seq
+            };
+            return Err(AuditError::Broken {
+                seq,
+                reason: BreakReason::Sequence,
+            });
         }
         if r.prev_hash != self.prev_hash {
-            return Err(AuditError::Broken { seq: r.seq, reason: BreakReason::Link });
+            return Err(AuditError::Broken {
+                seq: r.seq,
+                reason: BreakReason::Link,
+            });
         }
-        let expected = chain_hash(&r.prev_hash, r.seq, r.at_us, &r.actor, &r.action, &r.entity, &r.payload);
+        let expected = chain_hash(
+            &r.prev_hash,
+            r.seq,
+            r.at_us,
+            &r.actor,
+            &r.action,
+            &r.entity,
+            &r.payload,
+        );
         if expected != r.hash {
-            return Err(AuditError::Broken { seq: r.seq, reason: BreakReason::Hash });
+            return Err(AuditError::Broken {
+                seq: r.seq,
+                reason: BreakReason::Hash,
+            });
         }
         self.expected_seq += 1;
         self.prev_hash.clone_from(&r.hash);
@@ -123,13 +158,22 @@ impl Verifier {
     pub fn finish(&self, head_seq: i64, head_hash: &str) -> Result<i64, AuditError> {
         let last = self.expected_seq - 1;
         if last < head_seq {
-            return Err(AuditError::Broken { seq: last + 1, reason: BreakReason::Truncated });
+            return Err(AuditError::Broken {
+                seq: last + 1,
+                reason: BreakReason::Truncated,
+            });
         }
         if last > head_seq {
-            return Err(AuditError::Broken { seq: head_seq + 1, reason: BreakReason::Appended });
+            return Err(AuditError::Broken {
+                seq: head_seq + 1,
+                reason: BreakReason::Appended,
+            });
         }
         if head_hash != self.prev_hash {
-            return Err(AuditError::Broken { seq: last.max(1), reason: BreakReason::Hash });
+            return Err(AuditError::Broken {
+                seq: last.max(1),
+                reason: BreakReason::Hash,
+            });
         }
         Ok(last)
     }
@@ -144,8 +188,25 @@ mod tests {
         (1..=n)
             .map(|seq| {
                 let payload = canonical_json(&serde_json::json!({"b": seq, "a": "x"}));
-                let hash = chain_hash(&prev, seq, seq * 1000, "hq", "test.act", "thing/1", &payload);
-                let r = AuditRecord { seq, at_us: seq * 1000, actor: "hq".into(), action: "test.act".into(), entity: "thing/1".into(), payload, prev_hash: prev.clone(), hash: hash.clone() };
+                let hash = chain_hash(
+                    &prev,
+                    seq,
+                    seq * 1000,
+                    "hq",
+                    "test.act",
+                    "thing/1",
+                    &payload,
+                );
+                let r = AuditRecord {
+                    seq,
+                    at_us: seq * 1000,
+                    actor: "hq".into(),
+                    action: "test.act".into(),
+                    entity: "thing/1".into(),
+                    payload,
+                    prev_hash: prev.clone(),
+                    hash: hash.clone(),
+                };
                 prev = hash;
                 r
             })
@@ -162,7 +223,10 @@ mod tests {
 
     #[test]
     fn canonical_json_sorts_keys() {
-        assert_eq!(canonical_json(&serde_json::json!({"b": 1, "a": [2, {"d": 1, "c": 2}]})), r#"{"a":[2,{"c":2,"d":1}],"b":1}"#);
+        assert_eq!(
+            canonical_json(&serde_json::json!({"b": 1, "a": [2, {"d": 1, "c": 2}]})),
+            r#"{"a":[2,{"c":2,"d":1}],"b":1}"#
+        );
     }
 
     #[test]
@@ -179,18 +243,36 @@ mod tests {
         assert_eq!(verify(&c, (5, &c[4].hash.clone())).unwrap_err().seq(), 3);
         let mut c = chain(5);
         c[1].payload = r#"{"a":"y","b":2}"#.into();
-        assert_eq!(verify(&c, (5, &c[4].hash.clone())), Err(AuditError::Broken { seq: 2, reason: BreakReason::Hash }));
+        assert_eq!(
+            verify(&c, (5, &c[4].hash.clone())),
+            Err(AuditError::Broken {
+                seq: 2,
+                reason: BreakReason::Hash
+            })
+        );
     }
 
     #[test]
     fn deleted_record_is_named() {
         let mut c = chain(5);
         c.remove(2);
-        assert_eq!(verify(&c, (5, &c[3].hash.clone())), Err(AuditError::Broken { seq: 3, reason: BreakReason::Sequence }));
+        assert_eq!(
+            verify(&c, (5, &c[3].hash.clone())),
+            Err(AuditError::Broken {
+                seq: 3,
+                reason: BreakReason::Sequence
+            })
+        );
         let mut c = chain(5);
         let head = c[4].hash.clone();
         c.pop();
-        assert_eq!(verify(&c, (5, &head)), Err(AuditError::Broken { seq: 5, reason: BreakReason::Truncated }));
+        assert_eq!(
+            verify(&c, (5, &head)),
+            Err(AuditError::Broken {
+                seq: 5,
+                reason: BreakReason::Truncated
+            })
+        );
     }
 
     #[test]
@@ -205,6 +287,12 @@ mod tests {
         let mut appended = chain(6);
         let head = appended[4].hash.clone();
         appended.truncate(6);
-        assert_eq!(verify(&appended, (5, &head)), Err(AuditError::Broken { seq: 6, reason: BreakReason::Appended }));
+        assert_eq!(
+            verify(&appended, (5, &head)),
+            Err(AuditError::Broken {
+                seq: 6,
+                reason: BreakReason::Appended
+            })
+        );
     }
 }

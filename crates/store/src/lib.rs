@@ -23,7 +23,10 @@ pub enum StoreError {
     #[error("{entity} not found")]
     NotFound { entity: &'static str },
     #[error("{entity} already exists ({constraint})")]
-    Conflict { entity: &'static str, constraint: String },
+    Conflict {
+        entity: &'static str,
+        constraint: String,
+    },
     #[error("invalid data: {0}")]
     Invalid(String),
     #[error("unsupported database URL {0:?}: use sqlite:PATH or postgres://…")]
@@ -56,15 +59,28 @@ pub trait Store: Send + Sync + 'static {
 
     /// Replaces an election's seat table and recomputes every council's seats from it.
     /// Returns the number of councils whose seats changed.
-    async fn set_seat_table(&self, election_code: &str, table: &SeatTable, by: &Actor) -> StoreResult<u64>;
+    async fn set_seat_table(
+        &self,
+        election_code: &str,
+        table: &SeatTable,
+        by: &Actor,
+    ) -> StoreResult<u64>;
 
     /// Counties with their figures, in code order.
     async fn counties(&self, filter: &CountyFilter) -> StoreResult<Vec<CountySummary>>;
 
-    async fn councils(&self, filter: &CouncilFilter, page: PageRequest) -> StoreResult<Page<Council>>;
+    async fn councils(
+        &self,
+        filter: &CouncilFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<Council>>;
     async fn council(&self, code: &str) -> StoreResult<Option<Council>>;
 
-    async fn stations(&self, filter: &StationFilter, page: PageRequest) -> StoreResult<Page<Station>>;
+    async fn stations(
+        &self,
+        filter: &StationFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<Station>>;
     async fn station(&self, code: &str) -> StoreResult<Option<Station>>;
 
     async fn person(&self, national_id: &str) -> StoreResult<Option<Person>>;
@@ -78,12 +94,20 @@ pub trait Store: Send + Sync + 'static {
     /// Records a login: the new session and its audit record.
     async fn create_session(&self, session: &NewSession, by: &Actor) -> StoreResult<()>;
     /// A session that has not expired at `now_us`, with its user.
-    async fn session(&self, token_hash: &str, now_us: i64) -> StoreResult<Option<(SessionRecord, UserRecord)>>;
+    async fn session(
+        &self,
+        token_hash: &str,
+        now_us: i64,
+    ) -> StoreResult<Option<(SessionRecord, UserRecord)>>;
     /// Records a logout. Deleting a session that does not exist is not an error.
     async fn delete_session(&self, token_hash: &str, by: &Actor) -> StoreResult<()>;
 
     /// The audit log, newest first, filtered and paginated.
-    async fn audit_page(&self, filter: &AuditFilter, page: PageRequest) -> StoreResult<Page<AuditRecord>>;
+    async fn audit_page(
+        &self,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<AuditRecord>>;
     /// Records with `seq > after`, in sequence order, at most `limit` (for the verifier).
     async fn audit_scan(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRecord>>;
     /// The chain's head: last sequence number and hash.

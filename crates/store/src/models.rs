@@ -15,7 +15,10 @@ pub struct Actor {
 
 impl Actor {
     pub fn new(username: impl Into<String>, at: OffsetDateTime) -> Self {
-        Self { username: username.into(), at }
+        Self {
+            username: username.into(),
+            at,
+        }
     }
     pub fn at_us(&self) -> i64 {
         domain::clock::to_micros(self.at)
@@ -32,7 +35,10 @@ pub struct PageRequest {
 impl PageRequest {
     pub const MAX_PER_PAGE: u32 = 500;
     pub fn new(page: u32, per_page: u32) -> Self {
-        Self { page: page.max(1), per_page: per_page.clamp(1, Self::MAX_PER_PAGE) }
+        Self {
+            page: page.max(1),
+            per_page: per_page.clamp(1, Self::MAX_PER_PAGE),
+        }
     }
     pub fn offset(self) -> i64 {
         i64::from(self.page.saturating_sub(1)) * i64::from(self.per_page)
@@ -58,7 +64,11 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn pages(&self) -> i64 {
-        if self.total == 0 { 1 } else { (self.total + i64::from(self.per_page) - 1) / i64::from(self.per_page) }
+        if self.total == 0 {
+            1
+        } else {
+            (self.total + i64::from(self.per_page) - 1) / i64::from(self.per_page)
+        }
     }
 }
 
@@ -160,7 +170,11 @@ pub fn scope_columns(scope: &Scope) -> (&'static str, Option<&str>, Option<&str>
 }
 
 /// Rebuilds a scope from its stored columns.
-pub fn scope_from_columns(kind: &str, county: Option<String>, station: Option<String>) -> Option<Scope> {
+pub fn scope_from_columns(
+    kind: &str,
+    county: Option<String>,
+    station: Option<String>,
+) -> Option<Scope> {
     match (kind, county, station) {
         ("province", _, _) => Some(Scope::Province),
         ("county", Some(county), _) => Some(Scope::County { county }),

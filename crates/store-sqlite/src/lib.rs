@@ -1,0 +1,191 @@
+//! The embedded default store: SQLite via rusqlite (DESIGN §3).
+//!
+//! One writer connection (SQLite has one writer anyway) and a small pool of reader connections,
+//! all in WAL mode with `synchronous=FULL`, so a committed write survives power loss. Blocking
+//! calls run on tokio's blocking pool. rusqlite rather than sqlx: every sqlx SQLite query pays a
+//! round trip to a worker thread, which the check-in path cannot afford.
+
+mod queries;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use store::{StoreError, StoreResult};
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "foundation",
+    include_str!("../migrations/0001_foundation.sql"),
+)];
+const MAX_IDLE_READERS: usize = 8;
+
+#[derive(Clone)]
+pub struct Sqlite {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl std::fmt::Debug for Sqlite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sqlite")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn db_err(e: rusqlite::Error) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+fn poisoned<T>(_: T) -> StoreError {
+    StoreError::Database("a database connection lock was poisoned".into())
+}
+
+/// `sqlite:PATH`, `sqlite://PATH` (query parameters such as `?mode=rwc` are ignored: the file
+/// is always created when missing).
+pub fn path_from_url(url: &str) -> StoreResult<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .ok_or_else(|| StoreError::UnsupportedUrl(url.to_owned()))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Err(StoreError::UnsupportedUrl(url.to_owned()));
+    }
+    Ok(PathBuf::from(path))
+}
+
+fn open(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(db_err)?;
+    // WAL for concurrent readers; FULL so that a commit is on disk before it is acknowledged.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 10000;
+         PRAGMA cache_size = -16000;",
+    )
+    .map_err(db_err)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection, now_us: i64) -> StoreResult<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_us INTEGER NOT NULL)",
+    )
+    .map_err(db_err)?;
+    for (version, name, sql) in MIGRATIONS {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_err)?;
+        let applied: bool = tx
+            .query_row(
+                "SELECT EXISTS(SELECT 1 FROM schema_migrations WHERE version = ?1)",
+                [version],
+                |r| r.get(0),
+            )
+            .map_err(db_err)?;
+        if !applied {
+            tx.execute_batch(sql).map_err(db_err)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at_us) VALUES (?1, ?2, ?3)",
+                rusqlite::params![version, name, now_us],
+            )
+            .map_err(db_err)?;
+            tracing::info!(version, name, "applied migration");
+        }
+        tx.commit().map_err(db_err)?;
+    }
+    Ok(())
+}
+
+impl Sqlite {
+    /// Opens (creating if needed) the database file and runs the migrations.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let path = path_from_url(url)?;
+        tokio::task::spawn_blocking(move || {
+            let mut writer = open(&path)?;
+            // Migrations record when they ran; this is bookkeeping, not domain time.
+            #[allow(clippy::disallowed_methods)]
+            let now_us = domain::clock::to_micros(time::OffsetDateTime::now_utc());
+            migrate(&mut writer, now_us)?;
+            Ok(Self {
+                inner: Arc::new(Inner {
+                    path,
+                    writer: Mutex::new(writer),
+                    readers: Mutex::new(Vec::new()),
+                }),
+            })
+        })
+        .await
+        .map_err(|e| StoreError::Database(e.to_string()))?
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` on a reader connection.
+    pub(crate) async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let idle = inner.readers.lock().map_err(poisoned)?.pop();
+            let conn = match idle {
+                Some(c) => c,
+                None => open(&inner.path)?,
+            };
+            let result = f(&conn);
+            let mut readers = inner.readers.lock().map_err(poisoned)?;
+            if readers.len() < MAX_IDLE_READERS {
+                readers.push(conn);
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Database(e.to_string()))?
+    }
+
+    /// Runs `f` in one immediate write transaction, committed when `f` succeeds.
+    pub(crate) async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> StoreResult<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner.writer.lock().map_err(poisoned)?;
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db_err)?;
+            let value = f(&tx)?;
+            tx.commit().map_err(db_err)?;
+            Ok(value)
+        })
+        .await
+        .map_err(|e| StoreError::Database(e.to_string()))?
+    }
+
+    /// Runs SQL behind the system's back, outside any audit. Only for tests that tamper with
+    /// the database to prove that the audit verifier notices.
+    #[doc(hidden)]
+    pub async fn raw_execute(&self, sql: &str) -> StoreResult<u64> {
+        let sql = sql.to_owned();
+        self.write(move |tx| tx.execute(&sql, []).map(|n| n as u64).map_err(db_err))
+            .await
+    }
+}

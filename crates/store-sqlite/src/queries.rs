@@ -1,0 +1,856 @@
+//! The `Store` implementation: every SQL statement of the SQLite backend.
+
+use crate::{db_err, Sqlite};
+use async_trait::async_trait;
+use audit::AuditRecord;
+use domain::access::Role;
+use domain::clock::{from_micros, to_micros};
+use domain::demo::DemoData;
+use domain::election::{Council, CouncilKind, Election, Milestone, SeatTable};
+use domain::geo::County;
+use domain::ids::{MobileNumber, NationalId};
+use domain::person::{Gender, Person};
+use domain::station::{Area, Station};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
+use serde_json::json;
+use store::{
+    scope_columns, scope_from_columns, Actor, AuditFilter, CouncilFilter, CountyFilter,
+    CountySummary, NewSession, NewUser, Page, PageRequest, SessionRecord, StationFilter, Store,
+    StoreError, StoreResult, UserRecord,
+};
+
+/// Appends one audit record inside the caller's transaction.
+fn append_audit(
+    tx: &Transaction<'_>,
+    by: &Actor,
+    action: &str,
+    entity: &str,
+    payload: &serde_json::Value,
+) -> StoreResult<()> {
+    let (seq, prev): (i64, String) = tx
+        .query_row(
+            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(db_err)?;
+    let payload = audit::canonical_json(payload);
+    let at_us = by.at_us();
+    let hash = audit::chain_hash(&prev, seq, at_us, &by.username, action, entity, &payload);
+    tx.execute(
+        "INSERT INTO audit_log (seq, at_us, actor, action, entity, payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![seq, at_us, by.username, action, entity, payload, prev, hash],
+    )
+    .map_err(db_err)?;
+    tx.execute("UPDATE audit_head SET hash = ?1 WHERE id = 1", [&hash])
+        .map_err(db_err)?;
+    Ok(())
+}
+
+fn conflict_or(e: rusqlite::Error, entity: &'static str) -> StoreError {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, msg)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+        {
+            StoreError::Conflict {
+                entity,
+                constraint: msg.clone().unwrap_or_default(),
+            }
+        }
+        _ => db_err(e),
+    }
+}
+
+fn bad_row(what: &str) -> rusqlite::Error {
+    rusqlite::Error::InvalidColumnType(0, what.to_owned(), rusqlite::types::Type::Text)
+}
+
+fn parse_date(s: &str) -> rusqlite::Result<time::Date> {
+    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| bad_row("date"))
+}
+
+fn iso_date(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+}
+
+fn council_from_row(r: &Row<'_>) -> rusqlite::Result<Council> {
+    let kind: String = r.get(2)?;
+    Ok(Council {
+        code: r.get(0)?,
+        election_code: r.get(1)?,
+        kind: CouncilKind::parse(&kind).map_err(|_| bad_row("kind"))?,
+        name: r.get(3)?,
+        county_code: r.get(4)?,
+        place_code: r.get(5)?,
+        population: r.get(6)?,
+        main_seats: r.get(7)?,
+        alternate_seats: r.get(8)?,
+    })
+}
+const COUNCIL_COLUMNS: &str = "code, election_code, kind, name, county_code, place_code, population, main_seats, alternate_seats";
+
+fn station_from_row(r: &Row<'_>) -> rusqlite::Result<Station> {
+    let area: String = r.get(5)?;
+    Ok(Station {
+        code: r.get(0)?,
+        election_code: r.get(1)?,
+        county_code: r.get(2)?,
+        council_code: r.get(3)?,
+        name: r.get(4)?,
+        area: Area::parse(&area).ok_or_else(|| bad_row("area"))?,
+        mobile: r.get(6)?,
+        hard_to_reach: r.get(7)?,
+        expected_voters: r.get(8)?,
+    })
+}
+const STATION_COLUMNS: &str = "code, election_code, county_code, council_code, name, area, mobile, hard_to_reach, expected_voters";
+
+fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
+    let role: String = r.get(2)?;
+    let kind: String = r.get(3)?;
+    Ok(UserRecord {
+        username: r.get(0)?,
+        password_hash: r.get(1)?,
+        role: Role::parse(&role).map_err(|_| bad_row("role"))?,
+        scope: scope_from_columns(&kind, r.get(4)?, r.get(5)?).ok_or_else(|| bad_row("scope"))?,
+        created_at_us: r.get(6)?,
+    })
+}
+const USER_COLUMNS: &str =
+    "username, password_hash, role, scope_kind, county_code, station_code, created_at_us";
+
+fn audit_from_row(r: &Row<'_>) -> rusqlite::Result<AuditRecord> {
+    Ok(AuditRecord {
+        seq: r.get(0)?,
+        at_us: r.get(1)?,
+        actor: r.get(2)?,
+        action: r.get(3)?,
+        entity: r.get(4)?,
+        payload: r.get(5)?,
+        prev_hash: r.get(6)?,
+        hash: r.get(7)?,
+    })
+}
+const AUDIT_COLUMNS: &str = "seq, at_us, actor, action, entity, payload, prev_hash, hash";
+
+/// Runs a prepared statement and collects its rows.
+fn all<T, P: rusqlite::Params>(
+    s: &mut rusqlite::Statement<'_>,
+    p: P,
+    f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> StoreResult<Vec<T>> {
+    let rows = s.query_map(p, f).map_err(db_err)?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
+}
+
+/// A WHERE clause built from optional filters, with positional parameters.
+#[derive(Default)]
+struct Where {
+    clauses: Vec<String>,
+    params: Vec<Value>,
+}
+
+impl Where {
+    fn eq(&mut self, column: &str, value: Option<&str>) {
+        if let Some(v) = value {
+            self.params.push(Value::Text(v.to_owned()));
+            self.clauses
+                .push(format!("{column} = ?{}", self.params.len()));
+        }
+    }
+    /// `column` starts with `value`, with no LIKE wildcards in play.
+    fn prefix(&mut self, column: &str, value: Option<&str>) {
+        if let Some(v) = value {
+            self.params.push(Value::Text(v.to_owned()));
+            let n = self.params.len();
+            self.clauses
+                .push(format!("substr({column}, 1, length(?{n})) = ?{n}"));
+        }
+    }
+    fn contains(&mut self, column: &str, value: Option<&str>) {
+        if let Some(v) = value {
+            self.params.push(Value::Text(v.to_owned()));
+            self.clauses
+                .push(format!("instr({column}, ?{}) > 0", self.params.len()));
+        }
+    }
+    fn cmp(&mut self, column: &str, op: &str, value: Option<i64>) {
+        if let Some(v) = value {
+            self.params.push(Value::Integer(v));
+            self.clauses
+                .push(format!("{column} {op} ?{}", self.params.len()));
+        }
+    }
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+}
+
+fn paged<T>(
+    conn: &Connection,
+    table: &str,
+    columns: &str,
+    filter: &Where,
+    order: &str,
+    page: PageRequest,
+    map: fn(&Row<'_>) -> rusqlite::Result<T>,
+) -> StoreResult<Page<T>> {
+    let where_sql = filter.sql();
+    let total: i64 = conn
+        .query_row(
+            &format!("SELECT count(*) FROM {table} {where_sql}"),
+            params_from_iter(filter.params.iter()),
+            |r| r.get(0),
+        )
+        .map_err(db_err)?;
+    let mut values = filter.params.clone();
+    values.push(Value::Integer(page.limit()));
+    values.push(Value::Integer(page.offset()));
+    let n = values.len();
+    let sql = format!(
+        "SELECT {columns} FROM {table} {where_sql} ORDER BY {order} LIMIT ?{} OFFSET ?{n}",
+        n - 1
+    );
+    let mut stmt = conn.prepare(&sql).map_err(db_err)?;
+    let items = stmt
+        .query_map(params_from_iter(values.iter()), map)
+        .map_err(db_err)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db_err)?;
+    Ok(Page {
+        items,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
+}
+
+/// Maps a requested sort to a fixed ORDER BY; anything unknown sorts by code.
+fn council_order(sort: Option<&str>) -> &'static str {
+    match sort.unwrap_or("code") {
+        "name" => "name ASC, code ASC",
+        "-name" => "name DESC, code ASC",
+        "population" => "population ASC, code ASC",
+        "-population" => "population DESC, code ASC",
+        "seats" => "main_seats ASC, code ASC",
+        "-seats" => "main_seats DESC, code ASC",
+        "-code" => "code DESC",
+        _ => "code ASC",
+    }
+}
+
+fn load_election(conn: &Connection, code: Option<&str>) -> StoreResult<Option<Election>> {
+    let row = match code {
+        Some(c) => conn.query_row("SELECT code, name, kind, election_day, seat_table FROM elections WHERE code = ?1", [c], election_row),
+        None => conn.query_row(
+            "SELECT code, name, kind, election_day, seat_table FROM elections ORDER BY created_at_us DESC, code DESC LIMIT 1",
+            [],
+            election_row,
+        ),
+    }
+    .optional()
+    .map_err(db_err)?;
+    let Some((code, name, kind, day, table)) = row else {
+        return Ok(None);
+    };
+    let seat_table: SeatTable =
+        serde_json::from_str(&table).map_err(|e| StoreError::Database(e.to_string()))?;
+    let mut stmt = conn
+        .prepare("SELECT key, name, starts_at_us, ends_at_us FROM milestones WHERE election_code = ?1 ORDER BY position")
+        .map_err(db_err)?;
+    let milestones = stmt
+        .query_map([&code], |r| {
+            Ok(Milestone {
+                key: r.get(0)?,
+                name: r.get(1)?,
+                starts_at: from_micros(r.get(2)?),
+                ends_at: from_micros(r.get(3)?),
+            })
+        })
+        .map_err(db_err)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db_err)?;
+    Ok(Some(Election {
+        code,
+        name,
+        kind,
+        election_day: parse_date(&day).map_err(db_err)?,
+        seat_table,
+        milestones,
+    }))
+}
+
+type ElectionRow = (String, String, String, String, String);
+fn election_row(r: &Row<'_>) -> rusqlite::Result<ElectionRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn insert_province(tx: &Transaction<'_>, d: &DemoData, by: &Actor) -> StoreResult<()> {
+    let exists: bool = tx
+        .query_row("SELECT EXISTS(SELECT 1 FROM counties)", [], |r| r.get(0))
+        .map_err(db_err)?;
+    if exists {
+        return Err(StoreError::Conflict {
+            entity: "province",
+            constraint: "a province is already loaded".into(),
+        });
+    }
+    let e = &d.election;
+    tx.execute(
+        "INSERT INTO elections (code, name, kind, election_day, seat_table, created_at_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            e.code,
+            e.name,
+            e.kind,
+            iso_date(e.election_day),
+            serde_json::to_string(&e.seat_table).map_err(|err| StoreError::Invalid(err.to_string()))?,
+            by.at_us()
+        ],
+    )
+    .map_err(|err| conflict_or(err, "election"))?;
+    {
+        let mut s = tx.prepare("INSERT INTO milestones (election_code, key, name, starts_at_us, ends_at_us, position) VALUES (?1, ?2, ?3, ?4, ?5, ?6)").map_err(db_err)?;
+        for (i, m) in e.milestones.iter().enumerate() {
+            s.execute(params![
+                e.code,
+                m.key,
+                m.name,
+                to_micros(m.starts_at),
+                to_micros(m.ends_at),
+                i as i64
+            ])
+            .map_err(db_err)?;
+        }
+        let mut s = tx.prepare("INSERT INTO counties (code, name, name_en, centre, population, synthetic) VALUES (?1, ?2, ?3, ?4, ?5, ?6)").map_err(db_err)?;
+        for c in &d.counties {
+            s.execute(params![
+                c.code,
+                c.name,
+                c.name_en,
+                c.centre,
+                c.population,
+                c.synthetic
+            ])
+            .map_err(db_err)?;
+        }
+        let mut s = tx.prepare("INSERT INTO districts (code, county_code, name, synthetic) VALUES (?1, ?2, ?3, ?4)").map_err(db_err)?;
+        for x in &d.districts {
+            s.execute(params![x.code, x.county_code, x.name, x.synthetic])
+                .map_err(db_err)?;
+        }
+        let mut s = tx.prepare("INSERT INTO cities (code, district_code, name, name_en, population, synthetic) VALUES (?1, ?2, ?3, ?4, ?5, ?6)").map_err(db_err)?;
+        for x in &d.cities {
+            s.execute(params![
+                x.code,
+                x.district_code,
+                x.name,
+                x.name_en,
+                x.population,
+                x.synthetic
+            ])
+            .map_err(db_err)?;
+        }
+        let mut s = tx.prepare("INSERT INTO rural_districts (code, district_code, name, synthetic) VALUES (?1, ?2, ?3, ?4)").map_err(db_err)?;
+        for x in &d.rural_districts {
+            s.execute(params![x.code, x.district_code, x.name, x.synthetic])
+                .map_err(db_err)?;
+        }
+        let mut s = tx.prepare("INSERT INTO villages (code, rural_district_code, name, population, households, synthetic) VALUES (?1, ?2, ?3, ?4, ?5, ?6)").map_err(db_err)?;
+        for x in &d.villages {
+            s.execute(params![
+                x.code,
+                x.rural_district_code,
+                x.name,
+                x.population,
+                x.households,
+                x.synthetic
+            ])
+            .map_err(db_err)?;
+        }
+        let mut s = tx.prepare(&format!("INSERT INTO councils ({COUNCIL_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")).map_err(db_err)?;
+        for c in &d.councils {
+            s.execute(params![
+                c.code,
+                c.election_code,
+                c.kind.as_str(),
+                c.name,
+                c.county_code,
+                c.place_code,
+                c.population,
+                c.main_seats,
+                c.alternate_seats
+            ])
+            .map_err(|err| conflict_or(err, "council"))?;
+        }
+        let mut s = tx.prepare(&format!("INSERT INTO stations ({STATION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")).map_err(db_err)?;
+        for x in &d.stations {
+            s.execute(params![
+                x.code,
+                x.election_code,
+                x.county_code,
+                x.council_code,
+                x.name,
+                x.area.as_str(),
+                x.mobile,
+                x.hard_to_reach,
+                x.expected_voters
+            ])
+            .map_err(|err| conflict_or(err, "station"))?;
+        }
+        let mut s = tx.prepare("INSERT INTO people (national_id, first_name, last_name, father_name, gender, birth_date, mobile) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)").map_err(db_err)?;
+        for p in &d.people {
+            s.execute(params![
+                p.national_id.as_str(),
+                p.first_name,
+                p.last_name,
+                p.father_name,
+                p.gender.as_str(),
+                iso_date(p.birth_date),
+                p.mobile.as_ref().map(MobileNumber::as_str)
+            ])
+            .map_err(|err| conflict_or(err, "person"))?;
+        }
+    }
+    let payload = json!({
+        "counties": d.counties.len(), "districts": d.districts.len(), "cities": d.cities.len(),
+        "rural_districts": d.rural_districts.len(), "villages": d.villages.len(), "councils": d.councils.len(),
+        "stations": d.stations.len(), "people": d.people.len(),
+    });
+    append_audit(
+        tx,
+        by,
+        "province.load",
+        &format!("election/{}", e.code),
+        &payload,
+    )
+}
+
+#[async_trait]
+impl Store for Sqlite {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn ping(&self) -> StoreResult<()> {
+        self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(db_err))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn is_empty(&self) -> StoreResult<bool> {
+        self.read(|c| {
+            c.query_row("SELECT NOT EXISTS(SELECT 1 FROM counties)", [], |r| {
+                r.get(0)
+            })
+            .map_err(db_err)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn load_province(&self, data: &DemoData, by: &Actor) -> StoreResult<()> {
+        let (data, by) = (data.clone(), by.clone());
+        self.write(move |tx| insert_province(tx, &data, &by)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn election(&self, code: Option<&str>) -> StoreResult<Option<Election>> {
+        let code = code.map(str::to_owned);
+        self.read(move |c| load_election(c, code.as_deref())).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_seat_table(
+        &self,
+        election_code: &str,
+        table: &SeatTable,
+        by: &Actor,
+    ) -> StoreResult<u64> {
+        table
+            .validate()
+            .map_err(|e| StoreError::Invalid(e.persian()))?;
+        let (code, table, by) = (election_code.to_owned(), table.clone(), by.clone());
+        self.write(move |tx| {
+            let json_table = serde_json::to_string(&table).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            let n = tx.execute("UPDATE elections SET seat_table = ?1 WHERE code = ?2", params![json_table, code]).map_err(db_err)?;
+            if n == 0 {
+                return Err(StoreError::NotFound { entity: "election" });
+            }
+            let councils: Vec<(String, String, String, i64, u32, u32)> = {
+                let mut s = tx
+                    .prepare("SELECT code, kind, place_code, population, main_seats, alternate_seats FROM councils WHERE election_code = ?1")
+                    .map_err(db_err)?;
+                all(&mut s, [&code], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+            };
+            let mut changed = 0u64;
+            let mut update = tx.prepare("UPDATE councils SET main_seats = ?1, alternate_seats = ?2 WHERE code = ?3").map_err(db_err)?;
+            for (council, kind, place, population, main, alternate) in councils {
+                let kind = CouncilKind::parse(&kind).map_err(|e| StoreError::Database(e.to_string()))?;
+                let seats = table.seats(kind, &place, population);
+                if (seats.main, seats.alternate) != (main, alternate) {
+                    update.execute(params![seats.main, seats.alternate, council]).map_err(db_err)?;
+                    changed += 1;
+                }
+            }
+            append_audit(tx, &by, "election.seat_table", &format!("election/{code}"), &json!({"seat_table": table, "councils_changed": changed}))?;
+            Ok(changed)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn counties(&self, filter: &CountyFilter) -> StoreResult<Vec<CountySummary>> {
+        let only = filter.county.clone();
+        self.read(move |c| {
+            let sql = "
+                SELECT k.code, k.name, k.name_en, k.centre, k.population, k.synthetic,
+                  (SELECT count(*) FROM districts d WHERE d.county_code = k.code),
+                  (SELECT count(*) FROM cities x JOIN districts d ON x.district_code = d.code WHERE d.county_code = k.code),
+                  (SELECT count(*) FROM villages v JOIN rural_districts r ON v.rural_district_code = r.code
+                     JOIN districts d ON r.district_code = d.code WHERE d.county_code = k.code),
+                  coalesce(cs.city_councils, 0), coalesce(cs.village_councils, 0), coalesce(cs.main_seats, 0), coalesce(cs.alternate_seats, 0),
+                  coalesce(ss.stations, 0), coalesce(ss.urban, 0), coalesce(ss.rural, 0), coalesce(ss.mobile, 0)
+                FROM counties k
+                LEFT JOIN (SELECT county_code, sum(kind = 'city') AS city_councils, sum(kind = 'village') AS village_councils,
+                                  sum(main_seats) AS main_seats, sum(alternate_seats) AS alternate_seats
+                           FROM councils GROUP BY county_code) cs ON cs.county_code = k.code
+                LEFT JOIN (SELECT county_code, count(*) AS stations, sum(area = 'urban') AS urban, sum(area = 'rural') AS rural,
+                                  sum(mobile) AS mobile
+                           FROM stations GROUP BY county_code) ss ON ss.county_code = k.code
+                WHERE ?1 IS NULL OR k.code = ?1
+                ORDER BY k.code";
+            let mut s = c.prepare_cached(sql).map_err(db_err)?;
+            all(&mut s, [&only], |r| {
+                Ok(CountySummary {
+                    county: County {
+                        code: r.get(0)?,
+                        name: r.get(1)?,
+                        name_en: r.get(2)?,
+                        centre: r.get(3)?,
+                        population: r.get(4)?,
+                        synthetic: r.get(5)?,
+                    },
+                    districts: r.get(6)?,
+                    cities: r.get(7)?,
+                    villages: r.get(8)?,
+                    city_councils: r.get(9)?,
+                    village_councils: r.get(10)?,
+                    main_seats: r.get(11)?,
+                    alternate_seats: r.get(12)?,
+                    stations: r.get(13)?,
+                    urban_stations: r.get(14)?,
+                    rural_stations: r.get(15)?,
+                    mobile_stations: r.get(16)?,
+                })
+            })
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn councils(
+        &self,
+        filter: &CouncilFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<Council>> {
+        let filter = filter.clone();
+        self.read(move |c| {
+            let mut w = Where::default();
+            w.eq("county_code", filter.county.as_deref());
+            w.eq("kind", filter.kind.map(CouncilKind::as_str));
+            w.contains("name", filter.name.as_deref());
+            paged(
+                c,
+                "councils",
+                COUNCIL_COLUMNS,
+                &w,
+                council_order(filter.sort.as_deref()),
+                page,
+                council_from_row,
+            )
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn council(&self, code: &str) -> StoreResult<Option<Council>> {
+        let code = code.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {COUNCIL_COLUMNS} FROM councils WHERE code = ?1"),
+                [code],
+                council_from_row,
+            )
+            .optional()
+            .map_err(db_err)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn stations(
+        &self,
+        filter: &StationFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<Station>> {
+        let filter = filter.clone();
+        self.read(move |c| {
+            let mut w = Where::default();
+            w.eq("county_code", filter.county.as_deref());
+            w.eq("council_code", filter.council.as_deref());
+            w.eq("code", filter.station.as_deref());
+            paged(
+                c,
+                "stations",
+                STATION_COLUMNS,
+                &w,
+                "code ASC",
+                page,
+                station_from_row,
+            )
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn station(&self, code: &str) -> StoreResult<Option<Station>> {
+        let code = code.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {STATION_COLUMNS} FROM stations WHERE code = ?1"),
+                [code],
+                station_from_row,
+            )
+            .optional()
+            .map_err(db_err)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn person(&self, national_id: &str) -> StoreResult<Option<Person>> {
+        let id = national_id.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                "SELECT national_id, first_name, last_name, father_name, gender, birth_date, mobile FROM people WHERE national_id = ?1",
+                [id],
+                |r| {
+                    let nid: String = r.get(0)?;
+                    let gender: String = r.get(4)?;
+                    let birth: String = r.get(5)?;
+                    let mobile: Option<String> = r.get(6)?;
+                    Ok(Person {
+                        national_id: NationalId::parse(&nid).map_err(|_| bad_row("national_id"))?,
+                        first_name: r.get(1)?,
+                        last_name: r.get(2)?,
+                        father_name: r.get(3)?,
+                        gender: Gender::parse(&gender).ok_or_else(|| bad_row("gender"))?,
+                        birth_date: parse_date(&birth)?,
+                        mobile: mobile.map(|m| MobileNumber::parse(&m)).transpose().map_err(|_| bad_row("mobile"))?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(db_err)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn people_count(&self) -> StoreResult<i64> {
+        self.read(|c| {
+            c.query_row("SELECT count(*) FROM people", [], |r| r.get(0))
+                .map_err(db_err)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_user(&self, user: &NewUser, by: &Actor) -> StoreResult<()> {
+        let (user, by) = (user.clone(), by.clone());
+        self.write(move |tx| {
+            let (kind, county, station) = scope_columns(&user.scope);
+            tx.execute(
+                &format!("INSERT INTO users ({USER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+                params![
+                    user.username,
+                    user.password_hash,
+                    user.role.as_str(),
+                    kind,
+                    county,
+                    station,
+                    by.at_us()
+                ],
+            )
+            .map_err(|e| conflict_or(e, "user"))?;
+            append_audit(
+                tx,
+                &by,
+                "user.create",
+                &format!("user/{}", user.username),
+                &json!({"role": user.role, "scope": user.scope}),
+            )
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn user(&self, username: &str) -> StoreResult<Option<UserRecord>> {
+        let name = username.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1"),
+                [name],
+                user_from_row,
+            )
+            .optional()
+            .map_err(db_err)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn users(&self) -> StoreResult<Vec<UserRecord>> {
+        self.read(|c| {
+            let mut s = c
+                .prepare(&format!(
+                    "SELECT {USER_COLUMNS} FROM users ORDER BY username"
+                ))
+                .map_err(db_err)?;
+            all(&mut s, [], user_from_row)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_session(&self, session: &NewSession, by: &Actor) -> StoreResult<()> {
+        let (s, by) = (session.clone(), by.clone());
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO sessions (token_hash, username, csrf_token, created_at_us, expires_at_us) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![s.token_hash, s.username, s.csrf_token, by.at_us(), s.expires_at_us],
+            )
+            .map_err(|e| conflict_or(e, "session"))?;
+            append_audit(tx, &by, "auth.login", &format!("user/{}", s.username), &json!({"expires_at_us": s.expires_at_us}))
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn session(
+        &self,
+        token_hash: &str,
+        now_us: i64,
+    ) -> StoreResult<Option<(SessionRecord, UserRecord)>> {
+        let token = token_hash.to_owned();
+        self.read(move |c| {
+            let sql = "SELECT s.token_hash, s.username, s.csrf_token, s.created_at_us, s.expires_at_us,
+                              u.username, u.password_hash, u.role, u.scope_kind, u.county_code, u.station_code, u.created_at_us
+                       FROM sessions s JOIN users u ON u.username = s.username
+                       WHERE s.token_hash = ?1 AND s.expires_at_us > ?2";
+            c.prepare_cached(sql)
+                .map_err(db_err)?
+                .query_row(params![token, now_us], |r| {
+                    let session = SessionRecord {
+                        token_hash: r.get(0)?,
+                        username: r.get(1)?,
+                        csrf_token: r.get(2)?,
+                        created_at_us: r.get(3)?,
+                        expires_at_us: r.get(4)?,
+                    };
+                    let role: String = r.get(7)?;
+                    let kind: String = r.get(8)?;
+                    let user = UserRecord {
+                        username: r.get(5)?,
+                        password_hash: r.get(6)?,
+                        role: Role::parse(&role).map_err(|_| bad_row("role"))?,
+                        scope: scope_from_columns(&kind, r.get(9)?, r.get(10)?).ok_or_else(|| bad_row("scope"))?,
+                        created_at_us: r.get(11)?,
+                    };
+                    Ok((session, user))
+                })
+                .optional()
+                .map_err(db_err)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_session(&self, token_hash: &str, by: &Actor) -> StoreResult<()> {
+        let (token, by) = (token_hash.to_owned(), by.clone());
+        self.write(move |tx| {
+            let username: Option<String> = tx
+                .query_row(
+                    "DELETE FROM sessions WHERE token_hash = ?1 RETURNING username",
+                    [&token],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db_err)?;
+            match username {
+                Some(u) => append_audit(tx, &by, "auth.logout", &format!("user/{u}"), &json!({})),
+                None => Ok(()),
+            }
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn audit_page(
+        &self,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<AuditRecord>> {
+        let f = filter.clone();
+        self.read(move |c| {
+            let mut w = Where::default();
+            w.eq("actor", f.actor.as_deref());
+            w.prefix("action", f.action.as_deref());
+            w.prefix("entity", f.entity.as_deref());
+            w.cmp("at_us", ">=", f.from_us);
+            w.cmp("at_us", "<=", f.to_us);
+            paged(
+                c,
+                "audit_log",
+                AUDIT_COLUMNS,
+                &w,
+                "seq DESC",
+                page,
+                audit_from_row,
+            )
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn audit_scan(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRecord>> {
+        self.read(move |c| {
+            let mut s = c
+                .prepare_cached(&format!(
+                    "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+                ))
+                .map_err(db_err)?;
+            all(&mut s, params![after, i64::from(limit)], audit_from_row)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn audit_head(&self) -> StoreResult<(i64, String)> {
+        self.read(|c| {
+            c.query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(db_err)
+        })
+        .await
+    }
+}
