@@ -7,6 +7,7 @@ use time::{Date, OffsetDateTime};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CouncilKind {
     City,
     Village,
@@ -38,6 +39,7 @@ impl CouncilKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Seats {
     pub main: u32,
     pub alternate: u32,
@@ -45,6 +47,7 @@ pub struct Seats {
 
 /// One row of the seat table: places up to `max_population` (inclusive; `None` = no limit).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeatBand {
     pub max_population: Option<i64>,
     pub main: u32,
@@ -53,6 +56,7 @@ pub struct SeatBand {
 
 /// The seat table is data of the election: editable, with the law's table as the default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeatTable {
     pub city: Vec<SeatBand>,
     pub village: Vec<SeatBand>,
@@ -149,6 +153,7 @@ impl SeatTable {
 
 /// A dated milestone of an election's timeline (registration windows, vetting, election day).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Milestone {
     pub key: String,
     pub name: String,
@@ -157,6 +162,7 @@ pub struct Milestone {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Election {
     pub code: String,
     pub name: String,
@@ -184,11 +190,13 @@ impl Election {
 
 /// A council, which is also its constituency: one per city and one per village.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Council {
     pub code: String,
     pub election_code: String,
     pub kind: CouncilKind,
     pub name: String,
+    #[serde(rename = "county")]
     pub county_code: String,
     pub place_code: String,
     pub population: i64,

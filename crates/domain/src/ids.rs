@@ -8,6 +8,7 @@ use std::fmt;
 /// An Iranian national id (کد ملی): ten digits with a mod-11 check digit.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NationalId(String);
 
 impl NationalId {
@@ -82,6 +83,7 @@ impl fmt::Display for NationalId {
 /// An Iranian mobile number, stored as `09XXXXXXXXX`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MobileNumber(String);
 
 impl MobileNumber {
@@ -128,6 +130,7 @@ impl From<MobileNumber> for String {
 /// A ten-digit Iranian postal code (no check digit).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PostalCode(String);
 
 impl PostalCode {

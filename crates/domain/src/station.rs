@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Area {
     Urban,
     Rural,
@@ -33,11 +34,14 @@ impl Area {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Station {
     pub code: String,
     pub election_code: String,
+    #[serde(rename = "county")]
     pub county_code: String,
     /// The council (constituency) whose voters the station mainly serves.
+    #[serde(rename = "council")]
     pub council_code: String,
     pub name: String,
     pub area: Area,

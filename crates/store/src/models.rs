@@ -55,6 +55,7 @@ impl Default for PageRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: i64,
@@ -80,6 +81,7 @@ pub struct CountyFilter {
 
 /// A county with the figures of the HQ dashboard.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CountySummary {
     #[serde(flatten)]
     pub county: County,

@@ -1,0 +1,65 @@
+//! A small migration runner: embedded SQL files, each applied once in its own transaction and
+//! recorded in `schema_migrations`. Two servers starting at once on one database queue on an
+//! advisory lock and on the table's lock, so each migration runs exactly once.
+
+use crate::db;
+use sqlx::postgres::PgPool;
+use store::StoreResult;
+
+/// `(version, name, sql)`, in order.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "foundation",
+    include_str!("../migrations/0001_foundation.sql"),
+)];
+
+/// Key of the transaction-scoped advisory lock taken while migrating ("sandoq" in ASCII).
+const LOCK_KEY: i64 = 0x73_61_6e_64_6f_71;
+
+pub(crate) async fn run(pool: &PgPool) -> StoreResult<()> {
+    for &(version, name, sql) in MIGRATIONS {
+        let mut tx = pool.begin().await.map_err(db)?;
+        // The advisory lock covers the very first start, when `CREATE TABLE IF NOT EXISTS` itself
+        // could race; the table lock then guards the check-and-apply below.
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(LOCK_KEY)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS schema_migrations \
+             (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at_us BIGINT NOT NULL)",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        sqlx::query("LOCK TABLE schema_migrations IN EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let applied: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)",
+        )
+        .bind(version)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        if applied {
+            tx.rollback().await.map_err(db)?;
+            continue;
+        }
+        tracing::info!(version, name, "applying migration");
+        sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(db)?;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at_us) \
+             VALUES ($1, $2, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint)",
+        )
+        .bind(version)
+        .bind(name)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+    }
+    Ok(())
+}
