@@ -169,6 +169,12 @@ pub enum Action<'a> {
     ViewStation { county: &'a str, station: &'a str },
     /// The audit log.
     ViewAudit,
+    /// The people registry (not a station's staff: they see only their station).
+    ViewPeople,
+    /// The election's timeline and seat table, for any signed-in user.
+    ViewElection,
+    /// Changing an election's set-up (its seat table, its timeline).
+    ManageElection,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,7 +196,9 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
         Action::ViewStation { county, station } => {
             p.scope.covers_county(county) || p.scope.station() == Some(station)
         }
-        Action::ViewAudit => p.role == Role::ProvinceHq,
+        Action::ViewAudit | Action::ManageElection => p.role == Role::ProvinceHq,
+        Action::ViewPeople => p.scope.kind() != ScopeKind::Station,
+        Action::ViewElection => true,
     };
     if allowed {
         Ok(())
@@ -310,6 +318,37 @@ mod tests {
                 "{role:?}"
             );
         }
+    }
+
+    #[test]
+    fn election_set_up_is_province_hq_only() {
+        for role in Role::ALL {
+            let p = principal(role, Scope::Province);
+            assert_eq!(
+                authorize(Some(&p), Action::ManageElection).is_ok(),
+                role == Role::ProvinceHq,
+                "{role:?}"
+            );
+            assert!(authorize(Some(&p), Action::ViewElection).is_ok());
+        }
+        let s = principal(
+            Role::StationStaff,
+            Scope::Station {
+                county: "01".into(),
+                station: "0100001".into(),
+            },
+        );
+        assert_eq!(
+            authorize(Some(&s), Action::ViewPeople),
+            Err(Denied::Forbidden)
+        );
+        let g = principal(
+            Role::CountyGovernor,
+            Scope::County {
+                county: "01".into(),
+            },
+        );
+        assert_eq!(authorize(Some(&g), Action::ViewPeople), Ok(()));
     }
 
     #[test]

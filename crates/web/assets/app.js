@@ -1,0 +1,55 @@
+// sandoq's own small script: sortable and filterable tables, and the CSRF header for htmx.
+// Numbers sort by their data-value (raw digits), so Persian digits in cells do not matter.
+(function () {
+  "use strict";
+  function cellValue(row, index) {
+    var cell = row.cells[index];
+    if (!cell) return "";
+    var v = cell.getAttribute("data-value");
+    return v !== null ? v : cell.textContent.trim();
+  }
+  function sortTable(table, index, th) {
+    var body = table.tBodies[0];
+    if (!body) return;
+    var ascending = th.getAttribute("aria-sort") !== "ascending";
+    table.querySelectorAll("th[aria-sort]").forEach(function (h) { h.removeAttribute("aria-sort"); });
+    th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+    var numeric = th.hasAttribute("data-numeric");
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = cellValue(a, index), y = cellValue(b, index);
+      var c = numeric ? (parseFloat(x) || 0) - (parseFloat(y) || 0) : x.localeCompare(y, "fa");
+      return ascending ? c : -c;
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+  }
+  function init(root) {
+    root.querySelectorAll("table[data-sortable-table]").forEach(function (table) {
+      if (table.dataset.ready) return;
+      table.dataset.ready = "1";
+      Array.prototype.forEach.call(table.tHead ? table.tHead.rows[0].cells : [], function (th, i) {
+        if (!th.hasAttribute("data-sortable")) return;
+        th.tabIndex = 0;
+        th.addEventListener("click", function () { sortTable(table, i, th); });
+        th.addEventListener("keydown", function (e) { if (e.key === "Enter") sortTable(table, i, th); });
+      });
+    });
+    root.querySelectorAll("input[data-filter-table]").forEach(function (input) {
+      var table = document.getElementById(input.getAttribute("data-filter-table"));
+      if (!table || input.dataset.ready) return;
+      input.dataset.ready = "1";
+      input.addEventListener("input", function () {
+        var q = input.value.trim().replace(/ي/g, "ی").replace(/ك/g, "ک");
+        Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+          row.hidden = q !== "" && row.textContent.indexOf(q) === -1;
+        });
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:load", function (e) { init(e.target); });
+  document.addEventListener("htmx:configRequest", function (e) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) e.detail.headers["X-CSRF-Token"] = meta.content;
+  });
+})();

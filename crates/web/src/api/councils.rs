@@ -1,0 +1,82 @@
+use crate::api::{page_request, ApiQuery};
+use crate::auth::Auth;
+use crate::{ApiError, AppState};
+use axum::extract::{Path, State};
+use axum::Json;
+use domain::access::{Action, Scope};
+use domain::election::{Council, CouncilKind};
+use serde::Deserialize;
+use store::{CouncilFilter, Page};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct CouncilQuery {
+    /// County code; a county-scoped user sees only their own.
+    county: Option<String>,
+    /// `city` or `village`.
+    kind: Option<String>,
+    /// Part of the council's name.
+    name: Option<String>,
+    /// `code`, `name`, `population` or `seats`, `-` first for descending.
+    sort: Option<String>,
+    page: Option<u32>,
+    per_page: Option<u32>,
+}
+
+/// The county a list is confined to: the one asked for (if the caller may see it), else the
+/// caller's own, or none for a province-wide caller.
+pub fn list_county(auth: &Auth, requested: Option<String>) -> Result<Option<String>, ApiError> {
+    let principal = auth.require(Action::ViewElection)?;
+    let county = requested.or_else(|| principal.scope.county().map(str::to_owned));
+    match &county {
+        Some(c) => auth.require(Action::ViewCounty(c))?,
+        None if principal.scope == Scope::Province => auth.require(Action::ViewProvince)?,
+        None => return Err(ApiError::Forbidden),
+    };
+    Ok(county)
+}
+
+/// Councils (each also a constituency), filtered, sorted and paginated.
+#[utoipa::path(get, path = "/api/v1/councils", tag = "geography", params(CouncilQuery),
+    responses((status = 200, body = Page<Council>), (status = 400, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<CouncilQuery>,
+) -> Result<Json<Page<Council>>, ApiError> {
+    let county = list_county(&auth, q.county)?;
+    let kind = q.kind.as_deref().map(CouncilKind::parse).transpose()?;
+    let name = q
+        .name
+        .map(|n| domain::text::normalize_name(&n))
+        .filter(|n| !n.is_empty());
+    let filter = CouncilFilter {
+        county,
+        kind,
+        name,
+        sort: q.sort,
+    };
+    Ok(Json(
+        state
+            .store
+            .councils(&filter, page_request(q.page, q.per_page))
+            .await?,
+    ))
+}
+
+/// One council.
+#[utoipa::path(get, path = "/api/v1/councils/{code}", tag = "geography", params(("code" = String, Path, description = "council code")),
+    responses((status = 200, body = Council), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+pub async fn show(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+) -> Result<Json<Council>, ApiError> {
+    auth.require(Action::ViewElection)?;
+    let council = state
+        .store
+        .council(&code)
+        .await?
+        .ok_or(ApiError::NotFound("council"))?;
+    auth.require(Action::ViewCounty(&council.county_code))?;
+    Ok(Json(council))
+}

@@ -1,0 +1,52 @@
+use crate::api::ApiJson;
+use crate::auth::Auth;
+use crate::{ApiError, AppState};
+use axum::extract::{Path, State};
+use axum::Json;
+use domain::access::Action;
+use domain::election::{Election, SeatTable};
+use serde::Serialize;
+use store::Actor;
+
+/// The current election: its timeline and seat table.
+#[utoipa::path(get, path = "/api/v1/elections/current", tag = "elections", responses((status = 200, body = Election), (status = 404, body = crate::error::Problem)))]
+pub async fn current(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Json<Election>, ApiError> {
+    auth.require(Action::ViewElection)?;
+    state
+        .store
+        .election(None)
+        .await?
+        .map(Json)
+        .ok_or(ApiError::NotFound("election"))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SeatTableChanged {
+    councils_changed: u64,
+}
+
+/// Replaces the election's seat table and recomputes every council's seats (province HQ only).
+#[utoipa::path(put, path = "/api/v1/elections/{code}/seat-table", tag = "elections", request_body = SeatTable,
+    params(("code" = String, Path, description = "election code")),
+    responses((status = 200, body = SeatTableChanged), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn set_seat_table(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+    ApiJson(table): ApiJson<SeatTable>,
+) -> Result<Json<SeatTableChanged>, ApiError> {
+    let principal = auth.require(Action::ManageElection)?;
+    table.validate()?;
+    let councils_changed = state
+        .store
+        .set_seat_table(
+            &code,
+            &table,
+            &Actor::new(principal.username.clone(), state.now()),
+        )
+        .await?;
+    Ok(Json(SeatTableChanged { councils_changed }))
+}

@@ -1,0 +1,20 @@
+use crate::{ApiError, AppState};
+use axum::extract::State;
+use axum::Json;
+use serde::Serialize;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    status: &'static str,
+    backend: &'static str,
+}
+
+/// Liveness and storage check; public.
+#[utoipa::path(get, path = "/healthz", tag = "system", security(()), responses((status = 200, body = Health), (status = 500, body = crate::error::Problem)))]
+pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    state.store.ping().await?;
+    Ok(Json(Health {
+        status: "ok",
+        backend: state.store.backend(),
+    }))
+}

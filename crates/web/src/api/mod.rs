@@ -1,0 +1,84 @@
+//! The JSON API under `/api/v1`, one module per resource, each handler documented for the
+//! OpenAPI document served at `/api/v1/openapi.json`.
+
+pub mod audit;
+pub mod auth;
+pub mod councils;
+pub mod counties;
+pub mod elections;
+pub mod health;
+pub mod people;
+pub mod stations;
+
+use crate::{ApiError, AppState};
+use axum::extract::{FromRequest, FromRequestParts};
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// A JSON body whose rejections are problem documents.
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+/// Query parameters whose rejections are problem documents.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "sandoq API", version = "1", description = "Election administration for the Islamic City and Village Council elections. Errors are application/problem+json with a stable `code` and a Persian `detail`."),
+    components(schemas(crate::error::Problem)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// The API routes and their OpenAPI document, built from the same registrations so the two
+/// cannot drift apart.
+pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::health))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(counties::list))
+        .routes(routes!(counties::show))
+        .routes(routes!(councils::list))
+        .routes(routes!(councils::show))
+        .routes(routes!(stations::list))
+        .routes(routes!(stations::show))
+        .routes(routes!(elections::current))
+        .routes(routes!(elections::set_seat_table))
+        .routes(routes!(people::show))
+        .routes(routes!(audit::list))
+        .split_for_parts();
+    let document = api.clone();
+    let router = router.route(
+        "/api/v1/openapi.json",
+        get(move || async move { Json(document) }),
+    );
+    (router, api)
+}
+
+/// A list request's paging parameters.
+pub fn page_request(page: Option<u32>, per_page: Option<u32>) -> store::PageRequest {
+    store::PageRequest::new(page.unwrap_or(1), per_page.unwrap_or(50))
+}

@@ -1,0 +1,324 @@
+//! Passwords, sessions, the login rate limit and CSRF protection.
+//!
+//! A session token is 32 random bytes; the store keeps only its SHA-256. Browsers carry it in
+//! an HttpOnly, SameSite=Strict cookie, API clients as `Authorization: Bearer`. Every
+//! state-changing request that rides on the cookie must also carry the session's CSRF token
+//! (header `X-CSRF-Token` or form field `csrf_token`); bearer requests need none, since no
+//! browser adds that header by itself.
+
+use crate::{ApiError, AppState};
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{header, Method, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use base64::Engine;
+use domain::access::{authorize, Action, Principal};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use rand::RngCore;
+use std::num::NonZeroU32;
+use store::{Actor, NewSession};
+
+pub const SESSION_COOKIE: &str = "sandoq_session";
+pub const LOGIN_CSRF_COOKIE: &str = "sandoq_login_csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+pub const CSRF_FIELD: &str = "csrf_token";
+
+/// Hashes a password with Argon2id and a random salt (PHC string).
+pub fn hash_password(password: &str) -> Result<String, ApiError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// Checks a password against a PHC string; a malformed hash never matches.
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// A valid hash of no one's password, so that an unknown username costs as much time as a
+/// wrong password and does not reveal which usernames exist.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password("decoy password nobody has").unwrap_or_default())
+}
+
+/// A fresh random token, URL-safe.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn token_hash(token: &str) -> String {
+    audit::digest_hex(token.as_bytes())
+}
+
+/// Login attempts per minute, per username and per client address.
+pub struct LoginLimiter(DefaultKeyedRateLimiter<String>);
+
+impl LoginLimiter {
+    pub fn new(per_minute: u32) -> Self {
+        let quota =
+            Quota::per_minute(NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN));
+        Self(RateLimiter::keyed(quota))
+    }
+    fn allow(&self, key: String) -> bool {
+        self.0.check_key(&key).is_ok()
+    }
+}
+
+/// The result of a successful login.
+pub struct LoggedIn {
+    pub token: String,
+    pub csrf_token: String,
+    pub principal: Principal,
+    pub expires_at: time::OffsetDateTime,
+}
+
+/// Checks the credentials and opens a session (recorded in the audit log).
+pub async fn login(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    client: Option<std::net::IpAddr>,
+) -> Result<LoggedIn, ApiError> {
+    let username = username.trim().to_owned();
+    let by_user = state.limiter.allow(format!("user:{username}"));
+    let by_ip = client.is_none_or(|ip| state.limiter.allow(format!("ip:{ip}")));
+    if !by_user || !by_ip {
+        return Err(ApiError::TooManyAttempts);
+    }
+    let user = state.store.user(&username).await?;
+    let phc = user
+        .as_ref()
+        .map_or_else(|| decoy_hash().to_owned(), |u| u.password_hash.clone());
+    let password = password.to_owned();
+    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let Some(user) = user.filter(|_| matches) else {
+        tracing::info!(username, "failed login");
+        return Err(ApiError::InvalidCredentials);
+    };
+    let now = state.now();
+    let ttl =
+        time::Duration::try_from(state.config.session_ttl).unwrap_or(time::Duration::hours(8));
+    let expires_at = now + ttl;
+    let token = new_token();
+    let csrf_token = new_token();
+    let session = NewSession {
+        token_hash: token_hash(&token),
+        username: user.username.clone(),
+        csrf_token: csrf_token.clone(),
+        expires_at_us: domain::clock::to_micros(expires_at),
+    };
+    state
+        .store
+        .create_session(&session, &Actor::new(user.username.clone(), now))
+        .await?;
+    Ok(LoggedIn {
+        token,
+        csrf_token,
+        principal: Principal {
+            username: user.username,
+            role: user.role,
+            scope: user.scope,
+        },
+        expires_at,
+    })
+}
+
+/// The session behind a request, resolved once by [`authenticate`].
+#[derive(Debug, Clone)]
+pub struct CurrentSession {
+    pub principal: Principal,
+    pub csrf_token: String,
+    pub token_hash: String,
+    pub via_cookie: bool,
+}
+
+/// Who is asking: `None` for an anonymous request. Every handler takes this and calls
+/// [`Auth::require`] with its [`Action`].
+#[derive(Debug, Clone, Default)]
+pub struct Auth(pub Option<CurrentSession>);
+
+impl Auth {
+    pub fn principal(&self) -> Option<&Principal> {
+        self.0.as_ref().map(|s| &s.principal)
+    }
+
+    /// The one policy check (`domain::access::authorize`).
+    pub fn require(&self, action: Action<'_>) -> Result<&Principal, ApiError> {
+        authorize(self.principal(), action)?;
+        self.principal().ok_or(ApiError::Unauthenticated)
+    }
+
+    pub fn csrf_token(&self) -> &str {
+        self.0.as_ref().map_or("", |s| s.csrf_token.as_str())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Auth {
+    type Rejection = std::convert::Infallible;
+
+    #[tracing::instrument(skip_all)]
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<Auth>().cloned().unwrap_or_default())
+    }
+}
+
+/// The client's address, when the server knows it.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
+pub fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+fn bearer(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(|t| t.trim().to_owned())
+}
+
+/// Constant-time comparison of two tokens.
+pub fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// Reads a form field from an urlencoded body.
+pub fn form_field(body: &[u8], name: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).ok()?;
+    pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+/// Middleware: resolves the session once per request and enforces CSRF on state-changing
+/// requests that ride on the session cookie.
+pub async fn authenticate(
+    State(state): State<AppState>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    let headers = request.headers();
+    let (token, via_cookie) = match bearer(headers) {
+        Some(t) => (Some(t), false),
+        None => (cookie_value(headers, SESSION_COOKIE), true),
+    };
+    let mut auth = Auth(None);
+    if let Some(token) = token {
+        let hash = token_hash(&token);
+        match state
+            .store
+            .session(&hash, domain::clock::to_micros(state.now()))
+            .await
+        {
+            Ok(Some((session, user))) => {
+                auth = Auth(Some(CurrentSession {
+                    principal: Principal {
+                        username: user.username,
+                        role: user.role,
+                        scope: user.scope,
+                    },
+                    csrf_token: session.csrf_token,
+                    token_hash: hash,
+                    via_cookie,
+                }));
+            }
+            Ok(None) => {}
+            Err(e) => return crate::error::respond(request.uri().path(), ApiError::from(e)),
+        }
+    }
+    let unsafe_method = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let mut request = request;
+    if unsafe_method {
+        if let Some(session) = auth.0.as_ref().filter(|s| s.via_cookie) {
+            let (ok, rebuilt) =
+                csrf_ok(request, &session.csrf_token, state.config.max_body_bytes).await;
+            request = rebuilt;
+            if !ok {
+                return crate::error::respond(request.uri().path(), ApiError::Csrf);
+            }
+        }
+    }
+    request.extensions_mut().insert(auth);
+    next.run(request).await
+}
+
+/// Looks for the CSRF token in the header, else in an urlencoded form body (which is read and
+/// put back, within the body limit).
+async fn csrf_ok(request: Request<Body>, expected: &str, limit: usize) -> (bool, Request<Body>) {
+    if let Some(h) = request
+        .headers()
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+    {
+        let ok = same_token(h, expected);
+        return (ok, request);
+    }
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return (false, request);
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+        return (false, Request::from_parts(parts, Body::empty()));
+    };
+    let ok = form_field(&bytes, CSRF_FIELD).is_some_and(|t| same_token(&t, expected));
+    (ok, Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// Builds the `Set-Cookie` value of a session cookie.
+pub fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}")
+}
+
+pub fn clear_cookie(name: &str) -> String {
+    format!("{name}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
+}

@@ -1,0 +1,264 @@
+//! The one mapping from errors to HTTP: `application/problem+json` for the API (DESIGN §9),
+//! a Persian error page for the browser.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use domain::DomainError;
+use serde::Serialize;
+use store::StoreError;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ApiError {
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("wrong username or password")]
+    InvalidCredentials,
+    #[error("too many login attempts")]
+    TooManyAttempts,
+    #[error("missing or wrong CSRF token")]
+    Csrf,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("malformed JSON: {0}")]
+    MalformedJson(String),
+    #[error("invalid query: {0}")]
+    InvalidQuery(String),
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// An RFC 9457 problem document with sandoq's stable `code`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// What went wrong, in Persian, for the person at the keyboard.
+    pub detail: String,
+    /// A stable snake_case word for programs (`invalid_national_id`, `forbidden`, …).
+    pub code: String,
+}
+
+impl ApiError {
+    /// Status, stable code, English title, Persian detail.
+    pub fn parts(&self) -> (StatusCode, &'static str, &'static str, String) {
+        match self {
+            Self::Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Authentication required",
+                "برای دسترسی ابتدا وارد سامانه شوید.".into(),
+            ),
+            Self::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Forbidden",
+                "شما به این بخش دسترسی ندارید.".into(),
+            ),
+            Self::InvalidCredentials => (
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "Invalid credentials",
+                "نام کاربری یا گذرواژه نادرست است.".into(),
+            ),
+            Self::TooManyAttempts => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                "Too many attempts",
+                "تلاش‌های ورود بیش از حد مجاز است؛ یک دقیقه دیگر دوباره تلاش کنید.".into(),
+            ),
+            Self::Csrf => (
+                StatusCode::FORBIDDEN,
+                "csrf_failed",
+                "CSRF check failed",
+                "درخواست فاقد نشانه امنیتی معتبر است؛ صفحه را دوباره بارگذاری کنید.".into(),
+            ),
+            Self::NotFound(what) => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "Not found",
+                format!("{} پیدا نشد.", persian_entity(what)),
+            ),
+            Self::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "Payload too large",
+                "حجم درخواست بیش از حد مجاز است.".into(),
+            ),
+            Self::MalformedJson(_) => (
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                "Malformed JSON",
+                "بدنه درخواست JSON معتبری نیست.".into(),
+            ),
+            Self::InvalidQuery(_) => (
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                "Invalid query",
+                "پارامترهای درخواست معتبر نیستند.".into(),
+            ),
+            Self::Domain(e) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                e.code(),
+                "Invalid input",
+                e.persian(),
+            ),
+            Self::Store(StoreError::NotFound { entity }) => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "Not found",
+                format!("{} پیدا نشد.", persian_entity(entity)),
+            ),
+            Self::Store(StoreError::Conflict { entity, .. }) => (
+                StatusCode::CONFLICT,
+                "conflict",
+                "Conflict",
+                format!("{} از پیش وجود دارد.", persian_entity(entity)),
+            ),
+            Self::Store(StoreError::Invalid(detail)) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "Invalid input",
+                detail.clone(),
+            ),
+            Self::Store(_) | Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "Internal error",
+                "خطای داخلی سامانه؛ رخداد ثبت شد.".into(),
+            ),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (status, code, title, detail) = self.parts();
+        Problem {
+            kind: format!("/problems/{code}"),
+            title: title.into(),
+            status: status.as_u16(),
+            detail,
+            code: code.into(),
+        }
+    }
+}
+
+fn persian_entity(entity: &str) -> &'static str {
+    match entity {
+        "county" => "شهرستان",
+        "council" => "شورا",
+        "station" => "شعبه",
+        "election" => "انتخابات",
+        "person" => "شخص",
+        "user" => "کاربر",
+        "session" => "نشست",
+        "province" => "استان",
+        "page" => "صفحه",
+        _ => "مورد درخواستی",
+    }
+}
+
+impl From<domain::access::Denied> for ApiError {
+    fn from(d: domain::access::Denied) -> Self {
+        match d {
+            domain::access::Denied::Unauthenticated => Self::Unauthenticated,
+            domain::access::Denied::Forbidden => Self::Forbidden,
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::PayloadTooLarge
+        } else {
+            Self::MalformedJson(r.body_text())
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        Self::InvalidQuery(r.body_text())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let problem = self.problem();
+        if problem.status >= 500 {
+            tracing::error!(error = ?self, "request failed");
+        }
+        let status =
+            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// An error on a browser page: the same causes, shown as a Persian page (or a redirect to the
+/// login page when there is no session).
+#[derive(Debug)]
+pub struct PageError {
+    pub error: ApiError,
+    /// Where to come back after logging in.
+    pub next: Option<String>,
+}
+
+impl<E: Into<ApiError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        Self {
+            error: e.into(),
+            next: None,
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        if matches!(self.error, ApiError::Unauthenticated) {
+            let next = self.next.unwrap_or_else(|| "/".into());
+            let location = format!("/login?next={}", crate::fmt::url_encode(&next));
+            return (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
+        }
+        let (status, code, _, detail) = self.error.parts();
+        if status.is_server_error() {
+            tracing::error!(error = ?self.error, "page failed");
+        }
+        crate::views::error_page(status, code, &detail)
+    }
+}
+
+/// Answers an error in the form the path calls for: problem+json under `/api/` (and for the
+/// health check), a Persian page elsewhere.
+pub fn respond(path: &str, error: ApiError) -> Response {
+    if path.starts_with("/api/") || path == "/healthz" {
+        error.into_response()
+    } else {
+        PageError {
+            error,
+            next: Some(path.to_owned()),
+        }
+        .into_response()
+    }
+}

@@ -1,0 +1,133 @@
+//! The HTTP layer of sandoq: the Persian web UI, the JSON API under `/api/v1` and its OpenAPI
+//! document, authentication, and the one access policy every route passes through.
+//!
+//! A request flows: middleware (trace, limits, session) → handler (policy, parse) → domain →
+//! store (one transaction with its audit record) → response. Handlers stay thin.
+
+pub mod api;
+pub mod assets;
+pub mod auth;
+pub mod chart;
+pub mod error;
+pub mod fmt;
+pub mod views;
+
+use axum::response::IntoResponse;
+use axum::Router;
+use domain::clock::Clock;
+use std::sync::Arc;
+use std::time::Duration;
+use store::Store;
+
+pub use error::{ApiError, PageError};
+
+/// Settings of the web layer, read by the `cli` crate and passed in typed.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Mark cookies `Secure` (behind TLS).
+    pub secure_cookies: bool,
+    /// How long a login lasts.
+    pub session_ttl: Duration,
+    /// Failed-or-not login attempts allowed per minute, per username and per client address.
+    pub login_attempts_per_minute: u32,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            session_ttl: Duration::from_hours(8),
+            login_attempts_per_minute: 10,
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// Everything a handler may use.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<Config>,
+    pub(crate) limiter: Arc<auth::LoginLimiter>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: Config) -> Self {
+        let limiter = Arc::new(auth::LoginLimiter::new(config.login_attempts_per_minute));
+        Self {
+            store,
+            clock,
+            config: Arc::new(config),
+            limiter,
+        }
+    }
+
+    pub(crate) fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+}
+
+/// The whole application: API, views, assets, middleware. The only place routes are joined.
+pub fn router(state: AppState) -> Router {
+    use axum::routing::{get, post};
+    use tower_http::set_header::SetResponseHeaderLayer;
+
+    let (api, _) = api::router();
+    let pages = Router::new()
+        .route("/", get(views::dashboard::home))
+        .route("/login", get(views::login::show).post(views::login::submit))
+        .route("/logout", post(views::login::logout))
+        .route("/counties/{code}", get(views::counties::county))
+        .route("/councils/{code}", get(views::counties::council))
+        .route("/stations/{code}", get(views::counties::station))
+        .route("/audit", get(views::audit::list))
+        .route("/assets/{*path}", get(assets::serve));
+    let max_body = state.config.max_body_bytes;
+    let header = |name: &'static str, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(
+            axum::http::HeaderName::from_static(name),
+            axum::http::HeaderValue::from_static(value),
+        )
+    };
+    // Outermost first: trace every request, catch panics as 500s, bound time and body size,
+    // add the security headers, then resolve the session (and check CSRF) for the handlers.
+    let middleware = tower::ServiceBuilder::new()
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| ApiError::Internal("handler panicked".into()).into_response()))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .layer(header("x-content-type-options", "nosniff"))
+        .layer(header("x-frame-options", "DENY"))
+        .layer(header("referrer-policy", "same-origin"))
+        .layer(header(
+            "content-security-policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
+    api.merge(pages)
+        .fallback(|uri: axum::http::Uri| async move {
+            error::respond(uri.path(), ApiError::NotFound("page"))
+        })
+        .layer(middleware)
+        .with_state(state)
+}
+
+/// The OpenAPI document of the API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api::router().1
+}
+
+/// Serves the router on an already-bound listener until `shutdown` resolves.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

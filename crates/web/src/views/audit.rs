@@ -1,0 +1,97 @@
+use crate::api::audit::AuditQuery;
+use crate::api::page_request;
+use crate::auth::Auth;
+use crate::fmt::{jalali_us, url_encode};
+use crate::views::{render, require_page, Layout, Pager};
+use crate::{AppState, PageError};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use domain::access::Action;
+use domain::text::persian_number;
+use store::AuditFilter;
+
+pub struct AuditRow {
+    pub seq: String,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub payload: String,
+    pub hash: String,
+    pub short_hash: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    layout: Layout,
+    actor: String,
+    action: String,
+    entity: String,
+    from: String,
+    to: String,
+    error: Option<String>,
+    records: Vec<AuditRow>,
+    pager: Pager,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, PageError> {
+    require_page(&auth, Action::ViewAudit, "/audit")?;
+    let (filter, error) = match q.filter() {
+        Ok(f) => (f, None),
+        Err(e) => (
+            AuditFilter {
+                from_us: Some(i64::MAX),
+                ..Default::default()
+            },
+            Some(e.problem().detail),
+        ),
+    };
+    let page = state
+        .store
+        .audit_page(
+            &filter,
+            page_request(q.page, Some(q.per_page.unwrap_or(50))),
+        )
+        .await?;
+    let text = |s: &Option<String>| s.clone().unwrap_or_default();
+    let link = |p: u32| {
+        format!(
+            "/audit?actor={}&action={}&entity={}&from={}&to={}&page={p}",
+            url_encode(&text(&q.actor)),
+            url_encode(&text(&q.action)),
+            url_encode(&text(&q.entity)),
+            url_encode(&text(&q.from)),
+            url_encode(&text(&q.to))
+        )
+    };
+    render(&AuditPage {
+        layout: Layout::new(&state, &auth, "گزارش ممیزی", "/audit"),
+        pager: Pager::new(&page, link),
+        records: page
+            .items
+            .into_iter()
+            .map(|r| AuditRow {
+                seq: persian_number(r.seq),
+                at: jalali_us(r.at_us),
+                short_hash: r.hash.chars().take(12).collect(),
+                actor: r.actor,
+                action: r.action,
+                entity: r.entity,
+                payload: r.payload,
+                hash: r.hash,
+            })
+            .collect(),
+        actor: text(&q.actor),
+        action: text(&q.action),
+        entity: text(&q.entity),
+        from: text(&q.from),
+        to: text(&q.to),
+        error,
+    })
+}

@@ -1,0 +1,333 @@
+//! County, council and station pages.
+
+use crate::auth::Auth;
+use crate::fmt::url_encode;
+use crate::views::{render, require_page, Card, Layout, Pager};
+use crate::{ApiError, AppState, PageError};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use domain::access::Action;
+use domain::election::CouncilKind;
+use domain::station::Station;
+use domain::text::persian_number;
+use serde::Deserialize;
+use store::{CouncilFilter, CountyFilter, PageRequest, StationFilter};
+
+pub struct CouncilRow {
+    pub code: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub population: String,
+    pub main_seats: String,
+    pub alternate_seats: String,
+}
+
+pub struct StationRow {
+    pub code: String,
+    pub name: String,
+    pub area: &'static str,
+    pub mobility: &'static str,
+    pub expected_voters: String,
+}
+
+impl From<&Station> for StationRow {
+    fn from(s: &Station) -> Self {
+        Self {
+            code: s.code.clone(),
+            name: s.name.clone(),
+            area: s.area.persian(),
+            mobility: if s.mobile { "سیار" } else { "ثابت" },
+            expected_voters: persian_number(s.expected_voters),
+        }
+    }
+}
+
+pub struct Header {
+    pub label: &'static str,
+    pub href: Option<String>,
+    pub arrow: &'static str,
+    pub numeric: bool,
+}
+
+#[derive(Template)]
+#[template(path = "county.html")]
+struct CountyPage {
+    layout: Layout,
+    code: String,
+    name: String,
+    centre: String,
+    population: Option<String>,
+    cards: Vec<Card>,
+    kind: String,
+    name_filter: String,
+    sort: String,
+    council_headers: Vec<Header>,
+    councils: Vec<CouncilRow>,
+    councils_pager: Pager,
+    stations: Vec<StationRow>,
+    stations_pager: Pager,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CountyQuery {
+    kind: Option<String>,
+    name: Option<String>,
+    sort: Option<String>,
+    page: Option<u32>,
+    spage: Option<u32>,
+}
+
+pub async fn county(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+    Query(q): Query<CountyQuery>,
+) -> Result<Response, PageError> {
+    let here = format!("/counties/{code}");
+    require_page(&auth, Action::ViewCounty(&code), &here)?;
+    let summary = state
+        .store
+        .counties(&CountyFilter {
+            county: Some(code.clone()),
+        })
+        .await?
+        .pop()
+        .ok_or(ApiError::NotFound("county"))?;
+    let kind_text = q.kind.clone().unwrap_or_default();
+    let kind = match kind_text.as_str() {
+        "" => None,
+        k => Some(CouncilKind::parse(k)?),
+    };
+    let name_filter = q
+        .name
+        .as_deref()
+        .map(domain::text::normalize_name)
+        .unwrap_or_default();
+    let sort = q.sort.clone().unwrap_or_else(|| "code".into());
+    let filter = CouncilFilter {
+        county: Some(code.clone()),
+        kind,
+        name: Some(name_filter.clone()).filter(|n| !n.is_empty()),
+        sort: Some(sort.clone()),
+    };
+    let councils = state
+        .store
+        .councils(&filter, PageRequest::new(q.page.unwrap_or(1), 25))
+        .await?;
+    let stations = state
+        .store
+        .stations(
+            &StationFilter {
+                county: Some(code.clone()),
+                ..Default::default()
+            },
+            PageRequest::new(q.spage.unwrap_or(1), 25),
+        )
+        .await?;
+    let query = |page: u32, spage: u32, sort: &str| {
+        format!(
+            "{here}?kind={}&name={}&sort={}&page={page}&spage={spage}",
+            url_encode(&kind_text),
+            url_encode(&name_filter),
+            url_encode(sort)
+        )
+    };
+    let spage = stations.page;
+    let council_headers = [
+        ("code", "کد", false),
+        ("name", "نام شورا", false),
+        ("", "نوع", false),
+        ("population", "جمعیت", true),
+        ("seats", "اعضای اصلی", true),
+        ("", "علی‌البدل", true),
+    ]
+    .into_iter()
+    .map(|(key, label, numeric)| {
+        if key.is_empty() {
+            return Header {
+                label,
+                href: None,
+                arrow: "",
+                numeric,
+            };
+        }
+        let (next, arrow) = if sort == key {
+            (format!("-{key}"), " ▲")
+        } else if sort == format!("-{key}") {
+            (key.to_owned(), " ▼")
+        } else {
+            (key.to_owned(), "")
+        };
+        Header {
+            label,
+            href: Some(format!("{}#councils", query(1, spage, &next))),
+            arrow,
+            numeric,
+        }
+    })
+    .collect();
+    let c = &summary;
+    let cards = vec![
+        Card::new(c.districts, "بخش"),
+        Card::new(c.cities, "شهر"),
+        Card::new(c.villages, "روستا"),
+        Card::new(c.city_councils, "شورای شهر"),
+        Card::new(c.village_councils, "شورای روستا"),
+        Card::new(c.main_seats, "کرسی اصلی"),
+        Card::new(c.stations, "شعبه"),
+        Card::new(c.mobile_stations, "شعبه سیار"),
+    ];
+    let councils_pager = Pager::new(&councils, |p| {
+        format!("{}#councils", query(p, spage, &sort))
+    });
+    let cpage = councils.page;
+    let stations_pager = Pager::new(&stations, |p| {
+        format!("{}#stations", query(cpage, p, &sort))
+    });
+    render(&CountyPage {
+        layout: Layout::new(&state, &auth, format!("شهرستان {}", c.county.name), &here),
+        code: code.clone(),
+        name: c.county.name.clone(),
+        centre: c.county.centre.clone(),
+        population: c.county.population.map(persian_number),
+        cards,
+        kind: kind_text,
+        name_filter,
+        sort,
+        council_headers,
+        councils: councils
+            .items
+            .iter()
+            .map(|k| CouncilRow {
+                code: k.code.clone(),
+                name: k.name.clone(),
+                kind: k.kind.persian(),
+                population: persian_number(k.population),
+                main_seats: persian_number(i64::from(k.main_seats)),
+                alternate_seats: persian_number(i64::from(k.alternate_seats)),
+            })
+            .collect(),
+        councils_pager,
+        stations: stations.items.iter().map(StationRow::from).collect(),
+        stations_pager,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "council.html")]
+struct CouncilPage {
+    layout: Layout,
+    code: String,
+    name: String,
+    kind: &'static str,
+    county_code: String,
+    county_name: String,
+    population: String,
+    main_seats: String,
+    alternate_seats: String,
+    stations: Vec<StationRow>,
+    stations_pager: Pager,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    page: Option<u32>,
+}
+
+pub async fn council(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, PageError> {
+    let here = format!("/councils/{code}");
+    require_page(&auth, Action::ViewElection, &here)?;
+    let council = state
+        .store
+        .council(&code)
+        .await?
+        .ok_or(ApiError::NotFound("council"))?;
+    require_page(&auth, Action::ViewCounty(&council.county_code), &here)?;
+    let county_name = state
+        .store
+        .counties(&CountyFilter {
+            county: Some(council.county_code.clone()),
+        })
+        .await?
+        .pop()
+        .map(|c| c.county.name)
+        .unwrap_or_default();
+    let stations = state
+        .store
+        .stations(
+            &StationFilter {
+                council: Some(code.clone()),
+                ..Default::default()
+            },
+            PageRequest::new(q.page.unwrap_or(1), 50),
+        )
+        .await?;
+    render(&CouncilPage {
+        layout: Layout::new(&state, &auth, council.name.clone(), &here),
+        stations_pager: Pager::new(&stations, |p| format!("{here}?page={p}")),
+        stations: stations.items.iter().map(StationRow::from).collect(),
+        code: council.code,
+        name: council.name,
+        kind: council.kind.persian(),
+        county_code: council.county_code,
+        county_name,
+        population: persian_number(council.population),
+        main_seats: persian_number(i64::from(council.main_seats)),
+        alternate_seats: persian_number(i64::from(council.alternate_seats)),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "station.html")]
+struct StationPage {
+    layout: Layout,
+    station: StationRow,
+    council_name: String,
+    council_href: Option<String>,
+    hard_to_reach: &'static str,
+}
+
+pub async fn station(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let here = format!("/stations/{code}");
+    require_page(&auth, Action::ViewElection, &here)?;
+    let station = state
+        .store
+        .station(&code)
+        .await?
+        .ok_or(ApiError::NotFound("station"))?;
+    require_page(
+        &auth,
+        Action::ViewStation {
+            county: &station.county_code,
+            station: &station.code,
+        },
+        &here,
+    )?;
+    let council = state.store.council(&station.council_code).await?;
+    // A station's staff may not open the whole council page; link it only for those who may.
+    let council_href = auth
+        .require(Action::ViewCounty(&station.county_code))
+        .ok()
+        .map(|_| format!("/councils/{}", station.council_code));
+    render(&StationPage {
+        layout: Layout::new(&state, &auth, station.name.clone(), &here),
+        station: StationRow::from(&station),
+        council_name: council.map(|c| c.name).unwrap_or_default(),
+        council_href,
+        hard_to_reach: if station.hard_to_reach {
+            "بله"
+        } else {
+            "خیر"
+        },
+    })
+}

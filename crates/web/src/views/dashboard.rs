@@ -1,0 +1,169 @@
+use crate::auth::Auth;
+use crate::chart::{stacked_bars, Bar};
+use crate::views::{render, require_page, Card, Layout};
+use crate::{AppState, PageError};
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::access::{Action, Scope};
+use domain::calendar::{jalali_datetime, jalali_numeric};
+use domain::text::persian_number;
+use store::CountyFilter;
+
+pub struct Cell {
+    pub raw: i64,
+    pub shown: String,
+}
+
+pub struct CountyRow {
+    pub code: String,
+    pub name: String,
+    pub cells: Vec<Cell>,
+}
+
+pub struct MilestoneRow {
+    pub name: String,
+    pub starts: String,
+    pub ends: String,
+    pub current: bool,
+    pub state: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct Dashboard {
+    layout: Layout,
+    election_name: Option<String>,
+    election_day: String,
+    cards: Vec<Card>,
+    chart: String,
+    rows: Vec<CountyRow>,
+    totals: Vec<Cell>,
+    milestones: Vec<MilestoneRow>,
+}
+
+/// `/`: the province HQ dashboard; others go to their own county or station.
+pub async fn home(State(state): State<AppState>, auth: Auth) -> Result<Response, PageError> {
+    match auth.principal().map(|p| p.scope.clone()) {
+        None => {
+            return Err(PageError {
+                error: crate::ApiError::Unauthenticated,
+                next: Some("/".into()),
+            })
+        }
+        Some(Scope::County { county }) => {
+            return Ok(Redirect::to(&format!("/counties/{county}")).into_response())
+        }
+        Some(Scope::Station { station, .. }) => {
+            return Ok(Redirect::to(&format!("/stations/{station}")).into_response())
+        }
+        Some(Scope::Province) => {}
+    }
+    require_page(&auth, Action::ViewProvince, "/")?;
+    let counties = state.store.counties(&CountyFilter::default()).await?;
+    let election = state.store.election(None).await?;
+    let now = state.now();
+
+    let figures = |c: &store::CountySummary| {
+        [
+            c.districts,
+            c.cities,
+            c.villages,
+            c.city_councils,
+            c.village_councils,
+            c.main_seats,
+            c.alternate_seats,
+            c.stations,
+            c.urban_stations,
+            c.rural_stations,
+            c.mobile_stations,
+        ]
+    };
+    let mut sums = [0i64; 11];
+    let rows: Vec<CountyRow> = counties
+        .iter()
+        .map(|c| {
+            let values = figures(c);
+            for (s, v) in sums.iter_mut().zip(values) {
+                *s += v;
+            }
+            CountyRow {
+                code: c.county.code.clone(),
+                name: c.county.name.clone(),
+                cells: values
+                    .iter()
+                    .map(|v| Cell {
+                        raw: *v,
+                        shown: persian_number(*v),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let totals: Vec<Cell> = sums
+        .iter()
+        .map(|v| Cell {
+            raw: *v,
+            shown: persian_number(*v),
+        })
+        .collect();
+    let cards = vec![
+        Card::new(counties.len() as i64, "شهرستان"),
+        Card::new(sums[1], "شهر"),
+        Card::new(sums[2], "روستا"),
+        Card::new(sums[3], "شورای شهر"),
+        Card::new(sums[4], "شورای روستا"),
+        Card::new(sums[5], "کرسی اصلی"),
+        Card::new(sums[6], "کرسی علی‌البدل"),
+        Card::new(sums[7], "شعبه اخذ رأی"),
+        Card::new(sums[10], "شعبه سیار"),
+    ];
+    let mut by_stations: Vec<&store::CountySummary> = counties.iter().collect();
+    by_stations.sort_by_key(|c| std::cmp::Reverse(c.stations));
+    let bars: Vec<Bar> = by_stations
+        .iter()
+        .map(|c| Bar {
+            label: c.county.name.clone(),
+            values: vec![c.urban_stations, c.rural_stations],
+            href: Some(format!("/counties/{}", c.county.code)),
+        })
+        .collect();
+    let chart = stacked_bars(
+        "شعب اخذ رأی به تفکیک شهرستان",
+        &["شهری", "روستایی"],
+        &["#1f6f8b", "#99a8b2"],
+        &bars,
+    );
+    let milestones = election
+        .as_ref()
+        .map(|e| {
+            e.milestones
+                .iter()
+                .map(|m| MilestoneRow {
+                    name: m.name.clone(),
+                    starts: jalali_datetime(m.starts_at),
+                    ends: jalali_datetime(m.ends_at),
+                    current: m.starts_at <= now && now < m.ends_at,
+                    state: if now >= m.ends_at {
+                        "پایان‌یافته"
+                    } else {
+                        "پیش رو"
+                    },
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    render(&Dashboard {
+        layout: Layout::new(&state, &auth, "داشبورد استان", "/"),
+        election_name: election.as_ref().map(|e| e.name.clone()),
+        election_day: election
+            .as_ref()
+            .map(|e| jalali_numeric(e.election_day))
+            .unwrap_or_default(),
+        cards,
+        chart,
+        rows,
+        totals,
+        milestones,
+    })
+}

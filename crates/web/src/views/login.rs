@@ -1,0 +1,132 @@
+use crate::auth::{self, Auth, ClientIp, LOGIN_CSRF_COOKIE};
+use crate::fmt::safe_next;
+use crate::views::{render, Layout};
+use crate::{ApiError, AppState, PageError};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use store::Actor;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    error: Option<String>,
+    login_csrf: String,
+    next: String,
+    username: String,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+fn login_page(
+    state: &AppState,
+    next: String,
+    username: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    // Login CSRF: a double-submit token in a SameSite=Strict cookie and in the form.
+    let token = auth::new_token();
+    let layout = Layout::new(state, &Auth(None), "ورود", "/login");
+    let mut response = render(&LoginPage {
+        layout,
+        error,
+        login_csrf: token.clone(),
+        next,
+        username,
+    })?;
+    *response.status_mut() = status;
+    let cookie = format!(
+        "{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600"
+    );
+    if let Ok(v) = cookie.parse() {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(response)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, PageError> {
+    let next = safe_next(q.next.as_deref());
+    if auth.principal().is_some() {
+        return Ok(Redirect::to(&next).into_response());
+    }
+    login_page(&state, next, String::new(), None, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    csrf_token: Option<String>,
+    next: Option<String>,
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, PageError> {
+    let next = safe_next(form.next.as_deref());
+    let cookie = auth::cookie_value(&headers, LOGIN_CSRF_COOKIE);
+    let csrf_ok = matches!((cookie, form.csrf_token.as_deref()), (Some(c), Some(f)) if auth::same_token(&c, f));
+    if !csrf_ok {
+        let detail = ApiError::Csrf.problem().detail;
+        return login_page(
+            &state,
+            next,
+            form.username,
+            Some(detail),
+            StatusCode::FORBIDDEN,
+        );
+    }
+    match auth::login(&state, &form.username, &form.password, ip).await {
+        Ok(done) => {
+            let max_age = (done.expires_at - state.now()).whole_seconds();
+            let mut response = Redirect::to(&next).into_response();
+            let headers = response.headers_mut();
+            if let Ok(v) =
+                auth::session_cookie(&done.token, max_age, state.config.secure_cookies).parse()
+            {
+                headers.append(header::SET_COOKIE, v);
+            }
+            if let Ok(v) = auth::clear_cookie(LOGIN_CSRF_COOKIE).parse() {
+                headers.append(header::SET_COOKIE, v);
+            }
+            Ok(response)
+        }
+        Err(e @ (ApiError::InvalidCredentials | ApiError::TooManyAttempts)) => {
+            let (status, _, _, detail) = e.parts();
+            login_page(&state, next, form.username, Some(detail), status)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, auth: Auth) -> Result<Response, PageError> {
+    if let Some(session) = auth.0.as_ref() {
+        state
+            .store
+            .delete_session(
+                &session.token_hash,
+                &Actor::new(session.principal.username.clone(), state.now()),
+            )
+            .await?;
+    }
+    let mut response = Redirect::to("/login").into_response();
+    if let Ok(v) = auth::clear_cookie(auth::SESSION_COOKIE).parse() {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(response)
+}

@@ -1,0 +1,578 @@
+use crate::support::{demo, TestApp, FOREIGN_COUNTY, OWN_COUNTY};
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use domain::election::CouncilKind;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+#[tokio::test]
+async fn health_is_public() {
+    let app = TestApp::new().await;
+    let r = app.get("/healthz", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["backend"], "sqlite");
+}
+
+#[tokio::test]
+async fn login_returns_token_role_and_scope() {
+    let app = TestApp::new().await;
+    let before = app.audit_count().await;
+    let r = app
+        .json(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            r#"{"username":"governor","password":"governor-1405"}"#,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let body = r.json();
+    assert_eq!(body["role"], "county_governor");
+    assert_eq!(
+        body["scope"],
+        serde_json::json!({"kind": "county", "county": OWN_COUNTY})
+    );
+    let token = body["token"].as_str().unwrap();
+    assert!(token.len() >= 40);
+    assert_eq!(app.audit_count().await, before + 1, "the login is audited");
+    let me = app.get("/api/v1/auth/me", Some(token)).await;
+    assert_eq!(me.json()["username"], "governor");
+
+    // Logout ends the token.
+    let out = app
+        .json(Method::POST, "/api/v1/auth/logout", Some(token), "")
+        .await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    app.get("/api/v1/auth/me", Some(token))
+        .await
+        .assert_problem(401, "unauthenticated");
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_are_refused_alike() {
+    let app = TestApp::new().await;
+    let before = app.audit_count().await;
+    let wrong = app
+        .json(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            r#"{"username":"hq","password":"nope-nope"}"#,
+        )
+        .await;
+    wrong.assert_problem(401, "invalid_credentials");
+    let unknown = app
+        .json(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            r#"{"username":"ghost","password":"nope-nope"}"#,
+        )
+        .await;
+    unknown.assert_problem(401, "invalid_credentials");
+    assert_eq!(wrong.json()["detail"], unknown.json()["detail"]);
+    assert_eq!(
+        app.audit_count().await,
+        before,
+        "failed logins write nothing"
+    );
+}
+
+#[tokio::test]
+async fn login_is_rate_limited() {
+    let app = TestApp::with_config(web::Config {
+        login_attempts_per_minute: 3,
+        ..Default::default()
+    })
+    .await;
+    for _ in 0..3 {
+        let r = app
+            .json(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                r#"{"username":"observer","password":"wrong-pass"}"#,
+            )
+            .await;
+        r.assert_problem(401, "invalid_credentials");
+    }
+    let r = app
+        .json(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            r#"{"username":"observer","password":"observer-1405"}"#,
+        )
+        .await;
+    r.assert_problem(429, "too_many_attempts");
+    // Another user is not locked out by it.
+    app.token("hq").await;
+}
+
+#[tokio::test]
+async fn malformed_and_oversized_bodies_are_problems() {
+    let app = TestApp::new().await;
+    let before = app.audit_count().await;
+    app.json(
+        Method::POST,
+        "/api/v1/auth/login",
+        None,
+        r#"{"username": "hq", "password": "#,
+    )
+    .await
+    .assert_problem(400, "malformed_json");
+    app.json(
+        Method::POST,
+        "/api/v1/auth/login",
+        None,
+        r#"{"user": "hq"}"#,
+    )
+    .await
+    .assert_problem(400, "malformed_json");
+    let huge = format!(
+        r#"{{"username":"hq","password":"{}"}}"#,
+        "x".repeat(200 * 1024)
+    );
+    app.json(Method::POST, "/api/v1/auth/login", None, &huge)
+        .await
+        .assert_problem(413, "payload_too_large");
+    let token = app.token("hq").await;
+    let before_put = app.audit_count().await;
+    let huge_table = format!(
+        r#"{{"city":[],"village":[],"overrides":{{"x":"{}"}}}}"#,
+        "y".repeat(100 * 1024)
+    );
+    app.json(
+        Method::PUT,
+        "/api/v1/elections/shora-7/seat-table",
+        Some(&token),
+        &huge_table,
+    )
+    .await
+    .assert_problem(413, "payload_too_large");
+    app.json(
+        Method::PUT,
+        "/api/v1/elections/shora-7/seat-table",
+        Some(&token),
+        "{not json",
+    )
+    .await
+    .assert_problem(400, "malformed_json");
+    assert_eq!(app.audit_count().await, before_put);
+    assert_eq!(
+        before_put,
+        before + 1,
+        "only the successful login was recorded"
+    );
+}
+
+#[tokio::test]
+async fn invalid_national_id_is_422() {
+    let app = TestApp::new().await;
+    let token = app.token("hq").await;
+    let r = app.get("/api/v1/people/0499370890", Some(&token)).await;
+    r.assert_problem(422, "invalid_national_id");
+    assert!(r.json()["detail"].as_str().unwrap().contains("کد ملی"));
+    app.get("/api/v1/people/1111111111", Some(&token))
+        .await
+        .assert_problem(422, "invalid_national_id");
+    // A valid id typed in Persian digits is found.
+    let person = &demo().people[3];
+    let persian = domain::text::persian_digits(person.national_id.as_str());
+    let found = app
+        .get(
+            &format!("/api/v1/people/{}", urlencode(&persian)),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text());
+    assert_eq!(found.json()["last_name"], person.last_name);
+    app.get("/api/v1/people/0018465986", Some(&token))
+        .await
+        .assert_problem(404, "not_found");
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+async fn all_items(app: &TestApp, path: &str, token: &str) -> Vec<Value> {
+    let mut items = Vec::new();
+    for page in 1.. {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let r = app
+            .get(&format!("{path}{sep}page={page}&per_page=500"), Some(token))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let body = r.json();
+        let batch = body["items"].as_array().unwrap().clone();
+        let total = body["total"].as_i64().unwrap();
+        assert_eq!(body["per_page"], 500);
+        items.extend(batch);
+        if items.len() as i64 >= total {
+            assert_eq!(items.len() as i64, total);
+            break;
+        }
+    }
+    items
+}
+
+#[tokio::test]
+async fn demo_counts_read_back_through_the_api() {
+    let app = TestApp::new().await;
+    let token = app.token("hq").await;
+    let counties = app.get("/api/v1/counties", Some(&token)).await.json();
+    assert_eq!(counties["total"], 25);
+    assert!(counties["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["name"] == "کرمان" && c["code"] == OWN_COUNTY));
+
+    let seat_histogram = |items: &[Value]| {
+        let mut h = BTreeMap::new();
+        for c in items {
+            *h.entry(c["main_seats"].as_i64().unwrap()).or_insert(0) += 1;
+        }
+        h
+    };
+    let city = all_items(&app, "/api/v1/councils?kind=city", &token).await;
+    assert_eq!(city.len(), 85);
+    assert_eq!(
+        seat_histogram(&city),
+        BTreeMap::from([(5, 77), (7, 7), (11, 1)])
+    );
+    for field in [
+        "code",
+        "name",
+        "kind",
+        "county",
+        "population",
+        "main_seats",
+        "alternate_seats",
+    ] {
+        assert!(city[0].get(field).is_some(), "council has {field}");
+    }
+    let village = all_items(&app, "/api/v1/councils?kind=village", &token).await;
+    assert_eq!(village.len(), 2_855);
+    assert_eq!(
+        seat_histogram(&village),
+        BTreeMap::from([(3, 2_713), (5, 142)])
+    );
+
+    let stations = all_items(&app, "/api/v1/stations", &token).await;
+    assert_eq!(stations.len(), 3_003);
+    let count = |f: &dyn Fn(&Value) -> bool| stations.iter().filter(|s| f(s)).count();
+    assert_eq!(count(&|s| s["area"] == "urban"), 1_267);
+    assert_eq!(count(&|s| s["area"] == "rural"), 1_736);
+    assert_eq!(count(&|s| s["mobile"] == true), 1_325);
+    assert_eq!(count(&|s| s["mobile"] == false), 1_678);
+
+    let kerman = app
+        .get(
+            &format!("/api/v1/councils?county={OWN_COUNTY}&kind=city&per_page=5"),
+            Some(&token),
+        )
+        .await
+        .json();
+    assert!(kerman["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["county"] == OWN_COUNTY && c["kind"] == "city"));
+    app.get("/api/v1/councils?kind=town", Some(&token))
+        .await
+        .assert_problem(422, "invalid_field");
+    app.get("/api/v1/councils?page=abc", Some(&token))
+        .await
+        .assert_problem(400, "invalid_query");
+}
+
+/// Every API route that takes a county, with the governor of county 11 asking for county 05.
+#[tokio::test]
+async fn county_governor_is_confined_to_their_county() {
+    let app = TestApp::new().await;
+    let token = app.token("governor").await;
+    let foreign_council = demo()
+        .councils
+        .iter()
+        .find(|c| c.county_code == FOREIGN_COUNTY)
+        .unwrap();
+    let foreign_station = demo()
+        .stations
+        .iter()
+        .find(|s| s.county_code == FOREIGN_COUNTY)
+        .unwrap();
+    let own_council = demo()
+        .councils
+        .iter()
+        .find(|c| c.county_code == OWN_COUNTY)
+        .unwrap();
+    let own_station = demo()
+        .stations
+        .iter()
+        .find(|s| s.county_code == OWN_COUNTY)
+        .unwrap();
+    for path in [
+        format!("/api/v1/counties/{FOREIGN_COUNTY}"),
+        format!("/api/v1/councils?county={FOREIGN_COUNTY}"),
+        format!("/api/v1/stations?county={FOREIGN_COUNTY}"),
+        format!("/api/v1/councils/{}", foreign_council.code),
+        format!("/api/v1/stations/{}", foreign_station.code),
+        "/api/v1/audit".to_owned(),
+    ] {
+        app.get(&path, Some(&token))
+            .await
+            .assert_problem(403, "forbidden");
+    }
+    for path in [
+        format!("/api/v1/counties/{OWN_COUNTY}"),
+        format!("/api/v1/councils?county={OWN_COUNTY}"),
+        format!("/api/v1/stations?county={OWN_COUNTY}"),
+        format!("/api/v1/councils/{}", own_council.code),
+        format!("/api/v1/stations/{}", own_station.code),
+    ] {
+        let r = app.get(&path, Some(&token)).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
+    }
+    // Unfiltered lists shrink to the governor's county.
+    let counties = app.get("/api/v1/counties", Some(&token)).await.json();
+    assert_eq!(counties["total"], 1);
+    let stations = app
+        .get("/api/v1/stations?per_page=500", Some(&token))
+        .await
+        .json();
+    let expected = demo()
+        .stations
+        .iter()
+        .filter(|s| s.county_code == OWN_COUNTY)
+        .count();
+    assert_eq!(stations["total"], expected);
+    assert!(stations["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["county"] == OWN_COUNTY));
+}
+
+#[tokio::test]
+async fn station_staff_see_their_station_only() {
+    let app = TestApp::new().await;
+    let token = app.token("station").await;
+    let own = demo()
+        .users
+        .iter()
+        .find(|u| u.username == "station")
+        .unwrap()
+        .scope
+        .station()
+        .unwrap()
+        .to_owned();
+    let list = app.get("/api/v1/stations", Some(&token)).await.json();
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["code"], own.as_str());
+    assert_eq!(
+        app.get(&format!("/api/v1/stations/{own}"), Some(&token))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let other = demo()
+        .stations
+        .iter()
+        .find(|s| s.county_code == OWN_COUNTY && s.code != own)
+        .unwrap();
+    app.get(&format!("/api/v1/stations/{}", other.code), Some(&token))
+        .await
+        .assert_problem(403, "forbidden");
+    app.get(&format!("/api/v1/counties/{OWN_COUNTY}"), Some(&token))
+        .await
+        .assert_problem(403, "forbidden");
+    app.get("/api/v1/councils", Some(&token))
+        .await
+        .assert_problem(403, "forbidden");
+    app.get(
+        &format!("/api/v1/people/{}", demo().people[0].national_id),
+        Some(&token),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+}
+
+/// Walks every route of the OpenAPI document: anonymous callers get 401 (bar the public
+/// ones), and no route answers 404/405 to a province HQ caller.
+#[tokio::test]
+async fn every_documented_route_meets_the_policy() {
+    let app = TestApp::new().await;
+    let hq = app.token("hq").await;
+    let observer = app.token("observer").await;
+    let doc = app.get("/api/v1/openapi.json", None).await.json();
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 14, "{:?}", paths.keys());
+    let station = &demo().stations[0];
+    let fill = |p: &str| {
+        p.replace(
+            "{code}",
+            match p {
+                _ if p.starts_with("/api/v1/counties/") => OWN_COUNTY,
+                _ if p.starts_with("/api/v1/councils/") => &station.council_code,
+                _ if p.starts_with("/api/v1/stations/") => &station.code,
+                _ => "shora-7",
+            },
+        )
+        .replace("{national_id}", demo().people[0].national_id.as_str())
+    };
+    let public = ["/healthz", "/api/v1/auth/login"];
+    for (path, item) in paths {
+        let url = fill(path);
+        for (method, _) in item.as_object().unwrap() {
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let body = if path.ends_with("seat-table") {
+                serde_json::to_string(&domain::election::SeatTable::law_default()).unwrap()
+            } else if path.ends_with("login") {
+                r#"{"username":"observer","password":"observer-1405"}"#.to_owned()
+            } else {
+                String::new()
+            };
+            let anonymous = app.json(method.clone(), &url, None, &body).await;
+            if public.contains(&path.as_str()) {
+                assert!(
+                    anonymous.status.is_success(),
+                    "{method} {url}: {}",
+                    anonymous.text()
+                );
+            } else {
+                anonymous.assert_problem(401, "unauthenticated");
+            }
+            if path.ends_with("logout") {
+                continue;
+            }
+            let r = app.json(method.clone(), &url, Some(&hq), &body).await;
+            assert!(
+                r.status.is_success(),
+                "{method} {url} as hq: {} {}",
+                r.status,
+                r.text()
+            );
+            if method != Method::GET && !public.contains(&path.as_str()) {
+                let denied = app.json(method.clone(), &url, Some(&observer), &body).await;
+                denied.assert_problem(403, "forbidden");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn seat_table_edit_is_validated_audited_and_applied() {
+    let app = TestApp::new().await;
+    let token = app.token("hq").await;
+    let before = app.audit_count().await;
+    let mut table = domain::election::SeatTable::law_default();
+    table.city.swap(0, 1);
+    let r = app
+        .json(
+            Method::PUT,
+            "/api/v1/elections/shora-7/seat-table",
+            Some(&token),
+            &serde_json::to_string(&table).unwrap(),
+        )
+        .await;
+    r.assert_problem(422, "invalid_seat_table");
+    assert_eq!(app.audit_count().await, before, "refused whole");
+
+    let mut table = domain::election::SeatTable::law_default();
+    table.city[0].max_population = Some(40_000);
+    let expected = demo()
+        .councils
+        .iter()
+        .filter(|c| c.kind == CouncilKind::City && c.population > 40_000 && c.population <= 50_000)
+        .count();
+    let r = app
+        .json(
+            Method::PUT,
+            "/api/v1/elections/shora-7/seat-table",
+            Some(&token),
+            &serde_json::to_string(&table).unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["councils_changed"], expected);
+    assert_eq!(app.audit_count().await, before + 1);
+    let current = app
+        .get("/api/v1/elections/current", Some(&token))
+        .await
+        .json();
+    assert_eq!(current["seat_table"]["city"][0]["max_population"], 40_000);
+    app.json(
+        Method::PUT,
+        "/api/v1/elections/nope/seat-table",
+        Some(&token),
+        &serde_json::to_string(&table).unwrap(),
+    )
+    .await
+    .assert_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn cookie_requests_need_the_csrf_token() {
+    let app = TestApp::new().await;
+    let cookie = app.browser_login("hq").await;
+    let page = app.page("/", Some(&cookie)).await;
+    let csrf = crate::support::csrf_of(&page.text());
+    let before = app.audit_count().await;
+    let table = serde_json::to_string(&domain::election::SeatTable::law_default()).unwrap();
+    let put = |csrf: Option<&str>| {
+        let mut b = Request::builder()
+            .method(Method::PUT)
+            .uri("/api/v1/elections/shora-7/seat-table")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::COOKIE, cookie.clone());
+        if let Some(c) = csrf {
+            b = b.header("x-csrf-token", c);
+        }
+        b.body(Body::from(table.clone())).unwrap()
+    };
+    app.send(put(None)).await.assert_problem(403, "csrf_failed");
+    app.send(put(Some("forged")))
+        .await
+        .assert_problem(403, "csrf_failed");
+    assert_eq!(
+        app.audit_count().await,
+        before,
+        "nothing written without the token"
+    );
+    let ok = app.send(put(Some(&csrf))).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
+    assert_eq!(app.audit_count().await, before + 1);
+}
+
+#[tokio::test]
+async fn unknown_api_paths_are_problem_404() {
+    let app = TestApp::new().await;
+    app.get("/api/v1/nothing-here", None)
+        .await
+        .assert_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn sessions_expire() {
+    let app = TestApp::new().await;
+    let token = app.token("hq").await;
+    assert_eq!(
+        app.get("/api/v1/auth/me", Some(&token)).await.status,
+        StatusCode::OK
+    );
+    app.clock
+        .advance(time::Duration::hours(8) + time::Duration::seconds(1));
+    app.get("/api/v1/auth/me", Some(&token))
+        .await
+        .assert_problem(401, "unauthenticated");
+}

@@ -1,0 +1,199 @@
+//! A real headless Chromium logs in as province HQ and reads the dashboard.
+
+use crate::support::TestApp;
+use fantoccini::{ClientBuilder, Locator};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Chromedriver from Debian (`chromium-driver`). Under CI a missing browser fails the test;
+/// on a developer's machine without it the test says so and passes over.
+fn chromedriver() -> Option<(String, String)> {
+    let driver = std::env::var_os("SANDOQ_TEST_CHROMEDRIVER").map_or_else(
+        || "/usr/bin/chromedriver".to_owned(),
+        |v| v.to_string_lossy().into_owned(),
+    );
+    let browser = std::env::var_os("SANDOQ_TEST_CHROMIUM").map_or_else(
+        || "/usr/bin/chromium".to_owned(),
+        |v| v.to_string_lossy().into_owned(),
+    );
+    if std::path::Path::new(&driver).exists() && std::path::Path::new(&browser).exists() {
+        return Some((driver, browser));
+    }
+    let ci = std::env::var_os("CI").is_some_and(|v| v == "true");
+    assert!(!ci, "Chromium or chromedriver missing ({browser}, {driver}): install chromium and chromium-driver (see .ci/run)");
+    eprintln!("skipping the browser test: {browser} or {driver} missing (apt-get install chromium chromium-driver)");
+    None
+}
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn province_hq_logs_in_and_sees_the_dashboard() {
+    let Some((driver_path, browser_path)) = chromedriver() else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(web::serve(app.state.clone(), listener, async move {
+        let _ = stopped.await;
+    }));
+
+    let port = free_port();
+    let _driver = Driver(
+        Command::new(&driver_path)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    let profile = tempfile::tempdir().unwrap();
+    let capabilities: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": browser_path,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.path().display())
+            ]
+        }
+    }))
+    .unwrap();
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let mut client = None;
+    for _ in 0..100 {
+        match ClientBuilder::new(connector.clone())
+            .capabilities(capabilities.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => {
+                client = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    let client = client.expect("chromedriver answers within 10 s");
+
+    let base = format!("http://{addr}");
+    client.goto(&format!("{base}/")).await.unwrap();
+    // Not logged in: the dashboard sends us to the login form.
+    assert!(client
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .starts_with("/login"));
+    client
+        .find(Locator::Css("input[name=username]"))
+        .await
+        .unwrap()
+        .send_keys("hq")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys("hq-1405")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form.login button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let heading = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("main h1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        heading.text().await.unwrap(),
+        "داشبورد ستاد انتخابات استان کرمان"
+    );
+    assert_eq!(client.current_url().await.unwrap().path(), "/");
+
+    let dir = client.execute("return [document.documentElement.dir, document.documentElement.lang, getComputedStyle(document.body).direction]", vec![]).await.unwrap();
+    assert_eq!(dir, serde_json::json!(["rtl", "fa", "rtl"]));
+    let body = client
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("۳٬۰۰۳"), "Persian digits on the dashboard");
+    assert!(
+        body.contains("۲۲ دی ۱۴۰۴"),
+        "a Jalali date (the pinned test clock: 2026-01-12)"
+    );
+    assert!(!body.contains("3003"), "no ASCII station total");
+    let font = client
+        .execute("return document.fonts.check('16px Vazirmatn')", vec![])
+        .await
+        .unwrap();
+    assert_eq!(font, serde_json::json!(true), "the vendored font loads");
+    let bars = client
+        .find_all(Locator::Css("svg.chart rect"))
+        .await
+        .unwrap();
+    assert!(bars.len() >= 50, "a bar per county and series");
+
+    // The county table sorts by a header click (client-side, numeric).
+    client
+        .find(Locator::Css("#counties-table th:nth-child(9)"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#counties-table th:nth-child(9)"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let first = client
+        .find(Locator::Css(
+            "#counties-table tbody tr:first-child td:first-child",
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        first, "کرمان",
+        "most stations first after a descending sort"
+    );
+
+    client.close().await.unwrap();
+    let _ = stop.send(());
+    let _ = server.await;
+}

@@ -1,0 +1,8 @@
+//! HTTP tests through the router (and one real browser), on a fresh SQLite store with the
+//! Kerman demo loaded.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod api;
+mod browser;
+mod pages;
+mod support;

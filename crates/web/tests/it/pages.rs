@@ -1,0 +1,326 @@
+use crate::support::{csrf_of, demo, TestApp, FOREIGN_COUNTY, OWN_COUNTY};
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+
+fn location(r: &crate::support::Reply) -> String {
+    r.headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn anonymous_pages_redirect_to_login() {
+    let app = TestApp::new().await;
+    for path in [
+        "/",
+        &format!("/counties/{OWN_COUNTY}"),
+        "/audit",
+        &format!("/stations/{}", demo().stations[0].code),
+    ] {
+        let r = app.page(path, None).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}");
+        assert!(
+            location(&r).starts_with("/login?next="),
+            "{path}: {}",
+            location(&r)
+        );
+    }
+    let login = app.page("/login", None).await;
+    assert_eq!(login.status, StatusCode::OK);
+    let html = login.text();
+    assert!(html.contains(r#"<html lang="fa" dir="rtl">"#));
+    assert!(html.contains("ورود به سامانه"));
+}
+
+#[tokio::test]
+async fn province_dashboard_is_persian_rtl_with_figures_and_chart() {
+    let app = TestApp::new().await;
+    let cookie = app.browser_login("hq").await;
+    let r = app.page("/", Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let html = r.text();
+    assert!(html.contains(r#"<html lang="fa" dir="rtl">"#));
+    assert!(html.contains("۳٬۰۰۳"), "stations in Persian digits");
+    assert!(html.contains("۲٬۸۵۵"), "village councils");
+    assert!(html.contains("<svg class=\"chart\""));
+    assert!(
+        html.contains("۲۲ دی ۱۴۰۴"),
+        "today's Jalali date (2026-01-12)"
+    );
+    assert!(
+        html.contains("۱۴۰۴/۱۰/۲۱ ۰۸:۰۰"),
+        "registration opening in the timeline"
+    );
+    assert!(
+        html.contains("در جریان"),
+        "the city registration window is open on the pinned day"
+    );
+    assert!(
+        html.contains("/assets/fonts/Vazirmatn-Regular.woff2")
+            || app
+                .page("/assets/app.css", None)
+                .await
+                .text()
+                .contains("Vazirmatn")
+    );
+    for outside in [
+        r#"src="http"#,
+        r#"href="http"#,
+        "url(http",
+        "//fonts.",
+        "cdn",
+    ] {
+        assert!(
+            !html.contains(outside),
+            "nothing loaded from outside: {outside}"
+        );
+    }
+    // The fixed test clock counts as pinned, and the banner says so.
+    assert!(html.contains("pinned-clock"));
+}
+
+#[tokio::test]
+async fn assets_are_served_locally() {
+    let app = TestApp::new().await;
+    for (path, kind) in [
+        ("/assets/htmx.min.js", "text/javascript"),
+        ("/assets/fonts/Vazirmatn-Bold.woff2", "font/woff2"),
+        ("/assets/app.css", "text/css"),
+    ] {
+        let r = app.page(path, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(r.content_type().starts_with(kind));
+        assert!(r.body.len() > 1_000);
+    }
+    assert_eq!(
+        app.page("/assets/nothing.js", None).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn governor_sees_own_county_and_a_persian_403_elsewhere() {
+    let app = TestApp::new().await;
+    let cookie = app.browser_login("governor").await;
+    let home = app.page("/", Some(&cookie)).await;
+    assert_eq!(location(&home), format!("/counties/{OWN_COUNTY}"));
+    let own = app
+        .page(
+            &format!("/counties/{OWN_COUNTY}?kind=city&sort=-population"),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::OK);
+    let html = own.text();
+    assert!(html.contains("شهرستان کرمان"));
+    assert!(html.contains("شورای اسلامی شهر کرمان"));
+    let foreign = app
+        .page(&format!("/counties/{FOREIGN_COUNTY}"), Some(&cookie))
+        .await;
+    assert_eq!(foreign.status, StatusCode::FORBIDDEN);
+    assert!(foreign.text().contains("شما به این بخش دسترسی ندارید"));
+    let foreign_council = demo()
+        .councils
+        .iter()
+        .find(|c| c.county_code == FOREIGN_COUNTY)
+        .unwrap();
+    assert_eq!(
+        app.page(
+            &format!("/councils/{}", foreign_council.code),
+            Some(&cookie)
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.page("/audit", Some(&cookie)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let own_council = demo()
+        .councils
+        .iter()
+        .find(|c| c.county_code == OWN_COUNTY)
+        .unwrap();
+    let council = app
+        .page(&format!("/councils/{}", own_council.code), Some(&cookie))
+        .await;
+    assert_eq!(council.status, StatusCode::OK);
+    assert!(council.text().contains(&own_council.name));
+}
+
+#[tokio::test]
+async fn audit_page_filters_and_paginates() {
+    let app = TestApp::new().await;
+    let cookie = app.browser_login("hq").await;
+    app.token("observer").await;
+    let all = app.page("/audit", Some(&cookie)).await;
+    assert_eq!(all.status, StatusCode::OK);
+    let html = all.text();
+    assert!(
+        html.contains("province.load")
+            && html.contains("user.create")
+            && html.contains("auth.login")
+    );
+    let filtered = app
+        .page("/audit?actor=observer", Some(&cookie))
+        .await
+        .text();
+    assert!(filtered.contains("auth.login"));
+    assert!(!filtered.contains("province.load"));
+    let by_date = app
+        .page("/audit?from=1404/10/20&to=1404/10/20", Some(&cookie))
+        .await
+        .text();
+    assert!(
+        by_date.contains("province.load"),
+        "setup ran on 2026-01-10 = 1404/10/20"
+    );
+    assert!(!by_date.contains("auth.login"));
+    let bad = app.page("/audit?from=1404/13/40", Some(&cookie)).await;
+    assert_eq!(bad.status, StatusCode::OK);
+    assert!(bad.text().contains("تاریخ «1404/13/40» معتبر نیست"));
+    let paged = app
+        .page("/audit?per_page=2&page=2", Some(&cookie))
+        .await
+        .text();
+    assert!(paged.contains("صفحه ۲ از"));
+}
+
+#[tokio::test]
+async fn logout_needs_the_csrf_token() {
+    let app = TestApp::new().await;
+    let cookie = app.browser_login("hq").await;
+    let csrf = csrf_of(&app.page("/", Some(&cookie)).await.text());
+    let before = app.audit_count().await;
+    let logout = |body: String| {
+        Request::builder()
+            .method(Method::POST)
+            .uri("/logout")
+            .header(header::COOKIE, cookie.clone())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let refused = app.send(logout(String::new())).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.text().contains("نشانه امنیتی"));
+    assert_eq!(app.audit_count().await, before);
+    assert_eq!(
+        app.page("/", Some(&cookie)).await.status,
+        StatusCode::OK,
+        "still logged in"
+    );
+    let done = app.send(logout(format!("csrf_token={csrf}"))).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.audit_count().await, before + 1);
+    assert_eq!(
+        app.page("/", Some(&cookie)).await.status,
+        StatusCode::SEE_OTHER,
+        "session ended"
+    );
+}
+
+#[tokio::test]
+async fn login_form_refuses_wrong_password_and_missing_csrf_in_persian() {
+    let app = TestApp::new().await;
+    let page = app.page("/login", None).await;
+    let csrf_cookie = page
+        .cookies()
+        .into_iter()
+        .find(|c| c.starts_with("sandoq_login_csrf="))
+        .unwrap();
+    let token = csrf_cookie.split_once('=').unwrap().1.to_owned();
+    let post = |form: String, cookie: Option<String>| {
+        let mut b = Request::builder()
+            .method(Method::POST)
+            .uri("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        b.body(Body::from(form)).unwrap()
+    };
+    let wrong = app
+        .send(post(
+            format!("username=hq&password=bad&csrf_token={token}"),
+            Some(csrf_cookie.clone()),
+        ))
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.text().contains("نام کاربری یا گذرواژه نادرست است"));
+    assert!(wrong
+        .cookies()
+        .iter()
+        .all(|c| !c.starts_with("sandoq_session=")));
+    let no_csrf = app
+        .send(post("username=hq&password=hq-1405".into(), None))
+        .await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
+    assert!(no_csrf.text().contains("نشانه امنیتی"));
+    assert!(no_csrf
+        .cookies()
+        .iter()
+        .all(|c| !c.starts_with("sandoq_session=")));
+    // The session cookie is HttpOnly and SameSite=Strict.
+    let ok = app
+        .send(post(
+            format!("username=hq&password=hq-1405&csrf_token={token}&next=//evil.example"),
+            Some(csrf_cookie),
+        ))
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&ok), "/", "no open redirect");
+    let set_cookie: Vec<String> = ok
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let session = set_cookie
+        .iter()
+        .find(|c| c.starts_with("sandoq_session="))
+        .unwrap();
+    assert!(
+        session.contains("HttpOnly")
+            && session.contains("SameSite=Strict")
+            && session.contains("Max-Age=")
+    );
+}
+
+#[tokio::test]
+async fn station_staff_page_and_navigation() {
+    let app = TestApp::new().await;
+    let cookie = app.browser_login("station").await;
+    let home = app.page("/", Some(&cookie)).await;
+    let target = location(&home);
+    assert!(target.starts_with("/stations/"));
+    let page = app.page(&target, Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains("شعبه من"));
+    assert!(
+        !html.contains("گزارش ممیزی"),
+        "no audit link for station staff"
+    );
+    assert_eq!(
+        app.page(&format!("/counties/{OWN_COUNTY}"), Some(&cookie))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn unknown_pages_are_persian_404() {
+    let app = TestApp::new().await;
+    let cookie = app.browser_login("hq").await;
+    let r = app.page("/counties/99", Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.text().contains("شهرستان پیدا نشد"));
+    let r = app.page("/no/such/page", None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.text().contains("lang=\"fa\""));
+}
