@@ -1,6 +1,6 @@
 //! The conformance suite: every backend runs each case against a fresh, empty store.
 //!
-//! ```ignore
+//! ```text
 //! store::conformance_suite!(|| async { Arc::new(Sqlite::connect(&temp_url()).await.unwrap()) as Arc<dyn Store> });
 //! ```
 

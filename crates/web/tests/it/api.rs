@@ -296,6 +296,52 @@ async fn demo_counts_read_back_through_the_api() {
         .assert_problem(400, "invalid_query");
 }
 
+/// Every county-scoped role, on every API route that takes a county, asking for another one.
+#[tokio::test]
+async fn every_county_scoped_role_is_refused_other_counties() {
+    let app = TestApp::new().await;
+    let foreign_council = demo()
+        .councils
+        .iter()
+        .find(|c| c.county_code == FOREIGN_COUNTY)
+        .unwrap();
+    let foreign_station = demo()
+        .stations
+        .iter()
+        .find(|s| s.county_code == FOREIGN_COUNTY)
+        .unwrap();
+    let scoped: Vec<_> = demo()
+        .users
+        .iter()
+        .filter(|u| u.scope.county().is_some())
+        .collect();
+    assert!(
+        scoped.len() >= 4,
+        "governor, inspection, executive, station"
+    );
+    for user in scoped {
+        let token = app.token(&user.username).await;
+        for path in [
+            format!("/api/v1/counties/{FOREIGN_COUNTY}"),
+            format!("/api/v1/councils?county={FOREIGN_COUNTY}"),
+            format!("/api/v1/stations?county={FOREIGN_COUNTY}"),
+            format!("/api/v1/councils/{}", foreign_council.code),
+            format!("/api/v1/stations/{}", foreign_station.code),
+            "/api/v1/audit".to_owned(),
+        ] {
+            let r = app.get(&path, Some(&token)).await;
+            assert_eq!(
+                r.status,
+                StatusCode::FORBIDDEN,
+                "{} on {path}: {}",
+                user.username,
+                r.text()
+            );
+            r.assert_problem(403, "forbidden");
+        }
+    }
+}
+
 /// Every API route that takes a county, with the governor of county 11 asking for county 05.
 #[tokio::test]
 async fn county_governor_is_confined_to_their_county() {

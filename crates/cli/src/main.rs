@@ -1,0 +1,150 @@
+//! `sandoq`: the one binary of the system.
+//!
+//! It reads the configuration (flags and `SANDOQ_*` environment variables, through clap: the
+//! only place in the workspace that reads the environment), picks the storage backend from the
+//! database URL's scheme, and hands an `Arc<dyn Store>` to the web server or to a command.
+
+mod audit_cmd;
+mod db;
+mod demo;
+mod serve;
+mod user;
+
+use clap::{Args, Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Persian election administration for Kerman province: server and administration commands.
+#[derive(Debug, Parser)]
+#[command(name = "sandoq", version)]
+struct Cli {
+    /// Where the data lives: `sqlite:PATH`, `sqlite://PATH`, `postgres://…` or `postgresql://…`.
+    #[arg(
+        long,
+        global = true,
+        env = "SANDOQ_DATABASE_URL",
+        default_value = "sqlite:sandoq.db",
+        hide_env_values = true
+    )]
+    database_url: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the web UI and the JSON API.
+    Serve(serve::ServeArgs),
+    /// Load the Kerman demo province and its demo logins into an empty database.
+    Demo(demo::DemoArgs),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Check the tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Add(user::AddArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Recompute the audit hash chain and name the first broken record.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+struct VerifyArgs {}
+
+fn init_tracing(default_level: &str) {
+    use std::io::IsTerminal;
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    // A second initialisation (never expected) is harmless: keep the first subscriber.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => {
+            init_tracing("info");
+            serve::run(&cli.database_url, args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo(args) => {
+            init_tracing("warn");
+            demo::run(&cli.database_url, &args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCommand::Add(args)) => {
+            init_tracing("warn");
+            user::add(&cli.database_url, &args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit(AuditCommand::Verify(VerifyArgs {})) => {
+            init_tracing("warn");
+            audit_cmd::verify(&cli.database_url).await
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("sandoq: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn database_url_defaults_to_sqlite_file() {
+        let cli = Cli::try_parse_from(["sandoq", "audit", "verify"]).unwrap();
+        // The environment of the test run may set SANDOQ_DATABASE_URL; only check the default
+        // when it does not.
+        if std::env::var_os("SANDOQ_DATABASE_URL").is_none() {
+            assert_eq!(cli.database_url, "sqlite:sandoq.db");
+        }
+    }
+
+    #[test]
+    fn station_and_county_conflict() {
+        let err = Cli::try_parse_from([
+            "sandoq",
+            "user",
+            "add",
+            "--username",
+            "abc",
+            "--role",
+            "observer",
+            "--county",
+            "01",
+            "--station",
+            "01-0001",
+            "--password-stdin",
+        ]);
+        assert!(err.is_err());
+    }
+}

@@ -1,0 +1,133 @@
+//! `sandoq serve`: the web UI and the JSON API.
+
+use anyhow::{anyhow, Context};
+use clap::Args;
+use domain::clock::{Clock, PinnedClock, SystemClock};
+use domain::demo::DemoOptions;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (port 0 picks a free port).
+    #[arg(long, env = "SANDOQ_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Load the Kerman demo (and print its logins) when the database is empty.
+    #[arg(long)]
+    pub demo: bool,
+    /// Pin the clock to this instant, then let it run on: a Jalali date and Tehran time
+    /// (`1405/02/11 09:00`) or ISO 8601 (`2026-05-01T08:00:00+03:30`). The UI shows a banner.
+    #[arg(long, env = "SANDOQ_NOW")]
+    pub now: Option<String>,
+    /// Mark session cookies `Secure` (when served behind TLS).
+    #[arg(
+        long,
+        env = "SANDOQ_SECURE_COOKIES",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub secure_cookies: bool,
+}
+
+fn clock_from(now: Option<&str>) -> anyhow::Result<Arc<dyn Clock>> {
+    match now {
+        None => Ok(Arc::new(SystemClock)),
+        Some(when) => {
+            let at = domain::calendar::parse_instant(when).map_err(|e| {
+                anyhow!(
+                    "--now {when:?}: {e} — {} (write 1405/02/11 09:00 in Tehran time, \
+                     or 2026-05-01T08:00:00+03:30)",
+                    e.persian()
+                )
+            })?;
+            Ok(Arc::new(PinnedClock::new(at)))
+        }
+    }
+}
+
+pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
+    let clock = clock_from(args.now.as_deref())?;
+    let store = crate::db::open(url).await?;
+    tracing::info!(backend = store.backend(), "store ready");
+    if clock.is_pinned() {
+        let now = clock.now();
+        tracing::info!(
+            now = %now,
+            jalali = %domain::calendar::jalali_datetime(now),
+            "the clock is pinned"
+        );
+    }
+
+    if args.demo {
+        if store.is_empty().await? {
+            tracing::info!("loading the Kerman demo into the empty database");
+            let data =
+                crate::demo::load(store.as_ref(), clock.as_ref(), DemoOptions::default()).await?;
+            crate::demo::print_summary(&data)?;
+        } else {
+            tracing::info!("the database already holds data; not loading the demo");
+        }
+    }
+
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "sandoq listening on http://{addr}/")?;
+        out.flush()?;
+    }
+
+    let config = web::Config {
+        secure_cookies: args.secure_cookies,
+        ..web::Config::default()
+    };
+    let state = web::AppState::new(store, clock, config);
+    web::serve(state, listener, shutdown_signal())
+        .await
+        .context("the server stopped with an error")?;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM. A signal that cannot be watched never resolves.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing open requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clocks() {
+        assert!(!clock_from(None).unwrap().is_pinned());
+        let jalali = clock_from(Some("1405/02/11 09:00")).unwrap();
+        assert!(jalali.is_pinned());
+        let iso = clock_from(Some("2026-05-01T09:00:00+03:30")).unwrap();
+        let diff = (jalali.now() - iso.now()).abs();
+        assert!(diff < time::Duration::seconds(5), "{diff}");
+        assert!(clock_from(Some("tomorrow")).is_err());
+    }
+}

@@ -1,0 +1,684 @@
+//! Runs the real `sandoq` binary in temporary directories: the demo, audit verification and
+//! tampering on SQLite and on PostgreSQL, `user add`, and `serve` answering HTTP.
+//!
+//! The PostgreSQL tests create a fresh database on the cluster named by
+//! `SANDOQ_TEST_POSTGRES_URL` (start one with `eval "$(scripts/start-postgres)"`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use store::{CountyFilter, PageRequest, StationFilter, Store};
+use store_postgres::Postgres;
+use store_sqlite::Sqlite;
+
+const BIN: &str = env!("CARGO_BIN_EXE_sandoq");
+/// No wait in these tests lasts longer than this.
+const TIMEOUT: Duration = Duration::from_mins(2);
+/// Records in the audit log after `sandoq demo`: the province load and the 7 demo users.
+const DEMO_RECORDS: i64 = 8;
+const PG_VAR: &str = "SANDOQ_TEST_POSTGRES_URL";
+
+// ---------------------------------------------------------------------------------------------
+// Running the binary
+
+#[derive(Debug)]
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+    fn output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+    /// The record count of `audit chain intact: N records`.
+    fn intact_count(&self) -> i64 {
+        assert!(self.success(), "audit verify failed: {self:#?}");
+        let rest = self
+            .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("audit chain intact: "))
+            .unwrap_or_else(|| panic!("no intact line in {self:#?}"));
+        rest.trim_end_matches(" records").trim().parse().unwrap()
+    }
+}
+
+fn command(dir: &Path, url: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir)
+        .arg("--database-url")
+        .arg(url)
+        .args(args)
+        .env_remove("SANDOQ_DATABASE_URL")
+        .env_remove("SANDOQ_NOW")
+        .env_remove("SANDOQ_LISTEN")
+        .env_remove("SANDOQ_SECURE_COOKIES")
+        .env("RUST_LOG", "warn");
+    cmd
+}
+
+fn drain(mut from: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = from.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+/// Runs `sandoq --database-url URL ARGS…` in `dir`, feeding `stdin`, and waits at most TIMEOUT.
+fn sandoq(dir: &Path, url: &str, args: &[&str], stdin: &str) -> Run {
+    let mut child = command(dir, url, args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sandoq");
+    if let Some(mut input) = child.stdin.take() {
+        // The command may exit before reading (a refused role): a broken pipe is fine.
+        let _ = input.write_all(stdin.as_bytes());
+    }
+    let out = drain(child.stdout.take().unwrap());
+    let err = drain(child.stderr.take().unwrap());
+    let deadline = Instant::now() + TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("sandoq {args:?} did not finish within {TIMEOUT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Run {
+        code: status.code(),
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+}
+
+fn verify(dir: &Path, url: &str) -> Run {
+    sandoq(dir, url, &["audit", "verify"], "")
+}
+
+fn assert_broken_at(run: &Run, seq: i64) {
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    let expected = format!("audit chain broken at record {seq}:");
+    assert!(
+        run.stdout.contains(&expected),
+        "expected {expected:?} in {run:#?}"
+    );
+}
+
+fn sqlite_url(dir: &Path, name: &str) -> String {
+    format!("sqlite:{}", dir.join(name).display())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The database behind the binary's back
+
+async fn open(url: &str) -> Box<dyn Store> {
+    if url.starts_with("sqlite:") {
+        Box::new(Sqlite::connect(url).await.unwrap())
+    } else {
+        Box::new(Postgres::connect(url).await.unwrap())
+    }
+}
+
+/// Runs SQL outside the system, as an attacker with database access would.
+async fn raw_execute(url: &str, sql: &str) -> u64 {
+    if url.starts_with("sqlite:") {
+        Sqlite::connect(url).await.unwrap().raw_execute(sql).await
+    } else {
+        Postgres::connect(url).await.unwrap().raw_execute(sql).await
+    }
+    .unwrap()
+}
+
+fn admin_url() -> String {
+    #[allow(clippy::disallowed_methods)] // tests read their own configuration
+    let url = std::env::var(PG_VAR);
+    match url {
+        Ok(url) if !url.is_empty() => url,
+        _ => panic!(
+            "set {PG_VAR} to a PostgreSQL admin URL: run eval \"$(scripts/start-postgres)\" \
+             from the repository root (or `bash .ci/run`)"
+        ),
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let host_start = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[host_start..].find('/') {
+        Some(slash) => &base[..host_start + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// Creates an empty database on the test cluster and returns its URL.
+async fn new_pg_database() -> String {
+    use sqlx::Connection;
+    let admin_url = admin_url();
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .expect("connect to the admin database");
+    let name = format!("t_{:016x}", rand::random::<u64>());
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create database");
+    admin.close().await.expect("close");
+    with_database(&admin_url, &name)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Demo, verification and tampering
+
+/// Loads a small demo into the empty database at `url` and checks its audit chain.
+fn small_demo(dir: &Path, url: &str) {
+    let run = sandoq(dir, url, &["demo", "--people", "200"], "");
+    assert!(run.success(), "{run:#?}");
+    assert_eq!(verify(dir, url).intact_count(), DEMO_RECORDS);
+}
+
+/// The tamper cases, each on its own freshly loaded database: a changed record, a deleted one,
+/// and one appended behind the system's back with a correct hash link.
+async fn tamper_cases(dir: &Path, urls: [String; 3]) {
+    let [changed, deleted, appended] = urls;
+
+    small_demo(dir, &changed);
+    assert_eq!(
+        raw_execute(&changed, "UPDATE audit_log SET actor = 'x' WHERE seq = 2").await,
+        1
+    );
+    assert_broken_at(&verify(dir, &changed), 2);
+
+    small_demo(dir, &deleted);
+    assert_eq!(
+        raw_execute(&deleted, "DELETE FROM audit_log WHERE seq = 3").await,
+        1
+    );
+    assert_broken_at(&verify(dir, &deleted), 3);
+
+    small_demo(dir, &appended);
+    let (head_seq, head_hash) = open(&appended).await.audit_head().await.unwrap();
+    assert_eq!(head_seq, DEMO_RECORDS);
+    let seq = head_seq + 1;
+    let (at_us, actor, action, entity, payload) = (1, "x", "user.create", "user/intruder", "{}");
+    let hash = audit::chain_hash(&head_hash, seq, at_us, actor, action, entity, payload);
+    let inserted = raw_execute(
+        &appended,
+        &format!(
+            "INSERT INTO audit_log (seq, at_us, actor, action, entity, payload, prev_hash, hash) \
+             VALUES ({seq}, {at_us}, '{actor}', '{action}', '{entity}', '{payload}', \
+             '{head_hash}', '{hash}')"
+        ),
+    )
+    .await;
+    assert_eq!(inserted, 1);
+    let run = verify(dir, &appended);
+    assert_broken_at(&run, seq);
+    assert!(run.stdout.contains("appended"), "{run:#?}");
+}
+
+#[tokio::test]
+async fn sqlite_demo_verify_and_tamper() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path(), "demo.db");
+
+    let first = sandoq(dir.path(), &url, &["demo"], "");
+    assert!(first.success(), "{first:#?}");
+    for expected in [
+        "hq-1405",
+        "governor-1405",
+        "observer-1405",
+        "province_hq",
+        "25 counties",
+    ] {
+        assert!(
+            first.stdout.contains(expected),
+            "{expected:?} missing: {first:#?}"
+        );
+    }
+    assert!(dir.path().join("demo.db").exists());
+
+    let second = sandoq(dir.path(), &url, &["demo", "--people", "200"], "");
+    assert!(!second.success(), "{second:#?}");
+    assert!(second.stderr.contains("already holds data"), "{second:#?}");
+    assert_eq!(verify(dir.path(), &url).intact_count(), DEMO_RECORDS);
+
+    let urls = ["changed.db", "deleted.db", "appended.db"].map(|n| sqlite_url(dir.path(), n));
+    tamper_cases(dir.path(), urls).await;
+}
+
+#[tokio::test]
+async fn postgres_demo_verify_and_tamper() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = new_pg_database().await;
+    assert!(url.starts_with("postgres"), "{url}");
+    small_demo(dir.path(), &url);
+    let again = sandoq(dir.path(), &url, &["demo", "--people", "200"], "");
+    assert!(!again.success(), "{again:#?}");
+    assert!(again.stderr.contains("already holds data"), "{again:#?}");
+    assert_eq!(verify(dir.path(), &url).intact_count(), DEMO_RECORDS);
+    // Nothing was written to the working directory: the data is in PostgreSQL.
+    assert!(!dir.path().join("sandoq.db").exists());
+
+    let urls = [
+        new_pg_database().await,
+        new_pg_database().await,
+        new_pg_database().await,
+    ];
+    tamper_cases(dir.path(), urls).await;
+}
+
+#[test]
+fn unsupported_database_urls_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in ["mysql://u:secret@localhost/db", "sandoq.db"] {
+        let run = verify(dir.path(), url);
+        assert_eq!(run.code, Some(1), "{run:#?}");
+        assert!(run.stderr.contains("sqlite:PATH"), "{run:#?}");
+        assert!(run.stderr.contains("postgres://"), "{run:#?}");
+        assert!(!run.output().contains("secret"), "{run:#?}");
+        assert!(!run.output().contains("panicked"), "{run:#?}");
+    }
+}
+
+#[test]
+fn default_database_is_sandoq_db_in_the_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["audit", "verify"])
+        .env_remove("SANDOQ_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:#?}");
+    assert!(String::from_utf8_lossy(&run.stdout).contains("audit chain intact: 0 records"));
+    assert!(dir.path().join("sandoq.db").exists());
+}
+
+// ---------------------------------------------------------------------------------------------
+// user add
+
+#[tokio::test]
+async fn user_add_creates_users_and_refuses_bad_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let url = sqlite_url(dir, "users.db");
+    small_demo(dir, &url);
+
+    let (county, station) = {
+        let store = open(&url).await;
+        let counties = store.counties(&CountyFilter::default()).await.unwrap();
+        let stations = store
+            .stations(&StationFilter::default(), PageRequest::new(1, 1))
+            .await
+            .unwrap();
+        (counties[0].county.code.clone(), stations.items[0].clone())
+    };
+
+    let add = |args: &[&str], password: &str| {
+        let mut all = vec!["user", "add", "--password-stdin"];
+        all.extend_from_slice(args);
+        sandoq(dir, &url, &all, &format!("{password}\n"))
+    };
+
+    // A valid county governor.
+    let run = add(
+        &[
+            "--username",
+            "gov.rafsanjan",
+            "--role",
+            "county_governor",
+            "--county",
+            &county,
+        ],
+        "a long enough password",
+    );
+    assert!(run.success(), "{run:#?}");
+    let mut records = verify(dir, &url).intact_count();
+    assert_eq!(records, DEMO_RECORDS + 1);
+
+    // A station member: the county comes from the station.
+    let run = add(
+        &[
+            "--username",
+            "st-1",
+            "--role",
+            "station_staff",
+            "--station",
+            &station.code,
+        ],
+        "station-password",
+    );
+    assert!(run.success(), "{run:#?}");
+    records += 1;
+    assert_eq!(verify(dir, &url).intact_count(), records);
+
+    // A province HQ user (no scope flag).
+    let run = add(&["--username", "hq_2", "--role", "province_hq"], "12345678");
+    assert!(run.success(), "{run:#?}");
+    records += 1;
+    assert_eq!(verify(dir, &url).intact_count(), records);
+
+    {
+        let store = open(&url).await;
+        let gov = store.user("gov.rafsanjan").await.unwrap().unwrap();
+        assert_eq!(gov.role, domain::access::Role::CountyGovernor);
+        assert_eq!(
+            gov.scope,
+            domain::access::Scope::County {
+                county: county.clone()
+            }
+        );
+        assert!(
+            gov.password_hash.starts_with("$argon2id$"),
+            "{}",
+            gov.password_hash
+        );
+        let st = store.user("st-1").await.unwrap().unwrap();
+        assert_eq!(
+            st.scope,
+            domain::access::Scope::Station {
+                county: station.county_code.clone(),
+                station: station.code.clone()
+            }
+        );
+        let audit = store
+            .audit_page(
+                &store::AuditFilter {
+                    actor: Some("cli".into()),
+                    ..store::AuditFilter::default()
+                },
+                PageRequest::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(audit.total, 3, "{audit:#?}");
+    }
+
+    // Each refusal exits non-zero, says why, and writes nothing.
+    let refusals: Vec<(Vec<&str>, &str, &str)> = vec![
+        (
+            vec!["--username", "gov.rafsanjan", "--role", "observer"],
+            "another password",
+            "already exists",
+        ),
+        (
+            vec!["--username", "king", "--role", "king"],
+            "a long enough password",
+            "king",
+        ),
+        (
+            vec!["--username", "gov2", "--role", "county_governor"],
+            "a long enough password",
+            "needs scope county",
+        ),
+        (
+            vec![
+                "--username",
+                "hq3",
+                "--role",
+                "province_hq",
+                "--county",
+                &county,
+            ],
+            "a long enough password",
+            "needs scope province",
+        ),
+        (
+            vec![
+                "--username",
+                "gov3",
+                "--role",
+                "county_governor",
+                "--county",
+                "no-such",
+            ],
+            "a long enough password",
+            "no county",
+        ),
+        (
+            vec![
+                "--username",
+                "st-2",
+                "--role",
+                "station_staff",
+                "--station",
+                "no-such",
+            ],
+            "a long enough password",
+            "no polling station",
+        ),
+        (
+            vec!["--username", "shorty", "--role", "observer"],
+            "1234567",
+            "at least 8 characters",
+        ),
+        (
+            vec!["--username", "Bad Name", "--role", "observer"],
+            "a long enough password",
+            "may only use",
+        ),
+        (
+            vec!["--username", "ab", "--role", "observer"],
+            "a long enough password",
+            "3 to 32",
+        ),
+    ];
+    for (args, password, reason) in refusals {
+        let run = add(&args, password);
+        assert_eq!(run.code, Some(1), "{args:?}: {run:#?}");
+        assert!(
+            run.stderr.contains(reason),
+            "{args:?}: want {reason:?} in {run:#?}"
+        );
+        assert!(!run.output().contains("panicked"), "{run:#?}");
+        assert_eq!(verify(dir, &url).intact_count(), records, "{args:?}");
+    }
+
+    // The password must come from stdin: without the flag clap refuses the command.
+    let run = sandoq(
+        dir,
+        &url,
+        &["user", "add", "--username", "nopass", "--role", "observer"],
+        "",
+    );
+    assert!(!run.success(), "{run:#?}");
+    assert_eq!(verify(dir, &url).intact_count(), records);
+}
+
+// ---------------------------------------------------------------------------------------------
+// serve
+
+/// Kills the server when the test ends, whatever happens.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+struct Response {
+    status: u16,
+    body: String,
+}
+
+fn decode_chunked(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size_line = String::from_utf8_lossy(&body[..end]);
+        let size = usize::from_str_radix(size_line.split(';').next().unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            break;
+        }
+        let start = end + 2;
+        out.extend_from_slice(&body[start..start + size]);
+        body = &body[start + size + 2..];
+    }
+    out
+}
+
+/// One HTTP/1.1 request over a fresh connection.
+fn http(addr: SocketAddr, method: &str, path: &str, json: Option<&str>) -> Response {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(10)).unwrap();
+    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+    stream.set_write_timeout(Some(TIMEOUT)).unwrap();
+    let body_headers = json.map_or(String::new(), |body| {
+        format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        )
+    });
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: */*\r\n\
+         {body_headers}\r\n{}",
+        json.unwrap_or_default()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of headers");
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("bad status line: {head}"));
+    let body = &raw[split + 4..];
+    let body = if head.contains("transfer-encoding: chunked") {
+        decode_chunked(body)
+    } else {
+        body.to_vec()
+    };
+    Response {
+        status,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+#[test]
+fn serve_demo_answers_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path(), "serve.db");
+    let mut child = command(
+        dir.path(),
+        &url,
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--demo",
+            "--now",
+            "1405/02/11 09:00",
+        ],
+    )
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("start sandoq serve");
+    let stdout = child.stdout.take().unwrap();
+    let stderr = drain(child.stderr.take().unwrap());
+    let server = Server(child);
+
+    let (lines_tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + TIMEOUT;
+    let mut seen = Vec::new();
+    let addr: SocketAddr = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => {
+                if let Some(rest) = line.strip_prefix("sandoq listening on http://") {
+                    break rest.trim_end_matches('/').parse().unwrap();
+                }
+                seen.push(line);
+            }
+            Err(e) => {
+                drop(server);
+                panic!(
+                    "no listening line ({e}); stdout: {seen:#?}; stderr: {}",
+                    stderr.join().unwrap()
+                );
+            }
+        }
+    };
+    assert!(addr.ip().is_loopback(), "{addr}");
+    assert_ne!(addr.port(), 0);
+    let printed = seen.join("\n");
+    assert!(
+        printed.contains("hq-1405"),
+        "demo logins not printed: {printed}"
+    );
+
+    let health = http(addr, "GET", "/healthz", None);
+    assert_eq!(health.status, 200, "{}", health.body);
+
+    let login = http(
+        addr,
+        "POST",
+        "/api/v1/auth/login",
+        Some(r#"{"username":"hq","password":"hq-1405"}"#),
+    );
+    assert_eq!(login.status, 200, "{}", login.body);
+    let json: serde_json::Value = serde_json::from_str(&login.body).unwrap();
+    let token = json["token"].as_str().unwrap_or_default();
+    assert!(!token.is_empty(), "{json}");
+
+    let wrong = http(
+        addr,
+        "POST",
+        "/api/v1/auth/login",
+        Some(r#"{"username":"hq","password":"not-the-password"}"#),
+    );
+    assert_eq!(wrong.status, 401, "{}", wrong.body);
+
+    drop(server);
+}
+
+#[test]
+fn serve_refuses_a_bad_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path(), "now.db");
+    let run = sandoq(
+        dir.path(),
+        &url,
+        &["serve", "--listen", "127.0.0.1:0", "--now", "tomorrow"],
+        "",
+    );
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(run.stderr.contains("--now"), "{run:#?}");
+}
