@@ -238,6 +238,10 @@ pub async fn authenticate(
     request: Request<Body>,
     next: Next,
 ) -> Response {
+    // Static assets are public and never state-changing: spare them the session lookup.
+    if request.uri().path().starts_with("/assets/") {
+        return next.run(request).await;
+    }
     let headers = request.headers();
     let (token, via_cookie) = match bearer(headers) {
         Some(t) => (Some(t), false),

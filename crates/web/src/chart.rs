@@ -32,7 +32,7 @@ pub fn stacked_bars(title: &str, series: &[&str], colors: &[&str], bars: &[Bar])
         .unwrap_or(0)
         .max(1);
     let mut svg = format!(
-        r#"<svg class="chart" role="img" aria-label="{t}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" font-family="Vazirmatn, sans-serif" font-size="12"><title>{t}</title>"#,
+        r#"<svg class="chart" role="img" aria-label="{t}" direction="ltr" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" font-family="Vazirmatn, sans-serif" font-size="12"><title>{t}</title>"#,
         t = escape(title)
     );
     // Legend.

@@ -10,12 +10,13 @@ use axum::response::Response;
 use domain::access::Action;
 use domain::election::CouncilKind;
 use domain::station::Station;
-use domain::text::persian_number;
+use domain::text::{persian_digits, persian_number};
 use serde::Deserialize;
 use store::{CouncilFilter, CountyFilter, PageRequest, StationFilter};
 
 pub struct CouncilRow {
     pub code: String,
+    pub code_fa: String,
     pub name: String,
     pub kind: &'static str,
     pub population: String,
@@ -25,6 +26,7 @@ pub struct CouncilRow {
 
 pub struct StationRow {
     pub code: String,
+    pub code_fa: String,
     pub name: String,
     pub area: &'static str,
     pub mobility: &'static str,
@@ -35,6 +37,7 @@ impl From<&Station> for StationRow {
     fn from(s: &Station) -> Self {
         Self {
             code: s.code.clone(),
+            code_fa: persian_digits(&s.code),
             name: s.name.clone(),
             area: s.area.persian(),
             mobility: if s.mobile { "سیار" } else { "ثابت" },
@@ -201,6 +204,7 @@ pub async fn county(
             .iter()
             .map(|k| CouncilRow {
                 code: k.code.clone(),
+                code_fa: persian_digits(&k.code),
                 name: k.name.clone(),
                 kind: k.kind.persian(),
                 population: persian_number(k.population),
@@ -218,7 +222,7 @@ pub async fn county(
 #[template(path = "council.html")]
 struct CouncilPage {
     layout: Layout,
-    code: String,
+    code_fa: String,
     name: String,
     kind: &'static str,
     county_code: String,
@@ -272,7 +276,7 @@ pub async fn council(
         layout: Layout::new(&state, &auth, council.name.clone(), &here),
         stations_pager: Pager::new(&stations, |p| format!("{here}?page={p}")),
         stations: stations.items.iter().map(StationRow::from).collect(),
-        code: council.code,
+        code_fa: persian_digits(&council.code),
         name: council.name,
         kind: council.kind.persian(),
         county_code: council.county_code,

@@ -66,7 +66,7 @@ impl Pager {
             prev: (page.page > 1).then(|| link(page.page - 1)),
             next: (i64::from(page.page) < pages).then(|| link(page.page + 1)),
             label: format!(
-                "صفحه {} از {} · {} مورد",
+                "صفحه {} از {}؛ {} مورد",
                 persian_number(i64::from(page.page)),
                 persian_number(pages),
                 persian_number(page.total)
