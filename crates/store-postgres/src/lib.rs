@@ -485,6 +485,14 @@ impl Postgres {
 
     async fn try_create_session(&self, session: &NewSession, by: &Actor) -> Attempt<()> {
         let mut tx = self.pool.begin().await?;
+        // Housekeeping in the same transaction: the user's expired sessions go.
+        let expired =
+            sqlx::query("DELETE FROM sessions WHERE username = $1 AND expires_at_us <= $2")
+                .bind(&session.username)
+                .bind(by.at_us())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         sqlx::query(
             "INSERT INTO sessions (token_hash, username, csrf_token, created_at_us, expires_at_us) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -496,7 +504,7 @@ impl Postgres {
         .bind(session.expires_at_us)
         .execute(&mut *tx)
         .await?;
-        let payload = serde_json::json!({ "expires_at_us": session.expires_at_us });
+        let payload = serde_json::json!({ "expires_at_us": session.expires_at_us, "expired_sessions_removed": expired });
         append_audit(
             &mut tx,
             by,

@@ -734,12 +734,16 @@ impl Store for Sqlite {
     async fn create_session(&self, session: &NewSession, by: &Actor) -> StoreResult<()> {
         let (s, by) = (session.clone(), by.clone());
         self.write(move |tx| {
+            // Housekeeping in the same transaction: the user's expired sessions go.
+            let expired = tx
+                .execute("DELETE FROM sessions WHERE username = ?1 AND expires_at_us <= ?2", params![s.username, by.at_us()])
+                .map_err(db_err)?;
             tx.execute(
                 "INSERT INTO sessions (token_hash, username, csrf_token, created_at_us, expires_at_us) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![s.token_hash, s.username, s.csrf_token, by.at_us(), s.expires_at_us],
             )
             .map_err(|e| conflict_or(e, "session"))?;
-            append_audit(tx, &by, "auth.login", &format!("user/{}", s.username), &json!({"expires_at_us": s.expires_at_us}))
+            append_audit(tx, &by, "auth.login", &format!("user/{}", s.username), &json!({"expires_at_us": s.expires_at_us, "expired_sessions_removed": expired}))
         })
         .await
     }

@@ -391,6 +391,27 @@ pub async fn sessions_expire_and_end(store: Arc<dyn Store>) {
     assert!(store.session("other", now).await.unwrap().is_none());
     store.delete_session("t1", &actor()).await.unwrap();
     assert!(store.session("t1", now).await.unwrap().is_none());
+    // A later login clears the user's expired sessions.
+    let short = NewSession {
+        token_hash: "t3".into(),
+        username: "hq".into(),
+        csrf_token: "c3".into(),
+        expires_at_us: now + 10,
+    };
+    store.create_session(&short, &actor()).await.unwrap();
+    let later = Actor::new("hq", actor().at + time::Duration::seconds(1));
+    let fresh = NewSession {
+        token_hash: "t4".into(),
+        username: "hq".into(),
+        csrf_token: "c4".into(),
+        expires_at_us: now + 100_000_000,
+    };
+    store.create_session(&fresh, &later).await.unwrap();
+    assert!(
+        store.session("t3", now).await.unwrap().is_none(),
+        "expired session removed"
+    );
+    assert!(store.session("t4", now).await.unwrap().is_some());
     store.delete_session("t1", &actor()).await.unwrap();
     // A session for a user that does not exist is refused.
     let orphan = NewSession {
@@ -414,8 +435,11 @@ pub async fn sessions_expire_and_end(store: Arc<dyn Store>) {
         .into_iter()
         .map(|r| r.action)
         .collect();
-    assert_eq!(actions, vec!["auth.logout", "auth.login"]);
-    assert_chain(&store, 3).await;
+    assert_eq!(
+        actions,
+        vec!["auth.login", "auth.login", "auth.logout", "auth.login"]
+    );
+    assert_chain(&store, 5).await;
 }
 
 pub async fn audit_log_filters_and_pages(store: Arc<dyn Store>) {

@@ -84,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .route("/councils/{code}", get(views::counties::council))
         .route("/stations/{code}", get(views::counties::station))
         .route("/audit", get(views::audit::list))
+        .route("/audit/verify", get(views::audit::verify))
         .route("/assets/{*path}", get(assets::serve));
     let max_body = state.config.max_body_bytes;
     let header = |name: &'static str, value: &'static str| {

@@ -97,3 +97,43 @@ pub async fn list(
         per_page: page.per_page,
     }))
 }
+
+/// The result of walking the audit chain.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ChainReport {
+    pub intact: bool,
+    /// Records checked (up to the first broken one).
+    pub records: i64,
+    /// The first broken record's sequence number.
+    pub broken_at: Option<i64>,
+    pub reason: Option<String>,
+}
+
+/// Recomputes the whole audit hash chain (province HQ only).
+pub async fn chain_report(state: &AppState) -> Result<ChainReport, ApiError> {
+    Ok(match store::verify_audit(state.store.as_ref()).await? {
+        Ok(records) => ChainReport {
+            intact: true,
+            records,
+            broken_at: None,
+            reason: None,
+        },
+        Err(e) => ChainReport {
+            intact: false,
+            records: e.seq() - 1,
+            broken_at: Some(e.seq()),
+            reason: Some(e.to_string()),
+        },
+    })
+}
+
+/// Recomputes the audit hash chain and names the first broken record (province HQ only).
+#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit",
+    responses((status = 200, body = ChainReport), (status = 403, body = crate::error::Problem)))]
+pub async fn verify(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Json<ChainReport>, ApiError> {
+    auth.require(Action::ViewAudit)?;
+    Ok(Json(chain_report(&state).await?))
+}

@@ -69,6 +69,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(elections::set_seat_table))
         .routes(routes!(people::show))
         .routes(routes!(audit::list))
+        .routes(routes!(audit::verify))
         .split_for_parts();
     let document = api.clone();
     let router = router.route(

@@ -32,8 +32,34 @@ struct AuditPage {
     from: String,
     to: String,
     error: Option<String>,
+    chain: Option<(bool, String)>,
     records: Vec<AuditRow>,
     pager: Pager,
+}
+
+/// `/audit/verify`: the audit page with the result of a full chain check on top.
+pub async fn verify(State(state): State<AppState>, auth: Auth) -> Result<Response, PageError> {
+    require_page(&auth, Action::ViewAudit, "/audit/verify")?;
+    let report = crate::api::audit::chain_report(&state).await?;
+    let message = if report.intact {
+        format!(
+            "زنجیره ممیزی سالم است: {} رکورد بررسی شد.",
+            persian_number(report.records)
+        )
+    } else {
+        format!(
+            "زنجیره ممیزی از رکورد {} به بعد آسیب دیده است: {}",
+            persian_number(report.broken_at.unwrap_or_default()),
+            report.reason.unwrap_or_default()
+        )
+    };
+    page(
+        state,
+        auth,
+        AuditQuery::default(),
+        Some((report.intact, message)),
+    )
+    .await
 }
 
 pub async fn list(
@@ -42,6 +68,15 @@ pub async fn list(
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, PageError> {
     require_page(&auth, Action::ViewAudit, "/audit")?;
+    page(state, auth, q, None).await
+}
+
+async fn page(
+    state: AppState,
+    auth: Auth,
+    q: AuditQuery,
+    chain: Option<(bool, String)>,
+) -> Result<Response, PageError> {
     let (filter, error) = match q.filter() {
         Ok(f) => (f, None),
         Err(e) => (
@@ -93,5 +128,6 @@ pub async fn list(
         from: text(&q.from),
         to: text(&q.to),
         error,
+        chain,
     })
 }

@@ -324,3 +324,32 @@ async fn unknown_pages_are_persian_404() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.text().contains("lang=\"fa\""));
 }
+
+#[tokio::test]
+async fn audit_chain_check_from_the_page() {
+    let app = TestApp::new().await;
+    let cookie = app.browser_login("hq").await;
+    let ok = app.page("/audit/verify", Some(&cookie)).await.text();
+    assert!(ok.contains("زنجیره ممیزی سالم است"), "{ok}");
+    let token = app.token("hq").await;
+    let report = app.get("/api/v1/audit/verify", Some(&token)).await.json();
+    assert_eq!(report["intact"], true);
+    assert_eq!(report["records"], app.audit_count().await);
+    let governor = app.token("governor").await;
+    app.get("/api/v1/audit/verify", Some(&governor))
+        .await
+        .assert_problem(403, "forbidden");
+
+    // Behind the system's back: record 3 changes. The page and the API name it.
+    app.sqlite
+        .raw_execute("UPDATE audit_log SET payload = '{}' WHERE seq = 3")
+        .await
+        .unwrap();
+    let broken = app.get("/api/v1/audit/verify", Some(&token)).await.json();
+    assert_eq!(
+        (broken["intact"].clone(), broken["broken_at"].clone()),
+        (serde_json::json!(false), serde_json::json!(3))
+    );
+    let page = app.page("/audit/verify", Some(&cookie)).await.text();
+    assert!(page.contains("از رکورد ۳ به بعد آسیب دیده است"), "{page}");
+}

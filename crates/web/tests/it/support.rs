@@ -35,6 +35,8 @@ fn demo_hashes() -> &'static Vec<String> {
 
 pub struct TestApp {
     pub router: Router,
+    /// The same store, concretely, for tampering behind the system's back.
+    pub sqlite: store_sqlite::Sqlite,
     pub store: Arc<dyn Store>,
     pub clock: FixedClock,
     pub state: web::AppState,
@@ -93,7 +95,8 @@ impl TestApp {
     pub async fn with_config(config: web::Config) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite:{}", dir.path().join("web.db").display());
-        let store: Arc<dyn Store> = Arc::new(store_sqlite::Sqlite::connect(&url).await.unwrap());
+        let sqlite = store_sqlite::Sqlite::connect(&url).await.unwrap();
+        let store: Arc<dyn Store> = Arc::new(sqlite.clone());
         let clock = FixedClock::new(datetime!(2026-01-12 06:00 UTC));
         let actor = Actor::new("test-setup", datetime!(2026-01-10 06:00 UTC));
         store.load_province(demo(), &actor).await.unwrap();
@@ -109,6 +112,7 @@ impl TestApp {
         let state = web::AppState::new(store.clone(), Arc::new(clock.clone()), config);
         Self {
             router: web::router(state.clone()),
+            sqlite,
             store,
             clock,
             state,
