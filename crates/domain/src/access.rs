@@ -175,6 +175,15 @@ pub enum Action<'a> {
     ViewElection,
     /// Changing an election's set-up (its seat table, its timeline).
     ManageElection,
+    /// Creating, editing, closing and importing a county's stations.
+    ManageStations { county: &'a str },
+    /// Registering people (staff, inspectors, board members).
+    ManagePeople,
+    /// Giving or freeing a post at a station of a county.
+    AssignPost {
+        county: &'a str,
+        post: crate::staffing::Post,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,6 +208,27 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
         Action::ViewAudit | Action::ManageElection => p.role == Role::ProvinceHq,
         Action::ViewPeople => p.scope.kind() != ScopeKind::Station,
         Action::ViewElection => true,
+        Action::ManageStations { county } => {
+            p.role == Role::ProvinceHq
+                || (p.role == Role::CountyGovernor && p.scope.covers_county(county))
+        }
+        Action::ManagePeople => {
+            matches!(
+                p.role,
+                Role::ProvinceHq | Role::CountyGovernor | Role::InspectionBoard
+            )
+        }
+        // The governor staffs the stations; the inspection board assigns its county's
+        // inspectors (seed: the county board is chosen through the governor and assigns one
+        // inspector per station).
+        Action::AssignPost { county, post } => match p.role {
+            Role::ProvinceHq => true,
+            Role::CountyGovernor => p.scope.covers_county(county),
+            Role::InspectionBoard => {
+                post == crate::staffing::Post::Inspector && p.scope.covers_county(county)
+            }
+            _ => false,
+        },
     };
     if allowed {
         Ok(())
@@ -349,6 +379,76 @@ mod tests {
             },
         );
         assert_eq!(authorize(Some(&g), Action::ViewPeople), Ok(()));
+    }
+
+    #[test]
+    fn who_manages_stations_and_staff() {
+        use crate::staffing::Post;
+        let county = |role| {
+            principal(
+                role,
+                Scope::County {
+                    county: "01".into(),
+                },
+            )
+        };
+        let governor = county(Role::CountyGovernor);
+        let board = county(Role::InspectionBoard);
+        let observer = county(Role::Observer);
+        let hq = principal(Role::ProvinceHq, Scope::Province);
+        assert!(authorize(Some(&governor), Action::ManageStations { county: "01" }).is_ok());
+        assert!(authorize(Some(&governor), Action::ManageStations { county: "02" }).is_err());
+        assert!(authorize(Some(&hq), Action::ManageStations { county: "02" }).is_ok());
+        assert!(
+            authorize(Some(&board), Action::ManageStations { county: "01" }).is_err(),
+            "boards do not edit stations"
+        );
+        assert!(authorize(
+            Some(&board),
+            Action::AssignPost {
+                county: "01",
+                post: Post::Inspector
+            }
+        )
+        .is_ok());
+        assert!(authorize(
+            Some(&board),
+            Action::AssignPost {
+                county: "01",
+                post: Post::Head
+            }
+        )
+        .is_err());
+        assert!(authorize(
+            Some(&board),
+            Action::AssignPost {
+                county: "02",
+                post: Post::Inspector
+            }
+        )
+        .is_err());
+        assert!(authorize(
+            Some(&governor),
+            Action::AssignPost {
+                county: "01",
+                post: Post::Head
+            }
+        )
+        .is_ok());
+        for action in [
+            Action::ManageStations { county: "01" },
+            Action::ManagePeople,
+            Action::AssignPost {
+                county: "01",
+                post: Post::Inspector,
+            },
+        ] {
+            assert_eq!(
+                authorize(Some(&observer), action),
+                Err(Denied::Forbidden),
+                "observers only read"
+            );
+        }
     }
 
     #[test]

@@ -9,8 +9,9 @@ use crate::calendar::parse_instant;
 use crate::election::{Council, CouncilKind, Election, Milestone, SeatTable};
 use crate::geo::{City, County, District, RuralDistrict, Village};
 use crate::ids::{MobileNumber, NationalId};
-use crate::person::{Gender, Person};
-use crate::station::{Area, Station};
+use crate::person::{Education, Gender, Person, Relation, Relative};
+use crate::staffing::Post;
+use crate::station::{Area, Facilities, GeoPoint, LinkType, RouteStop, Station};
 use crate::text::normalize_name;
 use crate::{DomainError, DomainResult};
 use rand::seq::SliceRandom;
@@ -58,7 +59,58 @@ pub struct DemoData {
     pub councils: Vec<Council>,
     pub stations: Vec<Station>,
     pub people: Vec<Person>,
+    /// Station posts, filled but for a realistic few gaps.
+    pub assignments: Vec<DemoAssignment>,
     pub users: Vec<DemoUser>,
+}
+
+/// A post held at a station in the demo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoAssignment {
+    pub station: String,
+    pub post: Post,
+    pub national_id: NationalId,
+}
+
+/// Whether the demo leaves a post empty: about one station in 60 lacks its inspector, one in
+/// 90 its governor's representative, one in 45 its second member.
+fn demo_gap(station_index: usize, post: Post) -> bool {
+    match post {
+        Post::Inspector => station_index % 60 == 17,
+        Post::GovernorRep => station_index % 90 == 41,
+        Post::Member2 => station_index % 45 == 3,
+        _ => false,
+    }
+}
+
+/// Staffs the stations from the people, in order, with only eligible people (adults on
+/// election day who do not sit on a council), one post each.
+fn staff_stations(
+    stations: &[Station],
+    people: &[Person],
+    election_day: time::Date,
+) -> Vec<DemoAssignment> {
+    let mut eligible = people.iter().filter(|p| {
+        !p.sitting_council_member
+            && crate::person::age_on(p.birth_date, election_day) >= crate::staffing::MINIMUM_AGE
+    });
+    let mut out = Vec::new();
+    'stations: for (i, station) in stations.iter().enumerate() {
+        for post in Post::ALL {
+            if demo_gap(i, post) {
+                continue;
+            }
+            let Some(person) = eligible.next() else {
+                break 'stations;
+            };
+            out.push(DemoAssignment {
+                station: station.code.clone(),
+                post,
+                national_id: person.national_id.clone(),
+            });
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -351,6 +403,47 @@ fn place_name(rng: &mut ChaCha8Rng) -> String {
     normalize_name(&format!("{prefix}{stem}{suffix}"))
 }
 
+/// A rough centre per county (the province spans about 26–32°N, 54–60°E), so that demo
+/// stations land in plausible places.
+fn centre_of(county: &str) -> GeoPoint {
+    let n = county.parse::<u32>().unwrap_or(1);
+    GeoPoint {
+        lat: 27.0 + f64::from((n * 7) % 45) / 10.0,
+        lon: 55.0 + f64::from((n * 11) % 45) / 10.0,
+    }
+}
+
+fn near(rng: &mut ChaCha8Rng, centre: GeoPoint) -> GeoPoint {
+    let round = |x: f64| (x * 1e5).round() / 1e5;
+    GeoPoint {
+        lat: round(centre.lat + rng.gen_range(-0.3..0.3)),
+        lon: round(centre.lon + rng.gen_range(-0.3..0.3)),
+    }
+}
+
+/// A mobile station's day: the polling hours shared evenly among its villages, in order.
+fn day_route(
+    villages: &[&Council],
+    open: time::OffsetDateTime,
+    close: time::OffsetDateTime,
+) -> Vec<RouteStop> {
+    let stops = villages.len().max(1) as i64;
+    // Whole minutes, so that schedules print and read back exactly.
+    let slot = time::Duration::minutes((close - open).whole_minutes() / stops);
+    villages
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let arrives_at = open + slot * i as i32;
+            RouteStop {
+                council: v.code.clone(),
+                arrives_at,
+                leaves_at: arrives_at + slot,
+            }
+        })
+        .collect()
+}
+
 fn reference_election() -> DomainResult<Election> {
     let milestone = |key: &str, name: &str, start: &str, end: &str| -> DomainResult<Milestone> {
         Ok(Milestone {
@@ -416,7 +509,7 @@ pub fn kerman(options: DemoOptions) -> DomainResult<DemoData> {
             name: field(row, 0),
             name_en: field(row, 1),
             centre: field(row, 2),
-            population: field(row, 4).parse().ok(),
+            population: crate::text::ascii_digits(&field(row, 4)).parse().ok(),
             synthetic: false,
         })
         .collect();
@@ -439,10 +532,11 @@ pub fn kerman(options: DemoOptions) -> DomainResult<DemoData> {
     for row in csv_rows(CITIES_CSV)? {
         let county_name = field(&row, 2);
         let county = county_index.get(&county_name).copied().unwrap_or(0);
-        let (population, synthetic) = match field(&row, 3).parse::<i64>() {
-            Ok(p) => (p, false),
-            Err(_) => (rng.gen_range(3_000..25_000), true),
-        };
+        let (population, synthetic) =
+            match crate::text::ascii_digits(&field(&row, 3)).parse::<i64>() {
+                Ok(p) => (p, false),
+                Err(_) => (rng.gen_range(3_000..25_000), true),
+            };
         pending.push(PendingCity {
             county,
             name: field(&row, 0),
@@ -675,6 +769,22 @@ pub fn kerman(options: DemoOptions) -> DomainResult<DemoData> {
                 mobile: false,
                 hard_to_reach: false,
                 expected_voters: (council.population * 68 / 100 / count as i64).max(1),
+                address: format!("{city_name}، {venue}"),
+                postal_code: None,
+                location: Some(near(&mut rng, centre_of(&council.county_code))),
+                facilities: Facilities {
+                    evoting_devices: 2,
+                    identity_devices: 2,
+                    power_backup: true,
+                    cctv: n % 10 < 7,
+                    link: if n % 8 == 7 {
+                        LinkType::Landline
+                    } else {
+                        LinkType::Fibre
+                    },
+                },
+                route: Vec::new(),
+                closed: false,
             });
         }
     }
@@ -682,6 +792,14 @@ pub fn kerman(options: DemoOptions) -> DomainResult<DemoData> {
         .iter()
         .filter(|c| c.kind == CouncilKind::Village)
         .collect();
+    let polling = election.milestones.iter().find(|m| m.key == "election_day");
+    let (polls_open, polls_close) = polling.map_or(
+        (
+            time::OffsetDateTime::UNIX_EPOCH,
+            time::OffsetDateTime::UNIX_EPOCH,
+        ),
+        |m| (m.starts_at, m.ends_at),
+    );
     // Runs of villages, within one county, one run per rural station.
     let per_county_villages: BTreeMap<&str, Vec<&Council>> =
         village_councils.iter().fold(BTreeMap::new(), |mut m, c| {
@@ -738,11 +856,34 @@ pub fn kerman(options: DemoOptions) -> DomainResult<DemoData> {
                 mobile,
                 hard_to_reach: hard,
                 expected_voters: (population * 68 / 100).max(1),
+                address: format!("روستای {village_name}"),
+                postal_code: None,
+                location: Some(near(&mut rng, centre_of(county))),
+                facilities: Facilities {
+                    evoting_devices: 1,
+                    identity_devices: 1,
+                    power_backup: !hard,
+                    cctv: !mobile && rural_index.is_multiple_of(3),
+                    link: if hard {
+                        LinkType::None
+                    } else if mobile {
+                        LinkType::Sim
+                    } else {
+                        LinkType::Landline
+                    },
+                },
+                route: if mobile {
+                    day_route(route, polls_open, polls_close)
+                } else {
+                    Vec::new()
+                },
+                closed: false,
             });
         }
     }
 
     let people = synthetic_people(&mut rng, options.people);
+    let assignments = staff_stations(&stations, &people, election.election_day);
     let kerman_county = counties
         .iter()
         .find(|c| c.name_en == "Kerman")
@@ -788,6 +929,7 @@ pub fn kerman(options: DemoOptions) -> DomainResult<DemoData> {
         councils,
         stations,
         people,
+        assignments,
         users,
     })
 }
@@ -795,7 +937,7 @@ pub fn kerman(options: DemoOptions) -> DomainResult<DemoData> {
 /// Deterministic people with valid, distinct national ids and plausible Persian names.
 pub fn synthetic_people(rng: &mut ChaCha8Rng, count: usize) -> Vec<Person> {
     let mut seen = HashSet::with_capacity(count);
-    let mut people = Vec::with_capacity(count);
+    let mut people: Vec<Person> = Vec::with_capacity(count);
     let earliest =
         time::Date::from_calendar_date(1945, time::Month::January, 1).unwrap_or(time::Date::MIN);
     while people.len() < count {
@@ -832,6 +974,21 @@ pub fn synthetic_people(rng: &mut ChaCha8Rng, count: usize) -> Vec<Person> {
         .unwrap_or("913");
         let mobile =
             MobileNumber::parse(&format!("0{operator}{:07}", rng.gen_range(0..10_000_000))).ok();
+        let education = Education::ALL.choose(rng).copied();
+        // Now and then a person declares a close relative among those drawn before them.
+        let relatives = match people.last() {
+            Some(previous) if rng.gen_ratio(1, 20) => {
+                let relation = [Relation::Sibling, Relation::Spouse, Relation::Parent]
+                    .choose(rng)
+                    .copied()
+                    .unwrap_or(Relation::Sibling);
+                vec![Relative {
+                    national_id: previous.national_id.clone(),
+                    relation,
+                }]
+            }
+            _ => Vec::new(),
+        };
         people.push(Person {
             national_id,
             first_name,
@@ -840,6 +997,9 @@ pub fn synthetic_people(rng: &mut ChaCha8Rng, count: usize) -> Vec<Person> {
             gender,
             birth_date,
             mobile,
+            education,
+            sitting_council_member: rng.gen_ratio(1, 200),
+            relatives,
         });
     }
     people
@@ -960,6 +1120,36 @@ mod tests {
         }
         let ids: HashSet<_> = a.people.iter().map(|p| &p.national_id).collect();
         assert_eq!(ids.len(), 500);
+    }
+
+    #[test]
+    fn demo_staffing_has_a_few_gaps_and_no_conflicts() {
+        let d = kerman(DemoOptions::default()).unwrap();
+        let posts = d.stations.len() * Post::ALL.len();
+        let gaps = posts - d.assignments.len();
+        assert!(gaps > 0 && gaps * 50 < posts, "{gaps} gaps of {posts}");
+        let ids: HashSet<_> = d.assignments.iter().map(|a| &a.national_id).collect();
+        assert_eq!(ids.len(), d.assignments.len(), "one post per person");
+        let by_id: std::collections::HashMap<_, _> =
+            d.people.iter().map(|p| (&p.national_id, p)).collect();
+        for a in &d.assignments {
+            let p = by_id[&a.national_id];
+            assert!(!p.sitting_council_member);
+            assert!(crate::person::age_on(p.birth_date, d.election.election_day) >= 18);
+        }
+        let slots: HashSet<_> = d.assignments.iter().map(|a| (&a.station, a.post)).collect();
+        assert_eq!(slots.len(), d.assignments.len(), "one holder per post");
+    }
+
+    #[test]
+    fn demo_stations_are_valid_and_mobile_ones_have_routes() {
+        let d = demo();
+        for s in &d.stations {
+            s.validate().unwrap_or_else(|e| panic!("{}: {e}", s.code));
+        }
+        let mobile = d.stations.iter().find(|s| s.mobile).unwrap();
+        assert!(!mobile.route.is_empty());
+        assert_eq!(mobile.route[0].council, mobile.council_code);
     }
 
     #[test]

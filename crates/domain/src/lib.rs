@@ -6,12 +6,14 @@
 pub mod access;
 pub mod calendar;
 pub mod clock;
+pub mod csv_io;
 pub mod demo;
 pub mod election;
 pub mod error;
 pub mod geo;
 pub mod ids;
 pub mod person;
+pub mod staffing;
 pub mod station;
 pub mod text;
 

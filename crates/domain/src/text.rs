@@ -51,8 +51,8 @@ pub fn parse_number(input: &str) -> Option<i64> {
     ascii.parse().ok()
 }
 
-/// Normalises a personal or place name: Arabic ي/ى/ك/ة-forms become Persian ی/ک, digits become
-/// ASCII, runs of spaces collapse, and zero-width non-joiners that do not sit between two
+/// Normalises a personal or place name: Arabic ي/ى/ك become Persian ی/ک, digits become
+/// Persian, runs of spaces collapse, and zero-width non-joiners that do not sit between two
 /// letters (a common copy-paste error) are dropped.
 pub fn normalize_name(input: &str) -> String {
     let mapped: Vec<char> = input
@@ -79,8 +79,8 @@ pub fn normalize_name(input: &str) -> String {
         }
         out.push(c);
     }
-    let trimmed = out.trim_end();
-    ascii_digits(trimmed)
+    // Digits inside Persian text are written in Persian, one canonical form for search.
+    persian_digits(&ascii_digits(out.trim_end()))
 }
 
 #[cfg(test)]
@@ -106,6 +106,7 @@ mod tests {
         // A ZWNJ between letters stays, a stray one at a word edge goes.
         assert_eq!(normalize_name("می\u{200C}خواهم"), "می\u{200C}خواهم");
         assert_eq!(normalize_name("\u{200C}زهرا \u{200C}"), "زهرا");
+        assert_eq!(normalize_name("شعبه 12"), "شعبه ۱۲");
     }
 
     proptest! {

@@ -36,7 +36,16 @@ macro_rules! conformance_suite {
             sessions_expire_and_end,
             audit_log_filters_and_pages,
             seat_table_edit_recomputes_seats,
-            concurrent_writes_keep_one_chain
+            concurrent_writes_keep_one_chain,
+            stations_are_created_updated_and_closed,
+            mobile_routes_round_trip_and_filter,
+            station_import_is_all_or_nothing,
+            station_filters_and_sorts,
+            people_are_created_searched_and_imported,
+            staffing_rules_refuse_and_write_nothing,
+            relatives_of_candidates_are_refused_both_ways,
+            concurrent_requests_never_make_two_inspectors,
+            demo_staffing_loads_and_coverage_adds_up
         );
     };
     (@cases $fresh:expr; $($case:ident),*) => {
@@ -593,4 +602,846 @@ pub async fn concurrent_writes_keep_one_chain(store: Arc<dyn Store>) {
         t.await.unwrap().unwrap();
     }
     assert_chain(&store, 24).await;
+}
+
+// ---- stations, people, staffing -------------------------------------------------------------
+
+use domain::ids::NationalId;
+use domain::person::{Education, Gender, Person, Relation, Relative};
+use domain::staffing::{Post, Refusal};
+use domain::station::{Area, Facilities, GeoPoint, LinkType, RouteStop, Station};
+
+fn new_station(data: &DemoData, code: &str, county: &str) -> Station {
+    let council = data
+        .councils
+        .iter()
+        .find(|c| c.county_code == county && c.kind == CouncilKind::City)
+        .unwrap();
+    Station {
+        code: code.into(),
+        election_code: data.election.code.clone(),
+        county_code: county.into(),
+        council_code: council.code.clone(),
+        name: "شعبه آزمایشی — مدرسه نمونه".into(),
+        area: Area::Urban,
+        mobile: false,
+        hard_to_reach: false,
+        expected_voters: 640,
+        address: "خیابان شهید باهنر، کوچه ۱۲".into(),
+        postal_code: Some(domain::ids::PostalCode::parse("7617845678").unwrap()),
+        location: Some(GeoPoint {
+            lat: 30.28321,
+            lon: 57.07881,
+        }),
+        facilities: Facilities {
+            evoting_devices: 3,
+            identity_devices: 2,
+            power_backup: true,
+            cctv: true,
+            link: LinkType::Fibre,
+        },
+        route: Vec::new(),
+        closed: false,
+    }
+}
+
+async fn audit_head(store: &Arc<dyn Store>) -> i64 {
+    store.audit_head().await.unwrap().0
+}
+
+pub async fn stations_are_created_updated_and_closed(store: Arc<dyn Store>) {
+    let data = loaded(&store).await;
+    let station = new_station(&data, "1199001", "11");
+    let before = audit_head(&store).await;
+    store.create_station(&station, &actor()).await.unwrap();
+    assert_eq!(
+        store.station("1199001").await.unwrap(),
+        Some(station.clone())
+    );
+    assert!(matches!(
+        store.create_station(&station, &actor()).await,
+        Err(StoreError::Conflict { .. })
+    ));
+
+    // A council of another county is refused, and so is an unknown one.
+    let mut foreign = new_station(&data, "1199002", "11");
+    foreign.council_code = data
+        .councils
+        .iter()
+        .find(|c| c.county_code == "05")
+        .unwrap()
+        .code
+        .clone();
+    assert!(matches!(
+        store.create_station(&foreign, &actor()).await,
+        Err(StoreError::Invalid(_))
+    ));
+    foreign.council_code = "nope".into();
+    assert!(store.create_station(&foreign, &actor()).await.is_err());
+    assert!(store.station("1199002").await.unwrap().is_none());
+    assert_eq!(audit_head(&store).await, before + 1);
+
+    let mut changed = station.clone();
+    changed.name = "شعبه آزمایشی — حسینیه".into();
+    changed.facilities.link = LinkType::Sim;
+    changed.location = None;
+    changed.postal_code = None;
+    changed.closed = true;
+    store.update_station(&changed, &actor()).await.unwrap();
+    assert_eq!(
+        store.station("1199001").await.unwrap(),
+        Some(changed.clone())
+    );
+    let mut ghost = changed.clone();
+    ghost.code = "1199009".into();
+    assert!(matches!(
+        store.update_station(&ghost, &actor()).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(audit_head(&store).await, before + 2);
+    let page = store
+        .audit_page(
+            &AuditFilter {
+                entity: Some("station/1199001".into()),
+                ..Default::default()
+            },
+            PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        page.items
+            .iter()
+            .map(|r| r.action.as_str())
+            .collect::<Vec<_>>(),
+        vec!["station.update", "station.create"]
+    );
+}
+
+pub async fn mobile_routes_round_trip_and_filter(store: Arc<dyn Store>) {
+    let data = loaded(&store).await;
+    let demo_mobile = data
+        .stations
+        .iter()
+        .find(|s| s.mobile && s.route.len() >= 2)
+        .expect("a mobile station with a route");
+    assert_eq!(
+        store.station(&demo_mobile.code).await.unwrap().as_ref(),
+        Some(demo_mobile),
+        "routes load with the province"
+    );
+    let second_stop = &demo_mobile.route[1].council;
+    let serving = store
+        .stations(
+            &StationFilter {
+                council: Some(second_stop.clone()),
+                ..Default::default()
+            },
+            PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        serving.items.iter().any(|s| s.code == demo_mobile.code),
+        "found by a route stop"
+    );
+
+    let villages: Vec<_> = data
+        .councils
+        .iter()
+        .filter(|c| c.county_code == "11" && c.kind == CouncilKind::Village)
+        .take(3)
+        .collect();
+    let day = datetime!(2026-05-01 04:30 UTC);
+    let mut station = new_station(&data, "1199010", "11");
+    station.area = Area::Rural;
+    station.mobile = true;
+    station.council_code = villages[0].code.clone();
+    station.route = villages
+        .iter()
+        .enumerate()
+        .map(|(i, v)| RouteStop {
+            council: v.code.clone(),
+            arrives_at: day + time::Duration::hours(3 * i as i64),
+            leaves_at: day + time::Duration::hours(3 * i as i64 + 3),
+        })
+        .collect();
+    store.create_station(&station, &actor()).await.unwrap();
+    assert_eq!(
+        store.station("1199010").await.unwrap(),
+        Some(station.clone())
+    );
+    // A shorter route replaces the longer one whole.
+    station.route.truncate(1);
+    store.update_station(&station, &actor()).await.unwrap();
+    assert_eq!(
+        store.station("1199010").await.unwrap().unwrap().route.len(),
+        1
+    );
+    // A stop in another county is refused.
+    let mut bad = station.clone();
+    bad.route[0].council = data
+        .councils
+        .iter()
+        .find(|c| c.county_code == "05" && c.kind == CouncilKind::Village)
+        .unwrap()
+        .code
+        .clone();
+    assert!(matches!(
+        store.update_station(&bad, &actor()).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(store.station("1199010").await.unwrap(), Some(station));
+}
+
+pub async fn station_import_is_all_or_nothing(store: Arc<dyn Store>) {
+    let data = loaded(&store).await;
+    let mut existing = data
+        .stations
+        .iter()
+        .find(|s| s.county_code == "11" && !s.mobile)
+        .unwrap()
+        .clone();
+    existing.name = "نام تازه از فایل".into();
+    let batch = vec![
+        existing.clone(),
+        new_station(&data, "1199101", "11"),
+        new_station(&data, "1199102", "11"),
+    ];
+    let before = audit_head(&store).await;
+    assert_eq!(store.import_stations(&batch, &actor()).await.unwrap(), 3);
+    assert_eq!(
+        store.station(&existing.code).await.unwrap().unwrap().name,
+        "نام تازه از فایل"
+    );
+    assert!(store.station("1199102").await.unwrap().is_some());
+    assert_eq!(
+        audit_head(&store).await,
+        before + 1,
+        "one audit record per import"
+    );
+
+    let mut broken = vec![new_station(&data, "1199103", "11"), existing.clone()];
+    broken[1].name = "نباید نوشته شود".into();
+    let mut bad = new_station(&data, "1199104", "11");
+    bad.council_code = "nope".into();
+    broken.push(bad);
+    assert!(store.import_stations(&broken, &actor()).await.is_err());
+    assert!(
+        store.station("1199103").await.unwrap().is_none(),
+        "nothing of a failed import is written"
+    );
+    assert_eq!(
+        store.station(&existing.code).await.unwrap().unwrap().name,
+        "نام تازه از فایل"
+    );
+    assert_eq!(audit_head(&store).await, before + 1);
+}
+
+pub async fn station_filters_and_sorts(store: Arc<dyn Store>) {
+    let data = loaded(&store).await;
+    let count = |f: &dyn Fn(&Station) -> bool| data.stations.iter().filter(|s| f(s)).count() as i64;
+    let total = |filter: StationFilter| {
+        let store = store.clone();
+        async move {
+            store
+                .stations(&filter, PageRequest::new(1, 5))
+                .await
+                .unwrap()
+                .total
+        }
+    };
+    assert_eq!(
+        total(StationFilter {
+            area: Some(Area::Rural),
+            ..Default::default()
+        })
+        .await,
+        count(&|s| s.area == Area::Rural)
+    );
+    assert_eq!(
+        total(StationFilter {
+            mobile: Some(true),
+            county: Some("11".into()),
+            ..Default::default()
+        })
+        .await,
+        count(&|s| s.mobile && s.county_code == "11")
+    );
+    assert_eq!(
+        total(StationFilter {
+            closed: Some(false),
+            ..Default::default()
+        })
+        .await,
+        3_003
+    );
+    assert_eq!(
+        total(StationFilter {
+            name: Some("سیار".into()),
+            ..Default::default()
+        })
+        .await,
+        count(&|s| s.name.contains("سیار"))
+    );
+    let biggest = store
+        .stations(
+            &StationFilter {
+                sort: Some("-expected_voters".into()),
+                ..Default::default()
+            },
+            PageRequest::new(1, 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        biggest.items[0].expected_voters,
+        data.stations
+            .iter()
+            .map(|s| s.expected_voters)
+            .max()
+            .unwrap()
+    );
+    let odd = store
+        .stations(
+            &StationFilter {
+                sort: Some("x; DROP TABLE stations".into()),
+                ..Default::default()
+            },
+            PageRequest::new(1, 2),
+        )
+        .await
+        .unwrap();
+    assert_eq!(odd.items.len(), 2);
+}
+
+fn person(id: &str, last: &str, birth: time::Date) -> Person {
+    Person {
+        national_id: NationalId::parse(id).unwrap(),
+        first_name: "مریم".into(),
+        last_name: last.into(),
+        father_name: "حسن".into(),
+        gender: Gender::Female,
+        birth_date: birth,
+        mobile: None,
+        education: Some(Education::Bachelor),
+        sitting_council_member: false,
+        relatives: Vec::new(),
+    }
+}
+
+/// A valid national id not in the demo (synthetic people start at 001000000x).
+fn fresh_id(n: u32) -> String {
+    NationalId::with_check_digit(n).unwrap().as_str().to_owned()
+}
+
+pub async fn people_are_created_searched_and_imported(store: Arc<dyn Store>) {
+    loaded(&store).await;
+    let mut p = person(
+        &fresh_id(101),
+        "باستانی‌پاریزی",
+        time::macros::date!(1975 - 03 - 02),
+    );
+    p.relatives = vec![Relative {
+        national_id: NationalId::parse(&fresh_id(102)).unwrap(),
+        relation: Relation::Sibling,
+    }];
+    p.mobile = Some(domain::ids::MobileNumber::parse("09131234567").unwrap());
+    let before = audit_head(&store).await;
+    store.create_person(&p, &actor()).await.unwrap();
+    assert_eq!(
+        store.person(p.national_id.as_str()).await.unwrap(),
+        Some(p.clone())
+    );
+    let dup = store.create_person(&p, &actor()).await;
+    assert!(
+        matches!(
+            dup,
+            Err(StoreError::Conflict {
+                entity: "person",
+                ..
+            })
+        ),
+        "{dup:?}"
+    );
+    assert_eq!(audit_head(&store).await, before + 1);
+
+    let by_name = store
+        .search_people("باستانی", PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(by_name.total, 1);
+    assert_eq!(by_name.items[0], p);
+    let by_id = store
+        .search_people(&p.national_id.as_str()[..6], PageRequest::default())
+        .await
+        .unwrap();
+    assert!(by_id.items.iter().any(|q| q.national_id == p.national_id));
+    assert!(by_id.items.iter().all(|q| q
+        .national_id
+        .as_str()
+        .starts_with(&p.national_id.as_str()[..6])));
+
+    let batch = vec![
+        person(&fresh_id(103), "الف", time::macros::date!(1990 - 01 - 01)),
+        person(&fresh_id(104), "ب", time::macros::date!(1991 - 01 - 01)),
+    ];
+    assert_eq!(store.import_people(&batch, &actor()).await.unwrap(), 2);
+    let bad_batch = vec![
+        person(&fresh_id(105), "پ", time::macros::date!(1990 - 01 - 01)),
+        p.clone(),
+    ];
+    assert!(store.import_people(&bad_batch, &actor()).await.is_err());
+    assert!(
+        store.person(&fresh_id(105)).await.unwrap().is_none(),
+        "all or nothing"
+    );
+    assert_eq!(audit_head(&store).await, before + 2);
+}
+
+async fn clean_people(store: &Arc<dyn Store>, from: u32, n: u32) -> Vec<String> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let id = fresh_id(from + i);
+        store
+            .create_person(
+                &person(&id, "آزمون", time::macros::date!(1985 - 06 - 15)),
+                &actor(),
+            )
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    ids
+}
+
+fn refusal(r: StoreResult<crate::StaffAssignment>) -> Refusal {
+    match r {
+        Err(StoreError::Refused(refusal)) => refusal,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+use crate::StoreResult;
+
+pub async fn staffing_rules_refuse_and_write_nothing(store: Arc<dyn Store>) {
+    let data = loaded(&store).await;
+    let staffed: std::collections::HashSet<&str> = data
+        .assignments
+        .iter()
+        .map(|a| a.station.as_str())
+        .collect();
+    let mut free = data
+        .stations
+        .iter()
+        .filter(|s| s.county_code == "11" && !staffed.contains(s.code.as_str()));
+    let a = free.next().unwrap().clone();
+    let b = free
+        .find(|s| s.council_code != a.council_code)
+        .unwrap()
+        .clone();
+    let ids = clean_people(&store, 200, 6).await;
+    let before = audit_head(&store).await;
+
+    let held = store
+        .assign_post(&a.code, Post::Head, &ids[0], &actor())
+        .await
+        .unwrap();
+    assert_eq!(
+        (held.station.as_str(), held.post, held.national_id.as_str()),
+        (a.code.as_str(), Post::Head, ids[0].as_str())
+    );
+    assert_eq!(held.last_name, "آزمون");
+    assert_eq!(audit_head(&store).await, before + 1);
+    // The same assignment again changes nothing and records nothing.
+    store
+        .assign_post(&a.code, Post::Head, &ids[0], &actor())
+        .await
+        .unwrap();
+    assert_eq!(audit_head(&store).await, before + 1);
+
+    assert!(matches!(
+        refusal(
+            store
+                .assign_post(&a.code, Post::Head, &ids[1], &actor())
+                .await
+        ),
+        Refusal::PostTaken { .. }
+    ));
+    assert!(matches!(
+        refusal(
+            store
+                .assign_post(&b.code, Post::Member1, &ids[0], &actor())
+                .await
+        ),
+        Refusal::AlreadyServing { .. }
+    ));
+    assert!(matches!(
+        refusal(
+            store
+                .assign_post(&b.code, Post::Inspector, &ids[0], &actor())
+                .await
+        ),
+        Refusal::InspectorIsStaff { .. }
+    ));
+
+    let young = fresh_id(300);
+    store
+        .create_person(
+            &person(&young, "جوان", time::macros::date!(2008 - 06 - 01)),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        refusal(
+            store
+                .assign_post(&b.code, Post::Member2, &young, &actor())
+                .await
+        ),
+        Refusal::Underage { age: 17 }
+    ));
+
+    let mut sitting = person(
+        &fresh_id(301),
+        "عضو شورا",
+        time::macros::date!(1970 - 01 - 01),
+    );
+    sitting.sitting_council_member = true;
+    store.create_person(&sitting, &actor()).await.unwrap();
+    assert_eq!(
+        refusal(
+            store
+                .assign_post(
+                    &b.code,
+                    Post::GovernorRep,
+                    sitting.national_id.as_str(),
+                    &actor()
+                )
+                .await
+        ),
+        Refusal::SittingCouncilMember
+    );
+
+    store
+        .add_candidate(&data.election.code, &b.council_code, &ids[2], &actor())
+        .await
+        .unwrap();
+    assert_eq!(
+        refusal(
+            store
+                .assign_post(&b.code, Post::Head, &ids[2], &actor())
+                .await
+        ),
+        Refusal::Candidate
+    );
+    // A candidate elsewhere may serve here.
+    store
+        .assign_post(&a.code, Post::Secretary1, &ids[2], &actor())
+        .await
+        .unwrap();
+
+    let mut closed = b.clone();
+    closed.closed = true;
+    store.update_station(&closed, &actor()).await.unwrap();
+    assert_eq!(
+        refusal(
+            store
+                .assign_post(&b.code, Post::Head, &ids[3], &actor())
+                .await
+        ),
+        Refusal::StationClosed
+    );
+
+    assert!(matches!(
+        store
+            .assign_post("0000000", Post::Head, &ids[3], &actor())
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        store
+            .assign_post(&a.code, Post::Member2, &fresh_id(999), &actor())
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+
+    let after_refusals = audit_head(&store).await;
+    let staff = store.station_staff(&a.code).await.unwrap();
+    assert_eq!(
+        staff.iter().map(|s| s.post).collect::<Vec<_>>(),
+        vec![Post::Head, Post::Secretary1]
+    );
+    // Undo: the post is freed, the holder returned, the change audited.
+    let freed = store
+        .unassign_post(&a.code, Post::Head, &actor())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(freed.national_id, ids[0]);
+    assert_eq!(audit_head(&store).await, after_refusals + 1);
+    assert!(store
+        .unassign_post(&a.code, Post::Head, &actor())
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        audit_head(&store).await,
+        after_refusals + 1,
+        "freeing a vacant post records nothing"
+    );
+    // Now the first person may serve elsewhere.
+    store
+        .assign_post(&a.code, Post::Inspector, &ids[0], &actor())
+        .await
+        .unwrap();
+    let actions: Vec<String> = store
+        .audit_page(
+            &AuditFilter {
+                action: Some("staff.".into()),
+                ..Default::default()
+            },
+            PageRequest::default(),
+        )
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    assert_eq!(actions.first().map(String::as_str), Some("staff.assign"));
+    assert!(actions.contains(&"staff.unassign".to_owned()));
+    assert_chain(&store, audit_head(&store).await).await;
+}
+
+pub async fn relatives_of_candidates_are_refused_both_ways(store: Arc<dyn Store>) {
+    let data = loaded(&store).await;
+    let staffed: std::collections::HashSet<&str> = data
+        .assignments
+        .iter()
+        .map(|a| a.station.as_str())
+        .collect();
+    let station = data
+        .stations
+        .iter()
+        .find(|s| s.county_code == "11" && !staffed.contains(s.code.as_str()))
+        .unwrap();
+    let candidate = fresh_id(400);
+    store
+        .create_person(
+            &person(&candidate, "نامزد", time::macros::date!(1970 - 01 - 01)),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    store
+        .add_candidate(
+            &data.election.code,
+            &station.council_code,
+            &candidate,
+            &actor(),
+        )
+        .await
+        .unwrap();
+
+    // The would-be staff member declares the candidate as a sibling.
+    let mut declares = person(&fresh_id(401), "خواهر", time::macros::date!(1972 - 01 - 01));
+    declares.relatives = vec![Relative {
+        national_id: NationalId::parse(&candidate).unwrap(),
+        relation: Relation::Sibling,
+    }];
+    store.create_person(&declares, &actor()).await.unwrap();
+    let r = refusal(
+        store
+            .assign_post(
+                &station.code,
+                Post::Head,
+                declares.national_id.as_str(),
+                &actor(),
+            )
+            .await,
+    );
+    assert_eq!(
+        r,
+        Refusal::CandidateRelative {
+            relative: NationalId::parse(&candidate).unwrap()
+        }
+    );
+
+    // The candidate's own record declares the would-be staff member.
+    let spouse = fresh_id(402);
+    let candidate2 = fresh_id(403);
+    store
+        .create_person(
+            &person(&spouse, "همسر", time::macros::date!(1972 - 01 - 01)),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    let mut c2 = person(
+        &candidate2,
+        "نامزد دوم",
+        time::macros::date!(1970 - 01 - 01),
+    );
+    c2.relatives = vec![Relative {
+        national_id: NationalId::parse(&spouse).unwrap(),
+        relation: Relation::Spouse,
+    }];
+    store.create_person(&c2, &actor()).await.unwrap();
+    store
+        .add_candidate(
+            &data.election.code,
+            &station.council_code,
+            &candidate2,
+            &actor(),
+        )
+        .await
+        .unwrap();
+    let r = refusal(
+        store
+            .assign_post(&station.code, Post::Member1, &spouse, &actor())
+            .await,
+    );
+    assert_eq!(
+        r,
+        Refusal::CandidateRelative {
+            relative: NationalId::parse(&candidate2).unwrap()
+        }
+    );
+    assert!(store.station_staff(&station.code).await.unwrap().is_empty());
+}
+
+pub async fn concurrent_requests_never_make_two_inspectors(store: Arc<dyn Store>) {
+    let data = loaded(&store).await;
+    let staffed: std::collections::HashSet<&str> = data
+        .assignments
+        .iter()
+        .map(|a| a.station.as_str())
+        .collect();
+    let station = data
+        .stations
+        .iter()
+        .find(|s| !staffed.contains(s.code.as_str()))
+        .unwrap()
+        .code
+        .clone();
+    let ids = clean_people(&store, 500, 8).await;
+    let before = audit_head(&store).await;
+    let mut tasks = Vec::new();
+    for id in ids {
+        let store = store.clone();
+        let station = station.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .assign_post(&station, Post::Inspector, &id, &actor())
+                .await
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => won += 1,
+            Err(StoreError::Refused(Refusal::PostTaken { .. })) => {}
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(won, 1);
+    let staff = store.station_staff(&station).await.unwrap();
+    assert_eq!(
+        staff.iter().filter(|s| s.post == Post::Inspector).count(),
+        1
+    );
+    assert_eq!(audit_head(&store).await, before + 1);
+    assert_chain(&store, before + 1).await;
+}
+
+pub async fn demo_staffing_loads_and_coverage_adds_up(store: Arc<dyn Store>) {
+    let data = kerman(DemoOptions {
+        seed: 7,
+        people: 3_000,
+    })
+    .unwrap();
+    store.load_province(&data, &actor()).await.unwrap();
+    let coverage = store.coverage(None).await.unwrap();
+    assert_eq!(coverage.len(), 25);
+    assert_eq!(coverage.iter().map(|c| c.stations).sum::<i64>(), 3_003);
+    assert_eq!(
+        coverage.iter().map(|c| c.assignments).sum::<i64>(),
+        data.assignments.len() as i64
+    );
+    assert_eq!(coverage.iter().map(|c| c.mobile).sum::<i64>(), 1_325);
+    let by_station = |post: Post| data.assignments.iter().filter(|a| a.post == post).count() as i64;
+    assert_eq!(
+        coverage.iter().map(|c| c.with_inspector).sum::<i64>(),
+        by_station(Post::Inspector)
+    );
+    assert_eq!(
+        coverage.iter().map(|c| c.with_governor_rep).sum::<i64>(),
+        by_station(Post::GovernorRep)
+    );
+    let mut posts_per_station: std::collections::HashMap<&str, Vec<Post>> =
+        std::collections::HashMap::new();
+    for a in &data.assignments {
+        posts_per_station
+            .entry(a.station.as_str())
+            .or_default()
+            .push(a.post);
+    }
+    let full_branch = posts_per_station
+        .values()
+        .filter(|p| Post::BRANCH.iter().all(|b| p.contains(b)))
+        .count() as i64;
+    assert_eq!(
+        coverage.iter().map(|c| c.full_branch).sum::<i64>(),
+        full_branch
+    );
+    let full = posts_per_station.values().filter(|p| p.len() == 7).count() as i64;
+    assert_eq!(coverage.iter().map(|c| c.fully_staffed).sum::<i64>(), full);
+
+    let one = store.coverage(Some("11")).await.unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(
+        one[0],
+        coverage.iter().find(|c| c.county == "11").unwrap().clone()
+    );
+
+    let gaps = store
+        .staffing_gaps("11", PageRequest::new(1, 500))
+        .await
+        .unwrap();
+    let in_county: Vec<&Station> = data
+        .stations
+        .iter()
+        .filter(|s| s.county_code == "11")
+        .collect();
+    let expected = in_county
+        .iter()
+        .filter(|s| {
+            posts_per_station
+                .get(s.code.as_str())
+                .is_none_or(|p| p.len() < 7)
+        })
+        .count() as i64;
+    assert_eq!(gaps.total, expected);
+    let first = &gaps.items[0];
+    let held = posts_per_station
+        .get(first.station.as_str())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        first.missing,
+        Post::ALL
+            .iter()
+            .copied()
+            .filter(|p| !held.contains(p))
+            .collect::<Vec<_>>()
+    );
+    assert!(gaps.items.windows(2).all(|w| w[0].station < w[1].station));
+    assert_eq!(first.county, "11");
+
+    let staffed = data.assignments.first().unwrap();
+    let staff = store.station_staff(&staffed.station).await.unwrap();
+    assert!(staff
+        .iter()
+        .any(|s| s.national_id == staffed.national_id.as_str() && s.post == staffed.post));
 }

@@ -14,6 +14,7 @@ use audit::AuditRecord;
 use domain::demo::DemoData;
 use domain::election::{Council, Election, SeatTable};
 use domain::person::Person;
+use domain::staffing::Post;
 use domain::station::Station;
 pub use models::*;
 use thiserror::Error;
@@ -33,6 +34,8 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("database error: {0}")]
     Database(String),
+    #[error("assignment refused: {}", .0.code())]
+    Refused(domain::staffing::Refusal),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -83,8 +86,60 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Page<Station>>;
     async fn station(&self, code: &str) -> StoreResult<Option<Station>>;
 
+    /// Adds a station; `Conflict` if its code is taken, `Invalid` if its council is not in its
+    /// county or does not exist (route stops likewise).
+    async fn create_station(&self, station: &Station, by: &Actor) -> StoreResult<()>;
+    /// Replaces a station's record (its code stays); `NotFound` if there is none.
+    async fn update_station(&self, station: &Station, by: &Actor) -> StoreResult<()>;
+    /// Creates or replaces every station given, all or nothing, with one audit record.
+    /// Returns how many were written.
+    async fn import_stations(&self, stations: &[Station], by: &Actor) -> StoreResult<u64>;
+
     async fn person(&self, national_id: &str) -> StoreResult<Option<Person>>;
     async fn people_count(&self) -> StoreResult<i64>;
+    /// Adds a person (with declared relatives); `Conflict { entity: "person" }` if the national
+    /// id is already registered.
+    async fn create_person(&self, person: &Person, by: &Actor) -> StoreResult<()>;
+    /// Adds every person given, all or nothing, with one audit record.
+    async fn import_people(&self, people: &[Person], by: &Actor) -> StoreResult<u64>;
+    /// People whose national id starts with `query` (digits) or whose first or last name
+    /// contains it, ordered by last name, first name, national id.
+    async fn search_people(&self, query: &str, page: PageRequest) -> StoreResult<Page<Person>>;
+
+    /// Records a candidacy in a council (the minimal record the staffing rules need; the
+    /// candidates workflow builds on it).
+    async fn add_candidate(
+        &self,
+        election_code: &str,
+        council_code: &str,
+        national_id: &str,
+        by: &Actor,
+    ) -> StoreResult<()>;
+
+    /// The posts held at a station, in post order.
+    async fn station_staff(&self, station: &str) -> StoreResult<Vec<StaffAssignment>>;
+    /// Gives a post to a person after `domain::staffing::check_assignment` approves it on facts
+    /// read in the same transaction; `Refused` with the rule that stops it otherwise.
+    /// `NotFound` for an unknown station or person.
+    async fn assign_post(
+        &self,
+        station: &str,
+        post: Post,
+        national_id: &str,
+        by: &Actor,
+    ) -> StoreResult<StaffAssignment>;
+    /// Frees a post; returns who held it (nothing is written when nobody did).
+    async fn unassign_post(
+        &self,
+        station: &str,
+        post: Post,
+        by: &Actor,
+    ) -> StoreResult<Option<StaffAssignment>>;
+    /// Staffing coverage per county (all counties, or one), in county code order.
+    async fn coverage(&self, county: Option<&str>) -> StoreResult<Vec<CountyCoverage>>;
+    /// Open stations of a county with unheld posts, in station code order.
+    async fn staffing_gaps(&self, county: &str, page: PageRequest)
+        -> StoreResult<Page<StationGap>>;
 
     /// Fails with `Conflict` when the username is taken.
     async fn create_user(&self, user: &NewUser, by: &Actor) -> StoreResult<()>;

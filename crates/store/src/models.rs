@@ -111,9 +111,61 @@ pub struct CouncilFilter {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StationFilter {
     pub county: Option<String>,
+    /// Stations whose own council, or one of whose route stops, is this council.
     pub council: Option<String>,
     /// Only this station (a station-scoped user's list).
     pub station: Option<String>,
+    pub area: Option<domain::station::Area>,
+    pub mobile: Option<bool>,
+    pub closed: Option<bool>,
+    /// Substring of the name (already normalised).
+    pub name: Option<String>,
+    /// Sort column: `code` (default), `name`, `expected_voters`; `-` prefix for descending.
+    pub sort: Option<String>,
+}
+
+/// A person holding a post at a station.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffAssignment {
+    pub station: String,
+    pub post: domain::staffing::Post,
+    pub national_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub assigned_at_us: i64,
+    pub assigned_by: String,
+}
+
+/// A station with posts nobody holds yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StationGap {
+    pub station: String,
+    pub name: String,
+    pub county: String,
+    pub missing: Vec<domain::staffing::Post>,
+}
+
+/// A county's stations and how far they are staffed. Closed stations are left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CountyCoverage {
+    pub county: String,
+    pub name: String,
+    pub stations: i64,
+    pub urban: i64,
+    pub rural: i64,
+    pub fixed: i64,
+    pub mobile: i64,
+    /// Stations with all five branch members.
+    pub full_branch: i64,
+    pub with_governor_rep: i64,
+    pub with_inspector: i64,
+    /// Stations with all seven posts held.
+    pub fully_staffed: i64,
+    /// Posts held in all.
+    pub assignments: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
