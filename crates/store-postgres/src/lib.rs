@@ -12,16 +12,18 @@ use async_trait::async_trait;
 use audit::AuditRecord;
 use domain::demo::DemoData;
 use domain::election::{Council, Election, SeatTable};
-use domain::person::Person;
-use domain::station::Station;
-use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
+use domain::person::{Person, Relative};
+use domain::staffing::{check_assignment, AssignmentFacts, Post};
+use domain::station::{RouteStop, Station};
+use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions, PgRow};
 use sqlx::Row;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::time::Duration;
 use store::{
-    scope_columns, Actor, AuditFilter, CouncilFilter, CountyFilter, CountySummary, NewSession,
-    NewUser, Page, PageRequest, SessionRecord, StationFilter, Store, StoreError, StoreResult,
-    UserRecord,
+    scope_columns, Actor, AuditFilter, CouncilFilter, CountyCoverage, CountyFilter, CountySummary,
+    NewSession, NewUser, Page, PageRequest, SessionRecord, StaffAssignment, StationFilter,
+    StationGap, Store, StoreError, StoreResult, UserRecord,
 };
 
 /// How many times a transaction is tried when PostgreSQL reports a serialization failure or a
@@ -65,6 +67,10 @@ fn sqlstate(e: &sqlx::Error) -> Option<String> {
 
 fn is_retryable(e: &sqlx::Error) -> bool {
     matches!(sqlstate(e).as_deref(), Some("40001" | "40P01"))
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    sqlstate(e).as_deref() == Some("23505")
 }
 
 /// Maps a database error; a unique violation becomes a conflict on `entity`.
@@ -140,6 +146,301 @@ async fn append_audit(
     Ok(seq)
 }
 
+/// `SET` list of a station upsert: every column but the code.
+const STATION_UPSERT: &str = " ON CONFLICT (code) DO UPDATE SET election_code = EXCLUDED.election_code, \
+     county_code = EXCLUDED.county_code, council_code = EXCLUDED.council_code, name = EXCLUDED.name, \
+     area = EXCLUDED.area, mobile = EXCLUDED.mobile, hard_to_reach = EXCLUDED.hard_to_reach, \
+     expected_voters = EXCLUDED.expected_voters, address = EXCLUDED.address, \
+     postal_code = EXCLUDED.postal_code, latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude, \
+     evoting_devices = EXCLUDED.evoting_devices, identity_devices = EXCLUDED.identity_devices, \
+     power_backup = EXCLUDED.power_backup, cctv = EXCLUDED.cctv, link_type = EXCLUDED.link_type, \
+     closed = EXCLUDED.closed";
+
+/// Writes stations' rows in one statement; with `replace`, an existing code's row is replaced.
+async fn write_stations(
+    conn: &mut PgConnection,
+    stations: &[Station],
+    replace: bool,
+) -> Attempt<()> {
+    let column = |f: fn(&Station) -> String| stations.iter().map(f).collect::<Vec<_>>();
+    let devices =
+        |f: fn(&Station) -> u32| stations.iter().map(|s| i64::from(f(s))).collect::<Vec<_>>();
+    let flag = |f: fn(&Station) -> bool| stations.iter().map(f).collect::<Vec<_>>();
+    let sql = format!(
+        "INSERT INTO stations ({}) \
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
+         $7::bool[], $8::bool[], $9::bigint[], $10::text[], $11::text[], $12::float8[], $13::float8[], \
+         $14::bigint[], $15::bigint[], $16::bool[], $17::bool[], $18::text[], $19::bool[]){}",
+        rows::STATION_COLUMNS,
+        if replace { STATION_UPSERT } else { "" }
+    );
+    sqlx::query(&sql)
+        .bind(column(|s| s.code.clone()))
+        .bind(column(|s| s.election_code.clone()))
+        .bind(column(|s| s.county_code.clone()))
+        .bind(column(|s| s.council_code.clone()))
+        .bind(column(|s| s.name.clone()))
+        .bind(column(|s| s.area.as_str().to_owned()))
+        .bind(flag(|s| s.mobile))
+        .bind(flag(|s| s.hard_to_reach))
+        .bind(
+            stations
+                .iter()
+                .map(|s| s.expected_voters)
+                .collect::<Vec<_>>(),
+        )
+        .bind(column(|s| s.address.clone()))
+        .bind(
+            stations
+                .iter()
+                .map(|s| s.postal_code.as_ref().map(|p| p.as_str().to_owned()))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            stations
+                .iter()
+                .map(|s| s.location.map(|p| p.lat))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            stations
+                .iter()
+                .map(|s| s.location.map(|p| p.lon))
+                .collect::<Vec<_>>(),
+        )
+        .bind(devices(|s| s.facilities.evoting_devices))
+        .bind(devices(|s| s.facilities.identity_devices))
+        .bind(flag(|s| s.facilities.power_backup))
+        .bind(flag(|s| s.facilities.cctv))
+        .bind(column(|s| s.facilities.link.as_str().to_owned()))
+        .bind(flag(|s| s.closed))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Writes the stations' routes in one statement; with `replace`, their old routes go first.
+async fn write_routes(conn: &mut PgConnection, stations: &[Station], replace: bool) -> Attempt<()> {
+    if replace {
+        sqlx::query("DELETE FROM station_route WHERE station_code = ANY($1)")
+            .bind(stations.iter().map(|s| s.code.clone()).collect::<Vec<_>>())
+            .execute(&mut *conn)
+            .await?;
+    }
+    let (mut codes, mut positions, mut councils, mut arrives, mut leaves) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for station in stations {
+        for (position, stop) in (0_i64..).zip(&station.route) {
+            codes.push(station.code.clone());
+            positions.push(position);
+            councils.push(stop.council.clone());
+            arrives.push(domain::clock::to_micros(stop.arrives_at));
+            leaves.push(domain::clock::to_micros(stop.leaves_at));
+        }
+    }
+    if codes.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO station_route (station_code, position, council_code, arrives_at_us, leaves_at_us) \
+         SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[])",
+    )
+    .bind(codes)
+    .bind(positions)
+    .bind(councils)
+    .bind(arrives)
+    .bind(leaves)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Checks what stations refer to: their election exists, and their own council and every route
+/// stop's council exist and lie in the station's county. `Invalid` (in Persian) otherwise.
+async fn check_station_refs(conn: &mut PgConnection, stations: &[Station]) -> Attempt<()> {
+    let mut elections: Vec<String> = stations.iter().map(|s| s.election_code.clone()).collect();
+    elections.sort();
+    elections.dedup();
+    let found: HashSet<String> =
+        sqlx::query_scalar("SELECT code FROM elections WHERE code = ANY($1)")
+            .bind(&elections)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
+    let mut codes: Vec<String> = stations
+        .iter()
+        .flat_map(|s| s.councils().into_iter().map(str::to_owned))
+        .collect();
+    codes.sort();
+    codes.dedup();
+    let counties: HashMap<String, String> =
+        sqlx::query("SELECT code, county_code FROM councils WHERE code = ANY($1)")
+            .bind(&codes)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("code")?, r.try_get("county_code")?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+    for station in stations {
+        // In a batch, say which station is wrong.
+        let whose = |message: String| {
+            if stations.len() > 1 {
+                StoreError::Invalid(format!("شعبه {}: {message}", station.code))
+            } else {
+                StoreError::Invalid(message)
+            }
+        };
+        if !found.contains(&station.election_code) {
+            return Err(whose(format!("انتخابات «{}» یافت نشد.", station.election_code)).into());
+        }
+        for council in station.councils() {
+            match counties.get(council) {
+                None => return Err(whose(format!("شورای «{council}» یافت نشد.")).into()),
+                Some(county) if *county != station.county_code => {
+                    return Err(
+                        whose(format!("شورای «{council}» در شهرستان این شعبه نیست.")).into(),
+                    )
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes people and their declared relatives, one statement per table.
+async fn write_people(conn: &mut PgConnection, people: &[Person]) -> Attempt<()> {
+    let birth_dates = people
+        .iter()
+        .map(|x| rows::format_date(x.birth_date))
+        .collect::<StoreResult<Vec<_>>>()?;
+    let column = |f: fn(&Person) -> String| people.iter().map(f).collect::<Vec<_>>();
+    sqlx::query(&format!(
+        "INSERT INTO people ({}) \
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
+         $7::text[], $8::text[], $9::bool[])",
+        rows::PERSON_COLUMNS
+    ))
+    .bind(column(|x| x.national_id.as_str().to_owned()))
+    .bind(column(|x| x.first_name.clone()))
+    .bind(column(|x| x.last_name.clone()))
+    .bind(column(|x| x.father_name.clone()))
+    .bind(column(|x| x.gender.as_str().to_owned()))
+    .bind(birth_dates)
+    .bind(
+        people
+            .iter()
+            .map(|x| x.mobile.as_ref().map(|m| m.as_str().to_owned()))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        people
+            .iter()
+            .map(|x| x.education.map(|e| e.as_str().to_owned()))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        people
+            .iter()
+            .map(|x| x.sitting_council_member)
+            .collect::<Vec<_>>(),
+    )
+    .execute(&mut *conn)
+    .await?;
+    let (mut ids, mut relatives, mut relations) = (Vec::new(), Vec::new(), Vec::new());
+    for person in people {
+        for relative in &person.relatives {
+            ids.push(person.national_id.as_str().to_owned());
+            relatives.push(relative.national_id.as_str().to_owned());
+            relations.push(relative.relation.as_str().to_owned());
+        }
+    }
+    if !ids.is_empty() {
+        sqlx::query(
+            "INSERT INTO person_relatives (national_id, relative_id, relation) \
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[])",
+        )
+        .bind(ids)
+        .bind(relatives)
+        .bind(relations)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The routes of the given stations, each in order.
+async fn routes_of(
+    pool: &PgPool,
+    codes: &[String],
+) -> StoreResult<HashMap<String, Vec<RouteStop>>> {
+    let mut out: HashMap<String, Vec<RouteStop>> = HashMap::new();
+    if codes.is_empty() {
+        return Ok(out);
+    }
+    let found = sqlx::query(
+        "SELECT station_code, council_code, arrives_at_us, leaves_at_us FROM station_route \
+         WHERE station_code = ANY($1) ORDER BY station_code, position",
+    )
+    .bind(codes)
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    for row in &found {
+        let code: String = row.try_get("station_code").map_err(db)?;
+        out.entry(code).or_default().push(rows::route_stop(row)?);
+    }
+    Ok(out)
+}
+
+/// Station rows with their routes (one more query for all of them).
+async fn stations_with_routes(pool: &PgPool, found: &[PgRow]) -> StoreResult<Vec<Station>> {
+    let codes = found
+        .iter()
+        .map(|r| r.try_get::<String, _>("code").map_err(db))
+        .collect::<StoreResult<Vec<_>>>()?;
+    let mut routes = routes_of(pool, &codes).await?;
+    found
+        .iter()
+        .zip(&codes)
+        .map(|(row, code)| rows::station(row, routes.remove(code).unwrap_or_default()))
+        .collect()
+}
+
+/// People rows with their declared relatives (one more query for all of them).
+async fn people_with_relatives(pool: &PgPool, found: &[PgRow]) -> StoreResult<Vec<Person>> {
+    let ids = found
+        .iter()
+        .map(|r| r.try_get::<String, _>("national_id").map_err(db))
+        .collect::<StoreResult<Vec<_>>>()?;
+    let mut relatives: HashMap<String, Vec<Relative>> = HashMap::new();
+    if !ids.is_empty() {
+        let declared = sqlx::query(
+            "SELECT national_id, relative_id, relation FROM person_relatives \
+             WHERE national_id = ANY($1) ORDER BY national_id, relative_id COLLATE \"C\"",
+        )
+        .bind(&ids)
+        .fetch_all(pool)
+        .await
+        .map_err(db)?;
+        for row in &declared {
+            let id: String = row.try_get("national_id").map_err(db)?;
+            relatives.entry(id).or_default().push(rows::relative(row)?);
+        }
+    }
+    found
+        .iter()
+        .zip(&ids)
+        .map(|(row, id)| rows::person(row, relatives.remove(id).unwrap_or_default()))
+        .collect()
+}
+
+/// The audit entity of a post at a station.
+fn post_entity(station: &str, post: Post) -> String {
+    format!("station/{station}/staff/{}", post.as_str())
+}
+
 impl Postgres {
     /// Connects to `url` (`postgres://…`) and brings the schema up to date.
     pub async fn connect(url: &str) -> StoreResult<Self> {
@@ -163,7 +464,22 @@ impl Postgres {
 
     /// Runs one transaction attempt after another until it commits, fails for good, or has been
     /// refused by serialization failures or deadlocks `MAX_ATTEMPTS` times.
-    async fn retrying<T, F, Fut>(&self, entity: &'static str, mut attempt: F) -> StoreResult<T>
+    async fn retrying<T, F, Fut>(&self, entity: &'static str, attempt: F) -> StoreResult<T>
+    where
+        F: FnMut() -> Fut + Send,
+        Fut: Future<Output = Attempt<T>> + Send,
+    {
+        self.retrying_on(entity, false, attempt).await
+    }
+
+    /// [`Self::retrying`], and with `unique_too` a unique violation is also tried again: the next
+    /// attempt reads the row that won the race and decides on it (a refusal, never retried).
+    async fn retrying_on<T, F, Fut>(
+        &self,
+        entity: &'static str,
+        unique_too: bool,
+        mut attempt: F,
+    ) -> StoreResult<T>
     where
         F: FnMut() -> Fut + Send,
         Fut: Future<Output = Attempt<T>> + Send,
@@ -173,7 +489,10 @@ impl Postgres {
             tries += 1;
             match attempt().await {
                 Ok(v) => return Ok(v),
-                Err(Fail::Sql(e)) if is_retryable(&e) && tries < MAX_ATTEMPTS => {
+                Err(Fail::Sql(e))
+                    if (is_retryable(&e) || (unique_too && is_unique_violation(&e)))
+                        && tries < MAX_ATTEMPTS =>
+                {
                     tracing::debug!(error = %e, tries, "transaction conflict, retrying");
                     tokio::time::sleep(Duration::from_millis(5 << tries)).await;
                 }
@@ -320,42 +639,23 @@ impl Postgres {
         .execute(&mut *tx)
         .await?;
 
-        let stations = &data.stations;
-        sqlx::query(
-            "INSERT INTO stations (code, election_code, county_code, council_code, name, area, mobile, \
-             hard_to_reach, expected_voters) \
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
-             $7::bool[], $8::bool[], $9::bigint[])",
-        )
-        .bind(stations.iter().map(|x| x.code.clone()).collect::<Vec<_>>())
-        .bind(stations.iter().map(|x| x.election_code.clone()).collect::<Vec<_>>())
-        .bind(stations.iter().map(|x| x.county_code.clone()).collect::<Vec<_>>())
-        .bind(stations.iter().map(|x| x.council_code.clone()).collect::<Vec<_>>())
-        .bind(stations.iter().map(|x| x.name.clone()).collect::<Vec<_>>())
-        .bind(stations.iter().map(|x| x.area.as_str().to_owned()).collect::<Vec<_>>())
-        .bind(stations.iter().map(|x| x.mobile).collect::<Vec<_>>())
-        .bind(stations.iter().map(|x| x.hard_to_reach).collect::<Vec<_>>())
-        .bind(stations.iter().map(|x| x.expected_voters).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await?;
+        write_stations(&mut tx, &data.stations, false).await?;
+        write_routes(&mut tx, &data.stations, false).await?;
+        write_people(&mut tx, &data.people).await?;
 
-        let people = &data.people;
-        let birth_dates = people
-            .iter()
-            .map(|x| rows::format_date(x.birth_date))
-            .collect::<StoreResult<Vec<_>>>()?;
+        let assignments = &data.assignments;
         sqlx::query(
-            "INSERT INTO people (national_id, first_name, last_name, father_name, gender, birth_date, mobile) \
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
-             $7::text[])",
+            "INSERT INTO station_posts (election_code, station_code, post, national_id, assigned_at_us, \
+             assigned_by) \
+             SELECT $1, u.station, u.post, u.national_id, $2, $3 \
+             FROM UNNEST($4::text[], $5::text[], $6::text[]) AS u(station, post, national_id)",
         )
-        .bind(people.iter().map(|x| x.national_id.as_str().to_owned()).collect::<Vec<_>>())
-        .bind(people.iter().map(|x| x.first_name.clone()).collect::<Vec<_>>())
-        .bind(people.iter().map(|x| x.last_name.clone()).collect::<Vec<_>>())
-        .bind(people.iter().map(|x| x.father_name.clone()).collect::<Vec<_>>())
-        .bind(people.iter().map(|x| x.gender.as_str().to_owned()).collect::<Vec<_>>())
-        .bind(birth_dates)
-        .bind(people.iter().map(|x| x.mobile.as_ref().map(|m| m.as_str().to_owned())).collect::<Vec<_>>())
+        .bind(&election.code)
+        .bind(by.at_us())
+        .bind(&by.username)
+        .bind(assignments.iter().map(|x| x.station.clone()).collect::<Vec<_>>())
+        .bind(assignments.iter().map(|x| x.post.as_str().to_owned()).collect::<Vec<_>>())
+        .bind(assignments.iter().map(|x| x.national_id.as_str().to_owned()).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
 
@@ -368,6 +668,7 @@ impl Postgres {
             "councils": data.councils.len(),
             "stations": data.stations.len(),
             "people": data.people.len(),
+            "assignments": data.assignments.len(),
         });
         append_audit(
             &mut tx,
@@ -540,6 +841,363 @@ impl Postgres {
         tx.commit().await?;
         Ok(())
     }
+
+    async fn try_create_station(&self, station: &Station, by: &Actor) -> Attempt<()> {
+        let mut tx = self.pool.begin().await?;
+        check_station_refs(&mut tx, std::slice::from_ref(station)).await?;
+        // A taken code fails here with a unique violation: `Conflict { entity: "station" }`.
+        write_stations(&mut tx, std::slice::from_ref(station), false).await?;
+        write_routes(&mut tx, std::slice::from_ref(station), false).await?;
+        append_audit(
+            &mut tx,
+            by,
+            "station.create",
+            &format!("station/{}", station.code),
+            &station_payload(station)?,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn try_update_station(&self, station: &Station, by: &Actor) -> Attempt<()> {
+        let mut tx = self.pool.begin().await?;
+        // Locking the row serialises the update with assignments at this station.
+        let found: Option<String> =
+            sqlx::query_scalar("SELECT code FROM stations WHERE code = $1 FOR NO KEY UPDATE")
+                .bind(&station.code)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if found.is_none() {
+            return Err(StoreError::NotFound { entity: "station" }.into());
+        }
+        check_station_refs(&mut tx, std::slice::from_ref(station)).await?;
+        write_stations(&mut tx, std::slice::from_ref(station), true).await?;
+        write_routes(&mut tx, std::slice::from_ref(station), true).await?;
+        append_audit(
+            &mut tx,
+            by,
+            "station.update",
+            &format!("station/{}", station.code),
+            &station_payload(station)?,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn try_import_stations(&self, stations: &[Station], by: &Actor) -> Attempt<u64> {
+        let mut tx = self.pool.begin().await?;
+        check_station_refs(&mut tx, stations).await?;
+        write_stations(&mut tx, stations, true).await?;
+        write_routes(&mut tx, stations, true).await?;
+        let codes: Vec<&str> = stations.iter().map(|s| s.code.as_str()).collect();
+        let payload = serde_json::json!({
+            "count": stations.len(),
+            "codes_digest": audit::digest_hex(codes.join(",").as_bytes()),
+        });
+        let election = stations
+            .first()
+            .map_or("none", |s| s.election_code.as_str());
+        append_audit(
+            &mut tx,
+            by,
+            "station.import",
+            &format!("election/{election}"),
+            &payload,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(stations.len() as u64)
+    }
+
+    async fn try_create_person(&self, person: &Person, by: &Actor) -> Attempt<()> {
+        let mut tx = self.pool.begin().await?;
+        // A registered national id fails here: `Conflict { entity: "person" }`.
+        write_people(&mut tx, std::slice::from_ref(person)).await?;
+        // Only who was registered: no other personal data goes into the log.
+        let payload = serde_json::json!({
+            "national_id": person.national_id.as_str(),
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+        });
+        append_audit(
+            &mut tx,
+            by,
+            "person.create",
+            &format!("person/{}", person.national_id.as_str()),
+            &payload,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn try_import_people(&self, people: &[Person], by: &Actor) -> Attempt<u64> {
+        let mut tx = self.pool.begin().await?;
+        write_people(&mut tx, people).await?;
+        append_audit(
+            &mut tx,
+            by,
+            "person.import",
+            "people",
+            &serde_json::json!({ "count": people.len() }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(people.len() as u64)
+    }
+
+    async fn try_add_candidate(
+        &self,
+        election_code: &str,
+        council_code: &str,
+        national_id: &str,
+        by: &Actor,
+    ) -> Attempt<()> {
+        let mut tx = self.pool.begin().await?;
+        let election: Option<String> =
+            sqlx::query_scalar("SELECT code FROM elections WHERE code = $1")
+                .bind(election_code)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if election.is_none() {
+            return Err(StoreError::NotFound { entity: "election" }.into());
+        }
+        let council: Option<String> =
+            sqlx::query_scalar("SELECT code FROM councils WHERE code = $1")
+                .bind(council_code)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if council.is_none() {
+            return Err(StoreError::NotFound { entity: "council" }.into());
+        }
+        // If the person is registered, lock them: a candidacy and an assignment of the same
+        // person queue on this row, so neither decides on facts the other is changing.
+        sqlx::query("SELECT 1 FROM people WHERE national_id = $1 FOR NO KEY UPDATE")
+            .bind(national_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        // A second candidacy in the election fails here: `Conflict { entity: "candidate" }`.
+        sqlx::query(
+            "INSERT INTO candidates (election_code, council_code, national_id, created_at_us) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(election_code)
+        .bind(council_code)
+        .bind(national_id)
+        .bind(by.at_us())
+        .execute(&mut *tx)
+        .await?;
+        append_audit(
+            &mut tx,
+            by,
+            "candidate.add",
+            &format!("candidate/{national_id}"),
+            &serde_json::json!({ "council": council_code, "election": election_code }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Reads the facts of an assignment and decides on them, in the transaction that writes it.
+    /// The station's row and then the person's row are locked first, so assignments at one
+    /// station, and of one person, queue behind each other and each reads the posts the
+    /// previous one left: never two holders of a post, never two posts for a person.
+    async fn try_assign_post(
+        &self,
+        station: &str,
+        post: Post,
+        national_id: &str,
+        by: &Actor,
+    ) -> Attempt<StaffAssignment> {
+        let mut tx = self.pool.begin().await?;
+        let found = sqlx::query(
+            "SELECT s.election_code, s.closed, e.election_day FROM stations s \
+             JOIN elections e ON e.code = s.election_code WHERE s.code = $1 FOR NO KEY UPDATE OF s",
+        )
+        .bind(station)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(found) = found else {
+            return Err(StoreError::NotFound { entity: "station" }.into());
+        };
+        let election_code: String = found.try_get("election_code")?;
+        let station_closed: bool = found.try_get("closed")?;
+        let election_day = rows::parse_date(&found.try_get::<String, _>("election_day")?)?;
+
+        let found = sqlx::query(&format!(
+            "SELECT {} FROM people WHERE national_id = $1 FOR NO KEY UPDATE",
+            rows::PERSON_COLUMNS
+        ))
+        .bind(national_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(found) = found else {
+            return Err(StoreError::NotFound { entity: "person" }.into());
+        };
+        let person = rows::person(&found, Vec::new())?;
+
+        let current = sqlx::query(
+            "SELECT station_code, post, assigned_at_us, assigned_by FROM station_posts \
+             WHERE election_code = $1 AND national_id = $2",
+        )
+        .bind(&election_code)
+        .bind(national_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let current = current
+            .map(|row| -> Attempt<_> {
+                Ok((
+                    row.try_get::<String, _>("station_code")?,
+                    rows::post(&row.try_get::<String, _>("post")?)?,
+                    row.try_get::<i64, _>("assigned_at_us")?,
+                    row.try_get::<String, _>("assigned_by")?,
+                ))
+            })
+            .transpose()?;
+        let holder: Option<String> = sqlx::query_scalar(
+            "SELECT national_id FROM station_posts WHERE station_code = $1 AND post = $2",
+        )
+        .bind(station)
+        .bind(post.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        // The councils the station serves (its own and its route's), the candidates standing in
+        // them, and among those the person and any declared relative (either way round).
+        let standing = sqlx::query(
+            "WITH served AS ( \
+               SELECT council_code FROM stations WHERE code = $1 \
+               UNION SELECT council_code FROM station_route WHERE station_code = $1), \
+             standing AS ( \
+               SELECT c.national_id FROM candidates c JOIN served ON served.council_code = c.council_code \
+               WHERE c.election_code = $2) \
+             SELECT EXISTS (SELECT 1 FROM standing WHERE national_id = $3) AS candidate_here, \
+               (SELECT s.national_id FROM standing s WHERE s.national_id <> $3 AND EXISTS ( \
+                  SELECT 1 FROM person_relatives r \
+                  WHERE (r.national_id = $3 AND r.relative_id = s.national_id) \
+                     OR (r.national_id = s.national_id AND r.relative_id = $3)) \
+                ORDER BY s.national_id COLLATE \"C\" LIMIT 1) AS candidate_relative",
+        )
+        .bind(station)
+        .bind(&election_code)
+        .bind(national_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let candidate_here: bool = standing.try_get("candidate_here")?;
+        let candidate_relative: Option<String> = standing.try_get("candidate_relative")?;
+
+        let facts = AssignmentFacts {
+            person: &person,
+            election_day,
+            station_closed,
+            current_post: current.as_ref().map(|(s, p, _, _)| (s.clone(), *p)),
+            holder: holder.as_deref().map(rows::national_id_of).transpose()?,
+            candidate_here,
+            candidate_relative: candidate_relative
+                .as_deref()
+                .map(rows::national_id_of)
+                .transpose()?,
+        };
+        check_assignment(station, post, &facts).map_err(StoreError::Refused)?;
+
+        let assignment = |assigned_at_us, assigned_by| StaffAssignment {
+            station: station.to_owned(),
+            post,
+            national_id: national_id.to_owned(),
+            first_name: person.first_name.clone(),
+            last_name: person.last_name.clone(),
+            assigned_at_us,
+            assigned_by,
+        };
+        if let Some((held_at, held_post, at_us, assigned_by)) = current {
+            if held_at == station && held_post == post {
+                // Already so: nothing changes, nothing is recorded.
+                tx.rollback().await?;
+                return Ok(assignment(at_us, assigned_by));
+            }
+        }
+        sqlx::query(
+            "INSERT INTO station_posts (election_code, station_code, post, national_id, assigned_at_us, \
+             assigned_by) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&election_code)
+        .bind(station)
+        .bind(post.as_str())
+        .bind(national_id)
+        .bind(by.at_us())
+        .bind(&by.username)
+        .execute(&mut *tx)
+        .await?;
+        append_audit(
+            &mut tx,
+            by,
+            "staff.assign",
+            &post_entity(station, post),
+            &serde_json::json!({ "national_id": national_id }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(assignment(by.at_us(), by.username.clone()))
+    }
+
+    async fn try_unassign_post(
+        &self,
+        station: &str,
+        post: Post,
+        by: &Actor,
+    ) -> Attempt<Option<StaffAssignment>> {
+        let mut tx = self.pool.begin().await?;
+        // Queue with assignments at this station (see `try_assign_post`).
+        sqlx::query("SELECT 1 FROM stations WHERE code = $1 FOR NO KEY UPDATE")
+            .bind(station)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let removed = sqlx::query(
+            "WITH d AS (DELETE FROM station_posts WHERE station_code = $1 AND post = $2 \
+               RETURNING station_code, post, national_id, assigned_at_us, assigned_by) \
+             SELECT d.station_code, d.post, d.national_id, p.first_name, p.last_name, d.assigned_at_us, \
+               d.assigned_by FROM d JOIN people p ON p.national_id = d.national_id",
+        )
+        .bind(station)
+        .bind(post.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(removed) = removed else {
+            // A vacant post: no change, no audit record.
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let removed = rows::staff(&removed)?;
+        append_audit(
+            &mut tx,
+            by,
+            "staff.unassign",
+            &post_entity(station, post),
+            &serde_json::json!({ "national_id": removed.national_id }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(removed))
+    }
+}
+
+/// A station's record for the audit log (no personal data in it).
+fn station_payload(station: &Station) -> StoreResult<serde_json::Value> {
+    serde_json::to_value(station).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+/// The whitelisted `ORDER BY` clauses of the station list; anything else sorts by code.
+fn station_order(sort: Option<&str>) -> &'static str {
+    match sort.unwrap_or("code") {
+        "-code" => "code COLLATE \"C\" DESC",
+        "name" => "name COLLATE \"C\", code COLLATE \"C\"",
+        "-name" => "name COLLATE \"C\" DESC, code COLLATE \"C\"",
+        "expected_voters" => "expected_voters, code COLLATE \"C\"",
+        "-expected_voters" => "expected_voters DESC, code COLLATE \"C\"",
+        _ => "code COLLATE \"C\"",
+    }
 }
 
 /// The whitelisted `ORDER BY` clauses of the council list; anything else sorts by code.
@@ -560,9 +1218,18 @@ const COUNCIL_FILTER: &str =
     "($1::text IS NULL OR county_code = $1) AND ($2::text IS NULL OR kind = $2) \
      AND ($3::text IS NULL OR name LIKE '%' || $3 || '%')";
 
-const STATION_FILTER: &str =
-    "($1::text IS NULL OR county_code = $1) AND ($2::text IS NULL OR council_code = $2) \
-     AND ($3::text IS NULL OR code = $3)";
+/// A station serves a council as its own or as a stop of its route. Names match as literal
+/// substrings (`strpos`, so `%` and `_` are not wildcards).
+const STATION_FILTER: &str = "($1::text IS NULL OR county_code = $1) \
+     AND ($2::text IS NULL OR council_code = $2 OR EXISTS (SELECT 1 FROM station_route r \
+       WHERE r.station_code = stations.code AND r.council_code = $2)) \
+     AND ($3::text IS NULL OR code = $3) AND ($4::text IS NULL OR area = $4) \
+     AND ($5::bool IS NULL OR mobile = $5) AND ($6::bool IS NULL OR closed = $6) \
+     AND ($7::text IS NULL OR strpos(name, $7) > 0)";
+
+/// People whose national id starts with `$1`, or whose first or last name contains `$2`.
+const PEOPLE_FILTER: &str = "($1::text IS NULL OR starts_with(national_id, $1)) \
+     AND ($2::text IS NULL OR strpos(first_name, $2) > 0 OR strpos(last_name, $2) > 0)";
 
 const AUDIT_FILTER: &str =
     "($1::text IS NULL OR actor = $1) AND ($2::text IS NULL OR starts_with(action, $2)) \
@@ -748,58 +1415,103 @@ impl Store for Postgres {
         filter: &StationFilter,
         req: PageRequest,
     ) -> StoreResult<Page<Station>> {
+        let area = filter.area.map(domain::station::Area::as_str);
         let total: i64 = sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM stations WHERE {STATION_FILTER}"
         ))
         .bind(filter.county.as_deref())
         .bind(filter.council.as_deref())
         .bind(filter.station.as_deref())
+        .bind(area)
+        .bind(filter.mobile)
+        .bind(filter.closed)
+        .bind(filter.name.as_deref())
         .fetch_one(&self.pool)
         .await
         .map_err(db)?;
-        let rows = sqlx::query(&format!(
-            "SELECT code, election_code, county_code, council_code, name, area, mobile, hard_to_reach, \
-             expected_voters FROM stations WHERE {STATION_FILTER} ORDER BY code COLLATE \"C\" LIMIT $4 OFFSET $5"
+        let found = sqlx::query(&format!(
+            "SELECT {} FROM stations WHERE {STATION_FILTER} ORDER BY {} LIMIT $8 OFFSET $9",
+            rows::STATION_COLUMNS,
+            station_order(filter.sort.as_deref())
         ))
         .bind(filter.county.as_deref())
         .bind(filter.council.as_deref())
         .bind(filter.station.as_deref())
+        .bind(area)
+        .bind(filter.mobile)
+        .bind(filter.closed)
+        .bind(filter.name.as_deref())
         .bind(req.limit())
         .bind(req.offset())
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        let items = rows
-            .iter()
-            .map(rows::station)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let items = stations_with_routes(&self.pool, &found).await?;
         Ok(page(items, total, req))
     }
 
     #[tracing::instrument(skip_all)]
     async fn station(&self, code: &str) -> StoreResult<Option<Station>> {
-        let row = sqlx::query(
-            "SELECT code, election_code, county_code, council_code, name, area, mobile, hard_to_reach, \
-             expected_voters FROM stations WHERE code = $1",
-        )
+        let found = sqlx::query(&format!(
+            "SELECT {} FROM stations WHERE code = $1",
+            rows::STATION_COLUMNS
+        ))
         .bind(code)
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        row.as_ref().map(rows::station).transpose()
+        let found: Vec<PgRow> = found.into_iter().collect();
+        Ok(stations_with_routes(&self.pool, &found).await?.pop())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_station(&self, station: &Station, by: &Actor) -> StoreResult<()> {
+        station
+            .validate()
+            .map_err(|e| StoreError::Invalid(e.persian()))?;
+        self.retrying("station", || self.try_create_station(station, by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_station(&self, station: &Station, by: &Actor) -> StoreResult<()> {
+        station
+            .validate()
+            .map_err(|e| StoreError::Invalid(e.persian()))?;
+        self.retrying("station", || self.try_update_station(station, by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn import_stations(&self, stations: &[Station], by: &Actor) -> StoreResult<u64> {
+        let mut seen = HashSet::new();
+        for station in stations {
+            station.validate().map_err(|e| {
+                StoreError::Invalid(format!("شعبه {}: {}", station.code, e.persian()))
+            })?;
+            if !seen.insert(station.code.as_str()) {
+                return Err(StoreError::Invalid(format!(
+                    "شعبه {} دو بار آمده است.",
+                    station.code
+                )));
+            }
+        }
+        self.retrying("station", || self.try_import_stations(stations, by))
+            .await
     }
 
     #[tracing::instrument(skip_all)]
     async fn person(&self, national_id: &str) -> StoreResult<Option<Person>> {
-        let row = sqlx::query(
-            "SELECT national_id, first_name, last_name, father_name, gender, birth_date, mobile FROM people \
-             WHERE national_id = $1",
-        )
+        let found = sqlx::query(&format!(
+            "SELECT {} FROM people WHERE national_id = $1",
+            rows::PERSON_COLUMNS
+        ))
         .bind(national_id)
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        row.as_ref().map(rows::person).transpose()
+        let found: Vec<PgRow> = found.into_iter().collect();
+        Ok(people_with_relatives(&self.pool, &found).await?.pop())
     }
 
     #[tracing::instrument(skip_all)]
@@ -808,6 +1520,189 @@ impl Store for Postgres {
             .fetch_one(&self.pool)
             .await
             .map_err(db)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_person(&self, person: &Person, by: &Actor) -> StoreResult<()> {
+        self.retrying("person", || self.try_create_person(person, by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn import_people(&self, people: &[Person], by: &Actor) -> StoreResult<u64> {
+        self.retrying("person", || self.try_import_people(people, by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn search_people(&self, query: &str, req: PageRequest) -> StoreResult<Page<Person>> {
+        let query = query.trim();
+        let (prefix, name) = if query.bytes().all(|b| b.is_ascii_digit()) {
+            (Some(query), None)
+        } else {
+            (None, Some(query))
+        };
+        let total: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM people WHERE {PEOPLE_FILTER}"
+        ))
+        .bind(prefix)
+        .bind(name)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        let found = sqlx::query(&format!(
+            "SELECT {} FROM people WHERE {PEOPLE_FILTER} \
+             ORDER BY last_name COLLATE \"C\", first_name COLLATE \"C\", national_id COLLATE \"C\" \
+             LIMIT $3 OFFSET $4",
+            rows::PERSON_COLUMNS
+        ))
+        .bind(prefix)
+        .bind(name)
+        .bind(req.limit())
+        .bind(req.offset())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        let items = people_with_relatives(&self.pool, &found).await?;
+        Ok(page(items, total, req))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn add_candidate(
+        &self,
+        election_code: &str,
+        council_code: &str,
+        national_id: &str,
+        by: &Actor,
+    ) -> StoreResult<()> {
+        self.retrying("candidate", || {
+            self.try_add_candidate(election_code, council_code, national_id, by)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn station_staff(&self, station: &str) -> StoreResult<Vec<StaffAssignment>> {
+        let found = sqlx::query(
+            "SELECT sp.station_code, sp.post, sp.national_id, p.first_name, p.last_name, \
+               sp.assigned_at_us, sp.assigned_by \
+             FROM station_posts sp JOIN people p ON p.national_id = sp.national_id \
+             WHERE sp.station_code = $1",
+        )
+        .bind(station)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        let mut staff = found
+            .iter()
+            .map(rows::staff)
+            .collect::<StoreResult<Vec<_>>>()?;
+        // `Post` orders as `Post::ALL` does.
+        staff.sort_by_key(|s| s.post);
+        Ok(staff)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn assign_post(
+        &self,
+        station: &str,
+        post: Post,
+        national_id: &str,
+        by: &Actor,
+    ) -> StoreResult<StaffAssignment> {
+        // A unique violation means a writer that skipped the locks won a race; the next attempt
+        // reads what it wrote and refuses accordingly.
+        self.retrying_on("staff", true, || {
+            self.try_assign_post(station, post, national_id, by)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn unassign_post(
+        &self,
+        station: &str,
+        post: Post,
+        by: &Actor,
+    ) -> StoreResult<Option<StaffAssignment>> {
+        self.retrying("staff", || self.try_unassign_post(station, post, by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn coverage(&self, county: Option<&str>) -> StoreResult<Vec<CountyCoverage>> {
+        let found = sqlx::query(
+            "WITH held AS ( \
+               SELECT station_code, COUNT(*) AS posts, \
+                 COUNT(*) FILTER (WHERE post IN ('head', 'secretary_1', 'secretary_2', 'member_1', \
+                   'member_2')) AS branch, \
+                 bool_or(post = 'governor_rep') AS governor_rep, \
+                 bool_or(post = 'inspector') AS inspector \
+               FROM station_posts GROUP BY station_code) \
+             SELECT c.code, c.name, \
+               COUNT(s.code) AS stations, \
+               COUNT(s.code) FILTER (WHERE s.area = 'urban') AS urban, \
+               COUNT(s.code) FILTER (WHERE s.area = 'rural') AS rural, \
+               COUNT(s.code) FILTER (WHERE NOT s.mobile) AS fixed, \
+               COUNT(s.code) FILTER (WHERE s.mobile) AS mobile, \
+               COUNT(s.code) FILTER (WHERE h.branch = 5) AS full_branch, \
+               COUNT(s.code) FILTER (WHERE h.governor_rep) AS with_governor_rep, \
+               COUNT(s.code) FILTER (WHERE h.inspector) AS with_inspector, \
+               COUNT(s.code) FILTER (WHERE h.posts = 7) AS fully_staffed, \
+               COALESCE(SUM(h.posts), 0)::bigint AS assignments \
+             FROM counties c \
+             LEFT JOIN stations s ON s.county_code = c.code AND NOT s.closed \
+             LEFT JOIN held h ON h.station_code = s.code \
+             WHERE ($1::text IS NULL OR c.code = $1) \
+             GROUP BY c.code, c.name \
+             ORDER BY c.code COLLATE \"C\"",
+        )
+        .bind(county)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        found.iter().map(rows::coverage).collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn staffing_gaps(&self, county: &str, req: PageRequest) -> StoreResult<Page<StationGap>> {
+        const GAPS: &str =
+            "FROM stations s LEFT JOIN station_posts sp ON sp.station_code = s.code \
+             WHERE s.county_code = $1 AND NOT s.closed \
+             GROUP BY s.code HAVING COUNT(sp.post) < 7";
+        let total: i64 =
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM (SELECT s.code {GAPS}) gaps"))
+                .bind(county)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db)?;
+        let found = sqlx::query(&format!(
+            "SELECT s.code, s.name, s.county_code, \
+               COALESCE(array_agg(sp.post) FILTER (WHERE sp.post IS NOT NULL), '{{}}') AS held \
+             {GAPS} ORDER BY s.code COLLATE \"C\" LIMIT $2 OFFSET $3"
+        ))
+        .bind(county)
+        .bind(req.limit())
+        .bind(req.offset())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        let items = found
+            .iter()
+            .map(|row| {
+                let held: Vec<String> = row.try_get("held").map_err(db)?;
+                Ok(StationGap {
+                    station: row.try_get("code").map_err(db)?,
+                    name: row.try_get("name").map_err(db)?,
+                    county: row.try_get("county_code").map_err(db)?,
+                    missing: Post::ALL
+                        .into_iter()
+                        .filter(|p| !held.iter().any(|h| h == p.as_str()))
+                        .collect(),
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(page(items, total, req))
     }
 
     #[tracing::instrument(skip_all)]
@@ -945,7 +1840,7 @@ impl Store for Postgres {
 
 #[cfg(test)]
 mod tests {
-    use super::council_order;
+    use super::{council_order, station_order};
 
     #[test]
     fn unknown_sorts_fall_back_to_code() {
@@ -954,5 +1849,15 @@ mod tests {
             council_order(None)
         );
         assert!(council_order(Some("-seats")).starts_with("main_seats DESC"));
+    }
+
+    #[test]
+    fn station_sorts_are_whitelisted_and_tie_on_code() {
+        assert_eq!(
+            station_order(Some("expected_voters; DROP TABLE stations")),
+            station_order(None)
+        );
+        assert!(station_order(Some("-expected_voters")).starts_with("expected_voters DESC"));
+        assert!(station_order(Some("name")).ends_with("code COLLATE \"C\""));
     }
 }

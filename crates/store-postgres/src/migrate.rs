@@ -7,11 +7,18 @@ use sqlx::postgres::PgPool;
 use store::StoreResult;
 
 /// `(version, name, sql)`, in order.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "stations_people_staffing",
+        include_str!("../migrations/0002_stations_people_staffing.sql"),
+    ),
+];
 
 /// Key of the transaction-scoped advisory lock taken while migrating ("sandoq" in ASCII).
 const LOCK_KEY: i64 = 0x73_61_6e_64_6f_71;

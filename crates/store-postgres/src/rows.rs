@@ -5,12 +5,16 @@ use audit::AuditRecord;
 use domain::access::Role;
 use domain::election::{Council, CouncilKind, Election, Milestone};
 use domain::geo::County;
-use domain::ids::{MobileNumber, NationalId};
-use domain::person::{Gender, Person};
-use domain::station::{Area, Station};
+use domain::ids::{MobileNumber, NationalId, PostalCode};
+use domain::person::{Education, Gender, Person, Relation, Relative};
+use domain::staffing::Post;
+use domain::station::{Area, Facilities, GeoPoint, LinkType, RouteStop, Station};
 use sqlx::postgres::PgRow;
 use sqlx::Row;
-use store::{scope_from_columns, CountySummary, StoreError, StoreResult, UserRecord};
+use store::{
+    scope_from_columns, CountyCoverage, CountySummary, StaffAssignment, StoreError, StoreResult,
+    UserRecord,
+};
 use time::Date;
 
 const DATE: &[time::format_description::BorrowedFormatItem<'static>] =
@@ -26,7 +30,7 @@ pub(crate) fn format_date(date: Date) -> StoreResult<String> {
         .map_err(|e| StoreError::Invalid(format!("date {date}: {e}")))
 }
 
-fn parse_date(text: &str) -> StoreResult<Date> {
+pub(crate) fn parse_date(text: &str) -> StoreResult<Date> {
     Date::parse(text, DATE).map_err(|e| corrupt("date", format!("{text:?}: {e}")))
 }
 
@@ -107,8 +111,24 @@ pub(crate) fn council(row: &PgRow) -> StoreResult<Council> {
     })
 }
 
-pub(crate) fn station(row: &PgRow) -> StoreResult<Station> {
+/// The columns [`station`] reads, for `SELECT`s of the stations table.
+pub(crate) const STATION_COLUMNS: &str =
+    "code, election_code, county_code, council_code, name, area, mobile, hard_to_reach, \
+     expected_voters, address, postal_code, latitude, longitude, evoting_devices, identity_devices, \
+     power_backup, cctv, link_type, closed";
+
+fn devices(row: &PgRow, column: &str) -> StoreResult<u32> {
+    let n: i64 = get(row, column)?;
+    u32::try_from(n).map_err(|e| corrupt(column, e))
+}
+
+/// A station row with its route (already in order).
+pub(crate) fn station(row: &PgRow, route: Vec<RouteStop>) -> StoreResult<Station> {
     let area: String = get(row, "area")?;
+    let link: String = get(row, "link_type")?;
+    let postal_code: Option<String> = get(row, "postal_code")?;
+    let latitude: Option<f64> = get(row, "latitude")?;
+    let longitude: Option<f64> = get(row, "longitude")?;
     Ok(Station {
         code: get(row, "code")?,
         election_code: get(row, "election_code")?,
@@ -119,15 +139,48 @@ pub(crate) fn station(row: &PgRow) -> StoreResult<Station> {
         mobile: get(row, "mobile")?,
         hard_to_reach: get(row, "hard_to_reach")?,
         expected_voters: get(row, "expected_voters")?,
+        address: get(row, "address")?,
+        postal_code: postal_code
+            .map(|p| PostalCode::parse(&p).map_err(|e| corrupt("postal code", e)))
+            .transpose()?,
+        location: match (latitude, longitude) {
+            (Some(lat), Some(lon)) => Some(GeoPoint { lat, lon }),
+            _ => None,
+        },
+        facilities: Facilities {
+            evoting_devices: devices(row, "evoting_devices")?,
+            identity_devices: devices(row, "identity_devices")?,
+            power_backup: get(row, "power_backup")?,
+            cctv: get(row, "cctv")?,
+            link: LinkType::parse(&link).ok_or_else(|| corrupt("link type", &link))?,
+        },
+        route,
+        closed: get(row, "closed")?,
     })
 }
 
-pub(crate) fn person(row: &PgRow) -> StoreResult<Person> {
+/// A row of `station_route` (`council_code, arrives_at_us, leaves_at_us`).
+pub(crate) fn route_stop(row: &PgRow) -> StoreResult<RouteStop> {
+    Ok(RouteStop {
+        council: get(row, "council_code")?,
+        arrives_at: domain::clock::from_micros(get(row, "arrives_at_us")?),
+        leaves_at: domain::clock::from_micros(get(row, "leaves_at_us")?),
+    })
+}
+
+/// The columns [`person`] reads.
+pub(crate) const PERSON_COLUMNS: &str =
+    "national_id, first_name, last_name, father_name, gender, birth_date, mobile, education, \
+     sitting_council_member";
+
+/// A person row with its declared relatives.
+pub(crate) fn person(row: &PgRow, relatives: Vec<Relative>) -> StoreResult<Person> {
     let national_id: String = get(row, "national_id")?;
     let gender: String = get(row, "gender")?;
     let mobile: Option<String> = get(row, "mobile")?;
+    let education: Option<String> = get(row, "education")?;
     Ok(Person {
-        national_id: NationalId::parse(&national_id).map_err(|e| corrupt("national id", e))?,
+        national_id: national_id_of(&national_id)?,
         first_name: get(row, "first_name")?,
         last_name: get(row, "last_name")?,
         father_name: get(row, "father_name")?,
@@ -136,6 +189,59 @@ pub(crate) fn person(row: &PgRow) -> StoreResult<Person> {
         mobile: mobile
             .map(|m| MobileNumber::parse(&m).map_err(|e| corrupt("mobile number", e)))
             .transpose()?,
+        education: education
+            .map(|e| Education::parse(&e).ok_or_else(|| corrupt("education", &e)))
+            .transpose()?,
+        sitting_council_member: get(row, "sitting_council_member")?,
+        relatives,
+    })
+}
+
+pub(crate) fn national_id_of(text: &str) -> StoreResult<NationalId> {
+    NationalId::parse(text).map_err(|e| corrupt("national id", e))
+}
+
+/// A row of `person_relatives` (`relative_id, relation`).
+pub(crate) fn relative(row: &PgRow) -> StoreResult<Relative> {
+    let relation: String = get(row, "relation")?;
+    Ok(Relative {
+        national_id: national_id_of(&get::<String>(row, "relative_id")?)?,
+        relation: Relation::parse(&relation).ok_or_else(|| corrupt("relation", &relation))?,
+    })
+}
+
+pub(crate) fn post(text: &str) -> StoreResult<Post> {
+    Post::parse(text).ok_or_else(|| corrupt("post", text))
+}
+
+/// A post holder: `station_code, post, national_id, first_name, last_name, assigned_at_us,
+/// assigned_by`.
+pub(crate) fn staff(row: &PgRow) -> StoreResult<StaffAssignment> {
+    Ok(StaffAssignment {
+        station: get(row, "station_code")?,
+        post: post(&get::<String>(row, "post")?)?,
+        national_id: get(row, "national_id")?,
+        first_name: get(row, "first_name")?,
+        last_name: get(row, "last_name")?,
+        assigned_at_us: get(row, "assigned_at_us")?,
+        assigned_by: get(row, "assigned_by")?,
+    })
+}
+
+pub(crate) fn coverage(row: &PgRow) -> StoreResult<CountyCoverage> {
+    Ok(CountyCoverage {
+        county: get(row, "code")?,
+        name: get(row, "name")?,
+        stations: get(row, "stations")?,
+        urban: get(row, "urban")?,
+        rural: get(row, "rural")?,
+        fixed: get(row, "fixed")?,
+        mobile: get(row, "mobile")?,
+        full_branch: get(row, "full_branch")?,
+        with_governor_rep: get(row, "with_governor_rep")?,
+        with_inspector: get(row, "with_inspector")?,
+        fully_staffed: get(row, "fully_staffed")?,
+        assignments: get(row, "assignments")?,
     })
 }
 

@@ -5,18 +5,28 @@
 //! calls run on tokio's blocking pool. rusqlite rather than sqlx: every sqlx SQLite query pays a
 //! round trip to a worker thread, which the check-in path cannot afford.
 
+mod people;
 mod queries;
+mod staffing;
+mod stations;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use store::{StoreError, StoreResult};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "stations_people_staffing",
+        include_str!("../migrations/0002_stations_people_staffing.sql"),
+    ),
+];
 const MAX_IDLE_READERS: usize = 8;
 
 #[derive(Clone)]

@@ -1,5 +1,11 @@
 //! The `Store` implementation: every SQL statement of the SQLite backend.
 
+use crate::people::{self, insert_person, load_person};
+use crate::staffing;
+use crate::stations::{
+    self, attach_routes, checked_write, load_station, station_from_row, station_order,
+    station_where, write_station, Write, STATION_COLUMNS,
+};
 use crate::{db_err, Sqlite};
 use async_trait::async_trait;
 use audit::AuditRecord;
@@ -8,20 +14,20 @@ use domain::clock::{from_micros, to_micros};
 use domain::demo::DemoData;
 use domain::election::{Council, CouncilKind, Election, Milestone, SeatTable};
 use domain::geo::County;
-use domain::ids::{MobileNumber, NationalId};
-use domain::person::{Gender, Person};
-use domain::station::{Area, Station};
+use domain::person::Person;
+use domain::staffing::Post;
+use domain::station::Station;
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
 use serde_json::json;
 use store::{
-    scope_columns, scope_from_columns, Actor, AuditFilter, CouncilFilter, CountyFilter,
-    CountySummary, NewSession, NewUser, Page, PageRequest, SessionRecord, StationFilter, Store,
-    StoreError, StoreResult, UserRecord,
+    scope_columns, scope_from_columns, Actor, AuditFilter, CouncilFilter, CountyCoverage,
+    CountyFilter, CountySummary, NewSession, NewUser, Page, PageRequest, SessionRecord,
+    StaffAssignment, StationFilter, StationGap, Store, StoreError, StoreResult, UserRecord,
 };
 
 /// Appends one audit record inside the caller's transaction.
-fn append_audit(
+pub(crate) fn append_audit(
     tx: &Transaction<'_>,
     by: &Actor,
     action: &str,
@@ -48,7 +54,7 @@ fn append_audit(
     Ok(())
 }
 
-fn conflict_or(e: rusqlite::Error, entity: &'static str) -> StoreError {
+pub(crate) fn conflict_or(e: rusqlite::Error, entity: &'static str) -> StoreError {
     match &e {
         rusqlite::Error::SqliteFailure(f, msg)
             if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
@@ -63,16 +69,16 @@ fn conflict_or(e: rusqlite::Error, entity: &'static str) -> StoreError {
     }
 }
 
-fn bad_row(what: &str) -> rusqlite::Error {
+pub(crate) fn bad_row(what: &str) -> rusqlite::Error {
     rusqlite::Error::InvalidColumnType(0, what.to_owned(), rusqlite::types::Type::Text)
 }
 
-fn parse_date(s: &str) -> rusqlite::Result<time::Date> {
+pub(crate) fn parse_date(s: &str) -> rusqlite::Result<time::Date> {
     time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
         .map_err(|_| bad_row("date"))
 }
 
-fn iso_date(d: time::Date) -> String {
+pub(crate) fn iso_date(d: time::Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
 }
 
@@ -92,21 +98,10 @@ fn council_from_row(r: &Row<'_>) -> rusqlite::Result<Council> {
 }
 const COUNCIL_COLUMNS: &str = "code, election_code, kind, name, county_code, place_code, population, main_seats, alternate_seats";
 
-fn station_from_row(r: &Row<'_>) -> rusqlite::Result<Station> {
-    let area: String = r.get(5)?;
-    Ok(Station {
-        code: r.get(0)?,
-        election_code: r.get(1)?,
-        county_code: r.get(2)?,
-        council_code: r.get(3)?,
-        name: r.get(4)?,
-        area: Area::parse(&area).ok_or_else(|| bad_row("area"))?,
-        mobile: r.get(6)?,
-        hard_to_reach: r.get(7)?,
-        expected_voters: r.get(8)?,
-    })
+/// The audit payload of a station's creation or change: the record as written.
+fn station_payload(station: &Station) -> StoreResult<serde_json::Value> {
+    serde_json::to_value(station).map_err(|e| StoreError::Invalid(e.to_string()))
 }
-const STATION_COLUMNS: &str = "code, election_code, county_code, council_code, name, area, mobile, hard_to_reach, expected_voters";
 
 fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
     let role: String = r.get(2)?;
@@ -137,7 +132,7 @@ fn audit_from_row(r: &Row<'_>) -> rusqlite::Result<AuditRecord> {
 const AUDIT_COLUMNS: &str = "seq, at_us, actor, action, entity, payload, prev_hash, hash";
 
 /// Runs a prepared statement and collects its rows.
-fn all<T, P: rusqlite::Params>(
+pub(crate) fn all<T, P: rusqlite::Params>(
     s: &mut rusqlite::Statement<'_>,
     p: P,
     f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
@@ -148,13 +143,13 @@ fn all<T, P: rusqlite::Params>(
 
 /// A WHERE clause built from optional filters, with positional parameters.
 #[derive(Default)]
-struct Where {
-    clauses: Vec<String>,
-    params: Vec<Value>,
+pub(crate) struct Where {
+    pub(crate) clauses: Vec<String>,
+    pub(crate) params: Vec<Value>,
 }
 
 impl Where {
-    fn eq(&mut self, column: &str, value: Option<&str>) {
+    pub(crate) fn eq(&mut self, column: &str, value: Option<&str>) {
         if let Some(v) = value {
             self.params.push(Value::Text(v.to_owned()));
             self.clauses
@@ -162,7 +157,7 @@ impl Where {
         }
     }
     /// `column` starts with `value`, with no LIKE wildcards in play.
-    fn prefix(&mut self, column: &str, value: Option<&str>) {
+    pub(crate) fn prefix(&mut self, column: &str, value: Option<&str>) {
         if let Some(v) = value {
             self.params.push(Value::Text(v.to_owned()));
             let n = self.params.len();
@@ -170,21 +165,28 @@ impl Where {
                 .push(format!("substr({column}, 1, length(?{n})) = ?{n}"));
         }
     }
-    fn contains(&mut self, column: &str, value: Option<&str>) {
+    pub(crate) fn contains(&mut self, column: &str, value: Option<&str>) {
         if let Some(v) = value {
             self.params.push(Value::Text(v.to_owned()));
             self.clauses
                 .push(format!("instr({column}, ?{}) > 0", self.params.len()));
         }
     }
-    fn cmp(&mut self, column: &str, op: &str, value: Option<i64>) {
+    pub(crate) fn flag(&mut self, column: &str, value: Option<bool>) {
+        if let Some(v) = value {
+            self.params.push(Value::Integer(i64::from(v)));
+            self.clauses
+                .push(format!("{column} = ?{}", self.params.len()));
+        }
+    }
+    pub(crate) fn cmp(&mut self, column: &str, op: &str, value: Option<i64>) {
         if let Some(v) = value {
             self.params.push(Value::Integer(v));
             self.clauses
                 .push(format!("{column} {op} ?{}", self.params.len()));
         }
     }
-    fn sql(&self) -> String {
+    pub(crate) fn sql(&self) -> String {
         if self.clauses.is_empty() {
             String::new()
         } else {
@@ -193,7 +195,7 @@ impl Where {
     }
 }
 
-fn paged<T>(
+pub(crate) fn paged<T>(
     conn: &Connection,
     table: &str,
     columns: &str,
@@ -204,11 +206,9 @@ fn paged<T>(
 ) -> StoreResult<Page<T>> {
     let where_sql = filter.sql();
     let total: i64 = conn
-        .query_row(
-            &format!("SELECT count(*) FROM {table} {where_sql}"),
-            params_from_iter(filter.params.iter()),
-            |r| r.get(0),
-        )
+        .prepare_cached(&format!("SELECT count(*) FROM {table} {where_sql}"))
+        .map_err(db_err)?
+        .query_row(params_from_iter(filter.params.iter()), |r| r.get(0))
         .map_err(db_err)?;
     let mut values = filter.params.clone();
     values.push(Value::Integer(page.limit()));
@@ -218,7 +218,7 @@ fn paged<T>(
         "SELECT {columns} FROM {table} {where_sql} ORDER BY {order} LIMIT ?{} OFFSET ?{n}",
         n - 1
     );
-    let mut stmt = conn.prepare(&sql).map_err(db_err)?;
+    let mut stmt = conn.prepare_cached(&sql).map_err(db_err)?;
     let items = stmt
         .query_map(params_from_iter(values.iter()), map)
         .map_err(db_err)?
@@ -389,39 +389,29 @@ fn insert_province(tx: &Transaction<'_>, d: &DemoData, by: &Actor) -> StoreResul
             ])
             .map_err(|err| conflict_or(err, "council"))?;
         }
-        let mut s = tx.prepare(&format!("INSERT INTO stations ({STATION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")).map_err(db_err)?;
         for x in &d.stations {
-            s.execute(params![
-                x.code,
-                x.election_code,
-                x.county_code,
-                x.council_code,
-                x.name,
-                x.area.as_str(),
-                x.mobile,
-                x.hard_to_reach,
-                x.expected_voters
-            ])
-            .map_err(|err| conflict_or(err, "station"))?;
+            write_station(tx, x, Write::Insert)?;
         }
-        let mut s = tx.prepare("INSERT INTO people (national_id, first_name, last_name, father_name, gender, birth_date, mobile) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)").map_err(db_err)?;
         for p in &d.people {
+            insert_person(tx, p)?;
+        }
+        let mut s = tx.prepare("INSERT INTO station_posts (election_code, station_code, post, national_id, assigned_at_us, assigned_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)").map_err(db_err)?;
+        for a in &d.assignments {
             s.execute(params![
-                p.national_id.as_str(),
-                p.first_name,
-                p.last_name,
-                p.father_name,
-                p.gender.as_str(),
-                iso_date(p.birth_date),
-                p.mobile.as_ref().map(MobileNumber::as_str)
+                e.code,
+                a.station,
+                a.post.as_str(),
+                a.national_id.as_str(),
+                by.at_us(),
+                by.username
             ])
-            .map_err(|err| conflict_or(err, "person"))?;
+            .map_err(|err| conflict_or(err, "assignment"))?;
         }
     }
     let payload = json!({
         "counties": d.counties.len(), "districts": d.districts.len(), "cities": d.cities.len(),
         "rural_districts": d.rural_districts.len(), "villages": d.villages.len(), "councils": d.councils.len(),
-        "stations": d.stations.len(), "people": d.people.len(),
+        "stations": d.stations.len(), "people": d.people.len(), "assignments": d.assignments.len(),
     });
     append_audit(
         tx,
@@ -603,19 +593,18 @@ impl Store for Sqlite {
     ) -> StoreResult<Page<Station>> {
         let filter = filter.clone();
         self.read(move |c| {
-            let mut w = Where::default();
-            w.eq("county_code", filter.county.as_deref());
-            w.eq("council_code", filter.council.as_deref());
-            w.eq("code", filter.station.as_deref());
-            paged(
+            let w = station_where(&filter);
+            let mut page = paged(
                 c,
                 "stations",
                 STATION_COLUMNS,
                 &w,
-                "code ASC",
+                station_order(filter.sort.as_deref()),
                 page,
                 station_from_row,
-            )
+            )?;
+            attach_routes(c, &mut page.items)?;
+            Ok(page)
         })
         .await
     }
@@ -623,14 +612,80 @@ impl Store for Sqlite {
     #[tracing::instrument(skip_all)]
     async fn station(&self, code: &str) -> StoreResult<Option<Station>> {
         let code = code.to_owned();
-        self.read(move |c| {
-            c.query_row(
-                &format!("SELECT {STATION_COLUMNS} FROM stations WHERE code = ?1"),
-                [code],
-                station_from_row,
+        self.read(move |c| load_station(c, &code)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_station(&self, station: &Station, by: &Actor) -> StoreResult<()> {
+        stations::validate(station, false)?;
+        let (station, by) = (station.clone(), by.clone());
+        self.write(move |tx| {
+            checked_write(tx, &station, Write::Insert)?;
+            append_audit(
+                tx,
+                &by,
+                "station.create",
+                &format!("station/{}", station.code),
+                &station_payload(&station)?,
             )
-            .optional()
-            .map_err(db_err)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_station(&self, station: &Station, by: &Actor) -> StoreResult<()> {
+        stations::validate(station, false)?;
+        let (station, by) = (station.clone(), by.clone());
+        self.write(move |tx| {
+            let exists: bool = tx
+                .prepare_cached("SELECT EXISTS(SELECT 1 FROM stations WHERE code = ?1)")
+                .map_err(db_err)?
+                .query_row([&station.code], |r| r.get(0))
+                .map_err(db_err)?;
+            if !exists {
+                return Err(StoreError::NotFound { entity: "station" });
+            }
+            checked_write(tx, &station, Write::Update)?;
+            append_audit(
+                tx,
+                &by,
+                "station.update",
+                &format!("station/{}", station.code),
+                &station_payload(&station)?,
+            )
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn import_stations(&self, batch: &[Station], by: &Actor) -> StoreResult<u64> {
+        for s in batch {
+            stations::validate(s, true)?;
+        }
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let (batch, by) = (batch.to_vec(), by.clone());
+        self.write(move |tx| {
+            for s in &batch {
+                checked_write(tx, s, Write::Upsert).map_err(|e| match e {
+                    StoreError::Invalid(m) => StoreError::Invalid(format!("شعبه {}: {m}", s.code)),
+                    other => other,
+                })?;
+            }
+            let codes: Vec<&str> = batch.iter().map(|s| s.code.as_str()).collect();
+            let election = batch.first().map_or("none", |s| s.election_code.as_str());
+            append_audit(
+                tx,
+                &by,
+                "station.import",
+                &format!("election/{election}"),
+                &json!({
+                    "count": batch.len(),
+                    "codes_digest": audit::digest_hex(codes.join(",").as_bytes()),
+                }),
+            )?;
+            Ok(batch.len() as u64)
         })
         .await
     }
@@ -638,30 +693,123 @@ impl Store for Sqlite {
     #[tracing::instrument(skip_all)]
     async fn person(&self, national_id: &str) -> StoreResult<Option<Person>> {
         let id = national_id.to_owned();
-        self.read(move |c| {
-            c.query_row(
-                "SELECT national_id, first_name, last_name, father_name, gender, birth_date, mobile FROM people WHERE national_id = ?1",
-                [id],
-                |r| {
-                    let nid: String = r.get(0)?;
-                    let gender: String = r.get(4)?;
-                    let birth: String = r.get(5)?;
-                    let mobile: Option<String> = r.get(6)?;
-                    Ok(Person {
-                        national_id: NationalId::parse(&nid).map_err(|_| bad_row("national_id"))?,
-                        first_name: r.get(1)?,
-                        last_name: r.get(2)?,
-                        father_name: r.get(3)?,
-                        gender: Gender::parse(&gender).ok_or_else(|| bad_row("gender"))?,
-                        birth_date: parse_date(&birth)?,
-                        mobile: mobile.map(|m| MobileNumber::parse(&m)).transpose().map_err(|_| bad_row("mobile"))?,
-                    })
-                },
+        self.read(move |c| load_person(c, &id)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_person(&self, person: &Person, by: &Actor) -> StoreResult<()> {
+        let (p, by) = (person.clone(), by.clone());
+        self.write(move |tx| {
+            insert_person(tx, &p)?;
+            append_audit(
+                tx,
+                &by,
+                "person.create",
+                &format!("person/{}", p.national_id),
+                &json!({
+                    "national_id": p.national_id.as_str(),
+                    "first_name": p.first_name,
+                    "last_name": p.last_name,
+                }),
             )
-            .optional()
-            .map_err(db_err)
         })
         .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn import_people(&self, people: &[Person], by: &Actor) -> StoreResult<u64> {
+        if people.is_empty() {
+            return Ok(0);
+        }
+        let (people, by) = (people.to_vec(), by.clone());
+        self.write(move |tx| {
+            for p in &people {
+                insert_person(tx, p)?;
+            }
+            append_audit(
+                tx,
+                &by,
+                "person.import",
+                "people",
+                &json!({"count": people.len()}),
+            )?;
+            Ok(people.len() as u64)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn search_people(&self, query: &str, page: PageRequest) -> StoreResult<Page<Person>> {
+        let query = query.to_owned();
+        self.read(move |c| people::search(c, &query, page)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn add_candidate(
+        &self,
+        election_code: &str,
+        council_code: &str,
+        national_id: &str,
+        by: &Actor,
+    ) -> StoreResult<()> {
+        let (election, council, id, by) = (
+            election_code.to_owned(),
+            council_code.to_owned(),
+            national_id.to_owned(),
+            by.clone(),
+        );
+        self.write(move |tx| staffing::add_candidate(tx, &election, &council, &id, &by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn station_staff(&self, station: &str) -> StoreResult<Vec<StaffAssignment>> {
+        let station = station.to_owned();
+        self.read(move |c| staffing::station_staff(c, &station))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn assign_post(
+        &self,
+        station: &str,
+        post: Post,
+        national_id: &str,
+        by: &Actor,
+    ) -> StoreResult<StaffAssignment> {
+        let (station, id, by) = (station.to_owned(), national_id.to_owned(), by.clone());
+        self.write(move |tx| staffing::assign_post(tx, &station, post, &id, &by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn unassign_post(
+        &self,
+        station: &str,
+        post: Post,
+        by: &Actor,
+    ) -> StoreResult<Option<StaffAssignment>> {
+        let (station, by) = (station.to_owned(), by.clone());
+        self.write(move |tx| staffing::unassign_post(tx, &station, post, &by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn coverage(&self, county: Option<&str>) -> StoreResult<Vec<CountyCoverage>> {
+        let county = county.map(str::to_owned);
+        self.read(move |c| staffing::coverage(c, county.as_deref()))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn staffing_gaps(
+        &self,
+        county: &str,
+        page: PageRequest,
+    ) -> StoreResult<Page<StationGap>> {
+        let county = county.to_owned();
+        self.read(move |c| staffing::staffing_gaps(c, &county, page))
+            .await
     }
 
     #[tracing::instrument(skip_all)]

@@ -780,13 +780,14 @@ pub async fn mobile_routes_round_trip_and_filter(store: Arc<dyn Store>) {
     );
     // A stop in another county is refused.
     let mut bad = station.clone();
-    bad.route[0].council = data
-        .councils
-        .iter()
-        .find(|c| c.county_code == "05" && c.kind == CouncilKind::Village)
-        .unwrap()
-        .code
-        .clone();
+    bad.route[0].council.clone_from(
+        &data
+            .councils
+            .iter()
+            .find(|c| c.county_code == "05" && c.kind == CouncilKind::Village)
+            .unwrap()
+            .code,
+    );
     assert!(matches!(
         store.update_station(&bad, &actor()).await,
         Err(StoreError::Invalid(_))

@@ -4,6 +4,7 @@
 //! and only the `cli` crate names a backend. Every mutating method takes an [`Actor`] and
 //! writes its change and its audit record in one transaction.
 
+pub mod import;
 pub mod models;
 
 #[cfg(feature = "conformance")]

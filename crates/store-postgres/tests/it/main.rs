@@ -249,5 +249,226 @@ async fn full_scale_province_loads_quickly() {
         "{}",
         page.items[0].payload
     );
+    assert!(
+        page.items[0]
+            .payload
+            .contains(&format!("\"assignments\":{}", data.assignments.len())),
+        "{}",
+        page.items[0].payload
+    );
+    let coverage = store.coverage(None).await.unwrap();
+    assert_eq!(
+        coverage.iter().map(|c| c.assignments).sum::<i64>(),
+        data.assignments.len() as i64
+    );
     eprintln!("full-scale load: {took:?}");
+}
+
+// ---- staffing under concurrency ---------------------------------------------------------------
+
+use domain::staffing::{Post, Refusal};
+use store::StoreError;
+
+/// A database with the small demo province loaded; returns its URL, the data, and the codes of
+/// two stations without staff (in different councils).
+async fn staffing_database() -> (String, domain::demo::DemoData, [String; 2]) {
+    let url = new_database().await;
+    let data = domain::demo::kerman(domain::demo::DemoOptions {
+        seed: 7,
+        people: 300,
+    })
+    .unwrap();
+    let store = Postgres::connect(&url).await.unwrap();
+    store.load_province(&data, &actor()).await.unwrap();
+    let staffed: std::collections::HashSet<&str> = data
+        .assignments
+        .iter()
+        .map(|a| a.station.as_str())
+        .collect();
+    let mut free = data
+        .stations
+        .iter()
+        .filter(|s| !staffed.contains(s.code.as_str()));
+    let a = free.next().unwrap().clone();
+    let b = free.find(|s| s.council_code != a.council_code).unwrap();
+    let codes = [a.code.clone(), b.code.clone()];
+    (url, data, codes)
+}
+
+/// Registers `n` adults with fresh national ids from `from` on.
+async fn adults(store: &Postgres, from: u32, n: u32) -> Vec<String> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let id = domain::ids::NationalId::with_check_digit(from + i).unwrap();
+        let person = domain::person::Person {
+            national_id: id.clone(),
+            first_name: "رضا".into(),
+            last_name: "همزمان".into(),
+            father_name: "علی".into(),
+            gender: domain::person::Gender::Male,
+            birth_date: time::macros::date!(1980 - 01 - 01),
+            mobile: None,
+            education: None,
+            sitting_council_member: false,
+            relatives: Vec::new(),
+        };
+        store.create_person(&person, &actor()).await.unwrap();
+        ids.push(id.as_str().to_owned());
+    }
+    ids
+}
+
+/// Two servers on one database, each with its own pool, race 16 requests for one inspector's
+/// post: exactly one wins, every other is told the post is taken, and the chain stays whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_servers_never_make_two_inspectors() {
+    let (url, _, [station, _]) = staffing_database().await;
+    let (a, b) = tokio::join!(Postgres::connect(&url), Postgres::connect(&url));
+    let servers = [Arc::new(a.unwrap()), Arc::new(b.unwrap())];
+    let ids = adults(&servers[0], 600, 16).await;
+    let (before, _) = servers[0].audit_head().await.unwrap();
+    let mut tasks = Vec::new();
+    for (i, id) in ids.into_iter().enumerate() {
+        let server = servers[i % 2].clone();
+        let station = station.clone();
+        tasks.push(tokio::spawn(async move {
+            server
+                .assign_post(&station, Post::Inspector, &id, &actor())
+                .await
+        }));
+    }
+    let mut won = Vec::new();
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(a) => won.push(a.national_id),
+            Err(StoreError::Refused(Refusal::PostTaken { holder })) => {
+                assert_eq!(
+                    servers[1].station_staff(&station).await.unwrap()[0].national_id,
+                    holder.as_str()
+                );
+            }
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(won.len(), 1);
+    let staff = servers[1].station_staff(&station).await.unwrap();
+    assert_eq!(staff.len(), 1);
+    assert_eq!(
+        (staff[0].post, &staff[0].national_id),
+        (Post::Inspector, &won[0])
+    );
+    assert_eq!(
+        verify_audit(servers[1].as_ref()).await.unwrap(),
+        Ok(before + 1)
+    );
+}
+
+/// The same person asked for at two stations at once, through two servers: one post only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_servers_never_give_one_person_two_posts() {
+    let (url, _, [first, second]) = staffing_database().await;
+    let (a, b) = tokio::join!(Postgres::connect(&url), Postgres::connect(&url));
+    let servers = [Arc::new(a.unwrap()), Arc::new(b.unwrap())];
+    let id = adults(&servers[0], 700, 1).await.remove(0);
+    let (before, _) = servers[0].audit_head().await.unwrap();
+    for round in 0..5 {
+        let posts = [Post::Head, Post::Member1];
+        let mut tasks = Vec::new();
+        for (i, station) in [&first, &second].into_iter().enumerate() {
+            let server = servers[i].clone();
+            let (station, id) = (station.clone(), id.clone());
+            tasks.push(tokio::spawn(async move {
+                server.assign_post(&station, posts[i], &id, &actor()).await
+            }));
+        }
+        let mut won = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(_) => won += 1,
+                Err(StoreError::Refused(Refusal::AlreadyServing { .. })) => {}
+                Err(e) => panic!("round {round}: unexpected {e:?}"),
+            }
+        }
+        assert_eq!(won, 1, "round {round}");
+        let held = servers[0].station_staff(&first).await.unwrap().len()
+            + servers[0].station_staff(&second).await.unwrap().len();
+        assert_eq!(held, 1, "round {round}");
+        for (station, post) in [(&first, Post::Head), (&second, Post::Member1)] {
+            servers[1]
+                .unassign_post(station, post, &actor())
+                .await
+                .unwrap();
+        }
+    }
+    // Each round: one assignment and one release recorded, the refused request nothing.
+    assert_eq!(
+        verify_audit(servers[0].as_ref()).await.unwrap(),
+        Ok(before + 10)
+    );
+}
+
+/// A row written behind the system's back (no locks taken) while an assignment is deciding:
+/// the assignment's insert hits the unique key, and the retry reads the holder and refuses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unique_race_ends_as_post_taken() {
+    use sqlx::Connection;
+    let (url, data, [station, _]) = staffing_database().await;
+    let store = Arc::new(Postgres::connect(&url).await.unwrap());
+    let ids = adults(&store, 800, 2).await;
+    let mut intruder = sqlx::PgConnection::connect(&url).await.unwrap();
+    let mut tx = intruder.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO station_posts (election_code, station_code, post, national_id, assigned_at_us, \
+         assigned_by) VALUES ($1, $2, 'inspector', $3, 0, 'intruder')",
+    )
+    .bind(&data.election.code)
+    .bind(&station)
+    .bind(&ids[0])
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    let task = {
+        let (store, station, id) = (store.clone(), station.clone(), ids[1].clone());
+        tokio::spawn(async move {
+            store
+                .assign_post(&station, Post::Inspector, &id, &actor())
+                .await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !task.is_finished(),
+        "the insert waits on the uncommitted row"
+    );
+    tx.commit().await.unwrap();
+    match task.await.unwrap() {
+        Err(StoreError::Refused(Refusal::PostTaken { holder })) => {
+            assert_eq!(holder.as_str(), ids[0]);
+        }
+        other => panic!("expected post_taken, got {other:?}"),
+    }
+}
+
+/// Every station reads back as loaded, routes included, through pages of 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn station_pages_read_back_whole() {
+    let (url, data, _) = staffing_database().await;
+    let store = Postgres::connect(&url).await.unwrap();
+    let mut read = Vec::new();
+    for page in 1.. {
+        let got = store
+            .stations(
+                &store::StationFilter::default(),
+                store::PageRequest::new(page, 500),
+            )
+            .await
+            .unwrap();
+        if got.items.is_empty() {
+            break;
+        }
+        read.extend(got.items);
+    }
+    let mut expected = data.stations.clone();
+    expected.sort_by(|a, b| a.code.cmp(&b.code));
+    assert_eq!(read, expected);
 }
