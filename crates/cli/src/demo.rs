@@ -16,6 +16,9 @@ pub struct DemoArgs {
     /// Seed of the generator: the same seed gives the same demo.
     #[arg(long, default_value_t = DemoOptions::default().seed)]
     pub seed: u64,
+    /// Load the geography, councils and people but no stations (to import stations from a file).
+    #[arg(long)]
+    pub no_stations: bool,
 }
 
 pub async fn run(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
@@ -34,6 +37,7 @@ pub async fn run(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
             seed: args.seed,
             people: args.people,
         },
+        args.no_stations,
     )
     .await?;
     print_summary(&data)?;
@@ -45,9 +49,14 @@ pub async fn load(
     store: &dyn Store,
     clock: &dyn Clock,
     options: DemoOptions,
+    without_stations: bool,
 ) -> anyhow::Result<DemoData> {
-    let data = domain::demo::kerman(options)
+    let mut data = domain::demo::kerman(options)
         .map_err(|e| anyhow!("cannot build the demo: {e} ({})", e.persian()))?;
+    if without_stations {
+        data.stations.clear();
+        data.assignments.clear();
+    }
     store
         .load_province(&data, &Actor::new("sandoq-demo", clock.now()))
         .await

@@ -8,6 +8,7 @@ mod audit_cmd;
 mod db;
 mod demo;
 mod serve;
+mod transfer;
 mod user;
 
 use clap::{Args, Parser, Subcommand};
@@ -43,6 +44,12 @@ enum Command {
     /// Check the tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Export data as CSV (UTF-8 with a BOM) to standard output.
+    #[command(subcommand)]
+    Export(transfer::ExportCommand),
+    /// Import data from CSV files, all or nothing.
+    #[command(subcommand)]
+    Import(transfer::ImportCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,6 +95,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(UserCommand::Add(args)) => {
             init_tracing("warn");
             user::add(&cli.database_url, &args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export(transfer::ExportCommand::Stations(args)) => {
+            init_tracing("warn");
+            transfer::export_stations(&cli.database_url, &args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import(command) => {
+            init_tracing("warn");
+            transfer::import(&cli.database_url, &command).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(AuditCommand::Verify(VerifyArgs {})) => {

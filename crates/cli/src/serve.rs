@@ -61,8 +61,13 @@ pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
     if args.demo {
         if store.is_empty().await? {
             tracing::info!("loading the Kerman demo into the empty database");
-            let data =
-                crate::demo::load(store.as_ref(), clock.as_ref(), DemoOptions::default()).await?;
+            let data = crate::demo::load(
+                store.as_ref(),
+                clock.as_ref(),
+                DemoOptions::default(),
+                false,
+            )
+            .await?;
             crate::demo::print_summary(&data)?;
         } else {
             tracing::info!("the database already holds data; not loading the demo");

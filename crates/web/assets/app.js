@@ -24,6 +24,9 @@
     rows.forEach(function (r) { body.appendChild(r); });
   }
   function init(root) {
+    root.querySelectorAll("[data-print]").forEach(function (b) {
+      b.addEventListener("click", function () { window.print(); });
+    });
     root.querySelectorAll("table[data-sortable-table]").forEach(function (table) {
       if (table.dataset.ready) return;
       table.dataset.ready = "1";

@@ -286,9 +286,20 @@ pub async fn authenticate(
             }
         }
     }
+    // Every API route but the public ones needs a session; refuse before the body is read,
+    // so an anonymous caller learns nothing from validation errors.
+    if auth.0.is_none()
+        && request.uri().path().starts_with("/api/")
+        && !PUBLIC_API.contains(&request.uri().path())
+    {
+        return crate::error::respond(request.uri().path(), ApiError::Unauthenticated);
+    }
     request.extensions_mut().insert(auth);
     next.run(request).await
 }
+
+/// API routes open to everyone.
+pub const PUBLIC_API: [&str; 2] = ["/api/v1/auth/login", "/api/v1/openapi.json"];
 
 /// Looks for the CSRF token in the header, else in an urlencoded form body (which is read and
 /// put back, within the body limit).

@@ -35,6 +35,19 @@ pub enum ApiError {
     Store(#[from] StoreError),
     #[error("internal error: {0}")]
     Internal(String),
+    #[error("{} rows refused", .0.len())]
+    Rows(Vec<domain::csv_io::RowError>),
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+}
+
+impl From<store::import::ImportError> for ApiError {
+    fn from(e: store::import::ImportError) -> Self {
+        match e {
+            store::import::ImportError::Rows(rows) => Self::Rows(rows),
+            store::import::ImportError::Store(s) => Self::Store(s),
+        }
+    }
 }
 
 /// An RFC 9457 problem document with sandoq's stable `code`.
@@ -49,6 +62,16 @@ pub struct Problem {
     pub detail: String,
     /// A stable snake_case word for programs (`invalid_national_id`, `forbidden`, …).
     pub code: String,
+    /// For a refused file: every bad row, by line number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<RowProblem>>,
+}
+
+/// One refused row of an imported file.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RowProblem {
+    pub line: u64,
+    pub message: String,
 }
 
 impl ApiError {
@@ -121,11 +144,40 @@ impl ApiError {
                 "Not found",
                 format!("{} پیدا نشد.", persian_entity(entity)),
             ),
-            Self::Store(StoreError::Conflict { entity, .. }) => (
+            Self::Store(StoreError::Conflict { entity, .. }) => {
+                let code = match *entity {
+                    "person" => "duplicate_person",
+                    "station" => "duplicate_station",
+                    "user" => "duplicate_user",
+                    _ => "conflict",
+                };
+                (
+                    StatusCode::CONFLICT,
+                    code,
+                    "Conflict",
+                    format!("{} از پیش وجود دارد.", persian_entity(entity)),
+                )
+            }
+            Self::Store(StoreError::Refused(refusal)) => (
                 StatusCode::CONFLICT,
-                "conflict",
-                "Conflict",
-                format!("{} از پیش وجود دارد.", persian_entity(entity)),
+                refusal.code(),
+                "Refused",
+                refusal.persian(),
+            ),
+            Self::Rows(rows) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_rows",
+                "Rows refused",
+                format!(
+                    "{} سطر از پرونده پذیرفته نشد؛ هیچ سطری ثبت نشد.",
+                    domain::text::persian_number(rows.len() as i64)
+                ),
+            ),
+            Self::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Unsupported media type",
+                "قالب محتوای درخواست پشتیبانی نمی‌شود.".into(),
             ),
             Self::Store(StoreError::Invalid(detail)) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -150,6 +202,17 @@ impl ApiError {
             status: status.as_u16(),
             detail,
             code: code.into(),
+            errors: match self {
+                Self::Rows(rows) => Some(
+                    rows.iter()
+                        .map(|r| RowProblem {
+                            line: r.line,
+                            message: r.message.clone(),
+                        })
+                        .collect(),
+                ),
+                _ => None,
+            },
         }
     }
 }

@@ -5,9 +5,11 @@ pub mod audit;
 pub mod auth;
 pub mod councils;
 pub mod counties;
+pub mod coverage;
 pub mod elections;
 pub mod health;
 pub mod people;
+pub mod staff;
 pub mod stations;
 
 use crate::{ApiError, AppState};
@@ -63,11 +65,19 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(counties::show))
         .routes(routes!(councils::list))
         .routes(routes!(councils::show))
-        .routes(routes!(stations::list))
-        .routes(routes!(stations::show))
+        .routes(routes!(stations::list, stations::create))
+        .routes(routes!(stations::show, stations::update))
+        .routes(routes!(stations::export))
+        .routes(routes!(stations::import))
+        .routes(routes!(staff::list))
+        .routes(routes!(staff::assign, staff::unassign))
+        .routes(routes!(coverage::list))
+        .routes(routes!(coverage::gaps))
         .routes(routes!(elections::current))
         .routes(routes!(elections::set_seat_table))
         .routes(routes!(people::show))
+        .routes(routes!(people::search, people::create))
+        .routes(routes!(people::import))
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))
         .split_for_parts();

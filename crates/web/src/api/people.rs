@@ -1,10 +1,16 @@
+use crate::api::stations::{csv_body, read_file};
+use crate::api::{page_request, ApiJson, ApiQuery};
 use crate::auth::Auth;
 use crate::{ApiError, AppState};
+use axum::body::Body;
 use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use domain::access::Action;
-use domain::ids::NationalId;
-use domain::person::Person;
+use domain::ids::{MobileNumber, NationalId};
+use domain::person::{Education, Gender, Person, Relation, Relative};
+use serde::{Deserialize, Serialize};
+use store::{Actor, Page};
 
 /// A person of the registry, by national id (Persian or ASCII digits).
 #[utoipa::path(get, path = "/api/v1/people/{national_id}", tag = "people", params(("national_id" = String, Path)),
@@ -22,4 +28,137 @@ pub async fn show(
         .await?
         .map(Json)
         .ok_or(ApiError::NotFound("person"))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct SearchQuery {
+    /// The start of a national id, or part of a first or last name.
+    q: String,
+    page: Option<u32>,
+    per_page: Option<u32>,
+}
+
+/// Finds people by national id or name.
+#[utoipa::path(get, path = "/api/v1/people", tag = "people", params(SearchQuery),
+    responses((status = 200, body = Page<Person>), (status = 403, body = crate::error::Problem)))]
+pub async fn search(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<SearchQuery>,
+) -> Result<Json<Page<Person>>, ApiError> {
+    auth.require(Action::ViewPeople)?;
+    let digits = domain::text::ascii_digits(q.q.trim());
+    let query = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits
+    } else {
+        domain::text::normalize_name(&q.q)
+    };
+    if query.is_empty() {
+        return Err(domain::DomainError::InvalidField {
+            field: "q",
+            reason: "عبارت جست‌وجو خالی است".into(),
+        }
+        .into());
+    }
+    Ok(Json(
+        state
+            .store
+            .search_people(&query, page_request(q.page, q.per_page))
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RelativeRequest {
+    national_id: String,
+    relation: Relation,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePersonRequest {
+    national_id: String,
+    first_name: String,
+    last_name: String,
+    #[serde(default)]
+    father_name: String,
+    gender: Gender,
+    /// Jalali (`1360/05/12`) or ISO (`1981-08-03`); Persian digits are fine.
+    birth_date: String,
+    mobile: Option<String>,
+    education: Option<Education>,
+    #[serde(default)]
+    sitting_council_member: bool,
+    #[serde(default)]
+    relatives: Vec<RelativeRequest>,
+}
+
+/// Registers a person: 201, or 422 `invalid_national_id` (and other field codes), or 409
+/// `duplicate_person`.
+#[utoipa::path(post, path = "/api/v1/people", tag = "people", request_body = CreatePersonRequest,
+    responses((status = 201, body = Person), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(body): ApiJson<CreatePersonRequest>,
+) -> Result<(StatusCode, Json<Person>), ApiError> {
+    let principal = auth.require(Action::ManagePeople)?.clone();
+    let person = Person {
+        national_id: NationalId::parse(&body.national_id)?,
+        first_name: body.first_name,
+        last_name: body.last_name,
+        father_name: body.father_name,
+        gender: body.gender,
+        birth_date: domain::calendar::parse_date(&body.birth_date)?,
+        mobile: body
+            .mobile
+            .filter(|m| !m.trim().is_empty())
+            .map(|m| MobileNumber::parse(&m))
+            .transpose()?,
+        education: body.education,
+        sitting_council_member: body.sitting_council_member,
+        relatives: body
+            .relatives
+            .into_iter()
+            .map(|r| {
+                Ok(Relative {
+                    national_id: NationalId::parse(&r.national_id)?,
+                    relation: r.relation,
+                })
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?,
+    }
+    .normalized()?;
+    state
+        .store
+        .create_person(&person, &Actor::new(principal.username, state.now()))
+        .await?;
+    Ok((StatusCode::CREATED, Json(person)))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportedPeople {
+    imported: u64,
+}
+
+/// Imports a people CSV (all or nothing; every bad row reported by line).
+#[utoipa::path(post, path = "/api/v1/people/import", tag = "people", request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = ImportedPeople), (status = 422, body = crate::error::Problem)))]
+pub async fn import(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<ImportedPeople>, ApiError> {
+    let principal = auth.require(Action::ManagePeople)?.clone();
+    let body = read_file(body).await?;
+    let text = csv_body(&headers, &body)?;
+    let imported = store::import::people_csv(
+        state.store.as_ref(),
+        text,
+        &Actor::new(principal.username, state.now()),
+    )
+    .await?;
+    Ok(Json(ImportedPeople { imported }))
 }

@@ -70,6 +70,12 @@ struct CountyPage {
     councils_pager: Pager,
     stations: Vec<StationRow>,
     stations_pager: Pager,
+    shares: Vec<crate::views::staffing::Share>,
+    gaps: Vec<crate::views::staffing::GapRow>,
+    gaps_total: String,
+    gaps_pager: Pager,
+    gaps_back: String,
+    notice: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -79,6 +85,10 @@ pub struct CountyQuery {
     sort: Option<String>,
     page: Option<u32>,
     spage: Option<u32>,
+    /// Page of the gap list.
+    gpage: Option<u32>,
+    /// Set after a gap was filled from this page.
+    done: Option<String>,
 }
 
 pub async fn county(
@@ -188,6 +198,16 @@ pub async fn county(
     let stations_pager = Pager::new(&stations, |p| {
         format!("{}#stations", query(cpage, p, &sort))
     });
+    let coverage = state.store.coverage(Some(&code)).await?.pop();
+    let shares = coverage
+        .as_ref()
+        .map(crate::views::staffing::shares)
+        .unwrap_or_default();
+    let gpage = q.gpage.unwrap_or(1);
+    let (gaps, gap_page) = crate::views::staffing::gap_rows(&state, &auth, &code, gpage).await?;
+    let gaps_pager = Pager::new(&gap_page, |p| {
+        crate::views::staffing::county_gaps_link(&code, p)
+    });
     render(&CountyPage {
         layout: Layout::new(&state, &auth, format!("شهرستان {}", c.county.name), &here),
         code: code.clone(),
@@ -215,6 +235,15 @@ pub async fn county(
         councils_pager,
         stations: stations.items.iter().map(StationRow::from).collect(),
         stations_pager,
+        shares,
+        gaps,
+        gaps_total: persian_number(gap_page.total),
+        gaps_back: crate::views::staffing::county_gaps_link(&code, gpage),
+        gaps_pager,
+        notice: q
+            .done
+            .as_deref()
+            .map(|_| "سمت با موفقیت تعیین شد؛ پوشش به‌روز شد.".to_owned()),
     })
 }
 

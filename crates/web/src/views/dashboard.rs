@@ -21,6 +21,13 @@ pub struct CountyRow {
     pub cells: Vec<Cell>,
 }
 
+pub struct CoverageRow {
+    pub code: String,
+    pub name: String,
+    pub stations: String,
+    pub shares: Vec<crate::views::staffing::Share>,
+}
+
 pub struct MilestoneRow {
     pub name: String,
     pub starts: String,
@@ -37,6 +44,9 @@ struct Dashboard {
     election_day: String,
     cards: Vec<Card>,
     chart: String,
+    coverage_chart: String,
+    coverage_rows: Vec<CoverageRow>,
+    coverage_headers: [&'static str; 4],
     rows: Vec<CountyRow>,
     totals: Vec<Cell>,
     milestones: Vec<MilestoneRow>,
@@ -134,6 +144,30 @@ pub async fn home(State(state): State<AppState>, auth: Auth) -> Result<Response,
         &["#1f6f8b", "#99a8b2"],
         &bars,
     );
+    let coverage = state.store.coverage(None).await?;
+    let coverage_bars: Vec<Bar> = coverage
+        .iter()
+        .map(|c| Bar {
+            label: c.name.clone(),
+            values: vec![c.fully_staffed, c.stations - c.fully_staffed],
+            href: Some(format!("/counties/{}#gaps", c.county)),
+        })
+        .collect();
+    let coverage_chart = stacked_bars(
+        "پوشش عوامل شعب به تفکیک شهرستان",
+        &["شعب با همه ۷ سمت", "شعب دارای کمبود"],
+        &["#2e7d4f", "#d9822b"],
+        &coverage_bars,
+    );
+    let coverage_rows = coverage
+        .iter()
+        .map(|c| CoverageRow {
+            code: c.county.clone(),
+            name: c.name.clone(),
+            stations: persian_number(c.stations),
+            shares: crate::views::staffing::shares(c),
+        })
+        .collect();
     let milestones = election
         .as_ref()
         .map(|e| {
@@ -162,6 +196,14 @@ pub async fn home(State(state): State<AppState>, auth: Auth) -> Result<Response,
             .unwrap_or_default(),
         cards,
         chart,
+        coverage_chart,
+        coverage_rows,
+        coverage_headers: [
+            "با هر ۵ عضو",
+            "با نماینده فرماندار",
+            "با بازرس",
+            "کامل (۷ سمت)",
+        ],
         rows,
         totals,
         milestones,

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod counties;
 pub mod dashboard;
 pub mod login;
+pub mod staffing;
 
 use crate::auth::Auth;
 use crate::{ApiError, AppState, PageError};

@@ -33,6 +33,35 @@ fn chromedriver() -> Option<(String, String)> {
     None
 }
 
+/// A WebDriver session on a headless Chromium with the flags this machine needs.
+async fn connect(port: u16, browser_path: &str, profile: &std::path::Path) -> fantoccini::Client {
+    let capabilities: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": browser_path,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.display())
+            ]
+        }
+    }))
+    .unwrap();
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    for _ in 0..100 {
+        if let Ok(c) = ClientBuilder::new(connector.clone())
+            .capabilities(capabilities.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            return c;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not answer within 10 s");
+}
+
 struct Driver(Child);
 
 impl Drop for Driver {
@@ -66,35 +95,7 @@ async fn province_hq_logs_in_and_sees_the_dashboard() {
             .expect("start chromedriver"),
     );
     let profile = tempfile::tempdir().unwrap();
-    let capabilities: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": browser_path,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=1280,900",
-                format!("--user-data-dir={}", profile.path().display())
-            ]
-        }
-    }))
-    .unwrap();
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    let mut client = None;
-    for _ in 0..100 {
-        match ClientBuilder::new(connector.clone())
-            .capabilities(capabilities.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(c) => {
-                client = Some(c);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-    let client = client.expect("chromedriver answers within 10 s");
+    let client = connect(port, &browser_path, profile.path()).await;
 
     let base = format!("http://{addr}");
     client.goto(&format!("{base}/")).await.unwrap();
@@ -192,6 +193,148 @@ async fn province_hq_logs_in_and_sees_the_dashboard() {
         first, "کرمان",
         "most stations first after a descending sort"
     );
+
+    client.close().await.unwrap();
+    let _ = stop.send(());
+    let _ = server.await;
+}
+
+/// Reads a number shown with Persian digits.
+fn persian_int(text: &str) -> i64 {
+    domain::text::parse_number(text.trim()).unwrap_or_else(|| panic!("not a number: {text}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn governor_fills_a_gap_and_sees_the_coverage_rise() {
+    let Some((driver_path, browser_path)) = chromedriver() else {
+        return;
+    };
+    let app = TestApp::new().await;
+    // Someone to appoint: registered through the API first.
+    let token = app.token("governor").await;
+    let inspector = domain::ids::NationalId::with_check_digit(777_001).unwrap();
+    let r = app
+        .json(
+            axum::http::Method::POST,
+            "/api/v1/people",
+            Some(&token),
+            &serde_json::json!({"national_id": inspector, "first_name": "نرگس", "last_name": "امینی", "gender": "female", "birth_date": "1362/03/15"}).to_string(),
+        )
+        .await;
+    assert_eq!(r.status, axum::http::StatusCode::CREATED, "{}", r.text());
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(web::serve(app.state.clone(), listener, async move {
+        let _ = stopped.await;
+    }));
+    let port = free_port();
+    let _driver = Driver(
+        Command::new(&driver_path)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    let profile = tempfile::tempdir().unwrap();
+    let client = connect(port, &browser_path, profile.path()).await;
+    let base = format!("http://{addr}");
+
+    client.goto(&format!("{base}/login")).await.unwrap();
+    client
+        .find(Locator::Css("input[name=username]"))
+        .await
+        .unwrap()
+        .send_keys("governor")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys("governor-1405")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form.login button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#coverage-table"))
+        .await
+        .unwrap();
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .starts_with("/counties/11"),
+        "the governor lands on their county"
+    );
+
+    let cell = "tr[data-share=with_inspector] td.num";
+    let before = persian_int(
+        &client
+            .find(Locator::Css(cell))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
+    let row = client
+        .find(Locator::Css("#gaps-table tbody tr"))
+        .await
+        .unwrap();
+    let station = row.attr("data-station").await.unwrap().unwrap();
+    let button = client
+        .find(Locator::Css(&format!(
+            "button[data-fill='{station}-inspector']"
+        )))
+        .await
+        .unwrap();
+    let form = client
+        .find(Locator::Css(&format!(
+            "form[action='/stations/{station}/staff/inspector']"
+        )))
+        .await
+        .unwrap();
+    form.find(Locator::Css("input[name=national_id]"))
+        .await
+        .unwrap()
+        .send_keys(&domain::text::persian_digits(inspector.as_str()))
+        .await
+        .unwrap();
+    button.click().await.unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("p.ok[role=status]"))
+        .await
+        .unwrap();
+    let after = persian_int(
+        &client
+            .find(Locator::Css(cell))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(after, before + 1, "one more station has its inspector");
+    let staff = app.store.station_staff(&station).await.unwrap();
+    assert!(staff.iter().any(
+        |s| s.post == domain::staffing::Post::Inspector && s.national_id == inspector.as_str()
+    ));
 
     client.close().await.unwrap();
     let _ = stop.send(());

@@ -45,6 +45,16 @@ async fn province_dashboard_is_persian_rtl_with_figures_and_chart() {
     assert!(html.contains("۳٬۰۰۳"), "stations in Persian digits");
     assert!(html.contains("۲٬۸۵۵"), "village councils");
     assert!(html.contains("<svg class=\"chart\""));
+    assert_eq!(
+        html.matches("<svg class=\"chart\"").count(),
+        2,
+        "stations and staffing coverage charts"
+    );
+    assert_eq!(
+        html.matches("<tr data-county=").count(),
+        25,
+        "a coverage row per county"
+    );
     assert!(
         html.contains("۲۲ دی ۱۴۰۴"),
         "today's Jalali date (2026-01-12)"

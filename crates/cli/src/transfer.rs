@@ -1,0 +1,95 @@
+//! `sandoq export …` and `sandoq import …`: CSV files of stations and people (DESIGN §9).
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use domain::clock::Clock;
+use std::io::Write;
+use store::import::ImportError;
+use store::{Actor, PageRequest, StationFilter};
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Write the stations (all, or one county's) as CSV to standard output.
+    Stations(ExportStationsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportStationsArgs {
+    /// Only this county's stations.
+    #[arg(long)]
+    pub county: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Create or replace stations from a CSV file, all or nothing.
+    Stations(ImportFileArgs),
+    /// Register people from a CSV file, all or nothing.
+    People(ImportFileArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportFileArgs {
+    /// The CSV file (UTF-8, with or without a BOM).
+    pub file: std::path::PathBuf,
+}
+
+pub async fn export_stations(url: &str, args: &ExportStationsArgs) -> anyhow::Result<()> {
+    let store = crate::db::open(url).await?;
+    let mut stations = Vec::new();
+    for page in 1.. {
+        let filter = StationFilter {
+            county: args.county.clone(),
+            ..Default::default()
+        };
+        let batch = store
+            .stations(&filter, PageRequest::new(page, PageRequest::MAX_PER_PAGE))
+            .await?;
+        let done = batch.items.len() < PageRequest::MAX_PER_PAGE as usize;
+        stations.extend(batch.items);
+        if done {
+            break;
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    out.write_all(domain::csv_io::stations_to_csv(&stations).as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+pub async fn import(url: &str, command: &ImportCommand) -> anyhow::Result<()> {
+    let store = crate::db::open(url).await?;
+    let (file, what) = match command {
+        ImportCommand::Stations(a) => (&a.file, "stations"),
+        ImportCommand::People(a) => (&a.file, "people"),
+    };
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read {} (it must be UTF-8)", file.display()))?;
+    let by = Actor::new("cli", domain::clock::SystemClock.now());
+    let result = match command {
+        ImportCommand::Stations(_) => {
+            store::import::stations_csv(store.as_ref(), &text, None, &by).await
+        }
+        ImportCommand::People(_) => store::import::people_csv(store.as_ref(), &text, &by).await,
+    };
+    match result {
+        Ok(n) => {
+            println!("imported {n} {what} from {}", file.display());
+            Ok(())
+        }
+        Err(ImportError::Rows(rows)) => {
+            let mut err = std::io::stderr().lock();
+            for row in &rows {
+                writeln!(err, "{}:{}: {}", file.display(), row.line, row.message)?;
+            }
+            bail!(
+                "{} bad rows in {}; nothing was imported",
+                rows.len(),
+                file.display()
+            )
+        }
+        Err(ImportError::Store(e)) => {
+            Err(e).context("the import was refused; nothing was imported")
+        }
+    }
+}

@@ -1,0 +1,55 @@
+use crate::api::councils::list_county;
+use crate::api::{page_request, ApiQuery};
+use crate::auth::Auth;
+use crate::{ApiError, AppState};
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+use store::{CountyCoverage, Page, StationGap};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct CoverageQuery {
+    /// One county; without it, every county the caller may see.
+    county: Option<String>,
+}
+
+/// Staffing coverage per county: stations by type, with all five branch members, with a
+/// governor's representative, with an inspector.
+#[utoipa::path(get, path = "/api/v1/coverage", tag = "staffing", params(CoverageQuery),
+    responses((status = 200, body = Vec<CountyCoverage>), (status = 403, body = crate::error::Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<CoverageQuery>,
+) -> Result<Json<Vec<CountyCoverage>>, ApiError> {
+    let county = list_county(&auth, q.county)?;
+    Ok(Json(state.store.coverage(county.as_deref()).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct GapsQuery {
+    county: Option<String>,
+    page: Option<u32>,
+    per_page: Option<u32>,
+}
+
+/// A county's open stations with unheld posts.
+#[utoipa::path(get, path = "/api/v1/coverage/gaps", tag = "staffing", params(GapsQuery),
+    responses((status = 200, body = Page<StationGap>), (status = 403, body = crate::error::Problem)))]
+pub async fn gaps(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<GapsQuery>,
+) -> Result<Json<Page<StationGap>>, ApiError> {
+    let county =
+        list_county(&auth, q.county)?.ok_or_else(|| domain::DomainError::InvalidField {
+            field: "county",
+            reason: "شهرستان را مشخص کنید".into(),
+        })?;
+    Ok(Json(
+        state
+            .store
+            .staffing_gaps(&county, page_request(q.page, q.per_page))
+            .await?,
+    ))
+}

@@ -1,0 +1,310 @@
+//! The governor's view of staffing: coverage, the gaps with a form to fill each, a station's
+//! staff with assign and free forms.
+
+use crate::auth::Auth;
+use crate::fmt::{safe_next, url_encode};
+use crate::views::{render, require_page, Layout};
+use crate::{ApiError, AppState, PageError};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use domain::access::{authorize, Action};
+use domain::ids::NationalId;
+use domain::staffing::Post;
+use domain::text::{persian_digits, persian_number};
+use serde::Deserialize;
+use store::{Actor, CountyCoverage, PageRequest};
+
+/// A coverage figure with its share of the stations.
+pub struct Share {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub value: String,
+    pub percent: String,
+    pub width: i64,
+}
+
+pub fn shares(c: &CountyCoverage) -> Vec<Share> {
+    let share = |key, label, n: i64| {
+        let pct = if c.stations == 0 {
+            0
+        } else {
+            n * 1000 / c.stations
+        };
+        Share {
+            key,
+            label,
+            value: persian_number(n),
+            percent: persian_digits(&format!("{}٫{}٪", pct / 10, pct % 10)),
+            width: pct / 10,
+        }
+    };
+    vec![
+        share("full_branch", "شعب با هر ۵ عضو", c.full_branch),
+        share(
+            "with_governor_rep",
+            "شعب با نماینده فرماندار",
+            c.with_governor_rep,
+        ),
+        share("with_inspector", "شعب با بازرس", c.with_inspector),
+        share("fully_staffed", "شعب با همه ۷ سمت", c.fully_staffed),
+    ]
+}
+
+pub struct GapRow {
+    pub station: String,
+    pub station_fa: String,
+    pub name: String,
+    pub missing: Vec<(String, &'static str, bool)>,
+}
+
+/// The gaps of a county, each missing post with whether this user may fill it.
+pub async fn gap_rows(
+    state: &AppState,
+    auth: &Auth,
+    county: &str,
+    page: u32,
+) -> Result<(Vec<GapRow>, store::Page<store::StationGap>), ApiError> {
+    let gaps = state
+        .store
+        .staffing_gaps(county, PageRequest::new(page, 20))
+        .await?;
+    let rows = gaps
+        .items
+        .iter()
+        .map(|g| GapRow {
+            station: g.station.clone(),
+            station_fa: persian_digits(&g.station),
+            name: g.name.clone(),
+            missing: g
+                .missing
+                .iter()
+                .map(|p| {
+                    (
+                        p.as_str().to_owned(),
+                        p.persian(),
+                        authorize(auth.principal(), Action::AssignPost { county, post: *p })
+                            .is_ok(),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    Ok((rows, gaps))
+}
+
+pub struct StaffRow {
+    pub post: &'static str,
+    pub post_code: &'static str,
+    pub holder: Option<(String, String)>,
+    pub can_change: bool,
+}
+
+#[derive(Template)]
+#[template(path = "station_staff.html")]
+struct StationStaffPage {
+    layout: Layout,
+    code: String,
+    code_fa: String,
+    name: String,
+    county: String,
+    rows: Vec<StaffRow>,
+    error: Option<String>,
+    notice: Option<String>,
+    here: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NoticeQuery {
+    done: Option<String>,
+}
+
+/// `/stations/{code}/staff`: the station's seven posts, printable as its staff sheet.
+pub async fn station_staff(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
+    staff_page(
+        &state,
+        &auth,
+        &code,
+        None,
+        q.done.as_deref(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn staff_page(
+    state: &AppState,
+    auth: &Auth,
+    code: &str,
+    error: Option<String>,
+    done: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let here = format!("/stations/{code}/staff");
+    require_page(auth, Action::ViewElection, &here)?;
+    let station = state
+        .store
+        .station(code)
+        .await?
+        .ok_or(ApiError::NotFound("station"))?;
+    require_page(
+        auth,
+        Action::ViewStation {
+            county: &station.county_code,
+            station: &station.code,
+        },
+        &here,
+    )?;
+    let staff = state.store.station_staff(code).await?;
+    let rows = Post::ALL
+        .iter()
+        .map(|post| {
+            let holder = staff.iter().find(|s| s.post == *post).map(|s| {
+                (
+                    format!("{} {}", s.first_name, s.last_name),
+                    persian_digits(&s.national_id),
+                )
+            });
+            StaffRow {
+                post: post.persian(),
+                post_code: post.as_str(),
+                holder,
+                can_change: authorize(
+                    auth.principal(),
+                    Action::AssignPost {
+                        county: &station.county_code,
+                        post: *post,
+                    },
+                )
+                .is_ok(),
+            }
+        })
+        .collect();
+    let mut response = render(&StationStaffPage {
+        layout: Layout::new(state, auth, format!("عوامل {}", station.name), &here),
+        code_fa: persian_digits(&station.code),
+        code: station.code,
+        name: station.name,
+        county: station.county_code,
+        rows,
+        error,
+        notice: done.map(|d| match d {
+            "assigned" => "سمت با موفقیت تعیین شد.".to_owned(),
+            _ => "سمت آزاد شد.".to_owned(),
+        }),
+        here,
+    })?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AssignForm {
+    national_id: String,
+    /// Where to return after a success (the county page's gap list, or the staff sheet).
+    back: Option<String>,
+}
+
+/// The form behind every "fill" button: assigns, then returns; a refusal shows its Persian
+/// reason on the station's staff page.
+pub async fn assign(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((code, post)): Path<(String, String)>,
+    Form(form): Form<AssignForm>,
+) -> Result<Response, PageError> {
+    let here = format!("/stations/{code}/staff");
+    require_page(&auth, Action::ViewElection, &here)?;
+    let station = state
+        .store
+        .station(&code)
+        .await?
+        .ok_or(ApiError::NotFound("station"))?;
+    let post = Post::parse(&post).ok_or(ApiError::NotFound("page"))?;
+    let principal = require_page(
+        &auth,
+        Action::AssignPost {
+            county: &station.county_code,
+            post,
+        },
+        &here,
+    )?
+    .clone();
+    let outcome = match NationalId::parse(&form.national_id) {
+        Ok(id) => state
+            .store
+            .assign_post(
+                &code,
+                post,
+                id.as_str(),
+                &Actor::new(principal.username, state.now()),
+            )
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e.into()),
+    };
+    match outcome {
+        Ok(_) => {
+            let back = safe_next(form.back.as_deref());
+            let (path, fragment) = back
+                .split_once('#')
+                .map_or((back.as_str(), String::new()), |(p, f)| {
+                    (p, format!("#{f}"))
+                });
+            let sep = if path.contains('?') { '&' } else { '?' };
+            Ok(Redirect::to(&format!("{path}{sep}done=assigned{fragment}")).into_response())
+        }
+        Err(
+            e @ (ApiError::Store(
+                store::StoreError::Refused(_) | store::StoreError::NotFound { .. },
+            )
+            | ApiError::Domain(_)),
+        ) => {
+            let (status, _, _, detail) = e.parts();
+            staff_page(&state, &auth, &code, Some(detail), None, status).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Frees a post from the staff sheet.
+pub async fn unassign(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((code, post)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let here = format!("/stations/{code}/staff");
+    require_page(&auth, Action::ViewElection, &here)?;
+    let station = state
+        .store
+        .station(&code)
+        .await?
+        .ok_or(ApiError::NotFound("station"))?;
+    let post = Post::parse(&post).ok_or(ApiError::NotFound("page"))?;
+    let principal = require_page(
+        &auth,
+        Action::AssignPost {
+            county: &station.county_code,
+            post,
+        },
+        &here,
+    )?
+    .clone();
+    state
+        .store
+        .unassign_post(&code, post, &Actor::new(principal.username, state.now()))
+        .await?;
+    Ok(Redirect::to(&format!("{here}?done=freed")).into_response())
+}
+
+/// A link back to a county page's gap list.
+pub fn county_gaps_link(county: &str, page: u32) -> String {
+    format!("/counties/{}?gpage={page}#gaps", url_encode(county))
+}
