@@ -184,6 +184,16 @@ pub enum Action<'a> {
         county: &'a str,
         post: crate::staffing::Post,
     },
+    /// Appointing or removing a board's members (the governor forms the county boards).
+    ManageBoard {
+        kind: crate::boards::BoardKind,
+        county: Option<&'a str>,
+    },
+    /// Recording a board's meeting: its managers, and the board's own members.
+    RecordMeeting {
+        kind: crate::boards::BoardKind,
+        county: Option<&'a str>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,6 +202,15 @@ pub enum Denied {
     Unauthenticated,
     /// Credentials that do not reach: answer 403.
     Forbidden,
+}
+
+/// Province HQ forms every board; a governor forms their county's boards.
+fn manages_board(p: &Principal, county: Option<&str>) -> bool {
+    match p.role {
+        Role::ProvinceHq => true,
+        Role::CountyGovernor => county.is_some_and(|c| p.scope.covers_county(c)),
+        _ => false,
+    }
 }
 
 /// The one policy function. Every route calls it (through the web layer's extractor).
@@ -229,6 +248,20 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
             }
             _ => false,
         },
+        Action::ManageBoard { county, .. } => manages_board(p, county),
+        Action::RecordMeeting { kind, county } => {
+            use crate::boards::BoardKind;
+            let covers = county.map_or(p.scope == Scope::Province, |c| p.scope.covers_county(c));
+            manages_board(p, county)
+                || (covers
+                    && matches!(
+                        (p.role, kind),
+                        (
+                            Role::InspectionBoard,
+                            BoardKind::ProvinceInspection | BoardKind::CountyInspection
+                        ) | (Role::ExecutiveBoard, BoardKind::CountyExecutive)
+                    ))
+        }
     };
     if allowed {
         Ok(())
@@ -449,6 +482,64 @@ mod tests {
                 "observers only read"
             );
         }
+    }
+
+    #[test]
+    fn who_forms_boards_and_records_meetings() {
+        use crate::boards::BoardKind;
+        let governor = principal(
+            Role::CountyGovernor,
+            Scope::County {
+                county: "01".into(),
+            },
+        );
+        let board = principal(
+            Role::InspectionBoard,
+            Scope::County {
+                county: "01".into(),
+            },
+        );
+        let executive = principal(
+            Role::ExecutiveBoard,
+            Scope::County {
+                county: "01".into(),
+            },
+        );
+        let hq = principal(Role::ProvinceHq, Scope::Province);
+        let county_inspection = |c| Action::ManageBoard {
+            kind: BoardKind::CountyInspection,
+            county: Some(c),
+        };
+        assert!(authorize(Some(&governor), county_inspection("01")).is_ok());
+        assert!(authorize(Some(&governor), county_inspection("02")).is_err());
+        assert!(authorize(
+            Some(&governor),
+            Action::ManageBoard {
+                kind: BoardKind::ProvinceInspection,
+                county: None
+            }
+        )
+        .is_err());
+        assert!(authorize(
+            Some(&hq),
+            Action::ManageBoard {
+                kind: BoardKind::ProvinceInspection,
+                county: None
+            }
+        )
+        .is_ok());
+        assert!(
+            authorize(Some(&board), county_inspection("01")).is_err(),
+            "a board does not appoint itself"
+        );
+        let meeting = |kind, c| Action::RecordMeeting {
+            kind,
+            county: Some(c),
+        };
+        assert!(authorize(Some(&board), meeting(BoardKind::CountyInspection, "01")).is_ok());
+        assert!(authorize(Some(&board), meeting(BoardKind::CountyExecutive, "01")).is_err());
+        assert!(authorize(Some(&executive), meeting(BoardKind::CountyExecutive, "01")).is_ok());
+        assert!(authorize(Some(&executive), meeting(BoardKind::CountyExecutive, "02")).is_err());
     }
 
     #[test]

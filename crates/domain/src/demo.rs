@@ -5,6 +5,7 @@
 //! populations, stations, people) is synthetic, plausible, and marked `synthetic`.
 
 use crate::access::{Role, Scope};
+use crate::boards::{board_code, BoardKind, BoardRole};
 use crate::calendar::parse_instant;
 use crate::election::{Council, CouncilKind, Election, Milestone, SeatTable};
 use crate::geo::{City, County, District, RuralDistrict, Village};
@@ -61,6 +62,8 @@ pub struct DemoData {
     pub people: Vec<Person>,
     /// Station posts, filled but for a realistic few gaps.
     pub assignments: Vec<DemoAssignment>,
+    /// Board members: every board formed, but a few executive boards short of alternates.
+    pub board_members: Vec<DemoBoardMember>,
     pub users: Vec<DemoUser>,
 }
 
@@ -70,6 +73,66 @@ pub struct DemoAssignment {
     pub station: String,
     pub post: Post,
     pub national_id: NationalId,
+}
+
+/// A board member in the demo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoBoardMember {
+    pub board: String,
+    pub national_id: NationalId,
+    pub role: BoardRole,
+}
+
+/// Forms the boards from the people nobody staffs a station with: the province inspection
+/// board, and each county's inspection and executive boards (a county in five lacks two
+/// alternates).
+fn form_boards(
+    counties: &[County],
+    people: &[Person],
+    assignments: &[DemoAssignment],
+) -> Vec<DemoBoardMember> {
+    let serving: HashSet<&NationalId> = assignments.iter().map(|a| &a.national_id).collect();
+    let mut free = people
+        .iter()
+        .filter(|p| !p.sitting_council_member && !serving.contains(&p.national_id));
+    let mut out = Vec::new();
+    let mut boards = vec![(
+        board_code(BoardKind::ProvinceInspection, None),
+        BoardKind::ProvinceInspection,
+        0usize,
+    )];
+    for (i, c) in counties.iter().enumerate() {
+        boards.push((
+            board_code(BoardKind::CountyInspection, Some(&c.code)),
+            BoardKind::CountyInspection,
+            0,
+        ));
+        boards.push((
+            board_code(BoardKind::CountyExecutive, Some(&c.code)),
+            BoardKind::CountyExecutive,
+            if i % 5 == 2 { 2 } else { 0 },
+        ));
+    }
+    'boards: for (code, kind, short) in boards {
+        for (role, seats) in kind.seats() {
+            let seats = if *role == BoardRole::Alternate {
+                seats - short
+            } else {
+                *seats
+            };
+            for _ in 0..seats {
+                let Some(person) = free.next() else {
+                    break 'boards;
+                };
+                out.push(DemoBoardMember {
+                    board: code.clone(),
+                    national_id: person.national_id.clone(),
+                    role: *role,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Whether the demo leaves a post empty: about one station in 60 lacks its inspector, one in
@@ -884,6 +947,7 @@ pub fn kerman(options: DemoOptions) -> DomainResult<DemoData> {
 
     let people = synthetic_people(&mut rng, options.people);
     let assignments = staff_stations(&stations, &people, election.election_day);
+    let board_members = form_boards(&counties, &people, &assignments);
     let kerman_county = counties
         .iter()
         .find(|c| c.name_en == "Kerman")
@@ -930,6 +994,7 @@ pub fn kerman(options: DemoOptions) -> DomainResult<DemoData> {
         stations,
         people,
         assignments,
+        board_members,
         users,
     })
 }

@@ -5,11 +5,13 @@
 //! the audit chain serialise on the single `audit_head` row. Times are kept as BIGINT
 //! microseconds, exactly as in SQLite, so that audit hashes are identical across backends.
 
+mod boards;
 mod migrate;
 mod rows;
 
 use async_trait::async_trait;
 use audit::AuditRecord;
+use domain::boards::{BoardMember, BoardRole, Meeting};
 use domain::demo::DemoData;
 use domain::election::{Council, Election, SeatTable};
 use domain::person::{Person, Relative};
@@ -21,9 +23,9 @@ use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::time::Duration;
 use store::{
-    scope_columns, Actor, AuditFilter, CouncilFilter, CountyCoverage, CountyFilter, CountySummary,
-    NewSession, NewUser, Page, PageRequest, SessionRecord, StaffAssignment, StationFilter,
-    StationGap, Store, StoreError, StoreResult, UserRecord,
+    scope_columns, Actor, AuditFilter, BoardWithMembers, CouncilFilter, CountyCoverage,
+    CountyFilter, CountySummary, NewSession, NewUser, Page, PageRequest, SessionRecord,
+    StaffAssignment, StationFilter, StationGap, Store, StoreError, StoreResult, UserRecord,
 };
 
 /// How many times a transaction is tried when PostgreSQL reports a serialization failure or a
@@ -658,6 +660,7 @@ impl Postgres {
         .bind(assignments.iter().map(|x| x.national_id.as_str().to_owned()).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
+        boards::write_demo_members(&mut tx, &data.board_members, by).await?;
 
         let payload = serde_json::json!({
             "counties": data.counties.len(),
@@ -669,6 +672,7 @@ impl Postgres {
             "stations": data.stations.len(),
             "people": data.people.len(),
             "assignments": data.assignments.len(),
+            "board_members": data.board_members.len(),
         });
         append_audit(
             &mut tx,
@@ -1703,6 +1707,62 @@ impl Store for Postgres {
             })
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(page(items, total, req))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn boards(&self, county: Option<&str>) -> StoreResult<Vec<BoardWithMembers>> {
+        self.read_boards(county).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn board(&self, code: &str) -> StoreResult<Option<BoardWithMembers>> {
+        self.read_board(code).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn add_board_member(
+        &self,
+        board: &str,
+        national_id: &str,
+        role: BoardRole,
+        term: (time::Date, Option<time::Date>),
+        by: &Actor,
+    ) -> StoreResult<BoardMember> {
+        // As with posts: a unique violation means a writer that skipped the lock won a race;
+        // the next attempt reads its row and refuses.
+        self.retrying_on("board_member", true, || {
+            self.try_add_board_member(board, national_id, role, term, by)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn remove_board_member(
+        &self,
+        board: &str,
+        national_id: &str,
+        by: &Actor,
+    ) -> StoreResult<Option<BoardMember>> {
+        self.retrying("board_member", || {
+            self.try_remove_board_member(board, national_id, by)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn record_meeting(&self, meeting: &Meeting, by: &Actor) -> StoreResult<i64> {
+        self.retrying("meeting", || self.try_record_meeting(meeting, by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn meetings(&self, board: &str) -> StoreResult<Vec<Meeting>> {
+        self.read_meetings(board).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn meeting(&self, id: i64) -> StoreResult<Option<Meeting>> {
+        self.read_meeting(id).await
     }
 
     #[tracing::instrument(skip_all)]

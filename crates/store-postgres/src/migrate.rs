@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "stations_people_staffing",
         include_str!("../migrations/0002_stations_people_staffing.sql"),
     ),
+    (3, "boards", include_str!("../migrations/0003_boards.sql")),
 ];
 
 /// Key of the transaction-scoped advisory lock taken while migrating ("sandoq" in ASCII).

@@ -3,6 +3,7 @@
 use crate::db;
 use audit::AuditRecord;
 use domain::access::Role;
+use domain::boards::{Attendance, BoardMember, BoardRole, Decision, Meeting};
 use domain::election::{Council, CouncilKind, Election, Milestone};
 use domain::geo::County;
 use domain::ids::{MobileNumber, NationalId, PostalCode};
@@ -242,6 +243,61 @@ pub(crate) fn coverage(row: &PgRow) -> StoreResult<CountyCoverage> {
         with_inspector: get(row, "with_inspector")?,
         fully_staffed: get(row, "fully_staffed")?,
         assignments: get(row, "assignments")?,
+    })
+}
+
+/// The columns [`board_member`] reads, of `board_members bm JOIN people p`.
+pub(crate) const BOARD_MEMBER_COLUMNS: &str =
+    "bm.board_code, bm.national_id, p.first_name, p.last_name, bm.role, bm.term_start, bm.term_end";
+
+pub(crate) fn board_member(row: &PgRow) -> StoreResult<BoardMember> {
+    let role: String = get(row, "role")?;
+    let term_end: Option<String> = get(row, "term_end")?;
+    Ok(BoardMember {
+        board: get(row, "board_code")?,
+        national_id: get(row, "national_id")?,
+        first_name: get(row, "first_name")?,
+        last_name: get(row, "last_name")?,
+        role: BoardRole::parse(&role).ok_or_else(|| corrupt("board role", &role))?,
+        term_start: parse_date(&get::<String>(row, "term_start")?)?,
+        term_end: term_end.as_deref().map(parse_date).transpose()?,
+    })
+}
+
+/// The columns [`meeting`] reads.
+pub(crate) const MEETING_COLUMNS: &str = "id, board_code, held_at_us, agenda, minutes";
+
+/// A meeting row with its attendance and decisions (already in order).
+pub(crate) fn meeting(
+    row: &PgRow,
+    attendance: Vec<Attendance>,
+    decisions: Vec<Decision>,
+) -> StoreResult<Meeting> {
+    Ok(Meeting {
+        id: get(row, "id")?,
+        board: get(row, "board_code")?,
+        held_at: domain::clock::from_micros(get(row, "held_at_us")?),
+        agenda: get(row, "agenda")?,
+        minutes: get(row, "minutes")?,
+        attendance,
+        decisions,
+    })
+}
+
+/// A row of `meeting_attendance` (`national_id, present`).
+pub(crate) fn attendance(row: &PgRow) -> StoreResult<Attendance> {
+    Ok(Attendance {
+        national_id: get(row, "national_id")?,
+        present: get(row, "present")?,
+    })
+}
+
+/// A row of `meeting_decisions` (`text, owner, due_on`).
+pub(crate) fn decision(row: &PgRow) -> StoreResult<Decision> {
+    Ok(Decision {
+        text: get(row, "text")?,
+        owner: get(row, "owner")?,
+        due_on: parse_date(&get::<String>(row, "due_on")?)?,
     })
 }
 

@@ -5,6 +5,7 @@
 //! calls run on tokio's blocking pool. rusqlite rather than sqlx: every sqlx SQLite query pays a
 //! round trip to a worker thread, which the check-in path cannot afford.
 
+mod boards;
 mod people;
 mod queries;
 mod staffing;
@@ -26,6 +27,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "stations_people_staffing",
         include_str!("../migrations/0002_stations_people_staffing.sql"),
     ),
+    (3, "boards", include_str!("../migrations/0003_boards.sql")),
 ];
 const MAX_IDLE_READERS: usize = 8;
 

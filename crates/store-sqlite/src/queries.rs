@@ -1,5 +1,6 @@
 //! The `Store` implementation: every SQL statement of the SQLite backend.
 
+use crate::boards;
 use crate::people::{self, insert_person, load_person};
 use crate::staffing;
 use crate::stations::{
@@ -10,6 +11,7 @@ use crate::{db_err, Sqlite};
 use async_trait::async_trait;
 use audit::AuditRecord;
 use domain::access::Role;
+use domain::boards::{BoardMember, BoardRole, Meeting};
 use domain::clock::{from_micros, to_micros};
 use domain::demo::DemoData;
 use domain::election::{Council, CouncilKind, Election, Milestone, SeatTable};
@@ -21,9 +23,10 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
 use serde_json::json;
 use store::{
-    scope_columns, scope_from_columns, Actor, AuditFilter, CouncilFilter, CountyCoverage,
-    CountyFilter, CountySummary, NewSession, NewUser, Page, PageRequest, SessionRecord,
-    StaffAssignment, StationFilter, StationGap, Store, StoreError, StoreResult, UserRecord,
+    scope_columns, scope_from_columns, Actor, AuditFilter, BoardWithMembers, CouncilFilter,
+    CountyCoverage, CountyFilter, CountySummary, NewSession, NewUser, Page, PageRequest,
+    SessionRecord, StaffAssignment, StationFilter, StationGap, Store, StoreError, StoreResult,
+    UserRecord,
 };
 
 /// Appends one audit record inside the caller's transaction.
@@ -408,10 +411,12 @@ fn insert_province(tx: &Transaction<'_>, d: &DemoData, by: &Actor) -> StoreResul
             .map_err(|err| conflict_or(err, "assignment"))?;
         }
     }
+    boards::load_members(tx, &d.board_members, by)?;
     let payload = json!({
         "counties": d.counties.len(), "districts": d.districts.len(), "cities": d.cities.len(),
         "rural_districts": d.rural_districts.len(), "villages": d.villages.len(), "councils": d.councils.len(),
         "stations": d.stations.len(), "people": d.people.len(), "assignments": d.assignments.len(),
+        "board_members": d.board_members.len(),
     });
     append_audit(
         tx,
@@ -810,6 +815,63 @@ impl Store for Sqlite {
         let county = county.to_owned();
         self.read(move |c| staffing::staffing_gaps(c, &county, page))
             .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn boards(&self, county: Option<&str>) -> StoreResult<Vec<BoardWithMembers>> {
+        let county = county.map(str::to_owned);
+        self.read(move |c| boards::boards(c, county.as_deref()))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn board(&self, code: &str) -> StoreResult<Option<BoardWithMembers>> {
+        let code = code.to_owned();
+        self.read(move |c| boards::board(c, &code)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn add_board_member(
+        &self,
+        board: &str,
+        national_id: &str,
+        role: BoardRole,
+        term: (time::Date, Option<time::Date>),
+        by: &Actor,
+    ) -> StoreResult<BoardMember> {
+        let (board, id, by) = (board.to_owned(), national_id.to_owned(), by.clone());
+        self.write(move |tx| boards::add_member(tx, &board, &id, role, term, &by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn remove_board_member(
+        &self,
+        board: &str,
+        national_id: &str,
+        by: &Actor,
+    ) -> StoreResult<Option<BoardMember>> {
+        let (board, id, by) = (board.to_owned(), national_id.to_owned(), by.clone());
+        self.write(move |tx| boards::remove_member(tx, &board, &id, &by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn record_meeting(&self, meeting: &Meeting, by: &Actor) -> StoreResult<i64> {
+        let (meeting, by) = (meeting.clone(), by.clone());
+        self.write(move |tx| boards::record_meeting(tx, &meeting, &by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn meetings(&self, board: &str) -> StoreResult<Vec<Meeting>> {
+        let board = board.to_owned();
+        self.read(move |c| boards::meetings(c, &board)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn meeting(&self, id: i64) -> StoreResult<Option<Meeting>> {
+        self.read(move |c| boards::meeting(c, id)).await
     }
 
     #[tracing::instrument(skip_all)]

@@ -12,6 +12,7 @@ pub mod conformance;
 
 use async_trait::async_trait;
 use audit::AuditRecord;
+use domain::boards::{BoardMember, BoardRole, Meeting};
 use domain::demo::DemoData;
 use domain::election::{Council, Election, SeatTable};
 use domain::person::Person;
@@ -37,6 +38,8 @@ pub enum StoreError {
     Database(String),
     #[error("assignment refused: {}", .0.code())]
     Refused(domain::staffing::Refusal),
+    #[error("board membership refused: {}", .0.code())]
+    BoardRefused(domain::boards::BoardRefusal),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -141,6 +144,69 @@ pub trait Store: Send + Sync + 'static {
     /// Open stations of a county with unheld posts, in station code order.
     async fn staffing_gaps(&self, county: &str, page: PageRequest)
         -> StoreResult<Page<StationGap>>;
+
+    /// Every post held at a county's stations (or only `post`), in station code then post
+    /// order. Built from `stations` and `station_staff`; a backend may answer it in one query.
+    async fn county_staff(
+        &self,
+        county: &str,
+        post: Option<Post>,
+    ) -> StoreResult<Vec<StaffAssignment>> {
+        let mut out = Vec::new();
+        for page in 1.. {
+            let filter = StationFilter {
+                county: Some(county.to_owned()),
+                closed: Some(false),
+                ..Default::default()
+            };
+            let batch = self
+                .stations(&filter, PageRequest::new(page, PageRequest::MAX_PER_PAGE))
+                .await?;
+            for station in &batch.items {
+                out.extend(
+                    self.station_staff(&station.code)
+                        .await?
+                        .into_iter()
+                        .filter(|s| post.is_none_or(|p| s.post == p)),
+                );
+            }
+            if batch.items.len() < PageRequest::MAX_PER_PAGE as usize {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The boards of a county (its inspection and executive boards), or with `None` the
+    /// province inspection board and every county's boards; each with its members ordered by
+    /// role (in `BoardRole::ALL` order) then last name, first name. Boards exist for every
+    /// county without being created; their codes come from `domain::boards::board_code`.
+    async fn boards(&self, county: Option<&str>) -> StoreResult<Vec<BoardWithMembers>>;
+    /// One board by code; `None` for a code that names no board.
+    async fn board(&self, code: &str) -> StoreResult<Option<BoardWithMembers>>;
+    /// Appoints a member after `domain::boards::check_membership` approves it in the writing
+    /// transaction (`BoardRefused` otherwise); `NotFound` for an unknown board or person.
+    async fn add_board_member(
+        &self,
+        board: &str,
+        national_id: &str,
+        role: BoardRole,
+        term: (time::Date, Option<time::Date>),
+        by: &Actor,
+    ) -> StoreResult<BoardMember>;
+    /// Removes a member; returns who was removed (nothing is written when nobody was).
+    async fn remove_board_member(
+        &self,
+        board: &str,
+        national_id: &str,
+        by: &Actor,
+    ) -> StoreResult<Option<BoardMember>>;
+    /// Records a meeting (after `Meeting::validate` against the board's members: `Invalid`
+    /// otherwise; `NotFound` for an unknown board) and returns its id.
+    async fn record_meeting(&self, meeting: &Meeting, by: &Actor) -> StoreResult<i64>;
+    /// A board's meetings, newest first.
+    async fn meetings(&self, board: &str) -> StoreResult<Vec<Meeting>>;
+    async fn meeting(&self, id: i64) -> StoreResult<Option<Meeting>>;
 
     /// Fails with `Conflict` when the username is taken.
     async fn create_user(&self, user: &NewUser, by: &Actor) -> StoreResult<()>;

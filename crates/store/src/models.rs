@@ -236,3 +236,12 @@ pub fn scope_from_columns(
         _ => None,
     }
 }
+
+/// A board and its members.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BoardWithMembers {
+    #[serde(flatten)]
+    pub board: domain::boards::Board,
+    pub members: Vec<domain::boards::BoardMember>,
+}

@@ -164,6 +164,12 @@ impl ApiError {
                 "Refused",
                 refusal.persian(),
             ),
+            Self::Store(StoreError::BoardRefused(refusal)) => (
+                StatusCode::CONFLICT,
+                refusal.code(),
+                "Refused",
+                refusal.persian(),
+            ),
             Self::Rows(rows) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_rows",
@@ -228,6 +234,8 @@ fn persian_entity(entity: &str) -> &'static str {
         "session" => "نشست",
         "province" => "استان",
         "page" => "صفحه",
+        "board" => "هیأت",
+        "meeting" => "جلسه",
         _ => "مورد درخواستی",
     }
 }

@@ -81,6 +81,10 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(views::login::show).post(views::login::submit))
         .route("/logout", post(views::login::logout))
         .route("/counties/{code}", get(views::counties::county))
+        .route(
+            "/counties/{code}/inspectors",
+            get(views::staffing::inspector_roster),
+        )
         .route("/councils/{code}", get(views::counties::council))
         .route("/stations/{code}", get(views::counties::station))
         .route(
@@ -95,6 +99,14 @@ pub fn router(state: AppState) -> Router {
             "/stations/{code}/staff/{post}/free",
             post(views::staffing::unassign),
         )
+        .route("/boards/{code}", get(views::boards::show))
+        .route("/boards/{code}/members", post(views::boards::appoint))
+        .route(
+            "/boards/{code}/members/{national_id}/remove",
+            post(views::boards::remove),
+        )
+        .route("/boards/{code}/meetings", post(views::boards::record))
+        .route("/meetings/{id}", get(views::boards::minutes))
         .route("/audit", get(views::audit::list))
         .route("/audit/verify", get(views::audit::verify))
         .route("/assets/{*path}", get(assets::serve));

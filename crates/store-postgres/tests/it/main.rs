@@ -472,3 +472,72 @@ async fn station_pages_read_back_whole() {
     expected.sort_by(|a, b| a.code.cmp(&b.code));
     assert_eq!(read, expected);
 }
+
+// ---- boards under concurrency -----------------------------------------------------------------
+
+use domain::boards::{BoardRefusal, BoardRole};
+
+/// Two servers on one database, each with its own pool, race for the last member seat of a
+/// county inspection board (a head and one member already sit): exactly one wins, every other
+/// is refused with `RoleFull`, and only the winner is recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_servers_never_overfill_a_board() {
+    let (url, data, _) = staffing_database().await;
+    let (a, b) = tokio::join!(Postgres::connect(&url), Postgres::connect(&url));
+    let servers = [Arc::new(a.unwrap()), Arc::new(b.unwrap())];
+    let county = data
+        .counties
+        .iter()
+        .rev()
+        .find(|c| {
+            !data
+                .board_members
+                .iter()
+                .any(|m| m.board == format!("inspection-{}", c.code))
+        })
+        .expect("a county whose inspection board the small demo left empty")
+        .code
+        .clone();
+    let code = format!("inspection-{county}");
+    let ids = adults(&servers[0], 900, 18).await;
+    let term = (time::macros::date!(2026 - 01 - 01), None);
+    for (id, role) in ids.iter().zip([BoardRole::Head, BoardRole::Member]) {
+        servers[0]
+            .add_board_member(&code, id, role, term, &actor())
+            .await
+            .unwrap();
+    }
+    let (before, _) = servers[0].audit_head().await.unwrap();
+    let mut tasks = Vec::new();
+    for (i, id) in ids[2..].iter().cloned().enumerate() {
+        let server = servers[i % 2].clone();
+        let code = code.clone();
+        tasks.push(tokio::spawn(async move {
+            server
+                .add_board_member(&code, &id, BoardRole::Member, term, &actor())
+                .await
+        }));
+    }
+    let (mut won, mut refused) = (Vec::new(), 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(m) => won.push(m.national_id),
+            Err(StoreError::BoardRefused(BoardRefusal::RoleFull { role, seats })) => {
+                assert_eq!((role, seats), (BoardRole::Member, 2));
+                refused += 1;
+            }
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!((won.len(), refused), (1, 15));
+    let board = servers[1].board(&code).await.unwrap().unwrap();
+    assert_eq!(
+        board.members.iter().map(|m| m.role).collect::<Vec<_>>(),
+        vec![BoardRole::Head, BoardRole::Member, BoardRole::Member]
+    );
+    assert!(board.members.iter().any(|m| m.national_id == won[0]));
+    assert_eq!(
+        verify_audit(servers[1].as_ref()).await.unwrap(),
+        Ok(before + 1)
+    );
+}

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod boards;
 pub mod councils;
 pub mod counties;
 pub mod coverage;
@@ -78,6 +79,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(people::show))
         .routes(routes!(people::search, people::create))
         .routes(routes!(people::import))
+        .routes(routes!(boards::list))
+        .routes(routes!(boards::show))
+        .routes(routes!(boards::appoint, boards::remove))
+        .routes(routes!(boards::meetings, boards::record))
+        .routes(routes!(boards::meeting))
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))
         .split_for_parts();

@@ -76,6 +76,44 @@ struct CountyPage {
     gaps_pager: Pager,
     gaps_back: String,
     notice: Option<String>,
+    boards: Vec<BoardStatus>,
+}
+
+/// A board's line on the county page.
+pub struct BoardStatus {
+    pub code: String,
+    pub name: &'static str,
+    pub members: String,
+    pub complete: bool,
+    pub missing: String,
+}
+
+fn board_statuses(boards: &[store::BoardWithMembers]) -> Vec<BoardStatus> {
+    boards
+        .iter()
+        .map(|b| {
+            let vacancies = domain::boards::vacancies(b.board.kind, &b.members);
+            let full = b
+                .members
+                .iter()
+                .filter(|m| m.role != domain::boards::BoardRole::Alternate)
+                .count();
+            BoardStatus {
+                code: b.board.code.clone(),
+                name: b.board.kind.persian(),
+                members: format!(
+                    "{} از {}",
+                    persian_number(full as i64),
+                    persian_number(b.board.kind.size() as i64)
+                ),
+                complete: vacancies.is_empty(),
+                missing: format!(
+                    "{} کرسی خالی",
+                    persian_number(vacancies.iter().map(|(_, n)| *n as i64).sum())
+                ),
+            }
+        })
+        .collect()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -198,6 +236,7 @@ pub async fn county(
     let stations_pager = Pager::new(&stations, |p| {
         format!("{}#stations", query(cpage, p, &sort))
     });
+    let boards = board_statuses(&state.store.boards(Some(&code)).await?);
     let coverage = state.store.coverage(Some(&code)).await?.pop();
     let shares = coverage
         .as_ref()
@@ -240,6 +279,7 @@ pub async fn county(
         gaps_total: persian_number(gap_page.total),
         gaps_back: crate::views::staffing::county_gaps_link(&code, gpage),
         gaps_pager,
+        boards,
         notice: q
             .done
             .as_deref()

@@ -1,6 +1,7 @@
 //! The Persian web UI: server-rendered pages (askama), one module per area.
 
 pub mod audit;
+pub mod boards;
 pub mod counties;
 pub mod dashboard;
 pub mod login;

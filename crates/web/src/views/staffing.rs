@@ -308,3 +308,83 @@ pub async fn unassign(
 pub fn county_gaps_link(county: &str, page: u32) -> String {
     format!("/counties/{}?gpage={page}#gaps", url_encode(county))
 }
+
+pub struct RosterRow {
+    pub number: String,
+    pub station: String,
+    pub station_name: String,
+    pub name: String,
+    pub national_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "roster.html")]
+struct RosterPage {
+    layout: Layout,
+    county: String,
+    county_name: String,
+    summary: String,
+    today: String,
+    rows: Vec<RosterRow>,
+}
+
+/// `/counties/{code}/inspectors`: the county's inspector roster, ready to print.
+pub async fn inspector_roster(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let here = format!("/counties/{code}/inspectors");
+    require_page(&auth, Action::ViewCounty(&code), &here)?;
+    let county = state
+        .store
+        .counties(&store::CountyFilter {
+            county: Some(code.clone()),
+        })
+        .await?
+        .pop()
+        .ok_or(ApiError::NotFound("county"))?;
+    let inspectors = state
+        .store
+        .county_staff(&code, Some(Post::Inspector))
+        .await?;
+    let stations = crate::api::stations::all_stations(&state, Some(&code)).await?;
+    let names: std::collections::HashMap<&str, &str> = stations
+        .iter()
+        .map(|s| (s.code.as_str(), s.name.as_str()))
+        .collect();
+    let open = stations.iter().filter(|s| !s.closed).count();
+    let layout = Layout::new(
+        &state,
+        &auth,
+        format!("فهرست بازرسان {}", county.county.name),
+        &here,
+    );
+    let today = layout.today.clone();
+    render(&RosterPage {
+        summary: format!(
+            "{} بازرس برای {} شعبه باز",
+            persian_number(inspectors.len() as i64),
+            persian_number(open as i64)
+        ),
+        rows: inspectors
+            .iter()
+            .enumerate()
+            .map(|(i, s)| RosterRow {
+                number: persian_number(i as i64 + 1),
+                station: persian_digits(&s.station),
+                station_name: names
+                    .get(s.station.as_str())
+                    .copied()
+                    .unwrap_or_default()
+                    .to_owned(),
+                name: format!("{} {}", s.first_name, s.last_name),
+                national_id: persian_digits(&s.national_id),
+            })
+            .collect(),
+        layout,
+        county: code,
+        county_name: county.county.name,
+        today,
+    })
+}

@@ -464,6 +464,49 @@ async fn every_documented_route_meets_the_policy() {
     let paths = doc["paths"].as_object().unwrap();
     assert!(paths.len() >= 14, "{:?}", paths.keys());
     let station = &demo().stations[0];
+    // A meeting to read: one member on county 11's inspection board, one meeting recorded.
+    let member = domain::ids::NationalId::with_check_digit(4343).unwrap();
+    let person = domain::person::Person {
+        national_id: member.clone(),
+        first_name: "الف".into(),
+        last_name: "ب".into(),
+        father_name: String::new(),
+        gender: domain::person::Gender::Male,
+        birth_date: time::macros::date!(1980 - 01 - 01),
+        mobile: None,
+        education: None,
+        sitting_council_member: false,
+        relatives: Vec::new(),
+    };
+    let by = store::Actor::new("test", app.state.clock.now());
+    app.store.create_person(&person, &by).await.unwrap();
+    app.store
+        .add_board_member(
+            "inspection-11",
+            member.as_str(),
+            domain::boards::BoardRole::Head,
+            (time::macros::date!(2026 - 01 - 01), None),
+            &by,
+        )
+        .await
+        .unwrap();
+    let meeting_id = app
+        .store
+        .record_meeting(
+            &domain::boards::Meeting {
+                id: 0,
+                board: "inspection-11".into(),
+                held_at: app.state.clock.now(),
+                agenda: "دستور".into(),
+                minutes: String::new(),
+                attendance: Vec::new(),
+                decisions: Vec::new(),
+            },
+            &by,
+        )
+        .await
+        .unwrap()
+        .to_string();
     let fill = |p: &str| {
         p.replace(
             "{code}",
@@ -471,11 +514,13 @@ async fn every_documented_route_meets_the_policy() {
                 _ if p.starts_with("/api/v1/counties/") => OWN_COUNTY,
                 _ if p.starts_with("/api/v1/councils/") => &station.council_code,
                 _ if p.starts_with("/api/v1/stations/") => &station.code,
+                _ if p.starts_with("/api/v1/boards/") => "inspection-11",
                 _ => "shora-7",
             },
         )
         .replace("{national_id}", demo().people[0].national_id.as_str())
         .replace("{post}", "inspector")
+        .replace("{id}", &meeting_id)
             + match p {
                 "/api/v1/coverage/gaps" => "?county=11",
                 "/api/v1/people" => "?q=001",
@@ -500,6 +545,8 @@ async fn every_documented_route_meets_the_policy() {
                 ("POST", "/api/v1/stations") => serde_json::json!({"name": "شعبه گردش", "county": OWN_COUNTY, "council": council, "area": "urban"}).to_string(),
                 ("PATCH", _) => r#"{"expected_voters": 900}"#.to_owned(),
                 ("PUT", p) if p.contains("/staff/") => serde_json::json!({"national_id": demo().people[1].national_id}).to_string(),
+                ("PUT", p) if p.contains("/members/") => r#"{"role": "member"}"#.to_owned(),
+                ("POST", p) if p.ends_with("/meetings") => r#"{"held_at": "1404/11/02 10:00", "agenda": "بررسی"}"#.to_owned(),
                 ("POST", "/api/v1/people") => serde_json::json!({"national_id": domain::ids::NationalId::with_check_digit(4242).unwrap(), "first_name": "الف", "last_name": "ب", "gender": "male", "birth_date": "1360/01/01"}).to_string(),
                 _ => String::new(),
             };

@@ -933,3 +933,42 @@ async fn station_staff_sheet_is_printable_and_scoped() {
         .await;
     assert_eq!(governor_view.status == StatusCode::OK, own);
 }
+
+#[tokio::test]
+async fn the_inspector_roster_prints_the_county_inspectors() {
+    let app = TestApp::new().await;
+    let governor = app.token("governor").await;
+    let station = free_station();
+    let id = register(&app, &governor, 9700, "1360/01/01").await;
+    assert_eq!(
+        put_post(&app, &governor, &station.code, "inspector", &id)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let cookie = app.browser_login("governor").await;
+    let roster = app
+        .page(&format!("/counties/{OWN_COUNTY}/inspectors"), Some(&cookie))
+        .await;
+    assert_eq!(roster.status, StatusCode::OK);
+    let html = roster.text();
+    assert!(html.contains("فهرست بازرسان شعب شهرستان کرمان"));
+    assert!(
+        html.contains(&domain::text::persian_digits(&id))
+            && html.contains(&domain::text::persian_digits(&station.code))
+    );
+    assert_eq!(
+        html.matches("<tr><td class=\"num\">").count(),
+        1,
+        "one inspector in the governor's county of the small demo"
+    );
+    assert_eq!(
+        app.page(
+            &format!("/counties/{FOREIGN_COUNTY}/inspectors"),
+            Some(&cookie)
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -1,0 +1,520 @@
+//! Boards and their meetings.
+//!
+//! Boards are not rows: a board exists when its code parses and, for a county's board, the
+//! county does. Writers to a board serialise on a lock taken first thing in their transaction
+//! ([`lock_board`]): the county's row for a county's boards, a transaction-scoped advisory lock
+//! for the province board. So two appointments racing for a board's last seat of a role queue,
+//! and the second reads the first's member and is refused.
+
+use crate::{append_audit, db, rows, Attempt, Fail, Postgres};
+use domain::boards::{
+    check_membership, parse_board_code, Board, BoardKind, BoardMember, BoardRole, Meeting,
+};
+use domain::demo::DemoBoardMember;
+use domain::ids::NationalId;
+use sqlx::postgres::{PgConnection, PgPool, PgRow};
+use sqlx::Row;
+use std::collections::HashMap;
+use store::{Actor, BoardWithMembers, StoreError, StoreResult};
+
+/// Key of the transaction-scoped advisory lock of the province board ("sandoqb" in ASCII;
+/// the migration runner's is "sandoq").
+const PROVINCE_BOARD_LOCK: i64 = 0x73_61_6e_64_6f_71_62;
+
+/// A failed attempt outside the retry loop (reads): both kinds are plain errors.
+fn settle(fail: Fail) -> StoreError {
+    match fail {
+        Fail::Sql(e) => db(e),
+        Fail::Store(e) => e,
+    }
+}
+
+fn board_not_found() -> Fail {
+    StoreError::NotFound { entity: "board" }.into()
+}
+
+fn board(code: &str, kind: BoardKind, county: Option<String>) -> Board {
+    Board {
+        code: code.to_owned(),
+        kind,
+        county,
+    }
+}
+
+/// Which board members to read.
+#[derive(Clone, Copy)]
+enum Members<'a> {
+    All,
+    OfCounty(&'a str),
+    OfBoard(&'a str),
+}
+
+/// Board members with their names, in the contract's order: by role (`BoardRole::ALL` order),
+/// then last name, first name and national id (byte order, as SQLite compares).
+async fn members(conn: &mut PgConnection, which: Members<'_>) -> Attempt<Vec<BoardMember>> {
+    let (filter, bind) = match which {
+        Members::All => ("TRUE", None),
+        Members::OfCounty(county) => ("bm.county_code = $1", Some(county)),
+        Members::OfBoard(code) => ("bm.board_code = $1", Some(code)),
+    };
+    let sql = format!(
+        "SELECT {} FROM board_members bm JOIN people p ON p.national_id = bm.national_id \
+         WHERE {filter}",
+        rows::BOARD_MEMBER_COLUMNS
+    );
+    let mut query = sqlx::query(&sql);
+    if let Some(value) = bind {
+        query = query.bind(value);
+    }
+    let found = query.fetch_all(&mut *conn).await?;
+    let mut out = found
+        .iter()
+        .map(rows::board_member)
+        .collect::<StoreResult<Vec<_>>>()?;
+    out.sort_by(|a, b| {
+        (a.role, &a.last_name, &a.first_name, &a.national_id).cmp(&(
+            b.role,
+            &b.last_name,
+            &b.first_name,
+            &b.national_id,
+        ))
+    });
+    Ok(out)
+}
+
+/// Whether a county is registered.
+async fn county_exists(conn: &mut PgConnection, county: &str) -> Attempt<bool> {
+    Ok(
+        sqlx::query_scalar::<_, i32>("SELECT 1 FROM counties WHERE code = $1")
+            .bind(county)
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some(),
+    )
+}
+
+/// Takes the lock that board writers queue on (see the module's note) and says whether the
+/// board exists. `FOR NO KEY UPDATE` conflicts with itself but not with the key-share locks
+/// that foreign-key checks take, so inserts referring to the county are not held up.
+async fn lock_board(conn: &mut PgConnection, county: Option<&str>) -> Attempt<bool> {
+    let Some(county) = county else {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(PROVINCE_BOARD_LOCK)
+            .execute(&mut *conn)
+            .await?;
+        return Ok(true);
+    };
+    Ok(
+        sqlx::query_scalar::<_, i32>("SELECT 1 FROM counties WHERE code = $1 FOR NO KEY UPDATE")
+            .bind(county)
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some(),
+    )
+}
+
+/// The audit entity of a board.
+fn board_entity(code: &str) -> String {
+    format!("board/{code}")
+}
+
+/// The UTC date of an instant.
+fn utc_date(at: time::OffsetDateTime) -> time::Date {
+    at.to_offset(time::UtcOffset::UTC).date()
+}
+
+/// Writes the demo's board members in one statement (within `load_province`): appointed by
+/// the loader at its time, their terms starting that day and open-ended.
+pub(crate) async fn write_demo_members(
+    conn: &mut PgConnection,
+    members: &[DemoBoardMember],
+    by: &Actor,
+) -> Attempt<()> {
+    if members.is_empty() {
+        return Ok(());
+    }
+    let (mut codes, mut kinds, mut counties, mut ids, mut roles) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for member in members {
+        let Some((kind, county)) = parse_board_code(&member.board) else {
+            return Err(
+                StoreError::Invalid(format!("هیأت «{}» شناخته نیست.", member.board)).into(),
+            );
+        };
+        codes.push(member.board.clone());
+        kinds.push(kind.as_str().to_owned());
+        counties.push(county);
+        ids.push(member.national_id.as_str().to_owned());
+        roles.push(member.role.as_str().to_owned());
+    }
+    sqlx::query(
+        "INSERT INTO board_members (board_code, kind, county_code, national_id, role, term_start, \
+         term_end, appointed_at_us, appointed_by) \
+         SELECT u.board_code, u.kind, u.county_code, u.national_id, u.role, $6, NULL, $7, $8 \
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) \
+           AS u(board_code, kind, county_code, national_id, role)",
+    )
+    .bind(codes)
+    .bind(kinds)
+    .bind(counties)
+    .bind(ids)
+    .bind(roles)
+    .bind(rows::format_date(utc_date(by.at))?)
+    .bind(by.at_us())
+    .bind(&by.username)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Meeting rows with their attendance and decisions (one more query for each, for all of them).
+async fn meetings_whole(pool: &PgPool, found: &[PgRow]) -> StoreResult<Vec<Meeting>> {
+    let ids = found
+        .iter()
+        .map(|r| r.try_get::<i64, _>("id").map_err(db))
+        .collect::<StoreResult<Vec<_>>>()?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut attendance: HashMap<i64, Vec<_>> = HashMap::new();
+    let present = sqlx::query(
+        "SELECT meeting_id, national_id, present FROM meeting_attendance \
+         WHERE meeting_id = ANY($1) ORDER BY meeting_id, national_id COLLATE \"C\"",
+    )
+    .bind(&ids)
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    for row in &present {
+        let id: i64 = row.try_get("meeting_id").map_err(db)?;
+        attendance
+            .entry(id)
+            .or_default()
+            .push(rows::attendance(row)?);
+    }
+    let mut decisions: HashMap<i64, Vec<_>> = HashMap::new();
+    let decided = sqlx::query(
+        "SELECT meeting_id, text, owner, due_on FROM meeting_decisions \
+         WHERE meeting_id = ANY($1) ORDER BY meeting_id, position",
+    )
+    .bind(&ids)
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    for row in &decided {
+        let id: i64 = row.try_get("meeting_id").map_err(db)?;
+        decisions.entry(id).or_default().push(rows::decision(row)?);
+    }
+    found
+        .iter()
+        .zip(&ids)
+        .map(|(row, id)| {
+            rows::meeting(
+                row,
+                attendance.remove(id).unwrap_or_default(),
+                decisions.remove(id).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+impl Postgres {
+    /// See [`store::Store::boards`].
+    pub(crate) async fn read_boards(
+        &self,
+        county: Option<&str>,
+    ) -> StoreResult<Vec<BoardWithMembers>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let (counties, found) = if let Some(county) = county {
+            if !county_exists(&mut conn, county).await.map_err(settle)? {
+                return Ok(Vec::new());
+            }
+            let found = members(&mut conn, Members::OfCounty(county))
+                .await
+                .map_err(settle)?;
+            (vec![county.to_owned()], found)
+        } else {
+            let counties: Vec<String> =
+                sqlx::query_scalar("SELECT code FROM counties ORDER BY code COLLATE \"C\"")
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(db)?;
+            let found = members(&mut conn, Members::All).await.map_err(settle)?;
+            (counties, found)
+        };
+        let mut by_board: HashMap<String, Vec<BoardMember>> = HashMap::new();
+        for member in found {
+            by_board
+                .entry(member.board.clone())
+                .or_default()
+                .push(member);
+        }
+        let mut boards = Vec::with_capacity(1 + 2 * counties.len());
+        if county.is_none() {
+            boards.push((BoardKind::ProvinceInspection, None));
+        }
+        for c in counties {
+            boards.push((BoardKind::CountyInspection, Some(c.clone())));
+            boards.push((BoardKind::CountyExecutive, Some(c)));
+        }
+        Ok(boards
+            .into_iter()
+            .map(|(kind, county)| {
+                let code = domain::boards::board_code(kind, county.as_deref());
+                BoardWithMembers {
+                    members: by_board.remove(&code).unwrap_or_default(),
+                    board: board(&code, kind, county),
+                }
+            })
+            .collect())
+    }
+
+    /// See [`store::Store::board`].
+    pub(crate) async fn read_board(&self, code: &str) -> StoreResult<Option<BoardWithMembers>> {
+        let Some((kind, county)) = parse_board_code(code) else {
+            return Ok(None);
+        };
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        if let Some(county) = &county {
+            if !county_exists(&mut conn, county).await.map_err(settle)? {
+                return Ok(None);
+            }
+        }
+        let members = members(&mut conn, Members::OfBoard(code))
+            .await
+            .map_err(settle)?;
+        Ok(Some(BoardWithMembers {
+            board: board(code, kind, county),
+            members,
+        }))
+    }
+
+    /// Reads the board's members and decides on them in the transaction that writes the new
+    /// one, behind the board's lock.
+    pub(crate) async fn try_add_board_member(
+        &self,
+        code: &str,
+        national_id: &str,
+        role: BoardRole,
+        term: (time::Date, Option<time::Date>),
+        by: &Actor,
+    ) -> Attempt<BoardMember> {
+        let Some((kind, county)) = parse_board_code(code) else {
+            return Err(board_not_found());
+        };
+        let mut tx = self.pool.begin().await?;
+        if !lock_board(&mut tx, county.as_deref()).await? {
+            return Err(board_not_found());
+        }
+        let person = sqlx::query("SELECT first_name, last_name FROM people WHERE national_id = $1")
+            .bind(national_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(person) = person else {
+            return Err(StoreError::NotFound { entity: "person" }.into());
+        };
+        let id = NationalId::parse(national_id).map_err(|e| StoreError::Invalid(e.persian()))?;
+        let current = members(&mut tx, Members::OfBoard(code)).await?;
+        check_membership(kind, role, &id, term, &current).map_err(StoreError::BoardRefused)?;
+
+        let term_start = rows::format_date(term.0)?;
+        let term_end = term.1.map(rows::format_date).transpose()?;
+        sqlx::query(
+            "INSERT INTO board_members (board_code, kind, county_code, national_id, role, term_start, \
+             term_end, appointed_at_us, appointed_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(code)
+        .bind(kind.as_str())
+        .bind(county.as_deref())
+        .bind(national_id)
+        .bind(role.as_str())
+        .bind(&term_start)
+        .bind(&term_end)
+        .bind(by.at_us())
+        .bind(&by.username)
+        .execute(&mut *tx)
+        .await?;
+        let payload = serde_json::json!({
+            "national_id": national_id,
+            "role": role.as_str(),
+            "term_start": term_start,
+            "term_end": term_end,
+        });
+        append_audit(
+            &mut tx,
+            by,
+            "board.member_add",
+            &board_entity(code),
+            &payload,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(BoardMember {
+            board: code.to_owned(),
+            national_id: national_id.to_owned(),
+            first_name: person.try_get("first_name")?,
+            last_name: person.try_get("last_name")?,
+            role,
+            term_start: term.0,
+            term_end: term.1,
+        })
+    }
+
+    pub(crate) async fn try_remove_board_member(
+        &self,
+        code: &str,
+        national_id: &str,
+        by: &Actor,
+    ) -> Attempt<Option<BoardMember>> {
+        let Some((_, county)) = parse_board_code(code) else {
+            return Ok(None);
+        };
+        let mut tx = self.pool.begin().await?;
+        // Queue with appointments to this board (see `try_add_board_member`).
+        lock_board(&mut tx, county.as_deref()).await?;
+        let removed = sqlx::query(&format!(
+            "WITH bm AS (DELETE FROM board_members WHERE board_code = $1 AND national_id = $2 \
+               RETURNING board_code, national_id, role, term_start, term_end) \
+             SELECT {} FROM bm JOIN people p ON p.national_id = bm.national_id",
+            rows::BOARD_MEMBER_COLUMNS
+        ))
+        .bind(code)
+        .bind(national_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(removed) = removed else {
+            // Not a member: no change, no audit record.
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let removed = rows::board_member(&removed)?;
+        append_audit(
+            &mut tx,
+            by,
+            "board.member_remove",
+            &board_entity(code),
+            &serde_json::json!({ "national_id": national_id, "role": removed.role.as_str() }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(removed))
+    }
+
+    /// Checks the meeting against the board's members and writes it whole, behind the board's
+    /// lock (so a member removed meanwhile is not recorded as attending).
+    pub(crate) async fn try_record_meeting(&self, meeting: &Meeting, by: &Actor) -> Attempt<i64> {
+        let code = meeting.board.as_str();
+        let Some((_, county)) = parse_board_code(code) else {
+            return Err(board_not_found());
+        };
+        let mut tx = self.pool.begin().await?;
+        if !lock_board(&mut tx, county.as_deref()).await? {
+            return Err(board_not_found());
+        }
+        let current = members(&mut tx, Members::OfBoard(code)).await?;
+        meeting
+            .validate(&current)
+            .map_err(|e| StoreError::Invalid(e.persian()))?;
+        let held_at_us = domain::clock::to_micros(meeting.held_at);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO meetings (board_code, held_at_us, agenda, minutes, recorded_at_us, \
+             recorded_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(code)
+        .bind(held_at_us)
+        .bind(&meeting.agenda)
+        .bind(&meeting.minutes)
+        .bind(by.at_us())
+        .bind(&by.username)
+        .fetch_one(&mut *tx)
+        .await?;
+        if !meeting.attendance.is_empty() {
+            sqlx::query(
+                "INSERT INTO meeting_attendance (meeting_id, national_id, present) \
+                 SELECT $1, * FROM UNNEST($2::text[], $3::bool[])",
+            )
+            .bind(id)
+            .bind(
+                meeting
+                    .attendance
+                    .iter()
+                    .map(|a| a.national_id.clone())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                meeting
+                    .attendance
+                    .iter()
+                    .map(|a| a.present)
+                    .collect::<Vec<_>>(),
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !meeting.decisions.is_empty() {
+            let due = meeting
+                .decisions
+                .iter()
+                .map(|d| rows::format_date(d.due_on))
+                .collect::<StoreResult<Vec<_>>>()?;
+            sqlx::query(
+                "INSERT INTO meeting_decisions (meeting_id, position, text, owner, due_on) \
+                 SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[])",
+            )
+            .bind(id)
+            .bind((0..meeting.decisions.len() as i64).collect::<Vec<_>>())
+            .bind(
+                meeting
+                    .decisions
+                    .iter()
+                    .map(|d| d.text.clone())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                meeting
+                    .decisions
+                    .iter()
+                    .map(|d| d.owner.clone())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(due)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let payload = serde_json::json!({
+            "meeting_id": id,
+            "held_at_us": held_at_us,
+            "decisions": meeting.decisions.len(),
+        });
+        append_audit(&mut tx, by, "board.meeting", &board_entity(code), &payload).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// See [`store::Store::meetings`].
+    pub(crate) async fn read_meetings(&self, code: &str) -> StoreResult<Vec<Meeting>> {
+        let found = sqlx::query(&format!(
+            "SELECT {} FROM meetings WHERE board_code = $1 ORDER BY held_at_us DESC, id DESC",
+            rows::MEETING_COLUMNS
+        ))
+        .bind(code)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        meetings_whole(&self.pool, &found).await
+    }
+
+    /// See [`store::Store::meeting`].
+    pub(crate) async fn read_meeting(&self, id: i64) -> StoreResult<Option<Meeting>> {
+        let found = sqlx::query(&format!(
+            "SELECT {} FROM meetings WHERE id = $1",
+            rows::MEETING_COLUMNS
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        let found: Vec<PgRow> = found.into_iter().collect();
+        Ok(meetings_whole(&self.pool, &found).await?.pop())
+    }
+}

@@ -1,0 +1,455 @@
+//! Board pages: members, vacancies, appointments, meetings, and printable minutes.
+
+use crate::api::boards::board_access;
+use crate::auth::Auth;
+use crate::views::{render, Layout};
+use crate::{ApiError, AppState, PageError};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use domain::access::{authorize, Action};
+use domain::boards::{Attendance, BoardRole, Decision, Meeting};
+use domain::calendar::{jalali_datetime, jalali_numeric};
+use domain::ids::NationalId;
+use domain::text::{persian_digits, persian_number};
+use store::Actor;
+
+pub struct MemberRow {
+    pub national_id: String,
+    pub national_id_fa: String,
+    pub name: String,
+    pub role: &'static str,
+    pub term: String,
+}
+
+pub struct MeetingRow {
+    pub id: i64,
+    pub held_at: String,
+    pub agenda: String,
+    pub decisions: String,
+}
+
+#[derive(Template)]
+#[template(path = "board.html")]
+struct BoardPage {
+    layout: Layout,
+    code: String,
+    title: String,
+    members: Vec<MemberRow>,
+    vacancies: Vec<String>,
+    status: String,
+    complete: bool,
+    roles: Vec<(&'static str, &'static str)>,
+    can_manage: bool,
+    can_record: bool,
+    meetings: Vec<MeetingRow>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+/// The Persian title of a board: its kind and, for a county board, the county's name.
+async fn board_title(
+    state: &AppState,
+    kind: domain::boards::BoardKind,
+    county: Option<&str>,
+) -> Result<String, ApiError> {
+    Ok(match county {
+        Some(c) => {
+            let name = state
+                .store
+                .counties(&store::CountyFilter {
+                    county: Some(c.to_owned()),
+                })
+                .await?
+                .pop()
+                .map(|s| s.county.name)
+                .unwrap_or_default();
+            format!("{} {name}", kind.persian())
+        }
+        None => format!("{} کرمان", kind.persian()),
+    })
+}
+
+async fn board_page(
+    state: &AppState,
+    auth: &Auth,
+    code: &str,
+    error: Option<String>,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let here = format!("/boards/{code}");
+    let (kind, county) = board_access(auth, code).map_err(|e| PageError {
+        error: e,
+        next: Some(here.clone()),
+    })?;
+    let board = state
+        .store
+        .board(code)
+        .await?
+        .ok_or(ApiError::NotFound("board"))?;
+    let vacancies = domain::boards::vacancies(kind, &board.members);
+    let meetings = state.store.meetings(code).await?;
+    let full = board
+        .members
+        .iter()
+        .filter(|m| m.role != BoardRole::Alternate)
+        .count();
+    let mut response = render(&BoardPage {
+        layout: Layout::new(
+            state,
+            auth,
+            board_title(state, kind, county.as_deref()).await?,
+            &here,
+        ),
+        title: board_title(state, kind, county.as_deref()).await?,
+        code: code.to_owned(),
+        members: board
+            .members
+            .iter()
+            .map(|m| MemberRow {
+                national_id: m.national_id.clone(),
+                national_id_fa: persian_digits(&m.national_id),
+                name: format!("{} {}", m.first_name, m.last_name),
+                role: m.role.persian(),
+                term: match m.term_end {
+                    Some(end) => format!(
+                        "{} تا {}",
+                        jalali_numeric(m.term_start),
+                        jalali_numeric(end)
+                    ),
+                    None => format!("از {}", jalali_numeric(m.term_start)),
+                },
+            })
+            .collect(),
+        status: format!(
+            "{} از {} عضو اصلی",
+            persian_number(full as i64),
+            persian_number(kind.size() as i64)
+        ),
+        complete: vacancies.is_empty(),
+        vacancies: vacancies
+            .iter()
+            .map(|(r, n)| format!("{}: {}", r.persian(), persian_number(*n as i64)))
+            .collect(),
+        roles: kind
+            .seats()
+            .iter()
+            .map(|(r, _)| (r.as_str(), r.persian()))
+            .collect(),
+        can_manage: authorize(
+            auth.principal(),
+            Action::ManageBoard {
+                kind,
+                county: county.as_deref(),
+            },
+        )
+        .is_ok(),
+        can_record: authorize(
+            auth.principal(),
+            Action::RecordMeeting {
+                kind,
+                county: county.as_deref(),
+            },
+        )
+        .is_ok(),
+        meetings: meetings
+            .iter()
+            .map(|m| MeetingRow {
+                id: m.id,
+                held_at: jalali_datetime(m.held_at),
+                agenda: m.agenda.clone(),
+                decisions: persian_number(m.decisions.len() as i64),
+            })
+            .collect(),
+        error,
+        notice,
+    })?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    board_page(&state, &auth, &code, None, None, StatusCode::OK).await
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct AppointForm {
+    national_id: String,
+    role: String,
+    #[serde(default)]
+    term_start: String,
+    #[serde(default)]
+    term_end: String,
+}
+
+/// The appointment form: a refusal shows its Persian reason on the board's page.
+pub async fn appoint(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+    Form(form): Form<AppointForm>,
+) -> Result<Response, PageError> {
+    let here = format!("/boards/{code}");
+    let (kind, county) = board_access(&auth, &code).map_err(|e| PageError {
+        error: e,
+        next: Some(here.clone()),
+    })?;
+    let principal = auth
+        .require(Action::ManageBoard {
+            kind,
+            county: county.as_deref(),
+        })?
+        .clone();
+    let now = state.now();
+    let outcome: Result<_, ApiError> = async {
+        let id = NationalId::parse(&form.national_id)?;
+        let role =
+            BoardRole::parse(&form.role).ok_or_else(|| domain::DomainError::InvalidField {
+                field: "role",
+                reason: "سمت را برگزینید".into(),
+            })?;
+        let start = if form.term_start.trim().is_empty() {
+            now.to_offset(domain::calendar::TEHRAN).date()
+        } else {
+            domain::calendar::parse_date(&form.term_start)?
+        };
+        let end = if form.term_end.trim().is_empty() {
+            None
+        } else {
+            Some(domain::calendar::parse_date(&form.term_end)?)
+        };
+        Ok(state
+            .store
+            .add_board_member(
+                &code,
+                id.as_str(),
+                role,
+                (start, end),
+                &Actor::new(principal.username.clone(), now),
+            )
+            .await?)
+    }
+    .await;
+    match outcome {
+        Ok(_) => Ok(Redirect::to(&format!("{here}?done=1")).into_response()),
+        Err(
+            e @ (ApiError::Domain(_)
+            | ApiError::Store(
+                store::StoreError::BoardRefused(_) | store::StoreError::NotFound { .. },
+            )),
+        ) => {
+            let (status, _, _, detail) = e.parts();
+            board_page(&state, &auth, &code, Some(detail), None, status).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((code, national_id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let here = format!("/boards/{code}");
+    let (kind, county) = board_access(&auth, &code).map_err(|e| PageError {
+        error: e,
+        next: Some(here.clone()),
+    })?;
+    let principal = auth
+        .require(Action::ManageBoard {
+            kind,
+            county: county.as_deref(),
+        })?
+        .clone();
+    state
+        .store
+        .remove_board_member(
+            &code,
+            &national_id,
+            &Actor::new(principal.username, state.now()),
+        )
+        .await?;
+    Ok(Redirect::to(&here).into_response())
+}
+
+/// The meeting form: repeated fields (`present`, `decision_text`, …) come as pairs.
+pub async fn record(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let here = format!("/boards/{code}");
+    let (kind, county) = board_access(&auth, &code).map_err(|e| PageError {
+        error: e,
+        next: Some(here.clone()),
+    })?;
+    let principal = auth
+        .require(Action::RecordMeeting {
+            kind,
+            county: county.as_deref(),
+        })?
+        .clone();
+    let one = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let all = |name: &str| {
+        fields
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let board = state
+        .store
+        .board(&code)
+        .await?
+        .ok_or(ApiError::NotFound("board"))?;
+    let present = all("present");
+    let outcome: Result<i64, ApiError> = async {
+        let decisions = all("decision_text")
+            .into_iter()
+            .zip(all("decision_owner"))
+            .zip(all("decision_due"))
+            .filter(|((text, _), _)| !text.is_empty())
+            .map(|((text, owner), due)| {
+                Ok(Decision {
+                    text,
+                    owner,
+                    due_on: domain::calendar::parse_date(&due)?,
+                })
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        let meeting = Meeting {
+            id: 0,
+            board: code.clone(),
+            held_at: domain::calendar::parse_instant(&one("held_at"))?,
+            agenda: one("agenda"),
+            minutes: one("minutes"),
+            attendance: board
+                .members
+                .iter()
+                .map(|m| Attendance {
+                    national_id: m.national_id.clone(),
+                    present: present.contains(&m.national_id),
+                })
+                .collect(),
+            decisions,
+        };
+        Ok(state
+            .store
+            .record_meeting(
+                &meeting,
+                &Actor::new(principal.username.clone(), state.now()),
+            )
+            .await?)
+    }
+    .await;
+    match outcome {
+        Ok(id) => Ok(Redirect::to(&format!("/meetings/{id}")).into_response()),
+        Err(e @ (ApiError::Domain(_) | ApiError::Store(store::StoreError::Invalid(_)))) => {
+            let (status, _, _, detail) = e.parts();
+            board_page(&state, &auth, &code, Some(detail), None, status).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub struct AttendanceRow {
+    pub name: String,
+    pub role: &'static str,
+    pub present: bool,
+}
+
+pub struct DecisionRow {
+    pub number: String,
+    pub text: String,
+    pub owner: String,
+    pub due: String,
+}
+
+#[derive(Template)]
+#[template(path = "minutes.html")]
+struct MinutesPage {
+    layout: Layout,
+    board_code: String,
+    title: String,
+    number: String,
+    held_at: String,
+    agenda: String,
+    minutes: String,
+    attendance: Vec<AttendanceRow>,
+    decisions: Vec<DecisionRow>,
+}
+
+/// `/meetings/{id}`: the printable minutes (صورتجلسه) of a meeting.
+pub async fn minutes(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let here = format!("/meetings/{id}");
+    crate::views::require_page(&auth, Action::ViewElection, &here)?;
+    let meeting = state
+        .store
+        .meeting(id)
+        .await?
+        .ok_or(ApiError::NotFound("meeting"))?;
+    let (kind, county) = board_access(&auth, &meeting.board)?;
+    let board = state
+        .store
+        .board(&meeting.board)
+        .await?
+        .ok_or(ApiError::NotFound("board"))?;
+    let title = board_title(&state, kind, county.as_deref()).await?;
+    let attendance = meeting
+        .attendance
+        .iter()
+        .map(|a| {
+            let member = board
+                .members
+                .iter()
+                .find(|m| m.national_id == a.national_id);
+            AttendanceRow {
+                name: member.map_or_else(
+                    || persian_digits(&a.national_id),
+                    |m| format!("{} {}", m.first_name, m.last_name),
+                ),
+                role: member.map_or("", |m| m.role.persian()),
+                present: a.present,
+            }
+        })
+        .collect();
+    render(&MinutesPage {
+        layout: Layout::new(&state, &auth, format!("صورتجلسه {title}"), &here),
+        board_code: meeting.board.clone(),
+        number: persian_number(meeting.id),
+        held_at: domain::calendar::jalali_long_datetime(meeting.held_at),
+        agenda: meeting.agenda.clone(),
+        minutes: meeting.minutes.clone(),
+        decisions: meeting
+            .decisions
+            .iter()
+            .enumerate()
+            .map(|(i, d)| DecisionRow {
+                number: persian_number(i as i64 + 1),
+                text: d.text.clone(),
+                owner: d.owner.clone(),
+                due: jalali_numeric(d.due_on),
+            })
+            .collect(),
+        attendance,
+        title,
+    })
+}
