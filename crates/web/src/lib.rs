@@ -87,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/councils/{code}", get(views::counties::council))
         .route("/stations/{code}", get(views::counties::station))
+        .route("/stations/{code}/edit", post(views::counties::edit_station))
         .route(
             "/stations/{code}/staff",
             get(views::staffing::station_staff),
@@ -107,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/boards/{code}/meetings", post(views::boards::record))
         .route("/meetings/{id}", get(views::boards::minutes))
+        .route("/people", get(views::people::search))
         .route("/audit", get(views::audit::list))
         .route("/audit/verify", get(views::audit::verify))
         .route("/assets/{*path}", get(assets::serve));

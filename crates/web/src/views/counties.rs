@@ -6,7 +6,10 @@ use crate::views::{render, require_page, Card, Layout, Pager};
 use crate::{ApiError, AppState, PageError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::response::Response;
+use axum::Form;
 use domain::access::Action;
 use domain::election::CouncilKind;
 use domain::station::Station;
@@ -70,6 +73,8 @@ struct CountyPage {
     councils_pager: Pager,
     stations: Vec<StationRow>,
     stations_pager: Pager,
+    stype: String,
+    sname: String,
     shares: Vec<crate::views::staffing::Share>,
     gaps: Vec<crate::views::staffing::GapRow>,
     gaps_total: String,
@@ -123,6 +128,10 @@ pub struct CountyQuery {
     sort: Option<String>,
     page: Option<u32>,
     spage: Option<u32>,
+    /// Station list: `urban`, `rural`, `mobile`, `fixed` or `closed`.
+    stype: Option<String>,
+    /// Station list: part of the name.
+    sname: Option<String>,
     /// Page of the gap list.
     gpage: Option<u32>,
     /// Set after a gap was filled from this page.
@@ -166,22 +175,37 @@ pub async fn county(
         .store
         .councils(&filter, PageRequest::new(q.page.unwrap_or(1), 25))
         .await?;
+    let stype = q.stype.clone().unwrap_or_default();
+    let sname = q
+        .sname
+        .as_deref()
+        .map(domain::text::normalize_name)
+        .unwrap_or_default();
+    let mut station_filter = StationFilter {
+        county: Some(code.clone()),
+        name: Some(sname.clone()).filter(|n| !n.is_empty()),
+        ..Default::default()
+    };
+    match stype.as_str() {
+        "urban" => station_filter.area = Some(domain::station::Area::Urban),
+        "rural" => station_filter.area = Some(domain::station::Area::Rural),
+        "mobile" => station_filter.mobile = Some(true),
+        "fixed" => station_filter.mobile = Some(false),
+        "closed" => station_filter.closed = Some(true),
+        _ => {}
+    }
     let stations = state
         .store
-        .stations(
-            &StationFilter {
-                county: Some(code.clone()),
-                ..Default::default()
-            },
-            PageRequest::new(q.spage.unwrap_or(1), 25),
-        )
+        .stations(&station_filter, PageRequest::new(q.spage.unwrap_or(1), 25))
         .await?;
     let query = |page: u32, spage: u32, sort: &str| {
         format!(
-            "{here}?kind={}&name={}&sort={}&page={page}&spage={spage}",
+            "{here}?kind={}&name={}&sort={}&page={page}&spage={spage}&stype={}&sname={}",
             url_encode(&kind_text),
             url_encode(&name_filter),
-            url_encode(sort)
+            url_encode(sort),
+            url_encode(&stype),
+            url_encode(&sname)
         )
     };
     let spage = stations.page;
@@ -280,6 +304,8 @@ pub async fn county(
         gaps_back: crate::views::staffing::county_gaps_link(&code, gpage),
         gaps_pager,
         boards,
+        stype,
+        sname,
         notice: q
             .done
             .as_deref()
@@ -361,25 +387,60 @@ pub async fn council(
 struct StationPage {
     layout: Layout,
     station: StationRow,
+    raw: Station,
     council_name: String,
     council_href: Option<String>,
     hard_to_reach: &'static str,
+    address: String,
+    postal_code: String,
+    location: String,
+    facilities: Vec<(&'static str, String)>,
+    route: Vec<(String, String, String)>,
+    links: Vec<(&'static str, &'static str)>,
+    can_edit: bool,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct StationQuery {
+    done: Option<String>,
 }
 
 pub async fn station(
     State(state): State<AppState>,
     auth: Auth,
     Path(code): Path<String>,
+    Query(q): Query<StationQuery>,
+) -> Result<Response, PageError> {
+    station_page(
+        &state,
+        &auth,
+        &code,
+        None,
+        q.done.map(|_| "تغییرات شعبه ثبت شد.".to_owned()),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn station_page(
+    state: &AppState,
+    auth: &Auth,
+    code: &str,
+    error: Option<String>,
+    notice: Option<String>,
+    status: StatusCode,
 ) -> Result<Response, PageError> {
     let here = format!("/stations/{code}");
-    require_page(&auth, Action::ViewElection, &here)?;
+    require_page(auth, Action::ViewElection, &here)?;
     let station = state
         .store
-        .station(&code)
+        .station(code)
         .await?
         .ok_or(ApiError::NotFound("station"))?;
     require_page(
-        &auth,
+        auth,
         Action::ViewStation {
             county: &station.county_code,
             station: &station.code,
@@ -392,8 +453,16 @@ pub async fn station(
         .require(Action::ViewCounty(&station.county_code))
         .ok()
         .map(|_| format!("/councils/{}", station.council_code));
-    render(&StationPage {
-        layout: Layout::new(&state, &auth, station.name.clone(), &here),
+    let yes_no = |b: bool| {
+        if b {
+            "بله".to_owned()
+        } else {
+            "خیر".to_owned()
+        }
+    };
+    let f = &station.facilities;
+    let mut response = render(&StationPage {
+        layout: Layout::new(state, auth, station.name.clone(), &here),
         station: StationRow::from(&station),
         council_name: council.map(|c| c.name).unwrap_or_default(),
         council_href,
@@ -402,5 +471,142 @@ pub async fn station(
         } else {
             "خیر"
         },
-    })
+        address: station.address.clone(),
+        postal_code: station
+            .postal_code
+            .as_ref()
+            .map(|p| persian_digits(p.as_str()))
+            .unwrap_or_default(),
+        location: station
+            .location
+            .map(|l| persian_digits(&format!("{:.5}، {:.5}", l.lat, l.lon)))
+            .unwrap_or_default(),
+        facilities: vec![
+            (
+                "دستگاه رأی‌گیری الکترونیکی",
+                persian_number(i64::from(f.evoting_devices)),
+            ),
+            (
+                "دستگاه احراز هویت",
+                persian_number(i64::from(f.identity_devices)),
+            ),
+            ("برق اضطراری", yes_no(f.power_backup)),
+            ("دوربین مداربسته", yes_no(f.cctv)),
+            ("ارتباط", f.link.persian().to_owned()),
+        ],
+        route: station
+            .route
+            .iter()
+            .map(|r| {
+                (
+                    persian_digits(&r.council),
+                    domain::calendar::jalali_datetime(r.arrives_at),
+                    domain::calendar::jalali_datetime(r.leaves_at),
+                )
+            })
+            .collect(),
+        links: domain::station::LinkType::ALL
+            .iter()
+            .map(|l| (l.as_str(), l.persian()))
+            .collect(),
+        can_edit: domain::access::authorize(
+            auth.principal(),
+            Action::ManageStations {
+                county: &station.county_code,
+            },
+        )
+        .is_ok(),
+        raw: station,
+        error,
+        notice,
+    })?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StationForm {
+    name: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    postal_code: String,
+    expected_voters: String,
+    evoting_devices: String,
+    identity_devices: String,
+    link: String,
+    power_backup: Option<String>,
+    cctv: Option<String>,
+    hard_to_reach: Option<String>,
+    closed: Option<String>,
+}
+
+/// The station edit form (governor or province HQ); a refusal shows its Persian reason.
+pub async fn edit_station(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+    Form(form): Form<StationForm>,
+) -> Result<Response, PageError> {
+    let here = format!("/stations/{code}");
+    require_page(&auth, Action::ViewElection, &here)?;
+    let mut station = state
+        .store
+        .station(&code)
+        .await?
+        .ok_or(ApiError::NotFound("station"))?;
+    let principal = require_page(
+        &auth,
+        Action::ManageStations {
+            county: &station.county_code,
+        },
+        &here,
+    )?
+    .clone();
+    let outcome: Result<(), ApiError> = async {
+        let number = |field: &'static str, v: &str| -> Result<i64, ApiError> {
+            domain::text::parse_number(v).ok_or_else(|| {
+                domain::DomainError::InvalidField {
+                    field,
+                    reason: "عدد وارد کنید".into(),
+                }
+                .into()
+            })
+        };
+        station.name = domain::text::normalize_name(&form.name);
+        station.address = domain::text::normalize_name(&form.address);
+        station.postal_code = if form.postal_code.trim().is_empty() {
+            None
+        } else {
+            Some(domain::ids::PostalCode::parse(&form.postal_code)?)
+        };
+        station.expected_voters = number("expected_voters", &form.expected_voters)?;
+        station.facilities.evoting_devices =
+            u32::try_from(number("evoting_devices", &form.evoting_devices)?).unwrap_or(u32::MAX);
+        station.facilities.identity_devices =
+            u32::try_from(number("identity_devices", &form.identity_devices)?).unwrap_or(u32::MAX);
+        station.facilities.link = domain::station::LinkType::parse(&form.link).unwrap_or_default();
+        station.facilities.power_backup = form.power_backup.is_some();
+        station.facilities.cctv = form.cctv.is_some();
+        station.hard_to_reach = form.hard_to_reach.is_some();
+        station.closed = form.closed.is_some();
+        station.validate()?;
+        state
+            .store
+            .update_station(
+                &station,
+                &store::Actor::new(principal.username.clone(), state.now()),
+            )
+            .await?;
+        Ok(())
+    }
+    .await;
+    match outcome {
+        Ok(()) => Ok(axum::response::Redirect::to(&format!("{here}?done=1")).into_response()),
+        Err(e @ (ApiError::Domain(_) | ApiError::Store(store::StoreError::Invalid(_)))) => {
+            let (status, _, _, detail) = e.parts();
+            station_page(&state, &auth, &code, Some(detail), None, status).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -5,6 +5,7 @@ pub mod boards;
 pub mod counties;
 pub mod dashboard;
 pub mod login;
+pub mod people;
 pub mod staffing;
 
 use crate::auth::Auth;
@@ -125,6 +126,9 @@ fn navigation(p: &Principal, current: &str) -> Vec<NavItem> {
         Scope::Province => push("/".into(), "داشبورد استان"),
         Scope::County { county } => push(format!("/counties/{county}"), "شهرستان من"),
         Scope::Station { station, .. } => push(format!("/stations/{station}"), "شعبه من"),
+    }
+    if authorize(Some(p), Action::ViewPeople).is_ok() {
+        push("/people".into(), "اشخاص");
     }
     if authorize(Some(p), Action::ViewAudit).is_ok() {
         push("/audit".into(), "گزارش ممیزی");

@@ -363,3 +363,27 @@ async fn audit_chain_check_from_the_page() {
     let page = app.page("/audit/verify", Some(&cookie)).await.text();
     assert!(page.contains("از رکورد ۳ به بعد آسیب دیده است"), "{page}");
 }
+
+#[tokio::test]
+async fn people_are_found_by_id_or_name_in_persian() {
+    let app = TestApp::new().await;
+    let cookie = app.browser_login("governor").await;
+    let person = &demo().people[7];
+    let by_id = app
+        .page(
+            &format!("/people?q={}", &person.national_id.as_str()[..6]),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(by_id.status, StatusCode::OK);
+    assert!(by_id
+        .text()
+        .contains(&domain::text::persian_digits(person.national_id.as_str())));
+    let none = app.page("/people?q=0000000", Some(&cookie)).await.text();
+    assert!(none.contains("کسی با این مشخصات پیدا نشد"));
+    let station = app.browser_login("station").await;
+    assert_eq!(
+        app.page("/people?q=1", Some(&station)).await.status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -972,3 +972,73 @@ async fn the_inspector_roster_prints_the_county_inspectors() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_governor_edits_and_closes_a_station_through_its_form() {
+    let app = TestApp::new().await;
+    let cookie = app.browser_login("governor").await;
+    let station = demo()
+        .stations
+        .iter()
+        .find(|s| s.county_code == OWN_COUNTY && !s.mobile)
+        .unwrap();
+    let page = app
+        .page(&format!("/stations/{}", station.code), Some(&cookie))
+        .await
+        .text();
+    assert!(page.contains("id=\"station-form\""));
+    let csrf = crate::support::csrf_of(&page);
+    let before = app.audit_count().await;
+    let bad = post_form(&app, &cookie, &format!("/stations/{}/edit", station.code), &format!("csrf_token={csrf}&name=x&postal_code=123&expected_voters=500&evoting_devices=2&identity_devices=2&link=fibre")).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().contains("id=\"station-error\"") && bad.text().contains("کد پستی"));
+    assert_eq!(app.audit_count().await, before);
+    let ok = post_form(
+        &app,
+        &cookie,
+        &format!("/stations/{}/edit", station.code),
+        &format!("csrf_token={csrf}&name=%D8%B4%D8%B9%D8%A8%D9%87+%D9%86%D9%85%D9%88%D9%86%D9%87&postal_code=7617845678&expected_voters=%DB%B8%DB%B0%DB%B0&evoting_devices=3&identity_devices=2&link=sim&cctv=on&closed=on"),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
+    assert_eq!(app.audit_count().await, before + 1);
+    let hq = app.token("hq").await;
+    let saved = app
+        .get(&format!("/api/v1/stations/{}", station.code), Some(&hq))
+        .await
+        .json();
+    assert_eq!(
+        (
+            saved["name"].as_str(),
+            saved["expected_voters"].as_i64(),
+            saved["closed"].as_bool()
+        ),
+        (Some("شعبه نمونه"), Some(800), Some(true))
+    );
+    assert_eq!(
+        (
+            saved["facilities"]["link"].as_str(),
+            saved["facilities"]["cctv"].as_bool(),
+            saved["facilities"]["power_backup"].as_bool()
+        ),
+        (Some("sim"), Some(true), Some(false))
+    );
+    // Closed stations are listed under their own filter.
+    let closed = app
+        .page(
+            &format!("/counties/{OWN_COUNTY}?stype=closed"),
+            Some(&cookie),
+        )
+        .await
+        .text();
+    assert!(closed.contains("شعبه نمونه"));
+    let observer = app.browser_login("observer").await;
+    let read_only = app
+        .page(&format!("/stations/{}", station.code), Some(&observer))
+        .await
+        .text();
+    assert!(!read_only.contains("id=\"station-form\""));
+    let observer_csrf = crate::support::csrf_of(&read_only);
+    let refused = post_form(&app, &observer, &format!("/stations/{}/edit", station.code), &format!("csrf_token={observer_csrf}&name=x&expected_voters=1&evoting_devices=1&identity_devices=1&link=none")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}

@@ -1,0 +1,91 @@
+//! `/people`: find a person by national id or name.
+
+use crate::auth::Auth;
+use crate::fmt::url_encode;
+use crate::views::{render, require_page, Layout, Pager};
+use crate::{AppState, PageError};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use domain::access::Action;
+use domain::text::{ascii_digits, normalize_name, persian_digits};
+use serde::Deserialize;
+use store::{Page, PageRequest};
+
+pub struct PersonRow {
+    pub national_id: String,
+    pub name: String,
+    pub father: String,
+    pub birth: String,
+    pub education: &'static str,
+    pub mobile: String,
+}
+
+#[derive(Template)]
+#[template(path = "people.html")]
+struct PeoplePage {
+    layout: Layout,
+    q: String,
+    searched: bool,
+    error: Option<String>,
+    people: Vec<PersonRow>,
+    pager: Pager,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchQuery {
+    q: Option<String>,
+    page: Option<u32>,
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(query): Query<SearchQuery>,
+) -> Result<Response, PageError> {
+    require_page(&auth, Action::ViewPeople, "/people")?;
+    let q = query.q.unwrap_or_default();
+    let digits = ascii_digits(q.trim());
+    let term = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits
+    } else {
+        normalize_name(&q)
+    };
+    let searched = !term.is_empty();
+    let page = if searched {
+        state
+            .store
+            .search_people(&term, PageRequest::new(query.page.unwrap_or(1), 25))
+            .await?
+    } else {
+        Page {
+            items: Vec::new(),
+            total: 0,
+            page: 1,
+            per_page: 25,
+        }
+    };
+    render(&PeoplePage {
+        layout: Layout::new(&state, &auth, "جست‌وجوی اشخاص", "/people"),
+        pager: Pager::new(&page, |p| format!("/people?q={}&page={p}", url_encode(&q))),
+        people: page
+            .items
+            .iter()
+            .map(|p| PersonRow {
+                national_id: persian_digits(p.national_id.as_str()),
+                name: format!("{} {}", p.first_name, p.last_name),
+                father: p.father_name.clone(),
+                birth: domain::calendar::jalali_numeric(p.birth_date),
+                education: p.education.map_or("", domain::person::Education::persian),
+                mobile: p
+                    .mobile
+                    .as_ref()
+                    .map(|m| persian_digits(m.as_str()))
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        error: (searched && page.total == 0).then(|| "کسی با این مشخصات پیدا نشد.".to_owned()),
+        q,
+        searched,
+    })
+}
