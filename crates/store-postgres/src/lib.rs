@@ -6,6 +6,7 @@
 //! microseconds, exactly as in SQLite, so that audit hashes are identical across backends.
 
 mod boards;
+mod conflicts;
 mod migrate;
 mod rows;
 
@@ -25,7 +26,8 @@ use std::time::Duration;
 use store::{
     scope_columns, Actor, AuditFilter, BoardWithMembers, CouncilFilter, CountyCoverage,
     CountyFilter, CountySummary, NewSession, NewUser, Page, PageRequest, SessionRecord,
-    StaffAssignment, StationFilter, StationGap, Store, StoreError, StoreResult, UserRecord,
+    StaffAssignment, StaffConflict, StationFilter, StationGap, Store, StoreError, StoreResult,
+    UserRecord,
 };
 
 /// How many times a transaction is tried when PostgreSQL reports a serialization failure or a
@@ -1707,6 +1709,11 @@ impl Store for Postgres {
             })
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(page(items, total, req))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn staffing_conflicts(&self, county: Option<&str>) -> StoreResult<Vec<StaffConflict>> {
+        self.read_staffing_conflicts(county).await
     }
 
     #[tracing::instrument(skip_all)]

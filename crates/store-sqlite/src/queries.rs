@@ -25,8 +25,8 @@ use serde_json::json;
 use store::{
     scope_columns, scope_from_columns, Actor, AuditFilter, BoardWithMembers, CouncilFilter,
     CountyCoverage, CountyFilter, CountySummary, NewSession, NewUser, Page, PageRequest,
-    SessionRecord, StaffAssignment, StationFilter, StationGap, Store, StoreError, StoreResult,
-    UserRecord,
+    SessionRecord, StaffAssignment, StaffConflict, StationFilter, StationGap, Store, StoreError,
+    StoreResult, UserRecord,
 };
 
 /// Appends one audit record inside the caller's transaction.
@@ -814,6 +814,13 @@ impl Store for Sqlite {
     ) -> StoreResult<Page<StationGap>> {
         let county = county.to_owned();
         self.read(move |c| staffing::staffing_gaps(c, &county, page))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn staffing_conflicts(&self, county: Option<&str>) -> StoreResult<Vec<StaffConflict>> {
+        let county = county.map(str::to_owned);
+        self.read(move |c| staffing::staffing_conflicts(c, county.as_deref()))
             .await
     }
 

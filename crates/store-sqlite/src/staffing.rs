@@ -1,15 +1,17 @@
 //! Candidacies, station posts and staffing figures.
 
 use crate::db_err;
-use crate::people::load_person;
+use crate::people::{load_person, person_from_row, PERSON_COLUMNS};
 use crate::queries::{all, append_audit, bad_row, conflict_or, parse_date};
 use domain::ids::NationalId;
 use domain::person::Person;
 use domain::staffing::{check_assignment, AssignmentFacts, Post, Refusal};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use serde_json::json;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use store::{
-    Actor, CountyCoverage, Page, PageRequest, StaffAssignment, StationGap, StoreError, StoreResult,
+    Actor, CountyCoverage, Page, PageRequest, StaffAssignment, StaffConflict, StationGap,
+    StoreError, StoreResult,
 };
 
 fn post_from(s: &str) -> rusqlite::Result<Post> {
@@ -418,4 +420,120 @@ pub(crate) fn staffing_gaps(
         page: page.page,
         per_page: page.per_page,
     })
+}
+
+/// Held posts at the open stations of a county (`?1`, or all when NULL).
+const HELD_OPEN: &str = "station_posts sp JOIN stations s ON s.code = sp.station_code
+    WHERE s.closed = 0 AND (?1 IS NULL OR s.county_code = ?1)";
+/// The same, with the holders and the stations' elections.
+const HELD_OPEN_PEOPLE: &str = "station_posts sp JOIN stations s ON s.code = sp.station_code
+    JOIN people p ON p.national_id = sp.national_id JOIN elections e ON e.code = s.election_code
+    WHERE s.closed = 0 AND (?1 IS NULL OR s.county_code = ?1)";
+
+/// Every held post at an open station whose holder `check_assignment` would now refuse, read in
+/// three queries (posts with holders, candidates in the served councils, relatives of the
+/// holders) in one read transaction, and decided here.
+pub(crate) fn staffing_conflicts(
+    conn: &Connection,
+    county: Option<&str>,
+) -> StoreResult<Vec<StaffConflict>> {
+    // One snapshot for all three reads; nothing is written, so dropping it rolls back nothing.
+    let tx = conn.unchecked_transaction().map_err(db_err)?;
+    let person_columns = format!("p.{}", PERSON_COLUMNS.replace(", ", ", p."));
+    let mut s = tx
+        .prepare_cached(&format!(
+            "SELECT {person_columns}, sp.station_code, sp.post, sp.assigned_at_us, sp.assigned_by, e.election_day
+             FROM {HELD_OPEN_PEOPLE}"
+        ))
+        .map_err(db_err)?;
+    let held = all(&mut s, [county], |r| {
+        Ok((
+            person_from_row(r)?,
+            r.get::<_, String>(9)?,
+            post_from(&r.get::<_, String>(10)?)?,
+            r.get::<_, i64>(11)?,
+            r.get::<_, String>(12)?,
+            parse_date(&r.get::<_, String>(13)?)?,
+        ))
+    })?;
+    if held.is_empty() {
+        return Ok(Vec::new());
+    }
+    // (station, candidate) for the candidates of each station's election in the councils it
+    // serves: its own and its route's stops.
+    let mut s = tx
+        .prepare_cached(&format!(
+            "WITH st AS (SELECT DISTINCT s.code, s.council_code, s.election_code FROM {HELD_OPEN}),
+             served(station, council, election) AS (
+                SELECT code, council_code, election_code FROM st
+                UNION SELECT r.station_code, r.council_code, st.election_code
+                      FROM station_route r JOIN st ON st.code = r.station_code)
+             SELECT DISTINCT sv.station, c.national_id FROM served sv
+             JOIN candidates c ON c.election_code = sv.election AND c.council_code = sv.council"
+        ))
+        .map_err(db_err)?;
+    let candidates: HashSet<(String, String)> = all(&mut s, [county], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?
+    .into_iter()
+    .collect();
+    // (holder, relative) either way round.
+    let mut relatives: HashMap<String, BTreeSet<String>> = HashMap::new();
+    if !candidates.is_empty() {
+        let mut s = tx
+            .prepare_cached(&format!(
+                "WITH h(id) AS (SELECT sp.national_id FROM {HELD_OPEN})
+                 SELECT r.national_id, r.relative_id FROM person_relatives r
+                 WHERE r.national_id IN (SELECT id FROM h)
+                 UNION SELECT r.relative_id, r.national_id FROM person_relatives r
+                 WHERE r.relative_id IN (SELECT id FROM h)"
+            ))
+            .map_err(db_err)?;
+        for (id, relative) in all(&mut s, [county], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })? {
+            relatives.entry(id).or_default().insert(relative);
+        }
+    }
+
+    let mut conflicts = Vec::new();
+    for (person, station, post, assigned_at_us, assigned_by, election_day) in held {
+        let id = person.national_id.as_str();
+        let is_candidate = |who: &str| candidates.contains(&(station.clone(), who.to_owned()));
+        // As `assign_post`: the least such relative's id.
+        let candidate_relative = relatives
+            .get(id)
+            .and_then(|rs| rs.iter().find(|r| r.as_str() != id && is_candidate(r)))
+            .map(|r| national_id_from(r))
+            .transpose()
+            .map_err(db_err)?;
+        let facts = AssignmentFacts {
+            person: &person,
+            election_day,
+            station_closed: false,
+            current_post: None,
+            holder: None,
+            candidate_here: is_candidate(id),
+            candidate_relative,
+        };
+        if let Err(refusal) = check_assignment(&station, post, &facts) {
+            conflicts.push(StaffConflict {
+                code: refusal.code().into(),
+                reason: refusal.persian(),
+                assignment: StaffAssignment {
+                    station,
+                    post,
+                    national_id: id.to_owned(),
+                    first_name: person.first_name.clone(),
+                    last_name: person.last_name.clone(),
+                    assigned_at_us,
+                    assigned_by,
+                },
+            });
+        }
+    }
+    conflicts.sort_by(|a, b| {
+        (&a.assignment.station, a.assignment.post).cmp(&(&b.assignment.station, b.assignment.post))
+    });
+    Ok(conflicts)
 }

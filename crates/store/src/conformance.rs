@@ -48,7 +48,8 @@ macro_rules! conformance_suite {
             demo_staffing_loads_and_coverage_adds_up,
             boards_are_formed_within_their_sizes,
             meetings_round_trip,
-            demo_boards_load
+            demo_boards_load,
+            later_candidacies_show_as_conflicts
         );
     };
     (@cases $fresh:expr; $($case:ident),*) => {
@@ -1775,4 +1776,95 @@ pub async fn demo_boards_load(store: Arc<dyn Store>) {
         .filter(|b| b.board.kind == BoardKind::CountyExecutive && b.members.len() < 16)
         .count();
     assert_eq!(short, 5, "a county in five lacks two alternates");
+}
+
+pub async fn later_candidacies_show_as_conflicts(store: Arc<dyn Store>) {
+    let data = loaded(&store).await;
+    assert!(
+        store.staffing_conflicts(None).await.unwrap().is_empty(),
+        "the demo has none"
+    );
+    let staffed: std::collections::HashSet<&str> = data
+        .assignments
+        .iter()
+        .map(|a| a.station.as_str())
+        .collect();
+    let mut free = data
+        .stations
+        .iter()
+        .filter(|s| s.county_code == "11" && !staffed.contains(s.code.as_str()) && !s.mobile);
+    let a = free.next().unwrap().clone();
+    let b = free
+        .find(|s| s.council_code != a.council_code)
+        .unwrap()
+        .clone();
+    let ids = clean_people(&store, 800, 3).await;
+    store
+        .assign_post(&a.code, Post::Head, &ids[0], &actor())
+        .await
+        .unwrap();
+    store
+        .assign_post(&a.code, Post::Inspector, &ids[1], &actor())
+        .await
+        .unwrap();
+    store
+        .assign_post(&b.code, Post::Head, &ids[2], &actor())
+        .await
+        .unwrap();
+    assert!(store
+        .staffing_conflicts(Some("11"))
+        .await
+        .unwrap()
+        .is_empty());
+
+    // The head of station a becomes a candidate in a's council; a sibling declaring b's head
+    // stands in b's council. a's inspector is untouched.
+    store
+        .add_candidate(&data.election.code, &a.council_code, &ids[0], &actor())
+        .await
+        .unwrap();
+    let sibling = fresh_id(810);
+    let mut p = person(&sibling, "خویشاوند", time::macros::date!(1970 - 01 - 01));
+    p.relatives = vec![Relative {
+        national_id: NationalId::parse(&ids[2]).unwrap(),
+        relation: Relation::Sibling,
+    }];
+    store.create_person(&p, &actor()).await.unwrap();
+    store
+        .add_candidate(&data.election.code, &b.council_code, &sibling, &actor())
+        .await
+        .unwrap();
+
+    let conflicts = store.staffing_conflicts(Some("11")).await.unwrap();
+    let found: Vec<(String, Post, String)> = conflicts
+        .iter()
+        .map(|c| {
+            (
+                c.assignment.station.clone(),
+                c.assignment.post,
+                c.code.clone(),
+            )
+        })
+        .collect();
+    let mut expected = vec![
+        (a.code.clone(), Post::Head, "candidate".to_owned()),
+        (b.code.clone(), Post::Head, "candidate_relative".to_owned()),
+    ];
+    expected.sort();
+    assert_eq!(found, expected);
+    assert!(conflicts.iter().all(|c| c
+        .reason
+        .chars()
+        .any(|ch| ('\u{0600}'..='\u{06FF}').contains(&ch))));
+    assert_eq!(store.staffing_conflicts(None).await.unwrap().len(), 2);
+    assert!(store
+        .staffing_conflicts(Some("05"))
+        .await
+        .unwrap()
+        .is_empty());
+    // Closing the station clears its conflicts from the list.
+    let mut closed = a.clone();
+    closed.closed = true;
+    store.update_station(&closed, &actor()).await.unwrap();
+    assert_eq!(store.staffing_conflicts(Some("11")).await.unwrap().len(), 1);
 }

@@ -145,6 +145,14 @@ pub trait Store: Send + Sync + 'static {
     async fn staffing_gaps(&self, county: &str, page: PageRequest)
         -> StoreResult<Page<StationGap>>;
 
+    /// Posts whose holders the staffing rules would now refuse (a candidacy or a candidate
+    /// relative in the station's councils arrived after the appointment, or the person sits on
+    /// a council): for each held post at an open station of the county (or of all counties),
+    /// the facts are read as for `assign_post` — but ignoring the post itself and the holder's
+    /// own assignment — and `domain::staffing::check_assignment` decides; every refusal is a
+    /// conflict. Ordered by station code, then post order.
+    async fn staffing_conflicts(&self, county: Option<&str>) -> StoreResult<Vec<StaffConflict>>;
+
     /// Every post held at a county's stations (or only `post`), in station code then post
     /// order. Built from `stations` and `station_staff`; a backend may answer it in one query.
     async fn county_staff(

@@ -245,3 +245,15 @@ pub struct BoardWithMembers {
     pub board: domain::boards::Board,
     pub members: Vec<domain::boards::BoardMember>,
 }
+
+/// A post held by someone the staffing rules would now refuse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffConflict {
+    #[serde(flatten)]
+    pub assignment: StaffAssignment,
+    /// The refusal's stable code (`candidate`, `candidate_relative`, …).
+    pub code: String,
+    /// Its Persian reason.
+    pub reason: String,
+}

@@ -5,7 +5,7 @@ use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
-use store::{CountyCoverage, Page, StationGap};
+use store::{CountyCoverage, Page, StaffConflict, StationGap};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct CoverageQuery {
@@ -51,5 +51,19 @@ pub async fn gaps(
             .store
             .staffing_gaps(&county, page_request(q.page, q.per_page))
             .await?,
+    ))
+}
+
+/// Posts held by people the staffing rules would now refuse (there should be none).
+#[utoipa::path(get, path = "/api/v1/coverage/conflicts", tag = "staffing", params(CoverageQuery),
+    responses((status = 200, body = Vec<StaffConflict>), (status = 403, body = crate::error::Problem)))]
+pub async fn conflicts(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<CoverageQuery>,
+) -> Result<Json<Vec<StaffConflict>>, ApiError> {
+    let county = list_county(&auth, q.county)?;
+    Ok(Json(
+        state.store.staffing_conflicts(county.as_deref()).await?,
     ))
 }

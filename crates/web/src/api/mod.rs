@@ -74,6 +74,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(staff::assign, staff::unassign))
         .routes(routes!(coverage::list))
         .routes(routes!(coverage::gaps))
+        .routes(routes!(coverage::conflicts))
         .routes(routes!(elections::current))
         .routes(routes!(elections::set_seat_table))
         .routes(routes!(people::show))

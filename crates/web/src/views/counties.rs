@@ -82,6 +82,8 @@ struct CountyPage {
     gaps_back: String,
     notice: Option<String>,
     boards: Vec<BoardStatus>,
+    /// Station, station shown, post, holder, reason.
+    conflicts: Vec<(String, String, &'static str, String, String)>,
 }
 
 /// A board's line on the county page.
@@ -261,6 +263,22 @@ pub async fn county(
         format!("{}#stations", query(cpage, p, &sort))
     });
     let boards = board_statuses(&state.store.boards(Some(&code)).await?);
+    let conflicts = state
+        .store
+        .staffing_conflicts(Some(&code))
+        .await?
+        .into_iter()
+        .map(|c| {
+            let a = c.assignment;
+            (
+                a.station.clone(),
+                persian_digits(&a.station),
+                a.post.persian(),
+                format!("{} {}", a.first_name, a.last_name),
+                c.reason,
+            )
+        })
+        .collect();
     let coverage = state.store.coverage(Some(&code)).await?.pop();
     let shares = coverage
         .as_ref()
@@ -304,6 +322,7 @@ pub async fn county(
         gaps_back: crate::views::staffing::county_gaps_link(&code, gpage),
         gaps_pager,
         boards,
+        conflicts,
         stype,
         sname,
         notice: q

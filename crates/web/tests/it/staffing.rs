@@ -1042,3 +1042,59 @@ async fn the_governor_edits_and_closes_a_station_through_its_form() {
     let refused = post_form(&app, &observer, &format!("/stations/{}/edit", station.code), &format!("csrf_token={observer_csrf}&name=x&expected_voters=1&evoting_devices=1&identity_devices=1&link=none")).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_later_candidacy_shows_as_a_conflict_on_the_governors_page() {
+    let app = TestApp::new().await;
+    let governor = app.token("governor").await;
+    let cookie = app.browser_login("governor").await;
+    let clean = app
+        .page(&format!("/counties/{OWN_COUNTY}"), Some(&cookie))
+        .await
+        .text();
+    assert!(clean.contains("id=\"no-conflicts\""));
+    let station = free_station();
+    let id = register(&app, &governor, 9800, "1360/01/01").await;
+    assert_eq!(
+        put_post(&app, &governor, &station.code, "head", &id)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    app.store
+        .add_candidate(
+            "shora-7",
+            &station.council_code,
+            &id,
+            &Actor::new("test", app.state.clock.now()),
+        )
+        .await
+        .unwrap();
+    let conflicts = app
+        .get(
+            &format!("/api/v1/coverage/conflicts?county={OWN_COUNTY}"),
+            Some(&governor),
+        )
+        .await
+        .json();
+    assert_eq!(conflicts.as_array().unwrap().len(), 1);
+    assert_eq!(
+        (
+            conflicts[0]["station"].as_str(),
+            conflicts[0]["post"].as_str(),
+            conflicts[0]["code"].as_str()
+        ),
+        (Some(station.code.as_str()), Some("head"), Some("candidate"))
+    );
+    let page = app
+        .page(&format!("/counties/{OWN_COUNTY}"), Some(&cookie))
+        .await
+        .text();
+    assert!(page.contains("id=\"conflicts-table\"") && page.contains("داوطلب شورای همین حوزه"));
+    app.get(
+        &format!("/api/v1/coverage/conflicts?county={FOREIGN_COUNTY}"),
+        Some(&governor),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+}

@@ -1,0 +1,148 @@
+//! A small HTTP/1.1 client over hyper-util's pooled (keep-alive) legacy client.
+
+use anyhow::{bail, Context};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::{Method, Request, StatusCode};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// The longest a single request may take before the benchmark gives up.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A keep-alive client bound to one server address.
+#[derive(Clone)]
+pub struct Http {
+    inner: hyper_util::client::legacy::Client<HttpConnector, Full<Bytes>>,
+    base: String,
+}
+
+/// A whole response, body read.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    /// The value of cookie `name` set by this response, if any.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next())
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(k, v)| *k == name && !v.is_empty())
+            .map(|(_, v)| v.to_owned())
+    }
+
+    /// Fails unless the status is `expected`.
+    pub fn expect_status(self, expected: StatusCode, what: &str) -> anyhow::Result<Self> {
+        if self.status != expected {
+            let text = String::from_utf8_lossy(&self.body);
+            let head: String = text.chars().take(300).collect();
+            bail!("{what}: HTTP {} (expected {expected}): {head}", self.status);
+        }
+        Ok(self)
+    }
+}
+
+impl Http {
+    /// A client keeping up to `max_idle` connections open to `addr`.
+    pub fn new(addr: SocketAddr, max_idle: usize) -> Self {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        let inner = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(max_idle)
+            .pool_idle_timeout(Duration::from_mins(5))
+            .build(connector);
+        Self {
+            inner,
+            base: format!("http://{addr}"),
+        }
+    }
+
+    /// A request to `path` on the server, with the given headers and body.
+    pub fn request(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(header::HeaderName, String)],
+        body: Bytes,
+    ) -> anyhow::Result<Request<Full<Bytes>>> {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            builder = builder.header(name, HeaderValue::from_str(value)?);
+        }
+        Ok(builder.body(Full::new(body))?)
+    }
+
+    /// Sends a request and reads the whole body, within [`REQUEST_TIMEOUT`].
+    pub async fn send(&self, request: Request<Full<Bytes>>) -> anyhow::Result<Reply> {
+        let uri = request.uri().clone();
+        let exchange = async {
+            let response = self.inner.request(request).await?;
+            let (parts, body) = response.into_parts();
+            let body = body.collect().await?.to_bytes();
+            anyhow::Ok(Reply {
+                status: parts.status,
+                headers: parts.headers,
+                body,
+            })
+        };
+        tokio::time::timeout(REQUEST_TIMEOUT, exchange)
+            .await
+            .with_context(|| format!("{uri}: no answer within {REQUEST_TIMEOUT:?}"))?
+            .with_context(|| format!("{uri}: request failed"))
+    }
+}
+
+/// `application/x-www-form-urlencoded` encoding of one value.
+pub fn form_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(b));
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// The `value` attribute of the `<input name="NAME" …>` in an HTML page.
+pub fn input_value(html: &str, name: &str) -> Option<String> {
+    let at = html.find(&format!("name=\"{name}\""))?;
+    let start = html[..at].rfind('<')?;
+    let end = at + html[at..].find('>')?;
+    let tag = &html[start..end];
+    let value = tag.split("value=\"").nth(1)?;
+    Some(value.split('"').next()?.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_an_input_value() {
+        let html = r#"<form><input type="hidden" name="csrf_token" value="a-b_c"><input name="next" value="/x"></form>"#;
+        assert_eq!(input_value(html, "csrf_token").as_deref(), Some("a-b_c"));
+        assert_eq!(input_value(html, "next").as_deref(), Some("/x"));
+        assert_eq!(input_value(html, "missing"), None);
+    }
+
+    #[test]
+    fn encodes_form_values() {
+        assert_eq!(form_encode("a b/ج"), "a+b%2F%D8%AC");
+    }
+}

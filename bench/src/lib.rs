@@ -1,0 +1,10 @@
+//! sandoq's benchmarks: measurements, not tests. Each binary in `src/bin/` builds its data,
+//! serves the real application in-process on 127.0.0.1, drives it over keep-alive HTTP/1.1 and
+//! prints its figures as JSON on standard output (progress goes to standard error).
+//!
+//! Every loop here is bounded in count and in time.
+
+pub mod client;
+pub mod fixture;
+pub mod load;
+pub mod store_calls;

@@ -1,0 +1,164 @@
+//! A bounded closed-loop load: `concurrency` client tasks share a fixed number of requests and
+//! stop early only at the time limit. Any status other than the expected one fails the run.
+
+use crate::client::Http;
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::{Request, StatusCode};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Builds one request of a target (fresh each time: a request is consumed by sending it).
+pub type MakeRequest = Arc<dyn Fn() -> anyhow::Result<Request<Full<Bytes>>> + Send + Sync>;
+
+/// What a run measured.
+#[derive(Debug)]
+pub struct Run {
+    /// Latency of each completed request: from sending it to having read its whole body.
+    pub latencies: Vec<Duration>,
+    /// From the first request sent to the last body read.
+    pub wall: Duration,
+    /// Size of the last body read.
+    pub body_bytes: usize,
+    /// True when the time limit stopped the run before `total` requests.
+    pub truncated: bool,
+}
+
+/// Sends `total` requests from `concurrency` tasks over the client's keep-alive pool, stopping
+/// at `limit` if that comes first.
+pub async fn run(
+    http: &Http,
+    make: &MakeRequest,
+    expect: StatusCode,
+    total: usize,
+    concurrency: usize,
+    limit: Duration,
+) -> anyhow::Result<Run> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..concurrency.max(1) {
+        let (http, make, next) = (http.clone(), make.clone(), next.clone());
+        tasks.spawn(async move {
+            let mut latencies = Vec::with_capacity(total / concurrency.max(1) + 1);
+            let mut body_bytes = 0;
+            let mut truncated = false;
+            loop {
+                if started.elapsed() >= limit {
+                    truncated = true;
+                    break;
+                }
+                if next.fetch_add(1, Ordering::Relaxed) >= total {
+                    break;
+                }
+                let request = make()?;
+                let what = format!("{} {}", request.method(), request.uri().path());
+                let sent = Instant::now();
+                let reply = http.send(request).await?;
+                let took = sent.elapsed();
+                let reply = reply.expect_status(expect, &what)?;
+                body_bytes = reply.body.len();
+                latencies.push(took);
+            }
+            anyhow::Ok((latencies, body_bytes, truncated))
+        });
+    }
+    let mut out = Run {
+        latencies: Vec::with_capacity(total),
+        wall: Duration::ZERO,
+        body_bytes: 0,
+        truncated: false,
+    };
+    // The first failure ends the run; dropping the set aborts the other tasks.
+    while let Some(joined) = tasks.join_next().await {
+        let (latencies, body_bytes, truncated) = joined??;
+        out.latencies.extend(latencies);
+        out.body_bytes = out.body_bytes.max(body_bytes);
+        out.truncated |= truncated;
+    }
+    out.wall = started.elapsed();
+    Ok(out)
+}
+
+/// Latency figures in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    pub requests: usize,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub mean_ms: f64,
+    pub rps: f64,
+}
+
+/// The nearest-rank percentile `q` (0–1] of sorted values.
+fn percentile(sorted: &[Duration], q: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
+}
+
+impl Summary {
+    pub fn of(run: &Run) -> Self {
+        let mut sorted = run.latencies.clone();
+        sorted.sort_unstable();
+        let n = sorted.len();
+        let total: Duration = sorted.iter().sum();
+        let mean = if n == 0 {
+            Duration::ZERO
+        } else {
+            total / n as u32
+        };
+        let secs = run.wall.as_secs_f64();
+        Self {
+            requests: n,
+            p50_ms: ms(percentile(&sorted, 0.50)),
+            p90_ms: ms(percentile(&sorted, 0.90)),
+            p99_ms: ms(percentile(&sorted, 0.99)),
+            max_ms: ms(sorted.last().copied().unwrap_or_default()),
+            mean_ms: ms(mean),
+            rps: if secs > 0.0 {
+                (n as f64 / secs * 10.0).round() / 10.0
+            } else {
+                0.0
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let v: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        assert_eq!(percentile(&v, 0.5), Duration::from_millis(50));
+        assert_eq!(percentile(&v, 0.99), Duration::from_millis(99));
+        assert_eq!(percentile(&v, 1.0), Duration::from_millis(100));
+        assert_eq!(percentile(&[], 0.5), Duration::ZERO);
+    }
+
+    #[test]
+    fn summary_of_a_run() {
+        let run = Run {
+            latencies: vec![Duration::from_millis(2), Duration::from_millis(4)],
+            wall: Duration::from_secs(1),
+            body_bytes: 0,
+            truncated: false,
+        };
+        let s = Summary::of(&run);
+        assert_eq!(s.requests, 2);
+        assert!((s.mean_ms - 3.0).abs() < 1e-9);
+        assert!((s.rps - 2.0).abs() < 1e-9);
+        assert!((s.max_ms - 4.0).abs() < 1e-9);
+    }
+}

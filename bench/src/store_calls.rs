@@ -1,0 +1,160 @@
+//! Times, one call at a time, the store calls behind the benchmarked routes, to tell the
+//! database's share of a request from the rest (middleware, rendering, HTTP).
+
+use crate::fixture::Fixture;
+use crate::load::{Run, Summary};
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+use store::{CouncilFilter, CountyFilter, PageRequest, StationFilter, Store};
+
+type Call<'a> = Box<dyn Fn() -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>> + 'a>;
+
+/// One store call's figures.
+pub struct Timing {
+    pub name: &'static str,
+    pub route: &'static str,
+    pub summary: Summary,
+}
+
+async fn time(call: &Call<'_>, calls: usize, limit: Duration) -> anyhow::Result<Run> {
+    let started = Instant::now();
+    let mut latencies = Vec::with_capacity(calls);
+    let mut truncated = false;
+    for _ in 0..calls {
+        if started.elapsed() >= limit {
+            truncated = true;
+            break;
+        }
+        let t = Instant::now();
+        call().await?;
+        latencies.push(t.elapsed());
+    }
+    Ok(Run {
+        latencies,
+        wall: started.elapsed(),
+        body_bytes: 0,
+        truncated,
+    })
+}
+
+/// The store calls of `GET /counties/{county}` (first page of every list, as the benchmark
+/// requests it) and of `GET /api/v1/coverage`, `calls` times each after `warmup` unmeasured.
+pub async fn measure(
+    fx: &Fixture,
+    token_hash: &str,
+    now_us: i64,
+    calls: usize,
+    warmup: usize,
+    limit: Duration,
+) -> anyhow::Result<Vec<Timing>> {
+    let store: &dyn Store = fx.store.as_ref();
+    let county = fx.county.as_str();
+    const PAGE: &str = "/counties/{county}";
+    const API: &str = "/api/v1/coverage";
+    let list: Vec<(&'static str, &'static str, Call<'_>)> = vec![
+        (
+            "session",
+            "both",
+            Box::new(move || {
+                Box::pin(async move {
+                    store.session(token_hash, now_us).await?;
+                    Ok(())
+                })
+            }),
+        ),
+        (
+            "counties(county)",
+            PAGE,
+            Box::new(move || {
+                Box::pin(async move {
+                    let filter = CountyFilter {
+                        county: Some(county.to_owned()),
+                    };
+                    store.counties(&filter).await?;
+                    Ok(())
+                })
+            }),
+        ),
+        (
+            "councils(county, sort=code, 25)",
+            PAGE,
+            Box::new(move || {
+                Box::pin(async move {
+                    let filter = CouncilFilter {
+                        county: Some(county.to_owned()),
+                        sort: Some("code".into()),
+                        ..Default::default()
+                    };
+                    store.councils(&filter, PageRequest::new(1, 25)).await?;
+                    Ok(())
+                })
+            }),
+        ),
+        (
+            "stations(county, 25)",
+            PAGE,
+            Box::new(move || {
+                Box::pin(async move {
+                    let filter = StationFilter {
+                        county: Some(county.to_owned()),
+                        ..Default::default()
+                    };
+                    store.stations(&filter, PageRequest::new(1, 25)).await?;
+                    Ok(())
+                })
+            }),
+        ),
+        (
+            "boards(county)",
+            PAGE,
+            Box::new(move || {
+                Box::pin(async move {
+                    store.boards(Some(county)).await?;
+                    Ok(())
+                })
+            }),
+        ),
+        (
+            "coverage(county)",
+            PAGE,
+            Box::new(move || {
+                Box::pin(async move {
+                    store.coverage(Some(county)).await?;
+                    Ok(())
+                })
+            }),
+        ),
+        (
+            "staffing_gaps(county, 20)",
+            PAGE,
+            Box::new(move || {
+                Box::pin(async move {
+                    store.staffing_gaps(county, PageRequest::new(1, 20)).await?;
+                    Ok(())
+                })
+            }),
+        ),
+        (
+            "coverage(all)",
+            API,
+            Box::new(move || {
+                Box::pin(async move {
+                    store.coverage(None).await?;
+                    Ok(())
+                })
+            }),
+        ),
+    ];
+    let mut out = Vec::with_capacity(list.len());
+    for (name, route, call) in &list {
+        time(call, warmup, limit).await?;
+        let run = time(call, calls, limit).await?;
+        out.push(Timing {
+            name,
+            route,
+            summary: Summary::of(&run),
+        });
+    }
+    Ok(out)
+}
