@@ -7,6 +7,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod cache;
 pub mod chart;
 pub mod error;
 pub mod fmt;
@@ -52,6 +53,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
     pub(crate) limiter: Arc<auth::LoginLimiter>,
+    pub(crate) coverage_cache: Arc<cache::CoverageCache>,
 }
 
 impl AppState {
@@ -62,6 +64,7 @@ impl AppState {
             clock,
             config: Arc::new(config),
             limiter,
+            coverage_cache: Arc::default(),
         }
     }
 

@@ -23,7 +23,9 @@ pub async fn list(
     ApiQuery(q): ApiQuery<CoverageQuery>,
 ) -> Result<Json<Vec<CountyCoverage>>, ApiError> {
     let county = list_county(&auth, q.county)?;
-    Ok(Json(state.store.coverage(county.as_deref()).await?))
+    Ok(Json(
+        crate::cache::coverage(&state, county.as_deref()).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -279,7 +279,7 @@ pub async fn county(
             )
         })
         .collect();
-    let coverage = state.store.coverage(Some(&code)).await?.pop();
+    let coverage = crate::cache::coverage(&state, Some(&code)).await?.pop();
     let shares = coverage
         .as_ref()
         .map(crate::views::staffing::shares)

@@ -144,7 +144,7 @@ pub async fn home(State(state): State<AppState>, auth: Auth) -> Result<Response,
         &["#1f6f8b", "#99a8b2"],
         &bars,
     );
-    let coverage = state.store.coverage(None).await?;
+    let coverage = crate::cache::coverage(&state, None).await?;
     let coverage_bars: Vec<Bar> = coverage
         .iter()
         .map(|c| Bar {
