@@ -6,27 +6,37 @@
 use crate::{ApiError, AppState};
 use std::collections::HashMap;
 use std::sync::Mutex;
-use store::CountyCoverage;
+use store::{CountyCoverage, StaffConflict};
 
-/// Figures by county (or `None` for all), with the audit head they were computed at.
-type Versioned = HashMap<Option<String>, (i64, Vec<CountyCoverage>)>;
+/// Values by county (or `None` for all), each with the audit head it was computed at.
+pub struct Versioned<T>(Mutex<HashMap<Option<String>, (i64, T)>>);
 
-#[derive(Default)]
-pub struct CoverageCache(Mutex<Versioned>);
+impl<T> Default for Versioned<T> {
+    fn default() -> Self {
+        Self(Mutex::new(HashMap::new()))
+    }
+}
 
-impl CoverageCache {
-    fn get(&self, county: Option<&str>, version: i64) -> Option<Vec<CountyCoverage>> {
+impl<T: Clone> Versioned<T> {
+    fn get(&self, county: Option<&str>, version: i64) -> Option<T> {
         let map = self.0.lock().ok()?;
         map.get(&county.map(str::to_owned))
             .filter(|(v, _)| *v == version)
-            .map(|(_, c)| c.clone())
+            .map(|(_, value)| value.clone())
     }
 
-    fn put(&self, county: Option<&str>, version: i64, coverage: &[CountyCoverage]) {
+    fn put(&self, county: Option<&str>, version: i64, value: &T) {
         if let Ok(mut map) = self.0.lock() {
-            map.insert(county.map(str::to_owned), (version, coverage.to_vec()));
+            map.insert(county.map(str::to_owned), (version, value.clone()));
         }
     }
+}
+
+/// The aggregates the dashboards read on every view.
+#[derive(Default)]
+pub struct Caches {
+    coverage: Versioned<Vec<CountyCoverage>>,
+    conflicts: Versioned<Vec<StaffConflict>>,
 }
 
 /// Staffing coverage (all counties, or one), recomputed only after a change.
@@ -36,10 +46,24 @@ pub async fn coverage(
 ) -> Result<Vec<CountyCoverage>, ApiError> {
     // Read the version first: figures computed after it are at least as new as it says.
     let (version, _) = state.store.audit_head().await?;
-    if let Some(hit) = state.coverage_cache.get(county, version) {
+    if let Some(hit) = state.caches.coverage.get(county, version) {
         return Ok(hit);
     }
     let fresh = state.store.coverage(county).await?;
-    state.coverage_cache.put(county, version, &fresh);
+    state.caches.coverage.put(county, version, &fresh);
+    Ok(fresh)
+}
+
+/// Staffing conflicts (all counties, or one), recomputed only after a change.
+pub async fn conflicts(
+    state: &AppState,
+    county: Option<&str>,
+) -> Result<Vec<StaffConflict>, ApiError> {
+    let (version, _) = state.store.audit_head().await?;
+    if let Some(hit) = state.caches.conflicts.get(county, version) {
+        return Ok(hit);
+    }
+    let fresh = state.store.staffing_conflicts(county).await?;
+    state.caches.conflicts.put(county, version, &fresh);
     Ok(fresh)
 }

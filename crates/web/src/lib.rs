@@ -53,7 +53,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
     pub(crate) limiter: Arc<auth::LoginLimiter>,
-    pub(crate) coverage_cache: Arc<cache::CoverageCache>,
+    pub(crate) caches: Arc<cache::Caches>,
 }
 
 impl AppState {
@@ -64,7 +64,7 @@ impl AppState {
             clock,
             config: Arc::new(config),
             limiter,
-            coverage_cache: Arc::default(),
+            caches: Arc::default(),
         }
     }
 

@@ -66,6 +66,6 @@ pub async fn conflicts(
 ) -> Result<Json<Vec<StaffConflict>>, ApiError> {
     let county = list_county(&auth, q.county)?;
     Ok(Json(
-        state.store.staffing_conflicts(county.as_deref()).await?,
+        crate::cache::conflicts(&state, county.as_deref()).await?,
     ))
 }

@@ -253,6 +253,9 @@ pub async fn county(
         Card::new(c.village_councils, "شورای روستا"),
         Card::new(c.main_seats, "کرسی اصلی"),
         Card::new(c.stations, "شعبه"),
+        Card::new(c.urban_stations, "شعبه شهری"),
+        Card::new(c.rural_stations, "شعبه روستایی"),
+        Card::new(c.stations - c.mobile_stations, "شعبه ثابت"),
         Card::new(c.mobile_stations, "شعبه سیار"),
     ];
     let councils_pager = Pager::new(&councils, |p| {
@@ -263,9 +266,7 @@ pub async fn county(
         format!("{}#stations", query(cpage, p, &sort))
     });
     let boards = board_statuses(&state.store.boards(Some(&code)).await?);
-    let conflicts = state
-        .store
-        .staffing_conflicts(Some(&code))
+    let conflicts = crate::cache::conflicts(&state, Some(&code))
         .await?
         .into_iter()
         .map(|c| {
