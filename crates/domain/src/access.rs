@@ -125,8 +125,10 @@ impl Scope {
     pub fn persian(&self) -> String {
         match self {
             Self::Province => "کل استان".to_owned(),
-            Self::County { county } => format!("شهرستان {county}"),
-            Self::Station { station, .. } => format!("شعبه {station}"),
+            Self::County { county } => format!("شهرستان {}", crate::text::persian_digits(county)),
+            Self::Station { station, .. } => {
+                format!("شعبه {}", crate::text::persian_digits(station))
+            }
         }
     }
 }
