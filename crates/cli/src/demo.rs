@@ -19,6 +19,43 @@ pub struct DemoArgs {
     /// Load the geography, councils and people but no stations (to import stations from a file).
     #[arg(long)]
     pub no_stations: bool,
+    /// Size of the synthetic eligibility roll (Kerman has about 2.3 million voters).
+    #[arg(long, default_value_t = KERMAN_VOTERS)]
+    pub voters: usize,
+}
+
+/// About the number of eligible voters in Kerman province (DESIGN §8, Scale).
+pub const KERMAN_VOTERS: usize = 2_300_000;
+
+/// Streams a synthetic roll of `count` voters into the store.
+pub async fn load_roll(
+    store: &dyn Store,
+    data: &DemoData,
+    seed: u64,
+    count: usize,
+    by: &Actor,
+) -> anyhow::Result<u64> {
+    if count == 0 {
+        return Ok(0);
+    }
+    let (tx, rx) = tokio::sync::mpsc::channel::<store::RollBatch>(4);
+    let digest = format!("synthetic:seed={seed}:voters={count}");
+    let import = store.import_roll(&data.election.code, rx, &digest, by);
+    let send = async {
+        let mut batch = Vec::with_capacity(20_000);
+        for voter in domain::demo::synthetic_roll(data, seed, count) {
+            batch.push(voter);
+            if batch.len() == 20_000 && tx.send(Ok(std::mem::take(&mut batch))).await.is_err() {
+                return;
+            }
+        }
+        if !batch.is_empty() {
+            let _ = tx.send(Ok(batch)).await;
+        }
+        drop(tx);
+    };
+    let (imported, ()) = tokio::join!(import, send);
+    imported.context("cannot load the synthetic roll")
 }
 
 pub async fn run(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
@@ -40,7 +77,16 @@ pub async fn run(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
         args.no_stations,
     )
     .await?;
+    let voters = load_roll(
+        store.as_ref(),
+        &data,
+        args.seed,
+        args.voters,
+        &Actor::new("sandoq-demo", clock.now()),
+    )
+    .await?;
     print_summary(&data)?;
+    println!("eligibility roll: {voters} voters");
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 mod audit_cmd;
 mod db;
 mod demo;
+mod roll;
 mod serve;
 mod transfer;
 mod user;

@@ -16,6 +16,9 @@ pub struct ServeArgs {
     /// Load the Kerman demo (and print its logins) when the database is empty.
     #[arg(long)]
     pub demo: bool,
+    /// With `--demo`: the size of the synthetic eligibility roll.
+    #[arg(long, default_value_t = crate::demo::KERMAN_VOTERS)]
+    pub voters: usize,
     /// Pin the clock to this instant, then let it run on: a Jalali date and Tehran time
     /// (`1405/02/11 09:00`) or ISO 8601 (`2026-05-01T08:00:00+03:30`). The UI shows a banner.
     #[arg(long, env = "SANDOQ_NOW")]
@@ -68,7 +71,16 @@ pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
                 false,
             )
             .await?;
+            let voters = crate::demo::load_roll(
+                store.as_ref(),
+                &data,
+                DemoOptions::default().seed,
+                args.voters,
+                &store::Actor::new("sandoq-demo", clock.now()),
+            )
+            .await?;
             crate::demo::print_summary(&data)?;
+            println!("eligibility roll: {voters} voters");
         } else {
             tracing::info!("the database already holds data; not loading the demo");
         }

@@ -26,6 +26,9 @@ pub enum ImportCommand {
     Stations(ImportFileArgs),
     /// Register people from a CSV file, all or nothing.
     People(ImportFileArgs),
+    /// Replace the eligibility roll from a CSV file (`national_id,birth_date,council,status`),
+    /// streamed, all or nothing.
+    Voters(ImportFileArgs),
 }
 
 #[derive(Debug, Args)]
@@ -58,19 +61,26 @@ pub async fn export_stations(url: &str, args: &ExportStationsArgs) -> anyhow::Re
 }
 
 pub async fn import(url: &str, command: &ImportCommand) -> anyhow::Result<()> {
-    let store = crate::db::open(url).await?;
     let (file, what) = match command {
+        ImportCommand::Voters(a) => {
+            return crate::roll::import_voters(
+                url,
+                &a.file,
+                Actor::new("cli", domain::clock::SystemClock.now()),
+            )
+            .await;
+        }
         ImportCommand::Stations(a) => (&a.file, "stations"),
         ImportCommand::People(a) => (&a.file, "people"),
     };
+    let store = crate::db::open(url).await?;
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("cannot read {} (it must be UTF-8)", file.display()))?;
     let by = Actor::new("cli", domain::clock::SystemClock.now());
-    let result = match command {
-        ImportCommand::Stations(_) => {
-            store::import::stations_csv(store.as_ref(), &text, None, &by).await
-        }
-        ImportCommand::People(_) => store::import::people_csv(store.as_ref(), &text, &by).await,
+    let result = if what == "stations" {
+        store::import::stations_csv(store.as_ref(), &text, None, &by).await
+    } else {
+        store::import::people_csv(store.as_ref(), &text, &by).await
     };
     match result {
         Ok(n) => {

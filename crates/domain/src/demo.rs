@@ -1070,6 +1070,54 @@ pub fn synthetic_people(rng: &mut ChaCha8Rng, count: usize) -> Vec<Person> {
     people
 }
 
+/// A deterministic synthetic eligibility roll of `count` people, streamed (never held whole):
+/// the demo's registered people first (so staff can vote), then synthetic ids from a range
+/// the demo never draws. Councils are drawn in proportion to their population; about 3% are
+/// under 18 on election day and 0.5% deceased, so the demo can show every refusal.
+pub fn synthetic_roll(
+    data: &DemoData,
+    seed: u64,
+    count: usize,
+) -> impl Iterator<Item = crate::roll::Voter> + '_ {
+    use crate::roll::{Voter, VoterStatus};
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5EED_0F70);
+    let mut cumulative = Vec::with_capacity(data.councils.len());
+    let mut total = 0i64;
+    for c in &data.councils {
+        total += c.population.max(1);
+        cumulative.push(total);
+    }
+    let day = data.election.election_day;
+    let people = data.people.iter().map(|p| p.national_id.clone());
+    // Synthetic ids: nine leading digits from 990,000,000 up, which the people generator
+    // (1,000,000..999,999,999 drawn at random) may also hit, so skip the people's ids.
+    let taken: HashSet<NationalId> = data.people.iter().map(|p| p.national_id.clone()).collect();
+    let synthetic = (0u32..)
+        .filter_map(|i| NationalId::with_check_digit(900_000_000 + i))
+        .filter(move |id| !taken.contains(id));
+    people.chain(synthetic).take(count).map(move |national_id| {
+        let pick = rng.gen_range(0..total.max(1));
+        let council = &data.councils[cumulative
+            .partition_point(|c| *c <= pick)
+            .min(data.councils.len() - 1)];
+        let age_days = if rng.gen_ratio(3, 100) {
+            rng.gen_range(15 * 365..18 * 365 - 1)
+        } else {
+            rng.gen_range(18 * 365 + 5..90 * 365)
+        };
+        Voter {
+            national_id,
+            birth_date: day - time::Duration::days(age_days),
+            council: council.code.clone(),
+            status: if rng.gen_ratio(1, 200) {
+                VoterStatus::Deceased
+            } else {
+                VoterStatus::Alive
+            },
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1215,6 +1263,31 @@ mod tests {
         let mobile = d.stations.iter().find(|s| s.mobile).unwrap();
         assert!(!mobile.route.is_empty());
         assert_eq!(mobile.route[0].council, mobile.council_code);
+    }
+
+    #[test]
+    fn the_synthetic_roll_is_deterministic_distinct_and_mixed() {
+        let d = demo();
+        let a: Vec<_> = synthetic_roll(&d, 1, 20_000).collect();
+        let b: Vec<_> = synthetic_roll(&d, 1, 20_000).collect();
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 20_000);
+        let ids: HashSet<_> = a.iter().map(|v| &v.national_id).collect();
+        assert_eq!(ids.len(), 20_000);
+        assert_eq!(
+            a[0].national_id, d.people[0].national_id,
+            "registered people come first"
+        );
+        let under = a
+            .iter()
+            .filter(|v| crate::person::age_on(v.birth_date, d.election.election_day) < 18)
+            .count();
+        assert!((300..900).contains(&under), "{under}");
+        assert!(a
+            .iter()
+            .any(|v| v.status == crate::roll::VoterStatus::Deceased));
+        let councils: HashSet<_> = d.councils.iter().map(|c| c.code.as_str()).collect();
+        assert!(a.iter().all(|v| councils.contains(v.council.as_str())));
     }
 
     #[test]

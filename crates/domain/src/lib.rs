@@ -14,6 +14,7 @@ pub mod error;
 pub mod geo;
 pub mod ids;
 pub mod person;
+pub mod roll;
 pub mod staffing;
 pub mod station;
 pub mod text;

@@ -8,6 +8,7 @@
 mod boards;
 mod conflicts;
 mod migrate;
+mod roll;
 mod rows;
 
 use async_trait::async_trait;
@@ -16,6 +17,7 @@ use domain::boards::{BoardMember, BoardRole, Meeting};
 use domain::demo::DemoData;
 use domain::election::{Council, Election, SeatTable};
 use domain::person::{Person, Relative};
+use domain::roll::Voter;
 use domain::staffing::{check_assignment, AssignmentFacts, Post};
 use domain::station::{RouteStop, Station};
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions, PgRow};
@@ -1714,6 +1716,31 @@ impl Store for Postgres {
     #[tracing::instrument(skip_all)]
     async fn staffing_conflicts(&self, county: Option<&str>) -> StoreResult<Vec<StaffConflict>> {
         self.read_staffing_conflicts(county).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn import_roll(
+        &self,
+        election_code: &str,
+        rows: tokio::sync::mpsc::Receiver<store::RollBatch>,
+        source_digest: &str,
+        by: &Actor,
+    ) -> StoreResult<u64> {
+        // One attempt only: the rows are consumed by it. Nothing else writes voters, and another
+        // import of the same roll queues on its advisory lock, so it does not contend.
+        self.try_import_roll(election_code, rows, source_digest, by)
+            .await
+            .map_err(roll::settle)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn voter(&self, election_code: &str, national_id: &str) -> StoreResult<Option<Voter>> {
+        self.read_voter(election_code, national_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn roll_count(&self, election_code: &str) -> StoreResult<i64> {
+        self.read_roll_count(election_code).await
     }
 
     #[tracing::instrument(skip_all)]

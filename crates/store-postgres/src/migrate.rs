@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0002_stations_people_staffing.sql"),
     ),
     (3, "boards", include_str!("../migrations/0003_boards.sql")),
+    (4, "roll", include_str!("../migrations/0004_roll.sql")),
 ];
 
 /// Key of the transaction-scoped advisory lock taken while migrating ("sandoq" in ASCII).

@@ -8,6 +8,7 @@ use domain::election::{Council, CouncilKind, Election, Milestone};
 use domain::geo::County;
 use domain::ids::{MobileNumber, NationalId, PostalCode};
 use domain::person::{Education, Gender, Person, Relation, Relative};
+use domain::roll::{Voter, VoterStatus};
 use domain::staffing::Post;
 use domain::station::{Area, Facilities, GeoPoint, LinkType, RouteStop, Station};
 use sqlx::postgres::PgRow;
@@ -28,6 +29,13 @@ fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
 /// A date as ISO `YYYY-MM-DD`.
 pub(crate) fn format_date(date: Date) -> StoreResult<String> {
     date.format(DATE)
+        .map_err(|e| StoreError::Invalid(format!("date {date}: {e}")))
+}
+
+/// Appends a date as ISO `YYYY-MM-DD` to `buf`, without allocating.
+pub(crate) fn write_date(buf: &mut Vec<u8>, date: Date) -> StoreResult<()> {
+    date.format_into(buf, DATE)
+        .map(drop)
         .map_err(|e| StoreError::Invalid(format!("date {date}: {e}")))
 }
 
@@ -200,6 +208,22 @@ pub(crate) fn person(row: &PgRow, relatives: Vec<Relative>) -> StoreResult<Perso
 
 pub(crate) fn national_id_of(text: &str) -> StoreResult<NationalId> {
     NationalId::parse(text).map_err(|e| corrupt("national id", e))
+}
+
+/// The columns [`voter`] reads.
+pub(crate) const VOTER_COLUMNS: &str = "national_id, birth_date, council_code, deceased";
+
+pub(crate) fn voter(row: &PgRow) -> StoreResult<Voter> {
+    Ok(Voter {
+        national_id: national_id_of(&get::<String>(row, "national_id")?)?,
+        birth_date: parse_date(&get::<String>(row, "birth_date")?)?,
+        council: get(row, "council_code")?,
+        status: if get(row, "deceased")? {
+            VoterStatus::Deceased
+        } else {
+            VoterStatus::Alive
+        },
+    })
 }
 
 /// A row of `person_relatives` (`relative_id, relation`).

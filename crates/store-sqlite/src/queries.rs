@@ -2,6 +2,7 @@
 
 use crate::boards;
 use crate::people::{self, insert_person, load_person};
+use crate::roll;
 use crate::staffing;
 use crate::stations::{
     self, attach_routes, checked_write, load_station, station_from_row, station_order,
@@ -17,6 +18,7 @@ use domain::demo::DemoData;
 use domain::election::{Council, CouncilKind, Election, Milestone, SeatTable};
 use domain::geo::County;
 use domain::person::Person;
+use domain::roll::Voter;
 use domain::staffing::Post;
 use domain::station::Station;
 use rusqlite::types::Value;
@@ -822,6 +824,35 @@ impl Store for Sqlite {
         let county = county.map(str::to_owned);
         self.read(move |c| staffing::staffing_conflicts(c, county.as_deref()))
             .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn import_roll(
+        &self,
+        election_code: &str,
+        rows: tokio::sync::mpsc::Receiver<store::RollBatch>,
+        source_digest: &str,
+        by: &Actor,
+    ) -> StoreResult<u64> {
+        let (election, digest, by) = (
+            election_code.to_owned(),
+            source_digest.to_owned(),
+            by.clone(),
+        );
+        self.write_unenforced(move |tx| roll::import(tx, &election, rows, &digest, &by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn voter(&self, election_code: &str, national_id: &str) -> StoreResult<Option<Voter>> {
+        let (election, id) = (election_code.to_owned(), national_id.to_owned());
+        self.read(move |c| roll::voter(c, &election, &id)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn roll_count(&self, election_code: &str) -> StoreResult<i64> {
+        let election = election_code.to_owned();
+        self.read(move |c| roll::count(c, &election)).await
     }
 
     #[tracing::instrument(skip_all)]

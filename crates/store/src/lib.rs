@@ -16,6 +16,7 @@ use domain::boards::{BoardMember, BoardRole, Meeting};
 use domain::demo::DemoData;
 use domain::election::{Council, Election, SeatTable};
 use domain::person::Person;
+use domain::roll::Voter;
 use domain::staffing::Post;
 use domain::station::Station;
 pub use models::*;
@@ -43,6 +44,10 @@ pub enum StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A batch of the eligibility roll on its way to `Store::import_roll`, or the sender's reason
+/// to abort the import.
+pub type RollBatch = Result<Vec<Voter>, String>;
 
 /// The storage operations of the system. Each backend implements all of them and passes the
 /// conformance suite (`store::conformance_suite!`).
@@ -184,6 +189,24 @@ pub trait Store: Send + Sync + 'static {
         }
         Ok(out)
     }
+
+    /// Replaces the election's eligibility roll with the rows received, all or nothing, with
+    /// one audit record (`roll.import`: the count and the caller's digest of the source). Rows
+    /// arrive in batches through the channel so that neither side holds the whole roll; the
+    /// import commits when the sender is dropped after only `Ok` batches. An `Err(reason)`
+    /// batch aborts it (`Invalid(reason)`): a sender that finds a bad row says so. A national id twice is `Conflict { entity:
+    /// "voter" }`, an unknown council `Invalid`; either way the previous roll stays whole.
+    async fn import_roll(
+        &self,
+        election_code: &str,
+        rows: tokio::sync::mpsc::Receiver<RollBatch>,
+        source_digest: &str,
+        by: &Actor,
+    ) -> StoreResult<u64>;
+    /// One person on the election's roll.
+    async fn voter(&self, election_code: &str, national_id: &str) -> StoreResult<Option<Voter>>;
+    /// How many people the election's roll holds.
+    async fn roll_count(&self, election_code: &str) -> StoreResult<i64>;
 
     /// The boards of a county (its inspection and executive boards), or with `None` the
     /// province inspection board and every county's boards; each with its members ordered by

@@ -19,8 +19,8 @@ use store_sqlite::Sqlite;
 const BIN: &str = env!("CARGO_BIN_EXE_sandoq");
 /// No wait in these tests lasts longer than this.
 const TIMEOUT: Duration = Duration::from_mins(2);
-/// Records in the audit log after `sandoq demo`: the province load and the 7 demo users.
-const DEMO_RECORDS: i64 = 8;
+/// Records in the audit log after `sandoq demo`: the province load, the 7 demo users and the roll.
+const DEMO_RECORDS: i64 = 9;
 const PG_VAR: &str = "SANDOQ_TEST_POSTGRES_URL";
 
 // ---------------------------------------------------------------------------------------------
@@ -194,7 +194,12 @@ async fn new_pg_database() -> String {
 
 /// Loads a small demo into the empty database at `url` and checks its audit chain.
 fn small_demo(dir: &Path, url: &str) {
-    let run = sandoq(dir, url, &["demo", "--people", "200"], "");
+    let run = sandoq(
+        dir,
+        url,
+        &["demo", "--people", "200", "--voters", "500"],
+        "",
+    );
     assert!(run.success(), "{run:#?}");
     assert_eq!(verify(dir, url).intact_count(), DEMO_RECORDS);
 }
@@ -244,7 +249,7 @@ async fn sqlite_demo_verify_and_tamper() {
     let dir = tempfile::tempdir().unwrap();
     let url = sqlite_url(dir.path(), "demo.db");
 
-    let first = sandoq(dir.path(), &url, &["demo"], "");
+    let first = sandoq(dir.path(), &url, &["demo", "--voters", "2000"], "");
     assert!(first.success(), "{first:#?}");
     for expected in [
         "hq-1405",
@@ -260,7 +265,12 @@ async fn sqlite_demo_verify_and_tamper() {
     }
     assert!(dir.path().join("demo.db").exists());
 
-    let second = sandoq(dir.path(), &url, &["demo", "--people", "200"], "");
+    let second = sandoq(
+        dir.path(),
+        &url,
+        &["demo", "--people", "200", "--voters", "500"],
+        "",
+    );
     assert!(!second.success(), "{second:#?}");
     assert!(second.stderr.contains("already holds data"), "{second:#?}");
     assert_eq!(verify(dir.path(), &url).intact_count(), DEMO_RECORDS);
@@ -275,7 +285,12 @@ async fn postgres_demo_verify_and_tamper() {
     let url = new_pg_database().await;
     assert!(url.starts_with("postgres"), "{url}");
     small_demo(dir.path(), &url);
-    let again = sandoq(dir.path(), &url, &["demo", "--people", "200"], "");
+    let again = sandoq(
+        dir.path(),
+        &url,
+        &["demo", "--people", "200", "--voters", "500"],
+        "",
+    );
     assert!(!again.success(), "{again:#?}");
     assert!(again.stderr.contains("already holds data"), "{again:#?}");
     assert_eq!(verify(dir.path(), &url).intact_count(), DEMO_RECORDS);
@@ -594,6 +609,8 @@ fn serve_demo_answers_http() {
             "--listen",
             "127.0.0.1:0",
             "--demo",
+            "--voters",
+            "1000",
             "--now",
             "1405/02/11 09:00",
         ],
@@ -690,7 +707,12 @@ fn serve_refuses_a_bad_now() {
 /// same bytes. On SQLite and on PostgreSQL.
 async fn station_csv_round_trip(url_a: &str, url_b: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let demo = sandoq(dir.path(), url_a, &["demo", "--people", "200"], "");
+    let demo = sandoq(
+        dir.path(),
+        url_a,
+        &["demo", "--people", "200", "--voters", "500"],
+        "",
+    );
     assert_eq!(demo.code, Some(0), "{demo:#?}");
     let first = sandoq(dir.path(), url_a, &["export", "stations"], "");
     assert_eq!(first.code, Some(0), "{first:#?}");
@@ -704,7 +726,7 @@ async fn station_csv_round_trip(url_a: &str, url_b: &str) {
     let empty = sandoq(
         dir.path(),
         url_b,
-        &["demo", "--people", "200", "--no-stations"],
+        &["demo", "--people", "200", "--no-stations", "--voters", "0"],
         "",
     );
     assert_eq!(empty.code, Some(0), "{empty:#?}");
@@ -785,4 +807,129 @@ async fn postgres_station_csv_round_trip_is_byte_identical() {
     let a = new_pg_database().await;
     let b = new_pg_database().await;
     station_csv_round_trip(&a, &b).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The eligibility roll
+
+fn roll_file(path: &Path, rows: &[String]) {
+    let mut text = String::from("national_id,birth_date,council,status\r\n");
+    for r in rows {
+        text.push_str(r);
+        text.push_str("\r\n");
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+fn roll_rows(councils: &[String], n: u32) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let id = domain::ids::NationalId::with_check_digit(500_000_000 + i).unwrap();
+            let birth = if i % 2 == 0 {
+                "1360/01/15".to_owned()
+            } else {
+                "۱۳۷۰/۰۶/۰۱".to_owned()
+            };
+            format!(
+                "{id},{birth},{},{}",
+                councils[i as usize % councils.len()],
+                if i % 50 == 0 { "deceased" } else { "alive" }
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn voter_roll_imports_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path(), "roll.db");
+    let demo = sandoq(
+        dir.path(),
+        &url,
+        &["demo", "--people", "200", "--voters", "0"],
+        "",
+    );
+    assert!(demo.success(), "{demo:#?}");
+    let store = open(&url).await;
+    let councils: Vec<String> = store
+        .councils(
+            &store::CouncilFilter::default(),
+            store::PageRequest::new(1, 50),
+        )
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|c| c.code)
+        .collect();
+    let rows = roll_rows(&councils, 30_000);
+    let file = dir.path().join("roll.csv");
+    roll_file(&file, &rows);
+    let run = sandoq(
+        dir.path(),
+        &url,
+        &["import", "voters", file.to_str().unwrap()],
+        "",
+    );
+    assert!(run.success(), "{run:#?}");
+    assert!(run.stdout.contains("imported 30000 voters"), "{run:#?}");
+    assert_eq!(store.roll_count("shora-7").await.unwrap(), 30_000);
+    let first = store
+        .voter("shora-7", &rows[1][..10])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        first.birth_date,
+        time::macros::date!(1991 - 08 - 23),
+        "Jalali 1370/06/01 in Persian digits"
+    );
+    let records = verify(dir.path(), &url).intact_count();
+
+    // Three bad rows: all reported by line, nothing written.
+    let mut bad = rows.clone();
+    bad[3] = bad[3].replacen(&bad[3][..10], "0499370890", 1);
+    bad[8] = bad[8].replacen("1360/01/15", "1360/13/15", 1);
+    bad[10] = bad[10].replacen(&councils[10 % councils.len()], "9999999", 1);
+    roll_file(&file, &bad);
+    let refused = sandoq(
+        dir.path(),
+        &url,
+        &["import", "voters", file.to_str().unwrap()],
+        "",
+    );
+    assert_eq!(refused.code, Some(1), "{refused:#?}");
+    for line in [5, 10, 12] {
+        assert!(
+            refused.stderr.contains(&format!("roll.csv:{line}:")),
+            "line {line}: {}",
+            refused.stderr
+        );
+    }
+    assert!(refused.stderr.contains("3 bad rows"), "{}", refused.stderr);
+    assert_eq!(
+        store.roll_count("shora-7").await.unwrap(),
+        30_000,
+        "the roll is unchanged"
+    );
+    assert_eq!(
+        verify(dir.path(), &url).intact_count(),
+        records,
+        "nothing written"
+    );
+
+    // A national id twice: both lines named.
+    let mut twice: Vec<String> = roll_rows(&councils, 1_000);
+    twice[5] = twice[1].clone();
+    roll_file(&file, &twice);
+    let refused = sandoq(
+        dir.path(),
+        &url,
+        &["import", "voters", file.to_str().unwrap()],
+        "",
+    );
+    assert_eq!(refused.code, Some(1), "{refused:#?}");
+    assert!(refused.stderr.contains("lines 3, 7"), "{}", refused.stderr);
+    assert_eq!(store.roll_count("shora-7").await.unwrap(), 30_000);
+    assert_eq!(verify(dir.path(), &url).intact_count(), records);
 }

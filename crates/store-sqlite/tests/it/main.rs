@@ -125,3 +125,183 @@ async fn every_demo_station_round_trips_through_the_list() {
         assert_eq!(got, want);
     }
 }
+
+mod roll {
+    use super::*;
+    use domain::demo::{kerman, synthetic_roll, DemoData, DemoOptions};
+    use domain::roll::Voter;
+    use store::{AuditFilter, PageRequest, StoreError};
+
+    fn by() -> Actor {
+        Actor::new("test", time::macros::datetime!(2026-01-11 05:00 UTC))
+    }
+
+    async fn loaded() -> (Sqlite, DemoData) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Sqlite::connect(&format!("sqlite:{}", dir.path().join("r.db").display()))
+            .await
+            .unwrap();
+        std::mem::forget(dir);
+        let data = kerman(DemoOptions {
+            seed: 7,
+            people: 300,
+        })
+        .unwrap();
+        store.load_province(&data, &by()).await.unwrap();
+        (store, data)
+    }
+
+    /// Streams `rows` in batches from a blocking task, as the file importer does.
+    fn stream(
+        rows: impl Iterator<Item = Voter> + Send + 'static,
+    ) -> tokio::sync::mpsc::Receiver<store::RollBatch> {
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        tokio::task::spawn_blocking(move || {
+            let mut batch = Vec::with_capacity(5_000);
+            for v in rows {
+                batch.push(v);
+                if batch.len() == 5_000 && tx.blocking_send(Ok(std::mem::take(&mut batch))).is_err()
+                {
+                    return;
+                }
+            }
+            if !batch.is_empty() {
+                let _ = tx.blocking_send(Ok(batch));
+            }
+        });
+        rx
+    }
+
+    /// Foreign keys are enforced on the writer again after an import, whatever its outcome.
+    async fn assert_foreign_keys_enforced(store: &Sqlite, election: &str) {
+        let r = store
+            .raw_execute(&format!(
+                "INSERT INTO voters VALUES ('{election}', '0018465986', '1990-01-01', 'no-such-council', 0)"
+            ))
+            .await;
+        assert!(
+            matches!(r, Err(StoreError::Database(ref m)) if m.contains("FOREIGN KEY")),
+            "{r:?}"
+        );
+    }
+
+    /// A large roll, streamed in arbitrary order (the demo's people first, then ascending
+    /// synthetic ids), arrives whole and reads back row by row.
+    #[tokio::test]
+    async fn a_large_roll_imports_whole() {
+        let (store, data) = loaded().await;
+        let election = data.election.code.clone();
+        let n = 200_000;
+        let count = store
+            .import_roll(
+                &election,
+                stream(synthetic_roll(&data, 3, n).collect::<Vec<_>>().into_iter()),
+                "d1",
+                &by(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(count, n as u64);
+        assert_eq!(store.roll_count(&election).await.unwrap(), n as i64);
+        for (i, v) in synthetic_roll(&data, 3, n).enumerate() {
+            if i % 9_973 == 0 || i == n - 1 {
+                assert_eq!(
+                    store
+                        .voter(&election, v.national_id.as_str())
+                        .await
+                        .unwrap(),
+                    Some(v)
+                );
+            }
+        }
+        let audit = store
+            .audit_page(
+                &AuditFilter {
+                    action: Some("roll.import".into()),
+                    ..Default::default()
+                },
+                PageRequest::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(audit.items.len(), 1);
+        assert_eq!(audit.items[0].entity, format!("election/{election}"));
+        assert!(audit.items[0].payload.contains("\"count\":200000"));
+        assert_eq!(
+            store::verify_audit(&store).await.unwrap().map(|_| ()),
+            Ok(())
+        );
+        assert_foreign_keys_enforced(&store, &election).await;
+    }
+
+    /// A duplicate names the national id; a refused import leaves enforcement on too.
+    #[tokio::test]
+    async fn a_repeated_id_is_named() {
+        let (store, data) = loaded().await;
+        let election = data.election.code.clone();
+        let mut rows: Vec<Voter> = synthetic_roll(&data, 3, 20_000).collect();
+        rows[15_000] = rows[12].clone();
+        let r = store
+            .import_roll(&election, stream(rows.clone().into_iter()), "d", &by())
+            .await;
+        match r {
+            Err(StoreError::Conflict {
+                entity: "voter",
+                constraint,
+            }) => {
+                assert_eq!(constraint, rows[12].national_id.as_str());
+            }
+            other => panic!("{other:?}"),
+        }
+        rows[15_000].council = "123".into();
+        assert!(matches!(
+            store.import_roll(&election, stream(rows.into_iter()), "d", &by()).await,
+            Err(StoreError::Invalid(m)) if m.contains("123")
+        ));
+        assert_eq!(store.roll_count(&election).await.unwrap(), 0);
+        assert_foreign_keys_enforced(&store, &election).await;
+    }
+
+    /// Another election's roll is untouched by an import (the row-by-row delete path).
+    #[tokio::test]
+    async fn other_elections_keep_their_rolls() {
+        let (store, data) = loaded().await;
+        let election = data.election.code.clone();
+        let council = &data.councils[0].code;
+        for other in ["0000-other", "zzzz-other"] {
+            store
+                .raw_execute(&format!(
+                    "INSERT INTO elections (code, name, kind, election_day, seat_table, created_at_us)
+                     SELECT '{other}', name, kind, election_day, seat_table, created_at_us FROM elections WHERE code = '{election}'"
+                ))
+                .await
+                .unwrap();
+            store
+                .raw_execute(&format!(
+                    "INSERT INTO voters VALUES ('{other}', '0018465986', '1990-01-01', '{council}', 0)"
+                ))
+                .await
+                .unwrap();
+        }
+        for seed in [1, 2] {
+            store
+                .import_roll(
+                    &election,
+                    stream(
+                        synthetic_roll(&data, seed, 3_000)
+                            .collect::<Vec<_>>()
+                            .into_iter(),
+                    ),
+                    "d",
+                    &by(),
+                )
+                .await
+                .unwrap();
+            assert_eq!(store.roll_count(&election).await.unwrap(), 3_000);
+        }
+        for other in ["0000-other", "zzzz-other"] {
+            assert_eq!(store.roll_count(other).await.unwrap(), 1);
+            assert!(store.voter(other, "0018465986").await.unwrap().is_some());
+        }
+    }
+}

@@ -1,0 +1,11 @@
+-- The eligibility roll (PostgreSQL twin of store-sqlite's 0004_roll.sql): one row per person per
+-- election. Keyed by (election, national id), so one person is one row; check-ins will key on the
+-- same pair.
+CREATE TABLE voters (
+    election_code TEXT NOT NULL REFERENCES elections(code),
+    national_id   TEXT NOT NULL,
+    birth_date    TEXT NOT NULL,          -- ISO date
+    council_code  TEXT NOT NULL REFERENCES councils(code),
+    deceased      BOOLEAN NOT NULL,
+    PRIMARY KEY (election_code, national_id)
+);

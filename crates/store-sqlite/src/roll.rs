@@ -1,0 +1,242 @@
+//! The eligibility roll: one row per person per election, replaced whole by each import.
+//!
+//! A roll is millions of rows, so the import is one write transaction fed batch by batch from
+//! the caller's channel: nothing holds the whole roll, and a refused row rolls everything back.
+//! Councils are checked against the election's codes read once into memory, which is cheaper
+//! than a foreign-key probe per row and names the council in the refusal.
+
+use crate::db_err;
+use crate::queries::{append_audit, bad_row, conflict_or, iso_date, parse_date};
+use domain::ids::NationalId;
+use domain::roll::{Voter, VoterStatus};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction};
+use serde_json::json;
+use std::collections::HashSet;
+use store::{Actor, StoreError, StoreResult};
+use tokio::sync::mpsc::Receiver;
+
+fn voter_from_row(r: &Row<'_>) -> rusqlite::Result<Voter> {
+    let id: String = r.get(0)?;
+    let birth: String = r.get(1)?;
+    Ok(Voter {
+        national_id: NationalId::parse(&id).map_err(|_| bad_row("national_id"))?,
+        birth_date: parse_date(&birth)?,
+        council: r.get(2)?,
+        status: if r.get(3)? {
+            VoterStatus::Deceased
+        } else {
+            VoterStatus::Alive
+        },
+    })
+}
+
+pub(crate) fn voter(
+    conn: &Connection,
+    election: &str,
+    national_id: &str,
+) -> StoreResult<Option<Voter>> {
+    conn.prepare_cached(
+        "SELECT national_id, birth_date, council_code, deceased FROM voters
+         WHERE election_code = ?1 AND national_id = ?2",
+    )
+    .map_err(db_err)?
+    .query_row([election, national_id], voter_from_row)
+    .optional()
+    .map_err(db_err)
+}
+
+pub(crate) fn count(conn: &Connection, election: &str) -> StoreResult<i64> {
+    conn.prepare_cached("SELECT count(*) FROM voters WHERE election_code = ?1")
+        .map_err(db_err)?
+        .query_row([election], |r| r.get(0))
+        .map_err(db_err)
+}
+
+/// `YYYY-MM-DD` into `buf` without allocating (the import writes millions of them).
+fn iso_into(d: time::Date, buf: &mut [u8; 10]) -> Option<&str> {
+    let y = u16::try_from(d.year()).ok().filter(|y| *y <= 9999)?;
+    let (m, day) = (d.month() as u8, d.day());
+    *buf = [
+        b'0' + (y / 1000) as u8,
+        b'0' + (y / 100 % 10) as u8,
+        b'0' + (y / 10 % 10) as u8,
+        b'0' + (y % 10) as u8,
+        b'-',
+        b'0' + m / 10,
+        b'0' + m % 10,
+        b'-',
+        b'0' + day / 10,
+        b'0' + day % 10,
+    ];
+    std::str::from_utf8(buf).ok()
+}
+
+/// Replaces the election's roll with the rows received until the sender is dropped, and
+/// appends one `roll.import` record. The caller's transaction must run with foreign keys off
+/// (`Sqlite::write_unenforced`): the election and every council are checked here instead.
+/// Any error returns at once (dropping the receiver, so the sender's next `send` fails) and
+/// the transaction rolls back.
+pub(crate) fn import(
+    tx: &Transaction<'_>,
+    election: &str,
+    rows: Receiver<store::RollBatch>,
+    source_digest: &str,
+    by: &Actor,
+) -> StoreResult<u64> {
+    let exists: bool = tx
+        .query_row(
+            "SELECT EXISTS(SELECT 1 FROM elections WHERE code = ?1)",
+            [election],
+            |r| r.get(0),
+        )
+        .map_err(db_err)?;
+    if !exists {
+        return Err(StoreError::NotFound { entity: "election" });
+    }
+    let councils: HashSet<String> = {
+        let mut s = tx
+            .prepare_cached("SELECT code FROM councils WHERE election_code = ?1")
+            .map_err(db_err)?;
+        let codes = s
+            .query_map([election], |r| r.get(0))
+            .map_err(db_err)?
+            .collect::<Result<_, _>>()
+            .map_err(db_err)?;
+        codes
+    };
+
+    // Rows are staged in a temporary table (appends only, in SQLite's temp directory, so
+    // memory stays flat) and then inserted in key order: a roll in arbitrary order inserted
+    // straight into the keyed table splits pages all over it and runs about three times slower.
+    tx.execute_batch(
+        "DROP TABLE IF EXISTS temp.roll_stage;
+         CREATE TEMP TABLE roll_stage (
+             national_id  TEXT NOT NULL,
+             birth_date   TEXT NOT NULL,
+             council_code TEXT NOT NULL,
+             deceased     INTEGER NOT NULL
+         );",
+    )
+    .map_err(db_err)?;
+    let count = stage(tx, &councils, rows)?;
+
+    // When the roll table holds this election's rows only (the usual case), emptying it whole
+    // drops its pages at once instead of deleting row by row.
+    let others: bool = tx
+        .query_row(
+            "SELECT EXISTS(SELECT 1 FROM voters WHERE election_code < ?1)
+                 OR EXISTS(SELECT 1 FROM voters WHERE election_code > ?1)",
+            [election],
+            |r| r.get(0),
+        )
+        .map_err(db_err)?;
+    if others {
+        tx.execute("DELETE FROM voters WHERE election_code = ?1", [election])
+    } else {
+        tx.execute("DELETE FROM voters", [])
+    }
+    .map_err(db_err)?;
+    let inserted = tx.execute(
+        "INSERT INTO voters (election_code, national_id, birth_date, council_code, deceased)
+         SELECT ?1, national_id, birth_date, council_code, deceased FROM temp.roll_stage
+         ORDER BY national_id",
+        [election],
+    );
+    if let Err(e) = inserted {
+        return Err(match conflict_or(e, "voter") {
+            StoreError::Conflict { entity, .. } => StoreError::Conflict {
+                entity,
+                constraint: repeated_id(tx)?,
+            },
+            other => other,
+        });
+    }
+    tx.execute_batch("DROP TABLE temp.roll_stage")
+        .map_err(db_err)?;
+    append_audit(
+        tx,
+        by,
+        "roll.import",
+        &format!("election/{election}"),
+        &json!({"count": count, "source_digest": source_digest}),
+    )?;
+    Ok(count)
+}
+
+/// Receives every batch into `temp.roll_stage`, refusing a row whose council is not the
+/// election's. Returns the number of rows.
+fn stage(
+    tx: &Transaction<'_>,
+    councils: &HashSet<String>,
+    mut rows: Receiver<store::RollBatch>,
+) -> StoreResult<u64> {
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO temp.roll_stage (national_id, birth_date, council_code, deceased)
+             VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(db_err)?;
+    let mut date = [0u8; 10];
+    let mut count = 0u64;
+    while let Some(batch) = rows.blocking_recv() {
+        let batch = batch.map_err(StoreError::Invalid)?;
+        for v in &batch {
+            if !councils.contains(v.council.as_str()) {
+                return Err(StoreError::Invalid(format!(
+                    "کد ملی {}: شورای «{}» در این انتخابات نیست.",
+                    v.national_id, v.council
+                )));
+            }
+            // Bound one by one: `execute(params![…])` would allocate the date per row.
+            insert
+                .raw_bind_parameter(1, v.national_id.as_str())
+                .map_err(db_err)?;
+            match iso_into(v.birth_date, &mut date) {
+                Some(iso) => insert.raw_bind_parameter(2, iso),
+                None => insert.raw_bind_parameter(2, iso_date(v.birth_date)),
+            }
+            .map_err(db_err)?;
+            insert
+                .raw_bind_parameter(3, v.council.as_str())
+                .map_err(db_err)?;
+            insert
+                .raw_bind_parameter(4, v.status == VoterStatus::Deceased)
+                .map_err(db_err)?;
+            insert.raw_execute().map_err(db_err)?;
+        }
+        count += batch.len() as u64;
+    }
+    Ok(count)
+}
+
+/// The first national id staged twice (after the keyed insert refused one).
+fn repeated_id(tx: &Transaction<'_>) -> StoreResult<String> {
+    tx.query_row(
+        "SELECT national_id FROM temp.roll_stage GROUP BY national_id HAVING count(*) > 1
+         ORDER BY national_id LIMIT 1",
+        [],
+        |r| r.get(0),
+    )
+    .optional()
+    .map(Option::unwrap_or_default)
+    .map_err(db_err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn iso_dates_match_the_formatter() {
+        let mut buf = [0u8; 10];
+        for d in [
+            date!(1970 - 01 - 01),
+            date!(2008 - 12 - 31),
+            date!(0999 - 02 - 09),
+        ] {
+            assert_eq!(iso_into(d, &mut buf), Some(iso_date(d).as_str()));
+        }
+        assert_eq!(iso_into(date!(-0001 - 01 - 01), &mut buf), None);
+    }
+}
