@@ -1,9 +1,12 @@
 //! CSV imports on top of the store: parse (domain), check every row's references against the
 //! store, then write all or nothing. Every bad row is reported with its line number.
 
-use crate::{Actor, CouncilFilter, PageRequest, Store, StoreError};
+use crate::{Actor, CouncilFilter, PageRequest, RollBatch, Store, StoreError};
 use domain::csv_io::{data_lines, people_from_csv, stations_from_csv, RowError};
-use std::collections::HashMap;
+use domain::roll::{parse_voter, Voter, ROLL_HEADER};
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
 
 #[derive(Debug)]
 pub enum ImportError {
@@ -106,4 +109,202 @@ pub async fn people_csv(store: &dyn Store, text: &str, by: &Actor) -> Result<u64
         return Err(ImportError::Rows(errors));
     }
     Ok(store.import_people(&people, by).await?)
+}
+
+// ---- the eligibility roll -------------------------------------------------------------------
+
+/// Rows sent to the store at a time.
+const ROLL_BATCH: usize = 20_000;
+/// Enough bad rows to fix a file by; the total is reported too.
+const MAX_REPORTED: usize = 1_000;
+
+/// What one pass over a roll file found.
+struct RollPass {
+    errors: Vec<RowError>,
+    error_count: u64,
+}
+
+fn row_error(line: u64, message: impl Into<String>) -> RowError {
+    RowError {
+        line,
+        message: message.into(),
+    }
+}
+
+/// Reads a roll file line by line, sending good rows in batches while none is bad; a bad row
+/// stops the sending (the reading goes on, to report every bad row) and aborts the import.
+fn read_roll(
+    path: &Path,
+    councils: &HashSet<String>,
+    tx: &tokio::sync::mpsc::Sender<RollBatch>,
+) -> RollPass {
+    let mut pass = RollPass {
+        errors: Vec::new(),
+        error_count: 0,
+    };
+    let fail = |pass: &mut RollPass, error: RowError| {
+        pass.error_count += 1;
+        if pass.errors.len() < MAX_REPORTED {
+            pass.errors.push(error);
+        }
+    };
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            fail(&mut pass, row_error(0, format!("پرونده خوانده نشد: {e}")));
+            let _ = tx.blocking_send(Err("پرونده خوانده نشد".into()));
+            return pass;
+        }
+    };
+    let mut lines = BufReader::with_capacity(1 << 20, file).lines();
+    let header = lines.next().and_then(Result::ok).unwrap_or_default();
+    let header: Vec<String> = header
+        .trim_start_matches('\u{feff}')
+        .trim_end_matches('\r')
+        .split(',')
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    let Some(positions) = ROLL_HEADER
+        .iter()
+        .map(|c| header.iter().position(|h| h == c))
+        .collect::<Option<Vec<usize>>>()
+    else {
+        fail(
+            &mut pass,
+            row_error(
+                1,
+                format!(
+                    "سطر عنوان باید ستون‌های {} را داشته باشد",
+                    ROLL_HEADER.join(",")
+                ),
+            ),
+        );
+        let _ = tx.blocking_send(Err("سطر عنوان نادرست است".into()));
+        return pass;
+    };
+    let mut batch: Vec<Voter> = Vec::with_capacity(ROLL_BATCH);
+    for (i, line) in lines.enumerate() {
+        let line_no = i as u64 + 2;
+        let Ok(line) = line else {
+            fail(&mut pass, row_error(line_no, "سطر با UTF-8 نوشته نشده است"));
+            continue;
+        };
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        let cells: Vec<&str> = line
+            .split(',')
+            .map(|c| c.trim().trim_matches('"'))
+            .collect();
+        let fields: Vec<&str> = positions
+            .iter()
+            .map(|p| cells.get(*p).copied().unwrap_or(""))
+            .collect();
+        match parse_voter(&fields) {
+            Ok(v) if !councils.contains(&v.council) => fail(
+                &mut pass,
+                row_error(
+                    line_no,
+                    format!("شورای «{}» در این انتخابات نیست", v.council),
+                ),
+            ),
+            Ok(v) if pass.error_count == 0 => {
+                batch.push(v);
+                if batch.len() == ROLL_BATCH
+                    && tx.blocking_send(Ok(std::mem::take(&mut batch))).is_err()
+                {
+                    // The store stopped receiving: it failed, and says why.
+                    return pass;
+                }
+            }
+            Ok(_) => {}
+            Err(message) => fail(&mut pass, row_error(line_no, message)),
+        }
+    }
+    if pass.error_count > 0 {
+        let _ = tx.blocking_send(Err(format!("{} سطر نادرست", pass.error_count)));
+    } else if !batch.is_empty() {
+        let _ = tx.blocking_send(Ok(batch));
+    }
+    pass
+}
+
+/// SHA-256 of a file, streamed.
+fn file_digest(path: &Path) -> std::io::Result<String> {
+    use sha2::Digest;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(buf.get(..n).unwrap_or_default());
+    }
+    Ok(format!("sha256:{}", hex::encode(hasher.finalize())))
+}
+
+/// The lines of a file on which a national id appears (to report a duplicate).
+fn lines_with(path: &Path, national_id: &str) -> Vec<u64> {
+    let Ok(file) = std::fs::File::open(path) else {
+        return Vec::new();
+    };
+    BufReader::new(file)
+        .lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            l.ok()
+                .filter(|l| domain::text::ascii_digits(l).contains(national_id))
+                .map(|_| i as u64 + 1)
+        })
+        .collect()
+}
+
+/// Replaces the current election's roll from a file (`national_id,birth_date,council,status`),
+/// streamed in one pass: constant memory, all or nothing, every bad row by line. A repeated
+/// national id is reported on every line it appears. Returns the number of voters.
+pub async fn roll_file(store: &dyn Store, path: &Path, by: &Actor) -> Result<u64, ImportError> {
+    let election = store
+        .election(None)
+        .await?
+        .ok_or(StoreError::NotFound { entity: "election" })?;
+    let councils: HashSet<String> = council_counties(store).await?.into_keys().collect();
+    let digest = file_digest(path)
+        .map_err(|e| ImportError::Rows(vec![row_error(0, format!("پرونده خوانده نشد: {e}"))]))?;
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let reader = {
+        let path = path.to_owned();
+        tokio::task::spawn_blocking(move || read_roll(&path, &councils, &tx))
+    };
+    let imported = store.import_roll(&election.code, rx, &digest, by).await;
+    let pass = reader
+        .await
+        .map_err(|e| StoreError::Database(e.to_string()))?;
+    if pass.error_count > 0 {
+        return Err(ImportError::Rows(pass.errors));
+    }
+    match imported {
+        Err(StoreError::Conflict {
+            entity: "voter",
+            constraint,
+        }) => {
+            // The store names the key; the national id is its run of ten digits.
+            let digits = domain::text::ascii_digits(&constraint);
+            let id = digits
+                .split(|c: char| !c.is_ascii_digit())
+                .find(|run| run.len() == 10)
+                .unwrap_or_default()
+                .to_owned();
+            let lines = lines_with(path, &id);
+            Err(ImportError::Rows(
+                lines
+                    .iter()
+                    .map(|l| row_error(*l, format!("کد ملی {id} بیش از یک بار آمده است")))
+                    .collect(),
+            ))
+        }
+        other => Ok(other?),
+    }
 }
