@@ -453,20 +453,7 @@ async fn station_page(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let here = format!("/stations/{code}");
-    require_page(auth, Action::ViewElection, &here)?;
-    let station = state
-        .store
-        .station(code)
-        .await?
-        .ok_or(ApiError::NotFound("station"))?;
-    require_page(
-        auth,
-        Action::ViewStation {
-            county: &station.county_code,
-            station: &station.code,
-        },
-        &here,
-    )?;
+    let station = crate::views::visible_station(state, auth, code, &here).await?;
     let council = state.store.council(&station.council_code).await?;
     // A station's staff may not open the whole council page; link it only for those who may.
     let council_href = auth
@@ -569,12 +556,7 @@ pub async fn edit_station(
     Form(form): Form<StationForm>,
 ) -> Result<Response, PageError> {
     let here = format!("/stations/{code}");
-    require_page(&auth, Action::ViewElection, &here)?;
-    let mut station = state
-        .store
-        .station(&code)
-        .await?
-        .ok_or(ApiError::NotFound("station"))?;
+    let mut station = crate::views::visible_station(&state, &auth, &code, &here).await?;
     let principal = require_page(
         &auth,
         Action::ManageStations {

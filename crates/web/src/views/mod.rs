@@ -157,6 +157,30 @@ pub fn require_page<'a>(
     })
 }
 
+/// A station the caller may see, for a page at `here`; sends the anonymous to log in.
+pub async fn visible_station(
+    state: &AppState,
+    auth: &Auth,
+    code: &str,
+    here: &str,
+) -> Result<domain::station::Station, PageError> {
+    require_page(auth, Action::ViewElection, here)?;
+    let station = state
+        .store
+        .station(code)
+        .await?
+        .ok_or(ApiError::NotFound("station"))?;
+    require_page(
+        auth,
+        Action::ViewStation {
+            county: &station.county_code,
+            station: &station.code,
+        },
+        here,
+    )?;
+    Ok(station)
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {

@@ -148,20 +148,7 @@ async fn staff_page(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let here = format!("/stations/{code}/staff");
-    require_page(auth, Action::ViewElection, &here)?;
-    let station = state
-        .store
-        .station(code)
-        .await?
-        .ok_or(ApiError::NotFound("station"))?;
-    require_page(
-        auth,
-        Action::ViewStation {
-            county: &station.county_code,
-            station: &station.code,
-        },
-        &here,
-    )?;
+    let station = crate::views::visible_station(state, auth, code, &here).await?;
     let staff = state.store.station_staff(code).await?;
     let rows = Post::ALL
         .iter()
@@ -221,12 +208,7 @@ pub async fn assign(
     Form(form): Form<AssignForm>,
 ) -> Result<Response, PageError> {
     let here = format!("/stations/{code}/staff");
-    require_page(&auth, Action::ViewElection, &here)?;
-    let station = state
-        .store
-        .station(&code)
-        .await?
-        .ok_or(ApiError::NotFound("station"))?;
+    let station = crate::views::visible_station(&state, &auth, &code, &here).await?;
     let post = Post::parse(&post).ok_or(ApiError::NotFound("page"))?;
     let principal = require_page(
         &auth,
@@ -281,12 +263,7 @@ pub async fn unassign(
     Path((code, post)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     let here = format!("/stations/{code}/staff");
-    require_page(&auth, Action::ViewElection, &here)?;
-    let station = state
-        .store
-        .station(&code)
-        .await?
-        .ok_or(ApiError::NotFound("station"))?;
+    let station = crate::views::visible_station(&state, &auth, &code, &here).await?;
     let post = Post::parse(&post).ok_or(ApiError::NotFound("page"))?;
     let principal = require_page(
         &auth,

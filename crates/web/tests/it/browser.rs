@@ -62,6 +62,78 @@ async fn connect(port: u16, browser_path: &str, profile: &std::path::Path) -> fa
     panic!("chromedriver did not answer within 10 s");
 }
 
+/// The app served on loopback and a headless Chromium driving it.
+struct Browser {
+    client: fantoccini::Client,
+    base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    _driver: Driver,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// `None` when Chromium is missing on a developer's machine (under CI that fails instead).
+    async fn open(app: &TestApp) -> Option<Self> {
+        let (driver_path, browser_path) = chromedriver()?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(web::serve(app.state.clone(), listener, async move {
+            let _ = stopped.await;
+        }));
+        let port = free_port();
+        let driver = Driver(
+            Command::new(&driver_path)
+                .arg(format!("--port={port}"))
+                .arg("--allowed-ips=127.0.0.1")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start chromedriver"),
+        );
+        let profile = tempfile::tempdir().unwrap();
+        let client = connect(port, &browser_path, profile.path()).await;
+        Some(Self {
+            client,
+            base,
+            stop,
+            server,
+            _driver: driver,
+            _profile: profile,
+        })
+    }
+
+    /// Fills and sends the login form on the current page.
+    async fn log_in(&self, username: &str) {
+        let field = |css: &'static str| self.client.find(Locator::Css(css));
+        field("input[name=username]")
+            .await
+            .unwrap()
+            .send_keys(username)
+            .await
+            .unwrap();
+        field("input[name=password]")
+            .await
+            .unwrap()
+            .send_keys(&format!("{username}-1405"))
+            .await
+            .unwrap();
+        field("form.login button[type=submit]")
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    async fn finish(self) {
+        self.client.close().await.unwrap();
+        let _ = self.stop.send(());
+        let _ = self.server.await;
+    }
+}
+
 struct Driver(Child);
 
 impl Drop for Driver {
@@ -73,31 +145,11 @@ impl Drop for Driver {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn province_hq_logs_in_and_sees_the_dashboard() {
-    let Some((driver_path, browser_path)) = chromedriver() else {
+    let app = TestApp::new().await;
+    let Some(browser) = Browser::open(&app).await else {
         return;
     };
-    let app = TestApp::new().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(web::serve(app.state.clone(), listener, async move {
-        let _ = stopped.await;
-    }));
-
-    let port = free_port();
-    let _driver = Driver(
-        Command::new(&driver_path)
-            .arg(format!("--port={port}"))
-            .arg("--allowed-ips=127.0.0.1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver"),
-    );
-    let profile = tempfile::tempdir().unwrap();
-    let client = connect(port, &browser_path, profile.path()).await;
-
-    let base = format!("http://{addr}");
+    let (client, base) = (&browser.client, browser.base.clone());
     client.goto(&format!("{base}/")).await.unwrap();
     // Not logged in: the dashboard sends us to the login form.
     assert!(client
@@ -106,27 +158,7 @@ async fn province_hq_logs_in_and_sees_the_dashboard() {
         .unwrap()
         .path()
         .starts_with("/login"));
-    client
-        .find(Locator::Css("input[name=username]"))
-        .await
-        .unwrap()
-        .send_keys("hq")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys("hq-1405")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("form.login button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.log_in("hq").await;
     let heading = client
         .wait()
         .at_most(Duration::from_secs(10))
@@ -194,9 +226,7 @@ async fn province_hq_logs_in_and_sees_the_dashboard() {
         "most stations first after a descending sort"
     );
 
-    client.close().await.unwrap();
-    let _ = stop.send(());
-    let _ = server.await;
+    browser.finish().await;
 }
 
 /// Reads a number shown with Persian digits.
@@ -206,9 +236,6 @@ fn persian_int(text: &str) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn governor_fills_a_gap_and_sees_the_coverage_rise() {
-    let Some((driver_path, browser_path)) = chromedriver() else {
-        return;
-    };
     let app = TestApp::new().await;
     // Someone to appoint: registered through the API first.
     let token = app.token("governor").await;
@@ -223,48 +250,13 @@ async fn governor_fills_a_gap_and_sees_the_coverage_rise() {
         .await;
     assert_eq!(r.status, axum::http::StatusCode::CREATED, "{}", r.text());
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(web::serve(app.state.clone(), listener, async move {
-        let _ = stopped.await;
-    }));
-    let port = free_port();
-    let _driver = Driver(
-        Command::new(&driver_path)
-            .arg(format!("--port={port}"))
-            .arg("--allowed-ips=127.0.0.1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver"),
-    );
-    let profile = tempfile::tempdir().unwrap();
-    let client = connect(port, &browser_path, profile.path()).await;
-    let base = format!("http://{addr}");
+    let Some(browser) = Browser::open(&app).await else {
+        return;
+    };
+    let (client, base) = (&browser.client, browser.base.clone());
 
     client.goto(&format!("{base}/login")).await.unwrap();
-    client
-        .find(Locator::Css("input[name=username]"))
-        .await
-        .unwrap()
-        .send_keys("governor")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys("governor-1405")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("form.login button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.log_in("governor").await;
     client
         .wait()
         .at_most(Duration::from_secs(10))
@@ -336,7 +328,5 @@ async fn governor_fills_a_gap_and_sees_the_coverage_rise() {
         |s| s.post == domain::staffing::Post::Inspector && s.national_id == inspector.as_str()
     ));
 
-    client.close().await.unwrap();
-    let _ = stop.send(());
-    let _ = server.await;
+    browser.finish().await;
 }
