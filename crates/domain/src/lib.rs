@@ -17,6 +17,7 @@ pub mod person;
 pub mod roll;
 pub mod staffing;
 pub mod station;
+pub mod station_day;
 pub mod text;
 
 pub use error::{DomainError, DomainResult};

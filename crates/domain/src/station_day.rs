@@ -1,0 +1,411 @@
+//! A station's election day (DESIGN §8, Stations; issue 4, point 2): opening with the empty box
+//! shown before the head, the governor's representative and the inspector; pauses; extensions of
+//! the hours; closing. Pure rules: the store keeps the state and the web layer decides who acts.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum DayState {
+    NotOpened,
+    Open,
+    Paused,
+    Closed,
+}
+
+/// Who was present when the station opened; all three must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Presence {
+    pub head: bool,
+    pub governor_rep: bool,
+    pub inspector: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum DayAction {
+    /// Opens the station; the empty ballot box was shown to those present.
+    Open {
+        presence: Presence,
+        empty_box_shown: bool,
+    },
+    Pause {
+        reason: String,
+    },
+    Resume,
+    /// Moves the closing time later.
+    Extend {
+        #[serde(with = "time::serde::rfc3339")]
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+        until: OffsetDateTime,
+    },
+    Close,
+}
+
+/// A station's day as far as it has gone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StationDay {
+    pub state: DayState,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub opened_at: Option<OffsetDateTime>,
+    /// When voting ends: the polls' official end, or later once extended.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub closes_at: OffsetDateTime,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub closed_at: Option<OffsetDateTime>,
+}
+
+impl StationDay {
+    /// The day before the station opens, with the polls' official hours.
+    pub fn new(polls_close: OffsetDateTime) -> Self {
+        Self {
+            state: DayState::NotOpened,
+            opened_at: None,
+            closes_at: polls_close,
+            closed_at: None,
+        }
+    }
+
+    /// Whether a voter may check in at `now`.
+    pub fn accepts_voters(&self, now: OffsetDateTime) -> bool {
+        self.state == DayState::Open && now < self.closes_at
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DayRefusal {
+    /// The action does not follow from the station's state.
+    NotNow {
+        state: DayState,
+    },
+    BeforePollsOpen,
+    AfterPollsClose,
+    Absent {
+        who: &'static str,
+    },
+    EmptyBoxNotShown,
+    NoReason,
+    NotLater,
+    /// Voting lasts its full hours (DESIGN §8: at least 10 hours, 08:00–18:00).
+    TooEarlyToClose,
+}
+
+impl DayRefusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotNow { .. } => "station_state",
+            Self::BeforePollsOpen => "before_polls_open",
+            Self::AfterPollsClose => "after_polls_close",
+            Self::Absent { .. } => "opening_quorum",
+            Self::EmptyBoxNotShown => "empty_box_not_shown",
+            Self::NoReason => "reason_required",
+            Self::NotLater => "extension_not_later",
+            Self::TooEarlyToClose => "too_early_to_close",
+        }
+    }
+
+    pub fn persian(&self) -> String {
+        match self {
+            Self::NotNow { state } => format!(
+                "در وضعیت کنونی شعبه ({}) این کار ممکن نیست.",
+                match state {
+                    DayState::NotOpened => "گشوده‌نشده",
+                    DayState::Open => "باز",
+                    DayState::Paused => "متوقف",
+                    DayState::Closed => "بسته",
+                }
+            ),
+            Self::BeforePollsOpen => "رأی‌گیری هنوز آغاز نشده است.".into(),
+            Self::AfterPollsClose => "زمان رأی‌گیری به پایان رسیده است.".into(),
+            Self::Absent { who } => format!("برای گشایش شعبه حضور {who} لازم است."),
+            Self::EmptyBoxNotShown => {
+                "صندوق خالی باید پیش از گشایش به حاضران نشان داده شود.".into()
+            }
+            Self::NoReason => "علت توقف را بنویسید.".into(),
+            Self::NotLater => "زمان تمدید باید پس از زمان پایان کنونی باشد.".into(),
+            Self::TooEarlyToClose => "پیش از پایان ساعت رأی‌گیری نمی‌توان شعبه را بست.".into(),
+        }
+    }
+}
+
+/// Applies an action at `now`, with the polls opening at `polls_open`; returns the new day.
+pub fn apply(
+    day: &StationDay,
+    action: &DayAction,
+    now: OffsetDateTime,
+    polls_open: OffsetDateTime,
+) -> Result<StationDay, DayRefusal> {
+    let mut next = day.clone();
+    match action {
+        DayAction::Open {
+            presence,
+            empty_box_shown,
+        } => {
+            if day.state != DayState::NotOpened {
+                return Err(DayRefusal::NotNow { state: day.state });
+            }
+            if now < polls_open {
+                return Err(DayRefusal::BeforePollsOpen);
+            }
+            if now >= day.closes_at {
+                return Err(DayRefusal::AfterPollsClose);
+            }
+            for (present, who) in [
+                (presence.head, "رئیس شعبه"),
+                (presence.governor_rep, "نماینده فرماندار"),
+                (presence.inspector, "بازرس"),
+            ] {
+                if !present {
+                    return Err(DayRefusal::Absent { who });
+                }
+            }
+            if !empty_box_shown {
+                return Err(DayRefusal::EmptyBoxNotShown);
+            }
+            next.state = DayState::Open;
+            next.opened_at = Some(now);
+        }
+        DayAction::Pause { reason } => {
+            if day.state != DayState::Open {
+                return Err(DayRefusal::NotNow { state: day.state });
+            }
+            if reason.trim().is_empty() {
+                return Err(DayRefusal::NoReason);
+            }
+            next.state = DayState::Paused;
+        }
+        DayAction::Resume => {
+            if day.state != DayState::Paused {
+                return Err(DayRefusal::NotNow { state: day.state });
+            }
+            if now >= day.closes_at {
+                return Err(DayRefusal::AfterPollsClose);
+            }
+            next.state = DayState::Open;
+        }
+        DayAction::Extend { until } => {
+            if !matches!(day.state, DayState::Open | DayState::Paused) {
+                return Err(DayRefusal::NotNow { state: day.state });
+            }
+            if *until <= day.closes_at || *until <= now {
+                return Err(DayRefusal::NotLater);
+            }
+            next.closes_at = *until;
+        }
+        DayAction::Close => {
+            if !matches!(day.state, DayState::Open | DayState::Paused) {
+                return Err(DayRefusal::NotNow { state: day.state });
+            }
+            if now < day.closes_at {
+                return Err(DayRefusal::TooEarlyToClose);
+            }
+            next.state = DayState::Closed;
+            next.closed_at = Some(now);
+        }
+    }
+    Ok(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const OPEN: OffsetDateTime = datetime!(2026-05-01 04:30 UTC); // 08:00 Tehran
+    const CLOSE: OffsetDateTime = datetime!(2026-05-01 14:30 UTC); // 18:00 Tehran
+    const ALL: Presence = Presence {
+        head: true,
+        governor_rep: true,
+        inspector: true,
+    };
+
+    fn open(at: OffsetDateTime) -> Result<StationDay, DayRefusal> {
+        apply(
+            &StationDay::new(CLOSE),
+            &DayAction::Open {
+                presence: ALL,
+                empty_box_shown: true,
+            },
+            at,
+            OPEN,
+        )
+    }
+
+    #[test]
+    fn a_full_day() {
+        let day = open(OPEN).unwrap();
+        assert!(day.accepts_voters(OPEN));
+        let paused = apply(
+            &day,
+            &DayAction::Pause {
+                reason: "قطع برق".into(),
+            },
+            OPEN + time::Duration::hours(2),
+            OPEN,
+        )
+        .unwrap();
+        assert!(!paused.accepts_voters(OPEN + time::Duration::hours(2)));
+        let resumed = apply(
+            &paused,
+            &DayAction::Resume,
+            OPEN + time::Duration::hours(3),
+            OPEN,
+        )
+        .unwrap();
+        let extended = apply(
+            &resumed,
+            &DayAction::Extend {
+                until: CLOSE + time::Duration::hours(2),
+            },
+            CLOSE - time::Duration::minutes(5),
+            OPEN,
+        )
+        .unwrap();
+        assert!(extended.accepts_voters(CLOSE + time::Duration::minutes(30)));
+        assert_eq!(
+            apply(
+                &extended,
+                &DayAction::Close,
+                CLOSE + time::Duration::hours(1),
+                OPEN
+            ),
+            Err(DayRefusal::TooEarlyToClose)
+        );
+        let closed = apply(
+            &extended,
+            &DayAction::Close,
+            CLOSE + time::Duration::hours(2),
+            OPEN,
+        )
+        .unwrap();
+        assert_eq!(closed.state, DayState::Closed);
+        assert!(!closed.accepts_voters(CLOSE + time::Duration::hours(2)));
+        assert_eq!(
+            apply(
+                &closed,
+                &DayAction::Resume,
+                CLOSE + time::Duration::hours(3),
+                OPEN
+            )
+            .unwrap_err()
+            .code(),
+            "station_state"
+        );
+    }
+
+    #[test]
+    fn opening_needs_its_hour_its_quorum_and_the_empty_box() {
+        assert_eq!(
+            open(OPEN - time::Duration::minutes(1)),
+            Err(DayRefusal::BeforePollsOpen)
+        );
+        assert_eq!(open(CLOSE), Err(DayRefusal::AfterPollsClose));
+        for presence in [
+            Presence { head: false, ..ALL },
+            Presence {
+                governor_rep: false,
+                ..ALL
+            },
+            Presence {
+                inspector: false,
+                ..ALL
+            },
+        ] {
+            let r = apply(
+                &StationDay::new(CLOSE),
+                &DayAction::Open {
+                    presence,
+                    empty_box_shown: true,
+                },
+                OPEN,
+                OPEN,
+            );
+            assert_eq!(r.unwrap_err().code(), "opening_quorum");
+        }
+        let r = apply(
+            &StationDay::new(CLOSE),
+            &DayAction::Open {
+                presence: ALL,
+                empty_box_shown: false,
+            },
+            OPEN,
+            OPEN,
+        );
+        assert_eq!(r, Err(DayRefusal::EmptyBoxNotShown));
+        let day = open(OPEN).unwrap();
+        assert_eq!(
+            apply(
+                &day,
+                &DayAction::Open {
+                    presence: ALL,
+                    empty_box_shown: true
+                },
+                OPEN,
+                OPEN
+            )
+            .unwrap_err()
+            .code(),
+            "station_state"
+        );
+    }
+
+    #[test]
+    fn pauses_need_a_reason_and_extensions_go_later() {
+        let day = open(OPEN).unwrap();
+        assert_eq!(
+            apply(
+                &day,
+                &DayAction::Pause {
+                    reason: "  ".into()
+                },
+                OPEN,
+                OPEN
+            ),
+            Err(DayRefusal::NoReason)
+        );
+        assert_eq!(
+            apply(&day, &DayAction::Resume, OPEN, OPEN)
+                .unwrap_err()
+                .code(),
+            "station_state"
+        );
+        assert_eq!(
+            apply(&day, &DayAction::Extend { until: CLOSE }, OPEN, OPEN),
+            Err(DayRefusal::NotLater)
+        );
+        assert_eq!(
+            apply(&StationDay::new(CLOSE), &DayAction::Close, CLOSE, OPEN)
+                .unwrap_err()
+                .code(),
+            "station_state"
+        );
+    }
+
+    #[test]
+    fn every_refusal_explains_itself_in_persian() {
+        for r in [
+            DayRefusal::NotNow {
+                state: DayState::Closed,
+            },
+            DayRefusal::BeforePollsOpen,
+            DayRefusal::AfterPollsClose,
+            DayRefusal::Absent { who: "بازرس" },
+            DayRefusal::EmptyBoxNotShown,
+            DayRefusal::NoReason,
+            DayRefusal::NotLater,
+            DayRefusal::TooEarlyToClose,
+        ] {
+            assert!(
+                r.persian()
+                    .chars()
+                    .any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
+                "{r:?}"
+            );
+        }
+    }
+}
