@@ -196,6 +196,9 @@ pub enum Action<'a> {
         kind: crate::boards::BoardKind,
         county: Option<&'a str>,
     },
+    /// Election day at a station: opening, pausing, closing, checking voters in and taking
+    /// their ballots. Only the station's own staff (its device) act on it.
+    OperateStation { station: &'a str },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,6 +254,9 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
             _ => false,
         },
         Action::ManageBoard { county, .. } => manages_board(p, county),
+        Action::OperateStation { station } => {
+            p.role == Role::StationStaff && p.scope.station() == Some(station)
+        }
         Action::RecordMeeting { kind, county } => {
             use crate::boards::BoardKind;
             let covers = county.map_or(p.scope == Scope::Province, |c| p.scope.covers_county(c));
@@ -282,6 +288,31 @@ mod tests {
             role,
             scope,
         }
+    }
+
+    #[test]
+    fn only_a_stations_own_staff_operate_it() {
+        let own = principal(
+            Role::StationStaff,
+            Scope::Station {
+                county: "01".into(),
+                station: "0100001".into(),
+            },
+        );
+        let act = Action::OperateStation { station: "0100001" };
+        assert_eq!(authorize(Some(&own), act), Ok(()));
+        assert_eq!(
+            authorize(Some(&own), Action::OperateStation { station: "0100002" }),
+            Err(Denied::Forbidden)
+        );
+        for role in [Role::ProvinceHq, Role::CountyGovernor, Role::Observer] {
+            assert_eq!(
+                authorize(Some(&principal(role, Scope::Province)), act),
+                Err(Denied::Forbidden),
+                "{role:?}"
+            );
+        }
+        assert_eq!(authorize(None, act), Err(Denied::Unauthenticated));
     }
 
     #[test]

@@ -108,6 +108,15 @@ pub fn jalali_datetime(at: OffsetDateTime) -> String {
     )
 }
 
+/// The start of the Tehran-time hour that holds `at` (turnout counts by the hour people live
+/// in, which starts at half past the UTC hour), in UTC.
+pub fn tehran_hour_start(at: OffsetDateTime) -> OffsetDateTime {
+    let local = at.to_offset(TEHRAN);
+    local
+        .replace_time(time::Time::from_hms(local.hour(), 0, 0).unwrap_or(time::Time::MIDNIGHT))
+        .to_offset(time::UtcOffset::UTC)
+}
+
 /// Formats an instant in Tehran time as `جمعه ۱۱ اردیبهشت ۱۴۰۵، ساعت ۰۸:۰۰`.
 pub fn jalali_long_datetime(at: OffsetDateTime) -> String {
     let local = at.to_offset(TEHRAN);
@@ -250,5 +259,18 @@ mod tests {
             assert_eq!(j.to_gregorian().unwrap(), d);
             d = d.next_day().unwrap();
         }
+    }
+
+    #[test]
+    fn tehran_hours_start_at_half_past_utc() {
+        use time::macros::datetime;
+        assert_eq!(
+            tehran_hour_start(datetime!(2026-05-01 04:40 UTC)),
+            datetime!(2026-05-01 04:30 UTC)
+        );
+        assert_eq!(
+            tehran_hour_start(datetime!(2026-05-01 04:29:59 UTC)),
+            datetime!(2026-05-01 03:30 UTC)
+        );
     }
 }

@@ -5,6 +5,7 @@
 //! populations, stations, people) is synthetic, plausible, and marked `synthetic`.
 
 use crate::access::{Role, Scope};
+use crate::ballot::Candidate;
 use crate::boards::{board_code, BoardKind, BoardRole};
 use crate::calendar::parse_instant;
 use crate::election::{Council, CouncilKind, Election, Milestone, SeatTable};
@@ -64,6 +65,9 @@ pub struct DemoData {
     pub assignments: Vec<DemoAssignment>,
     /// Board members: every board formed, but a few executive boards short of alternates.
     pub board_members: Vec<DemoBoardMember>,
+    /// Approved candidates with their codes, for every council: until the candidates'
+    /// workflow runs, the demo's ballots need someone to vote for.
+    pub candidates: Vec<Candidate>,
     pub users: Vec<DemoUser>,
 }
 
@@ -948,6 +952,7 @@ pub fn kerman(options: DemoOptions) -> DomainResult<DemoData> {
     let people = synthetic_people(&mut rng, options.people);
     let assignments = staff_stations(&stations, &people, election.election_day);
     let board_members = form_boards(&counties, &people, &assignments);
+    let candidates = approved_candidates(&mut rng, &councils, &people);
     let kerman_county = counties
         .iter()
         .find(|c| c.name_en == "Kerman")
@@ -995,8 +1000,69 @@ pub fn kerman(options: DemoOptions) -> DomainResult<DemoData> {
         people,
         assignments,
         board_members,
+        candidates,
         users,
     })
+}
+
+const OCCUPATIONS: [&str; 12] = [
+    "آموزگار",
+    "کشاورز",
+    "پزشک",
+    "مهندس عمران",
+    "کارمند",
+    "بازنشسته",
+    "دامدار",
+    "کاسب",
+    "پرستار",
+    "وکیل",
+    "دبیر",
+    "باغدار",
+];
+
+/// Approved candidates for every council: a city council draws about twice its seats, a
+/// village council a few more than its seats. They are people outside the registry (nobody
+/// staffs a station with them), with codes unique in the election from 10001 up.
+fn approved_candidates(
+    rng: &mut ChaCha8Rng,
+    councils: &[Council],
+    people: &[Person],
+) -> Vec<Candidate> {
+    let registered: HashSet<&NationalId> = people.iter().map(|p| &p.national_id).collect();
+    let wanted: Vec<usize> = councils
+        .iter()
+        .map(|c| {
+            let seats = c.main_seats as usize;
+            if c.kind == CouncilKind::City {
+                seats * 2 + rng.gen_range(0..=seats)
+            } else {
+                seats + rng.gen_range(1..=3)
+            }
+        })
+        .collect();
+    let total: usize = wanted.iter().sum();
+    let mut drawn = synthetic_people(rng, total + total / 10)
+        .into_iter()
+        .filter(|p| !registered.contains(&p.national_id));
+    let mut out = Vec::with_capacity(total);
+    for (council, n) in councils.iter().zip(wanted) {
+        for person in drawn.by_ref().take(n) {
+            out.push(Candidate {
+                code: (10_001 + out.len()).to_string(),
+                council: council.code.clone(),
+                first_name: person.first_name,
+                last_name: person.last_name,
+                gender: person.gender,
+                education: person.education,
+                occupation: OCCUPATIONS
+                    .choose(rng)
+                    .copied()
+                    .unwrap_or("کارمند")
+                    .to_owned(),
+            });
+        }
+    }
+    out
 }
 
 /// Deterministic people with valid, distinct national ids and plausible Persian names.
@@ -1309,5 +1375,23 @@ mod tests {
             1267
         );
         assert_eq!((0..2855).filter(|i| spread(*i, 142, 2855)).count(), 142);
+    }
+
+    #[test]
+    fn every_council_has_more_candidates_than_seats_with_unique_codes() {
+        let d = demo();
+        let mut per_council = std::collections::HashMap::<&str, u32>::new();
+        for c in &d.candidates {
+            *per_council.entry(c.council.as_str()).or_default() += 1;
+        }
+        for council in &d.councils {
+            assert!(
+                per_council.get(council.code.as_str()).copied().unwrap_or(0) > council.main_seats,
+                "{}",
+                council.code
+            );
+        }
+        let codes: HashSet<&str> = d.candidates.iter().map(|c| c.code.as_str()).collect();
+        assert_eq!(codes.len(), d.candidates.len());
     }
 }

@@ -93,6 +93,11 @@ pub enum DayRefusal {
     NotLater,
     /// Voting lasts its full hours (DESIGN §8: at least 10 hours, 08:00–18:00).
     TooEarlyToClose,
+    /// Voters checked in whose ballots are not cast yet: closing now would leave the
+    /// station's ballots short of its check-ins (DESIGN §4).
+    BallotsOutstanding {
+        count: i64,
+    },
 }
 
 impl DayRefusal {
@@ -106,6 +111,7 @@ impl DayRefusal {
             Self::NoReason => "reason_required",
             Self::NotLater => "extension_not_later",
             Self::TooEarlyToClose => "too_early_to_close",
+            Self::BallotsOutstanding { .. } => "ballots_outstanding",
         }
     }
 
@@ -129,6 +135,10 @@ impl DayRefusal {
             Self::NoReason => "علت توقف را بنویسید.".into(),
             Self::NotLater => "زمان تمدید باید پس از زمان پایان کنونی باشد.".into(),
             Self::TooEarlyToClose => "پیش از پایان ساعت رأی‌گیری نمی‌توان شعبه را بست.".into(),
+            Self::BallotsOutstanding { count } => format!(
+                "{} رأی‌دهنده احراز هویت شده‌اند و هنوز رأی نداده‌اند؛ پیش از بستن شعبه باید رأی دهند.",
+                crate::text::persian_number(*count)
+            ),
         }
     }
 }
@@ -399,6 +409,7 @@ mod tests {
             DayRefusal::NoReason,
             DayRefusal::NotLater,
             DayRefusal::TooEarlyToClose,
+            DayRefusal::BallotsOutstanding { count: 2 },
         ] {
             assert!(
                 r.persian()
