@@ -7,12 +7,15 @@
 
 mod boards;
 mod conflicts;
+mod day;
 mod migrate;
 mod roll;
 mod rows;
+mod writer;
 
 use async_trait::async_trait;
 use audit::AuditRecord;
+use domain::ballot::Candidate;
 use domain::boards::{BoardMember, BoardRole, Meeting};
 use domain::demo::DemoData;
 use domain::election::{Council, Election, SeatTable};
@@ -20,16 +23,17 @@ use domain::person::{Person, Relative};
 use domain::roll::Voter;
 use domain::staffing::{check_assignment, AssignmentFacts, Post};
 use domain::station::{RouteStop, Station};
+use domain::station_day::{DayAction, StationDay};
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions, PgRow};
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::time::Duration;
 use store::{
-    scope_columns, Actor, AuditFilter, BoardWithMembers, CouncilFilter, CountyCoverage,
-    CountyFilter, CountySummary, NewSession, NewUser, Page, PageRequest, SessionRecord,
-    StaffAssignment, StaffConflict, StationFilter, StationGap, Store, StoreError, StoreResult,
-    UserRecord,
+    scope_columns, Actor, AuditFilter, BallotOutcome, BoardWithMembers, CheckIn, CheckInOutcome,
+    CouncilFilter, CountyCoverage, CountyFilter, CountySummary, NewBallot, NewSession, NewUser,
+    Page, PageRequest, SessionRecord, StaffAssignment, StaffConflict, StationCounts, StationFilter,
+    StationGap, Store, StoreError, StoreResult, Turnout, TurnoutFilter, UserRecord,
 };
 
 /// How many times a transaction is tried when PostgreSQL reports a serialization failure or a
@@ -40,6 +44,8 @@ const MAX_ATTEMPTS: u32 = 5;
 #[derive(Debug, Clone)]
 pub struct Postgres {
     pool: PgPool,
+    /// The election-day batching writer (check-ins and ballots).
+    writer: writer::Writer,
 }
 
 /// Why one attempt at a transaction failed: a database error (maybe worth retrying) or a
@@ -92,6 +98,14 @@ fn map_sql(e: sqlx::Error, entity: &'static str) -> StoreError {
     StoreError::Database(e.to_string())
 }
 
+/// The error of a single attempt, for reads that are not retried.
+fn into_store(fail: Fail) -> StoreError {
+    match fail {
+        Fail::Sql(e) => db(e),
+        Fail::Store(e) => e,
+    }
+}
+
 fn db(e: sqlx::Error) -> StoreError {
     StoreError::Database(e.to_string())
 }
@@ -131,9 +145,11 @@ async fn append_audit(
         entity,
         &payload,
     );
+    // The record and the new head in one statement (one round trip).
     sqlx::query(
-        "INSERT INTO audit_log (seq, at_us, actor, action, entity, payload, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "WITH record AS (INSERT INTO audit_log (seq, at_us, actor, action, entity, payload, \
+           prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)) \
+         UPDATE audit_head SET hash = $8 WHERE id = 1",
     )
     .bind(seq)
     .bind(at_us)
@@ -145,11 +161,33 @@ async fn append_audit(
     .bind(&hash)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(&hash)
-        .execute(&mut *conn)
-        .await?;
     Ok(seq)
+}
+
+/// Runs one transaction attempt after another until it commits, fails for good, or has been
+/// refused by serialization failures or deadlocks (and with `unique_too`, unique violations)
+/// `MAX_ATTEMPTS` times.
+async fn retry<T, F, Fut>(entity: &'static str, unique_too: bool, mut attempt: F) -> StoreResult<T>
+where
+    F: FnMut() -> Fut + Send,
+    Fut: Future<Output = Attempt<T>> + Send,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match attempt().await {
+            Ok(v) => return Ok(v),
+            Err(Fail::Sql(e))
+                if (is_retryable(&e) || (unique_too && is_unique_violation(&e)))
+                    && tries < MAX_ATTEMPTS =>
+            {
+                tracing::debug!(error = %e, tries, "transaction conflict, retrying");
+                tokio::time::sleep(Duration::from_millis(5 << tries)).await;
+            }
+            Err(Fail::Sql(e)) => return Err(map_sql(e, entity)),
+            Err(Fail::Store(e)) => return Err(e),
+        }
+    }
 }
 
 /// `SET` list of a station upsert: every column but the code.
@@ -376,6 +414,45 @@ async fn write_people(conn: &mut PgConnection, people: &[Person]) -> Attempt<()>
     Ok(())
 }
 
+/// Writes the demo's approved candidates in one statement. The demo gives them no national
+/// id, so each is keyed by its code: `cand-<code>` (the SQLite store uses the same rule).
+async fn write_demo_candidates(
+    conn: &mut PgConnection,
+    election_code: &str,
+    candidates: &[Candidate],
+    by: &Actor,
+) -> Attempt<()> {
+    if candidates.is_empty() {
+        return Ok(());
+    }
+    let column = |f: fn(&Candidate) -> String| candidates.iter().map(f).collect::<Vec<_>>();
+    sqlx::query(
+        "INSERT INTO candidates (election_code, council_code, national_id, created_at_us, code, \
+         first_name, last_name, gender, education, occupation) \
+         SELECT $1, u.council, 'cand-' || u.code, $2, u.code, u.first_name, u.last_name, u.gender, \
+           u.education, u.occupation \
+         FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], \
+           $9::text[]) AS u(code, council, first_name, last_name, gender, education, occupation)",
+    )
+    .bind(election_code)
+    .bind(by.at_us())
+    .bind(column(|c| c.code.clone()))
+    .bind(column(|c| c.council.clone()))
+    .bind(column(|c| c.first_name.clone()))
+    .bind(column(|c| c.last_name.clone()))
+    .bind(column(|c| c.gender.as_str().to_owned()))
+    .bind(
+        candidates
+            .iter()
+            .map(|c| c.education.map(|e| e.as_str().to_owned()))
+            .collect::<Vec<_>>(),
+    )
+    .bind(column(|c| c.occupation.clone()))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// The routes of the given stations, each in order.
 async fn routes_of(
     pool: &PgPool,
@@ -457,7 +534,8 @@ impl Postgres {
             .await
             .map_err(db)?;
         migrate::run(&pool).await?;
-        Ok(Self { pool })
+        let writer = writer::Writer::spawn(pool.clone());
+        Ok(Self { pool, writer })
     }
 
     /// Runs arbitrary SQL outside the system (no audit record). Only for tests that tamper with
@@ -484,28 +562,13 @@ impl Postgres {
         &self,
         entity: &'static str,
         unique_too: bool,
-        mut attempt: F,
+        attempt: F,
     ) -> StoreResult<T>
     where
         F: FnMut() -> Fut + Send,
         Fut: Future<Output = Attempt<T>> + Send,
     {
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            match attempt().await {
-                Ok(v) => return Ok(v),
-                Err(Fail::Sql(e))
-                    if (is_retryable(&e) || (unique_too && is_unique_violation(&e)))
-                        && tries < MAX_ATTEMPTS =>
-                {
-                    tracing::debug!(error = %e, tries, "transaction conflict, retrying");
-                    tokio::time::sleep(Duration::from_millis(5 << tries)).await;
-                }
-                Err(Fail::Sql(e)) => return Err(map_sql(e, entity)),
-                Err(Fail::Store(e)) => return Err(e),
-            }
-        }
+        retry(entity, unique_too, attempt).await
     }
 
     async fn try_load_province(&self, data: &DemoData, by: &Actor) -> Attempt<()> {
@@ -665,6 +728,7 @@ impl Postgres {
         .execute(&mut *tx)
         .await?;
         boards::write_demo_members(&mut tx, &data.board_members, by).await?;
+        write_demo_candidates(&mut tx, &election.code, &data.candidates, by).await?;
 
         let payload = serde_json::json!({
             "counties": data.counties.len(),
@@ -677,6 +741,7 @@ impl Postgres {
             "people": data.people.len(),
             "assignments": data.assignments.len(),
             "board_members": data.board_members.len(),
+            "candidates": data.candidates.len(),
         });
         append_audit(
             &mut tx,
@@ -1741,6 +1806,63 @@ impl Store for Postgres {
     #[tracing::instrument(skip_all)]
     async fn roll_count(&self, election_code: &str) -> StoreResult<i64> {
         self.read_roll_count(election_code).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn station_day(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<Option<StationDay>> {
+        self.read_station_day(election_code, station).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn act_on_station(
+        &self,
+        election_code: &str,
+        station: &str,
+        action: &DayAction,
+        by: &Actor,
+    ) -> StoreResult<StationDay> {
+        self.retrying("station day", || {
+            self.try_act_on_station(election_code, station, action, by)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn station_counts(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<StationCounts> {
+        self.read_station_counts(election_code, station).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn check_in(&self, checkin: CheckIn) -> StoreResult<CheckInOutcome> {
+        self.writer.check_in(checkin).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn cast_ballot(&self, ballot: NewBallot) -> StoreResult<BallotOutcome> {
+        self.writer.cast_ballot(ballot).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn receipt(&self, election_code: &str, receipt: &str) -> StoreResult<Option<String>> {
+        self.read_receipt(election_code, receipt).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn candidates(&self, election_code: &str, council: &str) -> StoreResult<Vec<Candidate>> {
+        self.read_candidates(election_code, council).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn turnout(&self, election_code: &str, filter: &TurnoutFilter) -> StoreResult<Turnout> {
+        self.read_turnout(election_code, filter).await
     }
 
     #[tracing::instrument(skip_all)]

@@ -20,6 +20,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (3, "boards", include_str!("../migrations/0003_boards.sql")),
     (4, "roll", include_str!("../migrations/0004_roll.sql")),
+    (
+        5,
+        "election_day",
+        include_str!("../migrations/0005_election_day.sql"),
+    ),
 ];
 
 /// Key of the transaction-scoped advisory lock taken while migrating ("sandoq" in ASCII).

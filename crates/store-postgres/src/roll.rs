@@ -10,6 +10,7 @@
 use crate::{append_audit, db, map_sql, rows, Attempt, Fail, Postgres};
 use domain::roll::{Voter, VoterStatus};
 use sqlx::postgres::PgDatabaseError;
+use std::collections::HashMap;
 use store::{Actor, StoreError, StoreResult};
 use tokio::sync::mpsc::Receiver;
 
@@ -99,13 +100,26 @@ impl Postgres {
             .bind(election_code)
             .execute(&mut *tx)
             .await?;
+        // The election's row is locked against the check-in batches, which share-lock it: an
+        // import waits for the batches under way, and the batches after it read the new roll.
         let found: Option<String> =
-            sqlx::query_scalar("SELECT code FROM elections WHERE code = $1")
+            sqlx::query_scalar("SELECT code FROM elections WHERE code = $1 FOR NO KEY UPDATE")
                 .bind(election_code)
                 .fetch_optional(&mut *tx)
                 .await?;
         if found.is_none() {
             return Err(StoreError::NotFound { entity: "election" }.into());
+        }
+        let voting: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM checkins WHERE election_code = $1)")
+                .bind(election_code)
+                .fetch_one(&mut *tx)
+                .await?;
+        if voting {
+            return Err(StoreError::Invalid(
+                "رأی‌گیری آغاز شده است؛ فهرست واجدان شرایط دیگر جایگزین نمی‌شود.".into(),
+            )
+            .into());
         }
         sqlx::query("DELETE FROM voters WHERE election_code = $1")
             .bind(election_code)
@@ -116,11 +130,18 @@ impl Postgres {
         csv_text(&mut election, election_code);
         let mut buf = Vec::with_capacity(COPY_CHUNK + COPY_CHUNK / 4);
         let mut count = 0_u64;
+        let mut per_council: HashMap<String, i64> = HashMap::new();
         loop {
             let batch = rows.recv().await.transpose().map_err(StoreError::Invalid)?;
             let done = batch.is_none();
             for voter in batch.iter().flatten() {
                 csv_voter(&mut buf, &election, voter)?;
+                match per_council.get_mut(&voter.council) {
+                    Some(n) => *n += 1,
+                    None => {
+                        per_council.insert(voter.council.clone(), 1);
+                    }
+                }
             }
             if buf.len() >= COPY_CHUNK || (done && !buf.is_empty()) {
                 // Nothing is encoded while a COPY is open, so it always ends with `finish`;
@@ -133,6 +154,25 @@ impl Postgres {
             if done {
                 break;
             }
+        }
+
+        // The roll's size per council, for turnout.
+        sqlx::query("DELETE FROM roll_councils WHERE election_code = $1")
+            .bind(election_code)
+            .execute(&mut *tx)
+            .await?;
+        if !per_council.is_empty() {
+            let mut sizes: Vec<(String, i64)> = per_council.into_iter().collect();
+            sizes.sort_unstable();
+            sqlx::query(
+                "INSERT INTO roll_councils (election_code, council_code, voters) \
+                 SELECT $1, * FROM UNNEST($2::text[], $3::bigint[])",
+            )
+            .bind(election_code)
+            .bind(sizes.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>())
+            .bind(sizes.iter().map(|(_, n)| *n).collect::<Vec<_>>())
+            .execute(&mut *tx)
+            .await?;
         }
 
         append_audit(

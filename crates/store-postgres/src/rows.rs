@@ -3,6 +3,7 @@
 use crate::db;
 use audit::AuditRecord;
 use domain::access::Role;
+use domain::ballot::Candidate;
 use domain::boards::{Attendance, BoardMember, BoardRole, Decision, Meeting};
 use domain::election::{Council, CouncilKind, Election, Milestone};
 use domain::geo::County;
@@ -11,6 +12,7 @@ use domain::person::{Education, Gender, Person, Relation, Relative};
 use domain::roll::{Voter, VoterStatus};
 use domain::staffing::Post;
 use domain::station::{Area, Facilities, GeoPoint, LinkType, RouteStop, Station};
+use domain::station_day::{DayState, StationDay};
 use sqlx::postgres::PgRow;
 use sqlx::Row;
 use store::{
@@ -350,4 +352,92 @@ pub(crate) fn audit(row: &PgRow) -> StoreResult<AuditRecord> {
         prev_hash: get(row, "prev_hash")?,
         hash: get(row, "hash")?,
     })
+}
+
+/// An election read with its milestones in one query: the election's columns and, per row,
+/// one milestone (`milestone_key`, `milestone_name`, `starts_at_us`, `ends_at_us`; null when it
+/// has none). `None` when there are no rows.
+pub(crate) fn election_joined(found: &[PgRow]) -> StoreResult<Option<Election>> {
+    let Some(first) = found.first() else {
+        return Ok(None);
+    };
+    let seat_table: String = get(first, "seat_table")?;
+    let mut milestones = Vec::new();
+    for m in found {
+        let Some(key) = get::<Option<String>>(m, "milestone_key")? else {
+            continue;
+        };
+        milestones.push(Milestone {
+            key,
+            name: get(m, "milestone_name")?,
+            starts_at: domain::clock::from_micros(get(m, "starts_at_us")?),
+            ends_at: domain::clock::from_micros(get(m, "ends_at_us")?),
+        });
+    }
+    Ok(Some(Election {
+        code: get(first, "code")?,
+        name: get(first, "name")?,
+        kind: get(first, "kind")?,
+        election_day: parse_date(&get::<String>(first, "election_day")?)?,
+        seat_table: serde_json::from_str(&seat_table).map_err(|e| corrupt("seat table", e))?,
+        milestones,
+    }))
+}
+
+pub(crate) fn day_state_str(state: DayState) -> &'static str {
+    match state {
+        DayState::NotOpened => "not_opened",
+        DayState::Open => "open",
+        DayState::Paused => "paused",
+        DayState::Closed => "closed",
+    }
+}
+
+fn day_state(text: &str) -> StoreResult<DayState> {
+    match text {
+        "not_opened" => Ok(DayState::NotOpened),
+        "open" => Ok(DayState::Open),
+        "paused" => Ok(DayState::Paused),
+        "closed" => Ok(DayState::Closed),
+        other => Err(corrupt("station day state", other)),
+    }
+}
+
+/// A station's day from `state, opened_at_us, closes_at_us, closed_at_us`; `None` when the row
+/// is missing (the columns are null, as on the far side of an outer join).
+pub(crate) fn station_day(row: &PgRow) -> StoreResult<Option<StationDay>> {
+    let Some(state) = get::<Option<String>>(row, "state")? else {
+        return Ok(None);
+    };
+    Ok(Some(StationDay {
+        state: day_state(&state)?,
+        opened_at: get::<Option<i64>>(row, "opened_at_us")?.map(domain::clock::from_micros),
+        closes_at: domain::clock::from_micros(get(row, "closes_at_us")?),
+        closed_at: get::<Option<i64>>(row, "closed_at_us")?.map(domain::clock::from_micros),
+    }))
+}
+
+/// The columns [`candidate`] reads.
+pub(crate) const CANDIDATE_COLUMNS: &str =
+    "code, council_code, first_name, last_name, gender, education, occupation";
+
+pub(crate) fn candidate(row: &PgRow) -> StoreResult<Candidate> {
+    let gender: String = get(row, "gender")?;
+    let education: Option<String> = get(row, "education")?;
+    Ok(Candidate {
+        code: get(row, "code")?,
+        council: get(row, "council_code")?,
+        first_name: get(row, "first_name")?,
+        last_name: get(row, "last_name")?,
+        gender: Gender::parse(&gender).ok_or_else(|| corrupt("gender", &gender))?,
+        education: education
+            .map(|e| Education::parse(&e).ok_or_else(|| corrupt("education", &e)))
+            .transpose()?,
+        occupation: get(row, "occupation")?,
+    })
+}
+
+/// A count from the database as a seat number.
+pub(crate) fn seats_of(n: i64) -> StoreResult<u32> {
+    u32::try_from(n).map_err(|e| corrupt("seats", e))
 }

@@ -6,6 +6,7 @@
 //! round trip to a worker thread, which the check-in path cannot afford.
 
 mod boards;
+mod election_day;
 mod people;
 mod queries;
 mod roll;
@@ -30,6 +31,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (3, "boards", include_str!("../migrations/0003_boards.sql")),
     (4, "roll", include_str!("../migrations/0004_roll.sql")),
+    (
+        5,
+        "election_day",
+        include_str!("../migrations/0005_election_day.sql"),
+    ),
 ];
 const MAX_IDLE_READERS: usize = 8;
 
@@ -42,6 +48,8 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// The election-day batching writer's queue (`election_day`).
+    jobs: std::sync::mpsc::Sender<election_day::Job>,
 }
 
 impl std::fmt::Debug for Sqlite {
@@ -147,13 +155,15 @@ impl Sqlite {
             #[allow(clippy::disallowed_methods)]
             let now_us = domain::clock::to_micros(time::OffsetDateTime::now_utc());
             migrate(&mut writer, now_us)?;
-            Ok(Self {
-                inner: Arc::new(Inner {
-                    path,
-                    writer: Mutex::new(writer),
-                    readers: Mutex::new(Vec::new()),
-                }),
-            })
+            let (jobs, queue) = std::sync::mpsc::channel();
+            let inner = Arc::new(Inner {
+                path,
+                writer: Mutex::new(writer),
+                readers: Mutex::new(Vec::new()),
+                jobs,
+            });
+            election_day::spawn_writer(Arc::downgrade(&inner), queue)?;
+            Ok(Self { inner })
         })
         .await
         .map_err(|e| StoreError::Database(e.to_string()))?
@@ -225,6 +235,21 @@ impl Sqlite {
         })
         .await
         .map_err(|e| StoreError::Database(e.to_string()))?
+    }
+
+    /// Hands a job to the election-day writer and waits for its batch to commit.
+    pub(crate) async fn batched<T>(
+        &self,
+        job: impl FnOnce(tokio::sync::oneshot::Sender<StoreResult<T>>) -> election_day::Job,
+    ) -> StoreResult<T> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.inner
+            .jobs
+            .send(job(reply))
+            .map_err(|_| StoreError::Database("the election-day writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Database("the election-day writer has stopped".into()))?
     }
 
     /// Runs SQL behind the system's back, outside any audit. Only for tests that tamper with

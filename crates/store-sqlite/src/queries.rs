@@ -1,6 +1,7 @@
 //! The `Store` implementation: every SQL statement of the SQLite backend.
 
 use crate::boards;
+use crate::election_day;
 use crate::people::{self, insert_person, load_person};
 use crate::roll;
 use crate::staffing;
@@ -12,6 +13,7 @@ use crate::{db_err, Sqlite};
 use async_trait::async_trait;
 use audit::AuditRecord;
 use domain::access::Role;
+use domain::ballot::Candidate;
 use domain::boards::{BoardMember, BoardRole, Meeting};
 use domain::clock::{from_micros, to_micros};
 use domain::demo::DemoData;
@@ -21,14 +23,16 @@ use domain::person::Person;
 use domain::roll::Voter;
 use domain::staffing::Post;
 use domain::station::Station;
+use domain::station_day::{DayAction, StationDay};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
 use serde_json::json;
 use store::{
-    scope_columns, scope_from_columns, Actor, AuditFilter, BoardWithMembers, CouncilFilter,
-    CountyCoverage, CountyFilter, CountySummary, NewSession, NewUser, Page, PageRequest,
-    SessionRecord, StaffAssignment, StaffConflict, StationFilter, StationGap, Store, StoreError,
-    StoreResult, UserRecord,
+    scope_columns, scope_from_columns, Actor, AuditFilter, BallotOutcome, BoardWithMembers,
+    CheckIn, CheckInOutcome, CouncilFilter, CountyCoverage, CountyFilter, CountySummary, NewBallot,
+    NewSession, NewUser, Page, PageRequest, SessionRecord, StaffAssignment, StaffConflict,
+    StationCounts, StationFilter, StationGap, Store, StoreError, StoreResult, Turnout,
+    TurnoutFilter, UserRecord,
 };
 
 /// Appends one audit record inside the caller's transaction.
@@ -414,11 +418,12 @@ fn insert_province(tx: &Transaction<'_>, d: &DemoData, by: &Actor) -> StoreResul
         }
     }
     boards::load_members(tx, &d.board_members, by)?;
+    crate::election_day::load_candidates(tx, &e.code, &d.candidates, by)?;
     let payload = json!({
         "counties": d.counties.len(), "districts": d.districts.len(), "cities": d.cities.len(),
         "rural_districts": d.rural_districts.len(), "villages": d.villages.len(), "councils": d.councils.len(),
         "stations": d.stations.len(), "people": d.people.len(), "assignments": d.assignments.len(),
-        "board_members": d.board_members.len(),
+        "board_members": d.board_members.len(), "candidates": d.candidates.len(),
     });
     append_audit(
         tx,
@@ -853,6 +858,77 @@ impl Store for Sqlite {
     async fn roll_count(&self, election_code: &str) -> StoreResult<i64> {
         let election = election_code.to_owned();
         self.read(move |c| roll::count(c, &election)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn station_day(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<Option<StationDay>> {
+        let (election, station) = (election_code.to_owned(), station.to_owned());
+        self.read(move |c| election_day::station_day(c, &election, &station))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn act_on_station(
+        &self,
+        election_code: &str,
+        station: &str,
+        action: &DayAction,
+        by: &Actor,
+    ) -> StoreResult<StationDay> {
+        let (election, station, action, by) = (
+            election_code.to_owned(),
+            station.to_owned(),
+            action.clone(),
+            by.clone(),
+        );
+        self.write(move |tx| election_day::act(tx, &election, &station, &action, &by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn station_counts(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<StationCounts> {
+        let (election, station) = (election_code.to_owned(), station.to_owned());
+        self.read(move |c| election_day::counts(c, &election, &station))
+            .await
+    }
+
+    async fn check_in(&self, checkin: CheckIn) -> StoreResult<CheckInOutcome> {
+        self.batched(|reply| election_day::Job::CheckIn(checkin, reply))
+            .await
+    }
+
+    async fn cast_ballot(&self, ballot: NewBallot) -> StoreResult<BallotOutcome> {
+        self.batched(|reply| election_day::Job::Ballot(ballot, reply))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn receipt(&self, election_code: &str, receipt: &str) -> StoreResult<Option<String>> {
+        let (election, receipt) = (election_code.to_owned(), receipt.to_owned());
+        self.read(move |c| election_day::receipt(c, &election, &receipt))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn candidates(&self, election_code: &str, council: &str) -> StoreResult<Vec<Candidate>> {
+        let (election, council) = (election_code.to_owned(), council.to_owned());
+        self.read(move |c| election_day::candidates(c, &election, &council))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn turnout(&self, election_code: &str, filter: &TurnoutFilter) -> StoreResult<Turnout> {
+        let (election, filter) = (election_code.to_owned(), filter.clone());
+        self.read(move |c| election_day::turnout(c, &election, &filter))
+            .await
     }
 
     #[tracing::instrument(skip_all)]

@@ -11,7 +11,7 @@ use domain::ids::NationalId;
 use domain::roll::{Voter, VoterStatus};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction};
 use serde_json::json;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use store::{Actor, StoreError, StoreResult};
 use tokio::sync::mpsc::Receiver;
 
@@ -93,6 +93,18 @@ pub(crate) fn import(
     if !exists {
         return Err(StoreError::NotFound { entity: "election" });
     }
+    let voting: bool = tx
+        .query_row(
+            "SELECT EXISTS(SELECT 1 FROM checkins WHERE election_code = ?1)",
+            [election],
+            |r| r.get(0),
+        )
+        .map_err(db_err)?;
+    if voting {
+        return Err(StoreError::Invalid(
+            "فهرست واجدان شرایط پس از آغاز رأی‌گیری جایگزین نمی‌شود.".into(),
+        ));
+    }
     let councils: HashSet<String> = {
         let mut s = tx
             .prepare_cached("SELECT code FROM councils WHERE election_code = ?1")
@@ -118,7 +130,7 @@ pub(crate) fn import(
          );",
     )
     .map_err(db_err)?;
-    let count = stage(tx, &councils, rows)?;
+    let (count, per_council) = stage(tx, &councils, rows)?;
 
     // When the roll table holds this election's rows only (the usual case), emptying it whole
     // drops its pages at once instead of deleting row by row.
@@ -153,6 +165,20 @@ pub(crate) fn import(
     }
     tx.execute_batch("DROP TABLE temp.roll_stage")
         .map_err(db_err)?;
+    tx.execute(
+        "DELETE FROM roll_councils WHERE election_code = ?1",
+        [election],
+    )
+    .map_err(db_err)?;
+    let mut size = tx
+        .prepare_cached(
+            "INSERT INTO roll_councils (election_code, council_code, voters) VALUES (?1, ?2, ?3)",
+        )
+        .map_err(db_err)?;
+    for (council, n) in &per_council {
+        size.execute(rusqlite::params![election, council, n])
+            .map_err(db_err)?;
+    }
     append_audit(
         tx,
         by,
@@ -164,12 +190,13 @@ pub(crate) fn import(
 }
 
 /// Receives every batch into `temp.roll_stage`, refusing a row whose council is not the
-/// election's. Returns the number of rows.
+/// election's. Returns the number of rows, and per council.
 fn stage(
     tx: &Transaction<'_>,
     councils: &HashSet<String>,
     mut rows: Receiver<store::RollBatch>,
-) -> StoreResult<u64> {
+) -> StoreResult<(u64, HashMap<String, i64>)> {
+    let mut per_council: HashMap<String, i64> = HashMap::with_capacity(councils.len());
     let mut insert = tx
         .prepare_cached(
             "INSERT INTO temp.roll_stage (national_id, birth_date, council_code, deceased)
@@ -186,6 +213,12 @@ fn stage(
                     "کد ملی {}: شورای «{}» در این انتخابات نیست.",
                     v.national_id, v.council
                 )));
+            }
+            match per_council.get_mut(v.council.as_str()) {
+                Some(n) => *n += 1,
+                None => {
+                    per_council.insert(v.council.clone(), 1);
+                }
             }
             // Bound one by one: `execute(params![…])` would allocate the date per row.
             insert
@@ -206,7 +239,7 @@ fn stage(
         }
         count += batch.len() as u64;
     }
-    Ok(count)
+    Ok((count, per_council))
 }
 
 /// The first national id staged twice (after the keyed insert refused one).

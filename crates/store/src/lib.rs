@@ -4,6 +4,7 @@
 //! and only the `cli` crate names a backend. Every mutating method takes an [`Actor`] and
 //! writes its change and its audit record in one transaction.
 
+pub mod election_day;
 pub mod import;
 pub mod models;
 
@@ -12,6 +13,7 @@ pub mod conformance;
 
 use async_trait::async_trait;
 use audit::AuditRecord;
+use domain::ballot::Candidate;
 use domain::boards::{BoardMember, BoardRole, Meeting};
 use domain::demo::DemoData;
 use domain::election::{Council, Election, SeatTable};
@@ -19,6 +21,7 @@ use domain::person::Person;
 use domain::roll::Voter;
 use domain::staffing::Post;
 use domain::station::Station;
+use domain::station_day::{DayAction, StationDay};
 pub use models::*;
 use thiserror::Error;
 
@@ -41,6 +44,8 @@ pub enum StoreError {
     Refused(domain::staffing::Refusal),
     #[error("board membership refused: {}", .0.code())]
     BoardRefused(domain::boards::BoardRefusal),
+    #[error("station day action refused: {}", .0.code())]
+    DayRefused(domain::station_day::DayRefusal),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -208,6 +213,51 @@ pub trait Store: Send + Sync + 'static {
     /// How many people the election's roll holds.
     async fn roll_count(&self, election_code: &str) -> StoreResult<i64>;
 
+    /// A station's election day: its row, or a day not yet opened that ends at the polls'
+    /// official close (the election's `election_day` milestone). `None` for an unknown station.
+    async fn station_day(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<Option<StationDay>>;
+    /// Applies an election-day action to a station at `by.at` after `domain::station_day::apply`
+    /// approves it on the state read in the writing transaction (`DayRefused` otherwise, and
+    /// `DayRefusal::BallotsOutstanding` when closing with checked-in voters yet to vote), with
+    /// one audit record (`station.<action>`). `NotFound` for an unknown station; `Invalid` when
+    /// the election has no `election_day` milestone.
+    async fn act_on_station(
+        &self,
+        election_code: &str,
+        station: &str,
+        action: &DayAction,
+        by: &Actor,
+    ) -> StoreResult<StationDay>;
+    /// A station's check-ins, ballots and outstanding tokens.
+    async fn station_counts(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<StationCounts>;
+
+    /// Checks a voter in through the batching writer (DESIGN §3): concurrent check-ins share
+    /// one transaction and one audit record (`checkin.batch`, with the batch's digest), and
+    /// this returns only after that transaction commits. One person, one check-in per election
+    /// across all stations and servers, enforced by the store's unique key. `NotFound` for an
+    /// unknown station.
+    async fn check_in(&self, checkin: CheckIn) -> StoreResult<CheckInOutcome>;
+    /// Casts a ballot through the same writer: the token is spent, the choices are checked by
+    /// `domain::ballot::check_ballot` against the council's approved candidates and seats, and
+    /// the ballot and its receipt are stored apart, with random keys, no time and nothing
+    /// naming the voter. The batch's audit record counts ballots per station only.
+    async fn cast_ballot(&self, ballot: NewBallot) -> StoreResult<BallotOutcome>;
+    /// Whether a receipt code is among the election's ballots, and at which station.
+    async fn receipt(&self, election_code: &str, receipt: &str) -> StoreResult<Option<String>>;
+    /// The approved candidates of a council, in code order.
+    async fn candidates(&self, election_code: &str, council: &str) -> StoreResult<Vec<Candidate>>;
+    /// Turnout from the check-ins: per hour, and per county (province), council (county) or
+    /// station (council).
+    async fn turnout(&self, election_code: &str, filter: &TurnoutFilter) -> StoreResult<Turnout>;
+
     /// The boards of a county (its inspection and executive boards), or with `None` the
     /// province inspection board and every county's boards; each with its members ordered by
     /// role (in `BoardRole::ALL` order) then last name, first name. Boards exist for every
@@ -284,4 +334,16 @@ pub async fn verify_audit(store: &dyn Store) -> StoreResult<Result<i64, audit::A
     }
     let (head_seq, head_hash) = store.audit_head().await?;
     Ok(verifier.finish(head_seq, &head_hash))
+}
+
+/// The digest a `checkin.batch` audit record holds: SHA-256 over the batch's accepted
+/// check-ins (`national_id|station|at_us`, one per line, in national id order), so the record
+/// commits to exactly who checked in where without listing them.
+pub fn checkin_batch_digest<'a>(rows: impl IntoIterator<Item = (&'a str, &'a str, i64)>) -> String {
+    let mut lines: Vec<String> = rows
+        .into_iter()
+        .map(|(id, station, at)| format!("{id}|{station}|{at}\n"))
+        .collect();
+    lines.sort_unstable();
+    audit::digest_hex(lines.concat().as_bytes())
 }

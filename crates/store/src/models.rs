@@ -257,3 +257,107 @@ pub struct StaffConflict {
     /// Its Persian reason.
     pub reason: String,
 }
+
+/// A voter's check-in at a station (DESIGN §3, §4): the store decides it in the batching
+/// writer and answers only after the batch commits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckIn {
+    pub election_code: String,
+    pub station: String,
+    pub national_id: domain::ids::NationalId,
+    /// SHA-256 (hex) of the ballot token the caller hands to the voting device; the store keeps
+    /// only this, beside the station and council, never beside the voter.
+    pub token_hash: String,
+    /// The election's setting: voters may only vote at a station of their own constituency.
+    pub own_constituency_only: bool,
+    pub by: Actor,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckInOutcome {
+    /// Checked in: the voter's council, whose ballot the token opens.
+    Accepted {
+        council: String,
+    },
+    /// The person has already checked in, here or elsewhere.
+    AlreadyVoted {
+        station: String,
+        at: OffsetDateTime,
+    },
+    NotEligible(domain::roll::NotEligible),
+    StationNotOpen(domain::station_day::DayState),
+}
+
+/// A ballot on its way into the box. `ballot_id` and `receipt` are random (the caller draws
+/// them); nothing in it names the voter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBallot {
+    pub election_code: String,
+    pub token_hash: String,
+    pub ballot_id: String,
+    pub receipt: String,
+    pub choices: Vec<String>,
+    pub by: Actor,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BallotOutcome {
+    /// In the box: the station and council it was cast for.
+    Cast {
+        station: String,
+        council: String,
+    },
+    /// No such token, or it was used already.
+    TokenUnknown,
+    Refused(domain::ballot::BallotRefusal),
+}
+
+/// A station's figures on election day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StationCounts {
+    pub checkins: i64,
+    pub ballots: i64,
+    /// Checked-in voters whose ballots are not cast yet.
+    pub outstanding: i64,
+}
+
+/// Where turnout is counted: the province, or a county, or a council (a council wins over a
+/// county).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TurnoutFilter {
+    pub county: Option<String>,
+    pub council: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TurnoutArea {
+    /// A county code (province view), council code (county view) or station code (council
+    /// view).
+    pub code: String,
+    pub name: String,
+    /// People on the roll; stations have none of their own (`None`).
+    pub eligible: Option<i64>,
+    pub checked_in: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TurnoutHour {
+    /// The hour's start.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub hour: OffsetDateTime,
+    pub checked_in: i64,
+}
+
+/// Turnout in an area: the roll, the check-ins, per hour, and per area one level down.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Turnout {
+    pub eligible: i64,
+    pub checked_in: i64,
+    pub hourly: Vec<TurnoutHour>,
+    pub areas: Vec<TurnoutArea>,
+}

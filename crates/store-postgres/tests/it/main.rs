@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod election_day;
+
 use domain::access::{Role, Scope};
 use std::sync::Arc;
 use store::{verify_audit, Actor, NewUser, Store};

@@ -305,3 +305,149 @@ mod roll {
         }
     }
 }
+
+/// DESIGN §4: no column of the ballot table, nor the order of its rows, links a ballot to a
+/// check-in.
+mod secrecy {
+    use super::*;
+    use domain::ids::NationalId;
+    use domain::roll::{Voter, VoterStatus};
+    use domain::station_day::{DayAction, Presence};
+    use rand::RngCore;
+    use store::{BallotOutcome, CheckIn, CheckInOutcome, NewBallot};
+    use time::macros::datetime;
+
+    fn random_hex() -> String {
+        let mut b = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut b);
+        audit::digest_hex(&b)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_ballot_box_keeps_no_link_to_the_checkins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret.db");
+        let store = Sqlite::connect(&format!("sqlite:{}", path.display()))
+            .await
+            .unwrap();
+        let data = domain::demo::kerman(domain::demo::DemoOptions {
+            seed: 3,
+            people: 50,
+        })
+        .unwrap();
+        let at = datetime!(2026-05-01 06:00 UTC);
+        let by = Actor::new("test", at);
+        store.load_province(&data, &by).await.unwrap();
+        let station = &data.stations[0];
+        let voters: Vec<Voter> = (0..40)
+            .map(|i| Voter {
+                national_id: NationalId::with_check_digit(300_000_000 + i).unwrap(),
+                birth_date: time::macros::date!(1970 - 01 - 01),
+                council: station.council_code.clone(),
+                status: VoterStatus::Alive,
+            })
+            .collect();
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        tx.send(Ok(voters.clone())).await.unwrap();
+        drop(tx);
+        store.import_roll("shora-7", rx, "t", &by).await.unwrap();
+        let open = DayAction::Open {
+            presence: Presence {
+                head: true,
+                governor_rep: true,
+                inspector: true,
+            },
+            empty_box_shown: true,
+        };
+        store
+            .act_on_station("shora-7", &station.code, &open, &by)
+            .await
+            .unwrap();
+        // One voter at a time: check in, then vote, as at a quiet station.
+        let mut cast_order = Vec::new();
+        for (i, v) in voters.iter().enumerate() {
+            let token = format!("token-{i}");
+            let t = at + time::Duration::minutes(i as i64);
+            let outcome = store
+                .check_in(CheckIn {
+                    election_code: "shora-7".into(),
+                    station: station.code.clone(),
+                    national_id: v.national_id.clone(),
+                    token_hash: audit::digest_hex(token.as_bytes()),
+                    own_constituency_only: true,
+                    by: Actor::new("station", t),
+                })
+                .await
+                .unwrap();
+            assert!(matches!(outcome, CheckInOutcome::Accepted { .. }));
+            let id = random_hex();
+            let cast = store
+                .cast_ballot(NewBallot {
+                    election_code: "shora-7".into(),
+                    token_hash: audit::digest_hex(token.as_bytes()),
+                    ballot_id: id.clone(),
+                    receipt: random_hex(),
+                    choices: vec![],
+                    by: Actor::new("station", t),
+                })
+                .await
+                .unwrap();
+            assert!(matches!(cast, BallotOutcome::Cast { .. }));
+            cast_order.push(id);
+        }
+
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        // The schema: the ballot's own columns only; no voter, check-in, token or time; no
+        // foreign key to anything that names a voter.
+        let mut columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info('ballots')")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        columns.sort();
+        assert_eq!(
+            columns,
+            [
+                "choices",
+                "council_code",
+                "election_code",
+                "id",
+                "station_code"
+            ]
+        );
+        let keys: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM pragma_foreign_key_list('ballots')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(keys, 0);
+        for table in ["ballots", "receipts", "ballot_tokens"] {
+            // No hidden insertion counter either: the tables have no rowid.
+            assert!(
+                conn.prepare(&format!("SELECT rowid FROM {table}")).is_err(),
+                "{table} has a rowid"
+            );
+        }
+        // The stored order: by the random id, not by the order of voting.
+        let stored: Vec<String> = conn
+            .prepare("SELECT id FROM ballots")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let mut by_id = cast_order.clone();
+        by_id.sort();
+        assert_eq!(stored, by_id);
+        assert_ne!(stored, cast_order, "40 random ids came out in voting order");
+        // The check-ins, meanwhile, do say who came when: nothing joins the two.
+        let checkins: i64 = conn
+            .query_row("SELECT count(*) FROM checkins", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(checkins, 40);
+    }
+}

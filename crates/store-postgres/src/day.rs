@@ -1,0 +1,406 @@
+//! Election day outside the batching writer: each station's day (opening, pauses, extensions,
+//! closing), its counts, the ballot's candidates, receipts and turnout.
+
+use crate::{append_audit, db, rows, Attempt, Postgres};
+use domain::ballot::Candidate;
+use domain::clock::{from_micros, to_micros};
+use domain::election::Election;
+use domain::station_day::{apply, DayAction, DayRefusal, StationDay};
+use sqlx::postgres::PgConnection;
+use sqlx::Row;
+use store::election_day::polls;
+use store::{
+    Actor, StationCounts, StoreError, StoreResult, Turnout, TurnoutArea, TurnoutFilter, TurnoutHour,
+};
+
+/// `Invalid`: the election has no `election_day` milestone, so no polls' hours.
+pub(crate) fn no_polls() -> StoreError {
+    StoreError::Invalid("زمان رأی‌گیری (مرحله روز رأی‌گیری) برای این انتخابات تعیین نشده است.".into())
+}
+
+/// An election with its milestones in one query; with `share`, its row is share-locked (a
+/// roll import locks it for update).
+pub(crate) async fn election_in(
+    conn: &mut PgConnection,
+    code: &str,
+    share: bool,
+) -> Attempt<Option<Election>> {
+    let found = sqlx::query(&format!(
+        "SELECT e.code, e.name, e.kind, e.election_day, e.seat_table, m.key AS milestone_key, \
+         m.name AS milestone_name, m.starts_at_us, m.ends_at_us \
+         FROM elections e LEFT JOIN milestones m ON m.election_code = e.code \
+         WHERE e.code = $1 ORDER BY m.position{}",
+        if share { " FOR SHARE OF e" } else { "" }
+    ))
+    .bind(code)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows::election_joined(&found)?)
+}
+
+/// The polls' hours of an election: `NotFound` for an unknown one, `Invalid` without hours.
+async fn polls_of(
+    conn: &mut PgConnection,
+    code: &str,
+) -> Attempt<(time::OffsetDateTime, time::OffsetDateTime)> {
+    let election = election_in(conn, code, false)
+        .await?
+        .ok_or(StoreError::NotFound { entity: "election" })?;
+    Ok(polls(&election).ok_or_else(no_polls)?)
+}
+
+async fn station_exists(conn: &mut PgConnection, election: &str, station: &str) -> Attempt<bool> {
+    Ok(sqlx::query_scalar::<_, i32>(
+        "SELECT 1 FROM stations WHERE code = $1 AND election_code = $2",
+    )
+    .bind(station)
+    .bind(election)
+    .fetch_optional(&mut *conn)
+    .await?
+    .is_some())
+}
+
+const DAY_COLUMNS: &str = "state, opened_at_us, closes_at_us, closed_at_us";
+
+fn action_name(action: &DayAction) -> &'static str {
+    match action {
+        DayAction::Open { .. } => "open",
+        DayAction::Pause { .. } => "pause",
+        DayAction::Resume => "resume",
+        DayAction::Extend { .. } => "extend",
+        DayAction::Close => "close",
+    }
+}
+
+/// Sums a `bigint` column in SQL: `SUM` of bigints is numeric.
+fn sum(expr: &str) -> String {
+    format!("COALESCE(SUM({expr}), 0)::bigint")
+}
+
+impl Postgres {
+    pub(crate) async fn read_station_day(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<Option<StationDay>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let read = async {
+            if !station_exists(&mut conn, election_code, station).await? {
+                return Ok(None);
+            }
+            let row = sqlx::query(&format!(
+                "SELECT {DAY_COLUMNS} FROM station_days WHERE election_code = $1 AND station_code = $2"
+            ))
+            .bind(election_code)
+            .bind(station)
+            .fetch_optional(&mut *conn)
+            .await?;
+            if let Some(day) = row.as_ref().map(rows::station_day).transpose()?.flatten() {
+                return Ok(Some(day));
+            }
+            let (_, close) = polls_of(&mut conn, election_code).await?;
+            Ok(Some(StationDay::new(close)))
+        };
+        read.await.map_err(crate::into_store)
+    }
+
+    /// Applies a station-day action in one transaction. The day's row is created (as not
+    /// opened) if missing and locked, so concurrent actions at a station queue; closing also
+    /// waits for check-in batches that read the station open (they share-lock the row), then
+    /// counts the tokens they left. A refusal rolls everything back, the created row too.
+    pub(crate) async fn try_act_on_station(
+        &self,
+        election_code: &str,
+        station: &str,
+        action: &DayAction,
+        by: &Actor,
+    ) -> Attempt<StationDay> {
+        let mut tx = self.pool.begin().await?;
+        if !station_exists(&mut tx, election_code, station).await? {
+            return Err(StoreError::NotFound { entity: "station" }.into());
+        }
+        let (polls_open, polls_close) = polls_of(&mut tx, election_code).await?;
+        sqlx::query(
+            "INSERT INTO station_days (election_code, station_code, state, closes_at_us) \
+             VALUES ($1, $2, 'not_opened', $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(election_code)
+        .bind(station)
+        .bind(to_micros(polls_close))
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {DAY_COLUMNS} FROM station_days \
+             WHERE election_code = $1 AND station_code = $2 FOR UPDATE"
+        ))
+        .bind(election_code)
+        .bind(station)
+        .fetch_one(&mut *tx)
+        .await?;
+        let day = rows::station_day(&row)?.unwrap_or_else(|| StationDay::new(polls_close));
+        if matches!(action, DayAction::Close) {
+            let outstanding: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM ballot_tokens WHERE election_code = $1 AND station_code = $2",
+            )
+            .bind(election_code)
+            .bind(station)
+            .fetch_one(&mut *tx)
+            .await?;
+            if outstanding > 0 {
+                return Err(StoreError::DayRefused(DayRefusal::BallotsOutstanding {
+                    count: outstanding,
+                })
+                .into());
+            }
+        }
+        let next = apply(&day, action, by.at, polls_open).map_err(StoreError::DayRefused)?;
+        sqlx::query(
+            "UPDATE station_days SET state = $3, opened_at_us = $4, closes_at_us = $5, \
+             closed_at_us = $6 WHERE election_code = $1 AND station_code = $2",
+        )
+        .bind(election_code)
+        .bind(station)
+        .bind(rows::day_state_str(next.state))
+        .bind(next.opened_at.map(to_micros))
+        .bind(to_micros(next.closes_at))
+        .bind(next.closed_at.map(to_micros))
+        .execute(&mut *tx)
+        .await?;
+        let action_value =
+            serde_json::to_value(action).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let payload = serde_json::json!({
+            "election": election_code,
+            "action": action_value,
+            "day": {
+                "state": rows::day_state_str(next.state),
+                "opened_at_us": next.opened_at.map(to_micros),
+                "closes_at_us": to_micros(next.closes_at),
+                "closed_at_us": next.closed_at.map(to_micros),
+            },
+        });
+        append_audit(
+            &mut tx,
+            by,
+            &format!("station.{}", action_name(action)),
+            &format!("station/{station}"),
+            &payload,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    pub(crate) async fn read_station_counts(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<StationCounts> {
+        let row = sqlx::query(
+            "SELECT EXISTS (SELECT 1 FROM stations WHERE code = $2 AND election_code = $1) AS known, \
+             (SELECT COUNT(*) FROM checkins WHERE election_code = $1 AND station_code = $2) AS checkins, \
+             (SELECT COUNT(*) FROM ballots WHERE election_code = $1 AND station_code = $2) AS ballots, \
+             (SELECT COUNT(*) FROM ballot_tokens WHERE election_code = $1 AND station_code = $2) AS outstanding",
+        )
+        .bind(election_code)
+        .bind(station)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        if !row.try_get::<bool, _>("known").map_err(db)? {
+            return Err(StoreError::NotFound { entity: "station" });
+        }
+        Ok(StationCounts {
+            checkins: row.try_get("checkins").map_err(db)?,
+            ballots: row.try_get("ballots").map_err(db)?,
+            outstanding: row.try_get("outstanding").map_err(db)?,
+        })
+    }
+
+    pub(crate) async fn read_candidates(
+        &self,
+        election_code: &str,
+        council: &str,
+    ) -> StoreResult<Vec<Candidate>> {
+        let found = sqlx::query(&format!(
+            "SELECT {} FROM candidates WHERE election_code = $1 AND council_code = $2 \
+             AND code IS NOT NULL ORDER BY code COLLATE \"C\"",
+            rows::CANDIDATE_COLUMNS
+        ))
+        .bind(election_code)
+        .bind(council)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        found.iter().map(rows::candidate).collect()
+    }
+
+    pub(crate) async fn read_receipt(
+        &self,
+        election_code: &str,
+        receipt: &str,
+    ) -> StoreResult<Option<String>> {
+        sqlx::query_scalar(
+            "SELECT station_code FROM receipts WHERE election_code = $1 AND code = $2",
+        )
+        .bind(election_code)
+        .bind(receipt)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)
+    }
+
+    /// Turnout from the `turnout` and `roll_councils` tables. Check-ins count where the voter's
+    /// council lies (a voter voting outside their constituency counts for their own council and
+    /// county); in the council view, a station that is not on the council's list but took its
+    /// voters' check-ins is listed too, so that the stations add up to the council.
+    pub(crate) async fn read_turnout(
+        &self,
+        election_code: &str,
+        filter: &TurnoutFilter,
+    ) -> StoreResult<Turnout> {
+        let (hourly_sql, areas_sql, area, eligible): (String, String, Option<&str>, bool) =
+            match (&filter.council, &filter.county) {
+                (Some(council), _) => {
+                    let known: Option<i32> = sqlx::query_scalar(
+                        "SELECT 1 FROM councils WHERE code = $1 AND election_code = $2",
+                    )
+                    .bind(council)
+                    .bind(election_code)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                    if known.is_none() {
+                        return Err(StoreError::NotFound { entity: "council" });
+                    }
+                    (
+                        format!(
+                            "SELECT hour_us, {} AS n FROM turnout \
+                             WHERE election_code = $1 AND council_code = $2 \
+                             GROUP BY hour_us ORDER BY hour_us",
+                            sum("checked_in")
+                        ),
+                        format!(
+                            "SELECT s.code, s.name, NULL::bigint AS eligible, \
+                               (SELECT {} FROM turnout t WHERE t.election_code = $1 \
+                                AND t.council_code = $2 AND t.station_code = s.code) AS checked_in \
+                             FROM stations s WHERE s.election_code = $1 AND (s.council_code = $2 \
+                               OR EXISTS (SELECT 1 FROM station_route r \
+                                          WHERE r.station_code = s.code AND r.council_code = $2) \
+                               OR EXISTS (SELECT 1 FROM turnout t WHERE t.election_code = $1 \
+                                          AND t.council_code = $2 AND t.station_code = s.code)) \
+                             ORDER BY s.code COLLATE \"C\"",
+                            sum("t.checked_in")
+                        ),
+                        Some(council.as_str()),
+                        false,
+                    )
+                }
+                (None, Some(county)) => {
+                    let known: Option<i32> =
+                        sqlx::query_scalar("SELECT 1 FROM counties WHERE code = $1")
+                            .bind(county)
+                            .fetch_optional(&self.pool)
+                            .await
+                            .map_err(db)?;
+                    if known.is_none() {
+                        return Err(StoreError::NotFound { entity: "county" });
+                    }
+                    (
+                        format!(
+                            "SELECT t.hour_us, {} AS n FROM turnout t \
+                             JOIN councils c ON c.code = t.council_code \
+                             WHERE t.election_code = $1 AND c.county_code = $2 \
+                             GROUP BY t.hour_us ORDER BY t.hour_us",
+                            sum("t.checked_in")
+                        ),
+                        format!(
+                            "SELECT c.code, c.name, COALESCE(r.voters, 0) AS eligible, \
+                               (SELECT {} FROM turnout t WHERE t.election_code = $1 \
+                                AND t.council_code = c.code) AS checked_in \
+                             FROM councils c LEFT JOIN roll_councils r \
+                               ON r.election_code = $1 AND r.council_code = c.code \
+                             WHERE c.election_code = $1 AND c.county_code = $2 \
+                             ORDER BY c.code COLLATE \"C\"",
+                            sum("t.checked_in")
+                        ),
+                        Some(county.as_str()),
+                        true,
+                    )
+                }
+                (None, None) => (
+                    format!(
+                        "SELECT hour_us, {} AS n FROM turnout WHERE election_code = $1 \
+                         GROUP BY hour_us ORDER BY hour_us",
+                        sum("checked_in")
+                    ),
+                    format!(
+                        "SELECT k.code, k.name, \
+                           (SELECT {} FROM roll_councils r JOIN councils c ON c.code = r.council_code \
+                            WHERE r.election_code = $1 AND c.county_code = k.code) AS eligible, \
+                           (SELECT {} FROM turnout t JOIN councils c ON c.code = t.council_code \
+                            WHERE t.election_code = $1 AND c.county_code = k.code) AS checked_in \
+                         FROM counties k ORDER BY k.code COLLATE \"C\"",
+                        sum("r.voters"),
+                        sum("t.checked_in")
+                    ),
+                    None,
+                    true,
+                ),
+            };
+        let query = |sql| {
+            let q = sqlx::query(sql).bind(election_code);
+            match area {
+                Some(code) => q.bind(code),
+                None => q,
+            }
+        };
+        let hourly = query(&hourly_sql)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|row| {
+                Ok(TurnoutHour {
+                    hour: from_micros(row.try_get("hour_us")?),
+                    checked_in: row.try_get("n")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(db)?;
+        let areas = query(&areas_sql)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|row| {
+                Ok(TurnoutArea {
+                    code: row.try_get("code")?,
+                    name: row.try_get("name")?,
+                    eligible: row
+                        .try_get::<Option<i64>, _>("eligible")?
+                        .filter(|_| eligible),
+                    checked_in: row.try_get("checked_in")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(db)?;
+        let total_eligible: i64 = match (&filter.council, eligible) {
+            (Some(council), _) => sqlx::query_scalar(
+                "SELECT COALESCE((SELECT voters FROM roll_councils \
+                 WHERE election_code = $1 AND council_code = $2), 0)",
+            )
+            .bind(election_code)
+            .bind(council)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?,
+            _ => areas.iter().filter_map(|a| a.eligible).sum(),
+        };
+        Ok(Turnout {
+            eligible: total_eligible,
+            checked_in: hourly.iter().map(|h| h.checked_in).sum(),
+            hourly,
+            areas,
+        })
+    }
+}

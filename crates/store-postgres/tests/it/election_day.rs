@@ -1,0 +1,348 @@
+//! Election day on PostgreSQL beyond the conformance suite: several servers on one database,
+//! colliding random keys, closing while check-ins are under way, and the batching writer's
+//! throughput.
+
+use crate::{actor, new_database};
+use domain::demo::DemoData;
+use domain::ids::NationalId;
+use domain::roll::{Voter, VoterStatus};
+use domain::station_day::{DayAction, DayRefusal, Presence};
+use std::collections::HashMap;
+use std::sync::Arc;
+use store::{
+    verify_audit, Actor, BallotOutcome, CheckIn, CheckInOutcome, NewBallot, Store, StoreError,
+    TurnoutFilter,
+};
+use store_postgres::Postgres;
+use time::macros::datetime;
+use time::OffsetDateTime;
+
+const POLLS_OPEN: OffsetDateTime = datetime!(2026-05-01 04:30 UTC);
+const POLLS_CLOSE: OffsetDateTime = datetime!(2026-05-01 14:30 UTC);
+
+fn at(t: OffsetDateTime) -> Actor {
+    Actor::new("station", t)
+}
+
+fn voters(data: &DemoData, n: u32) -> Vec<Voter> {
+    (0..n)
+        .map(|i| Voter {
+            national_id: NationalId::with_check_digit(800_000_000 + i).unwrap(),
+            birth_date: time::macros::date!(1980 - 03 - 01),
+            council: data.councils[0].code.clone(),
+            status: VoterStatus::Alive,
+        })
+        .collect()
+}
+
+fn send(rows: Vec<Voter>) -> tokio::sync::mpsc::Receiver<store::RollBatch> {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tokio::spawn(async move {
+        for chunk in rows.chunks(10_000) {
+            if tx.send(Ok(chunk.to_vec())).await.is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// A database with the small demo, a roll of `n` voters of one council and the first
+/// `stations` stations open; returns its URL, the data, the roll and the open stations.
+async fn election_day(n: u32, stations: usize) -> (String, DemoData, Vec<Voter>, Vec<String>) {
+    let url = new_database().await;
+    let data = domain::demo::kerman(domain::demo::DemoOptions {
+        seed: 7,
+        people: 300,
+    })
+    .unwrap();
+    let store = Postgres::connect(&url).await.unwrap();
+    store.load_province(&data, &actor()).await.unwrap();
+    let roll = voters(&data, n);
+    store
+        .import_roll(&data.election.code, send(roll.clone()), "roll", &actor())
+        .await
+        .unwrap();
+    let open: Vec<String> = data
+        .stations
+        .iter()
+        .take(stations)
+        .map(|s| s.code.clone())
+        .collect();
+    for s in &open {
+        store
+            .act_on_station(
+                &data.election.code,
+                s,
+                &DayAction::Open {
+                    presence: Presence {
+                        head: true,
+                        governor_rep: true,
+                        inspector: true,
+                    },
+                    empty_box_shown: true,
+                },
+                &at(POLLS_OPEN),
+            )
+            .await
+            .unwrap();
+    }
+    (url, data, roll, open)
+}
+
+fn checkin(election: &str, station: &str, id: &NationalId, token: &str) -> CheckIn {
+    CheckIn {
+        election_code: election.to_owned(),
+        station: station.to_owned(),
+        national_id: id.clone(),
+        token_hash: audit::digest_hex(token.as_bytes()),
+        own_constituency_only: false,
+        by: at(POLLS_OPEN + time::Duration::hours(1)),
+    }
+}
+
+/// Two servers, each with its own writer, check in the same 100 people at different stations
+/// at once: each person is accepted once, and every refusal names where they did check in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_servers_check_each_person_in_once() {
+    let (url, data, roll, stations) = election_day(100, 10).await;
+    let election = data.election.code.clone();
+    let (a, b) = tokio::join!(Postgres::connect(&url), Postgres::connect(&url));
+    let servers = [Arc::new(a.unwrap()), Arc::new(b.unwrap())];
+    let mut tasks = Vec::new();
+    for (n, server) in servers.iter().enumerate() {
+        for (i, v) in roll.iter().enumerate() {
+            let server = server.clone();
+            let c = checkin(
+                &election,
+                &stations[(i + n * 3) % stations.len()],
+                &v.national_id,
+                &format!("s{n}-{i}"),
+            );
+            tasks.push(tokio::spawn(async move {
+                let station = c.station.clone();
+                let id = c.national_id.as_str().to_owned();
+                (id, station, server.check_in(c).await.unwrap())
+            }));
+        }
+    }
+    let mut accepted: HashMap<String, String> = HashMap::new();
+    let mut refused: Vec<(String, String)> = Vec::new();
+    for t in tasks {
+        let (id, station, outcome) = t.await.unwrap();
+        match outcome {
+            CheckInOutcome::Accepted { .. } => {
+                assert!(accepted.insert(id, station).is_none(), "accepted twice");
+            }
+            CheckInOutcome::AlreadyVoted { station, .. } => refused.push((id, station)),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(accepted.len(), 100);
+    assert_eq!(refused.len(), 100);
+    for (id, station) in refused {
+        assert_eq!(accepted[&id], station, "the refusal names the station");
+    }
+    let mut total = 0;
+    for s in &stations {
+        let counts = servers[1].station_counts(&election, s).await.unwrap();
+        assert_eq!(counts.checkins, counts.outstanding);
+        total += counts.checkins;
+    }
+    assert_eq!(total, 100);
+    let turnout = servers[0]
+        .turnout(&election, &TurnoutFilter::default())
+        .await
+        .unwrap();
+    assert_eq!((turnout.eligible, turnout.checked_in), (100, 100));
+    assert!(verify_audit(servers[0].as_ref()).await.unwrap().is_ok());
+}
+
+/// A request whose random key is already stored is refused alone: its neighbours in the batch
+/// go in, and nothing of it is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_taken_key_fails_only_its_request() {
+    let (url, data, roll, stations) = election_day(20, 1).await;
+    let election = data.election.code.clone();
+    let store = Arc::new(Postgres::connect(&url).await.unwrap());
+    let station = &stations[0];
+    let first = store
+        .check_in(checkin(&election, station, &roll[0].national_id, "taken"))
+        .await
+        .unwrap();
+    assert!(matches!(first, CheckInOutcome::Accepted { .. }));
+
+    let mut tasks = Vec::new();
+    for (i, v) in roll.iter().enumerate().skip(1).take(10) {
+        let token = if i == 5 {
+            "taken".to_owned()
+        } else {
+            format!("t{i}")
+        };
+        let c = checkin(&election, station, &v.national_id, &token);
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move { (i, store.check_in(c).await) }));
+    }
+    for t in tasks {
+        match t.await.unwrap() {
+            (5, Err(StoreError::Conflict { entity, .. })) => assert_eq!(entity, "ballot token"),
+            (5, other) => panic!("expected a conflict, got {other:?}"),
+            (_, outcome) => assert!(matches!(outcome, Ok(CheckInOutcome::Accepted { .. }))),
+        }
+    }
+    // Nothing was written for the refused one: they check in with a token of their own.
+    assert!(matches!(
+        store
+            .check_in(checkin(&election, station, &roll[5].national_id, "own"))
+            .await
+            .unwrap(),
+        CheckInOutcome::Accepted { .. }
+    ));
+    assert_eq!(
+        store
+            .station_counts(&election, station)
+            .await
+            .unwrap()
+            .checkins,
+        11
+    );
+
+    let ballot = |token: &str, id: &str, receipt: &str| NewBallot {
+        election_code: election.clone(),
+        token_hash: audit::digest_hex(token.as_bytes()),
+        ballot_id: id.to_owned(),
+        receipt: receipt.to_owned(),
+        choices: Vec::new(),
+        by: at(POLLS_OPEN + time::Duration::hours(2)),
+    };
+    assert!(matches!(
+        store.cast_ballot(ballot("taken", "b1", "r1")).await,
+        Ok(BallotOutcome::Cast { .. })
+    ));
+    assert!(matches!(
+        store.cast_ballot(ballot("t1", "b1", "r2")).await,
+        Err(StoreError::Conflict {
+            entity: "ballot",
+            ..
+        })
+    ));
+    assert!(matches!(
+        store.cast_ballot(ballot("t1", "b2", "r1")).await,
+        Err(StoreError::Conflict {
+            entity: "receipt",
+            ..
+        })
+    ));
+    // The token was not spent by the refused ballots.
+    assert!(matches!(
+        store.cast_ballot(ballot("t1", "b2", "r2")).await,
+        Ok(BallotOutcome::Cast { .. })
+    ));
+    let counts = store.station_counts(&election, station).await.unwrap();
+    assert_eq!((counts.ballots, counts.outstanding), (2, 9));
+    assert!(verify_audit(store.as_ref()).await.unwrap().is_ok());
+}
+
+/// Closing while check-ins arrive: either the close waits for them and refuses (ballots
+/// outstanding), or it goes first and they are refused; never a closed station with voters
+/// yet to vote.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn closing_never_leaves_voters_without_ballots() {
+    let (url, data, roll, stations) = election_day(400, 8).await;
+    let election = data.election.code.clone();
+    let store = Arc::new(Postgres::connect(&url).await.unwrap());
+    for (round, station) in stations.iter().enumerate() {
+        let mut tasks = Vec::new();
+        for k in 0..50 {
+            let v = &roll[round * 50 + k];
+            let mut c = checkin(&election, station, &v.national_id, &format!("{round}-{k}"));
+            c.by = at(POLLS_CLOSE - time::Duration::seconds(1));
+            let store = store.clone();
+            tasks.push(tokio::spawn(
+                async move { store.check_in(c).await.unwrap() },
+            ));
+        }
+        let close = {
+            let (store, election, station) = (store.clone(), election.clone(), station.clone());
+            tokio::spawn(async move {
+                store
+                    .act_on_station(&election, &station, &DayAction::Close, &at(POLLS_CLOSE))
+                    .await
+            })
+        };
+        let mut accepted = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                CheckInOutcome::Accepted { .. } => accepted += 1,
+                CheckInOutcome::StationNotOpen(_) => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        let counts = store.station_counts(&election, station).await.unwrap();
+        assert_eq!(counts.checkins, accepted);
+        match close.await.unwrap() {
+            Ok(day) => {
+                assert_eq!(day.state, domain::station_day::DayState::Closed);
+                assert_eq!(counts.outstanding, 0, "closed with voters yet to vote");
+            }
+            Err(StoreError::DayRefused(DayRefusal::BallotsOutstanding { count })) => {
+                assert!(count > 0 && count <= accepted);
+            }
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert!(verify_audit(store.as_ref()).await.unwrap().is_ok());
+}
+
+/// Many concurrent check-ins share batches: far fewer audit records (transactions) than
+/// check-ins. Prints the rate for a rough look.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkins_are_written_in_batches() {
+    const N: u32 = 20_000;
+    const CLIENTS: u32 = 64;
+    let (url, data, roll, stations) = election_day(N, 50).await;
+    let election = data.election.code.clone();
+    let store = Arc::new(Postgres::connect(&url).await.unwrap());
+    let (before, _) = store.audit_head().await.unwrap();
+    let roll = Arc::new(roll);
+    let stations = Arc::new(stations);
+    let started = std::time::Instant::now();
+    let mut clients = Vec::new();
+    for client in 0..CLIENTS {
+        let (store, election, roll, stations) = (
+            store.clone(),
+            election.clone(),
+            roll.clone(),
+            stations.clone(),
+        );
+        clients.push(tokio::spawn(async move {
+            for i in (client..N).step_by(CLIENTS as usize) {
+                let i = i as usize;
+                let c = checkin(
+                    &election,
+                    &stations[i % stations.len()],
+                    &roll[i].national_id,
+                    &format!("bulk-{i}"),
+                );
+                let outcome = store.check_in(c).await.unwrap();
+                assert!(matches!(outcome, CheckInOutcome::Accepted { .. }));
+            }
+        }));
+    }
+    for c in clients {
+        c.await.unwrap();
+    }
+    let elapsed = started.elapsed();
+    let (after, _) = store.audit_head().await.unwrap();
+    let batches = after - before;
+    eprintln!(
+        "{N} check-ins from {CLIENTS} clients in {elapsed:?} ({:.0}/s), {batches} batches",
+        f64::from(N) / elapsed.as_secs_f64()
+    );
+    assert!(batches < i64::from(N / 4), "{batches} batches");
+    let turnout = store
+        .turnout(&election, &TurnoutFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(turnout.checked_in, i64::from(N));
+}

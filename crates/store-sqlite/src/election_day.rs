@@ -1,0 +1,736 @@
+//! Election day on SQLite: station days, and the batching writer (DESIGN §3) through which every
+//! check-in and ballot goes.
+//!
+//! The writer is one dedicated thread with prepared statements. It takes the first waiting job,
+//! drains whatever else has arrived, runs them all in one immediate transaction (one fsync for
+//! the batch) with one audit record, and answers each job only after the commit. It shares the
+//! store's writer connection, so batches and other writes simply take turns.
+
+use crate::queries::append_audit;
+use crate::{db_err, immediate, poisoned, Inner};
+use domain::ballot::{check_ballot, Candidate};
+use domain::ids::NationalId;
+use domain::person::{Education, Gender};
+use domain::roll::{Voter, VoterStatus};
+use domain::station_day::{apply, DayAction, DayRefusal, DayState, StationDay};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::mpsc::Receiver;
+use std::sync::Weak;
+use store::election_day::{batch_record, decide_checkin, StationFacts};
+use store::{
+    Actor, BallotOutcome, CheckIn, CheckInOutcome, NewBallot, StationCounts, StoreError,
+    StoreResult, Turnout, TurnoutArea, TurnoutFilter, TurnoutHour,
+};
+use time::OffsetDateTime;
+use tokio::sync::oneshot;
+
+/// The most jobs one transaction takes; a batch is usually far smaller.
+const MAX_BATCH: usize = 2_000;
+
+pub(crate) enum Job {
+    CheckIn(CheckIn, oneshot::Sender<StoreResult<CheckInOutcome>>),
+    Ballot(NewBallot, oneshot::Sender<StoreResult<BallotOutcome>>),
+}
+
+/// Starts the writer thread on `jobs`; it ends when the store (holding the sender) is dropped.
+pub(crate) fn spawn_writer(inner: Weak<Inner>, jobs: Receiver<Job>) -> StoreResult<()> {
+    std::thread::Builder::new()
+        .name("sqlite-election-day-writer".into())
+        .spawn(move || run_writer(&inner, &jobs))
+        .map_err(|e| StoreError::Database(e.to_string()))?;
+    Ok(())
+}
+
+fn run_writer(inner: &Weak<Inner>, jobs: &Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let Some(inner) = inner.upgrade() else { break };
+        let outcome = inner
+            .writer
+            .lock()
+            .map_err(poisoned)
+            .and_then(|mut conn| immediate(&mut conn, |tx| run_batch(tx, &batch)));
+        drop(inner);
+        match outcome {
+            Ok(answers) => {
+                for (job, answer) in batch.into_iter().zip(answers) {
+                    match (job, answer) {
+                        (Job::CheckIn(_, reply), Answer::CheckIn(a)) => {
+                            let _ = reply.send(a);
+                        }
+                        (Job::Ballot(_, reply), Answer::Ballot(a)) => {
+                            let _ = reply.send(a);
+                        }
+                        (job, _) => fail(job, "the writer mixed up its answers"),
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, jobs = batch.len(), "election-day batch failed");
+                let message = e.to_string();
+                for job in batch {
+                    fail(job, &message);
+                }
+            }
+        }
+    }
+}
+
+fn fail(job: Job, message: &str) {
+    let e = || StoreError::Database(message.to_owned());
+    match job {
+        Job::CheckIn(_, reply) => {
+            let _ = reply.send(Err(e()));
+        }
+        Job::Ballot(_, reply) => {
+            let _ = reply.send(Err(e()));
+        }
+    }
+}
+
+enum Answer {
+    CheckIn(StoreResult<CheckInOutcome>),
+    Ballot(StoreResult<BallotOutcome>),
+}
+
+/// What a batch did for one election, for its audit record.
+#[derive(Default)]
+struct Done {
+    accepted: Vec<(String, String, i64)>,
+    ballots: BTreeMap<String, i64>,
+    latest: Option<OffsetDateTime>,
+}
+
+/// Runs a batch's jobs in order in `tx`; a database error fails the whole batch, a refusal
+/// only its job.
+fn run_batch(tx: &Transaction<'_>, batch: &[Job]) -> StoreResult<Vec<Answer>> {
+    let mut elections: HashMap<String, Option<ElectionFacts>> = HashMap::new();
+    let mut stations: HashMap<(String, String), Option<StationFacts>> = HashMap::new();
+    let mut councils: HashMap<(String, String), (Vec<String>, u32)> = HashMap::new();
+    let mut turnout: HashMap<(String, String, String, i64), i64> = HashMap::new();
+    let mut done: BTreeMap<String, Done> = BTreeMap::new();
+    let mut answers = Vec::with_capacity(batch.len());
+    for job in batch {
+        match job {
+            Job::CheckIn(c, _) => {
+                let election = if let Some(facts) = elections.get(&c.election_code) {
+                    *facts
+                } else {
+                    let facts = election_facts(tx, &c.election_code)?;
+                    elections.insert(c.election_code.clone(), facts);
+                    facts
+                };
+                let Some(election) = election else {
+                    answers.push(Answer::CheckIn(Err(StoreError::NotFound {
+                        entity: "election",
+                    })));
+                    continue;
+                };
+                let key = (c.election_code.clone(), c.station.clone());
+                if !stations.contains_key(&key) {
+                    let facts = station_facts(tx, &c.election_code, &c.station, election.closes)?;
+                    stations.insert(key.clone(), facts);
+                }
+                let Some(Some(station)) = stations.get(&key) else {
+                    answers.push(Answer::CheckIn(Err(StoreError::NotFound {
+                        entity: "station",
+                    })));
+                    continue;
+                };
+                let voter = voter(tx, &c.election_code, c.national_id.as_str())?;
+                let council = match decide_checkin(c, station, voter.as_ref(), election.day) {
+                    Ok(council) => council,
+                    Err(refusal) => {
+                        answers.push(Answer::CheckIn(Ok(refusal)));
+                        continue;
+                    }
+                };
+                let at_us = domain::clock::to_micros(c.by.at);
+                let inserted = tx
+                    .prepare_cached(
+                        "INSERT INTO checkins (election_code, national_id, station_code, council_code, at_us)
+                         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                    )
+                    .map_err(db_err)?
+                    .execute(params![
+                        c.election_code,
+                        c.national_id.as_str(),
+                        c.station,
+                        council,
+                        at_us
+                    ])
+                    .map_err(db_err)?;
+                if inserted == 0 {
+                    let (station, at_us): (String, i64) = tx
+                        .prepare_cached(
+                            "SELECT station_code, at_us FROM checkins
+                             WHERE election_code = ?1 AND national_id = ?2",
+                        )
+                        .map_err(db_err)?
+                        .query_row(params![c.election_code, c.national_id.as_str()], |r| {
+                            Ok((r.get(0)?, r.get(1)?))
+                        })
+                        .map_err(db_err)?;
+                    answers.push(Answer::CheckIn(Ok(CheckInOutcome::AlreadyVoted {
+                        station,
+                        at: domain::clock::from_micros(at_us),
+                    })));
+                    continue;
+                }
+                tx.prepare_cached(
+                    "INSERT INTO ballot_tokens (token_hash, election_code, station_code, council_code)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(db_err)?
+                .execute(params![c.token_hash, c.election_code, c.station, council])
+                .map_err(db_err)?;
+                let hour = domain::clock::to_micros(domain::calendar::tehran_hour_start(c.by.at));
+                *turnout
+                    .entry((
+                        c.election_code.clone(),
+                        c.station.clone(),
+                        council.clone(),
+                        hour,
+                    ))
+                    .or_default() += 1;
+                let d = done.entry(c.election_code.clone()).or_default();
+                d.accepted
+                    .push((c.national_id.to_string(), c.station.clone(), at_us));
+                d.latest = d.latest.max(Some(c.by.at));
+                answers.push(Answer::CheckIn(Ok(CheckInOutcome::Accepted { council })));
+            }
+            Job::Ballot(b, _) => {
+                let answer = cast(tx, b, &mut councils, &mut done)?;
+                answers.push(Answer::Ballot(Ok(answer)));
+            }
+        }
+    }
+    let mut upsert = tx
+        .prepare_cached(
+            "INSERT INTO turnout (election_code, station_code, council_code, hour_us, checked_in)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT DO UPDATE SET checked_in = checked_in + excluded.checked_in",
+        )
+        .map_err(db_err)?;
+    for ((election, station, council, hour), n) in &turnout {
+        upsert
+            .execute(params![election, station, council, hour, n])
+            .map_err(db_err)?;
+    }
+    for (election, d) in &done {
+        let latest = d.latest.unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        if let Some((actor, payload)) = batch_record(election, &d.accepted, &d.ballots, latest) {
+            append_audit(
+                tx,
+                &actor,
+                "checkin.batch",
+                &format!("election/{election}"),
+                &payload,
+            )?;
+        }
+    }
+    Ok(answers)
+}
+
+fn cast(
+    tx: &Transaction<'_>,
+    b: &NewBallot,
+    councils: &mut HashMap<(String, String), (Vec<String>, u32)>,
+    done: &mut BTreeMap<String, Done>,
+) -> StoreResult<BallotOutcome> {
+    let token: Option<(String, String)> = tx
+        .prepare_cached(
+            "SELECT station_code, council_code FROM ballot_tokens
+             WHERE token_hash = ?1 AND election_code = ?2",
+        )
+        .map_err(db_err)?
+        .query_row(params![b.token_hash, b.election_code], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()
+        .map_err(db_err)?;
+    let Some((station, council)) = token else {
+        return Ok(BallotOutcome::TokenUnknown);
+    };
+    let key = (b.election_code.clone(), council.clone());
+    if !councils.contains_key(&key) {
+        let codes = crate::queries::all(
+            &mut *tx
+                .prepare_cached(
+                    "SELECT code FROM candidates
+                     WHERE election_code = ?1 AND council_code = ?2 AND code IS NOT NULL",
+                )
+                .map_err(db_err)?,
+            params![b.election_code, council],
+            |r| r.get(0),
+        )?;
+        let seats: u32 = tx
+            .prepare_cached("SELECT main_seats FROM councils WHERE code = ?1")
+            .map_err(db_err)?
+            .query_row([&council], |r| r.get(0))
+            .optional()
+            .map_err(db_err)?
+            .unwrap_or(0);
+        councils.insert(key.clone(), (codes, seats));
+    }
+    let (codes, seats) = councils
+        .get(&key)
+        .map_or((&[][..], 0), |(c, s)| (&c[..], *s));
+    let approved: Vec<&str> = codes.iter().map(String::as_str).collect();
+    let choices = match check_ballot(&b.choices, &approved, seats) {
+        Ok(choices) => choices,
+        Err(refusal) => return Ok(BallotOutcome::Refused(refusal)),
+    };
+    tx.prepare_cached("DELETE FROM ballot_tokens WHERE token_hash = ?1")
+        .map_err(db_err)?
+        .execute([&b.token_hash])
+        .map_err(db_err)?;
+    tx.prepare_cached(
+        "INSERT INTO ballots (id, election_code, station_code, council_code, choices)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .map_err(db_err)?
+    .execute(params![
+        b.ballot_id,
+        b.election_code,
+        station,
+        council,
+        serde_json::to_string(&choices).map_err(|e| StoreError::Database(e.to_string()))?
+    ])
+    .map_err(|e| crate::queries::conflict_or(e, "ballot"))?;
+    tx.prepare_cached(
+        "INSERT INTO receipts (code, election_code, station_code) VALUES (?1, ?2, ?3)",
+    )
+    .map_err(db_err)?
+    .execute(params![b.receipt, b.election_code, station])
+    .map_err(|e| crate::queries::conflict_or(e, "receipt"))?;
+    let d = done.entry(b.election_code.clone()).or_default();
+    *d.ballots.entry(station.clone()).or_default() += 1;
+    d.latest = d.latest.max(Some(b.by.at));
+    Ok(BallotOutcome::Cast { station, council })
+}
+
+#[derive(Debug, Clone, Copy)]
+struct ElectionFacts {
+    day: time::Date,
+    opens: OffsetDateTime,
+    closes: OffsetDateTime,
+}
+
+fn election_facts(conn: &Connection, election: &str) -> StoreResult<Option<ElectionFacts>> {
+    let row: Option<(String, Option<i64>, Option<i64>)> = conn
+        .prepare_cached(
+            "SELECT e.election_day, m.starts_at_us, m.ends_at_us FROM elections e
+             LEFT JOIN milestones m ON m.election_code = e.code AND m.key = 'election_day'
+             WHERE e.code = ?1",
+        )
+        .map_err(db_err)?
+        .query_row([election], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()
+        .map_err(db_err)?;
+    let Some((day, opens, closes)) = row else {
+        return Ok(None);
+    };
+    let (Some(opens), Some(closes)) = (opens, closes) else {
+        return Err(StoreError::Invalid(format!(
+            "election {election} has no election_day milestone"
+        )));
+    };
+    Ok(Some(ElectionFacts {
+        day: crate::queries::parse_date(&day).map_err(db_err)?,
+        opens: domain::clock::from_micros(opens),
+        closes: domain::clock::from_micros(closes),
+    }))
+}
+
+/// A station's councils and day; `None` for a station that does not exist (or is closed
+/// down).
+fn station_facts(
+    conn: &Connection,
+    election: &str,
+    station: &str,
+    polls_close: OffsetDateTime,
+) -> StoreResult<Option<StationFacts>> {
+    let council: Option<String> = conn
+        .prepare_cached(
+            "SELECT council_code FROM stations WHERE code = ?1 AND election_code = ?2 AND closed = 0",
+        )
+        .map_err(db_err)?
+        .query_row([station, election], |r| r.get(0))
+        .optional()
+        .map_err(db_err)?;
+    let Some(council) = council else {
+        return Ok(None);
+    };
+    let mut councils = vec![council];
+    let route: Vec<String> = crate::queries::all(
+        &mut *conn
+            .prepare_cached(
+                "SELECT council_code FROM station_route WHERE station_code = ?1 ORDER BY position",
+            )
+            .map_err(db_err)?,
+        [station],
+        |r| r.get(0),
+    )?;
+    for c in route {
+        if !councils.contains(&c) {
+            councils.push(c);
+        }
+    }
+    let day = day_row(conn, election, station)?.unwrap_or_else(|| StationDay::new(polls_close));
+    Ok(Some(StationFacts { councils, day }))
+}
+
+fn state_str(s: DayState) -> &'static str {
+    match s {
+        DayState::NotOpened => "not_opened",
+        DayState::Open => "open",
+        DayState::Paused => "paused",
+        DayState::Closed => "closed",
+    }
+}
+
+fn parse_state(s: &str) -> DayState {
+    match s {
+        "open" => DayState::Open,
+        "paused" => DayState::Paused,
+        "closed" => DayState::Closed,
+        _ => DayState::NotOpened,
+    }
+}
+
+fn day_row(conn: &Connection, election: &str, station: &str) -> StoreResult<Option<StationDay>> {
+    conn.prepare_cached(
+        "SELECT state, opened_at_us, closes_at_us, closed_at_us FROM station_days
+         WHERE election_code = ?1 AND station_code = ?2",
+    )
+    .map_err(db_err)?
+    .query_row([election, station], |r| {
+        let state: String = r.get(0)?;
+        Ok(StationDay {
+            state: parse_state(&state),
+            opened_at: r.get::<_, Option<i64>>(1)?.map(domain::clock::from_micros),
+            closes_at: domain::clock::from_micros(r.get(2)?),
+            closed_at: r.get::<_, Option<i64>>(3)?.map(domain::clock::from_micros),
+        })
+    })
+    .optional()
+    .map_err(db_err)
+}
+
+fn voter(conn: &Connection, election: &str, national_id: &str) -> StoreResult<Option<Voter>> {
+    conn.prepare_cached(
+        "SELECT birth_date, council_code, deceased FROM voters
+         WHERE election_code = ?1 AND national_id = ?2",
+    )
+    .map_err(db_err)?
+    .query_row([election, national_id], |r| {
+        let birth: String = r.get(0)?;
+        Ok((birth, r.get::<_, String>(1)?, r.get::<_, bool>(2)?))
+    })
+    .optional()
+    .map_err(db_err)?
+    .map(|(birth, council, deceased)| {
+        Ok(Voter {
+            national_id: NationalId::parse(national_id)
+                .map_err(|e| StoreError::Invalid(e.to_string()))?,
+            birth_date: crate::queries::parse_date(&birth).map_err(db_err)?,
+            council,
+            status: if deceased {
+                VoterStatus::Deceased
+            } else {
+                VoterStatus::Alive
+            },
+        })
+    })
+    .transpose()
+}
+
+pub(crate) fn station_day(
+    conn: &Connection,
+    election: &str,
+    station: &str,
+) -> StoreResult<Option<StationDay>> {
+    let Some(facts) = election_facts(conn, election)? else {
+        return Err(StoreError::NotFound { entity: "election" });
+    };
+    Ok(station_facts(conn, election, station, facts.closes)?.map(|s| s.day))
+}
+
+fn action_name(action: &DayAction) -> &'static str {
+    match action {
+        DayAction::Open { .. } => "open",
+        DayAction::Pause { .. } => "pause",
+        DayAction::Resume => "resume",
+        DayAction::Extend { .. } => "extend",
+        DayAction::Close => "close",
+    }
+}
+
+pub(crate) fn act(
+    tx: &Transaction<'_>,
+    election: &str,
+    station: &str,
+    action: &DayAction,
+    by: &Actor,
+) -> StoreResult<StationDay> {
+    let Some(facts) = election_facts(tx, election)? else {
+        return Err(StoreError::NotFound { entity: "election" });
+    };
+    let Some(current) = station_facts(tx, election, station, facts.closes)? else {
+        return Err(StoreError::NotFound { entity: "station" });
+    };
+    let next = apply(&current.day, action, by.at, facts.opens).map_err(StoreError::DayRefused)?;
+    if matches!(action, DayAction::Close) {
+        let outstanding = counts(tx, election, station)?.outstanding;
+        if outstanding > 0 {
+            return Err(StoreError::DayRefused(DayRefusal::BallotsOutstanding {
+                count: outstanding,
+            }));
+        }
+    }
+    tx.prepare_cached(
+        "INSERT INTO station_days (election_code, station_code, state, opened_at_us, closes_at_us, closed_at_us)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT DO UPDATE SET state = excluded.state, opened_at_us = excluded.opened_at_us,
+             closes_at_us = excluded.closes_at_us, closed_at_us = excluded.closed_at_us",
+    )
+    .map_err(db_err)?
+    .execute(params![
+        election,
+        station,
+        state_str(next.state),
+        next.opened_at.map(domain::clock::to_micros),
+        domain::clock::to_micros(next.closes_at),
+        next.closed_at.map(domain::clock::to_micros),
+    ])
+    .map_err(db_err)?;
+    append_audit(
+        tx,
+        by,
+        &format!("station.{}", action_name(action)),
+        &format!("station/{station}"),
+        &json!({"election": election, "action": action, "state": next.state, "closes_at_us": domain::clock::to_micros(next.closes_at)}),
+    )?;
+    Ok(next)
+}
+
+pub(crate) fn counts(
+    conn: &Connection,
+    election: &str,
+    station: &str,
+) -> StoreResult<StationCounts> {
+    let known: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM stations WHERE code = ?1 AND election_code = ?2)",
+        )
+        .map_err(db_err)?
+        .query_row([station, election], |r| r.get(0))
+        .map_err(db_err)?;
+    if !known {
+        return Err(StoreError::NotFound { entity: "station" });
+    }
+    let count = |sql: &str| -> StoreResult<i64> {
+        conn.prepare_cached(sql)
+            .map_err(db_err)?
+            .query_row([election, station], |r| r.get(0))
+            .map_err(db_err)
+    };
+    Ok(StationCounts {
+        checkins: count(
+            "SELECT count(*) FROM checkins WHERE election_code = ?1 AND station_code = ?2",
+        )?,
+        ballots: count(
+            "SELECT count(*) FROM ballots WHERE election_code = ?1 AND station_code = ?2",
+        )?,
+        outstanding: count(
+            "SELECT count(*) FROM ballot_tokens WHERE election_code = ?1 AND station_code = ?2",
+        )?,
+    })
+}
+
+pub(crate) fn receipt(
+    conn: &Connection,
+    election: &str,
+    code: &str,
+) -> StoreResult<Option<String>> {
+    conn.prepare_cached("SELECT station_code FROM receipts WHERE election_code = ?1 AND code = ?2")
+        .map_err(db_err)?
+        .query_row([election, code], |r| r.get(0))
+        .optional()
+        .map_err(db_err)
+}
+
+pub(crate) fn candidates(
+    conn: &Connection,
+    election: &str,
+    council: &str,
+) -> StoreResult<Vec<Candidate>> {
+    crate::queries::all(
+        &mut *conn
+            .prepare_cached(
+                "SELECT code, council_code, first_name, last_name, gender, education, occupation
+                 FROM candidates WHERE election_code = ?1 AND council_code = ?2 AND code IS NOT NULL
+                 ORDER BY code",
+            )
+            .map_err(db_err)?,
+        [election, council],
+        |r| {
+            let gender: String = r.get(4)?;
+            let education: Option<String> = r.get(5)?;
+            Ok(Candidate {
+                code: r.get(0)?,
+                council: r.get(1)?,
+                first_name: r.get(2)?,
+                last_name: r.get(3)?,
+                gender: Gender::parse(&gender).unwrap_or(Gender::Male),
+                education: education.as_deref().and_then(Education::parse),
+                occupation: r.get(6)?,
+            })
+        },
+    )
+}
+
+/// The demo's approved candidates, keyed by their candidate code (they are not registered
+/// people, so they carry no national id of their own).
+pub(crate) fn load_candidates(
+    tx: &Transaction<'_>,
+    election: &str,
+    candidates: &[Candidate],
+    by: &Actor,
+) -> StoreResult<()> {
+    let mut s = tx
+        .prepare(
+            "INSERT INTO candidates (election_code, council_code, national_id, created_at_us, code,
+                 first_name, last_name, gender, education, occupation)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )
+        .map_err(db_err)?;
+    for c in candidates {
+        s.execute(params![
+            election,
+            c.council,
+            format!("cand-{}", c.code),
+            by.at_us(),
+            c.code,
+            c.first_name,
+            c.last_name,
+            c.gender.as_str(),
+            c.education.map(Education::as_str),
+            c.occupation
+        ])
+        .map_err(|e| crate::queries::conflict_or(e, "candidate"))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn turnout(
+    conn: &Connection,
+    election: &str,
+    filter: &TurnoutFilter,
+) -> StoreResult<Turnout> {
+    // The councils in scope, then everything is summed over them.
+    let (scope_sql, scope_arg): (&str, String) = match (&filter.council, &filter.county) {
+        (Some(council), _) => ("c.code = ?2", council.clone()),
+        (None, Some(county)) => ("c.county_code = ?2", county.clone()),
+        (None, None) => ("?2 = ''", String::new()),
+    };
+    let eligible: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT coalesce(sum(r.voters), 0) FROM roll_councils r
+             JOIN councils c ON c.code = r.council_code
+             WHERE r.election_code = ?1 AND {scope_sql}"
+        ))
+        .map_err(db_err)?
+        .query_row(params![election, scope_arg], |r| r.get(0))
+        .map_err(db_err)?;
+    let hourly = crate::queries::all(
+        &mut *conn
+            .prepare_cached(&format!(
+                "SELECT t.hour_us, sum(t.checked_in) FROM turnout t
+                 JOIN councils c ON c.code = t.council_code
+                 WHERE t.election_code = ?1 AND {scope_sql}
+                 GROUP BY t.hour_us ORDER BY t.hour_us"
+            ))
+            .map_err(db_err)?,
+        params![election, scope_arg],
+        |r| {
+            Ok(TurnoutHour {
+                hour: domain::clock::from_micros(r.get(0)?),
+                checked_in: r.get(1)?,
+            })
+        },
+    )?;
+    let checked_in = hourly.iter().map(|h| h.checked_in).sum();
+    let area = |r: &rusqlite::Row<'_>| {
+        Ok(TurnoutArea {
+            code: r.get(0)?,
+            name: r.get(1)?,
+            eligible: r.get(2)?,
+            checked_in: r.get(3)?,
+        })
+    };
+    let areas = match (&filter.council, &filter.county) {
+        (Some(council), _) => crate::queries::all(
+            &mut *conn
+                .prepare_cached(
+                    "SELECT s.code, s.name, NULL,
+                         (SELECT coalesce(sum(t.checked_in), 0) FROM turnout t
+                          WHERE t.election_code = ?1 AND t.station_code = s.code AND t.council_code = ?2)
+                     FROM stations s
+                     WHERE s.council_code = ?2
+                        OR s.code IN (SELECT station_code FROM station_route WHERE council_code = ?2)
+                        OR s.code IN (SELECT station_code FROM turnout
+                                      WHERE election_code = ?1 AND council_code = ?2)
+                     ORDER BY s.code",
+                )
+                .map_err(db_err)?,
+            params![election, council],
+            area,
+        )?,
+        (None, Some(county)) => crate::queries::all(
+            &mut *conn
+                .prepare_cached(
+                    "SELECT c.code, c.name,
+                         coalesce((SELECT voters FROM roll_councils r
+                                   WHERE r.election_code = ?1 AND r.council_code = c.code), 0),
+                         (SELECT coalesce(sum(t.checked_in), 0) FROM turnout t
+                          WHERE t.election_code = ?1 AND t.council_code = c.code)
+                     FROM councils c WHERE c.county_code = ?2 ORDER BY c.code",
+                )
+                .map_err(db_err)?,
+            params![election, county],
+            area,
+        )?,
+        (None, None) => crate::queries::all(
+            &mut *conn
+                .prepare_cached(
+                    "SELECT k.code, k.name,
+                         (SELECT coalesce(sum(r.voters), 0) FROM roll_councils r
+                          JOIN councils c ON c.code = r.council_code
+                          WHERE r.election_code = ?1 AND c.county_code = k.code),
+                         (SELECT coalesce(sum(t.checked_in), 0) FROM turnout t
+                          JOIN councils c ON c.code = t.council_code
+                          WHERE t.election_code = ?1 AND c.county_code = k.code)
+                     FROM counties k ORDER BY k.code",
+                )
+                .map_err(db_err)?,
+            [election],
+            area,
+        )?,
+    };
+    Ok(Turnout {
+        eligible,
+        checked_in,
+        hourly,
+        areas,
+    })
+}
