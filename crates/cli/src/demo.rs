@@ -58,6 +58,35 @@ pub async fn load_roll(
     imported.context("cannot load the synthetic roll")
 }
 
+/// Prints the roll's size and a few voters of the demo station's constituency, so that a
+/// newcomer logged in as `station` has national ids to check in on election day.
+pub fn print_roll(data: &DemoData, seed: u64, count: usize, loaded: u64) {
+    println!("eligibility roll: {loaded} voters");
+    let station = data.users.iter().find_map(|u| match &u.scope {
+        Scope::Station { station, .. } => data.stations.iter().find(|s| &s.code == station),
+        _ => None,
+    });
+    let Some(station) = station else { return };
+    let councils = station.councils();
+    let day = data.election.election_day;
+    let sample: Vec<String> = domain::demo::synthetic_roll(data, seed, count)
+        .filter(|v| {
+            councils.contains(&v.council.as_str())
+                && v.status == domain::roll::VoterStatus::Alive
+                && domain::person::age_on(v.birth_date, day) >= domain::roll::VOTING_AGE
+        })
+        .take(5)
+        .map(|v| v.national_id.to_string())
+        .collect();
+    if !sample.is_empty() {
+        println!(
+            "voters who may vote at station {} on election day (serve --now \"1405/02/11 09:00\"): {}",
+            station.code,
+            sample.join(" ")
+        );
+    }
+}
+
 pub async fn run(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
     let store = crate::db::open(url).await?;
     if !store.is_empty().await? {
@@ -86,7 +115,7 @@ pub async fn run(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
     )
     .await?;
     print_summary(&data)?;
-    println!("eligibility roll: {voters} voters");
+    print_roll(&data, args.seed, args.voters, voters);
     Ok(())
 }
 

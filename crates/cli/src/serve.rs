@@ -30,6 +30,10 @@ pub struct ServeArgs {
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     pub secure_cookies: bool,
+    /// Let voters check in at any station, not only at one of their own constituency (the
+    /// rule of the law is their own constituency; DESIGN §8).
+    #[arg(long, env = "SANDOQ_VOTE_ANYWHERE")]
+    pub vote_anywhere: bool,
 }
 
 fn clock_from(now: Option<&str>) -> anyhow::Result<Arc<dyn Clock>> {
@@ -80,7 +84,7 @@ pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
             )
             .await?;
             crate::demo::print_summary(&data)?;
-            println!("eligibility roll: {voters} voters");
+            crate::demo::print_roll(&data, DemoOptions::default().seed, args.voters, voters);
         } else {
             tracing::info!("the database already holds data; not loading the demo");
         }
@@ -98,6 +102,7 @@ pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
 
     let config = web::Config {
         secure_cookies: args.secure_cookies,
+        own_constituency_only: !args.vote_anywhere,
         ..web::Config::default()
     };
     let state = web::AppState::new(store, clock, config);

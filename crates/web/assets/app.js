@@ -23,7 +23,34 @@
     });
     rows.forEach(function (r) { body.appendChild(r); });
   }
+  // The voting form: at most data-max-choices candidates, ticked or typed; say how many.
+  function limitChoices(form) {
+    var max = parseInt(form.getAttribute("data-max-choices"), 10) || 0;
+    var boxes = form.querySelectorAll(".candidate input[type=checkbox]");
+    var typed = form.querySelector("#typed-codes");
+    var status = form.querySelector("[data-choice-count]");
+    function update() {
+      var digits = (typed ? typed.value : "").replace(/[۰-۹]/g, function (d) { return String(d.charCodeAt(0) - 0x06F0); });
+      var codes = {};
+      boxes.forEach(function (b) { if (b.checked) codes[b.name.slice(2)] = 1; });
+      digits.split(/[^0-9]+/).forEach(function (c) { if (c) codes[c] = 1; });
+      var n = Object.keys(codes).length;
+      boxes.forEach(function (b) {
+        b.disabled = !b.checked && n >= max;
+        b.closest(".candidate").classList.toggle("disabled", b.disabled);
+      });
+      if (status) status.textContent = n.toLocaleString("fa-IR") + " از " + max.toLocaleString("fa-IR") + " برگزیده شده";
+    }
+    boxes.forEach(function (b) { b.addEventListener("change", update); });
+    if (typed) typed.addEventListener("input", update);
+    update();
+  }
   function init(root) {
+    root.querySelectorAll("form[data-max-choices]").forEach(function (form) {
+      if (form.dataset.ready) return;
+      form.dataset.ready = "1";
+      limitChoices(form);
+    });
     root.querySelectorAll("[data-print]").forEach(function (b) {
       b.addEventListener("click", function () { window.print(); });
     });

@@ -290,7 +290,7 @@ pub async fn authenticate(
     // so an anonymous caller learns nothing from validation errors.
     if auth.0.is_none()
         && request.uri().path().starts_with("/api/")
-        && !PUBLIC_API.contains(&request.uri().path())
+        && !is_public_api(request.uri().path())
     {
         return crate::error::respond(request.uri().path(), ApiError::Unauthenticated);
     }
@@ -298,8 +298,19 @@ pub async fn authenticate(
     next.run(request).await
 }
 
-/// API routes open to everyone.
-pub const PUBLIC_API: [&str; 2] = ["/api/v1/auth/login", "/api/v1/openapi.json"];
+/// API routes open to everyone: logging in, the API's description, and what DESIGN §5 makes
+/// public (turnout, the candidate lists, receipt look-up).
+pub const PUBLIC_API: [&str; 3] = [
+    "/api/v1/auth/login",
+    "/api/v1/openapi.json",
+    "/api/v1/turnout",
+];
+
+pub fn is_public_api(path: &str) -> bool {
+    PUBLIC_API.contains(&path)
+        || path.starts_with("/api/v1/receipts/")
+        || (path.starts_with("/api/v1/councils/") && path.ends_with("/candidates"))
+}
 
 /// Looks for the CSRF token in the header, else in an urlencoded form body (which is read and
 /// put back, within the body limit).

@@ -37,6 +37,25 @@ impl<T: Clone> Versioned<T> {
 pub struct Caches {
     coverage: Versioned<Vec<CountyCoverage>>,
     conflicts: Versioned<Vec<StaffConflict>>,
+    /// The current election's code (codes never change), so the check-in path reads none.
+    election: tokio::sync::OnceCell<String>,
+}
+
+/// The current election's code; `NotFound` before any election is loaded.
+pub async fn election_code(state: &AppState) -> Result<&str, ApiError> {
+    state
+        .caches
+        .election
+        .get_or_try_init(|| async {
+            state
+                .store
+                .election(None)
+                .await?
+                .map(|e| e.code)
+                .ok_or(ApiError::NotFound("election"))
+        })
+        .await
+        .map(String::as_str)
 }
 
 /// Staffing coverage (all counties, or one), recomputed only after a change.

@@ -39,6 +39,19 @@ pub enum ApiError {
     Rows(Vec<domain::csv_io::RowError>),
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    #[error("already voted at {station}")]
+    AlreadyVoted {
+        station: String,
+        at: time::OffsetDateTime,
+    },
+    #[error("not eligible: {}", .0.code())]
+    NotEligible(domain::roll::NotEligible),
+    #[error("station not open")]
+    StationNotOpen(domain::station_day::DayState),
+    #[error("unknown or spent ballot token")]
+    BallotTokenInvalid,
+    #[error("ballot refused: {}", .0.code())]
+    BallotRefused(domain::ballot::BallotRefusal),
 }
 
 impl From<store::import::ImportError> for ApiError {
@@ -65,6 +78,15 @@ pub struct Problem {
     /// For a refused file: every bad row, by line number.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<RowProblem>>,
+    /// For `already_voted`: where and when the person checked in (for the station's staff).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub station: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// For `not_eligible`: the rule (`not_on_roll`, `deceased`, `underage`,
+    /// `other_constituency`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// One refused row of an imported file.
@@ -170,6 +192,51 @@ impl ApiError {
                 "Refused",
                 refusal.persian(),
             ),
+            Self::Store(StoreError::DayRefused(refusal)) => (
+                StatusCode::CONFLICT,
+                refusal.code(),
+                "Refused",
+                refusal.persian(),
+            ),
+            Self::AlreadyVoted { station, at } => (
+                StatusCode::CONFLICT,
+                "already_voted",
+                "Already voted",
+                format!(
+                    "این شخص پیش‌تر در شعبه {} در {} احراز هویت شده و رأی داده است.",
+                    domain::text::persian_digits(station),
+                    domain::calendar::jalali_datetime(*at)
+                ),
+            ),
+            Self::NotEligible(reason) => (
+                StatusCode::FORBIDDEN,
+                "not_eligible",
+                "Not eligible",
+                reason.persian(),
+            ),
+            Self::StationNotOpen(state) => (
+                StatusCode::CONFLICT,
+                "station_not_open",
+                "Station not open",
+                match state {
+                    domain::station_day::DayState::NotOpened => "شعبه هنوز گشوده نشده است.",
+                    domain::station_day::DayState::Paused => "رأی‌گیری در این شعبه متوقف است.",
+                    _ => "رأی‌گیری در این شعبه پایان یافته است.",
+                }
+                .into(),
+            ),
+            Self::BallotTokenInvalid => (
+                StatusCode::CONFLICT,
+                "ballot_token_invalid",
+                "Unknown or spent ballot token",
+                "این برگه رأی معتبر نیست یا پیش‌تر به کار رفته است.".into(),
+            ),
+            Self::BallotRefused(refusal) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                refusal.code(),
+                "Ballot refused",
+                refusal.persian(),
+            ),
             Self::Rows(rows) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_rows",
@@ -217,6 +284,20 @@ impl ApiError {
                         })
                         .collect(),
                 ),
+                _ => None,
+            },
+            station: match self {
+                Self::AlreadyVoted { station, .. } => Some(station.clone()),
+                _ => None,
+            },
+            at: match self {
+                Self::AlreadyVoted { at, .. } => at
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .ok(),
+                _ => None,
+            },
+            reason: match self {
+                Self::NotEligible(r) => Some(r.code().to_owned()),
                 _ => None,
             },
         }

@@ -33,6 +33,8 @@ pub struct Config {
     pub login_attempts_per_minute: u32,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// Voters may vote only at a station of their own constituency (DESIGN §8; the default).
+    pub own_constituency_only: bool,
 }
 
 impl Default for Config {
@@ -42,6 +44,7 @@ impl Default for Config {
             session_ttl: Duration::from_hours(8),
             login_attempts_per_minute: 10,
             max_body_bytes: 64 * 1024,
+            own_constituency_only: true,
         }
     }
 }
@@ -103,6 +106,19 @@ pub fn router(state: AppState) -> Router {
             "/stations/{code}/staff/{post}/free",
             post(views::staffing::unassign),
         )
+        .route("/stations/{code}/day", get(views::election_day::console))
+        .route(
+            "/stations/{code}/day/{action}",
+            post(views::election_day::act),
+        )
+        .route(
+            "/stations/{code}/checkin",
+            post(views::election_day::check_in),
+        )
+        .route("/vote", post(views::election_day::ballot))
+        .route("/vote/review", post(views::election_day::review))
+        .route("/vote/cast", post(views::election_day::cast))
+        .route("/turnout", get(views::election_day::turnout))
         .route("/boards/{code}", get(views::boards::show))
         .route("/boards/{code}/members", post(views::boards::appoint))
         .route(

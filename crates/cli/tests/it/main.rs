@@ -23,6 +23,8 @@ const TIMEOUT: Duration = Duration::from_mins(2);
 const DEMO_RECORDS: i64 = 9;
 const PG_VAR: &str = "SANDOQ_TEST_POSTGRES_URL";
 
+mod election_day;
+
 // ---------------------------------------------------------------------------------------------
 // Running the binary
 
@@ -597,29 +599,15 @@ fn http(addr: SocketAddr, method: &str, path: &str, json: Option<&str>) -> Respo
     }
 }
 
-#[test]
-fn serve_demo_answers_http() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = sqlite_url(dir.path(), "serve.db");
-    let mut child = command(
-        dir.path(),
-        &url,
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--demo",
-            "--voters",
-            "1000",
-            "--now",
-            "1405/02/11 09:00",
-        ],
-    )
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("start sandoq serve");
+/// Starts `sandoq serve` with `args` and waits for its listening line; returns the server (killed
+/// when dropped), its address and what it printed before listening.
+fn spawn_server(dir: &Path, url: &str, args: &[&str]) -> (Server, SocketAddr, Vec<String>) {
+    let mut child = command(dir, url, args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sandoq serve");
     let stdout = child.stdout.take().unwrap();
     let stderr = drain(child.stderr.take().unwrap());
     let server = Server(child);
@@ -635,12 +623,12 @@ fn serve_demo_answers_http() {
     });
     let deadline = Instant::now() + TIMEOUT;
     let mut seen = Vec::new();
-    let addr: SocketAddr = loop {
+    loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match lines.recv_timeout(left) {
             Ok(line) => {
                 if let Some(rest) = line.strip_prefix("sandoq listening on http://") {
-                    break rest.trim_end_matches('/').parse().unwrap();
+                    return (server, rest.trim_end_matches('/').parse().unwrap(), seen);
                 }
                 seen.push(line);
             }
@@ -652,7 +640,27 @@ fn serve_demo_answers_http() {
                 );
             }
         }
-    };
+    }
+}
+
+#[test]
+fn serve_demo_answers_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path(), "serve.db");
+    let (server, addr, seen) = spawn_server(
+        dir.path(),
+        &url,
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--demo",
+            "--voters",
+            "1000",
+            "--now",
+            "1405/02/11 09:00",
+        ],
+    );
     assert!(addr.ip().is_loopback(), "{addr}");
     assert_ne!(addr.port(), 0);
     let printed = seen.join("\n");

@@ -7,6 +7,7 @@ pub mod boards;
 pub mod councils;
 pub mod counties;
 pub mod coverage;
+pub mod election_day;
 pub mod elections;
 pub mod health;
 pub mod people;
@@ -85,6 +86,17 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(boards::appoint, boards::remove))
         .routes(routes!(boards::meetings, boards::record))
         .routes(routes!(boards::meeting))
+        .routes(routes!(election_day::open))
+        .routes(routes!(election_day::pause))
+        .routes(routes!(election_day::resume))
+        .routes(routes!(election_day::extend))
+        .routes(routes!(election_day::close))
+        .routes(routes!(election_day::day))
+        .routes(routes!(election_day::check_in))
+        .routes(routes!(election_day::cast))
+        .routes(routes!(election_day::turnout))
+        .routes(routes!(election_day::candidates))
+        .routes(routes!(election_day::receipt))
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))
         .split_for_parts();

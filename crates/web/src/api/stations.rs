@@ -90,17 +90,26 @@ pub async fn show(
     auth: Auth,
     Path(code): Path<String>,
 ) -> Result<Json<Station>, ApiError> {
+    Ok(Json(visible(&state, &auth, &code).await?))
+}
+
+/// A station the caller may see; `NotFound` or `Forbidden` otherwise.
+pub(crate) async fn visible(
+    state: &AppState,
+    auth: &Auth,
+    code: &str,
+) -> Result<Station, ApiError> {
     auth.require(Action::ViewElection)?;
     let station = state
         .store
-        .station(&code)
+        .station(code)
         .await?
         .ok_or(ApiError::NotFound("station"))?;
     auth.require(Action::ViewStation {
         county: &station.county_code,
         station: &station.code,
     })?;
-    Ok(Json(station))
+    Ok(station)
 }
 
 /// The fields of a new station; `code` may be left out to take the county's next number.

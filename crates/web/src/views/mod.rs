@@ -4,6 +4,7 @@ pub mod audit;
 pub mod boards;
 pub mod counties;
 pub mod dashboard;
+pub mod election_day;
 pub mod login;
 pub mod people;
 pub mod staffing;
@@ -125,8 +126,12 @@ fn navigation(p: &Principal, current: &str) -> Vec<NavItem> {
     match &p.scope {
         Scope::Province => push("/".into(), "داشبورد استان"),
         Scope::County { county } => push(format!("/counties/{county}"), "شهرستان من"),
-        Scope::Station { station, .. } => push(format!("/stations/{station}"), "شعبه من"),
+        Scope::Station { station, .. } => {
+            push(format!("/stations/{station}"), "شعبه من");
+            push(format!("/stations/{station}/day"), "روز رأی‌گیری");
+        }
     }
+    push("/turnout".into(), "مشارکت");
     if authorize(Some(p), Action::ViewPeople).is_ok() {
         push("/people".into(), "اشخاص");
     }

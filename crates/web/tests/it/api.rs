@@ -507,12 +507,32 @@ async fn every_documented_route_meets_the_policy() {
         .await
         .unwrap()
         .to_string();
+    // Election day at a station is for the station's own staff only, not even province HQ.
+    let station_only = |p: &str| {
+        ["/open", "/pause", "/resume", "/extend", "/close"]
+            .iter()
+            .any(|a| p.starts_with("/api/v1/stations/") && p.ends_with(a))
+            || p == "/api/v1/checkins"
+            || p == "/api/v1/ballots"
+    };
+    let own_station = match &demo()
+        .users
+        .iter()
+        .find(|u| u.username == "station")
+        .unwrap()
+        .scope
+    {
+        domain::access::Scope::Station { station, .. } => station.clone(),
+        _ => unreachable!(),
+    };
+    let staff = app.token("station").await;
     let fill = |p: &str| {
         p.replace(
             "{code}",
             match p {
                 _ if p.starts_with("/api/v1/counties/") => OWN_COUNTY,
                 _ if p.starts_with("/api/v1/councils/") => &station.council_code,
+                _ if station_only(p) => &own_station,
                 _ if p.starts_with("/api/v1/stations/") => &station.code,
                 _ if p.starts_with("/api/v1/boards/") => "inspection-11",
                 _ => "shora-7",
@@ -527,7 +547,13 @@ async fn every_documented_route_meets_the_policy() {
                 _ => "",
             }
     };
-    let public = ["/healthz", "/api/v1/auth/login"];
+    let public = [
+        "/healthz",
+        "/api/v1/auth/login",
+        "/api/v1/turnout",
+        "/api/v1/councils/{code}/candidates",
+        "/api/v1/receipts/{code}",
+    ];
     for (path, item) in paths {
         let url = fill(path);
         for (method, _) in item.as_object().unwrap() {
@@ -547,6 +573,11 @@ async fn every_documented_route_meets_the_policy() {
                 ("PUT", p) if p.contains("/staff/") => serde_json::json!({"national_id": demo().people[1].national_id}).to_string(),
                 ("PUT", p) if p.contains("/members/") => r#"{"role": "member"}"#.to_owned(),
                 ("POST", p) if p.ends_with("/meetings") => r#"{"held_at": "1404/11/02 10:00", "agenda": "بررسی"}"#.to_owned(),
+                ("POST", p) if p.ends_with("/open") => r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true}"#.to_owned(),
+                ("POST", p) if p.ends_with("/pause") => r#"{"reason": "قطع برق"}"#.to_owned(),
+                ("POST", p) if p.ends_with("/extend") => r#"{"until": "1405/02/11 20:00"}"#.to_owned(),
+                ("POST", "/api/v1/checkins") => serde_json::json!({"station": own_station, "national_id": "0018465986"}).to_string(),
+                ("POST", "/api/v1/ballots") => r#"{"ballot_token": "none", "choices": []}"#.to_owned(),
                 ("POST", "/api/v1/people") => serde_json::json!({"national_id": domain::ids::NationalId::with_check_digit(4242).unwrap(), "first_name": "الف", "last_name": "ب", "gender": "male", "birth_date": "1360/01/01"}).to_string(),
                 _ => String::new(),
             };
@@ -561,6 +592,28 @@ async fn every_documented_route_meets_the_policy() {
                 anonymous.assert_problem(401, "unauthenticated");
             }
             if path.ends_with("logout") {
+                continue;
+            }
+            if station_only(path) {
+                app.json(method.clone(), &url, Some(&hq), &body)
+                    .await
+                    .assert_problem(403, "forbidden");
+                let r = app.json(method.clone(), &url, Some(&staff), &body).await;
+                assert!(
+                    ![
+                        StatusCode::NOT_FOUND,
+                        StatusCode::METHOD_NOT_ALLOWED,
+                        StatusCode::UNAUTHORIZED,
+                        StatusCode::FORBIDDEN
+                    ]
+                    .contains(&r.status),
+                    "{method} {url} as the station's staff: {} {}",
+                    r.status,
+                    r.text()
+                );
+                app.json(method.clone(), &url, Some(&observer), &body)
+                    .await
+                    .assert_problem(403, "forbidden");
                 continue;
             }
             let r = app.json(method.clone(), &url, Some(&hq), &body).await;

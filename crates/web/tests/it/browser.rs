@@ -330,3 +330,128 @@ async fn governor_fills_a_gap_and_sees_the_coverage_rise() {
 
     browser.finish().await;
 }
+
+/// A station's day in the browser: the head opens the station with its opening record, checks a
+/// voter in, the voter picks candidates on the touch ballot, confirms, and gets a receipt; the
+/// station's figures show the ballot.
+#[tokio::test]
+async fn station_opens_checks_in_and_a_voter_casts_a_ballot() {
+    let (app, _, roll) = crate::election_day::election_day().await;
+    let station = crate::election_day::own_station();
+    let Some(browser) = Browser::open(&app).await else {
+        return;
+    };
+    let (client, base) = (&browser.client, browser.base.clone());
+    let find = |css: String| async move {
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(&css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+    };
+    client.goto(&format!("{base}/login")).await.unwrap();
+    browser.log_in("station").await;
+    find("header nav".into()).await;
+    client
+        .goto(&format!("{base}/stations/{station}/day"))
+        .await
+        .unwrap();
+    assert_eq!(
+        find("#day-state".into()).await.text().await.unwrap(),
+        "گشوده‌نشده"
+    );
+    // Opening without the inspector ticked is refused with its reason.
+    for name in ["head", "governor_rep", "empty_box_shown"] {
+        find(format!("#open-form input[name={name}]"))
+            .await
+            .click()
+            .await
+            .unwrap();
+    }
+    find("#open-form button".into())
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert!(find("#day-error".into())
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("بازرس"));
+    for name in ["head", "governor_rep", "inspector", "empty_box_shown"] {
+        find(format!("#open-form input[name={name}]"))
+            .await
+            .click()
+            .await
+            .unwrap();
+    }
+    find("#open-form button".into())
+        .await
+        .click()
+        .await
+        .unwrap();
+    find("#day-notice".into()).await;
+    assert!(find("#day-state".into())
+        .await
+        .text()
+        .await
+        .unwrap()
+        .starts_with("باز"));
+
+    // Check-in with Persian digits; then the voting screen on the same device.
+    find("#national-id".into())
+        .await
+        .send_keys(&domain::text::persian_digits(roll[0].national_id.as_str()))
+        .await
+        .unwrap();
+    find("#checkin-form button".into())
+        .await
+        .click()
+        .await
+        .unwrap();
+    find("#checkin-accepted".into()).await;
+    find("#start-vote".into()).await.click().await.unwrap();
+    find(".candidate".into()).await;
+    let all = client.find_all(Locator::Css(".candidate")).await.unwrap();
+    let first = all[0].attr("data-code").await.unwrap().unwrap();
+    let second = all[1].attr("data-code").await.unwrap().unwrap();
+    all[0].click().await.unwrap();
+    // The second is typed rather than picked.
+    find("#typed-codes".into())
+        .await
+        .send_keys(&domain::text::persian_digits(&second))
+        .await
+        .unwrap();
+    find("#review-ballot".into()).await.click().await.unwrap();
+    let chosen = find("#chosen".into()).await.text().await.unwrap();
+    assert!(
+        chosen.contains(&domain::text::persian_digits(&first))
+            && chosen.contains(&domain::text::persian_digits(&second)),
+        "{chosen}"
+    );
+    find("#cast-ballot".into()).await.click().await.unwrap();
+    let receipt = find("#receipt-code".into()).await.text().await.unwrap();
+    assert_eq!(receipt.len(), 14, "{receipt}");
+    let counted: serde_json::Value = app
+        .get(&format!("/api/v1/receipts/{receipt}"), None)
+        .await
+        .json();
+    assert_eq!(counted["counted"], true);
+
+    find("#next-voter".into()).await.click().await.unwrap();
+    let figures = find("#day-counts".into()).await.text().await.unwrap();
+    assert!(figures.contains("۱"), "{figures}");
+    let counts = app.store.station_counts("shora-7", &station).await.unwrap();
+    assert_eq!(
+        (counts.checkins, counts.ballots, counts.outstanding),
+        (1, 1, 0)
+    );
+
+    // Turnout, public, counts the voter.
+    client.goto(&format!("{base}/turnout")).await.unwrap();
+    let cards = find("#turnout-cards".into()).await.text().await.unwrap();
+    assert!(cards.contains("رأی‌دهندگان"), "{cards}");
+    browser.finish().await;
+}

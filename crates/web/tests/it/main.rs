@@ -5,6 +5,7 @@
 mod api;
 mod boards;
 mod browser;
+mod election_day;
 mod pages;
 mod staffing;
 mod support;

@@ -1,0 +1,656 @@
+//! Election day in the browser: the station's console (its day and voter check-in), the
+//! voting screens of the station's device, and the public turnout page.
+
+use crate::auth::Auth;
+use crate::cache::election_code;
+use crate::chart::{stacked_bars, Bar};
+use crate::fmt::url_encode;
+use crate::views::{render, require_page, Card, Layout};
+use crate::{ApiError, AppState, PageError};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use domain::access::{authorize, Action, Role};
+use domain::ballot::Candidate;
+use domain::calendar::jalali_datetime;
+use domain::station_day::{DayAction, DayState, Presence};
+use domain::text::{persian_digits, persian_number};
+use serde::Deserialize;
+use std::collections::HashMap;
+use store::{Actor, TurnoutFilter};
+
+fn state_persian(s: DayState) -> &'static str {
+    match s {
+        DayState::NotOpened => "گشوده‌نشده",
+        DayState::Open => "باز — در حال رأی‌گیری",
+        DayState::Paused => "متوقف",
+        DayState::Closed => "بسته",
+    }
+}
+
+/// What the console shows after a check-in.
+pub enum CheckInResult {
+    Accepted {
+        token: String,
+        council_code: String,
+        council_name: String,
+    },
+    Refused {
+        code: &'static str,
+        detail: String,
+    },
+}
+
+#[derive(Template)]
+#[template(path = "station_day.html")]
+#[allow(clippy::struct_excessive_bools)] // the template's switches, one per action it offers
+struct StationDayPage {
+    layout: Layout,
+    code: String,
+    code_fa: String,
+    name: String,
+    state: &'static str,
+    state_code: &'static str,
+    opened_at: Option<String>,
+    closes_at: String,
+    closes_at_input: String,
+    cards: Vec<Card>,
+    operates: bool,
+    accepts: bool,
+    can_open: bool,
+    can_pause: bool,
+    can_resume: bool,
+    can_extend: bool,
+    can_close: bool,
+    notice: Option<String>,
+    error: Option<String>,
+    result: Option<CheckInResult>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DayQuery {
+    done: Option<String>,
+}
+
+/// `/stations/{code}/day`: the station's day, its figures and (for its staff) the actions and
+/// the check-in form.
+pub async fn console(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+    Query(q): Query<DayQuery>,
+) -> Result<Response, PageError> {
+    let notice = q.done.as_deref().map(|d| {
+        match d {
+            "open" => "شعبه گشوده شد.",
+            "pause" => "رأی‌گیری متوقف شد.",
+            "resume" => "رأی‌گیری از سر گرفته شد.",
+            "extend" => "زمان رأی‌گیری تمدید شد.",
+            "close" => "شعبه بسته شد؛ شمار رأی‌ها با شمار احراز هویت‌ها برابر است.",
+            _ => "انجام شد.",
+        }
+        .to_owned()
+    });
+    console_page(&state, &auth, &code, notice, None, None).await
+}
+
+async fn console_page(
+    state: &AppState,
+    auth: &Auth,
+    code: &str,
+    notice: Option<String>,
+    error: Option<String>,
+    result: Option<CheckInResult>,
+) -> Result<Response, PageError> {
+    let here = format!("/stations/{code}/day");
+    let station = crate::views::visible_station(state, auth, code, &here).await?;
+    let election = election_code(state).await?;
+    let day = state
+        .store
+        .station_day(election, &station.code)
+        .await?
+        .ok_or(ApiError::NotFound("station"))?;
+    let counts = state.store.station_counts(election, &station.code).await?;
+    let operates = authorize(
+        auth.principal(),
+        Action::OperateStation {
+            station: &station.code,
+        },
+    )
+    .is_ok();
+    let now = state.now();
+    let live = matches!(day.state, DayState::Open | DayState::Paused);
+    render(&StationDayPage {
+        layout: Layout::new(state, auth, format!("روز رأی‌گیری {}", station.name), &here),
+        code_fa: persian_digits(&station.code),
+        code: station.code,
+        name: station.name,
+        state: state_persian(day.state),
+        state_code: match day.state {
+            DayState::NotOpened => "not_opened",
+            DayState::Open => "open",
+            DayState::Paused => "paused",
+            DayState::Closed => "closed",
+        },
+        opened_at: day.opened_at.map(jalali_datetime),
+        closes_at: jalali_datetime(day.closes_at),
+        closes_at_input: jalali_datetime(day.closes_at + time::Duration::hours(1)),
+        cards: vec![
+            Card::new(counts.checkins, "احراز هویت‌شده"),
+            Card::new(counts.ballots, "رأی در صندوق"),
+            Card::new(counts.outstanding, "در انتظار رأی"),
+        ],
+        accepts: day.accepts_voters(now),
+        can_open: operates && day.state == DayState::NotOpened,
+        can_pause: operates && day.state == DayState::Open,
+        can_resume: operates && day.state == DayState::Paused,
+        can_extend: operates && live,
+        can_close: operates && live,
+        operates,
+        notice,
+        error,
+        result,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ActionForm {
+    head: Option<String>,
+    governor_rep: Option<String>,
+    inspector: Option<String>,
+    empty_box_shown: Option<String>,
+    reason: Option<String>,
+    until: Option<String>,
+}
+
+/// The console's action buttons: open, pause, resume, extend, close. A refusal shows its
+/// Persian reason on the console.
+pub async fn act(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((code, action)): Path<(String, String)>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, PageError> {
+    let here = format!("/stations/{code}/day");
+    let principal = require_page(&auth, Action::OperateStation { station: &code }, &here)?;
+    let action = match action.as_str() {
+        "open" => DayAction::Open {
+            presence: Presence {
+                head: form.head.is_some(),
+                governor_rep: form.governor_rep.is_some(),
+                inspector: form.inspector.is_some(),
+            },
+            empty_box_shown: form.empty_box_shown.is_some(),
+        },
+        "pause" => DayAction::Pause {
+            reason: domain::text::normalize_name(form.reason.as_deref().unwrap_or_default()),
+        },
+        "resume" => DayAction::Resume,
+        "extend" => {
+            match domain::calendar::parse_instant(form.until.as_deref().unwrap_or_default()) {
+                Ok(until) => DayAction::Extend { until },
+                Err(e) => {
+                    return console_page(&state, &auth, &code, None, Some(e.persian()), None).await
+                }
+            }
+        }
+        "close" => DayAction::Close,
+        _ => return Err(ApiError::NotFound("page").into()),
+    };
+    let name = match &action {
+        DayAction::Open { .. } => "open",
+        DayAction::Pause { .. } => "pause",
+        DayAction::Resume => "resume",
+        DayAction::Extend { .. } => "extend",
+        DayAction::Close => "close",
+    };
+    let election = election_code(&state).await?;
+    let by = Actor::new(principal.username.clone(), state.now());
+    match state
+        .store
+        .act_on_station(election, &code, &action, &by)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("{here}?done={name}")).into_response()),
+        Err(e) => {
+            let (_, _, _, detail) = ApiError::from(e).parts();
+            console_page(&state, &auth, &code, None, Some(detail), None).await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CheckInForm {
+    national_id: String,
+}
+
+/// The console's check-in form: the result shows on the console, with the way to the voting
+/// screen when the voter is checked in.
+pub async fn check_in(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+    Form(form): Form<CheckInForm>,
+) -> Result<Response, PageError> {
+    let here = format!("/stations/{code}/day");
+    let principal = require_page(&auth, Action::OperateStation { station: &code }, &here)?;
+    let refused = |e: ApiError| {
+        let (_, code, _, detail) = e.parts();
+        CheckInResult::Refused { code, detail }
+    };
+    let result =
+        match crate::api::election_day::check_voter_in(&state, principal, &code, &form.national_id)
+            .await
+        {
+            Ok((token, council)) => {
+                let council_name = state
+                    .store
+                    .council(&council)
+                    .await?
+                    .map_or_else(|| council.clone(), |c| c.name);
+                CheckInResult::Accepted {
+                    token,
+                    council_code: council,
+                    council_name,
+                }
+            }
+            Err(e @ ApiError::Store(_)) => return Err(e.into()),
+            Err(e) => refused(e),
+        };
+    console_page(&state, &auth, &code, None, None, Some(result)).await
+}
+
+pub struct CandidateCard {
+    pub code: String,
+    pub code_fa: String,
+    pub name: String,
+    pub initials: String,
+    pub details: String,
+    pub checked: bool,
+    pub hue: u32,
+}
+
+fn cards(candidates: &[Candidate], picked: &[String]) -> Vec<CandidateCard> {
+    candidates
+        .iter()
+        .map(|c| CandidateCard {
+            code: c.code.clone(),
+            code_fa: persian_digits(&c.code),
+            name: format!("{} {}", c.first_name, c.last_name),
+            initials: format!(
+                "{}‌{}",
+                c.first_name.chars().next().unwrap_or(' '),
+                c.last_name.chars().next().unwrap_or(' ')
+            ),
+            details: [
+                c.education
+                    .map(domain::person::Education::persian)
+                    .unwrap_or_default(),
+                c.occupation.as_str(),
+            ]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" · "),
+            checked: picked.contains(&c.code),
+            hue: c.code.bytes().map(u32::from).sum::<u32>() * 37 % 360,
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "ballot.html")]
+struct BallotPage {
+    layout: Layout,
+    token: String,
+    council: String,
+    seats: u32,
+    seats_fa: String,
+    candidates: Vec<CandidateCard>,
+    typed: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "ballot_review.html")]
+struct ReviewPage {
+    layout: Layout,
+    token: String,
+    council: String,
+    chosen: Vec<CandidateCard>,
+    choices: String,
+    seats_fa: String,
+}
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+struct ReceiptPage {
+    layout: Layout,
+    receipt: String,
+    station: String,
+}
+
+/// The voting screens are the station device's: its staff's session.
+fn device(auth: &Auth) -> Result<&domain::access::Principal, PageError> {
+    let principal = auth.principal().ok_or(PageError {
+        error: ApiError::Unauthenticated,
+        next: Some("/".into()),
+    })?;
+    if principal.role == Role::StationStaff {
+        Ok(principal)
+    } else {
+        Err(ApiError::Forbidden.into())
+    }
+}
+
+/// The ballot's council and candidates, from the token's station: the store knows the token by
+/// its hash only, so the device asks for the council the check-in named.
+async fn ballot_context(
+    state: &AppState,
+    council: &str,
+) -> Result<(domain::election::Council, Vec<Candidate>), PageError> {
+    let council = state
+        .store
+        .council(council)
+        .await?
+        .ok_or(ApiError::NotFound("council"))?;
+    let candidates = state
+        .store
+        .candidates(&council.election_code, &council.code)
+        .await?;
+    Ok((council, candidates))
+}
+
+/// The voting form: the token, the council, the boxes ticked and the codes typed.
+#[derive(Debug, Deserialize)]
+pub struct VoteForm {
+    ballot_token: String,
+    council: String,
+    #[serde(default)]
+    typed: String,
+    /// On the review screen: the choices carried over, comma-separated.
+    #[serde(default)]
+    choices: String,
+    #[serde(flatten)]
+    ticked: HashMap<String, String>,
+}
+
+impl VoteForm {
+    /// Ticked boxes (`c_<code>`), typed codes and carried-over choices, in that order, each once.
+    fn picked(&self) -> Vec<String> {
+        let mut ticked: Vec<String> = self
+            .ticked
+            .keys()
+            .filter_map(|k| k.strip_prefix("c_"))
+            .map(str::to_owned)
+            .collect();
+        ticked.sort();
+        let typed = domain::text::ascii_digits(&self.typed);
+        let mut out: Vec<String> = Vec::new();
+        for code in ticked.into_iter().chain(
+            typed
+                .split(|c: char| !c.is_ascii_digit())
+                .chain(self.choices.split(','))
+                .map(str::to_owned),
+        ) {
+            if !code.is_empty() && !out.contains(&code) {
+                out.push(code);
+            }
+        }
+        out
+    }
+}
+
+/// `POST /vote`: the ballot for the checked-in voter's council.
+pub async fn ballot(
+    State(state): State<AppState>,
+    auth: Auth,
+    Form(form): Form<VoteForm>,
+) -> Result<Response, PageError> {
+    device(&auth)?;
+    let picked = form.picked();
+    ballot_page(&state, &auth, &form, &picked, None).await
+}
+
+async fn ballot_page(
+    state: &AppState,
+    auth: &Auth,
+    form: &VoteForm,
+    picked: &[String],
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    let (council, candidates) = ballot_context(state, &form.council).await?;
+    render(&BallotPage {
+        layout: Layout::new(state, auth, "برگه رأی", "/vote"),
+        token: form.ballot_token.clone(),
+        council: council.code.clone(),
+        seats: council.main_seats,
+        seats_fa: persian_number(i64::from(council.main_seats)),
+        candidates: cards(&candidates, picked),
+        typed: String::new(),
+        error: error.map(|e| format!("{e} ({})", council.name)),
+    })
+}
+
+/// `POST /vote/review`: the confirm screen, or the ballot again with the reason when the
+/// choices break a rule.
+pub async fn review(
+    State(state): State<AppState>,
+    auth: Auth,
+    Form(form): Form<VoteForm>,
+) -> Result<Response, PageError> {
+    device(&auth)?;
+    let picked = form.picked();
+    let (council, candidates) = ballot_context(&state, &form.council).await?;
+    let approved: Vec<&str> = candidates.iter().map(|c| c.code.as_str()).collect();
+    match domain::ballot::check_ballot(&picked, &approved, council.main_seats) {
+        Err(refusal) => {
+            let keep: Vec<String> = picked
+                .into_iter()
+                .filter(|c| approved.contains(&c.as_str()))
+                .collect();
+            ballot_page(&state, &auth, &form, &keep, Some(refusal.persian())).await
+        }
+        Ok(choices) => {
+            let chosen = cards(&candidates, &choices)
+                .into_iter()
+                .filter(|c| c.checked)
+                .collect();
+            render(&ReviewPage {
+                layout: Layout::new(&state, &auth, "تأیید رأی", "/vote"),
+                token: form.ballot_token.clone(),
+                council: council.code,
+                chosen,
+                choices: choices.join(","),
+                seats_fa: persian_number(i64::from(council.main_seats)),
+            })
+        }
+    }
+}
+
+/// `POST /vote/cast`: puts the confirmed ballot in the box and shows the receipt.
+pub async fn cast(
+    State(state): State<AppState>,
+    auth: Auth,
+    Form(form): Form<VoteForm>,
+) -> Result<Response, PageError> {
+    let principal = device(&auth)?;
+    match crate::api::election_day::cast_ballot(
+        &state,
+        principal,
+        &form.ballot_token,
+        form.picked(),
+    )
+    .await
+    {
+        Ok((receipt, station)) => render(&ReceiptPage {
+            layout: Layout::new(&state, &auth, "رسید رأی", "/vote"),
+            receipt,
+            station,
+        }),
+        Err(ApiError::BallotRefused(r)) => {
+            ballot_page(&state, &auth, &form, &[], Some(r.persian())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub struct AreaRow {
+    pub code_fa: String,
+    pub name: String,
+    pub href: Option<String>,
+    pub eligible: String,
+    pub checked_in: String,
+    pub checked_in_raw: i64,
+    pub percent: String,
+    pub percent_raw: i64,
+}
+
+#[derive(Template)]
+#[template(path = "turnout.html")]
+struct TurnoutPage {
+    layout: Layout,
+    scope: String,
+    up: Option<(String, String)>,
+    cards: Vec<Card>,
+    percent: String,
+    chart: String,
+    area_label: &'static str,
+    areas: Vec<AreaRow>,
+    updated: String,
+}
+
+fn percent(part: i64, whole: i64) -> (String, i64) {
+    if whole <= 0 {
+        return ("—".into(), 0);
+    }
+    let permille = part * 1000 / whole;
+    (
+        persian_digits(&format!("{}٫{}٪", permille / 10, permille % 10)),
+        permille,
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TurnoutQuery {
+    county: Option<String>,
+    council: Option<String>,
+}
+
+/// `/turnout`: public live turnout, drilling down from the province to a council's stations.
+pub async fn turnout(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<TurnoutQuery>,
+) -> Result<Response, PageError> {
+    let election = election_code(&state).await?;
+    let council = match q.council.as_deref().filter(|c| !c.is_empty()) {
+        Some(code) => Some(
+            state
+                .store
+                .council(code)
+                .await?
+                .ok_or(ApiError::NotFound("council"))?,
+        ),
+        None => None,
+    };
+    let county = match q.county.as_deref().filter(|c| !c.is_empty()) {
+        Some(code) if council.is_none() => Some(
+            state
+                .store
+                .counties(&store::CountyFilter {
+                    county: Some(code.to_owned()),
+                })
+                .await?
+                .into_iter()
+                .next()
+                .ok_or(ApiError::NotFound("county"))?
+                .county,
+        ),
+        _ => None,
+    };
+    let filter = TurnoutFilter {
+        county: county.as_ref().map(|c| c.code.clone()),
+        council: council.as_ref().map(|c| c.code.clone()),
+    };
+    let t = state.store.turnout(election, &filter).await?;
+    let (scope, up, area_label) = match (&council, &county) {
+        (Some(c), _) => (
+            format!("شورای {}", c.name),
+            Some((
+                format!("/turnout?county={}", url_encode(&c.county_code)),
+                "شهرستان".to_owned(),
+            )),
+            "شعبه",
+        ),
+        (None, Some(k)) => (
+            format!("شهرستان {}", k.name),
+            Some(("/turnout".to_owned(), "استان".to_owned())),
+            "شورا",
+        ),
+        (None, None) => ("استان کرمان".to_owned(), None, "شهرستان"),
+    };
+    let areas = t
+        .areas
+        .iter()
+        .map(|a| {
+            let (pct, raw) = a
+                .eligible
+                .map_or(("—".into(), 0), |e| percent(a.checked_in, e));
+            AreaRow {
+                code_fa: persian_digits(&a.code),
+                name: a.name.clone(),
+                href: match (&council, &county) {
+                    (Some(_), _) => None,
+                    (None, Some(_)) => Some(format!("/turnout?council={}", url_encode(&a.code))),
+                    (None, None) => Some(format!("/turnout?county={}", url_encode(&a.code))),
+                },
+                eligible: a.eligible.map_or("—".into(), persian_number),
+                checked_in: persian_number(a.checked_in),
+                checked_in_raw: a.checked_in,
+                percent: pct,
+                percent_raw: raw,
+            }
+        })
+        .collect();
+    let bars: Vec<Bar> = t
+        .hourly
+        .iter()
+        .map(|h| Bar {
+            label: persian_digits(&format!(
+                "{:02}:۰۰",
+                h.hour.to_offset(domain::calendar::TEHRAN).hour()
+            )),
+            values: vec![h.checked_in],
+            href: None,
+        })
+        .collect();
+    let chart = if bars.is_empty() {
+        String::new()
+    } else {
+        stacked_bars(
+            "احراز هویت در هر ساعت",
+            &["احراز هویت"],
+            &["#2f6f4f"],
+            &bars,
+        )
+    };
+    let (pct, _) = percent(t.checked_in, t.eligible);
+    let now = state.now();
+    render(&TurnoutPage {
+        layout: Layout::new(&state, &auth, "مشارکت", "/turnout"),
+        scope,
+        up,
+        cards: vec![
+            Card::new(t.eligible, "واجدان شرایط"),
+            Card::new(t.checked_in, "رأی‌دهندگان"),
+        ],
+        percent: pct,
+        chart,
+        area_label,
+        areas,
+        updated: jalali_datetime(now),
+    })
+}

@@ -1,0 +1,358 @@
+//! Election day through the API: a station's day, check-ins, ballots, turnout.
+
+use crate::support::{demo, TestApp};
+use axum::http::Method;
+use domain::access::Scope;
+use domain::ids::NationalId;
+use domain::roll::{Voter, VoterStatus};
+use time::macros::{date, datetime};
+
+/// 09:00 Tehran on election day.
+const VOTING: time::OffsetDateTime = datetime!(2026-05-01 05:30 UTC);
+
+pub fn own_station() -> String {
+    let user = demo()
+        .users
+        .iter()
+        .find(|u| u.username == "station")
+        .unwrap();
+    match &user.scope {
+        Scope::Station { station, .. } => station.clone(),
+        other => panic!("station user has scope {other:?}"),
+    }
+}
+
+fn voter(n: u32, council: &str, birth: time::Date, status: VoterStatus) -> Voter {
+    Voter {
+        national_id: NationalId::with_check_digit(600_000_000 + n).unwrap(),
+        birth_date: birth,
+        council: council.to_owned(),
+        status,
+    }
+}
+
+/// The app on election day with a small roll for the station user's council; returns the app,
+/// the station user's token, the roll.
+pub async fn election_day() -> (TestApp, String, Vec<Voter>) {
+    let app = TestApp::new().await;
+    let station = demo()
+        .stations
+        .iter()
+        .find(|s| s.code == own_station())
+        .unwrap();
+    let other = demo()
+        .councils
+        .iter()
+        .find(|c| c.code != station.council_code)
+        .unwrap();
+    let adult = date!(1985 - 07 - 01);
+    let mut roll: Vec<Voter> = (0..6)
+        .map(|i| voter(i, &station.council_code, adult, VoterStatus::Alive))
+        .collect();
+    roll.push(voter(
+        10,
+        &station.council_code,
+        adult,
+        VoterStatus::Deceased,
+    ));
+    roll.push(voter(
+        11,
+        &station.council_code,
+        date!(2012 - 01 - 01),
+        VoterStatus::Alive,
+    ));
+    roll.push(voter(12, &other.code, adult, VoterStatus::Alive));
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    tx.send(Ok(roll.clone())).await.unwrap();
+    drop(tx);
+    let by = store::Actor::new("test", app.state.clock.now());
+    app.store
+        .import_roll("shora-7", rx, "test", &by)
+        .await
+        .unwrap();
+    app.clock.set(VOTING);
+    let token = app.token("station").await;
+    (app, token, roll)
+}
+
+const OPENING: &str = r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true}"#;
+
+#[tokio::test]
+async fn a_station_opens_checks_voters_in_and_takes_their_ballots() {
+    let (app, token, roll) = election_day().await;
+    let station = own_station();
+    let checkin = |id: &str| serde_json::json!({"station": station, "national_id": id}).to_string();
+
+    // Not open yet: refused, nothing written.
+    let before = app.audit_count().await;
+    app.json(
+        Method::POST,
+        "/api/v1/checkins",
+        Some(&token),
+        &checkin(roll[0].national_id.as_str()),
+    )
+    .await
+    .assert_problem(409, "station_not_open");
+    // Opening without the inspector is refused with its rule.
+    let no_inspector = r#"{"presence": {"head": true, "governor_rep": true, "inspector": false}, "empty_box_shown": true}"#;
+    app.json(
+        Method::POST,
+        &format!("/api/v1/stations/{station}/open"),
+        Some(&token),
+        no_inspector,
+    )
+    .await
+    .assert_problem(409, "opening_quorum");
+    assert_eq!(app.audit_count().await, before);
+
+    // Only the station's own staff open it.
+    let hq = app.token("hq").await;
+    app.json(
+        Method::POST,
+        &format!("/api/v1/stations/{station}/open"),
+        Some(&hq),
+        OPENING,
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let other_station = &demo()
+        .stations
+        .iter()
+        .find(|s| s.code != station)
+        .unwrap()
+        .code;
+    app.json(
+        Method::POST,
+        &format!("/api/v1/stations/{other_station}/open"),
+        Some(&token),
+        OPENING,
+    )
+    .await
+    .assert_problem(403, "forbidden");
+
+    let opened = app
+        .json(
+            Method::POST,
+            &format!("/api/v1/stations/{station}/open"),
+            Some(&token),
+            OPENING,
+        )
+        .await;
+    assert_eq!(opened.status, 200, "{}", opened.text());
+    assert_eq!(opened.json()["day"]["state"], "open");
+
+    // Check-in: accepted once, then already voted, naming the station and time.
+    let first = app
+        .json(
+            Method::POST,
+            "/api/v1/checkins",
+            Some(&token),
+            &checkin(&domain::text::persian_digits(roll[0].national_id.as_str())),
+        )
+        .await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    let ballot_token = first.json()["ballot_token"].as_str().unwrap().to_owned();
+    let head = app.audit_count().await;
+    let again = app
+        .json(
+            Method::POST,
+            "/api/v1/checkins",
+            Some(&token),
+            &checkin(roll[0].national_id.as_str()),
+        )
+        .await;
+    again.assert_problem(409, "already_voted");
+    assert_eq!(again.json()["station"], station.as_str());
+    assert!(again.json()["at"]
+        .as_str()
+        .unwrap()
+        .starts_with("2026-05-01T05:30"));
+    for (id, reason) in [
+        (roll[6].national_id.as_str(), "deceased"),
+        (roll[7].national_id.as_str(), "underage"),
+        (roll[8].national_id.as_str(), "other_constituency"),
+        ("0018465986", "not_on_roll"),
+    ] {
+        let r = app
+            .json(Method::POST, "/api/v1/checkins", Some(&token), &checkin(id))
+            .await;
+        r.assert_problem(403, "not_eligible");
+        assert_eq!(r.json()["reason"], reason);
+    }
+    app.json(
+        Method::POST,
+        "/api/v1/checkins",
+        Some(&token),
+        &checkin("0018465987"),
+    )
+    .await
+    .assert_problem(422, "invalid_national_id");
+    assert_eq!(app.audit_count().await, head, "refusals write nothing");
+
+    // The ballot: checked against the council's approved candidates and seats.
+    let council = &roll[0].council;
+    let seats = demo()
+        .councils
+        .iter()
+        .find(|c| &c.code == council)
+        .unwrap()
+        .main_seats as usize;
+    let listed = app
+        .get(&format!("/api/v1/councils/{council}/candidates"), None)
+        .await;
+    assert_eq!(listed.status, 200);
+    let codes: Vec<String> = listed
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(codes.len() > seats);
+    let ballot = |choices: &[String]| {
+        serde_json::json!({"ballot_token": ballot_token, "choices": choices}).to_string()
+    };
+    app.json(
+        Method::POST,
+        "/api/v1/ballots",
+        Some(&token),
+        &ballot(&codes[..=seats]),
+    )
+    .await
+    .assert_problem(422, "too_many_choices");
+    app.json(
+        Method::POST,
+        "/api/v1/ballots",
+        Some(&token),
+        &ballot(&["99999".into()]),
+    )
+    .await
+    .assert_problem(422, "unknown_candidate");
+    app.json(
+        Method::POST,
+        "/api/v1/ballots",
+        Some(&token),
+        &ballot(&[codes[0].clone(), codes[0].clone()]),
+    )
+    .await
+    .assert_problem(422, "repeated_candidate");
+    app.json(
+        Method::POST,
+        "/api/v1/ballots",
+        Some(&hq),
+        &ballot(&codes[..1]),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    assert_eq!(
+        app.audit_count().await,
+        head,
+        "refused ballots write nothing"
+    );
+    let cast = app
+        .json(
+            Method::POST,
+            "/api/v1/ballots",
+            Some(&token),
+            &ballot(&codes[..seats]),
+        )
+        .await;
+    assert_eq!(cast.status, 201, "{}", cast.text());
+    let receipt = cast.json()["receipt"].as_str().unwrap().to_owned();
+    app.json(
+        Method::POST,
+        "/api/v1/ballots",
+        Some(&token),
+        &ballot(&codes[..1]),
+    )
+    .await
+    .assert_problem(409, "ballot_token_invalid");
+    let found = app
+        .get(&format!("/api/v1/receipts/{receipt}"), None)
+        .await
+        .json();
+    assert_eq!(
+        (found["counted"].as_bool(), found["station"].as_str()),
+        (Some(true), Some(station.as_str()))
+    );
+    let missing = app
+        .get("/api/v1/receipts/0000-0000-0000", None)
+        .await
+        .json();
+    assert_eq!(missing["counted"], false);
+
+    // Turnout is public and counts the check-in.
+    let turnout = app
+        .get(&format!("/api/v1/turnout?council={council}"), None)
+        .await;
+    assert_eq!(turnout.status, 200, "{}", turnout.text());
+    assert_eq!(turnout.json()["checked_in"], 1);
+    assert_eq!(turnout.json()["eligible"], 8);
+    app.get("/api/v1/turnout?county=99", None)
+        .await
+        .assert_problem(404, "not_found");
+
+    // Closing: not before the polls end, not with a voter yet to vote; then ballots equal
+    // check-ins.
+    let second = app
+        .json(
+            Method::POST,
+            "/api/v1/checkins",
+            Some(&token),
+            &checkin(roll[1].national_id.as_str()),
+        )
+        .await;
+    let second_token = second.json()["ballot_token"].as_str().unwrap().to_owned();
+    app.json(
+        Method::POST,
+        &format!("/api/v1/stations/{station}/close"),
+        Some(&token),
+        "",
+    )
+    .await
+    .assert_problem(409, "too_early_to_close");
+    app.clock.set(datetime!(2026-05-01 14:30 UTC));
+    let token = app.token("station").await; // a login lasts eight hours
+    let hq = app.token("hq").await;
+    app.json(
+        Method::POST,
+        "/api/v1/checkins",
+        Some(&token),
+        &checkin(roll[2].national_id.as_str()),
+    )
+    .await
+    .assert_problem(409, "station_not_open");
+    app.json(
+        Method::POST,
+        &format!("/api/v1/stations/{station}/close"),
+        Some(&token),
+        "",
+    )
+    .await
+    .assert_problem(409, "ballots_outstanding");
+    let blank = serde_json::json!({"ballot_token": second_token, "choices": []}).to_string();
+    assert_eq!(
+        app.json(Method::POST, "/api/v1/ballots", Some(&token), &blank)
+            .await
+            .status,
+        201
+    );
+    let closed = app
+        .json(
+            Method::POST,
+            &format!("/api/v1/stations/{station}/close"),
+            Some(&token),
+            "",
+        )
+        .await;
+    assert_eq!(closed.status, 200, "{}", closed.text());
+    let counts = &closed.json()["counts"];
+    assert_eq!(
+        (counts["checkins"].as_i64(), counts["ballots"].as_i64()),
+        (Some(2), Some(2))
+    );
+    let day = app
+        .get(&format!("/api/v1/stations/{station}/day"), Some(&hq))
+        .await;
+    assert_eq!(day.json()["day"]["state"], "closed");
+}
