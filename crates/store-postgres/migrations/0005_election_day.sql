@@ -59,6 +59,14 @@ CREATE TABLE receipts (
     station_code  TEXT NOT NULL
 );
 
+-- PostgreSQL stores rows in insertion order and stamps each with its transaction (xmin), which
+-- the batch's audit record shares: a ballot written into the box when cast could be lined up
+-- with its batch's time, and so with the check-ins just before it. Ballots and receipts wait
+-- here during the day instead, and enter the box in one shuffled statement when the station
+-- closes: one transaction, a random order, for all of a station's ballots.
+CREATE TABLE ballot_queue (LIKE ballots INCLUDING ALL);
+CREATE TABLE receipt_queue (LIKE receipts INCLUDING ALL);
+
 -- Check-ins per station, council and hour (Tehran), kept by the check-in batches.
 CREATE TABLE turnout (
     election_code TEXT NOT NULL,

@@ -5,7 +5,7 @@ use crate::{append_audit, db, rows, Attempt, Postgres};
 use domain::ballot::Candidate;
 use domain::clock::{from_micros, to_micros};
 use domain::election::Election;
-use domain::station_day::{apply, DayAction, DayRefusal, StationDay};
+use domain::station_day::{apply, DayAction, DayRefusal, DayState, StationDay};
 use sqlx::postgres::PgConnection;
 use sqlx::Row;
 use store::election_day::polls;
@@ -154,6 +154,31 @@ impl Postgres {
             }
         }
         let next = apply(&day, action, by.at, polls_open).map_err(StoreError::DayRefused)?;
+        if next.state == DayState::Closed {
+            // The day's ballots and receipts enter the box together, shuffled (see
+            // 0005_election_day.sql).
+            sqlx::query(
+                "WITH moved AS (DELETE FROM ballot_queue \
+                   WHERE election_code = $1 AND station_code = $2 RETURNING *) \
+                 INSERT INTO ballots (id, election_code, station_code, council_code, choices) \
+                 SELECT id, election_code, station_code, council_code, choices FROM moved \
+                 ORDER BY random()",
+            )
+            .bind(election_code)
+            .bind(station)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "WITH moved AS (DELETE FROM receipt_queue \
+                   WHERE election_code = $1 AND station_code = $2 RETURNING *) \
+                 INSERT INTO receipts (code, election_code, station_code) \
+                 SELECT code, election_code, station_code FROM moved ORDER BY random()",
+            )
+            .bind(election_code)
+            .bind(station)
+            .execute(&mut *tx)
+            .await?;
+        }
         sqlx::query(
             "UPDATE station_days SET state = $3, opened_at_us = $4, closes_at_us = $5, \
              closed_at_us = $6 WHERE election_code = $1 AND station_code = $2",
@@ -198,7 +223,8 @@ impl Postgres {
         let row = sqlx::query(
             "SELECT EXISTS (SELECT 1 FROM stations WHERE code = $2 AND election_code = $1) AS known, \
              (SELECT COUNT(*) FROM checkins WHERE election_code = $1 AND station_code = $2) AS checkins, \
-             (SELECT COUNT(*) FROM ballots WHERE election_code = $1 AND station_code = $2) AS ballots, \
+             (SELECT COUNT(*) FROM ballots WHERE election_code = $1 AND station_code = $2) \
+               + (SELECT COUNT(*) FROM ballot_queue WHERE election_code = $1 AND station_code = $2) AS ballots, \
              (SELECT COUNT(*) FROM ballot_tokens WHERE election_code = $1 AND station_code = $2) AS outstanding",
         )
         .bind(election_code)
@@ -240,7 +266,8 @@ impl Postgres {
         receipt: &str,
     ) -> StoreResult<Option<String>> {
         sqlx::query_scalar(
-            "SELECT station_code FROM receipts WHERE election_code = $1 AND code = $2",
+            "SELECT station_code FROM receipts WHERE election_code = $1 AND code = $2 \
+             UNION ALL SELECT station_code FROM receipt_queue WHERE election_code = $1 AND code = $2",
         )
         .bind(election_code)
         .bind(receipt)

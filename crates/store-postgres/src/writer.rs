@@ -689,9 +689,9 @@ async fn cast_ballots(
         });
     }
 
-    // One statement spends the tokens and fills the box and the receipts, each in its own
-    // random order: neither the order of voting nor a ballot's place beside its receipt is
-    // stored. It returns the ballot ids and receipt codes stored (a taken one is a collision).
+    // One statement spends the tokens and queues the ballots and the receipts (they enter the
+    // box when the station closes: see 0005_election_day.sql), each in its own random order.
+    // It returns the ballot ids and receipt codes stored (a taken one is a collision).
     let spent: Vec<&str> = spent.into_iter().collect();
     let (ballot_order, receipt_order) = {
         let mut rng = rand::thread_rng();
@@ -703,11 +703,11 @@ async fn cast_ballots(
     };
     let stored = sqlx::query(
         "WITH spent AS (DELETE FROM ballot_tokens WHERE token_hash = ANY($2)), \
-         box AS (INSERT INTO ballots (id, election_code, station_code, council_code, choices) \
+         box AS (INSERT INTO ballot_queue (id, election_code, station_code, council_code, choices) \
            SELECT u.id, $1, u.station, u.council, u.choices \
            FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[]) AS u(id, station, council, choices) \
            ON CONFLICT DO NOTHING RETURNING id), \
-         receipt AS (INSERT INTO receipts (code, election_code, station_code) \
+         receipt AS (INSERT INTO receipt_queue (code, election_code, station_code) \
            SELECT u.code, $1, u.station FROM UNNEST($7::text[], $8::text[]) AS u(code, station) \
            ON CONFLICT DO NOTHING RETURNING code) \
          SELECT TRUE AS is_ballot, id AS key FROM box UNION ALL SELECT FALSE, code FROM receipt",
@@ -756,13 +756,13 @@ async fn cast_ballots(
 fn ballot_taken() -> StoreError {
     StoreError::Conflict {
         entity: "ballot",
-        constraint: "ballots_pkey".into(),
+        constraint: "ballot_queue_pkey".into(),
     }
 }
 
 fn receipt_taken() -> StoreError {
     StoreError::Conflict {
         entity: "receipt",
-        constraint: "receipts_pkey".into(),
+        constraint: "receipt_queue_pkey".into(),
     }
 }

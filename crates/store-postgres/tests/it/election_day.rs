@@ -346,3 +346,103 @@ async fn checkins_are_written_in_batches() {
         .unwrap();
     assert_eq!(turnout.checked_in, i64::from(N));
 }
+
+/// DESIGN §4 on PostgreSQL: no column of the ballot table, nor the order of its rows (nor the
+/// transaction stamp PostgreSQL keeps on each), links a ballot to a check-in. Ballots wait in
+/// the queue during the day and enter the box, shuffled, in one statement at the close.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ballot_box_keeps_no_link_to_the_checkins() {
+    let (url, data, roll, stations) = election_day(40, 1).await;
+    let election = data.election.code.clone();
+    let station = &stations[0];
+    let store = Postgres::connect(&url).await.unwrap();
+    let mut cast_order = Vec::new();
+    // One voter at a time, as at a quiet station: check in, then vote.
+    for (i, v) in roll.iter().enumerate() {
+        let token = format!("quiet-{i}");
+        let outcome = store
+            .check_in(checkin(&election, station, &v.national_id, &token))
+            .await
+            .unwrap();
+        assert!(matches!(outcome, store::CheckInOutcome::Accepted { .. }));
+        let id = audit::digest_hex(format!("{}-{i}", rand::random::<u64>()).as_bytes());
+        let cast = store
+            .cast_ballot(store::NewBallot {
+                election_code: election.clone(),
+                token_hash: audit::digest_hex(token.as_bytes()),
+                ballot_id: id.clone(),
+                receipt: format!("R-{}", rand::random::<u64>()),
+                choices: vec![],
+                by: at(POLLS_OPEN + time::Duration::hours(1)),
+            })
+            .await
+            .unwrap();
+        assert!(matches!(cast, store::BallotOutcome::Cast { .. }));
+        cast_order.push(id);
+    }
+    let counts = store.station_counts(&election, station).await.unwrap();
+    assert_eq!((counts.checkins, counts.ballots), (40, 40));
+    store
+        .act_on_station(&election, station, &DayAction::Close, &at(POLLS_CLOSE))
+        .await
+        .unwrap();
+    let counts = store.station_counts(&election, station).await.unwrap();
+    assert_eq!(
+        (counts.checkins, counts.ballots, counts.outstanding),
+        (40, 40, 0)
+    );
+
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+    let mut columns: Vec<String> = sqlx::query_scalar(
+        "SELECT column_name::text FROM information_schema.columns WHERE table_name = 'ballots'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    columns.sort();
+    assert_eq!(
+        columns,
+        [
+            "choices",
+            "council_code",
+            "election_code",
+            "id",
+            "station_code"
+        ]
+    );
+    let references: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.table_constraints
+         WHERE table_name = 'ballots' AND constraint_type = 'FOREIGN KEY'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(references, 0);
+    // The stored order (a plain scan) is not the order of voting, and every ballot of the
+    // station carries the same transaction: the close's.
+    let stored: Vec<String> = sqlx::query_scalar("SELECT id FROM ballots")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 40);
+    assert_ne!(
+        stored, cast_order,
+        "40 ballots stored in the order of voting"
+    );
+    let stamps: i64 = sqlx::query_scalar("SELECT count(DISTINCT xmin::text) FROM ballots")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(stamps, 1);
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM ballot_queue")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(queued, 0);
+    let receipts: i64 = sqlx::query_scalar("SELECT count(DISTINCT xmin::text) FROM receipts")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(receipts, 1);
+}
