@@ -43,12 +43,28 @@ impl Reply {
 
     /// Fails unless the status is `expected`.
     pub fn expect_status(self, expected: StatusCode, what: &str) -> anyhow::Result<Self> {
-        if self.status != expected {
-            let text = String::from_utf8_lossy(&self.body);
-            let head: String = text.chars().take(300).collect();
-            bail!("{what}: HTTP {} (expected {expected}): {head}", self.status);
-        }
+        self.check_status(expected, what)?;
         Ok(self)
+    }
+
+    /// [`Self::expect_status`] without taking the reply.
+    pub fn check_status(&self, expected: StatusCode, what: &str) -> anyhow::Result<()> {
+        if self.status != expected {
+            bail!(
+                "{what}: HTTP {} (expected {expected}): {}",
+                self.status,
+                self.body_head()
+            );
+        }
+        Ok(())
+    }
+
+    /// The start of the body, for error messages.
+    pub fn body_head(&self) -> String {
+        String::from_utf8_lossy(&self.body)
+            .chars()
+            .take(300)
+            .collect()
     }
 }
 

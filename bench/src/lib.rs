@@ -5,6 +5,7 @@
 //! Every loop here is bounded in count and in time.
 
 pub mod client;
+pub mod facts;
 pub mod fixture;
 pub mod load;
 pub mod store_calls;

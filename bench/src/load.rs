@@ -1,16 +1,24 @@
 //! A bounded closed-loop load: `concurrency` client tasks share a fixed number of requests and
-//! stop early only at the time limit. Any status other than the expected one fails the run.
+//! stop early only at the time limit. Any reply the caller does not expect fails the run.
 
-use crate::client::Http;
+use crate::client::{Http, Reply};
 use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::{Request, StatusCode};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Builds one request of a target (fresh each time: a request is consumed by sending it).
 pub type MakeRequest = Arc<dyn Fn() -> anyhow::Result<Request<Full<Bytes>>> + Send + Sync>;
+
+/// Builds request number `i` of a run (0-based, numbered in the order the tasks take them; a
+/// request may still be answered after later-numbered ones).
+pub type MakeNth = Arc<dyn Fn(usize) -> anyhow::Result<Request<Full<Bytes>>> + Send + Sync>;
+
+/// Judges the reply to request number `i`: an error fails the run.
+pub type Judge = Arc<dyn Fn(usize, &Reply) -> anyhow::Result<()> + Send + Sync>;
 
 /// What a run measured.
 #[derive(Debug)]
@@ -23,10 +31,12 @@ pub struct Run {
     pub body_bytes: usize,
     /// True when the time limit stopped the run before `total` requests.
     pub truncated: bool,
+    /// How many replies came with each HTTP status.
+    pub statuses: BTreeMap<u16, usize>,
 }
 
 /// Sends `total` requests from `concurrency` tasks over the client's keep-alive pool, stopping
-/// at `limit` if that comes first.
+/// at `limit` if that comes first. Every reply must have status `expect`.
 pub async fn run(
     http: &Http,
     make: &MakeRequest,
@@ -35,13 +45,29 @@ pub async fn run(
     concurrency: usize,
     limit: Duration,
 ) -> anyhow::Result<Run> {
+    let make = make.clone();
+    let nth: MakeNth = Arc::new(move |_| make());
+    let judge: Judge = Arc::new(move |_, reply| reply.check_status(expect, "the reply"));
+    run_judged(http, &nth, &judge, total, concurrency, limit).await
+}
+
+/// [`run`] with numbered requests, each reply judged by `judge`.
+pub async fn run_judged(
+    http: &Http,
+    make: &MakeNth,
+    judge: &Judge,
+    total: usize,
+    concurrency: usize,
+    limit: Duration,
+) -> anyhow::Result<Run> {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..concurrency.max(1) {
-        let (http, make, next) = (http.clone(), make.clone(), next.clone());
+        let (http, make, judge, next) = (http.clone(), make.clone(), judge.clone(), next.clone());
         tasks.spawn(async move {
             let mut latencies = Vec::with_capacity(total / concurrency.max(1) + 1);
+            let mut statuses = BTreeMap::new();
             let mut body_bytes = 0;
             let mut truncated = false;
             loop {
@@ -49,19 +75,21 @@ pub async fn run(
                     truncated = true;
                     break;
                 }
-                if next.fetch_add(1, Ordering::Relaxed) >= total {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total {
                     break;
                 }
-                let request = make()?;
+                let request = make(i)?;
                 let what = format!("{} {}", request.method(), request.uri().path());
                 let sent = Instant::now();
                 let reply = http.send(request).await?;
                 let took = sent.elapsed();
-                let reply = reply.expect_status(expect, &what)?;
+                judge(i, &reply).map_err(|e| e.context(format!("{what} (request {i})")))?;
+                *statuses.entry(reply.status.as_u16()).or_insert(0) += 1;
                 body_bytes = reply.body.len();
                 latencies.push(took);
             }
-            anyhow::Ok((latencies, body_bytes, truncated))
+            anyhow::Ok((latencies, statuses, body_bytes, truncated))
         });
     }
     let mut out = Run {
@@ -69,11 +97,15 @@ pub async fn run(
         wall: Duration::ZERO,
         body_bytes: 0,
         truncated: false,
+        statuses: BTreeMap::new(),
     };
     // The first failure ends the run; dropping the set aborts the other tasks.
     while let Some(joined) = tasks.join_next().await {
-        let (latencies, body_bytes, truncated) = joined??;
+        let (latencies, statuses, body_bytes, truncated) = joined??;
         out.latencies.extend(latencies);
+        for (status, n) in statuses {
+            *out.statuses.entry(status).or_insert(0) += n;
+        }
         out.body_bytes = out.body_bytes.max(body_bytes);
         out.truncated |= truncated;
     }
@@ -154,6 +186,7 @@ mod tests {
             wall: Duration::from_secs(1),
             body_bytes: 0,
             truncated: false,
+            statuses: BTreeMap::new(),
         };
         let s = Summary::of(&run);
         assert_eq!(s.requests, 2);

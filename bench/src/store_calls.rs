@@ -35,6 +35,7 @@ async fn time(call: &Call<'_>, calls: usize, limit: Duration) -> anyhow::Result<
         wall: started.elapsed(),
         body_bytes: 0,
         truncated,
+        statuses: std::collections::BTreeMap::new(),
     })
 }
 

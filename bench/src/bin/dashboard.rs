@@ -45,35 +45,6 @@ struct Args {
     store_calls: u32,
 }
 
-/// Facts about the machine that the figures depend on.
-fn machine() -> Value {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|text| {
-            text.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_owned())
-        });
-    // The load of the machine over the last minute when the figures were taken: other work on
-    // a small machine moves the tail latencies a lot.
-    let loadavg = std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|text| {
-            text.split_whitespace()
-                .next()
-                .and_then(|v| v.parse::<f64>().ok())
-        });
-    json!({
-        "nproc": std::thread::available_parallelism().map_or(0, std::num::NonZeroUsize::get),
-        "loadavg_1m": loadavg,
-        "os": std::env::consts::OS,
-        "arch": std::env::consts::ARCH,
-        "cpu": cpu,
-        "build": if cfg!(debug_assertions) { "debug" } else { "release" },
-    })
-}
-
 /// Logs in through the API and returns the bearer token.
 async fn api_login(http: &Http, username: &str, password: &str) -> anyhow::Result<String> {
     let body = json!({ "username": username, "password": password }).to_string();
@@ -276,7 +247,7 @@ async fn main() -> anyhow::Result<()> {
                     "max_ms": s.max_ms,
                     "mean_ms": s.mean_ms,
                     "backend": "sqlite",
-                    "machine": machine(),
+                    "machine": bench::facts::machine(),
                 });
                 println!("{line}");
             }
@@ -328,7 +299,7 @@ async fn main() -> anyhow::Result<()> {
                 "people_registered": fx.people_registered,
                 "target_p99_ms": TARGET_P99_MS,
                 "meets_target": !run.truncated && s.p99_ms < TARGET_P99_MS,
-                "machine": machine(),
+                "machine": bench::facts::machine(),
             });
             println!("{line}");
         }

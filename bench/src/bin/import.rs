@@ -8,6 +8,7 @@
 //! Issue 4's target: at least 500,000 rows/s into SQLite.
 
 use anyhow::{bail, Context};
+use bench::facts::status_kib;
 use clap::Parser;
 use serde_json::json;
 use std::io::Write;
@@ -20,19 +21,6 @@ struct Args {
     /// Rows in the roll file.
     #[arg(long, default_value_t = 2_300_000)]
     rows: usize,
-}
-
-/// A field of /proc/self/status, in KiB.
-fn status_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 #[tokio::main]

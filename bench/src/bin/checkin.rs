@@ -1,0 +1,1176 @@
+//! Issue 4's election-day benchmark: voter check-in over HTTP (`POST /api/v1/checkins`) at many
+//! stations at once, against SQLite and against PostgreSQL, each holding Kerman's roll of 2.3
+//! million voters. In the same run and with the same load tool it measures `GET /healthz` on the
+//! same server, and pgbench's rate for a plain `INSERT … ON CONFLICT DO NOTHING` on the same
+//! PostgreSQL cluster, so that the check-in rate can be read against both. Prints one JSON object
+//! for pgbench, then one per backend, on standard output.
+//!
+//! `cargo run --release -p bench --bin checkin [-- --backend sqlite|postgres|both]`
+
+// The backend's JSON object is one `json!` with many fields.
+#![recursion_limit = "256"]
+
+use anyhow::{anyhow, bail, Context};
+use bench::client::{Http, Reply};
+use bench::facts::{mib, status_kib};
+use bench::load::{self, Judge, MakeNth, MakeRequest, Run, Summary};
+use clap::{Parser, ValueEnum};
+use domain::access::{Role, Scope};
+use domain::demo::{DemoData, DemoOptions};
+use domain::roll::{Voter, VoterStatus};
+use domain::station_day::{DayAction, DayState, Presence};
+use hyper::body::Bytes;
+use hyper::header;
+use hyper::{Method, StatusCode};
+use rand_chacha::rand_core::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use store::{Actor, NewSession, NewUser, RollBatch, Store};
+use time::OffsetDateTime;
+
+/// The issue's targets, for SQLite: check-ins at least this share of the same server's
+/// `/healthz` rate…
+const TARGET_VS_HEALTHZ: f64 = 0.6;
+/// …and at least this multiple of pgbench's plain-insert rate, with this p99…
+const TARGET_VS_PGBENCH: f64 = 1.5;
+const TARGET_P99_MS: f64 = 20.0;
+/// …and the server's memory under this with the roll loaded.
+const TARGET_RSS_MIB: f64 = 300.0;
+
+/// The password of every station user (nobody logs in: sessions are made directly).
+const PASSWORD: &str = "bench-checkin-1405";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Backend {
+    Sqlite,
+    Postgres,
+    Both,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    about = "Measures voter check-in over HTTP on SQLite and PostgreSQL with Kerman's roll, \
+             against the same server's /healthz and pgbench's plain insert"
+)]
+struct Args {
+    /// Which stores to measure; PostgreSQL needs --postgres-url (skipped under `both` without).
+    #[arg(long, value_enum, default_value_t = Backend::Both)]
+    backend: Backend,
+    /// A PostgreSQL admin URL: the benchmark creates its own database on that cluster (and
+    /// drops it at the end), and runs pgbench there.
+    #[arg(long, env = "SANDOQ_TEST_POSTGRES_URL", hide_env_values = true)]
+    postgres_url: Option<String>,
+    /// Voters on the roll (Kerman has about 2.3 million).
+    #[arg(long, default_value_t = 2_300_000, value_parser = clap::value_parser!(u32).range(1_000..=10_000_000))]
+    voters: u32,
+    /// Stations taking check-ins, spread round-robin over the 25 counties.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=2_000))]
+    stations: u32,
+    /// Measured requests per target (check-ins, then /healthz).
+    #[arg(long, default_value_t = 150_000, value_parser = clap::value_parser!(u32).range(1..=2_000_000))]
+    requests: u32,
+    /// Unmeasured requests per target before measuring.
+    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(0..=200_000))]
+    warmup: u32,
+    /// Longest a run (warm-up or measured) may take, in seconds; it stops early (and says so).
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    secs: u64,
+    /// Concurrent client tasks (one keep-alive connection each).
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1_024))]
+    concurrency: u32,
+    /// Share of check-ins, in percent, that repeat a voter already checked in (answered 409).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=90))]
+    repeat_percent: u32,
+    /// How long pgbench runs, in seconds.
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pgbench_secs: u64,
+    /// pgbench's clients (`-c`); it runs 2 threads (`-j 2`).
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(2..=256))]
+    pgbench_clients: u32,
+    /// The pgbench program (default: the newest /usr/lib/postgresql/*/bin/pgbench, else on PATH).
+    #[arg(long)]
+    pgbench: Option<PathBuf>,
+    /// People of the demo province (the first of the roll; they play no other part here).
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    people: u32,
+    /// Seed of the demo, the roll and the load's draws.
+    #[arg(long, default_value_t = 1405)]
+    seed: u64,
+}
+
+/// The machine's load when the benchmark started, before its own work raised it.
+static LOAD_AT_START: std::sync::OnceLock<Option<f64>> = std::sync::OnceLock::new();
+
+/// [`bench::facts::machine`], with the load when the benchmark started.
+fn machine_facts() -> Value {
+    let mut facts = bench::facts::machine();
+    facts["loadavg_1m_at_start"] = json!(LOAD_AT_START.get().copied().flatten());
+    facts
+}
+
+fn progress(started: Instant, what: &str) {
+    eprintln!("[{:7.1} s] {what}", started.elapsed().as_secs_f64());
+}
+
+fn round(x: f64, places: i32) -> f64 {
+    let f = 10f64.powi(places);
+    (x * f).round() / f
+}
+
+/// A uniform draw below `n` (> 0); the modulo bias is below 1e-13 for the sizes used here.
+fn below(rng: &mut ChaCha8Rng, n: usize) -> usize {
+    (rng.next_u64() % n.max(1) as u64) as usize
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stations, voters and the load's plan
+
+/// A station taking check-ins, with the credentials of its staff's device.
+struct Desk {
+    code: String,
+    county: String,
+    councils: Vec<String>,
+    /// `Bearer …` of the station's own `station_staff` user.
+    authorization: String,
+}
+
+/// `count` open stations, taken in turn from each county, each county's in order of its
+/// council's population (largest first, so the city stations with most voters come first).
+fn pick_stations(data: &DemoData, count: usize) -> anyhow::Result<Vec<Desk>> {
+    let population: HashMap<&str, i64> = data
+        .councils
+        .iter()
+        .map(|c| (c.code.as_str(), c.population))
+        .collect();
+    let mut by_county: BTreeMap<&str, Vec<&domain::station::Station>> = BTreeMap::new();
+    for s in data.stations.iter().filter(|s| !s.closed) {
+        by_county.entry(&s.county_code).or_default().push(s);
+    }
+    for list in by_county.values_mut() {
+        list.sort_by(|a, b| {
+            let pa = population
+                .get(a.council_code.as_str())
+                .copied()
+                .unwrap_or(0);
+            let pb = population
+                .get(b.council_code.as_str())
+                .copied()
+                .unwrap_or(0);
+            pb.cmp(&pa).then_with(|| a.code.cmp(&b.code))
+        });
+        list.reverse(); // popped from the end
+    }
+    let mut out = Vec::with_capacity(count);
+    while out.len() < count && by_county.values().any(|l| !l.is_empty()) {
+        for list in by_county.values_mut() {
+            if out.len() == count {
+                break;
+            }
+            if let Some(s) = list.pop() {
+                out.push(Desk {
+                    code: s.code.clone(),
+                    county: s.county_code.clone(),
+                    councils: s.councils().into_iter().map(str::to_owned).collect(),
+                    authorization: String::new(),
+                });
+            }
+        }
+    }
+    if out.len() < count {
+        bail!(
+            "the demo has only {} open stations, fewer than --stations {count}",
+            out.len()
+        );
+    }
+    Ok(out)
+}
+
+/// Eligible voters set aside for each chosen station, kept as numbers (a national id's ten
+/// digits), at most `cap` per station. A voter is set aside for one station only: the chosen
+/// stations serving the voter's council take them in turn.
+struct Pools {
+    cap: usize,
+    ids: Vec<Vec<u64>>,
+    /// Council → the chosen stations serving it, and whose turn is next.
+    serving: HashMap<String, (Vec<usize>, usize)>,
+    election_day: time::Date,
+}
+
+impl Pools {
+    fn new(desks: &[Desk], cap: usize, election_day: time::Date) -> Self {
+        let mut serving: HashMap<String, (Vec<usize>, usize)> = HashMap::new();
+        for (i, d) in desks.iter().enumerate() {
+            for c in &d.councils {
+                serving.entry(c.clone()).or_default().0.push(i);
+            }
+        }
+        Self {
+            cap,
+            ids: vec![Vec::new(); desks.len()],
+            serving,
+            election_day,
+        }
+    }
+
+    /// Sets the voter aside when a chosen station may check them in and has room.
+    fn offer(&mut self, v: &Voter) {
+        if v.status != VoterStatus::Alive
+            || domain::person::age_on(v.birth_date, self.election_day) < domain::roll::VOTING_AGE
+        {
+            return;
+        }
+        let Some((stations, turn)) = self.serving.get_mut(v.council.as_str()) else {
+            return;
+        };
+        let Ok(id) = v.national_id.as_str().parse::<u64>() else {
+            return;
+        };
+        for _ in 0..stations.len() {
+            let s = stations[*turn % stations.len()];
+            *turn = turn.wrapping_add(1);
+            if let Some(pool) = self.ids.get_mut(s).filter(|p| p.len() < self.cap) {
+                pool.push(id);
+                return;
+            }
+        }
+    }
+
+    fn total(&self) -> usize {
+        self.ids.iter().map(Vec::len).sum()
+    }
+}
+
+/// One planned check-in: a station (index into the desks) and an unused eligible voter of it;
+/// `repeat` asks for a voter already checked in instead (answered 409 `already_voted`), and the
+/// planned voter is then the spare used only when no check-in has been answered yet.
+#[derive(Debug, Clone, Copy)]
+struct Planned {
+    station: u32,
+    national_id: u64,
+    repeat: bool,
+}
+
+/// The check-ins of one run, drawn before it starts (so the clients spend no time drawing):
+/// each request a random station (among those with voters left) and an unused eligible voter
+/// of it, and with probability `repeat_percent` a repeat.
+fn plan(
+    pools: &mut [Vec<u64>],
+    n: usize,
+    repeat_percent: u32,
+    rng: &mut ChaCha8Rng,
+) -> anyhow::Result<Vec<Planned>> {
+    let mut live: Vec<usize> = (0..pools.len()).filter(|&s| !pools[s].is_empty()).collect();
+    let mut out: Vec<Planned> = Vec::with_capacity(n);
+    for i in 0..n {
+        if live.is_empty() {
+            bail!("the voter pools ran dry after {i} of {n} check-ins");
+        }
+        let k = below(rng, live.len());
+        let s = live[k];
+        let national_id = pools[s]
+            .pop()
+            .ok_or_else(|| anyhow!("an empty pool among the live ones"))?;
+        if pools[s].is_empty() {
+            live.swap_remove(k);
+        }
+        out.push(Planned {
+            station: s as u32,
+            national_id,
+            repeat: (rng.next_u32() % 100) < repeat_percent,
+        });
+    }
+    Ok(out)
+}
+
+/// Voters whose check-in has been answered 201, as (station, national id): what a repeat
+/// draws from, so that it is certain to be refused (a repeat drawn from requests merely sent
+/// earlier could overtake its original).
+type Answered = Arc<std::sync::Mutex<Vec<(u32, u64)>>>;
+
+fn locked<T>(m: &std::sync::Mutex<T>) -> anyhow::Result<std::sync::MutexGuard<'_, T>> {
+    m.lock().map_err(|_| anyhow!("a lock was poisoned"))
+}
+
+/// SplitMix64: a cheap, lock-free draw for the request being built.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The requests and the judge of a planned run of check-ins. A planned repeat sends a voter
+/// drawn from `answered`; every first check-in answered 201 joins it.
+fn checkin_load(
+    http: &Http,
+    desks: &Arc<Vec<Desk>>,
+    plan: Vec<Planned>,
+    answered: &Answered,
+    seed: u64,
+) -> (MakeNth, Judge) {
+    let plan = Arc::new(plan);
+    // What request i was sent as: true for a repeat.
+    let sent_repeat: Arc<Vec<AtomicBool>> =
+        Arc::new((0..plan.len()).map(|_| AtomicBool::new(false)).collect());
+    let (client, desks_m, plan_m) = (http.clone(), desks.clone(), plan.clone());
+    let (answered_m, sent_m) = (answered.clone(), sent_repeat.clone());
+    let make: MakeNth = Arc::new(move |i| {
+        let p = plan_m
+            .get(i)
+            .ok_or_else(|| anyhow!("request {i} is beyond the plan"))?;
+        let mut target = (p.station, p.national_id);
+        if p.repeat {
+            let done = locked(&answered_m)?;
+            if !done.is_empty() {
+                let k = (mix(seed ^ i as u64) % done.len() as u64) as usize;
+                target = done[k];
+                if let Some(flag) = sent_m.get(i) {
+                    flag.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+        let desk = desks_m
+            .get(target.0 as usize)
+            .ok_or_else(|| anyhow!("no station {}", target.0))?;
+        let body = format!(
+            r#"{{"station":"{}","national_id":"{:010}"}}"#,
+            desk.code, target.1
+        );
+        client.request(
+            Method::POST,
+            "/api/v1/checkins",
+            &[
+                (header::CONTENT_TYPE, "application/json".into()),
+                (header::AUTHORIZATION, desk.authorization.clone()),
+            ],
+            Bytes::from(body),
+        )
+    });
+    let answered = answered.clone();
+    let judge: Judge = Arc::new(move |i, reply: &Reply| {
+        let repeat = sent_repeat
+            .get(i)
+            .is_some_and(|f| f.load(Ordering::Relaxed));
+        if repeat {
+            reply.check_status(StatusCode::CONFLICT, "a repeated check-in")?;
+            let problem: Value = serde_json::from_slice(&reply.body)
+                .with_context(|| format!("a 409 that is not JSON: {}", reply.body_head()))?;
+            if problem["code"] != "already_voted" {
+                bail!(
+                    "a repeated check-in refused otherwise: {}",
+                    reply.body_head()
+                );
+            }
+        } else {
+            reply.check_status(StatusCode::CREATED, "a first check-in")?;
+            if !reply.body.windows(14).any(|w| w == b"\"ballot_token\"") {
+                bail!("a 201 without a ballot token: {}", reply.body_head());
+            }
+            let p = plan
+                .get(i)
+                .ok_or_else(|| anyhow!("reply {i} is beyond the plan"))?;
+            locked(&answered)?.push((p.station, p.national_id));
+        }
+        Ok(())
+    });
+    (make, judge)
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL: the benchmark's own database, and pgbench
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let host_start = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[host_start..].find('/') {
+        Some(slash) => &base[..host_start + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// A database created on the cluster for this run.
+struct PgDatabase {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl PgDatabase {
+    async fn create(admin: &str) -> anyhow::Result<Self> {
+        use sqlx::Connection;
+        let name = format!(
+            "bench_checkin_{}_{}",
+            std::process::id(),
+            &web::auth::token_hash(&web::auth::new_token())[..8]
+        );
+        let mut conn = sqlx::PgConnection::connect(admin)
+            .await
+            .context("cannot connect to the PostgreSQL admin URL")?;
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .with_context(|| format!("cannot create database {name}"))?;
+        conn.close().await?;
+        Ok(Self {
+            admin: admin.to_owned(),
+            url: with_database(admin, &name),
+            name,
+        })
+    }
+
+    async fn drop_now(&self) -> anyhow::Result<()> {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&self.admin).await?;
+        sqlx::raw_sql(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ))
+        .execute(&mut conn)
+        .await?;
+        conn.close().await?;
+        Ok(())
+    }
+
+    /// A PostgreSQL version string and the durability settings that the comparison rests on.
+    async fn settings(&self) -> anyhow::Result<Value> {
+        use sqlx::{Connection, Row};
+        let mut conn = sqlx::PgConnection::connect(&self.url).await?;
+        let mut out = serde_json::Map::new();
+        for name in [
+            "server_version",
+            "fsync",
+            "synchronous_commit",
+            "wal_sync_method",
+        ] {
+            let row = sqlx::query(&format!("SHOW {name}"))
+                .fetch_one(&mut conn)
+                .await?;
+            out.insert(name.into(), Value::String(row.try_get(0)?));
+        }
+        conn.close().await?;
+        Ok(Value::Object(out))
+    }
+}
+
+/// The pgbench program: the option, else the newest server version's, else one on PATH.
+fn find_pgbench(option: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = option {
+        return Some(p.to_owned());
+    }
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let version = e.file_name().to_str()?.parse::<u32>().ok()?;
+            let path = e.path().join("bin/pgbench");
+            path.is_file().then_some((version, path))
+        })
+        .collect();
+    versions.sort();
+    if let Some((_, p)) = versions.pop() {
+        return Some(p);
+    }
+    let on_path = std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join("pgbench"))
+        .find(|p| p.is_file());
+    on_path
+}
+
+/// What pgbench reached, or why it did not run.
+enum Pgbench {
+    Ran { tps: f64, line: Value },
+    Skipped(String),
+}
+
+impl Pgbench {
+    fn tps(&self) -> Option<f64> {
+        match self {
+            Self::Ran { tps, .. } => Some(*tps),
+            Self::Skipped(_) => None,
+        }
+    }
+}
+
+/// The number after `key` on the first line of `out` that starts with it.
+fn figure(out: &str, key: &str) -> Option<f64> {
+    out.lines()
+        .find_map(|l| l.trim().strip_prefix(key))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+}
+
+/// pgbench's rate without connection set-up: `tps = N (without initial connection time)` since
+/// PostgreSQL 14, `(excluding connections establishing)` before.
+fn pgbench_tps(out: &str) -> Option<f64> {
+    out.lines()
+        .filter(|l| l.starts_with("tps = "))
+        .find(|l| l.contains("without initial connection") || l.contains("excluding"))
+        .and_then(|l| figure(l, "tps = "))
+}
+
+async fn run_pgbench(args: &Args, db: &PgDatabase, started: Instant) -> anyhow::Result<Pgbench> {
+    let Some(program) = find_pgbench(args.pgbench.as_deref()) else {
+        return Ok(Pgbench::Skipped(
+            "pgbench not found (Debian: postgresql-contrib or postgresql)".into(),
+        ));
+    };
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&db.url).await?;
+        sqlx::raw_sql("CREATE TABLE plain_insert (id bigint PRIMARY KEY)")
+            .execute(&mut conn)
+            .await?;
+        conn.close().await?;
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("sandoq-bench-pgbench-")
+        .tempdir()?;
+    let script = dir.path().join("plain_insert.sql");
+    std::fs::write(
+        &script,
+        "\\set id random(1, 1000000000)\nINSERT INTO plain_insert VALUES (:id) ON CONFLICT DO NOTHING;\n",
+    )?;
+    let (clients, secs) = (args.pgbench_clients, args.pgbench_secs);
+    progress(
+        started,
+        &format!("pgbench: {clients} clients, 2 threads, {secs} s of plain inserts"),
+    );
+    let mut command = tokio::process::Command::new(&program);
+    command
+        .args([
+            "-n",
+            "-c",
+            &clients.to_string(),
+            "-j",
+            "2",
+            "-T",
+            &secs.to_string(),
+            "-f",
+        ])
+        .arg(&script)
+        .arg(&db.url)
+        .kill_on_drop(true);
+    let output = tokio::time::timeout(Duration::from_secs(secs + 120), command.output())
+        .await
+        .map_err(|_| anyhow!("pgbench did not finish within {} s", secs + 120))?
+        .with_context(|| format!("cannot run {}", program.display()))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        bail!(
+            "pgbench failed ({}): {}{}",
+            output.status,
+            stdout,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let tps = pgbench_tps(&stdout)
+        .ok_or_else(|| anyhow!("no `tps = … (without initial connection time)` in:\n{stdout}"))?;
+    let version = String::from_utf8_lossy(
+        &tokio::process::Command::new(&program)
+            .arg("--version")
+            .output()
+            .await?
+            .stdout,
+    )
+    .trim()
+    .to_owned();
+    let line = json!({
+        "target": "pgbench_plain_insert",
+        "script": "\\set id random(1, 1000000000); INSERT INTO plain_insert VALUES (:id) ON CONFLICT DO NOTHING",
+        "command": format!("pgbench -n -c {clients} -j 2 -T {secs} -f plain_insert.sql"),
+        "pgbench": version,
+        "clients": clients,
+        "threads": 2,
+        "secs": secs,
+        "tps": round(tps, 1),
+        "transactions": figure(&stdout, "number of transactions actually processed:"),
+        "failed": figure(&stdout, "number of failed transactions:"),
+        "latency_avg_ms": figure(&stdout, "latency average ="),
+        "postgres": db.settings().await?,
+        "machine": machine_facts(),
+    });
+    Ok(Pgbench::Ran { tps, line })
+}
+
+// ---------------------------------------------------------------------------------------------
+// One backend
+
+/// Samples the process's resident set every 50 ms and keeps the largest, until told to stop.
+struct RssSampler {
+    max_kib: Arc<AtomicU64>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RssSampler {
+    fn start() -> Self {
+        let max_kib = Arc::new(AtomicU64::new(status_kib("VmRSS:")));
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let max = max_kib.clone();
+        let task = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(50));
+            loop {
+                tokio::select! {
+                    _ = &mut stopped => break,
+                    _ = tick.tick() => {
+                        max.fetch_max(status_kib("VmRSS:"), Ordering::Relaxed);
+                    }
+                }
+            }
+        });
+        Self {
+            max_kib,
+            stop,
+            task,
+        }
+    }
+
+    async fn finish(self) -> u64 {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+        self.max_kib
+            .load(Ordering::Relaxed)
+            .max(status_kib("VmRSS:"))
+    }
+}
+
+/// Bytes this process has caused to be sent to storage (`write_bytes` of /proc/self/io).
+fn io_write_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/io")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("write_bytes:"))
+                .and_then(|v| v.trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// A loaded store: the server's, with everything the load needs.
+struct Loaded {
+    election: String,
+    at: OffsetDateTime,
+    desks: Vec<Desk>,
+    pools: Vec<Vec<u64>>,
+    pooled: usize,
+    roll: u64,
+    roll_secs: f64,
+}
+
+/// Loads the province and the roll (setting aside each chosen station's voters as the roll
+/// streams by), creates each station's staff user and session, and opens the stations.
+async fn load_store(
+    store: &dyn Store,
+    args: &Args,
+    started: Instant,
+    needed: usize,
+) -> anyhow::Result<Loaded> {
+    let data = domain::demo::kerman(DemoOptions {
+        seed: args.seed,
+        people: args.people as usize,
+    })
+    .map_err(|e| anyhow!("cannot build the demo: {e}"))?;
+    let (opens, _) = store::election_day::polls(&data.election)
+        .ok_or_else(|| anyhow!("the demo election has no election_day milestone"))?;
+    // 09:00 Tehran on election day, an hour after the polls open.
+    let at = opens + time::Duration::hours(1);
+    let by = Actor::new("bench", at);
+    store.load_province(&data, &by).await?;
+    progress(
+        started,
+        &format!(
+            "province loaded: {} stations, {} councils, {} people",
+            data.stations.len(),
+            data.councils.len(),
+            data.people.len()
+        ),
+    );
+
+    let mut desks = pick_stations(&data, args.stations as usize)?;
+    // Room for every request of both runs to be a first check-in, twice over per station, so
+    // that stations short of voters leave enough to the others.
+    let cap = needed.div_ceil(desks.len()) * 2 + 16;
+    let mut pools = Pools::new(&desks, cap, data.election.election_day);
+
+    let count = args.voters as usize;
+    let roll_started = Instant::now();
+    let (tx, rx) = tokio::sync::mpsc::channel::<RollBatch>(4);
+    let digest = format!("synthetic:seed={}:voters={count}", args.seed);
+    let import = store.import_roll(&data.election.code, rx, &digest, &by);
+    let send = async {
+        let mut batch = Vec::with_capacity(20_000);
+        for voter in domain::demo::synthetic_roll(&data, args.seed, count) {
+            pools.offer(&voter);
+            batch.push(voter);
+            if batch.len() == 20_000 && tx.send(Ok(std::mem::take(&mut batch))).await.is_err() {
+                return;
+            }
+        }
+        if !batch.is_empty() {
+            let _ = tx.send(Ok(batch)).await;
+        }
+        drop(tx);
+    };
+    let (imported, ()) = tokio::join!(import, send);
+    let roll = imported.context("cannot import the roll")?;
+    let roll_secs = roll_started.elapsed().as_secs_f64();
+    if roll != count as u64 {
+        bail!("imported {roll} of {count} voters");
+    }
+    let pooled = pools.total();
+    progress(
+        started,
+        &format!(
+            "roll imported: {roll} voters in {roll_secs:.1} s ({:.0}/s); {pooled} eligible voters \
+             set aside for {} stations",
+            roll as f64 / roll_secs.max(1e-9),
+            desks.len()
+        ),
+    );
+    if pooled < needed {
+        bail!(
+            "only {pooled} eligible voters at the {} chosen stations, fewer than the {needed} \
+             check-ins of the runs: raise --voters or --stations, or lower --requests/--warmup",
+            desks.len()
+        );
+    }
+
+    let password_hash =
+        web::auth::hash_password(PASSWORD).map_err(|e| anyhow!("cannot hash a password: {e}"))?;
+    let expires_at_us = domain::clock::to_micros(at + time::Duration::days(7));
+    let open = DayAction::Open {
+        presence: Presence {
+            head: true,
+            governor_rep: true,
+            inspector: true,
+        },
+        empty_box_shown: true,
+    };
+    for desk in &mut desks {
+        let username = format!("bench-{}", desk.code);
+        store
+            .create_user(
+                &NewUser {
+                    username: username.clone(),
+                    password_hash: password_hash.clone(),
+                    role: Role::StationStaff,
+                    scope: Scope::Station {
+                        county: desk.county.clone(),
+                        station: desk.code.clone(),
+                    },
+                },
+                &by,
+            )
+            .await
+            .with_context(|| format!("cannot create user {username}"))?;
+        let token = web::auth::new_token();
+        store
+            .create_session(
+                &NewSession {
+                    token_hash: web::auth::token_hash(&token),
+                    username,
+                    csrf_token: web::auth::new_token(),
+                    expires_at_us,
+                },
+                &by,
+            )
+            .await?;
+        desk.authorization = format!("Bearer {token}");
+        let day = store
+            .act_on_station(&data.election.code, &desk.code, &open, &by)
+            .await
+            .with_context(|| format!("cannot open station {}", desk.code))?;
+        if day.state != DayState::Open {
+            bail!("station {} is {:?} after opening", desk.code, day.state);
+        }
+    }
+    progress(
+        started,
+        &format!(
+            "{} stations open, each with its staff's session",
+            desks.len()
+        ),
+    );
+    Ok(Loaded {
+        election: data.election.code.clone(),
+        at,
+        desks,
+        pools: pools.ids,
+        pooled,
+        roll,
+        roll_secs,
+    })
+}
+
+/// Serves the store and measures check-ins then `/healthz`; returns the backend's JSON object.
+async fn measure(
+    name: &'static str,
+    store: Arc<dyn Store>,
+    args: &Args,
+    started: Instant,
+    pgbench_tps: Option<f64>,
+    extra: Value,
+) -> anyhow::Result<Value> {
+    let setup_started = Instant::now();
+    let (warmup, requests) = (args.warmup as usize, args.requests as usize);
+    let concurrency = args.concurrency as usize;
+    let limit = Duration::from_secs(args.secs);
+    let loaded = load_store(store.as_ref(), args, started, warmup + requests).await?;
+    let Loaded {
+        election,
+        at,
+        desks,
+        mut pools,
+        pooled,
+        roll,
+        roll_secs,
+    } = loaded;
+    let mut rng = ChaCha8Rng::seed_from_u64(args.seed ^ 0x00C4_EC1A);
+    let warmup_plan = plan(&mut pools, warmup, args.repeat_percent, &mut rng)?;
+    let measured_plan = plan(&mut pools, requests, args.repeat_percent, &mut rng)?;
+    drop(pools);
+    let answered: Answered = Arc::new(std::sync::Mutex::new(Vec::with_capacity(warmup + requests)));
+    let setup_secs = setup_started.elapsed().as_secs_f64();
+    let rss_after_roll = status_kib("VmRSS:");
+    progress(
+        started,
+        &format!(
+            "{name}: set up in {setup_secs:.1} s; resident {:.1} MiB",
+            mib(rss_after_roll)
+        ),
+    );
+
+    let state = web::AppState::new(
+        store.clone(),
+        Arc::new(domain::clock::FixedClock::new(at)),
+        web::Config::default(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(web::serve(state, listener, async move {
+        let _ = stopped.await;
+    }));
+    progress(started, &format!("{name}: serving on http://{addr}/"));
+
+    let http = Http::new(addr, concurrency);
+    let desks = Arc::new(desks);
+    let sampler = RssSampler::start();
+    let measured = async {
+        let health = http
+            .send(http.request(Method::GET, "/healthz", &[], Bytes::new())?)
+            .await?
+            .expect_status(StatusCode::OK, "GET /healthz")?;
+        let health: Value = serde_json::from_slice(&health.body)?;
+        if health["backend"] != name {
+            bail!(
+                "/healthz names backend {} rather than {name}",
+                health["backend"]
+            );
+        }
+
+        progress(
+            started,
+            &format!("{name}: {warmup} warm-up check-ins, {concurrency} connections"),
+        );
+        let (make, judge) = checkin_load(&http, &desks, warmup_plan, &answered, args.seed);
+        let warm = load::run_judged(&http, &make, &judge, warmup, concurrency, limit).await?;
+        progress(started, &format!("{name}: {requests} measured check-ins"));
+        let (make, judge) = checkin_load(&http, &desks, measured_plan, &answered, args.seed ^ 1);
+        let (seq_before, _) = store.audit_head().await?;
+        let written_before = io_write_bytes();
+        let checkins = load::run_judged(&http, &make, &judge, requests, concurrency, limit).await?;
+        let written = io_write_bytes().saturating_sub(written_before);
+        let (seq_after, _) = store.audit_head().await?;
+        // Each writer batch that accepted a check-in wrote one audit record (DESIGN §4).
+        let batches = seq_after - seq_before;
+        let rss_after_checkins = status_kib("VmRSS:");
+
+        let healthz: MakeRequest = {
+            let client = http.clone();
+            Arc::new(move || client.request(Method::GET, "/healthz", &[], Bytes::new()))
+        };
+        progress(started, &format!("{name}: {warmup} warm-up GET /healthz"));
+        load::run(&http, &healthz, StatusCode::OK, warmup, concurrency, limit).await?;
+        progress(
+            started,
+            &format!("{name}: {requests} measured GET /healthz"),
+        );
+        let health = load::run(
+            &http,
+            &healthz,
+            StatusCode::OK,
+            requests,
+            concurrency,
+            limit,
+        )
+        .await?;
+        anyhow::Ok((warm, checkins, health, rss_after_checkins, batches, written))
+    }
+    .await;
+    let rss_max = sampler.finish().await;
+    let _ = stop.send(());
+    match tokio::time::timeout(Duration::from_secs(10), server).await {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(e))) => eprintln!("server stopped with an error: {e}"),
+        Ok(Err(e)) => eprintln!("server task failed: {e}"),
+        Err(_) => eprintln!("server did not stop within 10 s"),
+    }
+    let (warm, checkins, health, rss_after_checkins, batches, written) = measured?;
+
+    // Every 201 is a committed check-in: the store must count exactly as many.
+    let accepted = |r: &Run| r.statuses.get(&201).copied().unwrap_or(0);
+    let acknowledged = accepted(&warm) + accepted(&checkins);
+    let mut stored = 0i64;
+    for desk in desks.iter() {
+        stored += store.station_counts(&election, &desk.code).await?.checkins;
+    }
+    if stored != acknowledged as i64 {
+        bail!("{name}: {acknowledged} check-ins acknowledged but {stored} stored");
+    }
+
+    let c = Summary::of(&checkins);
+    let h = Summary::of(&health);
+    let vs_healthz = (h.rps > 0.0).then(|| round(c.rps / h.rps, 3));
+    let vs_pgbench = pgbench_tps
+        .filter(|t| *t > 0.0)
+        .map(|t| round(c.rps / t, 3));
+    let rss_after_load = status_kib("VmRSS:");
+    let rss = rss_after_roll.max(rss_max).max(rss_after_load);
+    let statuses: serde_json::Map<String, Value> = checkins
+        .statuses
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    let complete = !checkins.truncated && !health.truncated;
+    Ok(json!({
+        "target": "checkin",
+        "backend": name,
+        "roll": roll,
+        "roll_import_secs": round(roll_secs, 1),
+        "roll_rows_per_s": (roll as f64 / roll_secs.max(1e-9)).round(),
+        "stations": desks.len(),
+        "voters_set_aside": pooled,
+        "concurrency": concurrency,
+        "warmup": warmup,
+        "requests": c.requests,
+        "repeat_percent": args.repeat_percent,
+        "checkins_per_s": c.rps,
+        "p50_ms": c.p50_ms,
+        "p90_ms": c.p90_ms,
+        "p99_ms": c.p99_ms,
+        "max_ms": c.max_ms,
+        "mean_ms": c.mean_ms,
+        "statuses": statuses,
+        "check_ins_stored": stored,
+        "writer_batches": batches,
+        "accepted_per_batch": (batches > 0).then(|| round(accepted(&checkins) as f64 / batches as f64, 1)),
+        // What the process itself sent to storage during the measured check-ins: SQLite's WAL
+        // and checkpoints (PostgreSQL writes in its own processes, so not counted here).
+        "process_write_mib": (name == "sqlite").then(|| round(written as f64 / 1_048_576.0, 1)),
+        "process_write_kib_per_checkin": (name == "sqlite" && accepted(&checkins) > 0)
+            .then(|| round(written as f64 / 1024.0 / accepted(&checkins) as f64, 1)),
+        "truncated_by_time_limit": checkins.truncated,
+        "healthz_requests": h.requests,
+        "healthz_per_s": h.rps,
+        "healthz_p50_ms": h.p50_ms,
+        "healthz_p99_ms": h.p99_ms,
+        "healthz_truncated_by_time_limit": health.truncated,
+        "checkin_vs_healthz": vs_healthz,
+        "pgbench_insert_tps": pgbench_tps.map(|t| round(t, 1)),
+        "checkin_vs_pgbench": vs_pgbench,
+        "rss_after_roll_mib": mib(rss_after_roll),
+        "rss_after_checkins_mib": mib(rss_after_checkins),
+        "rss_max_during_load_mib": mib(rss_max),
+        "rss_mib": mib(rss),
+        "peak_rss_since_start_mib": mib(status_kib("VmHWM:")),
+        "target_vs_healthz": TARGET_VS_HEALTHZ,
+        "target_vs_pgbench": TARGET_VS_PGBENCH,
+        "target_p99_ms": TARGET_P99_MS,
+        "target_rss_mib": TARGET_RSS_MIB,
+        "targets_apply": name == "sqlite",
+        "meets": {
+            "vs_healthz_0_6": vs_healthz.map(|r| complete && r >= TARGET_VS_HEALTHZ),
+            "vs_pgbench_1_5": vs_pgbench.map(|r| !checkins.truncated && r >= TARGET_VS_PGBENCH),
+            "p99_20ms": !checkins.truncated && c.p99_ms <= TARGET_P99_MS,
+            "rss_300mib": mib(rss) < TARGET_RSS_MIB,
+        },
+        "setup_secs": round(setup_secs, 1),
+        "backend_details": extra,
+        "machine": machine_facts(),
+    }))
+}
+
+async fn sqlite(args: &Args, started: Instant, pgbench_tps: Option<f64>) -> anyhow::Result<Value> {
+    let dir = tempfile::Builder::new()
+        .prefix("sandoq-bench-checkin-")
+        .tempdir()?;
+    let url = format!("sqlite:{}", dir.path().join("bench.db").display());
+    let store: Arc<dyn Store> = Arc::new(
+        store_sqlite::Sqlite::connect(&url)
+            .await
+            .with_context(|| format!("cannot open {url}"))?,
+    );
+    progress(started, &format!("sqlite: {url}"));
+    let extra = json!({
+        "journal_mode": "wal",
+        "synchronous": "full",
+        "directory": dir.path().display().to_string(),
+    });
+    let line = measure("sqlite", store, args, started, pgbench_tps, extra).await;
+    dir.close()
+        .context("cannot remove the temporary directory")?;
+    line
+}
+
+async fn postgres(
+    args: &Args,
+    db: &PgDatabase,
+    started: Instant,
+    pgbench_tps: Option<f64>,
+) -> anyhow::Result<Value> {
+    let store: Arc<dyn Store> = Arc::new(
+        store_postgres::Postgres::connect(&db.url)
+            .await
+            .with_context(|| format!("cannot open PostgreSQL database {}", db.name))?,
+    );
+    progress(started, &format!("postgres: database {}", db.name));
+    let extra = db.settings().await?;
+    measure("postgres", store, args, started, pgbench_tps, extra).await
+}
+
+fn skipped(target: &str, backend: Option<&str>, reason: &str) -> Value {
+    let mut line = json!({ "target": target, "skipped": reason, "machine": machine_facts() });
+    if let Some(b) = backend {
+        line["backend"] = json!(b);
+    }
+    line
+}
+
+async fn run_all(args: &Args, pg: Option<&PgDatabase>, started: Instant) -> anyhow::Result<()> {
+    const NO_URL: &str = "PostgreSQL not configured: set SANDOQ_TEST_POSTGRES_URL or pass \
+                          --postgres-url (scripts/start-postgres starts a cluster)";
+    // pgbench first, alone on the machine; the SQLite target is read against it.
+    let pgbench = match pg {
+        Some(db) => run_pgbench(args, db, started).await?,
+        None => Pgbench::Skipped(NO_URL.into()),
+    };
+    match &pgbench {
+        Pgbench::Ran { line, .. } => println!("{line}"),
+        Pgbench::Skipped(reason) => {
+            println!("{}", skipped("pgbench_plain_insert", None, reason));
+        }
+    }
+    if matches!(args.backend, Backend::Sqlite | Backend::Both) {
+        let line = sqlite(args, started, pgbench.tps()).await?;
+        println!("{line}");
+    }
+    if matches!(args.backend, Backend::Postgres | Backend::Both) {
+        match pg {
+            Some(db) => {
+                let line = postgres(args, db, started, pgbench.tps()).await?;
+                println!("{line}");
+            }
+            None => println!("{}", skipped("checkin", Some("postgres"), NO_URL)),
+        }
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let started = Instant::now();
+    LOAD_AT_START.get_or_init(bench::facts::loadavg_1m);
+    let admin = args.postgres_url.clone().filter(|u| !u.trim().is_empty());
+    if admin.is_none() && args.backend == Backend::Postgres {
+        bail!("--backend postgres needs --postgres-url or SANDOQ_TEST_POSTGRES_URL");
+    }
+    let pg = match &admin {
+        Some(url) => Some(PgDatabase::create(url).await?),
+        None => None,
+    };
+    if let Some(db) = &pg {
+        progress(started, &format!("PostgreSQL database {} created", db.name));
+    }
+    let outcome = run_all(&args, pg.as_ref(), started).await;
+    if let Some(db) = &pg {
+        match db.drop_now().await {
+            Ok(()) => progress(started, &format!("PostgreSQL database {} dropped", db.name)),
+            Err(e) => eprintln!("cannot drop PostgreSQL database {}: {e:#}", db.name),
+        }
+    }
+    progress(started, "done");
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_pgbench_tps() {
+        let out = "number of transactions actually processed: 123456\n\
+                   number of failed transactions: 0 (0.000%)\n\
+                   latency average = 5.123 ms\n\
+                   initial connection time = 12.5 ms\n\
+                   tps = 12345.678901 (without initial connection time)\n";
+        assert_eq!(pgbench_tps(out), Some(12_345.678_901));
+        assert_eq!(
+            figure(out, "number of transactions actually processed:"),
+            Some(123_456.0)
+        );
+        assert_eq!(figure(out, "latency average ="), Some(5.123));
+        let old = "tps = 900.1 (including connections establishing)\n\
+                   tps = 910.2 (excluding connections establishing)\n";
+        assert_eq!(pgbench_tps(old), Some(910.2));
+    }
+
+    #[test]
+    fn database_names_are_replaced() {
+        assert_eq!(
+            with_database("postgres://u@h:5/postgres?sslmode=disable", "b"),
+            "postgres://u@h:5/b?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://u@h:5", "b"), "postgres://u@h:5/b");
+    }
+
+    #[test]
+    fn plans_use_each_voter_once_and_pools_do_not_run_dry() {
+        let mut pools = vec![vec![1, 2, 3], (10..1_000).collect::<Vec<u64>>()];
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let p = plan(&mut pools, 900, 10, &mut rng).unwrap();
+        let ids: std::collections::HashSet<_> = p.iter().map(|e| e.national_id).collect();
+        assert_eq!(ids.len(), 900);
+        assert!(p.iter().any(|e| e.station == 0));
+        let repeats = p.iter().filter(|e| e.repeat).count();
+        assert!((50..130).contains(&repeats), "{repeats}");
+        assert!(plan(&mut pools, 1_000, 0, &mut rng).is_err());
+    }
+
+    #[test]
+    fn stations_come_from_every_county() {
+        let data = domain::demo::kerman(DemoOptions {
+            seed: 1405,
+            people: 10,
+        })
+        .unwrap();
+        let desks = pick_stations(&data, 200).unwrap();
+        let counties: std::collections::HashSet<_> = desks.iter().map(|d| &d.county).collect();
+        assert_eq!(counties.len(), domain::demo::targets::COUNTIES);
+        let codes: std::collections::HashSet<_> = desks.iter().map(|d| &d.code).collect();
+        assert_eq!(codes.len(), 200);
+    }
+}
