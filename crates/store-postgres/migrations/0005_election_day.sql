@@ -21,7 +21,8 @@ CREATE TABLE station_days (
     PRIMARY KEY (election_code, station_code)
 );
 
--- One person, one check-in per election: the primary key is the rule, across every server.
+-- One person, one check-in per election: the primary key is the rule (a station's count comes
+-- from `turnout`, so the hot path keeps no per-station index here), across every server.
 CREATE TABLE checkins (
     election_code TEXT NOT NULL REFERENCES elections(code),
     national_id   TEXT NOT NULL,
@@ -30,7 +31,6 @@ CREATE TABLE checkins (
     at_us         BIGINT NOT NULL,
     PRIMARY KEY (election_code, national_id)
 );
-CREATE INDEX checkins_station ON checkins(station_code);
 
 -- A checked-in voter's right to one ballot: by its hash, beside the station and council only;
 -- deleted when the ballot is cast.
@@ -40,7 +40,6 @@ CREATE TABLE ballot_tokens (
     station_code  TEXT NOT NULL,
     council_code  TEXT NOT NULL
 );
-CREATE INDEX ballot_tokens_station ON ballot_tokens(station_code);
 
 -- The ballot box: a random id, the choices (sorted), no voter, no time.
 CREATE TABLE ballots (
@@ -74,7 +73,7 @@ CREATE TABLE turnout (
     council_code  TEXT NOT NULL,
     hour_us       BIGINT NOT NULL,
     checked_in    BIGINT NOT NULL,
-    PRIMARY KEY (election_code, council_code, station_code, hour_us)
+    PRIMARY KEY (election_code, station_code, council_code, hour_us)
 );
 
 -- The roll's size per council, written by each roll import.

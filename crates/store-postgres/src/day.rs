@@ -139,8 +139,11 @@ impl Postgres {
         .await?;
         let day = rows::station_day(&row)?.unwrap_or_else(|| StationDay::new(polls_close));
         if matches!(action, DayAction::Close) {
+            // Every accepted check-in adds a token and every ballot spends one.
             let outstanding: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM ballot_tokens WHERE election_code = $1 AND station_code = $2",
+                "SELECT (SELECT COALESCE(SUM(checked_in), 0) FROM turnout \
+                   WHERE election_code = $1 AND station_code = $2)::bigint \
+                 - (SELECT COUNT(*) FROM ballot_queue WHERE election_code = $1 AND station_code = $2)",
             )
             .bind(election_code)
             .bind(station)
@@ -222,10 +225,10 @@ impl Postgres {
     ) -> StoreResult<StationCounts> {
         let row = sqlx::query(
             "SELECT EXISTS (SELECT 1 FROM stations WHERE code = $2 AND election_code = $1) AS known, \
-             (SELECT COUNT(*) FROM checkins WHERE election_code = $1 AND station_code = $2) AS checkins, \
+             (SELECT COALESCE(SUM(checked_in), 0) FROM turnout \
+               WHERE election_code = $1 AND station_code = $2)::bigint AS checkins, \
              (SELECT COUNT(*) FROM ballots WHERE election_code = $1 AND station_code = $2) \
-               + (SELECT COUNT(*) FROM ballot_queue WHERE election_code = $1 AND station_code = $2) AS ballots, \
-             (SELECT COUNT(*) FROM ballot_tokens WHERE election_code = $1 AND station_code = $2) AS outstanding",
+               + (SELECT COUNT(*) FROM ballot_queue WHERE election_code = $1 AND station_code = $2) AS ballots",
         )
         .bind(election_code)
         .bind(station)
@@ -235,10 +238,12 @@ impl Postgres {
         if !row.try_get::<bool, _>("known").map_err(db)? {
             return Err(StoreError::NotFound { entity: "station" });
         }
+        let checkins: i64 = row.try_get("checkins").map_err(db)?;
+        let ballots: i64 = row.try_get("ballots").map_err(db)?;
         Ok(StationCounts {
-            checkins: row.try_get("checkins").map_err(db)?,
-            ballots: row.try_get("ballots").map_err(db)?,
-            outstanding: row.try_get("outstanding").map_err(db)?,
+            checkins,
+            ballots,
+            outstanding: checkins - ballots,
         })
     }
 

@@ -21,7 +21,8 @@ CREATE TABLE station_days (
     PRIMARY KEY (election_code, station_code)
 ) WITHOUT ROWID;
 
--- One person, one check-in per election: the primary key is the rule.
+-- One person, one check-in per election: the primary key is the rule (a station's count comes
+-- from `turnout`, so the hot path keeps no per-station index here).
 CREATE TABLE checkins (
     election_code TEXT NOT NULL REFERENCES elections(code),
     national_id   TEXT NOT NULL,
@@ -30,7 +31,6 @@ CREATE TABLE checkins (
     at_us         INTEGER NOT NULL,
     PRIMARY KEY (election_code, national_id)
 ) WITHOUT ROWID;
-CREATE INDEX checkins_station ON checkins(station_code);
 
 -- A checked-in voter's right to one ballot: by its hash, beside the station and council only.
 -- Random keys in a table without rowids, so neither a column nor the stored order says which
@@ -41,7 +41,6 @@ CREATE TABLE ballot_tokens (
     station_code  TEXT NOT NULL,
     council_code  TEXT NOT NULL
 ) WITHOUT ROWID;
-CREATE INDEX ballot_tokens_station ON ballot_tokens(station_code);
 
 -- The ballot box: a random id, the choices (sorted), no voter, no time. Stored in id order,
 -- which is random, so the order of rows says nothing about the order of voting.
@@ -68,7 +67,7 @@ CREATE TABLE turnout (
     council_code  TEXT NOT NULL,
     hour_us       INTEGER NOT NULL,
     checked_in    INTEGER NOT NULL,
-    PRIMARY KEY (election_code, council_code, station_code, hour_us)
+    PRIMARY KEY (election_code, station_code, council_code, hour_us)
 ) WITHOUT ROWID;
 
 -- The roll's size per council, written by each roll import.

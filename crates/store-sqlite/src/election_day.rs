@@ -544,16 +544,17 @@ pub(crate) fn counts(
             .query_row([election, station], |r| r.get(0))
             .map_err(db_err)
     };
+    // Check-ins from the turnout rows and outstanding tokens as the difference: every accepted
+    // check-in adds one token, every ballot spends one.
+    let checkins = count(
+        "SELECT coalesce(sum(checked_in), 0) FROM turnout WHERE election_code = ?1 AND station_code = ?2",
+    )?;
+    let ballots =
+        count("SELECT count(*) FROM ballots WHERE election_code = ?1 AND station_code = ?2")?;
     Ok(StationCounts {
-        checkins: count(
-            "SELECT count(*) FROM checkins WHERE election_code = ?1 AND station_code = ?2",
-        )?,
-        ballots: count(
-            "SELECT count(*) FROM ballots WHERE election_code = ?1 AND station_code = ?2",
-        )?,
-        outstanding: count(
-            "SELECT count(*) FROM ballot_tokens WHERE election_code = ?1 AND station_code = ?2",
-        )?,
+        checkins,
+        ballots,
+        outstanding: checkins - ballots,
     })
 }
 

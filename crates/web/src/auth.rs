@@ -20,6 +20,7 @@ use base64::Engine;
 use domain::access::{authorize, Action, Principal};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use rand::RngCore;
+use std::collections::HashMap;
 use std::num::NonZeroU32;
 use store::{Actor, NewSession};
 
@@ -62,6 +63,61 @@ pub fn new_token() -> String {
 
 pub fn token_hash(token: &str) -> String {
     audit::digest_hex(token.as_bytes())
+}
+
+/// A session as the middleware last read it from the store.
+#[derive(Debug, Clone)]
+pub(crate) struct CachedSession {
+    principal: Principal,
+    csrf_token: String,
+    expires_at_us: i64,
+}
+
+/// Sessions recently read from the store, so that a busy device (a station checking voters in)
+/// does not pay a database read per request. An entry is trusted for [`SessionCache::TTL`] and
+/// never past the session's own expiry; a logout on this server drops it at once, a logout
+/// through another server sharing the database takes effect within the TTL.
+#[derive(Default)]
+pub struct SessionCache(std::sync::Mutex<HashMap<String, (std::time::Instant, CachedSession)>>);
+
+impl SessionCache {
+    const TTL: std::time::Duration = std::time::Duration::from_secs(5);
+    const MAX_ENTRIES: usize = 20_000;
+
+    fn get(&self, token_hash: &str, now_us: i64) -> Option<CachedSession> {
+        let entries = self.0.lock().ok()?;
+        let (read_at, session) = entries.get(token_hash)?;
+        (read_at.elapsed() < Self::TTL && session.expires_at_us > now_us).then(|| session.clone())
+    }
+
+    fn put(&self, token_hash: &str, session: CachedSession) {
+        if let Ok(mut entries) = self.0.lock() {
+            if entries.len() >= Self::MAX_ENTRIES {
+                entries.retain(|_, (read_at, _)| read_at.elapsed() < Self::TTL);
+            }
+            entries.insert(token_hash.to_owned(), (std::time::Instant::now(), session));
+        }
+    }
+
+    /// Forgets a session at logout.
+    pub fn forget(&self, token_hash: &str) {
+        if let Ok(mut entries) = self.0.lock() {
+            entries.remove(token_hash);
+        }
+    }
+}
+
+/// Ends a session: in the store (with its audit record) and in this server's cache.
+pub async fn end_session(state: &AppState, session: &CurrentSession) -> Result<(), ApiError> {
+    state.sessions.forget(&session.token_hash);
+    state
+        .store
+        .delete_session(
+            &session.token_hash,
+            &Actor::new(session.principal.username.clone(), state.now()),
+        )
+        .await?;
+    Ok(())
 }
 
 /// Login attempts per minute, per username and per client address.
@@ -250,25 +306,34 @@ pub async fn authenticate(
     let mut auth = Auth(None);
     if let Some(token) = token {
         let hash = token_hash(&token);
-        match state
-            .store
-            .session(&hash, domain::clock::to_micros(state.now()))
-            .await
-        {
-            Ok(Some((session, user))) => {
-                auth = Auth(Some(CurrentSession {
-                    principal: Principal {
-                        username: user.username,
-                        role: user.role,
-                        scope: user.scope,
-                    },
-                    csrf_token: session.csrf_token,
-                    token_hash: hash,
-                    via_cookie,
-                }));
-            }
-            Ok(None) => {}
-            Err(e) => return crate::error::respond(request.uri().path(), ApiError::from(e)),
+        let now_us = domain::clock::to_micros(state.now());
+        let found = match state.sessions.get(&hash, now_us) {
+            Some(hit) => Some(hit),
+            None => match state.store.session(&hash, now_us).await {
+                Ok(Some((session, user))) => {
+                    let fresh = CachedSession {
+                        principal: Principal {
+                            username: user.username,
+                            role: user.role,
+                            scope: user.scope,
+                        },
+                        csrf_token: session.csrf_token,
+                        expires_at_us: session.expires_at_us,
+                    };
+                    state.sessions.put(&hash, fresh.clone());
+                    Some(fresh)
+                }
+                Ok(None) => None,
+                Err(e) => return crate::error::respond(request.uri().path(), ApiError::from(e)),
+            },
+        };
+        if let Some(session) = found {
+            auth = Auth(Some(CurrentSession {
+                principal: session.principal,
+                csrf_token: session.csrf_token,
+                token_hash: hash,
+                via_cookie,
+            }));
         }
     }
     let unsafe_method = !matches!(

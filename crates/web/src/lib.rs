@@ -57,6 +57,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub(crate) limiter: Arc<auth::LoginLimiter>,
     pub(crate) caches: Arc<cache::Caches>,
+    pub(crate) sessions: Arc<auth::SessionCache>,
 }
 
 impl AppState {
@@ -68,6 +69,7 @@ impl AppState {
             config: Arc::new(config),
             limiter,
             caches: Arc::default(),
+            sessions: Arc::default(),
         }
     }
 

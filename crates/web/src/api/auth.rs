@@ -6,7 +6,6 @@ use axum::http::StatusCode;
 use axum::Json;
 use domain::access::{Action, Principal, Role, Scope};
 use serde::{Deserialize, Serialize};
-use store::Actor;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
@@ -45,13 +44,7 @@ pub async fn login(
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204), (status = 401, body = crate::error::Problem)))]
 pub async fn logout(State(state): State<AppState>, auth: Auth) -> Result<StatusCode, ApiError> {
     let session = auth.0.as_ref().ok_or(ApiError::Unauthenticated)?;
-    state
-        .store
-        .delete_session(
-            &session.token_hash,
-            &Actor::new(session.principal.username.clone(), state.now()),
-        )
-        .await?;
+    crate::auth::end_session(&state, session).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -8,7 +8,6 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use store::Actor;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -116,13 +115,7 @@ pub async fn submit(
 
 pub async fn logout(State(state): State<AppState>, auth: Auth) -> Result<Response, PageError> {
     if let Some(session) = auth.0.as_ref() {
-        state
-            .store
-            .delete_session(
-                &session.token_hash,
-                &Actor::new(session.principal.username.clone(), state.now()),
-            )
-            .await?;
+        auth::end_session(&state, session).await?;
     }
     let mut response = Redirect::to("/login").into_response();
     if let Ok(v) = auth::clear_cookie(auth::SESSION_COOKIE).parse() {
