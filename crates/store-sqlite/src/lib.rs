@@ -38,6 +38,9 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 const MAX_IDLE_READERS: usize = 8;
+/// Jobs waiting for the election-day writer beyond this make their senders wait
+/// (back-pressure instead of an unbounded queue under overload).
+const WRITER_QUEUE: usize = 16_384;
 
 #[derive(Clone)]
 pub struct Sqlite {
@@ -49,7 +52,7 @@ struct Inner {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     /// The election-day batching writer's queue (`election_day`).
-    jobs: std::sync::mpsc::Sender<election_day::Job>,
+    jobs: std::sync::mpsc::SyncSender<election_day::Job>,
 }
 
 impl std::fmt::Debug for Sqlite {
@@ -184,7 +187,7 @@ impl Sqlite {
             #[allow(clippy::disallowed_methods)]
             let now_us = domain::clock::to_micros(time::OffsetDateTime::now_utc());
             migrate(&mut writer, now_us)?;
-            let (jobs, queue) = std::sync::mpsc::channel();
+            let (jobs, queue) = std::sync::mpsc::sync_channel(WRITER_QUEUE);
             let inner = Arc::new(Inner {
                 path,
                 writer: Mutex::new(writer),
@@ -272,14 +275,23 @@ impl Sqlite {
         &self,
         job: impl FnOnce(tokio::sync::oneshot::Sender<StoreResult<T>>) -> election_day::Job,
     ) -> StoreResult<T> {
+        let stopped = || StoreError::Database("the election-day writer has stopped".into());
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.inner
-            .jobs
-            .send(job(reply))
-            .map_err(|_| StoreError::Database("the election-day writer has stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Database("the election-day writer has stopped".into()))?
+        match self.inner.jobs.try_send(job(reply)) {
+            Ok(()) => {}
+            Err(std::sync::mpsc::TrySendError::Full(job)) => {
+                // A full queue: wait for room off the async workers.
+                let jobs = self.inner.jobs.clone();
+                let sent = tokio::task::spawn_blocking(move || jobs.send(job).is_ok())
+                    .await
+                    .map_err(|_| stopped())?;
+                if !sent {
+                    return Err(stopped());
+                }
+            }
+            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return Err(stopped()),
+        }
+        answer.await.map_err(|_| stopped())?
     }
 
     /// Runs SQL behind the system's back, outside any audit. Only for tests that tamper with
