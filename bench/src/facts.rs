@@ -52,3 +52,83 @@ pub fn status_kib(field: &str) -> u64 {
 pub fn mib(kib: u64) -> f64 {
     (kib as f64 / 1024.0 * 10.0).round() / 10.0
 }
+
+/// Clock ticks per second of the CPU times in /proc (`USER_HZ`, 100 on Linux).
+const USER_HZ: f64 = 100.0;
+
+/// The fields of a /proc `stat` line after the command name, which is in parentheses and may
+/// hold spaces: the first is the state (field 3 of proc(5)).
+fn stat_fields(stat: &str) -> Vec<&str> {
+    stat.rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default()
+}
+
+/// Fields `first` and `first + 1` of proc(5)'s numbering, as clock ticks in seconds.
+fn ticks(fields: &[&str], first: usize) -> f64 {
+    let at = |n: usize| {
+        fields
+            .get(n - 3)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (at(first) + at(first + 1)) / USER_HZ
+}
+
+/// CPU seconds (user and system) of the children this process has waited for (`cutime` and
+/// `cstime` of /proc/self/stat): a child's CPU once it has exited.
+pub fn children_cpu_secs() -> f64 {
+    std::fs::read_to_string("/proc/self/stat").map_or(0.0, |s| ticks(&stat_fields(&s), 16))
+}
+
+/// CPU seconds (user and system) of the whole process, its exited threads included.
+pub fn process_cpu_secs() -> f64 {
+    std::fs::read_to_string("/proc/self/stat").map_or(0.0, |s| ticks(&stat_fields(&s), 14))
+}
+
+/// CPU seconds (user and system) of each live thread of this process, by thread id, with the
+/// thread's name (`comm`).
+pub fn thread_cpu_secs() -> std::collections::BTreeMap<u32, (String, f64)> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return out;
+    };
+    for task in tasks.filter_map(Result::ok) {
+        let Some(tid) = task
+            .file_name()
+            .to_str()
+            .and_then(|t| t.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        let name = stat
+            .split_once('(')
+            .and_then(|(_, rest)| rest.rsplit_once(')'))
+            .map_or_else(String::new, |(name, _)| name.to_owned());
+        out.insert(tid, (name, ticks(&stat_fields(&stat), 14)));
+    }
+    out
+}
+
+/// The machine's CPU time from /proc/stat, in seconds summed over the cores: (busy, idle,
+/// waiting on I/O).
+pub fn machine_cpu_secs() -> (f64, f64, f64) {
+    let Ok(stat) = std::fs::read_to_string("/proc/stat") else {
+        return (0.0, 0.0, 0.0);
+    };
+    let Some(line) = stat.lines().find(|l| l.starts_with("cpu ")) else {
+        return (0.0, 0.0, 0.0);
+    };
+    let v: Vec<f64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest time is already in user).
+    let get = |i: usize| v.get(i).copied().unwrap_or(0.0) / USER_HZ;
+    let busy = get(0) + get(1) + get(2) + get(5) + get(6) + get(7);
+    (busy, get(3), get(4))
+}

@@ -9,3 +9,4 @@ pub mod facts;
 pub mod fixture;
 pub mod load;
 pub mod store_calls;
+pub mod wrk;
