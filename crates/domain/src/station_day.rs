@@ -15,6 +15,31 @@ pub enum DayState {
     Closed,
 }
 
+impl DayState {
+    pub const ALL: [DayState; 4] = [Self::NotOpened, Self::Open, Self::Paused, Self::Closed];
+
+    /// The stored and serialised name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotOpened => "not_opened",
+            Self::Open => "open",
+            Self::Paused => "paused",
+            Self::Closed => "closed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+    pub fn persian(self) -> &'static str {
+        match self {
+            Self::NotOpened => "گشوده‌نشده",
+            Self::Open => "باز",
+            Self::Paused => "متوقف",
+            Self::Closed => "بسته",
+        }
+    }
+}
+
 /// Who was present when the station opened; all three must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -119,12 +144,7 @@ impl DayRefusal {
         match self {
             Self::NotNow { state } => format!(
                 "در وضعیت کنونی شعبه ({}) این کار ممکن نیست.",
-                match state {
-                    DayState::NotOpened => "گشوده‌نشده",
-                    DayState::Open => "باز",
-                    DayState::Paused => "متوقف",
-                    DayState::Closed => "بسته",
-                }
+                state.persian()
             ),
             Self::BeforePollsOpen => "رأی‌گیری هنوز آغاز نشده است.".into(),
             Self::AfterPollsClose => "زمان رأی‌گیری به پایان رسیده است.".into(),
@@ -394,6 +414,18 @@ mod tests {
                 .code(),
             "station_state"
         );
+    }
+
+    #[test]
+    fn states_round_trip_their_names_and_serde() {
+        for state in DayState::ALL {
+            assert_eq!(DayState::parse(state.as_str()), Some(state));
+            assert_eq!(
+                serde_json::to_value(state).unwrap(),
+                serde_json::Value::from(state.as_str())
+            );
+        }
+        assert_eq!(DayState::parse("ajar"), None);
     }
 
     #[test]

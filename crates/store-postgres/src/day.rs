@@ -188,7 +188,7 @@ impl Postgres {
         )
         .bind(election_code)
         .bind(station)
-        .bind(rows::day_state_str(next.state))
+        .bind(next.state.as_str())
         .bind(next.opened_at.map(to_micros))
         .bind(to_micros(next.closes_at))
         .bind(next.closed_at.map(to_micros))
@@ -200,7 +200,7 @@ impl Postgres {
             "election": election_code,
             "action": action_value,
             "day": {
-                "state": rows::day_state_str(next.state),
+                "state": next.state.as_str(),
                 "opened_at_us": next.opened_at.map(to_micros),
                 "closes_at_us": to_micros(next.closes_at),
                 "closed_at_us": next.closed_at.map(to_micros),

@@ -384,23 +384,8 @@ pub(crate) fn election_joined(found: &[PgRow]) -> StoreResult<Option<Election>> 
     }))
 }
 
-pub(crate) fn day_state_str(state: DayState) -> &'static str {
-    match state {
-        DayState::NotOpened => "not_opened",
-        DayState::Open => "open",
-        DayState::Paused => "paused",
-        DayState::Closed => "closed",
-    }
-}
-
 fn day_state(text: &str) -> StoreResult<DayState> {
-    match text {
-        "not_opened" => Ok(DayState::NotOpened),
-        "open" => Ok(DayState::Open),
-        "paused" => Ok(DayState::Paused),
-        "closed" => Ok(DayState::Closed),
-        other => Err(corrupt("station day state", other)),
-    }
+    DayState::parse(text).ok_or_else(|| corrupt("station day state", text))
 }
 
 /// A station's day from `state, opened_at_us, closes_at_us, closed_at_us`; `None` when the row

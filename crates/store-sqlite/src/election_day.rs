@@ -389,24 +389,6 @@ fn station_facts(
     Ok(Some(StationFacts { councils, day }))
 }
 
-fn state_str(s: DayState) -> &'static str {
-    match s {
-        DayState::NotOpened => "not_opened",
-        DayState::Open => "open",
-        DayState::Paused => "paused",
-        DayState::Closed => "closed",
-    }
-}
-
-fn parse_state(s: &str) -> DayState {
-    match s {
-        "open" => DayState::Open,
-        "paused" => DayState::Paused,
-        "closed" => DayState::Closed,
-        _ => DayState::NotOpened,
-    }
-}
-
 fn day_row(conn: &Connection, election: &str, station: &str) -> StoreResult<Option<StationDay>> {
     conn.prepare_cached(
         "SELECT state, opened_at_us, closes_at_us, closed_at_us FROM station_days
@@ -416,7 +398,7 @@ fn day_row(conn: &Connection, election: &str, station: &str) -> StoreResult<Opti
     .query_row([election, station], |r| {
         let state: String = r.get(0)?;
         Ok(StationDay {
-            state: parse_state(&state),
+            state: DayState::parse(&state).unwrap_or(DayState::NotOpened),
             opened_at: r.get::<_, Option<i64>>(1)?.map(domain::clock::from_micros),
             closes_at: domain::clock::from_micros(r.get(2)?),
             closed_at: r.get::<_, Option<i64>>(3)?.map(domain::clock::from_micros),
@@ -507,7 +489,7 @@ pub(crate) fn act(
     .execute(params![
         election,
         station,
-        state_str(next.state),
+        next.state.as_str(),
         next.opened_at.map(domain::clock::to_micros),
         domain::clock::to_micros(next.closes_at),
         next.closed_at.map(domain::clock::to_micros),

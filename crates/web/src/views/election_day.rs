@@ -20,15 +20,6 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use store::{Actor, TurnoutFilter};
 
-fn state_persian(s: DayState) -> &'static str {
-    match s {
-        DayState::NotOpened => "گشوده‌نشده",
-        DayState::Open => "باز — در حال رأی‌گیری",
-        DayState::Paused => "متوقف",
-        DayState::Closed => "بسته",
-    }
-}
-
 /// What the console shows after a check-in.
 pub enum CheckInResult {
     Accepted {
@@ -126,13 +117,8 @@ async fn console_page(
         code_fa: persian_digits(&station.code),
         code: station.code,
         name: station.name,
-        state: state_persian(day.state),
-        state_code: match day.state {
-            DayState::NotOpened => "not_opened",
-            DayState::Open => "open",
-            DayState::Paused => "paused",
-            DayState::Closed => "closed",
-        },
+        state: day.state.persian(),
+        state_code: day.state.as_str(),
         opened_at: day.opened_at.map(jalali_datetime),
         closes_at: jalali_datetime(day.closes_at),
         closes_at_input: jalali_datetime(day.closes_at + time::Duration::hours(1)),

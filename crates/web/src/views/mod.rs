@@ -169,21 +169,12 @@ pub async fn visible_station(
     code: &str,
     here: &str,
 ) -> Result<domain::station::Station, PageError> {
-    require_page(auth, Action::ViewElection, here)?;
-    let station = state
-        .store
-        .station(code)
-        .await?
-        .ok_or(ApiError::NotFound("station"))?;
-    require_page(
-        auth,
-        Action::ViewStation {
-            county: &station.county_code,
-            station: &station.code,
-        },
-        here,
-    )?;
-    Ok(station)
+    crate::api::stations::visible(state, auth, code)
+        .await
+        .map_err(|error| PageError {
+            error,
+            next: Some(here.to_owned()),
+        })
 }
 
 #[derive(Template)]
