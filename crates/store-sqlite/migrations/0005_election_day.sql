@@ -32,9 +32,9 @@ CREATE TABLE checkins (
     PRIMARY KEY (election_code, national_id)
 ) WITHOUT ROWID;
 
--- A checked-in voter's right to one ballot: by its hash, beside the station and council only.
--- Random keys in a table without rowids, so neither a column nor the stored order says which
--- check-in it came from; deleted when the ballot is cast.
+-- A checked-in voter's right to one ballot: by its key (the token's issue sequence and hash),
+-- beside the station and council only, in a table without rowids; deleted when the ballot is
+-- cast, and the ballot keeps nothing of it.
 CREATE TABLE ballot_tokens (
     token_hash    TEXT PRIMARY KEY,
     election_code TEXT NOT NULL,

@@ -2,9 +2,10 @@
 //! check-in and ballot goes.
 //!
 //! The writer is one dedicated thread with prepared statements. It takes the first waiting job,
-//! drains whatever else has arrived, runs them all in one immediate transaction (one fsync for
-//! the batch) with one audit record, and answers each job only after the commit. It shares the
-//! store's writer connection, so batches and other writes simply take turns.
+//! drains whatever else has arrived, and runs them all in one immediate transaction with one
+//! audit record. It shares the store's writer connection, so batches and other writes simply
+//! take turns. A second thread syncs the write-ahead log after each commit and only then
+//! answers the batch's jobs, so the writer builds the next batch while the disk works.
 
 use crate::queries::append_audit;
 use crate::{db_err, immediate, poisoned, Inner};
@@ -16,7 +17,8 @@ use domain::station_day::{apply, DayAction, DayRefusal, DayState, StationDay};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::mpsc::Receiver;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Weak;
 use store::election_day::{batch_record, decide_checkin, StationFacts};
 use store::{
@@ -34,16 +36,37 @@ pub(crate) enum Job {
     Ballot(NewBallot, oneshot::Sender<StoreResult<BallotOutcome>>),
 }
 
-/// Starts the writer thread on `jobs`; it ends when the store (holding the sender) is dropped.
+/// Starts the writer thread on `jobs`, and the thread that makes its batches durable; both end
+/// when the store (holding the sender) is dropped.
 pub(crate) fn spawn_writer(inner: Weak<Inner>, jobs: Receiver<Job>) -> StoreResult<()> {
+    let wal = inner
+        .upgrade()
+        .map(|i| wal_path(&i.path))
+        .ok_or_else(|| StoreError::Database("the store is gone".into()))?;
+    let (committed, to_sync) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("sqlite-day-syncer".into())
+        .spawn(move || run_syncer(&wal, &to_sync))
+        .map_err(|e| StoreError::Database(e.to_string()))?;
     std::thread::Builder::new()
         .name("sqlite-election-day-writer".into())
-        .spawn(move || run_writer(&inner, &jobs))
+        .spawn(move || run_writer(&inner, &jobs, &committed))
         .map_err(|e| StoreError::Database(e.to_string()))?;
     Ok(())
 }
 
-fn run_writer(inner: &Weak<Inner>, jobs: &Receiver<Job>) {
+/// The write-ahead log of the database at `db` (SQLite names it so).
+fn wal_path(db: &std::path::Path) -> std::path::PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-wal");
+    name.into()
+}
+
+/// A committed batch, waiting to be made durable before its jobs are answered.
+type Committed = Vec<(Job, Answer)>;
+
+fn run_writer(inner: &Weak<Inner>, jobs: &Receiver<Job>, committed: &Sender<Committed>) {
+    let mut facts = Facts::default();
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -53,32 +76,74 @@ fn run_writer(inner: &Weak<Inner>, jobs: &Receiver<Job>) {
             }
         }
         let Some(inner) = inner.upgrade() else { break };
-        let outcome = inner
-            .writer
-            .lock()
-            .map_err(poisoned)
-            .and_then(|mut conn| immediate(&mut conn, |tx| run_batch(tx, &batch)));
+        let outcome = inner.writer.lock().map_err(poisoned).and_then(|mut conn| {
+            facts.forget_if_written(inner.writes.load(Ordering::Acquire));
+            // The commit only writes the batch into the log; the syncer makes it durable while
+            // this thread goes on with the next batch. FULL again for every other writer.
+            conn.execute_batch("PRAGMA synchronous = NORMAL")
+                .map_err(db_err)?;
+            let outcome = immediate(&mut conn, |tx| run_batch(tx, &batch, &mut facts));
+            conn.execute_batch("PRAGMA synchronous = FULL")
+                .map_err(db_err)?;
+            outcome
+        });
         drop(inner);
         match outcome {
             Ok(answers) => {
-                for (job, answer) in batch.into_iter().zip(answers) {
-                    match (job, answer) {
-                        (Job::CheckIn(_, reply), Answer::CheckIn(a)) => {
-                            let _ = reply.send(a);
-                        }
-                        (Job::Ballot(_, reply), Answer::Ballot(a)) => {
-                            let _ = reply.send(a);
-                        }
-                        (job, _) => fail(job, "the writer mixed up its answers"),
+                let done: Committed = batch.into_iter().zip(answers).collect();
+                if let Err(unsent) = committed.send(done) {
+                    for (job, _) in unsent.0 {
+                        fail(job, "the election-day syncer has stopped");
                     }
                 }
             }
             Err(e) => {
+                // Nothing of the batch was committed, so there is nothing to wait for.
                 tracing::error!(error = %e, jobs = batch.len(), "election-day batch failed");
                 let message = e.to_string();
                 for job in batch {
                     fail(job, &message);
                 }
+            }
+        }
+    }
+}
+
+/// Answers committed batches once they are durable: one `fdatasync` of the write-ahead log
+/// covers every batch committed before it started, so batches waiting together share it (group
+/// commit), in commit order. A later batch may have read an earlier one's rows (a repeated
+/// check-in refused), and its answer waits for a sync that covers both.
+///
+/// Syncing the log file is what `synchronous=FULL` does at each commit; the store's
+/// connections stay open, so SQLite never deletes or replaces the log under this descriptor.
+fn run_syncer(wal: &std::path::Path, committed: &Receiver<Committed>) {
+    let mut log: Option<std::fs::File> = None;
+    while let Ok(first) = committed.recv() {
+        let mut batches = vec![first];
+        while let Ok(more) = committed.try_recv() {
+            batches.push(more);
+        }
+        let synced = match &log {
+            Some(file) => file.sync_data(),
+            None => std::fs::File::open(wal).and_then(|file| {
+                let synced = file.sync_data();
+                log = Some(file);
+                synced
+            }),
+        };
+        if let Err(e) = &synced {
+            tracing::error!(error = %e, "cannot make election-day batches durable");
+        }
+        for (job, answer) in batches.into_iter().flatten() {
+            match (&synced, job, answer) {
+                (Err(e), job, _) => fail(job, &format!("the write-ahead log did not sync: {e}")),
+                (Ok(()), Job::CheckIn(_, reply), Answer::CheckIn(a)) => {
+                    let _ = reply.send(a);
+                }
+                (Ok(()), Job::Ballot(_, reply), Answer::Ballot(a)) => {
+                    let _ = reply.send(a);
+                }
+                (Ok(()), job, _) => fail(job, "the writer mixed up its answers"),
             }
         }
     }
@@ -92,6 +157,28 @@ fn fail(job: Job, message: &str) {
         }
         Job::Ballot(_, reply) => {
             let _ = reply.send(Err(e()));
+        }
+    }
+}
+
+/// What batches look up about elections, stations and councils, kept from batch to batch:
+/// only other writers change it, and each of them counts itself in `Inner::writes`.
+#[derive(Default)]
+struct Facts {
+    /// `Inner::writes` when these were read.
+    writes: u64,
+    elections: HashMap<String, Option<ElectionFacts>>,
+    stations: HashMap<(String, String), Option<StationFacts>>,
+    councils: HashMap<(String, String), (Vec<String>, u32)>,
+}
+
+impl Facts {
+    fn forget_if_written(&mut self, writes: u64) {
+        if writes != self.writes {
+            *self = Self {
+                writes,
+                ..Self::default()
+            };
         }
     }
 }
@@ -111,10 +198,13 @@ struct Done {
 
 /// Runs a batch's jobs in order in `tx`; a database error fails the whole batch, a refusal
 /// only its job.
-fn run_batch(tx: &Transaction<'_>, batch: &[Job]) -> StoreResult<Vec<Answer>> {
-    let mut elections: HashMap<String, Option<ElectionFacts>> = HashMap::new();
-    let mut stations: HashMap<(String, String), Option<StationFacts>> = HashMap::new();
-    let mut councils: HashMap<(String, String), (Vec<String>, u32)> = HashMap::new();
+fn run_batch(tx: &Transaction<'_>, batch: &[Job], facts: &mut Facts) -> StoreResult<Vec<Answer>> {
+    let Facts {
+        elections,
+        stations,
+        councils,
+        ..
+    } = facts;
     let mut turnout: HashMap<(String, String, String, i64), i64> = HashMap::new();
     let mut done: BTreeMap<String, Done> = BTreeMap::new();
     let mut answers = Vec::with_capacity(batch.len());
@@ -208,7 +298,7 @@ fn run_batch(tx: &Transaction<'_>, batch: &[Job]) -> StoreResult<Vec<Answer>> {
                 answers.push(Answer::CheckIn(Ok(CheckInOutcome::Accepted { council })));
             }
             Job::Ballot(b, _) => {
-                let answer = cast(tx, b, &mut councils, &mut done)?;
+                let answer = cast(tx, b, councils, &mut done)?;
                 answers.push(Answer::Ballot(Ok(answer)));
             }
         }

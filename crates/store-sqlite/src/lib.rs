@@ -1,7 +1,9 @@
 //! The embedded default store: SQLite via rusqlite (DESIGN §3).
 //!
 //! One writer connection (SQLite has one writer anyway) and a small pool of reader connections,
-//! all in WAL mode with `synchronous=FULL`, so a committed write survives power loss. Blocking
+//! all in WAL mode with `synchronous=FULL`, so a committed write survives power loss. The
+//! election-day writer commits with `synchronous=NORMAL` and has the log synced before it
+//! answers (`election_day`), which is the same guarantee. Blocking
 //! calls run on tokio's blocking pool. rusqlite rather than sqlx: every sqlx SQLite query pays a
 //! round trip to a worker thread, which the check-in path cannot afford.
 
@@ -38,6 +40,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 const MAX_IDLE_READERS: usize = 8;
+/// The writer's page cache, in KiB (negative, as SQLite takes it). Small on purpose: its
+/// working set is the tables' inner pages (leaves are random and miss anyway), and a commit
+/// after a B-tree split scans the whole cache (SQLite's page-cache truncation), so a larger
+/// one costs the writer more than it saves.
+const WRITER_CACHE_KIB: i64 = -4_000;
 /// Jobs waiting for the election-day writer beyond this make their senders wait
 /// (back-pressure instead of an unbounded queue under overload).
 const WRITER_QUEUE: usize = 16_384;
@@ -53,6 +60,9 @@ struct Inner {
     readers: Mutex<Vec<Connection>>,
     /// The election-day batching writer's queue (`election_day`).
     jobs: std::sync::mpsc::SyncSender<election_day::Job>,
+    /// Write transactions other than the election-day writer's, counted as they start: the
+    /// writer keeps what it looked up only while this stays the same.
+    writes: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Sqlite {
@@ -99,10 +109,13 @@ fn open(path: &Path) -> StoreResult<Connection> {
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 10000;
-         PRAGMA cache_size = -16000;
-         PRAGMA wal_autocheckpoint = 8000;",
+         PRAGMA cache_size = -16000;",
     )
     .map_err(db_err)?;
+    conn.pragma_update(None, "wal_autocheckpoint", AUTOCHECKPOINT_BACKSTOP)
+        .map_err(db_err)?;
+    // The election-day batch alone uses more than rusqlite's default 16 cached statements.
+    conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
 
@@ -137,12 +150,17 @@ fn migrate(conn: &mut Connection, now_us: i64) -> StoreResult<()> {
 }
 
 /// How often the checkpointer copies the write-ahead log into the database file.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
+/// A log this long (in 4 KiB frames) is restarted from its beginning (`checkpoint`).
+const RESTART_LOG_AT: i64 = 8_000;
+/// The connections' own automatic checkpoint, a backstop for a log that cannot restart (a
+/// long reader holds it): far above [`RESTART_LOG_AT`], so in normal running only the
+/// checkpointer copies pages and the writer's commits never do.
+const AUTOCHECKPOINT_BACKSTOP: i64 = 100_000;
 
 /// Checkpoints the write-ahead log from its own connection and thread, so that the writer's
 /// commits (a check-in batch waits on one) do not pay for copying pages into the database
-/// file: PASSIVE never waits for readers or the writer. The writer's own automatic checkpoint
-/// stays as a backstop (`open`). The thread ends when the store is dropped.
+/// file. The thread ends when the store is dropped.
 fn spawn_checkpointer(inner: std::sync::Weak<Inner>) -> StoreResult<()> {
     let path = inner
         .upgrade()
@@ -156,11 +174,27 @@ fn spawn_checkpointer(inner: std::sync::Weak<Inner>) -> StoreResult<()> {
             if inner.strong_count() == 0 {
                 break;
             }
-            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            if let Err(e) = checkpoint(&conn, &inner) {
                 tracing::warn!(error = %e, "WAL checkpoint failed");
             }
         })
         .map_err(|e| StoreError::Database(e.to_string()))?;
+    Ok(())
+}
+
+/// Copies the log into the database file without stopping the writer (PASSIVE). The log only
+/// starts again from its beginning when a write begins with all of it copied, which a busy
+/// writer never leaves time for: so once it is long, the rest (a few batches' worth) is copied
+/// while holding the writer's lock, and the next write restarts it.
+fn checkpoint(conn: &Connection, inner: &std::sync::Weak<Inner>) -> rusqlite::Result<()> {
+    let passive = || conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1));
+    if passive()? >= RESTART_LOG_AT {
+        if let Some(inner) = inner.upgrade() {
+            if let Ok(_writer) = inner.writer.lock() {
+                passive()?;
+            }
+        }
+    }
     Ok(())
 }
 
@@ -183,6 +217,9 @@ impl Sqlite {
         let path = path_from_url(url)?;
         tokio::task::spawn_blocking(move || {
             let mut writer = open(&path)?;
+            writer
+                .pragma_update(None, "cache_size", WRITER_CACHE_KIB)
+                .map_err(db_err)?;
             // Migrations record when they ran; this is bookkeeping, not domain time.
             #[allow(clippy::disallowed_methods)]
             let now_us = domain::clock::to_micros(time::OffsetDateTime::now_utc());
@@ -193,6 +230,7 @@ impl Sqlite {
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
                 jobs,
+                writes: std::sync::atomic::AtomicU64::new(0),
             });
             election_day::spawn_writer(Arc::downgrade(&inner), queue)?;
             spawn_checkpointer(Arc::downgrade(&inner))?;
@@ -239,6 +277,9 @@ impl Sqlite {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = inner.writer.lock().map_err(poisoned)?;
+            inner
+                .writes
+                .fetch_add(1, std::sync::atomic::Ordering::Release);
             immediate(&mut conn, f)
         })
         .await
@@ -257,6 +298,9 @@ impl Sqlite {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = inner.writer.lock().map_err(poisoned)?;
+            inner
+                .writes
+                .fetch_add(1, std::sync::atomic::Ordering::Release);
             conn.execute_batch("PRAGMA foreign_keys = OFF")
                 .map_err(db_err)?;
             let result = immediate(&mut conn, f);

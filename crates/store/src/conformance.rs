@@ -54,6 +54,7 @@ macro_rules! conformance_suite {
             a_bad_roll_changes_nothing,
             a_station_day_runs_from_opening_to_close,
             checkins_keep_one_person_one_vote,
+            checkins_follow_the_station_day_as_it_changes,
             one_person_at_many_stations_at_once_checks_in_once,
             ballots_are_secret_checked_and_counted,
             turnout_adds_up_by_area_and_hour
@@ -2495,6 +2496,71 @@ pub async fn checkins_keep_one_person_one_vote(store: Arc<dyn Store>) {
         voters.len() as i64
     );
     assert_chain(&store, audit_head(&store).await).await;
+}
+
+/// A station paused, resumed or closed between check-ins takes effect on the very next one:
+/// whatever the store keeps between batches must not outlive a change of the station's day.
+pub async fn checkins_follow_the_station_day_as_it_changes(store: Arc<dyn Store>) {
+    let data = demo();
+    let (council, a, _) = two_stations_of_one_council(&data);
+    let adult = time::macros::date!(1980 - 03 - 01);
+    let voters: Vec<Voter> = (21..=25)
+        .map(|n| voter_of(&council, n, adult, VoterStatus::Alive))
+        .collect();
+    let (_, election) = election_day(&store, &voters, &[&a]).await;
+    let t = POLLS_OPEN + time::Duration::hours(1);
+    let check_in = |n: usize, token: &'static str| {
+        let store = store.clone();
+        let c = checkin(&election, &a, &voters[n].national_id, token, t);
+        async move { store.check_in(c).await.unwrap() }
+    };
+    let accepted = CheckInOutcome::Accepted {
+        council: council.clone(),
+    };
+    assert_eq!(check_in(0, "f1").await, accepted);
+    let pause = DayAction::Pause {
+        reason: "قطع شبکه".into(),
+    };
+    for round in 0..2 {
+        store
+            .act_on_station(&election, &a, &pause, &at(t))
+            .await
+            .unwrap();
+        assert_eq!(
+            check_in(1, "f2").await,
+            CheckInOutcome::StationNotOpen(DayState::Paused),
+            "round {round}"
+        );
+        store
+            .act_on_station(&election, &a, &DayAction::Resume, &at(t))
+            .await
+            .unwrap();
+    }
+    assert_eq!(check_in(1, "f2").await, accepted);
+    for token in ["f1", "f2"] {
+        let cast = store
+            .cast_ballot(NewBallot {
+                election_code: election.clone(),
+                token_hash: audit::digest_hex(token.as_bytes()),
+                ballot_id: format!("ballot-{token}"),
+                receipt: format!("receipt-{token}"),
+                choices: Vec::new(),
+                by: at(t),
+            })
+            .await
+            .unwrap();
+        assert!(matches!(cast, BallotOutcome::Cast { .. }), "{cast:?}");
+    }
+    store
+        .act_on_station(&election, &a, &DayAction::Close, &at(POLLS_CLOSE))
+        .await
+        .unwrap();
+    assert_eq!(
+        check_in(2, "f3").await,
+        CheckInOutcome::StationNotOpen(DayState::Closed)
+    );
+    let counts = store.station_counts(&election, &a).await.unwrap();
+    assert_eq!((counts.checkins, counts.ballots), (2, 2));
 }
 
 pub async fn one_person_at_many_stations_at_once_checks_in_once(store: Arc<dyn Store>) {
