@@ -37,28 +37,30 @@ use store::{
 
 /// Appends one audit record inside the caller's transaction.
 pub(crate) fn append_audit(
-    tx: &Transaction<'_>,
+    conn: &Connection,
     by: &Actor,
     action: &str,
     entity: &str,
     payload: &serde_json::Value,
 ) -> StoreResult<()> {
-    let (seq, prev): (i64, String) = tx
-        .query_row(
-            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+    // Cached statements: every write appends a record, and check-in batches many a second.
+    let (seq, prev): (i64, String) = conn
+        .prepare_cached("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        .map_err(db_err)?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .map_err(db_err)?;
     let payload = audit::canonical_json(payload);
     let at_us = by.at_us();
     let hash = audit::chain_hash(&prev, seq, at_us, &by.username, action, entity, &payload);
-    tx.execute(
+    conn.prepare_cached(
         "INSERT INTO audit_log (seq, at_us, actor, action, entity, payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![seq, at_us, by.username, action, entity, payload, prev, hash],
     )
+    .map_err(db_err)?
+    .execute(params![seq, at_us, by.username, action, entity, payload, prev, hash])
     .map_err(db_err)?;
-    tx.execute("UPDATE audit_head SET hash = ?1 WHERE id = 1", [&hash])
+    conn.prepare_cached("UPDATE audit_head SET hash = ?1 WHERE id = 1")
+        .map_err(db_err)?
+        .execute([&hash])
         .map_err(db_err)?;
     Ok(())
 }
