@@ -15,10 +15,12 @@ pub mod error;
 pub mod geo;
 pub mod ids;
 pub mod person;
+pub mod registration;
 pub mod roll;
 pub mod staffing;
 pub mod station;
 pub mod station_day;
 pub mod text;
+pub mod vetting;
 
 pub use error::{DomainError, DomainResult};

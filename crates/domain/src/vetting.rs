@@ -1,0 +1,660 @@
+//! Vetting a registration (بررسی صلاحیت): the executive board's review, the supervision
+//! board's decision, the candidate's objections (county board, then province board, final) and
+//! withdrawal, each step with its deadline (issue 5; DESIGN §8, Candidates).
+//!
+//! [`apply`] is the only way a file moves; the store records each move with its reason and
+//! actor in the audit log.
+
+use crate::calendar::jalali_datetime;
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+/// The executive board reviews a file within this many days of vetting opening.
+pub const EXECUTIVE_REVIEW_DAYS: i64 = 14;
+/// The supervision board decides within this many days of the executive board's review.
+pub const SUPERVISION_DECISION_DAYS: i64 = 20;
+/// A rejected candidate may object within this many days.
+pub const OBJECTION_DAYS: i64 = 4;
+/// A board decides an objection within this many days [?: the sources give no figure].
+pub const OBJECTION_DECISION_DAYS: i64 = 10;
+
+/// Where a registration stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum VettingState {
+    /// Filed; awaits the county executive board.
+    Submitted,
+    /// The executive board has given its finding; awaits the supervision board.
+    ExecutiveReviewed,
+    Approved,
+    /// Rejected by the supervision board; the candidate may object to the county board.
+    Rejected,
+    ObjectedToCounty,
+    /// The county board upheld the rejection; the candidate may object to the province board.
+    RejectedOnObjection,
+    ObjectedToProvince,
+    /// The province board upheld the rejection: final.
+    FinallyRejected,
+    Withdrawn,
+}
+
+impl VettingState {
+    pub const ALL: [VettingState; 9] = [
+        Self::Submitted,
+        Self::ExecutiveReviewed,
+        Self::Approved,
+        Self::Rejected,
+        Self::ObjectedToCounty,
+        Self::RejectedOnObjection,
+        Self::ObjectedToProvince,
+        Self::FinallyRejected,
+        Self::Withdrawn,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Submitted => "submitted",
+            Self::ExecutiveReviewed => "executive_reviewed",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::ObjectedToCounty => "objected_to_county",
+            Self::RejectedOnObjection => "rejected_on_objection",
+            Self::ObjectedToProvince => "objected_to_province",
+            Self::FinallyRejected => "finally_rejected",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+    pub fn persian(self) -> &'static str {
+        match self {
+            Self::Submitted => "ثبت‌شده، در انتظار بررسی هیأت اجرایی",
+            Self::ExecutiveReviewed => "بررسی‌شده در هیأت اجرایی، در انتظار تصمیم هیأت نظارت",
+            Self::Approved => "تأیید صلاحیت",
+            Self::Rejected => "رد صلاحیت (قابل اعتراض)",
+            Self::ObjectedToCounty => "اعتراض، در انتظار هیأت نظارت شهرستان",
+            Self::RejectedOnObjection => "رد اعتراض در هیأت نظارت شهرستان (قابل اعتراض به استان)",
+            Self::ObjectedToProvince => "اعتراض، در انتظار هیأت نظارت استان",
+            Self::FinallyRejected => "رد صلاحیت قطعی",
+            Self::Withdrawn => "انصراف داوطلب",
+        }
+    }
+    /// No step leads out of these.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::FinallyRejected | Self::Withdrawn)
+    }
+    /// A step of a board is awaited (and can be overdue).
+    pub fn awaits_board(self) -> bool {
+        matches!(
+            self,
+            Self::Submitted
+                | Self::ExecutiveReviewed
+                | Self::ObjectedToCounty
+                | Self::ObjectedToProvince
+        )
+    }
+}
+
+/// Who takes a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reviewer {
+    ExecutiveBoard,
+    CountySupervisionBoard,
+    ProvinceSupervisionBoard,
+    /// The candidate, with their tracking code and national id.
+    Applicant,
+}
+
+impl Reviewer {
+    pub fn persian(self) -> &'static str {
+        match self {
+            Self::ExecutiveBoard => "هیأت اجرایی",
+            Self::CountySupervisionBoard => "هیأت نظارت شهرستان",
+            Self::ProvinceSupervisionBoard => "هیأت نظارت استان",
+            Self::Applicant => "داوطلب",
+        }
+    }
+}
+
+/// A step in a file's vetting; every one carries its reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum VettingAction {
+    ExecutiveReview {
+        qualified: bool,
+        reason: String,
+    },
+    SupervisionDecision {
+        approved: bool,
+        reason: String,
+    },
+    Object {
+        reason: String,
+    },
+    /// `upheld`: the objection is accepted and the candidate approved.
+    ObjectionDecision {
+        upheld: bool,
+        reason: String,
+    },
+    Withdraw {
+        reason: String,
+    },
+}
+
+impl VettingAction {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::ExecutiveReview { .. } => "executive_review",
+            Self::SupervisionDecision { .. } => "supervision_decision",
+            Self::Object { .. } => "object",
+            Self::ObjectionDecision { .. } => "objection_decision",
+            Self::Withdraw { .. } => "withdraw",
+        }
+    }
+    pub fn reason(&self) -> &str {
+        match self {
+            Self::ExecutiveReview { reason, .. }
+            | Self::SupervisionDecision { reason, .. }
+            | Self::Object { reason }
+            | Self::ObjectionDecision { reason, .. }
+            | Self::Withdraw { reason } => reason,
+        }
+    }
+    /// A finding against the candidate, and an objection, must say why; approvals and
+    /// withdrawals may be brief.
+    fn needs_reason(&self) -> bool {
+        matches!(
+            self,
+            Self::ExecutiveReview {
+                qualified: false,
+                ..
+            } | Self::SupervisionDecision {
+                approved: false,
+                ..
+            } | Self::Object { .. }
+                | Self::ObjectionDecision { upheld: false, .. }
+        )
+    }
+}
+
+/// A file's vetting as the store keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VettingFile {
+    pub state: VettingState,
+    pub submitted_at: OffsetDateTime,
+    /// When the file entered its state.
+    pub state_since: OffsetDateTime,
+    /// The executive board's finding, once given.
+    pub executive_qualified: Option<bool>,
+}
+
+/// Why a step is refused. The codes are stable (the API's `code`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum VettingRefusal {
+    /// The step does not follow from the file's state (approving before the executive board's
+    /// review, objecting to an approval, anything after a final state…).
+    IllegalTransition {
+        state: VettingState,
+        step: &'static str,
+    },
+    /// The step is another body's to take.
+    WrongReviewer {
+        expected: Reviewer,
+    },
+    ObjectionTooLate {
+        deadline: OffsetDateTime,
+    },
+    ReasonRequired,
+}
+
+impl VettingRefusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::IllegalTransition { .. } => "illegal_transition",
+            Self::WrongReviewer { .. } => "wrong_reviewer",
+            Self::ObjectionTooLate { .. } => "objection_too_late",
+            Self::ReasonRequired => "reason_required",
+        }
+    }
+    pub fn persian(&self) -> String {
+        match self {
+            Self::IllegalTransition { state, .. } => format!(
+                "این اقدام در وضعیت کنونی پرونده («{}») ممکن نیست.",
+                state.persian()
+            ),
+            Self::WrongReviewer { expected } => {
+                format!("این اقدام بر عهده {} است.", expected.persian())
+            }
+            Self::ObjectionTooLate { deadline } => format!(
+                "مهلت چهار روزه اعتراض در {} به پایان رسیده است.",
+                jalali_datetime(*deadline)
+            ),
+            Self::ReasonRequired => "دلیل این تصمیم یا اعتراض را بنویسید.".into(),
+        }
+    }
+}
+
+impl VettingFile {
+    pub fn new(submitted_at: OffsetDateTime) -> Self {
+        Self {
+            state: VettingState::Submitted,
+            submitted_at,
+            state_since: submitted_at,
+            executive_qualified: None,
+        }
+    }
+
+    /// When the awaited step is due: a board's decision, or the candidate's objection. The
+    /// executive board's 14 days run from vetting's opening (`vetting_opens`), or from the
+    /// filing when later.
+    pub fn deadline(&self, vetting_opens: Option<OffsetDateTime>) -> Option<OffsetDateTime> {
+        let days = Duration::days;
+        match self.state {
+            VettingState::Submitted => Some(
+                vetting_opens.map_or(self.submitted_at, |o| o.max(self.submitted_at))
+                    + days(EXECUTIVE_REVIEW_DAYS),
+            ),
+            VettingState::ExecutiveReviewed => {
+                Some(self.state_since + days(SUPERVISION_DECISION_DAYS))
+            }
+            VettingState::Rejected | VettingState::RejectedOnObjection => {
+                Some(self.state_since + days(OBJECTION_DAYS))
+            }
+            VettingState::ObjectedToCounty | VettingState::ObjectedToProvince => {
+                Some(self.state_since + days(OBJECTION_DECISION_DAYS))
+            }
+            VettingState::Approved | VettingState::FinallyRejected | VettingState::Withdrawn => {
+                None
+            }
+        }
+    }
+
+    /// A board's step is late (objection windows are the candidate's, and lapse instead).
+    pub fn is_overdue(&self, vetting_opens: Option<OffsetDateTime>, now: OffsetDateTime) -> bool {
+        self.state.awaits_board() && self.deadline(vetting_opens).is_some_and(|d| now > d)
+    }
+}
+
+/// The file after `action` by `by` at `now`, or why not.
+pub fn apply(
+    file: &VettingFile,
+    action: &VettingAction,
+    by: Reviewer,
+    now: OffsetDateTime,
+) -> Result<VettingFile, VettingRefusal> {
+    use VettingAction as A;
+    use VettingState as S;
+    let illegal = || VettingRefusal::IllegalTransition {
+        state: file.state,
+        step: action.name(),
+    };
+    let expect = |expected: Reviewer| {
+        if by == expected {
+            Ok(())
+        } else {
+            Err(VettingRefusal::WrongReviewer { expected })
+        }
+    };
+    let (next, qualified) = match (file.state, action) {
+        (S::Submitted, A::ExecutiveReview { qualified, .. }) => {
+            expect(Reviewer::ExecutiveBoard)?;
+            (S::ExecutiveReviewed, Some(*qualified))
+        }
+        (S::ExecutiveReviewed, A::SupervisionDecision { approved, .. }) => {
+            expect(Reviewer::CountySupervisionBoard)?;
+            (if *approved { S::Approved } else { S::Rejected }, None)
+        }
+        (S::Rejected | S::RejectedOnObjection, A::Object { .. }) => {
+            expect(Reviewer::Applicant)?;
+            let deadline = file.state_since + Duration::days(OBJECTION_DAYS);
+            if now > deadline {
+                return Err(VettingRefusal::ObjectionTooLate { deadline });
+            }
+            let next = if file.state == S::Rejected {
+                S::ObjectedToCounty
+            } else {
+                S::ObjectedToProvince
+            };
+            (next, None)
+        }
+        (S::ObjectedToCounty, A::ObjectionDecision { upheld, .. }) => {
+            expect(Reviewer::CountySupervisionBoard)?;
+            (
+                if *upheld {
+                    S::Approved
+                } else {
+                    S::RejectedOnObjection
+                },
+                None,
+            )
+        }
+        (S::ObjectedToProvince, A::ObjectionDecision { upheld, .. }) => {
+            expect(Reviewer::ProvinceSupervisionBoard)?;
+            (
+                if *upheld {
+                    S::Approved
+                } else {
+                    S::FinallyRejected
+                },
+                None,
+            )
+        }
+        (state, A::Withdraw { .. }) if !state.is_final() => {
+            expect(Reviewer::Applicant)?;
+            (S::Withdrawn, None)
+        }
+        _ => return Err(illegal()),
+    };
+    if action.needs_reason() && action.reason().trim().is_empty() {
+        return Err(VettingRefusal::ReasonRequired);
+    }
+    Ok(VettingFile {
+        state: next,
+        submitted_at: file.submitted_at,
+        state_since: now,
+        executive_qualified: qualified.or(file.executive_qualified),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+    use VettingAction as A;
+    use VettingState as S;
+
+    const FILED: OffsetDateTime = datetime!(2026-01-12 06:00 UTC);
+    const VETTING_OPENS: OffsetDateTime = datetime!(2026-01-28 20:30 UTC);
+
+    fn review(qualified: bool) -> A {
+        A::ExecutiveReview {
+            qualified,
+            reason: if qualified { "" } else { "سوءپیشینه" }.into(),
+        }
+    }
+    fn decide(approved: bool) -> A {
+        A::SupervisionDecision {
+            approved,
+            reason: if approved { "" } else { "عدم احراز" }.into(),
+        }
+    }
+    fn object() -> A {
+        A::Object {
+            reason: "مدارک تکمیلی دارم".into(),
+        }
+    }
+    fn on_objection(upheld: bool) -> A {
+        A::ObjectionDecision {
+            upheld,
+            reason: "بررسی دوباره".into(),
+        }
+    }
+    fn code(r: Result<VettingFile, VettingRefusal>) -> &'static str {
+        r.err().map_or("ok", |e| e.code())
+    }
+
+    /// Runs the steps from a fresh file, a day apart.
+    fn run(steps: &[(A, Reviewer)]) -> VettingFile {
+        let mut file = VettingFile::new(FILED);
+        let mut now = FILED;
+        for (action, by) in steps {
+            now += Duration::days(1);
+            file = apply(&file, action, *by, now).unwrap();
+        }
+        file
+    }
+
+    #[test]
+    fn the_straight_path_approves() {
+        let file = run(&[
+            (review(true), Reviewer::ExecutiveBoard),
+            (decide(true), Reviewer::CountySupervisionBoard),
+        ]);
+        assert_eq!(file.state, S::Approved);
+        assert_eq!(file.executive_qualified, Some(true));
+        assert_eq!(file.state_since, FILED + Duration::days(2));
+        assert_eq!(file.deadline(None), None);
+    }
+
+    #[test]
+    fn objections_go_to_the_county_then_the_province_board() {
+        let rejected = run(&[
+            (review(false), Reviewer::ExecutiveBoard),
+            (decide(false), Reviewer::CountySupervisionBoard),
+        ]);
+        assert_eq!(rejected.state, S::Rejected);
+        let upheld = run(&[
+            (review(false), Reviewer::ExecutiveBoard),
+            (decide(false), Reviewer::CountySupervisionBoard),
+            (object(), Reviewer::Applicant),
+            (on_objection(true), Reviewer::CountySupervisionBoard),
+        ]);
+        assert_eq!(upheld.state, S::Approved);
+        let last = run(&[
+            (review(true), Reviewer::ExecutiveBoard),
+            (decide(false), Reviewer::CountySupervisionBoard),
+            (object(), Reviewer::Applicant),
+            (on_objection(false), Reviewer::CountySupervisionBoard),
+            (object(), Reviewer::Applicant),
+            (on_objection(false), Reviewer::ProvinceSupervisionBoard),
+        ]);
+        assert_eq!(last.state, S::FinallyRejected);
+        assert!(last.state.is_final());
+        // Nothing follows a final rejection, not even a withdrawal or a third objection.
+        for (action, by) in [
+            (object(), Reviewer::Applicant),
+            (
+                A::Withdraw {
+                    reason: String::new(),
+                },
+                Reviewer::Applicant,
+            ),
+            (on_objection(true), Reviewer::ProvinceSupervisionBoard),
+        ] {
+            assert_eq!(
+                code(apply(&last, &action, by, last.state_since)),
+                "illegal_transition"
+            );
+        }
+    }
+
+    #[test]
+    fn illegal_steps_are_refused() {
+        let fresh = VettingFile::new(FILED);
+        // Approving without the executive board's review.
+        assert_eq!(
+            code(apply(
+                &fresh,
+                &decide(true),
+                Reviewer::CountySupervisionBoard,
+                FILED
+            )),
+            "illegal_transition"
+        );
+        // Objecting to a file nobody rejected, or to an approval.
+        assert_eq!(
+            code(apply(&fresh, &object(), Reviewer::Applicant, FILED)),
+            "illegal_transition"
+        );
+        let approved = run(&[
+            (review(true), Reviewer::ExecutiveBoard),
+            (decide(true), Reviewer::CountySupervisionBoard),
+        ]);
+        assert_eq!(
+            code(apply(
+                &approved,
+                &object(),
+                Reviewer::Applicant,
+                approved.state_since
+            )),
+            "illegal_transition"
+        );
+        // Reviewing twice.
+        let reviewed = run(&[(review(true), Reviewer::ExecutiveBoard)]);
+        assert_eq!(
+            code(apply(
+                &reviewed,
+                &review(false),
+                Reviewer::ExecutiveBoard,
+                FILED
+            )),
+            "illegal_transition"
+        );
+        // Steps are the right body's.
+        assert_eq!(
+            apply(
+                &fresh,
+                &review(true),
+                Reviewer::CountySupervisionBoard,
+                FILED
+            ),
+            Err(VettingRefusal::WrongReviewer {
+                expected: Reviewer::ExecutiveBoard
+            })
+        );
+        assert_eq!(
+            code(apply(
+                &reviewed,
+                &decide(true),
+                Reviewer::ExecutiveBoard,
+                FILED
+            )),
+            "wrong_reviewer"
+        );
+        let at_province = run(&[
+            (review(true), Reviewer::ExecutiveBoard),
+            (decide(false), Reviewer::CountySupervisionBoard),
+            (object(), Reviewer::Applicant),
+            (on_objection(false), Reviewer::CountySupervisionBoard),
+            (object(), Reviewer::Applicant),
+        ]);
+        assert_eq!(
+            code(apply(
+                &at_province,
+                &on_objection(true),
+                Reviewer::CountySupervisionBoard,
+                FILED
+            )),
+            "wrong_reviewer"
+        );
+        assert_eq!(
+            code(apply(
+                &fresh,
+                &A::Withdraw {
+                    reason: String::new()
+                },
+                Reviewer::ExecutiveBoard,
+                FILED
+            )),
+            "wrong_reviewer"
+        );
+    }
+
+    #[test]
+    fn an_objection_after_four_days_is_refused() {
+        let rejected = run(&[
+            (review(false), Reviewer::ExecutiveBoard),
+            (decide(false), Reviewer::CountySupervisionBoard),
+        ]);
+        let deadline = rejected.state_since + Duration::days(OBJECTION_DAYS);
+        assert_eq!(rejected.deadline(None), Some(deadline));
+        assert_eq!(
+            code(apply(&rejected, &object(), Reviewer::Applicant, deadline)),
+            "ok"
+        );
+        let late = apply(
+            &rejected,
+            &object(),
+            Reviewer::Applicant,
+            deadline + Duration::seconds(1),
+        );
+        assert_eq!(late, Err(VettingRefusal::ObjectionTooLate { deadline }));
+        assert!(late.unwrap_err().persian().contains("چهار روزه"));
+        // The lapsed window is the candidate's: the board is not late.
+        assert!(!rejected.is_overdue(None, deadline + Duration::days(30)));
+    }
+
+    #[test]
+    fn rejections_and_objections_need_a_reason() {
+        let fresh = VettingFile::new(FILED);
+        let bare = A::ExecutiveReview {
+            qualified: false,
+            reason: "  ".into(),
+        };
+        assert_eq!(
+            code(apply(&fresh, &bare, Reviewer::ExecutiveBoard, FILED)),
+            "reason_required"
+        );
+        let quiet_approval = A::ExecutiveReview {
+            qualified: true,
+            reason: String::new(),
+        };
+        assert_eq!(
+            code(apply(
+                &fresh,
+                &quiet_approval,
+                Reviewer::ExecutiveBoard,
+                FILED
+            )),
+            "ok"
+        );
+    }
+
+    #[test]
+    fn a_candidate_may_withdraw_until_the_end() {
+        for steps in [
+            vec![],
+            vec![(review(true), Reviewer::ExecutiveBoard)],
+            vec![
+                (review(true), Reviewer::ExecutiveBoard),
+                (decide(true), Reviewer::CountySupervisionBoard),
+            ],
+            vec![
+                (review(true), Reviewer::ExecutiveBoard),
+                (decide(false), Reviewer::CountySupervisionBoard),
+                (object(), Reviewer::Applicant),
+            ],
+        ] {
+            let file = run(&steps);
+            let out = apply(
+                &file,
+                &A::Withdraw {
+                    reason: String::new(),
+                },
+                Reviewer::Applicant,
+                file.state_since,
+            )
+            .unwrap();
+            assert_eq!(out.state, S::Withdrawn);
+        }
+    }
+
+    #[test]
+    fn deadlines_and_overdue_files() {
+        let fresh = VettingFile::new(FILED);
+        // The executive board's 14 days run from vetting's opening, not the filing.
+        let due = VETTING_OPENS + Duration::days(EXECUTIVE_REVIEW_DAYS);
+        assert_eq!(fresh.deadline(Some(VETTING_OPENS)), Some(due));
+        assert_eq!(fresh.deadline(None), Some(FILED + Duration::days(14)));
+        assert!(!fresh.is_overdue(Some(VETTING_OPENS), due));
+        assert!(fresh.is_overdue(Some(VETTING_OPENS), due + Duration::minutes(1)));
+        let reviewed = run(&[(review(true), Reviewer::ExecutiveBoard)]);
+        assert_eq!(
+            reviewed.deadline(Some(VETTING_OPENS)),
+            Some(reviewed.state_since + Duration::days(SUPERVISION_DECISION_DAYS))
+        );
+    }
+
+    #[test]
+    fn states_round_trip_by_name() {
+        for s in VettingState::ALL {
+            assert_eq!(VettingState::parse(s.as_str()), Some(s));
+            assert!(!s.persian().is_empty());
+        }
+        assert_eq!(VettingState::parse("maybe"), None);
+    }
+}
