@@ -9,6 +9,7 @@ mod boards;
 mod conflicts;
 mod day;
 mod migrate;
+mod registrations;
 mod roll;
 mod rows;
 mod writer;
@@ -31,9 +32,10 @@ use std::future::Future;
 use std::time::Duration;
 use store::{
     scope_columns, Actor, AuditFilter, BallotOutcome, BoardWithMembers, CheckIn, CheckInOutcome,
-    CouncilFilter, CountyCoverage, CountyFilter, CountySummary, NewBallot, NewSession, NewUser,
-    Page, PageRequest, SessionRecord, StaffAssignment, StaffConflict, StationCounts, StationFilter,
-    StationGap, Store, StoreError, StoreResult, Turnout, TurnoutFilter, UserRecord,
+    CouncilFilter, CountyCoverage, CountyFilter, CountySummary, NewBallot, NewRegistration,
+    NewSession, NewUser, Page, PageRequest, Registration, RegistrationFilter, SessionRecord,
+    StaffAssignment, StaffConflict, StationCounts, StationFilter, StationGap, Store, StoreError,
+    StoreResult, Turnout, TurnoutFilter, UserRecord, VettingEvent,
 };
 
 /// How many times a transaction is tried when PostgreSQL reports a serialization failure or a
@@ -1650,6 +1652,51 @@ impl Store for Postgres {
     ) -> StoreResult<()> {
         self.retrying("candidate", || {
             self.try_add_candidate(election_code, council_code, national_id, by)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn council_place(&self, code: &str) -> StoreResult<Option<domain::registration::Place>> {
+        self.read_council_place(code).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn register(&self, registration: &NewRegistration, by: &Actor) -> StoreResult<()> {
+        self.retrying("registration", || self.try_register(registration, by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn registration(
+        &self,
+        election_code: &str,
+        tracking_code: &str,
+    ) -> StoreResult<Option<(Registration, Vec<VettingEvent>)>> {
+        self.read_registration(election_code, tracking_code).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn registrations(
+        &self,
+        election_code: &str,
+        filter: &RegistrationFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<Registration>> {
+        self.read_registrations(election_code, filter, page).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn vet(
+        &self,
+        election_code: &str,
+        tracking_code: &str,
+        action: &domain::vetting::VettingAction,
+        reviewer: domain::vetting::Reviewer,
+        by: &Actor,
+    ) -> StoreResult<Registration> {
+        self.retrying("registration", || {
+            self.try_vet(election_code, tracking_code, action, reviewer, by)
         })
         .await
     }

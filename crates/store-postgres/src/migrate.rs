@@ -25,6 +25,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "election_day",
         include_str!("../migrations/0005_election_day.sql"),
     ),
+    (
+        6,
+        "registrations",
+        include_str!("../migrations/0006_registrations.sql"),
+    ),
 ];
 
 /// Key of the transaction-scoped advisory lock taken while migrating ("sandoq" in ASCII).

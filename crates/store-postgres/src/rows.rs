@@ -9,15 +9,17 @@ use domain::election::{Council, CouncilKind, Election, Milestone};
 use domain::geo::County;
 use domain::ids::{MobileNumber, NationalId, PostalCode};
 use domain::person::{Education, Gender, Person, Relation, Relative};
+use domain::registration::{Application, DocumentKind, MediaType, OfficialPost};
 use domain::roll::{Voter, VoterStatus};
 use domain::staffing::Post;
 use domain::station::{Area, Facilities, GeoPoint, LinkType, RouteStop, Station};
 use domain::station_day::{DayState, StationDay};
+use domain::vetting::{VettingFile, VettingState};
 use sqlx::postgres::PgRow;
 use sqlx::Row;
 use store::{
-    scope_from_columns, CountyCoverage, CountySummary, StaffAssignment, StoreError, StoreResult,
-    UserRecord,
+    scope_from_columns, CountyCoverage, CountySummary, Registration, StaffAssignment, StoreError,
+    StoreResult, StoredDocument, UserRecord, VettingEvent,
 };
 use time::Date;
 
@@ -425,4 +427,107 @@ pub(crate) fn candidate(row: &PgRow) -> StoreResult<Candidate> {
 /// A count from the database as a seat number.
 pub(crate) fn seats_of(n: i64) -> StoreResult<u32> {
     u32::try_from(n).map_err(|e| corrupt("seats", e))
+}
+
+/// The stored form of a document's media type (its serde name).
+pub(crate) fn media_type_str(media: MediaType) -> &'static str {
+    match media {
+        MediaType::Jpeg => "jpeg",
+        MediaType::Png => "png",
+        MediaType::Pdf => "pdf",
+    }
+}
+
+fn media_type(text: &str) -> StoreResult<MediaType> {
+    match text {
+        "jpeg" => Ok(MediaType::Jpeg),
+        "png" => Ok(MediaType::Png),
+        "pdf" => Ok(MediaType::Pdf),
+        _ => Err(corrupt("media type", text)),
+    }
+}
+
+fn vetting_state(text: &str) -> StoreResult<VettingState> {
+    VettingState::parse(text).ok_or_else(|| corrupt("vetting state", text))
+}
+
+/// The columns [`registration`] reads, of `registrations r JOIN councils c`.
+pub(crate) const REGISTRATION_COLUMNS: &str =
+    "r.election_code, r.tracking_code, r.national_id, r.council_code, r.first_name, r.last_name, \
+     r.father_name, r.birth_date, r.gender, r.mobile, r.residence, r.education, r.former_member, \
+     r.occupation, r.official_title, r.resigned_on, r.veteran_family, r.state, r.submitted_at_us, \
+     r.state_since_us, r.executive_qualified, r.candidate_code, c.name AS council_name, \
+     c.kind AS council_kind, c.county_code";
+
+/// A registration row with its documents (already in order).
+pub(crate) fn registration(
+    row: &PgRow,
+    documents: Vec<StoredDocument>,
+) -> StoreResult<Registration> {
+    let gender: String = get(row, "gender")?;
+    let education: String = get(row, "education")?;
+    let mobile: String = get(row, "mobile")?;
+    let official_title: Option<String> = get(row, "official_title")?;
+    let resigned_on: Option<String> = get(row, "resigned_on")?;
+    let application = Application {
+        national_id: national_id_of(&get::<String>(row, "national_id")?)?,
+        first_name: get(row, "first_name")?,
+        last_name: get(row, "last_name")?,
+        father_name: get(row, "father_name")?,
+        birth_date: parse_date(&get::<String>(row, "birth_date")?)?,
+        gender: Gender::parse(&gender).ok_or_else(|| corrupt("gender", &gender))?,
+        mobile: MobileNumber::parse(&mobile).map_err(|e| corrupt("mobile number", e))?,
+        residence: get(row, "residence")?,
+        council: get(row, "council_code")?,
+        education: Education::parse(&education).ok_or_else(|| corrupt("education", &education))?,
+        former_member: get(row, "former_member")?,
+        occupation: get(row, "occupation")?,
+        official: official_title
+            .map(|title| {
+                Ok::<_, StoreError>(OfficialPost {
+                    title,
+                    resigned_on: resigned_on.as_deref().map(parse_date).transpose()?,
+                })
+            })
+            .transpose()?,
+        veteran_family: get(row, "veteran_family")?,
+    };
+    Ok(Registration {
+        election_code: get(row, "election_code")?,
+        tracking_code: get(row, "tracking_code")?,
+        application,
+        council_name: get(row, "council_name")?,
+        council_kind: council_kind(&get::<String>(row, "council_kind")?)?,
+        county_code: get(row, "county_code")?,
+        documents,
+        vetting: VettingFile {
+            state: vetting_state(&get::<String>(row, "state")?)?,
+            submitted_at: domain::clock::from_micros(get(row, "submitted_at_us")?),
+            state_since: domain::clock::from_micros(get(row, "state_since_us")?),
+            executive_qualified: get(row, "executive_qualified")?,
+        },
+        candidate_code: get(row, "candidate_code")?,
+    })
+}
+
+/// A row of `registration_documents` (`kind, media_type, size, sha256`).
+pub(crate) fn stored_document(row: &PgRow) -> StoreResult<StoredDocument> {
+    let kind: String = get(row, "kind")?;
+    Ok(StoredDocument {
+        kind: DocumentKind::parse(&kind).ok_or_else(|| corrupt("document kind", &kind))?,
+        media_type: media_type(&get::<String>(row, "media_type")?)?,
+        size: get(row, "size")?,
+        sha256: get(row, "sha256")?,
+    })
+}
+
+/// A row of `vetting_events` (`at_us, step, state, actor, reason`).
+pub(crate) fn vetting_event(row: &PgRow) -> StoreResult<VettingEvent> {
+    Ok(VettingEvent {
+        at: domain::clock::from_micros(get(row, "at_us")?),
+        step: get(row, "step")?,
+        state: vetting_state(&get::<String>(row, "state")?)?,
+        by: get(row, "actor")?,
+        reason: get(row, "reason")?,
+    })
 }

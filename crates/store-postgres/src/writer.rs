@@ -169,6 +169,7 @@ fn copy_error(e: &StoreError) -> StoreError {
         StoreError::Refused(r) => StoreError::Refused(r.clone()),
         StoreError::BoardRefused(r) => StoreError::BoardRefused(r.clone()),
         StoreError::DayRefused(r) => StoreError::DayRefused(r.clone()),
+        StoreError::VettingRefused(r) => StoreError::VettingRefused(r.clone()),
     }
 }
 

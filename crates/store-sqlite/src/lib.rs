@@ -11,6 +11,7 @@ mod boards;
 mod election_day;
 mod people;
 mod queries;
+mod registrations;
 mod roll;
 mod staffing;
 mod stations;
@@ -37,6 +38,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "election_day",
         include_str!("../migrations/0005_election_day.sql"),
+    ),
+    (
+        6,
+        "registrations",
+        include_str!("../migrations/0006_registrations.sql"),
     ),
 ];
 const MAX_IDLE_READERS: usize = 8;

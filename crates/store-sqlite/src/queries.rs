@@ -3,6 +3,7 @@
 use crate::boards;
 use crate::election_day;
 use crate::people::{self, insert_person, load_person};
+use crate::registrations;
 use crate::roll;
 use crate::staffing;
 use crate::stations::{
@@ -30,9 +31,9 @@ use serde_json::json;
 use store::{
     scope_columns, scope_from_columns, Actor, AuditFilter, BallotOutcome, BoardWithMembers,
     CheckIn, CheckInOutcome, CouncilFilter, CountyCoverage, CountyFilter, CountySummary, NewBallot,
-    NewSession, NewUser, Page, PageRequest, SessionRecord, StaffAssignment, StaffConflict,
-    StationCounts, StationFilter, StationGap, Store, StoreError, StoreResult, Turnout,
-    TurnoutFilter, UserRecord,
+    NewRegistration, NewSession, NewUser, Page, PageRequest, Registration, RegistrationFilter,
+    SessionRecord, StaffAssignment, StaffConflict, StationCounts, StationFilter, StationGap, Store,
+    StoreError, StoreResult, Turnout, TurnoutFilter, UserRecord, VettingEvent,
 };
 
 /// Appends one audit record inside the caller's transaction.
@@ -773,6 +774,62 @@ impl Store for Sqlite {
             by.clone(),
         );
         self.write(move |tx| staffing::add_candidate(tx, &election, &council, &id, &by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn council_place(&self, code: &str) -> StoreResult<Option<domain::registration::Place>> {
+        let code = code.to_owned();
+        self.read(move |c| registrations::council_place(c, &code))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn register(&self, registration: &NewRegistration, by: &Actor) -> StoreResult<()> {
+        let (registration, by) = (registration.clone(), by.clone());
+        self.write(move |tx| registrations::register(tx, &registration, &by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn registration(
+        &self,
+        election_code: &str,
+        tracking_code: &str,
+    ) -> StoreResult<Option<(Registration, Vec<VettingEvent>)>> {
+        let (election, code) = (election_code.to_owned(), tracking_code.to_owned());
+        self.read(move |c| registrations::registration(c, &election, &code))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn registrations(
+        &self,
+        election_code: &str,
+        filter: &RegistrationFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<Registration>> {
+        let (election, filter) = (election_code.to_owned(), filter.clone());
+        self.read(move |c| registrations::registrations(c, &election, &filter, page))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn vet(
+        &self,
+        election_code: &str,
+        tracking_code: &str,
+        action: &domain::vetting::VettingAction,
+        reviewer: domain::vetting::Reviewer,
+        by: &Actor,
+    ) -> StoreResult<Registration> {
+        let (election, code, action, by) = (
+            election_code.to_owned(),
+            tracking_code.to_owned(),
+            action.clone(),
+            by.clone(),
+        );
+        self.write(move |tx| registrations::vet(tx, &election, &code, &action, reviewer, &by))
             .await
     }
 

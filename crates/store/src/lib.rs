@@ -5,6 +5,7 @@
 //! writes its change and its audit record in one transaction.
 
 pub mod election_day;
+pub mod files;
 pub mod import;
 pub mod models;
 
@@ -46,6 +47,8 @@ pub enum StoreError {
     BoardRefused(domain::boards::BoardRefusal),
     #[error("station day action refused: {}", .0.code())]
     DayRefused(domain::station_day::DayRefusal),
+    #[error("vetting step refused: {}", .0.code())]
+    VettingRefused(domain::vetting::VettingRefusal),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -129,6 +132,38 @@ pub trait Store: Send + Sync + 'static {
         national_id: &str,
         by: &Actor,
     ) -> StoreResult<()>;
+
+    /// The place a council serves, as the candidates' education rule needs it (a village's
+    /// households with its population).
+    async fn council_place(&self, code: &str) -> StoreResult<Option<domain::registration::Place>>;
+    /// Files a registration, its documents' records and the first entry of its history.
+    /// `Conflict { entity: "registration" }` when the person has already registered in the
+    /// election (one registration per person), or the tracking code is taken.
+    async fn register(&self, registration: &NewRegistration, by: &Actor) -> StoreResult<()>;
+    /// A registration by its tracking code, with its history, oldest first.
+    async fn registration(
+        &self,
+        election_code: &str,
+        tracking_code: &str,
+    ) -> StoreResult<Option<(Registration, Vec<VettingEvent>)>>;
+    /// Registrations in filing order (oldest first).
+    async fn registrations(
+        &self,
+        election_code: &str,
+        filter: &RegistrationFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<Registration>>;
+    /// Takes a vetting step by `domain::vetting::apply` (refused as `VettingRefused`). On
+    /// approval the candidate gets the election's next free candidate code and joins the
+    /// council's candidates.
+    async fn vet(
+        &self,
+        election_code: &str,
+        tracking_code: &str,
+        action: &domain::vetting::VettingAction,
+        reviewer: domain::vetting::Reviewer,
+        by: &Actor,
+    ) -> StoreResult<Registration>;
 
     /// The posts held at a station, in post order.
     async fn station_staff(&self, station: &str) -> StoreResult<Vec<StaffAssignment>>;

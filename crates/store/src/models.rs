@@ -361,3 +361,62 @@ pub struct Turnout {
     pub hourly: Vec<TurnoutHour>,
     pub areas: Vec<TurnoutArea>,
 }
+
+/// An upload of a registration, kept outside the database under its content hash
+/// ([`crate::files::FileStore`]); the database keeps this record of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StoredDocument {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub kind: domain::registration::DocumentKind,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub media_type: domain::registration::MediaType,
+    pub size: i64,
+    /// SHA-256 of the content, hex.
+    pub sha256: String,
+}
+
+/// A registration to file: the application as checked by `domain::registration`, under a
+/// fresh tracking code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRegistration {
+    pub election_code: String,
+    pub tracking_code: String,
+    pub application: domain::registration::Application,
+    pub documents: Vec<StoredDocument>,
+}
+
+/// A registration as filed, with its council and where its vetting stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Registration {
+    pub election_code: String,
+    pub tracking_code: String,
+    pub application: domain::registration::Application,
+    pub council_name: String,
+    pub council_kind: CouncilKind,
+    pub county_code: String,
+    pub documents: Vec<StoredDocument>,
+    pub vetting: domain::vetting::VettingFile,
+    /// Given on approval, unique in the election.
+    pub candidate_code: Option<String>,
+}
+
+/// One step of a registration's history, as the applicant and the boards see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VettingEvent {
+    pub at: OffsetDateTime,
+    /// `submitted`, or the name of the vetting step.
+    pub step: String,
+    /// The state the step led to.
+    pub state: domain::vetting::VettingState,
+    /// Who took the step (a username, or `applicant`).
+    pub by: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegistrationFilter {
+    pub county: Option<String>,
+    pub council: Option<String>,
+    pub state: Option<domain::vetting::VettingState>,
+}

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod election_day;
+mod registrations;
 
 use domain::access::{Role, Scope};
 use std::sync::Arc;

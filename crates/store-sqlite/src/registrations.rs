@@ -1,0 +1,426 @@
+//! Candidate registrations and their vetting on SQLite (issue 5).
+
+use crate::db_err;
+use crate::queries::{all, append_audit, bad_row, conflict_or, iso_date, paged, parse_date, Where};
+use domain::election::CouncilKind;
+use domain::ids::{MobileNumber, NationalId};
+use domain::person::{Education, Gender};
+use domain::registration::{Application, DocumentKind, MediaType, OfficialPost, Place};
+use domain::vetting::{apply, Reviewer, VettingAction, VettingFile, VettingState};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use serde_json::json;
+use store::{
+    Actor, NewRegistration, Page, PageRequest, Registration, RegistrationFilter, StoreError,
+    StoreResult, StoredDocument, VettingEvent,
+};
+
+/// Candidate codes start above this (the ballot's codes are five digits).
+const FIRST_CANDIDATE_CODE: i64 = 10_001;
+
+const TABLE: &str = "registrations r JOIN councils c ON c.code = r.council_code";
+const COLUMNS: &str = "r.election_code, r.tracking_code, r.national_id, r.first_name, r.last_name,
+    r.father_name, r.birth_date, r.gender, r.mobile, r.residence, r.council_code, r.education,
+    r.former_member, r.occupation, r.official_title, r.resigned_on, r.veteran_family, r.state,
+    r.submitted_at_us, r.state_since_us, r.executive_qualified, r.candidate_code, c.name, c.kind,
+    c.county_code";
+
+fn media_str(m: MediaType) -> &'static str {
+    match m {
+        MediaType::Jpeg => "jpeg",
+        MediaType::Png => "png",
+        MediaType::Pdf => "pdf",
+    }
+}
+
+fn media_parse(s: &str) -> rusqlite::Result<MediaType> {
+    match s {
+        "jpeg" => Ok(MediaType::Jpeg),
+        "png" => Ok(MediaType::Png),
+        "pdf" => Ok(MediaType::Pdf),
+        _ => Err(bad_row("media_type")),
+    }
+}
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Registration> {
+    let text = |i: usize| r.get::<_, String>(i);
+    let national_id = NationalId::parse(&text(2)?).map_err(|_| bad_row("national_id"))?;
+    let official = match r.get::<_, Option<String>>(14)? {
+        Some(title) => Some(OfficialPost {
+            title,
+            resigned_on: r
+                .get::<_, Option<String>>(15)?
+                .map(|d| parse_date(&d))
+                .transpose()?,
+        }),
+        None => None,
+    };
+    let application = Application {
+        national_id,
+        first_name: text(3)?,
+        last_name: text(4)?,
+        father_name: text(5)?,
+        birth_date: parse_date(&text(6)?)?,
+        gender: Gender::parse(&text(7)?).ok_or_else(|| bad_row("gender"))?,
+        mobile: MobileNumber::parse(&text(8)?).map_err(|_| bad_row("mobile"))?,
+        residence: text(9)?,
+        council: text(10)?,
+        education: Education::parse(&text(11)?).ok_or_else(|| bad_row("education"))?,
+        former_member: r.get(12)?,
+        occupation: text(13)?,
+        official,
+        veteran_family: r.get(16)?,
+    };
+    Ok(Registration {
+        election_code: text(0)?,
+        tracking_code: text(1)?,
+        application,
+        council_name: text(22)?,
+        council_kind: CouncilKind::parse(&text(23)?).map_err(|_| bad_row("kind"))?,
+        county_code: text(24)?,
+        documents: Vec::new(),
+        vetting: VettingFile {
+            state: VettingState::parse(&text(17)?).ok_or_else(|| bad_row("state"))?,
+            submitted_at: domain::clock::from_micros(r.get(18)?),
+            state_since: domain::clock::from_micros(r.get(19)?),
+            executive_qualified: r.get(20)?,
+        },
+        candidate_code: r.get(21)?,
+    })
+}
+
+fn documents(conn: &Connection, tracking_code: &str) -> StoreResult<Vec<StoredDocument>> {
+    let mut docs = all(
+        &mut *conn
+            .prepare_cached(
+                "SELECT kind, media_type, size, sha256 FROM registration_documents
+                 WHERE tracking_code = ?1",
+            )
+            .map_err(db_err)?,
+        [tracking_code],
+        |r| {
+            Ok(StoredDocument {
+                kind: DocumentKind::parse(&r.get::<_, String>(0)?)
+                    .ok_or_else(|| bad_row("kind"))?,
+                media_type: media_parse(&r.get::<_, String>(1)?)?,
+                size: r.get(2)?,
+                sha256: r.get(3)?,
+            })
+        },
+    )?;
+    docs.sort_by_key(|d| d.kind);
+    Ok(docs)
+}
+
+fn with_documents(conn: &Connection, mut r: Registration) -> StoreResult<Registration> {
+    r.documents = documents(conn, &r.tracking_code)?;
+    Ok(r)
+}
+
+fn find(
+    conn: &Connection,
+    election: &str,
+    tracking_code: &str,
+) -> StoreResult<Option<Registration>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM {TABLE} WHERE r.election_code = ?1 AND r.tracking_code = ?2"
+    ))
+    .map_err(db_err)?
+    .query_row([election, tracking_code], from_row)
+    .optional()
+    .map_err(db_err)?
+    .map(|r| with_documents(conn, r))
+    .transpose()
+}
+
+fn add_event(
+    tx: &Transaction<'_>,
+    tracking_code: &str,
+    step: &str,
+    state: VettingState,
+    by: &Actor,
+    reason: &str,
+) -> StoreResult<()> {
+    tx.prepare_cached(
+        "INSERT INTO vetting_events (tracking_code, seq, at_us, step, state, actor, reason)
+         VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM vetting_events WHERE tracking_code = ?1),
+                 ?2, ?3, ?4, ?5, ?6)",
+    )
+    .map_err(db_err)?
+    .execute(params![
+        tracking_code,
+        by.at_us(),
+        step,
+        state.as_str(),
+        by.username,
+        reason
+    ])
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) fn register(tx: &Transaction<'_>, new: &NewRegistration, by: &Actor) -> StoreResult<()> {
+    let a = &new.application;
+    let council_known: bool = tx
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM councils WHERE code = ?1)")
+        .map_err(db_err)?
+        .query_row([&a.council], |r| r.get(0))
+        .map_err(db_err)?;
+    if !council_known {
+        return Err(StoreError::NotFound { entity: "council" });
+    }
+    tx.prepare_cached(
+        "INSERT INTO registrations (election_code, national_id, tracking_code, council_code,
+             first_name, last_name, father_name, birth_date, gender, mobile, residence, education,
+             former_member, occupation, official_title, resigned_on, veteran_family, state,
+             submitted_at_us, state_since_us)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                 'submitted', ?18, ?18)",
+    )
+    .map_err(db_err)?
+    .execute(params![
+        new.election_code,
+        a.national_id.as_str(),
+        new.tracking_code,
+        a.council,
+        a.first_name,
+        a.last_name,
+        a.father_name,
+        iso_date(a.birth_date),
+        a.gender.as_str(),
+        a.mobile.as_str(),
+        a.residence,
+        a.education.as_str(),
+        a.former_member,
+        a.occupation,
+        a.official.as_ref().map(|o| o.title.as_str()),
+        a.official
+            .as_ref()
+            .and_then(|o| o.resigned_on)
+            .map(iso_date),
+        a.veteran_family,
+        by.at_us(),
+    ])
+    .map_err(|e| conflict_or(e, "registration"))?;
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO registration_documents (tracking_code, kind, media_type, size, sha256)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .map_err(db_err)?;
+    for d in &new.documents {
+        insert
+            .execute(params![
+                new.tracking_code,
+                d.kind.as_str(),
+                media_str(d.media_type),
+                d.size,
+                d.sha256
+            ])
+            .map_err(|e| conflict_or(e, "document"))?;
+    }
+    add_event(
+        tx,
+        &new.tracking_code,
+        "submitted",
+        VettingState::Submitted,
+        by,
+        "",
+    )?;
+    append_audit(
+        tx,
+        by,
+        "registration.submit",
+        &format!("registration/{}", new.tracking_code),
+        &json!({
+            "election": new.election_code,
+            "council": a.council,
+            "national_id": a.national_id.as_str(),
+            "documents": new.documents.iter().map(|d| json!({"kind": d.kind, "sha256": d.sha256})).collect::<Vec<_>>(),
+        }),
+    )
+}
+
+pub(crate) fn registration(
+    conn: &Connection,
+    election: &str,
+    tracking_code: &str,
+) -> StoreResult<Option<(Registration, Vec<VettingEvent>)>> {
+    let Some(found) = find(conn, election, tracking_code)? else {
+        return Ok(None);
+    };
+    let history = all(
+        &mut *conn
+            .prepare_cached(
+                "SELECT at_us, step, state, actor, reason FROM vetting_events
+                 WHERE tracking_code = ?1 ORDER BY seq",
+            )
+            .map_err(db_err)?,
+        [tracking_code],
+        |r| {
+            Ok(VettingEvent {
+                at: domain::clock::from_micros(r.get(0)?),
+                step: r.get(1)?,
+                state: VettingState::parse(&r.get::<_, String>(2)?)
+                    .ok_or_else(|| bad_row("state"))?,
+                by: r.get(3)?,
+                reason: r.get(4)?,
+            })
+        },
+    )?;
+    Ok(Some((found, history)))
+}
+
+pub(crate) fn registrations(
+    conn: &Connection,
+    election: &str,
+    filter: &RegistrationFilter,
+    page: PageRequest,
+) -> StoreResult<Page<Registration>> {
+    let mut w = Where::default();
+    w.eq("r.election_code", Some(election));
+    w.eq("c.county_code", filter.county.as_deref());
+    w.eq("r.council_code", filter.council.as_deref());
+    w.eq("r.state", filter.state.map(VettingState::as_str));
+    let found = paged(
+        conn,
+        TABLE,
+        COLUMNS,
+        &w,
+        "r.submitted_at_us, r.tracking_code",
+        page,
+        from_row,
+    )?;
+    Ok(Page {
+        items: found
+            .items
+            .into_iter()
+            .map(|r| with_documents(conn, r))
+            .collect::<StoreResult<_>>()?,
+        total: found.total,
+        page: found.page,
+        per_page: found.per_page,
+    })
+}
+
+pub(crate) fn vet(
+    tx: &Transaction<'_>,
+    election: &str,
+    tracking_code: &str,
+    action: &VettingAction,
+    reviewer: Reviewer,
+    by: &Actor,
+) -> StoreResult<Registration> {
+    let current = find(tx, election, tracking_code)?.ok_or(StoreError::NotFound {
+        entity: "registration",
+    })?;
+    let next =
+        apply(&current.vetting, action, reviewer, by.at).map_err(StoreError::VettingRefused)?;
+    // The writer connection is the only one that writes, so the next code cannot be taken
+    // between this read and the insert.
+    let code = if next.state == VettingState::Approved {
+        let last: i64 = tx
+            .prepare_cached(
+                "SELECT coalesce(max(CAST(code AS INTEGER)), 0) FROM candidates
+                 WHERE election_code = ?1 AND code GLOB '[0-9]*'",
+            )
+            .map_err(db_err)?
+            .query_row([election], |r| r.get(0))
+            .map_err(db_err)?;
+        Some((last + 1).max(FIRST_CANDIDATE_CODE).to_string())
+    } else {
+        current.candidate_code.clone()
+    };
+    tx.prepare_cached(
+        "UPDATE registrations SET state = ?1, state_since_us = ?2, executive_qualified = ?3,
+             candidate_code = ?4
+         WHERE election_code = ?5 AND tracking_code = ?6",
+    )
+    .map_err(db_err)?
+    .execute(params![
+        next.state.as_str(),
+        domain::clock::to_micros(next.state_since),
+        next.executive_qualified,
+        code,
+        election,
+        tracking_code
+    ])
+    .map_err(db_err)?;
+    if next.state == VettingState::Approved {
+        let a = &current.application;
+        tx.prepare_cached(
+            "INSERT INTO candidates (election_code, council_code, national_id, created_at_us, code,
+                 first_name, last_name, gender, education, occupation)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (election_code, national_id) DO UPDATE SET council_code = excluded.council_code,
+                 code = excluded.code, first_name = excluded.first_name, last_name = excluded.last_name,
+                 gender = excluded.gender, education = excluded.education, occupation = excluded.occupation",
+        )
+        .map_err(db_err)?
+        .execute(params![
+            election,
+            a.council,
+            a.national_id.as_str(),
+            by.at_us(),
+            code,
+            a.first_name,
+            a.last_name,
+            a.gender.as_str(),
+            a.education.as_str(),
+            a.occupation
+        ])
+        .map_err(|e| conflict_or(e, "candidate"))?;
+    }
+    if next.state == VettingState::Withdrawn && code.is_some() {
+        // A withdrawn candidate leaves the council's list (and so the ballot); the file keeps
+        // the code it had.
+        tx.prepare_cached("DELETE FROM candidates WHERE election_code = ?1 AND national_id = ?2")
+            .map_err(db_err)?
+            .execute(params![election, current.application.national_id.as_str()])
+            .map_err(db_err)?;
+    }
+    add_event(
+        tx,
+        tracking_code,
+        action.name(),
+        next.state,
+        by,
+        action.reason(),
+    )?;
+    append_audit(
+        tx,
+        by,
+        &format!("registration.{}", action.name()),
+        &format!("registration/{tracking_code}"),
+        &json!({
+            "election": election,
+            "step": action.name(),
+            "state": next.state.as_str(),
+            "reason": action.reason(),
+            "reviewer": reviewer,
+            "candidate_code": code,
+        }),
+    )?;
+    Ok(Registration {
+        vetting: next,
+        candidate_code: code,
+        ..current
+    })
+}
+
+pub(crate) fn council_place(conn: &Connection, code: &str) -> StoreResult<Option<Place>> {
+    conn.prepare_cached(
+        "SELECT c.kind, c.population, v.households FROM councils c
+         LEFT JOIN villages v ON c.kind = 'village' AND v.code = c.place_code
+         WHERE c.code = ?1",
+    )
+    .map_err(db_err)?
+    .query_row([code], |r| {
+        Ok(Place {
+            kind: CouncilKind::parse(&r.get::<_, String>(0)?).map_err(|_| bad_row("kind"))?,
+            population: r.get(1)?,
+            households: r.get(2)?,
+        })
+    })
+    .optional()
+    .map_err(db_err)
+}

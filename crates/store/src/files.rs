@@ -1,0 +1,145 @@
+//! Uploaded documents, kept outside the database: one file per content, named by its SHA-256
+//! (`ab/abcdef…`), written durably before the database records it. The same content uploaded
+//! twice is stored once. A file whose database transaction then failed is left unreferenced,
+//! never half-written.
+
+use crate::{StoreError, StoreResult};
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    root: PathBuf,
+}
+
+fn io_err(what: &str, path: &Path, e: &std::io::Error) -> StoreError {
+    StoreError::Database(format!("{what} {}: {e}", path.display()))
+}
+
+/// The SHA-256 of `bytes`, hex.
+pub fn content_hash(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+impl FileStore {
+    /// A store under `root` (created by the first [`Self::put`]).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn path_of(&self, sha256: &str) -> StoreResult<PathBuf> {
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(StoreError::Invalid(format!(
+                "not a content hash: {sha256:?}"
+            )));
+        }
+        let sha = sha256.to_ascii_lowercase();
+        Ok(self.root.join(&sha[..2]).join(sha))
+    }
+
+    /// Stores `bytes` and returns their hash. Blocking: call it off the async workers.
+    ///
+    /// Written to a temporary file, synced, renamed into place and the directory synced, so
+    /// after a crash the file is either whole under its name or absent.
+    pub fn put(&self, bytes: &[u8]) -> StoreResult<String> {
+        let sha = content_hash(bytes);
+        let path = self.path_of(&sha)?;
+        if path.is_file() {
+            return Ok(sha);
+        }
+        let dir = path.parent().unwrap_or(&self.root);
+        std::fs::create_dir_all(dir).map_err(|e| io_err("cannot create", dir, &e))?;
+        let mut tmp = tempfile_in(dir)?;
+        tmp.1
+            .write_all(bytes)
+            .and_then(|()| tmp.1.sync_all())
+            .map_err(|e| io_err("cannot write", &tmp.0, &e))?;
+        std::fs::rename(&tmp.0, &path).map_err(|e| io_err("cannot rename", &tmp.0, &e))?;
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io_err("cannot sync", dir, &e))?;
+        Ok(sha)
+    }
+
+    /// The content stored under `sha256`, checked against its hash.
+    pub fn get(&self, sha256: &str) -> StoreResult<Vec<u8>> {
+        let path = self.path_of(sha256)?;
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::NotFound { entity: "document" })
+            }
+            Err(e) => return Err(io_err("cannot read", &path, &e)),
+        };
+        if content_hash(&bytes) != sha256.to_ascii_lowercase() {
+            return Err(StoreError::Database(format!(
+                "{} does not match its hash",
+                path.display()
+            )));
+        }
+        Ok(bytes)
+    }
+}
+
+/// A new file in `dir` with a unique name (the process id and a counter).
+fn tempfile_in(dir: &Path) -> StoreResult<(PathBuf, std::fs::File)> {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = dir.join(format!(".upload-{}-{n}.tmp", std::process::id()));
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| io_err("cannot create", &path, &e))?;
+    Ok((path, file))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "sandoq-files-test-{}-{}",
+            std::process::id(),
+            content_hash(format!("{:?}", std::thread::current().id()).as_bytes())
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn content_is_stored_once_under_its_hash_and_read_back_checked() {
+        let dir = scratch();
+        let files = FileStore::new(&dir);
+        let sha = files.put(b"%PDF-1.7 certificate").unwrap();
+        assert_eq!(sha, content_hash(b"%PDF-1.7 certificate"));
+        assert_eq!(files.put(b"%PDF-1.7 certificate").unwrap(), sha);
+        assert_eq!(files.get(&sha).unwrap(), b"%PDF-1.7 certificate");
+        let stored = dir.join(&sha[..2]).join(&sha);
+        assert!(stored.is_file());
+        // No temporary file is left behind.
+        let names: Vec<_> = std::fs::read_dir(dir.join(&sha[..2]))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        // A changed file is noticed, a missing one is not found, a bad name refused.
+        std::fs::write(&stored, b"tampered").unwrap();
+        assert!(matches!(files.get(&sha), Err(StoreError::Database(_))));
+        assert!(matches!(
+            files.get(&content_hash(b"other")),
+            Err(StoreError::NotFound { .. })
+        ));
+        assert!(matches!(
+            files.get("../../etc/passwd"),
+            Err(StoreError::Invalid(_))
+        ));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
