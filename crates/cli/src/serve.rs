@@ -34,6 +34,25 @@ pub struct ServeArgs {
     /// rule of the law is their own constituency; DESIGN §8).
     #[arg(long, env = "SANDOQ_VOTE_ANYWHERE")]
     pub vote_anywhere: bool,
+    /// Where candidates' uploaded documents are kept, by content hash (default: beside the
+    /// SQLite file, `sandoq-files` for `sandoq.db`; with PostgreSQL, `./sandoq-files`, which
+    /// several servers must share).
+    #[arg(long, env = "SANDOQ_FILES_DIR")]
+    pub files_dir: Option<std::path::PathBuf>,
+}
+
+/// The documents' directory for a database URL: beside the SQLite file, else the working
+/// directory's `sandoq-files`.
+pub fn default_files_dir(url: &str) -> std::path::PathBuf {
+    match store_sqlite::path_from_url(url) {
+        Ok(db) => {
+            let stem = db
+                .file_stem()
+                .map_or_else(|| "sandoq".into(), |s| s.to_string_lossy().into_owned());
+            db.with_file_name(format!("{stem}-files"))
+        }
+        Err(_) => std::path::PathBuf::from("sandoq-files"),
+    }
 }
 
 fn clock_from(now: Option<&str>) -> anyhow::Result<Arc<dyn Clock>> {
@@ -103,6 +122,10 @@ pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
     let config = web::Config {
         secure_cookies: args.secure_cookies,
         own_constituency_only: !args.vote_anywhere,
+        files_dir: args
+            .files_dir
+            .clone()
+            .unwrap_or_else(|| default_files_dir(url)),
         ..web::Config::default()
     };
     let state = web::AppState::new(store, clock, config);
@@ -151,5 +174,22 @@ mod tests {
         let diff = (jalali.now() - iso.now()).abs();
         assert!(diff < time::Duration::seconds(5), "{diff}");
         assert!(clock_from(Some("tomorrow")).is_err());
+    }
+
+    #[test]
+    fn documents_live_beside_the_database() {
+        use std::path::PathBuf;
+        assert_eq!(
+            default_files_dir("sqlite:sandoq.db"),
+            PathBuf::from("sandoq-files")
+        );
+        assert_eq!(
+            default_files_dir("sqlite:///var/lib/sandoq/kerman.db?mode=rwc"),
+            PathBuf::from("/var/lib/sandoq/kerman-files")
+        );
+        assert_eq!(
+            default_files_dir("postgres://db.example/sandoq"),
+            PathBuf::from("sandoq-files")
+        );
     }
 }

@@ -199,6 +199,25 @@ pub enum Action<'a> {
     /// Election day at a station: opening, pausing, closing, checking voters in and taking
     /// their ballots. Only the station's own staff (its device) act on it.
     OperateStation { station: &'a str },
+    /// A county's candidate registrations and their vetting files.
+    ViewRegistrations { county: &'a str },
+}
+
+/// The body a signed-in user acts as when vetting a registration of `county`: a county's
+/// executive board, a county's supervision board, or the province's supervision board (which
+/// hears the second objection).
+pub fn vetting_reviewer(p: &Principal, county: &str) -> Option<crate::vetting::Reviewer> {
+    use crate::vetting::Reviewer;
+    match (p.role, &p.scope) {
+        (Role::ExecutiveBoard, s) if s.covers_county(county) && s.kind() == ScopeKind::County => {
+            Some(Reviewer::ExecutiveBoard)
+        }
+        (Role::SupervisionBoard, Scope::Province) => Some(Reviewer::ProvinceSupervisionBoard),
+        (Role::SupervisionBoard, s) if s.covers_county(county) => {
+            Some(Reviewer::CountySupervisionBoard)
+        }
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -257,6 +276,15 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
         Action::OperateStation { station } => {
             p.role == Role::StationStaff && p.scope.station() == Some(station)
         }
+        Action::ViewRegistrations { county } => {
+            matches!(
+                p.role,
+                Role::ProvinceHq
+                    | Role::CountyGovernor
+                    | Role::ExecutiveBoard
+                    | Role::SupervisionBoard
+            ) && p.scope.covers_county(county)
+        }
         Action::RecordMeeting { kind, county } => {
             use crate::boards::BoardKind;
             let covers = county.map_or(p.scope == Scope::Province, |c| p.scope.covers_county(c));
@@ -313,6 +341,57 @@ mod tests {
             );
         }
         assert_eq!(authorize(None, act), Err(Denied::Unauthenticated));
+    }
+
+    #[test]
+    fn boards_vet_their_own_county_and_the_province_board_hears_appeals() {
+        use crate::vetting::Reviewer;
+        let county = |role| {
+            principal(
+                role,
+                Scope::County {
+                    county: "01".into(),
+                },
+            )
+        };
+        assert_eq!(
+            vetting_reviewer(&county(Role::ExecutiveBoard), "01"),
+            Some(Reviewer::ExecutiveBoard)
+        );
+        assert_eq!(vetting_reviewer(&county(Role::ExecutiveBoard), "02"), None);
+        assert_eq!(
+            vetting_reviewer(&county(Role::SupervisionBoard), "01"),
+            Some(Reviewer::CountySupervisionBoard)
+        );
+        assert_eq!(
+            vetting_reviewer(&county(Role::SupervisionBoard), "02"),
+            None
+        );
+        assert_eq!(
+            vetting_reviewer(&principal(Role::SupervisionBoard, Scope::Province), "02"),
+            Some(Reviewer::ProvinceSupervisionBoard)
+        );
+        for role in [
+            Role::ProvinceHq,
+            Role::CountyGovernor,
+            Role::InspectionBoard,
+        ] {
+            assert_eq!(vetting_reviewer(&county(role), "01"), None, "{role:?}");
+        }
+        let view = Action::ViewRegistrations { county: "01" };
+        assert_eq!(authorize(Some(&county(Role::ExecutiveBoard)), view), Ok(()));
+        assert_eq!(authorize(Some(&county(Role::CountyGovernor)), view), Ok(()));
+        assert_eq!(
+            authorize(Some(&county(Role::InspectionBoard)), view),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            authorize(
+                Some(&county(Role::SupervisionBoard)),
+                Action::ViewRegistrations { county: "02" }
+            ),
+            Err(Denied::Forbidden)
+        );
     }
 
     #[test]

@@ -372,7 +372,11 @@ pub const PUBLIC_API: [&str; 3] = [
 ];
 
 pub fn is_public_api(path: &str) -> bool {
+    // Registration is online and needs no account; applicants follow their file with its
+    // tracking code and national id (the handlers check who may do what).
     PUBLIC_API.contains(&path)
+        || path == "/api/v1/registrations"
+        || path.starts_with("/api/v1/registrations/")
         || path.starts_with("/api/v1/receipts/")
         || (path.starts_with("/api/v1/councils/") && path.ends_with("/candidates"))
 }

@@ -52,6 +52,11 @@ pub enum ApiError {
     BallotTokenInvalid,
     #[error("ballot refused: {}", .0.code())]
     BallotRefused(domain::ballot::BallotRefusal),
+    /// A registration that breaks the rules: every broken rule, and when it was judged.
+    #[error("registration refused: {}", .0.first().map_or("", domain::registration::Ineligible::code))]
+    Ineligible(Vec<domain::registration::Ineligible>, time::OffsetDateTime),
+    #[error("upload refused: {}", .0.code())]
+    UploadRefused(domain::registration::UploadRefusal),
 }
 
 impl From<store::import::ImportError> for ApiError {
@@ -87,6 +92,16 @@ pub struct Problem {
     /// `other_constituency`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// For a refused registration: every rule it breaks, the first being `code`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasons: Option<Vec<ReasonProblem>>,
+}
+
+/// One broken rule of a refused registration.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReasonProblem {
+    pub code: String,
+    pub detail: String,
 }
 
 /// One refused row of an imported file.
@@ -198,6 +213,42 @@ impl ApiError {
                 "Refused",
                 refusal.persian(),
             ),
+            Self::Store(StoreError::VettingRefused(refusal)) => (
+                if refusal.code() == "reason_required" {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                } else {
+                    StatusCode::CONFLICT
+                },
+                refusal.code(),
+                "Vetting step refused",
+                refusal.persian(),
+            ),
+            Self::Ineligible(broken, now) => {
+                let status =
+                    if broken.contains(&domain::registration::Ineligible::AlreadyRegistered) {
+                        StatusCode::CONFLICT
+                    } else {
+                        StatusCode::UNPROCESSABLE_ENTITY
+                    };
+                (
+                    status,
+                    broken
+                        .first()
+                        .map_or("invalid", domain::registration::Ineligible::code),
+                    "Registration refused",
+                    broken
+                        .iter()
+                        .map(|b| b.persian(*now))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                )
+            }
+            Self::UploadRefused(refusal) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                refusal.code(),
+                "Upload refused",
+                refusal.persian(),
+            ),
             Self::AlreadyVoted { station, at } => (
                 StatusCode::CONFLICT,
                 "already_voted",
@@ -300,6 +351,18 @@ impl ApiError {
                 Self::NotEligible(r) => Some(r.code().to_owned()),
                 _ => None,
             },
+            reasons: match self {
+                Self::Ineligible(broken, now) => Some(
+                    broken
+                        .iter()
+                        .map(|b| ReasonProblem {
+                            code: b.code().to_owned(),
+                            detail: b.persian(*now),
+                        })
+                        .collect(),
+                ),
+                _ => None,
+            },
         }
     }
 }
@@ -317,6 +380,8 @@ fn persian_entity(entity: &str) -> &'static str {
         "page" => "صفحه",
         "board" => "هیأت",
         "meeting" => "جلسه",
+        "registration" => "پرونده ثبت‌نام",
+        "document" => "مدرک",
         _ => "مورد درخواستی",
     }
 }

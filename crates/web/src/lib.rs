@@ -35,6 +35,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Voters may vote only at a station of their own constituency (DESIGN §8; the default).
     pub own_constituency_only: bool,
+    /// Where uploaded documents are kept (outside the database, by content hash).
+    pub files_dir: std::path::PathBuf,
 }
 
 impl Default for Config {
@@ -45,6 +47,7 @@ impl Default for Config {
             login_attempts_per_minute: 10,
             max_body_bytes: 64 * 1024,
             own_constituency_only: true,
+            files_dir: std::env::temp_dir().join("sandoq-files"),
         }
     }
 }
@@ -58,12 +61,15 @@ pub struct AppState {
     pub(crate) limiter: Arc<auth::LoginLimiter>,
     pub(crate) caches: Arc<cache::Caches>,
     pub(crate) sessions: Arc<auth::SessionCache>,
+    pub(crate) files: Arc<store::files::FileStore>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: Config) -> Self {
         let limiter = Arc::new(auth::LoginLimiter::new(config.login_attempts_per_minute));
+        let files = Arc::new(store::files::FileStore::new(&config.files_dir));
         Self {
+            files,
             store,
             clock,
             config: Arc::new(config),

@@ -11,6 +11,7 @@ pub mod election_day;
 pub mod elections;
 pub mod health;
 pub mod people;
+pub mod registrations;
 pub mod staff;
 pub mod stations;
 
@@ -97,6 +98,17 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(election_day::turnout))
         .routes(routes!(election_day::candidates))
         .routes(routes!(election_day::receipt))
+        .routes(routes!(registrations::list))
+        .routes(routes!(registrations::status))
+        .routes(routes!(registrations::step))
+        .merge(
+            // Uploads: the whole form with its documents, past the router's small default.
+            OpenApiRouter::new()
+                .routes(routes!(registrations::register))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    registrations::MAX_REGISTRATION_BYTES,
+                )),
+        )
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))
         .split_for_parts();

@@ -541,6 +541,7 @@ async fn every_documented_route_meets_the_policy() {
         .replace("{national_id}", demo().people[0].national_id.as_str())
         .replace("{post}", "inspector")
         .replace("{id}", &meeting_id)
+        .replace("{tracking_code}", "000000000000")
             + match p {
                 "/api/v1/coverage/gaps" => "?county=11",
                 "/api/v1/people" => "?q=001",
@@ -553,6 +554,14 @@ async fn every_documented_route_meets_the_policy() {
         "/api/v1/turnout",
         "/api/v1/councils/{code}/candidates",
         "/api/v1/receipts/{code}",
+    ];
+    // Candidates register and follow their file without an account: these routes answer
+    // anyone, and the handler decides by what is sent (a multipart form, the applicant's
+    // national id, or a board member's sign-in for a board's step).
+    let applicants = [
+        "/api/v1/registrations",
+        "/api/v1/registrations/{tracking_code}",
+        "/api/v1/registrations/{tracking_code}/steps",
     ];
     for (path, item) in paths {
         let url = fill(path);
@@ -582,6 +591,23 @@ async fn every_documented_route_meets_the_policy() {
                 _ => String::new(),
             };
             let anonymous = app.json(method.clone(), &url, None, &body).await;
+            if applicants.contains(&path.as_str()) && method != Method::GET
+                || path == "/api/v1/registrations/{tracking_code}"
+            {
+                assert!(
+                    ![
+                        StatusCode::UNAUTHORIZED,
+                        StatusCode::FORBIDDEN,
+                        StatusCode::NOT_FOUND,
+                        StatusCode::METHOD_NOT_ALLOWED
+                    ]
+                    .contains(&anonymous.status),
+                    "{method} {url}: {} {}",
+                    anonymous.status,
+                    anonymous.text()
+                );
+                continue;
+            }
             if public.contains(&path.as_str()) {
                 assert!(
                     anonymous.status.is_success(),

@@ -7,5 +7,6 @@ mod boards;
 mod browser;
 mod election_day;
 mod pages;
+mod registrations;
 mod staffing;
 mod support;

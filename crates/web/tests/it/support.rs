@@ -94,6 +94,10 @@ impl TestApp {
 
     pub async fn with_config(config: web::Config) -> Self {
         let dir = tempfile::tempdir().unwrap();
+        let config = web::Config {
+            files_dir: dir.path().join("files"),
+            ..config
+        };
         let url = format!("sqlite:{}", dir.path().join("web.db").display());
         let sqlite = store_sqlite::Sqlite::connect(&url).await.unwrap();
         let store: Arc<dyn Store> = Arc::new(sqlite.clone());

@@ -1,0 +1,532 @@
+//! Candidate registration and vetting (issue 5): the public online registration with its
+//! uploads, the applicant's status by tracking code, and the boards' vetting steps.
+
+use crate::api::{ApiJson, ApiQuery};
+use crate::auth::Auth;
+use crate::cache::election_code;
+use crate::{ApiError, AppState};
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use domain::access::{vetting_reviewer, Action};
+use domain::ids::{MobileNumber, NationalId};
+use domain::person::{Education, Gender};
+use domain::registration::{
+    check_application, check_upload, Application, DocumentKind, Ineligible, OfficialPost,
+    RegistrationWindow, WindowStatus,
+};
+use domain::vetting::{Reviewer, VettingAction, VettingState};
+use domain::DomainError;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use store::{Actor, NewRegistration, Registration, RegistrationFilter, StoredDocument};
+
+/// The largest registration request: the form and every document at its largest.
+pub const MAX_REGISTRATION_BYTES: usize = 24 * 1024 * 1024;
+
+/// The actor name of steps the applicant takes (filing, objecting, withdrawing).
+pub const APPLICANT: &str = "applicant";
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Filed {
+    /// Keep it: with the national id it shows the registration's status.
+    pub tracking_code: String,
+    #[schema(value_type = String)]
+    pub state: VettingState,
+}
+
+/// A tracking code: twelve random digits.
+fn new_tracking_code() -> String {
+    let mut bytes = [0u8; 12];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| char::from(b'0' + b % 10)).collect()
+}
+
+fn invalid(field: &'static str, reason: &str) -> ApiError {
+    ApiError::Domain(DomainError::InvalidField {
+        field,
+        reason: reason.into(),
+    })
+}
+
+/// The form's text fields, by name.
+struct Fields(HashMap<String, String>);
+
+impl Fields {
+    fn get(&self, name: &'static str) -> Result<&str, ApiError> {
+        self.0
+            .get(name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| invalid(name, "این خانه را پر کنید"))
+    }
+    fn optional(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+    /// A checkbox: `true`, `1`, `on` or `yes` (absent is false).
+    fn flag(&self, name: &str) -> bool {
+        self.optional(name)
+            .is_some_and(|v| matches!(v, "true" | "1" | "on" | "yes"))
+    }
+
+    fn application(&self) -> Result<Application, ApiError> {
+        let date = |name: &'static str| -> Result<time::Date, ApiError> {
+            domain::calendar::parse_date(self.get(name)?)
+                .map_err(|_| invalid(name, "تاریخ را به صورت ۱۳۶۵/۰۱/۳۱ یا 1986-04-20 بنویسید"))
+        };
+        let official = match self.optional("official_title") {
+            Some(title) => Some(OfficialPost {
+                title: title.to_owned(),
+                resigned_on: match self.optional("resigned_on") {
+                    Some(_) => Some(date("resigned_on")?),
+                    None => None,
+                },
+            }),
+            None => None,
+        };
+        Application {
+            national_id: NationalId::parse(self.get("national_id")?)?,
+            first_name: self.get("first_name")?.to_owned(),
+            last_name: self.get("last_name")?.to_owned(),
+            father_name: self.get("father_name")?.to_owned(),
+            birth_date: date("birth_date")?,
+            gender: Gender::parse(self.get("gender")?)
+                .ok_or_else(|| invalid("gender", "female یا male"))?,
+            mobile: MobileNumber::parse(self.get("mobile")?)?,
+            residence: self.get("residence")?.to_owned(),
+            council: self.get("council")?.to_owned(),
+            education: Education::parse(self.get("education")?).ok_or_else(|| {
+                invalid(
+                    "education",
+                    "literate، diploma، associate، bachelor، master یا doctorate",
+                )
+            })?,
+            former_member: self.flag("former_member"),
+            occupation: self.get("occupation")?.to_owned(),
+            official,
+            veteran_family: self.flag("veteran_family"),
+        }
+        .normalized()
+        .map_err(ApiError::from)
+    }
+}
+
+/// An upload as received: its kind, its declared type and its bytes.
+struct Upload {
+    kind: DocumentKind,
+    declared: Option<String>,
+    bytes: axum::body::Bytes,
+}
+
+async fn read_form(mut multipart: Multipart) -> Result<(Fields, Vec<Upload>), ApiError> {
+    let mut fields = HashMap::new();
+    let mut uploads: Vec<Upload> = Vec::new();
+    let broken = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge
+        } else {
+            invalid("multipart", "فرم ارسالی خوانا نیست")
+        }
+    };
+    while let Some(part) = multipart.next_field().await.map_err(broken)? {
+        let name = part.name().unwrap_or_default().to_owned();
+        if let Some(kind) = DocumentKind::parse(&name) {
+            let declared = part.content_type().map(str::to_owned);
+            let bytes = part.bytes().await.map_err(broken)?;
+            if bytes.is_empty() && declared.is_none() {
+                continue; // a file input left empty
+            }
+            if uploads.iter().any(|u| u.kind == kind) {
+                return Err(invalid("documents", "هر مدرک را یک بار بارگذاری کنید"));
+            }
+            uploads.push(Upload {
+                kind,
+                declared,
+                bytes,
+            });
+        } else {
+            let value = part.text().await.map_err(broken)?;
+            if value.chars().count() > 1_000 {
+                return Err(invalid("multipart", "یکی از خانه‌ها بیش از اندازه بلند است"));
+            }
+            fields.insert(name, value);
+        }
+    }
+    Ok((Fields(fields), uploads))
+}
+
+/// Files a candidate's registration, public: the form's fields and its documents as
+/// `multipart/form-data` (`photo`, `degree`, `military_card`, `resignation_certificate`,
+/// `criminal_record`; each checked by its content). Refused with the first failed rule's code
+/// and every failed rule in `reasons`; nothing is stored on refusal.
+#[utoipa::path(post, path = "/api/v1/registrations", tag = "candidates", security(()),
+    request_body(content_type = "multipart/form-data", description = "Fields: national_id, first_name, last_name, father_name, birth_date (Jalali or ISO), gender (female|male), mobile, residence, council (code), education (literate|diploma|associate|bachelor|master|doctorate), former_member, occupation, official_title, resigned_on, veteran_family; files: photo, degree, military_card, resignation_certificate, criminal_record"),
+    responses((status = 201, body = Filed),
+        (status = 409, description = "`already_registered`", body = crate::error::Problem),
+        (status = 422, description = "`registration_closed`, `too_young`, `education_below_minimum`, `not_resigned`, `resigned_too_late`, `missing_document`, `content_mismatch`, `unrecognised_content`, `type_not_accepted`, `file_too_large`, `empty_file`, `invalid_field`, `invalid_national_id`, `invalid_mobile`", body = crate::error::Problem)))]
+pub async fn register(
+    State(state): State<AppState>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<(StatusCode, Json<Filed>), ApiError> {
+    let multipart = multipart.map_err(|_| ApiError::UnsupportedMediaType)?;
+    let now = state.now();
+    let (fields, uploads) = read_form(multipart).await?;
+    let application = fields.application()?;
+    let mut checked = Vec::with_capacity(uploads.len());
+    for upload in &uploads {
+        let media = check_upload(upload.kind, upload.declared.as_deref(), &upload.bytes)
+            .map_err(ApiError::UploadRefused)?;
+        checked.push((upload.kind, media));
+    }
+    let code = election_code(&state).await?;
+    let election = state
+        .store
+        .election(Some(code))
+        .await?
+        .ok_or(ApiError::NotFound("election"))?;
+    let place = state
+        .store
+        .council_place(&application.council)
+        .await?
+        .ok_or_else(|| invalid("council", "شورای برگزیده در این انتخابات نیست"))?;
+    let window = RegistrationWindow::of(&election, place.kind).ok_or_else(|| {
+        ApiError::Ineligible(
+            vec![Ineligible::RegistrationClosed {
+                status: WindowStatus::Over { closed_at: now },
+            }],
+            now,
+        )
+    })?;
+    let kinds: Vec<DocumentKind> = checked.iter().map(|(k, _)| *k).collect();
+    check_application(&application, &place, &window, &kinds, now)
+        .map_err(|broken| ApiError::Ineligible(broken, now))?;
+
+    // The documents go to disk first (content-addressed, synced); a refused registration
+    // below leaves them unreferenced, never half-written.
+    let files = state.files.clone();
+    let contents: Vec<axum::body::Bytes> = uploads.iter().map(|u| u.bytes.clone()).collect();
+    let hashes = tokio::task::spawn_blocking(move || {
+        contents
+            .iter()
+            .map(|b| files.put(b))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let documents = checked
+        .iter()
+        .zip(&uploads)
+        .zip(hashes)
+        .map(|(((kind, media), upload), sha256)| StoredDocument {
+            kind: *kind,
+            media_type: *media,
+            size: i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX),
+            sha256,
+        })
+        .collect();
+    let registration = NewRegistration {
+        election_code: code.to_owned(),
+        tracking_code: new_tracking_code(),
+        application,
+        documents,
+    };
+    state
+        .store
+        .register(&registration, &Actor::new(APPLICANT, now))
+        .await
+        .map_err(|e| match e {
+            store::StoreError::Conflict {
+                entity: "registration",
+                ..
+            } => ApiError::Ineligible(vec![Ineligible::AlreadyRegistered], now),
+            other => ApiError::Store(other),
+        })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Filed {
+            tracking_code: registration.tracking_code,
+            state: VettingState::Submitted,
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ApplicantQuery {
+    /// The applicant's national id: the tracking code alone shows nothing.
+    pub national_id: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HistoryEntry {
+    pub at: String,
+    pub step: String,
+    #[schema(value_type = String)]
+    pub state: VettingState,
+    /// The state in Persian.
+    pub state_persian: String,
+    pub by: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Status {
+    pub tracking_code: String,
+    pub council: String,
+    pub council_name: String,
+    #[schema(value_type = String)]
+    pub state: VettingState,
+    pub state_persian: String,
+    /// When the awaited step is due (a board's decision, or the applicant's objection).
+    pub deadline: Option<String>,
+    pub overdue: bool,
+    pub candidate_code: Option<String>,
+    pub history: Vec<HistoryEntry>,
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// When vetting opens for the election's executive boards (the timeline's milestone).
+async fn vetting_opens(state: &AppState) -> Result<Option<time::OffsetDateTime>, ApiError> {
+    let code = election_code(state).await?;
+    Ok(state.store.election(Some(code)).await?.and_then(|e| {
+        e.milestones
+            .iter()
+            .find(|m| m.key == "executive_vetting")
+            .map(|m| m.starts_at)
+    }))
+}
+
+/// A registration and its history, if the national id is the applicant's.
+async fn applicants_file(
+    state: &AppState,
+    tracking_code: &str,
+    national_id: &str,
+) -> Result<(Registration, Vec<store::VettingEvent>), ApiError> {
+    let id = NationalId::parse(national_id)?;
+    let code = election_code(state).await?;
+    state
+        .store
+        .registration(code, tracking_code.trim())
+        .await?
+        .filter(|(r, _)| r.application.national_id == id)
+        .ok_or(ApiError::NotFound("registration"))
+}
+
+async fn status_of(
+    state: &AppState,
+    registration: &Registration,
+    history: &[store::VettingEvent],
+) -> Result<Status, ApiError> {
+    let opens = vetting_opens(state).await?;
+    let v = &registration.vetting;
+    Ok(Status {
+        tracking_code: registration.tracking_code.clone(),
+        council: registration.application.council.clone(),
+        council_name: registration.council_name.clone(),
+        state: v.state,
+        state_persian: v.state.persian().into(),
+        deadline: v.deadline(opens).map(rfc3339),
+        overdue: v.is_overdue(opens, state.now()),
+        candidate_code: registration.candidate_code.clone(),
+        history: history
+            .iter()
+            .map(|e| HistoryEntry {
+                at: rfc3339(e.at),
+                step: e.step.clone(),
+                state: e.state,
+                state_persian: e.state.persian().into(),
+                by: e.by.clone(),
+                reason: e.reason.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// A registration's status and history, public with the applicant's national id (a wrong one
+/// is answered as not found).
+#[utoipa::path(get, path = "/api/v1/registrations/{tracking_code}", tag = "candidates", security(()),
+    params(("tracking_code" = String, Path, description = "The tracking code given on filing"), ApplicantQuery),
+    responses((status = 200, body = Status), (status = 404, body = crate::error::Problem)))]
+pub async fn status(
+    State(state): State<AppState>,
+    Path(tracking_code): Path<String>,
+    ApiQuery(query): ApiQuery<ApplicantQuery>,
+) -> Result<Json<Status>, ApiError> {
+    let (registration, history) =
+        applicants_file(&state, &tracking_code, &query.national_id).await?;
+    Ok(Json(status_of(&state, &registration, &history).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct StepRequest {
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub action: VettingAction,
+    /// For the applicant's own steps (`object`, `withdraw`): their national id.
+    pub national_id: Option<String>,
+}
+
+/// Takes a vetting step. The applicant objects or withdraws with their national id, without an
+/// account; the boards sign in: a county's executive board reviews, its supervision board
+/// decides and hears the first objection, the province's supervision board the second.
+#[utoipa::path(post, path = "/api/v1/registrations/{tracking_code}/steps", tag = "candidates",
+    params(("tracking_code" = String, Path, description = "The registration's tracking code")),
+    request_body = StepRequest,
+    responses((status = 200, body = Status),
+        (status = 409, description = "`illegal_transition`, `wrong_reviewer`, `objection_too_late`", body = crate::error::Problem),
+        (status = 422, description = "`reason_required`", body = crate::error::Problem)))]
+pub async fn step(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(tracking_code): Path<String>,
+    ApiJson(body): ApiJson<StepRequest>,
+) -> Result<Json<Status>, ApiError> {
+    let code = election_code(&state).await?;
+    let now = state.now();
+    let applicant_step = matches!(
+        body.action,
+        VettingAction::Object { .. } | VettingAction::Withdraw { .. }
+    );
+    let (reviewer, actor) = if applicant_step {
+        let national_id = body
+            .national_id
+            .as_deref()
+            .ok_or_else(|| invalid("national_id", "کد ملی داوطلب را وارد کنید"))?;
+        applicants_file(&state, &tracking_code, national_id).await?;
+        (Reviewer::Applicant, Actor::new(APPLICANT, now))
+    } else {
+        let principal = auth.principal().ok_or(ApiError::Unauthenticated)?;
+        let (registration, _) = state
+            .store
+            .registration(code, &tracking_code)
+            .await?
+            .ok_or(ApiError::NotFound("registration"))?;
+        let reviewer =
+            vetting_reviewer(principal, &registration.county_code).ok_or(ApiError::Forbidden)?;
+        (reviewer, Actor::new(principal.username.clone(), now))
+    };
+    state
+        .store
+        .vet(code, &tracking_code, &body.action, reviewer, &actor)
+        .await?;
+    let (registration, history) = state
+        .store
+        .registration(code, &tracking_code)
+        .await?
+        .ok_or(ApiError::NotFound("registration"))?;
+    Ok(Json(status_of(&state, &registration, &history).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    pub county: Option<String>,
+    pub council: Option<String>,
+    /// A vetting state (`submitted`, `approved`, …).
+    pub state: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ListedRegistration {
+    pub tracking_code: String,
+    pub national_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub council: String,
+    pub council_name: String,
+    pub county: String,
+    #[schema(value_type = String)]
+    pub state: VettingState,
+    pub state_persian: String,
+    pub submitted_at: String,
+    pub deadline: Option<String>,
+    pub overdue: bool,
+    pub candidate_code: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RegistrationPage {
+    pub items: Vec<ListedRegistration>,
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// Registrations in filing order, for the boards, the governors and the HQ: a county-scoped
+/// user sees their county's only.
+#[utoipa::path(get, path = "/api/v1/registrations", tag = "candidates", params(ListQuery),
+    responses((status = 200, body = RegistrationPage), (status = 403, body = crate::error::Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Json<RegistrationPage>, ApiError> {
+    let principal = auth.principal().ok_or(ApiError::Unauthenticated)?;
+    let county = match (&query.county, principal.scope.county()) {
+        (Some(c), _) => Some(c.clone()),
+        (None, Some(own)) => Some(own.to_owned()),
+        (None, None) => None,
+    };
+    if let Some(c) = &county {
+        auth.require(Action::ViewRegistrations { county: c })?;
+    } else {
+        // The province's list: the HQ and the province's supervision board.
+        auth.require(Action::ViewProvince)?;
+        if !matches!(
+            principal.role,
+            domain::access::Role::ProvinceHq | domain::access::Role::SupervisionBoard
+        ) {
+            return Err(ApiError::Forbidden);
+        }
+    }
+    let filter = RegistrationFilter {
+        county,
+        council: query.council,
+        state: match query.state.as_deref() {
+            Some(s) => {
+                Some(VettingState::parse(s).ok_or_else(|| ApiError::InvalidQuery(s.to_owned()))?)
+            }
+            None => None,
+        },
+    };
+    let code = election_code(&state).await?;
+    let opens = vetting_opens(&state).await?;
+    let now = state.now();
+    let page = state
+        .store
+        .registrations(
+            code,
+            &filter,
+            crate::api::page_request(query.page, query.per_page),
+        )
+        .await?;
+    Ok(Json(RegistrationPage {
+        items: page
+            .items
+            .iter()
+            .map(|r| ListedRegistration {
+                tracking_code: r.tracking_code.clone(),
+                national_id: r.application.national_id.to_string(),
+                first_name: r.application.first_name.clone(),
+                last_name: r.application.last_name.clone(),
+                council: r.application.council.clone(),
+                council_name: r.council_name.clone(),
+                county: r.county_code.clone(),
+                state: r.vetting.state,
+                state_persian: r.vetting.state.persian().into(),
+                submitted_at: rfc3339(r.vetting.submitted_at),
+                deadline: r.vetting.deadline(opens).map(rfc3339),
+                overdue: r.vetting.is_overdue(opens, now),
+                candidate_code: r.candidate_code.clone(),
+            })
+            .collect(),
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+    }))
+}
