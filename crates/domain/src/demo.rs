@@ -12,14 +12,17 @@ use crate::election::{Council, CouncilKind, Election, Milestone, SeatTable};
 use crate::geo::{City, County, District, RuralDistrict, Village};
 use crate::ids::{MobileNumber, NationalId};
 use crate::person::{Education, Gender, Person, Relation, Relative};
+use crate::registration::{required_education, Application, Place, RegistrationWindow};
 use crate::staffing::Post;
 use crate::station::{Area, Facilities, GeoPoint, LinkType, RouteStop, Station};
 use crate::text::normalize_name;
+use crate::vetting::{apply, Reviewer, VettingAction, VettingFile};
 use crate::{DomainError, DomainResult};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use time::OffsetDateTime;
 
 const COUNTIES_CSV: &str = include_str!("../data/kerman-counties.csv");
 const CITIES_CSV: &str = include_str!("../data/kerman-cities.csv");
@@ -65,9 +68,12 @@ pub struct DemoData {
     pub assignments: Vec<DemoAssignment>,
     /// Board members: every board formed, but a few executive boards short of alternates.
     pub board_members: Vec<DemoBoardMember>,
-    /// Approved candidates with their codes, for every council: until the candidates'
-    /// workflow runs, the demo's ballots need someone to vote for.
+    /// Approved candidates with their codes, for every council: the ballots' choices. Each is
+    /// one of `registrations`, approved.
     pub candidates: Vec<Candidate>,
+    /// Candidate registrations in every state of their vetting: every approved candidate's,
+    /// and for some councils a few more, rejected, withdrawn, objected to or still pending.
+    pub registrations: Vec<DemoRegistration>,
     pub users: Vec<DemoUser>,
 }
 
@@ -952,7 +958,8 @@ pub fn kerman(options: DemoOptions) -> DomainResult<DemoData> {
     let people = synthetic_people(&mut rng, options.people);
     let assignments = staff_stations(&stations, &people, election.election_day);
     let board_members = form_boards(&counties, &people, &assignments);
-    let candidates = approved_candidates(&mut rng, &councils, &people);
+    let (candidates, registrations) =
+        candidacies(&mut rng, &councils, &villages, &election, &people);
     let kerman_county = counties
         .iter()
         .find(|c| c.name_en == "Kerman")
@@ -1001,6 +1008,7 @@ pub fn kerman(options: DemoOptions) -> DomainResult<DemoData> {
         assignments,
         board_members,
         candidates,
+        registrations,
         users,
     })
 }
@@ -1020,49 +1028,374 @@ const OCCUPATIONS: [&str; 12] = [
     "باغدار",
 ];
 
-/// Approved candidates for every council: a city council draws about twice its seats, a
-/// village council a few more than its seats. They are people outside the registry (nobody
-/// staffs a station with them), with codes unique in the election from 10001 up.
-fn approved_candidates(
+/// A registration of the demo, with the vetting steps its file went through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoRegistration {
+    pub tracking_code: String,
+    pub application: Application,
+    pub submitted_at: OffsetDateTime,
+    pub steps: Vec<DemoStep>,
+    /// For an approved candidate: their code (one of [`DemoData::candidates`]).
+    pub candidate_code: Option<String>,
+}
+
+/// One vetting step of a demo file: what, by which body, by whom (a username), when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoStep {
+    pub action: VettingAction,
+    pub reviewer: Reviewer,
+    pub by: String,
+    pub at: OffsetDateTime,
+}
+
+impl DemoRegistration {
+    /// The file after each step, as `domain::vetting::apply` moves it (the first is the filed
+    /// state); an error if a step is not one the rules allow.
+    pub fn files(&self) -> DomainResult<Vec<VettingFile>> {
+        let mut files = vec![VettingFile::new(self.submitted_at)];
+        for step in &self.steps {
+            let last = files
+                .last()
+                .copied()
+                .unwrap_or_else(|| VettingFile::new(self.submitted_at));
+            let next = apply(&last, &step.action, step.reviewer, step.at).map_err(|refusal| {
+                DomainError::InvalidField {
+                    field: "vetting",
+                    reason: format!("{}: {}", self.tracking_code, refusal.code()),
+                }
+            })?;
+            files.push(next);
+        }
+        Ok(files)
+    }
+}
+
+/// How a demo file that did not simply pass ended (or where it waits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Pending,
+    Reviewed,
+    Rejected,
+    ObjectedToCounty,
+    RejectedOnObjection,
+    ObjectedToProvince,
+    FinallyRejected,
+    Withdrawn,
+}
+
+const OUTCOMES: [(Outcome, u32); 8] = [
+    (Outcome::Pending, 5),
+    (Outcome::Reviewed, 5),
+    (Outcome::Rejected, 30),
+    (Outcome::ObjectedToCounty, 5),
+    (Outcome::RejectedOnObjection, 8),
+    (Outcome::ObjectedToProvince, 3),
+    (Outcome::FinallyRejected, 19),
+    (Outcome::Withdrawn, 25),
+];
+
+const REJECTIONS: [&str; 4] = [
+    "گواهی عدم سوءپیشینه ارائه‌شده معتبر نیست",
+    "مدرک تحصیلی با شرط قانونی این حوزه هم‌خوان نیست",
+    "استعفا در مهلت قانونی انجام نشده است",
+    "عدم احراز شرط اقامت در حوزه انتخابیه",
+];
+
+/// A random instant within `days` days from `from` (to the minute).
+fn within(rng: &mut ChaCha8Rng, from: OffsetDateTime, days: i64) -> OffsetDateTime {
+    from + time::Duration::minutes(rng.gen_range(60..(days.max(1) * 1_440)))
+}
+
+/// The steps of a file that ends in `outcome` (or passes, for `None`), from `opens` (when the
+/// executive board starts).
+fn demo_steps(
+    rng: &mut ChaCha8Rng,
+    county: &str,
+    outcome: Option<Outcome>,
+    opens: OffsetDateTime,
+) -> Vec<DemoStep> {
+    use Outcome as O;
+    let reason = |rng: &mut ChaCha8Rng| {
+        REJECTIONS
+            .choose(rng)
+            .copied()
+            .unwrap_or(REJECTIONS[0])
+            .to_owned()
+    };
+    let executive = format!("executive-board-{county}");
+    let supervision = format!("supervision-board-{county}");
+    let mut steps = Vec::new();
+    let mut at = opens;
+    let mut step = |action: VettingAction, reviewer: Reviewer, by: &str, at: OffsetDateTime| {
+        steps.push(DemoStep {
+            action,
+            reviewer,
+            by: by.to_owned(),
+            at,
+        });
+    };
+    if outcome == Some(O::Pending) {
+        return steps;
+    }
+    let rejected = matches!(
+        outcome,
+        Some(
+            O::Rejected
+                | O::ObjectedToCounty
+                | O::RejectedOnObjection
+                | O::ObjectedToProvince
+                | O::FinallyRejected
+        )
+    );
+    at = within(rng, at, 13);
+    step(
+        VettingAction::ExecutiveReview {
+            qualified: !rejected,
+            reason: if rejected {
+                reason(rng)
+            } else {
+                "مدارک کامل و شرایط احراز شد".into()
+            },
+        },
+        Reviewer::ExecutiveBoard,
+        &executive,
+        at,
+    );
+    if outcome == Some(O::Reviewed) {
+        return steps;
+    }
+    if outcome == Some(O::Withdrawn) {
+        at = within(rng, at, 5);
+        step(
+            VettingAction::Withdraw {
+                reason: "انصراف به دلایل شخصی".into(),
+            },
+            Reviewer::Applicant,
+            "applicant",
+            at,
+        );
+        return steps;
+    }
+    at = within(rng, at, 19);
+    step(
+        VettingAction::SupervisionDecision {
+            approved: !rejected,
+            reason: if rejected {
+                reason(rng)
+            } else {
+                "تأیید صلاحیت".into()
+            },
+        },
+        Reviewer::CountySupervisionBoard,
+        &supervision,
+        at,
+    );
+    if !rejected || outcome == Some(O::Rejected) {
+        return steps;
+    }
+    at = within(rng, at, 3);
+    step(
+        VettingAction::Object {
+            reason: "مدارک تکمیلی پیوست شد".into(),
+        },
+        Reviewer::Applicant,
+        "applicant",
+        at,
+    );
+    if outcome == Some(O::ObjectedToCounty) {
+        return steps;
+    }
+    at = within(rng, at, 9);
+    step(
+        VettingAction::ObjectionDecision {
+            upheld: false,
+            reason: "اعتراض وارد نیست".into(),
+        },
+        Reviewer::CountySupervisionBoard,
+        &supervision,
+        at,
+    );
+    if outcome == Some(O::RejectedOnObjection) {
+        return steps;
+    }
+    at = within(rng, at, 3);
+    step(
+        VettingAction::Object {
+            reason: "درخواست رسیدگی در هیأت نظارت استان".into(),
+        },
+        Reviewer::Applicant,
+        "applicant",
+        at,
+    );
+    if outcome == Some(O::ObjectedToProvince) {
+        return steps;
+    }
+    at = within(rng, at, 9);
+    step(
+        VettingAction::ObjectionDecision {
+            upheld: false,
+            reason: "رد صلاحیت تأیید می‌شود".into(),
+        },
+        Reviewer::ProvinceSupervisionBoard,
+        "supervision-board-province",
+        at,
+    );
+    steps
+}
+
+/// Candidates for every council (a city council draws about twice its seats, a village
+/// council a few more than its seats), each filed as a registration in its council kind's
+/// window and approved through the vetting steps, with codes unique in the election from 10001
+/// up; and for some councils a few more registrations that did not pass (or still wait). They
+/// are people outside the registry (nobody staffs a station with them).
+fn candidacies(
     rng: &mut ChaCha8Rng,
     councils: &[Council],
+    villages: &[Village],
+    election: &Election,
     people: &[Person],
-) -> Vec<Candidate> {
+) -> (Vec<Candidate>, Vec<DemoRegistration>) {
     let registered: HashSet<&NationalId> = people.iter().map(|p| &p.national_id).collect();
-    let wanted: Vec<usize> = councils
+    let households: HashMap<&str, i64> = villages
+        .iter()
+        .map(|v| (v.code.as_str(), v.households))
+        .collect();
+    let wanted: Vec<(usize, usize)> = councils
         .iter()
         .map(|c| {
             let seats = c.main_seats as usize;
             if c.kind == CouncilKind::City {
-                seats * 2 + rng.gen_range(0..=seats)
+                (seats * 2 + rng.gen_range(0..=seats), rng.gen_range(1..=3))
             } else {
-                seats + rng.gen_range(1..=3)
+                (
+                    seats + rng.gen_range(1..=3),
+                    usize::from(rng.gen_ratio(1, 3)),
+                )
             }
         })
         .collect();
-    let total: usize = wanted.iter().sum();
+    let total: usize = wanted.iter().map(|(a, b)| a + b).sum();
     let mut drawn = synthetic_people(rng, total + total / 10)
         .into_iter()
         .filter(|p| !registered.contains(&p.national_id));
-    let mut out = Vec::with_capacity(total);
-    for (council, n) in councils.iter().zip(wanted) {
-        for person in drawn.by_ref().take(n) {
-            out.push(Candidate {
-                code: (10_001 + out.len()).to_string(),
-                council: council.code.clone(),
+    let vetting_opens = |kind: CouncilKind, window: &RegistrationWindow| match kind {
+        CouncilKind::City => election
+            .milestones
+            .iter()
+            .find(|m| m.key == "executive_vetting")
+            .map_or(window.closes_at(), |m| m.starts_at),
+        CouncilKind::Village => window.closes_at() + time::Duration::days(1),
+    };
+    let mut candidates = Vec::new();
+    let mut registrations = Vec::with_capacity(total);
+    let mut tracking_codes = HashSet::with_capacity(total);
+    for (council, (approved, extra)) in councils.iter().zip(wanted) {
+        let Some(window) = RegistrationWindow::of(election, council.kind) else {
+            continue;
+        };
+        let place = Place {
+            kind: council.kind,
+            population: council.population,
+            households: households.get(council.place_code.as_str()).copied(),
+        };
+        let required = required_education(&place);
+        let window_days = (window.last_day - window.first_day).whole_days() + 1;
+        let opens = vetting_opens(council.kind, &window);
+        for (i, person) in drawn.by_ref().take(approved + extra).enumerate() {
+            let outcome = (i >= approved).then(|| {
+                let roll = rng.gen_range(0..100);
+                let mut acc = 0;
+                OUTCOMES
+                    .iter()
+                    .find(|(_, w)| {
+                        acc += w;
+                        roll < acc
+                    })
+                    .map_or(Outcome::Rejected, |(o, _)| *o)
+            });
+            let day = window.first_day + time::Duration::days(rng.gen_range(0..window_days));
+            let minutes = (window.daily_closes - window.daily_opens)
+                .whole_minutes()
+                .max(1);
+            let submitted_at = time::PrimitiveDateTime::new(day, window.daily_opens)
+                .assume_offset(crate::calendar::TEHRAN)
+                .to_offset(time::UtcOffset::UTC)
+                + time::Duration::minutes(rng.gen_range(0..minutes));
+            let former_member = rng.gen_ratio(1, 8);
+            let education = person.education.unwrap_or(Education::Diploma);
+            let education = if former_member {
+                education
+            } else {
+                education.max(required)
+            };
+            // Candidates are at least 25 on the day they register.
+            let birth_date = if crate::person::age_on(person.birth_date, day) < 26 {
+                person.birth_date - time::Duration::days(12 * 365)
+            } else {
+                person.birth_date
+            };
+            let occupation = OCCUPATIONS
+                .choose(rng)
+                .copied()
+                .unwrap_or("کارمند")
+                .to_owned();
+            let Some(mobile) = person
+                .mobile
+                .clone()
+                .or_else(|| MobileNumber::parse("09130000000").ok())
+            else {
+                continue;
+            };
+            let code = outcome
+                .is_none()
+                .then(|| (10_001 + candidates.len()).to_string());
+            if let Some(code) = &code {
+                candidates.push(Candidate {
+                    code: code.clone(),
+                    council: council.code.clone(),
+                    first_name: person.first_name.clone(),
+                    last_name: person.last_name.clone(),
+                    gender: person.gender,
+                    education: Some(education),
+                    occupation: occupation.clone(),
+                });
+            }
+            let application = Application {
+                national_id: person.national_id.clone(),
                 first_name: person.first_name,
                 last_name: person.last_name,
+                father_name: person.father_name,
+                birth_date,
                 gender: person.gender,
-                education: person.education,
-                occupation: OCCUPATIONS
-                    .choose(rng)
-                    .copied()
-                    .unwrap_or("کارمند")
-                    .to_owned(),
+                mobile,
+                residence: council.name.clone(),
+                council: council.code.clone(),
+                education,
+                former_member,
+                occupation,
+                official: None,
+                veteran_family: rng.gen_ratio(1, 10),
+            };
+            let steps = demo_steps(rng, &council.county_code, outcome, opens.max(submitted_at));
+            let tracking_code = loop {
+                let code = format!(
+                    "{:012}",
+                    rng.gen_range(100_000_000_000u64..1_000_000_000_000)
+                );
+                if tracking_codes.insert(code.clone()) {
+                    break code;
+                }
+            };
+            registrations.push(DemoRegistration {
+                tracking_code,
+                application,
+                submitted_at,
+                steps,
+                candidate_code: code,
             });
         }
     }
-    out
+    (candidates, registrations)
 }
 
 /// Deterministic people with valid, distinct national ids and plausible Persian names.
@@ -1393,5 +1726,67 @@ mod tests {
         }
         let codes: HashSet<&str> = d.candidates.iter().map(|c| c.code.as_str()).collect();
         assert_eq!(codes.len(), d.candidates.len());
+    }
+
+    #[test]
+    fn registrations_pass_the_rules_and_reach_every_state() {
+        use crate::registration::{check_application, Place, RegistrationWindow};
+        use crate::vetting::VettingState;
+        let d = demo();
+        let households: std::collections::HashMap<&str, i64> = d
+            .villages
+            .iter()
+            .map(|v| (v.code.as_str(), v.households))
+            .collect();
+        let councils: std::collections::HashMap<&str, &Council> =
+            d.councils.iter().map(|c| (c.code.as_str(), c)).collect();
+        let mut states = HashSet::new();
+        let mut approved = 0;
+        let mut ids = HashSet::new();
+        let mut codes = HashSet::new();
+        for r in &d.registrations {
+            assert!(
+                ids.insert(&r.application.national_id),
+                "one registration per person"
+            );
+            assert!(codes.insert(&r.tracking_code));
+            let council = councils[r.application.council.as_str()];
+            let place = Place {
+                kind: council.kind,
+                population: council.population,
+                households: households.get(council.place_code.as_str()).copied(),
+            };
+            let window = RegistrationWindow::of(&d.election, council.kind).unwrap();
+            assert_eq!(
+                check_application(
+                    &r.application,
+                    &place,
+                    &window,
+                    &r.application.required_documents(),
+                    r.submitted_at
+                ),
+                Ok(()),
+                "{}",
+                r.tracking_code
+            );
+            let files = r.files().unwrap();
+            let last = files.last().unwrap();
+            states.insert(last.state);
+            assert!(last.state_since <= d.election.election_day.midnight().assume_utc());
+            match &r.candidate_code {
+                Some(code) => {
+                    approved += 1;
+                    assert_eq!(last.state, VettingState::Approved);
+                    let c = d.candidates.iter().find(|c| &c.code == code).unwrap();
+                    assert_eq!(c.council, r.application.council);
+                    assert_eq!(c.last_name, r.application.last_name);
+                }
+                None => assert_ne!(last.state, VettingState::Approved),
+            }
+        }
+        assert_eq!(approved, d.candidates.len());
+        assert_eq!(states.len(), VettingState::ALL.len(), "{states:?}");
+        // None of them is a registered person (nobody staffs a station with them).
+        assert!(d.people.iter().all(|p| !ids.contains(&p.national_id)));
     }
 }

@@ -416,40 +416,57 @@ async fn write_people(conn: &mut PgConnection, people: &[Person]) -> Attempt<()>
     Ok(())
 }
 
-/// Writes the demo's approved candidates in one statement. The demo gives them no national
-/// id, so each is keyed by its code: `cand-<code>` (the SQLite store uses the same rule).
+/// Writes the demo's approved candidates in one statement, each with the national id of its
+/// registration (a candidate without one, which the demo does not make, is keyed
+/// `cand-<code>`; the SQLite store uses the same rule).
 async fn write_demo_candidates(
     conn: &mut PgConnection,
     election_code: &str,
     candidates: &[Candidate],
+    registrations: &[domain::demo::DemoRegistration],
     by: &Actor,
 ) -> Attempt<()> {
     if candidates.is_empty() {
         return Ok(());
     }
-    let column = |f: fn(&Candidate) -> String| candidates.iter().map(f).collect::<Vec<_>>();
+    let national_ids: HashMap<&str, &str> = registrations
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.candidate_code.as_deref()?,
+                r.application.national_id.as_str(),
+            ))
+        })
+        .collect();
+    let column = |f: &dyn Fn(&Candidate) -> String| candidates.iter().map(f).collect::<Vec<_>>();
     sqlx::query(
         "INSERT INTO candidates (election_code, council_code, national_id, created_at_us, code, \
          first_name, last_name, gender, education, occupation) \
-         SELECT $1, u.council, 'cand-' || u.code, $2, u.code, u.first_name, u.last_name, u.gender, \
+         SELECT $1, u.council, u.national_id, $2, u.code, u.first_name, u.last_name, u.gender, \
            u.education, u.occupation \
          FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], \
-           $9::text[]) AS u(code, council, first_name, last_name, gender, education, occupation)",
+           $9::text[], $10::text[]) \
+           AS u(code, council, first_name, last_name, gender, education, occupation, national_id)",
     )
     .bind(election_code)
     .bind(by.at_us())
-    .bind(column(|c| c.code.clone()))
-    .bind(column(|c| c.council.clone()))
-    .bind(column(|c| c.first_name.clone()))
-    .bind(column(|c| c.last_name.clone()))
-    .bind(column(|c| c.gender.as_str().to_owned()))
+    .bind(column(&|c| c.code.clone()))
+    .bind(column(&|c| c.council.clone()))
+    .bind(column(&|c| c.first_name.clone()))
+    .bind(column(&|c| c.last_name.clone()))
+    .bind(column(&|c| c.gender.as_str().to_owned()))
     .bind(
         candidates
             .iter()
             .map(|c| c.education.map(|e| e.as_str().to_owned()))
             .collect::<Vec<_>>(),
     )
-    .bind(column(|c| c.occupation.clone()))
+    .bind(column(&|c| c.occupation.clone()))
+    .bind(column(&|c| {
+        national_ids
+            .get(c.code.as_str())
+            .map_or_else(|| format!("cand-{}", c.code), |id| (*id).to_owned())
+    }))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -730,7 +747,15 @@ impl Postgres {
         .execute(&mut *tx)
         .await?;
         boards::write_demo_members(&mut tx, &data.board_members, by).await?;
-        write_demo_candidates(&mut tx, &election.code, &data.candidates, by).await?;
+        registrations::write_demo(&mut tx, &election.code, &data.registrations).await?;
+        write_demo_candidates(
+            &mut tx,
+            &election.code,
+            &data.candidates,
+            &data.registrations,
+            by,
+        )
+        .await?;
 
         let payload = serde_json::json!({
             "counties": data.counties.len(),
@@ -744,6 +769,7 @@ impl Postgres {
             "assignments": data.assignments.len(),
             "board_members": data.board_members.len(),
             "candidates": data.candidates.len(),
+            "registrations": data.registrations.len(),
         });
         append_audit(
             &mut tx,

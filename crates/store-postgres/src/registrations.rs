@@ -125,6 +125,160 @@ async fn record_event(
     Ok(())
 }
 
+/// The demo's registrations with their histories, as filed and vetted: one statement per
+/// table (part of the demo's one load transaction).
+pub(crate) async fn write_demo(
+    conn: &mut PgConnection,
+    election_code: &str,
+    registrations: &[domain::demo::DemoRegistration],
+) -> Attempt<()> {
+    if registrations.is_empty() {
+        return Ok(());
+    }
+    let mut finals = Vec::with_capacity(registrations.len());
+    let (mut e_code, mut e_seq, mut e_at, mut e_step, mut e_state, mut e_actor, mut e_reason) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    for r in registrations {
+        let files = r.files().map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let last = files
+            .last()
+            .copied()
+            .unwrap_or_else(|| domain::vetting::VettingFile::new(r.submitted_at));
+        finals.push(last);
+        e_code.push(r.tracking_code.clone());
+        e_seq.push(1i64);
+        e_at.push(to_micros(r.submitted_at));
+        e_step.push("submitted".to_owned());
+        e_state.push(VettingState::Submitted.as_str().to_owned());
+        e_actor.push("applicant".to_owned());
+        e_reason.push(String::new());
+        for (i, (step, file)) in r.steps.iter().zip(files.iter().skip(1)).enumerate() {
+            e_code.push(r.tracking_code.clone());
+            e_seq.push(i64::try_from(i).unwrap_or(0) + 2);
+            e_at.push(to_micros(step.at));
+            e_step.push(step.action.name().to_owned());
+            e_state.push(file.state.as_str().to_owned());
+            e_actor.push(step.by.clone());
+            e_reason.push(step.action.reason().to_owned());
+        }
+    }
+    let column = |f: &dyn Fn(&domain::demo::DemoRegistration) -> String| {
+        registrations.iter().map(f).collect::<Vec<_>>()
+    };
+    let birth_dates = registrations
+        .iter()
+        .map(|r| rows::format_date(r.application.birth_date))
+        .collect::<StoreResult<Vec<_>>>()?;
+    let resignations = registrations
+        .iter()
+        .map(|r| {
+            r.application
+                .official
+                .as_ref()
+                .and_then(|o| o.resigned_on)
+                .map(rows::format_date)
+                .transpose()
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    sqlx::query(
+        "INSERT INTO registrations (election_code, national_id, tracking_code, council_code, \
+         first_name, last_name, father_name, birth_date, gender, mobile, residence, education, \
+         former_member, occupation, official_title, resigned_on, veteran_family, state, \
+         submitted_at_us, state_since_us, executive_qualified, candidate_code) \
+         SELECT $1, u.* FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
+           $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], \
+           $13::boolean[], $14::text[], $15::text[], $16::text[], $17::boolean[], $18::text[], \
+           $19::bigint[], $20::bigint[], $21::boolean[], $22::text[]) AS u",
+    )
+    .bind(election_code)
+    .bind(column(&|r| r.application.national_id.as_str().to_owned()))
+    .bind(column(&|r| r.tracking_code.clone()))
+    .bind(column(&|r| r.application.council.clone()))
+    .bind(column(&|r| r.application.first_name.clone()))
+    .bind(column(&|r| r.application.last_name.clone()))
+    .bind(column(&|r| r.application.father_name.clone()))
+    .bind(birth_dates)
+    .bind(column(&|r| r.application.gender.as_str().to_owned()))
+    .bind(column(&|r| r.application.mobile.as_str().to_owned()))
+    .bind(column(&|r| r.application.residence.clone()))
+    .bind(column(&|r| r.application.education.as_str().to_owned()))
+    .bind(
+        registrations
+            .iter()
+            .map(|r| r.application.former_member)
+            .collect::<Vec<_>>(),
+    )
+    .bind(column(&|r| r.application.occupation.clone()))
+    .bind(
+        registrations
+            .iter()
+            .map(|r| r.application.official.as_ref().map(|o| o.title.clone()))
+            .collect::<Vec<_>>(),
+    )
+    .bind(resignations)
+    .bind(
+        registrations
+            .iter()
+            .map(|r| r.application.veteran_family)
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        finals
+            .iter()
+            .map(|f| f.state.as_str().to_owned())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        registrations
+            .iter()
+            .map(|r| to_micros(r.submitted_at))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        finals
+            .iter()
+            .map(|f| to_micros(f.state_since))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        finals
+            .iter()
+            .map(|f| f.executive_qualified)
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        registrations
+            .iter()
+            .map(|r| r.candidate_code.clone())
+            .collect::<Vec<_>>(),
+    )
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| unique_as(e, "registration"))?;
+    sqlx::query(
+        "INSERT INTO vetting_events (tracking_code, seq, at_us, step, state, actor, reason) \
+         SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], \
+           $6::text[], $7::text[])",
+    )
+    .bind(e_code)
+    .bind(e_seq)
+    .bind(e_at)
+    .bind(e_step)
+    .bind(e_state)
+    .bind(e_actor)
+    .bind(e_reason)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// Gives an approved registration the election's next candidate code and puts the candidate
 /// on the council's list. The election's row is locked first, so concurrent approvals queue
 /// and each reads the codes the previous one took. `FOR NO KEY UPDATE` conflicts with itself

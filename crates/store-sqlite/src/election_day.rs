@@ -701,12 +701,13 @@ pub(crate) fn candidates(
     )
 }
 
-/// The demo's approved candidates, keyed by their candidate code (they are not registered
-/// people, so they carry no national id of their own).
+/// The demo's approved candidates, with the national ids of their registrations (a candidate
+/// without one, which the demo does not make, is keyed `cand-<code>`).
 pub(crate) fn load_candidates(
     tx: &Transaction<'_>,
     election: &str,
     candidates: &[Candidate],
+    national_ids: &HashMap<&str, &str>,
     by: &Actor,
 ) -> StoreResult<()> {
     let mut s = tx
@@ -717,10 +718,13 @@ pub(crate) fn load_candidates(
         )
         .map_err(db_err)?;
     for c in candidates {
+        let national_id = national_ids
+            .get(c.code.as_str())
+            .map_or_else(|| format!("cand-{}", c.code), |id| (*id).to_owned());
         s.execute(params![
             election,
             c.council,
-            format!("cand-{}", c.code),
+            national_id,
             by.at_us(),
             c.code,
             c.first_name,

@@ -421,12 +421,24 @@ fn insert_province(tx: &Transaction<'_>, d: &DemoData, by: &Actor) -> StoreResul
         }
     }
     boards::load_members(tx, &d.board_members, by)?;
-    crate::election_day::load_candidates(tx, &e.code, &d.candidates, by)?;
+    registrations::load_demo(tx, &e.code, &d.registrations)?;
+    let national_ids: std::collections::HashMap<&str, &str> = d
+        .registrations
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.candidate_code.as_deref()?,
+                r.application.national_id.as_str(),
+            ))
+        })
+        .collect();
+    crate::election_day::load_candidates(tx, &e.code, &d.candidates, &national_ids, by)?;
     let payload = json!({
         "counties": d.counties.len(), "districts": d.districts.len(), "cities": d.cities.len(),
         "rural_districts": d.rural_districts.len(), "villages": d.villages.len(), "councils": d.councils.len(),
         "stations": d.stations.len(), "people": d.people.len(), "assignments": d.assignments.len(),
         "board_members": d.board_members.len(), "candidates": d.candidates.len(),
+        "registrations": d.registrations.len(),
     });
     append_audit(
         tx,

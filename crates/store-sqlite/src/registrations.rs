@@ -14,6 +14,9 @@ use store::{
     StoreResult, StoredDocument, VettingEvent,
 };
 
+/// Who files, objects and withdraws (no account of their own).
+pub(crate) const APPLICANT: &str = "applicant";
+
 /// Candidate codes start above this (the ballot's codes are five digits).
 const FIRST_CANDIDATE_CODE: i64 = 10_001;
 
@@ -423,4 +426,91 @@ pub(crate) fn council_place(conn: &Connection, code: &str) -> StoreResult<Option
     })
     .optional()
     .map_err(db_err)
+}
+
+/// The demo's registrations with their histories, as filed and vetted (one statement per
+/// table row; part of the demo's one load transaction).
+pub(crate) fn load_demo(
+    tx: &Transaction<'_>,
+    election: &str,
+    registrations: &[domain::demo::DemoRegistration],
+) -> StoreResult<()> {
+    let mut insert = tx
+        .prepare(
+            "INSERT INTO registrations (election_code, national_id, tracking_code, council_code,
+                 first_name, last_name, father_name, birth_date, gender, mobile, residence, education,
+                 former_member, occupation, official_title, resigned_on, veteran_family, state,
+                 submitted_at_us, state_since_us, executive_qualified, candidate_code)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                     ?18, ?19, ?20, ?21, ?22)",
+        )
+        .map_err(db_err)?;
+    let mut event = tx
+        .prepare(
+            "INSERT INTO vetting_events (tracking_code, seq, at_us, step, state, actor, reason)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .map_err(db_err)?;
+    for r in registrations {
+        let files = r.files().map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let last = files
+            .last()
+            .copied()
+            .unwrap_or_else(|| VettingFile::new(r.submitted_at));
+        let a = &r.application;
+        insert
+            .execute(params![
+                election,
+                a.national_id.as_str(),
+                r.tracking_code,
+                a.council,
+                a.first_name,
+                a.last_name,
+                a.father_name,
+                iso_date(a.birth_date),
+                a.gender.as_str(),
+                a.mobile.as_str(),
+                a.residence,
+                a.education.as_str(),
+                a.former_member,
+                a.occupation,
+                a.official.as_ref().map(|o| o.title.as_str()),
+                a.official
+                    .as_ref()
+                    .and_then(|o| o.resigned_on)
+                    .map(iso_date),
+                a.veteran_family,
+                last.state.as_str(),
+                domain::clock::to_micros(r.submitted_at),
+                domain::clock::to_micros(last.state_since),
+                last.executive_qualified,
+                r.candidate_code,
+            ])
+            .map_err(|e| conflict_or(e, "registration"))?;
+        event
+            .execute(params![
+                r.tracking_code,
+                1,
+                domain::clock::to_micros(r.submitted_at),
+                "submitted",
+                VettingState::Submitted.as_str(),
+                crate::registrations::APPLICANT,
+                ""
+            ])
+            .map_err(db_err)?;
+        for (i, (step, file)) in r.steps.iter().zip(files.iter().skip(1)).enumerate() {
+            event
+                .execute(params![
+                    r.tracking_code,
+                    i64::try_from(i).unwrap_or(0) + 2,
+                    domain::clock::to_micros(step.at),
+                    step.action.name(),
+                    file.state.as_str(),
+                    step.by,
+                    step.action.reason(),
+                ])
+                .map_err(db_err)?;
+        }
+    }
+    Ok(())
 }

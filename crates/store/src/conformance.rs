@@ -3312,6 +3312,29 @@ pub async fn registrations_filter_and_page(store: Arc<dyn Store>) {
         .find(|c| c.county_code != a.county_code)
         .unwrap()
         .clone();
+    let list = |filter: RegistrationFilter, page: PageRequest| {
+        let (store, election) = (store.clone(), election.clone());
+        async move { store.registrations(&election, &filter, page).await.unwrap() }
+    };
+    // The demo's registrations are there from the load, in every state.
+    let demo_total = i64::try_from(data.registrations.len()).unwrap();
+    let everything = RegistrationFilter::default();
+    assert_eq!(
+        list(everything.clone(), PageRequest::new(1, 1)).await.total,
+        demo_total
+    );
+    let in_b_before = data
+        .registrations
+        .iter()
+        .filter(|r| r.application.council == b.code)
+        .count();
+    let withdrawn_before = data
+        .registrations
+        .iter()
+        .filter(|r| r.files().unwrap().last().unwrap().state == VettingState::Withdrawn)
+        .count();
+    assert!(withdrawn_before > 0);
+
     for n in 20..30 {
         let council = if n < 27 { &a.code } else { &b.code };
         store
@@ -3334,63 +3357,83 @@ pub async fn registrations_filter_and_page(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
-    let all = store
-        .registrations(
-            &election,
-            &RegistrationFilter::default(),
-            PageRequest::new(1, 4),
-        )
-        .await
-        .unwrap();
-    assert_eq!(all.total, 10);
-    let codes: Vec<&str> = all.items.iter().map(|r| r.tracking_code.as_str()).collect();
-    assert_eq!(codes, ["T0000020", "T0000021", "T0000022", "T0000023"]);
-    let last = store
-        .registrations(
-            &election,
-            &RegistrationFilter::default(),
-            PageRequest::new(3, 4),
-        )
-        .await
-        .unwrap();
-    assert_eq!(last.items.len(), 2);
-    let in_b = store
-        .registrations(
-            &election,
-            &RegistrationFilter {
-                council: Some(b.code.clone()),
-                ..Default::default()
-            },
-            PageRequest::default(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(in_b.total, 3);
+    let all = list(everything.clone(), PageRequest::new(1, 500)).await;
+    assert_eq!(all.total, demo_total + 10);
+    // Filing order, paged without gaps or repeats.
+    let filed: Vec<_> = all.items.iter().map(|r| r.vetting.submitted_at).collect();
+    assert!(filed.windows(2).all(|w| w[0] <= w[1]));
+    let page_2 = list(everything.clone(), PageRequest::new(2, 250)).await;
+    assert_eq!(page_2.items[0].tracking_code, all.items[250].tracking_code);
+    assert_eq!(page_2.items.len(), 250);
+
+    let in_b = list(
+        RegistrationFilter {
+            council: Some(b.code.clone()),
+            ..Default::default()
+        },
+        PageRequest::new(1, 500),
+    )
+    .await;
+    assert_eq!(in_b.total, i64::try_from(in_b_before + 3).unwrap());
     assert!(in_b.items.iter().all(|r| r.application.council == b.code));
-    let county_b = store
-        .registrations(
-            &election,
-            &RegistrationFilter {
-                county: Some(b.county_code.clone()),
-                ..Default::default()
-            },
-            PageRequest::default(),
-        )
-        .await
+    let ours: Vec<&str> = in_b
+        .items
+        .iter()
+        .map(|r| r.tracking_code.as_str())
+        .filter(|c| c.starts_with('T'))
+        .collect();
+    assert_eq!(ours, ["T0000027", "T0000028", "T0000029"]);
+    let county_b = list(
+        RegistrationFilter {
+            county: Some(b.county_code.clone()),
+            ..Default::default()
+        },
+        PageRequest::new(1, 1),
+    )
+    .await;
+    let in_county_b = data
+        .registrations
+        .iter()
+        .filter(|r| {
+            data.councils
+                .iter()
+                .any(|c| c.code == r.application.council && c.county_code == b.county_code)
+        })
+        .count();
+    assert_eq!(county_b.total, i64::try_from(in_county_b + 3).unwrap());
+    let withdrawn = list(
+        RegistrationFilter {
+            state: Some(VettingState::Withdrawn),
+            ..Default::default()
+        },
+        PageRequest::new(1, 500),
+    )
+    .await;
+    assert_eq!(
+        withdrawn.total,
+        i64::try_from(withdrawn_before + 1).unwrap()
+    );
+    assert!(withdrawn
+        .items
+        .iter()
+        .all(|r| r.vetting.state == VettingState::Withdrawn));
+    assert!(withdrawn
+        .items
+        .iter()
+        .any(|r| r.tracking_code == "T0000021"));
+    // A demo file reads back with its whole history.
+    let sample = data
+        .registrations
+        .iter()
+        .find(|r| r.steps.len() >= 4)
         .unwrap();
-    assert_eq!(county_b.total, 3);
-    let withdrawn = store
-        .registrations(
-            &election,
-            &RegistrationFilter {
-                state: Some(VettingState::Withdrawn),
-                ..Default::default()
-            },
-            PageRequest::default(),
-        )
+    let (found, history) = store
+        .registration(&election, &sample.tracking_code)
         .await
+        .unwrap()
         .unwrap();
-    assert_eq!(withdrawn.total, 1);
-    assert_eq!(withdrawn.items[0].tracking_code, "T0000021");
-    assert_eq!(withdrawn.items[0].vetting.state, VettingState::Withdrawn);
+    assert_eq!(found.application, sample.application);
+    assert_eq!(history.len(), sample.steps.len() + 1);
+    assert_eq!(history.last().unwrap().by, sample.steps.last().unwrap().by);
+    assert_eq!(found.vetting, *sample.files().unwrap().last().unwrap());
 }

@@ -1,4 +1,5 @@
-// sandoq's own small script: sortable and filterable tables, and the CSRF header for htmx.
+// sandoq's own small script: sortable and filterable tables, the registration form's council
+// list, and the CSRF header for htmx.
 // Numbers sort by their data-value (raw digits), so Persian digits in cells do not matter.
 (function () {
   "use strict";
@@ -45,7 +46,38 @@
     if (typed) typed.addEventListener("input", update);
     update();
   }
+  // The registration form's councils: a county select (data-narrows) keeps only its county's
+  // groups in the council select. When the server has already narrowed the list (?county=),
+  // another county is fetched the same way.
+  function narrowCouncils(chooser) {
+    var target = document.getElementById(chooser.getAttribute("data-narrows"));
+    if (!target) return;
+    var groups = Array.prototype.slice.call(target.getElementsByTagName("optgroup"));
+    var fixed = target.getAttribute("data-county-filtered");
+    function update() {
+      var county = chooser.value;
+      if (fixed !== null && county !== fixed) {
+        window.location.href = chooser.form.action + (county ? "?county=" + encodeURIComponent(county) : "");
+        return;
+      }
+      var chosen = target.value;
+      groups.forEach(function (g) { if (g.parentNode) g.parentNode.removeChild(g); });
+      groups.forEach(function (g) {
+        if (!county || g.getAttribute("data-county") === county) target.appendChild(g);
+      });
+      target.value = chosen;
+      if (target.selectedIndex < 0) target.value = "";
+    }
+    chooser.addEventListener("change", update);
+    if (chooser.value) update();
+  }
   function init(root) {
+    root.querySelectorAll("select[data-narrows]").forEach(function (select) {
+      if (select.dataset.ready) return;
+      select.dataset.ready = "1";
+      narrowCouncils(select);
+    });
+    root.querySelectorAll("[data-js-hidden]").forEach(function (el) { el.hidden = true; });
     root.querySelectorAll("form[data-max-choices]").forEach(function (form) {
       if (form.dataset.ready) return;
       form.dataset.ready = "1";

@@ -3,8 +3,8 @@
 //! A session token is 32 random bytes; the store keeps only its SHA-256. Browsers carry it in
 //! an HttpOnly, SameSite=Strict cookie, API clients as `Authorization: Bearer`. Every
 //! state-changing request that rides on the cookie must also carry the session's CSRF token
-//! (header `X-CSRF-Token` or form field `csrf_token`); bearer requests need none, since no
-//! browser adds that header by itself.
+//! (header `X-CSRF-Token`, or form field `csrf_token` of an urlencoded or multipart form);
+//! bearer requests need none, since no browser adds that header by itself.
 
 use crate::{ApiError, AppState};
 use argon2::password_hash::rand_core::OsRng;
@@ -381,8 +381,9 @@ pub fn is_public_api(path: &str) -> bool {
         || (path.starts_with("/api/v1/councils/") && path.ends_with("/candidates"))
 }
 
-/// Looks for the CSRF token in the header, else in an urlencoded form body (which is read and
-/// put back, within the body limit).
+/// Looks for the CSRF token in the header, else in the form body: an urlencoded one (read
+/// within the body limit) or a `multipart/form-data` one (a form with files, read within the
+/// largest upload a route accepts). The body is put back for the handler.
 async fn csrf_ok(request: Request<Body>, expected: &str, limit: usize) -> (bool, Request<Body>) {
     if let Some(h) = request
         .headers()
@@ -392,20 +393,43 @@ async fn csrf_ok(request: Request<Body>, expected: &str, limit: usize) -> (bool,
         let ok = same_token(h, expected);
         return (ok, request);
     }
-    let is_form = request
+    let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default()
+        .to_owned();
+    let boundary = multer::parse_boundary(&content_type).ok();
+    let limit = if boundary.is_some() {
+        limit.max(crate::api::registrations::MAX_REGISTRATION_BYTES)
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        limit
+    } else {
         return (false, request);
-    }
+    };
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
         return (false, Request::from_parts(parts, Body::empty()));
     };
-    let ok = form_field(&bytes, CSRF_FIELD).is_some_and(|t| same_token(&t, expected));
+    let token = match boundary {
+        Some(boundary) => multipart_field(bytes.clone(), boundary, CSRF_FIELD).await,
+        None => form_field(&bytes, CSRF_FIELD),
+    };
+    let ok = token.is_some_and(|t| same_token(&t, expected));
     (ok, Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// The first text field called `name` of a multipart body (forms put the CSRF token first, so
+/// the files after it are not parsed).
+async fn multipart_field(body: axum::body::Bytes, boundary: String, name: &str) -> Option<String> {
+    let stream = Body::from(body).into_data_stream();
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 /// Builds the `Set-Cookie` value of a session cookie.

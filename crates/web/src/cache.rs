@@ -5,6 +5,7 @@
 
 use crate::{ApiError, AppState};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::Mutex;
 use store::{CountyCoverage, StaffConflict};
 
@@ -37,6 +38,8 @@ impl<T: Clone> Versioned<T> {
 pub struct Caches {
     coverage: Versioned<Vec<CountyCoverage>>,
     conflicts: Versioned<Vec<StaffConflict>>,
+    /// Every council, for the registration form's list (some 2,940 in Kerman).
+    councils: Versioned<Arc<Vec<domain::election::Council>>>,
     /// The current election's code (codes never change), so the check-in path reads none.
     election: tokio::sync::OnceCell<String>,
 }
@@ -84,5 +87,33 @@ pub async fn conflicts(
     }
     let fresh = state.store.staffing_conflicts(county).await?;
     state.caches.conflicts.put(county, version, &fresh);
+    Ok(fresh)
+}
+
+/// Every council in code order, re-read only after a change.
+pub async fn all_councils(
+    state: &AppState,
+) -> Result<Arc<Vec<domain::election::Council>>, ApiError> {
+    let (version, _) = state.store.audit_head().await?;
+    if let Some(hit) = state.caches.councils.get(None, version) {
+        return Ok(hit);
+    }
+    let mut all = Vec::new();
+    for page in 1.. {
+        let found = state
+            .store
+            .councils(
+                &store::CouncilFilter::default(),
+                store::PageRequest::new(page, store::PageRequest::MAX_PER_PAGE),
+            )
+            .await?;
+        let last = found.items.is_empty();
+        all.extend(found.items);
+        if last || all.len() as i64 >= found.total {
+            break;
+        }
+    }
+    let fresh = Arc::new(all);
+    state.caches.councils.put(None, version, &fresh);
     Ok(fresh)
 }

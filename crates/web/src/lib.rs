@@ -127,6 +127,25 @@ pub fn router(state: AppState) -> Router {
         .route("/vote/review", post(views::election_day::review))
         .route("/vote/cast", post(views::election_day::cast))
         .route("/turnout", get(views::election_day::turnout))
+        .route(
+            "/register",
+            get(views::registrations::show)
+                .post(views::registrations::submit)
+                .layer(
+                    // The form and its documents, past the router's small default.
+                    axum::extract::DefaultBodyLimit::max(
+                        api::registrations::MAX_REGISTRATION_BYTES,
+                    ),
+                ),
+        )
+        .route(
+            "/registration-status",
+            get(views::registrations::status).post(views::registrations::lookup),
+        )
+        .route(
+            "/registration-status/steps",
+            post(views::registrations::step),
+        )
         .route("/boards/{code}", get(views::boards::show))
         .route("/boards/{code}/members", post(views::boards::appoint))
         .route(

@@ -51,9 +51,18 @@ fn invalid(field: &'static str, reason: &str) -> ApiError {
 }
 
 /// The form's text fields, by name.
-struct Fields(HashMap<String, String>);
+pub(crate) struct Fields(HashMap<String, String>);
+
+/// Keeps a field's value, or its error for the list of everything wrong with the form.
+fn keep<T>(errors: &mut Vec<ApiError>, result: Result<T, ApiError>) -> Option<T> {
+    result.map_err(|e| errors.push(e)).ok()
+}
 
 impl Fields {
+    /// A field as it was entered (empty when absent), for showing the form again.
+    pub(crate) fn value(&self, name: &str) -> &str {
+        self.0.get(name).map_or("", String::as_str)
+    }
     fn get(&self, name: &'static str) -> Result<&str, ApiError> {
         self.0
             .get(name)
@@ -70,45 +79,111 @@ impl Fields {
             .is_some_and(|v| matches!(v, "true" | "1" | "on" | "yes"))
     }
 
-    fn application(&self) -> Result<Application, ApiError> {
+    /// The application, or every field that is wrong, in the form's order.
+    fn application(&self) -> Result<Application, Vec<ApiError>> {
         let date = |name: &'static str| -> Result<time::Date, ApiError> {
             domain::calendar::parse_date(self.get(name)?)
                 .map_err(|_| invalid(name, "تاریخ را به صورت ۱۳۶۵/۰۱/۳۱ یا 1986-04-20 بنویسید"))
         };
-        let official = match self.optional("official_title") {
-            Some(title) => Some(OfficialPost {
-                title: title.to_owned(),
-                resigned_on: match self.optional("resigned_on") {
-                    Some(_) => Some(date("resigned_on")?),
-                    None => None,
-                },
+        let text = |name: &'static str| self.get(name).map(str::to_owned);
+        let mut errors = Vec::new();
+        let e = &mut errors;
+        let national_id = keep(
+            e,
+            self.get("national_id")
+                .and_then(|v| NationalId::parse(v).map_err(ApiError::from)),
+        );
+        let first_name = keep(e, text("first_name"));
+        let last_name = keep(e, text("last_name"));
+        let father_name = keep(e, text("father_name"));
+        let birth_date = keep(e, date("birth_date"));
+        let gender = keep(
+            e,
+            self.get("gender")
+                .and_then(|v| Gender::parse(v).ok_or_else(|| invalid("gender", "female یا male"))),
+        );
+        let mobile = keep(
+            e,
+            self.get("mobile")
+                .and_then(|v| MobileNumber::parse(v).map_err(ApiError::from)),
+        );
+        let residence = keep(e, text("residence"));
+        let council = keep(e, text("council"));
+        let education = keep(
+            e,
+            self.get("education").and_then(|v| {
+                Education::parse(v).ok_or_else(|| {
+                    invalid(
+                        "education",
+                        "literate، diploma، associate، bachelor، master یا doctorate",
+                    )
+                })
             }),
-            None => None,
+        );
+        let occupation = keep(e, text("occupation"));
+        let official = match self.optional("official_title") {
+            Some(title) => {
+                let resigned_on = match self.optional("resigned_on") {
+                    Some(_) => keep(e, date("resigned_on").map(Some)),
+                    None => Some(None),
+                };
+                resigned_on.map(|resigned_on| {
+                    Some(OfficialPost {
+                        title: title.to_owned(),
+                        resigned_on,
+                    })
+                })
+            }
+            None => Some(None),
+        };
+        let (
+            Some(national_id),
+            Some(first_name),
+            Some(last_name),
+            Some(father_name),
+            Some(birth_date),
+            Some(gender),
+            Some(mobile),
+            Some(residence),
+            Some(council),
+            Some(education),
+            Some(occupation),
+            Some(official),
+        ) = (
+            national_id,
+            first_name,
+            last_name,
+            father_name,
+            birth_date,
+            gender,
+            mobile,
+            residence,
+            council,
+            education,
+            occupation,
+            official,
+        )
+        else {
+            return Err(errors);
         };
         Application {
-            national_id: NationalId::parse(self.get("national_id")?)?,
-            first_name: self.get("first_name")?.to_owned(),
-            last_name: self.get("last_name")?.to_owned(),
-            father_name: self.get("father_name")?.to_owned(),
-            birth_date: date("birth_date")?,
-            gender: Gender::parse(self.get("gender")?)
-                .ok_or_else(|| invalid("gender", "female یا male"))?,
-            mobile: MobileNumber::parse(self.get("mobile")?)?,
-            residence: self.get("residence")?.to_owned(),
-            council: self.get("council")?.to_owned(),
-            education: Education::parse(self.get("education")?).ok_or_else(|| {
-                invalid(
-                    "education",
-                    "literate، diploma، associate، bachelor، master یا doctorate",
-                )
-            })?,
+            national_id,
+            first_name,
+            last_name,
+            father_name,
+            birth_date,
+            gender,
+            mobile,
+            residence,
+            council,
+            education,
             former_member: self.flag("former_member"),
-            occupation: self.get("occupation")?.to_owned(),
+            occupation,
             official,
             veteran_family: self.flag("veteran_family"),
         }
         .normalized()
-        .map_err(ApiError::from)
+        .map_err(|e| vec![ApiError::from(e)])
     }
 }
 
@@ -119,41 +194,242 @@ struct Upload {
     bytes: axum::body::Bytes,
 }
 
-async fn read_form(mut multipart: Multipart) -> Result<(Fields, Vec<Upload>), ApiError> {
-    let mut fields = HashMap::new();
-    let mut uploads: Vec<Upload> = Vec::new();
-    let broken = |e: axum::extract::multipart::MultipartError| {
+/// Why a registration's body could not be read to the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unreadable {
+    TooLarge,
+    Broken,
+    DocumentTwice,
+    FieldTooLong,
+}
+
+impl Unreadable {
+    fn error(self) -> ApiError {
+        match self {
+            Self::TooLarge => ApiError::PayloadTooLarge,
+            Self::Broken => invalid("multipart", "فرم ارسالی خوانا نیست"),
+            Self::DocumentTwice => invalid("documents", "هر مدرک را یک بار بارگذاری کنید"),
+            Self::FieldTooLong => invalid("multipart", "یکی از خانه‌ها بیش از اندازه بلند است"),
+        }
+    }
+}
+
+/// A registration form as read from its `multipart/form-data` body. What was read before a
+/// failure is kept, so that a page can show the applicant's entries again.
+pub(crate) struct RegistrationForm {
+    pub(crate) fields: Fields,
+    uploads: Vec<Upload>,
+    unreadable: Option<Unreadable>,
+}
+
+impl RegistrationForm {
+    /// The kinds of the documents attached (each once).
+    fn document_kinds(&self) -> Vec<DocumentKind> {
+        self.uploads.iter().map(|u| u.kind).collect()
+    }
+}
+
+/// Reads the form's fields and files; never fails, see [`RegistrationForm`].
+pub(crate) async fn read_form(mut multipart: Multipart) -> RegistrationForm {
+    let mut form = RegistrationForm {
+        fields: Fields(HashMap::new()),
+        uploads: Vec::new(),
+        unreadable: None,
+    };
+    let broken = |e: &axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge
+            Unreadable::TooLarge
         } else {
-            invalid("multipart", "فرم ارسالی خوانا نیست")
+            Unreadable::Broken
         }
     };
-    while let Some(part) = multipart.next_field().await.map_err(broken)? {
+    loop {
+        let part = match multipart.next_field().await {
+            Ok(Some(part)) => part,
+            Ok(None) => break,
+            Err(e) => {
+                form.unreadable = Some(broken(&e));
+                break;
+            }
+        };
         let name = part.name().unwrap_or_default().to_owned();
         if let Some(kind) = DocumentKind::parse(&name) {
             let declared = part.content_type().map(str::to_owned);
-            let bytes = part.bytes().await.map_err(broken)?;
-            if bytes.is_empty() && declared.is_none() {
-                continue; // a file input left empty
+            let unnamed = part.file_name().is_none_or(str::is_empty);
+            let bytes = match part.bytes().await {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    form.unreadable = Some(broken(&e));
+                    break;
+                }
+            };
+            // A file input left empty: browsers send it with no file name and no bytes.
+            if bytes.is_empty() && (declared.is_none() || unnamed) {
+                continue;
             }
-            if uploads.iter().any(|u| u.kind == kind) {
-                return Err(invalid("documents", "هر مدرک را یک بار بارگذاری کنید"));
+            if form.uploads.iter().any(|u| u.kind == kind) {
+                form.unreadable = Some(Unreadable::DocumentTwice);
+                break;
             }
-            uploads.push(Upload {
+            form.uploads.push(Upload {
                 kind,
                 declared,
                 bytes,
             });
         } else {
-            let value = part.text().await.map_err(broken)?;
+            let value = match part.text().await {
+                Ok(value) => value,
+                Err(e) => {
+                    form.unreadable = Some(broken(&e));
+                    break;
+                }
+            };
             if value.chars().count() > 1_000 {
-                return Err(invalid("multipart", "یکی از خانه‌ها بیش از اندازه بلند است"));
+                form.unreadable = Some(Unreadable::FieldTooLong);
+                break;
             }
-            fields.insert(name, value);
+            form.fields.0.insert(name, value);
         }
     }
-    Ok((Fields(fields), uploads))
+    form
+}
+
+/// Why a registration was not filed.
+pub(crate) enum NotFiled {
+    /// The applicant's to put right: every problem found, in the form's order (the body, the
+    /// fields, the uploads, then the eligibility rules in one [`ApiError::Ineligible`]).
+    Refused(Vec<ApiError>),
+    /// The system's (the store, the disk).
+    Failed(ApiError),
+}
+
+impl From<ApiError> for NotFiled {
+    fn from(e: ApiError) -> Self {
+        Self::Failed(e)
+    }
+}
+
+impl From<store::StoreError> for NotFiled {
+    fn from(e: store::StoreError) -> Self {
+        Self::Failed(ApiError::Store(e))
+    }
+}
+
+impl From<NotFiled> for ApiError {
+    /// The API answers with the first problem (an `Ineligible` lists its rules in `reasons`).
+    fn from(n: NotFiled) -> Self {
+        match n {
+            NotFiled::Refused(problems) => problems
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| ApiError::Internal("a refusal without a reason".into())),
+            NotFiled::Failed(e) => e,
+        }
+    }
+}
+
+/// Files a registration: the API's `POST /api/v1/registrations` and the public `/register`
+/// page both come here. Checks every field, every upload and every eligibility rule, and
+/// writes nothing unless all pass.
+pub(crate) async fn file_registration(
+    state: &AppState,
+    form: &RegistrationForm,
+) -> Result<Filed, NotFiled> {
+    if let Some(unreadable) = form.unreadable {
+        return Err(NotFiled::Refused(vec![unreadable.error()]));
+    }
+    let now = state.now();
+    let mut problems = Vec::new();
+    let application = match form.fields.application() {
+        Ok(a) => Some(a),
+        Err(errors) => {
+            problems.extend(errors);
+            None
+        }
+    };
+    let mut checked = Vec::with_capacity(form.uploads.len());
+    for upload in &form.uploads {
+        match check_upload(upload.kind, upload.declared.as_deref(), &upload.bytes) {
+            Ok(media) => checked.push((upload.kind, media)),
+            Err(refusal) => problems.push(ApiError::UploadRefused(refusal)),
+        }
+    }
+    let Some(application) = application else {
+        return Err(NotFiled::Refused(problems));
+    };
+    let code = election_code(state).await?;
+    let election = state
+        .store
+        .election(Some(code))
+        .await?
+        .ok_or(ApiError::NotFound("election"))?;
+    let Some(place) = state.store.council_place(&application.council).await? else {
+        problems.push(invalid("council", "شورای برگزیده در این انتخابات نیست"));
+        return Err(NotFiled::Refused(problems));
+    };
+    // A refused upload is reported as such, not as missing too.
+    let kinds = form.document_kinds();
+    let broken = match RegistrationWindow::of(&election, place.kind) {
+        Some(window) => check_application(&application, &place, &window, &kinds, now).err(),
+        None => Some(vec![Ineligible::RegistrationClosed {
+            status: WindowStatus::Over { closed_at: now },
+        }]),
+    };
+    if let Some(broken) = broken {
+        problems.push(ApiError::Ineligible(broken, now));
+    }
+    if !problems.is_empty() {
+        return Err(NotFiled::Refused(problems));
+    }
+
+    // The documents go to disk first (content-addressed, synced); a refused registration
+    // below leaves them unreferenced, never half-written.
+    let files = state.files.clone();
+    let contents: Vec<axum::body::Bytes> = form.uploads.iter().map(|u| u.bytes.clone()).collect();
+    let hashes = tokio::task::spawn_blocking(move || {
+        contents
+            .iter()
+            .map(|b| files.put(b))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(ApiError::from)?;
+    let documents = checked
+        .iter()
+        .zip(&form.uploads)
+        .zip(hashes)
+        .map(|(((kind, media), upload), sha256)| StoredDocument {
+            kind: *kind,
+            media_type: *media,
+            size: i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX),
+            sha256,
+        })
+        .collect();
+    let registration = NewRegistration {
+        election_code: code.to_owned(),
+        tracking_code: new_tracking_code(),
+        application,
+        documents,
+    };
+    match state
+        .store
+        .register(&registration, &Actor::new(APPLICANT, now))
+        .await
+    {
+        Ok(()) => Ok(Filed {
+            tracking_code: registration.tracking_code,
+            state: VettingState::Submitted,
+        }),
+        Err(store::StoreError::Conflict {
+            entity: "registration",
+            ..
+        }) => Err(NotFiled::Refused(vec![ApiError::Ineligible(
+            vec![Ineligible::AlreadyRegistered],
+            now,
+        )])),
+        Err(other) => Err(NotFiled::Failed(ApiError::Store(other))),
+    }
 }
 
 /// Files a candidate's registration, public: the form's fields and its documents as
@@ -170,85 +446,9 @@ pub async fn register(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<Filed>), ApiError> {
     let multipart = multipart.map_err(|_| ApiError::UnsupportedMediaType)?;
-    let now = state.now();
-    let (fields, uploads) = read_form(multipart).await?;
-    let application = fields.application()?;
-    let mut checked = Vec::with_capacity(uploads.len());
-    for upload in &uploads {
-        let media = check_upload(upload.kind, upload.declared.as_deref(), &upload.bytes)
-            .map_err(ApiError::UploadRefused)?;
-        checked.push((upload.kind, media));
-    }
-    let code = election_code(&state).await?;
-    let election = state
-        .store
-        .election(Some(code))
-        .await?
-        .ok_or(ApiError::NotFound("election"))?;
-    let place = state
-        .store
-        .council_place(&application.council)
-        .await?
-        .ok_or_else(|| invalid("council", "شورای برگزیده در این انتخابات نیست"))?;
-    let window = RegistrationWindow::of(&election, place.kind).ok_or_else(|| {
-        ApiError::Ineligible(
-            vec![Ineligible::RegistrationClosed {
-                status: WindowStatus::Over { closed_at: now },
-            }],
-            now,
-        )
-    })?;
-    let kinds: Vec<DocumentKind> = checked.iter().map(|(k, _)| *k).collect();
-    check_application(&application, &place, &window, &kinds, now)
-        .map_err(|broken| ApiError::Ineligible(broken, now))?;
-
-    // The documents go to disk first (content-addressed, synced); a refused registration
-    // below leaves them unreferenced, never half-written.
-    let files = state.files.clone();
-    let contents: Vec<axum::body::Bytes> = uploads.iter().map(|u| u.bytes.clone()).collect();
-    let hashes = tokio::task::spawn_blocking(move || {
-        contents
-            .iter()
-            .map(|b| files.put(b))
-            .collect::<Result<Vec<_>, _>>()
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))??;
-    let documents = checked
-        .iter()
-        .zip(&uploads)
-        .zip(hashes)
-        .map(|(((kind, media), upload), sha256)| StoredDocument {
-            kind: *kind,
-            media_type: *media,
-            size: i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX),
-            sha256,
-        })
-        .collect();
-    let registration = NewRegistration {
-        election_code: code.to_owned(),
-        tracking_code: new_tracking_code(),
-        application,
-        documents,
-    };
-    state
-        .store
-        .register(&registration, &Actor::new(APPLICANT, now))
-        .await
-        .map_err(|e| match e {
-            store::StoreError::Conflict {
-                entity: "registration",
-                ..
-            } => ApiError::Ineligible(vec![Ineligible::AlreadyRegistered], now),
-            other => ApiError::Store(other),
-        })?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Filed {
-            tracking_code: registration.tracking_code,
-            state: VettingState::Submitted,
-        }),
-    ))
+    let form = read_form(multipart).await;
+    let filed = file_registration(&state, &form).await?;
+    Ok((StatusCode::CREATED, Json(filed)))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -290,7 +490,9 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
 }
 
 /// When vetting opens for the election's executive boards (the timeline's milestone).
-async fn vetting_opens(state: &AppState) -> Result<Option<time::OffsetDateTime>, ApiError> {
+pub(crate) async fn vetting_opens(
+    state: &AppState,
+) -> Result<Option<time::OffsetDateTime>, ApiError> {
     let code = election_code(state).await?;
     Ok(state.store.election(Some(code)).await?.and_then(|e| {
         e.milestones
@@ -301,7 +503,7 @@ async fn vetting_opens(state: &AppState) -> Result<Option<time::OffsetDateTime>,
 }
 
 /// A registration and its history, if the national id is the applicant's.
-async fn applicants_file(
+pub(crate) async fn applicants_file(
     state: &AppState,
     tracking_code: &str,
     national_id: &str,
@@ -385,24 +587,45 @@ pub async fn step(
     Path(tracking_code): Path<String>,
     ApiJson(body): ApiJson<StepRequest>,
 ) -> Result<Json<Status>, ApiError> {
-    let code = election_code(&state).await?;
+    let (registration, history) = take_step(
+        &state,
+        &auth,
+        &tracking_code,
+        &body.action,
+        body.national_id.as_deref(),
+    )
+    .await?;
+    Ok(Json(status_of(&state, &registration, &history).await?))
+}
+
+/// Takes a vetting step and returns the file after it: the API's
+/// `POST /api/v1/registrations/{tracking_code}/steps` and the status page's objection and
+/// withdrawal forms both come here. The applicant's own steps (`object`, `withdraw`) need
+/// their national id and no account; the boards' steps need a board member of the county.
+pub(crate) async fn take_step(
+    state: &AppState,
+    auth: &Auth,
+    tracking_code: &str,
+    action: &VettingAction,
+    national_id: Option<&str>,
+) -> Result<(Registration, Vec<store::VettingEvent>), ApiError> {
+    let code = election_code(state).await?;
     let now = state.now();
+    let tracking_code = tracking_code.trim();
     let applicant_step = matches!(
-        body.action,
+        action,
         VettingAction::Object { .. } | VettingAction::Withdraw { .. }
     );
     let (reviewer, actor) = if applicant_step {
-        let national_id = body
-            .national_id
-            .as_deref()
-            .ok_or_else(|| invalid("national_id", "کد ملی داوطلب را وارد کنید"))?;
-        applicants_file(&state, &tracking_code, national_id).await?;
+        let national_id =
+            national_id.ok_or_else(|| invalid("national_id", "کد ملی داوطلب را وارد کنید"))?;
+        applicants_file(state, tracking_code, national_id).await?;
         (Reviewer::Applicant, Actor::new(APPLICANT, now))
     } else {
         let principal = auth.principal().ok_or(ApiError::Unauthenticated)?;
         let (registration, _) = state
             .store
-            .registration(code, &tracking_code)
+            .registration(code, tracking_code)
             .await?
             .ok_or(ApiError::NotFound("registration"))?;
         let reviewer =
@@ -411,14 +634,13 @@ pub async fn step(
     };
     state
         .store
-        .vet(code, &tracking_code, &body.action, reviewer, &actor)
+        .vet(code, tracking_code, action, reviewer, &actor)
         .await?;
-    let (registration, history) = state
+    state
         .store
-        .registration(code, &tracking_code)
+        .registration(code, tracking_code)
         .await?
-        .ok_or(ApiError::NotFound("registration"))?;
-    Ok(Json(status_of(&state, &registration, &history).await?))
+        .ok_or(ApiError::NotFound("registration"))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod election_day;
 pub mod login;
 pub mod people;
+pub mod registrations;
 pub mod staffing;
 
 use crate::auth::Auth;
@@ -95,8 +96,7 @@ impl Layout {
         });
         let nav = auth
             .principal()
-            .map(|p| navigation(p, current))
-            .unwrap_or_default();
+            .map_or_else(|| public_navigation(current), |p| navigation(p, current));
         Self {
             title: title.into(),
             user,
@@ -110,6 +110,22 @@ impl Layout {
             .unwrap_or_default(),
         }
     }
+}
+
+/// The pages open to everyone: live turnout, and a candidate's registration and its status.
+fn public_navigation(current: &str) -> Vec<NavItem> {
+    [
+        ("/turnout", "مشارکت"),
+        ("/register", "ثبت‌نام داوطلبان"),
+        ("/registration-status", "پیگیری ثبت‌نام"),
+    ]
+    .into_iter()
+    .map(|(href, label)| NavItem {
+        href: href.into(),
+        label,
+        active: href == current,
+    })
+    .collect()
 }
 
 /// Navigation by role: each link appears only where the policy would let it through.

@@ -1,4 +1,5 @@
-//! A real headless Chromium logs in as province HQ and reads the dashboard.
+//! A real headless Chromium: province HQ reads the dashboard, a governor fills a gap, a station
+//! runs its day, and a candidate registers and follows the file.
 
 use crate::support::TestApp;
 use fantoccini::{ClientBuilder, Locator};
@@ -352,7 +353,8 @@ async fn station_opens_checks_in_and_a_voter_casts_a_ballot() {
     };
     client.goto(&format!("{base}/login")).await.unwrap();
     browser.log_in("station").await;
-    find("header nav".into()).await;
+    // Signed in once the header offers to sign out (anonymous pages have a nav too).
+    find("header form[action='/logout']".into()).await;
     client
         .goto(&format!("{base}/stations/{station}/day"))
         .await
@@ -453,5 +455,191 @@ async fn station_opens_checks_in_and_a_voter_casts_a_ballot() {
     client.goto(&format!("{base}/turnout")).await.unwrap();
     let cards = find("#turnout-cards".into()).await.text().await.unwrap();
     assert!(cards.contains("رأی‌دهندگان"), "{cards}");
+    browser.finish().await;
+}
+
+/// A candidate in the browser, without an account: the registration form inside the city
+/// window (the test clock, 1404/10/22 09:30), every field filled, a county then a city council
+/// picked, the documents attached; the tracking code on the confirmation; then the status page
+/// with the state and the history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_candidate_registers_and_follows_the_file() {
+    let app = TestApp::new().await;
+    let Some(browser) = Browser::open(&app).await else {
+        return;
+    };
+    let (client, base) = (&browser.client, browser.base.clone());
+    let find = |css: String| async move {
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(&css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+    };
+    // The documents, as files on disk for the file inputs.
+    let files = tempfile::tempdir().unwrap();
+    let photo = files.path().join("photo.jpg");
+    std::fs::write(&photo, crate::registrations::JPEG).unwrap();
+    let pdf = files.path().join("scan.pdf");
+    std::fs::write(&pdf, crate::registrations::PDF).unwrap();
+
+    // Anonymous: the public navigation leads to the form.
+    client.goto(&format!("{base}/turnout")).await.unwrap();
+    find("#public-nav a[href='/register']".into())
+        .await
+        .click()
+        .await
+        .unwrap();
+    find("#register-form".into()).await;
+    let city = find("#registration-windows [data-kind=city]".into())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(city.contains("ثبت‌نام باز است"), "{city}");
+    assert!(city.contains("۱۴۰۴/۱۰/۲۱ تا ۱۴۰۴/۱۰/۲۷"), "{city}");
+
+    // A county narrows the councils to its own; then its largest city's council.
+    let council = crate::support::demo()
+        .councils
+        .iter()
+        .filter(|c| {
+            c.county_code == crate::support::OWN_COUNTY
+                && c.kind == domain::election::CouncilKind::City
+        })
+        .max_by_key(|c| c.population)
+        .unwrap();
+    let all = crate::support::demo().councils.len();
+    let count = "return document.querySelectorAll('#council-select option').length";
+    assert_eq!(
+        client.execute(count, vec![]).await.unwrap(),
+        serde_json::json!(all + 1)
+    );
+    find("#county-select".into())
+        .await
+        .select_by_value(crate::support::OWN_COUNTY)
+        .await
+        .unwrap();
+    let in_county = crate::support::demo()
+        .councils
+        .iter()
+        .filter(|c| c.county_code == crate::support::OWN_COUNTY)
+        .count();
+    assert_eq!(
+        client.execute(count, vec![]).await.unwrap(),
+        serde_json::json!(in_county + 1),
+        "only the county's councils are left"
+    );
+    find("#council-select".into())
+        .await
+        .select_by_value(&council.code)
+        .await
+        .unwrap();
+
+    // Every field, with Persian digits where a person would type them.
+    for (name, value) in [
+        ("national_id", "۰۰۱۸۴۶۵۹۸۶"),
+        ("first_name", "مریم"),
+        ("last_name", "کرمانی"),
+        ("father_name", "حسین"),
+        ("birth_date", "۱۳۶۰/۰۵/۱۲"),
+        ("mobile", "۰۹۱۳۱۲۳۴۵۶۷"),
+        ("occupation", "مهندس عمران"),
+        ("residence", "کرمان، بلوار جمهوری، کوچه ۱۲"),
+        ("official_title", "مدیرکل"),
+        ("resigned_on", "۱۴۰۴/۰۶/۳۰"),
+    ] {
+        find(format!("#register-form input[name={name}]"))
+            .await
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    find("#register-form select[name=gender]".into())
+        .await
+        .select_by_value("male")
+        .await
+        .unwrap();
+    find("#register-form select[name=education]".into())
+        .await
+        .select_by_value("master")
+        .await
+        .unwrap();
+    for name in ["former_member", "veteran_family"] {
+        find(format!("#register-form input[name={name}]"))
+            .await
+            .click()
+            .await
+            .unwrap();
+    }
+    for (name, path) in [
+        ("photo", &photo),
+        ("degree", &pdf),
+        ("military_card", &pdf),
+        ("resignation_certificate", &pdf),
+        ("criminal_record", &pdf),
+    ] {
+        find(format!("#doc-{name}"))
+            .await
+            .send_keys(&path.display().to_string())
+            .await
+            .unwrap();
+    }
+    find("#register-submit".into()).await.click().await.unwrap();
+
+    // The confirmation: the tracking code in large Persian digits.
+    let shown = find("#tracking-code".into());
+    let shown = shown.await;
+    let code = shown.attr("data-code").await.unwrap().unwrap();
+    assert_eq!(code.len(), 12, "{code}");
+    let text = shown.text().await.unwrap();
+    assert_eq!(
+        domain::text::ascii_digits(&text).replace(' ', ""),
+        code,
+        "{text}"
+    );
+    assert!(
+        !text.chars().any(|c| c.is_ascii_digit()),
+        "Persian digits: {text}"
+    );
+    find("button[data-print]".into()).await;
+    let (filed, _) = app
+        .store
+        .registration(&crate::support::demo().election.code, &code)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(filed.application.council, council.code);
+    assert_eq!(filed.application.national_id.as_str(), "0018465986");
+    assert!(filed.application.former_member && filed.application.veteran_family);
+    assert_eq!(filed.documents.len(), 5);
+
+    // The status page, from the confirmation's link: the code is filled in, the id is typed.
+    find("#follow-status".into()).await.click().await.unwrap();
+    find("#status-lookup input[name=national_id]".into())
+        .await
+        .send_keys("۰۰۱۸۴۶۵۹۸۶")
+        .await
+        .unwrap();
+    find("#status-lookup button[type=submit]".into())
+        .await
+        .click()
+        .await
+        .unwrap();
+    let state = find("#registration-state".into())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(state, "ثبت‌شده، در انتظار بررسی هیأت اجرایی");
+    let history = find("#registration-history tbody".into())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(history.contains("ثبت‌نام برخط"), "{history}");
+    assert!(history.contains("۱۴۰۴/۱۰/۲۲ ۰۹:۳۰"), "{history}");
+    find("#withdraw-form".into()).await;
     browser.finish().await;
 }

@@ -7,6 +7,7 @@ mod boards;
 mod browser;
 mod election_day;
 mod pages;
+mod registration_pages;
 mod registrations;
 mod staffing;
 mod support;

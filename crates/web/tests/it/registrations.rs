@@ -10,15 +10,15 @@ use store::NewUser;
 use time::macros::datetime;
 
 /// 1404/10/22 09:30 Tehran: the city councils' registration is open (the test app's clock).
-const OPEN: time::OffsetDateTime = datetime!(2026-01-12 06:00 UTC);
+pub const OPEN: time::OffsetDateTime = datetime!(2026-01-12 06:00 UTC);
 
-const JPEG: &[u8] = &[
+pub const JPEG: &[u8] = &[
     0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1,
 ];
-const PDF: &[u8] = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj << >> endobj\ntrailer\n%%EOF\n";
+pub const PDF: &[u8] = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj << >> endobj\ntrailer\n%%EOF\n";
 
 /// The province centre's city council (a large city: a bachelor's degree at least).
-fn big_city_council() -> &'static domain::election::Council {
+pub fn big_city_council() -> &'static domain::election::Council {
     demo()
         .councils
         .iter()
@@ -27,14 +27,14 @@ fn big_city_council() -> &'static domain::election::Council {
         .unwrap()
 }
 
-struct Form {
-    fields: Vec<(String, String)>,
-    files: Vec<(String, String, Vec<u8>)>,
+pub struct Form {
+    pub fields: Vec<(String, String)>,
+    pub files: Vec<(String, String, Vec<u8>)>,
 }
 
 impl Form {
     /// A complete, eligible application by a man (so with a military card) for `council`.
-    fn eligible(national_id: &str, council: &str) -> Self {
+    pub fn eligible(national_id: &str, council: &str) -> Self {
         let fields = [
             ("national_id", national_id),
             ("first_name", "علي"),
@@ -70,17 +70,17 @@ impl Form {
             ],
         }
     }
-    fn set(mut self, name: &str, value: &str) -> Self {
+    pub fn set(mut self, name: &str, value: &str) -> Self {
         self.fields.retain(|(k, _)| k != name);
         self.fields.push((name.into(), value.into()));
         self
     }
-    fn file(mut self, name: &str, content_type: &str, bytes: Vec<u8>) -> Self {
+    pub fn file(mut self, name: &str, content_type: &str, bytes: Vec<u8>) -> Self {
         self.files.retain(|(k, _, _)| k != name);
         self.files.push((name.into(), content_type.into(), bytes));
         self
     }
-    fn body(&self) -> (String, Vec<u8>) {
+    pub fn body(&self) -> (String, Vec<u8>) {
         let boundary = "sandoq-test-7f3a";
         let mut body = Vec::new();
         for (name, value) in &self.fields {
@@ -117,7 +117,7 @@ async fn submit(app: &TestApp, form: &Form) -> Reply {
     .await
 }
 
-fn files_stored(app: &TestApp) -> usize {
+pub fn files_stored(app: &TestApp) -> usize {
     let root = app.state.config.files_dir.clone();
     walk(&root)
 }
@@ -315,7 +315,7 @@ async fn each_rule_refuses_with_its_code_and_writes_nothing() {
 }
 
 /// A user of `role` scoped to the demo's Kerman county (the executive user's county).
-async fn county_user(app: &TestApp, username: &str, role: Role) -> String {
+pub async fn county_user(app: &TestApp, username: &str, role: Role) -> String {
     let county = demo()
         .users
         .iter()
@@ -443,14 +443,36 @@ async fn boards_vet_and_the_applicant_objects_through_the_api() {
 
     // The boards' list: their county's, with the state; a station user sees nothing.
     let listed = app
-        .get("/api/v1/registrations?state=approved", Some(&executive))
+        .get(
+            &format!(
+                "/api/v1/registrations?state=approved&council={}&per_page=500",
+                council.code
+            ),
+            Some(&executive),
+        )
         .await;
     assert_eq!(listed.status, 200, "{}", listed.text());
-    assert_eq!(listed.json()["total"], 1);
-    assert_eq!(
-        listed.json()["items"][0]["tracking_code"],
-        tracking.as_str()
-    );
+    let approved_in_demo = demo()
+        .candidates
+        .iter()
+        .filter(|c| c.council == council.code)
+        .count();
+    assert_eq!(listed.json()["total"], approved_in_demo + 1);
+    let items = listed.json()["items"].as_array().unwrap().clone();
+    assert!(items
+        .iter()
+        .all(|i| i["state"] == "approved" && i["county"] == county.as_str()));
+    assert!(items
+        .iter()
+        .any(|i| i["tracking_code"] == tracking.as_str()));
+    // Another county's list is not the executive board's to read.
+    let elsewhere = demo().counties.iter().find(|c| c.code != county).unwrap();
+    app.get(
+        &format!("/api/v1/registrations?county={}", elsewhere.code),
+        Some(&executive),
+    )
+    .await
+    .assert_problem(403, "forbidden");
     let station = app.token("station").await;
     app.get("/api/v1/registrations", Some(&station))
         .await

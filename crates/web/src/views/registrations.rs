@@ -1,0 +1,791 @@
+//! The candidate's side of registration (issue 5), public and without an account: the online
+//! registration form with its documents and the registration windows' countdown, the
+//! confirmation with the tracking code, and the status page where the applicant follows the
+//! file, objects to a rejection or withdraws.
+//!
+//! The pages share the API's code (`api::registrations::file_registration` and `take_step`),
+//! so a form and a JSON client meet the same rules; a refusal shows the form again with every
+//! Persian reason, never a bare error page.
+
+use crate::api::registrations::{
+    applicants_file, file_registration, read_form, take_step, vetting_opens, Fields, NotFiled,
+};
+use crate::auth::Auth;
+use crate::cache::{all_councils, election_code};
+use crate::views::{render, Layout};
+use crate::{ApiError, AppState, PageError};
+use askama::Template;
+use axum::extract::{Multipart, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use domain::calendar::{jalali_datetime, jalali_numeric};
+use domain::election::CouncilKind;
+use domain::person::Education;
+use domain::registration::{
+    DocumentKind, Ineligible, MediaType, RegistrationWindow, UploadRefusal,
+};
+use domain::text::{ascii_digits, persian_digits, persian_number};
+use domain::vetting::{VettingAction, VettingState};
+use domain::DomainError;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// A registration window as the form's header shows it.
+pub struct WindowView {
+    pub kind: &'static str,
+    pub kind_code: &'static str,
+    pub days: String,
+    pub status: String,
+    pub status_code: &'static str,
+    pub open: bool,
+}
+
+/// An option of a select.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// A county's city or village councils, as one group of the council select.
+pub struct CouncilGroup {
+    pub county: String,
+    pub label: String,
+    pub councils: Vec<Choice>,
+}
+
+/// A document's file input with its limits.
+pub struct DocumentField {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub accept: &'static str,
+    pub limits: String,
+    pub who: &'static str,
+    pub required: bool,
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    layout: Layout,
+    windows: Vec<WindowView>,
+    counties: Vec<Choice>,
+    /// The county the list is narrowed to on the server (`?county=`), if any.
+    filtered: Option<String>,
+    groups: Vec<CouncilGroup>,
+    genders: Vec<Choice>,
+    educations: Vec<Choice>,
+    documents: Vec<DocumentField>,
+    entered: HashMap<String, String>,
+    reasons: Vec<String>,
+    /// The fields the reasons are about (marked `aria-invalid`).
+    invalid: Vec<&'static str>,
+}
+
+impl RegisterPage {
+    /// A field's value as entered.
+    fn value(&self, name: &str) -> &str {
+        self.entered.get(name).map_or("", String::as_str)
+    }
+    /// A checkbox as entered.
+    fn checked(&self, name: &str) -> bool {
+        self.entered
+            .get(name)
+            .is_some_and(|v| matches!(v.trim(), "true" | "1" | "on" | "yes"))
+    }
+    fn bad(&self, name: &str) -> bool {
+        self.invalid.contains(&name)
+    }
+}
+
+/// A document on the confirmation page.
+pub struct FiledDocument {
+    pub label: &'static str,
+    pub kind: String,
+    pub size: String,
+}
+
+#[derive(Template)]
+#[template(path = "register_done.html")]
+struct FiledPage {
+    layout: Layout,
+    tracking_code: String,
+    tracking_fa: String,
+    name: String,
+    national_id_fa: String,
+    council: String,
+    filed_at: String,
+    state: &'static str,
+    documents: Vec<FiledDocument>,
+}
+
+/// The Persian label of a form field, for the reasons list.
+fn field_label(field: &str) -> &'static str {
+    match field {
+        "national_id" => "کد ملی",
+        "first_name" => "نام",
+        "last_name" => "نام خانوادگی",
+        "father_name" => "نام پدر",
+        "birth_date" => "تاریخ تولد",
+        "gender" => "جنسیت",
+        "mobile" => "تلفن همراه",
+        "residence" => "نشانی محل سکونت",
+        "council" => "شورای مورد نظر",
+        "education" => "مدرک تحصیلی",
+        "occupation" => "شغل",
+        "official" | "official_title" => "عنوان سمت",
+        "resigned_on" => "تاریخ استعفا",
+        "documents" => "مدارک",
+        _ => "فرم",
+    }
+}
+
+fn upload_document(refusal: &UploadRefusal) -> DocumentKind {
+    match refusal {
+        UploadRefusal::EmptyFile { document }
+        | UploadRefusal::FileTooLarge { document, .. }
+        | UploadRefusal::UnrecognisedContent { document }
+        | UploadRefusal::ContentMismatch { document, .. }
+        | UploadRefusal::TypeNotAccepted { document, .. } => *document,
+    }
+}
+
+/// Every Persian reason of a refusal, and the fields they are about.
+fn explain(problems: &[ApiError]) -> (Vec<String>, Vec<&'static str>) {
+    let mut reasons = Vec::new();
+    let mut fields = Vec::new();
+    for problem in problems {
+        match problem {
+            ApiError::Ineligible(broken, now) => {
+                for rule in broken {
+                    reasons.push(rule.persian(*now));
+                    fields.push(match rule {
+                        Ineligible::RegistrationClosed { .. } => "council",
+                        Ineligible::TooYoung { .. } => "birth_date",
+                        Ineligible::EducationBelowMinimum { .. } => "education",
+                        Ineligible::NotResigned | Ineligible::ResignedTooLate { .. } => {
+                            "resigned_on"
+                        }
+                        Ineligible::MissingDocument { document } => document.as_str(),
+                        Ineligible::AlreadyRegistered => "national_id",
+                    });
+                }
+            }
+            ApiError::UploadRefused(refusal) => {
+                reasons.push(refusal.persian());
+                fields.push(upload_document(refusal).as_str());
+            }
+            ApiError::Domain(DomainError::InvalidField { field, reason }) => {
+                reasons.push(format!("{}: {reason}", field_label(field)));
+                fields.push(if *field == "official" {
+                    "official_title"
+                } else {
+                    field
+                });
+            }
+            ApiError::Domain(e @ DomainError::InvalidNationalId(_)) => {
+                reasons.push(e.persian());
+                fields.push("national_id");
+            }
+            ApiError::Domain(e @ DomainError::InvalidMobile(_)) => {
+                reasons.push(e.persian());
+                fields.push("mobile");
+            }
+            other => reasons.push(other.parts().3),
+        }
+    }
+    (reasons, fields)
+}
+
+fn clock(t: time::Time) -> String {
+    persian_digits(&format!("{:02}:{:02}", t.hour(), t.minute()))
+}
+
+fn window_views(
+    election: &domain::election::Election,
+    now: time::OffsetDateTime,
+) -> Vec<WindowView> {
+    [
+        (CouncilKind::City, "شوراهای اسلامی شهر"),
+        (CouncilKind::Village, "شوراهای اسلامی روستا"),
+    ]
+    .into_iter()
+    .filter_map(|(kind, label)| {
+        let window = RegistrationWindow::of(election, kind)?;
+        let status = window.status(now);
+        Some(WindowView {
+            kind: label,
+            kind_code: kind.as_str(),
+            days: format!(
+                "{} تا {}، هر روز از ساعت {} تا {}",
+                jalali_numeric(window.first_day),
+                jalali_numeric(window.last_day),
+                clock(window.daily_opens),
+                clock(window.daily_closes)
+            ),
+            status: status.persian(now),
+            status_code: status.code(),
+            open: status.is_open(),
+        })
+    })
+    .collect()
+}
+
+fn documents() -> Vec<DocumentField> {
+    DocumentKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let pdf = kind.accepts(MediaType::Pdf);
+            DocumentField {
+                name: kind.as_str(),
+                label: kind.persian(),
+                accept: if pdf {
+                    "image/jpeg,image/png,application/pdf,.jpg,.jpeg,.png,.pdf"
+                } else {
+                    "image/jpeg,image/png,.jpg,.jpeg,.png"
+                },
+                limits: format!(
+                    "{}، حداکثر {} مگابایت",
+                    if pdf {
+                        "JPEG، PNG یا PDF"
+                    } else {
+                        "JPEG یا PNG"
+                    },
+                    persian_number((kind.max_bytes() / (1024 * 1024)) as i64)
+                ),
+                who: match kind {
+                    DocumentKind::Photo => "برای همه",
+                    DocumentKind::Degree => "جز برای «سواد خواندن و نوشتن»",
+                    DocumentKind::MilitaryCard => "ویژه آقایان",
+                    DocumentKind::ResignationCertificate => "ویژه دارندگان سمت‌های مذکور در قانون",
+                    DocumentKind::CriminalRecord => "برای همه؛ صادرشده در سه ماه گذشته",
+                },
+                required: matches!(kind, DocumentKind::Photo | DocumentKind::CriminalRecord),
+            }
+        })
+        .collect()
+}
+
+/// Builds the form, with what was entered and why it was refused.
+async fn register_page(
+    state: &AppState,
+    auth: &Auth,
+    county: Option<String>,
+    entered: HashMap<String, String>,
+    reasons: Vec<String>,
+    invalid: Vec<&'static str>,
+) -> Result<Response, PageError> {
+    let code = election_code(state).await?;
+    let election = state
+        .store
+        .election(Some(code))
+        .await?
+        .ok_or(ApiError::NotFound("election"))?;
+    let now = state.now();
+    let councils = all_councils(state).await?;
+    let counties = state
+        .store
+        .counties(&store::CountyFilter::default())
+        .await?;
+    let chosen = entered.get("council").map_or("", |c| c.trim());
+    // The county shown: the one asked for, else the chosen council's.
+    let county = county.filter(|c| !c.is_empty());
+    let selected_county = county.clone().or_else(|| {
+        councils
+            .iter()
+            .find(|c| c.code == chosen)
+            .map(|c| c.county_code.clone())
+    });
+    let mut groups = Vec::new();
+    for k in &counties {
+        if county.as_ref().is_some_and(|c| *c != k.county.code) {
+            continue;
+        }
+        for (kind, what) in [
+            (CouncilKind::City, "شهرها"),
+            (CouncilKind::Village, "روستاها"),
+        ] {
+            let mut members: Vec<&domain::election::Council> = councils
+                .iter()
+                .filter(|c| c.county_code == k.county.code && c.kind == kind)
+                .collect();
+            if members.is_empty() {
+                continue;
+            }
+            members.sort_by(|a, b| a.name.cmp(&b.name));
+            groups.push(CouncilGroup {
+                county: k.county.code.clone(),
+                label: format!("شهرستان {} · {what}", k.county.name),
+                councils: members
+                    .into_iter()
+                    .map(|c| Choice {
+                        value: c.code.clone(),
+                        label: c.name.clone(),
+                        selected: c.code == chosen,
+                    })
+                    .collect(),
+            });
+        }
+    }
+    let pick = |name: &str, value: &str| entered.get(name).is_some_and(|v| v == value);
+    let page = RegisterPage {
+        layout: Layout::new(state, auth, "ثبت‌نام داوطلبان شوراها", "/register"),
+        windows: window_views(&election, now),
+        counties: counties
+            .iter()
+            .map(|k| Choice {
+                value: k.county.code.clone(),
+                label: k.county.name.clone(),
+                selected: selected_county.as_deref() == Some(k.county.code.as_str()),
+            })
+            .collect(),
+        filtered: county,
+        groups,
+        genders: [("female", "زن"), ("male", "مرد")]
+            .into_iter()
+            .map(|(value, label)| Choice {
+                value: value.into(),
+                label: label.into(),
+                selected: pick("gender", value),
+            })
+            .collect(),
+        educations: Education::ALL
+            .into_iter()
+            .map(|e| Choice {
+                value: e.as_str().into(),
+                label: e.persian().into(),
+                selected: pick("education", e.as_str()),
+            })
+            .collect(),
+        documents: documents(),
+        entered,
+        reasons,
+        invalid,
+    };
+    let refused = !page.reasons.is_empty();
+    let mut response = render(&page)?;
+    if refused {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RegisterQuery {
+    county: Option<String>,
+}
+
+/// `GET /register`: the registration form, public, under the registration windows' status and
+/// countdown; `?county=` narrows the council list on the server (for browsers without script).
+pub async fn show(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<RegisterQuery>,
+) -> Result<Response, PageError> {
+    register_page(
+        &state,
+        &auth,
+        q.county,
+        HashMap::new(),
+        Vec::new(),
+        Vec::new(),
+    )
+    .await
+}
+
+fn entered(fields: &Fields) -> HashMap<String, String> {
+    [
+        "national_id",
+        "first_name",
+        "last_name",
+        "father_name",
+        "birth_date",
+        "gender",
+        "mobile",
+        "residence",
+        "council",
+        "education",
+        "former_member",
+        "occupation",
+        "official_title",
+        "resigned_on",
+        "veteran_family",
+    ]
+    .into_iter()
+    .map(|name| (name.to_owned(), fields.value(name).to_owned()))
+    .collect()
+}
+
+/// `POST /register` (`multipart/form-data`): files the registration through the API's code and
+/// shows the tracking code, or the form again with the entries kept and every reason (422).
+pub async fn submit(
+    State(state): State<AppState>,
+    auth: Auth,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, PageError> {
+    let Ok(multipart) = multipart else {
+        let (reasons, _) = explain(&[ApiError::UnsupportedMediaType]);
+        return register_page(&state, &auth, None, HashMap::new(), reasons, Vec::new()).await;
+    };
+    let form = read_form(multipart).await;
+    match file_registration(&state, &form).await {
+        Ok(filed) => filed_page(&state, &auth, &filed.tracking_code).await,
+        Err(NotFiled::Refused(problems)) => {
+            let (reasons, invalid) = explain(&problems);
+            register_page(&state, &auth, None, entered(&form.fields), reasons, invalid).await
+        }
+        Err(NotFiled::Failed(e)) => Err(e.into()),
+    }
+}
+
+/// The confirmation: the tracking code in large Persian digits, what was filed, and a print
+/// button.
+async fn filed_page(
+    state: &AppState,
+    auth: &Auth,
+    tracking_code: &str,
+) -> Result<Response, PageError> {
+    let code = election_code(state).await?;
+    let (registration, history) = state
+        .store
+        .registration(code, tracking_code)
+        .await?
+        .ok_or(ApiError::NotFound("registration"))?;
+    let a = &registration.application;
+    let grouped: Vec<String> = tracking_code
+        .as_bytes()
+        .chunks(4)
+        .map(|chunk| persian_digits(&String::from_utf8_lossy(chunk)))
+        .collect();
+    render(&FiledPage {
+        layout: Layout::new(state, auth, "ثبت‌نام انجام شد", "/register"),
+        tracking_code: tracking_code.to_owned(),
+        tracking_fa: grouped.join(" "),
+        name: format!("{} {}", a.first_name, a.last_name),
+        national_id_fa: persian_digits(a.national_id.as_str()),
+        council: registration.council_name.clone(),
+        filed_at: jalali_datetime(
+            history
+                .first()
+                .map_or(registration.vetting.submitted_at, |e| e.at),
+        ),
+        state: registration.vetting.state.persian(),
+        documents: registration
+            .documents
+            .iter()
+            .map(|d| FiledDocument {
+                label: d.kind.persian(),
+                kind: d.media_type.extension().to_ascii_uppercase(),
+                size: format!(
+                    "{} کیلوبایت",
+                    persian_number(((d.size + 1023) / 1024).max(1))
+                ),
+            })
+            .collect(),
+    })
+}
+
+/// A step of the history, in Persian.
+fn step_persian(step: &str) -> &'static str {
+    match step {
+        "submitted" => "ثبت‌نام برخط",
+        "executive_review" => "بررسی هیأت اجرایی",
+        "supervision_decision" => "تصمیم هیأت نظارت",
+        "object" => "اعتراض داوطلب",
+        "objection_decision" => "رسیدگی به اعتراض",
+        "withdraw" => "انصراف داوطلب",
+        _ => "اقدام",
+    }
+}
+
+pub struct HistoryRow {
+    pub at: String,
+    pub step: &'static str,
+    pub state: &'static str,
+    pub reason: String,
+}
+
+pub struct DeadlineView {
+    pub label: &'static str,
+    pub at: String,
+    /// A board is late.
+    pub overdue: bool,
+    /// The applicant's objection window has passed.
+    pub lapsed: bool,
+}
+
+/// A registration as its applicant sees it.
+pub struct FileView {
+    pub tracking_code: String,
+    pub tracking_fa: String,
+    pub national_id: String,
+    pub name: String,
+    pub council: String,
+    pub state: &'static str,
+    pub state_code: &'static str,
+    pub deadline: Option<DeadlineView>,
+    pub candidate_code: Option<String>,
+    pub history: Vec<HistoryRow>,
+    /// The body an objection goes to, when the applicant may object now.
+    pub object_to: Option<&'static str>,
+    pub can_withdraw: bool,
+}
+
+#[derive(Template)]
+#[template(path = "registration_status.html")]
+struct StatusPage {
+    layout: Layout,
+    tracking_code: String,
+    national_id: String,
+    file: Option<FileView>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+/// A tracking code as typed: Persian or ASCII digits, with or without spaces.
+fn tracking_input(s: &str) -> String {
+    ascii_digits(s)
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect()
+}
+
+async fn file_view(
+    state: &AppState,
+    registration: &store::Registration,
+    history: &[store::VettingEvent],
+) -> Result<FileView, ApiError> {
+    let opens = vetting_opens(state).await?;
+    let now = state.now();
+    let v = &registration.vetting;
+    let deadline = v.deadline(opens).map(|at| {
+        let label = match v.state {
+            VettingState::Submitted => "مهلت بررسی هیأت اجرایی",
+            VettingState::ExecutiveReviewed => "مهلت تصمیم هیأت نظارت",
+            VettingState::Rejected | VettingState::RejectedOnObjection => "مهلت اعتراض شما",
+            _ => "مهلت رسیدگی به اعتراض",
+        };
+        DeadlineView {
+            label,
+            at: jalali_datetime(at),
+            overdue: v.is_overdue(opens, now),
+            lapsed: !v.state.awaits_board() && now > at,
+        }
+    });
+    let objection_open = deadline.as_ref().is_some_and(|d| !d.lapsed);
+    let object_to = match v.state {
+        VettingState::Rejected if objection_open => Some("هیأت نظارت شهرستان"),
+        VettingState::RejectedOnObjection if objection_open => Some("هیأت نظارت استان"),
+        _ => None,
+    };
+    let a = &registration.application;
+    Ok(FileView {
+        tracking_code: registration.tracking_code.clone(),
+        tracking_fa: persian_digits(&registration.tracking_code),
+        national_id: a.national_id.as_str().to_owned(),
+        name: format!("{} {}", a.first_name, a.last_name),
+        council: registration.council_name.clone(),
+        state: v.state.persian(),
+        state_code: v.state.as_str(),
+        deadline,
+        candidate_code: registration.candidate_code.as_deref().map(persian_digits),
+        history: history
+            .iter()
+            .map(|e| HistoryRow {
+                at: jalali_datetime(e.at),
+                step: step_persian(&e.step),
+                state: e.state.persian(),
+                reason: e.reason.clone(),
+            })
+            .collect(),
+        object_to,
+        can_withdraw: !v.state.is_final(),
+    })
+}
+
+/// A refusal as the status page shows it: its status and Persian reason.
+fn refusal(e: &ApiError) -> (StatusCode, String) {
+    let (status, _, _, detail) = e.parts();
+    match e {
+        ApiError::NotFound(_) | ApiError::Store(store::StoreError::NotFound { .. }) => (
+            StatusCode::NOT_FOUND,
+            "پرونده‌ای با این کد رهگیری و کد ملی پیدا نشد؛ هر دو را دوباره بررسی کنید.".into(),
+        ),
+        _ => (status, detail),
+    }
+}
+
+/// The applicant's errors a page shows; the others (the store's, the system's) make an
+/// error page.
+fn is_refusal(e: &ApiError) -> bool {
+    matches!(
+        e,
+        ApiError::NotFound(_)
+            | ApiError::Domain(_)
+            | ApiError::Store(
+                store::StoreError::VettingRefused(_) | store::StoreError::NotFound { .. }
+            )
+    )
+}
+
+async fn status_page(
+    state: &AppState,
+    auth: &Auth,
+    tracking_code: &str,
+    national_id: &str,
+    notice: Option<String>,
+    error: Option<(StatusCode, String)>,
+) -> Result<Response, PageError> {
+    let (mut status, mut error) = match error {
+        Some((status, text)) => (status, Some(text)),
+        None => (StatusCode::OK, None),
+    };
+    let mut file = None;
+    if !tracking_code.is_empty() && !national_id.trim().is_empty() {
+        match applicants_file(state, tracking_code, national_id).await {
+            Ok((registration, history)) => {
+                file = Some(file_view(state, &registration, &history).await?);
+            }
+            Err(e) if is_refusal(&e) => {
+                let (s, text) = refusal(&e);
+                status = s;
+                error = Some(text);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut response = render(&StatusPage {
+        layout: Layout::new(state, auth, "پیگیری ثبت‌نام", "/registration-status"),
+        tracking_code: persian_digits(tracking_code),
+        national_id: persian_digits(national_id.trim()),
+        file,
+        notice,
+        error,
+    })?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LookupForm {
+    #[serde(default)]
+    tracking_code: String,
+    #[serde(default)]
+    national_id: String,
+}
+
+/// `GET /registration-status`: the look-up form (a `?tracking_code=` fills it in; with
+/// `&national_id=` too, the file shows as after a look-up).
+pub async fn status(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<LookupForm>,
+) -> Result<Response, PageError> {
+    let tracking = tracking_input(&q.tracking_code);
+    status_page(&state, &auth, &tracking, &q.national_id, None, None).await
+}
+
+/// `POST /registration-status`: looks the file up by its tracking code and the applicant's
+/// national id (posted, so the national id stays out of addresses and logs).
+pub async fn lookup(
+    State(state): State<AppState>,
+    auth: Auth,
+    Form(form): Form<LookupForm>,
+) -> Result<Response, PageError> {
+    let tracking = tracking_input(&form.tracking_code);
+    if tracking.is_empty() || form.national_id.trim().is_empty() {
+        let missing = (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "کد رهگیری و کد ملی را بنویسید.".to_owned(),
+        );
+        return status_page(&state, &auth, &tracking, "", None, Some(missing)).await;
+    }
+    status_page(&state, &auth, &tracking, &form.national_id, None, None).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct StepForm {
+    #[serde(default)]
+    tracking_code: String,
+    #[serde(default)]
+    national_id: String,
+    /// `object` or `withdraw`.
+    #[serde(default)]
+    step: String,
+    #[serde(default)]
+    reason: String,
+    /// The withdrawal's confirmation box.
+    confirm: Option<String>,
+}
+
+/// `POST /registration-status/steps`: the applicant objects or withdraws, through the same code
+/// as `POST /api/v1/registrations/{tracking_code}/steps`; a refused step shows its Persian
+/// reason on the status page.
+pub async fn step(
+    State(state): State<AppState>,
+    auth: Auth,
+    Form(form): Form<StepForm>,
+) -> Result<Response, PageError> {
+    let tracking = tracking_input(&form.tracking_code);
+    let reason = domain::text::normalize_name(&form.reason);
+    let action = match form.step.as_str() {
+        "object" => VettingAction::Object { reason },
+        "withdraw" if form.confirm.is_some() => VettingAction::Withdraw { reason },
+        "withdraw" => {
+            let unconfirmed = (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "برای انصراف، خانه تأیید را علامت بزنید.".to_owned(),
+            );
+            return status_page(
+                &state,
+                &auth,
+                &tracking,
+                &form.national_id,
+                None,
+                Some(unconfirmed),
+            )
+            .await;
+        }
+        _ => return Err(ApiError::NotFound("page").into()),
+    };
+    // The applicant's step: `take_step` acts as the applicant, whoever is signed in.
+    match take_step(
+        &state,
+        &Auth(None),
+        &tracking,
+        &action,
+        Some(&form.national_id),
+    )
+    .await
+    {
+        Ok(_) => {
+            let notice = match action {
+                VettingAction::Object { .. } => "اعتراض شما ثبت شد.",
+                _ => "انصراف شما ثبت شد.",
+            };
+            status_page(
+                &state,
+                &auth,
+                &tracking,
+                &form.national_id,
+                Some(notice.into()),
+                None,
+            )
+            .await
+        }
+        Err(e) if is_refusal(&e) => {
+            let refused = refusal(&e);
+            status_page(
+                &state,
+                &auth,
+                &tracking,
+                &form.national_id,
+                None,
+                Some(refused),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
