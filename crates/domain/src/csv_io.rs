@@ -143,6 +143,52 @@ fn write_csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String
     format!("{BOM}{}", String::from_utf8_lossy(&bytes))
 }
 
+/// The header of the candidate lists' CSV.
+pub const CANDIDATE_HEADER: [&str; 9] = [
+    "council",
+    "council_name",
+    "code",
+    "first_name",
+    "last_name",
+    "gender",
+    "education",
+    "education_fa",
+    "occupation",
+];
+
+/// Final candidate lists as CSV: each council's candidates by code, councils in the order
+/// given (a candidate of a council not given is left out).
+pub fn candidates_to_csv(
+    councils: &[crate::election::Council],
+    candidates: &[crate::ballot::Candidate],
+) -> String {
+    let mut by_council: std::collections::HashMap<&str, Vec<&crate::ballot::Candidate>> =
+        std::collections::HashMap::new();
+    for c in candidates {
+        by_council.entry(c.council.as_str()).or_default().push(c);
+    }
+    write_csv(
+        &CANDIDATE_HEADER,
+        councils.iter().flat_map(|council| {
+            let mut listed = by_council.remove(council.code.as_str()).unwrap_or_default();
+            listed.sort_by_key(|c| (c.code.len(), c.code.clone()));
+            listed.into_iter().map(move |c| {
+                vec![
+                    council.code.clone(),
+                    council.name.clone(),
+                    c.code.clone(),
+                    c.first_name.clone(),
+                    c.last_name.clone(),
+                    c.gender.as_str().to_owned(),
+                    c.education.map_or("", Education::as_str).to_owned(),
+                    c.education.map_or("", Education::persian).to_owned(),
+                    c.occupation.clone(),
+                ]
+            })
+        }),
+    )
+}
+
 /// Stations as CSV, in the order given.
 pub fn stations_to_csv(stations: &[Station]) -> String {
     write_csv(
@@ -485,6 +531,40 @@ pub fn people_from_csv(text: &str) -> Result<Vec<Person>, Vec<RowError>> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn candidate_lists_export_by_council_and_code() {
+        let d = crate::demo::kerman(crate::demo::DemoOptions { seed: 7, people: 0 }).unwrap();
+        let some: Vec<_> = d.councils.iter().take(3).cloned().collect();
+        let text = candidates_to_csv(&some, &d.candidates);
+        let mut reader = csv::Reader::from_reader(text.trim_start_matches(BOM).as_bytes());
+        assert_eq!(
+            reader.headers().unwrap().iter().collect::<Vec<_>>(),
+            CANDIDATE_HEADER
+        );
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        let expected = d
+            .candidates
+            .iter()
+            .filter(|c| some.iter().any(|k| k.code == c.council))
+            .count();
+        assert_eq!(rows.len(), expected);
+        // Grouped by council in the given order, by code within each.
+        let councils: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
+        let mut order: Vec<&str> = councils.clone();
+        order.dedup();
+        assert_eq!(
+            order,
+            some.iter().map(|c| c.code.as_str()).collect::<Vec<_>>()
+        );
+        for pair in rows.windows(2).filter(|w| w[0][0] == w[1][0]) {
+            assert!(pair[0][2].parse::<u32>().unwrap() < pair[1][2].parse::<u32>().unwrap());
+        }
+        let first = d.candidates.iter().find(|c| c.code == rows[0][2]).unwrap();
+        assert_eq!(&rows[0][4], first.last_name.as_str());
+        assert_eq!(&rows[0][7], first.education.unwrap().persian());
+    }
+
     use super::*;
     use crate::demo::{kerman, DemoOptions};
 

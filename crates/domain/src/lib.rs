@@ -14,6 +14,7 @@ pub mod election;
 pub mod error;
 pub mod geo;
 pub mod ids;
+pub mod nist;
 pub mod person;
 pub mod registration;
 pub mod roll;

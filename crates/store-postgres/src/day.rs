@@ -265,6 +265,22 @@ impl Postgres {
         found.iter().map(rows::candidate).collect()
     }
 
+    pub(crate) async fn read_all_candidates(
+        &self,
+        election_code: &str,
+    ) -> StoreResult<Vec<Candidate>> {
+        let found = sqlx::query(&format!(
+            "SELECT {} FROM candidates WHERE election_code = $1 AND code IS NOT NULL \
+             ORDER BY council_code COLLATE \"C\", length(code), code COLLATE \"C\"",
+            rows::CANDIDATE_COLUMNS
+        ))
+        .bind(election_code)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        found.iter().map(rows::candidate).collect()
+    }
+
     pub(crate) async fn read_receipt(
         &self,
         election_code: &str,

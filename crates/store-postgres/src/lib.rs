@@ -1683,6 +1683,21 @@ impl Store for Postgres {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn all_candidates(&self, election_code: &str) -> StoreResult<Vec<Candidate>> {
+        self.read_all_candidates(election_code).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn candidate_photo(
+        &self,
+        election_code: &str,
+        candidate_code: &str,
+    ) -> StoreResult<Option<store::StoredDocument>> {
+        self.read_candidate_photo(election_code, candidate_code)
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn council_place(&self, code: &str) -> StoreResult<Option<domain::registration::Place>> {
         self.read_council_place(code).await
     }

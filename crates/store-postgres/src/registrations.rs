@@ -341,6 +341,25 @@ async fn enlist(
 }
 
 impl Postgres {
+    /// The photo of an approved candidate's registration.
+    pub(crate) async fn read_candidate_photo(
+        &self,
+        election_code: &str,
+        candidate_code: &str,
+    ) -> StoreResult<Option<StoredDocument>> {
+        let found = sqlx::query(
+            "SELECT d.kind, d.media_type, d.size, d.sha256 FROM registrations r \
+             JOIN registration_documents d ON d.tracking_code = r.tracking_code AND d.kind = 'photo' \
+             WHERE r.election_code = $1 AND r.candidate_code = $2 AND r.state = 'approved'",
+        )
+        .bind(election_code)
+        .bind(candidate_code)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        found.as_ref().map(rows::stored_document).transpose()
+    }
+
     /// The place a council serves: its kind and population, and a village's households.
     pub(crate) async fn read_council_place(&self, code: &str) -> StoreResult<Option<Place>> {
         let row = sqlx::query(

@@ -685,20 +685,36 @@ pub(crate) fn candidates(
             )
             .map_err(db_err)?,
         [election, council],
-        |r| {
-            let gender: String = r.get(4)?;
-            let education: Option<String> = r.get(5)?;
-            Ok(Candidate {
-                code: r.get(0)?,
-                council: r.get(1)?,
-                first_name: r.get(2)?,
-                last_name: r.get(3)?,
-                gender: Gender::parse(&gender).unwrap_or(Gender::Male),
-                education: education.as_deref().and_then(Education::parse),
-                occupation: r.get(6)?,
-            })
-        },
+        candidate_from_row,
     )
+}
+
+pub(crate) fn all_candidates(conn: &Connection, election: &str) -> StoreResult<Vec<Candidate>> {
+    crate::queries::all(
+        &mut *conn
+            .prepare_cached(
+                "SELECT code, council_code, first_name, last_name, gender, education, occupation
+                 FROM candidates WHERE election_code = ?1 AND code IS NOT NULL
+                 ORDER BY council_code, length(code), code",
+            )
+            .map_err(db_err)?,
+        [election],
+        candidate_from_row,
+    )
+}
+
+fn candidate_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Candidate> {
+    let gender: String = r.get(4)?;
+    let education: Option<String> = r.get(5)?;
+    Ok(Candidate {
+        code: r.get(0)?,
+        council: r.get(1)?,
+        first_name: r.get(2)?,
+        last_name: r.get(3)?,
+        gender: Gender::parse(&gender).unwrap_or(Gender::Male),
+        education: education.as_deref().and_then(Education::parse),
+        occupation: r.get(6)?,
+    })
 }
 
 /// The demo's approved candidates, with the national ids of their registrations (a candidate

@@ -790,6 +790,24 @@ impl Store for Sqlite {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn all_candidates(&self, election_code: &str) -> StoreResult<Vec<Candidate>> {
+        let election = election_code.to_owned();
+        self.read(move |c| election_day::all_candidates(c, &election))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn candidate_photo(
+        &self,
+        election_code: &str,
+        candidate_code: &str,
+    ) -> StoreResult<Option<store::StoredDocument>> {
+        let (election, code) = (election_code.to_owned(), candidate_code.to_owned());
+        self.read(move |c| registrations::candidate_photo(c, &election, &code))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn council_place(&self, code: &str) -> StoreResult<Option<domain::registration::Place>> {
         let code = code.to_owned();
         self.read(move |c| registrations::council_place(c, &code))

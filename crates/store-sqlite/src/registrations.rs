@@ -514,3 +514,26 @@ pub(crate) fn load_demo(
     }
     Ok(())
 }
+
+pub(crate) fn candidate_photo(
+    conn: &Connection,
+    election: &str,
+    candidate_code: &str,
+) -> StoreResult<Option<StoredDocument>> {
+    conn.prepare_cached(
+        "SELECT d.kind, d.media_type, d.size, d.sha256 FROM registrations r
+         JOIN registration_documents d ON d.tracking_code = r.tracking_code AND d.kind = 'photo'
+         WHERE r.election_code = ?1 AND r.candidate_code = ?2 AND r.state = 'approved'",
+    )
+    .map_err(db_err)?
+    .query_row([election, candidate_code], |r| {
+        Ok(StoredDocument {
+            kind: DocumentKind::parse(&r.get::<_, String>(0)?).ok_or_else(|| bad_row("kind"))?,
+            media_type: media_parse(&r.get::<_, String>(1)?)?,
+            size: r.get(2)?,
+            sha256: r.get(3)?,
+        })
+    })
+    .optional()
+    .map_err(db_err)
+}

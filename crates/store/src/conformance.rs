@@ -3176,6 +3176,32 @@ pub async fn vetting_moves_files_and_records_every_step(store: Arc<dyn Store>) {
     // Codes are unique in the election: not one of the demo's.
     assert!(!listed_before.iter().any(|c| c.code == code));
     assert!(!data.candidates.iter().any(|c| c.code == code));
+    // The final lists: every council's, by council and code; the photo of the registration.
+    let everyone = store.all_candidates(&election).await.unwrap();
+    assert_eq!(everyone.len(), data.candidates.len() + 1);
+    assert!(everyone.windows(2).all(|w| w[0].council <= w[1].council));
+    let of_council: Vec<_> = everyone
+        .iter()
+        .filter(|c| c.council == council)
+        .cloned()
+        .collect();
+    assert_eq!(of_council, listed);
+    let photo = store
+        .candidate_photo(&election, &code)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        photo,
+        new_registration(&election, &council, 10).documents[0]
+    );
+    assert_eq!(
+        store
+            .candidate_photo(&election, &data.candidates[0].code)
+            .await
+            .unwrap(),
+        None
+    );
 
     // Rejection, a late objection refused, the history in order.
     for (action, reviewer, d) in [

@@ -136,6 +136,14 @@ pub trait Store: Send + Sync + 'static {
     /// The place a council serves, as the candidates' education rule needs it (a village's
     /// households with its population).
     async fn council_place(&self, code: &str) -> StoreResult<Option<domain::registration::Place>>;
+    /// Every approved candidate of the election, by council and code (the final lists).
+    async fn all_candidates(&self, election_code: &str) -> StoreResult<Vec<Candidate>>;
+    /// The photo uploaded with an approved candidate's registration, if any.
+    async fn candidate_photo(
+        &self,
+        election_code: &str,
+        candidate_code: &str,
+    ) -> StoreResult<Option<StoredDocument>>;
     /// Files a registration, its documents' records and the first entry of its history.
     /// `Conflict { entity: "registration" }` when the person has already registered in the
     /// election (one registration per person), or the tracking code is taken.

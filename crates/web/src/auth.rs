@@ -375,6 +375,7 @@ pub fn is_public_api(path: &str) -> bool {
     // Registration is online and needs no account; applicants follow their file with its
     // tracking code and national id (the handlers check who may do what).
     PUBLIC_API.contains(&path)
+        || path.starts_with("/api/v1/candidates/")
         || path == "/api/v1/registrations"
         || path.starts_with("/api/v1/registrations/")
         || path.starts_with("/api/v1/receipts/")

@@ -127,6 +127,8 @@ pub fn router(state: AppState) -> Router {
         .route("/vote/review", post(views::election_day::review))
         .route("/vote/cast", post(views::election_day::cast))
         .route("/turnout", get(views::election_day::turnout))
+        .route("/candidates", get(views::candidates::list))
+        .route("/candidates/photo/{code}", get(views::candidates::photo))
         .route(
             "/register",
             get(views::registrations::show)

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod boards;
+pub mod candidates;
 pub mod councils;
 pub mod counties;
 pub mod coverage;
@@ -98,6 +99,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(election_day::turnout))
         .routes(routes!(election_day::candidates))
         .routes(routes!(election_day::receipt))
+        .routes(routes!(candidates::csv))
+        .routes(routes!(candidates::nist))
         .routes(routes!(registrations::list))
         .routes(routes!(registrations::status))
         .routes(routes!(registrations::step))

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod boards;
+pub mod candidates;
 pub mod counties;
 pub mod dashboard;
 pub mod election_day;
@@ -118,6 +119,7 @@ fn public_navigation(current: &str) -> Vec<NavItem> {
         ("/turnout", "مشارکت"),
         ("/register", "ثبت‌نام داوطلبان"),
         ("/registration-status", "پیگیری ثبت‌نام"),
+        ("/candidates", "فهرست نامزدها"),
     ]
     .into_iter()
     .map(|(href, label)| NavItem {
@@ -148,6 +150,7 @@ fn navigation(p: &Principal, current: &str) -> Vec<NavItem> {
         }
     }
     push("/turnout".into(), "مشارکت");
+    push("/candidates".into(), "فهرست نامزدها");
     if authorize(Some(p), Action::ViewPeople).is_ok() {
         push("/people".into(), "اشخاص");
     }

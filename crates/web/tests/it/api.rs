@@ -554,6 +554,8 @@ async fn every_documented_route_meets_the_policy() {
         "/api/v1/turnout",
         "/api/v1/councils/{code}/candidates",
         "/api/v1/receipts/{code}",
+        "/api/v1/candidates/csv",
+        "/api/v1/candidates/nist",
     ];
     // Candidates register and follow their file without an account: these routes answer
     // anyone, and the handler decides by what is sent (a multipart form, the applicant's

@@ -5,6 +5,7 @@
 mod api;
 mod boards;
 mod browser;
+mod candidates;
 mod election_day;
 mod pages;
 mod registration_pages;

@@ -104,7 +104,7 @@ impl Form {
     }
 }
 
-async fn submit(app: &TestApp, form: &Form) -> Reply {
+pub async fn submit(app: &TestApp, form: &Form) -> Reply {
     let (content_type, body) = form.body();
     app.send(
         Request::builder()

@@ -1,0 +1,122 @@
+//! The final candidate lists as files (issue 5): CSV, and NIST's Election Results Common Data
+//! Format (the candidate structure the results export builds on). Public, like the lists.
+
+use crate::api::ApiQuery;
+use crate::cache::{all_councils, election_code};
+use crate::{ApiError, AppState};
+use axum::extract::State;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use domain::election::Council;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ExportQuery {
+    /// Only this county's councils.
+    pub county: Option<String>,
+    /// Only this council.
+    pub council: Option<String>,
+}
+
+/// The councils an export covers, and their approved candidates.
+pub(crate) async fn lists(
+    state: &AppState,
+    query: &ExportQuery,
+) -> Result<(Vec<Council>, Vec<domain::ballot::Candidate>), ApiError> {
+    let election = election_code(state).await?;
+    let councils: Vec<Council> = all_councils(state)
+        .await?
+        .iter()
+        .filter(|c| query.county.as_deref().is_none_or(|k| c.county_code == k))
+        .filter(|c| query.council.as_deref().is_none_or(|k| c.code == k))
+        .cloned()
+        .collect();
+    if councils.is_empty() {
+        return Err(ApiError::NotFound("council"));
+    }
+    let candidates = state
+        .store
+        .all_candidates(election)
+        .await?
+        .into_iter()
+        .filter(|c| councils.iter().any(|k| k.code == c.council))
+        .collect();
+    Ok((councils, candidates))
+}
+
+fn attachment(content_type: &'static str, filename: &str, body: String) -> Response {
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+fn scope_name(query: &ExportQuery) -> String {
+    match (&query.council, &query.county) {
+        (Some(c), _) => format!("council-{c}"),
+        (None, Some(k)) => format!("county-{k}"),
+        (None, None) => "province".into(),
+    }
+}
+
+/// The final candidate lists as CSV (UTF-8 with a byte-order mark, for spreadsheets): by
+/// council, by code.
+#[utoipa::path(get, path = "/api/v1/candidates/csv", tag = "candidates", security(()), params(ExportQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = crate::error::Problem)))]
+pub async fn csv(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<ExportQuery>,
+) -> Result<Response, ApiError> {
+    let (councils, candidates) = lists(&state, &query).await?;
+    Ok(attachment(
+        "text/csv; charset=utf-8",
+        &format!("candidates-{}.csv", scope_name(&query)),
+        domain::csv_io::candidates_to_csv(&councils, &candidates),
+    ))
+}
+
+/// The final candidate lists in NIST SP 1500-100 Rev. 2 (Election Results CDF, JSON): one
+/// candidate contest per council, its votes allowed being the council's main seats.
+#[utoipa::path(get, path = "/api/v1/candidates/nist", tag = "candidates", security(()), params(ExportQuery),
+    responses((status = 200, content_type = "application/json", body = Object), (status = 404, body = crate::error::Problem)))]
+pub async fn nist(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<ExportQuery>,
+) -> Result<Response, ApiError> {
+    let (councils, candidates) = lists(&state, &query).await?;
+    let code = election_code(&state).await?;
+    let election = state
+        .store
+        .election(Some(code))
+        .await?
+        .ok_or(ApiError::NotFound("election"))?;
+    let counties: Vec<domain::geo::County> = state
+        .store
+        .counties(&store::CountyFilter::default())
+        .await?
+        .into_iter()
+        .map(|s| s.county)
+        .filter(|k| councils.iter().any(|c| c.county_code == k.code))
+        .collect();
+    let report = domain::nist::candidates_report(
+        &domain::nist::Issuer {
+            name: "ستاد انتخابات استان کرمان",
+            abbreviation: "KRM-HQ",
+            application: concat!("sandoq ", env!("CARGO_PKG_VERSION")),
+        },
+        &election,
+        &counties,
+        &councils,
+        &candidates,
+        state.now(),
+    );
+    Ok(attachment(
+        "application/json",
+        &format!("candidates-{}.nist.json", scope_name(&query)),
+        report.to_string(),
+    ))
+}

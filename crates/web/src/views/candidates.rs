@@ -1,0 +1,186 @@
+//! The final candidate lists (issue 5): public, one council at a time, with each candidate's
+//! photo, code, name, education and occupation; printable, and exportable as CSV and in NIST's
+//! format (`api::candidates`).
+
+use crate::auth::Auth;
+use crate::cache::{all_councils, election_code};
+use crate::fmt::url_encode;
+use crate::views::{render, Layout};
+use crate::{ApiError, AppState, PageError};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use domain::text::{persian_digits, persian_number};
+use serde::Deserialize;
+
+pub struct Pick {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct Row {
+    pub code_fa: String,
+    pub name: String,
+    pub initials: String,
+    pub hue: u32,
+    pub photo: Option<String>,
+    pub education: String,
+    pub occupation: String,
+}
+
+pub struct CouncilView {
+    pub name: String,
+    pub kind: &'static str,
+    pub county: String,
+    pub seats: String,
+    pub count: String,
+}
+
+#[derive(Template)]
+#[template(path = "candidates.html")]
+struct CandidatesPage {
+    layout: Layout,
+    counties: Vec<Pick>,
+    councils: Vec<Pick>,
+    council: Option<CouncilView>,
+    rows: Vec<Row>,
+    csv_href: String,
+    nist_href: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    pub county: Option<String>,
+    pub council: Option<String>,
+}
+
+/// `GET /candidates`: pick a county and a council, see its final list.
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let election = election_code(&state).await?;
+    let councils = all_councils(&state).await?;
+    let chosen = match q.council.as_deref().filter(|c| !c.is_empty()) {
+        Some(code) => Some(
+            councils
+                .iter()
+                .find(|c| c.code == code)
+                .cloned()
+                .ok_or(ApiError::NotFound("council"))?,
+        ),
+        None => None,
+    };
+    let county = chosen
+        .as_ref()
+        .map(|c| c.county_code.clone())
+        .or_else(|| q.county.clone().filter(|k| !k.is_empty()))
+        .unwrap_or_default();
+    let summaries = state
+        .store
+        .counties(&store::CountyFilter::default())
+        .await?;
+    let county_name = summaries
+        .iter()
+        .find(|s| s.county.code == county)
+        .map(|s| s.county.name.clone())
+        .unwrap_or_default();
+    let counties = summaries
+        .iter()
+        .map(|s| Pick {
+            value: s.county.code.clone(),
+            label: s.county.name.clone(),
+            selected: s.county.code == county,
+        })
+        .collect();
+    let council_choices = councils
+        .iter()
+        .filter(|c| !county.is_empty() && c.county_code == county)
+        .map(|c| Pick {
+            value: c.code.clone(),
+            label: format!("{} {}", c.kind.persian(), c.name),
+            selected: chosen.as_ref().is_some_and(|k| k.code == c.code),
+        })
+        .collect();
+    let mut rows = Vec::new();
+    let mut view = None;
+    if let Some(council) = &chosen {
+        let candidates = state.store.candidates(election, &council.code).await?;
+        for c in &candidates {
+            let photo = state
+                .store
+                .candidate_photo(election, &c.code)
+                .await?
+                .map(|_| format!("/candidates/photo/{}", url_encode(&c.code)));
+            rows.push(Row {
+                code_fa: persian_digits(&c.code),
+                name: format!("{} {}", c.first_name, c.last_name),
+                initials: format!(
+                    "{}\u{200c}{}",
+                    c.first_name.chars().next().unwrap_or(' '),
+                    c.last_name.chars().next().unwrap_or(' ')
+                ),
+                hue: c.code.bytes().map(u32::from).sum::<u32>() * 37 % 360,
+                photo,
+                education: c
+                    .education
+                    .map_or("—", domain::person::Education::persian)
+                    .to_owned(),
+                occupation: c.occupation.clone(),
+            });
+        }
+        view = Some(CouncilView {
+            name: council.name.clone(),
+            kind: council.kind.persian(),
+            county: county_name,
+            seats: persian_number(i64::from(council.main_seats)),
+            count: persian_number(i64::try_from(candidates.len()).unwrap_or(0)),
+        });
+    }
+    let scope = match (&chosen, county.is_empty()) {
+        (Some(c), _) => format!("?council={}", url_encode(&c.code)),
+        (None, false) => format!("?county={}", url_encode(&county)),
+        (None, true) => String::new(),
+    };
+    render(&CandidatesPage {
+        layout: Layout::new(&state, &auth, "فهرست نهایی نامزدها", "/candidates"),
+        counties,
+        councils: council_choices,
+        council: view,
+        rows,
+        csv_href: format!("/api/v1/candidates/csv{scope}"),
+        nist_href: format!("/api/v1/candidates/nist{scope}"),
+    })
+}
+
+/// `GET /candidates/photo/{code}`: an approved candidate's photo, as uploaded.
+pub async fn photo(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let election = election_code(&state).await?;
+    let document = state
+        .store
+        .candidate_photo(election, &code)
+        .await?
+        .ok_or(ApiError::NotFound("document"))?;
+    let files = state.files.clone();
+    let sha = document.sha256.clone();
+    let bytes = tokio::task::spawn_blocking(move || files.get(&sha))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(document.media_type.mime()),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    Ok(response)
+}

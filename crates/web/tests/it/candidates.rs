@@ -1,0 +1,191 @@
+//! The final candidate lists: the public page, its photos, and the CSV and NIST exports.
+
+use crate::registrations::{county_user, submit, Form, JPEG};
+use crate::support::{demo, TestApp};
+use axum::http::Method;
+use domain::access::Role;
+use domain::election::CouncilKind;
+
+fn council_with_candidates() -> &'static domain::election::Council {
+    demo()
+        .councils
+        .iter()
+        .filter(|c| c.kind == CouncilKind::City)
+        .max_by_key(|c| c.population)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_public_list_shows_each_councils_approved_candidates() {
+    let app = TestApp::new().await;
+    let council = council_with_candidates();
+    let expected: Vec<_> = demo()
+        .candidates
+        .iter()
+        .filter(|c| c.council == council.code)
+        .collect();
+    assert!(!expected.is_empty());
+    let page = app
+        .page(&format!("/candidates?council={}", council.code), None)
+        .await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let html = page.text();
+    assert_eq!(
+        html.matches("class=\"candidate-code\"").count(),
+        expected.len()
+    );
+    for c in &expected {
+        assert!(
+            html.contains(&domain::text::persian_digits(&c.code)),
+            "{}",
+            c.code
+        );
+        assert!(html.contains(&c.last_name));
+    }
+    assert!(html.contains("/api/v1/candidates/csv?council="));
+    // Without a council: the choice of county first; an unknown council is not found.
+    let start = app.page("/candidates", None).await;
+    assert_eq!(start.status, 200);
+    assert!(!start.text().contains("class=\"candidate-code\""));
+    let unknown = app.page("/candidates?council=nowhere", None).await;
+    assert_eq!(unknown.status, 404);
+}
+
+#[tokio::test]
+async fn lists_export_as_csv_and_in_nists_format() {
+    let app = TestApp::new().await;
+    let council = council_with_candidates();
+    let csv = app
+        .get(
+            &format!("/api/v1/candidates/csv?council={}", council.code),
+            None,
+        )
+        .await;
+    assert_eq!(csv.status, 200, "{}", csv.text());
+    assert!(csv.content_type().starts_with("text/csv"));
+    let text = csv.text();
+    let mut reader = csv_reader(&text);
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    let expected = demo()
+        .candidates
+        .iter()
+        .filter(|c| c.council == council.code)
+        .count();
+    assert_eq!(rows.len(), expected);
+    assert!(rows.iter().all(|r| r[0] == council.code));
+
+    let county = &council.county_code;
+    let report = app
+        .get(&format!("/api/v1/candidates/nist?county={county}"), None)
+        .await;
+    assert_eq!(report.status, 200, "{}", report.text());
+    let json = report.json();
+    let schema: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../../standards/NIST_V2_election_results_reporting.json"
+    ))
+    .unwrap();
+    let validator = jsonschema::draft4::new(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&json)
+        .take(3)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let councils_in_county = demo()
+        .councils
+        .iter()
+        .filter(|c| &c.county_code == county)
+        .count();
+    assert_eq!(
+        json["Election"][0]["Contest"].as_array().unwrap().len(),
+        councils_in_county
+    );
+    let in_county = demo()
+        .candidates
+        .iter()
+        .filter(|c| {
+            demo()
+                .councils
+                .iter()
+                .any(|k| k.code == c.council && &k.county_code == county)
+        })
+        .count();
+    assert_eq!(
+        json["Election"][0]["Candidate"].as_array().unwrap().len(),
+        in_county
+    );
+    app.get("/api/v1/candidates/csv?county=nowhere", None)
+        .await
+        .assert_problem(404, "not_found");
+}
+
+fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
+    csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes())
+}
+
+#[tokio::test]
+async fn an_approved_candidates_photo_is_on_the_list() {
+    let app = TestApp::new().await;
+    let executive = app.token("executive").await;
+    let county = match &demo()
+        .users
+        .iter()
+        .find(|u| u.username == "executive")
+        .unwrap()
+        .scope
+    {
+        domain::access::Scope::County { county } => county.clone(),
+        _ => unreachable!(),
+    };
+    let council = demo()
+        .councils
+        .iter()
+        .filter(|c| c.kind == CouncilKind::City && c.county_code == county)
+        .max_by_key(|c| c.population)
+        .unwrap();
+    let filed = submit(&app, &Form::eligible("0018465986", &council.code)).await;
+    assert_eq!(filed.status, 201, "{}", filed.text());
+    let tracking = filed.json()["tracking_code"].as_str().unwrap().to_owned();
+    let steps = format!("/api/v1/registrations/{tracking}/steps");
+    let supervision = county_user(&app, "supervision-county", Role::SupervisionBoard).await;
+    for (token, body) in [
+        (
+            &executive,
+            r#"{"step": "executive_review", "qualified": true, "reason": ""}"#,
+        ),
+        (
+            &supervision,
+            r#"{"step": "supervision_decision", "approved": true, "reason": ""}"#,
+        ),
+    ] {
+        let r = app.json(Method::POST, &steps, Some(token), body).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+    let status = app
+        .get(
+            &format!("/api/v1/registrations/{tracking}?national_id=0018465986"),
+            None,
+        )
+        .await;
+    let code = status.json()["candidate_code"].as_str().unwrap().to_owned();
+    let page = app
+        .page(&format!("/candidates?council={}", council.code), None)
+        .await;
+    let html = page.text();
+    assert!(html.contains(&format!("src=\"/candidates/photo/{code}\"")));
+    let photo = app.get(&format!("/candidates/photo/{code}"), None).await;
+    assert_eq!(photo.status, 200);
+    assert_eq!(photo.content_type(), "image/jpeg");
+    assert_eq!(photo.body, JPEG);
+    // A demo candidate filed no photo: initials, and no photo to serve.
+    let demo_code = &demo().candidates[0].code;
+    assert_eq!(
+        app.get(&format!("/candidates/photo/{demo_code}"), None)
+            .await
+            .status,
+        404
+    );
+}
