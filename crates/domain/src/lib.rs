@@ -15,6 +15,7 @@ pub mod error;
 pub mod geo;
 pub mod ids;
 pub mod nist;
+pub mod participation;
 pub mod person;
 pub mod registration;
 pub mod roll;

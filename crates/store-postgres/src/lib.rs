@@ -1683,6 +1683,14 @@ impl Store for Postgres {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn registration_facts(
+        &self,
+        election_code: &str,
+    ) -> StoreResult<Vec<domain::participation::RegistrationFact>> {
+        self.read_registration_facts(election_code).await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn all_candidates(&self, election_code: &str) -> StoreResult<Vec<Candidate>> {
         self.read_all_candidates(election_code).await
     }

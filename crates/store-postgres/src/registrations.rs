@@ -341,6 +341,22 @@ async fn enlist(
 }
 
 impl Postgres {
+    /// What the participation statistics need of every registration.
+    pub(crate) async fn read_registration_facts(
+        &self,
+        election_code: &str,
+    ) -> StoreResult<Vec<domain::participation::RegistrationFact>> {
+        let found = sqlx::query(
+            "SELECT submitted_at_us, council_code, gender, birth_date, education, state \
+             FROM registrations WHERE election_code = $1",
+        )
+        .bind(election_code)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        found.iter().map(rows::registration_fact).collect()
+    }
+
     /// The photo of an approved candidate's registration.
     pub(crate) async fn read_candidate_photo(
         &self,

@@ -531,3 +531,20 @@ pub(crate) fn vetting_event(row: &PgRow) -> StoreResult<VettingEvent> {
         reason: get(row, "reason")?,
     })
 }
+
+/// A row of `registrations` as the participation statistics read it
+/// (`submitted_at_us, council_code, gender, birth_date, education, state`).
+pub(crate) fn registration_fact(
+    row: &PgRow,
+) -> StoreResult<domain::participation::RegistrationFact> {
+    let gender: String = get(row, "gender")?;
+    let education: String = get(row, "education")?;
+    Ok(domain::participation::RegistrationFact {
+        submitted_at: domain::clock::from_micros(get(row, "submitted_at_us")?),
+        council: get(row, "council_code")?,
+        gender: Gender::parse(&gender).ok_or_else(|| corrupt("gender", &gender))?,
+        birth_date: parse_date(&get::<String>(row, "birth_date")?)?,
+        education: Education::parse(&education).ok_or_else(|| corrupt("education", &education))?,
+        state: vetting_state(&get::<String>(row, "state")?)?,
+    })
+}

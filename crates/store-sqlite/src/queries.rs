@@ -790,6 +790,15 @@ impl Store for Sqlite {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn registration_facts(
+        &self,
+        election_code: &str,
+    ) -> StoreResult<Vec<domain::participation::RegistrationFact>> {
+        let election = election_code.to_owned();
+        self.read(move |c| registrations::facts(c, &election)).await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn all_candidates(&self, election_code: &str) -> StoreResult<Vec<Candidate>> {
         let election = election_code.to_owned();
         self.read(move |c| election_day::all_candidates(c, &election))

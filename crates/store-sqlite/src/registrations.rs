@@ -537,3 +537,30 @@ pub(crate) fn candidate_photo(
     .optional()
     .map_err(db_err)
 }
+
+pub(crate) fn facts(
+    conn: &Connection,
+    election: &str,
+) -> StoreResult<Vec<domain::participation::RegistrationFact>> {
+    all(
+        &mut *conn
+            .prepare_cached(
+                "SELECT submitted_at_us, council_code, gender, birth_date, education, state
+                 FROM registrations WHERE election_code = ?1",
+            )
+            .map_err(db_err)?,
+        [election],
+        |r| {
+            Ok(domain::participation::RegistrationFact {
+                submitted_at: domain::clock::from_micros(r.get(0)?),
+                council: r.get(1)?,
+                gender: Gender::parse(&r.get::<_, String>(2)?).ok_or_else(|| bad_row("gender"))?,
+                birth_date: parse_date(&r.get::<_, String>(3)?)?,
+                education: Education::parse(&r.get::<_, String>(4)?)
+                    .ok_or_else(|| bad_row("education"))?,
+                state: VettingState::parse(&r.get::<_, String>(5)?)
+                    .ok_or_else(|| bad_row("state"))?,
+            })
+        },
+    )
+}

@@ -3447,6 +3447,19 @@ pub async fn registrations_filter_and_page(store: Arc<dyn Store>) {
         .items
         .iter()
         .any(|r| r.tracking_code == "T0000021"));
+    // The facts the participation statistics read: one per registration, as filed.
+    let facts = store.registration_facts(&election).await.unwrap();
+    assert_eq!(i64::try_from(facts.len()).unwrap(), demo_total + 10);
+    let ours = facts
+        .iter()
+        .find(|f| f.submitted_at == FILED + time::Duration::minutes(27))
+        .unwrap();
+    assert_eq!(ours.council, b.code);
+    assert_eq!(ours.gender, Gender::Female);
+    assert_eq!(ours.education, Education::Master);
+    assert_eq!(ours.state, VettingState::Submitted);
+    let summary = domain::participation::summarize(&facts, &data.councils);
+    assert_eq!(summary.total, demo_total + 10);
     // A demo file reads back with its whole history.
     let sample = data
         .registrations

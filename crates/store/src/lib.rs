@@ -136,6 +136,11 @@ pub trait Store: Send + Sync + 'static {
     /// The place a council serves, as the candidates' education rule needs it (a village's
     /// households with its population).
     async fn council_place(&self, code: &str) -> StoreResult<Option<domain::registration::Place>>;
+    /// What the participation statistics need of every registration of the election.
+    async fn registration_facts(
+        &self,
+        election_code: &str,
+    ) -> StoreResult<Vec<domain::participation::RegistrationFact>>;
     /// Every approved candidate of the election, by council and code (the final lists).
     async fn all_candidates(&self, election_code: &str) -> StoreResult<Vec<Candidate>>;
     /// The photo uploaded with an approved candidate's registration, if any.

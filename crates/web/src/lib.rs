@@ -129,6 +129,7 @@ pub fn router(state: AppState) -> Router {
         .route("/turnout", get(views::election_day::turnout))
         .route("/candidates", get(views::candidates::list))
         .route("/candidates/photo/{code}", get(views::candidates::photo))
+        .route("/candidates/participation", get(views::participation::page))
         .route(
             "/register",
             get(views::registrations::show)

@@ -120,3 +120,32 @@ pub async fn nist(
         report.to_string(),
     ))
 }
+
+/// Participation in registration for the information committee: filings per day and county,
+/// shares of women and under-40s, education, vetting states, councils short of candidates.
+/// A county-scoped user sees their county; the HQ and the province's supervision board the
+/// province, or `?county=`.
+#[utoipa::path(get, path = "/api/v1/registrations/statistics", tag = "candidates",
+    params(crate::views::participation::ScopeQuery),
+    responses((status = 200, body = Object), (status = 403, body = crate::error::Problem)))]
+pub async fn statistics(
+    State(state): State<AppState>,
+    auth: crate::auth::Auth,
+    ApiQuery(query): ApiQuery<crate::views::participation::ScopeQuery>,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    let (p, county) =
+        crate::views::participation::participation(&state, &auth, query.county.as_deref()).await?;
+    Ok(axum::Json(serde_json::json!({
+        "county": county,
+        "total": p.total,
+        "women": p.women,
+        "women_percent": p.share(p.women),
+        "under_40": p.under_40,
+        "under_40_percent": p.share(p.under_40),
+        "per_day": p.per_day.iter().map(|(d, n)| serde_json::json!({"day": d.to_string(), "jalali": domain::calendar::jalali_numeric(*d), "registrations": n})).collect::<Vec<_>>(),
+        "per_county": p.per_county,
+        "by_education": p.by_education.iter().map(|(e, n)| serde_json::json!({"education": e.as_str(), "registrations": n})).collect::<Vec<_>>(),
+        "by_state": p.by_state.iter().map(|(s, n)| serde_json::json!({"state": s.as_str(), "registrations": n})).collect::<Vec<_>>(),
+        "short_councils": p.short,
+    })))
+}

@@ -101,6 +101,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(election_day::receipt))
         .routes(routes!(candidates::csv))
         .routes(routes!(candidates::nist))
+        .routes(routes!(candidates::statistics))
         .routes(routes!(registrations::list))
         .routes(routes!(registrations::status))
         .routes(routes!(registrations::step))

@@ -7,6 +7,7 @@ pub mod counties;
 pub mod dashboard;
 pub mod election_day;
 pub mod login;
+pub mod participation;
 pub mod people;
 pub mod registrations;
 pub mod staffing;
@@ -151,6 +152,15 @@ fn navigation(p: &Principal, current: &str) -> Vec<NavItem> {
     }
     push("/turnout".into(), "مشارکت");
     push("/candidates".into(), "فهرست نامزدها");
+    if matches!(
+        p.role,
+        domain::access::Role::ProvinceHq
+            | domain::access::Role::CountyGovernor
+            | domain::access::Role::ExecutiveBoard
+            | domain::access::Role::SupervisionBoard
+    ) {
+        push("/candidates/participation".into(), "آمار ثبت‌نام");
+    }
     if authorize(Some(p), Action::ViewPeople).is_ok() {
         push("/people".into(), "اشخاص");
     }

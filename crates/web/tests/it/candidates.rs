@@ -189,3 +189,68 @@ async fn an_approved_candidates_photo_is_on_the_list() {
         404
     );
 }
+
+#[tokio::test]
+async fn participation_figures_for_the_information_committee() {
+    let app = TestApp::new().await;
+    let hq = app.token("hq").await;
+    let r = app.get("/api/v1/registrations/statistics", Some(&hq)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let j = r.json();
+    let total = demo().registrations.len();
+    assert_eq!(j["total"], total);
+    let women = demo()
+        .registrations
+        .iter()
+        .filter(|x| x.application.gender == domain::person::Gender::Female)
+        .count();
+    assert_eq!(j["women"], women);
+    let per_day: i64 = j["per_day"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["registrations"].as_i64().unwrap())
+        .sum();
+    assert_eq!(per_day, i64::try_from(total).unwrap());
+    // A county's governor sees their county only, whatever they ask.
+    let governor = app.token("governor").await;
+    let own = app
+        .get("/api/v1/registrations/statistics", Some(&governor))
+        .await
+        .json();
+    let county = own["county"].as_str().unwrap().to_owned();
+    let in_county = demo()
+        .registrations
+        .iter()
+        .filter(|x| {
+            demo()
+                .councils
+                .iter()
+                .any(|c| c.code == x.application.council && c.county_code == county)
+        })
+        .count();
+    assert_eq!(own["total"], in_county);
+    let other = demo().counties.iter().find(|c| c.code != county).unwrap();
+    app.get(
+        &format!("/api/v1/registrations/statistics?county={}", other.code),
+        Some(&governor),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let station = app.token("station").await;
+    app.get("/api/v1/registrations/statistics", Some(&station))
+        .await
+        .assert_problem(403, "forbidden");
+    app.get("/api/v1/registrations/statistics", None)
+        .await
+        .assert_problem(401, "unauthenticated");
+
+    // The page: cards, charts and the councils short of candidates.
+    let cookie = app.browser_login("hq").await;
+    let page = app.page("/candidates/participation", Some(&cookie)).await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let html = page.text();
+    assert!(html.contains("<svg class=\"chart\""));
+    assert!(html.contains(&domain::text::persian_number(i64::try_from(total).unwrap())));
+    assert!(html.contains("id=\"short-councils\""));
+}

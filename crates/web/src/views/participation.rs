@@ -1,0 +1,229 @@
+//! Participation in candidate registration, for the information committee (issue 5): filings per
+//! day, per county and council kind, women and under-40s, education, vetting states, and the
+//! councils short of candidates, with charts. The figures are `domain::participation`'s.
+
+use crate::auth::Auth;
+use crate::cache::{all_councils, election_code};
+use crate::chart::{stacked_bars, Bar};
+use crate::views::{render, Card, Layout};
+use crate::{ApiError, AppState, PageError};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use domain::access::{Action, Role};
+use domain::participation::{summarize, Participation};
+use domain::text::{persian_digits, persian_number};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ScopeQuery {
+    /// Only this county (a county-scoped user always sees their own).
+    pub county: Option<String>,
+}
+
+/// The participation figures of the signed-in user's scope: their county, or (for the HQ and
+/// the province's supervision board) the province or the county asked for.
+pub(crate) async fn participation(
+    state: &AppState,
+    auth: &Auth,
+    county: Option<&str>,
+) -> Result<(Participation, Option<String>), ApiError> {
+    let principal = auth.principal().ok_or(ApiError::Unauthenticated)?;
+    let county = county
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .or_else(|| principal.scope.county().map(str::to_owned));
+    if let Some(c) = &county {
+        auth.require(Action::ViewRegistrations { county: c })?;
+    } else {
+        auth.require(Action::ViewProvince)?;
+        if !matches!(principal.role, Role::ProvinceHq | Role::SupervisionBoard) {
+            return Err(ApiError::Forbidden);
+        }
+    }
+    let election = election_code(state).await?;
+    let councils: Vec<domain::election::Council> = all_councils(state)
+        .await?
+        .iter()
+        .filter(|c| county.as_deref().is_none_or(|k| c.county_code == k))
+        .cloned()
+        .collect();
+    let facts = state.store.registration_facts(election).await?;
+    Ok((summarize(&facts, &councils), county))
+}
+
+pub struct ShortRow {
+    pub code_fa: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub seats: String,
+    pub standing: String,
+    pub standing_raw: i64,
+    pub approved: String,
+    pub shortage: &'static str,
+    pub severe: bool,
+    pub href: String,
+}
+
+pub struct CountRow {
+    pub label: String,
+    pub count: String,
+    pub count_raw: i64,
+    pub share: String,
+}
+
+#[derive(Template)]
+#[template(path = "participation.html")]
+struct ParticipationPage {
+    layout: Layout,
+    scope: String,
+    counties: Vec<(String, String, bool)>,
+    can_choose: bool,
+    cards: Vec<Card>,
+    women: String,
+    young: String,
+    per_day_chart: String,
+    per_county_chart: String,
+    education: Vec<CountRow>,
+    states: Vec<CountRow>,
+    short: Vec<ShortRow>,
+}
+
+fn percent(p: &Participation, part: i64) -> String {
+    format!("{}٪", persian_digits(&format!("{:.1}", p.share(part))))
+}
+
+/// `GET /candidates/participation`.
+pub async fn page(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ScopeQuery>,
+) -> Result<Response, PageError> {
+    let (p, county) = participation(&state, &auth, q.county.as_deref())
+        .await
+        .map_err(|e| PageError {
+            error: e,
+            next: Some("/candidates/participation".into()),
+        })?;
+    let summaries = state
+        .store
+        .counties(&store::CountyFilter::default())
+        .await?;
+    let name_of = |code: &str| {
+        summaries
+            .iter()
+            .find(|s| s.county.code == code)
+            .map_or_else(|| code.to_owned(), |s| s.county.name.clone())
+    };
+    let can_choose = auth
+        .principal()
+        .is_some_and(|pr| pr.scope.county().is_none());
+    let approved = p
+        .by_state
+        .iter()
+        .find(|(s, _)| *s == domain::vetting::VettingState::Approved)
+        .map_or(0, |(_, n)| *n);
+    let per_day: Vec<Bar> = p
+        .per_day
+        .iter()
+        .map(|(day, n)| Bar {
+            label: domain::calendar::jalali_numeric(*day),
+            values: vec![*n],
+            href: None,
+        })
+        .collect();
+    let per_county: Vec<Bar> = p
+        .per_county
+        .iter()
+        .map(|row| Bar {
+            label: name_of(&row.county),
+            values: vec![row.city, row.village],
+            href: can_choose.then(|| format!("/candidates/participation?county={}", row.county)),
+        })
+        .collect();
+    let rows = |items: Vec<(String, i64)>| -> Vec<CountRow> {
+        items
+            .into_iter()
+            .map(|(label, n)| CountRow {
+                label,
+                count: persian_number(n),
+                count_raw: n,
+                share: percent(&p, n),
+            })
+            .collect()
+    };
+    let page = ParticipationPage {
+        layout: Layout::new(
+            &state,
+            &auth,
+            "مشارکت در ثبت‌نام داوطلبان",
+            "/candidates/participation",
+        ),
+        scope: county.as_deref().map_or_else(
+            || "استان کرمان".to_owned(),
+            |c| format!("شهرستان {}", name_of(c)),
+        ),
+        counties: summaries
+            .iter()
+            .map(|s| {
+                (
+                    s.county.code.clone(),
+                    s.county.name.clone(),
+                    county.as_deref() == Some(s.county.code.as_str()),
+                )
+            })
+            .collect(),
+        can_choose,
+        cards: vec![
+            Card::new(p.total, "ثبت‌نام"),
+            Card::new(approved, "تأیید صلاحیت"),
+            Card::new(i64::try_from(p.short.len()).unwrap_or(0), "شورای کم‌نامزد"),
+        ],
+        women: percent(&p, p.women),
+        young: percent(&p, p.under_40),
+        per_day_chart: if per_day.is_empty() {
+            String::new()
+        } else {
+            stacked_bars("ثبت‌نام در هر روز", &["ثبت‌نام"], &["#2f6f4f"], &per_day)
+        },
+        per_county_chart: if per_county.is_empty() {
+            String::new()
+        } else {
+            stacked_bars(
+                "ثبت‌نام به تفکیک شهرستان",
+                &["شورای شهر", "شورای روستا"],
+                &["#2f6f4f", "#c98b2b"],
+                &per_county,
+            )
+        },
+        education: rows(
+            p.by_education
+                .iter()
+                .map(|(e, n)| (e.persian().to_owned(), *n))
+                .collect(),
+        ),
+        states: rows(
+            p.by_state
+                .iter()
+                .map(|(s, n)| (s.persian().to_owned(), *n))
+                .collect(),
+        ),
+        short: p
+            .short
+            .iter()
+            .map(|s| ShortRow {
+                code_fa: persian_digits(&s.council),
+                name: s.name.clone(),
+                kind: s.kind.persian(),
+                seats: persian_number(i64::from(s.seats)),
+                standing: persian_number(s.standing),
+                standing_raw: s.standing,
+                approved: persian_number(s.approved),
+                shortage: s.shortage.persian(),
+                severe: s.shortage == domain::participation::Shortage::FewerThanSeats,
+                href: format!("/candidates?council={}", s.council),
+            })
+            .collect(),
+    };
+    render(&page)
+}
