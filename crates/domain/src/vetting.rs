@@ -118,6 +118,20 @@ impl Reviewer {
     }
 }
 
+/// A step of a file's history in Persian, by its name (`submitted`, or a
+/// [`VettingAction::name`]).
+pub fn step_persian(step: &str) -> &'static str {
+    match step {
+        "submitted" => "ثبت‌نام برخط",
+        "executive_review" => "بررسی هیأت اجرایی",
+        "supervision_decision" => "تصمیم هیأت نظارت",
+        "object" => "اعتراض داوطلب",
+        "objection_decision" => "رسیدگی به اعتراض",
+        "withdraw" => "انصراف داوطلب",
+        _ => "اقدام",
+    }
+}
+
 /// A step in a file's vetting; every one carries its reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
@@ -647,6 +661,25 @@ mod tests {
             reviewed.deadline(Some(VETTING_OPENS)),
             Some(reviewed.state_since + Duration::days(SUPERVISION_DECISION_DAYS))
         );
+    }
+
+    #[test]
+    fn every_step_has_its_persian_name() {
+        let steps = [
+            review(true),
+            decide(true),
+            object(),
+            on_objection(true),
+            A::Withdraw {
+                reason: String::new(),
+            },
+        ];
+        let mut names: Vec<&str> = steps.iter().map(|a| step_persian(a.name())).collect();
+        names.push(step_persian("submitted"));
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), 6);
+        assert!(!names.contains(&step_persian("unknown")));
     }
 
     #[test]

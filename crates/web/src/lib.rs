@@ -149,6 +149,16 @@ pub fn router(state: AppState) -> Router {
             "/registration-status/steps",
             post(views::registrations::step),
         )
+        .route("/registrations", get(views::vetting::worklist))
+        .route("/registrations/{tracking_code}", get(views::vetting::file))
+        .route(
+            "/registrations/{tracking_code}/steps",
+            post(views::vetting::step),
+        )
+        .route(
+            "/registrations/{tracking_code}/documents/{kind}",
+            get(views::vetting::document),
+        )
         .route("/boards/{code}", get(views::boards::show))
         .route("/boards/{code}/members", post(views::boards::appoint))
         .route(

@@ -11,6 +11,7 @@ pub mod participation;
 pub mod people;
 pub mod registrations;
 pub mod staffing;
+pub mod vetting;
 
 use crate::auth::Auth;
 use crate::{ApiError, AppState, PageError};
@@ -160,6 +161,7 @@ fn navigation(p: &Principal, current: &str) -> Vec<NavItem> {
             | domain::access::Role::SupervisionBoard
     ) {
         push("/candidates/participation".into(), "آمار ثبت‌نام");
+        push("/registrations".into(), "بررسی صلاحیت");
     }
     if authorize(Some(p), Action::ViewPeople).is_ok() {
         push("/people".into(), "اشخاص");

@@ -487,18 +487,6 @@ async fn filed_page(
 }
 
 /// A step of the history, in Persian.
-fn step_persian(step: &str) -> &'static str {
-    match step {
-        "submitted" => "ثبت‌نام برخط",
-        "executive_review" => "بررسی هیأت اجرایی",
-        "supervision_decision" => "تصمیم هیأت نظارت",
-        "object" => "اعتراض داوطلب",
-        "objection_decision" => "رسیدگی به اعتراض",
-        "withdraw" => "انصراف داوطلب",
-        _ => "اقدام",
-    }
-}
-
 pub struct HistoryRow {
     pub at: String,
     pub step: &'static str,
@@ -594,7 +582,7 @@ async fn file_view(
             .iter()
             .map(|e| HistoryRow {
                 at: jalali_datetime(e.at),
-                step: step_persian(&e.step),
+                step: domain::vetting::step_persian(&e.step),
                 state: e.state.persian(),
                 reason: e.reason.clone(),
             })

@@ -12,3 +12,4 @@ mod registration_pages;
 mod registrations;
 mod staffing;
 mod support;
+mod vetting_pages;

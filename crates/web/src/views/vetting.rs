@@ -1,0 +1,791 @@
+//! The boards' side of vetting (بررسی صلاحیت, issue 5): the worklist of registrations in the
+//! signed-in user's scope, one file with its application, documents, deadline and history, the
+//! step the user's board may take on it now, and its uploaded documents.
+//!
+//! A step goes through the API's code (`api::registrations::take_step`), so the page and a JSON
+//! client meet the same rules; a refused step shows the file again with its Persian reason and
+//! writes nothing. The file page prints as the file's record (print CSS).
+
+use crate::api::registrations::{take_step, vetting_opens, APPLICANT};
+use crate::auth::Auth;
+use crate::cache::{all_councils, election_code};
+use crate::fmt::url_encode;
+use crate::views::{render, Layout, Pager};
+use crate::{ApiError, AppState, PageError};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use domain::access::{vetting_reviewer, Action, Principal, Role};
+use domain::calendar::{jalali_datetime, jalali_numeric};
+use domain::person::Gender;
+use domain::registration::DocumentKind;
+use domain::text::{ascii_digits, persian_digits, persian_number};
+use domain::vetting::{Reviewer, VettingAction, VettingState};
+use serde::Deserialize;
+use store::{PageRequest, Registration, RegistrationFilter, VettingEvent};
+
+/// Rows on a page of the worklist.
+pub const PER_PAGE: u32 = 50;
+
+/// The roles that see registrations at all (each within its scope).
+fn sees_registrations(p: &Principal) -> bool {
+    matches!(
+        p.role,
+        Role::ProvinceHq | Role::CountyGovernor | Role::ExecutiveBoard | Role::SupervisionBoard
+    )
+}
+
+/// The county the worklist is confined to: the one asked for (if the user may see it), else a
+/// county-scoped user's own; `None` is the whole province's list, for the HQ and the
+/// province's supervision board only.
+fn worklist_county(auth: &Auth, asked: Option<&str>) -> Result<Option<String>, ApiError> {
+    let principal = auth.principal().ok_or(ApiError::Unauthenticated)?;
+    let county = asked
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .or_else(|| principal.scope.county().map(str::to_owned));
+    if let Some(c) = &county {
+        auth.require(Action::ViewRegistrations { county: c })?;
+    } else {
+        auth.require(Action::ViewProvince)?;
+        if !matches!(principal.role, Role::ProvinceHq | Role::SupervisionBoard) {
+            return Err(ApiError::Forbidden);
+        }
+    }
+    Ok(county)
+}
+
+/// A tracking code as typed or linked: Persian or ASCII digits, spaces ignored.
+fn tracking_input(s: &str) -> String {
+    ascii_digits(s)
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect()
+}
+
+fn page_error(error: ApiError, here: &str) -> PageError {
+    PageError {
+        error,
+        next: Some(here.to_owned()),
+    }
+}
+
+/// A registration and its history, for a user who may see its county's files. Whether the
+/// file exists is told only to the roles that see registrations.
+async fn visible_file(
+    state: &AppState,
+    auth: &Auth,
+    tracking_code: &str,
+) -> Result<(Registration, Vec<VettingEvent>), ApiError> {
+    let principal = auth.principal().ok_or(ApiError::Unauthenticated)?;
+    if !sees_registrations(principal) {
+        return Err(ApiError::Forbidden);
+    }
+    let election = election_code(state).await?;
+    let (registration, history) = state
+        .store
+        .registration(election, tracking_code)
+        .await?
+        .ok_or(ApiError::NotFound("registration"))?;
+    auth.require(Action::ViewRegistrations {
+        county: &registration.county_code,
+    })?;
+    Ok((registration, history))
+}
+
+/// An option of a select.
+pub struct Pick {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// A vetting state's count at the top of the worklist, linking to its rows.
+pub struct StateCount {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub count: String,
+    pub href: String,
+    pub active: bool,
+    /// The state awaits the signed-in user's board.
+    pub yours: bool,
+}
+
+pub struct WorkRow {
+    pub tracking_code: String,
+    pub tracking_fa: String,
+    pub name: String,
+    pub council: String,
+    pub county: String,
+    pub state: &'static str,
+    pub state_code: &'static str,
+    pub filed_at: String,
+    pub filed_raw: i64,
+    pub deadline: String,
+    pub deadline_raw: i64,
+    pub overdue: bool,
+    pub candidate_code: String,
+    pub candidate_raw: String,
+}
+
+#[derive(Template)]
+#[template(path = "vetting_list.html")]
+struct WorklistPage {
+    layout: Layout,
+    scope: String,
+    /// The user may pick a county (the province's list).
+    can_choose_county: bool,
+    counties: Vec<Pick>,
+    /// The councils of the county shown, for the council select; empty for the province.
+    councils: Vec<Pick>,
+    council: String,
+    states: Vec<Pick>,
+    cards: Vec<StateCount>,
+    total: String,
+    /// The county column is shown on the province's list.
+    show_county: bool,
+    rows: Vec<WorkRow>,
+    pager: Pager,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct WorklistQuery {
+    county: Option<String>,
+    council: Option<String>,
+    state: Option<String>,
+    page: Option<u32>,
+}
+
+/// The states a board acts in.
+fn awaits(reviewer: Option<Reviewer>, state: VettingState) -> bool {
+    matches!(
+        (reviewer, state),
+        (Some(Reviewer::ExecutiveBoard), VettingState::Submitted)
+            | (
+                Some(Reviewer::CountySupervisionBoard),
+                VettingState::ExecutiveReviewed | VettingState::ObjectedToCounty
+            )
+            | (
+                Some(Reviewer::ProvinceSupervisionBoard),
+                VettingState::ObjectedToProvince
+            )
+    )
+}
+
+/// The query string of the worklist with these filters (empty ones left out).
+fn worklist_href(county: Option<&str>, council: &str, state: Option<&str>, page: u32) -> String {
+    let mut parts = Vec::new();
+    if let Some(c) = county.filter(|c| !c.is_empty()) {
+        parts.push(format!("county={}", url_encode(c)));
+    }
+    if !council.is_empty() {
+        parts.push(format!("council={}", url_encode(council)));
+    }
+    if let Some(s) = state {
+        parts.push(format!("state={s}"));
+    }
+    if page > 1 {
+        parts.push(format!("page={page}"));
+    }
+    if parts.is_empty() {
+        "/registrations".to_owned()
+    } else {
+        format!("/registrations?{}", parts.join("&"))
+    }
+}
+
+fn unix(t: time::OffsetDateTime) -> i64 {
+    t.unix_timestamp()
+}
+
+/// `GET /registrations`: the boards' worklist, in filing order, 50 to a page: a county-scoped
+/// user's county; for the HQ and the province's supervision board, the province or a county.
+/// Filters by council and state; counts per state at the top; each row's deadline with a red
+/// badge when a board is late.
+pub async fn worklist(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<WorklistQuery>,
+) -> Result<Response, PageError> {
+    let here = "/registrations";
+    let county = worklist_county(&auth, q.county.as_deref()).map_err(|e| page_error(e, here))?;
+    let principal = auth
+        .principal()
+        .ok_or_else(|| page_error(ApiError::Unauthenticated, here))?;
+    let can_choose_county = principal.scope.county().is_none();
+    let mut council = q
+        .council
+        .as_deref()
+        .map(|c| ascii_digits(c.trim()))
+        .unwrap_or_default();
+    // The county's councils for the select; a council of another county is dropped (after
+    // the county select changed).
+    let councils = match &county {
+        Some(c) => {
+            let mut list: Vec<Pick> = all_councils(&state)
+                .await?
+                .iter()
+                .filter(|k| k.county_code == *c)
+                .map(|k| Pick {
+                    value: k.code.clone(),
+                    label: k.name.clone(),
+                    selected: k.code == council,
+                })
+                .collect();
+            list.sort_by(|a, b| a.label.cmp(&b.label));
+            list
+        }
+        None => Vec::new(),
+    };
+    if county.is_some() && !councils.iter().any(|k| k.selected) {
+        council.clear();
+    }
+    let chosen_state = match q.state.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => {
+            Some(VettingState::parse(s).ok_or_else(|| ApiError::InvalidQuery(s.to_owned()))?)
+        }
+        None => None,
+    };
+    let election = election_code(&state).await?;
+    let opens = vetting_opens(&state).await?;
+    let now = state.now();
+    let filter = RegistrationFilter {
+        county: county.clone(),
+        council: (!council.is_empty()).then(|| council.clone()),
+        state: chosen_state,
+    };
+    let page = state
+        .store
+        .registrations(
+            election,
+            &filter,
+            PageRequest::new(q.page.unwrap_or(1), PER_PAGE),
+        )
+        .await?;
+
+    // Counts per state: a one-row page of each state gives its total.
+    let reviewer = county
+        .as_deref()
+        .and_then(|c| vetting_reviewer(principal, c))
+        .or_else(|| {
+            (principal.role == Role::SupervisionBoard && can_choose_county)
+                .then_some(Reviewer::ProvinceSupervisionBoard)
+        });
+    let mut cards = Vec::with_capacity(VettingState::ALL.len());
+    let mut total = 0;
+    for s in VettingState::ALL {
+        let counted = state
+            .store
+            .registrations(
+                election,
+                &RegistrationFilter {
+                    state: Some(s),
+                    ..filter.clone()
+                },
+                PageRequest::new(1, 1),
+            )
+            .await?
+            .total;
+        total += counted;
+        cards.push(StateCount {
+            code: s.as_str(),
+            label: s.persian(),
+            count: persian_number(counted),
+            href: worklist_href(county.as_deref(), &council, Some(s.as_str()), 1),
+            active: chosen_state == Some(s),
+            yours: awaits(reviewer, s),
+        });
+    }
+
+    let summaries = state
+        .store
+        .counties(&store::CountyFilter::default())
+        .await?;
+    let county_name = |code: &str| {
+        summaries
+            .iter()
+            .find(|s| s.county.code == code)
+            .map_or_else(|| persian_digits(code), |s| s.county.name.clone())
+    };
+    let state_param = chosen_state.map(VettingState::as_str);
+    let pager = Pager::new(&page, |p| {
+        worklist_href(county.as_deref(), &council, state_param, p)
+    });
+    let rows = page
+        .items
+        .iter()
+        .map(|r| {
+            let deadline = r.vetting.deadline(opens);
+            WorkRow {
+                tracking_code: r.tracking_code.clone(),
+                tracking_fa: persian_digits(&r.tracking_code),
+                name: format!("{} {}", r.application.first_name, r.application.last_name),
+                council: r.council_name.clone(),
+                county: county_name(&r.county_code),
+                state: r.vetting.state.persian(),
+                state_code: r.vetting.state.as_str(),
+                filed_at: jalali_datetime(r.vetting.submitted_at),
+                filed_raw: unix(r.vetting.submitted_at),
+                deadline: deadline.map(jalali_datetime).unwrap_or_default(),
+                deadline_raw: deadline.map_or(0, unix),
+                overdue: r.vetting.is_overdue(opens, now),
+                candidate_code: r
+                    .candidate_code
+                    .as_deref()
+                    .map(persian_digits)
+                    .unwrap_or_default(),
+                candidate_raw: r.candidate_code.clone().unwrap_or_default(),
+            }
+        })
+        .collect();
+    render(&WorklistPage {
+        layout: Layout::new(&state, &auth, "بررسی صلاحیت داوطلبان", here),
+        scope: county.as_deref().map_or_else(
+            || "کل استان".to_owned(),
+            |c| format!("شهرستان {}", county_name(c)),
+        ),
+        can_choose_county,
+        counties: summaries
+            .iter()
+            .map(|s| Pick {
+                value: s.county.code.clone(),
+                label: s.county.name.clone(),
+                selected: county.as_deref() == Some(s.county.code.as_str()),
+            })
+            .collect(),
+        councils,
+        council: council.clone(),
+        states: VettingState::ALL
+            .into_iter()
+            .map(|s| Pick {
+                value: s.as_str().into(),
+                label: s.persian().into(),
+                selected: chosen_state == Some(s),
+            })
+            .collect(),
+        cards,
+        total: persian_number(total),
+        show_county: county.is_none(),
+        rows,
+        pager,
+    })
+}
+
+/// One fact of the application.
+pub struct Fact {
+    pub label: &'static str,
+    pub value: String,
+}
+
+pub struct DocumentRow {
+    pub label: &'static str,
+    pub kind: &'static str,
+    pub media: String,
+    pub size: String,
+    pub href: String,
+}
+
+pub struct HistoryRow {
+    pub at: String,
+    pub step: &'static str,
+    pub state: &'static str,
+    pub by: String,
+    pub reason: String,
+}
+
+pub struct DeadlineView {
+    pub label: &'static str,
+    pub at: String,
+    /// A board is late.
+    pub overdue: bool,
+    /// The candidate's objection window has passed.
+    pub lapsed: bool,
+}
+
+/// The step the signed-in user's board may take on the file now.
+pub struct StepView {
+    pub step: &'static str,
+    pub title: &'static str,
+    pub board: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "vetting_file.html")]
+struct FilePage {
+    layout: Layout,
+    tracking_code: String,
+    tracking_fa: String,
+    name: String,
+    council: String,
+    state: &'static str,
+    state_code: &'static str,
+    deadline: Option<DeadlineView>,
+    candidate_code: Option<String>,
+    executive_finding: Option<&'static str>,
+    facts: Vec<Fact>,
+    documents: Vec<DocumentRow>,
+    history: Vec<HistoryRow>,
+    form: Option<StepView>,
+    /// Whose step the file awaits, when it is not the user's.
+    awaiting: Option<&'static str>,
+    notice: Option<&'static str>,
+    error: Option<String>,
+    /// The reason typed before a refusal, to keep it.
+    reason: String,
+    printed_at: String,
+}
+
+/// A step of the history, in Persian.
+/// The step `reviewer` takes on a file in `state`, if any.
+fn step_for(reviewer: Option<Reviewer>, state: VettingState) -> Option<StepView> {
+    let reviewer = reviewer?;
+    if !awaits(Some(reviewer), state) {
+        return None;
+    }
+    Some(match state {
+        VettingState::Submitted => StepView {
+            step: "executive_review",
+            title: "بررسی هیأت اجرایی",
+            board: reviewer.persian(),
+            yes: "واجد شرایط",
+            no: "فاقد شرایط",
+        },
+        VettingState::ExecutiveReviewed => StepView {
+            step: "supervision_decision",
+            title: "تصمیم هیأت نظارت",
+            board: reviewer.persian(),
+            yes: "تأیید صلاحیت",
+            no: "رد صلاحیت",
+        },
+        _ => StepView {
+            step: "objection_decision",
+            title: "رسیدگی به اعتراض داوطلب",
+            board: reviewer.persian(),
+            yes: "پذیرش اعتراض (تأیید صلاحیت)",
+            no: "رد اعتراض",
+        },
+    })
+}
+
+/// Who the file waits for, in Persian.
+fn awaited(state: VettingState) -> Option<&'static str> {
+    match state {
+        VettingState::Submitted => Some("هیأت اجرایی شهرستان"),
+        VettingState::ExecutiveReviewed | VettingState::ObjectedToCounty => {
+            Some("هیأت نظارت شهرستان")
+        }
+        VettingState::ObjectedToProvince => Some("هیأت نظارت استان"),
+        VettingState::Rejected | VettingState::RejectedOnObjection => {
+            Some("داوطلب (اعتراض در مهلت چهار روزه)")
+        }
+        VettingState::Approved | VettingState::FinallyRejected | VettingState::Withdrawn => None,
+    }
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "بله" } else { "خیر" }.to_owned()
+}
+
+fn facts(r: &Registration) -> Vec<Fact> {
+    let a = &r.application;
+    let fact = |label, value: String| Fact { label, value };
+    let mut facts = vec![
+        fact("کد ملی", persian_digits(a.national_id.as_str())),
+        fact("نام", a.first_name.clone()),
+        fact("نام خانوادگی", a.last_name.clone()),
+        fact("نام پدر", a.father_name.clone()),
+        fact("تاریخ تولد", jalali_numeric(a.birth_date)),
+        fact(
+            "جنسیت",
+            match a.gender {
+                Gender::Female => "زن",
+                Gender::Male => "مرد",
+            }
+            .to_owned(),
+        ),
+        fact("تلفن همراه", persian_digits(a.mobile.as_str())),
+        fact("نشانی محل سکونت", a.residence.clone()),
+        fact(
+            "شورای مورد نظر",
+            format!("{} (کد {})", r.council_name, persian_digits(&a.council)),
+        ),
+        fact("مدرک تحصیلی", a.education.persian().to_owned()),
+        fact("عضو دوره پیشین همین شورا", yes_no(a.former_member)),
+        fact("شغل", a.occupation.clone()),
+    ];
+    match &a.official {
+        Some(post) => {
+            facts.push(fact("سمت مذکور در قانون", post.title.clone()));
+            facts.push(fact(
+                "تاریخ استعفا",
+                post.resigned_on
+                    .map_or_else(|| "—".to_owned(), jalali_numeric),
+            ));
+        }
+        None => facts.push(fact("سمت مذکور در قانون", "ندارد".to_owned())),
+    }
+    facts.push(fact("از خانواده ایثارگران", yes_no(a.veteran_family)));
+    facts.push(fact("زمان ثبت‌نام", jalali_datetime(r.vetting.submitted_at)));
+    facts
+}
+
+/// Builds the file page, with a notice after a step or the reason a step was refused.
+async fn file_page(
+    state: &AppState,
+    auth: &Auth,
+    tracking_code: &str,
+    notice: Option<&'static str>,
+    refused: Option<(StatusCode, String, String)>,
+) -> Result<Response, PageError> {
+    let here = format!("/registrations/{}", url_encode(tracking_code));
+    let (registration, history) = visible_file(state, auth, tracking_code)
+        .await
+        .map_err(|e| page_error(e, &here))?;
+    let opens = vetting_opens(state).await?;
+    let now = state.now();
+    let v = &registration.vetting;
+    let deadline = v.deadline(opens).map(|at| DeadlineView {
+        label: match v.state {
+            VettingState::Submitted => "مهلت بررسی هیأت اجرایی",
+            VettingState::ExecutiveReviewed => "مهلت تصمیم هیأت نظارت",
+            VettingState::Rejected | VettingState::RejectedOnObjection => "مهلت اعتراض داوطلب",
+            _ => "مهلت رسیدگی به اعتراض",
+        },
+        at: jalali_datetime(at),
+        overdue: v.is_overdue(opens, now),
+        lapsed: !v.state.awaits_board() && now > at,
+    });
+    let lapsed = deadline.as_ref().is_some_and(|d| d.lapsed);
+    let reviewer = auth
+        .principal()
+        .and_then(|p| vetting_reviewer(p, &registration.county_code));
+    let form = step_for(reviewer, v.state);
+    let code = &registration.tracking_code;
+    let (status, error, reason) = match refused {
+        Some((status, error, reason)) => (status, Some(error), reason),
+        None => (StatusCode::OK, None, String::new()),
+    };
+    let a = &registration.application;
+    let mut response = render(&FilePage {
+        layout: Layout::new(
+            state,
+            auth,
+            format!("پرونده {} {}", a.first_name, a.last_name),
+            "/registrations",
+        ),
+        tracking_code: code.clone(),
+        tracking_fa: persian_digits(code),
+        name: format!("{} {}", a.first_name, a.last_name),
+        council: registration.council_name.clone(),
+        state: v.state.persian(),
+        state_code: v.state.as_str(),
+        deadline,
+        candidate_code: registration.candidate_code.as_deref().map(persian_digits),
+        executive_finding: v.executive_qualified.map(|q| {
+            if q {
+                "واجد شرایط"
+            } else {
+                "فاقد شرایط"
+            }
+        }),
+        facts: facts(&registration),
+        documents: registration
+            .documents
+            .iter()
+            .map(|d| DocumentRow {
+                label: d.kind.persian(),
+                kind: d.kind.as_str(),
+                media: d.media_type.extension().to_ascii_uppercase(),
+                size: format!(
+                    "{} کیلوبایت",
+                    persian_number(((d.size + 1023) / 1024).max(1))
+                ),
+                href: format!(
+                    "/registrations/{}/documents/{}",
+                    url_encode(code),
+                    d.kind.as_str()
+                ),
+            })
+            .collect(),
+        history: history
+            .iter()
+            .map(|e| HistoryRow {
+                at: jalali_datetime(e.at),
+                step: domain::vetting::step_persian(&e.step),
+                state: e.state.persian(),
+                by: if e.by == APPLICANT {
+                    "داوطلب".to_owned()
+                } else {
+                    e.by.clone()
+                },
+                reason: e.reason.clone(),
+            })
+            .collect(),
+        awaiting: if form.is_some() {
+            None
+        } else if lapsed {
+            Some("هیچ اقدامی؛ مهلت اعتراض داوطلب گذشته است")
+        } else {
+            awaited(v.state)
+        },
+        form,
+        notice,
+        error,
+        reason,
+        printed_at: jalali_datetime(now),
+    })?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct FileQuery {
+    done: Option<String>,
+}
+
+/// `GET /registrations/{tracking_code}`: one file for the boards, with the step the user's
+/// board may take now; printable.
+pub async fn file(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(tracking_code): Path<String>,
+    Query(q): Query<FileQuery>,
+) -> Result<Response, PageError> {
+    let code = tracking_input(&tracking_code);
+    let notice = q.done.is_some().then_some("اقدام هیأت ثبت شد.");
+    file_page(&state, &auth, &code, notice, None).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct StepForm {
+    /// `executive_review`, `supervision_decision` or `objection_decision`.
+    #[serde(default)]
+    step: String,
+    /// `yes` (qualified, approved, objection upheld) or `no`.
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Whether a failed step is the user's to put right on the page (the rules' refusals), not an
+/// error page's.
+fn is_refusal(e: &ApiError) -> bool {
+    matches!(
+        e,
+        ApiError::Domain(_) | ApiError::Store(store::StoreError::VettingRefused(_))
+    )
+}
+
+/// `POST /registrations/{tracking_code}/steps`: the board's step, through the same code as
+/// `POST /api/v1/registrations/{tracking_code}/steps`; back to the file after it, or the file
+/// again with the Persian reason of a refusal (409 or 422), nothing written.
+pub async fn step(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(tracking_code): Path<String>,
+    Form(form): Form<StepForm>,
+) -> Result<Response, PageError> {
+    let code = tracking_input(&tracking_code);
+    let here = format!("/registrations/{}", url_encode(&code));
+    let reason = domain::text::normalize_name(&form.reason);
+    let decision = match form.decision.as_str() {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    };
+    let Some(yes) = decision else {
+        let missing = (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "یکی از دو گزینه تصمیم را برگزینید.".to_owned(),
+            reason,
+        );
+        return file_page(&state, &auth, &code, None, Some(missing)).await;
+    };
+    let action = match form.step.as_str() {
+        "executive_review" => VettingAction::ExecutiveReview {
+            qualified: yes,
+            reason,
+        },
+        "supervision_decision" => VettingAction::SupervisionDecision {
+            approved: yes,
+            reason,
+        },
+        "objection_decision" => VettingAction::ObjectionDecision {
+            upheld: yes,
+            reason,
+        },
+        _ => return Err(page_error(ApiError::NotFound("page"), &here)),
+    };
+    // Only the roles that see files learn whether one exists.
+    if auth.principal().is_some_and(|p| !sees_registrations(p)) {
+        return Err(page_error(ApiError::Forbidden, &here));
+    }
+    match take_step(&state, &auth, &code, &action, None).await {
+        Ok(_) => Ok(Redirect::to(&format!("{here}?done=1")).into_response()),
+        Err(e) if is_refusal(&e) => {
+            let (status, _, _, detail) = e.parts();
+            let refused = (status, detail, action.reason().to_owned());
+            file_page(&state, &auth, &code, None, Some(refused)).await
+        }
+        Err(e) => Err(page_error(e, &here)),
+    }
+}
+
+/// `GET /registrations/{tracking_code}/documents/{kind}`: one uploaded document of the file, for
+/// those who may see the file, as stored (its media type, shown inline, never sniffed).
+pub async fn document(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((tracking_code, kind)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let code = tracking_input(&tracking_code);
+    let here = format!(
+        "/registrations/{}/documents/{}",
+        url_encode(&code),
+        url_encode(&kind)
+    );
+    let (registration, _) = visible_file(&state, &auth, &code)
+        .await
+        .map_err(|e| page_error(e, &here))?;
+    let kind = DocumentKind::parse(&kind).ok_or(ApiError::NotFound("document"))?;
+    let document = registration
+        .documents
+        .iter()
+        .find(|d| d.kind == kind)
+        .ok_or(ApiError::NotFound("document"))?;
+    let files = state.files.clone();
+    let sha = document.sha256.clone();
+    let bytes = tokio::task::spawn_blocking(move || files.get(&sha))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(document.media_type.mime()),
+    );
+    let disposition = format!(
+        "inline; filename=\"{code}-{}.{}\"",
+        kind.as_str(),
+        document.media_type.extension()
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&disposition).map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
+}
