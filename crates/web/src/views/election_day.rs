@@ -255,6 +255,8 @@ pub struct CandidateCard {
     pub details: String,
     pub checked: bool,
     pub hue: u32,
+    /// The photo filed with the candidate's registration, if any (else the initials show).
+    pub photo: Option<String>,
 }
 
 fn cards(candidates: &[Candidate], picked: &[String]) -> Vec<CandidateCard> {
@@ -282,8 +284,31 @@ fn cards(candidates: &[Candidate], picked: &[String]) -> Vec<CandidateCard> {
             .join(" · "),
             checked: picked.contains(&c.code),
             hue: c.code.bytes().map(u32::from).sum::<u32>() * 37 % 360,
+            photo: None,
         })
         .collect()
+}
+
+/// The cards with the candidates' photos, where their registrations filed one.
+async fn with_photos(
+    state: &AppState,
+    mut cards: Vec<CandidateCard>,
+) -> Result<Vec<CandidateCard>, ApiError> {
+    let election = election_code(state).await?;
+    for card in &mut cards {
+        if state
+            .store
+            .candidate_photo(election, &card.code)
+            .await?
+            .is_some()
+        {
+            card.photo = Some(format!(
+                "/candidates/photo/{}",
+                crate::fmt::url_encode(&card.code)
+            ));
+        }
+    }
+    Ok(cards)
 }
 
 #[derive(Template)]
@@ -414,7 +439,7 @@ async fn ballot_page(
         council: council.code.clone(),
         seats: council.main_seats,
         seats_fa: persian_number(i64::from(council.main_seats)),
-        candidates: cards(&candidates, picked),
+        candidates: with_photos(state, cards(&candidates, picked)).await?,
         typed: String::new(),
         error: error.map(|e| format!("{e} ({})", council.name)),
     })
@@ -440,10 +465,14 @@ pub async fn review(
             ballot_page(&state, &auth, &form, &keep, Some(refusal.persian())).await
         }
         Ok(choices) => {
-            let chosen = cards(&candidates, &choices)
-                .into_iter()
-                .filter(|c| c.checked)
-                .collect();
+            let chosen = with_photos(
+                &state,
+                cards(&candidates, &choices)
+                    .into_iter()
+                    .filter(|c| c.checked)
+                    .collect(),
+            )
+            .await?;
             render(&ReviewPage {
                 layout: Layout::new(&state, &auth, "تأیید رأی", "/vote"),
                 token: form.ballot_token.clone(),

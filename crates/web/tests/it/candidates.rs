@@ -254,3 +254,142 @@ async fn participation_figures_for_the_information_committee() {
     assert!(html.contains(&domain::text::persian_number(i64::try_from(total).unwrap())));
     assert!(html.contains("id=\"short-councils\""));
 }
+
+#[tokio::test]
+async fn the_ballot_shows_a_candidates_photo() {
+    use axum::body::Body;
+    use axum::http::{header, Request};
+    let (app, token, roll) = crate::election_day::election_day().await;
+    let station = crate::election_day::own_station();
+    let council = demo()
+        .stations
+        .iter()
+        .find(|s| s.code == station)
+        .unwrap()
+        .council_code
+        .clone();
+    // A candidate of the station's council filed with a photo and approved (through the store:
+    // the registration window is long past on election day).
+    let sha = store::files::FileStore::new(&app.state.config.files_dir)
+        .put(JPEG)
+        .unwrap();
+    let application = domain::registration::Application {
+        national_id: domain::ids::NationalId::parse("0084575948").unwrap(),
+        first_name: "نرگس".into(),
+        last_name: "باستانی".into(),
+        father_name: "احمد".into(),
+        birth_date: time::macros::date!(1980 - 02 - 02),
+        gender: domain::person::Gender::Female,
+        mobile: domain::ids::MobileNumber::parse("09131111111").unwrap(),
+        residence: "کرمان".into(),
+        council: council.clone(),
+        education: domain::person::Education::Doctorate,
+        former_member: false,
+        occupation: "پزشک".into(),
+        official: None,
+        veteran_family: false,
+    };
+    let by = store::Actor::new("test", app.state.clock.now());
+    app.store
+        .register(
+            &store::NewRegistration {
+                election_code: demo().election.code.clone(),
+                tracking_code: "900000000001".into(),
+                application,
+                documents: vec![store::StoredDocument {
+                    kind: domain::registration::DocumentKind::Photo,
+                    media_type: domain::registration::MediaType::Jpeg,
+                    size: i64::try_from(JPEG.len()).unwrap(),
+                    sha256: sha,
+                }],
+            },
+            &by,
+        )
+        .await
+        .unwrap();
+    let mut code = None;
+    for (action, reviewer) in [
+        (
+            domain::vetting::VettingAction::ExecutiveReview {
+                qualified: true,
+                reason: String::new(),
+            },
+            domain::vetting::Reviewer::ExecutiveBoard,
+        ),
+        (
+            domain::vetting::VettingAction::SupervisionDecision {
+                approved: true,
+                reason: String::new(),
+            },
+            domain::vetting::Reviewer::CountySupervisionBoard,
+        ),
+    ] {
+        code = app
+            .store
+            .vet(
+                &demo().election.code,
+                "900000000001",
+                &action,
+                reviewer,
+                &by,
+            )
+            .await
+            .unwrap()
+            .candidate_code;
+    }
+    let code = code.unwrap();
+    // Open the station, check a voter in, and show the ballot on the station's device.
+    let opening = r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true}"#;
+    let r = app
+        .json(
+            Method::POST,
+            &format!("/api/v1/stations/{station}/open"),
+            Some(&token),
+            opening,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let voter = roll
+        .iter()
+        .find(|v| v.council == council && v.status == domain::roll::VoterStatus::Alive)
+        .unwrap();
+    let checked = app
+        .json(
+            Method::POST,
+            "/api/v1/checkins",
+            Some(&token),
+            &serde_json::json!({"station": station, "national_id": voter.national_id}).to_string(),
+        )
+        .await;
+    assert_eq!(checked.status, 201, "{}", checked.text());
+    let ballot_token = checked.json()["ballot_token"].as_str().unwrap().to_owned();
+    let cookie = app.browser_login("station").await;
+    let console = app
+        .page(&format!("/stations/{station}/day"), Some(&cookie))
+        .await;
+    let csrf = crate::support::csrf_of(&console.text());
+    let form = format!(
+        "csrf_token={csrf}&ballot_token={}&council={}",
+        web::fmt::url_encode(&ballot_token),
+        web::fmt::url_encode(&council)
+    );
+    let ballot = app
+        .send(
+            Request::builder()
+                .method(Method::POST)
+                .uri("/vote")
+                .header(header::COOKIE, &cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(form))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(ballot.status, 200, "{}", ballot.text());
+    let html = ballot.text();
+    assert!(
+        html.contains(&format!("src=\"/candidates/photo/{code}\"")),
+        "{html}"
+    );
+    // The others, filed without a photo, show their initials.
+    assert!(html.contains("class=\"avatar\" style="));
+}
