@@ -12,6 +12,8 @@ mod migrate;
 mod registrations;
 mod roll;
 mod rows;
+#[doc(hidden)]
+pub mod testing;
 mod writer;
 
 use async_trait::async_trait;

@@ -10,6 +10,7 @@ mod registrations;
 use domain::access::{Role, Scope};
 use std::sync::Arc;
 use store::{verify_audit, Actor, NewUser, Store};
+use store_postgres::testing::with_database;
 use store_postgres::Postgres;
 use time::macros::datetime;
 
@@ -25,36 +26,11 @@ fn admin_url() -> String {
     }
 }
 
-/// `url` with its database name replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let host_start = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[host_start..].find('/') {
-        Some(slash) => &base[..host_start + slash],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
-}
-
 /// Creates an empty database on the cluster and returns its URL.
 async fn new_database() -> String {
-    use sqlx::Connection;
-    let admin_url = admin_url();
-    let mut admin = sqlx::PgConnection::connect(&admin_url)
+    store_postgres::testing::new_database(&admin_url())
         .await
-        .expect("connect to the admin database");
-    let name = format!("t_{:016x}", rand::random::<u64>());
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("create database");
-    admin.close().await.expect("close");
-    with_database(&admin_url, &name)
+        .expect("create a test database")
 }
 
 async fn fresh_pg() -> Postgres {
