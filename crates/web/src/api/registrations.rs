@@ -643,6 +643,34 @@ pub(crate) async fn take_step(
         .ok_or(ApiError::NotFound("registration"))
 }
 
+/// The county a registrations list or figure is confined to: the one asked for (if the user
+/// may see it), else a county-scoped user's own; `None` is the whole province, for the HQ and
+/// the province's supervision board only. The one rule for the API, the worklist and the
+/// participation figures.
+pub(crate) fn registrations_scope(
+    auth: &Auth,
+    asked: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    let principal = auth.principal().ok_or(ApiError::Unauthenticated)?;
+    let county = asked
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .or_else(|| principal.scope.county().map(str::to_owned));
+    if let Some(c) = &county {
+        auth.require(Action::ViewRegistrations { county: c })?;
+    } else {
+        auth.require(Action::ViewProvince)?;
+        if !matches!(
+            principal.role,
+            domain::access::Role::ProvinceHq | domain::access::Role::SupervisionBoard
+        ) {
+            return Err(ApiError::Forbidden);
+        }
+    }
+    Ok(county)
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
     pub county: Option<String>,
@@ -688,24 +716,7 @@ pub async fn list(
     auth: Auth,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<RegistrationPage>, ApiError> {
-    let principal = auth.principal().ok_or(ApiError::Unauthenticated)?;
-    let county = match (&query.county, principal.scope.county()) {
-        (Some(c), _) => Some(c.clone()),
-        (None, Some(own)) => Some(own.to_owned()),
-        (None, None) => None,
-    };
-    if let Some(c) = &county {
-        auth.require(Action::ViewRegistrations { county: c })?;
-    } else {
-        // The province's list: the HQ and the province's supervision board.
-        auth.require(Action::ViewProvince)?;
-        if !matches!(
-            principal.role,
-            domain::access::Role::ProvinceHq | domain::access::Role::SupervisionBoard
-        ) {
-            return Err(ApiError::Forbidden);
-        }
-    }
+    let county = registrations_scope(&auth, query.county.as_deref())?;
     let filter = RegistrationFilter {
         county,
         council: query.council,

@@ -10,7 +10,6 @@ use crate::{ApiError, AppState, PageError};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use domain::access::{Action, Role};
 use domain::participation::{summarize, Participation};
 use domain::text::{persian_digits, persian_number};
 use serde::Deserialize;
@@ -28,19 +27,7 @@ pub(crate) async fn participation(
     auth: &Auth,
     county: Option<&str>,
 ) -> Result<(Participation, Option<String>), ApiError> {
-    let principal = auth.principal().ok_or(ApiError::Unauthenticated)?;
-    let county = county
-        .filter(|c| !c.is_empty())
-        .map(str::to_owned)
-        .or_else(|| principal.scope.county().map(str::to_owned));
-    if let Some(c) = &county {
-        auth.require(Action::ViewRegistrations { county: c })?;
-    } else {
-        auth.require(Action::ViewProvince)?;
-        if !matches!(principal.role, Role::ProvinceHq | Role::SupervisionBoard) {
-            return Err(ApiError::Forbidden);
-        }
-    }
+    let county = crate::api::registrations::registrations_scope(auth, county)?;
     let election = election_code(state).await?;
     let councils: Vec<domain::election::Council> = all_councils(state)
         .await?

@@ -37,27 +37,6 @@ fn sees_registrations(p: &Principal) -> bool {
     )
 }
 
-/// The county the worklist is confined to: the one asked for (if the user may see it), else a
-/// county-scoped user's own; `None` is the whole province's list, for the HQ and the
-/// province's supervision board only.
-fn worklist_county(auth: &Auth, asked: Option<&str>) -> Result<Option<String>, ApiError> {
-    let principal = auth.principal().ok_or(ApiError::Unauthenticated)?;
-    let county = asked
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .map(str::to_owned)
-        .or_else(|| principal.scope.county().map(str::to_owned));
-    if let Some(c) = &county {
-        auth.require(Action::ViewRegistrations { county: c })?;
-    } else {
-        auth.require(Action::ViewProvince)?;
-        if !matches!(principal.role, Role::ProvinceHq | Role::SupervisionBoard) {
-            return Err(ApiError::Forbidden);
-        }
-    }
-    Ok(county)
-}
-
 /// A tracking code as typed or linked: Persian or ASCII digits, spaces ignored.
 fn tracking_input(s: &str) -> String {
     ascii_digits(s)
@@ -211,7 +190,8 @@ pub async fn worklist(
     Query(q): Query<WorklistQuery>,
 ) -> Result<Response, PageError> {
     let here = "/registrations";
-    let county = worklist_county(&auth, q.county.as_deref()).map_err(|e| page_error(e, here))?;
+    let county = crate::api::registrations::registrations_scope(&auth, q.county.as_deref())
+        .map_err(|e| page_error(e, here))?;
     let principal = auth
         .principal()
         .ok_or_else(|| page_error(ApiError::Unauthenticated, here))?;
