@@ -4,6 +4,11 @@
 //!
 //! Every loop here is bounded in count and in time.
 
+/// The server's allocator, as in the `sandoq` binary: the benchmarks serve the application
+/// in-process, so they must measure it with the allocator it runs with.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod client;
 pub mod facts;
 pub mod fixture;
