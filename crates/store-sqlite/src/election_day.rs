@@ -8,11 +8,10 @@
 //! answers the batch's jobs, so the writer builds the next batch while the disk works.
 
 use crate::queries::append_audit;
+use crate::roll_index::Rolls;
 use crate::{db_err, poisoned, Inner};
 use domain::ballot::{check_ballot, Candidate};
-use domain::ids::NationalId;
 use domain::person::{Education, Gender};
-use domain::roll::{Voter, VoterStatus};
 use domain::station_day::{apply, DayAction, DayRefusal, DayState, StationDay};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::json;
@@ -67,6 +66,7 @@ type Committed = Vec<(Job, Answer)>;
 
 fn run_writer(inner: &Weak<Inner>, jobs: &Receiver<Job>, committed: &Sender<Committed>) {
     let mut facts = Facts::default();
+    let mut rolls = Rolls::default();
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -78,7 +78,10 @@ fn run_writer(inner: &Weak<Inner>, jobs: &Receiver<Job>, committed: &Sender<Comm
         let Some(inner) = inner.upgrade() else { break };
         let outcome = inner.writer.lock().map_err(poisoned).and_then(|conn| {
             facts.forget_if_written(inner.writes.load(Ordering::Acquire));
-            in_batch_transaction(&conn, |conn| run_batch(conn, &batch, &mut facts))
+            rolls.forget_if_imported(inner.roll_imports.load(Ordering::Acquire));
+            in_batch_transaction(&conn, |conn| {
+                run_batch(conn, &batch, &mut facts, &mut rolls)
+            })
         });
         drop(inner);
         match outcome {
@@ -227,7 +230,12 @@ struct Done {
 
 /// Runs a batch's jobs in order in `tx`; a database error fails the whole batch, a refusal
 /// only its job.
-fn run_batch(tx: &Connection, batch: &[Job], facts: &mut Facts) -> StoreResult<Vec<Answer>> {
+fn run_batch(
+    tx: &Connection,
+    batch: &[Job],
+    facts: &mut Facts,
+    rolls: &mut Rolls,
+) -> StoreResult<Vec<Answer>> {
     let Facts {
         elections,
         stations,
@@ -264,7 +272,7 @@ fn run_batch(tx: &Connection, batch: &[Job], facts: &mut Facts) -> StoreResult<V
                     })));
                     continue;
                 };
-                let voter = voter(tx, &c.election_code, c.national_id.as_str())?;
+                let voter = rolls.voter(tx, &c.election_code, &c.national_id)?;
                 let council = match decide_checkin(c, station, voter.as_ref(), election.day) {
                     Ok(council) => council,
                     Err(refusal) => {
@@ -525,34 +533,6 @@ fn day_row(conn: &Connection, election: &str, station: &str) -> StoreResult<Opti
     })
     .optional()
     .map_err(db_err)
-}
-
-fn voter(conn: &Connection, election: &str, national_id: &str) -> StoreResult<Option<Voter>> {
-    conn.prepare_cached(
-        "SELECT birth_date, council_code, deceased FROM voters
-         WHERE election_code = ?1 AND national_id = ?2",
-    )
-    .map_err(db_err)?
-    .query_row([election, national_id], |r| {
-        let birth: String = r.get(0)?;
-        Ok((birth, r.get::<_, String>(1)?, r.get::<_, bool>(2)?))
-    })
-    .optional()
-    .map_err(db_err)?
-    .map(|(birth, council, deceased)| {
-        Ok(Voter {
-            national_id: NationalId::parse(national_id)
-                .map_err(|e| StoreError::Invalid(e.to_string()))?,
-            birth_date: crate::queries::parse_date(&birth).map_err(db_err)?,
-            council,
-            status: if deceased {
-                VoterStatus::Deceased
-            } else {
-                VoterStatus::Alive
-            },
-        })
-    })
-    .transpose()
 }
 
 pub(crate) fn station_day(

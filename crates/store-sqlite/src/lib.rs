@@ -13,6 +13,7 @@ mod people;
 mod queries;
 mod registrations;
 mod roll;
+mod roll_index;
 mod staffing;
 mod stations;
 
@@ -69,6 +70,9 @@ struct Inner {
     /// Write transactions other than the election-day writer's, counted as they start: the
     /// writer keeps what it looked up only while this stays the same.
     writes: std::sync::atomic::AtomicU64,
+    /// Roll imports, counted as they start: the writer keeps the rolls it read in memory
+    /// (`roll_index`) only while this stays the same.
+    roll_imports: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Sqlite {
@@ -237,6 +241,7 @@ impl Sqlite {
                 readers: Mutex::new(Vec::new()),
                 jobs,
                 writes: std::sync::atomic::AtomicU64::new(0),
+                roll_imports: std::sync::atomic::AtomicU64::new(0),
             });
             election_day::spawn_writer(Arc::downgrade(&inner), queue)?;
             spawn_checkpointer(Arc::downgrade(&inner))?;

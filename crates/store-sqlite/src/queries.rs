@@ -942,8 +942,15 @@ impl Store for Sqlite {
             source_digest.to_owned(),
             by.clone(),
         );
-        self.write_unenforced(move |tx| roll::import(tx, &election, rows, &digest, &by))
-            .await
+        let inner = self.inner.clone();
+        self.write_unenforced(move |tx| {
+            // Under the writer's lock, so no check-in batch runs between this and the import.
+            inner
+                .roll_imports
+                .fetch_add(1, std::sync::atomic::Ordering::Release);
+            roll::import(tx, &election, rows, &digest, &by)
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all)]

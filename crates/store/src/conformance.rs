@@ -55,6 +55,7 @@ macro_rules! conformance_suite {
             a_station_day_runs_from_opening_to_close,
             checkins_keep_one_person_one_vote,
             checkins_follow_the_station_day_as_it_changes,
+            checkins_follow_a_replaced_roll,
             one_person_at_many_stations_at_once_checks_in_once,
             ballots_are_secret_checked_and_counted,
             turnout_adds_up_by_area_and_hour,
@@ -2564,6 +2565,58 @@ pub async fn checkins_follow_the_station_day_as_it_changes(store: Arc<dyn Store>
     );
     let counts = store.station_counts(&election, &a).await.unwrap();
     assert_eq!((counts.checkins, counts.ballots), (2, 2));
+}
+
+/// A roll replaced after a refused check-in (voting has not begun: nobody is checked in yet)
+/// is what the next check-in is judged by: the SQLite writer holds the roll in memory and must
+/// read it again.
+pub async fn checkins_follow_a_replaced_roll(store: Arc<dyn Store>) {
+    let data = demo();
+    let (council, a, _) = two_stations_of_one_council(&data);
+    let adult = time::macros::date!(1980 - 03 - 01);
+    let first: Vec<Voter> = (31..=33)
+        .map(|n| voter_of(&council, n, adult, VoterStatus::Alive))
+        .collect();
+    let (_, election) = election_day(&store, &first, &[&a]).await;
+    let t = POLLS_OPEN + time::Duration::hours(1);
+    let check_in = |id: &NationalId, token: &'static str| {
+        let (store, c) = (store.clone(), checkin(&election, &a, id, token, t));
+        async move { store.check_in(c).await.unwrap() }
+    };
+    let accepted = CheckInOutcome::Accepted {
+        council: council.clone(),
+    };
+    let newcomer = voter_of(&council, 34, adult, VoterStatus::Alive);
+    assert_eq!(
+        check_in(&newcomer.national_id, "r1").await,
+        CheckInOutcome::NotEligible(NotEligible::NotOnRoll)
+    );
+
+    // The new roll drops the second voter, marks the third deceased and adds the newcomer.
+    let second = vec![
+        first[0].clone(),
+        newcomer.clone(),
+        Voter {
+            status: VoterStatus::Deceased,
+            ..first[2].clone()
+        },
+    ];
+    store
+        .import_roll(&election, send(second, 2), "roll-2", &actor())
+        .await
+        .unwrap();
+    assert_eq!(
+        check_in(&first[1].national_id, "r2").await,
+        CheckInOutcome::NotEligible(NotEligible::NotOnRoll)
+    );
+    assert_eq!(
+        check_in(&first[2].national_id, "r3").await,
+        CheckInOutcome::NotEligible(NotEligible::Deceased)
+    );
+    assert_eq!(check_in(&newcomer.national_id, "r4").await, accepted);
+    assert_eq!(check_in(&first[0].national_id, "r5").await, accepted);
+    let counts = store.station_counts(&election, &a).await.unwrap();
+    assert_eq!(counts.checkins, 2);
 }
 
 pub async fn one_person_at_many_stations_at_once_checks_in_once(store: Arc<dyn Store>) {
