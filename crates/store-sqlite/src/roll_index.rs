@@ -4,9 +4,9 @@
 //! millions of rows whose leaf is rarely in the page cache, so each lookup read a page from the
 //! file and pushed a page of the `checkins` table out of the cache. The roll does not change
 //! on election day (only an import replaces it, and the writer then reads it again), so the
-//! writer reads it once into two sorted arrays: 16 bytes a voter, about 37 MB for Kerman's
-//! 2.3 million. A roll too large for that ([`MAX_VOTERS`]) is looked up in the database as
-//! before. The one-person-one-vote rule stays with the database's unique key.
+//! writer reads it once into an array sorted by national id: 16 bytes a voter, about 37 MB for
+//! Kerman's 2.3 million. A roll too large for that ([`MAX_VOTERS`]) is looked up in the
+//! database as before. The one-person-one-vote rule stays with the database's unique key.
 
 use crate::db_err;
 use crate::queries::parse_date;
@@ -26,17 +26,23 @@ const DECEASED: u32 = 1 << 31;
 /// four ids per prefix for Kerman's roll.
 const PREFIX_SHIFT: u32 = 14;
 
+/// A voter on the roll: national id as a number (ten digits, so it fits and sorts as the text
+/// does), birth date (Julian day) and council (index into `councils`, with [`DECEASED`]).
+#[derive(Clone, Copy)]
+struct Entry {
+    id: u64,
+    birth: i32,
+    council: u32,
+}
+
 /// One election's roll, sorted by national id.
 pub(crate) struct RollIndex {
-    /// National ids as numbers (ten digits, so they fit and sort as the text does).
-    ids: Vec<u64>,
-    /// Where the ids with each prefix (`id >> PREFIX_SHIFT`) start in `ids`, and one more
+    /// The voters in order of national id, each with its facts beside it (one cache line).
+    voters: Vec<Entry>,
+    /// Where the ids with each prefix (`id >> PREFIX_SHIFT`) start in `voters`, and one more
     /// entry for the end: a lookup then searches the few ids of its prefix instead of all
     /// of them (a binary search over millions misses the processor's cache at every step).
     starts: Vec<u32>,
-    /// Per voter, beside its id: birth date (Julian day) and council (index into `councils`,
-    /// with [`DECEASED`]).
-    facts: Vec<(i32, u32)>,
     councils: Vec<String>,
 }
 
@@ -53,9 +59,8 @@ impl RollIndex {
         }
         let capacity = usize::try_from(size).unwrap_or_default();
         let mut index = Self {
-            ids: Vec::with_capacity(capacity),
+            voters: Vec::with_capacity(capacity),
             starts: Vec::new(),
-            facts: Vec::with_capacity(capacity),
             councils: Vec::new(),
         };
         let mut council_index: HashMap<String, u32> = HashMap::new();
@@ -86,24 +91,24 @@ impl RollIndex {
                 i
             };
             let deceased: bool = row.get(3).map_err(db_err)?;
-            index.ids.push(id);
-            index.facts.push((
-                birth.to_julian_day(),
-                council | if deceased { DECEASED } else { 0 },
-            ));
+            index.voters.push(Entry {
+                id,
+                birth: birth.to_julian_day(),
+                council: council | if deceased { DECEASED } else { 0 },
+            });
         }
         // The text key sorts as the numbers do, since every id has ten digits; sort anyway
         // rather than trust it, since the lookups rely on the order.
-        if !index.ids.is_sorted() {
-            let mut order: Vec<usize> = (0..index.ids.len()).collect();
-            order.sort_unstable_by_key(|&i| index.ids[i]);
-            index.ids = order.iter().map(|&i| index.ids[i]).collect();
-            index.facts = order.iter().map(|&i| index.facts[i]).collect();
+        if !index.voters.is_sorted_by_key(|v| v.id) {
+            index.voters.sort_unstable_by_key(|v| v.id);
         }
-        let prefixes = index.ids.last().map_or(0, |id| (id >> PREFIX_SHIFT) + 1);
+        let prefixes = index
+            .voters
+            .last()
+            .map_or(0, |v| (v.id >> PREFIX_SHIFT) + 1);
         let mut next = 0usize;
         for prefix in 0..=prefixes {
-            while next < index.ids.len() && (index.ids[next] >> PREFIX_SHIFT) < prefix {
+            while next < index.voters.len() && (index.voters[next].id >> PREFIX_SHIFT) < prefix {
                 next += 1;
             }
             index.starts.push(
@@ -125,14 +130,14 @@ impl RollIndex {
         };
         let (start, end) = (start as usize, end as usize);
         let Some(at) = self
-            .ids
+            .voters
             .get(start..end)
-            .and_then(|ids| ids.binary_search(&id).ok())
+            .and_then(|voters| voters.binary_search_by_key(&id, |v| v.id).ok())
             .map(|i| start + i)
         else {
             return Ok(None);
         };
-        let (birth, council) = self.facts[at];
+        let Entry { birth, council, .. } = self.voters[at];
         let birth_date = time::Date::from_julian_day(birth)
             .map_err(|e| StoreError::Database(format!("a birth date out of range: {e}")))?;
         let council_code = self
@@ -152,7 +157,7 @@ impl RollIndex {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.ids.len()
+        self.voters.len()
     }
 }
 
