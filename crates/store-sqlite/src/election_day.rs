@@ -68,6 +68,11 @@ fn run_writer(inner: &Weak<Inner>, jobs: &Receiver<Job>, committed: &Sender<Comm
     let mut facts = Facts::default();
     let mut rolls = Rolls::default();
     while let Ok(first) = jobs.recv() {
+        // Let the request handlers that are ready to run queue their check-ins first, so that
+        // under load they join this batch instead of the next (bigger batches, fewer commits
+        // and syncs: 12 -> 17 a batch in `bench/checkin`). On an idle machine nothing else is
+        // ready and this returns at once.
+        std::thread::yield_now();
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match jobs.try_recv() {
