@@ -205,7 +205,8 @@ struct Facts {
     /// `Inner::writes` when these were read.
     writes: u64,
     elections: HashMap<String, Option<ElectionFacts>>,
-    stations: HashMap<(String, String), Option<StationFacts>>,
+    /// Per election, per station.
+    stations: HashMap<String, HashMap<String, Option<StationFacts>>>,
     councils: HashMap<(String, String), (Vec<String>, u32)>,
 }
 
@@ -247,9 +248,23 @@ fn run_batch(
         councils,
         ..
     } = facts;
-    let mut turnout: HashMap<(String, String, String, i64), i64> = HashMap::new();
+    // Keys borrow from the batch: a check-in allocates as little as it can here.
+    let mut turnout: HashMap<(&str, &str, String, i64), i64> = HashMap::new();
     let mut done: BTreeMap<String, Done> = BTreeMap::new();
     let mut answers = Vec::with_capacity(batch.len());
+    // Prepared once a batch rather than looked up in the statement cache per check-in.
+    let mut insert_checkin = tx
+        .prepare_cached(
+            "INSERT INTO checkins (election_code, national_id, station_code, council_code, at_us)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+        )
+        .map_err(db_err)?;
+    let mut insert_token = tx
+        .prepare_cached(
+            "INSERT INTO ballot_tokens (token_hash, election_code, station_code, council_code)
+             VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(db_err)?;
     for job in batch {
         match job {
             Job::CheckIn(c, _) => {
@@ -266,12 +281,15 @@ fn run_batch(
                     })));
                     continue;
                 };
-                let key = (c.election_code.clone(), c.station.clone());
-                if !stations.contains_key(&key) {
+                let of_election = match stations.get_mut(c.election_code.as_str()) {
+                    Some(of_election) => of_election,
+                    None => stations.entry(c.election_code.clone()).or_default(),
+                };
+                if !of_election.contains_key(c.station.as_str()) {
                     let facts = station_facts(tx, &c.election_code, &c.station, election.closes)?;
-                    stations.insert(key.clone(), facts);
+                    of_election.insert(c.station.clone(), facts);
                 }
-                let Some(Some(station)) = stations.get(&key) else {
+                let Some(Some(station)) = of_election.get(c.station.as_str()) else {
                     answers.push(Answer::CheckIn(Err(StoreError::NotFound {
                         entity: "station",
                     })));
@@ -286,12 +304,7 @@ fn run_batch(
                     }
                 };
                 let at_us = domain::clock::to_micros(c.by.at);
-                let inserted = tx
-                    .prepare_cached(
-                        "INSERT INTO checkins (election_code, national_id, station_code, council_code, at_us)
-                         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-                    )
-                    .map_err(db_err)?
+                let inserted = insert_checkin
                     .execute(params![
                         c.election_code,
                         c.national_id.as_str(),
@@ -317,23 +330,17 @@ fn run_batch(
                     })));
                     continue;
                 }
-                tx.prepare_cached(
-                    "INSERT INTO ballot_tokens (token_hash, election_code, station_code, council_code)
-                     VALUES (?1, ?2, ?3, ?4)",
-                )
-                .map_err(db_err)?
-                .execute(params![c.token_hash, c.election_code, c.station, council])
-                .map_err(db_err)?;
+                insert_token
+                    .execute(params![c.token_hash, c.election_code, c.station, council])
+                    .map_err(db_err)?;
                 let hour = domain::clock::to_micros(domain::calendar::tehran_hour_start(c.by.at));
                 *turnout
-                    .entry((
-                        c.election_code.clone(),
-                        c.station.clone(),
-                        council.clone(),
-                        hour,
-                    ))
+                    .entry((&c.election_code, &c.station, council.clone(), hour))
                     .or_default() += 1;
-                let d = done.entry(c.election_code.clone()).or_default();
+                let d = match done.get_mut(c.election_code.as_str()) {
+                    Some(d) => d,
+                    None => done.entry(c.election_code.clone()).or_default(),
+                };
                 d.accepted
                     .push((c.national_id.to_string(), c.station.clone(), at_us));
                 d.latest = d.latest.max(Some(c.by.at));
