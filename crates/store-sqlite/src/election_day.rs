@@ -67,6 +67,7 @@ type Committed = Vec<(Job, Answer)>;
 fn run_writer(inner: &Weak<Inner>, jobs: &Receiver<Job>, committed: &Sender<Committed>) {
     let mut facts = Facts::default();
     let mut rolls = Rolls::default();
+    let mut folding = Folding::default();
     while let Ok(first) = jobs.recv() {
         // Let the request handlers that are ready to run queue their check-ins first, so that
         // under load they join this batch instead of the next (bigger batches, fewer commits
@@ -85,7 +86,7 @@ fn run_writer(inner: &Weak<Inner>, jobs: &Receiver<Job>, committed: &Sender<Comm
             facts.forget_if_written(inner.writes.load(Ordering::Acquire));
             rolls.forget_if_imported(inner.roll_imports.load(Ordering::Acquire));
             in_batch_transaction(&conn, |conn| {
-                run_batch(conn, &batch, &mut facts, &mut rolls)
+                run_batch(conn, &batch, &mut facts, &mut rolls, &mut folding)
             })
         });
         drop(inner);
@@ -226,6 +227,54 @@ enum Answer {
     Ballot(StoreResult<BallotOutcome>),
 }
 
+/// When the batches' pending turnout counts (`turnout_pending`) are next folded into `turnout`.
+#[derive(Default)]
+struct Folding {
+    /// Rows appended since the last fold.
+    pending: usize,
+    /// The last fold; `None` before the first, so a restarted writer folds what an earlier one
+    /// left at once.
+    last: Option<std::time::Instant>,
+}
+
+impl Folding {
+    /// Fold at least this often: readers add the pending rows up without an index.
+    const EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+    /// ...or once this many rows are pending.
+    const ROWS: usize = 4_000;
+
+    /// Counts `appended` rows, and folds every pending row into `turnout` in `tx` when due. Each
+    /// fold rewrites the pages of `turnout` once, where each batch used to rewrite those of
+    /// the stations it served.
+    fn fold_if_due(&mut self, tx: &Connection, appended: usize) -> StoreResult<()> {
+        self.pending += appended;
+        let due = self
+            .last
+            .is_none_or(|last| self.pending >= Self::ROWS || last.elapsed() >= Self::EVERY);
+        if !due {
+            return Ok(());
+        }
+        tx.prepare_cached(
+            "INSERT INTO turnout (election_code, station_code, council_code, hour_us, checked_in)
+             SELECT election_code, station_code, council_code, hour_us, sum(checked_in)
+             FROM turnout_pending WHERE true
+             GROUP BY election_code, station_code, council_code, hour_us
+             ON CONFLICT DO UPDATE SET checked_in = checked_in + excluded.checked_in",
+        )
+        .and_then(|mut s| s.execute([]))
+        .and_then(|_| tx.prepare_cached("DELETE FROM turnout_pending"))
+        .and_then(|mut s| s.execute([]))
+        .map_err(db_err)?;
+        // Counted as folded even if the batch then fails: its rollback keeps the rows pending,
+        // and the next fold, within a second, takes them.
+        *self = Self {
+            pending: 0,
+            last: Some(std::time::Instant::now()),
+        };
+        Ok(())
+    }
+}
+
 /// What a batch did for one election, for its audit record.
 #[derive(Default)]
 struct Done {
@@ -241,6 +290,7 @@ fn run_batch(
     batch: &[Job],
     facts: &mut Facts,
     rolls: &mut Rolls,
+    folding: &mut Folding,
 ) -> StoreResult<Vec<Answer>> {
     let Facts {
         elections,
@@ -352,18 +402,18 @@ fn run_batch(
             }
         }
     }
-    let mut upsert = tx
+    let mut pending = tx
         .prepare_cached(
-            "INSERT INTO turnout (election_code, station_code, council_code, hour_us, checked_in)
-             VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT DO UPDATE SET checked_in = checked_in + excluded.checked_in",
+            "INSERT INTO turnout_pending (election_code, station_code, council_code, hour_us, checked_in)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
         )
         .map_err(db_err)?;
     for ((election, station, council, hour), n) in &turnout {
-        upsert
+        pending
             .execute(params![election, station, council, hour, n])
             .map_err(db_err)?;
     }
+    folding.fold_if_due(tx, turnout.len())?;
     for (election, d) in &done {
         let latest = d.latest.unwrap_or(OffsetDateTime::UNIX_EPOCH);
         if let Some((actor, payload)) = batch_record(election, &d.accepted, &d.ballots, latest) {
@@ -640,7 +690,7 @@ pub(crate) fn counts(
     // Check-ins from the turnout rows and outstanding tokens as the difference: every accepted
     // check-in adds one token, every ballot spends one.
     let checkins = count(
-        "SELECT coalesce(sum(checked_in), 0) FROM turnout WHERE election_code = ?1 AND station_code = ?2",
+        "SELECT coalesce(sum(checked_in), 0) FROM turnout_now WHERE election_code = ?1 AND station_code = ?2",
     )?;
     let ballots =
         count("SELECT count(*) FROM ballots WHERE election_code = ?1 AND station_code = ?2")?;
@@ -769,7 +819,7 @@ pub(crate) fn turnout(
     let hourly = crate::queries::all(
         &mut *conn
             .prepare_cached(&format!(
-                "SELECT t.hour_us, sum(t.checked_in) FROM turnout t
+                "SELECT t.hour_us, sum(t.checked_in) FROM turnout_now t
                  JOIN councils c ON c.code = t.council_code
                  WHERE t.election_code = ?1 AND {scope_sql}
                  GROUP BY t.hour_us ORDER BY t.hour_us"
@@ -797,12 +847,12 @@ pub(crate) fn turnout(
             &mut *conn
                 .prepare_cached(
                     "SELECT s.code, s.name, NULL,
-                         (SELECT coalesce(sum(t.checked_in), 0) FROM turnout t
+                         (SELECT coalesce(sum(t.checked_in), 0) FROM turnout_now t
                           WHERE t.election_code = ?1 AND t.station_code = s.code AND t.council_code = ?2)
                      FROM stations s
                      WHERE s.council_code = ?2
                         OR s.code IN (SELECT station_code FROM station_route WHERE council_code = ?2)
-                        OR s.code IN (SELECT station_code FROM turnout
+                        OR s.code IN (SELECT station_code FROM turnout_now
                                       WHERE election_code = ?1 AND council_code = ?2)
                      ORDER BY s.code",
                 )
@@ -816,7 +866,7 @@ pub(crate) fn turnout(
                     "SELECT c.code, c.name,
                          coalesce((SELECT voters FROM roll_councils r
                                    WHERE r.election_code = ?1 AND r.council_code = c.code), 0),
-                         (SELECT coalesce(sum(t.checked_in), 0) FROM turnout t
+                         (SELECT coalesce(sum(t.checked_in), 0) FROM turnout_now t
                           WHERE t.election_code = ?1 AND t.council_code = c.code)
                      FROM councils c WHERE c.county_code = ?2 ORDER BY c.code",
                 )
@@ -831,7 +881,7 @@ pub(crate) fn turnout(
                          (SELECT coalesce(sum(r.voters), 0) FROM roll_councils r
                           JOIN councils c ON c.code = r.council_code
                           WHERE r.election_code = ?1 AND c.county_code = k.code),
-                         (SELECT coalesce(sum(t.checked_in), 0) FROM turnout t
+                         (SELECT coalesce(sum(t.checked_in), 0) FROM turnout_now t
                           JOIN councils c ON c.code = t.council_code
                           WHERE t.election_code = ?1 AND c.county_code = k.code)
                      FROM counties k ORDER BY k.code",
@@ -847,4 +897,78 @@ pub(crate) fn turnout(
         hourly,
         areas,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::Folding;
+    use rusqlite::Connection;
+
+    fn database() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::migrate(&mut conn, 0).unwrap();
+        conn
+    }
+
+    fn pend(conn: &Connection, station: &str, n: i64) {
+        conn.execute(
+            "INSERT INTO turnout_pending (election_code, station_code, council_code, hour_us, checked_in)
+             VALUES ('e', ?1, 'c', 3600000000, ?2)",
+            rusqlite::params![station, n],
+        )
+        .unwrap();
+    }
+
+    /// (folded, pending, as readers see it) for a station.
+    fn counts(conn: &Connection, station: &str) -> (i64, i64, i64) {
+        let sum = |table: &str| -> i64 {
+            conn.query_row(
+                &format!(
+                    "SELECT coalesce(sum(checked_in), 0) FROM {table}
+                     WHERE election_code = 'e' AND station_code = ?1"
+                ),
+                [station],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        (sum("turnout"), sum("turnout_pending"), sum("turnout_now"))
+    }
+
+    #[test]
+    fn pending_turnout_folds_when_due_and_readers_see_it_all_along() {
+        let conn = database();
+        conn.execute(
+            "INSERT INTO turnout VALUES ('e', 's1', 'c', 3600000000, 10)",
+            [],
+        )
+        .unwrap();
+        pend(&conn, "s1", 2);
+        pend(&conn, "s1", 3);
+        pend(&conn, "s2", 1);
+        assert_eq!(counts(&conn, "s1"), (10, 5, 15));
+
+        // A writer's first batch folds whatever is pending.
+        let mut folding = Folding::default();
+        folding.fold_if_due(&conn, 3).unwrap();
+        assert_eq!(counts(&conn, "s1"), (15, 0, 15));
+        assert_eq!(counts(&conn, "s2"), (1, 0, 1));
+
+        // Then not before a second has passed or enough rows are waiting.
+        pend(&conn, "s1", 4);
+        folding.fold_if_due(&conn, 1).unwrap();
+        assert_eq!(counts(&conn, "s1"), (15, 4, 19));
+        folding.pending = Folding::ROWS - 2;
+        folding.fold_if_due(&conn, 1).unwrap();
+        assert_eq!(counts(&conn, "s1"), (15, 4, 19));
+        folding.fold_if_due(&conn, 1).unwrap();
+        assert_eq!(counts(&conn, "s1"), (19, 0, 19));
+
+        pend(&conn, "s2", 6);
+        folding.last = std::time::Instant::now().checked_sub(Folding::EVERY);
+        folding.fold_if_due(&conn, 1).unwrap();
+        assert_eq!(counts(&conn, "s2"), (7, 0, 7));
+        assert_eq!(folding.pending, 0);
+    }
 }

@@ -45,6 +45,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "registrations",
         include_str!("../migrations/0006_registrations.sql"),
     ),
+    (
+        7,
+        "turnout_pending",
+        include_str!("../migrations/0007_turnout_pending.sql"),
+    ),
 ];
 const MAX_IDLE_READERS: usize = 8;
 /// The writer's page cache, in KiB (negative, as SQLite takes it). Small on purpose: its
