@@ -22,6 +22,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use rand::RngCore;
 use std::collections::HashMap;
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use store::{Actor, NewSession};
 
 pub const SESSION_COOKIE: &str = "sandoq_session";
@@ -205,9 +206,10 @@ pub struct CurrentSession {
 }
 
 /// Who is asking: `None` for an anonymous request. Every handler takes this and calls
-/// [`Auth::require`] with its [`Action`].
+/// [`Auth::require`] with its [`Action`]. Shared, since the extractor clones it out of the
+/// request for every handler.
 #[derive(Debug, Clone, Default)]
-pub struct Auth(pub Option<CurrentSession>);
+pub struct Auth(pub Option<Arc<CurrentSession>>);
 
 impl Auth {
     pub fn principal(&self) -> Option<&Principal> {
@@ -328,12 +330,12 @@ pub async fn authenticate(
             },
         };
         if let Some(session) = found {
-            auth = Auth(Some(CurrentSession {
+            auth = Auth(Some(Arc::new(CurrentSession {
                 principal: session.principal,
                 csrf_token: session.csrf_token,
                 token_hash: hash,
                 via_cookie,
-            }));
+            })));
         }
     }
     let unsafe_method = !matches!(
