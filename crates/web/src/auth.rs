@@ -230,7 +230,6 @@ impl Auth {
 impl<S: Send + Sync> FromRequestParts<S> for Auth {
     type Rejection = std::convert::Infallible;
 
-    #[tracing::instrument(skip_all)]
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(parts.extensions.get::<Auth>().cloned().unwrap_or_default())
     }
