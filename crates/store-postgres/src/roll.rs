@@ -116,10 +116,7 @@ impl Postgres {
                 .fetch_one(&mut *tx)
                 .await?;
         if voting {
-            return Err(StoreError::Invalid(
-                "رأی‌گیری آغاز شده است؛ فهرست واجدان شرایط دیگر جایگزین نمی‌شود.".into(),
-            )
-            .into());
+            return Err(StoreError::Invalid(store::ROLL_LOCKED_BY_VOTING.into()).into());
         }
         sqlx::query("DELETE FROM voters WHERE election_code = $1")
             .bind(election_code)

@@ -101,9 +101,7 @@ pub(crate) fn import(
         )
         .map_err(db_err)?;
     if voting {
-        return Err(StoreError::Invalid(
-            "فهرست واجدان شرایط پس از آغاز رأی‌گیری جایگزین نمی‌شود.".into(),
-        ));
+        return Err(StoreError::Invalid(store::ROLL_LOCKED_BY_VOTING.into()));
     }
     let councils: HashSet<String> = {
         let mut s = tx

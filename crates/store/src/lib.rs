@@ -53,6 +53,11 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Why a roll import is refused once anyone has checked in (`StoreError::Invalid`), in the
+/// words of every backend.
+pub const ROLL_LOCKED_BY_VOTING: &str =
+    "رأی‌گیری آغاز شده است؛ فهرست واجدان شرایط دیگر جایگزین نمی‌شود.";
+
 /// A batch of the eligibility roll on its way to `Store::import_roll`, or the sender's reason
 /// to abort the import.
 pub type RollBatch = Result<Vec<Voter>, String>;
@@ -248,7 +253,8 @@ pub trait Store: Send + Sync + 'static {
     /// arrive in batches through the channel so that neither side holds the whole roll; the
     /// import commits when the sender is dropped after only `Ok` batches. An `Err(reason)`
     /// batch aborts it (`Invalid(reason)`): a sender that finds a bad row says so. A national id twice is `Conflict { entity:
-    /// "voter" }`, an unknown council `Invalid`; either way the previous roll stays whole.
+    /// "voter" }`, an unknown council `Invalid`; either way the previous roll stays whole. Once
+    /// anyone has checked in, the roll stays as it is: `Invalid(ROLL_LOCKED_BY_VOTING)`.
     async fn import_roll(
         &self,
         election_code: &str,
