@@ -1,13 +1,14 @@
 //! The candidate's registration pages (issue 5): the public form, its refusals, the
 //! confirmation and the status page with the applicant's objection and withdrawal.
 
-use crate::registrations::{big_city_council, county_user, files_stored, Form, OPEN, PDF};
+use crate::registrations::{
+    big_city_council, county_user, executive_council, files_stored, Form, OPEN, PDF,
+};
 use crate::support::{csrf_of, demo, Reply, TestApp};
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
-use domain::access::{Role, Scope};
+use domain::access::Role;
 use domain::clock::Clock;
-use domain::election::CouncilKind;
 
 async fn post_multipart(app: &TestApp, form: &Form, cookie: Option<&str>) -> Reply {
     let (content_type, body) = form.body();
@@ -193,26 +194,6 @@ async fn a_refused_registration_shows_the_form_again_with_every_reason_and_write
         "refusals write nothing"
     );
     assert_eq!(files_stored(&app), 0, "nothing kept of a refused upload");
-}
-
-/// The demo executive board's county and its largest city council.
-fn executive_council() -> &'static domain::election::Council {
-    let Scope::County { county } = demo()
-        .users
-        .iter()
-        .find(|u| u.username == "executive")
-        .unwrap()
-        .scope
-        .clone()
-    else {
-        unreachable!()
-    };
-    demo()
-        .councils
-        .iter()
-        .filter(|c| c.kind == CouncilKind::City && c.county_code == county)
-        .max_by_key(|c| c.population)
-        .unwrap()
 }
 
 #[tokio::test]

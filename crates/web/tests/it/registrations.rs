@@ -17,6 +17,26 @@ pub const JPEG: &[u8] = &[
 ];
 pub const PDF: &[u8] = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj << >> endobj\ntrailer\n%%EOF\n";
 
+/// The demo executive board's county and its largest city council.
+pub fn executive_council() -> &'static domain::election::Council {
+    let Scope::County { county } = demo()
+        .users
+        .iter()
+        .find(|u| u.username == "executive")
+        .unwrap()
+        .scope
+        .clone()
+    else {
+        unreachable!()
+    };
+    demo()
+        .councils
+        .iter()
+        .filter(|c| c.kind == CouncilKind::City && c.county_code == county)
+        .max_by_key(|c| c.population)
+        .unwrap()
+}
+
 /// The province centre's city council (a large city: a bachelor's degree at least).
 pub fn big_city_council() -> &'static domain::election::Council {
     demo()

@@ -1,14 +1,13 @@
 //! The boards' vetting pages (issue 5): the worklist of their scope, one file with the step
 //! their board may take, its documents, and the refusals shown on the page.
 
-use crate::registrations::{county_user, submit, Form, JPEG, PDF};
+use crate::registrations::{county_user, executive_council, submit, Form, JPEG, PDF};
 use crate::support::{csrf_of, demo, Reply, TestApp, FOREIGN_COUNTY, OWN_COUNTY};
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
-use domain::access::{Role, Scope};
+use domain::access::Role;
 use domain::clock::Clock;
 use domain::demo::DemoRegistration;
-use domain::election::CouncilKind;
 use domain::text::{persian_digits, persian_number};
 use domain::vetting::VettingState;
 
@@ -25,26 +24,6 @@ fn county_of(council: &str) -> &'static str {
 /// The state a demo file has reached.
 fn final_state(r: &DemoRegistration) -> VettingState {
     r.files().unwrap().last().unwrap().state
-}
-
-/// The demo executive board's county and its largest city council.
-fn executive_council() -> &'static domain::election::Council {
-    let Scope::County { county } = demo()
-        .users
-        .iter()
-        .find(|u| u.username == "executive")
-        .unwrap()
-        .scope
-        .clone()
-    else {
-        unreachable!()
-    };
-    demo()
-        .councils
-        .iter()
-        .filter(|c| c.kind == CouncilKind::City && c.county_code == county)
-        .max_by_key(|c| c.population)
-        .unwrap()
 }
 
 /// Percent-encodes a form value (Persian text included).
