@@ -196,29 +196,34 @@ impl Rolls {
         election: &str,
         national_id: &NationalId,
     ) -> StoreResult<Option<Voter>> {
-        if !self.by_election.contains_key(election) {
-            let started = std::time::Instant::now();
-            let index = RollIndex::load(conn, election)?;
-            if let Some(index) = &index {
-                tracing::info!(
-                    election,
-                    voters = index.len(),
-                    secs = started.elapsed().as_secs_f64(),
-                    "the roll is in memory for check-ins"
-                );
-            } else {
-                tracing::info!(
-                    election,
-                    max = MAX_VOTERS,
-                    "the roll is too large to hold in memory; check-ins look voters up in the database"
-                );
-            }
-            self.by_election.insert(election.to_owned(), index);
-        }
+        // One hash look-up on the hot path: the roll is read only once per election.
         match self.by_election.get(election) {
-            Some(Some(index)) => index.voter(national_id),
-            _ => crate::roll::voter(conn, election, national_id.as_str()),
+            Some(Some(index)) => return index.voter(national_id),
+            Some(None) => return crate::roll::voter(conn, election, national_id.as_str()),
+            None => {}
         }
+        let started = std::time::Instant::now();
+        let index = RollIndex::load(conn, election)?;
+        if let Some(index) = &index {
+            tracing::info!(
+                election,
+                voters = index.len(),
+                secs = started.elapsed().as_secs_f64(),
+                "the roll is in memory for check-ins"
+            );
+        } else {
+            tracing::info!(
+                election,
+                max = MAX_VOTERS,
+                "the roll is too large to hold in memory; check-ins look voters up in the database"
+            );
+        }
+        let voter = match &index {
+            Some(index) => index.voter(national_id),
+            None => crate::roll::voter(conn, election, national_id.as_str()),
+        };
+        self.by_election.insert(election.to_owned(), index);
+        voter
     }
 }
 
