@@ -55,10 +55,19 @@ fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash_password("decoy password nobody has").unwrap_or_default())
 }
 
+/// `N` random bytes for tokens, codes and ids, from the thread's CSPRNG (`rand`'s `ThreadRng`:
+/// ChaCha seeded, and regularly reseeded, from the operating system). It spares the hot path
+/// of election day a system call per check-in, which reading the operating system's generator
+/// directly cost.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    bytes
+}
+
 /// A fresh random token, URL-safe.
 pub fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
+    let bytes = random_bytes::<32>();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 

@@ -283,7 +283,7 @@ pub(crate) async fn cast_ballot(
         .cast_ballot(NewBallot {
             election_code: election.to_owned(),
             token_hash: ballot_token_key(ballot_token.trim()),
-            ballot_id: random_hex(16),
+            ballot_id: random_hex::<16>(),
             receipt: receipt.clone(),
             choices,
             by: Actor::new(principal.username.clone(), state.now()),
@@ -321,10 +321,8 @@ fn ballot_token_key(token: &str) -> String {
     }
 }
 
-fn random_hex(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    rand::rngs::OsRng.fill_bytes(&mut buf);
-    hex_encode(&buf)
+fn random_hex<const N: usize>() -> String {
+    hex_encode(&crate::auth::random_bytes::<N>())
 }
 
 fn hex_encode(bytes: &[u8]) -> String {
@@ -339,8 +337,7 @@ fn hex_encode(bytes: &[u8]) -> String {
 /// in three groups; 60 random bits.
 pub fn new_receipt() -> String {
     const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let mut bytes = [0u8; 12];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let bytes = crate::auth::random_bytes::<12>();
     let chars: Vec<char> = bytes
         .iter()
         .map(|b| char::from(ALPHABET[usize::from(b % 32)]))

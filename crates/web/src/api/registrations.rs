@@ -17,7 +17,6 @@ use domain::registration::{
 };
 use domain::vetting::{Reviewer, VettingAction, VettingState};
 use domain::DomainError;
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use store::{Actor, NewRegistration, Registration, RegistrationFilter, StoredDocument};
@@ -38,8 +37,7 @@ pub struct Filed {
 
 /// A tracking code: twelve random digits.
 fn new_tracking_code() -> String {
-    let mut bytes = [0u8; 12];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let bytes = crate::auth::random_bytes::<12>();
     bytes.iter().map(|b| char::from(b'0' + b % 10)).collect()
 }
 
