@@ -53,10 +53,12 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 ];
 const MAX_IDLE_READERS: usize = 8;
 /// The writer's page cache, in KiB (negative, as SQLite takes it). Small on purpose: its
-/// working set is the tables' inner pages (leaves are random and miss anyway), and a commit
-/// after a B-tree split scans the whole cache (SQLite's page-cache truncation), so a larger
-/// one costs the writer more than it saves.
-const WRITER_CACHE_KIB: i64 = -4_000;
+/// working set is the tables' inner pages (a few hundred KiB with Kerman's whole turnout
+/// checked in; leaves are random and miss anyway), and a commit after a B-tree split scans
+/// the whole cache (SQLite's page-cache truncation), so a larger one costs the writer more
+/// than it saves. In `bench/checkin`, 1 MiB did 3–4% more check-ins than 4 MiB (interleaved
+/// runs); 256 KiB began to miss inner pages.
+const WRITER_CACHE_KIB: i64 = -1_024;
 /// Jobs waiting for the election-day writer beyond this make their senders wait
 /// (back-pressure instead of an unbounded queue under overload).
 const WRITER_QUEUE: usize = 16_384;
