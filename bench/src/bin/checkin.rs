@@ -21,7 +21,7 @@ use clap::{Parser, ValueEnum};
 use domain::access::{Role, Scope};
 use domain::demo::{DemoData, DemoOptions};
 use domain::roll::{Voter, VoterStatus};
-use domain::station_day::{DayAction, DayState, Presence};
+use domain::station_day::{DayAction, DayState};
 use hyper::body::Bytes;
 use hyper::header;
 use hyper::{Method, StatusCode};
@@ -944,14 +944,7 @@ async fn load_store(
     let password_hash =
         web::auth::hash_password(PASSWORD).map_err(|e| anyhow!("cannot hash a password: {e}"))?;
     let expires_at_us = domain::clock::to_micros(at + time::Duration::days(7));
-    let open = DayAction::Open {
-        presence: Presence {
-            head: true,
-            governor_rep: true,
-            inspector: true,
-        },
-        empty_box_shown: true,
-    };
+    let open = DayAction::open_in_full();
     for desk in &mut desks {
         let username = format!("bench-{}", desk.code);
         store

@@ -71,6 +71,21 @@ pub enum DayAction {
     Close,
 }
 
+impl DayAction {
+    /// The opening as the rules want it: the head, the governor's representative and the
+    /// inspector present, and the empty box shown to them.
+    pub fn open_in_full() -> Self {
+        Self::Open {
+            presence: Presence {
+                head: true,
+                governor_rep: true,
+                inspector: true,
+            },
+            empty_box_shown: true,
+        }
+    }
+}
+
 /// A station's day as far as it has gone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

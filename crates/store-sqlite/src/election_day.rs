@@ -33,6 +33,9 @@ const MAX_BATCH: usize = 2_000;
 pub(crate) enum Job {
     CheckIn(CheckIn, oneshot::Sender<StoreResult<CheckInOutcome>>),
     Ballot(NewBallot, oneshot::Sender<StoreResult<BallotOutcome>>),
+    /// Read the election's roll into memory now (a station has opened), so that the day's
+    /// first check-in does not wait for it.
+    ReadRoll(String),
 }
 
 /// Starts the writer thread on `jobs`, and the thread that makes its batches durable; both end
@@ -82,6 +85,18 @@ fn run_writer(inner: &Weak<Inner>, jobs: &Receiver<Job>, committed: &Sender<Comm
             }
         }
         let Some(inner) = inner.upgrade() else { break };
+        if let [Job::ReadRoll(election)] = &batch[..] {
+            // Alone, it reads outside a transaction, so other writers need not wait for it.
+            let read = inner.writer.lock().map_err(poisoned).and_then(|conn| {
+                rolls.forget_if_imported(inner.roll_imports.load(Ordering::Acquire));
+                rolls.read(&conn, election)
+            });
+            if let Err(e) = read {
+                tracing::warn!(error = %e, election, "cannot read the roll ahead of check-ins");
+            }
+            inner.rolls_read.store(rolls.reads, Ordering::Release);
+            continue;
+        }
         let outcome = inner.writer.lock().map_err(poisoned).and_then(|conn| {
             facts.forget_if_written(inner.writes.load(Ordering::Acquire));
             rolls.forget_if_imported(inner.roll_imports.load(Ordering::Acquire));
@@ -89,6 +104,7 @@ fn run_writer(inner: &Weak<Inner>, jobs: &Receiver<Job>, committed: &Sender<Comm
                 run_batch(conn, &batch, &mut facts, &mut rolls, &mut folding)
             })
         });
+        inner.rolls_read.store(rolls.reads, Ordering::Release);
         drop(inner);
         match outcome {
             Ok(answers) => {
@@ -181,6 +197,7 @@ fn run_syncer(wal: &std::path::Path, committed: &Receiver<Committed>) {
                 (Ok(()), Job::Ballot(_, reply), Answer::Ballot(a)) => {
                     let _ = reply.send(a);
                 }
+                (Ok(()), Job::ReadRoll(_), Answer::Done) => {}
                 (Ok(()), job, _) => fail(job, "the writer mixed up its answers"),
             }
         }
@@ -196,6 +213,7 @@ fn fail(job: Job, message: &str) {
         Job::Ballot(_, reply) => {
             let _ = reply.send(Err(e()));
         }
+        Job::ReadRoll(_) => {}
     }
 }
 
@@ -225,6 +243,8 @@ impl Facts {
 enum Answer {
     CheckIn(StoreResult<CheckInOutcome>),
     Ballot(StoreResult<BallotOutcome>),
+    /// A job that answers nobody.
+    Done,
 }
 
 /// When the batches' pending turnout counts (`turnout_pending`) are next folded into `turnout`.
@@ -399,6 +419,13 @@ fn run_batch(
             Job::Ballot(b, _) => {
                 let answer = cast(tx, b, councils, &mut done)?;
                 answers.push(Answer::Ballot(Ok(answer)));
+            }
+            Job::ReadRoll(election) => {
+                // Ahead of check-ins only: a roll that cannot be read fails them, not the batch.
+                if let Err(e) = rolls.read(tx, election) {
+                    tracing::warn!(error = %e, election, "cannot read the roll ahead of check-ins");
+                }
+                answers.push(Answer::Done);
             }
         }
     }

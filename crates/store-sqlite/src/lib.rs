@@ -80,6 +80,8 @@ struct Inner {
     /// Roll imports, counted as they start: the writer keeps the rolls it read in memory
     /// (`roll_index`) only while this stays the same.
     roll_imports: std::sync::atomic::AtomicU64,
+    /// Rolls the election-day writer has read into memory (`roll_index::Rolls::reads`).
+    rolls_read: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Sqlite {
@@ -259,6 +261,7 @@ impl Sqlite {
                 jobs,
                 writes: std::sync::atomic::AtomicU64::new(0),
                 roll_imports: std::sync::atomic::AtomicU64::new(0),
+                rolls_read: std::sync::atomic::AtomicU64::new(0),
             });
             election_day::spawn_writer(Arc::downgrade(&inner), queue)?;
             spawn_checkpointer(Arc::downgrade(&inner))?;
@@ -270,6 +273,14 @@ impl Sqlite {
 
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// How many rolls the election-day writer has read into memory so far (for tests).
+    #[doc(hidden)]
+    pub fn rolls_read(&self) -> u64 {
+        self.inner
+            .rolls_read
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Runs `f` on a reader connection.

@@ -990,8 +990,19 @@ impl Store for Sqlite {
             action.clone(),
             by.clone(),
         );
-        self.write(move |tx| election_day::act(tx, &election, &station, &action, &by))
-            .await
+        let opened = matches!(action, DayAction::Open { .. }).then(|| election.clone());
+        let day = self
+            .write(move |tx| election_day::act(tx, &election, &station, &action, &by))
+            .await?;
+        if let Some(election) = opened {
+            // The day's first check-ins would otherwise wait for the roll to be read. Best
+            // effort: with the writer's queue full, they will read it.
+            let _ = self
+                .inner
+                .jobs
+                .try_send(election_day::Job::ReadRoll(election));
+        }
+        Ok(day)
     }
 
     #[tracing::instrument(skip_all)]

@@ -176,6 +176,8 @@ pub(crate) struct Rolls {
     imports: u64,
     /// `None` for a roll looked up in the database (too large to hold).
     by_election: HashMap<String, Option<RollIndex>>,
+    /// Rolls read from the database so far, replaced ones included.
+    pub(crate) reads: u64,
 }
 
 impl Rolls {
@@ -184,6 +186,7 @@ impl Rolls {
             *self = Self {
                 imports,
                 by_election: HashMap::new(),
+                reads: self.reads,
             };
         }
     }
@@ -202,6 +205,19 @@ impl Rolls {
             Some(None) => return crate::roll::voter(conn, election, national_id.as_str()),
             None => {}
         }
+        self.read(conn, election)?;
+        match self.by_election.get(election) {
+            Some(Some(index)) => index.voter(national_id),
+            _ => crate::roll::voter(conn, election, national_id.as_str()),
+        }
+    }
+
+    /// Reads the roll of `election` into memory unless it is there already (or too large to
+    /// hold); `true` when it was read now.
+    pub(crate) fn read(&mut self, conn: &Connection, election: &str) -> StoreResult<bool> {
+        if self.by_election.contains_key(election) {
+            return Ok(false);
+        }
         let started = std::time::Instant::now();
         let index = RollIndex::load(conn, election)?;
         if let Some(index) = &index {
@@ -218,12 +234,9 @@ impl Rolls {
                 "the roll is too large to hold in memory; check-ins look voters up in the database"
             );
         }
-        let voter = match &index {
-            Some(index) => index.voter(national_id),
-            None => crate::roll::voter(conn, election, national_id.as_str()),
-        };
         self.by_election.insert(election.to_owned(), index);
-        voter
+        self.reads += 1;
+        Ok(true)
     }
 }
 

@@ -2071,17 +2071,6 @@ fn at(t: time::OffsetDateTime) -> Actor {
     Actor::new("station", t)
 }
 
-fn opening() -> DayAction {
-    DayAction::Open {
-        presence: Presence {
-            head: true,
-            governor_rep: true,
-            inspector: true,
-        },
-        empty_box_shown: true,
-    }
-}
-
 fn day_refusal<T: std::fmt::Debug>(r: StoreResult<T>) -> DayRefusal {
     match r {
         Err(StoreError::DayRefused(refusal)) => refusal,
@@ -2103,7 +2092,7 @@ async fn election_day(
         .unwrap();
     for s in stations {
         store
-            .act_on_station(&election, s, &opening(), &at(POLLS_OPEN))
+            .act_on_station(&election, s, &DayAction::open_in_full(), &at(POLLS_OPEN))
             .await
             .unwrap();
     }
@@ -2176,7 +2165,12 @@ pub async fn a_station_day_runs_from_opening_to_close(store: Arc<dyn Store>) {
         .is_none());
     assert!(matches!(
         store
-            .act_on_station(&election, "9999999", &opening(), &at(POLLS_OPEN))
+            .act_on_station(
+                &election,
+                "9999999",
+                &DayAction::open_in_full(),
+                &at(POLLS_OPEN)
+            )
             .await,
         Err(StoreError::NotFound { .. })
     ));
@@ -2186,7 +2180,7 @@ pub async fn a_station_day_runs_from_opening_to_close(store: Arc<dyn Store>) {
         .act_on_station(
             &election,
             &station,
-            &opening(),
+            &DayAction::open_in_full(),
             &at(POLLS_OPEN - time::Duration::minutes(1)),
         )
         .await;
@@ -2213,7 +2207,7 @@ pub async fn a_station_day_runs_from_opening_to_close(store: Arc<dyn Store>) {
         .act_on_station(
             &election,
             &station,
-            &opening(),
+            &DayAction::open_in_full(),
             &at(POLLS_OPEN + time::Duration::minutes(2)),
         )
         .await

@@ -5,7 +5,7 @@ use super::{new_pg_database, open, sandoq, spawn_server, sqlite_url, verify, Ser
 use domain::access::{Role, Scope};
 use domain::ids::NationalId;
 use domain::roll::{Voter, VoterStatus};
-use domain::station_day::{DayAction, Presence};
+use domain::station_day::DayAction;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
@@ -110,14 +110,7 @@ async fn prepare(dir: &Path, url: &str, stations: usize, voters: u32) -> Setup {
             )
             .await
             .unwrap();
-        let opening = DayAction::Open {
-            presence: Presence {
-                head: true,
-                governor_rep: true,
-                inspector: true,
-            },
-            empty_box_shown: true,
-        };
+        let opening = DayAction::open_in_full();
         store
             .act_on_station(ELECTION, &s.code, &opening, &by)
             .await

@@ -6,7 +6,7 @@ use crate::{actor, new_database};
 use domain::demo::DemoData;
 use domain::ids::NationalId;
 use domain::roll::{Voter, VoterStatus};
-use domain::station_day::{DayAction, DayRefusal, Presence};
+use domain::station_day::{DayAction, DayRefusal};
 use std::collections::HashMap;
 use std::sync::Arc;
 use store::{
@@ -74,14 +74,7 @@ async fn election_day(n: u32, stations: usize) -> (String, DemoData, Vec<Voter>,
             .act_on_station(
                 &data.election.code,
                 s,
-                &DayAction::Open {
-                    presence: Presence {
-                        head: true,
-                        governor_rep: true,
-                        inspector: true,
-                    },
-                    empty_box_shown: true,
-                },
+                &DayAction::open_in_full(),
                 &at(POLLS_OPEN),
             )
             .await

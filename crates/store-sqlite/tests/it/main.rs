@@ -312,7 +312,7 @@ mod secrecy {
     use super::*;
     use domain::ids::NationalId;
     use domain::roll::{Voter, VoterStatus};
-    use domain::station_day::{DayAction, Presence};
+    use domain::station_day::DayAction;
     use rand::RngCore;
     use store::{BallotOutcome, CheckIn, CheckInOutcome, NewBallot};
     use time::macros::datetime;
@@ -351,14 +351,7 @@ mod secrecy {
         tx.send(Ok(voters.clone())).await.unwrap();
         drop(tx);
         store.import_roll("shora-7", rx, "t", &by).await.unwrap();
-        let open = DayAction::Open {
-            presence: Presence {
-                head: true,
-                governor_rep: true,
-                inspector: true,
-            },
-            empty_box_shown: true,
-        };
+        let open = DayAction::open_in_full();
         store
             .act_on_station("shora-7", &station.code, &open, &by)
             .await
@@ -449,5 +442,74 @@ mod secrecy {
             .query_row("SELECT count(*) FROM checkins", [], |r| r.get(0))
             .unwrap();
         assert_eq!(checkins, 40);
+    }
+}
+
+/// The roll is read into the writer's memory when a station opens, not at the day's first
+/// check-in, and only once.
+mod roll_ahead {
+    use super::*;
+    use domain::ids::NationalId;
+    use domain::roll::{Voter, VoterStatus};
+    use domain::station_day::DayAction;
+    use store::{CheckIn, CheckInOutcome};
+    use time::macros::datetime;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn opening_a_station_reads_the_roll_before_any_check_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Sqlite::connect(&format!("sqlite:{}", dir.path().join("r.db").display()))
+            .await
+            .unwrap();
+        let data = domain::demo::kerman(domain::demo::DemoOptions {
+            seed: 5,
+            people: 20,
+        })
+        .unwrap();
+        let by = Actor::new("test", datetime!(2026-05-01 06:00 UTC));
+        store.load_province(&data, &by).await.unwrap();
+        let station = &data.stations[0];
+        let voter = Voter {
+            national_id: NationalId::with_check_digit(300_000_001).unwrap(),
+            birth_date: time::macros::date!(1970 - 01 - 01),
+            council: station.council_code.clone(),
+            status: VoterStatus::Alive,
+        };
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        tx.send(Ok(vec![voter.clone()])).await.unwrap();
+        drop(tx);
+        store.import_roll("shora-7", rx, "t", &by).await.unwrap();
+        assert_eq!(store.rolls_read(), 0);
+
+        let open = DayAction::open_in_full();
+        store
+            .act_on_station("shora-7", &station.code, &open, &by)
+            .await
+            .unwrap();
+        // The writer reads it in the background: wait for it, within bounds.
+        for _ in 0..500 {
+            if store.rolls_read() > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(store.rolls_read(), 1, "read when the station opened");
+
+        let outcome = store
+            .check_in(CheckIn {
+                election_code: "shora-7".into(),
+                station: station.code.clone(),
+                national_id: voter.national_id.clone(),
+                token_hash: audit::digest_hex(b"token"),
+                own_constituency_only: true,
+                by: Actor::new("station", datetime!(2026-05-01 06:10 UTC)),
+            })
+            .await
+            .unwrap();
+        assert!(
+            matches!(outcome, CheckInOutcome::Accepted { .. }),
+            "{outcome:?}"
+        );
+        assert_eq!(store.rolls_read(), 1, "not read again for the check-in");
     }
 }
