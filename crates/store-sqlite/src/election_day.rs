@@ -87,12 +87,10 @@ fn run_writer(inner: &Weak<Inner>, jobs: &Receiver<Job>, committed: &Sender<Comm
         let Some(inner) = inner.upgrade() else { break };
         if let [Job::ReadRoll(election)] = &batch[..] {
             // Alone, it reads outside a transaction, so other writers need not wait for it.
-            let read = inner.writer.lock().map_err(poisoned).and_then(|conn| {
+            // (A poisoned lock fails the next batch loudly.)
+            if let Ok(conn) = inner.writer.lock() {
                 rolls.forget_if_imported(inner.roll_imports.load(Ordering::Acquire));
-                rolls.read(&conn, election)
-            });
-            if let Err(e) = read {
-                tracing::warn!(error = %e, election, "cannot read the roll ahead of check-ins");
+                read_ahead(&mut rolls, &conn, election);
             }
             inner.rolls_read.store(rolls.reads, Ordering::Release);
             continue;
@@ -201,6 +199,14 @@ fn run_syncer(wal: &std::path::Path, committed: &Receiver<Committed>) {
                 (Ok(()), job, _) => fail(job, "the writer mixed up its answers"),
             }
         }
+    }
+}
+
+/// Reads `election`'s roll ahead of its check-ins. Only ahead: a roll that cannot be read now
+/// fails the check-ins that need it, not the batch or the writer.
+fn read_ahead(rolls: &mut Rolls, conn: &Connection, election: &str) {
+    if let Err(e) = rolls.read(conn, election) {
+        tracing::warn!(error = %e, election, "cannot read the roll ahead of check-ins");
     }
 }
 
@@ -421,10 +427,7 @@ fn run_batch(
                 answers.push(Answer::Ballot(Ok(answer)));
             }
             Job::ReadRoll(election) => {
-                // Ahead of check-ins only: a roll that cannot be read fails them, not the batch.
-                if let Err(e) = rolls.read(tx, election) {
-                    tracing::warn!(error = %e, election, "cannot read the roll ahead of check-ins");
-                }
+                read_ahead(rolls, tx, election);
                 answers.push(Answer::Done);
             }
         }

@@ -17,6 +17,40 @@ async fn fresh() -> Arc<dyn Store> {
 
 store::conformance_suite!(fresh);
 
+/// A store at `path` holding the Kerman demo and a roll of `voters` adults of its first
+/// station's council, at 09:30 Tehran on election day; the station is not opened yet. Returns
+/// the store, that station's code, the voters and the set-up's actor.
+async fn election_morning(
+    path: &std::path::Path,
+    voters: u32,
+) -> (Sqlite, String, Vec<domain::roll::Voter>, Actor) {
+    use domain::roll::{Voter, VoterStatus};
+    let store = Sqlite::connect(&format!("sqlite:{}", path.display()))
+        .await
+        .unwrap();
+    let data = domain::demo::kerman(domain::demo::DemoOptions {
+        seed: 3,
+        people: 50,
+    })
+    .unwrap();
+    let by = Actor::new("test", time::macros::datetime!(2026-05-01 06:00 UTC));
+    store.load_province(&data, &by).await.unwrap();
+    let station = &data.stations[0];
+    let voters: Vec<Voter> = (0..voters)
+        .map(|i| Voter {
+            national_id: domain::ids::NationalId::with_check_digit(300_000_000 + i).unwrap(),
+            birth_date: time::macros::date!(1970 - 01 - 01),
+            council: station.council_code.clone(),
+            status: VoterStatus::Alive,
+        })
+        .collect();
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    tx.send(Ok(voters.clone())).await.unwrap();
+    drop(tx);
+    store.import_roll("shora-7", rx, "t", &by).await.unwrap();
+    (store, station.code.clone(), voters, by)
+}
+
 mod tamper {
     use super::*;
     use domain::access::{Role, Scope};
@@ -310,12 +344,9 @@ mod roll {
 /// check-in.
 mod secrecy {
     use super::*;
-    use domain::ids::NationalId;
-    use domain::roll::{Voter, VoterStatus};
     use domain::station_day::DayAction;
     use rand::RngCore;
     use store::{BallotOutcome, CheckIn, CheckInOutcome, NewBallot};
-    use time::macros::datetime;
 
     fn random_hex() -> String {
         let mut b = [0u8; 16];
@@ -327,33 +358,10 @@ mod secrecy {
     async fn the_ballot_box_keeps_no_link_to_the_checkins() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("secret.db");
-        let store = Sqlite::connect(&format!("sqlite:{}", path.display()))
-            .await
-            .unwrap();
-        let data = domain::demo::kerman(domain::demo::DemoOptions {
-            seed: 3,
-            people: 50,
-        })
-        .unwrap();
-        let at = datetime!(2026-05-01 06:00 UTC);
-        let by = Actor::new("test", at);
-        store.load_province(&data, &by).await.unwrap();
-        let station = &data.stations[0];
-        let voters: Vec<Voter> = (0..40)
-            .map(|i| Voter {
-                national_id: NationalId::with_check_digit(300_000_000 + i).unwrap(),
-                birth_date: time::macros::date!(1970 - 01 - 01),
-                council: station.council_code.clone(),
-                status: VoterStatus::Alive,
-            })
-            .collect();
-        let (tx, rx) = tokio::sync::mpsc::channel(1);
-        tx.send(Ok(voters.clone())).await.unwrap();
-        drop(tx);
-        store.import_roll("shora-7", rx, "t", &by).await.unwrap();
-        let open = DayAction::open_in_full();
+        let (store, station, voters, by) = election_morning(&path, 40).await;
+        let at = by.at;
         store
-            .act_on_station("shora-7", &station.code, &open, &by)
+            .act_on_station("shora-7", &station, &DayAction::open_in_full(), &by)
             .await
             .unwrap();
         // One voter at a time: check in, then vote, as at a quiet station.
@@ -364,7 +372,7 @@ mod secrecy {
             let outcome = store
                 .check_in(CheckIn {
                     election_code: "shora-7".into(),
-                    station: station.code.clone(),
+                    station: station.clone(),
                     national_id: v.national_id.clone(),
                     token_hash: audit::digest_hex(token.as_bytes()),
                     own_constituency_only: true,
@@ -449,8 +457,6 @@ mod secrecy {
 /// check-in, and only once.
 mod roll_ahead {
     use super::*;
-    use domain::ids::NationalId;
-    use domain::roll::{Voter, VoterStatus};
     use domain::station_day::DayAction;
     use store::{CheckIn, CheckInOutcome};
     use time::macros::datetime;
@@ -458,32 +464,11 @@ mod roll_ahead {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn opening_a_station_reads_the_roll_before_any_check_in() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Sqlite::connect(&format!("sqlite:{}", dir.path().join("r.db").display()))
-            .await
-            .unwrap();
-        let data = domain::demo::kerman(domain::demo::DemoOptions {
-            seed: 5,
-            people: 20,
-        })
-        .unwrap();
-        let by = Actor::new("test", datetime!(2026-05-01 06:00 UTC));
-        store.load_province(&data, &by).await.unwrap();
-        let station = &data.stations[0];
-        let voter = Voter {
-            national_id: NationalId::with_check_digit(300_000_001).unwrap(),
-            birth_date: time::macros::date!(1970 - 01 - 01),
-            council: station.council_code.clone(),
-            status: VoterStatus::Alive,
-        };
-        let (tx, rx) = tokio::sync::mpsc::channel(1);
-        tx.send(Ok(vec![voter.clone()])).await.unwrap();
-        drop(tx);
-        store.import_roll("shora-7", rx, "t", &by).await.unwrap();
+        let (store, station, voters, by) = election_morning(&dir.path().join("r.db"), 1).await;
         assert_eq!(store.rolls_read(), 0);
 
-        let open = DayAction::open_in_full();
         store
-            .act_on_station("shora-7", &station.code, &open, &by)
+            .act_on_station("shora-7", &station, &DayAction::open_in_full(), &by)
             .await
             .unwrap();
         // The writer reads it in the background: wait for it, within bounds.
@@ -498,8 +483,8 @@ mod roll_ahead {
         let outcome = store
             .check_in(CheckIn {
                 election_code: "shora-7".into(),
-                station: station.code.clone(),
-                national_id: voter.national_id.clone(),
+                station,
+                national_id: voters[0].national_id.clone(),
                 token_hash: audit::digest_hex(b"token"),
                 own_constituency_only: true,
                 by: Actor::new("station", datetime!(2026-05-01 06:10 UTC)),
