@@ -275,7 +275,8 @@ impl Sqlite {
         &self.inner.path
     }
 
-    /// How many rolls the election-day writer has read into memory so far (for tests).
+    /// How many rolls the election-day writer has read so far, into memory or found too
+    /// large to hold (for tests).
     #[doc(hidden)]
     pub fn rolls_read(&self) -> u64 {
         self.inner

@@ -176,7 +176,7 @@ pub(crate) struct Rolls {
     imports: u64,
     /// `None` for a roll looked up in the database (too large to hold).
     by_election: HashMap<String, Option<RollIndex>>,
-    /// Rolls read from the database so far, replaced ones included.
+    /// Rolls read so far (into memory, or found too large to hold), replaced ones included.
     pub(crate) reads: u64,
 }
 
@@ -212,11 +212,11 @@ impl Rolls {
         }
     }
 
-    /// Reads the roll of `election` into memory unless it is there already (or too large to
-    /// hold); `true` when it was read now.
-    pub(crate) fn read(&mut self, conn: &Connection, election: &str) -> StoreResult<bool> {
+    /// Reads the roll of `election` into memory unless it is there already (or found too
+    /// large to hold).
+    pub(crate) fn read(&mut self, conn: &Connection, election: &str) -> StoreResult<()> {
         if self.by_election.contains_key(election) {
-            return Ok(false);
+            return Ok(());
         }
         let started = std::time::Instant::now();
         let index = RollIndex::load(conn, election)?;
@@ -236,7 +236,7 @@ impl Rolls {
         }
         self.by_election.insert(election.to_owned(), index);
         self.reads += 1;
-        Ok(true)
+        Ok(())
     }
 }
 
