@@ -55,9 +55,11 @@ const MAX_IDLE_READERS: usize = 8;
 /// The writer's page cache, in KiB (negative, as SQLite takes it). Small on purpose: its
 /// working set is the tables' inner pages (a few hundred KiB with Kerman's whole turnout
 /// checked in; leaves are random and miss anyway), and a commit after a B-tree split scans
-/// the whole cache (SQLite's page-cache truncation), so a larger one costs the writer more
-/// than it saves. In `bench/checkin`, 1 MiB did 3–4% more check-ins than 4 MiB (interleaved
-/// runs); 256 KiB began to miss inner pages.
+/// the cache's whole hash table (SQLite's page-cache truncation), so a larger one costs the
+/// writer more than it saves. In `bench/checkin`, 1 MiB did 3–4% more check-ins than 4 MiB
+/// (interleaved runs); 256 KiB began to miss inner pages. The bound holds only because each
+/// connection has a cache of its own (`.cargo/config.toml`; the test
+/// `each_connection_has_its_own_page_cache`).
 const WRITER_CACHE_KIB: i64 = -1_024;
 /// Jobs waiting for the election-day writer beyond this make their senders wait
 /// (back-pressure instead of an unbounded queue under overload).

@@ -17,6 +17,25 @@ async fn fresh() -> Arc<dyn Store> {
 
 store::conformance_suite!(fresh);
 
+/// The bundled SQLite is built with a page cache per connection (`.cargo/config.toml`), so
+/// that the election-day writer's `cache_size` bounds its cache (see `WRITER_CACHE_KIB`).
+#[test]
+fn each_connection_has_its_own_page_cache() {
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    let options: Vec<String> = conn
+        .prepare("PRAGMA compile_options")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(options.iter().any(|o| o == "THREADSAFE=1"), "{options:?}");
+    assert!(
+        !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+        "{options:?}"
+    );
+}
+
 /// A store at `path` holding the Kerman demo and a roll of `voters` adults of its first
 /// station's council, at 09:30 Tehran on election day; the station is not opened yet. Returns
 /// the store, that station's code, the voters and the set-up's actor.
