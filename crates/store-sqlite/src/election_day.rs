@@ -11,6 +11,7 @@ use crate::queries::append_audit;
 use crate::roll_index::Rolls;
 use crate::{db_err, poisoned, Inner};
 use domain::ballot::{check_ballot, Candidate};
+use domain::ids::NationalId;
 use domain::person::{Education, Gender};
 use domain::station_day::{apply, DayAction, DayRefusal, DayState, StationDay};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -341,9 +342,21 @@ fn run_batch(
              VALUES (?1, ?2, ?3, ?4)",
         )
         .map_err(db_err)?;
+    // The batch's voters, looked up together (see `RollIndex::voters`).
+    let wanted: Vec<(&str, &NationalId)> = batch
+        .iter()
+        .filter_map(|job| match job {
+            Job::CheckIn(c, _) => Some((c.election_code.as_str(), &c.national_id)),
+            _ => None,
+        })
+        .collect();
+    let mut voters = rolls.voters(tx, &wanted)?.into_iter();
     for job in batch {
         match job {
             Job::CheckIn(c, _) => {
+                let voter = voters
+                    .next()
+                    .ok_or_else(|| StoreError::Database("a check-in without its voter".into()))?;
                 let election = if let Some(facts) = elections.get(&c.election_code) {
                     *facts
                 } else {
@@ -371,7 +384,6 @@ fn run_batch(
                     })));
                     continue;
                 };
-                let voter = rolls.voter(tx, &c.election_code, &c.national_id)?;
                 let council = match decide_checkin(c, station, voter.as_ref(), election.day) {
                     Ok(council) => council,
                     Err(refusal) => {
