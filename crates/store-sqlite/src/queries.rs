@@ -45,8 +45,11 @@ pub(crate) fn append_audit(
     payload: &serde_json::Value,
 ) -> StoreResult<()> {
     // Cached statements: every write appends a record, and check-in batches many a second.
+    // The head is read, then written once: every write is an immediate transaction on the one
+    // writer connection, so nothing appends in between. (`UPDATE … RETURNING` would build a
+    // temporary table for its one row on every append.)
     let (seq, prev): (i64, String) = conn
-        .prepare_cached("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        .prepare_cached("SELECT seq + 1, hash FROM audit_head WHERE id = 1")
         .map_err(db_err)?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .map_err(db_err)?;
@@ -59,9 +62,9 @@ pub(crate) fn append_audit(
     .map_err(db_err)?
     .execute(params![seq, at_us, by.username, action, entity, payload, prev, hash])
     .map_err(db_err)?;
-    conn.prepare_cached("UPDATE audit_head SET hash = ?1 WHERE id = 1")
+    conn.prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1")
         .map_err(db_err)?
-        .execute([&hash])
+        .execute(params![seq, hash])
         .map_err(db_err)?;
     Ok(())
 }
