@@ -17,18 +17,22 @@ async fn fresh() -> Arc<dyn Store> {
 
 store::conformance_suite!(fresh);
 
+/// The first column of `sql`'s rows, as text.
+fn texts(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
+    conn.prepare(sql)
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
 /// The bundled SQLite is built with a page cache per connection (`.cargo/config.toml`), so
 /// that the election-day writer's `cache_size` bounds its cache (see `WRITER_CACHE_KIB`).
 #[test]
 fn each_connection_has_its_own_page_cache() {
     let conn = rusqlite::Connection::open_in_memory().unwrap();
-    let options: Vec<String> = conn
-        .prepare("PRAGMA compile_options")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let options = texts(&conn, "PRAGMA compile_options");
     assert!(options.iter().any(|o| o == "THREADSAFE=1"), "{options:?}");
     assert!(
         !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
@@ -419,13 +423,7 @@ mod secrecy {
         let conn = rusqlite::Connection::open(&path).unwrap();
         // The schema: the ballot's own columns only; no voter, check-in, token or time; no
         // foreign key to anything that names a voter.
-        let mut columns: Vec<String> = conn
-            .prepare("SELECT name FROM pragma_table_info('ballots')")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
+        let mut columns = texts(&conn, "SELECT name FROM pragma_table_info('ballots')");
         columns.sort();
         assert_eq!(
             columns,
@@ -453,13 +451,7 @@ mod secrecy {
             );
         }
         // The stored order: by the random id, not by the order of voting.
-        let stored: Vec<String> = conn
-            .prepare("SELECT id FROM ballots")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
+        let stored = texts(&conn, "SELECT id FROM ballots");
         let mut by_id = cast_order.clone();
         by_id.sort();
         assert_eq!(stored, by_id);
