@@ -77,6 +77,21 @@ pub struct DemoData {
     pub users: Vec<DemoUser>,
 }
 
+impl DemoData {
+    /// The demo's province: its geography, election and councils.
+    pub fn province(&self) -> crate::geo::ProvinceSeed {
+        crate::geo::ProvinceSeed {
+            election: self.election.clone(),
+            counties: self.counties.clone(),
+            districts: self.districts.clone(),
+            cities: self.cities.clone(),
+            rural_districts: self.rural_districts.clone(),
+            villages: self.villages.clone(),
+            councils: self.councils.clone(),
+        }
+    }
+}
+
 /// A post held at a station in the demo.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoAssignment {
@@ -1565,6 +1580,49 @@ mod tests {
         );
         assert_eq!(d.stations.iter().filter(|s| s.mobile).count(), 1_325);
         assert_eq!(d.stations.iter().filter(|s| s.hard_to_reach).count(), 92);
+    }
+
+    #[test]
+    fn the_demo_province_is_a_sound_seed_and_broken_ones_are_refused() {
+        let seed = demo().province();
+        assert_eq!(seed.validate(), Ok(()));
+        let mut twice = seed.clone();
+        twice.counties.push(seed.counties[0].clone());
+        assert!(matches!(
+            twice.validate(),
+            Err(crate::DomainError::InvalidField {
+                field: "counties",
+                ..
+            })
+        ));
+        let mut orphan = seed.clone();
+        orphan.districts[0].county_code = "99".into();
+        assert!(orphan.validate().is_err());
+        let mut elsewhere = seed.clone();
+        let other = seed
+            .counties
+            .iter()
+            .find(|c| c.code != elsewhere.councils[0].county_code)
+            .unwrap()
+            .code
+            .clone();
+        elsewhere.councils[0].county_code = other;
+        assert!(matches!(
+            elsewhere.validate(),
+            Err(crate::DomainError::InvalidField {
+                field: "councils",
+                ..
+            })
+        ));
+        let mut foreign = seed.clone();
+        foreign.councils[0].election_code = "other".into();
+        assert!(foreign.validate().is_err());
+        let mut bad_code = seed;
+        bad_code.villages[0].code = "not a code!".into();
+        assert!(matches!(
+            bad_code.validate(),
+            Err(crate::DomainError::InvalidCode(_))
+        ));
     }
 
     #[test]

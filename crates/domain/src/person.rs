@@ -139,10 +139,32 @@ pub struct Person {
     pub relatives: Vec<Relative>,
 }
 
-/// Age in full years on `on`.
+/// Age in full years on `on`, counted as Iranian law counts it: in years of the official
+/// (Solar Hijri) calendar. Someone born 1379/10/23 turns 25 on 1404/10/23, not on the
+/// Gregorian anniversary (2001-01-12 and 2026-01-12 are 1379/10/23 and 1404/10/22). A birthday
+/// on 30 Esfand comes round, in a year without that day, on 1 Farvardin. Dates outside the
+/// calendar's range (none a person has) are counted in Gregorian years.
 pub fn age_on(birth: Date, on: Date) -> i32 {
-    let mut age = on.year() - birth.year();
-    if (on.month() as u8, on.day()) < (birth.month() as u8, birth.day()) {
+    use crate::calendar::JalaliDate;
+    match (
+        JalaliDate::from_gregorian(birth),
+        JalaliDate::from_gregorian(on),
+    ) {
+        (Ok(birth), Ok(on)) => full_years(
+            (birth.year, birth.month, birth.day),
+            (on.year, on.month, on.day),
+        ),
+        _ => full_years(
+            (birth.year(), birth.month() as u8, birth.day()),
+            (on.year(), on.month() as u8, on.day()),
+        ),
+    }
+}
+
+/// Whole years from `birth` to `on`, each a (year, month, day) of one calendar.
+fn full_years(birth: (i32, u8, u8), on: (i32, u8, u8)) -> i32 {
+    let mut age = on.0 - birth.0;
+    if (on.1, on.2) < (birth.1, birth.2) {
         age -= 1;
     }
     age
@@ -196,5 +218,41 @@ impl Person {
             });
         }
         Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::JalaliDate;
+    use time::macros::date;
+
+    fn jalali(year: i32, month: u8, day: u8) -> Date {
+        JalaliDate::new(year, month, day)
+            .and_then(JalaliDate::to_gregorian)
+            .unwrap()
+    }
+
+    #[test]
+    fn ages_are_full_solar_hijri_years() {
+        // A candidate: the Gregorian anniversary comes a day before the Jalali one.
+        assert_eq!(jalali(1379, 10, 23), date!(2001 - 01 - 12));
+        assert_eq!(jalali(1404, 10, 22), date!(2026 - 01 - 12));
+        assert_eq!(age_on(jalali(1379, 10, 23), jalali(1404, 10, 22)), 24);
+        assert_eq!(age_on(jalali(1379, 10, 23), jalali(1404, 10, 23)), 25);
+        // A voter on election day 1405/02/11 (2026-05-01).
+        assert_eq!(jalali(1387, 2, 12), date!(2008 - 05 - 01));
+        assert_eq!(age_on(jalali(1387, 2, 12), jalali(1405, 2, 11)), 17);
+        assert_eq!(age_on(jalali(1387, 2, 11), jalali(1405, 2, 11)), 18);
+        assert_eq!(age_on(jalali(1387, 2, 12), jalali(1405, 2, 12)), 18);
+    }
+
+    #[test]
+    fn a_birthday_on_the_leap_day_comes_round_on_nowruz() {
+        // 1403 is a leap year: 30 Esfand exists; 1404 has no such day.
+        let born = jalali(1403, 12, 30);
+        assert_eq!(age_on(born, jalali(1404, 12, 29)), 0);
+        assert_eq!(age_on(born, jalali(1405, 1, 1)), 1);
+        assert_eq!(age_on(born, born), 0);
     }
 }

@@ -872,12 +872,13 @@ mod tests {
             ["registration_closed"]
         );
 
-        // 25 full years on the day of registration, not a day less.
+        // 25 full Jalali years on the day of registration, not a day less: born 1379/10/23
+        // (2001-01-12), not yet 25 on 1404/10/22 (2026-01-12, the Gregorian anniversary).
         let mut young = application();
-        young.birth_date = date!(2001 - 01 - 14); // 25 on 2026-01-14 = 1404/10/24
-        assert_eq!(codes(check(&young, t("1404/10/23 10:00"))), ["too_young"]);
-        assert_eq!(check(&young, t("1404/10/24 10:00")), Ok(()));
-        let refusal = check(&young, during()).unwrap_err().remove(0);
+        young.birth_date = date!(2001 - 01 - 12);
+        assert_eq!(codes(check(&young, t("1404/10/22 10:00"))), ["too_young"]);
+        assert_eq!(check(&young, t("1404/10/23 10:00")), Ok(()));
+        let refusal = check(&young, t("1404/10/22 10:00")).unwrap_err().remove(0);
         assert!(
             refusal.persian(during()).contains("۲۴ سال"),
             "{}",

@@ -179,16 +179,18 @@ mod tests {
         let here = ["11101"];
         assert_eq!(
             check_eligibility(
-                Some(&voter(date!(2008 - 05 - 01), VoterStatus::Alive)),
+                Some(&voter(date!(2008 - 04 - 30), VoterStatus::Alive)),
                 day,
                 &here,
                 true
             ),
             Ok(())
         );
+        // Born 1387/02/12 (2008-05-01): 18 Gregorian years on 2026-05-01, but 17 Jalali
+        // years on election day 1405/02/11, which is what the law counts.
         assert_eq!(
             check_eligibility(
-                Some(&voter(date!(2008 - 05 - 02), VoterStatus::Alive)),
+                Some(&voter(date!(2008 - 05 - 01), VoterStatus::Alive)),
                 day,
                 &here,
                 true

@@ -242,14 +242,16 @@ mod tests {
         assert_eq!(check_assignment("1100001", Post::Head, &facts(&p)), Ok(()));
     }
 
+    /// Election day is 1405/02/11 (2026-05-01): ages are counted in Jalali years, so someone
+    /// born 1387/02/12 (2008-05-01) is still 17 on it.
     #[test]
     fn eighteen_on_election_day_is_enough() {
-        let p = person(date!(2008 - 05 - 01));
+        let p = person(date!(2008 - 04 - 30));
         assert_eq!(
             check_assignment("1100001", Post::Member1, &facts(&p)),
             Ok(())
         );
-        let p = person(date!(2008 - 05 - 02));
+        let p = person(date!(2008 - 05 - 01));
         assert_eq!(
             check_assignment("1100001", Post::Member1, &facts(&p)),
             Err(Refusal::Underage { age: 17 })

@@ -72,6 +72,22 @@ pub enum DayAction {
 }
 
 impl DayAction {
+    /// The action's name: its audit record is `station.<name>`, its API route `/<name>`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Open { .. } => "open",
+            Self::Pause { .. } => "pause",
+            Self::Resume => "resume",
+            Self::Extend { .. } => "extend",
+            Self::Close => "close",
+        }
+    }
+
+    /// Whether deciding it needs the station's outstanding ballots ([`decide`]): closing does.
+    pub fn needs_outstanding_count(&self) -> bool {
+        matches!(self, Self::Close)
+    }
+
     /// The opening as the rules want it: the head, the governor's representative and the
     /// inspector present, and the empty box shown to them.
     pub fn open_in_full() -> Self {
@@ -256,6 +272,24 @@ pub fn apply(
     Ok(next)
 }
 
+/// Decides an action on the facts the store read in its writing transaction: [`apply`], and
+/// a close is refused while `outstanding` checked-in voters have yet to cast their ballots
+/// (the station's ballots must equal its check-ins at close, DESIGN §4). `outstanding` is
+/// read only when [`DayAction::needs_outstanding_count`] says so; otherwise pass 0.
+pub fn decide(
+    day: &StationDay,
+    action: &DayAction,
+    now: OffsetDateTime,
+    polls_open: OffsetDateTime,
+    outstanding: i64,
+) -> Result<StationDay, DayRefusal> {
+    let next = apply(day, action, now, polls_open)?;
+    if next.state == DayState::Closed && outstanding > 0 {
+        return Err(DayRefusal::BallotsOutstanding { count: outstanding });
+    }
+    Ok(next)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -340,6 +374,45 @@ mod tests {
             .unwrap_err()
             .code(),
             "station_state"
+        );
+    }
+
+    #[test]
+    fn a_close_waits_for_every_checked_in_voters_ballot() {
+        let day = open(OPEN).unwrap();
+        let after = CLOSE + time::Duration::minutes(1);
+        assert!(DayAction::Close.needs_outstanding_count());
+        assert!(!DayAction::Resume.needs_outstanding_count());
+        assert_eq!(
+            decide(&day, &DayAction::Close, after, OPEN, 2),
+            Err(DayRefusal::BallotsOutstanding { count: 2 })
+        );
+        // The day's own rules come first: too early is too early, whatever is outstanding.
+        assert_eq!(
+            decide(&day, &DayAction::Close, OPEN, OPEN, 2),
+            Err(DayRefusal::TooEarlyToClose)
+        );
+        let closed = decide(&day, &DayAction::Close, after, OPEN, 0).unwrap();
+        assert_eq!(closed.state, DayState::Closed);
+        // Only a close counts them.
+        let paused = decide(
+            &day,
+            &DayAction::Pause {
+                reason: "قطع برق".into(),
+            },
+            OPEN,
+            OPEN,
+            5,
+        )
+        .unwrap();
+        assert_eq!(paused.state, DayState::Paused);
+        assert_eq!(
+            [
+                DayAction::open_in_full().name(),
+                DayAction::Close.name(),
+                DayAction::Resume.name()
+            ],
+            ["open", "close", "resume"]
         );
     }
 
