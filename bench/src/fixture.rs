@@ -176,7 +176,7 @@ pub async fn build(options: &FixtureOptions) -> anyhow::Result<Fixture> {
         people: options.demo_people,
     })
     .map_err(|e| anyhow!("cannot build the demo: {e}"))?;
-    store.load_province(&data, &actor()).await?;
+    store.load_demo(&data, &actor()).await?;
     progress(
         started,
         &format!(

@@ -881,7 +881,7 @@ async fn load_store(
     // 09:00 Tehran on election day, an hour after the polls open.
     let at = opens + time::Duration::hours(1);
     let by = Actor::new("bench", at);
-    store.load_province(&data, &by).await?;
+    store.load_demo(&data, &by).await?;
     progress(
         started,
         &format!(

@@ -37,7 +37,7 @@ async fn main() -> anyhow::Result<()> {
     })
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let by = store::Actor::new("bench", time::OffsetDateTime::UNIX_EPOCH);
-    store.load_province(&data, &by).await?;
+    store.load_demo(&data, &by).await?;
 
     eprintln!("writing a roll of {} rows", args.rows);
     let file = dir.path().join("roll.csv");

@@ -165,7 +165,7 @@ async fn main() -> anyhow::Result<()> {
         "1404/10/22 09:00",
     )?));
     store
-        .load_province(&data, &store::Actor::new("bench", clock.now()))
+        .load_demo(&data, &store::Actor::new("bench", clock.now()))
         .await?;
     let councils: Vec<String> = data
         .councils

@@ -133,7 +133,7 @@ pub async fn load(
         data.assignments.clear();
     }
     store
-        .load_province(&data, &Actor::new("sandoq-demo", clock.now()))
+        .load_demo(&data, &Actor::new("sandoq-demo", clock.now()))
         .await
         .context("cannot load the demo province")?;
     for user in &data.users {

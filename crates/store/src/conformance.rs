@@ -28,6 +28,7 @@ macro_rules! conformance_suite {
     ($fresh:expr) => {
         $crate::conformance_suite!(@cases $fresh;
             empty_store_then_province_loads,
+            a_province_seed_loads_and_stations_follow,
             election_round_trips,
             councils_filter_sort_and_paginate,
             stations_filter_and_paginate,
@@ -90,7 +91,7 @@ fn demo() -> DemoData {
 async fn loaded(store: &Arc<dyn Store>) -> DemoData {
     let data = demo();
     store
-        .load_province(&data, &actor())
+        .load_demo(&data, &actor())
         .await
         .expect("province loads");
     data
@@ -158,8 +159,82 @@ pub async fn empty_store_then_province_loads(store: Arc<dyn Store>) {
     assert!(page.items[0].payload.contains("\"stations\":3003"));
 
     // A second load is refused whole and writes nothing.
-    assert!(store.load_province(&data, &actor()).await.is_err());
+    assert!(store.load_demo(&data, &actor()).await.is_err());
     assert_chain(&store, 1).await;
+}
+
+/// A real province, without the demo: its seed alone loads, and the rest arrives through
+/// each area's own operations.
+pub async fn a_province_seed_loads_and_stations_follow(store: Arc<dyn Store>) {
+    let data = demo();
+    let seed = data.province();
+    let mut broken = seed.clone();
+    broken.districts[0].county_code = "99".into();
+    assert!(matches!(
+        store.load_province(&broken, &actor()).await,
+        Err(StoreError::Refused(crate::Refusal::Invalid(_)))
+    ));
+    assert!(store.is_empty().await.unwrap());
+    assert_chain(&store, 0).await;
+
+    store.load_province(&seed, &actor()).await.unwrap();
+    assert!(!store.is_empty().await.unwrap());
+    assert_eq!(
+        store.election(None).await.unwrap(),
+        Some(data.election.clone())
+    );
+    let counties = store.counties(&CountyFilter::default()).await.unwrap();
+    assert_eq!(counties.len(), seed.counties.len());
+    assert_eq!(
+        counties.iter().map(|c| c.villages).sum::<i64>(),
+        seed.villages.len() as i64
+    );
+    assert_eq!(counties.iter().map(|c| c.stations).sum::<i64>(), 0);
+    let councils = store
+        .councils(&CouncilFilter::default(), PageRequest::new(1, 1))
+        .await
+        .unwrap();
+    assert_eq!(councils.total, seed.councils.len() as i64);
+    let page = store
+        .audit_page(&AuditFilter::default(), PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(page.items[0].action, "province.load");
+    assert!(
+        page.items[0]
+            .payload
+            .contains(&format!("\"villages\":{}", seed.villages.len())),
+        "{}",
+        page.items[0].payload
+    );
+    assert!(matches!(
+        store.load_province(&seed, &actor()).await,
+        Err(StoreError::Duplicate {
+            entity: crate::Entity::Province,
+            ..
+        })
+    ));
+    assert!(store.load_demo(&data, &actor()).await.is_err());
+    assert_chain(&store, 1).await;
+
+    // Stations and people come after, through their own imports.
+    let some: Vec<_> = data.stations.iter().take(40).cloned().collect();
+    assert_eq!(store.import_stations(&some, &actor()).await.unwrap(), 40);
+    assert_eq!(
+        store.import_people(&data.people, &actor()).await.unwrap(),
+        300
+    );
+    assert_eq!(
+        store
+            .counties(&CountyFilter::default())
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.stations)
+            .sum::<i64>(),
+        40
+    );
+    assert_chain(&store, 3).await;
 }
 
 pub async fn election_round_trips(store: Arc<dyn Store>) {
@@ -214,7 +289,7 @@ pub async fn councils_filter_sort_and_paginate(store: Arc<dyn Store>) {
     let biggest = store
         .councils(
             &CouncilFilter {
-                sort: Some("-population".into()),
+                sort: crate::Sort::descending(crate::CouncilSortKey::Population),
                 ..Default::default()
             },
             PageRequest::new(1, 1),
@@ -241,18 +316,36 @@ pub async fn councils_filter_sort_and_paginate(store: Arc<dyn Store>) {
         .any(|c| c.name == "شورای اسلامی شهر کرمان"));
     assert!(by_name.items.iter().all(|c| c.name.contains("کرمان")));
 
-    // A sort column that is not on the list falls back to code order rather than erroring.
-    let odd = store
+    // The name filter is plain text on both backends: `%` and `_` match only themselves.
+    for wildcard in ["%", "_", "%کرمان%"] {
+        let none = store
+            .councils(
+                &CouncilFilter {
+                    name: Some(wildcard.into()),
+                    ..Default::default()
+                },
+                PageRequest::new(1, 3),
+            )
+            .await
+            .unwrap();
+        assert_eq!(none.total, 0, "{wildcard:?} matched {:?}", none.items);
+    }
+    // Sorted by name, descending, codes breaking ties, the same on both backends.
+    let by_name_desc = store
         .councils(
             &CouncilFilter {
-                sort: Some("1; DROP TABLE councils".into()),
+                sort: crate::Sort::descending(crate::CouncilSortKey::Name),
+                county: Some(data.counties[0].code.clone()),
                 ..Default::default()
             },
-            PageRequest::new(1, 3),
+            PageRequest::new(1, crate::PageRequest::MAX_PER_PAGE),
         )
         .await
         .unwrap();
-    assert_eq!(odd.items.len(), 3);
+    let names: Vec<&str> = by_name_desc.items.iter().map(|c| c.name.as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(names, sorted);
 
     let one = store.council(&codes[0]).await.unwrap().expect("council");
     assert_eq!(one.code, codes[0]);
@@ -354,7 +447,7 @@ pub async fn usernames_are_unique(store: Arc<dyn Store>) {
         .create_user(&new_user("gov", Role::Observer, Scope::Province), &actor())
         .await;
     assert!(
-        matches!(again, Err(StoreError::Conflict { .. })),
+        matches!(again, Err(StoreError::Duplicate { entity: crate::Entity::User, ref key }) if key == "gov"),
         "{again:?}"
     );
     assert_chain(&store, 1).await;
@@ -587,7 +680,9 @@ pub async fn seat_table_edit_recomputes_seats(store: Arc<dyn Store>) {
         store
             .set_seat_table(&data.election.code, &broken, &actor())
             .await,
-        Err(StoreError::Invalid(_))
+        Err(StoreError::Refused(crate::Refusal::Invalid(
+            domain::DomainError::InvalidSeatTable(_)
+        )))
     ));
     assert!(matches!(
         store.set_seat_table("nope", &table, &actor()).await,
@@ -676,7 +771,7 @@ pub async fn stations_are_created_updated_and_closed(store: Arc<dyn Store>) {
     );
     assert!(matches!(
         store.create_station(&station, &actor()).await,
-        Err(StoreError::Conflict { .. })
+        Err(StoreError::Duplicate { entity: crate::Entity::Station, ref key }) if *key == station.code
     ));
 
     // A council of another county is refused, and so is an unknown one.
@@ -690,10 +785,19 @@ pub async fn stations_are_created_updated_and_closed(store: Arc<dyn Store>) {
         .clone();
     assert!(matches!(
         store.create_station(&foreign, &actor()).await,
-        Err(StoreError::Invalid(_))
+        Err(StoreError::Refused(crate::Refusal::Station {
+            station: None,
+            problem: crate::StationProblem::CouncilElsewhere { .. }
+        }))
     ));
     foreign.council_code = "nope".into();
-    assert!(store.create_station(&foreign, &actor()).await.is_err());
+    assert!(matches!(
+        store.create_station(&foreign, &actor()).await,
+        Err(StoreError::Refused(crate::Refusal::Station {
+            station: None,
+            problem: crate::StationProblem::UnknownCouncil { ref council }
+        })) if council == "nope"
+    ));
     assert!(store.station("1199002").await.unwrap().is_none());
     assert_eq!(audit_head(&store).await, before + 1);
 
@@ -806,7 +910,10 @@ pub async fn mobile_routes_round_trip_and_filter(store: Arc<dyn Store>) {
     );
     assert!(matches!(
         store.update_station(&bad, &actor()).await,
-        Err(StoreError::Invalid(_))
+        Err(StoreError::Refused(crate::Refusal::Station {
+            station: None,
+            ..
+        }))
     ));
     assert_eq!(store.station("1199010").await.unwrap(), Some(station));
 }
@@ -904,7 +1011,7 @@ pub async fn station_filters_and_sorts(store: Arc<dyn Store>) {
     let biggest = store
         .stations(
             &StationFilter {
-                sort: Some("-expected_voters".into()),
+                sort: crate::Sort::descending(crate::StationSortKey::ExpectedVoters),
                 ..Default::default()
             },
             PageRequest::new(1, 1),
@@ -919,17 +1026,19 @@ pub async fn station_filters_and_sorts(store: Arc<dyn Store>) {
             .max()
             .unwrap()
     );
-    let odd = store
-        .stations(
-            &StationFilter {
-                sort: Some("x; DROP TABLE stations".into()),
-                ..Default::default()
-            },
-            PageRequest::new(1, 2),
-        )
-        .await
-        .unwrap();
-    assert_eq!(odd.items.len(), 2);
+    for wildcard in ["%", "_"] {
+        let none = store
+            .stations(
+                &StationFilter {
+                    name: Some(wildcard.into()),
+                    ..Default::default()
+                },
+                PageRequest::new(1, 2),
+            )
+            .await
+            .unwrap();
+        assert_eq!(none.total, 0, "{wildcard:?} is plain text");
+    }
 }
 
 fn person(id: &str, last: &str, birth: time::Date) -> Person {
@@ -974,8 +1083,8 @@ pub async fn people_are_created_searched_and_imported(store: Arc<dyn Store>) {
     assert!(
         matches!(
             dup,
-            Err(StoreError::Conflict {
-                entity: "person",
+            Err(StoreError::Duplicate {
+                entity: crate::Entity::Person,
                 ..
             })
         ),
@@ -1034,7 +1143,7 @@ async fn clean_people(store: &Arc<dyn Store>, from: u32, n: u32) -> Vec<String> 
 
 fn refusal(r: StoreResult<crate::StaffAssignment>) -> Refusal {
     match r {
-        Err(StoreError::Refused(refusal)) => refusal,
+        Err(StoreError::Refused(crate::Refusal::Staffing(refusal))) => refusal,
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
@@ -1358,7 +1467,7 @@ pub async fn concurrent_requests_never_make_two_inspectors(store: Arc<dyn Store>
     for t in tasks {
         match t.await.unwrap() {
             Ok(_) => won += 1,
-            Err(StoreError::Refused(Refusal::PostTaken { .. })) => {}
+            Err(StoreError::Refused(crate::Refusal::Staffing(Refusal::PostTaken { .. }))) => {}
             Err(e) => panic!("unexpected {e:?}"),
         }
     }
@@ -1378,7 +1487,7 @@ pub async fn demo_staffing_loads_and_coverage_adds_up(store: Arc<dyn Store>) {
         people: 3_000,
     })
     .unwrap();
-    store.load_province(&data, &actor()).await.unwrap();
+    store.load_demo(&data, &actor()).await.unwrap();
     let coverage = store.coverage(None).await.unwrap();
     assert_eq!(coverage.len(), 25);
     assert_eq!(coverage.iter().map(|c| c.stations).sum::<i64>(), 3_003);
@@ -1469,7 +1578,7 @@ use domain::boards::{Attendance, BoardKind, BoardRefusal, BoardRole, Decision, M
 
 fn board_refusal(r: StoreResult<domain::boards::BoardMember>) -> BoardRefusal {
     match r {
-        Err(StoreError::BoardRefused(refusal)) => refusal,
+        Err(StoreError::Refused(crate::Refusal::Board(refusal))) => refusal,
         other => panic!("expected a board refusal, got {other:?}"),
     }
 }
@@ -1746,7 +1855,7 @@ pub async fn meetings_round_trip(store: Arc<dyn Store>) {
     });
     assert!(matches!(
         store.record_meeting(&stranger, &actor()).await,
-        Err(StoreError::Invalid(_))
+        Err(StoreError::Refused(crate::Refusal::Invalid(_)))
     ));
     let mut nowhere = meeting(9, "نادرست");
     nowhere.board = "executive-99".into();
@@ -1770,7 +1879,7 @@ pub async fn demo_boards_load(store: Arc<dyn Store>) {
         people: 24_000,
     })
     .unwrap();
-    store.load_province(&data, &actor()).await.unwrap();
+    store.load_demo(&data, &actor()).await.unwrap();
     let boards = store.boards(None).await.unwrap();
     assert_eq!(boards.len(), 1 + 2 * 25);
     assert_eq!(boards[0].board.code, "inspection-province");
@@ -2006,10 +2115,10 @@ pub async fn a_bad_roll_changes_nothing(store: Arc<dyn Store>) {
     assert!(
         matches!(
             r,
-            Err(StoreError::Conflict {
-                entity: "voter",
-                ..
-            })
+            Err(StoreError::Duplicate {
+                entity: crate::Entity::Voter,
+                ref key,
+            }) if key.len() == 10 && key.bytes().all(|b| b.is_ascii_digit())
         ),
         "{r:?}"
     );
@@ -2019,7 +2128,9 @@ pub async fn a_bad_roll_changes_nothing(store: Arc<dyn Store>) {
         store
             .import_roll(&election, send(nowhere, 1_000), "bad", &actor())
             .await,
-        Err(StoreError::Invalid(_))
+        Err(StoreError::Refused(
+            crate::Refusal::RollCouncilUnknown { .. }
+        ))
     ));
     assert!(store
         .import_roll("nope", send(roll(&data, 70_000, 10), 10), "bad", &actor())
@@ -2034,7 +2145,7 @@ pub async fn a_bad_roll_changes_nothing(store: Arc<dyn Store>) {
     });
     assert!(matches!(
         store.import_roll(&election, rx, "bad", &actor()).await,
-        Err(StoreError::Invalid(_))
+        Err(StoreError::Refused(crate::Refusal::RollAborted { .. }))
     ));
 
     assert_eq!(
@@ -2073,7 +2184,7 @@ fn at(t: time::OffsetDateTime) -> Actor {
 
 fn day_refusal<T: std::fmt::Debug>(r: StoreResult<T>) -> DayRefusal {
     match r {
-        Err(StoreError::DayRefused(refusal)) => refusal,
+        Err(StoreError::Refused(crate::Refusal::Day(refusal))) => refusal,
         other => panic!("expected a day refusal, got {other:?}"),
     }
 }
@@ -2362,7 +2473,7 @@ pub async fn checkins_keep_one_person_one_vote(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(batch.items[0].action, "checkin.batch");
-    let digest = crate::checkin_batch_digest([(
+    let digest = crate::election_day::checkin_batch_digest([(
         voters[0].national_id.as_str(),
         a.as_str(),
         domain::clock::to_micros(t),
@@ -2487,7 +2598,10 @@ pub async fn checkins_keep_one_person_one_vote(store: Arc<dyn Store>) {
         .import_roll(&election, send(voters.clone(), 10), "again", &actor())
         .await;
     assert!(
-        matches!(&refused, Err(StoreError::Invalid(why)) if why == crate::ROLL_LOCKED_BY_VOTING),
+        matches!(
+            &refused,
+            Err(StoreError::Refused(crate::Refusal::RollLockedByVoting))
+        ),
         "{refused:?}"
     );
     assert_eq!(
@@ -3052,7 +3166,7 @@ fn applicant(t: time::OffsetDateTime) -> Actor {
 
 fn vetting_refusal<T: std::fmt::Debug>(r: StoreResult<T>) -> VettingRefusal {
     match r {
-        Err(StoreError::VettingRefused(refusal)) => refusal,
+        Err(StoreError::Refused(crate::Refusal::Vetting(refusal))) => refusal,
         other => panic!("expected a vetting refusal, got {other:?}"),
     }
 }
@@ -3115,8 +3229,8 @@ pub async fn registrations_are_filed_once_per_person(store: Arc<dyn Store>) {
     again.tracking_code = "T0000099".into();
     assert!(matches!(
         store.register(&again, &applicant(FILED)).await,
-        Err(StoreError::Conflict {
-            entity: "registration",
+        Err(StoreError::Duplicate {
+            entity: crate::Entity::Registration,
             ..
         })
     ));
@@ -3125,7 +3239,10 @@ pub async fn registrations_are_filed_once_per_person(store: Arc<dyn Store>) {
     taken.tracking_code = "T0000001".into();
     assert!(matches!(
         store.register(&taken, &applicant(FILED)).await,
-        Err(StoreError::Conflict { .. })
+        Err(StoreError::Duplicate {
+            entity: crate::Entity::Registration,
+            ..
+        })
     ));
     // An unknown council.
     let mut nowhere = new_registration(&election, "no-such-council", 3);

@@ -1,13 +1,76 @@
 //! What both backends decide the same way on election day, so that the batching writers differ
 //! only in how they read and write.
 
-use crate::{Actor, CheckIn, CheckInOutcome};
+use crate::{
+    Actor, BallotOutcome, CheckIn, CheckInOutcome, NewBallot, StationCounts, StoreResult, Turnout,
+    TurnoutFilter,
+};
+use async_trait::async_trait;
 use domain::election::Election;
 use domain::roll::{check_eligibility, Voter};
-use domain::station_day::StationDay;
+use domain::station_day::{DayAction, StationDay};
 use serde_json::json;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
+
+#[async_trait]
+pub trait ElectionDayStore: Send + Sync + 'static {
+    /// A station's election day: its row, or a day not yet opened that ends at the polls'
+    /// official close (the election's `election_day` milestone). `None` for an unknown station.
+    async fn station_day(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<Option<StationDay>>;
+    /// Applies an election-day action to a station at `by.at` after
+    /// `domain::station_day::decide` approves it on the state read in the writing transaction
+    /// (`Refused(Day)` otherwise, `DayRefusal::BallotsOutstanding` when closing with
+    /// checked-in voters yet to vote), with one audit record (`station.<action>`). `NotFound`
+    /// for an unknown station; `Refused(NoPollingHours)` when the election has no
+    /// `election_day` milestone.
+    async fn act_on_station(
+        &self,
+        election_code: &str,
+        station: &str,
+        action: &DayAction,
+        by: &Actor,
+    ) -> StoreResult<StationDay>;
+    /// A station's check-ins, ballots and outstanding tokens.
+    async fn station_counts(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<StationCounts>;
+
+    /// Checks a voter in through the batching writer (DESIGN §3): concurrent check-ins share
+    /// one transaction and one audit record (`checkin.batch`, with the batch's digest), and
+    /// this returns only after that transaction commits. One person, one check-in per election
+    /// across all stations and servers, enforced by the store's unique key. `NotFound` for an
+    /// unknown station.
+    async fn check_in(&self, checkin: CheckIn) -> StoreResult<CheckInOutcome>;
+    /// Casts a ballot through the same writer: the token is spent, the choices are checked by
+    /// `domain::ballot::check_ballot` against the council's approved candidates and seats, and
+    /// the ballot and its receipt are stored apart, with random keys, no time and nothing
+    /// naming the voter. The batch's audit record counts ballots per station only.
+    async fn cast_ballot(&self, ballot: NewBallot) -> StoreResult<BallotOutcome>;
+    /// Whether a receipt code is among the election's ballots, and at which station.
+    async fn receipt(&self, election_code: &str, receipt: &str) -> StoreResult<Option<String>>;
+    /// Turnout from the check-ins: per hour, and per county (province), council (county) or
+    /// station (council).
+    async fn turnout(&self, election_code: &str, filter: &TurnoutFilter) -> StoreResult<Turnout>;
+}
+
+/// The digest a `checkin.batch` audit record holds: SHA-256 over the batch's accepted
+/// check-ins (`national_id|station|at_us`, one per line, in national id order), so the record
+/// commits to exactly who checked in where without listing them.
+pub fn checkin_batch_digest<'a>(rows: impl IntoIterator<Item = (&'a str, &'a str, i64)>) -> String {
+    let mut lines: Vec<String> = rows
+        .into_iter()
+        .map(|(id, station, at)| format!("{id}|{station}|{at}\n"))
+        .collect();
+    lines.sort_unstable();
+    audit::digest_hex(lines.concat().as_bytes())
+}
 
 /// The audit actor of a check-in batch, which holds many stations' requests.
 pub const BATCH_ACTOR: &str = "election-day-writer";
@@ -49,7 +112,12 @@ pub fn decide_checkin(
         checkin.own_constituency_only,
     )
     .map_err(CheckInOutcome::NotEligible)?;
-    Ok(voter.map(|v| v.council.clone()).unwrap_or_default())
+    // Eligible means on the roll; the ballot opens the voter's own council.
+    voter
+        .map(|v| v.council.clone())
+        .ok_or(CheckInOutcome::NotEligible(
+            domain::roll::NotEligible::NotOnRoll,
+        ))
 }
 
 /// The one audit record of a batch: the accepted check-ins' digest and count, and the ballots
@@ -60,22 +128,54 @@ pub fn batch_record(
     accepted: &[(String, String, i64)],
     ballots: &BTreeMap<String, i64>,
     latest: OffsetDateTime,
-) -> Option<(Actor, serde_json::Value)> {
+) -> Option<(Actor, crate::audit_log::AuditEntry)> {
     if accepted.is_empty() && ballots.is_empty() {
         return None;
     }
-    let digest = crate::checkin_batch_digest(
+    let digest = checkin_batch_digest(
         accepted
             .iter()
             .map(|(id, station, at)| (id.as_str(), station.as_str(), *at)),
     );
     Some((
         Actor::new(BATCH_ACTOR, latest),
+        crate::audit_log::AuditEntry::new(
+            "checkin.batch",
+            format!("election/{election_code}"),
+            json!({
+                "election": election_code,
+                "checkins": accepted.len(),
+                "digest": digest,
+                "ballots": ballots,
+            }),
+        ),
+    ))
+}
+
+/// A station-day action taken: the action as asked, and the day it led to.
+/// An action whose time cannot be written (a year past 9999) is refused as invalid.
+pub fn day_action_taken(
+    election_code: &str,
+    station: &str,
+    action: &DayAction,
+    next: &StationDay,
+) -> StoreResult<crate::audit_log::AuditEntry> {
+    use domain::clock::to_micros;
+    let action_value = serde_json::to_value(action).map_err(|_| {
+        crate::Refusal::Invalid(domain::DomainError::InvalidDate(format!("{action:?}")))
+    })?;
+    Ok(crate::audit_log::AuditEntry::new(
+        format!("station.{}", action.name()),
+        format!("station/{station}"),
         json!({
             "election": election_code,
-            "checkins": accepted.len(),
-            "digest": digest,
-            "ballots": ballots,
+            "action": action_value,
+            "day": {
+                "state": next.state.as_str(),
+                "opened_at_us": next.opened_at.map(to_micros),
+                "closes_at_us": to_micros(next.closes_at),
+                "closed_at_us": next.closed_at.map(to_micros),
+            },
         }),
     ))
 }

@@ -3,7 +3,7 @@
 //! twice is stored once. A file whose database transaction then failed is left unreferenced,
 //! never half-written.
 
-use crate::{StoreError, StoreResult};
+use crate::{Entity, StoreError, StoreResult};
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,7 +14,10 @@ pub struct FileStore {
 }
 
 fn io_err(what: &str, path: &Path, e: &std::io::Error) -> StoreError {
-    StoreError::Database(format!("{what} {}: {e}", path.display()))
+    StoreError::database(std::io::Error::new(
+        e.kind(),
+        format!("{what} {}: {e}", path.display()),
+    ))
 }
 
 /// The SHA-256 of `bytes`, hex.
@@ -34,7 +37,7 @@ impl FileStore {
 
     fn path_of(&self, sha256: &str) -> StoreResult<PathBuf> {
         if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(StoreError::Invalid(format!(
+            return Err(StoreError::Corrupt(format!(
                 "not a content hash: {sha256:?}"
             )));
         }
@@ -72,12 +75,12 @@ impl FileStore {
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(StoreError::NotFound { entity: "document" })
+                return Err(StoreError::not_found(Entity::Document))
             }
             Err(e) => return Err(io_err("cannot read", &path, &e)),
         };
         if content_hash(&bytes) != sha256.to_ascii_lowercase() {
-            return Err(StoreError::Database(format!(
+            return Err(StoreError::Corrupt(format!(
                 "{} does not match its hash",
                 path.display()
             )));
@@ -131,14 +134,14 @@ mod tests {
         assert_eq!(names.len(), 1, "{names:?}");
         // A changed file is noticed, a missing one is not found, a bad name refused.
         std::fs::write(&stored, b"tampered").unwrap();
-        assert!(matches!(files.get(&sha), Err(StoreError::Database(_))));
+        assert!(matches!(files.get(&sha), Err(StoreError::Corrupt(_))));
         assert!(matches!(
             files.get(&content_hash(b"other")),
             Err(StoreError::NotFound { .. })
         ));
         assert!(matches!(
             files.get("../../etc/passwd"),
-            Err(StoreError::Invalid(_))
+            Err(StoreError::Corrupt(_))
         ));
         std::fs::remove_dir_all(&dir).unwrap();
     }

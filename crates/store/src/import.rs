@@ -1,7 +1,10 @@
 //! CSV imports on top of the store: parse (domain), check every row's references against the
 //! store, then write all or nothing. Every bad row is reported with its line number.
 
-use crate::{Actor, CouncilFilter, PageRequest, RollBatch, Store, StoreError};
+use crate::{
+    Actor, CouncilFilter, Entity, GeographyStore, PageRequest, PeopleStore, RollBatch, RollStore,
+    StationStore, StoreError,
+};
 use domain::csv_io::{data_lines, people_from_csv, stations_from_csv, RowError};
 use domain::roll::{parse_voter, Voter, ROLL_HEADER};
 use std::collections::{HashMap, HashSet};
@@ -22,7 +25,9 @@ impl From<StoreError> for ImportError {
 }
 
 /// Every council's county, by council code.
-async fn council_counties(store: &dyn Store) -> Result<HashMap<String, String>, StoreError> {
+async fn council_counties<S: GeographyStore + ?Sized>(
+    store: &S,
+) -> Result<HashMap<String, String>, StoreError> {
     let mut out = HashMap::new();
     for page in 1.. {
         let batch = store
@@ -42,8 +47,8 @@ async fn council_counties(store: &dyn Store) -> Result<HashMap<String, String>, 
 
 /// Imports a station file into the current election. With `only_county`, every row must be a
 /// station of that county (a governor imports their own county's stations only).
-pub async fn stations_csv(
-    store: &dyn Store,
+pub async fn stations_csv<S: GeographyStore + StationStore + ?Sized>(
+    store: &S,
     text: &str,
     only_county: Option<&str>,
     by: &Actor,
@@ -51,13 +56,22 @@ pub async fn stations_csv(
     let election = store
         .election(None)
         .await?
-        .ok_or(StoreError::NotFound { entity: "election" })?;
+        .ok_or(StoreError::not_found(Entity::Election))?;
     let stations = stations_from_csv(text, &election.code).map_err(ImportError::Rows)?;
     let councils = council_counties(store).await?;
     let lines = data_lines(text);
     let mut errors = Vec::new();
+    let mut first_line: HashMap<&str, u64> = HashMap::new();
     for (i, station) in stations.iter().enumerate() {
         let line = lines.get(i).copied().unwrap_or(0);
+        if let Some(&first) = first_line.get(station.code.as_str()) {
+            errors.push(RowError {
+                line,
+                message: format!("شعبه {} پیش‌تر در سطر {first} آمده است.", station.code),
+            });
+            continue;
+        }
+        first_line.insert(station.code.as_str(), line);
         if let Some(county) = only_county {
             if station.county_code != county {
                 errors.push(RowError {
@@ -93,7 +107,11 @@ pub async fn stations_csv(
 }
 
 /// Imports a people file; a national id already registered is a bad row.
-pub async fn people_csv(store: &dyn Store, text: &str, by: &Actor) -> Result<u64, ImportError> {
+pub async fn people_csv<S: PeopleStore + ?Sized>(
+    store: &S,
+    text: &str,
+    by: &Actor,
+) -> Result<u64, ImportError> {
     let people = people_from_csv(text).map_err(ImportError::Rows)?;
     let lines = data_lines(text);
     let mut errors = Vec::new();
@@ -264,46 +282,56 @@ fn lines_with(path: &Path, national_id: &str) -> Vec<u64> {
 
 /// Replaces the current election's roll from a file (`national_id,birth_date,council,status`),
 /// streamed in one pass: constant memory, all or nothing, every bad row by line. A repeated
-/// national id is reported on every line it appears. Returns the number of voters.
-pub async fn roll_file(store: &dyn Store, path: &Path, by: &Actor) -> Result<u64, ImportError> {
+/// national id is reported on every line it appears. Returns the number of voters. The file
+/// is hashed, read and (for a repeated id) searched on the blocking pool, never on the async
+/// runtime's workers.
+pub async fn roll_file<S: GeographyStore + RollStore + ?Sized>(
+    store: &S,
+    path: &Path,
+    by: &Actor,
+) -> Result<u64, ImportError> {
     let election = store
         .election(None)
         .await?
-        .ok_or(StoreError::NotFound { entity: "election" })?;
+        .ok_or(StoreError::not_found(Entity::Election))?;
     let councils: HashSet<String> = council_counties(store).await?.into_keys().collect();
-    let digest = file_digest(path)
-        .map_err(|e| ImportError::Rows(vec![row_error(0, format!("پرونده خوانده نشد: {e}"))]))?;
+    let digest = {
+        let path = path.to_owned();
+        tokio::task::spawn_blocking(move || file_digest(&path))
+            .await
+            .map_err(StoreError::database)?
+            .map_err(|e| ImportError::Rows(vec![row_error(0, format!("پرونده خوانده نشد: {e}"))]))?
+    };
     let (tx, rx) = tokio::sync::mpsc::channel(4);
     let reader = {
         let path = path.to_owned();
         tokio::task::spawn_blocking(move || read_roll(&path, &councils, &tx))
     };
     let imported = store.import_roll(&election.code, rx, &digest, by).await;
-    let pass = reader
-        .await
-        .map_err(|e| StoreError::Database(e.to_string()))?;
+    let pass = reader.await.map_err(StoreError::database)?;
     if pass.error_count > 0 {
         return Err(ImportError::Rows(pass.errors));
     }
     match imported {
-        Err(StoreError::Conflict {
-            entity: "voter",
-            constraint,
+        Err(StoreError::Duplicate {
+            entity: Entity::Voter,
+            key: id,
         }) => {
-            // The store names the key; the national id is its run of ten digits.
-            let digits = domain::text::ascii_digits(&constraint);
-            let id = digits
-                .split(|c: char| !c.is_ascii_digit())
-                .find(|run| run.len() == 10)
-                .unwrap_or_default()
-                .to_owned();
-            let lines = lines_with(path, &id);
-            Err(ImportError::Rows(
+            let lines = {
+                let (path, id) = (path.to_owned(), id.clone());
+                tokio::task::spawn_blocking(move || lines_with(&path, &id))
+                    .await
+                    .map_err(StoreError::database)?
+            };
+            let message = format!("کد ملی {id} بیش از یک بار آمده است");
+            Err(ImportError::Rows(if lines.is_empty() {
+                vec![row_error(0, message)]
+            } else {
                 lines
                     .iter()
-                    .map(|l| row_error(*l, format!("کد ملی {id} بیش از یک بار آمده است")))
-                    .collect(),
-            ))
+                    .map(|l| row_error(*l, message.clone()))
+                    .collect()
+            }))
         }
         other => Ok(other?),
     }

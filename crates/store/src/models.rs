@@ -98,14 +98,104 @@ pub struct CountySummary {
     pub mobile_stations: i64,
 }
 
+/// The column a list can be sorted by; each backend maps it to its own ORDER BY, with the
+/// code breaking ties.
+pub trait SortKey: Copy + Default + Eq + 'static {
+    const ALL: &'static [Self];
+    /// The name a client asks for (`?sort=name`, `?sort=-name` for descending).
+    fn as_str(self) -> &'static str;
+}
+
+/// A list's order: a key and a direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sort<K> {
+    pub key: K,
+    pub descending: bool,
+}
+
+impl<K: SortKey> Sort<K> {
+    pub fn ascending(key: K) -> Self {
+        Self {
+            key,
+            descending: false,
+        }
+    }
+    pub fn descending(key: K) -> Self {
+        Self {
+            key,
+            descending: true,
+        }
+    }
+    /// `name` or `-name`; `None` for a key not on the list.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (descending, name) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        K::ALL
+            .iter()
+            .find(|k| k.as_str() == name)
+            .map(|&key| Self { key, descending })
+    }
+    /// What [`Self::parse`] reads back.
+    pub fn as_param(self) -> String {
+        if self.descending {
+            format!("-{}", self.key.as_str())
+        } else {
+            self.key.as_str().to_owned()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CouncilSortKey {
+    #[default]
+    Code,
+    Name,
+    Population,
+    /// Main seats.
+    Seats,
+}
+
+impl SortKey for CouncilSortKey {
+    const ALL: &'static [Self] = &[Self::Code, Self::Name, Self::Population, Self::Seats];
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Code => "code",
+            Self::Name => "name",
+            Self::Population => "population",
+            Self::Seats => "seats",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StationSortKey {
+    #[default]
+    Code,
+    Name,
+    ExpectedVoters,
+}
+
+impl SortKey for StationSortKey {
+    const ALL: &'static [Self] = &[Self::Code, Self::Name, Self::ExpectedVoters];
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Code => "code",
+            Self::Name => "name",
+            Self::ExpectedVoters => "expected_voters",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CouncilFilter {
     pub county: Option<String>,
     pub kind: Option<CouncilKind>,
-    /// Substring of the council's name (already normalised).
+    /// Substring of the council's name (already normalised), matched as plain text: `%` and
+    /// `_` are characters like any other.
     pub name: Option<String>,
-    /// Sort column: `code` (default), `name`, `population`, `seats`; `-` prefix for descending.
-    pub sort: Option<String>,
+    pub sort: Sort<CouncilSortKey>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -118,10 +208,9 @@ pub struct StationFilter {
     pub area: Option<domain::station::Area>,
     pub mobile: Option<bool>,
     pub closed: Option<bool>,
-    /// Substring of the name (already normalised).
+    /// Substring of the name (already normalised), matched as plain text.
     pub name: Option<String>,
-    /// Sort column: `code` (default), `name`, `expected_voters`; `-` prefix for descending.
-    pub sort: Option<String>,
+    pub sort: Sort<StationSortKey>,
 }
 
 /// A person holding a post at a station.
@@ -419,4 +508,29 @@ pub struct RegistrationFilter {
     pub county: Option<String>,
     pub council: Option<String>,
     pub state: Option<domain::vetting::VettingState>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorts_parse_from_their_names_and_nothing_else() {
+        assert_eq!(
+            Sort::<CouncilSortKey>::parse("-population"),
+            Some(Sort::descending(CouncilSortKey::Population))
+        );
+        assert_eq!(
+            Sort::<StationSortKey>::parse("expected_voters"),
+            Some(Sort::ascending(StationSortKey::ExpectedVoters))
+        );
+        for bad in ["", "-", "--name", "1; DROP TABLE councils", "Name", "name "] {
+            assert_eq!(Sort::<CouncilSortKey>::parse(bad), None, "{bad:?}");
+        }
+        for key in CouncilSortKey::ALL {
+            for sort in [Sort::ascending(*key), Sort::descending(*key)] {
+                assert_eq!(Sort::parse(&sort.as_param()), Some(sort));
+            }
+        }
+    }
 }

@@ -57,7 +57,7 @@ async fn election_day(n: u32, stations: usize) -> (String, DemoData, Vec<Voter>,
     })
     .unwrap();
     let store = Postgres::connect(&url).await.unwrap();
-    store.load_province(&data, &actor()).await.unwrap();
+    store.load_demo(&data, &actor()).await.unwrap();
     let roll = voters(&data, n);
     store
         .import_roll(&data.election.code, send(roll.clone()), "roll", &actor())

@@ -209,7 +209,7 @@ async fn full_scale_province_loads_quickly() {
     .unwrap();
     let store = fresh_pg().await;
     let started = std::time::Instant::now();
-    store.load_province(&data, &actor()).await.unwrap();
+    store.load_demo(&data, &actor()).await.unwrap();
     let took = started.elapsed();
     assert!(
         took < std::time::Duration::from_secs(30),
@@ -258,7 +258,7 @@ async fn staffing_database() -> (String, domain::demo::DemoData, [String; 2]) {
     })
     .unwrap();
     let store = Postgres::connect(&url).await.unwrap();
-    store.load_province(&data, &actor()).await.unwrap();
+    store.load_demo(&data, &actor()).await.unwrap();
     let staffed: std::collections::HashSet<&str> = data
         .assignments
         .iter()

@@ -48,7 +48,7 @@ async fn concurrent_approvals_take_distinct_codes() {
     .unwrap();
     let (a, b) = tokio::join!(Postgres::connect(&url), Postgres::connect(&url));
     let servers = [Arc::new(a.unwrap()), Arc::new(b.unwrap())];
-    servers[0].load_province(&data, &actor()).await.unwrap();
+    servers[0].load_demo(&data, &actor()).await.unwrap();
     let election = data.election.code.clone();
     let filed = datetime!(2026-01-12 06:00 UTC);
     let board = Actor::new("board-user", filed + time::Duration::days(1));

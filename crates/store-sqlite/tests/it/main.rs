@@ -57,7 +57,7 @@ async fn election_morning(
     })
     .unwrap();
     let by = Actor::new("test", time::macros::datetime!(2026-05-01 06:00 UTC));
-    store.load_province(&data, &by).await.unwrap();
+    store.load_demo(&data, &by).await.unwrap();
     let station = &data.stations[0];
     let voters: Vec<Voter> = (0..voters)
         .map(|i| Voter {
@@ -163,7 +163,7 @@ async fn every_demo_station_round_trips_through_the_list() {
     })
     .unwrap();
     let by = Actor::new("test", time::macros::datetime!(2026-01-11 05:00 UTC));
-    store.load_province(&data, &by).await.unwrap();
+    store.load_demo(&data, &by).await.unwrap();
     let mut read = Vec::new();
     for page in 1.. {
         let p = store
@@ -204,7 +204,7 @@ mod roll {
             people: 300,
         })
         .unwrap();
-        store.load_province(&data, &by()).await.unwrap();
+        store.load_demo(&data, &by()).await.unwrap();
         (store, data)
     }
 

@@ -103,7 +103,7 @@ impl TestApp {
         let store: Arc<dyn Store> = Arc::new(sqlite.clone());
         let clock = FixedClock::new(datetime!(2026-01-12 06:00 UTC));
         let actor = Actor::new("test-setup", datetime!(2026-01-10 06:00 UTC));
-        store.load_province(demo(), &actor).await.unwrap();
+        store.load_demo(demo(), &actor).await.unwrap();
         for (user, hash) in demo().users.iter().zip(demo_hashes()) {
             let new = NewUser {
                 username: user.username.clone(),

@@ -1,0 +1,87 @@
+//! The boards: the province inspection board and each county's inspection and executive
+//! boards, their members and their meetings.
+
+use crate::{Actor, BoardWithMembers, StoreResult};
+use async_trait::async_trait;
+use domain::boards::{BoardMember, BoardRole, Meeting};
+
+#[async_trait]
+pub trait BoardStore: Send + Sync + 'static {
+    /// The boards of a county (its inspection and executive boards), or with `None` the
+    /// province inspection board and every county's boards; each with its members ordered by
+    /// role (in `BoardRole::ALL` order) then last name, first name. Boards exist for every
+    /// county without being created; their codes come from `domain::boards::board_code`.
+    async fn boards(&self, county: Option<&str>) -> StoreResult<Vec<BoardWithMembers>>;
+    /// One board by code; `None` for a code that names no board.
+    async fn board(&self, code: &str) -> StoreResult<Option<BoardWithMembers>>;
+    /// Appoints a member after `domain::boards::check_membership` approves it in the writing
+    /// transaction (`Refused(Board)` otherwise); `NotFound` for an unknown board or person.
+    async fn add_board_member(
+        &self,
+        board: &str,
+        national_id: &str,
+        role: BoardRole,
+        term: (time::Date, Option<time::Date>),
+        by: &Actor,
+    ) -> StoreResult<BoardMember>;
+    /// Removes a member; returns who was removed (nothing is written when nobody was).
+    async fn remove_board_member(
+        &self,
+        board: &str,
+        national_id: &str,
+        by: &Actor,
+    ) -> StoreResult<Option<BoardMember>>;
+    /// Records a meeting (after `Meeting::validate` against the board's members:
+    /// `Refused(Invalid)` otherwise; `NotFound` for an unknown board) and returns its id.
+    async fn record_meeting(&self, meeting: &Meeting, by: &Actor) -> StoreResult<i64>;
+    /// A board's meetings, newest first.
+    async fn meetings(&self, board: &str) -> StoreResult<Vec<Meeting>>;
+    async fn meeting(&self, id: i64) -> StoreResult<Option<Meeting>>;
+}
+
+fn board_entity(board: &str) -> String {
+    format!("board/{board}")
+}
+
+pub fn member_added(
+    board: &str,
+    national_id: &str,
+    role: BoardRole,
+    term: (time::Date, Option<time::Date>),
+) -> crate::audit_log::AuditEntry {
+    let iso = |d: time::Date| format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day());
+    crate::audit_log::AuditEntry::new(
+        "board.member_add",
+        board_entity(board),
+        serde_json::json!({
+            "national_id": national_id,
+            "role": role.as_str(),
+            "term_start": iso(term.0),
+            "term_end": term.1.map(iso),
+        }),
+    )
+}
+
+pub fn member_removed(
+    board: &str,
+    national_id: &str,
+    role: BoardRole,
+) -> crate::audit_log::AuditEntry {
+    crate::audit_log::AuditEntry::new(
+        "board.member_remove",
+        board_entity(board),
+        serde_json::json!({"national_id": national_id, "role": role.as_str()}),
+    )
+}
+
+pub fn meeting_recorded(meeting: &Meeting, id: i64) -> crate::audit_log::AuditEntry {
+    crate::audit_log::AuditEntry::new(
+        "board.meeting",
+        board_entity(&meeting.board),
+        serde_json::json!({
+            "meeting_id": id,
+            "held_at_us": domain::clock::to_micros(meeting.held_at),
+            "decisions": meeting.decisions.len(),
+        }),
+    )
+}

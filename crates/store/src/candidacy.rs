@@ -1,0 +1,149 @@
+//! Candidacy: online registration, its vetting and appeals, and the approved candidates of
+//! the final lists and the ballots.
+
+use crate::{
+    Actor, NewRegistration, Page, PageRequest, Registration, RegistrationFilter, StoreResult,
+    StoredDocument, VettingEvent,
+};
+use async_trait::async_trait;
+use domain::ballot::Candidate;
+
+#[async_trait]
+pub trait CandidacyStore: Send + Sync + 'static {
+    /// Records a candidacy in a council (the minimal record the staffing rules need; the
+    /// candidates workflow builds on it).
+    async fn add_candidate(
+        &self,
+        election_code: &str,
+        council_code: &str,
+        national_id: &str,
+        by: &Actor,
+    ) -> StoreResult<()>;
+
+    /// What the participation statistics need of every registration of the election.
+    async fn registration_facts(
+        &self,
+        election_code: &str,
+    ) -> StoreResult<Vec<domain::participation::RegistrationFact>>;
+    /// Every approved candidate of the election, by council and code (the final lists).
+    async fn all_candidates(&self, election_code: &str) -> StoreResult<Vec<Candidate>>;
+    /// The approved candidates of a council, in code order.
+    async fn candidates(&self, election_code: &str, council: &str) -> StoreResult<Vec<Candidate>>;
+    /// The photo uploaded with an approved candidate's registration, if any.
+    async fn candidate_photo(
+        &self,
+        election_code: &str,
+        candidate_code: &str,
+    ) -> StoreResult<Option<StoredDocument>>;
+    /// Files a registration, its documents' records and the first entry of its history.
+    /// `Duplicate { Registration }` when the person has already registered in the election
+    /// (one registration per person), or the tracking code is taken.
+    async fn register(&self, registration: &NewRegistration, by: &Actor) -> StoreResult<()>;
+    /// A registration by its tracking code, with its history, oldest first.
+    async fn registration(
+        &self,
+        election_code: &str,
+        tracking_code: &str,
+    ) -> StoreResult<Option<(Registration, Vec<VettingEvent>)>>;
+    /// Registrations in filing order (oldest first).
+    async fn registrations(
+        &self,
+        election_code: &str,
+        filter: &RegistrationFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<Registration>>;
+    /// Takes a vetting step by `domain::vetting::apply` (`Refused(Vetting)` otherwise). On
+    /// approval the candidate gets the election's next free candidate code and joins the
+    /// council's candidates.
+    async fn vet(
+        &self,
+        election_code: &str,
+        tracking_code: &str,
+        action: &domain::vetting::VettingAction,
+        reviewer: domain::vetting::Reviewer,
+        by: &Actor,
+    ) -> StoreResult<Registration>;
+}
+
+pub fn candidate_added(
+    election_code: &str,
+    council_code: &str,
+    national_id: &str,
+) -> crate::audit_log::AuditEntry {
+    crate::audit_log::AuditEntry::new(
+        "candidate.add",
+        format!("candidate/{national_id}"),
+        serde_json::json!({"council": council_code, "election": election_code}),
+    )
+}
+
+fn registration_entity(tracking_code: &str) -> String {
+    format!("registration/{tracking_code}")
+}
+
+/// A registration filed: where, by whom, and its documents by content hash.
+pub fn registration_filed(registration: &NewRegistration) -> crate::audit_log::AuditEntry {
+    let a = &registration.application;
+    crate::audit_log::AuditEntry::new(
+        "registration.submit",
+        registration_entity(&registration.tracking_code),
+        serde_json::json!({
+            "election": registration.election_code,
+            "council": a.council,
+            "national_id": a.national_id.as_str(),
+            "documents": registration
+                .documents
+                .iter()
+                .map(|d| serde_json::json!({"kind": d.kind.as_str(), "sha256": d.sha256}))
+                .collect::<Vec<_>>(),
+        }),
+    )
+}
+
+/// A vetting step taken: the step, the state it led to, its reason, who took it, and the
+/// candidate code an approval gave.
+pub fn vetting_step(
+    election_code: &str,
+    tracking_code: &str,
+    action: &domain::vetting::VettingAction,
+    state: domain::vetting::VettingState,
+    reviewer: domain::vetting::Reviewer,
+    candidate_code: Option<&str>,
+) -> crate::audit_log::AuditEntry {
+    crate::audit_log::AuditEntry::new(
+        format!("registration.{}", action.name()),
+        registration_entity(tracking_code),
+        serde_json::json!({
+            "election": election_code,
+            "step": action.name(),
+            "state": state.as_str(),
+            "reason": action.reason(),
+            "reviewer": reviewer,
+            "candidate_code": candidate_code,
+        }),
+    )
+}
+
+/// Candidate codes of an election start here: the ballot's codes are five digits.
+pub const FIRST_CANDIDATE_CODE: i64 = 10_001;
+
+/// The code an approval gives: one above the election's highest numeric code so far, and
+/// never below [`FIRST_CANDIDATE_CODE`].
+pub fn next_candidate_code(highest: Option<i64>) -> String {
+    highest
+        .map_or(FIRST_CANDIDATE_CODE, |h| (h + 1).max(FIRST_CANDIDATE_CODE))
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn candidate_codes_start_at_five_digits_and_count_up() {
+        assert_eq!(next_candidate_code(None), "10001");
+        assert_eq!(next_candidate_code(Some(17)), "10001");
+        assert_eq!(next_candidate_code(Some(10_001)), "10002");
+        assert_eq!(next_candidate_code(Some(12_345)), "12346");
+    }
+}

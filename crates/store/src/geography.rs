@@ -1,0 +1,71 @@
+//! Geography, the election and its councils: the province as loaded, the election's
+//! timeline and seat table, the county figures of the HQ dashboard.
+
+use crate::{Actor, CouncilFilter, CountyFilter, CountySummary, Page, PageRequest, StoreResult};
+use async_trait::async_trait;
+use domain::election::{Council, Election, SeatTable};
+use domain::geo::ProvinceSeed;
+
+#[async_trait]
+pub trait GeographyStore: Send + Sync + 'static {
+    /// True when no province has been loaded yet.
+    async fn is_empty(&self) -> StoreResult<bool>;
+
+    /// Loads a province into an empty store: its geography, its election (timeline and seat
+    /// table) and the election's councils, after `ProvinceSeed::validate`, in one transaction
+    /// with one audit record (`province.load`) holding the counts. `Duplicate { Province }`
+    /// when a province is already loaded.
+    async fn load_province(&self, seed: &ProvinceSeed, by: &Actor) -> StoreResult<()>;
+
+    /// The election with this code, or the most recent one when `code` is `None`.
+    async fn election(&self, code: Option<&str>) -> StoreResult<Option<Election>>;
+
+    /// Replaces an election's seat table and recomputes every council's seats from it.
+    /// Returns the number of councils whose seats changed.
+    async fn set_seat_table(
+        &self,
+        election_code: &str,
+        table: &SeatTable,
+        by: &Actor,
+    ) -> StoreResult<u64>;
+
+    /// Counties with their figures, in code order.
+    async fn counties(&self, filter: &CountyFilter) -> StoreResult<Vec<CountySummary>>;
+
+    /// Councils filtered, sorted and paginated; the name filter matches a plain substring.
+    async fn councils(
+        &self,
+        filter: &CouncilFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<Council>>;
+    async fn council(&self, code: &str) -> StoreResult<Option<Council>>;
+
+    /// The place a council serves, as the candidates' education rule needs it (a village's
+    /// households with its population).
+    async fn council_place(&self, code: &str) -> StoreResult<Option<domain::registration::Place>>;
+}
+
+/// The record of a province load: the election, and how much of each kind was loaded.
+pub fn province_loaded(seed: &ProvinceSeed) -> crate::audit_log::AuditEntry {
+    crate::audit_log::AuditEntry::new(
+        "province.load",
+        format!("election/{}", seed.election.code),
+        serde_json::json!({
+            "counties": seed.counties.len(), "districts": seed.districts.len(),
+            "cities": seed.cities.len(), "rural_districts": seed.rural_districts.len(),
+            "villages": seed.villages.len(), "councils": seed.councils.len(),
+        }),
+    )
+}
+
+pub fn seat_table_set(
+    election_code: &str,
+    table: &SeatTable,
+    councils_changed: u64,
+) -> crate::audit_log::AuditEntry {
+    crate::audit_log::AuditEntry::new(
+        "election.seat_table",
+        format!("election/{election_code}"),
+        serde_json::json!({"seat_table": table, "councils_changed": councils_changed}),
+    )
+}

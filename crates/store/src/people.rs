@@ -1,0 +1,39 @@
+//! The people registry: the staff, inspectors and board members the system appoints.
+
+use crate::{Actor, Page, PageRequest, StoreResult};
+use async_trait::async_trait;
+use domain::person::Person;
+
+#[async_trait]
+pub trait PeopleStore: Send + Sync + 'static {
+    async fn person(&self, national_id: &str) -> StoreResult<Option<Person>>;
+    async fn people_count(&self) -> StoreResult<i64>;
+    /// Adds a person (with declared relatives); `Duplicate { Person }` if the national id is
+    /// already registered.
+    async fn create_person(&self, person: &Person, by: &Actor) -> StoreResult<()>;
+    /// Adds every person given, all or nothing, with one audit record.
+    async fn import_people(&self, people: &[Person], by: &Actor) -> StoreResult<u64>;
+    /// People whose national id starts with `query` (digits) or whose first or last name
+    /// contains it, ordered by last name, first name, national id.
+    async fn search_people(&self, query: &str, page: PageRequest) -> StoreResult<Page<Person>>;
+}
+
+pub fn person_created(person: &Person) -> crate::audit_log::AuditEntry {
+    crate::audit_log::AuditEntry::new(
+        "person.create",
+        format!("person/{}", person.national_id),
+        serde_json::json!({
+            "national_id": person.national_id.as_str(),
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+        }),
+    )
+}
+
+pub fn people_imported(count: usize) -> crate::audit_log::AuditEntry {
+    crate::audit_log::AuditEntry::new(
+        "person.import",
+        "people",
+        serde_json::json!({"count": count}),
+    )
+}
