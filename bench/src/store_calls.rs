@@ -6,6 +6,7 @@ use crate::load::{Run, Summary};
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
+use store::prelude::*;
 use store::{CouncilFilter, CountyFilter, PageRequest, StationFilter, Store};
 
 type Call<'a> = Box<dyn Fn() -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>> + 'a>;
@@ -84,7 +85,7 @@ pub async fn measure(
                 Box::pin(async move {
                     let filter = CouncilFilter {
                         county: Some(county.to_owned()),
-                        sort: Some("code".into()),
+                        sort: store::Sort::default(),
                         ..Default::default()
                     };
                     store.councils(&filter, PageRequest::new(1, 25)).await?;

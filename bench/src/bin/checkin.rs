@@ -35,6 +35,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use store::prelude::*;
 use store::{Actor, NewSession, NewUser, RollBatch, Store};
 use time::OffsetDateTime;
 

@@ -14,6 +14,7 @@ use serde_json::json;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
+use store::prelude::*;
 use store::Store;
 
 #[derive(Parser)]

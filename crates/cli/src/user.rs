@@ -115,7 +115,7 @@ pub async fn add(url: &str, args: &AddArgs) -> anyhow::Result<()> {
     let now = domain::clock::SystemClock.now();
     match store.create_user(&user, &Actor::new(ACTOR, now)).await {
         Ok(()) => {}
-        Err(StoreError::Conflict { .. }) => {
+        Err(StoreError::Duplicate { .. }) => {
             bail!("a user named {:?} already exists", args.username)
         }
         Err(e) => return Err(e).context("cannot create the user"),

@@ -1,10 +1,12 @@
-//! Boards, their members and their meetings.
+//! Boards, their members and their meetings on SQLite.
 //!
 //! Boards are not rows: a code names a board when `parse_board_code` reads it and, for a county
 //! board, the county exists. Members and meetings hang off the code.
 
-use crate::db_err;
-use crate::queries::{all, append_audit, bad_row, iso_date, parse_date};
+use crate::chain::append_audit;
+use crate::db::{db_err, is_unique_violation, Sqlite};
+use crate::sql::{all, bad_row, iso_date, parse_date};
+use async_trait::async_trait;
 use domain::boards::{
     board_code, check_membership, parse_board_code, Attendance, Board, BoardKind, BoardMember,
     BoardRole, Decision, Meeting,
@@ -13,9 +15,9 @@ use domain::clock::{from_micros, to_micros};
 use domain::demo::DemoBoardMember;
 use domain::ids::NationalId;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
-use serde_json::json;
 use std::collections::HashMap;
-use store::{Actor, BoardWithMembers, StoreError, StoreResult};
+use store::boards::{meeting_recorded, member_added, member_removed};
+use store::{Actor, BoardStore, BoardWithMembers, Entity, Refusal, StoreError, StoreResult};
 
 fn role_from(s: &str) -> rusqlite::Result<BoardRole> {
     BoardRole::parse(s).ok_or_else(|| bad_row("role"))
@@ -184,30 +186,19 @@ pub(crate) fn add_member(
     term: (time::Date, Option<time::Date>),
     by: &Actor,
 ) -> StoreResult<BoardMember> {
-    let board = find_board(tx, code)?.ok_or(StoreError::NotFound { entity: "board" })?;
+    let board = find_board(tx, code)?.ok_or(StoreError::not_found(Entity::Board))?;
     let (first_name, last_name): (String, String) = tx
         .prepare_cached("SELECT first_name, last_name FROM people WHERE national_id = ?1")
         .map_err(db_err)?
         .query_row([national_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()
         .map_err(db_err)?
-        .ok_or(StoreError::NotFound { entity: "person" })?;
-    let id = NationalId::parse(national_id).map_err(|e| StoreError::Invalid(e.persian()))?;
+        .ok_or(StoreError::not_found(Entity::Person))?;
+    let id = NationalId::parse(national_id)?;
     let members = members_of(tx, code)?;
-    check_membership(board.kind, role, &id, term, &members).map_err(StoreError::BoardRefused)?;
+    check_membership(board.kind, role, &id, term, &members).map_err(StoreError::from)?;
     insert_member(tx, &board, id.as_str(), role, term, by)?;
-    append_audit(
-        tx,
-        by,
-        "board.member_add",
-        &format!("board/{code}"),
-        &json!({
-            "national_id": id.as_str(),
-            "role": role.as_str(),
-            "term_start": iso_date(term.0),
-            "term_end": term.1.map(iso_date),
-        }),
-    )?;
+    append_audit(tx, by, &member_added(code, id.as_str(), role, term))?;
     Ok(BoardMember {
         board: board.code,
         national_id: id.as_str().to_owned(),
@@ -245,15 +236,11 @@ pub(crate) fn remove_member(
         .query_row([national_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()
         .map_err(db_err)?
-        .unwrap_or_default();
+        .ok_or_else(|| {
+            StoreError::Corrupt(format!("board member {national_id} is not a person"))
+        })?;
     let role = role_from(&role).map_err(db_err)?;
-    append_audit(
-        tx,
-        by,
-        "board.member_remove",
-        &format!("board/{code}"),
-        &json!({"national_id": national_id, "role": role.as_str()}),
-    )?;
+    append_audit(tx, by, &member_removed(code, national_id, role))?;
     Ok(Some(BoardMember {
         board: code.to_owned(),
         national_id: national_id.to_owned(),
@@ -267,15 +254,16 @@ pub(crate) fn remove_member(
 
 /// The demo's boards, in the province load's transaction: appointed on the day of loading,
 /// with no end to their term.
-pub(crate) fn load_members(
+pub(crate) fn write_demo(
     tx: &Transaction<'_>,
     members: &[DemoBoardMember],
     by: &Actor,
 ) -> StoreResult<()> {
     let start = by.at.to_offset(time::UtcOffset::UTC).date();
     for m in members {
-        let (kind, county) = parse_board_code(&m.board)
-            .ok_or_else(|| StoreError::Invalid(format!("هیأت «{}» شناخته نیست.", m.board)))?;
+        let (kind, county) = parse_board_code(&m.board).ok_or_else(|| Refusal::UnknownBoard {
+            board: m.board.clone(),
+        })?;
         let board = Board {
             code: m.board.clone(),
             kind,
@@ -294,10 +282,9 @@ pub(crate) fn load_members(
 }
 
 pub(crate) fn record_meeting(tx: &Transaction<'_>, m: &Meeting, by: &Actor) -> StoreResult<i64> {
-    find_board(tx, &m.board)?.ok_or(StoreError::NotFound { entity: "board" })?;
+    find_board(tx, &m.board)?.ok_or(StoreError::not_found(Entity::Board))?;
     let members = members_of(tx, &m.board)?;
-    m.validate(&members)
-        .map_err(|e| StoreError::Invalid(e.persian()))?;
+    m.validate(&members)?;
     let held_at_us = to_micros(m.held_at);
     let id: i64 = tx
         .prepare_cached(
@@ -325,16 +312,15 @@ pub(crate) fn record_meeting(tx: &Transaction<'_>, m: &Meeting, by: &Actor) -> S
             .map_err(db_err)?;
         for a in &m.attendance {
             s.execute(params![id, a.national_id, a.present])
-                .map_err(|e| match e {
-                    rusqlite::Error::SqliteFailure(f, _)
-                        if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-                    {
-                        StoreError::Invalid(format!(
-                            "کد ملی {} دو بار در فهرست حاضران آمده است.",
-                            a.national_id
-                        ))
+                .map_err(|e| {
+                    if is_unique_violation(&e) {
+                        StoreError::from(Refusal::Repeated {
+                            entity: Entity::Person,
+                            national_id: a.national_id.clone(),
+                        })
+                    } else {
+                        db_err(e)
                     }
-                    other => db_err(other),
                 })?;
         }
         let mut s = tx
@@ -347,17 +333,7 @@ pub(crate) fn record_meeting(tx: &Transaction<'_>, m: &Meeting, by: &Actor) -> S
                 .map_err(db_err)?;
         }
     }
-    append_audit(
-        tx,
-        by,
-        "board.meeting",
-        &format!("board/{}", m.board),
-        &json!({
-            "meeting_id": id,
-            "held_at_us": held_at_us,
-            "decisions": m.decisions.len(),
-        }),
-    )?;
+    append_audit(tx, by, &meeting_recorded(m, id))?;
     Ok(id)
 }
 
@@ -460,4 +436,63 @@ pub(crate) fn meeting(conn: &Connection, id: i64) -> StoreResult<Option<Meeting>
     };
     attach_details(conn, std::slice::from_mut(&mut m), "mt.id = ?1", &id)?;
     Ok(Some(m))
+}
+
+#[async_trait]
+impl BoardStore for Sqlite {
+    #[tracing::instrument(skip_all)]
+    async fn boards(&self, county: Option<&str>) -> StoreResult<Vec<BoardWithMembers>> {
+        let county = county.map(str::to_owned);
+        self.read(move |c| boards(c, county.as_deref())).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn board(&self, code: &str) -> StoreResult<Option<BoardWithMembers>> {
+        let code = code.to_owned();
+        self.read(move |c| board(c, &code)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn add_board_member(
+        &self,
+        board: &str,
+        national_id: &str,
+        role: BoardRole,
+        term: (time::Date, Option<time::Date>),
+        by: &Actor,
+    ) -> StoreResult<BoardMember> {
+        let (board, id, by) = (board.to_owned(), national_id.to_owned(), by.clone());
+        self.write(move |tx| add_member(tx, &board, &id, role, term, &by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn remove_board_member(
+        &self,
+        board: &str,
+        national_id: &str,
+        by: &Actor,
+    ) -> StoreResult<Option<BoardMember>> {
+        let (board, id, by) = (board.to_owned(), national_id.to_owned(), by.clone());
+        self.write(move |tx| remove_member(tx, &board, &id, &by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn record_meeting(&self, meeting: &Meeting, by: &Actor) -> StoreResult<i64> {
+        let (meeting, by) = (meeting.clone(), by.clone());
+        self.write(move |tx| record_meeting(tx, &meeting, &by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn meetings(&self, board: &str) -> StoreResult<Vec<Meeting>> {
+        let board = board.to_owned();
+        self.read(move |c| meetings(c, &board)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn meeting(&self, id: i64) -> StoreResult<Option<Meeting>> {
+        self.read(move |c| meeting(c, id)).await
+    }
 }

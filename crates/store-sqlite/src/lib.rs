@@ -1,391 +1,82 @@
 //! The embedded default store: SQLite via rusqlite (DESIGN §3).
 //!
-//! One writer connection (SQLite has one writer anyway) and a small pool of reader connections,
-//! all in WAL mode with `synchronous=FULL`, so a committed write survives power loss. The
-//! election-day writer commits with `synchronous=NORMAL` and has the log synced before it
-//! answers (`election_day`), which is the same guarantee. Blocking
-//! calls run on tokio's blocking pool. rusqlite rather than sqlx: every sqlx SQLite query pays a
-//! round trip to a worker thread, which the check-in path cannot afford.
+//! One module per area of the store, each implementing its trait (`geography`, `stations`,
+//! `people`, `staffing`, `boards`, `candidacy`, `roll`, `election_day`, `auth`, `audit_log`),
+//! over leaf modules that name no area: `db` (the connections and transactions), `migrate`,
+//! `sql` (query helpers), `rows` (rows into models), `chain` (the audit append) and `facts`
+//! (reads several areas share). The PostgreSQL backend has the same files. This root is the
+//! only module that calls into several areas: it starts the store and loads the demo.
 
+mod audit_log;
+mod auth;
 mod boards;
+mod candidacy;
+mod chain;
+mod db;
 mod election_day;
+mod facts;
+mod geography;
+mod migrate;
 mod people;
-mod queries;
-mod registrations;
 mod roll;
-mod roll_index;
+mod rows;
+mod sql;
 mod staffing;
 mod stations;
+#[doc(hidden)]
+pub mod testing;
 
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use store::{StoreError, StoreResult};
-
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (
-        1,
-        "foundation",
-        include_str!("../migrations/0001_foundation.sql"),
-    ),
-    (
-        2,
-        "stations_people_staffing",
-        include_str!("../migrations/0002_stations_people_staffing.sql"),
-    ),
-    (3, "boards", include_str!("../migrations/0003_boards.sql")),
-    (4, "roll", include_str!("../migrations/0004_roll.sql")),
-    (
-        5,
-        "election_day",
-        include_str!("../migrations/0005_election_day.sql"),
-    ),
-    (
-        6,
-        "registrations",
-        include_str!("../migrations/0006_registrations.sql"),
-    ),
-    (
-        7,
-        "turnout_pending",
-        include_str!("../migrations/0007_turnout_pending.sql"),
-    ),
-];
-const MAX_IDLE_READERS: usize = 8;
-/// The writer's page cache, in KiB (negative, as SQLite takes it). Small on purpose: its
-/// working set is the tables' inner pages (a few hundred KiB with Kerman's whole turnout
-/// checked in; leaves are random and miss anyway), and a commit after a B-tree split scans
-/// the cache's whole hash table (SQLite's page-cache truncation), so a larger one costs the
-/// writer more than it saves. In `bench/checkin`, 1 MiB did 3–4% more check-ins than 4 MiB
-/// (interleaved runs); 256 KiB began to miss inner pages. The bound holds only because each
-/// connection has a cache of its own (`.cargo/config.toml`; the test
-/// `each_connection_has_its_own_page_cache`).
-const WRITER_CACHE_KIB: i64 = -1_024;
-/// Jobs waiting for the election-day writer beyond this make their senders wait
-/// (back-pressure instead of an unbounded queue under overload).
-const WRITER_QUEUE: usize = 16_384;
-
-#[derive(Clone)]
-pub struct Sqlite {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    path: PathBuf,
-    writer: Mutex<Connection>,
-    readers: Mutex<Vec<Connection>>,
-    /// The election-day batching writer's queue (`election_day`).
-    jobs: std::sync::mpsc::SyncSender<election_day::Job>,
-    /// Write transactions other than the election-day writer's, counted as they start: the
-    /// writer keeps what it looked up only while this stays the same.
-    writes: std::sync::atomic::AtomicU64,
-    /// Roll imports, counted as they start: the writer keeps the rolls it read in memory
-    /// (`roll_index`) only while this stays the same.
-    roll_imports: std::sync::atomic::AtomicU64,
-    /// Rolls the election-day writer has read into memory (`roll_index::Rolls::reads`).
-    rolls_read: std::sync::atomic::AtomicU64,
-}
-
-impl std::fmt::Debug for Sqlite {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sqlite")
-            .field("path", &self.inner.path)
-            .finish_non_exhaustive()
-    }
-}
-
-pub(crate) fn db_err(e: rusqlite::Error) -> StoreError {
-    StoreError::Database(e.to_string())
-}
-
-fn poisoned<T>(_: T) -> StoreError {
-    StoreError::Database("a database connection lock was poisoned".into())
-}
-
-/// `sqlite:PATH`, `sqlite://PATH` (query parameters such as `?mode=rwc` are ignored: the file
-/// is always created when missing).
-pub fn path_from_url(url: &str) -> StoreResult<PathBuf> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .ok_or_else(|| StoreError::UnsupportedUrl(url.to_owned()))?;
-    let path = rest.split('?').next().unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
-        return Err(StoreError::UnsupportedUrl(url.to_owned()));
-    }
-    Ok(PathBuf::from(path))
-}
-
-fn open(path: &Path) -> StoreResult<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(db_err)?;
-    // WAL for concurrent readers; FULL so that a commit is on disk before it is acknowledged.
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL;
-         PRAGMA synchronous = FULL;
-         PRAGMA foreign_keys = ON;
-         PRAGMA busy_timeout = 10000;
-         PRAGMA cache_size = -16000;",
-    )
-    .map_err(db_err)?;
-    conn.pragma_update(None, "wal_autocheckpoint", AUTOCHECKPOINT_BACKSTOP)
-        .map_err(db_err)?;
-    // The election-day batch alone uses more than rusqlite's default 16 cached statements.
-    conn.set_prepared_statement_cache_capacity(64);
-    Ok(conn)
-}
-
-fn migrate(conn: &mut Connection, now_us: i64) -> StoreResult<()> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_us INTEGER NOT NULL)",
-    )
-    .map_err(db_err)?;
-    for (version, name, sql) in MIGRATIONS {
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(db_err)?;
-        let applied: bool = tx
-            .query_row(
-                "SELECT EXISTS(SELECT 1 FROM schema_migrations WHERE version = ?1)",
-                [version],
-                |r| r.get(0),
-            )
-            .map_err(db_err)?;
-        if !applied {
-            tx.execute_batch(sql).map_err(db_err)?;
-            tx.execute(
-                "INSERT INTO schema_migrations (version, name, applied_at_us) VALUES (?1, ?2, ?3)",
-                rusqlite::params![version, name, now_us],
-            )
-            .map_err(db_err)?;
-            tracing::info!(version, name, "applied migration");
-        }
-        tx.commit().map_err(db_err)?;
-    }
-    Ok(())
-}
-
-/// How often the checkpointer copies the write-ahead log into the database file. Each pass
-/// ends with an fsync of the database file, which holds up the election-day syncer's fsync of
-/// the log on the same disk; a quarter of a second copies each hot page once for many batches.
-/// Measured in `bench/checkin`: 50 ms gave 32,300–35,100 check-ins/s, 250 ms 35,400–37,500,
-/// and 500 ms or 1 s no more.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
-/// A log this long (in 4 KiB frames, so about 160 MB) is restarted from its beginning
-/// (`checkpoint`). Each restart holds the writer up (the last pages are copied and the database
-/// file synced under its lock, and the first commit after syncs the log's new header), so a
-/// busy election day should restart seldom: once a second or so at the benchmark's rate. With
-/// random voters, 8,000 frames gave 33,600–35,800 check-ins/s and a p99 of 16–18 ms, 40,000
-/// gave 36,100–36,700 and 11 ms. Readers only search the log past the last checkpoint, so
-/// its length costs them nothing.
-const RESTART_LOG_AT: i64 = 40_000;
-/// The connections' own automatic checkpoint, a backstop for a log that cannot restart (a
-/// long reader holds it): far above [`RESTART_LOG_AT`], so in normal running only the
-/// checkpointer copies pages and the writer's commits never do.
-const AUTOCHECKPOINT_BACKSTOP: i64 = 100_000;
-
-/// Checkpoints the write-ahead log from its own connection and thread, so that the writer's
-/// commits (a check-in batch waits on one) do not pay for copying pages into the database
-/// file. The thread ends when the store is dropped.
-fn spawn_checkpointer(inner: std::sync::Weak<Inner>) -> StoreResult<()> {
-    let path = inner
-        .upgrade()
-        .map(|i| i.path.clone())
-        .ok_or_else(|| StoreError::Database("the store is gone".into()))?;
-    let conn = open(&path)?;
-    std::thread::Builder::new()
-        .name("sqlite-checkpointer".into())
-        .spawn(move || loop {
-            std::thread::sleep(CHECKPOINT_EVERY);
-            if inner.strong_count() == 0 {
-                break;
-            }
-            if let Err(e) = checkpoint(&conn, &inner) {
-                tracing::warn!(error = %e, "WAL checkpoint failed");
-            }
-        })
-        .map_err(|e| StoreError::Database(e.to_string()))?;
-    Ok(())
-}
-
-/// Copies the log into the database file without stopping the writer (PASSIVE). The log only
-/// starts again from its beginning when a write begins with all of it copied, which a busy
-/// writer never leaves time for: so once it is long, the rest (a few batches' worth) is copied
-/// while holding the writer's lock, and the next write restarts it.
-fn checkpoint(conn: &Connection, inner: &std::sync::Weak<Inner>) -> rusqlite::Result<()> {
-    let passive = || conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1));
-    if passive()? >= RESTART_LOG_AT {
-        if let Some(inner) = inner.upgrade() {
-            if let Ok(_writer) = inner.writer.lock() {
-                passive()?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Runs `f` in one immediate transaction on `conn`, committed when `f` succeeds.
-fn immediate<T>(
-    conn: &mut Connection,
-    f: impl FnOnce(&Transaction<'_>) -> StoreResult<T>,
-) -> StoreResult<T> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(db_err)?;
-    let value = f(&tx)?;
-    tx.commit().map_err(db_err)?;
-    Ok(value)
-}
+use async_trait::async_trait;
+pub use db::{path_from_url, Sqlite};
+use domain::demo::DemoData;
+pub use migrate::migrations;
+use std::sync::Arc;
+use store::{Actor, DemoStore, Store, StoreError, StoreResult};
 
 impl Sqlite {
-    /// Opens (creating if needed) the database file and runs the migrations.
+    /// Opens (creating if needed) the database file, runs the migrations and starts the
+    /// election-day writer and the checkpointer.
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let path = path_from_url(url)?;
         tokio::task::spawn_blocking(move || {
-            let mut writer = open(&path)?;
-            writer
-                .pragma_update(None, "cache_size", WRITER_CACHE_KIB)
-                .map_err(db_err)?;
-            // Migrations record when they ran; this is bookkeeping, not domain time.
-            #[allow(clippy::disallowed_methods)]
-            let now_us = domain::clock::to_micros(time::OffsetDateTime::now_utc());
-            migrate(&mut writer, now_us)?;
-            let (jobs, queue) = std::sync::mpsc::sync_channel(WRITER_QUEUE);
-            let inner = Arc::new(Inner {
-                path,
-                writer: Mutex::new(writer),
-                readers: Mutex::new(Vec::new()),
-                jobs,
-                writes: std::sync::atomic::AtomicU64::new(0),
-                roll_imports: std::sync::atomic::AtomicU64::new(0),
-                rolls_read: std::sync::atomic::AtomicU64::new(0),
-            });
-            election_day::spawn_writer(Arc::downgrade(&inner), queue)?;
-            spawn_checkpointer(Arc::downgrade(&inner))?;
-            Ok(Self { inner })
+            let (inner, queue) = db::open_store(path)?;
+            election_day::writer::spawn(Arc::downgrade(&inner), queue)?;
+            Ok(Self::from_inner(inner))
         })
         .await
-        .map_err(|e| StoreError::Database(e.to_string()))?
+        .map_err(StoreError::database)?
+    }
+}
+
+#[async_trait]
+impl Store for Sqlite {
+    fn backend(&self) -> &'static str {
+        "sqlite"
     }
 
-    pub fn path(&self) -> &Path {
-        &self.inner.path
-    }
-
-    /// How many rolls the election-day writer has read so far, into memory or found too
-    /// large to hold (for tests).
-    #[doc(hidden)]
-    pub fn rolls_read(&self) -> u64 {
-        self.inner
-            .rolls_read
-            .load(std::sync::atomic::Ordering::Acquire)
-    }
-
-    /// Runs `f` on a reader connection.
-    pub(crate) async fn read<T, F>(&self, f: F) -> StoreResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
-    {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let idle = inner.readers.lock().map_err(poisoned)?.pop();
-            let conn = match idle {
-                Some(c) => c,
-                None => open(&inner.path)?,
-            };
-            let result = f(&conn);
-            let mut readers = inner.readers.lock().map_err(poisoned)?;
-            if readers.len() < MAX_IDLE_READERS {
-                readers.push(conn);
-            }
-            result
-        })
-        .await
-        .map_err(|e| StoreError::Database(e.to_string()))?
-    }
-
-    /// Runs `f` in one immediate write transaction, committed when `f` succeeds.
-    pub(crate) async fn write<T, F>(&self, f: F) -> StoreResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> StoreResult<T> + Send + 'static,
-    {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = inner.writer.lock().map_err(poisoned)?;
-            inner
-                .writes
-                .fetch_add(1, std::sync::atomic::Ordering::Release);
-            immediate(&mut conn, f)
-        })
-        .await
-        .map_err(|e| StoreError::Database(e.to_string()))?
-    }
-
-    /// [`Self::write`] with foreign-key enforcement off for the transaction (SQLite ignores the
-    /// pragma inside one) and on again afterwards, whatever the outcome. Only for bulk writes
-    /// that check every reference themselves: per-row parent lookups more than halve a roll
-    /// import's speed, and SQLite will not empty an enforced child table at once.
-    pub(crate) async fn write_unenforced<T, F>(&self, f: F) -> StoreResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> StoreResult<T> + Send + 'static,
-    {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = inner.writer.lock().map_err(poisoned)?;
-            inner
-                .writes
-                .fetch_add(1, std::sync::atomic::Ordering::Release);
-            conn.execute_batch("PRAGMA foreign_keys = OFF")
-                .map_err(db_err)?;
-            let result = immediate(&mut conn, f);
-            // Changing the pragma also expires cached statements, so none keeps the
-            // unenforced plan.
-            conn.execute_batch("PRAGMA foreign_keys = ON")
-                .map_err(db_err)?;
-            result
-        })
-        .await
-        .map_err(|e| StoreError::Database(e.to_string()))?
-    }
-
-    /// Hands a job to the election-day writer and waits for its batch to commit.
-    pub(crate) async fn batched<T>(
-        &self,
-        job: impl FnOnce(tokio::sync::oneshot::Sender<StoreResult<T>>) -> election_day::Job,
-    ) -> StoreResult<T> {
-        let stopped = || StoreError::Database("the election-day writer has stopped".into());
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        match self.inner.jobs.try_send(job(reply)) {
-            Ok(()) => {}
-            Err(std::sync::mpsc::TrySendError::Full(job)) => {
-                // A full queue: wait for room off the async workers.
-                let jobs = self.inner.jobs.clone();
-                let sent = tokio::task::spawn_blocking(move || jobs.send(job).is_ok())
-                    .await
-                    .map_err(|_| stopped())?;
-                if !sent {
-                    return Err(stopped());
-                }
-            }
-            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return Err(stopped()),
-        }
-        answer.await.map_err(|_| stopped())?
-    }
-
-    /// Runs SQL behind the system's back, outside any audit. Only for tests that tamper with
-    /// the database to prove that the audit verifier notices.
-    #[doc(hidden)]
-    pub async fn raw_execute(&self, sql: &str) -> StoreResult<u64> {
-        let sql = sql.to_owned();
-        self.write(move |tx| tx.execute(&sql, []).map(|n| n as u64).map_err(db_err))
+    #[tracing::instrument(skip_all)]
+    async fn ping(&self) -> StoreResult<()> {
+        self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(db::db_err))
             .await
+    }
+}
+
+#[async_trait]
+impl DemoStore for Sqlite {
+    #[tracing::instrument(skip_all)]
+    async fn load_demo(&self, data: &DemoData, by: &Actor) -> StoreResult<()> {
+        let seed = data.province();
+        seed.validate()?;
+        let (data, by) = (data.clone(), by.clone());
+        self.write(move |tx| {
+            geography::write_seed(tx, &seed, &by)?;
+            stations::write_demo(tx, &data.stations)?;
+            people::write_demo(tx, &data.people)?;
+            staffing::write_demo(tx, &data.election.code, &data.assignments, &by)?;
+            boards::write_demo(tx, &data.board_members, &by)?;
+            candidacy::write_demo(tx, &data.election.code, &data, &by)?;
+            chain::append_audit(tx, &by, &store::demo::demo_loaded(&data))
+        })
+        .await
     }
 }

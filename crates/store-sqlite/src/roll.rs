@@ -1,74 +1,28 @@
-//! The eligibility roll: one row per person per election, replaced whole by each import.
+//! The eligibility roll on SQLite: one row per person per election, replaced whole by each
+//! import.
 //!
 //! A roll is millions of rows, so the import is one write transaction fed batch by batch from
 //! the caller's channel: nothing holds the whole roll, and a refused row rolls everything back.
 //! Councils are checked against the election's codes read once into memory, which is cheaper
 //! than a foreign-key probe per row and names the council in the refusal.
 
-use crate::db_err;
-use crate::queries::{append_audit, bad_row, conflict_or, iso_date, parse_date};
-use domain::ids::NationalId;
+use crate::chain::append_audit;
+use crate::db::{db_err, is_unique_violation, Sqlite};
+use crate::facts::voter;
+use crate::sql::{iso_date, iso_into};
+use async_trait::async_trait;
 use domain::roll::{Voter, VoterStatus};
-use rusqlite::{Connection, OptionalExtension, Row, Transaction};
-use serde_json::json;
+use rusqlite::{Connection, OptionalExtension, Transaction};
 use std::collections::{HashMap, HashSet};
-use store::{Actor, StoreError, StoreResult};
+use store::roll::{check_voter_council, roll_imported};
+use store::{Actor, Entity, Refusal, RollStore, StoreError, StoreResult};
 use tokio::sync::mpsc::Receiver;
-
-fn voter_from_row(r: &Row<'_>) -> rusqlite::Result<Voter> {
-    let id: String = r.get(0)?;
-    let birth: String = r.get(1)?;
-    Ok(Voter {
-        national_id: NationalId::parse(&id).map_err(|_| bad_row("national_id"))?,
-        birth_date: parse_date(&birth)?,
-        council: r.get(2)?,
-        status: if r.get(3)? {
-            VoterStatus::Deceased
-        } else {
-            VoterStatus::Alive
-        },
-    })
-}
-
-pub(crate) fn voter(
-    conn: &Connection,
-    election: &str,
-    national_id: &str,
-) -> StoreResult<Option<Voter>> {
-    conn.prepare_cached(
-        "SELECT national_id, birth_date, council_code, deceased FROM voters
-         WHERE election_code = ?1 AND national_id = ?2",
-    )
-    .map_err(db_err)?
-    .query_row([election, national_id], voter_from_row)
-    .optional()
-    .map_err(db_err)
-}
 
 pub(crate) fn count(conn: &Connection, election: &str) -> StoreResult<i64> {
     conn.prepare_cached("SELECT count(*) FROM voters WHERE election_code = ?1")
         .map_err(db_err)?
         .query_row([election], |r| r.get(0))
         .map_err(db_err)
-}
-
-/// `YYYY-MM-DD` into `buf` without allocating (the import writes millions of them).
-fn iso_into(d: time::Date, buf: &mut [u8; 10]) -> Option<&str> {
-    let y = u16::try_from(d.year()).ok().filter(|y| *y <= 9999)?;
-    let (m, day) = (d.month() as u8, d.day());
-    *buf = [
-        b'0' + (y / 1000) as u8,
-        b'0' + (y / 100 % 10) as u8,
-        b'0' + (y / 10 % 10) as u8,
-        b'0' + (y % 10) as u8,
-        b'-',
-        b'0' + m / 10,
-        b'0' + m % 10,
-        b'-',
-        b'0' + day / 10,
-        b'0' + day % 10,
-    ];
-    std::str::from_utf8(buf).ok()
 }
 
 /// Replaces the election's roll with the rows received until the sender is dropped, and
@@ -91,7 +45,7 @@ pub(crate) fn import(
         )
         .map_err(db_err)?;
     if !exists {
-        return Err(StoreError::NotFound { entity: "election" });
+        return Err(StoreError::not_found(Entity::Election));
     }
     let voting: bool = tx
         .query_row(
@@ -101,7 +55,7 @@ pub(crate) fn import(
         )
         .map_err(db_err)?;
     if voting {
-        return Err(StoreError::Invalid(store::ROLL_LOCKED_BY_VOTING.into()));
+        return Err(Refusal::RollLockedByVoting.into());
     }
     let councils: HashSet<String> = {
         let mut s = tx
@@ -153,13 +107,13 @@ pub(crate) fn import(
         [election],
     );
     if let Err(e) = inserted {
-        return Err(match conflict_or(e, "voter") {
-            StoreError::Conflict { entity, .. } => StoreError::Conflict {
-                entity,
-                constraint: repeated_id(tx)?,
-            },
-            other => other,
-        });
+        if is_unique_violation(&e) {
+            return Err(StoreError::Duplicate {
+                entity: Entity::Voter,
+                key: repeated_id(tx)?,
+            });
+        }
+        return Err(db_err(e));
     }
     tx.execute_batch("DROP TABLE temp.roll_stage")
         .map_err(db_err)?;
@@ -177,13 +131,7 @@ pub(crate) fn import(
         size.execute(rusqlite::params![election, council, n])
             .map_err(db_err)?;
     }
-    append_audit(
-        tx,
-        by,
-        "roll.import",
-        &format!("election/{election}"),
-        &json!({"count": count, "source_digest": source_digest}),
-    )?;
+    append_audit(tx, by, &roll_imported(election, count, source_digest))?;
     Ok(count)
 }
 
@@ -204,14 +152,9 @@ fn stage(
     let mut date = [0u8; 10];
     let mut count = 0u64;
     while let Some(batch) = rows.blocking_recv() {
-        let batch = batch.map_err(StoreError::Invalid)?;
+        let batch = batch.map_err(|reason| Refusal::RollAborted { reason })?;
         for v in &batch {
-            if !councils.contains(v.council.as_str()) {
-                return Err(StoreError::Invalid(format!(
-                    "کد ملی {}: شورای «{}» در این انتخابات نیست.",
-                    v.national_id, v.council
-                )));
-            }
+            check_voter_council(v, councils)?;
             match per_council.get_mut(v.council.as_str()) {
                 Some(n) => *n += 1,
                 None => {
@@ -249,8 +192,47 @@ fn repeated_id(tx: &Transaction<'_>) -> StoreResult<String> {
         |r| r.get(0),
     )
     .optional()
-    .map(Option::unwrap_or_default)
-    .map_err(db_err)
+    .map_err(db_err)?
+    .ok_or_else(|| StoreError::Corrupt("the roll's key refused a row, yet no id repeats".into()))
+}
+
+#[async_trait]
+impl RollStore for Sqlite {
+    #[tracing::instrument(skip_all)]
+    async fn import_roll(
+        &self,
+        election_code: &str,
+        rows: tokio::sync::mpsc::Receiver<store::RollBatch>,
+        source_digest: &str,
+        by: &Actor,
+    ) -> StoreResult<u64> {
+        let (election, digest, by) = (
+            election_code.to_owned(),
+            source_digest.to_owned(),
+            by.clone(),
+        );
+        let inner = self.inner.clone();
+        self.write_unenforced(move |tx| {
+            // Under the writer's lock, so no check-in batch runs between this and the import.
+            inner
+                .roll_imports
+                .fetch_add(1, std::sync::atomic::Ordering::Release);
+            import(tx, &election, rows, &digest, &by)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn voter(&self, election_code: &str, national_id: &str) -> StoreResult<Option<Voter>> {
+        let (election, id) = (election_code.to_owned(), national_id.to_owned());
+        self.read(move |c| voter(c, &election, &id)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn roll_count(&self, election_code: &str) -> StoreResult<i64> {
+        let election = election_code.to_owned();
+        self.read(move |c| count(c, &election)).await
+    }
 }
 
 #[cfg(test)]

@@ -1,17 +1,20 @@
-//! Candidacies, station posts and staffing figures.
+//! Station posts and staffing figures on SQLite.
 
-use crate::db_err;
-use crate::people::{load_person, person_from_row, PERSON_COLUMNS};
-use crate::queries::{all, append_audit, bad_row, conflict_or, parse_date};
+use crate::chain::append_audit;
+use crate::db::{db_err, duplicate_or, is_unique_violation, Sqlite};
+use crate::facts::load_person;
+use crate::rows::{person_from_row, PERSON_COLUMNS};
+use crate::sql::{all, bad_row, parse_date};
+use async_trait::async_trait;
 use domain::ids::NationalId;
 use domain::person::Person;
 use domain::staffing::{check_assignment, AssignmentFacts, Post, Refusal};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
-use serde_json::json;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use store::staffing::{post_assigned, post_freed};
 use store::{
-    Actor, CountyCoverage, Page, PageRequest, StaffAssignment, StaffConflict, StationGap,
-    StoreError, StoreResult,
+    Actor, CountyCoverage, Entity, Page, PageRequest, StaffAssignment, StaffConflict,
+    StaffingStore, StationGap, StoreError, StoreResult,
 };
 
 fn post_from(s: &str) -> rusqlite::Result<Post> {
@@ -20,51 +23,6 @@ fn post_from(s: &str) -> rusqlite::Result<Post> {
 
 fn national_id_from(s: &str) -> rusqlite::Result<NationalId> {
     NationalId::parse(s).map_err(|_| bad_row("national_id"))
-}
-
-pub(crate) fn add_candidate(
-    tx: &Transaction<'_>,
-    election: &str,
-    council: &str,
-    national_id: &str,
-    by: &Actor,
-) -> StoreResult<()> {
-    let election_exists: bool = tx
-        .prepare_cached("SELECT EXISTS(SELECT 1 FROM elections WHERE code = ?1)")
-        .map_err(db_err)?
-        .query_row([election], |r| r.get(0))
-        .map_err(db_err)?;
-    if !election_exists {
-        return Err(StoreError::NotFound { entity: "election" });
-    }
-    let council_election: Option<String> = tx
-        .prepare_cached("SELECT election_code FROM councils WHERE code = ?1")
-        .map_err(db_err)?
-        .query_row([council], |r| r.get(0))
-        .optional()
-        .map_err(db_err)?;
-    match council_election {
-        None => return Err(StoreError::NotFound { entity: "council" }),
-        Some(e) if e != election => {
-            return Err(StoreError::Invalid(format!(
-                "شورای «{council}» در انتخابات «{election}» نیست."
-            )))
-        }
-        Some(_) => {}
-    }
-    tx.prepare_cached(
-        "INSERT INTO candidates (election_code, council_code, national_id, created_at_us) VALUES (?1, ?2, ?3, ?4)",
-    )
-    .map_err(db_err)?
-    .execute(params![election, council, national_id, by.at_us()])
-    .map_err(|e| conflict_or(e, "candidate"))?;
-    append_audit(
-        tx,
-        by,
-        "candidate.add",
-        &format!("candidate/{national_id}"),
-        &json!({"council": council, "election": election}),
-    )
 }
 
 /// A post held now: station, post, when and by whom it was given.
@@ -172,12 +130,6 @@ fn gather(
     })
 }
 
-fn is_unique_violation(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _)
-        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
-            || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
-}
-
 pub(crate) fn assign_post(
     tx: &Transaction<'_>,
     station: &str,
@@ -194,14 +146,14 @@ pub(crate) fn assign_post(
         .query_row([station], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()
         .map_err(db_err)?
-        .ok_or(StoreError::NotFound { entity: "station" })?;
+        .ok_or(StoreError::not_found(Entity::Station))?;
     let election_day = parse_date(&day).map_err(db_err)?;
-    let person = load_person(tx, national_id)?.ok_or(StoreError::NotFound { entity: "person" })?;
+    let person = load_person(tx, national_id)?.ok_or(StoreError::not_found(Entity::Person))?;
     let id = person.national_id.as_str();
     let facts = gather(tx, station, &election, election_day, closed, post, id)?;
     facts
         .check(station, post, &person)
-        .map_err(StoreError::Refused)?;
+        .map_err(StoreError::from)?;
     let assignment = |assigned_at_us, assigned_by| StaffAssignment {
         station: station.to_owned(),
         post,
@@ -236,18 +188,12 @@ pub(crate) fn assign_post(
         if is_unique_violation(&e) {
             let now = gather(tx, station, &election, election_day, closed, post, id)?;
             if let Err(r) = now.check(station, post, &person) {
-                return Err(StoreError::Refused(r));
+                return Err(r.into());
             }
         }
         return Err(db_err(e));
     }
-    append_audit(
-        tx,
-        by,
-        "staff.assign",
-        &format!("station/{station}/staff/{}", post.as_str()),
-        &json!({"national_id": id}),
-    )?;
+    append_audit(tx, by, &post_assigned(station, post, id))?;
     Ok(assignment(by.at_us(), by.username.clone()))
 }
 
@@ -277,14 +223,8 @@ pub(crate) fn unassign_post(
         .query_row([&national_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()
         .map_err(db_err)?
-        .unwrap_or_default();
-    append_audit(
-        tx,
-        by,
-        "staff.unassign",
-        &format!("station/{station}/staff/{}", post.as_str()),
-        &json!({"national_id": national_id}),
-    )?;
+        .ok_or_else(|| StoreError::Corrupt(format!("post holder {national_id} is not a person")))?;
+    append_audit(tx, by, &post_freed(station, post, &national_id))?;
     Ok(Some(StaffAssignment {
         station: station.to_owned(),
         post,
@@ -425,6 +365,7 @@ pub(crate) fn staffing_gaps(
 /// Held posts at the open stations of a county (`?1`, or all when NULL).
 const HELD_OPEN: &str = "station_posts sp JOIN stations s ON s.code = sp.station_code
     WHERE s.closed = 0 AND (?1 IS NULL OR s.county_code = ?1)";
+
 /// The same, with the holders and the stations' elections.
 const HELD_OPEN_PEOPLE: &str = "station_posts sp JOIN stations s ON s.code = sp.station_code
     JOIN people p ON p.national_id = sp.national_id JOIN elections e ON e.code = s.election_code
@@ -536,4 +477,94 @@ pub(crate) fn staffing_conflicts(
         (&a.assignment.station, a.assignment.post).cmp(&(&b.assignment.station, b.assignment.post))
     });
     Ok(conflicts)
+}
+
+#[async_trait]
+impl StaffingStore for Sqlite {
+    #[tracing::instrument(skip_all)]
+    async fn station_staff(&self, station: &str) -> StoreResult<Vec<StaffAssignment>> {
+        let station = station.to_owned();
+        self.read(move |c| station_staff(c, &station)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn assign_post(
+        &self,
+        station: &str,
+        post: Post,
+        national_id: &str,
+        by: &Actor,
+    ) -> StoreResult<StaffAssignment> {
+        let (station, id, by) = (station.to_owned(), national_id.to_owned(), by.clone());
+        self.write(move |tx| assign_post(tx, &station, post, &id, &by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn unassign_post(
+        &self,
+        station: &str,
+        post: Post,
+        by: &Actor,
+    ) -> StoreResult<Option<StaffAssignment>> {
+        let (station, by) = (station.to_owned(), by.clone());
+        self.write(move |tx| unassign_post(tx, &station, post, &by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn coverage(&self, county: Option<&str>) -> StoreResult<Vec<CountyCoverage>> {
+        let county = county.map(str::to_owned);
+        self.read(move |c| coverage(c, county.as_deref())).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn staffing_gaps(
+        &self,
+        county: &str,
+        page: PageRequest,
+    ) -> StoreResult<Page<StationGap>> {
+        let county = county.to_owned();
+        self.read(move |c| staffing_gaps(c, &county, page)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn staffing_conflicts(&self, county: Option<&str>) -> StoreResult<Vec<StaffConflict>> {
+        let county = county.map(str::to_owned);
+        self.read(move |c| staffing_conflicts(c, county.as_deref()))
+            .await
+    }
+}
+
+/// The demo's posts, as generated (the demo draws them within the rules).
+pub(crate) fn write_demo(
+    conn: &Connection,
+    election: &str,
+    assignments: &[domain::demo::DemoAssignment],
+    by: &Actor,
+) -> StoreResult<()> {
+    let mut s = conn
+        .prepare(
+            "INSERT INTO station_posts (election_code, station_code, post, national_id, assigned_at_us, assigned_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .map_err(db_err)?;
+    for a in assignments {
+        s.execute(params![
+            election,
+            a.station,
+            a.post.as_str(),
+            a.national_id.as_str(),
+            by.at_us(),
+            by.username
+        ])
+        .map_err(|e| {
+            duplicate_or(
+                e,
+                Entity::Assignment,
+                &format!("{}/{}", a.station, a.post.as_str()),
+            )
+        })?;
+    }
+    Ok(())
 }

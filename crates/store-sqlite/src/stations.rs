@@ -1,129 +1,24 @@
-//! Stations in full: columns, row mapping, routes, reference checks and writes.
+//! Polling stations on SQLite: rows, routes and writes.
 
-use crate::db_err;
-use crate::queries::{all, bad_row, conflict_or, Where};
-use domain::clock::{from_micros, to_micros};
+use crate::chain::append_audit;
+use crate::db::{db_err, duplicate_or, Sqlite};
+use crate::facts::{attach_routes, load_station, station_references};
+use crate::rows::{station_from_row, STATION_COLUMNS};
+use crate::sql::{paged, Where};
+use async_trait::async_trait;
+use domain::clock::to_micros;
 use domain::ids::PostalCode;
-use domain::station::{Area, Facilities, GeoPoint, LinkType, RouteStop, Station};
-use rusqlite::{params, Connection, OptionalExtension, Row};
-use std::collections::HashMap;
-use store::{StationFilter, StoreError, StoreResult};
-
-pub(crate) const STATION_COLUMNS: &str = "code, election_code, county_code, council_code, name, area, mobile, hard_to_reach, expected_voters, \
-     address, postal_code, latitude, longitude, evoting_devices, identity_devices, power_backup, cctv, link_type, closed";
+use domain::station::{Area, Station};
+use rusqlite::{params, Connection};
+use store::stations::{check_stations, station_created, station_updated, stations_imported};
+use store::{
+    Actor, Entity, Page, PageRequest, Sort, StationFilter, StationSortKey, StationStore,
+    StoreError, StoreResult,
+};
 
 /// `?1 … ?19` in `STATION_COLUMNS` order.
 const STATION_VALUES: &str =
     "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19";
-
-/// A station row without its route (see [`attach_routes`]).
-pub(crate) fn station_from_row(r: &Row<'_>) -> rusqlite::Result<Station> {
-    let area: String = r.get(5)?;
-    let postal: Option<String> = r.get(10)?;
-    let lat: Option<f64> = r.get(11)?;
-    let lon: Option<f64> = r.get(12)?;
-    let link: String = r.get(17)?;
-    Ok(Station {
-        code: r.get(0)?,
-        election_code: r.get(1)?,
-        county_code: r.get(2)?,
-        council_code: r.get(3)?,
-        name: r.get(4)?,
-        area: Area::parse(&area).ok_or_else(|| bad_row("area"))?,
-        mobile: r.get(6)?,
-        hard_to_reach: r.get(7)?,
-        expected_voters: r.get(8)?,
-        address: r.get(9)?,
-        postal_code: postal
-            .map(|p| PostalCode::parse(&p))
-            .transpose()
-            .map_err(|_| bad_row("postal_code"))?,
-        location: match (lat, lon) {
-            (Some(lat), Some(lon)) => Some(GeoPoint { lat, lon }),
-            (None, None) => None,
-            _ => return Err(bad_row("location")),
-        },
-        facilities: Facilities {
-            evoting_devices: r.get(13)?,
-            identity_devices: r.get(14)?,
-            power_backup: r.get(15)?,
-            cctv: r.get(16)?,
-            link: LinkType::parse(&link).ok_or_else(|| bad_row("link_type"))?,
-        },
-        route: Vec::new(),
-        closed: r.get(18)?,
-    })
-}
-
-/// Loads the routes of the given stations in one query and puts each in place.
-pub(crate) fn attach_routes(conn: &Connection, stations: &mut [Station]) -> StoreResult<()> {
-    if stations.is_empty() {
-        return Ok(());
-    }
-    if let [one] = stations {
-        let mut s = conn
-            .prepare_cached(
-                "SELECT council_code, arrives_at_us, leaves_at_us FROM station_route
-                 WHERE station_code = ?1 ORDER BY position",
-            )
-            .map_err(db_err)?;
-        one.route = all(&mut s, [&one.code], |r| {
-            Ok(RouteStop {
-                council: r.get(0)?,
-                arrives_at: from_micros(r.get(1)?),
-                leaves_at: from_micros(r.get(2)?),
-            })
-        })?;
-        return Ok(());
-    }
-    let codes: Vec<&str> = stations.iter().map(|s| s.code.as_str()).collect();
-    let codes = serde_json::to_string(&codes).map_err(|e| StoreError::Database(e.to_string()))?;
-    let mut s = conn
-        .prepare_cached(
-            "SELECT station_code, council_code, arrives_at_us, leaves_at_us FROM station_route
-             WHERE station_code IN (SELECT value FROM json_each(?1))
-             ORDER BY station_code, position",
-        )
-        .map_err(db_err)?;
-    let rows = all(&mut s, [codes], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            RouteStop {
-                council: r.get(1)?,
-                arrives_at: from_micros(r.get(2)?),
-                leaves_at: from_micros(r.get(3)?),
-            },
-        ))
-    })?;
-    let mut routes: HashMap<String, Vec<RouteStop>> = HashMap::new();
-    for (code, stop) in rows {
-        routes.entry(code).or_default().push(stop);
-    }
-    for station in stations {
-        if let Some(route) = routes.remove(&station.code) {
-            station.route = route;
-        }
-    }
-    Ok(())
-}
-
-pub(crate) fn load_station(conn: &Connection, code: &str) -> StoreResult<Option<Station>> {
-    let station = conn
-        .prepare_cached(&format!(
-            "SELECT {STATION_COLUMNS} FROM stations WHERE code = ?1"
-        ))
-        .map_err(db_err)?
-        .query_row([code], station_from_row)
-        .optional()
-        .map_err(db_err)?;
-    match station {
-        Some(mut s) => {
-            attach_routes(conn, std::slice::from_mut(&mut s))?;
-            Ok(Some(s))
-        }
-        None => Ok(None),
-    }
-}
 
 /// The WHERE clause of a station list; every value is a bound parameter.
 pub(crate) fn station_where(filter: &StationFilter) -> Where {
@@ -144,55 +39,16 @@ pub(crate) fn station_where(filter: &StationFilter) -> Where {
     w
 }
 
-/// Maps a requested sort to a fixed ORDER BY; anything unknown sorts by code.
-pub(crate) fn station_order(sort: Option<&str>) -> &'static str {
-    match sort.unwrap_or("code") {
-        "name" => "name ASC, code ASC",
-        "-name" => "name DESC, code ASC",
-        "expected_voters" => "expected_voters ASC, code ASC",
-        "-expected_voters" => "expected_voters DESC, code ASC",
-        "-code" => "code DESC",
-        _ => "code ASC",
+/// The ORDER BY of a station list; the code breaks ties.
+fn station_order(sort: Sort<StationSortKey>) -> &'static str {
+    match (sort.key, sort.descending) {
+        (StationSortKey::Code, false) => "code ASC",
+        (StationSortKey::Code, true) => "code DESC",
+        (StationSortKey::Name, false) => "name ASC, code ASC",
+        (StationSortKey::Name, true) => "name DESC, code ASC",
+        (StationSortKey::ExpectedVoters, false) => "expected_voters ASC, code ASC",
+        (StationSortKey::ExpectedVoters, true) => "expected_voters DESC, code ASC",
     }
-}
-
-/// Checks what `Station::validate` cannot: the election exists, and the station's council and
-/// every stop's council exist in the station's county.
-pub(crate) fn check_references(conn: &Connection, station: &Station) -> StoreResult<()> {
-    let election: bool = conn
-        .prepare_cached("SELECT EXISTS(SELECT 1 FROM elections WHERE code = ?1)")
-        .map_err(db_err)?
-        .query_row([&station.election_code], |r| r.get(0))
-        .map_err(db_err)?;
-    if !election {
-        return Err(StoreError::Invalid(format!(
-            "انتخابات «{}» وجود ندارد.",
-            station.election_code
-        )));
-    }
-    let mut county_of = conn
-        .prepare_cached("SELECT county_code FROM councils WHERE code = ?1")
-        .map_err(db_err)?;
-    for council in station.councils() {
-        let county: Option<String> = county_of
-            .query_row([council], |r| r.get(0))
-            .optional()
-            .map_err(db_err)?;
-        match county {
-            None => {
-                return Err(StoreError::Invalid(format!(
-                    "شورای «{council}» وجود ندارد."
-                )))
-            }
-            Some(c) if c != station.county_code => {
-                return Err(StoreError::Invalid(format!(
-                    "شورای «{council}» در شهرستان این شعبه نیست."
-                )))
-            }
-            Some(_) => {}
-        }
-    }
-    Ok(())
 }
 
 /// How a station row is written.
@@ -239,7 +95,7 @@ pub(crate) fn write_station(conn: &Connection, s: &Station, how: Write) -> Store
             ))
             .map_err(db_err)?
             .execute(values)
-            .map_err(|e| conflict_or(e, "station"))?;
+            .map_err(|e| duplicate_or(e, Entity::Station, &s.code))?;
         }
         Write::Update => {
             let n = conn
@@ -248,7 +104,7 @@ pub(crate) fn write_station(conn: &Connection, s: &Station, how: Write) -> Store
                 .execute(values)
                 .map_err(db_err)?;
             if n == 0 {
-                return Err(StoreError::NotFound { entity: "station" });
+                return Err(StoreError::not_found(Entity::Station));
             }
         }
         Write::Upsert => {
@@ -293,19 +149,96 @@ pub(crate) fn insert_route(conn: &Connection, s: &Station) -> StoreResult<()> {
     Ok(())
 }
 
-/// `Station::validate` as a store error, naming the station when it is one of many.
-pub(crate) fn validate(station: &Station, in_batch: bool) -> StoreResult<()> {
-    station.validate().map_err(|e| {
-        if in_batch {
-            StoreError::Invalid(format!("شعبه {}: {}", station.code, e.persian()))
-        } else {
-            StoreError::Invalid(e.persian())
-        }
-    })
+/// Checks stations against what they refer to (`check_stations`) and writes them, in the
+/// caller's transaction.
+fn checked_write(conn: &Connection, stations: &[Station], how: Write) -> StoreResult<()> {
+    let refs = station_references(conn, stations)?;
+    check_stations(stations, &refs)?;
+    for station in stations {
+        write_station(conn, station, how)?;
+    }
+    Ok(())
 }
 
-/// Full checks and the write, for one station inside the caller's transaction.
-pub(crate) fn checked_write(conn: &Connection, s: &Station, how: Write) -> StoreResult<()> {
-    check_references(conn, s)?;
-    write_station(conn, s, how)
+/// The demo's stations, as generated (checked by the demo's own tests).
+pub(crate) fn write_demo(conn: &Connection, stations: &[Station]) -> StoreResult<()> {
+    for station in stations {
+        write_station(conn, station, Write::Insert)?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl StationStore for Sqlite {
+    #[tracing::instrument(skip_all)]
+    async fn stations(
+        &self,
+        filter: &StationFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<Station>> {
+        let filter = filter.clone();
+        self.read(move |c| {
+            let w = station_where(&filter);
+            let mut page = paged(
+                c,
+                "stations",
+                STATION_COLUMNS,
+                &w,
+                station_order(filter.sort),
+                page,
+                station_from_row,
+            )?;
+            attach_routes(c, &mut page.items)?;
+            Ok(page)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn station(&self, code: &str) -> StoreResult<Option<Station>> {
+        let code = code.to_owned();
+        self.read(move |c| load_station(c, &code)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_station(&self, station: &Station, by: &Actor) -> StoreResult<()> {
+        let (station, by) = (station.clone(), by.clone());
+        self.write(move |tx| {
+            checked_write(tx, std::slice::from_ref(&station), Write::Insert)?;
+            append_audit(tx, &by, &station_created(&station)?)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_station(&self, station: &Station, by: &Actor) -> StoreResult<()> {
+        let (station, by) = (station.clone(), by.clone());
+        self.write(move |tx| {
+            let exists: bool = tx
+                .prepare_cached("SELECT EXISTS(SELECT 1 FROM stations WHERE code = ?1)")
+                .map_err(db_err)?
+                .query_row([&station.code], |r| r.get(0))
+                .map_err(db_err)?;
+            if !exists {
+                return Err(StoreError::not_found(Entity::Station));
+            }
+            checked_write(tx, std::slice::from_ref(&station), Write::Update)?;
+            append_audit(tx, &by, &station_updated(&station)?)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn import_stations(&self, batch: &[Station], by: &Actor) -> StoreResult<u64> {
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let (batch, by) = (batch.to_vec(), by.clone());
+        self.write(move |tx| {
+            checked_write(tx, &batch, Write::Upsert)?;
+            append_audit(tx, &by, &stations_imported(&batch))?;
+            Ok(batch.len() as u64)
+        })
+        .await
+    }
 }

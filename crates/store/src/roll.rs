@@ -46,9 +46,9 @@ pub fn roll_imported(
 
 /// A roll row's council must be the election's: the backend checks each row against the
 /// election's councils as it arrives.
-pub fn check_voter_council(
+pub fn check_voter_council<S: std::hash::BuildHasher>(
     voter: &Voter,
-    councils: &std::collections::HashSet<String>,
+    councils: &std::collections::HashSet<String, S>,
 ) -> Result<(), crate::Refusal> {
     if councils.contains(voter.council.as_str()) {
         Ok(())

@@ -55,7 +55,7 @@ pub async fn election_code(state: &AppState) -> Result<&str, ApiError> {
                 .election(None)
                 .await?
                 .map(|e| e.code)
-                .ok_or(ApiError::NotFound("election"))
+                .ok_or(ApiError::NotFound(store::Entity::Election))
         })
         .await
         .map(String::as_str)

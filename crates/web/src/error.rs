@@ -22,7 +22,7 @@ pub enum ApiError {
     #[error("missing or wrong CSRF token")]
     Csrf,
     #[error("{0} not found")]
-    NotFound(&'static str),
+    NotFound(store::Entity),
     #[error("request body too large")]
     PayloadTooLarge,
     #[error("malformed JSON: {0}")]
@@ -149,7 +149,7 @@ impl ApiError {
                 StatusCode::NOT_FOUND,
                 "not_found",
                 "Not found",
-                format!("{} پیدا نشد.", persian_entity(what)),
+                format!("{} پیدا نشد.", what.persian()),
             ),
             Self::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -175,54 +175,7 @@ impl ApiError {
                 "Invalid input",
                 e.persian(),
             ),
-            Self::Store(StoreError::NotFound { entity }) => (
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "Not found",
-                format!("{} پیدا نشد.", persian_entity(entity)),
-            ),
-            Self::Store(StoreError::Conflict { entity, .. }) => {
-                let code = match *entity {
-                    "person" => "duplicate_person",
-                    "station" => "duplicate_station",
-                    "user" => "duplicate_user",
-                    _ => "conflict",
-                };
-                (
-                    StatusCode::CONFLICT,
-                    code,
-                    "Conflict",
-                    format!("{} از پیش وجود دارد.", persian_entity(entity)),
-                )
-            }
-            Self::Store(StoreError::Refused(refusal)) => (
-                StatusCode::CONFLICT,
-                refusal.code(),
-                "Refused",
-                refusal.persian(),
-            ),
-            Self::Store(StoreError::BoardRefused(refusal)) => (
-                StatusCode::CONFLICT,
-                refusal.code(),
-                "Refused",
-                refusal.persian(),
-            ),
-            Self::Store(StoreError::DayRefused(refusal)) => (
-                StatusCode::CONFLICT,
-                refusal.code(),
-                "Refused",
-                refusal.persian(),
-            ),
-            Self::Store(StoreError::VettingRefused(refusal)) => (
-                if refusal.code() == "reason_required" {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                } else {
-                    StatusCode::CONFLICT
-                },
-                refusal.code(),
-                "Vetting step refused",
-                refusal.persian(),
-            ),
+            Self::Store(e) => store_parts(e),
             Self::Ineligible(broken, now) => {
                 let status =
                     if broken.contains(&domain::registration::Ineligible::AlreadyRegistered) {
@@ -303,13 +256,7 @@ impl ApiError {
                 "Unsupported media type",
                 "قالب محتوای درخواست پشتیبانی نمی‌شود.".into(),
             ),
-            Self::Store(StoreError::Invalid(detail)) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
-                "Invalid input",
-                detail.clone(),
-            ),
-            Self::Store(_) | Self::Internal(_) => (
+            Self::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal_error",
                 "Internal error",
@@ -367,23 +314,34 @@ impl ApiError {
     }
 }
 
-fn persian_entity(entity: &str) -> &'static str {
-    match entity {
-        "county" => "شهرستان",
-        "council" => "شورا",
-        "station" => "شعبه",
-        "election" => "انتخابات",
-        "person" => "شخص",
-        "user" => "کاربر",
-        "session" => "نشست",
-        "province" => "استان",
-        "page" => "صفحه",
-        "board" => "هیأت",
-        "meeting" => "جلسه",
-        "registration" => "پرونده ثبت‌نام",
-        "document" => "مدرک",
-        _ => "مورد درخواستی",
+/// An error and every cause under it, `outer: inner: …`, for the logs: a database failure's
+/// own message is kept there, never shown.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
     }
+    text
+}
+
+/// A store error's status, code, title and Persian words: the words and the code are the
+/// store's own (`store::error`), written once for both backends.
+fn store_parts(e: &StoreError) -> (StatusCode, &'static str, &'static str, String) {
+    let (status, title) = match e {
+        StoreError::NotFound { .. } => (StatusCode::NOT_FOUND, "Not found"),
+        StoreError::Duplicate { .. } => (StatusCode::CONFLICT, "Conflict"),
+        StoreError::Refused(r) => match r.kind() {
+            store::RefusalKind::Invalid => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid input"),
+            store::RefusalKind::Conflict => (StatusCode::CONFLICT, "Refused"),
+        },
+        StoreError::UnsupportedUrl(_) | StoreError::Database(_) | StoreError::Corrupt(_) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "Internal error")
+        }
+    };
+    (status, e.code(), title, e.persian())
 }
 
 impl From<domain::access::Denied> for ApiError {
@@ -415,7 +373,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let problem = self.problem();
         if problem.status >= 500 {
-            tracing::error!(error = ?self, "request failed");
+            tracing::error!(error = %error_chain(&self), "request failed");
         }
         let status =
             StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -460,7 +418,7 @@ impl IntoResponse for PageError {
         }
         let (status, code, _, detail) = self.error.parts();
         if status.is_server_error() {
-            tracing::error!(error = ?self.error, "page failed");
+            tracing::error!(error = %error_chain(&self.error), "page failed");
         }
         crate::views::error_page(status, code, &detail)
     }
@@ -477,5 +435,42 @@ pub fn respond(path: &str, error: ApiError) -> Response {
             next: Some(path.to_owned()),
         }
         .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_failure_is_logged_whole_and_shown_as_nothing() {
+        let cause = std::io::Error::other("disk I/O error at page 17");
+        let error = ApiError::Store(StoreError::database(cause));
+        assert_eq!(
+            error_chain(&error),
+            "database error: disk I/O error at page 17"
+        );
+        let problem = error.problem();
+        assert_eq!(problem.status, 500);
+        assert_eq!(problem.code, "internal_error");
+        assert!(!problem.detail.contains("disk"), "{}", problem.detail);
+    }
+
+    #[test]
+    fn store_refusals_keep_their_codes_and_words() {
+        let refusal = store::Refusal::Day(domain::station_day::DayRefusal::TooEarlyToClose);
+        let problem = ApiError::Store(StoreError::Refused(refusal.clone())).problem();
+        assert_eq!(problem.status, 409);
+        assert_eq!(problem.code, "too_early_to_close");
+        assert_eq!(problem.detail, refusal.persian());
+        let duplicate = ApiError::Store(StoreError::Duplicate {
+            entity: store::Entity::Station,
+            key: "0100001".into(),
+        })
+        .problem();
+        assert_eq!(
+            (duplicate.status, duplicate.code.as_str()),
+            (409, "duplicate_station")
+        );
     }
 }

@@ -208,7 +208,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
     api.merge(pages)
         .fallback(|uri: axum::http::Uri| async move {
-            error::respond(uri.path(), ApiError::NotFound("page"))
+            error::respond(uri.path(), ApiError::NotFound(store::Entity::Page))
         })
         .layer(middleware)
         .with_state(state)

@@ -2,7 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
-use store::{Actor, NewUser, Store};
+use store::prelude::*;
+use store::{Actor, NewUser};
 use store_sqlite::Sqlite;
 
 /// A fresh database in its own temporary directory, kept alive for the test's duration.
@@ -237,7 +238,7 @@ mod roll {
             ))
             .await;
         assert!(
-            matches!(r, Err(StoreError::Database(ref m)) if m.contains("FOREIGN KEY")),
+            matches!(r, Err(StoreError::Database(ref m)) if m.to_string().contains("FOREIGN KEY")),
             "{r:?}"
         );
     }
@@ -302,18 +303,18 @@ mod roll {
             .import_roll(&election, stream(rows.clone().into_iter()), "d", &by())
             .await;
         match r {
-            Err(StoreError::Conflict {
-                entity: "voter",
-                constraint,
+            Err(StoreError::Duplicate {
+                entity: store::Entity::Voter,
+                key,
             }) => {
-                assert_eq!(constraint, rows[12].national_id.as_str());
+                assert_eq!(key, rows[12].national_id.as_str());
             }
             other => panic!("{other:?}"),
         }
         rows[15_000].council = "123".into();
         assert!(matches!(
             store.import_roll(&election, stream(rows.into_iter()), "d", &by()).await,
-            Err(StoreError::Invalid(m)) if m.contains("123")
+            Err(StoreError::Refused(store::Refusal::RollCouncilUnknown { council, .. })) if council == "123"
         ));
         assert_eq!(store.roll_count(&election).await.unwrap(), 0);
         assert_foreign_keys_enforced(&store, &election).await;

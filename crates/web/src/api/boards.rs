@@ -15,7 +15,7 @@ use store::{Actor, BoardWithMembers};
 /// Reads a board code and checks that the caller may see the board.
 pub fn board_access(auth: &Auth, code: &str) -> Result<(BoardKind, Option<String>), ApiError> {
     auth.require(Action::ViewElection)?;
-    let (kind, county) = parse_board_code(code).ok_or(ApiError::NotFound("board"))?;
+    let (kind, county) = parse_board_code(code).ok_or(ApiError::NotFound(store::Entity::Board))?;
     match &county {
         Some(c) => auth.require(Action::ViewCounty(c))?,
         None => auth.require(Action::ViewProvince)?,
@@ -71,7 +71,7 @@ pub async fn show(
         .store
         .board(&code)
         .await?
-        .ok_or(ApiError::NotFound("board"))?;
+        .ok_or(ApiError::NotFound(store::Entity::Board))?;
     let vacancies = domain::boards::vacancies(kind, &board.members)
         .into_iter()
         .map(|(role, seats)| Vacancy { role, seats })
@@ -259,7 +259,7 @@ pub async fn meeting(
         .store
         .meeting(id)
         .await?
-        .ok_or(ApiError::NotFound("meeting"))?;
+        .ok_or(ApiError::NotFound(store::Entity::Meeting))?;
     board_access(&auth, &meeting.board)?;
     Ok(Json(meeting))
 }

@@ -32,7 +32,7 @@ pub(crate) async fn lists(
         .cloned()
         .collect();
     if councils.is_empty() {
-        return Err(ApiError::NotFound("council"));
+        return Err(ApiError::NotFound(store::Entity::Council));
     }
     let candidates = state
         .store
@@ -93,7 +93,7 @@ pub async fn nist(
         .store
         .election(Some(code))
         .await?
-        .ok_or(ApiError::NotFound("election"))?;
+        .ok_or(ApiError::NotFound(store::Entity::Election))?;
     let counties: Vec<domain::geo::County> = state
         .store
         .counties(&store::CountyFilter::default())

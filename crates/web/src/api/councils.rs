@@ -53,7 +53,11 @@ pub async fn list(
         county,
         kind,
         name,
-        sort: q.sort,
+        sort: q
+            .sort
+            .as_deref()
+            .and_then(store::Sort::parse)
+            .unwrap_or_default(),
     };
     Ok(Json(
         state
@@ -76,7 +80,7 @@ pub async fn show(
         .store
         .council(&code)
         .await?
-        .ok_or(ApiError::NotFound("council"))?;
+        .ok_or(ApiError::NotFound(store::Entity::Council))?;
     auth.require(Action::ViewCounty(&council.county_code))?;
     Ok(Json(council))
 }

@@ -48,5 +48,8 @@ pub async fn show(
         .store
         .counties(&CountyFilter { county: Some(code) })
         .await?;
-    found.pop().map(Json).ok_or(ApiError::NotFound("county"))
+    found
+        .pop()
+        .map(Json)
+        .ok_or(ApiError::NotFound(store::Entity::County))
 }

@@ -155,7 +155,7 @@ pub async fn day(
         .store
         .station_day(election, &station.code)
         .await?
-        .ok_or(ApiError::NotFound("station"))?;
+        .ok_or(ApiError::NotFound(store::Entity::Station))?;
     let counts = state.store.station_counts(election, &station.code).await?;
     Ok(Json(DayView {
         station: station.code,
@@ -378,12 +378,12 @@ pub async fn turnout(
             .await?
             .is_empty()
         {
-            return Err(ApiError::NotFound("county"));
+            return Err(ApiError::NotFound(store::Entity::County));
         }
     }
     if let Some(council) = &filter.council {
         if state.store.council(council).await?.is_none() {
-            return Err(ApiError::NotFound("council"));
+            return Err(ApiError::NotFound(store::Entity::Council));
         }
     }
     Ok(Json(state.store.turnout(election, &filter).await?))
@@ -401,7 +401,7 @@ pub async fn candidates(
         .store
         .council(&code)
         .await?
-        .ok_or(ApiError::NotFound("council"))?;
+        .ok_or(ApiError::NotFound(store::Entity::Council))?;
     Ok(Json(
         state
             .store

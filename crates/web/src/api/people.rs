@@ -27,7 +27,7 @@ pub async fn show(
         .person(id.as_str())
         .await?
         .map(Json)
-        .ok_or(ApiError::NotFound("person"))
+        .ok_or(ApiError::NotFound(store::Entity::Person))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -360,7 +360,7 @@ pub(crate) async fn file_registration(
         .store
         .election(Some(code))
         .await?
-        .ok_or(ApiError::NotFound("election"))?;
+        .ok_or(ApiError::NotFound(store::Entity::Election))?;
     let Some(place) = state.store.council_place(&application.council).await? else {
         problems.push(invalid("council", "شورای برگزیده در این انتخابات نیست"));
         return Err(NotFiled::Refused(problems));
@@ -419,8 +419,8 @@ pub(crate) async fn file_registration(
             tracking_code: registration.tracking_code,
             state: VettingState::Submitted,
         }),
-        Err(store::StoreError::Conflict {
-            entity: "registration",
+        Err(store::StoreError::Duplicate {
+            entity: store::Entity::Registration,
             ..
         }) => Err(NotFiled::Refused(vec![ApiError::Ineligible(
             vec![Ineligible::AlreadyRegistered],
@@ -513,7 +513,7 @@ pub(crate) async fn applicants_file(
         .registration(code, tracking_code.trim())
         .await?
         .filter(|(r, _)| r.application.national_id == id)
-        .ok_or(ApiError::NotFound("registration"))
+        .ok_or(ApiError::NotFound(store::Entity::Registration))
 }
 
 async fn status_of(
@@ -625,7 +625,7 @@ pub(crate) async fn take_step(
             .store
             .registration(code, tracking_code)
             .await?
-            .ok_or(ApiError::NotFound("registration"))?;
+            .ok_or(ApiError::NotFound(store::Entity::Registration))?;
         let reviewer =
             vetting_reviewer(principal, &registration.county_code).ok_or(ApiError::Forbidden)?;
         (reviewer, Actor::new(principal.username.clone(), now))
@@ -638,7 +638,7 @@ pub(crate) async fn take_step(
         .store
         .registration(code, tracking_code)
         .await?
-        .ok_or(ApiError::NotFound("registration"))
+        .ok_or(ApiError::NotFound(store::Entity::Registration))
 }
 
 /// The county a registrations list or figure is confined to: the one asked for (if the user

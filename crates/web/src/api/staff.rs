@@ -17,7 +17,7 @@ async fn station_for(state: &AppState, auth: &Auth, code: &str) -> Result<Statio
         .store
         .station(code)
         .await?
-        .ok_or(ApiError::NotFound("station"))?;
+        .ok_or(ApiError::NotFound(store::Entity::Station))?;
     auth.require(Action::ViewStation {
         county: &station.county_code,
         station: &station.code,

@@ -52,7 +52,11 @@ fn scoped_filter(auth: &Auth, q: StationQuery) -> Result<(StationFilter, PageReq
         mobile: q.mobile,
         closed: q.closed,
         name: q.name.map(|n| normalize_name(&n)).filter(|n| !n.is_empty()),
-        sort: q.sort,
+        sort: q
+            .sort
+            .as_deref()
+            .and_then(store::Sort::parse)
+            .unwrap_or_default(),
     };
     if let Some(Scope::Station { county, station }) = auth.principal().map(|p| p.scope.clone()) {
         if q.county.as_ref().is_some_and(|c| *c != county) {
@@ -104,7 +108,7 @@ pub(crate) async fn visible(
         .store
         .station(code)
         .await?
-        .ok_or(ApiError::NotFound("station"))?;
+        .ok_or(ApiError::NotFound(store::Entity::Station))?;
     auth.require(Action::ViewStation {
         county: &station.county_code,
         station: &station.code,
@@ -148,7 +152,7 @@ fn postal(code: Option<String>) -> Result<Option<PostalCode>, ApiError> {
 async fn next_code(state: &AppState, county: &str) -> Result<String, ApiError> {
     let filter = StationFilter {
         county: Some(county.to_owned()),
-        sort: Some("-code".into()),
+        sort: store::Sort::descending(store::StationSortKey::Code),
         ..Default::default()
     };
     let last = state
@@ -180,7 +184,7 @@ pub async fn create(
         .store
         .election(None)
         .await?
-        .ok_or(ApiError::NotFound("election"))?;
+        .ok_or(ApiError::NotFound(store::Entity::Election))?;
     let code = match body.code {
         Some(c) => ascii_digits(c.trim()),
         None => next_code(&state, &county).await?,
@@ -243,7 +247,7 @@ pub async fn update(
         .store
         .station(&code)
         .await?
-        .ok_or(ApiError::NotFound("station"))?;
+        .ok_or(ApiError::NotFound(store::Entity::Station))?;
     let principal = auth
         .require(Action::ManageStations {
             county: &station.county_code,

@@ -89,7 +89,7 @@ async fn board_page(
         .store
         .board(code)
         .await?
-        .ok_or(ApiError::NotFound("board"))?;
+        .ok_or(ApiError::NotFound(store::Entity::Board))?;
     let vacancies = domain::boards::vacancies(kind, &board.members);
     let meetings = state.store.meetings(code).await?;
     let full = board
@@ -242,7 +242,7 @@ pub async fn appoint(
         Err(
             e @ (ApiError::Domain(_)
             | ApiError::Store(
-                store::StoreError::BoardRefused(_) | store::StoreError::NotFound { .. },
+                store::StoreError::Refused(_) | store::StoreError::NotFound { .. },
             )),
         ) => {
             let (status, _, _, detail) = e.parts();
@@ -315,7 +315,7 @@ pub async fn record(
         .store
         .board(&code)
         .await?
-        .ok_or(ApiError::NotFound("board"))?;
+        .ok_or(ApiError::NotFound(store::Entity::Board))?;
     let present = all("present");
     let outcome: Result<i64, ApiError> = async {
         let decisions = all("decision_text")
@@ -358,7 +358,7 @@ pub async fn record(
     .await;
     match outcome {
         Ok(id) => Ok(Redirect::to(&format!("/meetings/{id}")).into_response()),
-        Err(e @ (ApiError::Domain(_) | ApiError::Store(store::StoreError::Invalid(_)))) => {
+        Err(e @ (ApiError::Domain(_) | ApiError::Store(store::StoreError::Refused(_)))) => {
             let (status, _, _, detail) = e.parts();
             board_page(&state, &auth, &code, Some(detail), None, status).await
         }
@@ -405,13 +405,13 @@ pub async fn minutes(
         .store
         .meeting(id)
         .await?
-        .ok_or(ApiError::NotFound("meeting"))?;
+        .ok_or(ApiError::NotFound(store::Entity::Meeting))?;
     let (kind, county) = board_access(&auth, &meeting.board)?;
     let board = state
         .store
         .board(&meeting.board)
         .await?
-        .ok_or(ApiError::NotFound("board"))?;
+        .ok_or(ApiError::NotFound(store::Entity::Board))?;
     let title = board_title(&state, kind, county.as_deref()).await?;
     let attendance = meeting
         .attendance

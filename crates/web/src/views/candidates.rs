@@ -70,7 +70,7 @@ pub async fn list(
                 .iter()
                 .find(|c| c.code == code)
                 .cloned()
-                .ok_or(ApiError::NotFound("council"))?,
+                .ok_or(ApiError::NotFound(store::Entity::Council))?,
         ),
         None => None,
     };
@@ -166,7 +166,7 @@ pub async fn photo(
         .store
         .candidate_photo(election, &code)
         .await?
-        .ok_or(ApiError::NotFound("document"))?;
+        .ok_or(ApiError::NotFound(store::Entity::Document))?;
     let files = state.files.clone();
     let sha = document.sha256.clone();
     let bytes = tokio::task::spawn_blocking(move || files.get(&sha))

@@ -155,7 +155,7 @@ pub async fn county(
         })
         .await?
         .pop()
-        .ok_or(ApiError::NotFound("county"))?;
+        .ok_or(ApiError::NotFound(store::Entity::County))?;
     let kind_text = q.kind.clone().unwrap_or_default();
     let kind = match kind_text.as_str() {
         "" => None,
@@ -171,7 +171,7 @@ pub async fn county(
         county: Some(code.clone()),
         kind,
         name: Some(name_filter.clone()).filter(|n| !n.is_empty()),
-        sort: Some(sort.clone()),
+        sort: store::Sort::parse(&sort).unwrap_or_default(),
     };
     let councils = state
         .store
@@ -366,7 +366,7 @@ pub async fn council(
         .store
         .council(&code)
         .await?
-        .ok_or(ApiError::NotFound("council"))?;
+        .ok_or(ApiError::NotFound(store::Entity::Council))?;
     require_page(&auth, Action::ViewCounty(&council.county_code), &here)?;
     let county_name = state
         .store
@@ -605,7 +605,7 @@ pub async fn edit_station(
     .await;
     match outcome {
         Ok(()) => Ok(axum::response::Redirect::to(&format!("{here}?done=1")).into_response()),
-        Err(e @ (ApiError::Domain(_) | ApiError::Store(store::StoreError::Invalid(_)))) => {
+        Err(e @ (ApiError::Domain(_) | ApiError::Store(store::StoreError::Refused(_)))) => {
             let (status, _, _, detail) = e.parts();
             station_page(&state, &auth, &code, Some(detail), None, status).await
         }

@@ -101,7 +101,7 @@ async fn console_page(
         .store
         .station_day(election, &station.code)
         .await?
-        .ok_or(ApiError::NotFound("station"))?;
+        .ok_or(ApiError::NotFound(store::Entity::Station))?;
     let counts = state.store.station_counts(election, &station.code).await?;
     let operates = authorize(
         auth.principal(),
@@ -182,7 +182,7 @@ pub async fn act(
             }
         }
         "close" => DayAction::Close,
-        _ => return Err(ApiError::NotFound("page").into()),
+        _ => return Err(ApiError::NotFound(store::Entity::Page).into()),
     };
     let name = match &action {
         DayAction::Open { .. } => "open",
@@ -366,7 +366,7 @@ async fn ballot_context(
         .store
         .council(council)
         .await?
-        .ok_or(ApiError::NotFound("council"))?;
+        .ok_or(ApiError::NotFound(store::Entity::Council))?;
     let candidates = state
         .store
         .candidates(&council.election_code, &council.code)
@@ -567,7 +567,7 @@ pub async fn turnout(
                 .store
                 .council(code)
                 .await?
-                .ok_or(ApiError::NotFound("council"))?,
+                .ok_or(ApiError::NotFound(store::Entity::Council))?,
         ),
         None => None,
     };
@@ -581,7 +581,7 @@ pub async fn turnout(
                 .await?
                 .into_iter()
                 .next()
-                .ok_or(ApiError::NotFound("county"))?
+                .ok_or(ApiError::NotFound(store::Entity::County))?
                 .county,
         ),
         _ => None,

@@ -281,7 +281,7 @@ async fn register_page(
         .store
         .election(Some(code))
         .await?
-        .ok_or(ApiError::NotFound("election"))?;
+        .ok_or(ApiError::NotFound(store::Entity::Election))?;
     let now = state.now();
     let councils = all_councils(state).await?;
     let counties = state
@@ -451,7 +451,7 @@ async fn filed_page(
         .store
         .registration(code, tracking_code)
         .await?
-        .ok_or(ApiError::NotFound("registration"))?;
+        .ok_or(ApiError::NotFound(store::Entity::Registration))?;
     let a = &registration.application;
     let grouped: Vec<String> = tracking_code
         .as_bytes()
@@ -612,7 +612,8 @@ fn is_refusal(e: &ApiError) -> bool {
         ApiError::NotFound(_)
             | ApiError::Domain(_)
             | ApiError::Store(
-                store::StoreError::VettingRefused(_) | store::StoreError::NotFound { .. }
+                store::StoreError::Refused(store::Refusal::Vetting(_))
+                    | store::StoreError::NotFound { .. }
             )
     )
 }
@@ -735,7 +736,7 @@ pub async fn step(
             )
             .await;
         }
-        _ => return Err(ApiError::NotFound("page").into()),
+        _ => return Err(ApiError::NotFound(store::Entity::Page).into()),
     };
     // The applicant's step: `take_step` acts as the applicant, whoever is signed in.
     match take_step(

@@ -209,7 +209,7 @@ pub async fn assign(
 ) -> Result<Response, PageError> {
     let here = format!("/stations/{code}/staff");
     let station = crate::views::visible_station(&state, &auth, &code, &here).await?;
-    let post = Post::parse(&post).ok_or(ApiError::NotFound("page"))?;
+    let post = Post::parse(&post).ok_or(ApiError::NotFound(store::Entity::Page))?;
     let principal = require_page(
         &auth,
         Action::AssignPost {
@@ -264,7 +264,7 @@ pub async fn unassign(
 ) -> Result<Response, PageError> {
     let here = format!("/stations/{code}/staff");
     let station = crate::views::visible_station(&state, &auth, &code, &here).await?;
-    let post = Post::parse(&post).ok_or(ApiError::NotFound("page"))?;
+    let post = Post::parse(&post).ok_or(ApiError::NotFound(store::Entity::Page))?;
     let principal = require_page(
         &auth,
         Action::AssignPost {
@@ -320,11 +320,9 @@ pub async fn inspector_roster(
         })
         .await?
         .pop()
-        .ok_or(ApiError::NotFound("county"))?;
-    let inspectors = state
-        .store
-        .county_staff(&code, Some(Post::Inspector))
-        .await?;
+        .ok_or(ApiError::NotFound(store::Entity::County))?;
+    let inspectors =
+        store::staffing::county_staff(state.store.as_ref(), &code, Some(Post::Inspector)).await?;
     let stations = crate::api::stations::all_stations(&state, Some(&code)).await?;
     let names: std::collections::HashMap<&str, &str> = stations
         .iter()

@@ -68,7 +68,7 @@ async fn visible_file(
         .store
         .registration(election, tracking_code)
         .await?
-        .ok_or(ApiError::NotFound("registration"))?;
+        .ok_or(ApiError::NotFound(store::Entity::Registration))?;
     auth.require(Action::ViewRegistrations {
         county: &registration.county_code,
     })?;
@@ -658,7 +658,8 @@ pub struct StepForm {
 fn is_refusal(e: &ApiError) -> bool {
     matches!(
         e,
-        ApiError::Domain(_) | ApiError::Store(store::StoreError::VettingRefused(_))
+        ApiError::Domain(_)
+            | ApiError::Store(store::StoreError::Refused(store::Refusal::Vetting(_)))
     )
 }
 
@@ -700,7 +701,7 @@ pub async fn step(
             upheld: yes,
             reason,
         },
-        _ => return Err(page_error(ApiError::NotFound("page"), &here)),
+        _ => return Err(page_error(ApiError::NotFound(store::Entity::Page), &here)),
     };
     // Only the roles that see files learn whether one exists.
     if auth.principal().is_some_and(|p| !sees_registrations(p)) {
@@ -733,12 +734,12 @@ pub async fn document(
     let (registration, _) = visible_file(&state, &auth, &code)
         .await
         .map_err(|e| page_error(e, &here))?;
-    let kind = DocumentKind::parse(&kind).ok_or(ApiError::NotFound("document"))?;
+    let kind = DocumentKind::parse(&kind).ok_or(ApiError::NotFound(store::Entity::Document))?;
     let document = registration
         .documents
         .iter()
         .find(|d| d.kind == kind)
-        .ok_or(ApiError::NotFound("document"))?;
+        .ok_or(ApiError::NotFound(store::Entity::Document))?;
     let files = state.files.clone();
     let sha = document.sha256.clone();
     let bytes = tokio::task::spawn_blocking(move || files.get(&sha))

@@ -209,11 +209,11 @@ async fn a_board_records_its_meeting_and_prints_the_minutes() {
             &json!({"held_at": "1404/11/03 10:00", "agenda": "", "attendance": []}).to_string(),
         )
         .await;
-    bad.assert_problem(422, "invalid");
+    bad.assert_problem(422, "invalid_field");
     let stranger = app
         .json(Method::POST, &format!("/api/v1/boards/{board}/meetings"), Some(&governor), &json!({"held_at": "1404/11/03 10:00", "agenda": "x", "attendance": [{"national_id": demo().people[0].national_id, "present": true}]}).to_string())
         .await;
-    stranger.assert_problem(422, "invalid");
+    stranger.assert_problem(422, "invalid_field");
     let executive = app.token("executive").await;
     app.json(
         Method::POST,

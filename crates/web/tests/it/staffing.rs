@@ -122,7 +122,7 @@ async fn governor_creates_edits_and_closes_a_station() {
         &new_station_body(&foreign_council),
     )
     .await
-    .assert_problem(422, "invalid");
+    .assert_problem(422, "council_in_other_county");
     assert_eq!(app.audit_count().await, before + 2);
 }
 

@@ -8,8 +8,9 @@
 //! Kerman's 2.3 million. A roll too large for that ([`MAX_VOTERS`]) is looked up in the
 //! database as before. The one-person-one-vote rule stays with the database's unique key.
 
-use crate::db_err;
-use crate::queries::parse_date;
+use crate::db::db_err;
+use crate::facts::voter;
+use crate::sql::parse_date;
 use domain::ids::NationalId;
 use domain::roll::{Voter, VoterStatus};
 use rusqlite::Connection;
@@ -75,7 +76,7 @@ impl RollIndex {
             let text = |i: usize| row.get_ref(i).and_then(|v| Ok(v.as_str()?));
             let id = text(0).map_err(db_err)?;
             let id = as_number(id).ok_or_else(|| {
-                StoreError::Database(format!("the roll holds a malformed national id {id:?}"))
+                StoreError::Corrupt(format!("the roll holds a malformed national id {id:?}"))
             })?;
             let birth = parse_date(text(1).map_err(db_err)?).map_err(db_err)?;
             let council = text(2).map_err(db_err)?;
@@ -85,7 +86,7 @@ impl RollIndex {
                 let i = u32::try_from(index.councils.len())
                     .ok()
                     .filter(|i| *i < DECEASED)
-                    .ok_or_else(|| StoreError::Database("too many councils".into()))?;
+                    .ok_or_else(|| StoreError::database("too many councils"))?;
                 council_index.insert(council.to_owned(), i);
                 index.councils.push(council.to_owned());
                 i
@@ -111,9 +112,9 @@ impl RollIndex {
             while next < index.voters.len() && (index.voters[next].id >> PREFIX_SHIFT) < prefix {
                 next += 1;
             }
-            index.starts.push(
-                u32::try_from(next).map_err(|_| StoreError::Database("roll too large".into()))?,
-            );
+            index
+                .starts
+                .push(u32::try_from(next).map_err(|_| StoreError::database("roll too large"))?);
         }
         Ok(Some(index))
     }
@@ -167,11 +168,11 @@ impl RollIndex {
     fn voter_at(&self, national_id: &NationalId, at: usize) -> StoreResult<Voter> {
         let Entry { birth, council, .. } = self.voters[at];
         let birth_date = time::Date::from_julian_day(birth)
-            .map_err(|e| StoreError::Database(format!("a birth date out of range: {e}")))?;
+            .map_err(|e| StoreError::database(format!("a birth date out of range: {e}")))?;
         let council_code = self
             .councils
             .get((council & !DECEASED) as usize)
-            .ok_or_else(|| StoreError::Database("a council index out of range".into()))?;
+            .ok_or_else(|| StoreError::database("a council index out of range"))?;
         Ok(Voter {
             national_id: national_id.clone(),
             birth_date,
@@ -239,7 +240,7 @@ impl Rolls {
                 Some(Some(index)) => found.extend(index.voters(ids)?),
                 _ => {
                     for national_id in ids {
-                        found.push(crate::roll::voter(conn, election, national_id.as_str())?);
+                        found.push(voter(conn, election, national_id.as_str())?);
                     }
                 }
             }

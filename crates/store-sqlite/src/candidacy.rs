@@ -1,26 +1,71 @@
-//! Candidate registrations and their vetting on SQLite (issue 5).
+//! Candidacy on SQLite: registrations and their vetting (issue 5), and the approved candidates
+//! of the final lists and the ballots.
 
-use crate::db_err;
-use crate::queries::{all, append_audit, bad_row, conflict_or, iso_date, paged, parse_date, Where};
+use crate::chain::append_audit;
+use crate::db::{db_err, duplicate_or, Sqlite};
+use crate::rows::candidate_from_row;
+use crate::sql::{all, bad_row, iso_date, paged, parse_date, Where};
+use async_trait::async_trait;
+use domain::ballot::Candidate;
 use domain::election::CouncilKind;
 use domain::ids::{MobileNumber, NationalId};
 use domain::person::{Education, Gender};
-use domain::registration::{Application, DocumentKind, MediaType, OfficialPost, Place};
+use domain::registration::{Application, DocumentKind, MediaType, OfficialPost};
 use domain::vetting::{apply, Reviewer, VettingAction, VettingFile, VettingState};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
-use serde_json::json;
+use std::collections::HashMap;
+use store::candidacy::{candidate_added, next_candidate_code, registration_filed, vetting_step};
 use store::{
-    Actor, NewRegistration, Page, PageRequest, Registration, RegistrationFilter, StoreError,
-    StoreResult, StoredDocument, VettingEvent,
+    Actor, CandidacyStore, Entity, NewRegistration, Page, PageRequest, Refusal, Registration,
+    RegistrationFilter, StoreError, StoreResult, StoredDocument, VettingEvent,
 };
+
+pub(crate) fn add_candidate(
+    tx: &Transaction<'_>,
+    election: &str,
+    council: &str,
+    national_id: &str,
+    by: &Actor,
+) -> StoreResult<()> {
+    let election_exists: bool = tx
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM elections WHERE code = ?1)")
+        .map_err(db_err)?
+        .query_row([election], |r| r.get(0))
+        .map_err(db_err)?;
+    if !election_exists {
+        return Err(StoreError::not_found(Entity::Election));
+    }
+    let council_election: Option<String> = tx
+        .prepare_cached("SELECT election_code FROM councils WHERE code = ?1")
+        .map_err(db_err)?
+        .query_row([council], |r| r.get(0))
+        .optional()
+        .map_err(db_err)?;
+    match council_election {
+        None => return Err(StoreError::not_found(Entity::Council)),
+        Some(e) if e != election => {
+            return Err(Refusal::CouncilNotInElection {
+                council: council.to_owned(),
+                election: election.to_owned(),
+            }
+            .into())
+        }
+        Some(_) => {}
+    }
+    tx.prepare_cached(
+        "INSERT INTO candidates (election_code, council_code, national_id, created_at_us) VALUES (?1, ?2, ?3, ?4)",
+    )
+    .map_err(db_err)?
+    .execute(params![election, council, national_id, by.at_us()])
+    .map_err(|e| duplicate_or(e, Entity::Candidate, national_id))?;
+    append_audit(tx, by, &candidate_added(election, council, national_id))
+}
 
 /// Who files, objects and withdraws (no account of their own).
 pub(crate) const APPLICANT: &str = "applicant";
 
-/// Candidate codes start above this (the ballot's codes are five digits).
-const FIRST_CANDIDATE_CODE: i64 = 10_001;
-
 const TABLE: &str = "registrations r JOIN councils c ON c.code = r.council_code";
+
 const COLUMNS: &str = "r.election_code, r.tracking_code, r.national_id, r.first_name, r.last_name,
     r.father_name, r.birth_date, r.gender, r.mobile, r.residence, r.council_code, r.education,
     r.former_member, r.occupation, r.official_title, r.resigned_on, r.veteran_family, r.state,
@@ -169,7 +214,7 @@ pub(crate) fn register(tx: &Transaction<'_>, new: &NewRegistration, by: &Actor) 
         .query_row([&a.council], |r| r.get(0))
         .map_err(db_err)?;
     if !council_known {
-        return Err(StoreError::NotFound { entity: "council" });
+        return Err(StoreError::not_found(Entity::Council));
     }
     tx.prepare_cached(
         "INSERT INTO registrations (election_code, national_id, tracking_code, council_code,
@@ -203,7 +248,7 @@ pub(crate) fn register(tx: &Transaction<'_>, new: &NewRegistration, by: &Actor) 
         a.veteran_family,
         by.at_us(),
     ])
-    .map_err(|e| conflict_or(e, "registration"))?;
+    .map_err(|e| duplicate_or(e, Entity::Registration, a.national_id.as_str()))?;
     let mut insert = tx
         .prepare_cached(
             "INSERT INTO registration_documents (tracking_code, kind, media_type, size, sha256)
@@ -219,7 +264,7 @@ pub(crate) fn register(tx: &Transaction<'_>, new: &NewRegistration, by: &Actor) 
                 d.size,
                 d.sha256
             ])
-            .map_err(|e| conflict_or(e, "document"))?;
+            .map_err(|e| duplicate_or(e, Entity::Document, &d.sha256))?;
     }
     add_event(
         tx,
@@ -229,18 +274,7 @@ pub(crate) fn register(tx: &Transaction<'_>, new: &NewRegistration, by: &Actor) 
         by,
         "",
     )?;
-    append_audit(
-        tx,
-        by,
-        "registration.submit",
-        &format!("registration/{}", new.tracking_code),
-        &json!({
-            "election": new.election_code,
-            "council": a.council,
-            "national_id": a.national_id.as_str(),
-            "documents": new.documents.iter().map(|d| json!({"kind": d.kind, "sha256": d.sha256})).collect::<Vec<_>>(),
-        }),
-    )
+    append_audit(tx, by, &registration_filed(new))
 }
 
 pub(crate) fn registration(
@@ -313,23 +347,21 @@ pub(crate) fn vet(
     reviewer: Reviewer,
     by: &Actor,
 ) -> StoreResult<Registration> {
-    let current = find(tx, election, tracking_code)?.ok_or(StoreError::NotFound {
-        entity: "registration",
-    })?;
-    let next =
-        apply(&current.vetting, action, reviewer, by.at).map_err(StoreError::VettingRefused)?;
+    let current =
+        find(tx, election, tracking_code)?.ok_or(StoreError::not_found(Entity::Registration))?;
+    let next = apply(&current.vetting, action, reviewer, by.at)?;
     // The writer connection is the only one that writes, so the next code cannot be taken
     // between this read and the insert.
     let code = if next.state == VettingState::Approved {
-        let last: i64 = tx
+        let highest: Option<i64> = tx
             .prepare_cached(
-                "SELECT coalesce(max(CAST(code AS INTEGER)), 0) FROM candidates
+                "SELECT max(CAST(code AS INTEGER)) FROM candidates
                  WHERE election_code = ?1 AND code GLOB '[0-9]*'",
             )
             .map_err(db_err)?
             .query_row([election], |r| r.get(0))
             .map_err(db_err)?;
-        Some((last + 1).max(FIRST_CANDIDATE_CODE).to_string())
+        Some(next_candidate_code(highest))
     } else {
         current.candidate_code.clone()
     };
@@ -371,7 +403,7 @@ pub(crate) fn vet(
             a.education.as_str(),
             a.occupation
         ])
-        .map_err(|e| conflict_or(e, "candidate"))?;
+        .map_err(|e| duplicate_or(e, Entity::Candidate, a.national_id.as_str()))?;
     }
     if next.state == VettingState::Withdrawn && code.is_some() {
         // A withdrawn candidate leaves the council's list (and so the ballot); the file keeps
@@ -392,40 +424,20 @@ pub(crate) fn vet(
     append_audit(
         tx,
         by,
-        &format!("registration.{}", action.name()),
-        &format!("registration/{tracking_code}"),
-        &json!({
-            "election": election,
-            "step": action.name(),
-            "state": next.state.as_str(),
-            "reason": action.reason(),
-            "reviewer": reviewer,
-            "candidate_code": code,
-        }),
+        &vetting_step(
+            election,
+            tracking_code,
+            action,
+            next.state,
+            reviewer,
+            code.as_deref(),
+        ),
     )?;
     Ok(Registration {
         vetting: next,
         candidate_code: code,
         ..current
     })
-}
-
-pub(crate) fn council_place(conn: &Connection, code: &str) -> StoreResult<Option<Place>> {
-    conn.prepare_cached(
-        "SELECT c.kind, c.population, v.households FROM councils c
-         LEFT JOIN villages v ON c.kind = 'village' AND v.code = c.place_code
-         WHERE c.code = ?1",
-    )
-    .map_err(db_err)?
-    .query_row([code], |r| {
-        Ok(Place {
-            kind: CouncilKind::parse(&r.get::<_, String>(0)?).map_err(|_| bad_row("kind"))?,
-            population: r.get(1)?,
-            households: r.get(2)?,
-        })
-    })
-    .optional()
-    .map_err(db_err)
 }
 
 /// The demo's registrations with their histories, as filed and vetted (one statement per
@@ -452,7 +464,7 @@ pub(crate) fn load_demo(
         )
         .map_err(db_err)?;
     for r in registrations {
-        let files = r.files().map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let files = r.files()?;
         let last = files
             .last()
             .copied()
@@ -486,7 +498,7 @@ pub(crate) fn load_demo(
                 last.executive_qualified,
                 r.candidate_code,
             ])
-            .map_err(|e| conflict_or(e, "registration"))?;
+            .map_err(|e| duplicate_or(e, Entity::Registration, a.national_id.as_str()))?;
         event
             .execute(params![
                 r.tracking_code,
@@ -494,7 +506,7 @@ pub(crate) fn load_demo(
                 domain::clock::to_micros(r.submitted_at),
                 "submitted",
                 VettingState::Submitted.as_str(),
-                crate::registrations::APPLICANT,
+                APPLICANT,
                 ""
             ])
             .map_err(db_err)?;
@@ -563,4 +575,195 @@ pub(crate) fn facts(
             })
         },
     )
+}
+
+pub(crate) fn candidates(
+    conn: &Connection,
+    election: &str,
+    council: &str,
+) -> StoreResult<Vec<Candidate>> {
+    all(
+        &mut *conn
+            .prepare_cached(
+                "SELECT code, council_code, first_name, last_name, gender, education, occupation
+                 FROM candidates WHERE election_code = ?1 AND council_code = ?2 AND code IS NOT NULL
+                 ORDER BY code",
+            )
+            .map_err(db_err)?,
+        [election, council],
+        candidate_from_row,
+    )
+}
+
+pub(crate) fn all_candidates(conn: &Connection, election: &str) -> StoreResult<Vec<Candidate>> {
+    all(
+        &mut *conn
+            .prepare_cached(
+                "SELECT code, council_code, first_name, last_name, gender, education, occupation
+                 FROM candidates WHERE election_code = ?1 AND code IS NOT NULL
+                 ORDER BY council_code, length(code), code",
+            )
+            .map_err(db_err)?,
+        [election],
+        candidate_from_row,
+    )
+}
+
+/// The demo's approved candidates, with the national ids of their registrations (a candidate
+/// without one, which the demo does not make, is keyed `cand-<code>`).
+pub(crate) fn load_candidates(
+    tx: &Transaction<'_>,
+    election: &str,
+    candidates: &[Candidate],
+    national_ids: &HashMap<&str, &str>,
+    by: &Actor,
+) -> StoreResult<()> {
+    let mut s = tx
+        .prepare(
+            "INSERT INTO candidates (election_code, council_code, national_id, created_at_us, code,
+                 first_name, last_name, gender, education, occupation)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )
+        .map_err(db_err)?;
+    for c in candidates {
+        let national_id = national_ids
+            .get(c.code.as_str())
+            .map_or_else(|| format!("cand-{}", c.code), |id| (*id).to_owned());
+        s.execute(params![
+            election,
+            c.council,
+            national_id,
+            by.at_us(),
+            c.code,
+            c.first_name,
+            c.last_name,
+            c.gender.as_str(),
+            c.education.map(Education::as_str),
+            c.occupation
+        ])
+        .map_err(|e| duplicate_or(e, Entity::Candidate, &national_id))?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl CandidacyStore for Sqlite {
+    #[tracing::instrument(skip_all)]
+    async fn add_candidate(
+        &self,
+        election_code: &str,
+        council_code: &str,
+        national_id: &str,
+        by: &Actor,
+    ) -> StoreResult<()> {
+        let (election, council, id, by) = (
+            election_code.to_owned(),
+            council_code.to_owned(),
+            national_id.to_owned(),
+            by.clone(),
+        );
+        self.write(move |tx| add_candidate(tx, &election, &council, &id, &by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn registration_facts(
+        &self,
+        election_code: &str,
+    ) -> StoreResult<Vec<domain::participation::RegistrationFact>> {
+        let election = election_code.to_owned();
+        self.read(move |c| facts(c, &election)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn all_candidates(&self, election_code: &str) -> StoreResult<Vec<Candidate>> {
+        let election = election_code.to_owned();
+        self.read(move |c| all_candidates(c, &election)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn candidates(&self, election_code: &str, council: &str) -> StoreResult<Vec<Candidate>> {
+        let (election, council) = (election_code.to_owned(), council.to_owned());
+        self.read(move |c| candidates(c, &election, &council)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn candidate_photo(
+        &self,
+        election_code: &str,
+        candidate_code: &str,
+    ) -> StoreResult<Option<store::StoredDocument>> {
+        let (election, code) = (election_code.to_owned(), candidate_code.to_owned());
+        self.read(move |c| candidate_photo(c, &election, &code))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn register(&self, registration: &NewRegistration, by: &Actor) -> StoreResult<()> {
+        let (registration, by) = (registration.clone(), by.clone());
+        self.write(move |tx| register(tx, &registration, &by)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn registration(
+        &self,
+        election_code: &str,
+        tracking_code: &str,
+    ) -> StoreResult<Option<(Registration, Vec<VettingEvent>)>> {
+        let (election, code) = (election_code.to_owned(), tracking_code.to_owned());
+        self.read(move |c| registration(c, &election, &code)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn registrations(
+        &self,
+        election_code: &str,
+        filter: &RegistrationFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<Registration>> {
+        let (election, filter) = (election_code.to_owned(), filter.clone());
+        self.read(move |c| registrations(c, &election, &filter, page))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn vet(
+        &self,
+        election_code: &str,
+        tracking_code: &str,
+        action: &domain::vetting::VettingAction,
+        reviewer: domain::vetting::Reviewer,
+        by: &Actor,
+    ) -> StoreResult<Registration> {
+        let (election, code, action, by) = (
+            election_code.to_owned(),
+            tracking_code.to_owned(),
+            action.clone(),
+            by.clone(),
+        );
+        self.write(move |tx| vet(tx, &election, &code, &action, reviewer, &by))
+            .await
+    }
+}
+
+/// The demo's registrations with their histories, then its approved candidates keyed by their
+/// registrations' national ids.
+pub(crate) fn write_demo(
+    tx: &Transaction<'_>,
+    election: &str,
+    data: &domain::demo::DemoData,
+    by: &Actor,
+) -> StoreResult<()> {
+    load_demo(tx, election, &data.registrations)?;
+    let national_ids: HashMap<&str, &str> = data
+        .registrations
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.candidate_code.as_deref()?,
+                r.application.national_id.as_str(),
+            ))
+        })
+        .collect();
+    load_candidates(tx, election, &data.candidates, &national_ids, by)
 }

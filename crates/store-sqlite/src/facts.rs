@@ -1,0 +1,244 @@
+//! Reads that more than one area needs: the election with its timeline, a person with their
+//! declared relatives, stations with their routes, what stations refer to, one voter on the
+//! roll.
+
+use crate::db::db_err;
+use crate::rows::{
+    person_from_row, relative_from_row, station_from_row, voter_from_row, PERSON_COLUMNS,
+    STATION_COLUMNS,
+};
+use crate::sql::{all, parse_date};
+use domain::clock::from_micros;
+use domain::election::{Election, Milestone, SeatTable};
+use domain::person::{Person, Relative};
+use domain::roll::Voter;
+use domain::station::{RouteStop, Station};
+use rusqlite::{Connection, OptionalExtension, Row};
+use std::collections::HashMap;
+use store::stations::StationReferences;
+use store::{StoreError, StoreResult};
+
+pub(crate) fn load_election(
+    conn: &Connection,
+    code: Option<&str>,
+) -> StoreResult<Option<Election>> {
+    let row = match code {
+        Some(c) => conn.query_row("SELECT code, name, kind, election_day, seat_table FROM elections WHERE code = ?1", [c], election_row),
+        None => conn.query_row(
+            "SELECT code, name, kind, election_day, seat_table FROM elections ORDER BY created_at_us DESC, code DESC LIMIT 1",
+            [],
+            election_row,
+        ),
+    }
+    .optional()
+    .map_err(db_err)?;
+    let Some((code, name, kind, day, table)) = row else {
+        return Ok(None);
+    };
+    let seat_table: SeatTable = serde_json::from_str(&table)
+        .map_err(|e| StoreError::Corrupt(format!("seat table of {code}: {e}")))?;
+    let mut stmt = conn
+        .prepare("SELECT key, name, starts_at_us, ends_at_us FROM milestones WHERE election_code = ?1 ORDER BY position")
+        .map_err(db_err)?;
+    let milestones = stmt
+        .query_map([&code], |r| {
+            Ok(Milestone {
+                key: r.get(0)?,
+                name: r.get(1)?,
+                starts_at: from_micros(r.get(2)?),
+                ends_at: from_micros(r.get(3)?),
+            })
+        })
+        .map_err(db_err)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db_err)?;
+    Ok(Some(Election {
+        code,
+        name,
+        kind,
+        election_day: parse_date(&day).map_err(db_err)?,
+        seat_table,
+        milestones,
+    }))
+}
+
+pub(crate) type ElectionRow = (String, String, String, String, String);
+
+pub(crate) fn election_row(r: &Row<'_>) -> rusqlite::Result<ElectionRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+/// Loads the relatives of the given people in one query, ordered by the relative's id.
+pub(crate) fn attach_relatives(conn: &Connection, people: &mut [Person]) -> StoreResult<()> {
+    if people.is_empty() {
+        return Ok(());
+    }
+    if let [one] = people {
+        let mut s = conn
+            .prepare_cached(
+                "SELECT relative_id, relation FROM person_relatives WHERE national_id = ?1 ORDER BY relative_id",
+            )
+            .map_err(db_err)?;
+        one.relatives = all(&mut s, [one.national_id.as_str()], |r| {
+            relative_from_row(r, 0)
+        })?;
+        return Ok(());
+    }
+    let ids: Vec<&str> = people.iter().map(|p| p.national_id.as_str()).collect();
+    let ids = serde_json::to_string(&ids).map_err(StoreError::database)?;
+    let mut s = conn
+        .prepare_cached(
+            "SELECT national_id, relative_id, relation FROM person_relatives
+             WHERE national_id IN (SELECT value FROM json_each(?1))
+             ORDER BY national_id, relative_id",
+        )
+        .map_err(db_err)?;
+    let rows = all(&mut s, [ids], |r| {
+        Ok((r.get::<_, String>(0)?, relative_from_row(r, 1)?))
+    })?;
+    let mut by_person: HashMap<String, Vec<Relative>> = HashMap::new();
+    for (id, relative) in rows {
+        by_person.entry(id).or_default().push(relative);
+    }
+    for p in people {
+        if let Some(relatives) = by_person.remove(p.national_id.as_str()) {
+            p.relatives = relatives;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn load_person(conn: &Connection, national_id: &str) -> StoreResult<Option<Person>> {
+    let person = conn
+        .prepare_cached(&format!(
+            "SELECT {PERSON_COLUMNS} FROM people WHERE national_id = ?1"
+        ))
+        .map_err(db_err)?
+        .query_row([national_id], person_from_row)
+        .optional()
+        .map_err(db_err)?;
+    match person {
+        Some(mut p) => {
+            attach_relatives(conn, std::slice::from_mut(&mut p))?;
+            Ok(Some(p))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Loads the routes of the given stations in one query and puts each in place.
+pub(crate) fn attach_routes(conn: &Connection, stations: &mut [Station]) -> StoreResult<()> {
+    if stations.is_empty() {
+        return Ok(());
+    }
+    if let [one] = stations {
+        let mut s = conn
+            .prepare_cached(
+                "SELECT council_code, arrives_at_us, leaves_at_us FROM station_route
+                 WHERE station_code = ?1 ORDER BY position",
+            )
+            .map_err(db_err)?;
+        one.route = all(&mut s, [&one.code], |r| {
+            Ok(RouteStop {
+                council: r.get(0)?,
+                arrives_at: from_micros(r.get(1)?),
+                leaves_at: from_micros(r.get(2)?),
+            })
+        })?;
+        return Ok(());
+    }
+    let codes: Vec<&str> = stations.iter().map(|s| s.code.as_str()).collect();
+    let codes = serde_json::to_string(&codes).map_err(StoreError::database)?;
+    let mut s = conn
+        .prepare_cached(
+            "SELECT station_code, council_code, arrives_at_us, leaves_at_us FROM station_route
+             WHERE station_code IN (SELECT value FROM json_each(?1))
+             ORDER BY station_code, position",
+        )
+        .map_err(db_err)?;
+    let rows = all(&mut s, [codes], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            RouteStop {
+                council: r.get(1)?,
+                arrives_at: from_micros(r.get(2)?),
+                leaves_at: from_micros(r.get(3)?),
+            },
+        ))
+    })?;
+    let mut routes: HashMap<String, Vec<RouteStop>> = HashMap::new();
+    for (code, stop) in rows {
+        routes.entry(code).or_default().push(stop);
+    }
+    for station in stations {
+        if let Some(route) = routes.remove(&station.code) {
+            station.route = route;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn load_station(conn: &Connection, code: &str) -> StoreResult<Option<Station>> {
+    let station = conn
+        .prepare_cached(&format!(
+            "SELECT {STATION_COLUMNS} FROM stations WHERE code = ?1"
+        ))
+        .map_err(db_err)?
+        .query_row([code], station_from_row)
+        .optional()
+        .map_err(db_err)?;
+    match station {
+        Some(mut s) => {
+            attach_routes(conn, std::slice::from_mut(&mut s))?;
+            Ok(Some(s))
+        }
+        None => Ok(None),
+    }
+}
+
+pub(crate) fn voter(
+    conn: &Connection,
+    election: &str,
+    national_id: &str,
+) -> StoreResult<Option<Voter>> {
+    conn.prepare_cached(
+        "SELECT national_id, birth_date, council_code, deceased FROM voters
+         WHERE election_code = ?1 AND national_id = ?2",
+    )
+    .map_err(db_err)?
+    .query_row([election, national_id], voter_from_row)
+    .optional()
+    .map_err(db_err)
+}
+
+/// What stations refer to, as `store::stations::check_stations` needs it: which of their
+/// elections exist, and the county of each of their councils that exists.
+pub(crate) fn station_references(
+    conn: &Connection,
+    stations: &[Station],
+) -> StoreResult<StationReferences> {
+    let (elections, councils) = StationReferences::wanted(stations);
+    let mut refs = StationReferences::default();
+    let mut election = conn
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM elections WHERE code = ?1)")
+        .map_err(db_err)?;
+    for code in elections {
+        let exists: bool = election.query_row([&code], |r| r.get(0)).map_err(db_err)?;
+        if exists {
+            refs.elections.insert(code);
+        }
+    }
+    let mut county_of = conn
+        .prepare_cached("SELECT county_code FROM councils WHERE code = ?1")
+        .map_err(db_err)?;
+    for code in councils {
+        let county: Option<String> = county_of
+            .query_row([&code], |r| r.get(0))
+            .optional()
+            .map_err(db_err)?;
+        if let Some(county) = county {
+            refs.council_counties.insert(code, county);
+        }
+    }
+    Ok(refs)
+}

@@ -1,0 +1,73 @@
+//! The schema's migrations: embedded SQL files, each applied once in its own transaction and
+//! recorded in `schema_migrations`. The PostgreSQL backend has the same list (a test keeps the
+//! two in step).
+
+use crate::db::db_err;
+use rusqlite::{Connection, TransactionBehavior};
+use store::StoreResult;
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "stations_people_staffing",
+        include_str!("../migrations/0002_stations_people_staffing.sql"),
+    ),
+    (3, "boards", include_str!("../migrations/0003_boards.sql")),
+    (4, "roll", include_str!("../migrations/0004_roll.sql")),
+    (
+        5,
+        "election_day",
+        include_str!("../migrations/0005_election_day.sql"),
+    ),
+    (
+        6,
+        "registrations",
+        include_str!("../migrations/0006_registrations.sql"),
+    ),
+    (
+        7,
+        "turnout_pending",
+        include_str!("../migrations/0007_turnout_pending.sql"),
+    ),
+];
+
+/// Applies the migrations not applied yet, each in its own transaction.
+pub(crate) fn run(conn: &mut Connection, now_us: i64) -> StoreResult<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_us INTEGER NOT NULL)",
+    )
+    .map_err(db_err)?;
+    for (version, name, sql) in MIGRATIONS {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_err)?;
+        let applied: bool = tx
+            .query_row(
+                "SELECT EXISTS(SELECT 1 FROM schema_migrations WHERE version = ?1)",
+                [version],
+                |r| r.get(0),
+            )
+            .map_err(db_err)?;
+        if !applied {
+            tx.execute_batch(sql).map_err(db_err)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at_us) VALUES (?1, ?2, ?3)",
+                rusqlite::params![version, name, now_us],
+            )
+            .map_err(db_err)?;
+            tracing::info!(version, name, "applied migration");
+        }
+        tx.commit().map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// The migrations as `(version, name)`, in order (the PostgreSQL backend has the same).
+pub fn migrations() -> Vec<(i64, &'static str)> {
+    MIGRATIONS.iter().map(|(v, name, _)| (*v, *name)).collect()
+}

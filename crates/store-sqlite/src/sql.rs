@@ -1,0 +1,140 @@
+//! Small helpers for building and running queries: collecting rows, WHERE clauses from optional
+//! filters (every value a bound parameter), pages, and the text form of dates.
+
+use crate::db::db_err;
+use rusqlite::types::Value;
+use rusqlite::{params_from_iter, Connection, Row};
+use store::{Page, PageRequest, StoreResult};
+
+pub(crate) fn bad_row(what: &str) -> rusqlite::Error {
+    rusqlite::Error::InvalidColumnType(0, what.to_owned(), rusqlite::types::Type::Text)
+}
+
+pub(crate) fn parse_date(s: &str) -> rusqlite::Result<time::Date> {
+    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| bad_row("date"))
+}
+
+pub(crate) fn iso_date(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+}
+
+/// `YYYY-MM-DD` into `buf` without allocating (the import writes millions of them).
+pub(crate) fn iso_into(d: time::Date, buf: &mut [u8; 10]) -> Option<&str> {
+    let y = u16::try_from(d.year()).ok().filter(|y| *y <= 9999)?;
+    let (m, day) = (d.month() as u8, d.day());
+    *buf = [
+        b'0' + (y / 1000) as u8,
+        b'0' + (y / 100 % 10) as u8,
+        b'0' + (y / 10 % 10) as u8,
+        b'0' + (y % 10) as u8,
+        b'-',
+        b'0' + m / 10,
+        b'0' + m % 10,
+        b'-',
+        b'0' + day / 10,
+        b'0' + day % 10,
+    ];
+    std::str::from_utf8(buf).ok()
+}
+
+/// Runs a prepared statement and collects its rows.
+pub(crate) fn all<T, P: rusqlite::Params>(
+    s: &mut rusqlite::Statement<'_>,
+    p: P,
+    f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> StoreResult<Vec<T>> {
+    let rows = s.query_map(p, f).map_err(db_err)?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
+}
+
+/// A WHERE clause built from optional filters, with positional parameters.
+#[derive(Default)]
+pub(crate) struct Where {
+    pub(crate) clauses: Vec<String>,
+    pub(crate) params: Vec<Value>,
+}
+
+impl Where {
+    pub(crate) fn eq(&mut self, column: &str, value: Option<&str>) {
+        if let Some(v) = value {
+            self.params.push(Value::Text(v.to_owned()));
+            self.clauses
+                .push(format!("{column} = ?{}", self.params.len()));
+        }
+    }
+    /// `column` starts with `value`, with no LIKE wildcards in play.
+    pub(crate) fn prefix(&mut self, column: &str, value: Option<&str>) {
+        if let Some(v) = value {
+            self.params.push(Value::Text(v.to_owned()));
+            let n = self.params.len();
+            self.clauses
+                .push(format!("substr({column}, 1, length(?{n})) = ?{n}"));
+        }
+    }
+    pub(crate) fn contains(&mut self, column: &str, value: Option<&str>) {
+        if let Some(v) = value {
+            self.params.push(Value::Text(v.to_owned()));
+            self.clauses
+                .push(format!("instr({column}, ?{}) > 0", self.params.len()));
+        }
+    }
+    pub(crate) fn flag(&mut self, column: &str, value: Option<bool>) {
+        if let Some(v) = value {
+            self.params.push(Value::Integer(i64::from(v)));
+            self.clauses
+                .push(format!("{column} = ?{}", self.params.len()));
+        }
+    }
+    pub(crate) fn cmp(&mut self, column: &str, op: &str, value: Option<i64>) {
+        if let Some(v) = value {
+            self.params.push(Value::Integer(v));
+            self.clauses
+                .push(format!("{column} {op} ?{}", self.params.len()));
+        }
+    }
+    pub(crate) fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+}
+
+pub(crate) fn paged<T>(
+    conn: &Connection,
+    table: &str,
+    columns: &str,
+    filter: &Where,
+    order: &str,
+    page: PageRequest,
+    map: fn(&Row<'_>) -> rusqlite::Result<T>,
+) -> StoreResult<Page<T>> {
+    let where_sql = filter.sql();
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM {table} {where_sql}"))
+        .map_err(db_err)?
+        .query_row(params_from_iter(filter.params.iter()), |r| r.get(0))
+        .map_err(db_err)?;
+    let mut values = filter.params.clone();
+    values.push(Value::Integer(page.limit()));
+    values.push(Value::Integer(page.offset()));
+    let n = values.len();
+    let sql = format!(
+        "SELECT {columns} FROM {table} {where_sql} ORDER BY {order} LIMIT ?{} OFFSET ?{n}",
+        n - 1
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(db_err)?;
+    let items = stmt
+        .query_map(params_from_iter(values.iter()), map)
+        .map_err(db_err)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db_err)?;
+    Ok(Page {
+        items,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
+}
