@@ -1,0 +1,129 @@
+//! Conformance cases: Users and sessions.
+
+use super::*;
+
+pub async fn usernames_are_unique(store: Arc<dyn Store>) {
+    let user = new_user(
+        "gov",
+        Role::CountyGovernor,
+        Scope::County {
+            county: "11".into(),
+        },
+    );
+    store.create_user(&user, &actor()).await.unwrap();
+    let again = store
+        .create_user(&new_user("gov", Role::Observer, Scope::Province), &actor())
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::Duplicate { entity: crate::Entity::User, ref key }) if key == "gov"),
+        "{again:?}"
+    );
+    assert_chain(&store, 1).await;
+    let read = store.user("gov").await.unwrap().expect("user");
+    assert_eq!(
+        (read.role, read.scope, read.password_hash),
+        (user.role, user.scope, user.password_hash)
+    );
+    let staff = new_user(
+        "st",
+        Role::StationStaff,
+        Scope::Station {
+            county: "11".into(),
+            station: "1100001".into(),
+        },
+    );
+    store.create_user(&staff, &actor()).await.unwrap();
+    assert_eq!(store.user("st").await.unwrap().unwrap().scope, staff.scope);
+    assert_eq!(store.users().await.unwrap().len(), 2);
+    assert!(store.user("nobody").await.unwrap().is_none());
+    // The audit payload never carries the password hash.
+    let page = store
+        .audit_page(&AuditFilter::default(), PageRequest::default())
+        .await
+        .unwrap();
+    assert!(page.items.iter().all(|r| !r.payload.contains("hash-of")));
+}
+
+pub async fn sessions_expire_and_end(store: Arc<dyn Store>) {
+    store
+        .create_user(&new_user("hq", Role::ProvinceHq, Scope::Province), &actor())
+        .await
+        .unwrap();
+    let now = actor().at_us();
+    let session = NewSession {
+        token_hash: "t1".into(),
+        username: "hq".into(),
+        csrf_token: "c1".into(),
+        expires_at_us: now + 1_000_000,
+    };
+    store.create_session(&session, &actor()).await.unwrap();
+    let (s, u) = store
+        .session("t1", now)
+        .await
+        .unwrap()
+        .expect("live session");
+    assert_eq!(
+        (s.csrf_token.as_str(), u.username.as_str(), u.role),
+        ("c1", "hq", Role::ProvinceHq)
+    );
+    assert!(
+        store
+            .session("t1", now + 1_000_000)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+    assert!(store.session("other", now).await.unwrap().is_none());
+    store.delete_session("t1", &actor()).await.unwrap();
+    assert!(store.session("t1", now).await.unwrap().is_none());
+    // A later login clears the user's expired sessions.
+    let short = NewSession {
+        token_hash: "t3".into(),
+        username: "hq".into(),
+        csrf_token: "c3".into(),
+        expires_at_us: now + 10,
+    };
+    store.create_session(&short, &actor()).await.unwrap();
+    let later = Actor::new("hq", actor().at + time::Duration::seconds(1));
+    let fresh = NewSession {
+        token_hash: "t4".into(),
+        username: "hq".into(),
+        csrf_token: "c4".into(),
+        expires_at_us: now + 100_000_000,
+    };
+    store.create_session(&fresh, &later).await.unwrap();
+    assert!(
+        store.session("t3", now).await.unwrap().is_none(),
+        "expired session removed"
+    );
+    assert!(store.session("t4", now).await.unwrap().is_some());
+    store.delete_session("t1", &actor()).await.unwrap();
+    // A session for a user that does not exist is refused.
+    let orphan = NewSession {
+        token_hash: "t2".into(),
+        username: "ghost".into(),
+        csrf_token: "c".into(),
+        expires_at_us: now + 1,
+    };
+    assert!(store.create_session(&orphan, &actor()).await.is_err());
+    let actions: Vec<String> = store
+        .audit_page(
+            &AuditFilter {
+                action: Some("auth.".into()),
+                ..Default::default()
+            },
+            PageRequest::default(),
+        )
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    assert_eq!(
+        actions,
+        vec!["auth.login", "auth.login", "auth.logout", "auth.login"]
+    );
+    assert_chain(&store, 5).await;
+}

@@ -1,0 +1,935 @@
+//! Conformance cases: Election day: station days, check-ins, ballots, turnout.
+
+use super::*;
+
+/// The demo's polls: 1405/02/11 08:00–18:00 Tehran.
+const POLLS_OPEN: time::OffsetDateTime = datetime!(2026-05-01 04:30 UTC);
+
+const POLLS_CLOSE: time::OffsetDateTime = datetime!(2026-05-01 14:30 UTC);
+
+fn day_refusal<T: std::fmt::Debug>(r: StoreResult<T>) -> DayRefusal {
+    match r {
+        Err(StoreError::Refused(crate::Refusal::Day(refusal))) => refusal,
+        other => panic!("expected a day refusal, got {other:?}"),
+    }
+}
+
+/// Loads the demo with a roll of the given voters and opens `stations` at the polls' opening.
+async fn election_day(
+    store: &Arc<dyn Store>,
+    voters: &[Voter],
+    stations: &[&str],
+) -> (DemoData, String) {
+    let data = loaded(store).await;
+    let election = data.election.code.clone();
+    store
+        .import_roll(&election, send(voters.to_vec(), 1_000), "roll", &actor())
+        .await
+        .unwrap();
+    for s in stations {
+        store
+            .act_on_station(&election, s, &DayAction::open_in_full(), &at(POLLS_OPEN))
+            .await
+            .unwrap();
+    }
+    (data, election)
+}
+
+fn voter_of(council: &str, n: u32, birth: time::Date, status: VoterStatus) -> Voter {
+    Voter {
+        national_id: NationalId::with_check_digit(700_000_000 + n).unwrap(),
+        birth_date: birth,
+        council: council.to_owned(),
+        status,
+    }
+}
+
+fn checkin(
+    election: &str,
+    station: &str,
+    id: &NationalId,
+    token: &str,
+    t: time::OffsetDateTime,
+) -> CheckIn {
+    CheckIn {
+        election_code: election.to_owned(),
+        station: station.to_owned(),
+        national_id: id.clone(),
+        token_hash: audit::digest_hex(token.as_bytes()),
+        own_constituency_only: true,
+        by: at(t),
+    }
+}
+
+/// Two open stations of the same council (the demo's largest city has many).
+fn two_stations_of_one_council(data: &DemoData) -> (String, String, String) {
+    let council = &data
+        .councils
+        .iter()
+        .find(|c| {
+            data.stations
+                .iter()
+                .filter(|s| s.council_code == c.code && !s.mobile)
+                .count()
+                >= 2
+        })
+        .unwrap()
+        .code;
+    let mut of = data
+        .stations
+        .iter()
+        .filter(|s| &s.council_code == council && !s.mobile)
+        .map(|s| s.code.clone());
+    (council.clone(), of.next().unwrap(), of.next().unwrap())
+}
+
+pub async fn a_station_day_runs_from_opening_to_close(store: Arc<dyn Store>) {
+    let data = loaded(&store).await;
+    let election = data.election.code.clone();
+    let station = data.stations[0].code.clone();
+    let day = store
+        .station_day(&election, &station)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(day.state, DayState::NotOpened);
+    assert_eq!(day.closes_at, POLLS_CLOSE);
+    assert!(store
+        .station_day(&election, "9999999")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(matches!(
+        store
+            .act_on_station(
+                &election,
+                "9999999",
+                &DayAction::open_in_full(),
+                &at(POLLS_OPEN)
+            )
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+
+    let before = audit_head(&store).await;
+    let early = store
+        .act_on_station(
+            &election,
+            &station,
+            &DayAction::open_in_full(),
+            &at(POLLS_OPEN - time::Duration::minutes(1)),
+        )
+        .await;
+    assert_eq!(day_refusal(early), DayRefusal::BeforePollsOpen);
+    let no_box = store
+        .act_on_station(
+            &election,
+            &station,
+            &DayAction::Open {
+                presence: Presence {
+                    head: true,
+                    governor_rep: true,
+                    inspector: true,
+                },
+                empty_box_shown: false,
+            },
+            &at(POLLS_OPEN),
+        )
+        .await;
+    assert_eq!(day_refusal(no_box), DayRefusal::EmptyBoxNotShown);
+    assert_eq!(audit_head(&store).await, before, "refusals write nothing");
+
+    let open = store
+        .act_on_station(
+            &election,
+            &station,
+            &DayAction::open_in_full(),
+            &at(POLLS_OPEN + time::Duration::minutes(2)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(open.state, DayState::Open);
+    assert_eq!(
+        open.opened_at,
+        Some(POLLS_OPEN + time::Duration::minutes(2))
+    );
+    let t = POLLS_OPEN + time::Duration::hours(3);
+    store
+        .act_on_station(
+            &election,
+            &station,
+            &DayAction::Pause {
+                reason: "قطع برق".into(),
+            },
+            &at(t),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .station_day(&election, &station)
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        DayState::Paused
+    );
+    store
+        .act_on_station(
+            &election,
+            &station,
+            &DayAction::Resume,
+            &at(t + time::Duration::minutes(20)),
+        )
+        .await
+        .unwrap();
+    let later = POLLS_CLOSE + time::Duration::hours(2);
+    store
+        .act_on_station(
+            &election,
+            &station,
+            &DayAction::Extend { until: later },
+            &at(POLLS_CLOSE - time::Duration::minutes(10)),
+        )
+        .await
+        .unwrap();
+    let too_early = store
+        .act_on_station(
+            &election,
+            &station,
+            &DayAction::Close,
+            &at(POLLS_CLOSE + time::Duration::minutes(5)),
+        )
+        .await;
+    assert_eq!(day_refusal(too_early), DayRefusal::TooEarlyToClose);
+    let closed = store
+        .act_on_station(&election, &station, &DayAction::Close, &at(later))
+        .await
+        .unwrap();
+    assert_eq!(closed.state, DayState::Closed);
+    assert_eq!(closed.closes_at, later);
+    assert_eq!(closed.closed_at, Some(later));
+    assert_eq!(
+        store
+            .station_day(&election, &station)
+            .await
+            .unwrap()
+            .unwrap(),
+        closed
+    );
+    // One audit record per event: open, pause, resume, extend, close.
+    assert_eq!(audit_head(&store).await, before + 5);
+    let events = store
+        .audit_page(
+            &AuditFilter {
+                action: Some("station.".into()),
+                ..Default::default()
+            },
+            PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    let actions: Vec<&str> = events.items.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "station.close",
+            "station.extend",
+            "station.resume",
+            "station.pause",
+            "station.open"
+        ]
+    );
+    assert!(events.items[3].payload.contains("قطع برق"));
+    assert!(events.items[4].payload.contains("empty_box_shown"));
+    assert_chain(&store, before + 5).await;
+}
+
+pub async fn checkins_keep_one_person_one_vote(store: Arc<dyn Store>) {
+    let data = demo();
+    let (council, a, b) = two_stations_of_one_council(&data);
+    let other_council = data
+        .councils
+        .iter()
+        .find(|c| c.code != council)
+        .unwrap()
+        .code
+        .clone();
+    let adult = time::macros::date!(1980 - 03 - 01);
+    let voters = vec![
+        voter_of(&council, 1, adult, VoterStatus::Alive),
+        voter_of(&council, 2, adult, VoterStatus::Deceased),
+        voter_of(
+            &council,
+            3,
+            time::macros::date!(2010 - 01 - 01),
+            VoterStatus::Alive,
+        ),
+        voter_of(&other_council, 4, adult, VoterStatus::Alive),
+        voter_of(&council, 5, adult, VoterStatus::Alive),
+    ];
+    let (_, election) = election_day(&store, &voters, &[&a, &b]).await;
+    let t = POLLS_OPEN + time::Duration::hours(1);
+
+    let before = audit_head(&store).await;
+    let first = store
+        .check_in(checkin(&election, &a, &voters[0].national_id, "t1", t))
+        .await
+        .unwrap();
+    assert_eq!(
+        first,
+        CheckInOutcome::Accepted {
+            council: council.clone()
+        }
+    );
+    assert_eq!(
+        audit_head(&store).await,
+        before + 1,
+        "one record for the batch"
+    );
+    let batch = store
+        .audit_page(
+            &AuditFilter {
+                action: Some("checkin.".into()),
+                ..Default::default()
+            },
+            PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(batch.items[0].action, "checkin.batch");
+    let digest = crate::election_day::checkin_batch_digest([(
+        voters[0].national_id.as_str(),
+        a.as_str(),
+        domain::clock::to_micros(t),
+    )]);
+    assert!(
+        batch.items[0].payload.contains(&digest),
+        "{}",
+        batch.items[0].payload
+    );
+
+    // Every refusal answers and writes nothing.
+    let head = audit_head(&store).await;
+    let again = store
+        .check_in(checkin(
+            &election,
+            &b,
+            &voters[0].national_id,
+            "t2",
+            t + time::Duration::minutes(5),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        CheckInOutcome::AlreadyVoted {
+            station: a.clone(),
+            at: t
+        }
+    );
+    let refused = |o: CheckInOutcome| match o {
+        CheckInOutcome::NotEligible(r) => r,
+        other => panic!("expected not eligible, got {other:?}"),
+    };
+    assert_eq!(
+        refused(
+            store
+                .check_in(checkin(&election, &a, &voters[1].national_id, "t3", t))
+                .await
+                .unwrap()
+        ),
+        NotEligible::Deceased
+    );
+    assert_eq!(
+        refused(
+            store
+                .check_in(checkin(&election, &a, &voters[2].national_id, "t4", t))
+                .await
+                .unwrap()
+        )
+        .code(),
+        "underage"
+    );
+    assert_eq!(
+        refused(
+            store
+                .check_in(checkin(&election, &a, &voters[3].national_id, "t5", t))
+                .await
+                .unwrap()
+        ),
+        NotEligible::OtherConstituency {
+            council: other_council.clone()
+        }
+    );
+    let stranger = NationalId::with_check_digit(711_111_111).unwrap();
+    assert_eq!(
+        refused(
+            store
+                .check_in(checkin(&election, &a, &stranger, "t6", t))
+                .await
+                .unwrap()
+        ),
+        NotEligible::NotOnRoll
+    );
+    let closed_station = data
+        .stations
+        .iter()
+        .find(|s| s.council_code == council && s.code != a && s.code != b && !s.mobile);
+    if let Some(s) = closed_station {
+        assert_eq!(
+            store
+                .check_in(checkin(&election, &s.code, &voters[4].national_id, "t7", t))
+                .await
+                .unwrap(),
+            CheckInOutcome::StationNotOpen(DayState::NotOpened)
+        );
+    }
+    assert!(matches!(
+        store
+            .check_in(checkin(
+                &election,
+                "9999999",
+                &voters[4].national_id,
+                "t8",
+                t
+            ))
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(audit_head(&store).await, head, "refusals write nothing");
+    assert_eq!(
+        store.station_counts(&election, &a).await.unwrap().checkins,
+        1
+    );
+    assert_eq!(
+        store.station_counts(&election, &b).await.unwrap().checkins,
+        0
+    );
+
+    // Voting anywhere, when the election allows it.
+    let anywhere = CheckIn {
+        own_constituency_only: false,
+        ..checkin(&election, &a, &voters[3].national_id, "t9", t)
+    };
+    assert_eq!(
+        store.check_in(anywhere).await.unwrap(),
+        CheckInOutcome::Accepted {
+            council: other_council
+        }
+    );
+    // The roll stays as it is once voting has begun, and every store says so alike.
+    let refused = store
+        .import_roll(&election, send(voters.clone(), 10), "again", &actor())
+        .await;
+    assert!(
+        matches!(
+            &refused,
+            Err(StoreError::Refused(crate::Refusal::RollLockedByVoting))
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(
+        store.roll_count(&election).await.unwrap(),
+        voters.len() as i64
+    );
+    assert_chain(&store, audit_head(&store).await).await;
+}
+
+/// A station paused, resumed or closed between check-ins takes effect on the very next one:
+/// whatever the store keeps between batches must not outlive a change of the station's day.
+pub async fn checkins_follow_the_station_day_as_it_changes(store: Arc<dyn Store>) {
+    let data = demo();
+    let (council, a, _) = two_stations_of_one_council(&data);
+    let adult = time::macros::date!(1980 - 03 - 01);
+    let voters: Vec<Voter> = (21..=25)
+        .map(|n| voter_of(&council, n, adult, VoterStatus::Alive))
+        .collect();
+    let (_, election) = election_day(&store, &voters, &[&a]).await;
+    let t = POLLS_OPEN + time::Duration::hours(1);
+    let check_in = |n: usize, token: &'static str| {
+        let store = store.clone();
+        let c = checkin(&election, &a, &voters[n].national_id, token, t);
+        async move { store.check_in(c).await.unwrap() }
+    };
+    let accepted = CheckInOutcome::Accepted {
+        council: council.clone(),
+    };
+    assert_eq!(check_in(0, "f1").await, accepted);
+    let pause = DayAction::Pause {
+        reason: "قطع شبکه".into(),
+    };
+    for round in 0..2 {
+        store
+            .act_on_station(&election, &a, &pause, &at(t))
+            .await
+            .unwrap();
+        assert_eq!(
+            check_in(1, "f2").await,
+            CheckInOutcome::StationNotOpen(DayState::Paused),
+            "round {round}"
+        );
+        store
+            .act_on_station(&election, &a, &DayAction::Resume, &at(t))
+            .await
+            .unwrap();
+    }
+    assert_eq!(check_in(1, "f2").await, accepted);
+    for token in ["f1", "f2"] {
+        let cast = store
+            .cast_ballot(NewBallot {
+                election_code: election.clone(),
+                token_hash: audit::digest_hex(token.as_bytes()),
+                ballot_id: format!("ballot-{token}"),
+                receipt: format!("receipt-{token}"),
+                choices: Vec::new(),
+                by: at(t),
+            })
+            .await
+            .unwrap();
+        assert!(matches!(cast, BallotOutcome::Cast { .. }), "{cast:?}");
+    }
+    store
+        .act_on_station(&election, &a, &DayAction::Close, &at(POLLS_CLOSE))
+        .await
+        .unwrap();
+    assert_eq!(
+        check_in(2, "f3").await,
+        CheckInOutcome::StationNotOpen(DayState::Closed)
+    );
+    let counts = store.station_counts(&election, &a).await.unwrap();
+    assert_eq!((counts.checkins, counts.ballots), (2, 2));
+}
+
+/// A roll replaced after a refused check-in (voting has not begun: nobody is checked in yet)
+/// is what the next check-in is judged by: the SQLite writer holds the roll in memory and must
+/// read it again.
+pub async fn checkins_follow_a_replaced_roll(store: Arc<dyn Store>) {
+    let data = demo();
+    let (council, a, _) = two_stations_of_one_council(&data);
+    let adult = time::macros::date!(1980 - 03 - 01);
+    let first: Vec<Voter> = (31..=33)
+        .map(|n| voter_of(&council, n, adult, VoterStatus::Alive))
+        .collect();
+    let (_, election) = election_day(&store, &first, &[&a]).await;
+    let t = POLLS_OPEN + time::Duration::hours(1);
+    let check_in = |id: &NationalId, token: &'static str| {
+        let (store, c) = (store.clone(), checkin(&election, &a, id, token, t));
+        async move { store.check_in(c).await.unwrap() }
+    };
+    let accepted = CheckInOutcome::Accepted {
+        council: council.clone(),
+    };
+    let newcomer = voter_of(&council, 34, adult, VoterStatus::Alive);
+    assert_eq!(
+        check_in(&newcomer.national_id, "r1").await,
+        CheckInOutcome::NotEligible(NotEligible::NotOnRoll)
+    );
+
+    // The new roll drops the second voter, marks the third deceased and adds the newcomer.
+    let second = vec![
+        first[0].clone(),
+        newcomer.clone(),
+        Voter {
+            status: VoterStatus::Deceased,
+            ..first[2].clone()
+        },
+    ];
+    store
+        .import_roll(&election, send(second, 2), "roll-2", &actor())
+        .await
+        .unwrap();
+    assert_eq!(
+        check_in(&first[1].national_id, "r2").await,
+        CheckInOutcome::NotEligible(NotEligible::NotOnRoll)
+    );
+    assert_eq!(
+        check_in(&first[2].national_id, "r3").await,
+        CheckInOutcome::NotEligible(NotEligible::Deceased)
+    );
+    assert_eq!(check_in(&newcomer.national_id, "r4").await, accepted);
+    assert_eq!(check_in(&first[0].national_id, "r5").await, accepted);
+    let counts = store.station_counts(&election, &a).await.unwrap();
+    assert_eq!(counts.checkins, 2);
+}
+
+pub async fn one_person_at_many_stations_at_once_checks_in_once(store: Arc<dyn Store>) {
+    let data = demo();
+    let stations: Vec<String> = data
+        .stations
+        .iter()
+        .take(50)
+        .map(|s| s.code.clone())
+        .collect();
+    let refs: Vec<&str> = stations.iter().map(String::as_str).collect();
+    let adult = time::macros::date!(1975 - 06 - 15);
+    let mut voters = vec![voter_of(
+        &data.councils[0].code,
+        1,
+        adult,
+        VoterStatus::Alive,
+    )];
+    voters.extend(
+        (0..200).map(|i| voter_of(&data.councils[0].code, 100 + i, adult, VoterStatus::Alive)),
+    );
+    let (_, election) = election_day(&store, &voters, &refs).await;
+    let t = POLLS_OPEN + time::Duration::hours(2);
+    let before = audit_head(&store).await;
+
+    let mut tasks = Vec::new();
+    for (i, s) in stations.iter().enumerate() {
+        let (store, election, s, id) = (
+            store.clone(),
+            election.clone(),
+            s.clone(),
+            voters[0].national_id.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let c = CheckIn {
+                own_constituency_only: false,
+                ..checkin(&election, &s, &id, &format!("same-{i}"), t)
+            };
+            store.check_in(c).await.unwrap()
+        }));
+    }
+    let mut accepted = 0;
+    let mut seen_at = std::collections::HashSet::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            CheckInOutcome::Accepted { .. } => accepted += 1,
+            CheckInOutcome::AlreadyVoted { station, .. } => {
+                seen_at.insert(station);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(accepted, 1);
+    assert!(
+        seen_at.len() <= 1,
+        "every refusal names the one station: {seen_at:?}"
+    );
+
+    // Many voters at once share batches: fewer audit records than check-ins.
+    let mut tasks = Vec::new();
+    for (i, v) in voters[1..].iter().enumerate() {
+        let (store, election, s, id) = (
+            store.clone(),
+            election.clone(),
+            stations[i % 50].clone(),
+            v.national_id.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let c = CheckIn {
+                own_constituency_only: false,
+                ..checkin(&election, &s, &id, &format!("many-{i}"), t)
+            };
+            store.check_in(c).await.unwrap()
+        }));
+    }
+    for task in tasks {
+        assert!(matches!(
+            task.await.unwrap(),
+            CheckInOutcome::Accepted { .. }
+        ));
+    }
+    let records = audit_head(&store).await - before;
+    assert!(records < 201, "201 check-ins in {records} batches");
+    let mut total = 0;
+    for s in &stations {
+        total += store.station_counts(&election, s).await.unwrap().checkins;
+    }
+    assert_eq!(total, 201);
+    assert_chain(&store, audit_head(&store).await).await;
+}
+
+pub async fn ballots_are_secret_checked_and_counted(store: Arc<dyn Store>) {
+    let data = demo();
+    let (council, a, _) = two_stations_of_one_council(&data);
+    let seats = data
+        .councils
+        .iter()
+        .find(|c| c.code == council)
+        .unwrap()
+        .main_seats as usize;
+    let approved: Vec<String> = data
+        .candidates
+        .iter()
+        .filter(|c| c.council == council)
+        .map(|c| c.code.clone())
+        .collect();
+    assert!(approved.len() > seats);
+    let foreign = data
+        .candidates
+        .iter()
+        .find(|c| c.council != council)
+        .unwrap()
+        .code
+        .clone();
+    let adult = time::macros::date!(1980 - 03 - 01);
+    let voters: Vec<Voter> = (0..4)
+        .map(|i| voter_of(&council, i, adult, VoterStatus::Alive))
+        .collect();
+    let (_, election) = election_day(&store, &voters, &[&a]).await;
+    let listed = store.candidates(&election, &council).await.unwrap();
+    let mut sorted = approved.clone();
+    sorted.sort();
+    assert_eq!(
+        listed.iter().map(|c| c.code.clone()).collect::<Vec<_>>(),
+        sorted
+    );
+    assert!(listed
+        .iter()
+        .all(|c| c.council == council && !c.last_name.is_empty()));
+
+    let t = POLLS_OPEN + time::Duration::hours(1);
+    for (i, v) in voters.iter().enumerate() {
+        let token = format!("token-{i}");
+        assert!(matches!(
+            store
+                .check_in(checkin(&election, &a, &v.national_id, &token, t))
+                .await
+                .unwrap(),
+            CheckInOutcome::Accepted { .. }
+        ));
+    }
+    assert_eq!(
+        store.station_counts(&election, &a).await.unwrap(),
+        crate::StationCounts {
+            checkins: 4,
+            ballots: 0,
+            outstanding: 4
+        }
+    );
+    let ballot = |token: &str, choices: &[String], n: u32| NewBallot {
+        election_code: election.clone(),
+        token_hash: audit::digest_hex(token.as_bytes()),
+        ballot_id: format!("ballot-{n:04}"),
+        receipt: format!("R{n:04}"),
+        choices: choices.to_vec(),
+        by: at(t),
+    };
+    // Refusals spend nothing and write nothing.
+    let head = audit_head(&store).await;
+    let refusal = |o: BallotOutcome| match o {
+        BallotOutcome::Refused(r) => r.code(),
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    assert_eq!(
+        refusal(
+            store
+                .cast_ballot(ballot("token-0", &approved[..=seats], 1))
+                .await
+                .unwrap()
+        ),
+        "too_many_choices"
+    );
+    assert_eq!(
+        refusal(
+            store
+                .cast_ballot(ballot("token-0", &[foreign], 2))
+                .await
+                .unwrap()
+        ),
+        "unknown_candidate"
+    );
+    assert_eq!(
+        refusal(
+            store
+                .cast_ballot(ballot(
+                    "token-0",
+                    &[approved[0].clone(), approved[0].clone()],
+                    3
+                ))
+                .await
+                .unwrap()
+        ),
+        "repeated_candidate"
+    );
+    assert_eq!(
+        store
+            .cast_ballot(ballot("no-such-token", &[], 4))
+            .await
+            .unwrap(),
+        BallotOutcome::TokenUnknown
+    );
+    assert_eq!(audit_head(&store).await, head);
+
+    // A full ballot, a partial one (picked in reverse), a blank one; a token works once.
+    let full: Vec<String> = approved[..seats].to_vec();
+    assert_eq!(
+        store
+            .cast_ballot(ballot("token-0", &full, 10))
+            .await
+            .unwrap(),
+        BallotOutcome::Cast {
+            station: a.clone(),
+            council: council.clone()
+        }
+    );
+    assert_eq!(
+        store
+            .cast_ballot(ballot("token-0", &full, 11))
+            .await
+            .unwrap(),
+        BallotOutcome::TokenUnknown
+    );
+    let reversed = vec![approved[1].clone(), approved[0].clone()];
+    assert!(matches!(
+        store
+            .cast_ballot(ballot("token-1", &reversed, 12))
+            .await
+            .unwrap(),
+        BallotOutcome::Cast { .. }
+    ));
+    assert!(matches!(
+        store.cast_ballot(ballot("token-2", &[], 13)).await.unwrap(),
+        BallotOutcome::Cast { .. }
+    ));
+    assert_eq!(
+        store.receipt(&election, "R0012").await.unwrap(),
+        Some(a.clone())
+    );
+    assert_eq!(store.receipt(&election, "R0011").await.unwrap(), None);
+    assert_eq!(
+        store.station_counts(&election, &a).await.unwrap(),
+        crate::StationCounts {
+            checkins: 4,
+            ballots: 3,
+            outstanding: 1
+        }
+    );
+
+    // The station cannot close with a voter yet to vote; once all have, ballots equal check-ins.
+    let refused = store
+        .act_on_station(&election, &a, &DayAction::Close, &at(POLLS_CLOSE))
+        .await;
+    assert_eq!(
+        day_refusal(refused),
+        DayRefusal::BallotsOutstanding { count: 1 }
+    );
+    store
+        .cast_ballot(ballot("token-3", &[approved[2].clone()], 14))
+        .await
+        .unwrap();
+    store
+        .act_on_station(&election, &a, &DayAction::Close, &at(POLLS_CLOSE))
+        .await
+        .unwrap();
+    let counts = store.station_counts(&election, &a).await.unwrap();
+    assert_eq!((counts.ballots, counts.outstanding), (counts.checkins, 0));
+    // Ballot audit records count ballots per station, and name no ballot.
+    let records = store
+        .audit_page(
+            &AuditFilter {
+                action: Some("checkin.".into()),
+                ..Default::default()
+            },
+            PageRequest::new(1, 100),
+        )
+        .await
+        .unwrap();
+    assert!(records
+        .items
+        .iter()
+        .all(|r| !r.payload.contains("ballot-") && !r.payload.contains("R00")));
+    assert_chain(&store, audit_head(&store).await).await;
+}
+
+pub async fn turnout_adds_up_by_area_and_hour(store: Arc<dyn Store>) {
+    let data = demo();
+    let (council, a, b) = two_stations_of_one_council(&data);
+    let county = data
+        .councils
+        .iter()
+        .find(|c| c.code == council)
+        .unwrap()
+        .county_code
+        .clone();
+    let adult = time::macros::date!(1980 - 03 - 01);
+    let voters: Vec<Voter> = (0..10)
+        .map(|i| voter_of(&council, i, adult, VoterStatus::Alive))
+        .collect();
+    let mut roll_rows = voters.clone();
+    roll_rows.extend(roll(&data, 0, 90));
+    let (_, election) = election_day(&store, &roll_rows, &[&a, &b]).await;
+    for (i, v) in voters.iter().enumerate().take(7) {
+        let (station, hour) = if i < 4 { (&a, 0) } else { (&b, 2) };
+        let t = POLLS_OPEN + time::Duration::hours(hour) + time::Duration::minutes(10);
+        store
+            .check_in(checkin(
+                &election,
+                station,
+                &v.national_id,
+                &format!("x{i}"),
+                t,
+            ))
+            .await
+            .unwrap();
+    }
+    let province = store
+        .turnout(&election, &TurnoutFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(province.eligible, 100);
+    assert_eq!(province.checked_in, 7);
+    assert_eq!(province.areas.len(), data.counties.len());
+    let row = province.areas.iter().find(|r| r.code == county).unwrap();
+    assert_eq!(row.checked_in, 7);
+    assert_eq!(
+        province
+            .areas
+            .iter()
+            .map(|r| r.eligible.unwrap())
+            .sum::<i64>(),
+        100
+    );
+    let hours: Vec<(time::OffsetDateTime, i64)> = province
+        .hourly
+        .iter()
+        .map(|h| (h.hour, h.checked_in))
+        .collect();
+    assert_eq!(
+        hours,
+        [(POLLS_OPEN, 4), (POLLS_OPEN + time::Duration::hours(2), 3)]
+    );
+
+    let by_county = store
+        .turnout(
+            &election,
+            &TurnoutFilter {
+                county: Some(county.clone()),
+                council: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_county.checked_in, 7);
+    let council_row = by_county.areas.iter().find(|r| r.code == council).unwrap();
+    assert_eq!(
+        (
+            council_row.checked_in,
+            council_row.eligible.map(|e| e >= 10)
+        ),
+        (7, Some(true))
+    );
+
+    let by_council = store
+        .turnout(
+            &election,
+            &TurnoutFilter {
+                county: None,
+                council: Some(council.clone()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_council.checked_in, 7);
+    let stations: Vec<(String, i64)> = by_council
+        .areas
+        .iter()
+        .filter(|r| r.checked_in > 0)
+        .map(|r| (r.code.clone(), r.checked_in))
+        .collect();
+    assert_eq!(stations, [(a.clone(), 4), (b.clone(), 3)]);
+    assert!(by_council.areas.iter().all(|r| r.eligible.is_none()));
+}

@@ -1,0 +1,231 @@
+//! The conformance suite: every backend runs each case against a fresh, empty store. One file
+//! per area of the store, like the area traits; the fixtures they share are here.
+//!
+//! ```text
+//! store::conformance_suite!(|| async { Arc::new(Sqlite::connect(&temp_url()).await.unwrap()) as Arc<dyn Store> });
+//! ```
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::missing_panics_doc,
+    clippy::wildcard_imports
+)] // test support: a failed case panics, and each area's file takes the shared fixtures whole
+
+use crate::{
+    verify_audit, Actor, AuditFilter, CouncilFilter, CountyFilter, NewSession, NewUser,
+    PageRequest, StationFilter, Store, StoreError,
+};
+use domain::access::{Role, Scope};
+use domain::demo::{kerman, DemoData, DemoOptions};
+use domain::election::{CouncilKind, SeatTable};
+use std::sync::Arc;
+use time::macros::datetime;
+
+use crate::StoreResult;
+use domain::ids::NationalId;
+use domain::person::{Education, Gender, Person, Relation, Relative};
+use domain::staffing::{Post, Refusal};
+use domain::station::{Area, Facilities, GeoPoint, LinkType, RouteStop, Station};
+
+use domain::boards::{Attendance, BoardKind, BoardRefusal, BoardRole, Decision, Meeting};
+
+use domain::roll::{Voter, VoterStatus};
+
+use crate::{BallotOutcome, CheckIn, CheckInOutcome, NewBallot, TurnoutFilter};
+use domain::roll::NotEligible;
+use domain::station_day::{DayAction, DayRefusal, DayState, Presence};
+// ---------------------------------------------------------------------------------------------
+// Candidate registration and vetting (issue 5)
+
+use crate::{NewRegistration, RegistrationFilter, StoredDocument};
+use domain::registration::{Application, DocumentKind, MediaType, OfficialPost};
+use domain::vetting::{Reviewer, VettingAction, VettingRefusal, VettingState};
+
+pub mod audit_log;
+pub mod auth;
+pub mod boards;
+pub mod candidacy;
+pub mod election_day;
+pub mod geography;
+pub mod people;
+pub mod roll;
+pub mod staffing;
+pub mod stations;
+
+/// Expands to one `#[tokio::test]` per case; `$fresh` is a closure returning a future of a
+/// fresh `Arc<dyn Store>`.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($fresh:expr) => {
+        $crate::conformance_suite!(@cases $fresh;
+            geography::empty_store_then_province_loads,
+            geography::a_province_seed_loads_and_stations_follow,
+            geography::election_round_trips,
+            geography::councils_filter_sort_and_paginate,
+            geography::seat_table_edit_recomputes_seats,
+            stations::stations_filter_and_paginate,
+            stations::stations_are_created_updated_and_closed,
+            stations::mobile_routes_round_trip_and_filter,
+            stations::station_import_is_all_or_nothing,
+            stations::station_filters_and_sorts,
+            people::people_are_found_by_national_id,
+            people::people_are_created_searched_and_imported,
+            auth::usernames_are_unique,
+            auth::sessions_expire_and_end,
+            audit_log::audit_log_filters_and_pages,
+            audit_log::concurrent_writes_keep_one_chain,
+            staffing::staffing_rules_refuse_and_write_nothing,
+            staffing::relatives_of_candidates_are_refused_both_ways,
+            staffing::concurrent_requests_never_make_two_inspectors,
+            staffing::demo_staffing_loads_and_coverage_adds_up,
+            staffing::later_candidacies_show_as_conflicts,
+            boards::boards_are_formed_within_their_sizes,
+            boards::meetings_round_trip,
+            boards::demo_boards_load,
+            roll::the_roll_is_imported_and_replaced_whole,
+            roll::a_bad_roll_changes_nothing,
+            election_day::a_station_day_runs_from_opening_to_close,
+            election_day::checkins_keep_one_person_one_vote,
+            election_day::checkins_follow_the_station_day_as_it_changes,
+            election_day::checkins_follow_a_replaced_roll,
+            election_day::one_person_at_many_stations_at_once_checks_in_once,
+            election_day::ballots_are_secret_checked_and_counted,
+            election_day::turnout_adds_up_by_area_and_hour,
+            candidacy::registrations_are_filed_once_per_person,
+            candidacy::vetting_moves_files_and_records_every_step,
+            candidacy::registrations_filter_and_page
+        );
+    };
+    (@cases $fresh:expr; $($area:ident :: $case:ident),*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let store = ($fresh)().await;
+                $crate::conformance::$area::$case(store).await;
+            }
+        )*
+    };
+}
+
+fn actor() -> Actor {
+    Actor::new("test", datetime!(2026-01-11 05:00 UTC))
+}
+
+fn demo() -> DemoData {
+    kerman(DemoOptions {
+        seed: 7,
+        people: 300,
+    })
+    .expect("demo builds")
+}
+
+async fn loaded(store: &Arc<dyn Store>) -> DemoData {
+    let data = demo();
+    store
+        .load_demo(&data, &actor())
+        .await
+        .expect("province loads");
+    data
+}
+
+async fn assert_chain(store: &Arc<dyn Store>, records: i64) {
+    let checked = verify_audit(store.as_ref())
+        .await
+        .expect("scan")
+        .expect("chain intact");
+    assert_eq!(checked, records, "audit records");
+}
+
+fn new_user(name: &str, role: Role, scope: Scope) -> NewUser {
+    NewUser {
+        username: name.into(),
+        password_hash: format!("hash-of-{name}"),
+        role,
+        scope,
+    }
+}
+
+async fn audit_head(store: &Arc<dyn Store>) -> i64 {
+    store.audit_head().await.unwrap().0
+}
+
+fn person(id: &str, last: &str, birth: time::Date) -> Person {
+    Person {
+        national_id: NationalId::parse(id).unwrap(),
+        first_name: "مریم".into(),
+        last_name: last.into(),
+        father_name: "حسن".into(),
+        gender: Gender::Female,
+        birth_date: birth,
+        mobile: None,
+        education: Some(Education::Bachelor),
+        sitting_council_member: false,
+        relatives: Vec::new(),
+    }
+}
+
+/// A valid national id not in the demo (synthetic people start at 001000000x).
+fn fresh_id(n: u32) -> String {
+    NationalId::with_check_digit(n).unwrap().as_str().to_owned()
+}
+
+async fn clean_people(store: &Arc<dyn Store>, from: u32, n: u32) -> Vec<String> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let id = fresh_id(from + i);
+        store
+            .create_person(
+                &person(&id, "آزمون", time::macros::date!(1985 - 06 - 15)),
+                &actor(),
+            )
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    ids
+}
+
+fn refusal(r: StoreResult<crate::StaffAssignment>) -> Refusal {
+    match r {
+        Err(StoreError::Refused(crate::Refusal::Staffing(refusal))) => refusal,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// `n` voters with distinct valid ids, spread over the demo's councils.
+fn roll(data: &DemoData, start: u32, n: u32) -> Vec<Voter> {
+    (0..n)
+        .map(|i| Voter {
+            national_id: NationalId::with_check_digit(1_000 + start + i).unwrap(),
+            birth_date: time::macros::date!(1970 - 01 - 01)
+                + time::Duration::days(i64::from(i % 12_000)),
+            council: data.councils[(i as usize * 7) % data.councils.len()]
+                .code
+                .clone(),
+            status: if i % 97 == 0 {
+                VoterStatus::Deceased
+            } else {
+                VoterStatus::Alive
+            },
+        })
+        .collect()
+}
+
+/// Sends rows in batches of `batch` from a task, as an importer would.
+fn send(rows: Vec<Voter>, batch: usize) -> tokio::sync::mpsc::Receiver<crate::RollBatch> {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tokio::spawn(async move {
+        for chunk in rows.chunks(batch) {
+            if tx.send(Ok(chunk.to_vec())).await.is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn at(t: time::OffsetDateTime) -> Actor {
+    Actor::new("station", t)
+}
