@@ -50,6 +50,7 @@ pub mod candidacy;
 pub mod election_day;
 pub mod geography;
 pub mod people;
+pub mod refusals;
 pub mod roll;
 pub mod staffing;
 pub mod stations;
@@ -95,7 +96,8 @@ macro_rules! conformance_suite {
             election_day::turnout_adds_up_by_area_and_hour,
             candidacy::registrations_are_filed_once_per_person,
             candidacy::vetting_moves_files_and_records_every_step,
-            candidacy::registrations_filter_and_page
+            candidacy::registrations_filter_and_page,
+            refusals::every_bad_input_is_refused_in_persian
         );
     };
     (@cases $fresh:expr; $($area:ident :: $case:ident),*) => {
