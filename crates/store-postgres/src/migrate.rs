@@ -29,6 +29,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "registrations",
         include_str!("../migrations/0006_registrations.sql"),
     ),
+    (
+        7,
+        "turnout_pending",
+        include_str!("../migrations/0007_turnout_pending.sql"),
+    ),
 ];
 
 /// The migrations as `(version, name)`, in order (for the test that keeps both backends'
