@@ -174,10 +174,9 @@ pub(crate) async fn write_demo_registrations(
     );
     for r in registrations {
         let files = r.files()?;
-        let last = files
-            .last()
-            .copied()
-            .unwrap_or_else(|| domain::vetting::VettingFile::new(r.submitted_at));
+        let last = files.last().copied().ok_or_else(|| {
+            StoreError::Corrupt(format!("demo registration {} has no file", r.tracking_code))
+        })?;
         finals.push(last);
         e_code.push(r.tracking_code.clone());
         e_seq.push(1i64);

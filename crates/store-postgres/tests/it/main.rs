@@ -6,6 +6,7 @@
 
 mod election_day;
 mod registrations;
+mod roll;
 
 use domain::access::{Role, Scope};
 use std::sync::Arc;
