@@ -1,4 +1,4 @@
-//! Boards and their meetings.
+//! Boards and their meetings, and the demo's board members.
 //!
 //! Boards are not rows: a board exists when its code parses and, for a county's board, the
 //! county does. Writers to a board serialise on a lock taken first thing in their transaction
@@ -6,7 +6,10 @@
 //! for the province board. So two appointments racing for a board's last seat of a role queue,
 //! and the second reads the first's member and is refused.
 
-use crate::{append_audit, db, rows, Attempt, Fail, Postgres};
+use crate::chain::append_audit;
+use crate::db::{db, not_found, retry, settle, Attempt, Fail, Postgres, Unique};
+use crate::rows;
+use async_trait::async_trait;
 use domain::boards::{
     check_membership, parse_board_code, Board, BoardKind, BoardMember, BoardRole, Meeting,
 };
@@ -15,22 +18,15 @@ use domain::ids::NationalId;
 use sqlx::postgres::{PgConnection, PgPool, PgRow};
 use sqlx::Row;
 use std::collections::HashMap;
-use store::{Actor, BoardWithMembers, StoreError, StoreResult};
+use store::boards::{meeting_recorded, member_added, member_removed};
+use store::{Actor, BoardStore, BoardWithMembers, Entity, Refusal, StoreError, StoreResult};
 
 /// Key of the transaction-scoped advisory lock of the province board ("sandoqb" in ASCII;
 /// the migration runner's is "sandoq").
 const PROVINCE_BOARD_LOCK: i64 = 0x73_61_6e_64_6f_71_62;
 
-/// A failed attempt outside the retry loop (reads): both kinds are plain errors.
-fn settle(fail: Fail) -> StoreError {
-    match fail {
-        Fail::Sql(e) => db(e),
-        Fail::Store(e) => e,
-    }
-}
-
 fn board_not_found() -> Fail {
-    StoreError::NotFound { entity: "board" }.into()
+    not_found(Entity::Board)
 }
 
 fn board(code: &str, kind: BoardKind, county: Option<String>) -> Board {
@@ -113,17 +109,12 @@ async fn lock_board(conn: &mut PgConnection, county: Option<&str>) -> Attempt<bo
     )
 }
 
-/// The audit entity of a board.
-fn board_entity(code: &str) -> String {
-    format!("board/{code}")
-}
-
 /// The UTC date of an instant.
 fn utc_date(at: time::OffsetDateTime) -> time::Date {
     at.to_offset(time::UtcOffset::UTC).date()
 }
 
-/// Writes the demo's board members in one statement (within `load_province`): appointed by
+/// Writes the demo's board members in one statement (within `load_demo`): appointed by
 /// the loader at its time, their terms starting that day and open-ended.
 pub(crate) async fn write_demo_members(
     conn: &mut PgConnection,
@@ -137,9 +128,10 @@ pub(crate) async fn write_demo_members(
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for member in members {
         let Some((kind, county)) = parse_board_code(&member.board) else {
-            return Err(
-                StoreError::Invalid(format!("هیأت «{}» شناخته نیست.", member.board)).into(),
-            );
+            return Err(Refusal::UnknownBoard {
+                board: member.board.clone(),
+            }
+            .into());
         };
         codes.push(member.board.clone());
         kinds.push(kind.as_str().to_owned());
@@ -219,11 +211,8 @@ async fn meetings_whole(pool: &PgPool, found: &[PgRow]) -> StoreResult<Vec<Meeti
 }
 
 impl Postgres {
-    /// See [`store::Store::boards`].
-    pub(crate) async fn read_boards(
-        &self,
-        county: Option<&str>,
-    ) -> StoreResult<Vec<BoardWithMembers>> {
+    /// See [`BoardStore::boards`].
+    async fn read_boards(&self, county: Option<&str>) -> StoreResult<Vec<BoardWithMembers>> {
         let mut conn = self.pool.acquire().await.map_err(db)?;
         let (counties, found) = if let Some(county) = county {
             if !county_exists(&mut conn, county).await.map_err(settle)? {
@@ -269,8 +258,8 @@ impl Postgres {
             .collect())
     }
 
-    /// See [`store::Store::board`].
-    pub(crate) async fn read_board(&self, code: &str) -> StoreResult<Option<BoardWithMembers>> {
+    /// See [`BoardStore::board`].
+    async fn read_board(&self, code: &str) -> StoreResult<Option<BoardWithMembers>> {
         let Some((kind, county)) = parse_board_code(code) else {
             return Ok(None);
         };
@@ -291,7 +280,7 @@ impl Postgres {
 
     /// Reads the board's members and decides on them in the transaction that writes the new
     /// one, behind the board's lock.
-    pub(crate) async fn try_add_board_member(
+    async fn try_add_board_member(
         &self,
         code: &str,
         national_id: &str,
@@ -311,11 +300,11 @@ impl Postgres {
             .fetch_optional(&mut *tx)
             .await?;
         let Some(person) = person else {
-            return Err(StoreError::NotFound { entity: "person" }.into());
+            return Err(not_found(Entity::Person));
         };
-        let id = NationalId::parse(national_id).map_err(|e| StoreError::Invalid(e.persian()))?;
+        let id = NationalId::parse(national_id)?;
         let current = members(&mut tx, Members::OfBoard(code)).await?;
-        check_membership(kind, role, &id, term, &current).map_err(StoreError::BoardRefused)?;
+        check_membership(kind, role, &id, term, &current).map_err(StoreError::from)?;
 
         let term_start = rows::format_date(term.0)?;
         let term_end = term.1.map(rows::format_date).transpose()?;
@@ -334,20 +323,7 @@ impl Postgres {
         .bind(&by.username)
         .execute(&mut *tx)
         .await?;
-        let payload = serde_json::json!({
-            "national_id": national_id,
-            "role": role.as_str(),
-            "term_start": term_start,
-            "term_end": term_end,
-        });
-        append_audit(
-            &mut tx,
-            by,
-            "board.member_add",
-            &board_entity(code),
-            &payload,
-        )
-        .await?;
+        append_audit(&mut tx, by, &member_added(code, national_id, role, term)).await?;
         tx.commit().await?;
         Ok(BoardMember {
             board: code.to_owned(),
@@ -360,7 +336,7 @@ impl Postgres {
         })
     }
 
-    pub(crate) async fn try_remove_board_member(
+    async fn try_remove_board_member(
         &self,
         code: &str,
         national_id: &str,
@@ -391,9 +367,7 @@ impl Postgres {
         append_audit(
             &mut tx,
             by,
-            "board.member_remove",
-            &board_entity(code),
-            &serde_json::json!({ "national_id": national_id, "role": removed.role.as_str() }),
+            &member_removed(code, national_id, removed.role),
         )
         .await?;
         tx.commit().await?;
@@ -402,7 +376,7 @@ impl Postgres {
 
     /// Checks the meeting against the board's members and writes it whole, behind the board's
     /// lock (so a member removed meanwhile is not recorded as attending).
-    pub(crate) async fn try_record_meeting(&self, meeting: &Meeting, by: &Actor) -> Attempt<i64> {
+    async fn try_record_meeting(&self, meeting: &Meeting, by: &Actor) -> Attempt<i64> {
         let code = meeting.board.as_str();
         let Some((_, county)) = parse_board_code(code) else {
             return Err(board_not_found());
@@ -412,9 +386,7 @@ impl Postgres {
             return Err(board_not_found());
         }
         let current = members(&mut tx, Members::OfBoard(code)).await?;
-        meeting
-            .validate(&current)
-            .map_err(|e| StoreError::Invalid(e.persian()))?;
+        meeting.validate(&current)?;
         let held_at_us = domain::clock::to_micros(meeting.held_at);
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO meetings (board_code, held_at_us, agenda, minutes, recorded_at_us, \
@@ -481,18 +453,13 @@ impl Postgres {
             .execute(&mut *tx)
             .await?;
         }
-        let payload = serde_json::json!({
-            "meeting_id": id,
-            "held_at_us": held_at_us,
-            "decisions": meeting.decisions.len(),
-        });
-        append_audit(&mut tx, by, "board.meeting", &board_entity(code), &payload).await?;
+        append_audit(&mut tx, by, &meeting_recorded(meeting, id)).await?;
         tx.commit().await?;
         Ok(id)
     }
 
-    /// See [`store::Store::meetings`].
-    pub(crate) async fn read_meetings(&self, code: &str) -> StoreResult<Vec<Meeting>> {
+    /// See [`BoardStore::meetings`].
+    async fn read_meetings(&self, code: &str) -> StoreResult<Vec<Meeting>> {
         let found = sqlx::query(&format!(
             "SELECT {} FROM meetings WHERE board_code = $1 ORDER BY held_at_us DESC, id DESC",
             rows::MEETING_COLUMNS
@@ -504,8 +471,8 @@ impl Postgres {
         meetings_whole(&self.pool, &found).await
     }
 
-    /// See [`store::Store::meeting`].
-    pub(crate) async fn read_meeting(&self, id: i64) -> StoreResult<Option<Meeting>> {
+    /// See [`BoardStore::meeting`].
+    async fn read_meeting(&self, id: i64) -> StoreResult<Option<Meeting>> {
         let found = sqlx::query(&format!(
             "SELECT {} FROM meetings WHERE id = $1",
             rows::MEETING_COLUMNS
@@ -516,5 +483,67 @@ impl Postgres {
         .map_err(db)?;
         let found: Vec<PgRow> = found.into_iter().collect();
         Ok(meetings_whole(&self.pool, &found).await?.pop())
+    }
+}
+
+#[async_trait]
+impl BoardStore for Postgres {
+    #[tracing::instrument(skip_all)]
+    async fn boards(&self, county: Option<&str>) -> StoreResult<Vec<BoardWithMembers>> {
+        self.read_boards(county).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn board(&self, code: &str) -> StoreResult<Option<BoardWithMembers>> {
+        self.read_board(code).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn add_board_member(
+        &self,
+        board: &str,
+        national_id: &str,
+        role: BoardRole,
+        term: (time::Date, Option<time::Date>),
+        by: &Actor,
+    ) -> StoreResult<BoardMember> {
+        // As with posts: a unique violation means a writer that skipped the lock won a race;
+        // the next attempt reads its row and refuses.
+        retry(
+            Unique::Retry {
+                entity: Entity::BoardMember,
+                key: national_id,
+            },
+            || self.try_add_board_member(board, national_id, role, term, by),
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn remove_board_member(
+        &self,
+        board: &str,
+        national_id: &str,
+        by: &Actor,
+    ) -> StoreResult<Option<BoardMember>> {
+        retry(Unique::Fail, || {
+            self.try_remove_board_member(board, national_id, by)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn record_meeting(&self, meeting: &Meeting, by: &Actor) -> StoreResult<i64> {
+        retry(Unique::Fail, || self.try_record_meeting(meeting, by)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn meetings(&self, board: &str) -> StoreResult<Vec<Meeting>> {
+        self.read_meetings(board).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn meeting(&self, id: i64) -> StoreResult<Option<Meeting>> {
+        self.read_meeting(id).await
     }
 }

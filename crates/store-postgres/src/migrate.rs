@@ -2,9 +2,8 @@
 //! recorded in `schema_migrations`. Two servers starting at once on one database queue on an
 //! advisory lock and on the table's lock, so each migration runs exactly once.
 
-use crate::db;
 use sqlx::postgres::PgPool;
-use store::StoreResult;
+use store::{StoreError, StoreResult};
 
 /// `(version, name, sql)`, in order.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -30,7 +29,25 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "registrations",
         include_str!("../migrations/0006_registrations.sql"),
     ),
+    (
+        7,
+        "turnout_pending",
+        include_str!("../migrations/0007_turnout_pending.sql"),
+    ),
 ];
+
+/// The migrations as `(version, name)`, in order (for the test that keeps both backends'
+/// schema steps in step).
+pub fn migrations() -> Vec<(i64, &'static str)> {
+    MIGRATIONS
+        .iter()
+        .map(|&(version, name, _)| (version, name))
+        .collect()
+}
+
+fn db(e: sqlx::Error) -> StoreError {
+    StoreError::database(e)
+}
 
 /// Key of the transaction-scoped advisory lock taken while migrating ("sandoq" in ASCII).
 const LOCK_KEY: i64 = 0x73_61_6e_64_6f_71;

@@ -1,17 +1,24 @@
 //! The eligibility roll: replaced whole by streaming `COPY`, read one voter at a time.
 //!
 //! An import is one transaction: the election's old roll is deleted, the rows received are
+//! checked (`store::roll::check_voter_council`, against the election's councils read first) and
 //! copied in as CSV, and the audit record is appended, so a failure anywhere leaves the previous
 //! roll whole. Rows are encoded batch by batch into one reused buffer and sent as a `COPY`
-//! statement whenever the buffer reaches [`COPY_CHUNK`], so memory stays constant on both sides
-//! (the foreign-key checks a `COPY` queues are run at the end of each statement) and a
-//! duplicate or an unknown council stops the import at the chunk holding it.
+//! statement whenever the buffer reaches [`COPY_CHUNK`], so memory stays constant on both sides.
+//! A national id twice stops the import at the chunk holding its second row: each chunk goes
+//! behind a savepoint, so that the failed chunk can be staged apart (without the key) and the id
+//! named by a query.
 
-use crate::{append_audit, db, map_sql, rows, Attempt, Fail, Postgres};
+use crate::chain::append_audit;
+use crate::db::{db, is_unique_violation, not_found, settle, Attempt, Fail, Postgres};
+use crate::{facts, rows};
+use async_trait::async_trait;
 use domain::roll::{Voter, VoterStatus};
-use sqlx::postgres::PgDatabaseError;
+use sqlx::postgres::PgConnection;
+use sqlx::Executor;
 use std::collections::HashMap;
-use store::{Actor, StoreError, StoreResult};
+use store::roll::{check_voter_council, roll_imported};
+use store::{Actor, Entity, Refusal, RollBatch, RollStore, StoreError, StoreResult};
 use tokio::sync::mpsc::Receiver;
 
 /// First key of the transaction-scoped advisory locks that serialise imports of one election's
@@ -54,41 +61,88 @@ fn csv_voter(buf: &mut Vec<u8>, election: &[u8], voter: &Voter) -> StoreResult<(
     Ok(())
 }
 
-/// Maps a failed import: a national id twice is a conflict on `voter`, an unknown council (the
-/// only foreign key an import can miss once the election is found) is `Invalid`.
-pub(crate) fn settle(fail: Fail) -> StoreError {
-    let e = match fail {
-        Fail::Store(e) => return e,
-        Fail::Sql(e) => e,
-    };
-    let Some(pg) = e
-        .as_database_error()
-        .and_then(|d| d.try_downcast_ref::<PgDatabaseError>())
-    else {
-        return db(e);
-    };
-    if pg.code() != "23503" {
-        return map_sql(e, "voter");
-    }
-    if pg.constraint().is_some_and(|c| c.contains("election")) {
-        return StoreError::NotFound { entity: "election" };
-    }
-    // The detail reads `Key (council_code)=(…) is not present in table "councils".`
-    let council = pg
-        .detail()
-        .and_then(|d| d.split_once("=(")?.1.rsplit_once(')'))
-        .map(|(code, _)| code.to_owned());
-    StoreError::Invalid(match council {
-        Some(code) => format!("شورای «{code}» در فهرست واجدان شرایط یافت نشد."),
-        None => "شورای یکی از سطرهای فهرست واجدان شرایط یافت نشد.".to_owned(),
+/// Sends one chunk of CSV as a `COPY` behind a savepoint (the one before it, if any, released
+/// in the same round trip); returns the rows copied. A chunk that repeats a national id (in
+/// itself, or of a chunk before it) is `Duplicate { Voter, key: that id }`: the savepoint is
+/// rolled back, the chunk is copied again into a table without the key, and the id is read
+/// from there.
+async fn copy_chunk(conn: &mut PgConnection, chunk: &[u8], first: bool) -> Attempt<u64> {
+    conn.execute(if first {
+        "SAVEPOINT roll_chunk"
+    } else {
+        "RELEASE SAVEPOINT roll_chunk; SAVEPOINT roll_chunk"
     })
+    .await?;
+    match copy(conn, COPY_VOTERS, chunk).await {
+        Ok(n) => Ok(n),
+        Err(e) if is_unique_violation(&e) => Err(repeated_voter(conn, chunk).await),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// One `COPY … FROM STDIN` of `chunk`; returns the rows copied.
+async fn copy(
+    conn: &mut PgConnection,
+    statement: &'static str,
+    chunk: &[u8],
+) -> Result<u64, sqlx::Error> {
+    let mut copy = conn.copy_in_raw(statement).await?;
+    copy.send(chunk).await?;
+    copy.finish().await
+}
+
+/// The national id a failed chunk repeats (see [`copy_chunk`]).
+async fn repeated_voter(conn: &mut PgConnection, chunk: &[u8]) -> Fail {
+    match stage_chunk(conn, chunk).await {
+        Ok(Some(key)) => Fail::Store(StoreError::Duplicate {
+            entity: Entity::Voter,
+            key,
+        }),
+        Ok(None) => Fail::Store(StoreError::Corrupt(
+            "a roll chunk broke the voters' key and repeats no national id".into(),
+        )),
+        Err(e) => Fail::Sql(e),
+    }
+}
+
+/// Rolls the failed chunk back, copies it again into a table without the key, and reads a
+/// national id it repeats, or that a chunk before it already brought.
+async fn stage_chunk(conn: &mut PgConnection, chunk: &[u8]) -> Result<Option<String>, sqlx::Error> {
+    {
+        sqlx::query("ROLLBACK TO SAVEPOINT roll_chunk")
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query(
+            "CREATE TEMP TABLE roll_chunk (election_code TEXT, national_id TEXT, birth_date TEXT, \
+             council_code TEXT, deceased BOOLEAN) ON COMMIT DROP",
+        )
+        .execute(&mut *conn)
+        .await?;
+        copy(
+            conn,
+            "COPY roll_chunk (election_code, national_id, birth_date, council_code, deceased) \
+             FROM STDIN WITH (FORMAT csv)",
+            chunk,
+        )
+        .await?;
+        sqlx::query_scalar::<_, String>(
+            "(SELECT national_id FROM roll_chunk GROUP BY national_id HAVING COUNT(*) > 1 \
+               ORDER BY national_id LIMIT 1) \
+             UNION ALL (SELECT c.national_id FROM roll_chunk c JOIN voters v \
+               ON v.election_code = c.election_code AND v.national_id = c.national_id \
+               ORDER BY c.national_id LIMIT 1) \
+             LIMIT 1",
+        )
+        .fetch_optional(&mut *conn)
+        .await
+    }
 }
 
 impl Postgres {
-    pub(crate) async fn try_import_roll(
+    async fn try_import_roll(
         &self,
         election_code: &str,
-        mut rows: Receiver<store::RollBatch>,
+        mut rows: Receiver<RollBatch>,
         source_digest: &str,
         by: &Actor,
     ) -> Attempt<u64> {
@@ -108,7 +162,7 @@ impl Postgres {
                 .fetch_optional(&mut *tx)
                 .await?;
         if found.is_none() {
-            return Err(StoreError::NotFound { entity: "election" }.into());
+            return Err(not_found(Entity::Election));
         }
         let voting: bool =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM checkins WHERE election_code = $1)")
@@ -116,8 +170,9 @@ impl Postgres {
                 .fetch_one(&mut *tx)
                 .await?;
         if voting {
-            return Err(StoreError::Invalid(store::ROLL_LOCKED_BY_VOTING.into()).into());
+            return Err(Refusal::RollLockedByVoting.into());
         }
+        let councils = facts::election_councils(&mut tx, election_code).await?;
         sqlx::query("DELETE FROM voters WHERE election_code = $1")
             .bind(election_code)
             .execute(&mut *tx)
@@ -129,9 +184,14 @@ impl Postgres {
         let mut count = 0_u64;
         let mut per_council: HashMap<String, i64> = HashMap::new();
         loop {
-            let batch = rows.recv().await.transpose().map_err(StoreError::Invalid)?;
+            let batch = rows
+                .recv()
+                .await
+                .transpose()
+                .map_err(|reason| Refusal::RollAborted { reason })?;
             let done = batch.is_none();
             for voter in batch.iter().flatten() {
+                check_voter_council(voter, &councils)?;
                 csv_voter(&mut buf, &election, voter)?;
                 match per_council.get_mut(&voter.council) {
                     Some(n) => *n += 1,
@@ -142,10 +202,8 @@ impl Postgres {
             }
             if buf.len() >= COPY_CHUNK || (done && !buf.is_empty()) {
                 // Nothing is encoded while a COPY is open, so it always ends with `finish`;
-                // a duplicate or an unknown council is reported there.
-                let mut copy = tx.copy_in_raw(COPY_VOTERS).await?;
-                copy.send(buf.as_slice()).await?;
-                count += copy.finish().await?;
+                // a repeated national id is reported there.
+                count += copy_chunk(&mut tx, &buf, count == 0).await?;
                 buf.clear();
             }
             if done {
@@ -175,16 +233,14 @@ impl Postgres {
         append_audit(
             &mut tx,
             by,
-            "roll.import",
-            &format!("election/{election_code}"),
-            &serde_json::json!({ "count": count, "source_digest": source_digest }),
+            &roll_imported(election_code, count, source_digest),
         )
         .await?;
         tx.commit().await?;
         Ok(count)
     }
 
-    pub(crate) async fn read_voter(
+    async fn read_voter(
         &self,
         election_code: &str,
         national_id: &str,
@@ -201,11 +257,39 @@ impl Postgres {
         row.as_ref().map(rows::voter).transpose()
     }
 
-    pub(crate) async fn read_roll_count(&self, election_code: &str) -> StoreResult<i64> {
+    async fn read_roll_count(&self, election_code: &str) -> StoreResult<i64> {
         sqlx::query_scalar("SELECT COUNT(*) FROM voters WHERE election_code = $1")
             .bind(election_code)
             .fetch_one(&self.pool)
             .await
             .map_err(db)
+    }
+}
+
+#[async_trait]
+impl RollStore for Postgres {
+    #[tracing::instrument(skip_all)]
+    async fn import_roll(
+        &self,
+        election_code: &str,
+        rows: Receiver<RollBatch>,
+        source_digest: &str,
+        by: &Actor,
+    ) -> StoreResult<u64> {
+        // One attempt only: the rows are consumed by it. Nothing else writes voters, and another
+        // import of the same roll queues on its advisory lock, so it does not contend.
+        self.try_import_roll(election_code, rows, source_digest, by)
+            .await
+            .map_err(settle)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn voter(&self, election_code: &str, national_id: &str) -> StoreResult<Option<Voter>> {
+        self.read_voter(election_code, national_id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn roll_count(&self, election_code: &str) -> StoreResult<i64> {
+        self.read_roll_count(election_code).await
     }
 }

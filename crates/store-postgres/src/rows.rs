@@ -1,6 +1,6 @@
 //! Rows to domain types, and the text forms of values the schema keeps as text.
 
-use crate::db;
+use crate::db::db;
 use audit::AuditRecord;
 use domain::access::Role;
 use domain::ballot::Candidate;
@@ -15,32 +15,37 @@ use domain::staffing::Post;
 use domain::station::{Area, Facilities, GeoPoint, LinkType, RouteStop, Station};
 use domain::station_day::{DayState, StationDay};
 use domain::vetting::{VettingFile, VettingState};
+use domain::DomainError;
 use sqlx::postgres::PgRow;
 use sqlx::Row;
 use store::{
-    scope_from_columns, CountyCoverage, CountySummary, Registration, StaffAssignment, StoreError,
-    StoreResult, StoredDocument, UserRecord, VettingEvent,
+    scope_from_columns, CountyCoverage, CountySummary, Refusal, Registration, StaffAssignment,
+    StoreError, StoreResult, StoredDocument, UserRecord, VettingEvent,
 };
 use time::Date;
 
 const DATE: &[time::format_description::BorrowedFormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]");
 
-fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
-    StoreError::Database(format!("stored {what} is unreadable: {detail}"))
+pub(crate) fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("stored {what} is unreadable: {detail}"))
+}
+
+/// A date the schema cannot hold (a year past 9999) is refused as invalid.
+fn unwritable(date: Date, e: impl std::fmt::Display) -> StoreError {
+    Refusal::Invalid(DomainError::InvalidDate(format!("{date}: {e}"))).into()
 }
 
 /// A date as ISO `YYYY-MM-DD`.
 pub(crate) fn format_date(date: Date) -> StoreResult<String> {
-    date.format(DATE)
-        .map_err(|e| StoreError::Invalid(format!("date {date}: {e}")))
+    date.format(DATE).map_err(|e| unwritable(date, e))
 }
 
 /// Appends a date as ISO `YYYY-MM-DD` to `buf`, without allocating.
 pub(crate) fn write_date(buf: &mut Vec<u8>, date: Date) -> StoreResult<()> {
     date.format_into(buf, DATE)
         .map(drop)
-        .map_err(|e| StoreError::Invalid(format!("date {date}: {e}")))
+        .map_err(|e| unwritable(date, e))
 }
 
 pub(crate) fn parse_date(text: &str) -> StoreResult<Date> {
@@ -546,5 +551,58 @@ pub(crate) fn registration_fact(
         birth_date: parse_date(&get::<String>(row, "birth_date")?)?,
         education: Education::parse(&education).ok_or_else(|| corrupt("education", &education))?,
         state: vetting_state(&get::<String>(row, "state")?)?,
+    })
+}
+
+/// The columns [`council`] reads.
+pub(crate) const COUNCIL_COLUMNS: &str =
+    "code, election_code, kind, name, county_code, place_code, population, main_seats, \
+     alternate_seats";
+
+/// The columns [`user`] reads.
+pub(crate) const USER_COLUMNS: &str =
+    "username, password_hash, role, scope_kind, county_code, station_code, created_at_us";
+
+/// The columns [`audit`] reads.
+pub(crate) const AUDIT_COLUMNS: &str =
+    "seq, at_us, actor, action, entity, payload, prev_hash, hash";
+
+/// The columns [`station_day`] reads.
+pub(crate) const DAY_COLUMNS: &str = "state, opened_at_us, closes_at_us, closed_at_us";
+
+/// A session row joined with its user's (`token_hash, csrf_token, session_created_at_us,
+/// expires_at_us` and [`user`]'s columns).
+pub(crate) fn session(row: &PgRow) -> StoreResult<(store::SessionRecord, UserRecord)> {
+    let user = user(row)?;
+    let session = store::SessionRecord {
+        token_hash: get(row, "token_hash")?,
+        username: user.username.clone(),
+        csrf_token: get(row, "csrf_token")?,
+        created_at_us: get(row, "session_created_at_us")?,
+        expires_at_us: get(row, "expires_at_us")?,
+    };
+    Ok((session, user))
+}
+
+/// A row of the staffing gaps (`code, name, county_code, held`): the posts nobody holds.
+pub(crate) fn gap(row: &PgRow) -> StoreResult<store::StationGap> {
+    let held: Vec<String> = get(row, "held")?;
+    Ok(store::StationGap {
+        station: get(row, "code")?,
+        name: get(row, "name")?,
+        county: get(row, "county_code")?,
+        missing: Post::ALL
+            .into_iter()
+            .filter(|p| !held.iter().any(|h| h == p.as_str()))
+            .collect(),
+    })
+}
+
+/// A council's place (`kind, population, households`).
+pub(crate) fn place(row: &PgRow) -> StoreResult<domain::registration::Place> {
+    Ok(domain::registration::Place {
+        kind: council_kind(&get::<String>(row, "kind")?)?,
+        population: get(row, "population")?,
+        households: get(row, "households")?,
     })
 }

@@ -46,7 +46,7 @@ fn pid_of(name: &str, host: &str) -> Option<u32> {
 static SWEPT: AtomicBool = AtomicBool::new(false);
 
 fn err(e: &sqlx::Error) -> StoreError {
-    StoreError::Database(e.to_string())
+    StoreError::database(e.to_string())
 }
 
 /// Creates an empty database on the cluster of `admin_url` and returns its URL; the first call

@@ -10,8 +10,8 @@ use domain::station_day::{DayAction, DayRefusal};
 use std::collections::HashMap;
 use std::sync::Arc;
 use store::{
-    verify_audit, Actor, BallotOutcome, CheckIn, CheckInOutcome, NewBallot, Store, StoreError,
-    TurnoutFilter,
+    prelude::*, verify_audit, Actor, BallotOutcome, CheckIn, CheckInOutcome, Entity, NewBallot,
+    Refusal, StoreError, TurnoutFilter,
 };
 use store_postgres::Postgres;
 use time::macros::datetime;
@@ -178,7 +178,9 @@ async fn a_taken_key_fails_only_its_request() {
     }
     for t in tasks {
         match t.await.unwrap() {
-            (5, Err(StoreError::Conflict { entity, .. })) => assert_eq!(entity, "ballot token"),
+            (5, Err(StoreError::Duplicate { entity, key })) => {
+                assert_eq!((entity, key), (Entity::Ballot, audit::digest_hex(b"taken")));
+            }
             (5, other) => panic!("expected a conflict, got {other:?}"),
             (_, outcome) => assert!(matches!(outcome, Ok(CheckInOutcome::Accepted { .. }))),
         }
@@ -214,15 +216,15 @@ async fn a_taken_key_fails_only_its_request() {
     ));
     assert!(matches!(
         store.cast_ballot(ballot("t1", "b1", "r2")).await,
-        Err(StoreError::Conflict {
-            entity: "ballot",
+        Err(StoreError::Duplicate {
+            entity: Entity::Ballot,
             ..
         })
     ));
     assert!(matches!(
         store.cast_ballot(ballot("t1", "b2", "r1")).await,
-        Err(StoreError::Conflict {
-            entity: "receipt",
+        Err(StoreError::Duplicate {
+            entity: Entity::Receipt,
             ..
         })
     ));
@@ -278,7 +280,7 @@ async fn closing_never_leaves_voters_without_ballots() {
                 assert_eq!(day.state, domain::station_day::DayState::Closed);
                 assert_eq!(counts.outstanding, 0, "closed with voters yet to vote");
             }
-            Err(StoreError::DayRefused(DayRefusal::BallotsOutstanding { count })) => {
+            Err(StoreError::Refused(Refusal::Day(DayRefusal::BallotsOutstanding { count }))) => {
                 assert!(count > 0 && count <= accepted);
             }
             Err(e) => panic!("unexpected {e:?}"),

@@ -6,10 +6,11 @@
 
 mod election_day;
 mod registrations;
+mod roll;
 
 use domain::access::{Role, Scope};
 use std::sync::Arc;
-use store::{verify_audit, Actor, NewUser, Store};
+use store::{prelude::*, verify_audit, Actor, NewUser};
 use store_postgres::testing::with_database;
 use store_postgres::Postgres;
 use time::macros::datetime;
@@ -320,7 +321,7 @@ async fn two_servers_never_make_two_inspectors() {
     for t in tasks {
         match t.await.unwrap() {
             Ok(a) => won.push(a.national_id),
-            Err(StoreError::Refused(Refusal::PostTaken { holder })) => {
+            Err(StoreError::Refused(store::Refusal::Staffing(Refusal::PostTaken { holder }))) => {
                 assert_eq!(
                     servers[1].station_staff(&station).await.unwrap()[0].national_id,
                     holder.as_str()
@@ -364,7 +365,9 @@ async fn two_servers_never_give_one_person_two_posts() {
         for t in tasks {
             match t.await.unwrap() {
                 Ok(_) => won += 1,
-                Err(StoreError::Refused(Refusal::AlreadyServing { .. })) => {}
+                Err(StoreError::Refused(store::Refusal::Staffing(Refusal::AlreadyServing {
+                    ..
+                }))) => {}
                 Err(e) => panic!("round {round}: unexpected {e:?}"),
             }
         }
@@ -421,7 +424,7 @@ async fn a_unique_race_ends_as_post_taken() {
     );
     tx.commit().await.unwrap();
     match task.await.unwrap() {
-        Err(StoreError::Refused(Refusal::PostTaken { holder })) => {
+        Err(StoreError::Refused(store::Refusal::Staffing(Refusal::PostTaken { holder }))) => {
             assert_eq!(holder.as_str(), ids[0]);
         }
         other => panic!("expected post_taken, got {other:?}"),
@@ -501,7 +504,10 @@ async fn two_servers_never_overfill_a_board() {
     for t in tasks {
         match t.await.unwrap() {
             Ok(m) => won.push(m.national_id),
-            Err(StoreError::BoardRefused(BoardRefusal::RoleFull { role, seats })) => {
+            Err(StoreError::Refused(store::Refusal::Board(BoardRefusal::RoleFull {
+                role,
+                seats,
+            }))) => {
                 assert_eq!((role, seats), (BoardRole::Member, 2));
                 refused += 1;
             }

@@ -8,7 +8,7 @@ use domain::registration::Application;
 use domain::vetting::{Reviewer, VettingAction, VettingState};
 use std::collections::HashSet;
 use std::sync::Arc;
-use store::{verify_audit, Actor, NewRegistration, Store};
+use store::{prelude::*, verify_audit, Actor, NewRegistration};
 use store_postgres::Postgres;
 use time::macros::datetime;
 

@@ -1,91 +1,45 @@
-//! Election day outside the batching writer: each station's day (opening, pauses, extensions,
-//! closing), its counts, the ballot's candidates, receipts and turnout.
+//! Election day: each station's day (opening, pauses, extensions, closing, decided by
+//! `domain::station_day::decide`), its counts, receipts and turnout; check-ins and ballots go
+//! through the batching writer ([`writer`]).
 
-use crate::{append_audit, db, rows, Attempt, Postgres};
-use domain::ballot::Candidate;
+mod writer;
+
+use crate::chain::append_audit;
+use crate::db::{db, not_found, retry, settle, Attempt, Postgres, Unique};
+use crate::rows::DAY_COLUMNS;
+use crate::{facts, rows, sql};
+use async_trait::async_trait;
 use domain::clock::{from_micros, to_micros};
-use domain::election::Election;
-use domain::station_day::{apply, DayAction, DayRefusal, DayState, StationDay};
+use domain::station_day::{decide, DayAction, DayState, StationDay};
 use sqlx::postgres::PgConnection;
 use sqlx::Row;
-use store::election_day::polls;
+use store::election_day::{day_action_taken, polls};
 use store::{
-    Actor, StationCounts, StoreError, StoreResult, Turnout, TurnoutArea, TurnoutFilter, TurnoutHour,
+    Actor, BallotOutcome, CheckIn, CheckInOutcome, ElectionDayStore, Entity, NewBallot, Refusal,
+    StationCounts, StoreError, StoreResult, Turnout, TurnoutArea, TurnoutFilter, TurnoutHour,
 };
 
-/// `Invalid`: the election has no `election_day` milestone, so no polls' hours.
-pub(crate) fn no_polls() -> StoreError {
-    StoreError::Invalid("زمان رأی‌گیری (مرحله روز رأی‌گیری) برای این انتخابات تعیین نشده است.".into())
-}
-
-/// An election with its milestones in one query; with `share`, its row is share-locked (a
-/// roll import locks it for update).
-pub(crate) async fn election_in(
-    conn: &mut PgConnection,
-    code: &str,
-    share: bool,
-) -> Attempt<Option<Election>> {
-    let found = sqlx::query(&format!(
-        "SELECT e.code, e.name, e.kind, e.election_day, e.seat_table, m.key AS milestone_key, \
-         m.name AS milestone_name, m.starts_at_us, m.ends_at_us \
-         FROM elections e LEFT JOIN milestones m ON m.election_code = e.code \
-         WHERE e.code = $1 ORDER BY m.position{}",
-        if share { " FOR SHARE OF e" } else { "" }
-    ))
-    .bind(code)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(rows::election_joined(&found)?)
-}
-
-/// The polls' hours of an election: `NotFound` for an unknown one, `Invalid` without hours.
+/// The polls' hours of an election: `NotFound` for an unknown one, `NoPollingHours` without
+/// them.
 async fn polls_of(
     conn: &mut PgConnection,
     code: &str,
 ) -> Attempt<(time::OffsetDateTime, time::OffsetDateTime)> {
-    let election = election_in(conn, code, false)
+    let election = facts::election_in(conn, code, false)
         .await?
-        .ok_or(StoreError::NotFound { entity: "election" })?;
-    Ok(polls(&election).ok_or_else(no_polls)?)
-}
-
-async fn station_exists(conn: &mut PgConnection, election: &str, station: &str) -> Attempt<bool> {
-    Ok(sqlx::query_scalar::<_, i32>(
-        "SELECT 1 FROM stations WHERE code = $1 AND election_code = $2",
-    )
-    .bind(station)
-    .bind(election)
-    .fetch_optional(&mut *conn)
-    .await?
-    .is_some())
-}
-
-const DAY_COLUMNS: &str = "state, opened_at_us, closes_at_us, closed_at_us";
-
-fn action_name(action: &DayAction) -> &'static str {
-    match action {
-        DayAction::Open { .. } => "open",
-        DayAction::Pause { .. } => "pause",
-        DayAction::Resume => "resume",
-        DayAction::Extend { .. } => "extend",
-        DayAction::Close => "close",
-    }
-}
-
-/// Sums a `bigint` column in SQL: `SUM` of bigints is numeric.
-fn sum(expr: &str) -> String {
-    format!("COALESCE(SUM({expr}), 0)::bigint")
+        .ok_or_else(|| not_found(Entity::Election))?;
+    Ok(polls(&election).ok_or(Refusal::NoPollingHours)?)
 }
 
 impl Postgres {
-    pub(crate) async fn read_station_day(
+    async fn read_station_day(
         &self,
         election_code: &str,
         station: &str,
     ) -> StoreResult<Option<StationDay>> {
         let mut conn = self.pool.acquire().await.map_err(db)?;
         let read = async {
-            if !station_exists(&mut conn, election_code, station).await? {
+            if !facts::station_exists(&mut conn, election_code, station).await? {
                 return Ok(None);
             }
             let row = sqlx::query(&format!(
@@ -101,14 +55,14 @@ impl Postgres {
             let (_, close) = polls_of(&mut conn, election_code).await?;
             Ok(Some(StationDay::new(close)))
         };
-        read.await.map_err(crate::into_store)
+        read.await.map_err(settle)
     }
 
     /// Applies a station-day action in one transaction. The day's row is created (as not
     /// opened) if missing and locked, so concurrent actions at a station queue; closing also
     /// waits for check-in batches that read the station open (they share-lock the row), then
     /// counts the tokens they left. A refusal rolls everything back, the created row too.
-    pub(crate) async fn try_act_on_station(
+    async fn try_act_on_station(
         &self,
         election_code: &str,
         station: &str,
@@ -116,8 +70,8 @@ impl Postgres {
         by: &Actor,
     ) -> Attempt<StationDay> {
         let mut tx = self.pool.begin().await?;
-        if !station_exists(&mut tx, election_code, station).await? {
-            return Err(StoreError::NotFound { entity: "station" }.into());
+        if !facts::station_exists(&mut tx, election_code, station).await? {
+            return Err(not_found(Entity::Station));
         }
         let (polls_open, polls_close) = polls_of(&mut tx, election_code).await?;
         sqlx::query(
@@ -137,10 +91,11 @@ impl Postgres {
         .bind(station)
         .fetch_one(&mut *tx)
         .await?;
-        let day = rows::station_day(&row)?.unwrap_or_else(|| StationDay::new(polls_close));
-        if matches!(action, DayAction::Close) {
+        let day = rows::station_day(&row)?
+            .ok_or_else(|| StoreError::Corrupt(format!("station {station}'s day has no state")))?;
+        let outstanding: i64 = if action.needs_outstanding_count() {
             // Every accepted check-in adds a token and every ballot spends one.
-            let outstanding: i64 = sqlx::query_scalar(
+            sqlx::query_scalar(
                 "SELECT (SELECT COALESCE(SUM(checked_in), 0) FROM turnout \
                    WHERE election_code = $1 AND station_code = $2)::bigint \
                  - (SELECT COUNT(*) FROM ballot_queue WHERE election_code = $1 AND station_code = $2)",
@@ -148,15 +103,12 @@ impl Postgres {
             .bind(election_code)
             .bind(station)
             .fetch_one(&mut *tx)
-            .await?;
-            if outstanding > 0 {
-                return Err(StoreError::DayRefused(DayRefusal::BallotsOutstanding {
-                    count: outstanding,
-                })
-                .into());
-            }
-        }
-        let next = apply(&day, action, by.at, polls_open).map_err(StoreError::DayRefused)?;
+            .await?
+        } else {
+            0
+        };
+        let next =
+            decide(&day, action, by.at, polls_open, outstanding).map_err(StoreError::from)?;
         if next.state == DayState::Closed {
             // The day's ballots and receipts enter the box together, shuffled (see
             // 0005_election_day.sql).
@@ -194,31 +146,17 @@ impl Postgres {
         .bind(next.closed_at.map(to_micros))
         .execute(&mut *tx)
         .await?;
-        let action_value =
-            serde_json::to_value(action).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let payload = serde_json::json!({
-            "election": election_code,
-            "action": action_value,
-            "day": {
-                "state": next.state.as_str(),
-                "opened_at_us": next.opened_at.map(to_micros),
-                "closes_at_us": to_micros(next.closes_at),
-                "closed_at_us": next.closed_at.map(to_micros),
-            },
-        });
         append_audit(
             &mut tx,
             by,
-            &format!("station.{}", action_name(action)),
-            &format!("station/{station}"),
-            &payload,
+            &day_action_taken(election_code, station, action, &next)?,
         )
         .await?;
         tx.commit().await?;
         Ok(next)
     }
 
-    pub(crate) async fn read_station_counts(
+    async fn read_station_counts(
         &self,
         election_code: &str,
         station: &str,
@@ -236,7 +174,7 @@ impl Postgres {
         .await
         .map_err(db)?;
         if !row.try_get::<bool, _>("known").map_err(db)? {
-            return Err(StoreError::NotFound { entity: "station" });
+            return Err(StoreError::not_found(Entity::Station));
         }
         let checkins: i64 = row.try_get("checkins").map_err(db)?;
         let ballots: i64 = row.try_get("ballots").map_err(db)?;
@@ -247,41 +185,7 @@ impl Postgres {
         })
     }
 
-    pub(crate) async fn read_candidates(
-        &self,
-        election_code: &str,
-        council: &str,
-    ) -> StoreResult<Vec<Candidate>> {
-        let found = sqlx::query(&format!(
-            "SELECT {} FROM candidates WHERE election_code = $1 AND council_code = $2 \
-             AND code IS NOT NULL ORDER BY code COLLATE \"C\"",
-            rows::CANDIDATE_COLUMNS
-        ))
-        .bind(election_code)
-        .bind(council)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        found.iter().map(rows::candidate).collect()
-    }
-
-    pub(crate) async fn read_all_candidates(
-        &self,
-        election_code: &str,
-    ) -> StoreResult<Vec<Candidate>> {
-        let found = sqlx::query(&format!(
-            "SELECT {} FROM candidates WHERE election_code = $1 AND code IS NOT NULL \
-             ORDER BY council_code COLLATE \"C\", length(code), code COLLATE \"C\"",
-            rows::CANDIDATE_COLUMNS
-        ))
-        .bind(election_code)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        found.iter().map(rows::candidate).collect()
-    }
-
-    pub(crate) async fn read_receipt(
+    async fn read_receipt(
         &self,
         election_code: &str,
         receipt: &str,
@@ -301,7 +205,7 @@ impl Postgres {
     /// council lies (a voter voting outside their constituency counts for their own council and
     /// county); in the council view, a station that is not on the council's list but took its
     /// voters' check-ins is listed too, so that the stations add up to the council.
-    pub(crate) async fn read_turnout(
+    async fn read_turnout(
         &self,
         election_code: &str,
         filter: &TurnoutFilter,
@@ -318,14 +222,14 @@ impl Postgres {
                     .await
                     .map_err(db)?;
                     if known.is_none() {
-                        return Err(StoreError::NotFound { entity: "council" });
+                        return Err(StoreError::not_found(Entity::Council));
                     }
                     (
                         format!(
                             "SELECT hour_us, {} AS n FROM turnout \
                              WHERE election_code = $1 AND council_code = $2 \
                              GROUP BY hour_us ORDER BY hour_us",
-                            sum("checked_in")
+                            sql::sum("checked_in")
                         ),
                         format!(
                             "SELECT s.code, s.name, NULL::bigint AS eligible, \
@@ -337,7 +241,7 @@ impl Postgres {
                                OR EXISTS (SELECT 1 FROM turnout t WHERE t.election_code = $1 \
                                           AND t.council_code = $2 AND t.station_code = s.code)) \
                              ORDER BY s.code COLLATE \"C\"",
-                            sum("t.checked_in")
+                            sql::sum("t.checked_in")
                         ),
                         Some(council.as_str()),
                         false,
@@ -351,7 +255,7 @@ impl Postgres {
                             .await
                             .map_err(db)?;
                     if known.is_none() {
-                        return Err(StoreError::NotFound { entity: "county" });
+                        return Err(StoreError::not_found(Entity::County));
                     }
                     (
                         format!(
@@ -359,7 +263,7 @@ impl Postgres {
                              JOIN councils c ON c.code = t.council_code \
                              WHERE t.election_code = $1 AND c.county_code = $2 \
                              GROUP BY t.hour_us ORDER BY t.hour_us",
-                            sum("t.checked_in")
+                            sql::sum("t.checked_in")
                         ),
                         format!(
                             "SELECT c.code, c.name, COALESCE(r.voters, 0) AS eligible, \
@@ -369,7 +273,7 @@ impl Postgres {
                                ON r.election_code = $1 AND r.council_code = c.code \
                              WHERE c.election_code = $1 AND c.county_code = $2 \
                              ORDER BY c.code COLLATE \"C\"",
-                            sum("t.checked_in")
+                            sql::sum("t.checked_in")
                         ),
                         Some(county.as_str()),
                         true,
@@ -379,7 +283,7 @@ impl Postgres {
                     format!(
                         "SELECT hour_us, {} AS n FROM turnout WHERE election_code = $1 \
                          GROUP BY hour_us ORDER BY hour_us",
-                        sum("checked_in")
+                        sql::sum("checked_in")
                     ),
                     format!(
                         "SELECT k.code, k.name, \
@@ -388,8 +292,8 @@ impl Postgres {
                            (SELECT {} FROM turnout t JOIN councils c ON c.code = t.council_code \
                             WHERE t.election_code = $1 AND c.county_code = k.code) AS checked_in \
                          FROM counties k ORDER BY k.code COLLATE \"C\"",
-                        sum("r.voters"),
-                        sum("t.checked_in")
+                        sql::sum("r.voters"),
+                        sql::sum("t.checked_in")
                     ),
                     None,
                     true,
@@ -450,5 +354,60 @@ impl Postgres {
             hourly,
             areas,
         })
+    }
+}
+
+#[async_trait]
+impl ElectionDayStore for Postgres {
+    #[tracing::instrument(skip_all)]
+    async fn station_day(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<Option<StationDay>> {
+        self.read_station_day(election_code, station).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn act_on_station(
+        &self,
+        election_code: &str,
+        station: &str,
+        action: &DayAction,
+        by: &Actor,
+    ) -> StoreResult<StationDay> {
+        retry(Unique::Fail, || {
+            self.try_act_on_station(election_code, station, action, by)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn station_counts(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<StationCounts> {
+        self.read_station_counts(election_code, station).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn check_in(&self, checkin: CheckIn) -> StoreResult<CheckInOutcome> {
+        writer::check_in(self, checkin).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn cast_ballot(&self, ballot: NewBallot) -> StoreResult<BallotOutcome> {
+        writer::cast_ballot(self, ballot).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn receipt(&self, election_code: &str, receipt: &str) -> StoreResult<Option<String>> {
+        self.read_receipt(election_code, receipt).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn turnout(&self, election_code: &str, filter: &TurnoutFilter) -> StoreResult<Turnout> {
+        self.read_turnout(election_code, filter).await
     }
 }

@@ -1,4 +1,6 @@
-//! Candidate registration and vetting (issue 5).
+//! Candidacy: candidates recorded directly, online registration and its vetting (issue 5), the
+//! approved candidates of the final lists and the ballots, and the demo's registrations and
+//! candidates.
 //!
 //! A registration is filed with its documents' records and the first entry of its history in
 //! one transaction; the primary key (one registration per person per election) and the unique
@@ -7,43 +9,68 @@
 //! the election's row before it takes the election's next candidate code, so two approvals
 //! never take the same code.
 
-use crate::{
-    append_audit, db, into_store, is_unique_violation, map_sql, page, rows, Attempt, Fail, Postgres,
+use crate::chain::append_audit;
+use crate::db::{
+    db, is_unique_violation, not_found, retry, settle, unique_as, Attempt, Fail, Postgres, Unique,
 };
+use crate::{rows, sql};
+use async_trait::async_trait;
+use domain::ballot::Candidate;
 use domain::clock::to_micros;
-use domain::registration::Place;
+use domain::election::Council;
 use domain::vetting::{apply, Reviewer, VettingAction, VettingState};
-use sqlx::postgres::PgConnection;
+use sqlx::postgres::{PgConnection, PgPool};
 use sqlx::Row;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use store::candidacy::{candidate_added, next_candidate_code, registration_filed, vetting_step};
 use store::{
-    Actor, NewRegistration, Page, PageRequest, Registration, RegistrationFilter, StoreError,
-    StoreResult, StoredDocument, VettingEvent,
+    Actor, CandidacyStore, Entity, NewRegistration, Page, PageRequest, Refusal, Registration,
+    RegistrationFilter, StoreError, StoreResult, StoredDocument, VettingEvent,
 };
 
-/// Candidate codes of an election start above this number (the demo's run from 10001).
-const FIRST_CANDIDATE_CODE: i64 = 10_000;
-
-/// The audit entity of a registration.
-fn registration_entity(tracking_code: &str) -> String {
-    format!("registration/{tracking_code}")
+/// The first of `keys` given twice, if any.
+fn repeated<'a>(keys: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut seen = HashSet::new();
+    keys.into_iter().find(|k| !seen.insert(*k))
 }
 
-/// A unique violation as a conflict on `entity` (rather than on the registration, as the
-/// retry loop would name it); other errors as they are, so conflicts of locks are retried.
-fn unique_as(e: sqlx::Error, entity: &'static str) -> Fail {
-    if is_unique_violation(&e) {
-        Fail::Store(map_sql(e, entity))
-    } else {
-        Fail::Sql(e)
+/// A unique violation of a bulk insert as `Duplicate { entity, key }` with the first key the
+/// batch repeats; an unnamed one (it cannot be: the store was empty) is a database error.
+fn repeated_as<'a>(
+    e: sqlx::Error,
+    entity: Entity,
+    keys: impl IntoIterator<Item = &'a str>,
+) -> Fail {
+    match repeated(keys) {
+        Some(key) if is_unique_violation(&e) => unique_as(e, entity, key),
+        _ => Fail::Sql(e),
     }
 }
 
-/// `registrations r JOIN councils c` filtered by election (`$1`), county (`$2`), council (`$3`)
-/// and state (`$4`).
-const REGISTRATION_FILTER: &str =
-    "r.election_code = $1 AND ($2::text IS NULL OR c.county_code = $2) \
-     AND ($3::text IS NULL OR r.council_code = $3) AND ($4::text IS NULL OR r.state = $4)";
+/// Why a filing's keys were taken, read on another connection once the failed transaction
+/// let go (its rows are committed by then): the person's registration in the election if they
+/// have one (`key`: their national id), else the tracking code.
+async fn taken_registration(pool: &PgPool, registration: &NewRegistration) -> StoreError {
+    let national_id = registration.application.national_id.as_str();
+    let found = sqlx::query_scalar::<_, i32>(
+        "SELECT 1 FROM registrations WHERE election_code = $1 AND national_id = $2",
+    )
+    .bind(&registration.election_code)
+    .bind(national_id)
+    .fetch_optional(pool)
+    .await;
+    match found {
+        Ok(Some(_)) => StoreError::Duplicate {
+            entity: Entity::Registration,
+            key: national_id.to_owned(),
+        },
+        Ok(None) => StoreError::Duplicate {
+            entity: Entity::Registration,
+            key: registration.tracking_code.clone(),
+        },
+        Err(e) => db(e),
+    }
+}
 
 /// The documents of the given registrations, each registration's in `DocumentKind` order.
 async fn documents_of(
@@ -127,7 +154,7 @@ async fn record_event(
 
 /// The demo's registrations with their histories, as filed and vetted: one statement per
 /// table (part of the demo's one load transaction).
-pub(crate) async fn write_demo(
+pub(crate) async fn write_demo_registrations(
     conn: &mut PgConnection,
     election_code: &str,
     registrations: &[domain::demo::DemoRegistration],
@@ -146,11 +173,10 @@ pub(crate) async fn write_demo(
         Vec::new(),
     );
     for r in registrations {
-        let files = r.files().map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let last = files
-            .last()
-            .copied()
-            .unwrap_or_else(|| domain::vetting::VettingFile::new(r.submitted_at));
+        let files = r.files()?;
+        let last = files.last().copied().ok_or_else(|| {
+            StoreError::Corrupt(format!("demo registration {} has no file", r.tracking_code))
+        })?;
         finals.push(last);
         e_code.push(r.tracking_code.clone());
         e_seq.push(1i64);
@@ -159,9 +185,9 @@ pub(crate) async fn write_demo(
         e_state.push(VettingState::Submitted.as_str().to_owned());
         e_actor.push("applicant".to_owned());
         e_reason.push(String::new());
-        for (i, (step, file)) in r.steps.iter().zip(files.iter().skip(1)).enumerate() {
+        for (seq, (step, file)) in (2_i64..).zip(r.steps.iter().zip(files.iter().skip(1))) {
             e_code.push(r.tracking_code.clone());
-            e_seq.push(i64::try_from(i).unwrap_or(0) + 2);
+            e_seq.push(seq);
             e_at.push(to_micros(step.at));
             e_step.push(step.action.name().to_owned());
             e_state.push(file.state.as_str().to_owned());
@@ -261,7 +287,16 @@ pub(crate) async fn write_demo(
     )
     .execute(&mut *conn)
     .await
-    .map_err(|e| unique_as(e, "registration"))?;
+    .map_err(|e| {
+        let national_ids = registrations
+            .iter()
+            .map(|r| r.application.national_id.as_str());
+        let tracking_codes = registrations.iter().map(|r| r.tracking_code.as_str());
+        match repeated(national_ids.clone()) {
+            Some(_) => repeated_as(e, Entity::Registration, national_ids),
+            None => repeated_as(e, Entity::Registration, tracking_codes),
+        }
+    })?;
     sqlx::query(
         "INSERT INTO vetting_events (tracking_code, seq, at_us, step, state, actor, reason) \
          SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], \
@@ -276,6 +311,86 @@ pub(crate) async fn write_demo(
     .bind(e_reason)
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// Writes the demo's approved candidates in one statement, each with the national id of its
+/// registration (a candidate without one, which the demo does not make, is keyed
+/// `cand-<code>`; the SQLite store uses the same rule). A candidate whose council is not among
+/// the election's is refused (`CouncilNotInElection`).
+pub(crate) async fn write_demo_candidates(
+    conn: &mut PgConnection,
+    election_code: &str,
+    councils: &[Council],
+    candidates: &[Candidate],
+    registrations: &[domain::demo::DemoRegistration],
+    by: &Actor,
+) -> Attempt<()> {
+    if candidates.is_empty() {
+        return Ok(());
+    }
+    let election_councils: HashSet<&str> = councils
+        .iter()
+        .filter(|c| c.election_code == election_code)
+        .map(|c| c.code.as_str())
+        .collect();
+    if let Some(c) = candidates
+        .iter()
+        .find(|c| !election_councils.contains(c.council.as_str()))
+    {
+        return Err(Refusal::CouncilNotInElection {
+            council: c.council.clone(),
+            election: election_code.to_owned(),
+        }
+        .into());
+    }
+    let national_ids: HashMap<&str, &str> = registrations
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.candidate_code.as_deref()?,
+                r.application.national_id.as_str(),
+            ))
+        })
+        .collect();
+    let column = |f: &dyn Fn(&Candidate) -> String| candidates.iter().map(f).collect::<Vec<_>>();
+    sqlx::query(
+        "INSERT INTO candidates (election_code, council_code, national_id, created_at_us, code, \
+         first_name, last_name, gender, education, occupation) \
+         SELECT $1, u.council, u.national_id, $2, u.code, u.first_name, u.last_name, u.gender, \
+           u.education, u.occupation \
+         FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], \
+           $9::text[], $10::text[]) \
+           AS u(code, council, first_name, last_name, gender, education, occupation, national_id)",
+    )
+    .bind(election_code)
+    .bind(by.at_us())
+    .bind(column(&|c| c.code.clone()))
+    .bind(column(&|c| c.council.clone()))
+    .bind(column(&|c| c.first_name.clone()))
+    .bind(column(&|c| c.last_name.clone()))
+    .bind(column(&|c| c.gender.as_str().to_owned()))
+    .bind(
+        candidates
+            .iter()
+            .map(|c| c.education.map(|e| e.as_str().to_owned()))
+            .collect::<Vec<_>>(),
+    )
+    .bind(column(&|c| c.occupation.clone()))
+    .bind(column(&|c| {
+        national_ids
+            .get(c.code.as_str())
+            .map_or_else(|| format!("cand-{}", c.code), |id| (*id).to_owned())
+    }))
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| {
+        repeated_as(
+            e,
+            Entity::Candidate,
+            candidates.iter().map(|c| c.code.as_str()),
+        )
+    })?;
     Ok(())
 }
 
@@ -295,15 +410,14 @@ async fn enlist(
         .await?;
     // Codes are decimal numbers; anything else (or too long for a bigint) is ignored. A file is
     // approved once at most (no step leads back to approval), so it never had a code before.
-    let last: i64 = sqlx::query_scalar(
-        "SELECT GREATEST(COALESCE(MAX(CASE WHEN code ~ '^[0-9]{1,18}$' \
-           THEN code::bigint END), 0), $2) FROM candidates WHERE election_code = $1",
+    let highest: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(CASE WHEN code ~ '^[0-9]{1,18}$' THEN code::bigint END) FROM candidates \
+         WHERE election_code = $1",
     )
     .bind(&registration.election_code)
-    .bind(FIRST_CANDIDATE_CODE)
     .fetch_one(&mut *conn)
     .await?;
-    let code = (last + 1).to_string();
+    let code = next_candidate_code(highest);
     sqlx::query(
         "UPDATE registrations SET candidate_code = $3 \
          WHERE election_code = $1 AND tracking_code = $2",
@@ -336,13 +450,104 @@ async fn enlist(
     .bind(&app.occupation)
     .execute(&mut *conn)
     .await
-    .map_err(|e| unique_as(e, "candidate"))?;
+    .map_err(|e| unique_as(e, Entity::Candidate, &code))?;
     Ok(code)
 }
 
 impl Postgres {
+    async fn try_add_candidate(
+        &self,
+        election_code: &str,
+        council_code: &str,
+        national_id: &str,
+        by: &Actor,
+    ) -> Attempt<()> {
+        let mut tx = self.pool.begin().await?;
+        let election: Option<String> =
+            sqlx::query_scalar("SELECT code FROM elections WHERE code = $1")
+                .bind(election_code)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if election.is_none() {
+            return Err(not_found(Entity::Election));
+        }
+        let council_election: Option<String> =
+            sqlx::query_scalar("SELECT election_code FROM councils WHERE code = $1")
+                .bind(council_code)
+                .fetch_optional(&mut *tx)
+                .await?;
+        match council_election {
+            None => return Err(not_found(Entity::Council)),
+            Some(e) if e != election_code => {
+                return Err(Refusal::CouncilNotInElection {
+                    council: council_code.to_owned(),
+                    election: election_code.to_owned(),
+                }
+                .into())
+            }
+            Some(_) => {}
+        }
+        // If the person is registered, lock them: a candidacy and an assignment of the same
+        // person queue on this row, so neither decides on facts the other is changing.
+        sqlx::query("SELECT 1 FROM people WHERE national_id = $1 FOR NO KEY UPDATE")
+            .bind(national_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        // A second candidacy in the election fails here: `Duplicate { Candidate }`.
+        sqlx::query(
+            "INSERT INTO candidates (election_code, council_code, national_id, created_at_us) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(election_code)
+        .bind(council_code)
+        .bind(national_id)
+        .bind(by.at_us())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| unique_as(e, Entity::Candidate, national_id))?;
+        append_audit(
+            &mut tx,
+            by,
+            &candidate_added(election_code, council_code, national_id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn read_candidates(
+        &self,
+        election_code: &str,
+        council: &str,
+    ) -> StoreResult<Vec<Candidate>> {
+        let found = sqlx::query(&format!(
+            "SELECT {} FROM candidates WHERE election_code = $1 AND council_code = $2 \
+             AND code IS NOT NULL ORDER BY code COLLATE \"C\"",
+            rows::CANDIDATE_COLUMNS
+        ))
+        .bind(election_code)
+        .bind(council)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        found.iter().map(rows::candidate).collect()
+    }
+
+    async fn read_all_candidates(&self, election_code: &str) -> StoreResult<Vec<Candidate>> {
+        let found = sqlx::query(&format!(
+            "SELECT {} FROM candidates WHERE election_code = $1 AND code IS NOT NULL \
+             ORDER BY council_code COLLATE \"C\", length(code), code COLLATE \"C\"",
+            rows::CANDIDATE_COLUMNS
+        ))
+        .bind(election_code)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        found.iter().map(rows::candidate).collect()
+    }
+
     /// What the participation statistics need of every registration.
-    pub(crate) async fn read_registration_facts(
+    async fn read_registration_facts(
         &self,
         election_code: &str,
     ) -> StoreResult<Vec<domain::participation::RegistrationFact>> {
@@ -358,7 +563,7 @@ impl Postgres {
     }
 
     /// The photo of an approved candidate's registration.
-    pub(crate) async fn read_candidate_photo(
+    async fn read_candidate_photo(
         &self,
         election_code: &str,
         candidate_code: &str,
@@ -376,34 +581,8 @@ impl Postgres {
         found.as_ref().map(rows::stored_document).transpose()
     }
 
-    /// The place a council serves: its kind and population, and a village's households.
-    pub(crate) async fn read_council_place(&self, code: &str) -> StoreResult<Option<Place>> {
-        let row = sqlx::query(
-            "SELECT c.kind, c.population, v.households FROM councils c \
-             LEFT JOIN villages v ON c.kind = 'village' AND v.code = c.place_code \
-             WHERE c.code = $1",
-        )
-        .bind(code)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?;
-        row.as_ref()
-            .map(|row| {
-                Ok(Place {
-                    kind: rows::council_kind(&row.try_get::<String, _>("kind").map_err(db)?)?,
-                    population: row.try_get("population").map_err(db)?,
-                    households: row.try_get("households").map_err(db)?,
-                })
-            })
-            .transpose()
-    }
-
     /// Files a registration (see the module's note). Nothing is written on a refusal.
-    pub(crate) async fn try_register(
-        &self,
-        registration: &NewRegistration,
-        by: &Actor,
-    ) -> Attempt<()> {
+    async fn try_register(&self, registration: &NewRegistration, by: &Actor) -> Attempt<()> {
         let app = &registration.application;
         let tracking_code = &registration.tracking_code;
         let mut tx = self.pool.begin().await?;
@@ -412,12 +591,12 @@ impl Postgres {
             .fetch_optional(&mut *tx)
             .await?;
         if council.is_none() {
-            return Err(StoreError::NotFound { entity: "council" }.into());
+            return Err(not_found(Entity::Council));
         }
         let official = app.official.as_ref();
         // A second registration of the person in the election, or a taken tracking code, fails
-        // here: `Conflict { entity: "registration" }`.
-        sqlx::query(
+        // here: `Duplicate { Registration }`.
+        let filed = sqlx::query(
             "INSERT INTO registrations (election_code, national_id, tracking_code, council_code, \
              first_name, last_name, father_name, birth_date, gender, mobile, residence, education, \
              former_member, occupation, official_title, resigned_on, veteran_family, state, \
@@ -450,7 +629,16 @@ impl Postgres {
         .bind(VettingState::Submitted.as_str())
         .bind(to_micros(by.at))
         .execute(&mut *tx)
-        .await?;
+        .await;
+        match filed {
+            Err(e) if is_unique_violation(&e) => {
+                drop(tx);
+                return Err(Fail::Store(
+                    taken_registration(&self.pool, registration).await,
+                ));
+            }
+            other => other?,
+        };
         if !registration.documents.is_empty() {
             let documents = &registration.documents;
             sqlx::query(
@@ -481,7 +669,7 @@ impl Postgres {
             )
             .execute(&mut *tx)
             .await
-            .map_err(|e| unique_as(e, "document"))?;
+            .map_err(|e| repeated_as(e, Entity::Document, documents.iter().map(|d| d.kind.as_str())))?;
         }
         record_event(
             &mut tx,
@@ -492,30 +680,13 @@ impl Postgres {
             "",
         )
         .await?;
-        let documents: Vec<serde_json::Value> = registration
-            .documents
-            .iter()
-            .map(|d| serde_json::json!({ "kind": d.kind.as_str(), "sha256": d.sha256 }))
-            .collect();
-        append_audit(
-            &mut tx,
-            by,
-            "registration.submit",
-            &registration_entity(tracking_code),
-            &serde_json::json!({
-                "election": registration.election_code,
-                "council": app.council,
-                "national_id": app.national_id.as_str(),
-                "documents": documents,
-            }),
-        )
-        .await?;
+        append_audit(&mut tx, by, &registration_filed(registration)).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// A registration with its history, read on one snapshot.
-    pub(crate) async fn read_registration(
+    async fn read_registration(
         &self,
         election_code: &str,
         tracking_code: &str,
@@ -543,13 +714,13 @@ impl Postgres {
                 .collect::<StoreResult<Vec<_>>>()?;
             Ok(Some((registration, history)))
         };
-        let out = read.await.map_err(into_store)?;
+        let out = read.await.map_err(settle)?;
         tx.rollback().await.map_err(db)?;
         Ok(out)
     }
 
     /// Registrations in filing order, a page of them.
-    pub(crate) async fn read_registrations(
+    async fn read_registrations(
         &self,
         election_code: &str,
         filter: &RegistrationFilter,
@@ -558,7 +729,8 @@ impl Postgres {
         let state = filter.state.map(VettingState::as_str);
         let total: i64 = sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM registrations r JOIN councils c ON c.code = r.council_code \
-             WHERE {REGISTRATION_FILTER}"
+             WHERE {}",
+            sql::REGISTRATION_FILTER
         ))
         .bind(election_code)
         .bind(filter.county.as_deref())
@@ -569,9 +741,10 @@ impl Postgres {
         .map_err(db)?;
         let found = sqlx::query(&format!(
             "SELECT {} FROM registrations r JOIN councils c ON c.code = r.council_code \
-             WHERE {REGISTRATION_FILTER} \
+             WHERE {} \
              ORDER BY r.submitted_at_us, r.tracking_code COLLATE \"C\" LIMIT $5 OFFSET $6",
-            rows::REGISTRATION_COLUMNS
+            rows::REGISTRATION_COLUMNS,
+            sql::REGISTRATION_FILTER
         ))
         .bind(election_code)
         .bind(filter.county.as_deref())
@@ -587,17 +760,17 @@ impl Postgres {
             .map(|r| r.try_get::<String, _>("tracking_code").map_err(db))
             .collect::<StoreResult<Vec<_>>>()?;
         let mut conn = self.pool.acquire().await.map_err(db)?;
-        let mut documents = documents_of(&mut conn, &codes).await.map_err(into_store)?;
+        let mut documents = documents_of(&mut conn, &codes).await.map_err(settle)?;
         let items = found
             .iter()
             .zip(&codes)
             .map(|(row, code)| rows::registration(row, documents.remove(code).unwrap_or_default()))
             .collect::<StoreResult<Vec<_>>>()?;
-        Ok(page(items, total, req))
+        Ok(sql::page(items, total, req))
     }
 
     /// Takes a vetting step (see the module's note). A refusal writes nothing.
-    pub(crate) async fn try_vet(
+    async fn try_vet(
         &self,
         election_code: &str,
         tracking_code: &str,
@@ -608,11 +781,9 @@ impl Postgres {
         let mut tx = self.pool.begin().await?;
         let mut registration = registration_in(&mut tx, election_code, tracking_code, true)
             .await?
-            .ok_or(StoreError::NotFound {
-                entity: "registration",
-            })?;
-        let next = apply(&registration.vetting, action, reviewer, by.at)
-            .map_err(StoreError::VettingRefused)?;
+            .ok_or_else(|| not_found(Entity::Registration))?;
+        let next =
+            apply(&registration.vetting, action, reviewer, by.at).map_err(StoreError::from)?;
         sqlx::query(
             "UPDATE registrations SET state = $3, state_since_us = $4, executive_qualified = $5 \
              WHERE election_code = $1 AND tracking_code = $2",
@@ -646,25 +817,105 @@ impl Postgres {
                 .execute(&mut *tx)
                 .await?;
         }
-        let reviewer_name =
-            serde_json::to_value(reviewer).map_err(|e| StoreError::Invalid(e.to_string()))?;
         append_audit(
             &mut tx,
             by,
-            &format!("registration.{}", action.name()),
-            &registration_entity(tracking_code),
-            &serde_json::json!({
-                "election": election_code,
-                "step": action.name(),
-                "state": next.state.as_str(),
-                "reason": action.reason(),
-                "reviewer": reviewer_name,
-                "candidate_code": registration.candidate_code,
-            }),
+            &vetting_step(
+                election_code,
+                tracking_code,
+                action,
+                next.state,
+                reviewer,
+                registration.candidate_code.as_deref(),
+            ),
         )
         .await?;
         tx.commit().await?;
         Ok(registration)
+    }
+}
+
+#[async_trait]
+impl CandidacyStore for Postgres {
+    #[tracing::instrument(skip_all)]
+    async fn add_candidate(
+        &self,
+        election_code: &str,
+        council_code: &str,
+        national_id: &str,
+        by: &Actor,
+    ) -> StoreResult<()> {
+        retry(Unique::Fail, || {
+            self.try_add_candidate(election_code, council_code, national_id, by)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn registration_facts(
+        &self,
+        election_code: &str,
+    ) -> StoreResult<Vec<domain::participation::RegistrationFact>> {
+        self.read_registration_facts(election_code).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn all_candidates(&self, election_code: &str) -> StoreResult<Vec<Candidate>> {
+        self.read_all_candidates(election_code).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn candidates(&self, election_code: &str, council: &str) -> StoreResult<Vec<Candidate>> {
+        self.read_candidates(election_code, council).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn candidate_photo(
+        &self,
+        election_code: &str,
+        candidate_code: &str,
+    ) -> StoreResult<Option<StoredDocument>> {
+        self.read_candidate_photo(election_code, candidate_code)
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn register(&self, registration: &NewRegistration, by: &Actor) -> StoreResult<()> {
+        retry(Unique::Fail, || self.try_register(registration, by)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn registration(
+        &self,
+        election_code: &str,
+        tracking_code: &str,
+    ) -> StoreResult<Option<(Registration, Vec<VettingEvent>)>> {
+        self.read_registration(election_code, tracking_code).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn registrations(
+        &self,
+        election_code: &str,
+        filter: &RegistrationFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<Registration>> {
+        self.read_registrations(election_code, filter, page).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn vet(
+        &self,
+        election_code: &str,
+        tracking_code: &str,
+        action: &VettingAction,
+        reviewer: Reviewer,
+        by: &Actor,
+    ) -> StoreResult<Registration> {
+        retry(Unique::Fail, || {
+            self.try_vet(election_code, tracking_code, action, reviewer, by)
+        })
+        .await
     }
 }
 

@@ -18,10 +18,13 @@
 //! second mostly waits on the first's turnout rows) with fewer, larger transactions.
 //!
 //! A request whose random key collides (a ballot token, ballot id or receipt already stored) is
-//! answered `Conflict` and the batch is run again without it, so one bad request never fails its
+//! answered `Duplicate` (a token as `Ballot` keyed by its hash, a ballot by its id, a receipt by
+//! its code) and the batch is run again without it, so one bad request never fails its
 //! neighbours; any other failure of the transaction is every request's answer.
 
-use crate::{append_audit, retry, rows, Attempt};
+use crate::chain::append_audit;
+use crate::db::{retry, Attempt, Job, Postgres, Unique};
+use crate::{facts, rows};
 use domain::clock::{from_micros, to_micros};
 use domain::roll::{Voter, VoterStatus};
 use domain::station_day::StationDay;
@@ -31,58 +34,42 @@ use sqlx::Row;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use store::election_day::{batch_record, decide_checkin, polls, StationFacts};
-use store::{BallotOutcome, CheckIn, CheckInOutcome, NewBallot, StoreError, StoreResult};
+use store::{
+    BallotOutcome, CheckIn, CheckInOutcome, Entity, NewBallot, Refusal, StoreError, StoreResult,
+};
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
 /// The most requests one transaction takes.
 const MAX_BATCH: usize = 1_000;
 /// How many batches may be writing at once.
 const IN_FLIGHT: usize = 1;
-/// Requests waiting beyond this make their senders wait (back-pressure).
-const QUEUE: usize = 16_384;
-
-/// A request to the writer with the channel its answer goes back on.
-#[derive(Debug)]
-pub(crate) enum Job {
-    CheckIn(CheckIn, oneshot::Sender<StoreResult<CheckInOutcome>>),
-    Ballot(NewBallot, oneshot::Sender<StoreResult<BallotOutcome>>),
-}
-
-/// The sending side of a store's writer; the task ends when every clone of it is gone.
-#[derive(Debug, Clone)]
-pub(crate) struct Writer {
-    jobs: mpsc::Sender<Job>,
-}
-
 fn stopped() -> StoreError {
-    StoreError::Database("the election-day writer has stopped".into())
+    StoreError::database("the election-day writer has stopped")
 }
 
-impl Writer {
-    /// Starts the writer task on the current tokio runtime.
-    pub(crate) fn spawn(pool: PgPool) -> Self {
-        let (jobs, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(pool, rx));
-        Self { jobs }
-    }
+/// The writer's queue; its task starts with the store's first request.
+fn jobs(store: &Postgres) -> &mpsc::Sender<Job> {
+    store.writer.jobs(|rx| {
+        tokio::spawn(run(store.pool.clone(), rx));
+    })
+}
 
-    pub(crate) async fn check_in(&self, checkin: CheckIn) -> StoreResult<CheckInOutcome> {
-        let (tx, rx) = oneshot::channel();
-        self.jobs
-            .send(Job::CheckIn(checkin, tx))
-            .await
-            .map_err(|_| stopped())?;
-        rx.await.map_err(|_| stopped())?
-    }
+pub(super) async fn check_in(store: &Postgres, checkin: CheckIn) -> StoreResult<CheckInOutcome> {
+    let (tx, rx) = oneshot::channel();
+    jobs(store)
+        .send(Job::CheckIn(checkin, tx))
+        .await
+        .map_err(|_| stopped())?;
+    rx.await.map_err(|_| stopped())?
+}
 
-    pub(crate) async fn cast_ballot(&self, ballot: NewBallot) -> StoreResult<BallotOutcome> {
-        let (tx, rx) = oneshot::channel();
-        self.jobs
-            .send(Job::Ballot(ballot, tx))
-            .await
-            .map_err(|_| stopped())?;
-        rx.await.map_err(|_| stopped())?
-    }
+pub(super) async fn cast_ballot(store: &Postgres, ballot: NewBallot) -> StoreResult<BallotOutcome> {
+    let (tx, rx) = oneshot::channel();
+    jobs(store)
+        .send(Job::Ballot(ballot, tx))
+        .await
+        .map_err(|_| stopped())?;
+    rx.await.map_err(|_| stopped())?
 }
 
 async fn run(pool: PgPool, mut rx: mpsc::Receiver<Job>) {
@@ -152,24 +139,22 @@ impl Reply {
 }
 
 fn mismatch() -> StoreError {
-    StoreError::Database("the election-day writer answered the wrong request".into())
+    StoreError::Corrupt("the election-day writer answered the wrong request".into())
 }
 
-/// The same error again, for every request of a failed batch.
+/// The same error again, for every request of a failed batch (a database failure's cause as
+/// its words: the cause itself goes to the log once, with the batch).
 fn copy_error(e: &StoreError) -> StoreError {
     match e {
-        StoreError::NotFound { entity } => StoreError::NotFound { entity },
-        StoreError::Conflict { entity, constraint } => StoreError::Conflict {
-            entity,
-            constraint: constraint.clone(),
+        StoreError::NotFound { entity } => StoreError::NotFound { entity: *entity },
+        StoreError::Duplicate { entity, key } => StoreError::Duplicate {
+            entity: *entity,
+            key: key.clone(),
         },
-        StoreError::Invalid(m) => StoreError::Invalid(m.clone()),
-        StoreError::UnsupportedUrl(m) => StoreError::UnsupportedUrl(m.clone()),
-        StoreError::Database(m) => StoreError::Database(m.clone()),
         StoreError::Refused(r) => StoreError::Refused(r.clone()),
-        StoreError::BoardRefused(r) => StoreError::BoardRefused(r.clone()),
-        StoreError::DayRefused(r) => StoreError::DayRefused(r.clone()),
-        StoreError::VettingRefused(r) => StoreError::VettingRefused(r.clone()),
+        StoreError::UnsupportedUrl(m) => StoreError::UnsupportedUrl(m.clone()),
+        StoreError::Database(cause) => StoreError::database(cause.to_string()),
+        StoreError::Corrupt(m) => StoreError::Corrupt(m.clone()),
     }
 }
 
@@ -190,14 +175,11 @@ async fn run_batch(pool: &PgPool, jobs: Vec<Job>) {
         .unzip();
     let mut excluded: HashMap<usize, StoreError> = HashMap::new();
     let result = loop {
-        let attempt = retry("election day", false, || {
-            attempt(pool, &requests, &excluded)
-        })
-        .await;
+        let attempt = retry(Unique::Fail, || attempt(pool, &requests, &excluded)).await;
         match attempt {
             Ok(Settled::Collided(collided)) if !collided.is_empty() => excluded.extend(collided),
             Ok(Settled::Collided(_)) => {
-                break Err(StoreError::Database(
+                break Err(StoreError::Corrupt(
                     "the election-day writer found a collision it could not name".into(),
                 ))
             }
@@ -213,7 +195,7 @@ async fn run_batch(pool: &PgPool, jobs: Vec<Job>) {
                     .map(Err)
                     .or_else(|| answers.get_mut(i).and_then(Option::take))
                     .unwrap_or_else(|| {
-                        Err(StoreError::Database(
+                        Err(StoreError::Corrupt(
                             "the election-day writer left a request unanswered".into(),
                         ))
                     });
@@ -221,7 +203,7 @@ async fn run_batch(pool: &PgPool, jobs: Vec<Job>) {
             }
         }
         Err(e) => {
-            tracing::warn!(error = %e, size = requests.len(), "election-day batch failed");
+            tracing::warn!(error = ?e, size = requests.len(), "election-day batch failed");
             for (i, reply) in replies.into_iter().enumerate() {
                 reply.send(Err(excluded.remove(&i).unwrap_or_else(|| copy_error(&e))));
             }
@@ -287,15 +269,8 @@ async fn attempt(
             .map(|&i| requests[i].at())
             .max()
             .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-        if let Some((actor, payload)) = batch_record(election, &accepted, &cast, latest) {
-            append_audit(
-                &mut tx,
-                &actor,
-                "checkin.batch",
-                &format!("election/{election}"),
-                &payload,
-            )
-            .await?;
+        if let Some((actor, entry)) = batch_record(election, &accepted, &cast, latest) {
+            append_audit(&mut tx, &actor, &entry).await?;
         }
     }
     if !collided.is_empty() {
@@ -326,16 +301,16 @@ async fn check_ins(
 ) -> Attempt<Result<Vec<(String, String, i64)>, Vec<(usize, StoreError)>>> {
     // The election's row is shared-locked so that a roll import (which locks it for update)
     // and check-ins never overlap.
-    let found = crate::day::election_in(conn, election_code, true).await?;
+    let found = facts::election_in(conn, election_code, true).await?;
     let Some(election) = found else {
         for &(i, _) in checkins {
-            answers[i] = Some(Err(StoreError::NotFound { entity: "election" }));
+            answers[i] = Some(Err(StoreError::not_found(Entity::Election)));
         }
         return Ok(Ok(Vec::new()));
     };
     let Some((_, polls_close)) = polls(&election) else {
         for &(i, _) in checkins {
-            answers[i] = Some(Err(crate::day::no_polls()));
+            answers[i] = Some(Err(Refusal::NoPollingHours.into()));
         }
         return Ok(Ok(Vec::new()));
     };
@@ -410,7 +385,7 @@ async fn check_ins(
     let mut collided = Vec::new();
     for &(i, c) in checkins {
         let Some(facts) = stations.get(&c.station) else {
-            answers[i] = Some(Err(StoreError::NotFound { entity: "station" }));
+            answers[i] = Some(Err(StoreError::not_found(Entity::Station)));
             continue;
         };
         let voter = voters.get(c.national_id.as_str());
@@ -420,7 +395,7 @@ async fn check_ins(
                 if first.contains(c.national_id.as_str()) {
                     duplicates.push((i, c.national_id.as_str()));
                 } else if !tokens.insert(c.token_hash.as_str()) {
-                    collided.push((i, token_taken()));
+                    collided.push((i, token_taken(&c.token_hash)));
                 } else {
                     first.insert(c.national_id.as_str());
                     pending.push(Pending {
@@ -548,7 +523,7 @@ async fn check_ins(
         accepted
             .iter()
             .filter(|p| !token_stored.contains(p.national_id))
-            .map(|p| (p.index, token_taken())),
+            .map(|p| (p.index, token_taken(p.token))),
     );
     if !collided.is_empty() {
         return Ok(Err(collided));
@@ -560,15 +535,16 @@ async fn check_ins(
         .collect()))
 }
 
-fn token_taken() -> StoreError {
-    StoreError::Conflict {
-        entity: "ballot token",
-        constraint: "ballot_tokens_pkey".into(),
+/// A ballot token already stored: a ballot's, keyed by the token's hash.
+fn token_taken(token_hash: &str) -> StoreError {
+    StoreError::Duplicate {
+        entity: Entity::Ballot,
+        key: token_hash.to_owned(),
     }
 }
 
 fn vanished() -> StoreError {
-    StoreError::Database("a conflicting check-in could not be read back".into())
+    StoreError::Corrupt("a conflicting check-in could not be read back".into())
 }
 
 /// What the ballot of a council may hold.
@@ -647,8 +623,8 @@ async fn cast_ballots(
             continue;
         };
         let Some(rule) = rules.get(council) else {
-            answers[i] = Some(Err(StoreError::Invalid(format!(
-                "شورای «{council}» یافت نشد."
+            answers[i] = Some(Err(StoreError::Corrupt(format!(
+                "a ballot token of council {council}, which does not exist"
             ))));
             continue;
         };
@@ -659,15 +635,15 @@ async fn cast_ballots(
             }
             Ok(choices) => {
                 if ids.contains(b.ballot_id.as_str()) {
-                    collided.push((i, ballot_taken()));
+                    collided.push((i, ballot_taken(&b.ballot_id)));
                     continue;
                 }
                 if receipts.contains(b.receipt.as_str()) {
-                    collided.push((i, receipt_taken()));
+                    collided.push((i, receipt_taken(&b.receipt)));
                     continue;
                 }
                 let choices = serde_json::to_string(&choices)
-                    .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                    .map_err(|e| StoreError::Corrupt(format!("a ballot's choices: {e}")))?;
                 ids.insert(b.ballot_id.as_str());
                 receipts.insert(b.receipt.as_str());
                 spent.insert(token);
@@ -734,9 +710,9 @@ async fn cast_ballots(
     }
     for c in &cast {
         if !stored_ids.contains(c.id) {
-            collided.push((c.index, ballot_taken()));
+            collided.push((c.index, ballot_taken(c.id)));
         } else if !stored_receipts.contains(c.receipt) {
-            collided.push((c.index, receipt_taken()));
+            collided.push((c.index, receipt_taken(c.receipt)));
         }
     }
     if !collided.is_empty() {
@@ -754,16 +730,16 @@ async fn cast_ballots(
     Ok(Ok(per_station))
 }
 
-fn ballot_taken() -> StoreError {
-    StoreError::Conflict {
-        entity: "ballot",
-        constraint: "ballot_queue_pkey".into(),
+fn ballot_taken(id: &str) -> StoreError {
+    StoreError::Duplicate {
+        entity: Entity::Ballot,
+        key: id.to_owned(),
     }
 }
 
-fn receipt_taken() -> StoreError {
-    StoreError::Conflict {
-        entity: "receipt",
-        constraint: "receipt_queue_pkey".into(),
+fn receipt_taken(code: &str) -> StoreError {
+    StoreError::Duplicate {
+        entity: Entity::Receipt,
+        key: code.to_owned(),
     }
 }

@@ -1,0 +1,225 @@
+//! The store itself (a pool and the election-day writer's handle), connecting, and the
+//! plumbing every area's transactions share: one attempt's failure ([`Fail`]), the retry loop
+//! for serialization failures and deadlocks, and the mapping of database errors.
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use store::{
+    BallotOutcome, CheckIn, CheckInOutcome, Entity, NewBallot, Refusal, StoreError, StoreResult,
+};
+use tokio::sync::{mpsc, oneshot};
+
+/// How many times a transaction is tried when PostgreSQL reports a serialization failure or a
+/// deadlock.
+const MAX_ATTEMPTS: u32 = 5;
+
+/// Requests waiting for the election-day writer beyond this make their senders wait
+/// (back-pressure).
+const WRITER_QUEUE: usize = 16_384;
+
+/// The PostgreSQL store: a connection pool over a migrated database.
+#[derive(Debug, Clone)]
+pub struct Postgres {
+    pub(crate) pool: PgPool,
+    /// The election-day batching writer's queue (check-ins and ballots).
+    pub(crate) writer: WriterHandle,
+}
+
+/// A request to the election-day writer with the channel its answer goes back on.
+#[derive(Debug)]
+pub(crate) enum Job {
+    CheckIn(CheckIn, oneshot::Sender<StoreResult<CheckInOutcome>>),
+    Ballot(NewBallot, oneshot::Sender<StoreResult<BallotOutcome>>),
+}
+
+/// The sending side of the election-day writer. The queue is made when the store connects; the
+/// task that drains it is started by the first request (`election_day`), on that request's
+/// runtime, and ends when every clone of the handle is gone.
+#[derive(Debug, Clone)]
+pub(crate) struct WriterHandle {
+    jobs: mpsc::Sender<Job>,
+    parked: Arc<Mutex<Option<mpsc::Receiver<Job>>>>,
+    started: Arc<AtomicBool>,
+}
+
+impl WriterHandle {
+    fn new() -> Self {
+        let (jobs, rx) = mpsc::channel(WRITER_QUEUE);
+        Self {
+            jobs,
+            parked: Arc::new(Mutex::new(Some(rx))),
+            started: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// The queue, after handing its receiving side to `start` if no request did before.
+    pub(crate) fn jobs(&self, start: impl FnOnce(mpsc::Receiver<Job>)) -> &mpsc::Sender<Job> {
+        if !self.started.load(Ordering::Acquire) {
+            let mut parked = self.parked.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(rx) = parked.take() {
+                start(rx);
+            }
+            self.started.store(true, Ordering::Release);
+        }
+        &self.jobs
+    }
+}
+
+impl Postgres {
+    /// Connects to `url` (`postgres://…`) and brings the schema up to date.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(url)
+            .await
+            .map_err(StoreError::database)?;
+        crate::migrate::run(&pool).await?;
+        Ok(Self {
+            pool,
+            writer: WriterHandle::new(),
+        })
+    }
+
+    /// Runs arbitrary SQL outside the system (no audit record). Only for tests that tamper with
+    /// the audit log behind the system's back.
+    #[doc(hidden)]
+    pub async fn raw_execute(&self, sql: &str) -> StoreResult<u64> {
+        let done = sqlx::raw_sql(sql)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::database)?;
+        Ok(done.rows_affected())
+    }
+}
+
+/// Why one attempt at a transaction failed: a database error (maybe worth retrying) or a
+/// decision of the store's own.
+#[derive(Debug)]
+pub(crate) enum Fail {
+    Sql(sqlx::Error),
+    Store(StoreError),
+}
+
+impl From<sqlx::Error> for Fail {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Sql(e)
+    }
+}
+
+impl From<StoreError> for Fail {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+impl From<Refusal> for Fail {
+    fn from(r: Refusal) -> Self {
+        Self::Store(r.into())
+    }
+}
+
+impl From<domain::DomainError> for Fail {
+    fn from(e: domain::DomainError) -> Self {
+        Self::Store(e.into())
+    }
+}
+
+pub(crate) type Attempt<T> = Result<T, Fail>;
+
+/// A database failure, its cause kept for the logs.
+pub(crate) fn db(e: sqlx::Error) -> StoreError {
+    StoreError::database(e)
+}
+
+/// The error of a single attempt, for reads that are not retried.
+pub(crate) fn settle(fail: Fail) -> StoreError {
+    match fail {
+        Fail::Sql(e) => db(e),
+        Fail::Store(e) => e,
+    }
+}
+
+/// `NotFound` for an entity, as a failed attempt.
+pub(crate) fn not_found(entity: Entity) -> Fail {
+    Fail::Store(StoreError::not_found(entity))
+}
+
+fn sqlstate(e: &sqlx::Error) -> Option<String> {
+    match e {
+        sqlx::Error::Database(db) => db.code().map(std::borrow::Cow::into_owned),
+        _ => None,
+    }
+}
+
+fn is_retryable(e: &sqlx::Error) -> bool {
+    matches!(sqlstate(e).as_deref(), Some("40001" | "40P01"))
+}
+
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    sqlstate(e).as_deref() == Some("23505")
+}
+
+/// A unique violation as `Duplicate { entity, key }` (the key is the caller's: the record's
+/// own, never the constraint's name); any other error as it is, so that conflicts of locks are
+/// still retried.
+pub(crate) fn unique_as(e: sqlx::Error, entity: Entity, key: &str) -> Fail {
+    if is_unique_violation(&e) {
+        Fail::Store(StoreError::Duplicate {
+            entity,
+            key: key.to_owned(),
+        })
+    } else {
+        Fail::Sql(e)
+    }
+}
+
+/// What the retry loop does with unique violations.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Unique<'a> {
+    /// They fail the transaction (a caller that expects one maps it itself, with [`unique_as`]).
+    Fail,
+    /// They are tried again: the next attempt reads the row that won the race and decides on it
+    /// (a refusal, never retried). One still there after the last attempt is this duplicate.
+    Retry { entity: Entity, key: &'a str },
+}
+
+/// Runs one transaction attempt after another until it commits, fails for good, or has been
+/// refused by serialization failures or deadlocks (and, as `unique` says, unique violations)
+/// `MAX_ATTEMPTS` times.
+pub(crate) async fn retry<T, F, Fut>(unique: Unique<'_>, mut attempt: F) -> StoreResult<T>
+where
+    F: FnMut() -> Fut + Send,
+    Fut: Future<Output = Attempt<T>> + Send,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match attempt().await {
+            Ok(v) => return Ok(v),
+            Err(Fail::Sql(e))
+                if (is_retryable(&e)
+                    || (matches!(unique, Unique::Retry { .. }) && is_unique_violation(&e)))
+                    && tries < MAX_ATTEMPTS =>
+            {
+                tracing::debug!(error = %e, tries, "transaction conflict, retrying");
+                tokio::time::sleep(Duration::from_millis(5 << tries)).await;
+            }
+            Err(Fail::Sql(e)) => {
+                return Err(match unique {
+                    Unique::Retry { entity, key } if is_unique_violation(&e) => {
+                        StoreError::Duplicate {
+                            entity,
+                            key: key.to_owned(),
+                        }
+                    }
+                    _ => db(e),
+                })
+            }
+            Err(Fail::Store(e)) => return Err(e),
+        }
+    }
+}

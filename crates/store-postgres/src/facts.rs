@@ -1,0 +1,166 @@
+//! Reads that more than one operation needs, each in one place: an election with its
+//! milestones, what a batch of stations refers to, stations with their routes, people with
+//! their relatives, an election's councils.
+
+use crate::db::{db, Attempt};
+use crate::rows;
+use domain::election::Election;
+use domain::person::{Person, Relative};
+use domain::station::{RouteStop, Station};
+use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::Row;
+use std::collections::{HashMap, HashSet};
+use store::stations::StationReferences;
+use store::StoreResult;
+
+/// An election with its milestones in one query; with `share`, its row is share-locked (a
+/// roll import locks it for update).
+pub(crate) async fn election_in(
+    conn: &mut PgConnection,
+    code: &str,
+    share: bool,
+) -> Attempt<Option<Election>> {
+    let found = sqlx::query(&format!(
+        "SELECT e.code, e.name, e.kind, e.election_day, e.seat_table, m.key AS milestone_key, \
+         m.name AS milestone_name, m.starts_at_us, m.ends_at_us \
+         FROM elections e LEFT JOIN milestones m ON m.election_code = e.code \
+         WHERE e.code = $1 ORDER BY m.position{}",
+        if share { " FOR SHARE OF e" } else { "" }
+    ))
+    .bind(code)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows::election_joined(&found)?)
+}
+
+/// What stations refer to, for `store::stations::check_stations`: the elections among theirs
+/// that exist, and the county of each council among theirs (own or route stop's) that exists.
+pub(crate) async fn station_references(
+    conn: &mut PgConnection,
+    stations: &[Station],
+) -> Attempt<StationReferences> {
+    let (elections, councils) = StationReferences::wanted(stations);
+    let elections: HashSet<String> =
+        sqlx::query_scalar("SELECT code FROM elections WHERE code = ANY($1)")
+            .bind(&elections)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
+    let council_counties: HashMap<String, String> =
+        sqlx::query("SELECT code, county_code FROM councils WHERE code = ANY($1)")
+            .bind(&councils)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("code")?, r.try_get("county_code")?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+    Ok(StationReferences {
+        elections,
+        council_counties,
+    })
+}
+
+/// The codes of an election's councils.
+pub(crate) async fn election_councils(
+    conn: &mut PgConnection,
+    election_code: &str,
+) -> Attempt<HashSet<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT code FROM councils WHERE election_code = $1")
+            .bind(election_code)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect(),
+    )
+}
+
+/// Whether a station of the election exists.
+pub(crate) async fn station_exists(
+    conn: &mut PgConnection,
+    election: &str,
+    station: &str,
+) -> Attempt<bool> {
+    Ok(sqlx::query_scalar::<_, i32>(
+        "SELECT 1 FROM stations WHERE code = $1 AND election_code = $2",
+    )
+    .bind(station)
+    .bind(election)
+    .fetch_optional(&mut *conn)
+    .await?
+    .is_some())
+}
+
+/// The routes of the given stations, each in order.
+async fn routes_of(
+    conn: &mut PgConnection,
+    codes: &[String],
+) -> StoreResult<HashMap<String, Vec<RouteStop>>> {
+    let mut out: HashMap<String, Vec<RouteStop>> = HashMap::new();
+    if codes.is_empty() {
+        return Ok(out);
+    }
+    let found = sqlx::query(
+        "SELECT station_code, council_code, arrives_at_us, leaves_at_us FROM station_route \
+         WHERE station_code = ANY($1) ORDER BY station_code, position",
+    )
+    .bind(codes)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    for row in &found {
+        let code: String = row.try_get("station_code").map_err(db)?;
+        out.entry(code).or_default().push(rows::route_stop(row)?);
+    }
+    Ok(out)
+}
+
+/// Station rows with their routes (one more query for all of them). A station without stops
+/// is a fixed one: an empty route.
+pub(crate) async fn stations_with_routes(
+    conn: &mut PgConnection,
+    found: &[PgRow],
+) -> StoreResult<Vec<Station>> {
+    let codes = found
+        .iter()
+        .map(|r| r.try_get::<String, _>("code").map_err(db))
+        .collect::<StoreResult<Vec<_>>>()?;
+    let mut routes = routes_of(conn, &codes).await?;
+    found
+        .iter()
+        .zip(&codes)
+        .map(|(row, code)| rows::station(row, routes.remove(code).unwrap_or_default()))
+        .collect()
+}
+
+/// People rows with their declared relatives (one more query for all of them).
+pub(crate) async fn people_with_relatives(
+    conn: &mut PgConnection,
+    found: &[PgRow],
+) -> StoreResult<Vec<Person>> {
+    let ids = found
+        .iter()
+        .map(|r| r.try_get::<String, _>("national_id").map_err(db))
+        .collect::<StoreResult<Vec<_>>>()?;
+    let mut relatives: HashMap<String, Vec<Relative>> = HashMap::new();
+    if !ids.is_empty() {
+        let declared = sqlx::query(
+            "SELECT national_id, relative_id, relation FROM person_relatives \
+             WHERE national_id = ANY($1) ORDER BY national_id, relative_id COLLATE \"C\"",
+        )
+        .bind(&ids)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+        for row in &declared {
+            let id: String = row.try_get("national_id").map_err(db)?;
+            relatives.entry(id).or_default().push(rows::relative(row)?);
+        }
+    }
+    found
+        .iter()
+        .zip(&ids)
+        .map(|(row, id)| rows::person(row, relatives.remove(id).unwrap_or_default()))
+        .collect()
+}

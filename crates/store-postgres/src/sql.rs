@@ -1,0 +1,108 @@
+//! Query-building helpers: pages, the `ORDER BY` of each sort key, and the `WHERE` fragments of
+//! the filtered lists. Text filters are plain text (`strpos`, `starts_with`): `%` and `_` are
+//! characters like any other, as on SQLite.
+
+use store::{CouncilSortKey, Page, PageRequest, Sort, StationSortKey};
+
+/// A page of `items` out of `total`, as asked for.
+pub(crate) fn page<T>(items: Vec<T>, total: i64, req: PageRequest) -> Page<T> {
+    Page {
+        items,
+        total,
+        page: req.page,
+        per_page: req.per_page,
+    }
+}
+
+/// Sums a `bigint` column in SQL: `SUM` of bigints is numeric.
+pub(crate) fn sum(expr: &str) -> String {
+    format!("COALESCE(SUM({expr}), 0)::bigint")
+}
+
+/// `key [DESC]`, then the code (byte order, as SQLite compares) breaking ties.
+fn order_by(column: &str, descending: bool) -> String {
+    let direction = if descending { " DESC" } else { "" };
+    if column == "code" {
+        format!("code COLLATE \"C\"{direction}")
+    } else {
+        format!("{column}{direction}, code COLLATE \"C\"")
+    }
+}
+
+/// The `ORDER BY` clause of the council list.
+pub(crate) fn council_order(sort: Sort<CouncilSortKey>) -> String {
+    let column = match sort.key {
+        CouncilSortKey::Code => "code",
+        CouncilSortKey::Name => "name COLLATE \"C\"",
+        CouncilSortKey::Population => "population",
+        CouncilSortKey::Seats => "main_seats",
+    };
+    order_by(column, sort.descending)
+}
+
+/// The `ORDER BY` clause of the station list.
+pub(crate) fn station_order(sort: Sort<StationSortKey>) -> String {
+    let column = match sort.key {
+        StationSortKey::Code => "code",
+        StationSortKey::Name => "name COLLATE \"C\"",
+        StationSortKey::ExpectedVoters => "expected_voters",
+    };
+    order_by(column, sort.descending)
+}
+
+/// Councils by county (`$1`), kind (`$2`) and a substring of the name (`$3`).
+pub(crate) const COUNCIL_FILTER: &str =
+    "($1::text IS NULL OR county_code = $1) AND ($2::text IS NULL OR kind = $2) \
+     AND ($3::text IS NULL OR strpos(name, $3) > 0)";
+
+/// Stations by county (`$1`), council (`$2`: its own, or a stop of its route), code (`$3`),
+/// area (`$4`), mobility (`$5`), closure (`$6`) and a substring of the name (`$7`).
+pub(crate) const STATION_FILTER: &str = "($1::text IS NULL OR county_code = $1) \
+     AND ($2::text IS NULL OR council_code = $2 OR EXISTS (SELECT 1 FROM station_route r \
+       WHERE r.station_code = stations.code AND r.council_code = $2)) \
+     AND ($3::text IS NULL OR code = $3) AND ($4::text IS NULL OR area = $4) \
+     AND ($5::bool IS NULL OR mobile = $5) AND ($6::bool IS NULL OR closed = $6) \
+     AND ($7::text IS NULL OR strpos(name, $7) > 0)";
+
+/// People whose national id starts with `$1`, or whose first or last name contains `$2`.
+pub(crate) const PEOPLE_FILTER: &str = "($1::text IS NULL OR starts_with(national_id, $1)) \
+     AND ($2::text IS NULL OR strpos(first_name, $2) > 0 OR strpos(last_name, $2) > 0)";
+
+/// Audit records by actor (`$1`), action prefix (`$2`), entity prefix (`$3`) and time
+/// (`$4` to `$5`).
+pub(crate) const AUDIT_FILTER: &str =
+    "($1::text IS NULL OR actor = $1) AND ($2::text IS NULL OR starts_with(action, $2)) \
+     AND ($3::text IS NULL OR starts_with(entity, $3)) AND ($4::bigint IS NULL OR at_us >= $4) \
+     AND ($5::bigint IS NULL OR at_us <= $5)";
+
+/// `registrations r JOIN councils c` filtered by election (`$1`), county (`$2`), council (`$3`)
+/// and state (`$4`).
+pub(crate) const REGISTRATION_FILTER: &str =
+    "r.election_code = $1 AND ($2::text IS NULL OR c.county_code = $2) \
+     AND ($3::text IS NULL OR r.council_code = $3) AND ($4::text IS NULL OR r.state = $4)";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sort_ties_on_code() {
+        for key in <CouncilSortKey as store::SortKey>::ALL {
+            for sort in [Sort::ascending(*key), Sort::descending(*key)] {
+                assert!(council_order(sort).contains("code COLLATE \"C\""));
+            }
+        }
+        assert_eq!(
+            council_order(Sort::descending(CouncilSortKey::Seats)),
+            "main_seats DESC, code COLLATE \"C\""
+        );
+        assert_eq!(
+            station_order(Sort::ascending(StationSortKey::Name)),
+            "name COLLATE \"C\", code COLLATE \"C\""
+        );
+        assert_eq!(
+            station_order(Sort::descending(StationSortKey::Code)),
+            "code COLLATE \"C\" DESC"
+        );
+    }
+}
