@@ -15,7 +15,6 @@ use rand_chacha::ChaCha8Rng;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
-use store::prelude::*;
 use store::{Actor, NewUser, Store};
 
 /// The benchmark's logins: (username, password, role, scope) are made from these.

@@ -6,7 +6,6 @@ use crate::load::{Run, Summary};
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
-use store::prelude::*;
 use store::{CouncilFilter, CountyFilter, PageRequest, StationFilter, Store};
 
 type Call<'a> = Box<dyn Fn() -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>> + 'a>;

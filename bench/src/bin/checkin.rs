@@ -35,7 +35,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use store::prelude::*;
 use store::{Actor, NewSession, NewUser, RollBatch, Store};
 use time::OffsetDateTime;
 

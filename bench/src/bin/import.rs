@@ -15,7 +15,6 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
 use store::prelude::*;
-use store::Store;
 
 #[derive(Parser)]
 struct Args {

@@ -23,7 +23,6 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use store::prelude::*;
 use store::Store;
 
 /// The target: this many submissions a second…

@@ -2,7 +2,6 @@
 
 use anyhow::{bail, Context};
 use std::sync::Arc;
-use store::prelude::*;
 use store::Store;
 
 /// Which backend a URL asks for.

@@ -6,7 +6,6 @@ use domain::access::Scope;
 use domain::clock::Clock;
 use domain::demo::{DemoData, DemoOptions};
 use std::io::Write;
-use store::prelude::*;
 use store::{Actor, NewUser, Store};
 
 #[derive(Debug, Args)]

@@ -12,7 +12,6 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use store::prelude::*;
 use store::{CountyFilter, PageRequest, StationFilter, Store};
 use store_postgres::Postgres;
 use store_sqlite::Sqlite;
