@@ -22,7 +22,9 @@ fn admin_url() -> String {
     let url = std::env::var(URL_VAR);
     match url {
         Ok(url) if !url.is_empty() => url,
-        _ => panic!("set {URL_VAR} to a PostgreSQL admin URL (eval \"$(scripts/start-postgres)\")"),
+        _ => panic!(
+            "set {URL_VAR} to a PostgreSQL admin URL: eval \"$(scripts/start-postgres)\" (scripts/test does)"
+        ),
     }
 }
 
