@@ -201,22 +201,18 @@ fn database_name_is_replaced() {
     assert_eq!(with_database("postgres://h:1", "t_3"), "postgres://h:1/t_3");
 }
 
-/// A whole province at its real scale loads in one short transaction (set-based inserts).
+/// A whole province at its real scale loads whole in one transaction (set-based inserts): every
+/// person and post, recorded in one audit record. How long it takes is measured by
+/// `cargo run --release -p bench --bin province`, not here.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn full_scale_province_loads_quickly() {
+async fn full_scale_province_loads_whole() {
     let data = domain::demo::kerman(domain::demo::DemoOptions {
         seed: 1,
         people: 25_000,
     })
     .unwrap();
     let store = fresh_pg().await;
-    let started = std::time::Instant::now();
     store.load_province(&data, &actor()).await.unwrap();
-    let took = started.elapsed();
-    assert!(
-        took < std::time::Duration::from_secs(30),
-        "load took {took:?}"
-    );
     assert_eq!(store.people_count().await.unwrap(), 25_000);
     let page = store
         .audit_page(
@@ -225,6 +221,7 @@ async fn full_scale_province_loads_quickly() {
         )
         .await
         .unwrap();
+    assert_eq!(page.total, 1, "one audit record for the load");
     assert!(
         page.items[0].payload.contains("\"people\":25000"),
         "{}",
@@ -242,7 +239,7 @@ async fn full_scale_province_loads_quickly() {
         coverage.iter().map(|c| c.assignments).sum::<i64>(),
         data.assignments.len() as i64
     );
-    eprintln!("full-scale load: {took:?}");
+    assert_eq!(verify_audit(&store).await.unwrap(), Ok(1));
 }
 
 // ---- staffing under concurrency ---------------------------------------------------------------
