@@ -47,6 +47,28 @@ async fn fresh() -> Arc<dyn Store> {
 
 store::conformance_suite!(fresh);
 
+/// Waits, within a bound, until a session of the database at `url` waits on a lock held by the
+/// session whose backend pid is `holder`, and returns that session's statement. Each look is a
+/// statement of its own, so it sees `pg_stat_activity` afresh.
+async fn wait_for_lock_waiter(url: &str, holder: i32) -> String {
+    use sqlx::Connection;
+    let mut observer = sqlx::PgConnection::connect(url).await.unwrap();
+    for _ in 0..3_000 {
+        let waiting: Option<String> = sqlx::query_scalar(
+            "SELECT query FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid)) LIMIT 1",
+        )
+        .bind(holder)
+        .fetch_optional(&mut observer)
+        .await
+        .unwrap();
+        if let Some(query) = waiting {
+            return query;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("no session waited on a lock of backend {holder} in 3,000 looks, 10 ms apart");
+}
+
 fn actor() -> Actor {
     Actor::new("tester", datetime!(2026-01-11 05:00 UTC))
 }
@@ -386,7 +408,8 @@ async fn two_servers_never_give_one_person_two_posts() {
 }
 
 /// A row written behind the system's back (no locks taken) while an assignment is deciding:
-/// the assignment's insert hits the unique key, and the retry reads the holder and refuses.
+/// the assignment's insert waits on the uncommitted row's unique key, hits it when that row
+/// commits, and the retry reads the holder and refuses.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_unique_race_ends_as_post_taken() {
     use sqlx::Connection;
@@ -395,6 +418,10 @@ async fn a_unique_race_ends_as_post_taken() {
     let ids = adults(&store, 800, 2).await;
     let mut intruder = sqlx::PgConnection::connect(&url).await.unwrap();
     let mut tx = intruder.begin().await.unwrap();
+    let intruder_pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
     sqlx::query(
         "INSERT INTO station_posts (election_code, station_code, post, national_id, assigned_at_us, \
          assigned_by) VALUES ($1, $2, 'inspector', $3, 0, 'intruder')",
@@ -413,7 +440,11 @@ async fn a_unique_race_ends_as_post_taken() {
                 .await
         })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let waiting = wait_for_lock_waiter(&url, intruder_pid).await;
+    assert!(
+        waiting.contains("station_posts"),
+        "the assignment waits on the intruder's row, not on {waiting}"
+    );
     assert!(
         !task.is_finished(),
         "the insert waits on the uncommitted row"
