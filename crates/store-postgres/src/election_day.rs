@@ -2,7 +2,7 @@
 //! `domain::station_day::decide`), its counts, receipts and turnout; check-ins and ballots go
 //! through the batching writer ([`writer`]).
 
-mod writer;
+pub(crate) mod writer;
 
 use crate::chain::append_audit;
 use crate::db::{db, not_found, retry, settle, Attempt, Postgres, Unique};

@@ -32,6 +32,9 @@ mod stations;
 pub mod testing;
 
 pub use db::Postgres;
+/// The most check-ins and ballots one election-day batch takes (for tests that count batches).
+#[doc(hidden)]
+pub use election_day::writer::MAX_BATCH as WRITER_MAX_BATCH;
 pub use migrate::migrations;
 
 use async_trait::async_trait;

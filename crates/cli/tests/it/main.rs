@@ -154,7 +154,7 @@ fn admin_url() -> String {
         Ok(url) if !url.is_empty() => url,
         _ => panic!(
             "set {PG_VAR} to a PostgreSQL admin URL: run eval \"$(scripts/start-postgres)\" \
-             from the repository root (or `bash .ci/run`)"
+             from the repository root (or run scripts/test, which does)"
         ),
     }
 }

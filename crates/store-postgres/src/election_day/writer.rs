@@ -40,7 +40,7 @@ use store::{
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
 /// The most requests one transaction takes.
-const MAX_BATCH: usize = 1_000;
+pub const MAX_BATCH: usize = 1_000;
 /// How many batches may be writing at once.
 const IN_FLIGHT: usize = 1;
 fn stopped() -> StoreError {

@@ -1,6 +1,6 @@
 //! Election day on PostgreSQL beyond the conformance suite: several servers on one database,
 //! colliding random keys, closing while check-ins are under way, and the batching writer's
-//! throughput.
+//! batches.
 
 use crate::{actor, new_database};
 use domain::demo::DemoData;
@@ -289,57 +289,119 @@ async fn closing_never_leaves_voters_without_ballots() {
     assert!(verify_audit(store.as_ref()).await.unwrap().is_ok());
 }
 
-/// Many concurrent check-ins share batches: far fewer audit records (transactions) than
-/// check-ins. Prints the rate for a rough look.
+/// Check-ins that arrive while a batch is being written wait in the writer's queue and go in
+/// together: with the writer's first batch held at the audit head by another session, the
+/// check-ins queued behind it are written in as few transactions as its bound on a batch allows,
+/// each with one audit record, and every one of them is counted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn checkins_are_written_in_batches() {
-    const N: u32 = 20_000;
-    const CLIENTS: u32 = 64;
-    let (url, data, roll, stations) = election_day(N, 50).await;
+    use sqlx::Connection;
+    use std::task::Poll;
+    /// The writer's bound on a batch.
+    const MAX_BATCH: usize = store_postgres::WRITER_MAX_BATCH;
+    /// Check-ins queued behind the blocked batch.
+    const QUEUED: usize = 2_500;
+    let (url, data, roll, stations) = election_day(QUEUED as u32 + 1, 50).await;
     let election = data.election.code.clone();
     let store = Arc::new(Postgres::connect(&url).await.unwrap());
     let (before, _) = store.audit_head().await.unwrap();
-    let roll = Arc::new(roll);
-    let stations = Arc::new(stations);
-    let started = std::time::Instant::now();
-    let mut clients = Vec::new();
-    for client in 0..CLIENTS {
-        let (store, election, roll, stations) = (
-            store.clone(),
-            election.clone(),
-            roll.clone(),
-            stations.clone(),
-        );
-        clients.push(tokio::spawn(async move {
-            for i in (client..N).step_by(CLIENTS as usize) {
-                let i = i as usize;
-                let c = checkin(
-                    &election,
-                    &stations[i % stations.len()],
-                    &roll[i].national_id,
-                    &format!("bulk-{i}"),
-                );
-                let outcome = store.check_in(c).await.unwrap();
-                assert!(matches!(outcome, CheckInOutcome::Accepted { .. }));
-            }
-        }));
-    }
-    for c in clients {
-        c.await.unwrap();
-    }
-    let elapsed = started.elapsed();
-    let (after, _) = store.audit_head().await.unwrap();
-    let batches = after - before;
-    eprintln!(
-        "{N} check-ins from {CLIENTS} clients in {elapsed:?} ({:.0}/s), {batches} batches",
-        f64::from(N) / elapsed.as_secs_f64()
+    let request = |i: usize| {
+        checkin(
+            &election,
+            &stations[i % stations.len()],
+            &roll[i].national_id,
+            &format!("bulk-{i}"),
+        )
+    };
+
+    // Another session holds the audit head's row, so the writer's first batch stops at its
+    // audit record, uncommitted, until that session ends.
+    let mut holder = sqlx::PgConnection::connect(&url).await.unwrap();
+    let mut lock = holder.begin().await.unwrap();
+    let holder_pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut *lock)
+        .await
+        .unwrap();
+    sqlx::query("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    let first = {
+        let (store, c) = (store.clone(), request(0));
+        tokio::spawn(async move { store.check_in(c).await })
+    };
+    let waiting = crate::wait_for_lock_waiter(&url, holder_pid).await;
+    assert!(waiting.contains("audit_head"), "waiting: {waiting}");
+
+    // The rest, while it waits. `check_in` hands its request to the writer's queue the first
+    // time it is polled (the queue has room for all of them; `unconstrained` keeps tokio's
+    // cooperative budget from postponing a send), then waits for the answer. The writer takes
+    // nothing from its queue while its one batch in flight is unfinished.
+    let mut queued: Vec<_> = (1..=QUEUED).map(|i| store.check_in(request(i))).collect();
+    tokio::task::unconstrained(std::future::poll_fn(|cx| {
+        for check_in in &mut queued {
+            assert!(
+                check_in.as_mut().poll(cx).is_pending(),
+                "answered while the writer is held at the audit head"
+            );
+        }
+        Poll::Ready(())
+    }))
+    .await;
+    assert!(
+        !first.is_finished(),
+        "the first batch committed under the lock"
     );
-    assert!(batches < i64::from(N / 4), "{batches} batches");
+    assert_eq!(
+        store.audit_head().await.unwrap().0,
+        before,
+        "nothing written"
+    );
+
+    lock.rollback().await.unwrap();
+    assert!(matches!(
+        first.await.unwrap().unwrap(),
+        CheckInOutcome::Accepted { .. }
+    ));
+    for check_in in queued {
+        assert!(matches!(
+            check_in.await.unwrap(),
+            CheckInOutcome::Accepted { .. }
+        ));
+    }
+
+    // One audit record per transaction: the first check-in alone, then the queue in batches
+    // as large as the writer takes.
+    let payloads: Vec<String> =
+        sqlx::query_scalar("SELECT payload FROM audit_log WHERE seq > $1 ORDER BY seq")
+            .bind(before)
+            .fetch_all(&mut holder)
+            .await
+            .unwrap();
+    let sizes: Vec<u64> = payloads
+        .iter()
+        .map(|p| {
+            let record: serde_json::Value = serde_json::from_str(p).unwrap();
+            assert_eq!(record["election"], election.as_str(), "{p}");
+            record["checkins"].as_u64().unwrap()
+        })
+        .collect();
+    let mut expected = vec![1];
+    let mut left = QUEUED;
+    while left > 0 {
+        expected.push(left.min(MAX_BATCH) as u64);
+        left -= left.min(MAX_BATCH);
+    }
+    assert_eq!(sizes, expected); // [1, 1000, 1000, 500]
     let turnout = store
         .turnout(&election, &TurnoutFilter::default())
         .await
         .unwrap();
-    assert_eq!(turnout.checked_in, i64::from(N));
+    assert_eq!(turnout.checked_in, QUEUED as i64 + 1);
+    assert_eq!(
+        verify_audit(store.as_ref()).await.unwrap(),
+        Ok(before + expected.len() as i64)
+    );
 }
 
 /// DESIGN §4 on PostgreSQL: no column of the ballot table, nor the order of its rows (nor the
