@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use domain::person::Person;
 use sqlx::postgres::{PgConnection, PgPool, PgRow};
 use std::collections::HashSet;
-use store::people::{people_imported, person_created};
+use store::people::{people_imported, person_created, PeopleQuery};
 use store::{Actor, Entity, Page, PageRequest, PeopleStore, Refusal, StoreError, StoreResult};
 
 /// The national id a failed insert of `people` collided on: one given twice, or else one
@@ -174,19 +174,17 @@ impl PeopleStore for Postgres {
 
     #[tracing::instrument(skip_all)]
     async fn search_people(&self, query: &str, req: PageRequest) -> StoreResult<Page<Person>> {
-        let query = query.trim();
-        let (prefix, name) = if query.bytes().all(|b| b.is_ascii_digit()) {
-            (Some(query), None)
-        } else {
-            (None, Some(query))
+        let (prefix, name) = match PeopleQuery::parse(query) {
+            PeopleQuery::IdPrefix(digits) => (Some(digits), None),
+            PeopleQuery::Name(name) => (None, Some(name)),
         };
         let mut conn = self.pool.acquire().await.map_err(db)?;
         let total: i64 = sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM people WHERE {}",
             sql::PEOPLE_FILTER
         ))
-        .bind(prefix)
-        .bind(name)
+        .bind(&prefix)
+        .bind(&name)
         .fetch_one(&mut *conn)
         .await
         .map_err(db)?;

@@ -475,8 +475,7 @@ impl StaffingStore for Postgres {
         let found = sqlx::query(
             "WITH held AS ( \
                SELECT station_code, COUNT(*) AS posts, \
-                 COUNT(*) FILTER (WHERE post IN ('head', 'secretary_1', 'secretary_2', 'member_1', \
-                   'member_2')) AS branch, \
+                 COUNT(*) FILTER (WHERE post = ANY($2)) AS branch, \
                  bool_or(post = 'governor_rep') AS governor_rep, \
                  bool_or(post = 'inspector') AS inspector \
                FROM station_posts GROUP BY station_code) \
@@ -486,10 +485,10 @@ impl StaffingStore for Postgres {
                COUNT(s.code) FILTER (WHERE s.area = 'rural') AS rural, \
                COUNT(s.code) FILTER (WHERE NOT s.mobile) AS fixed, \
                COUNT(s.code) FILTER (WHERE s.mobile) AS mobile, \
-               COUNT(s.code) FILTER (WHERE h.branch = 5) AS full_branch, \
+               COUNT(s.code) FILTER (WHERE h.branch = $3) AS full_branch, \
                COUNT(s.code) FILTER (WHERE h.governor_rep) AS with_governor_rep, \
                COUNT(s.code) FILTER (WHERE h.inspector) AS with_inspector, \
-               COUNT(s.code) FILTER (WHERE h.posts = 7) AS fully_staffed, \
+               COUNT(s.code) FILTER (WHERE h.posts = $4) AS fully_staffed, \
                COALESCE(SUM(h.posts), 0)::bigint AS assignments \
              FROM counties c \
              LEFT JOIN stations s ON s.county_code = c.code AND NOT s.closed \
@@ -499,6 +498,10 @@ impl StaffingStore for Postgres {
              ORDER BY c.code COLLATE \"C\"",
         )
         .bind(county)
+        // The posts that make a full branch and a fully staffed station are the domain's.
+        .bind(Post::BRANCH.map(|p| p.as_str().to_owned()).to_vec())
+        .bind(Post::BRANCH.len() as i64)
+        .bind(Post::ALL.len() as i64)
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
@@ -510,19 +513,21 @@ impl StaffingStore for Postgres {
         const GAPS: &str =
             "FROM stations s LEFT JOIN station_posts sp ON sp.station_code = s.code \
              WHERE s.county_code = $1 AND NOT s.closed \
-             GROUP BY s.code HAVING COUNT(sp.post) < 7";
+             GROUP BY s.code HAVING COUNT(sp.post) < $2";
         let total: i64 =
             sqlx::query_scalar(&format!("SELECT COUNT(*) FROM (SELECT s.code {GAPS}) gaps"))
                 .bind(county)
+                .bind(Post::ALL.len() as i64)
                 .fetch_one(&self.pool)
                 .await
                 .map_err(db)?;
         let found = sqlx::query(&format!(
             "SELECT s.code, s.name, s.county_code, \
                COALESCE(array_agg(sp.post) FILTER (WHERE sp.post IS NOT NULL), '{{}}') AS held \
-             {GAPS} ORDER BY s.code COLLATE \"C\" LIMIT $2 OFFSET $3"
+             {GAPS} ORDER BY s.code COLLATE \"C\" LIMIT $3 OFFSET $4"
         ))
         .bind(county)
+        .bind(Post::ALL.len() as i64)
         .bind(req.limit())
         .bind(req.offset())
         .fetch_all(&self.pool)

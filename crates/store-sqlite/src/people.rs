@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use domain::ids::MobileNumber;
 use domain::person::{Education, Person};
 use rusqlite::{params, Connection};
-use store::people::{people_imported, person_created};
+use store::people::{people_imported, person_created, PeopleQuery};
 use store::{Actor, Entity, Page, PageRequest, PeopleStore, Refusal, StoreError, StoreResult};
 
 /// Inserts a person and their relatives; `Duplicate { Person }` for a taken id.
@@ -64,12 +64,12 @@ pub(crate) fn search(
     query: &str,
     page: PageRequest,
 ) -> StoreResult<Page<Person>> {
-    let q = domain::text::ascii_digits(query.trim());
-    let by_id = !q.is_empty() && q.bytes().all(|b| b.is_ascii_digit());
-    let filter = if by_id {
-        "substr(national_id, 1, length(?1)) = ?1"
-    } else {
-        "(instr(first_name, ?1) > 0 OR instr(last_name, ?1) > 0)"
+    let (filter, q) = match PeopleQuery::parse(query) {
+        PeopleQuery::IdPrefix(digits) => ("substr(national_id, 1, length(?1)) = ?1", digits),
+        PeopleQuery::Name(name) => (
+            "(instr(first_name, ?1) > 0 OR instr(last_name, ?1) > 0)",
+            name,
+        ),
     };
     let total: i64 = conn
         .prepare_cached(&format!("SELECT count(*) FROM people WHERE {filter}"))

@@ -268,7 +268,7 @@ pub(crate) fn coverage(
         WITH per_station AS (
             SELECT s.county_code, s.area, s.mobile,
                    count(sp.post) AS held,
-                   coalesce(sum(sp.post IN ('head', 'secretary_1', 'secretary_2', 'member_1', 'member_2')), 0) AS branch,
+                   coalesce(sum(sp.post IN (SELECT value FROM json_each(?2))), 0) AS branch,
                    coalesce(sum(sp.post = 'governor_rep'), 0) AS governor_rep,
                    coalesce(sum(sp.post = 'inspector'), 0) AS inspector
             FROM stations s LEFT JOIN station_posts sp ON sp.station_code = s.code
@@ -281,32 +281,39 @@ pub(crate) fn coverage(
                coalesce(sum(ps.area = 'rural'), 0),
                coalesce(sum(NOT ps.mobile), 0),
                coalesce(sum(ps.mobile), 0),
-               coalesce(sum(ps.branch = 5), 0),
+               coalesce(sum(ps.branch = ?3), 0),
                coalesce(sum(ps.governor_rep > 0), 0),
                coalesce(sum(ps.inspector > 0), 0),
-               coalesce(sum(ps.held = 7), 0),
+               coalesce(sum(ps.held = ?4), 0),
                coalesce(sum(ps.held), 0)
         FROM counties k LEFT JOIN per_station ps ON ps.county_code = k.code
         WHERE ?1 IS NULL OR k.code = ?1
         GROUP BY k.code, k.name
         ORDER BY k.code";
+    // The posts that make a full branch and a fully staffed station are the domain's.
+    let branch =
+        serde_json::to_string(&Post::BRANCH.map(Post::as_str)).map_err(StoreError::database)?;
     let mut s = conn.prepare_cached(sql).map_err(db_err)?;
-    all(&mut s, [county], |r| {
-        Ok(CountyCoverage {
-            county: r.get(0)?,
-            name: r.get(1)?,
-            stations: r.get(2)?,
-            urban: r.get(3)?,
-            rural: r.get(4)?,
-            fixed: r.get(5)?,
-            mobile: r.get(6)?,
-            full_branch: r.get(7)?,
-            with_governor_rep: r.get(8)?,
-            with_inspector: r.get(9)?,
-            fully_staffed: r.get(10)?,
-            assignments: r.get(11)?,
-        })
-    })
+    all(
+        &mut s,
+        params![county, branch, Post::BRANCH.len(), Post::ALL.len()],
+        |r| {
+            Ok(CountyCoverage {
+                county: r.get(0)?,
+                name: r.get(1)?,
+                stations: r.get(2)?,
+                urban: r.get(3)?,
+                rural: r.get(4)?,
+                fixed: r.get(5)?,
+                mobile: r.get(6)?,
+                full_branch: r.get(7)?,
+                with_governor_rep: r.get(8)?,
+                with_inspector: r.get(9)?,
+                fully_staffed: r.get(10)?,
+                assignments: r.get(11)?,
+            })
+        },
+    )
 }
 
 fn gap_from_row(r: &Row<'_>) -> rusqlite::Result<StationGap> {
@@ -334,24 +341,25 @@ pub(crate) fn staffing_gaps(
     county: &str,
     page: PageRequest,
 ) -> StoreResult<Page<StationGap>> {
+    // Fewer posts held than a station has (`Post::ALL`, bound as ?2).
     const GAPPED: &str = "s.county_code = ?1 AND s.closed = 0
-        AND (SELECT count(*) FROM station_posts sp WHERE sp.station_code = s.code) < 7";
+        AND (SELECT count(*) FROM station_posts sp WHERE sp.station_code = s.code) < ?2";
     let total: i64 = conn
         .prepare_cached(&format!("SELECT count(*) FROM stations s WHERE {GAPPED}"))
         .map_err(db_err)?
-        .query_row([county], |r| r.get(0))
+        .query_row(params![county, Post::ALL.len()], |r| r.get(0))
         .map_err(db_err)?;
     let mut s = conn
         .prepare_cached(&format!(
             "SELECT s.code, s.name, s.county_code,
                     (SELECT group_concat(sp.post) FROM station_posts sp WHERE sp.station_code = s.code)
              FROM stations s WHERE {GAPPED}
-             ORDER BY s.code LIMIT ?2 OFFSET ?3"
+             ORDER BY s.code LIMIT ?3 OFFSET ?4"
         ))
         .map_err(db_err)?;
     let items = all(
         &mut s,
-        params![county, page.limit(), page.offset()],
+        params![county, Post::ALL.len(), page.limit(), page.offset()],
         gap_from_row,
     )?;
     Ok(Page {

@@ -37,3 +37,48 @@ pub fn people_imported(count: usize) -> crate::audit_log::AuditEntry {
         serde_json::json!({"count": count}),
     )
 }
+
+/// What a people search looks for: a national id by its first digits (typed in any script),
+/// or a part of a first or last name (normalised as names are stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeopleQuery {
+    IdPrefix(String),
+    Name(String),
+}
+
+impl PeopleQuery {
+    /// An empty query is a name search for the empty string: everyone.
+    pub fn parse(text: &str) -> Self {
+        let digits = domain::text::ascii_digits(text.trim());
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            Self::IdPrefix(digits)
+        } else {
+            Self::Name(domain::text::normalize_name(text))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn searches_read_ids_in_any_script_and_names_normalised() {
+        assert_eq!(
+            PeopleQuery::parse(" ۰۰۱۸۴ "),
+            PeopleQuery::IdPrefix("00184".into())
+        );
+        assert_eq!(
+            PeopleQuery::parse("0018"),
+            PeopleQuery::IdPrefix("0018".into())
+        );
+        // Arabic kaf and yeh are the Persian letters names are stored with.
+        assert_eq!(
+            PeopleQuery::parse("كرماني"),
+            PeopleQuery::Name("کرمانی".into())
+        );
+        assert_eq!(PeopleQuery::parse(""), PeopleQuery::Name(String::new()));
+        // Digits within a name are kept as names store them: in Persian.
+        assert_eq!(PeopleQuery::parse("12ab"), PeopleQuery::Name("۱۲ab".into()));
+    }
+}

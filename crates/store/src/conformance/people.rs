@@ -64,6 +64,21 @@ pub async fn people_are_created_searched_and_imported(store: Arc<dyn Store>) {
         .national_id
         .as_str()
         .starts_with(&p.national_id.as_str()[..6])));
+    // Typed in Persian digits, the same prefix finds the same people on every backend; a
+    // name typed with Arabic letters finds the Persian spelling it is stored with.
+    let in_persian = store
+        .search_people(
+            &domain::text::persian_digits(&p.national_id.as_str()[..6]),
+            PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(in_persian, by_id);
+    let arabic = store
+        .search_people("باستاني", PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(arabic.total, 1, "{arabic:?}");
 
     let batch = vec![
         person(&fresh_id(103), "الف", time::macros::date!(1990 - 01 - 01)),
