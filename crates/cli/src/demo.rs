@@ -22,6 +22,10 @@ pub struct DemoArgs {
     /// Size of the synthetic eligibility roll (Kerman has about 2.3 million voters).
     #[arg(long, default_value_t = KERMAN_VOTERS)]
     pub voters: usize,
+    /// Print the demo's province (geography, election, councils) as a JSON seed for
+    /// `sandoq import province`, and load nothing.
+    #[arg(long)]
+    pub province_seed: bool,
 }
 
 /// About the number of eligible voters in Kerman province (DESIGN §8, Scale).
@@ -88,6 +92,17 @@ pub fn print_roll(data: &DemoData, seed: u64, count: usize, loaded: u64) {
 }
 
 pub async fn run(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
+    if args.province_seed {
+        let data = domain::demo::kerman(DemoOptions {
+            seed: args.seed,
+            people: args.people,
+        })
+        .map_err(|e| anyhow!("cannot build the demo: {e} ({})", e.persian()))?;
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, &data.province())?;
+        writeln!(out)?;
+        return Ok(());
+    }
     let store = crate::db::open(url).await?;
     if !store.is_empty().await? {
         bail!(

@@ -1,4 +1,5 @@
-//! `sandoq export …` and `sandoq import …`: CSV files of stations and people (DESIGN §9).
+//! `sandoq export …` and `sandoq import …`: CSV files of stations and people (DESIGN §9), and a
+//! province's seed (JSON).
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
@@ -29,6 +30,10 @@ pub enum ImportCommand {
     /// Replace the eligibility roll from a CSV file (`national_id,birth_date,council,status`),
     /// streamed, all or nothing.
     Voters(ImportFileArgs),
+    /// Load a province into an empty database from a JSON seed: its geography, its election
+    /// (timeline and seat table) and the election's councils (`sandoq demo --province-seed`
+    /// prints the demo's, to start from).
+    Province(ImportFileArgs),
 }
 
 #[derive(Debug, Args)]
@@ -70,6 +75,7 @@ pub async fn import(url: &str, command: &ImportCommand) -> anyhow::Result<()> {
             )
             .await;
         }
+        ImportCommand::Province(a) => return import_province(url, &a.file).await,
         ImportCommand::Stations(a) => (&a.file, "stations"),
         ImportCommand::People(a) => (&a.file, "people"),
     };
@@ -101,5 +107,30 @@ pub async fn import(url: &str, command: &ImportCommand) -> anyhow::Result<()> {
         Err(ImportError::Store(e)) => {
             Err(e).context("the import was refused; nothing was imported")
         }
+    }
+}
+
+async fn import_province(url: &str, file: &std::path::Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read {} (it must be UTF-8)", file.display()))?;
+    let seed: domain::geo::ProvinceSeed = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a province seed", file.display()))?;
+    let store = crate::db::open(url).await?;
+    let by = Actor::new("cli", domain::clock::SystemClock.now());
+    match store.load_province(&seed, &by).await {
+        Ok(()) => {
+            println!(
+                "loaded province of election {} from {}: {} counties, {} councils",
+                seed.election.code,
+                file.display(),
+                seed.counties.len(),
+                seed.councils.len()
+            );
+            Ok(())
+        }
+        Err(e @ (store::StoreError::Refused(_) | store::StoreError::Duplicate { .. })) => {
+            bail!("{} ({}); nothing was loaded", e.persian(), e.code())
+        }
+        Err(e) => Err(e).context("cannot load the province"),
     }
 }

@@ -61,17 +61,8 @@ pub async fn stations_csv<S: GeographyStore + StationStore + ?Sized>(
     let councils = council_counties(store).await?;
     let lines = data_lines(text);
     let mut errors = Vec::new();
-    let mut first_line: HashMap<&str, u64> = HashMap::new();
     for (i, station) in stations.iter().enumerate() {
         let line = lines.get(i).copied().unwrap_or(0);
-        if let Some(&first) = first_line.get(station.code.as_str()) {
-            errors.push(RowError {
-                line,
-                message: format!("شعبه {} پیش‌تر در سطر {first} آمده است.", station.code),
-            });
-            continue;
-        }
-        first_line.insert(station.code.as_str(), line);
         if let Some(county) = only_county {
             if station.county_code != county {
                 errors.push(RowError {

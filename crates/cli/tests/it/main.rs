@@ -792,6 +792,90 @@ async fn postgres_station_csv_round_trip_is_byte_identical() {
     station_csv_round_trip(&a, &b).await;
 }
 
+/// A real province, without the demo: its seed (JSON) loads into an empty database once, then its
+/// stations come from a CSV file; a code given twice in the file is named by its line.
+#[tokio::test]
+async fn a_province_loads_from_its_seed_then_its_stations() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path(), "seeded.db");
+    let seed = sandoq(
+        dir.path(),
+        &url,
+        &["demo", "--province-seed", "--people", "50"],
+        "",
+    );
+    assert_eq!(seed.code, Some(0), "{seed:#?}");
+    let province: domain::geo::ProvinceSeed = serde_json::from_str(&seed.stdout).unwrap();
+    assert_eq!(province.counties.len(), 25);
+    assert!(
+        !dir.path().join("seeded.db").exists(),
+        "printing a seed writes no database"
+    );
+    let file = dir.path().join("kerman.json");
+    std::fs::write(&file, &seed.stdout).unwrap();
+
+    let loaded = sandoq(
+        dir.path(),
+        &url,
+        &["import", "province", file.to_str().unwrap()],
+        "",
+    );
+    assert_eq!(loaded.code, Some(0), "{loaded:#?}");
+    assert!(loaded.stdout.contains("25 counties"), "{loaded:#?}");
+    let again = sandoq(
+        dir.path(),
+        &url,
+        &["import", "province", file.to_str().unwrap()],
+        "",
+    );
+    assert_eq!(again.code, Some(1), "{again:#?}");
+    assert!(
+        again.stderr.contains("استان از پیش وجود دارد"),
+        "{again:#?}"
+    );
+    assert!(verify(dir.path(), &url)
+        .stdout
+        .contains("intact: 1 records"));
+
+    let data = domain::demo::kerman(domain::demo::DemoOptions {
+        seed: domain::demo::DemoOptions::default().seed,
+        people: 50,
+    })
+    .unwrap();
+    let mut stations = data.stations[..20].to_vec();
+    stations.push(stations[3].clone());
+    let csv = dir.path().join("stations.csv");
+    std::fs::write(&csv, domain::csv_io::stations_to_csv(&stations)).unwrap();
+    let twice = sandoq(
+        dir.path(),
+        &url,
+        &["import", "stations", csv.to_str().unwrap()],
+        "",
+    );
+    assert_eq!(twice.code, Some(1), "{twice:#?}");
+    assert!(
+        twice.stderr.contains("stations.csv:22:") && twice.stderr.contains("تکرار"),
+        "{}",
+        twice.stderr
+    );
+    stations.pop();
+    std::fs::write(&csv, domain::csv_io::stations_to_csv(&stations)).unwrap();
+    let imported = sandoq(
+        dir.path(),
+        &url,
+        &["import", "stations", csv.to_str().unwrap()],
+        "",
+    );
+    assert_eq!(imported.code, Some(0), "{imported:#?}");
+    assert!(
+        imported.stdout.contains("imported 20 stations"),
+        "{imported:#?}"
+    );
+    assert!(verify(dir.path(), &url)
+        .stdout
+        .contains("intact: 2 records"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // The eligibility roll
 
