@@ -4,8 +4,6 @@
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use store::{
     BallotOutcome, CheckIn, CheckInOutcome, Entity, NewBallot, Refusal, StoreError, StoreResult,
@@ -24,8 +22,9 @@ const WRITER_QUEUE: usize = 16_384;
 #[derive(Debug, Clone)]
 pub struct Postgres {
     pub(crate) pool: PgPool,
-    /// The election-day batching writer's queue (check-ins and ballots).
-    pub(crate) writer: WriterHandle,
+    /// The election-day batching writer's queue (check-ins and ballots); its task is started
+    /// by `connect` (the crate's root) and ends when every clone of the store is gone.
+    pub(crate) jobs: mpsc::Sender<Job>,
 }
 
 /// A request to the election-day writer with the channel its answer goes back on.
@@ -35,42 +34,10 @@ pub(crate) enum Job {
     Ballot(NewBallot, oneshot::Sender<StoreResult<BallotOutcome>>),
 }
 
-/// The sending side of the election-day writer. The queue is made when the store connects; the
-/// task that drains it is started by the first request (`election_day`), on that request's
-/// runtime, and ends when every clone of the handle is gone.
-#[derive(Debug, Clone)]
-pub(crate) struct WriterHandle {
-    jobs: mpsc::Sender<Job>,
-    parked: Arc<Mutex<Option<mpsc::Receiver<Job>>>>,
-    started: Arc<AtomicBool>,
-}
-
-impl WriterHandle {
-    fn new() -> Self {
-        let (jobs, rx) = mpsc::channel(WRITER_QUEUE);
-        Self {
-            jobs,
-            parked: Arc::new(Mutex::new(Some(rx))),
-            started: Arc::new(AtomicBool::new(false)),
-        }
-    }
-
-    /// The queue, after handing its receiving side to `start` if no request did before.
-    pub(crate) fn jobs(&self, start: impl FnOnce(mpsc::Receiver<Job>)) -> &mpsc::Sender<Job> {
-        if !self.started.load(Ordering::Acquire) {
-            let mut parked = self.parked.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some(rx) = parked.take() {
-                start(rx);
-            }
-            self.started.store(true, Ordering::Release);
-        }
-        &self.jobs
-    }
-}
-
 impl Postgres {
-    /// Connects to `url` (`postgres://…`) and brings the schema up to date.
-    pub async fn connect(url: &str) -> StoreResult<Self> {
+    /// Connects to `url` (`postgres://…`) and brings the schema up to date; returns the store
+    /// and the receiving side of its election-day queue, for the caller to start the writer on.
+    pub(crate) async fn open(url: &str) -> StoreResult<(Self, mpsc::Receiver<Job>)> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(30))
@@ -78,10 +45,8 @@ impl Postgres {
             .await
             .map_err(StoreError::database)?;
         crate::migrate::run(&pool).await?;
-        Ok(Self {
-            pool,
-            writer: WriterHandle::new(),
-        })
+        let (jobs, queue) = mpsc::channel(WRITER_QUEUE);
+        Ok((Self { pool, jobs }, queue))
     }
 
     /// Runs arbitrary SQL outside the system (no audit record). Only for tests that tamper with

@@ -43,6 +43,16 @@ use domain::demo::DemoData;
 use store::demo::demo_loaded;
 use store::{Actor, DemoStore, Store, StoreError, StoreResult};
 
+impl Postgres {
+    /// Connects to `url` (`postgres://…`), brings the schema up to date and starts the
+    /// election-day writer.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let (store, queue) = Postgres::open(url).await?;
+        election_day::writer::spawn(store.pool.clone(), queue);
+        Ok(store)
+    }
+}
+
 #[async_trait]
 impl Store for Postgres {
     fn backend(&self) -> &'static str {

@@ -47,16 +47,15 @@ fn stopped() -> StoreError {
     StoreError::database("the election-day writer has stopped")
 }
 
-/// The writer's queue; its task starts with the store's first request.
-fn jobs(store: &Postgres) -> &mpsc::Sender<Job> {
-    store.writer.jobs(|rx| {
-        tokio::spawn(run(store.pool.clone(), rx));
-    })
+/// Starts the writer's task on the store's queue; it ends when every sender is gone.
+pub(crate) fn spawn(pool: PgPool, queue: mpsc::Receiver<Job>) {
+    tokio::spawn(run(pool, queue));
 }
 
 pub(super) async fn check_in(store: &Postgres, checkin: CheckIn) -> StoreResult<CheckInOutcome> {
     let (tx, rx) = oneshot::channel();
-    jobs(store)
+    store
+        .jobs
         .send(Job::CheckIn(checkin, tx))
         .await
         .map_err(|_| stopped())?;
@@ -65,7 +64,8 @@ pub(super) async fn check_in(store: &Postgres, checkin: CheckIn) -> StoreResult<
 
 pub(super) async fn cast_ballot(store: &Postgres, ballot: NewBallot) -> StoreResult<BallotOutcome> {
     let (tx, rx) = oneshot::channel();
-    jobs(store)
+    store
+        .jobs
         .send(Job::Ballot(ballot, tx))
         .await
         .map_err(|_| stopped())?;
