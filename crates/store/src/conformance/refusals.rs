@@ -4,6 +4,7 @@
 //! Persian, never a failure of the system.
 
 use super::*;
+use crate::Refusal;
 use domain::boards::{board_code, Attendance, BoardKind, BoardRole, Meeting};
 use domain::roll::{Voter, VoterStatus};
 use domain::station_day::{DayAction, Presence};
@@ -525,4 +526,65 @@ pub async fn every_bad_input_is_refused_in_persian(store: Arc<dyn Store>) {
     };
     assert!(words("station_twice_in_an_import").contains("۱۱۹۹۰۰۶"));
     assert!(words("station_council_unknown").contains("no-such-council"));
+}
+
+/// An election without polling hours (no `election_day` milestone) refuses a station's day in
+/// the same words on every backend, whether it is read or acted on.
+pub async fn a_day_without_polling_hours_is_refused_in_persian(store: Arc<dyn Store>) {
+    let data = demo();
+    let mut seed = data.province();
+    seed.election.milestones.retain(|m| m.key != "election_day");
+    store.load_province(&seed, &actor()).await.unwrap();
+    let station = data.stations.iter().find(|s| s.route.is_empty()).unwrap();
+    store
+        .import_stations(std::slice::from_ref(station), &actor())
+        .await
+        .unwrap();
+    let head = store.audit_head().await.unwrap().0;
+    let acted = store
+        .act_on_station(
+            &data.election.code,
+            &station.code,
+            &DayAction::open_in_full(),
+            &Actor::new("station", datetime!(2026-05-01 05:00 UTC)),
+        )
+        .await;
+    let answer = answer("day_without_polling_hours", acted);
+    assert_eq!(answer.code, "no_polling_hours", "{answer:?}");
+    assert_eq!(answer.persian, Refusal::NoPollingHours.persian());
+    assert!(answer.refused);
+    assert_eq!(store.audit_head().await.unwrap().0, head, "nothing written");
+}
+
+/// A roll file with a national id on two lines is refused with exactly those two lines named,
+/// whichever backend found the repeat (each names the id itself, never its key's name).
+pub async fn a_repeated_id_in_a_roll_file_is_named_on_its_lines(store: Arc<dyn Store>) {
+    let data = loaded(&store).await;
+    let council = &data.councils[0].code;
+    let dir = std::env::temp_dir().join(format!(
+        "sandoq-roll-{}-{}",
+        std::process::id(),
+        store.backend()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("roll.csv");
+    let ids: Vec<String> = (0..50).map(|i| fresh_id(990_000 + i)).collect();
+    let mut text = String::from("national_id,birth_date,council,status\n");
+    for id in &ids {
+        text.push_str(&format!("{id},1360/01/01,{council},alive\n"));
+    }
+    // The seventh id (line 8) again, on line 52: the header is line 1, the ids lines 2 to 51.
+    text.push_str(&format!("{},1361/01/01,{council},alive\n", ids[6]));
+    std::fs::write(&path, text).unwrap();
+    let refused = crate::import::roll_file(store.as_ref(), &path, &actor()).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    match refused {
+        Err(crate::import::ImportError::Rows(rows)) => {
+            let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [8, 52], "{rows:?}");
+            assert!(rows.iter().all(|r| r.message.contains(&ids[6])), "{rows:?}");
+        }
+        other => panic!("expected the two lines, got {other:?}"),
+    }
+    assert_eq!(store.roll_count(&data.election.code).await.unwrap(), 0);
 }
