@@ -15,8 +15,8 @@ mod user;
 use clap::{Args, Parser, Subcommand};
 
 /// mimalloc rather than the system's malloc: requests are allocated on one thread and freed on
-/// another, which glibc pays for in locks and consolidation (about a sixth of the async
-/// workers' time under check-in load; `bench/README.md`).
+/// another, which glibc pays for in locks and consolidation under check-in load (measured in
+/// `bench/README.md`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;

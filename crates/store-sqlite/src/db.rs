@@ -21,8 +21,8 @@ const MAX_IDLE_READERS: usize = 8;
 /// working set is the tables' inner pages (a few hundred KiB with Kerman's whole turnout
 /// checked in; leaves are random and miss anyway), and a commit after a B-tree split scans
 /// the cache's whole hash table (SQLite's page-cache truncation), so a larger one costs the
-/// writer more than it saves. In `bench/checkin`, 1 MiB did 3–4% more check-ins than 4 MiB
-/// (interleaved runs); 256 KiB began to miss inner pages. The bound holds only because each
+/// writer more than it saves; much smaller misses inner pages (`bench/README.md` has the
+/// measurements). The bound holds only because each
 /// connection has a cache of its own (`.cargo/config.toml`; the test
 /// `each_connection_has_its_own_page_cache`).
 const WRITER_CACHE_KIB: i64 = -1_024;
@@ -136,18 +136,16 @@ fn open(path: &Path) -> StoreResult<Connection> {
 
 /// How often the checkpointer copies the write-ahead log into the database file. Each pass
 /// ends with an fsync of the database file, which holds up the election-day syncer's fsync of
-/// the log on the same disk; a quarter of a second copies each hot page once for many batches.
-/// Measured in `bench/checkin`: 50 ms gave 32,300–35,100 check-ins/s, 250 ms 35,400–37,500,
-/// and 500 ms or 1 s no more.
+/// the log on the same disk; a quarter of a second copies each hot page once for many batches
+/// (shorter intervals cost check-ins, longer ones gained nothing: `bench/README.md`).
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// A log this long (in 4 KiB frames, so about 160 MB) is restarted from its beginning
 /// (`checkpoint`). Each restart holds the writer up (the last pages are copied and the database
 /// file synced under its lock, and the first commit after syncs the log's new header), so a
-/// busy election day should restart seldom: once a second or so at the benchmark's rate. With
-/// random voters, 8,000 frames gave 33,600–35,800 check-ins/s and a p99 of 16–18 ms, 40,000
-/// gave 36,100–36,700 and 11 ms. Readers only search the log past the last checkpoint, so
-/// its length costs them nothing.
+/// busy election day should restart seldom: once a second or so at the benchmark's rate (a
+/// shorter log cost check-ins and tail latency: `bench/README.md`). Readers only search the
+/// log past the last checkpoint, so its length costs them nothing.
 const RESTART_LOG_AT: i64 = 40_000;
 
 /// The connections' own automatic checkpoint, a backstop for a log that cannot restart (a

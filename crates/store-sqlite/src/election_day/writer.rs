@@ -61,7 +61,7 @@ fn run_writer(inner: &Weak<Inner>, jobs: &Receiver<Job>, committed: &Sender<Comm
     while let Ok(first) = jobs.recv() {
         // Let the request handlers that are ready to run queue their check-ins first, so that
         // under load they join this batch instead of the next (bigger batches, fewer commits
-        // and syncs: 12 -> 17 a batch in `bench/checkin`). On an idle machine nothing else is
+        // and syncs; `bench/README.md`). On an idle machine nothing else is
         // ready and this returns at once.
         std::thread::yield_now();
         let mut batch = vec![first];
