@@ -59,6 +59,18 @@ pub struct MeetingForm {
     pub decisions: Vec<DecisionForm>,
 }
 
+/// The principal, if they may see the board and appoint or remove its members.
+fn manages<'p>(principal: Option<&'p Principal>, code: &str) -> Result<&'p Principal> {
+    let (kind, county) = board_access(principal, code)?;
+    authorize(
+        principal,
+        Action::ManageBoard {
+            kind,
+            county: county.as_deref(),
+        },
+    )
+}
+
 fn non_empty(s: Option<&str>) -> Option<&str> {
     s.filter(|s| !s.trim().is_empty())
 }
@@ -104,14 +116,7 @@ impl Boards<'_> {
         code: &str,
         appointment: Appointment<'_>,
     ) -> Result<BoardMember> {
-        let (kind, county) = board_access(principal, code)?;
-        let p = authorize(
-            principal,
-            Action::ManageBoard {
-                kind,
-                county: county.as_deref(),
-            },
-        )?;
+        let p = manages(principal, code)?;
         let id = NationalId::parse(appointment.national_id)?;
         let now = self.clock.now();
         let term_start = match non_empty(appointment.term_start) {
@@ -140,14 +145,7 @@ impl Boards<'_> {
         code: &str,
         national_id: &str,
     ) -> Result<Option<BoardMember>> {
-        let (kind, county) = board_access(principal, code)?;
-        let p = authorize(
-            principal,
-            Action::ManageBoard {
-                kind,
-                county: county.as_deref(),
-            },
-        )?;
+        let p = manages(principal, code)?;
         let id = NationalId::parse(national_id)?;
         Ok(self
             .boards

@@ -47,21 +47,28 @@ const ISSUER: domain::nist::Issuer<'static> = domain::nist::Issuer {
 };
 
 impl Candidates<'_> {
+    /// The councils of a county (or all), or the one council asked for.
+    async fn councils(self, county: Option<&str>, council: Option<&str>) -> Result<Vec<Council>> {
+        Ok(self
+            .cached
+            .councils()
+            .await?
+            .iter()
+            .filter(|c| county.is_none_or(|k| c.county_code == k))
+            .filter(|c| council.is_none_or(|k| c.code == k))
+            .cloned()
+            .collect())
+    }
+
     /// The councils the scope covers, and their approved candidates (public).
     pub async fn lists(
         self,
         scope: &ListScope,
     ) -> Result<(Vec<Council>, Vec<domain::ballot::Candidate>)> {
         let election = self.cached.election_code().await?;
-        let councils: Vec<Council> = self
-            .cached
-            .councils()
-            .await?
-            .iter()
-            .filter(|c| scope.county.as_deref().is_none_or(|k| c.county_code == k))
-            .filter(|c| scope.council.as_deref().is_none_or(|k| c.code == k))
-            .cloned()
-            .collect();
+        let councils = self
+            .councils(scope.county.as_deref(), scope.council.as_deref())
+            .await?;
         if councils.is_empty() {
             return Err(Error::NotFound(store::Entity::Council));
         }
@@ -136,14 +143,7 @@ impl Candidates<'_> {
     ) -> Result<(Participation, Option<String>)> {
         let county = registrations_scope(principal, county)?;
         let election = self.cached.election_code().await?;
-        let councils: Vec<Council> = self
-            .cached
-            .councils()
-            .await?
-            .iter()
-            .filter(|c| county.as_deref().is_none_or(|k| c.county_code == k))
-            .cloned()
-            .collect();
+        let councils = self.councils(county.as_deref(), None).await?;
         let facts = self.candidacy.registration_facts(election).await?;
         Ok((summarize(&facts, &councils), county))
     }

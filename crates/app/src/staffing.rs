@@ -23,6 +23,24 @@ pub fn parse_post(post: &str) -> Result<Post> {
 }
 
 impl Staffing<'_> {
+    /// The station, if the principal may see it and give or free `post` there.
+    async fn assigning<'p>(
+        self,
+        principal: Option<&'p Principal>,
+        station: &str,
+        post: Post,
+    ) -> Result<(domain::station::Station, &'p Principal)> {
+        let station = self.lookups.visible_station(principal, station).await?;
+        let p = authorize(
+            principal,
+            Action::AssignPost {
+                county: &station.county_code,
+                post,
+            },
+        )?;
+        Ok((station, p))
+    }
+
     /// Gives `post` at the station to the person (`staff.assign`); the rule that stops it
     /// otherwise comes back as `Store(Refused(Staffing))`.
     pub async fn assign(
@@ -32,14 +50,7 @@ impl Staffing<'_> {
         post: Post,
         national_id: &str,
     ) -> Result<StaffAssignment> {
-        let station = self.lookups.visible_station(principal, station).await?;
-        let p = authorize(
-            principal,
-            Action::AssignPost {
-                county: &station.county_code,
-                post,
-            },
-        )?;
+        let (station, p) = self.assigning(principal, station, post).await?;
         let id = NationalId::parse(national_id)?;
         Ok(self
             .staffing
@@ -59,14 +70,7 @@ impl Staffing<'_> {
         station: &str,
         post: Post,
     ) -> Result<Option<StaffAssignment>> {
-        let station = self.lookups.visible_station(principal, station).await?;
-        let p = authorize(
-            principal,
-            Action::AssignPost {
-                county: &station.county_code,
-                post,
-            },
-        )?;
+        let (station, p) = self.assigning(principal, station, post).await?;
         Ok(self
             .staffing
             .unassign_post(&station.code, post, &actor(p, self.clock.now()))

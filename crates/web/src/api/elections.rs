@@ -20,7 +20,7 @@ pub async fn current(
         .election(None)
         .await?
         .map(Json)
-        .ok_or(ApiError::NotFound(store::Entity::Election))
+        .ok_or(ApiError::not_found(store::Entity::Election))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
