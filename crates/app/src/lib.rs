@@ -15,6 +15,7 @@ pub mod boards;
 pub mod cache;
 pub mod candidates;
 pub mod election_day;
+pub mod elections;
 mod error;
 pub mod lookups;
 pub mod people;
@@ -164,6 +165,13 @@ impl App {
             lookups: self.lookups(),
             day: &*self.store,
             settings: &self.settings,
+            clock: &*self.clock,
+        }
+    }
+
+    pub fn elections(&self) -> elections::Elections<'_> {
+        elections::Elections {
+            geography: &*self.store,
             clock: &*self.clock,
         }
     }
