@@ -118,9 +118,7 @@ impl Candidates<'_> {
             .candidate_photo(election, candidate_code)
             .await?
             .ok_or(Error::NotFound(store::Entity::Document))?;
-        let files = self.files.clone();
-        let sha = document.sha256.clone();
-        let bytes = tokio::task::spawn_blocking(move || files.get(&sha)).await??;
+        let bytes = crate::read_document(self.files, &document).await?;
         Ok((document, bytes))
     }
 

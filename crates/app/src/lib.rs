@@ -213,6 +213,13 @@ pub fn page_request(page: Option<u32>, per_page: Option<u32>) -> store::PageRequ
     store::PageRequest::new(page.unwrap_or(1), per_page.unwrap_or(50))
 }
 
+/// A stored document's bytes, read off the async workers and checked against its hash.
+async fn read_document(files: &FileStore, document: &store::StoredDocument) -> Result<Vec<u8>> {
+    let files = files.clone();
+    let sha = document.sha256.clone();
+    Ok(tokio::task::spawn_blocking(move || files.get(&sha)).await??)
+}
+
 /// The audit actor of a principal's change, at `now`.
 fn actor(principal: &Principal, now: time::OffsetDateTime) -> store::Actor {
     store::Actor::new(principal.username.clone(), now)

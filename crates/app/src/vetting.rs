@@ -119,9 +119,7 @@ impl Vetting<'_> {
             .into_iter()
             .find(|d| d.kind == kind)
             .ok_or(Error::NotFound(store::Entity::Document))?;
-        let files = self.files.clone();
-        let sha = document.sha256.clone();
-        let bytes = tokio::task::spawn_blocking(move || files.get(&sha)).await??;
+        let bytes = crate::read_document(self.files, &document).await?;
         Ok((document, bytes))
     }
 
