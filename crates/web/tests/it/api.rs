@@ -181,7 +181,7 @@ async fn invalid_national_id_is_422() {
     let persian = domain::text::persian_digits(person.national_id.as_str());
     let found = app
         .get(
-            &format!("/api/v1/people/{}", urlencode(&persian)),
+            &format!("/api/v1/people/{}", crate::support::enc(&persian)),
             Some(&token),
         )
         .await;
@@ -190,18 +190,6 @@ async fn invalid_national_id_is_422() {
     app.get("/api/v1/people/0018465986", Some(&token))
         .await
         .assert_problem(404, "not_found");
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 async fn all_items(app: &TestApp, path: &str, token: &str) -> Vec<Value> {
