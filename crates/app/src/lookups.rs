@@ -143,3 +143,108 @@ impl Lookups<'_> {
             .ok_or(Error::NotFound(store::Entity::County))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::access::Role;
+
+    fn user(role: Role, scope: Scope) -> Principal {
+        Principal {
+            username: "u".into(),
+            role,
+            scope,
+        }
+    }
+
+    fn county(role: Role, county: &str) -> Principal {
+        user(
+            role,
+            Scope::County {
+                county: county.into(),
+            },
+        )
+    }
+
+    #[test]
+    fn a_list_keeps_to_the_principals_county() {
+        let governor = county(Role::CountyGovernor, "11");
+        assert_eq!(
+            list_county(Some(&governor), None).unwrap(),
+            Some("11".into())
+        );
+        assert!(matches!(
+            list_county(Some(&governor), Some("05".into())),
+            Err(Error::Forbidden)
+        ));
+        let hq = user(Role::ProvinceHq, Scope::Province);
+        assert_eq!(list_county(Some(&hq), None).unwrap(), None);
+        assert_eq!(
+            list_county(Some(&hq), Some("05".into())).unwrap(),
+            Some("05".into())
+        );
+        let staff = user(
+            Role::StationStaff,
+            Scope::Station {
+                county: "11".into(),
+                station: "1100001".into(),
+            },
+        );
+        assert!(matches!(
+            list_county(Some(&staff), None),
+            Err(Error::Forbidden)
+        ));
+        assert!(matches!(
+            list_county(None, None),
+            Err(Error::Unauthenticated)
+        ));
+    }
+
+    #[test]
+    fn registrations_are_seen_in_scope_and_the_province_by_its_own() {
+        let hq = user(Role::ProvinceHq, Scope::Province);
+        assert_eq!(registrations_scope(Some(&hq), None).unwrap(), None);
+        assert_eq!(
+            registrations_scope(Some(&hq), Some(" 05 ")).unwrap(),
+            Some("05".into())
+        );
+        let executive = county(Role::ExecutiveBoard, "11");
+        assert_eq!(
+            registrations_scope(Some(&executive), None).unwrap(),
+            Some("11".into())
+        );
+        assert!(matches!(
+            registrations_scope(Some(&executive), Some("05")),
+            Err(Error::Forbidden)
+        ));
+        for who in [
+            user(Role::Observer, Scope::Province),
+            county(Role::InspectionBoard, "11"),
+        ] {
+            assert!(!sees_registrations(Some(&who)), "{:?}", who.role);
+        }
+        assert!(sees_registrations(Some(&executive)));
+        assert!(matches!(
+            registrations_scope(None, None),
+            Err(Error::Unauthenticated)
+        ));
+    }
+
+    #[test]
+    fn a_board_is_seen_in_its_county() {
+        let governor = county(Role::CountyGovernor, "11");
+        assert!(board_access(Some(&governor), "inspection-11").is_ok());
+        assert!(matches!(
+            board_access(Some(&governor), "inspection-05"),
+            Err(Error::Forbidden)
+        ));
+        assert!(matches!(
+            board_access(Some(&governor), "inspection-province"),
+            Err(Error::Forbidden)
+        ));
+        assert!(matches!(
+            board_access(Some(&governor), "nothing"),
+            Err(Error::NotFound(store::Entity::Board))
+        ));
+    }
+}
