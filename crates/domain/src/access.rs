@@ -201,7 +201,24 @@ pub enum Action<'a> {
     OperateStation { station: &'a str },
     /// A county's candidate registrations and their vetting files.
     ViewRegistrations { county: &'a str },
+    /// Every county's registrations at once (the province's list and figures).
+    ViewAllRegistrations,
+    /// Taking a board's vetting step on a registration of `county` (the applicant's own steps,
+    /// objecting and withdrawing, are public and proven by the national id instead).
+    Vet { county: &'a str },
+    /// Casting a ballot whose token a check-in at `station` issued: only that station's own
+    /// device (its staff's session) puts ballots in its box.
+    CastBallot { station: &'a str },
 }
+
+/// The roles that see candidate registrations, each within its scope: the HQ, the governors
+/// who receive them, and the boards that vet them.
+const SEES_REGISTRATIONS: [Role; 4] = [
+    Role::ProvinceHq,
+    Role::CountyGovernor,
+    Role::ExecutiveBoard,
+    Role::SupervisionBoard,
+];
 
 /// The body a signed-in user acts as when vetting a registration of `county`: a county's
 /// executive board, a county's supervision board, or the province's supervision board (which
@@ -217,6 +234,18 @@ pub fn vetting_reviewer(p: &Principal, county: &str) -> Option<crate::vetting::R
             Some(Reviewer::CountySupervisionBoard)
         }
         _ => None,
+    }
+}
+
+/// The body whose steps a registrations list of `county` (or, with `None`, the province's
+/// list) awaits from the signed-in user: on a county's list the body they act as there, on
+/// the province's list the province's supervision board (the one body that acts on files of
+/// every county).
+pub fn list_reviewer(p: &Principal, county: Option<&str>) -> Option<crate::vetting::Reviewer> {
+    match county {
+        Some(county) => vetting_reviewer(p, county),
+        None => (p.role == Role::SupervisionBoard && p.scope == Scope::Province)
+            .then_some(crate::vetting::Reviewer::ProvinceSupervisionBoard),
     }
 }
 
@@ -273,18 +302,18 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
             _ => false,
         },
         Action::ManageBoard { county, .. } => manages_board(p, county),
-        Action::OperateStation { station } => {
+        // The station's device is its staff's session (DESIGN §4: a kiosk principal bound
+        // to one station will take casting over).
+        Action::OperateStation { station } | Action::CastBallot { station } => {
             p.role == Role::StationStaff && p.scope.station() == Some(station)
         }
         Action::ViewRegistrations { county } => {
-            matches!(
-                p.role,
-                Role::ProvinceHq
-                    | Role::CountyGovernor
-                    | Role::ExecutiveBoard
-                    | Role::SupervisionBoard
-            ) && p.scope.covers_county(county)
+            SEES_REGISTRATIONS.contains(&p.role) && p.scope.covers_county(county)
         }
+        Action::ViewAllRegistrations => {
+            SEES_REGISTRATIONS.contains(&p.role) && p.scope == Scope::Province
+        }
+        Action::Vet { county } => vetting_reviewer(p, county).is_some(),
         Action::RecordMeeting { kind, county } => {
             use crate::boards::BoardKind;
             let covers = county.map_or(p.scope == Scope::Province, |c| p.scope.covers_county(c));
@@ -391,6 +420,159 @@ mod tests {
                 Action::ViewRegistrations { county: "02" }
             ),
             Err(Denied::Forbidden)
+        );
+    }
+
+    fn station_user(station: &str) -> Principal {
+        principal(
+            Role::StationStaff,
+            Scope::Station {
+                county: "01".into(),
+                station: station.into(),
+            },
+        )
+    }
+
+    #[test]
+    fn only_the_tokens_own_station_casts_its_ballot() {
+        let act = Action::CastBallot { station: "0100001" };
+        assert_eq!(authorize(Some(&station_user("0100001")), act), Ok(()));
+        assert_eq!(
+            authorize(Some(&station_user("0100002")), act),
+            Err(Denied::Forbidden),
+            "another station's device"
+        );
+        for role in Role::ALL {
+            if role == Role::StationStaff {
+                continue;
+            }
+            for scope in [
+                Scope::Province,
+                Scope::County {
+                    county: "01".into(),
+                },
+            ] {
+                assert_eq!(
+                    authorize(Some(&principal(role, scope)), act),
+                    Err(Denied::Forbidden),
+                    "{role:?}"
+                );
+            }
+        }
+        assert_eq!(authorize(None, act), Err(Denied::Unauthenticated));
+    }
+
+    #[test]
+    fn only_the_reviewing_boards_take_vetting_steps() {
+        let county = |role, c: &str| principal(role, Scope::County { county: c.into() });
+        let vet = Action::Vet { county: "01" };
+        assert_eq!(
+            authorize(Some(&county(Role::ExecutiveBoard, "01")), vet),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(Some(&county(Role::SupervisionBoard, "01")), vet),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(
+                Some(&principal(Role::SupervisionBoard, Scope::Province)),
+                vet
+            ),
+            Ok(()),
+            "the province board hears the second objection"
+        );
+        for (p, why) in [
+            (county(Role::ExecutiveBoard, "02"), "another county's board"),
+            (
+                county(Role::SupervisionBoard, "02"),
+                "another county's board",
+            ),
+            (
+                principal(Role::ProvinceHq, Scope::Province),
+                "the HQ sees, not vets",
+            ),
+            (
+                county(Role::CountyGovernor, "01"),
+                "the governor sees, not vets",
+            ),
+            (county(Role::InspectionBoard, "01"), "not a vetting board"),
+            (
+                principal(Role::Observer, Scope::Province),
+                "observers only read",
+            ),
+            (station_user("0100001"), "station staff"),
+        ] {
+            assert_eq!(authorize(Some(&p), vet), Err(Denied::Forbidden), "{why}");
+        }
+        assert_eq!(authorize(None, vet), Err(Denied::Unauthenticated));
+    }
+
+    #[test]
+    fn the_four_registration_roles_and_the_province_list() {
+        let all = Action::ViewAllRegistrations;
+        for role in Role::ALL {
+            let province = principal(role, Scope::Province);
+            let sees = matches!(
+                role,
+                Role::ProvinceHq
+                    | Role::CountyGovernor
+                    | Role::ExecutiveBoard
+                    | Role::SupervisionBoard
+            );
+            assert_eq!(
+                authorize(Some(&province), Action::ViewRegistrations { county: "01" }).is_ok(),
+                sees,
+                "{role:?}"
+            );
+            assert_eq!(authorize(Some(&province), all).is_ok(), sees, "{role:?}");
+        }
+        // A county's users see their county's list, never the province's.
+        for role in [Role::CountyGovernor, Role::SupervisionBoard] {
+            let county = principal(
+                role,
+                Scope::County {
+                    county: "01".into(),
+                },
+            );
+            assert_eq!(authorize(Some(&county), all), Err(Denied::Forbidden));
+        }
+        assert_eq!(
+            authorize(
+                Some(&station_user("0100001")),
+                Action::ViewRegistrations { county: "01" }
+            ),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(authorize(None, all), Err(Denied::Unauthenticated));
+    }
+
+    #[test]
+    fn the_province_list_awaits_only_the_province_board() {
+        use crate::vetting::Reviewer;
+        let supervision = principal(Role::SupervisionBoard, Scope::Province);
+        assert_eq!(
+            list_reviewer(&supervision, None),
+            Some(Reviewer::ProvinceSupervisionBoard)
+        );
+        assert_eq!(
+            list_reviewer(&supervision, Some("01")),
+            Some(Reviewer::ProvinceSupervisionBoard)
+        );
+        let executive = principal(
+            Role::ExecutiveBoard,
+            Scope::County {
+                county: "01".into(),
+            },
+        );
+        assert_eq!(list_reviewer(&executive, None), None);
+        assert_eq!(
+            list_reviewer(&executive, Some("01")),
+            Some(Reviewer::ExecutiveBoard)
+        );
+        assert_eq!(
+            list_reviewer(&principal(Role::ProvinceHq, Scope::Province), None),
+            None
         );
     }
 

@@ -11,15 +11,13 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use axum::body::Body;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{FromRequestParts, MatchedPath, State};
 use axum::http::request::Parts;
 use axum::http::{header, Method, Request};
 use axum::middleware::Next;
 use axum::response::Response;
-use base64::Engine;
-use domain::access::{authorize, Action, Principal};
+use domain::access::{Action, Principal};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use rand::RngCore;
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -55,25 +53,7 @@ fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash_password("decoy password nobody has").unwrap_or_default())
 }
 
-/// `N` random bytes for tokens, codes and ids, from the thread's CSPRNG (`rand`'s `ThreadRng`:
-/// ChaCha seeded, and regularly reseeded, from the operating system). It spares the hot path
-/// of election day a system call per check-in, which reading the operating system's generator
-/// directly cost.
-pub fn random_bytes<const N: usize>() -> [u8; N] {
-    let mut bytes = [0u8; N];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    bytes
-}
-
-/// A fresh random token, URL-safe.
-pub fn new_token() -> String {
-    let bytes = random_bytes::<32>();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-pub fn token_hash(token: &str) -> String {
-    audit::digest_hex(token.as_bytes())
-}
+pub use app::random::{new_token, random_bytes, token_hash};
 
 /// A session as the middleware last read it from the store.
 #[derive(Debug, Clone)]
@@ -225,10 +205,10 @@ impl Auth {
         self.0.as_ref().map(|s| &s.principal)
     }
 
-    /// The one policy check (`domain::access::authorize`).
+    /// The one policy check (`domain::access::authorize`), for a plain read; the use cases
+    /// make it themselves.
     pub fn require(&self, action: Action<'_>) -> Result<&Principal, ApiError> {
-        authorize(self.principal(), action)?;
-        self.principal().ok_or(ApiError::Unauthenticated)
+        Ok(app::authorize(self.principal(), action)?)
     }
 
     pub fn csrf_token(&self) -> &str {
@@ -304,8 +284,12 @@ pub async fn authenticate(
     request: Request<Body>,
     next: Next,
 ) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
     // Static assets are public and never state-changing: spare them the session lookup.
-    if request.uri().path().starts_with("/assets/") {
+    if route.as_deref() == Some(ASSETS) {
         return next.run(request).await;
     }
     let headers = request.headers();
@@ -334,7 +318,9 @@ pub async fn authenticate(
                     Some(fresh)
                 }
                 Ok(None) => None,
-                Err(e) => return crate::error::respond(request.uri().path(), ApiError::from(e)),
+                Err(e) => {
+                    return crate::error::respond(request.uri().path(), "/", ApiError::from(e))
+                }
             },
         };
         if let Some(session) = found {
@@ -357,39 +343,94 @@ pub async fn authenticate(
                 csrf_ok(request, &session.csrf_token, state.config.max_body_bytes).await;
             request = rebuilt;
             if !ok {
-                return crate::error::respond(request.uri().path(), ApiError::Csrf);
+                return crate::error::respond(request.uri().path(), "/", ApiError::Csrf);
             }
         }
     }
-    // Every API route but the public ones needs a session; refuse before the body is read,
-    // so an anonymous caller learns nothing from validation errors.
-    if auth.0.is_none()
-        && request.uri().path().starts_with("/api/")
-        && !is_public_api(request.uri().path())
-    {
-        return crate::error::respond(request.uri().path(), ApiError::Unauthenticated);
+    // Every route but the public ones needs a session; refuse before the body is read, so an
+    // anonymous caller learns nothing from validation errors. A path no route serves is
+    // answered as private under the API (nothing is said about which paths exist) and as a
+    // page's 404 elsewhere.
+    let private = match &route {
+        Some(route) => !is_public(request.method(), route),
+        None => request.uri().path().starts_with("/api/"),
+    };
+    if auth.0.is_none() && private {
+        let next = return_to(&request);
+        return crate::error::respond(request.uri().path(), &next, ApiError::unauthenticated());
     }
     request.extensions_mut().insert(auth);
     next.run(request).await
 }
 
-/// API routes open to everyone: logging in, the API's description, and what DESIGN §5 makes
-/// public (turnout, the candidate lists, receipt look-up).
-pub const PUBLIC_API: [&str; 3] = [
-    "/api/v1/auth/login",
-    "/api/v1/openapi.json",
-    "/api/v1/turnout",
+/// The route of the vendored assets.
+const ASSETS: &str = "/assets/{*path}";
+
+/// Every route open to everyone, by method and the router's path pattern; every other route
+/// needs a session (the middleware refuses it before its handler runs), so a new route is
+/// private until it is listed here. What DESIGN §5 makes public: registration, the candidate
+/// lists, turnout and receipts; with them logging in and out, the API's description, the
+/// health check and the assets. A public route's handler still decides by what is sent: an
+/// applicant's step needs their national id, a board's step the board's session.
+pub const PUBLIC_ROUTES: &[(Method, &str)] = &[
+    (Method::GET, "/healthz"),
+    (Method::POST, "/api/v1/auth/login"),
+    (Method::GET, "/api/v1/openapi.json"),
+    (Method::GET, "/api/v1/turnout"),
+    (Method::GET, "/api/v1/councils/{code}/candidates"),
+    (Method::GET, "/api/v1/candidates/csv"),
+    (Method::GET, "/api/v1/candidates/nist"),
+    (Method::GET, "/api/v1/receipts/{code}"),
+    (Method::POST, "/api/v1/registrations"),
+    (Method::GET, "/api/v1/registrations/{tracking_code}"),
+    (Method::POST, "/api/v1/registrations/{tracking_code}/steps"),
+    (Method::GET, "/login"),
+    (Method::POST, "/login"),
+    // Ends the caller's own session, if any.
+    (Method::POST, "/logout"),
+    (Method::GET, "/turnout"),
+    (Method::GET, "/candidates"),
+    (Method::GET, "/candidates/photo/{code}"),
+    (Method::GET, "/register"),
+    (Method::POST, "/register"),
+    (Method::GET, "/registration-status"),
+    (Method::POST, "/registration-status"),
+    (Method::POST, "/registration-status/steps"),
+    (Method::GET, ASSETS),
 ];
 
-pub fn is_public_api(path: &str) -> bool {
-    // Registration is online and needs no account; applicants follow their file with its
-    // tracking code and national id (the handlers check who may do what).
-    PUBLIC_API.contains(&path)
-        || path.starts_with("/api/v1/candidates/")
-        || path == "/api/v1/registrations"
-        || path.starts_with("/api/v1/registrations/")
-        || path.starts_with("/api/v1/receipts/")
-        || (path.starts_with("/api/v1/councils/") && path.ends_with("/candidates"))
+/// Whether a route (its method and path pattern) is open to everyone. HEAD is GET's.
+pub fn is_public(method: &Method, route: &str) -> bool {
+    let method = if *method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
+    };
+    PUBLIC_ROUTES
+        .iter()
+        .any(|(m, path)| m == method && *path == route)
+}
+
+/// Where to come back after logging in: the page asked for, or for a form posted without a
+/// session the page it was posted from (when it is this site's), else the home page.
+fn return_to(request: &Request<Body>) -> String {
+    if matches!(*request.method(), Method::GET | Method::HEAD) {
+        return request.uri().path().to_owned();
+    }
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok());
+    let referer = request
+        .headers()
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://"))
+        .and_then(|(_, rest)| {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            (Some(authority) == host).then_some(path)
+        });
+    crate::fmt::safe_next(referer)
 }
 
 /// Looks for the CSRF token in the header, else in the form body: an urlencoded one (read
@@ -412,7 +453,7 @@ async fn csrf_ok(request: Request<Body>, expected: &str, limit: usize) -> (bool,
         .to_owned();
     let boundary = multer::parse_boundary(&content_type).ok();
     let limit = if boundary.is_some() {
-        limit.max(crate::api::registrations::MAX_REGISTRATION_BYTES)
+        limit.max(app::registrations::MAX_REGISTRATION_BYTES)
     } else if content_type.starts_with("application/x-www-form-urlencoded") {
         limit
     } else {

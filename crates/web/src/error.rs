@@ -1,5 +1,6 @@
-//! The one mapping from errors to HTTP: `application/problem+json` for the API (DESIGN §9),
-//! a Persian error page for the browser.
+//! The one mapping from errors to HTTP: the use cases' [`app::Error`] and the web layer's own,
+//! as `application/problem+json` for the API (DESIGN §9) or a Persian error page for the
+//! browser.
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -9,62 +10,75 @@ use serde::Serialize;
 use store::StoreError;
 use thiserror::Error;
 
+/// Everything a request can fail with: the use cases' errors ([`app::Error`]), and what only
+/// HTTP knows (a login refused, a body that does not parse, a CSRF token missing).
 #[derive(Debug, Error)]
 pub enum ApiError {
-    #[error("authentication required")]
-    Unauthenticated,
-    #[error("forbidden")]
-    Forbidden,
+    #[error(transparent)]
+    App(#[from] app::Error),
     #[error("wrong username or password")]
     InvalidCredentials,
     #[error("too many login attempts")]
     TooManyAttempts,
     #[error("missing or wrong CSRF token")]
     Csrf,
-    #[error("{0} not found")]
-    NotFound(store::Entity),
     #[error("request body too large")]
     PayloadTooLarge,
     #[error("malformed JSON: {0}")]
     MalformedJson(String),
     #[error("invalid query: {0}")]
     InvalidQuery(String),
-    #[error(transparent)]
-    Domain(#[from] DomainError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("internal error: {0}")]
-    Internal(String),
-    #[error("{} rows refused", .0.len())]
-    Rows(Vec<domain::csv_io::RowError>),
     #[error("unsupported media type")]
     UnsupportedMediaType,
-    #[error("already voted at {station}")]
-    AlreadyVoted {
-        station: String,
-        at: time::OffsetDateTime,
-    },
-    #[error("not eligible: {}", .0.code())]
-    NotEligible(domain::roll::NotEligible),
-    #[error("station not open")]
-    StationNotOpen(domain::station_day::DayState),
-    #[error("unknown or spent ballot token")]
-    BallotTokenInvalid,
-    #[error("ballot refused: {}", .0.code())]
-    BallotRefused(domain::ballot::BallotRefusal),
-    /// A registration that breaks the rules: every broken rule, and when it was judged.
-    #[error("registration refused: {}", .0.first().map_or("", domain::registration::Ineligible::code))]
-    Ineligible(Vec<domain::registration::Ineligible>, time::OffsetDateTime),
-    #[error("upload refused: {}", .0.code())]
-    UploadRefused(domain::registration::UploadRefusal),
+    /// A failure of the web layer itself (a template, a header, a task).
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
-impl From<store::import::ImportError> for ApiError {
-    fn from(e: store::import::ImportError) -> Self {
-        match e {
-            store::import::ImportError::Rows(rows) => Self::Rows(rows),
-            store::import::ImportError::Store(s) => Self::Store(s),
+impl ApiError {
+    pub fn not_found(entity: store::Entity) -> Self {
+        Self::App(app::Error::NotFound(entity))
+    }
+
+    pub fn forbidden() -> Self {
+        Self::App(app::Error::Forbidden)
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::App(app::Error::Unauthenticated)
+    }
+
+    /// The use case's error inside, if this is one.
+    pub fn app(&self) -> Option<&app::Error> {
+        match self {
+            Self::App(e) => Some(e),
+            _ => None,
         }
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        Self::App(e.into())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        Self::App(e.into())
+    }
+}
+
+impl From<domain::access::Denied> for ApiError {
+    fn from(d: domain::access::Denied) -> Self {
+        Self::App(d.into())
+    }
+}
+
+impl From<app::registrations::NotFiled> for ApiError {
+    /// The API answers with the first problem (an `Ineligible` lists its rules in `reasons`).
+    fn from(n: app::registrations::NotFiled) -> Self {
+        Self::App(n.into())
     }
 }
 
@@ -112,21 +126,10 @@ pub struct RowProblem {
 }
 
 impl ApiError {
-    /// Status, stable code, English title, Persian detail.
+    /// Status, stable code, English title, Persian detail: the one mapping to HTTP.
     pub fn parts(&self) -> (StatusCode, &'static str, &'static str, String) {
         match self {
-            Self::Unauthenticated => (
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "Authentication required",
-                "برای دسترسی ابتدا وارد سامانه شوید.".into(),
-            ),
-            Self::Forbidden => (
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "Forbidden",
-                "شما به این بخش دسترسی ندارید.".into(),
-            ),
+            Self::App(e) => app_parts(e),
             Self::InvalidCredentials => (
                 StatusCode::UNAUTHORIZED,
                 "invalid_credentials",
@@ -144,12 +147,6 @@ impl ApiError {
                 "csrf_failed",
                 "CSRF check failed",
                 "درخواست فاقد نشانه امنیتی معتبر است؛ صفحه را دوباره بارگذاری کنید.".into(),
-            ),
-            Self::NotFound(what) => (
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "Not found",
-                format!("{} پیدا نشد.", what.persian()),
             ),
             Self::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -169,99 +166,13 @@ impl ApiError {
                 "Invalid query",
                 "پارامترهای درخواست معتبر نیستند.".into(),
             ),
-            Self::Domain(e) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                e.code(),
-                "Invalid input",
-                e.persian(),
-            ),
-            Self::Store(e) => store_parts(e),
-            Self::Ineligible(broken, now) => {
-                let status =
-                    if broken.contains(&domain::registration::Ineligible::AlreadyRegistered) {
-                        StatusCode::CONFLICT
-                    } else {
-                        StatusCode::UNPROCESSABLE_ENTITY
-                    };
-                (
-                    status,
-                    broken
-                        .first()
-                        .map_or("invalid", domain::registration::Ineligible::code),
-                    "Registration refused",
-                    broken
-                        .iter()
-                        .map(|b| b.persian(*now))
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                )
-            }
-            Self::UploadRefused(refusal) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                refusal.code(),
-                "Upload refused",
-                refusal.persian(),
-            ),
-            Self::AlreadyVoted { station, at } => (
-                StatusCode::CONFLICT,
-                "already_voted",
-                "Already voted",
-                format!(
-                    "این شخص پیش‌تر در شعبه {} در {} احراز هویت شده و رأی داده است.",
-                    domain::text::persian_digits(station),
-                    domain::calendar::jalali_datetime(*at)
-                ),
-            ),
-            Self::NotEligible(reason) => (
-                StatusCode::FORBIDDEN,
-                "not_eligible",
-                "Not eligible",
-                reason.persian(),
-            ),
-            Self::StationNotOpen(state) => (
-                StatusCode::CONFLICT,
-                "station_not_open",
-                "Station not open",
-                match state {
-                    domain::station_day::DayState::NotOpened => "شعبه هنوز گشوده نشده است.",
-                    domain::station_day::DayState::Paused => "رأی‌گیری در این شعبه متوقف است.",
-                    _ => "رأی‌گیری در این شعبه پایان یافته است.",
-                }
-                .into(),
-            ),
-            Self::BallotTokenInvalid => (
-                StatusCode::CONFLICT,
-                "ballot_token_invalid",
-                "Unknown or spent ballot token",
-                "این برگه رأی معتبر نیست یا پیش‌تر به کار رفته است.".into(),
-            ),
-            Self::BallotRefused(refusal) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                refusal.code(),
-                "Ballot refused",
-                refusal.persian(),
-            ),
-            Self::Rows(rows) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_rows",
-                "Rows refused",
-                format!(
-                    "{} سطر از پرونده پذیرفته نشد؛ هیچ سطری ثبت نشد.",
-                    domain::text::persian_number(rows.len() as i64)
-                ),
-            ),
             Self::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "Unsupported media type",
                 "قالب محتوای درخواست پشتیبانی نمی‌شود.".into(),
             ),
-            Self::Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal_error",
-                "Internal error",
-                "خطای داخلی سامانه؛ رخداد ثبت شد.".into(),
-            ),
+            Self::Internal(_) => internal(),
         }
     }
 
@@ -273,8 +184,8 @@ impl ApiError {
             status: status.as_u16(),
             detail,
             code: code.into(),
-            errors: match self {
-                Self::Rows(rows) => Some(
+            errors: match self.app() {
+                Some(app::Error::Rows(rows)) => Some(
                     rows.iter()
                         .map(|r| RowProblem {
                             line: r.line,
@@ -284,22 +195,22 @@ impl ApiError {
                 ),
                 _ => None,
             },
-            station: match self {
-                Self::AlreadyVoted { station, .. } => Some(station.clone()),
+            station: match self.app() {
+                Some(app::Error::AlreadyVoted { station, .. }) => Some(station.clone()),
                 _ => None,
             },
-            at: match self {
-                Self::AlreadyVoted { at, .. } => at
+            at: match self.app() {
+                Some(app::Error::AlreadyVoted { at, .. }) => at
                     .format(&time::format_description::well_known::Rfc3339)
                     .ok(),
                 _ => None,
             },
-            reason: match self {
-                Self::NotEligible(r) => Some(r.code().to_owned()),
+            reason: match self.app() {
+                Some(app::Error::NotEligible(r)) => Some(r.code().to_owned()),
                 _ => None,
             },
-            reasons: match self {
-                Self::Ineligible(broken, now) => Some(
+            reasons: match self.app() {
+                Some(app::Error::Ineligible(broken, now)) => Some(
                     broken
                         .iter()
                         .map(|b| ReasonProblem {
@@ -327,6 +238,121 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
+fn internal() -> (StatusCode, &'static str, &'static str, String) {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "Internal error",
+        "خطای داخلی سامانه؛ رخداد ثبت شد.".into(),
+    )
+}
+
+/// A use case's error as HTTP: status, stable code, English title, Persian detail.
+fn app_parts(e: &app::Error) -> (StatusCode, &'static str, &'static str, String) {
+    use app::Error as E;
+    match e {
+        E::Unauthenticated => (
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Authentication required",
+            "برای دسترسی ابتدا وارد سامانه شوید.".into(),
+        ),
+        E::Forbidden => (
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Forbidden",
+            "شما به این بخش دسترسی ندارید.".into(),
+        ),
+        E::NotFound(what) => (
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Not found",
+            format!("{} پیدا نشد.", what.persian()),
+        ),
+        E::Domain(e) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            e.code(),
+            "Invalid input",
+            e.persian(),
+        ),
+        E::Store(e) => store_parts(e),
+        E::Ineligible(broken, now) => {
+            let status = if broken.contains(&domain::registration::Ineligible::AlreadyRegistered) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            (
+                status,
+                broken
+                    .first()
+                    .map_or("invalid", domain::registration::Ineligible::code),
+                "Registration refused",
+                broken
+                    .iter()
+                    .map(|b| b.persian(*now))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+        }
+        E::UploadRefused(refusal) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            refusal.code(),
+            "Upload refused",
+            refusal.persian(),
+        ),
+        E::AlreadyVoted { station, at } => (
+            StatusCode::CONFLICT,
+            "already_voted",
+            "Already voted",
+            format!(
+                "این شخص پیش‌تر در شعبه {} در {} احراز هویت شده و رأی داده است.",
+                domain::text::persian_digits(station),
+                domain::calendar::jalali_datetime(*at)
+            ),
+        ),
+        E::NotEligible(reason) => (
+            StatusCode::FORBIDDEN,
+            "not_eligible",
+            "Not eligible",
+            reason.persian(),
+        ),
+        E::StationNotOpen(state) => (
+            StatusCode::CONFLICT,
+            "station_not_open",
+            "Station not open",
+            match state {
+                domain::station_day::DayState::NotOpened => "شعبه هنوز گشوده نشده است.",
+                domain::station_day::DayState::Paused => "رأی‌گیری در این شعبه متوقف است.",
+                _ => "رأی‌گیری در این شعبه پایان یافته است.",
+            }
+            .into(),
+        ),
+        E::BallotTokenInvalid => (
+            StatusCode::CONFLICT,
+            "ballot_token_invalid",
+            "Unknown or spent ballot token",
+            "این برگه رأی معتبر نیست یا پیش‌تر به کار رفته است.".into(),
+        ),
+        E::BallotRefused(refusal) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            refusal.code(),
+            "Ballot refused",
+            refusal.persian(),
+        ),
+        E::Rows(rows) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_rows",
+            "Rows refused",
+            format!(
+                "{} سطر از پرونده پذیرفته نشد؛ هیچ سطری ثبت نشد.",
+                domain::text::persian_number(rows.len() as i64)
+            ),
+        ),
+        E::Internal(_) => internal(),
+    }
+}
+
 /// A store error's status, code, title and Persian words: the words and the code are the
 /// store's own (`store::error`), written once for both backends.
 fn store_parts(e: &StoreError) -> (StatusCode, &'static str, &'static str, String) {
@@ -342,15 +368,6 @@ fn store_parts(e: &StoreError) -> (StatusCode, &'static str, &'static str, Strin
         }
     };
     (status, e.code(), title, e.persian())
-}
-
-impl From<domain::access::Denied> for ApiError {
-    fn from(d: domain::access::Denied) -> Self {
-        match d {
-            domain::access::Denied::Unauthenticated => Self::Unauthenticated,
-            domain::access::Denied::Forbidden => Self::Forbidden,
-        }
-    }
 }
 
 impl From<JsonRejection> for ApiError {
@@ -411,7 +428,7 @@ impl<E: Into<ApiError>> From<E> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        if matches!(self.error, ApiError::Unauthenticated) {
+        if matches!(self.error, ApiError::App(app::Error::Unauthenticated)) {
             let next = self.next.unwrap_or_else(|| "/".into());
             let location = format!("/login?next={}", crate::fmt::url_encode(&next));
             return (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
@@ -420,19 +437,54 @@ impl IntoResponse for PageError {
         if status.is_server_error() {
             tracing::error!(error = %error_chain(&self.error), "page failed");
         }
-        crate::views::error_page(status, code, &detail)
+        error_page(status, code, &detail)
     }
 }
 
+#[derive(askama::Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: crate::layout::Layout,
+    heading: &'static str,
+    code: &'static str,
+    detail: String,
+}
+
+/// A Persian error page: a plain frame (no navigation, nobody named), the heading for its
+/// status, the stable code and the Persian detail.
+pub fn error_page(status: StatusCode, code: &'static str, detail: &str) -> Response {
+    use askama::Template;
+    let heading = match status {
+        StatusCode::FORBIDDEN => "دسترسی مجاز نیست",
+        StatusCode::NOT_FOUND => "پیدا نشد",
+        StatusCode::TOO_MANY_REQUESTS => "تلاش بیش از حد",
+        s if s.is_client_error() => "درخواست نادرست",
+        _ => "خطای سامانه",
+    };
+    let page = ErrorPage {
+        layout: crate::layout::Layout::plain(heading),
+        heading,
+        code,
+        detail: detail.to_owned(),
+    };
+    let body = page.render().unwrap_or_else(|_| detail.to_owned());
+    let mut response = (status, axum::response::Html(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 /// Answers an error in the form the path calls for: problem+json under `/api/` (and for the
-/// health check), a Persian page elsewhere.
-pub fn respond(path: &str, error: ApiError) -> Response {
+/// health check), a Persian page elsewhere (a page without a session goes to log in and comes
+/// back to `next`).
+pub fn respond(path: &str, next: &str, error: ApiError) -> Response {
     if path.starts_with("/api/") || path == "/healthz" {
         error.into_response()
     } else {
         PageError {
             error,
-            next: Some(path.to_owned()),
+            next: Some(next.to_owned()),
         }
         .into_response()
     }
@@ -445,7 +497,7 @@ mod tests {
     #[test]
     fn a_database_failure_is_logged_whole_and_shown_as_nothing() {
         let cause = std::io::Error::other("disk I/O error at page 17");
-        let error = ApiError::Store(StoreError::database(cause));
+        let error = ApiError::from(StoreError::database(cause));
         assert_eq!(
             error_chain(&error),
             "database error: disk I/O error at page 17"
@@ -459,11 +511,11 @@ mod tests {
     #[test]
     fn store_refusals_keep_their_codes_and_words() {
         let refusal = store::Refusal::Day(domain::station_day::DayRefusal::TooEarlyToClose);
-        let problem = ApiError::Store(StoreError::Refused(refusal.clone())).problem();
+        let problem = ApiError::from(StoreError::Refused(refusal.clone())).problem();
         assert_eq!(problem.status, 409);
         assert_eq!(problem.code, "too_early_to_close");
         assert_eq!(problem.detail, refusal.persian());
-        let duplicate = ApiError::Store(StoreError::Duplicate {
+        let duplicate = ApiError::from(StoreError::Duplicate {
             entity: store::Entity::Station,
             key: "0100001".into(),
         })

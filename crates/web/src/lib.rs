@@ -1,18 +1,22 @@
 //! The HTTP layer of sandoq: the Persian web UI, the JSON API under `/api/v1` and its OpenAPI
 //! document, authentication, and the one access policy every route passes through.
 //!
-//! A request flows: middleware (trace, limits, session) → handler (policy, parse) → domain →
-//! store (one transaction with its audit record) → response. Handlers stay thin.
+//! A request flows: middleware (trace, limits, session, public or private route) → handler
+//! (parse) → use case in `app` (policy, domain, store: one transaction with its audit record)
+//! → response. Handlers parse, call the use case (or, for a plain read, the policy and the
+//! store) and render; `api` and `views` never call each other.
 
 pub mod api;
 pub mod assets;
 pub mod auth;
-pub mod cache;
 pub mod chart;
 pub mod error;
 pub mod fmt;
+pub mod layout;
+pub mod upload;
 pub mod views;
 
+use axum::http::Method;
 use axum::response::IntoResponse;
 use axum::Router;
 use domain::clock::Clock;
@@ -21,6 +25,7 @@ use std::time::Duration;
 use store::Store;
 
 pub use error::{ApiError, PageError};
+pub use views::{page_routes, PageRoute};
 
 /// Settings of the web layer, read by the `cli` crate and passed in typed.
 #[derive(Debug, Clone)]
@@ -54,7 +59,7 @@ impl Default for Config {
 
 /// Everything a handler may use, behind one shared pointer: axum clones the state for the
 /// router, the middleware and every extractor of every request, and one reference count is
-/// cheaper to move than seven.
+/// cheaper to move than six.
 #[derive(Clone)]
 pub struct AppState(Arc<AppStateInner>);
 
@@ -63,10 +68,10 @@ pub struct AppStateInner {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
+    /// The use cases, on the same store and clock.
+    pub app: app::App,
     pub(crate) limiter: Arc<auth::LoginLimiter>,
-    pub(crate) caches: Arc<cache::Caches>,
     pub(crate) sessions: Arc<auth::SessionCache>,
-    pub(crate) files: Arc<store::files::FileStore>,
 }
 
 impl std::ops::Deref for AppState {
@@ -80,14 +85,20 @@ impl std::ops::Deref for AppState {
 impl AppState {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: Config) -> Self {
         let limiter = Arc::new(auth::LoginLimiter::new(config.login_attempts_per_minute));
-        let files = Arc::new(store::files::FileStore::new(&config.files_dir));
+        let app = app::App::new(
+            store.clone(),
+            clock.clone(),
+            store::files::FileStore::new(&config.files_dir),
+            app::Settings {
+                own_constituency_only: config.own_constituency_only,
+            },
+        );
         Self(Arc::new(AppStateInner {
-            files,
             store,
             clock,
             config: Arc::new(config),
+            app,
             limiter,
-            caches: Arc::default(),
             sessions: Arc::default(),
         }))
     }
@@ -97,93 +108,16 @@ impl AppState {
     }
 }
 
-/// The whole application: API, views, assets, middleware. The only place routes are joined.
+/// The whole application: API, views, assets, middleware. The only place routes are joined:
+/// the API's from its OpenAPI registrations, the pages' from [`page_routes`], and nothing
+/// else, so that [`routes`] lists every route served.
 pub fn router(state: AppState) -> Router {
-    use axum::routing::{get, post};
     use tower_http::set_header::SetResponseHeaderLayer;
 
     let (api, _) = api::router();
-    let pages = Router::new()
-        .route("/", get(views::dashboard::home))
-        .route("/login", get(views::login::show).post(views::login::submit))
-        .route("/logout", post(views::login::logout))
-        .route("/counties/{code}", get(views::counties::county))
-        .route(
-            "/counties/{code}/inspectors",
-            get(views::staffing::inspector_roster),
-        )
-        .route("/councils/{code}", get(views::counties::council))
-        .route("/stations/{code}", get(views::counties::station))
-        .route("/stations/{code}/edit", post(views::counties::edit_station))
-        .route(
-            "/stations/{code}/staff",
-            get(views::staffing::station_staff),
-        )
-        .route(
-            "/stations/{code}/staff/{post}",
-            post(views::staffing::assign),
-        )
-        .route(
-            "/stations/{code}/staff/{post}/free",
-            post(views::staffing::unassign),
-        )
-        .route("/stations/{code}/day", get(views::election_day::console))
-        .route(
-            "/stations/{code}/day/{action}",
-            post(views::election_day::act),
-        )
-        .route(
-            "/stations/{code}/checkin",
-            post(views::election_day::check_in),
-        )
-        .route("/vote", post(views::election_day::ballot))
-        .route("/vote/review", post(views::election_day::review))
-        .route("/vote/cast", post(views::election_day::cast))
-        .route("/turnout", get(views::election_day::turnout))
-        .route("/candidates", get(views::candidates::list))
-        .route("/candidates/photo/{code}", get(views::candidates::photo))
-        .route("/candidates/participation", get(views::participation::page))
-        .route(
-            "/register",
-            get(views::registrations::show)
-                .post(views::registrations::submit)
-                .layer(
-                    // The form and its documents, past the router's small default.
-                    axum::extract::DefaultBodyLimit::max(
-                        api::registrations::MAX_REGISTRATION_BYTES,
-                    ),
-                ),
-        )
-        .route(
-            "/registration-status",
-            get(views::registrations::status).post(views::registrations::lookup),
-        )
-        .route(
-            "/registration-status/steps",
-            post(views::registrations::step),
-        )
-        .route("/registrations", get(views::vetting::worklist))
-        .route("/registrations/{tracking_code}", get(views::vetting::file))
-        .route(
-            "/registrations/{tracking_code}/steps",
-            post(views::vetting::step),
-        )
-        .route(
-            "/registrations/{tracking_code}/documents/{kind}",
-            get(views::vetting::document),
-        )
-        .route("/boards/{code}", get(views::boards::show))
-        .route("/boards/{code}/members", post(views::boards::appoint))
-        .route(
-            "/boards/{code}/members/{national_id}/remove",
-            post(views::boards::remove),
-        )
-        .route("/boards/{code}/meetings", post(views::boards::record))
-        .route("/meetings/{id}", get(views::boards::minutes))
-        .route("/people", get(views::people::search))
-        .route("/audit", get(views::audit::list))
-        .route("/audit/verify", get(views::audit::verify))
-        .route("/assets/{*path}", get(assets::serve));
+    let pages = page_routes()
+        .into_iter()
+        .fold(Router::new(), |router, page| page.add_to(router));
     let max_body = state.config.max_body_bytes;
     let header = |name: &'static str, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(
@@ -208,7 +142,11 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
     api.merge(pages)
         .fallback(|uri: axum::http::Uri| async move {
-            error::respond(uri.path(), ApiError::NotFound(store::Entity::Page))
+            error::respond(
+                uri.path(),
+                uri.path(),
+                ApiError::not_found(store::Entity::Page),
+            )
         })
         .layer(middleware)
         .with_state(state)
@@ -217,6 +155,33 @@ pub fn router(state: AppState) -> Router {
 /// The OpenAPI document of the API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     api::router().1
+}
+
+/// Every route the router serves, as (method, path pattern): the API's from its OpenAPI
+/// document (and the document itself), then the pages'.
+pub fn routes() -> Vec<(Method, String)> {
+    let mut out = Vec::new();
+    for (path, item) in openapi().paths.paths {
+        let methods = [
+            (Method::GET, item.get.is_some()),
+            (Method::PUT, item.put.is_some()),
+            (Method::POST, item.post.is_some()),
+            (Method::DELETE, item.delete.is_some()),
+            (Method::PATCH, item.patch.is_some()),
+        ];
+        for (method, served) in methods {
+            if served {
+                out.push((method, path.clone()));
+            }
+        }
+    }
+    out.push((Method::GET, api::OPENAPI_PATH.to_owned()));
+    out.extend(
+        page_routes()
+            .into_iter()
+            .map(|page| (page.method, page.path.to_owned())),
+    );
+    out
 }
 
 /// Serves the router on an already-bound listener until `shutdown` resolves.

@@ -43,7 +43,7 @@ pub async fn login(
 /// Ends the session of the token used.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204), (status = 401, body = crate::error::Problem)))]
 pub async fn logout(State(state): State<AppState>, auth: Auth) -> Result<StatusCode, ApiError> {
-    let session = auth.0.as_ref().ok_or(ApiError::Unauthenticated)?;
+    let session = auth.0.as_ref().ok_or_else(ApiError::unauthenticated)?;
     crate::auth::end_session(&state, session).await?;
     Ok(StatusCode::NO_CONTENT)
 }

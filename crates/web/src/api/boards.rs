@@ -1,27 +1,16 @@
+//! The boards (issue 3): their members and vacancies, appointments, meetings. The use cases
+//! are `app::boards`; the board pages call the same.
+
 use crate::api::ApiJson;
 use crate::auth::Auth;
 use crate::{ApiError, AppState};
+use app::boards::{Appointment, DecisionForm, MeetingForm, Presence};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use domain::access::Action;
-use domain::boards::{
-    parse_board_code, Attendance, BoardKind, BoardMember, BoardRole, Decision, Meeting,
-};
-use domain::ids::NationalId;
+use domain::boards::{Attendance, BoardMember, BoardRole, Meeting};
 use serde::{Deserialize, Serialize};
-use store::{Actor, BoardWithMembers};
-
-/// Reads a board code and checks that the caller may see the board.
-pub fn board_access(auth: &Auth, code: &str) -> Result<(BoardKind, Option<String>), ApiError> {
-    auth.require(Action::ViewElection)?;
-    let (kind, county) = parse_board_code(code).ok_or(ApiError::NotFound(store::Entity::Board))?;
-    match &county {
-        Some(c) => auth.require(Action::ViewCounty(c))?,
-        None => auth.require(Action::ViewProvince)?,
-    };
-    Ok((kind, county))
-}
+use store::BoardWithMembers;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct BoardsQuery {
@@ -37,7 +26,7 @@ pub async fn list(
     auth: Auth,
     crate::api::ApiQuery(q): crate::api::ApiQuery<BoardsQuery>,
 ) -> Result<Json<Vec<BoardWithMembers>>, ApiError> {
-    let county = crate::api::councils::list_county(&auth, q.county)?;
+    let county = app::lookups::list_county(auth.principal(), q.county)?;
     Ok(Json(state.store.boards(county.as_deref()).await?))
 }
 
@@ -66,12 +55,8 @@ pub async fn show(
     auth: Auth,
     Path(code): Path<String>,
 ) -> Result<Json<BoardDetail>, ApiError> {
-    let (kind, _) = board_access(&auth, &code)?;
-    let board = state
-        .store
-        .board(&code)
-        .await?
-        .ok_or(ApiError::NotFound(store::Entity::Board))?;
+    let app::boards::VisibleBoard { kind, board, .. } =
+        state.app.boards().board(auth.principal(), &code).await?;
     let vacancies = domain::boards::vacancies(kind, &board.members)
         .into_iter()
         .map(|(role, seats)| Vacancy { role, seats })
@@ -103,30 +88,17 @@ pub async fn appoint(
     Path((code, national_id)): Path<(String, String)>,
     ApiJson(body): ApiJson<AppointRequest>,
 ) -> Result<Json<BoardMember>, ApiError> {
-    let (kind, county) = board_access(&auth, &code)?;
-    let principal = auth
-        .require(Action::ManageBoard {
-            kind,
-            county: county.as_deref(),
-        })?
-        .clone();
-    let id = NationalId::parse(&national_id)?;
-    let now = state.now();
-    let term_start = match body.term_start.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(s) => domain::calendar::parse_date(s)?,
-        None => now.to_offset(domain::calendar::TEHRAN).date(),
+    let appointment = Appointment {
+        national_id: &national_id,
+        role: body.role,
+        term_start: body.term_start.as_deref(),
+        term_end: body.term_end.as_deref(),
     };
-    let term_end = body
-        .term_end
-        .as_deref()
-        .filter(|s| !s.trim().is_empty())
-        .map(domain::calendar::parse_date)
-        .transpose()?;
-    let by = Actor::new(principal.username, now);
     Ok(Json(
         state
-            .store
-            .add_board_member(&code, id.as_str(), body.role, (term_start, term_end), &by)
+            .app
+            .boards()
+            .appoint(auth.principal(), &code, appointment)
             .await?,
     ))
 }
@@ -140,21 +112,10 @@ pub async fn remove(
     auth: Auth,
     Path((code, national_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let (kind, county) = board_access(&auth, &code)?;
-    let principal = auth
-        .require(Action::ManageBoard {
-            kind,
-            county: county.as_deref(),
-        })?
-        .clone();
-    let id = NationalId::parse(&national_id)?;
     state
-        .store
-        .remove_board_member(
-            &code,
-            id.as_str(),
-            &Actor::new(principal.username, state.now()),
-        )
+        .app
+        .boards()
+        .remove(auth.principal(), &code, &national_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -167,8 +128,9 @@ pub async fn meetings(
     auth: Auth,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<Meeting>>, ApiError> {
-    board_access(&auth, &code)?;
-    Ok(Json(state.store.meetings(&code).await?))
+    Ok(Json(
+        state.app.boards().meetings(auth.principal(), &code).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -199,27 +161,24 @@ pub struct Recorded {
     id: i64,
 }
 
-/// Parses a meeting request into a meeting of `board`.
-pub fn meeting_from(board: &str, body: MeetingRequest) -> Result<Meeting, ApiError> {
-    Ok(Meeting {
-        id: 0,
-        board: board.to_owned(),
-        held_at: domain::calendar::parse_instant(&body.held_at)?,
-        agenda: body.agenda.trim().to_owned(),
-        minutes: body.minutes.trim().to_owned(),
-        attendance: body.attendance,
-        decisions: body
-            .decisions
-            .into_iter()
-            .map(|d| {
-                Ok(Decision {
-                    text: d.text.trim().to_owned(),
-                    owner: d.owner.trim().to_owned(),
-                    due_on: domain::calendar::parse_date(&d.due_on)?,
+impl From<MeetingRequest> for MeetingForm {
+    fn from(body: MeetingRequest) -> Self {
+        Self {
+            held_at: body.held_at,
+            agenda: body.agenda,
+            minutes: body.minutes,
+            presence: Presence::Given(body.attendance),
+            decisions: body
+                .decisions
+                .into_iter()
+                .map(|d| DecisionForm {
+                    text: d.text,
+                    owner: d.owner,
+                    due_on: d.due_on,
                 })
-            })
-            .collect::<Result<Vec<_>, ApiError>>()?,
-    })
+                .collect(),
+        }
+    }
 }
 
 /// Records a meeting: its agenda, attendance, minutes and decisions.
@@ -231,17 +190,10 @@ pub async fn record(
     Path(code): Path<String>,
     ApiJson(body): ApiJson<MeetingRequest>,
 ) -> Result<(StatusCode, Json<Recorded>), ApiError> {
-    let (kind, county) = board_access(&auth, &code)?;
-    let principal = auth
-        .require(Action::RecordMeeting {
-            kind,
-            county: county.as_deref(),
-        })?
-        .clone();
-    let meeting = meeting_from(&code, body)?;
     let id = state
-        .store
-        .record_meeting(&meeting, &Actor::new(principal.username, state.now()))
+        .app
+        .boards()
+        .record_meeting(auth.principal(), &code, body.into())
         .await?;
     Ok((StatusCode::CREATED, Json(Recorded { id })))
 }
@@ -254,12 +206,7 @@ pub async fn meeting(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<Json<Meeting>, ApiError> {
-    auth.require(Action::ViewElection)?;
-    let meeting = state
-        .store
-        .meeting(id)
-        .await?
-        .ok_or(ApiError::NotFound(store::Entity::Meeting))?;
-    board_access(&auth, &meeting.board)?;
-    Ok(Json(meeting))
+    Ok(Json(
+        state.app.boards().meeting(auth.principal(), id).await?,
+    ))
 }

@@ -1,13 +1,13 @@
 //! The final candidate lists as files (issue 5): CSV, and NIST's Election Results Common Data
-//! Format (the candidate structure the results export builds on). Public, like the lists.
+//! Format (the candidate structure the results export builds on). Public, like the lists. The
+//! use cases are `app::candidates`.
 
 use crate::api::ApiQuery;
-use crate::cache::{all_councils, election_code};
 use crate::{ApiError, AppState};
+use app::candidates::ListScope;
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use domain::election::Council;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -18,30 +18,13 @@ pub struct ExportQuery {
     pub council: Option<String>,
 }
 
-/// The councils an export covers, and their approved candidates.
-pub(crate) async fn lists(
-    state: &AppState,
-    query: &ExportQuery,
-) -> Result<(Vec<Council>, Vec<domain::ballot::Candidate>), ApiError> {
-    let election = election_code(state).await?;
-    let councils: Vec<Council> = all_councils(state)
-        .await?
-        .iter()
-        .filter(|c| query.county.as_deref().is_none_or(|k| c.county_code == k))
-        .filter(|c| query.council.as_deref().is_none_or(|k| c.code == k))
-        .cloned()
-        .collect();
-    if councils.is_empty() {
-        return Err(ApiError::NotFound(store::Entity::Council));
+impl From<ExportQuery> for ListScope {
+    fn from(q: ExportQuery) -> Self {
+        Self {
+            county: q.county,
+            council: q.council,
+        }
     }
-    let candidates = state
-        .store
-        .all_candidates(election)
-        .await?
-        .into_iter()
-        .filter(|c| councils.iter().any(|k| k.code == c.council))
-        .collect();
-    Ok((councils, candidates))
 }
 
 fn attachment(content_type: &'static str, filename: &str, body: String) -> Response {
@@ -55,14 +38,6 @@ fn attachment(content_type: &'static str, filename: &str, body: String) -> Respo
     response
 }
 
-fn scope_name(query: &ExportQuery) -> String {
-    match (&query.council, &query.county) {
-        (Some(c), _) => format!("council-{c}"),
-        (None, Some(k)) => format!("county-{k}"),
-        (None, None) => "province".into(),
-    }
-}
-
 /// The final candidate lists as CSV (UTF-8 with a byte-order mark, for spreadsheets): by
 /// council, by code.
 #[utoipa::path(get, path = "/api/v1/candidates/csv", tag = "candidates", security(()), params(ExportQuery),
@@ -71,11 +46,12 @@ pub async fn csv(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let (councils, candidates) = lists(&state, &query).await?;
+    let scope = ListScope::from(query);
+    let body = state.app.candidates().csv(&scope).await?;
     Ok(attachment(
         "text/csv; charset=utf-8",
-        &format!("candidates-{}.csv", scope_name(&query)),
-        domain::csv_io::candidates_to_csv(&councils, &candidates),
+        &format!("candidates-{}.csv", scope.file_name()),
+        body,
     ))
 }
 
@@ -87,38 +63,19 @@ pub async fn nist(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let (councils, candidates) = lists(&state, &query).await?;
-    let code = election_code(&state).await?;
-    let election = state
-        .store
-        .election(Some(code))
-        .await?
-        .ok_or(ApiError::NotFound(store::Entity::Election))?;
-    let counties: Vec<domain::geo::County> = state
-        .store
-        .counties(&store::CountyFilter::default())
-        .await?
-        .into_iter()
-        .map(|s| s.county)
-        .filter(|k| councils.iter().any(|c| c.county_code == k.code))
-        .collect();
-    let report = domain::nist::candidates_report(
-        &domain::nist::Issuer {
-            name: "ستاد انتخابات استان کرمان",
-            abbreviation: "KRM-HQ",
-            application: concat!("sandoq ", env!("CARGO_PKG_VERSION")),
-        },
-        &election,
-        &counties,
-        &councils,
-        &candidates,
-        state.now(),
-    );
+    let scope = ListScope::from(query);
+    let report = state.app.candidates().nist(&scope).await?;
     Ok(attachment(
         "application/json",
-        &format!("candidates-{}.nist.json", scope_name(&query)),
+        &format!("candidates-{}.nist.json", scope.file_name()),
         report.to_string(),
     ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ScopeQuery {
+    /// Only this county (a county-scoped user always sees their own).
+    pub county: Option<String>,
 }
 
 /// Participation in registration for the information committee: filings per day and county,
@@ -126,15 +83,18 @@ pub async fn nist(
 /// A county-scoped user sees their county; the HQ and the province's supervision board the
 /// province, or `?county=`.
 #[utoipa::path(get, path = "/api/v1/registrations/statistics", tag = "candidates",
-    params(crate::views::participation::ScopeQuery),
+    params(ScopeQuery),
     responses((status = 200, body = Object), (status = 403, body = crate::error::Problem)))]
 pub async fn statistics(
     State(state): State<AppState>,
     auth: crate::auth::Auth,
-    ApiQuery(query): ApiQuery<crate::views::participation::ScopeQuery>,
+    ApiQuery(query): ApiQuery<ScopeQuery>,
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
-    let (p, county) =
-        crate::views::participation::participation(&state, &auth, query.county.as_deref()).await?;
+    let (p, county) = state
+        .app
+        .candidates()
+        .participation(auth.principal(), query.county.as_deref())
+        .await?;
     Ok(axum::Json(serde_json::json!({
         "county": county,
         "total": p.total,

@@ -1,9 +1,9 @@
 use crate::api::{page_request, ApiQuery};
 use crate::auth::Auth;
 use crate::{ApiError, AppState};
+use app::lookups::list_county;
 use axum::extract::{Path, State};
 use axum::Json;
-use domain::access::{Action, Scope};
 use domain::election::{Council, CouncilKind};
 use serde::Deserialize;
 use store::{CouncilFilter, Page};
@@ -22,19 +22,6 @@ pub struct CouncilQuery {
     per_page: Option<u32>,
 }
 
-/// The county a list is confined to: the one asked for (if the caller may see it), else the
-/// caller's own, or none for a province-wide caller.
-pub fn list_county(auth: &Auth, requested: Option<String>) -> Result<Option<String>, ApiError> {
-    let principal = auth.require(Action::ViewElection)?;
-    let county = requested.or_else(|| principal.scope.county().map(str::to_owned));
-    match &county {
-        Some(c) => auth.require(Action::ViewCounty(c))?,
-        None if principal.scope == Scope::Province => auth.require(Action::ViewProvince)?,
-        None => return Err(ApiError::Forbidden),
-    };
-    Ok(county)
-}
-
 /// Councils (each also a constituency), filtered, sorted and paginated.
 #[utoipa::path(get, path = "/api/v1/councils", tag = "geography", params(CouncilQuery),
     responses((status = 200, body = Page<Council>), (status = 400, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
@@ -43,7 +30,7 @@ pub async fn list(
     auth: Auth,
     ApiQuery(q): ApiQuery<CouncilQuery>,
 ) -> Result<Json<Page<Council>>, ApiError> {
-    let county = list_county(&auth, q.county)?;
+    let county = list_county(auth.principal(), q.county)?;
     let kind = q.kind.as_deref().map(CouncilKind::parse).transpose()?;
     let name = q
         .name
@@ -75,12 +62,11 @@ pub async fn show(
     auth: Auth,
     Path(code): Path<String>,
 ) -> Result<Json<Council>, ApiError> {
-    auth.require(Action::ViewElection)?;
-    let council = state
-        .store
-        .council(&code)
-        .await?
-        .ok_or(ApiError::NotFound(store::Entity::Council))?;
-    auth.require(Action::ViewCounty(&council.county_code))?;
-    Ok(Json(council))
+    Ok(Json(
+        state
+            .app
+            .lookups()
+            .visible_council(auth.principal(), &code)
+            .await?,
+    ))
 }

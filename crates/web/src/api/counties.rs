@@ -51,5 +51,5 @@ pub async fn show(
     found
         .pop()
         .map(Json)
-        .ok_or(ApiError::NotFound(store::Entity::County))
+        .ok_or(ApiError::not_found(store::Entity::County))
 }

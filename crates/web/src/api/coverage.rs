@@ -1,7 +1,7 @@
-use crate::api::councils::list_county;
 use crate::api::{page_request, ApiQuery};
 use crate::auth::Auth;
 use crate::{ApiError, AppState};
+use app::lookups::list_county;
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
@@ -22,10 +22,8 @@ pub async fn list(
     auth: Auth,
     ApiQuery(q): ApiQuery<CoverageQuery>,
 ) -> Result<Json<Vec<CountyCoverage>>, ApiError> {
-    let county = list_county(&auth, q.county)?;
-    Ok(Json(
-        crate::cache::coverage(&state, county.as_deref()).await?,
-    ))
+    let county = list_county(auth.principal(), q.county)?;
+    Ok(Json(state.app.cached().coverage(county.as_deref()).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -43,11 +41,8 @@ pub async fn gaps(
     auth: Auth,
     ApiQuery(q): ApiQuery<GapsQuery>,
 ) -> Result<Json<Page<StationGap>>, ApiError> {
-    let county =
-        list_county(&auth, q.county)?.ok_or_else(|| domain::DomainError::InvalidField {
-            field: "county",
-            reason: "شهرستان را مشخص کنید".into(),
-        })?;
+    let county = list_county(auth.principal(), q.county)?
+        .ok_or_else(|| app::Error::invalid("county", "شهرستان را مشخص کنید"))?;
     Ok(Json(
         state
             .store
@@ -64,8 +59,6 @@ pub async fn conflicts(
     auth: Auth,
     ApiQuery(q): ApiQuery<CoverageQuery>,
 ) -> Result<Json<Vec<StaffConflict>>, ApiError> {
-    let county = list_county(&auth, q.county)?;
-    Ok(Json(
-        crate::cache::conflicts(&state, county.as_deref()).await?,
-    ))
+    let county = list_county(auth.principal(), q.county)?;
+    Ok(Json(state.app.cached().conflicts(county.as_deref()).await?))
 }

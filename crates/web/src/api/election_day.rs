@@ -3,21 +3,14 @@
 
 use crate::api::{ApiJson, ApiQuery};
 use crate::auth::Auth;
-use crate::cache::election_code;
 use crate::{ApiError, AppState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use domain::access::{Action, Role};
 use domain::ballot::Candidate;
-use domain::ids::NationalId;
 use domain::station_day::{DayAction, Presence, StationDay};
-use rand::rngs::OsRng;
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use store::{
-    Actor, BallotOutcome, CheckIn, CheckInOutcome, NewBallot, StationCounts, Turnout, TurnoutFilter,
-};
+use store::{StationCounts, Turnout};
 
 /// A station's day and its figures.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -34,14 +27,11 @@ async fn act(
     station: &str,
     action: DayAction,
 ) -> Result<Json<DayView>, ApiError> {
-    let principal = auth.require(Action::OperateStation { station })?;
-    let election = election_code(state).await?;
-    let by = Actor::new(principal.username.clone(), state.now());
-    let day = state
-        .store
-        .act_on_station(election, station, &action, &by)
+    let (day, counts) = state
+        .app
+        .election_day()
+        .act(auth.principal(), station, &action)
         .await?;
-    let counts = state.store.station_counts(election, station).await?;
     Ok(Json(DayView {
         station: station.to_owned(),
         day,
@@ -149,18 +139,15 @@ pub async fn day(
     auth: Auth,
     Path(code): Path<String>,
 ) -> Result<Json<DayView>, ApiError> {
-    let station = crate::api::stations::visible(&state, &auth, &code).await?;
-    let election = election_code(&state).await?;
     let day = state
-        .store
-        .station_day(election, &station.code)
-        .await?
-        .ok_or(ApiError::NotFound(store::Entity::Station))?;
-    let counts = state.store.station_counts(election, &station.code).await?;
+        .app
+        .election_day()
+        .day(auth.principal(), &code)
+        .await?;
     Ok(Json(DayView {
-        station: station.code,
-        day,
-        counts,
+        station: day.station.code,
+        day: day.day,
+        counts: day.counts,
     }))
 }
 
@@ -190,48 +177,18 @@ pub async fn check_in(
     auth: Auth,
     ApiJson(body): ApiJson<CheckInRequest>,
 ) -> Result<(StatusCode, Json<CheckInAnswer>), ApiError> {
-    let principal = auth.require(Action::OperateStation {
-        station: &body.station,
-    })?;
-    let (ballot_token, council) =
-        check_voter_in(&state, principal, &body.station, &body.national_id).await?;
+    let checked_in = state
+        .app
+        .election_day()
+        .check_in(auth.principal(), &body.station, &body.national_id)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(CheckInAnswer {
-            ballot_token,
-            council,
+            ballot_token: checked_in.ballot_token,
+            council: checked_in.council,
         }),
     ))
-}
-
-/// Checks a voter in for the API and the station's console alike: the ballot token and the
-/// voter's council, or the refusal as an error.
-pub(crate) async fn check_voter_in(
-    state: &AppState,
-    principal: &domain::access::Principal,
-    station: &str,
-    national_id: &str,
-) -> Result<(String, String), ApiError> {
-    let national_id = NationalId::parse(national_id)?;
-    let election = election_code(state).await?;
-    let ballot_token = new_ballot_token();
-    let outcome = state
-        .store
-        .check_in(CheckIn {
-            election_code: election.to_owned(),
-            station: station.to_owned(),
-            national_id,
-            token_hash: ballot_token_key(&ballot_token),
-            own_constituency_only: state.config.own_constituency_only,
-            by: Actor::new(principal.username.clone(), state.now()),
-        })
-        .await?;
-    match outcome {
-        CheckInOutcome::Accepted { council } => Ok((ballot_token, council)),
-        CheckInOutcome::AlreadyVoted { station, at } => Err(ApiError::AlreadyVoted { station, at }),
-        CheckInOutcome::NotEligible(reason) => Err(ApiError::NotEligible(reason)),
-        CheckInOutcome::StationNotOpen(state) => Err(ApiError::StationNotOpen(state)),
-    }
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -248,10 +205,12 @@ pub struct BallotAnswer {
     pub receipt: String,
 }
 
-/// Casts a ballot from a station's voting device. The ballot is stored apart from the voter:
-/// a random id, the sorted choices, no time.
+/// Casts a ballot from the voting device of the station whose check-in issued the token (its
+/// staff's session; any other is refused). The ballot is stored apart from the voter: a random
+/// id, the sorted choices, no time.
 #[utoipa::path(post, path = "/api/v1/ballots", tag = "election day", request_body = BallotRequest,
     responses((status = 201, body = BallotAnswer),
+        (status = 403, description = "`forbidden`: not the token's station", body = crate::error::Problem),
         (status = 409, description = "`ballot_token_invalid`: unknown or used", body = crate::error::Problem),
         (status = 422, description = "`too_many_choices`, `unknown_candidate`, `repeated_candidate`", body = crate::error::Problem)))]
 pub async fn cast(
@@ -259,95 +218,18 @@ pub async fn cast(
     auth: Auth,
     ApiJson(body): ApiJson<BallotRequest>,
 ) -> Result<(StatusCode, Json<BallotAnswer>), ApiError> {
-    // The token is the voter's right to this ballot; the device must be a station's.
-    let principal = auth.principal().ok_or(ApiError::Unauthenticated)?;
-    if principal.role != Role::StationStaff {
-        return Err(ApiError::Forbidden);
-    }
-    let (receipt, _) = cast_ballot(&state, principal, &body.ballot_token, body.choices).await?;
-    Ok((StatusCode::CREATED, Json(BallotAnswer { receipt })))
-}
-
-/// Casts a ballot for the API and the voting screen alike: the receipt and the station, or the
-/// refusal as an error.
-pub(crate) async fn cast_ballot(
-    state: &AppState,
-    principal: &domain::access::Principal,
-    ballot_token: &str,
-    choices: Vec<String>,
-) -> Result<(String, String), ApiError> {
-    let election = election_code(state).await?;
-    let receipt = new_receipt();
-    let outcome = state
-        .store
-        .cast_ballot(NewBallot {
-            election_code: election.to_owned(),
-            token_hash: ballot_token_key(ballot_token.trim()),
-            ballot_id: random_hex::<16>(),
-            receipt: receipt.clone(),
-            choices,
-            by: Actor::new(principal.username.clone(), state.now()),
-        })
+    // The token is the voter's right to this ballot; the device must be its station's.
+    let cast = state
+        .app
+        .election_day()
+        .cast(auth.principal(), &body.ballot_token, body.choices)
         .await?;
-    match outcome {
-        BallotOutcome::Cast { station, .. } => Ok((receipt, station)),
-        BallotOutcome::TokenUnknown => Err(ApiError::BallotTokenInvalid),
-        BallotOutcome::Refused(r) => Err(ApiError::BallotRefused(r)),
-    }
-}
-
-/// A new ballot token: a sequence number, then a random secret (256 bits, what makes it
-/// unguessable). Tokens issued together sort together, so a check-in batch adds its tokens to
-/// one or two pages of the store's index instead of dirtying one random page each. The
-/// sequence starts at a random point and carries no time.
-fn new_ballot_token() -> String {
-    static SEQUENCE: std::sync::LazyLock<std::sync::atomic::AtomicU64> =
-        std::sync::LazyLock::new(|| std::sync::atomic::AtomicU64::new(OsRng.next_u64() >> 8));
-    let n = SEQUENCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    format!("{n:016x}.{}", crate::auth::new_token())
-}
-
-/// The stored key of a ballot token: its sequence in clear (for the order), then the hash of
-/// the whole token. Any other string is hashed whole, so it simply matches no token.
-fn ballot_token_key(token: &str) -> String {
-    let hash = crate::auth::token_hash(token);
-    match token.split_once('.') {
-        Some((sequence, _))
-            if sequence.len() == 16 && sequence.bytes().all(|b| b.is_ascii_hexdigit()) =>
-        {
-            format!("{}{hash}", sequence.to_ascii_lowercase())
-        }
-        _ => hash,
-    }
-}
-
-fn random_hex<const N: usize>() -> String {
-    hex_encode(&crate::auth::random_bytes::<N>())
-}
-
-fn hex_encode(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
-/// A receipt code a voter can copy down: 12 characters of Crockford's base 32 (no I, L, O, U),
-/// in three groups; 60 random bits.
-pub fn new_receipt() -> String {
-    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let bytes = crate::auth::random_bytes::<12>();
-    let chars: Vec<char> = bytes
-        .iter()
-        .map(|b| char::from(ALPHABET[usize::from(b % 32)]))
-        .collect();
-    format!(
-        "{}-{}-{}",
-        chars[..4].iter().collect::<String>(),
-        chars[4..8].iter().collect::<String>(),
-        chars[8..].iter().collect::<String>()
-    )
+    Ok((
+        StatusCode::CREATED,
+        Json(BallotAnswer {
+            receipt: cast.receipt,
+        }),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -364,29 +246,13 @@ pub async fn turnout(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<TurnoutQuery>,
 ) -> Result<Json<Turnout>, ApiError> {
-    let election = election_code(&state).await?;
-    let filter = TurnoutFilter {
-        county: q.county.filter(|c| !c.is_empty()),
-        council: q.council.filter(|c| !c.is_empty()),
-    };
-    if let Some(county) = &filter.county {
-        if state
-            .store
-            .counties(&store::CountyFilter {
-                county: Some(county.clone()),
-            })
-            .await?
-            .is_empty()
-        {
-            return Err(ApiError::NotFound(store::Entity::County));
-        }
-    }
-    if let Some(council) = &filter.council {
-        if state.store.council(council).await?.is_none() {
-            return Err(ApiError::NotFound(store::Entity::Council));
-        }
-    }
-    Ok(Json(state.store.turnout(election, &filter).await?))
+    Ok(Json(
+        state
+            .app
+            .election_day()
+            .turnout(q.county.as_deref(), q.council.as_deref())
+            .await?,
+    ))
 }
 
 /// A council's approved candidates, public.
@@ -401,7 +267,7 @@ pub async fn candidates(
         .store
         .council(&code)
         .await?
-        .ok_or(ApiError::NotFound(store::Entity::Council))?;
+        .ok_or(ApiError::not_found(store::Entity::Council))?;
     Ok(Json(
         state
             .store
@@ -425,50 +291,10 @@ pub async fn receipt(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<Json<ReceiptAnswer>, ApiError> {
-    let election = election_code(&state).await?;
-    let code = domain::text::ascii_digits(code.trim()).to_uppercase();
-    let station = state.store.receipt(election, &code).await?;
+    let (receipt, station) = state.app.election_day().receipt(&code).await?;
     Ok(Json(ReceiptAnswer {
-        receipt: code,
+        receipt,
         counted: station.is_some(),
         station,
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn receipts_are_three_groups_of_crockford_base32() {
-        let r = super::new_receipt();
-        assert_eq!(r.len(), 14);
-        assert!(r.split('-').all(|g| g.len() == 4
-            && g.bytes()
-                .all(|b| b.is_ascii_alphanumeric() && !b"ILOU".contains(&b))));
-        assert_ne!(r, super::new_receipt());
-    }
-
-    #[test]
-    fn ballot_tokens_are_keyed_in_issue_order_by_their_hash() {
-        use super::{ballot_token_key, new_ballot_token};
-        let tokens: Vec<String> = (0..50).map(|_| new_ballot_token()).collect();
-        let keys: Vec<String> = tokens.iter().map(|t| ballot_token_key(t)).collect();
-        // Issued in this order, and the keys sort the same way (one index page per batch).
-        let mut sorted = keys.clone();
-        sorted.sort();
-        assert_eq!(sorted, keys);
-        for (token, key) in tokens.iter().zip(&keys) {
-            let (sequence, secret) = token.split_once('.').unwrap();
-            assert_eq!(secret.len(), 43, "256 random bits, base64");
-            assert_eq!(
-                key,
-                &format!("{sequence}{}", crate::auth::token_hash(token))
-            );
-        }
-        // Only the whole token finds its key: a changed secret or a bare string does not.
-        let (sequence, _) = tokens[0].split_once('.').unwrap();
-        let forged = format!("{sequence}.{}", crate::auth::new_token());
-        assert_ne!(ballot_token_key(&forged), keys[0]);
-        assert_eq!(ballot_token_key("x.y"), crate::auth::token_hash("x.y"));
-        assert_eq!(ballot_token_key("1234"), crate::auth::token_hash("1234"));
-    }
 }

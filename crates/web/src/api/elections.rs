@@ -6,7 +6,6 @@ use axum::Json;
 use domain::access::Action;
 use domain::election::{Election, SeatTable};
 use serde::Serialize;
-use store::Actor;
 
 /// The current election: its timeline and seat table.
 #[utoipa::path(get, path = "/api/v1/elections/current", tag = "elections", responses((status = 200, body = Election), (status = 404, body = crate::error::Problem)))]
@@ -20,7 +19,7 @@ pub async fn current(
         .election(None)
         .await?
         .map(Json)
-        .ok_or(ApiError::NotFound(store::Entity::Election))
+        .ok_or(ApiError::not_found(store::Entity::Election))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -38,15 +37,10 @@ pub async fn set_seat_table(
     Path(code): Path<String>,
     ApiJson(table): ApiJson<SeatTable>,
 ) -> Result<Json<SeatTableChanged>, ApiError> {
-    let principal = auth.require(Action::ManageElection)?;
-    table.validate()?;
     let councils_changed = state
-        .store
-        .set_seat_table(
-            &code,
-            &table,
-            &Actor::new(principal.username.clone(), state.now()),
-        )
+        .app
+        .elections()
+        .set_seat_table(auth.principal(), &code, &table)
         .await?;
     Ok(Json(SeatTableChanged { councils_changed }))
 }

@@ -110,21 +110,19 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             OpenApiRouter::new()
                 .routes(routes!(registrations::register))
                 .layer(axum::extract::DefaultBodyLimit::max(
-                    registrations::MAX_REGISTRATION_BYTES,
+                    app::registrations::MAX_REGISTRATION_BYTES,
                 )),
         )
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))
         .split_for_parts();
     let document = api.clone();
-    let router = router.route(
-        "/api/v1/openapi.json",
-        get(move || async move { Json(document) }),
-    );
+    let router = router.route(OPENAPI_PATH, get(move || async move { Json(document) }));
     (router, api)
 }
 
+/// Where the API's OpenAPI document is served (the one API route it does not describe).
+pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
+
 /// A list request's paging parameters.
-pub fn page_request(page: Option<u32>, per_page: Option<u32>) -> store::PageRequest {
-    store::PageRequest::new(page.unwrap_or(1), per_page.unwrap_or(50))
-}
+pub use app::page_request;

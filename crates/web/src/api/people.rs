@@ -1,16 +1,20 @@
+//! The people registry: one person, a search, registering one or a file. The use cases are
+//! `app::people`.
+
 use crate::api::stations::{csv_body, read_file};
 use crate::api::{page_request, ApiJson, ApiQuery};
 use crate::auth::Auth;
 use crate::{ApiError, AppState};
+use app::people::PersonForm;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use domain::access::Action;
-use domain::ids::{MobileNumber, NationalId};
-use domain::person::{Education, Gender, Person, Relation, Relative};
+use domain::ids::NationalId;
+use domain::person::{Education, Gender, Person, Relation};
 use serde::{Deserialize, Serialize};
-use store::{Actor, Page};
+use store::Page;
 
 /// A person of the registry, by national id (Persian or ASCII digits).
 #[utoipa::path(get, path = "/api/v1/people/{national_id}", tag = "people", params(("national_id" = String, Path)),
@@ -27,7 +31,7 @@ pub async fn show(
         .person(id.as_str())
         .await?
         .map(Json)
-        .ok_or(ApiError::NotFound(store::Entity::Person))
+        .ok_or(ApiError::not_found(store::Entity::Person))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -47,19 +51,8 @@ pub async fn search(
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> Result<Json<Page<Person>>, ApiError> {
     auth.require(Action::ViewPeople)?;
-    let digits = domain::text::ascii_digits(q.q.trim());
-    let query = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        digits
-    } else {
-        domain::text::normalize_name(&q.q)
-    };
-    if query.is_empty() {
-        return Err(domain::DomainError::InvalidField {
-            field: "q",
-            reason: "عبارت جست‌وجو خالی است".into(),
-        }
-        .into());
-    }
+    let query = app::people::search_term(&q.q)
+        .ok_or_else(|| app::Error::invalid("q", "عبارت جست‌وجو خالی است"))?;
     Ok(Json(
         state
             .store
@@ -103,37 +96,23 @@ pub async fn create(
     auth: Auth,
     ApiJson(body): ApiJson<CreatePersonRequest>,
 ) -> Result<(StatusCode, Json<Person>), ApiError> {
-    let principal = auth.require(Action::ManagePeople)?.clone();
-    let person = Person {
-        national_id: NationalId::parse(&body.national_id)?,
+    let form = PersonForm {
+        national_id: body.national_id,
         first_name: body.first_name,
         last_name: body.last_name,
         father_name: body.father_name,
         gender: body.gender,
-        birth_date: domain::calendar::parse_date(&body.birth_date)?,
-        mobile: body
-            .mobile
-            .filter(|m| !m.trim().is_empty())
-            .map(|m| MobileNumber::parse(&m))
-            .transpose()?,
+        birth_date: body.birth_date,
+        mobile: body.mobile,
         education: body.education,
         sitting_council_member: body.sitting_council_member,
         relatives: body
             .relatives
             .into_iter()
-            .map(|r| {
-                Ok(Relative {
-                    national_id: NationalId::parse(&r.national_id)?,
-                    relation: r.relation,
-                })
-            })
-            .collect::<Result<Vec<_>, ApiError>>()?,
-    }
-    .normalized()?;
-    state
-        .store
-        .create_person(&person, &Actor::new(principal.username, state.now()))
-        .await?;
+            .map(|r| (r.national_id, r.relation))
+            .collect(),
+    };
+    let person = state.app.people().create(auth.principal(), form).await?;
     Ok((StatusCode::CREATED, Json(person)))
 }
 
@@ -151,14 +130,10 @@ pub async fn import(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<ImportedPeople>, ApiError> {
-    let principal = auth.require(Action::ManagePeople)?.clone();
+    // Who may import is asked before the file is read.
+    auth.require(Action::ManagePeople)?;
     let body = read_file(body).await?;
     let text = csv_body(&headers, &body)?;
-    let imported = store::import::people_csv(
-        state.store.as_ref(),
-        text,
-        &Actor::new(principal.username, state.now()),
-    )
-    .await?;
+    let imported = state.app.people().import(auth.principal(), text).await?;
     Ok(Json(ImportedPeople { imported }))
 }

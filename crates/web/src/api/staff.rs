@@ -1,39 +1,15 @@
+//! Staffing a station through the API. The use cases are `app::staffing`; the staff sheet's
+//! forms call the same.
+
 use crate::api::ApiJson;
 use crate::auth::Auth;
 use crate::{ApiError, AppState};
+use app::staffing::parse_post;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use domain::access::Action;
-use domain::ids::NationalId;
-use domain::staffing::Post;
-use domain::station::Station;
 use serde::Deserialize;
-use store::{Actor, StaffAssignment};
-
-async fn station_for(state: &AppState, auth: &Auth, code: &str) -> Result<Station, ApiError> {
-    auth.require(Action::ViewElection)?;
-    let station = state
-        .store
-        .station(code)
-        .await?
-        .ok_or(ApiError::NotFound(store::Entity::Station))?;
-    auth.require(Action::ViewStation {
-        county: &station.county_code,
-        station: &station.code,
-    })?;
-    Ok(station)
-}
-
-fn parse_post(post: &str) -> Result<Post, ApiError> {
-    Post::parse(post).ok_or_else(|| {
-        domain::DomainError::InvalidField {
-            field: "post",
-            reason: format!("سمت «{post}» شناخته نشد"),
-        }
-        .into()
-    })
-}
+use store::StaffAssignment;
 
 /// Who holds each post at a station.
 #[utoipa::path(get, path = "/api/v1/stations/{code}/staff", tag = "staffing", params(("code" = String, Path, description = "station code")),
@@ -43,8 +19,12 @@ pub async fn list(
     auth: Auth,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<StaffAssignment>>, ApiError> {
-    let station = station_for(&state, &auth, &code).await?;
-    Ok(Json(state.store.station_staff(&station.code).await?))
+    let (_, staff) = state
+        .app
+        .staffing()
+        .station_staff(auth.principal(), &code)
+        .await?;
+    Ok(Json(staff))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -65,20 +45,12 @@ pub async fn assign(
     Path((code, post)): Path<(String, String)>,
     ApiJson(body): ApiJson<AssignRequest>,
 ) -> Result<Json<StaffAssignment>, ApiError> {
-    let station = station_for(&state, &auth, &code).await?;
     let post = parse_post(&post)?;
-    let principal = auth
-        .require(Action::AssignPost {
-            county: &station.county_code,
-            post,
-        })?
-        .clone();
-    let id = NationalId::parse(&body.national_id)?;
-    let by = Actor::new(principal.username, state.now());
     Ok(Json(
         state
-            .store
-            .assign_post(&station.code, post, id.as_str(), &by)
+            .app
+            .staffing()
+            .assign(auth.principal(), &code, post, &body.national_id)
             .await?,
     ))
 }
@@ -92,21 +64,11 @@ pub async fn unassign(
     auth: Auth,
     Path((code, post)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let station = station_for(&state, &auth, &code).await?;
     let post = parse_post(&post)?;
-    let principal = auth
-        .require(Action::AssignPost {
-            county: &station.county_code,
-            post,
-        })?
-        .clone();
     state
-        .store
-        .unassign_post(
-            &station.code,
-            post,
-            &Actor::new(principal.username, state.now()),
-        )
+        .app
+        .staffing()
+        .free(auth.principal(), &code, post)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

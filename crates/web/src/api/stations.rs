@@ -1,18 +1,21 @@
-use crate::api::councils::list_county;
+//! Polling stations: lists, one station, adding, editing and closing, CSV in and out. The
+//! use cases are `app::stations`; the station page's edit form calls the same.
+
 use crate::api::{page_request, ApiJson, ApiQuery};
 use crate::auth::Auth;
 use crate::{ApiError, AppState};
+use app::lookups::list_county;
+use app::stations::{postal_code, NewStation};
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use domain::access::{Action, Scope};
-use domain::ids::PostalCode;
 use domain::station::{Area, Facilities, GeoPoint, RouteStop, Station};
 use domain::text::{ascii_digits, normalize_name};
 use serde::{Deserialize, Serialize};
-use store::{Actor, Page, PageRequest, StationFilter};
+use store::{Page, PageRequest, StationFilter};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct StationQuery {
@@ -60,7 +63,7 @@ fn scoped_filter(auth: &Auth, q: StationQuery) -> Result<(StationFilter, PageReq
     };
     if let Some(Scope::Station { county, station }) = auth.principal().map(|p| p.scope.clone()) {
         if q.county.as_ref().is_some_and(|c| *c != county) {
-            return Err(ApiError::Forbidden);
+            return Err(ApiError::forbidden());
         }
         auth.require(Action::ViewStation {
             county: &county,
@@ -69,7 +72,7 @@ fn scoped_filter(auth: &Auth, q: StationQuery) -> Result<(StationFilter, PageReq
         filter.station = Some(station);
         return Ok((filter, page));
     }
-    filter.county = list_county(auth, q.county)?;
+    filter.county = list_county(auth.principal(), q.county)?;
     Ok((filter, page))
 }
 
@@ -94,26 +97,13 @@ pub async fn show(
     auth: Auth,
     Path(code): Path<String>,
 ) -> Result<Json<Station>, ApiError> {
-    Ok(Json(visible(&state, &auth, &code).await?))
-}
-
-/// A station the caller may see; `NotFound` or `Forbidden` otherwise.
-pub(crate) async fn visible(
-    state: &AppState,
-    auth: &Auth,
-    code: &str,
-) -> Result<Station, ApiError> {
-    auth.require(Action::ViewElection)?;
-    let station = state
-        .store
-        .station(code)
-        .await?
-        .ok_or(ApiError::NotFound(store::Entity::Station))?;
-    auth.require(Action::ViewStation {
-        county: &station.county_code,
-        station: &station.code,
-    })?;
-    Ok(station)
+    Ok(Json(
+        state
+            .app
+            .lookups()
+            .visible_station(auth.principal(), &code)
+            .await?,
+    ))
 }
 
 /// The fields of a new station; `code` may be left out to take the county's next number.
@@ -141,33 +131,6 @@ pub struct CreateStationRequest {
     route: Vec<RouteStop>,
 }
 
-fn postal(code: Option<String>) -> Result<Option<PostalCode>, ApiError> {
-    Ok(code
-        .filter(|c| !c.trim().is_empty())
-        .map(|c| PostalCode::parse(&c))
-        .transpose()?)
-}
-
-/// The next free code of a county: its largest code plus one.
-async fn next_code(state: &AppState, county: &str) -> Result<String, ApiError> {
-    let filter = StationFilter {
-        county: Some(county.to_owned()),
-        sort: store::Sort::descending(store::StationSortKey::Code),
-        ..Default::default()
-    };
-    let last = state
-        .store
-        .stations(&filter, PageRequest::new(1, 1))
-        .await?
-        .items
-        .pop();
-    let serial = last
-        .and_then(|s| s.code.get(2..).and_then(|n| n.parse::<u32>().ok()))
-        .unwrap_or(0)
-        + 1;
-    Ok(format!("{county}{serial:05}"))
-}
-
 /// Adds a station (province HQ, or the county's governor).
 #[utoipa::path(post, path = "/api/v1/stations", tag = "stations", request_body = CreateStationRequest,
     responses((status = 201, body = Station), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
@@ -176,41 +139,22 @@ pub async fn create(
     auth: Auth,
     ApiJson(body): ApiJson<CreateStationRequest>,
 ) -> Result<(StatusCode, Json<Station>), ApiError> {
-    let county = ascii_digits(body.county.trim());
-    let principal = auth
-        .require(Action::ManageStations { county: &county })?
-        .clone();
-    let election = state
-        .store
-        .election(None)
-        .await?
-        .ok_or(ApiError::NotFound(store::Entity::Election))?;
-    let code = match body.code {
-        Some(c) => ascii_digits(c.trim()),
-        None => next_code(&state, &county).await?,
-    };
-    let station = Station {
-        code,
-        election_code: election.code,
-        county_code: county,
-        council_code: ascii_digits(body.council.trim()),
-        name: normalize_name(&body.name),
+    let new = NewStation {
+        code: body.code,
+        name: body.name,
+        county: body.county,
+        council: body.council,
         area: body.area,
         mobile: body.mobile,
         hard_to_reach: body.hard_to_reach,
         expected_voters: body.expected_voters,
-        address: normalize_name(&body.address),
-        postal_code: postal(body.postal_code)?,
+        address: body.address,
+        postal_code: body.postal_code,
         location: body.location,
         facilities: body.facilities,
         route: body.route,
-        closed: false,
     };
-    station.validate()?;
-    state
-        .store
-        .create_station(&station, &Actor::new(principal.username, state.now()))
-        .await?;
+    let station = state.app.stations().create(auth.principal(), new).await?;
     Ok((StatusCode::CREATED, Json(station)))
 }
 
@@ -242,59 +186,52 @@ pub async fn update(
     Path(code): Path<String>,
     ApiJson(body): ApiJson<UpdateStationRequest>,
 ) -> Result<Json<Station>, ApiError> {
-    auth.require(Action::ViewElection)?;
-    let mut station = state
-        .store
-        .station(&code)
-        .await?
-        .ok_or(ApiError::NotFound(store::Entity::Station))?;
-    let principal = auth
-        .require(Action::ManageStations {
-            county: &station.county_code,
-        })?
-        .clone();
-    if let Some(v) = body.name {
-        station.name = normalize_name(&v);
-    }
-    if let Some(v) = body.council {
-        station.council_code = ascii_digits(v.trim());
-    }
-    if let Some(v) = body.area {
-        station.area = v;
-    }
-    if let Some(v) = body.mobile {
-        station.mobile = v;
-    }
-    if let Some(v) = body.hard_to_reach {
-        station.hard_to_reach = v;
-    }
-    if let Some(v) = body.expected_voters {
-        station.expected_voters = v;
-    }
-    if let Some(v) = body.address {
-        station.address = normalize_name(&v);
-    }
-    if body.postal_code.is_some() {
-        station.postal_code = postal(body.postal_code)?;
-    }
-    if body.location.is_some() {
-        station.location = body.location;
-    }
-    if let Some(v) = body.facilities {
-        station.facilities = v;
-    }
-    if let Some(v) = body.route {
-        station.route = v;
-    }
-    if let Some(v) = body.closed {
-        station.closed = v;
-    }
-    station.validate()?;
-    state
-        .store
-        .update_station(&station, &Actor::new(principal.username, state.now()))
-        .await?;
-    Ok(Json(station))
+    let edit = |station: &mut Station| -> app::Result<()> {
+        if let Some(v) = body.name {
+            station.name = normalize_name(&v);
+        }
+        if let Some(v) = body.council {
+            station.council_code = ascii_digits(v.trim());
+        }
+        if let Some(v) = body.area {
+            station.area = v;
+        }
+        if let Some(v) = body.mobile {
+            station.mobile = v;
+        }
+        if let Some(v) = body.hard_to_reach {
+            station.hard_to_reach = v;
+        }
+        if let Some(v) = body.expected_voters {
+            station.expected_voters = v;
+        }
+        if let Some(v) = body.address {
+            station.address = normalize_name(&v);
+        }
+        if body.postal_code.is_some() {
+            station.postal_code = postal_code(body.postal_code.as_deref())?;
+        }
+        if body.location.is_some() {
+            station.location = body.location;
+        }
+        if let Some(v) = body.facilities {
+            station.facilities = v;
+        }
+        if let Some(v) = body.route {
+            station.route = v;
+        }
+        if let Some(v) = body.closed {
+            station.closed = v;
+        }
+        Ok(())
+    };
+    Ok(Json(
+        state
+            .app
+            .stations()
+            .update(auth.principal(), &code, edit)
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -310,8 +247,11 @@ pub async fn export(
     auth: Auth,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let county = list_county(&auth, q.county)?;
-    let stations = all_stations(&state, county.as_deref()).await?;
+    let (county, csv) = state
+        .app
+        .stations()
+        .export(auth.principal(), q.county)
+        .await?;
     let name = format!("stations-{}.csv", county.as_deref().unwrap_or("province"));
     Ok((
         [
@@ -321,33 +261,9 @@ pub async fn export(
                 format!("attachment; filename=\"{name}\""),
             ),
         ],
-        domain::csv_io::stations_to_csv(&stations),
+        csv,
     )
         .into_response())
-}
-
-/// All stations of a county (or the province), in code order, page by page.
-pub async fn all_stations(
-    state: &AppState,
-    county: Option<&str>,
-) -> Result<Vec<Station>, ApiError> {
-    let mut out = Vec::new();
-    for page in 1.. {
-        let filter = StationFilter {
-            county: county.map(str::to_owned),
-            ..Default::default()
-        };
-        let batch = state
-            .store
-            .stations(&filter, PageRequest::new(page, PageRequest::MAX_PER_PAGE))
-            .await?;
-        let done = batch.items.len() < PageRequest::MAX_PER_PAGE as usize;
-        out.extend(batch.items);
-        if done {
-            break;
-        }
-    }
-    Ok(out)
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -365,24 +281,11 @@ pub async fn import(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Imported>, ApiError> {
-    let principal = auth.require(Action::ViewElection)?.clone();
-    let only_county = match &principal.scope {
-        Scope::Province => None,
-        Scope::County { county } | Scope::Station { county, .. } => Some(county.clone()),
-    };
-    // A province-wide manager passes for any county; everyone else for their own only.
-    auth.require(Action::ManageStations {
-        county: only_county.as_deref().unwrap_or_default(),
-    })?;
+    // Who may import is asked before the file is read.
+    app::stations::may_import(auth.principal())?;
     let body = read_file(body).await?;
     let text = csv_body(&headers, &body)?;
-    let imported = store::import::stations_csv(
-        state.store.as_ref(),
-        text,
-        only_county.as_deref(),
-        &Actor::new(principal.username.clone(), state.now()),
-    )
-    .await?;
+    let imported = state.app.stations().import(auth.principal(), text).await?;
     Ok(Json(Imported { imported }))
 }
 
@@ -407,9 +310,10 @@ pub fn csv_body<'a>(headers: &HeaderMap, body: &'a Bytes) -> Result<&'a str, Api
         return Err(ApiError::UnsupportedMediaType);
     }
     std::str::from_utf8(body).map_err(|_| {
-        ApiError::Rows(vec![domain::csv_io::RowError {
+        app::Error::Rows(vec![domain::csv_io::RowError {
             line: 1,
             message: "پرونده باید UTF-8 باشد.".into(),
         }])
+        .into()
     })
 }

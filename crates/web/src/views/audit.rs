@@ -1,13 +1,15 @@
-use crate::api::audit::AuditQuery;
-use crate::api::page_request;
+//! `/audit`: the audit log, filtered and paginated, and the check of its whole chain (province
+//! HQ only). The use cases are `app::audit`.
+
 use crate::auth::Auth;
 use crate::fmt::{jalali_us, url_encode};
-use crate::views::{render, require_page, Layout, Pager};
+use crate::views::{page_error, render, Layout, Pager};
 use crate::{AppState, PageError};
+use app::audit::AuditQuery;
+use app::page_request;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use domain::access::Action;
 use domain::text::persian_number;
 use store::AuditFilter;
 
@@ -39,8 +41,12 @@ struct AuditPage {
 
 /// `/audit/verify`: the audit page with the result of a full chain check on top.
 pub async fn verify(State(state): State<AppState>, auth: Auth) -> Result<Response, PageError> {
-    require_page(&auth, Action::ViewAudit, "/audit/verify")?;
-    let report = crate::api::audit::chain_report(&state).await?;
+    let report = state
+        .app
+        .audit()
+        .verify(auth.principal())
+        .await
+        .map_err(|e| page_error(e, "/audit/verify"))?;
     let message = if report.intact {
         format!(
             "زنجیره ممیزی سالم است: {} رکورد بررسی شد.",
@@ -67,7 +73,6 @@ pub async fn list(
     auth: Auth,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, PageError> {
-    require_page(&auth, Action::ViewAudit, "/audit")?;
     page(state, auth, q, None).await
 }
 
@@ -84,16 +89,19 @@ async fn page(
                 from_us: Some(i64::MAX),
                 ..Default::default()
             },
-            Some(e.problem().detail),
+            Some(crate::ApiError::from(e).problem().detail),
         ),
     };
     let page = state
-        .store
-        .audit_page(
+        .app
+        .audit()
+        .page(
+            auth.principal(),
             &filter,
             page_request(q.page, Some(q.per_page.unwrap_or(50))),
         )
-        .await?;
+        .await
+        .map_err(|e| page_error(e, "/audit"))?;
     let text = |s: &Option<String>| s.clone().unwrap_or_default();
     let link = |p: u32| {
         format!(

@@ -1,20 +1,19 @@
-//! Board pages: members, vacancies, appointments, meetings, and printable minutes.
+//! Board pages: members, vacancies, appointments, meetings, and printable minutes. The use
+//! cases are `app::boards`, as for the API.
 
-use crate::api::boards::board_access;
 use crate::auth::Auth;
-use crate::views::{render, Layout};
+use crate::views::{page_error, render, Layout};
 use crate::{ApiError, AppState, PageError};
+use app::boards::{Appointment, DecisionForm, MeetingForm, Presence, VisibleBoard};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use domain::access::{authorize, Action};
-use domain::boards::{Attendance, BoardRole, Decision, Meeting};
+use domain::access::Action;
+use domain::boards::BoardRole;
 use domain::calendar::{jalali_datetime, jalali_numeric};
-use domain::ids::NationalId;
 use domain::text::{persian_digits, persian_number};
-use store::Actor;
 
 pub struct MemberRow {
     pub national_id: String,
@@ -57,15 +56,11 @@ async fn board_title(
 ) -> Result<String, ApiError> {
     Ok(match county {
         Some(c) => {
-            let name = state
-                .store
-                .counties(&store::CountyFilter {
-                    county: Some(c.to_owned()),
-                })
-                .await?
-                .pop()
-                .map(|s| s.county.name)
-                .unwrap_or_default();
+            let name = match state.app.lookups().county(c).await {
+                Ok(summary) => summary.county.name,
+                Err(app::Error::NotFound(_)) => String::new(),
+                Err(e) => return Err(e.into()),
+            };
             format!("{} {name}", kind.persian())
         }
         None => format!("{} کرمان", kind.persian()),
@@ -81,17 +76,17 @@ async fn board_page(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let here = format!("/boards/{code}");
-    let (kind, county) = board_access(auth, code).map_err(|e| PageError {
-        error: e,
-        next: Some(here.clone()),
-    })?;
-    let board = state
-        .store
-        .board(code)
-        .await?
-        .ok_or(ApiError::NotFound(store::Entity::Board))?;
+    let boards = state.app.boards();
+    let VisibleBoard {
+        kind,
+        county,
+        board,
+    } = boards
+        .board(auth.principal(), code)
+        .await
+        .map_err(|e| page_error(e, &here))?;
     let vacancies = domain::boards::vacancies(kind, &board.members);
-    let meetings = state.store.meetings(code).await?;
+    let meetings = boards.meetings(auth.principal(), code).await?;
     let full = board
         .members
         .iter()
@@ -139,22 +134,20 @@ async fn board_page(
             .iter()
             .map(|(r, _)| (r.as_str(), r.persian()))
             .collect(),
-        can_manage: authorize(
+        can_manage: app::allows(
             auth.principal(),
             Action::ManageBoard {
                 kind,
                 county: county.as_deref(),
             },
-        )
-        .is_ok(),
-        can_record: authorize(
+        ),
+        can_record: app::allows(
             auth.principal(),
             Action::RecordMeeting {
                 kind,
                 county: county.as_deref(),
             },
-        )
-        .is_ok(),
+        ),
         meetings: meetings
             .iter()
             .map(|m| MeetingRow {
@@ -197,58 +190,35 @@ pub async fn appoint(
     Form(form): Form<AppointForm>,
 ) -> Result<Response, PageError> {
     let here = format!("/boards/{code}");
-    let (kind, county) = board_access(&auth, &code).map_err(|e| PageError {
-        error: e,
-        next: Some(here.clone()),
-    })?;
-    let principal = auth
-        .require(Action::ManageBoard {
-            kind,
-            county: county.as_deref(),
-        })?
-        .clone();
-    let now = state.now();
-    let outcome: Result<_, ApiError> = async {
-        let id = NationalId::parse(&form.national_id)?;
-        let role =
-            BoardRole::parse(&form.role).ok_or_else(|| domain::DomainError::InvalidField {
-                field: "role",
-                reason: "سمت را برگزینید".into(),
-            })?;
-        let start = if form.term_start.trim().is_empty() {
-            now.to_offset(domain::calendar::TEHRAN).date()
-        } else {
-            domain::calendar::parse_date(&form.term_start)?
-        };
-        let end = if form.term_end.trim().is_empty() {
-            None
-        } else {
-            Some(domain::calendar::parse_date(&form.term_end)?)
-        };
-        Ok(state
-            .store
-            .add_board_member(
-                &code,
-                id.as_str(),
+    let outcome = match BoardRole::parse(&form.role) {
+        Some(role) => {
+            let appointment = Appointment {
+                national_id: &form.national_id,
                 role,
-                (start, end),
-                &Actor::new(principal.username.clone(), now),
-            )
-            .await?)
-    }
-    .await;
+                term_start: Some(&form.term_start),
+                term_end: Some(&form.term_end),
+            };
+            state
+                .app
+                .boards()
+                .appoint(auth.principal(), &code, appointment)
+                .await
+                .map(drop)
+        }
+        None => Err(app::Error::invalid("role", "سمت را برگزینید")),
+    };
     match outcome {
-        Ok(_) => Ok(Redirect::to(&format!("{here}?done=1")).into_response()),
+        Ok(()) => Ok(Redirect::to(&format!("{here}?done=1")).into_response()),
         Err(
-            e @ (ApiError::Domain(_)
-            | ApiError::Store(
+            e @ (app::Error::Domain(_)
+            | app::Error::Store(
                 store::StoreError::Refused(_) | store::StoreError::NotFound { .. },
             )),
         ) => {
-            let (status, _, _, detail) = e.parts();
+            let (status, _, _, detail) = ApiError::from(e).parts();
             board_page(&state, &auth, &code, Some(detail), None, status).await
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(page_error(e, &here)),
     }
 }
 
@@ -258,24 +228,12 @@ pub async fn remove(
     Path((code, national_id)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     let here = format!("/boards/{code}");
-    let (kind, county) = board_access(&auth, &code).map_err(|e| PageError {
-        error: e,
-        next: Some(here.clone()),
-    })?;
-    let principal = auth
-        .require(Action::ManageBoard {
-            kind,
-            county: county.as_deref(),
-        })?
-        .clone();
     state
-        .store
-        .remove_board_member(
-            &code,
-            &national_id,
-            &Actor::new(principal.username, state.now()),
-        )
-        .await?;
+        .app
+        .boards()
+        .remove(auth.principal(), &code, &national_id)
+        .await
+        .map_err(|e| page_error(e, &here))?;
     Ok(Redirect::to(&here).into_response())
 }
 
@@ -287,16 +245,6 @@ pub async fn record(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let here = format!("/boards/{code}");
-    let (kind, county) = board_access(&auth, &code).map_err(|e| PageError {
-        error: e,
-        next: Some(here.clone()),
-    })?;
-    let principal = auth
-        .require(Action::RecordMeeting {
-            kind,
-            county: county.as_deref(),
-        })?
-        .clone();
     let one = |name: &str| {
         fields
             .iter()
@@ -311,58 +259,35 @@ pub async fn record(
             .map(|(_, v)| v.trim().to_owned())
             .collect::<Vec<_>>()
     };
-    let board = state
-        .store
-        .board(&code)
-        .await?
-        .ok_or(ApiError::NotFound(store::Entity::Board))?;
-    let present = all("present");
-    let outcome: Result<i64, ApiError> = async {
-        let decisions = all("decision_text")
+    let form = MeetingForm {
+        held_at: one("held_at"),
+        agenda: one("agenda"),
+        minutes: one("minutes"),
+        presence: Presence::Present(all("present")),
+        decisions: all("decision_text")
             .into_iter()
             .zip(all("decision_owner"))
             .zip(all("decision_due"))
             .filter(|((text, _), _)| !text.is_empty())
-            .map(|((text, owner), due)| {
-                Ok(Decision {
-                    text,
-                    owner,
-                    due_on: domain::calendar::parse_date(&due)?,
-                })
+            .map(|((text, owner), due_on)| DecisionForm {
+                text,
+                owner,
+                due_on,
             })
-            .collect::<Result<Vec<_>, ApiError>>()?;
-        let meeting = Meeting {
-            id: 0,
-            board: code.clone(),
-            held_at: domain::calendar::parse_instant(&one("held_at"))?,
-            agenda: one("agenda"),
-            minutes: one("minutes"),
-            attendance: board
-                .members
-                .iter()
-                .map(|m| Attendance {
-                    national_id: m.national_id.clone(),
-                    present: present.contains(&m.national_id),
-                })
-                .collect(),
-            decisions,
-        };
-        Ok(state
-            .store
-            .record_meeting(
-                &meeting,
-                &Actor::new(principal.username.clone(), state.now()),
-            )
-            .await?)
-    }
-    .await;
-    match outcome {
+            .collect(),
+    };
+    match state
+        .app
+        .boards()
+        .record_meeting(auth.principal(), &code, form)
+        .await
+    {
         Ok(id) => Ok(Redirect::to(&format!("/meetings/{id}")).into_response()),
-        Err(e @ (ApiError::Domain(_) | ApiError::Store(store::StoreError::Refused(_)))) => {
-            let (status, _, _, detail) = e.parts();
+        Err(e @ (app::Error::Domain(_) | app::Error::Store(store::StoreError::Refused(_)))) => {
+            let (status, _, _, detail) = ApiError::from(e).parts();
             board_page(&state, &auth, &code, Some(detail), None, status).await
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(page_error(e, &here)),
     }
 }
 
@@ -400,18 +325,16 @@ pub async fn minutes(
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     let here = format!("/meetings/{id}");
-    crate::views::require_page(&auth, Action::ViewElection, &here)?;
-    let meeting = state
-        .store
-        .meeting(id)
-        .await?
-        .ok_or(ApiError::NotFound(store::Entity::Meeting))?;
-    let (kind, county) = board_access(&auth, &meeting.board)?;
-    let board = state
-        .store
-        .board(&meeting.board)
-        .await?
-        .ok_or(ApiError::NotFound(store::Entity::Board))?;
+    let boards = state.app.boards();
+    let meeting = boards
+        .meeting(auth.principal(), id)
+        .await
+        .map_err(|e| page_error(e, &here))?;
+    let VisibleBoard {
+        kind,
+        county,
+        board,
+    } = boards.board(auth.principal(), &meeting.board).await?;
     let title = board_title(&state, kind, county.as_deref()).await?;
     let attendance = meeting
         .attendance

@@ -1,9 +1,8 @@
 //! The final candidate lists (issue 5): public, one council at a time, with each candidate's
 //! photo, code, name, education and occupation; printable, and exportable as CSV and in NIST's
-//! format (`api::candidates`).
+//! format (`app::candidates`, served by the API).
 
 use crate::auth::Auth;
-use crate::cache::{all_councils, election_code};
 use crate::fmt::url_encode;
 use crate::views::{render, Layout};
 use crate::{ApiError, AppState, PageError};
@@ -62,15 +61,15 @@ pub async fn list(
     auth: Auth,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    let election = election_code(&state).await?;
-    let councils = all_councils(&state).await?;
+    let election = state.app.cached().election_code().await?;
+    let councils = state.app.cached().councils().await?;
     let chosen = match q.council.as_deref().filter(|c| !c.is_empty()) {
         Some(code) => Some(
             councils
                 .iter()
                 .find(|c| c.code == code)
                 .cloned()
-                .ok_or(ApiError::NotFound(store::Entity::Council))?,
+                .ok_or(ApiError::not_found(store::Entity::Council))?,
         ),
         None => None,
     };
@@ -161,17 +160,7 @@ pub async fn photo(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
-    let election = election_code(&state).await?;
-    let document = state
-        .store
-        .candidate_photo(election, &code)
-        .await?
-        .ok_or(ApiError::NotFound(store::Entity::Document))?;
-    let files = state.files.clone();
-    let sha = document.sha256.clone();
-    let bytes = tokio::task::spawn_blocking(move || files.get(&sha))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let (document, bytes) = state.app.candidates().photo(&code).await?;
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(

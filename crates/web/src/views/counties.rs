@@ -2,8 +2,9 @@
 
 use crate::auth::Auth;
 use crate::fmt::url_encode;
-use crate::views::{render, require_page, Card, Layout, Pager};
+use crate::views::{page_error, render, require_page, Card, Layout, Pager};
 use crate::{ApiError, AppState, PageError};
+use app::stations::{number, postal_code};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -148,14 +149,7 @@ pub async fn county(
 ) -> Result<Response, PageError> {
     let here = format!("/counties/{code}");
     require_page(&auth, Action::ViewCounty(&code), &here)?;
-    let summary = state
-        .store
-        .counties(&CountyFilter {
-            county: Some(code.clone()),
-        })
-        .await?
-        .pop()
-        .ok_or(ApiError::NotFound(store::Entity::County))?;
+    let summary = state.app.lookups().county(&code).await?;
     let kind_text = q.kind.clone().unwrap_or_default();
     let kind = match kind_text.as_str() {
         "" => None,
@@ -266,7 +260,10 @@ pub async fn county(
         format!("{}#stations", query(cpage, p, &sort))
     });
     let boards = board_statuses(&state.store.boards(Some(&code)).await?);
-    let conflicts = crate::cache::conflicts(&state, Some(&code))
+    let conflicts = state
+        .app
+        .cached()
+        .conflicts(Some(&code))
         .await?
         .into_iter()
         .map(|c| {
@@ -280,7 +277,7 @@ pub async fn county(
             )
         })
         .collect();
-    let coverage = crate::cache::coverage(&state, Some(&code)).await?.pop();
+    let coverage = state.app.cached().coverage(Some(&code)).await?.pop();
     let shares = coverage
         .as_ref()
         .map(crate::views::staffing::shares)
@@ -361,13 +358,12 @@ pub async fn council(
     Query(q): Query<PageQuery>,
 ) -> Result<Response, PageError> {
     let here = format!("/councils/{code}");
-    require_page(&auth, Action::ViewElection, &here)?;
     let council = state
-        .store
-        .council(&code)
-        .await?
-        .ok_or(ApiError::NotFound(store::Entity::Council))?;
-    require_page(&auth, Action::ViewCounty(&council.county_code), &here)?;
+        .app
+        .lookups()
+        .visible_council(auth.principal(), &code)
+        .await
+        .map_err(|e| page_error(e, &here))?;
     let county_name = state
         .store
         .counties(&CountyFilter {
@@ -516,13 +512,12 @@ async fn station_page(
             .iter()
             .map(|l| (l.as_str(), l.persian()))
             .collect(),
-        can_edit: domain::access::authorize(
+        can_edit: app::allows(
             auth.principal(),
             Action::ManageStations {
                 county: &station.county_code,
             },
-        )
-        .is_ok(),
+        ),
         raw: station,
         error,
         notice,
@@ -556,32 +551,10 @@ pub async fn edit_station(
     Form(form): Form<StationForm>,
 ) -> Result<Response, PageError> {
     let here = format!("/stations/{code}");
-    let mut station = crate::views::visible_station(&state, &auth, &code, &here).await?;
-    let principal = require_page(
-        &auth,
-        Action::ManageStations {
-            county: &station.county_code,
-        },
-        &here,
-    )?
-    .clone();
-    let outcome: Result<(), ApiError> = async {
-        let number = |field: &'static str, v: &str| -> Result<i64, ApiError> {
-            domain::text::parse_number(v).ok_or_else(|| {
-                domain::DomainError::InvalidField {
-                    field,
-                    reason: "عدد وارد کنید".into(),
-                }
-                .into()
-            })
-        };
+    let edit = |station: &mut Station| -> app::Result<()> {
         station.name = domain::text::normalize_name(&form.name);
         station.address = domain::text::normalize_name(&form.address);
-        station.postal_code = if form.postal_code.trim().is_empty() {
-            None
-        } else {
-            Some(domain::ids::PostalCode::parse(&form.postal_code)?)
-        };
+        station.postal_code = postal_code(Some(&form.postal_code))?;
         station.expected_voters = number("expected_voters", &form.expected_voters)?;
         station.facilities.evoting_devices =
             u32::try_from(number("evoting_devices", &form.evoting_devices)?).unwrap_or(u32::MAX);
@@ -592,23 +565,19 @@ pub async fn edit_station(
         station.facilities.cctv = form.cctv.is_some();
         station.hard_to_reach = form.hard_to_reach.is_some();
         station.closed = form.closed.is_some();
-        station.validate()?;
-        state
-            .store
-            .update_station(
-                &station,
-                &store::Actor::new(principal.username.clone(), state.now()),
-            )
-            .await?;
         Ok(())
-    }
-    .await;
-    match outcome {
-        Ok(()) => Ok(axum::response::Redirect::to(&format!("{here}?done=1")).into_response()),
-        Err(e @ (ApiError::Domain(_) | ApiError::Store(store::StoreError::Refused(_)))) => {
-            let (status, _, _, detail) = e.parts();
+    };
+    match state
+        .app
+        .stations()
+        .update(auth.principal(), &code, edit)
+        .await
+    {
+        Ok(_) => Ok(axum::response::Redirect::to(&format!("{here}?done=1")).into_response()),
+        Err(e @ (app::Error::Domain(_) | app::Error::Store(store::StoreError::Refused(_)))) => {
+            let (status, _, _, detail) = ApiError::from(e).parts();
             station_page(&state, &auth, &code, Some(detail), None, status).await
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(page_error(e, &here)),
     }
 }

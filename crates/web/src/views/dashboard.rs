@@ -57,7 +57,7 @@ pub async fn home(State(state): State<AppState>, auth: Auth) -> Result<Response,
     match auth.principal().map(|p| p.scope.clone()) {
         None => {
             return Err(PageError {
-                error: crate::ApiError::Unauthenticated,
+                error: crate::ApiError::unauthenticated(),
                 next: Some("/".into()),
             })
         }
@@ -144,7 +144,7 @@ pub async fn home(State(state): State<AppState>, auth: Auth) -> Result<Response,
         &["#1f6f8b", "#99a8b2"],
         &bars,
     );
-    let coverage = crate::cache::coverage(&state, None).await?;
+    let coverage = state.app.cached().coverage(None).await?;
     let coverage_bars: Vec<Bar> = coverage
         .iter()
         .map(|c| Bar {

@@ -1,24 +1,25 @@
 //! Election day in the browser: the station's console (its day and voter check-in), the
-//! voting screens of the station's device, and the public turnout page.
+//! voting screens of the station's device, and the public turnout page. The use cases are
+//! `app::election_day`, as for the API.
 
 use crate::auth::Auth;
-use crate::cache::election_code;
 use crate::chart::{stacked_bars, Bar};
 use crate::fmt::url_encode;
-use crate::views::{render, require_page, Card, Layout};
+use crate::views::{page_error, render, Card, Layout};
 use crate::{ApiError, AppState, PageError};
+use app::election_day::ElectionDay;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use domain::access::{authorize, Action, Role};
+use domain::access::Action;
 use domain::ballot::Candidate;
 use domain::calendar::jalali_datetime;
 use domain::station_day::{DayAction, DayState, Presence};
 use domain::text::{persian_digits, persian_number};
 use serde::Deserialize;
 use std::collections::HashMap;
-use store::{Actor, TurnoutFilter};
+use store::TurnoutFilter;
 
 /// What the console shows after a check-in.
 pub enum CheckInResult {
@@ -95,21 +96,22 @@ async fn console_page(
     result: Option<CheckInResult>,
 ) -> Result<Response, PageError> {
     let here = format!("/stations/{code}/day");
-    let station = crate::views::visible_station(state, auth, code, &here).await?;
-    let election = election_code(state).await?;
-    let day = state
-        .store
-        .station_day(election, &station.code)
-        .await?
-        .ok_or(ApiError::NotFound(store::Entity::Station))?;
-    let counts = state.store.station_counts(election, &station.code).await?;
-    let operates = authorize(
+    let app::election_day::Day {
+        station,
+        day,
+        counts,
+    } = state
+        .app
+        .election_day()
+        .day(auth.principal(), code)
+        .await
+        .map_err(|e| page_error(e, &here))?;
+    let operates = app::allows(
         auth.principal(),
         Action::OperateStation {
             station: &station.code,
         },
-    )
-    .is_ok();
+    );
     let now = state.now();
     let live = matches!(day.state, DayState::Open | DayState::Paused);
     render(&StationDayPage {
@@ -159,7 +161,9 @@ pub async fn act(
     Form(form): Form<ActionForm>,
 ) -> Result<Response, PageError> {
     let here = format!("/stations/{code}/day");
-    let principal = require_page(&auth, Action::OperateStation { station: &code }, &here)?;
+    // Who may act is asked before the form is read (the console shows a bad form's reason).
+    app::authorize(auth.principal(), Action::OperateStation { station: &code })
+        .map_err(|e| page_error(e, &here))?;
     let action = match action.as_str() {
         "open" => DayAction::Open {
             presence: Presence {
@@ -182,7 +186,7 @@ pub async fn act(
             }
         }
         "close" => DayAction::Close,
-        _ => return Err(ApiError::NotFound(store::Entity::Page).into()),
+        _ => return Err(ApiError::not_found(store::Entity::Page).into()),
     };
     let name = match &action {
         DayAction::Open { .. } => "open",
@@ -191,14 +195,14 @@ pub async fn act(
         DayAction::Extend { .. } => "extend",
         DayAction::Close => "close",
     };
-    let election = election_code(&state).await?;
-    let by = Actor::new(principal.username.clone(), state.now());
     match state
-        .store
-        .act_on_station(election, &code, &action, &by)
+        .app
+        .election_day()
+        .act(auth.principal(), &code, &action)
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("{here}?done={name}")).into_response()),
+        Err(e @ (app::Error::Unauthenticated | app::Error::Forbidden)) => Err(page_error(e, &here)),
         Err(e) => {
             let (_, _, _, detail) = ApiError::from(e).parts();
             console_page(&state, &auth, &code, None, Some(detail), None).await
@@ -220,30 +224,37 @@ pub async fn check_in(
     Form(form): Form<CheckInForm>,
 ) -> Result<Response, PageError> {
     let here = format!("/stations/{code}/day");
-    let principal = require_page(&auth, Action::OperateStation { station: &code }, &here)?;
-    let refused = |e: ApiError| {
-        let (_, code, _, detail) = e.parts();
+    let refused = |e: app::Error| {
+        let (_, code, _, detail) = ApiError::from(e).parts();
         CheckInResult::Refused { code, detail }
     };
-    let result =
-        match crate::api::election_day::check_voter_in(&state, principal, &code, &form.national_id)
-            .await
-        {
-            Ok((token, council)) => {
-                let council_name = state
-                    .store
-                    .council(&council)
-                    .await?
-                    .map_or_else(|| council.clone(), |c| c.name);
-                CheckInResult::Accepted {
-                    token,
-                    council_code: council,
-                    council_name,
-                }
+    let result = match state
+        .app
+        .election_day()
+        .check_in(auth.principal(), &code, &form.national_id)
+        .await
+    {
+        Ok(app::election_day::CheckedIn {
+            ballot_token,
+            council,
+        }) => {
+            let council_name = state
+                .store
+                .council(&council)
+                .await?
+                .map_or_else(|| council.clone(), |c| c.name);
+            CheckInResult::Accepted {
+                token: ballot_token,
+                council_code: council,
+                council_name,
             }
-            Err(e @ ApiError::Store(_)) => return Err(e.into()),
-            Err(e) => refused(e),
-        };
+        }
+        Err(e @ (app::Error::Unauthenticated | app::Error::Forbidden)) => {
+            return Err(page_error(e, &here))
+        }
+        Err(e @ app::Error::Store(_)) => return Err(e.into()),
+        Err(e) => refused(e),
+    };
     console_page(&state, &auth, &code, None, None, Some(result)).await
 }
 
@@ -294,14 +305,9 @@ async fn with_photos(
     state: &AppState,
     mut cards: Vec<CandidateCard>,
 ) -> Result<Vec<CandidateCard>, ApiError> {
-    let election = election_code(state).await?;
+    let candidates = state.app.candidates();
     for card in &mut cards {
-        if state
-            .store
-            .candidate_photo(election, &card.code)
-            .await?
-            .is_some()
-        {
+        if candidates.has_photo(&card.code).await? {
             card.photo = Some(format!(
                 "/candidates/photo/{}",
                 crate::fmt::url_encode(&card.code)
@@ -343,17 +349,9 @@ struct ReceiptPage {
     station: String,
 }
 
-/// The voting screens are the station device's: its staff's session.
-fn device(auth: &Auth) -> Result<&domain::access::Principal, PageError> {
-    let principal = auth.principal().ok_or(PageError {
-        error: ApiError::Unauthenticated,
-        next: Some("/".into()),
-    })?;
-    if principal.role == Role::StationStaff {
-        Ok(principal)
-    } else {
-        Err(ApiError::Forbidden.into())
-    }
+/// The voting screens are the device's of the station whose check-in issued the token.
+fn device<'a>(auth: &'a Auth, form: &VoteForm) -> Result<&'a domain::access::Principal, PageError> {
+    ElectionDay::may_cast(auth.principal(), &form.ballot_token).map_err(|e| page_error(e, "/"))
 }
 
 /// The ballot's council and candidates, from the token's station: the store knows the token by
@@ -366,7 +364,7 @@ async fn ballot_context(
         .store
         .council(council)
         .await?
-        .ok_or(ApiError::NotFound(store::Entity::Council))?;
+        .ok_or(ApiError::not_found(store::Entity::Council))?;
     let candidates = state
         .store
         .candidates(&council.election_code, &council.code)
@@ -420,7 +418,7 @@ pub async fn ballot(
     auth: Auth,
     Form(form): Form<VoteForm>,
 ) -> Result<Response, PageError> {
-    device(&auth)?;
+    device(&auth, &form)?;
     let picked = form.picked();
     ballot_page(&state, &auth, &form, &picked, None).await
 }
@@ -452,7 +450,7 @@ pub async fn review(
     auth: Auth,
     Form(form): Form<VoteForm>,
 ) -> Result<Response, PageError> {
-    device(&auth)?;
+    device(&auth, &form)?;
     let picked = form.picked();
     let (council, candidates) = ballot_context(&state, &form.council).await?;
     let approved: Vec<&str> = candidates.iter().map(|c| c.code.as_str()).collect();
@@ -491,24 +489,21 @@ pub async fn cast(
     auth: Auth,
     Form(form): Form<VoteForm>,
 ) -> Result<Response, PageError> {
-    let principal = device(&auth)?;
-    match crate::api::election_day::cast_ballot(
-        &state,
-        principal,
-        &form.ballot_token,
-        form.picked(),
-    )
-    .await
+    match state
+        .app
+        .election_day()
+        .cast(auth.principal(), &form.ballot_token, form.picked())
+        .await
     {
-        Ok((receipt, station)) => render(&ReceiptPage {
+        Ok(app::election_day::Cast { receipt, station }) => render(&ReceiptPage {
             layout: Layout::new(&state, &auth, "رسید رأی", "/vote"),
             receipt,
             station,
         }),
-        Err(ApiError::BallotRefused(r)) => {
+        Err(app::Error::BallotRefused(r)) => {
             ballot_page(&state, &auth, &form, &[], Some(r.persian())).await
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(page_error(e, "/")),
     }
 }
 
@@ -560,36 +555,25 @@ pub async fn turnout(
     auth: Auth,
     Query(q): Query<TurnoutQuery>,
 ) -> Result<Response, PageError> {
-    let election = election_code(&state).await?;
     let council = match q.council.as_deref().filter(|c| !c.is_empty()) {
         Some(code) => Some(
             state
                 .store
                 .council(code)
                 .await?
-                .ok_or(ApiError::NotFound(store::Entity::Council))?,
+                .ok_or(ApiError::not_found(store::Entity::Council))?,
         ),
         None => None,
     };
     let county = match q.county.as_deref().filter(|c| !c.is_empty()) {
-        Some(code) if council.is_none() => Some(
-            state
-                .store
-                .counties(&store::CountyFilter {
-                    county: Some(code.to_owned()),
-                })
-                .await?
-                .into_iter()
-                .next()
-                .ok_or(ApiError::NotFound(store::Entity::County))?
-                .county,
-        ),
+        Some(code) if council.is_none() => Some(state.app.lookups().county(code).await?.county),
         _ => None,
     };
     let filter = TurnoutFilter {
         county: county.as_ref().map(|c| c.code.clone()),
         council: council.as_ref().map(|c| c.code.clone()),
     };
+    let election = state.app.cached().election_code().await?;
     let t = state.store.turnout(election, &filter).await?;
     let (scope, up, area_label) = match (&council, &county) {
         (Some(c), _) => (

@@ -1,4 +1,5 @@
-//! The Persian web UI: server-rendered pages (askama), one module per area.
+//! The Persian web UI: server-rendered pages (askama), one module per area, and the table of
+//! their routes ([`page_routes`]) that the router and the route walk both read.
 
 pub mod audit;
 pub mod boards;
@@ -13,35 +14,150 @@ pub mod registrations;
 pub mod staffing;
 pub mod vetting;
 
+pub use crate::layout::Layout;
+
 use crate::auth::Auth;
 use crate::{ApiError, AppState, PageError};
 use askama::Template;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::handler::Handler;
+use axum::http::Method;
 use axum::response::{Html, IntoResponse, Response};
-use domain::access::{authorize, Action, Principal, Scope};
+use axum::routing::{MethodFilter, MethodRouter};
+use domain::access::{Action, Principal};
 use domain::text::persian_number;
 
-/// The frame around every page: who is signed in, the navigation for their role, the CSRF
-/// token for forms and htmx, today's Jalali date, and the banner of a pinned clock.
-pub struct Layout {
-    pub title: String,
-    pub user: Option<UserView>,
-    pub nav: Vec<NavItem>,
-    pub csrf: String,
-    pub banner: Option<String>,
-    pub today: String,
+/// A page's route: its method, its path pattern and its handler.
+pub struct PageRoute {
+    pub method: Method,
+    pub path: &'static str,
+    handler: MethodRouter<AppState>,
 }
 
-pub struct UserView {
-    pub username: String,
-    pub role: &'static str,
-    pub scope: String,
+impl PageRoute {
+    fn new<H, T>(method: Method, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = MethodFilter::try_from(method.clone()).unwrap_or(MethodFilter::GET);
+        Self {
+            method,
+            path,
+            handler: axum::routing::on(filter, handler),
+        }
+    }
+
+    /// A body limit of its own (a form with files, past the router's small default).
+    fn body_limit(mut self, bytes: usize) -> Self {
+        self.handler = self
+            .handler
+            .layer(axum::extract::DefaultBodyLimit::max(bytes));
+        self
+    }
+
+    /// Adds the route to a router (routes of one path merge).
+    pub fn add_to(self, router: axum::Router<AppState>) -> axum::Router<AppState> {
+        router.route(self.path, self.handler)
+    }
 }
 
-pub struct NavItem {
-    pub href: String,
-    pub label: &'static str,
-    pub active: bool,
+/// Every page the router serves. The route walk (`tests/it/walk.rs`) reads this table too, so
+/// a page added here is walked with every role; a page added anywhere else is not served.
+pub fn page_routes() -> Vec<PageRoute> {
+    use crate::assets;
+    let (get, post) = (Method::GET, Method::POST);
+    vec![
+        PageRoute::new(get.clone(), "/", dashboard::home),
+        PageRoute::new(get.clone(), "/login", login::show),
+        PageRoute::new(post.clone(), "/login", login::submit),
+        PageRoute::new(post.clone(), "/logout", login::logout),
+        PageRoute::new(get.clone(), "/counties/{code}", counties::county),
+        PageRoute::new(
+            get.clone(),
+            "/counties/{code}/inspectors",
+            staffing::inspector_roster,
+        ),
+        PageRoute::new(get.clone(), "/councils/{code}", counties::council),
+        PageRoute::new(get.clone(), "/stations/{code}", counties::station),
+        PageRoute::new(
+            post.clone(),
+            "/stations/{code}/edit",
+            counties::edit_station,
+        ),
+        PageRoute::new(
+            get.clone(),
+            "/stations/{code}/staff",
+            staffing::station_staff,
+        ),
+        PageRoute::new(
+            post.clone(),
+            "/stations/{code}/staff/{post}",
+            staffing::assign,
+        ),
+        PageRoute::new(
+            post.clone(),
+            "/stations/{code}/staff/{post}/free",
+            staffing::unassign,
+        ),
+        PageRoute::new(get.clone(), "/stations/{code}/day", election_day::console),
+        PageRoute::new(
+            post.clone(),
+            "/stations/{code}/day/{action}",
+            election_day::act,
+        ),
+        PageRoute::new(
+            post.clone(),
+            "/stations/{code}/checkin",
+            election_day::check_in,
+        ),
+        PageRoute::new(post.clone(), "/vote", election_day::ballot),
+        PageRoute::new(post.clone(), "/vote/review", election_day::review),
+        PageRoute::new(post.clone(), "/vote/cast", election_day::cast),
+        PageRoute::new(get.clone(), "/turnout", election_day::turnout),
+        PageRoute::new(get.clone(), "/candidates", candidates::list),
+        PageRoute::new(get.clone(), "/candidates/photo/{code}", candidates::photo),
+        PageRoute::new(
+            get.clone(),
+            "/candidates/participation",
+            participation::page,
+        ),
+        PageRoute::new(get.clone(), "/register", registrations::show)
+            .body_limit(app::registrations::MAX_REGISTRATION_BYTES),
+        PageRoute::new(post.clone(), "/register", registrations::submit)
+            .body_limit(app::registrations::MAX_REGISTRATION_BYTES),
+        PageRoute::new(get.clone(), "/registration-status", registrations::status),
+        PageRoute::new(post.clone(), "/registration-status", registrations::lookup),
+        PageRoute::new(
+            post.clone(),
+            "/registration-status/steps",
+            registrations::step,
+        ),
+        PageRoute::new(get.clone(), "/registrations", vetting::worklist),
+        PageRoute::new(get.clone(), "/registrations/{tracking_code}", vetting::file),
+        PageRoute::new(
+            post.clone(),
+            "/registrations/{tracking_code}/steps",
+            vetting::step,
+        ),
+        PageRoute::new(
+            get.clone(),
+            "/registrations/{tracking_code}/documents/{kind}",
+            vetting::document,
+        ),
+        PageRoute::new(get.clone(), "/boards/{code}", boards::show),
+        PageRoute::new(post.clone(), "/boards/{code}/members", boards::appoint),
+        PageRoute::new(
+            post.clone(),
+            "/boards/{code}/members/{national_id}/remove",
+            boards::remove,
+        ),
+        PageRoute::new(post, "/boards/{code}/meetings", boards::record),
+        PageRoute::new(get.clone(), "/meetings/{id}", boards::minutes),
+        PageRoute::new(get.clone(), "/people", people::search),
+        PageRoute::new(get.clone(), "/audit", audit::list),
+        PageRoute::new(get.clone(), "/audit/verify", audit::verify),
+        PageRoute::new(get, "/assets/{*path}", assets::serve),
+    ]
 }
 
 /// A figure on a dashboard card.
@@ -83,95 +199,6 @@ impl Pager {
     }
 }
 
-impl Layout {
-    pub fn new(state: &AppState, auth: &Auth, title: impl Into<String>, current: &str) -> Self {
-        let now = state.now();
-        let banner = state.clock.is_pinned().then(|| {
-            format!(
-                "ساعت سامانه برای نمایش روی {} تنظیم شده است (ساعت واقعی نیست).",
-                domain::calendar::jalali_long_datetime(now)
-            )
-        });
-        let user = auth.principal().map(|p| UserView {
-            username: p.username.clone(),
-            role: p.role.persian(),
-            scope: p.scope.persian(),
-        });
-        let nav = auth
-            .principal()
-            .map_or_else(|| public_navigation(current), |p| navigation(p, current));
-        Self {
-            title: title.into(),
-            user,
-            nav,
-            csrf: auth.csrf_token().to_owned(),
-            banner,
-            today: domain::calendar::JalaliDate::from_gregorian(
-                now.to_offset(domain::calendar::TEHRAN).date(),
-            )
-            .map(domain::calendar::JalaliDate::long)
-            .unwrap_or_default(),
-        }
-    }
-}
-
-/// The pages open to everyone: live turnout, and a candidate's registration and its status.
-fn public_navigation(current: &str) -> Vec<NavItem> {
-    [
-        ("/turnout", "مشارکت"),
-        ("/register", "ثبت‌نام داوطلبان"),
-        ("/registration-status", "پیگیری ثبت‌نام"),
-        ("/candidates", "فهرست نامزدها"),
-    ]
-    .into_iter()
-    .map(|(href, label)| NavItem {
-        href: href.into(),
-        label,
-        active: href == current,
-    })
-    .collect()
-}
-
-/// Navigation by role: each link appears only where the policy would let it through.
-fn navigation(p: &Principal, current: &str) -> Vec<NavItem> {
-    let mut items = Vec::new();
-    let mut push = |href: String, label: &'static str| {
-        let active = href == current;
-        items.push(NavItem {
-            href,
-            label,
-            active,
-        });
-    };
-    match &p.scope {
-        Scope::Province => push("/".into(), "داشبورد استان"),
-        Scope::County { county } => push(format!("/counties/{county}"), "شهرستان من"),
-        Scope::Station { station, .. } => {
-            push(format!("/stations/{station}"), "شعبه من");
-            push(format!("/stations/{station}/day"), "روز رأی‌گیری");
-        }
-    }
-    push("/turnout".into(), "مشارکت");
-    push("/candidates".into(), "فهرست نامزدها");
-    if matches!(
-        p.role,
-        domain::access::Role::ProvinceHq
-            | domain::access::Role::CountyGovernor
-            | domain::access::Role::ExecutiveBoard
-            | domain::access::Role::SupervisionBoard
-    ) {
-        push("/candidates/participation".into(), "آمار ثبت‌نام");
-        push("/registrations".into(), "بررسی صلاحیت");
-    }
-    if authorize(Some(p), Action::ViewPeople).is_ok() {
-        push("/people".into(), "اشخاص");
-    }
-    if authorize(Some(p), Action::ViewAudit).is_ok() {
-        push("/audit".into(), "گزارش ممیزی");
-    }
-    items
-}
-
 /// Renders a template as an HTML response.
 pub fn render<T: Template>(template: &T) -> Result<Response, PageError> {
     let html = template
@@ -180,70 +207,35 @@ pub fn render<T: Template>(template: &T) -> Result<Response, PageError> {
     Ok(Html(html).into_response())
 }
 
-/// Checks an action for a page; without a session the page sends the visitor to log in and
-/// brings them back to `here` afterwards.
+/// An error on a page at `here`: without a session the visitor goes to log in and comes back
+/// to `here` afterwards.
+pub fn page_error(error: impl Into<ApiError>, here: &str) -> PageError {
+    PageError {
+        error: error.into(),
+        next: Some(here.to_owned()),
+    }
+}
+
+/// Checks an action for a page (a plain read's); see [`page_error`].
 pub fn require_page<'a>(
     auth: &'a Auth,
     action: Action<'_>,
     here: &str,
 ) -> Result<&'a Principal, PageError> {
-    auth.require(action).map_err(|error| PageError {
-        error,
-        next: Some(here.to_owned()),
-    })
+    auth.require(action).map_err(|e| page_error(e, here))
 }
 
-/// A station the caller may see, for a page at `here`; sends the anonymous to log in.
+/// A station the caller may see, for a page at `here`; see [`page_error`].
 pub async fn visible_station(
     state: &AppState,
     auth: &Auth,
     code: &str,
     here: &str,
 ) -> Result<domain::station::Station, PageError> {
-    crate::api::stations::visible(state, auth, code)
+    state
+        .app
+        .lookups()
+        .visible_station(auth.principal(), code)
         .await
-        .map_err(|error| PageError {
-            error,
-            next: Some(here.to_owned()),
-        })
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage {
-    layout: Layout,
-    heading: &'static str,
-    code: &'static str,
-    detail: String,
-}
-
-/// A Persian error page.
-pub fn error_page(status: StatusCode, code: &'static str, detail: &str) -> Response {
-    let heading = match status {
-        StatusCode::FORBIDDEN => "دسترسی مجاز نیست",
-        StatusCode::NOT_FOUND => "پیدا نشد",
-        StatusCode::TOO_MANY_REQUESTS => "تلاش بیش از حد",
-        s if s.is_client_error() => "درخواست نادرست",
-        _ => "خطای سامانه",
-    };
-    let layout = Layout {
-        title: heading.into(),
-        user: None,
-        nav: Vec::new(),
-        csrf: String::new(),
-        banner: None,
-        today: String::new(),
-    };
-    let page = ErrorPage {
-        layout,
-        heading,
-        code,
-        detail: detail.to_owned(),
-    };
-    let body = page.render().unwrap_or_else(|_| detail.to_owned());
-    let mut response = (status, Html(body)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+        .map_err(|e| page_error(e, here))
 }

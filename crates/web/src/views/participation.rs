@@ -3,40 +3,20 @@
 //! councils short of candidates, with charts. The figures are `domain::participation`'s.
 
 use crate::auth::Auth;
-use crate::cache::{all_councils, election_code};
 use crate::chart::{stacked_bars, Bar};
-use crate::views::{render, Card, Layout};
-use crate::{ApiError, AppState, PageError};
+use crate::views::{page_error, render, Card, Layout};
+use crate::{AppState, PageError};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use domain::participation::{summarize, Participation};
+use domain::participation::Participation;
 use domain::text::{persian_digits, persian_number};
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Deserialize)]
 pub struct ScopeQuery {
     /// Only this county (a county-scoped user always sees their own).
     pub county: Option<String>,
-}
-
-/// The participation figures of the signed-in user's scope: their county, or (for the HQ and
-/// the province's supervision board) the province or the county asked for.
-pub(crate) async fn participation(
-    state: &AppState,
-    auth: &Auth,
-    county: Option<&str>,
-) -> Result<(Participation, Option<String>), ApiError> {
-    let county = crate::api::registrations::registrations_scope(auth, county)?;
-    let election = election_code(state).await?;
-    let councils: Vec<domain::election::Council> = all_councils(state)
-        .await?
-        .iter()
-        .filter(|c| county.as_deref().is_none_or(|k| c.county_code == k))
-        .cloned()
-        .collect();
-    let facts = state.store.registration_facts(election).await?;
-    Ok((summarize(&facts, &councils), county))
 }
 
 pub struct ShortRow {
@@ -86,12 +66,12 @@ pub async fn page(
     auth: Auth,
     Query(q): Query<ScopeQuery>,
 ) -> Result<Response, PageError> {
-    let (p, county) = participation(&state, &auth, q.county.as_deref())
+    let (p, county) = state
+        .app
+        .candidates()
+        .participation(auth.principal(), q.county.as_deref())
         .await
-        .map_err(|e| PageError {
-            error: e,
-            next: Some("/candidates/participation".into()),
-        })?;
+        .map_err(|e| page_error(e, "/candidates/participation"))?;
     let summaries = state
         .store
         .counties(&store::CountyFilter::default())

@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use domain::access::Action;
-use domain::text::{ascii_digits, normalize_name, persian_digits};
+use domain::text::persian_digits;
 use serde::Deserialize;
 use store::{Page, PageRequest};
 
@@ -45,14 +45,9 @@ pub async fn search(
 ) -> Result<Response, PageError> {
     require_page(&auth, Action::ViewPeople, "/people")?;
     let q = query.q.unwrap_or_default();
-    let digits = ascii_digits(q.trim());
-    let term = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        digits
-    } else {
-        normalize_name(&q)
-    };
-    let searched = !term.is_empty();
-    let page = if searched {
+    let term = app::people::search_term(&q);
+    let searched = term.is_some();
+    let page = if let Some(term) = term {
         state
             .store
             .search_people(&term, PageRequest::new(query.page.unwrap_or(1), 25))

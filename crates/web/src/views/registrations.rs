@@ -3,17 +3,14 @@
 //! confirmation with the tracking code, and the status page where the applicant follows the
 //! file, objects to a rejection or withdraws.
 //!
-//! The pages share the API's code (`api::registrations::file_registration` and `take_step`),
+//! The pages call the API's use cases (`app::registrations::file`, `app::vetting::take_step`),
 //! so a form and a JSON client meet the same rules; a refusal shows the form again with every
 //! Persian reason, never a bare error page.
 
-use crate::api::registrations::{
-    applicants_file, file_registration, read_form, take_step, vetting_opens, Fields, NotFiled,
-};
 use crate::auth::Auth;
-use crate::cache::{all_councils, election_code};
 use crate::views::{render, Layout};
 use crate::{ApiError, AppState, PageError};
+use app::registrations::{tracking_input, Fields, NotFiled};
 use askama::Template;
 use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
@@ -25,7 +22,7 @@ use domain::person::Education;
 use domain::registration::{
     DocumentKind, Ineligible, MediaType, RegistrationWindow, UploadRefusal,
 };
-use domain::text::{ascii_digits, persian_digits, persian_number};
+use domain::text::{persian_digits, persian_number};
 use domain::vetting::{VettingAction, VettingState};
 use domain::DomainError;
 use serde::Deserialize;
@@ -156,8 +153,8 @@ fn explain(problems: &[ApiError]) -> (Vec<String>, Vec<&'static str>) {
     let mut reasons = Vec::new();
     let mut fields = Vec::new();
     for problem in problems {
-        match problem {
-            ApiError::Ineligible(broken, now) => {
+        match problem.app() {
+            Some(app::Error::Ineligible(broken, now)) => {
                 for rule in broken {
                     reasons.push(rule.persian(*now));
                     fields.push(match rule {
@@ -172,11 +169,11 @@ fn explain(problems: &[ApiError]) -> (Vec<String>, Vec<&'static str>) {
                     });
                 }
             }
-            ApiError::UploadRefused(refusal) => {
+            Some(app::Error::UploadRefused(refusal)) => {
                 reasons.push(refusal.persian());
                 fields.push(upload_document(refusal).as_str());
             }
-            ApiError::Domain(DomainError::InvalidField { field, reason }) => {
+            Some(app::Error::Domain(DomainError::InvalidField { field, reason })) => {
                 reasons.push(format!("{}: {reason}", field_label(field)));
                 fields.push(if *field == "official" {
                     "official_title"
@@ -184,15 +181,15 @@ fn explain(problems: &[ApiError]) -> (Vec<String>, Vec<&'static str>) {
                     field
                 });
             }
-            ApiError::Domain(e @ DomainError::InvalidNationalId(_)) => {
+            Some(app::Error::Domain(e @ DomainError::InvalidNationalId(_))) => {
                 reasons.push(e.persian());
                 fields.push("national_id");
             }
-            ApiError::Domain(e @ DomainError::InvalidMobile(_)) => {
+            Some(app::Error::Domain(e @ DomainError::InvalidMobile(_))) => {
                 reasons.push(e.persian());
                 fields.push("mobile");
             }
-            other => reasons.push(other.parts().3),
+            _ => reasons.push(problem.parts().3),
         }
     }
     (reasons, fields)
@@ -276,14 +273,10 @@ async fn register_page(
     reasons: Vec<String>,
     invalid: Vec<&'static str>,
 ) -> Result<Response, PageError> {
-    let code = election_code(state).await?;
-    let election = state
-        .store
-        .election(Some(code))
-        .await?
-        .ok_or(ApiError::NotFound(store::Entity::Election))?;
+    let cached = state.app.cached();
+    let election = cached.election().await?;
     let now = state.now();
-    let councils = all_councils(state).await?;
+    let councils = cached.councils().await?;
     let counties = state
         .store
         .counties(&store::CountyFilter::default())
@@ -428,14 +421,24 @@ pub async fn submit(
         let (reasons, _) = explain(&[ApiError::UnsupportedMediaType]);
         return register_page(&state, &auth, None, HashMap::new(), reasons, Vec::new()).await;
     };
-    let form = read_form(multipart).await;
-    match file_registration(&state, &form).await {
-        Ok(filed) => filed_page(&state, &auth, &filed.tracking_code).await,
-        Err(NotFiled::Refused(problems)) => {
+    let read = crate::upload::read_registration(multipart).await;
+    let outcome = match read.unreadable {
+        Some(unreadable) => Err(vec![unreadable.error()]),
+        None => match state.app.registrations().file(&read.form).await {
+            Ok(filed) => Ok(filed),
+            Err(NotFiled::Refused(problems)) => {
+                Err(problems.into_iter().map(ApiError::from).collect())
+            }
+            Err(NotFiled::Failed(e)) => return Err(ApiError::from(e).into()),
+        },
+    };
+    match outcome {
+        Ok(filed) => filed_page(&state, &auth, &filed).await,
+        Err(problems) => {
             let (reasons, invalid) = explain(&problems);
-            register_page(&state, &auth, None, entered(&form.fields), reasons, invalid).await
+            let entered = entered(&read.form.fields);
+            register_page(&state, &auth, None, entered, reasons, invalid).await
         }
-        Err(NotFiled::Failed(e)) => Err(e.into()),
     }
 }
 
@@ -444,14 +447,10 @@ pub async fn submit(
 async fn filed_page(
     state: &AppState,
     auth: &Auth,
-    tracking_code: &str,
+    filed: &app::registrations::Filed,
 ) -> Result<Response, PageError> {
-    let code = election_code(state).await?;
-    let (registration, history) = state
-        .store
-        .registration(code, tracking_code)
-        .await?
-        .ok_or(ApiError::NotFound(store::Entity::Registration))?;
+    let tracking_code = filed.tracking_code.as_str();
+    let (registration, history) = state.app.registrations().filed(filed).await?;
     let a = &registration.application;
     let grouped: Vec<String> = tracking_code
         .as_bytes()
@@ -531,20 +530,12 @@ struct StatusPage {
     error: Option<String>,
 }
 
-/// A tracking code as typed: Persian or ASCII digits, with or without spaces.
-fn tracking_input(s: &str) -> String {
-    ascii_digits(s)
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect()
-}
-
 async fn file_view(
     state: &AppState,
     registration: &store::Registration,
     history: &[store::VettingEvent],
 ) -> Result<FileView, ApiError> {
-    let opens = vetting_opens(state).await?;
+    let opens = state.app.registrations().vetting_opens().await?;
     let now = state.now();
     let v = &registration.vetting;
     let deadline = v.deadline(opens).map(|at| {
@@ -593,25 +584,27 @@ async fn file_view(
 }
 
 /// A refusal as the status page shows it: its status and Persian reason.
-fn refusal(e: &ApiError) -> (StatusCode, String) {
-    let (status, _, _, detail) = e.parts();
+fn refusal(e: app::Error) -> (StatusCode, String) {
     match e {
-        ApiError::NotFound(_) | ApiError::Store(store::StoreError::NotFound { .. }) => (
+        app::Error::NotFound(_) | app::Error::Store(store::StoreError::NotFound { .. }) => (
             StatusCode::NOT_FOUND,
             "پرونده‌ای با این کد رهگیری و کد ملی پیدا نشد؛ هر دو را دوباره بررسی کنید.".into(),
         ),
-        _ => (status, detail),
+        e => {
+            let (status, _, _, detail) = ApiError::from(e).parts();
+            (status, detail)
+        }
     }
 }
 
 /// The applicant's errors a page shows; the others (the store's, the system's) make an
 /// error page.
-fn is_refusal(e: &ApiError) -> bool {
+fn is_refusal(e: &app::Error) -> bool {
     matches!(
         e,
-        ApiError::NotFound(_)
-            | ApiError::Domain(_)
-            | ApiError::Store(
+        app::Error::NotFound(_)
+            | app::Error::Domain(_)
+            | app::Error::Store(
                 store::StoreError::Refused(store::Refusal::Vetting(_))
                     | store::StoreError::NotFound { .. }
             )
@@ -632,12 +625,17 @@ async fn status_page(
     };
     let mut file = None;
     if !tracking_code.is_empty() && !national_id.trim().is_empty() {
-        match applicants_file(state, tracking_code, national_id).await {
+        match state
+            .app
+            .registrations()
+            .applicants_file(tracking_code, national_id)
+            .await
+        {
             Ok((registration, history)) => {
                 file = Some(file_view(state, &registration, &history).await?);
             }
             Err(e) if is_refusal(&e) => {
-                let (s, text) = refusal(&e);
+                let (s, text) = refusal(e);
                 status = s;
                 error = Some(text);
             }
@@ -736,17 +734,14 @@ pub async fn step(
             )
             .await;
         }
-        _ => return Err(ApiError::NotFound(store::Entity::Page).into()),
+        _ => return Err(ApiError::not_found(store::Entity::Page).into()),
     };
     // The applicant's step: `take_step` acts as the applicant, whoever is signed in.
-    match take_step(
-        &state,
-        &Auth(None),
-        &tracking,
-        &action,
-        Some(&form.national_id),
-    )
-    .await
+    match state
+        .app
+        .vetting()
+        .take_step(None, &tracking, &action, Some(&form.national_id))
+        .await
     {
         Ok(_) => {
             let notice = match action {
@@ -764,7 +759,7 @@ pub async fn step(
             .await
         }
         Err(e) if is_refusal(&e) => {
-            let refused = refusal(&e);
+            let refused = refusal(e);
             status_page(
                 &state,
                 &auth,

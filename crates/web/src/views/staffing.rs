@@ -3,19 +3,18 @@
 
 use crate::auth::Auth;
 use crate::fmt::{safe_next, url_encode};
-use crate::views::{render, require_page, Layout};
+use crate::views::{page_error, render, require_page, Layout};
 use crate::{ApiError, AppState, PageError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use domain::access::{authorize, Action};
-use domain::ids::NationalId;
+use domain::access::Action;
 use domain::staffing::Post;
 use domain::text::{persian_digits, persian_number};
 use serde::Deserialize;
-use store::{Actor, CountyCoverage, PageRequest};
+use store::{CountyCoverage, PageRequest};
 
 /// A coverage figure with its share of the stations.
 pub struct Share {
@@ -85,8 +84,7 @@ pub async fn gap_rows(
                     (
                         p.as_str().to_owned(),
                         p.persian(),
-                        authorize(auth.principal(), Action::AssignPost { county, post: *p })
-                            .is_ok(),
+                        app::allows(auth.principal(), Action::AssignPost { county, post: *p }),
                     )
                 })
                 .collect(),
@@ -148,8 +146,12 @@ async fn staff_page(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let here = format!("/stations/{code}/staff");
-    let station = crate::views::visible_station(state, auth, code, &here).await?;
-    let staff = state.store.station_staff(code).await?;
+    let (station, staff) = state
+        .app
+        .staffing()
+        .station_staff(auth.principal(), code)
+        .await
+        .map_err(|e| page_error(e, &here))?;
     let rows = Post::ALL
         .iter()
         .map(|post| {
@@ -163,14 +165,13 @@ async fn staff_page(
                 post: post.persian(),
                 post_code: post.as_str(),
                 holder,
-                can_change: authorize(
+                can_change: app::allows(
                     auth.principal(),
                     Action::AssignPost {
                         county: &station.county_code,
                         post: *post,
                     },
-                )
-                .is_ok(),
+                ),
             }
         })
         .collect();
@@ -208,30 +209,12 @@ pub async fn assign(
     Form(form): Form<AssignForm>,
 ) -> Result<Response, PageError> {
     let here = format!("/stations/{code}/staff");
-    let station = crate::views::visible_station(&state, &auth, &code, &here).await?;
-    let post = Post::parse(&post).ok_or(ApiError::NotFound(store::Entity::Page))?;
-    let principal = require_page(
-        &auth,
-        Action::AssignPost {
-            county: &station.county_code,
-            post,
-        },
-        &here,
-    )?
-    .clone();
-    let outcome = match NationalId::parse(&form.national_id) {
-        Ok(id) => state
-            .store
-            .assign_post(
-                &code,
-                post,
-                id.as_str(),
-                &Actor::new(principal.username, state.now()),
-            )
-            .await
-            .map_err(ApiError::from),
-        Err(e) => Err(e.into()),
-    };
+    let post = Post::parse(&post).ok_or(ApiError::not_found(store::Entity::Page))?;
+    let outcome = state
+        .app
+        .staffing()
+        .assign(auth.principal(), &code, post, &form.national_id)
+        .await;
     match outcome {
         Ok(_) => {
             let back = safe_next(form.back.as_deref());
@@ -244,15 +227,15 @@ pub async fn assign(
             Ok(Redirect::to(&format!("{path}{sep}done=assigned{fragment}")).into_response())
         }
         Err(
-            e @ (ApiError::Store(
+            e @ (app::Error::Store(
                 store::StoreError::Refused(_) | store::StoreError::NotFound { .. },
             )
-            | ApiError::Domain(_)),
+            | app::Error::Domain(_)),
         ) => {
-            let (status, _, _, detail) = e.parts();
+            let (status, _, _, detail) = ApiError::from(e).parts();
             staff_page(&state, &auth, &code, Some(detail), None, status).await
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(page_error(e, &here)),
     }
 }
 
@@ -263,21 +246,13 @@ pub async fn unassign(
     Path((code, post)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     let here = format!("/stations/{code}/staff");
-    let station = crate::views::visible_station(&state, &auth, &code, &here).await?;
-    let post = Post::parse(&post).ok_or(ApiError::NotFound(store::Entity::Page))?;
-    let principal = require_page(
-        &auth,
-        Action::AssignPost {
-            county: &station.county_code,
-            post,
-        },
-        &here,
-    )?
-    .clone();
+    let post = Post::parse(&post).ok_or(ApiError::not_found(store::Entity::Page))?;
     state
-        .store
-        .unassign_post(&code, post, &Actor::new(principal.username, state.now()))
-        .await?;
+        .app
+        .staffing()
+        .free(auth.principal(), &code, post)
+        .await
+        .map_err(|e| page_error(e, &here))?;
     Ok(Redirect::to(&format!("{here}?done=freed")).into_response())
 }
 
@@ -313,17 +288,10 @@ pub async fn inspector_roster(
 ) -> Result<Response, PageError> {
     let here = format!("/counties/{code}/inspectors");
     require_page(&auth, Action::ViewCounty(&code), &here)?;
-    let county = state
-        .store
-        .counties(&store::CountyFilter {
-            county: Some(code.clone()),
-        })
-        .await?
-        .pop()
-        .ok_or(ApiError::NotFound(store::Entity::County))?;
+    let county = state.app.lookups().county(&code).await?;
     let inspectors =
         store::staffing::county_staff(state.store.as_ref(), &code, Some(Post::Inspector)).await?;
-    let stations = crate::api::stations::all_stations(&state, Some(&code)).await?;
+    let stations = state.app.lookups().all_stations(Some(&code)).await?;
     let names: std::collections::HashMap<&str, &str> = stations
         .iter()
         .map(|s| (s.code.as_str(), s.name.as_str()))

@@ -2,78 +2,32 @@
 //! signed-in user's scope, one file with its application, documents, deadline and history, the
 //! step the user's board may take on it now, and its uploaded documents.
 //!
-//! A step goes through the API's code (`api::registrations::take_step`), so the page and a JSON
+//! A step goes through the API's use case (`app::vetting::take_step`), so the page and a JSON
 //! client meet the same rules; a refused step shows the file again with its Persian reason and
 //! writes nothing. The file page prints as the file's record (print CSS).
 
-use crate::api::registrations::{take_step, vetting_opens, APPLICANT};
 use crate::auth::Auth;
-use crate::cache::{all_councils, election_code};
 use crate::fmt::url_encode;
-use crate::views::{render, Layout, Pager};
+use crate::views::{page_error, render, Layout, Pager};
 use crate::{ApiError, AppState, PageError};
+use app::registrations::{tracking_input, APPLICANT};
+use app::vetting::ListQuery;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use domain::access::{vetting_reviewer, Action, Principal, Role};
+use domain::access::{list_reviewer, vetting_reviewer};
 use domain::calendar::{jalali_datetime, jalali_numeric};
 use domain::person::Gender;
 use domain::registration::DocumentKind;
 use domain::text::{ascii_digits, persian_digits, persian_number};
 use domain::vetting::{Reviewer, VettingAction, VettingState};
 use serde::Deserialize;
-use store::{PageRequest, Registration, RegistrationFilter, VettingEvent};
+use store::{PageRequest, Registration};
 
 /// Rows on a page of the worklist.
 pub const PER_PAGE: u32 = 50;
-
-/// The roles that see registrations at all (each within its scope).
-fn sees_registrations(p: &Principal) -> bool {
-    matches!(
-        p.role,
-        Role::ProvinceHq | Role::CountyGovernor | Role::ExecutiveBoard | Role::SupervisionBoard
-    )
-}
-
-/// A tracking code as typed or linked: Persian or ASCII digits, spaces ignored.
-fn tracking_input(s: &str) -> String {
-    ascii_digits(s)
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect()
-}
-
-fn page_error(error: ApiError, here: &str) -> PageError {
-    PageError {
-        error,
-        next: Some(here.to_owned()),
-    }
-}
-
-/// A registration and its history, for a user who may see its county's files. Whether the
-/// file exists is told only to the roles that see registrations.
-async fn visible_file(
-    state: &AppState,
-    auth: &Auth,
-    tracking_code: &str,
-) -> Result<(Registration, Vec<VettingEvent>), ApiError> {
-    let principal = auth.principal().ok_or(ApiError::Unauthenticated)?;
-    if !sees_registrations(principal) {
-        return Err(ApiError::Forbidden);
-    }
-    let election = election_code(state).await?;
-    let (registration, history) = state
-        .store
-        .registration(election, tracking_code)
-        .await?
-        .ok_or(ApiError::NotFound(store::Entity::Registration))?;
-    auth.require(Action::ViewRegistrations {
-        county: &registration.county_code,
-    })?;
-    Ok((registration, history))
-}
 
 /// An option of a select.
 pub struct Pick {
@@ -190,11 +144,11 @@ pub async fn worklist(
     Query(q): Query<WorklistQuery>,
 ) -> Result<Response, PageError> {
     let here = "/registrations";
-    let county = crate::api::registrations::registrations_scope(&auth, q.county.as_deref())
+    let county = app::lookups::registrations_scope(auth.principal(), q.county.as_deref())
         .map_err(|e| page_error(e, here))?;
     let principal = auth
         .principal()
-        .ok_or_else(|| page_error(ApiError::Unauthenticated, here))?;
+        .ok_or_else(|| page_error(ApiError::unauthenticated(), here))?;
     let can_choose_county = principal.scope.county().is_none();
     let mut council = q
         .council
@@ -205,7 +159,10 @@ pub async fn worklist(
     // the county select changed).
     let councils = match &county {
         Some(c) => {
-            let mut list: Vec<Pick> = all_councils(&state)
+            let mut list: Vec<Pick> = state
+                .app
+                .cached()
+                .councils()
                 .await?
                 .iter()
                 .filter(|k| k.county_code == *c)
@@ -229,46 +186,28 @@ pub async fn worklist(
         }
         None => None,
     };
-    let election = election_code(&state).await?;
-    let opens = vetting_opens(&state).await?;
-    let now = state.now();
-    let filter = RegistrationFilter {
-        county: county.clone(),
-        council: (!council.is_empty()).then(|| council.clone()),
-        state: chosen_state,
-    };
-    let page = state
-        .store
-        .registrations(
-            election,
-            &filter,
-            PageRequest::new(q.page.unwrap_or(1), PER_PAGE),
+    let vetting = state.app.vetting();
+    let listed = vetting
+        .list(
+            auth.principal(),
+            ListQuery {
+                county: county.clone(),
+                council: Some(council.clone()),
+                state: chosen_state,
+                page: PageRequest::new(q.page.unwrap_or(1), PER_PAGE),
+            },
         )
-        .await?;
+        .await
+        .map_err(|e| page_error(e, here))?;
+    let opens = state.app.registrations().vetting_opens().await?;
+    let now = state.now();
 
     // Counts per state: a one-row page of each state gives its total.
-    let reviewer = county
-        .as_deref()
-        .and_then(|c| vetting_reviewer(principal, c))
-        .or_else(|| {
-            (principal.role == Role::SupervisionBoard && can_choose_county)
-                .then_some(Reviewer::ProvinceSupervisionBoard)
-        });
+    let reviewer = list_reviewer(principal, county.as_deref());
     let mut cards = Vec::with_capacity(VettingState::ALL.len());
     let mut total = 0;
     for s in VettingState::ALL {
-        let counted = state
-            .store
-            .registrations(
-                election,
-                &RegistrationFilter {
-                    state: Some(s),
-                    ..filter.clone()
-                },
-                PageRequest::new(1, 1),
-            )
-            .await?
-            .total;
+        let counted = vetting.count(&listed, s).await?;
         total += counted;
         cards.push(StateCount {
             code: s.as_str(),
@@ -279,6 +218,7 @@ pub async fn worklist(
             yours: awaits(reviewer, s),
         });
     }
+    let page = listed.page;
 
     let summaries = state
         .store
@@ -523,10 +463,13 @@ async fn file_page(
     refused: Option<(StatusCode, String, String)>,
 ) -> Result<Response, PageError> {
     let here = format!("/registrations/{}", url_encode(tracking_code));
-    let (registration, history) = visible_file(state, auth, tracking_code)
+    let (registration, history) = state
+        .app
+        .vetting()
+        .visible_file(auth.principal(), tracking_code)
         .await
         .map_err(|e| page_error(e, &here))?;
-    let opens = vetting_opens(state).await?;
+    let opens = state.app.registrations().vetting_opens().await?;
     let now = state.now();
     let v = &registration.vetting;
     let deadline = v.deadline(opens).map(|at| DeadlineView {
@@ -655,11 +598,11 @@ pub struct StepForm {
 
 /// Whether a failed step is the user's to put right on the page (the rules' refusals), not an
 /// error page's.
-fn is_refusal(e: &ApiError) -> bool {
+fn is_refusal(e: &app::Error) -> bool {
     matches!(
         e,
-        ApiError::Domain(_)
-            | ApiError::Store(store::StoreError::Refused(store::Refusal::Vetting(_)))
+        app::Error::Domain(_)
+            | app::Error::Store(store::StoreError::Refused(store::Refusal::Vetting(_)))
     )
 }
 
@@ -701,16 +644,17 @@ pub async fn step(
             upheld: yes,
             reason,
         },
-        _ => return Err(page_error(ApiError::NotFound(store::Entity::Page), &here)),
+        _ => return Err(page_error(ApiError::not_found(store::Entity::Page), &here)),
     };
-    // Only the roles that see files learn whether one exists.
-    if auth.principal().is_some_and(|p| !sees_registrations(p)) {
-        return Err(page_error(ApiError::Forbidden, &here));
-    }
-    match take_step(&state, &auth, &code, &action, None).await {
+    match state
+        .app
+        .vetting()
+        .take_step(auth.principal(), &code, &action, None)
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("{here}?done=1")).into_response()),
         Err(e) if is_refusal(&e) => {
-            let (status, _, _, detail) = e.parts();
+            let (status, _, _, detail) = ApiError::from(e).parts();
             let refused = (status, detail, action.reason().to_owned());
             file_page(&state, &auth, &code, None, Some(refused)).await
         }
@@ -731,20 +675,13 @@ pub async fn document(
         url_encode(&code),
         url_encode(&kind)
     );
-    let (registration, _) = visible_file(&state, &auth, &code)
+    let kind = DocumentKind::parse(&kind).ok_or(ApiError::not_found(store::Entity::Document))?;
+    let (document, bytes) = state
+        .app
+        .vetting()
+        .document(auth.principal(), &code, kind)
         .await
         .map_err(|e| page_error(e, &here))?;
-    let kind = DocumentKind::parse(&kind).ok_or(ApiError::NotFound(store::Entity::Document))?;
-    let document = registration
-        .documents
-        .iter()
-        .find(|d| d.kind == kind)
-        .ok_or(ApiError::NotFound(store::Entity::Document))?;
-    let files = state.files.clone();
-    let sha = document.sha256.clone();
-    let bytes = tokio::task::spawn_blocking(move || files.get(&sha))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(

@@ -1,6 +1,6 @@
 //! Boards and their meetings, through the API and the pages.
 
-use crate::support::{csrf_of, demo, TestApp, FOREIGN_COUNTY, OWN_COUNTY};
+use crate::support::{csrf_of, demo, enc, TestApp, FOREIGN_COUNTY, OWN_COUNTY};
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use domain::ids::NationalId;
@@ -231,18 +231,6 @@ async fn a_board_records_its_meeting_and_prints_the_minutes() {
             .status,
         StatusCode::OK
     );
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 #[tokio::test]

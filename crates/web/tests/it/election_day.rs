@@ -356,3 +356,93 @@ async fn a_station_opens_checks_voters_in_and_takes_their_ballots() {
         .await;
     assert_eq!(day.json()["day"]["state"], "closed");
 }
+
+/// A ballot token names the station whose check-in issued it: another station's device (by API
+/// or on the voting screens) is refused and spends nothing; the station's own casts it.
+#[tokio::test]
+async fn a_ballot_is_cast_only_from_the_station_that_checked_the_voter_in() {
+    let (app, token, roll) = election_day().await;
+    let station = own_station();
+    app.json(
+        Method::POST,
+        &format!("/api/v1/stations/{station}/open"),
+        Some(&token),
+        OPENING,
+    )
+    .await;
+    let checked_in = app
+        .json(
+            Method::POST,
+            "/api/v1/checkins",
+            Some(&token),
+            &serde_json::json!({"station": station, "national_id": roll[0].national_id})
+                .to_string(),
+        )
+        .await;
+    assert_eq!(checked_in.status, 201, "{}", checked_in.text());
+    let ballot_token = checked_in.json()["ballot_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        ballot_token.contains(&format!(".{station}.")),
+        "{ballot_token}"
+    );
+
+    let elsewhere = demo()
+        .stations
+        .iter()
+        .find(|s| s.county_code == crate::support::OWN_COUNTY && s.code != station)
+        .unwrap();
+    app.store
+        .create_user(
+            &store::NewUser {
+                username: "staff-elsewhere".into(),
+                password_hash: web::auth::hash_password("staff-elsewhere-1405").unwrap(),
+                role: domain::access::Role::StationStaff,
+                scope: Scope::Station {
+                    county: elsewhere.county_code.clone(),
+                    station: elsewhere.code.clone(),
+                },
+            },
+            &store::Actor::new("test", app.state.clock.now()),
+        )
+        .await
+        .unwrap();
+    let other = app.token("staff-elsewhere").await;
+    let before = app.audit_count().await;
+    let ballot = serde_json::json!({"ballot_token": ballot_token, "choices": []}).to_string();
+    app.json(Method::POST, "/api/v1/ballots", Some(&other), &ballot)
+        .await
+        .assert_problem(403, "forbidden");
+    // The station changed in the token: it names the other station, and matches nothing.
+    let moved = ballot_token.replace(&format!(".{station}."), &format!(".{}.", elsewhere.code));
+    let moved_ballot = serde_json::json!({"ballot_token": moved, "choices": []}).to_string();
+    app.json(Method::POST, "/api/v1/ballots", Some(&other), &moved_ballot)
+        .await
+        .assert_problem(409, "ballot_token_invalid");
+    let form = format!(
+        "ballot_token={}&council={}",
+        crate::support::enc(&ballot_token),
+        roll[0].council
+    );
+    for path in ["/vote", "/vote/review", "/vote/cast"] {
+        let r = app
+            .send(
+                axum::http::Request::builder()
+                    .method(Method::POST)
+                    .uri(path)
+                    .header("authorization", format!("Bearer {other}"))
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(axum::body::Body::from(form.clone()))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, 403, "{path}: {}", r.text());
+    }
+    assert_eq!(app.audit_count().await, before, "nothing spent");
+    let cast = app
+        .json(Method::POST, "/api/v1/ballots", Some(&token), &ballot)
+        .await;
+    assert_eq!(cast.status, 201, "{}", cast.text());
+}

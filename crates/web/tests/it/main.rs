@@ -13,3 +13,4 @@ mod registrations;
 mod staffing;
 mod support;
 mod vetting_pages;
+mod walk;

@@ -387,3 +387,34 @@ async fn people_are_found_by_id_or_name_in_persian() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// A form posted without a session (one that expired on the page) sends the visitor to log
+/// in and back to the page the form was on, not to the form's address; a foreign page is not
+/// a destination.
+#[tokio::test]
+async fn an_anonymous_form_returns_to_its_page_after_logging_in() {
+    let app = TestApp::new().await;
+    let code = &demo().stations[0].code;
+    let post = |referer: &str| {
+        Request::builder()
+            .method(Method::POST)
+            .uri(format!("/stations/{code}/edit"))
+            .header(header::HOST, "sandoq.test")
+            .header(header::REFERER, referer)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("name=x"))
+            .unwrap()
+    };
+    let r = app
+        .send(post(&format!("http://sandoq.test/stations/{code}")))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), format!("/login?next=/stations/{code}"));
+    let r = app
+        .send(post(&format!("https://elsewhere.test/stations/{code}")))
+        .await;
+    assert_eq!(location(&r), "/login?next=/");
+    // A page asked for comes back to itself.
+    let r = app.page(&format!("/stations/{code}/staff"), None).await;
+    assert_eq!(location(&r), format!("/login?next=/stations/{code}/staff"));
+}

@@ -484,3 +484,37 @@ async fn boards_vet_and_the_applicant_objects_through_the_api() {
         .await
         .assert_problem(403, "forbidden");
 }
+
+/// A board's step tells whether a file exists only to those who see registrations: anyone
+/// else is refused alike for a file that exists and one that does not.
+#[tokio::test]
+async fn a_boards_step_tells_nothing_to_who_does_not_see_registrations() {
+    let app = TestApp::new().await;
+    let council = executive_council();
+    let r = submit(&app, &Form::eligible("0018465986", &council.code)).await;
+    let tracking = r.json()["tracking_code"].as_str().unwrap().to_owned();
+    let review = r#"{"step": "executive_review", "qualified": true, "reason": ""}"#;
+    for user in ["inspection", "observer", "station"] {
+        let token = app.token(user).await;
+        for code in [tracking.as_str(), "000000000000"] {
+            app.json(
+                Method::POST,
+                &format!("/api/v1/registrations/{code}/steps"),
+                Some(&token),
+                review,
+            )
+            .await
+            .assert_problem(403, "forbidden");
+        }
+    }
+    // Who sees registrations learns that a file does not exist.
+    let hq = app.token("hq").await;
+    app.json(
+        Method::POST,
+        "/api/v1/registrations/000000000000/steps",
+        Some(&hq),
+        review,
+    )
+    .await
+    .assert_problem(404, "not_found");
+}

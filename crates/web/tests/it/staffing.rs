@@ -420,7 +420,7 @@ async fn people_are_registered_once_and_found() {
 
     let found = app
         .get(
-            &format!("/api/v1/people?q={}", urlencoding("بهرامی")),
+            &format!("/api/v1/people?q={}", crate::support::enc("بهرامی")),
             Some(&governor),
         )
         .await
@@ -448,18 +448,6 @@ async fn people_are_registered_once_and_found() {
     )
     .await
     .assert_problem(403, "forbidden");
-}
-
-fn urlencoding(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 /// A station of the governor's county that the demo left unstaffed (the test demo has few people).

@@ -223,6 +223,19 @@ pub fn csrf_of(page: &str) -> String {
     page[start..].split('"').next().unwrap().to_owned()
 }
 
+/// Percent-encodes every byte but ASCII letters and digits (a form field, a path segment).
+pub fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 /// A county other than the demo governor's (Kerman, 11).
 pub const FOREIGN_COUNTY: &str = "05";
 pub const OWN_COUNTY: &str = "11";

@@ -1,0 +1,129 @@
+//! Cached aggregates. Every change to the data is a mutation, and every mutation appends to the
+//! audit chain in its own transaction; so the chain's head sequence number is an exact version
+//! stamp of the whole database. An aggregate is recomputed only when the head has moved, and
+//! reading the head is a one-row query.
+
+use crate::{Error, Result};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use store::{AuditStore, CountyCoverage, GeographyStore, StaffConflict, StaffingStore};
+
+/// Values by county (or `None` for all), each with the audit head it was computed at.
+pub struct Versioned<T>(Mutex<HashMap<Option<String>, (i64, T)>>);
+
+impl<T> Default for Versioned<T> {
+    fn default() -> Self {
+        Self(Mutex::new(HashMap::new()))
+    }
+}
+
+impl<T: Clone> Versioned<T> {
+    fn get(&self, county: Option<&str>, version: i64) -> Option<T> {
+        let map = self.0.lock().ok()?;
+        map.get(&county.map(str::to_owned))
+            .filter(|(v, _)| *v == version)
+            .map(|(_, value)| value.clone())
+    }
+
+    fn put(&self, county: Option<&str>, version: i64, value: &T) {
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(county.map(str::to_owned), (version, value.clone()));
+        }
+    }
+}
+
+/// The aggregates the dashboards read on every view.
+#[derive(Default)]
+pub struct Caches {
+    coverage: Versioned<Vec<CountyCoverage>>,
+    conflicts: Versioned<Vec<StaffConflict>>,
+    /// Every council, for the registration form's list (some 2,940 in Kerman).
+    councils: Versioned<Arc<Vec<domain::election::Council>>>,
+    /// The current election's code (codes never change), so the check-in path reads none.
+    election: tokio::sync::OnceCell<String>,
+}
+
+/// The caches with the store areas they are read from.
+#[derive(Clone, Copy)]
+pub struct Cached<'a> {
+    pub(crate) caches: &'a Caches,
+    pub(crate) geography: &'a dyn GeographyStore,
+    pub(crate) staffing: &'a dyn StaffingStore,
+    pub(crate) audit: &'a dyn AuditStore,
+}
+
+impl<'a> Cached<'a> {
+    /// The current election's code; `NotFound` before any election is loaded.
+    pub async fn election_code(self) -> Result<&'a str> {
+        let geography = self.geography;
+        self.caches
+            .election
+            .get_or_try_init(|| async {
+                geography
+                    .election(None)
+                    .await?
+                    .map(|e| e.code)
+                    .ok_or(Error::NotFound(store::Entity::Election))
+            })
+            .await
+            .map(String::as_str)
+    }
+
+    /// The current election, read whole.
+    pub async fn election(self) -> Result<domain::election::Election> {
+        let code = self.election_code().await?;
+        self.geography
+            .election(Some(code))
+            .await?
+            .ok_or(Error::NotFound(store::Entity::Election))
+    }
+
+    /// Staffing coverage (all counties, or one), recomputed only after a change.
+    pub async fn coverage(self, county: Option<&str>) -> Result<Vec<CountyCoverage>> {
+        // Read the version first: figures computed after it are at least as new as it says.
+        let (version, _) = self.audit.audit_head().await?;
+        if let Some(hit) = self.caches.coverage.get(county, version) {
+            return Ok(hit);
+        }
+        let fresh = self.staffing.coverage(county).await?;
+        self.caches.coverage.put(county, version, &fresh);
+        Ok(fresh)
+    }
+
+    /// Staffing conflicts (all counties, or one), recomputed only after a change.
+    pub async fn conflicts(self, county: Option<&str>) -> Result<Vec<StaffConflict>> {
+        let (version, _) = self.audit.audit_head().await?;
+        if let Some(hit) = self.caches.conflicts.get(county, version) {
+            return Ok(hit);
+        }
+        let fresh = self.staffing.staffing_conflicts(county).await?;
+        self.caches.conflicts.put(county, version, &fresh);
+        Ok(fresh)
+    }
+
+    /// Every council in code order, re-read only after a change.
+    pub async fn councils(self) -> Result<Arc<Vec<domain::election::Council>>> {
+        let (version, _) = self.audit.audit_head().await?;
+        if let Some(hit) = self.caches.councils.get(None, version) {
+            return Ok(hit);
+        }
+        let mut all = Vec::new();
+        for page in 1.. {
+            let found = self
+                .geography
+                .councils(
+                    &store::CouncilFilter::default(),
+                    store::PageRequest::new(page, store::PageRequest::MAX_PER_PAGE),
+                )
+                .await?;
+            let last = found.items.is_empty();
+            all.extend(found.items);
+            if last || all.len() as i64 >= found.total {
+                break;
+            }
+        }
+        let fresh = Arc::new(all);
+        self.caches.councils.put(None, version, &fresh);
+        Ok(fresh)
+    }
+}

@@ -1,0 +1,148 @@
+//! The final candidate lists (public): as CSV and in NIST's Election Results Common Data
+//! Format, with the candidates' photos; and the participation figures of registration for the
+//! information committee (each user's scope).
+
+use crate::cache::Cached;
+use crate::lookups::registrations_scope;
+use crate::{Error, Result};
+use domain::access::Principal;
+use domain::clock::Clock;
+use domain::election::Council;
+use domain::participation::{summarize, Participation};
+use store::files::FileStore;
+use store::{CandidacyStore, GeographyStore, StoredDocument};
+
+#[derive(Clone, Copy)]
+pub struct Candidates<'a> {
+    pub(crate) cached: Cached<'a>,
+    pub(crate) geography: &'a dyn GeographyStore,
+    pub(crate) candidacy: &'a dyn CandidacyStore,
+    pub(crate) files: &'a FileStore,
+    pub(crate) clock: &'a dyn Clock,
+}
+
+/// The part of the lists asked for: a county's councils, one council, or all.
+#[derive(Debug, Clone, Default)]
+pub struct ListScope {
+    pub county: Option<String>,
+    pub council: Option<String>,
+}
+
+impl ListScope {
+    /// The scope's name in a file name: `council-…`, `county-…` or `province`.
+    pub fn file_name(&self) -> String {
+        match (&self.council, &self.county) {
+            (Some(c), _) => format!("council-{c}"),
+            (None, Some(k)) => format!("county-{k}"),
+            (None, None) => "province".into(),
+        }
+    }
+}
+
+/// Who issues the NIST report.
+const ISSUER: domain::nist::Issuer<'static> = domain::nist::Issuer {
+    name: "ستاد انتخابات استان کرمان",
+    abbreviation: "KRM-HQ",
+    application: concat!("sandoq ", env!("CARGO_PKG_VERSION")),
+};
+
+impl Candidates<'_> {
+    /// The councils of a county (or all), or the one council asked for.
+    async fn councils(self, county: Option<&str>, council: Option<&str>) -> Result<Vec<Council>> {
+        Ok(self
+            .cached
+            .councils()
+            .await?
+            .iter()
+            .filter(|c| county.is_none_or(|k| c.county_code == k))
+            .filter(|c| council.is_none_or(|k| c.code == k))
+            .cloned()
+            .collect())
+    }
+
+    /// The councils the scope covers, and their approved candidates (public).
+    pub async fn lists(
+        self,
+        scope: &ListScope,
+    ) -> Result<(Vec<Council>, Vec<domain::ballot::Candidate>)> {
+        let election = self.cached.election_code().await?;
+        let councils = self
+            .councils(scope.county.as_deref(), scope.council.as_deref())
+            .await?;
+        if councils.is_empty() {
+            return Err(Error::NotFound(store::Entity::Council));
+        }
+        let candidates = self
+            .candidacy
+            .all_candidates(election)
+            .await?
+            .into_iter()
+            .filter(|c| councils.iter().any(|k| k.code == c.council))
+            .collect();
+        Ok((councils, candidates))
+    }
+
+    /// The lists as CSV (UTF-8 with a byte-order mark): by council, by code.
+    pub async fn csv(self, scope: &ListScope) -> Result<String> {
+        let (councils, candidates) = self.lists(scope).await?;
+        Ok(domain::csv_io::candidates_to_csv(&councils, &candidates))
+    }
+
+    /// The lists in NIST SP 1500-100 Rev. 2 (JSON): one candidate contest per council.
+    pub async fn nist(self, scope: &ListScope) -> Result<serde_json::Value> {
+        let (councils, candidates) = self.lists(scope).await?;
+        let election = self.cached.election().await?;
+        let counties: Vec<domain::geo::County> = self
+            .geography
+            .counties(&store::CountyFilter::default())
+            .await?
+            .into_iter()
+            .map(|s| s.county)
+            .filter(|k| councils.iter().any(|c| c.county_code == k.code))
+            .collect();
+        Ok(domain::nist::candidates_report(
+            &ISSUER,
+            &election,
+            &counties,
+            &councils,
+            &candidates,
+            self.clock.now(),
+        ))
+    }
+
+    /// An approved candidate's photo, as uploaded with the registration (public).
+    pub async fn photo(self, candidate_code: &str) -> Result<(StoredDocument, Vec<u8>)> {
+        let election = self.cached.election_code().await?;
+        let document = self
+            .candidacy
+            .candidate_photo(election, candidate_code)
+            .await?
+            .ok_or(Error::NotFound(store::Entity::Document))?;
+        let bytes = crate::read_document(self.files, &document).await?;
+        Ok((document, bytes))
+    }
+
+    /// Whether an approved candidate filed a photo (a plain read).
+    pub async fn has_photo(self, candidate_code: &str) -> Result<bool> {
+        let election = self.cached.election_code().await?;
+        Ok(self
+            .candidacy
+            .candidate_photo(election, candidate_code)
+            .await?
+            .is_some())
+    }
+
+    /// The participation figures of the principal's scope: their county, or (for the HQ and
+    /// the province's supervision board) the province or the county asked for.
+    pub async fn participation(
+        self,
+        principal: Option<&Principal>,
+        county: Option<&str>,
+    ) -> Result<(Participation, Option<String>)> {
+        let county = registrations_scope(principal, county)?;
+        let election = self.cached.election_code().await?;
+        let councils = self.councils(county.as_deref(), None).await?;
+        let facts = self.candidacy.registration_facts(election).await?;
+        Ok((summarize(&facts, &councils), county))
+    }
+}

@@ -1,0 +1,226 @@
+//! The use cases of sandoq: what the JSON API and the HTML views both do, written once.
+//!
+//! A use case takes the principal (`None` for the anonymous), authorizes through the one policy
+//! (`domain::access::authorize`) with its `Action`, lets the domain decide, and calls the store
+//! (whose every change carries its audit record). Neither the API nor a page can forget the
+//! policy, since the use case asks it. Nothing here knows HTTP: errors are [`Error`], which
+//! the web layer maps to status codes once.
+//!
+//! Each area's use cases hang off a small context ([`App::stations`], [`App::election_day`],
+//! …) that borrows only the store areas it needs (`&dyn StationStore`, …), so a use case
+//! shows what it touches and a test can hand it just those.
+
+pub mod audit;
+pub mod boards;
+pub mod cache;
+pub mod candidates;
+pub mod election_day;
+pub mod elections;
+mod error;
+pub mod lookups;
+pub mod people;
+pub mod random;
+pub mod registrations;
+pub mod staffing;
+pub mod stations;
+pub mod vetting;
+
+pub use error::{Error, Result};
+
+use domain::access::{Action, Principal};
+use domain::clock::Clock;
+use std::sync::Arc;
+use store::files::FileStore;
+use store::Store;
+
+/// The settings the use cases follow, read by the `cli` crate and passed in typed.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Voters may vote only at a station of their own constituency (DESIGN §8; the default).
+    pub own_constituency_only: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            own_constituency_only: true,
+        }
+    }
+}
+
+/// What the use cases run on: the store, the clock, the uploaded documents' store, the
+/// settings, and the aggregates cached by the audit head. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    files: Arc<FileStore>,
+    settings: Arc<Settings>,
+    caches: Arc<cache::Caches>,
+}
+
+impl App {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        files: FileStore,
+        settings: Settings,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            files: Arc::new(files),
+            settings: Arc::new(settings),
+            caches: Arc::default(),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+
+    /// The aggregates and codes read often, re-read only after a change.
+    pub fn cached(&self) -> cache::Cached<'_> {
+        cache::Cached {
+            caches: &self.caches,
+            geography: &*self.store,
+            staffing: &*self.store,
+            audit: &*self.store,
+        }
+    }
+
+    /// The lookups the API and the views share: what a principal may see.
+    pub fn lookups(&self) -> lookups::Lookups<'_> {
+        lookups::Lookups {
+            cached: self.cached(),
+            geography: &*self.store,
+            stations: &*self.store,
+        }
+    }
+
+    pub fn stations(&self) -> stations::Stations<'_> {
+        stations::Stations {
+            lookups: self.lookups(),
+            stations: &*self.store,
+            geography: &*self.store,
+            clock: &*self.clock,
+        }
+    }
+
+    pub fn people(&self) -> people::People<'_> {
+        people::People {
+            people: &*self.store,
+            clock: &*self.clock,
+        }
+    }
+
+    pub fn staffing(&self) -> staffing::Staffing<'_> {
+        staffing::Staffing {
+            lookups: self.lookups(),
+            staffing: &*self.store,
+            clock: &*self.clock,
+        }
+    }
+
+    pub fn boards(&self) -> boards::Boards<'_> {
+        boards::Boards {
+            boards: &*self.store,
+            clock: &*self.clock,
+        }
+    }
+
+    pub fn registrations(&self) -> registrations::Registrations<'_> {
+        registrations::Registrations {
+            cached: self.cached(),
+            geography: &*self.store,
+            candidacy: &*self.store,
+            files: &self.files,
+            clock: &*self.clock,
+        }
+    }
+
+    pub fn vetting(&self) -> vetting::Vetting<'_> {
+        vetting::Vetting {
+            registrations: self.registrations(),
+            candidacy: &*self.store,
+            files: &self.files,
+            clock: &*self.clock,
+        }
+    }
+
+    pub fn election_day(&self) -> election_day::ElectionDay<'_> {
+        election_day::ElectionDay {
+            lookups: self.lookups(),
+            day: &*self.store,
+            settings: &self.settings,
+            clock: &*self.clock,
+        }
+    }
+
+    pub fn elections(&self) -> elections::Elections<'_> {
+        elections::Elections {
+            geography: &*self.store,
+            clock: &*self.clock,
+        }
+    }
+
+    pub fn candidates(&self) -> candidates::Candidates<'_> {
+        candidates::Candidates {
+            cached: self.cached(),
+            geography: &*self.store,
+            candidacy: &*self.store,
+            files: &self.files,
+            clock: &*self.clock,
+        }
+    }
+
+    pub fn audit(&self) -> audit::Audit<'_> {
+        audit::Audit {
+            audit: &*self.store,
+        }
+    }
+}
+
+/// The one policy, answering with the principal it let through: every use case that acts
+/// starts here.
+pub fn authorize<'p>(
+    principal: Option<&'p Principal>,
+    action: Action<'_>,
+) -> Result<&'p Principal> {
+    domain::access::authorize(principal, action)?;
+    principal.ok_or(Error::Unauthenticated)
+}
+
+/// Whether the policy lets `principal` do `action` (for showing a form or a link).
+pub fn allows(principal: Option<&Principal>, action: Action<'_>) -> bool {
+    domain::access::authorize(principal, action).is_ok()
+}
+
+/// A list request's paging: page 1 and 50 to a page unless asked otherwise.
+pub fn page_request(page: Option<u32>, per_page: Option<u32>) -> store::PageRequest {
+    store::PageRequest::new(page.unwrap_or(1), per_page.unwrap_or(50))
+}
+
+/// A stored document's bytes, read off the async workers and checked against its hash.
+async fn read_document(files: &FileStore, document: &store::StoredDocument) -> Result<Vec<u8>> {
+    let files = files.clone();
+    let sha = document.sha256.clone();
+    Ok(tokio::task::spawn_blocking(move || files.get(&sha)).await??)
+}
+
+/// The audit actor of a principal's change, at `now`.
+fn actor(principal: &Principal, now: time::OffsetDateTime) -> store::Actor {
+    store::Actor::new(principal.username.clone(), now)
+}

@@ -1,0 +1,91 @@
+//! The people registry: registering the staff, inspectors and board members the system
+//! appoints, one by one or from a file.
+
+use crate::{actor, authorize, Result};
+use domain::access::{Action, Principal};
+use domain::clock::Clock;
+use domain::ids::{MobileNumber, NationalId};
+use domain::person::{Education, Gender, Person, Relation, Relative};
+use store::PeopleStore;
+
+#[derive(Clone, Copy)]
+pub struct People<'a> {
+    pub(crate) people: &'a dyn PeopleStore,
+    pub(crate) clock: &'a dyn Clock,
+}
+
+/// A person as typed: ids and dates in Persian or ASCII digits, dates Jalali or ISO.
+#[derive(Debug, Clone)]
+pub struct PersonForm {
+    pub national_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub father_name: String,
+    pub gender: Gender,
+    pub birth_date: String,
+    pub mobile: Option<String>,
+    pub education: Option<Education>,
+    pub sitting_council_member: bool,
+    pub relatives: Vec<(String, Relation)>,
+}
+
+impl PersonForm {
+    fn person(self) -> Result<Person> {
+        Ok(Person {
+            national_id: NationalId::parse(&self.national_id)?,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            father_name: self.father_name,
+            gender: self.gender,
+            birth_date: domain::calendar::parse_date(&self.birth_date)?,
+            mobile: self
+                .mobile
+                .filter(|m| !m.trim().is_empty())
+                .map(|m| MobileNumber::parse(&m))
+                .transpose()?,
+            education: self.education,
+            sitting_council_member: self.sitting_council_member,
+            relatives: self
+                .relatives
+                .into_iter()
+                .map(|(national_id, relation)| {
+                    Ok(Relative {
+                        national_id: NationalId::parse(&national_id)?,
+                        relation,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?,
+        }
+        .normalized()?)
+    }
+}
+
+/// What a search for `typed` looks for: a national id's digits (Persian or ASCII), else a
+/// name normalised; `None` when nothing was typed.
+pub fn search_term(typed: &str) -> Option<String> {
+    let digits = domain::text::ascii_digits(typed.trim());
+    let term = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits
+    } else {
+        domain::text::normalize_name(typed)
+    };
+    (!term.is_empty()).then_some(term)
+}
+
+impl People<'_> {
+    /// Registers a person (`person.create`); `Duplicate { Person }` for a registered id.
+    pub async fn create(self, principal: Option<&Principal>, form: PersonForm) -> Result<Person> {
+        let p = authorize(principal, Action::ManagePeople)?;
+        let person = form.person()?;
+        self.people
+            .create_person(&person, &actor(p, self.clock.now()))
+            .await?;
+        Ok(person)
+    }
+
+    /// Imports a people file, all or nothing, every bad row by line (`person.import`).
+    pub async fn import(self, principal: Option<&Principal>, csv: &str) -> Result<u64> {
+        let p = authorize(principal, Action::ManagePeople)?;
+        Ok(store::import::people_csv(self.people, csv, &actor(p, self.clock.now())).await?)
+    }
+}

@@ -1,0 +1,90 @@
+//! Staffing a station: giving a post to a person and freeing it. The governor staffs their
+//! county's stations, the inspection board assigns its inspectors; the staffing rules are
+//! the domain's, decided by the store on the facts it reads in its transaction.
+
+use crate::lookups::Lookups;
+use crate::{actor, authorize, Error, Result};
+use domain::access::{Action, Principal};
+use domain::clock::Clock;
+use domain::ids::NationalId;
+use domain::staffing::Post;
+use store::{StaffAssignment, StaffingStore};
+
+#[derive(Clone, Copy)]
+pub struct Staffing<'a> {
+    pub(crate) lookups: Lookups<'a>,
+    pub(crate) staffing: &'a dyn StaffingStore,
+    pub(crate) clock: &'a dyn Clock,
+}
+
+/// A post by its code (`head`, `secretary_1`, …, `inspector`).
+pub fn parse_post(post: &str) -> Result<Post> {
+    Post::parse(post).ok_or_else(|| Error::invalid("post", format!("سمت «{post}» شناخته نشد")))
+}
+
+impl Staffing<'_> {
+    /// The station, if the principal may see it and give or free `post` there.
+    async fn assigning<'p>(
+        self,
+        principal: Option<&'p Principal>,
+        station: &str,
+        post: Post,
+    ) -> Result<(domain::station::Station, &'p Principal)> {
+        let station = self.lookups.visible_station(principal, station).await?;
+        let p = authorize(
+            principal,
+            Action::AssignPost {
+                county: &station.county_code,
+                post,
+            },
+        )?;
+        Ok((station, p))
+    }
+
+    /// Gives `post` at the station to the person (`staff.assign`); the rule that stops it
+    /// otherwise comes back as `Store(Refused(Staffing))`.
+    pub async fn assign(
+        self,
+        principal: Option<&Principal>,
+        station: &str,
+        post: Post,
+        national_id: &str,
+    ) -> Result<StaffAssignment> {
+        let (station, p) = self.assigning(principal, station, post).await?;
+        let id = NationalId::parse(national_id)?;
+        Ok(self
+            .staffing
+            .assign_post(
+                &station.code,
+                post,
+                id.as_str(),
+                &actor(p, self.clock.now()),
+            )
+            .await?)
+    }
+
+    /// Frees `post` at the station (`staff.unassign`); who held it, if anyone.
+    pub async fn free(
+        self,
+        principal: Option<&Principal>,
+        station: &str,
+        post: Post,
+    ) -> Result<Option<StaffAssignment>> {
+        let (station, p) = self.assigning(principal, station, post).await?;
+        Ok(self
+            .staffing
+            .unassign_post(&station.code, post, &actor(p, self.clock.now()))
+            .await?)
+    }
+
+    /// Who holds each post at a station the principal may see.
+    pub async fn station_staff(
+        self,
+        principal: Option<&Principal>,
+        station: &str,
+    ) -> Result<(domain::station::Station, Vec<StaffAssignment>)> {
+        let station = self.lookups.visible_station(principal, station).await?;
+        let staff = self.staffing.station_staff(&station.code).await?;
+        Ok((station, staff))
+    }
+}

@@ -1,0 +1,174 @@
+//! Vetting (بررسی صلاحیت, issue 5): the boards' files and steps, and the applicant's own
+//! steps (objecting, withdrawing). A county's executive board reviews, its supervision board
+//! decides and hears the first objection, the province's supervision board the second; the
+//! HQ and the governor see the files. Whether a file exists is told only to those who see
+//! registrations.
+
+use crate::lookups::{registrations_scope, sees_registrations};
+use crate::registrations::{Registrations, APPLICANT};
+use crate::{authorize, Error, Result};
+use domain::access::{vetting_reviewer, Action, Principal};
+use domain::clock::Clock;
+use domain::registration::DocumentKind;
+use domain::vetting::{Reviewer, VettingAction, VettingState};
+use store::files::FileStore;
+use store::{
+    Actor, CandidacyStore, Page, PageRequest, Registration, RegistrationFilter, StoredDocument,
+    VettingEvent,
+};
+
+#[derive(Clone, Copy)]
+pub struct Vetting<'a> {
+    pub(crate) registrations: Registrations<'a>,
+    pub(crate) candidacy: &'a dyn CandidacyStore,
+    pub(crate) files: &'a FileStore,
+    pub(crate) clock: &'a dyn Clock,
+}
+
+/// What a registrations list asks for.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// A county; without it, the principal's own county (or the province's list).
+    pub county: Option<String>,
+    pub council: Option<String>,
+    pub state: Option<VettingState>,
+    pub page: PageRequest,
+}
+
+/// A page of registrations and the filter it was read with (its county the one the principal
+/// may see).
+pub struct Listed {
+    pub county: Option<String>,
+    pub filter: RegistrationFilter,
+    pub page: Page<Registration>,
+}
+
+/// A file with its history.
+pub type File = (Registration, Vec<VettingEvent>);
+
+impl Vetting<'_> {
+    /// Registrations in filing order, confined to what the principal may see.
+    pub async fn list(self, principal: Option<&Principal>, query: ListQuery) -> Result<Listed> {
+        let county = registrations_scope(principal, query.county.as_deref())?;
+        let filter = RegistrationFilter {
+            county: county.clone(),
+            council: query.council.filter(|c| !c.is_empty()),
+            state: query.state,
+        };
+        let election = self.registrations.cached.election_code().await?;
+        let page = self
+            .candidacy
+            .registrations(election, &filter, query.page)
+            .await?;
+        Ok(Listed {
+            county,
+            filter,
+            page,
+        })
+    }
+
+    /// How many registrations a listed filter holds in `state` (the worklist's counts).
+    pub async fn count(self, listed: &Listed, state: VettingState) -> Result<i64> {
+        let election = self.registrations.cached.election_code().await?;
+        let filter = RegistrationFilter {
+            state: Some(state),
+            ..listed.filter.clone()
+        };
+        Ok(self
+            .candidacy
+            .registrations(election, &filter, PageRequest::new(1, 1))
+            .await?
+            .total)
+    }
+
+    /// A file for a principal who may see its county's registrations.
+    pub async fn visible_file(
+        self,
+        principal: Option<&Principal>,
+        tracking_code: &str,
+    ) -> Result<File> {
+        principal.ok_or(Error::Unauthenticated)?;
+        if !sees_registrations(principal) {
+            return Err(Error::Forbidden);
+        }
+        let (registration, history) = self
+            .registrations
+            .by_tracking_code(tracking_code)
+            .await?
+            .ok_or(Error::NotFound(store::Entity::Registration))?;
+        authorize(
+            principal,
+            Action::ViewRegistrations {
+                county: &registration.county_code,
+            },
+        )?;
+        Ok((registration, history))
+    }
+
+    /// One uploaded document of a file the principal may see, as stored (checked against its
+    /// hash).
+    pub async fn document(
+        self,
+        principal: Option<&Principal>,
+        tracking_code: &str,
+        kind: DocumentKind,
+    ) -> Result<(StoredDocument, Vec<u8>)> {
+        let (registration, _) = self.visible_file(principal, tracking_code).await?;
+        let document = registration
+            .documents
+            .into_iter()
+            .find(|d| d.kind == kind)
+            .ok_or(Error::NotFound(store::Entity::Document))?;
+        let bytes = crate::read_document(self.files, &document).await?;
+        Ok((document, bytes))
+    }
+
+    /// Takes a vetting step and returns the file after it (`registration.<step>`). The
+    /// applicant's own steps (`object`, `withdraw`) need their national id and no account,
+    /// whoever is signed in; the boards' steps need the reviewing board of the file's county
+    /// (`Action::Vet`), and tell whether a file exists only to those who see registrations.
+    pub async fn take_step(
+        self,
+        principal: Option<&Principal>,
+        tracking_code: &str,
+        action: &VettingAction,
+        national_id: Option<&str>,
+    ) -> Result<File> {
+        let election = self.registrations.cached.election_code().await?;
+        let now = self.clock.now();
+        let tracking_code = tracking_code.trim();
+        let applicant_step = matches!(
+            action,
+            VettingAction::Object { .. } | VettingAction::Withdraw { .. }
+        );
+        let (reviewer, actor) = if applicant_step {
+            let national_id = national_id
+                .ok_or_else(|| Error::invalid("national_id", "کد ملی داوطلب را وارد کنید"))?;
+            self.registrations
+                .applicants_file(tracking_code, national_id)
+                .await?;
+            (Reviewer::Applicant, Actor::new(APPLICANT, now))
+        } else {
+            let p = principal.ok_or(Error::Unauthenticated)?;
+            if !sees_registrations(principal) {
+                return Err(Error::Forbidden);
+            }
+            let (registration, _) = self
+                .registrations
+                .by_tracking_code(tracking_code)
+                .await?
+                .ok_or(Error::NotFound(store::Entity::Registration))?;
+            let county = registration.county_code.as_str();
+            authorize(principal, Action::Vet { county })?;
+            let reviewer = vetting_reviewer(p, county).ok_or(Error::Forbidden)?;
+            (reviewer, Actor::new(p.username.clone(), now))
+        };
+        self.candidacy
+            .vet(election, tracking_code, action, reviewer, &actor)
+            .await?;
+        self.registrations
+            .by_tracking_code(tracking_code)
+            .await?
+            .ok_or(Error::NotFound(store::Entity::Registration))
+    }
+}
