@@ -137,6 +137,16 @@ impl Browser {
             .click()
             .await
             .unwrap();
+        // The click returns before the browser has left the login page: wait (bounded) until it
+        // has, so that what the test looks for next is on the page the login led to.
+        for _ in 0..200 {
+            let path = self.client.current_url().await.unwrap().path().to_owned();
+            if !path.starts_with("/login") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("still on the login page 10 s after logging in as {username}");
     }
 
     async fn finish(self) {
