@@ -161,6 +161,43 @@ pub fn age_on(birth: Date, on: Date) -> i32 {
     }
 }
 
+/// Whether someone born on `birth` is at least `years` full years old on `on`: the same as
+/// `age_on(birth, on) >= years`, but by comparing `birth` with the last birth date that gives
+/// that age, worked out once for each `(on, years)` and kept per thread. A check-in asks this
+/// of every voter against the one election day, so the calendar is converted once, not twice
+/// a voter.
+pub fn has_age(birth: Date, on: Date, years: i32) -> bool {
+    use std::cell::Cell;
+    thread_local! {
+        static LAST: Cell<Option<(Date, i32, Option<Date>)>> = const { Cell::new(None) };
+    }
+    let cutoff = LAST.with(|last| match last.get() {
+        Some((d, y, cutoff)) if d == on && y == years => cutoff,
+        _ => {
+            let cutoff = latest_birth_for_age(on, years);
+            last.set(Some((on, years, cutoff)));
+            cutoff
+        }
+    });
+    match cutoff {
+        Some(cutoff) => birth <= cutoff,
+        None => age_on(birth, on) >= years,
+    }
+}
+
+/// The last birth date that makes someone `years` full Jalali years old on `on`: the same
+/// month and day `years` years earlier, or 29 Esfand where that year has no 30 Esfand. `None`
+/// outside the calendar's range.
+fn latest_birth_for_age(on: Date, years: i32) -> Option<Date> {
+    use crate::calendar::JalaliDate;
+    let on = JalaliDate::from_gregorian(on).ok()?;
+    let year = on.year.checked_sub(years)?;
+    JalaliDate::new(year, on.month, on.day)
+        .or_else(|_| JalaliDate::new(year, on.month, on.day - 1))
+        .and_then(JalaliDate::to_gregorian)
+        .ok()
+}
+
 /// Whole years from `birth` to `on`, each a (year, month, day) of one calendar.
 fn full_years(birth: (i32, u8, u8), on: (i32, u8, u8)) -> i32 {
     let mut age = on.0 - birth.0;
@@ -245,6 +282,31 @@ mod tests {
         assert_eq!(age_on(jalali(1387, 2, 12), jalali(1405, 2, 11)), 17);
         assert_eq!(age_on(jalali(1387, 2, 11), jalali(1405, 2, 11)), 18);
         assert_eq!(age_on(jalali(1387, 2, 12), jalali(1405, 2, 12)), 18);
+    }
+
+    #[test]
+    fn has_age_agrees_with_age_on_at_the_edges() {
+        let day = jalali(1405, 2, 11);
+        assert!(has_age(jalali(1387, 2, 11), day, 18));
+        assert!(!has_age(jalali(1387, 2, 12), day, 18));
+        // On 30 Esfand of a leap year, someone born 29 Esfand of a year without a 30th is of age.
+        let leap_day = jalali(1403, 12, 30);
+        assert!(has_age(jalali(1385, 12, 29), leap_day, 18));
+        assert!(!has_age(jalali(1386, 1, 1), leap_day, 18));
+        assert_eq!(
+            has_age(jalali(1385, 12, 29), leap_day, 18),
+            age_on(jalali(1385, 12, 29), leap_day) >= 18
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn has_age_is_age_on_compared(birth in 0i32..40_000, on in 0i32..40_000, years in 0i32..90) {
+            let epoch = time::macros::date!(1930 - 01 - 01);
+            let birth = epoch + time::Duration::days(i64::from(birth));
+            let on = epoch + time::Duration::days(i64::from(on));
+            proptest::prop_assert_eq!(has_age(birth, on, years), age_on(birth, on) >= years);
+        }
     }
 
     #[test]

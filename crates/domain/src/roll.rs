@@ -123,9 +123,10 @@ pub fn check_eligibility(
     if v.status == VoterStatus::Deceased {
         return Err(NotEligible::Deceased);
     }
-    let age = age_on(v.birth_date, election_day);
-    if age < VOTING_AGE {
-        return Err(NotEligible::Underage { age });
+    if !crate::person::has_age(v.birth_date, election_day, VOTING_AGE) {
+        return Err(NotEligible::Underage {
+            age: age_on(v.birth_date, election_day),
+        });
     }
     if own_constituency_only && !councils.contains(&v.council.as_str()) {
         return Err(NotEligible::OtherConstituency {
