@@ -8,7 +8,7 @@
 
 use crate::chain::append_audit;
 use crate::db::{db, not_found, retry, settle, Attempt, Fail, Postgres, Unique};
-use crate::rows;
+use crate::{rows, sql};
 use async_trait::async_trait;
 use domain::boards::{
     check_membership, parse_board_code, Board, BoardKind, BoardMember, BoardRole, Meeting,
@@ -63,10 +63,7 @@ async fn members(conn: &mut PgConnection, which: Members<'_>) -> Attempt<Vec<Boa
         query = query.bind(value);
     }
     let found = query.fetch_all(&mut *conn).await?;
-    let mut out = found
-        .iter()
-        .map(rows::board_member)
-        .collect::<StoreResult<Vec<_>>>()?;
+    let mut out = rows::all(&found, rows::board_member)?;
     out.sort_by(|a, b| {
         (a.role, &a.last_name, &a.first_name, &a.national_id).cmp(&(
             b.role,
@@ -161,10 +158,7 @@ pub(crate) async fn write_demo_members(
 
 /// Meeting rows with their attendance and decisions (one more query for each, for all of them).
 async fn meetings_whole(pool: &PgPool, found: &[PgRow]) -> StoreResult<Vec<Meeting>> {
-    let ids = found
-        .iter()
-        .map(|r| r.try_get::<i64, _>("id").map_err(db))
-        .collect::<StoreResult<Vec<_>>>()?;
+    let ids = rows::keys::<i64>(&found, "id")?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -406,20 +400,8 @@ impl Postgres {
                  SELECT $1, * FROM UNNEST($2::text[], $3::bool[])",
             )
             .bind(id)
-            .bind(
-                meeting
-                    .attendance
-                    .iter()
-                    .map(|a| a.national_id.clone())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                meeting
-                    .attendance
-                    .iter()
-                    .map(|a| a.present)
-                    .collect::<Vec<_>>(),
-            )
+            .bind(sql::column(&meeting.attendance, |a| a.national_id.clone()))
+            .bind(sql::column(&meeting.attendance, |a| a.present))
             .execute(&mut *tx)
             .await?;
         }
@@ -435,20 +417,8 @@ impl Postgres {
             )
             .bind(id)
             .bind((0..meeting.decisions.len() as i64).collect::<Vec<_>>())
-            .bind(
-                meeting
-                    .decisions
-                    .iter()
-                    .map(|d| d.text.clone())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                meeting
-                    .decisions
-                    .iter()
-                    .map(|d| d.owner.clone())
-                    .collect::<Vec<_>>(),
-            )
+            .bind(sql::column(&meeting.decisions, |d| d.text.clone()))
+            .bind(sql::column(&meeting.decisions, |d| d.owner.clone()))
             .bind(due)
             .execute(&mut *tx)
             .await?;

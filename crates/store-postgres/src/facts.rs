@@ -122,10 +122,7 @@ pub(crate) async fn stations_with_routes(
     conn: &mut PgConnection,
     found: &[PgRow],
 ) -> StoreResult<Vec<Station>> {
-    let codes = found
-        .iter()
-        .map(|r| r.try_get::<String, _>("code").map_err(db))
-        .collect::<StoreResult<Vec<_>>>()?;
+    let codes = rows::keys::<String>(&found, "code")?;
     let mut routes = routes_of(conn, &codes).await?;
     found
         .iter()
@@ -139,10 +136,7 @@ pub(crate) async fn people_with_relatives(
     conn: &mut PgConnection,
     found: &[PgRow],
 ) -> StoreResult<Vec<Person>> {
-    let ids = found
-        .iter()
-        .map(|r| r.try_get::<String, _>("national_id").map_err(db))
-        .collect::<StoreResult<Vec<_>>>()?;
+    let ids = rows::keys::<String>(&found, "national_id")?;
     let mut relatives: HashMap<String, Vec<Relative>> = HashMap::new();
     if !ids.is_empty() {
         let declared = sqlx::query(

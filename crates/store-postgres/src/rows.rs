@@ -56,6 +56,22 @@ pub(crate) fn council_kind(text: &str) -> StoreResult<CouncilKind> {
     CouncilKind::parse(text).map_err(|e| corrupt("council kind", e))
 }
 
+/// Every row through `convert`; the first that does not convert fails the whole read.
+pub(crate) fn all<T>(
+    found: &[PgRow],
+    convert: impl Fn(&PgRow) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    found.iter().map(convert).collect()
+}
+
+/// One column of every row: the keys a second query reads the rows' children by.
+pub(crate) fn keys<T>(found: &[PgRow], column: &str) -> StoreResult<Vec<T>>
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
+    all(found, |row| get(row, column))
+}
+
 fn get<'r, T>(row: &'r PgRow, column: &str) -> StoreResult<T>
 where
     T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,

@@ -1,8 +1,14 @@
 //! Query-building helpers: pages, the `ORDER BY` of each sort key, and the `WHERE` fragments of
 //! the filtered lists. Text filters are plain text (`strpos`, `starts_with`): `%` and `_` are
-//! characters like any other, as on SQLite.
+//! characters like any other, as on SQLite. Also the plumbing the lists and the bulk writes
+//! share: reading one page with its total ([`count_and_page`]) and binding a slice as one
+//! `UNNEST` column ([`column`]).
 
-use store::{CouncilSortKey, Page, PageRequest, Sort, StationSortKey};
+use crate::db::db;
+use sqlx::postgres::{PgArguments, PgConnection, PgRow};
+use sqlx::query::Query;
+use sqlx::Row;
+use store::{CouncilSortKey, Page, PageRequest, Sort, StationSortKey, StoreResult};
 
 /// A page of `items` out of `total`, as asked for.
 pub(crate) fn page<T>(items: Vec<T>, total: i64, req: PageRequest) -> Page<T> {
@@ -12,6 +18,40 @@ pub(crate) fn page<T>(items: Vec<T>, total: i64, req: PageRequest) -> Page<T> {
         page: req.page,
         per_page: req.per_page,
     }
+}
+
+/// A statement whose parameters are being bound.
+pub(crate) type Statement<'q> = Query<'q, sqlx::Postgres, PgArguments>;
+
+/// Reads one page of a filtered list: the number of rows that match (`count`, a
+/// `SELECT COUNT(*)`) and the page's rows (`select`, whose last two parameters are its `LIMIT`
+/// and `OFFSET`). `bind` binds the filter's values to each statement, written once so that the
+/// total always counts the rows the pages show.
+pub(crate) async fn count_and_page<'q>(
+    conn: &mut PgConnection,
+    count: &'q str,
+    select: &'q str,
+    bind: impl Fn(Statement<'q>) -> Statement<'q>,
+    req: PageRequest,
+) -> StoreResult<(i64, Vec<PgRow>)> {
+    let total = bind(sqlx::query(count))
+        .fetch_one(&mut *conn)
+        .await
+        .and_then(|row| row.try_get(0))
+        .map_err(db)?;
+    let found = bind(sqlx::query(select))
+        .bind(req.limit())
+        .bind(req.offset())
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok((total, found))
+}
+
+/// One column of a bulk write: `value` of every item, bound as one array that `UNNEST` turns
+/// back into rows (one statement a table, whatever the number of rows).
+pub(crate) fn column<'a, T, V>(items: &'a [T], value: impl Fn(&'a T) -> V) -> Vec<V> {
+    items.iter().map(value).collect()
 }
 
 /// Sums a `bigint` column in SQL: `SUM` of bigints is numeric.
