@@ -4,7 +4,7 @@
 //! board, the county exists. Members and meetings hang off the code.
 
 use crate::chain::append_audit;
-use crate::db::{db_err, is_unique_violation, Sqlite};
+use crate::db::{db_err, repeated_or, Sqlite};
 use crate::sql::{all, bad_row, iso_date, parse_date};
 use async_trait::async_trait;
 use domain::boards::{
@@ -312,16 +312,7 @@ pub(crate) fn record_meeting(tx: &Transaction<'_>, m: &Meeting, by: &Actor) -> S
             .map_err(db_err)?;
         for a in &m.attendance {
             s.execute(params![id, a.national_id, a.present])
-                .map_err(|e| {
-                    if is_unique_violation(&e) {
-                        StoreError::from(Refusal::Repeated {
-                            entity: Entity::Person,
-                            national_id: a.national_id.clone(),
-                        })
-                    } else {
-                        db_err(e)
-                    }
-                })?;
+                .map_err(|e| repeated_or(e, Entity::Person, &a.national_id))?;
         }
         let mut s = tx
             .prepare_cached(

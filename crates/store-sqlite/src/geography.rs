@@ -4,7 +4,7 @@ use crate::chain::append_audit;
 use crate::db::{db_err, duplicate_or, Sqlite};
 use crate::facts::load_election;
 use crate::rows::{council_from_row, COUNCIL_COLUMNS};
-use crate::sql::{all, bad_row, iso_date, paged, Where};
+use crate::sql::{all, bad_row, db_failure, insert_each, iso_date, paged, Where};
 use async_trait::async_trait;
 use domain::clock::to_micros;
 use domain::election::{Council, CouncilKind, Election, SeatTable};
@@ -68,75 +68,93 @@ pub(crate) fn write_seed(tx: &Connection, seed: &ProvinceSeed, by: &Actor) -> St
         ])
         .map_err(db_err)?;
     }
-    let mut s = tx.prepare("INSERT INTO counties (code, name, name_en, centre, population, synthetic) VALUES (?1, ?2, ?3, ?4, ?5, ?6)").map_err(db_err)?;
-    for c in &seed.counties {
-        s.execute(params![
-            c.code,
-            c.name,
-            c.name_en,
-            c.centre,
-            c.population,
-            c.synthetic
-        ])
-        .map_err(db_err)?;
-    }
-    let mut s = tx
-        .prepare(
-            "INSERT INTO districts (code, county_code, name, synthetic) VALUES (?1, ?2, ?3, ?4)",
-        )
-        .map_err(db_err)?;
-    for x in &seed.districts {
-        s.execute(params![x.code, x.county_code, x.name, x.synthetic])
-            .map_err(db_err)?;
-    }
-    let mut s = tx.prepare("INSERT INTO cities (code, district_code, name, name_en, population, synthetic) VALUES (?1, ?2, ?3, ?4, ?5, ?6)").map_err(db_err)?;
-    for x in &seed.cities {
-        s.execute(params![
-            x.code,
-            x.district_code,
-            x.name,
-            x.name_en,
-            x.population,
-            x.synthetic
-        ])
-        .map_err(db_err)?;
-    }
-    let mut s = tx.prepare("INSERT INTO rural_districts (code, district_code, name, synthetic) VALUES (?1, ?2, ?3, ?4)").map_err(db_err)?;
-    for x in &seed.rural_districts {
-        s.execute(params![x.code, x.district_code, x.name, x.synthetic])
-            .map_err(db_err)?;
-    }
-    let mut s = tx.prepare("INSERT INTO villages (code, rural_district_code, name, population, households, synthetic) VALUES (?1, ?2, ?3, ?4, ?5, ?6)").map_err(db_err)?;
-    for x in &seed.villages {
-        s.execute(params![
-            x.code,
-            x.rural_district_code,
-            x.name,
-            x.population,
-            x.households,
-            x.synthetic
-        ])
-        .map_err(db_err)?;
-    }
-    let mut s = tx
-        .prepare(&format!(
+    insert_each(
+        tx,
+        "INSERT INTO counties (code, name, name_en, centre, population, synthetic) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        &seed.counties,
+        |c| {
+            (
+                &c.code,
+                &c.name,
+                &c.name_en,
+                &c.centre,
+                c.population,
+                c.synthetic,
+            )
+        },
+        db_failure,
+    )?;
+    insert_each(
+        tx,
+        "INSERT INTO districts (code, county_code, name, synthetic) VALUES (?1, ?2, ?3, ?4)",
+        &seed.districts,
+        |x| (&x.code, &x.county_code, &x.name, x.synthetic),
+        db_failure,
+    )?;
+    insert_each(
+        tx,
+        "INSERT INTO cities (code, district_code, name, name_en, population, synthetic) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        &seed.cities,
+        |x| {
+            (
+                &x.code,
+                &x.district_code,
+                &x.name,
+                &x.name_en,
+                x.population,
+                x.synthetic,
+            )
+        },
+        db_failure,
+    )?;
+    insert_each(
+        tx,
+        "INSERT INTO rural_districts (code, district_code, name, synthetic) \
+         VALUES (?1, ?2, ?3, ?4)",
+        &seed.rural_districts,
+        |x| (&x.code, &x.district_code, &x.name, x.synthetic),
+        db_failure,
+    )?;
+    insert_each(
+        tx,
+        "INSERT INTO villages (code, rural_district_code, name, population, households, \
+         synthetic) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        &seed.villages,
+        |x| {
+            (
+                &x.code,
+                &x.rural_district_code,
+                &x.name,
+                x.population,
+                x.households,
+                x.synthetic,
+            )
+        },
+        db_failure,
+    )?;
+    insert_each(
+        tx,
+        &format!(
             "INSERT INTO councils ({COUNCIL_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-        ))
-        .map_err(db_err)?;
-    for c in &seed.councils {
-        s.execute(params![
-            c.code,
-            c.election_code,
-            c.kind.as_str(),
-            c.name,
-            c.county_code,
-            c.place_code,
-            c.population,
-            c.main_seats,
-            c.alternate_seats
-        ])
-        .map_err(|err| duplicate_or(err, Entity::Council, &c.code))?;
-    }
+        ),
+        &seed.councils,
+        |c| {
+            (
+                &c.code,
+                &c.election_code,
+                c.kind.as_str(),
+                &c.name,
+                &c.county_code,
+                &c.place_code,
+                c.population,
+                c.main_seats,
+                c.alternate_seats,
+            )
+        },
+        |e, c| duplicate_or(e, Entity::Council, &c.code),
+    )?;
     Ok(())
 }
 
