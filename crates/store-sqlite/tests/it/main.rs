@@ -155,14 +155,9 @@ mod tamper {
 /// Every demo station, listed 500 at a time, reads back exactly as loaded (routes included).
 #[tokio::test]
 async fn every_demo_station_round_trips_through_the_list() {
-    use domain::demo::{kerman, DemoOptions};
     use store::{PageRequest, StationFilter};
     let store = fresh().await;
-    let data = kerman(DemoOptions {
-        seed: 7,
-        people: 300,
-    })
-    .unwrap();
+    let data = store::conformance::demo();
     let by = Actor::new("test", time::macros::datetime!(2026-01-11 05:00 UTC));
     store.load_demo(&data, &by).await.unwrap();
     let mut read = Vec::new();
@@ -186,7 +181,7 @@ async fn every_demo_station_round_trips_through_the_list() {
 
 mod roll {
     use super::*;
-    use domain::demo::{kerman, synthetic_roll, DemoData, DemoOptions};
+    use domain::demo::{synthetic_roll, DemoData};
     use domain::roll::Voter;
     use store::{AuditFilter, PageRequest, StoreError};
 
@@ -200,11 +195,7 @@ mod roll {
             .await
             .unwrap();
         std::mem::forget(dir);
-        let data = kerman(DemoOptions {
-            seed: 7,
-            people: 300,
-        })
-        .unwrap();
+        let data = store::conformance::demo();
         store.load_demo(&data, &by()).await.unwrap();
         (store, data)
     }
@@ -426,16 +417,7 @@ mod secrecy {
         // foreign key to anything that names a voter.
         let mut columns = texts(&conn, "SELECT name FROM pragma_table_info('ballots')");
         columns.sort();
-        assert_eq!(
-            columns,
-            [
-                "choices",
-                "council_code",
-                "election_code",
-                "id",
-                "station_code"
-            ]
-        );
+        assert_eq!(columns, store::conformance::BALLOT_COLUMNS);
         let keys: i64 = conn
             .query_row(
                 "SELECT count(*) FROM pragma_foreign_key_list('ballots')",
