@@ -17,14 +17,16 @@ impl AuditStore for Postgres {
         req: PageRequest,
     ) -> StoreResult<Page<AuditRecord>> {
         let mut conn = self.pool.acquire().await.map_err(db)?;
+        let (count, select) = sql::list_statements(
+            rows::AUDIT_COLUMNS,
+            &format!("audit_log WHERE {}", sql::AUDIT_FILTER),
+            "seq DESC",
+            5,
+        );
         let (total, found) = sql::count_and_page(
             &mut conn,
-            &format!("SELECT COUNT(*) FROM audit_log WHERE {}", sql::AUDIT_FILTER),
-            &format!(
-                "SELECT {} FROM audit_log WHERE {} ORDER BY seq DESC LIMIT $6 OFFSET $7",
-                rows::AUDIT_COLUMNS,
-                sql::AUDIT_FILTER
-            ),
+            &count,
+            &select,
             |q| {
                 q.bind(filter.actor.as_deref())
                     .bind(filter.action.as_deref())

@@ -158,7 +158,7 @@ pub(crate) async fn write_demo_members(
 
 /// Meeting rows with their attendance and decisions (one more query for each, for all of them).
 async fn meetings_whole(pool: &PgPool, found: &[PgRow]) -> StoreResult<Vec<Meeting>> {
-    let ids = rows::keys::<i64>(&found, "id")?;
+    let ids = rows::keys::<i64>(found, "id")?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }

@@ -643,20 +643,19 @@ impl Postgres {
     ) -> StoreResult<Page<Registration>> {
         let state = filter.state.map(VettingState::as_str);
         let mut conn = self.pool.acquire().await.map_err(db)?;
+        let (count, select) = sql::list_statements(
+            rows::REGISTRATION_COLUMNS,
+            &format!(
+                "registrations r JOIN councils c ON c.code = r.council_code WHERE {}",
+                sql::REGISTRATION_FILTER
+            ),
+            "r.submitted_at_us, r.tracking_code COLLATE \"C\"",
+            4,
+        );
         let (total, found) = sql::count_and_page(
             &mut conn,
-            &format!(
-                "SELECT COUNT(*) FROM registrations r JOIN councils c ON c.code = r.council_code \
-                 WHERE {}",
-                sql::REGISTRATION_FILTER
-            ),
-            &format!(
-                "SELECT {} FROM registrations r JOIN councils c ON c.code = r.council_code \
-                 WHERE {} \
-                 ORDER BY r.submitted_at_us, r.tracking_code COLLATE \"C\" LIMIT $5 OFFSET $6",
-                rows::REGISTRATION_COLUMNS,
-                sql::REGISTRATION_FILTER
-            ),
+            &count,
+            &select,
             |q| {
                 q.bind(election_code)
                     .bind(filter.county.as_deref())

@@ -122,7 +122,7 @@ pub(crate) async fn stations_with_routes(
     conn: &mut PgConnection,
     found: &[PgRow],
 ) -> StoreResult<Vec<Station>> {
-    let codes = rows::keys::<String>(&found, "code")?;
+    let codes = rows::keys::<String>(found, "code")?;
     let mut routes = routes_of(conn, &codes).await?;
     found
         .iter()
@@ -136,7 +136,7 @@ pub(crate) async fn people_with_relatives(
     conn: &mut PgConnection,
     found: &[PgRow],
 ) -> StoreResult<Vec<Person>> {
-    let ids = rows::keys::<String>(&found, "national_id")?;
+    let ids = rows::keys::<String>(found, "national_id")?;
     let mut relatives: HashMap<String, Vec<Relative>> = HashMap::new();
     if !ids.is_empty() {
         let declared = sqlx::query(

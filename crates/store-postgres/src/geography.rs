@@ -337,18 +337,16 @@ impl GeographyStore for Postgres {
     ) -> StoreResult<Page<Council>> {
         let kind = filter.kind.map(domain::election::CouncilKind::as_str);
         let mut conn = self.pool.acquire().await.map_err(db)?;
+        let (count, select) = sql::list_statements(
+            rows::COUNCIL_COLUMNS,
+            &format!("councils WHERE {}", sql::COUNCIL_FILTER),
+            &sql::council_order(filter.sort),
+            3,
+        );
         let (total, found) = sql::count_and_page(
             &mut conn,
-            &format!(
-                "SELECT COUNT(*) FROM councils WHERE {}",
-                sql::COUNCIL_FILTER
-            ),
-            &format!(
-                "SELECT {} FROM councils WHERE {} ORDER BY {} LIMIT $4 OFFSET $5",
-                rows::COUNCIL_COLUMNS,
-                sql::COUNCIL_FILTER,
-                sql::council_order(filter.sort)
-            ),
+            &count,
+            &select,
             |q| {
                 q.bind(filter.county.as_deref())
                     .bind(kind)

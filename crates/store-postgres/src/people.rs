@@ -163,16 +163,16 @@ impl PeopleStore for Postgres {
             PeopleQuery::Name(name) => (None, Some(name)),
         };
         let mut conn = self.pool.acquire().await.map_err(db)?;
+        let (count, select) = sql::list_statements(
+            rows::PERSON_COLUMNS,
+            &format!("people WHERE {}", sql::PEOPLE_FILTER),
+            "last_name COLLATE \"C\", first_name COLLATE \"C\", national_id COLLATE \"C\"",
+            2,
+        );
         let (total, found) = sql::count_and_page(
             &mut conn,
-            &format!("SELECT COUNT(*) FROM people WHERE {}", sql::PEOPLE_FILTER),
-            &format!(
-                "SELECT {} FROM people WHERE {} \
-                 ORDER BY last_name COLLATE \"C\", first_name COLLATE \"C\", \
-                 national_id COLLATE \"C\" LIMIT $3 OFFSET $4",
-                rows::PERSON_COLUMNS,
-                sql::PEOPLE_FILTER
-            ),
+            &count,
+            &select,
             |q| q.bind(prefix.as_deref()).bind(name.as_deref()),
             req,
         )

@@ -48,6 +48,26 @@ pub(crate) async fn count_and_page<'q>(
     Ok((total, found))
 }
 
+/// The two statements of a filtered list for [`count_and_page`]: the count of the rows
+/// `FROM {from}` (a table or a join, with its `WHERE` on the filter's first `params`
+/// parameters) and the page of their `columns` in `order`, whose `LIMIT` and `OFFSET` are the
+/// next two parameters.
+pub(crate) fn list_statements(
+    columns: &str,
+    from: &str,
+    order: &str,
+    params: usize,
+) -> (String, String) {
+    (
+        format!("SELECT COUNT(*) FROM {from}"),
+        format!(
+            "SELECT {columns} FROM {from} ORDER BY {order} LIMIT ${} OFFSET ${}",
+            params + 1,
+            params + 2
+        ),
+    )
+}
+
 /// One column of a bulk write: `value` of every item, bound as one array that `UNNEST` turns
 /// back into rows (one statement a table, whatever the number of rows).
 pub(crate) fn column<'a, T, V>(items: &'a [T], value: impl Fn(&'a T) -> V) -> Vec<V> {
@@ -124,6 +144,16 @@ pub(crate) const REGISTRATION_FILTER: &str =
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_pages_after_its_filters_parameters() {
+        let (count, select) = list_statements("code, name", "councils WHERE kind = $1", "code", 1);
+        assert_eq!(count, "SELECT COUNT(*) FROM councils WHERE kind = $1");
+        assert_eq!(
+            select,
+            "SELECT code, name FROM councils WHERE kind = $1 ORDER BY code LIMIT $2 OFFSET $3"
+        );
+    }
 
     #[test]
     fn every_sort_ties_on_code() {

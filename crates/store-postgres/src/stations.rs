@@ -169,18 +169,16 @@ impl StationStore for Postgres {
     ) -> StoreResult<Page<Station>> {
         let area = filter.area.map(domain::station::Area::as_str);
         let mut conn = self.pool.acquire().await.map_err(db)?;
+        let (count, select) = sql::list_statements(
+            rows::STATION_COLUMNS,
+            &format!("stations WHERE {}", sql::STATION_FILTER),
+            &sql::station_order(filter.sort),
+            7,
+        );
         let (total, found) = sql::count_and_page(
             &mut conn,
-            &format!(
-                "SELECT COUNT(*) FROM stations WHERE {}",
-                sql::STATION_FILTER
-            ),
-            &format!(
-                "SELECT {} FROM stations WHERE {} ORDER BY {} LIMIT $8 OFFSET $9",
-                rows::STATION_COLUMNS,
-                sql::STATION_FILTER,
-                sql::station_order(filter.sort)
-            ),
+            &count,
+            &select,
             |q| {
                 q.bind(filter.county.as_deref())
                     .bind(filter.council.as_deref())
