@@ -116,55 +116,37 @@ async fn broken_at(store: &Postgres) -> i64 {
         .seq()
 }
 
+/// Five users' records, then `sql` behind the system's back, changing one row: the verifier
+/// names record `seq`.
+async fn tampering_is_named(sql: &str, seq: i64) {
+    let store = five_users().await;
+    assert_eq!(store.raw_execute(sql).await.unwrap(), 1);
+    assert_eq!(broken_at(&store).await, seq);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changed_record_is_named() {
-    let store = five_users().await;
-    assert_eq!(
-        store
-            .raw_execute("UPDATE audit_log SET actor = 'x' WHERE seq = 3")
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(broken_at(&store).await, 3);
+    tampering_is_named("UPDATE audit_log SET actor = 'x' WHERE seq = 3", 3).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleted_record_is_named() {
-    let store = five_users().await;
-    assert_eq!(
-        store
-            .raw_execute("DELETE FROM audit_log WHERE seq = 3")
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(broken_at(&store).await, 3);
+    tampering_is_named("DELETE FROM audit_log WHERE seq = 3", 3).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_record_is_named() {
-    let store = five_users().await;
     let forged =
         "INSERT INTO audit_log (seq, at_us, actor, action, entity, payload, prev_hash, hash) \
                   SELECT 6, at_us, 'mallory', 'user.create', 'user/mallory', '{}', hash, \
                   'ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff' \
                   FROM audit_log WHERE seq = 5";
-    assert_eq!(store.raw_execute(forged).await.unwrap(), 1);
-    assert_eq!(broken_at(&store).await, 6);
+    tampering_is_named(forged, 6).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleted_tail_is_caught() {
-    let store = five_users().await;
-    assert_eq!(
-        store
-            .raw_execute("DELETE FROM audit_log WHERE seq = 5")
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(broken_at(&store).await, 5);
+    tampering_is_named("DELETE FROM audit_log WHERE seq = 5", 5).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

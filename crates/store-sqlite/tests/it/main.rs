@@ -109,6 +109,13 @@ mod tamper {
             .map(|e| e.seq())
     }
 
+    /// The first bad record of five users' log after `sql` behind the system's back.
+    async fn tampered(sql: &str) -> Option<i64> {
+        let store = with_users(5).await;
+        store.raw_execute(sql).await.unwrap();
+        first_bad(&store).await
+    }
+
     #[tokio::test]
     async fn intact_log_verifies() {
         let store = with_users(5).await;
@@ -117,38 +124,30 @@ mod tamper {
 
     #[tokio::test]
     async fn changed_record_is_caught() {
-        let store = with_users(5).await;
-        store
-            .raw_execute("UPDATE audit_log SET actor = 'intruder' WHERE seq = 3")
-            .await
-            .unwrap();
-        assert_eq!(first_bad(&store).await, Some(3));
+        assert_eq!(
+            tampered("UPDATE audit_log SET actor = 'intruder' WHERE seq = 3").await,
+            Some(3)
+        );
     }
 
     #[tokio::test]
     async fn deleted_record_is_caught() {
-        let store = with_users(5).await;
-        store
-            .raw_execute("DELETE FROM audit_log WHERE seq = 2")
-            .await
-            .unwrap();
-        assert_eq!(first_bad(&store).await, Some(2));
-        let store = with_users(5).await;
-        store
-            .raw_execute("DELETE FROM audit_log WHERE seq = 5")
-            .await
-            .unwrap();
-        assert_eq!(first_bad(&store).await, Some(5));
+        assert_eq!(
+            tampered("DELETE FROM audit_log WHERE seq = 2").await,
+            Some(2)
+        );
+        assert_eq!(
+            tampered("DELETE FROM audit_log WHERE seq = 5").await,
+            Some(5)
+        );
     }
 
     #[tokio::test]
     async fn inserted_record_is_caught() {
-        let store = with_users(5).await;
-        store
-            .raw_execute("INSERT INTO audit_log (seq, at_us, actor, action, entity, payload, prev_hash, hash) SELECT 6, at_us, actor, action, 'user/forged', payload, hash, hash FROM audit_log WHERE seq = 5")
-            .await
-            .unwrap();
-        assert_eq!(first_bad(&store).await, Some(6));
+        let forged = "INSERT INTO audit_log (seq, at_us, actor, action, entity, payload, \
+                      prev_hash, hash) SELECT 6, at_us, actor, action, 'user/forged', payload, \
+                      hash, hash FROM audit_log WHERE seq = 5";
+        assert_eq!(tampered(forged).await, Some(6));
     }
 }
 

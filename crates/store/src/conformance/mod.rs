@@ -267,6 +267,22 @@ pub fn county_with_empty_board(data: &DemoData, kind: &str) -> String {
         .clone()
 }
 
+/// The demo's council `code`.
+fn council_of<'a>(data: &'a DemoData, code: &str) -> &'a domain::election::Council {
+    data.councils
+        .iter()
+        .find(|c| c.code == code)
+        .unwrap_or_else(|| panic!("the demo has council {code}"))
+}
+
+/// The demo's first council of `county`.
+fn council_in<'a>(data: &'a DemoData, county: &str) -> &'a domain::election::Council {
+    data.councils
+        .iter()
+        .find(|c| c.county_code == county)
+        .unwrap_or_else(|| panic!("the demo has a council in county {county}"))
+}
+
 /// The actions of the audit records `filter` finds, newest first (the first page).
 async fn audit_actions(store: &Arc<dyn Store>, filter: AuditFilter) -> Vec<String> {
     store
