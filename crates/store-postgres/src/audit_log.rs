@@ -17,16 +17,14 @@ impl AuditStore for Postgres {
         req: PageRequest,
     ) -> StoreResult<Page<AuditRecord>> {
         let mut conn = self.pool.acquire().await.map_err(db)?;
-        let (count, select) = sql::list_statements(
+        let (total, found) = sql::List::new(
             rows::AUDIT_COLUMNS,
             &format!("audit_log WHERE {}", sql::AUDIT_FILTER),
             "seq DESC",
             5,
-        );
-        let (total, found) = sql::count_and_page(
+        )
+        .fetch(
             &mut conn,
-            &count,
-            &select,
             |q| {
                 q.bind(filter.actor.as_deref())
                     .bind(filter.action.as_deref())

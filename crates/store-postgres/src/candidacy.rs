@@ -643,7 +643,7 @@ impl Postgres {
     ) -> StoreResult<Page<Registration>> {
         let state = filter.state.map(VettingState::as_str);
         let mut conn = self.pool.acquire().await.map_err(db)?;
-        let (count, select) = sql::list_statements(
+        let (total, found) = sql::List::new(
             rows::REGISTRATION_COLUMNS,
             &format!(
                 "registrations r JOIN councils c ON c.code = r.council_code WHERE {}",
@@ -651,11 +651,9 @@ impl Postgres {
             ),
             "r.submitted_at_us, r.tracking_code COLLATE \"C\"",
             4,
-        );
-        let (total, found) = sql::count_and_page(
+        )
+        .fetch(
             &mut conn,
-            &count,
-            &select,
             |q| {
                 q.bind(election_code)
                     .bind(filter.county.as_deref())

@@ -337,16 +337,14 @@ impl GeographyStore for Postgres {
     ) -> StoreResult<Page<Council>> {
         let kind = filter.kind.map(domain::election::CouncilKind::as_str);
         let mut conn = self.pool.acquire().await.map_err(db)?;
-        let (count, select) = sql::list_statements(
+        let (total, found) = sql::List::new(
             rows::COUNCIL_COLUMNS,
             &format!("councils WHERE {}", sql::COUNCIL_FILTER),
             &sql::council_order(filter.sort),
             3,
-        );
-        let (total, found) = sql::count_and_page(
+        )
+        .fetch(
             &mut conn,
-            &count,
-            &select,
             |q| {
                 q.bind(filter.county.as_deref())
                     .bind(kind)

@@ -163,16 +163,14 @@ impl PeopleStore for Postgres {
             PeopleQuery::Name(name) => (None, Some(name)),
         };
         let mut conn = self.pool.acquire().await.map_err(db)?;
-        let (count, select) = sql::list_statements(
+        let (total, found) = sql::List::new(
             rows::PERSON_COLUMNS,
             &format!("people WHERE {}", sql::PEOPLE_FILTER),
             "last_name COLLATE \"C\", first_name COLLATE \"C\", national_id COLLATE \"C\"",
             2,
-        );
-        let (total, found) = sql::count_and_page(
+        )
+        .fetch(
             &mut conn,
-            &count,
-            &select,
             |q| q.bind(prefix.as_deref()).bind(name.as_deref()),
             req,
         )

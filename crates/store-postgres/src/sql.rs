@@ -1,7 +1,7 @@
 //! Query-building helpers: pages, the `ORDER BY` of each sort key, and the `WHERE` fragments of
 //! the filtered lists. Text filters are plain text (`strpos`, `starts_with`): `%` and `_` are
 //! characters like any other, as on SQLite. Also the plumbing the lists and the bulk writes
-//! share: reading one page with its total ([`count_and_page`]) and binding a slice as one
+//! share: reading one page of a list with its total ([`List`]) and binding a slice as one
 //! `UNNEST` column ([`column`]).
 
 use crate::db::db;
@@ -23,49 +23,50 @@ pub(crate) fn page<T>(items: Vec<T>, total: i64, req: PageRequest) -> Page<T> {
 /// A statement whose parameters are being bound.
 pub(crate) type Statement<'q> = Query<'q, sqlx::Postgres, PgArguments>;
 
-/// Reads one page of a filtered list: the number of rows that match (`count`, a
-/// `SELECT COUNT(*)`) and the page's rows (`select`, whose last two parameters are its `LIMIT`
-/// and `OFFSET`). `bind` binds the filter's values to each statement, written once so that the
-/// total always counts the rows the pages show.
-pub(crate) async fn count_and_page<'q>(
-    conn: &mut PgConnection,
-    count: &'q str,
-    select: &'q str,
-    bind: impl Fn(Statement<'q>) -> Statement<'q>,
-    req: PageRequest,
-) -> StoreResult<(i64, Vec<PgRow>)> {
-    let total = bind(sqlx::query(count))
-        .fetch_one(&mut *conn)
-        .await
-        .and_then(|row| row.try_get(0))
-        .map_err(db)?;
-    let found = bind(sqlx::query(select))
-        .bind(req.limit())
-        .bind(req.offset())
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db)?;
-    Ok((total, found))
+/// A filtered list's two statements: the count of the rows that match, and one page of them.
+pub(crate) struct List {
+    /// `SELECT COUNT(*)` of the rows that match the filter.
+    pub(crate) count: String,
+    /// The page's rows; its `LIMIT` and `OFFSET` are the last two parameters.
+    pub(crate) select: String,
 }
 
-/// The two statements of a filtered list for [`count_and_page`]: the count of the rows
-/// `FROM {from}` (a table or a join, with its `WHERE` on the filter's first `params`
-/// parameters) and the page of their `columns` in `order`, whose `LIMIT` and `OFFSET` are the
-/// next two parameters.
-pub(crate) fn list_statements(
-    columns: &str,
-    from: &str,
-    order: &str,
-    params: usize,
-) -> (String, String) {
-    (
-        format!("SELECT COUNT(*) FROM {from}"),
-        format!(
-            "SELECT {columns} FROM {from} ORDER BY {order} LIMIT ${} OFFSET ${}",
-            params + 1,
-            params + 2
-        ),
-    )
+impl List {
+    /// The `columns` of the rows `FROM {from}` (a table or a join, with its `WHERE` on the
+    /// filter's `params` parameters) in `order`; the page's `LIMIT` and `OFFSET` are the next
+    /// two parameters.
+    pub(crate) fn new(columns: &str, from: &str, order: &str, params: usize) -> Self {
+        Self {
+            count: format!("SELECT COUNT(*) FROM {from}"),
+            select: format!(
+                "SELECT {columns} FROM {from} ORDER BY {order} LIMIT ${} OFFSET ${}",
+                params + 1,
+                params + 2
+            ),
+        }
+    }
+
+    /// Reads the total and one page. `bind` binds the filter's values to each statement,
+    /// written once so that the total always counts the rows the pages show.
+    pub(crate) async fn fetch<'q>(
+        &'q self,
+        conn: &mut PgConnection,
+        bind: impl Fn(Statement<'q>) -> Statement<'q>,
+        req: PageRequest,
+    ) -> StoreResult<(i64, Vec<PgRow>)> {
+        let total = bind(sqlx::query(&self.count))
+            .fetch_one(&mut *conn)
+            .await
+            .and_then(|row| row.try_get(0))
+            .map_err(db)?;
+        let found = bind(sqlx::query(&self.select))
+            .bind(req.limit())
+            .bind(req.offset())
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db)?;
+        Ok((total, found))
+    }
 }
 
 /// One column of a bulk write: `value` of every item, bound as one array that `UNNEST` turns
@@ -147,10 +148,10 @@ mod tests {
 
     #[test]
     fn a_list_pages_after_its_filters_parameters() {
-        let (count, select) = list_statements("code, name", "councils WHERE kind = $1", "code", 1);
-        assert_eq!(count, "SELECT COUNT(*) FROM councils WHERE kind = $1");
+        let list = List::new("code, name", "councils WHERE kind = $1", "code", 1);
+        assert_eq!(list.count, "SELECT COUNT(*) FROM councils WHERE kind = $1");
         assert_eq!(
-            select,
+            list.select,
             "SELECT code, name FROM councils WHERE kind = $1 ORDER BY code LIMIT $2 OFFSET $3"
         );
     }

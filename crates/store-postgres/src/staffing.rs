@@ -497,18 +497,22 @@ impl StaffingStore for Postgres {
              WHERE s.county_code = $1 AND NOT s.closed \
              GROUP BY s.code HAVING COUNT(sp.post) < $2";
         let mut conn = self.pool.acquire().await.map_err(db)?;
-        let (total, found) = sql::count_and_page(
-            &mut conn,
-            &format!("SELECT COUNT(*) FROM (SELECT s.code {GAPS}) gaps"),
-            &format!(
+        // Grouped rows: counted as a subquery, so the list is spelt out.
+        let list = sql::List {
+            count: format!("SELECT COUNT(*) FROM (SELECT s.code {GAPS}) gaps"),
+            select: format!(
                 "SELECT s.code, s.name, s.county_code, \
                    COALESCE(array_agg(sp.post) FILTER (WHERE sp.post IS NOT NULL), '{{}}') AS held \
                  {GAPS} ORDER BY s.code COLLATE \"C\" LIMIT $3 OFFSET $4"
             ),
-            |q| q.bind(county).bind(Post::ALL.len() as i64),
-            req,
-        )
-        .await?;
+        };
+        let (total, found) = list
+            .fetch(
+                &mut conn,
+                |q| q.bind(county).bind(Post::ALL.len() as i64),
+                req,
+            )
+            .await?;
         Ok(sql::page(rows::all(&found, rows::gap)?, total, req))
     }
 

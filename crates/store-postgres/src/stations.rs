@@ -169,16 +169,14 @@ impl StationStore for Postgres {
     ) -> StoreResult<Page<Station>> {
         let area = filter.area.map(domain::station::Area::as_str);
         let mut conn = self.pool.acquire().await.map_err(db)?;
-        let (count, select) = sql::list_statements(
+        let (total, found) = sql::List::new(
             rows::STATION_COLUMNS,
             &format!("stations WHERE {}", sql::STATION_FILTER),
             &sql::station_order(filter.sort),
             7,
-        );
-        let (total, found) = sql::count_and_page(
+        )
+        .fetch(
             &mut conn,
-            &count,
-            &select,
             |q| {
                 q.bind(filter.county.as_deref())
                     .bind(filter.council.as_deref())
