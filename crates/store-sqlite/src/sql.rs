@@ -65,6 +65,18 @@ pub(crate) fn insert_each<'a, T, P: rusqlite::Params>(
     Ok(())
 }
 
+/// `(key, value)` rows as each key's values, in the rows' order: the children a second query
+/// read for several parents, ready to be handed to each.
+pub(crate) fn grouped<K: Eq + std::hash::Hash, V>(
+    rows: Vec<(K, V)>,
+) -> std::collections::HashMap<K, Vec<V>> {
+    let mut groups: std::collections::HashMap<K, Vec<V>> = std::collections::HashMap::new();
+    for (key, value) in rows {
+        groups.entry(key).or_default().push(value);
+    }
+    groups
+}
+
 /// For [`insert_each`]: a failure is a database error, whichever the item.
 pub(crate) fn db_failure<T>(e: rusqlite::Error, _item: &T) -> store::StoreError {
     db_err(e)
