@@ -162,7 +162,6 @@ async fn meetings_whole(pool: &PgPool, found: &[PgRow]) -> StoreResult<Vec<Meeti
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut attendance: HashMap<i64, Vec<_>> = HashMap::new();
     let present = sqlx::query(
         "SELECT meeting_id, national_id, present FROM meeting_attendance \
          WHERE meeting_id = ANY($1) ORDER BY meeting_id, national_id COLLATE \"C\"",
@@ -171,14 +170,7 @@ async fn meetings_whole(pool: &PgPool, found: &[PgRow]) -> StoreResult<Vec<Meeti
     .fetch_all(pool)
     .await
     .map_err(db)?;
-    for row in &present {
-        let id: i64 = row.try_get("meeting_id").map_err(db)?;
-        attendance
-            .entry(id)
-            .or_default()
-            .push(rows::attendance(row)?);
-    }
-    let mut decisions: HashMap<i64, Vec<_>> = HashMap::new();
+    let mut attendance = rows::grouped::<i64, _>(&present, "meeting_id", rows::attendance)?;
     let decided = sqlx::query(
         "SELECT meeting_id, text, owner, due_on FROM meeting_decisions \
          WHERE meeting_id = ANY($1) ORDER BY meeting_id, position",
@@ -187,10 +179,7 @@ async fn meetings_whole(pool: &PgPool, found: &[PgRow]) -> StoreResult<Vec<Meeti
     .fetch_all(pool)
     .await
     .map_err(db)?;
-    for row in &decided {
-        let id: i64 = row.try_get("meeting_id").map_err(db)?;
-        decisions.entry(id).or_default().push(rows::decision(row)?);
-    }
+    let mut decisions = rows::grouped::<i64, _>(&decided, "meeting_id", rows::decision)?;
     found
         .iter()
         .zip(&ids)

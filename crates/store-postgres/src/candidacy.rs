@@ -20,7 +20,6 @@ use domain::clock::to_micros;
 use domain::election::Council;
 use domain::vetting::{apply, Reviewer, VettingAction, VettingState};
 use sqlx::postgres::{PgConnection, PgPool};
-use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 use store::candidacy::{
     candidate_added, check_candidate_council, demo_candidate_ids, demo_history,
@@ -80,9 +79,8 @@ async fn documents_of(
     conn: &mut PgConnection,
     tracking_codes: &[String],
 ) -> Attempt<HashMap<String, Vec<StoredDocument>>> {
-    let mut out: HashMap<String, Vec<StoredDocument>> = HashMap::new();
     if tracking_codes.is_empty() {
-        return Ok(out);
+        return Ok(HashMap::new());
     }
     let found = sqlx::query(
         "SELECT tracking_code, kind, media_type, size, sha256 FROM registration_documents \
@@ -91,12 +89,7 @@ async fn documents_of(
     .bind(tracking_codes)
     .fetch_all(&mut *conn)
     .await?;
-    for row in &found {
-        let code: String = row.try_get("tracking_code")?;
-        out.entry(code)
-            .or_default()
-            .push(rows::stored_document(row)?);
-    }
+    let mut out = rows::grouped(&found, "tracking_code", rows::stored_document)?;
     for documents in out.values_mut() {
         documents.sort_by_key(|d| d.kind);
     }

@@ -10,7 +10,7 @@ use domain::election::{Council, Election, SeatTable};
 use domain::geo::ProvinceSeed;
 use sqlx::postgres::PgConnection;
 use sqlx::Row;
-use store::geography::{province_loaded, seat_table_set};
+use store::geography::{province_loaded, reseated, seat_table_set, StoredSeats};
 use store::{
     Actor, CouncilFilter, CountyFilter, CountySummary, Entity, GeographyStore, Page, PageRequest,
     StoreError, StoreResult,
@@ -192,30 +192,32 @@ impl Postgres {
         .bind(code)
         .fetch_all(&mut *tx)
         .await?;
-        let (mut codes, mut mains, mut alternates) = (Vec::new(), Vec::new(), Vec::new());
-        for row in &councils {
-            let kind = rows::council_kind(&row.try_get::<String, _>("kind")?)?;
-            let place: String = row.try_get("place_code")?;
-            let seats = table.seats(kind, &place, row.try_get("population")?);
-            let (main, alternate) = (i64::from(seats.main), i64::from(seats.alternate));
-            if main != row.try_get::<i64, _>("main_seats")?
-                || alternate != row.try_get::<i64, _>("alternate_seats")?
-            {
-                codes.push(row.try_get::<String, _>("code")?);
-                mains.push(main);
-                alternates.push(alternate);
-            }
-        }
-        let changed = codes.len() as u64;
-        if !codes.is_empty() {
+        let stored = councils
+            .iter()
+            .map(|row| {
+                Ok(StoredSeats {
+                    code: row.try_get("code")?,
+                    kind: rows::council_kind(&row.try_get::<String, _>("kind")?)?,
+                    place_code: row.try_get("place_code")?,
+                    population: row.try_get("population")?,
+                    main: row.try_get("main_seats")?,
+                    alternate: row.try_get("alternate_seats")?,
+                })
+            })
+            .collect::<Attempt<Vec<_>>>()?;
+        let changes = reseated(table, &stored);
+        let changed = changes.len() as u64;
+        if !changes.is_empty() {
             sqlx::query(
                 "UPDATE councils AS c SET main_seats = u.main, alternate_seats = u.alternate \
                  FROM UNNEST($1::text[], $2::bigint[], $3::bigint[]) AS u(code, main, alternate) \
                  WHERE c.code = u.code",
             )
-            .bind(codes)
-            .bind(mains)
-            .bind(alternates)
+            .bind(sql::column(&changes, |(code, _)| *code))
+            .bind(sql::column(&changes, |(_, seats)| i64::from(seats.main)))
+            .bind(sql::column(&changes, |(_, seats)| {
+                i64::from(seats.alternate)
+            }))
             .execute(&mut *tx)
             .await?;
         }

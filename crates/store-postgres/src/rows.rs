@@ -72,6 +72,26 @@ where
     all(found, |row| get(row, column))
 }
 
+/// Child rows grouped by their parent's key (`column`), each converted, in the rows' order:
+/// what a second query read for several parents, ready to be handed to each.
+pub(crate) fn grouped<K, T>(
+    found: &[PgRow],
+    column: &str,
+    convert: impl Fn(&PgRow) -> StoreResult<T>,
+) -> StoreResult<std::collections::HashMap<K, Vec<T>>>
+where
+    K: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Eq + std::hash::Hash,
+{
+    let mut groups: std::collections::HashMap<K, Vec<T>> = std::collections::HashMap::new();
+    for row in found {
+        groups
+            .entry(get(row, column)?)
+            .or_default()
+            .push(convert(row)?);
+    }
+    Ok(groups)
+}
+
 fn get<'r, T>(row: &'r PgRow, column: &str) -> StoreResult<T>
 where
     T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
