@@ -11,7 +11,7 @@ use domain::election::{Council, CouncilKind, Election, SeatTable};
 use domain::geo::{County, ProvinceSeed};
 use domain::registration::Place;
 use rusqlite::{params, Connection, OptionalExtension};
-use store::geography::{province_loaded, seat_table_set};
+use store::geography::{province_loaded, reseated, seat_table_set, StoredSeats};
 use store::{
     Actor, CouncilFilter, CouncilSortKey, CountyFilter, CountySummary, Entity, GeographyStore,
     Page, PageRequest, Sort, StoreError, StoreResult,
@@ -227,16 +227,25 @@ impl GeographyStore for Sqlite {
                     .map_err(db_err)?;
                 all(&mut s, [&code], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
             };
-            let mut changed = 0u64;
+            let stored = councils
+                .into_iter()
+                .map(|(code, kind, place_code, population, main, alternate)| {
+                    Ok(StoredSeats {
+                        code,
+                        kind: CouncilKind::parse(&kind).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                        place_code,
+                        population,
+                        main: main.into(),
+                        alternate: alternate.into(),
+                    })
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+            let changes = reseated(&table, &stored);
             let mut update = tx.prepare("UPDATE councils SET main_seats = ?1, alternate_seats = ?2 WHERE code = ?3").map_err(db_err)?;
-            for (council, kind, place, population, main, alternate) in councils {
-                let kind = CouncilKind::parse(&kind).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let seats = table.seats(kind, &place, population);
-                if (seats.main, seats.alternate) != (main, alternate) {
-                    update.execute(params![seats.main, seats.alternate, council]).map_err(db_err)?;
-                    changed += 1;
-                }
+            for (council, seats) in &changes {
+                update.execute(params![seats.main, seats.alternate, council]).map_err(db_err)?;
             }
+            let changed = changes.len() as u64;
             append_audit(tx, &by, &seat_table_set(&code, &table, changed))?;
             Ok(changed)
         })
