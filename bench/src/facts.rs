@@ -132,3 +132,22 @@ pub fn machine_cpu_secs() -> (f64, f64, f64) {
     let busy = get(0) + get(1) + get(2) + get(5) + get(6) + get(7);
     (busy, get(3), get(4))
 }
+
+/// Bytes this process has caused to be sent to storage (`write_bytes` of /proc/self/io); 0 when
+/// it cannot be read.
+pub fn io_write_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/io")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("write_bytes:"))
+                .and_then(|v| v.trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// `x` rounded to `places` decimal places, for figures printed as JSON.
+pub fn round(x: f64, places: i32) -> f64 {
+    let f = 10f64.powi(places);
+    (x * f).round() / f
+}

@@ -13,5 +13,7 @@ pub mod client;
 pub mod facts;
 pub mod fixture;
 pub mod load;
+pub mod pg;
+pub mod server;
 pub mod store_calls;
 pub mod wrk;

@@ -10,6 +10,21 @@ use store::{CouncilFilter, CountyFilter, PageRequest, StationFilter, Store};
 
 type Call<'a> = Box<dyn Fn() -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>> + 'a>;
 
+/// A store call as a [`Call`]: `make` starts the call; its answer is dropped, only its time
+/// counts.
+fn call<'a, T, F>(make: impl Fn() -> F + 'a) -> Call<'a>
+where
+    F: Future<Output = store::StoreResult<T>> + Send + 'a,
+{
+    Box::new(move || {
+        let call = make();
+        Box::pin(async move {
+            call.await?;
+            Ok(())
+        })
+    })
+}
+
 /// One store call's figures.
 pub struct Timing {
     pub name: &'static str,
@@ -57,95 +72,57 @@ pub async fn measure(
         (
             "session",
             "both",
-            Box::new(move || {
-                Box::pin(async move {
-                    store.session(token_hash, now_us).await?;
-                    Ok(())
-                })
-            }),
+            call(move || store.session(token_hash, now_us)),
         ),
         (
             "counties(county)",
             PAGE,
-            Box::new(move || {
-                Box::pin(async move {
-                    let filter = CountyFilter {
-                        county: Some(county.to_owned()),
-                    };
-                    store.counties(&filter).await?;
-                    Ok(())
-                })
+            call(move || async move {
+                let filter = CountyFilter {
+                    county: Some(county.to_owned()),
+                };
+                store.counties(&filter).await
             }),
         ),
         (
             "councils(county, sort=code, 25)",
             PAGE,
-            Box::new(move || {
-                Box::pin(async move {
-                    let filter = CouncilFilter {
-                        county: Some(county.to_owned()),
-                        sort: store::Sort::default(),
-                        ..Default::default()
-                    };
-                    store.councils(&filter, PageRequest::new(1, 25)).await?;
-                    Ok(())
-                })
+            call(move || async move {
+                let filter = CouncilFilter {
+                    county: Some(county.to_owned()),
+                    sort: store::Sort::default(),
+                    ..Default::default()
+                };
+                store.councils(&filter, PageRequest::new(1, 25)).await
             }),
         ),
         (
             "stations(county, 25)",
             PAGE,
-            Box::new(move || {
-                Box::pin(async move {
-                    let filter = StationFilter {
-                        county: Some(county.to_owned()),
-                        ..Default::default()
-                    };
-                    store.stations(&filter, PageRequest::new(1, 25)).await?;
-                    Ok(())
-                })
+            call(move || async move {
+                let filter = StationFilter {
+                    county: Some(county.to_owned()),
+                    ..Default::default()
+                };
+                store.stations(&filter, PageRequest::new(1, 25)).await
             }),
         ),
         (
             "boards(county)",
             PAGE,
-            Box::new(move || {
-                Box::pin(async move {
-                    store.boards(Some(county)).await?;
-                    Ok(())
-                })
-            }),
+            call(move || store.boards(Some(county))),
         ),
         (
             "coverage(county)",
             PAGE,
-            Box::new(move || {
-                Box::pin(async move {
-                    store.coverage(Some(county)).await?;
-                    Ok(())
-                })
-            }),
+            call(move || store.coverage(Some(county))),
         ),
         (
             "staffing_gaps(county, 20)",
             PAGE,
-            Box::new(move || {
-                Box::pin(async move {
-                    store.staffing_gaps(county, PageRequest::new(1, 20)).await?;
-                    Ok(())
-                })
-            }),
+            call(move || store.staffing_gaps(county, PageRequest::new(1, 20))),
         ),
-        (
-            "coverage(all)",
-            API,
-            Box::new(move || {
-                Box::pin(async move {
-                    store.coverage(None).await?;
-                    Ok(())
-                })
-            }),
-        ),
+        ("coverage(all)", API, call(move || store.coverage(None))),
     ];
     let mut out = Vec::with_capacity(list.len());
     for (name, route, call) in &list {

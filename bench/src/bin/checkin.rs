@@ -15,8 +15,9 @@
 
 use anyhow::{anyhow, bail, Context};
 use bench::client::{Http, Reply};
-use bench::facts::{mib, status_kib};
+use bench::facts::{io_write_bytes, mib, round, status_kib};
 use bench::load::{self, Judge, MakeNth, MakeRequest, Run, Summary};
+use bench::pg::PgDatabase;
 use clap::{Parser, ValueEnum};
 use domain::access::{Role, Scope};
 use domain::demo::{DemoData, DemoOptions};
@@ -152,11 +153,6 @@ fn machine_facts() -> Value {
 
 fn progress(started: Instant, what: &str) {
     eprintln!("[{:7.1} s] {what}", started.elapsed().as_secs_f64());
-}
-
-fn round(x: f64, places: i32) -> f64 {
-    let f = 10f64.powi(places);
-    (x * f).round() / f
 }
 
 /// A uniform draw below `n` (> 0); the modulo bias is below 1e-13 for the sizes used here.
@@ -576,84 +572,24 @@ impl WrkFiles {
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL: the benchmark's own database, and pgbench
 
-/// `url` with its database name replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let host_start = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[host_start..].find('/') {
-        Some(slash) => &base[..host_start + slash],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
+/// A PostgreSQL version string and the durability settings that the comparison rests on.
+async fn settings(db: &PgDatabase) -> anyhow::Result<Value> {
+    use sqlx::{Connection, Row};
+    let mut conn = sqlx::PgConnection::connect(&db.url).await?;
+    let mut out = serde_json::Map::new();
+    for name in [
+        "server_version",
+        "fsync",
+        "synchronous_commit",
+        "wal_sync_method",
+    ] {
+        let row = sqlx::query(&format!("SHOW {name}"))
+            .fetch_one(&mut conn)
+            .await?;
+        out.insert(name.into(), Value::String(row.try_get(0)?));
     }
-}
-
-/// A database created on the cluster for this run.
-struct PgDatabase {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl PgDatabase {
-    async fn create(admin: &str) -> anyhow::Result<Self> {
-        use sqlx::Connection;
-        let name = format!(
-            "bench_checkin_{}_{}",
-            std::process::id(),
-            &web::auth::token_hash(&web::auth::new_token())[..8]
-        );
-        let mut conn = sqlx::PgConnection::connect(admin)
-            .await
-            .context("cannot connect to the PostgreSQL admin URL")?;
-        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .with_context(|| format!("cannot create database {name}"))?;
-        conn.close().await?;
-        Ok(Self {
-            admin: admin.to_owned(),
-            url: with_database(admin, &name),
-            name,
-        })
-    }
-
-    async fn drop_now(&self) -> anyhow::Result<()> {
-        use sqlx::Connection;
-        let mut conn = sqlx::PgConnection::connect(&self.admin).await?;
-        sqlx::raw_sql(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        ))
-        .execute(&mut conn)
-        .await?;
-        conn.close().await?;
-        Ok(())
-    }
-
-    /// A PostgreSQL version string and the durability settings that the comparison rests on.
-    async fn settings(&self) -> anyhow::Result<Value> {
-        use sqlx::{Connection, Row};
-        let mut conn = sqlx::PgConnection::connect(&self.url).await?;
-        let mut out = serde_json::Map::new();
-        for name in [
-            "server_version",
-            "fsync",
-            "synchronous_commit",
-            "wal_sync_method",
-        ] {
-            let row = sqlx::query(&format!("SHOW {name}"))
-                .fetch_one(&mut conn)
-                .await?;
-            out.insert(name.into(), Value::String(row.try_get(0)?));
-        }
-        conn.close().await?;
-        Ok(Value::Object(out))
-    }
+    conn.close().await?;
+    Ok(Value::Object(out))
 }
 
 /// The pgbench program: the option, else the newest server version's, else one on PATH.
@@ -790,7 +726,7 @@ async fn run_pgbench(args: &Args, db: &PgDatabase, started: Instant) -> anyhow::
         "transactions": figure(&stdout, "number of transactions actually processed:"),
         "failed": figure(&stdout, "number of failed transactions:"),
         "latency_avg_ms": figure(&stdout, "latency average ="),
-        "postgres": db.settings().await?,
+        "postgres": settings(db).await?,
         "machine": machine_facts(),
     });
     Ok(Pgbench::Ran { tps, line })
@@ -836,18 +772,6 @@ impl RssSampler {
             .load(Ordering::Relaxed)
             .max(status_kib("VmRSS:"))
     }
-}
-
-/// Bytes this process has caused to be sent to storage (`write_bytes` of /proc/self/io).
-fn io_write_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/io")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("write_bytes:"))
-                .and_then(|v| v.trim().parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 /// A loaded store: the server's, with everything the load needs.
@@ -1477,12 +1401,8 @@ async fn measure(
         Arc::new(domain::clock::FixedClock::new(at)),
         web::Config::default(),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(web::serve(state, listener, async move {
-        let _ = stopped.await;
-    }));
+    let server = bench::server::serve(state).await?;
+    let addr = server.addr;
     progress(started, &format!("{name}: serving on http://{addr}/"));
 
     let http = Http::new(addr, concurrency);
@@ -1533,13 +1453,7 @@ async fn measure(
     }
     .await;
     let rss_max = sampler.finish().await;
-    let _ = stop.send(());
-    match tokio::time::timeout(Duration::from_secs(10), server).await {
-        Ok(Ok(Ok(()))) => {}
-        Ok(Ok(Err(e))) => eprintln!("server stopped with an error: {e}"),
-        Ok(Err(e)) => eprintln!("server task failed: {e}"),
-        Err(_) => eprintln!("server did not stop within 10 s"),
-    }
+    server.stop().await;
     let drove = measured?;
 
     // Every 201 is a committed check-in: the store must count exactly as many. A request wrk's
@@ -1684,7 +1598,7 @@ async fn postgres(
             .with_context(|| format!("cannot open PostgreSQL database {}", db.name))?,
     );
     progress(started, &format!("postgres: database {}", db.name));
-    let extra = db.settings().await?;
+    let extra = settings(db).await?;
     measure("postgres", store, args, choice, started, pgbench_tps, extra).await
 }
 
@@ -1753,7 +1667,7 @@ async fn main() -> anyhow::Result<()> {
         ),
     );
     let pg = match &admin {
-        Some(url) => Some(PgDatabase::create(url).await?),
+        Some(url) => Some(PgDatabase::create(url, "checkin").await?),
         None => None,
     };
     if let Some(db) = &pg {
@@ -1790,15 +1704,6 @@ mod tests {
         let old = "tps = 900.1 (including connections establishing)\n\
                    tps = 910.2 (excluding connections establishing)\n";
         assert_eq!(pgbench_tps(old), Some(910.2));
-    }
-
-    #[test]
-    fn database_names_are_replaced() {
-        assert_eq!(
-            with_database("postgres://u@h:5/postgres?sslmode=disable", "b"),
-            "postgres://u@h:5/b?sslmode=disable"
-        );
-        assert_eq!(with_database("postgres://u@h:5", "b"), "postgres://u@h:5/b");
     }
 
     #[test]

@@ -182,12 +182,8 @@ async fn main() -> anyhow::Result<()> {
             ..Default::default()
         },
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(web::serve(state, listener, async move {
-        let _ = stopped.await;
-    }));
+    let server = bench::server::serve(state).await?;
+    let addr = server.addr;
     eprintln!("serving on http://{addr}/");
 
     let concurrency = args.concurrency as usize;
@@ -307,13 +303,7 @@ async fn main() -> anyhow::Result<()> {
     }
     .await;
 
-    let _ = stop.send(());
-    match tokio::time::timeout(Duration::from_secs(10), server).await {
-        Ok(Ok(Ok(()))) => {}
-        Ok(Ok(Err(e))) => eprintln!("server stopped with an error: {e}"),
-        Ok(Err(e)) => eprintln!("server task failed: {e}"),
-        Err(_) => eprintln!("server did not stop within 10 s"),
-    }
+    server.stop().await;
     eprintln!(
         "setup took {:.1} s ({} stations added, {} posts assigned; {} posts held by the demo)",
         fx.setup_secs, fx.stations_added, fx.posts_assigned, fx.demo_people_serving

@@ -12,6 +12,7 @@
 
 use anyhow::{anyhow, bail, Context};
 use bench::facts::machine;
+use bench::pg::PgDatabase;
 use clap::Parser;
 use serde_json::{json, Value};
 use std::time::Instant;
@@ -90,35 +91,18 @@ async fn sqlite(data: &domain::demo::DemoData) -> anyhow::Result<Value> {
 }
 
 async fn postgres(admin: &str, data: &domain::demo::DemoData) -> anyhow::Result<Value> {
-    use sqlx::Connection;
-    let name = format!(
-        "bench_province_{}_{}",
-        std::process::id(),
-        &web::auth::token_hash(&web::auth::new_token())[..8]
-    );
-    let mut conn = sqlx::PgConnection::connect(admin)
-        .await
-        .context("cannot connect to the PostgreSQL admin URL")?;
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .with_context(|| format!("cannot create database {name}"))?;
-    let url = store_postgres::testing::with_database(admin, &name);
+    let db = PgDatabase::create(admin, "province").await?;
     let outcome = async {
-        let store = store_postgres::Postgres::connect(&url).await?;
-        eprintln!("postgres: loading into database {name}");
+        let store = store_postgres::Postgres::connect(&db.url).await?;
+        eprintln!("postgres: loading into database {}", db.name);
         let secs = load(&store, data).await?;
         drop(store);
         anyhow::Ok(secs)
     }
     .await;
-    let dropped = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut conn)
-        .await;
-    if let Err(e) = dropped {
-        eprintln!("cannot drop PostgreSQL database {name}: {e}");
+    if let Err(e) = db.drop_now().await {
+        eprintln!("cannot drop PostgreSQL database {}: {e:#}", db.name);
     }
-    conn.close().await?;
     Ok(line("postgres", data, outcome?))
 }
 

@@ -8,7 +8,7 @@
 
 use anyhow::{anyhow, bail, Context};
 use bench::client::Http;
-use bench::facts::{mib, status_kib};
+use bench::facts::{io_write_bytes, mib, round, status_kib};
 use bench::load::{Run, Summary};
 use clap::Parser;
 use domain::clock::{Clock, PinnedClock};
@@ -130,23 +130,6 @@ fn submission(n: usize, council: &str, args: &Args) -> anyhow::Result<(String, V
     Ok((format!("multipart/form-data; boundary={boundary}"), body))
 }
 
-/// Bytes this process has caused to be sent to storage (`write_bytes` of /proc/self/io).
-fn io_write_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/io")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("write_bytes:"))
-                .and_then(|v| v.trim().parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-fn round(x: f64, places: i32) -> f64 {
-    let f = 10f64.powi(places);
-    (x * f).round() / f
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -185,12 +168,8 @@ async fn main() -> anyhow::Result<()> {
             ..Default::default()
         },
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(web::serve(state, listener, async move {
-        let _ = stopped.await;
-    }));
+    let server = bench::server::serve(state).await?;
+    let addr = server.addr;
     eprintln!(
         "[{:6.1} s] serving on http://{addr}/; {} submissions a second for {} s",
         started.elapsed().as_secs_f64(),
@@ -297,13 +276,7 @@ async fn main() -> anyhow::Result<()> {
         .await?
         .map_err(|e| anyhow!("the audit chain is broken: {e:?}"))?;
 
-    let _ = stop.send(());
-    match tokio::time::timeout(Duration::from_secs(10), server).await {
-        Ok(Ok(Ok(()))) => {}
-        Ok(Ok(Err(e))) => eprintln!("server stopped with an error: {e}"),
-        Ok(Err(e)) => eprintln!("server task failed: {e}"),
-        Err(_) => eprintln!("server did not stop within 10 s"),
-    }
+    server.stop().await;
     let achieved = accepted as f64 / run.wall.as_secs_f64();
     let meets = failures == 0
         && stopped_early.is_none()

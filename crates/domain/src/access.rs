@@ -347,6 +347,11 @@ mod tests {
         }
     }
 
+    /// Whether `p` may view the station `station` of `county`.
+    fn view_station(p: &Principal, county: &str, station: &str) -> Result<(), Denied> {
+        authorize(Some(p), Action::ViewStation { county, station })
+    }
+
     #[test]
     fn only_a_stations_own_staff_operate_it() {
         let own = principal(
@@ -608,26 +613,8 @@ mod tests {
             authorize(Some(&g), Action::ViewAudit),
             Err(Denied::Forbidden)
         );
-        assert_eq!(
-            authorize(
-                Some(&g),
-                Action::ViewStation {
-                    county: "01",
-                    station: "0100001"
-                }
-            ),
-            Ok(())
-        );
-        assert_eq!(
-            authorize(
-                Some(&g),
-                Action::ViewStation {
-                    county: "02",
-                    station: "0200001"
-                }
-            ),
-            Err(Denied::Forbidden)
-        );
+        assert_eq!(view_station(&g, "01", "0100001"), Ok(()));
+        assert_eq!(view_station(&g, "02", "0200001"), Err(Denied::Forbidden));
     }
 
     #[test]
@@ -639,26 +626,8 @@ mod tests {
                 station: "0100001".into(),
             },
         );
-        assert_eq!(
-            authorize(
-                Some(&s),
-                Action::ViewStation {
-                    county: "01",
-                    station: "0100001"
-                }
-            ),
-            Ok(())
-        );
-        assert_eq!(
-            authorize(
-                Some(&s),
-                Action::ViewStation {
-                    county: "01",
-                    station: "0100002"
-                }
-            ),
-            Err(Denied::Forbidden)
-        );
+        assert_eq!(view_station(&s, "01", "0100001"), Ok(()));
+        assert_eq!(view_station(&s, "01", "0100002"), Err(Denied::Forbidden));
         assert_eq!(
             authorize(Some(&s), Action::ViewCounty("01")),
             Err(Denied::Forbidden)

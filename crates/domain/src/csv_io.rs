@@ -309,6 +309,41 @@ fn read_rows(text: &str, required: &[&str]) -> Result<Rows, Vec<RowError>> {
 }
 
 impl Rows {
+    /// Every record through `parse` (which reads the record's fields with [`Rows::get`]); a
+    /// record whose `key` an earlier record had is refused with `repeated`'s message. Every
+    /// record parsed, or every bad one by its line.
+    fn parse_each<T, K: Eq + std::hash::Hash>(
+        &self,
+        parse: impl Fn(&csv::StringRecord) -> Result<T, String>,
+        key: impl Fn(&T) -> K,
+        repeated: impl Fn(&T) -> String,
+    ) -> Result<Vec<T>, Vec<RowError>> {
+        let mut out = Vec::new();
+        let mut errors = Vec::new();
+        let mut seen = HashSet::new();
+        for (line, record) in &self.records {
+            let parsed = parse(record).and_then(|item| {
+                if seen.insert(key(&item)) {
+                    Ok(item)
+                } else {
+                    Err(repeated(&item))
+                }
+            });
+            match parsed {
+                Ok(item) => out.push(item),
+                Err(message) => errors.push(RowError {
+                    line: *line,
+                    message,
+                }),
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
+    }
+
     fn get<'a>(&self, record: &'a csv::StringRecord, column: &str) -> &'a str {
         self.header
             .iter()
@@ -325,12 +360,9 @@ pub fn stations_from_csv(text: &str, election_code: &str) -> Result<Vec<Station>
         text,
         &["code", "name", "county", "council", "area", "mobile"],
     )?;
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    let mut seen = HashSet::new();
-    for (line, record) in &rows.records {
-        let field = |c: &str| rows.get(record, c);
-        let result = (|| -> Result<Station, String> {
+    rows.parse_each(
+        |record| -> Result<Station, String> {
+            let field = |c: &str| rows.get(record, c);
             let number = |c: &str| -> Result<i64, String> {
                 let v = ascii_digits(field(c));
                 if v.is_empty() {
@@ -392,27 +424,11 @@ pub fn stations_from_csv(text: &str, election_code: &str) -> Result<Vec<Station>
                 closed: flag("closed")?,
             };
             station.validate().map_err(|e| e.persian())?;
-            if !seen.insert(station.code.clone()) {
-                return Err(format!(
-                    "کد شعبه {} در این فایل تکرار شده است",
-                    station.code
-                ));
-            }
             Ok(station)
-        })();
-        match result {
-            Ok(s) => out.push(s),
-            Err(message) => errors.push(RowError {
-                line: *line,
-                message,
-            }),
-        }
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
+        },
+        |station| station.code.clone(),
+        |station| format!("کد شعبه {} در این فایل تکرار شده است", station.code),
+    )
 }
 
 /// People as CSV (birth dates in Jalali, ASCII digits), in the order given.
@@ -461,12 +477,9 @@ pub fn people_from_csv(text: &str) -> Result<Vec<Person>, Vec<RowError>> {
             "birth_date",
         ],
     )?;
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    let mut seen = HashSet::new();
-    for (line, record) in &rows.records {
-        let field = |c: &str| rows.get(record, c);
-        let result = (|| -> Result<Person, String> {
+    rows.parse_each(
+        |record| -> Result<Person, String> {
+            let field = |c: &str| rows.get(record, c);
             let national_id = NationalId::parse(field("national_id")).map_err(|e| e.persian())?;
             let mobile = match field("mobile") {
                 "" => None,
@@ -506,27 +519,11 @@ pub fn people_from_csv(text: &str) -> Result<Vec<Person>, Vec<RowError>> {
             }
             .normalized()
             .map_err(|e| e.persian())?;
-            if !seen.insert(person.national_id.clone()) {
-                return Err(format!(
-                    "کد ملی {} در این فایل تکرار شده است",
-                    person.national_id
-                ));
-            }
             Ok(person)
-        })();
-        match result {
-            Ok(p) => out.push(p),
-            Err(message) => errors.push(RowError {
-                line: *line,
-                message,
-            }),
-        }
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
+        },
+        |person| person.national_id.clone(),
+        |person| format!("کد ملی {} در این فایل تکرار شده است", person.national_id),
+    )
 }
 
 #[cfg(test)]

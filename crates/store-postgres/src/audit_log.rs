@@ -16,43 +16,31 @@ impl AuditStore for Postgres {
         filter: &AuditFilter,
         req: PageRequest,
     ) -> StoreResult<Page<AuditRecord>> {
-        let total: i64 = sqlx::query_scalar(&format!(
-            "SELECT COUNT(*) FROM audit_log WHERE {}",
-            sql::AUDIT_FILTER
-        ))
-        .bind(filter.actor.as_deref())
-        .bind(filter.action.as_deref())
-        .bind(filter.entity.as_deref())
-        .bind(filter.from_us)
-        .bind(filter.to_us)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db)?;
-        let rows = sqlx::query(&format!(
-            "SELECT {} FROM audit_log WHERE {} ORDER BY seq DESC LIMIT $6 OFFSET $7",
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let (total, found) = sql::List::new(
             rows::AUDIT_COLUMNS,
-            sql::AUDIT_FILTER
-        ))
-        .bind(filter.actor.as_deref())
-        .bind(filter.action.as_deref())
-        .bind(filter.entity.as_deref())
-        .bind(filter.from_us)
-        .bind(filter.to_us)
-        .bind(req.limit())
-        .bind(req.offset())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        let items = rows
-            .iter()
-            .map(rows::audit)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(sql::page(items, total, req))
+            &format!("audit_log WHERE {}", sql::AUDIT_FILTER),
+            "seq DESC",
+            5,
+        )
+        .fetch(
+            &mut conn,
+            |q| {
+                q.bind(filter.actor.as_deref())
+                    .bind(filter.action.as_deref())
+                    .bind(filter.entity.as_deref())
+                    .bind(filter.from_us)
+                    .bind(filter.to_us)
+            },
+            req,
+        )
+        .await?;
+        Ok(sql::page(rows::all(&found, rows::audit)?, total, req))
     }
 
     #[tracing::instrument(skip_all)]
     async fn audit_scan(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRecord>> {
-        let rows = sqlx::query(&format!(
+        let found = sqlx::query(&format!(
             "SELECT {} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
             rows::AUDIT_COLUMNS
         ))
@@ -61,7 +49,7 @@ impl AuditStore for Postgres {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        rows.iter().map(rows::audit).collect()
+        rows::all(&found, rows::audit)
     }
 
     #[tracing::instrument(skip_all)]

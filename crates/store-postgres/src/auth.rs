@@ -105,14 +105,14 @@ impl AuthStore for Postgres {
 
     #[tracing::instrument(skip_all)]
     async fn users(&self) -> StoreResult<Vec<UserRecord>> {
-        let rows = sqlx::query(&format!(
+        let found = sqlx::query(&format!(
             "SELECT {} FROM users ORDER BY username COLLATE \"C\"",
             rows::USER_COLUMNS
         ))
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        rows.iter().map(rows::user).collect()
+        rows::all(&found, rows::user)
     }
 
     #[tracing::instrument(skip_all)]

@@ -8,7 +8,7 @@
 
 use crate::chain::append_audit;
 use crate::db::{db, not_found, retry, settle, Attempt, Fail, Postgres, Unique};
-use crate::rows;
+use crate::{rows, sql};
 use async_trait::async_trait;
 use domain::boards::{
     check_membership, parse_board_code, Board, BoardKind, BoardMember, BoardRole, Meeting,
@@ -63,10 +63,7 @@ async fn members(conn: &mut PgConnection, which: Members<'_>) -> Attempt<Vec<Boa
         query = query.bind(value);
     }
     let found = query.fetch_all(&mut *conn).await?;
-    let mut out = found
-        .iter()
-        .map(rows::board_member)
-        .collect::<StoreResult<Vec<_>>>()?;
+    let mut out = rows::all(&found, rows::board_member)?;
     out.sort_by(|a, b| {
         (a.role, &a.last_name, &a.first_name, &a.national_id).cmp(&(
             b.role,
@@ -161,14 +158,10 @@ pub(crate) async fn write_demo_members(
 
 /// Meeting rows with their attendance and decisions (one more query for each, for all of them).
 async fn meetings_whole(pool: &PgPool, found: &[PgRow]) -> StoreResult<Vec<Meeting>> {
-    let ids = found
-        .iter()
-        .map(|r| r.try_get::<i64, _>("id").map_err(db))
-        .collect::<StoreResult<Vec<_>>>()?;
+    let ids = rows::keys::<i64>(found, "id")?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut attendance: HashMap<i64, Vec<_>> = HashMap::new();
     let present = sqlx::query(
         "SELECT meeting_id, national_id, present FROM meeting_attendance \
          WHERE meeting_id = ANY($1) ORDER BY meeting_id, national_id COLLATE \"C\"",
@@ -177,14 +170,7 @@ async fn meetings_whole(pool: &PgPool, found: &[PgRow]) -> StoreResult<Vec<Meeti
     .fetch_all(pool)
     .await
     .map_err(db)?;
-    for row in &present {
-        let id: i64 = row.try_get("meeting_id").map_err(db)?;
-        attendance
-            .entry(id)
-            .or_default()
-            .push(rows::attendance(row)?);
-    }
-    let mut decisions: HashMap<i64, Vec<_>> = HashMap::new();
+    let mut attendance = rows::grouped::<i64, _>(&present, "meeting_id", rows::attendance)?;
     let decided = sqlx::query(
         "SELECT meeting_id, text, owner, due_on FROM meeting_decisions \
          WHERE meeting_id = ANY($1) ORDER BY meeting_id, position",
@@ -193,10 +179,7 @@ async fn meetings_whole(pool: &PgPool, found: &[PgRow]) -> StoreResult<Vec<Meeti
     .fetch_all(pool)
     .await
     .map_err(db)?;
-    for row in &decided {
-        let id: i64 = row.try_get("meeting_id").map_err(db)?;
-        decisions.entry(id).or_default().push(rows::decision(row)?);
-    }
+    let mut decisions = rows::grouped::<i64, _>(&decided, "meeting_id", rows::decision)?;
     found
         .iter()
         .zip(&ids)
@@ -406,20 +389,8 @@ impl Postgres {
                  SELECT $1, * FROM UNNEST($2::text[], $3::bool[])",
             )
             .bind(id)
-            .bind(
-                meeting
-                    .attendance
-                    .iter()
-                    .map(|a| a.national_id.clone())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                meeting
-                    .attendance
-                    .iter()
-                    .map(|a| a.present)
-                    .collect::<Vec<_>>(),
-            )
+            .bind(sql::column(&meeting.attendance, |a| a.national_id.clone()))
+            .bind(sql::column(&meeting.attendance, |a| a.present))
             .execute(&mut *tx)
             .await?;
         }
@@ -435,20 +406,8 @@ impl Postgres {
             )
             .bind(id)
             .bind((0..meeting.decisions.len() as i64).collect::<Vec<_>>())
-            .bind(
-                meeting
-                    .decisions
-                    .iter()
-                    .map(|d| d.text.clone())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                meeting
-                    .decisions
-                    .iter()
-                    .map(|d| d.owner.clone())
-                    .collect::<Vec<_>>(),
-            )
+            .bind(sql::column(&meeting.decisions, |d| d.text.clone()))
+            .bind(sql::column(&meeting.decisions, |d| d.owner.clone()))
             .bind(due)
             .execute(&mut *tx)
             .await?;

@@ -20,9 +20,11 @@ use domain::clock::to_micros;
 use domain::election::Council;
 use domain::vetting::{apply, Reviewer, VettingAction, VettingState};
 use sqlx::postgres::{PgConnection, PgPool};
-use sqlx::Row;
 use std::collections::{HashMap, HashSet};
-use store::candidacy::{candidate_added, next_candidate_code, registration_filed, vetting_step};
+use store::candidacy::{
+    candidate_added, check_candidate_council, demo_candidate_ids, demo_history,
+    next_candidate_code, registration_filed, vetting_step,
+};
 use store::{
     Actor, CandidacyStore, Entity, NewRegistration, Page, PageRequest, Refusal, Registration,
     RegistrationFilter, StoreError, StoreResult, StoredDocument, VettingEvent,
@@ -77,9 +79,8 @@ async fn documents_of(
     conn: &mut PgConnection,
     tracking_codes: &[String],
 ) -> Attempt<HashMap<String, Vec<StoredDocument>>> {
-    let mut out: HashMap<String, Vec<StoredDocument>> = HashMap::new();
     if tracking_codes.is_empty() {
-        return Ok(out);
+        return Ok(HashMap::new());
     }
     let found = sqlx::query(
         "SELECT tracking_code, kind, media_type, size, sha256 FROM registration_documents \
@@ -88,12 +89,7 @@ async fn documents_of(
     .bind(tracking_codes)
     .fetch_all(&mut *conn)
     .await?;
-    for row in &found {
-        let code: String = row.try_get("tracking_code")?;
-        out.entry(code)
-            .or_default()
-            .push(rows::stored_document(row)?);
-    }
+    let mut out = rows::grouped(&found, "tracking_code", rows::stored_document)?;
     for documents in out.values_mut() {
         documents.sort_by_key(|d| d.kind);
     }
@@ -163,41 +159,17 @@ pub(crate) async fn write_demo_registrations(
         return Ok(());
     }
     let mut finals = Vec::with_capacity(registrations.len());
-    let (mut e_code, mut e_seq, mut e_at, mut e_step, mut e_state, mut e_actor, mut e_reason) = (
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-    );
+    // Every registration's history: (tracking code, seq, event).
+    let mut events = Vec::new();
     for r in registrations {
-        let files = r.files()?;
-        let last = files.last().copied().ok_or_else(|| {
-            StoreError::Corrupt(format!("demo registration {} has no file", r.tracking_code))
-        })?;
+        let (history, last) = demo_history(r)?;
         finals.push(last);
-        e_code.push(r.tracking_code.clone());
-        e_seq.push(1i64);
-        e_at.push(to_micros(r.submitted_at));
-        e_step.push("submitted".to_owned());
-        e_state.push(VettingState::Submitted.as_str().to_owned());
-        e_actor.push("applicant".to_owned());
-        e_reason.push(String::new());
-        for (seq, (step, file)) in (2_i64..).zip(r.steps.iter().zip(files.iter().skip(1))) {
-            e_code.push(r.tracking_code.clone());
-            e_seq.push(seq);
-            e_at.push(to_micros(step.at));
-            e_step.push(step.action.name().to_owned());
-            e_state.push(file.state.as_str().to_owned());
-            e_actor.push(step.by.clone());
-            e_reason.push(step.action.reason().to_owned());
-        }
+        events.extend(
+            (1_i64..)
+                .zip(history)
+                .map(|(seq, e)| (r.tracking_code.as_str(), seq, e)),
+        );
     }
-    let column = |f: &dyn Fn(&domain::demo::DemoRegistration) -> String| {
-        registrations.iter().map(f).collect::<Vec<_>>()
-    };
     let birth_dates = registrations
         .iter()
         .map(|r| rows::format_date(r.application.birth_date))
@@ -224,67 +196,49 @@ pub(crate) async fn write_demo_registrations(
            $19::bigint[], $20::bigint[], $21::boolean[], $22::text[]) AS u",
     )
     .bind(election_code)
-    .bind(column(&|r| r.application.national_id.as_str().to_owned()))
-    .bind(column(&|r| r.tracking_code.clone()))
-    .bind(column(&|r| r.application.council.clone()))
-    .bind(column(&|r| r.application.first_name.clone()))
-    .bind(column(&|r| r.application.last_name.clone()))
-    .bind(column(&|r| r.application.father_name.clone()))
+    .bind(sql::column(registrations, |r| {
+        r.application.national_id.as_str().to_owned()
+    }))
+    .bind(sql::column(registrations, |r| r.tracking_code.clone()))
+    .bind(sql::column(registrations, |r| {
+        r.application.council.clone()
+    }))
+    .bind(sql::column(registrations, |r| {
+        r.application.first_name.clone()
+    }))
+    .bind(sql::column(registrations, |r| {
+        r.application.last_name.clone()
+    }))
+    .bind(sql::column(registrations, |r| {
+        r.application.father_name.clone()
+    }))
     .bind(birth_dates)
-    .bind(column(&|r| r.application.gender.as_str().to_owned()))
-    .bind(column(&|r| r.application.mobile.as_str().to_owned()))
-    .bind(column(&|r| r.application.residence.clone()))
-    .bind(column(&|r| r.application.education.as_str().to_owned()))
-    .bind(
-        registrations
-            .iter()
-            .map(|r| r.application.former_member)
-            .collect::<Vec<_>>(),
-    )
-    .bind(column(&|r| r.application.occupation.clone()))
-    .bind(
-        registrations
-            .iter()
-            .map(|r| r.application.official.as_ref().map(|o| o.title.clone()))
-            .collect::<Vec<_>>(),
-    )
+    .bind(sql::column(registrations, |r| {
+        r.application.gender.as_str().to_owned()
+    }))
+    .bind(sql::column(registrations, |r| {
+        r.application.mobile.as_str().to_owned()
+    }))
+    .bind(sql::column(registrations, |r| {
+        r.application.residence.clone()
+    }))
+    .bind(sql::column(registrations, |r| {
+        r.application.education.as_str().to_owned()
+    }))
+    .bind(sql::column(registrations, |r| r.application.former_member))
+    .bind(sql::column(registrations, |r| {
+        r.application.occupation.clone()
+    }))
+    .bind(sql::column(registrations, |r| {
+        r.application.official.as_ref().map(|o| o.title.clone())
+    }))
     .bind(resignations)
-    .bind(
-        registrations
-            .iter()
-            .map(|r| r.application.veteran_family)
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        finals
-            .iter()
-            .map(|f| f.state.as_str().to_owned())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        registrations
-            .iter()
-            .map(|r| to_micros(r.submitted_at))
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        finals
-            .iter()
-            .map(|f| to_micros(f.state_since))
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        finals
-            .iter()
-            .map(|f| f.executive_qualified)
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        registrations
-            .iter()
-            .map(|r| r.candidate_code.clone())
-            .collect::<Vec<_>>(),
-    )
+    .bind(sql::column(registrations, |r| r.application.veteran_family))
+    .bind(sql::column(&finals, |f| f.state.as_str().to_owned()))
+    .bind(sql::column(registrations, |r| to_micros(r.submitted_at)))
+    .bind(sql::column(&finals, |f| to_micros(f.state_since)))
+    .bind(sql::column(&finals, |f| f.executive_qualified))
+    .bind(sql::column(registrations, |r| r.candidate_code.clone()))
     .execute(&mut *conn)
     .await
     .map_err(|e| {
@@ -302,21 +256,20 @@ pub(crate) async fn write_demo_registrations(
          SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], \
            $6::text[], $7::text[])",
     )
-    .bind(e_code)
-    .bind(e_seq)
-    .bind(e_at)
-    .bind(e_step)
-    .bind(e_state)
-    .bind(e_actor)
-    .bind(e_reason)
+    .bind(sql::column(&events, |(code, _, _)| *code))
+    .bind(sql::column(&events, |(_, seq, _)| *seq))
+    .bind(sql::column(&events, |(_, _, e)| to_micros(e.at)))
+    .bind(sql::column(&events, |(_, _, e)| e.step.as_str()))
+    .bind(sql::column(&events, |(_, _, e)| e.state.as_str()))
+    .bind(sql::column(&events, |(_, _, e)| e.by.as_str()))
+    .bind(sql::column(&events, |(_, _, e)| e.reason.as_str()))
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-/// Writes the demo's approved candidates in one statement, each with the national id of its
-/// registration (a candidate without one, which the demo does not make, is keyed
-/// `cand-<code>`; the SQLite store uses the same rule). A candidate whose council is not among
+/// Writes the demo's approved candidates in one statement, each with its national id
+/// (`store::candidacy::demo_candidate_ids`, as on SQLite). A candidate whose council is not among
 /// the election's is refused (`CouncilNotInElection`).
 pub(crate) async fn write_demo_candidates(
     conn: &mut PgConnection,
@@ -344,16 +297,6 @@ pub(crate) async fn write_demo_candidates(
         }
         .into());
     }
-    let national_ids: HashMap<&str, &str> = registrations
-        .iter()
-        .filter_map(|r| {
-            Some((
-                r.candidate_code.as_deref()?,
-                r.application.national_id.as_str(),
-            ))
-        })
-        .collect();
-    let column = |f: &dyn Fn(&Candidate) -> String| candidates.iter().map(f).collect::<Vec<_>>();
     sqlx::query(
         "INSERT INTO candidates (election_code, council_code, national_id, created_at_us, code, \
          first_name, last_name, gender, education, occupation) \
@@ -365,23 +308,16 @@ pub(crate) async fn write_demo_candidates(
     )
     .bind(election_code)
     .bind(by.at_us())
-    .bind(column(&|c| c.code.clone()))
-    .bind(column(&|c| c.council.clone()))
-    .bind(column(&|c| c.first_name.clone()))
-    .bind(column(&|c| c.last_name.clone()))
-    .bind(column(&|c| c.gender.as_str().to_owned()))
-    .bind(
-        candidates
-            .iter()
-            .map(|c| c.education.map(|e| e.as_str().to_owned()))
-            .collect::<Vec<_>>(),
-    )
-    .bind(column(&|c| c.occupation.clone()))
-    .bind(column(&|c| {
-        national_ids
-            .get(c.code.as_str())
-            .map_or_else(|| format!("cand-{}", c.code), |id| (*id).to_owned())
+    .bind(sql::column(candidates, |c| c.code.clone()))
+    .bind(sql::column(candidates, |c| c.council.clone()))
+    .bind(sql::column(candidates, |c| c.first_name.clone()))
+    .bind(sql::column(candidates, |c| c.last_name.clone()))
+    .bind(sql::column(candidates, |c| c.gender.as_str().to_owned()))
+    .bind(sql::column(candidates, |c| {
+        c.education.map(|e| e.as_str().to_owned())
     }))
+    .bind(sql::column(candidates, |c| c.occupation.clone()))
+    .bind(demo_candidate_ids(candidates, registrations))
     .execute(&mut *conn)
     .await
     .map_err(|e| {
@@ -476,17 +412,7 @@ impl Postgres {
                 .bind(council_code)
                 .fetch_optional(&mut *tx)
                 .await?;
-        match council_election {
-            None => return Err(not_found(Entity::Council)),
-            Some(e) if e != election_code => {
-                return Err(Refusal::CouncilNotInElection {
-                    council: council_code.to_owned(),
-                    election: election_code.to_owned(),
-                }
-                .into())
-            }
-            Some(_) => {}
-        }
+        check_candidate_council(election_code, council_code, council_election.as_deref())?;
         // If the person is registered, lock them: a candidacy and an assignment of the same
         // person queue on this row, so neither decides on facts the other is changing.
         sqlx::query("SELECT 1 FROM people WHERE national_id = $1 FOR NO KEY UPDATE")
@@ -530,7 +456,7 @@ impl Postgres {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        found.iter().map(rows::candidate).collect()
+        rows::all(&found, rows::candidate)
     }
 
     async fn read_all_candidates(&self, election_code: &str) -> StoreResult<Vec<Candidate>> {
@@ -543,7 +469,7 @@ impl Postgres {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        found.iter().map(rows::candidate).collect()
+        rows::all(&found, rows::candidate)
     }
 
     /// What the participation statistics need of every registration.
@@ -559,7 +485,7 @@ impl Postgres {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        found.iter().map(rows::registration_fact).collect()
+        rows::all(&found, rows::registration_fact)
     }
 
     /// The photo of an approved candidate's registration.
@@ -648,25 +574,10 @@ impl Postgres {
                    AS u(kind, media_type, size, sha256)",
             )
             .bind(tracking_code)
-            .bind(
-                documents
-                    .iter()
-                    .map(|d| d.kind.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                documents
-                    .iter()
-                    .map(|d| rows::media_type_str(d.media_type))
-                    .collect::<Vec<_>>(),
-            )
-            .bind(documents.iter().map(|d| d.size).collect::<Vec<_>>())
-            .bind(
-                documents
-                    .iter()
-                    .map(|d| d.sha256.as_str())
-                    .collect::<Vec<_>>(),
-            )
+            .bind(sql::column(documents, |d| d.kind.as_str()))
+            .bind(sql::column(documents, |d| rows::media_type_str(d.media_type)))
+            .bind(sql::column(documents, |d| d.size))
+            .bind(sql::column(documents, |d| d.sha256.as_str()))
             .execute(&mut *tx)
             .await
             .map_err(|e| repeated_as(e, Entity::Document, documents.iter().map(|d| d.kind.as_str())))?;
@@ -708,10 +619,7 @@ impl Postgres {
             .bind(tracking_code)
             .fetch_all(&mut *tx)
             .await?;
-            let history = found
-                .iter()
-                .map(rows::vetting_event)
-                .collect::<StoreResult<Vec<_>>>()?;
+            let history = rows::all(&found, rows::vetting_event)?;
             Ok(Some((registration, history)))
         };
         let out = read.await.map_err(settle)?;
@@ -727,39 +635,28 @@ impl Postgres {
         req: PageRequest,
     ) -> StoreResult<Page<Registration>> {
         let state = filter.state.map(VettingState::as_str);
-        let total: i64 = sqlx::query_scalar(&format!(
-            "SELECT COUNT(*) FROM registrations r JOIN councils c ON c.code = r.council_code \
-             WHERE {}",
-            sql::REGISTRATION_FILTER
-        ))
-        .bind(election_code)
-        .bind(filter.county.as_deref())
-        .bind(filter.council.as_deref())
-        .bind(state)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db)?;
-        let found = sqlx::query(&format!(
-            "SELECT {} FROM registrations r JOIN councils c ON c.code = r.council_code \
-             WHERE {} \
-             ORDER BY r.submitted_at_us, r.tracking_code COLLATE \"C\" LIMIT $5 OFFSET $6",
-            rows::REGISTRATION_COLUMNS,
-            sql::REGISTRATION_FILTER
-        ))
-        .bind(election_code)
-        .bind(filter.county.as_deref())
-        .bind(filter.council.as_deref())
-        .bind(state)
-        .bind(req.limit())
-        .bind(req.offset())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        let codes = found
-            .iter()
-            .map(|r| r.try_get::<String, _>("tracking_code").map_err(db))
-            .collect::<StoreResult<Vec<_>>>()?;
         let mut conn = self.pool.acquire().await.map_err(db)?;
+        let (total, found) = sql::List::new(
+            rows::REGISTRATION_COLUMNS,
+            &format!(
+                "registrations r JOIN councils c ON c.code = r.council_code WHERE {}",
+                sql::REGISTRATION_FILTER
+            ),
+            "r.submitted_at_us, r.tracking_code COLLATE \"C\"",
+            4,
+        )
+        .fetch(
+            &mut conn,
+            |q| {
+                q.bind(election_code)
+                    .bind(filter.county.as_deref())
+                    .bind(filter.council.as_deref())
+                    .bind(state)
+            },
+            req,
+        )
+        .await?;
+        let codes = rows::keys::<String>(&found, "tracking_code")?;
         let mut documents = documents_of(&mut conn, &codes).await.map_err(settle)?;
         let items = found
             .iter()

@@ -5,7 +5,7 @@
 use crate::db::{db, Attempt};
 use crate::rows;
 use domain::election::Election;
-use domain::person::{Person, Relative};
+use domain::person::Person;
 use domain::station::{RouteStop, Station};
 use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::Row;
@@ -97,9 +97,8 @@ async fn routes_of(
     conn: &mut PgConnection,
     codes: &[String],
 ) -> StoreResult<HashMap<String, Vec<RouteStop>>> {
-    let mut out: HashMap<String, Vec<RouteStop>> = HashMap::new();
     if codes.is_empty() {
-        return Ok(out);
+        return Ok(HashMap::new());
     }
     let found = sqlx::query(
         "SELECT station_code, council_code, arrives_at_us, leaves_at_us FROM station_route \
@@ -109,11 +108,7 @@ async fn routes_of(
     .fetch_all(&mut *conn)
     .await
     .map_err(db)?;
-    for row in &found {
-        let code: String = row.try_get("station_code").map_err(db)?;
-        out.entry(code).or_default().push(rows::route_stop(row)?);
-    }
-    Ok(out)
+    rows::grouped(&found, "station_code", rows::route_stop)
 }
 
 /// Station rows with their routes (one more query for all of them). A station without stops
@@ -122,10 +117,7 @@ pub(crate) async fn stations_with_routes(
     conn: &mut PgConnection,
     found: &[PgRow],
 ) -> StoreResult<Vec<Station>> {
-    let codes = found
-        .iter()
-        .map(|r| r.try_get::<String, _>("code").map_err(db))
-        .collect::<StoreResult<Vec<_>>>()?;
+    let codes = rows::keys::<String>(found, "code")?;
     let mut routes = routes_of(conn, &codes).await?;
     found
         .iter()
@@ -139,11 +131,8 @@ pub(crate) async fn people_with_relatives(
     conn: &mut PgConnection,
     found: &[PgRow],
 ) -> StoreResult<Vec<Person>> {
-    let ids = found
-        .iter()
-        .map(|r| r.try_get::<String, _>("national_id").map_err(db))
-        .collect::<StoreResult<Vec<_>>>()?;
-    let mut relatives: HashMap<String, Vec<Relative>> = HashMap::new();
+    let ids = rows::keys::<String>(found, "national_id")?;
+    let mut relatives: HashMap<String, _> = HashMap::new();
     if !ids.is_empty() {
         let declared = sqlx::query(
             "SELECT national_id, relative_id, relation FROM person_relatives \
@@ -153,10 +142,7 @@ pub(crate) async fn people_with_relatives(
         .fetch_all(&mut *conn)
         .await
         .map_err(db)?;
-        for row in &declared {
-            let id: String = row.try_get("national_id").map_err(db)?;
-            relatives.entry(id).or_default().push(rows::relative(row)?);
-        }
+        relatives = rows::grouped(&declared, "national_id", rows::relative)?;
     }
     found
         .iter()

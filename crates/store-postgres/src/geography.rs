@@ -10,7 +10,7 @@ use domain::election::{Council, Election, SeatTable};
 use domain::geo::ProvinceSeed;
 use sqlx::postgres::PgConnection;
 use sqlx::Row;
-use store::geography::{province_loaded, seat_table_set};
+use store::geography::{province_loaded, reseated, seat_table_set, StoredSeats};
 use store::{
     Actor, CouncilFilter, CountyFilter, CountySummary, Entity, GeographyStore, Page, PageRequest,
     StoreError, StoreResult,
@@ -40,12 +40,12 @@ pub(crate) async fn write_seed(
         "INSERT INTO counties (code, name, name_en, centre, population, synthetic) \
          SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bool[])",
     )
-    .bind(counties.iter().map(|x| x.code.clone()).collect::<Vec<_>>())
-    .bind(counties.iter().map(|x| x.name.clone()).collect::<Vec<_>>())
-    .bind(counties.iter().map(|x| x.name_en.clone()).collect::<Vec<_>>())
-    .bind(counties.iter().map(|x| x.centre.clone()).collect::<Vec<_>>())
-    .bind(counties.iter().map(|x| x.population).collect::<Vec<_>>())
-    .bind(counties.iter().map(|x| x.synthetic).collect::<Vec<_>>())
+    .bind(sql::column(counties, |x| x.code.clone()))
+    .bind(sql::column(counties, |x| x.name.clone()))
+    .bind(sql::column(counties, |x| x.name_en.clone()))
+    .bind(sql::column(counties, |x| x.centre.clone()))
+    .bind(sql::column(counties, |x| x.population))
+    .bind(sql::column(counties, |x| x.synthetic))
     .execute(&mut *conn)
     .await?;
 
@@ -54,15 +54,10 @@ pub(crate) async fn write_seed(
         "INSERT INTO districts (code, county_code, name, synthetic) \
          SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bool[])",
     )
-    .bind(districts.iter().map(|x| x.code.clone()).collect::<Vec<_>>())
-    .bind(
-        districts
-            .iter()
-            .map(|x| x.county_code.clone())
-            .collect::<Vec<_>>(),
-    )
-    .bind(districts.iter().map(|x| x.name.clone()).collect::<Vec<_>>())
-    .bind(districts.iter().map(|x| x.synthetic).collect::<Vec<_>>())
+    .bind(sql::column(districts, |x| x.code.clone()))
+    .bind(sql::column(districts, |x| x.county_code.clone()))
+    .bind(sql::column(districts, |x| x.name.clone()))
+    .bind(sql::column(districts, |x| x.synthetic))
     .execute(&mut *conn)
     .await?;
 
@@ -71,17 +66,12 @@ pub(crate) async fn write_seed(
         "INSERT INTO cities (code, district_code, name, name_en, population, synthetic) \
          SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bool[])",
     )
-    .bind(cities.iter().map(|x| x.code.clone()).collect::<Vec<_>>())
-    .bind(
-        cities
-            .iter()
-            .map(|x| x.district_code.clone())
-            .collect::<Vec<_>>(),
-    )
-    .bind(cities.iter().map(|x| x.name.clone()).collect::<Vec<_>>())
-    .bind(cities.iter().map(|x| x.name_en.clone()).collect::<Vec<_>>())
-    .bind(cities.iter().map(|x| x.population).collect::<Vec<_>>())
-    .bind(cities.iter().map(|x| x.synthetic).collect::<Vec<_>>())
+    .bind(sql::column(cities, |x| x.code.clone()))
+    .bind(sql::column(cities, |x| x.district_code.clone()))
+    .bind(sql::column(cities, |x| x.name.clone()))
+    .bind(sql::column(cities, |x| x.name_en.clone()))
+    .bind(sql::column(cities, |x| x.population))
+    .bind(sql::column(cities, |x| x.synthetic))
     .execute(&mut *conn)
     .await?;
 
@@ -90,15 +80,10 @@ pub(crate) async fn write_seed(
         "INSERT INTO rural_districts (code, district_code, name, synthetic) \
          SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bool[])",
     )
-    .bind(rurals.iter().map(|x| x.code.clone()).collect::<Vec<_>>())
-    .bind(
-        rurals
-            .iter()
-            .map(|x| x.district_code.clone())
-            .collect::<Vec<_>>(),
-    )
-    .bind(rurals.iter().map(|x| x.name.clone()).collect::<Vec<_>>())
-    .bind(rurals.iter().map(|x| x.synthetic).collect::<Vec<_>>())
+    .bind(sql::column(rurals, |x| x.code.clone()))
+    .bind(sql::column(rurals, |x| x.district_code.clone()))
+    .bind(sql::column(rurals, |x| x.name.clone()))
+    .bind(sql::column(rurals, |x| x.synthetic))
     .execute(&mut *conn)
     .await?;
 
@@ -107,17 +92,12 @@ pub(crate) async fn write_seed(
         "INSERT INTO villages (code, rural_district_code, name, population, households, synthetic) \
          SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bool[])",
     )
-    .bind(villages.iter().map(|x| x.code.clone()).collect::<Vec<_>>())
-    .bind(
-        villages
-            .iter()
-            .map(|x| x.rural_district_code.clone())
-            .collect::<Vec<_>>(),
-    )
-    .bind(villages.iter().map(|x| x.name.clone()).collect::<Vec<_>>())
-    .bind(villages.iter().map(|x| x.population).collect::<Vec<_>>())
-    .bind(villages.iter().map(|x| x.households).collect::<Vec<_>>())
-    .bind(villages.iter().map(|x| x.synthetic).collect::<Vec<_>>())
+    .bind(sql::column(villages, |x| x.code.clone()))
+    .bind(sql::column(villages, |x| x.rural_district_code.clone()))
+    .bind(sql::column(villages, |x| x.name.clone()))
+    .bind(sql::column(villages, |x| x.population))
+    .bind(sql::column(villages, |x| x.households))
+    .bind(sql::column(villages, |x| x.synthetic))
     .execute(&mut *conn)
     .await?;
 
@@ -140,20 +120,10 @@ pub(crate) async fn write_seed(
          SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[])",
     )
     .bind(&election.code)
-    .bind(milestones.iter().map(|x| x.key.clone()).collect::<Vec<_>>())
-    .bind(milestones.iter().map(|x| x.name.clone()).collect::<Vec<_>>())
-    .bind(
-        milestones
-            .iter()
-            .map(|x| domain::clock::to_micros(x.starts_at))
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        milestones
-            .iter()
-            .map(|x| domain::clock::to_micros(x.ends_at))
-            .collect::<Vec<_>>(),
-    )
+    .bind(sql::column(milestones, |x| x.key.clone()))
+    .bind(sql::column(milestones, |x| x.name.clone()))
+    .bind(sql::column(milestones, |x| domain::clock::to_micros(x.starts_at)))
+    .bind(sql::column(milestones, |x| domain::clock::to_micros(x.ends_at)))
     .bind((0..milestones.len()).map(|i| i as i64).collect::<Vec<_>>())
     .execute(&mut *conn)
     .await?;
@@ -165,45 +135,15 @@ pub(crate) async fn write_seed(
          SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
          $7::bigint[], $8::bigint[], $9::bigint[])",
     )
-    .bind(councils.iter().map(|x| x.code.clone()).collect::<Vec<_>>())
-    .bind(
-        councils
-            .iter()
-            .map(|x| x.election_code.clone())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        councils
-            .iter()
-            .map(|x| x.kind.as_str().to_owned())
-            .collect::<Vec<_>>(),
-    )
-    .bind(councils.iter().map(|x| x.name.clone()).collect::<Vec<_>>())
-    .bind(
-        councils
-            .iter()
-            .map(|x| x.county_code.clone())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        councils
-            .iter()
-            .map(|x| x.place_code.clone())
-            .collect::<Vec<_>>(),
-    )
-    .bind(councils.iter().map(|x| x.population).collect::<Vec<_>>())
-    .bind(
-        councils
-            .iter()
-            .map(|x| i64::from(x.main_seats))
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        councils
-            .iter()
-            .map(|x| i64::from(x.alternate_seats))
-            .collect::<Vec<_>>(),
-    )
+    .bind(sql::column(councils, |x| x.code.clone()))
+    .bind(sql::column(councils, |x| x.election_code.clone()))
+    .bind(sql::column(councils, |x| x.kind.as_str().to_owned()))
+    .bind(sql::column(councils, |x| x.name.clone()))
+    .bind(sql::column(councils, |x| x.county_code.clone()))
+    .bind(sql::column(councils, |x| x.place_code.clone()))
+    .bind(sql::column(councils, |x| x.population))
+    .bind(sql::column(councils, |x| i64::from(x.main_seats)))
+    .bind(sql::column(councils, |x| i64::from(x.alternate_seats)))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -252,30 +192,32 @@ impl Postgres {
         .bind(code)
         .fetch_all(&mut *tx)
         .await?;
-        let (mut codes, mut mains, mut alternates) = (Vec::new(), Vec::new(), Vec::new());
-        for row in &councils {
-            let kind = rows::council_kind(&row.try_get::<String, _>("kind")?)?;
-            let place: String = row.try_get("place_code")?;
-            let seats = table.seats(kind, &place, row.try_get("population")?);
-            let (main, alternate) = (i64::from(seats.main), i64::from(seats.alternate));
-            if main != row.try_get::<i64, _>("main_seats")?
-                || alternate != row.try_get::<i64, _>("alternate_seats")?
-            {
-                codes.push(row.try_get::<String, _>("code")?);
-                mains.push(main);
-                alternates.push(alternate);
-            }
-        }
-        let changed = codes.len() as u64;
-        if !codes.is_empty() {
+        let stored = councils
+            .iter()
+            .map(|row| {
+                Ok(StoredSeats {
+                    code: row.try_get("code")?,
+                    kind: rows::council_kind(&row.try_get::<String, _>("kind")?)?,
+                    place_code: row.try_get("place_code")?,
+                    population: row.try_get("population")?,
+                    main: row.try_get("main_seats")?,
+                    alternate: row.try_get("alternate_seats")?,
+                })
+            })
+            .collect::<Attempt<Vec<_>>>()?;
+        let changes = reseated(table, &stored);
+        let changed = changes.len() as u64;
+        if !changes.is_empty() {
             sqlx::query(
                 "UPDATE councils AS c SET main_seats = u.main, alternate_seats = u.alternate \
                  FROM UNNEST($1::text[], $2::bigint[], $3::bigint[]) AS u(code, main, alternate) \
                  WHERE c.code = u.code",
             )
-            .bind(codes)
-            .bind(mains)
-            .bind(alternates)
+            .bind(sql::column(&changes, |(code, _)| *code))
+            .bind(sql::column(&changes, |(_, seats)| i64::from(seats.main)))
+            .bind(sql::column(&changes, |(_, seats)| {
+                i64::from(seats.alternate)
+            }))
             .execute(&mut *tx)
             .await?;
         }
@@ -351,7 +293,7 @@ impl GeographyStore for Postgres {
 
     #[tracing::instrument(skip_all)]
     async fn counties(&self, filter: &CountyFilter) -> StoreResult<Vec<CountySummary>> {
-        let rows = sqlx::query(
+        let found = sqlx::query(
             "SELECT c.code, c.name, c.name_en, c.centre, c.population, c.synthetic, \
                COALESCE(d.n, 0) AS districts, COALESCE(ci.n, 0) AS cities, COALESCE(v.n, 0) AS villages, \
                COALESCE(co.city_councils, 0) AS city_councils, \
@@ -386,7 +328,7 @@ impl GeographyStore for Postgres {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        rows.iter().map(rows::county_summary).collect()
+        rows::all(&found, rows::county_summary)
     }
 
     #[tracing::instrument(skip_all)]
@@ -396,35 +338,24 @@ impl GeographyStore for Postgres {
         req: PageRequest,
     ) -> StoreResult<Page<Council>> {
         let kind = filter.kind.map(domain::election::CouncilKind::as_str);
-        let total: i64 = sqlx::query_scalar(&format!(
-            "SELECT COUNT(*) FROM councils WHERE {}",
-            sql::COUNCIL_FILTER
-        ))
-        .bind(filter.county.as_deref())
-        .bind(kind)
-        .bind(filter.name.as_deref())
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db)?;
-        let found = sqlx::query(&format!(
-            "SELECT {} FROM councils WHERE {} ORDER BY {} LIMIT $4 OFFSET $5",
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let (total, found) = sql::List::new(
             rows::COUNCIL_COLUMNS,
-            sql::COUNCIL_FILTER,
-            sql::council_order(filter.sort)
-        ))
-        .bind(filter.county.as_deref())
-        .bind(kind)
-        .bind(filter.name.as_deref())
-        .bind(req.limit())
-        .bind(req.offset())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        let items = found
-            .iter()
-            .map(rows::council)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(sql::page(items, total, req))
+            &format!("councils WHERE {}", sql::COUNCIL_FILTER),
+            &sql::council_order(filter.sort),
+            3,
+        )
+        .fetch(
+            &mut conn,
+            |q| {
+                q.bind(filter.county.as_deref())
+                    .bind(kind)
+                    .bind(filter.name.as_deref())
+            },
+            req,
+        )
+        .await?;
+        Ok(sql::page(rows::all(&found, rows::council)?, total, req))
     }
 
     #[tracing::instrument(skip_all)]

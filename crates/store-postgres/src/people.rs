@@ -54,37 +54,21 @@ pub(crate) async fn write_people(
         .iter()
         .map(|x| rows::format_date(x.birth_date))
         .collect::<StoreResult<Vec<_>>>()?;
-    let column = |f: fn(&Person) -> String| people.iter().map(f).collect::<Vec<_>>();
     let written = sqlx::query(&format!(
         "INSERT INTO people ({}) \
          SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
          $7::text[], $8::text[], $9::bool[])",
         rows::PERSON_COLUMNS
     ))
-    .bind(column(|x| x.national_id.as_str().to_owned()))
-    .bind(column(|x| x.first_name.clone()))
-    .bind(column(|x| x.last_name.clone()))
-    .bind(column(|x| x.father_name.clone()))
-    .bind(column(|x| x.gender.as_str().to_owned()))
+    .bind(sql::column(people, |x| x.national_id.as_str().to_owned()))
+    .bind(sql::column(people, |x| x.first_name.clone()))
+    .bind(sql::column(people, |x| x.last_name.clone()))
+    .bind(sql::column(people, |x| x.father_name.clone()))
+    .bind(sql::column(people, |x| x.gender.as_str().to_owned()))
     .bind(birth_dates)
-    .bind(
-        people
-            .iter()
-            .map(|x| x.mobile.as_ref().map(|m| m.as_str().to_owned()))
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        people
-            .iter()
-            .map(|x| x.education.map(|e| e.as_str().to_owned()))
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        people
-            .iter()
-            .map(|x| x.sitting_council_member)
-            .collect::<Vec<_>>(),
-    )
+    .bind(sql::column(people, |x| x.mobile.as_ref().map(|m| m.as_str().to_owned())))
+    .bind(sql::column(people, |x| x.education.map(|e| e.as_str().to_owned())))
+    .bind(sql::column(people, |x| x.sitting_council_member))
     .execute(&mut *conn)
     .await;
     match written {
@@ -179,29 +163,18 @@ impl PeopleStore for Postgres {
             PeopleQuery::Name(name) => (None, Some(name)),
         };
         let mut conn = self.pool.acquire().await.map_err(db)?;
-        let total: i64 = sqlx::query_scalar(&format!(
-            "SELECT COUNT(*) FROM people WHERE {}",
-            sql::PEOPLE_FILTER
-        ))
-        .bind(&prefix)
-        .bind(&name)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(db)?;
-        let found = sqlx::query(&format!(
-            "SELECT {} FROM people WHERE {} \
-             ORDER BY last_name COLLATE \"C\", first_name COLLATE \"C\", national_id COLLATE \"C\" \
-             LIMIT $3 OFFSET $4",
+        let (total, found) = sql::List::new(
             rows::PERSON_COLUMNS,
-            sql::PEOPLE_FILTER
-        ))
-        .bind(prefix)
-        .bind(name)
-        .bind(req.limit())
-        .bind(req.offset())
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db)?;
+            &format!("people WHERE {}", sql::PEOPLE_FILTER),
+            "last_name COLLATE \"C\", first_name COLLATE \"C\", national_id COLLATE \"C\"",
+            2,
+        )
+        .fetch(
+            &mut conn,
+            |q| q.bind(prefix.as_deref()).bind(name.as_deref()),
+            req,
+        )
+        .await?;
         let items = facts::people_with_relatives(&mut conn, &found).await?;
         Ok(sql::page(items, total, req))
     }

@@ -56,6 +56,42 @@ pub(crate) fn council_kind(text: &str) -> StoreResult<CouncilKind> {
     CouncilKind::parse(text).map_err(|e| corrupt("council kind", e))
 }
 
+/// Every row through `convert`; the first that does not convert fails the whole read.
+pub(crate) fn all<T>(
+    found: &[PgRow],
+    convert: impl Fn(&PgRow) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    found.iter().map(convert).collect()
+}
+
+/// One column of every row: the keys a second query reads the rows' children by.
+pub(crate) fn keys<T>(found: &[PgRow], column: &str) -> StoreResult<Vec<T>>
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
+    all(found, |row| get(row, column))
+}
+
+/// Child rows grouped by their parent's key (`column`), each converted, in the rows' order:
+/// what a second query read for several parents, ready to be handed to each.
+pub(crate) fn grouped<K, T>(
+    found: &[PgRow],
+    column: &str,
+    convert: impl Fn(&PgRow) -> StoreResult<T>,
+) -> StoreResult<std::collections::HashMap<K, Vec<T>>>
+where
+    K: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Eq + std::hash::Hash,
+{
+    let mut groups: std::collections::HashMap<K, Vec<T>> = std::collections::HashMap::new();
+    for row in found {
+        groups
+            .entry(get(row, column)?)
+            .or_default()
+            .push(convert(row)?);
+    }
+    Ok(groups)
+}
+
 fn get<'r, T>(row: &'r PgRow, column: &str) -> StoreResult<T>
 where
     T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,

@@ -1,8 +1,14 @@
 //! Query-building helpers: pages, the `ORDER BY` of each sort key, and the `WHERE` fragments of
 //! the filtered lists. Text filters are plain text (`strpos`, `starts_with`): `%` and `_` are
-//! characters like any other, as on SQLite.
+//! characters like any other, as on SQLite. Also the plumbing the lists and the bulk writes
+//! share: reading one page of a list with its total ([`List`]) and binding a slice as one
+//! `UNNEST` column ([`column`]).
 
-use store::{CouncilSortKey, Page, PageRequest, Sort, StationSortKey};
+use crate::db::db;
+use sqlx::postgres::{PgArguments, PgConnection, PgRow};
+use sqlx::query::Query;
+use sqlx::Row;
+use store::{CouncilSortKey, Page, PageRequest, Sort, StationSortKey, StoreResult};
 
 /// A page of `items` out of `total`, as asked for.
 pub(crate) fn page<T>(items: Vec<T>, total: i64, req: PageRequest) -> Page<T> {
@@ -12,6 +18,61 @@ pub(crate) fn page<T>(items: Vec<T>, total: i64, req: PageRequest) -> Page<T> {
         page: req.page,
         per_page: req.per_page,
     }
+}
+
+/// A statement whose parameters are being bound.
+pub(crate) type Statement<'q> = Query<'q, sqlx::Postgres, PgArguments>;
+
+/// A filtered list's two statements: the count of the rows that match, and one page of them.
+pub(crate) struct List {
+    /// `SELECT COUNT(*)` of the rows that match the filter.
+    pub(crate) count: String,
+    /// The page's rows; its `LIMIT` and `OFFSET` are the last two parameters.
+    pub(crate) select: String,
+}
+
+impl List {
+    /// The `columns` of the rows `FROM {from}` (a table or a join, with its `WHERE` on the
+    /// filter's `params` parameters) in `order`; the page's `LIMIT` and `OFFSET` are the next
+    /// two parameters.
+    pub(crate) fn new(columns: &str, from: &str, order: &str, params: usize) -> Self {
+        Self {
+            count: format!("SELECT COUNT(*) FROM {from}"),
+            select: format!(
+                "SELECT {columns} FROM {from} ORDER BY {order} LIMIT ${} OFFSET ${}",
+                params + 1,
+                params + 2
+            ),
+        }
+    }
+
+    /// Reads the total and one page. `bind` binds the filter's values to each statement,
+    /// written once so that the total always counts the rows the pages show.
+    pub(crate) async fn fetch<'q>(
+        &'q self,
+        conn: &mut PgConnection,
+        bind: impl Fn(Statement<'q>) -> Statement<'q>,
+        req: PageRequest,
+    ) -> StoreResult<(i64, Vec<PgRow>)> {
+        let total = bind(sqlx::query(&self.count))
+            .fetch_one(&mut *conn)
+            .await
+            .and_then(|row| row.try_get(0))
+            .map_err(db)?;
+        let found = bind(sqlx::query(&self.select))
+            .bind(req.limit())
+            .bind(req.offset())
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db)?;
+        Ok((total, found))
+    }
+}
+
+/// One column of a bulk write: `value` of every item, bound as one array that `UNNEST` turns
+/// back into rows (one statement a table, whatever the number of rows).
+pub(crate) fn column<'a, T, V>(items: &'a [T], value: impl Fn(&'a T) -> V) -> Vec<V> {
+    items.iter().map(value).collect()
 }
 
 /// Sums a `bigint` column in SQL: `SUM` of bigints is numeric.
@@ -84,6 +145,16 @@ pub(crate) const REGISTRATION_FILTER: &str =
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_pages_after_its_filters_parameters() {
+        let list = List::new("code, name", "councils WHERE kind = $1", "code", 1);
+        assert_eq!(list.count, "SELECT COUNT(*) FROM councils WHERE kind = $1");
+        assert_eq!(
+            list.select,
+            "SELECT code, name FROM councils WHERE kind = $1 ORDER BY code LIMIT $2 OFFSET $3"
+        );
+    }
 
     #[test]
     fn every_sort_ties_on_code() {

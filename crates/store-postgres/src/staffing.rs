@@ -39,24 +39,9 @@ pub(crate) async fn write_demo_assignments(
     .bind(election_code)
     .bind(by.at_us())
     .bind(&by.username)
-    .bind(
-        assignments
-            .iter()
-            .map(|x| x.station.clone())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        assignments
-            .iter()
-            .map(|x| x.post.as_str().to_owned())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        assignments
-            .iter()
-            .map(|x| x.national_id.as_str().to_owned())
-            .collect::<Vec<_>>(),
-    )
+    .bind(sql::column(assignments, |x| x.station.clone()))
+    .bind(sql::column(assignments, |x| x.post.as_str().to_owned()))
+    .bind(sql::column(assignments, |x| x.national_id.as_str().to_owned()))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -430,10 +415,7 @@ impl StaffingStore for Postgres {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        let mut staff = found
-            .iter()
-            .map(rows::staff)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let mut staff = rows::all(&found, rows::staff)?;
         // `Post` orders as `Post::ALL` does.
         staff.sort_by_key(|s| s.post);
         Ok(staff)
@@ -505,7 +487,7 @@ impl StaffingStore for Postgres {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        found.iter().map(rows::coverage).collect()
+        rows::all(&found, rows::coverage)
     }
 
     #[tracing::instrument(skip_all)]
@@ -514,30 +496,24 @@ impl StaffingStore for Postgres {
             "FROM stations s LEFT JOIN station_posts sp ON sp.station_code = s.code \
              WHERE s.county_code = $1 AND NOT s.closed \
              GROUP BY s.code HAVING COUNT(sp.post) < $2";
-        let total: i64 =
-            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM (SELECT s.code {GAPS}) gaps"))
-                .bind(county)
-                .bind(Post::ALL.len() as i64)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(db)?;
-        let found = sqlx::query(&format!(
-            "SELECT s.code, s.name, s.county_code, \
-               COALESCE(array_agg(sp.post) FILTER (WHERE sp.post IS NOT NULL), '{{}}') AS held \
-             {GAPS} ORDER BY s.code COLLATE \"C\" LIMIT $3 OFFSET $4"
-        ))
-        .bind(county)
-        .bind(Post::ALL.len() as i64)
-        .bind(req.limit())
-        .bind(req.offset())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        let items = found
-            .iter()
-            .map(rows::gap)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(sql::page(items, total, req))
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        // Grouped rows: counted as a subquery, so the list is spelt out.
+        let list = sql::List {
+            count: format!("SELECT COUNT(*) FROM (SELECT s.code {GAPS}) gaps"),
+            select: format!(
+                "SELECT s.code, s.name, s.county_code, \
+                   COALESCE(array_agg(sp.post) FILTER (WHERE sp.post IS NOT NULL), '{{}}') AS held \
+                 {GAPS} ORDER BY s.code COLLATE \"C\" LIMIT $3 OFFSET $4"
+            ),
+        };
+        let (total, found) = list
+            .fetch(
+                &mut conn,
+                |q| q.bind(county).bind(Post::ALL.len() as i64),
+                req,
+            )
+            .await?;
+        Ok(sql::page(rows::all(&found, rows::gap)?, total, req))
     }
 
     #[tracing::instrument(skip_all)]

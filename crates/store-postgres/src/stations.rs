@@ -26,10 +26,6 @@ pub(crate) async fn write_stations(
     stations: &[Station],
     replace: bool,
 ) -> Result<(), sqlx::Error> {
-    let column = |f: fn(&Station) -> String| stations.iter().map(f).collect::<Vec<_>>();
-    let devices =
-        |f: fn(&Station) -> u32| stations.iter().map(|s| i64::from(f(s))).collect::<Vec<_>>();
-    let flag = |f: fn(&Station) -> bool| stations.iter().map(f).collect::<Vec<_>>();
     let sql = format!(
         "INSERT INTO stations ({}) \
          SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
@@ -39,45 +35,33 @@ pub(crate) async fn write_stations(
         if replace { STATION_UPSERT } else { "" }
     );
     sqlx::query(&sql)
-        .bind(column(|s| s.code.clone()))
-        .bind(column(|s| s.election_code.clone()))
-        .bind(column(|s| s.county_code.clone()))
-        .bind(column(|s| s.council_code.clone()))
-        .bind(column(|s| s.name.clone()))
-        .bind(column(|s| s.area.as_str().to_owned()))
-        .bind(flag(|s| s.mobile))
-        .bind(flag(|s| s.hard_to_reach))
-        .bind(
-            stations
-                .iter()
-                .map(|s| s.expected_voters)
-                .collect::<Vec<_>>(),
-        )
-        .bind(column(|s| s.address.clone()))
-        .bind(
-            stations
-                .iter()
-                .map(|s| s.postal_code.as_ref().map(|p| p.as_str().to_owned()))
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            stations
-                .iter()
-                .map(|s| s.location.map(|p| p.lat))
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            stations
-                .iter()
-                .map(|s| s.location.map(|p| p.lon))
-                .collect::<Vec<_>>(),
-        )
-        .bind(devices(|s| s.facilities.evoting_devices))
-        .bind(devices(|s| s.facilities.identity_devices))
-        .bind(flag(|s| s.facilities.power_backup))
-        .bind(flag(|s| s.facilities.cctv))
-        .bind(column(|s| s.facilities.link.as_str().to_owned()))
-        .bind(flag(|s| s.closed))
+        .bind(sql::column(stations, |s| s.code.clone()))
+        .bind(sql::column(stations, |s| s.election_code.clone()))
+        .bind(sql::column(stations, |s| s.county_code.clone()))
+        .bind(sql::column(stations, |s| s.council_code.clone()))
+        .bind(sql::column(stations, |s| s.name.clone()))
+        .bind(sql::column(stations, |s| s.area.as_str().to_owned()))
+        .bind(sql::column(stations, |s| s.mobile))
+        .bind(sql::column(stations, |s| s.hard_to_reach))
+        .bind(sql::column(stations, |s| s.expected_voters))
+        .bind(sql::column(stations, |s| s.address.clone()))
+        .bind(sql::column(stations, |s| {
+            s.postal_code.as_ref().map(|p| p.as_str().to_owned())
+        }))
+        .bind(sql::column(stations, |s| s.location.map(|p| p.lat)))
+        .bind(sql::column(stations, |s| s.location.map(|p| p.lon)))
+        .bind(sql::column(stations, |s| {
+            i64::from(s.facilities.evoting_devices)
+        }))
+        .bind(sql::column(stations, |s| {
+            i64::from(s.facilities.identity_devices)
+        }))
+        .bind(sql::column(stations, |s| s.facilities.power_backup))
+        .bind(sql::column(stations, |s| s.facilities.cctv))
+        .bind(sql::column(stations, |s| {
+            s.facilities.link.as_str().to_owned()
+        }))
+        .bind(sql::column(stations, |s| s.closed))
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -91,7 +75,7 @@ pub(crate) async fn write_routes(
 ) -> Attempt<()> {
     if replace {
         sqlx::query("DELETE FROM station_route WHERE station_code = ANY($1)")
-            .bind(stations.iter().map(|s| s.code.clone()).collect::<Vec<_>>())
+            .bind(sql::column(stations, |s| s.code.clone()))
             .execute(&mut *conn)
             .await?;
     }
@@ -185,38 +169,26 @@ impl StationStore for Postgres {
     ) -> StoreResult<Page<Station>> {
         let area = filter.area.map(domain::station::Area::as_str);
         let mut conn = self.pool.acquire().await.map_err(db)?;
-        let total: i64 = sqlx::query_scalar(&format!(
-            "SELECT COUNT(*) FROM stations WHERE {}",
-            sql::STATION_FILTER
-        ))
-        .bind(filter.county.as_deref())
-        .bind(filter.council.as_deref())
-        .bind(filter.station.as_deref())
-        .bind(area)
-        .bind(filter.mobile)
-        .bind(filter.closed)
-        .bind(filter.name.as_deref())
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(db)?;
-        let found = sqlx::query(&format!(
-            "SELECT {} FROM stations WHERE {} ORDER BY {} LIMIT $8 OFFSET $9",
+        let (total, found) = sql::List::new(
             rows::STATION_COLUMNS,
-            sql::STATION_FILTER,
-            sql::station_order(filter.sort)
-        ))
-        .bind(filter.county.as_deref())
-        .bind(filter.council.as_deref())
-        .bind(filter.station.as_deref())
-        .bind(area)
-        .bind(filter.mobile)
-        .bind(filter.closed)
-        .bind(filter.name.as_deref())
-        .bind(req.limit())
-        .bind(req.offset())
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db)?;
+            &format!("stations WHERE {}", sql::STATION_FILTER),
+            &sql::station_order(filter.sort),
+            7,
+        )
+        .fetch(
+            &mut conn,
+            |q| {
+                q.bind(filter.county.as_deref())
+                    .bind(filter.council.as_deref())
+                    .bind(filter.station.as_deref())
+                    .bind(area)
+                    .bind(filter.mobile)
+                    .bind(filter.closed)
+                    .bind(filter.name.as_deref())
+            },
+            req,
+        )
+        .await?;
         let items = facts::stations_with_routes(&mut conn, &found).await?;
         Ok(sql::page(items, total, req))
     }

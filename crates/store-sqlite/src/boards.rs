@@ -4,8 +4,8 @@
 //! board, the county exists. Members and meetings hang off the code.
 
 use crate::chain::append_audit;
-use crate::db::{db_err, is_unique_violation, Sqlite};
-use crate::sql::{all, bad_row, iso_date, parse_date};
+use crate::db::{db_err, repeated_or, Sqlite};
+use crate::sql::{all, bad_row, grouped, iso_date, parse_date};
 use async_trait::async_trait;
 use domain::boards::{
     board_code, check_membership, parse_board_code, Attendance, Board, BoardKind, BoardMember,
@@ -15,7 +15,6 @@ use domain::clock::{from_micros, to_micros};
 use domain::demo::DemoBoardMember;
 use domain::ids::NationalId;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
-use std::collections::HashMap;
 use store::boards::{meeting_recorded, member_added, member_removed};
 use store::{Actor, BoardStore, BoardWithMembers, Entity, Refusal, StoreError, StoreResult};
 
@@ -136,10 +135,10 @@ pub(crate) fn boards(
              WHERE ?1 IS NULL OR m.county_code = ?1"
         ))
         .map_err(db_err)?;
-    let mut by_board: HashMap<String, Vec<BoardMember>> = HashMap::new();
-    for m in all(&mut s, [county], member_from_row)? {
-        by_board.entry(m.board.clone()).or_default().push(m);
-    }
+    let mut by_board = grouped(all(&mut s, [county], |r| {
+        let m = member_from_row(r)?;
+        Ok((m.board.clone(), m))
+    })?);
     Ok(list
         .into_iter()
         .map(|board| {
@@ -312,16 +311,7 @@ pub(crate) fn record_meeting(tx: &Transaction<'_>, m: &Meeting, by: &Actor) -> S
             .map_err(db_err)?;
         for a in &m.attendance {
             s.execute(params![id, a.national_id, a.present])
-                .map_err(|e| {
-                    if is_unique_violation(&e) {
-                        StoreError::from(Refusal::Repeated {
-                            entity: Entity::Person,
-                            national_id: a.national_id.clone(),
-                        })
-                    } else {
-                        db_err(e)
-                    }
-                })?;
+                .map_err(|e| repeated_or(e, Entity::Person, &a.national_id))?;
         }
         let mut s = tx
             .prepare_cached(
@@ -370,8 +360,7 @@ fn attach_details(
              ORDER BY a.meeting_id, a.national_id"
         ))
         .map_err(db_err)?;
-    let mut attendance: HashMap<i64, Vec<Attendance>> = HashMap::new();
-    for (id, a) in all(&mut s, [param], |r| {
+    let mut attendance = grouped(all(&mut s, [param], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             Attendance {
@@ -379,9 +368,7 @@ fn attach_details(
                 present: r.get(2)?,
             },
         ))
-    })? {
-        attendance.entry(id).or_default().push(a);
-    }
+    })?);
     let mut s = conn
         .prepare_cached(&format!(
             "SELECT d.meeting_id, d.text, d.owner, d.due_on FROM meeting_decisions d
@@ -389,8 +376,7 @@ fn attach_details(
              ORDER BY d.meeting_id, d.position"
         ))
         .map_err(db_err)?;
-    let mut decisions: HashMap<i64, Vec<Decision>> = HashMap::new();
-    for (id, d) in all(&mut s, [param], |r| {
+    let mut decisions = grouped(all(&mut s, [param], |r| {
         let due: String = r.get(3)?;
         Ok((
             r.get::<_, i64>(0)?,
@@ -400,9 +386,7 @@ fn attach_details(
                 due_on: parse_date(&due)?,
             },
         ))
-    })? {
-        decisions.entry(id).or_default().push(d);
-    }
+    })?);
     for m in meetings {
         m.attendance = attendance.remove(&m.id).unwrap_or_default();
         m.decisions = decisions.remove(&m.id).unwrap_or_default();

@@ -4,7 +4,7 @@
 use crate::chain::append_audit;
 use crate::db::{db_err, duplicate_or, Sqlite};
 use crate::rows::candidate_from_row;
-use crate::sql::{all, bad_row, iso_date, paged, parse_date, Where};
+use crate::sql::{all, bad_row, insert_each, iso_date, paged, parse_date, Where};
 use async_trait::async_trait;
 use domain::ballot::Candidate;
 use domain::election::CouncilKind;
@@ -12,11 +12,14 @@ use domain::ids::{MobileNumber, NationalId};
 use domain::person::{Education, Gender};
 use domain::registration::{Application, DocumentKind, MediaType, OfficialPost};
 use domain::vetting::{apply, Reviewer, VettingAction, VettingFile, VettingState};
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
-use std::collections::HashMap;
-use store::candidacy::{candidate_added, next_candidate_code, registration_filed, vetting_step};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
+use store::candidacy::{
+    candidate_added, check_candidate_council, demo_candidate_ids, demo_history,
+    next_candidate_code, registration_filed, vetting_step,
+};
 use store::{
-    Actor, CandidacyStore, Entity, NewRegistration, Page, PageRequest, Refusal, Registration,
+    Actor, CandidacyStore, Entity, NewRegistration, Page, PageRequest, Registration,
     RegistrationFilter, StoreError, StoreResult, StoredDocument, VettingEvent,
 };
 
@@ -41,17 +44,7 @@ pub(crate) fn add_candidate(
         .query_row([council], |r| r.get(0))
         .optional()
         .map_err(db_err)?;
-    match council_election {
-        None => return Err(StoreError::not_found(Entity::Council)),
-        Some(e) if e != election => {
-            return Err(Refusal::CouncilNotInElection {
-                council: council.to_owned(),
-                election: election.to_owned(),
-            }
-            .into())
-        }
-        Some(_) => {}
-    }
+    check_candidate_council(election, council, council_election.as_deref())?;
     tx.prepare_cached(
         "INSERT INTO candidates (election_code, council_code, national_id, created_at_us) VALUES (?1, ?2, ?3, ?4)",
     )
@@ -60,9 +53,6 @@ pub(crate) fn add_candidate(
     .map_err(|e| duplicate_or(e, Entity::Candidate, national_id))?;
     append_audit(tx, by, &candidate_added(election, council, national_id))
 }
-
-/// Who files, objects and withdraws (no account of their own).
-pub(crate) const APPLICANT: &str = "applicant";
 
 const TABLE: &str = "registrations r JOIN councils c ON c.code = r.council_code";
 
@@ -206,6 +196,39 @@ fn add_event(
     Ok(())
 }
 
+/// The columns of a `registrations` row that its application fills, in the order of
+/// [`application_values`].
+const APPLICATION_COLUMNS: &str = "national_id, council_code, first_name, last_name, \
+     father_name, birth_date, gender, mobile, residence, education, former_member, occupation, \
+     official_title, resigned_on, veteran_family";
+
+/// An application's values for [`APPLICATION_COLUMNS`], as a registration is filed and as the
+/// demo loads it.
+fn application_values(a: &Application) -> [Value; 15] {
+    [
+        Value::from(a.national_id.as_str().to_owned()),
+        Value::from(a.council.clone()),
+        Value::from(a.first_name.clone()),
+        Value::from(a.last_name.clone()),
+        Value::from(a.father_name.clone()),
+        Value::from(iso_date(a.birth_date)),
+        Value::from(a.gender.as_str().to_owned()),
+        Value::from(a.mobile.as_str().to_owned()),
+        Value::from(a.residence.clone()),
+        Value::from(a.education.as_str().to_owned()),
+        Value::from(a.former_member),
+        Value::from(a.occupation.clone()),
+        Value::from(a.official.as_ref().map(|o| o.title.clone())),
+        Value::from(
+            a.official
+                .as_ref()
+                .and_then(|o| o.resigned_on)
+                .map(iso_date),
+        ),
+        Value::from(a.veteran_family),
+    ]
+}
+
 pub(crate) fn register(tx: &Transaction<'_>, new: &NewRegistration, by: &Actor) -> StoreResult<()> {
     let a = &new.application;
     let council_known: bool = tx
@@ -216,56 +239,38 @@ pub(crate) fn register(tx: &Transaction<'_>, new: &NewRegistration, by: &Actor) 
     if !council_known {
         return Err(StoreError::not_found(Entity::Council));
     }
-    tx.prepare_cached(
-        "INSERT INTO registrations (election_code, national_id, tracking_code, council_code,
-             first_name, last_name, father_name, birth_date, gender, mobile, residence, education,
-             former_member, occupation, official_title, resigned_on, veteran_family, state,
+    let values = [
+        Value::from(new.election_code.clone()),
+        Value::from(new.tracking_code.clone()),
+    ]
+    .into_iter()
+    .chain(application_values(a))
+    .chain([Value::from(by.at_us())]);
+    tx.prepare_cached(&format!(
+        "INSERT INTO registrations (election_code, tracking_code, {APPLICATION_COLUMNS}, state,
              submitted_at_us, state_since_us)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 'submitted', ?18, ?18)",
-    )
+                 'submitted', ?18, ?18)"
+    ))
     .map_err(db_err)?
-    .execute(params![
-        new.election_code,
-        a.national_id.as_str(),
-        new.tracking_code,
-        a.council,
-        a.first_name,
-        a.last_name,
-        a.father_name,
-        iso_date(a.birth_date),
-        a.gender.as_str(),
-        a.mobile.as_str(),
-        a.residence,
-        a.education.as_str(),
-        a.former_member,
-        a.occupation,
-        a.official.as_ref().map(|o| o.title.as_str()),
-        a.official
-            .as_ref()
-            .and_then(|o| o.resigned_on)
-            .map(iso_date),
-        a.veteran_family,
-        by.at_us(),
-    ])
+    .execute(params_from_iter(values))
     .map_err(|e| duplicate_or(e, Entity::Registration, a.national_id.as_str()))?;
-    let mut insert = tx
-        .prepare_cached(
-            "INSERT INTO registration_documents (tracking_code, kind, media_type, size, sha256)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )
-        .map_err(db_err)?;
-    for d in &new.documents {
-        insert
-            .execute(params![
-                new.tracking_code,
+    insert_each(
+        tx,
+        "INSERT INTO registration_documents (tracking_code, kind, media_type, size, sha256)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        &new.documents,
+        |d| {
+            (
+                &new.tracking_code,
                 d.kind.as_str(),
                 media_str(d.media_type),
                 d.size,
-                d.sha256
-            ])
-            .map_err(|e| duplicate_or(e, Entity::Document, &d.sha256))?;
-    }
+                &d.sha256,
+            )
+        },
+        |e, d| duplicate_or(e, Entity::Document, &d.sha256),
+    )?;
     add_event(
         tx,
         &new.tracking_code,
@@ -448,14 +453,12 @@ pub(crate) fn load_demo(
     registrations: &[domain::demo::DemoRegistration],
 ) -> StoreResult<()> {
     let mut insert = tx
-        .prepare(
-            "INSERT INTO registrations (election_code, national_id, tracking_code, council_code,
-                 first_name, last_name, father_name, birth_date, gender, mobile, residence, education,
-                 former_member, occupation, official_title, resigned_on, veteran_family, state,
+        .prepare(&format!(
+            "INSERT INTO registrations (election_code, tracking_code, {APPLICATION_COLUMNS}, state,
                  submitted_at_us, state_since_us, executive_qualified, candidate_code)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                     ?18, ?19, ?20, ?21, ?22)",
-        )
+                     ?18, ?19, ?20, ?21, ?22)"
+        ))
         .map_err(db_err)?;
     let mut event = tx
         .prepare(
@@ -464,62 +467,34 @@ pub(crate) fn load_demo(
         )
         .map_err(db_err)?;
     for r in registrations {
-        let files = r.files()?;
-        let last = files
-            .last()
-            .copied()
-            .unwrap_or_else(|| VettingFile::new(r.submitted_at));
+        let (history, last) = demo_history(r)?;
         let a = &r.application;
+        let values = [
+            Value::from(election.to_owned()),
+            Value::from(r.tracking_code.clone()),
+        ]
+        .into_iter()
+        .chain(application_values(a))
+        .chain([
+            Value::from(last.state.as_str().to_owned()),
+            Value::from(domain::clock::to_micros(r.submitted_at)),
+            Value::from(domain::clock::to_micros(last.state_since)),
+            Value::from(last.executive_qualified),
+            Value::from(r.candidate_code.clone()),
+        ]);
         insert
-            .execute(params![
-                election,
-                a.national_id.as_str(),
-                r.tracking_code,
-                a.council,
-                a.first_name,
-                a.last_name,
-                a.father_name,
-                iso_date(a.birth_date),
-                a.gender.as_str(),
-                a.mobile.as_str(),
-                a.residence,
-                a.education.as_str(),
-                a.former_member,
-                a.occupation,
-                a.official.as_ref().map(|o| o.title.as_str()),
-                a.official
-                    .as_ref()
-                    .and_then(|o| o.resigned_on)
-                    .map(iso_date),
-                a.veteran_family,
-                last.state.as_str(),
-                domain::clock::to_micros(r.submitted_at),
-                domain::clock::to_micros(last.state_since),
-                last.executive_qualified,
-                r.candidate_code,
-            ])
+            .execute(params_from_iter(values))
             .map_err(|e| duplicate_or(e, Entity::Registration, a.national_id.as_str()))?;
-        event
-            .execute(params![
-                r.tracking_code,
-                1,
-                domain::clock::to_micros(r.submitted_at),
-                "submitted",
-                VettingState::Submitted.as_str(),
-                APPLICANT,
-                ""
-            ])
-            .map_err(db_err)?;
-        for (i, (step, file)) in r.steps.iter().zip(files.iter().skip(1)).enumerate() {
+        for (seq, e) in (1_i64..).zip(&history) {
             event
                 .execute(params![
                     r.tracking_code,
-                    i64::try_from(i).unwrap_or(0) + 2,
-                    domain::clock::to_micros(step.at),
-                    step.action.name(),
-                    file.state.as_str(),
-                    step.by,
-                    step.action.reason(),
+                    seq,
+                    domain::clock::to_micros(e.at),
+                    e.step,
+                    e.state.as_str(),
+                    e.by,
+                    e.reason,
                 ])
                 .map_err(db_err)?;
         }
@@ -609,13 +584,13 @@ pub(crate) fn all_candidates(conn: &Connection, election: &str) -> StoreResult<V
     )
 }
 
-/// The demo's approved candidates, with the national ids of their registrations (a candidate
-/// without one, which the demo does not make, is keyed `cand-<code>`).
+/// The demo's approved candidates, each with its national id (`national_ids`, in the same
+/// order: see `store::candidacy::demo_candidate_ids`).
 pub(crate) fn load_candidates(
     tx: &Transaction<'_>,
     election: &str,
     candidates: &[Candidate],
-    national_ids: &HashMap<&str, &str>,
+    national_ids: &[String],
     by: &Actor,
 ) -> StoreResult<()> {
     let mut s = tx
@@ -625,10 +600,7 @@ pub(crate) fn load_candidates(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )
         .map_err(db_err)?;
-    for c in candidates {
-        let national_id = national_ids
-            .get(c.code.as_str())
-            .map_or_else(|| format!("cand-{}", c.code), |id| (*id).to_owned());
+    for (c, national_id) in candidates.iter().zip(national_ids) {
         s.execute(params![
             election,
             c.council,
@@ -641,7 +613,7 @@ pub(crate) fn load_candidates(
             c.education.map(Education::as_str),
             c.occupation
         ])
-        .map_err(|e| duplicate_or(e, Entity::Candidate, &national_id))?;
+        .map_err(|e| duplicate_or(e, Entity::Candidate, national_id))?;
     }
     Ok(())
 }
@@ -755,15 +727,6 @@ pub(crate) fn write_demo(
     by: &Actor,
 ) -> StoreResult<()> {
     load_demo(tx, election, &data.registrations)?;
-    let national_ids: HashMap<&str, &str> = data
-        .registrations
-        .iter()
-        .filter_map(|r| {
-            Some((
-                r.candidate_code.as_deref()?,
-                r.application.national_id.as_str(),
-            ))
-        })
-        .collect();
+    let national_ids = demo_candidate_ids(&data.candidates, &data.registrations);
     load_candidates(tx, election, &data.candidates, &national_ids, by)
 }

@@ -89,6 +89,19 @@ pub(crate) fn duplicate_or(e: rusqlite::Error, entity: Entity, key: &str) -> Sto
     }
 }
 
+/// A unique-key violation as the refusal `Repeated { entity, national_id }` (a person given
+/// twice in one request); any other error as a database error.
+pub(crate) fn repeated_or(e: rusqlite::Error, entity: Entity, national_id: &str) -> StoreError {
+    if is_unique_violation(&e) {
+        StoreError::from(store::Refusal::Repeated {
+            entity,
+            national_id: national_id.to_owned(),
+        })
+    } else {
+        db_err(e)
+    }
+}
+
 /// Whether an error is a primary-key or unique violation.
 pub(crate) fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _)
@@ -274,11 +287,12 @@ impl Sqlite {
         .map_err(StoreError::database)?
     }
 
-    /// Runs `f` in one immediate write transaction, committed when `f` succeeds.
-    pub(crate) async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    /// Runs `job` on the writer connection, off the async workers, holding the writer lock
+    /// (and counting the write) for its whole length.
+    async fn on_writer<T, J>(&self, job: J) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> StoreResult<T> + Send + 'static,
+        J: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
     {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
@@ -286,10 +300,19 @@ impl Sqlite {
             inner
                 .writes
                 .fetch_add(1, std::sync::atomic::Ordering::Release);
-            immediate(&mut conn, f)
+            job(&mut conn)
         })
         .await
         .map_err(StoreError::database)?
+    }
+
+    /// Runs `f` in one immediate write transaction, committed when `f` succeeds.
+    pub(crate) async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> StoreResult<T> + Send + 'static,
+    {
+        self.on_writer(move |conn| immediate(conn, f)).await
     }
 
     /// [`Self::write`] with foreign-key enforcement off for the transaction (SQLite ignores the
@@ -301,15 +324,10 @@ impl Sqlite {
         T: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> StoreResult<T> + Send + 'static,
     {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = inner.writer.lock().map_err(poisoned)?;
-            inner
-                .writes
-                .fetch_add(1, std::sync::atomic::Ordering::Release);
+        self.on_writer(move |conn| {
             conn.execute_batch("PRAGMA foreign_keys = OFF")
                 .map_err(db_err)?;
-            let result = immediate(&mut conn, f);
+            let result = immediate(conn, f);
             // Changing the pragma also expires cached statements, so none keeps the
             // unenforced plan.
             conn.execute_batch("PRAGMA foreign_keys = ON")
@@ -317,7 +335,6 @@ impl Sqlite {
             result
         })
         .await
-        .map_err(StoreError::database)?
     }
 
     /// Hands a job to the election-day writer and waits for its batch to commit.

@@ -7,14 +7,13 @@ use crate::rows::{
     person_from_row, relative_from_row, station_from_row, voter_from_row, PERSON_COLUMNS,
     STATION_COLUMNS,
 };
-use crate::sql::{all, parse_date};
+use crate::sql::{all, grouped, parse_date};
 use domain::clock::from_micros;
 use domain::election::{Election, Milestone, SeatTable};
-use domain::person::{Person, Relative};
+use domain::person::Person;
 use domain::roll::Voter;
 use domain::station::{RouteStop, Station};
 use rusqlite::{Connection, OptionalExtension, Row};
-use std::collections::HashMap;
 use store::stations::StationReferences;
 use store::{StoreError, StoreResult};
 
@@ -96,10 +95,7 @@ pub(crate) fn attach_relatives(conn: &Connection, people: &mut [Person]) -> Stor
     let rows = all(&mut s, [ids], |r| {
         Ok((r.get::<_, String>(0)?, relative_from_row(r, 1)?))
     })?;
-    let mut by_person: HashMap<String, Vec<Relative>> = HashMap::new();
-    for (id, relative) in rows {
-        by_person.entry(id).or_default().push(relative);
-    }
+    let mut by_person = grouped(rows);
     for p in people {
         if let Some(relatives) = by_person.remove(p.national_id.as_str()) {
             p.relatives = relatives;
@@ -166,10 +162,7 @@ pub(crate) fn attach_routes(conn: &Connection, stations: &mut [Station]) -> Stor
             },
         ))
     })?;
-    let mut routes: HashMap<String, Vec<RouteStop>> = HashMap::new();
-    for (code, stop) in rows {
-        routes.entry(code).or_default().push(stop);
-    }
+    let mut routes = grouped(rows);
     for station in stations {
         if let Some(route) = routes.remove(&station.code) {
             station.route = route;

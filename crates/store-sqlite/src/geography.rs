@@ -4,14 +4,14 @@ use crate::chain::append_audit;
 use crate::db::{db_err, duplicate_or, Sqlite};
 use crate::facts::load_election;
 use crate::rows::{council_from_row, COUNCIL_COLUMNS};
-use crate::sql::{all, bad_row, iso_date, paged, Where};
+use crate::sql::{all, bad_row, db_failure, insert_each, iso_date, paged, Where};
 use async_trait::async_trait;
 use domain::clock::to_micros;
 use domain::election::{Council, CouncilKind, Election, SeatTable};
 use domain::geo::{County, ProvinceSeed};
 use domain::registration::Place;
 use rusqlite::{params, Connection, OptionalExtension};
-use store::geography::{province_loaded, seat_table_set};
+use store::geography::{province_loaded, reseated, seat_table_set, StoredSeats};
 use store::{
     Actor, CouncilFilter, CouncilSortKey, CountyFilter, CountySummary, Entity, GeographyStore,
     Page, PageRequest, Sort, StoreError, StoreResult,
@@ -68,75 +68,93 @@ pub(crate) fn write_seed(tx: &Connection, seed: &ProvinceSeed, by: &Actor) -> St
         ])
         .map_err(db_err)?;
     }
-    let mut s = tx.prepare("INSERT INTO counties (code, name, name_en, centre, population, synthetic) VALUES (?1, ?2, ?3, ?4, ?5, ?6)").map_err(db_err)?;
-    for c in &seed.counties {
-        s.execute(params![
-            c.code,
-            c.name,
-            c.name_en,
-            c.centre,
-            c.population,
-            c.synthetic
-        ])
-        .map_err(db_err)?;
-    }
-    let mut s = tx
-        .prepare(
-            "INSERT INTO districts (code, county_code, name, synthetic) VALUES (?1, ?2, ?3, ?4)",
-        )
-        .map_err(db_err)?;
-    for x in &seed.districts {
-        s.execute(params![x.code, x.county_code, x.name, x.synthetic])
-            .map_err(db_err)?;
-    }
-    let mut s = tx.prepare("INSERT INTO cities (code, district_code, name, name_en, population, synthetic) VALUES (?1, ?2, ?3, ?4, ?5, ?6)").map_err(db_err)?;
-    for x in &seed.cities {
-        s.execute(params![
-            x.code,
-            x.district_code,
-            x.name,
-            x.name_en,
-            x.population,
-            x.synthetic
-        ])
-        .map_err(db_err)?;
-    }
-    let mut s = tx.prepare("INSERT INTO rural_districts (code, district_code, name, synthetic) VALUES (?1, ?2, ?3, ?4)").map_err(db_err)?;
-    for x in &seed.rural_districts {
-        s.execute(params![x.code, x.district_code, x.name, x.synthetic])
-            .map_err(db_err)?;
-    }
-    let mut s = tx.prepare("INSERT INTO villages (code, rural_district_code, name, population, households, synthetic) VALUES (?1, ?2, ?3, ?4, ?5, ?6)").map_err(db_err)?;
-    for x in &seed.villages {
-        s.execute(params![
-            x.code,
-            x.rural_district_code,
-            x.name,
-            x.population,
-            x.households,
-            x.synthetic
-        ])
-        .map_err(db_err)?;
-    }
-    let mut s = tx
-        .prepare(&format!(
+    insert_each(
+        tx,
+        "INSERT INTO counties (code, name, name_en, centre, population, synthetic) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        &seed.counties,
+        |c| {
+            (
+                &c.code,
+                &c.name,
+                &c.name_en,
+                &c.centre,
+                c.population,
+                c.synthetic,
+            )
+        },
+        db_failure,
+    )?;
+    insert_each(
+        tx,
+        "INSERT INTO districts (code, county_code, name, synthetic) VALUES (?1, ?2, ?3, ?4)",
+        &seed.districts,
+        |x| (&x.code, &x.county_code, &x.name, x.synthetic),
+        db_failure,
+    )?;
+    insert_each(
+        tx,
+        "INSERT INTO cities (code, district_code, name, name_en, population, synthetic) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        &seed.cities,
+        |x| {
+            (
+                &x.code,
+                &x.district_code,
+                &x.name,
+                &x.name_en,
+                x.population,
+                x.synthetic,
+            )
+        },
+        db_failure,
+    )?;
+    insert_each(
+        tx,
+        "INSERT INTO rural_districts (code, district_code, name, synthetic) \
+         VALUES (?1, ?2, ?3, ?4)",
+        &seed.rural_districts,
+        |x| (&x.code, &x.district_code, &x.name, x.synthetic),
+        db_failure,
+    )?;
+    insert_each(
+        tx,
+        "INSERT INTO villages (code, rural_district_code, name, population, households, \
+         synthetic) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        &seed.villages,
+        |x| {
+            (
+                &x.code,
+                &x.rural_district_code,
+                &x.name,
+                x.population,
+                x.households,
+                x.synthetic,
+            )
+        },
+        db_failure,
+    )?;
+    insert_each(
+        tx,
+        &format!(
             "INSERT INTO councils ({COUNCIL_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-        ))
-        .map_err(db_err)?;
-    for c in &seed.councils {
-        s.execute(params![
-            c.code,
-            c.election_code,
-            c.kind.as_str(),
-            c.name,
-            c.county_code,
-            c.place_code,
-            c.population,
-            c.main_seats,
-            c.alternate_seats
-        ])
-        .map_err(|err| duplicate_or(err, Entity::Council, &c.code))?;
-    }
+        ),
+        &seed.councils,
+        |c| {
+            (
+                &c.code,
+                &c.election_code,
+                c.kind.as_str(),
+                &c.name,
+                &c.county_code,
+                &c.place_code,
+                c.population,
+                c.main_seats,
+                c.alternate_seats,
+            )
+        },
+        |e, c| duplicate_or(e, Entity::Council, &c.code),
+    )?;
     Ok(())
 }
 
@@ -209,16 +227,25 @@ impl GeographyStore for Sqlite {
                     .map_err(db_err)?;
                 all(&mut s, [&code], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
             };
-            let mut changed = 0u64;
+            let stored = councils
+                .into_iter()
+                .map(|(code, kind, place_code, population, main, alternate)| {
+                    Ok(StoredSeats {
+                        code,
+                        kind: CouncilKind::parse(&kind).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                        place_code,
+                        population,
+                        main: main.into(),
+                        alternate: alternate.into(),
+                    })
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+            let changes = reseated(&table, &stored);
             let mut update = tx.prepare("UPDATE councils SET main_seats = ?1, alternate_seats = ?2 WHERE code = ?3").map_err(db_err)?;
-            for (council, kind, place, population, main, alternate) in councils {
-                let kind = CouncilKind::parse(&kind).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let seats = table.seats(kind, &place, population);
-                if (seats.main, seats.alternate) != (main, alternate) {
-                    update.execute(params![seats.main, seats.alternate, council]).map_err(db_err)?;
-                    changed += 1;
-                }
+            for (council, seats) in &changes {
+                update.execute(params![seats.main, seats.alternate, council]).map_err(db_err)?;
             }
+            let changed = changes.len() as u64;
             append_audit(tx, &by, &seat_table_set(&code, &table, changed))?;
             Ok(changed)
         })

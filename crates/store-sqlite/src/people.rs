@@ -1,7 +1,7 @@
 //! People and their declared relatives on SQLite.
 
 use crate::chain::append_audit;
-use crate::db::{db_err, duplicate_or, is_unique_violation, Sqlite};
+use crate::db::{db_err, duplicate_or, repeated_or, Sqlite};
 use crate::facts::{attach_relatives, load_person};
 use crate::rows::{person_from_row, PERSON_COLUMNS};
 use crate::sql::{all, iso_date};
@@ -10,7 +10,7 @@ use domain::ids::MobileNumber;
 use domain::person::{Education, Person};
 use rusqlite::{params, Connection};
 use store::people::{people_imported, person_created, PeopleQuery};
-use store::{Actor, Entity, Page, PageRequest, PeopleStore, Refusal, StoreError, StoreResult};
+use store::{Actor, Entity, Page, PageRequest, PeopleStore, StoreResult};
 
 /// Inserts a person and their relatives; `Duplicate { Person }` for a taken id.
 pub(crate) fn insert_person(conn: &Connection, p: &Person) -> StoreResult<()> {
@@ -44,16 +44,7 @@ pub(crate) fn insert_person(conn: &Connection, p: &Person) -> StoreResult<()> {
             r.national_id.as_str(),
             r.relation.as_str()
         ])
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::from(Refusal::Repeated {
-                    entity: Entity::Relative,
-                    national_id: r.national_id.as_str().to_owned(),
-                })
-            } else {
-                db_err(e)
-            }
-        })?;
+        .map_err(|e| repeated_or(e, Entity::Relative, r.national_id.as_str()))?;
     }
     Ok(())
 }

@@ -48,6 +48,40 @@ pub(crate) fn all<T, P: rusqlite::Params>(
     rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
 }
 
+/// Inserts every item with one prepared statement (`sql`), `params` giving each item's
+/// parameters; the first item that fails stops the write, its error told by `failed` (which
+/// may name the item's key).
+pub(crate) fn insert_each<'a, T, P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    items: &'a [T],
+    params: impl Fn(&'a T) -> P,
+    failed: impl Fn(rusqlite::Error, &'a T) -> store::StoreError,
+) -> StoreResult<()> {
+    let mut s = conn.prepare_cached(sql).map_err(db_err)?;
+    for item in items {
+        s.execute(params(item)).map_err(|e| failed(e, item))?;
+    }
+    Ok(())
+}
+
+/// `(key, value)` rows as each key's values, in the rows' order: the children a second query
+/// read for several parents, ready to be handed to each.
+pub(crate) fn grouped<K: Eq + std::hash::Hash, V>(
+    rows: Vec<(K, V)>,
+) -> std::collections::HashMap<K, Vec<V>> {
+    let mut groups: std::collections::HashMap<K, Vec<V>> = std::collections::HashMap::new();
+    for (key, value) in rows {
+        groups.entry(key).or_default().push(value);
+    }
+    groups
+}
+
+/// For [`insert_each`]: a failure is a database error, whichever the item.
+pub(crate) fn db_failure<T>(e: rusqlite::Error, _item: &T) -> store::StoreError {
+    db_err(e)
+}
+
 /// A WHERE clause built from optional filters, with positional parameters.
 #[derive(Default)]
 pub(crate) struct Where {

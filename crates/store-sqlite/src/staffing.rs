@@ -4,7 +4,7 @@ use crate::chain::append_audit;
 use crate::db::{db_err, duplicate_or, is_unique_violation, Sqlite};
 use crate::facts::load_person;
 use crate::rows::{person_from_row, PERSON_COLUMNS};
-use crate::sql::{all, bad_row, parse_date};
+use crate::sql::{all, bad_row, insert_each, parse_date};
 use async_trait::async_trait;
 use domain::ids::NationalId;
 use domain::person::Person;
@@ -551,28 +551,27 @@ pub(crate) fn write_demo(
     assignments: &[domain::demo::DemoAssignment],
     by: &Actor,
 ) -> StoreResult<()> {
-    let mut s = conn
-        .prepare(
-            "INSERT INTO station_posts (election_code, station_code, post, national_id, assigned_at_us, assigned_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )
-        .map_err(db_err)?;
-    for a in assignments {
-        s.execute(params![
-            election,
-            a.station,
-            a.post.as_str(),
-            a.national_id.as_str(),
-            by.at_us(),
-            by.username
-        ])
-        .map_err(|e| {
+    insert_each(
+        conn,
+        "INSERT INTO station_posts (election_code, station_code, post, national_id, assigned_at_us, assigned_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        assignments,
+        |a| {
+            (
+                election,
+                &a.station,
+                a.post.as_str(),
+                a.national_id.as_str(),
+                by.at_us(),
+                &by.username,
+            )
+        },
+        |e, a| {
             duplicate_or(
                 e,
                 Entity::Assignment,
                 &format!("{}/{}", a.station, a.post.as_str()),
             )
-        })?;
-    }
-    Ok(())
+        },
+    )
 }

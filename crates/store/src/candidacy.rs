@@ -2,11 +2,14 @@
 //! the final lists and the ballots.
 
 use crate::{
-    Actor, NewRegistration, Page, PageRequest, Registration, RegistrationFilter, StoreResult,
-    StoredDocument, VettingEvent,
+    Actor, Entity, NewRegistration, Page, PageRequest, Refusal, Registration, RegistrationFilter,
+    StoreError, StoreResult, StoredDocument, VettingEvent,
 };
 use async_trait::async_trait;
 use domain::ballot::Candidate;
+use domain::demo::DemoRegistration;
+use domain::vetting::{VettingFile, VettingState};
+use std::collections::HashMap;
 
 #[async_trait]
 pub trait CandidacyStore: Send + Sync + 'static {
@@ -63,6 +66,88 @@ pub trait CandidacyStore: Send + Sync + 'static {
         reviewer: domain::vetting::Reviewer,
         by: &Actor,
     ) -> StoreResult<Registration>;
+}
+
+/// Whether a candidacy of `election` may stand in `council`, read as `council_election` (the
+/// election the council belongs to; `None` when there is no such council): `NotFound
+/// { Council }`, or `CouncilNotInElection` for a council of another election.
+pub fn check_candidate_council(
+    election: &str,
+    council: &str,
+    council_election: Option<&str>,
+) -> StoreResult<()> {
+    match council_election {
+        None => Err(StoreError::not_found(Entity::Council)),
+        Some(e) if e != election => Err(Refusal::CouncilNotInElection {
+            council: council.to_owned(),
+            election: election.to_owned(),
+        }
+        .into()),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Who files, objects and withdraws, in a registration's history (no account of their own).
+pub const APPLICANT: &str = "applicant";
+
+/// A demo registration's history as both backends write it, oldest first (its filing by the
+/// applicant, then each vetting step with the state it led to), and its file as the last step
+/// left it.
+pub fn demo_history(
+    registration: &DemoRegistration,
+) -> StoreResult<(Vec<VettingEvent>, VettingFile)> {
+    let files = registration.files()?;
+    let last = files.last().copied().ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "demo registration {} has no file",
+            registration.tracking_code
+        ))
+    })?;
+    let filed = VettingEvent {
+        at: registration.submitted_at,
+        step: "submitted".to_owned(),
+        state: VettingState::Submitted,
+        by: APPLICANT.to_owned(),
+        reason: String::new(),
+    };
+    let steps = registration
+        .steps
+        .iter()
+        .zip(files.iter().skip(1))
+        .map(|(step, file)| VettingEvent {
+            at: step.at,
+            step: step.action.name().to_owned(),
+            state: file.state,
+            by: step.by.clone(),
+            reason: step.action.reason().to_owned(),
+        });
+    Ok((std::iter::once(filed).chain(steps).collect(), last))
+}
+
+/// The national id each of the demo's approved candidates is written with, in the candidates'
+/// order: its registration's, or `cand-<code>` for a candidate without one (which the demo does
+/// not make). Both backends key the demo's candidates by it.
+pub fn demo_candidate_ids(
+    candidates: &[Candidate],
+    registrations: &[DemoRegistration],
+) -> Vec<String> {
+    let by_code: HashMap<&str, &str> = registrations
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.candidate_code.as_deref()?,
+                r.application.national_id.as_str(),
+            ))
+        })
+        .collect();
+    candidates
+        .iter()
+        .map(|c| {
+            by_code
+                .get(c.code.as_str())
+                .map_or_else(|| format!("cand-{}", c.code), |id| (*id).to_owned())
+        })
+        .collect()
 }
 
 pub fn candidate_added(

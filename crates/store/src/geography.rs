@@ -3,7 +3,7 @@
 
 use crate::{Actor, CouncilFilter, CountyFilter, CountySummary, Page, PageRequest, StoreResult};
 use async_trait::async_trait;
-use domain::election::{Council, Election, SeatTable};
+use domain::election::{Council, CouncilKind, Election, SeatTable, Seats};
 use domain::geo::ProvinceSeed;
 
 #[async_trait]
@@ -45,6 +45,30 @@ pub trait GeographyStore: Send + Sync + 'static {
     async fn council_place(&self, code: &str) -> StoreResult<Option<domain::registration::Place>>;
 }
 
+/// A council's seats as stored, read back to be recomputed under a new seat table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSeats {
+    pub code: String,
+    pub kind: CouncilKind,
+    pub place_code: String,
+    pub population: i64,
+    pub main: i64,
+    pub alternate: i64,
+}
+
+/// The councils whose seats `table` changes, each with its new seats: what `set_seat_table`
+/// writes on both backends, and the number of councils it reports as changed.
+pub fn reseated<'a>(table: &SeatTable, councils: &'a [StoredSeats]) -> Vec<(&'a str, Seats)> {
+    councils
+        .iter()
+        .filter_map(|c| {
+            let seats = table.seats(c.kind, &c.place_code, c.population);
+            let new = (i64::from(seats.main), i64::from(seats.alternate));
+            (new != (c.main, c.alternate)).then_some((c.code.as_str(), seats))
+        })
+        .collect()
+}
+
 /// The record of a province load: the election, and how much of each kind was loaded.
 pub fn province_loaded(seed: &ProvinceSeed) -> crate::audit_log::AuditEntry {
     crate::audit_log::AuditEntry::new(
@@ -68,4 +92,33 @@ pub fn seat_table_set(
         format!("election/{election_code}"),
         serde_json::json!({"seat_table": table, "councils_changed": councils_changed}),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_councils_whose_seats_change_are_reseated() {
+        let mut table = SeatTable::law_default();
+        let stored = |code: &str, place_code: &str| {
+            let seats = table.seats(CouncilKind::City, place_code, 50_000);
+            StoredSeats {
+                code: code.into(),
+                kind: CouncilKind::City,
+                place_code: place_code.into(),
+                population: 50_000,
+                main: seats.main.into(),
+                alternate: seats.alternate.into(),
+            }
+        };
+        let councils = [stored("a", "p-a"), stored("b", "p-b")];
+        assert!(reseated(&table, &councils).is_empty());
+        let special = Seats {
+            main: 21,
+            alternate: 11,
+        };
+        table.overrides.insert("p-b".into(), special);
+        assert_eq!(reseated(&table, &councils), vec![("b", special)]);
+    }
 }

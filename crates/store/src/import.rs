@@ -3,7 +3,7 @@
 
 use crate::{
     Actor, CouncilFilter, Entity, GeographyStore, PageRequest, PeopleStore, RollBatch, RollStore,
-    StationStore, StoreError,
+    StationStore, StoreError, StoreResult,
 };
 use domain::csv_io::{data_lines, people_from_csv, stations_from_csv, RowError};
 use domain::roll::{parse_voter, Voter, ROLL_HEADER};
@@ -45,6 +45,16 @@ async fn council_counties<S: GeographyStore + ?Sized>(
     Ok(out)
 }
 
+/// The election imports go into: the current one, `NotFound { Election }` before there is one.
+async fn current_election<S: GeographyStore + ?Sized>(
+    store: &S,
+) -> StoreResult<domain::election::Election> {
+    store
+        .election(None)
+        .await?
+        .ok_or(StoreError::not_found(Entity::Election))
+}
+
 /// Imports a station file into the current election. With `only_county`, every row must be a
 /// station of that county (a governor imports their own county's stations only).
 pub async fn stations_csv<S: GeographyStore + StationStore + ?Sized>(
@@ -53,10 +63,7 @@ pub async fn stations_csv<S: GeographyStore + StationStore + ?Sized>(
     only_county: Option<&str>,
     by: &Actor,
 ) -> Result<u64, ImportError> {
-    let election = store
-        .election(None)
-        .await?
-        .ok_or(StoreError::not_found(Entity::Election))?;
+    let election = current_election(store).await?;
     let stations = stations_from_csv(text, &election.code).map_err(ImportError::Rows)?;
     let councils = council_counties(store).await?;
     let lines = data_lines(text);
@@ -281,10 +288,7 @@ pub async fn roll_file<S: GeographyStore + RollStore + ?Sized>(
     path: &Path,
     by: &Actor,
 ) -> Result<u64, ImportError> {
-    let election = store
-        .election(None)
-        .await?
-        .ok_or(StoreError::not_found(Entity::Election))?;
+    let election = current_election(store).await?;
     let councils: HashSet<String> = council_counties(store).await?.into_keys().collect();
     let digest = {
         let path = path.to_owned();

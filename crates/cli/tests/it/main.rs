@@ -22,6 +22,8 @@ const TIMEOUT: Duration = Duration::from_mins(2);
 /// Records in the audit log after `sandoq demo`: the province load, the 7 demo users and the roll.
 const DEMO_RECORDS: i64 = 9;
 const PG_VAR: &str = "SANDOQ_TEST_POSTGRES_URL";
+/// The arguments of a small demo (quick to load, every area present).
+const SMALL_DEMO: [&str; 5] = ["demo", "--people", "200", "--voters", "500"];
 
 mod election_day;
 
@@ -109,6 +111,11 @@ fn sandoq(dir: &Path, url: &str, args: &[&str], stdin: &str) -> Run {
     }
 }
 
+/// Runs `sandoq import KIND FILE`.
+fn import(dir: &Path, url: &str, kind: &str, file: &Path) -> Run {
+    sandoq(dir, url, &["import", kind, file.to_str().unwrap()], "")
+}
+
 fn verify(dir: &Path, url: &str) -> Run {
     sandoq(dir, url, &["audit", "verify"], "")
 }
@@ -171,13 +178,16 @@ async fn new_pg_database() -> String {
 
 /// Loads a small demo into the empty database at `url` and checks its audit chain.
 fn small_demo(dir: &Path, url: &str) {
-    let run = sandoq(
-        dir,
-        url,
-        &["demo", "--people", "200", "--voters", "500"],
-        "",
-    );
+    let run = sandoq(dir, url, &SMALL_DEMO, "");
     assert!(run.success(), "{run:#?}");
+    assert_eq!(verify(dir, url).intact_count(), DEMO_RECORDS);
+}
+
+/// A second demo into the database at `url`, which holds one, is refused and writes nothing.
+fn demo_again_is_refused(dir: &Path, url: &str) {
+    let again = sandoq(dir, url, &SMALL_DEMO, "");
+    assert!(!again.success(), "{again:#?}");
+    assert!(again.stderr.contains("already holds data"), "{again:#?}");
     assert_eq!(verify(dir, url).intact_count(), DEMO_RECORDS);
 }
 
@@ -242,15 +252,7 @@ async fn sqlite_demo_verify_and_tamper() {
     }
     assert!(dir.path().join("demo.db").exists());
 
-    let second = sandoq(
-        dir.path(),
-        &url,
-        &["demo", "--people", "200", "--voters", "500"],
-        "",
-    );
-    assert!(!second.success(), "{second:#?}");
-    assert!(second.stderr.contains("already holds data"), "{second:#?}");
-    assert_eq!(verify(dir.path(), &url).intact_count(), DEMO_RECORDS);
+    demo_again_is_refused(dir.path(), &url);
 
     let urls = ["changed.db", "deleted.db", "appended.db"].map(|n| sqlite_url(dir.path(), n));
     tamper_cases(dir.path(), urls).await;
@@ -262,15 +264,7 @@ async fn postgres_demo_verify_and_tamper() {
     let url = new_pg_database().await;
     assert!(url.starts_with("postgres"), "{url}");
     small_demo(dir.path(), &url);
-    let again = sandoq(
-        dir.path(),
-        &url,
-        &["demo", "--people", "200", "--voters", "500"],
-        "",
-    );
-    assert!(!again.success(), "{again:#?}");
-    assert!(again.stderr.contains("already holds data"), "{again:#?}");
-    assert_eq!(verify(dir.path(), &url).intact_count(), DEMO_RECORDS);
+    demo_again_is_refused(dir.path(), &url);
     // Nothing was written to the working directory: the data is in PostgreSQL.
     assert!(!dir.path().join("sandoq.db").exists());
 
@@ -690,12 +684,7 @@ fn serve_refuses_a_bad_now() {
 /// same bytes. On SQLite and on PostgreSQL.
 async fn station_csv_round_trip(url_a: &str, url_b: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let demo = sandoq(
-        dir.path(),
-        url_a,
-        &["demo", "--people", "200", "--voters", "500"],
-        "",
-    );
+    let demo = sandoq(dir.path(), url_a, &SMALL_DEMO, "");
     assert_eq!(demo.code, Some(0), "{demo:#?}");
     let first = sandoq(dir.path(), url_a, &["export", "stations"], "");
     assert_eq!(first.code, Some(0), "{first:#?}");
@@ -717,12 +706,7 @@ async fn station_csv_round_trip(url_a: &str, url_b: &str) {
     assert_eq!(none.stdout.lines().count(), 1, "no stations yet");
     let file = dir.path().join("stations.csv");
     std::fs::write(&file, &first.stdout).unwrap();
-    let imported = sandoq(
-        dir.path(),
-        url_b,
-        &["import", "stations", file.to_str().unwrap()],
-        "",
-    );
+    let imported = import(dir.path(), url_b, "stations", &file);
     assert_eq!(imported.code, Some(0), "{imported:#?}");
     assert!(
         imported.stdout.contains("imported 3003 stations"),
@@ -747,12 +731,7 @@ async fn station_csv_round_trip(url_a: &str, url_b: &str) {
     lines[9] = &bad_council;
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, lines.join("\r\n")).unwrap();
-    let refused = sandoq(
-        dir.path(),
-        url_b,
-        &["import", "stations", bad.to_str().unwrap()],
-        "",
-    );
+    let refused = import(dir.path(), url_b, "stations", &bad);
     assert_eq!(refused.code, Some(1), "{refused:#?}");
     assert!(refused.stderr.contains("bad.csv:6:"), "{}", refused.stderr);
     assert_eq!(verify(dir.path(), url_b).stdout, before, "nothing written");
@@ -762,12 +741,7 @@ async fn station_csv_round_trip(url_a: &str, url_b: &str) {
     let mut lines: Vec<&str> = first.stdout.lines().collect();
     lines[9] = &bad_council;
     std::fs::write(&bad, lines.join("\r\n")).unwrap();
-    let refused = sandoq(
-        dir.path(),
-        url_b,
-        &["import", "stations", bad.to_str().unwrap()],
-        "",
-    );
+    let refused = import(dir.path(), url_b, "stations", &bad);
     assert!(
         refused.stderr.contains("bad.csv:10:") && refused.stderr.contains("9999999"),
         "{}",
@@ -814,20 +788,10 @@ async fn a_province_loads_from_its_seed_then_its_stations() {
     let file = dir.path().join("kerman.json");
     std::fs::write(&file, &seed.stdout).unwrap();
 
-    let loaded = sandoq(
-        dir.path(),
-        &url,
-        &["import", "province", file.to_str().unwrap()],
-        "",
-    );
+    let loaded = import(dir.path(), &url, "province", &file);
     assert_eq!(loaded.code, Some(0), "{loaded:#?}");
     assert!(loaded.stdout.contains("25 counties"), "{loaded:#?}");
-    let again = sandoq(
-        dir.path(),
-        &url,
-        &["import", "province", file.to_str().unwrap()],
-        "",
-    );
+    let again = import(dir.path(), &url, "province", &file);
     assert_eq!(again.code, Some(1), "{again:#?}");
     assert!(
         again.stderr.contains("استان از پیش وجود دارد"),
@@ -846,12 +810,7 @@ async fn a_province_loads_from_its_seed_then_its_stations() {
     stations.push(stations[3].clone());
     let csv = dir.path().join("stations.csv");
     std::fs::write(&csv, domain::csv_io::stations_to_csv(&stations)).unwrap();
-    let twice = sandoq(
-        dir.path(),
-        &url,
-        &["import", "stations", csv.to_str().unwrap()],
-        "",
-    );
+    let twice = import(dir.path(), &url, "stations", &csv);
     assert_eq!(twice.code, Some(1), "{twice:#?}");
     assert!(
         twice.stderr.contains("stations.csv:22:") && twice.stderr.contains("تکرار"),
@@ -860,12 +819,7 @@ async fn a_province_loads_from_its_seed_then_its_stations() {
     );
     stations.pop();
     std::fs::write(&csv, domain::csv_io::stations_to_csv(&stations)).unwrap();
-    let imported = sandoq(
-        dir.path(),
-        &url,
-        &["import", "stations", csv.to_str().unwrap()],
-        "",
-    );
+    let imported = import(dir.path(), &url, "stations", &csv);
     assert_eq!(imported.code, Some(0), "{imported:#?}");
     assert!(
         imported.stdout.contains("imported 20 stations"),
@@ -932,12 +886,7 @@ async fn voter_roll_imports_whole_or_not_at_all() {
     let rows = roll_rows(&councils, 30_000);
     let file = dir.path().join("roll.csv");
     roll_file(&file, &rows);
-    let run = sandoq(
-        dir.path(),
-        &url,
-        &["import", "voters", file.to_str().unwrap()],
-        "",
-    );
+    let run = import(dir.path(), &url, "voters", &file);
     assert!(run.success(), "{run:#?}");
     assert!(run.stdout.contains("imported 30000 voters"), "{run:#?}");
     assert_eq!(store.roll_count("shora-7").await.unwrap(), 30_000);
@@ -959,12 +908,7 @@ async fn voter_roll_imports_whole_or_not_at_all() {
     bad[8] = bad[8].replacen("1360/01/15", "1360/13/15", 1);
     bad[10] = bad[10].replacen(&councils[10 % councils.len()], "9999999", 1);
     roll_file(&file, &bad);
-    let refused = sandoq(
-        dir.path(),
-        &url,
-        &["import", "voters", file.to_str().unwrap()],
-        "",
-    );
+    let refused = import(dir.path(), &url, "voters", &file);
     assert_eq!(refused.code, Some(1), "{refused:#?}");
     for line in [5, 10, 12] {
         assert!(
@@ -989,12 +933,7 @@ async fn voter_roll_imports_whole_or_not_at_all() {
     let mut twice: Vec<String> = roll_rows(&councils, 1_000);
     twice[5] = twice[1].clone();
     roll_file(&file, &twice);
-    let refused = sandoq(
-        dir.path(),
-        &url,
-        &["import", "voters", file.to_str().unwrap()],
-        "",
-    );
+    let refused = import(dir.path(), &url, "voters", &file);
     assert_eq!(refused.code, Some(1), "{refused:#?}");
     assert!(
         refused.stderr.contains("roll.csv:3:") && refused.stderr.contains("roll.csv:7:"),

@@ -2,7 +2,7 @@
 //! colliding random keys, closing while check-ins are under way, and the batching writer's
 //! batches.
 
-use crate::{actor, new_database};
+use crate::{actor, demo_database};
 use domain::demo::DemoData;
 use domain::ids::NationalId;
 use domain::roll::{Voter, VoterStatus};
@@ -35,29 +35,16 @@ fn voters(data: &DemoData, n: u32) -> Vec<Voter> {
         .collect()
 }
 
+/// The rows in batches of 10,000, as an importer sends them.
 fn send(rows: Vec<Voter>) -> tokio::sync::mpsc::Receiver<store::RollBatch> {
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
-    tokio::spawn(async move {
-        for chunk in rows.chunks(10_000) {
-            if tx.send(Ok(chunk.to_vec())).await.is_err() {
-                break;
-            }
-        }
-    });
-    rx
+    store::conformance::send(rows, 10_000)
 }
 
 /// A database with the small demo, a roll of `n` voters of one council and the first
 /// `stations` stations open; returns its URL, the data, the roll and the open stations.
 async fn election_day(n: u32, stations: usize) -> (String, DemoData, Vec<Voter>, Vec<String>) {
-    let url = new_database().await;
-    let data = domain::demo::kerman(domain::demo::DemoOptions {
-        seed: 7,
-        people: 300,
-    })
-    .unwrap();
+    let (url, data) = demo_database().await;
     let store = Postgres::connect(&url).await.unwrap();
-    store.load_demo(&data, &actor()).await.unwrap();
     let roll = voters(&data, n);
     store
         .import_roll(&data.election.code, send(roll.clone()), "roll", &actor())
@@ -458,16 +445,7 @@ async fn the_ballot_box_keeps_no_link_to_the_checkins() {
     .await
     .unwrap();
     columns.sort();
-    assert_eq!(
-        columns,
-        [
-            "choices",
-            "council_code",
-            "election_code",
-            "id",
-            "station_code"
-        ]
-    );
+    assert_eq!(columns, store::conformance::BALLOT_COLUMNS);
     let references: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM information_schema.table_constraints
          WHERE table_name = 'ballots' AND constraint_type = 'FOREIGN KEY'",

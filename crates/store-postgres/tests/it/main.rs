@@ -37,6 +37,18 @@ async fn new_database() -> String {
         .expect("create a test database")
 }
 
+/// A new database with the conformance suite's small demo loaded: its URL and the data.
+async fn demo_database() -> (String, domain::demo::DemoData) {
+    let url = new_database().await;
+    let data = store::conformance::demo();
+    let store = Postgres::connect(&url).await.expect("connect");
+    store
+        .load_demo(&data, &actor())
+        .await
+        .expect("the demo loads");
+    (url, data)
+}
+
 async fn fresh_pg() -> Postgres {
     Postgres::connect(&new_database().await)
         .await
@@ -104,55 +116,37 @@ async fn broken_at(store: &Postgres) -> i64 {
         .seq()
 }
 
+/// Five users' records, then `sql` behind the system's back, changing one row: the verifier
+/// names record `seq`.
+async fn tampering_is_named(sql: &str, seq: i64) {
+    let store = five_users().await;
+    assert_eq!(store.raw_execute(sql).await.unwrap(), 1);
+    assert_eq!(broken_at(&store).await, seq);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changed_record_is_named() {
-    let store = five_users().await;
-    assert_eq!(
-        store
-            .raw_execute("UPDATE audit_log SET actor = 'x' WHERE seq = 3")
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(broken_at(&store).await, 3);
+    tampering_is_named("UPDATE audit_log SET actor = 'x' WHERE seq = 3", 3).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleted_record_is_named() {
-    let store = five_users().await;
-    assert_eq!(
-        store
-            .raw_execute("DELETE FROM audit_log WHERE seq = 3")
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(broken_at(&store).await, 3);
+    tampering_is_named("DELETE FROM audit_log WHERE seq = 3", 3).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_record_is_named() {
-    let store = five_users().await;
     let forged =
         "INSERT INTO audit_log (seq, at_us, actor, action, entity, payload, prev_hash, hash) \
                   SELECT 6, at_us, 'mallory', 'user.create', 'user/mallory', '{}', hash, \
                   'ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff' \
                   FROM audit_log WHERE seq = 5";
-    assert_eq!(store.raw_execute(forged).await.unwrap(), 1);
-    assert_eq!(broken_at(&store).await, 6);
+    tampering_is_named(forged, 6).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleted_tail_is_caught() {
-    let store = five_users().await;
-    assert_eq!(
-        store
-            .raw_execute("DELETE FROM audit_log WHERE seq = 5")
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(broken_at(&store).await, 5);
+    tampering_is_named("DELETE FROM audit_log WHERE seq = 5", 5).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -274,25 +268,13 @@ use store::StoreError;
 /// A database with the small demo province loaded; returns its URL, the data, and the codes of
 /// two stations without staff (in different councils).
 async fn staffing_database() -> (String, domain::demo::DemoData, [String; 2]) {
-    let url = new_database().await;
-    let data = domain::demo::kerman(domain::demo::DemoOptions {
-        seed: 7,
-        people: 300,
-    })
-    .unwrap();
-    let store = Postgres::connect(&url).await.unwrap();
-    store.load_demo(&data, &actor()).await.unwrap();
-    let staffed: std::collections::HashSet<&str> = data
-        .assignments
+    let (url, data) = demo_database().await;
+    let free = store::conformance::unstaffed_stations(&data);
+    let a = free[0];
+    let b = free
         .iter()
-        .map(|a| a.station.as_str())
-        .collect();
-    let mut free = data
-        .stations
-        .iter()
-        .filter(|s| !staffed.contains(s.code.as_str()));
-    let a = free.next().unwrap().clone();
-    let b = free.find(|s| s.council_code != a.council_code).unwrap();
+        .find(|s| s.council_code != a.council_code)
+        .unwrap();
     let codes = [a.code.clone(), b.code.clone()];
     (url, data, codes)
 }
@@ -498,19 +480,7 @@ async fn two_servers_never_overfill_a_board() {
     let (url, data, _) = staffing_database().await;
     let (a, b) = tokio::join!(Postgres::connect(&url), Postgres::connect(&url));
     let servers = [Arc::new(a.unwrap()), Arc::new(b.unwrap())];
-    let county = data
-        .counties
-        .iter()
-        .rev()
-        .find(|c| {
-            !data
-                .board_members
-                .iter()
-                .any(|m| m.board == format!("inspection-{}", c.code))
-        })
-        .expect("a county whose inspection board the small demo left empty")
-        .code
-        .clone();
+    let county = store::conformance::county_with_empty_board(&data, "inspection");
     let code = format!("inspection-{county}");
     let ids = adults(&servers[0], 900, 18).await;
     let term = (time::macros::date!(2026 - 01 - 01), None);

@@ -1,7 +1,7 @@
 //! Candidate registration on PostgreSQL beyond the conformance suite: approvals racing through
 //! two servers never give two candidates one code.
 
-use crate::{actor, new_database};
+use crate::demo_database;
 use domain::ids::{MobileNumber, NationalId};
 use domain::person::{Education, Gender};
 use domain::registration::Application;
@@ -40,15 +40,9 @@ fn registration(election: &str, council: &str, n: u32) -> NewRegistration {
 /// each above the election's largest, each on its council's list, and the chain whole.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_approvals_take_distinct_codes() {
-    let url = new_database().await;
-    let data = domain::demo::kerman(domain::demo::DemoOptions {
-        seed: 7,
-        people: 300,
-    })
-    .unwrap();
+    let (url, data) = demo_database().await;
     let (a, b) = tokio::join!(Postgres::connect(&url), Postgres::connect(&url));
     let servers = [Arc::new(a.unwrap()), Arc::new(b.unwrap())];
-    servers[0].load_demo(&data, &actor()).await.unwrap();
     let election = data.election.code.clone();
     let filed = datetime!(2026-01-12 06:00 UTC);
     let board = Actor::new("board-user", filed + time::Duration::days(1));

@@ -7,16 +7,9 @@ use domain::roll::{Voter, VoterStatus};
 use store::{prelude::*, verify_audit, Entity, StoreError};
 use store_postgres::Postgres;
 
+/// The rows in batches of 5,000, as an importer sends them.
 fn send(rows: Vec<Voter>) -> tokio::sync::mpsc::Receiver<store::RollBatch> {
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
-    tokio::spawn(async move {
-        for chunk in rows.chunks(5_000) {
-            if tx.send(Ok(chunk.to_vec())).await.is_err() {
-                break;
-            }
-        }
-    });
-    rx
+    store::conformance::send(rows, 5_000)
 }
 
 /// 60,000 rows go as about three COPY chunks; the id of row 3 comes again at row 55,000, in

@@ -109,6 +109,13 @@ mod tamper {
             .map(|e| e.seq())
     }
 
+    /// The first bad record of five users' log after `sql` behind the system's back.
+    async fn tampered(sql: &str) -> Option<i64> {
+        let store = with_users(5).await;
+        store.raw_execute(sql).await.unwrap();
+        first_bad(&store).await
+    }
+
     #[tokio::test]
     async fn intact_log_verifies() {
         let store = with_users(5).await;
@@ -117,52 +124,39 @@ mod tamper {
 
     #[tokio::test]
     async fn changed_record_is_caught() {
-        let store = with_users(5).await;
-        store
-            .raw_execute("UPDATE audit_log SET actor = 'intruder' WHERE seq = 3")
-            .await
-            .unwrap();
-        assert_eq!(first_bad(&store).await, Some(3));
+        assert_eq!(
+            tampered("UPDATE audit_log SET actor = 'intruder' WHERE seq = 3").await,
+            Some(3)
+        );
     }
 
     #[tokio::test]
     async fn deleted_record_is_caught() {
-        let store = with_users(5).await;
-        store
-            .raw_execute("DELETE FROM audit_log WHERE seq = 2")
-            .await
-            .unwrap();
-        assert_eq!(first_bad(&store).await, Some(2));
-        let store = with_users(5).await;
-        store
-            .raw_execute("DELETE FROM audit_log WHERE seq = 5")
-            .await
-            .unwrap();
-        assert_eq!(first_bad(&store).await, Some(5));
+        assert_eq!(
+            tampered("DELETE FROM audit_log WHERE seq = 2").await,
+            Some(2)
+        );
+        assert_eq!(
+            tampered("DELETE FROM audit_log WHERE seq = 5").await,
+            Some(5)
+        );
     }
 
     #[tokio::test]
     async fn inserted_record_is_caught() {
-        let store = with_users(5).await;
-        store
-            .raw_execute("INSERT INTO audit_log (seq, at_us, actor, action, entity, payload, prev_hash, hash) SELECT 6, at_us, actor, action, 'user/forged', payload, hash, hash FROM audit_log WHERE seq = 5")
-            .await
-            .unwrap();
-        assert_eq!(first_bad(&store).await, Some(6));
+        let forged = "INSERT INTO audit_log (seq, at_us, actor, action, entity, payload, \
+                      prev_hash, hash) SELECT 6, at_us, actor, action, 'user/forged', payload, \
+                      hash, hash FROM audit_log WHERE seq = 5";
+        assert_eq!(tampered(forged).await, Some(6));
     }
 }
 
 /// Every demo station, listed 500 at a time, reads back exactly as loaded (routes included).
 #[tokio::test]
 async fn every_demo_station_round_trips_through_the_list() {
-    use domain::demo::{kerman, DemoOptions};
     use store::{PageRequest, StationFilter};
     let store = fresh().await;
-    let data = kerman(DemoOptions {
-        seed: 7,
-        people: 300,
-    })
-    .unwrap();
+    let data = store::conformance::demo();
     let by = Actor::new("test", time::macros::datetime!(2026-01-11 05:00 UTC));
     store.load_demo(&data, &by).await.unwrap();
     let mut read = Vec::new();
@@ -186,7 +180,7 @@ async fn every_demo_station_round_trips_through_the_list() {
 
 mod roll {
     use super::*;
-    use domain::demo::{kerman, synthetic_roll, DemoData, DemoOptions};
+    use domain::demo::{synthetic_roll, DemoData};
     use domain::roll::Voter;
     use store::{AuditFilter, PageRequest, StoreError};
 
@@ -200,11 +194,7 @@ mod roll {
             .await
             .unwrap();
         std::mem::forget(dir);
-        let data = kerman(DemoOptions {
-            seed: 7,
-            people: 300,
-        })
-        .unwrap();
+        let data = store::conformance::demo();
         store.load_demo(&data, &by()).await.unwrap();
         (store, data)
     }
@@ -426,16 +416,7 @@ mod secrecy {
         // foreign key to anything that names a voter.
         let mut columns = texts(&conn, "SELECT name FROM pragma_table_info('ballots')");
         columns.sort();
-        assert_eq!(
-            columns,
-            [
-                "choices",
-                "council_code",
-                "election_code",
-                "id",
-                "station_code"
-            ]
-        );
+        assert_eq!(columns, store::conformance::BALLOT_COLUMNS);
         let keys: i64 = conn
             .query_row(
                 "SELECT count(*) FROM pragma_foreign_key_list('ballots')",

@@ -107,20 +107,14 @@ pub async fn sessions_expire_and_end(store: Arc<dyn Store>) {
         expires_at_us: now + 1,
     };
     assert!(store.create_session(&orphan, &actor()).await.is_err());
-    let actions: Vec<String> = store
-        .audit_page(
-            &AuditFilter {
-                action: Some("auth.".into()),
-                ..Default::default()
-            },
-            PageRequest::default(),
-        )
-        .await
-        .unwrap()
-        .items
-        .into_iter()
-        .map(|r| r.action)
-        .collect();
+    let actions = audit_actions(
+        &store,
+        AuditFilter {
+            action: Some("auth.".into()),
+            ..Default::default()
+        },
+    )
+    .await;
     assert_eq!(
         actions,
         vec!["auth.login", "auth.login", "auth.logout", "auth.login"]

@@ -16,20 +16,7 @@ pub async fn boards_are_formed_within_their_sizes(store: Arc<dyn Store>) {
         time::macros::date!(2026 - 01 - 01),
         Some(time::macros::date!(2026 - 12 - 29)),
     );
-    // A county whose inspection board the small demo left empty.
-    let county = data
-        .counties
-        .iter()
-        .rev()
-        .find(|c| {
-            !data
-                .board_members
-                .iter()
-                .any(|m| m.board == format!("inspection-{}", c.code))
-        })
-        .unwrap()
-        .code
-        .clone();
+    let county = county_with_empty_board(&data, "inspection");
     let code = format!("inspection-{county}");
     let empty = store
         .board(&code)
@@ -173,20 +160,14 @@ pub async fn boards_are_formed_within_their_sizes(store: Arc<dyn Store>) {
     let province = store.board("inspection-province").await.unwrap().unwrap();
     assert_eq!(province.board.kind, BoardKind::ProvinceInspection);
     assert!(province.board.county.is_none());
-    let actions: Vec<String> = store
-        .audit_page(
-            &AuditFilter {
-                entity: Some(format!("board/{code}")),
-                ..Default::default()
-            },
-            PageRequest::default(),
-        )
-        .await
-        .unwrap()
-        .items
-        .into_iter()
-        .map(|r| r.action)
-        .collect();
+    let actions = audit_actions(
+        &store,
+        AuditFilter {
+            entity: Some(format!("board/{code}")),
+            ..Default::default()
+        },
+    )
+    .await;
     assert_eq!(
         actions.first().map(String::as_str),
         Some("board.member_add")
@@ -196,19 +177,7 @@ pub async fn boards_are_formed_within_their_sizes(store: Arc<dyn Store>) {
 
 pub async fn meetings_round_trip(store: Arc<dyn Store>) {
     let data = loaded(&store).await;
-    let county = data
-        .counties
-        .iter()
-        .rev()
-        .find(|c| {
-            !data
-                .board_members
-                .iter()
-                .any(|m| m.board == format!("executive-{}", c.code))
-        })
-        .unwrap()
-        .code
-        .clone();
+    let county = county_with_empty_board(&data, "executive");
     let code = format!("executive-{county}");
     let ids = clean_people(&store, 700, 3).await;
     let term = (time::macros::date!(2026 - 01 - 01), None);

@@ -645,12 +645,7 @@ pub async fn one_person_at_many_stations_at_once_checks_in_once(store: Arc<dyn S
 pub async fn ballots_are_secret_checked_and_counted(store: Arc<dyn Store>) {
     let data = demo();
     let (council, a, _) = two_stations_of_one_council(&data);
-    let seats = data
-        .councils
-        .iter()
-        .find(|c| c.code == council)
-        .unwrap()
-        .main_seats as usize;
+    let seats = council_of(&data, &council).main_seats as usize;
     let approved: Vec<String> = data
         .candidates
         .iter()
@@ -838,13 +833,7 @@ pub async fn ballots_are_secret_checked_and_counted(store: Arc<dyn Store>) {
 pub async fn turnout_adds_up_by_area_and_hour(store: Arc<dyn Store>) {
     let data = demo();
     let (council, a, b) = two_stations_of_one_council(&data);
-    let county = data
-        .councils
-        .iter()
-        .find(|c| c.code == council)
-        .unwrap()
-        .county_code
-        .clone();
+    let county = council_of(&data, &council).county_code.clone();
     let adult = time::macros::date!(1980 - 03 - 01);
     let voters: Vec<Voter> = (0..10)
         .map(|i| voter_of(&council, i, adult, VoterStatus::Alive))

@@ -117,7 +117,18 @@ fn actor() -> Actor {
     Actor::new("test", datetime!(2026-01-11 05:00 UTC))
 }
 
-fn demo() -> DemoData {
+/// Every column of the `ballots` table, sorted: the ballot's own, and nothing that could name
+/// a voter, a check-in or a time (both backends' schema tests hold their table to it).
+pub const BALLOT_COLUMNS: [&str; 5] = [
+    "choices",
+    "council_code",
+    "election_code",
+    "id",
+    "station_code",
+];
+
+/// The small demo every case loads (seed 7, 300 people).
+pub fn demo() -> DemoData {
     kerman(DemoOptions {
         seed: 7,
         people: 300,
@@ -218,7 +229,7 @@ fn roll(data: &DemoData, start: u32, n: u32) -> Vec<Voter> {
 }
 
 /// Sends rows in batches of `batch` from a task, as an importer would.
-fn send(rows: Vec<Voter>, batch: usize) -> tokio::sync::mpsc::Receiver<crate::RollBatch> {
+pub fn send(rows: Vec<Voter>, batch: usize) -> tokio::sync::mpsc::Receiver<crate::RollBatch> {
     let (tx, rx) = tokio::sync::mpsc::channel(4);
     tokio::spawn(async move {
         for chunk in rows.chunks(batch) {
@@ -228,6 +239,77 @@ fn send(rows: Vec<Voter>, batch: usize) -> tokio::sync::mpsc::Receiver<crate::Ro
         }
     });
     rx
+}
+
+/// The demo's stations without a single post staffed, in the demo's order.
+pub fn unstaffed_stations(data: &DemoData) -> Vec<&Station> {
+    let staffed: std::collections::HashSet<&str> = data
+        .assignments
+        .iter()
+        .map(|a| a.station.as_str())
+        .collect();
+    data.stations
+        .iter()
+        .filter(|s| !staffed.contains(s.code.as_str()))
+        .collect()
+}
+
+/// The last county whose `kind` board (`inspection`, `executive`: the board's code is
+/// `kind-county`) the demo left without members.
+pub fn county_with_empty_board(data: &DemoData, kind: &str) -> String {
+    data.counties
+        .iter()
+        .rev()
+        .find(|c| {
+            let code = format!("{kind}-{}", c.code);
+            !data.board_members.iter().any(|m| m.board == code)
+        })
+        .unwrap_or_else(|| panic!("a county whose {kind} board the demo left empty"))
+        .code
+        .clone()
+}
+
+/// The demo's council `code`.
+fn council_of<'a>(data: &'a DemoData, code: &str) -> &'a domain::election::Council {
+    data.councils
+        .iter()
+        .find(|c| c.code == code)
+        .unwrap_or_else(|| panic!("the demo has council {code}"))
+}
+
+/// The demo's first council of `county`.
+fn council_in<'a>(data: &'a DemoData, county: &str) -> &'a domain::election::Council {
+    data.councils
+        .iter()
+        .find(|c| c.county_code == county)
+        .unwrap_or_else(|| panic!("the demo has a council in county {county}"))
+}
+
+/// The actions of the audit records `filter` finds, newest first (the first page).
+async fn audit_actions(store: &Arc<dyn Store>, filter: AuditFilter) -> Vec<String> {
+    store
+        .audit_page(&filter, PageRequest::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|r| r.action)
+        .collect()
+}
+
+/// The staffing refusal of putting `national_id` in `post` at `station` (a panic if the store
+/// does not refuse it).
+async fn post_refusal(
+    store: &Arc<dyn Store>,
+    station: &str,
+    post: Post,
+    national_id: &str,
+) -> Refusal {
+    refusal(
+        store
+            .assign_post(station, post, national_id, &actor())
+            .await,
+    )
 }
 
 fn at(t: time::OffsetDateTime) -> Actor {

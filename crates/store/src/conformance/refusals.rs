@@ -87,13 +87,7 @@ pub async fn bad_inputs(store: Arc<dyn Store>) -> Vec<Answer> {
         s.code = code.into();
         s
     };
-    let elsewhere = data
-        .councils
-        .iter()
-        .find(|c| c.county_code == "05")
-        .unwrap()
-        .code
-        .clone();
+    let elsewhere = council_in(&data, "05").code.clone();
     let mut foreign = station("1199001");
     foreign.council_code = elsewhere;
     out.push(answer(

@@ -4,15 +4,9 @@ use super::*;
 
 pub async fn staffing_rules_refuse_and_write_nothing(store: Arc<dyn Store>) {
     let data = loaded(&store).await;
-    let staffed: std::collections::HashSet<&str> = data
-        .assignments
-        .iter()
-        .map(|a| a.station.as_str())
-        .collect();
-    let mut free = data
-        .stations
-        .iter()
-        .filter(|s| s.county_code == "11" && !staffed.contains(s.code.as_str()));
+    let mut free = unstaffed_stations(&data)
+        .into_iter()
+        .filter(|s| s.county_code == "11");
     let a = free.next().unwrap().clone();
     let b = free
         .find(|s| s.council_code != a.council_code)
@@ -39,27 +33,15 @@ pub async fn staffing_rules_refuse_and_write_nothing(store: Arc<dyn Store>) {
     assert_eq!(audit_head(&store).await, before + 1);
 
     assert!(matches!(
-        refusal(
-            store
-                .assign_post(&a.code, Post::Head, &ids[1], &actor())
-                .await
-        ),
+        post_refusal(&store, &a.code, Post::Head, &ids[1]).await,
         Refusal::PostTaken { .. }
     ));
     assert!(matches!(
-        refusal(
-            store
-                .assign_post(&b.code, Post::Member1, &ids[0], &actor())
-                .await
-        ),
+        post_refusal(&store, &b.code, Post::Member1, &ids[0]).await,
         Refusal::AlreadyServing { .. }
     ));
     assert!(matches!(
-        refusal(
-            store
-                .assign_post(&b.code, Post::Inspector, &ids[0], &actor())
-                .await
-        ),
+        post_refusal(&store, &b.code, Post::Inspector, &ids[0]).await,
         Refusal::InspectorIsStaff { .. }
     ));
 
@@ -72,11 +54,7 @@ pub async fn staffing_rules_refuse_and_write_nothing(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert!(matches!(
-        refusal(
-            store
-                .assign_post(&b.code, Post::Member2, &young, &actor())
-                .await
-        ),
+        post_refusal(&store, &b.code, Post::Member2, &young).await,
         Refusal::Underage { age: 17 }
     ));
 
@@ -88,16 +66,13 @@ pub async fn staffing_rules_refuse_and_write_nothing(store: Arc<dyn Store>) {
     sitting.sitting_council_member = true;
     store.create_person(&sitting, &actor()).await.unwrap();
     assert_eq!(
-        refusal(
-            store
-                .assign_post(
-                    &b.code,
-                    Post::GovernorRep,
-                    sitting.national_id.as_str(),
-                    &actor()
-                )
-                .await
-        ),
+        post_refusal(
+            &store,
+            &b.code,
+            Post::GovernorRep,
+            sitting.national_id.as_str()
+        )
+        .await,
         Refusal::SittingCouncilMember
     );
 
@@ -106,11 +81,7 @@ pub async fn staffing_rules_refuse_and_write_nothing(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(
-        refusal(
-            store
-                .assign_post(&b.code, Post::Head, &ids[2], &actor())
-                .await
-        ),
+        post_refusal(&store, &b.code, Post::Head, &ids[2]).await,
         Refusal::Candidate
     );
     // A candidate elsewhere may serve here.
@@ -123,11 +94,7 @@ pub async fn staffing_rules_refuse_and_write_nothing(store: Arc<dyn Store>) {
     closed.closed = true;
     store.update_station(&closed, &actor()).await.unwrap();
     assert_eq!(
-        refusal(
-            store
-                .assign_post(&b.code, Post::Head, &ids[3], &actor())
-                .await
-        ),
+        post_refusal(&store, &b.code, Post::Head, &ids[3]).await,
         Refusal::StationClosed
     );
 
@@ -173,20 +140,14 @@ pub async fn staffing_rules_refuse_and_write_nothing(store: Arc<dyn Store>) {
         .assign_post(&a.code, Post::Inspector, &ids[0], &actor())
         .await
         .unwrap();
-    let actions: Vec<String> = store
-        .audit_page(
-            &AuditFilter {
-                action: Some("staff.".into()),
-                ..Default::default()
-            },
-            PageRequest::default(),
-        )
-        .await
-        .unwrap()
-        .items
-        .into_iter()
-        .map(|r| r.action)
-        .collect();
+    let actions = audit_actions(
+        &store,
+        AuditFilter {
+            action: Some("staff.".into()),
+            ..Default::default()
+        },
+    )
+    .await;
     assert_eq!(actions.first().map(String::as_str), Some("staff.assign"));
     assert!(actions.contains(&"staff.unassign".to_owned()));
     assert_chain(&store, audit_head(&store).await).await;
@@ -194,15 +155,9 @@ pub async fn staffing_rules_refuse_and_write_nothing(store: Arc<dyn Store>) {
 
 pub async fn relatives_of_candidates_are_refused_both_ways(store: Arc<dyn Store>) {
     let data = loaded(&store).await;
-    let staffed: std::collections::HashSet<&str> = data
-        .assignments
-        .iter()
-        .map(|a| a.station.as_str())
-        .collect();
-    let station = data
-        .stations
-        .iter()
-        .find(|s| s.county_code == "11" && !staffed.contains(s.code.as_str()))
+    let station = unstaffed_stations(&data)
+        .into_iter()
+        .find(|s| s.county_code == "11")
         .unwrap();
     let candidate = fresh_id(400);
     store
@@ -229,16 +184,13 @@ pub async fn relatives_of_candidates_are_refused_both_ways(store: Arc<dyn Store>
         relation: Relation::Sibling,
     }];
     store.create_person(&declares, &actor()).await.unwrap();
-    let r = refusal(
-        store
-            .assign_post(
-                &station.code,
-                Post::Head,
-                declares.national_id.as_str(),
-                &actor(),
-            )
-            .await,
-    );
+    let r = post_refusal(
+        &store,
+        &station.code,
+        Post::Head,
+        declares.national_id.as_str(),
+    )
+    .await;
     assert_eq!(
         r,
         Refusal::CandidateRelative {
@@ -275,11 +227,7 @@ pub async fn relatives_of_candidates_are_refused_both_ways(store: Arc<dyn Store>
         )
         .await
         .unwrap();
-    let r = refusal(
-        store
-            .assign_post(&station.code, Post::Member1, &spouse, &actor())
-            .await,
-    );
+    let r = post_refusal(&store, &station.code, Post::Member1, &spouse).await;
     assert_eq!(
         r,
         Refusal::CandidateRelative {
@@ -291,18 +239,7 @@ pub async fn relatives_of_candidates_are_refused_both_ways(store: Arc<dyn Store>
 
 pub async fn concurrent_requests_never_make_two_inspectors(store: Arc<dyn Store>) {
     let data = loaded(&store).await;
-    let staffed: std::collections::HashSet<&str> = data
-        .assignments
-        .iter()
-        .map(|a| a.station.as_str())
-        .collect();
-    let station = data
-        .stations
-        .iter()
-        .find(|s| !staffed.contains(s.code.as_str()))
-        .unwrap()
-        .code
-        .clone();
+    let station = unstaffed_stations(&data)[0].code.clone();
     let ids = clean_people(&store, 500, 8).await;
     let before = audit_head(&store).await;
     let mut tasks = Vec::new();

@@ -109,13 +109,7 @@ pub async fn stations_are_created_updated_and_closed(store: Arc<dyn Store>) {
 
     // A council of another county is refused, and so is an unknown one.
     let mut foreign = new_station(&data, "1199002", "11");
-    foreign.council_code = data
-        .councils
-        .iter()
-        .find(|c| c.county_code == "05")
-        .unwrap()
-        .code
-        .clone();
+    foreign.council_code = council_in(&data, "05").code.clone();
     assert!(matches!(
         store.create_station(&foreign, &actor()).await,
         Err(StoreError::Refused(crate::Refusal::Station {
