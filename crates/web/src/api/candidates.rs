@@ -40,8 +40,8 @@ fn attachment(content_type: &'static str, filename: &str, body: String) -> Respo
 
 /// The final candidate lists as CSV (UTF-8 with a byte-order mark, for spreadsheets): by
 /// council, by code.
-#[utoipa::path(get, path = "/api/v1/candidates/csv", tag = "candidates", security(()), params(ExportQuery),
-    responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(get, path = "/api/v1/candidates/csv", tag = "candidates", params(ExportQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 404)))]
 pub async fn csv(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ExportQuery>,
@@ -57,8 +57,8 @@ pub async fn csv(
 
 /// The final candidate lists in NIST SP 1500-100 Rev. 2 (Election Results CDF, JSON): one
 /// candidate contest per council, its votes allowed being the council's main seats.
-#[utoipa::path(get, path = "/api/v1/candidates/nist", tag = "candidates", security(()), params(ExportQuery),
-    responses((status = 200, content_type = "application/json", body = Object), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(get, path = "/api/v1/candidates/nist", tag = "candidates", params(ExportQuery),
+    responses((status = 200, content_type = "application/json", body = Object), (status = 404)))]
 pub async fn nist(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ExportQuery>,
@@ -84,7 +84,7 @@ pub struct ScopeQuery {
 /// province, or `?county=`.
 #[utoipa::path(get, path = "/api/v1/registrations/statistics", tag = "candidates",
     params(ScopeQuery),
-    responses((status = 200, body = Object), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, body = Object), (status = 403)))]
 pub async fn statistics(
     State(state): State<AppState>,
     auth: crate::auth::Auth,

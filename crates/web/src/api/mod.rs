@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, one module per resource, each handler documented for the
 //! OpenAPI document served at `/api/v1/openapi.json`.
 
+pub mod answers;
 pub mod audit;
 pub mod auth;
 pub mod boards;
@@ -29,6 +30,11 @@ use utoipa_axum::routes;
 #[derive(Debug, FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
+
+/// Path parameters whose rejections are problem documents (400 `invalid_path`).
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
 
 /// Query parameters whose rejections are problem documents.
 #[derive(Debug, FromRequestParts)]
@@ -116,6 +122,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))
         .split_for_parts();
+    let mut api = api;
+    // Over the whole document, routes and all: what every operation answers besides its own.
+    answers::CommonAnswers.modify(&mut api);
     let document = api.clone();
     let router = router.route(OPENAPI_PATH, get(move || async move { Json(document) }));
     (router, api)
