@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use store::BoardWithMembers;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BoardsQuery {
     county: Option<String>,
 }

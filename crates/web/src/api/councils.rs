@@ -9,6 +9,7 @@ use serde::Deserialize;
 use store::{CouncilFilter, Page};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CouncilQuery {
     /// County code; a county-scoped user sees only their own.
     county: Option<String>,

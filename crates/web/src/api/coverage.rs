@@ -8,6 +8,7 @@ use serde::Deserialize;
 use store::{CountyCoverage, Page, StaffConflict, StationGap};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CoverageQuery {
     /// One county; without it, every county the caller may see.
     county: Option<String>,
@@ -27,6 +28,7 @@ pub async fn list(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct GapsQuery {
     county: Option<String>,
     page: Option<u32>,

@@ -233,6 +233,7 @@ pub async fn cast(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TurnoutQuery {
     pub county: Option<String>,
     pub council: Option<String>,

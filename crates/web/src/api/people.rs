@@ -35,6 +35,7 @@ pub async fn show(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// The start of a national id, or part of a first or last name.
     q: String,

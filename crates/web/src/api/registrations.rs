@@ -50,6 +50,7 @@ pub async fn register(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ApplicantQuery {
     /// The applicant's national id: the tracking code alone shows nothing.
     pub national_id: String,
@@ -173,6 +174,7 @@ pub async fn step(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     pub county: Option<String>,
     pub council: Option<String>,

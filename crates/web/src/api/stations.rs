@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use store::{Page, PageRequest, StationFilter};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StationQuery {
     /// County code; a county-scoped user sees only their own.
     county: Option<String>,
@@ -235,6 +236,7 @@ pub async fn update(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     county: Option<String>,
 }

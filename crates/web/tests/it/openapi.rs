@@ -9,6 +9,7 @@ use crate::support::TestApp;
 use axum::body::Body;
 use axum::http::{header, Method, Request};
 use serde_json::Value;
+use std::collections::BTreeSet;
 
 /// What an operation answers because of what it is: (status, the code its description names).
 fn common_answers(
@@ -92,6 +93,20 @@ fn every_operation_documents_every_answer_it_can_give() {
     for (method, path, operation) in &operations {
         let name = format!("{} {path}", method.to_uppercase());
         let responses = operation["responses"].as_object().unwrap();
+        // The path parameters are the path's own, and only they: the rest are in the query.
+        let template: BTreeSet<&str> = path
+            .split('{')
+            .skip(1)
+            .map(|s| s.split('}').next().unwrap())
+            .collect();
+        let in_path: BTreeSet<&str> = operation["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["in"] == "path")
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(in_path, template, "{name}: path parameters");
         // Open to everyone exactly when the middleware lets it through without a session.
         let public = web::auth::is_public(&method.to_uppercase().parse().unwrap(), path);
         let anonymous = operation["security"].as_array().is_some_and(|s| {
