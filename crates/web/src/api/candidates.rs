@@ -2,12 +2,11 @@
 //! Format (the candidate structure the results export builds on). Public, like the lists. The
 //! use cases are `app::candidates`.
 
-use crate::api::ApiQuery;
+use crate::api::{attachment, ApiQuery};
 use crate::{ApiError, AppState};
 use app::candidates::ListScope;
 use axum::extract::State;
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -26,17 +25,6 @@ impl From<ExportQuery> for ListScope {
             council: q.council,
         }
     }
-}
-
-fn attachment(content_type: &'static str, filename: &str, body: String) -> Response {
-    let disposition = format!("attachment; filename=\"{filename}\"");
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    response
 }
 
 /// The final candidate lists as CSV (UTF-8 with a byte-order mark, for spreadsheets): by

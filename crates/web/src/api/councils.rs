@@ -25,7 +25,8 @@ pub struct CouncilQuery {
 
 /// Councils (each also a constituency), filtered, sorted and paginated.
 #[utoipa::path(get, path = "/api/v1/councils", tag = "geography", params(CouncilQuery),
-    responses((status = 200, body = Page<Council>), (status = 400), (status = 403)))]
+    responses((status = 200, body = Page<Council>), (status = 400), (status = 403),
+        (status = 422, description = "`invalid_field`: a `kind` other than `city` or `village`")))]
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,

@@ -242,7 +242,8 @@ pub struct TurnoutQuery {
 /// Live turnout, public: the province, a county or a council; per hour and per area one level
 /// down.
 #[utoipa::path(get, path = "/api/v1/turnout", tag = "election day", params(TurnoutQuery),
-    responses((status = 200, body = Turnout)))]
+    responses((status = 200, body = Turnout),
+        (status = 404, description = "`not_found`: no such county or council")))]
 pub async fn turnout(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<TurnoutQuery>,

@@ -45,7 +45,8 @@ pub struct SearchQuery {
 
 /// Finds people by national id or name.
 #[utoipa::path(get, path = "/api/v1/people", tag = "people", params(SearchQuery),
-    responses((status = 200, body = Page<Person>), (status = 403)))]
+    responses((status = 200, body = Page<Person>), (status = 403),
+        (status = 422, description = "`invalid_field`: an empty `q`")))]
 pub async fn search(
     State(state): State<AppState>,
     auth: Auth,

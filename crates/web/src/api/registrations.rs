@@ -122,7 +122,8 @@ async fn status_of(
 /// is answered as not found).
 #[utoipa::path(get, path = "/api/v1/registrations/{tracking_code}", tag = "candidates",
     params(("tracking_code" = String, Path, description = "The tracking code given on filing"), ApplicantQuery),
-    responses((status = 200, body = Status), (status = 404)))]
+    responses((status = 200, body = Status), (status = 404),
+        (status = 422, description = "`invalid_national_id`")))]
 pub async fn status(
     State(state): State<AppState>,
     ApiPath(tracking_code): ApiPath<String>,

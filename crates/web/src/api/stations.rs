@@ -1,7 +1,7 @@
 //! Polling stations: lists, one station, adding, editing and closing, CSV in and out. The
 //! use cases are `app::stations`; the station page's edit form calls the same.
 
-use crate::api::{page_request, ApiJson, ApiPath, ApiQuery};
+use crate::api::{attachment, page_request, ApiJson, ApiPath, ApiQuery};
 use crate::auth::Auth;
 use crate::{ApiError, AppState};
 use app::lookups::list_county;
@@ -9,7 +9,7 @@ use app::stations::{postal_code, NewStation};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use domain::access::{Action, Scope};
 use domain::station::{Area, Facilities, GeoPoint, RouteStop, Station};
@@ -80,7 +80,8 @@ fn scoped_filter(auth: &Auth, q: StationQuery) -> Result<(StationFilter, PageReq
 /// Polling stations, filtered, sorted and paginated as `{items, total, page, per_page}`. A
 /// station's staff see only their own station.
 #[utoipa::path(get, path = "/api/v1/stations", tag = "stations", params(StationQuery),
-    responses((status = 200, body = Page<Station>), (status = 403)))]
+    responses((status = 200, body = Page<Station>), (status = 403),
+        (status = 422, description = "`invalid_field`: an `area` other than `urban` or `rural`")))]
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
@@ -255,17 +256,7 @@ pub async fn export(
         .export(auth.principal(), q.county)
         .await?;
     let name = format!("stations-{}.csv", county.as_deref().unwrap_or("province"));
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        csv,
-    )
-        .into_response())
+    Ok(attachment("text/csv; charset=utf-8", &name, csv))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

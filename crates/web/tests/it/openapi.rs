@@ -218,3 +218,29 @@ async fn refusals_before_the_handler_are_problem_documents() {
         .unwrap();
     app.send(request).await.assert_problem(403, "csrf_failed");
 }
+
+/// Answers the API fuzzer met that no one had listed, kept as they now are.
+#[tokio::test]
+async fn answers_the_fuzzer_found() {
+    let app = TestApp::new().await;
+    let token = app.token("hq").await;
+    // A county code with a control character once made the file's name an invalid header (500).
+    let r = app
+        .get("/api/v1/stations/export.csv?county=%01%22x", Some(&token))
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text());
+    assert_eq!(r.content_type(), "text/csv; charset=utf-8");
+    assert_eq!(
+        r.headers[header::CONTENT_DISPOSITION],
+        "attachment; filename=\"stations-__x.csv\""
+    );
+    app.get("/api/v1/turnout?county=99", None)
+        .await
+        .assert_problem(404, "not_found");
+    app.get("/api/v1/people?q=", Some(&token))
+        .await
+        .assert_problem(422, "invalid_field");
+    app.get("/api/v1/audit?from=yesterday", Some(&token))
+        .await
+        .assert_problem(422, "invalid_date");
+}
