@@ -33,6 +33,9 @@ pub enum ApiError {
     InvalidPath(String),
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// A method the path does not serve (the router adds the `Allow` header).
+    #[error("method not allowed")]
+    MethodNotAllowed,
     /// The request took longer than the server allows (the router's time limit).
     #[error("request timed out")]
     Timeout,
@@ -177,6 +180,12 @@ impl ApiError {
                 "invalid_path",
                 "Invalid path",
                 "نشانی درخواست معتبر نیست.".into(),
+            ),
+            Self::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "Method not allowed",
+                "این روش درخواست برای این نشانی پذیرفته نیست.".into(),
             ),
             Self::Timeout => (
                 StatusCode::REQUEST_TIMEOUT,

@@ -148,6 +148,10 @@ pub fn router(state: AppState) -> Router {
                 ApiError::not_found(store::Entity::Page),
             )
         })
+        // A path served, a method not: 405 (with the router's `Allow`) as a problem or a page.
+        .method_not_allowed_fallback(|uri: axum::http::Uri| async move {
+            error::respond(uri.path(), uri.path(), ApiError::MethodNotAllowed)
+        })
         .layer(middleware)
         .with_state(state)
 }

@@ -217,6 +217,17 @@ async fn refusals_before_the_handler_are_problem_documents() {
         .body(Body::from(r#"{"username":"hq","password":"hq-1405"}"#))
         .unwrap();
     app.send(request).await.assert_problem(403, "csrf_failed");
+    // A method the path does not serve, with the methods it does (without a session, the
+    // method is as private as any and the answer 401).
+    let request = Request::builder()
+        .method(Method::DELETE)
+        .uri("/api/v1/turnout")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let r = app.send(request).await;
+    r.assert_problem(405, "method_not_allowed");
+    assert_eq!(r.headers[header::ALLOW], "GET,HEAD");
 }
 
 /// Answers the API fuzzer met that no one had listed, kept as they now are.
