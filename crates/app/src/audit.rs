@@ -15,6 +15,7 @@ pub struct Audit<'a> {
 /// What an audit page asks for (the API's query and the page's form alike).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct AuditQuery {
     pub actor: Option<String>,
     /// Action prefix, e.g. `auth.`.

@@ -164,8 +164,10 @@ pub struct BoardMember {
     pub first_name: String,
     pub last_name: String,
     pub role: BoardRole,
+    #[serde(with = "crate::json_time::date")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub term_start: Date,
+    #[serde(default, with = "crate::json_time::date::option")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub term_end: Option<Date>,
 }
@@ -255,6 +257,7 @@ pub fn vacancies(kind: BoardKind, members: &[BoardMember]) -> Vec<(BoardRole, us
 pub struct Decision {
     pub text: String,
     pub owner: String,
+    #[serde(with = "crate::json_time::date")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub due_on: Date,
 }

@@ -157,7 +157,9 @@ impl SeatTable {
 pub struct Milestone {
     pub key: String,
     pub name: String,
+    #[serde(with = "crate::json_time::instant")]
     pub starts_at: OffsetDateTime,
+    #[serde(with = "crate::json_time::instant")]
     pub ends_at: OffsetDateTime,
 }
 
@@ -167,6 +169,7 @@ pub struct Election {
     pub code: String,
     pub name: String,
     pub kind: String,
+    #[serde(with = "crate::json_time::date")]
     pub election_day: Date,
     pub seat_table: SeatTable,
     pub milestones: Vec<Milestone>,

@@ -14,6 +14,7 @@ pub mod election;
 pub mod error;
 pub mod geo;
 pub mod ids;
+pub mod json_time;
 pub mod nist;
 pub mod participation;
 pub mod person;

@@ -127,6 +127,7 @@ pub struct Person {
     pub last_name: String,
     pub father_name: String,
     pub gender: Gender,
+    #[serde(with = "crate::json_time::date")]
     pub birth_date: Date,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub mobile: Option<MobileNumber>,

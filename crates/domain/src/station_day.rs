@@ -107,11 +107,14 @@ impl DayAction {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StationDay {
     pub state: DayState,
+    #[serde(default, with = "crate::json_time::instant::option")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub opened_at: Option<OffsetDateTime>,
     /// When voting ends: the polls' official end, or later once extended.
+    #[serde(with = "crate::json_time::instant")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub closes_at: OffsetDateTime,
+    #[serde(default, with = "crate::json_time::instant::option")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub closed_at: Option<OffsetDateTime>,
 }

@@ -2,7 +2,7 @@
 //! as `application/problem+json` for the API (DESIGN §9) or a Persian error page for the
 //! browser.
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::DomainError;
@@ -28,8 +28,17 @@ pub enum ApiError {
     MalformedJson(String),
     #[error("invalid query: {0}")]
     InvalidQuery(String),
+    /// A path parameter that does not decode to its type (`/api/v1/meetings/abc`).
+    #[error("invalid path: {0}")]
+    InvalidPath(String),
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// A method the path does not serve (the router adds the `Allow` header).
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The request took longer than the server allows (the router's time limit).
+    #[error("request timed out")]
+    Timeout,
     /// A failure of the web layer itself (a template, a header, a task).
     #[error("internal error: {0}")]
     Internal(String),
@@ -165,6 +174,24 @@ impl ApiError {
                 "invalid_query",
                 "Invalid query",
                 "پارامترهای درخواست معتبر نیستند.".into(),
+            ),
+            Self::InvalidPath(_) => (
+                StatusCode::BAD_REQUEST,
+                "invalid_path",
+                "Invalid path",
+                "نشانی درخواست معتبر نیست.".into(),
+            ),
+            Self::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "Method not allowed",
+                "این روش درخواست برای این نشانی پذیرفته نیست.".into(),
+            ),
+            Self::Timeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "Request timeout",
+                "پاسخ به درخواست بیش از حد طول کشید؛ دوباره تلاش کنید.".into(),
             ),
             Self::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -372,10 +399,23 @@ fn store_parts(e: &StoreError) -> (StatusCode, &'static str, &'static str, Strin
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
-        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Self::PayloadTooLarge
+        match r {
+            JsonRejection::MissingJsonContentType(_) => Self::UnsupportedMediaType,
+            r if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge,
+            // A body that is not JSON, or JSON of the wrong shape (a missing or unknown field).
+            r => Self::MalformedJson(r.body_text()),
+        }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> Self {
+        // A handler that asks for parameters its route does not have, or of a type a path
+        // cannot hold, is a bug here, not the client's.
+        if r.status().is_server_error() {
+            Self::Internal(r.body_text())
         } else {
-            Self::MalformedJson(r.body_text())
+            Self::InvalidPath(r.body_text())
         }
     }
 }

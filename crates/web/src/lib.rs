@@ -130,7 +130,7 @@ pub fn router(state: AppState) -> Router {
     let middleware = tower::ServiceBuilder::new()
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| ApiError::Internal("handler panicked".into()).into_response()))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(axum::middleware::from_fn(time_limit))
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .layer(header("x-content-type-options", "nosniff"))
         .layer(header("x-frame-options", "DENY"))
@@ -148,8 +148,29 @@ pub fn router(state: AppState) -> Router {
                 ApiError::not_found(store::Entity::Page),
             )
         })
+        // A path served, a method not: 405 (with the router's `Allow`) as a problem or a page.
+        .method_not_allowed_fallback(|uri: axum::http::Uri| async move {
+            error::respond(uri.path(), uri.path(), ApiError::MethodNotAllowed)
+        })
         .layer(middleware)
         .with_state(state)
+}
+
+/// How long a request may take before it is answered 408 `request_timeout`.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Middleware: answers a request still unanswered after [`REQUEST_TIMEOUT`] with 408, as a
+/// problem document under the API and a Persian page elsewhere (like every other refusal),
+/// and drops its handler.
+async fn time_limit(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let path = request.uri().path().to_owned();
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => error::respond(&path, &path, ApiError::Timeout),
+    }
 }
 
 /// The OpenAPI document of the API.
@@ -202,4 +223,36 @@ pub async fn serve(
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{header, Request, StatusCode};
+    use tower::ServiceExt;
+
+    /// A request still unanswered at the time limit is answered 408, as a problem document
+    /// under the API and as a page elsewhere (the clock is paused: no test waits 30 s).
+    #[tokio::test(start_paused = true)]
+    async fn a_request_over_the_time_limit_is_answered_408() {
+        let never = || std::future::pending::<()>();
+        let router = Router::new()
+            .route("/api/v1/slow", axum::routing::get(never))
+            .route("/slow", axum::routing::get(never))
+            .layer(axum::middleware::from_fn(time_limit));
+        for (path, content_type) in [
+            ("/api/v1/slow", "application/problem+json"),
+            ("/slow", "text/html; charset=utf-8"),
+        ] {
+            let request = Request::get(path).body(Body::empty()).unwrap();
+            let response = router.clone().oneshot(request).await.unwrap();
+            assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT, "{path}");
+            assert_eq!(
+                response.headers()[header::CONTENT_TYPE],
+                content_type,
+                "{path}"
+            );
+        }
+    }
 }

@@ -24,7 +24,8 @@ pub struct AuditEntry {
 
 /// The audit log, newest first (province HQ only).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
-    responses((status = 200, body = Page<AuditEntry>), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, body = Page<AuditEntry>), (status = 403),
+        (status = 422, description = "`invalid_date`: `from` or `to` is not a date")))]
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
@@ -73,7 +74,7 @@ pub struct ChainReport {
 
 /// Recomputes the audit hash chain and names the first broken record (province HQ only).
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit",
-    responses((status = 200, body = ChainReport), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, body = ChainReport), (status = 403)))]
 pub async fn verify(
     State(state): State<AppState>,
     auth: Auth,

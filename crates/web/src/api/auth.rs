@@ -24,8 +24,8 @@ pub struct LoginResponse {
 }
 
 /// Logs in and returns a bearer token.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(()), request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401), (status = 429)))]
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -41,7 +41,7 @@ pub async fn login(
 }
 
 /// Ends the session of the token used.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204), (status = 401, body = crate::error::Problem)))]
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204), (status = 401)))]
 pub async fn logout(State(state): State<AppState>, auth: Auth) -> Result<StatusCode, ApiError> {
     let session = auth.0.as_ref().ok_or_else(ApiError::unauthenticated)?;
     crate::auth::end_session(&state, session).await?;
@@ -49,7 +49,7 @@ pub async fn logout(State(state): State<AppState>, auth: Auth) -> Result<StatusC
 }
 
 /// Who the token belongs to.
-#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses((status = 200, body = Principal), (status = 401, body = crate::error::Problem)))]
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses((status = 200, body = Principal), (status = 401)))]
 pub async fn me(auth: Auth) -> Result<Json<Principal>, ApiError> {
     Ok(Json(auth.require(Action::ViewElection)?.clone()))
 }

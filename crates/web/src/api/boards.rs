@@ -1,11 +1,11 @@
 //! The boards (issue 3): their members and vacancies, appointments, meetings. The use cases
 //! are `app::boards`; the board pages call the same.
 
-use crate::api::ApiJson;
+use crate::api::{ApiJson, ApiPath};
 use crate::auth::Auth;
 use crate::{ApiError, AppState};
 use app::boards::{Appointment, DecisionForm, MeetingForm, Presence};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use domain::boards::{Attendance, BoardMember, BoardRole, Meeting};
@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use store::BoardWithMembers;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BoardsQuery {
     county: Option<String>,
 }
@@ -20,7 +21,7 @@ pub struct BoardsQuery {
 /// The boards the caller may see: a county's inspection and executive boards, or (province
 /// wide) the province inspection board and every county's.
 #[utoipa::path(get, path = "/api/v1/boards", tag = "boards", params(BoardsQuery),
-    responses((status = 200, body = Vec<BoardWithMembers>), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, body = Vec<BoardWithMembers>), (status = 403)))]
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
@@ -49,11 +50,11 @@ pub struct Vacancy {
 
 /// One board.
 #[utoipa::path(get, path = "/api/v1/boards/{code}", tag = "boards", params(("code" = String, Path, description = "inspection-province, inspection-{county} or executive-{county}")),
-    responses((status = 200, body = BoardDetail), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = BoardDetail), (status = 403), (status = 404)))]
 pub async fn show(
     State(state): State<AppState>,
     auth: Auth,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<BoardDetail>, ApiError> {
     let app::boards::VisibleBoard { kind, board, .. } =
         state.app.boards().board(auth.principal(), &code).await?;
@@ -81,11 +82,11 @@ pub struct AppointRequest {
 /// `invalid_term`.
 #[utoipa::path(put, path = "/api/v1/boards/{code}/members/{national_id}", tag = "boards", request_body = AppointRequest,
     params(("code" = String, Path), ("national_id" = String, Path)),
-    responses((status = 200, body = BoardMember), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+    responses((status = 200, body = BoardMember), (status = 403), (status = 404), (status = 409)))]
 pub async fn appoint(
     State(state): State<AppState>,
     auth: Auth,
-    Path((code, national_id)): Path<(String, String)>,
+    ApiPath((code, national_id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<AppointRequest>,
 ) -> Result<Json<BoardMember>, ApiError> {
     let appointment = Appointment {
@@ -106,11 +107,12 @@ pub async fn appoint(
 /// Removes a member (204 whether or not they were one).
 #[utoipa::path(delete, path = "/api/v1/boards/{code}/members/{national_id}", tag = "boards",
     params(("code" = String, Path), ("national_id" = String, Path)),
-    responses((status = 204), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+    responses((status = 204), (status = 403), (status = 404),
+        (status = 422, description = "`invalid_national_id`")))]
 pub async fn remove(
     State(state): State<AppState>,
     auth: Auth,
-    Path((code, national_id)): Path<(String, String)>,
+    ApiPath((code, national_id)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     state
         .app
@@ -122,11 +124,11 @@ pub async fn remove(
 
 /// A board's meetings, newest first.
 #[utoipa::path(get, path = "/api/v1/boards/{code}/meetings", tag = "boards", params(("code" = String, Path)),
-    responses((status = 200, body = Vec<Meeting>), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, body = Vec<Meeting>), (status = 403)))]
 pub async fn meetings(
     State(state): State<AppState>,
     auth: Auth,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Vec<Meeting>>, ApiError> {
     Ok(Json(
         state.app.boards().meetings(auth.principal(), &code).await?,
@@ -183,11 +185,11 @@ impl From<MeetingRequest> for MeetingForm {
 
 /// Records a meeting: its agenda, attendance, minutes and decisions.
 #[utoipa::path(post, path = "/api/v1/boards/{code}/meetings", tag = "boards", request_body = MeetingRequest, params(("code" = String, Path)),
-    responses((status = 201, body = Recorded), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+    responses((status = 201, body = Recorded), (status = 403), (status = 422)))]
 pub async fn record(
     State(state): State<AppState>,
     auth: Auth,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(body): ApiJson<MeetingRequest>,
 ) -> Result<(StatusCode, Json<Recorded>), ApiError> {
     let id = state
@@ -200,11 +202,11 @@ pub async fn record(
 
 /// One meeting.
 #[utoipa::path(get, path = "/api/v1/meetings/{id}", tag = "boards", params(("id" = i64, Path)),
-    responses((status = 200, body = Meeting), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = Meeting), (status = 403), (status = 404)))]
 pub async fn meeting(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Meeting>, ApiError> {
     Ok(Json(
         state.app.boards().meeting(auth.principal(), id).await?,

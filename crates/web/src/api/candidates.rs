@@ -2,15 +2,15 @@
 //! Format (the candidate structure the results export builds on). Public, like the lists. The
 //! use cases are `app::candidates`.
 
-use crate::api::ApiQuery;
+use crate::api::{attachment, ApiQuery};
 use crate::{ApiError, AppState};
 use app::candidates::ListScope;
 use axum::extract::State;
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// Only this county's councils.
     pub county: Option<String>,
@@ -27,21 +27,10 @@ impl From<ExportQuery> for ListScope {
     }
 }
 
-fn attachment(content_type: &'static str, filename: &str, body: String) -> Response {
-    let disposition = format!("attachment; filename=\"{filename}\"");
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    response
-}
-
 /// The final candidate lists as CSV (UTF-8 with a byte-order mark, for spreadsheets): by
 /// council, by code.
-#[utoipa::path(get, path = "/api/v1/candidates/csv", tag = "candidates", security(()), params(ExportQuery),
-    responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(get, path = "/api/v1/candidates/csv", tag = "candidates", params(ExportQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 404)))]
 pub async fn csv(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ExportQuery>,
@@ -57,8 +46,8 @@ pub async fn csv(
 
 /// The final candidate lists in NIST SP 1500-100 Rev. 2 (Election Results CDF, JSON): one
 /// candidate contest per council, its votes allowed being the council's main seats.
-#[utoipa::path(get, path = "/api/v1/candidates/nist", tag = "candidates", security(()), params(ExportQuery),
-    responses((status = 200, content_type = "application/json", body = Object), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(get, path = "/api/v1/candidates/nist", tag = "candidates", params(ExportQuery),
+    responses((status = 200, content_type = "application/json", body = Object), (status = 404)))]
 pub async fn nist(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ExportQuery>,
@@ -73,6 +62,7 @@ pub async fn nist(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ScopeQuery {
     /// Only this county (a county-scoped user always sees their own).
     pub county: Option<String>,
@@ -84,7 +74,7 @@ pub struct ScopeQuery {
 /// province, or `?county=`.
 #[utoipa::path(get, path = "/api/v1/registrations/statistics", tag = "candidates",
     params(ScopeQuery),
-    responses((status = 200, body = Object), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, body = Object), (status = 403)))]
 pub async fn statistics(
     State(state): State<AppState>,
     auth: crate::auth::Auth,

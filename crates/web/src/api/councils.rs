@@ -1,14 +1,15 @@
-use crate::api::{page_request, ApiQuery};
+use crate::api::{page_request, ApiPath, ApiQuery};
 use crate::auth::Auth;
 use crate::{ApiError, AppState};
 use app::lookups::list_county;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use domain::election::{Council, CouncilKind};
 use serde::Deserialize;
 use store::{CouncilFilter, Page};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CouncilQuery {
     /// County code; a county-scoped user sees only their own.
     county: Option<String>,
@@ -24,7 +25,8 @@ pub struct CouncilQuery {
 
 /// Councils (each also a constituency), filtered, sorted and paginated.
 #[utoipa::path(get, path = "/api/v1/councils", tag = "geography", params(CouncilQuery),
-    responses((status = 200, body = Page<Council>), (status = 400, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, body = Page<Council>), (status = 400), (status = 403),
+        (status = 422, description = "`invalid_field`: a `kind` other than `city` or `village`")))]
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
@@ -56,11 +58,11 @@ pub async fn list(
 
 /// One council.
 #[utoipa::path(get, path = "/api/v1/councils/{code}", tag = "geography", params(("code" = String, Path, description = "council code")),
-    responses((status = 200, body = Council), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = Council), (status = 403), (status = 404)))]
 pub async fn show(
     State(state): State<AppState>,
     auth: Auth,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Council>, ApiError> {
     Ok(Json(
         state

@@ -1,13 +1,14 @@
+use crate::api::ApiPath;
 use crate::auth::Auth;
 use crate::{ApiError, AppState};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use domain::access::{Action, Scope};
 use store::{CountyFilter, CountySummary, Page};
 
 /// The counties the caller may see, with their figures.
 #[utoipa::path(get, path = "/api/v1/counties", tag = "geography",
-    responses((status = 200, body = Page<CountySummary>), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, body = Page<CountySummary>), (status = 401), (status = 403)))]
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
@@ -37,11 +38,11 @@ pub async fn list(
 
 /// One county and its figures.
 #[utoipa::path(get, path = "/api/v1/counties/{code}", tag = "geography", params(("code" = String, Path, description = "county code")),
-    responses((status = 200, body = CountySummary), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = CountySummary), (status = 403), (status = 404)))]
 pub async fn show(
     State(state): State<AppState>,
     auth: Auth,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<CountySummary>, ApiError> {
     auth.require(Action::ViewCounty(&code))?;
     let mut found = state

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use store::{CountyCoverage, Page, StaffConflict, StationGap};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CoverageQuery {
     /// One county; without it, every county the caller may see.
     county: Option<String>,
@@ -16,7 +17,7 @@ pub struct CoverageQuery {
 /// Staffing coverage per county: stations by type, with all five branch members, with a
 /// governor's representative, with an inspector.
 #[utoipa::path(get, path = "/api/v1/coverage", tag = "staffing", params(CoverageQuery),
-    responses((status = 200, body = Vec<CountyCoverage>), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, body = Vec<CountyCoverage>), (status = 403)))]
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
@@ -27,6 +28,7 @@ pub async fn list(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct GapsQuery {
     county: Option<String>,
     page: Option<u32>,
@@ -35,7 +37,8 @@ pub struct GapsQuery {
 
 /// A county's open stations with unheld posts.
 #[utoipa::path(get, path = "/api/v1/coverage/gaps", tag = "staffing", params(GapsQuery),
-    responses((status = 200, body = Page<StationGap>), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, body = Page<StationGap>), (status = 403),
+        (status = 422, description = "`invalid_field`: no county given by a province-wide caller")))]
 pub async fn gaps(
     State(state): State<AppState>,
     auth: Auth,
@@ -53,7 +56,7 @@ pub async fn gaps(
 
 /// Posts held by people the staffing rules would now refuse (there should be none).
 #[utoipa::path(get, path = "/api/v1/coverage/conflicts", tag = "staffing", params(CoverageQuery),
-    responses((status = 200, body = Vec<StaffConflict>), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, body = Vec<StaffConflict>), (status = 403)))]
 pub async fn conflicts(
     State(state): State<AppState>,
     auth: Auth,

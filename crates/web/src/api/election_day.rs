@@ -1,10 +1,10 @@
 //! Election day: a station's opening, pauses, extensions and closing; voter check-in; ballots;
 //! turnout; candidate lists and receipts (issue 4; DESIGN §3, §4).
 
-use crate::api::{ApiJson, ApiQuery};
+use crate::api::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::Auth;
 use crate::{ApiError, AppState};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use domain::ballot::Candidate;
@@ -51,12 +51,12 @@ pub struct OpenRequest {
 /// representative and the inspector present and the empty box shown.
 #[utoipa::path(post, path = "/api/v1/stations/{code}/open", tag = "election day",
     params(("code" = String, Path, description = "Station code")), request_body = OpenRequest,
-    responses((status = 200, body = DayView), (status = 409, body = crate::error::Problem),
-        (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, body = DayView), (status = 409),
+        (status = 403)))]
 pub async fn open(
     State(state): State<AppState>,
     auth: Auth,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(body): ApiJson<OpenRequest>,
 ) -> Result<Json<DayView>, ApiError> {
     let action = DayAction::Open {
@@ -74,11 +74,11 @@ pub struct PauseRequest {
 /// Pauses voting at the station, with the reason.
 #[utoipa::path(post, path = "/api/v1/stations/{code}/pause", tag = "election day",
     params(("code" = String, Path, description = "Station code")), request_body = PauseRequest,
-    responses((status = 200, body = DayView), (status = 409, body = crate::error::Problem)))]
+    responses((status = 200, body = DayView), (status = 409)))]
 pub async fn pause(
     State(state): State<AppState>,
     auth: Auth,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(body): ApiJson<PauseRequest>,
 ) -> Result<Json<DayView>, ApiError> {
     let reason = domain::text::normalize_name(&body.reason);
@@ -88,11 +88,11 @@ pub async fn pause(
 /// Resumes voting after a pause.
 #[utoipa::path(post, path = "/api/v1/stations/{code}/resume", tag = "election day",
     params(("code" = String, Path, description = "Station code")),
-    responses((status = 200, body = DayView), (status = 409, body = crate::error::Problem)))]
+    responses((status = 200, body = DayView), (status = 409)))]
 pub async fn resume(
     State(state): State<AppState>,
     auth: Auth,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<DayView>, ApiError> {
     act(&state, &auth, &code, DayAction::Resume).await
 }
@@ -106,12 +106,12 @@ pub struct ExtendRequest {
 /// Extends the station's hours to a later closing time.
 #[utoipa::path(post, path = "/api/v1/stations/{code}/extend", tag = "election day",
     params(("code" = String, Path, description = "Station code")), request_body = ExtendRequest,
-    responses((status = 200, body = DayView), (status = 409, body = crate::error::Problem),
-        (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = DayView), (status = 409),
+        (status = 422)))]
 pub async fn extend(
     State(state): State<AppState>,
     auth: Auth,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(body): ApiJson<ExtendRequest>,
 ) -> Result<Json<DayView>, ApiError> {
     let until = domain::calendar::parse_instant(&body.until)?;
@@ -121,11 +121,11 @@ pub async fn extend(
 /// Closes the station once its hours are over and every checked-in voter has voted.
 #[utoipa::path(post, path = "/api/v1/stations/{code}/close", tag = "election day",
     params(("code" = String, Path, description = "Station code")),
-    responses((status = 200, body = DayView), (status = 409, body = crate::error::Problem)))]
+    responses((status = 200, body = DayView), (status = 409)))]
 pub async fn close(
     State(state): State<AppState>,
     auth: Auth,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<DayView>, ApiError> {
     act(&state, &auth, &code, DayAction::Close).await
 }
@@ -133,11 +133,11 @@ pub async fn close(
 /// A station's day and figures, for whoever may see the station.
 #[utoipa::path(get, path = "/api/v1/stations/{code}/day", tag = "election day",
     params(("code" = String, Path, description = "Station code")),
-    responses((status = 200, body = DayView), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = DayView), (status = 404)))]
 pub async fn day(
     State(state): State<AppState>,
     auth: Auth,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<DayView>, ApiError> {
     let day = state
         .app
@@ -169,9 +169,9 @@ pub struct CheckInAnswer {
 /// committed; one person checks in once per election, across every station and server.
 #[utoipa::path(post, path = "/api/v1/checkins", tag = "election day", request_body = CheckInRequest,
     responses((status = 201, body = CheckInAnswer),
-        (status = 409, description = "`already_voted` (with `station` and `at`) or `station_not_open`", body = crate::error::Problem),
-        (status = 403, description = "`not_eligible` (with `reason`) or `forbidden`", body = crate::error::Problem),
-        (status = 422, description = "`invalid_national_id`", body = crate::error::Problem)))]
+        (status = 409, description = "`already_voted` (with `station` and `at`) or `station_not_open`"),
+        (status = 403, description = "`not_eligible` (with `reason`) or `forbidden`"),
+        (status = 422, description = "`invalid_national_id`")))]
 pub async fn check_in(
     State(state): State<AppState>,
     auth: Auth,
@@ -210,9 +210,9 @@ pub struct BallotAnswer {
 /// id, the sorted choices, no time.
 #[utoipa::path(post, path = "/api/v1/ballots", tag = "election day", request_body = BallotRequest,
     responses((status = 201, body = BallotAnswer),
-        (status = 403, description = "`forbidden`: not the token's station", body = crate::error::Problem),
-        (status = 409, description = "`ballot_token_invalid`: unknown or used", body = crate::error::Problem),
-        (status = 422, description = "`too_many_choices`, `unknown_candidate`, `repeated_candidate`", body = crate::error::Problem)))]
+        (status = 403, description = "`forbidden`: not the token's station"),
+        (status = 409, description = "`ballot_token_invalid`: unknown or used"),
+        (status = 422, description = "`too_many_choices`, `unknown_candidate`, `repeated_candidate`")))]
 pub async fn cast(
     State(state): State<AppState>,
     auth: Auth,
@@ -233,6 +233,7 @@ pub async fn cast(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TurnoutQuery {
     pub county: Option<String>,
     pub council: Option<String>,
@@ -241,7 +242,8 @@ pub struct TurnoutQuery {
 /// Live turnout, public: the province, a county or a council; per hour and per area one level
 /// down.
 #[utoipa::path(get, path = "/api/v1/turnout", tag = "election day", params(TurnoutQuery),
-    security(()), responses((status = 200, body = Turnout)))]
+    responses((status = 200, body = Turnout),
+        (status = 404, description = "`not_found`: no such county or council")))]
 pub async fn turnout(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<TurnoutQuery>,
@@ -257,11 +259,11 @@ pub async fn turnout(
 
 /// A council's approved candidates, public.
 #[utoipa::path(get, path = "/api/v1/councils/{code}/candidates", tag = "election day",
-    params(("code" = String, Path, description = "Council code")), security(()),
-    responses((status = 200, body = Vec<Candidate>), (status = 404, body = crate::error::Problem)))]
+    params(("code" = String, Path, description = "Council code")),
+    responses((status = 200, body = Vec<Candidate>), (status = 404)))]
 pub async fn candidates(
     State(state): State<AppState>,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Vec<Candidate>>, ApiError> {
     let council = state
         .store
@@ -285,11 +287,11 @@ pub struct ReceiptAnswer {
 
 /// Whether a receipt's ballot is in the box, public.
 #[utoipa::path(get, path = "/api/v1/receipts/{code}", tag = "election day",
-    params(("code" = String, Path, description = "Receipt code")), security(()),
+    params(("code" = String, Path, description = "Receipt code")),
     responses((status = 200, body = ReceiptAnswer)))]
 pub async fn receipt(
     State(state): State<AppState>,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<ReceiptAnswer>, ApiError> {
     let (receipt, station) = state.app.election_day().receipt(&code).await?;
     Ok(Json(ReceiptAnswer {

@@ -1,14 +1,14 @@
-use crate::api::ApiJson;
+use crate::api::{ApiJson, ApiPath};
 use crate::auth::Auth;
 use crate::{ApiError, AppState};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use domain::access::Action;
 use domain::election::{Election, SeatTable};
 use serde::Serialize;
 
 /// The current election: its timeline and seat table.
-#[utoipa::path(get, path = "/api/v1/elections/current", tag = "elections", responses((status = 200, body = Election), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(get, path = "/api/v1/elections/current", tag = "elections", responses((status = 200, body = Election), (status = 404)))]
 pub async fn current(
     State(state): State<AppState>,
     auth: Auth,
@@ -30,11 +30,11 @@ pub struct SeatTableChanged {
 /// Replaces the election's seat table and recomputes every council's seats (province HQ only).
 #[utoipa::path(put, path = "/api/v1/elections/{code}/seat-table", tag = "elections", request_body = SeatTable,
     params(("code" = String, Path, description = "election code")),
-    responses((status = 200, body = SeatTableChanged), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = SeatTableChanged), (status = 403), (status = 422)))]
 pub async fn set_seat_table(
     State(state): State<AppState>,
     auth: Auth,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(table): ApiJson<SeatTable>,
 ) -> Result<Json<SeatTableChanged>, ApiError> {
     let councils_changed = state

@@ -10,7 +10,7 @@ pub struct Health {
 }
 
 /// Liveness and storage check; public.
-#[utoipa::path(get, path = "/healthz", tag = "system", security(()), responses((status = 200, body = Health), (status = 500, body = crate::error::Problem)))]
+#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health), (status = 500)))]
 pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     state.store.ping().await?;
     Ok(Json(Health {

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, one module per resource, each handler documented for the
 //! OpenAPI document served at `/api/v1/openapi.json`.
 
+pub mod answers;
 pub mod audit;
 pub mod auth;
 pub mod boards;
@@ -18,6 +19,8 @@ pub mod stations;
 
 use crate::{ApiError, AppState};
 use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -29,6 +32,11 @@ use utoipa_axum::routes;
 #[derive(Debug, FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
+
+/// Path parameters whose rejections are problem documents (400 `invalid_path`).
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
 
 /// Query parameters whose rejections are problem documents.
 #[derive(Debug, FromRequestParts)]
@@ -116,6 +124,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))
         .split_for_parts();
+    let mut api = api;
+    // Over the whole document, routes and all: what every operation answers besides its own.
+    answers::CommonAnswers.modify(&mut api);
     let document = api.clone();
     let router = router.route(OPENAPI_PATH, get(move || async move { Json(document) }));
     (router, api)
@@ -123,6 +134,30 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 /// Where the API's OpenAPI document is served (the one API route it does not describe).
 pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
+
+/// A file to download: the body with its media type, and a `Content-Disposition` naming it.
+/// The name is made of the request's codes, so anything but ASCII letters, digits, `.`, `-`
+/// and `_` becomes `_`: a header cannot hold a control character, and a client's file name
+/// should not hold a quote or a slash.
+pub fn attachment(content_type: &'static str, filename: &str, body: String) -> Response {
+    let filename: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
 
 /// A list request's paging parameters.
 pub use app::page_request;

@@ -2,12 +2,12 @@
 //! `app::people`.
 
 use crate::api::stations::{csv_body, read_file};
-use crate::api::{page_request, ApiJson, ApiQuery};
+use crate::api::{page_request, ApiJson, ApiPath, ApiQuery};
 use crate::auth::Auth;
 use crate::{ApiError, AppState};
 use app::people::PersonForm;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use domain::access::Action;
@@ -18,11 +18,11 @@ use store::Page;
 
 /// A person of the registry, by national id (Persian or ASCII digits).
 #[utoipa::path(get, path = "/api/v1/people/{national_id}", tag = "people", params(("national_id" = String, Path)),
-    responses((status = 200, body = Person), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = Person), (status = 404), (status = 422)))]
 pub async fn show(
     State(state): State<AppState>,
     auth: Auth,
-    Path(national_id): Path<String>,
+    ApiPath(national_id): ApiPath<String>,
 ) -> Result<Json<Person>, ApiError> {
     auth.require(Action::ViewPeople)?;
     let id = NationalId::parse(&national_id)?;
@@ -35,6 +35,7 @@ pub async fn show(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// The start of a national id, or part of a first or last name.
     q: String,
@@ -44,7 +45,8 @@ pub struct SearchQuery {
 
 /// Finds people by national id or name.
 #[utoipa::path(get, path = "/api/v1/people", tag = "people", params(SearchQuery),
-    responses((status = 200, body = Page<Person>), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, body = Page<Person>), (status = 403),
+        (status = 422, description = "`invalid_field`: an empty `q`")))]
 pub async fn search(
     State(state): State<AppState>,
     auth: Auth,
@@ -90,7 +92,7 @@ pub struct CreatePersonRequest {
 /// Registers a person: 201, or 422 `invalid_national_id` (and other field codes), or 409
 /// `duplicate_person`.
 #[utoipa::path(post, path = "/api/v1/people", tag = "people", request_body = CreatePersonRequest,
-    responses((status = 201, body = Person), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+    responses((status = 201, body = Person), (status = 409), (status = 422)))]
 pub async fn create(
     State(state): State<AppState>,
     auth: Auth,
@@ -123,7 +125,7 @@ pub struct ImportedPeople {
 
 /// Imports a people CSV (all or nothing; every bad row reported by line).
 #[utoipa::path(post, path = "/api/v1/people/import", tag = "people", request_body(content = String, content_type = "text/csv"),
-    responses((status = 200, body = ImportedPeople), (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = ImportedPeople), (status = 422)))]
 pub async fn import(
     State(state): State<AppState>,
     auth: Auth,

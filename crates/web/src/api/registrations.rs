@@ -3,10 +3,10 @@
 //! cases are `app::registrations` and `app::vetting`; the `/register`, status and vetting
 //! pages call the same.
 
-use crate::api::{ApiJson, ApiQuery};
+use crate::api::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::Auth;
 use crate::{ApiError, AppState};
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::Json;
 use domain::vetting::{VettingAction, VettingState};
@@ -25,11 +25,11 @@ pub struct Filed {
 /// `multipart/form-data` (`photo`, `degree`, `military_card`, `resignation_certificate`,
 /// `criminal_record`; each checked by its content). Refused with the first failed rule's code
 /// and every failed rule in `reasons`; nothing is stored on refusal.
-#[utoipa::path(post, path = "/api/v1/registrations", tag = "candidates", security(()),
+#[utoipa::path(post, path = "/api/v1/registrations", tag = "candidates",
     request_body(content_type = "multipart/form-data", description = "Fields: national_id, first_name, last_name, father_name, birth_date (Jalali or ISO), gender (female|male), mobile, residence, council (code), education (literate|diploma|associate|bachelor|master|doctorate), former_member, occupation, official_title, resigned_on, veteran_family; files: photo, degree, military_card, resignation_certificate, criminal_record"),
     responses((status = 201, body = Filed),
-        (status = 409, description = "`already_registered`", body = crate::error::Problem),
-        (status = 422, description = "`registration_closed`, `too_young`, `education_below_minimum`, `not_resigned`, `resigned_too_late`, `missing_document`, `content_mismatch`, `unrecognised_content`, `type_not_accepted`, `file_too_large`, `empty_file`, `invalid_field`, `invalid_national_id`, `invalid_mobile`", body = crate::error::Problem)))]
+        (status = 409, description = "`already_registered`"),
+        (status = 422, description = "`registration_closed`, `too_young`, `education_below_minimum`, `not_resigned`, `resigned_too_late`, `missing_document`, `content_mismatch`, `unrecognised_content`, `type_not_accepted`, `file_too_large`, `empty_file`, `invalid_field`, `invalid_national_id`, `invalid_mobile`")))]
 pub async fn register(
     State(state): State<AppState>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
@@ -50,6 +50,7 @@ pub async fn register(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ApplicantQuery {
     /// The applicant's national id: the tracking code alone shows nothing.
     pub national_id: String,
@@ -119,12 +120,13 @@ async fn status_of(
 
 /// A registration's status and history, public with the applicant's national id (a wrong one
 /// is answered as not found).
-#[utoipa::path(get, path = "/api/v1/registrations/{tracking_code}", tag = "candidates", security(()),
+#[utoipa::path(get, path = "/api/v1/registrations/{tracking_code}", tag = "candidates",
     params(("tracking_code" = String, Path, description = "The tracking code given on filing"), ApplicantQuery),
-    responses((status = 200, body = Status), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = Status), (status = 404),
+        (status = 422, description = "`invalid_national_id`")))]
 pub async fn status(
     State(state): State<AppState>,
-    Path(tracking_code): Path<String>,
+    ApiPath(tracking_code): ApiPath<String>,
     ApiQuery(query): ApiQuery<ApplicantQuery>,
 ) -> Result<Json<Status>, ApiError> {
     let (registration, history) = state
@@ -151,12 +153,12 @@ pub struct StepRequest {
     params(("tracking_code" = String, Path, description = "The registration's tracking code")),
     request_body = StepRequest,
     responses((status = 200, body = Status),
-        (status = 409, description = "`illegal_transition`, `wrong_reviewer`, `objection_too_late`", body = crate::error::Problem),
-        (status = 422, description = "`reason_required`", body = crate::error::Problem)))]
+        (status = 409, description = "`illegal_transition`, `wrong_reviewer`, `objection_too_late`"),
+        (status = 422, description = "`reason_required`")))]
 pub async fn step(
     State(state): State<AppState>,
     auth: Auth,
-    Path(tracking_code): Path<String>,
+    ApiPath(tracking_code): ApiPath<String>,
     ApiJson(body): ApiJson<StepRequest>,
 ) -> Result<Json<Status>, ApiError> {
     let (registration, history) = state
@@ -173,6 +175,7 @@ pub async fn step(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     pub county: Option<String>,
     pub council: Option<String>,
@@ -211,7 +214,7 @@ pub struct RegistrationPage {
 /// Registrations in filing order, for the boards, the governors and the HQ: a county-scoped
 /// user sees their county's only.
 #[utoipa::path(get, path = "/api/v1/registrations", tag = "candidates", params(ListQuery),
-    responses((status = 200, body = RegistrationPage), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, body = RegistrationPage), (status = 403)))]
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,

@@ -1,11 +1,11 @@
 //! Staffing a station through the API. The use cases are `app::staffing`; the staff sheet's
 //! forms call the same.
 
-use crate::api::ApiJson;
+use crate::api::{ApiJson, ApiPath};
 use crate::auth::Auth;
 use crate::{ApiError, AppState};
 use app::staffing::parse_post;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
@@ -13,11 +13,11 @@ use store::StaffAssignment;
 
 /// Who holds each post at a station.
 #[utoipa::path(get, path = "/api/v1/stations/{code}/staff", tag = "staffing", params(("code" = String, Path, description = "station code")),
-    responses((status = 200, body = Vec<StaffAssignment>), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = Vec<StaffAssignment>), (status = 403), (status = 404)))]
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Vec<StaffAssignment>>, ApiError> {
     let (_, staff) = state
         .app
@@ -38,11 +38,11 @@ pub struct AssignRequest {
 /// `post_taken`, `station_closed`) and a Persian reason.
 #[utoipa::path(put, path = "/api/v1/stations/{code}/staff/{post}", tag = "staffing", request_body = AssignRequest,
     params(("code" = String, Path, description = "station code"), ("post" = String, Path, description = "head, secretary_1, secretary_2, member_1, member_2, governor_rep or inspector")),
-    responses((status = 200, body = StaffAssignment), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = StaffAssignment), (status = 403), (status = 404), (status = 409), (status = 422)))]
 pub async fn assign(
     State(state): State<AppState>,
     auth: Auth,
-    Path((code, post)): Path<(String, String)>,
+    ApiPath((code, post)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<AssignRequest>,
 ) -> Result<Json<StaffAssignment>, ApiError> {
     let post = parse_post(&post)?;
@@ -58,11 +58,12 @@ pub async fn assign(
 /// Frees a post (undoing an assignment); 204 whether or not it was held.
 #[utoipa::path(delete, path = "/api/v1/stations/{code}/staff/{post}", tag = "staffing",
     params(("code" = String, Path, description = "station code"), ("post" = String, Path)),
-    responses((status = 204), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+    responses((status = 204), (status = 403), (status = 404),
+        (status = 422, description = "`invalid_field`: no such post")))]
 pub async fn unassign(
     State(state): State<AppState>,
     auth: Auth,
-    Path((code, post)): Path<(String, String)>,
+    ApiPath((code, post)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let post = parse_post(&post)?;
     state

@@ -1,15 +1,15 @@
 //! Polling stations: lists, one station, adding, editing and closing, CSV in and out. The
 //! use cases are `app::stations`; the station page's edit form calls the same.
 
-use crate::api::{page_request, ApiJson, ApiQuery};
+use crate::api::{attachment, page_request, ApiJson, ApiPath, ApiQuery};
 use crate::auth::Auth;
 use crate::{ApiError, AppState};
 use app::lookups::list_county;
 use app::stations::{postal_code, NewStation};
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use domain::access::{Action, Scope};
 use domain::station::{Area, Facilities, GeoPoint, RouteStop, Station};
@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use store::{Page, PageRequest, StationFilter};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StationQuery {
     /// County code; a county-scoped user sees only their own.
     county: Option<String>,
@@ -79,7 +80,8 @@ fn scoped_filter(auth: &Auth, q: StationQuery) -> Result<(StationFilter, PageReq
 /// Polling stations, filtered, sorted and paginated as `{items, total, page, per_page}`. A
 /// station's staff see only their own station.
 #[utoipa::path(get, path = "/api/v1/stations", tag = "stations", params(StationQuery),
-    responses((status = 200, body = Page<Station>), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, body = Page<Station>), (status = 403),
+        (status = 422, description = "`invalid_field`: an `area` other than `urban` or `rural`")))]
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
@@ -91,11 +93,11 @@ pub async fn list(
 
 /// One station.
 #[utoipa::path(get, path = "/api/v1/stations/{code}", tag = "stations", params(("code" = String, Path, description = "station code")),
-    responses((status = 200, body = Station), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = Station), (status = 403), (status = 404)))]
 pub async fn show(
     State(state): State<AppState>,
     auth: Auth,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Station>, ApiError> {
     Ok(Json(
         state
@@ -133,7 +135,7 @@ pub struct CreateStationRequest {
 
 /// Adds a station (province HQ, or the county's governor).
 #[utoipa::path(post, path = "/api/v1/stations", tag = "stations", request_body = CreateStationRequest,
-    responses((status = 201, body = Station), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+    responses((status = 201, body = Station), (status = 403), (status = 409), (status = 422)))]
 pub async fn create(
     State(state): State<AppState>,
     auth: Auth,
@@ -179,11 +181,11 @@ pub struct UpdateStationRequest {
 /// Edits or closes a station (province HQ, or the county's governor).
 #[utoipa::path(patch, path = "/api/v1/stations/{code}", tag = "stations", request_body = UpdateStationRequest,
     params(("code" = String, Path, description = "station code")),
-    responses((status = 200, body = Station), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = Station), (status = 403), (status = 404), (status = 422)))]
 pub async fn update(
     State(state): State<AppState>,
     auth: Auth,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateStationRequest>,
 ) -> Result<Json<Station>, ApiError> {
     let edit = |station: &mut Station| -> app::Result<()> {
@@ -235,13 +237,14 @@ pub async fn update(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     county: Option<String>,
 }
 
 /// Every station the caller may see (or of one county) as CSV (UTF-8 with a BOM).
 #[utoipa::path(get, path = "/api/v1/stations/export.csv", tag = "stations", params(ExportQuery),
-    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403)))]
 pub async fn export(
     State(state): State<AppState>,
     auth: Auth,
@@ -253,17 +256,7 @@ pub async fn export(
         .export(auth.principal(), q.county)
         .await?;
     let name = format!("stations-{}.csv", county.as_deref().unwrap_or("province"));
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        csv,
-    )
-        .into_response())
+    Ok(attachment("text/csv; charset=utf-8", &name, csv))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -274,7 +267,7 @@ pub struct Imported {
 /// Imports a station CSV (all or nothing; every bad row is reported by line). A governor may
 /// import only their own county's stations.
 #[utoipa::path(post, path = "/api/v1/stations/import", tag = "stations", request_body(content = String, content_type = "text/csv"),
-    responses((status = 200, body = Imported), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = Imported), (status = 403), (status = 422)))]
 pub async fn import(
     State(state): State<AppState>,
     auth: Auth,

@@ -7,6 +7,7 @@ mod boards;
 mod browser;
 mod candidates;
 mod election_day;
+mod openapi;
 mod pages;
 mod registration_pages;
 mod registrations;
