@@ -2,17 +2,16 @@
 //! county's), and recording a board's meeting (its managers, and the board's own members).
 
 use crate::lookups::board_access;
-use crate::{actor, authorize, Error, Result};
+use crate::{authorize, Context, Error, Result};
 use domain::access::{Action, Principal};
 use domain::boards::{Attendance, BoardKind, BoardMember, BoardRole, Decision, Meeting};
-use domain::clock::Clock;
 use domain::ids::NationalId;
 use store::{BoardStore, BoardWithMembers};
 
 #[derive(Clone, Copy)]
 pub struct Boards<'a> {
     pub(crate) boards: &'a dyn BoardStore,
-    pub(crate) clock: &'a dyn Clock,
+    pub(crate) ctx: Context<'a>,
 }
 
 /// A board the principal may see, with its kind and county.
@@ -118,10 +117,10 @@ impl Boards<'_> {
     ) -> Result<BoardMember> {
         let p = manages(principal, code)?;
         let id = NationalId::parse(appointment.national_id)?;
-        let now = self.clock.now();
+        let by = self.ctx.actor(p);
         let term_start = match non_empty(appointment.term_start) {
             Some(s) => domain::calendar::parse_date(s)?,
-            None => now.to_offset(domain::calendar::TEHRAN).date(),
+            None => by.at.to_offset(domain::calendar::TEHRAN).date(),
         };
         let term_end = non_empty(appointment.term_end)
             .map(domain::calendar::parse_date)
@@ -133,7 +132,7 @@ impl Boards<'_> {
                 id.as_str(),
                 appointment.role,
                 (term_start, term_end),
-                &actor(p, now),
+                &by,
             )
             .await?)
     }
@@ -149,7 +148,7 @@ impl Boards<'_> {
         let id = NationalId::parse(national_id)?;
         Ok(self
             .boards
-            .remove_board_member(code, id.as_str(), &actor(p, self.clock.now()))
+            .remove_board_member(code, id.as_str(), &self.ctx.actor(p))
             .await?)
     }
 
@@ -205,7 +204,7 @@ impl Boards<'_> {
         };
         Ok(self
             .boards
-            .record_meeting(&meeting, &actor(p, self.clock.now()))
+            .record_meeting(&meeting, &self.ctx.actor(p))
             .await?)
     }
 }

@@ -2,9 +2,7 @@
 //! documents (every field, every upload and every eligibility rule decided before anything is
 //! written), and the applicant's file found by its tracking code and national id.
 
-use crate::cache::Cached;
-use crate::{Error, Result};
-use domain::clock::Clock;
+use crate::{Context, Error, Result};
 use domain::ids::{MobileNumber, NationalId};
 use domain::person::{Education, Gender};
 use domain::registration::{
@@ -13,11 +11,7 @@ use domain::registration::{
 };
 use domain::vetting::VettingState;
 use std::collections::HashMap;
-use store::files::FileStore;
-use store::{
-    Actor, CandidacyStore, GeographyStore, NewRegistration, Registration, StoredDocument,
-    VettingEvent,
-};
+use store::{Actor, CandidacyStore, NewRegistration, Registration, StoredDocument, VettingEvent};
 
 /// The largest registration request: the form and every document at its largest.
 pub const MAX_REGISTRATION_BYTES: usize = 24 * 1024 * 1024;
@@ -30,11 +24,8 @@ pub const MAX_FIELD_CHARS: usize = 1_000;
 
 #[derive(Clone, Copy)]
 pub struct Registrations<'a> {
-    pub(crate) cached: Cached<'a>,
-    pub(crate) geography: &'a dyn GeographyStore,
     pub(crate) candidacy: &'a dyn CandidacyStore,
-    pub(crate) files: &'a FileStore,
-    pub(crate) clock: &'a dyn Clock,
+    pub(crate) ctx: Context<'a>,
 }
 
 /// A registration filed: its tracking code (with the national id, it shows the file).
@@ -260,7 +251,7 @@ impl Registrations<'_> {
     /// and every eligibility rule, and writes nothing unless all pass; then the documents go
     /// to disk (content-addressed, synced) and the registration to the store.
     pub async fn file(self, form: &RegistrationForm) -> std::result::Result<Filed, NotFiled> {
-        let now = self.clock.now();
+        let now = self.ctx.clock.now();
         let mut problems = Vec::new();
         let application = match form.fields.application() {
             Ok(a) => Some(a),
@@ -279,8 +270,14 @@ impl Registrations<'_> {
         let Some(application) = application else {
             return Err(NotFiled::Refused(problems));
         };
-        let election = self.cached.election().await?;
-        let Some(place) = self.geography.council_place(&application.council).await? else {
+        let election = self.ctx.cached().election().await?;
+        let Some(place) = self
+            .ctx
+            .lookups
+            .geography
+            .council_place(&application.council)
+            .await?
+        else {
             problems.push(Error::invalid(
                 "council",
                 "شورای برگزیده در این انتخابات نیست",
@@ -304,7 +301,7 @@ impl Registrations<'_> {
 
         // The documents go to disk first (content-addressed, synced); a refused registration
         // below leaves them unreferenced, never half-written.
-        let files = self.files.clone();
+        let files = self.ctx.files.clone();
         let contents: Vec<bytes::Bytes> = form.uploads.iter().map(|u| u.bytes.clone()).collect();
         let hashes = tokio::task::spawn_blocking(move || {
             contents
@@ -354,7 +351,8 @@ impl Registrations<'_> {
     /// When vetting opens for the election's executive boards (the timeline's milestone).
     pub async fn vetting_opens(self) -> Result<Option<time::OffsetDateTime>> {
         Ok(self
-            .cached
+            .ctx
+            .cached()
             .election()
             .await?
             .milestones
@@ -391,7 +389,7 @@ impl Registrations<'_> {
         self,
         tracking_code: &str,
     ) -> Result<Option<(Registration, Vec<VettingEvent>)>> {
-        let election = self.cached.election_code().await?;
+        let election = self.ctx.cached().election_code().await?;
         Ok(self
             .candidacy
             .registration(election, tracking_code.trim())
