@@ -1,7 +1,7 @@
 //! The boards: appointing and removing members (the HQ forms every board, a governor their
 //! county's), and recording a board's meeting (its managers, and the board's own members).
 
-use crate::lookups::board_access;
+use crate::lookups::{board_access, visible};
 use crate::{authorize, Context, Error, Result};
 use domain::access::{Action, Principal};
 use domain::boards::{Attendance, BoardKind, BoardMember, BoardRole, Decision, Meeting};
@@ -92,14 +92,13 @@ impl Boards<'_> {
 
     /// A meeting the principal may see (its board's).
     pub async fn meeting(self, principal: Option<&Principal>, id: i64) -> Result<Meeting> {
-        authorize(principal, Action::ViewElection)?;
-        let meeting = self
-            .boards
-            .meeting(id)
-            .await?
-            .ok_or(Error::NotFound(store::Entity::Meeting))?;
-        board_access(principal, &meeting.board)?;
-        Ok(meeting)
+        visible(
+            principal,
+            store::Entity::Meeting,
+            self.boards.meeting(id),
+            |meeting| board_access(principal, &meeting.board).map(drop),
+        )
+        .await
     }
 
     /// A board's meetings, newest first.

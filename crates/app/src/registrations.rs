@@ -28,6 +28,9 @@ pub struct Registrations<'a> {
     pub(crate) ctx: Context<'a>,
 }
 
+/// A registration with its history.
+pub type File = (Registration, Vec<VettingEvent>);
+
 /// A registration filed: its tracking code (with the national id, it shows the file).
 #[derive(Debug, Clone)]
 pub struct Filed {
@@ -363,36 +366,28 @@ impl Registrations<'_> {
 
     /// A registration and its history, public with the applicant's national id: a wrong one
     /// is answered as not found.
-    pub async fn applicants_file(
-        self,
-        tracking_code: &str,
-        national_id: &str,
-    ) -> Result<(Registration, Vec<VettingEvent>)> {
+    pub async fn applicants_file(self, tracking_code: &str, national_id: &str) -> Result<File> {
         let id = NationalId::parse(national_id)?;
-        self.by_tracking_code(tracking_code)
-            .await?
-            .filter(|(r, _)| r.application.national_id == id)
-            .ok_or(Error::NotFound(store::Entity::Registration))
+        let file = self.by_tracking_code(tracking_code).await?;
+        if file.0.application.national_id != id {
+            return Err(Error::NotFound(store::Entity::Registration));
+        }
+        Ok(file)
     }
 
     /// A registration just filed, for its confirmation page (the tracking code was just
     /// handed to whoever filed it).
-    pub async fn filed(self, filed: &Filed) -> Result<(Registration, Vec<VettingEvent>)> {
-        self.by_tracking_code(&filed.tracking_code)
-            .await?
-            .ok_or(Error::NotFound(store::Entity::Registration))
+    pub async fn filed(self, filed: &Filed) -> Result<File> {
+        self.by_tracking_code(&filed.tracking_code).await
     }
 
-    /// A registration by tracking code, unchecked: for the use cases that have checked who
-    /// asks.
-    pub(crate) async fn by_tracking_code(
-        self,
-        tracking_code: &str,
-    ) -> Result<Option<(Registration, Vec<VettingEvent>)>> {
+    /// A registration by tracking code (`NotFound` when there is none), unchecked: for the
+    /// use cases that have checked who asks.
+    pub(crate) async fn by_tracking_code(self, tracking_code: &str) -> Result<File> {
         let election = self.ctx.cached().election_code().await?;
-        Ok(self
-            .candidacy
+        self.candidacy
             .registration(election, tracking_code.trim())
-            .await?)
+            .await?
+            .ok_or(Error::NotFound(store::Entity::Registration))
     }
 }

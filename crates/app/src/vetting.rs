@@ -5,6 +5,7 @@
 //! registrations.
 
 use crate::lookups::{registrations_scope, sees_registrations};
+pub use crate::registrations::File;
 use crate::registrations::{Registrations, APPLICANT};
 use crate::{authorize, Context, Error, Result};
 use domain::access::{vetting_reviewer, Action, Principal};
@@ -12,7 +13,6 @@ use domain::registration::DocumentKind;
 use domain::vetting::{Reviewer, VettingAction, VettingState};
 use store::{
     Actor, CandidacyStore, Page, PageRequest, Registration, RegistrationFilter, StoredDocument,
-    VettingEvent,
 };
 
 #[derive(Clone, Copy)]
@@ -39,9 +39,6 @@ pub struct Listed {
     pub page: Page<Registration>,
 }
 
-/// A file with its history.
-pub type File = (Registration, Vec<VettingEvent>);
-
 impl<'a> Vetting<'a> {
     /// The registrations' use cases on the same store area (a file by its code).
     fn registrations(self) -> Registrations<'a> {
@@ -49,6 +46,23 @@ impl<'a> Vetting<'a> {
             candidacy: self.candidacy,
             ctx: self.ctx,
         }
+    }
+
+    /// A file by its code, for a principal who sees registrations somewhere (only they learn
+    /// whether it exists); the caller authorizes what it does on the file's county.
+    async fn boards_file<'p>(
+        self,
+        principal: Option<&'p Principal>,
+        tracking_code: &str,
+    ) -> Result<(&'p Principal, File)> {
+        let p = principal.ok_or(Error::Unauthenticated)?;
+        if !sees_registrations(principal) {
+            return Err(Error::Forbidden);
+        }
+        Ok((
+            p,
+            self.registrations().by_tracking_code(tracking_code).await?,
+        ))
     }
 
     /// Registrations in filing order, confined to what the principal may see.
@@ -91,15 +105,7 @@ impl<'a> Vetting<'a> {
         principal: Option<&Principal>,
         tracking_code: &str,
     ) -> Result<File> {
-        principal.ok_or(Error::Unauthenticated)?;
-        if !sees_registrations(principal) {
-            return Err(Error::Forbidden);
-        }
-        let (registration, history) = self
-            .registrations()
-            .by_tracking_code(tracking_code)
-            .await?
-            .ok_or(Error::NotFound(store::Entity::Registration))?;
+        let (_, (registration, history)) = self.boards_file(principal, tracking_code).await?;
         authorize(
             principal,
             Action::ViewRegistrations {
@@ -153,15 +159,7 @@ impl<'a> Vetting<'a> {
                 .await?;
             (Reviewer::Applicant, Actor::new(APPLICANT, now))
         } else {
-            let p = principal.ok_or(Error::Unauthenticated)?;
-            if !sees_registrations(principal) {
-                return Err(Error::Forbidden);
-            }
-            let (registration, _) = self
-                .registrations()
-                .by_tracking_code(tracking_code)
-                .await?
-                .ok_or(Error::NotFound(store::Entity::Registration))?;
+            let (p, (registration, _)) = self.boards_file(principal, tracking_code).await?;
             let county = registration.county_code.as_str();
             authorize(principal, Action::Vet { county })?;
             let reviewer = vetting_reviewer(p, county).ok_or(Error::Forbidden)?;
@@ -170,9 +168,6 @@ impl<'a> Vetting<'a> {
         self.candidacy
             .vet(election, tracking_code, action, reviewer, &actor)
             .await?;
-        self.registrations()
-            .by_tracking_code(tracking_code)
-            .await?
-            .ok_or(Error::NotFound(store::Entity::Registration))
+        self.registrations().by_tracking_code(tracking_code).await
     }
 }
