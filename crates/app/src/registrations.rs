@@ -133,54 +133,29 @@ impl Fields {
             }
             None => Some(None),
         };
-        let (
-            Some(national_id),
-            Some(first_name),
-            Some(last_name),
-            Some(father_name),
-            Some(birth_date),
-            Some(gender),
-            Some(mobile),
-            Some(residence),
-            Some(council),
-            Some(education),
-            Some(occupation),
-            Some(official),
-        ) = (
-            national_id,
-            first_name,
-            last_name,
-            father_name,
-            birth_date,
-            gender,
-            mobile,
-            residence,
-            council,
-            education,
-            occupation,
-            official,
-        )
-        else {
+        // Every field was read above, each error kept; the application needs them all.
+        let complete = || {
+            Some(Application {
+                national_id: national_id?,
+                first_name: first_name?,
+                last_name: last_name?,
+                father_name: father_name?,
+                birth_date: birth_date?,
+                gender: gender?,
+                mobile: mobile?,
+                residence: residence?,
+                council: council?,
+                education: education?,
+                former_member: self.flag("former_member"),
+                occupation: occupation?,
+                official: official?,
+                veteran_family: self.flag("veteran_family"),
+            })
+        };
+        let Some(application) = complete() else {
             return Err(errors);
         };
-        Application {
-            national_id,
-            first_name,
-            last_name,
-            father_name,
-            birth_date,
-            gender,
-            mobile,
-            residence,
-            council,
-            education,
-            former_member: self.flag("former_member"),
-            occupation,
-            official,
-            veteran_family: self.flag("veteran_family"),
-        }
-        .normalized()
-        .map_err(|e| vec![Error::from(e)])
+        application.normalized().map_err(|e| vec![Error::from(e)])
     }
 }
 
