@@ -61,102 +61,68 @@ impl PageRoute {
     }
 }
 
+/// A `GET` page.
+fn get<H: Handler<T, AppState>, T: 'static>(path: &'static str, handler: H) -> PageRoute {
+    PageRoute::new(Method::GET, path, handler)
+}
+
+/// A form's `POST`.
+fn post<H: Handler<T, AppState>, T: 'static>(path: &'static str, handler: H) -> PageRoute {
+    PageRoute::new(Method::POST, path, handler)
+}
+
 /// Every page the router serves. The route walk (`tests/it/walk.rs`) reads this table too, so
 /// a page added here is walked with every role; a page added anywhere else is not served.
 pub fn page_routes() -> Vec<PageRoute> {
     use crate::assets;
-    let (get, post) = (Method::GET, Method::POST);
+    let registration = app::registrations::MAX_REGISTRATION_BYTES;
     vec![
-        PageRoute::new(get.clone(), "/", dashboard::home),
-        PageRoute::new(get.clone(), "/login", login::show),
-        PageRoute::new(post.clone(), "/login", login::submit),
-        PageRoute::new(post.clone(), "/logout", login::logout),
-        PageRoute::new(get.clone(), "/counties/{code}", counties::county),
-        PageRoute::new(
-            get.clone(),
-            "/counties/{code}/inspectors",
-            staffing::inspector_roster,
-        ),
-        PageRoute::new(get.clone(), "/councils/{code}", counties::council),
-        PageRoute::new(get.clone(), "/stations/{code}", counties::station),
-        PageRoute::new(
-            post.clone(),
-            "/stations/{code}/edit",
-            counties::edit_station,
-        ),
-        PageRoute::new(
-            get.clone(),
-            "/stations/{code}/staff",
-            staffing::station_staff,
-        ),
-        PageRoute::new(
-            post.clone(),
-            "/stations/{code}/staff/{post}",
-            staffing::assign,
-        ),
-        PageRoute::new(
-            post.clone(),
-            "/stations/{code}/staff/{post}/free",
-            staffing::unassign,
-        ),
-        PageRoute::new(get.clone(), "/stations/{code}/day", election_day::console),
-        PageRoute::new(
-            post.clone(),
-            "/stations/{code}/day/{action}",
-            election_day::act,
-        ),
-        PageRoute::new(
-            post.clone(),
-            "/stations/{code}/checkin",
-            election_day::check_in,
-        ),
-        PageRoute::new(post.clone(), "/vote", election_day::ballot),
-        PageRoute::new(post.clone(), "/vote/review", election_day::review),
-        PageRoute::new(post.clone(), "/vote/cast", election_day::cast),
-        PageRoute::new(get.clone(), "/turnout", election_day::turnout),
-        PageRoute::new(get.clone(), "/candidates", candidates::list),
-        PageRoute::new(get.clone(), "/candidates/photo/{code}", candidates::photo),
-        PageRoute::new(
-            get.clone(),
-            "/candidates/participation",
-            participation::page,
-        ),
-        PageRoute::new(get.clone(), "/register", registrations::show)
-            .body_limit(app::registrations::MAX_REGISTRATION_BYTES),
-        PageRoute::new(post.clone(), "/register", registrations::submit)
-            .body_limit(app::registrations::MAX_REGISTRATION_BYTES),
-        PageRoute::new(get.clone(), "/registration-status", registrations::status),
-        PageRoute::new(post.clone(), "/registration-status", registrations::lookup),
-        PageRoute::new(
-            post.clone(),
-            "/registration-status/steps",
-            registrations::step,
-        ),
-        PageRoute::new(get.clone(), "/registrations", vetting::worklist),
-        PageRoute::new(get.clone(), "/registrations/{tracking_code}", vetting::file),
-        PageRoute::new(
-            post.clone(),
-            "/registrations/{tracking_code}/steps",
-            vetting::step,
-        ),
-        PageRoute::new(
-            get.clone(),
+        get("/", dashboard::home),
+        get("/login", login::show),
+        post("/login", login::submit),
+        post("/logout", login::logout),
+        get("/counties/{code}", counties::county),
+        get("/counties/{code}/inspectors", staffing::inspector_roster),
+        get("/councils/{code}", counties::council),
+        get("/stations/{code}", counties::station),
+        post("/stations/{code}/edit", counties::edit_station),
+        get("/stations/{code}/staff", staffing::station_staff),
+        post("/stations/{code}/staff/{post}", staffing::assign),
+        post("/stations/{code}/staff/{post}/free", staffing::unassign),
+        get("/stations/{code}/day", election_day::console),
+        post("/stations/{code}/day/{action}", election_day::act),
+        post("/stations/{code}/checkin", election_day::check_in),
+        post("/vote", election_day::ballot),
+        post("/vote/review", election_day::review),
+        post("/vote/cast", election_day::cast),
+        get("/turnout", election_day::turnout),
+        get("/candidates", candidates::list),
+        get("/candidates/photo/{code}", candidates::photo),
+        get("/candidates/participation", participation::page),
+        get("/register", registrations::show).body_limit(registration),
+        post("/register", registrations::submit).body_limit(registration),
+        get("/registration-status", registrations::status),
+        post("/registration-status", registrations::lookup),
+        post("/registration-status/steps", registrations::step),
+        get("/registrations", vetting::worklist),
+        get("/registrations/{tracking_code}", vetting::file),
+        post("/registrations/{tracking_code}/steps", vetting::step),
+        get(
             "/registrations/{tracking_code}/documents/{kind}",
             vetting::document,
         ),
-        PageRoute::new(get.clone(), "/boards/{code}", boards::show),
-        PageRoute::new(post.clone(), "/boards/{code}/members", boards::appoint),
-        PageRoute::new(
-            post.clone(),
+        get("/boards/{code}", boards::show),
+        post("/boards/{code}/members", boards::appoint),
+        post(
             "/boards/{code}/members/{national_id}/remove",
             boards::remove,
         ),
-        PageRoute::new(post, "/boards/{code}/meetings", boards::record),
-        PageRoute::new(get.clone(), "/meetings/{id}", boards::minutes),
-        PageRoute::new(get.clone(), "/people", people::search),
-        PageRoute::new(get.clone(), "/audit", audit::list),
-        PageRoute::new(get.clone(), "/audit/verify", audit::verify),
-        PageRoute::new(get, "/assets/{*path}", assets::serve),
+        post("/boards/{code}/meetings", boards::record),
+        get("/meetings/{id}", boards::minutes),
+        get("/people", people::search),
+        get("/audit", audit::list),
+        get("/audit/verify", audit::verify),
+        get("/assets/{*path}", assets::serve),
     ]
 }
 
