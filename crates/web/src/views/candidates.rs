@@ -4,7 +4,7 @@
 
 use crate::auth::Auth;
 use crate::fmt::url_encode;
-use crate::views::{render, Layout};
+use crate::views::{render, Choice, Counties, Layout};
 use crate::{ApiError, AppState, PageError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -12,12 +12,6 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use domain::text::{persian_digits, persian_number};
 use serde::Deserialize;
-
-pub struct Pick {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
 
 pub struct Row {
     pub code_fa: String,
@@ -41,8 +35,8 @@ pub struct CouncilView {
 #[template(path = "candidates.html")]
 struct CandidatesPage {
     layout: Layout,
-    counties: Vec<Pick>,
-    councils: Vec<Pick>,
+    counties: Vec<Choice>,
+    councils: Vec<Choice>,
     council: Option<CouncilView>,
     rows: Vec<Row>,
     csv_href: String,
@@ -78,30 +72,15 @@ pub async fn list(
         .map(|c| c.county_code.clone())
         .or_else(|| q.county.clone().filter(|k| !k.is_empty()))
         .unwrap_or_default();
-    let summaries = state
-        .store
-        .counties(&store::CountyFilter::default())
-        .await?;
-    let county_name = summaries
-        .iter()
-        .find(|s| s.county.code == county)
-        .map(|s| s.county.name.clone())
-        .unwrap_or_default();
-    let counties = summaries
-        .iter()
-        .map(|s| Pick {
-            value: s.county.code.clone(),
-            label: s.county.name.clone(),
-            selected: s.county.code == county,
-        })
-        .collect();
+    let counties = Counties::read(&state).await?;
+    let county_name = counties.name(&county).unwrap_or_default().to_owned();
     let council_choices = councils
         .iter()
         .filter(|c| !county.is_empty() && c.county_code == county)
-        .map(|c| Pick {
-            value: c.code.clone(),
-            label: format!("{} {}", c.kind.persian(), c.name),
-            selected: chosen.as_ref().is_some_and(|k| k.code == c.code),
+        .map(|c| {
+            let label = format!("{} {}", c.kind.persian(), c.name);
+            let selected = chosen.as_ref().is_some_and(|k| k.code == c.code);
+            Choice::new(c.code.as_str(), label, selected)
         })
         .collect();
     let mut rows = Vec::new();
@@ -146,7 +125,7 @@ pub async fn list(
     };
     render(&CandidatesPage {
         layout: Layout::new(&state, &auth, "فهرست نهایی نامزدها", "/candidates"),
-        counties,
+        counties: counties.choices(Some(&county)),
         councils: council_choices,
         council: view,
         rows,

@@ -165,6 +165,60 @@ impl Pager {
     }
 }
 
+/// An option of a select.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    pub fn new(value: impl Into<String>, label: impl Into<String>, selected: bool) -> Self {
+        Self {
+            value: value.into(),
+            label: label.into(),
+            selected,
+        }
+    }
+}
+
+/// Every county's summary, read once for a page's county select and the names it shows.
+pub struct Counties(Vec<store::CountySummary>);
+
+impl Counties {
+    pub async fn read(state: &AppState) -> Result<Self, ApiError> {
+        Ok(Self(
+            state
+                .store
+                .counties(&store::CountyFilter::default())
+                .await?,
+        ))
+    }
+
+    pub fn all(&self) -> &[store::CountySummary] {
+        &self.0
+    }
+
+    /// A county's name, if the county is known.
+    pub fn name(&self, code: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|s| s.county.code == code)
+            .map(|s| s.county.name.as_str())
+    }
+
+    /// The county select's options, `selected` chosen.
+    pub fn choices(&self, selected: Option<&str>) -> Vec<Choice> {
+        self.0
+            .iter()
+            .map(|s| {
+                let code = s.county.code.as_str();
+                Choice::new(code, s.county.name.as_str(), selected == Some(code))
+            })
+            .collect()
+    }
+}
+
 /// Renders a template as an HTML response.
 pub fn render<T: Template>(template: &T) -> Result<Response, PageError> {
     let html = template

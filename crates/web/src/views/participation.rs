@@ -4,7 +4,7 @@
 
 use crate::auth::Auth;
 use crate::chart::{stacked_bars, Bar};
-use crate::views::{page_error, render, Card, Layout};
+use crate::views::{page_error, render, Card, Choice, Counties, Layout};
 use crate::{AppState, PageError};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -44,7 +44,7 @@ pub struct CountRow {
 struct ParticipationPage {
     layout: Layout,
     scope: String,
-    counties: Vec<(String, String, bool)>,
+    counties: Vec<Choice>,
     can_choose: bool,
     cards: Vec<Card>,
     women: String,
@@ -72,16 +72,8 @@ pub async fn page(
         .participation(auth.principal(), q.county.as_deref())
         .await
         .map_err(|e| page_error(e, "/candidates/participation"))?;
-    let summaries = state
-        .store
-        .counties(&store::CountyFilter::default())
-        .await?;
-    let name_of = |code: &str| {
-        summaries
-            .iter()
-            .find(|s| s.county.code == code)
-            .map_or_else(|| code.to_owned(), |s| s.county.name.clone())
-    };
+    let counties = Counties::read(&state).await?;
+    let name_of = |code: &str| counties.name(code).unwrap_or(code).to_owned();
     let can_choose = auth
         .principal()
         .is_some_and(|pr| pr.scope.county().is_none());
@@ -130,16 +122,7 @@ pub async fn page(
             || "استان کرمان".to_owned(),
             |c| format!("شهرستان {}", name_of(c)),
         ),
-        counties: summaries
-            .iter()
-            .map(|s| {
-                (
-                    s.county.code.clone(),
-                    s.county.name.clone(),
-                    county.as_deref() == Some(s.county.code.as_str()),
-                )
-            })
-            .collect(),
+        counties: counties.choices(county.as_deref()),
         can_choose,
         cards: vec![
             Card::new(p.total, "ثبت‌نام"),

@@ -8,7 +8,7 @@
 //! Persian reason, never a bare error page.
 
 use crate::auth::Auth;
-use crate::views::{render, Layout};
+use crate::views::{render, Choice, Counties, Layout};
 use crate::{ApiError, AppState, PageError};
 use app::registrations::{tracking_input, Fields, NotFiled};
 use askama::Template;
@@ -36,13 +36,6 @@ pub struct WindowView {
     pub status: String,
     pub status_code: &'static str,
     pub open: bool,
-}
-
-/// An option of a select.
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
 }
 
 /// A county's city or village councils, as one group of the council select.
@@ -277,10 +270,7 @@ async fn register_page(
     let election = cached.election().await?;
     let now = state.now();
     let councils = cached.councils().await?;
-    let counties = state
-        .store
-        .counties(&store::CountyFilter::default())
-        .await?;
+    let counties = Counties::read(state).await?;
     let chosen = entered.get("council").map_or("", |c| c.trim());
     // The county shown: the one asked for, else the chosen council's.
     let county = county.filter(|c| !c.is_empty());
@@ -291,7 +281,7 @@ async fn register_page(
             .map(|c| c.county_code.clone())
     });
     let mut groups = Vec::new();
-    for k in &counties {
+    for k in counties.all() {
         if county.as_ref().is_some_and(|c| *c != k.county.code) {
             continue;
         }
@@ -312,11 +302,7 @@ async fn register_page(
                 label: format!("شهرستان {} · {what}", k.county.name),
                 councils: members
                     .into_iter()
-                    .map(|c| Choice {
-                        value: c.code.clone(),
-                        label: c.name.clone(),
-                        selected: c.code == chosen,
-                    })
+                    .map(|c| Choice::new(c.code.as_str(), c.name.as_str(), c.code == chosen))
                     .collect(),
             });
         }
@@ -325,31 +311,16 @@ async fn register_page(
     let page = RegisterPage {
         layout: Layout::new(state, auth, "ثبت‌نام داوطلبان شوراها", "/register"),
         windows: window_views(&election, now),
-        counties: counties
-            .iter()
-            .map(|k| Choice {
-                value: k.county.code.clone(),
-                label: k.county.name.clone(),
-                selected: selected_county.as_deref() == Some(k.county.code.as_str()),
-            })
-            .collect(),
+        counties: counties.choices(selected_county.as_deref()),
         filtered: county,
         groups,
         genders: [("female", "زن"), ("male", "مرد")]
             .into_iter()
-            .map(|(value, label)| Choice {
-                value: value.into(),
-                label: label.into(),
-                selected: pick("gender", value),
-            })
+            .map(|(value, label)| Choice::new(value, label, pick("gender", value)))
             .collect(),
         educations: Education::ALL
             .into_iter()
-            .map(|e| Choice {
-                value: e.as_str().into(),
-                label: e.persian().into(),
-                selected: pick("education", e.as_str()),
-            })
+            .map(|e| Choice::new(e.as_str(), e.persian(), pick("education", e.as_str())))
             .collect(),
         documents: documents(),
         entered,

@@ -8,7 +8,7 @@
 
 use crate::auth::Auth;
 use crate::fmt::url_encode;
-use crate::views::{page_error, render, Layout, Pager};
+use crate::views::{page_error, render, Choice, Counties, Layout, Pager};
 use crate::{ApiError, AppState, PageError};
 use app::registrations::{tracking_input, APPLICANT};
 use app::vetting::ListQuery;
@@ -28,13 +28,6 @@ use store::{PageRequest, Registration};
 
 /// Rows on a page of the worklist.
 pub const PER_PAGE: u32 = 50;
-
-/// An option of a select.
-pub struct Pick {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
 
 /// A vetting state's count at the top of the worklist, linking to its rows.
 pub struct StateCount {
@@ -71,11 +64,11 @@ struct WorklistPage {
     scope: String,
     /// The user may pick a county (the province's list).
     can_choose_county: bool,
-    counties: Vec<Pick>,
+    counties: Vec<Choice>,
     /// The councils of the county shown, for the council select; empty for the province.
-    councils: Vec<Pick>,
+    councils: Vec<Choice>,
     council: String,
-    states: Vec<Pick>,
+    states: Vec<Choice>,
     cards: Vec<StateCount>,
     total: String,
     /// The county column is shown on the province's list.
@@ -159,18 +152,14 @@ pub async fn worklist(
     // the county select changed).
     let councils = match &county {
         Some(c) => {
-            let mut list: Vec<Pick> = state
+            let mut list: Vec<Choice> = state
                 .app
                 .cached()
                 .councils()
                 .await?
                 .iter()
                 .filter(|k| k.county_code == *c)
-                .map(|k| Pick {
-                    value: k.code.clone(),
-                    label: k.name.clone(),
-                    selected: k.code == council,
-                })
+                .map(|k| Choice::new(k.code.as_str(), k.name.as_str(), k.code == council))
                 .collect();
             list.sort_by(|a, b| a.label.cmp(&b.label));
             list
@@ -220,15 +209,11 @@ pub async fn worklist(
     }
     let page = listed.page;
 
-    let summaries = state
-        .store
-        .counties(&store::CountyFilter::default())
-        .await?;
+    let counties = Counties::read(&state).await?;
     let county_name = |code: &str| {
-        summaries
-            .iter()
-            .find(|s| s.county.code == code)
-            .map_or_else(|| persian_digits(code), |s| s.county.name.clone())
+        counties
+            .name(code)
+            .map_or_else(|| persian_digits(code), str::to_owned)
     };
     let state_param = chosen_state.map(VettingState::as_str);
     let pager = Pager::new(&page, |p| {
@@ -268,23 +253,12 @@ pub async fn worklist(
             |c| format!("شهرستان {}", county_name(c)),
         ),
         can_choose_county,
-        counties: summaries
-            .iter()
-            .map(|s| Pick {
-                value: s.county.code.clone(),
-                label: s.county.name.clone(),
-                selected: county.as_deref() == Some(s.county.code.as_str()),
-            })
-            .collect(),
+        counties: counties.choices(county.as_deref()),
         councils,
         council: council.clone(),
         states: VettingState::ALL
             .into_iter()
-            .map(|s| Pick {
-                value: s.as_str().into(),
-                label: s.persian().into(),
-                selected: chosen_state == Some(s),
-            })
+            .map(|s| Choice::new(s.as_str(), s.persian(), chosen_state == Some(s)))
             .collect(),
         cards,
         total: persian_number(total),
