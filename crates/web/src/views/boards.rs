@@ -2,13 +2,15 @@
 //! cases are `app::boards`, as for the API.
 
 use crate::auth::Auth;
-use crate::views::{page_error, render, Layout};
+use crate::views::{
+    breaks_a_rule, breaks_a_rule_or_names_nothing, page_error, redirect, refusal, render,
+    render_status, Layout, Refused,
+};
 use crate::{ApiError, AppState, PageError};
 use app::boards::{Appointment, DecisionForm, MeetingForm, Presence, VisibleBoard};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Form;
 use domain::access::Action;
 use domain::boards::BoardRole;
@@ -67,15 +69,15 @@ async fn board_title(
     })
 }
 
+/// The board's page, with the reason its form was refused, if it was.
 async fn board_page(
     state: &AppState,
     auth: &Auth,
     code: &str,
-    error: Option<String>,
-    notice: Option<String>,
-    status: StatusCode,
+    refused: Option<Refused>,
 ) -> Result<Response, PageError> {
     let here = format!("/boards/{code}");
+    let (status, error) = Refused::shown(refused);
     let boards = state.app.boards();
     let VisibleBoard {
         kind,
@@ -92,7 +94,7 @@ async fn board_page(
         .iter()
         .filter(|m| m.role != BoardRole::Alternate)
         .count();
-    let mut response = render(&BoardPage {
+    let page = BoardPage {
         layout: Layout::new(
             state,
             auth,
@@ -158,10 +160,9 @@ async fn board_page(
             })
             .collect(),
         error,
-        notice,
-    })?;
-    *response.status_mut() = status;
-    Ok(response)
+        notice: None,
+    };
+    render_status(status, &page)
 }
 
 pub async fn show(
@@ -169,7 +170,7 @@ pub async fn show(
     auth: Auth,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
-    board_page(&state, &auth, &code, None, None, StatusCode::OK).await
+    board_page(&state, &auth, &code, None).await
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -208,17 +209,11 @@ pub async fn appoint(
         None => Err(app::Error::invalid("role", "سمت را برگزینید")),
     };
     match outcome {
-        Ok(()) => Ok(Redirect::to(&format!("{here}?done=1")).into_response()),
-        Err(
-            e @ (app::Error::Domain(_)
-            | app::Error::Store(
-                store::StoreError::Refused(_) | store::StoreError::NotFound { .. },
-            )),
-        ) => {
-            let (status, _, _, detail) = ApiError::from(e).parts();
-            board_page(&state, &auth, &code, Some(detail), None, status).await
+        Ok(()) => Ok(redirect(&format!("{here}?done=1"))),
+        Err(e) => {
+            let refused = refusal(e, &here, breaks_a_rule_or_names_nothing)?;
+            board_page(&state, &auth, &code, Some(refused)).await
         }
-        Err(e) => Err(page_error(e, &here)),
     }
 }
 
@@ -234,7 +229,7 @@ pub async fn remove(
         .remove(auth.principal(), &code, &national_id)
         .await
         .map_err(|e| page_error(e, &here))?;
-    Ok(Redirect::to(&here).into_response())
+    Ok(redirect(&here))
 }
 
 /// The meeting form: repeated fields (`present`, `decision_text`, …) come as pairs.
@@ -282,12 +277,11 @@ pub async fn record(
         .record_meeting(auth.principal(), &code, form)
         .await
     {
-        Ok(id) => Ok(Redirect::to(&format!("/meetings/{id}")).into_response()),
-        Err(e @ (app::Error::Domain(_) | app::Error::Store(store::StoreError::Refused(_)))) => {
-            let (status, _, _, detail) = ApiError::from(e).parts();
-            board_page(&state, &auth, &code, Some(detail), None, status).await
+        Ok(id) => Ok(redirect(&format!("/meetings/{id}"))),
+        Err(e) => {
+            let refused = refusal(e, &here, breaks_a_rule)?;
+            board_page(&state, &auth, &code, Some(refused)).await
         }
-        Err(e) => Err(page_error(e, &here)),
     }
 }
 

@@ -2,13 +2,14 @@
 
 use crate::auth::Auth;
 use crate::fmt::url_encode;
-use crate::views::{page_error, render, require_page, Card, Layout, Pager};
-use crate::{ApiError, AppState, PageError};
+use crate::views::{
+    breaks_a_rule, page_error, redirect, refusal, render, render_status, require_page, Card,
+    DoneQuery, Layout, Pager, Refused,
+};
+use crate::{AppState, PageError};
 use app::stations::{number, postal_code};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::Form;
 use domain::access::Action;
@@ -418,37 +419,26 @@ struct StationPage {
     notice: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct StationQuery {
-    done: Option<String>,
-}
-
 pub async fn station(
     State(state): State<AppState>,
     auth: Auth,
     Path(code): Path<String>,
-    Query(q): Query<StationQuery>,
+    Query(q): Query<DoneQuery>,
 ) -> Result<Response, PageError> {
-    station_page(
-        &state,
-        &auth,
-        &code,
-        None,
-        q.done.map(|_| "تغییرات شعبه ثبت شد.".to_owned()),
-        StatusCode::OK,
-    )
-    .await
+    let notice = q.done.map(|_| "تغییرات شعبه ثبت شد.".to_owned());
+    station_page(&state, &auth, &code, notice, None).await
 }
 
+/// The station's page, with a notice after its form succeeded or the reason it was refused.
 async fn station_page(
     state: &AppState,
     auth: &Auth,
     code: &str,
-    error: Option<String>,
     notice: Option<String>,
-    status: StatusCode,
+    refused: Option<Refused>,
 ) -> Result<Response, PageError> {
     let here = format!("/stations/{code}");
+    let (status, error) = Refused::shown(refused);
     let station = crate::views::visible_station(state, auth, code, &here).await?;
     let council = state.store.council(&station.council_code).await?;
     // A station's staff may not open the whole council page; link it only for those who may.
@@ -464,7 +454,7 @@ async fn station_page(
         }
     };
     let f = &station.facilities;
-    let mut response = render(&StationPage {
+    let page = StationPage {
         layout: Layout::new(state, auth, station.name.clone(), &here),
         station: StationRow::from(&station),
         council_name: council.map(|c| c.name).unwrap_or_default(),
@@ -521,9 +511,8 @@ async fn station_page(
         raw: station,
         error,
         notice,
-    })?;
-    *response.status_mut() = status;
-    Ok(response)
+    };
+    render_status(status, &page)
 }
 
 #[derive(Debug, Deserialize)]
@@ -573,11 +562,10 @@ pub async fn edit_station(
         .update(auth.principal(), &code, edit)
         .await
     {
-        Ok(_) => Ok(axum::response::Redirect::to(&format!("{here}?done=1")).into_response()),
-        Err(e @ (app::Error::Domain(_) | app::Error::Store(store::StoreError::Refused(_)))) => {
-            let (status, _, _, detail) = ApiError::from(e).parts();
-            station_page(&state, &auth, &code, Some(detail), None, status).await
+        Ok(_) => Ok(redirect(&format!("{here}?done=1"))),
+        Err(e) => {
+            let refused = refusal(e, &here, breaks_a_rule)?;
+            station_page(&state, &auth, &code, None, Some(refused)).await
         }
-        Err(e) => Err(page_error(e, &here)),
     }
 }

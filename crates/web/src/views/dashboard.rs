@@ -1,10 +1,10 @@
 use crate::auth::Auth;
 use crate::chart::{stacked_bars, Bar};
-use crate::views::{render, require_page, Card, Layout};
+use crate::views::{redirect, render, require_page, Card, Layout};
 use crate::{AppState, PageError};
 use askama::Template;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use domain::access::{Action, Scope};
 use domain::calendar::{jalali_datetime, jalali_numeric};
 use domain::text::persian_number;
@@ -61,11 +61,9 @@ pub async fn home(State(state): State<AppState>, auth: Auth) -> Result<Response,
                 next: Some("/".into()),
             })
         }
-        Some(Scope::County { county }) => {
-            return Ok(Redirect::to(&format!("/counties/{county}")).into_response())
-        }
+        Some(Scope::County { county }) => return Ok(redirect(&format!("/counties/{county}"))),
         Some(Scope::Station { station, .. }) => {
-            return Ok(Redirect::to(&format!("/stations/{station}")).into_response())
+            return Ok(redirect(&format!("/stations/{station}")))
         }
         Some(Scope::Province) => {}
     }

@@ -5,12 +5,12 @@
 use crate::auth::Auth;
 use crate::chart::{stacked_bars, Bar};
 use crate::fmt::url_encode;
-use crate::views::{page_error, render, Card, Layout};
+use crate::views::{page_error, redirect, refusal, render, Card, DoneQuery, Layout};
 use crate::{ApiError, AppState, PageError};
 use app::election_day::ElectionDay;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Form;
 use domain::access::Action;
 use domain::ballot::Candidate;
@@ -60,18 +60,13 @@ struct StationDayPage {
     result: Option<CheckInResult>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct DayQuery {
-    done: Option<String>,
-}
-
 /// `/stations/{code}/day`: the station's day, its figures and (for its staff) the actions and
 /// the check-in form.
 pub async fn console(
     State(state): State<AppState>,
     auth: Auth,
     Path(code): Path<String>,
-    Query(q): Query<DayQuery>,
+    Query(q): Query<DoneQuery>,
 ) -> Result<Response, PageError> {
     let notice = q.done.as_deref().map(|d| {
         match d {
@@ -201,13 +196,17 @@ pub async fn act(
         .act(auth.principal(), &code, &action)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("{here}?done={name}")).into_response()),
-        Err(e @ (app::Error::Unauthenticated | app::Error::Forbidden)) => Err(page_error(e, &here)),
+        Ok(_) => Ok(redirect(&format!("{here}?done={name}"))),
         Err(e) => {
-            let (_, _, _, detail) = ApiError::from(e).parts();
-            console_page(&state, &auth, &code, None, Some(detail), None).await
+            let refused = refusal(e, &here, shown_on_console)?;
+            console_page(&state, &auth, &code, None, Some(refused.reason), None).await
         }
     }
+}
+
+/// The console shows why an action failed, but for a principal it does not let through.
+fn shown_on_console(error: &app::Error) -> bool {
+    !matches!(error, app::Error::Unauthenticated | app::Error::Forbidden)
 }
 
 #[derive(Debug, Deserialize)]

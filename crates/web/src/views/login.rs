@@ -1,11 +1,11 @@
 use crate::auth::{self, Auth, ClientIp, LOGIN_CSRF_COOKIE};
 use crate::fmt::safe_next;
-use crate::views::{render, Layout};
+use crate::views::{redirect, render_status, Layout};
 use crate::{ApiError, AppState, PageError};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
 
@@ -34,14 +34,14 @@ fn login_page(
     // Login CSRF: a double-submit token in a SameSite=Strict cookie and in the form.
     let token = auth::new_token();
     let layout = Layout::new(state, &Auth(None), "ورود", "/login");
-    let mut response = render(&LoginPage {
+    let page = LoginPage {
         layout,
         error,
         login_csrf: token.clone(),
         next,
         username,
-    })?;
-    *response.status_mut() = status;
+    };
+    let mut response = render_status(status, &page)?;
     let cookie = format!(
         "{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600"
     );
@@ -58,7 +58,7 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let next = safe_next(q.next.as_deref());
     if auth.principal().is_some() {
-        return Ok(Redirect::to(&next).into_response());
+        return Ok(redirect(&next));
     }
     login_page(&state, next, String::new(), None, StatusCode::OK)
 }
@@ -93,7 +93,7 @@ pub async fn submit(
     match auth::login(&state, &form.username, &form.password, ip).await {
         Ok(done) => {
             let max_age = (done.expires_at - state.now()).whole_seconds();
-            let mut response = Redirect::to(&next).into_response();
+            let mut response = redirect(&next);
             let headers = response.headers_mut();
             if let Ok(v) =
                 auth::session_cookie(&done.token, max_age, state.config.secure_cookies).parse()
@@ -117,7 +117,7 @@ pub async fn logout(State(state): State<AppState>, auth: Auth) -> Result<Respons
     if let Some(session) = auth.0.as_ref() {
         auth::end_session(&state, session).await?;
     }
-    let mut response = Redirect::to("/login").into_response();
+    let mut response = redirect("/login");
     if let Ok(v) = auth::clear_cookie(auth::SESSION_COOKIE).parse() {
         response.headers_mut().append(header::SET_COOKIE, v);
     }

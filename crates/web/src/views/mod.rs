@@ -20,11 +20,12 @@ use crate::auth::Auth;
 use crate::{ApiError, AppState, PageError};
 use askama::Template;
 use axum::handler::Handler;
-use axum::http::Method;
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{Method, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{MethodFilter, MethodRouter};
 use domain::access::{Action, Principal};
 use domain::text::persian_number;
+use serde::Deserialize;
 
 /// A page's route: its method, its path pattern and its handler.
 pub struct PageRoute {
@@ -219,12 +220,71 @@ impl Counties {
     }
 }
 
+/// The query of a page a form returns to after it succeeded: what was done.
+#[derive(Debug, Default, Deserialize)]
+pub struct DoneQuery {
+    pub done: Option<String>,
+}
+
+/// A form's refusal as its page shows it again: the refusal's status and Persian reason.
+pub struct Refused {
+    pub status: StatusCode,
+    pub reason: String,
+}
+
+impl Refused {
+    /// The page's status and the reason it shows: 200 and none when nothing was refused.
+    pub fn shown(refused: Option<Self>) -> (StatusCode, Option<String>) {
+        refused.map_or((StatusCode::OK, None), |r| (r.status, Some(r.reason)))
+    }
+}
+
+/// How a form's failure is shown: one the user can put right (`shown` tells which) comes back
+/// as a [`Refused`], for the form's page to show again with its reason; any other is an error
+/// page at `here` (or, without a session, the way to log in and back).
+pub fn refusal(
+    error: app::Error,
+    here: &str,
+    shown: fn(&app::Error) -> bool,
+) -> Result<Refused, PageError> {
+    if !shown(&error) {
+        return Err(page_error(error, here));
+    }
+    let (status, _, _, reason) = ApiError::from(error).parts();
+    Ok(Refused { status, reason })
+}
+
+/// The rules' refusals: input that is not valid, or a change the store's rules refuse.
+pub fn breaks_a_rule(error: &app::Error) -> bool {
+    matches!(
+        error,
+        app::Error::Domain(_) | app::Error::Store(store::StoreError::Refused(_))
+    )
+}
+
+/// The rules' refusals, or a form that names a person or record that does not exist.
+pub fn breaks_a_rule_or_names_nothing(error: &app::Error) -> bool {
+    breaks_a_rule(error) || matches!(error, app::Error::Store(store::StoreError::NotFound { .. }))
+}
+
+/// The way back to a page after its form succeeded (`303 See Other`).
+pub fn redirect(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
 /// Renders a template as an HTML response.
 pub fn render<T: Template>(template: &T) -> Result<Response, PageError> {
     let html = template
         .render()
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(Html(html).into_response())
+}
+
+/// Renders a template with a status of its own (a refused form's page).
+pub fn render_status<T: Template>(status: StatusCode, template: &T) -> Result<Response, PageError> {
+    let mut response = render(template)?;
+    *response.status_mut() = status;
+    Ok(response)
 }
 
 /// An error on a page at `here`: without a session the visitor goes to log in and comes back

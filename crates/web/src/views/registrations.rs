@@ -8,7 +8,7 @@
 //! Persian reason, never a bare error page.
 
 use crate::auth::Auth;
-use crate::views::{render, Choice, Counties, Layout};
+use crate::views::{render, render_status, Choice, Counties, Layout};
 use crate::{ApiError, AppState, PageError};
 use app::registrations::{tracking_input, Fields, NotFiled};
 use askama::Template;
@@ -327,12 +327,12 @@ async fn register_page(
         reasons,
         invalid,
     };
-    let refused = !page.reasons.is_empty();
-    let mut response = render(&page)?;
-    if refused {
-        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(response)
+    let status = if page.reasons.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(status, &page)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -613,16 +613,15 @@ async fn status_page(
             Err(e) => return Err(e.into()),
         }
     }
-    let mut response = render(&StatusPage {
+    let page = StatusPage {
         layout: Layout::new(state, auth, "پیگیری ثبت‌نام", "/registration-status"),
         tracking_code: persian_digits(tracking_code),
         national_id: persian_digits(national_id.trim()),
         file,
         notice,
         error,
-    })?;
-    *response.status_mut() = status;
-    Ok(response)
+    };
+    render_status(status, &page)
 }
 
 #[derive(Debug, Default, Deserialize)]

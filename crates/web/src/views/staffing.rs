@@ -3,12 +3,14 @@
 
 use crate::auth::Auth;
 use crate::fmt::{safe_next, url_encode};
-use crate::views::{page_error, render, require_page, Layout};
+use crate::views::{
+    breaks_a_rule_or_names_nothing, page_error, redirect, refusal, render, render_status,
+    require_page, DoneQuery, Layout, Refused,
+};
 use crate::{ApiError, AppState, PageError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Form;
 use domain::access::Action;
 use domain::staffing::Post;
@@ -114,38 +116,26 @@ struct StationStaffPage {
     here: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct NoticeQuery {
-    done: Option<String>,
-}
-
 /// `/stations/{code}/staff`: the station's seven posts, printable as its staff sheet.
 pub async fn station_staff(
     State(state): State<AppState>,
     auth: Auth,
     Path(code): Path<String>,
-    Query(q): Query<NoticeQuery>,
+    Query(q): Query<DoneQuery>,
 ) -> Result<Response, PageError> {
-    staff_page(
-        &state,
-        &auth,
-        &code,
-        None,
-        q.done.as_deref(),
-        StatusCode::OK,
-    )
-    .await
+    staff_page(&state, &auth, &code, q.done.as_deref(), None).await
 }
 
+/// The staff sheet, with a notice of what its form did or the reason it was refused.
 async fn staff_page(
     state: &AppState,
     auth: &Auth,
     code: &str,
-    error: Option<String>,
     done: Option<&str>,
-    status: StatusCode,
+    refused: Option<Refused>,
 ) -> Result<Response, PageError> {
     let here = format!("/stations/{code}/staff");
+    let (status, error) = Refused::shown(refused);
     let (station, staff) = state
         .app
         .staffing()
@@ -175,7 +165,7 @@ async fn staff_page(
             }
         })
         .collect();
-    let mut response = render(&StationStaffPage {
+    let page = StationStaffPage {
         layout: Layout::new(state, auth, format!("عوامل {}", station.name), &here),
         code_fa: persian_digits(&station.code),
         code: station.code,
@@ -188,9 +178,8 @@ async fn staff_page(
             _ => "سمت آزاد شد.".to_owned(),
         }),
         here,
-    })?;
-    *response.status_mut() = status;
-    Ok(response)
+    };
+    render_status(status, &page)
 }
 
 #[derive(Debug, Deserialize)]
@@ -224,18 +213,12 @@ pub async fn assign(
                     (p, format!("#{f}"))
                 });
             let sep = if path.contains('?') { '&' } else { '?' };
-            Ok(Redirect::to(&format!("{path}{sep}done=assigned{fragment}")).into_response())
+            Ok(redirect(&format!("{path}{sep}done=assigned{fragment}")))
         }
-        Err(
-            e @ (app::Error::Store(
-                store::StoreError::Refused(_) | store::StoreError::NotFound { .. },
-            )
-            | app::Error::Domain(_)),
-        ) => {
-            let (status, _, _, detail) = ApiError::from(e).parts();
-            staff_page(&state, &auth, &code, Some(detail), None, status).await
+        Err(e) => {
+            let refused = refusal(e, &here, breaks_a_rule_or_names_nothing)?;
+            staff_page(&state, &auth, &code, None, Some(refused)).await
         }
-        Err(e) => Err(page_error(e, &here)),
     }
 }
 
@@ -253,7 +236,7 @@ pub async fn unassign(
         .free(auth.principal(), &code, post)
         .await
         .map_err(|e| page_error(e, &here))?;
-    Ok(Redirect::to(&format!("{here}?done=freed")).into_response())
+    Ok(redirect(&format!("{here}?done=freed")))
 }
 
 /// A link back to a county page's gap list.

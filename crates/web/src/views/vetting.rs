@@ -8,14 +8,17 @@
 
 use crate::auth::Auth;
 use crate::fmt::url_encode;
-use crate::views::{page_error, render, Choice, Counties, Layout, Pager};
+use crate::views::{
+    page_error, redirect, refusal, render, render_status, Choice, Counties, DoneQuery, Layout,
+    Pager, Refused,
+};
 use crate::{ApiError, AppState, PageError};
 use app::registrations::{tracking_input, APPLICANT};
 use app::vetting::ListQuery;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use domain::access::{list_reviewer, vetting_reviewer};
 use domain::calendar::{jalali_datetime, jalali_numeric};
@@ -428,13 +431,14 @@ fn facts(r: &Registration) -> Vec<Fact> {
     facts
 }
 
-/// Builds the file page, with a notice after a step or the reason a step was refused.
+/// Builds the file page, with a notice after a step, or the reason a step was refused and the
+/// reason the board had typed (kept in the form).
 async fn file_page(
     state: &AppState,
     auth: &Auth,
     tracking_code: &str,
     notice: Option<&'static str>,
-    refused: Option<(StatusCode, String, String)>,
+    refused: Option<(Refused, String)>,
 ) -> Result<Response, PageError> {
     let here = format!("/registrations/{}", url_encode(tracking_code));
     let (registration, history) = state
@@ -463,12 +467,10 @@ async fn file_page(
         .and_then(|p| vetting_reviewer(p, &registration.county_code));
     let form = step_for(reviewer, v.state);
     let code = &registration.tracking_code;
-    let (status, error, reason) = match refused {
-        Some((status, error, reason)) => (status, Some(error), reason),
-        None => (StatusCode::OK, None, String::new()),
-    };
+    let (refused, reason) = refused.unzip();
+    let (status, error) = Refused::shown(refused);
     let a = &registration.application;
-    let mut response = render(&FilePage {
+    let page = FilePage {
         layout: Layout::new(
             state,
             auth,
@@ -533,16 +535,10 @@ async fn file_page(
         form,
         notice,
         error,
-        reason,
+        reason: reason.unwrap_or_default(),
         printed_at: jalali_datetime(now),
-    })?;
-    *response.status_mut() = status;
-    Ok(response)
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct FileQuery {
-    done: Option<String>,
+    };
+    render_status(status, &page)
 }
 
 /// `GET /registrations/{tracking_code}`: one file for the boards, with the step the user's
@@ -551,7 +547,7 @@ pub async fn file(
     State(state): State<AppState>,
     auth: Auth,
     Path(tracking_code): Path<String>,
-    Query(q): Query<FileQuery>,
+    Query(q): Query<DoneQuery>,
 ) -> Result<Response, PageError> {
     let code = tracking_input(&tracking_code);
     let notice = q.done.is_some().then_some("اقدام هیأت ثبت شد.");
@@ -598,12 +594,11 @@ pub async fn step(
         _ => None,
     };
     let Some(yes) = decision else {
-        let missing = (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "یکی از دو گزینه تصمیم را برگزینید.".to_owned(),
-            reason,
-        );
-        return file_page(&state, &auth, &code, None, Some(missing)).await;
+        let missing = Refused {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            reason: "یکی از دو گزینه تصمیم را برگزینید.".to_owned(),
+        };
+        return file_page(&state, &auth, &code, None, Some((missing, reason))).await;
     };
     let action = match form.step.as_str() {
         "executive_review" => VettingAction::ExecutiveReview {
@@ -626,13 +621,12 @@ pub async fn step(
         .take_step(auth.principal(), &code, &action, None)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("{here}?done=1")).into_response()),
-        Err(e) if is_refusal(&e) => {
-            let (status, _, _, detail) = ApiError::from(e).parts();
-            let refused = (status, detail, action.reason().to_owned());
-            file_page(&state, &auth, &code, None, Some(refused)).await
+        Ok(_) => Ok(redirect(&format!("{here}?done=1"))),
+        Err(e) => {
+            let refused = refusal(e, &here, is_refusal)?;
+            let typed = action.reason().to_owned();
+            file_page(&state, &auth, &code, None, Some((refused, typed))).await
         }
-        Err(e) => Err(page_error(e, &here)),
     }
 }
 
