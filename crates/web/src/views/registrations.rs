@@ -8,6 +8,8 @@
 //! Persian reason, never a bare error page.
 
 use crate::auth::Auth;
+use crate::fmt::kilobytes;
+use crate::views::vetting::{history_rows, DeadlineView, HistoryRow};
 use crate::views::{render, render_status, Choice, Counties, Layout};
 use crate::{ApiError, AppState, PageError};
 use app::registrations::{tracking_input, Fields, NotFiled};
@@ -447,30 +449,10 @@ async fn filed_page(
             .map(|d| FiledDocument {
                 label: d.kind.persian(),
                 kind: d.media_type.extension().to_ascii_uppercase(),
-                size: format!(
-                    "{} کیلوبایت",
-                    persian_number(((d.size + 1023) / 1024).max(1))
-                ),
+                size: kilobytes(d.size),
             })
             .collect(),
     })
-}
-
-/// A step of the history, in Persian.
-pub struct HistoryRow {
-    pub at: String,
-    pub step: &'static str,
-    pub state: &'static str,
-    pub reason: String,
-}
-
-pub struct DeadlineView {
-    pub label: &'static str,
-    pub at: String,
-    /// A board is late.
-    pub overdue: bool,
-    /// The applicant's objection window has passed.
-    pub lapsed: bool,
 }
 
 /// A registration as its applicant sees it.
@@ -509,20 +491,7 @@ async fn file_view(
     let opens = state.app.registrations().vetting_opens().await?;
     let now = state.now();
     let v = &registration.vetting;
-    let deadline = v.deadline(opens).map(|at| {
-        let label = match v.state {
-            VettingState::Submitted => "مهلت بررسی هیأت اجرایی",
-            VettingState::ExecutiveReviewed => "مهلت تصمیم هیأت نظارت",
-            VettingState::Rejected | VettingState::RejectedOnObjection => "مهلت اعتراض شما",
-            _ => "مهلت رسیدگی به اعتراض",
-        };
-        DeadlineView {
-            label,
-            at: jalali_datetime(at),
-            overdue: v.is_overdue(opens, now),
-            lapsed: !v.state.awaits_board() && now > at,
-        }
-    });
+    let deadline = DeadlineView::of(v, opens, now, "مهلت اعتراض شما");
     let objection_open = deadline.as_ref().is_some_and(|d| !d.lapsed);
     let object_to = match v.state {
         VettingState::Rejected if objection_open => Some("هیأت نظارت شهرستان"),
@@ -540,15 +509,7 @@ async fn file_view(
         state_code: v.state.as_str(),
         deadline,
         candidate_code: registration.candidate_code.as_deref().map(persian_digits),
-        history: history
-            .iter()
-            .map(|e| HistoryRow {
-                at: jalali_datetime(e.at),
-                step: domain::vetting::step_persian(&e.step),
-                state: e.state.persian(),
-                reason: e.reason.clone(),
-            })
-            .collect(),
+        history: history_rows(history),
         object_to,
         can_withdraw: !v.state.is_final(),
     })

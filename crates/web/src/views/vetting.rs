@@ -7,7 +7,7 @@
 //! writes nothing. The file page prints as the file's record (print CSS).
 
 use crate::auth::Auth;
-use crate::fmt::url_encode;
+use crate::fmt::{kilobytes, url_encode};
 use crate::views::{
     page_error, redirect, refusal, render, render_status, Choice, Counties, DoneQuery, Layout,
     Pager, Refused,
@@ -285,21 +285,65 @@ pub struct DocumentRow {
     pub href: String,
 }
 
+/// A step of a file's history, in Persian.
 pub struct HistoryRow {
     pub at: String,
     pub step: &'static str,
     pub state: &'static str,
+    /// Who took it: a username, or the applicant.
     pub by: String,
     pub reason: String,
 }
 
+/// A file's history as its pages show it (the applicant's and the boards').
+pub fn history_rows(history: &[store::VettingEvent]) -> Vec<HistoryRow> {
+    history
+        .iter()
+        .map(|e| HistoryRow {
+            at: jalali_datetime(e.at),
+            step: domain::vetting::step_persian(&e.step),
+            state: e.state.persian(),
+            by: if e.by == APPLICANT {
+                "داوطلب".to_owned()
+            } else {
+                e.by.clone()
+            },
+            reason: e.reason.clone(),
+        })
+        .collect()
+}
+
+/// The deadline a file is under, as its pages show it.
 pub struct DeadlineView {
     pub label: &'static str,
     pub at: String,
     /// A board is late.
     pub overdue: bool,
-    /// The candidate's objection window has passed.
+    /// The applicant's objection window has passed.
     pub lapsed: bool,
+}
+
+impl DeadlineView {
+    /// The deadline of `file` in its state, if it is under one; `objection` labels the
+    /// applicant's objection window (the applicant's own page says "yours").
+    pub fn of(
+        file: &domain::vetting::VettingFile,
+        opens: Option<time::OffsetDateTime>,
+        now: time::OffsetDateTime,
+        objection: &'static str,
+    ) -> Option<Self> {
+        file.deadline(opens).map(|at| Self {
+            label: match file.state {
+                VettingState::Submitted => "مهلت بررسی هیأت اجرایی",
+                VettingState::ExecutiveReviewed => "مهلت تصمیم هیأت نظارت",
+                VettingState::Rejected | VettingState::RejectedOnObjection => objection,
+                _ => "مهلت رسیدگی به اعتراض",
+            },
+            at: jalali_datetime(at),
+            overdue: file.is_overdue(opens, now),
+            lapsed: !file.state.awaits_board() && now > at,
+        })
+    }
 }
 
 /// The step the signed-in user's board may take on the file now.
@@ -450,17 +494,7 @@ async fn file_page(
     let opens = state.app.registrations().vetting_opens().await?;
     let now = state.now();
     let v = &registration.vetting;
-    let deadline = v.deadline(opens).map(|at| DeadlineView {
-        label: match v.state {
-            VettingState::Submitted => "مهلت بررسی هیأت اجرایی",
-            VettingState::ExecutiveReviewed => "مهلت تصمیم هیأت نظارت",
-            VettingState::Rejected | VettingState::RejectedOnObjection => "مهلت اعتراض داوطلب",
-            _ => "مهلت رسیدگی به اعتراض",
-        },
-        at: jalali_datetime(at),
-        overdue: v.is_overdue(opens, now),
-        lapsed: !v.state.awaits_board() && now > at,
-    });
+    let deadline = DeadlineView::of(v, opens, now, "مهلت اعتراض داوطلب");
     let lapsed = deadline.as_ref().is_some_and(|d| d.lapsed);
     let reviewer = auth
         .principal()
@@ -500,10 +534,7 @@ async fn file_page(
                 label: d.kind.persian(),
                 kind: d.kind.as_str(),
                 media: d.media_type.extension().to_ascii_uppercase(),
-                size: format!(
-                    "{} کیلوبایت",
-                    persian_number(((d.size + 1023) / 1024).max(1))
-                ),
+                size: kilobytes(d.size),
                 href: format!(
                     "/registrations/{}/documents/{}",
                     url_encode(code),
@@ -511,20 +542,7 @@ async fn file_page(
                 ),
             })
             .collect(),
-        history: history
-            .iter()
-            .map(|e| HistoryRow {
-                at: jalali_datetime(e.at),
-                step: domain::vetting::step_persian(&e.step),
-                state: e.state.persian(),
-                by: if e.by == APPLICANT {
-                    "داوطلب".to_owned()
-                } else {
-                    e.by.clone()
-                },
-                reason: e.reason.clone(),
-            })
-            .collect(),
+        history: history_rows(&history),
         awaiting: if form.is_some() {
             None
         } else if lapsed {
