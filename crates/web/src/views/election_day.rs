@@ -3,7 +3,7 @@
 //! `app::election_day`, as for the API.
 
 use crate::auth::Auth;
-use crate::chart::{stacked_bars, Bar};
+use crate::chart::{stacked_bars_if_any, Bar};
 use crate::fmt::url_encode;
 use crate::views::{page_error, redirect, refusal, render, Card, DoneQuery, Layout};
 use crate::{ApiError, AppState, PageError};
@@ -625,16 +625,12 @@ pub async fn turnout(
             href: None,
         })
         .collect();
-    let chart = if bars.is_empty() {
-        String::new()
-    } else {
-        stacked_bars(
-            "احراز هویت در هر ساعت",
-            &["احراز هویت"],
-            &["#2f6f4f"],
-            &bars,
-        )
-    };
+    let chart = stacked_bars_if_any(
+        "احراز هویت در هر ساعت",
+        &["احراز هویت"],
+        &["#2f6f4f"],
+        &bars,
+    );
     let (pct, _) = percent(t.checked_in, t.eligible);
     let now = state.now();
     render(&TurnoutPage {

@@ -3,7 +3,7 @@
 //! councils short of candidates, with charts. The figures are `domain::participation`'s.
 
 use crate::auth::Auth;
-use crate::chart::{stacked_bars, Bar};
+use crate::chart::{stacked_bars_if_any, Bar};
 use crate::views::{page_error, render, Card, Choice, Counties, Layout};
 use crate::{AppState, PageError};
 use askama::Template;
@@ -131,21 +131,13 @@ pub async fn page(
         ],
         women: percent(&p, p.women),
         young: percent(&p, p.under_40),
-        per_day_chart: if per_day.is_empty() {
-            String::new()
-        } else {
-            stacked_bars("ثبت‌نام در هر روز", &["ثبت‌نام"], &["#2f6f4f"], &per_day)
-        },
-        per_county_chart: if per_county.is_empty() {
-            String::new()
-        } else {
-            stacked_bars(
-                "ثبت‌نام به تفکیک شهرستان",
-                &["شورای شهر", "شورای روستا"],
-                &["#2f6f4f", "#c98b2b"],
-                &per_county,
-            )
-        },
+        per_day_chart: stacked_bars_if_any("ثبت‌نام در هر روز", &["ثبت‌نام"], &["#2f6f4f"], &per_day),
+        per_county_chart: stacked_bars_if_any(
+            "ثبت‌نام به تفکیک شهرستان",
+            &["شورای شهر", "شورای روستا"],
+            &["#2f6f4f", "#c98b2b"],
+            &per_county,
+        ),
         education: rows(
             p.by_education
                 .iter()
