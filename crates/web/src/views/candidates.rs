@@ -31,6 +31,26 @@ pub struct CouncilView {
     pub count: String,
 }
 
+/// A candidate's initials (joined by a zero-width non-joiner), drawn where no photo was filed.
+pub fn initials(c: &domain::ballot::Candidate) -> String {
+    format!(
+        "{}\u{200c}{}",
+        c.first_name.chars().next().unwrap_or(' '),
+        c.last_name.chars().next().unwrap_or(' ')
+    )
+}
+
+/// The hue (0 to 359) of a candidate's initials, the same for their code on every page.
+pub fn hue(code: &str) -> u32 {
+    code.bytes().map(u32::from).sum::<u32>() * 37 % 360
+}
+
+/// The address of a candidate's photo, if their registration filed one.
+pub async fn photo_href(state: &AppState, code: &str) -> Result<Option<String>, ApiError> {
+    let filed = state.app.candidates().has_photo(code).await?;
+    Ok(filed.then(|| format!("/candidates/photo/{}", url_encode(code))))
+}
+
 #[derive(Template)]
 #[template(path = "candidates.html")]
 struct CandidatesPage {
@@ -88,21 +108,12 @@ pub async fn list(
     if let Some(council) = &chosen {
         let candidates = state.store.candidates(election, &council.code).await?;
         for c in &candidates {
-            let photo = state
-                .store
-                .candidate_photo(election, &c.code)
-                .await?
-                .map(|_| format!("/candidates/photo/{}", url_encode(&c.code)));
             rows.push(Row {
                 code_fa: persian_digits(&c.code),
                 name: format!("{} {}", c.first_name, c.last_name),
-                initials: format!(
-                    "{}\u{200c}{}",
-                    c.first_name.chars().next().unwrap_or(' '),
-                    c.last_name.chars().next().unwrap_or(' ')
-                ),
-                hue: c.code.bytes().map(u32::from).sum::<u32>() * 37 % 360,
-                photo,
+                initials: initials(c),
+                hue: hue(&c.code),
+                photo: photo_href(&state, &c.code).await?,
                 education: c
                     .education
                     .map_or("—", domain::person::Education::persian)

@@ -5,6 +5,7 @@
 use crate::auth::Auth;
 use crate::chart::{stacked_bars_if_any, Bar};
 use crate::fmt::url_encode;
+use crate::views::candidates::{hue, initials, photo_href};
 use crate::views::{page_error, redirect, refusal, render, Card, DoneQuery, Layout};
 use crate::{ApiError, AppState, PageError};
 use app::election_day::ElectionDay;
@@ -276,11 +277,7 @@ fn cards(candidates: &[Candidate], picked: &[String]) -> Vec<CandidateCard> {
             code: c.code.clone(),
             code_fa: persian_digits(&c.code),
             name: format!("{} {}", c.first_name, c.last_name),
-            initials: format!(
-                "{}‌{}",
-                c.first_name.chars().next().unwrap_or(' '),
-                c.last_name.chars().next().unwrap_or(' ')
-            ),
+            initials: initials(c),
             details: [
                 c.education
                     .map(domain::person::Education::persian)
@@ -293,7 +290,7 @@ fn cards(candidates: &[Candidate], picked: &[String]) -> Vec<CandidateCard> {
             .collect::<Vec<_>>()
             .join(" · "),
             checked: picked.contains(&c.code),
-            hue: c.code.bytes().map(u32::from).sum::<u32>() * 37 % 360,
+            hue: hue(&c.code),
             photo: None,
         })
         .collect()
@@ -304,14 +301,8 @@ async fn with_photos(
     state: &AppState,
     mut cards: Vec<CandidateCard>,
 ) -> Result<Vec<CandidateCard>, ApiError> {
-    let candidates = state.app.candidates();
     for card in &mut cards {
-        if candidates.has_photo(&card.code).await? {
-            card.photo = Some(format!(
-                "/candidates/photo/{}",
-                crate::fmt::url_encode(&card.code)
-            ));
-        }
+        card.photo = photo_href(state, &card.code).await?;
     }
     Ok(cards)
 }
