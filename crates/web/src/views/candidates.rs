@@ -2,14 +2,13 @@
 //! photo, code, name, education and occupation; printable, and exportable as CSV and in NIST's
 //! format (`app::candidates`, served by the API).
 
-use crate::auth::Auth;
 use crate::fmt::url_encode;
-use crate::views::{render, Choice, Counties, Layout};
-use crate::{ApiError, AppState, PageError};
+use crate::views::{render, Choice, Counties, Layout, PageResult, Visit};
+use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use domain::text::{persian_digits, persian_number};
 use serde::Deserialize;
 
@@ -70,13 +69,9 @@ pub struct ListQuery {
 }
 
 /// `GET /candidates`: pick a county and a council, see its final list.
-pub async fn list(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(q): Query<ListQuery>,
-) -> Result<Response, PageError> {
-    let election = state.app.cached().election_code().await?;
-    let councils = state.app.cached().councils().await?;
+pub async fn list(visit: Visit, Query(q): Query<ListQuery>) -> PageResult {
+    let election = visit.app().cached().election_code().await?;
+    let councils = visit.app().cached().councils().await?;
     let chosen = match q.council.as_deref().filter(|c| !c.is_empty()) {
         Some(code) => Some(
             councils
@@ -92,7 +87,7 @@ pub async fn list(
         .map(|c| c.county_code.clone())
         .or_else(|| q.county.clone().filter(|k| !k.is_empty()))
         .unwrap_or_default();
-    let counties = Counties::read(&state).await?;
+    let counties = Counties::read(&visit.state).await?;
     let county_name = counties.name(&county).unwrap_or_default().to_owned();
     let council_choices = councils
         .iter()
@@ -106,14 +101,18 @@ pub async fn list(
     let mut rows = Vec::new();
     let mut view = None;
     if let Some(council) = &chosen {
-        let candidates = state.store.candidates(election, &council.code).await?;
+        let candidates = visit
+            .state
+            .store
+            .candidates(election, &council.code)
+            .await?;
         for c in &candidates {
             rows.push(Row {
                 code_fa: persian_digits(&c.code),
                 name: format!("{} {}", c.first_name, c.last_name),
                 initials: initials(c),
                 hue: hue(&c.code),
-                photo: photo_href(&state, &c.code).await?,
+                photo: photo_href(&visit.state, &c.code).await?,
                 education: c
                     .education
                     .map_or("—", domain::person::Education::persian)
@@ -135,7 +134,7 @@ pub async fn list(
         (None, true) => String::new(),
     };
     render(&CandidatesPage {
-        layout: Layout::new(&state, &auth, "فهرست نهایی نامزدها", "/candidates"),
+        layout: visit.layout("فهرست نهایی نامزدها", "/candidates"),
         counties: counties.choices(Some(&county)),
         councils: council_choices,
         council: view,
@@ -146,10 +145,7 @@ pub async fn list(
 }
 
 /// `GET /candidates/photo/{code}`: an approved candidate's photo, as uploaded.
-pub async fn photo(
-    State(state): State<AppState>,
-    Path(code): Path<String>,
-) -> Result<Response, PageError> {
+pub async fn photo(State(state): State<AppState>, Path(code): Path<String>) -> PageResult {
     let (document, bytes) = state.app.candidates().photo(&code).await?;
     let mut response = bytes.into_response();
     let headers = response.headers_mut();

@@ -1,11 +1,10 @@
 use crate::auth::{self, Auth, ClientIp, LOGIN_CSRF_COOKIE};
 use crate::fmt::safe_next;
-use crate::views::{redirect, render_status, Layout};
-use crate::{ApiError, AppState, PageError};
+use crate::views::{redirect, render_status, Layout, PageResult, Visit};
+use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
 
@@ -30,7 +29,7 @@ fn login_page(
     username: String,
     error: Option<String>,
     status: StatusCode,
-) -> Result<Response, PageError> {
+) -> PageResult {
     // Login CSRF: a double-submit token in a SameSite=Strict cookie and in the form.
     let token = auth::new_token();
     let layout = Layout::new(state, &Auth(None), "ورود", "/login");
@@ -51,16 +50,12 @@ fn login_page(
     Ok(response)
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(q): Query<NextQuery>,
-) -> Result<Response, PageError> {
+pub async fn show(visit: Visit, Query(q): Query<NextQuery>) -> PageResult {
     let next = safe_next(q.next.as_deref());
-    if auth.principal().is_some() {
+    if visit.principal().is_some() {
         return Ok(redirect(&next));
     }
-    login_page(&state, next, String::new(), None, StatusCode::OK)
+    login_page(&visit.state, next, String::new(), None, StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -76,7 +71,7 @@ pub async fn submit(
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let next = safe_next(form.next.as_deref());
     let cookie = auth::cookie_value(&headers, LOGIN_CSRF_COOKIE);
     let csrf_ok = matches!((cookie, form.csrf_token.as_deref()), (Some(c), Some(f)) if auth::same_token(&c, f));
@@ -113,9 +108,9 @@ pub async fn submit(
     }
 }
 
-pub async fn logout(State(state): State<AppState>, auth: Auth) -> Result<Response, PageError> {
-    if let Some(session) = auth.0.as_ref() {
-        auth::end_session(&state, session).await?;
+pub async fn logout(visit: Visit) -> PageResult {
+    if let Some(session) = visit.auth.0.as_ref() {
+        auth::end_session(&visit.state, session).await?;
     }
     let mut response = redirect("/login");
     if let Ok(v) = auth::clear_cookie(auth::SESSION_COOKIE).parse() {

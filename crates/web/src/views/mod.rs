@@ -19,7 +19,9 @@ pub use crate::layout::Layout;
 use crate::auth::Auth;
 use crate::{ApiError, AppState, PageError};
 use askama::Template;
+use axum::extract::FromRequestParts;
 use axum::handler::Handler;
+use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{MethodFilter, MethodRouter};
@@ -296,26 +298,65 @@ pub fn page_error(error: impl Into<ApiError>, here: &str) -> PageError {
     }
 }
 
-/// Checks an action for a page (a plain read's); see [`page_error`].
-pub fn require_page<'a>(
-    auth: &'a Auth,
-    action: Action<'_>,
-    here: &str,
-) -> Result<&'a Principal, PageError> {
-    auth.require(action).map_err(|e| page_error(e, here))
+/// What a page handler answers: the page, the way to another, or an error page.
+pub type PageResult = Result<Response, PageError>;
+
+/// What every page handler starts from: the app's state and who is visiting (no one, for the
+/// anonymous), extracted together. A page's helpers take it whole, and it draws the page's
+/// frame and checks the policy for it.
+#[derive(Clone)]
+pub struct Visit {
+    pub state: AppState,
+    pub auth: Auth,
 }
 
-/// A station the caller may see, for a page at `here`; see [`page_error`].
-pub async fn visible_station(
-    state: &AppState,
-    auth: &Auth,
-    code: &str,
-    here: &str,
-) -> Result<domain::station::Station, PageError> {
-    state
-        .app
-        .lookups()
-        .visible_station(auth.principal(), code)
-        .await
-        .map_err(|e| page_error(e, here))
+impl FromRequestParts<AppState> for Visit {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Ok(auth) = Auth::from_request_parts(parts, state).await;
+        Ok(Self {
+            state: state.clone(),
+            auth,
+        })
+    }
+}
+
+impl Visit {
+    /// Who is visiting: `None` for the anonymous.
+    pub fn principal(&self) -> Option<&Principal> {
+        self.auth.principal()
+    }
+
+    /// The use cases.
+    pub fn app(&self) -> &app::App {
+        &self.state.app
+    }
+
+    /// The frame of a page titled `title` at `here` (the navigation marks it).
+    pub fn layout(&self, title: impl Into<String>, here: &str) -> Layout {
+        Layout::new(&self.state, &self.auth, title, here)
+    }
+
+    /// Checks an action for a page at `here` (a plain read's); see [`page_error`].
+    pub fn require(&self, action: Action<'_>, here: &str) -> Result<&Principal, PageError> {
+        self.auth.require(action).map_err(|e| page_error(e, here))
+    }
+
+    /// A station the visitor may see, for a page at `here`; see [`page_error`].
+    pub async fn visible_station(
+        &self,
+        code: &str,
+        here: &str,
+    ) -> Result<domain::station::Station, PageError> {
+        self.state
+            .app
+            .lookups()
+            .visible_station(self.principal(), code)
+            .await
+            .map_err(|e| page_error(e, here))
+    }
 }

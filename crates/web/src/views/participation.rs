@@ -2,13 +2,10 @@
 //! day, per county and council kind, women and under-40s, education, vetting states, and the
 //! councils short of candidates, with charts. The figures are `domain::participation`'s.
 
-use crate::auth::Auth;
 use crate::chart::{stacked_bars_if_any, Bar};
-use crate::views::{page_error, render, Card, Choice, Counties, Layout};
-use crate::{AppState, PageError};
+use crate::views::{page_error, render, Card, Choice, Counties, Layout, PageResult, Visit};
 use askama::Template;
-use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::extract::Query;
 use domain::participation::Participation;
 use domain::text::{persian_digits, persian_number};
 use serde::Deserialize;
@@ -61,20 +58,17 @@ fn percent(p: &Participation, part: i64) -> String {
 }
 
 /// `GET /candidates/participation`.
-pub async fn page(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(q): Query<ScopeQuery>,
-) -> Result<Response, PageError> {
-    let (p, county) = state
-        .app
+pub async fn page(visit: Visit, Query(q): Query<ScopeQuery>) -> PageResult {
+    let (p, county) = visit
+        .app()
         .candidates()
-        .participation(auth.principal(), q.county.as_deref())
+        .participation(visit.principal(), q.county.as_deref())
         .await
         .map_err(|e| page_error(e, "/candidates/participation"))?;
-    let counties = Counties::read(&state).await?;
+    let counties = Counties::read(&visit.state).await?;
     let name_of = |code: &str| counties.name(code).unwrap_or(code).to_owned();
-    let can_choose = auth
+    let can_choose = visit
+        .auth
         .principal()
         .is_some_and(|pr| pr.scope.county().is_none());
     let approved = p
@@ -112,12 +106,7 @@ pub async fn page(
             .collect()
     };
     let page = ParticipationPage {
-        layout: Layout::new(
-            &state,
-            &auth,
-            "مشارکت در ثبت‌نام داوطلبان",
-            "/candidates/participation",
-        ),
+        layout: visit.layout("مشارکت در ثبت‌نام داوطلبان", "/candidates/participation"),
         scope: county.as_deref().map_or_else(
             || "استان کرمان".to_owned(),
             |c| format!("شهرستان {}", name_of(c)),

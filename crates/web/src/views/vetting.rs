@@ -6,19 +6,18 @@
 //! client meet the same rules; a refused step shows the file again with its Persian reason and
 //! writes nothing. The file page prints as the file's record (print CSS).
 
-use crate::auth::Auth;
 use crate::fmt::{kilobytes, url_encode};
 use crate::views::{
     page_error, redirect, refusal, render, render_status, Choice, Counties, DoneQuery, Layout,
-    Pager, Refused,
+    PageResult, Pager, Refused, Visit,
 };
-use crate::{ApiError, AppState, PageError};
+use crate::ApiError;
 use app::registrations::{tracking_input, APPLICANT};
 use app::vetting::ListQuery;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::Form;
 use domain::access::{list_reviewer, vetting_reviewer};
 use domain::calendar::{jalali_datetime, jalali_numeric};
@@ -134,15 +133,12 @@ fn unix(t: time::OffsetDateTime) -> i64 {
 /// user's county; for the HQ and the province's supervision board, the province or a county.
 /// Filters by council and state; counts per state at the top; each row's deadline with a red
 /// badge when a board is late.
-pub async fn worklist(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(q): Query<WorklistQuery>,
-) -> Result<Response, PageError> {
+pub async fn worklist(visit: Visit, Query(q): Query<WorklistQuery>) -> PageResult {
     let here = "/registrations";
-    let county = app::lookups::registrations_scope(auth.principal(), q.county.as_deref())
+    let county = app::lookups::registrations_scope(visit.principal(), q.county.as_deref())
         .map_err(|e| page_error(e, here))?;
-    let principal = auth
+    let principal = visit
+        .auth
         .principal()
         .ok_or_else(|| page_error(ApiError::unauthenticated(), here))?;
     let can_choose_county = principal.scope.county().is_none();
@@ -155,8 +151,8 @@ pub async fn worklist(
     // the county select changed).
     let councils = match &county {
         Some(c) => {
-            let mut list: Vec<Choice> = state
-                .app
+            let mut list: Vec<Choice> = visit
+                .app()
                 .cached()
                 .councils()
                 .await?
@@ -178,10 +174,10 @@ pub async fn worklist(
         }
         None => None,
     };
-    let vetting = state.app.vetting();
+    let vetting = visit.app().vetting();
     let listed = vetting
         .list(
-            auth.principal(),
+            visit.principal(),
             ListQuery {
                 county: county.clone(),
                 council: Some(council.clone()),
@@ -191,8 +187,8 @@ pub async fn worklist(
         )
         .await
         .map_err(|e| page_error(e, here))?;
-    let opens = state.app.registrations().vetting_opens().await?;
-    let now = state.now();
+    let opens = visit.app().registrations().vetting_opens().await?;
+    let now = visit.state.now();
 
     // Counts per state: a one-row page of each state gives its total.
     let reviewer = list_reviewer(principal, county.as_deref());
@@ -212,7 +208,7 @@ pub async fn worklist(
     }
     let page = listed.page;
 
-    let counties = Counties::read(&state).await?;
+    let counties = Counties::read(&visit.state).await?;
     let county_name = |code: &str| {
         counties
             .name(code)
@@ -250,7 +246,7 @@ pub async fn worklist(
         })
         .collect();
     render(&WorklistPage {
-        layout: Layout::new(&state, &auth, "بررسی صلاحیت داوطلبان", here),
+        layout: visit.layout("بررسی صلاحیت داوطلبان", here),
         scope: county.as_deref().map_or_else(
             || "کل استان".to_owned(),
             |c| format!("شهرستان {}", county_name(c)),
@@ -478,25 +474,25 @@ fn facts(r: &Registration) -> Vec<Fact> {
 /// Builds the file page, with a notice after a step, or the reason a step was refused and the
 /// reason the board had typed (kept in the form).
 async fn file_page(
-    state: &AppState,
-    auth: &Auth,
+    visit: &Visit,
     tracking_code: &str,
     notice: Option<&'static str>,
     refused: Option<(Refused, String)>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let here = format!("/registrations/{}", url_encode(tracking_code));
-    let (registration, history) = state
-        .app
+    let (registration, history) = visit
+        .app()
         .vetting()
-        .visible_file(auth.principal(), tracking_code)
+        .visible_file(visit.principal(), tracking_code)
         .await
         .map_err(|e| page_error(e, &here))?;
-    let opens = state.app.registrations().vetting_opens().await?;
-    let now = state.now();
+    let opens = visit.app().registrations().vetting_opens().await?;
+    let now = visit.state.now();
     let v = &registration.vetting;
     let deadline = DeadlineView::of(v, opens, now, "مهلت اعتراض داوطلب");
     let lapsed = deadline.as_ref().is_some_and(|d| d.lapsed);
-    let reviewer = auth
+    let reviewer = visit
+        .auth
         .principal()
         .and_then(|p| vetting_reviewer(p, &registration.county_code));
     let form = step_for(reviewer, v.state);
@@ -505,9 +501,7 @@ async fn file_page(
     let (status, error) = Refused::shown(refused);
     let a = &registration.application;
     let page = FilePage {
-        layout: Layout::new(
-            state,
-            auth,
+        layout: visit.layout(
             format!("پرونده {} {}", a.first_name, a.last_name),
             "/registrations",
         ),
@@ -562,14 +556,13 @@ async fn file_page(
 /// `GET /registrations/{tracking_code}`: one file for the boards, with the step the user's
 /// board may take now; printable.
 pub async fn file(
-    State(state): State<AppState>,
-    auth: Auth,
+    visit: Visit,
     Path(tracking_code): Path<String>,
     Query(q): Query<DoneQuery>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let code = tracking_input(&tracking_code);
     let notice = q.done.is_some().then_some("اقدام هیأت ثبت شد.");
-    file_page(&state, &auth, &code, notice, None).await
+    file_page(&visit, &code, notice, None).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -598,11 +591,10 @@ fn is_refusal(e: &app::Error) -> bool {
 /// `POST /api/v1/registrations/{tracking_code}/steps`; back to the file after it, or the file
 /// again with the Persian reason of a refusal (409 or 422), nothing written.
 pub async fn step(
-    State(state): State<AppState>,
-    auth: Auth,
+    visit: Visit,
     Path(tracking_code): Path<String>,
     Form(form): Form<StepForm>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let code = tracking_input(&tracking_code);
     let here = format!("/registrations/{}", url_encode(&code));
     let reason = domain::text::normalize_name(&form.reason);
@@ -616,7 +608,7 @@ pub async fn step(
             status: StatusCode::UNPROCESSABLE_ENTITY,
             reason: "یکی از دو گزینه تصمیم را برگزینید.".to_owned(),
         };
-        return file_page(&state, &auth, &code, None, Some((missing, reason))).await;
+        return file_page(&visit, &code, None, Some((missing, reason))).await;
     };
     let action = match form.step.as_str() {
         "executive_review" => VettingAction::ExecutiveReview {
@@ -633,17 +625,17 @@ pub async fn step(
         },
         _ => return Err(page_error(ApiError::not_found(store::Entity::Page), &here)),
     };
-    match state
-        .app
+    match visit
+        .app()
         .vetting()
-        .take_step(auth.principal(), &code, &action, None)
+        .take_step(visit.principal(), &code, &action, None)
         .await
     {
         Ok(_) => Ok(redirect(&format!("{here}?done=1"))),
         Err(e) => {
             let refused = refusal(e, &here, is_refusal)?;
             let typed = action.reason().to_owned();
-            file_page(&state, &auth, &code, None, Some((refused, typed))).await
+            file_page(&visit, &code, None, Some((refused, typed))).await
         }
     }
 }
@@ -651,10 +643,9 @@ pub async fn step(
 /// `GET /registrations/{tracking_code}/documents/{kind}`: one uploaded document of the file, for
 /// those who may see the file, as stored (its media type, shown inline, never sniffed).
 pub async fn document(
-    State(state): State<AppState>,
-    auth: Auth,
+    visit: Visit,
     Path((tracking_code, kind)): Path<(String, String)>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let code = tracking_input(&tracking_code);
     let here = format!(
         "/registrations/{}/documents/{}",
@@ -662,10 +653,10 @@ pub async fn document(
         url_encode(&kind)
     );
     let kind = DocumentKind::parse(&kind).ok_or(ApiError::not_found(store::Entity::Document))?;
-    let (document, bytes) = state
-        .app
+    let (document, bytes) = visit
+        .app()
         .vetting()
-        .document(auth.principal(), &code, kind)
+        .document(visit.principal(), &code, kind)
         .await
         .map_err(|e| page_error(e, &here))?;
     let mut response = bytes.into_response();
