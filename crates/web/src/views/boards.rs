@@ -2,7 +2,7 @@
 //! cases are `app::boards`, as for the API.
 
 use crate::views::{
-    breaks_a_rule, breaks_a_rule_or_names_nothing, page_error, redirect, refusal, render,
+    answer_form, breaks_a_rule, breaks_a_rule_or_names_nothing, page_error, redirect, render,
     render_status, Layout, PageResult, Refused, Visit,
 };
 use crate::{ApiError, AppState};
@@ -194,13 +194,9 @@ pub async fn appoint(
         }
         None => Err(app::Error::invalid("role", "سمت را برگزینید")),
     };
-    match outcome {
-        Ok(()) => Ok(redirect(&format!("{here}?done=1"))),
-        Err(e) => {
-            let refused = refusal(e, &here, breaks_a_rule_or_names_nothing)?;
-            board_page(&visit, &code, Some(refused)).await
-        }
-    }
+    let done = |()| format!("{here}?done=1");
+    let again = |refused| board_page(&visit, &code, Some(refused));
+    answer_form(outcome, &here, breaks_a_rule_or_names_nothing, done, again).await
 }
 
 pub async fn remove(visit: Visit, Path((code, national_id)): Path<(String, String)>) -> PageResult {
@@ -252,18 +248,11 @@ pub async fn record(
             })
             .collect(),
     };
-    match visit
-        .app()
-        .boards()
-        .record_meeting(visit.principal(), &code, form)
-        .await
-    {
-        Ok(id) => Ok(redirect(&format!("/meetings/{id}"))),
-        Err(e) => {
-            let refused = refusal(e, &here, breaks_a_rule)?;
-            board_page(&visit, &code, Some(refused)).await
-        }
-    }
+    let boards = visit.app().boards();
+    let outcome = boards.record_meeting(visit.principal(), &code, form).await;
+    let done = |id| format!("/meetings/{id}");
+    let again = |refused| board_page(&visit, &code, Some(refused));
+    answer_form(outcome, &here, breaks_a_rule, done, again).await
 }
 
 pub struct AttendanceRow {

@@ -2,7 +2,7 @@
 
 use crate::fmt::url_encode;
 use crate::views::{
-    breaks_a_rule, page_error, redirect, refusal, render, render_status, Card, DoneQuery, Layout,
+    answer_form, breaks_a_rule, page_error, render, render_status, Card, DoneQuery, Layout,
     PageResult, Pager, Refused, Visit,
 };
 use app::stations::{number, postal_code};
@@ -553,16 +553,9 @@ pub async fn edit_station(
         station.closed = form.closed.is_some();
         Ok(())
     };
-    match visit
-        .app()
-        .stations()
-        .update(visit.principal(), &code, edit)
-        .await
-    {
-        Ok(_) => Ok(redirect(&format!("{here}?done=1"))),
-        Err(e) => {
-            let refused = refusal(e, &here, breaks_a_rule)?;
-            station_page(&visit, &code, None, Some(refused)).await
-        }
-    }
+    let stations = visit.app().stations();
+    let outcome = stations.update(visit.principal(), &code, edit).await;
+    let done = |_| format!("{here}?done=1");
+    let again = |refused| station_page(&visit, &code, None, Some(refused));
+    answer_form(outcome, &here, breaks_a_rule, done, again).await
 }

@@ -7,7 +7,7 @@ use crate::chart::{stacked_bars_if_any, Bar};
 use crate::fmt::url_encode;
 use crate::views::candidates::{hue, initials, photo_href};
 use crate::views::{
-    page_error, redirect, refusal, render, Card, DoneQuery, Layout, PageResult, Visit,
+    answer_form, page_error, render, Card, DoneQuery, Layout, PageResult, Refused, Visit,
 };
 use crate::{ApiError, AppState, PageError};
 use app::election_day::ElectionDay;
@@ -187,18 +187,11 @@ pub async fn act(
         DayAction::Extend { .. } => "extend",
         DayAction::Close => "close",
     };
-    match visit
-        .app()
-        .election_day()
-        .act(visit.principal(), &code, &action)
-        .await
-    {
-        Ok(_) => Ok(redirect(&format!("{here}?done={name}"))),
-        Err(e) => {
-            let refused = refusal(e, &here, shown_on_console)?;
-            console_page(&visit, &code, None, Some(refused.reason), None).await
-        }
-    }
+    let day = visit.app().election_day();
+    let outcome = day.act(visit.principal(), &code, &action).await;
+    let done = |_| format!("{here}?done={name}");
+    let again = |refused: Refused| console_page(&visit, &code, None, Some(refused.reason), None);
+    answer_form(outcome, &here, shown_on_console, done, again).await
 }
 
 /// The console shows why an action failed, but for a principal it does not let through.

@@ -256,6 +256,25 @@ pub fn refusal(
     Ok(Refused { status, reason })
 }
 
+/// A form's answer once its use case has run (post/redirect/get): the way to the page `done`
+/// names after a success; else the form's page again, drawn by `again`, with the reason of a
+/// refusal the user can put right (`shown` tells which); else an error page (see [`refusal`]).
+pub async fn answer_form<T, F>(
+    outcome: app::Result<T>,
+    here: &str,
+    shown: fn(&app::Error) -> bool,
+    done: impl FnOnce(T) -> String,
+    again: impl FnOnce(Refused) -> F,
+) -> PageResult
+where
+    F: std::future::Future<Output = PageResult>,
+{
+    match outcome {
+        Ok(value) => Ok(redirect(&done(value))),
+        Err(error) => again(refusal(error, here, shown)?).await,
+    }
+}
+
 /// The rules' refusals: input that is not valid, or a change the store's rules refuse.
 pub fn breaks_a_rule(error: &app::Error) -> bool {
     matches!(

@@ -3,7 +3,7 @@
 
 use crate::fmt::{safe_next, url_encode};
 use crate::views::{
-    breaks_a_rule_or_names_nothing, page_error, redirect, refusal, render, render_status,
+    answer_form, breaks_a_rule_or_names_nothing, page_error, redirect, render, render_status,
     DoneQuery, Layout, PageResult, Refused, Visit,
 };
 use crate::ApiError;
@@ -199,22 +199,18 @@ pub async fn assign(
         .staffing()
         .assign(visit.principal(), &code, post, &form.national_id)
         .await;
-    match outcome {
-        Ok(_) => {
-            let back = safe_next(form.back.as_deref());
-            let (path, fragment) = back
-                .split_once('#')
-                .map_or((back.as_str(), String::new()), |(p, f)| {
-                    (p, format!("#{f}"))
-                });
-            let sep = if path.contains('?') { '&' } else { '?' };
-            Ok(redirect(&format!("{path}{sep}done=assigned{fragment}")))
-        }
-        Err(e) => {
-            let refused = refusal(e, &here, breaks_a_rule_or_names_nothing)?;
-            staff_page(&visit, &code, None, Some(refused)).await
-        }
-    }
+    let done = |_| {
+        let back = safe_next(form.back.as_deref());
+        let (path, fragment) = back
+            .split_once('#')
+            .map_or((back.as_str(), String::new()), |(p, f)| {
+                (p, format!("#{f}"))
+            });
+        let sep = if path.contains('?') { '&' } else { '?' };
+        format!("{path}{sep}done=assigned{fragment}")
+    };
+    let again = |refused| staff_page(&visit, &code, None, Some(refused));
+    answer_form(outcome, &here, breaks_a_rule_or_names_nothing, done, again).await
 }
 
 /// Frees a post from the staff sheet.

@@ -8,7 +8,7 @@
 
 use crate::fmt::{kilobytes, url_encode};
 use crate::views::{
-    page_error, redirect, refusal, render, render_status, Choice, Counties, DoneQuery, Layout,
+    answer_form, page_error, render, render_status, Choice, Counties, DoneQuery, Layout,
     PageResult, Pager, Refused, Visit,
 };
 use crate::ApiError;
@@ -625,19 +625,14 @@ pub async fn step(
         },
         _ => return Err(page_error(ApiError::not_found(store::Entity::Page), &here)),
     };
-    match visit
-        .app()
-        .vetting()
+    let vetting = visit.app().vetting();
+    let outcome = vetting
         .take_step(visit.principal(), &code, &action, None)
-        .await
-    {
-        Ok(_) => Ok(redirect(&format!("{here}?done=1"))),
-        Err(e) => {
-            let refused = refusal(e, &here, is_refusal)?;
-            let typed = action.reason().to_owned();
-            file_page(&visit, &code, None, Some((refused, typed))).await
-        }
-    }
+        .await;
+    let done = |_| format!("{here}?done=1");
+    let typed = action.reason().to_owned();
+    let again = |refused| file_page(&visit, &code, None, Some((refused, typed)));
+    answer_form(outcome, &here, is_refusal, done, again).await
 }
 
 /// `GET /registrations/{tracking_code}/documents/{kind}`: one uploaded document of the file, for
