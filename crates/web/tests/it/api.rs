@@ -29,7 +29,8 @@ async fn login_returns_token_role_and_scope() {
     );
     let token = body["token"].as_str().unwrap();
     assert!(token.len() >= 40);
-    assert_eq!(app.audit_count().await, before + 1, "the login is audited");
+    app.assert_audit_count(before + 1, "the login is audited")
+        .await;
     let me = app.get("/api/v1/auth/me", Some(token)).await;
     assert_eq!(me.json()["username"], "governor");
 
@@ -50,11 +51,8 @@ async fn wrong_password_and_unknown_user_are_refused_alike() {
     let unknown = app.login("ghost", "nope-nope").await;
     unknown.assert_problem(401, "invalid_credentials");
     assert_eq!(wrong.json()["detail"], unknown.json()["detail"]);
-    assert_eq!(
-        app.audit_count().await,
-        before,
-        "failed logins write nothing"
-    );
+    app.assert_audit_count(before, "failed logins write nothing")
+        .await;
 }
 
 #[tokio::test]
@@ -237,12 +235,30 @@ async fn demo_counts_read_back_through_the_api() {
         .assert_problem(400, "invalid_query");
 }
 
+/// The API's reads of one county's data: the county, its councils and stations, one of each.
+fn county_reads(county: &str) -> Vec<String> {
+    let council = demo_council(|c| c.county_code == county);
+    let station = demo_station(|s| s.county_code == county);
+    vec![
+        format!("/api/v1/counties/{county}"),
+        format!("/api/v1/councils?county={county}"),
+        format!("/api/v1/stations?county={county}"),
+        format!("/api/v1/councils/{}", council.code),
+        format!("/api/v1/stations/{}", station.code),
+    ]
+}
+
+/// The reads of county 05's data, and the audit log (the province's).
+fn foreign_reads() -> Vec<String> {
+    let mut reads = county_reads(FOREIGN_COUNTY);
+    reads.push("/api/v1/audit".to_owned());
+    reads
+}
+
 /// Every county-scoped role, on every API route that takes a county, asking for another one.
 #[tokio::test]
 async fn every_county_scoped_role_is_refused_other_counties() {
     let app = TestApp::new().await;
-    let foreign_council = demo_council(|c| c.county_code == FOREIGN_COUNTY);
-    let foreign_station = demo_station(|s| s.county_code == FOREIGN_COUNTY);
     let scoped: Vec<_> = demo()
         .users
         .iter()
@@ -254,14 +270,7 @@ async fn every_county_scoped_role_is_refused_other_counties() {
     );
     for user in scoped {
         let token = app.token(&user.username).await;
-        for path in [
-            format!("/api/v1/counties/{FOREIGN_COUNTY}"),
-            format!("/api/v1/councils?county={FOREIGN_COUNTY}"),
-            format!("/api/v1/stations?county={FOREIGN_COUNTY}"),
-            format!("/api/v1/councils/{}", foreign_council.code),
-            format!("/api/v1/stations/{}", foreign_station.code),
-            "/api/v1/audit".to_owned(),
-        ] {
+        for path in foreign_reads() {
             let r = app.get(&path, Some(&token)).await;
             assert_eq!(
                 r.status,
@@ -279,27 +288,10 @@ async fn every_county_scoped_role_is_refused_other_counties() {
 #[tokio::test]
 async fn county_governor_is_confined_to_their_county() {
     let (app, token) = TestApp::with_token("governor").await;
-    let foreign_council = demo_council(|c| c.county_code == FOREIGN_COUNTY);
-    let foreign_station = demo_station(|s| s.county_code == FOREIGN_COUNTY);
-    let own_council = demo_council(|c| c.county_code == OWN_COUNTY);
-    let own_station = demo_station(|s| s.county_code == OWN_COUNTY);
-    for path in [
-        format!("/api/v1/counties/{FOREIGN_COUNTY}"),
-        format!("/api/v1/councils?county={FOREIGN_COUNTY}"),
-        format!("/api/v1/stations?county={FOREIGN_COUNTY}"),
-        format!("/api/v1/councils/{}", foreign_council.code),
-        format!("/api/v1/stations/{}", foreign_station.code),
-        "/api/v1/audit".to_owned(),
-    ] {
+    for path in foreign_reads() {
         app.assert_forbidden(&path, &token).await;
     }
-    for path in [
-        format!("/api/v1/counties/{OWN_COUNTY}"),
-        format!("/api/v1/councils?county={OWN_COUNTY}"),
-        format!("/api/v1/stations?county={OWN_COUNTY}"),
-        format!("/api/v1/councils/{}", own_council.code),
-        format!("/api/v1/stations/{}", own_station.code),
-    ] {
+    for path in county_reads(OWN_COUNTY) {
         let r = app.get(&path, Some(&token)).await;
         assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
     }
@@ -350,18 +342,17 @@ async fn station_staff_see_their_station_only() {
 #[tokio::test]
 async fn seat_table_edit_is_validated_audited_and_applied() {
     let (app, token) = TestApp::with_token("hq").await;
+    let put_table = async |election: &str, table: &domain::election::SeatTable| {
+        let path = format!("/api/v1/elections/{election}/seat-table");
+        app.put(&path, &token, &serde_json::to_string(table).unwrap())
+            .await
+    };
     let before = app.audit_count().await;
     let mut table = domain::election::SeatTable::law_default();
     table.city.swap(0, 1);
-    let r = app
-        .put(
-            "/api/v1/elections/shora-7/seat-table",
-            &token,
-            &serde_json::to_string(&table).unwrap(),
-        )
-        .await;
+    let r = put_table("shora-7", &table).await;
     r.assert_problem(422, "invalid_seat_table");
-    assert_eq!(app.audit_count().await, before, "refused whole");
+    app.assert_audit_count(before, "refused whole").await;
 
     let mut table = domain::election::SeatTable::law_default();
     table.city[0].max_population = Some(40_000);
@@ -370,13 +361,7 @@ async fn seat_table_edit_is_validated_audited_and_applied() {
         .iter()
         .filter(|c| c.kind == CouncilKind::City && c.population > 40_000 && c.population <= 50_000)
         .count();
-    let r = app
-        .put(
-            "/api/v1/elections/shora-7/seat-table",
-            &token,
-            &serde_json::to_string(&table).unwrap(),
-        )
-        .await;
+    let r = put_table("shora-7", &table).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["councils_changed"], expected);
     assert_eq!(app.audit_count().await, before + 1);
@@ -385,13 +370,9 @@ async fn seat_table_edit_is_validated_audited_and_applied() {
         .await
         .json();
     assert_eq!(current["seat_table"]["city"][0]["max_population"], 40_000);
-    app.put(
-        "/api/v1/elections/nope/seat-table",
-        &token,
-        &serde_json::to_string(&table).unwrap(),
-    )
-    .await
-    .assert_problem(404, "not_found");
+    put_table("nope", &table)
+        .await
+        .assert_problem(404, "not_found");
 }
 
 #[tokio::test]
@@ -416,11 +397,8 @@ async fn cookie_requests_need_the_csrf_token() {
     app.send(put(Some("forged")))
         .await
         .assert_problem(403, "csrf_failed");
-    assert_eq!(
-        app.audit_count().await,
-        before,
-        "nothing written without the token"
-    );
+    app.assert_audit_count(before, "nothing written without the token")
+        .await;
     let ok = app.send(put(Some(&csrf))).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
     assert_eq!(app.audit_count().await, before + 1);

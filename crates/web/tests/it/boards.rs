@@ -29,46 +29,37 @@ async fn the_governor_forms_the_county_inspection_board_of_three() {
         register(&app, &governor, 5003).await,
         register(&app, &governor, 5004).await,
     ];
-    let appoint = |id: String, role: &'static str| {
-        let (app, governor, board) = (&app, governor.clone(), board.clone());
-        async move {
-            app.put(
-                &format!("/api/v1/boards/{board}/members/{id}"),
-                &governor,
-                &json!({"role": role, "term_start": "1404/10/01"}).to_string(),
-            )
-            .await
-        }
+    let member = |board: &str, id: &str| format!("/api/v1/boards/{board}/members/{id}");
+    let appoint = async |id: &str, role: &str| {
+        let body = json!({"role": role, "term_start": "1404/10/01"}).to_string();
+        app.put(&member(&board, id), &governor, &body).await
     };
     for (id, role) in [(&ids[0], "head"), (&ids[1], "member"), (&ids[2], "member")] {
-        let r = appoint(id.clone(), role).await;
+        let r = appoint(id, role).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     }
     let before = app.audit_count().await;
-    appoint(ids[3].clone(), "member")
+    for (id, role, code) in [
+        (&ids[3], "member", "board_full"),
+        (&ids[3], "trusted", "role_not_on_board"),
+        (&ids[0], "member", "already_member"),
+    ] {
+        appoint(id, role).await.assert_problem(409, code);
+    }
+    let ended_before_it_starts =
+        r#"{"role":"head","term_start":"1404/10/01","term_end":"1404/09/01"}"#;
+    app.put(&member(&board, &ids[3]), &governor, ended_before_it_starts)
         .await
-        .assert_problem(409, "board_full");
-    appoint(ids[3].clone(), "trusted")
-        .await
-        .assert_problem(409, "role_not_on_board");
-    appoint(ids[0].clone(), "member")
-        .await
-        .assert_problem(409, "already_member");
+        .assert_problem(409, "invalid_term");
     app.put(
-        &format!("/api/v1/boards/{board}/members/{}", ids[3]),
-        &governor,
-        r#"{"role":"head","term_start":"1404/10/01","term_end":"1404/09/01"}"#,
-    )
-    .await
-    .assert_problem(409, "invalid_term");
-    app.put(
-        &format!("/api/v1/boards/{board}/members/0499370890"),
+        &member(&board, "0499370890"),
         &governor,
         r#"{"role":"head"}"#,
     )
     .await
     .assert_problem(422, "invalid_national_id");
-    assert_eq!(app.audit_count().await, before, "refusals write nothing");
+    app.assert_audit_count(before, "refusals write nothing")
+        .await;
     let full = app
         .get(&format!("/api/v1/boards/{board}"), Some(&governor))
         .await
@@ -76,39 +67,20 @@ async fn the_governor_forms_the_county_inspection_board_of_three() {
     assert_eq!(full["members"].as_array().unwrap().len(), 3);
     assert!(full["vacancies"].as_array().unwrap().is_empty());
     // Another county's board, the province board, and other roles are out of reach.
-    app.put(
-        &format!(
-            "/api/v1/boards/inspection-{FOREIGN_COUNTY}/members/{}",
-            ids[3]
-        ),
-        &governor,
-        r#"{"role":"head"}"#,
-    )
-    .await
-    .assert_problem(403, "forbidden");
-    app.put(
-        &format!("/api/v1/boards/inspection-province/members/{}", ids[3]),
-        &governor,
-        r#"{"role":"member"}"#,
-    )
-    .await
-    .assert_problem(403, "forbidden");
-    app.put(
-        &format!("/api/v1/boards/{board}/members/{}", ids[3]),
-        &inspection,
-        r#"{"role":"member"}"#,
-    )
-    .await
-    .assert_problem(403, "forbidden");
+    let foreign = format!("inspection-{FOREIGN_COUNTY}");
+    for (board, token, body) in [
+        (foreign.as_str(), &governor, r#"{"role":"head"}"#),
+        ("inspection-province", &governor, r#"{"role":"member"}"#),
+        (board.as_str(), &inspection, r#"{"role":"member"}"#),
+    ] {
+        app.put(&member(board, &ids[3]), token, body)
+            .await
+            .assert_problem(403, "forbidden");
+    }
     app.get("/api/v1/boards/nonsense", Some(&governor))
         .await
         .assert_problem(404, "not_found");
-    let r = app
-        .delete(
-            &format!("/api/v1/boards/{board}/members/{}", ids[1]),
-            &governor,
-        )
-        .await;
+    let r = app.delete(&member(&board, &ids[1]), &governor).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     assert_eq!(app.audit_count().await, before + 1);
 }

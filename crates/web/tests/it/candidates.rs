@@ -232,8 +232,6 @@ async fn participation_figures_for_the_information_committee() {
 
 #[tokio::test]
 async fn the_ballot_shows_a_candidates_photo() {
-    
-    
     let (app, token, roll) = crate::election_day::election_day().await;
     let station = crate::election_day::own_station();
     let council = demo_station(|s| s.code == station).council_code.clone();

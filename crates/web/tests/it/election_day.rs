@@ -140,7 +140,7 @@ async fn a_station_opens_checks_voters_in_and_takes_their_ballots() {
     check_in(&app, &token, &station, "0018465987")
         .await
         .assert_problem(422, "invalid_national_id");
-    assert_eq!(app.audit_count().await, head, "refusals write nothing");
+    app.assert_audit_count(head, "refusals write nothing").await;
 
     // The ballot: checked against the council's approved candidates and seats.
     let council = &roll[0].council;
@@ -174,11 +174,8 @@ async fn a_station_opens_checks_voters_in_and_takes_their_ballots() {
     cast(&app, &hq, &ballot_token, &codes[..1])
         .await
         .assert_problem(403, "forbidden");
-    assert_eq!(
-        app.audit_count().await,
-        head,
-        "refused ballots write nothing"
-    );
+    app.assert_audit_count(head, "refused ballots write nothing")
+        .await;
     let cast_ok = cast(&app, &token, &ballot_token, &codes[..seats]).await;
     assert_eq!(cast_ok.status, 201, "{}", cast_ok.text());
     let receipt = cast_ok.json()["receipt"].as_str().unwrap().to_owned();
@@ -303,7 +300,7 @@ async fn a_ballot_is_cast_only_from_the_station_that_checked_the_voter_in() {
             .await;
         assert_eq!(r.status, 403, "{path}: {}", r.text());
     }
-    assert_eq!(app.audit_count().await, before, "nothing spent");
+    app.assert_audit_count(before, "nothing spent").await;
     let cast_ok = cast(&app, &token, &ballot_token, &[]).await;
     assert_eq!(cast_ok.status, 201, "{}", cast_ok.text());
 }

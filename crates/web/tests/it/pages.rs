@@ -207,13 +207,12 @@ async fn logout_needs_the_csrf_token() {
 async fn login_form_refuses_wrong_password_and_missing_csrf_in_persian() {
     let app = TestApp::new().await;
     let (csrf_cookie, token) = app.login_csrf().await;
-    let wrong = app
-        .post_form(
-            "/login",
-            Some(&csrf_cookie),
-            &format!("username=hq&password=bad&csrf_token={token}"),
-        )
-        .await;
+    // The form as the login page sends it, with its CSRF cookie and token.
+    let submit = async |fields: &str| {
+        let form = format!("{fields}&csrf_token={token}");
+        app.post_form("/login", Some(&csrf_cookie), &form).await
+    };
+    let wrong = submit("username=hq&password=bad").await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert!(wrong.text().contains("نام کاربری یا گذرواژه نادرست است"));
     assert_eq!(wrong.cookie("sandoq_session"), None);
@@ -224,13 +223,7 @@ async fn login_form_refuses_wrong_password_and_missing_csrf_in_persian() {
     assert!(no_csrf.text().contains("نشانه امنیتی"));
     assert_eq!(no_csrf.cookie("sandoq_session"), None);
     // The session cookie is HttpOnly and SameSite=Strict.
-    let ok = app
-        .post_form(
-            "/login",
-            Some(&csrf_cookie),
-            &format!("username=hq&password=hq-1405&csrf_token={token}&next=//evil.example"),
-        )
-        .await;
+    let ok = submit("username=hq&password=hq-1405&next=//evil.example").await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     assert_eq!(ok.location(), "/", "no open redirect");
     let set_cookie: Vec<String> = ok

@@ -267,11 +267,8 @@ async fn station_csv_exports_and_imports_all_or_nothing() {
         .as_str()
         .unwrap()
         .contains(&foreign.code));
-    assert_eq!(
-        app.audit_count().await,
-        before + 1,
-        "refused files write nothing"
-    );
+    app.assert_audit_count(before + 1, "refused files write nothing")
+        .await;
     let first = demo_station(|s| s.county_code == OWN_COUNTY);
     assert_eq!(
         app.get(&format!("/api/v1/stations/{}", first.code), Some(&governor))
@@ -328,7 +325,8 @@ async fn people_are_registered_once_and_found() {
     )
     .await
     .assert_problem(422, "invalid_date");
-    assert_eq!(app.audit_count().await, before, "refusals write nothing");
+    app.assert_audit_count(before, "refusals write nothing")
+        .await;
 
     let found = app
         .get(
@@ -472,11 +470,8 @@ async fn every_staffing_rule_refuses_through_the_api_and_writes_nothing() {
         .unwrap()
         .to_owned();
     assert!(detail.contains("۱۸"), "{detail}");
-    assert_eq!(
-        app.audit_count().await,
-        before,
-        "no refusal writes anything"
-    );
+    app.assert_audit_count(before, "no refusal writes anything")
+        .await;
 
     // Undo: free the head's post, and the same person may take another.
     let freed = app
@@ -737,11 +732,8 @@ async fn every_staffing_rule_refuses_through_the_form_with_its_reason() {
             "{post}: expected «{reason}»"
         );
     }
-    assert_eq!(
-        app.audit_count().await,
-        before,
-        "refused forms write nothing"
-    );
+    app.assert_audit_count(before, "refused forms write nothing")
+        .await;
     // Without the CSRF token the form is refused too.
     let r = app
         .post_form(

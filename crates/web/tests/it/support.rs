@@ -298,6 +298,11 @@ impl TestApp {
         self.store.audit_head().await.unwrap().0
     }
 
+    /// Asserts how many records the audit log holds; `why` says what the count shows.
+    pub async fn assert_audit_count(&self, expected: i64, why: &str) {
+        assert_eq!(self.audit_count().await, expected, "{why}");
+    }
+
     /// The login page's CSRF cookie (`name=value`) and the token in it.
     pub async fn login_csrf(&self) -> (String, String) {
         let cookie = self
