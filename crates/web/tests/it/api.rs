@@ -1,5 +1,5 @@
 use crate::support::{
-    demo, demo_council, demo_station, demo_user, TestApp, FOREIGN_COUNTY, OWN_COUNTY,
+    demo, demo_council, demo_station, demo_user, items, TestApp, FOREIGN_COUNTY, OWN_COUNTY,
 };
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
@@ -170,11 +170,7 @@ async fn demo_counts_read_back_through_the_api() {
     let (app, token) = TestApp::with_token("hq").await;
     let counties = app.get("/api/v1/counties", Some(&token)).await.json();
     assert_eq!(counties["total"], 25);
-    assert!(counties["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|c| c["name"] == "کرمان" && c["code"] == OWN_COUNTY));
+    assert!(items(&counties).any(|c| c["name"] == "کرمان" && c["code"] == OWN_COUNTY));
 
     let seat_histogram = |items: &[Value]| {
         let mut h = BTreeMap::new();
@@ -222,11 +218,7 @@ async fn demo_counts_read_back_through_the_api() {
         )
         .await
         .json();
-    assert!(kerman["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|c| c["county"] == OWN_COUNTY && c["kind"] == "city"));
+    assert!(items(&kerman).all(|c| c["county"] == OWN_COUNTY && c["kind"] == "city"));
     app.get("/api/v1/councils?kind=town", Some(&token))
         .await
         .assert_problem(422, "invalid_field");
@@ -308,11 +300,7 @@ async fn county_governor_is_confined_to_their_county() {
         .filter(|s| s.county_code == OWN_COUNTY)
         .count();
     assert_eq!(stations["total"], expected);
-    assert!(stations["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|s| s["county"] == OWN_COUNTY));
+    assert!(items(&stations).all(|s| s["county"] == OWN_COUNTY));
 }
 
 #[tokio::test]

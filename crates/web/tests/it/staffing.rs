@@ -1,7 +1,7 @@
 //! Stations, people and staffing through the API (issue 3).
 
 use crate::support::{
-    demo, demo_council, demo_station, fresh_id, TestApp, FOREIGN_COUNTY, OWN_COUNTY,
+    demo, demo_council, demo_station, fresh_id, items, TestApp, FOREIGN_COUNTY, OWN_COUNTY,
 };
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
@@ -167,11 +167,7 @@ async fn station_lists_filter_and_sort() {
         .filter(|s| s.county_code == OWN_COUNTY && s.mobile)
         .count();
     assert_eq!(r["total"], expected);
-    assert!(r["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|s| s["mobile"] == true && !s["route"].as_array().unwrap().is_empty()));
+    assert!(items(&r).all(|s| s["mobile"] == true && !s["route"].as_array().unwrap().is_empty()));
     let sorted = app
         .get(
             "/api/v1/stations?sort=-expected_voters&per_page=3",
@@ -179,10 +175,7 @@ async fn station_lists_filter_and_sort() {
         )
         .await
         .json();
-    let v: Vec<i64> = sorted["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let v: Vec<i64> = items(&sorted)
         .map(|s| s["expected_voters"].as_i64().unwrap())
         .collect();
     assert!(v.windows(2).all(|w| w[0] >= w[1]));
@@ -335,20 +328,12 @@ async fn people_are_registered_once_and_found() {
         )
         .await
         .json();
-    assert!(found["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|p| p["national_id"] == id.as_str()));
+    assert!(items(&found).any(|p| p["national_id"] == id.as_str()));
     let by_id = app
         .get(&format!("/api/v1/people?q={}", &id[..7]), Some(&governor))
         .await
         .json();
-    assert!(by_id["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|p| p["national_id"].as_str().unwrap().starts_with(&id[..7])));
+    assert!(items(&by_id).all(|p| p["national_id"].as_str().unwrap().starts_with(&id[..7])));
     let observer = app.token("observer").await;
     app.post(
         "/api/v1/people",
@@ -357,6 +342,17 @@ async fn people_are_registered_once_and_found() {
     )
     .await
     .assert_problem(403, "forbidden");
+}
+
+/// Makes the person `national_id` an approved candidate for `council`, behind the API's back
+/// (a candidacy that arrives after the staffing).
+async fn make_candidate(app: &TestApp, council: &str, national_id: &str) {
+    let by = Actor::new("test", app.state.clock.now());
+    let added = app
+        .store
+        .add_candidate("shora-7", council, national_id, &by)
+        .await;
+    added.unwrap();
 }
 
 /// A station of the governor's county that the demo left unstaffed (the test demo has few people).
@@ -425,15 +421,7 @@ async fn every_staffing_rule_refuses_through_the_api_and_writes_nothing() {
         .post("/api/v1/people", &governor, &json!({"national_id": sitting, "first_name": "حسن", "last_name": "شورایی", "gender": "male", "birth_date": "1350/01/01", "sitting_council_member": true}).to_string())
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
-    app.store
-        .add_candidate(
-            "shora-7",
-            &station.council_code,
-            &candidate,
-            &Actor::new("test", app.state.clock.now()),
-        )
-        .await
-        .unwrap();
+    make_candidate(&app, &station.council_code, &candidate).await;
     let before = before + 5 + 1;
     assert_eq!(app.audit_count().await, before);
 
@@ -672,15 +660,7 @@ async fn every_staffing_rule_refuses_through_the_form_with_its_reason() {
     app.post("/api/v1/people", &governor, &json!({"national_id": sitting, "first_name": "حسن", "last_name": "شورایی", "gender": "male", "birth_date": "1350/01/01", "sitting_council_member": true}).to_string()).await;
     let relative = fresh_id(8105);
     app.post("/api/v1/people", &governor, &json!({"national_id": relative, "first_name": "رضا", "last_name": "نظری", "gender": "male", "birth_date": "1355/01/01", "relatives": [{"national_id": candidate, "relation": "spouse"}]}).to_string()).await;
-    app.store
-        .add_candidate(
-            "shora-7",
-            &station.council_code,
-            &candidate,
-            &Actor::new("test", app.state.clock.now()),
-        )
-        .await
-        .unwrap();
+    make_candidate(&app, &station.council_code, &candidate).await;
     let back = format!("/counties/{OWN_COUNTY}?gpage=1%23gaps");
     let fill = |station: &str, post: &str, id: &str| {
         (
@@ -876,15 +856,7 @@ async fn a_later_candidacy_shows_as_a_conflict_on_the_governors_page() {
     put_post(&app, &governor, &station.code, "head", &id)
         .await
         .assert_status(StatusCode::OK);
-    app.store
-        .add_candidate(
-            "shora-7",
-            &station.council_code,
-            &id,
-            &Actor::new("test", app.state.clock.now()),
-        )
-        .await
-        .unwrap();
+    make_candidate(&app, &station.council_code, &id).await;
     let conflicts = app
         .get(
             &format!("/api/v1/coverage/conflicts?county={OWN_COUNTY}"),

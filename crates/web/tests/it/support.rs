@@ -355,6 +355,11 @@ pub fn fresh_id(n: u32) -> String {
         .to_owned()
 }
 
+/// The items of a page the API answered.
+pub fn items(page: &serde_json::Value) -> impl Iterator<Item = &serde_json::Value> {
+    page["items"].as_array().expect("a page of items").iter()
+}
+
 /// The demo user `username`.
 pub fn demo_user(username: &str) -> &'static domain::demo::DemoUser {
     demo()
