@@ -469,44 +469,26 @@ async fn a_demo_file_lists_its_history_and_the_province_board_hears_the_second_o
     assert!(html.contains(r#"id="step-form" data-step="objection_decision""#));
     assert!(html.contains("رسیدگی به اعتراض داوطلب · هیأت نظارت استان"));
     let csrf = csrf_of(&html);
+    let steps = format!("{file}/steps");
+    // The board's objection decision, with these fields beside the CSRF token and the step.
+    let decide = async |fields: &[(&str, &str)]| {
+        let step = [
+            ("csrf_token", csrf.as_str()),
+            ("step", "objection_decision"),
+        ];
+        let form: Vec<(&str, &str)> = step.iter().chain(fields).copied().collect();
+        app.post_fields(&steps, Some(&supervision), &form).await
+    };
     let head = app.audit_count().await;
-    let bare = app
-        .post_fields(
-            &format!("{file}/steps"),
-            Some(&supervision),
-            &[
-                ("csrf_token", &csrf),
-                ("step", "objection_decision"),
-                ("decision", "no"),
-                ("reason", ""),
-            ],
-        )
-        .await;
+    let bare = decide(&[("decision", "no"), ("reason", "")]).await;
     assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.audit_count().await, head);
-    let undecided = app
-        .post_fields(
-            &format!("{file}/steps"),
-            Some(&supervision),
-            &[("csrf_token", &csrf), ("step", "objection_decision")],
-        )
-        .await;
+    let undecided = decide(&[]).await;
     assert_eq!(undecided.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(undecided
         .text()
         .contains("یکی از دو گزینه تصمیم را برگزینید."));
-    let dismissed = app
-        .post_fields(
-            &format!("{file}/steps"),
-            Some(&supervision),
-            &[
-                ("csrf_token", &csrf),
-                ("step", "objection_decision"),
-                ("decision", "no"),
-                ("reason", "دلیل تازه‌ای ارائه نشد"),
-            ],
-        )
-        .await;
+    let dismissed = decide(&[("decision", "no"), ("reason", "دلیل تازه‌ای ارائه نشد")]).await;
     assert_eq!(
         dismissed.status,
         StatusCode::SEE_OTHER,
