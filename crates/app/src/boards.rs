@@ -1,18 +1,17 @@
 //! The boards: appointing and removing members (the HQ forms every board, a governor their
 //! county's), and recording a board's meeting (its managers, and the board's own members).
 
-use crate::lookups::board_access;
-use crate::{actor, authorize, Error, Result};
+use crate::lookups::{board_access, visible};
+use crate::{authorize, Context, Error, Result};
 use domain::access::{Action, Principal};
 use domain::boards::{Attendance, BoardKind, BoardMember, BoardRole, Decision, Meeting};
-use domain::clock::Clock;
 use domain::ids::NationalId;
 use store::{BoardStore, BoardWithMembers};
 
 #[derive(Clone, Copy)]
 pub struct Boards<'a> {
     pub(crate) boards: &'a dyn BoardStore,
-    pub(crate) clock: &'a dyn Clock,
+    pub(crate) ctx: Context<'a>,
 }
 
 /// A board the principal may see, with its kind and county.
@@ -93,14 +92,13 @@ impl Boards<'_> {
 
     /// A meeting the principal may see (its board's).
     pub async fn meeting(self, principal: Option<&Principal>, id: i64) -> Result<Meeting> {
-        authorize(principal, Action::ViewElection)?;
-        let meeting = self
-            .boards
-            .meeting(id)
-            .await?
-            .ok_or(Error::NotFound(store::Entity::Meeting))?;
-        board_access(principal, &meeting.board)?;
-        Ok(meeting)
+        visible(
+            principal,
+            store::Entity::Meeting,
+            self.boards.meeting(id),
+            |meeting| board_access(principal, &meeting.board).map(drop),
+        )
+        .await
     }
 
     /// A board's meetings, newest first.
@@ -118,10 +116,10 @@ impl Boards<'_> {
     ) -> Result<BoardMember> {
         let p = manages(principal, code)?;
         let id = NationalId::parse(appointment.national_id)?;
-        let now = self.clock.now();
+        let by = self.ctx.actor(p);
         let term_start = match non_empty(appointment.term_start) {
             Some(s) => domain::calendar::parse_date(s)?,
-            None => now.to_offset(domain::calendar::TEHRAN).date(),
+            None => by.at.to_offset(domain::calendar::TEHRAN).date(),
         };
         let term_end = non_empty(appointment.term_end)
             .map(domain::calendar::parse_date)
@@ -133,7 +131,7 @@ impl Boards<'_> {
                 id.as_str(),
                 appointment.role,
                 (term_start, term_end),
-                &actor(p, now),
+                &by,
             )
             .await?)
     }
@@ -149,7 +147,7 @@ impl Boards<'_> {
         let id = NationalId::parse(national_id)?;
         Ok(self
             .boards
-            .remove_board_member(code, id.as_str(), &actor(p, self.clock.now()))
+            .remove_board_member(code, id.as_str(), &self.ctx.actor(p))
             .await?)
     }
 
@@ -205,7 +203,7 @@ impl Boards<'_> {
         };
         Ok(self
             .boards
-            .record_meeting(&meeting, &actor(p, self.clock.now()))
+            .record_meeting(&meeting, &self.ctx.actor(p))
             .await?)
     }
 }

@@ -78,52 +78,64 @@ impl<'a> Cached<'a> {
             .ok_or(Error::NotFound(store::Entity::Election))
     }
 
-    /// Staffing coverage (all counties, or one), recomputed only after a change.
-    pub async fn coverage(self, county: Option<&str>) -> Result<Vec<CountyCoverage>> {
+    /// `cache`'s value for `county`, recomputed with `compute` only when the audit head has
+    /// moved since it was stored.
+    async fn versioned<T, F>(
+        self,
+        cache: &Versioned<T>,
+        county: Option<&str>,
+        compute: impl FnOnce() -> F,
+    ) -> Result<T>
+    where
+        T: Clone,
+        F: std::future::Future<Output = Result<T>>,
+    {
         // Read the version first: figures computed after it are at least as new as it says.
         let (version, _) = self.audit.audit_head().await?;
-        if let Some(hit) = self.caches.coverage.get(county, version) {
+        if let Some(hit) = cache.get(county, version) {
             return Ok(hit);
         }
-        let fresh = self.staffing.coverage(county).await?;
-        self.caches.coverage.put(county, version, &fresh);
+        let fresh = compute().await?;
+        cache.put(county, version, &fresh);
         Ok(fresh)
+    }
+
+    /// Staffing coverage (all counties, or one), recomputed only after a change.
+    pub async fn coverage(self, county: Option<&str>) -> Result<Vec<CountyCoverage>> {
+        self.versioned(&self.caches.coverage, county, || async {
+            Ok(self.staffing.coverage(county).await?)
+        })
+        .await
     }
 
     /// Staffing conflicts (all counties, or one), recomputed only after a change.
     pub async fn conflicts(self, county: Option<&str>) -> Result<Vec<StaffConflict>> {
-        let (version, _) = self.audit.audit_head().await?;
-        if let Some(hit) = self.caches.conflicts.get(county, version) {
-            return Ok(hit);
-        }
-        let fresh = self.staffing.staffing_conflicts(county).await?;
-        self.caches.conflicts.put(county, version, &fresh);
-        Ok(fresh)
+        self.versioned(&self.caches.conflicts, county, || async {
+            Ok(self.staffing.staffing_conflicts(county).await?)
+        })
+        .await
     }
 
     /// Every council in code order, re-read only after a change.
     pub async fn councils(self) -> Result<Arc<Vec<domain::election::Council>>> {
-        let (version, _) = self.audit.audit_head().await?;
-        if let Some(hit) = self.caches.councils.get(None, version) {
-            return Ok(hit);
-        }
-        let mut all = Vec::new();
-        for page in 1.. {
-            let found = self
-                .geography
-                .councils(
-                    &store::CouncilFilter::default(),
-                    store::PageRequest::new(page, store::PageRequest::MAX_PER_PAGE),
-                )
-                .await?;
-            let last = found.items.is_empty();
-            all.extend(found.items);
-            if last || all.len() as i64 >= found.total {
-                break;
+        self.versioned(&self.caches.councils, None, || async {
+            let mut all = Vec::new();
+            for page in 1.. {
+                let found = self
+                    .geography
+                    .councils(
+                        &store::CouncilFilter::default(),
+                        store::PageRequest::new(page, store::PageRequest::MAX_PER_PAGE),
+                    )
+                    .await?;
+                let last = found.items.is_empty();
+                all.extend(found.items);
+                if last || all.len() as i64 >= found.total {
+                    break;
+                }
             }
-        }
-        let fresh = Arc::new(all);
-        self.caches.councils.put(None, version, &fresh);
-        Ok(fresh)
+            Ok(Arc::new(all))
+        })
+        .await
     }
 }

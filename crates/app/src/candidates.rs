@@ -2,23 +2,17 @@
 //! Format, with the candidates' photos; and the participation figures of registration for the
 //! information committee (each user's scope).
 
-use crate::cache::Cached;
 use crate::lookups::registrations_scope;
-use crate::{Error, Result};
+use crate::{Context, Error, Result};
 use domain::access::Principal;
-use domain::clock::Clock;
 use domain::election::Council;
 use domain::participation::{summarize, Participation};
-use store::files::FileStore;
-use store::{CandidacyStore, GeographyStore, StoredDocument};
+use store::{CandidacyStore, StoredDocument};
 
 #[derive(Clone, Copy)]
 pub struct Candidates<'a> {
-    pub(crate) cached: Cached<'a>,
-    pub(crate) geography: &'a dyn GeographyStore,
     pub(crate) candidacy: &'a dyn CandidacyStore,
-    pub(crate) files: &'a FileStore,
-    pub(crate) clock: &'a dyn Clock,
+    pub(crate) ctx: Context<'a>,
 }
 
 /// The part of the lists asked for: a county's councils, one council, or all.
@@ -50,7 +44,8 @@ impl Candidates<'_> {
     /// The councils of a county (or all), or the one council asked for.
     async fn councils(self, county: Option<&str>, council: Option<&str>) -> Result<Vec<Council>> {
         Ok(self
-            .cached
+            .ctx
+            .cached()
             .councils()
             .await?
             .iter()
@@ -65,7 +60,7 @@ impl Candidates<'_> {
         self,
         scope: &ListScope,
     ) -> Result<(Vec<Council>, Vec<domain::ballot::Candidate>)> {
-        let election = self.cached.election_code().await?;
+        let election = self.ctx.cached().election_code().await?;
         let councils = self
             .councils(scope.county.as_deref(), scope.council.as_deref())
             .await?;
@@ -91,8 +86,10 @@ impl Candidates<'_> {
     /// The lists in NIST SP 1500-100 Rev. 2 (JSON): one candidate contest per council.
     pub async fn nist(self, scope: &ListScope) -> Result<serde_json::Value> {
         let (councils, candidates) = self.lists(scope).await?;
-        let election = self.cached.election().await?;
+        let election = self.ctx.cached().election().await?;
         let counties: Vec<domain::geo::County> = self
+            .ctx
+            .lookups
             .geography
             .counties(&store::CountyFilter::default())
             .await?
@@ -106,25 +103,25 @@ impl Candidates<'_> {
             &counties,
             &councils,
             &candidates,
-            self.clock.now(),
+            self.ctx.clock.now(),
         ))
     }
 
     /// An approved candidate's photo, as uploaded with the registration (public).
     pub async fn photo(self, candidate_code: &str) -> Result<(StoredDocument, Vec<u8>)> {
-        let election = self.cached.election_code().await?;
+        let election = self.ctx.cached().election_code().await?;
         let document = self
             .candidacy
             .candidate_photo(election, candidate_code)
             .await?
             .ok_or(Error::NotFound(store::Entity::Document))?;
-        let bytes = crate::read_document(self.files, &document).await?;
+        let bytes = crate::read_document(self.ctx.files, &document).await?;
         Ok((document, bytes))
     }
 
     /// Whether an approved candidate filed a photo (a plain read).
     pub async fn has_photo(self, candidate_code: &str) -> Result<bool> {
-        let election = self.cached.election_code().await?;
+        let election = self.ctx.cached().election_code().await?;
         Ok(self
             .candidacy
             .candidate_photo(election, candidate_code)
@@ -140,7 +137,7 @@ impl Candidates<'_> {
         county: Option<&str>,
     ) -> Result<(Participation, Option<String>)> {
         let county = registrations_scope(principal, county)?;
-        let election = self.cached.election_code().await?;
+        let election = self.ctx.cached().election_code().await?;
         let councils = self.councils(county.as_deref(), None).await?;
         let facts = self.candidacy.registration_facts(election).await?;
         Ok((summarize(&facts, &councils), county))

@@ -6,10 +6,8 @@
 //! only the hash of the whole token: so the station is read from the token to decide who may
 //! cast it, and a token whose station was changed matches nothing.
 
-use crate::lookups::Lookups;
-use crate::{actor, authorize, Error, Result, Settings};
+use crate::{authorize, Context, Error, Result};
 use domain::access::{Action, Principal};
-use domain::clock::Clock;
 use domain::ids::NationalId;
 use domain::station::Station;
 use domain::station_day::{DayAction, StationDay};
@@ -18,10 +16,8 @@ use store::{BallotOutcome, CheckIn, CheckInOutcome, ElectionDayStore, NewBallot,
 
 #[derive(Clone, Copy)]
 pub struct ElectionDay<'a> {
-    pub(crate) lookups: Lookups<'a>,
     pub(crate) day: &'a dyn ElectionDayStore,
-    pub(crate) settings: &'a Settings,
-    pub(crate) clock: &'a dyn Clock,
+    pub(crate) ctx: Context<'a>,
 }
 
 /// A station's day and its figures.
@@ -49,8 +45,8 @@ pub struct Cast {
 impl ElectionDay<'_> {
     /// A station's day and figures, for whoever may see the station.
     pub async fn day(self, principal: Option<&Principal>, code: &str) -> Result<Day> {
-        let station = self.lookups.visible_station(principal, code).await?;
-        let election = self.lookups.cached.election_code().await?;
+        let station = self.ctx.lookups.visible_station(principal, code).await?;
+        let election = self.ctx.cached().election_code().await?;
         let day = self
             .day
             .station_day(election, &station.code)
@@ -73,10 +69,10 @@ impl ElectionDay<'_> {
         action: &DayAction,
     ) -> Result<(StationDay, StationCounts)> {
         let p = authorize(principal, Action::OperateStation { station })?;
-        let election = self.lookups.cached.election_code().await?;
+        let election = self.ctx.cached().election_code().await?;
         let day = self
             .day
-            .act_on_station(election, station, action, &actor(p, self.clock.now()))
+            .act_on_station(election, station, action, &self.ctx.actor(p))
             .await?;
         let counts = self.day.station_counts(election, station).await?;
         Ok((day, counts))
@@ -93,7 +89,7 @@ impl ElectionDay<'_> {
     ) -> Result<CheckedIn> {
         let p = authorize(principal, Action::OperateStation { station })?;
         let national_id = NationalId::parse(national_id)?;
-        let election = self.lookups.cached.election_code().await?;
+        let election = self.ctx.cached().election_code().await?;
         let ballot_token = new_ballot_token(station);
         let outcome = self
             .day
@@ -102,8 +98,8 @@ impl ElectionDay<'_> {
                 station: station.to_owned(),
                 national_id,
                 token_hash: ballot_token_key(&ballot_token),
-                own_constituency_only: self.settings.own_constituency_only,
-                by: actor(p, self.clock.now()),
+                own_constituency_only: self.ctx.settings.own_constituency_only,
+                by: self.ctx.actor(p),
             })
             .await?;
         match outcome {
@@ -143,7 +139,7 @@ impl ElectionDay<'_> {
         choices: Vec<String>,
     ) -> Result<Cast> {
         let p = Self::may_cast(principal, ballot_token)?;
-        let election = self.lookups.cached.election_code().await?;
+        let election = self.ctx.cached().election_code().await?;
         let receipt = new_receipt();
         let outcome = self
             .day
@@ -153,7 +149,7 @@ impl ElectionDay<'_> {
                 ballot_id: crate::random::random_hex::<16>(),
                 receipt: receipt.clone(),
                 choices,
-                by: actor(p, self.clock.now()),
+                by: self.ctx.actor(p),
             })
             .await?;
         match outcome {
@@ -166,7 +162,7 @@ impl ElectionDay<'_> {
     /// Whether a receipt's ballot is in the box, and at which station (public): the code as
     /// read (Persian or ASCII digits, any case) and the station.
     pub async fn receipt(self, code: &str) -> Result<(String, Option<String>)> {
-        let election = self.lookups.cached.election_code().await?;
+        let election = self.ctx.cached().election_code().await?;
         let code = domain::text::ascii_digits(code.trim()).to_uppercase();
         let station = self.day.receipt(election, &code).await?;
         Ok((code, station))
@@ -179,16 +175,16 @@ impl ElectionDay<'_> {
         county: Option<&str>,
         council: Option<&str>,
     ) -> Result<store::Turnout> {
-        let election = self.lookups.cached.election_code().await?;
+        let election = self.ctx.cached().election_code().await?;
         let filter = store::TurnoutFilter {
             county: county.filter(|c| !c.is_empty()).map(str::to_owned),
             council: council.filter(|c| !c.is_empty()).map(str::to_owned),
         };
         if let Some(county) = &filter.county {
-            self.lookups.county(county).await?;
+            self.ctx.lookups.county(county).await?;
         }
         if let Some(council) = &filter.council {
-            if self.lookups.geography.council(council).await?.is_none() {
+            if self.ctx.lookups.geography.council(council).await?.is_none() {
                 return Err(Error::NotFound(store::Entity::Council));
             }
         }

@@ -1,15 +1,14 @@
 //! The election's set-up: its seat table (province HQ only).
 
-use crate::{actor, authorize, Result};
+use crate::{authorize, Context, Result};
 use domain::access::{Action, Principal};
-use domain::clock::Clock;
 use domain::election::SeatTable;
 use store::GeographyStore;
 
 #[derive(Clone, Copy)]
 pub struct Elections<'a> {
     pub(crate) geography: &'a dyn GeographyStore,
-    pub(crate) clock: &'a dyn Clock,
+    pub(crate) ctx: Context<'a>,
 }
 
 impl Elections<'_> {
@@ -25,7 +24,7 @@ impl Elections<'_> {
         table.validate()?;
         Ok(self
             .geography
-            .set_seat_table(election, table, &actor(p, self.clock.now()))
+            .set_seat_table(election, table, &self.ctx.actor(p))
             .await?)
     }
 }

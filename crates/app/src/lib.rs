@@ -7,8 +7,9 @@
 //! the web layer maps to status codes once.
 //!
 //! Each area's use cases hang off a small context ([`App::stations`], [`App::election_day`],
-//! …) that borrows only the store areas it needs (`&dyn StationStore`, …), so a use case
-//! shows what it touches and a test can hand it just those.
+//! …) that borrows only the store areas it acts on (`&dyn StationStore`, …) and the
+//! [`Context`] every area shares (the lookups, the documents, the settings, the clock), so a
+//! use case shows what it touches and a test can hand it just those.
 
 pub mod audit;
 pub mod boards;
@@ -110,79 +111,77 @@ impl App {
         }
     }
 
+    /// What every area's use cases share beside the store areas they act on.
+    fn context(&self) -> Context<'_> {
+        Context {
+            lookups: self.lookups(),
+            files: &self.files,
+            settings: &self.settings,
+            clock: &*self.clock,
+        }
+    }
+
     pub fn stations(&self) -> stations::Stations<'_> {
         stations::Stations {
-            lookups: self.lookups(),
             stations: &*self.store,
-            geography: &*self.store,
-            clock: &*self.clock,
+            store: &*self.store,
+            ctx: self.context(),
         }
     }
 
     pub fn people(&self) -> people::People<'_> {
         people::People {
             people: &*self.store,
-            clock: &*self.clock,
+            ctx: self.context(),
         }
     }
 
     pub fn staffing(&self) -> staffing::Staffing<'_> {
         staffing::Staffing {
-            lookups: self.lookups(),
             staffing: &*self.store,
-            clock: &*self.clock,
+            ctx: self.context(),
         }
     }
 
     pub fn boards(&self) -> boards::Boards<'_> {
         boards::Boards {
             boards: &*self.store,
-            clock: &*self.clock,
-        }
-    }
-
-    pub fn registrations(&self) -> registrations::Registrations<'_> {
-        registrations::Registrations {
-            cached: self.cached(),
-            geography: &*self.store,
-            candidacy: &*self.store,
-            files: &self.files,
-            clock: &*self.clock,
-        }
-    }
-
-    pub fn vetting(&self) -> vetting::Vetting<'_> {
-        vetting::Vetting {
-            registrations: self.registrations(),
-            candidacy: &*self.store,
-            files: &self.files,
-            clock: &*self.clock,
-        }
-    }
-
-    pub fn election_day(&self) -> election_day::ElectionDay<'_> {
-        election_day::ElectionDay {
-            lookups: self.lookups(),
-            day: &*self.store,
-            settings: &self.settings,
-            clock: &*self.clock,
+            ctx: self.context(),
         }
     }
 
     pub fn elections(&self) -> elections::Elections<'_> {
         elections::Elections {
             geography: &*self.store,
-            clock: &*self.clock,
+            ctx: self.context(),
+        }
+    }
+
+    pub fn election_day(&self) -> election_day::ElectionDay<'_> {
+        election_day::ElectionDay {
+            day: &*self.store,
+            ctx: self.context(),
+        }
+    }
+
+    pub fn registrations(&self) -> registrations::Registrations<'_> {
+        registrations::Registrations {
+            candidacy: &*self.store,
+            ctx: self.context(),
+        }
+    }
+
+    pub fn vetting(&self) -> vetting::Vetting<'_> {
+        vetting::Vetting {
+            candidacy: &*self.store,
+            ctx: self.context(),
         }
     }
 
     pub fn candidates(&self) -> candidates::Candidates<'_> {
         candidates::Candidates {
-            cached: self.cached(),
-            geography: &*self.store,
             candidacy: &*self.store,
-            files: &self.files,
-            clock: &*self.clock,
+            ctx: self.context(),
         }
     }
 
@@ -190,6 +189,30 @@ impl App {
         audit::Audit {
             audit: &*self.store,
         }
+    }
+}
+
+/// What every area's use cases share beside the store areas they act on: the lookups (and
+/// through them the cached reads, the councils and the stations), the uploaded documents, the
+/// settings and the clock. An area's context holds its own store areas and this one, so a use
+/// case shows what it writes to.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    pub(crate) lookups: lookups::Lookups<'a>,
+    pub(crate) files: &'a FileStore,
+    pub(crate) settings: &'a Settings,
+    pub(crate) clock: &'a dyn Clock,
+}
+
+impl<'a> Context<'a> {
+    /// The cached reads (the current election, the councils, the dashboards' aggregates).
+    pub(crate) fn cached(self) -> cache::Cached<'a> {
+        self.lookups.cached
+    }
+
+    /// The audit actor of a principal's change, now.
+    pub(crate) fn actor(self, principal: &Principal) -> store::Actor {
+        store::Actor::new(principal.username.clone(), self.clock.now())
     }
 }
 
@@ -218,9 +241,4 @@ async fn read_document(files: &FileStore, document: &store::StoredDocument) -> R
     let files = files.clone();
     let sha = document.sha256.clone();
     Ok(tokio::task::spawn_blocking(move || files.get(&sha)).await??)
-}
-
-/// The audit actor of a principal's change, at `now`.
-fn actor(principal: &Principal, now: time::OffsetDateTime) -> store::Actor {
-    store::Actor::new(principal.username.clone(), now)
 }

@@ -63,6 +63,21 @@ pub fn board_access(
     Ok((kind, county))
 }
 
+/// A record the principal may see: the policy lets them view the election, the record is
+/// read (`NotFound` of `entity` when there is none), and `may_see` lets them see it. `read` is
+/// a future, so the store is not asked before the first check passes.
+pub(crate) async fn visible<T>(
+    principal: Option<&Principal>,
+    entity: store::Entity,
+    read: impl std::future::Future<Output = store::StoreResult<Option<T>>>,
+    may_see: impl FnOnce(&T) -> Result<()>,
+) -> Result<T> {
+    authorize(principal, Action::ViewElection)?;
+    let record = read.await?.ok_or(Error::NotFound(entity))?;
+    may_see(&record)?;
+    Ok(record)
+}
+
 /// The lookups that read the store.
 #[derive(Clone, Copy)]
 pub struct Lookups<'a> {
@@ -78,20 +93,22 @@ impl Lookups<'_> {
         principal: Option<&Principal>,
         code: &str,
     ) -> Result<Station> {
-        authorize(principal, Action::ViewElection)?;
-        let station = self
-            .stations
-            .station(code)
-            .await?
-            .ok_or(Error::NotFound(store::Entity::Station))?;
-        authorize(
+        visible(
             principal,
-            Action::ViewStation {
-                county: &station.county_code,
-                station: &station.code,
+            store::Entity::Station,
+            self.stations.station(code),
+            |station| {
+                authorize(
+                    principal,
+                    Action::ViewStation {
+                        county: &station.county_code,
+                        station: &station.code,
+                    },
+                )
+                .map(drop)
             },
-        )?;
-        Ok(station)
+        )
+        .await
     }
 
     /// A council the principal may see (its county's data).
@@ -100,14 +117,13 @@ impl Lookups<'_> {
         principal: Option<&Principal>,
         code: &str,
     ) -> Result<domain::election::Council> {
-        authorize(principal, Action::ViewElection)?;
-        let council = self
-            .geography
-            .council(code)
-            .await?
-            .ok_or(Error::NotFound(store::Entity::Council))?;
-        authorize(principal, Action::ViewCounty(&council.county_code))?;
-        Ok(council)
+        visible(
+            principal,
+            store::Entity::Council,
+            self.geography.council(code),
+            |council| authorize(principal, Action::ViewCounty(&council.county_code)).map(drop),
+        )
+        .await
     }
 
     /// All stations of a county (or the province), in code order, page by page. A plain read:

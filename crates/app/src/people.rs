@@ -1,9 +1,8 @@
 //! The people registry: registering the staff, inspectors and board members the system
 //! appoints, one by one or from a file.
 
-use crate::{actor, authorize, Result};
+use crate::{authorize, Context, Result};
 use domain::access::{Action, Principal};
-use domain::clock::Clock;
 use domain::ids::{MobileNumber, NationalId};
 use domain::person::{Education, Gender, Person, Relation, Relative};
 use store::PeopleStore;
@@ -11,7 +10,7 @@ use store::PeopleStore;
 #[derive(Clone, Copy)]
 pub struct People<'a> {
     pub(crate) people: &'a dyn PeopleStore,
-    pub(crate) clock: &'a dyn Clock,
+    pub(crate) ctx: Context<'a>,
 }
 
 /// A person as typed: ids and dates in Persian or ASCII digits, dates Jalali or ISO.
@@ -78,7 +77,7 @@ impl People<'_> {
         let p = authorize(principal, Action::ManagePeople)?;
         let person = form.person()?;
         self.people
-            .create_person(&person, &actor(p, self.clock.now()))
+            .create_person(&person, &self.ctx.actor(p))
             .await?;
         Ok(person)
     }
@@ -86,6 +85,6 @@ impl People<'_> {
     /// Imports a people file, all or nothing, every bad row by line (`person.import`).
     pub async fn import(self, principal: Option<&Principal>, csv: &str) -> Result<u64> {
         let p = authorize(principal, Action::ManagePeople)?;
-        Ok(store::import::people_csv(self.people, csv, &actor(p, self.clock.now())).await?)
+        Ok(store::import::people_csv(self.people, csv, &self.ctx.actor(p)).await?)
     }
 }

@@ -2,9 +2,7 @@
 //! documents (every field, every upload and every eligibility rule decided before anything is
 //! written), and the applicant's file found by its tracking code and national id.
 
-use crate::cache::Cached;
-use crate::{Error, Result};
-use domain::clock::Clock;
+use crate::{Context, Error, Result};
 use domain::ids::{MobileNumber, NationalId};
 use domain::person::{Education, Gender};
 use domain::registration::{
@@ -13,11 +11,7 @@ use domain::registration::{
 };
 use domain::vetting::VettingState;
 use std::collections::HashMap;
-use store::files::FileStore;
-use store::{
-    Actor, CandidacyStore, GeographyStore, NewRegistration, Registration, StoredDocument,
-    VettingEvent,
-};
+use store::{Actor, CandidacyStore, NewRegistration, Registration, StoredDocument, VettingEvent};
 
 /// The largest registration request: the form and every document at its largest.
 pub const MAX_REGISTRATION_BYTES: usize = 24 * 1024 * 1024;
@@ -30,12 +24,12 @@ pub const MAX_FIELD_CHARS: usize = 1_000;
 
 #[derive(Clone, Copy)]
 pub struct Registrations<'a> {
-    pub(crate) cached: Cached<'a>,
-    pub(crate) geography: &'a dyn GeographyStore,
     pub(crate) candidacy: &'a dyn CandidacyStore,
-    pub(crate) files: &'a FileStore,
-    pub(crate) clock: &'a dyn Clock,
+    pub(crate) ctx: Context<'a>,
 }
+
+/// A registration with its history.
+pub type File = (Registration, Vec<VettingEvent>);
 
 /// A registration filed: its tracking code (with the national id, it shows the file).
 #[derive(Debug, Clone)]
@@ -139,54 +133,29 @@ impl Fields {
             }
             None => Some(None),
         };
-        let (
-            Some(national_id),
-            Some(first_name),
-            Some(last_name),
-            Some(father_name),
-            Some(birth_date),
-            Some(gender),
-            Some(mobile),
-            Some(residence),
-            Some(council),
-            Some(education),
-            Some(occupation),
-            Some(official),
-        ) = (
-            national_id,
-            first_name,
-            last_name,
-            father_name,
-            birth_date,
-            gender,
-            mobile,
-            residence,
-            council,
-            education,
-            occupation,
-            official,
-        )
-        else {
+        // Every field was read above, each error kept; the application needs them all.
+        let complete = || {
+            Some(Application {
+                national_id: national_id?,
+                first_name: first_name?,
+                last_name: last_name?,
+                father_name: father_name?,
+                birth_date: birth_date?,
+                gender: gender?,
+                mobile: mobile?,
+                residence: residence?,
+                council: council?,
+                education: education?,
+                former_member: self.flag("former_member"),
+                occupation: occupation?,
+                official: official?,
+                veteran_family: self.flag("veteran_family"),
+            })
+        };
+        let Some(application) = complete() else {
             return Err(errors);
         };
-        Application {
-            national_id,
-            first_name,
-            last_name,
-            father_name,
-            birth_date,
-            gender,
-            mobile,
-            residence,
-            council,
-            education,
-            former_member: self.flag("former_member"),
-            occupation,
-            official,
-            veteran_family: self.flag("veteran_family"),
-        }
-        .normalized()
-        .map_err(|e| vec![Error::from(e)])
+        application.normalized().map_err(|e| vec![Error::from(e)])
     }
 }
 
@@ -260,7 +229,7 @@ impl Registrations<'_> {
     /// and every eligibility rule, and writes nothing unless all pass; then the documents go
     /// to disk (content-addressed, synced) and the registration to the store.
     pub async fn file(self, form: &RegistrationForm) -> std::result::Result<Filed, NotFiled> {
-        let now = self.clock.now();
+        let now = self.ctx.clock.now();
         let mut problems = Vec::new();
         let application = match form.fields.application() {
             Ok(a) => Some(a),
@@ -279,8 +248,14 @@ impl Registrations<'_> {
         let Some(application) = application else {
             return Err(NotFiled::Refused(problems));
         };
-        let election = self.cached.election().await?;
-        let Some(place) = self.geography.council_place(&application.council).await? else {
+        let election = self.ctx.cached().election().await?;
+        let Some(place) = self
+            .ctx
+            .lookups
+            .geography
+            .council_place(&application.council)
+            .await?
+        else {
             problems.push(Error::invalid(
                 "council",
                 "شورای برگزیده در این انتخابات نیست",
@@ -304,7 +279,7 @@ impl Registrations<'_> {
 
         // The documents go to disk first (content-addressed, synced); a refused registration
         // below leaves them unreferenced, never half-written.
-        let files = self.files.clone();
+        let files = self.ctx.files.clone();
         let contents: Vec<bytes::Bytes> = form.uploads.iter().map(|u| u.bytes.clone()).collect();
         let hashes = tokio::task::spawn_blocking(move || {
             contents
@@ -354,7 +329,8 @@ impl Registrations<'_> {
     /// When vetting opens for the election's executive boards (the timeline's milestone).
     pub async fn vetting_opens(self) -> Result<Option<time::OffsetDateTime>> {
         Ok(self
-            .cached
+            .ctx
+            .cached()
             .election()
             .await?
             .milestones
@@ -365,36 +341,28 @@ impl Registrations<'_> {
 
     /// A registration and its history, public with the applicant's national id: a wrong one
     /// is answered as not found.
-    pub async fn applicants_file(
-        self,
-        tracking_code: &str,
-        national_id: &str,
-    ) -> Result<(Registration, Vec<VettingEvent>)> {
+    pub async fn applicants_file(self, tracking_code: &str, national_id: &str) -> Result<File> {
         let id = NationalId::parse(national_id)?;
-        self.by_tracking_code(tracking_code)
-            .await?
-            .filter(|(r, _)| r.application.national_id == id)
-            .ok_or(Error::NotFound(store::Entity::Registration))
+        let file = self.by_tracking_code(tracking_code).await?;
+        if file.0.application.national_id != id {
+            return Err(Error::NotFound(store::Entity::Registration));
+        }
+        Ok(file)
     }
 
     /// A registration just filed, for its confirmation page (the tracking code was just
     /// handed to whoever filed it).
-    pub async fn filed(self, filed: &Filed) -> Result<(Registration, Vec<VettingEvent>)> {
-        self.by_tracking_code(&filed.tracking_code)
-            .await?
-            .ok_or(Error::NotFound(store::Entity::Registration))
+    pub async fn filed(self, filed: &Filed) -> Result<File> {
+        self.by_tracking_code(&filed.tracking_code).await
     }
 
-    /// A registration by tracking code, unchecked: for the use cases that have checked who
-    /// asks.
-    pub(crate) async fn by_tracking_code(
-        self,
-        tracking_code: &str,
-    ) -> Result<Option<(Registration, Vec<VettingEvent>)>> {
-        let election = self.cached.election_code().await?;
-        Ok(self
-            .candidacy
+    /// A registration by tracking code (`NotFound` when there is none), unchecked: for the
+    /// use cases that have checked who asks.
+    pub(crate) async fn by_tracking_code(self, tracking_code: &str) -> Result<File> {
+        let election = self.ctx.cached().election_code().await?;
+        self.candidacy
             .registration(election, tracking_code.trim())
-            .await?)
+            .await?
+            .ok_or(Error::NotFound(store::Entity::Registration))
     }
 }

@@ -2,19 +2,16 @@
 //! county's stations, the inspection board assigns its inspectors; the staffing rules are
 //! the domain's, decided by the store on the facts it reads in its transaction.
 
-use crate::lookups::Lookups;
-use crate::{actor, authorize, Error, Result};
+use crate::{authorize, Context, Error, Result};
 use domain::access::{Action, Principal};
-use domain::clock::Clock;
 use domain::ids::NationalId;
 use domain::staffing::Post;
 use store::{StaffAssignment, StaffingStore};
 
 #[derive(Clone, Copy)]
 pub struct Staffing<'a> {
-    pub(crate) lookups: Lookups<'a>,
     pub(crate) staffing: &'a dyn StaffingStore,
-    pub(crate) clock: &'a dyn Clock,
+    pub(crate) ctx: Context<'a>,
 }
 
 /// A post by its code (`head`, `secretary_1`, …, `inspector`).
@@ -30,7 +27,7 @@ impl Staffing<'_> {
         station: &str,
         post: Post,
     ) -> Result<(domain::station::Station, &'p Principal)> {
-        let station = self.lookups.visible_station(principal, station).await?;
+        let station = self.ctx.lookups.visible_station(principal, station).await?;
         let p = authorize(
             principal,
             Action::AssignPost {
@@ -54,12 +51,7 @@ impl Staffing<'_> {
         let id = NationalId::parse(national_id)?;
         Ok(self
             .staffing
-            .assign_post(
-                &station.code,
-                post,
-                id.as_str(),
-                &actor(p, self.clock.now()),
-            )
+            .assign_post(&station.code, post, id.as_str(), &self.ctx.actor(p))
             .await?)
     }
 
@@ -73,7 +65,7 @@ impl Staffing<'_> {
         let (station, p) = self.assigning(principal, station, post).await?;
         Ok(self
             .staffing
-            .unassign_post(&station.code, post, &actor(p, self.clock.now()))
+            .unassign_post(&station.code, post, &self.ctx.actor(p))
             .await?)
     }
 
@@ -83,7 +75,7 @@ impl Staffing<'_> {
         principal: Option<&Principal>,
         station: &str,
     ) -> Result<(domain::station::Station, Vec<StaffAssignment>)> {
-        let station = self.lookups.visible_station(principal, station).await?;
+        let station = self.ctx.lookups.visible_station(principal, station).await?;
         let staff = self.staffing.station_staff(&station.code).await?;
         Ok((station, staff))
     }

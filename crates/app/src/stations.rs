@@ -1,10 +1,9 @@
 //! Polling stations: adding, editing and closing one, and a county's or the province's
 //! stations in and out as CSV. The province HQ manages every county's, a governor their own.
 
-use crate::lookups::{list_county, Lookups};
-use crate::{actor, authorize, Error, Result};
+use crate::lookups::list_county;
+use crate::{authorize, Context, Error, Result};
 use domain::access::{Action, Principal};
-use domain::clock::Clock;
 use domain::ids::PostalCode;
 use domain::station::{Area, Facilities, GeoPoint, RouteStop, Station};
 use domain::text::{ascii_digits, normalize_name};
@@ -12,12 +11,11 @@ use store::{PageRequest, StationFilter, StationStore, Store};
 
 #[derive(Clone, Copy)]
 pub struct Stations<'a> {
-    pub(crate) lookups: Lookups<'a>,
     pub(crate) stations: &'a dyn StationStore,
     /// A station file's references are checked against the councils before it is written
     /// (`store::import::stations_csv` reads both areas from one store).
-    pub(crate) geography: &'a dyn Store,
-    pub(crate) clock: &'a dyn Clock,
+    pub(crate) store: &'a dyn Store,
+    pub(crate) ctx: Context<'a>,
 }
 
 /// A new station as asked for; `code` may be left out to take the county's next number.
@@ -71,7 +69,7 @@ impl Stations<'_> {
     pub async fn create(self, principal: Option<&Principal>, new: NewStation) -> Result<Station> {
         let county = ascii_digits(new.county.trim());
         let p = authorize(principal, Action::ManageStations { county: &county })?;
-        let election = self.lookups.cached.election_code().await?;
+        let election = self.ctx.cached().election_code().await?;
         let code = match new.code {
             Some(c) => ascii_digits(c.trim()),
             None => self.next_code(&county).await?,
@@ -95,7 +93,7 @@ impl Stations<'_> {
         };
         station.validate()?;
         self.stations
-            .create_station(&station, &actor(p, self.clock.now()))
+            .create_station(&station, &self.ctx.actor(p))
             .await?;
         Ok(station)
     }
@@ -108,7 +106,7 @@ impl Stations<'_> {
         code: &str,
         edit: impl FnOnce(&mut Station) -> Result<()>,
     ) -> Result<Station> {
-        let mut station = self.lookups.visible_station(principal, code).await?;
+        let mut station = self.ctx.lookups.visible_station(principal, code).await?;
         let p = authorize(
             principal,
             Action::ManageStations {
@@ -119,7 +117,7 @@ impl Stations<'_> {
         station.code = code.to_owned();
         station.validate()?;
         self.stations
-            .update_station(&station, &actor(p, self.clock.now()))
+            .update_station(&station, &self.ctx.actor(p))
             .await?;
         Ok(station)
     }
@@ -129,13 +127,7 @@ impl Stations<'_> {
     pub async fn import(self, principal: Option<&Principal>, csv: &str) -> Result<u64> {
         let p = may_import(principal)?;
         let only_county = p.scope.county();
-        Ok(store::import::stations_csv(
-            self.geography,
-            csv,
-            only_county,
-            &actor(p, self.clock.now()),
-        )
-        .await?)
+        Ok(store::import::stations_csv(self.store, csv, only_county, &self.ctx.actor(p)).await?)
     }
 
     /// Every station the principal may see (or of the county asked for), as CSV (UTF-8 with
@@ -146,7 +138,7 @@ impl Stations<'_> {
         county: Option<String>,
     ) -> Result<(Option<String>, String)> {
         let county = list_county(principal, county)?;
-        let stations = self.lookups.all_stations(county.as_deref()).await?;
+        let stations = self.ctx.lookups.all_stations(county.as_deref()).await?;
         Ok((county, domain::csv_io::stations_to_csv(&stations)))
     }
 }

@@ -5,24 +5,20 @@
 //! registrations.
 
 use crate::lookups::{registrations_scope, sees_registrations};
+pub use crate::registrations::File;
 use crate::registrations::{Registrations, APPLICANT};
-use crate::{authorize, Error, Result};
+use crate::{authorize, Context, Error, Result};
 use domain::access::{vetting_reviewer, Action, Principal};
-use domain::clock::Clock;
 use domain::registration::DocumentKind;
 use domain::vetting::{Reviewer, VettingAction, VettingState};
-use store::files::FileStore;
 use store::{
     Actor, CandidacyStore, Page, PageRequest, Registration, RegistrationFilter, StoredDocument,
-    VettingEvent,
 };
 
 #[derive(Clone, Copy)]
 pub struct Vetting<'a> {
-    pub(crate) registrations: Registrations<'a>,
     pub(crate) candidacy: &'a dyn CandidacyStore,
-    pub(crate) files: &'a FileStore,
-    pub(crate) clock: &'a dyn Clock,
+    pub(crate) ctx: Context<'a>,
 }
 
 /// What a registrations list asks for.
@@ -43,10 +39,32 @@ pub struct Listed {
     pub page: Page<Registration>,
 }
 
-/// A file with its history.
-pub type File = (Registration, Vec<VettingEvent>);
+impl<'a> Vetting<'a> {
+    /// The registrations' use cases on the same store area (a file by its code).
+    fn registrations(self) -> Registrations<'a> {
+        Registrations {
+            candidacy: self.candidacy,
+            ctx: self.ctx,
+        }
+    }
 
-impl Vetting<'_> {
+    /// A file by its code, for a principal who sees registrations somewhere (only they learn
+    /// whether it exists); the caller authorizes what it does on the file's county.
+    async fn boards_file<'p>(
+        self,
+        principal: Option<&'p Principal>,
+        tracking_code: &str,
+    ) -> Result<(&'p Principal, File)> {
+        let p = principal.ok_or(Error::Unauthenticated)?;
+        if !sees_registrations(principal) {
+            return Err(Error::Forbidden);
+        }
+        Ok((
+            p,
+            self.registrations().by_tracking_code(tracking_code).await?,
+        ))
+    }
+
     /// Registrations in filing order, confined to what the principal may see.
     pub async fn list(self, principal: Option<&Principal>, query: ListQuery) -> Result<Listed> {
         let county = registrations_scope(principal, query.county.as_deref())?;
@@ -55,7 +73,7 @@ impl Vetting<'_> {
             council: query.council.filter(|c| !c.is_empty()),
             state: query.state,
         };
-        let election = self.registrations.cached.election_code().await?;
+        let election = self.ctx.cached().election_code().await?;
         let page = self
             .candidacy
             .registrations(election, &filter, query.page)
@@ -69,7 +87,7 @@ impl Vetting<'_> {
 
     /// How many registrations a listed filter holds in `state` (the worklist's counts).
     pub async fn count(self, listed: &Listed, state: VettingState) -> Result<i64> {
-        let election = self.registrations.cached.election_code().await?;
+        let election = self.ctx.cached().election_code().await?;
         let filter = RegistrationFilter {
             state: Some(state),
             ..listed.filter.clone()
@@ -87,15 +105,7 @@ impl Vetting<'_> {
         principal: Option<&Principal>,
         tracking_code: &str,
     ) -> Result<File> {
-        principal.ok_or(Error::Unauthenticated)?;
-        if !sees_registrations(principal) {
-            return Err(Error::Forbidden);
-        }
-        let (registration, history) = self
-            .registrations
-            .by_tracking_code(tracking_code)
-            .await?
-            .ok_or(Error::NotFound(store::Entity::Registration))?;
+        let (_, (registration, history)) = self.boards_file(principal, tracking_code).await?;
         authorize(
             principal,
             Action::ViewRegistrations {
@@ -119,7 +129,7 @@ impl Vetting<'_> {
             .into_iter()
             .find(|d| d.kind == kind)
             .ok_or(Error::NotFound(store::Entity::Document))?;
-        let bytes = crate::read_document(self.files, &document).await?;
+        let bytes = crate::read_document(self.ctx.files, &document).await?;
         Ok((document, bytes))
     }
 
@@ -134,8 +144,8 @@ impl Vetting<'_> {
         action: &VettingAction,
         national_id: Option<&str>,
     ) -> Result<File> {
-        let election = self.registrations.cached.election_code().await?;
-        let now = self.clock.now();
+        let election = self.ctx.cached().election_code().await?;
+        let now = self.ctx.clock.now();
         let tracking_code = tracking_code.trim();
         let applicant_step = matches!(
             action,
@@ -144,20 +154,12 @@ impl Vetting<'_> {
         let (reviewer, actor) = if applicant_step {
             let national_id = national_id
                 .ok_or_else(|| Error::invalid("national_id", "کد ملی داوطلب را وارد کنید"))?;
-            self.registrations
+            self.registrations()
                 .applicants_file(tracking_code, national_id)
                 .await?;
             (Reviewer::Applicant, Actor::new(APPLICANT, now))
         } else {
-            let p = principal.ok_or(Error::Unauthenticated)?;
-            if !sees_registrations(principal) {
-                return Err(Error::Forbidden);
-            }
-            let (registration, _) = self
-                .registrations
-                .by_tracking_code(tracking_code)
-                .await?
-                .ok_or(Error::NotFound(store::Entity::Registration))?;
+            let (p, (registration, _)) = self.boards_file(principal, tracking_code).await?;
             let county = registration.county_code.as_str();
             authorize(principal, Action::Vet { county })?;
             let reviewer = vetting_reviewer(p, county).ok_or(Error::Forbidden)?;
@@ -166,9 +168,6 @@ impl Vetting<'_> {
         self.candidacy
             .vet(election, tracking_code, action, reviewer, &actor)
             .await?;
-        self.registrations
-            .by_tracking_code(tracking_code)
-            .await?
-            .ok_or(Error::NotFound(store::Entity::Registration))
+        self.registrations().by_tracking_code(tracking_code).await
     }
 }

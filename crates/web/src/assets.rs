@@ -4,53 +4,43 @@ use axum::extract::Path;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-struct Asset {
-    path: &'static str,
-    content_type: &'static str,
-    bytes: &'static [u8],
-}
-
-const ASSETS: &[Asset] = &[
-    Asset {
-        path: "app.css",
-        content_type: "text/css; charset=utf-8",
-        bytes: include_bytes!("../assets/app.css"),
-    },
-    Asset {
-        path: "app.js",
-        content_type: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../assets/app.js"),
-    },
-    Asset {
-        path: "htmx.min.js",
-        content_type: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../assets/js/htmx.min.js"),
-    },
-    Asset {
-        path: "fonts/Vazirmatn-Regular.woff2",
-        content_type: "font/woff2",
-        bytes: include_bytes!("../assets/fonts/Vazirmatn-Regular.woff2"),
-    },
-    Asset {
-        path: "fonts/Vazirmatn-Medium.woff2",
-        content_type: "font/woff2",
-        bytes: include_bytes!("../assets/fonts/Vazirmatn-Medium.woff2"),
-    },
-    Asset {
-        path: "fonts/Vazirmatn-Bold.woff2",
-        content_type: "font/woff2",
-        bytes: include_bytes!("../assets/fonts/Vazirmatn-Bold.woff2"),
-    },
+/// Each vendored file: the path it is served at, and its bytes.
+const ASSETS: &[(&str, &[u8])] = &[
+    ("app.css", include_bytes!("../assets/app.css")),
+    ("app.js", include_bytes!("../assets/app.js")),
+    ("htmx.min.js", include_bytes!("../assets/js/htmx.min.js")),
+    (
+        "fonts/Vazirmatn-Regular.woff2",
+        include_bytes!("../assets/fonts/Vazirmatn-Regular.woff2"),
+    ),
+    (
+        "fonts/Vazirmatn-Medium.woff2",
+        include_bytes!("../assets/fonts/Vazirmatn-Medium.woff2"),
+    ),
+    (
+        "fonts/Vazirmatn-Bold.woff2",
+        include_bytes!("../assets/fonts/Vazirmatn-Bold.woff2"),
+    ),
 ];
 
+/// The media type of a vendored file, by its extension.
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit_once('.').map(|(_, extension)| extension) {
+        Some("css") => "text/css; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("woff2") => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
 pub async fn serve(Path(path): Path<String>) -> Response {
-    match ASSETS.iter().find(|a| a.path == path) {
-        Some(a) => (
+    match ASSETS.iter().find(|(served, _)| *served == path) {
+        Some(&(served, bytes)) => (
             [
-                (header::CONTENT_TYPE, a.content_type),
+                (header::CONTENT_TYPE, content_type(served)),
                 (header::CACHE_CONTROL, "public, max-age=86400"),
             ],
-            a.bytes,
+            bytes,
         )
             .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),

@@ -16,6 +16,15 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// [`stacked_bars`], or nothing at all when there is no bar to draw (a page shows no empty
+/// chart).
+pub fn stacked_bars_if_any(title: &str, series: &[&str], colors: &[&str], bars: &[Bar]) -> String {
+    if bars.is_empty() {
+        return String::new();
+    }
+    stacked_bars(title, series, colors, bars)
+}
+
 /// A horizontal stacked bar chart laid out right to left: labels on the right, bars growing
 /// leftwards. `series` names the stacked parts; `colors` gives one CSS color per series.
 pub fn stacked_bars(title: &str, series: &[&str], colors: &[&str], bars: &[Bar]) -> String {

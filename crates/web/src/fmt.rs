@@ -12,6 +12,14 @@ pub fn jalali_us(us: i64) -> String {
     domain::calendar::jalali_datetime(domain::clock::from_micros(us))
 }
 
+/// A file's size in whole kilobytes, rounded up (at least one), in Persian.
+pub fn kilobytes(bytes: i64) -> String {
+    format!(
+        "{} کیلوبایت",
+        persian_number(((bytes + 1023) / 1024).max(1))
+    )
+}
+
 /// Percent-encodes a string for use in a query parameter.
 pub fn url_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

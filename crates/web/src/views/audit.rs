@@ -1,15 +1,12 @@
 //! `/audit`: the audit log, filtered and paginated, and the check of its whole chain (province
 //! HQ only). The use cases are `app::audit`.
 
-use crate::auth::Auth;
 use crate::fmt::{jalali_us, url_encode};
-use crate::views::{page_error, render, Layout, Pager};
-use crate::{AppState, PageError};
+use crate::views::{page_error, render, Layout, PageResult, Pager, Visit};
 use app::audit::AuditQuery;
 use app::page_request;
 use askama::Template;
-use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::extract::Query;
 use domain::text::persian_number;
 use store::AuditFilter;
 
@@ -40,11 +37,11 @@ struct AuditPage {
 }
 
 /// `/audit/verify`: the audit page with the result of a full chain check on top.
-pub async fn verify(State(state): State<AppState>, auth: Auth) -> Result<Response, PageError> {
-    let report = state
-        .app
+pub async fn verify(visit: Visit) -> PageResult {
+    let report = visit
+        .app()
         .audit()
-        .verify(auth.principal())
+        .verify(visit.principal())
         .await
         .map_err(|e| page_error(e, "/audit/verify"))?;
     let message = if report.intact {
@@ -59,29 +56,14 @@ pub async fn verify(State(state): State<AppState>, auth: Auth) -> Result<Respons
             report.reason.unwrap_or_default()
         )
     };
-    page(
-        state,
-        auth,
-        AuditQuery::default(),
-        Some((report.intact, message)),
-    )
-    .await
+    page(visit, AuditQuery::default(), Some((report.intact, message))).await
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(q): Query<AuditQuery>,
-) -> Result<Response, PageError> {
-    page(state, auth, q, None).await
+pub async fn list(visit: Visit, Query(q): Query<AuditQuery>) -> PageResult {
+    page(visit, q, None).await
 }
 
-async fn page(
-    state: AppState,
-    auth: Auth,
-    q: AuditQuery,
-    chain: Option<(bool, String)>,
-) -> Result<Response, PageError> {
+async fn page(visit: Visit, q: AuditQuery, chain: Option<(bool, String)>) -> PageResult {
     let (filter, error) = match q.filter() {
         Ok(f) => (f, None),
         Err(e) => (
@@ -92,11 +74,11 @@ async fn page(
             Some(crate::ApiError::from(e).problem().detail),
         ),
     };
-    let page = state
-        .app
+    let page = visit
+        .app()
         .audit()
         .page(
-            auth.principal(),
+            visit.principal(),
             &filter,
             page_request(q.page, Some(q.per_page.unwrap_or(50))),
         )
@@ -114,7 +96,7 @@ async fn page(
         )
     };
     render(&AuditPage {
-        layout: Layout::new(&state, &auth, "گزارش ممیزی", "/audit"),
+        layout: visit.layout("گزارش ممیزی", "/audit"),
         pager: Pager::new(&page, link),
         records: page
             .items

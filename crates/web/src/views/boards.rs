@@ -1,14 +1,14 @@
 //! Board pages: members, vacancies, appointments, meetings, and printable minutes. The use
 //! cases are `app::boards`, as for the API.
 
-use crate::auth::Auth;
-use crate::views::{page_error, render, Layout};
-use crate::{ApiError, AppState, PageError};
+use crate::views::{
+    answer_form, breaks_a_rule, breaks_a_rule_or_names_nothing, page_error, redirect, render,
+    render_status, Layout, PageResult, Refused, Visit,
+};
+use crate::{ApiError, AppState};
 use app::boards::{Appointment, DecisionForm, MeetingForm, Presence, VisibleBoard};
 use askama::Template;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::Path;
 use axum::Form;
 use domain::access::Action;
 use domain::boards::BoardRole;
@@ -67,39 +67,32 @@ async fn board_title(
     })
 }
 
-async fn board_page(
-    state: &AppState,
-    auth: &Auth,
-    code: &str,
-    error: Option<String>,
-    notice: Option<String>,
-    status: StatusCode,
-) -> Result<Response, PageError> {
+/// The board's page, with the reason its form was refused, if it was.
+async fn board_page(visit: &Visit, code: &str, refused: Option<Refused>) -> PageResult {
     let here = format!("/boards/{code}");
-    let boards = state.app.boards();
+    let (status, error) = Refused::shown(refused);
+    let boards = visit.app().boards();
     let VisibleBoard {
         kind,
         county,
         board,
     } = boards
-        .board(auth.principal(), code)
+        .board(visit.principal(), code)
         .await
         .map_err(|e| page_error(e, &here))?;
     let vacancies = domain::boards::vacancies(kind, &board.members);
-    let meetings = boards.meetings(auth.principal(), code).await?;
+    let meetings = boards.meetings(visit.principal(), code).await?;
     let full = board
         .members
         .iter()
         .filter(|m| m.role != BoardRole::Alternate)
         .count();
-    let mut response = render(&BoardPage {
-        layout: Layout::new(
-            state,
-            auth,
-            board_title(state, kind, county.as_deref()).await?,
+    let page = BoardPage {
+        layout: visit.layout(
+            board_title(&visit.state, kind, county.as_deref()).await?,
             &here,
         ),
-        title: board_title(state, kind, county.as_deref()).await?,
+        title: board_title(&visit.state, kind, county.as_deref()).await?,
         code: code.to_owned(),
         members: board
             .members
@@ -135,14 +128,14 @@ async fn board_page(
             .map(|(r, _)| (r.as_str(), r.persian()))
             .collect(),
         can_manage: app::allows(
-            auth.principal(),
+            visit.principal(),
             Action::ManageBoard {
                 kind,
                 county: county.as_deref(),
             },
         ),
         can_record: app::allows(
-            auth.principal(),
+            visit.principal(),
             Action::RecordMeeting {
                 kind,
                 county: county.as_deref(),
@@ -158,18 +151,13 @@ async fn board_page(
             })
             .collect(),
         error,
-        notice,
-    })?;
-    *response.status_mut() = status;
-    Ok(response)
+        notice: None,
+    };
+    render_status(status, &page)
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(code): Path<String>,
-) -> Result<Response, PageError> {
-    board_page(&state, &auth, &code, None, None, StatusCode::OK).await
+pub async fn show(visit: Visit, Path(code): Path<String>) -> PageResult {
+    board_page(&visit, &code, None).await
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -184,11 +172,10 @@ pub struct AppointForm {
 
 /// The appointment form: a refusal shows its Persian reason on the board's page.
 pub async fn appoint(
-    State(state): State<AppState>,
-    auth: Auth,
+    visit: Visit,
     Path(code): Path<String>,
     Form(form): Form<AppointForm>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let here = format!("/boards/{code}");
     let outcome = match BoardRole::parse(&form.role) {
         Some(role) => {
@@ -198,52 +185,37 @@ pub async fn appoint(
                 term_start: Some(&form.term_start),
                 term_end: Some(&form.term_end),
             };
-            state
-                .app
+            visit
+                .app()
                 .boards()
-                .appoint(auth.principal(), &code, appointment)
+                .appoint(visit.principal(), &code, appointment)
                 .await
                 .map(drop)
         }
         None => Err(app::Error::invalid("role", "سمت را برگزینید")),
     };
-    match outcome {
-        Ok(()) => Ok(Redirect::to(&format!("{here}?done=1")).into_response()),
-        Err(
-            e @ (app::Error::Domain(_)
-            | app::Error::Store(
-                store::StoreError::Refused(_) | store::StoreError::NotFound { .. },
-            )),
-        ) => {
-            let (status, _, _, detail) = ApiError::from(e).parts();
-            board_page(&state, &auth, &code, Some(detail), None, status).await
-        }
-        Err(e) => Err(page_error(e, &here)),
-    }
+    let done = |()| format!("{here}?done=1");
+    let again = |refused| board_page(&visit, &code, Some(refused));
+    answer_form(outcome, &here, breaks_a_rule_or_names_nothing, done, again).await
 }
 
-pub async fn remove(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path((code, national_id)): Path<(String, String)>,
-) -> Result<Response, PageError> {
+pub async fn remove(visit: Visit, Path((code, national_id)): Path<(String, String)>) -> PageResult {
     let here = format!("/boards/{code}");
-    state
-        .app
+    visit
+        .app()
         .boards()
-        .remove(auth.principal(), &code, &national_id)
+        .remove(visit.principal(), &code, &national_id)
         .await
         .map_err(|e| page_error(e, &here))?;
-    Ok(Redirect::to(&here).into_response())
+    Ok(redirect(&here))
 }
 
 /// The meeting form: repeated fields (`present`, `decision_text`, …) come as pairs.
 pub async fn record(
-    State(state): State<AppState>,
-    auth: Auth,
+    visit: Visit,
     Path(code): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let here = format!("/boards/{code}");
     let one = |name: &str| {
         fields
@@ -276,19 +248,11 @@ pub async fn record(
             })
             .collect(),
     };
-    match state
-        .app
-        .boards()
-        .record_meeting(auth.principal(), &code, form)
-        .await
-    {
-        Ok(id) => Ok(Redirect::to(&format!("/meetings/{id}")).into_response()),
-        Err(e @ (app::Error::Domain(_) | app::Error::Store(store::StoreError::Refused(_)))) => {
-            let (status, _, _, detail) = ApiError::from(e).parts();
-            board_page(&state, &auth, &code, Some(detail), None, status).await
-        }
-        Err(e) => Err(page_error(e, &here)),
-    }
+    let boards = visit.app().boards();
+    let outcome = boards.record_meeting(visit.principal(), &code, form).await;
+    let done = |id| format!("/meetings/{id}");
+    let again = |refused| board_page(&visit, &code, Some(refused));
+    answer_form(outcome, &here, breaks_a_rule, done, again).await
 }
 
 pub struct AttendanceRow {
@@ -319,23 +283,19 @@ struct MinutesPage {
 }
 
 /// `/meetings/{id}`: the printable minutes (صورتجلسه) of a meeting.
-pub async fn minutes(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> Result<Response, PageError> {
+pub async fn minutes(visit: Visit, Path(id): Path<i64>) -> PageResult {
     let here = format!("/meetings/{id}");
-    let boards = state.app.boards();
+    let boards = visit.app().boards();
     let meeting = boards
-        .meeting(auth.principal(), id)
+        .meeting(visit.principal(), id)
         .await
         .map_err(|e| page_error(e, &here))?;
     let VisibleBoard {
         kind,
         county,
         board,
-    } = boards.board(auth.principal(), &meeting.board).await?;
-    let title = board_title(&state, kind, county.as_deref()).await?;
+    } = boards.board(visit.principal(), &meeting.board).await?;
+    let title = board_title(&visit.state, kind, county.as_deref()).await?;
     let attendance = meeting
         .attendance
         .iter()
@@ -355,7 +315,7 @@ pub async fn minutes(
         })
         .collect();
     render(&MinutesPage {
-        layout: Layout::new(&state, &auth, format!("صورتجلسه {title}"), &here),
+        layout: visit.layout(format!("صورتجلسه {title}"), &here),
         board_code: meeting.board.clone(),
         number: persian_number(meeting.id),
         held_at: domain::calendar::jalali_long_datetime(meeting.held_at),

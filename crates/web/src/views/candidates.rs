@@ -2,22 +2,15 @@
 //! photo, code, name, education and occupation; printable, and exportable as CSV and in NIST's
 //! format (`app::candidates`, served by the API).
 
-use crate::auth::Auth;
 use crate::fmt::url_encode;
-use crate::views::{render, Layout};
-use crate::{ApiError, AppState, PageError};
+use crate::views::{render, Choice, Counties, Layout, PageResult, Visit};
+use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use domain::text::{persian_digits, persian_number};
 use serde::Deserialize;
-
-pub struct Pick {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
 
 pub struct Row {
     pub code_fa: String,
@@ -37,12 +30,32 @@ pub struct CouncilView {
     pub count: String,
 }
 
+/// A candidate's initials (joined by a zero-width non-joiner), drawn where no photo was filed.
+pub fn initials(c: &domain::ballot::Candidate) -> String {
+    format!(
+        "{}\u{200c}{}",
+        c.first_name.chars().next().unwrap_or(' '),
+        c.last_name.chars().next().unwrap_or(' ')
+    )
+}
+
+/// The hue (0 to 359) of a candidate's initials, the same for their code on every page.
+pub fn hue(code: &str) -> u32 {
+    code.bytes().map(u32::from).sum::<u32>() * 37 % 360
+}
+
+/// The address of a candidate's photo, if their registration filed one.
+pub async fn photo_href(state: &AppState, code: &str) -> Result<Option<String>, ApiError> {
+    let filed = state.app.candidates().has_photo(code).await?;
+    Ok(filed.then(|| format!("/candidates/photo/{}", url_encode(code))))
+}
+
 #[derive(Template)]
 #[template(path = "candidates.html")]
 struct CandidatesPage {
     layout: Layout,
-    counties: Vec<Pick>,
-    councils: Vec<Pick>,
+    counties: Vec<Choice>,
+    councils: Vec<Choice>,
     council: Option<CouncilView>,
     rows: Vec<Row>,
     csv_href: String,
@@ -56,13 +69,9 @@ pub struct ListQuery {
 }
 
 /// `GET /candidates`: pick a county and a council, see its final list.
-pub async fn list(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(q): Query<ListQuery>,
-) -> Result<Response, PageError> {
-    let election = state.app.cached().election_code().await?;
-    let councils = state.app.cached().councils().await?;
+pub async fn list(visit: Visit, Query(q): Query<ListQuery>) -> PageResult {
+    let election = visit.app().cached().election_code().await?;
+    let councils = visit.app().cached().councils().await?;
     let chosen = match q.council.as_deref().filter(|c| !c.is_empty()) {
         Some(code) => Some(
             councils
@@ -78,52 +87,32 @@ pub async fn list(
         .map(|c| c.county_code.clone())
         .or_else(|| q.county.clone().filter(|k| !k.is_empty()))
         .unwrap_or_default();
-    let summaries = state
-        .store
-        .counties(&store::CountyFilter::default())
-        .await?;
-    let county_name = summaries
-        .iter()
-        .find(|s| s.county.code == county)
-        .map(|s| s.county.name.clone())
-        .unwrap_or_default();
-    let counties = summaries
-        .iter()
-        .map(|s| Pick {
-            value: s.county.code.clone(),
-            label: s.county.name.clone(),
-            selected: s.county.code == county,
-        })
-        .collect();
+    let counties = Counties::read(&visit.state).await?;
+    let county_name = counties.name(&county).unwrap_or_default().to_owned();
     let council_choices = councils
         .iter()
         .filter(|c| !county.is_empty() && c.county_code == county)
-        .map(|c| Pick {
-            value: c.code.clone(),
-            label: format!("{} {}", c.kind.persian(), c.name),
-            selected: chosen.as_ref().is_some_and(|k| k.code == c.code),
+        .map(|c| {
+            let label = format!("{} {}", c.kind.persian(), c.name);
+            let selected = chosen.as_ref().is_some_and(|k| k.code == c.code);
+            Choice::new(c.code.as_str(), label, selected)
         })
         .collect();
     let mut rows = Vec::new();
     let mut view = None;
     if let Some(council) = &chosen {
-        let candidates = state.store.candidates(election, &council.code).await?;
+        let candidates = visit
+            .state
+            .store
+            .candidates(election, &council.code)
+            .await?;
         for c in &candidates {
-            let photo = state
-                .store
-                .candidate_photo(election, &c.code)
-                .await?
-                .map(|_| format!("/candidates/photo/{}", url_encode(&c.code)));
             rows.push(Row {
                 code_fa: persian_digits(&c.code),
                 name: format!("{} {}", c.first_name, c.last_name),
-                initials: format!(
-                    "{}\u{200c}{}",
-                    c.first_name.chars().next().unwrap_or(' '),
-                    c.last_name.chars().next().unwrap_or(' ')
-                ),
-                hue: c.code.bytes().map(u32::from).sum::<u32>() * 37 % 360,
-                photo,
+                initials: initials(c),
+                hue: hue(&c.code),
+                photo: photo_href(&visit.state, &c.code).await?,
                 education: c
                     .education
                     .map_or("—", domain::person::Education::persian)
@@ -145,8 +134,8 @@ pub async fn list(
         (None, true) => String::new(),
     };
     render(&CandidatesPage {
-        layout: Layout::new(&state, &auth, "فهرست نهایی نامزدها", "/candidates"),
-        counties,
+        layout: visit.layout("فهرست نهایی نامزدها", "/candidates"),
+        counties: counties.choices(Some(&county)),
         councils: council_choices,
         council: view,
         rows,
@@ -156,10 +145,7 @@ pub async fn list(
 }
 
 /// `GET /candidates/photo/{code}`: an approved candidate's photo, as uploaded.
-pub async fn photo(
-    State(state): State<AppState>,
-    Path(code): Path<String>,
-) -> Result<Response, PageError> {
+pub async fn photo(State(state): State<AppState>, Path(code): Path<String>) -> PageResult {
     let (document, bytes) = state.app.candidates().photo(&code).await?;
     let mut response = bytes.into_response();
     let headers = response.headers_mut();

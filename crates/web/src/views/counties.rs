@@ -1,15 +1,13 @@
 //! County, council and station pages.
 
-use crate::auth::Auth;
 use crate::fmt::url_encode;
-use crate::views::{page_error, render, require_page, Card, Layout, Pager};
-use crate::{ApiError, AppState, PageError};
+use crate::views::{
+    answer_form, breaks_a_rule, page_error, render, render_status, Card, DoneQuery, Layout,
+    PageResult, Pager, Refused, Visit,
+};
 use app::stations::{number, postal_code};
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use axum::response::Response;
+use axum::extract::{Path, Query};
 use axum::Form;
 use domain::access::Action;
 use domain::election::CouncilKind;
@@ -142,14 +140,13 @@ pub struct CountyQuery {
 }
 
 pub async fn county(
-    State(state): State<AppState>,
-    auth: Auth,
+    visit: Visit,
     Path(code): Path<String>,
     Query(q): Query<CountyQuery>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let here = format!("/counties/{code}");
-    require_page(&auth, Action::ViewCounty(&code), &here)?;
-    let summary = state.app.lookups().county(&code).await?;
+    visit.require(Action::ViewCounty(&code), &here)?;
+    let summary = visit.app().lookups().county(&code).await?;
     let kind_text = q.kind.clone().unwrap_or_default();
     let kind = match kind_text.as_str() {
         "" => None,
@@ -167,7 +164,8 @@ pub async fn county(
         name: Some(name_filter.clone()).filter(|n| !n.is_empty()),
         sort: store::Sort::parse(&sort).unwrap_or_default(),
     };
-    let councils = state
+    let councils = visit
+        .state
         .store
         .councils(&filter, PageRequest::new(q.page.unwrap_or(1), 25))
         .await?;
@@ -190,7 +188,8 @@ pub async fn county(
         "closed" => station_filter.closed = Some(true),
         _ => {}
     }
-    let stations = state
+    let stations = visit
+        .state
         .store
         .stations(&station_filter, PageRequest::new(q.spage.unwrap_or(1), 25))
         .await?;
@@ -259,9 +258,9 @@ pub async fn county(
     let stations_pager = Pager::new(&stations, |p| {
         format!("{}#stations", query(cpage, p, &sort))
     });
-    let boards = board_statuses(&state.store.boards(Some(&code)).await?);
-    let conflicts = state
-        .app
+    let boards = board_statuses(&visit.state.store.boards(Some(&code)).await?);
+    let conflicts = visit
+        .app()
         .cached()
         .conflicts(Some(&code))
         .await?
@@ -277,18 +276,18 @@ pub async fn county(
             )
         })
         .collect();
-    let coverage = state.app.cached().coverage(Some(&code)).await?.pop();
+    let coverage = visit.app().cached().coverage(Some(&code)).await?.pop();
     let shares = coverage
         .as_ref()
         .map(crate::views::staffing::shares)
         .unwrap_or_default();
     let gpage = q.gpage.unwrap_or(1);
-    let (gaps, gap_page) = crate::views::staffing::gap_rows(&state, &auth, &code, gpage).await?;
+    let (gaps, gap_page) = crate::views::staffing::gap_rows(&visit, &code, gpage).await?;
     let gaps_pager = Pager::new(&gap_page, |p| {
         crate::views::staffing::county_gaps_link(&code, p)
     });
     render(&CountyPage {
-        layout: Layout::new(&state, &auth, format!("شهرستان {}", c.county.name), &here),
+        layout: visit.layout(format!("شهرستان {}", c.county.name), &here),
         code: code.clone(),
         name: c.county.name.clone(),
         centre: c.county.centre.clone(),
@@ -352,19 +351,19 @@ pub struct PageQuery {
 }
 
 pub async fn council(
-    State(state): State<AppState>,
-    auth: Auth,
+    visit: Visit,
     Path(code): Path<String>,
     Query(q): Query<PageQuery>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let here = format!("/councils/{code}");
-    let council = state
-        .app
+    let council = visit
+        .app()
         .lookups()
-        .visible_council(auth.principal(), &code)
+        .visible_council(visit.principal(), &code)
         .await
         .map_err(|e| page_error(e, &here))?;
-    let county_name = state
+    let county_name = visit
+        .state
         .store
         .counties(&CountyFilter {
             county: Some(council.county_code.clone()),
@@ -373,7 +372,8 @@ pub async fn council(
         .pop()
         .map(|c| c.county.name)
         .unwrap_or_default();
-    let stations = state
+    let stations = visit
+        .state
         .store
         .stations(
             &StationFilter {
@@ -384,7 +384,7 @@ pub async fn council(
         )
         .await?;
     render(&CouncilPage {
-        layout: Layout::new(&state, &auth, council.name.clone(), &here),
+        layout: visit.layout(council.name.clone(), &here),
         stations_pager: Pager::new(&stations, |p| format!("{here}?page={p}")),
         stations: stations.items.iter().map(StationRow::from).collect(),
         code_fa: persian_digits(&council.code),
@@ -418,41 +418,29 @@ struct StationPage {
     notice: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct StationQuery {
-    done: Option<String>,
-}
-
 pub async fn station(
-    State(state): State<AppState>,
-    auth: Auth,
+    visit: Visit,
     Path(code): Path<String>,
-    Query(q): Query<StationQuery>,
-) -> Result<Response, PageError> {
-    station_page(
-        &state,
-        &auth,
-        &code,
-        None,
-        q.done.map(|_| "تغییرات شعبه ثبت شد.".to_owned()),
-        StatusCode::OK,
-    )
-    .await
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    let notice = q.done.map(|_| "تغییرات شعبه ثبت شد.".to_owned());
+    station_page(&visit, &code, notice, None).await
 }
 
+/// The station's page, with a notice after its form succeeded or the reason it was refused.
 async fn station_page(
-    state: &AppState,
-    auth: &Auth,
+    visit: &Visit,
     code: &str,
-    error: Option<String>,
     notice: Option<String>,
-    status: StatusCode,
-) -> Result<Response, PageError> {
+    refused: Option<Refused>,
+) -> PageResult {
     let here = format!("/stations/{code}");
-    let station = crate::views::visible_station(state, auth, code, &here).await?;
-    let council = state.store.council(&station.council_code).await?;
+    let (status, error) = Refused::shown(refused);
+    let station = visit.visible_station(code, &here).await?;
+    let council = visit.state.store.council(&station.council_code).await?;
     // A station's staff may not open the whole council page; link it only for those who may.
-    let council_href = auth
+    let council_href = visit
+        .auth
         .require(Action::ViewCounty(&station.county_code))
         .ok()
         .map(|_| format!("/councils/{}", station.council_code));
@@ -464,8 +452,8 @@ async fn station_page(
         }
     };
     let f = &station.facilities;
-    let mut response = render(&StationPage {
-        layout: Layout::new(state, auth, station.name.clone(), &here),
+    let page = StationPage {
+        layout: visit.layout(station.name.clone(), &here),
         station: StationRow::from(&station),
         council_name: council.map(|c| c.name).unwrap_or_default(),
         council_href,
@@ -513,7 +501,7 @@ async fn station_page(
             .map(|l| (l.as_str(), l.persian()))
             .collect(),
         can_edit: app::allows(
-            auth.principal(),
+            visit.principal(),
             Action::ManageStations {
                 county: &station.county_code,
             },
@@ -521,9 +509,8 @@ async fn station_page(
         raw: station,
         error,
         notice,
-    })?;
-    *response.status_mut() = status;
-    Ok(response)
+    };
+    render_status(status, &page)
 }
 
 #[derive(Debug, Deserialize)]
@@ -545,11 +532,10 @@ pub struct StationForm {
 
 /// The station edit form (governor or province HQ); a refusal shows its Persian reason.
 pub async fn edit_station(
-    State(state): State<AppState>,
-    auth: Auth,
+    visit: Visit,
     Path(code): Path<String>,
     Form(form): Form<StationForm>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let here = format!("/stations/{code}");
     let edit = |station: &mut Station| -> app::Result<()> {
         station.name = domain::text::normalize_name(&form.name);
@@ -567,17 +553,9 @@ pub async fn edit_station(
         station.closed = form.closed.is_some();
         Ok(())
     };
-    match state
-        .app
-        .stations()
-        .update(auth.principal(), &code, edit)
-        .await
-    {
-        Ok(_) => Ok(axum::response::Redirect::to(&format!("{here}?done=1")).into_response()),
-        Err(e @ (app::Error::Domain(_) | app::Error::Store(store::StoreError::Refused(_)))) => {
-            let (status, _, _, detail) = ApiError::from(e).parts();
-            station_page(&state, &auth, &code, Some(detail), None, status).await
-        }
-        Err(e) => Err(page_error(e, &here)),
-    }
+    let stations = visit.app().stations();
+    let outcome = stations.update(visit.principal(), &code, edit).await;
+    let done = |_| format!("{here}?done=1");
+    let again = |refused| station_page(&visit, &code, None, Some(refused));
+    answer_form(outcome, &here, breaks_a_rule, done, again).await
 }

@@ -1,10 +1,7 @@
-use crate::auth::Auth;
 use crate::chart::{stacked_bars, Bar};
-use crate::views::{render, require_page, Card, Layout};
-use crate::{AppState, PageError};
+use crate::views::{redirect, render, Card, Layout, PageResult, Visit};
+use crate::PageError;
 use askama::Template;
-use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
 use domain::access::{Action, Scope};
 use domain::calendar::{jalali_datetime, jalali_numeric};
 use domain::text::persian_number;
@@ -53,26 +50,24 @@ struct Dashboard {
 }
 
 /// `/`: the province HQ dashboard; others go to their own county or station.
-pub async fn home(State(state): State<AppState>, auth: Auth) -> Result<Response, PageError> {
-    match auth.principal().map(|p| p.scope.clone()) {
+pub async fn home(visit: Visit) -> PageResult {
+    match visit.principal().map(|p| p.scope.clone()) {
         None => {
             return Err(PageError {
                 error: crate::ApiError::unauthenticated(),
                 next: Some("/".into()),
             })
         }
-        Some(Scope::County { county }) => {
-            return Ok(Redirect::to(&format!("/counties/{county}")).into_response())
-        }
+        Some(Scope::County { county }) => return Ok(redirect(&format!("/counties/{county}"))),
         Some(Scope::Station { station, .. }) => {
-            return Ok(Redirect::to(&format!("/stations/{station}")).into_response())
+            return Ok(redirect(&format!("/stations/{station}")))
         }
         Some(Scope::Province) => {}
     }
-    require_page(&auth, Action::ViewProvince, "/")?;
-    let counties = state.store.counties(&CountyFilter::default()).await?;
-    let election = state.store.election(None).await?;
-    let now = state.now();
+    visit.require(Action::ViewProvince, "/")?;
+    let counties = visit.state.store.counties(&CountyFilter::default()).await?;
+    let election = visit.state.store.election(None).await?;
+    let now = visit.state.now();
 
     let figures = |c: &store::CountySummary| {
         [
@@ -144,7 +139,7 @@ pub async fn home(State(state): State<AppState>, auth: Auth) -> Result<Response,
         &["#1f6f8b", "#99a8b2"],
         &bars,
     );
-    let coverage = state.app.cached().coverage(None).await?;
+    let coverage = visit.app().cached().coverage(None).await?;
     let coverage_bars: Vec<Bar> = coverage
         .iter()
         .map(|c| Bar {
@@ -188,7 +183,7 @@ pub async fn home(State(state): State<AppState>, auth: Auth) -> Result<Response,
         })
         .unwrap_or_default();
     render(&Dashboard {
-        layout: Layout::new(&state, &auth, "داشبورد استان", "/"),
+        layout: visit.layout("داشبورد استان", "/"),
         election_name: election.as_ref().map(|e| e.name.clone()),
         election_day: election
             .as_ref()

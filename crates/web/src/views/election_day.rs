@@ -3,14 +3,16 @@
 //! `app::election_day`, as for the API.
 
 use crate::auth::Auth;
-use crate::chart::{stacked_bars, Bar};
+use crate::chart::{stacked_bars_if_any, Bar};
 use crate::fmt::url_encode;
-use crate::views::{page_error, render, Card, Layout};
+use crate::views::candidates::{hue, initials, photo_href};
+use crate::views::{
+    answer_form, page_error, render, Card, DoneQuery, Layout, PageResult, Refused, Visit,
+};
 use crate::{ApiError, AppState, PageError};
 use app::election_day::ElectionDay;
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::{Path, Query};
 use axum::Form;
 use domain::access::Action;
 use domain::ballot::Candidate;
@@ -60,19 +62,13 @@ struct StationDayPage {
     result: Option<CheckInResult>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct DayQuery {
-    done: Option<String>,
-}
-
 /// `/stations/{code}/day`: the station's day, its figures and (for its staff) the actions and
 /// the check-in form.
 pub async fn console(
-    State(state): State<AppState>,
-    auth: Auth,
+    visit: Visit,
     Path(code): Path<String>,
-    Query(q): Query<DayQuery>,
-) -> Result<Response, PageError> {
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
     let notice = q.done.as_deref().map(|d| {
         match d {
             "open" => "شعبه گشوده شد.",
@@ -84,38 +80,37 @@ pub async fn console(
         }
         .to_owned()
     });
-    console_page(&state, &auth, &code, notice, None, None).await
+    console_page(&visit, &code, notice, None, None).await
 }
 
 async fn console_page(
-    state: &AppState,
-    auth: &Auth,
+    visit: &Visit,
     code: &str,
     notice: Option<String>,
     error: Option<String>,
     result: Option<CheckInResult>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let here = format!("/stations/{code}/day");
     let app::election_day::Day {
         station,
         day,
         counts,
-    } = state
-        .app
+    } = visit
+        .app()
         .election_day()
-        .day(auth.principal(), code)
+        .day(visit.principal(), code)
         .await
         .map_err(|e| page_error(e, &here))?;
     let operates = app::allows(
-        auth.principal(),
+        visit.principal(),
         Action::OperateStation {
             station: &station.code,
         },
     );
-    let now = state.now();
+    let now = visit.state.now();
     let live = matches!(day.state, DayState::Open | DayState::Paused);
     render(&StationDayPage {
-        layout: Layout::new(state, auth, format!("روز رأی‌گیری {}", station.name), &here),
+        layout: visit.layout(format!("روز رأی‌گیری {}", station.name), &here),
         code_fa: persian_digits(&station.code),
         code: station.code,
         name: station.name,
@@ -155,14 +150,13 @@ pub struct ActionForm {
 /// The console's action buttons: open, pause, resume, extend, close. A refusal shows its
 /// Persian reason on the console.
 pub async fn act(
-    State(state): State<AppState>,
-    auth: Auth,
+    visit: Visit,
     Path((code, action)): Path<(String, String)>,
     Form(form): Form<ActionForm>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let here = format!("/stations/{code}/day");
     // Who may act is asked before the form is read (the console shows a bad form's reason).
-    app::authorize(auth.principal(), Action::OperateStation { station: &code })
+    app::authorize(visit.principal(), Action::OperateStation { station: &code })
         .map_err(|e| page_error(e, &here))?;
     let action = match action.as_str() {
         "open" => DayAction::Open {
@@ -180,9 +174,7 @@ pub async fn act(
         "extend" => {
             match domain::calendar::parse_instant(form.until.as_deref().unwrap_or_default()) {
                 Ok(until) => DayAction::Extend { until },
-                Err(e) => {
-                    return console_page(&state, &auth, &code, None, Some(e.persian()), None).await
-                }
+                Err(e) => return console_page(&visit, &code, None, Some(e.persian()), None).await,
             }
         }
         "close" => DayAction::Close,
@@ -195,19 +187,16 @@ pub async fn act(
         DayAction::Extend { .. } => "extend",
         DayAction::Close => "close",
     };
-    match state
-        .app
-        .election_day()
-        .act(auth.principal(), &code, &action)
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("{here}?done={name}")).into_response()),
-        Err(e @ (app::Error::Unauthenticated | app::Error::Forbidden)) => Err(page_error(e, &here)),
-        Err(e) => {
-            let (_, _, _, detail) = ApiError::from(e).parts();
-            console_page(&state, &auth, &code, None, Some(detail), None).await
-        }
-    }
+    let day = visit.app().election_day();
+    let outcome = day.act(visit.principal(), &code, &action).await;
+    let done = |_| format!("{here}?done={name}");
+    let again = |refused: Refused| console_page(&visit, &code, None, Some(refused.reason), None);
+    answer_form(outcome, &here, shown_on_console, done, again).await
+}
+
+/// The console shows why an action failed, but for a principal it does not let through.
+fn shown_on_console(error: &app::Error) -> bool {
+    !matches!(error, app::Error::Unauthenticated | app::Error::Forbidden)
 }
 
 #[derive(Debug, Deserialize)]
@@ -218,27 +207,27 @@ pub struct CheckInForm {
 /// The console's check-in form: the result shows on the console, with the way to the voting
 /// screen when the voter is checked in.
 pub async fn check_in(
-    State(state): State<AppState>,
-    auth: Auth,
+    visit: Visit,
     Path(code): Path<String>,
     Form(form): Form<CheckInForm>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let here = format!("/stations/{code}/day");
     let refused = |e: app::Error| {
         let (_, code, _, detail) = ApiError::from(e).parts();
         CheckInResult::Refused { code, detail }
     };
-    let result = match state
-        .app
+    let result = match visit
+        .app()
         .election_day()
-        .check_in(auth.principal(), &code, &form.national_id)
+        .check_in(visit.principal(), &code, &form.national_id)
         .await
     {
         Ok(app::election_day::CheckedIn {
             ballot_token,
             council,
         }) => {
-            let council_name = state
+            let council_name = visit
+                .state
                 .store
                 .council(&council)
                 .await?
@@ -255,7 +244,7 @@ pub async fn check_in(
         Err(e @ app::Error::Store(_)) => return Err(e.into()),
         Err(e) => refused(e),
     };
-    console_page(&state, &auth, &code, None, None, Some(result)).await
+    console_page(&visit, &code, None, None, Some(result)).await
 }
 
 pub struct CandidateCard {
@@ -277,11 +266,7 @@ fn cards(candidates: &[Candidate], picked: &[String]) -> Vec<CandidateCard> {
             code: c.code.clone(),
             code_fa: persian_digits(&c.code),
             name: format!("{} {}", c.first_name, c.last_name),
-            initials: format!(
-                "{}‌{}",
-                c.first_name.chars().next().unwrap_or(' '),
-                c.last_name.chars().next().unwrap_or(' ')
-            ),
+            initials: initials(c),
             details: [
                 c.education
                     .map(domain::person::Education::persian)
@@ -294,7 +279,7 @@ fn cards(candidates: &[Candidate], picked: &[String]) -> Vec<CandidateCard> {
             .collect::<Vec<_>>()
             .join(" · "),
             checked: picked.contains(&c.code),
-            hue: c.code.bytes().map(u32::from).sum::<u32>() * 37 % 360,
+            hue: hue(&c.code),
             photo: None,
         })
         .collect()
@@ -305,14 +290,8 @@ async fn with_photos(
     state: &AppState,
     mut cards: Vec<CandidateCard>,
 ) -> Result<Vec<CandidateCard>, ApiError> {
-    let candidates = state.app.candidates();
     for card in &mut cards {
-        if candidates.has_photo(&card.code).await? {
-            card.photo = Some(format!(
-                "/candidates/photo/{}",
-                crate::fmt::url_encode(&card.code)
-            ));
-        }
+        card.photo = photo_href(state, &card.code).await?;
     }
     Ok(cards)
 }
@@ -413,31 +392,26 @@ impl VoteForm {
 }
 
 /// `POST /vote`: the ballot for the checked-in voter's council.
-pub async fn ballot(
-    State(state): State<AppState>,
-    auth: Auth,
-    Form(form): Form<VoteForm>,
-) -> Result<Response, PageError> {
-    device(&auth, &form)?;
+pub async fn ballot(visit: Visit, Form(form): Form<VoteForm>) -> PageResult {
+    device(&visit.auth, &form)?;
     let picked = form.picked();
-    ballot_page(&state, &auth, &form, &picked, None).await
+    ballot_page(&visit, &form, &picked, None).await
 }
 
 async fn ballot_page(
-    state: &AppState,
-    auth: &Auth,
+    visit: &Visit,
     form: &VoteForm,
     picked: &[String],
     error: Option<String>,
-) -> Result<Response, PageError> {
-    let (council, candidates) = ballot_context(state, &form.council).await?;
+) -> PageResult {
+    let (council, candidates) = ballot_context(&visit.state, &form.council).await?;
     render(&BallotPage {
-        layout: Layout::new(state, auth, "برگه رأی", "/vote"),
+        layout: visit.layout("برگه رأی", "/vote"),
         token: form.ballot_token.clone(),
         council: council.code.clone(),
         seats: council.main_seats,
         seats_fa: persian_number(i64::from(council.main_seats)),
-        candidates: with_photos(state, cards(&candidates, picked)).await?,
+        candidates: with_photos(&visit.state, cards(&candidates, picked)).await?,
         typed: String::new(),
         error: error.map(|e| format!("{e} ({})", council.name)),
     })
@@ -445,14 +419,10 @@ async fn ballot_page(
 
 /// `POST /vote/review`: the confirm screen, or the ballot again with the reason when the
 /// choices break a rule.
-pub async fn review(
-    State(state): State<AppState>,
-    auth: Auth,
-    Form(form): Form<VoteForm>,
-) -> Result<Response, PageError> {
-    device(&auth, &form)?;
+pub async fn review(visit: Visit, Form(form): Form<VoteForm>) -> PageResult {
+    device(&visit.auth, &form)?;
     let picked = form.picked();
-    let (council, candidates) = ballot_context(&state, &form.council).await?;
+    let (council, candidates) = ballot_context(&visit.state, &form.council).await?;
     let approved: Vec<&str> = candidates.iter().map(|c| c.code.as_str()).collect();
     match domain::ballot::check_ballot(&picked, &approved, council.main_seats) {
         Err(refusal) => {
@@ -460,11 +430,11 @@ pub async fn review(
                 .into_iter()
                 .filter(|c| approved.contains(&c.as_str()))
                 .collect();
-            ballot_page(&state, &auth, &form, &keep, Some(refusal.persian())).await
+            ballot_page(&visit, &form, &keep, Some(refusal.persian())).await
         }
         Ok(choices) => {
             let chosen = with_photos(
-                &state,
+                &visit.state,
                 cards(&candidates, &choices)
                     .into_iter()
                     .filter(|c| c.checked)
@@ -472,7 +442,7 @@ pub async fn review(
             )
             .await?;
             render(&ReviewPage {
-                layout: Layout::new(&state, &auth, "تأیید رأی", "/vote"),
+                layout: visit.layout("تأیید رأی", "/vote"),
                 token: form.ballot_token.clone(),
                 council: council.code,
                 chosen,
@@ -484,24 +454,20 @@ pub async fn review(
 }
 
 /// `POST /vote/cast`: puts the confirmed ballot in the box and shows the receipt.
-pub async fn cast(
-    State(state): State<AppState>,
-    auth: Auth,
-    Form(form): Form<VoteForm>,
-) -> Result<Response, PageError> {
-    match state
-        .app
+pub async fn cast(visit: Visit, Form(form): Form<VoteForm>) -> PageResult {
+    match visit
+        .app()
         .election_day()
-        .cast(auth.principal(), &form.ballot_token, form.picked())
+        .cast(visit.principal(), &form.ballot_token, form.picked())
         .await
     {
         Ok(app::election_day::Cast { receipt, station }) => render(&ReceiptPage {
-            layout: Layout::new(&state, &auth, "رسید رأی", "/vote"),
+            layout: visit.layout("رسید رأی", "/vote"),
             receipt,
             station,
         }),
         Err(app::Error::BallotRefused(r)) => {
-            ballot_page(&state, &auth, &form, &[], Some(r.persian())).await
+            ballot_page(&visit, &form, &[], Some(r.persian())).await
         }
         Err(e) => Err(page_error(e, "/")),
     }
@@ -550,14 +516,11 @@ pub struct TurnoutQuery {
 }
 
 /// `/turnout`: public live turnout, drilling down from the province to a council's stations.
-pub async fn turnout(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(q): Query<TurnoutQuery>,
-) -> Result<Response, PageError> {
+pub async fn turnout(visit: Visit, Query(q): Query<TurnoutQuery>) -> PageResult {
     let council = match q.council.as_deref().filter(|c| !c.is_empty()) {
         Some(code) => Some(
-            state
+            visit
+                .state
                 .store
                 .council(code)
                 .await?
@@ -566,15 +529,15 @@ pub async fn turnout(
         None => None,
     };
     let county = match q.county.as_deref().filter(|c| !c.is_empty()) {
-        Some(code) if council.is_none() => Some(state.app.lookups().county(code).await?.county),
+        Some(code) if council.is_none() => Some(visit.app().lookups().county(code).await?.county),
         _ => None,
     };
     let filter = TurnoutFilter {
         county: county.as_ref().map(|c| c.code.clone()),
         council: council.as_ref().map(|c| c.code.clone()),
     };
-    let election = state.app.cached().election_code().await?;
-    let t = state.store.turnout(election, &filter).await?;
+    let election = visit.app().cached().election_code().await?;
+    let t = visit.state.store.turnout(election, &filter).await?;
     let (scope, up, area_label) = match (&council, &county) {
         (Some(c), _) => (
             format!("شورای {}", c.name),
@@ -626,20 +589,16 @@ pub async fn turnout(
             href: None,
         })
         .collect();
-    let chart = if bars.is_empty() {
-        String::new()
-    } else {
-        stacked_bars(
-            "احراز هویت در هر ساعت",
-            &["احراز هویت"],
-            &["#2f6f4f"],
-            &bars,
-        )
-    };
+    let chart = stacked_bars_if_any(
+        "احراز هویت در هر ساعت",
+        &["احراز هویت"],
+        &["#2f6f4f"],
+        &bars,
+    );
     let (pct, _) = percent(t.checked_in, t.eligible);
-    let now = state.now();
+    let now = visit.state.now();
     render(&TurnoutPage {
-        layout: Layout::new(&state, &auth, "مشارکت", "/turnout"),
+        layout: visit.layout("مشارکت", "/turnout"),
         scope,
         up,
         cards: vec![

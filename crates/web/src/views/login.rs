@@ -1,11 +1,10 @@
 use crate::auth::{self, Auth, ClientIp, LOGIN_CSRF_COOKIE};
 use crate::fmt::safe_next;
-use crate::views::{render, Layout};
-use crate::{ApiError, AppState, PageError};
+use crate::views::{redirect, render_status, Layout, PageResult, Visit};
+use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 
@@ -30,18 +29,18 @@ fn login_page(
     username: String,
     error: Option<String>,
     status: StatusCode,
-) -> Result<Response, PageError> {
+) -> PageResult {
     // Login CSRF: a double-submit token in a SameSite=Strict cookie and in the form.
     let token = auth::new_token();
     let layout = Layout::new(state, &Auth(None), "ورود", "/login");
-    let mut response = render(&LoginPage {
+    let page = LoginPage {
         layout,
         error,
         login_csrf: token.clone(),
         next,
         username,
-    })?;
-    *response.status_mut() = status;
+    };
+    let mut response = render_status(status, &page)?;
     let cookie = format!(
         "{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600"
     );
@@ -51,16 +50,12 @@ fn login_page(
     Ok(response)
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(q): Query<NextQuery>,
-) -> Result<Response, PageError> {
+pub async fn show(visit: Visit, Query(q): Query<NextQuery>) -> PageResult {
     let next = safe_next(q.next.as_deref());
-    if auth.principal().is_some() {
-        return Ok(Redirect::to(&next).into_response());
+    if visit.principal().is_some() {
+        return Ok(redirect(&next));
     }
-    login_page(&state, next, String::new(), None, StatusCode::OK)
+    login_page(&visit.state, next, String::new(), None, StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -76,7 +71,7 @@ pub async fn submit(
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let next = safe_next(form.next.as_deref());
     let cookie = auth::cookie_value(&headers, LOGIN_CSRF_COOKIE);
     let csrf_ok = matches!((cookie, form.csrf_token.as_deref()), (Some(c), Some(f)) if auth::same_token(&c, f));
@@ -93,7 +88,7 @@ pub async fn submit(
     match auth::login(&state, &form.username, &form.password, ip).await {
         Ok(done) => {
             let max_age = (done.expires_at - state.now()).whole_seconds();
-            let mut response = Redirect::to(&next).into_response();
+            let mut response = redirect(&next);
             let headers = response.headers_mut();
             if let Ok(v) =
                 auth::session_cookie(&done.token, max_age, state.config.secure_cookies).parse()
@@ -113,11 +108,11 @@ pub async fn submit(
     }
 }
 
-pub async fn logout(State(state): State<AppState>, auth: Auth) -> Result<Response, PageError> {
-    if let Some(session) = auth.0.as_ref() {
-        auth::end_session(&state, session).await?;
+pub async fn logout(visit: Visit) -> PageResult {
+    if let Some(session) = visit.auth.0.as_ref() {
+        auth::end_session(&visit.state, session).await?;
     }
-    let mut response = Redirect::to("/login").into_response();
+    let mut response = redirect("/login");
     if let Ok(v) = auth::clear_cookie(auth::SESSION_COOKIE).parse() {
         response.headers_mut().append(header::SET_COOKIE, v);
     }

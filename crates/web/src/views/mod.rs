@@ -19,12 +19,15 @@ pub use crate::layout::Layout;
 use crate::auth::Auth;
 use crate::{ApiError, AppState, PageError};
 use askama::Template;
+use axum::extract::FromRequestParts;
 use axum::handler::Handler;
-use axum::http::Method;
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{MethodFilter, MethodRouter};
 use domain::access::{Action, Principal};
 use domain::text::persian_number;
+use serde::Deserialize;
 
 /// A page's route: its method, its path pattern and its handler.
 pub struct PageRoute {
@@ -61,102 +64,68 @@ impl PageRoute {
     }
 }
 
+/// A `GET` page.
+fn get<H: Handler<T, AppState>, T: 'static>(path: &'static str, handler: H) -> PageRoute {
+    PageRoute::new(Method::GET, path, handler)
+}
+
+/// A form's `POST`.
+fn post<H: Handler<T, AppState>, T: 'static>(path: &'static str, handler: H) -> PageRoute {
+    PageRoute::new(Method::POST, path, handler)
+}
+
 /// Every page the router serves. The route walk (`tests/it/walk.rs`) reads this table too, so
 /// a page added here is walked with every role; a page added anywhere else is not served.
 pub fn page_routes() -> Vec<PageRoute> {
     use crate::assets;
-    let (get, post) = (Method::GET, Method::POST);
+    let registration = app::registrations::MAX_REGISTRATION_BYTES;
     vec![
-        PageRoute::new(get.clone(), "/", dashboard::home),
-        PageRoute::new(get.clone(), "/login", login::show),
-        PageRoute::new(post.clone(), "/login", login::submit),
-        PageRoute::new(post.clone(), "/logout", login::logout),
-        PageRoute::new(get.clone(), "/counties/{code}", counties::county),
-        PageRoute::new(
-            get.clone(),
-            "/counties/{code}/inspectors",
-            staffing::inspector_roster,
-        ),
-        PageRoute::new(get.clone(), "/councils/{code}", counties::council),
-        PageRoute::new(get.clone(), "/stations/{code}", counties::station),
-        PageRoute::new(
-            post.clone(),
-            "/stations/{code}/edit",
-            counties::edit_station,
-        ),
-        PageRoute::new(
-            get.clone(),
-            "/stations/{code}/staff",
-            staffing::station_staff,
-        ),
-        PageRoute::new(
-            post.clone(),
-            "/stations/{code}/staff/{post}",
-            staffing::assign,
-        ),
-        PageRoute::new(
-            post.clone(),
-            "/stations/{code}/staff/{post}/free",
-            staffing::unassign,
-        ),
-        PageRoute::new(get.clone(), "/stations/{code}/day", election_day::console),
-        PageRoute::new(
-            post.clone(),
-            "/stations/{code}/day/{action}",
-            election_day::act,
-        ),
-        PageRoute::new(
-            post.clone(),
-            "/stations/{code}/checkin",
-            election_day::check_in,
-        ),
-        PageRoute::new(post.clone(), "/vote", election_day::ballot),
-        PageRoute::new(post.clone(), "/vote/review", election_day::review),
-        PageRoute::new(post.clone(), "/vote/cast", election_day::cast),
-        PageRoute::new(get.clone(), "/turnout", election_day::turnout),
-        PageRoute::new(get.clone(), "/candidates", candidates::list),
-        PageRoute::new(get.clone(), "/candidates/photo/{code}", candidates::photo),
-        PageRoute::new(
-            get.clone(),
-            "/candidates/participation",
-            participation::page,
-        ),
-        PageRoute::new(get.clone(), "/register", registrations::show)
-            .body_limit(app::registrations::MAX_REGISTRATION_BYTES),
-        PageRoute::new(post.clone(), "/register", registrations::submit)
-            .body_limit(app::registrations::MAX_REGISTRATION_BYTES),
-        PageRoute::new(get.clone(), "/registration-status", registrations::status),
-        PageRoute::new(post.clone(), "/registration-status", registrations::lookup),
-        PageRoute::new(
-            post.clone(),
-            "/registration-status/steps",
-            registrations::step,
-        ),
-        PageRoute::new(get.clone(), "/registrations", vetting::worklist),
-        PageRoute::new(get.clone(), "/registrations/{tracking_code}", vetting::file),
-        PageRoute::new(
-            post.clone(),
-            "/registrations/{tracking_code}/steps",
-            vetting::step,
-        ),
-        PageRoute::new(
-            get.clone(),
+        get("/", dashboard::home),
+        get("/login", login::show),
+        post("/login", login::submit),
+        post("/logout", login::logout),
+        get("/counties/{code}", counties::county),
+        get("/counties/{code}/inspectors", staffing::inspector_roster),
+        get("/councils/{code}", counties::council),
+        get("/stations/{code}", counties::station),
+        post("/stations/{code}/edit", counties::edit_station),
+        get("/stations/{code}/staff", staffing::station_staff),
+        post("/stations/{code}/staff/{post}", staffing::assign),
+        post("/stations/{code}/staff/{post}/free", staffing::unassign),
+        get("/stations/{code}/day", election_day::console),
+        post("/stations/{code}/day/{action}", election_day::act),
+        post("/stations/{code}/checkin", election_day::check_in),
+        post("/vote", election_day::ballot),
+        post("/vote/review", election_day::review),
+        post("/vote/cast", election_day::cast),
+        get("/turnout", election_day::turnout),
+        get("/candidates", candidates::list),
+        get("/candidates/photo/{code}", candidates::photo),
+        get("/candidates/participation", participation::page),
+        get("/register", registrations::show).body_limit(registration),
+        post("/register", registrations::submit).body_limit(registration),
+        get("/registration-status", registrations::status),
+        post("/registration-status", registrations::lookup),
+        post("/registration-status/steps", registrations::step),
+        get("/registrations", vetting::worklist),
+        get("/registrations/{tracking_code}", vetting::file),
+        post("/registrations/{tracking_code}/steps", vetting::step),
+        get(
             "/registrations/{tracking_code}/documents/{kind}",
             vetting::document,
         ),
-        PageRoute::new(get.clone(), "/boards/{code}", boards::show),
-        PageRoute::new(post.clone(), "/boards/{code}/members", boards::appoint),
-        PageRoute::new(
-            post.clone(),
+        get("/boards/{code}", boards::show),
+        post("/boards/{code}/members", boards::appoint),
+        post(
             "/boards/{code}/members/{national_id}/remove",
             boards::remove,
         ),
-        PageRoute::new(post, "/boards/{code}/meetings", boards::record),
-        PageRoute::new(get.clone(), "/meetings/{id}", boards::minutes),
-        PageRoute::new(get.clone(), "/people", people::search),
-        PageRoute::new(get.clone(), "/audit", audit::list),
-        PageRoute::new(get.clone(), "/audit/verify", audit::verify),
-        PageRoute::new(get, "/assets/{*path}", assets::serve),
+        post("/boards/{code}/meetings", boards::record),
+        get("/meetings/{id}", boards::minutes),
+        get("/people", people::search),
+        get("/audit", audit::list),
+        get("/audit/verify", audit::verify),
+        get("/assets/{*path}", assets::serve),
     ]
 }
 
@@ -199,12 +168,144 @@ impl Pager {
     }
 }
 
+/// An option of a select.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    pub fn new(value: impl Into<String>, label: impl Into<String>, selected: bool) -> Self {
+        Self {
+            value: value.into(),
+            label: label.into(),
+            selected,
+        }
+    }
+}
+
+/// Every county's summary, read once for a page's county select and the names it shows.
+pub struct Counties(Vec<store::CountySummary>);
+
+impl Counties {
+    pub async fn read(state: &AppState) -> Result<Self, ApiError> {
+        Ok(Self(
+            state
+                .store
+                .counties(&store::CountyFilter::default())
+                .await?,
+        ))
+    }
+
+    pub fn all(&self) -> &[store::CountySummary] {
+        &self.0
+    }
+
+    /// A county's name, if the county is known.
+    pub fn name(&self, code: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|s| s.county.code == code)
+            .map(|s| s.county.name.as_str())
+    }
+
+    /// The county select's options, `selected` chosen.
+    pub fn choices(&self, selected: Option<&str>) -> Vec<Choice> {
+        self.0
+            .iter()
+            .map(|s| {
+                let code = s.county.code.as_str();
+                Choice::new(code, s.county.name.as_str(), selected == Some(code))
+            })
+            .collect()
+    }
+}
+
+/// The query of a page a form returns to after it succeeded: what was done.
+#[derive(Debug, Default, Deserialize)]
+pub struct DoneQuery {
+    pub done: Option<String>,
+}
+
+/// A form's refusal as its page shows it again: the refusal's status and Persian reason.
+pub struct Refused {
+    pub status: StatusCode,
+    pub reason: String,
+}
+
+impl Refused {
+    /// The page's status and the reason it shows: 200 and none when nothing was refused.
+    pub fn shown(refused: Option<Self>) -> (StatusCode, Option<String>) {
+        refused.map_or((StatusCode::OK, None), |r| (r.status, Some(r.reason)))
+    }
+}
+
+/// How a form's failure is shown: one the user can put right (`shown` tells which) comes back
+/// as a [`Refused`], for the form's page to show again with its reason; any other is an error
+/// page at `here` (or, without a session, the way to log in and back).
+pub fn refusal(
+    error: app::Error,
+    here: &str,
+    shown: fn(&app::Error) -> bool,
+) -> Result<Refused, PageError> {
+    if !shown(&error) {
+        return Err(page_error(error, here));
+    }
+    let (status, _, _, reason) = ApiError::from(error).parts();
+    Ok(Refused { status, reason })
+}
+
+/// A form's answer once its use case has run (post/redirect/get): the way to the page `done`
+/// names after a success; else the form's page again, drawn by `again`, with the reason of a
+/// refusal the user can put right (`shown` tells which); else an error page (see [`refusal`]).
+pub async fn answer_form<T, F>(
+    outcome: app::Result<T>,
+    here: &str,
+    shown: fn(&app::Error) -> bool,
+    done: impl FnOnce(T) -> String,
+    again: impl FnOnce(Refused) -> F,
+) -> PageResult
+where
+    F: std::future::Future<Output = PageResult>,
+{
+    match outcome {
+        Ok(value) => Ok(redirect(&done(value))),
+        Err(error) => again(refusal(error, here, shown)?).await,
+    }
+}
+
+/// The rules' refusals: input that is not valid, or a change the store's rules refuse.
+pub fn breaks_a_rule(error: &app::Error) -> bool {
+    matches!(
+        error,
+        app::Error::Domain(_) | app::Error::Store(store::StoreError::Refused(_))
+    )
+}
+
+/// The rules' refusals, or a form that names a person or record that does not exist.
+pub fn breaks_a_rule_or_names_nothing(error: &app::Error) -> bool {
+    breaks_a_rule(error) || matches!(error, app::Error::Store(store::StoreError::NotFound { .. }))
+}
+
+/// The way back to a page after its form succeeded (`303 See Other`).
+pub fn redirect(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
 /// Renders a template as an HTML response.
 pub fn render<T: Template>(template: &T) -> Result<Response, PageError> {
     let html = template
         .render()
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(Html(html).into_response())
+}
+
+/// Renders a template with a status of its own (a refused form's page).
+pub fn render_status<T: Template>(status: StatusCode, template: &T) -> Result<Response, PageError> {
+    let mut response = render(template)?;
+    *response.status_mut() = status;
+    Ok(response)
 }
 
 /// An error on a page at `here`: without a session the visitor goes to log in and comes back
@@ -216,26 +317,65 @@ pub fn page_error(error: impl Into<ApiError>, here: &str) -> PageError {
     }
 }
 
-/// Checks an action for a page (a plain read's); see [`page_error`].
-pub fn require_page<'a>(
-    auth: &'a Auth,
-    action: Action<'_>,
-    here: &str,
-) -> Result<&'a Principal, PageError> {
-    auth.require(action).map_err(|e| page_error(e, here))
+/// What a page handler answers: the page, the way to another, or an error page.
+pub type PageResult = Result<Response, PageError>;
+
+/// What every page handler starts from: the app's state and who is visiting (no one, for the
+/// anonymous), extracted together. A page's helpers take it whole, and it draws the page's
+/// frame and checks the policy for it.
+#[derive(Clone)]
+pub struct Visit {
+    pub state: AppState,
+    pub auth: Auth,
 }
 
-/// A station the caller may see, for a page at `here`; see [`page_error`].
-pub async fn visible_station(
-    state: &AppState,
-    auth: &Auth,
-    code: &str,
-    here: &str,
-) -> Result<domain::station::Station, PageError> {
-    state
-        .app
-        .lookups()
-        .visible_station(auth.principal(), code)
-        .await
-        .map_err(|e| page_error(e, here))
+impl FromRequestParts<AppState> for Visit {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Ok(auth) = Auth::from_request_parts(parts, state).await;
+        Ok(Self {
+            state: state.clone(),
+            auth,
+        })
+    }
+}
+
+impl Visit {
+    /// Who is visiting: `None` for the anonymous.
+    pub fn principal(&self) -> Option<&Principal> {
+        self.auth.principal()
+    }
+
+    /// The use cases.
+    pub fn app(&self) -> &app::App {
+        &self.state.app
+    }
+
+    /// The frame of a page titled `title` at `here` (the navigation marks it).
+    pub fn layout(&self, title: impl Into<String>, here: &str) -> Layout {
+        Layout::new(&self.state, &self.auth, title, here)
+    }
+
+    /// Checks an action for a page at `here` (a plain read's); see [`page_error`].
+    pub fn require(&self, action: Action<'_>, here: &str) -> Result<&Principal, PageError> {
+        self.auth.require(action).map_err(|e| page_error(e, here))
+    }
+
+    /// A station the visitor may see, for a page at `here`; see [`page_error`].
+    pub async fn visible_station(
+        &self,
+        code: &str,
+        here: &str,
+    ) -> Result<domain::station::Station, PageError> {
+        self.state
+            .app
+            .lookups()
+            .visible_station(self.principal(), code)
+            .await
+            .map_err(|e| page_error(e, here))
+    }
 }

@@ -2,13 +2,10 @@
 //! day, per county and council kind, women and under-40s, education, vetting states, and the
 //! councils short of candidates, with charts. The figures are `domain::participation`'s.
 
-use crate::auth::Auth;
-use crate::chart::{stacked_bars, Bar};
-use crate::views::{page_error, render, Card, Layout};
-use crate::{AppState, PageError};
+use crate::chart::{stacked_bars_if_any, Bar};
+use crate::views::{page_error, render, Card, Choice, Counties, Layout, PageResult, Visit};
 use askama::Template;
-use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::extract::Query;
 use domain::participation::Participation;
 use domain::text::{persian_digits, persian_number};
 use serde::Deserialize;
@@ -44,7 +41,7 @@ pub struct CountRow {
 struct ParticipationPage {
     layout: Layout,
     scope: String,
-    counties: Vec<(String, String, bool)>,
+    counties: Vec<Choice>,
     can_choose: bool,
     cards: Vec<Card>,
     women: String,
@@ -61,28 +58,17 @@ fn percent(p: &Participation, part: i64) -> String {
 }
 
 /// `GET /candidates/participation`.
-pub async fn page(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(q): Query<ScopeQuery>,
-) -> Result<Response, PageError> {
-    let (p, county) = state
-        .app
+pub async fn page(visit: Visit, Query(q): Query<ScopeQuery>) -> PageResult {
+    let (p, county) = visit
+        .app()
         .candidates()
-        .participation(auth.principal(), q.county.as_deref())
+        .participation(visit.principal(), q.county.as_deref())
         .await
         .map_err(|e| page_error(e, "/candidates/participation"))?;
-    let summaries = state
-        .store
-        .counties(&store::CountyFilter::default())
-        .await?;
-    let name_of = |code: &str| {
-        summaries
-            .iter()
-            .find(|s| s.county.code == code)
-            .map_or_else(|| code.to_owned(), |s| s.county.name.clone())
-    };
-    let can_choose = auth
+    let counties = Counties::read(&visit.state).await?;
+    let name_of = |code: &str| counties.name(code).unwrap_or(code).to_owned();
+    let can_choose = visit
+        .auth
         .principal()
         .is_some_and(|pr| pr.scope.county().is_none());
     let approved = p
@@ -120,26 +106,12 @@ pub async fn page(
             .collect()
     };
     let page = ParticipationPage {
-        layout: Layout::new(
-            &state,
-            &auth,
-            "مشارکت در ثبت‌نام داوطلبان",
-            "/candidates/participation",
-        ),
+        layout: visit.layout("مشارکت در ثبت‌نام داوطلبان", "/candidates/participation"),
         scope: county.as_deref().map_or_else(
             || "استان کرمان".to_owned(),
             |c| format!("شهرستان {}", name_of(c)),
         ),
-        counties: summaries
-            .iter()
-            .map(|s| {
-                (
-                    s.county.code.clone(),
-                    s.county.name.clone(),
-                    county.as_deref() == Some(s.county.code.as_str()),
-                )
-            })
-            .collect(),
+        counties: counties.choices(county.as_deref()),
         can_choose,
         cards: vec![
             Card::new(p.total, "ثبت‌نام"),
@@ -148,21 +120,13 @@ pub async fn page(
         ],
         women: percent(&p, p.women),
         young: percent(&p, p.under_40),
-        per_day_chart: if per_day.is_empty() {
-            String::new()
-        } else {
-            stacked_bars("ثبت‌نام در هر روز", &["ثبت‌نام"], &["#2f6f4f"], &per_day)
-        },
-        per_county_chart: if per_county.is_empty() {
-            String::new()
-        } else {
-            stacked_bars(
-                "ثبت‌نام به تفکیک شهرستان",
-                &["شورای شهر", "شورای روستا"],
-                &["#2f6f4f", "#c98b2b"],
-                &per_county,
-            )
-        },
+        per_day_chart: stacked_bars_if_any("ثبت‌نام در هر روز", &["ثبت‌نام"], &["#2f6f4f"], &per_day),
+        per_county_chart: stacked_bars_if_any(
+            "ثبت‌نام به تفکیک شهرستان",
+            &["شورای شهر", "شورای روستا"],
+            &["#2f6f4f", "#c98b2b"],
+            &per_county,
+        ),
         education: rows(
             p.by_education
                 .iter()

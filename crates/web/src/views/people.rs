@@ -1,12 +1,9 @@
 //! `/people`: find a person by national id or name.
 
-use crate::auth::Auth;
 use crate::fmt::url_encode;
-use crate::views::{render, require_page, Layout, Pager};
-use crate::{AppState, PageError};
+use crate::views::{render, Layout, PageResult, Pager, Visit};
 use askama::Template;
-use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::extract::Query;
 use domain::access::Action;
 use domain::text::persian_digits;
 use serde::Deserialize;
@@ -38,17 +35,14 @@ pub struct SearchQuery {
     page: Option<u32>,
 }
 
-pub async fn search(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(query): Query<SearchQuery>,
-) -> Result<Response, PageError> {
-    require_page(&auth, Action::ViewPeople, "/people")?;
+pub async fn search(visit: Visit, Query(query): Query<SearchQuery>) -> PageResult {
+    visit.require(Action::ViewPeople, "/people")?;
     let q = query.q.unwrap_or_default();
     let term = app::people::search_term(&q);
     let searched = term.is_some();
     let page = if let Some(term) = term {
-        state
+        visit
+            .state
             .store
             .search_people(&term, PageRequest::new(query.page.unwrap_or(1), 25))
             .await?
@@ -61,7 +55,7 @@ pub async fn search(
         }
     };
     render(&PeoplePage {
-        layout: Layout::new(&state, &auth, "جست‌وجوی اشخاص", "/people"),
+        layout: visit.layout("جست‌وجوی اشخاص", "/people"),
         pager: Pager::new(&page, |p| format!("/people?q={}&page={p}", url_encode(&q))),
         people: page
             .items

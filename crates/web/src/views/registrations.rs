@@ -7,14 +7,14 @@
 //! so a form and a JSON client meet the same rules; a refusal shows the form again with every
 //! Persian reason, never a bare error page.
 
-use crate::auth::Auth;
-use crate::views::{render, Layout};
-use crate::{ApiError, AppState, PageError};
+use crate::fmt::kilobytes;
+use crate::views::vetting::{history_rows, DeadlineView, HistoryRow};
+use crate::views::{render, render_status, Choice, Counties, Layout, PageResult, Visit};
+use crate::{ApiError, AppState};
 use app::registrations::{tracking_input, Fields, NotFiled};
 use askama::Template;
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Multipart, Query};
 use axum::http::StatusCode;
-use axum::response::Response;
 use axum::Form;
 use domain::calendar::{jalali_datetime, jalali_numeric};
 use domain::election::CouncilKind;
@@ -36,13 +36,6 @@ pub struct WindowView {
     pub status: String,
     pub status_code: &'static str,
     pub open: bool,
-}
-
-/// An option of a select.
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
 }
 
 /// A county's city or village councils, as one group of the council select.
@@ -266,21 +259,17 @@ fn documents() -> Vec<DocumentField> {
 
 /// Builds the form, with what was entered and why it was refused.
 async fn register_page(
-    state: &AppState,
-    auth: &Auth,
+    visit: &Visit,
     county: Option<String>,
     entered: HashMap<String, String>,
     reasons: Vec<String>,
     invalid: Vec<&'static str>,
-) -> Result<Response, PageError> {
-    let cached = state.app.cached();
+) -> PageResult {
+    let cached = visit.app().cached();
     let election = cached.election().await?;
-    let now = state.now();
+    let now = visit.state.now();
     let councils = cached.councils().await?;
-    let counties = state
-        .store
-        .counties(&store::CountyFilter::default())
-        .await?;
+    let counties = Counties::read(&visit.state).await?;
     let chosen = entered.get("council").map_or("", |c| c.trim());
     // The county shown: the one asked for, else the chosen council's.
     let county = county.filter(|c| !c.is_empty());
@@ -291,7 +280,7 @@ async fn register_page(
             .map(|c| c.county_code.clone())
     });
     let mut groups = Vec::new();
-    for k in &counties {
+    for k in counties.all() {
         if county.as_ref().is_some_and(|c| *c != k.county.code) {
             continue;
         }
@@ -312,56 +301,37 @@ async fn register_page(
                 label: format!("شهرستان {} · {what}", k.county.name),
                 councils: members
                     .into_iter()
-                    .map(|c| Choice {
-                        value: c.code.clone(),
-                        label: c.name.clone(),
-                        selected: c.code == chosen,
-                    })
+                    .map(|c| Choice::new(c.code.as_str(), c.name.as_str(), c.code == chosen))
                     .collect(),
             });
         }
     }
     let pick = |name: &str, value: &str| entered.get(name).is_some_and(|v| v == value);
     let page = RegisterPage {
-        layout: Layout::new(state, auth, "ثبت‌نام داوطلبان شوراها", "/register"),
+        layout: visit.layout("ثبت‌نام داوطلبان شوراها", "/register"),
         windows: window_views(&election, now),
-        counties: counties
-            .iter()
-            .map(|k| Choice {
-                value: k.county.code.clone(),
-                label: k.county.name.clone(),
-                selected: selected_county.as_deref() == Some(k.county.code.as_str()),
-            })
-            .collect(),
+        counties: counties.choices(selected_county.as_deref()),
         filtered: county,
         groups,
         genders: [("female", "زن"), ("male", "مرد")]
             .into_iter()
-            .map(|(value, label)| Choice {
-                value: value.into(),
-                label: label.into(),
-                selected: pick("gender", value),
-            })
+            .map(|(value, label)| Choice::new(value, label, pick("gender", value)))
             .collect(),
         educations: Education::ALL
             .into_iter()
-            .map(|e| Choice {
-                value: e.as_str().into(),
-                label: e.persian().into(),
-                selected: pick("education", e.as_str()),
-            })
+            .map(|e| Choice::new(e.as_str(), e.persian(), pick("education", e.as_str())))
             .collect(),
         documents: documents(),
         entered,
         reasons,
         invalid,
     };
-    let refused = !page.reasons.is_empty();
-    let mut response = render(&page)?;
-    if refused {
-        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(response)
+    let status = if page.reasons.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(status, &page)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -371,20 +341,8 @@ pub struct RegisterQuery {
 
 /// `GET /register`: the registration form, public, under the registration windows' status and
 /// countdown; `?county=` narrows the council list on the server (for browsers without script).
-pub async fn show(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(q): Query<RegisterQuery>,
-) -> Result<Response, PageError> {
-    register_page(
-        &state,
-        &auth,
-        q.county,
-        HashMap::new(),
-        Vec::new(),
-        Vec::new(),
-    )
-    .await
+pub async fn show(visit: Visit, Query(q): Query<RegisterQuery>) -> PageResult {
+    register_page(&visit, q.county, HashMap::new(), Vec::new(), Vec::new()).await
 }
 
 fn entered(fields: &Fields) -> HashMap<String, String> {
@@ -413,18 +371,17 @@ fn entered(fields: &Fields) -> HashMap<String, String> {
 /// `POST /register` (`multipart/form-data`): files the registration through the API's code and
 /// shows the tracking code, or the form again with the entries kept and every reason (422).
 pub async fn submit(
-    State(state): State<AppState>,
-    auth: Auth,
+    visit: Visit,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let Ok(multipart) = multipart else {
         let (reasons, _) = explain(&[ApiError::UnsupportedMediaType]);
-        return register_page(&state, &auth, None, HashMap::new(), reasons, Vec::new()).await;
+        return register_page(&visit, None, HashMap::new(), reasons, Vec::new()).await;
     };
     let read = crate::upload::read_registration(multipart).await;
     let outcome = match read.unreadable {
         Some(unreadable) => Err(vec![unreadable.error()]),
-        None => match state.app.registrations().file(&read.form).await {
+        None => match visit.app().registrations().file(&read.form).await {
             Ok(filed) => Ok(filed),
             Err(NotFiled::Refused(problems)) => {
                 Err(problems.into_iter().map(ApiError::from).collect())
@@ -433,24 +390,20 @@ pub async fn submit(
         },
     };
     match outcome {
-        Ok(filed) => filed_page(&state, &auth, &filed).await,
+        Ok(filed) => filed_page(&visit, &filed).await,
         Err(problems) => {
             let (reasons, invalid) = explain(&problems);
             let entered = entered(&read.form.fields);
-            register_page(&state, &auth, None, entered, reasons, invalid).await
+            register_page(&visit, None, entered, reasons, invalid).await
         }
     }
 }
 
 /// The confirmation: the tracking code in large Persian digits, what was filed, and a print
 /// button.
-async fn filed_page(
-    state: &AppState,
-    auth: &Auth,
-    filed: &app::registrations::Filed,
-) -> Result<Response, PageError> {
+async fn filed_page(visit: &Visit, filed: &app::registrations::Filed) -> PageResult {
     let tracking_code = filed.tracking_code.as_str();
-    let (registration, history) = state.app.registrations().filed(filed).await?;
+    let (registration, history) = visit.app().registrations().filed(filed).await?;
     let a = &registration.application;
     let grouped: Vec<String> = tracking_code
         .as_bytes()
@@ -458,7 +411,7 @@ async fn filed_page(
         .map(|chunk| persian_digits(&String::from_utf8_lossy(chunk)))
         .collect();
     render(&FiledPage {
-        layout: Layout::new(state, auth, "ثبت‌نام انجام شد", "/register"),
+        layout: visit.layout("ثبت‌نام انجام شد", "/register"),
         tracking_code: tracking_code.to_owned(),
         tracking_fa: grouped.join(" "),
         name: format!("{} {}", a.first_name, a.last_name),
@@ -476,30 +429,10 @@ async fn filed_page(
             .map(|d| FiledDocument {
                 label: d.kind.persian(),
                 kind: d.media_type.extension().to_ascii_uppercase(),
-                size: format!(
-                    "{} کیلوبایت",
-                    persian_number(((d.size + 1023) / 1024).max(1))
-                ),
+                size: kilobytes(d.size),
             })
             .collect(),
     })
-}
-
-/// A step of the history, in Persian.
-pub struct HistoryRow {
-    pub at: String,
-    pub step: &'static str,
-    pub state: &'static str,
-    pub reason: String,
-}
-
-pub struct DeadlineView {
-    pub label: &'static str,
-    pub at: String,
-    /// A board is late.
-    pub overdue: bool,
-    /// The applicant's objection window has passed.
-    pub lapsed: bool,
 }
 
 /// A registration as its applicant sees it.
@@ -538,20 +471,7 @@ async fn file_view(
     let opens = state.app.registrations().vetting_opens().await?;
     let now = state.now();
     let v = &registration.vetting;
-    let deadline = v.deadline(opens).map(|at| {
-        let label = match v.state {
-            VettingState::Submitted => "مهلت بررسی هیأت اجرایی",
-            VettingState::ExecutiveReviewed => "مهلت تصمیم هیأت نظارت",
-            VettingState::Rejected | VettingState::RejectedOnObjection => "مهلت اعتراض شما",
-            _ => "مهلت رسیدگی به اعتراض",
-        };
-        DeadlineView {
-            label,
-            at: jalali_datetime(at),
-            overdue: v.is_overdue(opens, now),
-            lapsed: !v.state.awaits_board() && now > at,
-        }
-    });
+    let deadline = DeadlineView::of(v, opens, now, "مهلت اعتراض شما");
     let objection_open = deadline.as_ref().is_some_and(|d| !d.lapsed);
     let object_to = match v.state {
         VettingState::Rejected if objection_open => Some("هیأت نظارت شهرستان"),
@@ -569,15 +489,7 @@ async fn file_view(
         state_code: v.state.as_str(),
         deadline,
         candidate_code: registration.candidate_code.as_deref().map(persian_digits),
-        history: history
-            .iter()
-            .map(|e| HistoryRow {
-                at: jalali_datetime(e.at),
-                step: domain::vetting::step_persian(&e.step),
-                state: e.state.persian(),
-                reason: e.reason.clone(),
-            })
-            .collect(),
+        history: history_rows(history),
         object_to,
         can_withdraw: !v.state.is_final(),
     })
@@ -612,27 +524,26 @@ fn is_refusal(e: &app::Error) -> bool {
 }
 
 async fn status_page(
-    state: &AppState,
-    auth: &Auth,
+    visit: &Visit,
     tracking_code: &str,
     national_id: &str,
     notice: Option<String>,
     error: Option<(StatusCode, String)>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let (mut status, mut error) = match error {
         Some((status, text)) => (status, Some(text)),
         None => (StatusCode::OK, None),
     };
     let mut file = None;
     if !tracking_code.is_empty() && !national_id.trim().is_empty() {
-        match state
-            .app
+        match visit
+            .app()
             .registrations()
             .applicants_file(tracking_code, national_id)
             .await
         {
             Ok((registration, history)) => {
-                file = Some(file_view(state, &registration, &history).await?);
+                file = Some(file_view(&visit.state, &registration, &history).await?);
             }
             Err(e) if is_refusal(&e) => {
                 let (s, text) = refusal(e);
@@ -642,16 +553,15 @@ async fn status_page(
             Err(e) => return Err(e.into()),
         }
     }
-    let mut response = render(&StatusPage {
-        layout: Layout::new(state, auth, "پیگیری ثبت‌نام", "/registration-status"),
+    let page = StatusPage {
+        layout: visit.layout("پیگیری ثبت‌نام", "/registration-status"),
         tracking_code: persian_digits(tracking_code),
         national_id: persian_digits(national_id.trim()),
         file,
         notice,
         error,
-    })?;
-    *response.status_mut() = status;
-    Ok(response)
+    };
+    render_status(status, &page)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -664,31 +574,23 @@ pub struct LookupForm {
 
 /// `GET /registration-status`: the look-up form (a `?tracking_code=` fills it in; with
 /// `&national_id=` too, the file shows as after a look-up).
-pub async fn status(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(q): Query<LookupForm>,
-) -> Result<Response, PageError> {
+pub async fn status(visit: Visit, Query(q): Query<LookupForm>) -> PageResult {
     let tracking = tracking_input(&q.tracking_code);
-    status_page(&state, &auth, &tracking, &q.national_id, None, None).await
+    status_page(&visit, &tracking, &q.national_id, None, None).await
 }
 
 /// `POST /registration-status`: looks the file up by its tracking code and the applicant's
 /// national id (posted, so the national id stays out of addresses and logs).
-pub async fn lookup(
-    State(state): State<AppState>,
-    auth: Auth,
-    Form(form): Form<LookupForm>,
-) -> Result<Response, PageError> {
+pub async fn lookup(visit: Visit, Form(form): Form<LookupForm>) -> PageResult {
     let tracking = tracking_input(&form.tracking_code);
     if tracking.is_empty() || form.national_id.trim().is_empty() {
         let missing = (
             StatusCode::UNPROCESSABLE_ENTITY,
             "کد رهگیری و کد ملی را بنویسید.".to_owned(),
         );
-        return status_page(&state, &auth, &tracking, "", None, Some(missing)).await;
+        return status_page(&visit, &tracking, "", None, Some(missing)).await;
     }
-    status_page(&state, &auth, &tracking, &form.national_id, None, None).await
+    status_page(&visit, &tracking, &form.national_id, None, None).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -709,11 +611,7 @@ pub struct StepForm {
 /// `POST /registration-status/steps`: the applicant objects or withdraws, through the same code
 /// as `POST /api/v1/registrations/{tracking_code}/steps`; a refused step shows its Persian
 /// reason on the status page.
-pub async fn step(
-    State(state): State<AppState>,
-    auth: Auth,
-    Form(form): Form<StepForm>,
-) -> Result<Response, PageError> {
+pub async fn step(visit: Visit, Form(form): Form<StepForm>) -> PageResult {
     let tracking = tracking_input(&form.tracking_code);
     let reason = domain::text::normalize_name(&form.reason);
     let action = match form.step.as_str() {
@@ -725,8 +623,7 @@ pub async fn step(
                 "برای انصراف، خانه تأیید را علامت بزنید.".to_owned(),
             );
             return status_page(
-                &state,
-                &auth,
+                &visit,
                 &tracking,
                 &form.national_id,
                 None,
@@ -737,8 +634,8 @@ pub async fn step(
         _ => return Err(ApiError::not_found(store::Entity::Page).into()),
     };
     // The applicant's step: `take_step` acts as the applicant, whoever is signed in.
-    match state
-        .app
+    match visit
+        .app()
         .vetting()
         .take_step(None, &tracking, &action, Some(&form.national_id))
         .await
@@ -749,8 +646,7 @@ pub async fn step(
                 _ => "انصراف شما ثبت شد.",
             };
             status_page(
-                &state,
-                &auth,
+                &visit,
                 &tracking,
                 &form.national_id,
                 Some(notice.into()),
@@ -760,15 +656,7 @@ pub async fn step(
         }
         Err(e) if is_refusal(&e) => {
             let refused = refusal(e);
-            status_page(
-                &state,
-                &auth,
-                &tracking,
-                &form.national_id,
-                None,
-                Some(refused),
-            )
-            .await
+            status_page(&visit, &tracking, &form.national_id, None, Some(refused)).await
         }
         Err(e) => Err(e.into()),
     }

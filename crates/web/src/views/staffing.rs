@@ -1,14 +1,14 @@
 //! The governor's view of staffing: coverage, the gaps with a form to fill each, a station's
 //! staff with assign and free forms.
 
-use crate::auth::Auth;
 use crate::fmt::{safe_next, url_encode};
-use crate::views::{page_error, render, require_page, Layout};
-use crate::{ApiError, AppState, PageError};
+use crate::views::{
+    answer_form, breaks_a_rule_or_names_nothing, page_error, redirect, render, render_status,
+    DoneQuery, Layout, PageResult, Refused, Visit,
+};
+use crate::ApiError;
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::{Path, Query};
 use axum::Form;
 use domain::access::Action;
 use domain::staffing::Post;
@@ -61,12 +61,12 @@ pub struct GapRow {
 
 /// The gaps of a county, each missing post with whether this user may fill it.
 pub async fn gap_rows(
-    state: &AppState,
-    auth: &Auth,
+    visit: &Visit,
     county: &str,
     page: u32,
 ) -> Result<(Vec<GapRow>, store::Page<store::StationGap>), ApiError> {
-    let gaps = state
+    let gaps = visit
+        .state
         .store
         .staffing_gaps(county, PageRequest::new(page, 20))
         .await?;
@@ -84,7 +84,7 @@ pub async fn gap_rows(
                     (
                         p.as_str().to_owned(),
                         p.persian(),
-                        app::allows(auth.principal(), Action::AssignPost { county, post: *p }),
+                        app::allows(visit.principal(), Action::AssignPost { county, post: *p }),
                     )
                 })
                 .collect(),
@@ -114,42 +114,28 @@ struct StationStaffPage {
     here: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct NoticeQuery {
-    done: Option<String>,
-}
-
 /// `/stations/{code}/staff`: the station's seven posts, printable as its staff sheet.
 pub async fn station_staff(
-    State(state): State<AppState>,
-    auth: Auth,
+    visit: Visit,
     Path(code): Path<String>,
-    Query(q): Query<NoticeQuery>,
-) -> Result<Response, PageError> {
-    staff_page(
-        &state,
-        &auth,
-        &code,
-        None,
-        q.done.as_deref(),
-        StatusCode::OK,
-    )
-    .await
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    staff_page(&visit, &code, q.done.as_deref(), None).await
 }
 
+/// The staff sheet, with a notice of what its form did or the reason it was refused.
 async fn staff_page(
-    state: &AppState,
-    auth: &Auth,
+    visit: &Visit,
     code: &str,
-    error: Option<String>,
     done: Option<&str>,
-    status: StatusCode,
-) -> Result<Response, PageError> {
+    refused: Option<Refused>,
+) -> PageResult {
     let here = format!("/stations/{code}/staff");
-    let (station, staff) = state
-        .app
+    let (status, error) = Refused::shown(refused);
+    let (station, staff) = visit
+        .app()
         .staffing()
-        .station_staff(auth.principal(), code)
+        .station_staff(visit.principal(), code)
         .await
         .map_err(|e| page_error(e, &here))?;
     let rows = Post::ALL
@@ -166,7 +152,7 @@ async fn staff_page(
                 post_code: post.as_str(),
                 holder,
                 can_change: app::allows(
-                    auth.principal(),
+                    visit.principal(),
                     Action::AssignPost {
                         county: &station.county_code,
                         post: *post,
@@ -175,8 +161,8 @@ async fn staff_page(
             }
         })
         .collect();
-    let mut response = render(&StationStaffPage {
-        layout: Layout::new(state, auth, format!("عوامل {}", station.name), &here),
+    let page = StationStaffPage {
+        layout: visit.layout(format!("عوامل {}", station.name), &here),
         code_fa: persian_digits(&station.code),
         code: station.code,
         name: station.name,
@@ -188,9 +174,8 @@ async fn staff_page(
             _ => "سمت آزاد شد.".to_owned(),
         }),
         here,
-    })?;
-    *response.status_mut() = status;
-    Ok(response)
+    };
+    render_status(status, &page)
 }
 
 #[derive(Debug, Deserialize)]
@@ -203,57 +188,42 @@ pub struct AssignForm {
 /// The form behind every "fill" button: assigns, then returns; a refusal shows its Persian
 /// reason on the station's staff page.
 pub async fn assign(
-    State(state): State<AppState>,
-    auth: Auth,
+    visit: Visit,
     Path((code, post)): Path<(String, String)>,
     Form(form): Form<AssignForm>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let here = format!("/stations/{code}/staff");
     let post = Post::parse(&post).ok_or(ApiError::not_found(store::Entity::Page))?;
-    let outcome = state
-        .app
+    let outcome = visit
+        .app()
         .staffing()
-        .assign(auth.principal(), &code, post, &form.national_id)
+        .assign(visit.principal(), &code, post, &form.national_id)
         .await;
-    match outcome {
-        Ok(_) => {
-            let back = safe_next(form.back.as_deref());
-            let (path, fragment) = back
-                .split_once('#')
-                .map_or((back.as_str(), String::new()), |(p, f)| {
-                    (p, format!("#{f}"))
-                });
-            let sep = if path.contains('?') { '&' } else { '?' };
-            Ok(Redirect::to(&format!("{path}{sep}done=assigned{fragment}")).into_response())
-        }
-        Err(
-            e @ (app::Error::Store(
-                store::StoreError::Refused(_) | store::StoreError::NotFound { .. },
-            )
-            | app::Error::Domain(_)),
-        ) => {
-            let (status, _, _, detail) = ApiError::from(e).parts();
-            staff_page(&state, &auth, &code, Some(detail), None, status).await
-        }
-        Err(e) => Err(page_error(e, &here)),
-    }
+    let done = |_| {
+        let back = safe_next(form.back.as_deref());
+        let (path, fragment) = back
+            .split_once('#')
+            .map_or((back.as_str(), String::new()), |(p, f)| {
+                (p, format!("#{f}"))
+            });
+        let sep = if path.contains('?') { '&' } else { '?' };
+        format!("{path}{sep}done=assigned{fragment}")
+    };
+    let again = |refused| staff_page(&visit, &code, None, Some(refused));
+    answer_form(outcome, &here, breaks_a_rule_or_names_nothing, done, again).await
 }
 
 /// Frees a post from the staff sheet.
-pub async fn unassign(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path((code, post)): Path<(String, String)>,
-) -> Result<Response, PageError> {
+pub async fn unassign(visit: Visit, Path((code, post)): Path<(String, String)>) -> PageResult {
     let here = format!("/stations/{code}/staff");
     let post = Post::parse(&post).ok_or(ApiError::not_found(store::Entity::Page))?;
-    state
-        .app
+    visit
+        .app()
         .staffing()
-        .free(auth.principal(), &code, post)
+        .free(visit.principal(), &code, post)
         .await
         .map_err(|e| page_error(e, &here))?;
-    Ok(Redirect::to(&format!("{here}?done=freed")).into_response())
+    Ok(redirect(&format!("{here}?done=freed")))
 }
 
 /// A link back to a county page's gap list.
@@ -281,28 +251,20 @@ struct RosterPage {
 }
 
 /// `/counties/{code}/inspectors`: the county's inspector roster, ready to print.
-pub async fn inspector_roster(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(code): Path<String>,
-) -> Result<Response, PageError> {
+pub async fn inspector_roster(visit: Visit, Path(code): Path<String>) -> PageResult {
     let here = format!("/counties/{code}/inspectors");
-    require_page(&auth, Action::ViewCounty(&code), &here)?;
-    let county = state.app.lookups().county(&code).await?;
+    visit.require(Action::ViewCounty(&code), &here)?;
+    let county = visit.app().lookups().county(&code).await?;
     let inspectors =
-        store::staffing::county_staff(state.store.as_ref(), &code, Some(Post::Inspector)).await?;
-    let stations = state.app.lookups().all_stations(Some(&code)).await?;
+        store::staffing::county_staff(visit.state.store.as_ref(), &code, Some(Post::Inspector))
+            .await?;
+    let stations = visit.app().lookups().all_stations(Some(&code)).await?;
     let names: std::collections::HashMap<&str, &str> = stations
         .iter()
         .map(|s| (s.code.as_str(), s.name.as_str()))
         .collect();
     let open = stations.iter().filter(|s| !s.closed).count();
-    let layout = Layout::new(
-        &state,
-        &auth,
-        format!("فهرست بازرسان {}", county.county.name),
-        &here,
-    );
+    let layout = visit.layout(format!("فهرست بازرسان {}", county.county.name), &here);
     let today = layout.today.clone();
     render(&RosterPage {
         summary: format!(

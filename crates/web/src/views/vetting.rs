@@ -6,16 +6,18 @@
 //! client meet the same rules; a refused step shows the file again with its Persian reason and
 //! writes nothing. The file page prints as the file's record (print CSS).
 
-use crate::auth::Auth;
-use crate::fmt::url_encode;
-use crate::views::{page_error, render, Layout, Pager};
-use crate::{ApiError, AppState, PageError};
+use crate::fmt::{kilobytes, url_encode};
+use crate::views::{
+    answer_form, page_error, render, render_status, Choice, Counties, DoneQuery, Layout,
+    PageResult, Pager, Refused, Visit,
+};
+use crate::ApiError;
 use app::registrations::{tracking_input, APPLICANT};
 use app::vetting::ListQuery;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::IntoResponse;
 use axum::Form;
 use domain::access::{list_reviewer, vetting_reviewer};
 use domain::calendar::{jalali_datetime, jalali_numeric};
@@ -28,13 +30,6 @@ use store::{PageRequest, Registration};
 
 /// Rows on a page of the worklist.
 pub const PER_PAGE: u32 = 50;
-
-/// An option of a select.
-pub struct Pick {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
 
 /// A vetting state's count at the top of the worklist, linking to its rows.
 pub struct StateCount {
@@ -71,11 +66,11 @@ struct WorklistPage {
     scope: String,
     /// The user may pick a county (the province's list).
     can_choose_county: bool,
-    counties: Vec<Pick>,
+    counties: Vec<Choice>,
     /// The councils of the county shown, for the council select; empty for the province.
-    councils: Vec<Pick>,
+    councils: Vec<Choice>,
     council: String,
-    states: Vec<Pick>,
+    states: Vec<Choice>,
     cards: Vec<StateCount>,
     total: String,
     /// The county column is shown on the province's list.
@@ -138,15 +133,12 @@ fn unix(t: time::OffsetDateTime) -> i64 {
 /// user's county; for the HQ and the province's supervision board, the province or a county.
 /// Filters by council and state; counts per state at the top; each row's deadline with a red
 /// badge when a board is late.
-pub async fn worklist(
-    State(state): State<AppState>,
-    auth: Auth,
-    Query(q): Query<WorklistQuery>,
-) -> Result<Response, PageError> {
+pub async fn worklist(visit: Visit, Query(q): Query<WorklistQuery>) -> PageResult {
     let here = "/registrations";
-    let county = app::lookups::registrations_scope(auth.principal(), q.county.as_deref())
+    let county = app::lookups::registrations_scope(visit.principal(), q.county.as_deref())
         .map_err(|e| page_error(e, here))?;
-    let principal = auth
+    let principal = visit
+        .auth
         .principal()
         .ok_or_else(|| page_error(ApiError::unauthenticated(), here))?;
     let can_choose_county = principal.scope.county().is_none();
@@ -159,18 +151,14 @@ pub async fn worklist(
     // the county select changed).
     let councils = match &county {
         Some(c) => {
-            let mut list: Vec<Pick> = state
-                .app
+            let mut list: Vec<Choice> = visit
+                .app()
                 .cached()
                 .councils()
                 .await?
                 .iter()
                 .filter(|k| k.county_code == *c)
-                .map(|k| Pick {
-                    value: k.code.clone(),
-                    label: k.name.clone(),
-                    selected: k.code == council,
-                })
+                .map(|k| Choice::new(k.code.as_str(), k.name.as_str(), k.code == council))
                 .collect();
             list.sort_by(|a, b| a.label.cmp(&b.label));
             list
@@ -186,10 +174,10 @@ pub async fn worklist(
         }
         None => None,
     };
-    let vetting = state.app.vetting();
+    let vetting = visit.app().vetting();
     let listed = vetting
         .list(
-            auth.principal(),
+            visit.principal(),
             ListQuery {
                 county: county.clone(),
                 council: Some(council.clone()),
@@ -199,8 +187,8 @@ pub async fn worklist(
         )
         .await
         .map_err(|e| page_error(e, here))?;
-    let opens = state.app.registrations().vetting_opens().await?;
-    let now = state.now();
+    let opens = visit.app().registrations().vetting_opens().await?;
+    let now = visit.state.now();
 
     // Counts per state: a one-row page of each state gives its total.
     let reviewer = list_reviewer(principal, county.as_deref());
@@ -220,15 +208,11 @@ pub async fn worklist(
     }
     let page = listed.page;
 
-    let summaries = state
-        .store
-        .counties(&store::CountyFilter::default())
-        .await?;
+    let counties = Counties::read(&visit.state).await?;
     let county_name = |code: &str| {
-        summaries
-            .iter()
-            .find(|s| s.county.code == code)
-            .map_or_else(|| persian_digits(code), |s| s.county.name.clone())
+        counties
+            .name(code)
+            .map_or_else(|| persian_digits(code), str::to_owned)
     };
     let state_param = chosen_state.map(VettingState::as_str);
     let pager = Pager::new(&page, |p| {
@@ -262,29 +246,18 @@ pub async fn worklist(
         })
         .collect();
     render(&WorklistPage {
-        layout: Layout::new(&state, &auth, "بررسی صلاحیت داوطلبان", here),
+        layout: visit.layout("بررسی صلاحیت داوطلبان", here),
         scope: county.as_deref().map_or_else(
             || "کل استان".to_owned(),
             |c| format!("شهرستان {}", county_name(c)),
         ),
         can_choose_county,
-        counties: summaries
-            .iter()
-            .map(|s| Pick {
-                value: s.county.code.clone(),
-                label: s.county.name.clone(),
-                selected: county.as_deref() == Some(s.county.code.as_str()),
-            })
-            .collect(),
+        counties: counties.choices(county.as_deref()),
         councils,
         council: council.clone(),
         states: VettingState::ALL
             .into_iter()
-            .map(|s| Pick {
-                value: s.as_str().into(),
-                label: s.persian().into(),
-                selected: chosen_state == Some(s),
-            })
+            .map(|s| Choice::new(s.as_str(), s.persian(), chosen_state == Some(s)))
             .collect(),
         cards,
         total: persian_number(total),
@@ -308,21 +281,65 @@ pub struct DocumentRow {
     pub href: String,
 }
 
+/// A step of a file's history, in Persian.
 pub struct HistoryRow {
     pub at: String,
     pub step: &'static str,
     pub state: &'static str,
+    /// Who took it: a username, or the applicant.
     pub by: String,
     pub reason: String,
 }
 
+/// A file's history as its pages show it (the applicant's and the boards').
+pub fn history_rows(history: &[store::VettingEvent]) -> Vec<HistoryRow> {
+    history
+        .iter()
+        .map(|e| HistoryRow {
+            at: jalali_datetime(e.at),
+            step: domain::vetting::step_persian(&e.step),
+            state: e.state.persian(),
+            by: if e.by == APPLICANT {
+                "داوطلب".to_owned()
+            } else {
+                e.by.clone()
+            },
+            reason: e.reason.clone(),
+        })
+        .collect()
+}
+
+/// The deadline a file is under, as its pages show it.
 pub struct DeadlineView {
     pub label: &'static str,
     pub at: String,
     /// A board is late.
     pub overdue: bool,
-    /// The candidate's objection window has passed.
+    /// The applicant's objection window has passed.
     pub lapsed: bool,
+}
+
+impl DeadlineView {
+    /// The deadline of `file` in its state, if it is under one; `objection` labels the
+    /// applicant's objection window (the applicant's own page says "yours").
+    pub fn of(
+        file: &domain::vetting::VettingFile,
+        opens: Option<time::OffsetDateTime>,
+        now: time::OffsetDateTime,
+        objection: &'static str,
+    ) -> Option<Self> {
+        file.deadline(opens).map(|at| Self {
+            label: match file.state {
+                VettingState::Submitted => "مهلت بررسی هیأت اجرایی",
+                VettingState::ExecutiveReviewed => "مهلت تصمیم هیأت نظارت",
+                VettingState::Rejected | VettingState::RejectedOnObjection => objection,
+                _ => "مهلت رسیدگی به اعتراض",
+            },
+            at: jalali_datetime(at),
+            overdue: file.is_overdue(opens, now),
+            lapsed: !file.state.awaits_board() && now > at,
+        })
+    }
 }
 
 /// The step the signed-in user's board may take on the file now.
@@ -454,50 +471,37 @@ fn facts(r: &Registration) -> Vec<Fact> {
     facts
 }
 
-/// Builds the file page, with a notice after a step or the reason a step was refused.
+/// Builds the file page, with a notice after a step, or the reason a step was refused and the
+/// reason the board had typed (kept in the form).
 async fn file_page(
-    state: &AppState,
-    auth: &Auth,
+    visit: &Visit,
     tracking_code: &str,
     notice: Option<&'static str>,
-    refused: Option<(StatusCode, String, String)>,
-) -> Result<Response, PageError> {
+    refused: Option<(Refused, String)>,
+) -> PageResult {
     let here = format!("/registrations/{}", url_encode(tracking_code));
-    let (registration, history) = state
-        .app
+    let (registration, history) = visit
+        .app()
         .vetting()
-        .visible_file(auth.principal(), tracking_code)
+        .visible_file(visit.principal(), tracking_code)
         .await
         .map_err(|e| page_error(e, &here))?;
-    let opens = state.app.registrations().vetting_opens().await?;
-    let now = state.now();
+    let opens = visit.app().registrations().vetting_opens().await?;
+    let now = visit.state.now();
     let v = &registration.vetting;
-    let deadline = v.deadline(opens).map(|at| DeadlineView {
-        label: match v.state {
-            VettingState::Submitted => "مهلت بررسی هیأت اجرایی",
-            VettingState::ExecutiveReviewed => "مهلت تصمیم هیأت نظارت",
-            VettingState::Rejected | VettingState::RejectedOnObjection => "مهلت اعتراض داوطلب",
-            _ => "مهلت رسیدگی به اعتراض",
-        },
-        at: jalali_datetime(at),
-        overdue: v.is_overdue(opens, now),
-        lapsed: !v.state.awaits_board() && now > at,
-    });
+    let deadline = DeadlineView::of(v, opens, now, "مهلت اعتراض داوطلب");
     let lapsed = deadline.as_ref().is_some_and(|d| d.lapsed);
-    let reviewer = auth
+    let reviewer = visit
+        .auth
         .principal()
         .and_then(|p| vetting_reviewer(p, &registration.county_code));
     let form = step_for(reviewer, v.state);
     let code = &registration.tracking_code;
-    let (status, error, reason) = match refused {
-        Some((status, error, reason)) => (status, Some(error), reason),
-        None => (StatusCode::OK, None, String::new()),
-    };
+    let (refused, reason) = refused.unzip();
+    let (status, error) = Refused::shown(refused);
     let a = &registration.application;
-    let mut response = render(&FilePage {
-        layout: Layout::new(
-            state,
-            auth,
+    let page = FilePage {
+        layout: visit.layout(
             format!("پرونده {} {}", a.first_name, a.last_name),
             "/registrations",
         ),
@@ -524,10 +528,7 @@ async fn file_page(
                 label: d.kind.persian(),
                 kind: d.kind.as_str(),
                 media: d.media_type.extension().to_ascii_uppercase(),
-                size: format!(
-                    "{} کیلوبایت",
-                    persian_number(((d.size + 1023) / 1024).max(1))
-                ),
+                size: kilobytes(d.size),
                 href: format!(
                     "/registrations/{}/documents/{}",
                     url_encode(code),
@@ -535,20 +536,7 @@ async fn file_page(
                 ),
             })
             .collect(),
-        history: history
-            .iter()
-            .map(|e| HistoryRow {
-                at: jalali_datetime(e.at),
-                step: domain::vetting::step_persian(&e.step),
-                state: e.state.persian(),
-                by: if e.by == APPLICANT {
-                    "داوطلب".to_owned()
-                } else {
-                    e.by.clone()
-                },
-                reason: e.reason.clone(),
-            })
-            .collect(),
+        history: history_rows(&history),
         awaiting: if form.is_some() {
             None
         } else if lapsed {
@@ -559,29 +547,22 @@ async fn file_page(
         form,
         notice,
         error,
-        reason,
+        reason: reason.unwrap_or_default(),
         printed_at: jalali_datetime(now),
-    })?;
-    *response.status_mut() = status;
-    Ok(response)
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct FileQuery {
-    done: Option<String>,
+    };
+    render_status(status, &page)
 }
 
 /// `GET /registrations/{tracking_code}`: one file for the boards, with the step the user's
 /// board may take now; printable.
 pub async fn file(
-    State(state): State<AppState>,
-    auth: Auth,
+    visit: Visit,
     Path(tracking_code): Path<String>,
-    Query(q): Query<FileQuery>,
-) -> Result<Response, PageError> {
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
     let code = tracking_input(&tracking_code);
     let notice = q.done.is_some().then_some("اقدام هیأت ثبت شد.");
-    file_page(&state, &auth, &code, notice, None).await
+    file_page(&visit, &code, notice, None).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -610,11 +591,10 @@ fn is_refusal(e: &app::Error) -> bool {
 /// `POST /api/v1/registrations/{tracking_code}/steps`; back to the file after it, or the file
 /// again with the Persian reason of a refusal (409 or 422), nothing written.
 pub async fn step(
-    State(state): State<AppState>,
-    auth: Auth,
+    visit: Visit,
     Path(tracking_code): Path<String>,
     Form(form): Form<StepForm>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let code = tracking_input(&tracking_code);
     let here = format!("/registrations/{}", url_encode(&code));
     let reason = domain::text::normalize_name(&form.reason);
@@ -624,12 +604,11 @@ pub async fn step(
         _ => None,
     };
     let Some(yes) = decision else {
-        let missing = (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "یکی از دو گزینه تصمیم را برگزینید.".to_owned(),
-            reason,
-        );
-        return file_page(&state, &auth, &code, None, Some(missing)).await;
+        let missing = Refused {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            reason: "یکی از دو گزینه تصمیم را برگزینید.".to_owned(),
+        };
+        return file_page(&visit, &code, None, Some((missing, reason))).await;
     };
     let action = match form.step.as_str() {
         "executive_review" => VettingAction::ExecutiveReview {
@@ -646,29 +625,22 @@ pub async fn step(
         },
         _ => return Err(page_error(ApiError::not_found(store::Entity::Page), &here)),
     };
-    match state
-        .app
-        .vetting()
-        .take_step(auth.principal(), &code, &action, None)
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("{here}?done=1")).into_response()),
-        Err(e) if is_refusal(&e) => {
-            let (status, _, _, detail) = ApiError::from(e).parts();
-            let refused = (status, detail, action.reason().to_owned());
-            file_page(&state, &auth, &code, None, Some(refused)).await
-        }
-        Err(e) => Err(page_error(e, &here)),
-    }
+    let vetting = visit.app().vetting();
+    let outcome = vetting
+        .take_step(visit.principal(), &code, &action, None)
+        .await;
+    let done = |_| format!("{here}?done=1");
+    let typed = action.reason().to_owned();
+    let again = |refused| file_page(&visit, &code, None, Some((refused, typed)));
+    answer_form(outcome, &here, is_refusal, done, again).await
 }
 
 /// `GET /registrations/{tracking_code}/documents/{kind}`: one uploaded document of the file, for
 /// those who may see the file, as stored (its media type, shown inline, never sniffed).
 pub async fn document(
-    State(state): State<AppState>,
-    auth: Auth,
+    visit: Visit,
     Path((tracking_code, kind)): Path<(String, String)>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let code = tracking_input(&tracking_code);
     let here = format!(
         "/registrations/{}/documents/{}",
@@ -676,10 +648,10 @@ pub async fn document(
         url_encode(&kind)
     );
     let kind = DocumentKind::parse(&kind).ok_or(ApiError::not_found(store::Entity::Document))?;
-    let (document, bytes) = state
-        .app
+    let (document, bytes) = visit
+        .app()
         .vetting()
-        .document(auth.principal(), &code, kind)
+        .document(visit.principal(), &code, kind)
         .await
         .map_err(|e| page_error(e, &here))?;
     let mut response = bytes.into_response();

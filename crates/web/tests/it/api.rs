@@ -1,4 +1,6 @@
-use crate::support::{demo, TestApp, FOREIGN_COUNTY, OWN_COUNTY};
+use crate::support::{
+    demo, demo_council, demo_station, demo_user, items, TestApp, FOREIGN_COUNTY, OWN_COUNTY,
+};
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use domain::election::CouncilKind;
@@ -17,14 +19,7 @@ async fn health_is_public() {
 async fn login_returns_token_role_and_scope() {
     let app = TestApp::new().await;
     let before = app.audit_count().await;
-    let r = app
-        .json(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            r#"{"username":"governor","password":"governor-1405"}"#,
-        )
-        .await;
+    let r = app.login("governor", "governor-1405").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let body = r.json();
     assert_eq!(body["role"], "county_governor");
@@ -34,14 +29,13 @@ async fn login_returns_token_role_and_scope() {
     );
     let token = body["token"].as_str().unwrap();
     assert!(token.len() >= 40);
-    assert_eq!(app.audit_count().await, before + 1, "the login is audited");
+    app.assert_audit_count(before + 1, "the login is audited")
+        .await;
     let me = app.get("/api/v1/auth/me", Some(token)).await;
     assert_eq!(me.json()["username"], "governor");
 
     // Logout ends the token.
-    let out = app
-        .json(Method::POST, "/api/v1/auth/logout", Some(token), "")
-        .await;
+    let out = app.post("/api/v1/auth/logout", token, "").await;
     assert_eq!(out.status, StatusCode::NO_CONTENT);
     app.get("/api/v1/auth/me", Some(token))
         .await
@@ -52,30 +46,13 @@ async fn login_returns_token_role_and_scope() {
 async fn wrong_password_and_unknown_user_are_refused_alike() {
     let app = TestApp::new().await;
     let before = app.audit_count().await;
-    let wrong = app
-        .json(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            r#"{"username":"hq","password":"nope-nope"}"#,
-        )
-        .await;
+    let wrong = app.login("hq", "nope-nope").await;
     wrong.assert_problem(401, "invalid_credentials");
-    let unknown = app
-        .json(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            r#"{"username":"ghost","password":"nope-nope"}"#,
-        )
-        .await;
+    let unknown = app.login("ghost", "nope-nope").await;
     unknown.assert_problem(401, "invalid_credentials");
     assert_eq!(wrong.json()["detail"], unknown.json()["detail"]);
-    assert_eq!(
-        app.audit_count().await,
-        before,
-        "failed logins write nothing"
-    );
+    app.assert_audit_count(before, "failed logins write nothing")
+        .await;
 }
 
 #[tokio::test]
@@ -86,24 +63,10 @@ async fn login_is_rate_limited() {
     })
     .await;
     for _ in 0..3 {
-        let r = app
-            .json(
-                Method::POST,
-                "/api/v1/auth/login",
-                None,
-                r#"{"username":"observer","password":"wrong-pass"}"#,
-            )
-            .await;
+        let r = app.login("observer", "wrong-pass").await;
         r.assert_problem(401, "invalid_credentials");
     }
-    let r = app
-        .json(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            r#"{"username":"observer","password":"observer-1405"}"#,
-        )
-        .await;
+    let r = app.login("observer", "observer-1405").await;
     r.assert_problem(429, "too_many_attempts");
     // Another user is not locked out by it.
     app.token("hq").await;
@@ -142,22 +105,12 @@ async fn malformed_and_oversized_bodies_are_problems() {
         r#"{{"city":[],"village":[],"overrides":{{"x":"{}"}}}}"#,
         "y".repeat(100 * 1024)
     );
-    app.json(
-        Method::PUT,
-        "/api/v1/elections/shora-7/seat-table",
-        Some(&token),
-        &huge_table,
-    )
-    .await
-    .assert_problem(413, "payload_too_large");
-    app.json(
-        Method::PUT,
-        "/api/v1/elections/shora-7/seat-table",
-        Some(&token),
-        "{not json",
-    )
-    .await
-    .assert_problem(400, "malformed_json");
+    app.put("/api/v1/elections/shora-7/seat-table", &token, &huge_table)
+        .await
+        .assert_problem(413, "payload_too_large");
+    app.put("/api/v1/elections/shora-7/seat-table", &token, "{not json")
+        .await
+        .assert_problem(400, "malformed_json");
     assert_eq!(app.audit_count().await, before_put);
     assert_eq!(
         before_put,
@@ -168,8 +121,7 @@ async fn malformed_and_oversized_bodies_are_problems() {
 
 #[tokio::test]
 async fn invalid_national_id_is_422() {
-    let app = TestApp::new().await;
-    let token = app.token("hq").await;
+    let (app, token) = TestApp::with_token("hq").await;
     let r = app.get("/api/v1/people/0499370890", Some(&token)).await;
     r.assert_problem(422, "invalid_national_id");
     assert!(r.json()["detail"].as_str().unwrap().contains("کد ملی"));
@@ -215,15 +167,10 @@ async fn all_items(app: &TestApp, path: &str, token: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn demo_counts_read_back_through_the_api() {
-    let app = TestApp::new().await;
-    let token = app.token("hq").await;
+    let (app, token) = TestApp::with_token("hq").await;
     let counties = app.get("/api/v1/counties", Some(&token)).await.json();
     assert_eq!(counties["total"], 25);
-    assert!(counties["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|c| c["name"] == "کرمان" && c["code"] == OWN_COUNTY));
+    assert!(items(&counties).any(|c| c["name"] == "کرمان" && c["code"] == OWN_COUNTY));
 
     let seat_histogram = |items: &[Value]| {
         let mut h = BTreeMap::new();
@@ -271,11 +218,7 @@ async fn demo_counts_read_back_through_the_api() {
         )
         .await
         .json();
-    assert!(kerman["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|c| c["county"] == OWN_COUNTY && c["kind"] == "city"));
+    assert!(items(&kerman).all(|c| c["county"] == OWN_COUNTY && c["kind"] == "city"));
     app.get("/api/v1/councils?kind=town", Some(&token))
         .await
         .assert_problem(422, "invalid_field");
@@ -284,20 +227,30 @@ async fn demo_counts_read_back_through_the_api() {
         .assert_problem(400, "invalid_query");
 }
 
+/// The API's reads of one county's data: the county, its councils and stations, one of each.
+fn county_reads(county: &str) -> Vec<String> {
+    let council = demo_council(|c| c.county_code == county);
+    let station = demo_station(|s| s.county_code == county);
+    vec![
+        format!("/api/v1/counties/{county}"),
+        format!("/api/v1/councils?county={county}"),
+        format!("/api/v1/stations?county={county}"),
+        format!("/api/v1/councils/{}", council.code),
+        format!("/api/v1/stations/{}", station.code),
+    ]
+}
+
+/// The reads of county 05's data, and the audit log (the province's).
+fn foreign_reads() -> Vec<String> {
+    let mut reads = county_reads(FOREIGN_COUNTY);
+    reads.push("/api/v1/audit".to_owned());
+    reads
+}
+
 /// Every county-scoped role, on every API route that takes a county, asking for another one.
 #[tokio::test]
 async fn every_county_scoped_role_is_refused_other_counties() {
     let app = TestApp::new().await;
-    let foreign_council = demo()
-        .councils
-        .iter()
-        .find(|c| c.county_code == FOREIGN_COUNTY)
-        .unwrap();
-    let foreign_station = demo()
-        .stations
-        .iter()
-        .find(|s| s.county_code == FOREIGN_COUNTY)
-        .unwrap();
     let scoped: Vec<_> = demo()
         .users
         .iter()
@@ -309,14 +262,7 @@ async fn every_county_scoped_role_is_refused_other_counties() {
     );
     for user in scoped {
         let token = app.token(&user.username).await;
-        for path in [
-            format!("/api/v1/counties/{FOREIGN_COUNTY}"),
-            format!("/api/v1/councils?county={FOREIGN_COUNTY}"),
-            format!("/api/v1/stations?county={FOREIGN_COUNTY}"),
-            format!("/api/v1/councils/{}", foreign_council.code),
-            format!("/api/v1/stations/{}", foreign_station.code),
-            "/api/v1/audit".to_owned(),
-        ] {
+        for path in foreign_reads() {
             let r = app.get(&path, Some(&token)).await;
             assert_eq!(
                 r.status,
@@ -333,47 +279,11 @@ async fn every_county_scoped_role_is_refused_other_counties() {
 /// Every API route that takes a county, with the governor of county 11 asking for county 05.
 #[tokio::test]
 async fn county_governor_is_confined_to_their_county() {
-    let app = TestApp::new().await;
-    let token = app.token("governor").await;
-    let foreign_council = demo()
-        .councils
-        .iter()
-        .find(|c| c.county_code == FOREIGN_COUNTY)
-        .unwrap();
-    let foreign_station = demo()
-        .stations
-        .iter()
-        .find(|s| s.county_code == FOREIGN_COUNTY)
-        .unwrap();
-    let own_council = demo()
-        .councils
-        .iter()
-        .find(|c| c.county_code == OWN_COUNTY)
-        .unwrap();
-    let own_station = demo()
-        .stations
-        .iter()
-        .find(|s| s.county_code == OWN_COUNTY)
-        .unwrap();
-    for path in [
-        format!("/api/v1/counties/{FOREIGN_COUNTY}"),
-        format!("/api/v1/councils?county={FOREIGN_COUNTY}"),
-        format!("/api/v1/stations?county={FOREIGN_COUNTY}"),
-        format!("/api/v1/councils/{}", foreign_council.code),
-        format!("/api/v1/stations/{}", foreign_station.code),
-        "/api/v1/audit".to_owned(),
-    ] {
-        app.get(&path, Some(&token))
-            .await
-            .assert_problem(403, "forbidden");
+    let (app, token) = TestApp::with_token("governor").await;
+    for path in foreign_reads() {
+        app.assert_forbidden(&path, &token).await;
     }
-    for path in [
-        format!("/api/v1/counties/{OWN_COUNTY}"),
-        format!("/api/v1/councils?county={OWN_COUNTY}"),
-        format!("/api/v1/stations?county={OWN_COUNTY}"),
-        format!("/api/v1/councils/{}", own_council.code),
-        format!("/api/v1/stations/{}", own_station.code),
-    ] {
+    for path in county_reads(OWN_COUNTY) {
         let r = app.get(&path, Some(&token)).await;
         assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
     }
@@ -390,49 +300,25 @@ async fn county_governor_is_confined_to_their_county() {
         .filter(|s| s.county_code == OWN_COUNTY)
         .count();
     assert_eq!(stations["total"], expected);
-    assert!(stations["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|s| s["county"] == OWN_COUNTY));
+    assert!(items(&stations).all(|s| s["county"] == OWN_COUNTY));
 }
 
 #[tokio::test]
 async fn station_staff_see_their_station_only() {
-    let app = TestApp::new().await;
-    let token = app.token("station").await;
-    let own = demo()
-        .users
-        .iter()
-        .find(|u| u.username == "station")
-        .unwrap()
-        .scope
-        .station()
-        .unwrap()
-        .to_owned();
+    let (app, token) = TestApp::with_token("station").await;
+    let own = demo_user("station").scope.station().unwrap().to_owned();
     let list = app.get("/api/v1/stations", Some(&token)).await.json();
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["code"], own.as_str());
-    assert_eq!(
-        app.get(&format!("/api/v1/stations/{own}"), Some(&token))
-            .await
-            .status,
-        StatusCode::OK
-    );
-    let other = demo()
-        .stations
-        .iter()
-        .find(|s| s.county_code == OWN_COUNTY && s.code != own)
-        .unwrap();
-    app.get(&format!("/api/v1/stations/{}", other.code), Some(&token))
+    app.get(&format!("/api/v1/stations/{own}"), Some(&token))
         .await
-        .assert_problem(403, "forbidden");
-    app.get(&format!("/api/v1/counties/{OWN_COUNTY}"), Some(&token))
-        .await
-        .assert_problem(403, "forbidden");
-    app.get("/api/v1/councils", Some(&token))
-        .await
-        .assert_problem(403, "forbidden");
+        .assert_status(StatusCode::OK);
+    let other = demo_station(|s| s.county_code == OWN_COUNTY && s.code != own);
+    app.assert_forbidden(&format!("/api/v1/stations/{}", other.code), &token)
+        .await;
+    app.assert_forbidden(&format!("/api/v1/counties/{OWN_COUNTY}"), &token)
+        .await;
+    app.assert_forbidden("/api/v1/councils", &token).await;
     app.get(
         &format!("/api/v1/people/{}", demo().people[0].national_id),
         Some(&token),
@@ -443,21 +329,18 @@ async fn station_staff_see_their_station_only() {
 
 #[tokio::test]
 async fn seat_table_edit_is_validated_audited_and_applied() {
-    let app = TestApp::new().await;
-    let token = app.token("hq").await;
+    let (app, token) = TestApp::with_token("hq").await;
+    let put_table = async |election: &str, table: &domain::election::SeatTable| {
+        let path = format!("/api/v1/elections/{election}/seat-table");
+        app.put(&path, &token, &serde_json::to_string(table).unwrap())
+            .await
+    };
     let before = app.audit_count().await;
     let mut table = domain::election::SeatTable::law_default();
     table.city.swap(0, 1);
-    let r = app
-        .json(
-            Method::PUT,
-            "/api/v1/elections/shora-7/seat-table",
-            Some(&token),
-            &serde_json::to_string(&table).unwrap(),
-        )
-        .await;
+    let r = put_table("shora-7", &table).await;
     r.assert_problem(422, "invalid_seat_table");
-    assert_eq!(app.audit_count().await, before, "refused whole");
+    app.assert_audit_count(before, "refused whole").await;
 
     let mut table = domain::election::SeatTable::law_default();
     table.city[0].max_population = Some(40_000);
@@ -466,14 +349,7 @@ async fn seat_table_edit_is_validated_audited_and_applied() {
         .iter()
         .filter(|c| c.kind == CouncilKind::City && c.population > 40_000 && c.population <= 50_000)
         .count();
-    let r = app
-        .json(
-            Method::PUT,
-            "/api/v1/elections/shora-7/seat-table",
-            Some(&token),
-            &serde_json::to_string(&table).unwrap(),
-        )
-        .await;
+    let r = put_table("shora-7", &table).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["councils_changed"], expected);
     assert_eq!(app.audit_count().await, before + 1);
@@ -482,20 +358,14 @@ async fn seat_table_edit_is_validated_audited_and_applied() {
         .await
         .json();
     assert_eq!(current["seat_table"]["city"][0]["max_population"], 40_000);
-    app.json(
-        Method::PUT,
-        "/api/v1/elections/nope/seat-table",
-        Some(&token),
-        &serde_json::to_string(&table).unwrap(),
-    )
-    .await
-    .assert_problem(404, "not_found");
+    put_table("nope", &table)
+        .await
+        .assert_problem(404, "not_found");
 }
 
 #[tokio::test]
 async fn cookie_requests_need_the_csrf_token() {
-    let app = TestApp::new().await;
-    let cookie = app.browser_login("hq").await;
+    let (app, cookie) = TestApp::with_session("hq").await;
     let page = app.page("/", Some(&cookie)).await;
     let csrf = crate::support::csrf_of(&page.text());
     let before = app.audit_count().await;
@@ -515,11 +385,8 @@ async fn cookie_requests_need_the_csrf_token() {
     app.send(put(Some("forged")))
         .await
         .assert_problem(403, "csrf_failed");
-    assert_eq!(
-        app.audit_count().await,
-        before,
-        "nothing written without the token"
-    );
+    app.assert_audit_count(before, "nothing written without the token")
+        .await;
     let ok = app.send(put(Some(&csrf))).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
     assert_eq!(app.audit_count().await, before + 1);
@@ -540,8 +407,7 @@ async fn unknown_api_paths_are_problem_404() {
 
 #[tokio::test]
 async fn sessions_expire() {
-    let app = TestApp::new().await;
-    let token = app.token("hq").await;
+    let (app, token) = TestApp::with_token("hq").await;
     assert_eq!(
         app.get("/api/v1/auth/me", Some(&token)).await.status,
         StatusCode::OK

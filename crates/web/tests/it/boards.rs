@@ -1,19 +1,13 @@
 //! Boards and their meetings, through the API and the pages.
 
-use crate::support::{csrf_of, demo, enc, TestApp, FOREIGN_COUNTY, OWN_COUNTY};
-use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
-use domain::ids::NationalId;
+use crate::support::{csrf_of, demo, enc, fresh_id, TestApp, FOREIGN_COUNTY, OWN_COUNTY};
+use axum::http::{header, StatusCode};
 use serde_json::json;
-
-fn fresh_id(n: u32) -> String {
-    NationalId::with_check_digit(n).unwrap().as_str().to_owned()
-}
 
 async fn register(app: &TestApp, token: &str, n: u32) -> String {
     let id = fresh_id(n);
     let r = app
-        .json(Method::POST, "/api/v1/people", Some(token), &json!({"national_id": id, "first_name": "سعید", "last_name": "معتمد", "gender": "male", "birth_date": "1355/02/02"}).to_string())
+        .post("/api/v1/people", token, &json!({"national_id": id, "first_name": "سعید", "last_name": "معتمد", "gender": "male", "birth_date": "1355/02/02"}).to_string())
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     id
@@ -21,8 +15,7 @@ async fn register(app: &TestApp, token: &str, n: u32) -> String {
 
 #[tokio::test]
 async fn the_governor_forms_the_county_inspection_board_of_three() {
-    let app = TestApp::new().await;
-    let governor = app.token("governor").await;
+    let (app, governor) = TestApp::with_token("governor").await;
     let board = format!("inspection-{OWN_COUNTY}");
     let inspection = app.token("inspection").await;
     let shown = app
@@ -36,49 +29,37 @@ async fn the_governor_forms_the_county_inspection_board_of_three() {
         register(&app, &governor, 5003).await,
         register(&app, &governor, 5004).await,
     ];
-    let appoint = |id: String, role: &'static str| {
-        let (app, governor, board) = (&app, governor.clone(), board.clone());
-        async move {
-            app.json(
-                Method::PUT,
-                &format!("/api/v1/boards/{board}/members/{id}"),
-                Some(&governor),
-                &json!({"role": role, "term_start": "1404/10/01"}).to_string(),
-            )
-            .await
-        }
+    let member = |board: &str, id: &str| format!("/api/v1/boards/{board}/members/{id}");
+    let appoint = async |id: &str, role: &str| {
+        let body = json!({"role": role, "term_start": "1404/10/01"}).to_string();
+        app.put(&member(&board, id), &governor, &body).await
     };
     for (id, role) in [(&ids[0], "head"), (&ids[1], "member"), (&ids[2], "member")] {
-        let r = appoint(id.clone(), role).await;
+        let r = appoint(id, role).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     }
     let before = app.audit_count().await;
-    appoint(ids[3].clone(), "member")
+    for (id, role, code) in [
+        (&ids[3], "member", "board_full"),
+        (&ids[3], "trusted", "role_not_on_board"),
+        (&ids[0], "member", "already_member"),
+    ] {
+        appoint(id, role).await.assert_problem(409, code);
+    }
+    let ended_before_it_starts =
+        r#"{"role":"head","term_start":"1404/10/01","term_end":"1404/09/01"}"#;
+    app.put(&member(&board, &ids[3]), &governor, ended_before_it_starts)
         .await
-        .assert_problem(409, "board_full");
-    appoint(ids[3].clone(), "trusted")
-        .await
-        .assert_problem(409, "role_not_on_board");
-    appoint(ids[0].clone(), "member")
-        .await
-        .assert_problem(409, "already_member");
-    app.json(
-        Method::PUT,
-        &format!("/api/v1/boards/{board}/members/{}", ids[3]),
-        Some(&governor),
-        r#"{"role":"head","term_start":"1404/10/01","term_end":"1404/09/01"}"#,
-    )
-    .await
-    .assert_problem(409, "invalid_term");
-    app.json(
-        Method::PUT,
-        &format!("/api/v1/boards/{board}/members/0499370890"),
-        Some(&governor),
+        .assert_problem(409, "invalid_term");
+    app.put(
+        &member(&board, "0499370890"),
+        &governor,
         r#"{"role":"head"}"#,
     )
     .await
     .assert_problem(422, "invalid_national_id");
-    assert_eq!(app.audit_count().await, before, "refusals write nothing");
+    app.assert_audit_count(before, "refusals write nothing")
+        .await;
     let full = app
         .get(&format!("/api/v1/boards/{board}"), Some(&governor))
         .await
@@ -86,61 +67,35 @@ async fn the_governor_forms_the_county_inspection_board_of_three() {
     assert_eq!(full["members"].as_array().unwrap().len(), 3);
     assert!(full["vacancies"].as_array().unwrap().is_empty());
     // Another county's board, the province board, and other roles are out of reach.
-    app.json(
-        Method::PUT,
-        &format!(
-            "/api/v1/boards/inspection-{FOREIGN_COUNTY}/members/{}",
-            ids[3]
-        ),
-        Some(&governor),
-        r#"{"role":"head"}"#,
-    )
-    .await
-    .assert_problem(403, "forbidden");
-    app.json(
-        Method::PUT,
-        &format!("/api/v1/boards/inspection-province/members/{}", ids[3]),
-        Some(&governor),
-        r#"{"role":"member"}"#,
-    )
-    .await
-    .assert_problem(403, "forbidden");
-    app.json(
-        Method::PUT,
-        &format!("/api/v1/boards/{board}/members/{}", ids[3]),
-        Some(&inspection),
-        r#"{"role":"member"}"#,
-    )
-    .await
-    .assert_problem(403, "forbidden");
+    let foreign = format!("inspection-{FOREIGN_COUNTY}");
+    for (board, token, body) in [
+        (foreign.as_str(), &governor, r#"{"role":"head"}"#),
+        ("inspection-province", &governor, r#"{"role":"member"}"#),
+        (board.as_str(), &inspection, r#"{"role":"member"}"#),
+    ] {
+        app.put(&member(board, &ids[3]), token, body)
+            .await
+            .assert_problem(403, "forbidden");
+    }
     app.get("/api/v1/boards/nonsense", Some(&governor))
         .await
         .assert_problem(404, "not_found");
-    let r = app
-        .json(
-            Method::DELETE,
-            &format!("/api/v1/boards/{board}/members/{}", ids[1]),
-            Some(&governor),
-            "",
-        )
-        .await;
+    let r = app.delete(&member(&board, &ids[1]), &governor).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     assert_eq!(app.audit_count().await, before + 1);
 }
 
 #[tokio::test]
 async fn a_board_records_its_meeting_and_prints_the_minutes() {
-    let app = TestApp::new().await;
-    let governor = app.token("governor").await;
+    let (app, governor) = TestApp::with_token("governor").await;
     let board = format!("inspection-{OWN_COUNTY}");
     let head = register(&app, &governor, 5101).await;
     let member = register(&app, &governor, 5102).await;
     for (id, role) in [(&head, "head"), (&member, "member")] {
         let r = app
-            .json(
-                Method::PUT,
+            .put(
                 &format!("/api/v1/boards/{board}/members/{id}"),
-                Some(&governor),
+                &governor,
                 &json!({"role": role}).to_string(),
             )
             .await;
@@ -166,15 +121,7 @@ async fn a_board_records_its_meeting_and_prints_the_minutes() {
     );
     let before = app.audit_count().await;
     let r = app
-        .send(
-            Request::builder()
-                .method(Method::POST)
-                .uri(format!("/boards/{board}/meetings"))
-                .header(header::COOKIE, &cookie)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(form))
-                .unwrap(),
-        )
+        .post_form(&format!("/boards/{board}/meetings"), Some(&cookie), &form)
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     assert_eq!(app.audit_count().await, before + 1);
@@ -202,41 +149,35 @@ async fn a_board_records_its_meeting_and_prints_the_minutes() {
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["decisions"][0]["owner"], "رئیس هیأت");
     let bad = app
-        .json(
-            Method::POST,
+        .post(
             &format!("/api/v1/boards/{board}/meetings"),
-            Some(&governor),
+            &governor,
             &json!({"held_at": "1404/11/03 10:00", "agenda": "", "attendance": []}).to_string(),
         )
         .await;
     bad.assert_problem(422, "invalid_field");
     let stranger = app
-        .json(Method::POST, &format!("/api/v1/boards/{board}/meetings"), Some(&governor), &json!({"held_at": "1404/11/03 10:00", "agenda": "x", "attendance": [{"national_id": demo().people[0].national_id, "present": true}]}).to_string())
+        .post(&format!("/api/v1/boards/{board}/meetings"), &governor, &json!({"held_at": "1404/11/03 10:00", "agenda": "x", "attendance": [{"national_id": demo().people[0].national_id, "present": true}]}).to_string())
         .await;
     stranger.assert_problem(422, "invalid_field");
     let executive = app.token("executive").await;
-    app.json(
-        Method::POST,
+    app.post(
         &format!("/api/v1/boards/{board}/meetings"),
-        Some(&executive),
+        &executive,
         &json!({"held_at": "1404/11/03 10:00", "agenda": "x"}).to_string(),
     )
     .await
     .assert_problem(403, "forbidden");
     let id = list[0]["id"].as_i64().unwrap();
     let observer = app.token("observer").await;
-    assert_eq!(
-        app.get(&format!("/api/v1/meetings/{id}"), Some(&observer))
-            .await
-            .status,
-        StatusCode::OK
-    );
+    app.get(&format!("/api/v1/meetings/{id}"), Some(&observer))
+        .await
+        .assert_status(StatusCode::OK);
 }
 
 #[tokio::test]
 async fn board_form_refusals_are_shown_in_persian() {
-    let app = TestApp::new().await;
-    let governor = app.token("governor").await;
+    let (app, governor) = TestApp::with_token("governor").await;
     let board = format!("executive-{OWN_COUNTY}");
     let cookie = app.browser_login("governor").await;
     let page = app
@@ -247,18 +188,10 @@ async fn board_form_refusals_are_shown_in_persian() {
     let csrf = csrf_of(&page);
     let chair = register(&app, &governor, 5201).await;
     let second = register(&app, &governor, 5202).await;
-    let post = |id: &str, role: &str| {
-        app.send(
-            Request::builder()
-                .method(Method::POST)
-                .uri(format!("/boards/{board}/members"))
-                .header(header::COOKIE, &cookie)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(format!(
-                    "csrf_token={csrf}&national_id={id}&role={role}&term_start=&term_end="
-                )))
-                .unwrap(),
-        )
+    let members = format!("/boards/{board}/members");
+    let post = async |id: &str, role: &str| {
+        let form = format!("csrf_token={csrf}&national_id={id}&role={role}&term_start=&term_end=");
+        app.post_form(&members, Some(&cookie), &form).await
     };
     assert_eq!(post(&chair, "chair").await.status, StatusCode::SEE_OTHER);
     let refused = post(&second, "chair").await;

@@ -149,6 +149,44 @@ impl Browser {
         panic!("still on the login page 10 s after logging in as {username}");
     }
 
+    /// Opens the app's page at `path`.
+    async fn goto(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap();
+    }
+
+    /// The element `css` selects, waiting for it up to 10 s.
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+    }
+
+    /// Clicks the element `css` selects.
+    async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap();
+    }
+
+    /// The text of the element `css` selects.
+    async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap()
+    }
+
+    /// Types `keys` into the field `css` selects.
+    async fn type_into(&self, css: &str, keys: &str) {
+        self.find(css).await.send_keys(keys).await.unwrap();
+    }
+
+    /// Picks the option `value` of the select `css` selects.
+    async fn select(&self, css: &str, value: &str) {
+        self.find(css).await.select_by_value(value).await.unwrap();
+    }
+
     async fn finish(self) {
         self.client.close().await.unwrap();
         let _ = self.stop.send(());
@@ -170,8 +208,8 @@ impl Drop for Driver {
 async fn province_hq_logs_in_and_sees_the_dashboard() {
     let app = TestApp::new().await;
     let browser = Browser::open(&app).await;
-    let (client, base) = (&browser.client, browser.base.clone());
-    client.goto(&format!("{base}/")).await.unwrap();
+    let client = &browser.client;
+    browser.goto("/").await;
     // Not logged in: the dashboard sends us to the login form.
     assert!(client
         .current_url()
@@ -180,12 +218,7 @@ async fn province_hq_logs_in_and_sees_the_dashboard() {
         .path()
         .starts_with("/login"));
     browser.log_in("hq").await;
-    let heading = client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("main h1"))
-        .await
-        .unwrap();
+    let heading = browser.find("main h1").await;
     assert_eq!(
         heading.text().await.unwrap(),
         "داشبورد ستاد انتخابات استان کرمان"
@@ -194,13 +227,7 @@ async fn province_hq_logs_in_and_sees_the_dashboard() {
 
     let dir = client.execute("return [document.documentElement.dir, document.documentElement.lang, getComputedStyle(document.body).direction]", vec![]).await.unwrap();
     assert_eq!(dir, serde_json::json!(["rtl", "fa", "rtl"]));
-    let body = client
-        .find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = browser.text("body").await;
     assert!(body.contains("۳٬۰۰۳"), "Persian digits on the dashboard");
     assert!(
         body.contains("۲۲ دی ۱۴۰۴"),
@@ -219,29 +246,11 @@ async fn province_hq_logs_in_and_sees_the_dashboard() {
     assert!(bars.len() >= 50, "a bar per county and series");
 
     // The county table sorts by a header click (client-side, numeric).
-    client
-        .find(Locator::Css("#counties-table th:nth-child(9)"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("#counties-table th:nth-child(9)"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let first = client
-        .find(Locator::Css(
-            "#counties-table tbody tr:first-child td:first-child",
-        ))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    browser.click("#counties-table th:nth-child(9)").await;
+    browser.click("#counties-table th:nth-child(9)").await;
+    let first = browser
+        .text("#counties-table tbody tr:first-child td:first-child")
+        .await;
     assert_eq!(
         first, "کرمان",
         "most stations first after a descending sort"
@@ -262,27 +271,18 @@ async fn governor_fills_a_gap_and_sees_the_coverage_rise() {
     // Someone to appoint: registered through the API first.
     let token = app.token("governor").await;
     let inspector = domain::ids::NationalId::with_check_digit(777_001).unwrap();
+    let person = serde_json::json!({"national_id": inspector, "first_name": "نرگس", "last_name": "امینی", "gender": "female", "birth_date": "1362/03/15"});
     let r = app
-        .json(
-            axum::http::Method::POST,
-            "/api/v1/people",
-            Some(&token),
-            &serde_json::json!({"national_id": inspector, "first_name": "نرگس", "last_name": "امینی", "gender": "female", "birth_date": "1362/03/15"}).to_string(),
-        )
+        .post("/api/v1/people", &token, &person.to_string())
         .await;
     assert_eq!(r.status, axum::http::StatusCode::CREATED, "{}", r.text());
 
     let browser = Browser::open(&app).await;
-    let (client, base) = (&browser.client, browser.base.clone());
+    let client = &browser.client;
 
-    client.goto(&format!("{base}/login")).await.unwrap();
+    browser.goto("/login").await;
     browser.log_in("governor").await;
-    client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("#coverage-table"))
-        .await
-        .unwrap();
+    browser.find("#coverage-table").await;
     assert!(
         client
             .current_url()
@@ -294,32 +294,17 @@ async fn governor_fills_a_gap_and_sees_the_coverage_rise() {
     );
 
     let cell = "tr[data-share=with_inspector] td.num";
-    let before = persian_int(
-        &client
-            .find(Locator::Css(cell))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    );
-    let row = client
-        .find(Locator::Css("#gaps-table tbody tr"))
-        .await
-        .unwrap();
+    let before = persian_int(&browser.text(cell).await);
+    let row = browser.find("#gaps-table tbody tr").await;
     let station = row.attr("data-station").await.unwrap().unwrap();
-    let button = client
-        .find(Locator::Css(&format!(
-            "button[data-fill='{station}-inspector']"
-        )))
-        .await
-        .unwrap();
-    let form = client
-        .find(Locator::Css(&format!(
+    let button = browser
+        .find(&format!("button[data-fill='{station}-inspector']"))
+        .await;
+    let form = browser
+        .find(&format!(
             "form[action='/stations/{station}/staff/inspector']"
-        )))
-        .await
-        .unwrap();
+        ))
+        .await;
     form.find(Locator::Css("input[name=national_id]"))
         .await
         .unwrap()
@@ -327,21 +312,8 @@ async fn governor_fills_a_gap_and_sees_the_coverage_rise() {
         .await
         .unwrap();
     button.click().await.unwrap();
-    client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("p.ok[role=status]"))
-        .await
-        .unwrap();
-    let after = persian_int(
-        &client
-            .find(Locator::Css(cell))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    );
+    browser.find("p.ok[role=status]").await;
+    let after = persian_int(&browser.text(cell).await);
     assert_eq!(after, before + 1, "one more station has its inspector");
     let staff = app.store.station_staff(&station).await.unwrap();
     assert!(staff.iter().any(
@@ -360,99 +332,58 @@ async fn station_opens_checks_in_and_a_voter_casts_a_ballot() {
     let (app, _, roll) = crate::election_day::election_day().await;
     let station = crate::election_day::own_station();
     let browser = Browser::open(&app).await;
-    let (client, base) = (&browser.client, browser.base.clone());
-    let find = |css: String| async move {
-        client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css(&css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"))
-    };
-    client.goto(&format!("{base}/login")).await.unwrap();
+    let client = &browser.client;
+    browser.goto("/login").await;
     browser.log_in("station").await;
     // Signed in once the header offers to sign out (anonymous pages have a nav too).
-    find("header form[action='/logout']".into()).await;
-    client
-        .goto(&format!("{base}/stations/{station}/day"))
-        .await
-        .unwrap();
-    assert_eq!(
-        find("#day-state".into()).await.text().await.unwrap(),
-        "گشوده‌نشده"
-    );
+    browser.find("header form[action='/logout']").await;
+    browser.goto(&format!("/stations/{station}/day")).await;
+    assert_eq!(browser.text("#day-state").await, "گشوده‌نشده");
     // Opening without the inspector ticked is refused with its reason.
     for name in ["head", "governor_rep", "empty_box_shown"] {
-        find(format!("#open-form input[name={name}]"))
-            .await
-            .click()
-            .await
-            .unwrap();
+        browser
+            .click(&format!("#open-form input[name={name}]"))
+            .await;
     }
-    find("#open-form button".into())
-        .await
-        .click()
-        .await
-        .unwrap();
-    assert!(find("#day-error".into())
-        .await
-        .text()
-        .await
-        .unwrap()
-        .contains("بازرس"));
+    browser.click("#open-form button").await;
+    assert!(browser.text("#day-error").await.contains("بازرس"));
     for name in ["head", "governor_rep", "inspector", "empty_box_shown"] {
-        find(format!("#open-form input[name={name}]"))
-            .await
-            .click()
-            .await
-            .unwrap();
+        browser
+            .click(&format!("#open-form input[name={name}]"))
+            .await;
     }
-    find("#open-form button".into())
-        .await
-        .click()
-        .await
-        .unwrap();
-    find("#day-notice".into()).await;
-    assert!(find("#day-state".into())
-        .await
-        .text()
-        .await
-        .unwrap()
-        .starts_with("باز"));
+    browser.click("#open-form button").await;
+    browser.find("#day-notice").await;
+    assert!(browser.text("#day-state").await.starts_with("باز"));
 
     // Check-in with Persian digits; then the voting screen on the same device.
-    find("#national-id".into())
-        .await
-        .send_keys(&domain::text::persian_digits(roll[0].national_id.as_str()))
-        .await
-        .unwrap();
-    find("#checkin-form button".into())
-        .await
-        .click()
-        .await
-        .unwrap();
-    find("#checkin-accepted".into()).await;
-    find("#start-vote".into()).await.click().await.unwrap();
-    find(".candidate".into()).await;
+    browser
+        .type_into(
+            "#national-id",
+            &domain::text::persian_digits(roll[0].national_id.as_str()),
+        )
+        .await;
+    browser.click("#checkin-form button").await;
+    browser.find("#checkin-accepted").await;
+    browser.click("#start-vote").await;
+    browser.find(".candidate").await;
     let all = client.find_all(Locator::Css(".candidate")).await.unwrap();
     let first = all[0].attr("data-code").await.unwrap().unwrap();
     let second = all[1].attr("data-code").await.unwrap().unwrap();
     all[0].click().await.unwrap();
     // The second is typed rather than picked.
-    find("#typed-codes".into())
-        .await
-        .send_keys(&domain::text::persian_digits(&second))
-        .await
-        .unwrap();
-    find("#review-ballot".into()).await.click().await.unwrap();
-    let chosen = find("#chosen".into()).await.text().await.unwrap();
+    browser
+        .type_into("#typed-codes", &domain::text::persian_digits(&second))
+        .await;
+    browser.click("#review-ballot").await;
+    let chosen = browser.text("#chosen").await;
     assert!(
         chosen.contains(&domain::text::persian_digits(&first))
             && chosen.contains(&domain::text::persian_digits(&second)),
         "{chosen}"
     );
-    find("#cast-ballot".into()).await.click().await.unwrap();
-    let receipt = find("#receipt-code".into()).await.text().await.unwrap();
+    browser.click("#cast-ballot").await;
+    let receipt = browser.text("#receipt-code").await;
     assert_eq!(receipt.len(), 14, "{receipt}");
     let counted: serde_json::Value = app
         .get(&format!("/api/v1/receipts/{receipt}"), None)
@@ -460,8 +391,8 @@ async fn station_opens_checks_in_and_a_voter_casts_a_ballot() {
         .json();
     assert_eq!(counted["counted"], true);
 
-    find("#next-voter".into()).await.click().await.unwrap();
-    let figures = find("#day-counts".into()).await.text().await.unwrap();
+    browser.click("#next-voter").await;
+    let figures = browser.text("#day-counts").await;
     assert!(figures.contains("۱"), "{figures}");
     let counts = app.store.station_counts("shora-7", &station).await.unwrap();
     assert_eq!(
@@ -470,8 +401,8 @@ async fn station_opens_checks_in_and_a_voter_casts_a_ballot() {
     );
 
     // Turnout, public, counts the voter.
-    client.goto(&format!("{base}/turnout")).await.unwrap();
-    let cards = find("#turnout-cards".into()).await.text().await.unwrap();
+    browser.goto("/turnout").await;
+    let cards = browser.text("#turnout-cards").await;
     assert!(cards.contains("رأی‌دهندگان"), "{cards}");
     browser.finish().await;
 }
@@ -485,15 +416,7 @@ async fn station_opens_checks_in_and_a_voter_casts_a_ballot() {
 async fn a_candidate_registers_and_follows_the_file() {
     let app = TestApp::new().await;
     let browser = Browser::open(&app).await;
-    let (client, base) = (&browser.client, browser.base.clone());
-    let find = |css: String| async move {
-        client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css(&css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"))
-    };
+    let client = &browser.client;
     // The documents, as files on disk for the file inputs.
     let files = tempfile::tempdir().unwrap();
     let photo = files.path().join("photo.jpg");
@@ -502,42 +425,25 @@ async fn a_candidate_registers_and_follows_the_file() {
     std::fs::write(&pdf, crate::registrations::PDF).unwrap();
 
     // Anonymous: the public navigation leads to the form.
-    client.goto(&format!("{base}/turnout")).await.unwrap();
-    find("#public-nav a[href='/register']".into())
-        .await
-        .click()
-        .await
-        .unwrap();
-    find("#register-form".into()).await;
-    let city = find("#registration-windows [data-kind=city]".into())
-        .await
-        .text()
-        .await
-        .unwrap();
+    browser.goto("/turnout").await;
+    browser.click("#public-nav a[href='/register']").await;
+    browser.find("#register-form").await;
+    let city = browser.text("#registration-windows [data-kind=city]").await;
     assert!(city.contains("ثبت‌نام باز است"), "{city}");
     assert!(city.contains("۱۴۰۴/۱۰/۲۱ تا ۱۴۰۴/۱۰/۲۷"), "{city}");
 
     // A county narrows the councils to its own; then its largest city's council.
-    let council = crate::support::demo()
-        .councils
-        .iter()
-        .filter(|c| {
-            c.county_code == crate::support::OWN_COUNTY
-                && c.kind == domain::election::CouncilKind::City
-        })
-        .max_by_key(|c| c.population)
-        .unwrap();
+    let council = crate::registrations::executive_council();
+    assert_eq!(council.county_code, crate::support::OWN_COUNTY);
     let all = crate::support::demo().councils.len();
     let count = "return document.querySelectorAll('#council-select option').length";
     assert_eq!(
         client.execute(count, vec![]).await.unwrap(),
         serde_json::json!(all + 1)
     );
-    find("#county-select".into())
-        .await
-        .select_by_value(crate::support::OWN_COUNTY)
-        .await
-        .unwrap();
+    browser
+        .select("#county-select", crate::support::OWN_COUNTY)
+        .await;
     let in_county = crate::support::demo()
         .councils
         .iter()
@@ -548,11 +454,7 @@ async fn a_candidate_registers_and_follows_the_file() {
         serde_json::json!(in_county + 1),
         "only the county's councils are left"
     );
-    find("#council-select".into())
-        .await
-        .select_by_value(&council.code)
-        .await
-        .unwrap();
+    browser.select("#council-select", &council.code).await;
 
     // Every field, with Persian digits where a person would type them.
     for (name, value) in [
@@ -567,28 +469,20 @@ async fn a_candidate_registers_and_follows_the_file() {
         ("official_title", "مدیرکل"),
         ("resigned_on", "۱۴۰۴/۰۶/۳۰"),
     ] {
-        find(format!("#register-form input[name={name}]"))
-            .await
-            .send_keys(value)
-            .await
-            .unwrap();
+        browser
+            .type_into(&format!("#register-form input[name={name}]"), value)
+            .await;
     }
-    find("#register-form select[name=gender]".into())
-        .await
-        .select_by_value("male")
-        .await
-        .unwrap();
-    find("#register-form select[name=education]".into())
-        .await
-        .select_by_value("master")
-        .await
-        .unwrap();
+    browser
+        .select("#register-form select[name=gender]", "male")
+        .await;
+    browser
+        .select("#register-form select[name=education]", "master")
+        .await;
     for name in ["former_member", "veteran_family"] {
-        find(format!("#register-form input[name={name}]"))
-            .await
-            .click()
-            .await
-            .unwrap();
+        browser
+            .click(&format!("#register-form input[name={name}]"))
+            .await;
     }
     for (name, path) in [
         ("photo", &photo),
@@ -597,17 +491,14 @@ async fn a_candidate_registers_and_follows_the_file() {
         ("resignation_certificate", &pdf),
         ("criminal_record", &pdf),
     ] {
-        find(format!("#doc-{name}"))
-            .await
-            .send_keys(&path.display().to_string())
-            .await
-            .unwrap();
+        browser
+            .type_into(&format!("#doc-{name}"), &path.display().to_string())
+            .await;
     }
-    find("#register-submit".into()).await.click().await.unwrap();
+    browser.click("#register-submit").await;
 
     // The confirmation: the tracking code in large Persian digits.
-    let shown = find("#tracking-code".into());
-    let shown = shown.await;
+    let shown = browser.find("#tracking-code").await;
     let code = shown.attr("data-code").await.unwrap().unwrap();
     assert_eq!(code.len(), 12, "{code}");
     let text = shown.text().await.unwrap();
@@ -620,43 +511,24 @@ async fn a_candidate_registers_and_follows_the_file() {
         !text.chars().any(|c| c.is_ascii_digit()),
         "Persian digits: {text}"
     );
-    find("button[data-print]".into()).await;
-    let (filed, _) = app
-        .store
-        .registration(&crate::support::demo().election.code, &code)
-        .await
-        .unwrap()
-        .unwrap();
+    browser.find("button[data-print]").await;
+    let (filed, _) = app.registration(&code).await;
     assert_eq!(filed.application.council, council.code);
     assert_eq!(filed.application.national_id.as_str(), "0018465986");
     assert!(filed.application.former_member && filed.application.veteran_family);
     assert_eq!(filed.documents.len(), 5);
 
     // The status page, from the confirmation's link: the code is filled in, the id is typed.
-    find("#follow-status".into()).await.click().await.unwrap();
-    find("#status-lookup input[name=national_id]".into())
-        .await
-        .send_keys("۰۰۱۸۴۶۵۹۸۶")
-        .await
-        .unwrap();
-    find("#status-lookup button[type=submit]".into())
-        .await
-        .click()
-        .await
-        .unwrap();
-    let state = find("#registration-state".into())
-        .await
-        .text()
-        .await
-        .unwrap();
+    browser.click("#follow-status").await;
+    browser
+        .type_into("#status-lookup input[name=national_id]", "۰۰۱۸۴۶۵۹۸۶")
+        .await;
+    browser.click("#status-lookup button[type=submit]").await;
+    let state = browser.text("#registration-state").await;
     assert_eq!(state, "ثبت‌شده، در انتظار بررسی هیأت اجرایی");
-    let history = find("#registration-history tbody".into())
-        .await
-        .text()
-        .await
-        .unwrap();
+    let history = browser.text("#registration-history tbody").await;
     assert!(history.contains("ثبت‌نام برخط"), "{history}");
     assert!(history.contains("۱۴۰۴/۱۰/۲۲ ۰۹:۳۰"), "{history}");
-    find("#withdraw-form".into()).await;
+    browser.find("#withdraw-form").await;
     browser.finish().await;
 }

@@ -1,24 +1,16 @@
 //! The final candidate lists: the public page, its photos, and the CSV and NIST exports.
 
-use crate::registrations::{county_user, submit, Form, JPEG};
-use crate::support::{demo, TestApp};
-use axum::http::Method;
+use crate::registrations::{
+    assert_kept_to_scope, big_city_council, county_user, submit, Form, JPEG,
+};
+use crate::support::{demo, demo_station, demo_user, TestApp};
 use domain::access::Role;
 use domain::election::CouncilKind;
-
-fn council_with_candidates() -> &'static domain::election::Council {
-    demo()
-        .councils
-        .iter()
-        .filter(|c| c.kind == CouncilKind::City)
-        .max_by_key(|c| c.population)
-        .unwrap()
-}
 
 #[tokio::test]
 async fn the_public_list_shows_each_councils_approved_candidates() {
     let app = TestApp::new().await;
-    let council = council_with_candidates();
+    let council = big_city_council();
     let expected: Vec<_> = demo()
         .candidates
         .iter()
@@ -54,7 +46,7 @@ async fn the_public_list_shows_each_councils_approved_candidates() {
 #[tokio::test]
 async fn lists_export_as_csv_and_in_nists_format() {
     let app = TestApp::new().await;
-    let council = council_with_candidates();
+    let council = big_city_council();
     let csv = app
         .get(
             &format!("/api/v1/candidates/csv?council={}", council.code),
@@ -128,15 +120,8 @@ fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
 
 #[tokio::test]
 async fn an_approved_candidates_photo_is_on_the_list() {
-    let app = TestApp::new().await;
-    let executive = app.token("executive").await;
-    let county = match &demo()
-        .users
-        .iter()
-        .find(|u| u.username == "executive")
-        .unwrap()
-        .scope
-    {
+    let (app, executive) = TestApp::with_token("executive").await;
+    let county = match &demo_user("executive").scope {
         domain::access::Scope::County { county } => county.clone(),
         _ => unreachable!(),
     };
@@ -161,7 +146,7 @@ async fn an_approved_candidates_photo_is_on_the_list() {
             r#"{"step": "supervision_decision", "approved": true, "reason": ""}"#,
         ),
     ] {
-        let r = app.json(Method::POST, &steps, Some(token), body).await;
+        let r = app.post(&steps, token, body).await;
         assert_eq!(r.status, 200, "{}", r.text());
     }
     let status = app
@@ -192,8 +177,7 @@ async fn an_approved_candidates_photo_is_on_the_list() {
 
 #[tokio::test]
 async fn participation_figures_for_the_information_committee() {
-    let app = TestApp::new().await;
-    let hq = app.token("hq").await;
+    let (app, hq) = TestApp::with_token("hq").await;
     let r = app.get("/api/v1/registrations/statistics", Some(&hq)).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let j = r.json();
@@ -230,17 +214,8 @@ async fn participation_figures_for_the_information_committee() {
         })
         .count();
     assert_eq!(own["total"], in_county);
-    let other = demo().counties.iter().find(|c| c.code != county).unwrap();
-    app.get(
-        &format!("/api/v1/registrations/statistics?county={}", other.code),
-        Some(&governor),
-    )
-    .await
-    .assert_problem(403, "forbidden");
-    let station = app.token("station").await;
-    app.get("/api/v1/registrations/statistics", Some(&station))
-        .await
-        .assert_problem(403, "forbidden");
+    let statistics = "/api/v1/registrations/statistics";
+    assert_kept_to_scope(&app, statistics, &governor, &county).await;
     app.get("/api/v1/registrations/statistics", None)
         .await
         .assert_problem(401, "unauthenticated");
@@ -257,17 +232,9 @@ async fn participation_figures_for_the_information_committee() {
 
 #[tokio::test]
 async fn the_ballot_shows_a_candidates_photo() {
-    use axum::body::Body;
-    use axum::http::{header, Request};
     let (app, token, roll) = crate::election_day::election_day().await;
     let station = crate::election_day::own_station();
-    let council = demo()
-        .stations
-        .iter()
-        .find(|s| s.code == station)
-        .unwrap()
-        .council_code
-        .clone();
+    let council = demo_station(|s| s.code == station).council_code.clone();
     // A candidate of the station's council filed with a photo and approved (through the store:
     // the registration window is long past on election day).
     let sha = store::files::FileStore::new(&app.state.config.files_dir)
@@ -341,12 +308,7 @@ async fn the_ballot_shows_a_candidates_photo() {
     // Open the station, check a voter in, and show the ballot on the station's device.
     let opening = r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true}"#;
     let r = app
-        .json(
-            Method::POST,
-            &format!("/api/v1/stations/{station}/open"),
-            Some(&token),
-            opening,
-        )
+        .post(&format!("/api/v1/stations/{station}/open"), &token, opening)
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
     let voter = roll
@@ -354,10 +316,9 @@ async fn the_ballot_shows_a_candidates_photo() {
         .find(|v| v.council == council && v.status == domain::roll::VoterStatus::Alive)
         .unwrap();
     let checked = app
-        .json(
-            Method::POST,
+        .post(
             "/api/v1/checkins",
-            Some(&token),
+            &token,
             &serde_json::json!({"station": station, "national_id": voter.national_id}).to_string(),
         )
         .await;
@@ -373,17 +334,7 @@ async fn the_ballot_shows_a_candidates_photo() {
         web::fmt::url_encode(&ballot_token),
         web::fmt::url_encode(&council)
     );
-    let ballot = app
-        .send(
-            Request::builder()
-                .method(Method::POST)
-                .uri("/vote")
-                .header(header::COOKIE, &cookie)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(form))
-                .unwrap(),
-        )
-        .await;
+    let ballot = app.post_form("/vote", Some(&cookie), &form).await;
     assert_eq!(ballot.status, 200, "{}", ballot.text());
     let html = ballot.text();
     assert!(

@@ -1,6 +1,6 @@
 //! Election day through the API: a station's day, check-ins, ballots, turnout.
 
-use crate::support::{demo, TestApp};
+use crate::support::{bearer, demo_council, demo_station, demo_user, Reply, TestApp};
 use axum::http::Method;
 use domain::access::Scope;
 use domain::ids::NationalId;
@@ -11,11 +11,7 @@ use time::macros::{date, datetime};
 const VOTING: time::OffsetDateTime = datetime!(2026-05-01 05:30 UTC);
 
 pub fn own_station() -> String {
-    let user = demo()
-        .users
-        .iter()
-        .find(|u| u.username == "station")
-        .unwrap();
+    let user = demo_user("station");
     match &user.scope {
         Scope::Station { station, .. } => station.clone(),
         other => panic!("station user has scope {other:?}"),
@@ -35,16 +31,8 @@ fn voter(n: u32, council: &str, birth: time::Date, status: VoterStatus) -> Voter
 /// the station user's token, the roll.
 pub async fn election_day() -> (TestApp, String, Vec<Voter>) {
     let app = TestApp::new().await;
-    let station = demo()
-        .stations
-        .iter()
-        .find(|s| s.code == own_station())
-        .unwrap();
-    let other = demo()
-        .councils
-        .iter()
-        .find(|c| c.code != station.council_code)
-        .unwrap();
+    let station = demo_station(|s| s.code == own_station());
+    let other = demo_council(|c| c.code != station.council_code);
     let adult = date!(1985 - 07 - 01);
     let mut roll: Vec<Voter> = (0..6)
         .map(|i| voter(i, &station.council_code, adult, VoterStatus::Alive))
@@ -77,90 +65,62 @@ pub async fn election_day() -> (TestApp, String, Vec<Voter>) {
 
 const OPENING: &str = r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true}"#;
 
+/// Acts on a station's day through the API (`open`, `close`, …), as `token`.
+pub async fn act(app: &TestApp, token: &str, station: &str, action: &str, body: &str) -> Reply {
+    let path = format!("/api/v1/stations/{station}/{action}");
+    app.post(&path, token, body).await
+}
+
+/// Checks the voter `national_id` in at the station through the API, as `token`.
+async fn check_in(app: &TestApp, token: &str, station: &str, national_id: &str) -> Reply {
+    let body = serde_json::json!({"station": station, "national_id": national_id}).to_string();
+    app.post("/api/v1/checkins", token, &body).await
+}
+
+/// Casts the ballot of `ballot_token` with these choices through the API, as `token`.
+async fn cast(app: &TestApp, token: &str, ballot_token: &str, choices: &[String]) -> Reply {
+    let body = serde_json::json!({"ballot_token": ballot_token, "choices": choices}).to_string();
+    app.post("/api/v1/ballots", token, &body).await
+}
+
 #[tokio::test]
 async fn a_station_opens_checks_voters_in_and_takes_their_ballots() {
     let (app, token, roll) = election_day().await;
     let station = own_station();
-    let checkin = |id: &str| serde_json::json!({"station": station, "national_id": id}).to_string();
 
     // Not open yet: refused, nothing written.
     let before = app.audit_count().await;
-    app.json(
-        Method::POST,
-        "/api/v1/checkins",
-        Some(&token),
-        &checkin(roll[0].national_id.as_str()),
-    )
-    .await
-    .assert_problem(409, "station_not_open");
+    check_in(&app, &token, &station, roll[0].national_id.as_str())
+        .await
+        .assert_problem(409, "station_not_open");
     // Opening without the inspector is refused with its rule.
     let no_inspector = r#"{"presence": {"head": true, "governor_rep": true, "inspector": false}, "empty_box_shown": true}"#;
-    app.json(
-        Method::POST,
-        &format!("/api/v1/stations/{station}/open"),
-        Some(&token),
-        no_inspector,
-    )
-    .await
-    .assert_problem(409, "opening_quorum");
+    act(&app, &token, &station, "open", no_inspector)
+        .await
+        .assert_problem(409, "opening_quorum");
     assert_eq!(app.audit_count().await, before);
 
     // Only the station's own staff open it.
     let hq = app.token("hq").await;
-    app.json(
-        Method::POST,
-        &format!("/api/v1/stations/{station}/open"),
-        Some(&hq),
-        OPENING,
-    )
-    .await
-    .assert_problem(403, "forbidden");
-    let other_station = &demo()
-        .stations
-        .iter()
-        .find(|s| s.code != station)
-        .unwrap()
-        .code;
-    app.json(
-        Method::POST,
-        &format!("/api/v1/stations/{other_station}/open"),
-        Some(&token),
-        OPENING,
-    )
-    .await
-    .assert_problem(403, "forbidden");
+    act(&app, &hq, &station, "open", OPENING)
+        .await
+        .assert_problem(403, "forbidden");
+    let other_station = &demo_station(|s| s.code != station).code;
+    act(&app, &token, other_station, "open", OPENING)
+        .await
+        .assert_problem(403, "forbidden");
 
-    let opened = app
-        .json(
-            Method::POST,
-            &format!("/api/v1/stations/{station}/open"),
-            Some(&token),
-            OPENING,
-        )
-        .await;
+    let opened = act(&app, &token, &station, "open", OPENING).await;
     assert_eq!(opened.status, 200, "{}", opened.text());
     assert_eq!(opened.json()["day"]["state"], "open");
 
     // Check-in: accepted once, then already voted, naming the station and time.
-    let first = app
-        .json(
-            Method::POST,
-            "/api/v1/checkins",
-            Some(&token),
-            &checkin(&domain::text::persian_digits(roll[0].national_id.as_str())),
-        )
-        .await;
+    let persian_id = domain::text::persian_digits(roll[0].national_id.as_str());
+    let first = check_in(&app, &token, &station, &persian_id).await;
     assert_eq!(first.status, 201, "{}", first.text());
     let ballot_token = first.json()["ballot_token"].as_str().unwrap().to_owned();
     let head = app.audit_count().await;
-    let again = app
-        .json(
-            Method::POST,
-            "/api/v1/checkins",
-            Some(&token),
-            &checkin(roll[0].national_id.as_str()),
-        )
-        .await;
+    let again = check_in(&app, &token, &station, roll[0].national_id.as_str()).await;
     again.assert_problem(409, "already_voted");
     assert_eq!(again.json()["station"], station.as_str());
     assert!(again.json()["at"]
@@ -173,30 +133,18 @@ async fn a_station_opens_checks_voters_in_and_takes_their_ballots() {
         (roll[8].national_id.as_str(), "other_constituency"),
         ("0018465986", "not_on_roll"),
     ] {
-        let r = app
-            .json(Method::POST, "/api/v1/checkins", Some(&token), &checkin(id))
-            .await;
+        let r = check_in(&app, &token, &station, id).await;
         r.assert_problem(403, "not_eligible");
         assert_eq!(r.json()["reason"], reason);
     }
-    app.json(
-        Method::POST,
-        "/api/v1/checkins",
-        Some(&token),
-        &checkin("0018465987"),
-    )
-    .await
-    .assert_problem(422, "invalid_national_id");
-    assert_eq!(app.audit_count().await, head, "refusals write nothing");
+    check_in(&app, &token, &station, "0018465987")
+        .await
+        .assert_problem(422, "invalid_national_id");
+    app.assert_audit_count(head, "refusals write nothing").await;
 
     // The ballot: checked against the council's approved candidates and seats.
     let council = &roll[0].council;
-    let seats = demo()
-        .councils
-        .iter()
-        .find(|c| &c.code == council)
-        .unwrap()
-        .main_seats as usize;
+    let seats = demo_council(|c| &c.code == council).main_seats as usize;
     let listed = app
         .get(&format!("/api/v1/councils/{council}/candidates"), None)
         .await;
@@ -209,64 +157,31 @@ async fn a_station_opens_checks_voters_in_and_takes_their_ballots() {
         .map(|c| c["code"].as_str().unwrap().to_owned())
         .collect();
     assert!(codes.len() > seats);
-    let ballot = |choices: &[String]| {
-        serde_json::json!({"ballot_token": ballot_token, "choices": choices}).to_string()
-    };
-    app.json(
-        Method::POST,
-        "/api/v1/ballots",
-        Some(&token),
-        &ballot(&codes[..=seats]),
-    )
-    .await
-    .assert_problem(422, "too_many_choices");
-    app.json(
-        Method::POST,
-        "/api/v1/ballots",
-        Some(&token),
-        &ballot(&["99999".into()]),
-    )
-    .await
-    .assert_problem(422, "unknown_candidate");
-    app.json(
-        Method::POST,
-        "/api/v1/ballots",
-        Some(&token),
-        &ballot(&[codes[0].clone(), codes[0].clone()]),
+    cast(&app, &token, &ballot_token, &codes[..=seats])
+        .await
+        .assert_problem(422, "too_many_choices");
+    cast(&app, &token, &ballot_token, &["99999".into()])
+        .await
+        .assert_problem(422, "unknown_candidate");
+    cast(
+        &app,
+        &token,
+        &ballot_token,
+        &[codes[0].clone(), codes[0].clone()],
     )
     .await
     .assert_problem(422, "repeated_candidate");
-    app.json(
-        Method::POST,
-        "/api/v1/ballots",
-        Some(&hq),
-        &ballot(&codes[..1]),
-    )
-    .await
-    .assert_problem(403, "forbidden");
-    assert_eq!(
-        app.audit_count().await,
-        head,
-        "refused ballots write nothing"
-    );
-    let cast = app
-        .json(
-            Method::POST,
-            "/api/v1/ballots",
-            Some(&token),
-            &ballot(&codes[..seats]),
-        )
+    cast(&app, &hq, &ballot_token, &codes[..1])
+        .await
+        .assert_problem(403, "forbidden");
+    app.assert_audit_count(head, "refused ballots write nothing")
         .await;
-    assert_eq!(cast.status, 201, "{}", cast.text());
-    let receipt = cast.json()["receipt"].as_str().unwrap().to_owned();
-    app.json(
-        Method::POST,
-        "/api/v1/ballots",
-        Some(&token),
-        &ballot(&codes[..1]),
-    )
-    .await
-    .assert_problem(409, "ballot_token_invalid");
+    let cast_ok = cast(&app, &token, &ballot_token, &codes[..seats]).await;
+    assert_eq!(cast_ok.status, 201, "{}", cast_ok.text());
+    let receipt = cast_ok.json()["receipt"].as_str().unwrap().to_owned();
+    cast(&app, &token, &ballot_token, &codes[..1])
+        .await
+        .assert_problem(409, "ballot_token_invalid");
     let found = app
         .get(&format!("/api/v1/receipts/{receipt}"), None)
         .await
@@ -294,57 +209,22 @@ async fn a_station_opens_checks_voters_in_and_takes_their_ballots() {
 
     // Closing: not before the polls end, not with a voter yet to vote; then ballots equal
     // check-ins.
-    let second = app
-        .json(
-            Method::POST,
-            "/api/v1/checkins",
-            Some(&token),
-            &checkin(roll[1].national_id.as_str()),
-        )
-        .await;
+    let second = check_in(&app, &token, &station, roll[1].national_id.as_str()).await;
     let second_token = second.json()["ballot_token"].as_str().unwrap().to_owned();
-    app.json(
-        Method::POST,
-        &format!("/api/v1/stations/{station}/close"),
-        Some(&token),
-        "",
-    )
-    .await
-    .assert_problem(409, "too_early_to_close");
+    act(&app, &token, &station, "close", "")
+        .await
+        .assert_problem(409, "too_early_to_close");
     app.clock.set(datetime!(2026-05-01 14:30 UTC));
     let token = app.token("station").await; // a login lasts eight hours
     let hq = app.token("hq").await;
-    app.json(
-        Method::POST,
-        "/api/v1/checkins",
-        Some(&token),
-        &checkin(roll[2].national_id.as_str()),
-    )
-    .await
-    .assert_problem(409, "station_not_open");
-    app.json(
-        Method::POST,
-        &format!("/api/v1/stations/{station}/close"),
-        Some(&token),
-        "",
-    )
-    .await
-    .assert_problem(409, "ballots_outstanding");
-    let blank = serde_json::json!({"ballot_token": second_token, "choices": []}).to_string();
-    assert_eq!(
-        app.json(Method::POST, "/api/v1/ballots", Some(&token), &blank)
-            .await
-            .status,
-        201
-    );
-    let closed = app
-        .json(
-            Method::POST,
-            &format!("/api/v1/stations/{station}/close"),
-            Some(&token),
-            "",
-        )
-        .await;
+    check_in(&app, &token, &station, roll[2].national_id.as_str())
+        .await
+        .assert_problem(409, "station_not_open");
+    act(&app, &token, &station, "close", "")
+        .await
+        .assert_problem(409, "ballots_outstanding");
+    assert_eq!(cast(&app, &token, &second_token, &[]).await.status, 201);
+    let closed = act(&app, &token, &station, "close", "").await;
     assert_eq!(closed.status, 200, "{}", closed.text());
     let counts = &closed.json()["counts"];
     assert_eq!(
@@ -363,22 +243,8 @@ async fn a_station_opens_checks_voters_in_and_takes_their_ballots() {
 async fn a_ballot_is_cast_only_from_the_station_that_checked_the_voter_in() {
     let (app, token, roll) = election_day().await;
     let station = own_station();
-    app.json(
-        Method::POST,
-        &format!("/api/v1/stations/{station}/open"),
-        Some(&token),
-        OPENING,
-    )
-    .await;
-    let checked_in = app
-        .json(
-            Method::POST,
-            "/api/v1/checkins",
-            Some(&token),
-            &serde_json::json!({"station": station, "national_id": roll[0].national_id})
-                .to_string(),
-        )
-        .await;
+    act(&app, &token, &station, "open", OPENING).await;
+    let checked_in = check_in(&app, &token, &station, roll[0].national_id.as_str()).await;
     assert_eq!(checked_in.status, 201, "{}", checked_in.text());
     let ballot_token = checked_in.json()["ballot_token"]
         .as_str()
@@ -389,11 +255,8 @@ async fn a_ballot_is_cast_only_from_the_station_that_checked_the_voter_in() {
         "{ballot_token}"
     );
 
-    let elsewhere = demo()
-        .stations
-        .iter()
-        .find(|s| s.county_code == crate::support::OWN_COUNTY && s.code != station)
-        .unwrap();
+    let elsewhere =
+        demo_station(|s| s.county_code == crate::support::OWN_COUNTY && s.code != station);
     app.store
         .create_user(
             &store::NewUser {
@@ -411,14 +274,12 @@ async fn a_ballot_is_cast_only_from_the_station_that_checked_the_voter_in() {
         .unwrap();
     let other = app.token("staff-elsewhere").await;
     let before = app.audit_count().await;
-    let ballot = serde_json::json!({"ballot_token": ballot_token, "choices": []}).to_string();
-    app.json(Method::POST, "/api/v1/ballots", Some(&other), &ballot)
+    cast(&app, &other, &ballot_token, &[])
         .await
         .assert_problem(403, "forbidden");
     // The station changed in the token: it names the other station, and matches nothing.
     let moved = ballot_token.replace(&format!(".{station}."), &format!(".{}.", elsewhere.code));
-    let moved_ballot = serde_json::json!({"ballot_token": moved, "choices": []}).to_string();
-    app.json(Method::POST, "/api/v1/ballots", Some(&other), &moved_ballot)
+    cast(&app, &other, &moved, &[])
         .await
         .assert_problem(409, "ballot_token_invalid");
     let form = format!(
@@ -427,22 +288,19 @@ async fn a_ballot_is_cast_only_from_the_station_that_checked_the_voter_in() {
         roll[0].council
     );
     for path in ["/vote", "/vote/review", "/vote/cast"] {
+        let content_type = "application/x-www-form-urlencoded";
         let r = app
-            .send(
-                axum::http::Request::builder()
-                    .method(Method::POST)
-                    .uri(path)
-                    .header("authorization", format!("Bearer {other}"))
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(axum::body::Body::from(form.clone()))
-                    .unwrap(),
+            .send_body(
+                Method::POST,
+                path,
+                content_type,
+                &[bearer(&other)],
+                form.clone(),
             )
             .await;
         assert_eq!(r.status, 403, "{path}: {}", r.text());
     }
-    assert_eq!(app.audit_count().await, before, "nothing spent");
-    let cast = app
-        .json(Method::POST, "/api/v1/ballots", Some(&token), &ballot)
-        .await;
-    assert_eq!(cast.status, 201, "{}", cast.text());
+    app.assert_audit_count(before, "nothing spent").await;
+    let cast_ok = cast(&app, &token, &ballot_token, &[]).await;
+    assert_eq!(cast_ok.status, 201, "{}", cast_ok.text());
 }

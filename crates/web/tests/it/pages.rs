@@ -1,14 +1,6 @@
-use crate::support::{csrf_of, demo, TestApp, FOREIGN_COUNTY, OWN_COUNTY};
+use crate::support::{csrf_of, demo, demo_council, TestApp, FOREIGN_COUNTY, OWN_COUNTY};
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
-
-fn location(r: &crate::support::Reply) -> String {
-    r.headers
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned()
-}
 
 #[tokio::test]
 async fn anonymous_pages_redirect_to_login() {
@@ -22,9 +14,9 @@ async fn anonymous_pages_redirect_to_login() {
         let r = app.page(path, None).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}");
         assert!(
-            location(&r).starts_with("/login?next="),
+            r.location().starts_with("/login?next="),
             "{path}: {}",
-            location(&r)
+            r.location()
         );
     }
     let login = app.page("/login", None).await;
@@ -36,8 +28,7 @@ async fn anonymous_pages_redirect_to_login() {
 
 #[tokio::test]
 async fn province_dashboard_is_persian_rtl_with_figures_and_chart() {
-    let app = TestApp::new().await;
-    let cookie = app.browser_login("hq").await;
+    let (app, cookie) = TestApp::with_session("hq").await;
     let r = app.page("/", Some(&cookie)).await;
     assert_eq!(r.status, StatusCode::OK);
     let html = r.text();
@@ -112,10 +103,9 @@ async fn assets_are_served_locally() {
 
 #[tokio::test]
 async fn governor_sees_own_county_and_a_persian_403_elsewhere() {
-    let app = TestApp::new().await;
-    let cookie = app.browser_login("governor").await;
+    let (app, cookie) = TestApp::with_session("governor").await;
     let home = app.page("/", Some(&cookie)).await;
-    assert_eq!(location(&home), format!("/counties/{OWN_COUNTY}"));
+    assert_eq!(home.location(), format!("/counties/{OWN_COUNTY}"));
     let own = app
         .page(
             &format!("/counties/{OWN_COUNTY}?kind=city&sort=-population"),
@@ -131,29 +121,18 @@ async fn governor_sees_own_county_and_a_persian_403_elsewhere() {
         .await;
     assert_eq!(foreign.status, StatusCode::FORBIDDEN);
     assert!(foreign.text().contains("شما به این بخش دسترسی ندارید"));
-    let foreign_council = demo()
-        .councils
-        .iter()
-        .find(|c| c.county_code == FOREIGN_COUNTY)
-        .unwrap();
-    assert_eq!(
-        app.page(
-            &format!("/councils/{}", foreign_council.code),
-            Some(&cookie)
-        )
-        .await
-        .status,
-        StatusCode::FORBIDDEN
-    );
+    let foreign_council = demo_council(|c| c.county_code == FOREIGN_COUNTY);
+    app.page(
+        &format!("/councils/{}", foreign_council.code),
+        Some(&cookie),
+    )
+    .await
+    .assert_status(StatusCode::FORBIDDEN);
     assert_eq!(
         app.page("/audit", Some(&cookie)).await.status,
         StatusCode::FORBIDDEN
     );
-    let own_council = demo()
-        .councils
-        .iter()
-        .find(|c| c.county_code == OWN_COUNTY)
-        .unwrap();
+    let own_council = demo_council(|c| c.county_code == OWN_COUNTY);
     let council = app
         .page(&format!("/councils/{}", own_council.code), Some(&cookie))
         .await;
@@ -163,8 +142,7 @@ async fn governor_sees_own_county_and_a_persian_403_elsewhere() {
 
 #[tokio::test]
 async fn audit_page_filters_and_paginates() {
-    let app = TestApp::new().await;
-    let cookie = app.browser_login("hq").await;
+    let (app, cookie) = TestApp::with_session("hq").await;
     app.token("observer").await;
     let all = app.page("/audit", Some(&cookie)).await;
     assert_eq!(all.status, StatusCode::OK);
@@ -201,20 +179,10 @@ async fn audit_page_filters_and_paginates() {
 
 #[tokio::test]
 async fn logout_needs_the_csrf_token() {
-    let app = TestApp::new().await;
-    let cookie = app.browser_login("hq").await;
+    let (app, cookie) = TestApp::with_session("hq").await;
     let csrf = csrf_of(&app.page("/", Some(&cookie)).await.text());
     let before = app.audit_count().await;
-    let logout = |body: String| {
-        Request::builder()
-            .method(Method::POST)
-            .uri("/logout")
-            .header(header::COOKIE, cookie.clone())
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .unwrap()
-    };
-    let refused = app.send(logout(String::new())).await;
+    let refused = app.post_form("/logout", Some(&cookie), "").await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(refused.text().contains("نشانه امنیتی"));
     assert_eq!(app.audit_count().await, before);
@@ -223,7 +191,9 @@ async fn logout_needs_the_csrf_token() {
         StatusCode::OK,
         "still logged in"
     );
-    let done = app.send(logout(format!("csrf_token={csrf}"))).await;
+    let done = app
+        .post_form("/logout", Some(&cookie), &format!("csrf_token={csrf}"))
+        .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     assert_eq!(app.audit_count().await, before + 1);
     assert_eq!(
@@ -236,53 +206,26 @@ async fn logout_needs_the_csrf_token() {
 #[tokio::test]
 async fn login_form_refuses_wrong_password_and_missing_csrf_in_persian() {
     let app = TestApp::new().await;
-    let page = app.page("/login", None).await;
-    let csrf_cookie = page
-        .cookies()
-        .into_iter()
-        .find(|c| c.starts_with("sandoq_login_csrf="))
-        .unwrap();
-    let token = csrf_cookie.split_once('=').unwrap().1.to_owned();
-    let post = |form: String, cookie: Option<String>| {
-        let mut b = Request::builder()
-            .method(Method::POST)
-            .uri("/login")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        if let Some(c) = cookie {
-            b = b.header(header::COOKIE, c);
-        }
-        b.body(Body::from(form)).unwrap()
+    let (csrf_cookie, token) = app.login_csrf().await;
+    // The form as the login page sends it, with its CSRF cookie and token.
+    let submit = async |fields: &str| {
+        let form = format!("{fields}&csrf_token={token}");
+        app.post_form("/login", Some(&csrf_cookie), &form).await
     };
-    let wrong = app
-        .send(post(
-            format!("username=hq&password=bad&csrf_token={token}"),
-            Some(csrf_cookie.clone()),
-        ))
-        .await;
+    let wrong = submit("username=hq&password=bad").await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert!(wrong.text().contains("نام کاربری یا گذرواژه نادرست است"));
-    assert!(wrong
-        .cookies()
-        .iter()
-        .all(|c| !c.starts_with("sandoq_session=")));
+    assert_eq!(wrong.cookie("sandoq_session"), None);
     let no_csrf = app
-        .send(post("username=hq&password=hq-1405".into(), None))
+        .post_form("/login", None, "username=hq&password=hq-1405")
         .await;
     assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
     assert!(no_csrf.text().contains("نشانه امنیتی"));
-    assert!(no_csrf
-        .cookies()
-        .iter()
-        .all(|c| !c.starts_with("sandoq_session=")));
+    assert_eq!(no_csrf.cookie("sandoq_session"), None);
     // The session cookie is HttpOnly and SameSite=Strict.
-    let ok = app
-        .send(post(
-            format!("username=hq&password=hq-1405&csrf_token={token}&next=//evil.example"),
-            Some(csrf_cookie),
-        ))
-        .await;
+    let ok = submit("username=hq&password=hq-1405&next=//evil.example").await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
-    assert_eq!(location(&ok), "/", "no open redirect");
+    assert_eq!(ok.location(), "/", "no open redirect");
     let set_cookie: Vec<String> = ok
         .headers
         .get_all(header::SET_COOKIE)
@@ -302,12 +245,11 @@ async fn login_form_refuses_wrong_password_and_missing_csrf_in_persian() {
 
 #[tokio::test]
 async fn station_staff_page_and_navigation() {
-    let app = TestApp::new().await;
-    let cookie = app.browser_login("station").await;
+    let (app, cookie) = TestApp::with_session("station").await;
     let home = app.page("/", Some(&cookie)).await;
-    let target = location(&home);
+    let target = home.location();
     assert!(target.starts_with("/stations/"));
-    let page = app.page(&target, Some(&cookie)).await;
+    let page = app.page(target, Some(&cookie)).await;
     assert_eq!(page.status, StatusCode::OK);
     let html = page.text();
     assert!(html.contains("شعبه من"));
@@ -315,18 +257,14 @@ async fn station_staff_page_and_navigation() {
         !html.contains("گزارش ممیزی"),
         "no audit link for station staff"
     );
-    assert_eq!(
-        app.page(&format!("/counties/{OWN_COUNTY}"), Some(&cookie))
-            .await
-            .status,
-        StatusCode::FORBIDDEN
-    );
+    app.page(&format!("/counties/{OWN_COUNTY}"), Some(&cookie))
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
 async fn unknown_pages_are_persian_404() {
-    let app = TestApp::new().await;
-    let cookie = app.browser_login("hq").await;
+    let (app, cookie) = TestApp::with_session("hq").await;
     let r = app.page("/counties/99", Some(&cookie)).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.text().contains("شهرستان پیدا نشد"));
@@ -337,8 +275,7 @@ async fn unknown_pages_are_persian_404() {
 
 #[tokio::test]
 async fn audit_chain_check_from_the_page() {
-    let app = TestApp::new().await;
-    let cookie = app.browser_login("hq").await;
+    let (app, cookie) = TestApp::with_session("hq").await;
     let ok = app.page("/audit/verify", Some(&cookie)).await.text();
     assert!(ok.contains("زنجیره ممیزی سالم است"), "{ok}");
     let token = app.token("hq").await;
@@ -346,9 +283,8 @@ async fn audit_chain_check_from_the_page() {
     assert_eq!(report["intact"], true);
     assert_eq!(report["records"], app.audit_count().await);
     let governor = app.token("governor").await;
-    app.get("/api/v1/audit/verify", Some(&governor))
-        .await
-        .assert_problem(403, "forbidden");
+    app.assert_forbidden("/api/v1/audit/verify", &governor)
+        .await;
 
     // Behind the system's back: record 3 changes. The page and the API name it.
     app.sqlite
@@ -366,8 +302,7 @@ async fn audit_chain_check_from_the_page() {
 
 #[tokio::test]
 async fn people_are_found_by_id_or_name_in_persian() {
-    let app = TestApp::new().await;
-    let cookie = app.browser_login("governor").await;
+    let (app, cookie) = TestApp::with_session("governor").await;
     let person = &demo().people[7];
     let by_id = app
         .page(
@@ -409,12 +344,12 @@ async fn an_anonymous_form_returns_to_its_page_after_logging_in() {
         .send(post(&format!("http://sandoq.test/stations/{code}")))
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(location(&r), format!("/login?next=/stations/{code}"));
+    assert_eq!(r.location(), format!("/login?next=/stations/{code}"));
     let r = app
         .send(post(&format!("https://elsewhere.test/stations/{code}")))
         .await;
-    assert_eq!(location(&r), "/login?next=/");
+    assert_eq!(r.location(), "/login?next=/");
     // A page asked for comes back to itself.
     let r = app.page(&format!("/stations/{code}/staff"), None).await;
-    assert_eq!(location(&r), format!("/login?next=/stations/{code}/staff"));
+    assert_eq!(r.location(), format!("/login?next=/stations/{code}/staff"));
 }

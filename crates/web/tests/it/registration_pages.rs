@@ -5,50 +5,18 @@ use crate::registrations::{
     big_city_council, county_user, executive_council, files_stored, Form, OPEN, PDF,
 };
 use crate::support::{csrf_of, demo, Reply, TestApp};
-use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use domain::access::Role;
 use domain::clock::Clock;
 
 async fn post_multipart(app: &TestApp, form: &Form, cookie: Option<&str>) -> Reply {
     let (content_type, body) = form.body();
-    let mut b = Request::builder()
-        .method(Method::POST)
-        .uri("/register")
-        .header(header::CONTENT_TYPE, content_type);
-    if let Some(c) = cookie {
-        b = b.header(header::COOKIE, c);
-    }
-    app.send(b.body(Body::from(body)).unwrap()).await
-}
-
-/// Percent-encodes a form value (Persian text included).
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Reply {
-    let body = fields
-        .iter()
-        .map(|(k, v)| format!("{k}={}", enc(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    app.send(
-        Request::builder()
-            .method(Method::POST)
-            .uri(path)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .unwrap(),
-    )
-    .await
+    let cookie: Vec<_> = cookie
+        .map(|c| (header::COOKIE, c.to_owned()))
+        .into_iter()
+        .collect();
+    app.send_body(Method::POST, "/register", &content_type, &cookie, body)
+        .await
 }
 
 /// The options of the council select.
@@ -223,9 +191,9 @@ async fn the_applicant_files_follows_objects_and_withdraws_on_the_pages() {
         let typed = grouped.clone();
         let app = &app;
         async move {
-            post_form(
-                app,
+            app.post_fields(
                 "/registration-status",
+                None,
                 &[("tracking_code", &typed), ("national_id", id)],
             )
             .await
@@ -253,14 +221,10 @@ async fn the_applicant_files_follows_objects_and_withdraws_on_the_pages() {
     let supervision = county_user(&app, "supervision-county", Role::SupervisionBoard).await;
     let review =
         r#"{"step": "executive_review", "qualified": false, "reason": "گواهی سوءپیشینه ناقص است"}"#;
-    let r = app
-        .json(Method::POST, &steps, Some(&executive), review)
-        .await;
+    let r = app.post(&steps, &executive, review).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let decide = r#"{"step": "supervision_decision", "approved": false, "reason": "عدم احراز"}"#;
-    let r = app
-        .json(Method::POST, &steps, Some(&supervision), decide)
-        .await;
+    let r = app.post(&steps, &supervision, decide).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let html = lookup("0018465986").await.text();
     assert!(html.contains("رد صلاحیت (قابل اعتراض)"));
@@ -285,7 +249,8 @@ async fn the_applicant_files_follows_objects_and_withdraws_on_the_pages() {
             if confirm {
                 fields.push(("confirm", "on"));
             }
-            post_form(app, "/registration-status/steps", &fields).await
+            app.post_fields("/registration-status/steps", None, &fields)
+                .await
         }
     };
     // Five days on, the objection is too late: refused with its reason.
@@ -326,12 +291,7 @@ async fn the_applicant_files_follows_objects_and_withdraws_on_the_pages() {
     assert!(again
         .text()
         .contains("در وضعیت کنونی پرونده («انصراف داوطلب») ممکن نیست"));
-    let (registration, history) = app
-        .store
-        .registration(&demo().election.code, &code)
-        .await
-        .unwrap()
-        .unwrap();
+    let (registration, history) = app.registration(&code).await;
     assert_eq!(
         registration.vetting.state,
         domain::vetting::VettingState::Withdrawn
@@ -341,8 +301,7 @@ async fn the_applicant_files_follows_objects_and_withdraws_on_the_pages() {
 
 #[tokio::test]
 async fn a_signed_in_browser_sends_the_csrf_token_with_the_files() {
-    let app = TestApp::new().await;
-    let cookie = app.browser_login("hq").await;
+    let (app, cookie) = TestApp::with_session("hq").await;
     let page = app.page("/register", Some(&cookie)).await.text();
     let csrf = csrf_of(&page);
     assert!(page.contains(&format!(r#"name="csrf_token" value="{csrf}""#)));

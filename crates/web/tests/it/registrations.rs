@@ -1,8 +1,7 @@
 //! Candidate registration and vetting through the API (issue 5).
 
-use crate::support::{demo, Reply, TestApp};
-use axum::body::Body;
-use axum::http::{header, Method, Request};
+use crate::support::{demo, demo_user, Reply, TestApp};
+use axum::http::Method;
 use domain::access::{Role, Scope};
 use domain::election::CouncilKind;
 use std::io::Write;
@@ -19,14 +18,7 @@ pub const PDF: &[u8] = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj << >> endobj\ntrai
 
 /// The demo executive board's county and its largest city council.
 pub fn executive_council() -> &'static domain::election::Council {
-    let Scope::County { county } = demo()
-        .users
-        .iter()
-        .find(|u| u.username == "executive")
-        .unwrap()
-        .scope
-        .clone()
-    else {
+    let Scope::County { county } = demo_user("executive").scope.clone() else {
         unreachable!()
     };
     demo()
@@ -126,13 +118,12 @@ impl Form {
 
 pub async fn submit(app: &TestApp, form: &Form) -> Reply {
     let (content_type, body) = form.body();
-    app.send(
-        Request::builder()
-            .method(Method::POST)
-            .uri("/api/v1/registrations")
-            .header(header::CONTENT_TYPE, content_type)
-            .body(Body::from(body))
-            .unwrap(),
+    app.send_body(
+        Method::POST,
+        "/api/v1/registrations",
+        &content_type,
+        &[],
+        body,
     )
     .await
 }
@@ -171,12 +162,7 @@ async fn a_candidate_registers_online_and_follows_the_file() {
     // The documents are on disk under their hashes (the three PDFs are one file).
     assert_eq!(files_stored(&app), 2);
 
-    let (filed, _) = app
-        .store
-        .registration(&demo().election.code, &tracking)
-        .await
-        .unwrap()
-        .unwrap();
+    let (filed, _) = app.registration(&tracking).await;
     assert_eq!(filed.application.first_name, "علی", "names normalised");
     assert_eq!(filed.application.last_name, "کرمانی");
     assert_eq!(filed.application.mobile.as_str(), "09131234567");
@@ -330,19 +316,13 @@ async fn each_rule_refuses_with_its_code_and_writes_nothing() {
     late.assert_problem(422, "registration_closed");
     assert!(late.json()["detail"].as_str().unwrap().contains("۰۸:۰۰"));
 
-    assert_eq!(app.audit_count().await, head, "refusals write nothing");
+    app.assert_audit_count(head, "refusals write nothing").await;
     assert_eq!(files_stored(&app), 0, "nothing kept of a refused upload");
 }
 
 /// A user of `role` scoped to the demo's Kerman county (the executive user's county).
 pub async fn county_user(app: &TestApp, username: &str, role: Role) -> String {
-    let county = demo()
-        .users
-        .iter()
-        .find(|u| u.username == "executive")
-        .unwrap()
-        .scope
-        .clone();
+    let county = demo_user("executive").scope.clone();
     assert!(matches!(county, Scope::County { .. }));
     app.store
         .create_user(
@@ -374,24 +354,20 @@ async fn boards_vet_and_the_applicant_objects_through_the_api() {
 
     // Deciding before the executive board's review is illegal; a governor may not vet.
     let decide = r#"{"step": "supervision_decision", "approved": false, "reason": "سوءپیشینه"}"#;
-    app.json(Method::POST, &steps, Some(&supervision), decide)
+    app.post(&steps, &supervision, decide)
         .await
         .assert_problem(409, "illegal_transition");
     let review = r#"{"step": "executive_review", "qualified": true, "reason": "مدارک کامل است"}"#;
-    app.json(Method::POST, &steps, Some(&governor), review)
+    app.post(&steps, &governor, review)
         .await
         .assert_problem(403, "forbidden");
     app.json(Method::POST, &steps, None, review)
         .await
         .assert_problem(401, "unauthenticated");
-    let reviewed = app
-        .json(Method::POST, &steps, Some(&executive), review)
-        .await;
+    let reviewed = app.post(&steps, &executive, review).await;
     assert_eq!(reviewed.status, 200, "{}", reviewed.text());
     assert_eq!(reviewed.json()["state"], "executive_reviewed");
-    let rejected = app
-        .json(Method::POST, &steps, Some(&supervision), decide)
-        .await;
+    let rejected = app.post(&steps, &supervision, decide).await;
     assert_eq!(rejected.json()["state"], "rejected");
 
     // The applicant objects with their national id; a stranger's id is not theirs.
@@ -407,10 +383,9 @@ async fn boards_vet_and_the_applicant_objects_through_the_api() {
     assert_eq!(objected.status, 200, "{}", objected.text());
     assert_eq!(objected.json()["state"], "objected_to_county");
     let upheld = app
-        .json(
-            Method::POST,
+        .post(
             &steps,
-            Some(&supervision),
+            &supervision,
             r#"{"step": "objection_decision", "upheld": true, "reason": "گواهی پذیرفته شد"}"#,
         )
         .await;
@@ -472,17 +447,18 @@ async fn boards_vet_and_the_applicant_objects_through_the_api() {
         .iter()
         .any(|i| i["tracking_code"] == tracking.as_str()));
     // Another county's list is not the executive board's to read.
-    let elsewhere = demo().counties.iter().find(|c| &c.code != county).unwrap();
-    app.get(
-        &format!("/api/v1/registrations?county={}", elsewhere.code),
-        Some(&executive),
-    )
-    .await
-    .assert_problem(403, "forbidden");
+    assert_kept_to_scope(&app, "/api/v1/registrations", &executive, county).await;
+}
+
+/// A read of registrations keeps to the reader's scope: the county-scoped `token` is refused
+/// another county than `own`, and a station's staff are refused it whole.
+pub async fn assert_kept_to_scope(app: &TestApp, path: &str, token: &str, own: &str) {
+    let elsewhere = demo().counties.iter().find(|c| c.code != own).unwrap();
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let other_county = format!("{path}{sep}county={}", elsewhere.code);
+    app.assert_forbidden(&other_county, token).await;
     let station = app.token("station").await;
-    app.get("/api/v1/registrations", Some(&station))
-        .await
-        .assert_problem(403, "forbidden");
+    app.assert_forbidden(path, &station).await;
 }
 
 /// A board's step tells whether a file exists only to those who see registrations: anyone
@@ -497,10 +473,9 @@ async fn a_boards_step_tells_nothing_to_who_does_not_see_registrations() {
     for user in ["inspection", "observer", "station"] {
         let token = app.token(user).await;
         for code in [tracking.as_str(), "000000000000"] {
-            app.json(
-                Method::POST,
+            app.post(
                 &format!("/api/v1/registrations/{code}/steps"),
-                Some(&token),
+                &token,
                 review,
             )
             .await
@@ -509,12 +484,7 @@ async fn a_boards_step_tells_nothing_to_who_does_not_see_registrations() {
     }
     // Who sees registrations learns that a file does not exist.
     let hq = app.token("hq").await;
-    app.json(
-        Method::POST,
-        "/api/v1/registrations/000000000000/steps",
-        Some(&hq),
-        review,
-    )
-    .await
-    .assert_problem(404, "not_found");
+    app.post("/api/v1/registrations/000000000000/steps", &hq, review)
+        .await
+        .assert_problem(404, "not_found");
 }

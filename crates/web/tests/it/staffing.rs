@@ -1,9 +1,10 @@
 //! Stations, people and staffing through the API (issue 3).
 
-use crate::support::{demo, TestApp, FOREIGN_COUNTY, OWN_COUNTY};
+use crate::support::{
+    demo, demo_council, demo_station, fresh_id, items, TestApp, FOREIGN_COUNTY, OWN_COUNTY,
+};
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
-use domain::ids::NationalId;
 use domain::staffing::Post;
 use serde_json::{json, Value};
 use store::Actor;
@@ -24,25 +25,19 @@ fn new_station_body(council: &str) -> String {
 }
 
 fn own_city_council() -> String {
-    demo()
-        .councils
-        .iter()
-        .find(|c| c.county_code == OWN_COUNTY && c.kind == domain::election::CouncilKind::City)
-        .unwrap()
+    demo_council(|c| c.county_code == OWN_COUNTY && c.kind == domain::election::CouncilKind::City)
         .code
         .clone()
 }
 
 #[tokio::test]
 async fn governor_creates_edits_and_closes_a_station() {
-    let app = TestApp::new().await;
-    let governor = app.token("governor").await;
+    let (app, governor) = TestApp::with_token("governor").await;
     let before = app.audit_count().await;
     let r = app
-        .json(
-            Method::POST,
+        .post(
             "/api/v1/stations",
-            Some(&governor),
+            &governor,
             &new_station_body(&own_city_council()),
         )
         .await;
@@ -68,7 +63,7 @@ async fn governor_creates_edits_and_closes_a_station() {
     assert_eq!(created["postal_code"], "7617845678");
     assert_eq!(app.audit_count().await, before + 1);
 
-    let patched = app.json(Method::PATCH, &format!("/api/v1/stations/{code}"), Some(&governor), r#"{"closed": true, "facilities": {"evoting_devices": 3, "identity_devices": 2, "power_backup": true, "cctv": false, "link": "sim"}}"#).await;
+    let patched = app.patch(&format!("/api/v1/stations/{code}"), &governor, r#"{"closed": true, "facilities": {"evoting_devices": 3, "identity_devices": 2, "power_backup": true, "cctv": false, "link": "sim"}}"#).await;
     assert_eq!(patched.status, StatusCode::OK, "{}", patched.text());
     let shown = app
         .get(&format!("/api/v1/stations/{code}"), Some(&governor))
@@ -82,43 +77,31 @@ async fn governor_creates_edits_and_closes_a_station() {
 
     // Bad input: a fixed station with a route, a mobile one without; nothing is written.
     let mobile_without_route = app
-        .json(
-            Method::PATCH,
+        .patch(
             &format!("/api/v1/stations/{code}"),
-            Some(&governor),
+            &governor,
             r#"{"mobile": true}"#,
         )
         .await;
     mobile_without_route.assert_problem(422, "invalid_field");
-    app.json(
-        Method::PATCH,
+    app.patch(
         &format!("/api/v1/stations/{code}"),
-        Some(&governor),
+        &governor,
         r#"{"colour": "red"}"#,
     )
     .await
     .assert_problem(400, "malformed_json");
     let mut dup = serde_json::from_str::<Value>(&new_station_body(&own_city_council())).unwrap();
     dup["code"] = json!(code);
-    app.json(
-        Method::POST,
-        "/api/v1/stations",
-        Some(&governor),
-        &dup.to_string(),
-    )
-    .await
-    .assert_problem(409, "duplicate_station");
-    let foreign_council = demo()
-        .councils
-        .iter()
-        .find(|c| c.county_code == FOREIGN_COUNTY)
-        .unwrap()
+    app.post("/api/v1/stations", &governor, &dup.to_string())
+        .await
+        .assert_problem(409, "duplicate_station");
+    let foreign_council = demo_council(|c| c.county_code == FOREIGN_COUNTY)
         .code
         .clone();
-    app.json(
-        Method::POST,
+    app.post(
         "/api/v1/stations",
-        Some(&governor),
+        &governor,
         &new_station_body(&foreign_council),
     )
     .await
@@ -129,43 +112,30 @@ async fn governor_creates_edits_and_closes_a_station() {
 #[tokio::test]
 async fn only_managers_edit_stations() {
     let app = TestApp::new().await;
-    let own = demo()
-        .stations
-        .iter()
-        .find(|s| s.county_code == OWN_COUNTY)
-        .unwrap()
-        .code
-        .clone();
-    let foreign = demo()
-        .stations
-        .iter()
-        .find(|s| s.county_code == FOREIGN_COUNTY)
-        .unwrap()
+    let own = demo_station(|s| s.county_code == OWN_COUNTY).code.clone();
+    let foreign = demo_station(|s| s.county_code == FOREIGN_COUNTY)
         .code
         .clone();
     let governor = app.token("governor").await;
-    app.json(
-        Method::PATCH,
+    app.patch(
         &format!("/api/v1/stations/{foreign}"),
-        Some(&governor),
+        &governor,
         r#"{"name": "x"}"#,
     )
     .await
     .assert_problem(403, "forbidden");
     for user in ["inspection", "observer", "executive", "supervision"] {
         let token = app.token(user).await;
-        app.json(
-            Method::PATCH,
+        app.patch(
             &format!("/api/v1/stations/{own}"),
-            Some(&token),
+            &token,
             r#"{"name": "تغییر"}"#,
         )
         .await
         .assert_problem(403, "forbidden");
-        app.json(
-            Method::POST,
+        app.post(
             "/api/v1/stations",
-            Some(&token),
+            &token,
             &new_station_body(&own_city_council()),
         )
         .await
@@ -183,8 +153,7 @@ async fn only_managers_edit_stations() {
 
 #[tokio::test]
 async fn station_lists_filter_and_sort() {
-    let app = TestApp::new().await;
-    let hq = app.token("hq").await;
+    let (app, hq) = TestApp::with_token("hq").await;
     let r = app
         .get(
             &format!("/api/v1/stations?county={OWN_COUNTY}&area=rural&mobile=true&per_page=500"),
@@ -198,11 +167,7 @@ async fn station_lists_filter_and_sort() {
         .filter(|s| s.county_code == OWN_COUNTY && s.mobile)
         .count();
     assert_eq!(r["total"], expected);
-    assert!(r["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|s| s["mobile"] == true && !s["route"].as_array().unwrap().is_empty()));
+    assert!(items(&r).all(|s| s["mobile"] == true && !s["route"].as_array().unwrap().is_empty()));
     let sorted = app
         .get(
             "/api/v1/stations?sort=-expected_voters&per_page=3",
@@ -210,10 +175,7 @@ async fn station_lists_filter_and_sort() {
         )
         .await
         .json();
-    let v: Vec<i64> = sorted["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let v: Vec<i64> = items(&sorted)
         .map(|s| s["expected_voters"].as_i64().unwrap())
         .collect();
     assert!(v.windows(2).all(|w| w[0] >= w[1]));
@@ -222,23 +184,9 @@ async fn station_lists_filter_and_sort() {
         .assert_problem(422, "invalid_field");
 }
 
-async fn send_csv(app: &TestApp, path: &str, token: &str, body: &str) -> crate::support::Reply {
-    app.send(
-        Request::builder()
-            .method(Method::POST)
-            .uri(path)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .header(header::CONTENT_TYPE, "text/csv; charset=utf-8")
-            .body(Body::from(body.to_owned()))
-            .unwrap(),
-    )
-    .await
-}
-
 #[tokio::test]
 async fn station_csv_exports_and_imports_all_or_nothing() {
-    let app = TestApp::new().await;
-    let governor = app.token("governor").await;
+    let (app, governor) = TestApp::with_token("governor").await;
     let hq = app.token("hq").await;
     let export = app
         .get(
@@ -259,15 +207,16 @@ async fn station_csv_exports_and_imports_all_or_nothing() {
             .filter(|s| s.county_code == OWN_COUNTY)
             .count()
     );
-    app.get(
+    app.assert_forbidden(
         &format!("/api/v1/stations/export.csv?county={FOREIGN_COUNTY}"),
-        Some(&governor),
+        &governor,
     )
-    .await
-    .assert_problem(403, "forbidden");
+    .await;
 
     let before = app.audit_count().await;
-    let ok = send_csv(&app, "/api/v1/stations/import", &governor, &text).await;
+    let ok = app
+        .post_csv("/api/v1/stations/import", &governor, &text)
+        .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
     assert_eq!(ok.json()["imported"], rows);
     assert_eq!(app.audit_count().await, before + 1);
@@ -275,11 +224,7 @@ async fn station_csv_exports_and_imports_all_or_nothing() {
     // Two bad rows: both reported by line, nothing written.
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
     lines[2] = lines[2].replacen(",urban,", ",town,", 1);
-    let foreign = demo()
-        .stations
-        .iter()
-        .find(|s| s.county_code == FOREIGN_COUNTY)
-        .unwrap();
+    let foreign = demo_station(|s| s.county_code == FOREIGN_COUNTY);
     let foreign_export = app
         .get(
             &format!("/api/v1/stations/export.csv?county={FOREIGN_COUNTY}"),
@@ -289,22 +234,13 @@ async fn station_csv_exports_and_imports_all_or_nothing() {
         .text();
     lines.push(foreign_export.lines().nth(1).unwrap().to_owned());
     lines[1] = lines[1].replacen(
-        &demo()
-            .stations
-            .iter()
-            .find(|s| s.county_code == OWN_COUNTY)
-            .unwrap()
-            .name,
+        &demo_station(|s| s.county_code == OWN_COUNTY).name,
         "نام تغییر یافته",
         1,
     );
-    let bad = send_csv(
-        &app,
-        "/api/v1/stations/import",
-        &governor,
-        &lines.join("\r\n"),
-    )
-    .await;
+    let bad = app
+        .post_csv("/api/v1/stations/import", &governor, &lines.join("\r\n"))
+        .await;
     bad.assert_problem(422, "invalid_rows");
     let errors = bad.json()["errors"].clone();
     let reported: Vec<i64> = errors
@@ -315,29 +251,18 @@ async fn station_csv_exports_and_imports_all_or_nothing() {
         .collect();
     assert_eq!(reported, vec![3], "parse errors come first; {errors}");
     lines[2] = text.lines().nth(2).unwrap().to_owned();
-    let only_foreign = send_csv(
-        &app,
-        "/api/v1/stations/import",
-        &governor,
-        &lines.join("\r\n"),
-    )
-    .await;
+    let only_foreign = app
+        .post_csv("/api/v1/stations/import", &governor, &lines.join("\r\n"))
+        .await;
     only_foreign.assert_problem(422, "invalid_rows");
     assert_eq!(only_foreign.json()["errors"][0]["line"], lines.len() as i64);
     assert!(only_foreign.json()["errors"][0]["message"]
         .as_str()
         .unwrap()
         .contains(&foreign.code));
-    assert_eq!(
-        app.audit_count().await,
-        before + 1,
-        "refused files write nothing"
-    );
-    let first = demo()
-        .stations
-        .iter()
-        .find(|s| s.county_code == OWN_COUNTY)
-        .unwrap();
+    app.assert_audit_count(before + 1, "refused files write nothing")
+        .await;
+    let first = demo_station(|s| s.county_code == OWN_COUNTY);
     assert_eq!(
         app.get(&format!("/api/v1/stations/{}", first.code), Some(&governor))
             .await
@@ -345,22 +270,8 @@ async fn station_csv_exports_and_imports_all_or_nothing() {
         first.name.as_str()
     );
 
-    let wrong_type = app
-        .send(
-            Request::builder()
-                .method(Method::POST)
-                .uri("/api/v1/stations/import")
-                .header(header::AUTHORIZATION, format!("Bearer {governor}"))
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from("{}"))
-                .unwrap(),
-        )
-        .await;
+    let wrong_type = app.post("/api/v1/stations/import", &governor, "{}").await;
     wrong_type.assert_problem(415, "unsupported_media_type");
-}
-
-fn fresh_id(n: u32) -> String {
-    NationalId::with_check_digit(n).unwrap().as_str().to_owned()
 }
 
 fn person_body(id: &str, birth: &str) -> String {
@@ -369,15 +280,13 @@ fn person_body(id: &str, birth: &str) -> String {
 
 #[tokio::test]
 async fn people_are_registered_once_and_found() {
-    let app = TestApp::new().await;
-    let governor = app.token("governor").await;
+    let (app, governor) = TestApp::with_token("governor").await;
     let id = fresh_id(7001);
     let persian_id = domain::text::persian_digits(&id);
     let r = app
-        .json(
-            Method::POST,
+        .post(
             "/api/v1/people",
-            Some(&governor),
+            &governor,
             &person_body(&persian_id, "۱۳۶۵/۰۴/۰۱"),
         )
         .await;
@@ -392,31 +301,25 @@ async fn people_are_registered_once_and_found() {
         (Some(id.as_str()), Some("بهرامی"), Some("09131234567"))
     );
     let before = app.audit_count().await;
-    app.json(
-        Method::POST,
+    app.post("/api/v1/people", &governor, &person_body(&id, "1365/04/01"))
+        .await
+        .assert_problem(409, "duplicate_person");
+    app.post(
         "/api/v1/people",
-        Some(&governor),
-        &person_body(&id, "1365/04/01"),
-    )
-    .await
-    .assert_problem(409, "duplicate_person");
-    app.json(
-        Method::POST,
-        "/api/v1/people",
-        Some(&governor),
+        &governor,
         &person_body("0499370890", "1365/04/01"),
     )
     .await
     .assert_problem(422, "invalid_national_id");
-    app.json(
-        Method::POST,
+    app.post(
         "/api/v1/people",
-        Some(&governor),
+        &governor,
         &person_body(&fresh_id(7002), "1365/13/01"),
     )
     .await
     .assert_problem(422, "invalid_date");
-    assert_eq!(app.audit_count().await, before, "refusals write nothing");
+    app.assert_audit_count(before, "refusals write nothing")
+        .await;
 
     let found = app
         .get(
@@ -425,29 +328,31 @@ async fn people_are_registered_once_and_found() {
         )
         .await
         .json();
-    assert!(found["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|p| p["national_id"] == id.as_str()));
+    assert!(items(&found).any(|p| p["national_id"] == id.as_str()));
     let by_id = app
         .get(&format!("/api/v1/people?q={}", &id[..7]), Some(&governor))
         .await
         .json();
-    assert!(by_id["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|p| p["national_id"].as_str().unwrap().starts_with(&id[..7])));
+    assert!(items(&by_id).all(|p| p["national_id"].as_str().unwrap().starts_with(&id[..7])));
     let observer = app.token("observer").await;
-    app.json(
-        Method::POST,
+    app.post(
         "/api/v1/people",
-        Some(&observer),
+        &observer,
         &person_body(&fresh_id(7003), "1365/04/01"),
     )
     .await
     .assert_problem(403, "forbidden");
+}
+
+/// Makes the person `national_id` an approved candidate for `council`, behind the API's back
+/// (a candidacy that arrives after the staffing).
+async fn make_candidate(app: &TestApp, council: &str, national_id: &str) {
+    let by = Actor::new("test", app.state.clock.now());
+    let added = app
+        .store
+        .add_candidate("shora-7", council, national_id, &by)
+        .await;
+    added.unwrap();
 }
 
 /// A station of the governor's county that the demo left unstaffed (the test demo has few people).
@@ -467,12 +372,7 @@ fn free_station() -> &'static domain::station::Station {
 async fn register(app: &TestApp, token: &str, n: u32, birth: &str) -> String {
     let id = fresh_id(n);
     let r = app
-        .json(
-            Method::POST,
-            "/api/v1/people",
-            Some(token),
-            &person_body(&id, birth),
-        )
+        .post("/api/v1/people", token, &person_body(&id, birth))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     id
@@ -485,10 +385,9 @@ async fn put_post(
     post: &str,
     id: &str,
 ) -> crate::support::Reply {
-    app.json(
-        Method::PUT,
+    app.put(
         &format!("/api/v1/stations/{station}/staff/{post}"),
-        Some(token),
+        token,
         &json!({"national_id": id}).to_string(),
     )
     .await
@@ -496,18 +395,13 @@ async fn put_post(
 
 #[tokio::test]
 async fn every_staffing_rule_refuses_through_the_api_and_writes_nothing() {
-    let app = TestApp::new().await;
-    let governor = app.token("governor").await;
+    let (app, governor) = TestApp::with_token("governor").await;
     let station = free_station();
-    let other = demo()
-        .stations
-        .iter()
-        .find(|s| {
-            s.county_code == OWN_COUNTY
-                && s.code != station.code
-                && s.council_code != station.council_code
-        })
-        .unwrap();
+    let other = demo_station(|s| {
+        s.county_code == OWN_COUNTY
+            && s.code != station.code
+            && s.council_code != station.council_code
+    });
     let head = register(&app, &governor, 8001, "1360/01/01").await;
     let ok = put_post(&app, &governor, &station.code, "head", &head).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
@@ -519,23 +413,15 @@ async fn every_staffing_rule_refuses_through_the_api_and_writes_nothing() {
     let candidate = register(&app, &governor, 8004, "1350/01/01").await;
     let relative = fresh_id(8005);
     let r = app
-        .json(Method::POST, "/api/v1/people", Some(&governor), &json!({"national_id": relative, "first_name": "رضا", "last_name": "نظری", "gender": "male", "birth_date": "1355/01/01", "relatives": [{"national_id": candidate, "relation": "sibling"}]}).to_string())
+        .post("/api/v1/people", &governor, &json!({"national_id": relative, "first_name": "رضا", "last_name": "نظری", "gender": "male", "birth_date": "1355/01/01", "relatives": [{"national_id": candidate, "relation": "sibling"}]}).to_string())
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let sitting = fresh_id(8006);
     let r = app
-        .json(Method::POST, "/api/v1/people", Some(&governor), &json!({"national_id": sitting, "first_name": "حسن", "last_name": "شورایی", "gender": "male", "birth_date": "1350/01/01", "sitting_council_member": true}).to_string())
+        .post("/api/v1/people", &governor, &json!({"national_id": sitting, "first_name": "حسن", "last_name": "شورایی", "gender": "male", "birth_date": "1350/01/01", "sitting_council_member": true}).to_string())
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
-    app.store
-        .add_candidate(
-            "shora-7",
-            &station.council_code,
-            &candidate,
-            &Actor::new("test", app.state.clock.now()),
-        )
-        .await
-        .unwrap();
+    make_candidate(&app, &station.council_code, &candidate).await;
     let before = before + 5 + 1;
     assert_eq!(app.audit_count().await, before);
 
@@ -572,28 +458,20 @@ async fn every_staffing_rule_refuses_through_the_api_and_writes_nothing() {
         .unwrap()
         .to_owned();
     assert!(detail.contains("۱۸"), "{detail}");
-    assert_eq!(
-        app.audit_count().await,
-        before,
-        "no refusal writes anything"
-    );
+    app.assert_audit_count(before, "no refusal writes anything")
+        .await;
 
     // Undo: free the head's post, and the same person may take another.
     let freed = app
-        .json(
-            Method::DELETE,
+        .delete(
             &format!("/api/v1/stations/{}/staff/head", station.code),
-            Some(&governor),
-            "",
+            &governor,
         )
         .await;
     assert_eq!(freed.status, StatusCode::NO_CONTENT);
-    assert_eq!(
-        put_post(&app, &governor, &other.code, "inspector", &head)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    put_post(&app, &governor, &other.code, "inspector", &head)
+        .await
+        .assert_status(StatusCode::OK);
     assert_eq!(app.audit_count().await, before + 2);
     let staff = app
         .get(
@@ -609,10 +487,9 @@ async fn every_staffing_rule_refuses_through_the_api_and_writes_nothing() {
         .any(|s| s["post"] == "inspector" && s["national_id"] == head.as_str()));
 
     // A closed station takes nobody.
-    app.json(
-        Method::PATCH,
+    app.patch(
         &format!("/api/v1/stations/{}", station.code),
-        Some(&governor),
+        &governor,
         r#"{"closed": true}"#,
     )
     .await;
@@ -623,25 +500,17 @@ async fn every_staffing_rule_refuses_through_the_api_and_writes_nothing() {
 
 #[tokio::test]
 async fn inspection_board_assigns_inspectors_only() {
-    let app = TestApp::new().await;
-    let board = app.token("inspection").await;
+    let (app, board) = TestApp::with_token("inspection").await;
     let governor = app.token("governor").await;
     let station = free_station();
     let id = register(&app, &board, 9001, "1360/01/01").await;
     put_post(&app, &board, &station.code, "head", &id)
         .await
         .assert_problem(403, "forbidden");
-    assert_eq!(
-        put_post(&app, &board, &station.code, "inspector", &id)
-            .await
-            .status,
-        StatusCode::OK
-    );
-    let foreign = demo()
-        .stations
-        .iter()
-        .find(|s| s.county_code == FOREIGN_COUNTY)
-        .unwrap();
+    put_post(&app, &board, &station.code, "inspector", &id)
+        .await
+        .assert_status(StatusCode::OK);
+    let foreign = demo_station(|s| s.county_code == FOREIGN_COUNTY);
     put_post(&app, &board, &foreign.code, "inspector", &id)
         .await
         .assert_problem(403, "forbidden");
@@ -650,11 +519,9 @@ async fn inspection_board_assigns_inspectors_only() {
     put_post(&app, &observer, &station.code, "head", &other)
         .await
         .assert_problem(403, "forbidden");
-    app.json(
-        Method::DELETE,
+    app.delete(
         &format!("/api/v1/stations/{}/staff/inspector", station.code),
-        Some(&observer),
-        "",
+        &observer,
     )
     .await
     .assert_problem(403, "forbidden");
@@ -662,8 +529,7 @@ async fn inspection_board_assigns_inspectors_only() {
 
 #[tokio::test]
 async fn parallel_requests_never_make_two_inspectors() {
-    let app = TestApp::new().await;
-    let governor = app.token("governor").await;
+    let (app, governor) = TestApp::with_token("governor").await;
     let station = free_station().code.clone();
     let mut ids = Vec::new();
     for n in 0..8 {
@@ -719,8 +585,7 @@ async fn parallel_requests_never_make_two_inspectors() {
 
 #[tokio::test]
 async fn coverage_figures_and_gaps() {
-    let app = TestApp::new().await;
-    let hq = app.token("hq").await;
+    let (app, hq) = TestApp::with_token("hq").await;
     let all = app.get("/api/v1/coverage", Some(&hq)).await.json();
     let counties = all.as_array().unwrap();
     assert_eq!(counties.len(), 25);
@@ -740,12 +605,11 @@ async fn coverage_figures_and_gaps() {
     let own = app.get("/api/v1/coverage", Some(&governor)).await.json();
     assert_eq!(own.as_array().unwrap().len(), 1);
     assert_eq!(own[0]["county"], OWN_COUNTY);
-    app.get(
+    app.assert_forbidden(
         &format!("/api/v1/coverage?county={FOREIGN_COUNTY}"),
-        Some(&governor),
+        &governor,
     )
-    .await
-    .assert_problem(403, "forbidden");
+    .await;
     let gaps = app
         .get(
             &format!("/api/v1/coverage/gaps?county={OWN_COUNTY}&per_page=5"),
@@ -760,12 +624,9 @@ async fn coverage_figures_and_gaps() {
     let missing = gaps["items"][0]["missing"][0].as_str().unwrap().to_owned();
     // Filling the gap raises the coverage.
     let id = register(&app, &governor, 9500, "1360/01/01").await;
-    assert_eq!(
-        put_post(&app, &governor, &station, &missing, &id)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    put_post(&app, &governor, &station, &missing, &id)
+        .await
+        .assert_status(StatusCode::OK);
     let after = app.get("/api/v1/coverage", Some(&governor)).await.json();
     assert_eq!(
         after[0]["assignments"].as_i64().unwrap(),
@@ -773,23 +634,9 @@ async fn coverage_figures_and_gaps() {
     );
 }
 
-async fn post_form(app: &TestApp, cookie: &str, path: &str, form: &str) -> crate::support::Reply {
-    app.send(
-        Request::builder()
-            .method(Method::POST)
-            .uri(path)
-            .header(header::COOKIE, cookie)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(form.to_owned()))
-            .unwrap(),
-    )
-    .await
-}
-
 #[tokio::test]
 async fn every_staffing_rule_refuses_through_the_form_with_its_reason() {
-    let app = TestApp::new().await;
-    let governor = app.token("governor").await;
+    let (app, governor) = TestApp::with_token("governor").await;
     let cookie = app.browser_login("governor").await;
     let page = app
         .page(&format!("/counties/{OWN_COUNTY}"), Some(&cookie))
@@ -801,31 +648,19 @@ async fn every_staffing_rule_refuses_through_the_form_with_its_reason() {
         "the gap list is on the county page"
     );
     let station = free_station();
-    let other = demo()
-        .stations
-        .iter()
-        .find(|s| {
-            s.county_code == OWN_COUNTY
-                && s.code != station.code
-                && s.council_code != station.council_code
-        })
-        .unwrap();
+    let other = demo_station(|s| {
+        s.county_code == OWN_COUNTY
+            && s.code != station.code
+            && s.council_code != station.council_code
+    });
     let head = register(&app, &governor, 8101, "1360/01/01").await;
     let young = register(&app, &governor, 8102, "1388/01/01").await;
     let candidate = register(&app, &governor, 8103, "1350/01/01").await;
     let sitting = fresh_id(8104);
-    app.json(Method::POST, "/api/v1/people", Some(&governor), &json!({"national_id": sitting, "first_name": "حسن", "last_name": "شورایی", "gender": "male", "birth_date": "1350/01/01", "sitting_council_member": true}).to_string()).await;
+    app.post("/api/v1/people", &governor, &json!({"national_id": sitting, "first_name": "حسن", "last_name": "شورایی", "gender": "male", "birth_date": "1350/01/01", "sitting_council_member": true}).to_string()).await;
     let relative = fresh_id(8105);
-    app.json(Method::POST, "/api/v1/people", Some(&governor), &json!({"national_id": relative, "first_name": "رضا", "last_name": "نظری", "gender": "male", "birth_date": "1355/01/01", "relatives": [{"national_id": candidate, "relation": "spouse"}]}).to_string()).await;
-    app.store
-        .add_candidate(
-            "shora-7",
-            &station.council_code,
-            &candidate,
-            &Actor::new("test", app.state.clock.now()),
-        )
-        .await
-        .unwrap();
+    app.post("/api/v1/people", &governor, &json!({"national_id": relative, "first_name": "رضا", "last_name": "نظری", "gender": "male", "birth_date": "1355/01/01", "relatives": [{"national_id": candidate, "relation": "spouse"}]}).to_string()).await;
+    make_candidate(&app, &station.council_code, &candidate).await;
     let back = format!("/counties/{OWN_COUNTY}?gpage=1%23gaps");
     let fill = |station: &str, post: &str, id: &str| {
         (
@@ -835,7 +670,7 @@ async fn every_staffing_rule_refuses_through_the_form_with_its_reason() {
     };
 
     let (path, form) = fill(&station.code, "head", &head);
-    let ok = post_form(&app, &cookie, &path, &form).await;
+    let ok = app.post_form(&path, Some(&cookie), &form).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
     let before = app.audit_count().await;
     for (station_code, post, id, reason) in [
@@ -869,7 +704,7 @@ async fn every_staffing_rule_refuses_through_the_form_with_its_reason() {
         (station.code.as_str(), "member_2", "0499370890", "کد ملی"),
     ] {
         let (path, form) = fill(station_code, post, id);
-        let r = post_form(&app, &cookie, &path, &form).await;
+        let r = app.post_form(&path, Some(&cookie), &form).await;
         assert!(r.status.is_client_error(), "{post} {id}: {}", r.status);
         let html = r.text();
         assert!(
@@ -877,19 +712,16 @@ async fn every_staffing_rule_refuses_through_the_form_with_its_reason() {
             "{post}: expected «{reason}»"
         );
     }
-    assert_eq!(
-        app.audit_count().await,
-        before,
-        "refused forms write nothing"
-    );
+    app.assert_audit_count(before, "refused forms write nothing")
+        .await;
     // Without the CSRF token the form is refused too.
-    let r = post_form(
-        &app,
-        &cookie,
-        &format!("/stations/{}/staff/member_1", station.code),
-        &format!("national_id={head}"),
-    )
-    .await;
+    let r = app
+        .post_form(
+            &format!("/stations/{}/staff/member_1", station.code),
+            Some(&cookie),
+            &format!("national_id={head}"),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(app.audit_count().await, before);
 }
@@ -899,11 +731,7 @@ async fn station_staff_sheet_is_printable_and_scoped() {
     let app = TestApp::new().await;
     let staffed = &demo().assignments[0];
     let cookie = app.browser_login("governor").await;
-    let station = demo()
-        .stations
-        .iter()
-        .find(|s| s.code == staffed.station)
-        .unwrap();
+    let station = demo_station(|s| s.code == staffed.station);
     let own = station.county_code == OWN_COUNTY;
     let hq = app.browser_login("hq").await;
     let sheet = app
@@ -924,16 +752,12 @@ async fn station_staff_sheet_is_printable_and_scoped() {
 
 #[tokio::test]
 async fn the_inspector_roster_prints_the_county_inspectors() {
-    let app = TestApp::new().await;
-    let governor = app.token("governor").await;
+    let (app, governor) = TestApp::with_token("governor").await;
     let station = free_station();
     let id = register(&app, &governor, 9700, "1360/01/01").await;
-    assert_eq!(
-        put_post(&app, &governor, &station.code, "inspector", &id)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    put_post(&app, &governor, &station.code, "inspector", &id)
+        .await
+        .assert_status(StatusCode::OK);
     let cookie = app.browser_login("governor").await;
     let roster = app
         .page(&format!("/counties/{OWN_COUNTY}/inspectors"), Some(&cookie))
@@ -950,26 +774,18 @@ async fn the_inspector_roster_prints_the_county_inspectors() {
         1,
         "one inspector in the governor's county of the small demo"
     );
-    assert_eq!(
-        app.page(
-            &format!("/counties/{FOREIGN_COUNTY}/inspectors"),
-            Some(&cookie)
-        )
-        .await
-        .status,
-        StatusCode::FORBIDDEN
-    );
+    app.page(
+        &format!("/counties/{FOREIGN_COUNTY}/inspectors"),
+        Some(&cookie),
+    )
+    .await
+    .assert_status(StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
 async fn the_governor_edits_and_closes_a_station_through_its_form() {
-    let app = TestApp::new().await;
-    let cookie = app.browser_login("governor").await;
-    let station = demo()
-        .stations
-        .iter()
-        .find(|s| s.county_code == OWN_COUNTY && !s.mobile)
-        .unwrap();
+    let (app, cookie) = TestApp::with_session("governor").await;
+    let station = demo_station(|s| s.county_code == OWN_COUNTY && !s.mobile);
     let page = app
         .page(&format!("/stations/{}", station.code), Some(&cookie))
         .await
@@ -977,16 +793,11 @@ async fn the_governor_edits_and_closes_a_station_through_its_form() {
     assert!(page.contains("id=\"station-form\""));
     let csrf = crate::support::csrf_of(&page);
     let before = app.audit_count().await;
-    let bad = post_form(&app, &cookie, &format!("/stations/{}/edit", station.code), &format!("csrf_token={csrf}&name=x&postal_code=123&expected_voters=500&evoting_devices=2&identity_devices=2&link=fibre")).await;
+    let bad = app.post_form(&format!("/stations/{}/edit", station.code), Some(&cookie), &format!("csrf_token={csrf}&name=x&postal_code=123&expected_voters=500&evoting_devices=2&identity_devices=2&link=fibre")).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.text().contains("id=\"station-error\"") && bad.text().contains("کد پستی"));
     assert_eq!(app.audit_count().await, before);
-    let ok = post_form(
-        &app,
-        &cookie,
-        &format!("/stations/{}/edit", station.code),
-        &format!("csrf_token={csrf}&name=%D8%B4%D8%B9%D8%A8%D9%87+%D9%86%D9%85%D9%88%D9%86%D9%87&postal_code=7617845678&expected_voters=%DB%B8%DB%B0%DB%B0&evoting_devices=3&identity_devices=2&link=sim&cctv=on&closed=on"),
-    )
+    let ok = app.post_form(&format!("/stations/{}/edit", station.code), Some(&cookie), &format!("csrf_token={csrf}&name=%D8%B4%D8%B9%D8%A8%D9%87+%D9%86%D9%85%D9%88%D9%86%D9%87&postal_code=7617845678&expected_voters=%DB%B8%DB%B0%DB%B0&evoting_devices=3&identity_devices=2&link=sim&cctv=on&closed=on"))
     .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
     assert_eq!(app.audit_count().await, before + 1);
@@ -1027,14 +838,13 @@ async fn the_governor_edits_and_closes_a_station_through_its_form() {
         .text();
     assert!(!read_only.contains("id=\"station-form\""));
     let observer_csrf = crate::support::csrf_of(&read_only);
-    let refused = post_form(&app, &observer, &format!("/stations/{}/edit", station.code), &format!("csrf_token={observer_csrf}&name=x&expected_voters=1&evoting_devices=1&identity_devices=1&link=none")).await;
+    let refused = app.post_form(&format!("/stations/{}/edit", station.code), Some(&observer), &format!("csrf_token={observer_csrf}&name=x&expected_voters=1&evoting_devices=1&identity_devices=1&link=none")).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
 async fn a_later_candidacy_shows_as_a_conflict_on_the_governors_page() {
-    let app = TestApp::new().await;
-    let governor = app.token("governor").await;
+    let (app, governor) = TestApp::with_token("governor").await;
     let cookie = app.browser_login("governor").await;
     let clean = app
         .page(&format!("/counties/{OWN_COUNTY}"), Some(&cookie))
@@ -1043,21 +853,10 @@ async fn a_later_candidacy_shows_as_a_conflict_on_the_governors_page() {
     assert!(clean.contains("id=\"no-conflicts\""));
     let station = free_station();
     let id = register(&app, &governor, 9800, "1360/01/01").await;
-    assert_eq!(
-        put_post(&app, &governor, &station.code, "head", &id)
-            .await
-            .status,
-        StatusCode::OK
-    );
-    app.store
-        .add_candidate(
-            "shora-7",
-            &station.council_code,
-            &id,
-            &Actor::new("test", app.state.clock.now()),
-        )
+    put_post(&app, &governor, &station.code, "head", &id)
         .await
-        .unwrap();
+        .assert_status(StatusCode::OK);
+    make_candidate(&app, &station.council_code, &id).await;
     let conflicts = app
         .get(
             &format!("/api/v1/coverage/conflicts?county={OWN_COUNTY}"),
@@ -1079,10 +878,9 @@ async fn a_later_candidacy_shows_as_a_conflict_on_the_governors_page() {
         .await
         .text();
     assert!(page.contains("id=\"conflicts-table\"") && page.contains("داوطلب شورای همین حوزه"));
-    app.get(
+    app.assert_forbidden(
         &format!("/api/v1/coverage/conflicts?county={FOREIGN_COUNTY}"),
-        Some(&governor),
+        &governor,
     )
-    .await
-    .assert_problem(403, "forbidden");
+    .await;
 }

@@ -56,11 +56,23 @@ impl Reply {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
-    pub fn content_type(&self) -> &str {
+    /// A header's value, empty when it is absent.
+    pub fn header(&self, name: impl header::AsHeaderName) -> &str {
         self.headers
-            .get(header::CONTENT_TYPE)
+            .get(name)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
+    }
+    pub fn content_type(&self) -> &str {
+        self.header(header::CONTENT_TYPE)
+    }
+    /// Where a redirect points, empty when it is not one.
+    pub fn location(&self) -> &str {
+        self.header(header::LOCATION)
+    }
+    /// Asserts the answer's status (its body shown when it is another).
+    pub fn assert_status(&self, status: StatusCode) {
+        assert_eq!(self.status, status, "{}", self.text());
     }
     /// Asserts a problem+json answer with this status and code, and a Persian detail.
     pub fn assert_problem(&self, status: u16, code: &str) {
@@ -77,6 +89,11 @@ impl Reply {
             "Persian detail: {detail}"
         );
     }
+    /// The cookie `name` this answer sets (`name=value`), if it sets it.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let prefix = format!("{name}=");
+        self.cookies().into_iter().find(|c| c.starts_with(&prefix))
+    }
     pub fn cookies(&self) -> Vec<String> {
         self.headers
             .get_all(header::SET_COOKIE)
@@ -90,6 +107,20 @@ impl Reply {
 impl TestApp {
     pub async fn new() -> Self {
         Self::with_config(web::Config::default()).await
+    }
+
+    /// A fresh app and the bearer token of `username`, logged in through the API.
+    pub async fn with_token(username: &str) -> (Self, String) {
+        let app = Self::new().await;
+        let token = app.token(username).await;
+        (app, token)
+    }
+
+    /// A fresh app and the session cookie of `username`, logged in through the browser form.
+    pub async fn with_session(username: &str) -> (Self, String) {
+        let app = Self::new().await;
+        let cookie = app.browser_login(username).await;
+        (app, cookie)
     }
 
     pub async fn with_config(config: web::Config) -> Self {
@@ -150,61 +181,147 @@ impl TestApp {
         self.send(b.body(Body::empty()).unwrap()).await
     }
 
-    pub async fn json(&self, method: Method, path: &str, token: Option<&str>, body: &str) -> Reply {
+    /// A request with a body of `content_type`, and these headers (a token, a cookie).
+    pub async fn send_body(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        headers: &[(header::HeaderName, String)],
+        body: impl Into<Body>,
+    ) -> Reply {
         let mut b = Request::builder()
             .method(method)
             .uri(path)
-            .header(header::CONTENT_TYPE, "application/json");
-        if let Some(t) = token {
-            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+            .header(header::CONTENT_TYPE, content_type);
+        for (name, value) in headers {
+            b = b.header(name, value);
         }
-        self.send(b.body(Body::from(body.to_owned())).unwrap())
+        self.send(b.body(body.into()).unwrap()).await
+    }
+
+    pub async fn json(&self, method: Method, path: &str, token: Option<&str>, body: &str) -> Reply {
+        let bearer: Vec<_> = token.map(bearer).into_iter().collect();
+        self.send_body(method, path, "application/json", &bearer, body.to_owned())
+            .await
+    }
+
+    /// `POST`s JSON with the bearer `token`.
+    pub async fn post(&self, path: &str, token: &str, body: &str) -> Reply {
+        self.json(Method::POST, path, Some(token), body).await
+    }
+
+    /// `PUT`s JSON with the bearer `token`.
+    pub async fn put(&self, path: &str, token: &str, body: &str) -> Reply {
+        self.json(Method::PUT, path, Some(token), body).await
+    }
+
+    /// `PATCH`es JSON with the bearer `token`.
+    pub async fn patch(&self, path: &str, token: &str, body: &str) -> Reply {
+        self.json(Method::PATCH, path, Some(token), body).await
+    }
+
+    /// `DELETE`s with the bearer `token`.
+    pub async fn delete(&self, path: &str, token: &str) -> Reply {
+        self.json(Method::DELETE, path, Some(token), "").await
+    }
+
+    /// `POST`s a CSV file with the bearer `token`.
+    pub async fn post_csv(&self, path: &str, token: &str, csv: &str) -> Reply {
+        let content_type = "text/csv; charset=utf-8";
+        self.send_body(
+            Method::POST,
+            path,
+            content_type,
+            &[bearer(token)],
+            csv.to_owned(),
+        )
+        .await
+    }
+
+    /// `POST`s an urlencoded form in a browser session (`cookie`), or without one.
+    pub async fn post_form(&self, path: &str, cookie: Option<&str>, form: &str) -> Reply {
+        let cookie: Vec<_> = cookie
+            .map(|c| (header::COOKIE, c.to_owned()))
+            .into_iter()
+            .collect();
+        let content_type = "application/x-www-form-urlencoded";
+        self.send_body(Method::POST, path, content_type, &cookie, form.to_owned())
+            .await
+    }
+
+    /// `POST`s these fields, each value percent-encoded, as an urlencoded form in a browser
+    /// session (`cookie`), or without one.
+    pub async fn post_fields(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+        fields: &[(&str, &str)],
+    ) -> Reply {
+        self.post_form(path, cookie, &form(fields)).await
+    }
+
+    /// Tries to log in through the API.
+    pub async fn login(&self, username: &str, password: &str) -> Reply {
+        let body = serde_json::json!({"username": username, "password": password}).to_string();
+        self.json(Method::POST, "/api/v1/auth/login", None, &body)
             .await
     }
 
     /// Logs in through the API and returns the bearer token.
     pub async fn token(&self, username: &str) -> String {
-        let body =
-            serde_json::json!({"username": username, "password": format!("{username}-1405")})
-                .to_string();
-        let r = self
-            .json(Method::POST, "/api/v1/auth/login", None, &body)
-            .await;
+        let r = self.login(username, &format!("{username}-1405")).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         r.json()["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Asserts that `GET path` with the bearer `token` is refused: 403 `forbidden`.
+    pub async fn assert_forbidden(&self, path: &str, token: &str) {
+        self.get(path, Some(token))
+            .await
+            .assert_problem(403, "forbidden");
+    }
+
+    /// A registration of the demo election and its history, as the store holds them.
+    pub async fn registration(
+        &self,
+        tracking_code: &str,
+    ) -> (store::Registration, Vec<store::VettingEvent>) {
+        let election = &demo().election.code;
+        let found = self.store.registration(election, tracking_code).await;
+        found
+            .unwrap()
+            .expect("a registration with this tracking code")
     }
 
     pub async fn audit_count(&self) -> i64 {
         self.store.audit_head().await.unwrap().0
     }
 
+    /// Asserts how many records the audit log holds; `why` says what the count shows.
+    pub async fn assert_audit_count(&self, expected: i64, why: &str) {
+        assert_eq!(self.audit_count().await, expected, "{why}");
+    }
+
+    /// The login page's CSRF cookie (`name=value`) and the token in it.
+    pub async fn login_csrf(&self) -> (String, String) {
+        let cookie = self
+            .get("/login", None)
+            .await
+            .cookie("sandoq_login_csrf")
+            .unwrap();
+        let token = cookie.split_once('=').unwrap().1.to_owned();
+        (cookie, token)
+    }
+
     /// Logs in through the browser form; returns the session cookie (`name=value`).
     pub async fn browser_login(&self, username: &str) -> String {
-        let page = self.get("/login", None).await;
-        let csrf_cookie = page
-            .cookies()
-            .into_iter()
-            .find(|c| c.starts_with("sandoq_login_csrf="))
-            .unwrap();
-        let token = csrf_cookie.split_once('=').unwrap().1.to_owned();
+        let (csrf_cookie, token) = self.login_csrf().await;
         let form =
             format!("username={username}&password={username}-1405&csrf_token={token}&next=/");
-        let r = self
-            .send(
-                Request::builder()
-                    .method(Method::POST)
-                    .uri("/login")
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .header(header::COOKIE, csrf_cookie)
-                    .body(Body::from(form))
-                    .unwrap(),
-            )
-            .await;
+        let r = self.post_form("/login", Some(&csrf_cookie), &form).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-        r.cookies()
-            .into_iter()
-            .find(|c| c.starts_with("sandoq_session="))
-            .unwrap()
+        r.cookie("sandoq_session").unwrap()
     }
 
     pub async fn page(&self, path: &str, cookie: Option<&str>) -> Reply {
@@ -214,6 +331,56 @@ impl TestApp {
         }
         self.send(b.body(Body::empty()).unwrap()).await
     }
+}
+
+/// The `Authorization` header of a bearer token.
+pub fn bearer(token: &str) -> (header::HeaderName, String) {
+    (header::AUTHORIZATION, format!("Bearer {token}"))
+}
+
+/// An urlencoded form of these fields, each value percent-encoded.
+pub fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A national id no demo person has: `n` with its check digit.
+pub fn fresh_id(n: u32) -> String {
+    domain::ids::NationalId::with_check_digit(n)
+        .unwrap()
+        .as_str()
+        .to_owned()
+}
+
+/// The items of a page the API answered.
+pub fn items(page: &serde_json::Value) -> impl Iterator<Item = &serde_json::Value> {
+    page["items"].as_array().expect("a page of items").iter()
+}
+
+/// The demo user `username`.
+pub fn demo_user(username: &str) -> &'static domain::demo::DemoUser {
+    demo()
+        .users
+        .iter()
+        .find(|u| u.username == username)
+        .unwrap()
+}
+
+/// The first demo station that `pick` accepts.
+pub fn demo_station(
+    pick: impl Fn(&domain::station::Station) -> bool,
+) -> &'static domain::station::Station {
+    demo().stations.iter().find(|s| pick(s)).unwrap()
+}
+
+/// The first demo council that `pick` accepts.
+pub fn demo_council(
+    pick: impl Fn(&domain::election::Council) -> bool,
+) -> &'static domain::election::Council {
+    demo().councils.iter().find(|c| pick(c)).unwrap()
 }
 
 /// The CSRF token of a browser session, read from the page's meta tag.

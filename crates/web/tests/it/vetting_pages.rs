@@ -2,9 +2,8 @@
 //! their board may take, its documents, and the refusals shown on the page.
 
 use crate::registrations::{county_user, executive_council, submit, Form, JPEG, PDF};
-use crate::support::{csrf_of, demo, Reply, TestApp, FOREIGN_COUNTY, OWN_COUNTY};
-use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
+use crate::support::{csrf_of, demo, demo_council, TestApp, FOREIGN_COUNTY, OWN_COUNTY};
+use axum::http::{header, StatusCode};
 use domain::access::Role;
 use domain::clock::Clock;
 use domain::demo::DemoRegistration;
@@ -13,63 +12,12 @@ use domain::vetting::VettingState;
 
 /// The county of a council of the demo.
 fn county_of(council: &str) -> &'static str {
-    &demo()
-        .councils
-        .iter()
-        .find(|c| c.code == council)
-        .unwrap()
-        .county_code
+    &demo_council(|c| c.code == council).county_code
 }
 
 /// The state a demo file has reached.
 fn final_state(r: &DemoRegistration) -> VettingState {
     r.files().unwrap().last().unwrap().state
-}
-
-/// Percent-encodes a form value (Persian text included).
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// Posts a urlencoded form in a browser session.
-async fn post_form(app: &TestApp, path: &str, cookie: &str, fields: &[(&str, &str)]) -> Reply {
-    let body = fields
-        .iter()
-        .map(|(k, v)| format!("{k}={}", enc(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    app.send(
-        Request::builder()
-            .method(Method::POST)
-            .uri(path)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::COOKIE, cookie)
-            .body(Body::from(body))
-            .unwrap(),
-    )
-    .await
-}
-
-fn location(r: &Reply) -> String {
-    r.headers
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned()
-}
-
-fn header_of(r: &Reply, name: header::HeaderName) -> &str {
-    r.headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
 }
 
 /// The `data-tracking` codes of the worklist's rows.
@@ -82,8 +30,7 @@ fn listed(html: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn the_worklist_shows_the_boards_county_and_refuses_others() {
-    let app = TestApp::new().await;
-    let executive = app.browser_login("executive").await;
+    let (app, executive) = TestApp::with_session("executive").await;
     let r = app.page("/registrations", Some(&executive)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let html = r.text();
@@ -187,12 +134,9 @@ async fn the_worklist_shows_the_boards_county_and_refuses_others() {
     let r = app.page(&file, Some(&executive)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.text().contains("شما به این بخش دسترسی ندارید"));
-    assert_eq!(
-        app.page("/registrations/000000000000", Some(&executive))
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
+    app.page("/registrations/000000000000", Some(&executive))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
 
     // Roles that do not vet see nothing, nor the link; the anonymous are sent to log in.
     for user in ["station", "inspection", "observer"] {
@@ -209,7 +153,7 @@ async fn the_worklist_shows_the_boards_county_and_refuses_others() {
     }
     let anonymous = app.page("/registrations", None).await;
     assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
-    assert!(location(&anonymous).starts_with("/login?next="));
+    assert!(anonymous.location().starts_with("/login?next="));
 
     // The HQ sees the province (with the county column) and any county.
     let hq = app.browser_login("hq").await;
@@ -289,26 +233,26 @@ async fn the_boards_review_and_approve_a_fresh_file_on_its_page() {
 
     // A step needs the session's CSRF token; a finding against the candidate needs a reason.
     let head = app.audit_count().await;
-    let forged = post_form(
-        &app,
-        &steps,
-        &executive,
-        &[("step", "executive_review"), ("decision", "yes")],
-    )
-    .await;
+    let forged = app
+        .post_fields(
+            &steps,
+            Some(&executive),
+            &[("step", "executive_review"), ("decision", "yes")],
+        )
+        .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    let bare = post_form(
-        &app,
-        &steps,
-        &executive,
-        &[
-            ("csrf_token", &csrf),
-            ("step", "executive_review"),
-            ("decision", "no"),
-            ("reason", "  "),
-        ],
-    )
-    .await;
+    let bare = app
+        .post_fields(
+            &steps,
+            Some(&executive),
+            &[
+                ("csrf_token", &csrf),
+                ("step", "executive_review"),
+                ("decision", "no"),
+                ("reason", "  "),
+            ],
+        )
+        .await;
     assert_eq!(
         bare.status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -319,7 +263,8 @@ async fn the_boards_review_and_approve_a_fresh_file_on_its_page() {
     assert!(html.contains(r#"id="vetting-error""#));
     assert!(html.contains("دلیل این تصمیم یا اعتراض را بنویسید."));
     assert!(html.contains(r#"id="step-form""#), "the form again");
-    assert_eq!(app.audit_count().await, head, "a refusal writes nothing");
+    app.assert_audit_count(head, "a refusal writes nothing")
+        .await;
 
     // The county's supervision board may not review in the executive board's stead.
     county_user(&app, "supervision-county", Role::SupervisionBoard).await;
@@ -329,46 +274,43 @@ async fn the_boards_review_and_approve_a_fresh_file_on_its_page() {
     assert!(page.contains("هیأت اجرایی شهرستان"), "who the file awaits");
     let supervision_csrf = csrf_of(&page);
     let head = app.audit_count().await;
-    let wrong = post_form(
-        &app,
-        &steps,
-        &supervision,
-        &[
-            ("csrf_token", &supervision_csrf),
-            ("step", "executive_review"),
-            ("decision", "yes"),
-        ],
-    )
-    .await;
+    let wrong = app
+        .post_fields(
+            &steps,
+            Some(&supervision),
+            &[
+                ("csrf_token", &supervision_csrf),
+                ("step", "executive_review"),
+                ("decision", "yes"),
+            ],
+        )
+        .await;
     assert_eq!(wrong.status, StatusCode::CONFLICT, "{}", wrong.text());
     assert!(wrong.text().contains("این اقدام بر عهده هیأت اجرایی است."));
     assert_eq!(app.audit_count().await, head);
 
     // The review, then back to the file.
-    let reviewed = post_form(
-        &app,
-        &steps,
-        &executive,
-        &[
-            ("csrf_token", &csrf),
-            ("step", "executive_review"),
-            ("decision", "yes"),
-            ("reason", "مدارک کامل است"),
-        ],
-    )
-    .await;
+    let reviewed = app
+        .post_fields(
+            &steps,
+            Some(&executive),
+            &[
+                ("csrf_token", &csrf),
+                ("step", "executive_review"),
+                ("decision", "yes"),
+                ("reason", "مدارک کامل است"),
+            ],
+        )
+        .await;
     assert_eq!(
         reviewed.status,
         StatusCode::SEE_OTHER,
         "{}",
         reviewed.text()
     );
-    assert_eq!(location(&reviewed), format!("{file}?done=1"));
+    assert_eq!(reviewed.location(), format!("{file}?done=1"));
     assert_eq!(app.audit_count().await, head + 1);
-    let html = app
-        .page(&location(&reviewed), Some(&executive))
-        .await
-        .text();
+    let html = app.page(reviewed.location(), Some(&executive)).await.text();
     assert!(html.contains(r#"id="vetting-notice""#));
     assert!(html.contains("بررسی‌شده در هیأت اجرایی، در انتظار تصمیم هیأت نظارت"));
     assert!(html.contains(r#"<dd id="executive-finding">واجد شرایط</dd>"#));
@@ -387,7 +329,7 @@ async fn the_boards_review_and_approve_a_fresh_file_on_its_page() {
         ("decision", "yes"),
         ("reason", ""),
     ];
-    let approved = post_form(&app, &steps, &supervision, &approve).await;
+    let approved = app.post_fields(&steps, Some(&supervision), &approve).await;
     assert_eq!(
         approved.status,
         StatusCode::SEE_OTHER,
@@ -396,12 +338,7 @@ async fn the_boards_review_and_approve_a_fresh_file_on_its_page() {
     );
     let html = app.page(&file, Some(&supervision)).await.text();
     assert!(html.contains(r#"<strong id="vetting-state">تأیید صلاحیت</strong>"#));
-    let (registration, _) = app
-        .store
-        .registration(&demo().election.code, &tracking)
-        .await
-        .unwrap()
-        .unwrap();
+    let (registration, _) = app.registration(&tracking).await;
     let code = registration.candidate_code.unwrap();
     assert!(html.contains(&format!(
         r#"id="candidate-code">{}<"#,
@@ -411,7 +348,7 @@ async fn the_boards_review_and_approve_a_fresh_file_on_its_page() {
 
     // Approving twice is illegal: the Persian refusal, 409, nothing written.
     let head = app.audit_count().await;
-    let again = post_form(&app, &steps, &supervision, &approve).await;
+    let again = app.post_fields(&steps, Some(&supervision), &approve).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text());
     let html = again.text();
     assert!(html.contains(r#"id="vetting-error""#));
@@ -423,18 +360,18 @@ async fn the_boards_review_and_approve_a_fresh_file_on_its_page() {
     assert_eq!(page.status, StatusCode::OK);
     let governor_csrf = csrf_of(&page.text());
     let head = app.audit_count().await;
-    let r = post_form(
-        &app,
-        &steps,
-        &governor,
-        &[
-            ("csrf_token", &governor_csrf),
-            ("step", "supervision_decision"),
-            ("decision", "no"),
-            ("reason", "x"),
-        ],
-    )
-    .await;
+    let r = app
+        .post_fields(
+            &steps,
+            Some(&governor),
+            &[
+                ("csrf_token", &governor_csrf),
+                ("step", "supervision_decision"),
+                ("decision", "no"),
+                ("reason", "x"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(app.audit_count().await, head);
 
@@ -445,8 +382,10 @@ async fn the_boards_review_and_approve_a_fresh_file_on_its_page() {
     assert_eq!(photo.status, StatusCode::OK, "{}", photo.text());
     assert_eq!(photo.body, JPEG);
     assert_eq!(photo.content_type(), "image/jpeg");
-    assert!(header_of(&photo, header::CONTENT_DISPOSITION).starts_with("inline"));
-    assert_eq!(header_of(&photo, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+    assert!(photo
+        .header(header::CONTENT_DISPOSITION)
+        .starts_with("inline"));
+    assert_eq!(photo.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
     let degree = app
         .page(&format!("{file}/documents/degree"), Some(&supervision))
         .await;
@@ -530,44 +469,26 @@ async fn a_demo_file_lists_its_history_and_the_province_board_hears_the_second_o
     assert!(html.contains(r#"id="step-form" data-step="objection_decision""#));
     assert!(html.contains("رسیدگی به اعتراض داوطلب · هیأت نظارت استان"));
     let csrf = csrf_of(&html);
-    let head = app.audit_count().await;
-    let bare = post_form(
-        &app,
-        &format!("{file}/steps"),
-        &supervision,
-        &[
-            ("csrf_token", &csrf),
+    let steps = format!("{file}/steps");
+    // The board's objection decision, with these fields beside the CSRF token and the step.
+    let decide = async |fields: &[(&str, &str)]| {
+        let step = [
+            ("csrf_token", csrf.as_str()),
             ("step", "objection_decision"),
-            ("decision", "no"),
-            ("reason", ""),
-        ],
-    )
-    .await;
+        ];
+        let form: Vec<(&str, &str)> = step.iter().chain(fields).copied().collect();
+        app.post_fields(&steps, Some(&supervision), &form).await
+    };
+    let head = app.audit_count().await;
+    let bare = decide(&[("decision", "no"), ("reason", "")]).await;
     assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.audit_count().await, head);
-    let undecided = post_form(
-        &app,
-        &format!("{file}/steps"),
-        &supervision,
-        &[("csrf_token", &csrf), ("step", "objection_decision")],
-    )
-    .await;
+    let undecided = decide(&[]).await;
     assert_eq!(undecided.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(undecided
         .text()
         .contains("یکی از دو گزینه تصمیم را برگزینید."));
-    let dismissed = post_form(
-        &app,
-        &format!("{file}/steps"),
-        &supervision,
-        &[
-            ("csrf_token", &csrf),
-            ("step", "objection_decision"),
-            ("decision", "no"),
-            ("reason", "دلیل تازه‌ای ارائه نشد"),
-        ],
-    )
-    .await;
+    let dismissed = decide(&[("decision", "no"), ("reason", "دلیل تازه‌ای ارائه نشد")]).await;
     assert_eq!(
         dismissed.status,
         StatusCode::SEE_OTHER,

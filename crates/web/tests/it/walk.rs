@@ -8,7 +8,7 @@
 //! here which `Action` guards it.
 
 use crate::registrations::{executive_council, submit, Form};
-use crate::support::{demo, enc, Reply, TestApp, FOREIGN_COUNTY, OWN_COUNTY};
+use crate::support::{demo, demo_station, enc, Reply, TestApp, FOREIGN_COUNTY, OWN_COUNTY};
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use domain::access::{authorize, Action, Denied, Principal, Role, Scope};
@@ -82,7 +82,7 @@ fn all(principal: Option<&Principal>, actions: &[Action<'_>]) -> Access {
 impl Fixture {
     async fn new(app: &TestApp) -> Self {
         let station = crate::election_day::own_station();
-        let station_record = demo().stations.iter().find(|s| s.code == station).unwrap();
+        let station_record = demo_station(|s| s.code == station);
         assert_eq!(station_record.county_code, OWN_COUNTY);
         let by = store::Actor::new("walk", app.state.clock.now());
         let new_person = |n: u32| domain::person::Person {
@@ -549,18 +549,11 @@ fn is_api(url: &str) -> bool {
     url.starts_with("/api/") || url == "/healthz"
 }
 
-fn location(r: &Reply) -> &str {
-    r.headers
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-}
-
 /// Whether an answer is the refusal of an anonymous caller: 401 from the API, the way to the
 /// login page from a page.
 fn asks_to_log_in(r: &Reply) -> bool {
     r.status == StatusCode::UNAUTHORIZED
-        || (r.status == StatusCode::SEE_OTHER && location(r).starts_with("/login?next="))
+        || (r.status == StatusCode::SEE_OTHER && r.location().starts_with("/login?next="))
 }
 
 async fn send(app: &TestApp, method: &Method, call: &Call, token: Option<&str>) -> Reply {
@@ -632,7 +625,7 @@ fn check(method: &Method, call: &Call, caller: &Caller, r: &Reply) {
                 r.assert_problem(401, "unauthenticated");
             } else {
                 assert!(
-                    r.status == StatusCode::SEE_OTHER && location(r).starts_with("/login?next="),
+                    r.status == StatusCode::SEE_OTHER && r.location().starts_with("/login?next="),
                     "the way to log in expected, got {what}"
                 );
             }
@@ -656,13 +649,11 @@ fn check(method: &Method, call: &Call, caller: &Caller, r: &Reply) {
 /// The demo's seven users in their scopes, users of another county and of another station, and
 /// the anonymous.
 async fn callers(app: &TestApp) -> Vec<Caller> {
-    let other_station = demo()
-        .stations
-        .iter()
-        .find(|s| s.county_code == OWN_COUNTY && s.code != crate::election_day::own_station())
-        .unwrap()
-        .code
-        .clone();
+    let other_station = demo_station(|s| {
+        s.county_code == OWN_COUNTY && s.code != crate::election_day::own_station()
+    })
+    .code
+    .clone();
     let foreign = || Scope::County {
         county: FOREIGN_COUNTY.to_owned(),
     };
@@ -879,8 +870,7 @@ async fn the_public_routes_are_exactly_those_served_without_credentials() {
 /// 405, and a path beside the listed ones is 404.
 #[tokio::test]
 async fn the_router_serves_only_the_listed_routes() {
-    let app = TestApp::new().await;
-    let hq = app.token("hq").await;
+    let (app, hq) = TestApp::with_token("hq").await;
     let all = web::routes();
     let paths: BTreeSet<&str> = all.iter().map(|(_, p)| p.as_str()).collect();
     let mut checked = 0;
