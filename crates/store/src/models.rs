@@ -303,6 +303,32 @@ pub struct AuditFilter {
     pub to_us: Option<i64>,
 }
 
+impl AuditFilter {
+    /// The records whose action starts with `prefix`.
+    pub fn action(prefix: impl Into<String>) -> Self {
+        Self {
+            action: Some(prefix.into()),
+            ..Self::default()
+        }
+    }
+
+    /// The records whose entity starts with `prefix`.
+    pub fn entity(prefix: impl Into<String>) -> Self {
+        Self {
+            entity: Some(prefix.into()),
+            ..Self::default()
+        }
+    }
+
+    /// The records of one actor.
+    pub fn actor(username: impl Into<String>) -> Self {
+        Self {
+            actor: Some(username.into()),
+            ..Self::default()
+        }
+    }
+}
+
 /// Splits a scope into the columns the stores keep.
 pub fn scope_columns(scope: &Scope) -> (&'static str, Option<&str>, Option<&str>) {
     match scope {

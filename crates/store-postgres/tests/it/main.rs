@@ -175,10 +175,7 @@ async fn two_servers_keep_one_chain() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_prefixes_are_literal() {
     let store = five_users().await;
-    let filter = |entity: &str| store::AuditFilter {
-        entity: Some(entity.into()),
-        ..Default::default()
-    };
+    let filter = |entity: &str| store::AuditFilter::entity(entity);
     let page = store::PageRequest::default();
     assert_eq!(
         store

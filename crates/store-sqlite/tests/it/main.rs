@@ -263,13 +263,7 @@ mod roll {
             }
         }
         let audit = store
-            .audit_page(
-                &AuditFilter {
-                    action: Some("roll.import".into()),
-                    ..Default::default()
-                },
-                PageRequest::default(),
-            )
+            .audit_page(&AuditFilter::action("roll.import"), PageRequest::default())
             .await
             .unwrap();
         assert_eq!(audit.items.len(), 1);

@@ -30,28 +30,10 @@ pub async fn audit_log_filters_and_pages(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(second.items.len(), 2);
-    let alice = store
-        .audit_page(
-            &AuditFilter {
-                actor: Some("alice".into()),
-                ..Default::default()
-            },
-            PageRequest::default(),
-        )
-        .await
-        .unwrap();
+    let alice = audit_records(&store, AuditFilter::actor("alice")).await;
     assert_eq!(alice.total, 6);
     assert!(alice.items.iter().all(|r| r.actor == "alice"));
-    let entity = store
-        .audit_page(
-            &AuditFilter {
-                entity: Some("user/u3".into()),
-                ..Default::default()
-            },
-            PageRequest::default(),
-        )
-        .await
-        .unwrap();
+    let entity = audit_records(&store, AuditFilter::entity("user/u3")).await;
     assert_eq!(entity.total, 1);
     let from = datetime!(2026-01-11 05:03 UTC);
     let window = AuditFilter {
@@ -64,16 +46,7 @@ pub async fn audit_log_filters_and_pages(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(ranged.total, 3, "minutes 3, 4 and 5 inclusive");
-    let none = store
-        .audit_page(
-            &AuditFilter {
-                action: Some("nothing.".into()),
-                ..Default::default()
-            },
-            PageRequest::default(),
-        )
-        .await
-        .unwrap();
+    let none = audit_records(&store, AuditFilter::action("nothing.")).await;
     assert_eq!(none.total, 0);
     let scanned = store.audit_scan(4, 3).await.unwrap();
     assert_eq!(

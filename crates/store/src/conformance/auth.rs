@@ -50,12 +50,7 @@ pub async fn sessions_expire_and_end(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let now = actor().at_us();
-    let session = NewSession {
-        token_hash: "t1".into(),
-        username: "hq".into(),
-        csrf_token: "c1".into(),
-        expires_at_us: now + 1_000_000,
-    };
+    let session = new_session("t1", "hq", "c1", now + 1_000_000);
     store.create_session(&session, &actor()).await.unwrap();
     let (s, u) = store
         .session("t1", now)
@@ -78,20 +73,10 @@ pub async fn sessions_expire_and_end(store: Arc<dyn Store>) {
     store.delete_session("t1", &actor()).await.unwrap();
     assert!(store.session("t1", now).await.unwrap().is_none());
     // A later login clears the user's expired sessions.
-    let short = NewSession {
-        token_hash: "t3".into(),
-        username: "hq".into(),
-        csrf_token: "c3".into(),
-        expires_at_us: now + 10,
-    };
+    let short = new_session("t3", "hq", "c3", now + 10);
     store.create_session(&short, &actor()).await.unwrap();
     let later = Actor::new("hq", actor().at + time::Duration::seconds(1));
-    let fresh = NewSession {
-        token_hash: "t4".into(),
-        username: "hq".into(),
-        csrf_token: "c4".into(),
-        expires_at_us: now + 100_000_000,
-    };
+    let fresh = new_session("t4", "hq", "c4", now + 100_000_000);
     store.create_session(&fresh, &later).await.unwrap();
     assert!(
         store.session("t3", now).await.unwrap().is_none(),
@@ -100,24 +85,22 @@ pub async fn sessions_expire_and_end(store: Arc<dyn Store>) {
     assert!(store.session("t4", now).await.unwrap().is_some());
     store.delete_session("t1", &actor()).await.unwrap();
     // A session for a user that does not exist is refused.
-    let orphan = NewSession {
-        token_hash: "t2".into(),
-        username: "ghost".into(),
-        csrf_token: "c".into(),
-        expires_at_us: now + 1,
-    };
+    let orphan = new_session("t2", "ghost", "c", now + 1);
     assert!(store.create_session(&orphan, &actor()).await.is_err());
-    let actions = audit_actions(
-        &store,
-        AuditFilter {
-            action: Some("auth.".into()),
-            ..Default::default()
-        },
-    )
-    .await;
+    let actions = audit_actions(&store, AuditFilter::action("auth.")).await;
     assert_eq!(
         actions,
         vec!["auth.login", "auth.login", "auth.logout", "auth.login"]
     );
     assert_chain(&store, 5).await;
+}
+
+/// A session of `username` whose token hashes to `token_hash`, expiring at `expires_at_us`.
+fn new_session(token_hash: &str, username: &str, csrf: &str, expires_at_us: i64) -> NewSession {
+    NewSession {
+        token_hash: token_hash.into(),
+        username: username.into(),
+        csrf_token: csrf.into(),
+        expires_at_us,
+    }
 }

@@ -160,14 +160,7 @@ pub async fn boards_are_formed_within_their_sizes(store: Arc<dyn Store>) {
     let province = store.board("inspection-province").await.unwrap().unwrap();
     assert_eq!(province.board.kind, BoardKind::ProvinceInspection);
     assert!(province.board.county.is_none());
-    let actions = audit_actions(
-        &store,
-        AuditFilter {
-            entity: Some(format!("board/{code}")),
-            ..Default::default()
-        },
-    )
-    .await;
+    let actions = audit_actions(&store, AuditFilter::entity(format!("board/{code}"))).await;
     assert_eq!(
         actions.first().map(String::as_str),
         Some("board.member_add")

@@ -342,16 +342,7 @@ pub async fn vetting_moves_files_and_records_every_step(store: Arc<dyn Store>) {
     assert_eq!(history[3].at, day(8));
     // Every legal step wrote one audit record naming the registration and the step.
     assert_eq!(audit_head(&store).await, head + 5);
-    let records = store
-        .audit_page(
-            &AuditFilter {
-                action: Some("registration.".into()),
-                ..Default::default()
-            },
-            PageRequest::default(),
-        )
-        .await
-        .unwrap();
+    let records = audit_records(&store, AuditFilter::action("registration.")).await;
     assert!(records
         .items
         .iter()

@@ -219,16 +219,7 @@ pub async fn a_station_day_runs_from_opening_to_close(store: Arc<dyn Store>) {
     );
     // One audit record per event: open, pause, resume, extend, close.
     assert_eq!(audit_head(&store).await, before + 5);
-    let events = store
-        .audit_page(
-            &AuditFilter {
-                action: Some("station.".into()),
-                ..Default::default()
-            },
-            PageRequest::default(),
-        )
-        .await
-        .unwrap();
+    let events = audit_records(&store, AuditFilter::action("station.")).await;
     let actions: Vec<&str> = events.items.iter().map(|r| r.action.as_str()).collect();
     assert_eq!(
         actions,
@@ -287,16 +278,7 @@ pub async fn checkins_keep_one_person_one_vote(store: Arc<dyn Store>) {
         before + 1,
         "one record for the batch"
     );
-    let batch = store
-        .audit_page(
-            &AuditFilter {
-                action: Some("checkin.".into()),
-                ..Default::default()
-            },
-            PageRequest::default(),
-        )
-        .await
-        .unwrap();
+    let batch = audit_records(&store, AuditFilter::action("checkin.")).await;
     assert_eq!(batch.items[0].action, "checkin.batch");
     let digest = crate::election_day::checkin_batch_digest([(
         voters[0].national_id.as_str(),
@@ -814,13 +796,7 @@ pub async fn ballots_are_secret_checked_and_counted(store: Arc<dyn Store>) {
     assert_eq!((counts.ballots, counts.outstanding), (counts.checkins, 0));
     // Ballot audit records count ballots per station, and name no ballot.
     let records = store
-        .audit_page(
-            &AuditFilter {
-                action: Some("checkin.".into()),
-                ..Default::default()
-            },
-            PageRequest::new(1, 100),
-        )
+        .audit_page(&AuditFilter::action("checkin."), PageRequest::new(1, 100))
         .await
         .unwrap();
     assert!(records

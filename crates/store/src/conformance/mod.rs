@@ -186,17 +186,46 @@ fn fresh_id(n: u32) -> String {
     NationalId::with_check_digit(n).unwrap().as_str().to_owned()
 }
 
+/// The first page of the audit records the filter selects, newest first.
+async fn audit_records(
+    store: &Arc<dyn Store>,
+    filter: AuditFilter,
+) -> crate::Page<audit::AuditRecord> {
+    store
+        .audit_page(&filter, PageRequest::default())
+        .await
+        .unwrap()
+}
+
+/// A page of the stations the filter selects.
+async fn list_stations(
+    store: &Arc<dyn Store>,
+    filter: StationFilter,
+    page: PageRequest,
+) -> crate::Page<Station> {
+    store.stations(&filter, page).await.unwrap()
+}
+
+/// Registers a new person (national id `fresh_id(n)`, born on `birth`); their national id.
+async fn register(store: &Arc<dyn Store>, n: u32, last: &str, birth: time::Date) -> String {
+    let id = fresh_id(n);
+    store
+        .create_person(&person(&id, last, birth), &actor())
+        .await
+        .unwrap();
+    id
+}
+
 async fn clean_people(store: &Arc<dyn Store>, from: u32, n: u32) -> Vec<String> {
     let mut ids = Vec::new();
     for i in 0..n {
-        let id = fresh_id(from + i);
-        store
-            .create_person(
-                &person(&id, "آزمون", time::macros::date!(1985 - 06 - 15)),
-                &actor(),
-            )
-            .await
-            .unwrap();
+        let id = register(
+            store,
+            from + i,
+            "آزمون",
+            time::macros::date!(1985 - 06 - 15),
+        )
+        .await;
         ids.push(id);
     }
     ids
@@ -287,10 +316,8 @@ fn council_in<'a>(data: &'a DemoData, county: &str) -> &'a domain::election::Cou
 
 /// The actions of the audit records `filter` finds, newest first (the first page).
 async fn audit_actions(store: &Arc<dyn Store>, filter: AuditFilter) -> Vec<String> {
-    store
-        .audit_page(&filter, PageRequest::default())
+    audit_records(store, filter)
         .await
-        .unwrap()
         .items
         .into_iter()
         .map(|r| r.action)

@@ -45,14 +45,7 @@ pub async fn staffing_rules_refuse_and_write_nothing(store: Arc<dyn Store>) {
         Refusal::InspectorIsStaff { .. }
     ));
 
-    let young = fresh_id(300);
-    store
-        .create_person(
-            &person(&young, "جوان", time::macros::date!(2008 - 06 - 01)),
-            &actor(),
-        )
-        .await
-        .unwrap();
+    let young = register(&store, 300, "جوان", time::macros::date!(2008 - 06 - 01)).await;
     assert!(matches!(
         post_refusal(&store, &b.code, Post::Member2, &young).await,
         Refusal::Underage { age: 17 }
@@ -140,14 +133,7 @@ pub async fn staffing_rules_refuse_and_write_nothing(store: Arc<dyn Store>) {
         .assign_post(&a.code, Post::Inspector, &ids[0], &actor())
         .await
         .unwrap();
-    let actions = audit_actions(
-        &store,
-        AuditFilter {
-            action: Some("staff.".into()),
-            ..Default::default()
-        },
-    )
-    .await;
+    let actions = audit_actions(&store, AuditFilter::action("staff.")).await;
     assert_eq!(actions.first().map(String::as_str), Some("staff.assign"));
     assert!(actions.contains(&"staff.unassign".to_owned()));
     assert_chain(&store, audit_head(&store).await).await;
@@ -159,14 +145,7 @@ pub async fn relatives_of_candidates_are_refused_both_ways(store: Arc<dyn Store>
         .into_iter()
         .find(|s| s.county_code == "11")
         .unwrap();
-    let candidate = fresh_id(400);
-    store
-        .create_person(
-            &person(&candidate, "نامزد", time::macros::date!(1970 - 01 - 01)),
-            &actor(),
-        )
-        .await
-        .unwrap();
+    let candidate = register(&store, 400, "نامزد", time::macros::date!(1970 - 01 - 01)).await;
     store
         .add_candidate(
             &data.election.code,
@@ -199,15 +178,8 @@ pub async fn relatives_of_candidates_are_refused_both_ways(store: Arc<dyn Store>
     );
 
     // The candidate's own record declares the would-be staff member.
-    let spouse = fresh_id(402);
+    let spouse = register(&store, 402, "همسر", time::macros::date!(1972 - 01 - 01)).await;
     let candidate2 = fresh_id(403);
-    store
-        .create_person(
-            &person(&spouse, "همسر", time::macros::date!(1972 - 01 - 01)),
-            &actor(),
-        )
-        .await
-        .unwrap();
     let mut c2 = person(
         &candidate2,
         "نامزد دوم",

@@ -9,16 +9,15 @@ pub async fn stations_filter_and_paginate(store: Arc<dyn Store>) {
         .iter()
         .filter(|s| s.county_code == "05")
         .count() as i64;
-    let page = store
-        .stations(
-            &StationFilter {
-                county: Some("05".into()),
-                ..Default::default()
-            },
-            PageRequest::new(1, 25),
-        )
-        .await
-        .unwrap();
+    let page = list_stations(
+        &store,
+        StationFilter {
+            county: Some("05".into()),
+            ..Default::default()
+        },
+        PageRequest::new(1, 25),
+    )
+    .await;
     assert_eq!(page.total, in_county);
     assert_eq!(page.items.len(), 25.min(in_county as usize));
     assert!(page.items.iter().all(|s| s.county_code == "05"));
@@ -29,27 +28,25 @@ pub async fn stations_filter_and_paginate(store: Arc<dyn Store>) {
         store.station(&sample.code).await.unwrap().as_ref(),
         Some(sample)
     );
-    let only = store
-        .stations(
-            &StationFilter {
-                station: Some(sample.code.clone()),
-                ..Default::default()
-            },
-            PageRequest::default(),
-        )
-        .await
-        .unwrap();
+    let only = list_stations(
+        &store,
+        StationFilter {
+            station: Some(sample.code.clone()),
+            ..Default::default()
+        },
+        PageRequest::default(),
+    )
+    .await;
     assert_eq!(only.total, 1);
-    let of_council = store
-        .stations(
-            &StationFilter {
-                council: Some(sample.council_code.clone()),
-                ..Default::default()
-            },
-            PageRequest::default(),
-        )
-        .await
-        .unwrap();
+    let of_council = list_stations(
+        &store,
+        StationFilter {
+            council: Some(sample.council_code.clone()),
+            ..Default::default()
+        },
+        PageRequest::default(),
+    )
+    .await;
     assert!(of_council.items.contains(sample));
     let past_end = store
         .stations(&StationFilter::default(), PageRequest::new(10_000, 50))
@@ -146,16 +143,7 @@ pub async fn stations_are_created_updated_and_closed(store: Arc<dyn Store>) {
         Err(StoreError::NotFound { .. })
     ));
     assert_eq!(audit_head(&store).await, before + 2);
-    let page = store
-        .audit_page(
-            &AuditFilter {
-                entity: Some("station/1199001".into()),
-                ..Default::default()
-            },
-            PageRequest::default(),
-        )
-        .await
-        .unwrap();
+    let page = audit_records(&store, AuditFilter::entity("station/1199001")).await;
     assert_eq!(
         page.items
             .iter()
@@ -178,16 +166,15 @@ pub async fn mobile_routes_round_trip_and_filter(store: Arc<dyn Store>) {
         "routes load with the province"
     );
     let second_stop = &demo_mobile.route[1].council;
-    let serving = store
-        .stations(
-            &StationFilter {
-                council: Some(second_stop.clone()),
-                ..Default::default()
-            },
-            PageRequest::default(),
-        )
-        .await
-        .unwrap();
+    let serving = list_stations(
+        &store,
+        StationFilter {
+            council: Some(second_stop.clone()),
+            ..Default::default()
+        },
+        PageRequest::default(),
+    )
+    .await;
     assert!(
         serving.items.iter().any(|s| s.code == demo_mobile.code),
         "found by a route stop"
@@ -335,16 +322,15 @@ pub async fn station_filters_and_sorts(store: Arc<dyn Store>) {
         .await,
         count(&|s| s.name.contains("سیار"))
     );
-    let biggest = store
-        .stations(
-            &StationFilter {
-                sort: crate::Sort::descending(crate::StationSortKey::ExpectedVoters),
-                ..Default::default()
-            },
-            PageRequest::new(1, 1),
-        )
-        .await
-        .unwrap();
+    let biggest = list_stations(
+        &store,
+        StationFilter {
+            sort: crate::Sort::descending(crate::StationSortKey::ExpectedVoters),
+            ..Default::default()
+        },
+        PageRequest::new(1, 1),
+    )
+    .await;
     assert_eq!(
         biggest.items[0].expected_voters,
         data.stations
@@ -354,16 +340,15 @@ pub async fn station_filters_and_sorts(store: Arc<dyn Store>) {
             .unwrap()
     );
     for wildcard in ["%", "_"] {
-        let none = store
-            .stations(
-                &StationFilter {
-                    name: Some(wildcard.into()),
-                    ..Default::default()
-                },
-                PageRequest::new(1, 2),
-            )
-            .await
-            .unwrap();
+        let none = list_stations(
+            &store,
+            StationFilter {
+                name: Some(wildcard.into()),
+                ..Default::default()
+            },
+            PageRequest::new(1, 2),
+        )
+        .await;
         assert_eq!(none.total, 0, "{wildcard:?} is plain text");
     }
 }
