@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use store::{Actor, NewSession, NewUser, RollBatch, Store};
+use store::{Actor, NewSession, NewUser, Store};
 use time::OffsetDateTime;
 
 /// The targets, for SQLite: check-ins at least this share of the same server's
@@ -824,24 +824,9 @@ async fn load_store(
 
     let count = args.voters as usize;
     let roll_started = Instant::now();
-    let (tx, rx) = tokio::sync::mpsc::channel::<RollBatch>(4);
     let digest = format!("synthetic:seed={}:voters={count}", args.seed);
-    let import = store.import_roll(&data.election.code, rx, &digest, &by);
-    let send = async {
-        let mut batch = Vec::with_capacity(20_000);
-        for voter in domain::demo::synthetic_roll(&data, args.seed, count) {
-            pools.offer(&voter);
-            batch.push(voter);
-            if batch.len() == 20_000 && tx.send(Ok(std::mem::take(&mut batch))).await.is_err() {
-                return;
-            }
-        }
-        if !batch.is_empty() {
-            let _ = tx.send(Ok(batch)).await;
-        }
-        drop(tx);
-    };
-    let (imported, ()) = tokio::join!(import, send);
+    let voters = domain::demo::synthetic_roll(&data, args.seed, count).inspect(|v| pools.offer(v));
+    let imported = store::import::roll_from(store, &data.election.code, voters, &digest, &by).await;
     let roll = imported.context("cannot import the roll")?;
     let roll_secs = roll_started.elapsed().as_secs_f64();
     if roll != count as u64 {

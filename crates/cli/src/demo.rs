@@ -42,23 +42,9 @@ pub async fn load_roll(
     if count == 0 {
         return Ok(0);
     }
-    let (tx, rx) = tokio::sync::mpsc::channel::<store::RollBatch>(4);
     let digest = format!("synthetic:seed={seed}:voters={count}");
-    let import = store.import_roll(&data.election.code, rx, &digest, by);
-    let send = async {
-        let mut batch = Vec::with_capacity(20_000);
-        for voter in domain::demo::synthetic_roll(data, seed, count) {
-            batch.push(voter);
-            if batch.len() == 20_000 && tx.send(Ok(std::mem::take(&mut batch))).await.is_err() {
-                return;
-            }
-        }
-        if !batch.is_empty() {
-            let _ = tx.send(Ok(batch)).await;
-        }
-        drop(tx);
-    };
-    let (imported, ()) = tokio::join!(import, send);
+    let voters = domain::demo::synthetic_roll(data, seed, count);
+    let imported = store::import::roll_from(store, &data.election.code, voters, &digest, by).await;
     imported.context("cannot load the synthetic roll")
 }
 

@@ -140,6 +140,34 @@ struct RollPass {
     error_count: u64,
 }
 
+/// Replaces the election's roll with `voters` (already checked, as the demo's synthetic roll
+/// is), sent to the store in batches as a file's rows are; how many were imported.
+pub async fn roll_from<S: RollStore + ?Sized>(
+    store: &S,
+    election: &str,
+    voters: impl Iterator<Item = Voter>,
+    digest: &str,
+    by: &Actor,
+) -> StoreResult<u64> {
+    const BATCH: usize = 20_000;
+    let (tx, rx) = tokio::sync::mpsc::channel::<RollBatch>(4);
+    let import = store.import_roll(election, rx, digest, by);
+    let send = async move {
+        let mut batch = Vec::with_capacity(BATCH);
+        for voter in voters {
+            batch.push(voter);
+            if batch.len() == BATCH && tx.send(Ok(std::mem::take(&mut batch))).await.is_err() {
+                return;
+            }
+        }
+        if !batch.is_empty() {
+            let _ = tx.send(Ok(batch)).await;
+        }
+    };
+    let (imported, ()) = tokio::join!(import, send);
+    imported
+}
+
 fn row_error(line: u64, message: impl Into<String>) -> RowError {
     RowError {
         line,
