@@ -75,6 +75,17 @@ fn non_empty(s: Option<&str>) -> Option<&str> {
 }
 
 impl Boards<'_> {
+    /// The boards of the county asked for (confined by [`crate::lookups::list_county`]), or
+    /// province-wide the province board and every county's.
+    pub async fn list(
+        self,
+        principal: Option<&Principal>,
+        county: Option<String>,
+    ) -> Result<Vec<BoardWithMembers>> {
+        let county = crate::lookups::list_county(principal, county)?;
+        Ok(self.boards.boards(county.as_deref()).await?)
+    }
+
     /// A board the principal may see.
     pub async fn board(self, principal: Option<&Principal>, code: &str) -> Result<VisibleBoard> {
         let (kind, county) = board_access(principal, code)?;

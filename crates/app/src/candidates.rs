@@ -77,6 +77,19 @@ impl Candidates<'_> {
         Ok((councils, candidates))
     }
 
+    /// A council and its approved candidates, in code order: what its ballot lists (public).
+    pub async fn on_ballot(
+        self,
+        council: &str,
+    ) -> Result<(Council, Vec<domain::ballot::Candidate>)> {
+        let council = self.ctx.lookups.council(council).await?;
+        let candidates = self
+            .candidacy
+            .candidates(&council.election_code, &council.code)
+            .await?;
+        Ok((council, candidates))
+    }
+
     /// The lists as CSV (UTF-8 with a byte-order mark): by council, by code.
     pub async fn csv(self, scope: &ListScope) -> Result<String> {
         let (councils, candidates) = self.lists(scope).await?;

@@ -184,9 +184,7 @@ impl ElectionDay<'_> {
             self.ctx.lookups.county(county).await?;
         }
         if let Some(council) = &filter.council {
-            if self.ctx.lookups.geography.council(council).await?.is_none() {
-                return Err(Error::NotFound(store::Entity::Council));
-            }
+            self.ctx.lookups.council(council).await?;
         }
         Ok(self.day.turnout(election, &filter).await?)
     }

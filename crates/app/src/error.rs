@@ -42,6 +42,9 @@ pub enum Error {
     Ineligible(Vec<domain::registration::Ineligible>, time::OffsetDateTime),
     #[error("upload refused: {}", .0.code())]
     UploadRefused(domain::registration::UploadRefusal),
+    /// A wrong password or an unknown username, told apart to no one.
+    #[error("wrong username or password")]
+    InvalidCredentials,
     /// A failure of the system that is not the store's (a task that did not finish).
     #[error("internal error: {0}")]
     Internal(String),

@@ -22,6 +22,7 @@ pub mod lookups;
 pub mod people;
 pub mod random;
 pub mod registrations;
+pub mod sessions;
 pub mod staffing;
 pub mod stations;
 pub mod vetting;
@@ -78,6 +79,12 @@ impl App {
 
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// Whether the store answers (the health check); the name of its backend.
+    pub async fn ping(&self) -> Result<&'static str> {
+        self.store.ping().await?;
+        Ok(self.store.backend())
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
@@ -182,6 +189,14 @@ impl App {
         candidates::Candidates {
             candidacy: &*self.store,
             ctx: self.context(),
+        }
+    }
+
+    /// Signing in and out.
+    pub fn sessions(&self) -> sessions::Sessions<'_> {
+        sessions::Sessions {
+            auth: &*self.store,
+            clock: &*self.clock,
         }
     }
 

@@ -7,7 +7,9 @@ use crate::{authorize, Error, Result};
 use domain::access::{Action, Principal, Scope};
 use domain::boards::{parse_board_code, BoardKind};
 use domain::station::Station;
-use store::{GeographyStore, PageRequest, StationFilter, StationStore};
+use store::{
+    CouncilFilter, CountyFilter, GeographyStore, Page, PageRequest, StationFilter, StationStore,
+};
 
 /// The county a list is confined to: the one asked for (if the principal may see it), else
 /// the principal's own, or none for a province-wide principal.
@@ -157,6 +159,94 @@ impl Lookups<'_> {
             .await?
             .pop()
             .ok_or(Error::NotFound(store::Entity::County))
+    }
+
+    /// One county's summary, if the principal may see the county.
+    pub async fn visible_county(
+        self,
+        principal: Option<&Principal>,
+        code: &str,
+    ) -> Result<store::CountySummary> {
+        authorize(principal, Action::ViewCounty(code))?;
+        self.county(code).await
+    }
+
+    /// Every county's summary, in code order (a plain read, for the views' county choices).
+    pub async fn all_counties(self) -> Result<Vec<store::CountySummary>> {
+        Ok(self.geography.counties(&CountyFilter::default()).await?)
+    }
+
+    /// The counties the principal sees: every county province-wide, else their own.
+    pub async fn counties(
+        self,
+        principal: Option<&Principal>,
+    ) -> Result<Vec<store::CountySummary>> {
+        let p = authorize(principal, Action::ViewElection)?;
+        let filter = match &p.scope {
+            Scope::Province => {
+                authorize(principal, Action::ViewProvince)?;
+                CountyFilter::default()
+            }
+            Scope::County { county } | Scope::Station { county, .. } => {
+                authorize(principal, Action::ViewCounty(county))?;
+                CountyFilter {
+                    county: Some(county.clone()),
+                }
+            }
+        };
+        Ok(self.geography.counties(&filter).await?)
+    }
+
+    /// A page of councils, the filter's county confined by [`list_county`].
+    pub async fn councils(
+        self,
+        principal: Option<&Principal>,
+        mut filter: CouncilFilter,
+        page: PageRequest,
+    ) -> Result<Page<domain::election::Council>> {
+        filter.county = list_county(principal, filter.county.take())?;
+        Ok(self.geography.councils(&filter, page).await?)
+    }
+
+    /// A council by code, for the public pages (the ballot, the turnout): council names and
+    /// seats are public.
+    pub async fn council(self, code: &str) -> Result<domain::election::Council> {
+        self.geography
+            .council(code)
+            .await?
+            .ok_or(Error::NotFound(store::Entity::Council))
+    }
+
+    /// A page of stations the principal may see: a station's staff only their own station
+    /// (asking for another county is refused), anyone else the filter's county confined by
+    /// [`list_county`].
+    pub async fn stations(
+        self,
+        principal: Option<&Principal>,
+        mut filter: StationFilter,
+        page: PageRequest,
+    ) -> Result<Page<Station>> {
+        if let Some(Scope::Station { county, station }) = principal.map(|p| &p.scope) {
+            if filter.county.as_ref().is_some_and(|c| c != county) {
+                return Err(Error::Forbidden);
+            }
+            authorize(principal, Action::ViewStation { county, station })?;
+            filter.county = None;
+            filter.station = Some(station.clone());
+        } else {
+            filter.station = None;
+            filter.county = list_county(principal, filter.county.take())?;
+        }
+        Ok(self.stations.stations(&filter, page).await?)
+    }
+
+    /// The current election, if the principal may see it; `None` before one is set up.
+    pub async fn election(
+        self,
+        principal: Option<&Principal>,
+    ) -> Result<Option<domain::election::Election>> {
+        authorize(principal, Action::ViewElection)?;
+        Ok(self.geography.election(None).await?)
     }
 }
 

@@ -72,6 +72,30 @@ pub fn search_term(typed: &str) -> Option<String> {
 }
 
 impl People<'_> {
+    /// A person of the registry by national id (Persian or ASCII digits).
+    pub async fn person(self, principal: Option<&Principal>, national_id: &str) -> Result<Person> {
+        authorize(principal, Action::ViewPeople)?;
+        let id = NationalId::parse(national_id)?;
+        self.people
+            .person(id.as_str())
+            .await?
+            .ok_or(crate::Error::NotFound(store::Entity::Person))
+    }
+
+    /// People whose national id starts with, or whose name holds, what was typed
+    /// ([`search_term`]); an empty search is refused.
+    pub async fn search(
+        self,
+        principal: Option<&Principal>,
+        typed: &str,
+        page: store::PageRequest,
+    ) -> Result<store::Page<Person>> {
+        authorize(principal, Action::ViewPeople)?;
+        let term = search_term(typed)
+            .ok_or_else(|| crate::Error::invalid("q", "عبارت جست‌وجو خالی است"))?;
+        Ok(self.people.search_people(&term, page).await?)
+    }
+
     /// Registers a person (`person.create`); `Duplicate { Person }` for a registered id.
     pub async fn create(self, principal: Option<&Principal>, form: PersonForm) -> Result<Person> {
         let p = authorize(principal, Action::ManagePeople)?;

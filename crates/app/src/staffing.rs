@@ -2,11 +2,14 @@
 //! county's stations, the inspection board assigns its inspectors; the staffing rules are
 //! the domain's, decided by the store on the facts it reads in its transaction.
 
+use crate::lookups::list_county;
 use crate::{authorize, Context, Error, Result};
 use domain::access::{Action, Principal};
 use domain::ids::NationalId;
 use domain::staffing::Post;
-use store::{StaffAssignment, StaffingStore};
+use store::{
+    CountyCoverage, Page, PageRequest, StaffAssignment, StaffConflict, StaffingStore, StationGap,
+};
 
 #[derive(Clone, Copy)]
 pub struct Staffing<'a> {
@@ -20,6 +23,64 @@ pub fn parse_post(post: &str) -> Result<Post> {
 }
 
 impl Staffing<'_> {
+    /// Staffing coverage of the county asked for (confined by [`list_county`]) or, province
+    /// wide, of every county.
+    pub async fn coverage(
+        self,
+        principal: Option<&Principal>,
+        county: Option<String>,
+    ) -> Result<Vec<CountyCoverage>> {
+        let county = list_county(principal, county)?;
+        self.ctx.cached().coverage(county.as_deref()).await
+    }
+
+    /// Posts held by people the staffing rules would now refuse, in the county asked for
+    /// (confined by [`list_county`]) or province wide.
+    pub async fn conflicts(
+        self,
+        principal: Option<&Principal>,
+        county: Option<String>,
+    ) -> Result<Vec<StaffConflict>> {
+        let county = list_county(principal, county)?;
+        self.ctx.cached().conflicts(county.as_deref()).await
+    }
+
+    /// A county's open stations with unheld posts; a province-wide caller names the county.
+    pub async fn gaps(
+        self,
+        principal: Option<&Principal>,
+        county: Option<String>,
+        page: PageRequest,
+    ) -> Result<Page<StationGap>> {
+        let county = list_county(principal, county)?
+            .ok_or_else(|| Error::invalid("county", "شهرستان را مشخص کنید"))?;
+        Ok(self.staffing.staffing_gaps(&county, page).await?)
+    }
+
+    /// Every post held at a county's open stations (or only `post`), in station code then
+    /// post order, if the principal may see the county.
+    pub async fn county_roster(
+        self,
+        principal: Option<&Principal>,
+        county: &str,
+        post: Option<Post>,
+    ) -> Result<Vec<StaffAssignment>> {
+        authorize(principal, Action::ViewCounty(county))?;
+        let mut roster = Vec::new();
+        for station in self.ctx.lookups.all_stations(Some(county)).await? {
+            if station.closed {
+                continue;
+            }
+            let staff = self.staffing.station_staff(&station.code).await?;
+            roster.extend(
+                staff
+                    .into_iter()
+                    .filter(|s| post.is_none_or(|p| s.post == p)),
+            );
+        }
+        Ok(roster)
+    }
+
     /// The station, if the principal may see it and give or free `post` there.
     async fn assigning<'p>(
         self,

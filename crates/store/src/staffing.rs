@@ -1,10 +1,9 @@
 //! Election-day posts at the stations: who holds them, what is missing, what the rules would
 //! now refuse.
 
-use crate::stations::StationStore;
 use crate::{
-    Actor, CountyCoverage, Page, PageRequest, StaffAssignment, StaffConflict, StationFilter,
-    StationGap, StoreResult,
+    Actor, CountyCoverage, Page, PageRequest, StaffAssignment, StaffConflict, StationGap,
+    StoreResult,
 };
 use async_trait::async_trait;
 use domain::staffing::Post;
@@ -43,42 +42,6 @@ pub trait StaffingStore: Send + Sync + 'static {
     /// own assignment — and `domain::staffing::check_assignment` decides; every refusal is a
     /// conflict. Ordered by station code, then post order.
     async fn staffing_conflicts(&self, county: Option<&str>) -> StoreResult<Vec<StaffConflict>>;
-}
-
-/// Every post held at a county's open stations (or only `post`), in station code then post
-/// order, built from the stations' pages and their staff.
-pub async fn county_staff<S>(
-    store: &S,
-    county: &str,
-    post: Option<Post>,
-) -> StoreResult<Vec<StaffAssignment>>
-where
-    S: StationStore + StaffingStore + ?Sized,
-{
-    let mut out = Vec::new();
-    for page in 1.. {
-        let filter = StationFilter {
-            county: Some(county.to_owned()),
-            closed: Some(false),
-            ..Default::default()
-        };
-        let batch = store
-            .stations(&filter, PageRequest::new(page, PageRequest::MAX_PER_PAGE))
-            .await?;
-        for station in &batch.items {
-            out.extend(
-                store
-                    .station_staff(&station.code)
-                    .await?
-                    .into_iter()
-                    .filter(|s| post.is_none_or(|p| s.post == p)),
-            );
-        }
-        if batch.items.len() < PageRequest::MAX_PER_PAGE as usize {
-            break;
-        }
-    }
-    Ok(out)
 }
 
 /// The entity of a post: `station/<code>/staff/<post>`.

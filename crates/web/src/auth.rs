@@ -7,9 +7,6 @@
 //! bearer requests need none, since no browser adds that header by itself.
 
 use crate::{ApiError, AppState};
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, MatchedPath, State};
 use axum::http::request::Parts;
@@ -21,39 +18,14 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::Arc;
-use store::{Actor, NewSession};
 
 pub const SESSION_COOKIE: &str = "sandoq_session";
 pub const LOGIN_CSRF_COOKIE: &str = "sandoq_login_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const CSRF_FIELD: &str = "csrf_token";
 
-/// Hashes a password with Argon2id and a random salt (PHC string).
-pub fn hash_password(password: &str) -> Result<String, ApiError> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| ApiError::Internal(e.to_string()))
-}
-
-/// Checks a password against a PHC string; a malformed hash never matches.
-pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
-}
-
-/// A valid hash of no one's password, so that an unknown username costs as much time as a
-/// wrong password and does not reveal which usernames exist.
-fn decoy_hash() -> &'static str {
-    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DECOY.get_or_init(|| hash_password("decoy password nobody has").unwrap_or_default())
-}
-
 pub use app::random::{new_token, random_bytes, token_hash};
+pub use app::sessions::{hash_password, verify_password};
 
 /// A session as the middleware last read it from the store.
 #[derive(Debug, Clone)]
@@ -100,14 +72,10 @@ impl SessionCache {
 /// Ends a session: in the store (with its audit record) and in this server's cache.
 pub async fn end_session(state: &AppState, session: &CurrentSession) -> Result<(), ApiError> {
     state.sessions.forget(&session.token_hash);
-    state
-        .store
-        .delete_session(
-            &session.token_hash,
-            &Actor::new(session.principal.username.clone(), state.now()),
-        )
-        .await?;
-    Ok(())
+    let sessions = state.app.sessions();
+    Ok(sessions
+        .close(&session.token_hash, &session.principal)
+        .await?)
 }
 
 /// Login attempts per minute, per username and per client address.
@@ -124,65 +92,29 @@ impl LoginLimiter {
     }
 }
 
-/// The result of a successful login.
-pub struct LoggedIn {
-    pub token: String,
-    pub csrf_token: String,
-    pub principal: Principal,
-    pub expires_at: time::OffsetDateTime,
-}
-
-/// Checks the credentials and opens a session (recorded in the audit log).
+/// Checks the credentials and opens a session (recorded in the audit log), unless this
+/// username or this client address has tried too often in the last minute.
 pub async fn login(
     state: &AppState,
     username: &str,
     password: &str,
     client: Option<std::net::IpAddr>,
-) -> Result<LoggedIn, ApiError> {
-    let username = username.trim().to_owned();
+) -> Result<app::sessions::Opened, ApiError> {
+    let username = username.trim();
     let by_user = state.limiter.allow(format!("user:{username}"));
     let by_ip = client.is_none_or(|ip| state.limiter.allow(format!("ip:{ip}")));
     if !by_user || !by_ip {
         return Err(ApiError::TooManyAttempts);
     }
-    let user = state.store.user(&username).await?;
-    let phc = user
-        .as_ref()
-        .map_or_else(|| decoy_hash().to_owned(), |u| u.password_hash.clone());
-    let password = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let Some(user) = user.filter(|_| matches) else {
-        tracing::info!(username, "failed login");
-        return Err(ApiError::InvalidCredentials);
-    };
-    let now = state.now();
     let ttl =
         time::Duration::try_from(state.config.session_ttl).unwrap_or(time::Duration::hours(8));
-    let expires_at = now + ttl;
-    let token = new_token();
-    let csrf_token = new_token();
-    let session = NewSession {
-        token_hash: token_hash(&token),
-        username: user.username.clone(),
-        csrf_token: csrf_token.clone(),
-        expires_at_us: domain::clock::to_micros(expires_at),
-    };
-    state
-        .store
-        .create_session(&session, &Actor::new(user.username.clone(), now))
-        .await?;
-    Ok(LoggedIn {
-        token,
-        csrf_token,
-        principal: Principal {
-            username: user.username,
-            role: user.role,
-            scope: user.scope,
-        },
-        expires_at,
-    })
+    match state.app.sessions().open(username, password, ttl).await {
+        Err(app::Error::InvalidCredentials) => {
+            tracing::info!(username, "failed login");
+            Err(ApiError::InvalidCredentials)
+        }
+        opened => Ok(opened?),
+    }
 }
 
 /// The session behind a request, resolved once by [`authenticate`].
@@ -224,6 +156,42 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
     }
 }
 
+/// What a handler starts from: the app's state and who asks (no one, for the anonymous),
+/// extracted together. The API's handlers take it apart; a page's helpers take it whole, and
+/// the views add the page's frame and checks (`views::Visit`'s methods).
+#[derive(Clone)]
+pub struct Visit {
+    pub state: AppState,
+    pub auth: Auth,
+}
+
+impl FromRequestParts<AppState> for Visit {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Ok(auth) = Auth::from_request_parts(parts, state).await;
+        Ok(Self {
+            state: state.clone(),
+            auth,
+        })
+    }
+}
+
+impl Visit {
+    /// Who asks: `None` for the anonymous.
+    pub fn principal(&self) -> Option<&Principal> {
+        self.auth.principal()
+    }
+
+    /// The use cases.
+    pub fn app(&self) -> &app::App {
+        &self.state.app
+    }
+}
+
 /// The client's address, when the server knows it.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub Option<std::net::IpAddr>);
@@ -262,13 +230,11 @@ fn bearer(headers: &axum::http::HeaderMap) -> Option<String> {
         .map(|t| t.trim().to_owned())
 }
 
-/// Constant-time comparison of two tokens.
+/// Whether two tokens are equal, compared in constant time (`subtle`): the time taken tells
+/// nothing of how much of a guessed CSRF token was right.
 pub fn same_token(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    use subtle::ConstantTimeEq;
+    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 /// Reads a form field from an urlencoded body.
@@ -303,16 +269,12 @@ pub async fn authenticate(
         let now_us = domain::clock::to_micros(state.now());
         let found = match state.sessions.get(&hash, now_us) {
             Some(hit) => Some(hit),
-            None => match state.store.session(&hash, now_us).await {
-                Ok(Some((session, user))) => {
+            None => match state.app.sessions().find(&hash).await {
+                Ok(Some(live)) => {
                     let fresh = CachedSession {
-                        principal: Principal {
-                            username: user.username,
-                            role: user.role,
-                            scope: user.scope,
-                        },
-                        csrf_token: session.csrf_token,
-                        expires_at_us: session.expires_at_us,
+                        principal: live.principal,
+                        csrf_token: live.csrf_token,
+                        expires_at_us: live.expires_at_us,
                     };
                     state.sessions.put(&hash, fresh.clone());
                     Some(fresh)

@@ -376,6 +376,7 @@ fn app_parts(e: &app::Error) -> (StatusCode, &'static str, &'static str, String)
                 domain::text::persian_number(rows.len() as i64)
             ),
         ),
+        E::InvalidCredentials => ApiError::InvalidCredentials.parts(),
         E::Internal(_) => internal(),
     }
 }

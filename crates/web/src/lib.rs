@@ -57,7 +57,7 @@ impl Default for Config {
     }
 }
 
-/// Everything a handler may use, behind one shared pointer: axum clones the state for the
+/// Everything a handler may use (the use cases, never the store itself), behind one shared pointer: axum clones the state for the
 /// router, the middleware and every extractor of every request, and one reference count is
 /// cheaper to move than six.
 #[derive(Clone)]
@@ -65,7 +65,6 @@ pub struct AppState(Arc<AppStateInner>);
 
 /// The parts of [`AppState`].
 pub struct AppStateInner {
-    pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
     /// The use cases, on the same store and clock.
@@ -86,7 +85,7 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: Config) -> Self {
         let limiter = Arc::new(auth::LoginLimiter::new(config.login_attempts_per_minute));
         let app = app::App::new(
-            store.clone(),
+            store,
             clock.clone(),
             store::files::FileStore::new(&config.files_dir),
             app::Settings {
@@ -94,7 +93,6 @@ impl AppState {
             },
         );
         Self(Arc::new(AppStateInner {
-            store,
             clock,
             config: Arc::new(config),
             app,

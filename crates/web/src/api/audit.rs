@@ -1,10 +1,9 @@
 //! The audit log and its chain check (province HQ only). The use cases are `app::audit`.
 
 use crate::api::{page_request, ApiQuery};
-use crate::auth::Auth;
-use crate::{ApiError, AppState};
+use crate::auth::Visit;
+use crate::ApiError;
 use app::audit::AuditQuery;
-use axum::extract::State;
 use axum::Json;
 use serde::Serialize;
 use store::Page;
@@ -27,8 +26,7 @@ pub struct AuditEntry {
     responses((status = 200, body = Page<AuditEntry>), (status = 403),
         (status = 422, description = "`invalid_date`: `from` or `to` is not a date")))]
 pub async fn list(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<Page<AuditEntry>>, ApiError> {
     let page = state
@@ -75,10 +73,7 @@ pub struct ChainReport {
 /// Recomputes the audit hash chain and names the first broken record (province HQ only).
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit",
     responses((status = 200, body = ChainReport), (status = 403)))]
-pub async fn verify(
-    State(state): State<AppState>,
-    auth: Auth,
-) -> Result<Json<ChainReport>, ApiError> {
+pub async fn verify(Visit { state, auth }: Visit) -> Result<Json<ChainReport>, ApiError> {
     let report = state.app.audit().verify(auth.principal()).await?;
     Ok(Json(ChainReport {
         intact: report.intact,

@@ -2,10 +2,9 @@
 //! are `app::boards`; the board pages call the same.
 
 use crate::api::{ApiJson, ApiPath};
-use crate::auth::Auth;
-use crate::{ApiError, AppState};
+use crate::auth::Visit;
+use crate::ApiError;
 use app::boards::{Appointment, DecisionForm, MeetingForm, Presence};
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use domain::boards::{Attendance, BoardMember, BoardRole, Meeting};
@@ -23,12 +22,12 @@ pub struct BoardsQuery {
 #[utoipa::path(get, path = "/api/v1/boards", tag = "boards", params(BoardsQuery),
     responses((status = 200, body = Vec<BoardWithMembers>), (status = 403)))]
 pub async fn list(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     crate::api::ApiQuery(q): crate::api::ApiQuery<BoardsQuery>,
 ) -> Result<Json<Vec<BoardWithMembers>>, ApiError> {
-    let county = app::lookups::list_county(auth.principal(), q.county)?;
-    Ok(Json(state.store.boards(county.as_deref()).await?))
+    Ok(Json(
+        state.app.boards().list(auth.principal(), q.county).await?,
+    ))
 }
 
 /// A board, its members and its vacant seats.
@@ -52,8 +51,7 @@ pub struct Vacancy {
 #[utoipa::path(get, path = "/api/v1/boards/{code}", tag = "boards", params(("code" = String, Path, description = "inspection-province, inspection-{county} or executive-{county}")),
     responses((status = 200, body = BoardDetail), (status = 403), (status = 404)))]
 pub async fn show(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<BoardDetail>, ApiError> {
     let app::boards::VisibleBoard { kind, board, .. } =
@@ -84,8 +82,7 @@ pub struct AppointRequest {
     params(("code" = String, Path), ("national_id" = String, Path)),
     responses((status = 200, body = BoardMember), (status = 403), (status = 404), (status = 409)))]
 pub async fn appoint(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiPath((code, national_id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<AppointRequest>,
 ) -> Result<Json<BoardMember>, ApiError> {
@@ -110,8 +107,7 @@ pub async fn appoint(
     responses((status = 204), (status = 403), (status = 404),
         (status = 422, description = "`invalid_national_id`")))]
 pub async fn remove(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiPath((code, national_id)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     state
@@ -126,8 +122,7 @@ pub async fn remove(
 #[utoipa::path(get, path = "/api/v1/boards/{code}/meetings", tag = "boards", params(("code" = String, Path)),
     responses((status = 200, body = Vec<Meeting>), (status = 403)))]
 pub async fn meetings(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Vec<Meeting>>, ApiError> {
     Ok(Json(
@@ -187,8 +182,7 @@ impl From<MeetingRequest> for MeetingForm {
 #[utoipa::path(post, path = "/api/v1/boards/{code}/meetings", tag = "boards", request_body = MeetingRequest, params(("code" = String, Path)),
     responses((status = 201, body = Recorded), (status = 403), (status = 422)))]
 pub async fn record(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiPath(code): ApiPath<String>,
     ApiJson(body): ApiJson<MeetingRequest>,
 ) -> Result<(StatusCode, Json<Recorded>), ApiError> {
@@ -204,8 +198,7 @@ pub async fn record(
 #[utoipa::path(get, path = "/api/v1/meetings/{id}", tag = "boards", params(("id" = i64, Path)),
     responses((status = 200, body = Meeting), (status = 403), (status = 404)))]
 pub async fn meeting(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Meeting>, ApiError> {
     Ok(Json(

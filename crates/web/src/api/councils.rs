@@ -1,8 +1,6 @@
 use crate::api::{page_request, ApiPath, ApiQuery};
-use crate::auth::Auth;
-use crate::{ApiError, AppState};
-use app::lookups::list_county;
-use axum::extract::State;
+use crate::auth::Visit;
+use crate::ApiError;
 use axum::Json;
 use domain::election::{Council, CouncilKind};
 use serde::Deserialize;
@@ -28,31 +26,26 @@ pub struct CouncilQuery {
     responses((status = 200, body = Page<Council>), (status = 400), (status = 403),
         (status = 422, description = "`invalid_field`: a `kind` other than `city` or `village`")))]
 pub async fn list(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiQuery(q): ApiQuery<CouncilQuery>,
 ) -> Result<Json<Page<Council>>, ApiError> {
-    let county = list_county(auth.principal(), q.county)?;
-    let kind = q.kind.as_deref().map(CouncilKind::parse).transpose()?;
-    let name = q
-        .name
-        .map(|n| domain::text::normalize_name(&n))
-        .filter(|n| !n.is_empty());
     let filter = CouncilFilter {
-        county,
-        kind,
-        name,
+        county: q.county,
+        kind: q.kind.as_deref().map(CouncilKind::parse).transpose()?,
+        name: q
+            .name
+            .map(|n| domain::text::normalize_name(&n))
+            .filter(|n| !n.is_empty()),
         sort: q
             .sort
             .as_deref()
             .and_then(store::Sort::parse)
             .unwrap_or_default(),
     };
+    let page = page_request(q.page, q.per_page);
+    let lookups = state.app.lookups();
     Ok(Json(
-        state
-            .store
-            .councils(&filter, page_request(q.page, q.per_page))
-            .await?,
+        lookups.councils(auth.principal(), filter, page).await?,
     ))
 }
 
@@ -60,15 +53,11 @@ pub async fn list(
 #[utoipa::path(get, path = "/api/v1/councils/{code}", tag = "geography", params(("code" = String, Path, description = "council code")),
     responses((status = 200, body = Council), (status = 403), (status = 404)))]
 pub async fn show(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Council>, ApiError> {
+    let lookups = state.app.lookups();
     Ok(Json(
-        state
-            .app
-            .lookups()
-            .visible_council(auth.principal(), &code)
-            .await?,
+        lookups.visible_council(auth.principal(), &code).await?,
     ))
 }

@@ -1,8 +1,6 @@
 use crate::api::{page_request, ApiQuery};
-use crate::auth::Auth;
-use crate::{ApiError, AppState};
-use app::lookups::list_county;
-use axum::extract::State;
+use crate::auth::Visit;
+use crate::ApiError;
 use axum::Json;
 use serde::Deserialize;
 use store::{CountyCoverage, Page, StaffConflict, StationGap};
@@ -19,12 +17,11 @@ pub struct CoverageQuery {
 #[utoipa::path(get, path = "/api/v1/coverage", tag = "staffing", params(CoverageQuery),
     responses((status = 200, body = Vec<CountyCoverage>), (status = 403)))]
 pub async fn list(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiQuery(q): ApiQuery<CoverageQuery>,
 ) -> Result<Json<Vec<CountyCoverage>>, ApiError> {
-    let county = list_county(auth.principal(), q.county)?;
-    Ok(Json(state.app.cached().coverage(county.as_deref()).await?))
+    let staffing = state.app.staffing();
+    Ok(Json(staffing.coverage(auth.principal(), q.county).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -40,28 +37,20 @@ pub struct GapsQuery {
     responses((status = 200, body = Page<StationGap>), (status = 403),
         (status = 422, description = "`invalid_field`: no county given by a province-wide caller")))]
 pub async fn gaps(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiQuery(q): ApiQuery<GapsQuery>,
 ) -> Result<Json<Page<StationGap>>, ApiError> {
-    let county = list_county(auth.principal(), q.county)?
-        .ok_or_else(|| app::Error::invalid("county", "شهرستان را مشخص کنید"))?;
-    Ok(Json(
-        state
-            .store
-            .staffing_gaps(&county, page_request(q.page, q.per_page))
-            .await?,
-    ))
+    let (staffing, page) = (state.app.staffing(), page_request(q.page, q.per_page));
+    Ok(Json(staffing.gaps(auth.principal(), q.county, page).await?))
 }
 
 /// Posts held by people the staffing rules would now refuse (there should be none).
 #[utoipa::path(get, path = "/api/v1/coverage/conflicts", tag = "staffing", params(CoverageQuery),
     responses((status = 200, body = Vec<StaffConflict>), (status = 403)))]
 pub async fn conflicts(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiQuery(q): ApiQuery<CoverageQuery>,
 ) -> Result<Json<Vec<StaffConflict>>, ApiError> {
-    let county = list_county(auth.principal(), q.county)?;
-    Ok(Json(state.app.cached().conflicts(county.as_deref()).await?))
+    let staffing = state.app.staffing();
+    Ok(Json(staffing.conflicts(auth.principal(), q.county).await?))
 }

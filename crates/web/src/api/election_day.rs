@@ -2,7 +2,7 @@
 //! turnout; candidate lists and receipts (issue 4; DESIGN §3, §4).
 
 use crate::api::{ApiJson, ApiPath, ApiQuery};
-use crate::auth::Auth;
+use crate::auth::{Auth, Visit};
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -54,8 +54,7 @@ pub struct OpenRequest {
     responses((status = 200, body = DayView), (status = 409),
         (status = 403)))]
 pub async fn open(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiPath(code): ApiPath<String>,
     ApiJson(body): ApiJson<OpenRequest>,
 ) -> Result<Json<DayView>, ApiError> {
@@ -76,8 +75,7 @@ pub struct PauseRequest {
     params(("code" = String, Path, description = "Station code")), request_body = PauseRequest,
     responses((status = 200, body = DayView), (status = 409)))]
 pub async fn pause(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiPath(code): ApiPath<String>,
     ApiJson(body): ApiJson<PauseRequest>,
 ) -> Result<Json<DayView>, ApiError> {
@@ -90,8 +88,7 @@ pub async fn pause(
     params(("code" = String, Path, description = "Station code")),
     responses((status = 200, body = DayView), (status = 409)))]
 pub async fn resume(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<DayView>, ApiError> {
     act(&state, &auth, &code, DayAction::Resume).await
@@ -109,8 +106,7 @@ pub struct ExtendRequest {
     responses((status = 200, body = DayView), (status = 409),
         (status = 422)))]
 pub async fn extend(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiPath(code): ApiPath<String>,
     ApiJson(body): ApiJson<ExtendRequest>,
 ) -> Result<Json<DayView>, ApiError> {
@@ -123,8 +119,7 @@ pub async fn extend(
     params(("code" = String, Path, description = "Station code")),
     responses((status = 200, body = DayView), (status = 409)))]
 pub async fn close(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<DayView>, ApiError> {
     act(&state, &auth, &code, DayAction::Close).await
@@ -135,8 +130,7 @@ pub async fn close(
     params(("code" = String, Path, description = "Station code")),
     responses((status = 200, body = DayView), (status = 404)))]
 pub async fn day(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<DayView>, ApiError> {
     let day = state
@@ -173,8 +167,7 @@ pub struct CheckInAnswer {
         (status = 403, description = "`not_eligible` (with `reason`) or `forbidden`"),
         (status = 422, description = "`invalid_national_id`")))]
 pub async fn check_in(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiJson(body): ApiJson<CheckInRequest>,
 ) -> Result<(StatusCode, Json<CheckInAnswer>), ApiError> {
     let checked_in = state
@@ -214,8 +207,7 @@ pub struct BallotAnswer {
         (status = 409, description = "`ballot_token_invalid`: unknown or used"),
         (status = 422, description = "`too_many_choices`, `unknown_candidate`, `repeated_candidate`")))]
 pub async fn cast(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiJson(body): ApiJson<BallotRequest>,
 ) -> Result<(StatusCode, Json<BallotAnswer>), ApiError> {
     // The token is the voter's right to this ballot; the device must be its station's.
@@ -265,17 +257,8 @@ pub async fn candidates(
     State(state): State<AppState>,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Vec<Candidate>>, ApiError> {
-    let council = state
-        .store
-        .council(&code)
-        .await?
-        .ok_or(ApiError::not_found(store::Entity::Council))?;
-    Ok(Json(
-        state
-            .store
-            .candidates(&council.election_code, &council.code)
-            .await?,
-    ))
+    let (_, candidates) = state.app.candidates().on_ballot(&code).await?;
+    Ok(Json(candidates))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -1,23 +1,15 @@
 use crate::api::{ApiJson, ApiPath};
-use crate::auth::Auth;
-use crate::{ApiError, AppState};
-use axum::extract::State;
+use crate::auth::Visit;
+use crate::ApiError;
 use axum::Json;
-use domain::access::Action;
 use domain::election::{Election, SeatTable};
 use serde::Serialize;
 
 /// The current election: its timeline and seat table.
 #[utoipa::path(get, path = "/api/v1/elections/current", tag = "elections", responses((status = 200, body = Election), (status = 404)))]
-pub async fn current(
-    State(state): State<AppState>,
-    auth: Auth,
-) -> Result<Json<Election>, ApiError> {
-    auth.require(Action::ViewElection)?;
-    state
-        .store
-        .election(None)
-        .await?
+pub async fn current(Visit { state, auth }: Visit) -> Result<Json<Election>, ApiError> {
+    let current = state.app.lookups().election(auth.principal()).await?;
+    current
         .map(Json)
         .ok_or(ApiError::not_found(store::Entity::Election))
 }
@@ -32,8 +24,7 @@ pub struct SeatTableChanged {
     params(("code" = String, Path, description = "election code")),
     responses((status = 200, body = SeatTableChanged), (status = 403), (status = 422)))]
 pub async fn set_seat_table(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiPath(code): ApiPath<String>,
     ApiJson(table): ApiJson<SeatTable>,
 ) -> Result<Json<SeatTableChanged>, ApiError> {

@@ -12,9 +12,9 @@ pub struct Health {
 /// Liveness and storage check; public.
 #[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health), (status = 500)))]
 pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    state.store.ping().await?;
+    let backend = state.app.ping().await?;
     Ok(Json(Health {
         status: "ok",
-        backend: state.store.backend(),
+        backend,
     }))
 }

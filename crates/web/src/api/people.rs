@@ -3,15 +3,13 @@
 
 use crate::api::stations::{csv_body, read_file};
 use crate::api::{page_request, ApiJson, ApiPath, ApiQuery};
-use crate::auth::Auth;
-use crate::{ApiError, AppState};
+use crate::auth::Visit;
+use crate::ApiError;
 use app::people::PersonForm;
 use axum::body::Body;
-use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use domain::access::Action;
-use domain::ids::NationalId;
 use domain::person::{Education, Gender, Person, Relation};
 use serde::{Deserialize, Serialize};
 use store::Page;
@@ -20,18 +18,11 @@ use store::Page;
 #[utoipa::path(get, path = "/api/v1/people/{national_id}", tag = "people", params(("national_id" = String, Path)),
     responses((status = 200, body = Person), (status = 404), (status = 422)))]
 pub async fn show(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiPath(national_id): ApiPath<String>,
 ) -> Result<Json<Person>, ApiError> {
-    auth.require(Action::ViewPeople)?;
-    let id = NationalId::parse(&national_id)?;
-    state
-        .store
-        .person(id.as_str())
-        .await?
-        .map(Json)
-        .ok_or(ApiError::not_found(store::Entity::Person))
+    let people = state.app.people();
+    Ok(Json(people.person(auth.principal(), &national_id).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -48,19 +39,11 @@ pub struct SearchQuery {
     responses((status = 200, body = Page<Person>), (status = 403),
         (status = 422, description = "`invalid_field`: an empty `q`")))]
 pub async fn search(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> Result<Json<Page<Person>>, ApiError> {
-    auth.require(Action::ViewPeople)?;
-    let query = app::people::search_term(&q.q)
-        .ok_or_else(|| app::Error::invalid("q", "عبارت جست‌وجو خالی است"))?;
-    Ok(Json(
-        state
-            .store
-            .search_people(&query, page_request(q.page, q.per_page))
-            .await?,
-    ))
+    let (people, page) = (state.app.people(), page_request(q.page, q.per_page));
+    Ok(Json(people.search(auth.principal(), &q.q, page).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -94,8 +77,7 @@ pub struct CreatePersonRequest {
 #[utoipa::path(post, path = "/api/v1/people", tag = "people", request_body = CreatePersonRequest,
     responses((status = 201, body = Person), (status = 409), (status = 422)))]
 pub async fn create(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiJson(body): ApiJson<CreatePersonRequest>,
 ) -> Result<(StatusCode, Json<Person>), ApiError> {
     let form = PersonForm {
@@ -127,8 +109,7 @@ pub struct ImportedPeople {
 #[utoipa::path(post, path = "/api/v1/people/import", tag = "people", request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = ImportedPeople), (status = 422)))]
 pub async fn import(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<ImportedPeople>, ApiError> {

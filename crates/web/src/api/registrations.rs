@@ -4,7 +4,7 @@
 //! pages call the same.
 
 use crate::api::{ApiJson, ApiPath, ApiQuery};
-use crate::auth::Auth;
+use crate::auth::Visit;
 use crate::{ApiError, AppState};
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
@@ -156,8 +156,7 @@ pub struct StepRequest {
         (status = 409, description = "`illegal_transition`, `wrong_reviewer`, `objection_too_late`"),
         (status = 422, description = "`reason_required`")))]
 pub async fn step(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiPath(tracking_code): ApiPath<String>,
     ApiJson(body): ApiJson<StepRequest>,
 ) -> Result<Json<Status>, ApiError> {
@@ -216,8 +215,7 @@ pub struct RegistrationPage {
 #[utoipa::path(get, path = "/api/v1/registrations", tag = "candidates", params(ListQuery),
     responses((status = 200, body = RegistrationPage), (status = 403)))]
 pub async fn list(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<RegistrationPage>, ApiError> {
     let state_filter = match query.state.as_deref() {

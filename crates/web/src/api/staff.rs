@@ -2,10 +2,9 @@
 //! forms call the same.
 
 use crate::api::{ApiJson, ApiPath};
-use crate::auth::Auth;
-use crate::{ApiError, AppState};
+use crate::auth::Visit;
+use crate::ApiError;
 use app::staffing::parse_post;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
@@ -15,8 +14,7 @@ use store::StaffAssignment;
 #[utoipa::path(get, path = "/api/v1/stations/{code}/staff", tag = "staffing", params(("code" = String, Path, description = "station code")),
     responses((status = 200, body = Vec<StaffAssignment>), (status = 403), (status = 404)))]
 pub async fn list(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Vec<StaffAssignment>>, ApiError> {
     let (_, staff) = state
@@ -40,8 +38,7 @@ pub struct AssignRequest {
     params(("code" = String, Path, description = "station code"), ("post" = String, Path, description = "head, secretary_1, secretary_2, member_1, member_2, governor_rep or inspector")),
     responses((status = 200, body = StaffAssignment), (status = 403), (status = 404), (status = 409), (status = 422)))]
 pub async fn assign(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiPath((code, post)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<AssignRequest>,
 ) -> Result<Json<StaffAssignment>, ApiError> {
@@ -61,8 +58,7 @@ pub async fn assign(
     responses((status = 204), (status = 403), (status = 404),
         (status = 422, description = "`invalid_field`: no such post")))]
 pub async fn unassign(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiPath((code, post)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let post = parse_post(&post)?;

@@ -2,16 +2,13 @@
 //! use cases are `app::stations`; the station page's edit form calls the same.
 
 use crate::api::{attachment, page_request, ApiJson, ApiPath, ApiQuery};
-use crate::auth::Auth;
-use crate::{ApiError, AppState};
-use app::lookups::list_county;
+use crate::auth::Visit;
+use crate::ApiError;
 use app::stations::{postal_code, NewStation};
 use axum::body::{Body, Bytes};
-use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
-use domain::access::{Action, Scope};
 use domain::station::{Area, Facilities, GeoPoint, RouteStop, Station};
 use domain::text::{ascii_digits, normalize_name};
 use serde::{Deserialize, Serialize};
@@ -36,9 +33,8 @@ pub struct StationQuery {
     per_page: Option<u32>,
 }
 
-/// The filter of a list request, confined to what the caller may see.
-fn scoped_filter(auth: &Auth, q: StationQuery) -> Result<(StationFilter, PageRequest), ApiError> {
-    let page = page_request(q.page, q.per_page);
+/// The filter a list request asks for; `app::lookups` confines it to what the caller may see.
+fn asked_filter(q: StationQuery) -> Result<(StationFilter, PageRequest), ApiError> {
     let area = match q.area.as_deref() {
         None | Some("") => None,
         Some(a) => Some(
@@ -48,8 +44,8 @@ fn scoped_filter(auth: &Auth, q: StationQuery) -> Result<(StationFilter, PageReq
             })?,
         ),
     };
-    let mut filter = StationFilter {
-        county: None,
+    let filter = StationFilter {
+        county: q.county,
         council: q.council,
         station: None,
         area,
@@ -62,19 +58,7 @@ fn scoped_filter(auth: &Auth, q: StationQuery) -> Result<(StationFilter, PageReq
             .and_then(store::Sort::parse)
             .unwrap_or_default(),
     };
-    if let Some(Scope::Station { county, station }) = auth.principal().map(|p| p.scope.clone()) {
-        if q.county.as_ref().is_some_and(|c| *c != county) {
-            return Err(ApiError::forbidden());
-        }
-        auth.require(Action::ViewStation {
-            county: &county,
-            station: &station,
-        })?;
-        filter.station = Some(station);
-        return Ok((filter, page));
-    }
-    filter.county = list_county(auth.principal(), q.county)?;
-    Ok((filter, page))
+    Ok((filter, page_request(q.page, q.per_page)))
 }
 
 /// Polling stations, filtered, sorted and paginated as `{items, total, page, per_page}`. A
@@ -83,20 +67,21 @@ fn scoped_filter(auth: &Auth, q: StationQuery) -> Result<(StationFilter, PageReq
     responses((status = 200, body = Page<Station>), (status = 403),
         (status = 422, description = "`invalid_field`: an `area` other than `urban` or `rural`")))]
 pub async fn list(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiQuery(q): ApiQuery<StationQuery>,
 ) -> Result<Json<Page<Station>>, ApiError> {
-    let (filter, page) = scoped_filter(&auth, q)?;
-    Ok(Json(state.store.stations(&filter, page).await?))
+    let (filter, page) = asked_filter(q)?;
+    let lookups = state.app.lookups();
+    Ok(Json(
+        lookups.stations(auth.principal(), filter, page).await?,
+    ))
 }
 
 /// One station.
 #[utoipa::path(get, path = "/api/v1/stations/{code}", tag = "stations", params(("code" = String, Path, description = "station code")),
     responses((status = 200, body = Station), (status = 403), (status = 404)))]
 pub async fn show(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Station>, ApiError> {
     Ok(Json(
@@ -137,8 +122,7 @@ pub struct CreateStationRequest {
 #[utoipa::path(post, path = "/api/v1/stations", tag = "stations", request_body = CreateStationRequest,
     responses((status = 201, body = Station), (status = 403), (status = 409), (status = 422)))]
 pub async fn create(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiJson(body): ApiJson<CreateStationRequest>,
 ) -> Result<(StatusCode, Json<Station>), ApiError> {
     let new = NewStation {
@@ -183,8 +167,7 @@ pub struct UpdateStationRequest {
     params(("code" = String, Path, description = "station code")),
     responses((status = 200, body = Station), (status = 403), (status = 404), (status = 422)))]
 pub async fn update(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiPath(code): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateStationRequest>,
 ) -> Result<Json<Station>, ApiError> {
@@ -246,8 +229,7 @@ pub struct ExportQuery {
 #[utoipa::path(get, path = "/api/v1/stations/export.csv", tag = "stations", params(ExportQuery),
     responses((status = 200, content_type = "text/csv", body = String), (status = 403)))]
 pub async fn export(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let (county, csv) = state
@@ -269,8 +251,7 @@ pub struct Imported {
 #[utoipa::path(post, path = "/api/v1/stations/import", tag = "stations", request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = Imported), (status = 403), (status = 422)))]
 pub async fn import(
-    State(state): State<AppState>,
-    auth: Auth,
+    Visit { state, auth }: Visit,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Imported>, ApiError> {

@@ -70,7 +70,6 @@ pub struct ListQuery {
 
 /// `GET /candidates`: pick a county and a council, see its final list.
 pub async fn list(visit: Visit, Query(q): Query<ListQuery>) -> PageResult {
-    let election = visit.app().cached().election_code().await?;
     let councils = visit.app().cached().councils().await?;
     let chosen = match q.council.as_deref().filter(|c| !c.is_empty()) {
         Some(code) => Some(
@@ -101,11 +100,7 @@ pub async fn list(visit: Visit, Query(q): Query<ListQuery>) -> PageResult {
     let mut rows = Vec::new();
     let mut view = None;
     if let Some(council) = &chosen {
-        let candidates = visit
-            .state
-            .store
-            .candidates(election, &council.code)
-            .await?;
+        let (_, candidates) = visit.app().candidates().on_ballot(&council.code).await?;
         for c in &candidates {
             rows.push(Row {
                 code_fa: persian_digits(&c.code),

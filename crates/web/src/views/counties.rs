@@ -14,7 +14,7 @@ use domain::election::CouncilKind;
 use domain::station::Station;
 use domain::text::{persian_digits, persian_number};
 use serde::Deserialize;
-use store::{CouncilFilter, CountyFilter, PageRequest, StationFilter};
+use store::{CouncilFilter, PageRequest, StationFilter};
 
 pub struct CouncilRow {
     pub code: String,
@@ -164,10 +164,13 @@ pub async fn county(
         name: Some(name_filter.clone()).filter(|n| !n.is_empty()),
         sort: store::Sort::parse(&sort).unwrap_or_default(),
     };
-    let councils = visit
-        .state
-        .store
-        .councils(&filter, PageRequest::new(q.page.unwrap_or(1), 25))
+    let lookups = visit.app().lookups();
+    let councils = lookups
+        .councils(
+            visit.principal(),
+            filter,
+            PageRequest::new(q.page.unwrap_or(1), 25),
+        )
         .await?;
     let stype = q.stype.clone().unwrap_or_default();
     let sname = q
@@ -188,10 +191,12 @@ pub async fn county(
         "closed" => station_filter.closed = Some(true),
         _ => {}
     }
-    let stations = visit
-        .state
-        .store
-        .stations(&station_filter, PageRequest::new(q.spage.unwrap_or(1), 25))
+    let stations = lookups
+        .stations(
+            visit.principal(),
+            station_filter,
+            PageRequest::new(q.spage.unwrap_or(1), 25),
+        )
         .await?;
     let query = |page: u32, spage: u32, sort: &str| {
         format!(
@@ -258,7 +263,8 @@ pub async fn county(
     let stations_pager = Pager::new(&stations, |p| {
         format!("{}#stations", query(cpage, p, &sort))
     });
-    let boards = board_statuses(&visit.state.store.boards(Some(&code)).await?);
+    let boards = visit.app().boards();
+    let boards = board_statuses(&boards.list(visit.principal(), Some(code.clone())).await?);
     let conflicts = visit
         .app()
         .cached()
@@ -362,21 +368,12 @@ pub async fn council(
         .visible_council(visit.principal(), &code)
         .await
         .map_err(|e| page_error(e, &here))?;
-    let county_name = visit
-        .state
-        .store
-        .counties(&CountyFilter {
-            county: Some(council.county_code.clone()),
-        })
-        .await?
-        .pop()
-        .map(|c| c.county.name)
-        .unwrap_or_default();
-    let stations = visit
-        .state
-        .store
+    let lookups = visit.app().lookups();
+    let county_name = lookups.county(&council.county_code).await?.county.name;
+    let stations = lookups
         .stations(
-            &StationFilter {
+            visit.principal(),
+            StationFilter {
                 council: Some(code.clone()),
                 ..Default::default()
             },
@@ -437,7 +434,7 @@ async fn station_page(
     let here = format!("/stations/{code}");
     let (status, error) = Refused::shown(refused);
     let station = visit.visible_station(code, &here).await?;
-    let council = visit.state.store.council(&station.council_code).await?;
+    let council = visit.app().lookups().council(&station.council_code).await?;
     // A station's staff may not open the whole council page; link it only for those who may.
     let council_href = visit
         .auth
@@ -455,7 +452,7 @@ async fn station_page(
     let page = StationPage {
         layout: visit.layout(station.name.clone(), &here),
         station: StationRow::from(&station),
-        council_name: council.map(|c| c.name).unwrap_or_default(),
+        council_name: council.name,
         council_href,
         hard_to_reach: if station.hard_to_reach {
             "بله"

@@ -5,7 +5,6 @@ use askama::Template;
 use domain::access::{Action, Scope};
 use domain::calendar::{jalali_datetime, jalali_numeric};
 use domain::text::persian_number;
-use store::CountyFilter;
 
 pub struct Cell {
     pub raw: i64,
@@ -65,8 +64,9 @@ pub async fn home(visit: Visit) -> PageResult {
         Some(Scope::Province) => {}
     }
     visit.require(Action::ViewProvince, "/")?;
-    let counties = visit.state.store.counties(&CountyFilter::default()).await?;
-    let election = visit.state.store.election(None).await?;
+    let lookups = visit.app().lookups();
+    let counties = lookups.counties(visit.principal()).await?;
+    let election = lookups.election(visit.principal()).await?;
     let now = visit.state.now();
 
     let figures = |c: &store::CountySummary| {

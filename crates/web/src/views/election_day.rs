@@ -21,7 +21,6 @@ use domain::station_day::{DayAction, DayState, Presence};
 use domain::text::{persian_digits, persian_number};
 use serde::Deserialize;
 use std::collections::HashMap;
-use store::TurnoutFilter;
 
 /// What the console shows after a check-in.
 pub enum CheckInResult {
@@ -226,12 +225,11 @@ pub async fn check_in(
             ballot_token,
             council,
         }) => {
-            let council_name = visit
-                .state
-                .store
-                .council(&council)
-                .await?
-                .map_or_else(|| council.clone(), |c| c.name);
+            let council_name = match visit.app().lookups().council(&council).await {
+                Ok(found) => found.name,
+                Err(app::Error::NotFound(_)) => council.clone(),
+                Err(e) => return Err(e.into()),
+            };
             CheckInResult::Accepted {
                 token: ballot_token,
                 council_code: council,
@@ -339,16 +337,7 @@ async fn ballot_context(
     state: &AppState,
     council: &str,
 ) -> Result<(domain::election::Council, Vec<Candidate>), PageError> {
-    let council = state
-        .store
-        .council(council)
-        .await?
-        .ok_or(ApiError::not_found(store::Entity::Council))?;
-    let candidates = state
-        .store
-        .candidates(&council.election_code, &council.code)
-        .await?;
-    Ok((council, candidates))
+    Ok(state.app.candidates().on_ballot(council).await?)
 }
 
 /// The voting form: the token, the council, the boxes ticked and the codes typed.
@@ -518,26 +507,21 @@ pub struct TurnoutQuery {
 /// `/turnout`: public live turnout, drilling down from the province to a council's stations.
 pub async fn turnout(visit: Visit, Query(q): Query<TurnoutQuery>) -> PageResult {
     let council = match q.council.as_deref().filter(|c| !c.is_empty()) {
-        Some(code) => Some(
-            visit
-                .state
-                .store
-                .council(code)
-                .await?
-                .ok_or(ApiError::not_found(store::Entity::Council))?,
-        ),
+        Some(code) => Some(visit.app().lookups().council(code).await?),
         None => None,
     };
     let county = match q.county.as_deref().filter(|c| !c.is_empty()) {
         Some(code) if council.is_none() => Some(visit.app().lookups().county(code).await?.county),
         _ => None,
     };
-    let filter = TurnoutFilter {
-        county: county.as_ref().map(|c| c.code.clone()),
-        council: council.as_ref().map(|c| c.code.clone()),
-    };
-    let election = visit.app().cached().election_code().await?;
-    let t = visit.state.store.turnout(election, &filter).await?;
+    let t = visit
+        .app()
+        .election_day()
+        .turnout(
+            county.as_ref().map(|c| c.code.as_str()),
+            council.as_ref().map(|c| c.code.as_str()),
+        )
+        .await?;
     let (scope, up, area_label) = match (&council, &county) {
         (Some(c), _) => (
             format!("شورای {}", c.name),

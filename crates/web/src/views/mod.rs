@@ -16,12 +16,10 @@ pub mod vetting;
 
 pub use crate::layout::Layout;
 
-use crate::auth::Auth;
+pub use crate::auth::Visit;
 use crate::{ApiError, AppState, PageError};
 use askama::Template;
-use axum::extract::FromRequestParts;
 use axum::handler::Handler;
-use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{MethodFilter, MethodRouter};
@@ -190,12 +188,7 @@ pub struct Counties(Vec<store::CountySummary>);
 
 impl Counties {
     pub async fn read(state: &AppState) -> Result<Self, ApiError> {
-        Ok(Self(
-            state
-                .store
-                .counties(&store::CountyFilter::default())
-                .await?,
-        ))
+        Ok(Self(state.app.lookups().all_counties().await?))
     }
 
     pub fn all(&self) -> &[store::CountySummary] {
@@ -320,41 +313,8 @@ pub fn page_error(error: impl Into<ApiError>, here: &str) -> PageError {
 /// What a page handler answers: the page, the way to another, or an error page.
 pub type PageResult = Result<Response, PageError>;
 
-/// What every page handler starts from: the app's state and who is visiting (no one, for the
-/// anonymous), extracted together. A page's helpers take it whole, and it draws the page's
-/// frame and checks the policy for it.
-#[derive(Clone)]
-pub struct Visit {
-    pub state: AppState,
-    pub auth: Auth,
-}
-
-impl FromRequestParts<AppState> for Visit {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let Ok(auth) = Auth::from_request_parts(parts, state).await;
-        Ok(Self {
-            state: state.clone(),
-            auth,
-        })
-    }
-}
-
+/// A page's frame and checks, for the [`Visit`] its handler starts from.
 impl Visit {
-    /// Who is visiting: `None` for the anonymous.
-    pub fn principal(&self) -> Option<&Principal> {
-        self.auth.principal()
-    }
-
-    /// The use cases.
-    pub fn app(&self) -> &app::App {
-        &self.state.app
-    }
-
     /// The frame of a page titled `title` at `here` (the navigation marks it).
     pub fn layout(&self, title: impl Into<String>, here: &str) -> Layout {
         Layout::new(&self.state, &self.auth, title, here)

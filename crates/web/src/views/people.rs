@@ -38,13 +38,16 @@ pub struct SearchQuery {
 pub async fn search(visit: Visit, Query(query): Query<SearchQuery>) -> PageResult {
     visit.require(Action::ViewPeople, "/people")?;
     let q = query.q.unwrap_or_default();
-    let term = app::people::search_term(&q);
-    let searched = term.is_some();
-    let page = if let Some(term) = term {
+    let searched = app::people::search_term(&q).is_some();
+    let page = if searched {
         visit
-            .state
-            .store
-            .search_people(&term, PageRequest::new(query.page.unwrap_or(1), 25))
+            .app()
+            .people()
+            .search(
+                visit.principal(),
+                &q,
+                PageRequest::new(query.page.unwrap_or(1), 25),
+            )
             .await?
     } else {
         Page {

@@ -66,9 +66,13 @@ pub async fn gap_rows(
     page: u32,
 ) -> Result<(Vec<GapRow>, store::Page<store::StationGap>), ApiError> {
     let gaps = visit
-        .state
-        .store
-        .staffing_gaps(county, PageRequest::new(page, 20))
+        .app()
+        .staffing()
+        .gaps(
+            visit.principal(),
+            Some(county.to_owned()),
+            PageRequest::new(page, 20),
+        )
         .await?;
     let rows = gaps
         .items
@@ -255,9 +259,11 @@ pub async fn inspector_roster(visit: Visit, Path(code): Path<String>) -> PageRes
     let here = format!("/counties/{code}/inspectors");
     visit.require(Action::ViewCounty(&code), &here)?;
     let county = visit.app().lookups().county(&code).await?;
-    let inspectors =
-        store::staffing::county_staff(visit.state.store.as_ref(), &code, Some(Post::Inspector))
-            .await?;
+    let inspectors = visit
+        .app()
+        .staffing()
+        .county_roster(visit.principal(), &code, Some(Post::Inspector))
+        .await?;
     let stations = visit.app().lookups().all_stations(Some(&code)).await?;
     let names: std::collections::HashMap<&str, &str> = stations
         .iter()
