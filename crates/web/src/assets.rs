@@ -1,6 +1,6 @@
 //! Vendored front-end assets, embedded in the binary: nothing is fetched from outside.
 
-use axum::extract::Path;
+use crate::views::PagePath;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -33,7 +33,7 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
-pub async fn serve(Path(path): Path<String>) -> Response {
+pub async fn serve(PagePath(path): PagePath<String>) -> Response {
     match ASSETS.iter().find(|(served, _)| *served == path) {
         Some(&(served, bytes)) => (
             [

@@ -2,7 +2,7 @@
 //! as `application/problem+json` for the API (DESIGN §9) or a Persian error page for the
 //! browser.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::DomainError;
@@ -28,6 +28,9 @@ pub enum ApiError {
     MalformedJson(String),
     #[error("invalid query: {0}")]
     InvalidQuery(String),
+    /// A posted form whose fields do not read as the page's form.
+    #[error("invalid form: {0}")]
+    InvalidForm(String),
     /// A path parameter that does not decode to its type (`/api/v1/meetings/abc`).
     #[error("invalid path: {0}")]
     InvalidPath(String),
@@ -174,6 +177,12 @@ impl ApiError {
                 "invalid_query",
                 "Invalid query",
                 "پارامترهای درخواست معتبر نیستند.".into(),
+            ),
+            Self::InvalidForm(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_form",
+                "Invalid form",
+                "فرم ارسال‌شده خوانا نیست؛ صفحه را دوباره باز کنید و فرم را از نو بفرستید.".into(),
             ),
             Self::InvalidPath(_) => (
                 StatusCode::BAD_REQUEST,
@@ -417,6 +426,16 @@ impl From<PathRejection> for ApiError {
             Self::Internal(r.body_text())
         } else {
             Self::InvalidPath(r.body_text())
+        }
+    }
+}
+
+impl From<FormRejection> for ApiError {
+    fn from(r: FormRejection) -> Self {
+        match r {
+            FormRejection::InvalidFormContentType(_) => Self::UnsupportedMediaType,
+            r if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge,
+            r => Self::InvalidForm(r.body_text()),
         }
     }
 }

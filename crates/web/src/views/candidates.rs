@@ -4,9 +4,10 @@
 
 use crate::fmt::url_encode;
 use crate::views::{render, Choice, Counties, Layout, PageResult, Visit};
+use crate::views::{PagePath, PageQuery};
 use crate::{ApiError, AppState};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::IntoResponse;
 use domain::text::{persian_digits, persian_number};
@@ -69,7 +70,7 @@ pub struct ListQuery {
 }
 
 /// `GET /candidates`: pick a county and a council, see its final list.
-pub async fn list(visit: Visit, Query(q): Query<ListQuery>) -> PageResult {
+pub async fn list(visit: Visit, PageQuery(q): PageQuery<ListQuery>) -> PageResult {
     let councils = visit.app().cached().councils().await?;
     let chosen = match q.council.as_deref().filter(|c| !c.is_empty()) {
         Some(code) => Some(
@@ -140,7 +141,7 @@ pub async fn list(visit: Visit, Query(q): Query<ListQuery>) -> PageResult {
 }
 
 /// `GET /candidates/photo/{code}`: an approved candidate's photo, as uploaded.
-pub async fn photo(State(state): State<AppState>, Path(code): Path<String>) -> PageResult {
+pub async fn photo(State(state): State<AppState>, PagePath(code): PagePath<String>) -> PageResult {
     let (document, bytes) = state.app.candidates().photo(&code).await?;
     let mut response = bytes.into_response();
     let headers = response.headers_mut();

@@ -5,10 +5,9 @@ use crate::views::{
     answer_form, breaks_a_rule, page_error, render, render_status, Card, DoneQuery, Layout,
     PageResult, Pager, Refused, Visit,
 };
+use crate::views::{PageForm, PagePath, PageQuery};
 use app::stations::{number, postal_code};
 use askama::Template;
-use axum::extract::{Path, Query};
-use axum::Form;
 use domain::access::Action;
 use domain::election::CouncilKind;
 use domain::station::Station;
@@ -141,8 +140,8 @@ pub struct CountyQuery {
 
 pub async fn county(
     visit: Visit,
-    Path(code): Path<String>,
-    Query(q): Query<CountyQuery>,
+    PagePath(code): PagePath<String>,
+    PageQuery(q): PageQuery<CountyQuery>,
 ) -> PageResult {
     let here = format!("/counties/{code}");
     visit.require(Action::ViewCounty(&code), &here)?;
@@ -352,14 +351,14 @@ struct CouncilPage {
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub struct PageQuery {
+pub struct PageNumber {
     page: Option<u32>,
 }
 
 pub async fn council(
     visit: Visit,
-    Path(code): Path<String>,
-    Query(q): Query<PageQuery>,
+    PagePath(code): PagePath<String>,
+    PageQuery(q): PageQuery<PageNumber>,
 ) -> PageResult {
     let here = format!("/councils/{code}");
     let council = visit
@@ -417,8 +416,8 @@ struct StationPage {
 
 pub async fn station(
     visit: Visit,
-    Path(code): Path<String>,
-    Query(q): Query<DoneQuery>,
+    PagePath(code): PagePath<String>,
+    PageQuery(q): PageQuery<DoneQuery>,
 ) -> PageResult {
     let notice = q.done.map(|_| "تغییرات شعبه ثبت شد.".to_owned());
     station_page(&visit, &code, notice, None).await
@@ -530,8 +529,8 @@ pub struct StationForm {
 /// The station edit form (governor or province HQ); a refusal shows its Persian reason.
 pub async fn edit_station(
     visit: Visit,
-    Path(code): Path<String>,
-    Form(form): Form<StationForm>,
+    PagePath(code): PagePath<String>,
+    PageForm(form): PageForm<StationForm>,
 ) -> PageResult {
     let here = format!("/stations/{code}");
     let edit = |station: &mut Station| -> app::Result<()> {

@@ -9,11 +9,11 @@ use crate::views::candidates::{hue, initials, photo_href};
 use crate::views::{
     answer_form, page_error, render, Card, DoneQuery, Layout, PageResult, Refused, Visit,
 };
+use crate::views::{PageForm, PagePath, PageQuery};
 use crate::{ApiError, AppState, PageError};
 use app::election_day::ElectionDay;
 use askama::Template;
-use axum::extract::{Path, Query};
-use axum::Form;
+use axum::extract::Path;
 use domain::access::Action;
 use domain::ballot::Candidate;
 use domain::calendar::jalali_datetime;
@@ -65,8 +65,8 @@ struct StationDayPage {
 /// the check-in form.
 pub async fn console(
     visit: Visit,
-    Path(code): Path<String>,
-    Query(q): Query<DoneQuery>,
+    PagePath(code): PagePath<String>,
+    PageQuery(q): PageQuery<DoneQuery>,
 ) -> PageResult {
     let notice = q.done.as_deref().map(|d| {
         match d {
@@ -151,7 +151,7 @@ pub struct ActionForm {
 pub async fn act(
     visit: Visit,
     Path((code, action)): Path<(String, String)>,
-    Form(form): Form<ActionForm>,
+    PageForm(form): PageForm<ActionForm>,
 ) -> PageResult {
     let here = format!("/stations/{code}/day");
     // Who may act is asked before the form is read (the console shows a bad form's reason).
@@ -207,8 +207,8 @@ pub struct CheckInForm {
 /// screen when the voter is checked in.
 pub async fn check_in(
     visit: Visit,
-    Path(code): Path<String>,
-    Form(form): Form<CheckInForm>,
+    PagePath(code): PagePath<String>,
+    PageForm(form): PageForm<CheckInForm>,
 ) -> PageResult {
     let here = format!("/stations/{code}/day");
     let refused = |e: app::Error| {
@@ -381,7 +381,7 @@ impl VoteForm {
 }
 
 /// `POST /vote`: the ballot for the checked-in voter's council.
-pub async fn ballot(visit: Visit, Form(form): Form<VoteForm>) -> PageResult {
+pub async fn ballot(visit: Visit, PageForm(form): PageForm<VoteForm>) -> PageResult {
     device(&visit.auth, &form)?;
     let picked = form.picked();
     ballot_page(&visit, &form, &picked, None).await
@@ -408,7 +408,7 @@ async fn ballot_page(
 
 /// `POST /vote/review`: the confirm screen, or the ballot again with the reason when the
 /// choices break a rule.
-pub async fn review(visit: Visit, Form(form): Form<VoteForm>) -> PageResult {
+pub async fn review(visit: Visit, PageForm(form): PageForm<VoteForm>) -> PageResult {
     device(&visit.auth, &form)?;
     let picked = form.picked();
     let (council, candidates) = ballot_context(&visit.state, &form.council).await?;
@@ -443,7 +443,7 @@ pub async fn review(visit: Visit, Form(form): Form<VoteForm>) -> PageResult {
 }
 
 /// `POST /vote/cast`: puts the confirmed ballot in the box and shows the receipt.
-pub async fn cast(visit: Visit, Form(form): Form<VoteForm>) -> PageResult {
+pub async fn cast(visit: Visit, PageForm(form): PageForm<VoteForm>) -> PageResult {
     match visit
         .app()
         .election_day()
@@ -505,7 +505,7 @@ pub struct TurnoutQuery {
 }
 
 /// `/turnout`: public live turnout, drilling down from the province to a council's stations.
-pub async fn turnout(visit: Visit, Query(q): Query<TurnoutQuery>) -> PageResult {
+pub async fn turnout(visit: Visit, PageQuery(q): PageQuery<TurnoutQuery>) -> PageResult {
     let council = match q.council.as_deref().filter(|c| !c.is_empty()) {
         Some(code) => Some(visit.app().lookups().council(code).await?),
         None => None,

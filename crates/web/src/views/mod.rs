@@ -19,6 +19,7 @@ pub use crate::layout::Layout;
 pub use crate::auth::Visit;
 use crate::{ApiError, AppState, PageError};
 use askama::Template;
+use axum::extract::{FromRequest, FromRequestParts};
 use axum::handler::Handler;
 use axum::http::{Method, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -309,6 +310,22 @@ pub fn page_error(error: impl Into<ApiError>, here: &str) -> PageError {
         next: Some(here.to_owned()),
     }
 }
+
+/// Path parameters whose rejections are Persian error pages (as `api::ApiPath`'s are problem
+/// documents), not axum's plain text.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(PageError))]
+pub struct PagePath<T>(pub T);
+
+/// Query parameters whose rejections are Persian error pages.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(PageError))]
+pub struct PageQuery<T>(pub T);
+
+/// A posted form whose rejections are Persian error pages.
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Form), rejection(PageError))]
+pub struct PageForm<T>(pub T);
 
 /// What a page handler answers: the page, the way to another, or an error page.
 pub type PageResult = Result<Response, PageError>;

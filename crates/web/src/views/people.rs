@@ -1,9 +1,9 @@
 //! `/people`: find a person by national id or name.
 
 use crate::fmt::url_encode;
+use crate::views::PageQuery;
 use crate::views::{render, Layout, PageResult, Pager, Visit};
 use askama::Template;
-use axum::extract::Query;
 use domain::access::Action;
 use domain::text::persian_digits;
 use serde::Deserialize;
@@ -35,7 +35,7 @@ pub struct SearchQuery {
     page: Option<u32>,
 }
 
-pub async fn search(visit: Visit, Query(query): Query<SearchQuery>) -> PageResult {
+pub async fn search(visit: Visit, PageQuery(query): PageQuery<SearchQuery>) -> PageResult {
     visit.require(Action::ViewPeople, "/people")?;
     let q = query.q.unwrap_or_default();
     let searched = app::people::search_term(&q).is_some();

@@ -6,10 +6,10 @@ use crate::views::{
     answer_form, breaks_a_rule_or_names_nothing, page_error, redirect, render, render_status,
     DoneQuery, Layout, PageResult, Refused, Visit,
 };
+use crate::views::{PageForm, PagePath, PageQuery};
 use crate::ApiError;
 use askama::Template;
-use axum::extract::{Path, Query};
-use axum::Form;
+use axum::extract::Path;
 use domain::access::Action;
 use domain::staffing::Post;
 use domain::text::{persian_digits, persian_number};
@@ -121,8 +121,8 @@ struct StationStaffPage {
 /// `/stations/{code}/staff`: the station's seven posts, printable as its staff sheet.
 pub async fn station_staff(
     visit: Visit,
-    Path(code): Path<String>,
-    Query(q): Query<DoneQuery>,
+    PagePath(code): PagePath<String>,
+    PageQuery(q): PageQuery<DoneQuery>,
 ) -> PageResult {
     staff_page(&visit, &code, q.done.as_deref(), None).await
 }
@@ -194,7 +194,7 @@ pub struct AssignForm {
 pub async fn assign(
     visit: Visit,
     Path((code, post)): Path<(String, String)>,
-    Form(form): Form<AssignForm>,
+    PageForm(form): PageForm<AssignForm>,
 ) -> PageResult {
     let here = format!("/stations/{code}/staff");
     let post = Post::parse(&post).ok_or(ApiError::not_found(store::Entity::Page))?;
@@ -255,7 +255,7 @@ struct RosterPage {
 }
 
 /// `/counties/{code}/inspectors`: the county's inspector roster, ready to print.
-pub async fn inspector_roster(visit: Visit, Path(code): Path<String>) -> PageResult {
+pub async fn inspector_roster(visit: Visit, PagePath(code): PagePath<String>) -> PageResult {
     let here = format!("/counties/{code}/inspectors");
     visit.require(Action::ViewCounty(&code), &here)?;
     let county = visit.app().lookups().county(&code).await?;

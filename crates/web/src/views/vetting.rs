@@ -11,14 +11,14 @@ use crate::views::{
     answer_form, page_error, render, render_status, Choice, Counties, DoneQuery, Layout,
     PageResult, Pager, Refused, Visit,
 };
+use crate::views::{PageForm, PagePath, PageQuery};
 use crate::ApiError;
 use app::registrations::{tracking_input, APPLICANT};
 use app::vetting::ListQuery;
 use askama::Template;
-use axum::extract::{Path, Query};
+use axum::extract::Path;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
-use axum::Form;
 use domain::access::{list_reviewer, vetting_reviewer};
 use domain::calendar::{jalali_datetime, jalali_numeric};
 use domain::person::Gender;
@@ -133,7 +133,7 @@ fn unix(t: time::OffsetDateTime) -> i64 {
 /// user's county; for the HQ and the province's supervision board, the province or a county.
 /// Filters by council and state; counts per state at the top; each row's deadline with a red
 /// badge when a board is late.
-pub async fn worklist(visit: Visit, Query(q): Query<WorklistQuery>) -> PageResult {
+pub async fn worklist(visit: Visit, PageQuery(q): PageQuery<WorklistQuery>) -> PageResult {
     let here = "/registrations";
     let county = app::lookups::registrations_scope(visit.principal(), q.county.as_deref())
         .map_err(|e| page_error(e, here))?;
@@ -557,8 +557,8 @@ async fn file_page(
 /// board may take now; printable.
 pub async fn file(
     visit: Visit,
-    Path(tracking_code): Path<String>,
-    Query(q): Query<DoneQuery>,
+    PagePath(tracking_code): PagePath<String>,
+    PageQuery(q): PageQuery<DoneQuery>,
 ) -> PageResult {
     let code = tracking_input(&tracking_code);
     let notice = q.done.is_some().then_some("اقدام هیأت ثبت شد.");
@@ -592,8 +592,8 @@ fn is_refusal(e: &app::Error) -> bool {
 /// again with the Persian reason of a refusal (409 or 422), nothing written.
 pub async fn step(
     visit: Visit,
-    Path(tracking_code): Path<String>,
-    Form(form): Form<StepForm>,
+    PagePath(tracking_code): PagePath<String>,
+    PageForm(form): PageForm<StepForm>,
 ) -> PageResult {
     let code = tracking_input(&tracking_code);
     let here = format!("/registrations/{}", url_encode(&code));

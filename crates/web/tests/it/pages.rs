@@ -1,4 +1,6 @@
-use crate::support::{csrf_of, demo, demo_council, TestApp, FOREIGN_COUNTY, OWN_COUNTY};
+use crate::support::{
+    csrf_of, demo, demo_council, demo_station, TestApp, FOREIGN_COUNTY, OWN_COUNTY,
+};
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 
@@ -271,6 +273,45 @@ async fn unknown_pages_are_persian_404() {
     let r = app.page("/no/such/page", None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.text().contains("lang=\"fa\""));
+}
+
+/// A page asked for with a query, a path or a form that does not read is answered with a
+/// Persian error page and its stable code, never axum's plain text, and writes nothing.
+#[tokio::test]
+async fn a_malformed_page_request_is_a_persian_error_page() {
+    let (app, cookie) = TestApp::with_session("governor").await;
+    let persian_page = |r: &crate::support::Reply, status: StatusCode, code: &str| {
+        assert_eq!(r.status, status, "{code}");
+        assert!(r.content_type().starts_with("text/html"), "{code}");
+        let html = r.text();
+        assert!(
+            html.contains("lang=\"fa\"") && html.contains(code),
+            "{code}"
+        );
+    };
+    let query = app
+        .page(&format!("/counties/{OWN_COUNTY}?page=many"), Some(&cookie))
+        .await;
+    persian_page(&query, StatusCode::BAD_REQUEST, "invalid_query");
+    assert!(query.text().contains("پارامترهای درخواست معتبر نیستند"));
+    let path = app.page("/stations/%FF%FE", Some(&cookie)).await;
+    persian_page(&path, StatusCode::BAD_REQUEST, "invalid_path");
+
+    let station = demo_station(|s| s.county_code == OWN_COUNTY && !s.closed);
+    let here = format!("/stations/{}", station.code);
+    let csrf = csrf_of(&app.page(&here, Some(&cookie)).await.text());
+    let before = app.audit_count().await;
+    let form = app
+        .post_fields(
+            &format!("{here}/edit"),
+            Some(&cookie),
+            &[("csrf_token", &csrf), ("name", "بی‌شمار")],
+        )
+        .await;
+    persian_page(&form, StatusCode::UNPROCESSABLE_ENTITY, "invalid_form");
+    assert!(form.text().contains("فرم ارسال‌شده خوانا نیست"));
+    app.assert_audit_count(before, "a form that does not read writes nothing")
+        .await;
 }
 
 #[tokio::test]
