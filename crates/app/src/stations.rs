@@ -130,14 +130,17 @@ impl Stations<'_> {
         Ok(store::import::stations_csv(self.store, csv, only_county, &self.ctx.actor(p)).await?)
     }
 
-    /// Every station the principal may see (or of the county asked for), as CSV (UTF-8 with
-    /// a BOM), with the county it covers.
+    /// Every station the principal may see (or of the county asked for, which must exist), as
+    /// CSV (UTF-8 with a BOM), with the county it covers.
     pub async fn export(
         self,
         principal: Option<&Principal>,
         county: Option<String>,
     ) -> Result<(Option<String>, String)> {
         let county = list_county(principal, county)?;
+        if let Some(code) = &county {
+            self.ctx.lookups.county(code).await?;
+        }
         let stations = self.ctx.lookups.all_stations(county.as_deref()).await?;
         Ok((county, domain::csv_io::stations_to_csv(&stations)))
     }

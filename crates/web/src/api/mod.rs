@@ -161,3 +161,25 @@ pub fn attachment(content_type: &'static str, filename: &str, body: String) -> R
 
 /// A list request's paging parameters.
 pub use app::page_request;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_attachments_name_keeps_to_safe_characters() {
+        let response = attachment(
+            "text/csv; charset=utf-8",
+            "stations-\u{1}\"x/..\\ی.csv",
+            "a".into(),
+        );
+        assert_eq!(
+            response.headers()[header::CONTENT_DISPOSITION],
+            "attachment; filename=\"stations-__x_..__.csv\""
+        );
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "text/csv; charset=utf-8"
+        );
+    }
+}

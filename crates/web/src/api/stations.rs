@@ -227,7 +227,8 @@ pub struct ExportQuery {
 
 /// Every station the caller may see (or of one county) as CSV (UTF-8 with a BOM).
 #[utoipa::path(get, path = "/api/v1/stations/export.csv", tag = "stations", params(ExportQuery),
-    responses((status = 200, content_type = "text/csv", body = String), (status = 403)))]
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403),
+        (status = 404, description = "`not_found`: no county of that code")))]
 pub async fn export(
     Visit { state, auth }: Visit,
     ApiQuery(q): ApiQuery<ExportQuery>,

@@ -235,16 +235,12 @@ async fn refusals_before_the_handler_are_problem_documents() {
 async fn answers_the_fuzzer_found() {
     let app = TestApp::new().await;
     let token = app.token("hq").await;
-    // A county code with a control character once made the file's name an invalid header (500).
-    let r = app
-        .get("/api/v1/stations/export.csv?county=%01%22x", Some(&token))
-        .await;
-    assert_eq!(r.status.as_u16(), 200, "{}", r.text());
-    assert_eq!(r.content_type(), "text/csv; charset=utf-8");
-    assert_eq!(
-        r.headers[header::CONTENT_DISPOSITION],
-        "attachment; filename=\"stations-__x.csv\""
-    );
+    // A county code with a control character once made the file's name an invalid header
+    // (500); no county has such a code, so there is no file to name (`web::api::attachment`
+    // still keeps a file's name to safe characters: its own test).
+    app.get("/api/v1/stations/export.csv?county=%01%22x", Some(&token))
+        .await
+        .assert_problem(404, "not_found");
     app.get("/api/v1/turnout?county=99", None)
         .await
         .assert_problem(404, "not_found");

@@ -207,6 +207,10 @@ async fn station_csv_exports_and_imports_all_or_nothing() {
             .filter(|s| s.county_code == OWN_COUNTY)
             .count()
     );
+    // A county that does not exist is not an empty file.
+    app.get("/api/v1/stations/export.csv?county=99", Some(&hq))
+        .await
+        .assert_problem(404, "not_found");
     app.assert_forbidden(
         &format!("/api/v1/stations/export.csv?county={FOREIGN_COUNTY}"),
         &governor,
