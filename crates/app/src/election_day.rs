@@ -169,25 +169,35 @@ impl ElectionDay<'_> {
     }
 
     /// Live turnout (public): the province, a county or a council, each named checked to
-    /// exist.
-    pub async fn turnout(
-        self,
-        county: Option<&str>,
-        council: Option<&str>,
-    ) -> Result<store::Turnout> {
+    /// exist (`NotFound` otherwise) and returned with the figures, for a page to name.
+    pub async fn turnout(self, county: Option<&str>, council: Option<&str>) -> Result<Turnout> {
         let election = self.ctx.cached().election_code().await?;
         let filter = store::TurnoutFilter {
             county: county.filter(|c| !c.is_empty()).map(str::to_owned),
             council: council.filter(|c| !c.is_empty()).map(str::to_owned),
         };
-        if let Some(county) = &filter.county {
-            self.ctx.lookups.county(county).await?;
-        }
-        if let Some(council) = &filter.council {
-            self.ctx.lookups.council(council).await?;
-        }
-        Ok(self.day.turnout(election, &filter).await?)
+        let county = match &filter.county {
+            Some(code) => Some(self.ctx.lookups.county(code).await?.county),
+            None => None,
+        };
+        let council = match &filter.council {
+            Some(code) => Some(self.ctx.lookups.council(code).await?),
+            None => None,
+        };
+        let figures = self.day.turnout(election, &filter).await?;
+        Ok(Turnout {
+            figures,
+            county,
+            council,
+        })
     }
+}
+
+/// Live turnout and the county and council it was asked for.
+pub struct Turnout {
+    pub figures: store::Turnout,
+    pub county: Option<domain::geo::County>,
+    pub council: Option<domain::election::Council>,
 }
 
 /// A new ballot token: a sequence number, the station of the check-in, then a random secret

@@ -77,10 +77,6 @@ impl App {
         }
     }
 
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
-    }
-
     /// Whether the store answers (the health check); the name of its backend.
     pub async fn ping(&self) -> Result<&'static str> {
         self.store.ping().await?;

@@ -62,7 +62,8 @@ pub struct Sessions<'a> {
 
 impl Sessions<'_> {
     /// Checks the credentials and opens a session of `ttl` (`auth.login`); a wrong password
-    /// and an unknown username are refused alike, in the same time.
+    /// and an unknown username are refused alike, in the same time. How often one may try is
+    /// the caller's to limit (`web::auth::login` does, by username and address).
     pub async fn open(self, username: &str, password: &str, ttl: time::Duration) -> Result<Opened> {
         let user = self.auth.user(username.trim()).await?;
         let phc = user

@@ -230,11 +230,12 @@ fn bearer(headers: &axum::http::HeaderMap) -> Option<String> {
         .map(|t| t.trim().to_owned())
 }
 
-/// Whether two tokens are equal, compared in constant time (`subtle`): the time taken tells
-/// nothing of how much of a guessed CSRF token was right.
+/// Whether two tokens are equal and not empty, compared in constant time (`subtle`): the time
+/// taken tells nothing of how much of a guessed CSRF token was right, and an empty cookie
+/// never matches an empty field.
 pub fn same_token(a: &str, b: &str) -> bool {
     use subtle::ConstantTimeEq;
-    a.as_bytes().ct_eq(b.as_bytes()).into()
+    !a.is_empty() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 /// Reads a form field from an urlencoded body.

@@ -240,13 +240,11 @@ pub async fn turnout(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<TurnoutQuery>,
 ) -> Result<Json<Turnout>, ApiError> {
-    Ok(Json(
-        state
-            .app
-            .election_day()
-            .turnout(q.county.as_deref(), q.council.as_deref())
-            .await?,
-    ))
+    let day = state.app.election_day();
+    let turnout = day
+        .turnout(q.county.as_deref(), q.council.as_deref())
+        .await?;
+    Ok(Json(turnout.figures))
 }
 
 /// A council's approved candidates, public.

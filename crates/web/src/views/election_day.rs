@@ -225,10 +225,13 @@ pub async fn check_in(
             ballot_token,
             council,
         }) => {
+            // The voter is checked in: whatever happens now, the desk must see the token.
             let council_name = match visit.app().lookups().council(&council).await {
                 Ok(found) => found.name,
-                Err(app::Error::NotFound(_)) => council.clone(),
-                Err(e) => return Err(e.into()),
+                Err(e) => {
+                    tracing::warn!(council, error = %e, "council name not read after a check-in");
+                    council.clone()
+                }
             };
             CheckInResult::Accepted {
                 token: ballot_token,
@@ -506,22 +509,14 @@ pub struct TurnoutQuery {
 
 /// `/turnout`: public live turnout, drilling down from the province to a council's stations.
 pub async fn turnout(visit: Visit, PageQuery(q): PageQuery<TurnoutQuery>) -> PageResult {
-    let council = match q.council.as_deref().filter(|c| !c.is_empty()) {
-        Some(code) => Some(visit.app().lookups().council(code).await?),
-        None => None,
-    };
-    let county = match q.county.as_deref().filter(|c| !c.is_empty()) {
-        Some(code) if council.is_none() => Some(visit.app().lookups().county(code).await?.county),
-        _ => None,
-    };
-    let t = visit
-        .app()
-        .election_day()
-        .turnout(
-            county.as_ref().map(|c| c.code.as_str()),
-            council.as_ref().map(|c| c.code.as_str()),
-        )
-        .await?;
+    // A council's page is the council's alone: its county is the way back up.
+    let council = q.council.as_deref().filter(|c| !c.is_empty());
+    let county = q.county.as_deref().filter(|_| council.is_none());
+    let app::election_day::Turnout {
+        figures: t,
+        county,
+        council,
+    } = visit.app().election_day().turnout(county, council).await?;
     let (scope, up, area_label) = match (&council, &county) {
         (Some(c), _) => (
             format!("شورای {}", c.name),

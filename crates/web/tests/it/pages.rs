@@ -224,6 +224,16 @@ async fn login_form_refuses_wrong_password_and_missing_csrf_in_persian() {
     assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
     assert!(no_csrf.text().contains("نشانه امنیتی"));
     assert_eq!(no_csrf.cookie("sandoq_session"), None);
+    // An empty CSRF cookie does not vouch for an empty field.
+    let empty = app
+        .post_form(
+            "/login",
+            Some("sandoq_login_csrf="),
+            "username=hq&password=hq-1405&csrf_token=",
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::FORBIDDEN);
+    assert_eq!(empty.cookie("sandoq_session"), None);
     // The session cookie is HttpOnly and SameSite=Strict.
     let ok = submit("username=hq&password=hq-1405&next=//evil.example").await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);

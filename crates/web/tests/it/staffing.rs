@@ -778,6 +778,19 @@ async fn the_inspector_roster_prints_the_county_inspectors() {
         1,
         "one inspector in the governor's county of the small demo"
     );
+    // A closed station's inspector is off the roster (the post is kept for the record).
+    app.patch(
+        &format!("/api/v1/stations/{}", station.code),
+        &governor,
+        r#"{"closed": true}"#,
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let closed = app
+        .page(&format!("/counties/{OWN_COUNTY}/inspectors"), Some(&cookie))
+        .await
+        .text();
+    assert!(!closed.contains(&domain::text::persian_digits(&id)));
     app.page(
         &format!("/counties/{FOREIGN_COUNTY}/inspectors"),
         Some(&cookie),
