@@ -1,6 +1,7 @@
 //! Vendored front-end assets, embedded in the binary: nothing is fetched from outside.
 
-use crate::views::PagePath;
+use crate::views::OnPage;
+use axum::extract::Path;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -33,7 +34,7 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
-pub async fn serve(PagePath(path): PagePath<String>) -> Response {
+pub async fn serve(OnPage(Path(path)): OnPage<Path<String>>) -> Response {
     match ASSETS.iter().find(|(served, _)| *served == path) {
         Some(&(served, bytes)) => (
             [

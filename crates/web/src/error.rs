@@ -407,14 +407,36 @@ fn store_parts(e: &StoreError) -> (StatusCode, &'static str, &'static str, Strin
     (status, e.code(), title, e.persian())
 }
 
+/// A body that did not read: not of the media type asked for, too large, or (`unreadable`,
+/// with axum's words) not of the shape the handler takes.
+fn body_refused(
+    wrong_media_type: bool,
+    status: StatusCode,
+    unreadable: impl FnOnce() -> ApiError,
+) -> ApiError {
+    if wrong_media_type {
+        ApiError::UnsupportedMediaType
+    } else if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge
+    } else {
+        unreadable()
+    }
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
-        match r {
-            JsonRejection::MissingJsonContentType(_) => Self::UnsupportedMediaType,
-            r if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge,
-            // A body that is not JSON, or JSON of the wrong shape (a missing or unknown field).
-            r => Self::MalformedJson(r.body_text()),
-        }
+        let wrong_type = matches!(r, JsonRejection::MissingJsonContentType(_));
+        // A body that is not JSON, or JSON of the wrong shape (a missing or unknown field).
+        body_refused(wrong_type, r.status(), || {
+            Self::MalformedJson(r.body_text())
+        })
+    }
+}
+
+impl From<FormRejection> for ApiError {
+    fn from(r: FormRejection) -> Self {
+        let wrong_type = matches!(r, FormRejection::InvalidFormContentType(_));
+        body_refused(wrong_type, r.status(), || Self::InvalidForm(r.body_text()))
     }
 }
 
@@ -426,16 +448,6 @@ impl From<PathRejection> for ApiError {
             Self::Internal(r.body_text())
         } else {
             Self::InvalidPath(r.body_text())
-        }
-    }
-}
-
-impl From<FormRejection> for ApiError {
-    fn from(r: FormRejection) -> Self {
-        match r {
-            FormRejection::InvalidFormContentType(_) => Self::UnsupportedMediaType,
-            r if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge,
-            r => Self::InvalidForm(r.body_text()),
         }
     }
 }

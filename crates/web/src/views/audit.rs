@@ -2,11 +2,12 @@
 //! HQ only). The use cases are `app::audit`.
 
 use crate::fmt::{jalali_us, url_encode};
-use crate::views::PageQuery;
+use crate::views::OnPage;
 use crate::views::{page_error, render, Layout, PageResult, Pager, Visit};
 use app::audit::AuditQuery;
 use app::page_request;
 use askama::Template;
+use axum::extract::Query;
 use domain::text::persian_number;
 use store::AuditFilter;
 
@@ -59,7 +60,7 @@ pub async fn verify(visit: Visit) -> PageResult {
     page(visit, AuditQuery::default(), Some((report.intact, message))).await
 }
 
-pub async fn list(visit: Visit, PageQuery(q): PageQuery<AuditQuery>) -> PageResult {
+pub async fn list(visit: Visit, OnPage(Query(q)): OnPage<Query<AuditQuery>>) -> PageResult {
     page(visit, q, None).await
 }
 

@@ -1,15 +1,16 @@
 //! Board pages: members, vacancies, appointments, meetings, and printable minutes. The use
 //! cases are `app::boards`, as for the API.
 
+use crate::views::OnPage;
 use crate::views::{
     answer_form, breaks_a_rule, breaks_a_rule_or_names_nothing, page_error, redirect, render,
     render_status, Layout, PageResult, Refused, Visit,
 };
-use crate::views::{PageForm, PagePath};
 use crate::{ApiError, AppState};
 use app::boards::{Appointment, DecisionForm, MeetingForm, Presence, VisibleBoard};
 use askama::Template;
 use axum::extract::Path;
+use axum::Form;
 use domain::access::Action;
 use domain::boards::BoardRole;
 use domain::calendar::{jalali_datetime, jalali_numeric};
@@ -156,7 +157,7 @@ async fn board_page(visit: &Visit, code: &str, refused: Option<Refused>) -> Page
     render_status(status, &page)
 }
 
-pub async fn show(visit: Visit, PagePath(code): PagePath<String>) -> PageResult {
+pub async fn show(visit: Visit, OnPage(Path(code)): OnPage<Path<String>>) -> PageResult {
     board_page(&visit, &code, None).await
 }
 
@@ -173,8 +174,8 @@ pub struct AppointForm {
 /// The appointment form: a refusal shows its Persian reason on the board's page.
 pub async fn appoint(
     visit: Visit,
-    PagePath(code): PagePath<String>,
-    PageForm(form): PageForm<AppointForm>,
+    OnPage(Path(code)): OnPage<Path<String>>,
+    OnPage(Form(form)): OnPage<Form<AppointForm>>,
 ) -> PageResult {
     let here = format!("/boards/{code}");
     let outcome = match BoardRole::parse(&form.role) {
@@ -199,7 +200,10 @@ pub async fn appoint(
     answer_form(outcome, &here, breaks_a_rule_or_names_nothing, done, again).await
 }
 
-pub async fn remove(visit: Visit, Path((code, national_id)): Path<(String, String)>) -> PageResult {
+pub async fn remove(
+    visit: Visit,
+    OnPage(Path((code, national_id))): OnPage<Path<(String, String)>>,
+) -> PageResult {
     let here = format!("/boards/{code}");
     visit
         .app()
@@ -213,8 +217,8 @@ pub async fn remove(visit: Visit, Path((code, national_id)): Path<(String, Strin
 /// The meeting form: repeated fields (`present`, `decision_text`, …) come as pairs.
 pub async fn record(
     visit: Visit,
-    PagePath(code): PagePath<String>,
-    PageForm(fields): PageForm<Vec<(String, String)>>,
+    OnPage(Path(code)): OnPage<Path<String>>,
+    OnPage(Form(fields)): OnPage<Form<Vec<(String, String)>>>,
 ) -> PageResult {
     let here = format!("/boards/{code}");
     let one = |name: &str| {
@@ -283,7 +287,7 @@ struct MinutesPage {
 }
 
 /// `/meetings/{id}`: the printable minutes (صورتجلسه) of a meeting.
-pub async fn minutes(visit: Visit, PagePath(id): PagePath<i64>) -> PageResult {
+pub async fn minutes(visit: Visit, OnPage(Path(id)): OnPage<Path<i64>>) -> PageResult {
     let here = format!("/meetings/{id}");
     let boards = visit.app().boards();
     let meeting = boards

@@ -3,11 +3,12 @@
 //! format (`app::candidates`, served by the API).
 
 use crate::fmt::url_encode;
+use crate::views::OnPage;
 use crate::views::{render, Choice, Counties, Layout, PageResult, Visit};
-use crate::views::{PagePath, PageQuery};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::State;
+use axum::extract::{Path, Query};
 use axum::http::{header, HeaderValue};
 use axum::response::IntoResponse;
 use domain::text::{persian_digits, persian_number};
@@ -70,7 +71,7 @@ pub struct ListQuery {
 }
 
 /// `GET /candidates`: pick a county and a council, see its final list.
-pub async fn list(visit: Visit, PageQuery(q): PageQuery<ListQuery>) -> PageResult {
+pub async fn list(visit: Visit, OnPage(Query(q)): OnPage<Query<ListQuery>>) -> PageResult {
     let councils = visit.app().cached().councils().await?;
     let chosen = match q.council.as_deref().filter(|c| !c.is_empty()) {
         Some(code) => Some(
@@ -141,7 +142,10 @@ pub async fn list(visit: Visit, PageQuery(q): PageQuery<ListQuery>) -> PageResul
 }
 
 /// `GET /candidates/photo/{code}`: an approved candidate's photo, as uploaded.
-pub async fn photo(State(state): State<AppState>, PagePath(code): PagePath<String>) -> PageResult {
+pub async fn photo(
+    State(state): State<AppState>,
+    OnPage(Path(code)): OnPage<Path<String>>,
+) -> PageResult {
     let (document, bytes) = state.app.candidates().photo(&code).await?;
     let mut response = bytes.into_response();
     let headers = response.headers_mut();

@@ -1,13 +1,15 @@
 //! County, council and station pages.
 
 use crate::fmt::url_encode;
+use crate::views::OnPage;
 use crate::views::{
     answer_form, breaks_a_rule, page_error, render, render_status, Card, DoneQuery, Layout,
     PageResult, Pager, Refused, Visit,
 };
-use crate::views::{PageForm, PagePath, PageQuery};
 use app::stations::{number, postal_code};
 use askama::Template;
+use axum::extract::{Path, Query};
+use axum::Form;
 use domain::access::Action;
 use domain::election::CouncilKind;
 use domain::station::Station;
@@ -140,8 +142,8 @@ pub struct CountyQuery {
 
 pub async fn county(
     visit: Visit,
-    PagePath(code): PagePath<String>,
-    PageQuery(q): PageQuery<CountyQuery>,
+    OnPage(Path(code)): OnPage<Path<String>>,
+    OnPage(Query(q)): OnPage<Query<CountyQuery>>,
 ) -> PageResult {
     let here = format!("/counties/{code}");
     visit.require(Action::ViewCounty(&code), &here)?;
@@ -357,8 +359,8 @@ pub struct PageNumber {
 
 pub async fn council(
     visit: Visit,
-    PagePath(code): PagePath<String>,
-    PageQuery(q): PageQuery<PageNumber>,
+    OnPage(Path(code)): OnPage<Path<String>>,
+    OnPage(Query(q)): OnPage<Query<PageNumber>>,
 ) -> PageResult {
     let here = format!("/councils/{code}");
     let council = visit
@@ -416,8 +418,8 @@ struct StationPage {
 
 pub async fn station(
     visit: Visit,
-    PagePath(code): PagePath<String>,
-    PageQuery(q): PageQuery<DoneQuery>,
+    OnPage(Path(code)): OnPage<Path<String>>,
+    OnPage(Query(q)): OnPage<Query<DoneQuery>>,
 ) -> PageResult {
     let notice = q.done.map(|_| "تغییرات شعبه ثبت شد.".to_owned());
     station_page(&visit, &code, notice, None).await
@@ -529,8 +531,8 @@ pub struct StationForm {
 /// The station edit form (governor or province HQ); a refusal shows its Persian reason.
 pub async fn edit_station(
     visit: Visit,
-    PagePath(code): PagePath<String>,
-    PageForm(form): PageForm<StationForm>,
+    OnPage(Path(code)): OnPage<Path<String>>,
+    OnPage(Form(form)): OnPage<Form<StationForm>>,
 ) -> PageResult {
     let here = format!("/stations/{code}");
     let edit = |station: &mut Station| -> app::Result<()> {

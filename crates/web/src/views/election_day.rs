@@ -6,14 +6,15 @@ use crate::auth::Auth;
 use crate::chart::{stacked_bars_if_any, Bar};
 use crate::fmt::url_encode;
 use crate::views::candidates::{hue, initials, photo_href};
+use crate::views::OnPage;
 use crate::views::{
     answer_form, page_error, render, Card, DoneQuery, Layout, PageResult, Refused, Visit,
 };
-use crate::views::{PageForm, PagePath, PageQuery};
 use crate::{ApiError, AppState, PageError};
 use app::election_day::ElectionDay;
 use askama::Template;
-use axum::extract::Path;
+use axum::extract::{Path, Query};
+use axum::Form;
 use domain::access::Action;
 use domain::ballot::Candidate;
 use domain::calendar::jalali_datetime;
@@ -65,8 +66,8 @@ struct StationDayPage {
 /// the check-in form.
 pub async fn console(
     visit: Visit,
-    PagePath(code): PagePath<String>,
-    PageQuery(q): PageQuery<DoneQuery>,
+    OnPage(Path(code)): OnPage<Path<String>>,
+    OnPage(Query(q)): OnPage<Query<DoneQuery>>,
 ) -> PageResult {
     let notice = q.done.as_deref().map(|d| {
         match d {
@@ -150,8 +151,8 @@ pub struct ActionForm {
 /// Persian reason on the console.
 pub async fn act(
     visit: Visit,
-    Path((code, action)): Path<(String, String)>,
-    PageForm(form): PageForm<ActionForm>,
+    OnPage(Path((code, action))): OnPage<Path<(String, String)>>,
+    OnPage(Form(form)): OnPage<Form<ActionForm>>,
 ) -> PageResult {
     let here = format!("/stations/{code}/day");
     // Who may act is asked before the form is read (the console shows a bad form's reason).
@@ -207,8 +208,8 @@ pub struct CheckInForm {
 /// screen when the voter is checked in.
 pub async fn check_in(
     visit: Visit,
-    PagePath(code): PagePath<String>,
-    PageForm(form): PageForm<CheckInForm>,
+    OnPage(Path(code)): OnPage<Path<String>>,
+    OnPage(Form(form)): OnPage<Form<CheckInForm>>,
 ) -> PageResult {
     let here = format!("/stations/{code}/day");
     let refused = |e: app::Error| {
@@ -384,7 +385,7 @@ impl VoteForm {
 }
 
 /// `POST /vote`: the ballot for the checked-in voter's council.
-pub async fn ballot(visit: Visit, PageForm(form): PageForm<VoteForm>) -> PageResult {
+pub async fn ballot(visit: Visit, OnPage(Form(form)): OnPage<Form<VoteForm>>) -> PageResult {
     device(&visit.auth, &form)?;
     let picked = form.picked();
     ballot_page(&visit, &form, &picked, None).await
@@ -411,7 +412,7 @@ async fn ballot_page(
 
 /// `POST /vote/review`: the confirm screen, or the ballot again with the reason when the
 /// choices break a rule.
-pub async fn review(visit: Visit, PageForm(form): PageForm<VoteForm>) -> PageResult {
+pub async fn review(visit: Visit, OnPage(Form(form)): OnPage<Form<VoteForm>>) -> PageResult {
     device(&visit.auth, &form)?;
     let picked = form.picked();
     let (council, candidates) = ballot_context(&visit.state, &form.council).await?;
@@ -446,7 +447,7 @@ pub async fn review(visit: Visit, PageForm(form): PageForm<VoteForm>) -> PageRes
 }
 
 /// `POST /vote/cast`: puts the confirmed ballot in the box and shows the receipt.
-pub async fn cast(visit: Visit, PageForm(form): PageForm<VoteForm>) -> PageResult {
+pub async fn cast(visit: Visit, OnPage(Form(form)): OnPage<Form<VoteForm>>) -> PageResult {
     match visit
         .app()
         .election_day()
@@ -508,7 +509,7 @@ pub struct TurnoutQuery {
 }
 
 /// `/turnout`: public live turnout, drilling down from the province to a council's stations.
-pub async fn turnout(visit: Visit, PageQuery(q): PageQuery<TurnoutQuery>) -> PageResult {
+pub async fn turnout(visit: Visit, OnPage(Query(q)): OnPage<Query<TurnoutQuery>>) -> PageResult {
     // A council's page is the council's alone: its county is the way back up.
     let council = q.council.as_deref().filter(|c| !c.is_empty());
     let county = q.county.as_deref().filter(|_| council.is_none());

@@ -1,11 +1,13 @@
 use crate::auth::{self, Auth, ClientIp, LOGIN_CSRF_COOKIE};
 use crate::fmt::safe_next;
+use crate::views::OnPage;
 use crate::views::{redirect, render_status, Layout, PageResult, Visit};
-use crate::views::{PageForm, PageQuery};
 use crate::{ApiError, AppState};
 use askama::Template;
+use axum::extract::Query;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::Form;
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -50,7 +52,7 @@ fn login_page(
     Ok(response)
 }
 
-pub async fn show(visit: Visit, PageQuery(q): PageQuery<NextQuery>) -> PageResult {
+pub async fn show(visit: Visit, OnPage(Query(q)): OnPage<Query<NextQuery>>) -> PageResult {
     let next = safe_next(q.next.as_deref());
     if visit.principal().is_some() {
         return Ok(redirect(&next));
@@ -70,7 +72,7 @@ pub async fn submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    PageForm(form): PageForm<LoginForm>,
+    OnPage(Form(form)): OnPage<Form<LoginForm>>,
 ) -> PageResult {
     let next = safe_next(form.next.as_deref());
     let cookie = auth::cookie_value(&headers, LOGIN_CSRF_COOKIE);

@@ -21,6 +21,7 @@ use crate::{ApiError, AppState, PageError};
 use askama::Template;
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::handler::Handler;
+use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{MethodFilter, MethodRouter};
@@ -311,21 +312,33 @@ pub fn page_error(error: impl Into<ApiError>, here: &str) -> PageError {
     }
 }
 
-/// Path parameters whose rejections are Persian error pages (as `api::ApiPath`'s are problem
-/// documents), not axum's plain text.
-#[derive(Debug, FromRequestParts)]
-#[from_request(via(axum::extract::Path), rejection(PageError))]
-pub struct PagePath<T>(pub T);
+/// One of axum's extractors (`Path`, `Query`, `Form`) on a page: its rejection is a Persian
+/// error page with its stable code (as `api::ApiPath` and `api::ApiQuery` answer problem
+/// documents), never axum's plain text.
+#[derive(Debug)]
+pub struct OnPage<X>(pub X);
 
-/// Query parameters whose rejections are Persian error pages.
-#[derive(Debug, FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(PageError))]
-pub struct PageQuery<T>(pub T);
+impl<S: Send + Sync, X: FromRequestParts<S>> FromRequestParts<S> for OnPage<X>
+where
+    X::Rejection: Into<ApiError>,
+{
+    type Rejection = PageError;
 
-/// A posted form whose rejections are Persian error pages.
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Form), rejection(PageError))]
-pub struct PageForm<T>(pub T);
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, PageError> {
+        Ok(Self(X::from_request_parts(parts, state).await?))
+    }
+}
+
+impl<S: Send + Sync, X: FromRequest<S>> FromRequest<S> for OnPage<X>
+where
+    X::Rejection: Into<ApiError>,
+{
+    type Rejection = PageError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, PageError> {
+        Ok(Self(X::from_request(request, state).await?))
+    }
+}
 
 /// What a page handler answers: the page, the way to another, or an error page.
 pub type PageResult = Result<Response, PageError>;

@@ -3,9 +3,10 @@
 //! councils short of candidates, with charts. The figures are `domain::participation`'s.
 
 use crate::chart::{stacked_bars_if_any, Bar};
-use crate::views::PageQuery;
+use crate::views::OnPage;
 use crate::views::{page_error, render, Card, Choice, Counties, Layout, PageResult, Visit};
 use askama::Template;
+use axum::extract::Query;
 use domain::participation::Participation;
 use domain::text::{persian_digits, persian_number};
 use serde::Deserialize;
@@ -58,7 +59,7 @@ fn percent(p: &Participation, part: i64) -> String {
 }
 
 /// `GET /candidates/participation`.
-pub async fn page(visit: Visit, PageQuery(q): PageQuery<ScopeQuery>) -> PageResult {
+pub async fn page(visit: Visit, OnPage(Query(q)): OnPage<Query<ScopeQuery>>) -> PageResult {
     let (p, county) = visit
         .app()
         .candidates()

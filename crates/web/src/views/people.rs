@@ -1,9 +1,10 @@
 //! `/people`: find a person by national id or name.
 
 use crate::fmt::url_encode;
-use crate::views::PageQuery;
+use crate::views::OnPage;
 use crate::views::{render, Layout, PageResult, Pager, Visit};
 use askama::Template;
+use axum::extract::Query;
 use domain::access::Action;
 use domain::text::persian_digits;
 use serde::Deserialize;
@@ -35,7 +36,7 @@ pub struct SearchQuery {
     page: Option<u32>,
 }
 
-pub async fn search(visit: Visit, PageQuery(query): PageQuery<SearchQuery>) -> PageResult {
+pub async fn search(visit: Visit, OnPage(Query(query)): OnPage<Query<SearchQuery>>) -> PageResult {
     visit.require(Action::ViewPeople, "/people")?;
     let q = query.q.unwrap_or_default();
     let searched = app::people::search_term(&q).is_some();

@@ -9,13 +9,15 @@
 
 use crate::fmt::kilobytes;
 use crate::views::vetting::{history_rows, DeadlineView, HistoryRow};
+use crate::views::OnPage;
 use crate::views::{render, render_status, Choice, Counties, Layout, PageResult, Visit};
-use crate::views::{PageForm, PageQuery};
 use crate::{ApiError, AppState};
 use app::registrations::{tracking_input, Fields, NotFiled};
 use askama::Template;
 use axum::extract::Multipart;
+use axum::extract::Query;
 use axum::http::StatusCode;
+use axum::Form;
 use domain::calendar::{jalali_datetime, jalali_numeric};
 use domain::election::CouncilKind;
 use domain::person::Education;
@@ -341,7 +343,7 @@ pub struct RegisterQuery {
 
 /// `GET /register`: the registration form, public, under the registration windows' status and
 /// countdown; `?county=` narrows the council list on the server (for browsers without script).
-pub async fn show(visit: Visit, PageQuery(q): PageQuery<RegisterQuery>) -> PageResult {
+pub async fn show(visit: Visit, OnPage(Query(q)): OnPage<Query<RegisterQuery>>) -> PageResult {
     register_page(&visit, q.county, HashMap::new(), Vec::new(), Vec::new()).await
 }
 
@@ -574,14 +576,14 @@ pub struct LookupForm {
 
 /// `GET /registration-status`: the look-up form (a `?tracking_code=` fills it in; with
 /// `&national_id=` too, the file shows as after a look-up).
-pub async fn status(visit: Visit, PageQuery(q): PageQuery<LookupForm>) -> PageResult {
+pub async fn status(visit: Visit, OnPage(Query(q)): OnPage<Query<LookupForm>>) -> PageResult {
     let tracking = tracking_input(&q.tracking_code);
     status_page(&visit, &tracking, &q.national_id, None, None).await
 }
 
 /// `POST /registration-status`: looks the file up by its tracking code and the applicant's
 /// national id (posted, so the national id stays out of addresses and logs).
-pub async fn lookup(visit: Visit, PageForm(form): PageForm<LookupForm>) -> PageResult {
+pub async fn lookup(visit: Visit, OnPage(Form(form)): OnPage<Form<LookupForm>>) -> PageResult {
     let tracking = tracking_input(&form.tracking_code);
     if tracking.is_empty() || form.national_id.trim().is_empty() {
         let missing = (
@@ -611,7 +613,7 @@ pub struct StepForm {
 /// `POST /registration-status/steps`: the applicant objects or withdraws, through the same code
 /// as `POST /api/v1/registrations/{tracking_code}/steps`; a refused step shows its Persian
 /// reason on the status page.
-pub async fn step(visit: Visit, PageForm(form): PageForm<StepForm>) -> PageResult {
+pub async fn step(visit: Visit, OnPage(Form(form)): OnPage<Form<StepForm>>) -> PageResult {
     let tracking = tracking_input(&form.tracking_code);
     let reason = domain::text::normalize_name(&form.reason);
     let action = match form.step.as_str() {

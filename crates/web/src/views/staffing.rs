@@ -2,14 +2,15 @@
 //! staff with assign and free forms.
 
 use crate::fmt::{safe_next, url_encode};
+use crate::views::OnPage;
 use crate::views::{
     answer_form, breaks_a_rule_or_names_nothing, page_error, redirect, render, render_status,
     DoneQuery, Layout, PageResult, Refused, Visit,
 };
-use crate::views::{PageForm, PagePath, PageQuery};
 use crate::ApiError;
 use askama::Template;
-use axum::extract::Path;
+use axum::extract::{Path, Query};
+use axum::Form;
 use domain::access::Action;
 use domain::staffing::Post;
 use domain::text::{persian_digits, persian_number};
@@ -121,8 +122,8 @@ struct StationStaffPage {
 /// `/stations/{code}/staff`: the station's seven posts, printable as its staff sheet.
 pub async fn station_staff(
     visit: Visit,
-    PagePath(code): PagePath<String>,
-    PageQuery(q): PageQuery<DoneQuery>,
+    OnPage(Path(code)): OnPage<Path<String>>,
+    OnPage(Query(q)): OnPage<Query<DoneQuery>>,
 ) -> PageResult {
     staff_page(&visit, &code, q.done.as_deref(), None).await
 }
@@ -193,8 +194,8 @@ pub struct AssignForm {
 /// reason on the station's staff page.
 pub async fn assign(
     visit: Visit,
-    Path((code, post)): Path<(String, String)>,
-    PageForm(form): PageForm<AssignForm>,
+    OnPage(Path((code, post))): OnPage<Path<(String, String)>>,
+    OnPage(Form(form)): OnPage<Form<AssignForm>>,
 ) -> PageResult {
     let here = format!("/stations/{code}/staff");
     let post = Post::parse(&post).ok_or(ApiError::not_found(store::Entity::Page))?;
@@ -218,7 +219,10 @@ pub async fn assign(
 }
 
 /// Frees a post from the staff sheet.
-pub async fn unassign(visit: Visit, Path((code, post)): Path<(String, String)>) -> PageResult {
+pub async fn unassign(
+    visit: Visit,
+    OnPage(Path((code, post))): OnPage<Path<(String, String)>>,
+) -> PageResult {
     let here = format!("/stations/{code}/staff");
     let post = Post::parse(&post).ok_or(ApiError::not_found(store::Entity::Page))?;
     visit
@@ -255,7 +259,10 @@ struct RosterPage {
 }
 
 /// `/counties/{code}/inspectors`: the county's inspector roster, ready to print.
-pub async fn inspector_roster(visit: Visit, PagePath(code): PagePath<String>) -> PageResult {
+pub async fn inspector_roster(
+    visit: Visit,
+    OnPage(Path(code)): OnPage<Path<String>>,
+) -> PageResult {
     let here = format!("/counties/{code}/inspectors");
     visit.require(Action::ViewCounty(&code), &here)?;
     let county = visit.app().lookups().county(&code).await?;

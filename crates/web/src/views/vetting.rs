@@ -7,18 +7,19 @@
 //! writes nothing. The file page prints as the file's record (print CSS).
 
 use crate::fmt::{kilobytes, url_encode};
+use crate::views::OnPage;
 use crate::views::{
     answer_form, page_error, render, render_status, Choice, Counties, DoneQuery, Layout,
     PageResult, Pager, Refused, Visit,
 };
-use crate::views::{PageForm, PagePath, PageQuery};
 use crate::ApiError;
 use app::registrations::{tracking_input, APPLICANT};
 use app::vetting::ListQuery;
 use askama::Template;
-use axum::extract::Path;
+use axum::extract::{Path, Query};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
+use axum::Form;
 use domain::access::{list_reviewer, vetting_reviewer};
 use domain::calendar::{jalali_datetime, jalali_numeric};
 use domain::person::Gender;
@@ -133,7 +134,7 @@ fn unix(t: time::OffsetDateTime) -> i64 {
 /// user's county; for the HQ and the province's supervision board, the province or a county.
 /// Filters by council and state; counts per state at the top; each row's deadline with a red
 /// badge when a board is late.
-pub async fn worklist(visit: Visit, PageQuery(q): PageQuery<WorklistQuery>) -> PageResult {
+pub async fn worklist(visit: Visit, OnPage(Query(q)): OnPage<Query<WorklistQuery>>) -> PageResult {
     let here = "/registrations";
     let county = app::lookups::registrations_scope(visit.principal(), q.county.as_deref())
         .map_err(|e| page_error(e, here))?;
@@ -557,8 +558,8 @@ async fn file_page(
 /// board may take now; printable.
 pub async fn file(
     visit: Visit,
-    PagePath(tracking_code): PagePath<String>,
-    PageQuery(q): PageQuery<DoneQuery>,
+    OnPage(Path(tracking_code)): OnPage<Path<String>>,
+    OnPage(Query(q)): OnPage<Query<DoneQuery>>,
 ) -> PageResult {
     let code = tracking_input(&tracking_code);
     let notice = q.done.is_some().then_some("اقدام هیأت ثبت شد.");
@@ -592,8 +593,8 @@ fn is_refusal(e: &app::Error) -> bool {
 /// again with the Persian reason of a refusal (409 or 422), nothing written.
 pub async fn step(
     visit: Visit,
-    PagePath(tracking_code): PagePath<String>,
-    PageForm(form): PageForm<StepForm>,
+    OnPage(Path(tracking_code)): OnPage<Path<String>>,
+    OnPage(Form(form)): OnPage<Form<StepForm>>,
 ) -> PageResult {
     let code = tracking_input(&tracking_code);
     let here = format!("/registrations/{}", url_encode(&code));
@@ -639,7 +640,7 @@ pub async fn step(
 /// those who may see the file, as stored (its media type, shown inline, never sniffed).
 pub async fn document(
     visit: Visit,
-    Path((tracking_code, kind)): Path<(String, String)>,
+    OnPage(Path((tracking_code, kind))): OnPage<Path<(String, String)>>,
 ) -> PageResult {
     let code = tracking_input(&tracking_code);
     let here = format!(
