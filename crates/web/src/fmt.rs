@@ -34,10 +34,19 @@ pub fn url_encode(s: &str) -> String {
     out
 }
 
-/// Only same-site paths may be a post-login destination (no open redirects).
+/// Only a path of this site may be a post-login destination (no open redirects): it starts
+/// with one `/`, holds visible ASCII only (browsers drop tabs and line breaks from a URL, so
+/// `/\t/evil.example` would become `//evil.example`; a line break would also break the
+/// `Location` header), no `\` (read as `/` by browsers), and parses as a path and query.
 pub fn safe_next(next: Option<&str>) -> String {
+    let same_site_path = |n: &str| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+            && n.parse::<axum::http::uri::PathAndQuery>().is_ok()
+    };
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n) if same_site_path(n) => n.to_owned(),
         _ => "/".to_owned(),
     }
 }
@@ -52,6 +61,18 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example/")), "/");
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(None), "/");
+        for sneaky in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/\\evil.example",
+            "/ /evil.example",
+            "/\u{0}",
+            "/شهرستان",
+        ] {
+            assert_eq!(safe_next(Some(sneaky)), "/", "{sneaky:?}");
+        }
+        assert_eq!(safe_next(Some("/audit?page=2&to=x")), "/audit?page=2&to=x");
     }
 
     #[test]

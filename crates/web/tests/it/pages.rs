@@ -238,6 +238,13 @@ async fn login_form_refuses_wrong_password_and_missing_csrf_in_persian() {
     let ok = submit("username=hq&password=hq-1405&next=//evil.example").await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     assert_eq!(ok.location(), "/", "no open redirect");
+    // A tab (dropped by browsers, leaving `//evil.example`) or a line break in `next` leads
+    // home, never elsewhere and never to a broken header (500).
+    for next in ["%2F%09%2Fevil.example", "%2F%0D%0ASet-Cookie%3A+x%3D1"] {
+        let sneaky = submit(&format!("username=hq&password=hq-1405&next={next}")).await;
+        assert_eq!(sneaky.status, StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(sneaky.location(), "/", "{next}");
+    }
     let set_cookie: Vec<String> = ok
         .headers
         .get_all(header::SET_COOKIE)
