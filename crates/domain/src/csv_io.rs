@@ -143,6 +143,17 @@ fn write_csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String
     format!("{BOM}{}", String::from_utf8_lossy(&bytes))
 }
 
+/// A text cell that a spreadsheet shows and never runs: one that would start a formula (`=`,
+/// `+`, `-`, `@`, or a tab or carriage return before one) gets a leading `'`, as OWASP advises
+/// for CSV meant for Excel. For the public lists, whose names and occupations applicants type.
+pub fn inert(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
 /// The header of the candidate lists' CSV.
 pub const CANDIDATE_HEADER: [&str; 9] = [
     "council",
@@ -175,14 +186,14 @@ pub fn candidates_to_csv(
             listed.into_iter().map(move |c| {
                 vec![
                     council.code.clone(),
-                    council.name.clone(),
+                    inert(&council.name),
                     c.code.clone(),
-                    c.first_name.clone(),
-                    c.last_name.clone(),
+                    inert(&c.first_name),
+                    inert(&c.last_name),
                     c.gender.as_str().to_owned(),
                     c.education.map_or("", Education::as_str).to_owned(),
                     c.education.map_or("", Education::persian).to_owned(),
-                    c.occupation.clone(),
+                    inert(&c.occupation),
                 ]
             })
         }),
@@ -563,6 +574,16 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn a_formula_is_written_as_text() {
+        for formula in ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"] {
+            assert_eq!(inert(formula), format!("'{formula}"));
+        }
+        for plain in ["علی", "Ali", "1", "", "a=b"] {
+            assert_eq!(inert(plain), plain);
+        }
+    }
     use crate::demo::{kerman, DemoOptions};
 
     #[test]

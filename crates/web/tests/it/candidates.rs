@@ -43,6 +43,77 @@ async fn the_public_list_shows_each_councils_approved_candidates() {
     assert_eq!(unknown.status, 404);
 }
 
+/// An occupation a spreadsheet would run as a formula, typed by an applicant, reaches the
+/// public CSV as text: the cell starts with `'` (issue 15).
+#[tokio::test]
+async fn the_public_csv_hands_a_spreadsheet_no_formula() {
+    let (app, executive) = TestApp::with_token("executive").await;
+    let council = executives_big_city();
+    let formula = "=HYPERLINK(\"http://evil.example\",\"x\")";
+    let form = Form::eligible("0018465986", &council.code).set("occupation", formula);
+    let tracking = approved(&app, &executive, &form).await;
+    assert!(!tracking.is_empty());
+    let csv = app
+        .get(
+            &format!("/api/v1/candidates/csv?council={}", council.code),
+            None,
+        )
+        .await;
+    assert_eq!(csv.status, 200, "{}", csv.text());
+    let text = csv.text();
+    let rows: Vec<Vec<String>> = csv_reader(&text)
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    assert!(
+        rows.iter().any(|r| r[8] == format!("'{formula}")),
+        "the applicant's occupation, inert: {text}"
+    );
+    assert!(
+        rows.iter()
+            .flatten()
+            .all(|cell| !cell.starts_with(['=', '+', '-', '@'])),
+        "{text}"
+    );
+}
+
+/// The executive board's county's most populous city council.
+fn executives_big_city() -> &'static domain::election::Council {
+    let county = match &demo_user("executive").scope {
+        domain::access::Scope::County { county } => county.clone(),
+        _ => unreachable!(),
+    };
+    demo()
+        .councils
+        .iter()
+        .filter(|c| c.kind == CouncilKind::City && c.county_code == county)
+        .max_by_key(|c| c.population)
+        .unwrap()
+}
+
+/// Files `form` and has the county's boards approve it; its tracking code.
+async fn approved(app: &TestApp, executive: &str, form: &Form) -> String {
+    let filed = submit(app, form).await;
+    assert_eq!(filed.status, 201, "{}", filed.text());
+    let tracking = filed.json()["tracking_code"].as_str().unwrap().to_owned();
+    let steps = format!("/api/v1/registrations/{tracking}/steps");
+    let supervision = county_user(app, "supervision-county", Role::SupervisionBoard).await;
+    for (token, body) in [
+        (
+            executive,
+            r#"{"step": "executive_review", "qualified": true, "reason": ""}"#,
+        ),
+        (
+            supervision.as_str(),
+            r#"{"step": "supervision_decision", "approved": true, "reason": ""}"#,
+        ),
+    ] {
+        let r = app.post(&steps, token, body).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+    tracking
+}
+
 #[tokio::test]
 async fn lists_export_as_csv_and_in_nists_format() {
     let app = TestApp::new().await;
@@ -121,34 +192,13 @@ fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
 #[tokio::test]
 async fn an_approved_candidates_photo_is_on_the_list() {
     let (app, executive) = TestApp::with_token("executive").await;
-    let county = match &demo_user("executive").scope {
-        domain::access::Scope::County { county } => county.clone(),
-        _ => unreachable!(),
-    };
-    let council = demo()
-        .councils
-        .iter()
-        .filter(|c| c.kind == CouncilKind::City && c.county_code == county)
-        .max_by_key(|c| c.population)
-        .unwrap();
-    let filed = submit(&app, &Form::eligible("0018465986", &council.code)).await;
-    assert_eq!(filed.status, 201, "{}", filed.text());
-    let tracking = filed.json()["tracking_code"].as_str().unwrap().to_owned();
-    let steps = format!("/api/v1/registrations/{tracking}/steps");
-    let supervision = county_user(&app, "supervision-county", Role::SupervisionBoard).await;
-    for (token, body) in [
-        (
-            &executive,
-            r#"{"step": "executive_review", "qualified": true, "reason": ""}"#,
-        ),
-        (
-            &supervision,
-            r#"{"step": "supervision_decision", "approved": true, "reason": ""}"#,
-        ),
-    ] {
-        let r = app.post(&steps, token, body).await;
-        assert_eq!(r.status, 200, "{}", r.text());
-    }
+    let council = executives_big_city();
+    let tracking = approved(
+        &app,
+        &executive,
+        &Form::eligible("0018465986", &council.code),
+    )
+    .await;
     let status = app
         .get(
             &format!("/api/v1/registrations/{tracking}?national_id=0018465986"),
