@@ -38,6 +38,15 @@ pub struct Filed {
     pub state: VettingState,
 }
 
+/// A file as the public may see it: each step's taker is its board
+/// (`domain::vetting::step_taker`), not a member's account.
+fn public((registration, mut history): File) -> File {
+    for event in &mut history {
+        event.by = domain::vetting::step_taker(&event.step).to_owned();
+    }
+    (registration, history)
+}
+
 /// A tracking code: twelve random digits.
 fn new_tracking_code() -> String {
     let bytes = crate::random::random_bytes::<12>();
@@ -340,20 +349,20 @@ impl Registrations<'_> {
     }
 
     /// A registration and its history, public with the applicant's national id: a wrong one
-    /// is answered as not found.
+    /// is answered as not found. Each step names its board, not the member who took it.
     pub async fn applicants_file(self, tracking_code: &str, national_id: &str) -> Result<File> {
         let id = NationalId::parse(national_id)?;
         let file = self.by_tracking_code(tracking_code).await?;
         if file.0.application.national_id != id {
             return Err(Error::NotFound(store::Entity::Registration));
         }
-        Ok(file)
+        Ok(public(file))
     }
 
     /// A registration just filed, for its confirmation page (the tracking code was just
     /// handed to whoever filed it).
     pub async fn filed(self, filed: &Filed) -> Result<File> {
-        self.by_tracking_code(&filed.tracking_code).await
+        Ok(public(self.by_tracking_code(&filed.tracking_code).await?))
     }
 
     /// A registration by tracking code (`NotFound` when there is none), unchecked: for the

@@ -132,6 +132,26 @@ pub fn step_persian(step: &str) -> &'static str {
     }
 }
 
+/// Who takes a step, as the public sees it: `applicant`, `executive_board` or
+/// `supervision_board`, never the member's account (issue 15: the public file named them).
+pub fn step_taker(step: &str) -> &'static str {
+    match step {
+        "executive_review" => "executive_board",
+        "supervision_decision" | "objection_decision" => "supervision_board",
+        _ => "applicant",
+    }
+}
+
+/// A step's taker ([`step_taker`]) in Persian; a username is shown as it is.
+pub fn taker_persian(by: &str) -> Option<&'static str> {
+    match by {
+        "applicant" => Some("داوطلب"),
+        "executive_board" => Some("هیأت اجرایی"),
+        "supervision_board" => Some("هیأت نظارت"),
+        _ => None,
+    }
+}
+
 /// A step in a file's vetting; every one carries its reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]

@@ -64,6 +64,8 @@ pub struct HistoryEntry {
     pub state: VettingState,
     /// The state in Persian.
     pub state_persian: String,
+    /// Who took the step: `applicant`, `executive_board` or `supervision_board` (never a
+    /// member's account).
     pub by: String,
     pub reason: String,
 }

@@ -13,7 +13,7 @@ use crate::views::{
     PageResult, Pager, Refused, Visit,
 };
 use crate::ApiError;
-use app::registrations::{tracking_input, APPLICANT};
+use app::registrations::tracking_input;
 use app::vetting::ListQuery;
 use askama::Template;
 use axum::extract::{Path, Query};
@@ -300,11 +300,7 @@ pub fn history_rows(history: &[store::VettingEvent]) -> Vec<HistoryRow> {
             at: jalali_datetime(e.at),
             step: domain::vetting::step_persian(&e.step),
             state: e.state.persian(),
-            by: if e.by == APPLICANT {
-                "داوطلب".to_owned()
-            } else {
-                e.by.clone()
-            },
+            by: domain::vetting::taker_persian(&e.by).map_or_else(|| e.by.clone(), str::to_owned),
             reason: e.reason.clone(),
         })
         .collect()

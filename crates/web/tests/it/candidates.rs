@@ -77,6 +77,49 @@ async fn the_public_csv_hands_a_spreadsheet_no_formula() {
     );
 }
 
+/// The public file names the board that took each step, never the member's account (issue 15).
+#[tokio::test]
+async fn the_public_file_names_the_boards_not_their_members() {
+    let (app, executive) = TestApp::with_token("executive").await;
+    let council = executives_big_city();
+    let id = "0018465986";
+    let tracking = approved(&app, &executive, &Form::eligible(id, &council.code)).await;
+    let status = app
+        .get(
+            &format!("/api/v1/registrations/{tracking}?national_id={id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status.status, 200, "{}", status.text());
+    let takers: Vec<String> = status.json()["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["by"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        takers,
+        ["applicant", "executive_board", "supervision_board"],
+        "{}",
+        status.text()
+    );
+    let page = app
+        .post_fields(
+            "/registration-status",
+            None,
+            &[("tracking_code", &tracking), ("national_id", id)],
+        )
+        .await;
+    let html = page.text();
+    assert!(
+        html.contains("هیأت اجرایی") && html.contains("هیأت نظارت"),
+        "{html}"
+    );
+    for member in ["executive", "supervision-county"] {
+        assert!(!html.contains(&format!(">{member}<")), "{member} named");
+    }
+}
+
 /// The executive board's county's most populous city council.
 fn executives_big_city() -> &'static domain::election::Council {
     let county = match &demo_user("executive").scope {
