@@ -8,6 +8,8 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+// Each bool is a command-line switch of its own, not a state packed into flags.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address and port to listen on (port 0 picks a free port).
@@ -23,6 +25,15 @@ pub struct ServeArgs {
     /// (`1405/02/11 09:00`) or ISO 8601 (`2026-05-01T08:00:00+03:30`). The UI shows a banner.
     #[arg(long, env = "SANDOQ_NOW")]
     pub now: Option<String>,
+    /// Let `--now` pin the clock without `--demo` (a rehearsal on real data). A real
+    /// election's server never pins its clock: deadlines, polling hours and the audit log's
+    /// times all follow it.
+    #[arg(
+        long,
+        env = "SANDOQ_ALLOW_PINNED_CLOCK",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub allow_pinned_clock: bool,
     /// Mark session cookies `Secure` (when served behind TLS).
     #[arg(
         long,
@@ -72,6 +83,13 @@ fn clock_from(now: Option<&str>) -> anyhow::Result<Arc<dyn Clock>> {
 }
 
 pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
+    if args.now.is_some() && !args.demo && !args.allow_pinned_clock {
+        anyhow::bail!(
+            "--now pins the clock, which only a demo or a rehearsal may do: add --demo, or \
+             --allow-pinned-clock for a rehearsal on real data (a real election's server never \
+             pins its clock)"
+        );
+    }
     let clock = clock_from(args.now.as_deref())?;
     let store = crate::db::open(url).await?;
     tracing::info!(backend = store.backend(), "store ready");

@@ -128,7 +128,14 @@ fn start(dir: &Path, url: &str) -> (Server, SocketAddr) {
     let (server, addr, _) = spawn_server(
         dir,
         url,
-        &["serve", "--listen", "127.0.0.1:0", "--now", NOW],
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--now",
+            NOW,
+            "--allow-pinned-clock",
+        ],
     );
     (server, addr)
 }

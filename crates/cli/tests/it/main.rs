@@ -663,6 +663,32 @@ fn serve_demo_answers_http() {
     drop(server);
 }
 
+/// A pinned clock is for a demo or a rehearsal: a server of real data refuses `--now` unless
+/// told it is a rehearsal, before it opens the database (issue 15).
+#[test]
+fn serve_refuses_a_pinned_clock_on_real_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path(), "real.db");
+    let run = sandoq(
+        dir.path(),
+        &url,
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--now",
+            "1405/02/11 09:00",
+        ],
+        "",
+    );
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(
+        run.stderr.contains("--allow-pinned-clock") && run.stderr.contains("--demo"),
+        "{run:#?}"
+    );
+    assert!(!dir.path().join("real.db").exists(), "no database opened");
+}
+
 #[test]
 fn serve_refuses_a_bad_now() {
     let dir = tempfile::tempdir().unwrap();
@@ -670,7 +696,14 @@ fn serve_refuses_a_bad_now() {
     let run = sandoq(
         dir.path(),
         &url,
-        &["serve", "--listen", "127.0.0.1:0", "--now", "tomorrow"],
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--now",
+            "tomorrow",
+            "--allow-pinned-clock",
+        ],
         "",
     );
     assert_eq!(run.code, Some(1), "{run:#?}");
