@@ -123,6 +123,27 @@ pub fn path_from_url(url: &str) -> StoreResult<PathBuf> {
     Ok(PathBuf::from(path))
 }
 
+/// Creates the database file readable by its owner only (0600) when it does not exist yet:
+/// SQLite gives its log and shared-memory files the database file's permissions, so the
+/// voters' roll, the check-ins and the ballots are not left readable by every account of the
+/// machine. An existing file keeps the permissions its operator gave it.
+fn create_private(path: &Path) -> StoreResult<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::database(format!(
+            "cannot create {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
 fn open(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open_with_flags(
         path,
@@ -223,6 +244,7 @@ fn immediate<T>(
 /// migrations, and returns the store's state with the election-day writer's queue, for the
 /// caller to start the writer and the checkpointer on. Blocking.
 pub(crate) fn open_store(path: PathBuf) -> StoreResult<(Arc<Inner>, Receiver<Job>)> {
+    create_private(&path)?;
     let mut writer = open(&path)?;
     writer
         .pragma_update(None, "cache_size", WRITER_CACHE_KIB)

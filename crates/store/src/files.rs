@@ -56,7 +56,10 @@ impl FileStore {
             return Ok(sha);
         }
         let dir = path.parent().unwrap_or(&self.root);
-        std::fs::create_dir_all(dir).map_err(|e| io_err("cannot create", dir, &e))?;
+        // Owner only (0700 folders, 0600 files): the documents are applicants' papers.
+        std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700)
+            .create(dir)
+            .map_err(|e| io_err("cannot create", dir, &e))?;
         let mut tmp = tempfile_in(dir)?;
         tmp.1
             .write_all(bytes)
@@ -94,11 +97,12 @@ fn tempfile_in(dir: &Path) -> StoreResult<(PathBuf, std::fs::File)> {
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let path = dir.join(format!(".upload-{}-{n}.tmp", std::process::id()));
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .map_err(|e| io_err("cannot create", &path, &e))?;
+    let file = std::os::unix::fs::OpenOptionsExt::mode(
+        std::fs::OpenOptions::new().write(true).create_new(true),
+        0o600,
+    )
+    .open(&path)
+    .map_err(|e| io_err("cannot create", &path, &e))?;
     Ok((path, file))
 }
 
@@ -114,6 +118,21 @@ mod tests {
         ));
         let _ = std::fs::remove_dir_all(&dir);
         dir
+    }
+
+    /// Applicants' papers are their owner's to read only: folders 0700, files 0600 (issue 15:
+    /// they were created world-readable).
+    #[test]
+    fn documents_are_readable_by_their_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = scratch();
+        let files = FileStore::new(&dir);
+        let sha = files.put(b"%PDF-1.7 private").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join(&sha[..2])), 0o700);
+        assert_eq!(mode(&dir.join(&sha[..2]).join(&sha)), 0o600);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

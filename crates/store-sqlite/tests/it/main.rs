@@ -18,6 +18,39 @@ async fn fresh() -> Arc<dyn Store> {
 
 store::conformance_suite!(fresh);
 
+/// The database, its log and its shared memory are readable by their owner only: they hold
+/// the roll, who voted and the ballots (issue 15: they were created 0644).
+#[tokio::test]
+async fn the_database_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("private.db");
+    let store = Sqlite::connect(&format!("sqlite:{}", db.display()))
+        .await
+        .unwrap();
+    let user = NewUser {
+        username: "hq".into(),
+        password_hash: "$argon2id$x".into(),
+        role: domain::access::Role::ProvinceHq,
+        scope: domain::access::Scope::Province,
+    };
+    let by = Actor::new("test", time::macros::datetime!(2026-01-10 06:00 UTC));
+    store.create_user(&user, &by).await.unwrap();
+    let mut seen = Vec::new();
+    for name in ["private.db", "private.db-wal", "private.db-shm"] {
+        let path = dir.path().join(name);
+        if let Ok(meta) = std::fs::metadata(&path) {
+            assert_eq!(meta.permissions().mode() & 0o077, 0, "{name} is private");
+            seen.push(name);
+        }
+    }
+    assert!(
+        seen.contains(&"private.db") && seen.contains(&"private.db-wal"),
+        "{seen:?}"
+    );
+    drop(store);
+}
+
 /// The first column of `sql`'s rows, as text.
 fn texts(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
     conn.prepare(sql)
