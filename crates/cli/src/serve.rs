@@ -34,6 +34,15 @@ pub struct ServeArgs {
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     pub allow_pinned_clock: bool,
+    /// A reverse proxy in front of this server, whose `X-Forwarded-For` names the client (for
+    /// the login limiter); repeat it, or separate addresses with commas. Without it the TCP
+    /// peer is the client and the header is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "SANDOQ_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Mark session cookies `Secure` (when served behind TLS).
     #[arg(
         long,
@@ -139,6 +148,7 @@ pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
 
     let config = web::Config {
         secure_cookies: args.secure_cookies,
+        trusted_proxies: args.trusted_proxies.clone(),
         own_constituency_only: !args.vote_anywhere,
         files_dir: args
             .files_dir

@@ -78,22 +78,55 @@ pub async fn end_session(state: &AppState, session: &CurrentSession) -> Result<(
         .await?)
 }
 
-/// Login attempts per minute, per username and per client address.
+/// Login attempts per minute, per client network and per (network, username). Never per
+/// username alone: a stranger who fails on purpose must not lock a station out of its own
+/// account, so one network's failures never refuse another's correct password.
 pub struct LoginLimiter(DefaultKeyedRateLimiter<String>);
 
 impl LoginLimiter {
+    /// Keys kept before the ones back to a full quota are dropped (a bound on its memory).
+    const MAX_KEYS: usize = 100_000;
+
     pub fn new(per_minute: u32) -> Self {
         let quota =
             Quota::per_minute(NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN));
         Self(RateLimiter::keyed(quota))
     }
-    fn allow(&self, key: String) -> bool {
-        self.0.check_key(&key).is_ok()
+
+    /// Charges one attempt at `username` from `client` to both its keys; whether both allow
+    /// it. Without an address (a test, a socket without one) only the username's key counts.
+    fn allow(&self, client: Option<std::net::IpAddr>, username: &str) -> bool {
+        if self.0.len() > Self::MAX_KEYS {
+            self.0.retain_recent();
+            self.0.shrink_to_fit();
+        }
+        let network = client.map_or_else(|| "-".to_owned(), |ip| network(ip).to_string());
+        let by_network = client.is_none() || self.0.check_key(&format!("net:{network}")).is_ok();
+        let by_pair = self
+            .0
+            .check_key(&format!("pair:{network}/{username}"))
+            .is_ok();
+        by_network && by_pair
     }
 }
 
+/// The network an address stands for: itself for IPv4, its /64 for IPv6 (one subscriber's
+/// share, which a client may change address within at will).
+fn network(ip: std::net::IpAddr) -> std::net::IpAddr {
+    match ip {
+        std::net::IpAddr::V4(_) => ip,
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            std::net::IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+    }
+}
+
+/// The longest username a login is checked for; a longer one is refused unread.
+pub const MAX_USERNAME_BYTES: usize = 64;
+
 /// Checks the credentials and opens a session (recorded in the audit log), unless this
-/// username or this client address has tried too often in the last minute.
+/// client's network has tried too often in the last minute, in all or at this username.
 pub async fn login(
     state: &AppState,
     username: &str,
@@ -101,9 +134,15 @@ pub async fn login(
     client: Option<std::net::IpAddr>,
 ) -> Result<app::sessions::Opened, ApiError> {
     let username = username.trim();
-    let by_user = state.limiter.allow(format!("user:{username}"));
-    let by_ip = client.is_none_or(|ip| state.limiter.allow(format!("ip:{ip}")));
-    if !by_user || !by_ip {
+    if username.len() > MAX_USERNAME_BYTES {
+        // Charged like any attempt, under a key of bounded size, and refused.
+        return Err(if state.limiter.allow(client, "(too long)") {
+            ApiError::InvalidCredentials
+        } else {
+            ApiError::TooManyAttempts
+        });
+    }
+    if !state.limiter.allow(client, username) {
         return Err(ApiError::TooManyAttempts);
     }
     let ttl =
@@ -192,19 +231,37 @@ impl Visit {
     }
 }
 
-/// The client's address, when the server knows it.
+/// The client's address, when the server knows it: the TCP peer's, or, when the peer is one
+/// of the configured trusted proxies (`Config::trusted_proxies`), the last address its
+/// `X-Forwarded-For` names that is not a trusted proxy itself. Anyone else's header is
+/// ignored, since a client can write whatever it likes there.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub Option<std::net::IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        let trusted = &state.config.trusted_proxies;
+        let Some(proxy) = peer.filter(|p| trusted.contains(p)) else {
+            return Ok(Self(peer));
+        };
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+            .collect::<Vec<_>>();
+        let client = forwarded.into_iter().rev().find(|a| !trusted.contains(a));
+        Ok(Self(Some(client.unwrap_or(proxy))))
     }
 }
 

@@ -34,8 +34,12 @@ pub struct Config {
     pub secure_cookies: bool,
     /// How long a login lasts.
     pub session_ttl: Duration,
-    /// Failed-or-not login attempts allowed per minute, per username and per client address.
+    /// Failed-or-not login attempts allowed per minute, per client network (an IPv4 address,
+    /// an IPv6 /64) and per network and username.
     pub login_attempts_per_minute: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (empty: the TCP peer is the
+    /// client, and the header is ignored).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
     /// Voters may vote only at a station of their own constituency (DESIGN §8; the default).
@@ -50,6 +54,7 @@ impl Default for Config {
             secure_cookies: false,
             session_ttl: Duration::from_hours(8),
             login_attempts_per_minute: 10,
+            trusted_proxies: Vec::new(),
             max_body_bytes: 64 * 1024,
             own_constituency_only: true,
             files_dir: std::env::temp_dir().join("sandoq-files"),

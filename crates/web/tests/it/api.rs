@@ -55,6 +55,113 @@ async fn wrong_password_and_unknown_user_are_refused_alike() {
         .await;
 }
 
+/// A login from `peer` (the TCP address), with an `X-Forwarded-For` header when given.
+async fn login_from(
+    app: &TestApp,
+    peer: &str,
+    forwarded: Option<&str>,
+    username: &str,
+    password: &str,
+) -> crate::support::Reply {
+    let body = serde_json::json!({"username": username, "password": password}).to_string();
+    let mut request = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/auth/login")
+        .header(header::CONTENT_TYPE, "application/json")
+        .extension(axum::extract::ConnectInfo(
+            format!("{peer}:40000")
+                .parse::<std::net::SocketAddr>()
+                .or_else(|_| format!("[{peer}]:40000").parse())
+                .unwrap(),
+        ));
+    if let Some(client) = forwarded {
+        request = request.header("x-forwarded-for", client);
+    }
+    app.send(request.body(Body::from(body)).unwrap()).await
+}
+
+/// A stranger who fails on purpose from one address does not lock the account's owner out
+/// from another (issue 15: every attempt was charged to the username first), and an IPv6
+/// client cannot dodge the limit by changing address within its /64.
+#[tokio::test]
+async fn a_strangers_failures_lock_nobody_else_out() {
+    let app = TestApp::with_config(web::Config {
+        login_attempts_per_minute: 3,
+        ..Default::default()
+    })
+    .await;
+    let stranger = "203.0.113.7";
+    for _ in 0..3 {
+        login_from(&app, stranger, None, "station", "guess")
+            .await
+            .assert_problem(401, "invalid_credentials");
+    }
+    login_from(&app, stranger, None, "station", "station-1405")
+        .await
+        .assert_problem(429, "too_many_attempts");
+    let owner = login_from(&app, "198.51.100.9", None, "station", "station-1405").await;
+    assert_eq!(owner.status, StatusCode::OK, "{}", owner.text());
+
+    for n in 1..=3 {
+        login_from(&app, &format!("2001:db8:5:6::{n}"), None, "hq", "guess")
+            .await
+            .assert_problem(401, "invalid_credentials");
+    }
+    login_from(&app, "2001:db8:5:6::99", None, "hq", "hq-1405")
+        .await
+        .assert_problem(429, "too_many_attempts");
+    let elsewhere = login_from(&app, "2001:db8:5:7::1", None, "hq", "hq-1405").await;
+    assert_eq!(elsewhere.status, StatusCode::OK, "{}", elsewhere.text());
+    // A username of 60 KB is refused unread, not kept as a key.
+    login_from(&app, "192.0.2.1", None, &"x".repeat(60_000), "guess")
+        .await
+        .assert_problem(401, "invalid_credentials");
+}
+
+/// Behind a trusted proxy every client shares its address: the proxy's `X-Forwarded-For`
+/// names the client; anyone else's is ignored (issue 15).
+#[tokio::test]
+async fn only_a_trusted_proxy_names_the_client() {
+    let proxy = "10.0.0.2";
+    let app = TestApp::with_config(web::Config {
+        login_attempts_per_minute: 3,
+        trusted_proxies: vec![proxy.parse().unwrap()],
+        ..Default::default()
+    })
+    .await;
+    for _ in 0..3 {
+        login_from(&app, proxy, Some("203.0.113.7"), "station", "guess")
+            .await
+            .assert_problem(401, "invalid_credentials");
+    }
+    login_from(&app, proxy, Some("203.0.113.7"), "station", "station-1405")
+        .await
+        .assert_problem(429, "too_many_attempts");
+    // Another client through the same proxy is another client.
+    let other = login_from(&app, proxy, Some("198.51.100.9"), "station", "station-1405").await;
+    assert_eq!(other.status, StatusCode::OK, "{}", other.text());
+    // A client that is not the proxy cannot pass itself off as another by the header.
+    for _ in 0..3 {
+        login_from(
+            &app,
+            "192.0.2.50",
+            Some("198.51.100.77"),
+            "observer",
+            "guess",
+        )
+        .await;
+    }
+    login_from(
+        &app,
+        "192.0.2.50",
+        Some("198.51.100.78"),
+        "observer",
+        "observer-1405",
+    )
+    .await
+    .assert_problem(429, "too_many_attempts");
+}
+
 #[tokio::test]
 async fn login_is_rate_limited() {
     let app = TestApp::with_config(web::Config {
