@@ -633,7 +633,9 @@ pub async fn step(
 }
 
 /// `GET /registrations/{tracking_code}/documents/{kind}`: one uploaded document of the file, for
-/// those who may see the file, as stored (its media type, shown inline, never sniffed).
+/// those who may see the file, as stored (its media type, never sniffed), as an attachment:
+/// an applicant's PDF is downloaded, never opened as a page of this site (issue 15). An
+/// `<img>` still shows a photo.
 pub async fn document(
     visit: Visit,
     OnPage(Path((tracking_code, kind))): OnPage<Path<(String, String)>>,
@@ -658,7 +660,7 @@ pub async fn document(
         HeaderValue::from_static(document.media_type.mime()),
     );
     let disposition = format!(
-        "inline; filename=\"{code}-{}.{}\"",
+        "attachment; filename=\"{code}-{}.{}\"",
         kind.as_str(),
         document.media_type.extension()
     );

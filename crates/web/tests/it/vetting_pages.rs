@@ -375,7 +375,8 @@ async fn the_boards_review_and_approve_a_fresh_file_on_its_page() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(app.audit_count().await, head);
 
-    // The documents: the exact bytes, their type, inline, never sniffed.
+    // The documents: the exact bytes, their type, never sniffed, downloaded rather than opened
+    // on this site's pages.
     let photo = app
         .page(&format!("{file}/documents/photo"), Some(&executive))
         .await;
@@ -384,7 +385,7 @@ async fn the_boards_review_and_approve_a_fresh_file_on_its_page() {
     assert_eq!(photo.content_type(), "image/jpeg");
     assert!(photo
         .header(header::CONTENT_DISPOSITION)
-        .starts_with("inline"));
+        .starts_with("attachment"));
     assert_eq!(photo.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
     let degree = app
         .page(&format!("{file}/documents/degree"), Some(&supervision))
@@ -392,6 +393,9 @@ async fn the_boards_review_and_approve_a_fresh_file_on_its_page() {
     assert_eq!(degree.status, StatusCode::OK);
     assert_eq!(degree.body, PDF);
     assert_eq!(degree.content_type(), "application/pdf");
+    assert!(degree
+        .header(header::CONTENT_DISPOSITION)
+        .starts_with("attachment; filename="));
     for missing in ["resignation_certificate", "passport"] {
         let r = app
             .page(&format!("{file}/documents/{missing}"), Some(&executive))
