@@ -43,13 +43,17 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
-    /// Mark session cookies `Secure` (when served behind TLS).
+    /// Served over TLS (a proxy in front ends it): `Secure` cookies and HSTS. The default is
+    /// yes unless listening on a loopback address; `--secure-cookies=false` serves plain HTTP
+    /// to other machines (a closed network without TLS).
     #[arg(
         long,
         env = "SANDOQ_SECURE_COOKIES",
-        value_parser = clap::builder::BoolishValueParser::new()
+        value_parser = clap::builder::BoolishValueParser::new(),
+        num_args = 0..=1,
+        default_missing_value = "true"
     )]
-    pub secure_cookies: bool,
+    pub secure_cookies: Option<bool>,
     /// Let voters check in at any station, not only at one of their own constituency (the
     /// rule of the law is their own constituency; DESIGN §8).
     #[arg(long, env = "SANDOQ_VOTE_ANYWHERE")]
@@ -73,6 +77,12 @@ pub fn default_files_dir(url: &str) -> std::path::PathBuf {
         }
         Err(_) => std::path::PathBuf::from("sandoq-files"),
     }
+}
+
+/// Whether the server is reached over TLS: as asked, else unless it listens on loopback only
+/// (a developer's machine, or a proxy on the same machine that ends TLS would say so).
+fn served_over_tls(listen: SocketAddr, asked: Option<bool>) -> bool {
+    asked.unwrap_or(!listen.ip().is_loopback())
 }
 
 fn clock_from(now: Option<&str>) -> anyhow::Result<Arc<dyn Clock>> {
@@ -147,7 +157,7 @@ pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
     }
 
     let config = web::Config {
-        secure_cookies: args.secure_cookies,
+        secure_cookies: served_over_tls(args.listen, args.secure_cookies),
         trusted_proxies: args.trusted_proxies.clone(),
         own_constituency_only: !args.vote_anywhere,
         files_dir: args
@@ -192,6 +202,17 @@ async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cookies_are_secure_unless_served_on_loopback_or_told_otherwise() {
+        let at = |a: &str| a.parse::<SocketAddr>().unwrap();
+        assert!(!served_over_tls(at("127.0.0.1:8080"), None));
+        assert!(!served_over_tls(at("[::1]:8080"), None));
+        assert!(served_over_tls(at("0.0.0.0:8080"), None));
+        assert!(served_over_tls(at("10.1.2.3:8080"), None));
+        assert!(!served_over_tls(at("0.0.0.0:8080"), Some(false)));
+        assert!(served_over_tls(at("127.0.0.1:8080"), Some(true)));
+    }
 
     #[test]
     fn clocks() {

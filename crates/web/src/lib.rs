@@ -30,7 +30,8 @@ pub use views::{page_routes, PageRoute};
 /// Settings of the web layer, read by the `cli` crate and passed in typed.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Mark cookies `Secure` (behind TLS).
+    /// Served over TLS (a proxy in front ends it): cookies are `Secure` and every answer
+    /// carries `Strict-Transport-Security`.
     pub secure_cookies: bool,
     /// How long a login lasts.
     pub session_ttl: Duration,
@@ -128,6 +129,11 @@ pub fn router(state: AppState) -> Router {
             axum::http::HeaderValue::from_static(value),
         )
     };
+    // Over TLS, browsers are told to come back over TLS only (a year).
+    let hsts = state
+        .config
+        .secure_cookies
+        .then(|| header("strict-transport-security", "max-age=31536000"));
     // Outermost first: trace every request, catch panics as 500s, bound time and body size,
     // add the security headers, then resolve the session (and check CSRF) for the handlers.
     let middleware = tower::ServiceBuilder::new()
@@ -138,6 +144,7 @@ pub fn router(state: AppState) -> Router {
         .layer(header("x-content-type-options", "nosniff"))
         .layer(header("x-frame-options", "DENY"))
         .layer(header("referrer-policy", "same-origin"))
+        .option_layer(hsts)
         .layer(header(
             "content-security-policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",

@@ -262,6 +262,39 @@ async fn login_form_refuses_wrong_password_and_missing_csrf_in_persian() {
     );
 }
 
+/// Over TLS the session cookie is `Secure` and every answer tells the browser to stay on TLS;
+/// on plain HTTP neither (issue 15: no HSTS, cookies not `Secure` by default).
+#[tokio::test]
+async fn over_tls_cookies_are_secure_and_answers_carry_hsts() {
+    for tls in [true, false] {
+        let app = TestApp::with_config(web::Config {
+            secure_cookies: tls,
+            ..Default::default()
+        })
+        .await;
+        let (csrf_cookie, token) = app.login_csrf().await;
+        let form = format!("username=hq&password=hq-1405&csrf_token={token}");
+        let ok = app.post_form("/login", Some(&csrf_cookie), &form).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
+        let session = ok
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .find(|c| c.starts_with("sandoq_session="))
+            .unwrap();
+        assert_eq!(session.contains("; Secure"), tls, "{session}");
+        for path in ["/healthz", "/login", "/no/such/page"] {
+            let r = app.page(path, None).await;
+            assert_eq!(
+                r.headers.get("strict-transport-security").is_some(),
+                tls,
+                "{path}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn station_staff_page_and_navigation() {
     let (app, cookie) = TestApp::with_session("station").await;
