@@ -39,6 +39,9 @@ pub struct Caches {
     conflicts: Versioned<Vec<StaffConflict>>,
     /// Every council, for the registration form's list (some 2,940 in Kerman).
     councils: Versioned<Arc<Vec<domain::election::Council>>>,
+    /// The public NIST candidate reports, by scope: megabytes of JSON that anyone may ask
+    /// for at any rate, so each is built once per change of the data.
+    pub(crate) reports: Versioned<bytes::Bytes>,
     /// The current election's code (codes never change), so the check-in path reads none.
     election: tokio::sync::OnceCell<String>,
 }
@@ -80,7 +83,7 @@ impl<'a> Cached<'a> {
 
     /// `cache`'s value for `county`, recomputed with `compute` only when the audit head has
     /// moved since it was stored.
-    async fn versioned<T, F>(
+    pub(crate) async fn versioned<T, F>(
         self,
         cache: &Versioned<T>,
         county: Option<&str>,

@@ -96,8 +96,27 @@ impl Candidates<'_> {
         Ok(domain::csv_io::candidates_to_csv(&councils, &candidates))
     }
 
-    /// The lists in NIST SP 1500-100 Rev. 2 (JSON): one candidate contest per council.
-    pub async fn nist(self, scope: &ListScope) -> Result<serde_json::Value> {
+    /// The lists in NIST SP 1500-100 Rev. 2, as JSON text: one candidate contest per council.
+    /// Built and written once per change of the data and scope (public, and large: a request
+    /// must not cost a rebuild); its `GeneratedDate` is when it was built.
+    pub async fn nist(self, scope: &ListScope) -> Result<bytes::Bytes> {
+        let cached = self.ctx.cached();
+        let key = format!(
+            "{}|{}",
+            scope.county.as_deref().unwrap_or(""),
+            scope.council.as_deref().unwrap_or("")
+        );
+        cached
+            .versioned(&cached.caches.reports, Some(&key), || async {
+                let report = self.build_nist(scope).await?;
+                let text =
+                    serde_json::to_vec(&report).map_err(|e| Error::Internal(e.to_string()))?;
+                Ok(bytes::Bytes::from(text))
+            })
+            .await
+    }
+
+    async fn build_nist(self, scope: &ListScope) -> Result<serde_json::Value> {
         let (councils, candidates) = self.lists(scope).await?;
         let election = self.ctx.cached().election().await?;
         let counties: Vec<domain::geo::County> = self

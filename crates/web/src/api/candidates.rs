@@ -57,7 +57,7 @@ pub async fn nist(
     Ok(attachment(
         "application/json",
         &format!("candidates-{}.nist.json", scope.file_name()),
-        report.to_string(),
+        report,
     ))
 }
 

@@ -139,7 +139,7 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
 /// The name is made of the request's codes, so anything but ASCII letters, digits, `.`, `-`
 /// and `_` becomes `_`: a header cannot hold a control character, and a client's file name
 /// should not hold a quote or a slash.
-pub fn attachment(content_type: &'static str, filename: &str, body: String) -> Response {
+pub fn attachment(content_type: &'static str, filename: &str, body: impl IntoResponse) -> Response {
     let filename: String = filename
         .chars()
         .map(|c| {
@@ -171,7 +171,7 @@ mod tests {
         let response = attachment(
             "text/csv; charset=utf-8",
             "stations-\u{1}\"x/..\\ی.csv",
-            "a".into(),
+            "a".to_owned(),
         );
         assert_eq!(
             response.headers()[header::CONTENT_DISPOSITION],

@@ -120,6 +120,40 @@ async fn the_public_file_names_the_boards_not_their_members() {
     }
 }
 
+/// The public NIST report (megabytes, free to ask for) is built once per change of the data,
+/// not per request (issue 15: each request rebuilt it and starved election day): asked again
+/// an hour later it is the same report, built at the same time, until the data changes.
+#[tokio::test]
+async fn the_public_nist_report_is_built_once_per_change() {
+    let (app, executive) = TestApp::with_token("executive").await;
+    let council = executives_big_city();
+    let path = format!("/api/v1/candidates/nist?county={}", council.county_code);
+    let first = app.get(&path, None).await;
+    assert_eq!(first.status, 200, "{}", first.text());
+    app.clock.advance(time::Duration::hours(1));
+    let again = app.get(&path, None).await;
+    assert_eq!(again.body, first.body, "served from the cache");
+    approved(
+        &app,
+        &executive,
+        &Form::eligible("0018465986", &council.code),
+    )
+    .await;
+    let after = app.get(&path, None).await;
+    assert_ne!(
+        after.json()["GeneratedDate"],
+        first.json()["GeneratedDate"],
+        "rebuilt after a change"
+    );
+    let listed = |r: &crate::support::Reply| {
+        r.json()["Election"][0]["Candidate"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(listed(&after), listed(&first) + 1);
+}
+
 /// The executive board's county's most populous city council.
 fn executives_big_city() -> &'static domain::election::Council {
     let county = match &demo_user("executive").scope {
