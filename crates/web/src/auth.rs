@@ -402,7 +402,7 @@ pub const PUBLIC_ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/api/v1/candidates/nist"),
     (Method::GET, "/api/v1/receipts/{code}"),
     (Method::POST, "/api/v1/registrations"),
-    (Method::GET, "/api/v1/registrations/{tracking_code}"),
+    (Method::POST, "/api/v1/registrations/{tracking_code}/lookup"),
     (Method::POST, "/api/v1/registrations/{tracking_code}/steps"),
     (Method::GET, "/login"),
     (Method::POST, "/login"),

@@ -49,9 +49,10 @@ pub async fn register(
     ))
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ApplicantQuery {
+/// Who asks for a file: its applicant, by national id (in the body, never in an address).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicantLookup {
     /// The applicant's national id: the tracking code alone shows nothing.
     pub national_id: String,
 }
@@ -121,15 +122,17 @@ async fn status_of(
 }
 
 /// A registration's status and history, public with the applicant's national id (a wrong one
-/// is answered as not found).
-#[utoipa::path(get, path = "/api/v1/registrations/{tracking_code}", tag = "candidates",
-    params(("tracking_code" = String, Path, description = "The tracking code given on filing"), ApplicantQuery),
+/// is answered as not found). Posted, so that the national id stays out of addresses, logs
+/// and browser histories (issue 15).
+#[utoipa::path(post, path = "/api/v1/registrations/{tracking_code}/lookup", tag = "candidates",
+    params(("tracking_code" = String, Path, description = "The tracking code given on filing")),
+    request_body = ApplicantLookup,
     responses((status = 200, body = Status), (status = 404),
         (status = 422, description = "`invalid_national_id`")))]
 pub async fn status(
     State(state): State<AppState>,
     ApiPath(tracking_code): ApiPath<String>,
-    ApiQuery(query): ApiQuery<ApplicantQuery>,
+    ApiJson(query): ApiJson<ApplicantLookup>,
 ) -> Result<Json<Status>, ApiError> {
     let (registration, history) = state
         .app

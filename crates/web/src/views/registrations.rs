@@ -574,11 +574,19 @@ pub struct LookupForm {
     national_id: String,
 }
 
-/// `GET /registration-status`: the look-up form (a `?tracking_code=` fills it in; with
-/// `&national_id=` too, the file shows as after a look-up).
-pub async fn status(visit: Visit, OnPage(Query(q)): OnPage<Query<LookupForm>>) -> PageResult {
+/// What the look-up form may be filled in with from its address: the tracking code only. A
+/// national id is never read from an address (issue 15: addresses end up in logs and
+/// histories); the file shows only after the form is posted.
+#[derive(Debug, Deserialize)]
+pub struct LookupQuery {
+    #[serde(default)]
+    tracking_code: String,
+}
+
+/// `GET /registration-status`: the look-up form (a `?tracking_code=` fills it in).
+pub async fn status(visit: Visit, OnPage(Query(q)): OnPage<Query<LookupQuery>>) -> PageResult {
     let tracking = tracking_input(&q.tracking_code);
-    status_page(&visit, &tracking, &q.national_id, None, None).await
+    status_page(&visit, &tracking, "", None, None).await
 }
 
 /// `POST /registration-status`: looks the file up by its tracking code and the applicant's

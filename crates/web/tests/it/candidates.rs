@@ -85,9 +85,9 @@ async fn the_public_file_names_the_boards_not_their_members() {
     let id = "0018465986";
     let tracking = approved(&app, &executive, &Form::eligible(id, &council.code)).await;
     let status = app
-        .get(
-            &format!("/api/v1/registrations/{tracking}?national_id={id}"),
-            None,
+        .post_public(
+            &format!("/api/v1/registrations/{tracking}/lookup"),
+            &serde_json::json!({"national_id": id}).to_string(),
         )
         .await;
     assert_eq!(status.status, 200, "{}", status.text());
@@ -277,9 +277,9 @@ async fn an_approved_candidates_photo_is_on_the_list() {
     )
     .await;
     let status = app
-        .get(
-            &format!("/api/v1/registrations/{tracking}?national_id=0018465986"),
-            None,
+        .post_public(
+            &format!("/api/v1/registrations/{tracking}/lookup"),
+            &serde_json::json!({"national_id": "0018465986"}).to_string(),
         )
         .await;
     let code = status.json()["candidate_code"].as_str().unwrap().to_owned();

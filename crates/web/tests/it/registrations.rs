@@ -183,9 +183,9 @@ async fn a_candidate_registers_online_and_follows_the_file() {
 
     // The applicant's status: with the national id only.
     let status = app
-        .get(
-            &format!("/api/v1/registrations/{tracking}?national_id=0018465986"),
-            None,
+        .post_public(
+            &format!("/api/v1/registrations/{tracking}/lookup"),
+            &serde_json::json!({"national_id": "0018465986"}).to_string(),
         )
         .await;
     assert_eq!(status.status, 200, "{}", status.text());
@@ -195,12 +195,33 @@ async fn a_candidate_registers_online_and_follows_the_file() {
     assert_eq!(s["history"][0]["step"], "submitted");
     assert!(s["deadline"].as_str().is_some());
     let wrong = app
-        .get(
-            &format!("/api/v1/registrations/{tracking}?national_id=0499370899"),
-            None,
+        .post_public(
+            &format!("/api/v1/registrations/{tracking}/lookup"),
+            &serde_json::json!({"national_id": "0499370899"}).to_string(),
         )
         .await;
     wrong.assert_problem(404, "not_found");
+    // The national id is never read from an address (issue 15): neither the API's old
+    // query string nor the page's.
+    let by_address = app
+        .get(
+            &format!("/api/v1/registrations/{tracking}?national_id=0018465986"),
+            None,
+        )
+        .await;
+    assert_ne!(by_address.status, 200, "{}", by_address.text());
+    assert!(!by_address.text().contains("council_name"));
+    let page = app
+        .page(
+            &format!("/registration-status?tracking_code={tracking}&national_id=0018465986"),
+            None,
+        )
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(
+        !page.text().contains(&council.name),
+        "the file shows only after the form is posted"
+    );
 
     // Once per person per election.
     let again = submit(&app, &Form::eligible("0018465986", &council.code)).await;

@@ -206,6 +206,11 @@ impl TestApp {
             .await
     }
 
+    /// `POST`s JSON without credentials (a public operation).
+    pub async fn post_public(&self, path: &str, body: &str) -> Reply {
+        self.json(Method::POST, path, None, body).await
+    }
+
     /// `POST`s JSON with the bearer `token`.
     pub async fn post(&self, path: &str, token: &str, body: &str) -> Reply {
         self.json(Method::POST, path, Some(token), body).await

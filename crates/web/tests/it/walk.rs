@@ -461,9 +461,9 @@ impl Fixture {
                     Form::eligible(&self.applicant, &executive_council().code).body();
                 (filled(route), Sent::Multipart(content_type, body), open)
             }
-            ("GET", "/api/v1/registrations/{tracking_code}") => (
-                format!("{}?national_id={}", filled(route), self.applicant),
-                Sent::Nothing,
+            ("POST", "/api/v1/registrations/{tracking_code}/lookup") => (
+                filled(route),
+                Sent::Json(serde_json::json!({"national_id": self.applicant}).to_string()),
                 open,
             ),
             ("POST", "/registration-status") => (
