@@ -150,6 +150,9 @@ pub enum DayRefusal {
     EmptyBoxNotShown,
     NoReason,
     NotLater,
+    /// Longer than [`MAX_EXTENSION_STEP`] at once, or past [`MAX_EXTENSION_DAY`] after the
+    /// scheduled close.
+    ExtensionTooLong,
     /// Voting lasts its full hours (DESIGN §8: at least 10 hours, 08:00–18:00).
     TooEarlyToClose,
     /// Voters checked in whose ballots are not cast yet: closing now would leave the
@@ -169,6 +172,7 @@ impl DayRefusal {
             Self::EmptyBoxNotShown => "empty_box_not_shown",
             Self::NoReason => "reason_required",
             Self::NotLater => "extension_not_later",
+            Self::ExtensionTooLong => "extension_too_long",
             Self::TooEarlyToClose => "too_early_to_close",
             Self::BallotsOutstanding { .. } => "ballots_outstanding",
         }
@@ -188,6 +192,11 @@ impl DayRefusal {
             }
             Self::NoReason => "علت توقف را بنویسید.".into(),
             Self::NotLater => "زمان تمدید باید پس از زمان پایان کنونی باشد.".into(),
+            Self::ExtensionTooLong => format!(
+                "هر تمدید حداکثر {} ساعت است و شعبه بیش از {} ساعت پس از پایان مقرر رأی‌گیری باز نمی‌ماند؛ تمدید بیشتر با تأیید فرماندار شهرستان است.",
+                crate::text::persian_number(MAX_EXTENSION_STEP.whole_hours()),
+                crate::text::persian_number(MAX_EXTENSION_DAY.whole_hours())
+            ),
             Self::TooEarlyToClose => "پیش از پایان ساعت رأی‌گیری نمی‌توان شعبه را بست.".into(),
             Self::BallotsOutstanding { count } => format!(
                 "{} رأی‌دهنده احراز هویت شده‌اند و هنوز رأی نداده‌اند؛ پیش از بستن شعبه باید رأی دهند.",
@@ -197,12 +206,20 @@ impl DayRefusal {
     }
 }
 
-/// Applies an action at `now`, with the polls opening at `polls_open`; returns the new day.
+/// The most one extension may add to a station's hours.
+pub const MAX_EXTENSION_STEP: time::Duration = time::Duration::hours(2);
+/// The latest a station may stay open past the election's scheduled close on its own; longer
+/// is the county governor's to approve (issue 15: a station extended its day by a month).
+pub const MAX_EXTENSION_DAY: time::Duration = time::Duration::hours(6);
+
+/// Applies an action at `now`, with the polls scheduled from `polls_open` to `polls_close`;
+/// returns the new day.
 pub fn apply(
     day: &StationDay,
     action: &DayAction,
     now: OffsetDateTime,
     polls_open: OffsetDateTime,
+    polls_close: OffsetDateTime,
 ) -> Result<StationDay, DayRefusal> {
     let mut next = day.clone();
     match action {
@@ -259,6 +276,11 @@ pub fn apply(
             if *until <= day.closes_at || *until <= now {
                 return Err(DayRefusal::NotLater);
             }
+            if *until - day.closes_at > MAX_EXTENSION_STEP
+                || *until - polls_close > MAX_EXTENSION_DAY
+            {
+                return Err(DayRefusal::ExtensionTooLong);
+            }
             next.closes_at = *until;
         }
         DayAction::Close => {
@@ -284,9 +306,10 @@ pub fn decide(
     action: &DayAction,
     now: OffsetDateTime,
     polls_open: OffsetDateTime,
+    polls_close: OffsetDateTime,
     outstanding: i64,
 ) -> Result<StationDay, DayRefusal> {
-    let next = apply(day, action, now, polls_open)?;
+    let next = apply(day, action, now, polls_open, polls_close)?;
     if next.state == DayState::Closed && outstanding > 0 {
         return Err(DayRefusal::BallotsOutstanding { count: outstanding });
     }
@@ -315,6 +338,7 @@ mod tests {
             },
             at,
             OPEN,
+            CLOSE,
         )
     }
 
@@ -329,6 +353,7 @@ mod tests {
             },
             OPEN + time::Duration::hours(2),
             OPEN,
+            CLOSE,
         )
         .unwrap();
         assert!(!paused.accepts_voters(OPEN + time::Duration::hours(2)));
@@ -337,6 +362,7 @@ mod tests {
             &DayAction::Resume,
             OPEN + time::Duration::hours(3),
             OPEN,
+            CLOSE,
         )
         .unwrap();
         let extended = apply(
@@ -346,6 +372,7 @@ mod tests {
             },
             CLOSE - time::Duration::minutes(5),
             OPEN,
+            CLOSE,
         )
         .unwrap();
         assert!(extended.accepts_voters(CLOSE + time::Duration::minutes(30)));
@@ -354,7 +381,8 @@ mod tests {
                 &extended,
                 &DayAction::Close,
                 CLOSE + time::Duration::hours(1),
-                OPEN
+                OPEN,
+                CLOSE
             ),
             Err(DayRefusal::TooEarlyToClose)
         );
@@ -363,6 +391,7 @@ mod tests {
             &DayAction::Close,
             CLOSE + time::Duration::hours(2),
             OPEN,
+            CLOSE,
         )
         .unwrap();
         assert_eq!(closed.state, DayState::Closed);
@@ -372,7 +401,8 @@ mod tests {
                 &closed,
                 &DayAction::Resume,
                 CLOSE + time::Duration::hours(3),
-                OPEN
+                OPEN,
+                CLOSE
             )
             .unwrap_err()
             .code(),
@@ -387,15 +417,15 @@ mod tests {
         assert!(DayAction::Close.needs_outstanding_count());
         assert!(!DayAction::Resume.needs_outstanding_count());
         assert_eq!(
-            decide(&day, &DayAction::Close, after, OPEN, 2),
+            decide(&day, &DayAction::Close, after, OPEN, CLOSE, 2),
             Err(DayRefusal::BallotsOutstanding { count: 2 })
         );
         // The day's own rules come first: too early is too early, whatever is outstanding.
         assert_eq!(
-            decide(&day, &DayAction::Close, OPEN, OPEN, 2),
+            decide(&day, &DayAction::Close, OPEN, OPEN, CLOSE, 2),
             Err(DayRefusal::TooEarlyToClose)
         );
-        let closed = decide(&day, &DayAction::Close, after, OPEN, 0).unwrap();
+        let closed = decide(&day, &DayAction::Close, after, OPEN, CLOSE, 0).unwrap();
         assert_eq!(closed.state, DayState::Closed);
         // Only a close counts them.
         let paused = decide(
@@ -405,6 +435,7 @@ mod tests {
             },
             OPEN,
             OPEN,
+            CLOSE,
             5,
         )
         .unwrap();
@@ -445,6 +476,7 @@ mod tests {
                 },
                 OPEN,
                 OPEN,
+                CLOSE,
             );
             assert_eq!(r.unwrap_err().code(), "opening_quorum");
         }
@@ -456,6 +488,7 @@ mod tests {
             },
             OPEN,
             OPEN,
+            CLOSE,
         );
         assert_eq!(r, Err(DayRefusal::EmptyBoxNotShown));
         let day = open(OPEN).unwrap();
@@ -467,7 +500,8 @@ mod tests {
                     empty_box_shown: true
                 },
                 OPEN,
-                OPEN
+                OPEN,
+                CLOSE
             )
             .unwrap_err()
             .code(),
@@ -485,24 +519,31 @@ mod tests {
                     reason: "  ".into()
                 },
                 OPEN,
-                OPEN
+                OPEN,
+                CLOSE
             ),
             Err(DayRefusal::NoReason)
         );
         assert_eq!(
-            apply(&day, &DayAction::Resume, OPEN, OPEN)
+            apply(&day, &DayAction::Resume, OPEN, OPEN, CLOSE)
                 .unwrap_err()
                 .code(),
             "station_state"
         );
         assert_eq!(
-            apply(&day, &DayAction::Extend { until: CLOSE }, OPEN, OPEN),
+            apply(&day, &DayAction::Extend { until: CLOSE }, OPEN, OPEN, CLOSE),
             Err(DayRefusal::NotLater)
         );
         assert_eq!(
-            apply(&StationDay::new(CLOSE), &DayAction::Close, CLOSE, OPEN)
-                .unwrap_err()
-                .code(),
+            apply(
+                &StationDay::new(CLOSE),
+                &DayAction::Close,
+                CLOSE,
+                OPEN,
+                CLOSE
+            )
+            .unwrap_err()
+            .code(),
             "station_state"
         );
     }

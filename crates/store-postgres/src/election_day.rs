@@ -107,8 +107,8 @@ impl Postgres {
         } else {
             0
         };
-        let next =
-            decide(&day, action, by.at, polls_open, outstanding).map_err(StoreError::from)?;
+        let next = decide(&day, action, by.at, polls_open, polls_close, outstanding)
+            .map_err(StoreError::from)?;
         if next.state == DayState::Closed {
             // The day's ballots and receipts enter the box together, shuffled (see
             // 0005_election_day.sql).

@@ -133,7 +133,14 @@ pub(crate) fn act(
     } else {
         0
     };
-    let next = decide(&current.day, action, by.at, facts.opens, outstanding)?;
+    let next = decide(
+        &current.day,
+        action,
+        by.at,
+        facts.opens,
+        facts.closes,
+        outstanding,
+    )?;
     tx.prepare_cached(
         "INSERT INTO station_days (election_code, station_code, state, opened_at_us, closes_at_us, closed_at_us)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)

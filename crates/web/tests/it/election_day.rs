@@ -71,6 +71,58 @@ pub async fn act(app: &TestApp, token: &str, station: &str, action: &str, body: 
     app.post(&path, token, body).await
 }
 
+/// A station extends its own day by two hours at a time, and to six past the scheduled close
+/// at most; a month is refused and writes nothing (issue 15: it was accepted).
+#[tokio::test]
+async fn a_station_extends_its_day_within_bounds_only() {
+    let (app, token, _) = election_day().await;
+    let station = own_station();
+    act(&app, &token, &station, "open", OPENING)
+        .await
+        .assert_status(axum::http::StatusCode::OK);
+    let before = app.audit_count().await;
+    let until = |at: &str| serde_json::json!({ "until": at }).to_string();
+    // Polls close at 18:00 Tehran (14:30 UTC).
+    act(
+        &app,
+        &token,
+        &station,
+        "extend",
+        &until("2026-06-01T18:00:00+03:30"),
+    )
+    .await
+    .assert_problem(409, "extension_too_long");
+    act(
+        &app,
+        &token,
+        &station,
+        "extend",
+        &until("2026-05-01T20:01:00+03:30"),
+    )
+    .await
+    .assert_problem(409, "extension_too_long");
+    app.assert_audit_count(before, "a refused extension writes nothing")
+        .await;
+    for at in [
+        "2026-05-01T20:00:00+03:30",
+        "2026-05-01T22:00:00+03:30",
+        "2026-05-02T00:00:00+03:30",
+    ] {
+        let r = act(&app, &token, &station, "extend", &until(at)).await;
+        assert_eq!(r.status.as_u16(), 200, "{at}: {}", r.text());
+    }
+    let past = act(
+        &app,
+        &token,
+        &station,
+        "extend",
+        &until("2026-05-02T00:30:00+03:30"),
+    )
+    .await;
+    past.assert_problem(409, "extension_too_long");
+    assert!(past.json()["detail"].as_str().unwrap().contains("فرماندار"));
+}
+
 /// Checks the voter `national_id` in at the station through the API, as `token`.
 async fn check_in(app: &TestApp, token: &str, station: &str, national_id: &str) -> Reply {
     let body = serde_json::json!({"station": station, "national_id": national_id}).to_string();
