@@ -193,6 +193,7 @@ impl App {
         sessions::Sessions {
             auth: &*self.store,
             clock: &*self.clock,
+            cached: self.cached(),
         }
     }
 

@@ -58,6 +58,7 @@ pub struct Live {
 pub struct Sessions<'a> {
     pub(crate) auth: &'a dyn AuthStore,
     pub(crate) clock: &'a dyn Clock,
+    pub(crate) cached: crate::cache::Cached<'a>,
 }
 
 impl Sessions<'_> {
@@ -75,7 +76,7 @@ impl Sessions<'_> {
             return Err(Error::InvalidCredentials);
         };
         let now = self.clock.now();
-        let expires_at = now + ttl;
+        let expires_at = self.expiry(user.role, now, ttl).await;
         let (token, csrf_token) = (new_token(), new_token());
         let session = NewSession {
             token_hash: token_hash(&token),
@@ -96,6 +97,33 @@ impl Sessions<'_> {
             },
             expires_at,
         })
+    }
+
+    /// When a session opened at `now` expires: after `ttl`, but a station's lasts through its
+    /// polling day (`domain::station_day::station_session_until`).
+    async fn expiry(
+        self,
+        role: domain::access::Role,
+        now: time::OffsetDateTime,
+        ttl: time::Duration,
+    ) -> time::OffsetDateTime {
+        if role != domain::access::Role::StationStaff {
+            return now + ttl;
+        }
+        // Without an election (or its polling hours) there is no polling day to keep to.
+        let polls = self
+            .cached
+            .election()
+            .await
+            .ok()
+            .as_ref()
+            .and_then(store::election_day::polls);
+        match polls {
+            Some((open, close)) => {
+                domain::station_day::station_session_until(now, ttl, open, close)
+            }
+            None => now + ttl,
+        }
     }
 
     /// The live session whose token hashes to `token_hash`, if any.

@@ -43,6 +43,14 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How long a sign-in lasts, in hours (a station's lasts through its polling day anyway).
+    #[arg(
+        long,
+        env = "SANDOQ_SESSION_HOURS",
+        default_value_t = 8,
+        value_parser = clap::value_parser!(u64).range(1..=72)
+    )]
+    pub session_hours: u64,
     /// Served over TLS (a proxy in front ends it): `Secure` cookies and HSTS. The default is
     /// yes unless listening on a loopback address; `--secure-cookies=false` serves plain HTTP
     /// to other machines (a closed network without TLS).
@@ -159,6 +167,7 @@ pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
     let config = web::Config {
         secure_cookies: served_over_tls(args.listen, args.secure_cookies),
         trusted_proxies: args.trusted_proxies.clone(),
+        session_ttl: std::time::Duration::from_secs(args.session_hours * 3600),
         own_constituency_only: !args.vote_anywhere,
         files_dir: args
             .files_dir

@@ -212,6 +212,25 @@ pub const MAX_EXTENSION_STEP: time::Duration = time::Duration::hours(2);
 /// is the county governor's to approve (issue 15: a station extended its day by a month).
 pub const MAX_EXTENSION_DAY: time::Duration = time::Duration::hours(6);
 
+/// Until when a station device's session lasts when it signs in at `now` for `ttl`: on polling
+/// day (from twelve hours before the polls open) through the latest the station may close
+/// (the scheduled close and [`MAX_EXTENSION_DAY`]), so that no station is signed out in the
+/// middle of its day (issue 15); on any other day, `ttl`.
+pub fn station_session_until(
+    now: OffsetDateTime,
+    ttl: time::Duration,
+    polls_open: OffsetDateTime,
+    polls_close: OffsetDateTime,
+) -> OffsetDateTime {
+    let latest = polls_close + MAX_EXTENSION_DAY;
+    let on_the_day = now >= polls_open - time::Duration::hours(12) && now < latest;
+    if on_the_day {
+        (now + ttl).max(latest)
+    } else {
+        now + ttl
+    }
+}
+
 /// Applies an action at `now`, with the polls scheduled from `polls_open` to `polls_close`;
 /// returns the new day.
 pub fn apply(
@@ -340,6 +359,30 @@ mod tests {
             OPEN,
             CLOSE,
         )
+    }
+
+    #[test]
+    fn a_station_session_lasts_through_its_polling_day() {
+        let eight = time::Duration::hours(8);
+        let latest = CLOSE + MAX_EXTENSION_DAY;
+        let morning = OPEN - time::Duration::hours(1);
+        assert_eq!(station_session_until(morning, eight, OPEN, CLOSE), latest);
+        let eve = OPEN - time::Duration::hours(12);
+        assert_eq!(station_session_until(eve, eight, OPEN, CLOSE), latest);
+        let day_before = eve - time::Duration::minutes(1);
+        assert_eq!(
+            station_session_until(day_before, eight, OPEN, CLOSE),
+            day_before + eight
+        );
+        let late = latest - time::Duration::minutes(1);
+        assert_eq!(
+            station_session_until(late, eight, OPEN, CLOSE),
+            late + eight
+        );
+        assert_eq!(
+            station_session_until(latest, eight, OPEN, CLOSE),
+            latest + eight
+        );
     }
 
     #[test]

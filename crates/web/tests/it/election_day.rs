@@ -123,6 +123,34 @@ async fn a_station_extends_its_day_within_bounds_only() {
     assert!(past.json()["detail"].as_str().unwrap().contains("فرماندار"));
 }
 
+/// A station signed in at 09:00 on polling day stays signed in through its day, past the
+/// eight hours others get (issue 15: it was signed out mid-day).
+#[tokio::test]
+async fn a_stations_session_lasts_through_its_polling_day() {
+    let (app, station, _) = election_day().await;
+    let hq = app.token("hq").await;
+    app.clock.advance(time::Duration::hours(10));
+    let me = |token: String| {
+        let app = &app;
+        async move {
+            app.get("/api/v1/auth/me", Some(&token))
+                .await
+                .status
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        me(station.clone()).await,
+        200,
+        "the station is still signed in"
+    );
+    assert_eq!(me(hq).await, 401, "the HQ's eight hours are over");
+    // Six hours past the scheduled close (18:00 Tehran), at midnight, the station's ends too.
+    app.clock
+        .advance(time::Duration::hours(5) + time::Duration::minutes(1));
+    assert_eq!(me(station).await, 401);
+}
+
 /// Checks the voter `national_id` in at the station through the API, as `token`.
 async fn check_in(app: &TestApp, token: &str, station: &str, national_id: &str) -> Reply {
     let body = serde_json::json!({"station": station, "national_id": national_id}).to_string();
