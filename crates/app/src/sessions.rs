@@ -8,7 +8,7 @@ use crate::{Error, Result};
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use domain::access::Principal;
+use domain::access::{Action, Principal, Scope};
 use domain::clock::Clock;
 use store::{Actor, AuthStore, NewSession};
 
@@ -75,39 +75,47 @@ impl Sessions<'_> {
         let Some(user) = user.filter(|_| matches) else {
             return Err(Error::InvalidCredentials);
         };
+        let principal = Principal {
+            username: user.username,
+            role: user.role,
+            scope: user.scope,
+        };
         let now = self.clock.now();
-        let expires_at = self.expiry(user.role, now, ttl).await;
+        let expires_at = self.expiry(&principal, now, ttl).await;
         let (token, csrf_token) = (new_token(), new_token());
         let session = NewSession {
             token_hash: token_hash(&token),
-            username: user.username.clone(),
+            username: principal.username.clone(),
             csrf_token: csrf_token.clone(),
             expires_at_us: domain::clock::to_micros(expires_at),
         };
         self.auth
-            .create_session(&session, &Actor::new(user.username.clone(), now))
+            .create_session(&session, &Actor::new(principal.username.clone(), now))
             .await?;
         Ok(Opened {
             token,
             csrf_token,
-            principal: Principal {
-                username: user.username,
-                role: user.role,
-                scope: user.scope,
-            },
+            principal,
             expires_at,
         })
     }
 
-    /// When a session opened at `now` expires: after `ttl`, but a station's lasts through its
-    /// polling day (`domain::station_day::station_session_until`).
+    /// When a session opened at `now` expires: after `ttl`, but the session of whoever may
+    /// operate a station (the policy's `OperateStation`) lasts through its polling day
+    /// (`domain::station_day::station_session_until`).
     async fn expiry(
         self,
-        role: domain::access::Role,
+        principal: &Principal,
         now: time::OffsetDateTime,
         ttl: time::Duration,
     ) -> time::OffsetDateTime {
-        if role != domain::access::Role::StationStaff {
+        let operates_a_station = match &principal.scope {
+            Scope::Station { station, .. } => {
+                crate::allows(Some(principal), Action::OperateStation { station })
+            }
+            Scope::Province | Scope::County { .. } => false,
+        };
+        if !operates_a_station {
             return now + ttl;
         }
         // Without an election (or its polling hours) there is no polling day to keep to.
