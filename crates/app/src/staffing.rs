@@ -57,26 +57,23 @@ impl Staffing<'_> {
         Ok(self.staffing.staffing_gaps(&county, page).await?)
     }
 
-    /// Every post held at a county's open stations (or only `post`), in station code then
-    /// post order, if the principal may see the county.
+    /// Each of a county's open stations, in code order, with who holds its posts (or only
+    /// `post`) in post order, if the principal may see the county.
     pub async fn county_roster(
         self,
         principal: Option<&Principal>,
         county: &str,
         post: Option<Post>,
-    ) -> Result<Vec<StaffAssignment>> {
+    ) -> Result<Vec<(domain::station::Station, Vec<StaffAssignment>)>> {
         authorize(principal, Action::ViewCounty(county))?;
         let mut roster = Vec::new();
         for station in self.ctx.lookups.all_stations(Some(county)).await? {
             if station.closed {
                 continue;
             }
-            let staff = self.staffing.station_staff(&station.code).await?;
-            roster.extend(
-                staff
-                    .into_iter()
-                    .filter(|s| post.is_none_or(|p| s.post == p)),
-            );
+            let mut staff = self.staffing.station_staff(&station.code).await?;
+            staff.retain(|s| post.is_none_or(|p| s.post == p));
+            roster.push((station, staff));
         }
         Ok(roster)
     }

@@ -663,25 +663,23 @@ fn serve_demo_answers_http() {
     drop(server);
 }
 
+/// `sandoq serve` on a database `db` in `dir` with these arguments, expected to refuse them
+/// (exit 1) before serving.
+fn serve_refused(dir: &Path, db: &str, args: &[&str]) -> Run {
+    let url = sqlite_url(dir, db);
+    let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
+    all.extend_from_slice(args);
+    let run = sandoq(dir, &url, &all, "");
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    run
+}
+
 /// A pinned clock is for a demo or a rehearsal: a server of real data refuses `--now` unless
 /// told it is a rehearsal, before it opens the database (issue 15).
 #[test]
 fn serve_refuses_a_pinned_clock_on_real_data() {
     let dir = tempfile::tempdir().unwrap();
-    let url = sqlite_url(dir.path(), "real.db");
-    let run = sandoq(
-        dir.path(),
-        &url,
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--now",
-            "1405/02/11 09:00",
-        ],
-        "",
-    );
-    assert_eq!(run.code, Some(1), "{run:#?}");
+    let run = serve_refused(dir.path(), "real.db", &["--now", "1405/02/11 09:00"]);
     assert!(
         run.stderr.contains("--allow-pinned-clock") && run.stderr.contains("--demo"),
         "{run:#?}"
@@ -692,21 +690,11 @@ fn serve_refuses_a_pinned_clock_on_real_data() {
 #[test]
 fn serve_refuses_a_bad_now() {
     let dir = tempfile::tempdir().unwrap();
-    let url = sqlite_url(dir.path(), "now.db");
-    let run = sandoq(
+    let run = serve_refused(
         dir.path(),
-        &url,
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--now",
-            "tomorrow",
-            "--allow-pinned-clock",
-        ],
-        "",
+        "now.db",
+        &["--now", "tomorrow", "--allow-pinned-clock"],
     );
-    assert_eq!(run.code, Some(1), "{run:#?}");
     assert!(run.stderr.contains("--now"), "{run:#?}");
 }
 

@@ -266,17 +266,16 @@ pub async fn inspector_roster(
     let here = format!("/counties/{code}/inspectors");
     visit.require(Action::ViewCounty(&code), &here)?;
     let county = visit.app().lookups().county(&code).await?;
-    let inspectors = visit
+    let roster = visit
         .app()
         .staffing()
         .county_roster(visit.principal(), &code, Some(Post::Inspector))
         .await?;
-    let stations = visit.app().lookups().all_stations(Some(&code)).await?;
-    let names: std::collections::HashMap<&str, &str> = stations
+    let open = roster.len();
+    let inspectors: Vec<(&str, &store::StaffAssignment)> = roster
         .iter()
-        .map(|s| (s.code.as_str(), s.name.as_str()))
+        .flat_map(|(station, staff)| staff.iter().map(|s| (station.name.as_str(), s)))
         .collect();
-    let open = stations.iter().filter(|s| !s.closed).count();
     let layout = visit.layout(format!("فهرست بازرسان {}", county.county.name), &here);
     let today = layout.today.clone();
     render(&RosterPage {
@@ -288,14 +287,10 @@ pub async fn inspector_roster(
         rows: inspectors
             .iter()
             .enumerate()
-            .map(|(i, s)| RosterRow {
+            .map(|(i, (station_name, s))| RosterRow {
                 number: persian_number(i as i64 + 1),
                 station: persian_digits(&s.station),
-                station_name: names
-                    .get(s.station.as_str())
-                    .copied()
-                    .unwrap_or_default()
-                    .to_owned(),
+                station_name: (*station_name).to_owned(),
                 name: format!("{} {}", s.first_name, s.last_name),
                 national_id: persian_digits(&s.national_id),
             })

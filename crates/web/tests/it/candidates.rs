@@ -3,7 +3,7 @@
 use crate::registrations::{
     assert_kept_to_scope, big_city_council, county_user, submit, Form, JPEG,
 };
-use crate::support::{demo, demo_station, demo_user, TestApp};
+use crate::support::{demo, demo_station, demo_user, texts_of, Reply, TestApp};
 use domain::access::Role;
 use domain::election::CouncilKind;
 
@@ -53,18 +53,7 @@ async fn the_public_csv_hands_a_spreadsheet_no_formula() {
     let form = Form::eligible("0018465986", &council.code).set("occupation", formula);
     let tracking = approved(&app, &executive, &form).await;
     assert!(!tracking.is_empty());
-    let csv = app
-        .get(
-            &format!("/api/v1/candidates/csv?council={}", council.code),
-            None,
-        )
-        .await;
-    assert_eq!(csv.status, 200, "{}", csv.text());
-    let text = csv.text();
-    let rows: Vec<Vec<String>> = csv_reader(&text)
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect();
+    let (_, text, rows) = public_csv(&app, &council.code).await;
     assert!(
         rows.iter().any(|r| r[8] == format!("'{formula}")),
         "the applicant's occupation, inert: {text}"
@@ -84,19 +73,9 @@ async fn the_public_file_names_the_boards_not_their_members() {
     let council = executives_big_city();
     let id = "0018465986";
     let tracking = approved(&app, &executive, &Form::eligible(id, &council.code)).await;
-    let status = app
-        .post_public(
-            &format!("/api/v1/registrations/{tracking}/lookup"),
-            &serde_json::json!({"national_id": id}).to_string(),
-        )
-        .await;
+    let status = app.applicant_lookup(&tracking, id).await;
     assert_eq!(status.status, 200, "{}", status.text());
-    let takers: Vec<String> = status.json()["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["by"].as_str().unwrap().to_owned())
-        .collect();
+    let takers = texts_of(&status.json()["history"], "by");
     assert_eq!(
         takers,
         ["applicant", "executive_board", "supervision_board"],
@@ -195,20 +174,8 @@ async fn approved(app: &TestApp, executive: &str, form: &Form) -> String {
 async fn lists_export_as_csv_and_in_nists_format() {
     let app = TestApp::new().await;
     let council = big_city_council();
-    let csv = app
-        .get(
-            &format!("/api/v1/candidates/csv?council={}", council.code),
-            None,
-        )
-        .await;
-    assert_eq!(csv.status, 200, "{}", csv.text());
+    let (csv, _, rows) = public_csv(&app, &council.code).await;
     assert!(csv.content_type().starts_with("text/csv"));
-    let text = csv.text();
-    let mut reader = csv_reader(&text);
-    let rows: Vec<Vec<String>> = reader
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect();
     let expected = demo()
         .candidates
         .iter()
@@ -262,6 +229,20 @@ async fn lists_export_as_csv_and_in_nists_format() {
         .assert_problem(404, "not_found");
 }
 
+/// A council's public candidate CSV: the answer, its text and its rows (header left out).
+async fn public_csv(app: &TestApp, council: &str) -> (Reply, String, Vec<Vec<String>>) {
+    let csv = app
+        .get(&format!("/api/v1/candidates/csv?council={council}"), None)
+        .await;
+    assert_eq!(csv.status, 200, "{}", csv.text());
+    let text = csv.text();
+    let rows = csv_reader(&text)
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    (csv, text, rows)
+}
+
 fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
     csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes())
 }
@@ -276,12 +257,7 @@ async fn an_approved_candidates_photo_is_on_the_list() {
         &Form::eligible("0018465986", &council.code),
     )
     .await;
-    let status = app
-        .post_public(
-            &format!("/api/v1/registrations/{tracking}/lookup"),
-            &serde_json::json!({"national_id": "0018465986"}).to_string(),
-        )
-        .await;
+    let status = app.applicant_lookup(&tracking, "0018465986").await;
     let code = status.json()["candidate_code"].as_str().unwrap().to_owned();
     let page = app
         .page(&format!("/candidates?council={}", council.code), None)

@@ -1,6 +1,6 @@
 //! Candidate registration and vetting through the API (issue 5).
 
-use crate::support::{demo, demo_user, Reply, TestApp};
+use crate::support::{demo, demo_user, texts_of, Reply, TestApp};
 use axum::http::Method;
 use domain::access::{Role, Scope};
 use domain::election::CouncilKind;
@@ -182,24 +182,14 @@ async fn a_candidate_registers_online_and_follows_the_file() {
     );
 
     // The applicant's status: with the national id only.
-    let status = app
-        .post_public(
-            &format!("/api/v1/registrations/{tracking}/lookup"),
-            &serde_json::json!({"national_id": "0018465986"}).to_string(),
-        )
-        .await;
+    let status = app.applicant_lookup(&tracking, "0018465986").await;
     assert_eq!(status.status, 200, "{}", status.text());
     let s = status.json();
     assert_eq!(s["state"], "submitted");
     assert_eq!(s["council_name"], council.name.as_str());
     assert_eq!(s["history"][0]["step"], "submitted");
     assert!(s["deadline"].as_str().is_some());
-    let wrong = app
-        .post_public(
-            &format!("/api/v1/registrations/{tracking}/lookup"),
-            &serde_json::json!({"national_id": "0499370899"}).to_string(),
-        )
-        .await;
+    let wrong = app.applicant_lookup(&tracking, "0499370899").await;
     wrong.assert_problem(404, "not_found");
     // The national id is never read from an address (issue 15): neither the API's old
     // query string nor the page's.
@@ -322,12 +312,7 @@ async fn each_rule_refuses_with_its_code_and_writes_nothing() {
             .set("education", "diploma"),
     )
     .await;
-    let reasons: Vec<String> = r.json()["reasons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["code"].as_str().unwrap().to_owned())
-        .collect();
+    let reasons = texts_of(&r.json()["reasons"], "code");
     assert_eq!(reasons, ["too_young", "education_below_minimum"]);
     assert!(r.json()["detail"].as_str().unwrap().contains("۲۵ سال"));
 

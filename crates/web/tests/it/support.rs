@@ -206,9 +206,11 @@ impl TestApp {
             .await
     }
 
-    /// `POST`s JSON without credentials (a public operation).
-    pub async fn post_public(&self, path: &str, body: &str) -> Reply {
-        self.json(Method::POST, path, None, body).await
+    /// An applicant's look-up of their file (public, the national id posted).
+    pub async fn applicant_lookup(&self, tracking: &str, national_id: &str) -> Reply {
+        let path = format!("/api/v1/registrations/{tracking}/lookup");
+        let body = serde_json::json!({ "national_id": national_id }).to_string();
+        self.json(Method::POST, &path, None, &body).await
     }
 
     /// `POST`s JSON with the bearer `token`.
@@ -361,6 +363,15 @@ pub fn fresh_id(n: u32) -> String {
 }
 
 /// The items of a page the API answered.
+/// The text field `key` of every object in a JSON array.
+pub fn texts_of(list: &serde_json::Value, key: &str) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e[key].as_str().unwrap().to_owned())
+        .collect()
+}
+
 pub fn items(page: &serde_json::Value) -> impl Iterator<Item = &serde_json::Value> {
     page["items"].as_array().expect("a page of items").iter()
 }
