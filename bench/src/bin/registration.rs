@@ -74,16 +74,49 @@ const JPEG: &[u8] = &[
 ];
 const PDF: &[u8] = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n";
 
-/// The multipart body of submission `n` for `council`.
-fn submission(n: usize, council: &str, args: &Args) -> anyhow::Result<(String, Vec<u8>)> {
+/// The national id of applicant `n`.
+fn applicant(n: usize) -> anyhow::Result<NationalId> {
     let first_nine = u32::try_from(100_000_000 + n).context("too many submissions")?;
-    let id = NationalId::with_check_digit(first_nine)
-        .ok_or_else(|| anyhow!("no national id for {first_nine}"))?;
+    NationalId::with_check_digit(first_nine).ok_or_else(|| anyhow!("no national id for {first_nine}"))
+}
+
+/// Applicant `n` as the people registry holds them, with a mobile number for their code.
+fn resident(n: usize) -> anyhow::Result<domain::person::Person> {
+    Ok(domain::person::Person {
+        national_id: applicant(n)?,
+        first_name: "مریم".into(),
+        last_name: format!("داوطلب {n}"),
+        father_name: "رضا".into(),
+        gender: if n.is_multiple_of(2) {
+            domain::person::Gender::Male
+        } else {
+            domain::person::Gender::Female
+        },
+        birth_date: domain::calendar::parse_date("1360/05/12")?,
+        mobile: Some(domain::ids::MobileNumber::parse(&format!(
+            "0913{:07}",
+            n % 10_000_000
+        ))?),
+        education: None,
+        sitting_council_member: false,
+        relatives: Vec::new(),
+    })
+}
+
+/// The multipart body of submission `n` for `council`, with its applicant's proof of identity.
+fn submission(
+    n: usize,
+    council: &str,
+    proof: &str,
+    args: &Args,
+) -> anyhow::Result<(String, Vec<u8>)> {
+    let id = applicant(n)?;
     let male = n.is_multiple_of(2);
     let boundary = format!("sandoq-bench-{n}");
     let mut body =
         Vec::with_capacity((args.photo_kib + 3 * args.document_kib) as usize * 1024 + 4096);
     let fields = [
+        ("identity_proof", proof.to_owned()),
         ("national_id", id.as_str().to_owned()),
         ("first_name", "مریم".to_owned()),
         ("last_name", format!("داوطلب {n}")),
@@ -160,13 +193,56 @@ async fn main() -> anyhow::Result<()> {
         bail!("the demo has no city councils");
     }
     let files_dir = dir.path().join("files");
+    let total = args.rate as usize * args.secs as usize;
+    // Every applicant is in the people registry and has proven who they are with a one-time
+    // code before the run (not timed): the run measures the filing.
+    let residents = (0..total).map(resident).collect::<anyhow::Result<Vec<_>>>()?;
+    store
+        .import_people(&residents, &store::Actor::new("bench", clock.now()))
+        .await?;
+    let outbox = Arc::new(app::sms::Outbox::in_memory());
     let state = web::AppState::new(
         store.clone(),
         clock,
         web::Config {
             files_dir: files_dir.clone(),
+            sms: app::sms::Sms::outbox(outbox.clone()),
+            identity_limits: domain::identity::Limits {
+                per_person_per_hour: usize::MAX,
+                per_address_per_hour: usize::MAX,
+                proof_lifetime: time::Duration::days(1),
+                ..domain::identity::Limits::default()
+            },
             ..Default::default()
         },
+    );
+    let mut proofs = Vec::with_capacity(total);
+    for person in &residents {
+        let request = app::identity::CodeRequest {
+            national_id: person.national_id.as_str().to_owned(),
+            birth_date: "1360/05/12".into(),
+            father_name: person.father_name.clone(),
+            purpose: Some(domain::identity::Purpose::Register),
+        };
+        let identity = state.app.identity();
+        let sent = identity.send_code(&request, "bench").await?;
+        let mobile = person.mobile.as_ref().map_or("", |m| m.as_str());
+        let text = outbox
+            .last_to(mobile)
+            .ok_or_else(|| anyhow!("no code sent to {mobile}"))?
+            .text;
+        let code: String = text
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|w| w.len() == 6)
+            .ok_or_else(|| anyhow!("no code in {text:?}"))?
+            .to_owned();
+        proofs.push(identity.verify(&sent.challenge, &code).await?.proof);
+    }
+    let proofs = Arc::new(proofs);
+    eprintln!(
+        "[{:6.1} s] {} applicants in the registry, each with a proof",
+        started.elapsed().as_secs_f64(),
+        proofs.len()
     );
     let server = bench::server::serve(state).await?;
     let addr = server.addr;
@@ -194,7 +270,6 @@ async fn main() -> anyhow::Result<()> {
     let filed_before = filed(store.clone(), election.clone()).await?;
     let args = Arc::new(args);
     let http = Http::new(addr, args.max_in_flight as usize);
-    let total = args.rate as usize * args.secs as usize;
     let interval = Duration::from_secs_f64(1.0 / f64::from(args.rate));
     let written_before = io_write_bytes();
     let rss_before = status_kib("VmRSS:");
@@ -215,11 +290,12 @@ async fn main() -> anyhow::Result<()> {
             break;
         }
         let (http, args, in_flight) = (http.clone(), args.clone(), in_flight.clone());
+        let proofs = proofs.clone();
         let council = councils[n % councils.len()].clone();
         in_flight.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tasks.spawn(async move {
             let outcome = async {
-                let (content_type, body) = submission(n, &council, &args)?;
+                let (content_type, body) = submission(n, &council, &proofs[n], &args)?;
                 let request = http.request(
                     Method::POST,
                     "/api/v1/registrations",

@@ -42,6 +42,12 @@ pub enum Error {
     Ineligible(Vec<domain::registration::Ineligible>, time::OffsetDateTime),
     #[error("upload refused: {}", .0.code())]
     UploadRefused(domain::registration::UploadRefusal),
+    /// A one-time code or a proof of identity refused (`domain::identity`).
+    #[error("identity refused: {}", .0.code())]
+    Identity(domain::identity::IdentityRefusal),
+    /// The text-message gateway did not take a code (the code is not sent; ask again).
+    #[error("text message not sent: {0}")]
+    SmsUnavailable(String),
     /// A wrong password or an unknown username, told apart to no one.
     #[error("wrong username or password")]
     InvalidCredentials,

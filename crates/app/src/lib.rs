@@ -18,11 +18,13 @@ pub mod candidates;
 pub mod election_day;
 pub mod elections;
 mod error;
+pub mod identity;
 pub mod lookups;
 pub mod people;
 pub mod random;
 pub mod registrations;
 pub mod sessions;
+pub mod sms;
 pub mod staffing;
 pub mod stations;
 pub mod vetting;
@@ -40,12 +42,15 @@ use store::Store;
 pub struct Settings {
     /// Voters may vote only at a station of their own constituency (DESIGN §8; the default).
     pub own_constituency_only: bool,
+    /// How one-time codes are rationed and how long they and their proofs last.
+    pub identity_limits: domain::identity::Limits,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             own_constituency_only: true,
+            identity_limits: domain::identity::Limits::default(),
         }
     }
 }
@@ -59,6 +64,7 @@ pub struct App {
     files: Arc<FileStore>,
     settings: Arc<Settings>,
     caches: Arc<cache::Caches>,
+    sms: sms::Sms,
 }
 
 impl App {
@@ -67,6 +73,7 @@ impl App {
         clock: Arc<dyn Clock>,
         files: FileStore,
         settings: Settings,
+        sms: sms::Sms,
     ) -> Self {
         Self {
             store,
@@ -74,7 +81,13 @@ impl App {
             files: Arc::new(files),
             settings: Arc::new(settings),
             caches: Arc::default(),
+            sms,
         }
+    }
+
+    /// The text messages' gateway (its outbox, for the demo's page).
+    pub fn sms(&self) -> &sms::Sms {
+        &self.sms
     }
 
     /// Whether the store answers (the health check); the name of its backend.
@@ -170,6 +183,7 @@ impl App {
     pub fn registrations(&self) -> registrations::Registrations<'_> {
         registrations::Registrations {
             candidacy: &*self.store,
+            identity: self.identity(),
             ctx: self.context(),
         }
     }
@@ -177,6 +191,18 @@ impl App {
     pub fn vetting(&self) -> vetting::Vetting<'_> {
         vetting::Vetting {
             candidacy: &*self.store,
+            identity: self.identity(),
+            ctx: self.context(),
+        }
+    }
+
+    /// Proving a national id with a one-time code.
+    pub fn identity(&self) -> identity::Identity<'_> {
+        identity::Identity {
+            people: &*self.store,
+            identity: &*self.store,
+            sms: &self.sms,
+            limits: &self.settings.identity_limits,
             ctx: self.context(),
         }
     }

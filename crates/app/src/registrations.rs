@@ -3,6 +3,7 @@
 //! written), and the applicant's file found by its tracking code and national id.
 
 use crate::{Context, Error, Result};
+use domain::identity::{IdentityRefusal, Purpose};
 use domain::ids::{MobileNumber, NationalId};
 use domain::person::{Education, Gender};
 use domain::registration::{
@@ -25,8 +26,12 @@ pub const MAX_FIELD_CHARS: usize = 1_000;
 #[derive(Clone, Copy)]
 pub struct Registrations<'a> {
     pub(crate) candidacy: &'a dyn CandidacyStore,
+    pub(crate) identity: crate::identity::Identity<'a>,
     pub(crate) ctx: Context<'a>,
 }
+
+/// The form field carrying the applicant's proof of identity (`identity::Proven::proof`).
+pub const PROOF_FIELD: &str = "identity_proof";
 
 /// A registration with its history.
 pub type File = (Registration, Vec<VettingEvent>);
@@ -74,7 +79,7 @@ impl Fields {
             .filter(|v| !v.is_empty())
             .ok_or_else(|| Error::invalid(name, "این خانه را پر کنید"))
     }
-    fn optional(&self, name: &str) -> Option<&str> {
+    pub(crate) fn optional(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
     }
     /// A checkbox: `true`, `1`, `on` or `yes` (absent is false).
@@ -234,12 +239,27 @@ pub fn tracking_input(s: &str) -> String {
 }
 
 impl Registrations<'_> {
-    /// Files a registration, public (`registration.submit`): checks every field, every upload
-    /// and every eligibility rule, and writes nothing unless all pass; then the documents go
-    /// to disk (content-addressed, synced) and the registration to the store.
+    /// Files a registration, public (`registration.submit`): only with a proof of the
+    /// applicant's national id (a one-time code sent to the registry's mobile number and
+    /// entered, `identity`), and with the registry's birth date and father's name. Checks
+    /// every field, every upload and every eligibility rule, and writes nothing unless all
+    /// pass; then the proof is spent, the documents go to disk (content-addressed, synced)
+    /// and the registration to the store.
     pub async fn file(self, form: &RegistrationForm) -> std::result::Result<Filed, NotFiled> {
         let now = self.ctx.clock.now();
         let mut problems = Vec::new();
+        // Nothing else is looked at without a live proof: a stranger's form costs no work.
+        let proof = form.fields.optional(PROOF_FIELD).unwrap_or_default();
+        let proven = if proof.is_empty() {
+            Err(Error::Identity(IdentityRefusal::NotVerified))
+        } else {
+            self.identity.proven(proof, Purpose::Register).await
+        };
+        let proven = match proven {
+            Ok(id) => id,
+            Err(e @ Error::Identity(_)) => return Err(NotFiled::Refused(vec![e])),
+            Err(e) => return Err(NotFiled::Failed(e)),
+        };
         let application = match form.fields.application() {
             Ok(a) => Some(a),
             Err(errors) => {
@@ -257,6 +277,18 @@ impl Registrations<'_> {
         let Some(application) = application else {
             return Err(NotFiled::Refused(problems));
         };
+        if application.national_id != proven {
+            return Err(NotFiled::Refused(vec![Error::Identity(
+                IdentityRefusal::WrongProof,
+            )]));
+        }
+        if !self
+            .identity
+            .registry_agrees(&proven, application.birth_date, &application.father_name)
+            .await?
+        {
+            problems.push(Error::Identity(IdentityRefusal::Mismatch));
+        }
         let election = self.ctx.cached().election().await?;
         let Some(place) = self
             .ctx
@@ -285,9 +317,25 @@ impl Registrations<'_> {
         if !problems.is_empty() {
             return Err(NotFiled::Refused(problems));
         }
+        // A second filing is refused before its proof is spent or its documents written (the
+        // store still refuses one that races past this).
+        if self.filed_by(&election.code, &proven).await? {
+            return Err(NotFiled::Refused(vec![Error::Ineligible(
+                vec![Ineligible::AlreadyRegistered],
+                now,
+            )]));
+        }
+        // One filing per proof: spent before anything is written. A person may file once per
+        // election, so one proof is all the uploads a verified national id can leave.
+        match self.identity.spend(proof, &proven, Purpose::Register).await {
+            Ok(()) => {}
+            Err(e @ Error::Identity(_)) => return Err(NotFiled::Refused(vec![e])),
+            Err(e) => return Err(NotFiled::Failed(e)),
+        }
 
-        // The documents go to disk first (content-addressed, synced); a refused registration
-        // below leaves them unreferenced, never half-written.
+        // The documents go to disk first (content-addressed, synced); a registration the store
+        // refuses below leaves them unreferenced, never half-written, until the next sweep
+        // (`sweep_orphans`).
         let files = self.ctx.files.clone();
         let contents: Vec<bytes::Bytes> = form.uploads.iter().map(|u| u.bytes.clone()).collect();
         let hashes = tokio::task::spawn_blocking(move || {
@@ -335,6 +383,19 @@ impl Registrations<'_> {
         }
     }
 
+    /// Whether `national_id` has filed in this election.
+    async fn filed_by(self, election: &str, national_id: &NationalId) -> Result<bool> {
+        let filter = store::RegistrationFilter {
+            national_id: Some(national_id.as_str().to_owned()),
+            ..store::RegistrationFilter::default()
+        };
+        let page = self
+            .candidacy
+            .registrations(election, &filter, store::PageRequest::new(1, 1))
+            .await?;
+        Ok(page.total > 0)
+    }
+
     /// When vetting opens for the election's executive boards (the timeline's milestone).
     pub async fn vetting_opens(self) -> Result<Option<time::OffsetDateTime>> {
         Ok(self
@@ -357,6 +418,29 @@ impl Registrations<'_> {
             return Err(Error::NotFound(store::Entity::Registration));
         }
         Ok(public(file))
+    }
+
+    /// The filings in the name of whoever holds a proof of identity (purpose `applicant`),
+    /// with their histories: so a person finds, and may withdraw or dispute, a filing made in
+    /// their name without its tracking code. The proof is not spent by looking.
+    pub async fn mine(self, proof: &str) -> Result<(NationalId, Vec<File>)> {
+        let national_id = self.identity.proven(proof, Purpose::Applicant).await?;
+        let election = self.ctx.cached().election_code().await?;
+        let filter = store::RegistrationFilter {
+            national_id: Some(national_id.as_str().to_owned()),
+            ..store::RegistrationFilter::default()
+        };
+        let page = self
+            .candidacy
+            .registrations(election, &filter, store::PageRequest::new(1, 10))
+            .await?;
+        let mut files = Vec::with_capacity(page.items.len());
+        for registration in page.items {
+            files.push(public(
+                self.by_tracking_code(&registration.tracking_code).await?,
+            ));
+        }
+        Ok((national_id, files))
     }
 
     /// A registration just filed, for its confirmation page (the tracking code was just

@@ -9,6 +9,7 @@ pub use crate::registrations::File;
 use crate::registrations::{Registrations, APPLICANT};
 use crate::{authorize, Context, Error, Result};
 use domain::access::{vetting_reviewer, Action, Principal};
+use domain::identity::Purpose;
 use domain::registration::DocumentKind;
 use domain::vetting::{Reviewer, VettingAction, VettingState};
 use store::{
@@ -18,6 +19,7 @@ use store::{
 #[derive(Clone, Copy)]
 pub struct Vetting<'a> {
     pub(crate) candidacy: &'a dyn CandidacyStore,
+    pub(crate) identity: crate::identity::Identity<'a>,
     pub(crate) ctx: Context<'a>,
 }
 
@@ -44,6 +46,7 @@ impl<'a> Vetting<'a> {
     fn registrations(self) -> Registrations<'a> {
         Registrations {
             candidacy: self.candidacy,
+            identity: self.identity,
             ctx: self.ctx,
         }
     }
@@ -72,6 +75,7 @@ impl<'a> Vetting<'a> {
             county: county.clone(),
             council: query.council.filter(|c| !c.is_empty()),
             state: query.state,
+            national_id: None,
         };
         let election = self.ctx.cached().election_code().await?;
         let page = self
@@ -134,15 +138,18 @@ impl<'a> Vetting<'a> {
     }
 
     /// Takes a vetting step and returns the file after it (`registration.<step>`). The
-    /// applicant's own steps (`object`, `withdraw`) need their national id and no account,
-    /// whoever is signed in; the boards' steps need the reviewing board of the file's county
-    /// (`Action::Vet`), and tell whether a file exists only to those who see registrations.
+    /// applicant's own steps (`object`, `withdraw`) need no account but a proof of the
+    /// applicant's national id (`identity`, purpose `applicant`), spent on the step, whoever
+    /// is signed in: the tracking code alone is not enough, so whoever learns it cannot
+    /// withdraw someone else's candidacy. The boards' steps need the reviewing board of the
+    /// file's county (`Action::Vet`), and tell whether a file exists only to those who see
+    /// registrations.
     pub async fn take_step(
         self,
         principal: Option<&Principal>,
         tracking_code: &str,
         action: &VettingAction,
-        national_id: Option<&str>,
+        identity_proof: Option<&str>,
     ) -> Result<File> {
         let election = self.ctx.cached().election_code().await?;
         let now = self.ctx.clock.now();
@@ -152,10 +159,19 @@ impl<'a> Vetting<'a> {
             VettingAction::Object { .. } | VettingAction::Withdraw { .. }
         );
         let (reviewer, actor) = if applicant_step {
-            let national_id = national_id
-                .ok_or_else(|| Error::invalid("national_id", "کد ملی داوطلب را وارد کنید"))?;
-            self.registrations()
-                .applicants_file(tracking_code, national_id)
+            let proof = identity_proof.ok_or(Error::Identity(
+                domain::identity::IdentityRefusal::NotVerified,
+            ))?;
+            let national_id = self.identity.proven(proof, Purpose::Applicant).await?;
+            let (registration, _) = self
+                .registrations()
+                .applicants_file(tracking_code, national_id.as_str())
+                .await?;
+            // The step is judged before the proof is spent, so a refused one costs no code.
+            domain::vetting::apply(&registration.vetting, action, Reviewer::Applicant, now)
+                .map_err(|r| Error::Store(r.into()))?;
+            self.identity
+                .spend(proof, &national_id, Purpose::Applicant)
                 .await?;
             (Reviewer::Applicant, Actor::new(APPLICANT, now))
         } else {

@@ -71,6 +71,51 @@ pub struct ServeArgs {
     /// several servers must share).
     #[arg(long, env = "SANDOQ_FILES_DIR")]
     pub files_dir: Option<std::path::PathBuf>,
+    /// A text-message provider's HTTP API for one-time codes (candidates prove their national
+    /// id with a code sent to the registry's mobile number): each message is POSTed as JSON
+    /// `{"to", "text"}` with `Authorization: Bearer` and the key in SANDOQ_SMS_KEY.
+    #[arg(long, env = "SANDOQ_SMS_URL", conflicts_with = "sms_outbox")]
+    pub sms_url: Option<String>,
+    /// The provider's key (give it in the environment, not on the command line, where other
+    /// users of the machine can read it).
+    #[arg(
+        long,
+        env = "SANDOQ_SMS_KEY",
+        hide_env_values = true,
+        requires = "sms_url"
+    )]
+    pub sms_key: Option<String>,
+    /// Keep text messages in this file (JSON lines, 0600) instead of sending them: for a
+    /// rehearsal or an operator who relays codes by hand. A demo keeps them beside its
+    /// database and shows them at /demo/outbox.
+    #[arg(long, env = "SANDOQ_SMS_OUTBOX")]
+    pub sms_outbox: Option<std::path::PathBuf>,
+}
+
+/// Where one-time codes go: the provider, the outbox file asked for, or for a demo an outbox
+/// beside its documents. A server with none of these could not let anyone register, so it
+/// does not start.
+fn sms_from(args: &ServeArgs, files_dir: &std::path::Path) -> anyhow::Result<app::sms::Sms> {
+    use app::sms::{HttpGateway, Outbox, Sms};
+    if let Some(url) = &args.sms_url {
+        let key = args
+            .sms_key
+            .clone()
+            .ok_or_else(|| anyhow!("--sms-url needs the provider's key in SANDOQ_SMS_KEY"))?;
+        let gateway = HttpGateway::new(url, key).map_err(|e| anyhow!("--sms-url: {e}"))?;
+        return Ok(Sms::gateway(Arc::new(gateway)));
+    }
+    let outbox = match &args.sms_outbox {
+        Some(path) => path.clone(),
+        None if args.demo => files_dir.with_file_name("sandoq-sms-outbox.jsonl"),
+        None => {
+            return Err(anyhow!(
+                "one-time codes need somewhere to go: --sms-url (with SANDOQ_SMS_KEY) for a \
+                 text-message provider, or --sms-outbox FILE to keep them in a file"
+            ))
+        }
+    };
+    Ok(Sms::outbox(Arc::new(Outbox::with_file(outbox))))
 }
 
 /// The documents' directory for a database URL: beside the SQLite file, else the working
@@ -118,6 +163,11 @@ pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let clock = clock_from(args.now.as_deref())?;
+    let files_dir = args
+        .files_dir
+        .clone()
+        .unwrap_or_else(|| default_files_dir(url));
+    let sms = sms_from(&args, &files_dir)?;
     let store = crate::db::open(url).await?;
     tracing::info!(backend = store.backend(), "store ready");
     if clock.is_pinned() {
@@ -169,10 +219,9 @@ pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
         trusted_proxies: args.trusted_proxies.clone(),
         session_ttl: std::time::Duration::from_secs(args.session_hours * 3600),
         own_constituency_only: !args.vote_anywhere,
-        files_dir: args
-            .files_dir
-            .clone()
-            .unwrap_or_else(|| default_files_dir(url)),
+        demo: args.demo,
+        sms,
+        files_dir,
         ..web::Config::default()
     };
     let state = web::AppState::new(store, clock, config);

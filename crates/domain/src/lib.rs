@@ -13,6 +13,7 @@ pub mod demo;
 pub mod election;
 pub mod error;
 pub mod geo;
+pub mod identity;
 pub mod ids;
 pub mod json_time;
 pub mod nist;

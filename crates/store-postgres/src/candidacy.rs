@@ -643,7 +643,7 @@ impl Postgres {
                 sql::REGISTRATION_FILTER
             ),
             "r.submitted_at_us, r.tracking_code COLLATE \"C\"",
-            4,
+            5,
         )
         .fetch(
             &mut conn,
@@ -652,6 +652,7 @@ impl Postgres {
                     .bind(filter.county.as_deref())
                     .bind(filter.council.as_deref())
                     .bind(state)
+                    .bind(filter.national_id.as_deref())
             },
             req,
         )

@@ -21,6 +21,7 @@ mod db;
 mod election_day;
 mod facts;
 mod geography;
+mod identity;
 mod migrate;
 mod people;
 mod roll;

@@ -136,11 +136,12 @@ pub(crate) const AUDIT_FILTER: &str =
      AND ($3::text IS NULL OR starts_with(entity, $3)) AND ($4::bigint IS NULL OR at_us >= $4) \
      AND ($5::bigint IS NULL OR at_us <= $5)";
 
-/// `registrations r JOIN councils c` filtered by election (`$1`), county (`$2`), council (`$3`)
-/// and state (`$4`).
+/// `registrations r JOIN councils c` filtered by election (`$1`), county (`$2`), council (`$3`),
+/// state (`$4`) and applicant (`$5`).
 pub(crate) const REGISTRATION_FILTER: &str =
     "r.election_code = $1 AND ($2::text IS NULL OR c.county_code = $2) \
-     AND ($3::text IS NULL OR r.council_code = $3) AND ($4::text IS NULL OR r.state = $4)";
+     AND ($3::text IS NULL OR r.council_code = $3) AND ($4::text IS NULL OR r.state = $4) \
+     AND ($5::text IS NULL OR r.national_id = $5)";
 
 #[cfg(test)]
 mod tests {

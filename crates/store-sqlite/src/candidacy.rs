@@ -323,6 +323,7 @@ pub(crate) fn registrations(
     w.eq("c.county_code", filter.county.as_deref());
     w.eq("r.council_code", filter.council.as_deref());
     w.eq("r.state", filter.state.map(VettingState::as_str));
+    w.eq("r.national_id", filter.national_id.as_deref());
     let found = paged(
         conn,
         TABLE,

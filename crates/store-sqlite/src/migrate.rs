@@ -34,6 +34,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "turnout_pending",
         include_str!("../migrations/0007_turnout_pending.sql"),
     ),
+    (
+        8,
+        "identity_challenges",
+        include_str!("../migrations/0008_identity_challenges.sql"),
+    ),
 ];
 
 /// Applies the migrations not applied yet, each in its own transaction.

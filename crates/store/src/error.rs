@@ -33,6 +33,8 @@ pub enum Entity {
     Assignment,
     Ballot,
     Receipt,
+    /// A one-time code asked for (`domain::identity`).
+    Challenge,
     /// A page of the web UI (for its 404).
     Page,
 }
@@ -60,6 +62,7 @@ impl Entity {
             Self::Assignment => "assignment",
             Self::Ballot => "ballot",
             Self::Receipt => "receipt",
+            Self::Challenge => "challenge",
             Self::Page => "page",
         }
     }
@@ -86,6 +89,7 @@ impl Entity {
             Self::Assignment => "سمت",
             Self::Ballot => "برگه رأی",
             Self::Receipt => "رسید",
+            Self::Challenge => "درخواست کد تأیید",
             Self::Page => "صفحه",
         }
     }
@@ -125,6 +129,8 @@ pub enum Refusal {
     Day(domain::station_day::DayRefusal),
     /// The vetting rules (`domain::vetting::apply`).
     Vetting(domain::vetting::VettingRefusal),
+    /// The one-time code rules (`domain::identity`).
+    Identity(domain::identity::IdentityRefusal),
     /// A station, named when it is one of many in a batch.
     Station {
         station: Option<String>,
@@ -189,6 +195,7 @@ impl Refusal {
             Self::Board(r) => r.code(),
             Self::Day(r) => r.code(),
             Self::Vetting(r) => r.code(),
+            Self::Identity(r) => r.code(),
             Self::Station { problem, .. } => problem.code(),
             Self::CouncilNotInElection { .. } => "council_not_in_election",
             Self::NoPollingHours => "no_polling_hours",
@@ -208,6 +215,7 @@ impl Refusal {
             Self::Board(r) => r.persian(),
             Self::Day(r) => r.persian(),
             Self::Vetting(r) => r.persian(),
+            Self::Identity(r) => r.persian(),
             Self::Station {
                 station: Some(code),
                 problem,
@@ -360,6 +368,12 @@ impl From<domain::station_day::DayRefusal> for StoreError {
 impl From<domain::vetting::VettingRefusal> for StoreError {
     fn from(r: domain::vetting::VettingRefusal) -> Self {
         Self::Refused(Refusal::Vetting(r))
+    }
+}
+
+impl From<domain::identity::IdentityRefusal> for StoreError {
+    fn from(r: domain::identity::IdentityRefusal) -> Self {
+        Self::Refused(Refusal::Identity(r))
     }
 }
 

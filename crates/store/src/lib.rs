@@ -18,6 +18,7 @@ pub mod election_day;
 pub mod error;
 pub mod files;
 pub mod geography;
+pub mod identity;
 pub mod import;
 pub mod models;
 pub mod people;
@@ -40,6 +41,7 @@ pub use candidacy::CandidacyStore;
 pub use demo::DemoStore;
 pub use election_day::{checkin_batch_digest, ElectionDayStore};
 pub use geography::GeographyStore;
+pub use identity::{IdentityStore, NewChallenge, StoredChallenge};
 pub use people::PeopleStore;
 pub use roll::RollStore;
 pub use staffing::StaffingStore;
@@ -58,6 +60,7 @@ pub trait Store:
     + RollStore
     + ElectionDayStore
     + AuthStore
+    + IdentityStore
     + AuditStore
     + DemoStore
 {
@@ -72,6 +75,6 @@ pub trait Store:
 pub mod prelude {
     pub use crate::{
         AuditStore, AuthStore, BoardStore, CandidacyStore, DemoStore, ElectionDayStore,
-        GeographyStore, PeopleStore, RollStore, StaffingStore, StationStore, Store,
+        GeographyStore, IdentityStore, PeopleStore, RollStore, StaffingStore, StationStore, Store,
     };
 }

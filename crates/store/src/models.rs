@@ -534,6 +534,8 @@ pub struct RegistrationFilter {
     pub county: Option<String>,
     pub council: Option<String>,
     pub state: Option<domain::vetting::VettingState>,
+    /// The applicant's (their own filings, found after proving who they are).
+    pub national_id: Option<String>,
 }
 
 #[cfg(test)]

@@ -238,6 +238,15 @@ impl Visit {
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub Option<std::net::IpAddr>);
 
+impl ClientIp {
+    /// The client's network as the limits count it (an IPv4 address, an IPv6 /64), `-` when
+    /// the connection's peer is unknown.
+    pub fn network(self) -> String {
+        self.0
+            .map_or_else(|| "-".to_owned(), |ip| network(ip).to_string())
+    }
+}
+
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(
@@ -391,7 +400,8 @@ const ASSETS: &str = "/assets/{*path}";
 /// private until it is listed here. What DESIGN §5 makes public: registration, the candidate
 /// lists, turnout and receipts; with them logging in and out, the API's description, the
 /// health check and the assets. A public route's handler still decides by what is sent: an
-/// applicant's step needs their national id, a board's step the board's session.
+/// applicant's step needs a proof of their national id (a one-time code), a board's step the
+/// board's session.
 pub const PUBLIC_ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/healthz"),
     (Method::POST, "/api/v1/auth/login"),
@@ -404,6 +414,9 @@ pub const PUBLIC_ROUTES: &[(Method, &str)] = &[
     (Method::POST, "/api/v1/registrations"),
     (Method::POST, "/api/v1/registrations/{tracking_code}/lookup"),
     (Method::POST, "/api/v1/registrations/{tracking_code}/steps"),
+    (Method::POST, "/api/v1/identity/codes"),
+    (Method::POST, "/api/v1/identity/proofs"),
+    (Method::POST, "/api/v1/identity/registrations"),
     (Method::GET, "/login"),
     (Method::POST, "/login"),
     // Ends the caller's own session, if any.
@@ -413,9 +426,15 @@ pub const PUBLIC_ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/candidates/photo/{code}"),
     (Method::GET, "/register"),
     (Method::POST, "/register"),
+    (Method::POST, "/register/county"),
     (Method::GET, "/registration-status"),
     (Method::POST, "/registration-status"),
     (Method::POST, "/registration-status/steps"),
+    (Method::GET, "/my-filings"),
+    (Method::POST, "/identity/codes"),
+    (Method::POST, "/identity/proofs"),
+    // Only a demo serves it (its text messages); elsewhere it is not found.
+    (Method::GET, "/demo/outbox"),
     (Method::GET, ASSETS),
 ];
 

@@ -286,6 +286,7 @@ fn internal() -> (StatusCode, &'static str, &'static str, String) {
 /// A use case's error as HTTP: status, stable code, English title, Persian detail.
 fn app_parts(e: &app::Error) -> (StatusCode, &'static str, &'static str, String) {
     use app::Error as E;
+    use domain::identity::IdentityRefusal;
     match e {
         E::Unauthenticated => (
             StatusCode::UNAUTHORIZED,
@@ -384,6 +385,29 @@ fn app_parts(e: &app::Error) -> (StatusCode, &'static str, &'static str, String)
                 "{} سطر از پرونده پذیرفته نشد؛ هیچ سطری ثبت نشد.",
                 domain::text::persian_number(rows.len() as i64)
             ),
+        ),
+        E::Identity(refusal) => (
+            if refusal.is_rate_limit() {
+                StatusCode::TOO_MANY_REQUESTS
+            } else if matches!(
+                refusal,
+                IdentityRefusal::NotVerified
+                    | IdentityRefusal::ProofSpent
+                    | IdentityRefusal::WrongProof
+            ) {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            },
+            refusal.code(),
+            "Identity not proven",
+            refusal.persian(),
+        ),
+        E::SmsUnavailable(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "sms_unavailable",
+            "Text message not sent",
+            "ارسال پیامک کد تأیید اکنون ممکن نشد؛ چند دقیقه دیگر دوباره درخواست کنید.".into(),
         ),
         E::InvalidCredentials => ApiError::InvalidCredentials.parts(),
         E::Internal(_) => internal(),

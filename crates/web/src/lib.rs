@@ -47,6 +47,12 @@ pub struct Config {
     pub own_constituency_only: bool,
     /// Where uploaded documents are kept (outside the database, by content hash).
     pub files_dir: std::path::PathBuf,
+    /// A demo: its pages suggest whom to try things as, and show its text messages.
+    pub demo: bool,
+    /// Where one-time codes go: a provider's HTTP API, or an outbox on this machine.
+    pub sms: app::sms::Sms,
+    /// How one-time codes are rationed and how long they last.
+    pub identity_limits: domain::identity::Limits,
 }
 
 impl Default for Config {
@@ -59,6 +65,9 @@ impl Default for Config {
             max_body_bytes: 64 * 1024,
             own_constituency_only: true,
             files_dir: std::env::temp_dir().join("sandoq-files"),
+            demo: false,
+            sms: app::sms::Sms::default(),
+            identity_limits: domain::identity::Limits::default(),
         }
     }
 }
@@ -96,7 +105,9 @@ impl AppState {
             store::files::FileStore::new(&config.files_dir),
             app::Settings {
                 own_constituency_only: config.own_constituency_only,
+                identity_limits: config.identity_limits,
             },
+            config.sms.clone(),
         );
         Self(Arc::new(AppStateInner {
             clock,

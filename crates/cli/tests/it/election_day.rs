@@ -125,6 +125,7 @@ async fn prepare(dir: &Path, url: &str, stations: usize, voters: u32) -> Setup {
 
 /// Starts `sandoq serve` on a free port with the clock pinned to election day.
 fn start(dir: &Path, url: &str) -> (Server, SocketAddr) {
+    let outbox = dir.join("sms-outbox.jsonl");
     let (server, addr, _) = spawn_server(
         dir,
         url,
@@ -135,6 +136,8 @@ fn start(dir: &Path, url: &str) -> (Server, SocketAddr) {
             "--now",
             NOW,
             "--allow-pinned-clock",
+            "--sms-outbox",
+            outbox.to_str().unwrap(),
         ],
     );
     (server, addr)

@@ -674,6 +674,22 @@ fn serve_refused(dir: &Path, db: &str, args: &[&str]) -> Run {
     run
 }
 
+/// A server of real data needs somewhere to send one-time codes (else nobody could register):
+/// it says so and does not start (issue 15).
+#[test]
+fn serve_refuses_to_start_without_a_way_to_send_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = serve_refused(dir.path(), "real.db", &[]);
+    assert!(run.stderr.contains("--sms-url"), "{}", run.stderr);
+    assert!(run.stderr.contains("--sms-outbox"), "{}", run.stderr);
+    let run = serve_refused(
+        dir.path(),
+        "real.db",
+        &["--sms-url", "https://sms.example/send"],
+    );
+    assert!(run.stderr.contains("SANDOQ_SMS_KEY"), "{}", run.stderr);
+}
+
 /// A pinned clock is for a demo or a rehearsal: a server of real data refuses `--now` unless
 /// told it is a rehearsal, before it opens the database (issue 15).
 #[test]

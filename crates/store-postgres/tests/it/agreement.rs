@@ -7,7 +7,7 @@ use std::sync::Arc;
 use store::Store;
 
 /// The store's areas: each backend has one file for each, implementing its trait.
-const AREAS: [&str; 10] = [
+const AREAS: [&str; 11] = [
     "geography",
     "stations",
     "people",
@@ -17,6 +17,7 @@ const AREAS: [&str; 10] = [
     "roll",
     "election_day",
     "auth",
+    "identity",
     "audit_log",
 ];
 

@@ -49,6 +49,7 @@ pub mod boards;
 pub mod candidacy;
 pub mod election_day;
 pub mod geography;
+pub mod identity;
 pub mod people;
 pub mod refusals;
 pub mod roll;
@@ -75,6 +76,8 @@ macro_rules! conformance_suite {
             people::people_are_created_searched_and_imported,
             auth::usernames_are_unique,
             auth::sessions_expire_and_end,
+            identity::codes_are_rationed_per_person_and_per_address,
+            identity::a_code_is_entered_once_and_a_proof_spent_once,
             audit_log::audit_log_filters_and_pages,
             audit_log::concurrent_writes_keep_one_chain,
             staffing::staffing_rules_refuse_and_write_nothing,

@@ -12,6 +12,7 @@ pub mod coverage;
 pub mod election_day;
 pub mod elections;
 pub mod health;
+pub mod identity;
 pub mod people;
 pub mod registrations;
 pub mod staff;
@@ -113,6 +114,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(registrations::list))
         .routes(routes!(registrations::status))
         .routes(routes!(registrations::step))
+        .routes(routes!(identity::send_code))
+        .routes(routes!(identity::verify))
+        .routes(routes!(identity::mine))
         .merge(
             // Uploads: the whole form with its documents, past the router's small default.
             OpenApiRouter::new()

@@ -21,15 +21,19 @@ pub struct Filed {
     pub state: VettingState,
 }
 
-/// Files a candidate's registration, public: the form's fields and its documents as
+/// Files a candidate's registration, public but only with a proof of the applicant's national
+/// id (`identity_proof`: `POST /api/v1/identity/codes`, then `/api/v1/identity/proofs`,
+/// purpose `register`; spent on the filing): the form's fields and its documents as
 /// `multipart/form-data` (`photo`, `degree`, `military_card`, `resignation_certificate`,
-/// `criminal_record`; each checked by its content). Refused with the first failed rule's code
-/// and every failed rule in `reasons`; nothing is stored on refusal.
+/// `criminal_record`; each checked by its content). The birth date and father's name must be
+/// the registry's. Refused with the first failed rule's code and every failed rule in
+/// `reasons`; nothing is stored on refusal.
 #[utoipa::path(post, path = "/api/v1/registrations", tag = "candidates",
-    request_body(content_type = "multipart/form-data", description = "Fields: national_id, first_name, last_name, father_name, birth_date (Jalali or ISO), gender (female|male), mobile, residence, council (code), education (literate|diploma|associate|bachelor|master|doctorate), former_member, occupation, official_title, resigned_on, veteran_family; files: photo, degree, military_card, resignation_certificate, criminal_record"),
+    request_body(content_type = "multipart/form-data", description = "Fields: identity_proof, national_id, first_name, last_name, father_name, birth_date (Jalali or ISO), gender (female|male), mobile, residence, council (code), education (literate|diploma|associate|bachelor|master|doctorate), former_member, occupation, official_title, resigned_on, veteran_family; files: photo, degree, military_card, resignation_certificate, criminal_record"),
     responses((status = 201, body = Filed),
+        (status = 403, description = "`identity_not_verified`, `proof_spent`, `wrong_proof`"),
         (status = 409, description = "`already_registered`"),
-        (status = 422, description = "`registration_closed`, `too_young`, `education_below_minimum`, `not_resigned`, `resigned_too_late`, `missing_document`, `content_mismatch`, `unrecognised_content`, `type_not_accepted`, `file_too_large`, `empty_file`, `invalid_field`, `invalid_national_id`, `invalid_mobile`")))]
+        (status = 422, description = "`registration_closed`, `too_young`, `education_below_minimum`, `not_resigned`, `resigned_too_late`, `missing_document`, `content_mismatch`, `unrecognised_content`, `type_not_accepted`, `file_too_large`, `empty_file`, `invalid_field`, `invalid_national_id`, `invalid_mobile`, `identity_mismatch`")))]
 pub async fn register(
     State(state): State<AppState>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
@@ -91,7 +95,7 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-async fn status_of(
+pub(crate) async fn status_of(
     state: &AppState,
     registration: &Registration,
     history: &[VettingEvent],
@@ -147,17 +151,20 @@ pub struct StepRequest {
     #[serde(flatten)]
     #[schema(value_type = Object)]
     pub action: VettingAction,
-    /// For the applicant's own steps (`object`, `withdraw`): their national id.
-    pub national_id: Option<String>,
+    /// For the applicant's own steps (`object`, `withdraw`): a proof of their national id
+    /// (`POST /api/v1/identity/proofs`, purpose `applicant`), spent on the step.
+    pub identity_proof: Option<String>,
 }
 
-/// Takes a vetting step. The applicant objects or withdraws with their national id, without an
-/// account; the boards sign in: a county's executive board reviews, its supervision board
-/// decides and hears the first objection, the province's supervision board the second.
+/// Takes a vetting step. The applicant objects or withdraws without an account but with a
+/// proof of their national id (a one-time code to the registry's mobile number); the boards
+/// sign in: a county's executive board reviews, its supervision board decides and hears the
+/// first objection, the province's supervision board the second.
 #[utoipa::path(post, path = "/api/v1/registrations/{tracking_code}/steps", tag = "candidates",
     params(("tracking_code" = String, Path, description = "The registration's tracking code")),
     request_body = StepRequest,
     responses((status = 200, body = Status),
+        (status = 403, description = "`identity_not_verified`, `proof_spent`, `wrong_proof`"),
         (status = 409, description = "`illegal_transition`, `wrong_reviewer`, `objection_too_late`"),
         (status = 422, description = "`reason_required`")))]
 pub async fn step(
@@ -172,7 +179,7 @@ pub async fn step(
             auth.principal(),
             &tracking_code,
             &body.action,
-            body.national_id.as_deref(),
+            body.identity_proof.as_deref(),
         )
         .await?;
     Ok(Json(status_of(&state, &registration, &history).await?))

@@ -7,6 +7,7 @@ pub mod candidates;
 pub mod counties;
 pub mod dashboard;
 pub mod election_day;
+pub mod identity;
 pub mod login;
 pub mod participation;
 pub mod people;
@@ -104,9 +105,14 @@ pub fn page_routes() -> Vec<PageRoute> {
         get("/candidates/participation", participation::page),
         get("/register", registrations::show).body_limit(registration),
         post("/register", registrations::submit).body_limit(registration),
+        post("/register/county", registrations::narrow),
         get("/registration-status", registrations::status),
         post("/registration-status", registrations::lookup),
         post("/registration-status/steps", registrations::step),
+        get("/my-filings", identity::mine),
+        post("/identity/codes", identity::ask),
+        post("/identity/proofs", identity::prove),
+        get("/demo/outbox", identity::outbox),
         get("/registrations", vetting::worklist),
         get("/registrations/{tracking_code}", vetting::file),
         post("/registrations/{tracking_code}/steps", vetting::step),

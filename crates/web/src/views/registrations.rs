@@ -8,11 +8,12 @@
 //! Persian reason, never a bare error page.
 
 use crate::fmt::kilobytes;
+use crate::views::identity::AskView;
 use crate::views::vetting::{history_rows, DeadlineView, HistoryRow};
 use crate::views::OnPage;
 use crate::views::{render, render_status, Choice, Counties, Layout, PageResult, Visit};
 use crate::{ApiError, AppState};
-use app::registrations::{tracking_input, Fields, NotFiled};
+use app::registrations::{tracking_input, Fields, NotFiled, PROOF_FIELD};
 use askama::Template;
 use axum::extract::Multipart;
 use axum::extract::Query;
@@ -20,6 +21,7 @@ use axum::http::StatusCode;
 use axum::Form;
 use domain::calendar::{jalali_datetime, jalali_numeric};
 use domain::election::CouncilKind;
+use domain::identity::{IdentityRefusal, Purpose};
 use domain::person::Education;
 use domain::registration::{
     DocumentKind, Ineligible, MediaType, RegistrationWindow, UploadRefusal,
@@ -73,6 +75,9 @@ struct RegisterPage {
     reasons: Vec<String>,
     /// The fields the reasons are about (marked `aria-invalid`).
     invalid: Vec<&'static str>,
+    /// The applicant's proof of identity: without one, the page asks for it first.
+    proof: Option<String>,
+    ask: AskView,
 }
 
 impl RegisterPage {
@@ -184,6 +189,13 @@ fn explain(problems: &[ApiError]) -> (Vec<String>, Vec<&'static str>) {
                 reasons.push(e.persian());
                 fields.push("mobile");
             }
+            Some(app::Error::Identity(refusal)) => {
+                reasons.push(refusal.persian());
+                fields.push(match refusal {
+                    IdentityRefusal::Mismatch => "birth_date",
+                    _ => "national_id",
+                });
+            }
             _ => reasons.push(problem.parts().3),
         }
     }
@@ -266,6 +278,7 @@ async fn register_page(
     entered: HashMap<String, String>,
     reasons: Vec<String>,
     invalid: Vec<&'static str>,
+    proof: Option<String>,
 ) -> PageResult {
     let cached = visit.app().cached();
     let election = cached.election().await?;
@@ -327,6 +340,8 @@ async fn register_page(
         entered,
         reasons,
         invalid,
+        proof,
+        ask: AskView::new(visit, Purpose::Register).await?,
     };
     let status = if page.reasons.is_empty() {
         StatusCode::OK
@@ -344,7 +359,76 @@ pub struct RegisterQuery {
 /// `GET /register`: the registration form, public, under the registration windows' status and
 /// countdown; `?county=` narrows the council list on the server (for browsers without script).
 pub async fn show(visit: Visit, OnPage(Query(q)): OnPage<Query<RegisterQuery>>) -> PageResult {
-    register_page(&visit, q.county, HashMap::new(), Vec::new(), Vec::new()).await
+    register_page(
+        &visit,
+        q.county,
+        HashMap::new(),
+        Vec::new(),
+        Vec::new(),
+        None,
+    )
+    .await
+}
+
+/// The form after the applicant proved who they are: the proof in a hidden field, and what
+/// the registry holds of them filled in (the national id, birth date and father's name fixed).
+pub async fn register_with_proof(visit: &Visit, proven: &app::identity::Proven) -> PageResult {
+    proven_form(visit, &proven.national_id, &proven.proof, None).await
+}
+
+async fn proven_form(
+    visit: &Visit,
+    national_id: &domain::ids::NationalId,
+    proof: &str,
+    county: Option<String>,
+) -> PageResult {
+    let mut entered = HashMap::new();
+    entered.insert("national_id".to_owned(), national_id.as_str().to_owned());
+    if let Some(person) = visit.app().identity().registry_entry(national_id).await? {
+        for (name, value) in [
+            ("first_name", person.first_name),
+            ("last_name", person.last_name),
+            ("father_name", person.father_name),
+            ("birth_date", jalali_numeric(person.birth_date)),
+            ("gender", person.gender.as_str().to_owned()),
+        ] {
+            entered.insert(name.to_owned(), value);
+        }
+        if let Some(mobile) = person.mobile {
+            entered.insert("mobile".to_owned(), mobile.as_str().to_owned());
+        }
+    }
+    let proof = Some(proof.trim().to_owned());
+    register_page(visit, county, entered, Vec::new(), Vec::new(), proof).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CountyForm {
+    #[serde(default)]
+    identity_proof: String,
+    #[serde(default)]
+    county: String,
+}
+
+/// `POST /register/county`: the proven form with its council list narrowed to a county on the
+/// server (for browsers without script), the proof carried in the body, never in an address.
+pub async fn narrow(visit: Visit, OnPage(Form(form)): OnPage<Form<CountyForm>>) -> PageResult {
+    match visit
+        .app()
+        .identity()
+        .proven(&form.identity_proof, Purpose::Register)
+        .await
+    {
+        Ok(national_id) => {
+            let county = Some(form.county.trim().to_owned());
+            proven_form(&visit, &national_id, &form.identity_proof, county).await
+        }
+        Err(e @ app::Error::Identity(_)) => {
+            let (reasons, _) = explain(&[ApiError::from(e)]);
+            register_page(&visit, None, HashMap::new(), reasons, Vec::new(), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn entered(fields: &Fields) -> HashMap<String, String> {
@@ -378,7 +462,7 @@ pub async fn submit(
 ) -> PageResult {
     let Ok(multipart) = multipart else {
         let (reasons, _) = explain(&[ApiError::UnsupportedMediaType]);
-        return register_page(&visit, None, HashMap::new(), reasons, Vec::new()).await;
+        return register_page(&visit, None, HashMap::new(), reasons, Vec::new(), None).await;
     };
     let read = crate::upload::read_registration(multipart).await;
     let outcome = match read.unreadable {
@@ -396,7 +480,13 @@ pub async fn submit(
         Err(problems) => {
             let (reasons, invalid) = explain(&problems);
             let entered = entered(&read.form.fields);
-            register_page(&visit, None, entered, reasons, invalid).await
+            // The proof is kept for another try unless it is what was refused.
+            let proof_refused = problems
+                .iter()
+                .any(|p| matches!(p.app(), Some(app::Error::Identity(r)) if r != &IdentityRefusal::Mismatch));
+            let proof = Some(read.form.fields.value(PROOF_FIELD).trim().to_owned())
+                .filter(|p| !p.is_empty() && !proof_refused);
+            register_page(&visit, None, entered, reasons, invalid, proof).await
         }
     }
 }
@@ -460,7 +550,12 @@ struct StatusPage {
     layout: Layout,
     tracking_code: String,
     national_id: String,
-    file: Option<FileView>,
+    files: Vec<FileView>,
+    /// The applicant's proof of identity, which the step forms carry; without one the file
+    /// is shown and its steps lead to proving one's identity first.
+    proof: Option<String>,
+    /// The filings in the proven applicant's name (not a look-up by tracking code).
+    mine: bool,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -517,6 +612,7 @@ fn is_refusal(e: &app::Error) -> bool {
     matches!(
         e,
         app::Error::NotFound(_)
+            | app::Error::Identity(_)
             | app::Error::Domain(_)
             | app::Error::Store(
                 store::StoreError::Refused(store::Refusal::Vetting(_))
@@ -536,7 +632,7 @@ async fn status_page(
         Some((status, text)) => (status, Some(text)),
         None => (StatusCode::OK, None),
     };
-    let mut file = None;
+    let mut files = Vec::new();
     if !tracking_code.is_empty() && !national_id.trim().is_empty() {
         match visit
             .app()
@@ -545,7 +641,7 @@ async fn status_page(
             .await
         {
             Ok((registration, history)) => {
-                file = Some(file_view(&visit.state, &registration, &history).await?);
+                files.push(file_view(&visit.state, &registration, &history).await?);
             }
             Err(e) if is_refusal(&e) => {
                 let (s, text) = refusal(e);
@@ -559,7 +655,58 @@ async fn status_page(
         layout: visit.layout("پیگیری ثبت‌نام", "/registration-status"),
         tracking_code: persian_digits(tracking_code),
         national_id: persian_digits(national_id.trim()),
-        file,
+        files,
+        proof: None,
+        mine: false,
+        notice,
+        error,
+    };
+    render_status(status, &page)
+}
+
+/// The filings in the name of whoever holds `proof` (purpose `applicant`), each with its
+/// objection and withdrawal forms carrying the proof; a proof no longer good sends them back
+/// to prove who they are.
+pub async fn mine_page(
+    visit: &Visit,
+    proof: &str,
+    notice: Option<String>,
+    error: Option<(StatusCode, String)>,
+) -> PageResult {
+    let (mut status, mut error) = match error {
+        Some((status, text)) => (status, Some(text)),
+        None => (StatusCode::OK, None),
+    };
+    let mut files = Vec::new();
+    let mut live_proof = None;
+    let mut national_id = String::new();
+    match visit.app().registrations().mine(proof).await {
+        Ok((id, found)) => {
+            for (registration, history) in &found {
+                files.push(file_view(&visit.state, registration, history).await?);
+            }
+            if found.is_empty() && notice.is_none() {
+                error.get_or_insert_with(|| {
+                    "در این انتخابات پرونده‌ای به نام شما ثبت نشده است.".to_owned()
+                });
+            }
+            national_id = persian_digits(id.as_str());
+            live_proof = Some(proof.trim().to_owned());
+        }
+        Err(e @ app::Error::Identity(_)) => {
+            let (s, _, _, detail) = ApiError::from(e).parts();
+            status = s;
+            error = Some(detail);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let page = StatusPage {
+        layout: visit.layout("پرونده‌های ثبت‌نام به نام من", "/my-filings"),
+        tracking_code: String::new(),
+        national_id,
+        files,
+        proof: live_proof,
+        mine: true,
         notice,
         error,
     };
@@ -608,7 +755,7 @@ pub struct StepForm {
     #[serde(default)]
     tracking_code: String,
     #[serde(default)]
-    national_id: String,
+    identity_proof: String,
     /// `object` or `withdraw`.
     #[serde(default)]
     step: String,
@@ -618,9 +765,10 @@ pub struct StepForm {
     confirm: Option<String>,
 }
 
-/// `POST /registration-status/steps`: the applicant objects or withdraws, through the same code
-/// as `POST /api/v1/registrations/{tracking_code}/steps`; a refused step shows its Persian
-/// reason on the status page.
+/// `POST /registration-status/steps`: the applicant objects or withdraws with a proof of their
+/// national id (carried by the forms of `mine_page`), through the same code as
+/// `POST /api/v1/registrations/{tracking_code}/steps`; a refused step shows its Persian
+/// reason with the filings.
 pub async fn step(visit: Visit, OnPage(Form(form)): OnPage<Form<StepForm>>) -> PageResult {
     let tracking = tracking_input(&form.tracking_code);
     let reason = domain::text::normalize_name(&form.reason);
@@ -632,14 +780,7 @@ pub async fn step(visit: Visit, OnPage(Form(form)): OnPage<Form<StepForm>>) -> P
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "برای انصراف، خانه تأیید را علامت بزنید.".to_owned(),
             );
-            return status_page(
-                &visit,
-                &tracking,
-                &form.national_id,
-                None,
-                Some(unconfirmed),
-            )
-            .await;
+            return mine_page(&visit, &form.identity_proof, None, Some(unconfirmed)).await;
         }
         _ => return Err(ApiError::not_found(store::Entity::Page).into()),
     };
@@ -647,26 +788,30 @@ pub async fn step(visit: Visit, OnPage(Form(form)): OnPage<Form<StepForm>>) -> P
     match visit
         .app()
         .vetting()
-        .take_step(None, &tracking, &action, Some(&form.national_id))
+        .take_step(None, &tracking, &action, Some(&form.identity_proof))
         .await
     {
-        Ok(_) => {
+        Ok((registration, history)) => {
             let notice = match action {
                 VettingAction::Object { .. } => "اعتراض شما ثبت شد.",
                 _ => "انصراف شما ثبت شد.",
             };
-            status_page(
-                &visit,
-                &tracking,
-                &form.national_id,
-                Some(notice.into()),
-                None,
-            )
-            .await
+            // The proof is spent: the file is shown without its forms.
+            let page = StatusPage {
+                layout: visit.layout("پرونده‌های ثبت‌نام به نام من", "/my-filings"),
+                tracking_code: persian_digits(&tracking),
+                national_id: String::new(),
+                files: vec![file_view(&visit.state, &registration, &history).await?],
+                proof: None,
+                mine: true,
+                notice: Some(notice.into()),
+                error: None,
+            };
+            render(&page)
         }
         Err(e) if is_refusal(&e) => {
             let refused = refusal(e);
-            status_page(&visit, &tracking, &form.national_id, None, Some(refused)).await
+            mine_page(&visit, &form.identity_proof, None, Some(refused)).await
         }
         Err(e) => Err(e.into()),
     }

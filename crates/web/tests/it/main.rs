@@ -11,6 +11,7 @@ mod openapi;
 mod pages;
 mod registration_pages;
 mod registrations;
+mod sms;
 mod staffing;
 mod support;
 mod vetting_pages;

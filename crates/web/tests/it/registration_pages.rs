@@ -2,9 +2,9 @@
 //! confirmation and the status page with the applicant's objection and withdrawal.
 
 use crate::registrations::{
-    big_city_council, county_user, executive_council, files_stored, Form, OPEN, PDF,
+    big_city_council, county_user, executive_council, files_stored, with_proof, Form, OPEN, PDF,
 };
-use crate::support::{csrf_of, demo, Reply, TestApp};
+use crate::support::{csrf_of, demo, Reply, TestApp, RESIDENT_MOBILE};
 use axum::http::{header, Method, StatusCode};
 use domain::access::Role;
 use domain::clock::Clock;
@@ -17,6 +17,54 @@ async fn post_multipart(app: &TestApp, form: &Form, cookie: Option<&str>) -> Rep
         .collect();
     app.send_body(Method::POST, "/register", &content_type, &cookie, body)
         .await
+}
+
+/// The value of the hidden or filled-in input `name` of a page.
+fn input_value(html: &str, name: &str) -> String {
+    let key = format!(r#"name="{name}" value=""#);
+    let start = html
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + key.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// Proves `id` (a registry person) on the pages, as a person would: the look-up form, the code
+/// from the text message, the code entered. The page that follows.
+pub async fn prove_on_pages(
+    app: &TestApp,
+    id: &str,
+    born: &str,
+    father: &str,
+    purpose: &str,
+) -> Reply {
+    let asked = app
+        .post_fields(
+            "/identity/codes",
+            None,
+            &[
+                ("purpose", purpose),
+                ("national_id", id),
+                ("birth_date", born),
+                ("father_name", father),
+            ],
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.text());
+    let html = asked.text();
+    assert!(html.contains(r#"id="identity-code-form""#), "{html}");
+    assert!(
+        html.contains("0913•••••21"),
+        "the registry's number, masked"
+    );
+    let challenge = input_value(&html, "challenge");
+    let code = app.code_sent_to(RESIDENT_MOBILE);
+    app.post_fields(
+        "/identity/proofs",
+        None,
+        &[("challenge", &challenge), ("code", &code)],
+    )
+    .await
 }
 
 /// The options of the council select.
@@ -37,7 +85,21 @@ async fn the_registration_form_is_public_with_the_windows_and_every_council() {
     let app = TestApp::new().await;
     let r = app.page("/register", None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // The form comes after the applicant proves who they are.
+    let first = r.text();
+    assert!(first.contains(r#"id="identity-ask-form""#));
+    assert!(!first.contains(r#"id="register-form""#));
+    app.resident("0018465986", "1360/05/12", "حسین").await;
+    let r = prove_on_pages(&app, "۰۰۱۸۴۶۵۹۸۶", "۱۳۶۰/۰۵/۱۲", "حسين", "register").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let html = r.text();
+    assert!(html.contains(r#"id="register-form""#));
+    assert!(html.contains(r#"name="national_id" value="0018465986" readonly"#));
+    assert!(
+        html.contains(r#"name="birth_date" value="۱۳۶۰/۰۵/۱۲" readonly"#),
+        "the registry's"
+    );
+    assert!(!input_value(&html, "identity_proof").is_empty());
     assert!(html.contains(r#"<html lang="fa" dir="rtl">"#));
     // 1404/10/22 09:30 Tehran: the city councils' window is open until 16:00, the villages'
     // opens on 1404/11/24.
@@ -71,7 +133,20 @@ async fn the_registration_form_is_public_with_the_windows_and_every_council() {
     }
 
     // The server narrows the list to a county (for browsers without script).
-    let kerman = app.page("/register?county=11", None).await.text();
+    let proof = input_value(&html, "identity_proof");
+    let kerman = app
+        .post_fields(
+            "/register/county",
+            None,
+            &[("identity_proof", &proof), ("county", "11")],
+        )
+        .await
+        .text();
+    assert_eq!(
+        input_value(&kerman, "identity_proof"),
+        proof,
+        "the proof kept"
+    );
     let in_county = demo()
         .councils
         .iter()
@@ -95,7 +170,6 @@ async fn the_registration_form_is_public_with_the_windows_and_every_council() {
 async fn a_refused_registration_shows_the_form_again_with_every_reason_and_writes_nothing() {
     let app = TestApp::new().await;
     let council = big_city_council();
-    let head = app.store.audit_head().await.unwrap();
 
     // Too young, below the city's education, a PDF as the photo, no military card.
     let mut form = Form::eligible("0084575948", &council.code)
@@ -103,6 +177,7 @@ async fn a_refused_registration_shows_the_form_again_with_every_reason_and_write
         .set("education", "diploma")
         .file("photo", "application/pdf", PDF.to_vec());
     form.files.retain(|(name, _, _)| name != "military_card");
+    let form = with_proof(&app, &form).await;
     let r = post_multipart(&app, &form, None).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     let html = r.text();
@@ -129,20 +204,23 @@ async fn a_refused_registration_shows_the_form_again_with_every_reason_and_write
     assert!(html.contains(r#"<option value="diploma" selected>"#));
     assert!(html.contains(r#"name="veteran_family" value="on" checked"#));
     assert!(html.contains(r#"id="doc-photo" name="photo""#));
+    // The proof is kept for the next try.
+    assert_eq!(
+        input_value(&html, "identity_proof"),
+        form.value("identity_proof")
+    );
 
     // Wrong fields are all listed at once, in Persian, and marked.
+    let form = with_proof(&app, &Form::eligible("0499370899", &council.code)).await;
     let r = post_multipart(
         &app,
-        &Form::eligible("0499370890", &council.code)
-            .set("father_name", " ")
-            .set("mobile", "12345"),
+        &form.set("father_name", " ").set("mobile", "12345"),
         None,
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text();
     for reason in [
-        "کد ملی «0499370890» معتبر نیست.",
         "نام پدر: این خانه را پر کنید",
         "شماره همراه «12345» معتبر نیست.",
     ] {
@@ -152,13 +230,20 @@ async fn a_refused_registration_shows_the_form_again_with_every_reason_and_write
 
     // Outside the window, the same.
     app.clock.set(OPEN + time::Duration::hours(7));
-    let late = post_multipart(&app, &Form::eligible("0084575948", &council.code), None).await;
+    let late = with_proof(&app, &Form::eligible("0067749828", &council.code)).await;
+    let late = post_multipart(&app, &late, None).await;
     assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(late.text().contains("اکنون زمان ثبت‌نام این شورا نیست"));
 
+    // Without a proof, the form is not even read: the applicant is asked to prove who they are.
+    let unproven = post_multipart(&app, &Form::eligible("0067749828", &council.code), None).await;
+    assert_eq!(unproven.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unproven.text().contains("هویت شما هنوز تأیید نشده است"));
+    assert!(unproven.text().contains(r#"id="identity-ask-form""#));
+
     assert_eq!(
-        app.store.audit_head().await.unwrap(),
-        head,
+        app.audit_actions("registration.").await,
+        0,
         "refusals write nothing"
     );
     assert_eq!(files_stored(&app), 0, "nothing kept of a refused upload");
@@ -168,13 +253,18 @@ async fn a_refused_registration_shows_the_form_again_with_every_reason_and_write
 async fn the_applicant_files_follows_objects_and_withdraws_on_the_pages() {
     let app = TestApp::new().await;
     let council = executive_council();
+    let form = with_proof(&app, &Form::eligible("0018465986", &council.code)).await;
     let before = app.audit_count().await;
-    let r = post_multipart(&app, &Form::eligible("0018465986", &council.code), None).await;
+    let r = post_multipart(&app, &form, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let html = r.text();
     let code = tracking_code(&html);
     assert_eq!(code.len(), 12, "{code}");
-    assert_eq!(app.audit_count().await, before + 1);
+    assert_eq!(
+        app.audit_count().await,
+        before + 2,
+        "the proof spent, the filing"
+    );
     let grouped = code
         .as_bytes()
         .chunks(4)
@@ -207,8 +297,18 @@ async fn the_applicant_files_follows_objects_and_withdraws_on_the_pages() {
     ));
     assert!(html.contains("مهلت بررسی هیأت اجرایی"));
     assert!(html.contains("ثبت‌نام برخط"));
+    // The tracking code shows the file; its steps need the applicant's proof.
+    assert!(!html.contains(r#"id="withdraw-form""#));
+    assert!(html.contains(r#"id="steps-need-identity""#));
+    let mine = prove_on_pages(&app, "0018465986", "1360/05/12", "حسین", "applicant").await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.text());
+    let html = mine.text();
     assert!(html.contains(r#"id="withdraw-form""#));
     assert!(!html.contains(r#"id="object-form""#));
+    assert!(
+        html.contains(&domain::text::persian_digits(&code)),
+        "found without its tracking code"
+    );
     let wrong = lookup("0499370899").await;
     assert_eq!(wrong.status, StatusCode::NOT_FOUND);
     assert!(wrong
@@ -233,16 +333,20 @@ async fn the_applicant_files_follows_objects_and_withdraws_on_the_pages() {
         html.contains("گواهی سوءپیشینه ناقص است"),
         "the board's reason"
     );
-    assert!(html.contains(r#"id="object-form""#));
-    assert!(html.contains("هیأت نظارت شهرستان"));
+    assert!(!html.contains(r#"id="object-form""#), "not without a proof");
+    let mine = prove_on_pages(&app, "0018465986", "1360/05/12", "حسین", "applicant").await;
+    assert!(mine.text().contains(r#"id="object-form""#));
+    assert!(mine.text().contains("هیأت نظارت شهرستان"));
 
+    // Each step with a proof of its own (a proof pays for one step).
     let step = |step: &'static str, reason: &'static str, confirm: bool| {
         let code = code.clone();
         let app = &app;
         async move {
+            let proof = app.prove("0018465986", "applicant").await;
             let mut fields = vec![
                 ("tracking_code", code.as_str()),
-                ("national_id", "0018465986"),
+                ("identity_proof", proof.as_str()),
                 ("step", step),
                 ("reason", reason),
             ];
@@ -306,7 +410,7 @@ async fn a_signed_in_browser_sends_the_csrf_token_with_the_files() {
     let csrf = csrf_of(&page);
     assert!(page.contains(&format!(r#"name="csrf_token" value="{csrf}""#)));
     let council = big_city_council();
-    let form = Form::eligible("0018465986", &council.code);
+    let form = with_proof(&app, &Form::eligible("0018465986", &council.code)).await;
     let forged = post_multipart(&app, &form, Some(&cookie)).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", forged.text());
     let r = post_multipart(&app, &form.set("csrf_token", &csrf), Some(&cookie)).await;

@@ -1,6 +1,6 @@
 //! Candidate registration and vetting through the API (issue 5).
 
-use crate::support::{demo, demo_user, texts_of, Reply, TestApp};
+use crate::support::{demo, demo_user, fresh_id, texts_of, Reply, TestApp};
 use axum::http::Method;
 use domain::access::{Role, Scope};
 use domain::election::CouncilKind;
@@ -39,6 +39,7 @@ pub fn big_city_council() -> &'static domain::election::Council {
         .unwrap()
 }
 
+#[derive(Clone)]
 pub struct Form {
     pub fields: Vec<(String, String)>,
     pub files: Vec<(String, String, Vec<u8>)>,
@@ -116,7 +117,38 @@ impl Form {
     }
 }
 
+impl Form {
+    /// A field's value, empty when absent.
+    pub fn value(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// Files `form` through the API as its applicant would: put in the people registry as the
+/// form describes them (when the form names a valid national id and birth date), proven with
+/// a one-time code, and the form sent with the proof.
 pub async fn submit(app: &TestApp, form: &Form) -> Reply {
+    let form = with_proof(app, form).await;
+    submit_unproven(app, &form).await
+}
+
+/// `form` with a fresh proof of its applicant's identity (who is put in the registry first).
+pub async fn with_proof(app: &TestApp, form: &Form) -> Form {
+    let id = form.value("national_id");
+    let born = form.value("birth_date");
+    if domain::ids::NationalId::parse(id).is_err() || domain::calendar::parse_date(born).is_err() {
+        return form.clone();
+    }
+    app.resident(id, born, form.value("father_name")).await;
+    let proof = app.prove(id, "register").await;
+    form.clone().set("identity_proof", &proof)
+}
+
+/// Sends `form` as it is, proof or none.
+pub async fn submit_unproven(app: &TestApp, form: &Form) -> Reply {
     let (content_type, body) = form.body();
     app.send_body(
         Method::POST,
@@ -152,13 +184,15 @@ fn walk(dir: &std::path::Path) -> usize {
 async fn a_candidate_registers_online_and_follows_the_file() {
     let app = TestApp::new().await;
     let council = big_city_council();
+    let form = with_proof(&app, &Form::eligible("0018465986", &council.code)).await;
     let before = app.audit_count().await;
-    let r = submit(&app, &Form::eligible("0018465986", &council.code)).await;
+    let r = submit_unproven(&app, &form).await;
     assert_eq!(r.status, 201, "{}", r.text());
     let tracking = r.json()["tracking_code"].as_str().unwrap().to_owned();
     assert_eq!(tracking.len(), 12);
     assert_eq!(r.json()["state"], "submitted");
-    assert_eq!(app.audit_count().await, before + 1);
+    // The proof spent, and the filing.
+    assert_eq!(app.audit_count().await, before + 2);
     // The documents are on disk under their hashes (the three PDFs are one file).
     assert_eq!(files_stored(&app), 2);
 
@@ -222,25 +256,22 @@ async fn a_candidate_registers_online_and_follows_the_file() {
 async fn each_rule_refuses_with_its_code_and_writes_nothing() {
     let app = TestApp::new().await;
     let council = big_city_council();
-    let head = app.audit_count().await;
+    // Each case is another applicant, proven and in the registry as their form says.
+    let form = |n: u32| Form::eligible(&fresh_id(9_100 + n), &council.code);
     let cases: Vec<(Form, u16, &str)> = vec![
+        (form(1).set("birth_date", "1381/01/01"), 422, "too_young"),
         (
-            Form::eligible("0084575948", &council.code).set("birth_date", "1381/01/01"),
-            422,
-            "too_young",
-        ),
-        (
-            Form::eligible("0084575948", &council.code).set("education", "associate"),
+            form(2).set("education", "associate"),
             422,
             "education_below_minimum",
         ),
         (
-            Form::eligible("0084575948", &council.code).set("official_title", "فرماندار"),
+            form(3).set("official_title", "فرماندار"),
             422,
             "not_resigned",
         ),
         (
-            Form::eligible("0084575948", &council.code)
+            form(4)
                 .set("official_title", "فرماندار")
                 .set("resigned_on", "1404/08/01")
                 .file("resignation_certificate", "application/pdf", PDF.to_vec()),
@@ -248,24 +279,19 @@ async fn each_rule_refuses_with_its_code_and_writes_nothing() {
             "resigned_too_late",
         ),
         (
-            Form::eligible("0084575948", &council.code).set("national_id", "0499370890"),
-            422,
-            "invalid_national_id",
-        ),
-        (
-            Form::eligible("0084575948", "no-such-council"),
+            Form::eligible(&fresh_id(9_105), "no-such-council"),
             422,
             "invalid_field",
         ),
         // Uploads are judged by content: a PDF calling itself a JPEG, text calling itself a
         // PDF, a PDF as the photo, a photo over 2 MB.
         (
-            Form::eligible("0084575948", &council.code).file("photo", "image/jpeg", PDF.to_vec()),
+            form(6).file("photo", "image/jpeg", PDF.to_vec()),
             422,
             "content_mismatch",
         ),
         (
-            Form::eligible("0084575948", &council.code).file(
+            form(7).file(
                 "criminal_record",
                 "application/pdf",
                 b"not a pdf at all".to_vec(),
@@ -274,16 +300,12 @@ async fn each_rule_refuses_with_its_code_and_writes_nothing() {
             "unrecognised_content",
         ),
         (
-            Form::eligible("0084575948", &council.code).file(
-                "photo",
-                "application/pdf",
-                PDF.to_vec(),
-            ),
+            form(8).file("photo", "application/pdf", PDF.to_vec()),
             422,
             "type_not_accepted",
         ),
         (
-            Form::eligible("0084575948", &council.code).file("photo", "image/jpeg", {
+            form(9).file("photo", "image/jpeg", {
                 let mut big = JPEG.to_vec();
                 big.resize(2 * 1024 * 1024 + 1, 0);
                 big
@@ -294,12 +316,19 @@ async fn each_rule_refuses_with_its_code_and_writes_nothing() {
         (
             Form {
                 files: Vec::new(),
-                ..Form::eligible("0084575948", &council.code)
+                ..form(10)
             },
             422,
             "missing_document",
         ),
+        // The registry's birth date, not another.
+        (
+            Form::eligible(&fresh_id(9_111), &council.code),
+            422,
+            "identity_mismatch",
+        ),
     ];
+    app.resident(&fresh_id(9_111), "1355/01/01", "حسین").await;
     for (form, status, code) in &cases {
         let r = submit(&app, form).await;
         r.assert_problem(*status, code);
@@ -307,7 +336,7 @@ async fn each_rule_refuses_with_its_code_and_writes_nothing() {
     // Every broken rule is listed, the first one being the code.
     let r = submit(
         &app,
-        &Form::eligible("0084575948", &council.code)
+        &form(12)
             .set("birth_date", "1381/01/01")
             .set("education", "diploma"),
     )
@@ -318,12 +347,176 @@ async fn each_rule_refuses_with_its_code_and_writes_nothing() {
 
     // Outside the window (16:30 Tehran, after the day's closing).
     app.clock.set(OPEN + time::Duration::hours(7));
-    let late = submit(&app, &Form::eligible("0084575948", &council.code)).await;
+    let late = submit(&app, &form(13)).await;
     late.assert_problem(422, "registration_closed");
     assert!(late.json()["detail"].as_str().unwrap().contains("۰۸:۰۰"));
 
-    app.assert_audit_count(head, "refusals write nothing").await;
+    // No filing and no proof spent: every refused applicant may file again.
+    assert_eq!(
+        app.audit_actions("registration.").await,
+        0,
+        "refusals write nothing"
+    );
+    assert_eq!(app.audit_actions("identity.proof_spent").await, 0);
     assert_eq!(files_stored(&app), 0, "nothing kept of a refused upload");
+}
+
+#[tokio::test]
+async fn a_filing_without_an_entered_code_is_never_accepted() {
+    let app = TestApp::new().await;
+    let council = big_city_council();
+    let id = "0018465986";
+    let form = Form::eligible(id, &council.code);
+    app.resident(id, "1360/05/12", "حسین").await;
+    // What anyone could send before: the form alone, under someone's national id.
+    submit_unproven(&app, &form)
+        .await
+        .assert_problem(403, "identity_not_verified");
+    // A made-up proof, and a code asked for but never entered.
+    submit_unproven(&app, &form.clone().set("identity_proof", "made-up"))
+        .await
+        .assert_problem(403, "identity_not_verified");
+    let asked = app.ask_code(id, "register").await;
+    asked.assert_status(axum::http::StatusCode::CREATED);
+    assert_eq!(
+        asked.json()["sent_to"],
+        "0913•••••21",
+        "the registry's mobile, masked"
+    );
+    let challenge = asked.json()["challenge"].as_str().unwrap().to_owned();
+    submit_unproven(&app, &form.clone().set("identity_proof", &challenge))
+        .await
+        .assert_problem(403, "identity_not_verified");
+    // A wrong code is counted; the right one, entered, makes the proof.
+    let enter = |code: &str| serde_json::json!({"challenge": challenge, "code": code}).to_string();
+    let code = app.code_sent_to(crate::support::RESIDENT_MOBILE);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    app.json(Method::POST, "/api/v1/identity/proofs", None, &enter(wrong))
+        .await
+        .assert_problem(422, "wrong_code");
+    let proven = app
+        .json(Method::POST, "/api/v1/identity/proofs", None, &enter(&code))
+        .await;
+    proven.assert_status(axum::http::StatusCode::CREATED);
+    let proof = proven.json()["identity_proof"].as_str().unwrap().to_owned();
+    // A proof of one person is no proof of another.
+    let other = Form::eligible(&fresh_id(9_200), &council.code).set("identity_proof", &proof);
+    submit_unproven(&app, &other)
+        .await
+        .assert_problem(403, "wrong_proof");
+    assert_eq!(app.audit_actions("registration.").await, 0);
+    assert_eq!(files_stored(&app), 0);
+    // With it, the filing goes in, once: the proof is spent.
+    let filed = submit_unproven(&app, &form.clone().set("identity_proof", &proof)).await;
+    filed.assert_status(axum::http::StatusCode::CREATED);
+    submit_unproven(&app, &form.clone().set("identity_proof", &proof))
+        .await
+        .assert_problem(403, "proof_spent");
+    // The real person cannot be squatted on: nobody could file in their name without the
+    // code sent to their own phone.
+    assert_eq!(app.audit_actions("registration.").await, 1);
+}
+
+#[tokio::test]
+async fn codes_go_only_to_the_registry_and_are_rationed() {
+    // The limits as deployed.
+    let app = TestApp::with_config(web::Config::default()).await;
+    let id = "0018465986";
+    app.resident(id, "1360/05/12", "حسین").await;
+    let ask = |born: &str, father: &str| {
+        serde_json::json!({"national_id": id, "birth_date": born, "father_name": father, "purpose": "register"})
+            .to_string()
+    };
+    // A wrong birth date or father's name: refused, and which is wrong is not said.
+    let wrong = app
+        .json(
+            Method::POST,
+            "/api/v1/identity/codes",
+            None,
+            &ask("1360/05/13", "حسین"),
+        )
+        .await;
+    wrong.assert_problem(422, "identity_mismatch");
+    let unknown = serde_json::json!({"national_id": fresh_id(9_300), "birth_date": "1360/05/12", "father_name": "حسین", "purpose": "register"});
+    app.json(
+        Method::POST,
+        "/api/v1/identity/codes",
+        None,
+        &unknown.to_string(),
+    )
+    .await
+    .assert_problem(422, "identity_mismatch");
+    app.json(
+        Method::POST,
+        "/api/v1/identity/codes",
+        None,
+        r#"{"national_id": "0499370890", "birth_date": "1360/05/12", "father_name": "حسین", "purpose": "register"}"#,
+    )
+    .await
+    .assert_problem(422, "invalid_national_id");
+    // The look-up that failed counts: the next code waits a minute.
+    let sent = app
+        .json(
+            Method::POST,
+            "/api/v1/identity/codes",
+            None,
+            &ask("1360/05/12", "حسين"),
+        )
+        .await;
+    sent.assert_problem(429, "code_requested_too_soon");
+    app.clock.set(OPEN + time::Duration::minutes(2));
+    let sent = app
+        .json(
+            Method::POST,
+            "/api/v1/identity/codes",
+            None,
+            &ask("1360/05/12", "حسين"),
+        )
+        .await;
+    sent.assert_status(axum::http::StatusCode::CREATED);
+    let first_code = app.code_sent_to(crate::support::RESIDENT_MOBILE);
+    // Sent to the registry's number, whatever number a form would type.
+    let outbox = app.state.app.sms().kept().unwrap().messages();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].to, crate::support::RESIDENT_MOBILE);
+    // Five an hour for a national id, failed look-ups included.
+    for minute in [4, 6, 8] {
+        app.clock.set(OPEN + time::Duration::minutes(minute));
+        app.json(
+            Method::POST,
+            "/api/v1/identity/codes",
+            None,
+            &ask("1360/05/12", "حسین"),
+        )
+        .await
+        .assert_status(axum::http::StatusCode::CREATED);
+    }
+    app.clock.set(OPEN + time::Duration::minutes(10));
+    app.json(
+        Method::POST,
+        "/api/v1/identity/codes",
+        None,
+        &ask("1360/05/12", "حسین"),
+    )
+    .await
+    .assert_problem(429, "too_many_codes");
+    // The store keeps the token's hash, not the token, and the code only bound to the token.
+    let challenge = sent.json()["challenge"].as_str().unwrap().to_owned();
+    let code = first_code;
+    assert!(app.store.challenge(&challenge).await.unwrap().is_none());
+    let stored = app
+        .store
+        .challenge(&app::random::token_hash(&challenge))
+        .await
+        .unwrap()
+        .expect("kept by the token's hash");
+    let code_hash = stored.code_hash.unwrap();
+    assert_eq!(code_hash.len(), 64);
+    assert_ne!(
+        code_hash,
+        app::random::token_hash(&code),
+        "not the code's plain hash"
+    );
 }
 
 /// A user of `role` scoped to the demo's Kerman county (the executive user's county).
@@ -376,16 +569,31 @@ async fn boards_vet_and_the_applicant_objects_through_the_api() {
     let rejected = app.post(&steps, &supervision, decide).await;
     assert_eq!(rejected.json()["state"], "rejected");
 
-    // The applicant objects with their national id; a stranger's id is not theirs.
-    let object = |id: &str| {
-        format!(r#"{{"step": "object", "reason": "گواهی تازه دارم", "national_id": "{id}"}}"#)
+    // The applicant objects with a proof of their national id (a one-time code to their
+    // phone): the tracking code alone is not enough, and a stranger's proof is not theirs.
+    let object = |proof: &str| {
+        serde_json::json!({"step": "object", "reason": "گواهی تازه دارم", "identity_proof": proof})
+            .to_string()
     };
-    app.json(Method::POST, &steps, None, &object("0499370899"))
+    app.json(
+        Method::POST,
+        &steps,
+        None,
+        r#"{"step": "object", "reason": "x"}"#,
+    )
+    .await
+    .assert_problem(403, "identity_not_verified");
+    app.resident("0499370899", "1362/02/02", "رضا").await;
+    let stranger = app.prove("0499370899", "applicant").await;
+    app.json(Method::POST, &steps, None, &object(&stranger))
         .await
         .assert_problem(404, "not_found");
-    let objected = app
-        .json(Method::POST, &steps, None, &object("0018465986"))
-        .await;
+    let filing_proof = app.prove("0018465986", "register").await;
+    app.json(Method::POST, &steps, None, &object(&filing_proof))
+        .await
+        .assert_problem(403, "wrong_proof");
+    let proof = app.prove("0018465986", "applicant").await;
+    let objected = app.json(Method::POST, &steps, None, &object(&proof)).await;
     assert_eq!(objected.status, 200, "{}", objected.text());
     assert_eq!(objected.json()["state"], "objected_to_county");
     let upheld = app

@@ -1,7 +1,7 @@
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
-use domain::clock::FixedClock;
+use domain::clock::{Clock, FixedClock};
 use domain::demo::{kerman, DemoData, DemoOptions};
 use http_body_util::BodyExt;
 use std::sync::{Arc, OnceLock};
@@ -105,8 +105,14 @@ impl Reply {
 }
 
 impl TestApp {
+    /// A fresh app whose one-time codes are not rationed (tests prove identities often, on a
+    /// clock that does not move); the limits have tests of their own.
     pub async fn new() -> Self {
-        Self::with_config(web::Config::default()).await
+        Self::with_config(web::Config {
+            identity_limits: unrationed(),
+            ..web::Config::default()
+        })
+        .await
     }
 
     /// A fresh app and the bearer token of `username`, logged in through the API.
@@ -306,6 +312,20 @@ impl TestApp {
     }
 
     /// Asserts how many records the audit log holds; `why` says what the count shows.
+    /// How many audit records have an action starting with `prefix` (`registration.`, …).
+    pub async fn audit_actions(&self, prefix: &str) -> i64 {
+        let filter = store::AuditFilter {
+            action: Some(prefix.to_owned()),
+            ..store::AuditFilter::default()
+        };
+        let page = self
+            .store
+            .audit_page(&filter, store::PageRequest::new(1, 1))
+            .await
+            .unwrap();
+        page.total
+    }
+
     pub async fn assert_audit_count(&self, expected: i64, why: &str) {
         assert_eq!(self.audit_count().await, expected, "{why}");
     }
@@ -352,6 +372,111 @@ pub fn form(fields: &[(&str, &str)]) -> String {
         .map(|(k, v)| format!("{k}={}", enc(v)))
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// One-time code limits that let a test ask as often as it likes (the lifetimes as deployed).
+pub fn unrationed() -> domain::identity::Limits {
+    domain::identity::Limits {
+        per_person_per_hour: 10_000,
+        per_address_per_hour: 10_000,
+        resend_after: time::Duration::ZERO,
+        ..domain::identity::Limits::default()
+    }
+}
+
+/// The mobile number the tests give the people they put in the registry.
+pub const RESIDENT_MOBILE: &str = "09137654321";
+
+impl TestApp {
+    /// Puts `national_id` in the people registry with this birth date (Jalali or ISO) and
+    /// father's name and [`RESIDENT_MOBILE`], unless it is there already.
+    pub async fn resident(&self, national_id: &str, birth_date: &str, father_name: &str) {
+        if self.store.person(national_id).await.unwrap().is_some() {
+            return;
+        }
+        let person = domain::person::Person {
+            national_id: domain::ids::NationalId::parse(national_id).unwrap(),
+            first_name: "علی".into(),
+            last_name: "کرمانی".into(),
+            father_name: father_name.into(),
+            gender: domain::person::Gender::Male,
+            birth_date: domain::calendar::parse_date(birth_date).unwrap(),
+            mobile: Some(domain::ids::MobileNumber::parse(RESIDENT_MOBILE).unwrap()),
+            education: None,
+            sitting_council_member: false,
+            relatives: Vec::new(),
+        };
+        let actor = Actor::new("test-setup", self.clock.now());
+        self.store.create_person(&person, &actor).await.unwrap();
+    }
+
+    /// The one-time code last sent to `mobile` (read from the outbox, as a demo user would).
+    pub fn code_sent_to(&self, mobile: &str) -> String {
+        let outbox = self
+            .state
+            .app
+            .sms()
+            .kept()
+            .expect("the tests' codes stay in an outbox");
+        let text = outbox.last_to(mobile).expect("a code was sent").text;
+        let digits: Vec<String> = text
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|w| w.len() == 6)
+            .map(str::to_owned)
+            .collect();
+        digits.first().cloned().expect("six digits in the message")
+    }
+
+    /// Asks for a code for a registry person (`purpose`: `register` or `applicant`) through
+    /// the API: the answer, and the challenge when a code was sent.
+    pub async fn ask_code(&self, national_id: &str, purpose: &str) -> Reply {
+        let person = self
+            .store
+            .person(national_id)
+            .await
+            .unwrap()
+            .expect("a registry person");
+        let body = serde_json::json!({
+            "national_id": national_id,
+            "birth_date": person.birth_date.to_string(),
+            "father_name": person.father_name,
+            "purpose": purpose,
+        });
+        self.json(
+            Method::POST,
+            "/api/v1/identity/codes",
+            None,
+            &body.to_string(),
+        )
+        .await
+    }
+
+    /// Proves `national_id` (a registry person) for `purpose` through the API: asks for a
+    /// code, reads it from the outbox, enters it; the proof.
+    pub async fn prove(&self, national_id: &str, purpose: &str) -> String {
+        let asked = self.ask_code(national_id, purpose).await;
+        asked.assert_status(StatusCode::CREATED);
+        let challenge = asked.json()["challenge"].as_str().unwrap().to_owned();
+        let mobile = self
+            .store
+            .person(national_id)
+            .await
+            .unwrap()
+            .and_then(|p| p.mobile)
+            .expect("a mobile on file");
+        let code = self.code_sent_to(mobile.as_str());
+        let body = serde_json::json!({"challenge": challenge, "code": code});
+        let proven = self
+            .json(
+                Method::POST,
+                "/api/v1/identity/proofs",
+                None,
+                &body.to_string(),
+            )
+            .await;
+        proven.assert_status(StatusCode::CREATED);
+        proven.json()["identity_proof"].as_str().unwrap().to_owned()
+    }
 }
 
 /// A national id no demo person has: `n` with its check digit.

@@ -67,6 +67,10 @@ struct Fixture {
     candidate: String,
     ballot_token: String,
     stations_csv: String,
+    /// Proofs of the applicant's identity (one-time codes entered): to file (refused, as they
+    /// filed already, so never spent) and to act on their file (refused steps spend nothing).
+    register_proof: String,
+    applicant_proof: String,
 }
 
 const ELECTION: &str = "shora-7";
@@ -166,7 +170,11 @@ impl Fixture {
             .0
             .candidate_code
             .unwrap();
+        let register_proof = app.prove(&applicant, "register").await;
+        let applicant_proof = app.prove(&applicant, "applicant").await;
         Self {
+            register_proof,
+            applicant_proof,
             council: station_record.council_code.clone(),
             stations_csv: domain::csv_io::stations_to_csv(std::slice::from_ref(station_record)),
             ballot_token: format!("{:016x}.{station}.{}", 7, "s".repeat(43)),
@@ -437,7 +445,8 @@ impl Fixture {
                 "GET",
                 "/healthz" | "/api/v1/openapi.json" | "/api/v1/turnout" | "/api/v1/candidates/csv"
                 | "/api/v1/candidates/nist"
-                | "/turnout" | "/candidates" | "/register" | "/registration-status" | "/login",
+                | "/turnout" | "/candidates" | "/register" | "/registration-status" | "/login"
+                | "/my-filings" | "/demo/outbox",
             ) => (filled(route), Sent::Nothing, open),
             ("GET", "/api/v1/councils/{code}/candidates") => (
                 route.replace("{code}", &self.council),
@@ -458,9 +467,54 @@ impl Fixture {
             ("POST", "/login") => (filled(route), Sent::Login, open),
             ("POST", "/api/v1/registrations" | "/register") => {
                 let (content_type, body) =
-                    Form::eligible(&self.applicant, &executive_council().code).body();
+                    Form::eligible(&self.applicant, &executive_council().code)
+                        .set("identity_proof", &self.register_proof)
+                        .body();
                 (filled(route), Sent::Multipart(content_type, body), open)
             }
+            ("POST", "/register/county") => (
+                filled(route),
+                Sent::Form(format!(
+                    "identity_proof={}&county={county}",
+                    enc(&self.register_proof)
+                )),
+                open,
+            ),
+            ("POST", "/api/v1/identity/codes") => (
+                filled(route),
+                Sent::Json(
+                    serde_json::json!({"national_id": self.applicant, "birth_date": "1360/05/12",
+                        "father_name": "حسین", "purpose": "applicant"})
+                    .to_string(),
+                ),
+                open,
+            ),
+            ("POST", "/identity/codes") => (
+                filled(route),
+                Sent::Form(format!(
+                    "national_id={}&birth_date=1360-05-12&father_name={}&purpose=applicant",
+                    self.applicant,
+                    enc("حسین")
+                )),
+                open,
+            ),
+            ("POST", "/api/v1/identity/proofs") => (
+                filled(route),
+                json(r#"{"challenge": "no-such-challenge", "code": "123456"}"#),
+                open,
+            ),
+            ("POST", "/identity/proofs") => (
+                filled(route),
+                form("challenge=no-such-challenge&code=123456"),
+                open,
+            ),
+            ("POST", "/api/v1/identity/registrations") => (
+                filled(route),
+                Sent::Json(
+                    serde_json::json!({"identity_proof": self.applicant_proof}).to_string(),
+                ),
+                open,
+            ),
             ("POST", "/api/v1/registrations/{tracking_code}/lookup") => (
                 filled(route),
                 Sent::Json(serde_json::json!({"national_id": self.applicant}).to_string()),
@@ -477,8 +531,9 @@ impl Fixture {
             ("POST", "/registration-status/steps") => (
                 filled(route),
                 Sent::Form(format!(
-                    "tracking_code={}&national_id={}&step=object&reason=x",
-                    self.tracking, self.applicant
+                    "tracking_code={}&identity_proof={}&step=object&reason=x",
+                    self.tracking,
+                    enc(&self.applicant_proof)
                 )),
                 open,
             ),
@@ -487,7 +542,7 @@ impl Fixture {
                 None => (
                     filled(route),
                     Sent::Json(
-                        serde_json::json!({"step": "object", "reason": "x", "national_id": self.applicant})
+                        serde_json::json!({"step": "object", "reason": "x", "identity_proof": self.applicant_proof})
                             .to_string(),
                     ),
                     open,
@@ -534,6 +589,8 @@ impl Fixture {
                 | "/register"
                 | "/api/v1/registrations/{tracking_code}/steps"
                 | "/registration-status/steps"
+                | "/api/v1/identity/proofs"
+                | "/identity/proofs"
         );
         let succeeds = *method == Method::GET || (access == Access::Open && !repeats);
         Call {
@@ -723,8 +780,12 @@ async fn callers(app: &TestApp) -> Vec<Caller> {
 
 async fn walk_app() -> TestApp {
     // Every caller logs in, and the login routes are walked by each: no rate limit here.
+    // Every caller asks for a one-time code too: not rationed either. A demo, so that its
+    // text-message page is served.
     TestApp::with_config(web::Config {
         login_attempts_per_minute: 100_000,
+        identity_limits: crate::support::unrationed(),
+        demo: true,
         ..web::Config::default()
     })
     .await
