@@ -88,6 +88,7 @@ impl Sessions<'_> {
             username: principal.username.clone(),
             csrf_token: csrf_token.clone(),
             expires_at_us: domain::clock::to_micros(expires_at),
+            idle_timeout_us: None,
         };
         self.auth
             .create_session(&session, &Actor::new(principal.username.clone(), now))

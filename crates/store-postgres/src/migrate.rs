@@ -34,6 +34,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "turnout_pending",
         include_str!("../migrations/0007_turnout_pending.sql"),
     ),
+    (
+        9,
+        "accounts",
+        include_str!("../migrations/0009_accounts.sql"),
+    ),
 ];
 
 /// The migrations as `(version, name)`, in order (for the test that keeps both backends'

@@ -147,6 +147,8 @@ pub enum Refusal {
     Repeated { entity: Entity, national_id: String },
     /// A board code that names no board.
     UnknownBoard { board: String },
+    /// The account rules (`domain::accounts`): one's own account, the last HQ account.
+    Account(domain::accounts::AccountRefusal),
 }
 
 /// Whether a refusal is about the request's content (422) or about the state it meets (409).
@@ -197,6 +199,7 @@ impl Refusal {
             Self::RollAborted { .. } => "invalid_rows",
             Self::Repeated { .. } => "repeated",
             Self::UnknownBoard { .. } => "unknown_board",
+            Self::Account(r) => r.code(),
         }
     }
 
@@ -242,6 +245,7 @@ impl Refusal {
                 persian_digits(national_id)
             ),
             Self::UnknownBoard { board } => format!("هیأت «{board}» شناخته نیست."),
+            Self::Account(r) => r.persian(),
         }
     }
 
@@ -251,7 +255,8 @@ impl Refusal {
             | Self::Board(_)
             | Self::Day(_)
             | Self::RollLockedByVoting
-            | Self::NoPollingHours => RefusalKind::Conflict,
+            | Self::NoPollingHours
+            | Self::Account(_) => RefusalKind::Conflict,
             Self::Vetting(r) if r.code() != "reason_required" => RefusalKind::Conflict,
             _ => RefusalKind::Invalid,
         }
