@@ -11,6 +11,7 @@
 //! [`Context`] every area shares (the lookups, the documents, the settings, the clock), so a
 //! use case shows what it touches and a test can hand it just those.
 
+pub mod accounts;
 pub mod audit;
 pub mod boards;
 pub mod cache;
@@ -40,12 +41,18 @@ use store::Store;
 pub struct Settings {
     /// Voters may vote only at a station of their own constituency (DESIGN §8; the default).
     pub own_constituency_only: bool,
+    /// Argon2 hashes or checks run at once (`sessions::Hashing`); twice the cores by default.
+    pub hash_concurrency: usize,
+    /// Argon2 hashes or checks that may wait for one of those; past them, `Error::Busy`.
+    pub hash_queue: usize,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             own_constituency_only: true,
+            hash_concurrency: sessions::Hashing::default_running(),
+            hash_queue: 32,
         }
     }
 }
@@ -59,6 +66,7 @@ pub struct App {
     files: Arc<FileStore>,
     settings: Arc<Settings>,
     caches: Arc<cache::Caches>,
+    hashing: Arc<sessions::Hashing>,
 }
 
 impl App {
@@ -72,6 +80,10 @@ impl App {
             store,
             clock,
             files: Arc::new(files),
+            hashing: Arc::new(sessions::Hashing::new(
+                settings.hash_concurrency,
+                settings.hash_queue,
+            )),
             settings: Arc::new(settings),
             caches: Arc::default(),
         }
@@ -194,7 +206,22 @@ impl App {
             auth: &*self.store,
             clock: &*self.clock,
             cached: self.cached(),
+            hashing: &self.hashing,
         }
+    }
+
+    /// The accounts, for the province HQ.
+    pub fn accounts(&self) -> accounts::Accounts<'_> {
+        accounts::Accounts {
+            auth: &*self.store,
+            clock: &*self.clock,
+            hashing: &self.hashing,
+        }
+    }
+
+    /// The bound on Argon2 work every password check and hash goes through.
+    pub fn hashing(&self) -> &sessions::Hashing {
+        &self.hashing
     }
 
     pub fn audit(&self) -> audit::Audit<'_> {

@@ -67,6 +67,8 @@ struct Fixture {
     candidate: String,
     ballot_token: String,
     stations_csv: String,
+    /// The account the users page's forms act on (an observer no caller signs in as).
+    account: String,
 }
 
 const ELECTION: &str = "shora-7";
@@ -166,7 +168,21 @@ impl Fixture {
             .0
             .candidate_code
             .unwrap();
+        let account = "walk-account".to_owned();
+        app.store
+            .create_user(
+                &NewUser {
+                    username: account.clone(),
+                    password_hash: "$argon2id$unused".into(),
+                    role: Role::Observer,
+                    scope: Scope::Province,
+                },
+                &by,
+            )
+            .await
+            .unwrap();
         Self {
+            account,
             council: station_record.council_code.clone(),
             stations_csv: domain::csv_io::stations_to_csv(std::slice::from_ref(station_record)),
             ballot_token: format!("{:016x}.{station}.{}", 7, "s".repeat(43)),
@@ -523,6 +539,21 @@ impl Fixture {
             ("GET", "/api/v1/audit" | "/api/v1/audit/verify" | "/audit" | "/audit/verify") => {
                 (filled(route), Sent::Nothing, all(who, &[Action::ViewAudit]))
             }
+            ("GET", "/users") => (filled(route), Sent::Nothing, all(who, &[Action::ManageAccounts])),
+            (
+                "POST",
+                "/users/{username}/disable" | "/users/{username}/enable"
+                | "/users/{username}/sessions/revoke",
+            ) => (
+                route.replace("{username}", &self.account),
+                form(""),
+                all(who, &[Action::ManageAccounts]),
+            ),
+            ("POST", "/users/{username}/password") => (
+                route.replace("{username}", &self.account),
+                form("password=walk-password-1405"),
+                all(who, &[Action::ManageAccounts]),
+            ),
             _ => panic!(
                 "{method} {route} is served but not walked: add it to tests/it/walk.rs with the \
                  Action that guards it"
@@ -883,6 +914,7 @@ async fn the_router_serves_only_the_listed_routes() {
             .replace("{action}", "pause")
             .replace("{id}", "1")
             .replace("{kind}", "photo")
+            .replace("{username}", "observer")
     };
     for path in paths {
         for method in [
