@@ -879,6 +879,8 @@ async fn load_store(
                     username,
                     csrf_token: web::auth::new_token(),
                     expires_at_us,
+                    // A station's desk on its polling day: no idle timeout.
+                    idle_timeout_us: None,
                 },
                 &by,
             )

@@ -77,7 +77,8 @@ const PDF: &[u8] = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n";
 /// The national id of applicant `n`.
 fn applicant(n: usize) -> anyhow::Result<NationalId> {
     let first_nine = u32::try_from(100_000_000 + n).context("too many submissions")?;
-    NationalId::with_check_digit(first_nine).ok_or_else(|| anyhow!("no national id for {first_nine}"))
+    NationalId::with_check_digit(first_nine)
+        .ok_or_else(|| anyhow!("no national id for {first_nine}"))
 }
 
 /// Applicant `n` as the people registry holds them, with a mobile number for their code.
@@ -196,7 +197,9 @@ async fn main() -> anyhow::Result<()> {
     let total = args.rate as usize * args.secs as usize;
     // Every applicant is in the people registry and has proven who they are with a one-time
     // code before the run (not timed): the run measures the filing.
-    let residents = (0..total).map(resident).collect::<anyhow::Result<Vec<_>>>()?;
+    let residents = (0..total)
+        .map(resident)
+        .collect::<anyhow::Result<Vec<_>>>()?;
     store
         .import_people(&residents, &store::Actor::new("bench", clock.now()))
         .await?;

@@ -48,9 +48,12 @@ pub enum Error {
     /// The text-message gateway did not take a code (the code is not sent; ask again).
     #[error("text message not sent: {0}")]
     SmsUnavailable(String),
-    /// A wrong password or an unknown username, told apart to no one.
+    /// A wrong password, an unknown username or a disabled account, told apart to no one.
     #[error("wrong username or password")]
     InvalidCredentials,
+    /// Too many passwords are being checked already (`sessions::Hashing`): try again soon.
+    #[error("busy: too many password checks at once")]
+    Busy,
     /// A failure of the system that is not the store's (a task that did not finish).
     #[error("internal error: {0}")]
     Internal(String),

@@ -11,6 +11,7 @@
 //! [`Context`] every area shares (the lookups, the documents, the settings, the clock), so a
 //! use case shows what it touches and a test can hand it just those.
 
+pub mod accounts;
 pub mod audit;
 pub mod boards;
 pub mod cache;
@@ -44,6 +45,10 @@ pub struct Settings {
     pub own_constituency_only: bool,
     /// How one-time codes are rationed and how long they and their proofs last.
     pub identity_limits: domain::identity::Limits,
+    /// Argon2 hashes or checks run at once (`sessions::Hashing`); twice the cores by default.
+    pub hash_concurrency: usize,
+    /// Argon2 hashes or checks that may wait for one of those; past them, `Error::Busy`.
+    pub hash_queue: usize,
 }
 
 impl Default for Settings {
@@ -51,6 +56,8 @@ impl Default for Settings {
         Self {
             own_constituency_only: true,
             identity_limits: domain::identity::Limits::default(),
+            hash_concurrency: sessions::Hashing::default_running(),
+            hash_queue: 32,
         }
     }
 }
@@ -65,6 +72,7 @@ pub struct App {
     settings: Arc<Settings>,
     caches: Arc<cache::Caches>,
     sms: sms::Sms,
+    hashing: Arc<sessions::Hashing>,
 }
 
 impl App {
@@ -79,6 +87,10 @@ impl App {
             store,
             clock,
             files: Arc::new(files),
+            hashing: Arc::new(sessions::Hashing::new(
+                settings.hash_concurrency,
+                settings.hash_queue,
+            )),
             settings: Arc::new(settings),
             caches: Arc::default(),
             sms,
@@ -220,7 +232,22 @@ impl App {
             auth: &*self.store,
             clock: &*self.clock,
             cached: self.cached(),
+            hashing: &self.hashing,
         }
+    }
+
+    /// The accounts, for the province HQ.
+    pub fn accounts(&self) -> accounts::Accounts<'_> {
+        accounts::Accounts {
+            auth: &*self.store,
+            clock: &*self.clock,
+            hashing: &self.hashing,
+        }
+    }
+
+    /// The bound on Argon2 work every password check and hash goes through.
+    pub fn hashing(&self) -> &sessions::Hashing {
+        &self.hashing
     }
 
     pub fn audit(&self) -> audit::Audit<'_> {

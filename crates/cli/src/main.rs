@@ -63,6 +63,14 @@ enum Command {
 enum UserCommand {
     /// Create a user; the password is read from standard input.
     Add(user::AddArgs),
+    /// Disable an account: it cannot sign in, and its sessions end at once.
+    Disable(user::NameArgs),
+    /// Enable a disabled account.
+    Enable(user::NameArgs),
+    /// Set an account's password, read from standard input; its sessions end.
+    Passwd(user::PasswdArgs),
+    /// List an account's live sessions (never their tokens); `--revoke` ends them all.
+    Sessions(user::SessionsArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,9 +107,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             demo::run(&cli.database_url, &args).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::User(UserCommand::Add(args)) => {
+        Command::User(command) => {
             init_tracing("warn");
-            user::add(&cli.database_url, &args).await?;
+            let url = &cli.database_url;
+            match command {
+                UserCommand::Add(args) => user::add(url, &args).await?,
+                UserCommand::Disable(args) => user::disable(url, &args).await?,
+                UserCommand::Enable(args) => user::enable(url, &args).await?,
+                UserCommand::Passwd(args) => user::passwd(url, &args).await?,
+                UserCommand::Sessions(args) => user::sessions(url, &args).await?,
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Export(transfer::ExportCommand::Stations(args)) => {

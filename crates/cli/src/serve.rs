@@ -51,6 +51,27 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u64).range(1..=72)
     )]
     pub session_hours: u64,
+    /// How long a sign-in may go unused before it ends, in minutes (a station's device signed
+    /// in on its polling day is not ended for being idle: it lasts through the day).
+    #[arg(
+        long,
+        env = "SANDOQ_SESSION_IDLE_MINUTES",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..=1440)
+    )]
+    pub session_idle_minutes: u64,
+    /// Password hashes (Argon2, 19 MiB each) checked at once; the default is twice the cores.
+    #[arg(long, env = "SANDOQ_HASH_CONCURRENCY", value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub hash_concurrency: Option<u64>,
+    /// Password checks that may wait for those; a login past them is refused with 503 `busy`,
+    /// to be tried again.
+    #[arg(
+        long,
+        env = "SANDOQ_HASH_QUEUE",
+        default_value_t = 32,
+        value_parser = clap::value_parser!(u64).range(0..=10_000)
+    )]
+    pub hash_queue: u64,
     /// Served over TLS (a proxy in front ends it): `Secure` cookies and HSTS. The default is
     /// yes unless listening on a loopback address; `--secure-cookies=false` serves plain HTTP
     /// to other machines (a closed network without TLS).
@@ -218,6 +239,13 @@ pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
         secure_cookies: served_over_tls(args.listen, args.secure_cookies),
         trusted_proxies: args.trusted_proxies.clone(),
         session_ttl: std::time::Duration::from_secs(args.session_hours * 3600),
+        session_idle: std::time::Duration::from_secs(args.session_idle_minutes * 60),
+        // Twice the cores (the web layer's default) unless set.
+        hash_concurrency: args
+            .hash_concurrency
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or_else(|| web::Config::default().hash_concurrency),
+        hash_queue: usize::try_from(args.hash_queue).unwrap_or(0),
         own_constituency_only: !args.vote_anywhere,
         demo: args.demo,
         sms,

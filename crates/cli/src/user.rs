@@ -1,5 +1,7 @@
-//! `sandoq user add`: creates an account from the command line (the first HQ login of a real
-//! deployment, or a replacement for a lost one).
+//! `sandoq user`: creates an account from the command line (the first HQ login of a real
+//! deployment, or a replacement for a lost one), disables and enables accounts, sets a new
+//! password, and lists or ends an account's sessions. Each change is one transaction with its
+//! audit record (actor `cli`), as from the HQ's users page.
 
 use anyhow::{anyhow, bail, Context};
 use clap::Args;
@@ -10,7 +12,7 @@ use store::{Actor, CountyFilter, NewUser, StoreError};
 
 /// The actor of the audit records this command writes.
 pub const ACTOR: &str = "cli";
-pub const MIN_PASSWORD_CHARS: usize = 8;
+pub use domain::accounts::MIN_PASSWORD_CHARS;
 
 #[derive(Debug, Args)]
 pub struct AddArgs {
@@ -57,10 +59,157 @@ pub fn read_password(mut input: impl BufRead) -> anyhow::Result<String> {
         .strip_suffix('\n')
         .map_or(line.as_str(), |l| l.strip_suffix('\r').unwrap_or(l))
         .to_owned();
-    if password.chars().count() < MIN_PASSWORD_CHARS {
+    if domain::accounts::check_password(&password).is_err() {
         bail!("the password must have at least {MIN_PASSWORD_CHARS} characters");
     }
     Ok(password)
+}
+
+/// An account named on the command line.
+#[derive(Debug, Args)]
+pub struct NameArgs {
+    /// The account's username.
+    pub username: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PasswdArgs {
+    /// The account's username.
+    pub username: String,
+    /// Read the new password from standard input (one line). Required, as for `user add`.
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionsArgs {
+    /// The account's username.
+    pub username: String,
+    /// End every session of the account.
+    #[arg(long)]
+    pub revoke: bool,
+}
+
+fn actor() -> Actor {
+    Actor::new(ACTOR, domain::clock::SystemClock.now())
+}
+
+/// A store error of a command on `username`, in words.
+fn account_error(e: StoreError, username: &str, doing: &str) -> anyhow::Error {
+    match e {
+        StoreError::NotFound { .. } => anyhow!("no user named {username:?}"),
+        StoreError::Refused(store::Refusal::Account(
+            domain::accounts::AccountRefusal::LastHq,
+        )) => anyhow!(
+            "{username:?} is the last enabled province_hq account: add another with `sandoq user add` first — {}",
+            domain::accounts::AccountRefusal::LastHq.persian()
+        ),
+        e => anyhow::Error::new(e).context(format!("cannot {doing} {username:?}")),
+    }
+}
+
+/// `sandoq user disable`: the account cannot sign in, and its sessions end at once.
+pub async fn disable(url: &str, args: &NameArgs) -> anyhow::Result<()> {
+    let store = crate::db::open(url).await?;
+    let done = store
+        .disable_user(&args.username, &actor())
+        .await
+        .map_err(|e| account_error(e, &args.username, "disable"))?;
+    if done.changed {
+        println!(
+            "user {} disabled; {} session(s) ended",
+            args.username, done.sessions_ended
+        );
+    } else {
+        println!("user {} was disabled already", args.username);
+    }
+    Ok(())
+}
+
+/// `sandoq user enable`.
+pub async fn enable(url: &str, args: &NameArgs) -> anyhow::Result<()> {
+    let store = crate::db::open(url).await?;
+    let done = store
+        .enable_user(&args.username, &actor())
+        .await
+        .map_err(|e| account_error(e, &args.username, "enable"))?;
+    if done.changed {
+        println!("user {} enabled", args.username);
+    } else {
+        println!("user {} was enabled already", args.username);
+    }
+    Ok(())
+}
+
+/// `sandoq user passwd`: a new password from standard input; every session of the account
+/// ends.
+pub async fn passwd(url: &str, args: &PasswdArgs) -> anyhow::Result<()> {
+    let password = read_password(std::io::stdin().lock())?;
+    let store = crate::db::open(url).await?;
+    if store.user(&args.username).await?.is_none() {
+        bail!("no user named {:?}", args.username);
+    }
+    let password_hash = web::auth::hash_password(&password)
+        .map_err(|e| anyhow!("cannot hash the password: {e}"))?;
+    let done = store
+        .set_password(&args.username, &password_hash, None, &actor())
+        .await
+        .map_err(|e| account_error(e, &args.username, "set the password of"))?;
+    println!(
+        "password of {} changed; {} session(s) ended",
+        args.username, done.sessions_ended
+    );
+    Ok(())
+}
+
+/// `sandoq user sessions`: the account's live sessions, by their times only (never a token
+/// nor its hash); with `--revoke`, ends them all.
+pub async fn sessions(url: &str, args: &SessionsArgs) -> anyhow::Result<()> {
+    let store = crate::db::open(url).await?;
+    let user = store
+        .user(&args.username)
+        .await?
+        .ok_or_else(|| anyhow!("no user named {:?}", args.username))?;
+    let now = domain::clock::SystemClock.now();
+    let live = store
+        .user_sessions(&args.username, domain::clock::to_micros(now))
+        .await?;
+    let state = if user.disabled_at_us.is_some() {
+        "disabled"
+    } else {
+        "enabled"
+    };
+    println!(
+        "user {} ({state}): {} live session(s)",
+        args.username,
+        live.len()
+    );
+    let at = |us: i64| rfc3339(domain::clock::from_micros(us));
+    for s in &live {
+        let idle = s.idle_until_us().map_or_else(
+            || "no idle timeout".to_owned(),
+            |u| format!("idle after {}", at(u)),
+        );
+        println!(
+            "  signed in {}  last used {}  expires {}  {idle}",
+            at(s.created_at_us),
+            at(s.last_seen_at_us),
+            at(s.expires_at_us)
+        );
+    }
+    if args.revoke {
+        let done = store
+            .revoke_sessions(&args.username, &actor())
+            .await
+            .map_err(|e| account_error(e, &args.username, "end the sessions of"))?;
+        println!("{} session(s) ended", done.sessions_ended);
+    }
+    Ok(())
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
 }
 
 fn domain_error(e: &domain::DomainError) -> anyhow::Error {

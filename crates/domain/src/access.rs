@@ -209,6 +209,10 @@ pub enum Action<'a> {
     /// Casting a ballot whose token a check-in at `station` issued: only that station's own
     /// device (its staff's session) puts ballots in its box.
     CastBallot { station: &'a str },
+    /// Listing the accounts, disabling and enabling them, resetting their passwords and
+    /// ending their sessions: the province HQ only (accounts are still created on the command
+    /// line, `sandoq user add`).
+    ManageAccounts,
 }
 
 /// The roles that see candidate registrations, each within its scope: the HQ, the governors
@@ -277,7 +281,9 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
         Action::ViewStation { county, station } => {
             p.scope.covers_county(county) || p.scope.station() == Some(station)
         }
-        Action::ViewAudit | Action::ManageElection => p.role == Role::ProvinceHq,
+        Action::ViewAudit | Action::ManageElection | Action::ManageAccounts => {
+            p.role == Role::ProvinceHq
+        }
         Action::ViewPeople => p.scope.kind() != ScopeKind::Station,
         Action::ViewElection => true,
         Action::ManageStations { county } => {
@@ -644,6 +650,33 @@ mod tests {
                 "{role:?}"
             );
         }
+    }
+
+    #[test]
+    fn only_province_hq_manages_accounts() {
+        for role in Role::ALL {
+            for scope in [
+                Scope::Province,
+                Scope::County {
+                    county: "01".into(),
+                },
+            ] {
+                let p = principal(role, scope);
+                assert_eq!(
+                    authorize(Some(&p), Action::ManageAccounts).is_ok(),
+                    role == Role::ProvinceHq,
+                    "{role:?}"
+                );
+            }
+        }
+        assert_eq!(
+            authorize(Some(&station_user("0100001")), Action::ManageAccounts),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            authorize(None, Action::ManageAccounts),
+            Err(Denied::Unauthenticated)
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! Most of the project's tests live here.
 
 pub mod access;
+pub mod accounts;
 pub mod ballot;
 pub mod boards;
 pub mod calendar;

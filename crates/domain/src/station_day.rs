@@ -222,13 +222,24 @@ pub fn station_session_until(
     polls_open: OffsetDateTime,
     polls_close: OffsetDateTime,
 ) -> OffsetDateTime {
-    let latest = polls_close + MAX_EXTENSION_DAY;
-    let on_the_day = now >= polls_open - time::Duration::hours(12) && now < latest;
-    if on_the_day {
-        (now + ttl).max(latest)
+    if on_polling_day(now, polls_open, polls_close) {
+        (now + ttl).max(polls_close + MAX_EXTENSION_DAY)
     } else {
         now + ttl
     }
+}
+
+/// Whether `now` falls in a station's polling day as its sessions count it: from twelve hours
+/// before the polls open to the latest the station may close (the scheduled close and
+/// [`MAX_EXTENSION_DAY`]). A station device signed in then is kept signed in through the day,
+/// and is not signed out for being idle (a quiet hour at a village station is no reason to
+/// type the password again in front of the queue).
+pub fn on_polling_day(
+    now: OffsetDateTime,
+    polls_open: OffsetDateTime,
+    polls_close: OffsetDateTime,
+) -> bool {
+    now >= polls_open - time::Duration::hours(12) && now < polls_close + MAX_EXTENSION_DAY
 }
 
 /// Applies an action at `now`, with the polls scheduled from `polls_open` to `polls_close`;
@@ -383,6 +394,10 @@ mod tests {
             station_session_until(latest, eight, OPEN, CLOSE),
             latest + eight
         );
+        assert!(on_polling_day(eve, OPEN, CLOSE));
+        assert!(on_polling_day(late, OPEN, CLOSE));
+        assert!(!on_polling_day(day_before, OPEN, CLOSE));
+        assert!(!on_polling_day(latest, OPEN, CLOSE));
     }
 
     #[test]

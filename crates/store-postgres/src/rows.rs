@@ -381,6 +381,7 @@ pub(crate) fn user(row: &PgRow) -> StoreResult<UserRecord> {
         role: Role::parse(&role).map_err(|e| corrupt("role", e))?,
         scope,
         created_at_us: get(row, "created_at_us")?,
+        disabled_at_us: get(row, "disabled_at_us")?,
     })
 }
 
@@ -597,7 +598,8 @@ pub(crate) const COUNCIL_COLUMNS: &str =
 
 /// The columns [`user`] reads.
 pub(crate) const USER_COLUMNS: &str =
-    "username, password_hash, role, scope_kind, county_code, station_code, created_at_us";
+    "username, password_hash, role, scope_kind, county_code, station_code, created_at_us, \
+     disabled_at_us";
 
 /// The columns [`audit`] reads.
 pub(crate) const AUDIT_COLUMNS: &str =
@@ -606,18 +608,28 @@ pub(crate) const AUDIT_COLUMNS: &str =
 /// The columns [`station_day`] reads.
 pub(crate) const DAY_COLUMNS: &str = "state, opened_at_us, closes_at_us, closed_at_us";
 
-/// A session row joined with its user's (`token_hash, csrf_token, session_created_at_us,
-/// expires_at_us` and [`user`]'s columns).
+/// A session row joined with its user's ([`SESSION_COLUMNS`] and [`user`]'s columns).
 pub(crate) fn session(row: &PgRow) -> StoreResult<(store::SessionRecord, UserRecord)> {
-    let user = user(row)?;
-    let session = store::SessionRecord {
+    Ok((session_only(row)?, user(row)?))
+}
+
+/// The columns [`session_only`] reads (of `sessions s`).
+pub(crate) const SESSION_COLUMNS: &str =
+    "s.token_hash, s.username AS session_username, s.csrf_token, \
+     s.created_at_us AS session_created_at_us, s.expires_at_us, s.last_seen_at_us, \
+     s.idle_timeout_us";
+
+/// A row of `sessions` ([`SESSION_COLUMNS`]).
+pub(crate) fn session_only(row: &PgRow) -> StoreResult<store::SessionRecord> {
+    Ok(store::SessionRecord {
         token_hash: get(row, "token_hash")?,
-        username: user.username.clone(),
+        username: get(row, "session_username")?,
         csrf_token: get(row, "csrf_token")?,
         created_at_us: get(row, "session_created_at_us")?,
         expires_at_us: get(row, "expires_at_us")?,
-    };
-    Ok((session, user))
+        last_seen_at_us: get(row, "last_seen_at_us")?,
+        idle_timeout_us: get(row, "idle_timeout_us")?,
+    })
 }
 
 /// A row of the staffing gaps (`code, name, county_code, held`): the posts nobody holds.

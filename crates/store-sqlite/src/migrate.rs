@@ -39,6 +39,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "identity_challenges",
         include_str!("../migrations/0008_identity_challenges.sql"),
     ),
+    (
+        9,
+        "accounts",
+        include_str!("../migrations/0009_accounts.sql"),
+    ),
 ];
 
 /// Applies the migrations not applied yet, each in its own transaction.

@@ -109,8 +109,7 @@ pub(crate) fn relative_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Rela
     })
 }
 
-pub(crate) const USER_COLUMNS: &str =
-    "username, password_hash, role, scope_kind, county_code, station_code, created_at_us";
+pub(crate) const USER_COLUMNS: &str = "username, password_hash, role, scope_kind, county_code, station_code, created_at_us, disabled_at_us";
 
 pub(crate) fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
     let role: String = r.get(2)?;
@@ -121,6 +120,7 @@ pub(crate) fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
         role: Role::parse(&role).map_err(|_| bad_row("role"))?,
         scope: scope_from_columns(&kind, r.get(4)?, r.get(5)?).ok_or_else(|| bad_row("scope"))?,
         created_at_us: r.get(6)?,
+        disabled_at_us: r.get(7)?,
     })
 }
 

@@ -53,6 +53,41 @@ pub fn user_created(user: &crate::NewUser) -> AuditEntry {
     )
 }
 
+/// An account disabled, and how many of its sessions ended with it.
+pub fn user_disabled(username: &str, sessions_ended: u64) -> AuditEntry {
+    AuditEntry::new(
+        "user.disable",
+        format!("user/{username}"),
+        serde_json::json!({"sessions_ended": sessions_ended}),
+    )
+}
+
+pub fn user_enabled(username: &str) -> AuditEntry {
+    AuditEntry::new(
+        "user.enable",
+        format!("user/{username}"),
+        serde_json::json!({}),
+    )
+}
+
+/// A new password (never its hash), and how many of the account's sessions ended.
+pub fn password_changed(username: &str, sessions_ended: u64) -> AuditEntry {
+    AuditEntry::new(
+        "user.password",
+        format!("user/{username}"),
+        serde_json::json!({"sessions_ended": sessions_ended}),
+    )
+}
+
+/// Every session of an account ended at once.
+pub fn sessions_revoked(username: &str, sessions_ended: u64) -> AuditEntry {
+    AuditEntry::new(
+        "auth.revoke",
+        format!("user/{username}"),
+        serde_json::json!({"sessions_ended": sessions_ended}),
+    )
+}
+
 #[async_trait]
 pub trait AuditStore: Send + Sync + 'static {
     /// The audit log, newest first, filtered and paginated.

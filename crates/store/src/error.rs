@@ -153,6 +153,8 @@ pub enum Refusal {
     Repeated { entity: Entity, national_id: String },
     /// A board code that names no board.
     UnknownBoard { board: String },
+    /// The account rules (`domain::accounts`): one's own account, the last HQ account.
+    Account(domain::accounts::AccountRefusal),
 }
 
 /// Whether a refusal is about the request's content (422) or about the state it meets (409).
@@ -204,6 +206,7 @@ impl Refusal {
             Self::RollAborted { .. } => "invalid_rows",
             Self::Repeated { .. } => "repeated",
             Self::UnknownBoard { .. } => "unknown_board",
+            Self::Account(r) => r.code(),
         }
     }
 
@@ -250,6 +253,7 @@ impl Refusal {
                 persian_digits(national_id)
             ),
             Self::UnknownBoard { board } => format!("هیأت «{board}» شناخته نیست."),
+            Self::Account(r) => r.persian(),
         }
     }
 
@@ -259,7 +263,8 @@ impl Refusal {
             | Self::Board(_)
             | Self::Day(_)
             | Self::RollLockedByVoting
-            | Self::NoPollingHours => RefusalKind::Conflict,
+            | Self::NoPollingHours
+            | Self::Account(_) => RefusalKind::Conflict,
             Self::Vetting(r) if r.code() != "reason_required" => RefusalKind::Conflict,
             _ => RefusalKind::Invalid,
         }

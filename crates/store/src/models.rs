@@ -272,6 +272,8 @@ pub struct UserRecord {
     pub role: Role,
     pub scope: Scope,
     pub created_at_us: i64,
+    /// When the account was disabled; a disabled account cannot sign in and has no sessions.
+    pub disabled_at_us: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,6 +283,9 @@ pub struct NewSession {
     pub username: String,
     pub csrf_token: String,
     pub expires_at_us: i64,
+    /// How long the session may go unused before it ends; `None`: only its expiry ends it
+    /// (a station's device on its polling day).
+    pub idle_timeout_us: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -290,6 +295,27 @@ pub struct SessionRecord {
     pub csrf_token: String,
     pub created_at_us: i64,
     pub expires_at_us: i64,
+    /// When the session was last used, as last written ([`crate::AuthStore::touch_session`]
+    /// writes it at most about once a minute).
+    pub last_seen_at_us: i64,
+    pub idle_timeout_us: Option<i64>,
+}
+
+impl SessionRecord {
+    /// When the session ends for want of use, if it can.
+    pub fn idle_until_us(&self) -> Option<i64> {
+        self.idle_timeout_us
+            .map(|idle| self.last_seen_at_us.saturating_add(idle))
+    }
+}
+
+/// What disabling or enabling an account, changing its password or ending its sessions did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AccountChange {
+    /// Whether the account changed (disabling a disabled account does not).
+    pub changed: bool,
+    /// How many of its sessions ended.
+    pub sessions_ended: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

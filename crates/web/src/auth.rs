@@ -33,12 +33,23 @@ pub(crate) struct CachedSession {
     principal: Principal,
     csrf_token: String,
     expires_at_us: i64,
+    idle_until_us: Option<i64>,
+    /// When it was read, by the server's clock.
+    read_at_us: i64,
+}
+
+impl CachedSession {
+    /// Whether the session is still live at `now_us`: not expired, not idle.
+    fn live_at(&self, now_us: i64) -> bool {
+        self.expires_at_us > now_us && self.idle_until_us.is_none_or(|until| until > now_us)
+    }
 }
 
 /// Sessions recently read from the store, so that a busy device (a station checking voters in)
 /// does not pay a database read per request. An entry is trusted for [`SessionCache::TTL`] and
-/// never past the session's own expiry; a logout on this server drops it at once, a logout
-/// through another server sharing the database takes effect within the TTL.
+/// never past the session's own expiry or idle end; a logout, a disabled account, a new
+/// password or revoked sessions on this server drop it at once, the same through another
+/// server sharing the database take effect within the TTL.
 #[derive(Default)]
 pub struct SessionCache(std::sync::Mutex<HashMap<String, (std::time::Instant, CachedSession)>>);
 
@@ -49,7 +60,22 @@ impl SessionCache {
     fn get(&self, token_hash: &str, now_us: i64) -> Option<CachedSession> {
         let entries = self.0.lock().ok()?;
         let (read_at, session) = entries.get(token_hash)?;
-        (read_at.elapsed() < Self::TTL && session.expires_at_us > now_us).then(|| session.clone())
+        // Trusted for the TTL by the server's clock too (a pinned or test clock that jumps
+        // ahead reads the store again, which notes the session's use).
+        let ttl_us = i64::try_from(Self::TTL.as_micros()).unwrap_or(i64::MAX);
+        let fresh = read_at.elapsed() < Self::TTL
+            && (session.read_at_us..session.read_at_us.saturating_add(ttl_us)).contains(&now_us);
+        (fresh && session.live_at(now_us)).then(|| session.clone())
+    }
+
+    /// Forgets every session of an account (disabled, its password changed, its sessions
+    /// revoked), but `keep`.
+    pub fn forget_user(&self, username: &str, keep: Option<&str>) {
+        if let Ok(mut entries) = self.0.lock() {
+            entries.retain(|hash, (_, session)| {
+                session.principal.username != username || Some(hash.as_str()) == keep
+            });
+        }
     }
 
     fn put(&self, token_hash: &str, session: CachedSession) {
@@ -145,9 +171,17 @@ pub async fn login(
     if !state.limiter.allow(client, username) {
         return Err(ApiError::TooManyAttempts);
     }
-    let ttl =
-        time::Duration::try_from(state.config.session_ttl).unwrap_or(time::Duration::hours(8));
-    match state.app.sessions().open(username, password, ttl).await {
+    let lifetime = app::sessions::Lifetime {
+        ttl: time::Duration::try_from(state.config.session_ttl).unwrap_or(time::Duration::hours(8)),
+        idle: time::Duration::try_from(state.config.session_idle)
+            .unwrap_or(time::Duration::minutes(30)),
+    };
+    match state
+        .app
+        .sessions()
+        .open(username, password, lifetime)
+        .await
+    {
         Err(app::Error::InvalidCredentials) => {
             tracing::info!(username, "failed login");
             Err(ApiError::InvalidCredentials)
@@ -342,6 +376,8 @@ pub async fn authenticate(
                         principal: live.principal,
                         csrf_token: live.csrf_token,
                         expires_at_us: live.expires_at_us,
+                        idle_until_us: live.idle_until_us,
+                        read_at_us: now_us,
                     };
                     state.sessions.put(&hash, fresh.clone());
                     Some(fresh)

@@ -410,6 +410,13 @@ fn app_parts(e: &app::Error) -> (StatusCode, &'static str, &'static str, String)
             "ارسال پیامک کد تأیید اکنون ممکن نشد؛ چند دقیقه دیگر دوباره درخواست کنید.".into(),
         ),
         E::InvalidCredentials => ApiError::InvalidCredentials.parts(),
+        E::Busy => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "Busy",
+            "سامانه هم‌اکنون درخواست‌های ورود بسیاری را بررسی می‌کند؛ چند لحظه دیگر دوباره تلاش کنید."
+                .into(),
+        ),
         E::Internal(_) => internal(),
     }
 }
@@ -485,7 +492,7 @@ impl From<QueryRejection> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let problem = self.problem();
-        if problem.status >= 500 {
+        if problem.status >= 500 && problem.status != 503 {
             tracing::error!(error = %error_chain(&self), "request failed");
         }
         let status =
@@ -499,6 +506,9 @@ impl IntoResponse for ApiError {
         );
         if status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }
@@ -530,7 +540,7 @@ impl IntoResponse for PageError {
             return (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
         }
         let (status, code, _, detail) = self.error.parts();
-        if status.is_server_error() {
+        if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
             tracing::error!(error = %error_chain(&self.error), "page failed");
         }
         error_page(status, code, &detail)
@@ -554,6 +564,7 @@ pub fn error_page(status: StatusCode, code: &'static str, detail: &str) -> Respo
         StatusCode::FORBIDDEN => "دسترسی مجاز نیست",
         StatusCode::NOT_FOUND => "پیدا نشد",
         StatusCode::TOO_MANY_REQUESTS => "تلاش بیش از حد",
+        StatusCode::SERVICE_UNAVAILABLE => "سامانه سرگرم است",
         s if s.is_client_error() => "درخواست نادرست",
         _ => "خطای سامانه",
     };

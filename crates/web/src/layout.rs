@@ -116,6 +116,9 @@ fn navigation(p: &Principal, current: &str) -> Vec<NavItem> {
     if app::allows(Some(p), Action::ViewPeople) {
         push("/people".into(), "اشخاص");
     }
+    if app::allows(Some(p), Action::ManageAccounts) {
+        push("/users".into(), "حساب‌های کاربری");
+    }
     if app::allows(Some(p), Action::ViewAudit) {
         push("/audit".into(), "گزارش ممیزی");
     }

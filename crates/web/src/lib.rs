@@ -35,6 +35,12 @@ pub struct Config {
     pub secure_cookies: bool,
     /// How long a login lasts.
     pub session_ttl: Duration,
+    /// How long a session may go unused before it ends (not a station's device on its
+    /// polling day: `app::sessions`).
+    pub session_idle: Duration,
+    /// Argon2 hashes or checks run at once, and how many more may wait (`app::Settings`).
+    pub hash_concurrency: usize,
+    pub hash_queue: usize,
     /// Failed-or-not login attempts allowed per minute, per client network (an IPv4 address,
     /// an IPv6 /64) and per network and username.
     pub login_attempts_per_minute: u32,
@@ -60,6 +66,9 @@ impl Default for Config {
         Self {
             secure_cookies: false,
             session_ttl: Duration::from_hours(8),
+            session_idle: Duration::from_mins(30),
+            hash_concurrency: app::sessions::Hashing::default_running(),
+            hash_queue: 32,
             login_attempts_per_minute: 10,
             trusted_proxies: Vec::new(),
             max_body_bytes: 64 * 1024,
@@ -106,6 +115,8 @@ impl AppState {
             app::Settings {
                 own_constituency_only: config.own_constituency_only,
                 identity_limits: config.identity_limits,
+                hash_concurrency: config.hash_concurrency,
+                hash_queue: config.hash_queue,
             },
             config.sms.clone(),
         );

@@ -105,6 +105,7 @@ async fn prepare(dir: &Path, url: &str, stations: usize, voters: u32) -> Setup {
                     username,
                     csrf_token: web::auth::new_token(),
                     expires_at_us: domain::clock::to_micros(NOW_UTC + time::Duration::days(2)),
+                    idle_timeout_us: None,
                 },
                 &by,
             )

@@ -1,5 +1,6 @@
 //! Runs the real `sandoq` binary in temporary directories: the demo, audit verification and
-//! tampering on SQLite and on PostgreSQL, `user add`, and `serve` answering HTTP.
+//! tampering on SQLite and on PostgreSQL, `user add` and the account commands, and `serve`
+//! answering HTTP.
 //!
 //! The PostgreSQL tests create a fresh database on the cluster named by
 //! `SANDOQ_TEST_POSTGRES_URL` (start one with `eval "$(scripts/start-postgres)"`).
@@ -491,6 +492,161 @@ async fn user_add_creates_users_and_refuses_bad_ones() {
         "",
     );
     assert!(!run.success(), "{run:#?}");
+    assert_eq!(verify(dir, &url).intact_count(), records);
+}
+
+/// How many of the sessions whose tokens hash to `hashes` are live at `now_us`.
+async fn live_sessions(store: &dyn Store, hashes: &[String], now_us: i64) -> usize {
+    let mut n = 0;
+    for hash in hashes {
+        n += usize::from(store.session(hash, now_us).await.unwrap().is_some());
+    }
+    n
+}
+
+/// `user disable`, `enable`, `passwd` and `sessions [--revoke]` (issue 15: an account could
+/// not be disabled, nor its password changed, nor its sessions ended): each change ends the
+/// account's sessions in the store and adds one audit record; the last HQ account is not
+/// disabled; the sessions are listed by their times, never by their token's hash.
+#[tokio::test]
+async fn user_commands_disable_enable_passwd_and_end_sessions() {
+    use domain::clock::Clock;
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let url = sqlite_url(dir, "lifecycle.db");
+    small_demo(dir, &url);
+    let store = open(&url).await;
+    let now = domain::clock::to_micros(domain::clock::SystemClock.now());
+    let hashes: Vec<String> = (0..2)
+        .map(|i| web::auth::token_hash(&format!("token-{i}")))
+        .collect();
+    for hash in &hashes {
+        let session = store::NewSession {
+            token_hash: hash.clone(),
+            username: "observer".into(),
+            csrf_token: "c".into(),
+            expires_at_us: now + 3_600_000_000,
+            idle_timeout_us: Some(1_800_000_000),
+        };
+        store
+            .create_session(
+                &session,
+                &store::Actor::new("observer", domain::clock::SystemClock.now()),
+            )
+            .await
+            .unwrap();
+    }
+    let mut records = DEMO_RECORDS + 2;
+    assert_eq!(verify(dir, &url).intact_count(), records);
+
+    let listed = sandoq(dir, &url, &["user", "sessions", "observer"], "");
+    assert!(listed.success(), "{listed:#?}");
+    assert!(listed.stdout.contains("2 live session(s)"), "{listed:#?}");
+    for hash in &hashes {
+        assert!(
+            !listed.output().contains(&hash[..16]),
+            "no token hash shown"
+        );
+    }
+    assert_eq!(
+        verify(dir, &url).intact_count(),
+        records,
+        "listing writes nothing"
+    );
+
+    let disabled = sandoq(dir, &url, &["user", "disable", "observer"], "");
+    assert!(disabled.success(), "{disabled:#?}");
+    assert!(
+        disabled.stdout.contains("2 session(s) ended"),
+        "{disabled:#?}"
+    );
+    records += 1;
+    assert_eq!(verify(dir, &url).intact_count(), records);
+    assert_eq!(live_sessions(store.as_ref(), &hashes, now).await, 0);
+    let user = store.user("observer").await.unwrap().unwrap();
+    assert!(user.disabled_at_us.is_some());
+
+    // The demo's one HQ account is the last: it stays enabled.
+    let last = sandoq(dir, &url, &["user", "disable", "hq"], "");
+    assert!(!last.success(), "{last:#?}");
+    assert!(
+        last.stderr.contains("last enabled province_hq"),
+        "{last:#?}"
+    );
+    let nobody = sandoq(dir, &url, &["user", "disable", "nobody"], "");
+    assert!(
+        !nobody.success() && nobody.stderr.contains("no user named"),
+        "{nobody:#?}"
+    );
+    assert_eq!(
+        verify(dir, &url).intact_count(),
+        records,
+        "refusals write nothing"
+    );
+
+    let enabled = sandoq(dir, &url, &["user", "enable", "observer"], "");
+    assert!(enabled.success(), "{enabled:#?}");
+    records += 1;
+    assert!(store
+        .user("observer")
+        .await
+        .unwrap()
+        .unwrap()
+        .disabled_at_us
+        .is_none());
+
+    // A new password: from standard input only, eight characters at least.
+    let short = sandoq(
+        dir,
+        &url,
+        &["user", "passwd", "observer", "--password-stdin"],
+        "short\n",
+    );
+    assert!(!short.success(), "{short:#?}");
+    let without = sandoq(dir, &url, &["user", "passwd", "observer"], "long enough\n");
+    assert!(!without.success(), "the flag is required: {without:#?}");
+    let changed = sandoq(
+        dir,
+        &url,
+        &["user", "passwd", "observer", "--password-stdin"],
+        "a new long password\n",
+    );
+    assert!(changed.success(), "{changed:#?}");
+    records += 1;
+    let user = store.user("observer").await.unwrap().unwrap();
+    assert!(web::auth::verify_password(
+        "a new long password",
+        &user.password_hash
+    ));
+    assert!(!web::auth::verify_password(
+        "observer-1405",
+        &user.password_hash
+    ));
+
+    // `--revoke` ends what is left (here: nothing, so nothing is recorded), then a session.
+    let session = store::NewSession {
+        token_hash: hashes[0].clone(),
+        username: "observer".into(),
+        csrf_token: "c".into(),
+        expires_at_us: now + 3_600_000_000,
+        idle_timeout_us: None,
+    };
+    store
+        .create_session(
+            &session,
+            &store::Actor::new("observer", domain::clock::SystemClock.now()),
+        )
+        .await
+        .unwrap();
+    records += 1;
+    let revoked = sandoq(dir, &url, &["user", "sessions", "observer", "--revoke"], "");
+    assert!(revoked.success(), "{revoked:#?}");
+    assert!(
+        revoked.stdout.contains("1 session(s) ended"),
+        "{revoked:#?}"
+    );
+    records += 1;
+    assert_eq!(live_sessions(store.as_ref(), &hashes, now).await, 0);
     assert_eq!(verify(dir, &url).intact_count(), records);
 }
 

@@ -23,9 +23,10 @@ pub struct LoginResponse {
     expires_at: time::OffsetDateTime,
 }
 
-/// Logs in and returns a bearer token.
+/// Logs in and returns a bearer token. A disabled account is refused like a wrong password.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401), (status = 429)))]
+    responses((status = 200, body = LoginResponse), (status = 401), (status = 429),
+        (status = 503, description = "`busy`: too many passwords are being checked; try again after `Retry-After` seconds")))]
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,

@@ -102,7 +102,11 @@ pub async fn submit(
             }
             Ok(response)
         }
-        Err(e @ (ApiError::InvalidCredentials | ApiError::TooManyAttempts)) => {
+        Err(
+            e @ (ApiError::InvalidCredentials
+            | ApiError::TooManyAttempts
+            | ApiError::App(app::Error::Busy)),
+        ) => {
             let (status, _, _, detail) = e.parts();
             login_page(&state, next, form.username, Some(detail), status)
         }

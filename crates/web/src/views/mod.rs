@@ -1,6 +1,7 @@
 //! The Persian web UI: server-rendered pages (askama), one module per area, and the table of
 //! their routes ([`page_routes`]) that the router and the route walk both read.
 
+pub mod accounts;
 pub mod audit;
 pub mod boards;
 pub mod candidates;
@@ -131,6 +132,11 @@ pub fn page_routes() -> Vec<PageRoute> {
         get("/people", people::search),
         get("/audit", audit::list),
         get("/audit/verify", audit::verify),
+        get("/users", accounts::list),
+        post("/users/{username}/disable", accounts::disable),
+        post("/users/{username}/enable", accounts::enable),
+        post("/users/{username}/password", accounts::password),
+        post("/users/{username}/sessions/revoke", accounts::revoke),
         get("/assets/{*path}", assets::serve),
     ]
 }

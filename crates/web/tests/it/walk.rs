@@ -71,6 +71,8 @@ struct Fixture {
     /// filed already, so never spent) and to act on their file (refused steps spend nothing).
     register_proof: String,
     applicant_proof: String,
+    /// The account the users page's forms act on (an observer no caller signs in as).
+    account: String,
 }
 
 const ELECTION: &str = "shora-7";
@@ -172,7 +174,21 @@ impl Fixture {
             .unwrap();
         let register_proof = app.prove(&applicant, "register").await;
         let applicant_proof = app.prove(&applicant, "applicant").await;
+        let account = "walk-account".to_owned();
+        app.store
+            .create_user(
+                &NewUser {
+                    username: account.clone(),
+                    password_hash: "$argon2id$unused".into(),
+                    role: Role::Observer,
+                    scope: Scope::Province,
+                },
+                &by,
+            )
+            .await
+            .unwrap();
         Self {
+            account,
             register_proof,
             applicant_proof,
             council: station_record.council_code.clone(),
@@ -578,6 +594,21 @@ impl Fixture {
             ("GET", "/api/v1/audit" | "/api/v1/audit/verify" | "/audit" | "/audit/verify") => {
                 (filled(route), Sent::Nothing, all(who, &[Action::ViewAudit]))
             }
+            ("GET", "/users") => (filled(route), Sent::Nothing, all(who, &[Action::ManageAccounts])),
+            (
+                "POST",
+                "/users/{username}/disable" | "/users/{username}/enable"
+                | "/users/{username}/sessions/revoke",
+            ) => (
+                route.replace("{username}", &self.account),
+                form(""),
+                all(who, &[Action::ManageAccounts]),
+            ),
+            ("POST", "/users/{username}/password") => (
+                route.replace("{username}", &self.account),
+                form("password=walk-password-1405"),
+                all(who, &[Action::ManageAccounts]),
+            ),
             _ => panic!(
                 "{method} {route} is served but not walked: add it to tests/it/walk.rs with the \
                  Action that guards it"
@@ -944,6 +975,7 @@ async fn the_router_serves_only_the_listed_routes() {
             .replace("{action}", "pause")
             .replace("{id}", "1")
             .replace("{kind}", "photo")
+            .replace("{username}", "observer")
     };
     for path in paths {
         for method in [
