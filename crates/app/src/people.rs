@@ -71,29 +71,51 @@ pub fn search_term(typed: &str) -> Option<String> {
     (!term.is_empty()).then_some(term)
 }
 
+/// A person as `p` may see them: without mobile number and relatives unless the role needs
+/// them (`domain::access::sees_contacts`).
+fn as_seen_by(p: &Principal, mut person: Person) -> Person {
+    if !domain::access::sees_contacts(p.role) {
+        person.mobile = None;
+        person.relatives.clear();
+    }
+    person
+}
+
 impl People<'_> {
-    /// A person of the registry by national id (Persian or ASCII digits).
+    /// A person of the registry by national id (Persian or ASCII digits). A county's user sees
+    /// the people linked to their county (its posts, boards and candidacies) and those linked to
+    /// none (whom the county appoints from); another county's people are not found to them.
     pub async fn person(self, principal: Option<&Principal>, national_id: &str) -> Result<Person> {
-        authorize(principal, Action::ViewPeople)?;
+        let p = authorize(principal, Action::ViewPeople)?;
         let id = NationalId::parse(national_id)?;
-        self.people
-            .person(id.as_str())
-            .await?
-            .ok_or(crate::Error::NotFound(store::Entity::Person))
+        let not_found = crate::Error::NotFound(store::Entity::Person);
+        if let Some(county) = p.scope.county() {
+            if !self.people.person_in_county(id.as_str(), county).await? {
+                return Err(not_found);
+            }
+        }
+        let person = self.people.person(id.as_str()).await?.ok_or(not_found)?;
+        Ok(as_seen_by(p, person))
     }
 
     /// People whose national id starts with, or whose name holds, what was typed
-    /// ([`search_term`]); an empty search is refused.
+    /// ([`search_term`]), a county's user's among their county's people only; an empty search
+    /// is refused.
     pub async fn search(
         self,
         principal: Option<&Principal>,
         typed: &str,
         page: store::PageRequest,
     ) -> Result<store::Page<Person>> {
-        authorize(principal, Action::ViewPeople)?;
+        let p = authorize(principal, Action::ViewPeople)?;
         let term = search_term(typed)
             .ok_or_else(|| crate::Error::invalid("q", "عبارت جست‌وجو خالی است"))?;
-        Ok(self.people.search_people(&term, page).await?)
+        let mut found = self
+            .people
+            .search_people(&term, p.scope.county(), page)
+            .await?;
+        found.items = found.items.into_iter().map(|x| as_seen_by(p, x)).collect();
+        Ok(found)
     }
 
     /// Registers a person (`person.create`); `Duplicate { Person }` for a registered id.

@@ -383,6 +383,28 @@ impl Registrations<'_> {
         }
     }
 
+    /// Removes the uploaded files no registration holds that were last written more than
+    /// `older_than` ago (a filing the store refused after its documents were written, a
+    /// crash's temporary file); a filing under way is younger. How many went.
+    pub async fn sweep_orphans(self, older_than: time::Duration) -> Result<usize> {
+        let held = self.candidacy.document_hashes().await?;
+        let cutoff: std::time::SystemTime = (self.ctx.clock.now() - older_than).into();
+        let files = self.ctx.files.clone();
+        let removed = tokio::task::spawn_blocking(move || {
+            let mut removed = 0;
+            for stored in files.stored()? {
+                let orphan = stored.sha256.as_ref().is_none_or(|sha| !held.contains(sha));
+                if orphan && stored.modified < cutoff {
+                    files.remove(&stored)?;
+                    removed += 1;
+                }
+            }
+            Ok::<_, store::StoreError>(removed)
+        })
+        .await??;
+        Ok(removed)
+    }
+
     /// Whether `national_id` has filed in this election.
     async fn filed_by(self, election: &str, national_id: &NationalId) -> Result<bool> {
         let filter = store::RegistrationFilter {

@@ -253,11 +253,30 @@ pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
         ..web::Config::default()
     };
     let state = web::AppState::new(store, clock, config);
-    web::serve(state, listener, shutdown_signal())
-        .await
-        .context("the server stopped with an error")?;
+    let sweeper = tokio::spawn(sweep_orphans(state.app.clone()));
+    let served = web::serve(state, listener, shutdown_signal()).await;
+    sweeper.abort();
+    served.context("the server stopped with an error")?;
     tracing::info!("server stopped");
     Ok(())
+}
+
+/// Every hour, removes the uploaded documents no registration came to hold (a filing the store
+/// refused after they were written) that are more than an hour old.
+async fn sweep_orphans(app: app::App) {
+    let mut every = tokio::time::interval(std::time::Duration::from_hours(1));
+    loop {
+        every.tick().await;
+        match app
+            .registrations()
+            .sweep_orphans(time::Duration::hours(1))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(removed = n, "unreferenced uploads removed"),
+            Err(e) => tracing::warn!(error = %e, "the sweep of unreferenced uploads failed"),
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM. A signal that cannot be watched never resolves.

@@ -270,6 +270,17 @@ fn manages_board(p: &Principal, county: Option<&str>) -> bool {
     }
 }
 
+/// Whether a role sees people's mobile numbers and declared relatives: those who appoint
+/// people to posts (the HQ, the governor, the inspection board), and so call them and check
+/// conflicts of interest. Observers and the vetting boards see who a person is, not how to
+/// reach them or their family.
+pub fn sees_contacts(role: Role) -> bool {
+    matches!(
+        role,
+        Role::ProvinceHq | Role::CountyGovernor | Role::InspectionBoard
+    )
+}
+
 /// The one policy function. Every route calls it (through the web layer's extractor).
 pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<(), Denied> {
     let Some(p) = principal else {
@@ -650,6 +661,22 @@ mod tests {
                 "{role:?}"
             );
         }
+    }
+
+    #[test]
+    fn only_those_who_appoint_see_mobiles_and_relatives() {
+        let seeing: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| sees_contacts(*r))
+            .collect();
+        assert_eq!(
+            seeing,
+            [
+                Role::ProvinceHq,
+                Role::CountyGovernor,
+                Role::InspectionBoard
+            ]
+        );
     }
 
     #[test]

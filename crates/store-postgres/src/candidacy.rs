@@ -783,6 +783,16 @@ impl CandidacyStore for Postgres {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn document_hashes(&self) -> StoreResult<std::collections::HashSet<String>> {
+        let hashes: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT sha256 FROM registration_documents")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+        Ok(hashes.into_iter().collect())
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn registration(
         &self,
         election_code: &str,

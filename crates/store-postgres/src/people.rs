@@ -157,7 +157,12 @@ impl PeopleStore for Postgres {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn search_people(&self, query: &str, req: PageRequest) -> StoreResult<Page<Person>> {
+    async fn search_people(
+        &self,
+        query: &str,
+        county: Option<&str>,
+        req: PageRequest,
+    ) -> StoreResult<Page<Person>> {
         let (prefix, name) = match PeopleQuery::parse(query) {
             PeopleQuery::IdPrefix(digits) => (Some(digits), None),
             PeopleQuery::Name(name) => (None, Some(name)),
@@ -167,15 +172,30 @@ impl PeopleStore for Postgres {
             rows::PERSON_COLUMNS,
             &format!("people WHERE {}", sql::PEOPLE_FILTER),
             "last_name COLLATE \"C\", first_name COLLATE \"C\", national_id COLLATE \"C\"",
-            2,
+            3,
         )
         .fetch(
             &mut conn,
-            |q| q.bind(prefix.as_deref()).bind(name.as_deref()),
+            |q| q.bind(prefix.as_deref()).bind(name.as_deref()).bind(county),
             req,
         )
         .await?;
         let items = facts::people_with_relatives(&mut conn, &found).await?;
         Ok(sql::page(items, total, req))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn person_in_county(&self, national_id: &str, county: &str) -> StoreResult<bool> {
+        sqlx::query_scalar(&format!(
+            "SELECT EXISTS (SELECT 1 FROM people WHERE national_id = $4 AND {})",
+            sql::PEOPLE_FILTER
+        ))
+        .bind(None::<String>)
+        .bind(None::<String>)
+        .bind(county)
+        .bind(national_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)
     }
 }

@@ -127,7 +127,18 @@ pub(crate) const STATION_FILTER: &str = "($1::text IS NULL OR county_code = $1) 
 
 /// People whose national id starts with `$1`, or whose first or last name contains `$2`.
 pub(crate) const PEOPLE_FILTER: &str = "($1::text IS NULL OR starts_with(national_id, $1)) \
-     AND ($2::text IS NULL OR strpos(first_name, $2) > 0 OR strpos(last_name, $2) > 0)";
+     AND ($2::text IS NULL OR strpos(first_name, $2) > 0 OR strpos(last_name, $2) > 0) \
+     AND ($3::text IS NULL \
+       OR people.national_id IN ( \
+         SELECT sp.national_id FROM station_posts sp JOIN stations s ON s.code = sp.station_code \
+          WHERE s.county_code = $3 \
+         UNION SELECT m.national_id FROM board_members m WHERE m.county_code = $3 \
+         UNION SELECT r.national_id FROM registrations r \
+          JOIN councils c ON c.code = r.council_code WHERE c.county_code = $3) \
+       OR people.national_id NOT IN ( \
+         SELECT sp.national_id FROM station_posts sp \
+         UNION SELECT m.national_id FROM board_members m WHERE m.county_code IS NOT NULL \
+         UNION SELECT r.national_id FROM registrations r))";
 
 /// Audit records by actor (`$1`), action prefix (`$2`), entity prefix (`$3`) and time
 /// (`$4` to `$5`).

@@ -678,6 +678,18 @@ impl CandidacyStore for Sqlite {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn document_hashes(&self) -> StoreResult<std::collections::HashSet<String>> {
+        self.read(|c| {
+            let mut s = c
+                .prepare("SELECT DISTINCT sha256 FROM registration_documents")
+                .map_err(db_err)?;
+            let rows = s.query_map([], |r| r.get::<_, String>(0)).map_err(db_err)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(db_err)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn registration(
         &self,
         election_code: &str,

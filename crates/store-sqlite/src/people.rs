@@ -50,9 +50,26 @@ pub(crate) fn insert_person(conn: &Connection, p: &Person) -> StoreResult<()> {
 }
 
 /// A national id prefix when the query is all digits (in any script), else a name substring.
+/// People a county's users see (`?4`; everyone when it is NULL): those linked to the county
+/// (a post at one of its stations, a seat on one of its boards, a candidacy for one of its
+/// councils), and the people linked to no county, whom its governor and boards appoint from;
+/// never those of another county.
+const IN_COUNTY: &str = "(?4 IS NULL
+     OR EXISTS (SELECT 1 FROM station_posts sp JOIN stations s ON s.code = sp.station_code
+                WHERE sp.national_id = people.national_id AND s.county_code = ?4)
+     OR EXISTS (SELECT 1 FROM board_members m
+                WHERE m.national_id = people.national_id AND m.county_code = ?4)
+     OR EXISTS (SELECT 1 FROM registrations r JOIN councils c ON c.code = r.council_code
+                WHERE r.national_id = people.national_id AND c.county_code = ?4)
+     OR NOT (EXISTS (SELECT 1 FROM station_posts sp WHERE sp.national_id = people.national_id)
+          OR EXISTS (SELECT 1 FROM board_members m
+                     WHERE m.national_id = people.national_id AND m.county_code IS NOT NULL)
+          OR EXISTS (SELECT 1 FROM registrations r WHERE r.national_id = people.national_id)))";
+
 pub(crate) fn search(
     conn: &Connection,
     query: &str,
+    county: Option<&str>,
     page: PageRequest,
 ) -> StoreResult<Page<Person>> {
     let (filter, q) = match PeopleQuery::parse(query) {
@@ -63,19 +80,23 @@ pub(crate) fn search(
         ),
     };
     let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM people WHERE {filter}"))
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM people WHERE {filter} AND {IN_COUNTY}"
+        ))
         .map_err(db_err)?
-        .query_row([&q], |r| r.get(0))
+        .query_row(params![q, page.limit(), page.offset(), county], |r| {
+            r.get(0)
+        })
         .map_err(db_err)?;
     let mut s = conn
         .prepare_cached(&format!(
-            "SELECT {PERSON_COLUMNS} FROM people WHERE {filter}
+            "SELECT {PERSON_COLUMNS} FROM people WHERE {filter} AND {IN_COUNTY}
              ORDER BY last_name, first_name, national_id LIMIT ?2 OFFSET ?3"
         ))
         .map_err(db_err)?;
     let mut items = all(
         &mut s,
-        params![q, page.limit(), page.offset()],
+        params![q, page.limit(), page.offset(), county],
         person_from_row,
     )?;
     attach_relatives(conn, &mut items)?;
@@ -131,9 +152,32 @@ impl PeopleStore for Sqlite {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn search_people(&self, query: &str, page: PageRequest) -> StoreResult<Page<Person>> {
-        let query = query.to_owned();
-        self.read(move |c| search(c, &query, page)).await
+    async fn search_people(
+        &self,
+        query: &str,
+        county: Option<&str>,
+        page: PageRequest,
+    ) -> StoreResult<Page<Person>> {
+        let (query, county) = (query.to_owned(), county.map(str::to_owned));
+        self.read(move |c| search(c, &query, county.as_deref(), page))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn person_in_county(&self, national_id: &str, county: &str) -> StoreResult<bool> {
+        let (id, county) = (national_id.to_owned(), county.to_owned());
+        self.read(move |c| {
+            c.prepare_cached(&format!(
+                "SELECT EXISTS (SELECT 1 FROM people WHERE national_id = ?1 AND {IN_COUNTY})"
+            ))
+            .map_err(db_err)?
+            .query_row(
+                params![id, rusqlite::types::Null, rusqlite::types::Null, county],
+                |r| r.get(0),
+            )
+            .map_err(db_err)
+        })
+        .await
     }
 }
 

@@ -42,6 +42,9 @@ pub trait CandidacyStore: Send + Sync + 'static {
     /// `Duplicate { Registration }` when the person has already registered in the election
     /// (one registration per person), or the tracking code is taken.
     async fn register(&self, registration: &NewRegistration, by: &Actor) -> StoreResult<()>;
+    /// The hashes of every document any registration holds (of every election), for the sweep
+    /// of uploaded files no registration came to hold.
+    async fn document_hashes(&self) -> StoreResult<std::collections::HashSet<String>>;
     /// A registration by its tracking code, with its history, oldest first.
     async fn registration(
         &self,

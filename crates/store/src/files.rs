@@ -52,9 +52,9 @@ impl FileStore {
     pub fn put(&self, bytes: &[u8]) -> StoreResult<String> {
         let sha = content_hash(bytes);
         let path = self.path_of(&sha)?;
-        if path.is_file() {
-            return Ok(sha);
-        }
+        // Written even when the content is there already: the new file's time tells the
+        // orphan sweep (`stored`) it is in use again, so a sweep cannot take it from under a
+        // filing that reuses it.
         let dir = path.parent().unwrap_or(&self.root);
         // Owner only (0700 folders, 0600 files): the documents are applicants' papers.
         std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700)
@@ -70,6 +70,48 @@ impl FileStore {
             .and_then(|d| d.sync_all())
             .map_err(|e| io_err("cannot sync", dir, &e))?;
         Ok(sha)
+    }
+
+    /// Every content stored, by hash, with when it was last written; and the temporary files
+    /// a crash left behind. Blocking.
+    pub fn stored(&self) -> StoreResult<Vec<Stored>> {
+        let mut out = Vec::new();
+        let top = match std::fs::read_dir(&self.root) {
+            Ok(top) => top,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(io_err("cannot list", &self.root, &e)),
+        };
+        for dir in top {
+            let dir = dir
+                .map_err(|e| io_err("cannot list", &self.root, &e))?
+                .path();
+            if !dir.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(&dir).map_err(|e| io_err("cannot list", &dir, &e))? {
+                let file = file.map_err(|e| io_err("cannot list", &dir, &e))?;
+                let name = file.file_name().to_string_lossy().into_owned();
+                let modified = file
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .map_err(|e| io_err("cannot read", &file.path(), &e))?;
+                out.push(Stored {
+                    path: file.path(),
+                    sha256: self.path_of(&name).is_ok().then_some(name),
+                    modified,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Removes a stored file (`Stored::path`); one already gone is not an error. Blocking.
+    pub fn remove(&self, stored: &Stored) -> StoreResult<()> {
+        match std::fs::remove_file(&stored.path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_err("cannot remove", &stored.path, &e)),
+        }
     }
 
     /// The content stored under `sha256`, checked against its hash.
@@ -90,6 +132,14 @@ impl FileStore {
         }
         Ok(bytes)
     }
+}
+
+/// A file of the store: a content by its hash, or (`sha256: None`) a temporary file.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub path: PathBuf,
+    pub sha256: Option<String>,
+    pub modified: std::time::SystemTime,
 }
 
 /// A new file in `dir` with a unique name (the process id and a counter).

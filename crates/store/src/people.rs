@@ -14,8 +14,19 @@ pub trait PeopleStore: Send + Sync + 'static {
     /// Adds every person given, all or nothing, with one audit record.
     async fn import_people(&self, people: &[Person], by: &Actor) -> StoreResult<u64>;
     /// People whose national id starts with `query` (digits) or whose first or last name
-    /// contains it, ordered by last name, first name, national id.
-    async fn search_people(&self, query: &str, page: PageRequest) -> StoreResult<Page<Person>>;
+    /// contains it, ordered by last name, first name, national id; with `county`, only those
+    /// its users see ([`Self::person_in_county`]).
+    async fn search_people(
+        &self,
+        query: &str,
+        county: Option<&str>,
+        page: PageRequest,
+    ) -> StoreResult<Page<Person>>;
+    /// Whether a county's users see a person: one linked to `county` (a post at one of its
+    /// stations, a seat on one of its boards, a candidacy for one of its councils, in any
+    /// election), or one linked to no county (whom its governor and boards appoint from); never
+    /// one of another county.
+    async fn person_in_county(&self, national_id: &str, county: &str) -> StoreResult<bool>;
 }
 
 pub fn person_created(person: &Person) -> crate::audit_log::AuditEntry {

@@ -74,6 +74,7 @@ macro_rules! conformance_suite {
             stations::station_filters_and_sorts,
             people::people_are_found_by_national_id,
             people::people_are_created_searched_and_imported,
+            people::people_are_found_in_their_county,
             auth::usernames_are_unique,
             auth::sessions_expire_and_end,
             identity::codes_are_rationed_per_person_and_per_address,

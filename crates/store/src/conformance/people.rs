@@ -50,13 +50,13 @@ pub async fn people_are_created_searched_and_imported(store: Arc<dyn Store>) {
     assert_eq!(audit_head(&store).await, before + 1);
 
     let by_name = store
-        .search_people("باستانی", PageRequest::default())
+        .search_people("باستانی", None, PageRequest::default())
         .await
         .unwrap();
     assert_eq!(by_name.total, 1);
     assert_eq!(by_name.items[0], p);
     let by_id = store
-        .search_people(&p.national_id.as_str()[..6], PageRequest::default())
+        .search_people(&p.national_id.as_str()[..6], None, PageRequest::default())
         .await
         .unwrap();
     assert!(by_id.items.iter().any(|q| q.national_id == p.national_id));
@@ -69,13 +69,14 @@ pub async fn people_are_created_searched_and_imported(store: Arc<dyn Store>) {
     let in_persian = store
         .search_people(
             &domain::text::persian_digits(&p.national_id.as_str()[..6]),
+            None,
             PageRequest::default(),
         )
         .await
         .unwrap();
     assert_eq!(in_persian, by_id);
     let arabic = store
-        .search_people("باستاني", PageRequest::default())
+        .search_people("باستاني", None, PageRequest::default())
         .await
         .unwrap();
     assert_eq!(arabic.total, 1, "{arabic:?}");
@@ -95,4 +96,65 @@ pub async fn people_are_created_searched_and_imported(store: Arc<dyn Store>) {
         "all or nothing"
     );
     assert_eq!(audit_head(&store).await, before + 2);
+}
+
+pub async fn people_are_found_in_their_county(store: Arc<dyn Store>) {
+    let data = loaded(&store).await;
+    let county_of = |station: &str| {
+        data.stations
+            .iter()
+            .find(|s| s.code == station)
+            .map(|s| s.county_code.clone())
+            .unwrap()
+    };
+    let staff = &data.assignments[0];
+    let county = county_of(&staff.station);
+    let elsewhere = data
+        .counties
+        .iter()
+        .map(|c| c.code.clone())
+        .find(|c| *c != county)
+        .unwrap();
+    let id = staff.national_id.as_str();
+    assert!(store.person_in_county(id, &county).await.unwrap());
+    assert!(!store.person_in_county(id, &elsewhere).await.unwrap());
+    // A person nobody appointed is in every county's pool to appoint from.
+    let linked: std::collections::HashSet<&str> = data
+        .assignments
+        .iter()
+        .map(|a| a.national_id.as_str())
+        .chain(data.board_members.iter().map(|m| m.national_id.as_str()))
+        .collect();
+    let free = data
+        .people
+        .iter()
+        .find(|p| !linked.contains(p.national_id.as_str()))
+        .expect("someone free");
+    for c in &data.counties {
+        assert!(store
+            .person_in_county(free.national_id.as_str(), &c.code)
+            .await
+            .unwrap());
+    }
+    // A search in a county finds its people and no one else's.
+    let in_county = store
+        .search_people(&id[..6], Some(&county), PageRequest::default())
+        .await
+        .unwrap();
+    assert!(in_county.items.iter().any(|p| p.national_id.as_str() == id));
+    let outside = store
+        .search_people(&id[..10], Some(&elsewhere), PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(outside.total, 0);
+    assert!(outside.items.is_empty());
+    let everyone = store
+        .search_people("", None, PageRequest::new(1, 1))
+        .await
+        .unwrap();
+    let in_one = store
+        .search_people("", Some(&county), PageRequest::new(1, 1))
+        .await
+        .unwrap();
+    assert!(in_one.total > 0 && in_one.total < everyone.total);
 }

@@ -525,3 +525,68 @@ async fn sessions_expire() {
         .await
         .assert_problem(401, "unauthenticated");
 }
+
+/// A county's users read their county's people only (those holding its posts, sitting on its
+/// boards, standing for its councils), and only those who appoint people see their mobile
+/// numbers and relatives (issue 15: every role but station staff read the whole province's
+/// registry, national ids, mobiles and relatives included).
+#[tokio::test]
+async fn the_people_registry_is_kept_to_the_county_and_contacts_to_who_appoints() {
+    let app = TestApp::new().await;
+    // Someone on the inspection board of the governor's county, someone on another county's.
+    let by = store::Actor::new("test", app.state.clock.now());
+    let member = |county: &'static str, n: u32| {
+        let app = &app;
+        let by = by.clone();
+        async move {
+            let id = crate::support::fresh_id(n);
+            app.resident(&id, "1350/01/01", "حسن").await;
+            app.store
+                .add_board_member(
+                    &format!("inspection-{county}"),
+                    &id,
+                    domain::boards::BoardRole::Member,
+                    (time::macros::date!(2026 - 01 - 01), None),
+                    &by,
+                )
+                .await
+                .unwrap();
+            domain::ids::NationalId::parse(&id).unwrap()
+        }
+    };
+    let own = member(OWN_COUNTY, 7_101).await;
+    let other = member(FOREIGN_COUNTY, 7_102).await;
+    let own_id = own.as_str();
+    let other_id = other.as_str();
+    let governor = app.token("governor").await;
+    let found = app
+        .get(&format!("/api/v1/people/{own_id}"), Some(&governor))
+        .await;
+    found.assert_status(StatusCode::OK);
+    assert!(found.json()["mobile"].is_string(), "{}", found.text());
+    // Elsewhere's people are not found to a county's user (not forbidden: that would say
+    // they exist).
+    app.get(&format!("/api/v1/people/{other_id}"), Some(&governor))
+        .await
+        .assert_problem(404, "not_found");
+    let searched = app
+        .get(&format!("/api/v1/people?q={other_id}"), Some(&governor))
+        .await;
+    searched.assert_status(StatusCode::OK);
+    assert_eq!(searched.json()["total"], 0);
+    // The county's executive board vets, and appoints no one: no mobiles, no relatives.
+    let executive = app.token("executive").await;
+    let seen = app
+        .get(&format!("/api/v1/people/{own_id}"), Some(&executive))
+        .await;
+    seen.assert_status(StatusCode::OK);
+    assert!(seen.json()["mobile"].is_null(), "{}", seen.text());
+    assert_eq!(seen.json()["relatives"], serde_json::json!([]));
+    // The HQ sees everyone, with their contacts.
+    let hq = app.token("hq").await;
+    let far = app
+        .get(&format!("/api/v1/people/{other_id}"), Some(&hq))
+        .await;
+    far.assert_status(StatusCode::OK);
+    assert!(far.json()["mobile"].is_string());
+}

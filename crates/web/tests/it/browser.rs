@@ -424,13 +424,35 @@ async fn a_candidate_registers_and_follows_the_file() {
     let pdf = files.path().join("scan.pdf");
     std::fs::write(&pdf, crate::registrations::PDF).unwrap();
 
-    // Anonymous: the public navigation leads to the form.
+    // Anonymous: the public navigation leads to proving who one is, then to the form.
+    app.resident("0018465986", "1360/05/12", "حسین").await;
     browser.goto("/turnout").await;
     browser.click("#public-nav a[href='/register']").await;
-    browser.find("#register-form").await;
+    browser.find("#identity-ask-form").await;
     let city = browser.text("#registration-windows [data-kind=city]").await;
     assert!(city.contains("ثبت‌نام باز است"), "{city}");
     assert!(city.contains("۱۴۰۴/۱۰/۲۱ تا ۱۴۰۴/۱۰/۲۷"), "{city}");
+    for (name, value) in [
+        ("national_id", "۰۰۱۸۴۶۵۹۸۶"),
+        ("birth_date", "۱۳۶۰/۰۵/۱۲"),
+        ("father_name", "حسین"),
+    ] {
+        browser
+            .type_into(&format!("#identity-ask-form input[name={name}]"), value)
+            .await;
+    }
+    browser.click("#identity-ask-submit").await;
+    let sent = browser.text("#code-sent").await;
+    assert!(sent.contains("0913•••••21"), "{sent}");
+    let code = app.code_sent_to(crate::support::RESIDENT_MOBILE);
+    browser
+        .type_into(
+            "#identity-code-form input[name=code]",
+            &domain::text::persian_digits(&code),
+        )
+        .await;
+    browser.click("#identity-code-submit").await;
+    browser.find("#register-form").await;
 
     // A county narrows the councils to its own; then its largest city's council.
     let council = crate::registrations::executive_council();
@@ -456,13 +478,24 @@ async fn a_candidate_registers_and_follows_the_file() {
     );
     browser.select("#council-select", &council.code).await;
 
-    // Every field, with Persian digits where a person would type them.
+    // The registry's national id, birth date and father's name are filled in and fixed.
+    let fixed = "return document.querySelector('#register-form input[name=birth_date]').readOnly";
+    assert_eq!(
+        client.execute(fixed, vec![]).await.unwrap(),
+        serde_json::json!(true)
+    );
+    // Every other field, with Persian digits where a person would type them.
+    for name in ["first_name", "last_name", "mobile"] {
+        browser
+            .find(&format!("#register-form input[name={name}]"))
+            .await
+            .clear()
+            .await
+            .unwrap();
+    }
     for (name, value) in [
-        ("national_id", "۰۰۱۸۴۶۵۹۸۶"),
         ("first_name", "مریم"),
         ("last_name", "کرمانی"),
-        ("father_name", "حسین"),
-        ("birth_date", "۱۳۶۰/۰۵/۱۲"),
         ("mobile", "۰۹۱۳۱۲۳۴۵۶۷"),
         ("occupation", "مهندس عمران"),
         ("residence", "کرمان، بلوار جمهوری، کوچه ۱۲"),
@@ -529,6 +562,7 @@ async fn a_candidate_registers_and_follows_the_file() {
     let history = browser.text("#registration-history tbody").await;
     assert!(history.contains("ثبت‌نام برخط"), "{history}");
     assert!(history.contains("۱۴۰۴/۱۰/۲۲ ۰۹:۳۰"), "{history}");
-    browser.find("#withdraw-form").await;
+    // Withdrawing needs the applicant's code again, not only the tracking code.
+    browser.find("#steps-need-identity").await;
     browser.finish().await;
 }

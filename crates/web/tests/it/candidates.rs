@@ -135,6 +135,32 @@ async fn the_public_nist_report_is_built_once_per_change() {
     assert_eq!(listed(&after), listed(&first) + 1);
 }
 
+/// The public exports go out gzipped to a client that accepts it (issue 15: megabytes of JSON
+/// for every anonymous request), plain to one that does not.
+#[tokio::test]
+async fn the_public_exports_are_served_compressed() {
+    let app = TestApp::new().await;
+    for path in ["/api/v1/candidates/nist", "/api/v1/candidates/csv"] {
+        let plain = app.get(path, None).await;
+        assert_eq!(plain.status, 200);
+        assert_eq!(plain.header(axum::http::header::CONTENT_ENCODING), "");
+        let request = axum::http::Request::get(path)
+            .header(axum::http::header::ACCEPT_ENCODING, "gzip")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let gzipped = app.send(request).await;
+        assert_eq!(gzipped.status, 200);
+        assert_eq!(gzipped.header(axum::http::header::CONTENT_ENCODING), "gzip");
+        assert!(
+            gzipped.body.len() * 3 < plain.body.len(),
+            "{path}: {} bytes gzipped of {}",
+            gzipped.body.len(),
+            plain.body.len()
+        );
+        assert_eq!(&gzipped.body[..2], &[0x1f, 0x8b], "a gzip stream");
+    }
+}
+
 /// The executive board's county's most populous city council.
 fn executives_big_city() -> &'static domain::election::Council {
     let county = match &demo_user("executive").scope {

@@ -394,7 +394,10 @@ async fn audit_chain_check_from_the_page() {
 #[tokio::test]
 async fn people_are_found_by_id_or_name_in_persian() {
     let (app, cookie) = TestApp::with_session("governor").await;
-    let person = &demo().people[7];
+    // Someone the county may appoint (linked to no county yet).
+    let id = crate::support::fresh_id(7_201);
+    app.resident(&id, "1350/01/01", "حسن").await;
+    let person = app.store.person(&id).await.unwrap().unwrap();
     let by_id = app
         .page(
             &format!("/people?q={}", &person.national_id.as_str()[..6]),

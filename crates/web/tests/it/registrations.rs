@@ -702,3 +702,60 @@ async fn a_boards_step_tells_nothing_to_who_does_not_see_registrations() {
         .await
         .assert_problem(404, "not_found");
 }
+
+/// Documents written for a filing the store then refused (or left by a crash) are swept once an
+/// hour old; the documents of registrations stay (issue 15: refused filings filled the disk).
+#[tokio::test]
+async fn uploads_no_registration_holds_are_swept() {
+    let app = TestApp::new().await;
+    let council = big_city_council();
+    let filed = submit(&app, &Form::eligible("0018465986", &council.code)).await;
+    filed.assert_status(axum::http::StatusCode::CREATED);
+    let held = files_stored(&app);
+    assert_eq!(held, 2);
+    // What a refused filing leaves: a content no registration holds, and a crash's temporary
+    // file.
+    let files = store::files::FileStore::new(&app.state.config.files_dir);
+    let orphan = files.put(b"%PDF-1.7 a filing the store refused").unwrap();
+    let crashed = app
+        .state
+        .config
+        .files_dir
+        .join(&orphan[..2])
+        .join(".upload-1-1.tmp");
+    std::fs::write(&crashed, b"half").unwrap();
+    assert_eq!(files_stored(&app), held + 2);
+    let newest = files
+        .stored()
+        .unwrap()
+        .into_iter()
+        .map(|s| s.modified)
+        .max()
+        .unwrap();
+    let registrations = app.state.app.registrations();
+    // Not before they are an hour old: a filing under way writes its documents first.
+    app.clock
+        .set(time::OffsetDateTime::from(newest) + time::Duration::minutes(30));
+    assert_eq!(
+        registrations
+            .sweep_orphans(time::Duration::hours(1))
+            .await
+            .unwrap(),
+        0
+    );
+    app.clock
+        .set(time::OffsetDateTime::from(newest) + time::Duration::hours(2));
+    assert_eq!(
+        registrations
+            .sweep_orphans(time::Duration::hours(1))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        files_stored(&app),
+        held,
+        "the registration's documents stay"
+    );
+    assert!(files.get(&orphan).is_err());
+}

@@ -62,6 +62,7 @@ struct Fixture {
     board: String,
     meeting: i64,
     person: String,
+    pooled: String,
     tracking: String,
     applicant: String,
     candidate: String,
@@ -103,8 +104,10 @@ impl Fixture {
             sitting_council_member: false,
             relatives: Vec::new(),
         };
-        let (member, person) = (new_person(7_001), new_person(7_002));
-        for p in [&member, &person] {
+        // Someone nobody appoints in the walk: in every county's pool, so every caller the
+        // policy lets read the registry finds them.
+        let (member, person, pooled) = (new_person(7_001), new_person(7_002), new_person(7_003));
+        for p in [&member, &person, &pooled] {
             app.store.create_person(p, &by).await.unwrap();
         }
         let board = format!("inspection-{OWN_COUNTY}");
@@ -198,6 +201,7 @@ impl Fixture {
             board,
             meeting,
             person: person.national_id.as_str().to_owned(),
+            pooled: pooled.national_id.as_str().to_owned(),
             tracking,
             applicant,
             candidate,
@@ -360,7 +364,7 @@ impl Fixture {
                 all(who, &[Action::ManageElection]),
             ),
             ("GET", "/api/v1/people/{national_id}") => (
-                route.replace("{national_id}", demo().people[0].national_id.as_str()),
+                route.replace("{national_id}", &self.pooled),
                 Sent::Nothing,
                 all(who, &[Action::ViewPeople]),
             ),
