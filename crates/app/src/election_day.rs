@@ -60,19 +60,37 @@ impl ElectionDay<'_> {
         })
     }
 
-    /// Applies an election-day action as the station's own staff (`station.<action>`); the
-    /// day it led to and the station's figures.
+    /// Applies an election-day action (`station.<action>`, audited under whoever acted) as the
+    /// station's own staff, within the server's extension bounds; or, for a longer extension,
+    /// as the county's governor (`Action::ApproveExtension`). The day it led to and the
+    /// station's figures.
     pub async fn act(
         self,
         principal: Option<&Principal>,
         station: &str,
         action: &DayAction,
     ) -> Result<(StationDay, StationCounts)> {
-        let p = authorize(principal, Action::OperateStation { station })?;
+        let mut action = action.clone();
+        let p = match &mut action {
+            DayAction::ApproveExtension { .. } => {
+                let found = self.ctx.lookups.visible_station(principal, station).await?;
+                authorize(
+                    principal,
+                    Action::ApproveExtension {
+                        county: &found.county_code,
+                    },
+                )?
+            }
+            DayAction::Extend { limits, .. } => {
+                *limits = self.ctx.settings.extension_limits;
+                authorize(principal, Action::OperateStation { station })?
+            }
+            _ => authorize(principal, Action::OperateStation { station })?,
+        };
         let election = self.ctx.cached().election_code().await?;
         let day = self
             .day
-            .act_on_station(election, station, action, &self.ctx.actor(p))
+            .act_on_station(election, station, &action, &self.ctx.actor(p))
             .await?;
         let counts = self.day.station_counts(election, station).await?;
         Ok((day, counts))

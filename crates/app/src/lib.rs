@@ -45,6 +45,8 @@ pub struct Settings {
     pub own_constituency_only: bool,
     /// How one-time codes are rationed and how long they and their proofs last.
     pub identity_limits: domain::identity::Limits,
+    /// How far a station's staff may extend its day on their own.
+    pub extension_limits: domain::station_day::ExtensionLimits,
     /// Argon2 hashes or checks run at once (`sessions::Hashing`); twice the cores by default.
     pub hash_concurrency: usize,
     /// Argon2 hashes or checks that may wait for one of those; past them, `Error::Busy`.
@@ -56,6 +58,7 @@ impl Default for Settings {
         Self {
             own_constituency_only: true,
             identity_limits: domain::identity::Limits::default(),
+            extension_limits: domain::station_day::ExtensionLimits::default(),
             hash_concurrency: sessions::Hashing::default_running(),
             hash_queue: 32,
         }

@@ -92,6 +92,24 @@ pub struct ServeArgs {
     /// several servers must share).
     #[arg(long, env = "SANDOQ_FILES_DIR")]
     pub files_dir: Option<std::path::PathBuf>,
+    /// The longest a station's staff may extend its day at once, in minutes (longer is the
+    /// county governor's to approve).
+    #[arg(
+        long,
+        env = "SANDOQ_EXTENSION_STEP_MINUTES",
+        default_value_t = 120,
+        value_parser = clap::value_parser!(u32).range(1..=720)
+    )]
+    pub extension_step_minutes: u32,
+    /// The latest a station's staff may keep it open past the scheduled close, in hours
+    /// (a governor may approve up to 12).
+    #[arg(
+        long,
+        env = "SANDOQ_EXTENSION_DAY_HOURS",
+        default_value_t = 6,
+        value_parser = clap::value_parser!(u32).range(1..=12)
+    )]
+    pub extension_day_hours: u32,
     /// A text-message provider's HTTP API for one-time codes (candidates prove their national
     /// id with a code sent to the registry's mobile number): each message is POSTed as JSON
     /// `{"to", "text"}` with `Authorization: Bearer` and the key in SANDOQ_SMS_KEY.
@@ -189,6 +207,13 @@ pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| default_files_dir(url));
     let sms = sms_from(&args, &files_dir)?;
+    let extension_limits = domain::station_day::ExtensionLimits::new(
+        time::Duration::minutes(i64::from(args.extension_step_minutes)),
+        time::Duration::hours(i64::from(args.extension_day_hours)),
+    )
+    .ok_or_else(|| {
+        anyhow!("--extension-step-minutes must be at most --extension-day-hours (in minutes)")
+    })?;
     let store = crate::db::open(url).await?;
     tracing::info!(backend = store.backend(), "store ready");
     if clock.is_pinned() {
@@ -249,6 +274,7 @@ pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
         own_constituency_only: !args.vote_anywhere,
         demo: args.demo,
         sms,
+        extension_limits,
         files_dir,
         ..web::Config::default()
     };

@@ -199,6 +199,9 @@ pub enum Action<'a> {
     /// Election day at a station: opening, pausing, closing, checking voters in and taking
     /// their ballots. Only the station's own staff (its device) act on it.
     OperateStation { station: &'a str },
+    /// Keeping a station of `county` open past its own bounds (the staff's extensions): the
+    /// county's governor, or the province HQ.
+    ApproveExtension { county: &'a str },
     /// A county's candidate registrations and their vetting files.
     ViewRegistrations { county: &'a str },
     /// Every county's registrations at once (the province's list and figures).
@@ -297,7 +300,8 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
         }
         Action::ViewPeople => p.scope.kind() != ScopeKind::Station,
         Action::ViewElection => true,
-        Action::ManageStations { county } => {
+        // The governor runs the county's stations, and approves a longer polling day at one.
+        Action::ManageStations { county } | Action::ApproveExtension { county } => {
             p.role == Role::ProvinceHq
                 || (p.role == Role::CountyGovernor && p.scope.covers_county(county))
         }
@@ -659,6 +663,42 @@ mod tests {
                 authorize(Some(&p), Action::ViewAudit).is_ok(),
                 role == Role::ProvinceHq,
                 "{role:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_countys_governor_or_the_hq_approves_a_longer_day() {
+        let approve = Action::ApproveExtension { county: "01" };
+        let user = |role, scope| Principal {
+            username: "u".into(),
+            role,
+            scope,
+        };
+        let county = |c: &str| Scope::County { county: c.into() };
+        assert_eq!(
+            authorize(Some(&user(Role::CountyGovernor, county("01"))), approve),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(Some(&user(Role::ProvinceHq, Scope::Province)), approve),
+            Ok(())
+        );
+        for denied in [
+            user(Role::CountyGovernor, county("02")),
+            user(Role::ExecutiveBoard, county("01")),
+            user(
+                Role::StationStaff,
+                Scope::Station {
+                    county: "01".into(),
+                    station: "0100001".into(),
+                },
+            ),
+        ] {
+            assert_eq!(
+                authorize(Some(&denied), approve),
+                Err(Denied::Forbidden),
+                "{denied:?}"
             );
         }
     }

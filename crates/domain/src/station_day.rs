@@ -62,13 +62,61 @@ pub enum DayAction {
         reason: String,
     },
     Resume,
-    /// Moves the closing time later.
+    /// Moves the closing time later, within the server's [`ExtensionLimits`].
     Extend {
         #[serde(with = "time::serde::rfc3339")]
         #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
         until: OffsetDateTime,
+        /// The server's bounds, set by the use case (never by whoever asks).
+        #[serde(skip)]
+        limits: ExtensionLimits,
+    },
+    /// The county governor's longer extension, with its reason: up to
+    /// [`MAX_APPROVED_EXTENSION`] past the scheduled close, whatever the station's own bounds.
+    ApproveExtension {
+        #[serde(with = "time::serde::rfc3339")]
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+        until: OffsetDateTime,
+        reason: String,
     },
     Close,
+}
+
+impl DayAction {
+    /// The station staff's extension to `until`, within the default [`ExtensionLimits`].
+    pub fn extend(until: OffsetDateTime) -> Self {
+        Self::Extend {
+            until,
+            limits: ExtensionLimits::default(),
+        }
+    }
+}
+
+/// How far a station's own staff may extend its day: per extension, and past the election's
+/// scheduled close in all. The server's setting; longer is the county governor's to approve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExtensionLimits {
+    pub step: time::Duration,
+    pub day: time::Duration,
+}
+
+impl Default for ExtensionLimits {
+    fn default() -> Self {
+        Self {
+            step: MAX_EXTENSION_STEP,
+            day: MAX_EXTENSION_DAY,
+        }
+    }
+}
+
+impl ExtensionLimits {
+    /// Limits as configured: each at least a minute, and the day never past what a governor
+    /// may approve.
+    pub fn new(step: time::Duration, day: time::Duration) -> Option<Self> {
+        let minute = time::Duration::MINUTE;
+        (step >= minute && day >= minute && step <= day && day <= MAX_APPROVED_EXTENSION)
+            .then_some(Self { step, day })
+    }
 }
 
 impl DayAction {
@@ -79,6 +127,7 @@ impl DayAction {
             Self::Pause { .. } => "pause",
             Self::Resume => "resume",
             Self::Extend { .. } => "extend",
+            Self::ApproveExtension { .. } => "approve_extension",
             Self::Close => "close",
         }
     }
@@ -150,9 +199,13 @@ pub enum DayRefusal {
     EmptyBoxNotShown,
     NoReason,
     NotLater,
-    /// Longer than [`MAX_EXTENSION_STEP`] at once, or past [`MAX_EXTENSION_DAY`] after the
-    /// scheduled close.
-    ExtensionTooLong,
+    /// Longer than the station's own bounds allow ([`ExtensionLimits`]): at once, or past the
+    /// scheduled close in all.
+    ExtensionTooLong {
+        limits: ExtensionLimits,
+    },
+    /// Past the most a governor may approve ([`MAX_APPROVED_EXTENSION`]).
+    BeyondApproval,
     /// Voting lasts its full hours (DESIGN §8: at least 10 hours, 08:00–18:00).
     TooEarlyToClose,
     /// Voters checked in whose ballots are not cast yet: closing now would leave the
@@ -172,7 +225,8 @@ impl DayRefusal {
             Self::EmptyBoxNotShown => "empty_box_not_shown",
             Self::NoReason => "reason_required",
             Self::NotLater => "extension_not_later",
-            Self::ExtensionTooLong => "extension_too_long",
+            Self::ExtensionTooLong { .. } => "extension_too_long",
+            Self::BeyondApproval => "extension_beyond_approval",
             Self::TooEarlyToClose => "too_early_to_close",
             Self::BallotsOutstanding { .. } => "ballots_outstanding",
         }
@@ -190,12 +244,16 @@ impl DayRefusal {
             Self::EmptyBoxNotShown => {
                 "صندوق خالی باید پیش از گشایش به حاضران نشان داده شود.".into()
             }
-            Self::NoReason => "علت توقف را بنویسید.".into(),
+            Self::NoReason => "علت را بنویسید.".into(),
             Self::NotLater => "زمان تمدید باید پس از زمان پایان کنونی باشد.".into(),
-            Self::ExtensionTooLong => format!(
-                "هر تمدید حداکثر {} ساعت است و شعبه بیش از {} ساعت پس از پایان مقرر رأی‌گیری باز نمی‌ماند؛ تمدید بیشتر با تأیید فرماندار شهرستان است.",
-                crate::text::persian_number(MAX_EXTENSION_STEP.whole_hours()),
-                crate::text::persian_number(MAX_EXTENSION_DAY.whole_hours())
+            Self::ExtensionTooLong { limits } => format!(
+                "هر تمدید حداکثر {} دقیقه است و شعبه بیش از {} دقیقه پس از پایان مقرر رأی‌گیری باز نمی‌ماند؛ تمدید بیشتر با تأیید فرماندار شهرستان است.",
+                crate::text::persian_number(limits.step.whole_minutes()),
+                crate::text::persian_number(limits.day.whole_minutes())
+            ),
+            Self::BeyondApproval => format!(
+                "رأی‌گیری بیش از {} ساعت پس از پایان مقرر ادامه نمی‌یابد، حتی با تأیید فرماندار.",
+                crate::text::persian_number(MAX_APPROVED_EXTENSION.whole_hours())
             ),
             Self::TooEarlyToClose => "پیش از پایان ساعت رأی‌گیری نمی‌توان شعبه را بست.".into(),
             Self::BallotsOutstanding { count } => format!(
@@ -211,10 +269,12 @@ pub const MAX_EXTENSION_STEP: time::Duration = time::Duration::hours(2);
 /// The latest a station may stay open past the election's scheduled close on its own; longer
 /// is the county governor's to approve (issue 15: a station extended its day by a month).
 pub const MAX_EXTENSION_DAY: time::Duration = time::Duration::hours(6);
+/// The latest a governor may keep a station open past the scheduled close.
+pub const MAX_APPROVED_EXTENSION: time::Duration = time::Duration::hours(12);
 
 /// Until when a station device's session lasts when it signs in at `now` for `ttl`: on polling
 /// day (from twelve hours before the polls open) through the latest the station may close
-/// (the scheduled close and [`MAX_EXTENSION_DAY`]), so that no station is signed out in the
+/// (the scheduled close and [`MAX_APPROVED_EXTENSION`]), so that no station is signed out in the
 /// middle of its day (issue 15); on any other day, `ttl`.
 pub fn station_session_until(
     now: OffsetDateTime,
@@ -223,7 +283,7 @@ pub fn station_session_until(
     polls_close: OffsetDateTime,
 ) -> OffsetDateTime {
     if on_polling_day(now, polls_open, polls_close) {
-        (now + ttl).max(polls_close + MAX_EXTENSION_DAY)
+        (now + ttl).max(polls_close + MAX_APPROVED_EXTENSION)
     } else {
         now + ttl
     }
@@ -231,7 +291,7 @@ pub fn station_session_until(
 
 /// Whether `now` falls in a station's polling day as its sessions count it: from twelve hours
 /// before the polls open to the latest the station may close (the scheduled close and
-/// [`MAX_EXTENSION_DAY`]). A station device signed in then is kept signed in through the day,
+/// [`MAX_APPROVED_EXTENSION`]). A station device signed in then is kept signed in through the day,
 /// and is not signed out for being idle (a quiet hour at a village station is no reason to
 /// type the password again in front of the queue).
 pub fn on_polling_day(
@@ -239,7 +299,7 @@ pub fn on_polling_day(
     polls_open: OffsetDateTime,
     polls_close: OffsetDateTime,
 ) -> bool {
-    now >= polls_open - time::Duration::hours(12) && now < polls_close + MAX_EXTENSION_DAY
+    now >= polls_open - time::Duration::hours(12) && now < polls_close + MAX_APPROVED_EXTENSION
 }
 
 /// Applies an action at `now`, with the polls scheduled from `polls_open` to `polls_close`;
@@ -299,17 +359,30 @@ pub fn apply(
             }
             next.state = DayState::Open;
         }
-        DayAction::Extend { until } => {
+        DayAction::Extend { until, limits } => {
             if !matches!(day.state, DayState::Open | DayState::Paused) {
                 return Err(DayRefusal::NotNow { state: day.state });
             }
             if *until <= day.closes_at || *until <= now {
                 return Err(DayRefusal::NotLater);
             }
-            if *until - day.closes_at > MAX_EXTENSION_STEP
-                || *until - polls_close > MAX_EXTENSION_DAY
-            {
-                return Err(DayRefusal::ExtensionTooLong);
+            if *until - day.closes_at > limits.step || *until - polls_close > limits.day {
+                return Err(DayRefusal::ExtensionTooLong { limits: *limits });
+            }
+            next.closes_at = *until;
+        }
+        DayAction::ApproveExtension { until, reason } => {
+            if !matches!(day.state, DayState::Open | DayState::Paused) {
+                return Err(DayRefusal::NotNow { state: day.state });
+            }
+            if *until <= day.closes_at || *until <= now {
+                return Err(DayRefusal::NotLater);
+            }
+            if reason.trim().is_empty() {
+                return Err(DayRefusal::NoReason);
+            }
+            if *until - polls_close > MAX_APPROVED_EXTENSION {
+                return Err(DayRefusal::BeyondApproval);
             }
             next.closes_at = *until;
         }
@@ -375,7 +448,8 @@ mod tests {
     #[test]
     fn a_station_session_lasts_through_its_polling_day() {
         let eight = time::Duration::hours(8);
-        let latest = CLOSE + MAX_EXTENSION_DAY;
+        // Through the latest a governor may keep it open.
+        let latest = CLOSE + MAX_APPROVED_EXTENSION;
         let morning = OPEN - time::Duration::hours(1);
         assert_eq!(station_session_until(morning, eight, OPEN, CLOSE), latest);
         let eve = OPEN - time::Duration::hours(12);
@@ -425,9 +499,7 @@ mod tests {
         .unwrap();
         let extended = apply(
             &resumed,
-            &DayAction::Extend {
-                until: CLOSE + time::Duration::hours(2),
-            },
+            &DayAction::extend(CLOSE + time::Duration::hours(2)),
             CLOSE - time::Duration::minutes(5),
             OPEN,
             CLOSE,
@@ -466,6 +538,87 @@ mod tests {
             .code(),
             "station_state"
         );
+    }
+
+    #[test]
+    fn a_station_extends_within_its_bounds_and_the_governor_beyond_them() {
+        let day = open(OPEN).unwrap();
+        let at = CLOSE - time::Duration::minutes(10);
+        let extend = |day: &StationDay, by: time::Duration, limits: ExtensionLimits| {
+            apply(
+                day,
+                &DayAction::Extend {
+                    until: day.closes_at + by,
+                    limits,
+                },
+                at,
+                OPEN,
+                CLOSE,
+            )
+        };
+        let defaults = ExtensionLimits::default();
+        let tight =
+            ExtensionLimits::new(time::Duration::minutes(30), time::Duration::hours(1)).unwrap();
+        // The server's bounds, not fixed ones: an hour at once is too long under a 30-minute
+        // step, and fine under the default two hours.
+        assert_eq!(
+            extend(&day, time::Duration::hours(1), tight),
+            Err(DayRefusal::ExtensionTooLong { limits: tight })
+        );
+        let step = extend(&day, time::Duration::hours(1), defaults).unwrap();
+        let mut far = step.clone();
+        for _ in 0..5 {
+            far = extend(&far, time::Duration::hours(1), defaults).unwrap();
+        }
+        assert_eq!(far.closes_at, CLOSE + MAX_EXTENSION_DAY);
+        let refused = extend(&far, time::Duration::minutes(1), defaults).unwrap_err();
+        assert_eq!(refused.code(), "extension_too_long");
+        assert!(
+            refused.persian().contains("فرماندار"),
+            "{}",
+            refused.persian()
+        );
+        // The governor's approval goes past them, with a reason, up to its own ceiling.
+        let approve = |day: &StationDay, until: OffsetDateTime, reason: &str| {
+            apply(
+                day,
+                &DayAction::ApproveExtension {
+                    until,
+                    reason: reason.into(),
+                },
+                at,
+                OPEN,
+                CLOSE,
+            )
+        };
+        let later = CLOSE + time::Duration::hours(9);
+        assert_eq!(approve(&far, later, " "), Err(DayRefusal::NoReason));
+        let approved = approve(&far, later, "صف طولانی رأی‌دهندگان").unwrap();
+        assert_eq!(approved.closes_at, later);
+        assert_eq!(
+            approve(
+                &far,
+                CLOSE + MAX_APPROVED_EXTENSION + time::Duration::minutes(1),
+                "صف"
+            ),
+            Err(DayRefusal::BeyondApproval)
+        );
+        assert_eq!(
+            DayAction::ApproveExtension {
+                until: later,
+                reason: String::new()
+            }
+            .name(),
+            "approve_extension"
+        );
+        // Limits a server may not set: none at all, a step past the day, a day past approval.
+        assert!(ExtensionLimits::new(time::Duration::ZERO, time::Duration::hours(1)).is_none());
+        assert!(ExtensionLimits::new(time::Duration::hours(2), time::Duration::hours(1)).is_none());
+        assert!(ExtensionLimits::new(
+            time::Duration::hours(1),
+            MAX_APPROVED_EXTENSION + time::Duration::hours(1)
+        )
+        .is_none());
     }
 
     #[test]
@@ -589,7 +742,7 @@ mod tests {
             "station_state"
         );
         assert_eq!(
-            apply(&day, &DayAction::Extend { until: CLOSE }, OPEN, OPEN, CLOSE),
+            apply(&day, &DayAction::extend(CLOSE), OPEN, OPEN, CLOSE),
             Err(DayRefusal::NotLater)
         );
         assert_eq!(

@@ -59,6 +59,8 @@ pub struct Config {
     pub sms: app::sms::Sms,
     /// How one-time codes are rationed and how long they last.
     pub identity_limits: domain::identity::Limits,
+    /// How far a station's staff may extend its day on their own.
+    pub extension_limits: domain::station_day::ExtensionLimits,
 }
 
 impl Default for Config {
@@ -77,6 +79,7 @@ impl Default for Config {
             demo: false,
             sms: app::sms::Sms::default(),
             identity_limits: domain::identity::Limits::default(),
+            extension_limits: domain::station_day::ExtensionLimits::default(),
         }
     }
 }
@@ -115,6 +118,7 @@ impl AppState {
             app::Settings {
                 own_constituency_only: config.own_constituency_only,
                 identity_limits: config.identity_limits,
+                extension_limits: config.extension_limits,
                 hash_concurrency: config.hash_concurrency,
                 hash_queue: config.hash_queue,
             },

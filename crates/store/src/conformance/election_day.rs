@@ -188,7 +188,7 @@ pub async fn a_station_day_runs_from_opening_to_close(store: Arc<dyn Store>) {
         .act_on_station(
             &election,
             &station,
-            &DayAction::Extend { until: later },
+            &DayAction::extend(later),
             &at(POLLS_CLOSE - time::Duration::minutes(10)),
         )
         .await

@@ -111,7 +111,39 @@ pub async fn extend(
     ApiJson(body): ApiJson<ExtendRequest>,
 ) -> Result<Json<DayView>, ApiError> {
     let until = domain::calendar::parse_instant(&body.until)?;
-    act(&state, &auth, &code, DayAction::Extend { until }).await
+    act(&state, &auth, &code, DayAction::extend(until)).await
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ApproveExtensionRequest {
+    /// The new closing time: Jalali (`1405/02/11 22:00`, Tehran time) or RFC 3339.
+    pub until: String,
+    /// Why the station stays open longer (recorded in the audit log).
+    pub reason: String,
+}
+
+/// The county governor keeps a station open past what its staff may extend on their own (at
+/// most 12 hours past the scheduled close), with a reason; audited under the governor.
+#[utoipa::path(post, path = "/api/v1/stations/{code}/approve-extension", tag = "election day",
+    params(("code" = String, Path, description = "Station code")),
+    request_body = ApproveExtensionRequest,
+    responses((status = 200, body = DayView), (status = 403), (status = 404),
+        (status = 409, description = "`station_state`, `extension_not_later`, `reason_required`, `extension_beyond_approval`"),
+        (status = 422, description = "`invalid_date`")))]
+pub async fn approve_extension(
+    Visit { state, auth }: Visit,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(body): ApiJson<ApproveExtensionRequest>,
+) -> Result<Json<DayView>, ApiError> {
+    let until = domain::calendar::parse_instant(&body.until)?;
+    let reason = domain::text::normalize_name(&body.reason);
+    act(
+        &state,
+        &auth,
+        &code,
+        DayAction::ApproveExtension { until, reason },
+    )
+    .await
 }
 
 /// Closes the station once its hours are over and every checked-in voter has voted.

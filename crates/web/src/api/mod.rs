@@ -101,6 +101,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(election_day::pause))
         .routes(routes!(election_day::resume))
         .routes(routes!(election_day::extend))
+        .routes(routes!(election_day::approve_extension))
         .routes(routes!(election_day::close))
         .routes(routes!(election_day::day))
         .routes(routes!(election_day::check_in))

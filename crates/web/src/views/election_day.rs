@@ -56,6 +56,8 @@ struct StationDayPage {
     can_pause: bool,
     can_resume: bool,
     can_extend: bool,
+    /// The county's governor (or the HQ) may keep the station open past its own bounds.
+    can_approve: bool,
     can_close: bool,
     notice: Option<String>,
     error: Option<String>,
@@ -75,6 +77,7 @@ pub async fn console(
             "pause" => "رأی‌گیری متوقف شد.",
             "resume" => "رأی‌گیری از سر گرفته شد.",
             "extend" => "زمان رأی‌گیری تمدید شد.",
+            "approve_extension" => "تمدید با تأیید فرماندار ثبت شد.",
             "close" => "شعبه بسته شد؛ شمار رأی‌ها با شمار احراز هویت‌ها برابر است.",
             _ => "انجام شد.",
         }
@@ -109,6 +112,7 @@ async fn console_page(
     );
     let now = visit.state.now();
     let live = matches!(day.state, DayState::Open | DayState::Paused);
+    let county_code = station.county_code.clone();
     render(&StationDayPage {
         layout: visit.layout(format!("روز رأی‌گیری {}", station.name), &here),
         code_fa: persian_digits(&station.code),
@@ -129,6 +133,13 @@ async fn console_page(
         can_pause: operates && day.state == DayState::Open,
         can_resume: operates && day.state == DayState::Paused,
         can_extend: operates && live,
+        can_approve: live
+            && app::allows(
+                visit.principal(),
+                Action::ApproveExtension {
+                    county: &county_code,
+                },
+            ),
         can_close: operates && live,
         operates,
         notice,
@@ -147,17 +158,21 @@ pub struct ActionForm {
     until: Option<String>,
 }
 
-/// The console's action buttons: open, pause, resume, extend, close. A refusal shows its
-/// Persian reason on the console.
+/// The console's action buttons: open, pause, resume, extend, close; and the governor's
+/// approval of a longer day. A refusal shows its Persian reason on the console.
 pub async fn act(
     visit: Visit,
     OnPage(Path((code, action))): OnPage<Path<(String, String)>>,
     OnPage(Form(form)): OnPage<Form<ActionForm>>,
 ) -> PageResult {
     let here = format!("/stations/{code}/day");
-    // Who may act is asked before the form is read (the console shows a bad form's reason).
-    app::authorize(visit.principal(), Action::OperateStation { station: &code })
-        .map_err(|e| page_error(e, &here))?;
+    // Who may act is asked before the form is read (the console shows a bad form's reason):
+    // the station's staff, or for a longer extension the county's governor (asked by the use
+    // case, which finds the station's county).
+    if action != "approve_extension" {
+        app::authorize(visit.principal(), Action::OperateStation { station: &code })
+            .map_err(|e| page_error(e, &here))?;
+    }
     let action = match action.as_str() {
         "open" => DayAction::Open {
             presence: Presence {
@@ -173,7 +188,18 @@ pub async fn act(
         "resume" => DayAction::Resume,
         "extend" => {
             match domain::calendar::parse_instant(form.until.as_deref().unwrap_or_default()) {
-                Ok(until) => DayAction::Extend { until },
+                Ok(until) => DayAction::extend(until),
+                Err(e) => return console_page(&visit, &code, None, Some(e.persian()), None).await,
+            }
+        }
+        "approve_extension" => {
+            match domain::calendar::parse_instant(form.until.as_deref().unwrap_or_default()) {
+                Ok(until) => DayAction::ApproveExtension {
+                    until,
+                    reason: domain::text::normalize_name(
+                        form.reason.as_deref().unwrap_or_default(),
+                    ),
+                },
                 Err(e) => return console_page(&visit, &code, None, Some(e.persian()), None).await,
             }
         }
@@ -185,6 +211,7 @@ pub async fn act(
         DayAction::Pause { .. } => "pause",
         DayAction::Resume => "resume",
         DayAction::Extend { .. } => "extend",
+        DayAction::ApproveExtension { .. } => "approve_extension",
         DayAction::Close => "close",
     };
     let day = visit.app().election_day();

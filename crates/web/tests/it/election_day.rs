@@ -30,7 +30,16 @@ fn voter(n: u32, council: &str, birth: time::Date, status: VoterStatus) -> Voter
 /// The app on election day with a small roll for the station user's council; returns the app,
 /// the station user's token, the roll.
 pub async fn election_day() -> (TestApp, String, Vec<Voter>) {
-    let app = TestApp::new().await;
+    election_day_with(web::Config {
+        identity_limits: crate::support::unrationed(),
+        ..web::Config::default()
+    })
+    .await
+}
+
+/// [`election_day`] on an app of this configuration.
+pub async fn election_day_with(config: web::Config) -> (TestApp, String, Vec<Voter>) {
+    let app = TestApp::with_config(config).await;
     let station = demo_station(|s| s.code == own_station());
     let other = demo_council(|c| c.code != station.council_code);
     let adult = date!(1985 - 07 - 01);
@@ -72,7 +81,8 @@ pub async fn act(app: &TestApp, token: &str, station: &str, action: &str, body: 
 }
 
 /// A station extends its own day by two hours at a time, and to six past the scheduled close
-/// at most; a month is refused and writes nothing (issue 15: it was accepted).
+/// at most; a month is refused and writes nothing (issue 15: it was accepted). Longer is the
+/// county governor's to approve, with a reason, audited under the governor.
 #[tokio::test]
 async fn a_station_extends_its_day_within_bounds_only() {
     let (app, token, _) = election_day().await;
@@ -121,6 +131,107 @@ async fn a_station_extends_its_day_within_bounds_only() {
     .await;
     past.assert_problem(409, "extension_too_long");
     assert!(past.json()["detail"].as_str().unwrap().contains("فرماندار"));
+
+    // Longer is the county governor's to approve, with a reason, audited under the governor.
+    let approve =
+        |at: &str, reason: &str| serde_json::json!({ "until": at, "reason": reason }).to_string();
+    let later = approve("2026-05-02T02:00:00+03:30", "صف طولانی رأی‌دهندگان");
+    act(&app, &token, &station, "approve-extension", &later)
+        .await
+        .assert_problem(403, "forbidden");
+    app.store
+        .create_user(
+            &store::NewUser {
+                username: "governor-elsewhere".into(),
+                password_hash: web::auth::hash_password("governor-elsewhere-1405").unwrap(),
+                role: domain::access::Role::CountyGovernor,
+                scope: domain::access::Scope::County {
+                    county: crate::support::FOREIGN_COUNTY.into(),
+                },
+            },
+            &store::Actor::new("test", app.state.clock.now()),
+        )
+        .await
+        .unwrap();
+    let foreign = app.token("governor-elsewhere").await;
+    act(&app, &foreign, &station, "approve-extension", &later)
+        .await
+        .assert_problem(403, "forbidden");
+    let governor = app.token("governor").await;
+    act(
+        &app,
+        &governor,
+        &station,
+        "approve-extension",
+        &approve("2026-05-02T02:00:00+03:30", " "),
+    )
+    .await
+    .assert_problem(409, "reason_required");
+    act(
+        &app,
+        &governor,
+        &station,
+        "approve-extension",
+        &approve("2026-05-02T06:31:00+03:30", "صف"),
+    )
+    .await
+    .assert_problem(409, "extension_beyond_approval");
+    let approved = act(&app, &governor, &station, "approve-extension", &later).await;
+    assert_eq!(approved.status.as_u16(), 200, "{}", approved.text());
+    let filter = store::AuditFilter {
+        action: Some("station.approve_extension".into()),
+        ..store::AuditFilter::default()
+    };
+    let records = app
+        .store
+        .audit_page(&filter, store::PageRequest::new(1, 10))
+        .await
+        .unwrap();
+    assert_eq!(records.total, 1);
+    assert_eq!(records.items[0].actor, "governor");
+}
+
+/// The station's own bounds are the server's setting.
+#[tokio::test]
+async fn the_stations_own_bounds_are_configurable() {
+    let (app, token, _) = election_day_with(web::Config {
+        extension_limits: domain::station_day::ExtensionLimits::new(
+            time::Duration::minutes(30),
+            time::Duration::hours(1),
+        )
+        .unwrap(),
+        ..web::Config::default()
+    })
+    .await;
+    let station = own_station();
+    act(&app, &token, &station, "open", OPENING)
+        .await
+        .assert_status(axum::http::StatusCode::OK);
+    let until = |at: &str| serde_json::json!({ "until": at }).to_string();
+    // An hour at once is the default's, not this server's: 30 minutes, an hour in all.
+    let hour = act(
+        &app,
+        &token,
+        &station,
+        "extend",
+        &until("2026-05-01T19:00:00+03:30"),
+    )
+    .await;
+    hour.assert_problem(409, "extension_too_long");
+    assert!(hour.json()["detail"].as_str().unwrap().contains("۳۰ دقیقه"));
+    for at in ["2026-05-01T18:30:00+03:30", "2026-05-01T19:00:00+03:30"] {
+        let r = act(&app, &token, &station, "extend", &until(at)).await;
+        assert_eq!(r.status.as_u16(), 200, "{at}: {}", r.text());
+    }
+    act(
+        &app,
+        &token,
+        &station,
+        "extend",
+        &until("2026-05-01T19:10:00+03:30"),
+    )
+    .await
+    .assert_problem(409, "extension_too_long");
 }
 
 /// A station signed in at 09:00 on polling day stays signed in through its day, past the
@@ -145,9 +256,16 @@ async fn a_stations_session_lasts_through_its_polling_day() {
         "the station is still signed in"
     );
     assert_eq!(me(hq).await, 401, "the HQ's eight hours are over");
-    // Six hours past the scheduled close (18:00 Tehran), at midnight, the station's ends too.
+    // Through the latest a governor may keep it open, twelve hours past the scheduled close
+    // (18:00 Tehran), then the station's ends too.
     app.clock
         .advance(time::Duration::hours(5) + time::Duration::minutes(1));
+    assert_eq!(
+        me(station.clone()).await,
+        200,
+        "through an approved extension"
+    );
+    app.clock.advance(time::Duration::hours(6));
     assert_eq!(me(station).await, 401);
 }
 

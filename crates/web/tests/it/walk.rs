@@ -432,6 +432,18 @@ impl Fixture {
             ("POST", "/api/v1/stations/{code}/extend") => {
                 (filled(route), json(r#"{"until": "1405/02/11 20:00"}"#), operates)
             }
+            ("POST", "/api/v1/stations/{code}/approve-extension") => (
+                filled(route),
+                json(r#"{"until": "1405/02/12 02:00", "reason": "صف"}"#),
+                all(
+                    who,
+                    &[
+                        Action::ViewElection,
+                        view_station,
+                        Action::ApproveExtension { county },
+                    ],
+                ),
+            ),
             ("POST", "/api/v1/stations/{code}/resume" | "/api/v1/stations/{code}/close") => {
                 (filled(route), Sent::Nothing, operates)
             }
