@@ -72,8 +72,43 @@ pub fn checkin_batch_digest<'a>(rows: impl IntoIterator<Item = (&'a str, &'a str
     audit::digest_hex(lines.concat().as_bytes())
 }
 
-/// The audit actor of a check-in batch, which holds many stations' requests.
+/// The audit actor of a check-in batch that holds several staff accounts' requests (each
+/// account's counts are in the record).
 pub const BATCH_ACTOR: &str = "election-day-writer";
+
+/// What one staff account did in a batch: check-ins accepted and ballots cast, counts only.
+/// An account is a station's, so these say no more than the station's own counts.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct AccountTally {
+    pub checkins: i64,
+    pub ballots: i64,
+}
+
+/// Each staff account's part of a batch, by username.
+pub type Accounts = BTreeMap<String, AccountTally>;
+
+/// What a staff account did, for [`count`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Act {
+    CheckIn,
+    Ballot,
+}
+
+/// Counts one act of `username` (without allocating its name again once it is there: a batch
+/// is mostly a few stations' many requests).
+pub fn count(accounts: &mut Accounts, username: &str, act: Act) {
+    let add = |t: &mut AccountTally| match act {
+        Act::CheckIn => t.checkins += 1,
+        Act::Ballot => t.ballots += 1,
+    };
+    if let Some(t) = accounts.get_mut(username) {
+        add(t);
+    } else {
+        let mut t = AccountTally::default();
+        add(&mut t);
+        accounts.insert(username.to_owned(), t);
+    }
+}
 
 /// The polls' official hours: the election's `election_day` milestone.
 pub fn polls(election: &Election) -> Option<(OffsetDateTime, OffsetDateTime)> {
@@ -120,25 +155,31 @@ pub fn decide_checkin(
         ))
 }
 
-/// The one audit record of a batch: the accepted check-ins' digest and count, and the ballots
-/// cast per station (counts only: a ballot is never named). `None` when the batch changed
-/// nothing, so that refusals write nothing.
+/// The one audit record of a batch: the accepted check-ins' digest and count, the ballots
+/// cast per station (counts only: a ballot is never named), and what each staff account did
+/// (counts). Its actor is the staff account when the batch is one account's, else
+/// [`BATCH_ACTOR`]. `None` when the batch changed nothing, so that refusals write nothing.
 pub fn batch_record(
     election_code: &str,
     accepted: &[(String, String, i64)],
     ballots: &BTreeMap<String, i64>,
+    accounts: &Accounts,
     latest: OffsetDateTime,
 ) -> Option<(Actor, crate::audit_log::AuditEntry)> {
     if accepted.is_empty() && ballots.is_empty() {
         return None;
     }
+    let actor = match accounts.keys().next() {
+        Some(only) if accounts.len() == 1 => only.as_str(),
+        _ => BATCH_ACTOR,
+    };
     let digest = checkin_batch_digest(
         accepted
             .iter()
             .map(|(id, station, at)| (id.as_str(), station.as_str(), *at)),
     );
     Some((
-        Actor::new(BATCH_ACTOR, latest),
+        Actor::new(actor, latest),
         crate::audit_log::AuditEntry::new(
             "checkin.batch",
             format!("election/{election_code}"),
@@ -147,6 +188,7 @@ pub fn batch_record(
                 "checkins": accepted.len(),
                 "digest": digest,
                 "ballots": ballots,
+                "accounts": accounts,
             }),
         ),
     ))
@@ -178,4 +220,34 @@ pub fn day_action_taken(
             },
         }),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_names_its_one_account_or_counts_each() {
+        let at = time::macros::datetime!(2026-05-01 06:00 UTC);
+        let accepted = vec![("0018465986".to_owned(), "0100001".to_owned(), 1)];
+        let mut accounts = Accounts::new();
+        count(&mut accounts, "station-0100001", Act::CheckIn);
+        let (actor, entry) = batch_record("e", &accepted, &BTreeMap::new(), &accounts, at).unwrap();
+        assert_eq!(actor.username, "station-0100001");
+        count(&mut accounts, "station-0100002", Act::Ballot);
+        count(&mut accounts, "station-0100002", Act::Ballot);
+        let (actor, entry2) =
+            batch_record("e", &accepted, &BTreeMap::new(), &accounts, at).unwrap();
+        assert_eq!(actor.username, BATCH_ACTOR);
+        assert_eq!(
+            entry2.payload["accounts"],
+            json!({
+                "station-0100001": {"checkins": 1, "ballots": 0},
+                "station-0100002": {"checkins": 0, "ballots": 2},
+            })
+        );
+        // No national id beside an account: the digest alone commits to who checked in.
+        assert!(!entry.payload["accounts"].to_string().contains("0018465986"));
+        assert!(batch_record("e", &[], &BTreeMap::new(), &Accounts::new(), at).is_none());
+    }
 }

@@ -33,7 +33,7 @@ use sqlx::postgres::{PgConnection, PgPool};
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
-use store::election_day::{batch_record, decide_checkin, polls, StationFacts};
+use store::election_day::{batch_record, count, decide_checkin, polls, Act, StationFacts};
 use store::{
     BallotOutcome, CheckIn, CheckInOutcome, Entity, NewBallot, Refusal, StoreError, StoreResult,
 };
@@ -269,7 +269,25 @@ async fn attempt(
             .map(|&i| requests[i].at())
             .max()
             .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-        if let Some((actor, entry)) = batch_record(election, &accepted, &cast, latest) {
+        // Each staff account's part: the requests answered accepted or cast.
+        let mut accounts = store::election_day::Accounts::new();
+        for &(i, c) in &checkins {
+            if matches!(
+                answers[i],
+                Some(Ok(Outcome::CheckIn(CheckInOutcome::Accepted { .. })))
+            ) {
+                count(&mut accounts, &c.by.username, Act::CheckIn);
+            }
+        }
+        for &(i, b) in &ballots {
+            if matches!(
+                answers[i],
+                Some(Ok(Outcome::Ballot(BallotOutcome::Cast { .. })))
+            ) {
+                count(&mut accounts, &b.by.username, Act::Ballot);
+            }
+        }
+        if let Some((actor, entry)) = batch_record(election, &accepted, &cast, &accounts, latest) {
             append_audit(&mut tx, &actor, &entry).await?;
         }
     }

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Weak;
-use store::election_day::{batch_record, decide_checkin, StationFacts};
+use store::election_day::{batch_record, count, decide_checkin, Act, StationFacts};
 use store::{BallotOutcome, CheckInOutcome, Entity, NewBallot, StoreError, StoreResult};
 use time::OffsetDateTime;
 
@@ -293,6 +293,7 @@ impl Folding {
 struct Done {
     accepted: Vec<(String, String, i64)>,
     ballots: BTreeMap<String, i64>,
+    accounts: store::election_day::Accounts,
     latest: Option<OffsetDateTime>,
 }
 
@@ -415,6 +416,7 @@ fn run_batch(
                 };
                 d.accepted
                     .push((c.national_id.to_string(), c.station.clone(), at_us));
+                count(&mut d.accounts, &c.by.username, Act::CheckIn);
                 d.latest = d.latest.max(Some(c.by.at));
                 answers.push(Answer::CheckIn(Ok(CheckInOutcome::Accepted { council })));
             }
@@ -445,7 +447,9 @@ fn run_batch(
         let latest = d
             .latest
             .ok_or_else(|| StoreError::Corrupt(format!("a batch of {election} without a time")))?;
-        if let Some((actor, entry)) = batch_record(election, &d.accepted, &d.ballots, latest) {
+        if let Some((actor, entry)) =
+            batch_record(election, &d.accepted, &d.ballots, &d.accounts, latest)
+        {
             append_audit(tx, &actor, &entry)?;
         }
     }
@@ -529,6 +533,7 @@ fn cast(
     .map_err(|e| duplicate_or(e, Entity::Receipt, &b.receipt))?;
     let d = done.entry(b.election_code.clone()).or_default();
     *d.ballots.entry(station.clone()).or_default() += 1;
+    count(&mut d.accounts, &b.by.username, Act::Ballot);
     d.latest = d.latest.max(Some(b.by.at));
     Ok(BallotOutcome::Cast { station, council })
 }

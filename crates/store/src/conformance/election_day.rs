@@ -290,6 +290,14 @@ pub async fn checkins_keep_one_person_one_vote(store: Arc<dyn Store>) {
         "{}",
         batch.items[0].payload
     );
+    // Which staff account acted: the batch's actor when it is one account's, and its counts.
+    let by = at(t).username;
+    assert_eq!(batch.items[0].actor, by);
+    let payload: serde_json::Value = serde_json::from_str(&batch.items[0].payload).unwrap();
+    assert_eq!(
+        payload["accounts"],
+        serde_json::json!({ by: {"checkins": 1, "ballots": 0} })
+    );
 
     // Every refusal answers and writes nothing.
     let head = audit_head(&store).await;
