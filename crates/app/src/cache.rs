@@ -39,9 +39,10 @@ pub struct Caches {
     conflicts: Versioned<Vec<StaffConflict>>,
     /// Every council, for the registration form's list (some 2,940 in Kerman).
     councils: Versioned<Arc<Vec<domain::election::Council>>>,
-    /// The public NIST candidate reports, by scope: megabytes of JSON that anyone may ask
-    /// for at any rate, so each is built once per change of the data.
-    pub(crate) reports: Versioned<bytes::Bytes>,
+    /// The public candidate exports (NIST reports and CSV lists), by format and scope:
+    /// megabytes that anyone may ask for at any rate, so each is built and gzipped once per
+    /// change of the data.
+    pub(crate) reports: Versioned<crate::candidates::Export>,
     /// The current election's code (codes never change), so the check-in path reads none.
     election: tokio::sync::OnceCell<String>,
 }

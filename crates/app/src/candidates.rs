@@ -90,28 +90,47 @@ impl Candidates<'_> {
         Ok((council, candidates))
     }
 
-    /// The lists as CSV (UTF-8 with a byte-order mark): by council, by code.
-    pub async fn csv(self, scope: &ListScope) -> Result<String> {
-        let (councils, candidates) = self.lists(scope).await?;
-        Ok(domain::csv_io::candidates_to_csv(&councils, &candidates))
+    /// The lists as CSV (UTF-8 with a byte-order mark): by council, by code. Built and
+    /// gzipped once per change of the data and scope.
+    pub async fn csv(self, scope: &ListScope) -> Result<Export> {
+        self.export("csv", scope, || async {
+            let (councils, candidates) = self.lists(scope).await?;
+            Ok(domain::csv_io::candidates_to_csv(&councils, &candidates).into_bytes())
+        })
+        .await
     }
 
     /// The lists in NIST SP 1500-100 Rev. 2, as JSON text: one candidate contest per council.
-    /// Built and written once per change of the data and scope (public, and large: a request
-    /// must not cost a rebuild); its `GeneratedDate` is when it was built.
-    pub async fn nist(self, scope: &ListScope) -> Result<bytes::Bytes> {
+    /// Built, written and gzipped once per change of the data and scope (public, and large: a
+    /// request must not cost a rebuild); its `GeneratedDate` is when it was built.
+    pub async fn nist(self, scope: &ListScope) -> Result<Export> {
+        self.export("nist", scope, || async {
+            let report = self.build_nist(scope).await?;
+            serde_json::to_vec(&report).map_err(|e| Error::Internal(e.to_string()))
+        })
+        .await
+    }
+
+    /// An export by format and scope, from the cache while the data has not changed.
+    async fn export<F>(
+        self,
+        format: &str,
+        scope: &ListScope,
+        build: impl FnOnce() -> F,
+    ) -> Result<Export>
+    where
+        F: std::future::Future<Output = Result<Vec<u8>>>,
+    {
         let cached = self.ctx.cached();
         let key = format!(
-            "{}|{}",
+            "{format}|{}|{}",
             scope.county.as_deref().unwrap_or(""),
             scope.council.as_deref().unwrap_or("")
         );
         cached
             .versioned(&cached.caches.reports, Some(&key), || async {
-                let report = self.build_nist(scope).await?;
-                let text =
-                    serde_json::to_vec(&report).map_err(|e| Error::Internal(e.to_string()))?;
-                Ok(bytes::Bytes::from(text))
+                let plain = build().await?;
+                tokio::task::spawn_blocking(move || Export::of(plain)).await?
             })
             .await
     }
@@ -173,5 +192,33 @@ impl Candidates<'_> {
         let councils = self.councils(county.as_deref(), None).await?;
         let facts = self.candidacy.registration_facts(election).await?;
         Ok((summarize(&facts, &councils), county))
+    }
+}
+
+/// A public export as built: its bytes, and the same gzipped (for the clients that accept it).
+#[derive(Debug, Clone)]
+pub struct Export {
+    pub plain: bytes::Bytes,
+    pub gzip: bytes::Bytes,
+}
+
+impl Export {
+    /// Gzips `plain` (blocking: call it off the async workers).
+    fn of(plain: Vec<u8>) -> Result<Self> {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(
+            Vec::with_capacity(plain.len() / 8),
+            flate2::Compression::default(),
+        );
+        encoder
+            .write_all(&plain)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let gzip = encoder
+            .finish()
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        Ok(Self {
+            plain: plain.into(),
+            gzip: gzip.into(),
+        })
     }
 }

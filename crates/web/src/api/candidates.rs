@@ -6,6 +6,7 @@ use crate::api::{attachment, ApiQuery};
 use crate::{ApiError, AppState};
 use app::candidates::ListScope;
 use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -33,15 +34,50 @@ impl From<ExportQuery> for ListScope {
     responses((status = 200, content_type = "text/csv", body = String), (status = 404)))]
 pub async fn csv(
     State(state): State<AppState>,
+    headers: HeaderMap,
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let scope = ListScope::from(query);
-    let body = state.app.candidates().csv(&scope).await?;
-    Ok(attachment(
+    let export = state.app.candidates().csv(&scope).await?;
+    Ok(served(
+        &headers,
         "text/csv; charset=utf-8",
         &format!("candidates-{}.csv", scope.file_name()),
-        body,
+        export,
     ))
+}
+
+/// An export as the client takes it: gzipped (built once per change) when it says it accepts
+/// gzip, plain otherwise; a download either way.
+fn served(
+    headers: &HeaderMap,
+    content_type: &'static str,
+    filename: &str,
+    export: app::candidates::Export,
+) -> Response {
+    let gzip = headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+            name.eq_ignore_ascii_case("gzip") && !refused
+        });
+    let mut response = if gzip {
+        let mut r = attachment(content_type, filename, export.gzip);
+        r.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        r
+    } else {
+        attachment(content_type, filename, export.plain)
+    };
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    response
 }
 
 /// The final candidate lists in NIST SP 1500-100 Rev. 2 (Election Results CDF, JSON): one
@@ -50,14 +86,16 @@ pub async fn csv(
     responses((status = 200, content_type = "application/json", body = Object), (status = 404)))]
 pub async fn nist(
     State(state): State<AppState>,
+    headers: HeaderMap,
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let scope = ListScope::from(query);
-    let report = state.app.candidates().nist(&scope).await?;
-    Ok(attachment(
+    let export = state.app.candidates().nist(&scope).await?;
+    Ok(served(
+        &headers,
         "application/json",
         &format!("candidates-{}.nist.json", scope.file_name()),
-        report,
+        export,
     ))
 }
 

@@ -109,13 +109,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(election_day::turnout))
         .routes(routes!(election_day::candidates))
         .routes(routes!(election_day::receipt))
-        .merge(
-            // The public exports, large and plain text: gzipped for clients that accept it.
-            OpenApiRouter::new()
-                .routes(routes!(candidates::csv))
-                .routes(routes!(candidates::nist))
-                .layer(tower_http::compression::CompressionLayer::new().gzip(true)),
-        )
+        .routes(routes!(candidates::csv))
+        .routes(routes!(candidates::nist))
         .routes(routes!(candidates::statistics))
         .routes(routes!(registrations::list))
         .routes(routes!(registrations::status))

@@ -136,7 +136,7 @@ async fn the_public_nist_report_is_built_once_per_change() {
 }
 
 /// The public exports go out gzipped to a client that accepts it (issue 15: megabytes of JSON
-/// for every anonymous request), plain to one that does not.
+/// for every anonymous request), plain to one that does not; both built once per change.
 #[tokio::test]
 async fn the_public_exports_are_served_compressed() {
     let app = TestApp::new().await;
@@ -158,6 +158,20 @@ async fn the_public_exports_are_served_compressed() {
             plain.body.len()
         );
         assert_eq!(&gzipped.body[..2], &[0x1f, 0x8b], "a gzip stream");
+        let mut unzipped = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(&gzipped.body[..]),
+            &mut unzipped,
+        )
+        .unwrap();
+        assert_eq!(unzipped, plain.body, "{path}: the same export");
+        assert_eq!(gzipped.header(axum::http::header::VARY), "accept-encoding");
+        // A client that refuses gzip gets it plain.
+        let refusing = axum::http::Request::get(path)
+            .header(axum::http::header::ACCEPT_ENCODING, "gzip;q=0, identity")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        assert_eq!(app.send(refusing).await.body, plain.body);
     }
 }
 
