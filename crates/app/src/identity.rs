@@ -274,7 +274,7 @@ impl Identity<'_> {
     pub async fn demo_applicant(self) -> Result<Option<domain::person::Person>> {
         let page = self
             .people
-            .search_people("", None, store::PageRequest::new(1, 50))
+            .search_people("", None, false, store::PageRequest::new(1, 50))
             .await?;
         Ok(page.items.into_iter().find(|p| p.mobile.is_some()))
     }

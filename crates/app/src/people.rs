@@ -71,6 +71,11 @@ pub fn search_term(typed: &str) -> Option<String> {
     (!term.is_empty()).then_some(term)
 }
 
+/// Whether `p` appoints people, and so sees the pool of those linked to no county.
+fn appoints(p: &Principal) -> bool {
+    domain::access::authorize(Some(p), Action::ManagePeople).is_ok()
+}
+
 /// A person as `p` may see them: without mobile number and relatives unless the role needs
 /// them (`domain::access::sees_contacts`).
 fn as_seen_by(p: &Principal, mut person: Person) -> Person {
@@ -83,14 +88,19 @@ fn as_seen_by(p: &Principal, mut person: Person) -> Person {
 
 impl People<'_> {
     /// A person of the registry by national id (Persian or ASCII digits). A county's user sees
-    /// the people linked to their county (its posts, boards and candidacies) and those linked to
-    /// none (whom the county appoints from); another county's people are not found to them.
+    /// the people linked to their county (its posts, boards and candidacies), and one who
+    /// appoints people (`Action::ManagePeople`) those linked to no county too, the pool they
+    /// appoint from; anyone else is not found to them.
     pub async fn person(self, principal: Option<&Principal>, national_id: &str) -> Result<Person> {
         let p = authorize(principal, Action::ViewPeople)?;
         let id = NationalId::parse(national_id)?;
         let not_found = crate::Error::NotFound(store::Entity::Person);
         if let Some(county) = p.scope.county() {
-            if !self.people.person_in_county(id.as_str(), county).await? {
+            if !self
+                .people
+                .person_in_county(id.as_str(), county, appoints(p))
+                .await?
+            {
                 return Err(not_found);
             }
         }
@@ -112,7 +122,7 @@ impl People<'_> {
             .ok_or_else(|| crate::Error::invalid("q", "عبارت جست‌وجو خالی است"))?;
         let mut found = self
             .people
-            .search_people(&term, p.scope.county(), page)
+            .search_people(&term, p.scope.county(), appoints(p), page)
             .await?;
         found.items = found.items.into_iter().map(|x| as_seen_by(p, x)).collect();
         Ok(found)

@@ -161,6 +161,7 @@ impl PeopleStore for Postgres {
         &self,
         query: &str,
         county: Option<&str>,
+        pool: bool,
         req: PageRequest,
     ) -> StoreResult<Page<Person>> {
         let (prefix, name) = match PeopleQuery::parse(query) {
@@ -172,11 +173,16 @@ impl PeopleStore for Postgres {
             rows::PERSON_COLUMNS,
             &format!("people WHERE {}", sql::PEOPLE_FILTER),
             "last_name COLLATE \"C\", first_name COLLATE \"C\", national_id COLLATE \"C\"",
-            3,
+            4,
         )
         .fetch(
             &mut conn,
-            |q| q.bind(prefix.as_deref()).bind(name.as_deref()).bind(county),
+            |q| {
+                q.bind(prefix.as_deref())
+                    .bind(name.as_deref())
+                    .bind(county)
+                    .bind(pool)
+            },
             req,
         )
         .await?;
@@ -185,14 +191,20 @@ impl PeopleStore for Postgres {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn person_in_county(&self, national_id: &str, county: &str) -> StoreResult<bool> {
+    async fn person_in_county(
+        &self,
+        national_id: &str,
+        county: &str,
+        pool: bool,
+    ) -> StoreResult<bool> {
         sqlx::query_scalar(&format!(
-            "SELECT EXISTS (SELECT 1 FROM people WHERE national_id = $4 AND {})",
+            "SELECT EXISTS (SELECT 1 FROM people WHERE national_id = $5 AND {})",
             sql::PEOPLE_FILTER
         ))
         .bind(None::<String>)
         .bind(None::<String>)
         .bind(county)
+        .bind(pool)
         .bind(national_id)
         .fetch_one(&self.pool)
         .await

@@ -125,7 +125,8 @@ pub(crate) const STATION_FILTER: &str = "($1::text IS NULL OR county_code = $1) 
      AND ($5::bool IS NULL OR mobile = $5) AND ($6::bool IS NULL OR closed = $6) \
      AND ($7::text IS NULL OR strpos(name, $7) > 0)";
 
-/// People whose national id starts with `$1`, or whose first or last name contains `$2`.
+/// People whose national id starts with `$1`, or whose first or last name contains `$2`; with a
+/// county (`$3`), those linked to it, and with `$4` those linked to no county too.
 pub(crate) const PEOPLE_FILTER: &str = "($1::text IS NULL OR starts_with(national_id, $1)) \
      AND ($2::text IS NULL OR strpos(first_name, $2) > 0 OR strpos(last_name, $2) > 0) \
      AND ($3::text IS NULL \
@@ -135,10 +136,10 @@ pub(crate) const PEOPLE_FILTER: &str = "($1::text IS NULL OR starts_with(nationa
          UNION SELECT m.national_id FROM board_members m WHERE m.county_code = $3 \
          UNION SELECT r.national_id FROM registrations r \
           JOIN councils c ON c.code = r.council_code WHERE c.county_code = $3) \
-       OR people.national_id NOT IN ( \
+       OR ($4::boolean AND people.national_id NOT IN ( \
          SELECT sp.national_id FROM station_posts sp \
          UNION SELECT m.national_id FROM board_members m WHERE m.county_code IS NOT NULL \
-         UNION SELECT r.national_id FROM registrations r))";
+         UNION SELECT r.national_id FROM registrations r)))";
 
 /// Audit records by actor (`$1`), action prefix (`$2`), entity prefix (`$3`) and time
 /// (`$4` to `$5`).

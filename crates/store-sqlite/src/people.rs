@@ -52,7 +52,7 @@ pub(crate) fn insert_person(conn: &Connection, p: &Person) -> StoreResult<()> {
 /// A national id prefix when the query is all digits (in any script), else a name substring.
 /// People a county's users see (`?4`; everyone when it is NULL): those linked to the county
 /// (a post at one of its stations, a seat on one of its boards, a candidacy for one of its
-/// councils), and the people linked to no county, whom its governor and boards appoint from;
+/// councils), and with `?5` the people linked to no county, whom those who appoint draw from;
 /// never those of another county.
 const IN_COUNTY: &str = "(?4 IS NULL
      OR EXISTS (SELECT 1 FROM station_posts sp JOIN stations s ON s.code = sp.station_code
@@ -61,15 +61,16 @@ const IN_COUNTY: &str = "(?4 IS NULL
                 WHERE m.national_id = people.national_id AND m.county_code = ?4)
      OR EXISTS (SELECT 1 FROM registrations r JOIN councils c ON c.code = r.council_code
                 WHERE r.national_id = people.national_id AND c.county_code = ?4)
-     OR NOT (EXISTS (SELECT 1 FROM station_posts sp WHERE sp.national_id = people.national_id)
+     OR (?5 AND NOT (EXISTS (SELECT 1 FROM station_posts sp WHERE sp.national_id = people.national_id)
           OR EXISTS (SELECT 1 FROM board_members m
                      WHERE m.national_id = people.national_id AND m.county_code IS NOT NULL)
-          OR EXISTS (SELECT 1 FROM registrations r WHERE r.national_id = people.national_id)))";
+          OR EXISTS (SELECT 1 FROM registrations r WHERE r.national_id = people.national_id))))";
 
 pub(crate) fn search(
     conn: &Connection,
     query: &str,
     county: Option<&str>,
+    pool: bool,
     page: PageRequest,
 ) -> StoreResult<Page<Person>> {
     let (filter, q) = match PeopleQuery::parse(query) {
@@ -84,7 +85,7 @@ pub(crate) fn search(
             "SELECT count(*) FROM people WHERE {filter} AND {IN_COUNTY}"
         ))
         .map_err(db_err)?
-        .query_row(params![q, page.limit(), page.offset(), county], |r| {
+        .query_row(params![q, page.limit(), page.offset(), county, pool], |r| {
             r.get(0)
         })
         .map_err(db_err)?;
@@ -96,7 +97,7 @@ pub(crate) fn search(
         .map_err(db_err)?;
     let mut items = all(
         &mut s,
-        params![q, page.limit(), page.offset(), county],
+        params![q, page.limit(), page.offset(), county, pool],
         person_from_row,
     )?;
     attach_relatives(conn, &mut items)?;
@@ -156,15 +157,21 @@ impl PeopleStore for Sqlite {
         &self,
         query: &str,
         county: Option<&str>,
+        pool: bool,
         page: PageRequest,
     ) -> StoreResult<Page<Person>> {
         let (query, county) = (query.to_owned(), county.map(str::to_owned));
-        self.read(move |c| search(c, &query, county.as_deref(), page))
+        self.read(move |c| search(c, &query, county.as_deref(), pool, page))
             .await
     }
 
     #[tracing::instrument(skip_all)]
-    async fn person_in_county(&self, national_id: &str, county: &str) -> StoreResult<bool> {
+    async fn person_in_county(
+        &self,
+        national_id: &str,
+        county: &str,
+        pool: bool,
+    ) -> StoreResult<bool> {
         let (id, county) = (national_id.to_owned(), county.to_owned());
         self.read(move |c| {
             c.prepare_cached(&format!(
@@ -172,7 +179,13 @@ impl PeopleStore for Sqlite {
             ))
             .map_err(db_err)?
             .query_row(
-                params![id, rusqlite::types::Null, rusqlite::types::Null, county],
+                params![
+                    id,
+                    rusqlite::types::Null,
+                    rusqlite::types::Null,
+                    county,
+                    pool
+                ],
                 |r| r.get(0),
             )
             .map_err(db_err)

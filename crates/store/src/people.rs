@@ -20,13 +20,19 @@ pub trait PeopleStore: Send + Sync + 'static {
         &self,
         query: &str,
         county: Option<&str>,
+        pool: bool,
         page: PageRequest,
     ) -> StoreResult<Page<Person>>;
     /// Whether a county's users see a person: one linked to `county` (a post at one of its
     /// stations, a seat on one of its boards, a candidacy for one of its councils, in any
-    /// election), or one linked to no county (whom its governor and boards appoint from); never
-    /// one of another county.
-    async fn person_in_county(&self, national_id: &str, county: &str) -> StoreResult<bool>;
+    /// election), or, with `pool`, one linked to no county (whom those who appoint draw from);
+    /// never one of another county.
+    async fn person_in_county(
+        &self,
+        national_id: &str,
+        county: &str,
+        pool: bool,
+    ) -> StoreResult<bool>;
 }
 
 pub fn person_created(person: &Person) -> crate::audit_log::AuditEntry {

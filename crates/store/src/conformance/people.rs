@@ -50,13 +50,18 @@ pub async fn people_are_created_searched_and_imported(store: Arc<dyn Store>) {
     assert_eq!(audit_head(&store).await, before + 1);
 
     let by_name = store
-        .search_people("باستانی", None, PageRequest::default())
+        .search_people("باستانی", None, false, PageRequest::default())
         .await
         .unwrap();
     assert_eq!(by_name.total, 1);
     assert_eq!(by_name.items[0], p);
     let by_id = store
-        .search_people(&p.national_id.as_str()[..6], None, PageRequest::default())
+        .search_people(
+            &p.national_id.as_str()[..6],
+            None,
+            false,
+            PageRequest::default(),
+        )
         .await
         .unwrap();
     assert!(by_id.items.iter().any(|q| q.national_id == p.national_id));
@@ -70,13 +75,14 @@ pub async fn people_are_created_searched_and_imported(store: Arc<dyn Store>) {
         .search_people(
             &domain::text::persian_digits(&p.national_id.as_str()[..6]),
             None,
+            false,
             PageRequest::default(),
         )
         .await
         .unwrap();
     assert_eq!(in_persian, by_id);
     let arabic = store
-        .search_people("باستاني", None, PageRequest::default())
+        .search_people("باستاني", None, false, PageRequest::default())
         .await
         .unwrap();
     assert_eq!(arabic.total, 1, "{arabic:?}");
@@ -116,9 +122,11 @@ pub async fn people_are_found_in_their_county(store: Arc<dyn Store>) {
         .find(|c| *c != county)
         .unwrap();
     let id = staff.national_id.as_str();
-    assert!(store.person_in_county(id, &county).await.unwrap());
-    assert!(!store.person_in_county(id, &elsewhere).await.unwrap());
-    // A person nobody appointed is in every county's pool to appoint from.
+    for pool in [false, true] {
+        assert!(store.person_in_county(id, &county, pool).await.unwrap());
+        assert!(!store.person_in_county(id, &elsewhere, pool).await.unwrap());
+    }
+    // A person nobody appointed is in every county's pool, for those who appoint.
     let linked: std::collections::HashSet<&str> = data
         .assignments
         .iter()
@@ -131,30 +139,34 @@ pub async fn people_are_found_in_their_county(store: Arc<dyn Store>) {
         .find(|p| !linked.contains(p.national_id.as_str()))
         .expect("someone free");
     for c in &data.counties {
-        assert!(store
-            .person_in_county(free.national_id.as_str(), &c.code)
-            .await
-            .unwrap());
+        let free = free.national_id.as_str();
+        assert!(store.person_in_county(free, &c.code, true).await.unwrap());
+        assert!(!store.person_in_county(free, &c.code, false).await.unwrap());
     }
     // A search in a county finds its people and no one else's.
     let in_county = store
-        .search_people(&id[..6], Some(&county), PageRequest::default())
+        .search_people(&id[..6], Some(&county), false, PageRequest::default())
         .await
         .unwrap();
     assert!(in_county.items.iter().any(|p| p.national_id.as_str() == id));
     let outside = store
-        .search_people(&id[..10], Some(&elsewhere), PageRequest::default())
+        .search_people(&id[..10], Some(&elsewhere), true, PageRequest::default())
         .await
         .unwrap();
     assert_eq!(outside.total, 0);
     assert!(outside.items.is_empty());
     let everyone = store
-        .search_people("", None, PageRequest::new(1, 1))
+        .search_people("", None, false, PageRequest::new(1, 1))
         .await
         .unwrap();
-    let in_one = store
-        .search_people("", Some(&county), PageRequest::new(1, 1))
+    let linked = store
+        .search_people("", Some(&county), false, PageRequest::new(1, 1))
         .await
         .unwrap();
-    assert!(in_one.total > 0 && in_one.total < everyone.total);
+    let with_pool = store
+        .search_people("", Some(&county), true, PageRequest::new(1, 1))
+        .await
+        .unwrap();
+    assert!(linked.total > 0 && linked.total < with_pool.total);
+    assert!(with_pool.total < everyone.total);
 }

@@ -582,6 +582,16 @@ async fn the_people_registry_is_kept_to_the_county_and_contacts_to_who_appoints(
     seen.assert_status(StatusCode::OK);
     assert!(seen.json()["mobile"].is_null(), "{}", seen.text());
     assert_eq!(seen.json()["relatives"], serde_json::json!([]));
+    // Someone nobody appointed yet: in the pool the governor appoints from, not a board's to
+    // read.
+    let pooled = crate::support::fresh_id(7_103);
+    app.resident(&pooled, "1350/01/01", "حسن").await;
+    app.get(&format!("/api/v1/people/{pooled}"), Some(&governor))
+        .await
+        .assert_status(StatusCode::OK);
+    app.get(&format!("/api/v1/people/{pooled}"), Some(&executive))
+        .await
+        .assert_problem(404, "not_found");
     // The HQ sees everyone, with their contacts.
     let hq = app.token("hq").await;
     let far = app

@@ -63,6 +63,8 @@ struct Fixture {
     meeting: i64,
     person: String,
     pooled: String,
+    /// Board members of the own and the foreign county.
+    members: (String, String),
     tracking: String,
     applicant: String,
     candidate: String,
@@ -104,12 +106,28 @@ impl Fixture {
             sitting_council_member: false,
             relatives: Vec::new(),
         };
-        // Someone nobody appoints in the walk: in every county's pool, so every caller the
-        // policy lets read the registry finds them.
-        let (member, person, pooled) = (new_person(7_001), new_person(7_002), new_person(7_003));
-        for p in [&member, &person, &pooled] {
+        // Someone nobody appoints in the walk (in the pool those who appoint see), and a
+        // member of the foreign county's board: each caller the policy lets read the registry
+        // finds one of them or the own county's board member.
+        let (member, person, pooled, foreign_member) = (
+            new_person(7_001),
+            new_person(7_002),
+            new_person(7_003),
+            new_person(7_004),
+        );
+        for p in [&member, &person, &pooled, &foreign_member] {
             app.store.create_person(p, &by).await.unwrap();
         }
+        app.store
+            .add_board_member(
+                &format!("inspection-{FOREIGN_COUNTY}"),
+                foreign_member.national_id.as_str(),
+                domain::boards::BoardRole::Head,
+                (time::macros::date!(2026 - 01 - 01), None),
+                &by,
+            )
+            .await
+            .unwrap();
         let board = format!("inspection-{OWN_COUNTY}");
         app.store
             .add_board_member(
@@ -202,6 +220,10 @@ impl Fixture {
             meeting,
             person: person.national_id.as_str().to_owned(),
             pooled: pooled.national_id.as_str().to_owned(),
+            members: (
+                member.national_id.as_str().to_owned(),
+                foreign_member.national_id.as_str().to_owned(),
+            ),
             tracking,
             applicant,
             candidate,
@@ -364,7 +386,14 @@ impl Fixture {
                 all(who, &[Action::ManageElection]),
             ),
             ("GET", "/api/v1/people/{national_id}") => (
-                route.replace("{national_id}", &self.pooled),
+                route.replace(
+                    "{national_id}",
+                    match who.and_then(|p| p.scope.county()) {
+                        None => &self.pooled,
+                        Some(FOREIGN_COUNTY) => &self.members.1,
+                        Some(_) => &self.members.0,
+                    },
+                ),
                 Sent::Nothing,
                 all(who, &[Action::ViewPeople]),
             ),
