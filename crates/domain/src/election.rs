@@ -38,6 +38,17 @@ impl CouncilKind {
     }
 }
 
+/// A council as a title is written: its name when the name already says it is a council
+/// («شورای اسلامی شهر کرمان»), else the kind before it, so the kind is never said twice.
+pub fn council_title(kind: CouncilKind, name: &str) -> String {
+    let name = name.trim();
+    if name.starts_with("شورا") {
+        name.to_owned()
+    } else {
+        format!("{} {name}", kind.persian())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Seats {
@@ -210,6 +221,18 @@ pub struct Council {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_councils_title_says_its_kind_once() {
+        assert_eq!(
+            council_title(CouncilKind::City, "شورای اسلامی شهر کرمان"),
+            "شورای اسلامی شهر کرمان"
+        );
+        assert_eq!(
+            council_title(CouncilKind::Village, "ده‌بالا"),
+            "شورای اسلامی روستا ده‌بالا"
+        );
+    }
     use proptest::prelude::*;
 
     #[test]

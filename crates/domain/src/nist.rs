@@ -133,7 +133,7 @@ pub fn candidates_report(
             json!({
                 "@type": "ElectionResults.CandidateContest",
                 "@id": format!("contest-{}", council.code),
-                "Name": format!("{} {}", council.kind.persian(), council.name),
+                "Name": crate::election::council_title(council.kind, &council.name),
                 "ElectionDistrictId": format!("gpu-council-{}", council.code),
                 "VotesAllowed": council.main_seats,
                 "NumberElected": council.main_seats,

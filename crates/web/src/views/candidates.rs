@@ -26,6 +26,8 @@ pub struct Row {
 
 pub struct CouncilView {
     pub name: String,
+    /// The council as a title (its kind said once).
+    pub title: String,
     pub kind: &'static str,
     pub county: String,
     pub seats: String,
@@ -94,7 +96,7 @@ pub async fn list(visit: Visit, OnPage(Query(q)): OnPage<Query<ListQuery>>) -> P
         .iter()
         .filter(|c| !county.is_empty() && c.county_code == county)
         .map(|c| {
-            let label = format!("{} {}", c.kind.persian(), c.name);
+            let label = domain::election::council_title(c.kind, &c.name);
             let selected = chosen.as_ref().is_some_and(|k| k.code == c.code);
             Choice::new(c.code.as_str(), label, selected)
         })
@@ -119,6 +121,7 @@ pub async fn list(visit: Visit, OnPage(Query(q)): OnPage<Query<ListQuery>>) -> P
         }
         view = Some(CouncilView {
             name: council.name.clone(),
+            title: domain::election::council_title(council.kind, &council.name),
             kind: council.kind.persian(),
             county: county_name,
             seats: persian_number(i64::from(council.main_seats)),

@@ -547,7 +547,7 @@ pub async fn turnout(visit: Visit, OnPage(Query(q)): OnPage<Query<TurnoutQuery>>
     } = visit.app().election_day().turnout(county, council).await?;
     let (scope, up, area_label) = match (&council, &county) {
         (Some(c), _) => (
-            format!("شورای {}", c.name),
+            domain::election::council_title(c.kind, &c.name),
             Some((
                 format!("/turnout?county={}", url_encode(&c.county_code)),
                 "شهرستان".to_owned(),

@@ -145,7 +145,7 @@ pub async fn page(visit: Visit, OnPage(Query(q)): OnPage<Query<ScopeQuery>>) -> 
             .iter()
             .map(|s| ShortRow {
                 code_fa: persian_digits(&s.council),
-                name: s.name.clone(),
+                name: domain::election::council_title(s.kind, &s.name),
                 kind: s.kind.persian(),
                 seats: persian_number(i64::from(s.seats)),
                 standing: persian_number(s.standing),

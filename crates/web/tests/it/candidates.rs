@@ -489,3 +489,35 @@ async fn the_ballot_shows_a_candidates_photo() {
     // The others, filed without a photo, show their initials.
     assert!(html.contains("class=\"avatar\" style="));
 }
+
+/// A council's kind is in its name («شورای اسلامی شهر کرمان»): the public pages and exports say
+/// it once (issue 20: «شورای اسلامی شهر شورای اسلامی شهر کرمان», «شورای شورای …»).
+#[tokio::test]
+async fn a_councils_kind_is_said_once() {
+    let app = TestApp::new().await;
+    let council = executives_big_city();
+    assert!(council.name.starts_with("شورای اسلامی شهر"));
+    let doubled = |text: &str| {
+        text.contains("شورای اسلامی شهر شورای")
+            || text.contains("شورای اسلامی روستا شورای")
+            || text.contains("شورای شورای")
+    };
+    for path in [
+        format!(
+            "/candidates?county={}&council={}",
+            council.county_code, council.code
+        ),
+        format!("/turnout?council={}", council.code),
+        format!("/api/v1/candidates/nist?council={}", council.code),
+    ] {
+        let page = app.page(&path, None).await;
+        assert_eq!(page.status, 200, "{path}: {}", page.text());
+        let text = page.text();
+        assert!(!doubled(&text), "{path}");
+        assert!(text.contains(&council.name), "{path}");
+    }
+    let cookie = app.browser_login("hq").await;
+    let participation = app.page("/candidates/participation", Some(&cookie)).await;
+    assert_eq!(participation.status, 200);
+    assert!(!doubled(&participation.text()));
+}
