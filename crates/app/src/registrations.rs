@@ -299,7 +299,7 @@ impl Registrations<'_> {
         else {
             problems.push(Error::invalid(
                 "council",
-                "شورای برگزیده در این انتخابات نیست",
+                "شورای انتخاب‌شده در این انتخابات نیست",
             ));
             return Err(NotFiled::Refused(problems));
         };

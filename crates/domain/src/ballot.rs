@@ -40,7 +40,7 @@ impl BallotRefusal {
         use crate::text::{persian_digits, persian_number};
         match self {
             Self::TooMany { max } => format!(
-                "در این حوزه دست‌بالا {} نامزد را می‌توان برگزید.",
+                "در این حوزه حداکثر {} نامزد را می‌توان انتخاب کرد.",
                 persian_number(i64::from(*max))
             ),
             Self::Unknown { code } => format!(

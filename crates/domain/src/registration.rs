@@ -308,7 +308,7 @@ impl Application {
             }
         }
         if self.council.trim().is_empty() {
-            return Err(invalid("council", "شورای مورد نظر را برگزینید"));
+            return Err(invalid("council", "شورای مورد نظر را انتخاب کنید"));
         }
         if let Some(post) = &mut self.official {
             post.title = normalize_name(&post.title);

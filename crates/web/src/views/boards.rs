@@ -193,7 +193,7 @@ pub async fn appoint(
                 .await
                 .map(drop)
         }
-        None => Err(app::Error::invalid("role", "سمت را برگزینید")),
+        None => Err(app::Error::invalid("role", "سمت را انتخاب کنید")),
     };
     let done = |()| format!("{here}?done=1");
     let again = |refused| board_page(&visit, &code, Some(refused));

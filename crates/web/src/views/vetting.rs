@@ -603,7 +603,7 @@ pub async fn step(
     let Some(yes) = decision else {
         let missing = Refused {
             status: StatusCode::UNPROCESSABLE_ENTITY,
-            reason: "یکی از دو گزینه تصمیم را برگزینید.".to_owned(),
+            reason: "یکی از دو گزینه تصمیم را انتخاب کنید.".to_owned(),
         };
         return file_page(&visit, &code, None, Some((missing, reason))).await;
     };

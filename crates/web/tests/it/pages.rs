@@ -447,3 +447,40 @@ async fn an_anonymous_form_returns_to_its_page_after_logging_in() {
     let r = app.page(&format!("/stations/{code}/staff"), None).await;
     assert_eq!(r.location(), format!("/login?next=/stations/{code}/staff"));
 }
+
+/// The UI's words are the officials' (issue 20): «انتخاب کنید», not «برگزینید»; «حداکثر», not
+/// «دست‌بالا»; a post is ended by «لغو انتصاب», not «آزاد کردن». Every template and every Persian
+/// message in the crates' sources is read.
+#[test]
+fn the_ui_speaks_the_officials_terms() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    let mut dirs = vec![
+        root.join("web/templates"),
+        root.join("web/src"),
+        root.join("app/src"),
+        root.join("domain/src"),
+        root.join("store/src"),
+    ];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("rs" | "html")
+            ) {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() > 50, "{} files read", files.len());
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for word in ["برگزینید", "برگزیده‌اید", "دست‌بالا", "آزاد کردن"]
+        {
+            assert!(!text.contains(word), "{word} in {}", path.display());
+        }
+    }
+}

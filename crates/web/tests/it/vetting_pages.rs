@@ -491,7 +491,7 @@ async fn a_demo_file_lists_its_history_and_the_province_board_hears_the_second_o
     assert_eq!(undecided.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(undecided
         .text()
-        .contains("یکی از دو گزینه تصمیم را برگزینید."));
+        .contains("یکی از دو گزینه تصمیم را انتخاب کنید."));
     let dismissed = decide(&[("decision", "no"), ("reason", "دلیل تازه‌ای ارائه نشد")]).await;
     assert_eq!(
         dismissed.status,
