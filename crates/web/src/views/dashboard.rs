@@ -58,8 +58,19 @@ pub async fn home(visit: Visit) -> PageResult {
             })
         }
         Some(Scope::County { county }) => return Ok(redirect(&format!("/counties/{county}"))),
+        // On its polling day a station's home is its console (check-ins first); before and
+        // after, its facts.
         Some(Scope::Station { station, .. }) => {
-            return Ok(redirect(&format!("/stations/{station}")))
+            let election = visit.app().cached().election().await?;
+            let polling = store::election_day::polls(&election).is_some_and(|(open, close)| {
+                domain::station_day::on_polling_day(visit.state.now(), open, close)
+            });
+            let home = if polling {
+                format!("/stations/{station}/day")
+            } else {
+                format!("/stations/{station}")
+            };
+            return Ok(redirect(&home));
         }
         Some(Scope::Province) => {}
     }

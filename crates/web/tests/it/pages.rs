@@ -1,5 +1,5 @@
 use crate::support::{
-    csrf_of, demo, demo_council, demo_station, TestApp, FOREIGN_COUNTY, OWN_COUNTY,
+    csrf_of, demo, demo_council, demo_station, demo_user, TestApp, FOREIGN_COUNTY, OWN_COUNTY,
 };
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
@@ -483,4 +483,23 @@ fn the_ui_speaks_the_officials_terms() {
             assert!(!text.contains(word), "{word} in {}", path.display());
         }
     }
+}
+
+/// On its polling day a station's home is its console, the check-in box first; before, its
+/// facts (issue 20: it landed on the facts on election day too).
+#[tokio::test]
+async fn a_station_lands_on_its_console_on_polling_day() {
+    let (app, cookie) = TestApp::with_session("station").await;
+    let station = demo_user("station").scope.station().unwrap().to_owned();
+    // The test clock is in the registration window, months before polling day.
+    let before = app.page("/", Some(&cookie)).await;
+    assert_eq!(before.location(), format!("/stations/{station}"));
+    // 09:00 Tehran on polling day.
+    app.clock.set(time::macros::datetime!(2026-05-01 05:30 UTC));
+    let cookie = app.browser_login("station").await;
+    let day = app.page("/", Some(&cookie)).await;
+    assert_eq!(day.location(), format!("/stations/{station}/day"));
+    let console = app.page(day.location(), Some(&cookie)).await;
+    assert_eq!(console.status, StatusCode::OK);
+    assert!(console.text().contains("روز رأی‌گیری"), "the console");
 }
