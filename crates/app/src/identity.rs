@@ -8,7 +8,6 @@ use crate::sms::Sms;
 use crate::{Context, Error, Result};
 use domain::identity::{self, Attempt, IdentityRefusal, Limits, Purpose};
 use domain::ids::NationalId;
-use sha2::{Digest, Sha256};
 use store::{Actor, IdentityStore, NewChallenge, PeopleStore, StoreError};
 
 /// The actor of what an applicant does without an account.
@@ -73,19 +72,7 @@ fn new_code() -> String {
 /// What the store keeps of a code: its hash bound to the challenge's token, which the store
 /// never sees, so the table alone does not give the code away.
 fn code_hash(token: &str, code: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(token.as_bytes());
-    h.update(b":");
-    h.update(code.as_bytes());
-    hex_of(&h.finalize())
-}
-
-fn hex_of(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    audit::digest_hex(format!("{token}:{code}").as_bytes())
 }
 
 /// An identity refusal from the store, as the use cases' error.

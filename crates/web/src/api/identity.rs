@@ -2,7 +2,7 @@
 //! mobile number the people registry holds, entered back for a proof that pays for one filing
 //! or one step on one's own file; and the filings made in one's name, found with a proof.
 
-use crate::api::registrations::{status_of, Status};
+use crate::api::registrations::{rfc3339, status_of, Status};
 use crate::api::ApiJson;
 use crate::auth::ClientIp;
 use crate::{ApiError, AppState};
@@ -11,11 +11,6 @@ use axum::http::StatusCode;
 use axum::Json;
 use domain::identity::Purpose;
 use serde::{Deserialize, Serialize};
-
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
