@@ -10,9 +10,12 @@ use crate::{authorize, Context, Error, Result};
 use domain::access::{Action, Principal};
 use domain::ids::NationalId;
 use domain::station::Station;
-use domain::station_day::{DayAction, StationDay};
+use domain::station_day::{DayAction, StationDay, Walkout};
 use rand::RngCore;
-use store::{BallotOutcome, CheckIn, CheckInOutcome, ElectionDayStore, NewBallot, StationCounts};
+use store::{
+    BallotOutcome, CheckIn, CheckInOutcome, ElectionDayStore, NewBallot, PendingCheckIn,
+    StationCounts, WalkoutRecord,
+};
 
 #[derive(Clone, Copy)]
 pub struct ElectionDay<'a> {
@@ -94,6 +97,48 @@ impl ElectionDay<'_> {
             .await?;
         let counts = self.day.station_counts(election, station).await?;
         Ok((day, counts))
+    }
+
+    /// The station's checked-in voters yet to vote, for its own staff (who checked them in).
+    pub async fn pending(
+        self,
+        principal: Option<&Principal>,
+        station: &str,
+    ) -> Result<Vec<PendingCheckIn>> {
+        authorize(principal, Action::OperateStation { station })?;
+        let election = self.ctx.cached().election_code().await?;
+        Ok(self.day.pending_checkins(election, station).await?)
+    }
+
+    /// Records, as the station's own staff, that a checked-in voter left without voting
+    /// (`station.walkout`): they cannot vote any more, and the station's counts take them in.
+    pub async fn walkout(
+        self,
+        principal: Option<&Principal>,
+        station: &str,
+        walkout: &Walkout,
+    ) -> Result<StationCounts> {
+        let p = authorize(principal, Action::OperateStation { station })?;
+        let election = self.ctx.cached().election_code().await?;
+        let mut walkout = walkout.clone();
+        walkout.notes = domain::text::normalize_name(&walkout.notes);
+        Ok(self
+            .day
+            .record_walkout(election, station, &walkout, &self.ctx.actor(p))
+            .await?)
+    }
+
+    /// A station's day as its minutes tell it: the day, the figures and the walk-outs, for
+    /// whoever may see the station.
+    pub async fn minutes(
+        self,
+        principal: Option<&Principal>,
+        code: &str,
+    ) -> Result<(Day, Vec<WalkoutRecord>)> {
+        let day = self.day(principal, code).await?;
+        let election = self.ctx.cached().election_code().await?;
+        let walkouts = self.day.walkouts(election, &day.station.code).await?;
+        Ok((day, walkouts))
     }
 
     /// Checks a voter in at the station (its staff's device only); answered after the

@@ -100,12 +100,17 @@ pub fn jalali_numeric(date: Date) -> String {
 
 /// Formats an instant in Tehran time as `۱۴۰۴/۱۰/۲۱ ۰۸:۰۰`.
 pub fn jalali_datetime(at: OffsetDateTime) -> String {
-    let local = at.to_offset(TEHRAN);
     format!(
         "{} {}",
-        jalali_numeric(local.date()),
-        persian_digits(&format!("{:02}:{:02}", local.hour(), local.minute()))
+        jalali_numeric(at.to_offset(TEHRAN).date()),
+        tehran_time(at)
     )
+}
+
+/// The Tehran time of day of an instant, as `۰۸:۰۵`.
+pub fn tehran_time(at: OffsetDateTime) -> String {
+    let local = at.to_offset(TEHRAN);
+    persian_digits(&format!("{:02}:{:02}", local.hour(), local.minute()))
 }
 
 /// The start of the Tehran-time hour that holds `at` (turnout counts by the hour people live

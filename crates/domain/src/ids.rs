@@ -63,6 +63,15 @@ impl NationalId {
     }
 }
 
+/// A national id as a list may show it to those who need only tell people apart: the first
+/// three and last three digits (`001••••986`). Anything not ten characters is hidden whole.
+pub fn masked_national_id(id: &str) -> String {
+    match (id.get(..3), id.get(7..)) {
+        (Some(head), Some(tail)) if id.len() == 10 => format!("{head}••••{tail}"),
+        _ => "••••••••••".to_owned(),
+    }
+}
+
 impl TryFrom<String> for NationalId {
     type Error = DomainError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
@@ -253,5 +262,12 @@ mod tests {
             let _ = MobileNumber::parse(&s);
             let _ = PostalCode::parse(&s);
         }
+    }
+
+    #[test]
+    fn a_masked_national_id_keeps_three_digits_each_end() {
+        assert_eq!(super::masked_national_id("0018465986"), "001••••986");
+        assert_eq!(super::masked_national_id("12345"), "••••••••••");
+        assert_eq!(super::masked_national_id("۰۰۱۸۴۶۵۹۸۶"), "••••••••••");
     }
 }

@@ -213,6 +213,16 @@ pub enum DayRefusal {
     BallotsOutstanding {
         count: i64,
     },
+    /// A walk-out for someone not checked in at this station.
+    NotCheckedInHere,
+    /// A walk-out for someone whose ballot is already in the box.
+    BallotAlreadyCast,
+    WalkoutAlreadyRecorded,
+    /// The station has a governor's representative, who must countersign.
+    CountersignRequired,
+    /// The countersign is not the station's governor's representative's (or the post is
+    /// vacant).
+    CountersignMismatch,
 }
 
 impl DayRefusal {
@@ -229,6 +239,11 @@ impl DayRefusal {
             Self::BeyondApproval => "extension_beyond_approval",
             Self::TooEarlyToClose => "too_early_to_close",
             Self::BallotsOutstanding { .. } => "ballots_outstanding",
+            Self::NotCheckedInHere => "not_checked_in_here",
+            Self::BallotAlreadyCast => "ballot_already_cast",
+            Self::WalkoutAlreadyRecorded => "walkout_already_recorded",
+            Self::CountersignRequired => "countersign_required",
+            Self::CountersignMismatch => "countersign_mismatch",
         }
     }
 
@@ -257,9 +272,20 @@ impl DayRefusal {
             ),
             Self::TooEarlyToClose => "پیش از پایان ساعت رأی‌گیری نمی‌توان شعبه را بست.".into(),
             Self::BallotsOutstanding { count } => format!(
-                "{} رأی‌دهنده احراز هویت شده‌اند و هنوز رأی نداده‌اند؛ پیش از بستن شعبه باید رأی دهند.",
+                "{} رأی‌دهنده احراز هویت شده‌اند و هنوز رأی نداده‌اند؛ پیش از بستن شعبه یا رأی دهند یا «خروج بدون رأی» آنان ثبت شود.",
                 crate::text::persian_number(*count)
             ),
+            Self::NotCheckedInHere => "این شخص در این شعبه احراز هویت نشده است.".into(),
+            Self::BallotAlreadyCast => {
+                "رأی این شخص در صندوق است؛ خروج بدون رأی برای او ثبت نمی‌شود.".into()
+            }
+            Self::WalkoutAlreadyRecorded => "خروج بدون رأی این شخص پیش‌تر ثبت شده است.".into(),
+            Self::CountersignRequired => {
+                "تأیید نماینده فرماندار شعبه لازم است: کد ملی او را بنویسید.".into()
+            }
+            Self::CountersignMismatch => {
+                "کد ملی تأییدکننده از آنِ نماینده فرماندار این شعبه نیست.".into()
+            }
         }
     }
 }
@@ -417,6 +443,104 @@ pub fn decide(
         return Err(DayRefusal::BallotsOutstanding { count: outstanding });
     }
     Ok(next)
+}
+
+/// Why a checked-in voter left without voting («خروج بدون رأی»): the fixed list the head
+/// picks from; `Other` needs its notes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum WalkoutReason {
+    /// Changed their mind and left.
+    Declined,
+    /// Fell ill or could not go on.
+    Unwell,
+    /// Called away by an emergency.
+    Emergency,
+    Other,
+}
+
+impl WalkoutReason {
+    pub const ALL: [WalkoutReason; 4] =
+        [Self::Declined, Self::Unwell, Self::Emergency, Self::Other];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Declined => "declined",
+            Self::Unwell => "unwell",
+            Self::Emergency => "emergency",
+            Self::Other => "other",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+    pub fn persian(self) -> &'static str {
+        match self {
+            Self::Declined => "از رأی دادن منصرف شد و شعبه را ترک کرد",
+            Self::Unwell => "بیماری یا ناتوانی",
+            Self::Emergency => "ترک شعبه به سبب پیشامد اضطراری",
+            Self::Other => "سایر (با توضیح)",
+        }
+    }
+}
+
+/// The head's record that a checked-in voter left without voting: who, why, and the
+/// governor's representative who countersigns it (by national id, on the station's device).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Walkout {
+    pub national_id: crate::ids::NationalId,
+    pub reason: WalkoutReason,
+    #[serde(default)]
+    pub notes: String,
+    /// The national id of the station's governor's representative; `None` only when that
+    /// post is vacant.
+    #[serde(default)]
+    pub countersigned_by: Option<crate::ids::NationalId>,
+}
+
+/// Where a person stands at a station, as the store finds them when a walk-out is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AtStation {
+    /// Checked in here, ballot not cast.
+    Pending,
+    /// Checked in here and the ballot is in the box.
+    Voted,
+    /// Already recorded as having left without voting.
+    LeftWithoutVoting,
+    /// Not checked in at this station.
+    NotCheckedInHere,
+}
+
+/// Decides a walk-out on the facts read in the writing transaction: the station open or
+/// paused, the person checked in here with the ballot not cast, a reason (notes for `Other`),
+/// and the countersign of the station's own governor's representative — nobody's when the
+/// post is vacant, so that the record never claims someone who is not assigned.
+pub fn decide_walkout(
+    day: &StationDay,
+    walkout: &Walkout,
+    at_station: AtStation,
+    governor_rep: Option<&crate::ids::NationalId>,
+) -> Result<(), DayRefusal> {
+    if !matches!(day.state, DayState::Open | DayState::Paused) {
+        return Err(DayRefusal::NotNow { state: day.state });
+    }
+    match at_station {
+        AtStation::Pending => {}
+        AtStation::Voted => return Err(DayRefusal::BallotAlreadyCast),
+        AtStation::LeftWithoutVoting => return Err(DayRefusal::WalkoutAlreadyRecorded),
+        AtStation::NotCheckedInHere => return Err(DayRefusal::NotCheckedInHere),
+    }
+    if walkout.reason == WalkoutReason::Other && walkout.notes.trim().is_empty() {
+        return Err(DayRefusal::NoReason);
+    }
+    match (governor_rep, &walkout.countersigned_by) {
+        (Some(rep), Some(by)) if rep == by => Ok(()),
+        (Some(_), None) => Err(DayRefusal::CountersignRequired),
+        (_, Some(_)) => Err(DayRefusal::CountersignMismatch),
+        (None, None) => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -785,6 +909,11 @@ mod tests {
             DayRefusal::NotLater,
             DayRefusal::TooEarlyToClose,
             DayRefusal::BallotsOutstanding { count: 2 },
+            DayRefusal::NotCheckedInHere,
+            DayRefusal::BallotAlreadyCast,
+            DayRefusal::WalkoutAlreadyRecorded,
+            DayRefusal::CountersignRequired,
+            DayRefusal::CountersignMismatch,
         ] {
             assert!(
                 r.persian()
@@ -792,6 +921,103 @@ mod tests {
                     .any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
                 "{r:?}"
             );
+        }
+    }
+
+    #[test]
+    fn a_walkout_is_the_pending_voters_with_a_reason_and_the_reps_countersign() {
+        use crate::ids::NationalId;
+        let voter = NationalId::with_check_digit(600_000_001).unwrap();
+        let rep = NationalId::with_check_digit(700_000_002).unwrap();
+        let stranger = NationalId::with_check_digit(700_000_003).unwrap();
+        let walkout = |reason, notes: &str, by: Option<&NationalId>| Walkout {
+            national_id: voter.clone(),
+            reason,
+            notes: notes.into(),
+            countersigned_by: by.cloned(),
+        };
+        let day = open(OPEN).unwrap();
+        let signed = walkout(WalkoutReason::Declined, "", Some(&rep));
+        assert_eq!(
+            decide_walkout(&day, &signed, AtStation::Pending, Some(&rep)),
+            Ok(())
+        );
+        // Paused counts as the day still running; before opening and after closing, no.
+        let paused = StationDay {
+            state: DayState::Paused,
+            ..day.clone()
+        };
+        assert_eq!(
+            decide_walkout(&paused, &signed, AtStation::Pending, Some(&rep)),
+            Ok(())
+        );
+        for state in [DayState::NotOpened, DayState::Closed] {
+            let other = StationDay {
+                state,
+                ..day.clone()
+            };
+            assert_eq!(
+                decide_walkout(&other, &signed, AtStation::Pending, Some(&rep)),
+                Err(DayRefusal::NotNow { state })
+            );
+        }
+        for (at, refusal) in [
+            (AtStation::Voted, DayRefusal::BallotAlreadyCast),
+            (
+                AtStation::LeftWithoutVoting,
+                DayRefusal::WalkoutAlreadyRecorded,
+            ),
+            (AtStation::NotCheckedInHere, DayRefusal::NotCheckedInHere),
+        ] {
+            assert_eq!(decide_walkout(&day, &signed, at, Some(&rep)), Err(refusal));
+        }
+        // `Other` needs its notes.
+        assert_eq!(
+            decide_walkout(
+                &day,
+                &walkout(WalkoutReason::Other, " ", Some(&rep)),
+                AtStation::Pending,
+                Some(&rep)
+            ),
+            Err(DayRefusal::NoReason)
+        );
+        assert_eq!(
+            decide_walkout(
+                &day,
+                &walkout(WalkoutReason::Other, "کارت شناسایی همراه نداشت", Some(&rep)),
+                AtStation::Pending,
+                Some(&rep)
+            ),
+            Ok(())
+        );
+        // Only the station's own representative countersigns; nobody when the post is vacant.
+        let cases = [
+            (None, Some(&rep), DayRefusal::CountersignRequired),
+            (Some(&stranger), Some(&rep), DayRefusal::CountersignMismatch),
+            (Some(&rep), None, DayRefusal::CountersignMismatch),
+        ];
+        for (by, assigned, refusal) in cases {
+            assert_eq!(
+                decide_walkout(
+                    &day,
+                    &walkout(WalkoutReason::Unwell, "", by),
+                    AtStation::Pending,
+                    assigned
+                ),
+                Err(refusal)
+            );
+        }
+        assert_eq!(
+            decide_walkout(
+                &day,
+                &walkout(WalkoutReason::Unwell, "", None),
+                AtStation::Pending,
+                None
+            ),
+            Ok(())
+        );
+        for r in WalkoutReason::ALL {
+            assert_eq!(WalkoutReason::parse(r.as_str()), Some(r));
         }
     }
 }

@@ -10,13 +10,16 @@ use crate::rows::DAY_COLUMNS;
 use crate::{facts, rows, sql};
 use async_trait::async_trait;
 use domain::clock::{from_micros, to_micros};
-use domain::station_day::{decide, DayAction, DayState, StationDay};
+use domain::station_day::{
+    decide, decide_walkout, AtStation, DayAction, DayState, StationDay, Walkout, WalkoutReason,
+};
 use sqlx::postgres::PgConnection;
 use sqlx::Row;
-use store::election_day::{day_action_taken, polls};
+use store::election_day::{day_action_taken, polls, walkout_recorded};
 use store::{
-    Actor, BallotOutcome, CheckIn, CheckInOutcome, ElectionDayStore, Entity, NewBallot, Refusal,
-    StationCounts, StoreError, StoreResult, Turnout, TurnoutArea, TurnoutFilter, TurnoutHour,
+    Actor, BallotOutcome, CheckIn, CheckInOutcome, ElectionDayStore, Entity, NewBallot,
+    PendingCheckIn, Refusal, StationCounts, StoreError, StoreResult, Turnout, TurnoutArea,
+    TurnoutFilter, TurnoutHour, WalkoutRecord,
 };
 
 /// The polls' hours of an election: `NotFound` for an unknown one, `NoPollingHours` without
@@ -29,6 +32,64 @@ async fn polls_of(
         .await?
         .ok_or_else(|| not_found(Entity::Election))?;
     Ok(polls(&election).ok_or(Refusal::NoPollingHours)?)
+}
+
+/// A station's day, its row created (as not opened) if missing and locked for the rest of the
+/// transaction, so that concurrent actions at a station queue.
+async fn locked_day(
+    tx: &mut PgConnection,
+    election_code: &str,
+    station: &str,
+    polls_close: time::OffsetDateTime,
+) -> Attempt<StationDay> {
+    sqlx::query(
+        "INSERT INTO station_days (election_code, station_code, state, closes_at_us) \
+         VALUES ($1, $2, 'not_opened', $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(election_code)
+    .bind(station)
+    .bind(to_micros(polls_close))
+    .execute(&mut *tx)
+    .await?;
+    let row = sqlx::query(&format!(
+        "SELECT {DAY_COLUMNS} FROM station_days \
+         WHERE election_code = $1 AND station_code = $2 FOR UPDATE"
+    ))
+    .bind(election_code)
+    .bind(station)
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(rows::station_day(&row)?
+        .ok_or_else(|| StoreError::Corrupt(format!("station {station}'s day has no state")))?)
+}
+
+/// A station's counts: check-ins from turnout, ballots in the box and still queued, and
+/// walk-outs. `NotFound` for an unknown station.
+async fn counts_in(
+    conn: &mut PgConnection,
+    election_code: &str,
+    station: &str,
+) -> Attempt<StationCounts> {
+    let row = sqlx::query(
+        "SELECT EXISTS (SELECT 1 FROM stations WHERE code = $2 AND election_code = $1) AS known, \
+         (SELECT COALESCE(SUM(checked_in), 0) FROM turnout \
+           WHERE election_code = $1 AND station_code = $2)::bigint AS checkins, \
+         (SELECT COUNT(*) FROM ballots WHERE election_code = $1 AND station_code = $2) \
+           + (SELECT COUNT(*) FROM ballot_queue WHERE election_code = $1 AND station_code = $2) AS ballots, \
+         (SELECT COUNT(*) FROM walkouts WHERE election_code = $1 AND station_code = $2) AS walkouts",
+    )
+    .bind(election_code)
+    .bind(station)
+    .fetch_one(&mut *conn)
+    .await?;
+    if !row.try_get::<bool, _>("known")? {
+        return Err(not_found(Entity::Station));
+    }
+    Ok(StationCounts::new(
+        row.try_get("checkins")?,
+        row.try_get("ballots")?,
+        row.try_get("walkouts")?,
+    ))
 }
 
 impl Postgres {
@@ -74,36 +135,11 @@ impl Postgres {
             return Err(not_found(Entity::Station));
         }
         let (polls_open, polls_close) = polls_of(&mut tx, election_code).await?;
-        sqlx::query(
-            "INSERT INTO station_days (election_code, station_code, state, closes_at_us) \
-             VALUES ($1, $2, 'not_opened', $3) ON CONFLICT DO NOTHING",
-        )
-        .bind(election_code)
-        .bind(station)
-        .bind(to_micros(polls_close))
-        .execute(&mut *tx)
-        .await?;
-        let row = sqlx::query(&format!(
-            "SELECT {DAY_COLUMNS} FROM station_days \
-             WHERE election_code = $1 AND station_code = $2 FOR UPDATE"
-        ))
-        .bind(election_code)
-        .bind(station)
-        .fetch_one(&mut *tx)
-        .await?;
-        let day = rows::station_day(&row)?
-            .ok_or_else(|| StoreError::Corrupt(format!("station {station}'s day has no state")))?;
+        let day = locked_day(&mut tx, election_code, station, polls_close).await?;
         let outstanding: i64 = if action.needs_outstanding_count() {
-            // Every accepted check-in adds a token and every ballot spends one.
-            sqlx::query_scalar(
-                "SELECT (SELECT COALESCE(SUM(checked_in), 0) FROM turnout \
-                   WHERE election_code = $1 AND station_code = $2)::bigint \
-                 - (SELECT COUNT(*) FROM ballot_queue WHERE election_code = $1 AND station_code = $2)",
-            )
-            .bind(election_code)
-            .bind(station)
-            .fetch_one(&mut *tx)
-            .await?
+            counts_in(&mut tx, election_code, station)
+                .await?
+                .outstanding
         } else {
             0
         };
@@ -161,28 +197,156 @@ impl Postgres {
         election_code: &str,
         station: &str,
     ) -> StoreResult<StationCounts> {
-        let row = sqlx::query(
-            "SELECT EXISTS (SELECT 1 FROM stations WHERE code = $2 AND election_code = $1) AS known, \
-             (SELECT COALESCE(SUM(checked_in), 0) FROM turnout \
-               WHERE election_code = $1 AND station_code = $2)::bigint AS checkins, \
-             (SELECT COUNT(*) FROM ballots WHERE election_code = $1 AND station_code = $2) \
-               + (SELECT COUNT(*) FROM ballot_queue WHERE election_code = $1 AND station_code = $2) AS ballots",
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        counts_in(&mut conn, election_code, station)
+            .await
+            .map_err(settle)
+    }
+
+    async fn read_pending_checkins(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<Vec<PendingCheckIn>> {
+        let found = sqlx::query(
+            "SELECT c.national_id, c.council_code, c.at_us FROM ballot_tokens t \
+             JOIN checkins c ON c.election_code = t.election_code AND c.national_id = t.national_id \
+             WHERE t.election_code = $1 AND t.station_code = $2 AND c.station_code = $2 \
+             ORDER BY c.at_us, c.national_id",
         )
         .bind(election_code)
         .bind(station)
-        .fetch_one(&self.pool)
+        .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        if !row.try_get::<bool, _>("known").map_err(db)? {
-            return Err(StoreError::not_found(Entity::Station));
+        found
+            .iter()
+            .map(|r| {
+                Ok(PendingCheckIn {
+                    national_id: r.try_get("national_id").map_err(db)?,
+                    council: r.try_get("council_code").map_err(db)?,
+                    checked_in_at: from_micros(r.try_get("at_us").map_err(db)?),
+                })
+            })
+            .collect()
+    }
+
+    /// Records a walk-out in one transaction, with the station's day locked as its actions
+    /// lock it (so a walk-out and a close queue), and the voter's token deleted before a ballot
+    /// can spend it (a cast locks the token first, and then finds it gone, or the walk-out
+    /// finds it gone and refuses).
+    async fn try_record_walkout(
+        &self,
+        election_code: &str,
+        station: &str,
+        walkout: &Walkout,
+        by: &Actor,
+    ) -> Attempt<StationCounts> {
+        let mut tx = self.pool.begin().await?;
+        if !facts::station_exists(&mut tx, election_code, station).await? {
+            return Err(not_found(Entity::Station));
         }
-        let checkins: i64 = row.try_get("checkins").map_err(db)?;
-        let ballots: i64 = row.try_get("ballots").map_err(db)?;
-        Ok(StationCounts {
-            checkins,
-            ballots,
-            outstanding: checkins - ballots,
-        })
+        let (_, polls_close) = polls_of(&mut tx, election_code).await?;
+        let day = locked_day(&mut tx, election_code, station, polls_close).await?;
+        let national_id = walkout.national_id.as_str();
+        let standing = sqlx::query(
+            "SELECT EXISTS (SELECT 1 FROM walkouts \
+               WHERE election_code = $1 AND national_id = $2 AND station_code = $3) AS left_, \
+             EXISTS (SELECT 1 FROM checkins \
+               WHERE election_code = $1 AND national_id = $2 AND station_code = $3) AS here, \
+             (SELECT national_id FROM station_posts \
+               WHERE election_code = $1 AND station_code = $3 AND post = 'governor_rep') AS rep",
+        )
+        .bind(election_code)
+        .bind(national_id)
+        .bind(station)
+        .fetch_one(&mut *tx)
+        .await?;
+        let spent: Option<String> = sqlx::query_scalar(
+            "DELETE FROM ballot_tokens \
+             WHERE election_code = $1 AND national_id = $2 AND station_code = $3 \
+             RETURNING council_code",
+        )
+        .bind(election_code)
+        .bind(national_id)
+        .bind(station)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let at_station = if standing.try_get::<bool, _>("left_")? {
+            AtStation::LeftWithoutVoting
+        } else if !standing.try_get::<bool, _>("here")? {
+            AtStation::NotCheckedInHere
+        } else if spent.is_some() {
+            AtStation::Pending
+        } else {
+            AtStation::Voted
+        };
+        let rep = standing
+            .try_get::<Option<String>, _>("rep")?
+            .map(|id| domain::ids::NationalId::parse(&id))
+            .transpose()?;
+        // A refusal rolls the token's deletion back with the rest.
+        decide_walkout(&day, walkout, at_station, rep.as_ref()).map_err(StoreError::from)?;
+        let council = spent
+            .ok_or_else(|| StoreError::Corrupt("a pending check-in without its token".into()))?;
+        sqlx::query(
+            "INSERT INTO walkouts (election_code, national_id, station_code, council_code, reason, \
+               notes, countersigned_by, at_us, recorded_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(election_code)
+        .bind(national_id)
+        .bind(station)
+        .bind(&council)
+        .bind(walkout.reason.as_str())
+        .bind(walkout.notes.trim())
+        .bind(walkout.countersigned_by.as_ref().map(domain::ids::NationalId::as_str))
+        .bind(to_micros(by.at))
+        .bind(&by.username)
+        .execute(&mut *tx)
+        .await?;
+        append_audit(
+            &mut tx,
+            by,
+            &walkout_recorded(election_code, station, walkout),
+        )
+        .await?;
+        let counts = counts_in(&mut tx, election_code, station).await?;
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    async fn read_walkouts(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<Vec<WalkoutRecord>> {
+        let found = sqlx::query(
+            "SELECT national_id, council_code, reason, notes, countersigned_by, at_us, recorded_by \
+             FROM walkouts WHERE election_code = $1 AND station_code = $2 \
+             ORDER BY at_us, national_id",
+        )
+        .bind(election_code)
+        .bind(station)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        found
+            .iter()
+            .map(|r| {
+                let reason: String = r.try_get("reason").map_err(db)?;
+                Ok(WalkoutRecord {
+                    national_id: r.try_get("national_id").map_err(db)?,
+                    council: r.try_get("council_code").map_err(db)?,
+                    reason: WalkoutReason::parse(&reason)
+                        .ok_or_else(|| StoreError::Corrupt(format!("walk-out reason {reason}")))?,
+                    notes: r.try_get("notes").map_err(db)?,
+                    countersigned_by: r.try_get("countersigned_by").map_err(db)?,
+                    at: from_micros(r.try_get("at_us").map_err(db)?),
+                    recorded_by: r.try_get("recorded_by").map_err(db)?,
+                })
+            })
+            .collect()
     }
 
     async fn read_receipt(
@@ -389,6 +553,38 @@ impl ElectionDayStore for Postgres {
         station: &str,
     ) -> StoreResult<StationCounts> {
         self.read_station_counts(election_code, station).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn pending_checkins(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<Vec<PendingCheckIn>> {
+        self.read_pending_checkins(election_code, station).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn record_walkout(
+        &self,
+        election_code: &str,
+        station: &str,
+        walkout: &Walkout,
+        by: &Actor,
+    ) -> StoreResult<StationCounts> {
+        retry(Unique::Fail, || {
+            self.try_record_walkout(election_code, station, walkout, by)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn walkouts(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<Vec<WalkoutRecord>> {
+        self.read_walkouts(election_code, station).await
     }
 
     #[tracing::instrument(skip_all)]

@@ -44,6 +44,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "accounts",
         include_str!("../migrations/0009_accounts.sql"),
     ),
+    (
+        10,
+        "walkouts",
+        include_str!("../migrations/0010_walkouts.sql"),
+    ),
 ];
 
 /// The migrations as `(version, name)`, in order (for the test that keeps both backends'

@@ -8,12 +8,15 @@ use crate::chain::append_audit;
 use crate::db::{db_err, Job, Sqlite};
 use crate::sql::{all, bad_row, parse_date};
 use async_trait::async_trait;
-use domain::station_day::{decide, DayAction, DayState, StationDay};
+use domain::station_day::{
+    decide, decide_walkout, AtStation, DayAction, DayState, StationDay, Walkout, WalkoutReason,
+};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
-use store::election_day::{day_action_taken, StationFacts};
+use store::election_day::{day_action_taken, walkout_recorded, StationFacts};
 use store::{
-    Actor, BallotOutcome, CheckIn, CheckInOutcome, ElectionDayStore, Entity, NewBallot, Refusal,
-    StationCounts, StoreError, StoreResult, Turnout, TurnoutArea, TurnoutFilter, TurnoutHour,
+    Actor, BallotOutcome, CheckIn, CheckInOutcome, ElectionDayStore, Entity, NewBallot,
+    PendingCheckIn, Refusal, StationCounts, StoreError, StoreResult, Turnout, TurnoutArea,
+    TurnoutFilter, TurnoutHour, WalkoutRecord,
 };
 use time::OffsetDateTime;
 
@@ -189,11 +192,161 @@ pub(crate) fn counts(
     )?;
     let ballots =
         count("SELECT count(*) FROM ballots WHERE election_code = ?1 AND station_code = ?2")?;
-    Ok(StationCounts {
-        checkins,
-        ballots,
-        outstanding: checkins - ballots,
+    let walkouts =
+        count("SELECT count(*) FROM walkouts WHERE election_code = ?1 AND station_code = ?2")?;
+    Ok(StationCounts::new(checkins, ballots, walkouts))
+}
+
+fn pending(conn: &Connection, election: &str, station: &str) -> StoreResult<Vec<PendingCheckIn>> {
+    all(
+        &mut *conn
+            .prepare_cached(
+                "SELECT c.national_id, c.council_code, c.at_us FROM ballot_tokens t
+                 JOIN checkins c ON c.election_code = t.election_code AND c.national_id = t.national_id
+                 WHERE t.election_code = ?1 AND t.station_code = ?2 AND c.station_code = ?2
+                 ORDER BY c.at_us, c.national_id",
+            )
+            .map_err(db_err)?,
+        [election, station],
+        |r| {
+            Ok(PendingCheckIn {
+                national_id: r.get(0)?,
+                council: r.get(1)?,
+                checked_in_at: domain::clock::from_micros(r.get(2)?),
+            })
+        },
+    )
+}
+
+/// Where a person stands at a station, read in the walk-out's transaction; with the council of
+/// their pending ballot.
+fn at_station(
+    tx: &Transaction<'_>,
+    election: &str,
+    station: &str,
+    national_id: &str,
+) -> StoreResult<(AtStation, Option<String>)> {
+    let left: bool = tx
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM walkouts WHERE election_code = ?1 AND national_id = ?2 AND station_code = ?3)",
+        )
+        .map_err(db_err)?
+        .query_row([election, national_id, station], |r| r.get(0))
+        .map_err(db_err)?;
+    if left {
+        return Ok((AtStation::LeftWithoutVoting, None));
+    }
+    let here: bool = tx
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM checkins WHERE election_code = ?1 AND national_id = ?2 AND station_code = ?3)",
+        )
+        .map_err(db_err)?
+        .query_row([election, national_id, station], |r| r.get(0))
+        .map_err(db_err)?;
+    if !here {
+        return Ok((AtStation::NotCheckedInHere, None));
+    }
+    let council: Option<String> = tx
+        .prepare_cached(
+            "SELECT council_code FROM ballot_tokens
+             WHERE election_code = ?1 AND national_id = ?2 AND station_code = ?3",
+        )
+        .map_err(db_err)?
+        .query_row([election, national_id, station], |r| r.get(0))
+        .optional()
+        .map_err(db_err)?;
+    Ok(match council {
+        Some(c) => (AtStation::Pending, Some(c)),
+        None => (AtStation::Voted, None),
     })
+}
+
+fn walkout(
+    tx: &Transaction<'_>,
+    election: &str,
+    station: &str,
+    walkout: &Walkout,
+    by: &Actor,
+) -> StoreResult<StationCounts> {
+    let Some(facts) = election_facts(tx, election)? else {
+        return Err(StoreError::not_found(Entity::Election));
+    };
+    let Some(current) = station_facts(tx, election, station, facts.closes)? else {
+        return Err(StoreError::not_found(Entity::Station));
+    };
+    let national_id = walkout.national_id.as_str();
+    let (standing, council) = at_station(tx, election, station, national_id)?;
+    let rep: Option<String> = tx
+        .prepare_cached(
+            "SELECT national_id FROM station_posts
+             WHERE election_code = ?1 AND station_code = ?2 AND post = 'governor_rep'",
+        )
+        .map_err(db_err)?
+        .query_row([election, station], |r| r.get(0))
+        .optional()
+        .map_err(db_err)?;
+    let rep = rep
+        .map(|id| domain::ids::NationalId::parse(&id).map_err(|_| bad_row("national_id")))
+        .transpose()
+        .map_err(db_err)?;
+    decide_walkout(&current.day, walkout, standing, rep.as_ref())?;
+    let council =
+        council.ok_or_else(|| StoreError::database("a pending check-in without its council"))?;
+    tx.prepare_cached(
+        "DELETE FROM ballot_tokens WHERE election_code = ?1 AND national_id = ?2 AND station_code = ?3",
+    )
+    .map_err(db_err)?
+    .execute([election, national_id, station])
+    .map_err(db_err)?;
+    tx.prepare_cached(
+        "INSERT INTO walkouts (election_code, national_id, station_code, council_code, reason, notes,
+             countersigned_by, at_us, recorded_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )
+    .map_err(db_err)?
+    .execute(params![
+        election,
+        national_id,
+        station,
+        council,
+        walkout.reason.as_str(),
+        walkout.notes.trim(),
+        walkout.countersigned_by.as_ref().map(domain::ids::NationalId::as_str),
+        domain::clock::to_micros(by.at),
+        by.username,
+    ])
+    .map_err(db_err)?;
+    append_audit(tx, by, &walkout_recorded(election, station, walkout))?;
+    counts(tx, election, station)
+}
+
+fn walkouts_of(
+    conn: &Connection,
+    election: &str,
+    station: &str,
+) -> StoreResult<Vec<WalkoutRecord>> {
+    all(
+        &mut *conn
+            .prepare_cached(
+                "SELECT national_id, council_code, reason, notes, countersigned_by, at_us, recorded_by
+                 FROM walkouts WHERE election_code = ?1 AND station_code = ?2
+                 ORDER BY at_us, national_id",
+            )
+            .map_err(db_err)?,
+        [election, station],
+        |r| {
+            let reason: String = r.get(2)?;
+            Ok(WalkoutRecord {
+                national_id: r.get(0)?,
+                council: r.get(1)?,
+                reason: WalkoutReason::parse(&reason).ok_or_else(|| bad_row("reason"))?,
+                notes: r.get(3)?,
+                countersigned_by: r.get(4)?,
+                at: domain::clock::from_micros(r.get(5)?),
+                recorded_by: r.get(6)?,
+            })
+        },
+    )
 }
 
 fn receipt_station(conn: &Connection, election: &str, code: &str) -> StoreResult<Option<String>> {
@@ -349,6 +502,45 @@ impl ElectionDayStore for Sqlite {
     ) -> StoreResult<StationCounts> {
         let (election, station) = (election_code.to_owned(), station.to_owned());
         self.read(move |c| counts(c, &election, &station)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn pending_checkins(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<Vec<PendingCheckIn>> {
+        let (election, station) = (election_code.to_owned(), station.to_owned());
+        self.read(move |c| pending(c, &election, &station)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn record_walkout(
+        &self,
+        election_code: &str,
+        station: &str,
+        record: &Walkout,
+        by: &Actor,
+    ) -> StoreResult<StationCounts> {
+        let (election, station, record, by) = (
+            election_code.to_owned(),
+            station.to_owned(),
+            record.clone(),
+            by.clone(),
+        );
+        self.write(move |tx| walkout(tx, &election, &station, &record, &by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn walkouts(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<Vec<WalkoutRecord>> {
+        let (election, station) = (election_code.to_owned(), station.to_owned());
+        self.read(move |c| walkouts_of(c, &election, &station))
+            .await
     }
 
     async fn check_in(&self, checkin: CheckIn) -> StoreResult<CheckInOutcome> {

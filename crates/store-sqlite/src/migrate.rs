@@ -44,6 +44,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "accounts",
         include_str!("../migrations/0009_accounts.sql"),
     ),
+    (
+        10,
+        "walkouts",
+        include_str!("../migrations/0010_walkouts.sql"),
+    ),
 ];
 
 /// Applies the migrations not applied yet, each in its own transaction.

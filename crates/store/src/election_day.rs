@@ -2,13 +2,13 @@
 //! only in how they read and write.
 
 use crate::{
-    Actor, BallotOutcome, CheckIn, CheckInOutcome, NewBallot, StationCounts, StoreResult, Turnout,
-    TurnoutFilter,
+    Actor, BallotOutcome, CheckIn, CheckInOutcome, NewBallot, PendingCheckIn, StationCounts,
+    StoreResult, Turnout, TurnoutFilter, WalkoutRecord,
 };
 use async_trait::async_trait;
 use domain::election::Election;
 use domain::roll::{check_eligibility, Voter};
-use domain::station_day::{DayAction, StationDay};
+use domain::station_day::{DayAction, StationDay, Walkout};
 use serde_json::json;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -35,12 +35,35 @@ pub trait ElectionDayStore: Send + Sync + 'static {
         action: &DayAction,
         by: &Actor,
     ) -> StoreResult<StationDay>;
-    /// A station's check-ins, ballots and outstanding tokens.
+    /// A station's check-ins, ballots, walk-outs and outstanding tokens.
     async fn station_counts(
         &self,
         election_code: &str,
         station: &str,
     ) -> StoreResult<StationCounts>;
+    /// The voters checked in at a station whose ballots are not cast (nor recorded as
+    /// walk-outs), first checked in first.
+    async fn pending_checkins(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<Vec<PendingCheckIn>>;
+    /// Records that a checked-in voter left without voting, once
+    /// `domain::station_day::decide_walkout` approves it on the facts read in the writing
+    /// transaction (the day, where the person stands, the station's governor's
+    /// representative): the voter's ballot token is spent, so they cannot vote, and the
+    /// walk-out kept, with one audit record ([`walkout_recorded`]). The station's counts after.
+    /// `NotFound` for an unknown station.
+    async fn record_walkout(
+        &self,
+        election_code: &str,
+        station: &str,
+        walkout: &Walkout,
+        by: &Actor,
+    ) -> StoreResult<StationCounts>;
+    /// A station's walk-outs, in the order recorded.
+    async fn walkouts(&self, election_code: &str, station: &str)
+        -> StoreResult<Vec<WalkoutRecord>>;
 
     /// Checks a voter in through the batching writer (DESIGN §3): concurrent check-ins share
     /// one transaction and one audit record (`checkin.batch`, with the batch's digest), and
@@ -220,6 +243,27 @@ pub fn day_action_taken(
             },
         }),
     ))
+}
+
+/// The audit record of a walk-out (`station.walkout`): the reason, the notes, whether it
+/// was countersigned, and the person as a digest of their national id and the station, which
+/// the walk-out's row answers to; the record itself names nobody.
+pub fn walkout_recorded(
+    election_code: &str,
+    station: &str,
+    walkout: &Walkout,
+) -> crate::audit_log::AuditEntry {
+    crate::audit_log::AuditEntry::new(
+        "station.walkout",
+        format!("station/{station}"),
+        json!({
+            "election": election_code,
+            "person": audit::digest_hex(format!("{}|{station}", walkout.national_id).as_bytes()),
+            "reason": walkout.reason,
+            "notes": walkout.notes,
+            "countersigned": walkout.countersigned_by.is_some(),
+        }),
+    )
 }
 
 #[cfg(test)]

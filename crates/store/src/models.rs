@@ -459,8 +459,50 @@ pub enum BallotOutcome {
 pub struct StationCounts {
     pub checkins: i64,
     pub ballots: i64,
-    /// Checked-in voters whose ballots are not cast yet.
+    /// Checked-in voters recorded as having left without voting («خروج بدون رأی»).
+    #[serde(default)]
+    pub walkouts: i64,
+    /// Checked-in voters whose ballots are not cast yet, nor recorded as walk-outs.
     pub outstanding: i64,
+}
+
+impl StationCounts {
+    /// The counts from the check-ins, ballots and walk-outs: every check-in is one of the
+    /// three, a ballot, a walk-out, or still outstanding.
+    pub fn new(checkins: i64, ballots: i64, walkouts: i64) -> Self {
+        Self {
+            checkins,
+            ballots,
+            walkouts,
+            outstanding: checkins - ballots - walkouts,
+        }
+    }
+}
+
+/// A voter checked in at a station whose ballot is not cast yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PendingCheckIn {
+    pub national_id: String,
+    pub council: String,
+    #[serde(with = "domain::json_time::instant")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub checked_in_at: time::OffsetDateTime,
+}
+
+/// A walk-out as recorded: the person, why, who countersigned, when and by which account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WalkoutRecord {
+    pub national_id: String,
+    pub council: String,
+    pub reason: domain::station_day::WalkoutReason,
+    pub notes: String,
+    pub countersigned_by: Option<String>,
+    #[serde(with = "domain::json_time::instant")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub at: time::OffsetDateTime,
+    pub recorded_by: String,
 }
 
 /// Where turnout is counted: the province, or a county, or a council (a council wins over a

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 /// Each vendored file: the path it is served at, and its bytes.
 const ASSETS: &[(&str, &[u8])] = &[
     ("app.css", include_bytes!("../assets/app.css")),
+    ("print.css", include_bytes!("../assets/print.css")),
     ("app.js", include_bytes!("../assets/app.js")),
     ("htmx.min.js", include_bytes!("../assets/js/htmx.min.js")),
     (

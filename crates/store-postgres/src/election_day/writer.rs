@@ -453,8 +453,8 @@ async fn check_ins(
          ins AS (INSERT INTO checkins (election_code, national_id, station_code, council_code, at_us) \
                SELECT $1, national_id, station, council, at_us FROM u ORDER BY national_id \
                ON CONFLICT DO NOTHING RETURNING national_id), \
-         tok AS (INSERT INTO ballot_tokens (token_hash, election_code, station_code, council_code) \
-               SELECT u.token, $1, u.station, u.council FROM u JOIN ins USING (national_id) \
+         tok AS (INSERT INTO ballot_tokens (token_hash, election_code, station_code, council_code, national_id) \
+               SELECT u.token, $1, u.station, u.council, u.national_id FROM u JOIN ins USING (national_id) \
                ORDER BY u.token ON CONFLICT DO NOTHING RETURNING token_hash), \
          hourly AS (INSERT INTO turnout (election_code, council_code, station_code, hour_us, checked_in) \
                SELECT $1, u.council, u.station, u.hour_us, COUNT(*) FROM u JOIN ins USING (national_id) \

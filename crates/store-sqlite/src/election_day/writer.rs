@@ -325,8 +325,8 @@ fn run_batch(
         .map_err(db_err)?;
     let mut insert_token = tx
         .prepare_cached(
-            "INSERT INTO ballot_tokens (token_hash, election_code, station_code, council_code)
-             VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO ballot_tokens (token_hash, election_code, station_code, council_code, national_id)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
         )
         .map_err(db_err)?;
     // The batch's voters, looked up together (see `RollIndex::voters`).
@@ -404,7 +404,13 @@ fn run_batch(
                     continue;
                 }
                 insert_token
-                    .execute(params![c.token_hash, c.election_code, c.station, council])
+                    .execute(params![
+                        c.token_hash,
+                        c.election_code,
+                        c.station,
+                        council,
+                        c.national_id.as_str()
+                    ])
                     .map_err(db_err)?;
                 let hour = domain::clock::to_micros(domain::calendar::tehran_hour_start(c.by.at));
                 *turnout

@@ -682,6 +682,7 @@ pub async fn ballots_are_secret_checked_and_counted(store: Arc<dyn Store>) {
         crate::StationCounts {
             checkins: 4,
             ballots: 0,
+            walkouts: 0,
             outstanding: 4
         }
     );
@@ -780,6 +781,7 @@ pub async fn ballots_are_secret_checked_and_counted(store: Arc<dyn Store>) {
         crate::StationCounts {
             checkins: 4,
             ballots: 3,
+            walkouts: 0,
             outstanding: 1
         }
     );
@@ -905,4 +907,200 @@ pub async fn turnout_adds_up_by_area_and_hour(store: Arc<dyn Store>) {
         .collect();
     assert_eq!(stations, [(a.clone(), 4), (b.clone(), 3)]);
     assert!(by_council.areas.iter().all(|r| r.eligible.is_none()));
+}
+
+pub async fn a_voter_who_walks_out_is_counted_and_cannot_vote(store: Arc<dyn Store>) {
+    use domain::station_day::{Walkout, WalkoutReason};
+    let data = demo();
+    let (council, a, b) = two_stations_of_one_council(&data);
+    let adult = time::macros::date!(1980 - 03 - 01);
+    let voters: Vec<Voter> = (0..4)
+        .map(|i| voter_of(&council, 40 + i, adult, VoterStatus::Alive))
+        .collect();
+    let (_, election) = election_day(&store, &voters, &[&a, &b]).await;
+    // The station's governor's representative: a vacant post first.
+    for station in [&a, &b] {
+        store
+            .unassign_post(station, Post::GovernorRep, &actor())
+            .await
+            .unwrap();
+    }
+    let t = POLLS_OPEN + time::Duration::hours(1);
+    for (i, v) in voters.iter().enumerate() {
+        let station = if i == 3 { &b } else { &a };
+        let minute = time::Duration::minutes(i as i64);
+        store
+            .check_in(checkin(
+                &election,
+                station,
+                &v.national_id,
+                &format!("walk-{i}"),
+                t + minute,
+            ))
+            .await
+            .unwrap();
+    }
+    let pending = store.pending_checkins(&election, &a).await.unwrap();
+    let ids: Vec<&str> = pending.iter().map(|p| p.national_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [0, 1, 2].map(|i| voters[i].national_id.as_str()),
+        "the station's own check-ins, first come first"
+    );
+    assert_eq!(pending[1].checked_in_at, t + time::Duration::minutes(1));
+    assert!(pending.iter().all(|p| p.council == council));
+    // The first votes.
+    let cast = store
+        .cast_ballot(NewBallot {
+            election_code: election.clone(),
+            token_hash: audit::digest_hex(b"walk-0"),
+            ballot_id: "walk-ballot-0".into(),
+            receipt: "WALK-0".into(),
+            choices: vec![],
+            by: at(t),
+        })
+        .await
+        .unwrap();
+    assert!(matches!(cast, BallotOutcome::Cast { .. }));
+
+    let walkout = |v: &Voter, by: Option<&NationalId>| Walkout {
+        national_id: v.national_id.clone(),
+        reason: WalkoutReason::Declined,
+        notes: String::new(),
+        countersigned_by: by.cloned(),
+    };
+    let later = at(t + time::Duration::minutes(30));
+    let before = audit_head(&store).await;
+    for (v, station, refusal) in [
+        (&voters[0], &a, DayRefusal::BallotAlreadyCast),
+        (&voters[3], &a, DayRefusal::NotCheckedInHere),
+    ] {
+        let refused = store
+            .record_walkout(&election, station, &walkout(v, None), &later)
+            .await;
+        assert_eq!(day_refusal(refused), refusal);
+    }
+    assert_eq!(audit_head(&store).await, before, "refusals write nothing");
+    // With a governor's representative assigned, their countersign is needed, and only theirs.
+    let people = clean_people(&store, 300, 2).await;
+    store
+        .assign_post(&a, Post::GovernorRep, &people[0], &actor())
+        .await
+        .unwrap();
+    let rep = NationalId::parse(&people[0]).unwrap();
+    let other = NationalId::parse(&people[1]).unwrap();
+    let head = audit_head(&store).await;
+    for (by, refusal) in [
+        (None, DayRefusal::CountersignRequired),
+        (Some(&other), DayRefusal::CountersignMismatch),
+    ] {
+        let refused = store
+            .record_walkout(&election, &a, &walkout(&voters[1], by), &later)
+            .await;
+        assert_eq!(day_refusal(refused), refusal);
+    }
+    assert_eq!(audit_head(&store).await, head, "refusals write nothing");
+    assert_eq!(
+        store.pending_checkins(&election, &a).await.unwrap().len(),
+        2,
+        "a refused walk-out leaves the voter's ballot open"
+    );
+
+    let counts = store
+        .record_walkout(&election, &a, &walkout(&voters[1], Some(&rep)), &later)
+        .await
+        .unwrap();
+    assert_eq!(
+        counts,
+        crate::StationCounts {
+            checkins: 3,
+            ballots: 1,
+            walkouts: 1,
+            outstanding: 1
+        }
+    );
+    assert_eq!(store.station_counts(&election, &a).await.unwrap(), counts);
+    assert_eq!(audit_head(&store).await, head + 1);
+    let events = audit_records(&store, AuditFilter::action("station.walkout")).await;
+    assert_eq!(events.items.len(), 1);
+    assert!(events.items[0].payload.contains("declined"));
+    assert!(
+        !events.items[0]
+            .payload
+            .contains(voters[1].national_id.as_str()),
+        "the audit record names nobody"
+    );
+    let again = store
+        .record_walkout(&election, &a, &walkout(&voters[1], Some(&rep)), &later)
+        .await;
+    assert_eq!(day_refusal(again), DayRefusal::WalkoutAlreadyRecorded);
+    // The walk-out's ballot cannot be cast any more, and the person cannot check in again.
+    let late_ballot = store
+        .cast_ballot(NewBallot {
+            election_code: election.clone(),
+            token_hash: audit::digest_hex(b"walk-1"),
+            ballot_id: "walk-ballot-1".into(),
+            receipt: "WALK-1".into(),
+            choices: vec![],
+            by: later.clone(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(late_ballot, BallotOutcome::TokenUnknown);
+    let twice = store
+        .check_in(checkin(
+            &election,
+            &a,
+            &voters[1].national_id,
+            "walk-1b",
+            later.at,
+        ))
+        .await
+        .unwrap();
+    assert!(
+        matches!(twice, CheckInOutcome::AlreadyVoted { .. }),
+        "{twice:?}"
+    );
+    let recorded = store.walkouts(&election, &a).await.unwrap();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].national_id, voters[1].national_id.as_str());
+    assert_eq!(recorded[0].countersigned_by.as_deref(), Some(rep.as_str()));
+    assert_eq!(recorded[0].at, later.at);
+    assert_eq!(
+        store
+            .pending_checkins(&election, &a)
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| p.national_id.clone())
+            .collect::<Vec<_>>(),
+        [voters[2].national_id.as_str().to_owned()]
+    );
+
+    // The station closes once the last pending voter has left too, at the polls' close.
+    let close = at(POLLS_CLOSE);
+    let refused = store
+        .act_on_station(&election, &a, &DayAction::Close, &close)
+        .await;
+    assert_eq!(
+        day_refusal(refused),
+        DayRefusal::BallotsOutstanding { count: 1 }
+    );
+    let mut unwell = walkout(&voters[2], Some(&rep));
+    unwell.reason = WalkoutReason::Unwell;
+    store
+        .record_walkout(&election, &a, &unwell, &close)
+        .await
+        .unwrap();
+    let closed = store
+        .act_on_station(&election, &a, &DayAction::Close, &close)
+        .await
+        .unwrap();
+    assert_eq!(closed.state, DayState::Closed);
+    let after = store
+        .record_walkout(&election, &b, &walkout(&voters[3], None), &close)
+        .await
+        .unwrap();
+    assert_eq!(after.walkouts, 1, "a vacant post: no countersign");
+    assert_chain(&store, audit_head(&store).await).await;
 }

@@ -8,9 +8,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use domain::ballot::Candidate;
-use domain::station_day::{DayAction, Presence, StationDay};
+use domain::station_day::{DayAction, Presence, StationDay, Walkout, WalkoutReason};
 use serde::{Deserialize, Serialize};
-use store::{StationCounts, Turnout};
+use store::{PendingCheckIn, StationCounts, Turnout};
 
 /// A station's day and its figures.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -175,6 +175,76 @@ pub async fn day(
         day: day.day,
         counts: day.counts,
     }))
+}
+
+/// The station's checked-in voters whose ballots are not cast yet (its own staff only).
+#[utoipa::path(get, path = "/api/v1/stations/{code}/pending-checkins", tag = "election day",
+    params(("code" = String, Path, description = "Station code")),
+    responses((status = 200, body = Vec<PendingCheckIn>), (status = 403)))]
+pub async fn pending_checkins(
+    Visit { state, auth }: Visit,
+    ApiPath(code): ApiPath<String>,
+) -> Result<Json<Vec<PendingCheckIn>>, ApiError> {
+    let pending = state
+        .app
+        .election_day()
+        .pending(auth.principal(), &code)
+        .await?;
+    Ok(Json(pending))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct WalkoutRequest {
+    /// The voter who left, Persian or ASCII digits.
+    pub national_id: String,
+    /// One of the fixed list (`declined`, `unwell`, `emergency`, `other`).
+    #[schema(value_type = WalkoutReason)]
+    pub reason: String,
+    /// Required with reason `other`.
+    #[serde(default)]
+    pub notes: String,
+    /// The national id of the station's governor's representative, who countersigns;
+    /// omitted only when that post is vacant.
+    #[serde(default)]
+    pub countersigned_by: Option<String>,
+}
+
+/// Records that a checked-in voter left without voting («خروج بدون رأی»), with a reason and
+/// the governor's representative's countersign; they cannot vote any more, and the station's
+/// counts take them in (its own staff only).
+#[utoipa::path(post, path = "/api/v1/stations/{code}/walkouts", tag = "election day",
+    params(("code" = String, Path, description = "Station code")), request_body = WalkoutRequest,
+    responses((status = 201, body = StationCounts), (status = 403),
+        (status = 409, description = "`station_state`, `not_checked_in_here`, `ballot_already_cast`, `walkout_already_recorded`, `countersign_required`, `countersign_mismatch`, `reason_required`"),
+        (status = 422, description = "`invalid_national_id`")))]
+pub async fn walkout(
+    Visit { state, auth }: Visit,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(body): ApiJson<WalkoutRequest>,
+) -> Result<(StatusCode, Json<StationCounts>), ApiError> {
+    let reason = WalkoutReason::parse(body.reason.trim()).ok_or_else(|| {
+        domain::DomainError::InvalidField {
+            field: "reason",
+            reason: "علت خروج باید یکی از فهرست باشد.".into(),
+        }
+    })?;
+    let walkout = Walkout {
+        national_id: domain::ids::NationalId::parse(&body.national_id)?,
+        reason,
+        notes: body.notes,
+        countersigned_by: body
+            .countersigned_by
+            .as_deref()
+            .filter(|id| !id.trim().is_empty())
+            .map(domain::ids::NationalId::parse)
+            .transpose()?,
+    };
+    let counts = state
+        .app
+        .election_day()
+        .walkout(auth.principal(), &code, &walkout)
+        .await?;
+    Ok((StatusCode::CREATED, Json(counts)))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

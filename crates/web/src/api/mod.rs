@@ -104,6 +104,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(election_day::approve_extension))
         .routes(routes!(election_day::close))
         .routes(routes!(election_day::day))
+        .routes(routes!(election_day::pending_checkins))
+        .routes(routes!(election_day::walkout))
         .routes(routes!(election_day::check_in))
         .routes(routes!(election_day::cast))
         .routes(routes!(election_day::turnout))

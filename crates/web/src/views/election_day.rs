@@ -18,7 +18,7 @@ use axum::Form;
 use domain::access::Action;
 use domain::ballot::Candidate;
 use domain::calendar::jalali_datetime;
-use domain::station_day::{DayAction, DayState, Presence};
+use domain::station_day::{DayAction, DayState, Presence, Walkout, WalkoutReason};
 use domain::text::{persian_digits, persian_number};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -59,9 +59,34 @@ struct StationDayPage {
     /// The county's governor (or the HQ) may keep the station open past its own bounds.
     can_approve: bool,
     can_close: bool,
+    /// What closing will record, for the head to confirm.
+    close_summary: String,
+    /// Checked-in voters yet to vote, for the head to resolve a walk-out (staff only).
+    pending: Vec<PendingRow>,
+    walkout_reasons: Vec<(&'static str, &'static str)>,
+    /// Whether the station has a governor's representative to countersign a walk-out.
+    rep_assigned: bool,
     notice: Option<String>,
     error: Option<String>,
     result: Option<CheckInResult>,
+}
+
+/// A checked-in voter yet to vote, as the console lists them.
+pub struct PendingRow {
+    pub national_id: String,
+    pub masked: String,
+    pub checked_in_at: String,
+}
+
+/// What a close-out records: check-ins, ballots, walk-outs and those still to vote.
+fn close_summary(counts: &store::StationCounts) -> String {
+    format!(
+        "احراز هویت‌شده: {} · رأی در صندوق: {} · خروج بدون رأی: {} · در انتظار رأی: {}",
+        persian_number(counts.checkins),
+        persian_number(counts.ballots),
+        persian_number(counts.walkouts),
+        persian_number(counts.outstanding),
+    )
 }
 
 /// `/stations/{code}/day`: the station's day, its figures and (for its staff) the actions and
@@ -78,7 +103,8 @@ pub async fn console(
             "resume" => "رأی‌گیری از سر گرفته شد.",
             "extend" => "زمان رأی‌گیری تمدید شد.",
             "approve_extension" => "تمدید با تأیید فرماندار ثبت شد.",
-            "close" => "شعبه بسته شد؛ شمار رأی‌ها با شمار احراز هویت‌ها برابر است.",
+            "close" => "رأی‌گیری پایان یافت و صندوق بسته شد؛ رأی‌ها و خروج‌های بدون رأی با احراز هویت‌ها برابر است.",
+            "walkout" => "خروج بدون رأی ثبت شد؛ این شخص دیگر نمی‌تواند رأی دهد.",
             _ => "انجام شد.",
         }
         .to_owned()
@@ -113,6 +139,26 @@ async fn console_page(
     let now = visit.state.now();
     let live = matches!(day.state, DayState::Open | DayState::Paused);
     let county_code = station.county_code.clone();
+    let (pending, rep_assigned) = if operates && live {
+        let pending = visit
+            .app()
+            .election_day()
+            .pending(visit.principal(), &station.code)
+            .await
+            .map_err(|e| page_error(e, &here))?;
+        let (_, staff) = visit
+            .app()
+            .staffing()
+            .station_staff(visit.principal(), &station.code)
+            .await
+            .map_err(|e| page_error(e, &here))?;
+        let rep = staff
+            .iter()
+            .any(|s| s.post == domain::staffing::Post::GovernorRep);
+        (pending, rep)
+    } else {
+        (Vec::new(), false)
+    };
     render(&StationDayPage {
         layout: visit.layout(format!("روز رأی‌گیری {}", station.name), &here),
         code_fa: persian_digits(&station.code),
@@ -126,8 +172,23 @@ async fn console_page(
         cards: vec![
             Card::new(counts.checkins, "احراز هویت‌شده"),
             Card::new(counts.ballots, "رأی در صندوق"),
+            Card::new(counts.walkouts, "خروج بدون رأی"),
             Card::new(counts.outstanding, "در انتظار رأی"),
         ],
+        close_summary: close_summary(&counts),
+        pending: pending
+            .into_iter()
+            .map(|p| PendingRow {
+                masked: persian_digits(&domain::ids::masked_national_id(&p.national_id)),
+                national_id: p.national_id,
+                checked_in_at: domain::calendar::tehran_time(p.checked_in_at),
+            })
+            .collect(),
+        walkout_reasons: WalkoutReason::ALL
+            .iter()
+            .map(|r| (r.as_str(), r.persian()))
+            .collect(),
+        rep_assigned,
         accepts: day.accepts_voters(now),
         can_open: operates && day.state == DayState::NotOpened,
         can_pause: operates && day.state == DayState::Open,
@@ -156,6 +217,8 @@ pub struct ActionForm {
     empty_box_shown: Option<String>,
     reason: Option<String>,
     until: Option<String>,
+    /// The head confirmed the close-out counts.
+    confirm_counts: Option<String>,
 }
 
 /// The console's action buttons: open, pause, resume, extend, close; and the governor's
@@ -203,6 +266,10 @@ pub async fn act(
                 Err(e) => return console_page(&visit, &code, None, Some(e.persian()), None).await,
             }
         }
+        "close" if form.confirm_counts.is_none() => {
+            let error = "پیش از بستن صندوق، شمار احراز هویت‌ها، رأی‌ها و خروج‌های بدون رأی را بررسی و تأیید کنید.";
+            return console_page(&visit, &code, None, Some(error.to_owned()), None).await;
+        }
         "close" => DayAction::Close,
         _ => return Err(ApiError::not_found(store::Entity::Page).into()),
     };
@@ -224,6 +291,56 @@ pub async fn act(
 /// The console shows why an action failed, but for a principal it does not let through.
 fn shown_on_console(error: &app::Error) -> bool {
     !matches!(error, app::Error::Unauthenticated | app::Error::Forbidden)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WalkoutForm {
+    national_id: String,
+    reason: String,
+    #[serde(default)]
+    notes: String,
+    #[serde(default)]
+    countersigned_by: String,
+}
+
+/// The console's «خروج بدون رأی» form for a pending voter: the reason from the list and the
+/// governor's representative's national id; a refusal shows on the console.
+pub async fn walkout(
+    visit: Visit,
+    OnPage(Path(code)): OnPage<Path<String>>,
+    OnPage(Form(form)): OnPage<Form<WalkoutForm>>,
+) -> PageResult {
+    let here = format!("/stations/{code}/day");
+    app::authorize(visit.principal(), Action::OperateStation { station: &code })
+        .map_err(|e| page_error(e, &here))?;
+    let Some(reason) = WalkoutReason::parse(&form.reason) else {
+        let error = "علت خروج را از فهرست انتخاب کنید.".to_owned();
+        return console_page(&visit, &code, None, Some(error), None).await;
+    };
+    let parsed = domain::ids::NationalId::parse(&form.national_id).and_then(|national_id| {
+        let countersigned_by = Some(form.countersigned_by.trim())
+            .filter(|id| !id.is_empty())
+            .map(domain::ids::NationalId::parse)
+            .transpose()?;
+        Ok(Walkout {
+            national_id,
+            reason,
+            notes: form.notes,
+            countersigned_by,
+        })
+    });
+    let walkout = match parsed {
+        Ok(w) => w,
+        Err(e) => return console_page(&visit, &code, None, Some(e.persian()), None).await,
+    };
+    let outcome = visit
+        .app()
+        .election_day()
+        .walkout(visit.principal(), &code, &walkout)
+        .await;
+    let done = |_| format!("{here}?done=walkout");
+    let again = |refused: Refused| console_page(&visit, &code, None, Some(refused.reason), None);
+    answer_form(outcome, &here, shown_on_console, done, again).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -617,5 +734,130 @@ pub async fn turnout(visit: Visit, OnPage(Query(q)): OnPage<Query<TurnoutQuery>>
         area_label,
         areas,
         updated: jalali_datetime(now),
+    })
+}
+
+/// A signature line of the station's minutes: the post, its holder (or vacant).
+pub struct SignatureLine {
+    pub post: &'static str,
+    pub holder: Option<String>,
+}
+
+/// A walk-out as the minutes list it.
+pub struct WalkoutLine {
+    pub number: String,
+    pub at: String,
+    pub masked: String,
+    pub reason: &'static str,
+    pub notes: String,
+    pub countersign: String,
+}
+
+#[derive(Template)]
+#[template(path = "station_minutes.html")]
+struct StationMinutesPage {
+    layout: Layout,
+    letterhead: crate::views::Letterhead,
+    code: String,
+    code_fa: String,
+    name: String,
+    council: String,
+    state: &'static str,
+    closed: bool,
+    opened_at: Option<String>,
+    closes_at: String,
+    closed_at: Option<String>,
+    checkins: String,
+    ballots: String,
+    walkouts: String,
+    outstanding: String,
+    walkout_lines: Vec<WalkoutLine>,
+    signatures: Vec<SignatureLine>,
+}
+
+/// `/stations/{code}/minutes`: the station's minutes of the day (صورتجلسه رأی‌گیری و بستن
+/// صندوق), to print and sign: the opening, the hours, the counts and the walk-outs, and a
+/// signature line for every post.
+pub async fn minutes(visit: Visit, OnPage(Path(code)): OnPage<Path<String>>) -> PageResult {
+    let here = format!("/stations/{code}/minutes");
+    let fail = |e| page_error(e, &here);
+    let (day, walkouts) = visit
+        .app()
+        .election_day()
+        .minutes(visit.principal(), &code)
+        .await
+        .map_err(fail)?;
+    let app::election_day::Day {
+        station,
+        day,
+        counts,
+    } = day;
+    let (_, staff) = visit
+        .app()
+        .staffing()
+        .station_staff(visit.principal(), &station.code)
+        .await
+        .map_err(fail)?;
+    let holder = |post: domain::staffing::Post| {
+        staff
+            .iter()
+            .find(|s| s.post == post)
+            .map(|s| format!("{} {}", s.first_name, s.last_name))
+    };
+    let rep = staff
+        .iter()
+        .find(|s| s.post == domain::staffing::Post::GovernorRep);
+    let council = visit
+        .app()
+        .lookups()
+        .council(&station.council_code)
+        .await
+        .map_err(fail)?
+        .name;
+    let letterhead = crate::views::Letterhead::for_county(&visit, &station.county_code)
+        .await
+        .map_err(fail)?;
+    let walkout_lines = walkouts
+        .iter()
+        .enumerate()
+        .map(|(i, w)| WalkoutLine {
+            number: persian_number(i as i64 + 1),
+            at: domain::calendar::tehran_time(w.at),
+            masked: persian_digits(&domain::ids::masked_national_id(&w.national_id)),
+            reason: w.reason.persian(),
+            notes: w.notes.clone(),
+            countersign: match (&w.countersigned_by, rep) {
+                (Some(by), Some(r)) if *by == r.national_id => {
+                    format!("{} {}", r.first_name, r.last_name)
+                }
+                (Some(by), _) => persian_digits(&domain::ids::masked_national_id(by)),
+                (None, _) => "پست نماینده فرماندار خالی بود".to_owned(),
+            },
+        })
+        .collect();
+    render(&StationMinutesPage {
+        layout: visit.layout(format!("صورتجلسه شعبه {}", station.name), &here),
+        letterhead,
+        code_fa: persian_digits(&station.code),
+        code: station.code,
+        name: station.name,
+        council,
+        state: day.state.persian(),
+        closed: day.state == DayState::Closed,
+        opened_at: day.opened_at.map(jalali_datetime),
+        closes_at: jalali_datetime(day.closes_at),
+        closed_at: day.closed_at.map(jalali_datetime),
+        checkins: persian_number(counts.checkins),
+        ballots: persian_number(counts.ballots),
+        walkouts: persian_number(counts.walkouts),
+        outstanding: persian_number(counts.outstanding),
+        walkout_lines,
+        signatures: domain::staffing::Post::ALL
+            .iter()
+            .map(|&post| SignatureLine {
+                post: post.persian(),
+                holder: holder(post),
+            })
+            .collect(),
     })
 }

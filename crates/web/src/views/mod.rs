@@ -97,6 +97,8 @@ pub fn page_routes() -> Vec<PageRoute> {
         get("/stations/{code}/day", election_day::console),
         post("/stations/{code}/day/{action}", election_day::act),
         post("/stations/{code}/checkin", election_day::check_in),
+        post("/stations/{code}/walkouts", election_day::walkout),
+        get("/stations/{code}/minutes", election_day::minutes),
         post("/vote", election_day::ballot),
         post("/vote/review", election_day::review),
         post("/vote/cast", election_day::cast),
@@ -153,6 +155,38 @@ impl Card {
             value: persian_number(value),
             label,
         }
+    }
+}
+
+/// Who issues the province's official printouts (the source document's headquarters).
+pub const ISSUER: &str = "ستاد انتخابات استان کرمان";
+
+/// The head of an official printout (the print layer, issue 20): who issues it, the county's
+/// governorate, the election, and when it was printed.
+pub struct Letterhead {
+    pub issuer: &'static str,
+    pub county: Option<String>,
+    pub election: String,
+    pub printed_at: String,
+}
+
+impl Letterhead {
+    /// The letterhead of a county's document, for a principal who may see the county.
+    pub async fn for_county(visit: &Visit, county: &str) -> app::Result<Self> {
+        let county = visit.app().lookups().county(county).await?.county.name;
+        let election = visit
+            .app()
+            .lookups()
+            .election(visit.principal())
+            .await?
+            .map(|e| e.name)
+            .unwrap_or_default();
+        Ok(Self {
+            issuer: ISSUER,
+            county: Some(format!("فرمانداری شهرستان {county}")),
+            election,
+            printed_at: domain::calendar::jalali_datetime(visit.state.now()),
+        })
     }
 }
 

@@ -78,6 +78,8 @@ async fn connect(port: u16, browser_path: &str, profile: &std::path::Path) -> fa
 struct Browser {
     client: fantoccini::Client,
     base: String,
+    /// chromedriver's port, for the commands fantoccini does not send (printing).
+    driver_port: u16,
     stop: tokio::sync::oneshot::Sender<()>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     _driver: Driver,
@@ -109,6 +111,7 @@ impl Browser {
         Self {
             client,
             base,
+            driver_port: port,
             stop,
             server,
             _driver: driver,
@@ -185,6 +188,46 @@ impl Browser {
     /// Picks the option `value` of the select `css` selects.
     async fn select(&self, css: &str, value: &str) {
         self.find(css).await.select_by_value(value).await.unwrap();
+    }
+
+    /// The current page printed to PDF by Chromium (WebDriver's Print command), as the text
+    /// `pdftotext` (Debian's poppler-utils) reads from it, pages separated by form feeds.
+    async fn printed_text(&self) -> String {
+        use base64::Engine as _;
+        use http_body_util::BodyExt as _;
+        let session = self.client.session_id().await.unwrap().unwrap();
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http::<http_body_util::Full<axum::body::Bytes>>();
+        let request = axum::http::Request::post(format!(
+            "http://127.0.0.1:{}/session/{session}/print",
+            self.driver_port
+        ))
+        .header("content-type", "application/json")
+        .body(http_body_util::Full::new(axum::body::Bytes::from_static(
+            br#"{"background": false, "pageRanges": []}"#,
+        )))
+        .unwrap();
+        let answer = client.request(request).await.unwrap();
+        let body = answer.into_body().collect().await.unwrap().to_bytes();
+        let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let pdf = base64::engine::general_purpose::STANDARD
+            .decode(value["value"].as_str().unwrap_or_else(|| panic!("{value}")))
+            .unwrap();
+        assert!(pdf.starts_with(b"%PDF"), "a PDF");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("printed.pdf");
+        std::fs::write(&file, &pdf).unwrap();
+        let out = Command::new("pdftotext")
+            .arg(&file)
+            .arg("-")
+            .output()
+            .expect(
+            "the print test reads the PDF with pdftotext: `sudo apt-get install poppler-utils` \
+                 (scripts/test does)",
+        );
+        assert!(out.status.success(), "pdftotext failed");
+        String::from_utf8(out.stdout).unwrap()
     }
 
     async fn finish(self) {
@@ -564,5 +607,121 @@ async fn a_candidate_registers_and_follows_the_file() {
     assert!(history.contains("۱۴۰۴/۱۰/۲۲ ۰۹:۳۰"), "{history}");
     // Withdrawing needs the applicant's code again, not only the tracking code.
     browser.find("#steps-need-identity").await;
+    browser.finish().await;
+}
+
+/// A station's close with a voter who walked out (issue 20): checked in, never voted; the head
+/// records «خروج بدون رأی» with a reason from the list and the governor's representative's
+/// countersign; at the close the console asks to confirm the counts; the station closes and
+/// its minutes count one person who left without voting. The minutes print as a document:
+/// signature lines, page numbers, no banner, menu, links or buttons.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: scripts/test runs it"]
+async fn a_voter_walks_out_and_the_station_still_closes() {
+    let (app, _, roll) = crate::election_day::election_day().await;
+    let station = crate::election_day::own_station();
+    let governor = app.token("governor").await;
+    let rep =
+        crate::election_day::staff_station(&app, &governor, &station, "governor_rep", 880_101)
+            .await;
+    let browser = Browser::open(&app).await;
+    browser.goto("/login").await;
+    browser.log_in("station").await;
+    // On polling day the station lands on its console.
+    browser.find("#day-state").await;
+    for name in ["head", "governor_rep", "inspector", "empty_box_shown"] {
+        browser
+            .click(&format!("#open-form input[name={name}]"))
+            .await;
+    }
+    browser.click("#open-form button").await;
+    browser.find("#day-notice").await;
+    browser
+        .type_into(
+            "#national-id",
+            &domain::text::persian_digits(roll[0].national_id.as_str()),
+        )
+        .await;
+    browser.click("#checkin-form button").await;
+    browser.find("#checkin-accepted").await;
+
+    // The voter leaves without voting: the console lists them as pending.
+    browser.goto(&format!("/stations/{station}/day")).await;
+    let row = browser.find("#pending-table tbody tr").await;
+    assert_eq!(
+        row.attr("data-national-id").await.unwrap().as_deref(),
+        Some(roll[0].national_id.as_str())
+    );
+    let shown = row.text().await.unwrap();
+    assert!(shown.contains("••••"), "a masked id: {shown}");
+    browser
+        .click("#pending-table details.walkout summary")
+        .await;
+    browser
+        .select("#pending-table select[name=reason]", "declined")
+        .await;
+    browser
+        .type_into(
+            "#pending-table input[name=countersigned_by]",
+            &domain::text::persian_digits(&rep),
+        )
+        .await;
+    browser.click("#pending-table .walkout-form button").await;
+    let notice = browser.text("#day-notice").await;
+    assert!(notice.contains("خروج بدون رأی ثبت شد"), "{notice}");
+
+    // After the polls close: the close-out counts to confirm, then the box is closed.
+    app.clock.set(time::macros::datetime!(2026-05-01 14:35 UTC));
+    browser.goto(&format!("/stations/{station}/day")).await;
+    let summary = browser.text("#close-summary").await;
+    assert!(summary.contains("خروج بدون رأی: ۱"), "{summary}");
+    assert!(summary.contains("در انتظار رأی: ۰"), "{summary}");
+    let button = browser.text("#close-form button").await;
+    assert_eq!(button, "پایان رأی‌گیری و بستن صندوق");
+    browser
+        .click("#close-form input[name=confirm_counts]")
+        .await;
+    browser.click("#close-form button").await;
+    browser.find("#day-notice").await;
+    assert_eq!(browser.text("#day-state").await, "بسته");
+
+    // The close-out record: one person left without voting.
+    browser.click("#minutes-link").await;
+    assert_eq!(browser.text("#minutes-walkouts").await, "۱");
+    assert_eq!(browser.text("#minutes-checkins").await, "۱");
+    assert_eq!(browser.text("#minutes-ballots").await, "۰");
+    let walkouts = browser.text("#walkouts-table tbody").await;
+    assert!(walkouts.contains("منصرف شد"), "{walkouts}");
+
+    // Printed: the letterhead, the items, a signature line for every post, page X of Y; none
+    // of the demo banner, the menu, the links or the buttons.
+    let printed = browser.printed_text().await;
+    for expected in [
+        "ستاد انتخابات استان کرمان",
+        "تاریخ چاپ",
+        "امضای عوامل شعبه",
+        "رئیس شعبه",
+        "نماینده فرماندار",
+        "بازرس",
+        "منشی اول",
+    ] {
+        assert!(
+            printed.contains(expected),
+            "{expected} not printed:\n{printed}"
+        );
+    }
+    assert!(
+        printed.contains("صفحه") && printed.contains("از"),
+        "page X of Y:\n{printed}"
+    );
+    for chrome in [
+        "چاپ صورتجلسه",
+        "بازگشت به روز رأی‌گیری",
+        "station",
+        "سامانه جامع انتخابات",
+        "ساعت سامانه",
+    ] {
+        assert!(!printed.contains(chrome), "{chrome} printed:\n{printed}");
+    }
     browser.finish().await;
 }

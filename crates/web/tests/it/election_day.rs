@@ -502,3 +502,137 @@ async fn a_ballot_is_cast_only_from_the_station_that_checked_the_voter_in() {
     let cast_ok = cast(&app, &token, &ballot_token, &[]).await;
     assert_eq!(cast_ok.status, 201, "{}", cast_ok.text());
 }
+
+/// Registers a person through the API (as `token`) and gives them a post at the station.
+pub async fn staff_station(
+    app: &TestApp,
+    token: &str,
+    station: &str,
+    post: &str,
+    n: u32,
+) -> String {
+    let id = crate::support::fresh_id(n);
+    let person = serde_json::json!({"national_id": id, "first_name": "رضا", "last_name": "نیک‌نام", "gender": "male", "birth_date": "1360/01/01"});
+    let r = app.post("/api/v1/people", token, &person.to_string()).await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.text());
+    let r = app
+        .put(
+            &format!("/api/v1/stations/{station}/staff/{post}"),
+            token,
+            &serde_json::json!({ "national_id": id }).to_string(),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text());
+    id
+}
+
+/// A voter who checks in and walks out no longer stops the station from closing (issue 20:
+/// closing was refused for good): the head records «خروج بدون رأی» with a reason from the
+/// list, the governor's representative countersigns, and the minutes count them.
+#[tokio::test]
+async fn a_voter_who_walks_out_is_recorded_and_the_station_closes() {
+    let (app, token, roll) = election_day().await;
+    let station = own_station();
+    let governor = app.token("governor").await;
+    let rep = staff_station(&app, &governor, &station, "governor_rep", 880_001).await;
+    act(&app, &token, &station, "open", OPENING)
+        .await
+        .assert_status(axum::http::StatusCode::OK);
+    let checkin = serde_json::json!({"station": station, "national_id": roll[0].national_id});
+    let r = app
+        .post("/api/v1/checkins", &token, &checkin.to_string())
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.text());
+
+    let pending_path = format!("/api/v1/stations/{station}/pending-checkins");
+    let pending = app.get(&pending_path, Some(&token)).await.json();
+    assert_eq!(
+        crate::support::texts_of(&pending, "national_id"),
+        [roll[0].national_id.as_str()]
+    );
+    app.assert_forbidden(&pending_path, &governor).await;
+
+    let path = format!("/api/v1/stations/{station}/walkouts");
+    let walkout = |reason: &str, by: Option<&str>| {
+        serde_json::json!({
+            "national_id": domain::text::persian_digits(roll[0].national_id.as_str()),
+            "reason": reason,
+            "countersigned_by": by,
+        })
+        .to_string()
+    };
+    let before = app.audit_count().await;
+    app.post(&path, &token, &walkout("declined", None))
+        .await
+        .assert_problem(409, "countersign_required");
+    app.post(&path, &token, &walkout("declined", Some("0018465986")))
+        .await
+        .assert_problem(409, "countersign_mismatch");
+    app.post(&path, &token, &walkout("other", Some(&rep)))
+        .await
+        .assert_problem(409, "reason_required");
+    let unknown = app.post(&path, &token, &walkout("bored", Some(&rep))).await;
+    assert_eq!(unknown.status.as_u16(), 422, "{}", unknown.text());
+    app.post(&path, &governor, &walkout("declined", Some(&rep)))
+        .await
+        .assert_problem(403, "forbidden");
+    app.assert_audit_count(before, "refused walk-outs write nothing")
+        .await;
+
+    // Closing time: the voter who left keeps the station from closing until recorded.
+    app.clock.set(datetime!(2026-05-01 14:31 UTC));
+    act(&app, &token, &station, "close", "")
+        .await
+        .assert_problem(409, "ballots_outstanding");
+    let recorded = app
+        .post(&path, &token, &walkout("declined", Some(&rep)))
+        .await;
+    assert_eq!(recorded.status.as_u16(), 201, "{}", recorded.text());
+    let counts = recorded.json();
+    assert_eq!(
+        (
+            counts["checkins"].as_i64(),
+            counts["walkouts"].as_i64(),
+            counts["outstanding"].as_i64()
+        ),
+        (Some(1), Some(1), Some(0))
+    );
+    assert_eq!(app.audit_actions("station.walkout").await, 1);
+    assert_eq!(
+        app.get(&pending_path, Some(&token)).await.json(),
+        serde_json::json!([])
+    );
+    let closed = act(&app, &token, &station, "close", "").await;
+    assert_eq!(closed.status.as_u16(), 200, "{}", closed.text());
+    assert_eq!(closed.json()["counts"]["walkouts"], 1);
+
+    // The minutes, as the county's governor reads them.
+    let cookie = app.browser_login("governor").await;
+    let minutes = app
+        .page(&format!("/stations/{station}/minutes"), Some(&cookie))
+        .await;
+    assert_eq!(minutes.status.as_u16(), 200, "{}", minutes.text());
+    let html = minutes.text();
+    assert!(
+        html.contains(r#"<span id="minutes-walkouts">۱</span>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<span id="minutes-checkins">۱</span>"#),
+        "{html}"
+    );
+    assert!(html.contains("منصرف شد"), "the reason is in the minutes");
+    assert!(
+        html.contains("رضا نیک‌نام"),
+        "the countersigning representative by name"
+    );
+    assert!(
+        !html.contains(roll[0].national_id.as_str()),
+        "the minutes mask the national id"
+    );
+    assert_eq!(
+        html.matches(r#"<td class="signature">"#).count(),
+        7,
+        "a line per post"
+    );
+}

@@ -338,7 +338,19 @@ impl Fixture {
             ),
             ("GET", "/api/v1/stations/{code}" | "/api/v1/stations/{code}/staff"
                 | "/api/v1/stations/{code}/day" | "/stations/{code}" | "/stations/{code}/staff"
-                | "/stations/{code}/day") => (filled(route), Sent::Nothing, sees_station),
+                | "/stations/{code}/day" | "/stations/{code}/minutes") => {
+                (filled(route), Sent::Nothing, sees_station)
+            }
+            ("POST", "/api/v1/stations/{code}/walkouts") => (
+                filled(route),
+                json(r#"{"national_id": "0018465986", "reason": "declined"}"#),
+                operates,
+            ),
+            ("POST", "/stations/{code}/walkouts") => (
+                filled(route),
+                form("national_id=0018465986&reason=declined"),
+                operates,
+            ),
             ("PATCH", "/api/v1/stations/{code}") => (
                 filled(route),
                 json(r#"{"expected_voters": 900}"#),
@@ -473,7 +485,8 @@ impl Fixture {
                     ],
                 ),
             ),
-            ("POST", "/api/v1/stations/{code}/resume" | "/api/v1/stations/{code}/close") => {
+            ("POST", "/api/v1/stations/{code}/resume" | "/api/v1/stations/{code}/close")
+            | ("GET", "/api/v1/stations/{code}/pending-checkins") => {
                 (filled(route), Sent::Nothing, operates)
             }
             ("POST", "/stations/{code}/day/{action}") => (
