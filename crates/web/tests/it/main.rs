@@ -15,5 +15,6 @@ mod registrations;
 mod sms;
 mod staffing;
 mod support;
+mod tables;
 mod vetting_pages;
 mod walk;
