@@ -1,5 +1,5 @@
-// sandoq's own small script: sortable and filterable tables, the registration form's council
-// list, and the CSRF header for htmx.
+// sandoq's own small script: sortable and filterable tables, Persian messages for the
+// browser's form checks, the registration form's council list, and the CSRF header for htmx.
 (function () {
   "use strict";
   // A number as a person reads it: Persian (or Arabic-Indic) digits, «٬» or "," between
@@ -88,6 +88,36 @@
       th.addEventListener("click", function () { sortTable(table, i, th); });
     });
   }
+  // The browser's own messages for required and malformed fields follow its language, often
+  // English: say them in Persian. Cleared on every edit so the field is checked afresh.
+  function fieldMessage(field) {
+    var v = field.validity;
+    var fa = function (n) { return Number(n).toLocaleString("fa-IR"); };
+    if (v.valueMissing) {
+      if (field.type === "checkbox") return "برای ادامه این گزینه را علامت بزنید.";
+      if (field.type === "radio" || field.tagName === "SELECT") return "یکی از گزینه‌ها را انتخاب کنید.";
+      if (field.type === "file") return "پرونده را انتخاب کنید.";
+      return "این خانه را پر کنید.";
+    }
+    if (v.tooShort) return "دست‌کم " + fa(field.minLength) + " نویسه بنویسید (اکنون " + fa(field.value.length) + ").";
+    if (v.tooLong) return "حداکثر " + fa(field.maxLength) + " نویسه بنویسید.";
+    if (v.patternMismatch) return field.title || "قالب این خانه درست نیست.";
+    if (v.rangeUnderflow) return "دست‌کم " + fa(field.min) + " باشد.";
+    if (v.rangeOverflow) return "حداکثر " + fa(field.max) + " باشد.";
+    if (v.typeMismatch && field.type === "email") return "نشانی رایانامه درست نیست.";
+    return "مقدار این خانه درست نیست.";
+  }
+  document.addEventListener("invalid", function (e) {
+    var field = e.target;
+    if (!field.setCustomValidity) return;
+    field.setCustomValidity("");
+    if (!field.validity.valid) field.setCustomValidity(fieldMessage(field));
+  }, true);
+  ["input", "change"].forEach(function (type) {
+    document.addEventListener(type, function (e) {
+      if (e.target.setCustomValidity) e.target.setCustomValidity("");
+    }, true);
+  });
   // The voting form: at most data-max-choices candidates, ticked or typed; say how many.
   function limitChoices(form) {
     var max = parseInt(form.getAttribute("data-max-choices"), 10) || 0;

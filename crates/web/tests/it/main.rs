@@ -2,6 +2,7 @@
 //! Kerman demo loaded.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod accessibility;
 mod accounts;
 mod api;
 mod boards;
