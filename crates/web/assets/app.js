@@ -1,13 +1,47 @@
-// sandoq's own small script: sortable and filterable tables, the registration form's council
-// list, and the CSRF header for htmx.
-// Numbers sort by their data-value (raw digits), so Persian digits in cells do not matter.
+// sandoq's own small script: sortable and filterable tables, Persian messages for the
+// browser's form checks, the registration form's council list, and the CSRF header for htmx.
 (function () {
   "use strict";
+  // A number as a person reads it: Persian (or Arabic-Indic) digits, «٬» or "," between
+  // thousands, «٫» or "." before decimals; words and signs around it (٪, «نفر») are ignored.
+  // NaN when the text holds no number.
+  function toNumber(text) {
+    var ascii = String(text)
+      .replace(/[\u06F0-\u06F9]/g, function (d) { return String(d.charCodeAt(0) - 0x06F0); })
+      .replace(/[\u0660-\u0669]/g, function (d) { return String(d.charCodeAt(0) - 0x0660); })
+      .replace(/[\u066C,\u200E\u200F\u061C]/g, "")
+      .replace(/\u066B/g, ".")
+      .replace(/\u2212/g, "-");
+    var found = ascii.match(/-?\d+(?:\.\d+)?/);
+    return found ? parseFloat(found[0]) : NaN;
+  }
+  // Persian collation; digit runs compare by value, so «۹» comes before «۱۰» in text columns.
+  var collator = new Intl.Collator("fa", { numeric: true });
   function cellValue(row, index) {
     var cell = row.cells[index];
     if (!cell) return "";
     var v = cell.getAttribute("data-value");
-    return v !== null ? v : cell.textContent.trim();
+    return (v !== null ? v : cell.textContent).trim();
+  }
+  // One hidden description shared by every sort button, and one live region that says how a
+  // table was sorted (a changed aria-sort alone is not announced by every screen reader).
+  function sortHelpers() {
+    if (!document.getElementById("sort-hint")) {
+      var hint = document.createElement("span");
+      hint.id = "sort-hint";
+      hint.hidden = true;
+      hint.textContent = "مرتب‌سازی جدول بر پایه این ستون";
+      document.body.appendChild(hint);
+    }
+    var status = document.getElementById("sort-status");
+    if (!status) {
+      status = document.createElement("div");
+      status.id = "sort-status";
+      status.className = "visually-hidden";
+      status.setAttribute("role", "status");
+      document.body.appendChild(status);
+    }
+    return status;
   }
   function sortTable(table, index, th) {
     var body = table.tBodies[0];
@@ -16,14 +50,74 @@
     table.querySelectorAll("th[aria-sort]").forEach(function (h) { h.removeAttribute("aria-sort"); });
     th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
     var numeric = th.hasAttribute("data-numeric");
-    var rows = Array.prototype.slice.call(body.rows);
-    rows.sort(function (a, b) {
-      var x = cellValue(a, index), y = cellValue(b, index);
-      var c = numeric ? (parseFloat(x) || 0) - (parseFloat(y) || 0) : x.localeCompare(y, "fa");
+    // An empty-state row (a single cell across the table) stays where it is.
+    var rows = Array.prototype.filter.call(body.rows, function (r) { return !r.hasAttribute("data-empty"); });
+    var keyed = rows.map(function (row) {
+      var text = cellValue(row, index);
+      var key = numeric ? toNumber(text) : text;
+      var blank = numeric ? isNaN(key) : text === "" || text === "—";
+      return { row: row, key: key, blank: blank };
+    });
+    keyed.sort(function (a, b) {
+      // Blank cells go last whichever way the column is sorted.
+      if (a.blank || b.blank) return (a.blank ? 1 : 0) - (b.blank ? 1 : 0);
+      var c = numeric ? a.key - b.key : collator.compare(a.key, b.key);
       return ascending ? c : -c;
     });
-    rows.forEach(function (r) { body.appendChild(r); });
+    keyed.forEach(function (k) { body.appendChild(k.row); });
+    sortHelpers().textContent = "جدول بر پایه «" + th.textContent.trim() + "» " + (ascending ? "به ترتیب صعودی" : "به ترتیب نزولی") + " مرتب شد.";
   }
+  // A sortable header gets a button: announced as one, focusable, and pressed by Enter or Space
+  // like any button. The whole header cell stays clickable.
+  function makeSortable(table) {
+    var head = table.tHead && table.tHead.rows[0];
+    if (!head) return;
+    sortHelpers();
+    Array.prototype.forEach.call(head.cells, function (th, i) {
+      if (!th.hasAttribute("data-sortable")) return;
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      button.setAttribute("aria-describedby", "sort-hint");
+      while (th.firstChild) button.appendChild(th.firstChild);
+      var arrow = document.createElement("span");
+      arrow.className = "sort-arrow";
+      arrow.setAttribute("aria-hidden", "true");
+      button.appendChild(arrow);
+      th.appendChild(button);
+      th.addEventListener("click", function () { sortTable(table, i, th); });
+    });
+  }
+  // The browser's own messages for required and malformed fields follow its language, often
+  // English: say them in Persian. Cleared on every edit so the field is checked afresh.
+  function fieldMessage(field) {
+    var v = field.validity;
+    var fa = function (n) { return Number(n).toLocaleString("fa-IR"); };
+    if (v.valueMissing) {
+      if (field.type === "checkbox") return "برای ادامه این گزینه را علامت بزنید.";
+      if (field.type === "radio" || field.tagName === "SELECT") return "یکی از گزینه‌ها را انتخاب کنید.";
+      if (field.type === "file") return "پرونده را انتخاب کنید.";
+      return "این خانه را پر کنید.";
+    }
+    if (v.tooShort) return "دست‌کم " + fa(field.minLength) + " نویسه بنویسید (اکنون " + fa(field.value.length) + ").";
+    if (v.tooLong) return "حداکثر " + fa(field.maxLength) + " نویسه بنویسید.";
+    if (v.patternMismatch) return field.title || "قالب این خانه درست نیست.";
+    if (v.rangeUnderflow) return "دست‌کم " + fa(field.min) + " باشد.";
+    if (v.rangeOverflow) return "حداکثر " + fa(field.max) + " باشد.";
+    if (v.typeMismatch && field.type === "email") return "نشانی رایانامه درست نیست.";
+    return "مقدار این خانه درست نیست.";
+  }
+  document.addEventListener("invalid", function (e) {
+    var field = e.target;
+    if (!field.setCustomValidity) return;
+    field.setCustomValidity("");
+    if (!field.validity.valid) field.setCustomValidity(fieldMessage(field));
+  }, true);
+  ["input", "change"].forEach(function (type) {
+    document.addEventListener(type, function (e) {
+      if (e.target.setCustomValidity) e.target.setCustomValidity("");
+    }, true);
+  });
   // The voting form: at most data-max-choices candidates, ticked or typed; say how many.
   function limitChoices(form) {
     var max = parseInt(form.getAttribute("data-max-choices"), 10) || 0;
@@ -71,32 +165,37 @@
     chooser.addEventListener("change", update);
     if (chooser.value) update();
   }
+  // The elements `selector` picks in `root`, `root` itself included: htmx:load may fire on
+  // the very table or form it swapped in.
+  function within(root, selector) {
+    var found = Array.prototype.slice.call(root.querySelectorAll(selector));
+    if (root.matches && root.matches(selector)) found.unshift(root);
+    return found;
+  }
   function init(root) {
-    root.querySelectorAll("select[data-narrows]").forEach(function (select) {
+    within(root, "select[data-narrows]").forEach(function (select) {
       if (select.dataset.ready) return;
       select.dataset.ready = "1";
       narrowCouncils(select);
     });
-    root.querySelectorAll("[data-js-hidden]").forEach(function (el) { el.hidden = true; });
-    root.querySelectorAll("form[data-max-choices]").forEach(function (form) {
+    within(root, "[data-js-hidden]").forEach(function (el) { el.hidden = true; });
+    within(root, "form[data-max-choices]").forEach(function (form) {
       if (form.dataset.ready) return;
       form.dataset.ready = "1";
       limitChoices(form);
     });
-    root.querySelectorAll("[data-print]").forEach(function (b) {
+    within(root, "[data-print]").forEach(function (b) {
+      // htmx:load also fires for the first page, after DOMContentLoaded: bind once.
+      if (b.dataset.ready) return;
+      b.dataset.ready = "1";
       b.addEventListener("click", function () { window.print(); });
     });
-    root.querySelectorAll("table[data-sortable-table]").forEach(function (table) {
+    within(root, "table[data-sortable-table]").forEach(function (table) {
       if (table.dataset.ready) return;
       table.dataset.ready = "1";
-      Array.prototype.forEach.call(table.tHead ? table.tHead.rows[0].cells : [], function (th, i) {
-        if (!th.hasAttribute("data-sortable")) return;
-        th.tabIndex = 0;
-        th.addEventListener("click", function () { sortTable(table, i, th); });
-        th.addEventListener("keydown", function (e) { if (e.key === "Enter") sortTable(table, i, th); });
-      });
+      makeSortable(table);
     });
-    root.querySelectorAll("input[data-filter-table]").forEach(function (input) {
+    within(root, "input[data-filter-table]").forEach(function (input) {
       var table = document.getElementById(input.getAttribute("data-filter-table"));
       if (!table || input.dataset.ready) return;
       input.dataset.ready = "1";

@@ -2,6 +2,17 @@
 
 use domain::text::persian_number;
 
+// Series colours. Each stands out at least 3:1 from the white page (WCAG 2.1, 1.4.11 non-text
+// contrast); segments are outlined in white, so neighbouring segments need not contrast.
+pub const TEAL: &str = "#1f6f8b";
+pub const GREY: &str = "#76858f";
+pub const GREEN: &str = "#2f6f4f";
+pub const ORANGE: &str = "#b86a1b";
+
+/// Label size in the drawing's units; a chart is never drawn narrower than its own width (it
+/// scrolls in its panel on a phone instead), so labels never shrink below this many pixels.
+const FONT_SIZE: usize = 14;
+
 /// One bar: a label and its stacked values (one per series).
 pub struct Bar {
     pub label: String,
@@ -28,8 +39,8 @@ pub fn stacked_bars_if_any(title: &str, series: &[&str], colors: &[&str], bars: 
 /// A horizontal stacked bar chart laid out right to left: labels on the right, bars growing
 /// leftwards. `series` names the stacked parts; `colors` gives one CSS color per series.
 pub fn stacked_bars(title: &str, series: &[&str], colors: &[&str], bars: &[Bar]) -> String {
-    let row = 22;
-    let label_width = 130;
+    let row = 26;
+    let label_width = 150;
     let bar_area = 520;
     let top = 34;
     let width = label_width + bar_area + 70;
@@ -40,8 +51,15 @@ pub fn stacked_bars(title: &str, series: &[&str], colors: &[&str], bars: &[Bar])
         .max()
         .unwrap_or(0)
         .max(1);
+    // An image's content is hidden from assistive technology, links included: a chart whose
+    // labels link somewhere is a named group instead, so its links can be reached.
+    let role = if bars.iter().any(|b| b.href.is_some()) {
+        "group"
+    } else {
+        "img"
+    };
     let mut svg = format!(
-        r#"<svg class="chart" role="img" aria-label="{t}" direction="ltr" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" font-family="Vazirmatn, sans-serif" font-size="12"><title>{t}</title>"#,
+        r#"<svg class="chart" role="{role}" aria-label="{t}" direction="ltr" viewBox="0 0 {width} {height}" style="min-width: {width}px" xmlns="http://www.w3.org/2000/svg" font-family="Vazirmatn, sans-serif" font-size="{FONT_SIZE}"><title>{t}</title>"#,
         t = escape(title)
     );
     // Legend.
@@ -49,22 +67,22 @@ pub fn stacked_bars(title: &str, series: &[&str], colors: &[&str], bars: &[Bar])
     for (i, name) in series.iter().enumerate() {
         let color = colors.get(i).copied().unwrap_or("#888");
         svg.push_str(&format!(
-            r#"<rect x="{}" y="8" width="12" height="12" fill="{color}"/>"#,
-            x - 12
+            r#"<rect x="{}" y="8" width="14" height="14" fill="{color}"/>"#,
+            x - 14
         ));
         svg.push_str(&format!(
-            r#"<text x="{}" y="18" text-anchor="end">{}</text>"#,
-            x - 16,
+            r#"<text x="{}" y="20" text-anchor="end">{}</text>"#,
+            x - 18,
             escape(name)
         ));
-        x -= 24 + name.chars().count() * 7 + 12;
+        x -= 26 + name.chars().count() * FONT_SIZE * 3 / 5 + 14;
     }
     for (i, bar) in bars.iter().enumerate() {
         let y = top + i * row;
         let label_x = width - 6;
         let label = format!(
             r#"<text x="{label_x}" y="{}" text-anchor="end">{}</text>"#,
-            y + 15,
+            y + 18,
             escape(&bar.label)
         );
         match &bar.href {
@@ -76,7 +94,7 @@ pub fn stacked_bars(title: &str, series: &[&str], colors: &[&str], bars: &[Bar])
             let w = (*value as f64) * (bar_area as f64) / (max as f64);
             let color = colors.get(s).copied().unwrap_or("#888");
             svg.push_str(&format!(
-                r#"<rect x="{:.1}" y="{}" width="{:.1}" height="16" fill="{color}"><title>{}: {}</title></rect>"#,
+                r#"<rect x="{:.1}" y="{}" width="{:.1}" height="20" fill="{color}" stroke="white"><title>{}: {}</title></rect>"#,
                 right - w,
                 y + 3,
                 w,
@@ -89,7 +107,7 @@ pub fn stacked_bars(title: &str, series: &[&str], colors: &[&str], bars: &[Bar])
         svg.push_str(&format!(
             r#"<text x="{:.1}" y="{}" text-anchor="end">{}</text>"#,
             right - 4.0,
-            y + 15,
+            y + 18,
             persian_number(total)
         ));
     }
@@ -115,7 +133,7 @@ mod tests {
                 href: None,
             },
         ];
-        let svg = stacked_bars("شعب", &["شهری", "روستایی"], &["#1f6f8b", "#99a8b2"], &bars);
+        let svg = stacked_bars("شعب", &["شهری", "روستایی"], &[TEAL, GREY], &bars);
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("کرمان &lt;1&gt;"));
         assert!(svg.contains("۴۰۰"), "total in Persian digits");
@@ -124,5 +142,43 @@ mod tests {
             "300 of max 400 over 520px"
         );
         assert!(svg.contains(r#"href="/counties/11""#));
+        assert!(svg.contains(r#"role="group""#), "its links stay reachable");
+        let unlinked = stacked_bars(
+            "شعب",
+            &["شهری"],
+            &[TEAL],
+            &[Bar {
+                label: "بم".into(),
+                values: vec![1],
+                href: None,
+            }],
+        );
+        assert!(unlinked.contains(r#"role="img""#), "{unlinked}");
+    }
+
+    /// WCAG 2.1's contrast ratio of two `#rrggbb` colours.
+    fn contrast(a: &str, b: &str) -> f64 {
+        let luminance = |hex: &str| {
+            let channel = |i: usize| {
+                let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+                if c <= 0.039_28 {
+                    c / 12.92
+                } else {
+                    ((c + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5)
+        };
+        let (x, y) = (luminance(a), luminance(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    #[test]
+    fn series_colours_stand_out_from_the_page() {
+        assert!(contrast("#ffffff", "#000000") > 20.9, "the formula itself");
+        for colour in [TEAL, GREY, GREEN, ORANGE] {
+            let ratio = contrast(colour, "#ffffff");
+            assert!(ratio >= 3.0, "{colour}: {ratio:.2}:1 against white");
+        }
     }
 }

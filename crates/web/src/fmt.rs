@@ -20,6 +20,12 @@ pub fn kilobytes(bytes: i64) -> String {
     )
 }
 
+/// A person's sort key, surname then first name: official lists go by surname. The space
+/// between them collates before every letter, so «احمدی علی» still precedes «احمدی‌نژاد بهرام».
+pub fn surname_first(first_name: &str, last_name: &str) -> String {
+    format!("{} {}", last_name.trim(), first_name.trim())
+}
+
 /// Percent-encodes a string for use in a query parameter.
 pub fn url_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -17,6 +17,8 @@ use serde::Deserialize;
 pub struct Row {
     pub code_fa: String,
     pub name: String,
+    /// Surname first, for sorting ([`crate::fmt::surname_first`]).
+    pub name_key: String,
     pub initials: String,
     pub hue: u32,
     pub photo: Option<String>,
@@ -109,6 +111,7 @@ pub async fn list(visit: Visit, OnPage(Query(q)): OnPage<Query<ListQuery>>) -> P
             rows.push(Row {
                 code_fa: persian_digits(&c.code),
                 name: format!("{} {}", c.first_name, c.last_name),
+                name_key: crate::fmt::surname_first(&c.first_name, &c.last_name),
                 initials: initials(c),
                 hue: hue(&c.code),
                 photo: photo_href(&visit.state, &c.code).await?,

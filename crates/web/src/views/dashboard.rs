@@ -1,4 +1,4 @@
-use crate::chart::{stacked_bars, Bar};
+use crate::chart::{self, stacked_bars, Bar};
 use crate::views::{redirect, render, Card, Layout, PageResult, Visit};
 use crate::PageError;
 use askama::Template;
@@ -147,7 +147,7 @@ pub async fn home(visit: Visit) -> PageResult {
     let chart = stacked_bars(
         "شعب اخذ رأی به تفکیک شهرستان",
         &["شهری", "روستایی"],
-        &["#1f6f8b", "#99a8b2"],
+        &[chart::TEAL, chart::GREY],
         &bars,
     );
     let coverage = visit.app().cached().coverage(None).await?;
@@ -162,7 +162,7 @@ pub async fn home(visit: Visit) -> PageResult {
     let coverage_chart = stacked_bars(
         "پوشش عوامل شعب به تفکیک شهرستان",
         &["شعب با همه ۷ سمت", "شعب دارای کمبود"],
-        &["#2e7d4f", "#d9822b"],
+        &[chart::GREEN, chart::ORANGE],
         &coverage_bars,
     );
     let coverage_rows = coverage

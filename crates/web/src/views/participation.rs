@@ -2,7 +2,7 @@
 //! day, per county and council kind, women and under-40s, education, vetting states, and the
 //! councils short of candidates, with charts. The figures are `domain::participation`'s.
 
-use crate::chart::{stacked_bars_if_any, Bar};
+use crate::chart::{self, stacked_bars_if_any, Bar};
 use crate::views::OnPage;
 use crate::views::{page_error, render, Card, Choice, Counties, Layout, PageResult, Visit};
 use askama::Template;
@@ -121,11 +121,16 @@ pub async fn page(visit: Visit, OnPage(Query(q)): OnPage<Query<ScopeQuery>>) -> 
         ],
         women: percent(&p, p.women),
         young: percent(&p, p.under_40),
-        per_day_chart: stacked_bars_if_any("ثبت‌نام در هر روز", &["ثبت‌نام"], &["#2f6f4f"], &per_day),
+        per_day_chart: stacked_bars_if_any(
+            "ثبت‌نام در هر روز",
+            &["ثبت‌نام"],
+            &[chart::GREEN],
+            &per_day,
+        ),
         per_county_chart: stacked_bars_if_any(
             "ثبت‌نام به تفکیک شهرستان",
             &["شورای شهر", "شورای روستا"],
-            &["#2f6f4f", "#c98b2b"],
+            &[chart::GREEN, chart::ORANGE],
             &per_county,
         ),
         education: rows(

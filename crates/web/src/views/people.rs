@@ -13,6 +13,8 @@ use store::{Page, PageRequest};
 pub struct PersonRow {
     pub national_id: String,
     pub name: String,
+    /// Surname first, for sorting ([`crate::fmt::surname_first`]).
+    pub name_key: String,
     pub father: String,
     pub birth: String,
     pub education: &'static str,
@@ -67,6 +69,7 @@ pub async fn search(visit: Visit, OnPage(Query(query)): OnPage<Query<SearchQuery
             .map(|p| PersonRow {
                 national_id: persian_digits(p.national_id.as_str()),
                 name: format!("{} {}", p.first_name, p.last_name),
+                name_key: crate::fmt::surname_first(&p.first_name, &p.last_name),
                 father: p.father_name.clone(),
                 birth: domain::calendar::jalali_numeric(p.birth_date),
                 education: p.education.map_or("", domain::person::Education::persian),

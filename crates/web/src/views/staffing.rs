@@ -244,6 +244,8 @@ pub struct RosterRow {
     pub station: String,
     pub station_name: String,
     pub name: String,
+    /// Surname first, for sorting ([`crate::fmt::surname_first`]).
+    pub name_key: String,
     pub national_id: String,
 }
 
@@ -292,6 +294,7 @@ pub async fn inspector_roster(
                 station: persian_digits(&s.station),
                 station_name: (*station_name).to_owned(),
                 name: format!("{} {}", s.first_name, s.last_name),
+                name_key: crate::fmt::surname_first(&s.first_name, &s.last_name),
                 national_id: persian_digits(&s.national_id),
             })
             .collect(),

@@ -47,6 +47,8 @@ pub struct WorkRow {
     pub tracking_code: String,
     pub tracking_fa: String,
     pub name: String,
+    /// Surname first, for sorting ([`crate::fmt::surname_first`]).
+    pub name_key: String,
     pub council: String,
     pub county: String,
     pub state: &'static str,
@@ -228,6 +230,10 @@ pub async fn worklist(visit: Visit, OnPage(Query(q)): OnPage<Query<WorklistQuery
                 tracking_code: r.tracking_code.clone(),
                 tracking_fa: persian_digits(&r.tracking_code),
                 name: format!("{} {}", r.application.first_name, r.application.last_name),
+                name_key: crate::fmt::surname_first(
+                    &r.application.first_name,
+                    &r.application.last_name,
+                ),
                 council: r.council_name.clone(),
                 county: county_name(&r.county_code),
                 state: r.vetting.state.persian(),

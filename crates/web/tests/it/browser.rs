@@ -75,9 +75,9 @@ async fn connect(port: u16, browser_path: &str, profile: &std::path::Path) -> fa
 }
 
 /// The app served on loopback and a headless Chromium driving it.
-struct Browser {
-    client: fantoccini::Client,
-    base: String,
+pub(crate) struct Browser {
+    pub(crate) client: fantoccini::Client,
+    pub(crate) base: String,
     /// chromedriver's port, for the commands fantoccini does not send (printing).
     driver_port: u16,
     stop: tokio::sync::oneshot::Sender<()>,
@@ -88,7 +88,7 @@ struct Browser {
 
 impl Browser {
     /// Fails the test when Chromium or chromedriver is missing.
-    async fn open(app: &TestApp) -> Self {
+    pub(crate) async fn open(app: &TestApp) -> Self {
         let (driver_path, browser_path) = chromedriver();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -120,7 +120,7 @@ impl Browser {
     }
 
     /// Fills and sends the login form on the current page.
-    async fn log_in(&self, username: &str) {
+    pub(crate) async fn log_in(&self, username: &str) {
         let field = |css: &'static str| self.client.find(Locator::Css(css));
         field("input[name=username]")
             .await
@@ -153,7 +153,7 @@ impl Browser {
     }
 
     /// Opens the app's page at `path`.
-    async fn goto(&self, path: &str) {
+    pub(crate) async fn goto(&self, path: &str) {
         self.client
             .goto(&format!("{}{path}", self.base))
             .await
@@ -161,7 +161,7 @@ impl Browser {
     }
 
     /// The element `css` selects, waiting for it up to 10 s.
-    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+    pub(crate) async fn find(&self, css: &str) -> fantoccini::elements::Element {
         self.client
             .wait()
             .at_most(Duration::from_secs(10))
@@ -171,28 +171,28 @@ impl Browser {
     }
 
     /// Clicks the element `css` selects.
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         self.find(css).await.click().await.unwrap();
     }
 
     /// The text of the element `css` selects.
-    async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         self.find(css).await.text().await.unwrap()
     }
 
     /// Types `keys` into the field `css` selects.
-    async fn type_into(&self, css: &str, keys: &str) {
+    pub(crate) async fn type_into(&self, css: &str, keys: &str) {
         self.find(css).await.send_keys(keys).await.unwrap();
     }
 
     /// Picks the option `value` of the select `css` selects.
-    async fn select(&self, css: &str, value: &str) {
+    pub(crate) async fn select(&self, css: &str, value: &str) {
         self.find(css).await.select_by_value(value).await.unwrap();
     }
 
     /// The current page printed to PDF by Chromium (WebDriver's Print command), as the text
     /// `pdftotext` (Debian's poppler-utils) reads from it, pages separated by form feeds.
-    async fn printed_text(&self) -> String {
+    pub(crate) async fn printed_text(&self) -> String {
         use base64::Engine as _;
         use http_body_util::BodyExt as _;
         let session = self.client.session_id().await.unwrap().unwrap();
@@ -230,7 +230,7 @@ impl Browser {
         String::from_utf8(out.stdout).unwrap()
     }
 
-    async fn finish(self) {
+    pub(crate) async fn finish(self) {
         self.client.close().await.unwrap();
         let _ = self.stop.send(());
         let _ = self.server.await;

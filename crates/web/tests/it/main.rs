@@ -2,6 +2,7 @@
 //! Kerman demo loaded.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod accessibility;
 mod accounts;
 mod api;
 mod boards;
@@ -15,5 +16,6 @@ mod registrations;
 mod sms;
 mod staffing;
 mod support;
+mod tables;
 mod vetting_pages;
 mod walk;
