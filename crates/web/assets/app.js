@@ -190,6 +190,15 @@
       b.dataset.ready = "1";
       b.addEventListener("click", function () { window.print(); });
     });
+    // A file input's Persian button: the chosen file's name beside it.
+    within(root, "[data-file-name-for]").forEach(function (shown) {
+      var input = document.getElementById(shown.getAttribute("data-file-name-for"));
+      if (!input || input.dataset.ready) return;
+      input.dataset.ready = "1";
+      input.addEventListener("change", function () {
+        shown.textContent = input.files && input.files.length ? input.files[0].name : "پرونده‌ای انتخاب نشده";
+      });
+    });
     within(root, "table[data-sortable-table]").forEach(function (table) {
       if (table.dataset.ready) return;
       table.dataset.ready = "1";

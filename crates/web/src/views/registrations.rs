@@ -81,6 +81,14 @@ struct RegisterPage {
 }
 
 impl RegisterPage {
+    /// Whether either registration window is open now: otherwise neither the identity step
+    /// nor the form is offered (issue 20: the whole form showed with both windows closed).
+    fn any_open(&self) -> bool {
+        self.windows.iter().any(|w| w.open)
+    }
+}
+
+impl RegisterPage {
     /// A field's value as entered.
     fn value(&self, name: &str) -> &str {
         self.entered.get(name).map_or("", String::as_str)

@@ -725,3 +725,123 @@ async fn a_voter_walks_out_and_the_station_still_closes() {
     }
     browser.finish().await;
 }
+
+/// Whether the page scrolls sideways: its content wider than the window.
+async fn scrolls_sideways(browser: &Browser) -> (bool, serde_json::Value) {
+    // With the widest elements, to say what sticks out.
+    let widths = browser
+        .client
+        .execute(
+            "var w = document.documentElement.clientWidth; \
+             var wide = Array.from(document.querySelectorAll('body *')) \
+               .filter(function (e) { var r = e.getBoundingClientRect(); return r.left < -1 || r.right > w + 1; }) \
+               .slice(0, 8).map(function (e) { return e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().width); }); \
+             return [document.documentElement.scrollWidth, w, wide]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (scroll, client) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
+    (scroll > client, widths)
+}
+
+/// On a 390×844 phone (issue 20): the station's check-in box is on the first screen of its
+/// console, opened or not, and the registration pages do not scroll sideways.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: scripts/test runs it"]
+async fn a_phone_sees_the_check_in_box_first_and_register_fits() {
+    let (app, token, _) = crate::election_day::election_day().await;
+    let station = crate::election_day::own_station();
+    crate::election_day::act(
+        &app,
+        &token,
+        &station,
+        "open",
+        r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true}"#,
+    )
+    .await
+    .assert_status(axum::http::StatusCode::OK);
+    let browser = Browser::open(&app).await;
+    browser.client.set_window_size(390, 844).await.unwrap();
+    let inner = browser
+        .client
+        .execute("return [window.innerWidth, window.innerHeight]", vec![])
+        .await
+        .unwrap();
+    assert!(
+        inner[0].as_i64().unwrap() <= 400,
+        "a phone's width: {inner}"
+    );
+    browser.goto("/login").await;
+    browser.log_in("station").await;
+    browser.goto(&format!("/stations/{station}/day")).await;
+    let fits = "var r = document.querySelector(arguments[0]).getBoundingClientRect(); \
+                return [r.top, r.bottom, window.innerHeight];";
+    for css in ["#national-id", "#checkin-form button[type=submit]"] {
+        let at = browser
+            .client
+            .execute(fits, vec![serde_json::json!(css)])
+            .await
+            .unwrap();
+        let (top, bottom, height) = (
+            at[0].as_f64().unwrap(),
+            at[1].as_f64().unwrap(),
+            at[2].as_f64().unwrap(),
+        );
+        assert!(
+            top >= 0.0 && bottom <= height,
+            "{css} at {top}..{bottom} of a {height} px screen"
+        );
+    }
+    let (sideways, widths) = scrolls_sideways(&browser).await;
+    assert!(!sideways, "the console scrolls sideways: {widths}");
+    // On polling day both registration windows are closed: no form, no identity step.
+    browser.goto("/register").await;
+    browser.find("#registration-closed").await;
+    let forms = browser
+        .client
+        .find_all(Locator::Css("#identity-ask-form, #register-form"))
+        .await
+        .unwrap();
+    assert!(
+        forms.is_empty(),
+        "no registration form while both windows are closed"
+    );
+    browser.finish().await;
+
+    // The registration pages, anonymous, while the city window is open (the test clock):
+    // asking for the code, entering it, then the form.
+    let app = TestApp::new().await;
+    app.resident("0018465986", "1360/05/12", "حسین").await;
+    let browser = Browser::open(&app).await;
+    browser.client.set_window_size(390, 844).await.unwrap();
+    browser.goto("/register").await;
+    browser.find("#identity-ask-form").await;
+    let (sideways, widths) = scrolls_sideways(&browser).await;
+    assert!(!sideways, "/register scrolls sideways: {widths}");
+    for (name, value) in [
+        ("national_id", "۰۰۱۸۴۶۵۹۸۶"),
+        ("birth_date", "۱۳۶۰/۰۵/۱۲"),
+        ("father_name", "حسین"),
+    ] {
+        browser
+            .type_into(&format!("#identity-ask-form input[name={name}]"), value)
+            .await;
+    }
+    browser.click("#identity-ask-submit").await;
+    browser.find("#code-sent").await;
+    let (sideways, widths) = scrolls_sideways(&browser).await;
+    assert!(!sideways, "the code page scrolls sideways: {widths}");
+    let code = app.code_sent_to(crate::support::RESIDENT_MOBILE);
+    browser
+        .type_into("#identity-code-form input[name=code]", &code)
+        .await;
+    browser.click("#identity-code-submit").await;
+    browser.find("#register-form").await;
+    let (sideways, widths) = scrolls_sideways(&browser).await;
+    assert!(
+        !sideways,
+        "the registration form scrolls sideways: {widths}"
+    );
+    browser.finish().await;
+}

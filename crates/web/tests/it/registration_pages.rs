@@ -235,7 +235,13 @@ async fn a_refused_registration_shows_the_form_again_with_every_reason_and_write
     assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(late.text().contains("اکنون زمان ثبت‌نام این شورا نیست"));
 
+    // Outside the window neither the form nor the identity step is offered again.
+    let closed = post_multipart(&app, &Form::eligible("0067749828", &council.code), None).await;
+    assert!(closed.text().contains(r#"id="registration-closed""#));
+    assert!(!closed.text().contains(r#"id="identity-ask-form""#));
+
     // Without a proof, the form is not even read: the applicant is asked to prove who they are.
+    app.clock.set(OPEN + time::Duration::hours(1));
     let unproven = post_multipart(&app, &Form::eligible("0067749828", &council.code), None).await;
     assert_eq!(unproven.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(unproven.text().contains("هویت شما هنوز تأیید نشده است"));
