@@ -223,10 +223,11 @@ impl ElectionDay<'_> {
     }
 
     /// Whether a receipt's ballot is in the box, and at which station (public): the code as
-    /// read (Persian or ASCII digits, any case) and the station.
+    /// read (Persian or ASCII digits, dashes or not; `InvalidReceipt` when its check digit
+    /// fails) and the station.
     pub async fn receipt(self, code: &str) -> Result<(String, Option<String>)> {
         let election = self.ctx.cached().election_code().await?;
-        let code = domain::text::ascii_digits(code.trim()).to_uppercase();
+        let code = domain::ids::ReceiptCode::parse(code)?.as_str().to_owned();
         let station = self.day.receipt(election, &code).await?;
         Ok((code, station))
     }
@@ -302,26 +303,12 @@ fn ballot_token_key(token: &str) -> String {
     }
 }
 
-/// A receipt code a voter can copy down: 12 characters of Crockford's base 32 (no I, L, O, U),
-/// in three groups; 60 random bits.
+/// A receipt code a voter can copy down: fifteen random digits and a check digit
+/// (`domain::ids::ReceiptCode`).
 pub fn new_receipt() -> String {
-    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let chars: Vec<char> = crate::random::random_bytes::<12>()
-        .iter()
-        .map(|b| {
-            ALPHABET
-                .get(usize::from(b % 32))
-                .map_or('0', |c| char::from(*c))
-        })
-        .collect();
-    let group = |range: std::ops::Range<usize>| {
-        chars
-            .get(range)
-            .unwrap_or_default()
-            .iter()
-            .collect::<String>()
-    };
-    format!("{}-{}-{}", group(0..4), group(4..8), group(8..12))
+    domain::ids::ReceiptCode::from_random(rand::rngs::OsRng.next_u64())
+        .as_str()
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -329,12 +316,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn receipts_are_three_groups_of_crockford_base32() {
+    fn receipts_are_sixteen_digits_that_check_themselves() {
         let r = new_receipt();
-        assert_eq!(r.len(), 14);
-        assert!(r.split('-').all(|g| g.len() == 4
-            && g.bytes()
-                .all(|b| b.is_ascii_alphanumeric() && !b"ILOU".contains(&b))));
+        assert_eq!(r.len(), 19);
+        assert_eq!(domain::ids::ReceiptCode::parse(&r).unwrap().as_str(), r);
         assert_ne!(r, new_receipt());
     }
 

@@ -25,6 +25,8 @@ pub enum DomainError {
     InvalidSeatTable(String),
     #[error("invalid value for {field}: {reason}")]
     InvalidField { field: &'static str, reason: String },
+    #[error("invalid receipt code: {0}")]
+    InvalidReceipt(String),
 }
 
 impl DomainError {
@@ -32,6 +34,7 @@ impl DomainError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::InvalidNationalId(_) => "invalid_national_id",
+            Self::InvalidReceipt(_) => "invalid_receipt",
             Self::InvalidMobile(_) => "invalid_mobile",
             Self::InvalidPostalCode(_) => "invalid_postal_code",
             Self::InvalidDate(_) => "invalid_date",
@@ -47,6 +50,10 @@ impl DomainError {
     pub fn persian(&self) -> String {
         match self {
             Self::InvalidNationalId(v) => format!("کد ملی «{v}» معتبر نیست."),
+            Self::InvalidReceipt(v) => format!(
+                "کد رسید «{}» درست نیست: شانزده رقم است و رقم آخر آن بقیه را وارسی می‌کند؛ رقم‌ها را دوباره از روی رسید بخوانید.",
+                crate::text::persian_digits(v)
+            ),
             Self::InvalidMobile(v) => format!("شماره همراه «{v}» معتبر نیست."),
             Self::InvalidPostalCode(v) => format!("کد پستی «{v}» معتبر نیست؛ کد پستی ۱۰ رقم است."),
             Self::InvalidDate(v) => format!("تاریخ «{v}» معتبر نیست."),

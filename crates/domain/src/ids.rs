@@ -63,6 +63,76 @@ impl NationalId {
     }
 }
 
+/// A ballot receipt's code (issue 20: the old Latin letters had look-alikes): fifteen random
+/// digits and a Luhn check digit, in four groups of four (`1234-5678-9012-3452`), shown in
+/// Persian digits. Digits only, so nothing looks like anything else; the check digit catches
+/// any one mistyped digit and any two swapped neighbours but 0/9, so a voter who copies it
+/// wrong is told so instead of being told the ballot is not counted.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ReceiptCode(String);
+
+impl ReceiptCode {
+    /// The code of fifteen digits drawn from `random` (its value modulo 10^15).
+    pub fn from_random(random: u64) -> Self {
+        let body = format!("{:015}", random % 1_000_000_000_000_000);
+        let digits = format!("{body}{}", luhn_check_digit(&body));
+        Self::grouped(&digits)
+    }
+
+    /// Reads a code as a voter types it: Persian or ASCII digits, with or without dashes or
+    /// spaces; refused unless sixteen digits whose last checks the rest.
+    pub fn parse(input: &str) -> Result<Self, DomainError> {
+        let digits: String = ascii_digits(input)
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '\u{200c}'))
+            .collect();
+        let bad = || DomainError::InvalidReceipt(input.trim().to_owned());
+        if digits.len() != 16 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let (body, check) = digits.split_at(15);
+        if luhn_check_digit(body).to_string() != check {
+            return Err(bad());
+        }
+        Ok(Self::grouped(&digits))
+    }
+
+    fn grouped(digits: &str) -> Self {
+        let groups: Vec<&str> = (0..4)
+            .filter_map(|i| digits.get(i * 4..i * 4 + 4))
+            .collect();
+        Self(groups.join("-"))
+    }
+
+    /// The stored form: ASCII digits in four dashed groups.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The Luhn check digit of a string of ASCII digits.
+fn luhn_check_digit(body: &str) -> u32 {
+    let sum: u32 = body
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 0 {
+                let doubled = d * 2;
+                if doubled > 9 {
+                    doubled - 9
+                } else {
+                    doubled
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    (10 - sum % 10) % 10
+}
+
 /// A national id as a list may show it to those who need only tell people apart: the first
 /// three and last three digits (`001••••986`). Anything not ten characters is hidden whole.
 pub fn masked_national_id(id: &str) -> String {
@@ -269,5 +339,47 @@ mod tests {
         assert_eq!(super::masked_national_id("0018465986"), "001••••986");
         assert_eq!(super::masked_national_id("12345"), "••••••••••");
         assert_eq!(super::masked_national_id("۰۰۱۸۴۶۵۹۸۶"), "••••••••••");
+    }
+
+    #[test]
+    fn receipt_codes_are_sixteen_digits_that_check_themselves() {
+        let code = super::ReceiptCode::from_random(123_456_789_012_345);
+        assert_eq!(code.as_str(), "1234-5678-9012-3452");
+        for typed in [
+            "1234567890123452",
+            "۱۲۳۴-۵۶۷۸-۹۰۱۲-۳۴۵۲",
+            " 1234 5678 9012 3452 ",
+        ] {
+            assert_eq!(super::ReceiptCode::parse(typed).unwrap(), code, "{typed}");
+        }
+        // One digit wrong, two neighbours swapped, too short, letters: refused.
+        for typed in [
+            "1234-5678-9012-3453",
+            "1234-5678-9021-3452",
+            "1234-5678-9012",
+            "VMBG-0HW8-BWC5-1234",
+        ] {
+            assert!(
+                matches!(
+                    super::ReceiptCode::parse(typed),
+                    Err(DomainError::InvalidReceipt(_))
+                ),
+                "{typed}"
+            );
+        }
+        // Every single-digit error is caught.
+        let digits: Vec<char> = "1234567890123452".chars().collect();
+        for i in 0..16 {
+            for d in '0'..='9' {
+                if digits[i] == d {
+                    continue;
+                }
+                let mut typo = digits.clone();
+                typo[i] = d;
+                let typo: String = typo.into_iter().collect();
+                assert!(super::ReceiptCode::parse(&typo).is_err(), "{typo}");
+            }
+        }
+        assert_eq!(super::ReceiptCode::from_random(7).as_str().len(), 19);
     }
 }

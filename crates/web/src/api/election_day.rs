@@ -370,8 +370,9 @@ pub struct ReceiptAnswer {
 
 /// Whether a receipt's ballot is in the box, public.
 #[utoipa::path(get, path = "/api/v1/receipts/{code}", tag = "election day",
-    params(("code" = String, Path, description = "Receipt code")),
-    responses((status = 200, body = ReceiptAnswer)))]
+    params(("code" = String, Path, description = "Receipt code: 16 digits (Persian or ASCII), dashes optional")),
+    responses((status = 200, body = ReceiptAnswer),
+        (status = 422, description = "`invalid_receipt`: not 16 digits, or the check digit fails")))]
 pub async fn receipt(
     State(state): State<AppState>,
     ApiPath(code): ApiPath<String>,

@@ -471,6 +471,8 @@ struct ReviewPage {
 struct ReceiptPage {
     layout: Layout,
     receipt: String,
+    /// The code in Persian digits, as the voter copies it.
+    receipt_fa: String,
     station: String,
 }
 
@@ -600,6 +602,7 @@ pub async fn cast(visit: Visit, OnPage(Form(form)): OnPage<Form<VoteForm>>) -> P
     {
         Ok(app::election_day::Cast { receipt, station }) => render(&ReceiptPage {
             layout: visit.layout("رسید رأی", "/vote"),
+            receipt_fa: persian_digits(&receipt),
             receipt,
             station,
         }),

@@ -426,8 +426,18 @@ async fn station_opens_checks_in_and_a_voter_casts_a_ballot() {
         "{chosen}"
     );
     browser.click("#cast-ballot").await;
-    let receipt = browser.text("#receipt-code").await;
-    assert_eq!(receipt.len(), 14, "{receipt}");
+    // Persian digits to copy, and the same code as typed in either script.
+    let shown = browser.text("#receipt-code").await;
+    let receipt = browser
+        .find("#receipt-code")
+        .await
+        .attr("data-code")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(domain::text::ascii_digits(&shown), receipt, "{shown}");
+    assert!(!shown.chars().any(|c| c.is_ascii_alphanumeric()), "{shown}");
+    assert!(domain::ids::ReceiptCode::parse(&shown).is_ok(), "{shown}");
     let counted: serde_json::Value = app
         .get(&format!("/api/v1/receipts/{receipt}"), None)
         .await

@@ -389,10 +389,21 @@ async fn a_station_opens_checks_voters_in_and_takes_their_ballots() {
         (Some(true), Some(station.as_str()))
     );
     let missing = app
-        .get("/api/v1/receipts/0000-0000-0000", None)
+        .get("/api/v1/receipts/0000-0000-0000-0000", None)
         .await
         .json();
     assert_eq!(missing["counted"], false);
+    // A code copied wrong is said to be wrong, not "not counted".
+    let mut typo = receipt.clone();
+    let last = typo.pop().unwrap();
+    typo.push(if last == '9' {
+        '0'
+    } else {
+        char::from(last as u8 + 1)
+    });
+    app.get(&format!("/api/v1/receipts/{typo}"), None)
+        .await
+        .assert_problem(422, "invalid_receipt");
 
     // Turnout is public and counts the check-in.
     let turnout = app

@@ -528,7 +528,7 @@ impl Fixture {
                 open,
             ),
             ("GET", "/api/v1/receipts/{code}") => (
-                route.replace("{code}", "0000-0000-0000"),
+                route.replace("{code}", "0000-0000-0000-0000"),
                 Sent::Nothing,
                 open,
             ),
