@@ -431,6 +431,12 @@ impl Registrations<'_> {
             .map(|m| m.starts_at))
     }
 
+    /// When withdrawals close: the polls' opening (the election's `election_day` milestone).
+    pub async fn withdrawals_close(self) -> Result<Option<time::OffsetDateTime>> {
+        let election = self.ctx.cached().election().await?;
+        Ok(store::election_day::polls(&election).map(|(open, _)| open))
+    }
+
     /// A registration and its history, public with the applicant's national id: a wrong one
     /// is answered as not found. Each step names its board, not the member who took it.
     pub async fn applicants_file(self, tracking_code: &str, national_id: &str) -> Result<File> {

@@ -168,6 +168,11 @@ impl<'a> Vetting<'a> {
                 .applicants_file(tracking_code, national_id.as_str())
                 .await?;
             // The step is judged before the proof is spent, so a refused one costs no code.
+            if matches!(action, VettingAction::Withdraw { .. }) {
+                let polls_open = self.registrations().withdrawals_close().await?;
+                domain::vetting::may_withdraw(registration.vetting.state, now, polls_open)
+                    .map_err(|r| Error::Store(r.into()))?;
+            }
             domain::vetting::apply(&registration.vetting, action, Reviewer::Applicant, now)
                 .map_err(|r| Error::Store(r.into()))?;
             self.identity

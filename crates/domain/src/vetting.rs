@@ -243,6 +243,10 @@ pub enum VettingRefusal {
         deadline: OffsetDateTime,
     },
     ReasonRequired,
+    /// Withdrawals close when the polls open: from then the ballot stands as printed.
+    WithdrawalClosed {
+        at: OffsetDateTime,
+    },
 }
 
 impl VettingRefusal {
@@ -252,6 +256,7 @@ impl VettingRefusal {
             Self::WrongReviewer { .. } => "wrong_reviewer",
             Self::ObjectionTooLate { .. } => "objection_too_late",
             Self::ReasonRequired => "reason_required",
+            Self::WithdrawalClosed { .. } => "withdrawal_closed",
         }
     }
     pub fn persian(&self) -> String {
@@ -268,7 +273,32 @@ impl VettingRefusal {
                 jalali_datetime(*deadline)
             ),
             Self::ReasonRequired => "دلیل این تصمیم یا اعتراض را بنویسید.".into(),
+            Self::WithdrawalClosed { at } => format!(
+                "انصراف تا آغاز رأی‌گیری ({}) ممکن بود؛ اکنون نام داوطلب بر برگه رأی می‌ماند.",
+                jalali_datetime(*at)
+            ),
         }
+    }
+}
+
+/// Whether the applicant may still withdraw at `now`: not from a final state (finally
+/// rejected, withdrawn), and not once the polls have opened (`polls_open`, the election's
+/// `election_day` milestone) — issue 20: approved and finally rejected applicants could
+/// withdraw on polling day.
+pub fn may_withdraw(
+    state: VettingState,
+    now: OffsetDateTime,
+    polls_open: Option<OffsetDateTime>,
+) -> Result<(), VettingRefusal> {
+    if state.is_final() {
+        return Err(VettingRefusal::IllegalTransition {
+            state,
+            step: "withdraw",
+        });
+    }
+    match polls_open {
+        Some(at) if now >= at => Err(VettingRefusal::WithdrawalClosed { at }),
+        _ => Ok(()),
     }
 }
 
@@ -709,5 +739,38 @@ mod tests {
             assert!(!s.persian().is_empty());
         }
         assert_eq!(VettingState::parse("maybe"), None);
+    }
+
+    #[test]
+    fn withdrawals_close_with_a_final_state_or_the_polls_opening() {
+        let polls = FILED + Duration::days(100);
+        let before = polls - Duration::minutes(1);
+        for state in [
+            S::Submitted,
+            S::Approved,
+            S::Rejected,
+            S::ObjectedToProvince,
+        ] {
+            assert_eq!(
+                may_withdraw(state, before, Some(polls)),
+                Ok(()),
+                "{state:?}"
+            );
+            assert_eq!(may_withdraw(state, before, None), Ok(()), "{state:?}");
+            assert_eq!(
+                may_withdraw(state, polls, Some(polls)),
+                Err(VettingRefusal::WithdrawalClosed { at: polls }),
+                "{state:?} on polling day"
+            );
+        }
+        for state in [S::FinallyRejected, S::Withdrawn] {
+            assert!(matches!(
+                may_withdraw(state, before, Some(polls)),
+                Err(VettingRefusal::IllegalTransition { .. })
+            ));
+        }
+        assert!(VettingRefusal::WithdrawalClosed { at: polls }
+            .persian()
+            .contains("آغاز رأی‌گیری"));
     }
 }

@@ -165,7 +165,7 @@ pub struct StepRequest {
     request_body = StepRequest,
     responses((status = 200, body = Status),
         (status = 403, description = "`identity_not_verified`, `proof_spent`, `wrong_proof`"),
-        (status = 409, description = "`illegal_transition`, `wrong_reviewer`, `objection_too_late`"),
+        (status = 409, description = "`illegal_transition`, `wrong_reviewer`, `objection_too_late`, `withdrawal_closed`"),
         (status = 422, description = "`reason_required`")))]
 pub async fn step(
     Visit { state, auth }: Visit,

@@ -574,6 +574,7 @@ async fn file_view(
     history: &[store::VettingEvent],
 ) -> Result<FileView, ApiError> {
     let opens = state.app.registrations().vetting_opens().await?;
+    let polls_open = state.app.registrations().withdrawals_close().await?;
     let now = state.now();
     let v = &registration.vetting;
     let deadline = DeadlineView::of(v, opens, now, "مهلت اعتراض شما");
@@ -596,7 +597,7 @@ async fn file_view(
         candidate_code: registration.candidate_code.as_deref().map(persian_digits),
         history: history_rows(history),
         object_to,
-        can_withdraw: !v.state.is_final(),
+        can_withdraw: domain::vetting::may_withdraw(v.state, now, polls_open).is_ok(),
     })
 }
 

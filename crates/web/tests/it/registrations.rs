@@ -636,6 +636,32 @@ async fn boards_vet_and_the_applicant_objects_through_the_api() {
         .iter()
         .any(|c| c["code"] == code.as_str() && c["last_name"] == "کرمانی"));
 
+    // Once the polls open, the approved candidate can no longer withdraw (issue 20): the
+    // refusal costs no code, and the status page offers no withdrawal.
+    let status_page = || async {
+        app.post_fields(
+            "/registration-status",
+            None,
+            &[
+                ("tracking_code", tracking.as_str()),
+                ("national_id", "0018465986"),
+            ],
+        )
+        .await
+        .text()
+    };
+    assert!(status_page().await.contains(r#"id="steps-need-identity""#));
+    app.clock.set(time::macros::datetime!(2026-05-01 05:00 UTC));
+    let proof = app.prove("0018465986", "applicant").await;
+    let withdraw =
+        serde_json::json!({"step": "withdraw", "reason": "", "identity_proof": proof}).to_string();
+    app.json(Method::POST, &steps, None, &withdraw)
+        .await
+        .assert_problem(409, "withdrawal_closed");
+    let page = app.applicant_lookup(&tracking, "0018465986").await.text();
+    assert!(!page.contains(r#"id="withdraw-section""#), "{page}");
+    app.clock.set(time::macros::datetime!(2026-01-12 06:00 UTC));
+
     // The boards' list: their county's, with the state; a station user sees nothing.
     let listed = app
         .get(
