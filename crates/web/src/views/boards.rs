@@ -276,6 +276,7 @@ pub struct DecisionRow {
 #[template(path = "minutes.html")]
 struct MinutesPage {
     layout: Layout,
+    letterhead: crate::views::Letterhead,
     board_code: String,
     title: String,
     number: String,
@@ -300,6 +301,9 @@ pub async fn minutes(visit: Visit, OnPage(Path(id)): OnPage<Path<i64>>) -> PageR
         board,
     } = boards.board(visit.principal(), &meeting.board).await?;
     let title = board_title(&visit.state, kind, county.as_deref()).await?;
+    let letterhead = crate::views::Letterhead::new(&visit, county.as_deref())
+        .await
+        .map_err(|e| page_error(e, &here))?;
     let attendance = meeting
         .attendance
         .iter()
@@ -320,6 +324,7 @@ pub async fn minutes(visit: Visit, OnPage(Path(id)): OnPage<Path<i64>>) -> PageR
         .collect();
     render(&MinutesPage {
         layout: visit.layout(format!("صورتجلسه {title}"), &here),
+        letterhead,
         board_code: meeting.board.clone(),
         number: persian_number(meeting.id),
         held_at: domain::calendar::jalali_long_datetime(meeting.held_at),

@@ -173,7 +173,18 @@ pub struct Letterhead {
 impl Letterhead {
     /// The letterhead of a county's document, for a principal who may see the county.
     pub async fn for_county(visit: &Visit, county: &str) -> app::Result<Self> {
-        let county = visit.app().lookups().county(county).await?.county.name;
+        Self::new(visit, Some(county)).await
+    }
+
+    /// The letterhead of the province's document (`None`) or a county's.
+    pub async fn new(visit: &Visit, county: Option<&str>) -> app::Result<Self> {
+        let county = match county {
+            Some(code) => Some(format!(
+                "فرمانداری شهرستان {}",
+                visit.app().lookups().county(code).await?.county.name
+            )),
+            None => None,
+        };
         let election = visit
             .app()
             .lookups()
@@ -183,7 +194,7 @@ impl Letterhead {
             .unwrap_or_default();
         Ok(Self {
             issuer: ISSUER,
-            county: Some(format!("فرمانداری شهرستان {county}")),
+            county,
             election,
             printed_at: domain::calendar::jalali_datetime(visit.state.now()),
         })

@@ -140,6 +140,10 @@ async fn a_board_records_its_meeting_and_prints_the_minutes() {
     assert!(html.contains("حاضر") && html.contains("غایب"));
     assert!(html.contains("فهرست بازرسان تا ده بهمن تکمیل شود") && html.contains("۱۴۰۴/۱۱/۱۰"));
     assert!(html.contains("data-print"));
+    // The print layer's letterhead: the issuer, the county's governorate, the election.
+    assert!(html.contains(r#"class="letterhead"#), "{html}");
+    assert!(html.contains("ستاد انتخابات استان کرمان · فرمانداری شهرستان کرمان"));
+    assert!(html.contains("تاریخ چاپ"));
 
     // Through the API: the meeting is listed and readable; a bad one is refused whole.
     let list = app
