@@ -22,7 +22,7 @@ use clap::{Parser, ValueEnum};
 use domain::access::{Role, Scope};
 use domain::demo::{DemoData, DemoOptions};
 use domain::roll::{Voter, VoterStatus};
-use domain::station_day::{DayAction, DayState};
+use domain::station_day::DayState;
 use hyper::body::Bytes;
 use hyper::header;
 use hyper::{Method, StatusCode};
@@ -174,6 +174,50 @@ struct Desk {
 
 /// `count` open stations, taken in turn from each county, each county's in order of its
 /// council's population (largest first, so the city stations with most voters come first).
+/// Gives a station a head and a governor's representative where the demo left it without (a
+/// small demo staffs few stations), so that it may open: nobody is recorded present at an
+/// opening whose post is vacant.
+async fn staff_for_opening(
+    store: &dyn store::Store,
+    station: &str,
+    n: usize,
+    by: &store::Actor,
+) -> anyhow::Result<()> {
+    use domain::staffing::Post;
+    let held: Vec<Post> = store
+        .station_staff(station)
+        .await?
+        .into_iter()
+        .map(|a| a.post)
+        .collect();
+    for (k, post) in [Post::Head, Post::GovernorRep].into_iter().enumerate() {
+        if held.contains(&post) {
+            continue;
+        }
+        let number = u32::try_from(n * 2 + k).context("too many stations")?;
+        let national_id = domain::ids::NationalId::with_check_digit(920_000_000 + number)
+            .context("a staff national id")?;
+        let person = domain::person::Person {
+            national_id: national_id.clone(),
+            first_name: "کارمند".into(),
+            last_name: "شعبه".into(),
+            father_name: "پدر".into(),
+            gender: domain::person::Gender::Male,
+            birth_date: time::macros::date!(1970 - 01 - 01),
+            mobile: None,
+            education: None,
+            sitting_council_member: false,
+            relatives: Vec::new(),
+        };
+        store.create_person(&person, by).await?;
+        store
+            .assign_post(station, post, national_id.as_str(), by)
+            .await
+            .with_context(|| format!("cannot staff station {station}"))?;
+    }
+    Ok(())
+}
+
 fn pick_stations(data: &DemoData, count: usize) -> anyhow::Result<Vec<Desk>> {
     let population: HashMap<&str, i64> = data
         .councils
@@ -853,8 +897,7 @@ async fn load_store(
     let password_hash =
         web::auth::hash_password(PASSWORD).map_err(|e| anyhow!("cannot hash a password: {e}"))?;
     let expires_at_us = domain::clock::to_micros(at + time::Duration::days(7));
-    let open = DayAction::open_in_full();
-    for desk in &mut desks {
+    for (n, desk) in desks.iter_mut().enumerate() {
         let username = format!("bench-{}", desk.code);
         store
             .create_user(
@@ -886,8 +929,8 @@ async fn load_store(
             )
             .await?;
         desk.authorization = format!("Bearer {token}");
-        let day = store
-            .act_on_station(&data.election.code, &desk.code, &open, &by)
+        staff_for_opening(store, &desk.code, n, &by).await?;
+        let day = store::election_day::open_as_staffed(store, &data.election.code, &desk.code, &by)
             .await
             .with_context(|| format!("cannot open station {}", desk.code))?;
         if day.state != DayState::Open {

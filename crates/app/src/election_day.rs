@@ -88,6 +88,12 @@ impl ElectionDay<'_> {
                 *limits = self.ctx.settings.extension_limits;
                 authorize(principal, Action::OperateStation { station })?
             }
+            DayAction::Open {
+                inspector_required, ..
+            } => {
+                *inspector_required = self.ctx.settings.opening_needs_inspector;
+                authorize(principal, Action::OperateStation { station })?
+            }
             _ => authorize(principal, Action::OperateStation { station })?,
         };
         let election = self.ctx.cached().election_code().await?;

@@ -47,6 +47,9 @@ pub struct Settings {
     pub identity_limits: domain::identity::Limits,
     /// How far a station's staff may extend its day on their own.
     pub extension_limits: domain::station_day::ExtensionLimits,
+    /// A station may not open without its inspector; otherwise (the default) an absent
+    /// inspector is recorded in the opening's minutes (issue 20; DESIGN §8 leaves it open).
+    pub opening_needs_inspector: bool,
     /// Argon2 hashes or checks run at once (`sessions::Hashing`); twice the cores by default.
     pub hash_concurrency: usize,
     /// Argon2 hashes or checks that may wait for one of those; past them, `Error::Busy`.
@@ -59,6 +62,7 @@ impl Default for Settings {
             own_constituency_only: true,
             identity_limits: domain::identity::Limits::default(),
             extension_limits: domain::station_day::ExtensionLimits::default(),
+            opening_needs_inspector: false,
             hash_concurrency: sessions::Hashing::default_running(),
             hash_queue: 32,
         }

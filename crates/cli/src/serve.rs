@@ -87,6 +87,10 @@ pub struct ServeArgs {
     /// rule of the law is their own constituency; DESIGN §8).
     #[arg(long, env = "SANDOQ_VOTE_ANYWHERE")]
     pub vote_anywhere: bool,
+    /// Refuse to open a station without its inspector present; by default an absent
+    /// inspector is recorded in the opening's minutes instead.
+    #[arg(long, env = "SANDOQ_OPENING_NEEDS_INSPECTOR")]
+    pub opening_needs_inspector: bool,
     /// Where candidates' uploaded documents are kept, by content hash (default: beside the
     /// SQLite file, `sandoq-files` for `sandoq.db`; with PostgreSQL, `./sandoq-files`, which
     /// several servers must share).
@@ -272,6 +276,7 @@ pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
             .unwrap_or_else(|| web::Config::default().hash_concurrency),
         hash_queue: usize::try_from(args.hash_queue).unwrap_or(0),
         own_constituency_only: !args.vote_anywhere,
+        opening_needs_inspector: args.opening_needs_inspector,
         demo: args.demo,
         sms,
         extension_limits,

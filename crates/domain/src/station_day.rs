@@ -40,8 +40,9 @@ impl DayState {
     }
 }
 
-/// Who was present when the station opened; all three must be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Who was present when the station opened (or, for [`DayFacts`], which of these posts have
+/// holders).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Presence {
     pub head: bool,
@@ -57,6 +58,11 @@ pub enum DayAction {
     Open {
         presence: Presence,
         empty_box_shown: bool,
+        /// Whether the election refuses to open without the inspector (else an absent
+        /// inspector is recorded in the minutes): the election's setting, set by the use case
+        /// (never by whoever asks).
+        #[serde(skip)]
+        inspector_required: bool,
     },
     Pause {
         reason: String,
@@ -147,7 +153,40 @@ impl DayAction {
                 inspector: true,
             },
             empty_box_shown: true,
+            inspector_required: false,
         }
+    }
+
+    /// An opening as a form or a client asks for it: who was present and whether the empty box
+    /// was shown (the election's rule on the inspector is the use case's to set).
+    pub fn open(presence: Presence, empty_box_shown: bool) -> Self {
+        Self::Open {
+            presence,
+            empty_box_shown,
+            inspector_required: false,
+        }
+    }
+
+    /// Whether deciding it needs the station's assigned posts ([`decide`]): opening does.
+    pub fn needs_assigned_posts(&self) -> bool {
+        matches!(self, Self::Open { .. })
+    }
+}
+
+impl Presence {
+    /// Which of the opening's posts are among `posts` (a station's held posts: everyone
+    /// assigned, present).
+    pub fn of_posts(posts: impl IntoIterator<Item = crate::staffing::Post>) -> Self {
+        use crate::staffing::Post;
+        posts.into_iter().fold(Self::default(), |mut p, post| {
+            match post {
+                Post::Head => p.head = true,
+                Post::GovernorRep => p.governor_rep = true,
+                Post::Inspector => p.inspector = true,
+                _ => {}
+            }
+            p
+        })
     }
 }
 
@@ -166,6 +205,9 @@ pub struct StationDay {
     #[serde(default, with = "crate::json_time::instant::option")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub closed_at: Option<OffsetDateTime>,
+    /// Who was present when it opened.
+    #[serde(default)]
+    pub presence: Option<Presence>,
 }
 
 impl StationDay {
@@ -176,6 +218,7 @@ impl StationDay {
             opened_at: None,
             closes_at: polls_close,
             closed_at: None,
+            presence: None,
         }
     }
 
@@ -213,6 +256,10 @@ pub enum DayRefusal {
     BallotsOutstanding {
         count: i64,
     },
+    /// Recorded present at the opening for a post the station has no holder for.
+    NotAssigned {
+        who: &'static str,
+    },
     /// A walk-out for someone not checked in at this station.
     NotCheckedInHere,
     /// A walk-out for someone whose ballot is already in the box.
@@ -239,6 +286,7 @@ impl DayRefusal {
             Self::BeyondApproval => "extension_beyond_approval",
             Self::TooEarlyToClose => "too_early_to_close",
             Self::BallotsOutstanding { .. } => "ballots_outstanding",
+            Self::NotAssigned { .. } => "post_vacant",
             Self::NotCheckedInHere => "not_checked_in_here",
             Self::BallotAlreadyCast => "ballot_already_cast",
             Self::WalkoutAlreadyRecorded => "walkout_already_recorded",
@@ -274,6 +322,9 @@ impl DayRefusal {
             Self::BallotsOutstanding { count } => format!(
                 "{} رأی‌دهنده احراز هویت شده‌اند و هنوز رأی نداده‌اند؛ پیش از بستن شعبه یا رأی دهند یا «خروج بدون رأی» آنان ثبت شود.",
                 crate::text::persian_number(*count)
+            ),
+            Self::NotAssigned { who } => format!(
+                "برای این شعبه {who} تعیین نشده است؛ حضور او را نمی‌توان در صورتجلسه ثبت کرد."
             ),
             Self::NotCheckedInHere => "این شخص در این شعبه احراز هویت نشده است.".into(),
             Self::BallotAlreadyCast => {
@@ -342,6 +393,7 @@ pub fn apply(
         DayAction::Open {
             presence,
             empty_box_shown,
+            ..
         } => {
             if day.state != DayState::NotOpened {
                 return Err(DayRefusal::NotNow { state: day.state });
@@ -352,20 +404,12 @@ pub fn apply(
             if now >= day.closes_at {
                 return Err(DayRefusal::AfterPollsClose);
             }
-            for (present, who) in [
-                (presence.head, "رئیس شعبه"),
-                (presence.governor_rep, "نماینده فرماندار"),
-                (presence.inspector, "بازرس"),
-            ] {
-                if !present {
-                    return Err(DayRefusal::Absent { who });
-                }
-            }
             if !empty_box_shown {
                 return Err(DayRefusal::EmptyBoxNotShown);
             }
             next.state = DayState::Open;
             next.opened_at = Some(now);
+            next.presence = Some(*presence);
         }
         DayAction::Pause { reason } => {
             if day.state != DayState::Open {
@@ -426,23 +470,81 @@ pub fn apply(
     Ok(next)
 }
 
-/// Decides an action on the facts the store read in its writing transaction: [`apply`], and
-/// a close is refused while `outstanding` checked-in voters have yet to cast their ballots
-/// (the station's ballots must equal its check-ins at close, DESIGN §4). `outstanding` is
-/// read only when [`DayAction::needs_outstanding_count`] says so; otherwise pass 0.
+/// What the store reads in its writing transaction for [`decide`]: the station's outstanding
+/// ballots (read only when [`DayAction::needs_outstanding_count`], else 0) and which of the
+/// opening's posts have holders (read only when [`DayAction::needs_assigned_posts`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DayFacts {
+    pub outstanding: i64,
+    pub assigned: Presence,
+}
+
+/// Decides an action on the facts the store read in its writing transaction: [`apply`]; an
+/// opening's presence checked against the station's posts ([`check_presence`]); and a close
+/// refused while checked-in voters have yet to cast their ballots or be recorded as walk-outs
+/// (the station's ballots must equal its check-ins at close, DESIGN §4).
 pub fn decide(
     day: &StationDay,
     action: &DayAction,
     now: OffsetDateTime,
     polls_open: OffsetDateTime,
     polls_close: OffsetDateTime,
-    outstanding: i64,
+    facts: &DayFacts,
 ) -> Result<StationDay, DayRefusal> {
+    if let DayAction::Open {
+        presence,
+        inspector_required,
+        ..
+    } = action
+    {
+        if day.state == DayState::NotOpened {
+            check_presence(presence, &facts.assigned, *inspector_required)?;
+        }
+    }
     let next = apply(day, action, now, polls_open, polls_close)?;
-    if next.state == DayState::Closed && outstanding > 0 {
-        return Err(DayRefusal::BallotsOutstanding { count: outstanding });
+    if next.state == DayState::Closed && facts.outstanding > 0 {
+        return Err(DayRefusal::BallotsOutstanding {
+            count: facts.outstanding,
+        });
     }
     Ok(next)
+}
+
+/// An opening's presence against the station's posts (issue 20): nobody is recorded present
+/// whose post has no holder; the head and the governor's representative must be present; an
+/// absent inspector is recorded in the minutes, unless the election requires the inspector
+/// (`inspector_required`).
+pub fn check_presence(
+    presence: &Presence,
+    assigned: &Presence,
+    inspector_required: bool,
+) -> Result<(), DayRefusal> {
+    let posts = [
+        (presence.head, assigned.head, "رئیس شعبه", true),
+        (
+            presence.governor_rep,
+            assigned.governor_rep,
+            "نماینده فرماندار",
+            true,
+        ),
+        (
+            presence.inspector,
+            assigned.inspector,
+            "بازرس",
+            inspector_required,
+        ),
+    ];
+    for (present, held, who, _) in posts {
+        if present && !held {
+            return Err(DayRefusal::NotAssigned { who });
+        }
+    }
+    for (present, _, who, required) in posts {
+        if required && !present {
+            return Err(DayRefusal::Absent { who });
+        }
+    }
+    Ok(())
 }
 
 /// Why a checked-in voter left without voting («خروج بدون رأی»): the fixed list the head
@@ -562,6 +664,7 @@ mod tests {
             &DayAction::Open {
                 presence: ALL,
                 empty_box_shown: true,
+                inspector_required: false,
             },
             at,
             OPEN,
@@ -752,15 +855,46 @@ mod tests {
         assert!(DayAction::Close.needs_outstanding_count());
         assert!(!DayAction::Resume.needs_outstanding_count());
         assert_eq!(
-            decide(&day, &DayAction::Close, after, OPEN, CLOSE, 2),
+            decide(
+                &day,
+                &DayAction::Close,
+                after,
+                OPEN,
+                CLOSE,
+                &DayFacts {
+                    outstanding: 2,
+                    ..DayFacts::default()
+                }
+            ),
             Err(DayRefusal::BallotsOutstanding { count: 2 })
         );
         // The day's own rules come first: too early is too early, whatever is outstanding.
         assert_eq!(
-            decide(&day, &DayAction::Close, OPEN, OPEN, CLOSE, 2),
+            decide(
+                &day,
+                &DayAction::Close,
+                OPEN,
+                OPEN,
+                CLOSE,
+                &DayFacts {
+                    outstanding: 2,
+                    ..DayFacts::default()
+                }
+            ),
             Err(DayRefusal::TooEarlyToClose)
         );
-        let closed = decide(&day, &DayAction::Close, after, OPEN, CLOSE, 0).unwrap();
+        let closed = decide(
+            &day,
+            &DayAction::Close,
+            after,
+            OPEN,
+            CLOSE,
+            &DayFacts {
+                outstanding: 0,
+                ..DayFacts::default()
+            },
+        )
+        .unwrap();
         assert_eq!(closed.state, DayState::Closed);
         // Only a close counts them.
         let paused = decide(
@@ -771,7 +905,10 @@ mod tests {
             OPEN,
             OPEN,
             CLOSE,
-            5,
+            &DayFacts {
+                outstanding: 5,
+                ..DayFacts::default()
+            },
         )
         .unwrap();
         assert_eq!(paused.state, DayState::Paused);
@@ -792,34 +929,79 @@ mod tests {
             Err(DayRefusal::BeforePollsOpen)
         );
         assert_eq!(open(CLOSE), Err(DayRefusal::AfterPollsClose));
+        // The head and the governor's representative must be present.
         for presence in [
             Presence { head: false, ..ALL },
             Presence {
                 governor_rep: false,
                 ..ALL
             },
-            Presence {
-                inspector: false,
-                ..ALL
-            },
         ] {
-            let r = apply(
-                &StationDay::new(CLOSE),
-                &DayAction::Open {
-                    presence,
-                    empty_box_shown: true,
-                },
-                OPEN,
-                OPEN,
-                CLOSE,
+            assert_eq!(
+                check_presence(&presence, &ALL, false).unwrap_err().code(),
+                "opening_quorum"
             );
-            assert_eq!(r.unwrap_err().code(), "opening_quorum");
         }
+        // An absent inspector is recorded, unless the election requires the inspector.
+        let no_inspector = Presence {
+            inspector: false,
+            ..ALL
+        };
+        assert_eq!(check_presence(&no_inspector, &ALL, false), Ok(()));
+        assert_eq!(
+            check_presence(&no_inspector, &ALL, true),
+            Err(DayRefusal::Absent { who: "بازرس" })
+        );
+        // Nobody is recorded present whose post is vacant: not even the inspector who is
+        // required (the election cannot open such a station until one is assigned).
+        let vacant = Presence {
+            inspector: false,
+            ..ALL
+        };
+        assert_eq!(
+            check_presence(&ALL, &vacant, false),
+            Err(DayRefusal::NotAssigned { who: "بازرس" })
+        );
+        assert_eq!(check_presence(&no_inspector, &vacant, false), Ok(()));
+        assert_eq!(
+            check_presence(&no_inspector, &vacant, true),
+            Err(DayRefusal::Absent { who: "بازرس" })
+        );
+        // Through decide, with the station's posts as the store read them.
+        let opening = |presence, inspector_required| DayAction::Open {
+            presence,
+            empty_box_shown: true,
+            inspector_required,
+        };
+        let facts = DayFacts {
+            outstanding: 0,
+            assigned: vacant,
+        };
+        let day = StationDay::new(CLOSE);
+        assert_eq!(
+            decide(&day, &opening(ALL, false), OPEN, OPEN, CLOSE, &facts),
+            Err(DayRefusal::NotAssigned { who: "بازرس" })
+        );
+        let opened = decide(
+            &day,
+            &opening(no_inspector, false),
+            OPEN,
+            OPEN,
+            CLOSE,
+            &facts,
+        )
+        .unwrap();
+        assert_eq!(
+            opened.presence,
+            Some(no_inspector),
+            "the absence is recorded"
+        );
         let r = apply(
             &StationDay::new(CLOSE),
             &DayAction::Open {
                 presence: ALL,
                 empty_box_shown: false,
+                inspector_required: false,
             },
             OPEN,
             OPEN,
@@ -832,7 +1014,8 @@ mod tests {
                 &day,
                 &DayAction::Open {
                     presence: ALL,
-                    empty_box_shown: true
+                    empty_box_shown: true,
+                    inspector_required: false,
                 },
                 OPEN,
                 OPEN,

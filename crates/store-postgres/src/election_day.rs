@@ -11,7 +11,8 @@ use crate::{facts, rows, sql};
 use async_trait::async_trait;
 use domain::clock::{from_micros, to_micros};
 use domain::station_day::{
-    decide, decide_walkout, AtStation, DayAction, DayState, StationDay, Walkout, WalkoutReason,
+    decide, decide_walkout, AtStation, DayAction, DayFacts, DayState, Presence, StationDay,
+    Walkout, WalkoutReason,
 };
 use sqlx::postgres::PgConnection;
 use sqlx::Row;
@@ -61,6 +62,27 @@ async fn locked_day(
     .await?;
     Ok(rows::station_day(&row)?
         .ok_or_else(|| StoreError::Corrupt(format!("station {station}'s day has no state")))?)
+}
+
+/// Which of the opening's posts (head, governor's representative, inspector) have holders.
+async fn assigned_posts(
+    tx: &mut PgConnection,
+    election_code: &str,
+    station: &str,
+) -> Attempt<Presence> {
+    let posts: Vec<String> = sqlx::query_scalar(
+        "SELECT post FROM station_posts WHERE election_code = $1 AND station_code = $2",
+    )
+    .bind(election_code)
+    .bind(station)
+    .fetch_all(&mut *tx)
+    .await?;
+    let held = |post: domain::staffing::Post| posts.iter().any(|p| p == post.as_str());
+    Ok(Presence {
+        head: held(domain::staffing::Post::Head),
+        governor_rep: held(domain::staffing::Post::GovernorRep),
+        inspector: held(domain::staffing::Post::Inspector),
+    })
 }
 
 /// A station's counts: check-ins from turnout, ballots in the box and still queued, and
@@ -136,15 +158,22 @@ impl Postgres {
         }
         let (polls_open, polls_close) = polls_of(&mut tx, election_code).await?;
         let day = locked_day(&mut tx, election_code, station, polls_close).await?;
-        let outstanding: i64 = if action.needs_outstanding_count() {
-            counts_in(&mut tx, election_code, station)
+        let mut read = DayFacts::default();
+        if action.needs_outstanding_count() {
+            read.outstanding = counts_in(&mut tx, election_code, station)
                 .await?
-                .outstanding
-        } else {
-            0
-        };
-        let next = decide(&day, action, by.at, polls_open, polls_close, outstanding)
+                .outstanding;
+        }
+        if action.needs_assigned_posts() {
+            read.assigned = assigned_posts(&mut tx, election_code, station).await?;
+        }
+        let next = decide(&day, action, by.at, polls_open, polls_close, &read)
             .map_err(StoreError::from)?;
+        let presence = next
+            .presence
+            .map(|p| serde_json::to_string(&p))
+            .transpose()
+            .map_err(|e| StoreError::database(e.to_string()))?;
         if next.state == DayState::Closed {
             // The day's ballots and receipts enter the box together, shuffled (see
             // 0005_election_day.sql).
@@ -172,7 +201,7 @@ impl Postgres {
         }
         sqlx::query(
             "UPDATE station_days SET state = $3, opened_at_us = $4, closes_at_us = $5, \
-             closed_at_us = $6 WHERE election_code = $1 AND station_code = $2",
+             closed_at_us = $6, presence = $7 WHERE election_code = $1 AND station_code = $2",
         )
         .bind(election_code)
         .bind(station)
@@ -180,6 +209,7 @@ impl Postgres {
         .bind(next.opened_at.map(to_micros))
         .bind(to_micros(next.closes_at))
         .bind(next.closed_at.map(to_micros))
+        .bind(presence)
         .execute(&mut *tx)
         .await?;
         append_audit(

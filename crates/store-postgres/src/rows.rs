@@ -443,6 +443,17 @@ pub(crate) fn station_day(row: &PgRow) -> StoreResult<Option<StationDay>> {
         opened_at: get::<Option<i64>>(row, "opened_at_us")?.map(domain::clock::from_micros),
         closes_at: domain::clock::from_micros(get(row, "closes_at_us")?),
         closed_at: get::<Option<i64>>(row, "closed_at_us")?.map(domain::clock::from_micros),
+        // The check-in writer reads a day without its opening's record.
+        presence: match row.try_get::<Option<String>, _>("presence") {
+            Ok(p) => p
+                .map(|p| {
+                    serde_json::from_str(&p)
+                        .map_err(|_| StoreError::Corrupt(format!("a station day's presence: {p}")))
+                })
+                .transpose()?,
+            Err(sqlx::Error::ColumnNotFound(_)) => None,
+            Err(e) => return Err(StoreError::database(e)),
+        },
     }))
 }
 
@@ -606,7 +617,7 @@ pub(crate) const AUDIT_COLUMNS: &str =
     "seq, at_us, actor, action, entity, payload, prev_hash, hash";
 
 /// The columns [`station_day`] reads.
-pub(crate) const DAY_COLUMNS: &str = "state, opened_at_us, closes_at_us, closed_at_us";
+pub(crate) const DAY_COLUMNS: &str = "state, opened_at_us, closes_at_us, closed_at_us, presence";
 
 /// A session row joined with its user's ([`SESSION_COLUMNS`] and [`user`]'s columns).
 pub(crate) fn session(row: &PgRow) -> StoreResult<(store::SessionRecord, UserRecord)> {

@@ -9,7 +9,8 @@ use crate::db::{db_err, Job, Sqlite};
 use crate::sql::{all, bad_row, parse_date};
 use async_trait::async_trait;
 use domain::station_day::{
-    decide, decide_walkout, AtStation, DayAction, DayState, StationDay, Walkout, WalkoutReason,
+    decide, decide_walkout, AtStation, DayAction, DayFacts, DayState, Presence, StationDay,
+    Walkout, WalkoutReason,
 };
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use store::election_day::{day_action_taken, walkout_recorded, StationFacts};
@@ -94,7 +95,7 @@ pub(crate) fn station_facts(
 
 fn day_row(conn: &Connection, election: &str, station: &str) -> StoreResult<Option<StationDay>> {
     conn.prepare_cached(
-        "SELECT state, opened_at_us, closes_at_us, closed_at_us FROM station_days
+        "SELECT state, opened_at_us, closes_at_us, closed_at_us, presence FROM station_days
          WHERE election_code = ?1 AND station_code = ?2",
     )
     .map_err(db_err)?
@@ -105,6 +106,10 @@ fn day_row(conn: &Connection, election: &str, station: &str) -> StoreResult<Opti
             opened_at: r.get::<_, Option<i64>>(1)?.map(domain::clock::from_micros),
             closes_at: domain::clock::from_micros(r.get(2)?),
             closed_at: r.get::<_, Option<i64>>(3)?.map(domain::clock::from_micros),
+            presence: r
+                .get::<_, Option<String>>(4)?
+                .map(|p| serde_json::from_str(&p).map_err(|_| bad_row("presence")))
+                .transpose()?,
         })
     })
     .optional()
@@ -131,24 +136,32 @@ pub(crate) fn act(
     let Some(current) = station_facts(tx, election, station, facts.closes)? else {
         return Err(StoreError::not_found(Entity::Station));
     };
-    let outstanding = if action.needs_outstanding_count() {
-        counts(tx, election, station)?.outstanding
-    } else {
-        0
-    };
+    let mut read = DayFacts::default();
+    if action.needs_outstanding_count() {
+        read.outstanding = counts(tx, election, station)?.outstanding;
+    }
+    if action.needs_assigned_posts() {
+        read.assigned = assigned_posts(tx, election, station)?;
+    }
     let next = decide(
         &current.day,
         action,
         by.at,
         facts.opens,
         facts.closes,
-        outstanding,
+        &read,
     )?;
+    let presence = next
+        .presence
+        .map(|p| serde_json::to_string(&p))
+        .transpose()
+        .map_err(|e| StoreError::database(e.to_string()))?;
     tx.prepare_cached(
-        "INSERT INTO station_days (election_code, station_code, state, opened_at_us, closes_at_us, closed_at_us)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        "INSERT INTO station_days (election_code, station_code, state, opened_at_us, closes_at_us, closed_at_us, presence)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT DO UPDATE SET state = excluded.state, opened_at_us = excluded.opened_at_us,
-             closes_at_us = excluded.closes_at_us, closed_at_us = excluded.closed_at_us",
+             closes_at_us = excluded.closes_at_us, closed_at_us = excluded.closed_at_us,
+             presence = excluded.presence",
     )
     .map_err(db_err)?
     .execute(params![
@@ -158,10 +171,30 @@ pub(crate) fn act(
         next.opened_at.map(domain::clock::to_micros),
         domain::clock::to_micros(next.closes_at),
         next.closed_at.map(domain::clock::to_micros),
+        presence,
     ])
     .map_err(db_err)?;
     append_audit(tx, by, &day_action_taken(election, station, action, &next)?)?;
     Ok(next)
+}
+
+/// Which of the opening's posts (head, governor's representative, inspector) have holders.
+fn assigned_posts(tx: &Transaction<'_>, election: &str, station: &str) -> StoreResult<Presence> {
+    let posts: Vec<String> = all(
+        &mut *tx
+            .prepare_cached(
+                "SELECT post FROM station_posts WHERE election_code = ?1 AND station_code = ?2",
+            )
+            .map_err(db_err)?,
+        [election, station],
+        |r| r.get(0),
+    )?;
+    let held = |post: domain::staffing::Post| posts.iter().any(|p| p == post.as_str());
+    Ok(Presence {
+        head: held(domain::staffing::Post::Head),
+        governor_rep: held(domain::staffing::Post::GovernorRep),
+        inspector: held(domain::staffing::Post::Inspector),
+    })
 }
 
 pub(crate) fn counts(

@@ -49,6 +49,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "walkouts",
         include_str!("../migrations/0010_walkouts.sql"),
     ),
+    (
+        12,
+        "opening_presence",
+        include_str!("../migrations/0012_opening_presence.sql"),
+    ),
 ];
 
 /// Applies the migrations not applied yet, each in its own transaction.

@@ -83,6 +83,21 @@ pub trait ElectionDayStore: Send + Sync + 'static {
     async fn turnout(&self, election_code: &str, filter: &TurnoutFilter) -> StoreResult<Turnout>;
 }
 
+/// Opens a station with everyone assigned to its opening's posts present and the empty box
+/// shown: what a smoothly run opening records (tests, the benchmarks and the demo's setup).
+pub async fn open_as_staffed(
+    store: &dyn crate::Store,
+    election_code: &str,
+    station: &str,
+    by: &Actor,
+) -> StoreResult<StationDay> {
+    let staff = store.station_staff(station).await?;
+    let presence = domain::station_day::Presence::of_posts(staff.iter().map(|s| s.post));
+    store
+        .act_on_station(election_code, station, &DayAction::open(presence, true), by)
+        .await
+}
+
 /// The digest a `checkin.batch` audit record holds: SHA-256 over the batch's accepted
 /// check-ins (`national_id|station|at_us`, one per line, in national id order), so the record
 /// commits to exactly who checked in where without listing them.

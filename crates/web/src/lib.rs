@@ -29,6 +29,7 @@ pub use views::{page_routes, PageRoute};
 
 /// Settings of the web layer, read by the `cli` crate and passed in typed.
 #[derive(Debug, Clone)]
+#[allow(clippy::struct_excessive_bools)] // independent switches of the server, one per flag
 pub struct Config {
     /// Served over TLS (a proxy in front ends it): cookies are `Secure` and every answer
     /// carries `Strict-Transport-Security`.
@@ -61,6 +62,8 @@ pub struct Config {
     pub identity_limits: domain::identity::Limits,
     /// How far a station's staff may extend its day on their own.
     pub extension_limits: domain::station_day::ExtensionLimits,
+    /// A station may not open without its inspector (else the absence is recorded).
+    pub opening_needs_inspector: bool,
 }
 
 impl Default for Config {
@@ -80,6 +83,7 @@ impl Default for Config {
             sms: app::sms::Sms::default(),
             identity_limits: domain::identity::Limits::default(),
             extension_limits: domain::station_day::ExtensionLimits::default(),
+            opening_needs_inspector: false,
         }
     }
 }
@@ -119,6 +123,7 @@ impl AppState {
                 own_constituency_only: config.own_constituency_only,
                 identity_limits: config.identity_limits,
                 extension_limits: config.extension_limits,
+                opening_needs_inspector: config.opening_needs_inspector,
                 hash_concurrency: config.hash_concurrency,
                 hash_queue: config.hash_queue,
             },

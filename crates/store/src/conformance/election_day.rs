@@ -27,8 +27,7 @@ async fn election_day(
         .await
         .unwrap();
     for s in stations {
-        store
-            .act_on_station(&election, s, &DayAction::open_in_full(), &at(POLLS_OPEN))
+        crate::election_day::open_as_staffed(store.as_ref(), &election, s, &at(POLLS_OPEN))
             .await
             .unwrap();
     }
@@ -125,14 +124,14 @@ pub async fn a_station_day_runs_from_opening_to_close(store: Arc<dyn Store>) {
         .act_on_station(
             &election,
             &station,
-            &DayAction::Open {
-                presence: Presence {
+            &DayAction::open(
+                Presence {
                     head: true,
                     governor_rep: true,
                     inspector: true,
                 },
-                empty_box_shown: false,
-            },
+                false,
+            ),
             &at(POLLS_OPEN),
         )
         .await;
@@ -1103,4 +1102,65 @@ pub async fn a_voter_who_walks_out_is_counted_and_cannot_vote(store: Arc<dyn Sto
         .unwrap();
     assert_eq!(after.walkouts, 1, "a vacant post: no countersign");
     assert_chain(&store, audit_head(&store).await).await;
+}
+
+pub async fn an_opening_records_who_was_present_against_the_posts(store: Arc<dyn Store>) {
+    let data = loaded(&store).await;
+    let election = data.election.code.clone();
+    let station = data.stations[0].code.clone();
+    store
+        .unassign_post(&station, Post::Inspector, &actor())
+        .await
+        .unwrap();
+    let before = audit_head(&store).await;
+    // The form cannot claim an inspector the station does not have.
+    let claimed = store
+        .act_on_station(
+            &election,
+            &station,
+            &DayAction::open_in_full(),
+            &at(POLLS_OPEN),
+        )
+        .await;
+    assert_eq!(
+        day_refusal(claimed),
+        DayRefusal::NotAssigned { who: "بازرس" }
+    );
+    // An election that requires the inspector does not open without one.
+    let required = DayAction::Open {
+        presence: Presence {
+            head: true,
+            governor_rep: true,
+            inspector: false,
+        },
+        empty_box_shown: true,
+        inspector_required: true,
+    };
+    let refused = store
+        .act_on_station(&election, &station, &required, &at(POLLS_OPEN))
+        .await;
+    assert_eq!(day_refusal(refused), DayRefusal::Absent { who: "بازرس" });
+    assert_eq!(audit_head(&store).await, before, "refusals write nothing");
+    // Otherwise the absence is recorded and kept with the day.
+    let opened = crate::election_day::open_as_staffed(
+        store.as_ref(),
+        &election,
+        &station,
+        &at(POLLS_OPEN + time::Duration::minutes(20)),
+    )
+    .await
+    .unwrap();
+    let recorded = Presence {
+        head: true,
+        governor_rep: true,
+        inspector: false,
+    };
+    assert_eq!(opened.presence, Some(recorded));
+    let day = store
+        .station_day(&election, &station)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(day.presence, Some(recorded), "kept by the store");
+    assert_eq!(day.state, DayState::Open);
 }

@@ -103,6 +103,7 @@ macro_rules! conformance_suite {
             election_day::ballots_are_secret_checked_and_counted,
             election_day::turnout_adds_up_by_area_and_hour,
             election_day::a_voter_who_walks_out_is_counted_and_cannot_vote,
+            election_day::an_opening_records_who_was_present_against_the_posts,
             candidacy::registrations_are_filed_once_per_person,
             candidacy::vetting_moves_files_and_records_every_step,
             candidacy::registrations_filter_and_page,

@@ -319,14 +319,14 @@ pub async fn bad_inputs(store: Arc<dyn Store>) -> Vec<Answer> {
             .act_on_station(
                 &election,
                 &open,
-                &DayAction::Open {
-                    presence: Presence {
+                &DayAction::open(
+                    Presence {
                         head: true,
                         governor_rep: false,
                         inspector: true,
                     },
-                    empty_box_shown: true,
-                },
+                    true,
+                ),
                 &at(polls_open),
             )
             .await,

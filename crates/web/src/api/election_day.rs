@@ -58,10 +58,7 @@ pub async fn open(
     ApiPath(code): ApiPath<String>,
     ApiJson(body): ApiJson<OpenRequest>,
 ) -> Result<Json<DayView>, ApiError> {
-    let action = DayAction::Open {
-        presence: body.presence,
-        empty_box_shown: body.empty_box_shown,
-    };
+    let action = DayAction::open(body.presence, body.empty_box_shown);
     act(&state, &auth, &code, action).await
 }
 

@@ -237,14 +237,14 @@ pub async fn act(
             .map_err(|e| page_error(e, &here))?;
     }
     let action = match action.as_str() {
-        "open" => DayAction::Open {
-            presence: Presence {
+        "open" => DayAction::open(
+            Presence {
                 head: form.head.is_some(),
                 governor_rep: form.governor_rep.is_some(),
                 inspector: form.inspector.is_some(),
             },
-            empty_box_shown: form.empty_box_shown.is_some(),
-        },
+            form.empty_box_shown.is_some(),
+        ),
         "pause" => DayAction::Pause {
             reason: domain::text::normalize_name(form.reason.as_deref().unwrap_or_default()),
         },
