@@ -10,12 +10,13 @@ use crate::{authorize, Context, Error, Result};
 use domain::access::{Action, Principal};
 use domain::ids::NationalId;
 use domain::station::Station;
-use domain::station_day::{DayAction, StationDay, Walkout};
+use domain::station_day::{DayAction, DayState, StationDay, Walkout};
 use rand::RngCore;
 use store::{
-    BallotOutcome, CheckIn, CheckInOutcome, ElectionDayStore, NewBallot, PendingCheckIn,
-    StationCounts, WalkoutRecord,
+    BallotOutcome, BoardStation, CheckIn, CheckInOutcome, ElectionDayStore, NewBallot,
+    PendingCheckIn, StationCounts, WalkoutRecord,
 };
+use time::OffsetDateTime;
 
 #[derive(Clone, Copy)]
 pub struct ElectionDay<'a> {
@@ -263,11 +264,363 @@ impl ElectionDay<'_> {
     }
 }
 
+impl ElectionDay<'_> {
+    /// The election-day picture of a county (`ViewCounty`) or, with `None`, of the province
+    /// (`ViewProvince`): every station's day and check-ins, and the area's turnout (per council
+    /// of a county, per county of the province, and per hour). `NotFound` for an unknown
+    /// county.
+    pub async fn picture(
+        self,
+        principal: Option<&Principal>,
+        county: Option<&str>,
+    ) -> Result<DayPicture> {
+        match county {
+            Some(code) => authorize(principal, Action::ViewCounty(code))?,
+            None => authorize(principal, Action::ViewProvince)?,
+        };
+        if let Some(code) = county {
+            self.ctx.lookups.county(code).await?;
+        }
+        let election = self.ctx.cached().election().await?;
+        let (polls_open, polls_close) = store::election_day::polls(&election)
+            .ok_or(store::StoreError::Refused(store::Refusal::NoPollingHours))?;
+        let stations = self.day.station_day_board(&election.code, county).await?;
+        let turnout = self
+            .day
+            .turnout(
+                &election.code,
+                &store::TurnoutFilter {
+                    county: county.map(str::to_owned),
+                    council: None,
+                },
+            )
+            .await?;
+        Ok(DayPicture {
+            polls_open,
+            polls_close,
+            now: self.ctx.clock.now(),
+            stations,
+            turnout,
+        })
+    }
+}
+
+/// A county's or the province's election day as it stands (issue 20): each station's day and
+/// check-ins, in code order, and the area's turnout.
+#[derive(Debug, Clone)]
+pub struct DayPicture {
+    pub polls_open: OffsetDateTime,
+    pub polls_close: OffsetDateTime,
+    /// When it was read.
+    pub now: OffsetDateTime,
+    pub stations: Vec<BoardStation>,
+    pub turnout: store::Turnout,
+}
+
+/// Which stations a reader of the picture asks to see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateFilter {
+    /// In a state.
+    In(DayState),
+    /// Opened late, or not open yet past the polls' opening ([`StationDay::opening_delay`]).
+    Late,
+}
+
+impl StateFilter {
+    /// From its name in an address: a state's (`not_opened`, `open`, …) or `late`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "late" => Some(Self::Late),
+            _ => DayState::parse(s).map(Self::In),
+        }
+    }
+}
+
+/// What the station list is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BoardSort {
+    /// Those needing attention first: not opened, open, paused (the longest pause first),
+    /// closed; then by code.
+    #[default]
+    State,
+    Code,
+    Name,
+    Council,
+    County,
+    Checkins,
+    /// Check-ins per expected voter.
+    Turnout,
+}
+
+impl BoardSort {
+    pub const ALL: [BoardSort; 7] = [
+        Self::State,
+        Self::Code,
+        Self::Name,
+        Self::Council,
+        Self::County,
+        Self::Checkins,
+        Self::Turnout,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::State => "state",
+            Self::Code => "code",
+            Self::Name => "name",
+            Self::Council => "council",
+            Self::County => "county",
+            Self::Checkins => "checkins",
+            Self::Turnout => "turnout",
+        }
+    }
+
+    /// A sort from an address: its name, `-` before it for descending; anything else is the
+    /// default order.
+    pub fn parse(s: &str) -> (Self, bool) {
+        let (name, descending) = match s.strip_prefix('-') {
+            Some(rest) => (rest, true),
+            None => (s, false),
+        };
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == name)
+            .map_or((Self::State, false), |k| (k, descending))
+    }
+}
+
+/// The stations a reader asked for: a state, a county (on the province's picture), words of
+/// the code, name or council, and the order.
+#[derive(Debug, Clone, Default)]
+pub struct BoardQuery {
+    pub state: Option<StateFilter>,
+    pub county: Option<String>,
+    pub text: String,
+    pub sort: BoardSort,
+    pub descending: bool,
+}
+
+/// How many stations are in each state, how many opened (or are) late, and their check-ins
+/// against their expected voters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StateTally {
+    pub not_opened: i64,
+    pub open: i64,
+    pub paused: i64,
+    pub closed: i64,
+    pub late: i64,
+    pub checkins: i64,
+    pub expected_voters: i64,
+}
+
+impl StateTally {
+    /// How many are in `state`.
+    pub fn in_state(&self, state: DayState) -> i64 {
+        match state {
+            DayState::NotOpened => self.not_opened,
+            DayState::Open => self.open,
+            DayState::Paused => self.paused,
+            DayState::Closed => self.closed,
+        }
+    }
+
+    pub fn stations(&self) -> i64 {
+        self.not_opened + self.open + self.paused + self.closed
+    }
+}
+
+impl DayPicture {
+    /// How late a station opened, or is still not open (see [`StationDay::opening_delay`]).
+    pub fn opening_delay(&self, station: &BoardStation) -> Option<time::Duration> {
+        station.day.opening_delay(self.now, self.polls_open)
+    }
+
+    /// The tally of some of the picture's stations.
+    pub fn tally<'s>(&self, stations: impl IntoIterator<Item = &'s BoardStation>) -> StateTally {
+        let mut t = StateTally::default();
+        for s in stations {
+            match s.day.state {
+                DayState::NotOpened => t.not_opened += 1,
+                DayState::Open => t.open += 1,
+                DayState::Paused => t.paused += 1,
+                DayState::Closed => t.closed += 1,
+            }
+            if self.opening_delay(s).is_some() {
+                t.late += 1;
+            }
+            t.checkins += s.checkins;
+            t.expected_voters += s.expected_voters;
+        }
+        t
+    }
+
+    /// Each county's tally, by county code.
+    pub fn tally_by_county(&self) -> std::collections::BTreeMap<String, StateTally> {
+        let mut by: std::collections::BTreeMap<String, Vec<&BoardStation>> =
+            std::collections::BTreeMap::new();
+        for s in &self.stations {
+            by.entry(s.county.clone()).or_default().push(s);
+        }
+        by.into_iter()
+            .map(|(county, stations)| (county, self.tally(stations)))
+            .collect()
+    }
+
+    /// The stations `query` asks for, in its order.
+    pub fn select(&self, query: &BoardQuery) -> Vec<&BoardStation> {
+        let words = search_words(&query.text);
+        let mut chosen: Vec<&BoardStation> = self
+            .stations
+            .iter()
+            .filter(|s| match query.state {
+                None => true,
+                Some(StateFilter::In(state)) => s.day.state == state,
+                Some(StateFilter::Late) => self.opening_delay(s).is_some(),
+            })
+            .filter(|s| query.county.as_ref().is_none_or(|c| &s.county == c))
+            .filter(|s| has_words(&words, &[&s.code, &s.name, &s.council_name]))
+            .collect();
+        let turnout = |s: &BoardStation| {
+            if s.expected_voters > 0 {
+                s.checkins * 100_000 / s.expected_voters
+            } else {
+                0
+            }
+        };
+        chosen.sort_by(|a, b| {
+            let order = match query.sort {
+                BoardSort::State => self.attention(a).cmp(&self.attention(b)),
+                BoardSort::Code => std::cmp::Ordering::Equal,
+                BoardSort::Name => a.name.cmp(&b.name),
+                BoardSort::Council => a.council_name.cmp(&b.council_name),
+                BoardSort::County => a.county.cmp(&b.county),
+                BoardSort::Checkins => a.checkins.cmp(&b.checkins),
+                BoardSort::Turnout => turnout(a).cmp(&turnout(b)),
+            };
+            let order = if query.descending {
+                order.reverse()
+            } else {
+                order
+            };
+            order.then_with(|| a.code.cmp(&b.code))
+        });
+        chosen
+    }
+
+    /// The default order's key: the state (not opened, open, paused, closed), and within
+    /// it the longest wait first (a pause's length; every station not opened waits as long).
+    fn attention(&self, s: &BoardStation) -> (usize, std::cmp::Reverse<time::Duration>) {
+        let rank = DayState::ALL
+            .iter()
+            .position(|d| *d == s.day.state)
+            .unwrap_or(DayState::ALL.len());
+        let waiting = match (&s.day.state, &s.day.pause) {
+            (DayState::Paused, Some(pause)) => pause.lasted(self.now),
+            _ => time::Duration::ZERO,
+        };
+        (rank, std::cmp::Reverse(waiting))
+    }
+}
+
+/// The words of a search, as [`domain::text::search_key`] compares them.
+fn search_words(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .map(domain::text::search_key)
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Whether every word is in one of `fields` or across them (none asked: yes).
+fn has_words(words: &[String], fields: &[&str]) -> bool {
+    if words.is_empty() {
+        return true;
+    }
+    let haystack = domain::text::search_key(&fields.join(" "));
+    words.iter().all(|w| haystack.contains(w.as_str()))
+}
+
 /// Live turnout and the county and council it was asked for.
 pub struct Turnout {
     pub figures: store::Turnout,
     pub county: Option<domain::geo::County>,
     pub council: Option<domain::election::Council>,
+}
+
+/// What a turnout page's areas are sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AreaSort {
+    /// The store's order: by code.
+    #[default]
+    Code,
+    Name,
+    Eligible,
+    CheckedIn,
+    /// Check-ins per eligible voter; areas without a roll of their own first (ascending).
+    Percent,
+}
+
+impl AreaSort {
+    pub const ALL: [AreaSort; 5] = [
+        Self::Code,
+        Self::Name,
+        Self::Eligible,
+        Self::CheckedIn,
+        Self::Percent,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Code => "code",
+            Self::Name => "name",
+            Self::Eligible => "eligible",
+            Self::CheckedIn => "checked_in",
+            Self::Percent => "percent",
+        }
+    }
+
+    /// A sort from an address: its name, `-` before it for descending; anything else is by
+    /// code.
+    pub fn parse(s: &str) -> (Self, bool) {
+        let (name, descending) = match s.strip_prefix('-') {
+            Some(rest) => (rest, true),
+            None => (s, false),
+        };
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == name)
+            .map_or((Self::Code, false), |k| (k, descending))
+    }
+}
+
+impl Turnout {
+    /// The areas whose code or name hold every word of `text` (in any script and spacing),
+    /// in `sort`'s order, ties by code.
+    pub fn areas(&self, text: &str, sort: AreaSort, descending: bool) -> Vec<&store::TurnoutArea> {
+        let words = search_words(text);
+        let mut areas: Vec<&store::TurnoutArea> = self
+            .figures
+            .areas
+            .iter()
+            .filter(|a| has_words(&words, &[&a.code, &a.name]))
+            .collect();
+        let percent = |a: &store::TurnoutArea| {
+            a.eligible
+                .filter(|e| *e > 0)
+                .map_or(-1, |e| a.checked_in * 100_000 / e)
+        };
+        areas.sort_by(|a, b| {
+            let order = match sort {
+                AreaSort::Code => std::cmp::Ordering::Equal,
+                AreaSort::Name => a.name.cmp(&b.name),
+                AreaSort::Eligible => a.eligible.cmp(&b.eligible),
+                AreaSort::CheckedIn => a.checked_in.cmp(&b.checked_in),
+                AreaSort::Percent => percent(a).cmp(&percent(b)),
+            };
+            let order = if descending { order.reverse() } else { order };
+            order.then_with(|| a.code.cmp(&b.code))
+        });
+        areas
+    }
 }
 
 /// A new ballot token: a sequence number, the station of the check-in, then a random secret
@@ -320,6 +673,167 @@ pub fn new_receipt() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn picture() -> DayPicture {
+        use domain::station_day::{Pause, PauseReason};
+        use time::macros::datetime;
+        let polls_open = datetime!(2026-05-01 04:30 UTC);
+        let polls_close = datetime!(2026-05-01 14:30 UTC);
+        let now = polls_open + time::Duration::hours(1);
+        let station = |code: &str, name: &str, county: &str, state: DayState, checkins: i64| {
+            let mut day = StationDay::new(polls_close);
+            day.state = state;
+            if state != DayState::NotOpened {
+                day.opened_at = Some(polls_open);
+            }
+            BoardStation {
+                code: code.into(),
+                name: name.into(),
+                council: "c".into(),
+                council_name: "شورای اسلامی شهر کرمان".into(),
+                county: county.into(),
+                expected_voters: 100,
+                day,
+                checkins,
+            }
+        };
+        let mut late = station("1100004", "مدرسه ابراهیم‌آباد", "11", DayState::Open, 5);
+        late.day.opened_at = Some(polls_open + time::Duration::minutes(40));
+        let mut paused = station("1100003", "مسجد جامع", "11", DayState::Paused, 20);
+        paused.day.pause = Some(Pause {
+            reason: PauseReason::PowerCut,
+            notes: String::new(),
+            since: now - time::Duration::minutes(5),
+        });
+        let mut long_paused = station("1200001", "دبستان", "12", DayState::Paused, 1);
+        long_paused.day.pause = Some(Pause {
+            reason: PauseReason::LinkDown,
+            notes: String::new(),
+            since: now - time::Duration::minutes(50),
+        });
+        DayPicture {
+            polls_open,
+            polls_close,
+            now,
+            stations: vec![
+                station("1100001", "حسینیه", "11", DayState::Open, 30),
+                station("1100002", "کتابخانه", "11", DayState::NotOpened, 0),
+                paused,
+                late,
+                station("1100005", "ورزشگاه", "11", DayState::Closed, 70),
+                long_paused,
+            ],
+            turnout: store::Turnout {
+                eligible: 0,
+                checked_in: 0,
+                hourly: Vec::new(),
+                areas: Vec::new(),
+            },
+        }
+    }
+
+    fn codes(stations: &[&BoardStation]) -> Vec<String> {
+        stations.iter().map(|s| s.code.clone()).collect()
+    }
+
+    #[test]
+    fn the_picture_lists_those_needing_attention_first() {
+        let p = picture();
+        // Not opened, open (by code), paused (the longest first), closed.
+        assert_eq!(
+            codes(&p.select(&BoardQuery::default())),
+            ["1100002", "1100001", "1100004", "1200001", "1100003", "1100005"]
+        );
+        let t = p.tally(&p.stations);
+        assert_eq!(
+            (t.not_opened, t.open, t.paused, t.closed, t.late),
+            (1, 2, 2, 1, 2),
+            "late: the one not open at 09:00 and the one opened at 08:40"
+        );
+        assert_eq!((t.checkins, t.expected_voters, t.stations()), (126, 600, 6));
+        let by_county = p.tally_by_county();
+        assert_eq!(by_county["11"].stations(), 5);
+        assert_eq!(by_county["12"].paused, 1);
+    }
+
+    #[test]
+    fn the_station_list_filters_and_sorts() {
+        let p = picture();
+        let q = |state: Option<&str>, text: &str, sort: &str| {
+            let (sort, descending) = BoardSort::parse(sort);
+            BoardQuery {
+                state: state.and_then(StateFilter::parse),
+                county: None,
+                text: text.into(),
+                sort,
+                descending,
+            }
+        };
+        assert_eq!(
+            codes(&p.select(&q(Some("late"), "", ""))),
+            ["1100002", "1100004"]
+        );
+        assert_eq!(
+            codes(&p.select(&q(Some("paused"), "", "code"))),
+            ["1100003", "1200001"]
+        );
+        // Words of the name, the code or the council, in any script and spacing.
+        assert_eq!(codes(&p.select(&q(None, "ابراهیم آباد", ""))), ["1100004"]);
+        assert_eq!(codes(&p.select(&q(None, "۱۱۰۰۰۰۳", ""))), ["1100003"]);
+        assert_eq!(p.select(&q(None, "کرمان", "")).len(), 6);
+        assert!(p.select(&q(None, "کرمان زاهدان", "")).is_empty());
+        assert_eq!(
+            codes(&p.select(&q(None, "", "-checkins")))[..2],
+            ["1100005", "1100001"]
+        );
+        assert_eq!(
+            codes(&p.select(&q(None, "", "turnout")))[..2],
+            ["1100002", "1200001"]
+        );
+        let mut in_county = q(None, "", "code");
+        in_county.county = Some("12".into());
+        assert_eq!(codes(&p.select(&in_county)), ["1200001"]);
+        // An unknown sort or state is the default, not a failure.
+        assert_eq!(BoardSort::parse("-nonsense"), (BoardSort::State, false));
+        assert_eq!(StateFilter::parse("ajar"), None);
+    }
+
+    #[test]
+    fn turnout_areas_filter_and_sort() {
+        let area =
+            |code: &str, name: &str, eligible: Option<i64>, checked_in: i64| store::TurnoutArea {
+                code: code.into(),
+                name: name.into(),
+                eligible,
+                checked_in,
+            };
+        let t = Turnout {
+            figures: store::Turnout {
+                eligible: 300,
+                checked_in: 60,
+                hourly: Vec::new(),
+                areas: vec![
+                    area("11", "کرمان", Some(100), 30),
+                    area("12", "رفسنجان", Some(100), 10),
+                    area("13", "قلعه‌گنج", Some(100), 20),
+                ],
+            },
+            county: None,
+            council: None,
+        };
+        let codes = |areas: Vec<&store::TurnoutArea>| -> Vec<String> {
+            areas.iter().map(|a| a.code.clone()).collect()
+        };
+        assert_eq!(
+            codes(t.areas("", AreaSort::Code, false)),
+            ["11", "12", "13"]
+        );
+        let (sort, descending) = AreaSort::parse("-percent");
+        assert_eq!(codes(t.areas("", sort, descending)), ["11", "13", "12"]);
+        assert_eq!(codes(t.areas("قلعه گنج", AreaSort::Code, false)), ["13"]);
+        assert_eq!(codes(t.areas("۱۲", AreaSort::Code, false)), ["12"]);
+        assert_eq!(AreaSort::parse("nonsense"), (AreaSort::Code, false));
+    }
 
     #[test]
     fn receipts_are_sixteen_digits_that_check_themselves() {

@@ -78,6 +78,17 @@ pub struct DemoData {
 }
 
 impl DemoData {
+    /// Whether the demo staffed a station's head and governor's representative, without whom
+    /// it does not open (`station_day::check_presence`).
+    pub fn can_open(&self, station: &str) -> bool {
+        let held = |post: Post| {
+            self.assignments
+                .iter()
+                .any(|a| a.station == station && a.post == post)
+        };
+        held(Post::Head) && held(Post::GovernorRep)
+    }
+
     /// The demo's province: its geography, election and councils.
     pub fn province(&self) -> crate::geo::ProvinceSeed {
         crate::geo::ProvinceSeed {

@@ -50,6 +50,81 @@ pub struct Presence {
     pub inspector: bool,
 }
 
+/// Why voting stopped at a station: one of a fixed list (issue 20), with the head's notes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum PauseReason {
+    PowerCut,
+    DeviceFault,
+    LinkDown,
+    ExecutiveBoardOrder,
+    /// Anything else: the notes say what.
+    Other,
+}
+
+impl PauseReason {
+    pub const ALL: [PauseReason; 5] = [
+        Self::PowerCut,
+        Self::DeviceFault,
+        Self::LinkDown,
+        Self::ExecutiveBoardOrder,
+        Self::Other,
+    ];
+
+    /// The stored and serialised name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PowerCut => "power_cut",
+            Self::DeviceFault => "device_fault",
+            Self::LinkDown => "link_down",
+            Self::ExecutiveBoardOrder => "executive_board_order",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn persian(self) -> &'static str {
+        match self {
+            Self::PowerCut => "قطع برق",
+            Self::DeviceFault => "خرابی دستگاه",
+            Self::LinkDown => "قطع ارتباط",
+            Self::ExecutiveBoardOrder => "دستور هیأت اجرایی",
+            Self::Other => "سایر",
+        }
+    }
+}
+
+/// A station's pause as it stands: why, the notes, and since when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Pause {
+    pub reason: PauseReason,
+    pub notes: String,
+    #[serde(with = "crate::json_time::instant")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub since: OffsetDateTime,
+}
+
+impl Pause {
+    /// How long voting has stood still at `now` (never less than nothing).
+    pub fn lasted(&self, now: OffsetDateTime) -> time::Duration {
+        (now - self.since).max(time::Duration::ZERO)
+    }
+
+    /// The reason as a person reads it: the reason, and the notes after it.
+    pub fn persian(&self) -> String {
+        if self.notes.is_empty() {
+            self.reason.persian().to_owned()
+        } else {
+            format!("{}: {}", self.reason.persian(), self.notes)
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -64,8 +139,11 @@ pub enum DayAction {
         #[serde(skip)]
         inspector_required: bool,
     },
+    /// Stops voting for a reason from the list; [`PauseReason::Other`] needs notes.
     Pause {
-        reason: String,
+        reason: PauseReason,
+        #[serde(default)]
+        notes: String,
     },
     Resume,
     /// Moves the closing time later, within the server's [`ExtensionLimits`].
@@ -89,6 +167,28 @@ pub enum DayAction {
 }
 
 impl DayAction {
+    /// A pause as a form or a client asks for it: `reason` is a reason's code or its Persian
+    /// name, and any other text (the free reason clients sent before the list) is kept as the
+    /// notes of [`PauseReason::Other`]. Notes are cleaned up as names are.
+    pub fn pause(reason: &str, notes: &str) -> Self {
+        let reason = crate::text::normalize_name(reason);
+        let notes = crate::text::normalize_name(notes);
+        match PauseReason::ALL
+            .into_iter()
+            .find(|r| r.as_str() == reason || r.persian() == reason)
+        {
+            Some(reason) => Self::Pause { reason, notes },
+            None => Self::Pause {
+                reason: PauseReason::Other,
+                notes: [reason, notes]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("؛ "),
+            },
+        }
+    }
+
     /// The station staff's extension to `until`, within the default [`ExtensionLimits`].
     pub fn extend(until: OffsetDateTime) -> Self {
         Self::Extend {
@@ -208,6 +308,9 @@ pub struct StationDay {
     /// Who was present when it opened.
     #[serde(default)]
     pub presence: Option<Presence>,
+    /// While paused: why and since when.
+    #[serde(default)]
+    pub pause: Option<Pause>,
 }
 
 impl StationDay {
@@ -219,6 +322,7 @@ impl StationDay {
             closes_at: polls_close,
             closed_at: None,
             presence: None,
+            pause: None,
         }
     }
 
@@ -226,7 +330,26 @@ impl StationDay {
     pub fn accepts_voters(&self, now: OffsetDateTime) -> bool {
         self.state == DayState::Open && now < self.closes_at
     }
+
+    /// How late the station opened, or is at `now` still not open, past the polls' opening
+    /// («تأخیر در گشایش»): `None` within [`OPENING_GRACE`].
+    pub fn opening_delay(
+        &self,
+        now: OffsetDateTime,
+        polls_open: OffsetDateTime,
+    ) -> Option<time::Duration> {
+        let opened = match self.state {
+            DayState::NotOpened => now,
+            _ => self.opened_at?,
+        };
+        let delay = opened - polls_open;
+        (delay > OPENING_GRACE).then_some(delay)
+    }
 }
+
+/// How long after the polls open a station may still open without its opening counting as
+/// late.
+pub const OPENING_GRACE: time::Duration = time::Duration::minutes(10);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DayRefusal {
@@ -411,14 +534,19 @@ pub fn apply(
             next.opened_at = Some(now);
             next.presence = Some(*presence);
         }
-        DayAction::Pause { reason } => {
+        DayAction::Pause { reason, notes } => {
             if day.state != DayState::Open {
                 return Err(DayRefusal::NotNow { state: day.state });
             }
-            if reason.trim().is_empty() {
+            if *reason == PauseReason::Other && notes.trim().is_empty() {
                 return Err(DayRefusal::NoReason);
             }
             next.state = DayState::Paused;
+            next.pause = Some(Pause {
+                reason: *reason,
+                notes: notes.trim().to_owned(),
+                since: now,
+            });
         }
         DayAction::Resume => {
             if day.state != DayState::Paused {
@@ -428,6 +556,7 @@ pub fn apply(
                 return Err(DayRefusal::AfterPollsClose);
             }
             next.state = DayState::Open;
+            next.pause = None;
         }
         DayAction::Extend { until, limits } => {
             if !matches!(day.state, DayState::Open | DayState::Paused) {
@@ -465,6 +594,7 @@ pub fn apply(
             }
             next.state = DayState::Closed;
             next.closed_at = Some(now);
+            next.pause = None;
         }
     }
     Ok(next)
@@ -708,7 +838,8 @@ mod tests {
         let paused = apply(
             &day,
             &DayAction::Pause {
-                reason: "قطع برق".into(),
+                reason: PauseReason::PowerCut,
+                notes: String::new(),
             },
             OPEN + time::Duration::hours(2),
             OPEN,
@@ -900,7 +1031,8 @@ mod tests {
         let paused = decide(
             &day,
             &DayAction::Pause {
-                reason: "قطع برق".into(),
+                reason: PauseReason::PowerCut,
+                notes: String::new(),
             },
             OPEN,
             OPEN,
@@ -1034,7 +1166,8 @@ mod tests {
             apply(
                 &day,
                 &DayAction::Pause {
-                    reason: "  ".into()
+                    reason: PauseReason::Other,
+                    notes: "  ".into()
                 },
                 OPEN,
                 OPEN,
@@ -1063,6 +1196,120 @@ mod tests {
             .unwrap_err()
             .code(),
             "station_state"
+        );
+    }
+
+    #[test]
+    fn a_pause_keeps_its_reason_and_start_until_voting_resumes() {
+        let day = open(OPEN).unwrap();
+        let at = OPEN + time::Duration::hours(2);
+        let paused = apply(
+            &day,
+            &DayAction::pause("device_fault", " دستگاه احراز هویت "),
+            at,
+            OPEN,
+            CLOSE,
+        )
+        .unwrap();
+        let pause = paused.pause.clone().unwrap();
+        assert_eq!(pause.reason, PauseReason::DeviceFault);
+        assert_eq!(pause.notes, "دستگاه احراز هویت");
+        assert_eq!(pause.since, at);
+        assert_eq!(
+            pause.lasted(at + time::Duration::minutes(25)),
+            time::Duration::minutes(25)
+        );
+        assert_eq!(
+            pause.lasted(at - time::Duration::minutes(1)),
+            time::Duration::ZERO
+        );
+        assert_eq!(pause.persian(), "خرابی دستگاه: دستگاه احراز هویت");
+        // An extension keeps the pause; resuming ends it.
+        let extended = apply(
+            &paused,
+            &DayAction::extend(CLOSE + time::Duration::hours(1)),
+            at,
+            OPEN,
+            CLOSE,
+        )
+        .unwrap();
+        assert_eq!(extended.pause, Some(pause));
+        let resumed = apply(&extended, &DayAction::Resume, at, OPEN, CLOSE).unwrap();
+        assert_eq!(resumed.pause, None);
+        // A listed reason needs no notes; «سایر» does.
+        assert!(apply(&day, &DayAction::pause("power_cut", ""), at, OPEN, CLOSE).is_ok());
+        assert_eq!(
+            apply(&day, &DayAction::pause("other", " "), at, OPEN, CLOSE),
+            Err(DayRefusal::NoReason)
+        );
+    }
+
+    #[test]
+    fn a_pause_is_read_from_a_code_a_persian_name_or_free_text() {
+        assert_eq!(
+            DayAction::pause("قطع ارتباط", ""),
+            DayAction::Pause {
+                reason: PauseReason::LinkDown,
+                notes: String::new()
+            }
+        );
+        assert_eq!(
+            DayAction::pause("executive_board_order", "نامه ۱۲"),
+            DayAction::Pause {
+                reason: PauseReason::ExecutiveBoardOrder,
+                notes: "نامه ۱۲".into()
+            }
+        );
+        // Free text, as clients sent before the list: «سایر», the text kept as notes.
+        assert_eq!(
+            DayAction::pause("آتش‌سوزی در ساختمان", "تخلیه"),
+            DayAction::Pause {
+                reason: PauseReason::Other,
+                notes: "آتش‌سوزی در ساختمان؛ تخلیه".into()
+            }
+        );
+        assert_eq!(
+            DayAction::pause("", ""),
+            DayAction::Pause {
+                reason: PauseReason::Other,
+                notes: String::new()
+            }
+        );
+        for reason in PauseReason::ALL {
+            assert_eq!(PauseReason::parse(reason.as_str()), Some(reason));
+            assert_eq!(
+                serde_json::to_value(reason).unwrap(),
+                serde_json::Value::from(reason.as_str())
+            );
+        }
+        // The JSON of the action (its audit record) names the reason by its code.
+        let json = serde_json::to_value(DayAction::pause("power_cut", "")).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"action": "pause", "reason": "power_cut", "notes": ""})
+        );
+    }
+
+    #[test]
+    fn an_opening_is_late_past_the_grace() {
+        let waiting = StationDay::new(CLOSE);
+        assert_eq!(
+            waiting.opening_delay(OPEN - time::Duration::hours(1), OPEN),
+            None
+        );
+        assert_eq!(waiting.opening_delay(OPEN + OPENING_GRACE, OPEN), None);
+        let nine = OPEN + time::Duration::hours(1);
+        assert_eq!(
+            waiting.opening_delay(nine, OPEN),
+            Some(time::Duration::hours(1))
+        );
+        let on_time = open(OPEN + time::Duration::minutes(5)).unwrap();
+        assert_eq!(on_time.opening_delay(nine, OPEN), None);
+        let late = open(OPEN + time::Duration::minutes(40)).unwrap();
+        assert_eq!(
+            late.opening_delay(nine, OPEN),
+            Some(time::Duration::minutes(40)),
+            "an opening stays late once it happened"
         );
     }
 

@@ -83,9 +83,37 @@ pub fn normalize_name(input: &str) -> String {
     persian_digits(&ascii_digits(out.trim_end()))
 }
 
+/// A text as a search compares it: digits of any script as ASCII, Arabic letter variants as
+/// the Persian ones, no spaces, zero-width non-joiners or tatweels, lower case; so that
+/// «ابراهیم آباد ۱۲», «ابراهیم‌آباد 12» and «ابراهيم آباد ١٢» find each other.
+pub fn search_key(input: &str) -> String {
+    ascii_digits(input)
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(*c, ZWNJ | '\u{200D}' | 'ـ'))
+        .map(|c| match c {
+            'ي' | 'ى' => 'ی',
+            'ك' => 'ک',
+            'ة' | 'ۀ' => 'ه',
+            'أ' | 'إ' => 'ا',
+            'ؤ' => 'و',
+            _ => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn searches_ignore_scripts_spaces_and_letter_variants() {
+        let key = search_key("ابراهیم‌آباد ۱۲");
+        assert_eq!(key, search_key("ابراهیم آباد 12"));
+        assert_eq!(key, search_key("ابراهيم\u{200C}آباد ١٢"));
+        assert_eq!(search_key("Kerman"), "kerman");
+        assert_ne!(search_key("کرمان"), search_key("کرمانشاه"));
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -16,11 +16,11 @@ use domain::station_day::{
 };
 use sqlx::postgres::PgConnection;
 use sqlx::Row;
-use store::election_day::{day_action_taken, polls, walkout_recorded};
+use store::election_day::{day_action_taken, pause_columns, polls, walkout_recorded};
 use store::{
-    Actor, BallotOutcome, CheckIn, CheckInOutcome, ElectionDayStore, Entity, NewBallot,
-    PendingCheckIn, Refusal, StationCounts, StoreError, StoreResult, Turnout, TurnoutArea,
-    TurnoutFilter, TurnoutHour, WalkoutRecord,
+    Actor, BallotOutcome, BoardStation, CheckIn, CheckInOutcome, ElectionDayStore, Entity,
+    NewBallot, PendingCheckIn, Refusal, StationCounts, StoreError, StoreResult, Turnout,
+    TurnoutArea, TurnoutFilter, TurnoutHour, WalkoutRecord,
 };
 
 /// The polls' hours of an election: `NotFound` for an unknown one, `NoPollingHours` without
@@ -199,9 +199,11 @@ impl Postgres {
             .execute(&mut *tx)
             .await?;
         }
+        let (paused_at, pause_reason, pause_notes) = pause_columns(&next);
         sqlx::query(
             "UPDATE station_days SET state = $3, opened_at_us = $4, closes_at_us = $5, \
-             closed_at_us = $6, presence = $7 WHERE election_code = $1 AND station_code = $2",
+             closed_at_us = $6, paused_at_us = $7, pause_reason = $8, pause_notes = $9, \
+             presence = $10 WHERE election_code = $1 AND station_code = $2",
         )
         .bind(election_code)
         .bind(station)
@@ -209,6 +211,9 @@ impl Postgres {
         .bind(next.opened_at.map(to_micros))
         .bind(to_micros(next.closes_at))
         .bind(next.closed_at.map(to_micros))
+        .bind(paused_at)
+        .bind(pause_reason)
+        .bind(pause_notes)
         .bind(presence)
         .execute(&mut *tx)
         .await?;
@@ -551,6 +556,59 @@ impl Postgres {
     }
 }
 
+impl Postgres {
+    /// The stations of a county (or the province) with their day and check-ins, in code
+    /// order.
+    async fn read_station_day_board(
+        &self,
+        election_code: &str,
+        county: Option<&str>,
+    ) -> StoreResult<Vec<BoardStation>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let read = async {
+            let (_, close) = polls_of(&mut conn, election_code).await?;
+            let day_columns: String = DAY_COLUMNS
+                .split(',')
+                .map(|c| format!("d.{}", c.trim()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let rows = sqlx::query(&format!(
+                "SELECT s.code, s.name, s.council_code, c.name AS council_name, s.county_code, \
+                   s.expected_voters, COALESCE(t.checked_in, 0)::bigint AS checkins, {day_columns} \
+                 FROM stations s \
+                 JOIN councils c ON c.code = s.council_code \
+                 LEFT JOIN station_days d ON d.election_code = $1 AND d.station_code = s.code \
+                 LEFT JOIN (SELECT station_code, {} AS checked_in FROM turnout \
+                            WHERE election_code = $1 GROUP BY station_code) t \
+                   ON t.station_code = s.code \
+                 WHERE s.election_code = $1 AND NOT s.closed \
+                   AND ($2::text IS NULL OR s.county_code = $2) \
+                 ORDER BY s.code COLLATE \"C\"",
+                sql::sum("checked_in")
+            ))
+            .bind(election_code)
+            .bind(county)
+            .fetch_all(&mut *conn)
+            .await?;
+            let mut board = Vec::with_capacity(rows.len());
+            for row in &rows {
+                board.push(BoardStation {
+                    code: row.try_get("code")?,
+                    name: row.try_get("name")?,
+                    council: row.try_get("council_code")?,
+                    council_name: row.try_get("council_name")?,
+                    county: row.try_get("county_code")?,
+                    expected_voters: row.try_get("expected_voters")?,
+                    checkins: row.try_get("checkins")?,
+                    day: rows::station_day(row)?.unwrap_or_else(|| StationDay::new(close)),
+                });
+            }
+            Ok(board)
+        };
+        read.await.map_err(settle)
+    }
+}
+
 #[async_trait]
 impl ElectionDayStore for Postgres {
     #[tracing::instrument(skip_all)]
@@ -635,5 +693,14 @@ impl ElectionDayStore for Postgres {
     #[tracing::instrument(skip_all)]
     async fn turnout(&self, election_code: &str, filter: &TurnoutFilter) -> StoreResult<Turnout> {
         self.read_turnout(election_code, filter).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn station_day_board(
+        &self,
+        election_code: &str,
+        county: Option<&str>,
+    ) -> StoreResult<Vec<BoardStation>> {
+        self.read_station_day_board(election_code, county).await
     }
 }

@@ -432,17 +432,23 @@ fn day_state(text: &str) -> StoreResult<DayState> {
     DayState::parse(text).ok_or_else(|| corrupt("station day state", text))
 }
 
-/// A station's day from `state, opened_at_us, closes_at_us, closed_at_us`; `None` when the row
-/// is missing (the columns are null, as on the far side of an outer join).
+/// A station's day from [`DAY_COLUMNS`]; `None` when the row is missing (the columns are null,
+/// as on the far side of an outer join).
 pub(crate) fn station_day(row: &PgRow) -> StoreResult<Option<StationDay>> {
     let Some(state) = get::<Option<String>>(row, "state")? else {
         return Ok(None);
     };
+    let reason: Option<String> = get(row, "pause_reason")?;
     Ok(Some(StationDay {
         state: day_state(&state)?,
         opened_at: get::<Option<i64>>(row, "opened_at_us")?.map(domain::clock::from_micros),
         closes_at: domain::clock::from_micros(get(row, "closes_at_us")?),
         closed_at: get::<Option<i64>>(row, "closed_at_us")?.map(domain::clock::from_micros),
+        pause: store::election_day::pause_of(
+            get(row, "paused_at_us")?,
+            reason.as_deref(),
+            get(row, "pause_notes")?,
+        )?,
         // The check-in writer reads a day without its opening's record.
         presence: match row.try_get::<Option<String>, _>("presence") {
             Ok(p) => p
@@ -617,7 +623,8 @@ pub(crate) const AUDIT_COLUMNS: &str =
     "seq, at_us, actor, action, entity, payload, prev_hash, hash";
 
 /// The columns [`station_day`] reads.
-pub(crate) const DAY_COLUMNS: &str = "state, opened_at_us, closes_at_us, closed_at_us, presence";
+pub(crate) const DAY_COLUMNS: &str = "state, opened_at_us, closes_at_us, closed_at_us, \
+     paused_at_us, pause_reason, pause_notes, presence";
 
 /// A session row joined with its user's ([`SESSION_COLUMNS`] and [`user`]'s columns).
 pub(crate) fn session(row: &PgRow) -> StoreResult<(store::SessionRecord, UserRecord)> {

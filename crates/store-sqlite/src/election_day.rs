@@ -13,11 +13,13 @@ use domain::station_day::{
     Walkout, WalkoutReason,
 };
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
-use store::election_day::{day_action_taken, walkout_recorded, StationFacts};
+use store::election_day::{
+    day_action_taken, pause_columns, pause_of, walkout_recorded, StationFacts,
+};
 use store::{
-    Actor, BallotOutcome, CheckIn, CheckInOutcome, ElectionDayStore, Entity, NewBallot,
-    PendingCheckIn, Refusal, StationCounts, StoreError, StoreResult, Turnout, TurnoutArea,
-    TurnoutFilter, TurnoutHour, WalkoutRecord,
+    Actor, BallotOutcome, BoardStation, CheckIn, CheckInOutcome, ElectionDayStore, Entity,
+    NewBallot, PendingCheckIn, Refusal, StationCounts, StoreError, StoreResult, Turnout,
+    TurnoutArea, TurnoutFilter, TurnoutHour, WalkoutRecord,
 };
 use time::OffsetDateTime;
 
@@ -93,27 +95,45 @@ pub(crate) fn station_facts(
     Ok(Some(StationFacts { councils, day }))
 }
 
+/// The columns [`day_of_row`] reads, from `start` on (of `station_days`).
+const DAY_COLUMNS: &str = "state, opened_at_us, closes_at_us, closed_at_us, paused_at_us, \
+     pause_reason, pause_notes, presence";
+
+/// A day from [`DAY_COLUMNS`], read from column `start` on: `None` when the row is missing
+/// (the state is null, as on the far side of an outer join).
+fn day_of_row(r: &rusqlite::Row<'_>, start: usize) -> rusqlite::Result<Option<StationDay>> {
+    let Some(state) = r.get::<_, Option<String>>(start)? else {
+        return Ok(None);
+    };
+    let reason: Option<String> = r.get(start + 5)?;
+    let pause = pause_of(r.get(start + 4)?, reason.as_deref(), r.get(start + 6)?)
+        .map_err(|_| bad_row("pause_reason"))?;
+    Ok(Some(StationDay {
+        state: DayState::parse(&state).ok_or_else(|| bad_row("state"))?,
+        opened_at: r
+            .get::<_, Option<i64>>(start + 1)?
+            .map(domain::clock::from_micros),
+        closes_at: domain::clock::from_micros(r.get(start + 2)?),
+        closed_at: r
+            .get::<_, Option<i64>>(start + 3)?
+            .map(domain::clock::from_micros),
+        pause,
+        presence: r
+            .get::<_, Option<String>>(start + 7)?
+            .map(|p| serde_json::from_str(&p).map_err(|_| bad_row("presence")))
+            .transpose()?,
+    }))
+}
+
 fn day_row(conn: &Connection, election: &str, station: &str) -> StoreResult<Option<StationDay>> {
-    conn.prepare_cached(
-        "SELECT state, opened_at_us, closes_at_us, closed_at_us, presence FROM station_days
-         WHERE election_code = ?1 AND station_code = ?2",
-    )
+    conn.prepare_cached(&format!(
+        "SELECT {DAY_COLUMNS} FROM station_days WHERE election_code = ?1 AND station_code = ?2"
+    ))
     .map_err(db_err)?
-    .query_row([election, station], |r| {
-        let state: String = r.get(0)?;
-        Ok(StationDay {
-            state: DayState::parse(&state).ok_or_else(|| bad_row("state"))?,
-            opened_at: r.get::<_, Option<i64>>(1)?.map(domain::clock::from_micros),
-            closes_at: domain::clock::from_micros(r.get(2)?),
-            closed_at: r.get::<_, Option<i64>>(3)?.map(domain::clock::from_micros),
-            presence: r
-                .get::<_, Option<String>>(4)?
-                .map(|p| serde_json::from_str(&p).map_err(|_| bad_row("presence")))
-                .transpose()?,
-        })
-    })
+    .query_row([election, station], |r| day_of_row(r, 0))
     .optional()
     .map_err(db_err)
+    .map(Option::flatten)
 }
 
 fn day_of(conn: &Connection, election: &str, station: &str) -> StoreResult<Option<StationDay>> {
@@ -151,17 +171,20 @@ pub(crate) fn act(
         facts.closes,
         &read,
     )?;
+    let (paused_at, pause_reason, pause_notes) = pause_columns(&next);
     let presence = next
         .presence
         .map(|p| serde_json::to_string(&p))
         .transpose()
         .map_err(|e| StoreError::database(e.to_string()))?;
     tx.prepare_cached(
-        "INSERT INTO station_days (election_code, station_code, state, opened_at_us, closes_at_us, closed_at_us, presence)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        "INSERT INTO station_days (election_code, station_code, state, opened_at_us, closes_at_us,
+             closed_at_us, paused_at_us, pause_reason, pause_notes, presence)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT DO UPDATE SET state = excluded.state, opened_at_us = excluded.opened_at_us,
              closes_at_us = excluded.closes_at_us, closed_at_us = excluded.closed_at_us,
-             presence = excluded.presence",
+             paused_at_us = excluded.paused_at_us, pause_reason = excluded.pause_reason,
+             pause_notes = excluded.pause_notes, presence = excluded.presence",
     )
     .map_err(db_err)?
     .execute(params![
@@ -171,6 +194,9 @@ pub(crate) fn act(
         next.opened_at.map(domain::clock::to_micros),
         domain::clock::to_micros(next.closes_at),
         next.closed_at.map(domain::clock::to_micros),
+        paused_at,
+        pause_reason,
+        pause_notes,
         presence,
     ])
     .map_err(db_err)?;
@@ -489,6 +515,52 @@ fn turnout_in(conn: &Connection, election: &str, filter: &TurnoutFilter) -> Stor
     })
 }
 
+/// The stations of a county (or the province) with their day and check-ins, in code order.
+fn board(
+    conn: &Connection,
+    election: &str,
+    county: Option<&str>,
+) -> StoreResult<Vec<BoardStation>> {
+    let Some(facts) = election_facts(conn, election)? else {
+        return Err(StoreError::not_found(Entity::Election));
+    };
+    let day_columns: String = DAY_COLUMNS
+        .split(", ")
+        .map(|c| format!("d.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    all(
+        &mut *conn
+            .prepare_cached(&format!(
+                "SELECT s.code, s.name, s.council_code, c.name, s.county_code, s.expected_voters,
+                     coalesce(t.checked_in, 0), {day_columns}
+                 FROM stations s
+                 JOIN councils c ON c.code = s.council_code
+                 LEFT JOIN station_days d ON d.election_code = ?1 AND d.station_code = s.code
+                 LEFT JOIN (SELECT station_code, sum(checked_in) AS checked_in FROM turnout_now
+                            WHERE election_code = ?1 GROUP BY station_code) t
+                   ON t.station_code = s.code
+                 WHERE s.election_code = ?1 AND s.closed = 0
+                   AND (?2 IS NULL OR s.county_code = ?2)
+                 ORDER BY s.code"
+            ))
+            .map_err(db_err)?,
+        params![election, county],
+        |r| {
+            Ok(BoardStation {
+                code: r.get(0)?,
+                name: r.get(1)?,
+                council: r.get(2)?,
+                council_name: r.get(3)?,
+                county: r.get(4)?,
+                expected_voters: r.get(5)?,
+                checkins: r.get(6)?,
+                day: day_of_row(r, 7)?.unwrap_or_else(|| StationDay::new(facts.closes)),
+            })
+        },
+    )
+}
+
 #[async_trait]
 impl ElectionDayStore for Sqlite {
     #[tracing::instrument(skip_all)]
@@ -595,5 +667,16 @@ impl ElectionDayStore for Sqlite {
     async fn turnout(&self, election_code: &str, filter: &TurnoutFilter) -> StoreResult<Turnout> {
         let (election, filter) = (election_code.to_owned(), filter.clone());
         self.read(move |c| turnout_in(c, &election, &filter)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn station_day_board(
+        &self,
+        election_code: &str,
+        county: Option<&str>,
+    ) -> StoreResult<Vec<BoardStation>> {
+        let (election, county) = (election_code.to_owned(), county.map(str::to_owned));
+        self.read(move |c| board(c, &election, county.as_deref()))
+            .await
     }
 }

@@ -50,6 +50,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0010_walkouts.sql"),
     ),
     (
+        11,
+        "pause_reasons",
+        include_str!("../migrations/0011_pause_reasons.sql"),
+    ),
+    (
         12,
         "opening_presence",
         include_str!("../migrations/0012_opening_presence.sql"),

@@ -8,7 +8,7 @@ use crate::{
 use async_trait::async_trait;
 use domain::election::Election;
 use domain::roll::{check_eligibility, Voter};
-use domain::station_day::{DayAction, StationDay, Walkout};
+use domain::station_day::{DayAction, Pause, PauseReason, StationDay, Walkout};
 use serde_json::json;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -81,6 +81,62 @@ pub trait ElectionDayStore: Send + Sync + 'static {
     /// Turnout from the check-ins: per hour, and per county (province), council (county) or
     /// station (council).
     async fn turnout(&self, election_code: &str, filter: &TurnoutFilter) -> StoreResult<Turnout>;
+    /// Every station of a county (or, with `None`, of the province) that is not closed down,
+    /// in code order, with its day and its check-ins: the election-day picture of the
+    /// governors and the HQ (issue 20). A station not opened yet has the day
+    /// [`StationDay::new`] gives it. `NotFound` for an unknown election; `Refused
+    /// (NoPollingHours)` when the election has no `election_day` milestone.
+    async fn station_day_board(
+        &self,
+        election_code: &str,
+        county: Option<&str>,
+    ) -> StoreResult<Vec<BoardStation>>;
+}
+
+/// A station on the election-day picture: who it is, where, its day, and the voters it
+/// checked in (whichever council they vote for).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoardStation {
+    pub code: String,
+    pub name: String,
+    pub council: String,
+    pub council_name: String,
+    pub county: String,
+    pub expected_voters: i64,
+    pub day: StationDay,
+    pub checkins: i64,
+}
+
+/// A station's current pause from its row (`paused_at_us`, `pause_reason`, `pause_notes`):
+/// `None` when it has none (a row written before pauses kept their reason has none either).
+/// A reason the list does not know is a corrupt row.
+pub fn pause_of(
+    paused_at_us: Option<i64>,
+    reason: Option<&str>,
+    notes: Option<String>,
+) -> StoreResult<Option<Pause>> {
+    let (Some(at), Some(reason)) = (paused_at_us, reason) else {
+        return Ok(None);
+    };
+    let reason = PauseReason::parse(reason)
+        .ok_or_else(|| crate::StoreError::Corrupt(format!("pause reason {reason:?}")))?;
+    Ok(Some(Pause {
+        reason,
+        notes: notes.unwrap_or_default(),
+        since: domain::clock::from_micros(at),
+    }))
+}
+
+/// The pause columns of a day to write: (`paused_at_us`, `pause_reason`, `pause_notes`).
+pub fn pause_columns(day: &StationDay) -> (Option<i64>, Option<&'static str>, &str) {
+    match &day.pause {
+        Some(p) => (
+            Some(domain::clock::to_micros(p.since)),
+            Some(p.reason.as_str()),
+            p.notes.as_str(),
+        ),
+        None => (None, None, ""),
+    }
 }
 
 /// Opens a station with everyone assigned to its opening's posts present and the empty box

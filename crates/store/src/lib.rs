@@ -39,7 +39,7 @@ pub use auth::AuthStore;
 pub use boards::BoardStore;
 pub use candidacy::CandidacyStore;
 pub use demo::DemoStore;
-pub use election_day::{checkin_batch_digest, ElectionDayStore};
+pub use election_day::{checkin_batch_digest, BoardStation, ElectionDayStore};
 pub use geography::GeographyStore;
 pub use identity::{IdentityStore, NewChallenge, StoredChallenge};
 pub use people::PeopleStore;

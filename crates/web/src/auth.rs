@@ -421,6 +421,15 @@ pub async fn authenticate(
         None => request.uri().path().starts_with("/api/"),
     };
     if auth.0.is_none() && private {
+        // A part of a page that refreshes itself (htmx), asked after the session ended: the
+        // whole page goes to the login form and back, not the form into the part.
+        if let Some(page) = htmx_page(&request) {
+            let login = format!("/login?next={}", crate::fmt::url_encode(&page));
+            return axum::response::IntoResponse::into_response((
+                axum::http::StatusCode::UNAUTHORIZED,
+                [(header::HeaderName::from_static("hx-redirect"), login)],
+            ));
+        }
         let next = return_to(&request);
         return crate::error::respond(request.uri().path(), &next, ApiError::unauthenticated());
     }
@@ -458,6 +467,8 @@ pub const PUBLIC_ROUTES: &[(Method, &str)] = &[
     // Ends the caller's own session, if any.
     (Method::POST, "/logout"),
     (Method::GET, "/turnout"),
+    // The live part of `/turnout`, which its page fetches again every few seconds.
+    (Method::GET, "/turnout/live"),
     (Method::GET, "/candidates"),
     (Method::GET, "/candidates/photo/{code}"),
     (Method::GET, "/register"),
@@ -506,6 +517,27 @@ fn return_to(request: &Request<Body>) -> String {
             (Some(authority) == host).then_some(path)
         });
     crate::fmt::safe_next(referer)
+}
+
+/// For a page's part asked by htmx (`HX-Request`), the page it was asked from
+/// (`HX-Current-URL`) when this site's, else the home page; `None` for any other request and
+/// under the API.
+fn htmx_page(request: &Request<Body>) -> Option<String> {
+    if request.uri().path().starts_with("/api/") {
+        return None;
+    }
+    let headers = request.headers();
+    headers.get("hx-request")?;
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let page = headers
+        .get("hx-current-url")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|url| url.split_once("://"))
+        .and_then(|(_, rest)| {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            (Some(authority) == host).then_some(path)
+        });
+    Some(crate::fmt::safe_next(page))
 }
 
 /// Looks for the CSRF token in the header, else in the form body: an urlencoded one (read

@@ -64,6 +64,9 @@ pub struct Config {
     pub extension_limits: domain::station_day::ExtensionLimits,
     /// A station may not open without its inspector (else the absence is recorded).
     pub opening_needs_inspector: bool,
+    /// How often the live parts of a page (the election-day picture, turnout) fetch
+    /// themselves again.
+    pub live_refresh: Duration,
 }
 
 impl Default for Config {
@@ -84,6 +87,7 @@ impl Default for Config {
             identity_limits: domain::identity::Limits::default(),
             extension_limits: domain::station_day::ExtensionLimits::default(),
             opening_needs_inspector: false,
+            live_refresh: Duration::from_secs(20),
         }
     }
 }

@@ -345,18 +345,20 @@ async fn check_ins(
     ids.sort_unstable();
     ids.dedup();
     let found = sqlx::query(
-        "WITH d AS (SELECT station_code, state, opened_at_us, closes_at_us, closed_at_us \
+        "WITH d AS (SELECT station_code, state, opened_at_us, closes_at_us, closed_at_us, \
+             paused_at_us, pause_reason, pause_notes \
            FROM station_days WHERE election_code = $1 AND station_code = ANY($2) FOR SHARE) \
          SELECT TRUE AS is_station, s.code AS key, s.council_code, \
            ARRAY(SELECT r.council_code FROM station_route r WHERE r.station_code = s.code \
                  ORDER BY r.position) AS route, \
            d.state, d.opened_at_us, d.closes_at_us, d.closed_at_us, \
+           d.paused_at_us, d.pause_reason, d.pause_notes, \
            NULL::text AS birth_date, NULL::bool AS deceased \
          FROM stations s LEFT JOIN d ON d.station_code = s.code \
          WHERE s.code = ANY($2) AND s.election_code = $1 \
          UNION ALL \
          SELECT FALSE, v.national_id, v.council_code, NULL, NULL, NULL, NULL, NULL, \
-           v.birth_date, v.deceased \
+           NULL, NULL, NULL, v.birth_date, v.deceased \
          FROM voters v WHERE v.election_code = $1 AND v.national_id = ANY($3)",
     )
     .bind(election_code)

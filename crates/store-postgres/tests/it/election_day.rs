@@ -53,6 +53,7 @@ async fn election_day(n: u32, stations: usize) -> (String, DemoData, Vec<Voter>,
     let open: Vec<String> = data
         .stations
         .iter()
+        .filter(|s| data.can_open(&s.code))
         .take(stations)
         .map(|s| s.code.clone())
         .collect();

@@ -158,20 +158,27 @@ pub async fn a_station_day_runs_from_opening_to_close(store: Arc<dyn Store>) {
             &election,
             &station,
             &DayAction::Pause {
-                reason: "قطع برق".into(),
+                reason: PauseReason::PowerCut,
+                notes: "ترانس محله".into(),
             },
             &at(t),
         )
         .await
         .unwrap();
+    let paused = store
+        .station_day(&election, &station)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(paused.state, DayState::Paused);
     assert_eq!(
-        store
-            .station_day(&election, &station)
-            .await
-            .unwrap()
-            .unwrap()
-            .state,
-        DayState::Paused
+        paused.pause,
+        Some(Pause {
+            reason: PauseReason::PowerCut,
+            notes: "ترانس محله".into(),
+            since: t,
+        }),
+        "the pause's reason, notes and start are kept"
     );
     store
         .act_on_station(
@@ -230,7 +237,8 @@ pub async fn a_station_day_runs_from_opening_to_close(store: Arc<dyn Store>) {
             "station.open"
         ]
     );
-    assert!(events.items[3].payload.contains("قطع برق"));
+    assert!(events.items[3].payload.contains("power_cut"));
+    assert!(events.items[3].payload.contains("ترانس محله"));
     assert!(events.items[4].payload.contains("empty_box_shown"));
     assert_chain(&store, before + 5).await;
 }
@@ -446,7 +454,8 @@ pub async fn checkins_follow_the_station_day_as_it_changes(store: Arc<dyn Store>
     };
     assert_eq!(check_in(0, "f1").await, accepted);
     let pause = DayAction::Pause {
-        reason: "قطع شبکه".into(),
+        reason: PauseReason::LinkDown,
+        notes: String::new(),
     };
     for round in 0..2 {
         store
@@ -547,6 +556,7 @@ pub async fn one_person_at_many_stations_at_once_checks_in_once(store: Arc<dyn S
     let stations: Vec<String> = data
         .stations
         .iter()
+        .filter(|s| data.can_open(&s.code))
         .take(50)
         .map(|s| s.code.clone())
         .collect();
@@ -604,7 +614,7 @@ pub async fn one_person_at_many_stations_at_once_checks_in_once(store: Arc<dyn S
         let (store, election, s, id) = (
             store.clone(),
             election.clone(),
-            stations[i % 50].clone(),
+            stations[i % stations.len()].clone(),
             v.national_id.clone(),
         );
         tasks.push(tokio::spawn(async move {
@@ -1163,4 +1173,122 @@ pub async fn an_opening_records_who_was_present_against_the_posts(store: Arc<dyn
         .unwrap();
     assert_eq!(day.presence, Some(recorded), "kept by the store");
     assert_eq!(day.state, DayState::Open);
+}
+
+/// The election-day picture: every station of a county (or the province) not closed down,
+/// with its day as it stands (the pause's reason and start while paused) and its check-ins.
+pub async fn the_day_board_shows_each_stations_day_and_checkins(store: Arc<dyn Store>) {
+    let data = demo();
+    let (council, a, b) = two_stations_of_one_council(&data);
+    let county = council_of(&data, &council).county_code.clone();
+    let adult = time::macros::date!(1980 - 03 - 01);
+    let voters: Vec<Voter> = (0..3)
+        .map(|i| voter_of(&council, i, adult, VoterStatus::Alive))
+        .collect();
+    let (_, election) = election_day(&store, &voters, &[&a, &b]).await;
+    let t = POLLS_OPEN + time::Duration::hours(1);
+    for (i, v) in voters.iter().enumerate().take(2) {
+        store
+            .check_in(checkin(&election, &a, &v.national_id, &format!("b{i}"), t))
+            .await
+            .unwrap();
+    }
+    store
+        .act_on_station(
+            &election,
+            &b,
+            &DayAction::pause("device_fault", "چاپگر"),
+            &at(t),
+        )
+        .await
+        .unwrap();
+    // A station closed down is not on the picture.
+    let gone = data
+        .stations
+        .iter()
+        .find(|s| s.county_code == county && s.code != a && s.code != b)
+        .unwrap();
+    let mut closed_down = gone.clone();
+    closed_down.closed = true;
+    store.update_station(&closed_down, &actor()).await.unwrap();
+
+    let board = store
+        .station_day_board(&election, Some(&county))
+        .await
+        .unwrap();
+    let expected: Vec<&str> = data
+        .stations
+        .iter()
+        .filter(|s| s.county_code == county && s.code != gone.code)
+        .map(|s| s.code.as_str())
+        .collect();
+    let mut sorted = expected.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        board.iter().map(|s| s.code.as_str()).collect::<Vec<_>>(),
+        sorted,
+        "the county's stations, in code order"
+    );
+    let row = |code: &str| board.iter().find(|s| s.code == code).unwrap();
+    let open = row(&a);
+    assert_eq!(open.day.state, DayState::Open);
+    assert_eq!(open.day.opened_at, Some(POLLS_OPEN));
+    assert_eq!(open.checkins, 2);
+    assert_eq!(open.council, council);
+    assert_eq!(open.council_name, council_of(&data, &council).name);
+    assert_eq!(open.county, county);
+    let source = data.stations.iter().find(|s| s.code == a).unwrap();
+    assert_eq!(
+        (open.name.as_str(), open.expected_voters),
+        (source.name.as_str(), source.expected_voters)
+    );
+    let paused = row(&b);
+    assert_eq!(paused.day.state, DayState::Paused);
+    assert_eq!(paused.checkins, 0);
+    assert_eq!(
+        paused.day.pause,
+        Some(Pause {
+            reason: PauseReason::DeviceFault,
+            notes: "چاپگر".into(),
+            since: t,
+        })
+    );
+    let waiting = board.iter().find(|s| s.code != a && s.code != b).unwrap();
+    assert_eq!(
+        waiting.day,
+        domain::station_day::StationDay::new(POLLS_CLOSE)
+    );
+    assert_eq!(waiting.checkins, 0);
+
+    // The province's picture holds every county's stations; resuming ends the pause.
+    let province = store.station_day_board(&election, None).await.unwrap();
+    assert_eq!(province.len(), data.stations.len() - 1);
+    assert!(province.iter().any(|s| s.county != county));
+    store
+        .act_on_station(
+            &election,
+            &b,
+            &DayAction::Resume,
+            &at(t + time::Duration::minutes(30)),
+        )
+        .await
+        .unwrap();
+    let board = store
+        .station_day_board(&election, Some(&county))
+        .await
+        .unwrap();
+    let resumed = board.iter().find(|s| s.code == b).unwrap();
+    assert_eq!(
+        (resumed.day.state, &resumed.day.pause),
+        (DayState::Open, &None)
+    );
+    assert!(store
+        .station_day_board(&election, Some("99"))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(matches!(
+        store.station_day_board("no-such-election", None).await,
+        Err(StoreError::NotFound { .. })
+    ));
 }

@@ -35,7 +35,7 @@ use domain::roll::{Voter, VoterStatus};
 
 use crate::{BallotOutcome, CheckIn, CheckInOutcome, NewBallot, TurnoutFilter};
 use domain::roll::NotEligible;
-use domain::station_day::{DayAction, DayRefusal, DayState, Presence};
+use domain::station_day::{DayAction, DayRefusal, DayState, Pause, PauseReason, Presence};
 // ---------------------------------------------------------------------------------------------
 // Candidate registration and vetting (issue 5)
 
@@ -104,6 +104,7 @@ macro_rules! conformance_suite {
             election_day::turnout_adds_up_by_area_and_hour,
             election_day::a_voter_who_walks_out_is_counted_and_cannot_vote,
             election_day::an_opening_records_who_was_present_against_the_posts,
+            election_day::the_day_board_shows_each_stations_day_and_checkins,
             candidacy::registrations_are_filed_once_per_person,
             candidacy::vetting_moves_files_and_records_every_step,
             candidacy::registrations_filter_and_page,

@@ -64,10 +64,16 @@ pub async fn open(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PauseRequest {
+    /// Why: `power_cut`, `device_fault`, `link_down`, `executive_board_order` or `other`
+    /// (`PauseReason`), or its Persian name. Any other text is taken as `other` with the text
+    /// as its notes.
     pub reason: String,
+    /// What the head adds; `other` needs them.
+    #[serde(default)]
+    pub notes: String,
 }
 
-/// Pauses voting at the station, with the reason.
+/// Pauses voting at the station, with the reason from the list and notes.
 #[utoipa::path(post, path = "/api/v1/stations/{code}/pause", tag = "election day",
     params(("code" = String, Path, description = "Station code")), request_body = PauseRequest,
     responses((status = 200, body = DayView), (status = 409)))]
@@ -76,8 +82,8 @@ pub async fn pause(
     ApiPath(code): ApiPath<String>,
     ApiJson(body): ApiJson<PauseRequest>,
 ) -> Result<Json<DayView>, ApiError> {
-    let reason = domain::text::normalize_name(&body.reason);
-    act(&state, &auth, &code, DayAction::Pause { reason }).await
+    let pause = DayAction::pause(&body.reason, &body.notes);
+    act(&state, &auth, &code, pause).await
 }
 
 /// Resumes voting after a pause.

@@ -84,6 +84,8 @@ struct CountyPage {
     boards: Vec<BoardStatus>,
     /// Station, station shown, post, holder, reason.
     conflicts: Vec<(String, String, &'static str, String, String)>,
+    /// On polling day, the election-day picture (`views::day_board`).
+    day_picture: Option<String>,
 }
 
 /// A board's line on the county page.
@@ -144,9 +146,16 @@ pub async fn county(
     visit: Visit,
     OnPage(Path(code)): OnPage<Path<String>>,
     OnPage(Query(q)): OnPage<Query<CountyQuery>>,
+    OnPage(Query(day)): OnPage<Query<crate::views::day_board::DayQuery>>,
 ) -> PageResult {
     let here = format!("/counties/{code}");
     visit.require(Action::ViewCounty(&code), &here)?;
+    let day_picture = crate::views::day_board::section(
+        &visit,
+        crate::views::day_board::Area::County(&code),
+        &day,
+    )
+    .await?;
     let summary = visit.app().lookups().county(&code).await?;
     let kind_text = q.kind.clone().unwrap_or_default();
     let kind = match kind_text.as_str() {
@@ -327,6 +336,7 @@ pub async fn county(
         gaps_pager,
         boards,
         conflicts,
+        day_picture,
         stype,
         sname,
         notice: q

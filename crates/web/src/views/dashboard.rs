@@ -1,7 +1,8 @@
 use crate::chart::{self, stacked_bars, Bar};
-use crate::views::{redirect, render, Card, Layout, PageResult, Visit};
+use crate::views::{redirect, render, Card, Layout, OnPage, PageResult, Visit};
 use crate::PageError;
 use askama::Template;
+use axum::extract::Query;
 use domain::access::{Action, Scope};
 use domain::calendar::{jalali_datetime, jalali_numeric};
 use domain::text::persian_number;
@@ -46,10 +47,15 @@ struct Dashboard {
     rows: Vec<CountyRow>,
     totals: Vec<Cell>,
     milestones: Vec<MilestoneRow>,
+    /// On polling day, the election-day picture (`views::day_board`).
+    day_picture: Option<String>,
 }
 
 /// `/`: the province HQ dashboard; others go to their own county or station.
-pub async fn home(visit: Visit) -> PageResult {
+pub async fn home(
+    visit: Visit,
+    OnPage(Query(day)): OnPage<Query<crate::views::day_board::DayQuery>>,
+) -> PageResult {
     match visit.principal().map(|p| p.scope.clone()) {
         None => {
             return Err(PageError {
@@ -61,10 +67,9 @@ pub async fn home(visit: Visit) -> PageResult {
         // On its polling day a station's home is its console (check-ins first); before and
         // after, its facts.
         Some(Scope::Station { station, .. }) => {
-            let election = visit.app().cached().election().await?;
-            let polling = store::election_day::polls(&election).is_some_and(|(open, close)| {
-                domain::station_day::on_polling_day(visit.state.now(), open, close)
-            });
+            let polling = crate::views::day_board::polling_day(&visit)
+                .await?
+                .is_some();
             let home = if polling {
                 format!("/stations/{station}/day")
             } else {
@@ -75,6 +80,9 @@ pub async fn home(visit: Visit) -> PageResult {
         Some(Scope::Province) => {}
     }
     visit.require(Action::ViewProvince, "/")?;
+    let day_picture =
+        crate::views::day_board::section(&visit, crate::views::day_board::Area::Province, &day)
+            .await?;
     let lookups = visit.app().lookups();
     let counties = lookups.counties(visit.principal()).await?;
     let election = lookups.election(visit.principal()).await?;
@@ -213,5 +221,6 @@ pub async fn home(visit: Visit) -> PageResult {
         rows,
         totals,
         milestones,
+        day_picture,
     })
 }

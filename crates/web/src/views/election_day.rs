@@ -6,19 +6,20 @@ use crate::auth::Auth;
 use crate::chart::{stacked_bars_if_any, Bar};
 use crate::fmt::url_encode;
 use crate::views::candidates::{hue, initials, photo_href};
-use crate::views::OnPage;
 use crate::views::{
     answer_form, page_error, render, Card, DoneQuery, Layout, PageResult, Refused, Visit,
 };
+use crate::views::{OnPage, SortLink};
 use crate::{ApiError, AppState, PageError};
 use app::election_day::ElectionDay;
 use askama::Template;
 use axum::extract::{Path, Query};
+use axum::response::IntoResponse;
 use axum::Form;
 use domain::access::Action;
 use domain::ballot::Candidate;
 use domain::calendar::jalali_datetime;
-use domain::station_day::{DayAction, DayState, Presence, Walkout, WalkoutReason};
+use domain::station_day::{DayAction, DayState, PauseReason, Presence, Walkout, WalkoutReason};
 use domain::text::{persian_digits, persian_number};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -47,6 +48,10 @@ struct StationDayPage {
     state: &'static str,
     state_code: &'static str,
     opened_at: Option<String>,
+    /// While paused: the reason and notes, since when, and how long it has lasted.
+    pause: Option<String>,
+    /// The pause form's reasons: code and Persian name.
+    pause_reasons: Vec<(&'static str, &'static str)>,
     closes_at: String,
     closes_at_input: String,
     cards: Vec<Card>,
@@ -59,6 +64,10 @@ struct StationDayPage {
     /// The county's governor (or the HQ) may keep the station open past its own bounds.
     can_approve: bool,
     can_close: bool,
+    /// The opening's minutes, once open.
+    opening_record: Option<String>,
+    /// The opening form's posts.
+    opening_posts: Vec<OpeningPost>,
     /// What closing will record, for the head to confirm.
     close_summary: String,
     /// Checked-in voters yet to vote, for the head to resolve a walk-out (staff only).
@@ -69,6 +78,93 @@ struct StationDayPage {
     notice: Option<String>,
     error: Option<String>,
     result: Option<CheckInResult>,
+}
+
+/// One of the opening's posts as the opening form offers it: only a post with a holder can be
+/// ticked present.
+pub struct OpeningPost {
+    pub field: &'static str,
+    pub label: &'static str,
+    pub holder: Option<String>,
+}
+
+/// The opening's posts (head, governor's representative, inspector) and their holders.
+fn opening_posts(staff: &[store::StaffAssignment]) -> Vec<OpeningPost> {
+    use domain::staffing::Post;
+    [
+        ("head", Post::Head),
+        ("governor_rep", Post::GovernorRep),
+        ("inspector", Post::Inspector),
+    ]
+    .into_iter()
+    .map(|(field, post)| OpeningPost {
+        field,
+        label: post.persian(),
+        holder: holder_of(staff, post),
+    })
+    .collect()
+}
+
+fn holder_of(staff: &[store::StaffAssignment], post: domain::staffing::Post) -> Option<String> {
+    staff
+        .iter()
+        .find(|s| s.post == post)
+        .map(|s| format!("{} {}", s.first_name, s.last_name))
+}
+
+/// When the polls open (the election's `election_day` milestone), if the election has them.
+async fn polls_open(visit: &Visit) -> app::Result<Option<time::OffsetDateTime>> {
+    Ok(visit
+        .app()
+        .lookups()
+        .election(visit.principal())
+        .await?
+        .as_ref()
+        .and_then(store::election_day::polls)
+        .map(|(open, _)| open))
+}
+
+/// The opening's record as the minutes say it (issue 20): when, who of the posts was present
+/// (by name), who was absent, which posts were vacant, the empty box, and a late opening.
+fn opening_record(
+    day: &domain::station_day::StationDay,
+    staff: &[store::StaffAssignment],
+    polls_open: Option<time::OffsetDateTime>,
+) -> Option<String> {
+    use domain::staffing::Post;
+    let opened_at = day.opened_at?;
+    let mut text = format!("شعبه در {} گشوده شد.", jalali_datetime(opened_at));
+    if let Some(delay) = polls_open.and_then(|open| day.opening_delay(opened_at, open)) {
+        text.push_str(&format!(
+            " تأخیر در گشایش: {} دقیقه.",
+            persian_number(delay.whole_minutes())
+        ));
+    }
+    if let Some(presence) = day.presence {
+        let (mut present, mut absent, mut vacant) = (Vec::new(), Vec::new(), Vec::new());
+        for (post, was) in [
+            (Post::Head, presence.head),
+            (Post::GovernorRep, presence.governor_rep),
+            (Post::Inspector, presence.inspector),
+        ] {
+            match (holder_of(staff, post), was) {
+                (Some(name), true) => present.push(format!("{} ({name})", post.persian())),
+                (Some(name), false) => absent.push(format!("{} ({name})", post.persian())),
+                (None, _) => vacant.push(format!("{}: پست خالی", post.persian())),
+            }
+        }
+        if !present.is_empty() {
+            text.push_str(&format!(" حاضران: {}.", present.join("، ")));
+        }
+        if !absent.is_empty() {
+            text.push_str(&format!(" غایبان: {}.", absent.join("، ")));
+        }
+        if !vacant.is_empty() {
+            text.push_str(&format!(" {}.", vacant.join("؛ ")));
+        }
+    }
+    text.push_str(" صندوق خالی به حاضران نشان داده شد.");
+    Some(text)
 }
 
 /// A checked-in voter yet to vote, as the console lists them.
@@ -139,26 +235,28 @@ async fn console_page(
     let now = visit.state.now();
     let live = matches!(day.state, DayState::Open | DayState::Paused);
     let county_code = station.county_code.clone();
-    let (pending, rep_assigned) = if operates && live {
-        let pending = visit
+    let (_, staff) = visit
+        .app()
+        .staffing()
+        .station_staff(visit.principal(), &station.code)
+        .await
+        .map_err(|e| page_error(e, &here))?;
+    let pending = if operates && live {
+        visit
             .app()
             .election_day()
             .pending(visit.principal(), &station.code)
             .await
-            .map_err(|e| page_error(e, &here))?;
-        let (_, staff) = visit
-            .app()
-            .staffing()
-            .station_staff(visit.principal(), &station.code)
-            .await
-            .map_err(|e| page_error(e, &here))?;
-        let rep = staff
-            .iter()
-            .any(|s| s.post == domain::staffing::Post::GovernorRep);
-        (pending, rep)
+            .map_err(|e| page_error(e, &here))?
     } else {
-        (Vec::new(), false)
+        Vec::new()
     };
+    let rep_assigned = staff
+        .iter()
+        .any(|s| s.post == domain::staffing::Post::GovernorRep);
+    let polls_open = polls_open(visit).await.map_err(|e| page_error(e, &here))?;
+    let opening_record = opening_record(&day, &staff, polls_open);
+    let opening_posts = opening_posts(&staff);
     render(&StationDayPage {
         layout: visit.layout(format!("روز رأی‌گیری {}", station.name), &here),
         code_fa: persian_digits(&station.code),
@@ -167,6 +265,22 @@ async fn console_page(
         state: day.state.persian(),
         state_code: day.state.as_str(),
         opened_at: day.opened_at.map(jalali_datetime),
+        pause: day
+            .pause
+            .as_ref()
+            .filter(|_| day.state == DayState::Paused)
+            .map(|p| {
+                format!(
+                    "{} · از {} · {}",
+                    p.persian(),
+                    jalali_datetime(p.since),
+                    domain::registration::countdown(p.since, now.max(p.since))
+                )
+            }),
+        pause_reasons: PauseReason::ALL
+            .iter()
+            .map(|r| (r.as_str(), r.persian()))
+            .collect(),
         closes_at: jalali_datetime(day.closes_at),
         closes_at_input: jalali_datetime(day.closes_at + time::Duration::hours(1)),
         cards: vec![
@@ -176,6 +290,8 @@ async fn console_page(
             Card::new(counts.outstanding, "در انتظار رأی"),
         ],
         close_summary: close_summary(&counts),
+        opening_record,
+        opening_posts,
         pending: pending
             .into_iter()
             .map(|p| PendingRow {
@@ -216,6 +332,8 @@ pub struct ActionForm {
     inspector: Option<String>,
     empty_box_shown: Option<String>,
     reason: Option<String>,
+    /// A pause's notes.
+    notes: Option<String>,
     until: Option<String>,
     /// The head confirmed the close-out counts.
     confirm_counts: Option<String>,
@@ -245,9 +363,10 @@ pub async fn act(
             },
             form.empty_box_shown.is_some(),
         ),
-        "pause" => DayAction::Pause {
-            reason: domain::text::normalize_name(form.reason.as_deref().unwrap_or_default()),
-        },
+        "pause" => DayAction::pause(
+            form.reason.as_deref().unwrap_or_default(),
+            form.notes.as_deref().unwrap_or_default(),
+        ),
         "resume" => DayAction::Resume,
         "extend" => {
             match domain::calendar::parse_instant(form.until.as_deref().unwrap_or_default()) {
@@ -614,14 +733,26 @@ pub async fn cast(visit: Visit, OnPage(Form(form)): OnPage<Form<VoteForm>>) -> P
 }
 
 pub struct AreaRow {
+    pub code: String,
     pub code_fa: String,
     pub name: String,
     pub href: Option<String>,
     pub eligible: String,
     pub checked_in: String,
-    pub checked_in_raw: i64,
     pub percent: String,
-    pub percent_raw: i64,
+}
+
+/// What `/turnout` refreshes in place: the figures, the hourly chart and the areas' table.
+#[derive(Template)]
+#[template(path = "turnout_live.html")]
+struct TurnoutLive {
+    cards: Vec<Card>,
+    percent: String,
+    chart: String,
+    area_label: &'static str,
+    headers: Vec<SortLink>,
+    areas: Vec<AreaRow>,
+    updated: String,
 }
 
 #[derive(Template)]
@@ -630,15 +761,18 @@ struct TurnoutPage {
     layout: Layout,
     scope: String,
     up: Option<(String, String)>,
-    cards: Vec<Card>,
-    percent: String,
-    chart: String,
     area_label: &'static str,
-    areas: Vec<AreaRow>,
-    updated: String,
+    county: Option<String>,
+    council: Option<String>,
+    text: String,
+    sort: String,
+    refresh_seconds: u64,
+    refresh_fa: String,
+    live: String,
 }
 
-fn percent(part: i64, whole: i64) -> (String, i64) {
+/// A share as a Persian percentage with one decimal («۴۲٫۵٪»), and its raw per-mille.
+pub(crate) fn percent(part: i64, whole: i64) -> (String, i64) {
     if whole <= 0 {
         return ("—".into(), 0);
     }
@@ -653,19 +787,52 @@ fn percent(part: i64, whole: i64) -> (String, i64) {
 pub struct TurnoutQuery {
     county: Option<String>,
     council: Option<String>,
+    /// Words of an area's code or name.
+    q: Option<String>,
+    /// A column (`app::election_day::AreaSort`), `-` before it for descending.
+    sort: Option<String>,
 }
 
-/// `/turnout`: public live turnout, drilling down from the province to a council's stations.
-pub async fn turnout(visit: Visit, OnPage(Query(q)): OnPage<Query<TurnoutQuery>>) -> PageResult {
-    // A council's page is the council's alone: its county is the way back up.
-    let council = q.council.as_deref().filter(|c| !c.is_empty());
-    let county = q.county.as_deref().filter(|_| council.is_none());
-    let app::election_day::Turnout {
-        figures: t,
-        county,
-        council,
-    } = visit.app().election_day().turnout(county, council).await?;
-    let (scope, up, area_label) = match (&council, &county) {
+impl TurnoutQuery {
+    /// A council's page is the council's alone: its county is the way back up.
+    fn council(&self) -> Option<&str> {
+        self.council.as_deref().filter(|c| !c.is_empty())
+    }
+
+    fn county(&self) -> Option<&str> {
+        self.county
+            .as_deref()
+            .filter(|c| !c.is_empty() && self.council().is_none())
+    }
+
+    fn text(&self) -> String {
+        self.q.as_deref().map_or("", str::trim).to_owned()
+    }
+
+    /// `/turnout` with these areas and words, sorted by `sort`.
+    fn link(&self, sort: &str) -> String {
+        format!(
+            "/turnout?county={}&council={}&q={}&sort={}",
+            url_encode(self.county().unwrap_or("")),
+            url_encode(self.council().unwrap_or("")),
+            url_encode(&self.text()),
+            url_encode(sort)
+        )
+    }
+}
+
+/// The turnout of the area `q` names, its title, the way up, and the live part drawn.
+async fn turnout_live(
+    visit: &Visit,
+    q: &TurnoutQuery,
+) -> Result<(String, Option<(String, String)>, &'static str, String), PageError> {
+    let turnout = visit
+        .app()
+        .election_day()
+        .turnout(q.county(), q.council())
+        .await?;
+    let (county, council) = (&turnout.county, &turnout.council);
+    let (scope, up, area_label) = match (council, county) {
         (Some(c), _) => (
             domain::election::council_title(c.kind, &c.name),
             Some((
@@ -681,29 +848,42 @@ pub async fn turnout(visit: Visit, OnPage(Query(q)): OnPage<Query<TurnoutQuery>>
         ),
         (None, None) => ("استان کرمان".to_owned(), None, "شهرستان"),
     };
-    let areas = t
-        .areas
-        .iter()
-        .map(|a| {
-            let (pct, raw) = a
+    let (sort, descending) =
+        app::election_day::AreaSort::parse(q.sort.as_deref().unwrap_or_default());
+    let areas = turnout
+        .areas(&q.text(), sort, descending)
+        .into_iter()
+        .map(|a| AreaRow {
+            code: a.code.clone(),
+            code_fa: persian_digits(&a.code),
+            name: a.name.clone(),
+            href: match (council, county) {
+                (Some(_), _) => None,
+                (None, Some(_)) => Some(format!("/turnout?council={}", url_encode(&a.code))),
+                (None, None) => Some(format!("/turnout?county={}", url_encode(&a.code))),
+            },
+            eligible: a.eligible.map_or("—".into(), persian_number),
+            checked_in: persian_number(a.checked_in),
+            percent: a
                 .eligible
-                .map_or(("—".into(), 0), |e| percent(a.checked_in, e));
-            AreaRow {
-                code_fa: persian_digits(&a.code),
-                name: a.name.clone(),
-                href: match (&council, &county) {
-                    (Some(_), _) => None,
-                    (None, Some(_)) => Some(format!("/turnout?council={}", url_encode(&a.code))),
-                    (None, None) => Some(format!("/turnout?county={}", url_encode(&a.code))),
-                },
-                eligible: a.eligible.map_or("—".into(), persian_number),
-                checked_in: persian_number(a.checked_in),
-                checked_in_raw: a.checked_in,
-                percent: pct,
-                percent_raw: raw,
-            }
+                .map_or_else(|| "—".into(), |e| percent(a.checked_in, e).0),
         })
         .collect();
+    use app::election_day::AreaSort;
+    let headers = SortLink::headers(
+        vec![
+            (AreaSort::Code, "کد", false),
+            (AreaSort::Name, area_label, false),
+            (AreaSort::Eligible, "واجدان شرایط", true),
+            (AreaSort::CheckedIn, "رأی‌دهندگان", true),
+            (AreaSort::Percent, "مشارکت", true),
+        ],
+        AreaSort::as_str,
+        sort,
+        descending,
+        |next| q.link(next),
+    );
+    let t = &turnout.figures;
     let bars: Vec<Bar> = t
         .hourly
         .iter()
@@ -722,21 +902,41 @@ pub async fn turnout(visit: Visit, OnPage(Query(q)): OnPage<Query<TurnoutQuery>>
         &["#2f6f4f"],
         &bars,
     );
-    let (pct, _) = percent(t.checked_in, t.eligible);
-    let now = visit.state.now();
-    render(&TurnoutPage {
-        layout: visit.layout("مشارکت", "/turnout"),
-        scope,
-        up,
+    let live = TurnoutLive {
         cards: vec![
             Card::new(t.eligible, "واجدان شرایط"),
             Card::new(t.checked_in, "رأی‌دهندگان"),
         ],
-        percent: pct,
+        percent: percent(t.checked_in, t.eligible).0,
         chart,
         area_label,
+        headers,
         areas,
-        updated: jalali_datetime(now),
+        updated: jalali_datetime(visit.state.now()),
+    }
+    .render()
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((scope, up, area_label, live))
+}
+
+/// `/turnout`: public live turnout, drilling down from the province to a council's stations;
+/// its figures and table refresh in place (`/turnout/live`), keeping the words and the order
+/// the reader chose.
+pub async fn turnout(visit: Visit, OnPage(Query(q)): OnPage<Query<TurnoutQuery>>) -> PageResult {
+    let (scope, up, area_label, live) = turnout_live(&visit, &q).await?;
+    let refresh_seconds = visit.state.config.live_refresh.as_secs().max(1);
+    render(&TurnoutPage {
+        layout: visit.layout("مشارکت", "/turnout"),
+        scope,
+        up,
+        area_label,
+        county: q.county().map(str::to_owned),
+        council: q.council().map(str::to_owned),
+        text: q.text(),
+        sort: q.sort.clone().unwrap_or_default(),
+        refresh_seconds,
+        refresh_fa: persian_number(i64::try_from(refresh_seconds).unwrap_or(i64::MAX)),
+        live,
     })
 }
 
@@ -767,7 +967,7 @@ struct StationMinutesPage {
     council: String,
     state: &'static str,
     closed: bool,
-    opened_at: Option<String>,
+    opening_record: Option<String>,
     closes_at: String,
     closed_at: Option<String>,
     checkins: String,
@@ -801,12 +1001,7 @@ pub async fn minutes(visit: Visit, OnPage(Path(code)): OnPage<Path<String>>) -> 
         .station_staff(visit.principal(), &station.code)
         .await
         .map_err(fail)?;
-    let holder = |post: domain::staffing::Post| {
-        staff
-            .iter()
-            .find(|s| s.post == post)
-            .map(|s| format!("{} {}", s.first_name, s.last_name))
-    };
+    let polls_open = polls_open(&visit).await.map_err(fail)?;
     let rep = staff
         .iter()
         .find(|s| s.post == domain::staffing::Post::GovernorRep);
@@ -847,7 +1042,7 @@ pub async fn minutes(visit: Visit, OnPage(Path(code)): OnPage<Path<String>>) -> 
         council,
         state: day.state.persian(),
         closed: day.state == DayState::Closed,
-        opened_at: day.opened_at.map(jalali_datetime),
+        opening_record: opening_record(&day, &staff, polls_open),
         closes_at: jalali_datetime(day.closes_at),
         closed_at: day.closed_at.map(jalali_datetime),
         checkins: persian_number(counts.checkins),
@@ -859,8 +1054,17 @@ pub async fn minutes(visit: Visit, OnPage(Path(code)): OnPage<Path<String>>) -> 
             .iter()
             .map(|&post| SignatureLine {
                 post: post.persian(),
-                holder: holder(post),
+                holder: holder_of(&staff, post),
             })
             .collect(),
     })
+}
+
+/// `/turnout/live`: the live part of `/turnout` alone, for its poller (public, as the page).
+pub async fn turnout_fragment(
+    visit: Visit,
+    OnPage(Query(q)): OnPage<Query<TurnoutQuery>>,
+) -> PageResult {
+    let (_, _, _, live) = turnout_live(&visit, &q).await?;
+    Ok(axum::response::Html(live).into_response())
 }

@@ -7,6 +7,7 @@ pub mod boards;
 pub mod candidates;
 pub mod counties;
 pub mod dashboard;
+pub mod day_board;
 pub mod election_day;
 pub mod identity;
 pub mod login;
@@ -83,11 +84,13 @@ pub fn page_routes() -> Vec<PageRoute> {
     let registration = app::registrations::MAX_REGISTRATION_BYTES;
     vec![
         get("/", dashboard::home),
+        get("/day-board", day_board::province_fragment),
         get("/login", login::show),
         post("/login", login::submit),
         post("/logout", login::logout),
         get("/counties/{code}", counties::county),
         get("/counties/{code}/inspectors", staffing::inspector_roster),
+        get("/counties/{code}/day-board", day_board::county_fragment),
         get("/councils/{code}", counties::council),
         get("/stations/{code}", counties::station),
         post("/stations/{code}/edit", counties::edit_station),
@@ -103,6 +106,7 @@ pub fn page_routes() -> Vec<PageRoute> {
         post("/vote/review", election_day::review),
         post("/vote/cast", election_day::cast),
         get("/turnout", election_day::turnout),
+        get("/turnout/live", election_day::turnout_fragment),
         get("/candidates", candidates::list),
         get("/candidates/photo/{code}", candidates::photo),
         get("/candidates/participation", participation::page),
@@ -222,6 +226,46 @@ impl Pager {
                 persian_number(page.total)
             ),
         }
+    }
+}
+
+/// A column header that sorts a table the server sorts, when followed; the sorted column
+/// says so (`aria-sort`, which the style sheet also draws as an arrow).
+pub struct SortLink {
+    pub label: &'static str,
+    pub href: String,
+    pub aria_sort: Option<&'static str>,
+    pub numeric: bool,
+}
+
+impl SortLink {
+    /// The headers of `columns` (key, label, numeric) of a table sorted by `current`,
+    /// `descending` or not; `name` is a key's name in an address, and `link(sort)` the address
+    /// sorted by `sort` (`-name` for descending). Following the sorted column's header turns
+    /// its direction.
+    pub fn headers<K: PartialEq + Copy>(
+        columns: Vec<(K, &'static str, bool)>,
+        name: impl Fn(K) -> &'static str,
+        current: K,
+        descending: bool,
+        link: impl Fn(&str) -> String,
+    ) -> Vec<Self> {
+        columns
+            .into_iter()
+            .map(|(key, label, numeric)| {
+                let (next, aria_sort) = match (key == current, descending) {
+                    (true, false) => (format!("-{}", name(key)), Some("ascending")),
+                    (true, true) => (name(key).to_owned(), Some("descending")),
+                    (false, _) => (name(key).to_owned(), None),
+                };
+                Self {
+                    label,
+                    href: link(&next),
+                    aria_sort,
+                    numeric,
+                }
+            })
+            .collect()
     }
 }
 

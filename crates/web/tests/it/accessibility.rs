@@ -10,15 +10,6 @@ use std::fmt::Write as _;
 /// axe-core's browser build, injected into each page under test.
 const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
 
-/// Violations left to work under way elsewhere, by page and axe rule; each says why. A rule
-/// listed here is still checked on every other page.
-const LEFT_TO_OTHER_WORK: [(&str, &str, &str); 1] = [(
-    "/turnout",
-    "meta-refresh",
-    "the page's 60-second reload (WCAG 2.2.1) is being replaced by in-place updates, with the \
-     election-day views (issue 20); drop this entry when that lands",
-)];
-
 /// Runs axe on the page the browser shows (at `path`); returns its serious and critical
 /// violations, one line per element (rule, impact, the element's selector, what to fix).
 async fn serious_violations(browser: &Browser, path: &str) -> Vec<String> {
@@ -51,10 +42,7 @@ async fn serious_violations(browser: &Browser, path: &str) -> Vec<String> {
     for v in found.as_array().expect("axe's violations") {
         let impact = v["impact"].as_str().unwrap_or("");
         let rule = v["id"].as_str().unwrap_or("");
-        let left = LEFT_TO_OTHER_WORK
-            .iter()
-            .any(|(page, known, _)| *page == path && *known == rule);
-        if !matches!(impact, "serious" | "critical") || left {
+        if !matches!(impact, "serious" | "critical") {
             continue;
         }
         for node in v["nodes"].as_array().into_iter().flatten() {

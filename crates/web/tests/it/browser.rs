@@ -382,14 +382,14 @@ async fn station_opens_checks_in_and_a_voter_casts_a_ballot() {
     browser.find("header form[action='/logout']").await;
     browser.goto(&format!("/stations/{station}/day")).await;
     assert_eq!(browser.text("#day-state").await, "گشوده‌نشده");
-    // Opening without the inspector ticked is refused with its reason.
-    for name in ["head", "governor_rep", "empty_box_shown"] {
+    // Opening without the head ticked is refused with its reason.
+    for name in ["governor_rep", "inspector", "empty_box_shown"] {
         browser
             .click(&format!("#open-form input[name={name}]"))
             .await;
     }
     browser.click("#open-form button").await;
-    assert!(browser.text("#day-error").await.contains("بازرس"));
+    assert!(browser.text("#day-error").await.contains("رئیس شعبه"));
     for name in ["head", "governor_rep", "inspector", "empty_box_shown"] {
         browser
             .click(&format!("#open-form input[name={name}]"))
@@ -630,10 +630,7 @@ async fn a_candidate_registers_and_follows_the_file() {
 async fn a_voter_walks_out_and_the_station_still_closes() {
     let (app, _, roll) = crate::election_day::election_day().await;
     let station = crate::election_day::own_station();
-    let governor = app.token("governor").await;
-    let rep =
-        crate::election_day::staff_station(&app, &governor, &station, "governor_rep", 880_101)
-            .await;
+    let rep = crate::election_day::governor_rep(&app, &station).await;
     let browser = Browser::open(&app).await;
     browser.goto("/login").await;
     browser.log_in("station").await;

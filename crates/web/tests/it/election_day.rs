@@ -67,6 +67,15 @@ pub async fn election_day_with(config: web::Config) -> (TestApp, String, Vec<Vot
         .import_roll("shora-7", rx, "test", &by)
         .await
         .unwrap();
+    // The small demo leaves the station unstaffed: its opening's posts, so that it may open.
+    let governor = app.token("governor").await;
+    for (post, n) in [
+        ("head", 880_201),
+        ("governor_rep", 880_202),
+        ("inspector", 880_203),
+    ] {
+        staff_station(&app, &governor, &station.code, post, n).await;
+    }
     app.clock.set(VOTING);
     let token = app.token("station").await;
     (app, token, roll)
@@ -234,6 +243,89 @@ async fn the_stations_own_bounds_are_configurable() {
     .assert_problem(409, "extension_too_long");
 }
 
+/// A pause takes a reason from the list and notes (issue 20); the console shows the reason and
+/// how long voting has stood still. Clients that send a free reason, as before the list, get
+/// «سایر» with their text as the notes; «سایر» without notes is refused.
+#[tokio::test]
+async fn a_pause_has_a_listed_reason_and_shows_how_long_it_lasts() {
+    let (app, token, _) = election_day().await;
+    let station = own_station();
+    act(&app, &token, &station, "open", OPENING)
+        .await
+        .assert_status(axum::http::StatusCode::OK);
+    // The open station's pause form offers the list.
+    let open = app
+        .get(&format!("/stations/{station}/day"), Some(&token))
+        .await
+        .text();
+    for reason in [
+        "قطع برق",
+        "خرابی دستگاه",
+        "قطع ارتباط",
+        "دستور هیأت اجرایی",
+        "سایر",
+    ] {
+        assert!(
+            open.contains(&format!(">{reason}</option>")),
+            "{reason} is offered"
+        );
+    }
+    let pause = |reason: &str, notes: &str| {
+        serde_json::json!({ "reason": reason, "notes": notes }).to_string()
+    };
+    act(&app, &token, &station, "pause", &pause("other", " "))
+        .await
+        .assert_problem(409, "reason_required");
+    let r = act(
+        &app,
+        &token,
+        &station,
+        "pause",
+        &pause("device_fault", "دستگاه احراز هویت"),
+    )
+    .await;
+    r.assert_status(axum::http::StatusCode::OK);
+    let day = &r.json()["day"];
+    assert_eq!(day["state"], "paused");
+    assert_eq!(day["pause"]["reason"], "device_fault");
+    assert_eq!(day["pause"]["notes"], "دستگاه احراز هویت");
+    assert_eq!(day["pause"]["since"], day["opened_at"], "paused at 09:00");
+
+    app.clock.advance(time::Duration::minutes(25));
+    let console = app
+        .get(&format!("/stations/{station}/day"), Some(&token))
+        .await;
+    console.assert_status(axum::http::StatusCode::OK);
+    let page = console.text();
+    let info = page
+        .split("id=\"pause-info\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</span>").next())
+        .unwrap_or_else(|| panic!("no pause line: {page}"));
+    assert!(info.contains("خرابی دستگاه: دستگاه احراز هویت"), "{info}");
+    assert!(info.contains("۲۵ دقیقه"), "{info}");
+
+    act(&app, &token, &station, "resume", "")
+        .await
+        .assert_status(axum::http::StatusCode::OK);
+    let legacy = act(
+        &app,
+        &token,
+        &station,
+        "pause",
+        r#"{"reason": "سیل در ورودی ساختمان"}"#,
+    )
+    .await;
+    legacy.assert_status(axum::http::StatusCode::OK);
+    let pause = &legacy.json()["day"]["pause"];
+    assert_eq!(
+        (pause["reason"].as_str(), pause["notes"].as_str()),
+        (Some("other"), Some("سیل در ورودی ساختمان"))
+    );
+    let resumed = act(&app, &token, &station, "resume", "").await;
+    assert_eq!(resumed.json()["day"]["pause"], serde_json::Value::Null);
+}
+
 /// A station signed in at 09:00 on polling day stays signed in through its day, past the
 /// eight hours others get (issue 15: it was signed out mid-day).
 #[tokio::test]
@@ -291,9 +383,9 @@ async fn a_station_opens_checks_voters_in_and_takes_their_ballots() {
     check_in(&app, &token, &station, roll[0].national_id.as_str())
         .await
         .assert_problem(409, "station_not_open");
-    // Opening without the inspector is refused with its rule.
-    let no_inspector = r#"{"presence": {"head": true, "governor_rep": true, "inspector": false}, "empty_box_shown": true}"#;
-    act(&app, &token, &station, "open", no_inspector)
+    // Opening without the governor's representative is refused with its rule.
+    let no_rep = r#"{"presence": {"head": true, "governor_rep": false, "inspector": true}, "empty_box_shown": true}"#;
+    act(&app, &token, &station, "open", no_rep)
         .await
         .assert_problem(409, "opening_quorum");
     assert_eq!(app.audit_count().await, before);
@@ -514,6 +606,18 @@ async fn a_ballot_is_cast_only_from_the_station_that_checked_the_voter_in() {
     assert_eq!(cast_ok.status, 201, "{}", cast_ok.text());
 }
 
+/// The national id of the station's governor's representative.
+pub async fn governor_rep(app: &TestApp, station: &str) -> String {
+    app.store
+        .station_staff(station)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.post == domain::staffing::Post::GovernorRep)
+        .expect("the station has a governor's representative")
+        .national_id
+}
+
 /// Registers a person through the API (as `token`) and gives them a post at the station.
 pub async fn staff_station(
     app: &TestApp,
@@ -545,7 +649,7 @@ async fn a_voter_who_walks_out_is_recorded_and_the_station_closes() {
     let (app, token, roll) = election_day().await;
     let station = own_station();
     let governor = app.token("governor").await;
-    let rep = staff_station(&app, &governor, &station, "governor_rep", 880_001).await;
+    let rep = governor_rep(&app, &station).await;
     act(&app, &token, &station, "open", OPENING)
         .await
         .assert_status(axum::http::StatusCode::OK);
@@ -646,4 +750,48 @@ async fn a_voter_who_walks_out_is_recorded_and_the_station_closes() {
         7,
         "a line per post"
     );
+}
+
+/// An absent inspector is recorded in the opening's minutes rather than keeping the station
+/// shut (issue 20), unless the server requires the inspector; and nobody is recorded present
+/// whose post is vacant.
+#[tokio::test]
+async fn an_absent_inspector_is_recorded_unless_required() {
+    let no_inspector = r#"{"presence": {"head": true, "governor_rep": true, "inspector": false}, "empty_box_shown": true}"#;
+    let (strict, token, _) = election_day_with(web::Config {
+        identity_limits: crate::support::unrationed(),
+        opening_needs_inspector: true,
+        ..web::Config::default()
+    })
+    .await;
+    let station = own_station();
+    act(&strict, &token, &station, "open", no_inspector)
+        .await
+        .assert_problem(409, "opening_quorum");
+
+    let (app, token, _) = election_day().await;
+    let governor = app.token("governor").await;
+    let freed = app
+        .delete(
+            &format!("/api/v1/stations/{station}/staff/inspector"),
+            &governor,
+        )
+        .await;
+    assert_eq!(freed.status.as_u16(), 204, "{}", freed.text());
+    act(&app, &token, &station, "open", OPENING)
+        .await
+        .assert_problem(409, "post_vacant");
+    let opened = act(&app, &token, &station, "open", no_inspector).await;
+    assert_eq!(opened.status.as_u16(), 200, "{}", opened.text());
+    assert_eq!(
+        opened.json()["day"]["presence"],
+        serde_json::json!({"head": true, "governor_rep": true, "inspector": false})
+    );
+    // The console's opening record names who was there and says the post was vacant.
+    let cookie = app.browser_login("station").await;
+    let page = app
+        .page(&format!("/stations/{station}/day"), Some(&cookie))
+        .await
+        .text();
+    assert!(page.contains("بازرس: پست خالی"), "{page}");
 }

@@ -9,6 +9,7 @@ mod boards;
 mod browser;
 mod candidates;
 mod election_day;
+mod governor_day;
 mod openapi;
 mod pages;
 mod registration_pages;

@@ -295,7 +295,17 @@ impl Fixture {
                 };
                 (filled(route), Sent::Nothing, access)
             }
-            ("GET", "/api/v1/counties/{code}" | "/counties/{code}" | "/counties/{code}/inspectors") => (
+            // The election-day picture's fragments are guarded like their pages.
+            ("GET", "/day-board") => (
+                filled(route),
+                Sent::Nothing,
+                all(who, &[Action::ViewProvince]),
+            ),
+            (
+                "GET",
+                "/api/v1/counties/{code}" | "/counties/{code}" | "/counties/{code}/inspectors"
+                | "/counties/{code}/day-board",
+            ) => (
                 route.replace("{code}", county),
                 Sent::Nothing,
                 in_county,
@@ -519,7 +529,7 @@ impl Fixture {
                 "GET",
                 "/healthz" | "/api/v1/openapi.json" | "/api/v1/turnout" | "/api/v1/candidates/csv"
                 | "/api/v1/candidates/nist"
-                | "/turnout" | "/candidates" | "/register" | "/registration-status" | "/login"
+                | "/turnout" | "/turnout/live" | "/candidates" | "/register" | "/registration-status" | "/login"
                 | "/my-filings" | "/demo/outbox",
             ) => (filled(route), Sent::Nothing, open),
             ("GET", "/api/v1/councils/{code}/candidates") => (
