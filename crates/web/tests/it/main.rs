@@ -11,6 +11,7 @@ mod candidates;
 mod election_day;
 mod openapi;
 mod pages;
+mod persian_text;
 mod registration_pages;
 mod registrations;
 mod sms;
