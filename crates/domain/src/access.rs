@@ -62,7 +62,8 @@ impl Role {
             Self::ExecutiveBoard => "هیأت اجرایی",
             Self::SupervisionBoard => "هیأت نظارت",
             Self::StationStaff => "عوامل شعبه",
-            Self::Observer => "ناظر (فقط خواندنی)",
+            // Not «ناظر»: that is the supervision board's word (هیأت نظارت).
+            Self::Observer => "بازدیدکننده (فقط خواندن)",
         }
     }
 
@@ -371,6 +372,17 @@ mod tests {
     /// Whether `p` may view the station `station` of `county`.
     fn view_station(p: &Principal, county: &str, station: &str) -> Result<(), Denied> {
         authorize(Some(p), Action::ViewStation { county, station })
+    }
+
+    /// «ناظر» and «نظارت» are the supervision board's: the read-only role is not called so
+    /// (issue 20), lest a visitor be taken for a supervisor.
+    #[test]
+    fn only_the_supervision_board_is_called_a_supervisor() {
+        for role in Role::ALL {
+            let label = role.persian();
+            let supervises = label.contains("ناظر") || label.contains("نظارت");
+            assert_eq!(supervises, role == Role::SupervisionBoard, "{label}");
+        }
     }
 
     #[test]
