@@ -61,6 +61,54 @@ async fn every_page_of_every_role_writes_persian_text() {
     );
 }
 
+/// The public forms' answers: a status look-up and a one-time code asked for with a national id
+/// typed wrong (Latin digits, as a keyboard types them), and the code form of a registry person,
+/// with their masked mobile number.
+#[tokio::test]
+async fn public_forms_answer_in_persian_text() {
+    let app = TestApp::new().await;
+    let mut report = String::new();
+    let id = crate::support::fresh_id(4_747);
+    app.resident(&id, "1360/05/12", "حسین").await;
+    let answers = [
+        (
+            "/registration-status",
+            vec![("tracking_code", "1247"), ("national_id", "12345")],
+        ),
+        (
+            "/identity/codes",
+            vec![
+                ("purpose", "applicant"),
+                ("national_id", "12345"),
+                ("birth_date", "1360/05/12"),
+                ("father_name", "حسین"),
+            ],
+        ),
+        (
+            "/identity/codes",
+            vec![
+                ("purpose", "applicant"),
+                ("national_id", id.as_str()),
+                ("birth_date", "1360/05/12"),
+                ("father_name", "حسین"),
+            ],
+        ),
+    ];
+    for (path, fields) in &answers {
+        let reply = app.post_fields(path, None, fields).await;
+        let html = reply.text();
+        assert!(
+            reply.content_type().starts_with("text/html"),
+            "{path}: {html}"
+        );
+        check(&mut report, "anonymous", path, &html);
+    }
+    assert!(
+        report.is_empty(),
+        "Persian text faults in the public forms' answers (role, page: fault «snippet»):\n{report}"
+    );
+}
+
 /// Election day: each role walks its pages with a station open and a voter checked in; the
 /// station's device shows the ballot, the review of the choices (typed with Latin digits) and
 /// the receipt; the console answers a check-in typed wrong.
@@ -144,6 +192,55 @@ async fn election_day_pages_write_persian_text() {
         report.is_empty(),
         "Persian text faults on election day (role, page: fault «snippet»):\n{report}"
     );
+}
+
+/// In the browser: a page's filter box finds «قلعه‌گنج» typed with a space and «کرمان» typed
+/// with an Arabic kaf, as the server's searches do; numbered lists count in Persian; numbers in
+/// tables are set with Vazirmatn's own digits (no tabular figures), where the column's text is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and chromedriver: scripts/test runs it"]
+async fn filter_boxes_and_numbers_read_persian_in_the_browser() {
+    let app = TestApp::new().await;
+    let browser = crate::browser::Browser::open(&app).await;
+    browser.goto("/login").await;
+    browser.log_in("hq").await;
+    browser.find("#counties-table").await;
+    let shown = || async {
+        let names = browser
+            .client
+            .execute(
+                "return Array.from(document.querySelectorAll('#counties-table tbody tr'))\
+                 .filter(r => !r.hidden).map(r => r.cells[0].textContent.trim())",
+                vec![],
+            )
+            .await
+            .unwrap();
+        serde_json::from_value::<Vec<String>>(names).unwrap()
+    };
+    let filter = "input[data-filter-table=counties-table]";
+    browser.type_into(filter, "قلعه گنج").await;
+    assert_eq!(shown().await, ["قلعه\u{200c}گنج"]);
+    browser.find(filter).await.clear().await.unwrap();
+    browser.type_into(filter, "كرمان").await;
+    assert_eq!(shown().await, ["کرمان"]);
+
+    let styles = browser
+        .client
+        .execute(
+            "const ol = document.createElement('ol'); document.querySelector('main').appendChild(ol);\
+             const td = document.querySelector('td.num');\
+             return [getComputedStyle(ol).listStyleType, getComputedStyle(td).fontVariantNumeric,\
+                     getComputedStyle(td).textAlign, getComputedStyle(td).direction];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        styles,
+        serde_json::json!(["persian", "normal", "start", "rtl"]),
+        "a list, a number cell"
+    );
+    browser.finish().await;
 }
 
 /// The stylesheet writes list numbers in Persian and leaves Vazirmatn's digits as they are

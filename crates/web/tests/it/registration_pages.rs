@@ -54,7 +54,7 @@ pub async fn prove_on_pages(
     let html = asked.text();
     assert!(html.contains(r#"id="identity-code-form""#), "{html}");
     assert!(
-        html.contains("0913•••••21"),
+        html.contains("۰۹۱۳•••••۲۱"),
         "the registry's number, masked"
     );
     let challenge = input_value(&html, "challenge");
