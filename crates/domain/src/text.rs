@@ -148,10 +148,15 @@ pub fn normalize_name(input: &str) -> String {
             'ة' => Some('ه'),
             'ٱ' => Some('ا'),
             '\u{00A0}' | '\t' | '\n' | '\r' => Some(' '),
-            // Kashida, harakat and the superscript alef: a registry writes names without them.
-            '\u{0640}' | '\u{064B}'..='\u{065F}' | '\u{0670}' => None,
-            // Direction marks and the byte-order mark, invisible leftovers of copying.
-            '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{FEFF}' => None,
+            // Kashida, harakat and the superscript alef (a registry writes names without them),
+            // direction marks and the byte-order mark (invisible leftovers of copying).
+            '\u{0640}'
+            | '\u{064B}'..='\u{065F}'
+            | '\u{0670}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{061C}'
+            | '\u{FEFF}' => None,
             _ => Some(c),
         })
         .collect();
