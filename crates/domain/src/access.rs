@@ -123,6 +123,15 @@ impl Scope {
         }
     }
 
+    /// The scope in Persian, a county by its name when the caller knows it (`county_name`, the
+    /// name of [`Scope::county`]): «شهرستان کرمان», not «شهرستان ۱۱».
+    pub fn persian_named(&self, county_name: Option<&str>) -> String {
+        match (self, county_name) {
+            (Self::County { .. }, Some(name)) => format!("شهرستان {name}"),
+            _ => self.persian(),
+        }
+    }
+
     pub fn persian(&self) -> String {
         match self {
             Self::Province => "کل استان".to_owned(),
@@ -372,6 +381,16 @@ mod tests {
     /// Whether `p` may view the station `station` of `county`.
     fn view_station(p: &Principal, county: &str, station: &str) -> Result<(), Denied> {
         authorize(Some(p), Action::ViewStation { county, station })
+    }
+
+    #[test]
+    fn a_county_scope_is_named_by_its_county() {
+        let county = Scope::County {
+            county: "11".into(),
+        };
+        assert_eq!(county.persian_named(Some("کرمان")), "شهرستان کرمان");
+        assert_eq!(county.persian_named(None), "شهرستان ۱۱");
+        assert_eq!(Scope::Province.persian_named(Some("کرمان")), "کل استان");
     }
 
     /// «ناظر» and «نظارت» are the supervision board's: the read-only role is not called so

@@ -15,7 +15,7 @@
 //! It visits one page of each route pattern (`/stations/{}` once, however many stations link)
 //! and at most [`PAGES_PER_ROLE`] pages a role, so that it stays quick.
 
-use crate::support::{demo, TestApp};
+use crate::support::{demo, demo_user, TestApp};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
 
@@ -59,6 +59,34 @@ async fn every_page_of_every_role_writes_persian_text() {
         report.is_empty(),
         "Persian text faults (role, page: fault «snippet»):\n{report}"
     );
+}
+
+/// A county's users are told their county by its name, in the header and on the users page
+/// (issue 20: «شهرستان ۱۱»).
+#[tokio::test]
+async fn a_county_is_named_not_numbered() {
+    let app = TestApp::new().await;
+    let county = &demo_user("governor").scope;
+    let code = county.county().unwrap();
+    let name = &demo()
+        .counties
+        .iter()
+        .find(|c| c.code == code)
+        .unwrap()
+        .name;
+    let numbered = format!("شهرستان {}", domain::text::persian_digits(code));
+    let named = format!("شهرستان {name}");
+    let governor = app.browser_login("governor").await;
+    let (_, home) = fetch(&app, "/", Some(&governor)).await.unwrap();
+    assert!(
+        home.contains(&format!("governor · فرماندار · {named}")),
+        "{home}"
+    );
+    assert!(!home.contains(&numbered));
+    let hq = app.browser_login("hq").await;
+    let users = app.page("/users", Some(&hq)).await.text();
+    assert!(users.contains(&named), "{users}");
+    assert!(!users.contains(&numbered), "{users}");
 }
 
 /// The public forms' answers: a status look-up and a one-time code asked for with a national id
