@@ -62,7 +62,8 @@ impl Role {
             Self::ExecutiveBoard => "هیأت اجرایی",
             Self::SupervisionBoard => "هیأت نظارت",
             Self::StationStaff => "عوامل شعبه",
-            Self::Observer => "ناظر (فقط خواندنی)",
+            // Not «ناظر»: that is the supervision board's word (هیأت نظارت).
+            Self::Observer => "بازدیدکننده (فقط خواندن)",
         }
     }
 
@@ -119,6 +120,15 @@ impl Scope {
             Self::Province => true,
             Self::County { county } => county == code,
             Self::Station { .. } => false,
+        }
+    }
+
+    /// The scope in Persian, a county by its name when the caller knows it (`county_name`, the
+    /// name of [`Scope::county`]): «شهرستان کرمان», not «شهرستان ۱۱».
+    pub fn persian_named(&self, county_name: Option<&str>) -> String {
+        match (self, county_name) {
+            (Self::County { .. }, Some(name)) => format!("شهرستان {name}"),
+            _ => self.persian(),
         }
     }
 
@@ -371,6 +381,27 @@ mod tests {
     /// Whether `p` may view the station `station` of `county`.
     fn view_station(p: &Principal, county: &str, station: &str) -> Result<(), Denied> {
         authorize(Some(p), Action::ViewStation { county, station })
+    }
+
+    #[test]
+    fn a_county_scope_is_named_by_its_county() {
+        let county = Scope::County {
+            county: "11".into(),
+        };
+        assert_eq!(county.persian_named(Some("کرمان")), "شهرستان کرمان");
+        assert_eq!(county.persian_named(None), "شهرستان ۱۱");
+        assert_eq!(Scope::Province.persian_named(Some("کرمان")), "کل استان");
+    }
+
+    /// «ناظر» and «نظارت» are the supervision board's: the read-only role is not called so
+    /// (issue 20), lest a visitor be taken for a supervisor.
+    #[test]
+    fn only_the_supervision_board_is_called_a_supervisor() {
+        for role in Role::ALL {
+            let label = role.persian();
+            let supervises = label.contains("ناظر") || label.contains("نظارت");
+            assert_eq!(supervises, role == Role::SupervisionBoard, "{label}");
+        }
     }
 
     #[test]

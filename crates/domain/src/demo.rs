@@ -371,8 +371,8 @@ const VILLAGE_SUFFIXES: [&str; 8] = [
     "آباد",
     "آباد",
     "آباد",
-    "‌آباد علیا",
-    "‌آباد سفلی",
+    "آباد علیا",
+    "آباد سفلی",
     "ان",
     "ی",
 ];
@@ -495,10 +495,21 @@ const LAST_NAMES: [&str; 40] = [
     "کریمی",
 ];
 
+/// A village's name: a stem, a suffix it takes, perhaps a prefix; the parts are joined as
+/// [`normalize_name`] joins them («حسین‌آباد», «نصرآباد»).
 fn place_name(rng: &mut ChaCha8Rng) -> String {
     let prefix = VILLAGE_PREFIXES.choose(rng).copied().unwrap_or("");
     let stem = PLACE_STEMS.choose(rng).copied().unwrap_or("علی");
     let suffix = VILLAGE_SUFFIXES.choose(rng).copied().unwrap_or("آباد");
+    // «ی» and «ان» follow a consonant only: no «حاجیی», «رضاان» or «چشمهی».
+    let ends_in_vowel = stem.ends_with(['ی', 'ه', 'ا', 'و']);
+    let suffix = if ends_in_vowel && matches!(suffix, "ی" | "ان") {
+        "آباد"
+    } else {
+        suffix
+    };
+    // No «باغ باغ‌آباد»: a prefix that repeats the stem is left out.
+    let prefix = if prefix.trim() == stem { "" } else { prefix };
     normalize_name(&format!("{prefix}{stem}{suffix}"))
 }
 
@@ -1686,6 +1697,46 @@ mod tests {
         assert!(!kerman.synthetic);
         assert!(d.counties.iter().any(|c| c.name == "رفسنجان"));
         assert!(d.cities.iter().filter(|c| c.synthetic).count() >= 7);
+    }
+
+    /// Place names as Persian writes them: a compound's parts apart by a ZWNJ («حسین‌آباد»,
+    /// one spelling of it), and no suffix that cannot follow its stem («حاجیی», «رضاان»).
+    #[test]
+    fn place_names_are_written_once_and_possible() {
+        let d = demo();
+        let names = d
+            .counties
+            .iter()
+            .map(|c| &c.name)
+            .chain(d.cities.iter().map(|c| &c.name))
+            .chain(d.villages.iter().map(|v| &v.name))
+            .chain(d.councils.iter().map(|c| &c.name))
+            .chain(d.stations.iter().map(|s| &s.name));
+        let mut seen = 0;
+        for name in names {
+            assert_eq!(
+                &normalize_name(name),
+                name,
+                "{name} is written as normalised"
+            );
+            for word in name.split(' ') {
+                let chars: Vec<char> = word.chars().collect();
+                let impossible = chars.windows(3).any(|w| {
+                    (w[1] == 'ی' && w[2] == 'ی' && !matches!(w[0], 'ا' | 'و'))
+                        || (w[0] == 'ا' && w[1] == 'ا' && w[2] == 'ن')
+                });
+                assert!(!impossible, "{name}: «{word}»");
+            }
+            seen += 1;
+        }
+        assert!(seen > 3_000);
+        let zwnj_abad = d
+            .villages
+            .iter()
+            .filter(|v| v.name.contains("\u{200C}آباد"))
+            .count();
+        assert!(zwnj_abad > 100, "villages named «…‌آباد»: {zwnj_abad}");
+        assert!(d.counties.iter().any(|c| c.name == "قلعه\u{200C}گنج"));
     }
 
     #[test]

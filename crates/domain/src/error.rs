@@ -47,17 +47,22 @@ impl DomainError {
     }
 
     /// A Persian sentence for the official who made the mistake.
+    /// What was typed is repeated in it as a Persian reader reads it
+    /// ([`crate::text::echo`]).
     pub fn persian(&self) -> String {
+        use crate::text::echo;
         match self {
-            Self::InvalidNationalId(v) => format!("کد ملی «{v}» معتبر نیست."),
+            Self::InvalidNationalId(v) => format!("کد ملی «{}» معتبر نیست.", echo(v)),
             Self::InvalidReceipt(v) => format!(
                 "کد رسید «{}» درست نیست: شانزده رقم است و رقم آخر آن بقیه را وارسی می‌کند؛ رقم‌ها را دوباره از روی رسید بخوانید.",
-                crate::text::persian_digits(v)
+                echo(v)
             ),
-            Self::InvalidMobile(v) => format!("شماره همراه «{v}» معتبر نیست."),
-            Self::InvalidPostalCode(v) => format!("کد پستی «{v}» معتبر نیست؛ کد پستی ۱۰ رقم است."),
-            Self::InvalidDate(v) => format!("تاریخ «{v}» معتبر نیست."),
-            Self::InvalidCode(v) => format!("کد «{v}» معتبر نیست."),
+            Self::InvalidMobile(v) => format!("شماره همراه «{}» معتبر نیست.", echo(v)),
+            Self::InvalidPostalCode(v) => {
+                format!("کد پستی «{}» معتبر نیست؛ کد پستی ۱۰ رقم است.", echo(v))
+            }
+            Self::InvalidDate(v) => format!("تاریخ «{}» معتبر نیست.", echo(v)),
+            Self::InvalidCode(v) => format!("کد «{}» معتبر نیست.", echo(v)),
             Self::InvalidRole(v) => format!("نقش «{v}» شناخته نشد."),
             Self::ScopeMismatch { needed, .. } => {
                 format!("این نقش به حوزه دسترسی «{needed}» نیاز دارد.")
@@ -69,3 +74,25 @@ impl DomainError {
 }
 
 pub type DomainResult<T> = Result<T, DomainError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_was_typed_is_repeated_with_persian_digits() {
+        assert_eq!(
+            DomainError::InvalidNationalId("12345".into()).persian(),
+            "کد ملی «۱۲۳۴۵» معتبر نیست."
+        );
+        assert_eq!(
+            DomainError::InvalidDate("1404/13/01".into()).persian(),
+            "تاریخ «۱۴۰۴/۱۳/۰۱» معتبر نیست."
+        );
+        // A code with Latin letters is read as it is written.
+        assert_eq!(
+            DomainError::InvalidCode("AB-12".into()).persian(),
+            "کد «AB-12» معتبر نیست."
+        );
+    }
+}

@@ -152,6 +152,19 @@ pub fn taker_persian(by: &str) -> Option<&'static str> {
     }
 }
 
+/// A board that took a step as a whole, as the demo records its steps (`executive-board-11`,
+/// `supervision-board-11`, `supervision-board-province`): the board's Persian name and, for a
+/// county's board, the county's code, for the page to name the county.
+pub fn board_taker(by: &str) -> Option<(&'static str, Option<&str>)> {
+    let (kind, of) = by.split_once("-board-")?;
+    match (kind, of) {
+        ("supervision", "province") => Some(("هیأت نظارت استان", None)),
+        ("supervision", county) => Some(("هیأت نظارت شهرستان", Some(county))),
+        ("executive", county) => Some(("هیأت اجرایی شهرستان", Some(county))),
+        _ => None,
+    }
+}
+
 /// A step in a file's vetting; every one carries its reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
@@ -711,6 +724,20 @@ mod tests {
             reviewed.deadline(Some(VETTING_OPENS)),
             Some(reviewed.state_since + Duration::days(SUPERVISION_DECISION_DAYS))
         );
+    }
+
+    #[test]
+    fn a_board_acting_as_a_whole_is_named_with_its_county() {
+        assert_eq!(
+            board_taker("executive-board-11"),
+            Some(("هیأت اجرایی شهرستان", Some("11")))
+        );
+        assert_eq!(
+            board_taker("supervision-board-province"),
+            Some(("هیأت نظارت استان", None))
+        );
+        assert_eq!(board_taker("executive"), None);
+        assert_eq!(board_taker("inspection-board-11"), None);
     }
 
     #[test]

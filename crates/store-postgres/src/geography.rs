@@ -341,7 +341,7 @@ impl GeographyStore for Postgres {
         let mut conn = self.pool.acquire().await.map_err(db)?;
         let (total, found) = sql::List::new(
             rows::COUNCIL_COLUMNS,
-            &format!("councils WHERE {}", sql::COUNCIL_FILTER),
+            &format!("councils WHERE {}", sql::council_filter()),
             &sql::council_order(filter.sort),
             3,
         )
@@ -350,7 +350,7 @@ impl GeographyStore for Postgres {
             |q| {
                 q.bind(filter.county.as_deref())
                     .bind(kind)
-                    .bind(filter.name.as_deref())
+                    .bind(filter.name.as_deref().map(domain::text::search_key))
             },
             req,
         )

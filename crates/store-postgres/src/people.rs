@@ -171,7 +171,7 @@ impl PeopleStore for Postgres {
         let mut conn = self.pool.acquire().await.map_err(db)?;
         let (total, found) = sql::List::new(
             rows::PERSON_COLUMNS,
-            &format!("people WHERE {}", sql::PEOPLE_FILTER),
+            &format!("people WHERE {}", sql::people_filter()),
             "last_name COLLATE \"C\", first_name COLLATE \"C\", national_id COLLATE \"C\"",
             4,
         )
@@ -199,7 +199,7 @@ impl PeopleStore for Postgres {
     ) -> StoreResult<bool> {
         sqlx::query_scalar(&format!(
             "SELECT EXISTS (SELECT 1 FROM people WHERE national_id = $5 AND {})",
-            sql::PEOPLE_FILTER
+            sql::people_filter()
         ))
         .bind(None::<String>)
         .bind(None::<String>)

@@ -111,24 +111,47 @@ pub(crate) fn station_order(sort: Sort<StationSortKey>) -> String {
     order_by(column, sort.descending)
 }
 
-/// Councils by county (`$1`), kind (`$2`) and a substring of the name (`$3`).
-pub(crate) const COUNCIL_FILTER: &str =
-    "($1::text IS NULL OR county_code = $1) AND ($2::text IS NULL OR kind = $2) \
-     AND ($3::text IS NULL OR strpos(name, $3) > 0)";
+/// The search key of a normalised text column: without the characters a search ignores
+/// (`domain::text::SEARCH_STRIPPED`), as [`domain::text::search_key`] leaves typed text, which
+/// is what the filters below are given.
+pub(crate) fn search_key(column: &str) -> String {
+    domain::text::SEARCH_STRIPPED
+        .iter()
+        .fold(column.to_owned(), |expr, c| {
+            format!("replace({expr}, chr({}), '')", u32::from(*c))
+        })
+}
+
+/// Councils by county (`$1`), kind (`$2`) and a part of the name (`$3`, a search key).
+pub(crate) fn council_filter() -> String {
+    format!(
+        "($1::text IS NULL OR county_code = $1) AND ($2::text IS NULL OR kind = $2) \
+         AND ($3::text IS NULL OR strpos({}, $3) > 0)",
+        search_key("name")
+    )
+}
 
 /// Stations by county (`$1`), council (`$2`: its own, or a stop of its route), code (`$3`),
-/// area (`$4`), mobility (`$5`), closure (`$6`) and a substring of the name (`$7`).
-pub(crate) const STATION_FILTER: &str = "($1::text IS NULL OR county_code = $1) \
+/// area (`$4`), mobility (`$5`), closure (`$6`) and a part of the name (`$7`, a search key).
+pub(crate) fn station_filter() -> String {
+    format!(
+        "($1::text IS NULL OR county_code = $1) \
      AND ($2::text IS NULL OR council_code = $2 OR EXISTS (SELECT 1 FROM station_route r \
        WHERE r.station_code = stations.code AND r.council_code = $2)) \
      AND ($3::text IS NULL OR code = $3) AND ($4::text IS NULL OR area = $4) \
      AND ($5::bool IS NULL OR mobile = $5) AND ($6::bool IS NULL OR closed = $6) \
-     AND ($7::text IS NULL OR strpos(name, $7) > 0)";
+     AND ($7::text IS NULL OR strpos({}, $7) > 0)",
+        search_key("name")
+    )
+}
 
-/// People whose national id starts with `$1`, or whose first or last name contains `$2`; with a
-/// county (`$3`), those linked to it, and with `$4` those linked to no county too.
-pub(crate) const PEOPLE_FILTER: &str = "($1::text IS NULL OR starts_with(national_id, $1)) \
-     AND ($2::text IS NULL OR strpos(first_name, $2) > 0 OR strpos(last_name, $2) > 0) \
+/// People whose national id starts with `$1`, or whose first or last name holds `$2` (a
+/// search key); with a county (`$3`), those linked to it, and with `$4` those linked to no
+/// county too.
+pub(crate) fn people_filter() -> String {
+    format!(
+        "($1::text IS NULL OR starts_with(national_id, $1)) \
+     AND ($2::text IS NULL OR strpos({first}, $2) > 0 OR strpos({last}, $2) > 0) \
      AND ($3::text IS NULL \
        OR people.national_id IN ( \
          SELECT sp.national_id FROM station_posts sp JOIN stations s ON s.code = sp.station_code \
@@ -139,7 +162,11 @@ pub(crate) const PEOPLE_FILTER: &str = "($1::text IS NULL OR starts_with(nationa
        OR ($4::boolean AND people.national_id NOT IN ( \
          SELECT sp.national_id FROM station_posts sp \
          UNION SELECT m.national_id FROM board_members m WHERE m.county_code IS NOT NULL \
-         UNION SELECT r.national_id FROM registrations r)))";
+         UNION SELECT r.national_id FROM registrations r)))",
+        first = search_key("first_name"),
+        last = search_key("last_name"),
+    )
+}
 
 /// Audit records by actor (`$1`), action prefix (`$2`), entity prefix (`$3`) and time
 /// (`$4` to `$5`).
@@ -167,6 +194,17 @@ mod tests {
             list.select,
             "SELECT code, name FROM councils WHERE kind = $1 ORDER BY code LIMIT $2 OFFSET $3"
         );
+    }
+
+    #[test]
+    fn name_filters_compare_search_keys() {
+        assert_eq!(
+            search_key("name"),
+            "replace(replace(name, chr(32), ''), chr(8204), '')"
+        );
+        for filter in [council_filter(), station_filter(), people_filter()] {
+            assert!(filter.contains("strpos(replace(replace("), "{filter}");
+        }
     }
 
     #[test]

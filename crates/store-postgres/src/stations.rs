@@ -171,7 +171,7 @@ impl StationStore for Postgres {
         let mut conn = self.pool.acquire().await.map_err(db)?;
         let (total, found) = sql::List::new(
             rows::STATION_COLUMNS,
-            &format!("stations WHERE {}", sql::STATION_FILTER),
+            &format!("stations WHERE {}", sql::station_filter()),
             &sql::station_order(filter.sort),
             7,
         )
@@ -184,7 +184,7 @@ impl StationStore for Postgres {
                     .bind(area)
                     .bind(filter.mobile)
                     .bind(filter.closed)
-                    .bind(filter.name.as_deref())
+                    .bind(filter.name.as_deref().map(domain::text::search_key))
             },
             req,
         )

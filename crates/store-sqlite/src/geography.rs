@@ -312,7 +312,7 @@ impl GeographyStore for Sqlite {
             let mut w = Where::default();
             w.eq("county_code", filter.county.as_deref());
             w.eq("kind", filter.kind.map(CouncilKind::as_str));
-            w.contains("name", filter.name.as_deref());
+            w.searches("name", filter.name.as_deref());
             paged(
                 c,
                 "councils",

@@ -4,7 +4,7 @@ use crate::chain::append_audit;
 use crate::db::{db_err, duplicate_or, repeated_or, Sqlite};
 use crate::facts::{attach_relatives, load_person};
 use crate::rows::{person_from_row, PERSON_COLUMNS};
-use crate::sql::{all, iso_date};
+use crate::sql::{all, iso_date, search_key};
 use async_trait::async_trait;
 use domain::ids::MobileNumber;
 use domain::person::{Education, Person};
@@ -74,10 +74,16 @@ pub(crate) fn search(
     page: PageRequest,
 ) -> StoreResult<Page<Person>> {
     let (filter, q) = match PeopleQuery::parse(query) {
-        PeopleQuery::IdPrefix(digits) => ("substr(national_id, 1, length(?1)) = ?1", digits),
-        PeopleQuery::Name(name) => (
-            "(instr(first_name, ?1) > 0 OR instr(last_name, ?1) > 0)",
-            name,
+        PeopleQuery::IdPrefix(digits) => {
+            ("substr(national_id, 1, length(?1)) = ?1".to_owned(), digits)
+        }
+        PeopleQuery::Name(key) => (
+            format!(
+                "(instr({}, ?1) > 0 OR instr({}, ?1) > 0)",
+                search_key("first_name"),
+                search_key("last_name")
+            ),
+            key,
         ),
     };
     let total: i64 = conn

@@ -82,6 +82,16 @@ pub(crate) fn db_failure<T>(e: rusqlite::Error, _item: &T) -> store::StoreError 
     db_err(e)
 }
 
+/// The search key of a normalised text column: without the characters a search ignores
+/// (`domain::text::SEARCH_STRIPPED`), as [`domain::text::search_key`] leaves typed text.
+pub(crate) fn search_key(column: &str) -> String {
+    domain::text::SEARCH_STRIPPED
+        .iter()
+        .fold(column.to_owned(), |expr, c| {
+            format!("replace({expr}, char({}), '')", u32::from(*c))
+        })
+}
+
 /// A WHERE clause built from optional filters, with positional parameters.
 #[derive(Default)]
 pub(crate) struct Where {
@@ -106,11 +116,16 @@ impl Where {
                 .push(format!("substr({column}, 1, length(?{n})) = ?{n}"));
         }
     }
-    pub(crate) fn contains(&mut self, column: &str, value: Option<&str>) {
-        if let Some(v) = value {
-            self.params.push(Value::Text(v.to_owned()));
-            self.clauses
-                .push(format!("instr({column}, ?{}) > 0", self.params.len()));
+    /// `column` (normalised text) holds what was typed, compared by search key
+    /// (`domain::text::search_key`): whatever its script, spaces and ZWNJs.
+    pub(crate) fn searches(&mut self, column: &str, typed: Option<&str>) {
+        if let Some(v) = typed {
+            self.params.push(Value::Text(domain::text::search_key(v)));
+            self.clauses.push(format!(
+                "instr({}, ?{}) > 0",
+                search_key(column),
+                self.params.len()
+            ));
         }
     }
     pub(crate) fn flag(&mut self, column: &str, value: Option<bool>) {

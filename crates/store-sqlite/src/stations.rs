@@ -35,7 +35,7 @@ pub(crate) fn station_where(filter: &StationFilter) -> Where {
     w.eq("area", filter.area.map(Area::as_str));
     w.flag("mobile", filter.mobile);
     w.flag("closed", filter.closed);
-    w.contains("name", filter.name.as_deref());
+    w.searches("name", filter.name.as_deref());
     w
 }
 

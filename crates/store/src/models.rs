@@ -192,8 +192,9 @@ impl SortKey for StationSortKey {
 pub struct CouncilFilter {
     pub county: Option<String>,
     pub kind: Option<CouncilKind>,
-    /// Substring of the council's name (already normalised), matched as plain text: `%` and
-    /// `_` are characters like any other.
+    /// Part of the council's name, compared by search key (`domain::text::search_key`, in
+    /// whatever script and spacing it was typed) as plain text: `%` and `_` are characters
+    /// like any other.
     pub name: Option<String>,
     pub sort: Sort<CouncilSortKey>,
 }
@@ -208,7 +209,7 @@ pub struct StationFilter {
     pub area: Option<domain::station::Area>,
     pub mobile: Option<bool>,
     pub closed: Option<bool>,
-    /// Substring of the name (already normalised), matched as plain text.
+    /// Part of the name, compared by search key (`domain::text::search_key`) as plain text.
     pub name: Option<String>,
     pub sort: Sort<StationSortKey>,
 }

@@ -56,7 +56,8 @@ pub fn people_imported(count: usize) -> crate::audit_log::AuditEntry {
 }
 
 /// What a people search looks for: a national id by its first digits (typed in any script),
-/// or a part of a first or last name (normalised as names are stored).
+/// or a part of a first or last name, as a search key (`domain::text::search_key`: compared
+/// with the names' keys, whatever the script, spaces and ZWNJs typed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PeopleQuery {
     IdPrefix(String),
@@ -70,7 +71,7 @@ impl PeopleQuery {
         if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
             Self::IdPrefix(digits)
         } else {
-            Self::Name(domain::text::normalize_name(text))
+            Self::Name(domain::text::search_key(text))
         }
     }
 }
@@ -97,5 +98,10 @@ mod tests {
         assert_eq!(PeopleQuery::parse(""), PeopleQuery::Name(String::new()));
         // Digits within a name are kept as names store them: in Persian.
         assert_eq!(PeopleQuery::parse("12ab"), PeopleQuery::Name("۱۲ab".into()));
+        // Spaces and ZWNJs are not compared: «نیک نام» finds «نیک‌نام».
+        assert_eq!(
+            PeopleQuery::parse("نیک نام"),
+            PeopleQuery::Name("نیکنام".into())
+        );
     }
 }

@@ -15,6 +15,20 @@
     var found = ascii.match(/-?\d+(?:\.\d+)?/);
     return found ? parseFloat(found[0]) : NaN;
   }
+  // The text a filter box compares, as the server's searches do (domain::text::search_key;
+  // the two are kept in step): Persian letters for their Arabic look-alikes, Persian digits for
+  // Latin and Arabic-Indic ones, and no spaces, ZWNJs, kashida, harakat or direction marks, so
+  // that «حسین آباد» finds «حسین‌آباد» and «12» finds «۱۲».
+  function searchKey(text) {
+    return String(text)
+      .replace(/[\u064A\u0649]/g, "\u06CC")
+      .replace(/\u0643/g, "\u06A9")
+      .replace(/\u0629/g, "\u0647")
+      .replace(/\u0671/g, "\u0627")
+      .replace(/[0-9]/g, function (d) { return String.fromCharCode(0x06F0 + Number(d)); })
+      .replace(/[\u0660-\u0669]/g, function (d) { return String.fromCharCode(d.charCodeAt(0) - 0x0660 + 0x06F0); })
+      .replace(/[\s\u200C\u0640\u064B-\u065F\u0670\u200E\u200F\u061C\uFEFF]/g, "");
+  }
   // Persian collation; digit runs compare by value, so «۹» comes before «۱۰» in text columns.
   var collator = new Intl.Collator("fa", { numeric: true });
   function cellValue(row, index) {
@@ -134,7 +148,7 @@
         b.disabled = !b.checked && n >= max;
         b.closest(".candidate").classList.toggle("disabled", b.disabled);
       });
-      if (status) status.textContent = n.toLocaleString("fa-IR") + " از " + max.toLocaleString("fa-IR") + " برگزیده شده";
+      if (status) status.textContent = n.toLocaleString("fa-IR") + " از " + max.toLocaleString("fa-IR") + " انتخاب شده";
     }
     boxes.forEach(function (b) { b.addEventListener("change", update); });
     if (typed) typed.addEventListener("input", update);
@@ -209,9 +223,9 @@
       if (!table || input.dataset.ready) return;
       input.dataset.ready = "1";
       input.addEventListener("input", function () {
-        var q = input.value.trim().replace(/ي/g, "ی").replace(/ك/g, "ک");
+        var q = searchKey(input.value);
         Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
-          row.hidden = q !== "" && row.textContent.indexOf(q) === -1;
+          row.hidden = q !== "" && searchKey(row.textContent).indexOf(q) === -1;
         });
       });
     });

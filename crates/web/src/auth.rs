@@ -31,6 +31,8 @@ pub use app::sessions::{hash_password, verify_password};
 #[derive(Debug, Clone)]
 pub(crate) struct CachedSession {
     principal: Principal,
+    /// The principal's scope as a page's header says it ([`scope_label`]).
+    scope_label: String,
     csrf_token: String,
     expires_at_us: i64,
     idle_until_us: Option<i64>,
@@ -194,6 +196,8 @@ pub async fn login(
 #[derive(Debug, Clone)]
 pub struct CurrentSession {
     pub principal: Principal,
+    /// The principal's scope as a page's header says it ([`scope_label`]).
+    pub scope_label: String,
     pub csrf_token: String,
     pub token_hash: String,
     pub via_cookie: bool,
@@ -208,6 +212,11 @@ pub struct Auth(pub Option<Arc<CurrentSession>>);
 impl Auth {
     pub fn principal(&self) -> Option<&Principal> {
         self.0.as_ref().map(|s| &s.principal)
+    }
+
+    /// The principal's scope as a page's header says it («شهرستان کرمان»).
+    pub fn scope_label(&self) -> Option<&str> {
+        self.0.as_ref().map(|s| s.scope_label.as_str())
     }
 
     /// The one policy check (`domain::access::authorize`), for a plain read; the use cases
@@ -344,6 +353,25 @@ pub fn form_field(body: &[u8], name: &str) -> Option<String> {
     pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
 
+/// The principal's scope as a page says it: a county by its name. Read with the session from
+/// the store (so once per [`SessionCache::TTL`], not per page), and only for a browser's
+/// session: the API answers no header. The code stands in if the county cannot be read.
+async fn scope_label(state: &AppState, principal: &Principal) -> String {
+    let name = match &principal.scope {
+        domain::access::Scope::County { county } => {
+            match state.app.lookups().county(county).await {
+                Ok(summary) => Some(summary.county.name),
+                Err(e) => {
+                    tracing::warn!(county, error = %e, "county name not read for the header");
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    principal.scope.persian_named(name.as_deref())
+}
+
 /// Middleware: resolves the session once per request and enforces CSRF on state-changing
 /// requests that ride on the session cookie.
 pub async fn authenticate(
@@ -372,7 +400,13 @@ pub async fn authenticate(
             Some(hit) => Some(hit),
             None => match state.app.sessions().find(&hash).await {
                 Ok(Some(live)) => {
+                    let scope_label = if via_cookie {
+                        scope_label(&state, &live.principal).await
+                    } else {
+                        live.principal.scope.persian()
+                    };
                     let fresh = CachedSession {
+                        scope_label,
                         principal: live.principal,
                         csrf_token: live.csrf_token,
                         expires_at_us: live.expires_at_us,
@@ -391,6 +425,7 @@ pub async fn authenticate(
         if let Some(session) = found {
             auth = Auth(Some(Arc::new(CurrentSession {
                 principal: session.principal,
+                scope_label: session.scope_label,
                 csrf_token: session.csrf_token,
                 token_hash: hash,
                 via_cookie,

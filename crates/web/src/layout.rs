@@ -39,7 +39,9 @@ impl Layout {
         let user = auth.principal().map(|p| UserView {
             username: p.username.clone(),
             role: p.role.persian(),
-            scope: p.scope.persian(),
+            scope: auth
+                .scope_label()
+                .map_or_else(|| p.scope.persian(), str::to_owned),
         });
         let nav = auth
             .principal()

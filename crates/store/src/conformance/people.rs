@@ -86,6 +86,15 @@ pub async fn people_are_created_searched_and_imported(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(arabic.total, 1, "{arabic:?}");
+    // Nor do spaces and ZWNJs matter: the stored «باستانی‌پاریزی» is found typed with a space,
+    // without either, or across the parts.
+    for typed in ["باستانی پاریزی", "باستانیپاریزی", "نی پا"] {
+        let found = store
+            .search_people(typed, None, false, PageRequest::default())
+            .await
+            .unwrap();
+        assert_eq!(found.total, 1, "{typed}: {found:?}");
+    }
 
     let batch = vec![
         person(&fresh_id(103), "الف", time::macros::date!(1990 - 01 - 01)),

@@ -322,6 +322,18 @@ pub async fn station_filters_and_sorts(store: Arc<dyn Store>) {
         .await,
         count(&|s| s.name.contains("سیار"))
     );
+    // A number typed with Latin digits finds the names written with Persian ones.
+    let key = domain::text::search_key("شعبه 12");
+    let expected = count(&|s| domain::text::search_key(&s.name).contains(&key));
+    assert!(expected > 0);
+    assert_eq!(
+        total(StationFilter {
+            name: Some("شعبه 12".into()),
+            ..Default::default()
+        })
+        .await,
+        expected
+    );
     let biggest = list_stations(
         &store,
         StationFilter {

@@ -72,6 +72,7 @@ async fn page(visit: &Visit, notice: Option<String>, refused: Option<Refused>) -
         .await
         .map_err(|e| page_error(e, HERE))?;
     let me = visit.principal().map(|p| p.username.as_str());
+    let counties = crate::views::Counties::read(&visit.state).await?;
     let (status, error) = Refused::shown(refused);
     render_status(
         status,
@@ -82,7 +83,9 @@ async fn page(visit: &Visit, notice: Option<String>, refused: Option<Refused>) -
                 .map(|a| AccountRow {
                     own: Some(a.username.as_str()) == me,
                     role: a.role.persian(),
-                    scope: a.scope.persian(),
+                    scope: a
+                        .scope
+                        .persian_named(a.scope.county().and_then(|c| counties.name(c))),
                     created: jalali_us(a.created_at_us),
                     disabled: a.disabled_at_us.map(jalali_us),
                     username: a.username,

@@ -116,8 +116,9 @@ async fn page(visit: Visit, q: AuditQuery, chain: Option<(bool, String)>) -> Pag
         actor: text(&q.actor),
         action: text(&q.action),
         entity: text(&q.entity),
-        from: text(&q.from),
-        to: text(&q.to),
+        // Dates are shown with Persian digits, as typed or not: they are read back either way.
+        from: domain::text::echo(&text(&q.from)),
+        to: domain::text::echo(&text(&q.to)),
         error,
         chain,
     })

@@ -478,7 +478,13 @@ async fn station_page(
             .unwrap_or_default(),
         location: station
             .location
-            .map(|l| persian_digits(&format!("{:.5}، {:.5}", l.lat, l.lon)))
+            .map(|l| {
+                format!(
+                    "{}، {}",
+                    domain::text::persian_decimal(l.lat, 5),
+                    domain::text::persian_decimal(l.lon, 5)
+                )
+            })
             .unwrap_or_default(),
         facilities: vec![
             (

@@ -581,6 +581,7 @@ struct ReviewPage {
     token: String,
     council: String,
     chosen: Vec<CandidateCard>,
+    chosen_fa: String,
     choices: String,
     seats_fa: String,
 }
@@ -703,6 +704,7 @@ pub async fn review(visit: Visit, OnPage(Form(form)): OnPage<Form<VoteForm>>) ->
                 layout: visit.layout("تأیید رأی", "/vote"),
                 token: form.ballot_token.clone(),
                 council: council.code,
+                chosen_fa: persian_number(i64::try_from(chosen.len()).unwrap_or(i64::MAX)),
                 chosen,
                 choices: choices.join(","),
                 seats_fa: persian_number(i64::from(council.main_seats)),

@@ -166,14 +166,16 @@ pub async fn ask(
         Ok(sent) => {
             let code = CodeView {
                 challenge: sent.challenge,
-                sent_to: sent.sent_to,
+                sent_to: domain::text::persian_digits(&sent.sent_to),
                 expires: jalali_datetime(sent.expires_at),
             };
             identity_page(&visit, purpose, ask, Some(code), None)
         }
         Err(e) => {
             let refused = refusal(e)?;
-            ask.national_id = domain::text::persian_digits(ask.national_id.trim());
+            // The form comes back as typed, with Persian digits (it reads either).
+            ask.national_id = domain::text::echo(ask.national_id.trim());
+            ask.birth_date = domain::text::echo(ask.birth_date.trim());
             identity_page(&visit, purpose, ask, None, Some(refused))
         }
     }

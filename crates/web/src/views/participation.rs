@@ -55,7 +55,7 @@ struct ParticipationPage {
 }
 
 fn percent(p: &Participation, part: i64) -> String {
-    format!("{}٪", persian_digits(&format!("{:.1}", p.share(part))))
+    domain::text::persian_percent(p.share(part), 1)
 }
 
 /// `GET /candidates/participation`.

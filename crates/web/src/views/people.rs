@@ -81,7 +81,8 @@ pub async fn search(visit: Visit, OnPage(Query(query)): OnPage<Query<SearchQuery
             })
             .collect(),
         error: (searched && page.total == 0).then(|| "کسی با این مشخصات پیدا نشد.".to_owned()),
-        q,
+        // The search box shows what was typed with Persian digits (the search reads either).
+        q: domain::text::echo(&q),
         searched,
     })
 }

@@ -595,7 +595,8 @@ async fn file_view(
         state_code: v.state.as_str(),
         deadline,
         candidate_code: registration.candidate_code.as_deref().map(persian_digits),
-        history: history_rows(history),
+        // The applicant's file names the boards by kind only (`domain::vetting::step_taker`).
+        history: history_rows(history, |_| None),
         object_to,
         can_withdraw: domain::vetting::may_withdraw(v.state, now, polls_open).is_ok(),
     })

@@ -37,7 +37,7 @@ pub fn shares(c: &CountyCoverage) -> Vec<Share> {
             key,
             label,
             value: persian_number(n),
-            percent: persian_digits(&format!("{}٫{}٪", pct / 10, pct % 10)),
+            percent: domain::text::persian_percent(pct as f64 / 10.0, 1),
             width: pct / 10,
         }
     };

@@ -72,6 +72,7 @@ struct WorklistPage {
     counties: Vec<Choice>,
     /// The councils of the county shown, for the council select; empty for the province.
     councils: Vec<Choice>,
+    /// The council code typed, as the filter's field shows it (Persian digits).
     council: String,
     states: Vec<Choice>,
     cards: Vec<StateCount>,
@@ -261,7 +262,7 @@ pub async fn worklist(visit: Visit, OnPage(Query(q)): OnPage<Query<WorklistQuery
         can_choose_county,
         counties: counties.choices(county.as_deref()),
         councils,
-        council: council.clone(),
+        council: persian_digits(&council),
         states: VettingState::ALL
             .into_iter()
             .map(|s| Choice::new(s.as_str(), s.persian(), chosen_state == Some(s)))
@@ -298,15 +299,32 @@ pub struct HistoryRow {
     pub reason: String,
 }
 
-/// A file's history as its pages show it (the applicant's and the boards').
-pub fn history_rows(history: &[store::VettingEvent]) -> Vec<HistoryRow> {
+/// A file's history as its pages show it (the applicant's and the boards'); `county_name`
+/// names a county by its code, for a board that took a step as a whole.
+pub fn history_rows(
+    history: &[store::VettingEvent],
+    county_name: impl Fn(&str) -> Option<String>,
+) -> Vec<HistoryRow> {
+    let taker = |by: &str| {
+        if let Some(persian) = domain::vetting::taker_persian(by) {
+            return persian.to_owned();
+        }
+        match domain::vetting::board_taker(by) {
+            Some((board, Some(county))) => format!(
+                "{board} {}",
+                county_name(county).unwrap_or_else(|| persian_digits(county))
+            ),
+            Some((board, None)) => board.to_owned(),
+            None => by.to_owned(),
+        }
+    };
     history
         .iter()
         .map(|e| HistoryRow {
             at: jalali_datetime(e.at),
             step: domain::vetting::step_persian(&e.step),
             state: e.state.persian(),
-            by: domain::vetting::taker_persian(&e.by).map_or_else(|| e.by.clone(), str::to_owned),
+            by: taker(&e.by),
             reason: e.reason.clone(),
         })
         .collect()
@@ -490,6 +508,7 @@ async fn file_page(
         .await
         .map_err(|e| page_error(e, &here))?;
     let opens = visit.app().registrations().vetting_opens().await?;
+    let counties = Counties::read(&visit.state).await?;
     let now = visit.state.now();
     let v = &registration.vetting;
     let deadline = DeadlineView::of(v, opens, now, "مهلت اعتراض داوطلب");
@@ -539,7 +558,7 @@ async fn file_page(
                 ),
             })
             .collect(),
-        history: history_rows(&history),
+        history: history_rows(&history, |code| counties.name(code).map(str::to_owned)),
         awaiting: if form.is_some() {
             None
         } else if lapsed {

@@ -10,9 +10,9 @@ use std::fmt::Write as _;
 /// axe-core's browser build, injected into each page under test.
 const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
 
-/// Runs axe on the page the browser shows (at `path`); returns its serious and critical
+/// Runs axe on the page the browser shows; returns its serious and critical
 /// violations, one line per element (rule, impact, the element's selector, what to fix).
-async fn serious_violations(browser: &Browser, path: &str) -> Vec<String> {
+async fn serious_violations(browser: &Browser) -> Vec<String> {
     let loaded = browser
         .client
         .execute("return typeof window.axe", vec![])
@@ -65,7 +65,7 @@ async fn check_pages(browser: &Browser, who: &str, paths: &[String], report: &mu
         // A page that failed to load is not a page that passed.
         let status = browser.text("main").await;
         assert!(!status.is_empty(), "{who} {path}: an empty page");
-        for line in serious_violations(browser, path).await {
+        for line in serious_violations(browser).await {
             let _ = writeln!(report, "{who} {path}: {line}");
         }
     }

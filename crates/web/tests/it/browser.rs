@@ -496,7 +496,7 @@ async fn a_candidate_registers_and_follows_the_file() {
     }
     browser.click("#identity-ask-submit").await;
     let sent = browser.text("#code-sent").await;
-    assert!(sent.contains("0913•••••21"), "{sent}");
+    assert!(sent.contains("۰۹۱۳•••••۲۱"), "{sent}");
     let code = app.code_sent_to(crate::support::RESIDENT_MOBILE);
     browser
         .type_into(

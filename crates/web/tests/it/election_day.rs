@@ -81,7 +81,7 @@ pub async fn election_day_with(config: web::Config) -> (TestApp, String, Vec<Vot
     (app, token, roll)
 }
 
-const OPENING: &str = r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true}"#;
+pub const OPENING: &str = r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true}"#;
 
 /// Acts on a station's day through the API (`open`, `close`, …), as `token`.
 pub async fn act(app: &TestApp, token: &str, station: &str, action: &str, body: &str) -> Reply {

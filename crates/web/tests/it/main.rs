@@ -12,6 +12,7 @@ mod election_day;
 mod governor_day;
 mod openapi;
 mod pages;
+mod persian_text;
 mod registration_pages;
 mod registrations;
 mod sms;

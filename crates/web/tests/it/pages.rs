@@ -171,7 +171,7 @@ async fn audit_page_filters_and_paginates() {
     assert!(!by_date.contains("auth.login"));
     let bad = app.page("/audit?from=1404/13/40", Some(&cookie)).await;
     assert_eq!(bad.status, StatusCode::OK);
-    assert!(bad.text().contains("تاریخ «1404/13/40» معتبر نیست"));
+    assert!(bad.text().contains("تاریخ «۱۴۰۴/۱۳/۴۰» معتبر نیست"));
     let paged = app
         .page("/audit?per_page=2&page=2", Some(&cookie))
         .await

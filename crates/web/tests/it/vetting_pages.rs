@@ -443,12 +443,24 @@ async fn a_demo_file_lists_its_history_and_the_province_board_hears_the_second_o
         "the filing and every step"
     );
     assert!(history.contains("ثبت‌نام برخط"));
+    // The boards that took the steps are named, with their county (issue 20: the history
+    // showed «executive-board-02»).
+    let county_name = |code: &str| {
+        demo()
+            .counties
+            .iter()
+            .find(|c| c.code == code)
+            .map(|c| c.name.clone())
+            .unwrap()
+    };
     for step in &longest.steps {
-        let by = if step.by == "applicant" {
-            "داوطلب"
-        } else {
-            &step.by
+        let by = match domain::vetting::board_taker(&step.by) {
+            _ if step.by == "applicant" => "داوطلب".to_owned(),
+            Some((board, Some(county))) => format!("{board} {}", county_name(county)),
+            Some((board, None)) => board.to_owned(),
+            None => step.by.clone(),
         };
+        assert!(!by.contains("-board-"), "{by}");
         assert!(history.contains(&format!("<td>{by}</td>")), "{by}");
         let reason = step.action.reason();
         if !reason.is_empty() {
