@@ -30,6 +30,9 @@ pub struct ListQuery {
     pub county: Option<String>,
     pub council: Option<String>,
     pub state: Option<VettingState>,
+    /// What the search box was given (`store::RegistrationSearch::parse`).
+    pub search: Option<store::RegistrationSearch>,
+    pub sort: store::Sort<store::RegistrationSortKey>,
     pub page: PageRequest,
 }
 
@@ -76,6 +79,8 @@ impl<'a> Vetting<'a> {
             council: query.council.filter(|c| !c.is_empty()),
             state: query.state,
             national_id: None,
+            search: query.search,
+            sort: query.sort,
         };
         let election = self.ctx.cached().election_code().await?;
         let page = self

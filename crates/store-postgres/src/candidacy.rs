@@ -27,7 +27,7 @@ use store::candidacy::{
 };
 use store::{
     Actor, CandidacyStore, Entity, NewRegistration, Page, PageRequest, Refusal, Registration,
-    RegistrationFilter, StoreError, StoreResult, StoredDocument, VettingEvent,
+    RegistrationFilter, RegistrationSearch, StoreError, StoreResult, StoredDocument, VettingEvent,
 };
 
 /// The first of `keys` given twice, if any.
@@ -635,15 +635,20 @@ impl Postgres {
         req: PageRequest,
     ) -> StoreResult<Page<Registration>> {
         let state = filter.state.map(VettingState::as_str);
+        let (digits, name) = match &filter.search {
+            None => (None, None),
+            Some(RegistrationSearch::Digits(d)) => (Some(d.as_str()), None),
+            Some(RegistrationSearch::Name(key)) => (None, Some(key.as_str())),
+        };
         let mut conn = self.pool.acquire().await.map_err(db)?;
         let (total, found) = sql::List::new(
             rows::REGISTRATION_COLUMNS,
             &format!(
                 "registrations r JOIN councils c ON c.code = r.council_code WHERE {}",
-                sql::REGISTRATION_FILTER
+                sql::registration_filter()
             ),
-            "r.submitted_at_us, r.tracking_code COLLATE \"C\"",
-            5,
+            &sql::registration_order(filter.sort),
+            7,
         )
         .fetch(
             &mut conn,
@@ -653,6 +658,8 @@ impl Postgres {
                     .bind(filter.council.as_deref())
                     .bind(state)
                     .bind(filter.national_id.as_deref())
+                    .bind(digits)
+                    .bind(name)
             },
             req,
         )

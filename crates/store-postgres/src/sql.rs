@@ -8,7 +8,9 @@ use crate::db::db;
 use sqlx::postgres::{PgArguments, PgConnection, PgRow};
 use sqlx::query::Query;
 use sqlx::Row;
-use store::{CouncilSortKey, Page, PageRequest, Sort, StationSortKey, StoreResult};
+use store::{
+    CouncilSortKey, Page, PageRequest, RegistrationSortKey, Sort, StationSortKey, StoreResult,
+};
 
 /// A page of `items` out of `total`, as asked for.
 pub(crate) fn page<T>(items: Vec<T>, total: i64, req: PageRequest) -> Page<T> {
@@ -176,11 +178,39 @@ pub(crate) const AUDIT_FILTER: &str =
      AND ($5::bigint IS NULL OR at_us <= $5)";
 
 /// `registrations r JOIN councils c` filtered by election (`$1`), county (`$2`), council (`$3`),
-/// state (`$4`) and applicant (`$5`).
-pub(crate) const REGISTRATION_FILTER: &str =
-    "r.election_code = $1 AND ($2::text IS NULL OR c.county_code = $2) \
+/// state (`$4`), applicant (`$5`), the first digits of the tracking code or national id (`$6`)
+/// and a part of first and last name run together (`$7`, a search key).
+pub(crate) fn registration_filter() -> String {
+    format!(
+        "r.election_code = $1 AND ($2::text IS NULL OR c.county_code = $2) \
      AND ($3::text IS NULL OR r.council_code = $3) AND ($4::text IS NULL OR r.state = $4) \
-     AND ($5::text IS NULL OR r.national_id = $5)";
+     AND ($5::text IS NULL OR r.national_id = $5) \
+     AND ($6::text IS NULL OR starts_with(r.tracking_code, $6) OR starts_with(r.national_id, $6)) \
+     AND ($7::text IS NULL OR strpos({}, $7) > 0)",
+        search_key("(r.first_name || r.last_name)")
+    )
+}
+
+/// The `ORDER BY` of a list of registrations (`r`, with its council `c`): the key, then filing
+/// order and the tracking code (byte order, as SQLite compares).
+pub(crate) fn registration_order(sort: Sort<RegistrationSortKey>) -> String {
+    let direction = if sort.descending { " DESC" } else { "" };
+    let key = match sort.key {
+        RegistrationSortKey::Filed => {
+            return format!(
+                "r.submitted_at_us{direction}, r.tracking_code COLLATE \"C\"{direction}"
+            )
+        }
+        RegistrationSortKey::Tracking => {
+            return format!("r.tracking_code COLLATE \"C\"{direction}")
+        }
+        RegistrationSortKey::Name => {
+            format!("r.last_name COLLATE \"C\"{direction}, r.first_name COLLATE \"C\"{direction}")
+        }
+        RegistrationSortKey::Council => format!("c.name COLLATE \"C\"{direction}"),
+    };
+    format!("{key}, r.submitted_at_us, r.tracking_code COLLATE \"C\"")
+}
 
 #[cfg(test)]
 mod tests {

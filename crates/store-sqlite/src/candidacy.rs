@@ -4,7 +4,9 @@
 use crate::chain::append_audit;
 use crate::db::{db_err, duplicate_or, Sqlite};
 use crate::rows::candidate_from_row;
-use crate::sql::{all, bad_row, insert_each, iso_date, paged, parse_date, Where};
+use crate::sql::{
+    all, bad_row, insert_each, iso_date, paged, parse_date, registration_order, Where,
+};
 use async_trait::async_trait;
 use domain::ballot::Candidate;
 use domain::election::CouncilKind;
@@ -324,12 +326,13 @@ pub(crate) fn registrations(
     w.eq("r.council_code", filter.council.as_deref());
     w.eq("r.state", filter.state.map(VettingState::as_str));
     w.eq("r.national_id", filter.national_id.as_deref());
+    w.registration_search(filter.search.as_ref());
     let found = paged(
         conn,
         TABLE,
         COLUMNS,
         &w,
-        "r.submitted_at_us, r.tracking_code",
+        &registration_order(filter.sort),
         page,
         from_row,
     )?;

@@ -128,6 +128,29 @@ impl Where {
             ));
         }
     }
+    /// A registration search (`store::RegistrationSearch`): a tracking code or national id by
+    /// its first digits, or a part of first and last name run together, by search key.
+    pub(crate) fn registration_search(&mut self, search: Option<&store::RegistrationSearch>) {
+        match search {
+            None => {}
+            Some(store::RegistrationSearch::Digits(d)) => {
+                self.params.push(Value::Text(d.clone()));
+                let n = self.params.len();
+                self.clauses.push(format!(
+                    "(substr(r.tracking_code, 1, length(?{n})) = ?{n} \
+                     OR substr(r.national_id, 1, length(?{n})) = ?{n})"
+                ));
+            }
+            Some(store::RegistrationSearch::Name(key)) => {
+                self.params.push(Value::Text(key.clone()));
+                self.clauses.push(format!(
+                    "instr({}, ?{}) > 0",
+                    search_key("r.first_name || r.last_name"),
+                    self.params.len()
+                ));
+            }
+        }
+    }
     pub(crate) fn flag(&mut self, column: &str, value: Option<bool>) {
         if let Some(v) = value {
             self.params.push(Value::Integer(i64::from(v)));
@@ -149,6 +172,20 @@ impl Where {
             format!("WHERE {}", self.clauses.join(" AND "))
         }
     }
+}
+
+/// The `ORDER BY` of a list of registrations (`r`, with its council `c`): the key, then filing
+/// order and the tracking code.
+pub(crate) fn registration_order(sort: store::Sort<store::RegistrationSortKey>) -> String {
+    use store::RegistrationSortKey as K;
+    let direction = if sort.descending { " DESC" } else { "" };
+    let key = match sort.key {
+        K::Filed => return format!("r.submitted_at_us{direction}, r.tracking_code{direction}"),
+        K::Tracking => return format!("r.tracking_code{direction}"),
+        K::Name => format!("r.last_name{direction}, r.first_name{direction}"),
+        K::Council => format!("c.name{direction}"),
+    };
+    format!("{key}, r.submitted_at_us, r.tracking_code")
 }
 
 pub(crate) fn paged<T>(

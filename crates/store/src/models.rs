@@ -605,6 +605,55 @@ pub struct RegistrationFilter {
     pub state: Option<domain::vetting::VettingState>,
     /// The applicant's (their own filings, found after proving who they are).
     pub national_id: Option<String>,
+    /// What the worklist's search box was given ([`RegistrationSearch::parse`]).
+    pub search: Option<RegistrationSearch>,
+    pub sort: Sort<RegistrationSortKey>,
+}
+
+/// A worklist search: a tracking code or the applicant's national id by its first digits
+/// (typed in any script), or a part of the applicant's name as a search key
+/// (`domain::text::search_key`), compared with first and last name run together, so that
+/// «علی رضایی» finds Ali Rezaei whatever the spaces and ZWNJs typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistrationSearch {
+    Digits(String),
+    Name(String),
+}
+
+impl RegistrationSearch {
+    /// `None` for a blank search (everything).
+    pub fn parse(text: &str) -> Option<Self> {
+        match crate::people::PeopleQuery::parse(text) {
+            crate::people::PeopleQuery::IdPrefix(d) => Some(Self::Digits(d)),
+            crate::people::PeopleQuery::Name(key) if key.is_empty() => None,
+            crate::people::PeopleQuery::Name(key) => Some(Self::Name(key)),
+        }
+    }
+}
+
+/// The worklist's columns a list of registrations can be sorted by; filing order breaks ties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RegistrationSortKey {
+    /// Filing time (the worklist's own order).
+    #[default]
+    Filed,
+    Tracking,
+    /// Last name, then first name.
+    Name,
+    /// The council's name.
+    Council,
+}
+
+impl SortKey for RegistrationSortKey {
+    const ALL: &'static [Self] = &[Self::Filed, Self::Tracking, Self::Name, Self::Council];
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Filed => "filed",
+            Self::Tracking => "tracking",
+            Self::Name => "name",
+            Self::Council => "council",
+        }
+    }
 }
 
 #[cfg(test)]

@@ -42,6 +42,9 @@ pub enum ApiError {
     /// The request took longer than the server allows (the router's time limit).
     #[error("request timed out")]
     Timeout,
+    /// A list asked for as a download holds more rows than one file may (`crate::download`).
+    #[error("export of {rows} rows is over the limit of {limit}")]
+    ExportTooLarge { rows: i64, limit: usize },
     /// A failure of the web layer itself (a template, a header, a task).
     #[error("internal error: {0}")]
     Internal(String),
@@ -207,6 +210,17 @@ impl ApiError {
                 "unsupported_media_type",
                 "Unsupported media type",
                 "قالب محتوای درخواست پشتیبانی نمی‌شود.".into(),
+            ),
+            Self::ExportTooLarge { rows, limit } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "export_too_large",
+                "Export too large",
+                format!(
+                    "این فهرست {} ردیف دارد و فایل اکسل آن بیش از {} ردیف نمی‌تواند داشته باشد؛ \
+                     با پالایه‌های صفحه فهرست را کوتاه‌تر کنید.",
+                    domain::text::persian_number(*rows),
+                    domain::text::persian_number(i64::try_from(*limit).unwrap_or(i64::MAX))
+                ),
             ),
             Self::Internal(_) => internal(),
         }

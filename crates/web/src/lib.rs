@@ -10,6 +10,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod chart;
+pub mod download;
 pub mod error;
 pub mod fmt;
 pub mod layout;

@@ -108,6 +108,7 @@ macro_rules! conformance_suite {
             candidacy::registrations_are_filed_once_per_person,
             candidacy::vetting_moves_files_and_records_every_step,
             candidacy::registrations_filter_and_page,
+            candidacy::registrations_search_and_sort,
             refusals::every_bad_input_is_refused_in_persian,
             refusals::a_day_without_polling_hours_is_refused_in_persian,
             refusals::a_repeated_id_in_a_roll_file_is_named_on_its_lines

@@ -20,8 +20,6 @@ pub mod stations;
 
 use crate::{ApiError, AppState};
 use axum::extract::{FromRequest, FromRequestParts};
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -142,51 +140,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 /// Where the API's OpenAPI document is served (the one API route it does not describe).
 pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
 
-/// A file to download: the body with its media type, and a `Content-Disposition` naming it.
-/// The name is made of the request's codes, so anything but ASCII letters, digits, `.`, `-`
-/// and `_` becomes `_`: a header cannot hold a control character, and a client's file name
-/// should not hold a quote or a slash.
-pub fn attachment(content_type: &'static str, filename: &str, body: impl IntoResponse) -> Response {
-    let filename: String = filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    response
-}
+/// A download's headers (shared with the pages' downloads).
+pub use crate::download::attachment;
 
 /// A list request's paging parameters.
 pub use app::page_request;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_attachments_name_keeps_to_safe_characters() {
-        let response = attachment(
-            "text/csv; charset=utf-8",
-            "stations-\u{1}\"x/..\\ی.csv",
-            "a".to_owned(),
-        );
-        assert_eq!(
-            response.headers()[header::CONTENT_DISPOSITION],
-            "attachment; filename=\"stations-__x_..__.csv\""
-        );
-        assert_eq!(
-            response.headers()[header::CONTENT_TYPE],
-            "text/csv; charset=utf-8"
-        );
-    }
-}

@@ -245,6 +245,8 @@ pub async fn list(
                 county: query.county,
                 council: query.council,
                 state: state_filter,
+                search: None,
+                sort: store::Sort::default(),
                 page: crate::api::page_request(query.page, query.per_page),
             },
         )

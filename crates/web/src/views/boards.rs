@@ -1,6 +1,7 @@
 //! Board pages: members, vacancies, appointments, meetings, and printable minutes. The use
 //! cases are `app::boards`, as for the API.
 
+use crate::download::{Cell, Sheet};
 use crate::views::OnPage;
 use crate::views::{
     answer_form, breaks_a_rule, breaks_a_rule_or_names_nothing, page_error, redirect, render,
@@ -344,4 +345,51 @@ pub async fn minutes(visit: Visit, OnPage(Path(id)): OnPage<Path<i64>>) -> PageR
         attendance,
         title,
     })
+}
+
+/// `GET /boards/{code}/members.xlsx`: the board's members as its page lists them, for those who
+/// see the board, as an Excel file.
+pub async fn members_xlsx(visit: Visit, OnPage(Path(code)): OnPage<Path<String>>) -> PageResult {
+    let here = format!("/boards/{code}");
+    let VisibleBoard {
+        kind,
+        county,
+        board,
+    } = visit
+        .app()
+        .boards()
+        .board(visit.principal(), &code)
+        .await
+        .map_err(|e| page_error(e, &here))?;
+    let title = board_title(&visit.state, kind, county.as_deref()).await?;
+    let rows = board
+        .members
+        .iter()
+        .map(|m| {
+            vec![
+                Cell::text(title.as_str()),
+                Cell::text(m.role.persian()),
+                Cell::code(&m.national_id),
+                Cell::text(m.first_name.as_str()),
+                Cell::text(m.last_name.as_str()),
+                Cell::text(jalali_numeric(m.term_start)),
+                m.term_end
+                    .map_or(Cell::Empty, |end| Cell::text(jalali_numeric(end))),
+            ]
+        })
+        .collect();
+    let sheet = Sheet {
+        name: "اعضای هیأت",
+        header: &[
+            "هیأت",
+            "سمت",
+            "کد ملی",
+            "نام",
+            "نام خانوادگی",
+            "آغاز دوره",
+            "پایان دوره",
+        ],
+        rows,
+    };
+    Ok(sheet.download(&format!("board-{code}"))?)
 }

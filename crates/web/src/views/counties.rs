@@ -1,5 +1,6 @@
 //! County, council and station pages.
 
+use crate::download::{Cell, Sheet};
 use crate::fmt::url_encode;
 use crate::views::OnPage;
 use crate::views::{
@@ -75,6 +76,8 @@ struct CountyPage {
     stations_pager: Pager,
     stype: String,
     sname: String,
+    /// The station list as filtered, as an Excel file.
+    stations_xlsx: String,
     shares: Vec<crate::views::staffing::Share>,
     gaps: Vec<crate::views::staffing::GapRow>,
     gaps_total: String,
@@ -142,6 +145,90 @@ pub struct CountyQuery {
     done: Option<String>,
 }
 
+/// The county page's station filter (`stype`, `sname`), with the type and name as typed.
+fn station_filter(code: &str, q: &CountyQuery) -> (StationFilter, String, String) {
+    let stype = q.stype.clone().unwrap_or_default();
+    let sname = q
+        .sname
+        .as_deref()
+        .map(domain::text::normalize_name)
+        .unwrap_or_default();
+    let mut filter = StationFilter {
+        county: Some(code.to_owned()),
+        name: Some(sname.clone()).filter(|n| !n.is_empty()),
+        ..Default::default()
+    };
+    match stype.as_str() {
+        "urban" => filter.area = Some(domain::station::Area::Urban),
+        "rural" => filter.area = Some(domain::station::Area::Rural),
+        "mobile" => filter.mobile = Some(true),
+        "fixed" => filter.mobile = Some(false),
+        "closed" => filter.closed = Some(true),
+        _ => {}
+    }
+    (filter, stype, sname)
+}
+
+/// `GET /counties/{code}/stations.xlsx`: the county page's station list, filtered as the page
+/// is (type, name), every page of it, as an Excel file; for those who see the county.
+pub async fn stations_xlsx(
+    visit: Visit,
+    OnPage(Path(code)): OnPage<Path<String>>,
+    OnPage(Query(q)): OnPage<Query<CountyQuery>>,
+) -> PageResult {
+    let here = format!("/counties/{code}");
+    visit.require(Action::ViewCounty(&code), &here)?;
+    let (filter, _, _) = station_filter(&code, &q);
+    let (lookups, principal, filter) = (visit.app().lookups(), visit.principal(), &filter);
+    let stations = crate::download::every_page(|page| async move {
+        lookups.stations(principal, filter.clone(), page).await
+    })
+    .await
+    .map_err(|e| page_error(e, &here))?;
+    let councils = visit.app().cached().councils().await?;
+    let council_name = |c: &str| {
+        councils
+            .iter()
+            .find(|k| k.code == c)
+            .map(|k| domain::election::council_title(k.kind, &k.name))
+            .unwrap_or_default()
+    };
+    let rows = stations
+        .iter()
+        .map(|s| {
+            vec![
+                Cell::code(&s.code),
+                Cell::text(s.name.as_str()),
+                Cell::code(&s.council_code),
+                Cell::text(council_name(&s.council_code)),
+                Cell::text(s.area.persian()),
+                Cell::text(if s.mobile { "سیار" } else { "ثابت" }),
+                Cell::Number(s.expected_voters),
+                Cell::text(s.address.as_str()),
+                Cell::opt_code(s.postal_code.as_ref().map(domain::ids::PostalCode::as_str)),
+                Cell::text(if s.closed { "بسته" } else { "" }),
+            ]
+        })
+        .collect();
+    let sheet = Sheet {
+        name: "شعب اخذ رأی",
+        header: &[
+            "کد شعبه",
+            "نام شعبه",
+            "کد شورا",
+            "شورا",
+            "نوع",
+            "ثابت/سیار",
+            "رأی‌دهندگان پیش‌بینی‌شده",
+            "نشانی",
+            "کد پستی",
+            "وضعیت",
+        ],
+        rows,
+    };
+    Ok(sheet.download(&format!("stations-{code}"))?)
+}
+
 pub async fn county(
     visit: Visit,
     OnPage(Path(code)): OnPage<Path<String>>,
@@ -182,25 +269,7 @@ pub async fn county(
             PageRequest::new(q.page.unwrap_or(1), 25),
         )
         .await?;
-    let stype = q.stype.clone().unwrap_or_default();
-    let sname = q
-        .sname
-        .as_deref()
-        .map(domain::text::normalize_name)
-        .unwrap_or_default();
-    let mut station_filter = StationFilter {
-        county: Some(code.clone()),
-        name: Some(sname.clone()).filter(|n| !n.is_empty()),
-        ..Default::default()
-    };
-    match stype.as_str() {
-        "urban" => station_filter.area = Some(domain::station::Area::Urban),
-        "rural" => station_filter.area = Some(domain::station::Area::Rural),
-        "mobile" => station_filter.mobile = Some(true),
-        "fixed" => station_filter.mobile = Some(false),
-        "closed" => station_filter.closed = Some(true),
-        _ => {}
-    }
+    let (station_filter, stype, sname) = station_filter(&code, &q);
     let stations = lookups
         .stations(
             visit.principal(),
@@ -337,6 +406,11 @@ pub async fn county(
         boards,
         conflicts,
         day_picture,
+        stations_xlsx: format!(
+            "{here}/stations.xlsx?stype={}&sname={}",
+            url_encode(&stype),
+            url_encode(&sname)
+        ),
         stype,
         sname,
         notice: q

@@ -89,6 +89,7 @@ pub fn page_routes() -> Vec<PageRoute> {
         post("/login", login::submit),
         post("/logout", login::logout),
         get("/counties/{code}", counties::county),
+        get("/counties/{code}/stations.xlsx", counties::stations_xlsx),
         get("/counties/{code}/inspectors", staffing::inspector_roster),
         get("/counties/{code}/day-board", day_board::county_fragment),
         get("/councils/{code}", counties::council),
@@ -121,6 +122,7 @@ pub fn page_routes() -> Vec<PageRoute> {
         post("/identity/proofs", identity::prove),
         get("/demo/outbox", identity::outbox),
         get("/registrations", vetting::worklist),
+        get("/registrations.xlsx", vetting::worklist_xlsx),
         get("/registrations/{tracking_code}", vetting::file),
         post("/registrations/{tracking_code}/steps", vetting::step),
         get(
@@ -128,6 +130,7 @@ pub fn page_routes() -> Vec<PageRoute> {
             vetting::document,
         ),
         get("/boards/{code}", boards::show),
+        get("/boards/{code}/members.xlsx", boards::members_xlsx),
         post("/boards/{code}/members", boards::appoint),
         post(
             "/boards/{code}/members/{national_id}/remove",
@@ -136,6 +139,7 @@ pub fn page_routes() -> Vec<PageRoute> {
         post("/boards/{code}/meetings", boards::record),
         get("/meetings/{id}", boards::minutes),
         get("/people", people::search),
+        get("/people.xlsx", people::search_xlsx),
         get("/audit", audit::list),
         get("/audit/verify", audit::verify),
         get("/users", accounts::list),

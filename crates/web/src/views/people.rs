@@ -1,8 +1,9 @@
 //! `/people`: find a person by national id or name.
 
+use crate::download::{Cell, Sheet};
 use crate::fmt::url_encode;
 use crate::views::OnPage;
-use crate::views::{render, Layout, PageResult, Pager, Visit};
+use crate::views::{page_error, render, Layout, PageResult, Pager, Visit};
 use askama::Template;
 use axum::extract::Query;
 use domain::access::Action;
@@ -30,6 +31,8 @@ struct PeoplePage {
     error: Option<String>,
     people: Vec<PersonRow>,
     pager: Pager,
+    /// The whole search, as an Excel file.
+    xlsx_href: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -63,6 +66,7 @@ pub async fn search(visit: Visit, OnPage(Query(query)): OnPage<Query<SearchQuery
     render(&PeoplePage {
         layout: visit.layout("جست‌وجوی اشخاص", "/people"),
         pager: Pager::new(&page, |p| format!("/people?q={}&page={p}", url_encode(&q))),
+        xlsx_href: format!("/people.xlsx?q={}", url_encode(&q)),
         people: page
             .items
             .iter()
@@ -85,4 +89,59 @@ pub async fn search(visit: Visit, OnPage(Query(query)): OnPage<Query<SearchQuery
         q: domain::text::echo(&q),
         searched,
     })
+}
+
+/// `GET /people.xlsx?q=…`: every person the search finds (the same search and scope as the
+/// page's), as an Excel file.
+pub async fn search_xlsx(
+    visit: Visit,
+    OnPage(Query(query)): OnPage<Query<SearchQuery>>,
+) -> PageResult {
+    let here = "/people";
+    visit.require(Action::ViewPeople, here)?;
+    let q = query.q.unwrap_or_default();
+    let (people, principal, q) = (visit.app().people(), visit.principal(), q.as_str());
+    let found = crate::download::every_page(|page| async move {
+        if app::people::search_term(q).is_some() {
+            people.search(principal, q, page).await
+        } else {
+            // The page lists nobody before a search, and so does its download.
+            Ok(Page {
+                items: Vec::new(),
+                total: 0,
+                page: 1,
+                per_page: page.per_page,
+            })
+        }
+    })
+    .await
+    .map_err(|e| page_error(e, here))?;
+    let rows = found
+        .iter()
+        .map(|p| {
+            vec![
+                Cell::code(p.national_id.as_str()),
+                Cell::text(p.first_name.as_str()),
+                Cell::text(p.last_name.as_str()),
+                Cell::text(p.father_name.as_str()),
+                Cell::text(domain::calendar::jalali_numeric(p.birth_date)),
+                Cell::text(p.education.map_or("", domain::person::Education::persian)),
+                Cell::opt_code(p.mobile.as_ref().map(domain::ids::MobileNumber::as_str)),
+            ]
+        })
+        .collect();
+    let sheet = Sheet {
+        name: "اشخاص",
+        header: &[
+            "کد ملی",
+            "نام",
+            "نام خانوادگی",
+            "نام پدر",
+            "تاریخ تولد",
+            "تحصیلات",
+            "تلفن همراه",
+        ],
+        rows,
+    };
+    Ok(sheet.download("people")?)
 }

@@ -6,13 +6,14 @@
 //! client meet the same rules; a refused step shows the file again with its Persian reason and
 //! writes nothing. The file page prints as the file's record (print CSS).
 
+use crate::download::{Cell, Sheet};
 use crate::fmt::{kilobytes, url_encode};
 use crate::views::OnPage;
 use crate::views::{
     answer_form, page_error, render, render_status, Choice, Counties, DoneQuery, Layout,
-    PageResult, Pager, Refused, Visit,
+    PageResult, Pager, Refused, SortLink, Visit,
 };
-use crate::ApiError;
+use crate::{ApiError, PageError};
 use app::registrations::tracking_input;
 use app::vetting::ListQuery;
 use askama::Template;
@@ -27,7 +28,7 @@ use domain::registration::DocumentKind;
 use domain::text::{ascii_digits, persian_digits, persian_number};
 use domain::vetting::{Reviewer, VettingAction, VettingState};
 use serde::Deserialize;
-use store::{PageRequest, Registration};
+use store::{PageRequest, Registration, RegistrationSearch, RegistrationSortKey, Sort};
 
 /// Rows on a page of the worklist.
 pub const PER_PAGE: u32 = 50;
@@ -79,6 +80,14 @@ struct WorklistPage {
     total: String,
     /// The county column is shown on the province's list.
     show_county: bool,
+    /// What was typed in the search box, echoed.
+    q: String,
+    /// The sort kept by the filter form (`-name` for descending).
+    sort: String,
+    /// The sortable columns' headers: tracking code, name, council, filing time.
+    sort_links: Vec<SortLink>,
+    /// The list as it is filtered, searched and sorted, as an Excel file.
+    xlsx_href: String,
     rows: Vec<WorkRow>,
     pager: Pager,
 }
@@ -88,7 +97,108 @@ pub struct WorklistQuery {
     county: Option<String>,
     council: Option<String>,
     state: Option<String>,
+    /// A tracking code or national id by its first digits, or a part of the name.
+    q: Option<String>,
+    sort: Option<String>,
     page: Option<u32>,
+}
+
+/// The worklist's filters as read from its query, confined to the viewer's scope.
+struct WorklistFilters {
+    county: Option<String>,
+    council: String,
+    councils: Vec<Choice>,
+    state: Option<VettingState>,
+    q: String,
+    sort: Sort<RegistrationSortKey>,
+}
+
+impl WorklistFilters {
+    async fn read(visit: &Visit, q: &WorklistQuery, here: &str) -> Result<Self, PageError> {
+        let county = app::lookups::registrations_scope(visit.principal(), q.county.as_deref())
+            .map_err(|e| page_error(e, here))?;
+        let mut council = q
+            .council
+            .as_deref()
+            .map(|c| ascii_digits(c.trim()))
+            .unwrap_or_default();
+        // The county's councils for the select; a council of another county is dropped (after
+        // the county select changed).
+        let councils = match &county {
+            Some(c) => {
+                let mut list: Vec<Choice> = visit
+                    .app()
+                    .cached()
+                    .councils()
+                    .await?
+                    .iter()
+                    .filter(|k| k.county_code == *c)
+                    .map(|k| Choice::new(k.code.as_str(), k.name.as_str(), k.code == council))
+                    .collect();
+                list.sort_by(|a, b| a.label.cmp(&b.label));
+                list
+            }
+            None => Vec::new(),
+        };
+        if county.is_some() && !councils.iter().any(|k| k.selected) {
+            council.clear();
+        }
+        let state = match q.state.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => {
+                Some(VettingState::parse(s).ok_or_else(|| ApiError::InvalidQuery(s.to_owned()))?)
+            }
+            None => None,
+        };
+        Ok(Self {
+            county,
+            council,
+            councils,
+            state,
+            q: q.q.as_deref().map(str::trim).unwrap_or_default().to_owned(),
+            // An unknown sort is the default order, as the county page reads its own.
+            sort: q.sort.as_deref().and_then(Sort::parse).unwrap_or_default(),
+        })
+    }
+
+    fn list_query(&self, page: PageRequest) -> ListQuery {
+        ListQuery {
+            county: self.county.clone(),
+            council: Some(self.council.clone()),
+            state: self.state,
+            search: RegistrationSearch::parse(&self.q),
+            sort: self.sort,
+            page,
+        }
+    }
+
+    /// The address of `path` with these filters, `state` instead of the chosen one, and page
+    /// `page` (empty ones and the defaults left out).
+    fn href(&self, path: &str, state: Option<&str>, sort: &str, page: u32) -> String {
+        let mut parts = Vec::new();
+        if let Some(c) = self.county.as_deref().filter(|c| !c.is_empty()) {
+            parts.push(format!("county={}", url_encode(c)));
+        }
+        if !self.council.is_empty() {
+            parts.push(format!("council={}", url_encode(&self.council)));
+        }
+        if let Some(s) = state {
+            parts.push(format!("state={s}"));
+        }
+        if !self.q.is_empty() {
+            parts.push(format!("q={}", url_encode(&self.q)));
+        }
+        if sort != Sort::<RegistrationSortKey>::default().as_param() {
+            parts.push(format!("sort={}", url_encode(sort)));
+        }
+        if page > 1 {
+            parts.push(format!("page={page}"));
+        }
+        if parts.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{}", parts.join("&"))
+        }
+    }
 }
 
 /// The states a board acts in.
@@ -107,28 +217,6 @@ fn awaits(reviewer: Option<Reviewer>, state: VettingState) -> bool {
     )
 }
 
-/// The query string of the worklist with these filters (empty ones left out).
-fn worklist_href(county: Option<&str>, council: &str, state: Option<&str>, page: u32) -> String {
-    let mut parts = Vec::new();
-    if let Some(c) = county.filter(|c| !c.is_empty()) {
-        parts.push(format!("county={}", url_encode(c)));
-    }
-    if !council.is_empty() {
-        parts.push(format!("council={}", url_encode(council)));
-    }
-    if let Some(s) = state {
-        parts.push(format!("state={s}"));
-    }
-    if page > 1 {
-        parts.push(format!("page={page}"));
-    }
-    if parts.is_empty() {
-        "/registrations".to_owned()
-    } else {
-        format!("/registrations?{}", parts.join("&"))
-    }
-}
-
 fn unix(t: time::OffsetDateTime) -> i64 {
     t.unix_timestamp()
 }
@@ -139,55 +227,19 @@ fn unix(t: time::OffsetDateTime) -> i64 {
 /// badge when a board is late.
 pub async fn worklist(visit: Visit, OnPage(Query(q)): OnPage<Query<WorklistQuery>>) -> PageResult {
     let here = "/registrations";
-    let county = app::lookups::registrations_scope(visit.principal(), q.county.as_deref())
-        .map_err(|e| page_error(e, here))?;
+    let mut f = WorklistFilters::read(&visit, &q, here).await?;
     let principal = visit
         .auth
         .principal()
         .ok_or_else(|| page_error(ApiError::unauthenticated(), here))?;
     let can_choose_county = principal.scope.county().is_none();
-    let mut council = q
-        .council
-        .as_deref()
-        .map(|c| ascii_digits(c.trim()))
-        .unwrap_or_default();
-    // The county's councils for the select; a council of another county is dropped (after
-    // the county select changed).
-    let councils = match &county {
-        Some(c) => {
-            let mut list: Vec<Choice> = visit
-                .app()
-                .cached()
-                .councils()
-                .await?
-                .iter()
-                .filter(|k| k.county_code == *c)
-                .map(|k| Choice::new(k.code.as_str(), k.name.as_str(), k.code == council))
-                .collect();
-            list.sort_by(|a, b| a.label.cmp(&b.label));
-            list
-        }
-        None => Vec::new(),
-    };
-    if county.is_some() && !councils.iter().any(|k| k.selected) {
-        council.clear();
-    }
-    let chosen_state = match q.state.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => {
-            Some(VettingState::parse(s).ok_or_else(|| ApiError::InvalidQuery(s.to_owned()))?)
-        }
-        None => None,
-    };
+    let councils = std::mem::take(&mut f.councils);
+    let (county, council, chosen_state) = (f.county.clone(), f.council.clone(), f.state);
     let vetting = visit.app().vetting();
     let listed = vetting
         .list(
             visit.principal(),
-            ListQuery {
-                county: county.clone(),
-                council: Some(council.clone()),
-                state: chosen_state,
-                page: PageRequest::new(q.page.unwrap_or(1), PER_PAGE),
-            },
+            f.list_query(PageRequest::new(q.page.unwrap_or(1), PER_PAGE)),
         )
         .await
         .map_err(|e| page_error(e, here))?;
@@ -205,7 +257,7 @@ pub async fn worklist(visit: Visit, OnPage(Query(q)): OnPage<Query<WorklistQuery
             code: s.as_str(),
             label: s.persian(),
             count: persian_number(counted),
-            href: worklist_href(county.as_deref(), &council, Some(s.as_str()), 1),
+            href: f.href(here, Some(s.as_str()), &f.sort.as_param(), 1),
             active: chosen_state == Some(s),
             yours: awaits(reviewer, s),
         });
@@ -219,9 +271,20 @@ pub async fn worklist(visit: Visit, OnPage(Query(q)): OnPage<Query<WorklistQuery
             .map_or_else(|| persian_digits(code), str::to_owned)
     };
     let state_param = chosen_state.map(VettingState::as_str);
-    let pager = Pager::new(&page, |p| {
-        worklist_href(county.as_deref(), &council, state_param, p)
-    });
+    let sort = f.sort.as_param();
+    let pager = Pager::new(&page, |p| f.href(here, state_param, &sort, p));
+    let sort_links = SortLink::headers(
+        vec![
+            (RegistrationSortKey::Tracking, "کد رهگیری", false),
+            (RegistrationSortKey::Name, "نام و نام خانوادگی", false),
+            (RegistrationSortKey::Council, "شورا", false),
+            (RegistrationSortKey::Filed, "زمان ثبت‌نام", false),
+        ],
+        |k: RegistrationSortKey| store::SortKey::as_str(k),
+        f.sort.key,
+        f.sort.descending,
+        |s| f.href(here, state_param, s, 1),
+    );
     let rows = page
         .items
         .iter()
@@ -270,9 +333,77 @@ pub async fn worklist(visit: Visit, OnPage(Query(q)): OnPage<Query<WorklistQuery
         cards,
         total: persian_number(total),
         show_county: county.is_none(),
+        q: domain::text::echo(&f.q),
+        xlsx_href: f.href("/registrations.xlsx", state_param, &sort, 1),
+        sort,
+        sort_links,
         rows,
         pager,
     })
+}
+
+/// `GET /registrations.xlsx`: the worklist as the page shows it (the same scope, filters,
+/// search and order), every page of it, as an Excel file.
+pub async fn worklist_xlsx(
+    visit: Visit,
+    OnPage(Query(q)): OnPage<Query<WorklistQuery>>,
+) -> PageResult {
+    let here = "/registrations";
+    let f = WorklistFilters::read(&visit, &q, here).await?;
+    let (vetting, principal, filters) = (visit.app().vetting(), visit.principal(), &f);
+    let items = crate::download::every_page(|page| async move {
+        vetting
+            .list(principal, filters.list_query(page))
+            .await
+            .map(|listed| listed.page)
+    })
+    .await
+    .map_err(|e| page_error(e, here))?;
+    let opens = visit.app().registrations().vetting_opens().await?;
+    let counties = Counties::read(&visit.state).await?;
+    let rows = items
+        .iter()
+        .map(|r| {
+            let deadline = r.vetting.deadline(opens);
+            vec![
+                Cell::code(&r.tracking_code),
+                Cell::code(r.application.national_id.as_str()),
+                Cell::text(r.application.first_name.as_str()),
+                Cell::text(r.application.last_name.as_str()),
+                Cell::text(counties.name(&r.county_code).unwrap_or(&r.county_code)),
+                Cell::code(&r.application.council),
+                Cell::text(r.council_name.as_str()),
+                Cell::text(r.vetting.state.persian()),
+                Cell::text(jalali_datetime(r.vetting.submitted_at)),
+                deadline.map_or(Cell::Empty, |d| Cell::text(jalali_datetime(d))),
+                Cell::opt_code(r.candidate_code.as_deref()),
+                Cell::code(r.application.mobile.as_str()),
+            ]
+        })
+        .collect();
+    let sheet = Sheet {
+        name: "بررسی صلاحیت",
+        header: &[
+            "کد رهگیری",
+            "کد ملی",
+            "نام",
+            "نام خانوادگی",
+            "شهرستان",
+            "کد شورا",
+            "شورا",
+            "وضعیت",
+            "زمان ثبت‌نام",
+            "مهلت اقدام",
+            "کد نامزدی",
+            "تلفن همراه",
+        ],
+        rows,
+    };
+    let name = match &f.county {
+        Some(c) => format!("registrations-{c}"),
+        None => "registrations".to_owned(),
+    };
+    Ok(sheet.download(&name)?)
 }
 
 /// One fact of the application.

@@ -9,6 +9,7 @@ mod boards;
 mod browser;
 mod candidates;
 mod election_day;
+mod exports;
 mod governor_day;
 mod openapi;
 mod pages;

@@ -72,10 +72,10 @@ async fn the_worklist_shows_the_boards_county_and_refuses_others() {
         let r = own.iter().find(|r| &r.tracking_code == code);
         assert!(r.is_some(), "{code} is the county's");
     }
-    assert!(html.contains(r#"<table id="vetting-table" data-sortable-table>"#));
+    assert!(html.contains(r#"<table id="vetting-table">"#));
     assert!(html.contains("۱۴۰۴/۱۰/"), "filing times in Jalali");
     assert!(html.contains(r#"rel="next""#));
-    assert!(!html.contains("<th data-sortable>شهرستان</th>"));
+    assert!(!html.contains("<th>شهرستان</th>"));
 
     // By state: the approved, with their candidate codes.
     let approved = app
@@ -161,7 +161,7 @@ async fn the_worklist_shows_the_boards_county_and_refuses_others() {
     assert_eq!(province.status, StatusCode::OK);
     let html = province.text();
     assert!(html.contains("کل استان"));
-    assert!(html.contains("<th data-sortable>شهرستان</th>"));
+    assert!(html.contains("<th>شهرستان</th>"));
     assert!(html.contains(&format!(
         r#"id="vetting-total">{}<"#,
         persian_number(demo().registrations.len() as i64)

@@ -304,7 +304,7 @@ impl Fixture {
             (
                 "GET",
                 "/api/v1/counties/{code}" | "/counties/{code}" | "/counties/{code}/inspectors"
-                | "/counties/{code}/day-board",
+                | "/counties/{code}/day-board" | "/counties/{code}/stations.xlsx",
             ) => (
                 route.replace("{code}", county),
                 Sent::Nothing,
@@ -419,7 +419,7 @@ impl Fixture {
                 Sent::Nothing,
                 all(who, &[Action::ViewPeople]),
             ),
-            ("GET", "/api/v1/people" | "/people") => {
+            ("GET", "/api/v1/people" | "/people" | "/people.xlsx") => {
                 (format!("{route}?q=001"), Sent::Nothing, all(who, &[Action::ViewPeople]))
             }
             ("POST", "/api/v1/people") => (
@@ -435,7 +435,11 @@ impl Fixture {
                 Sent::Csv("national_id,first_name\n".into()),
                 all(who, &[Action::ManagePeople]),
             ),
-            ("GET", "/api/v1/boards/{code}" | "/api/v1/boards/{code}/meetings" | "/boards/{code}") => (
+            (
+                "GET",
+                "/api/v1/boards/{code}" | "/api/v1/boards/{code}/meetings" | "/boards/{code}"
+                | "/boards/{code}/members.xlsx",
+            ) => (
                 route.replace("{code}", &self.board),
                 Sent::Nothing,
                 in_county,
@@ -645,7 +649,7 @@ impl Fixture {
             (
                 "GET",
                 "/api/v1/registrations" | "/api/v1/registrations/statistics" | "/registrations"
-                | "/candidates/participation",
+                | "/registrations.xlsx" | "/candidates/participation",
             ) => (
                 format!("{route}?county={county}"),
                 Sent::Nothing,
