@@ -217,6 +217,51 @@ mod tests {
         assert_eq!(Cell::code(""), Cell::Empty);
     }
 
+    #[tokio::test]
+    async fn a_list_over_the_limit_is_refused_before_its_second_batch() {
+        let mut asked = Vec::new();
+        let refused = every_page(|page| {
+            asked.push(page.page);
+            async move {
+                Ok::<_, ApiError>(Page {
+                    items: vec![0u8; page.per_page as usize],
+                    total: MAX_ROWS as i64 + 1,
+                    page: page.page,
+                    per_page: page.per_page,
+                })
+            }
+        })
+        .await;
+        assert!(matches!(
+            refused,
+            Err(ApiError::ExportTooLarge { rows, .. }) if rows == MAX_ROWS as i64 + 1
+        ));
+        assert_eq!(asked, [1]);
+        let (status, code, _, detail) = ApiError::ExportTooLarge {
+            rows: 60_000,
+            limit: MAX_ROWS,
+        }
+        .parts();
+        assert_eq!((status.as_u16(), code), (422, "export_too_large"));
+        assert!(detail.contains("۶۰٬۰۰۰"), "{detail}");
+
+        // Within the limit: every batch, in order.
+        let all = every_page(|page| async move {
+            let total = 1_200_i64;
+            let start = i64::from(page.page - 1) * i64::from(page.per_page);
+            let end = (start + i64::from(page.per_page)).min(total);
+            Ok::<_, ApiError>(Page {
+                items: (start..end).collect(),
+                total,
+                page: page.page,
+                per_page: page.per_page,
+            })
+        })
+        .await
+        .unwrap();
+        assert_eq!(all, (0..1_200).collect::<Vec<i64>>());
+    }
+
     #[test]
     fn a_sheet_is_an_xlsx_file() {
         let sheet = Sheet {

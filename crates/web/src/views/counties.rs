@@ -5,7 +5,7 @@ use crate::fmt::url_encode;
 use crate::views::OnPage;
 use crate::views::{
     answer_form, breaks_a_rule, page_error, render, render_status, Card, DoneQuery, Layout,
-    PageResult, Pager, Refused, Visit,
+    PageResult, Pager, Refused, SortLink, Visit,
 };
 use app::stations::{number, postal_code};
 use askama::Template;
@@ -16,7 +16,7 @@ use domain::election::CouncilKind;
 use domain::station::Station;
 use domain::text::{persian_digits, persian_number};
 use serde::Deserialize;
-use store::{CouncilFilter, PageRequest, StationFilter};
+use store::{CouncilFilter, PageRequest, StationFilter, StationSortKey};
 
 pub struct CouncilRow {
     pub code: String,
@@ -76,6 +76,10 @@ struct CountyPage {
     stations_pager: Pager,
     stype: String,
     sname: String,
+    /// The station list's order, kept by its filter form.
+    ssort: String,
+    /// The station list's sortable headers: code, name, expected voters.
+    station_headers: Vec<SortLink>,
     /// The station list as filtered, as an Excel file.
     stations_xlsx: String,
     shares: Vec<crate::views::staffing::Share>,
@@ -139,6 +143,8 @@ pub struct CountyQuery {
     stype: Option<String>,
     /// Station list: part of the name.
     sname: Option<String>,
+    /// Station list: its order (`name`, `-expected_voters`, …).
+    ssort: Option<String>,
     /// Page of the gap list.
     gpage: Option<u32>,
     /// Set after a gap was filled from this page.
@@ -156,6 +162,12 @@ fn station_filter(code: &str, q: &CountyQuery) -> (StationFilter, String, String
     let mut filter = StationFilter {
         county: Some(code.to_owned()),
         name: Some(sname.clone()).filter(|n| !n.is_empty()),
+        // An unknown order is the default one, as the councils' is.
+        sort: q
+            .ssort
+            .as_deref()
+            .and_then(store::Sort::parse)
+            .unwrap_or_default(),
         ..Default::default()
     };
     match stype.as_str() {
@@ -270,6 +282,7 @@ pub async fn county(
         )
         .await?;
     let (station_filter, stype, sname) = station_filter(&code, &q);
+    let station_sort = station_filter.sort;
     let stations = lookups
         .stations(
             visit.principal(),
@@ -277,16 +290,19 @@ pub async fn county(
             PageRequest::new(q.spage.unwrap_or(1), 25),
         )
         .await?;
-    let query = |page: u32, spage: u32, sort: &str| {
+    let ssort = station_sort.as_param();
+    let query_sorted = |page: u32, spage: u32, sort: &str, ssort: &str| {
         format!(
-            "{here}?kind={}&name={}&sort={}&page={page}&spage={spage}&stype={}&sname={}",
+            "{here}?kind={}&name={}&sort={}&page={page}&spage={spage}&stype={}&sname={}&ssort={}",
             url_encode(&kind_text),
             url_encode(&name_filter),
             url_encode(sort),
             url_encode(&stype),
-            url_encode(&sname)
+            url_encode(&sname),
+            url_encode(ssort)
         )
     };
+    let query = |page: u32, spage: u32, sort: &str| query_sorted(page, spage, sort, &ssort);
     let spage = stations.page;
     let council_headers = [
         ("code", "کد", false),
@@ -342,6 +358,21 @@ pub async fn county(
     let stations_pager = Pager::new(&stations, |p| {
         format!("{}#stations", query(cpage, p, &sort))
     });
+    let station_headers = SortLink::headers(
+        vec![
+            (StationSortKey::Code, "کد", false),
+            (StationSortKey::Name, "نام", false),
+            (
+                StationSortKey::ExpectedVoters,
+                "رأی‌دهندگان پیش‌بینی‌شده",
+                true,
+            ),
+        ],
+        |k: StationSortKey| store::SortKey::as_str(k),
+        station_sort.key,
+        station_sort.descending,
+        |next| format!("{}#stations", query_sorted(cpage, 1, &sort, next)),
+    );
     let boards = visit.app().boards();
     let boards = board_statuses(&boards.list(visit.principal(), Some(code.clone())).await?);
     let conflicts = visit
@@ -407,10 +438,13 @@ pub async fn county(
         conflicts,
         day_picture,
         stations_xlsx: format!(
-            "{here}/stations.xlsx?stype={}&sname={}",
+            "{here}/stations.xlsx?stype={}&sname={}&ssort={}",
             url_encode(&stype),
-            url_encode(&sname)
+            url_encode(&sname),
+            url_encode(&ssort)
         ),
+        station_headers,
+        ssort,
         stype,
         sname,
         notice: q

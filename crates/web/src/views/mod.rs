@@ -91,6 +91,10 @@ pub fn page_routes() -> Vec<PageRoute> {
         get("/counties/{code}", counties::county),
         get("/counties/{code}/stations.xlsx", counties::stations_xlsx),
         get("/counties/{code}/inspectors", staffing::inspector_roster),
+        get(
+            "/counties/{code}/inspectors.xlsx",
+            staffing::inspector_roster_xlsx,
+        ),
         get("/counties/{code}/day-board", day_board::county_fragment),
         get("/councils/{code}", counties::council),
         get("/stations/{code}", counties::station),

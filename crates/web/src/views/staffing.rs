@@ -1,6 +1,7 @@
 //! The governor's view of staffing: coverage, the gaps with a form to fill each, a station's
 //! staff with assign and free forms.
 
+use crate::download::{Cell, Sheet};
 use crate::fmt::{safe_next, url_encode};
 use crate::views::OnPage;
 use crate::views::{
@@ -303,4 +304,46 @@ pub async fn inspector_roster(
         county_name: county.county.name,
         today,
     })
+}
+
+/// `GET /counties/{code}/inspectors.xlsx`: the county's inspector roster as its page lists it,
+/// for those who see the county, as an Excel file.
+pub async fn inspector_roster_xlsx(
+    visit: Visit,
+    OnPage(Path(code)): OnPage<Path<String>>,
+) -> PageResult {
+    let here = format!("/counties/{code}/inspectors");
+    visit.require(Action::ViewCounty(&code), &here)?;
+    let roster = visit
+        .app()
+        .staffing()
+        .county_roster(visit.principal(), &code, Some(Post::Inspector))
+        .await?;
+    let rows: Vec<Vec<Cell>> = roster
+        .iter()
+        .flat_map(|(station, staff)| {
+            staff.iter().map(move |s| {
+                vec![
+                    Cell::code(&s.station),
+                    Cell::text(station.name.as_str()),
+                    Cell::text(s.first_name.as_str()),
+                    Cell::text(s.last_name.as_str()),
+                    Cell::code(&s.national_id),
+                ]
+            })
+        })
+        .collect();
+    if rows.len() > crate::download::MAX_ROWS {
+        return Err(ApiError::ExportTooLarge {
+            rows: i64::try_from(rows.len()).unwrap_or(i64::MAX),
+            limit: crate::download::MAX_ROWS,
+        }
+        .into());
+    }
+    let sheet = Sheet {
+        name: "بازرسان شعب",
+        header: &["کد شعبه", "نام شعبه", "نام", "نام خانوادگی", "کد ملی"],
+        rows,
+    };
+    Ok(sheet.download(&format!("inspectors-{code}"))?)
 }

@@ -302,7 +302,7 @@ async fn a_countys_stations_download_as_excel_as_filtered() {
     let link = page.split("stations-xlsx").next().unwrap();
     assert!(
         link.ends_with(&format!(
-            r#"href="/counties/{OWN_COUNTY}/stations.xlsx?stype=&#38;sname=" id=""#
+            r#"href="/counties/{OWN_COUNTY}/stations.xlsx?stype=&#38;sname=&#38;ssort=code" id=""#
         )),
         "{}",
         link.chars()
@@ -330,6 +330,55 @@ async fn a_countys_stations_download_as_excel_as_filtered() {
     if let Some(with_postal) = rows[1..].iter().find(|r| r[8] != Data::Empty) {
         assert!(matches!(&with_postal[8], Data::String(p) if p.len() == 10));
     }
+    // Sorted on the server: the county's most expected voters first, across its pages, and
+    // the download in the same order.
+    let most = own.iter().map(|s| s.expected_voters).max().unwrap();
+    let html = app
+        .page(
+            &format!("/counties/{OWN_COUNTY}?ssort=-expected_voters"),
+            Some(&governor),
+        )
+        .await
+        .text();
+    let table = html.split(r#"<table id="stations-table">"#).nth(1).unwrap();
+    assert!(table.contains(r#"<th class="num" aria-sort="descending">"#));
+    let first = table.split("<td><a href=\"/stations/").nth(1).unwrap();
+    let first_code = first.split('"').next().unwrap();
+    assert_eq!(
+        own.iter()
+            .find(|s| s.code == first_code)
+            .unwrap()
+            .expected_voters,
+        most
+    );
+    let sorted = sheet(
+        &app.page(
+            &format!("/counties/{OWN_COUNTY}/stations.xlsx?ssort=-expected_voters"),
+            Some(&governor),
+        )
+        .await,
+    );
+    assert_eq!(sorted[1][0], Data::String(first_code.to_owned()));
+    // A station past the first page, found by its name typed without its ZWNJs.
+    let far = own
+        .iter()
+        .skip(30)
+        .find(|s| s.name.contains(ZWNJ))
+        .or_else(|| own.get(30))
+        .unwrap();
+    let typed = far.name.replace(ZWNJ, " ");
+    let found = app
+        .page(
+            &format!("/counties/{OWN_COUNTY}?sname={}", enc(&typed)),
+            Some(&governor),
+        )
+        .await
+        .text();
+    assert!(
+        found.contains(&format!(r#"href="/stations/{}""#, far.code)),
+        "{typed}"
+    );
+
     // The page's filter holds: the mobile ones only.
     let mobile = own.iter().filter(|s| s.mobile).count();
     let rows = sheet(
@@ -344,6 +393,36 @@ async fn a_countys_stations_download_as_excel_as_filtered() {
     let r = app
         .page(
             &format!("/counties/{FOREIGN_COUNTY}/stations.xlsx"),
+            Some(&governor),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // The inspector roster: a row per inspector the page lists.
+    let roster = app
+        .page(
+            &format!("/counties/{OWN_COUNTY}/inspectors"),
+            Some(&governor),
+        )
+        .await
+        .text();
+    assert!(roster.contains(&format!(r#"href="/counties/{OWN_COUNTY}/inspectors.xlsx""#)));
+    let listed = roster.matches(r#"<tr><td class="num">"#).count();
+    let rows = sheet(
+        &app.page(
+            &format!("/counties/{OWN_COUNTY}/inspectors.xlsx"),
+            Some(&governor),
+        )
+        .await,
+    );
+    assert_eq!(rows[0][4], Data::String("کد ملی".into()));
+    assert_eq!(rows.len() - 1, listed);
+    assert!(rows[1..]
+        .iter()
+        .all(|r| matches!(&r[4], Data::String(id) if id.len() == 10)));
+    let r = app
+        .page(
+            &format!("/counties/{FOREIGN_COUNTY}/inspectors.xlsx"),
             Some(&governor),
         )
         .await;

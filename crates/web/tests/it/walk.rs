@@ -304,7 +304,8 @@ impl Fixture {
             (
                 "GET",
                 "/api/v1/counties/{code}" | "/counties/{code}" | "/counties/{code}/inspectors"
-                | "/counties/{code}/day-board" | "/counties/{code}/stations.xlsx",
+                | "/counties/{code}/day-board" | "/counties/{code}/stations.xlsx"
+                | "/counties/{code}/inspectors.xlsx",
             ) => (
                 route.replace("{code}", county),
                 Sent::Nothing,
