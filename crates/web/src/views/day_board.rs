@@ -7,6 +7,7 @@
 //! reader typed and chose stays as it is.
 
 use crate::chart::{stacked_bars_if_any, Bar};
+use crate::download::{Cell, Sheet};
 use crate::fmt::url_encode;
 use crate::views::election_day::percent;
 use crate::views::{render, Choice, OnPage, PageResult, SortLink, Visit};
@@ -63,6 +64,18 @@ impl DayQuery {
     }
 
     /// The page's address with these filters and `sort`.
+    /// The station list's download with these filters.
+    fn xlsx_link(&self, area: Area<'_>) -> String {
+        format!(
+            "{}.xlsx?day_state={}&day_county={}&day_q={}&day_sort={}",
+            area.fragment(),
+            url_encode(self.day_state.as_deref().unwrap_or("")),
+            url_encode(self.day_county.as_deref().unwrap_or("")),
+            url_encode(&self.text()),
+            url_encode(&self.sort())
+        )
+    }
+
     fn page_link(&self, page: &str, state: Option<&str>, sort: &str) -> String {
         format!(
             "{page}?day_state={}&day_county={}&day_q={}&day_sort={}#election-day",
@@ -160,6 +173,8 @@ pub struct DayBoard {
     shown: String,
     capped: Option<String>,
     updated: String,
+    /// The whole station list as filtered and sorted, as an Excel file.
+    xlsx_href: String,
 }
 
 #[derive(Template)]
@@ -383,7 +398,80 @@ async fn board(visit: &Visit, area: Area<'_>, q: &DayQuery) -> Result<DayBoard, 
         rows,
         capped,
         updated: clock_time(picture.now),
+        xlsx_href: q.xlsx_link(area),
     })
+}
+
+/// The station list of `area`'s picture as `q` filters and sorts it, every station of it (not
+/// the page's first 300), as an Excel file.
+async fn board_xlsx(visit: &Visit, area: Area<'_>, q: &DayQuery) -> PageResult {
+    let picture = visit
+        .app()
+        .election_day()
+        .picture(visit.principal(), area.county().as_deref())
+        .await
+        .map_err(|e| crate::views::page_error(e, &area.page()))?;
+    let chosen = picture.select(&q.board());
+    if chosen.len() > crate::download::MAX_ROWS {
+        return Err(crate::ApiError::ExportTooLarge {
+            rows: i64::try_from(chosen.len()).unwrap_or(i64::MAX),
+            limit: crate::download::MAX_ROWS,
+        }
+        .into());
+    }
+    let names = crate::views::Counties::read(&visit.state).await?;
+    let rows = chosen
+        .iter()
+        .map(|s| {
+            vec![
+                Cell::code(&s.code),
+                Cell::text(s.name.as_str()),
+                Cell::text(s.council_name.as_str()),
+                Cell::text(names.name(&s.county).unwrap_or(&s.county)),
+                Cell::text(s.day.state.persian()),
+                s.day
+                    .opened_at
+                    .map_or(Cell::Empty, |t| Cell::text(clock_time(t))),
+                Cell::text(clock_time(s.day.closes_at)),
+                Cell::Number(s.checkins),
+                Cell::Number(s.expected_voters),
+            ]
+        })
+        .collect();
+    let sheet = Sheet {
+        name: "شعب روز رأی‌گیری",
+        header: &[
+            "کد شعبه",
+            "شعبه",
+            "حوزه (شورا)",
+            "شهرستان",
+            "وضعیت",
+            "گشایش",
+            "پایان",
+            "احراز هویت",
+            "رأی‌دهندگان پیش‌بینی‌شده",
+        ],
+        rows,
+    };
+    let name = match area {
+        Area::County(code) => format!("day-board-{code}"),
+        Area::Province => "day-board".to_owned(),
+    };
+    Ok(sheet.download(&name)?)
+}
+
+/// `/counties/{code}/day-board.xlsx`: the county picture's station list as Excel.
+pub async fn county_xlsx(
+    visit: Visit,
+    OnPage(Path(code)): OnPage<Path<String>>,
+    OnPage(Query(q)): OnPage<Query<DayQuery>>,
+) -> PageResult {
+    board_xlsx(&visit, Area::County(&code), &q).await
+}
+
+/// `/day-board.xlsx`: the province picture's station list as Excel.
+pub async fn province_xlsx(visit: Visit, OnPage(Query(q)): OnPage<Query<DayQuery>>) -> PageResult {
+    board_xlsx(&visit, Area::Province, &q).await
 }
 
 /// The picture's section of a home page, on polling day only: `None` on any other day.

@@ -85,6 +85,7 @@ pub fn page_routes() -> Vec<PageRoute> {
     vec![
         get("/", dashboard::home),
         get("/day-board", day_board::province_fragment),
+        get("/day-board.xlsx", day_board::province_xlsx),
         get("/login", login::show),
         post("/login", login::submit),
         post("/logout", login::logout),
@@ -96,6 +97,7 @@ pub fn page_routes() -> Vec<PageRoute> {
             staffing::inspector_roster_xlsx,
         ),
         get("/counties/{code}/day-board", day_board::county_fragment),
+        get("/counties/{code}/day-board.xlsx", day_board::county_xlsx),
         get("/councils/{code}", counties::council),
         get("/stations/{code}", counties::station),
         post("/stations/{code}/edit", counties::edit_station),

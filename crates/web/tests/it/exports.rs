@@ -497,3 +497,55 @@ async fn a_people_search_and_a_boards_members_download_as_excel() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// On polling day the governor's station list downloads whole, as filtered, and within the
+/// county; another county's is refused.
+#[tokio::test]
+async fn the_day_boards_station_list_downloads_as_excel() {
+    let (app, _station_token, _roll) = crate::election_day::election_day().await;
+    let governor = app.token("governor").await;
+    let own = demo()
+        .stations
+        .iter()
+        .filter(|s| s.county_code == OWN_COUNTY && !s.closed)
+        .count();
+    let fragment = app
+        .get(
+            &format!("/counties/{OWN_COUNTY}/day-board"),
+            Some(&governor),
+        )
+        .await
+        .text();
+    assert!(fragment.contains(&format!(
+        r#"href="/counties/{OWN_COUNTY}/day-board.xlsx?day_state=&#38;day_county=&#38;day_q=&#38;day_sort=""#
+    )));
+    let rows = sheet(
+        &app.get(
+            &format!("/counties/{OWN_COUNTY}/day-board.xlsx"),
+            Some(&governor),
+        )
+        .await,
+    );
+    assert_eq!(rows[0][0], Data::String("کد شعبه".into()));
+    assert_eq!(rows.len() - 1, own);
+    assert!(rows[1..].iter().all(|r| text(&r[3]) == "کرمان"));
+    assert!(rows[1..]
+        .iter()
+        .all(|r| matches!(r[7], Data::Float(_) | Data::Int(_))));
+    // Filtered by state: none is open yet.
+    let open = sheet(
+        &app.get(
+            &format!("/counties/{OWN_COUNTY}/day-board.xlsx?day_state=open"),
+            Some(&governor),
+        )
+        .await,
+    );
+    assert_eq!(open.len(), 1);
+    let r = app
+        .get(
+            &format!("/counties/{FOREIGN_COUNTY}/day-board.xlsx"),
+            Some(&governor),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

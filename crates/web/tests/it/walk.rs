@@ -296,7 +296,7 @@ impl Fixture {
                 (filled(route), Sent::Nothing, access)
             }
             // The election-day picture's fragments are guarded like their pages.
-            ("GET", "/day-board") => (
+            ("GET", "/day-board" | "/day-board.xlsx") => (
                 filled(route),
                 Sent::Nothing,
                 all(who, &[Action::ViewProvince]),
@@ -305,7 +305,7 @@ impl Fixture {
                 "GET",
                 "/api/v1/counties/{code}" | "/counties/{code}" | "/counties/{code}/inspectors"
                 | "/counties/{code}/day-board" | "/counties/{code}/stations.xlsx"
-                | "/counties/{code}/inspectors.xlsx",
+                | "/counties/{code}/inspectors.xlsx" | "/counties/{code}/day-board.xlsx",
             ) => (
                 route.replace("{code}", county),
                 Sent::Nothing,
