@@ -192,6 +192,11 @@ pub struct ListQuery {
     pub council: Option<String>,
     /// A vetting state (`submitted`, `approved`, …).
     pub state: Option<String>,
+    /// A tracking code or national id by its first digits (in any script), or a part of the
+    /// applicant's name (spaces and ZWNJs not compared).
+    pub q: Option<String>,
+    /// `filed` (the default), `tracking`, `name` or `council`, `-` first for descending.
+    pub sort: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
 }
@@ -222,8 +227,8 @@ pub struct RegistrationPage {
     pub per_page: u32,
 }
 
-/// Registrations in filing order, for the boards, the governors and the HQ: a county-scoped
-/// user sees their county's only.
+/// Registrations in filing order (or sorted by `sort`), searched by `q`, for the boards, the
+/// governors and the HQ: a county-scoped user sees their county's only.
 #[utoipa::path(get, path = "/api/v1/registrations", tag = "candidates", params(ListQuery),
     responses((status = 200, body = RegistrationPage), (status = 403)))]
 pub async fn list(
@@ -245,8 +250,15 @@ pub async fn list(
                 county: query.county,
                 council: query.council,
                 state: state_filter,
-                search: None,
-                sort: store::Sort::default(),
+                search: query
+                    .q
+                    .as_deref()
+                    .and_then(store::RegistrationSearch::parse),
+                sort: query
+                    .sort
+                    .as_deref()
+                    .and_then(store::Sort::parse)
+                    .unwrap_or_default(),
                 page: crate::api::page_request(query.page, query.per_page),
             },
         )

@@ -549,3 +549,34 @@ async fn the_day_boards_station_list_downloads_as_excel() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+/// The API's list searches and sorts as the page does.
+#[tokio::test]
+async fn the_registrations_api_searches_and_sorts() {
+    let app = TestApp::new().await;
+    let token = app.token("executive").await;
+    let own = own();
+    let far = own[own.len() / 2];
+    let found = app
+        .get(
+            &format!(
+                "/api/v1/registrations?q={}",
+                enc(&persian_digits(&far.tracking_code))
+            ),
+            Some(&token),
+        )
+        .await
+        .json();
+    assert_eq!(found["total"], 1);
+    assert_eq!(
+        found["items"][0]["tracking_code"],
+        far.tracking_code.as_str()
+    );
+    let highest = own.iter().map(|r| r.tracking_code.clone()).max().unwrap();
+    let sorted = app
+        .get("/api/v1/registrations?sort=-tracking", Some(&token))
+        .await
+        .json();
+    assert_eq!(sorted["items"][0]["tracking_code"], highest.as_str());
+    assert_eq!(sorted["total"], own.len());
+}
