@@ -934,7 +934,7 @@ pub async fn turnout(visit: Visit, OnPage(Query(q)): OnPage<Query<TurnoutQuery>>
         area_label,
         county: q.county().map(str::to_owned),
         council: q.council().map(str::to_owned),
-        text: q.text(),
+        text: domain::text::echo(&q.text()),
         sort: q.sort.clone().unwrap_or_default(),
         refresh_seconds,
         refresh_fa: persian_number(i64::try_from(refresh_seconds).unwrap_or(i64::MAX)),
