@@ -460,6 +460,17 @@ pub(crate) fn station_day(row: &PgRow) -> StoreResult<Option<StationDay>> {
             Err(sqlx::Error::ColumnNotFound(_)) => None,
             Err(e) => return Err(StoreError::database(e)),
         },
+        forms_received: match row.try_get::<Option<i64>, _>("forms_received") {
+            Ok(n) => n
+                .map(|n| {
+                    u32::try_from(n).map_err(|_| {
+                        StoreError::Corrupt(format!("a station day's forms received: {n}"))
+                    })
+                })
+                .transpose()?,
+            Err(sqlx::Error::ColumnNotFound(_)) => None,
+            Err(e) => return Err(StoreError::database(e)),
+        },
     }))
 }
 
@@ -624,7 +635,7 @@ pub(crate) const AUDIT_COLUMNS: &str =
 
 /// The columns [`station_day`] reads.
 pub(crate) const DAY_COLUMNS: &str = "state, opened_at_us, closes_at_us, closed_at_us, \
-     paused_at_us, pause_reason, pause_notes, presence";
+     paused_at_us, pause_reason, pause_notes, presence, forms_received";
 
 /// A session row joined with its user's ([`SESSION_COLUMNS`] and [`user`]'s columns).
 pub(crate) fn session(row: &PgRow) -> StoreResult<(store::SessionRecord, UserRecord)> {

@@ -451,7 +451,7 @@ async fn the_ballot_shows_a_candidates_photo() {
     }
     let code = code.unwrap();
     // Open the station, check a voter in, and show the ballot on the station's device.
-    let opening = r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true}"#;
+    let opening = r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true, "zero_reports_shown": true, "forms_received": 400}"#;
     let r = app
         .post(&format!("/api/v1/stations/{station}/open"), &token, opening)
         .await;

@@ -12,7 +12,7 @@ use domain::access::{Role, Scope};
 use domain::text::persian_digits;
 use std::time::Duration;
 
-const OPENING: &str = r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true}"#;
+const OPENING: &str = r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true, "zero_reports_shown": true, "forms_received": 400}"#;
 
 /// The station list of a page or fragment.
 fn station_list(html: &str) -> &str {

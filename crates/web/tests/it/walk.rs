@@ -256,7 +256,7 @@ impl Fixture {
         let casts = all(who, &[Action::CastBallot { station }]);
         let json = |s: &str| Sent::Json(s.to_owned());
         let form = |s: &str| Sent::Form(s.to_owned());
-        let opening = r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true}"#;
+        let opening = r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true, "zero_reports_shown": true, "forms_received": 400}"#;
         let vote = format!(
             "ballot_token={}&council={}",
             enc(&self.ballot_token),
