@@ -6,7 +6,8 @@ use audit::AuditRecord;
 
 /// What a mutation writes to the audit chain beside its change: the action (`thing.verb`), the
 /// entity it names and its payload. Each area builds its entries in one place (its module's
-/// functions), so both backends write the same records, hash for hash.
+/// functions), so both backends write the same records, hash for hash. The action is one of
+/// `domain::audit_terms::AuditAction`, so that every action has its Persian name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEntry {
     pub action: String,
@@ -16,12 +17,12 @@ pub struct AuditEntry {
 
 impl AuditEntry {
     pub fn new(
-        action: impl Into<String>,
+        action: domain::audit_terms::AuditAction,
         entity: impl Into<String>,
         payload: serde_json::Value,
     ) -> Self {
         Self {
-            action: action.into(),
+            action: action.code().to_owned(),
             entity: entity.into(),
             payload,
         }
@@ -31,7 +32,7 @@ impl AuditEntry {
 /// A login: the new session's expiry and how many of the user's expired sessions went.
 pub fn logged_in(username: &str, expires_at_us: i64, expired_removed: u64) -> AuditEntry {
     AuditEntry::new(
-        "auth.login",
+        domain::audit_terms::AuditAction::AuthLogin,
         format!("user/{username}"),
         serde_json::json!({"expires_at_us": expires_at_us, "expired_sessions_removed": expired_removed}),
     )
@@ -39,7 +40,7 @@ pub fn logged_in(username: &str, expires_at_us: i64, expired_removed: u64) -> Au
 
 pub fn logged_out(username: &str) -> AuditEntry {
     AuditEntry::new(
-        "auth.logout",
+        domain::audit_terms::AuditAction::AuthLogout,
         format!("user/{username}"),
         serde_json::json!({}),
     )
@@ -47,7 +48,7 @@ pub fn logged_out(username: &str) -> AuditEntry {
 
 pub fn user_created(user: &crate::NewUser) -> AuditEntry {
     AuditEntry::new(
-        "user.create",
+        domain::audit_terms::AuditAction::UserCreate,
         format!("user/{}", user.username),
         serde_json::json!({"role": user.role, "scope": user.scope}),
     )
@@ -56,7 +57,7 @@ pub fn user_created(user: &crate::NewUser) -> AuditEntry {
 /// An account disabled, and how many of its sessions ended with it.
 pub fn user_disabled(username: &str, sessions_ended: u64) -> AuditEntry {
     AuditEntry::new(
-        "user.disable",
+        domain::audit_terms::AuditAction::UserDisable,
         format!("user/{username}"),
         serde_json::json!({"sessions_ended": sessions_ended}),
     )
@@ -64,7 +65,7 @@ pub fn user_disabled(username: &str, sessions_ended: u64) -> AuditEntry {
 
 pub fn user_enabled(username: &str) -> AuditEntry {
     AuditEntry::new(
-        "user.enable",
+        domain::audit_terms::AuditAction::UserEnable,
         format!("user/{username}"),
         serde_json::json!({}),
     )
@@ -73,7 +74,7 @@ pub fn user_enabled(username: &str) -> AuditEntry {
 /// A new password (never its hash), and how many of the account's sessions ended.
 pub fn password_changed(username: &str, sessions_ended: u64) -> AuditEntry {
     AuditEntry::new(
-        "user.password",
+        domain::audit_terms::AuditAction::UserPassword,
         format!("user/{username}"),
         serde_json::json!({"sessions_ended": sessions_ended}),
     )
@@ -82,7 +83,7 @@ pub fn password_changed(username: &str, sessions_ended: u64) -> AuditEntry {
 /// Every session of an account ended at once.
 pub fn sessions_revoked(username: &str, sessions_ended: u64) -> AuditEntry {
     AuditEntry::new(
-        "auth.revoke",
+        domain::audit_terms::AuditAction::AuthRevoke,
         format!("user/{username}"),
         serde_json::json!({"sessions_ended": sessions_ended}),
     )
