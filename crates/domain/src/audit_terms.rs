@@ -116,106 +116,134 @@ impl AuditAction {
     }
 }
 
-/// A detail's key in Persian, if it is one the store writes.
-pub fn detail_label(key: &str) -> Option<&'static str> {
-    Some(match key {
-        // Sessions and accounts.
-        "expires_at_us" => "پایان نشست",
-        "expired_sessions_removed" => "نشست‌های منقضی پاک‌شده",
-        "sessions_ended" => "نشست‌های پایان‌یافته",
-        "role" => "سمت",
-        "scope" => "حوزه دسترسی",
-        "purpose" => "منظور",
-        // The province's counts.
-        "counties" => "شهرستان‌ها",
-        "districts" => "بخش‌ها",
-        "cities" => "شهرها",
-        "rural_districts" => "دهستان‌ها",
-        "villages" => "روستاها",
-        "councils" => "شوراها",
-        "stations" => "شعبه‌ها",
-        "people" => "اشخاص",
-        "assignments" => "گماردن‌ها",
-        "board_members" => "اعضای هیأت‌ها",
-        "candidates" => "نامزدها",
-        "registrations" => "ثبت‌نام‌ها",
-        "count" => "تعداد",
-        "councils_changed" => "شوراهای تغییریافته",
-        // People and boards.
-        "national_id" => "کد ملی",
-        "first_name" => "نام",
-        "last_name" => "نام خانوادگی",
-        "person" => "شخص (درهم‌ساز)",
-        "term_start" => "آغاز دوره",
-        "term_end" => "پایان دوره",
-        "meeting_id" => "شماره جلسه",
-        "held_at_us" => "زمان جلسه",
-        "decisions" => "تصمیم‌ها",
-        // Candidacy.
-        "election" => "انتخابات",
-        "council" => "شورا",
-        "documents" => "مدارک",
-        "kind" => "نوع",
-        "sha256" => "درهم‌ساز",
-        "step" => "مرحله",
-        "state" => "وضعیت",
-        "reason" => "علت",
-        "reviewer" => "بررسی‌کننده",
-        "candidate_code" => "کد نامزد",
-        // Seats.
-        "seat_table" => "جدول کرسی‌ها",
-        "city" => "شهر",
-        "village" => "روستا",
-        "overrides" => "استثناها",
-        "max_population" => "حداکثر جمعیت",
-        "main" => "کرسی اصلی",
-        "alternate" => "کرسی علی‌البدل",
-        // Imports and election day.
-        "source_digest" => "درهم‌ساز پرونده",
-        "codes_digest" => "درهم‌ساز کدها",
-        "digest" => "درهم‌ساز",
-        "checkins" => "حضورها",
-        "ballots" => "رأی‌ها",
-        "accounts" => "حساب‌ها",
-        "action" => "اقدام",
-        "day" => "روز رأی‌گیری شعبه",
-        "opened_at_us" => "زمان گشایش",
-        "closes_at_us" => "زمان پایان",
-        "closed_at_us" => "زمان بسته شدن",
-        "until" => "تا",
-        "presence" => "حاضران",
-        "head" => "رئیس شعبه",
-        "governor_rep" => "نماینده فرماندار",
-        "inspector" => "بازرس",
-        "empty_box_shown" => "نمایش صندوق خالی",
-        "notes" => "توضیح",
-        "countersigned" => "تأیید دوم",
-        // A station's record.
-        "code" => "کد",
-        "election_code" => "انتخابات",
-        "county" => "شهرستان",
-        "name" => "نام",
-        "area" => "حوزه",
-        "mobile" => "سیار",
-        "hard_to_reach" => "صعب‌العبور",
-        "expected_voters" => "رأی‌دهندگان پیش‌بینی‌شده",
-        "address" => "نشانی",
-        "postal_code" => "کد پستی",
-        "location" => "موقعیت",
-        "lat" => "عرض جغرافیایی",
-        "lon" => "طول جغرافیایی",
-        "facilities" => "امکانات",
-        "evoting_devices" => "دستگاه‌های رأی‌گیری الکترونیکی",
-        "identity_devices" => "دستگاه‌های احراز هویت",
-        "power_backup" => "برق پشتیبان",
-        "cctv" => "دوربین مداربسته",
-        "link" => "ارتباط",
-        "route" => "مسیر",
-        "arrives_at" => "رسیدن",
-        "leaves_at" => "رفتن",
-        "closed" => "بسته",
+/// The actors that are not accounts, in Persian: the applicant (`app::registrations::APPLICANT`),
+/// the election day's batching writer (`store::election_day::BATCH_ACTOR`), the demo's loader
+/// and the command line (`cli`).
+pub fn actor_persian(actor: &str) -> Option<&'static str> {
+    Some(match actor {
+        "applicant" => "داوطلب",
+        "election-day-writer" => "ثبت گروهی روز رأی‌گیری",
+        "sandoq-demo" => "بارگذاری داده‌های نمایشی",
+        "cli" => "مدیر سامانه (خط فرمان)",
         _ => return None,
     })
+}
+
+/// The keys the store's records write, in the order a record's details are shown, each with its
+/// Persian label.
+const DETAIL_LABELS: &[(&str, &str)] = &[
+    // Sessions and accounts.
+    ("expires_at_us", "پایان نشست"),
+    ("expired_sessions_removed", "نشست‌های منقضی پاک‌شده"),
+    ("sessions_ended", "نشست‌های پایان‌یافته"),
+    ("role", "سمت"),
+    ("scope", "حوزه دسترسی"),
+    ("purpose", "منظور"),
+    // The province's counts.
+    ("counties", "شهرستان‌ها"),
+    ("districts", "بخش‌ها"),
+    ("cities", "شهرها"),
+    ("rural_districts", "دهستان‌ها"),
+    ("villages", "روستاها"),
+    ("councils", "شوراها"),
+    ("stations", "شعبه‌ها"),
+    ("people", "اشخاص"),
+    ("assignments", "گماردن‌ها"),
+    ("board_members", "اعضای هیأت‌ها"),
+    ("candidates", "نامزدها"),
+    ("registrations", "ثبت‌نام‌ها"),
+    ("count", "تعداد"),
+    ("councils_changed", "شوراهای تغییریافته"),
+    // People and boards.
+    ("national_id", "کد ملی"),
+    ("first_name", "نام"),
+    ("last_name", "نام خانوادگی"),
+    ("person", "شخص (درهم‌ساز)"),
+    ("term_start", "آغاز دوره"),
+    ("term_end", "پایان دوره"),
+    ("meeting_id", "شماره جلسه"),
+    ("held_at_us", "زمان جلسه"),
+    ("decisions", "تصمیم‌ها"),
+    // Candidacy.
+    ("election", "انتخابات"),
+    ("council", "شورا"),
+    ("documents", "مدارک"),
+    ("kind", "نوع"),
+    ("sha256", "درهم‌ساز"),
+    ("step", "مرحله"),
+    ("state", "وضعیت"),
+    ("reason", "علت"),
+    ("reviewer", "بررسی‌کننده"),
+    ("candidate_code", "کد نامزد"),
+    // Seats.
+    ("seat_table", "جدول کرسی‌ها"),
+    ("city", "شهر"),
+    ("village", "روستا"),
+    ("overrides", "استثناها"),
+    ("max_population", "حداکثر جمعیت"),
+    ("main", "کرسی اصلی"),
+    ("alternate", "کرسی علی‌البدل"),
+    // Imports and election day.
+    ("source_digest", "درهم‌ساز پرونده"),
+    ("codes_digest", "درهم‌ساز کدها"),
+    ("digest", "درهم‌ساز"),
+    ("checkins", "حضورها"),
+    ("ballots", "رأی‌ها"),
+    ("accounts", "حساب‌ها"),
+    ("action", "اقدام"),
+    ("day", "روز رأی‌گیری شعبه"),
+    ("opened_at_us", "زمان گشایش"),
+    ("closes_at_us", "زمان پایان"),
+    ("closed_at_us", "زمان بسته شدن"),
+    ("until", "تا"),
+    ("presence", "حاضران"),
+    ("head", "رئیس شعبه"),
+    ("governor_rep", "نماینده فرماندار"),
+    ("inspector", "بازرس"),
+    ("empty_box_shown", "نمایش صندوق خالی"),
+    ("notes", "توضیح"),
+    ("countersigned", "تأیید دوم"),
+    // A station's record.
+    ("code", "کد"),
+    ("election_code", "انتخابات"),
+    ("county", "شهرستان"),
+    ("name", "نام"),
+    ("area", "حوزه"),
+    ("mobile", "سیار"),
+    ("hard_to_reach", "صعب‌العبور"),
+    ("expected_voters", "رأی‌دهندگان پیش‌بینی‌شده"),
+    ("address", "نشانی"),
+    ("postal_code", "کد پستی"),
+    ("location", "موقعیت"),
+    ("lat", "عرض جغرافیایی"),
+    ("lon", "طول جغرافیایی"),
+    ("facilities", "امکانات"),
+    ("evoting_devices", "دستگاه‌های رأی‌گیری الکترونیکی"),
+    ("identity_devices", "دستگاه‌های احراز هویت"),
+    ("power_backup", "برق پشتیبان"),
+    ("cctv", "دوربین مداربسته"),
+    ("link", "ارتباط"),
+    ("route", "مسیر"),
+    ("arrives_at", "رسیدن"),
+    ("leaves_at", "رفتن"),
+    ("closed", "بسته"),
+];
+
+/// A detail's key in Persian, if it is one the store writes.
+pub fn detail_label(key: &str) -> Option<&'static str> {
+    DETAIL_LABELS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, label)| *label)
+}
+
+/// Where a key's detail is shown among its record's: in [`DETAIL_LABELS`]' order, unknown keys
+/// last.
+fn detail_rank(key: &str) -> usize {
+    DETAIL_LABELS
+        .iter()
+        .position(|(k, _)| *k == key)
+        .unwrap_or(DETAIL_LABELS.len())
 }
 
 /// A part of a detail's label: a key in Persian (or a list's row number), or a key the store
@@ -267,7 +295,9 @@ fn flatten(value: &Value, path: &mut Vec<LabelPart>, key: Option<&str>, rows: &m
             if map.is_empty() && !path.is_empty() {
                 rows.push(row(path, text("—")));
             }
-            for (k, v) in map {
+            let mut keys: Vec<(&String, &Value)> = map.iter().collect();
+            keys.sort_by_key(|(k, _)| detail_rank(k));
+            for (k, v) in keys {
                 path.push(label_of(k));
                 flatten(v, path, Some(k), rows);
                 path.pop();
@@ -425,7 +455,7 @@ mod tests {
             DayAction::Resume,
             DayAction::Extend {
                 until,
-                limits: Default::default(),
+                limits: crate::station_day::ExtensionLimits::default(),
             },
             DayAction::ApproveExtension {
                 until,
@@ -489,8 +519,7 @@ mod tests {
                             .map(|l| LabelPart::Persian((*l).to_owned()))
                             .collect::<Vec<_>>()
                 })
-                .map(|r| r.value.clone())
-                .unwrap_or_else(|| panic!("no {label:?} in {rows:?}"))
+                .map_or_else(|| panic!("no {label:?} in {rows:?}"), |r| r.value.clone())
         };
         assert_eq!(find(&["کد ملی"]), DetailValue::Code("0018465986".into()));
         assert_eq!(

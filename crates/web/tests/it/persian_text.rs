@@ -667,6 +667,11 @@ struct Run {
     code: bool,
 }
 
+/// A page's visible text, codes included, as one string (for other tests to read what is shown).
+pub(crate) fn visible_text_of(html: &str) -> String {
+    visible_text(html).into_iter().map(|r| r.text).collect()
+}
+
 /// Where a page's visible text breaks between two blocks.
 const BREAK: &str = "\n";
 
