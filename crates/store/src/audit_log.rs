@@ -123,3 +123,128 @@ pub async fn verify_audit<S: AuditStore + ?Sized>(
     let (head_seq, head_hash) = store.audit_head().await?;
     Ok(verifier.finish(head_seq, &head_hash))
 }
+
+#[cfg(test)]
+mod tests {
+    use domain::audit_terms::detail_label;
+    use serde_json::Value;
+
+    /// Keys whose children are data, not field names (usernames, station and place codes).
+    const MAPS: [&str; 3] = ["accounts", "ballots", "overrides"];
+
+    fn unlabelled(value: &Value, missing: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    if detail_label(key).is_none() {
+                        missing.push(key.clone());
+                    }
+                    if !MAPS.contains(&key.as_str()) {
+                        unlabelled(child, missing);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| unlabelled(v, missing)),
+            _ => {}
+        }
+    }
+
+    /// The keys the builders write in their `json!` payloads, read from the sources: each
+    /// `"key":` between an `AuditEntry::new(` and its closing parenthesis.
+    fn builder_keys() -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut keys = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{e}")) {
+            let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+            if path.extension().and_then(|e| e.to_str()) != Some("rs") {
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+            for (at, _) in source.match_indices("AuditEntry::new(") {
+                let call = &source[at..];
+                let mut depth = 0;
+                let end = call
+                    .char_indices()
+                    .find_map(|(i, c)| {
+                        match c {
+                            '(' => depth += 1,
+                            ')' => depth -= 1,
+                            _ => {}
+                        }
+                        (depth == 0 && c == ')').then_some(i)
+                    })
+                    .unwrap_or(call.len());
+                let call = &call[..end];
+                for piece in call.split('"').skip(1).step_by(2) {
+                    let after = &call[call.find(&format!("\"{piece}\"")).unwrap_or(0)..];
+                    let is_key = after[piece.len() + 2..].trim_start().starts_with(':')
+                        && !after[piece.len() + 2..].trim_start().starts_with("::");
+                    if is_key {
+                        keys.push(piece.to_owned());
+                    }
+                }
+            }
+        }
+        keys
+    }
+
+    #[test]
+    fn every_key_an_audit_record_writes_has_a_persian_label() {
+        let keys = builder_keys();
+        // The scan reads the builders: a broken scan would check nothing.
+        for known in [
+            "expires_at_us",
+            "national_id",
+            "day",
+            "closes_at_us",
+            "sha256",
+        ] {
+            assert!(keys.iter().any(|k| k == known), "{known} not in {keys:?}");
+        }
+        let mut missing: Vec<String> = keys
+            .into_iter()
+            .filter(|k| detail_label(k).is_none())
+            .collect();
+        // The records the builders embed whole: a station (a mobile one, with its route and
+        // place), the day actions, the seat table.
+        let data = domain::demo::kerman(domain::demo::DemoOptions {
+            seed: 1,
+            people: 10,
+        })
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        let mobile = data
+            .stations
+            .iter()
+            .find(|s| !s.route.is_empty())
+            .unwrap_or_else(|| panic!("a mobile station"));
+        let fixed = data
+            .stations
+            .iter()
+            .find(|s| s.location.is_some())
+            .unwrap_or_else(|| panic!("a placed station"));
+        let until = time::macros::datetime!(2026-02-01 18:00 UTC);
+        let embedded = [
+            serde_json::to_value(mobile),
+            serde_json::to_value(fixed),
+            serde_json::to_value(domain::election::SeatTable::law_default()),
+            serde_json::to_value(domain::station_day::DayAction::open_in_full()),
+            serde_json::to_value(domain::station_day::DayAction::Pause {
+                reason: domain::station_day::PauseReason::Other,
+                notes: "x".into(),
+            }),
+            serde_json::to_value(domain::station_day::DayAction::ApproveExtension {
+                until,
+                reason: "x".into(),
+            }),
+        ];
+        for value in embedded {
+            unlabelled(&value.unwrap_or_else(|e| panic!("{e}")), &mut missing);
+        }
+        missing.sort();
+        missing.dedup();
+        assert!(
+            missing.is_empty(),
+            "keys without a Persian label: {missing:?}"
+        );
+    }
+}
