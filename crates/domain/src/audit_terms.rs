@@ -261,6 +261,8 @@ pub enum DetailValue {
     Text(String),
     /// A code, as written: a national id, a station code, a hash.
     Code(String),
+    /// A person's national id, for the page to name them beside it.
+    NationalId(String),
     /// A county by its code, for the page to name.
     County(String),
     /// An account's scope, for the page to name its county.
@@ -385,6 +387,7 @@ fn read_text(key: &str, s: &str) -> DetailValue {
     }
     match key {
         "county" => DetailValue::County(s.to_owned()),
+        "national_id" => DetailValue::NationalId(s.to_owned()),
         "term_start" | "term_end" => match parse_iso_date(s) {
             Some(date) => DetailValue::Text(crate::calendar::jalali_numeric(date)),
             None => DetailValue::Code(s.to_owned()),
@@ -521,7 +524,10 @@ mod tests {
                 })
                 .map_or_else(|| panic!("no {label:?} in {rows:?}"), |r| r.value.clone())
         };
-        assert_eq!(find(&["کد ملی"]), DetailValue::Code("0018465986".into()));
+        assert_eq!(
+            find(&["کد ملی"]),
+            DetailValue::NationalId("0018465986".into())
+        );
         assert_eq!(
             find(&["سمت"]),
             DetailValue::Text(BoardRole::Trusted.persian().into())

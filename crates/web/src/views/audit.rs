@@ -45,10 +45,11 @@ impl Part {
     }
 }
 
-/// A record's detail: its key's path in Persian and its value.
+/// A record's detail: its key's path in Persian and its value (a person's national id is
+/// followed by their name).
 pub struct DetailRow {
     pub label: Vec<Part>,
-    pub value: Part,
+    pub value: Vec<Part>,
 }
 
 pub struct AuditRow {
@@ -65,13 +66,50 @@ pub struct AuditRow {
     pub short_hash: String,
 }
 
-/// What the page knows to name codes by: the counties and the accounts.
+/// What the page knows to name codes by: the counties, the accounts, the people the page's
+/// records name (by national id).
 struct Names {
     counties: Counties,
     accounts: HashMap<String, app::accounts::Account>,
+    people: HashMap<String, String>,
+}
+
+/// The national ids a record names: its entity's (`person/…`, `candidate/…`) and its payload's.
+fn national_ids(record: &audit::AuditRecord, ids: &mut Vec<String>) {
+    fn walk(value: &serde_json::Value, ids: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, child) in map {
+                    match child {
+                        serde_json::Value::String(id) if key == "national_id" => {
+                            ids.push(id.clone());
+                        }
+                        _ => walk(child, ids),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, ids)),
+            _ => {}
+        }
+    }
+    if let Some((kind, id)) = record.entity.split_once('/') {
+        if kind == "person" || kind == "candidate" {
+            ids.push(id.to_owned());
+        }
+    }
+    if let Ok(payload) = serde_json::from_str(&record.payload) {
+        walk(&payload, ids);
+    }
 }
 
 impl Names {
+    /// A person's name beside their national id, when the registry has them.
+    fn person(&self, national_id: &str) -> Option<Part> {
+        self.people
+            .get(national_id)
+            .map(|name| Part::persian(format!("({name})")))
+    }
+
     fn county(&self, code: &str) -> String {
         self.counties
             .name(code)
@@ -117,10 +155,15 @@ impl Names {
             };
         };
         let named = |name: &str| vec![Part::persian(name), Part::code(key)];
+        let person = |name: &str| {
+            let mut parts = named(name);
+            parts.extend(self.person(key));
+            parts
+        };
         match kind {
             "user" => named("حساب"),
-            "person" => named("شخص"),
-            "candidate" => named("نامزد"),
+            "person" => person("شخص"),
+            "candidate" => person("نامزد"),
             "election" => named("انتخابات"),
             "registration" => named("پرونده ثبت‌نام"),
             "board" => match domain::boards::parse_board_code(key) {
@@ -137,7 +180,7 @@ impl Names {
                     Part::persian("شعبه"),
                     Part::code(station),
                     match domain::staffing::Post::parse(post) {
-                        Some(p) => Part::persian(format!("، {}", p.persian())),
+                        Some(p) => Part::persian(format!("— {}", p.persian())),
                         None => Part::code(post),
                     },
                 ],
@@ -153,7 +196,7 @@ impl Names {
         let Ok(value) = serde_json::from_str::<serde_json::Value>(payload) else {
             return vec![DetailRow {
                 label: vec![Part::persian("متن ثبت‌شده")],
-                value: Part::code(payload),
+                value: vec![Part::code(payload)],
             }];
         };
         domain::audit_terms::details(&value)
@@ -168,12 +211,17 @@ impl Names {
                     })
                     .collect(),
                 value: match d.value {
-                    DetailValue::Text(text) => Part::persian(text),
-                    DetailValue::Code(code) => Part::code(&code),
-                    DetailValue::County(code) => Part::persian(self.county(&code)),
+                    DetailValue::NationalId(id) => {
+                        let mut parts = vec![Part::code(&id)];
+                        parts.extend(self.person(&id));
+                        parts
+                    }
+                    DetailValue::Text(text) => vec![Part::persian(text)],
+                    DetailValue::Code(code) => vec![Part::code(&code)],
+                    DetailValue::County(code) => vec![Part::persian(self.county(&code))],
                     DetailValue::Scope(scope) => {
                         let county = scope.county().and_then(|c| self.counties.name(c));
-                        Part::persian(scope.persian_named(county))
+                        vec![Part::persian(scope.persian_named(county))]
                     }
                 },
             })
@@ -256,7 +304,21 @@ async fn page(visit: Visit, q: AuditQuery, chain: Option<(bool, String)>) -> Pag
             url_encode(&text(&q.to))
         )
     };
+    let mut ids = Vec::new();
+    for record in &page.items {
+        national_ids(record, &mut ids);
+    }
+    ids.sort();
+    ids.dedup();
+    let mut people = HashMap::new();
+    for id in ids {
+        // One the registry does not have (or the caller may not see) is shown by its id alone.
+        if let Ok(p) = visit.app().people().person(visit.principal(), &id).await {
+            people.insert(id, format!("{} {}", p.first_name, p.last_name));
+        }
+    }
     let names = Names {
+        people,
         counties: Counties::read(&visit.state)
             .await
             .map_err(|e| page_error(e, "/audit"))?,
@@ -308,4 +370,72 @@ async fn page(visit: Visit, q: AuditQuery, chain: Option<(bool, String)>) -> Pag
         error,
         chain,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> Names {
+        Names {
+            counties: Counties(Vec::new()),
+            accounts: HashMap::new(),
+            people: HashMap::from([("0018465986".to_owned(), "زهرا بهرامی".to_owned())]),
+        }
+    }
+
+    fn shown(parts: &[Part]) -> String {
+        parts
+            .iter()
+            .map(|p| p.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn boards_and_the_systems_actors_are_named_not_coded() {
+        let names = names();
+        assert_eq!(
+            shown(&names.actor("executive-board-11")),
+            "هیأت اجرایی شهرستان ۱۱"
+        );
+        assert_eq!(
+            shown(&names.actor("supervision-board-province")),
+            "هیأت نظارت استان"
+        );
+        assert_eq!(shown(&names.actor("applicant")), "داوطلب");
+        assert_eq!(
+            shown(&names.actor(store::election_day::BATCH_ACTOR)),
+            "ثبت گروهی روز رأی‌گیری"
+        );
+        // An account the page does not know is its username, set apart left to right.
+        let unknown = names.actor("someone");
+        assert!(unknown[0].code && unknown[0].ltr);
+    }
+
+    #[test]
+    fn entities_are_named_by_kind_and_boards_by_name() {
+        let names = names();
+        assert_eq!(
+            shown(&names.entity("board/executive-11")),
+            "هیأت اجرایی شهرستان ۱۱"
+        );
+        assert_eq!(
+            shown(&names.entity("station/1100001/staff/head")),
+            format!("شعبه ۱۱۰۰۰۰۱ — {}", domain::staffing::Post::Head.persian())
+        );
+        assert_eq!(
+            shown(&names.entity("person/0018465986")),
+            "شخص ۰۰۱۸۴۶۵۹۸۶ (زهرا بهرامی)"
+        );
+        assert_eq!(shown(&names.entity("people")), "اشخاص");
+    }
+
+    #[test]
+    fn a_payload_that_does_not_read_is_shown_as_written() {
+        let rows = names().details("not json");
+        assert_eq!(rows.len(), 1);
+        assert!(rows[0].value[0].code);
+        assert!(names().details("{}").is_empty());
+    }
 }

@@ -44,9 +44,12 @@ async fn the_audit_page_reads_in_persian() {
         text.contains(&format!("فرماندار، شهرستان {county_name}")),
         "{text}"
     );
-    // The national id as a code: Persian digits, set apart.
+    // The national id as a code: Persian digits, set apart, and the person named beside it.
     let shown_id = domain::text::persian_digits(&id);
-    assert!(html.contains(&format!("<bdi>{shown_id}</bdi>")), "{html}");
+    assert!(
+        html.contains(&format!("<bdi>{shown_id}</bdi> (زهرا بهرامی)")),
+        "{html}"
+    );
     for raw in [
         "auth.login",
         "staff.assign",
