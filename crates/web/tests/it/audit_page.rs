@@ -1,7 +1,7 @@
 //! The audit page in Persian (issue 20): events by their Persian names, details as labelled
 //! rows, actors and entities by name, never `auth.login` or a JSON blob.
 
-use crate::persian_text::visible_text_of;
+use crate::persian_text::{check, visible_text_of};
 use crate::staffing::{free_station, put_post, register};
 use crate::support::{demo, demo_user, TestApp};
 use axum::http::StatusCode;
@@ -60,10 +60,62 @@ async fn the_audit_page_reads_in_persian() {
         assert!(!text.contains(raw), "«{raw}» shown in:\n{text}");
     }
 
+    // The walk's checks, on this page whatever the walk reaches: no Latin digit outside a code.
+    let mut report = String::new();
+    check(&mut report, "hq", "/audit", &html);
+    assert!(report.is_empty(), "{report}");
+
     // The action filter still filters, by the stored code.
     let logins = app.page("/audit?action=auth.login", Some(&hq)).await.text();
     let logins_text = visible_text_of(&logins);
     assert!(logins_text.contains("ورود به سامانه"));
     assert!(!logins.contains(r#"data-action="staff.assign""#));
     assert!(logins.contains("<option value=\"auth.login\" selected>ورود به سامانه</option>"));
+}
+
+/// A station's day in the log: its opening with who was present, a pause with its reason,
+/// the check-ins, all in Persian, with nothing of the stored JSON shown.
+#[tokio::test]
+async fn the_days_records_read_in_persian() {
+    use crate::election_day::{act, election_day, own_station, OPENING};
+    let (app, token, roll) = election_day().await;
+    let station = own_station();
+    act(&app, &token, &station, "open", OPENING)
+        .await
+        .assert_status(StatusCode::OK);
+    let body = serde_json::json!({"station": station, "national_id": roll[0].national_id});
+    let checked = app
+        .post("/api/v1/checkins", &token, &body.to_string())
+        .await;
+    assert_eq!(checked.status, 201, "{}", checked.text());
+    act(
+        &app,
+        &token,
+        &station,
+        "pause",
+        r#"{"reason": "power_cut"}"#,
+    )
+    .await
+    .assert_status(StatusCode::OK);
+
+    let hq = app.browser_login("hq").await;
+    let html = app.page("/audit?per_page=20", Some(&hq)).await.text();
+    let text = visible_text_of(&html);
+    for shown in [
+        "گشایش شعبه",
+        "توقف رأی‌گیری",
+        "حاضران",
+        "نماینده فرماندار",
+        "روز رأی‌گیری شعبه",
+        domain::station_day::PauseReason::PowerCut.persian(),
+        domain::station_day::DayState::Paused.persian(),
+    ] {
+        assert!(text.contains(shown), "«{shown}» missing from:\n{text}");
+    }
+    for raw in ["station.open", "station.pause", "power_cut", "{\"", "_us"] {
+        assert!(!text.contains(raw), "«{raw}» shown in:\n{text}");
+    }
+    let mut report = String::new();
+    check(&mut report, "hq", "/audit", &html);
+    assert!(report.is_empty(), "{report}");
 }

@@ -330,7 +330,7 @@ async fn walk(app: &TestApp, cookie: Option<&str>, report: &mut String, who: &st
 }
 
 /// Adds the faults of the page at `path` (as `who` saw it) to `report`.
-fn check(report: &mut String, who: &str, path: &str, html: &str) {
+pub(crate) fn check(report: &mut String, who: &str, path: &str, html: &str) {
     for fault in faults(html) {
         let _ = writeln!(report, "{who}, {path}: {fault}");
     }
