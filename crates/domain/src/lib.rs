@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod audit_terms;
 pub mod ballot;
 pub mod boards;
 pub mod calendar;

@@ -159,7 +159,7 @@ pub fn candidate_added(
     national_id: &str,
 ) -> crate::audit_log::AuditEntry {
     crate::audit_log::AuditEntry::new(
-        "candidate.add",
+        domain::audit_terms::AuditAction::CandidateAdd,
         format!("candidate/{national_id}"),
         serde_json::json!({"council": council_code, "election": election_code}),
     )
@@ -173,7 +173,7 @@ fn registration_entity(tracking_code: &str) -> String {
 pub fn registration_filed(registration: &NewRegistration) -> crate::audit_log::AuditEntry {
     let a = &registration.application;
     crate::audit_log::AuditEntry::new(
-        "registration.submit",
+        domain::audit_terms::AuditAction::RegistrationSubmit,
         registration_entity(&registration.tracking_code),
         serde_json::json!({
             "election": registration.election_code,
@@ -199,7 +199,7 @@ pub fn vetting_step(
     candidate_code: Option<&str>,
 ) -> crate::audit_log::AuditEntry {
     crate::audit_log::AuditEntry::new(
-        format!("registration.{}", action.name()),
+        domain::audit_terms::AuditAction::of_vetting(action),
         registration_entity(tracking_code),
         serde_json::json!({
             "election": election_code,

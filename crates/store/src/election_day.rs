@@ -286,7 +286,7 @@ pub fn batch_record(
     Some((
         Actor::new(actor, latest),
         crate::audit_log::AuditEntry::new(
-            "checkin.batch",
+            domain::audit_terms::AuditAction::CheckinBatch,
             format!("election/{election_code}"),
             json!({
                 "election": election_code,
@@ -312,7 +312,7 @@ pub fn day_action_taken(
         crate::Refusal::Invalid(domain::DomainError::InvalidDate(format!("{action:?}")))
     })?;
     Ok(crate::audit_log::AuditEntry::new(
-        format!("station.{}", action.name()),
+        domain::audit_terms::AuditAction::of_day(action),
         format!("station/{station}"),
         json!({
             "election": election_code,
@@ -336,7 +336,7 @@ pub fn walkout_recorded(
     walkout: &Walkout,
 ) -> crate::audit_log::AuditEntry {
     crate::audit_log::AuditEntry::new(
-        "station.walkout",
+        domain::audit_terms::AuditAction::StationWalkout,
         format!("station/{station}"),
         json!({
             "election": election_code,

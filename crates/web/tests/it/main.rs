@@ -5,6 +5,7 @@
 mod accessibility;
 mod accounts;
 mod api;
+mod audit_page;
 mod boards;
 mod browser;
 mod candidates;
