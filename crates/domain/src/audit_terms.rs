@@ -201,6 +201,8 @@ const DETAIL_LABELS: &[(&str, &str)] = &[
     ("governor_rep", "نماینده فرماندار"),
     ("inspector", "بازرس"),
     ("empty_box_shown", "نمایش صندوق خالی"),
+    ("zero_reports_shown", "نمایش گزارش صفر دستگاه‌ها"),
+    ("forms_received", "تعرفه‌های دریافتی"),
     ("notes", "توضیح"),
     ("countersigned", "تأیید دوم"),
     // A station's record.
@@ -450,7 +452,7 @@ mod tests {
     fn day_and_vetting_actions_keep_their_codes() {
         let until = time::macros::datetime!(2026-02-01 18:00 UTC);
         let days = [
-            DayAction::open_in_full(),
+            DayAction::open_in_full(400),
             DayAction::Pause {
                 reason: PauseReason::PowerCut,
                 notes: String::new(),

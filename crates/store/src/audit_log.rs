@@ -227,7 +227,7 @@ mod tests {
             serde_json::to_value(mobile),
             serde_json::to_value(fixed),
             serde_json::to_value(domain::election::SeatTable::law_default()),
-            serde_json::to_value(domain::station_day::DayAction::open_in_full()),
+            serde_json::to_value(domain::station_day::DayAction::open_in_full(400)),
             serde_json::to_value(domain::station_day::DayAction::Pause {
                 reason: domain::station_day::PauseReason::Other,
                 notes: "x".into(),
