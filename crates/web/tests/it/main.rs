@@ -19,5 +19,6 @@ mod sms;
 mod staffing;
 mod support;
 mod tables;
+mod vetting_inquiries;
 mod vetting_pages;
 mod walk;
