@@ -467,7 +467,7 @@ pub async fn inquiries_are_recorded_once_and_decisions_wait_for_them(store: Arc<
         .record_inquiry(&election, "T0000020", &police, &board)
         .await
         .unwrap();
-    assert_eq!(after, [police.clone()]);
+    assert_eq!(after, std::slice::from_ref(&police));
     assert_eq!(audit_head(&store).await, head + 1);
     let records = audit_records(&store, AuditFilter::action("registration.inquiry")).await;
     assert!(records

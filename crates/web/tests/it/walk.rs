@@ -661,9 +661,6 @@ impl Fixture {
                 form("authority=police&answer=clear&note="),
                 all(who, &[Action::RecordInquiry { county }]),
             ),
-            ("GET", "/api/v1/registrations/{tracking_code}/inquiries") => {
-                (filled(route), Sent::Nothing, all(who, &[see_files]))
-            }
             (
                 "GET",
                 "/api/v1/registrations" | "/api/v1/registrations/statistics" | "/registrations"
@@ -673,7 +670,10 @@ impl Fixture {
                 Sent::Nothing,
                 all(who, &[see_files]),
             ),
-            ("GET", "/registrations/{tracking_code}") => {
+            (
+                "GET",
+                "/registrations/{tracking_code}" | "/api/v1/registrations/{tracking_code}/inquiries",
+            ) => {
                 (filled(route), Sent::Nothing, all(who, &[see_files]))
             }
             ("GET", "/registrations/{tracking_code}/documents/{kind}") => (
