@@ -446,7 +446,9 @@ impl VettingRefusal {
                     .collect::<Vec<_>>()
                     .join("، ")
             ),
-            Self::RejectionGroundRequired => "دست‌کم یک مستند قانونی برای رد صلاحیت برگزینید.".into(),
+            Self::RejectionGroundRequired => {
+                "دست‌کم یک مستند قانونی برای رد صلاحیت انتخاب کنید.".into()
+            }
             Self::InquiryAnswered { authority } => format!(
                 "پاسخ استعلام {} پیش‌تر در پرونده ثبت شده است.",
                 authority.persian()

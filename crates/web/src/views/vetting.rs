@@ -799,7 +799,7 @@ pub async fn inquiry(
         let missing = Refused {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             reason: format!(
-                "پاسخ استعلام {} را برگزینید: «فاقد سابقه» یا «دارای سابقه».",
+                "پاسخ استعلام {} را انتخاب کنید: «فاقد سابقه» یا «دارای سابقه».",
                 authority.persian()
             ),
         };
