@@ -72,6 +72,7 @@ audit_actions! {
     RegistrationObject = "registration.object" => "اعتراض داوطلب",
     RegistrationObjectionDecision = "registration.objection_decision" => "رسیدگی به اعتراض",
     RegistrationWithdraw = "registration.withdraw" => "انصراف داوطلب",
+    RegistrationInquiry = "registration.inquiry" => "ثبت پاسخ استعلام",
     RollImport = "roll.import" => "درون‌برد فهرست رأی‌دهندگان",
     CheckinBatch = "checkin.batch" => "ثبت حضور رأی‌دهندگان",
     StationCreate = "station.create" => "ایجاد شعبه",
@@ -202,6 +203,11 @@ const DETAIL_LABELS: &[(&str, &str)] = &[
     ("inspector", "بازرس"),
     ("empty_box_shown", "نمایش صندوق خالی"),
     ("zero_reports_shown", "نمایش گزارش صفر دستگاه‌ها"),
+    // A vetting file's inquiry and a rejection's legal grounds.
+    ("authority", "مرجع استعلام"),
+    ("answer", "پاسخ"),
+    ("note", "توضیح"),
+    ("grounds", "مستند قانونی"),
     ("forms_received", "تعرفه‌های دریافتی"),
     ("notes", "توضیح"),
     ("countersigned", "تأیید دوم"),
@@ -382,6 +388,11 @@ fn read_text(key: &str, s: &str) -> DetailValue {
         "area" => Area::parse(s).map(Area::persian),
         "link" => LinkType::parse(s).map(LinkType::persian),
         "post" => Post::parse(s).map(Post::persian),
+        "authority" => crate::inquiry::Authority::parse(s).map(crate::inquiry::Authority::persian),
+        "answer" => crate::inquiry::Answer::parse(s).map(crate::inquiry::Answer::persian),
+        "grounds" => {
+            crate::vetting::RejectionGround::parse(s).map(crate::vetting::RejectionGround::persian)
+        }
         _ => None,
     };
     if let Some(persian) = named {
@@ -400,7 +411,7 @@ fn read_text(key: &str, s: &str) -> DetailValue {
                 Err(_) => DetailValue::Code(s.to_owned()),
             }
         }
-        "first_name" | "last_name" | "name" | "address" | "notes" | "reason" => {
+        "first_name" | "last_name" | "name" | "address" | "notes" | "note" | "reason" => {
             DetailValue::Text(s.to_owned())
         }
         _ if is_code(s) => DetailValue::Code(s.to_owned()),
@@ -479,15 +490,18 @@ mod tests {
             VettingAction::ExecutiveReview {
                 qualified: true,
                 reason: reason(),
+                grounds: Vec::new(),
             },
             VettingAction::SupervisionDecision {
                 approved: true,
                 reason: reason(),
+                grounds: Vec::new(),
             },
             VettingAction::Object { reason: reason() },
             VettingAction::ObjectionDecision {
                 upheld: true,
                 reason: reason(),
+                grounds: Vec::new(),
             },
             VettingAction::Withdraw { reason: reason() },
         ];

@@ -60,6 +60,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0012_opening_presence.sql"),
     ),
     (
+        13,
+        "vetting_inquiries",
+        include_str!("../migrations/0013_vetting_inquiries.sql"),
+    ),
+    (
         14,
         "opening_forms",
         include_str!("../migrations/0014_opening_forms.sql"),

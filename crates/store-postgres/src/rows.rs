@@ -591,7 +591,7 @@ pub(crate) fn stored_document(row: &PgRow) -> StoreResult<StoredDocument> {
     })
 }
 
-/// A row of `vetting_events` (`at_us, step, state, actor, reason`).
+/// A row of `vetting_events` (`at_us, step, state, actor, reason, grounds`).
 pub(crate) fn vetting_event(row: &PgRow) -> StoreResult<VettingEvent> {
     Ok(VettingEvent {
         at: domain::clock::from_micros(get(row, "at_us")?),
@@ -599,6 +599,21 @@ pub(crate) fn vetting_event(row: &PgRow) -> StoreResult<VettingEvent> {
         state: vetting_state(&get::<String>(row, "state")?)?,
         by: get(row, "actor")?,
         reason: get(row, "reason")?,
+        grounds: store::candidacy::parse_grounds(&get::<String>(row, "grounds")?)?,
+    })
+}
+
+/// A row of `vetting_inquiries` (`authority, answer, note, answered_at_us`).
+pub(crate) fn inquiry_answer(row: &PgRow) -> StoreResult<domain::inquiry::InquiryAnswer> {
+    let authority: String = get(row, "authority")?;
+    let answer: String = get(row, "answer")?;
+    Ok(domain::inquiry::InquiryAnswer {
+        authority: domain::inquiry::Authority::parse(&authority)
+            .ok_or_else(|| corrupt("inquiry authority", &authority))?,
+        answer: domain::inquiry::Answer::parse(&answer)
+            .ok_or_else(|| corrupt("inquiry answer", &answer))?,
+        note: get(row, "note")?,
+        answered_at: domain::clock::from_micros(get(row, "answered_at_us")?),
     })
 }
 

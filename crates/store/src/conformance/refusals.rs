@@ -440,6 +440,7 @@ pub async fn bad_inputs(store: Arc<dyn Store>) -> Vec<Answer> {
                 &VettingAction::SupervisionDecision {
                     approved: true,
                     reason: String::new(),
+                    grounds: Vec::new(),
                 },
                 Reviewer::ProvinceSupervisionBoard,
                 &actor(),
@@ -455,8 +456,25 @@ pub async fn bad_inputs(store: Arc<dyn Store>) -> Vec<Answer> {
                 &VettingAction::ExecutiveReview {
                     qualified: true,
                     reason: String::new(),
+                    grounds: Vec::new(),
                 },
                 Reviewer::ExecutiveBoard,
+                &actor(),
+            )
+            .await,
+    ));
+    out.push(answer(
+        "inquiry_on_unknown_file",
+        store
+            .record_inquiry(
+                &election,
+                "T0000000",
+                &InquiryAnswer {
+                    authority: Authority::Judiciary,
+                    answer: domain::inquiry::Answer::Clear,
+                    note: String::new(),
+                    answered_at: datetime!(2026-01-12 06:00 UTC),
+                },
                 &actor(),
             )
             .await,

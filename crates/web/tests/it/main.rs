@@ -20,5 +20,6 @@ mod sms;
 mod staffing;
 mod support;
 mod tables;
+mod vetting_inquiries;
 mod vetting_pages;
 mod walk;
