@@ -31,7 +31,7 @@ own_station = me["scope"]["station"]
 opened = requests.post(
     f"{api}/stations/{own_station}/open",
     headers={"Authorization": f"Bearer {station_token}"},
-    json={"presence": {"head": True, "governor_rep": True, "inspector": True}, "empty_box_shown": True},
+    json={"presence": {"head": True, "governor_rep": True, "inspector": True}, "empty_box_shown": True, "zero_reports_shown": True, "forms_received": 400},
     timeout=30,
 )
 opened.raise_for_status()

@@ -930,9 +930,10 @@ async fn load_store(
             .await?;
         desk.authorization = format!("Bearer {token}");
         staff_for_opening(store, &desk.code, n, &by).await?;
-        let day = store::election_day::open_as_staffed(store, &data.election.code, &desk.code, &by)
-            .await
-            .with_context(|| format!("cannot open station {}", desk.code))?;
+        let day =
+            store::election_day::open_as_staffed(store, &data.election.code, &desk.code, 1000, &by)
+                .await
+                .with_context(|| format!("cannot open station {}", desk.code))?;
         if day.state != DayState::Open {
             bail!("station {} is {:?} after opening", desk.code, day.state);
         }

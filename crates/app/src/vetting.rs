@@ -10,6 +10,7 @@ use crate::registrations::{Registrations, APPLICANT};
 use crate::{authorize, Context, Error, Result};
 use domain::access::{vetting_reviewer, Action, Principal};
 use domain::identity::Purpose;
+use domain::inquiry::{Answer, Authority, Inquiry, InquiryAnswer};
 use domain::registration::DocumentKind;
 use domain::vetting::{Reviewer, VettingAction, VettingState};
 use store::{
@@ -178,7 +179,9 @@ impl<'a> Vetting<'a> {
                 domain::vetting::may_withdraw(registration.vetting.state, now, polls_open)
                     .map_err(|r| Error::Store(r.into()))?;
             }
-            domain::vetting::apply(&registration.vetting, action, Reviewer::Applicant, now)
+            // The applicant's own steps do not wait for the inquiries (the store checks again
+            // with the file's answers).
+            domain::vetting::apply(&registration.vetting, action, Reviewer::Applicant, now, &[])
                 .map_err(|r| Error::Store(r.into()))?;
             self.identity
                 .spend(proof, &national_id, Purpose::Applicant)
@@ -195,5 +198,65 @@ impl<'a> Vetting<'a> {
             .vet(election, tracking_code, action, reviewer, &actor)
             .await?;
         self.registrations().by_tracking_code(tracking_code).await
+    }
+
+    /// A file's four standard inquiries (answered or pending), for those who may see the file.
+    pub async fn inquiries(
+        self,
+        principal: Option<&Principal>,
+        tracking_code: &str,
+    ) -> Result<Vec<Inquiry>> {
+        let (registration, _) = self.visible_file(principal, tracking_code).await?;
+        let election = self.ctx.cached().election_code().await?;
+        let answers = self
+            .candidacy
+            .inquiries(election, &registration.tracking_code)
+            .await?;
+        Ok(domain::inquiry::inquiries(&answers))
+    }
+
+    /// Whether the principal may record the inquiries of a file of `county` (the page shows
+    /// its forms to them only).
+    pub fn may_record_inquiries(principal: Option<&Principal>, county: &str) -> bool {
+        authorize(principal, Action::RecordInquiry { county }).is_ok()
+    }
+
+    /// Records a standard inquiry's answer on a file (`registration.inquiry`), by one of the
+    /// county's boards that vet it (`Action::RecordInquiry`), dated now; returns the file's
+    /// four inquiries after it. Refused (409) on a closed file or a body that has answered.
+    pub async fn record_inquiry(
+        self,
+        principal: Option<&Principal>,
+        tracking_code: &str,
+        authority: Authority,
+        answer: Answer,
+        note: &str,
+    ) -> Result<Vec<Inquiry>> {
+        let tracking_code = tracking_code.trim();
+        let (p, (registration, _)) = self.boards_file(principal, tracking_code).await?;
+        authorize(
+            principal,
+            Action::RecordInquiry {
+                county: &registration.county_code,
+            },
+        )?;
+        let election = self.ctx.cached().election_code().await?;
+        let now = self.ctx.clock.now();
+        let answer = InquiryAnswer {
+            authority,
+            answer,
+            note: domain::text::normalize_name(note),
+            answered_at: now,
+        };
+        let answers = self
+            .candidacy
+            .record_inquiry(
+                election,
+                tracking_code,
+                &answer,
+                &Actor::new(p.username.clone(), now),
+            )
+            .await?;
+        Ok(domain::inquiry::inquiries(&answers))
     }
 }

@@ -219,6 +219,10 @@ pub enum Action<'a> {
     /// Taking a board's vetting step on a registration of `county` (the applicant's own steps,
     /// objecting and withdrawing, are public and proven by the national id instead).
     Vet { county: &'a str },
+    /// Recording a standard inquiry's answer (judiciary, police, civil registration,
+    /// intelligence) on a registration of `county`: the county's boards that vet it (its
+    /// executive board, which refers the file, and its supervision board).
+    RecordInquiry { county: &'a str },
     /// Casting a ballot whose token a check-in at `station` issued: only that station's own
     /// device (its staff's session) puts ballots in its box.
     CastBallot { station: &'a str },
@@ -345,6 +349,13 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
             SEES_REGISTRATIONS.contains(&p.role) && p.scope == Scope::Province
         }
         Action::Vet { county } => vetting_reviewer(p, county).is_some(),
+        Action::RecordInquiry { county } => matches!(
+            vetting_reviewer(p, county),
+            Some(
+                crate::vetting::Reviewer::ExecutiveBoard
+                    | crate::vetting::Reviewer::CountySupervisionBoard
+            )
+        ),
         Action::RecordMeeting { kind, county } => {
             use crate::boards::BoardKind;
             let covers = county.map_or(p.scope == Scope::Province, |c| p.scope.covers_county(c));
@@ -517,6 +528,28 @@ mod tests {
             }
         }
         assert_eq!(authorize(None, act), Err(Denied::Unauthenticated));
+    }
+
+    #[test]
+    fn the_county_boards_that_vet_a_file_record_its_inquiries() {
+        let county = |role, c: &str| principal(role, Scope::County { county: c.into() });
+        let record = Action::RecordInquiry { county: "01" };
+        for role in [Role::ExecutiveBoard, Role::SupervisionBoard] {
+            assert_eq!(authorize(Some(&county(role, "01")), record), Ok(()));
+            assert_eq!(
+                authorize(Some(&county(role, "02")), record),
+                Err(Denied::Forbidden)
+            );
+        }
+        for p in [
+            principal(Role::SupervisionBoard, Scope::Province),
+            principal(Role::ProvinceHq, Scope::Province),
+            county(Role::CountyGovernor, "01"),
+            county(Role::InspectionBoard, "01"),
+        ] {
+            assert_eq!(authorize(Some(&p), record), Err(Denied::Forbidden), "{p:?}");
+        }
+        assert_eq!(authorize(None, record), Err(Denied::Unauthenticated));
     }
 
     #[test]

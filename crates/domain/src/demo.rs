@@ -11,12 +11,13 @@ use crate::calendar::parse_instant;
 use crate::election::{Council, CouncilKind, Election, Milestone, SeatTable};
 use crate::geo::{City, County, District, RuralDistrict, Village};
 use crate::ids::{MobileNumber, NationalId};
+use crate::inquiry::{Answer, Authority, InquiryAnswer};
 use crate::person::{Education, Gender, Person, Relation, Relative};
 use crate::registration::{required_education, Application, Place, RegistrationWindow};
 use crate::staffing::Post;
 use crate::station::{Area, Facilities, GeoPoint, LinkType, RouteStop, Station};
 use crate::text::normalize_name;
-use crate::vetting::{apply, Reviewer, VettingAction, VettingFile};
+use crate::vetting::{apply, RejectionGround, Reviewer, VettingAction, VettingFile};
 use crate::{DomainError, DomainResult};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -1072,6 +1073,9 @@ pub struct DemoRegistration {
     pub application: Application,
     pub submitted_at: OffsetDateTime,
     pub steps: Vec<DemoStep>,
+    /// The standard inquiries' answers (all four on a file a board has decided on; some, or
+    /// none, on one that waits).
+    pub inquiries: Vec<InquiryAnswer>,
     /// For an approved candidate: their code (one of [`DemoData::candidates`]).
     pub candidate_code: Option<String>,
 }
@@ -1095,12 +1099,11 @@ impl DemoRegistration {
                 .last()
                 .copied()
                 .unwrap_or_else(|| VettingFile::new(self.submitted_at));
-            let next = apply(&last, &step.action, step.reviewer, step.at).map_err(|refusal| {
-                DomainError::InvalidField {
+            let next = apply(&last, &step.action, step.reviewer, step.at, &self.inquiries)
+                .map_err(|refusal| DomainError::InvalidField {
                     field: "vetting",
                     reason: format!("{}: {}", self.tracking_code, refusal.code()),
-                }
-            })?;
+                })?;
             files.push(next);
         }
         Ok(files)
@@ -1131,12 +1134,56 @@ const OUTCOMES: [(Outcome, u32); 8] = [
     (Outcome::Withdrawn, 25),
 ];
 
-const REJECTIONS: [&str; 4] = [
-    "گواهی عدم سوءپیشینه ارائه‌شده معتبر نیست",
-    "مدرک تحصیلی با شرط قانونی این حوزه هم‌خوان نیست",
-    "استعفا در مهلت قانونی انجام نشده است",
-    "عدم احراز شرط اقامت در حوزه انتخابیه",
+const REJECTIONS: [(&str, RejectionGround); 4] = [
+    (
+        "گواهی عدم سوءپیشینه ارائه‌شده معتبر نیست",
+        RejectionGround::CriminalConviction,
+    ),
+    (
+        "مدرک تحصیلی با شرط قانونی این حوزه هم‌خوان نیست",
+        RejectionGround::Education,
+    ),
+    (
+        "استعفا در مهلت قانونی انجام نشده است",
+        RejectionGround::OfficeNotResigned,
+    ),
+    (
+        "عدم احراز شرط اقامت در حوزه انتخابیه",
+        RejectionGround::Residence,
+    ),
 ];
+
+/// The demo's inquiries of a file whose board steps start at `at`: all four answered then when
+/// a board decides on it (the judiciary's adverse when the file is rejected on a conviction),
+/// the judiciary's and the civil registration's only when it still waits.
+fn demo_inquiries(
+    at: OffsetDateTime,
+    decided: bool,
+    ground: Option<RejectionGround>,
+) -> Vec<InquiryAnswer> {
+    Authority::ALL
+        .into_iter()
+        .filter(|a| decided || matches!(a, Authority::Judiciary | Authority::CivilRegistration))
+        .map(|authority| {
+            let adverse = authority == Authority::Judiciary
+                && ground == Some(RejectionGround::CriminalConviction);
+            InquiryAnswer {
+                authority,
+                answer: if adverse {
+                    Answer::Adverse
+                } else {
+                    Answer::Clear
+                },
+                note: if adverse {
+                    "محکومیت قطعی کیفری در سامانه سجل کیفری".into()
+                } else {
+                    String::new()
+                },
+                answered_at: at,
+            }
+        })
+        .collect()
+}
 
 /// A random instant within `days` days from `from` (to the minute).
 fn within(rng: &mut ChaCha8Rng, from: OffsetDateTime, days: i64) -> OffsetDateTime {
@@ -1144,20 +1191,19 @@ fn within(rng: &mut ChaCha8Rng, from: OffsetDateTime, days: i64) -> OffsetDateTi
 }
 
 /// The steps of a file that ends in `outcome` (or passes, for `None`), from `opens` (when the
-/// executive board starts).
+/// executive board starts), and its inquiries' answers.
 fn demo_steps(
     rng: &mut ChaCha8Rng,
     county: &str,
     outcome: Option<Outcome>,
     opens: OffsetDateTime,
-) -> Vec<DemoStep> {
+) -> (Vec<DemoStep>, Vec<InquiryAnswer>) {
     use Outcome as O;
-    let reason = |rng: &mut ChaCha8Rng| {
-        REJECTIONS
-            .choose(rng)
-            .copied()
-            .unwrap_or(REJECTIONS[0])
-            .to_owned()
+    let mut ground = None;
+    let mut reason = |rng: &mut ChaCha8Rng| {
+        let (text, cited) = REJECTIONS.choose(rng).copied().unwrap_or(REJECTIONS[0]);
+        ground = Some(cited);
+        (text.to_owned(), vec![cited])
     };
     let executive = format!("executive-board-{county}");
     let supervision = format!("supervision-board-{county}");
@@ -1172,7 +1218,7 @@ fn demo_steps(
         });
     };
     if outcome == Some(O::Pending) {
-        return steps;
+        return (steps, demo_inquiries(opens, false, None));
     }
     let rejected = matches!(
         outcome,
@@ -1185,21 +1231,23 @@ fn demo_steps(
         )
     );
     at = within(rng, at, 13);
+    let (why, grounds) = if rejected {
+        reason(rng)
+    } else {
+        ("مدارک کامل و شرایط احراز شد".into(), Vec::new())
+    };
     step(
         VettingAction::ExecutiveReview {
             qualified: !rejected,
-            reason: if rejected {
-                reason(rng)
-            } else {
-                "مدارک کامل و شرایط احراز شد".into()
-            },
+            reason: why,
+            grounds,
         },
         Reviewer::ExecutiveBoard,
         &executive,
         at,
     );
     if outcome == Some(O::Reviewed) {
-        return steps;
+        return (steps, demo_inquiries(opens, true, ground));
     }
     if outcome == Some(O::Withdrawn) {
         at = within(rng, at, 5);
@@ -1211,24 +1259,27 @@ fn demo_steps(
             "applicant",
             at,
         );
-        return steps;
+        return (steps, demo_inquiries(opens, true, ground));
     }
     at = within(rng, at, 19);
+    let (why, grounds) = if rejected {
+        reason(rng)
+    } else {
+        ("تأیید صلاحیت".into(), Vec::new())
+    };
+    let upheld_grounds = grounds.clone();
     step(
         VettingAction::SupervisionDecision {
             approved: !rejected,
-            reason: if rejected {
-                reason(rng)
-            } else {
-                "تأیید صلاحیت".into()
-            },
+            reason: why,
+            grounds,
         },
         Reviewer::CountySupervisionBoard,
         &supervision,
         at,
     );
     if !rejected || outcome == Some(O::Rejected) {
-        return steps;
+        return (steps, demo_inquiries(opens, true, ground));
     }
     at = within(rng, at, 3);
     step(
@@ -1240,20 +1291,21 @@ fn demo_steps(
         at,
     );
     if outcome == Some(O::ObjectedToCounty) {
-        return steps;
+        return (steps, demo_inquiries(opens, true, ground));
     }
     at = within(rng, at, 9);
     step(
         VettingAction::ObjectionDecision {
             upheld: false,
             reason: "اعتراض وارد نیست".into(),
+            grounds: upheld_grounds.clone(),
         },
         Reviewer::CountySupervisionBoard,
         &supervision,
         at,
     );
     if outcome == Some(O::RejectedOnObjection) {
-        return steps;
+        return (steps, demo_inquiries(opens, true, ground));
     }
     at = within(rng, at, 3);
     step(
@@ -1265,19 +1317,20 @@ fn demo_steps(
         at,
     );
     if outcome == Some(O::ObjectedToProvince) {
-        return steps;
+        return (steps, demo_inquiries(opens, true, ground));
     }
     at = within(rng, at, 9);
     step(
         VettingAction::ObjectionDecision {
             upheld: false,
             reason: "رد صلاحیت تأیید می‌شود".into(),
+            grounds: upheld_grounds,
         },
         Reviewer::ProvinceSupervisionBoard,
         "supervision-board-province",
         at,
     );
-    steps
+    (steps, demo_inquiries(opens, true, ground))
 }
 
 /// Candidates for every council (a city council draws about twice its seats, a village
@@ -1413,7 +1466,8 @@ fn candidacies(
                 official: None,
                 veteran_family: rng.gen_ratio(1, 10),
             };
-            let steps = demo_steps(rng, &council.county_code, outcome, opens.max(submitted_at));
+            let (steps, inquiries) =
+                demo_steps(rng, &council.county_code, outcome, opens.max(submitted_at));
             let tracking_code = loop {
                 let code = format!(
                     "{:012}",
@@ -1428,6 +1482,7 @@ fn candidacies(
                 application,
                 submitted_at,
                 steps,
+                inquiries,
                 candidate_code: code,
             });
         }

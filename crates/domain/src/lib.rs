@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod audit_terms;
 pub mod ballot;
 pub mod boards;
 pub mod calendar;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod geo;
 pub mod identity;
 pub mod ids;
+pub mod inquiry;
 pub mod json_time;
 pub mod nist;
 pub mod participation;

@@ -129,10 +129,17 @@ impl Pause {
 #[serde(tag = "action", rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum DayAction {
-    /// Opens the station; the empty ballot box was shown to those present.
+    /// Opens the station; the empty ballot box and each e-voting device's zero report were
+    /// shown to those present, and the voter forms («تعرفه») received were counted.
     Open {
         presence: Presence,
         empty_box_shown: bool,
+        /// Each e-voting device printed its zero report (no vote in it) and it was shown.
+        #[serde(default)]
+        zero_reports_shown: bool,
+        /// How many voter forms («تعرفه») the station received, counted at the opening.
+        #[serde(default)]
+        forms_received: Option<u32>,
         /// Whether the election refuses to open without the inspector (else an absent
         /// inspector is recorded in the minutes): the election's setting, set by the use case
         /// (never by whoever asks).
@@ -244,25 +251,31 @@ impl DayAction {
     }
 
     /// The opening as the rules want it: the head, the governor's representative and the
-    /// inspector present, and the empty box shown to them.
-    pub fn open_in_full() -> Self {
-        Self::Open {
-            presence: Presence {
+    /// inspector present, the empty box and the zero reports shown to them, and `forms` voter
+    /// forms received.
+    pub fn open_in_full(forms: u32) -> Self {
+        Self::open(
+            Presence {
                 head: true,
                 governor_rep: true,
                 inspector: true,
             },
-            empty_box_shown: true,
-            inspector_required: false,
-        }
+            Shown {
+                empty_box: true,
+                zero_reports: true,
+            },
+            Some(forms),
+        )
     }
 
-    /// An opening as a form or a client asks for it: who was present and whether the empty box
-    /// was shown (the election's rule on the inspector is the use case's to set).
-    pub fn open(presence: Presence, empty_box_shown: bool) -> Self {
+    /// An opening as a form or a client asks for it: who was present, what was shown to them,
+    /// and the forms counted (the election's rule on the inspector is the use case's to set).
+    pub fn open(presence: Presence, shown: Shown, forms_received: Option<u32>) -> Self {
         Self::Open {
             presence,
-            empty_box_shown,
+            empty_box_shown: shown.empty_box,
+            zero_reports_shown: shown.zero_reports,
+            forms_received,
             inspector_required: false,
         }
     }
@@ -272,6 +285,18 @@ impl DayAction {
         matches!(self, Self::Open { .. })
     }
 }
+
+/// What the opening showed those present: the empty ballot box, and each e-voting device's
+/// zero report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Shown {
+    pub empty_box: bool,
+    pub zero_reports: bool,
+}
+
+/// The most voter forms a station can have received: a bound on what is typed, far above any
+/// station's roll.
+pub const MAX_FORMS_RECEIVED: u32 = 100_000;
 
 impl Presence {
     /// Which of the opening's posts are among `posts` (a station's held posts: everyone
@@ -308,6 +333,10 @@ pub struct StationDay {
     /// Who was present when it opened.
     #[serde(default)]
     pub presence: Option<Presence>,
+    /// The voter forms («تعرفه») counted at the opening (the zero reports were shown then
+    /// too); `None` before it opens, or for a day opened before they were recorded.
+    #[serde(default)]
+    pub forms_received: Option<u32>,
     /// While paused: why and since when.
     #[serde(default)]
     pub pause: Option<Pause>,
@@ -322,6 +351,7 @@ impl StationDay {
             closes_at: polls_close,
             closed_at: None,
             presence: None,
+            forms_received: None,
             pause: None,
         }
     }
@@ -363,6 +393,10 @@ pub enum DayRefusal {
         who: &'static str,
     },
     EmptyBoxNotShown,
+    /// The zero report of the station's e-voting devices was not shown.
+    ZeroReportsNotShown,
+    /// The voter forms received were not counted (or the count is beyond belief).
+    FormsNotCounted,
     NoReason,
     NotLater,
     /// Longer than the station's own bounds allow ([`ExtensionLimits`]): at once, or past the
@@ -403,6 +437,8 @@ impl DayRefusal {
             Self::AfterPollsClose => "after_polls_close",
             Self::Absent { .. } => "opening_quorum",
             Self::EmptyBoxNotShown => "empty_box_not_shown",
+            Self::ZeroReportsNotShown => "zero_reports_not_shown",
+            Self::FormsNotCounted => "forms_not_counted",
             Self::NoReason => "reason_required",
             Self::NotLater => "extension_not_later",
             Self::ExtensionTooLong { .. } => "extension_too_long",
@@ -430,6 +466,11 @@ impl DayRefusal {
             Self::EmptyBoxNotShown => {
                 "صندوق خالی باید پیش از گشایش به حاضران نشان داده شود.".into()
             }
+            Self::ZeroReportsNotShown => "گزارش صفر هر دستگاه رأی‌گیری باید پیش از گشایش چاپ و به حاضران نشان داده شود؛ دستگاهی که گزارش صفر ندارد به کار نمی‌رود.".into(),
+            Self::FormsNotCounted => format!(
+                "تعداد تعرفه‌های دریافتی را بنویسید (عددی از ۰ تا {}).",
+                crate::text::persian_number(i64::from(MAX_FORMS_RECEIVED))
+            ),
             Self::NoReason => "علت را بنویسید.".into(),
             Self::NotLater => "زمان تمدید باید پس از زمان پایان کنونی باشد.".into(),
             Self::ExtensionTooLong { limits } => format!(
@@ -516,6 +557,8 @@ pub fn apply(
         DayAction::Open {
             presence,
             empty_box_shown,
+            zero_reports_shown,
+            forms_received,
             ..
         } => {
             if day.state != DayState::NotOpened {
@@ -530,9 +573,16 @@ pub fn apply(
             if !empty_box_shown {
                 return Err(DayRefusal::EmptyBoxNotShown);
             }
+            if !zero_reports_shown {
+                return Err(DayRefusal::ZeroReportsNotShown);
+            }
+            let forms = forms_received
+                .filter(|n| *n <= MAX_FORMS_RECEIVED)
+                .ok_or(DayRefusal::FormsNotCounted)?;
             next.state = DayState::Open;
             next.opened_at = Some(now);
             next.presence = Some(*presence);
+            next.forms_received = Some(forms);
         }
         DayAction::Pause { reason, notes } => {
             if day.state != DayState::Open {
@@ -791,11 +841,7 @@ mod tests {
     fn open(at: OffsetDateTime) -> Result<StationDay, DayRefusal> {
         apply(
             &StationDay::new(CLOSE),
-            &DayAction::Open {
-                presence: ALL,
-                empty_box_shown: true,
-                inspector_required: false,
-            },
+            &DayAction::open_in_full(400),
             at,
             OPEN,
             CLOSE,
@@ -1046,7 +1092,7 @@ mod tests {
         assert_eq!(paused.state, DayState::Paused);
         assert_eq!(
             [
-                DayAction::open_in_full().name(),
+                DayAction::open_in_full(400).name(),
                 DayAction::Close.name(),
                 DayAction::Resume.name()
             ],
@@ -1103,6 +1149,8 @@ mod tests {
         let opening = |presence, inspector_required| DayAction::Open {
             presence,
             empty_box_shown: true,
+            zero_reports_shown: true,
+            forms_received: Some(400),
             inspector_required,
         };
         let facts = DayFacts {
@@ -1130,31 +1178,62 @@ mod tests {
         );
         let r = apply(
             &StationDay::new(CLOSE),
-            &DayAction::Open {
-                presence: ALL,
-                empty_box_shown: false,
-                inspector_required: false,
-            },
+            &DayAction::open(
+                ALL,
+                Shown {
+                    empty_box: false,
+                    zero_reports: true,
+                },
+                Some(400),
+            ),
             OPEN,
             OPEN,
             CLOSE,
         );
         assert_eq!(r, Err(DayRefusal::EmptyBoxNotShown));
+        let r = apply(
+            &StationDay::new(CLOSE),
+            &DayAction::open(
+                ALL,
+                Shown {
+                    empty_box: true,
+                    zero_reports: false,
+                },
+                Some(400),
+            ),
+            OPEN,
+            OPEN,
+            CLOSE,
+        );
+        assert_eq!(r, Err(DayRefusal::ZeroReportsNotShown));
+        let shown = Shown {
+            empty_box: true,
+            zero_reports: true,
+        };
+        for forms in [None, Some(MAX_FORMS_RECEIVED + 1)] {
+            let r = apply(
+                &StationDay::new(CLOSE),
+                &DayAction::open(ALL, shown, forms),
+                OPEN,
+                OPEN,
+                CLOSE,
+            );
+            assert_eq!(r, Err(DayRefusal::FormsNotCounted), "{forms:?}");
+        }
+        let opened = apply(
+            &StationDay::new(CLOSE),
+            &DayAction::open(ALL, shown, Some(0)),
+            OPEN,
+            OPEN,
+            CLOSE,
+        )
+        .unwrap();
+        assert_eq!(opened.forms_received, Some(0), "none received is recorded");
         let day = open(OPEN).unwrap();
         assert_eq!(
-            apply(
-                &day,
-                &DayAction::Open {
-                    presence: ALL,
-                    empty_box_shown: true,
-                    inspector_required: false,
-                },
-                OPEN,
-                OPEN,
-                CLOSE
-            )
-            .unwrap_err()
-            .code(),
+            apply(&day, &DayAction::open_in_full(400), OPEN, OPEN, CLOSE)
+                .unwrap_err()
+                .code(),
             "station_state"
         );
     }
@@ -1335,6 +1414,8 @@ mod tests {
             DayRefusal::AfterPollsClose,
             DayRefusal::Absent { who: "بازرس" },
             DayRefusal::EmptyBoxNotShown,
+            DayRefusal::ZeroReportsNotShown,
+            DayRefusal::FormsNotCounted,
             DayRefusal::NoReason,
             DayRefusal::NotLater,
             DayRefusal::TooEarlyToClose,

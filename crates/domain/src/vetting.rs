@@ -6,6 +6,7 @@
 //! actor in the audit log.
 
 use crate::calendar::jalali_datetime;
+use crate::inquiry::{Authority, InquiryAnswer};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
@@ -165,18 +166,119 @@ pub fn board_taker(by: &str) -> Option<(&'static str, Option<&str>)> {
     }
 }
 
+/// A legal ground of a rejection: a qualification of the law on the councils' elections
+/// (قانون تشکیلات، وظایف و انتخابات شوراهای اسلامی کشور) the candidate was found not to meet,
+/// or a bar the law puts on them. The code is stable (the API's and the store's); the label
+/// describes the ground; the article is kept apart, in [`RejectionGround::article`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum RejectionGround {
+    Citizenship,
+    BeliefInIslam,
+    LoyaltyToConstitution,
+    Age,
+    Education,
+    Residence,
+    MilitaryService,
+    Reputation,
+    CriminalConviction,
+    IllegalGroups,
+    OfficeNotResigned,
+}
+
+impl RejectionGround {
+    pub const ALL: [RejectionGround; 11] = [
+        Self::Citizenship,
+        Self::BeliefInIslam,
+        Self::LoyaltyToConstitution,
+        Self::Age,
+        Self::Education,
+        Self::Residence,
+        Self::MilitaryService,
+        Self::Reputation,
+        Self::CriminalConviction,
+        Self::IllegalGroups,
+        Self::OfficeNotResigned,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Citizenship => "citizenship",
+            Self::BeliefInIslam => "belief_in_islam",
+            Self::LoyaltyToConstitution => "loyalty_to_constitution",
+            Self::Age => "age",
+            Self::Education => "education",
+            Self::Residence => "residence",
+            Self::MilitaryService => "military_service",
+            Self::Reputation => "reputation",
+            Self::CriminalConviction => "criminal_conviction",
+            Self::IllegalGroups => "illegal_groups",
+            Self::OfficeNotResigned => "office_not_resigned",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.as_str() == s)
+    }
+    /// What the candidate lacks, or what bars them, in Persian.
+    pub fn persian(self) -> &'static str {
+        match self {
+            Self::Citizenship => "نداشتن تابعیت جمهوری اسلامی ایران",
+            Self::BeliefInIslam => {
+                "عدم احراز اعتقاد و التزام عملی به اسلام (یا به دین رسمی اقلیت) و ولایت فقیه"
+            }
+            Self::LoyaltyToConstitution => {
+                "عدم ابراز وفاداری و التزام به قانون اساسی جمهوری اسلامی ایران"
+            }
+            Self::Age => "نداشتن حداقل سن قانونی در روز ثبت‌نام",
+            Self::Education => "نداشتن مدرک تحصیلی لازم برای شورای این حوزه",
+            Self::Residence => "نداشتن شرط سکونت یا اقامت در حوزه انتخابیه",
+            Self::MilitaryService => "نداشتن کارت پایان خدمت یا معافیت دائم (داوطلبان مرد)",
+            Self::Reputation => "سوء شهرت، تجاهر به فسق یا اعتیاد به مواد مخدر",
+            Self::CriminalConviction => "محکومیت قطعی کیفری که محرومیت از حقوق اجتماعی در پی دارد",
+            Self::IllegalGroups => "وابستگی یا هواداری از گروه‌ها و تشکیلات غیرقانونی",
+            Self::OfficeNotResigned => {
+                "تصدی سمتی که قانون استعفا از آن را پیش از ثبت‌نام لازم می‌داند، بی استعفا در مهلت"
+            }
+        }
+    }
+    /// The article of the law the ground comes from, as the page cites it: the qualifications
+    /// of article 26, the bars of article 30 (the officials who must resign, the convicted, the
+    /// members of illegal groups). **To confirm against the law's current text**: the law has
+    /// been amended several times and its clauses renumbered, so no clause letter is given
+    /// and the article numbers are to be checked by the board's legal adviser.
+    pub fn article(self) -> &'static str {
+        match self {
+            Self::Citizenship
+            | Self::BeliefInIslam
+            | Self::LoyaltyToConstitution
+            | Self::Age
+            | Self::Education
+            | Self::Residence
+            | Self::MilitaryService
+            | Self::Reputation => "ماده ۲۶",
+            Self::CriminalConviction | Self::IllegalGroups | Self::OfficeNotResigned => "ماده ۳۰",
+        }
+    }
+}
+
 /// A step in a file's vetting; every one carries its reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum VettingAction {
+    /// A finding against the candidate cites its legal grounds.
     ExecutiveReview {
         qualified: bool,
         reason: String,
+        #[serde(default)]
+        grounds: Vec<RejectionGround>,
     },
+    /// A rejection cites its legal grounds.
     SupervisionDecision {
         approved: bool,
         reason: String,
+        #[serde(default)]
+        grounds: Vec<RejectionGround>,
     },
     Object {
         reason: String,
@@ -185,6 +287,8 @@ pub enum VettingAction {
     ObjectionDecision {
         upheld: bool,
         reason: String,
+        #[serde(default)]
+        grounds: Vec<RejectionGround>,
     },
     Withdraw {
         reason: String,
@@ -209,6 +313,37 @@ impl VettingAction {
             | Self::ObjectionDecision { reason, .. }
             | Self::Withdraw { reason } => reason,
         }
+    }
+    /// The legal grounds a step cites (none but for a board's decision).
+    pub fn grounds(&self) -> &[RejectionGround] {
+        match self {
+            Self::ExecutiveReview { grounds, .. }
+            | Self::SupervisionDecision { grounds, .. }
+            | Self::ObjectionDecision { grounds, .. } => grounds,
+            Self::Object { .. } | Self::Withdraw { .. } => &[],
+        }
+    }
+    /// A board's decision on the candidate's qualification, which waits for the inquiries.
+    pub fn is_decision(&self) -> bool {
+        matches!(
+            self,
+            Self::ExecutiveReview { .. }
+                | Self::SupervisionDecision { .. }
+                | Self::ObjectionDecision { .. }
+        )
+    }
+    /// A board's finding or decision against the candidate: it cites a legal ground.
+    pub fn is_rejection(&self) -> bool {
+        matches!(
+            self,
+            Self::ExecutiveReview {
+                qualified: false,
+                ..
+            } | Self::SupervisionDecision {
+                approved: false,
+                ..
+            } | Self::ObjectionDecision { upheld: false, .. }
+        )
     }
     /// A finding against the candidate, and an objection, must say why; approvals and
     /// withdrawals may be brief.
@@ -260,6 +395,16 @@ pub enum VettingRefusal {
     WithdrawalClosed {
         at: OffsetDateTime,
     },
+    /// A board decides only once every standard inquiry is answered.
+    InquiriesPending {
+        pending: Vec<Authority>,
+    },
+    /// A rejection cites at least one legal ground.
+    RejectionGroundRequired,
+    /// The body's answer is already on the file.
+    InquiryAnswered {
+        authority: Authority,
+    },
 }
 
 impl VettingRefusal {
@@ -270,6 +415,9 @@ impl VettingRefusal {
             Self::ObjectionTooLate { .. } => "objection_too_late",
             Self::ReasonRequired => "reason_required",
             Self::WithdrawalClosed { .. } => "withdrawal_closed",
+            Self::InquiriesPending { .. } => "inquiries_pending",
+            Self::RejectionGroundRequired => "rejection_ground_required",
+            Self::InquiryAnswered { .. } => "inquiry_answered",
         }
     }
     pub fn persian(&self) -> String {
@@ -290,7 +438,26 @@ impl VettingRefusal {
                 "انصراف تا آغاز رأی‌گیری ({}) ممکن بود؛ اکنون نام داوطلب بر برگه رأی می‌ماند.",
                 jalali_datetime(*at)
             ),
+            Self::InquiriesPending { pending } => format!(
+                "پاسخ همه استعلام‌ها هنوز نرسیده است ({}): تصمیم پس از ثبت پاسخ‌ها ممکن است.",
+                pending
+                    .iter()
+                    .map(|a| a.persian())
+                    .collect::<Vec<_>>()
+                    .join("، ")
+            ),
+            Self::RejectionGroundRequired => {
+                "دست‌کم یک مستند قانونی برای رد صلاحیت انتخاب کنید.".into()
+            }
+            Self::InquiryAnswered { authority } => format!(
+                "پاسخ استعلام {} پیش‌تر در پرونده ثبت شده است.",
+                authority.persian()
+            ),
         }
+    }
+    /// A refusal of what was asked (422) rather than of the file's state (409).
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, Self::ReasonRequired | Self::RejectionGroundRequired)
     }
 }
 
@@ -356,12 +523,14 @@ impl VettingFile {
     }
 }
 
-/// The file after `action` by `by` at `now`, or why not.
+/// The file after `action` by `by` at `now`, or why not. `inquiries` are the file's recorded
+/// answers: a board's decision waits for all four ([`crate::inquiry`]).
 pub fn apply(
     file: &VettingFile,
     action: &VettingAction,
     by: Reviewer,
     now: OffsetDateTime,
+    inquiries: &[InquiryAnswer],
 ) -> Result<VettingFile, VettingRefusal> {
     use VettingAction as A;
     use VettingState as S;
@@ -426,8 +595,17 @@ pub fn apply(
         }
         _ => return Err(illegal()),
     };
+    if action.is_decision() {
+        let pending = crate::inquiry::pending(inquiries);
+        if !pending.is_empty() {
+            return Err(VettingRefusal::InquiriesPending { pending });
+        }
+    }
     if action.needs_reason() && action.reason().trim().is_empty() {
         return Err(VettingRefusal::ReasonRequired);
+    }
+    if action.is_rejection() && action.grounds().is_empty() {
+        return Err(VettingRefusal::RejectionGroundRequired);
     }
     Ok(VettingFile {
         state: next,
@@ -445,18 +623,29 @@ mod tests {
     use VettingState as S;
 
     const FILED: OffsetDateTime = datetime!(2026-01-12 06:00 UTC);
+    /// The rules with every inquiry answered (the inquiries' own rule has its tests below).
+    fn apply(
+        file: &VettingFile,
+        action: &A,
+        by: Reviewer,
+        now: OffsetDateTime,
+    ) -> Result<VettingFile, VettingRefusal> {
+        super::apply(file, action, by, now, &crate::inquiry::all_clear(FILED))
+    }
     const VETTING_OPENS: OffsetDateTime = datetime!(2026-01-28 20:30 UTC);
 
     fn review(qualified: bool) -> A {
         A::ExecutiveReview {
             qualified,
             reason: if qualified { "" } else { "سوءپیشینه" }.into(),
+            grounds: ground(!qualified),
         }
     }
     fn decide(approved: bool) -> A {
         A::SupervisionDecision {
             approved,
             reason: if approved { "" } else { "عدم احراز" }.into(),
+            grounds: ground(!approved),
         }
     }
     fn object() -> A {
@@ -468,6 +657,14 @@ mod tests {
         A::ObjectionDecision {
             upheld,
             reason: "بررسی دوباره".into(),
+            grounds: ground(!upheld),
+        }
+    }
+    fn ground(rejects: bool) -> Vec<RejectionGround> {
+        if rejects {
+            vec![RejectionGround::CriminalConviction]
+        } else {
+            Vec::new()
         }
     }
     fn code(r: Result<VettingFile, VettingRefusal>) -> &'static str {
@@ -661,6 +858,7 @@ mod tests {
         let bare = A::ExecutiveReview {
             qualified: false,
             reason: "  ".into(),
+            grounds: ground(true),
         };
         assert_eq!(
             code(apply(&fresh, &bare, Reviewer::ExecutiveBoard, FILED)),
@@ -669,6 +867,7 @@ mod tests {
         let quiet_approval = A::ExecutiveReview {
             qualified: true,
             reason: String::new(),
+            grounds: Vec::new(),
         };
         assert_eq!(
             code(apply(
@@ -679,6 +878,112 @@ mod tests {
             )),
             "ok"
         );
+    }
+
+    #[test]
+    fn a_rejection_cites_a_legal_ground() {
+        let fresh = VettingFile::new(FILED);
+        let ungrounded = A::ExecutiveReview {
+            qualified: false,
+            reason: "سوءپیشینه".into(),
+            grounds: Vec::new(),
+        };
+        assert_eq!(
+            apply(&fresh, &ungrounded, Reviewer::ExecutiveBoard, FILED),
+            Err(VettingRefusal::RejectionGroundRequired)
+        );
+        assert!(VettingRefusal::RejectionGroundRequired.is_invalid_input());
+        let reviewed = run(&[(review(true), Reviewer::ExecutiveBoard)]);
+        let bare_rejection = A::SupervisionDecision {
+            approved: false,
+            reason: "عدم احراز".into(),
+            grounds: Vec::new(),
+        };
+        assert_eq!(
+            code(apply(
+                &reviewed,
+                &bare_rejection,
+                Reviewer::CountySupervisionBoard,
+                FILED
+            )),
+            "rejection_ground_required"
+        );
+        // An approval cites none.
+        assert_eq!(
+            code(apply(
+                &reviewed,
+                &decide(true),
+                Reviewer::CountySupervisionBoard,
+                FILED
+            )),
+            "ok"
+        );
+    }
+
+    #[test]
+    fn a_board_decides_only_once_every_inquiry_is_answered() {
+        use crate::inquiry::{Answer, Authority, InquiryAnswer};
+        let fresh = VettingFile::new(FILED);
+        let decide_with = |answers: &[InquiryAnswer]| {
+            super::apply(
+                &fresh,
+                &review(true),
+                Reviewer::ExecutiveBoard,
+                FILED,
+                answers,
+            )
+        };
+        assert_eq!(
+            decide_with(&[]),
+            Err(VettingRefusal::InquiriesPending {
+                pending: Authority::ALL.to_vec()
+            })
+        );
+        let three: Vec<InquiryAnswer> = crate::inquiry::all_clear(FILED)
+            .into_iter()
+            .filter(|a| a.authority != Authority::Intelligence)
+            .collect();
+        let refusal = decide_with(&three).unwrap_err();
+        assert_eq!(refusal.code(), "inquiries_pending");
+        assert!(refusal.persian().contains("وزارت اطلاعات"));
+        assert!(!refusal.is_invalid_input());
+        // An adverse answer is an answer: the board decides on it.
+        let mut four = three;
+        four.push(InquiryAnswer {
+            authority: Authority::Intelligence,
+            answer: Answer::Adverse,
+            note: String::new(),
+            answered_at: FILED,
+        });
+        assert_eq!(code(decide_with(&four)), "ok");
+        // The applicant's own steps do not wait.
+        let out = super::apply(
+            &fresh,
+            &A::Withdraw {
+                reason: String::new(),
+            },
+            Reviewer::Applicant,
+            FILED,
+            &[],
+        );
+        assert_eq!(code(out), "ok");
+    }
+
+    #[test]
+    fn grounds_have_stable_codes_labels_and_articles() {
+        let mut codes: Vec<&str> = RejectionGround::ALL.iter().map(|g| g.as_str()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), RejectionGround::ALL.len());
+        for g in RejectionGround::ALL {
+            assert_eq!(RejectionGround::parse(g.as_str()), Some(g));
+            assert!(!g.persian().is_empty());
+            assert!(g.article().starts_with("ماده "));
+            assert_eq!(
+                serde_json::to_value(g).ok(),
+                Some(serde_json::Value::String(g.as_str().into()))
+            );
+        }
     }
 
     #[test]

@@ -18,12 +18,13 @@ use async_trait::async_trait;
 use domain::ballot::Candidate;
 use domain::clock::to_micros;
 use domain::election::Council;
-use domain::vetting::{apply, Reviewer, VettingAction, VettingState};
+use domain::inquiry::InquiryAnswer;
+use domain::vetting::{apply, RejectionGround, Reviewer, VettingAction, VettingState};
 use sqlx::postgres::{PgConnection, PgPool};
 use std::collections::{HashMap, HashSet};
 use store::candidacy::{
-    candidate_added, check_candidate_council, demo_candidate_ids, demo_history,
-    next_candidate_code, registration_filed, vetting_step,
+    candidate_added, check_candidate_council, demo_candidate_ids, demo_history, grounds_text,
+    inquiry_recorded, next_candidate_code, registration_filed, sort_inquiries, vetting_step,
 };
 use store::{
     Actor, CandidacyStore, Entity, NewRegistration, Page, PageRequest, Refusal, Registration,
@@ -131,10 +132,12 @@ async fn record_event(
     state: VettingState,
     by: &Actor,
     reason: &str,
+    grounds: &[RejectionGround],
 ) -> Attempt<()> {
     sqlx::query(
-        "INSERT INTO vetting_events (tracking_code, seq, at_us, step, state, actor, reason) \
-         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6 FROM vetting_events \
+        "INSERT INTO vetting_events (tracking_code, seq, at_us, step, state, actor, reason, \
+         grounds) \
+         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6, $7 FROM vetting_events \
          WHERE tracking_code = $1",
     )
     .bind(tracking_code)
@@ -143,9 +146,24 @@ async fn record_event(
     .bind(state.as_str())
     .bind(&by.username)
     .bind(reason)
+    .bind(grounds_text(grounds))
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// A file's recorded inquiry answers, in the bodies' order.
+async fn answers_of(conn: &mut PgConnection, tracking_code: &str) -> Attempt<Vec<InquiryAnswer>> {
+    let found = sqlx::query(
+        "SELECT authority, answer, note, answered_at_us FROM vetting_inquiries \
+         WHERE tracking_code = $1",
+    )
+    .bind(tracking_code)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut answers = rows::all(&found, rows::inquiry_answer)?;
+    sort_inquiries(&mut answers);
+    Ok(answers)
 }
 
 /// The demo's registrations with their histories, as filed and vetted: one statement per
@@ -252,9 +270,10 @@ pub(crate) async fn write_demo_registrations(
         }
     })?;
     sqlx::query(
-        "INSERT INTO vetting_events (tracking_code, seq, at_us, step, state, actor, reason) \
+        "INSERT INTO vetting_events (tracking_code, seq, at_us, step, state, actor, reason, \
+         grounds) \
          SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], \
-           $6::text[], $7::text[])",
+           $6::text[], $7::text[], $8::text[])",
     )
     .bind(sql::column(&events, |(code, _, _)| *code))
     .bind(sql::column(&events, |(_, seq, _)| *seq))
@@ -263,6 +282,24 @@ pub(crate) async fn write_demo_registrations(
     .bind(sql::column(&events, |(_, _, e)| e.state.as_str()))
     .bind(sql::column(&events, |(_, _, e)| e.by.as_str()))
     .bind(sql::column(&events, |(_, _, e)| e.reason.as_str()))
+    .bind(sql::column(&events, |(_, _, e)| grounds_text(&e.grounds)))
+    .execute(&mut *conn)
+    .await?;
+    let answers: Vec<(&str, &InquiryAnswer)> = registrations
+        .iter()
+        .flat_map(|r| r.inquiries.iter().map(|a| (r.tracking_code.as_str(), a)))
+        .collect();
+    sqlx::query(
+        "INSERT INTO vetting_inquiries (tracking_code, authority, answer, note, answered_at_us, \
+         actor) \
+         SELECT u.*, 'demo' FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], \
+           $5::bigint[]) AS u",
+    )
+    .bind(sql::column(&answers, |(code, _)| *code))
+    .bind(sql::column(&answers, |(_, a)| a.authority.as_str()))
+    .bind(sql::column(&answers, |(_, a)| a.answer.as_str()))
+    .bind(sql::column(&answers, |(_, a)| a.note.as_str()))
+    .bind(sql::column(&answers, |(_, a)| to_micros(a.answered_at)))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -589,6 +626,7 @@ impl Postgres {
             VettingState::Submitted,
             by,
             "",
+            &[],
         )
         .await?;
         append_audit(&mut tx, by, &registration_filed(registration)).await?;
@@ -613,7 +651,7 @@ impl Postgres {
                 return Ok(None);
             };
             let found = sqlx::query(
-                "SELECT at_us, step, state, actor, reason FROM vetting_events \
+                "SELECT at_us, step, state, actor, reason, grounds FROM vetting_events \
                  WHERE tracking_code = $1 ORDER BY seq",
             )
             .bind(tracking_code)
@@ -687,8 +725,9 @@ impl Postgres {
         let mut registration = registration_in(&mut tx, election_code, tracking_code, true)
             .await?
             .ok_or_else(|| not_found(Entity::Registration))?;
-        let next =
-            apply(&registration.vetting, action, reviewer, by.at).map_err(StoreError::from)?;
+        let recorded = answers_of(&mut tx, tracking_code).await?;
+        let next = apply(&registration.vetting, action, reviewer, by.at, &recorded)
+            .map_err(StoreError::from)?;
         sqlx::query(
             "UPDATE registrations SET state = $3, state_since_us = $4, executive_qualified = $5 \
              WHERE election_code = $1 AND tracking_code = $2",
@@ -707,6 +746,7 @@ impl Postgres {
             next.state,
             by,
             action.reason(),
+            action.grounds(),
         )
         .await?;
         registration.vetting = next;
@@ -737,6 +777,65 @@ impl Postgres {
         .await?;
         tx.commit().await?;
         Ok(registration)
+    }
+
+    /// Records an inquiry's answer: the registration's row is locked, so two answers of one
+    /// body queue and the second is refused on the first.
+    async fn try_record_inquiry(
+        &self,
+        election_code: &str,
+        tracking_code: &str,
+        answer: &InquiryAnswer,
+        by: &Actor,
+    ) -> Attempt<Vec<InquiryAnswer>> {
+        let mut tx = self.pool.begin().await?;
+        let registration = registration_in(&mut tx, election_code, tracking_code, true)
+            .await?
+            .ok_or_else(|| not_found(Entity::Registration))?;
+        let recorded = answers_of(&mut tx, tracking_code).await?;
+        domain::inquiry::check_answer(registration.vetting.state, &recorded, answer.authority)
+            .map_err(StoreError::from)?;
+        sqlx::query(
+            "INSERT INTO vetting_inquiries (tracking_code, authority, answer, note, \
+             answered_at_us, actor) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(tracking_code)
+        .bind(answer.authority.as_str())
+        .bind(answer.answer.as_str())
+        .bind(&answer.note)
+        .bind(to_micros(answer.answered_at))
+        .bind(&by.username)
+        .execute(&mut *tx)
+        .await?;
+        append_audit(
+            &mut tx,
+            by,
+            &inquiry_recorded(election_code, tracking_code, answer),
+        )
+        .await?;
+        let answers = answers_of(&mut tx, tracking_code).await?;
+        tx.commit().await?;
+        Ok(answers)
+    }
+
+    async fn read_inquiries(
+        &self,
+        election_code: &str,
+        tracking_code: &str,
+    ) -> StoreResult<Vec<InquiryAnswer>> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let read = async {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+            registration_in(&mut tx, election_code, tracking_code, false)
+                .await?
+                .ok_or_else(|| not_found(Entity::Registration))?;
+            answers_of(&mut tx, tracking_code).await
+        };
+        let out = read.await.map_err(settle)?;
+        tx.rollback().await.map_err(db)?;
+        Ok(out)
     }
 }
 
@@ -831,6 +930,29 @@ impl CandidacyStore for Postgres {
             self.try_vet(election_code, tracking_code, action, reviewer, by)
         })
         .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn record_inquiry(
+        &self,
+        election_code: &str,
+        tracking_code: &str,
+        answer: &InquiryAnswer,
+        by: &Actor,
+    ) -> StoreResult<Vec<InquiryAnswer>> {
+        retry(Unique::Fail, || {
+            self.try_record_inquiry(election_code, tracking_code, answer, by)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn inquiries(
+        &self,
+        election_code: &str,
+        tracking_code: &str,
+    ) -> StoreResult<Vec<InquiryAnswer>> {
+        self.read_inquiries(election_code, tracking_code).await
     }
 }
 

@@ -203,7 +203,7 @@ impl Postgres {
         sqlx::query(
             "UPDATE station_days SET state = $3, opened_at_us = $4, closes_at_us = $5, \
              closed_at_us = $6, paused_at_us = $7, pause_reason = $8, pause_notes = $9, \
-             presence = $10 WHERE election_code = $1 AND station_code = $2",
+             presence = $10, forms_received = $11 WHERE election_code = $1 AND station_code = $2",
         )
         .bind(election_code)
         .bind(station)
@@ -215,6 +215,7 @@ impl Postgres {
         .bind(pause_reason)
         .bind(pause_notes)
         .bind(presence)
+        .bind(next.forms_received.map(i64::from))
         .execute(&mut *tx)
         .await?;
         append_audit(

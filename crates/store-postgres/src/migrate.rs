@@ -59,6 +59,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "opening_presence",
         include_str!("../migrations/0012_opening_presence.sql"),
     ),
+    (
+        13,
+        "vetting_inquiries",
+        include_str!("../migrations/0013_vetting_inquiries.sql"),
+    ),
+    (
+        14,
+        "opening_forms",
+        include_str!("../migrations/0014_opening_forms.sql"),
+    ),
 ];
 
 /// The migrations as `(version, name)`, in order (for the test that keeps both backends'

@@ -460,6 +460,17 @@ pub(crate) fn station_day(row: &PgRow) -> StoreResult<Option<StationDay>> {
             Err(sqlx::Error::ColumnNotFound(_)) => None,
             Err(e) => return Err(StoreError::database(e)),
         },
+        forms_received: match row.try_get::<Option<i64>, _>("forms_received") {
+            Ok(n) => n
+                .map(|n| {
+                    u32::try_from(n).map_err(|_| {
+                        StoreError::Corrupt(format!("a station day's forms received: {n}"))
+                    })
+                })
+                .transpose()?,
+            Err(sqlx::Error::ColumnNotFound(_)) => None,
+            Err(e) => return Err(StoreError::database(e)),
+        },
     }))
 }
 
@@ -580,7 +591,7 @@ pub(crate) fn stored_document(row: &PgRow) -> StoreResult<StoredDocument> {
     })
 }
 
-/// A row of `vetting_events` (`at_us, step, state, actor, reason`).
+/// A row of `vetting_events` (`at_us, step, state, actor, reason, grounds`).
 pub(crate) fn vetting_event(row: &PgRow) -> StoreResult<VettingEvent> {
     Ok(VettingEvent {
         at: domain::clock::from_micros(get(row, "at_us")?),
@@ -588,6 +599,21 @@ pub(crate) fn vetting_event(row: &PgRow) -> StoreResult<VettingEvent> {
         state: vetting_state(&get::<String>(row, "state")?)?,
         by: get(row, "actor")?,
         reason: get(row, "reason")?,
+        grounds: store::candidacy::parse_grounds(&get::<String>(row, "grounds")?)?,
+    })
+}
+
+/// A row of `vetting_inquiries` (`authority, answer, note, answered_at_us`).
+pub(crate) fn inquiry_answer(row: &PgRow) -> StoreResult<domain::inquiry::InquiryAnswer> {
+    let authority: String = get(row, "authority")?;
+    let answer: String = get(row, "answer")?;
+    Ok(domain::inquiry::InquiryAnswer {
+        authority: domain::inquiry::Authority::parse(&authority)
+            .ok_or_else(|| corrupt("inquiry authority", &authority))?,
+        answer: domain::inquiry::Answer::parse(&answer)
+            .ok_or_else(|| corrupt("inquiry answer", &answer))?,
+        note: get(row, "note")?,
+        answered_at: domain::clock::from_micros(get(row, "answered_at_us")?),
     })
 }
 
@@ -624,7 +650,7 @@ pub(crate) const AUDIT_COLUMNS: &str =
 
 /// The columns [`station_day`] reads.
 pub(crate) const DAY_COLUMNS: &str = "state, opened_at_us, closes_at_us, closed_at_us, \
-     paused_at_us, pause_reason, pause_notes, presence";
+     paused_at_us, pause_reason, pause_notes, presence, forms_received";
 
 /// A session row joined with its user's ([`SESSION_COLUMNS`] and [`user`]'s columns).
 pub(crate) fn session(row: &PgRow) -> StoreResult<(store::SessionRecord, UserRecord)> {

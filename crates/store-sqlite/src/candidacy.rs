@@ -11,14 +11,16 @@ use async_trait::async_trait;
 use domain::ballot::Candidate;
 use domain::election::CouncilKind;
 use domain::ids::{MobileNumber, NationalId};
+use domain::inquiry::{Answer, Authority, InquiryAnswer};
 use domain::person::{Education, Gender};
 use domain::registration::{Application, DocumentKind, MediaType, OfficialPost};
-use domain::vetting::{apply, Reviewer, VettingAction, VettingFile, VettingState};
+use domain::vetting::{apply, RejectionGround, Reviewer, VettingAction, VettingFile, VettingState};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
 use store::candidacy::{
-    candidate_added, check_candidate_council, demo_candidate_ids, demo_history,
-    next_candidate_code, registration_filed, vetting_step,
+    candidate_added, check_candidate_council, demo_candidate_ids, demo_history, grounds_text,
+    inquiry_recorded, next_candidate_code, parse_grounds, registration_filed, sort_inquiries,
+    vetting_step,
 };
 use store::{
     Actor, CandidacyStore, Entity, NewRegistration, Page, PageRequest, Registration,
@@ -179,11 +181,12 @@ fn add_event(
     state: VettingState,
     by: &Actor,
     reason: &str,
+    grounds: &[RejectionGround],
 ) -> StoreResult<()> {
     tx.prepare_cached(
-        "INSERT INTO vetting_events (tracking_code, seq, at_us, step, state, actor, reason)
+        "INSERT INTO vetting_events (tracking_code, seq, at_us, step, state, actor, reason, grounds)
          VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM vetting_events WHERE tracking_code = ?1),
-                 ?2, ?3, ?4, ?5, ?6)",
+                 ?2, ?3, ?4, ?5, ?6, ?7)",
     )
     .map_err(db_err)?
     .execute(params![
@@ -192,7 +195,8 @@ fn add_event(
         step,
         state.as_str(),
         by.username,
-        reason
+        reason,
+        grounds_text(grounds)
     ])
     .map_err(db_err)?;
     Ok(())
@@ -280,6 +284,7 @@ pub(crate) fn register(tx: &Transaction<'_>, new: &NewRegistration, by: &Actor) 
         VettingState::Submitted,
         by,
         "",
+        &[],
     )?;
     append_audit(tx, by, &registration_filed(new))
 }
@@ -295,7 +300,7 @@ pub(crate) fn registration(
     let history = all(
         &mut *conn
             .prepare_cached(
-                "SELECT at_us, step, state, actor, reason FROM vetting_events
+                "SELECT at_us, step, state, actor, reason, grounds FROM vetting_events
                  WHERE tracking_code = ?1 ORDER BY seq",
             )
             .map_err(db_err)?,
@@ -308,10 +313,83 @@ pub(crate) fn registration(
                     .ok_or_else(|| bad_row("state"))?,
                 by: r.get(3)?,
                 reason: r.get(4)?,
+                grounds: parse_grounds(&r.get::<_, String>(5)?).map_err(|_| bad_row("grounds"))?,
             })
         },
     )?;
     Ok(Some((found, history)))
+}
+
+/// A file's recorded inquiry answers, in the bodies' order.
+fn answers(conn: &Connection, tracking_code: &str) -> StoreResult<Vec<InquiryAnswer>> {
+    let mut found = all(
+        &mut *conn
+            .prepare_cached(
+                "SELECT authority, answer, note, answered_at_us FROM vetting_inquiries
+                 WHERE tracking_code = ?1",
+            )
+            .map_err(db_err)?,
+        [tracking_code],
+        |r| {
+            Ok(InquiryAnswer {
+                authority: Authority::parse(&r.get::<_, String>(0)?)
+                    .ok_or_else(|| bad_row("authority"))?,
+                answer: Answer::parse(&r.get::<_, String>(1)?).ok_or_else(|| bad_row("answer"))?,
+                note: r.get(2)?,
+                answered_at: domain::clock::from_micros(r.get(3)?),
+            })
+        },
+    )?;
+    sort_inquiries(&mut found);
+    Ok(found)
+}
+
+pub(crate) fn inquiries(
+    conn: &Connection,
+    election: &str,
+    tracking_code: &str,
+) -> StoreResult<Vec<InquiryAnswer>> {
+    find(conn, election, tracking_code)?.ok_or(StoreError::not_found(Entity::Registration))?;
+    answers(conn, tracking_code)
+}
+
+fn insert_answer(
+    tx: &Transaction<'_>,
+    tracking_code: &str,
+    answer: &InquiryAnswer,
+    actor: &str,
+) -> StoreResult<()> {
+    tx.prepare_cached(
+        "INSERT INTO vetting_inquiries (tracking_code, authority, answer, note, answered_at_us, actor)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .map_err(db_err)?
+    .execute(params![
+        tracking_code,
+        answer.authority.as_str(),
+        answer.answer.as_str(),
+        answer.note,
+        domain::clock::to_micros(answer.answered_at),
+        actor
+    ])
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) fn record_inquiry(
+    tx: &Transaction<'_>,
+    election: &str,
+    tracking_code: &str,
+    answer: &InquiryAnswer,
+    by: &Actor,
+) -> StoreResult<Vec<InquiryAnswer>> {
+    let current =
+        find(tx, election, tracking_code)?.ok_or(StoreError::not_found(Entity::Registration))?;
+    let recorded = answers(tx, tracking_code)?;
+    domain::inquiry::check_answer(current.vetting.state, &recorded, answer.authority)?;
+    insert_answer(tx, tracking_code, answer, &by.username)?;
+    append_audit(tx, by, &inquiry_recorded(election, tracking_code, answer))?;
+    answers(tx, tracking_code)
 }
 
 pub(crate) fn registrations(
@@ -358,7 +436,8 @@ pub(crate) fn vet(
 ) -> StoreResult<Registration> {
     let current =
         find(tx, election, tracking_code)?.ok_or(StoreError::not_found(Entity::Registration))?;
-    let next = apply(&current.vetting, action, reviewer, by.at)?;
+    let recorded = answers(tx, tracking_code)?;
+    let next = apply(&current.vetting, action, reviewer, by.at, &recorded)?;
     // The writer connection is the only one that writes, so the next code cannot be taken
     // between this read and the insert.
     let code = if next.state == VettingState::Approved {
@@ -429,6 +508,7 @@ pub(crate) fn vet(
         next.state,
         by,
         action.reason(),
+        action.grounds(),
     )?;
     append_audit(
         tx,
@@ -466,8 +546,9 @@ pub(crate) fn load_demo(
         .map_err(db_err)?;
     let mut event = tx
         .prepare(
-            "INSERT INTO vetting_events (tracking_code, seq, at_us, step, state, actor, reason)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO vetting_events (tracking_code, seq, at_us, step, state, actor, reason,
+                 grounds)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )
         .map_err(db_err)?;
     for r in registrations {
@@ -499,8 +580,12 @@ pub(crate) fn load_demo(
                     e.state.as_str(),
                     e.by,
                     e.reason,
+                    grounds_text(&e.grounds),
                 ])
                 .map_err(db_err)?;
+        }
+        for answer in &r.inquiries {
+            insert_answer(tx, &r.tracking_code, answer, "demo")?;
         }
     }
     Ok(())
@@ -730,6 +815,35 @@ impl CandidacyStore for Sqlite {
             by.clone(),
         );
         self.write(move |tx| vet(tx, &election, &code, &action, reviewer, &by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn record_inquiry(
+        &self,
+        election_code: &str,
+        tracking_code: &str,
+        answer: &InquiryAnswer,
+        by: &Actor,
+    ) -> StoreResult<Vec<InquiryAnswer>> {
+        let (election, code, answer, by) = (
+            election_code.to_owned(),
+            tracking_code.to_owned(),
+            answer.clone(),
+            by.clone(),
+        );
+        self.write(move |tx| record_inquiry(tx, &election, &code, &answer, &by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn inquiries(
+        &self,
+        election_code: &str,
+        tracking_code: &str,
+    ) -> StoreResult<Vec<InquiryAnswer>> {
+        let (election, code) = (election_code.to_owned(), tracking_code.to_owned());
+        self.read(move |conn| inquiries(conn, &election, &code))
             .await
     }
 }

@@ -97,7 +97,7 @@ pub(crate) fn station_facts(
 
 /// The columns [`day_of_row`] reads, from `start` on (of `station_days`).
 const DAY_COLUMNS: &str = "state, opened_at_us, closes_at_us, closed_at_us, paused_at_us, \
-     pause_reason, pause_notes, presence";
+     pause_reason, pause_notes, presence, forms_received";
 
 /// A day from [`DAY_COLUMNS`], read from column `start` on: `None` when the row is missing
 /// (the state is null, as on the far side of an outer join).
@@ -121,6 +121,10 @@ fn day_of_row(r: &rusqlite::Row<'_>, start: usize) -> rusqlite::Result<Option<St
         presence: r
             .get::<_, Option<String>>(start + 7)?
             .map(|p| serde_json::from_str(&p).map_err(|_| bad_row("presence")))
+            .transpose()?,
+        forms_received: r
+            .get::<_, Option<i64>>(start + 8)?
+            .map(|n| u32::try_from(n).map_err(|_| bad_row("forms_received")))
             .transpose()?,
     }))
 }
@@ -179,12 +183,13 @@ pub(crate) fn act(
         .map_err(|e| StoreError::database(e.to_string()))?;
     tx.prepare_cached(
         "INSERT INTO station_days (election_code, station_code, state, opened_at_us, closes_at_us,
-             closed_at_us, paused_at_us, pause_reason, pause_notes, presence)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             closed_at_us, paused_at_us, pause_reason, pause_notes, presence, forms_received)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
          ON CONFLICT DO UPDATE SET state = excluded.state, opened_at_us = excluded.opened_at_us,
              closes_at_us = excluded.closes_at_us, closed_at_us = excluded.closed_at_us,
              paused_at_us = excluded.paused_at_us, pause_reason = excluded.pause_reason,
-             pause_notes = excluded.pause_notes, presence = excluded.presence",
+             pause_notes = excluded.pause_notes, presence = excluded.presence,
+             forms_received = excluded.forms_received",
     )
     .map_err(db_err)?
     .execute(params![
@@ -198,6 +203,7 @@ pub(crate) fn act(
         pause_reason,
         pause_notes,
         presence,
+        next.forms_received,
     ])
     .map_err(db_err)?;
     append_audit(tx, by, &day_action_taken(election, station, action, &next)?)?;

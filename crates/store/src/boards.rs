@@ -51,7 +51,7 @@ pub fn member_added(
 ) -> crate::audit_log::AuditEntry {
     let iso = |d: time::Date| format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day());
     crate::audit_log::AuditEntry::new(
-        "board.member_add",
+        domain::audit_terms::AuditAction::BoardMemberAdd,
         board_entity(board),
         serde_json::json!({
             "national_id": national_id,
@@ -68,7 +68,7 @@ pub fn member_removed(
     role: BoardRole,
 ) -> crate::audit_log::AuditEntry {
     crate::audit_log::AuditEntry::new(
-        "board.member_remove",
+        domain::audit_terms::AuditAction::BoardMemberRemove,
         board_entity(board),
         serde_json::json!({"national_id": national_id, "role": role.as_str()}),
     )
@@ -76,7 +76,7 @@ pub fn member_removed(
 
 pub fn meeting_recorded(meeting: &Meeting, id: i64) -> crate::audit_log::AuditEntry {
     crate::audit_log::AuditEntry::new(
-        "board.meeting",
+        domain::audit_terms::AuditAction::BoardMeeting,
         board_entity(&meeting.board),
         serde_json::json!({
             "meeting_id": id,

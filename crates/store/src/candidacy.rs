@@ -8,7 +8,8 @@ use crate::{
 use async_trait::async_trait;
 use domain::ballot::Candidate;
 use domain::demo::DemoRegistration;
-use domain::vetting::{VettingFile, VettingState};
+use domain::inquiry::InquiryAnswer;
+use domain::vetting::{RejectionGround, VettingFile, VettingState};
 use std::collections::HashMap;
 
 #[async_trait]
@@ -69,6 +70,67 @@ pub trait CandidacyStore: Send + Sync + 'static {
         reviewer: domain::vetting::Reviewer,
         by: &Actor,
     ) -> StoreResult<Registration>;
+    /// Records a standard inquiry's answer on a file, checked by
+    /// `domain::inquiry::check_answer` against the file's state and answers read in the same
+    /// transaction (`Refused(Vetting)` otherwise), with its audit record
+    /// (`registration.inquiry`). Returns the file's answers after it.
+    async fn record_inquiry(
+        &self,
+        election_code: &str,
+        tracking_code: &str,
+        answer: &InquiryAnswer,
+        by: &Actor,
+    ) -> StoreResult<Vec<InquiryAnswer>>;
+    /// A file's recorded inquiry answers (the pending ones have none), in the bodies' order;
+    /// `NotFound { Registration }` for an unknown file.
+    async fn inquiries(
+        &self,
+        election_code: &str,
+        tracking_code: &str,
+    ) -> StoreResult<Vec<InquiryAnswer>>;
+}
+
+/// Rejection grounds as stored beside their step: their codes joined by commas.
+pub fn grounds_text(grounds: &[RejectionGround]) -> String {
+    grounds
+        .iter()
+        .map(|g| g.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Stored rejection grounds back ([`grounds_text`]); an unknown code is `Corrupt`.
+pub fn parse_grounds(text: &str) -> StoreResult<Vec<RejectionGround>> {
+    text.split(',')
+        .filter(|code| !code.is_empty())
+        .map(|code| {
+            RejectionGround::parse(code)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown rejection ground {code:?}")))
+        })
+        .collect()
+}
+
+/// Sorts a file's answers in the bodies' order (`domain::inquiry::Authority::ALL`).
+pub fn sort_inquiries(answers: &mut [InquiryAnswer]) {
+    answers.sort_by_key(|a| a.authority);
+}
+
+/// An inquiry's answer recorded: which body, the answer, its note.
+pub fn inquiry_recorded(
+    election_code: &str,
+    tracking_code: &str,
+    answer: &InquiryAnswer,
+) -> crate::audit_log::AuditEntry {
+    crate::audit_log::AuditEntry::new(
+        domain::audit_terms::AuditAction::RegistrationInquiry,
+        registration_entity(tracking_code),
+        serde_json::json!({
+            "election": election_code,
+            "authority": answer.authority.as_str(),
+            "answer": answer.answer.as_str(),
+            "note": answer.note,
+        }),
+    )
 }
 
 /// Whether a candidacy of `election` may stand in `council`, read as `council_election` (the
@@ -112,6 +174,7 @@ pub fn demo_history(
         state: VettingState::Submitted,
         by: APPLICANT.to_owned(),
         reason: String::new(),
+        grounds: Vec::new(),
     };
     let steps = registration
         .steps
@@ -123,6 +186,7 @@ pub fn demo_history(
             state: file.state,
             by: step.by.clone(),
             reason: step.action.reason().to_owned(),
+            grounds: step.action.grounds().to_vec(),
         });
     Ok((std::iter::once(filed).chain(steps).collect(), last))
 }
@@ -159,7 +223,7 @@ pub fn candidate_added(
     national_id: &str,
 ) -> crate::audit_log::AuditEntry {
     crate::audit_log::AuditEntry::new(
-        "candidate.add",
+        domain::audit_terms::AuditAction::CandidateAdd,
         format!("candidate/{national_id}"),
         serde_json::json!({"council": council_code, "election": election_code}),
     )
@@ -173,7 +237,7 @@ fn registration_entity(tracking_code: &str) -> String {
 pub fn registration_filed(registration: &NewRegistration) -> crate::audit_log::AuditEntry {
     let a = &registration.application;
     crate::audit_log::AuditEntry::new(
-        "registration.submit",
+        domain::audit_terms::AuditAction::RegistrationSubmit,
         registration_entity(&registration.tracking_code),
         serde_json::json!({
             "election": registration.election_code,
@@ -199,13 +263,14 @@ pub fn vetting_step(
     candidate_code: Option<&str>,
 ) -> crate::audit_log::AuditEntry {
     crate::audit_log::AuditEntry::new(
-        format!("registration.{}", action.name()),
+        domain::audit_terms::AuditAction::of_vetting(action),
         registration_entity(tracking_code),
         serde_json::json!({
             "election": election_code,
             "step": action.name(),
             "state": state.as_str(),
             "reason": action.reason(),
+            "grounds": action.grounds().iter().map(|g| g.as_str()).collect::<Vec<_>>(),
             "reviewer": reviewer,
             "candidate_code": candidate_code,
         }),

@@ -18,7 +18,7 @@ pub trait DemoStore: Send + Sync + 'static {
 pub fn demo_loaded(data: &DemoData) -> crate::audit_log::AuditEntry {
     let d = data;
     crate::audit_log::AuditEntry::new(
-        "province.load",
+        domain::audit_terms::AuditAction::ProvinceLoad,
         format!("election/{}", d.election.code),
         serde_json::json!({
             "counties": d.counties.len(), "districts": d.districts.len(), "cities": d.cities.len(),

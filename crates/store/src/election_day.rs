@@ -139,18 +139,29 @@ pub fn pause_columns(day: &StationDay) -> (Option<i64>, Option<&'static str>, &s
     }
 }
 
-/// Opens a station with everyone assigned to its opening's posts present and the empty box
-/// shown: what a smoothly run opening records (tests, the benchmarks and the demo's setup).
+/// Opens a station with everyone assigned to its opening's posts present, the empty box and
+/// the zero reports shown and `forms` voter forms received: what a smoothly run opening
+/// records (tests, the benchmarks and the demo's setup).
 pub async fn open_as_staffed(
     store: &dyn crate::Store,
     election_code: &str,
     station: &str,
+    forms: u32,
     by: &Actor,
 ) -> StoreResult<StationDay> {
     let staff = store.station_staff(station).await?;
     let presence = domain::station_day::Presence::of_posts(staff.iter().map(|s| s.post));
+    let shown = domain::station_day::Shown {
+        empty_box: true,
+        zero_reports: true,
+    };
     store
-        .act_on_station(election_code, station, &DayAction::open(presence, true), by)
+        .act_on_station(
+            election_code,
+            station,
+            &DayAction::open(presence, shown, Some(forms)),
+            by,
+        )
         .await
 }
 
@@ -275,7 +286,7 @@ pub fn batch_record(
     Some((
         Actor::new(actor, latest),
         crate::audit_log::AuditEntry::new(
-            "checkin.batch",
+            domain::audit_terms::AuditAction::CheckinBatch,
             format!("election/{election_code}"),
             json!({
                 "election": election_code,
@@ -301,7 +312,7 @@ pub fn day_action_taken(
         crate::Refusal::Invalid(domain::DomainError::InvalidDate(format!("{action:?}")))
     })?;
     Ok(crate::audit_log::AuditEntry::new(
-        format!("station.{}", action.name()),
+        domain::audit_terms::AuditAction::of_day(action),
         format!("station/{station}"),
         json!({
             "election": election_code,
@@ -325,7 +336,7 @@ pub fn walkout_recorded(
     walkout: &Walkout,
 ) -> crate::audit_log::AuditEntry {
     crate::audit_log::AuditEntry::new(
-        "station.walkout",
+        domain::audit_terms::AuditAction::StationWalkout,
         format!("station/{station}"),
         json!({
             "election": election_code,

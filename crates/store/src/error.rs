@@ -265,7 +265,7 @@ impl Refusal {
             | Self::RollLockedByVoting
             | Self::NoPollingHours
             | Self::Account(_) => RefusalKind::Conflict,
-            Self::Vetting(r) if r.code() != "reason_required" => RefusalKind::Conflict,
+            Self::Vetting(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             _ => RefusalKind::Invalid,
         }
     }

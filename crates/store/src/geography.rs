@@ -72,7 +72,7 @@ pub fn reseated<'a>(table: &SeatTable, councils: &'a [StoredSeats]) -> Vec<(&'a 
 /// The record of a province load: the election, and how much of each kind was loaded.
 pub fn province_loaded(seed: &ProvinceSeed) -> crate::audit_log::AuditEntry {
     crate::audit_log::AuditEntry::new(
-        "province.load",
+        domain::audit_terms::AuditAction::ProvinceLoad,
         format!("election/{}", seed.election.code),
         serde_json::json!({
             "counties": seed.counties.len(), "districts": seed.districts.len(),
@@ -88,7 +88,7 @@ pub fn seat_table_set(
     councils_changed: u64,
 ) -> crate::audit_log::AuditEntry {
     crate::audit_log::AuditEntry::new(
-        "election.seat_table",
+        domain::audit_terms::AuditAction::ElectionSeatTable,
         format!("election/{election_code}"),
         serde_json::json!({"seat_table": table, "councils_changed": councils_changed}),
     )

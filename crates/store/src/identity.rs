@@ -68,9 +68,9 @@ pub trait IdentityStore: Send + Sync + 'static {
 pub fn challenge_opened(c: &NewChallenge) -> AuditEntry {
     AuditEntry::new(
         if c.code_hash.is_some() {
-            "identity.code_sent"
+            domain::audit_terms::AuditAction::IdentityCodeSent
         } else {
-            "identity.no_match"
+            domain::audit_terms::AuditAction::IdentityNoMatch
         },
         format!("person/{}", c.national_id),
         serde_json::json!({"purpose": c.purpose.as_str()}),
@@ -80,8 +80,8 @@ pub fn challenge_opened(c: &NewChallenge) -> AuditEntry {
 pub fn code_entered(national_id: &NationalId, attempt: Attempt) -> AuditEntry {
     AuditEntry::new(
         match attempt {
-            Attempt::Verified => "identity.verified",
-            Attempt::Wrong { .. } => "identity.wrong_code",
+            Attempt::Verified => domain::audit_terms::AuditAction::IdentityVerified,
+            Attempt::Wrong { .. } => domain::audit_terms::AuditAction::IdentityWrongCode,
         },
         format!("person/{national_id}"),
         serde_json::json!({}),
@@ -90,7 +90,7 @@ pub fn code_entered(national_id: &NationalId, attempt: Attempt) -> AuditEntry {
 
 pub fn proof_spent(national_id: &NationalId, purpose: Purpose) -> AuditEntry {
     AuditEntry::new(
-        "identity.proof_spent",
+        domain::audit_terms::AuditAction::IdentityProofSpent,
         format!("person/{national_id}"),
         serde_json::json!({"purpose": purpose.as_str()}),
     )

@@ -596,6 +596,8 @@ pub struct VettingEvent {
     /// Who took the step (a username, or `applicant`).
     pub by: String,
     pub reason: String,
+    /// The legal grounds a rejection cited (none for other steps).
+    pub grounds: Vec<domain::vetting::RejectionGround>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

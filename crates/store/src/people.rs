@@ -37,7 +37,7 @@ pub trait PeopleStore: Send + Sync + 'static {
 
 pub fn person_created(person: &Person) -> crate::audit_log::AuditEntry {
     crate::audit_log::AuditEntry::new(
-        "person.create",
+        domain::audit_terms::AuditAction::PersonCreate,
         format!("person/{}", person.national_id),
         serde_json::json!({
             "national_id": person.national_id.as_str(),
@@ -49,7 +49,7 @@ pub fn person_created(person: &Person) -> crate::audit_log::AuditEntry {
 
 pub fn people_imported(count: usize) -> crate::audit_log::AuditEntry {
     crate::audit_log::AuditEntry::new(
-        "person.import",
+        domain::audit_terms::AuditAction::PersonImport,
         "people",
         serde_json::json!({"count": count}),
     )

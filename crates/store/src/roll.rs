@@ -38,7 +38,7 @@ pub fn roll_imported(
     source_digest: &str,
 ) -> crate::audit_log::AuditEntry {
     crate::audit_log::AuditEntry::new(
-        "roll.import",
+        domain::audit_terms::AuditAction::RollImport,
         format!("election/{election_code}"),
         serde_json::json!({"count": count, "source_digest": source_digest}),
     )

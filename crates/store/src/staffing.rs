@@ -51,7 +51,7 @@ fn post_entity(station: &str, post: Post) -> String {
 
 pub fn post_assigned(station: &str, post: Post, national_id: &str) -> crate::audit_log::AuditEntry {
     crate::audit_log::AuditEntry::new(
-        "staff.assign",
+        domain::audit_terms::AuditAction::StaffAssign,
         post_entity(station, post),
         serde_json::json!({"national_id": national_id}),
     )
@@ -59,7 +59,7 @@ pub fn post_assigned(station: &str, post: Post, national_id: &str) -> crate::aud
 
 pub fn post_freed(station: &str, post: Post, national_id: &str) -> crate::audit_log::AuditEntry {
     crate::audit_log::AuditEntry::new(
-        "staff.unassign",
+        domain::audit_terms::AuditAction::StaffUnassign,
         post_entity(station, post),
         serde_json::json!({"national_id": national_id}),
     )

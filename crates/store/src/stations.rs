@@ -92,7 +92,10 @@ pub fn check_stations(
     Ok(())
 }
 
-fn station_entry(action: &str, station: &Station) -> StoreResult<crate::audit_log::AuditEntry> {
+fn station_entry(
+    action: domain::audit_terms::AuditAction,
+    station: &Station,
+) -> StoreResult<crate::audit_log::AuditEntry> {
     let record = serde_json::to_value(station)
         .map_err(|e| crate::StoreError::Corrupt(format!("station {}: {e}", station.code)))?;
     Ok(crate::audit_log::AuditEntry::new(
@@ -104,12 +107,12 @@ fn station_entry(action: &str, station: &Station) -> StoreResult<crate::audit_lo
 
 /// A station created: its record as written.
 pub fn station_created(station: &Station) -> StoreResult<crate::audit_log::AuditEntry> {
-    station_entry("station.create", station)
+    station_entry(domain::audit_terms::AuditAction::StationCreate, station)
 }
 
 /// A station changed: its record as written.
 pub fn station_updated(station: &Station) -> StoreResult<crate::audit_log::AuditEntry> {
-    station_entry("station.update", station)
+    station_entry(domain::audit_terms::AuditAction::StationUpdate, station)
 }
 
 /// Stations imported: how many, and a digest of their codes in the file's order.
@@ -119,7 +122,7 @@ pub fn stations_imported(stations: &[Station]) -> crate::audit_log::AuditEntry {
         .first()
         .map_or("none", |s| s.election_code.as_str());
     crate::audit_log::AuditEntry::new(
-        "station.import",
+        domain::audit_terms::AuditAction::StationImport,
         format!("election/{election}"),
         serde_json::json!({
             "count": stations.len(),

@@ -147,7 +147,7 @@ async fn prepare(dir: &Path, url: &str, stations: usize, voters: u32) -> Setup {
                 .await
                 .unwrap();
         }
-        store::election_day::open_as_staffed(store.as_ref(), ELECTION, &s.code, &by)
+        store::election_day::open_as_staffed(store.as_ref(), ELECTION, &s.code, 400, &by)
             .await
             .unwrap();
         out.push((s.code.clone(), token));

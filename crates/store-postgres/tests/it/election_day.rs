@@ -58,7 +58,7 @@ async fn election_day(n: u32, stations: usize) -> (String, DemoData, Vec<Voter>,
         .map(|s| s.code.clone())
         .collect();
     for s in &open {
-        store::election_day::open_as_staffed(&store, &data.election.code, s, &at(POLLS_OPEN))
+        store::election_day::open_as_staffed(&store, &data.election.code, s, 400, &at(POLLS_OPEN))
             .await
             .unwrap();
     }

@@ -54,6 +54,12 @@ async fn concurrent_approvals_take_distinct_codes() {
             .register(&new, &Actor::new("applicant", filed))
             .await
             .unwrap();
+        for answer in domain::inquiry::all_clear(board.at) {
+            servers[0]
+                .record_inquiry(&election, &new.tracking_code, &answer, &board)
+                .await
+                .unwrap();
+        }
         servers[0]
             .vet(
                 &election,
@@ -61,6 +67,7 @@ async fn concurrent_approvals_take_distinct_codes() {
                 &VettingAction::ExecutiveReview {
                     qualified: true,
                     reason: String::new(),
+                    grounds: Vec::new(),
                 },
                 Reviewer::ExecutiveBoard,
                 &board,
@@ -82,6 +89,7 @@ async fn concurrent_approvals_take_distinct_codes() {
                     &VettingAction::SupervisionDecision {
                         approved: true,
                         reason: String::new(),
+                        grounds: Vec::new(),
                     },
                     Reviewer::CountySupervisionBoard,
                     &board,

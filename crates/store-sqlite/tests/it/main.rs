@@ -402,7 +402,7 @@ mod secrecy {
         let (store, station, voters, by) = election_morning(&path, 40).await;
         let at = by.at;
         store
-            .act_on_station("shora-7", &station, &DayAction::open_in_full(), &by)
+            .act_on_station("shora-7", &station, &DayAction::open_in_full(400), &by)
             .await
             .unwrap();
         // One voter at a time: check in, then vote, as at a quiet station.
@@ -488,7 +488,7 @@ mod roll_ahead {
         assert_eq!(store.rolls_read(), 0);
 
         store
-            .act_on_station("shora-7", &station, &DayAction::open_in_full(), &by)
+            .act_on_station("shora-7", &station, &DayAction::open_in_full(400), &by)
             .await
             .unwrap();
         // The writer reads it in the background: wait for it, within bounds.

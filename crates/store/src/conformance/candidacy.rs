@@ -164,6 +164,7 @@ pub async fn vetting_moves_files_and_records_every_step(store: Arc<dyn Store>) {
     let approve = VettingAction::SupervisionDecision {
         approved: true,
         reason: "احراز شد".into(),
+        grounds: Vec::new(),
     };
     let early = store
         .vet(
@@ -188,6 +189,10 @@ pub async fn vetting_moves_files_and_records_every_step(store: Arc<dyn Store>) {
         Err(StoreError::NotFound { .. })
     ));
     assert_eq!(audit_head(&store).await, head);
+    for code in ["T0000010", "T0000011"] {
+        answer_all(&store, &election, code, &board(1)).await;
+    }
+    let head = head + 8;
 
     // Straight to approval: a candidate code, and a place on the council's list.
     let reviewed = store
@@ -197,6 +202,7 @@ pub async fn vetting_moves_files_and_records_every_step(store: Arc<dyn Store>) {
             &VettingAction::ExecutiveReview {
                 qualified: true,
                 reason: "مدارک کامل".into(),
+                grounds: Vec::new(),
             },
             Reviewer::ExecutiveBoard,
             &board(2),
@@ -260,6 +266,7 @@ pub async fn vetting_moves_files_and_records_every_step(store: Arc<dyn Store>) {
             VettingAction::ExecutiveReview {
                 qualified: false,
                 reason: "سوءپیشینه".into(),
+                grounds: vec![RejectionGround::CriminalConviction],
             },
             Reviewer::ExecutiveBoard,
             2,
@@ -268,6 +275,10 @@ pub async fn vetting_moves_files_and_records_every_step(store: Arc<dyn Store>) {
             VettingAction::SupervisionDecision {
                 approved: false,
                 reason: "عدم احراز".into(),
+                grounds: vec![
+                    RejectionGround::CriminalConviction,
+                    RejectionGround::Residence,
+                ],
             },
             Reviewer::CountySupervisionBoard,
             5,
@@ -340,6 +351,16 @@ pub async fn vetting_moves_files_and_records_every_step(store: Arc<dyn Store>) {
         ]
     );
     assert_eq!(history[3].at, day(8));
+    // Each rejection keeps the grounds it cited; other steps cite none.
+    assert_eq!(history[1].grounds, [RejectionGround::CriminalConviction]);
+    assert_eq!(
+        history[2].grounds,
+        [
+            RejectionGround::CriminalConviction,
+            RejectionGround::Residence
+        ]
+    );
+    assert!(history[0].grounds.is_empty() && history[3].grounds.is_empty());
     // Every legal step wrote one audit record naming the registration and the step.
     assert_eq!(audit_head(&store).await, head + 5);
     let records = audit_records(&store, AuditFilter::action("registration.")).await;
@@ -368,6 +389,201 @@ pub async fn vetting_moves_files_and_records_every_step(store: Arc<dyn Store>) {
     assert_eq!(withdrawn.candidate_code.as_deref(), Some(code.as_str()));
     let listed = store.candidates(&election, &council).await.unwrap();
     assert_eq!(listed, listed_before);
+}
+
+/// Records every standard inquiry of a file as clear (four audit records).
+async fn answer_all(store: &Arc<dyn Store>, election: &str, tracking_code: &str, by: &Actor) {
+    for authority in Authority::ALL {
+        store
+            .record_inquiry(
+                election,
+                tracking_code,
+                &InquiryAnswer {
+                    authority,
+                    answer: Answer::Clear,
+                    note: String::new(),
+                    answered_at: by.at,
+                },
+                by,
+            )
+            .await
+            .unwrap();
+    }
+}
+
+pub async fn inquiries_are_recorded_once_and_decisions_wait_for_them(store: Arc<dyn Store>) {
+    let data = loaded(&store).await;
+    let election = data.election.code.clone();
+    let council = data.councils[0].code.clone();
+    store
+        .register(
+            &new_registration(&election, &council, 20),
+            &applicant(FILED),
+        )
+        .await
+        .unwrap();
+    let board = Actor::new("board-user", FILED + time::Duration::days(1));
+    let head = audit_head(&store).await;
+    assert_eq!(
+        store.inquiries(&election, "T0000020").await.unwrap(),
+        Vec::new()
+    );
+    assert!(matches!(
+        store.inquiries(&election, "T9999999").await,
+        Err(StoreError::NotFound { .. })
+    ));
+
+    // A decision while every inquiry is pending: refused, nothing written.
+    let review = VettingAction::ExecutiveReview {
+        qualified: true,
+        reason: String::new(),
+        grounds: Vec::new(),
+    };
+    let early = store
+        .vet(
+            &election,
+            "T0000020",
+            &review,
+            Reviewer::ExecutiveBoard,
+            &board,
+        )
+        .await;
+    assert_eq!(
+        vetting_refusal(early),
+        VettingRefusal::InquiriesPending {
+            pending: Authority::ALL.to_vec()
+        }
+    );
+    assert_eq!(audit_head(&store).await, head);
+
+    // The police answer, adverse with its note, with its audit record.
+    let police = InquiryAnswer {
+        authority: Authority::Police,
+        answer: Answer::Adverse,
+        note: "سابقه اعتیاد".into(),
+        answered_at: board.at,
+    };
+    let after = store
+        .record_inquiry(&election, "T0000020", &police, &board)
+        .await
+        .unwrap();
+    assert_eq!(after, std::slice::from_ref(&police));
+    assert_eq!(audit_head(&store).await, head + 1);
+    let records = audit_records(&store, AuditFilter::action("registration.inquiry")).await;
+    assert!(records
+        .items
+        .iter()
+        .any(|r| r.entity == "registration/T0000020"
+            && r.actor == "board-user"
+            && r.payload.contains("\"police\"")
+            && r.payload.contains("سابقه اعتیاد")));
+    // Once only.
+    let again = store
+        .record_inquiry(&election, "T0000020", &police, &board)
+        .await;
+    assert_eq!(
+        vetting_refusal(again),
+        VettingRefusal::InquiryAnswered {
+            authority: Authority::Police
+        }
+    );
+    assert!(matches!(
+        store
+            .record_inquiry(&election, "T9999999", &police, &board)
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(audit_head(&store).await, head + 1);
+    // Still three pending.
+    let early = store
+        .vet(
+            &election,
+            "T0000020",
+            &review,
+            Reviewer::ExecutiveBoard,
+            &board,
+        )
+        .await;
+    assert_eq!(vetting_refusal(early).code(), "inquiries_pending");
+
+    for authority in [
+        Authority::Intelligence,
+        Authority::Judiciary,
+        Authority::CivilRegistration,
+    ] {
+        store
+            .record_inquiry(
+                &election,
+                "T0000020",
+                &InquiryAnswer {
+                    authority,
+                    answer: Answer::Clear,
+                    note: String::new(),
+                    answered_at: board.at,
+                },
+                &board,
+            )
+            .await
+            .unwrap();
+    }
+    let answers = store.inquiries(&election, "T0000020").await.unwrap();
+    let order: Vec<Authority> = answers.iter().map(|a| a.authority).collect();
+    assert_eq!(order, Authority::ALL, "in the bodies' order");
+    assert_eq!(answers[1], police);
+
+    // A rejection without a legal ground: refused; with one, taken.
+    let bare = VettingAction::ExecutiveReview {
+        qualified: false,
+        reason: "سابقه اعتیاد".into(),
+        grounds: Vec::new(),
+    };
+    let refused = store
+        .vet(
+            &election,
+            "T0000020",
+            &bare,
+            Reviewer::ExecutiveBoard,
+            &board,
+        )
+        .await;
+    assert_eq!(vetting_refusal(refused).code(), "rejection_ground_required");
+    let grounded = VettingAction::ExecutiveReview {
+        qualified: false,
+        reason: "سابقه اعتیاد".into(),
+        grounds: vec![RejectionGround::Reputation],
+    };
+    let reviewed = store
+        .vet(
+            &election,
+            "T0000020",
+            &grounded,
+            Reviewer::ExecutiveBoard,
+            &board,
+        )
+        .await
+        .unwrap();
+    assert_eq!(reviewed.vetting.state, VettingState::ExecutiveReviewed);
+    let records = audit_records(&store, AuditFilter::action("registration.executive_review")).await;
+    assert!(records
+        .items
+        .iter()
+        .any(|r| r.entity == "registration/T0000020" && r.payload.contains("\"reputation\"")));
+    assert_chain(&store, head + 5).await;
+
+    // The demo's decided files have all four answers; its waiting files some.
+    let decided = data
+        .registrations
+        .iter()
+        .find(|r| !r.steps.is_empty())
+        .expect("a decided demo file");
+    assert_eq!(
+        store
+            .inquiries(&election, &decided.tracking_code)
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
 }
 
 pub async fn registrations_filter_and_page(store: Arc<dyn Store>) {

@@ -27,7 +27,7 @@ async fn election_day(
         .await
         .unwrap();
     for s in stations {
-        crate::election_day::open_as_staffed(store.as_ref(), &election, s, &at(POLLS_OPEN))
+        crate::election_day::open_as_staffed(store.as_ref(), &election, s, 400, &at(POLLS_OPEN))
             .await
             .unwrap();
     }
@@ -103,7 +103,7 @@ pub async fn a_station_day_runs_from_opening_to_close(store: Arc<dyn Store>) {
             .act_on_station(
                 &election,
                 "9999999",
-                &DayAction::open_in_full(),
+                &DayAction::open_in_full(400),
                 &at(POLLS_OPEN)
             )
             .await,
@@ -115,7 +115,7 @@ pub async fn a_station_day_runs_from_opening_to_close(store: Arc<dyn Store>) {
         .act_on_station(
             &election,
             &station,
-            &DayAction::open_in_full(),
+            &DayAction::open_in_full(400),
             &at(POLLS_OPEN - time::Duration::minutes(1)),
         )
         .await;
@@ -130,7 +130,11 @@ pub async fn a_station_day_runs_from_opening_to_close(store: Arc<dyn Store>) {
                     governor_rep: true,
                     inspector: true,
                 },
-                false,
+                domain::station_day::Shown {
+                    empty_box: false,
+                    zero_reports: true,
+                },
+                Some(400),
             ),
             &at(POLLS_OPEN),
         )
@@ -142,7 +146,7 @@ pub async fn a_station_day_runs_from_opening_to_close(store: Arc<dyn Store>) {
         .act_on_station(
             &election,
             &station,
-            &DayAction::open_in_full(),
+            &DayAction::open_in_full(400),
             &at(POLLS_OPEN + time::Duration::minutes(2)),
         )
         .await
@@ -1128,7 +1132,7 @@ pub async fn an_opening_records_who_was_present_against_the_posts(store: Arc<dyn
         .act_on_station(
             &election,
             &station,
-            &DayAction::open_in_full(),
+            &DayAction::open_in_full(400),
             &at(POLLS_OPEN),
         )
         .await;
@@ -1144,6 +1148,8 @@ pub async fn an_opening_records_who_was_present_against_the_posts(store: Arc<dyn
             inspector: false,
         },
         empty_box_shown: true,
+        zero_reports_shown: true,
+        forms_received: Some(400),
         inspector_required: true,
     };
     let refused = store
@@ -1156,6 +1162,7 @@ pub async fn an_opening_records_who_was_present_against_the_posts(store: Arc<dyn
         store.as_ref(),
         &election,
         &station,
+        400,
         &at(POLLS_OPEN + time::Duration::minutes(20)),
     )
     .await
@@ -1172,6 +1179,7 @@ pub async fn an_opening_records_who_was_present_against_the_posts(store: Arc<dyn
         .unwrap()
         .unwrap();
     assert_eq!(day.presence, Some(recorded), "kept by the store");
+    assert_eq!(day.forms_received, Some(400), "the forms counted, kept");
     assert_eq!(day.state, DayState::Open);
 }
 

@@ -40,8 +40,9 @@ use domain::station_day::{DayAction, DayRefusal, DayState, Pause, PauseReason, P
 // Candidate registration and vetting (issue 5)
 
 use crate::{NewRegistration, RegistrationFilter, StoredDocument};
+use domain::inquiry::{Answer, Authority, InquiryAnswer};
 use domain::registration::{Application, DocumentKind, MediaType, OfficialPost};
-use domain::vetting::{Reviewer, VettingAction, VettingRefusal, VettingState};
+use domain::vetting::{RejectionGround, Reviewer, VettingAction, VettingRefusal, VettingState};
 
 pub mod audit_log;
 pub mod auth;
@@ -107,6 +108,7 @@ macro_rules! conformance_suite {
             election_day::the_day_board_shows_each_stations_day_and_checkins,
             candidacy::registrations_are_filed_once_per_person,
             candidacy::vetting_moves_files_and_records_every_step,
+            candidacy::inquiries_are_recorded_once_and_decisions_wait_for_them,
             candidacy::registrations_filter_and_page,
             candidacy::registrations_search_and_sort,
             refusals::every_bad_input_is_refused_in_persian,

@@ -308,7 +308,7 @@ pub async fn bad_inputs(store: Arc<dyn Store>) -> Vec<Answer> {
             .act_on_station(
                 &election,
                 &open,
-                &DayAction::open_in_full(),
+                &DayAction::open_in_full(400),
                 &at(polls_open - time::Duration::minutes(1)),
             )
             .await,
@@ -325,7 +325,11 @@ pub async fn bad_inputs(store: Arc<dyn Store>) -> Vec<Answer> {
                         governor_rep: false,
                         inspector: true,
                     },
-                    true,
+                    domain::station_day::Shown {
+                        empty_box: true,
+                        zero_reports: true,
+                    },
+                    Some(400),
                 ),
                 &at(polls_open),
             )
@@ -356,7 +360,7 @@ pub async fn bad_inputs(store: Arc<dyn Store>) -> Vec<Answer> {
         .act_on_station(
             &election,
             &open,
-            &DayAction::open_in_full(),
+            &DayAction::open_in_full(400),
             &at(polls_open),
         )
         .await
@@ -436,6 +440,7 @@ pub async fn bad_inputs(store: Arc<dyn Store>) -> Vec<Answer> {
                 &VettingAction::SupervisionDecision {
                     approved: true,
                     reason: String::new(),
+                    grounds: Vec::new(),
                 },
                 Reviewer::ProvinceSupervisionBoard,
                 &actor(),
@@ -451,8 +456,25 @@ pub async fn bad_inputs(store: Arc<dyn Store>) -> Vec<Answer> {
                 &VettingAction::ExecutiveReview {
                     qualified: true,
                     reason: String::new(),
+                    grounds: Vec::new(),
                 },
                 Reviewer::ExecutiveBoard,
+                &actor(),
+            )
+            .await,
+    ));
+    out.push(answer(
+        "inquiry_on_unknown_file",
+        store
+            .record_inquiry(
+                &election,
+                "T0000000",
+                &InquiryAnswer {
+                    authority: Authority::Judiciary,
+                    answer: domain::inquiry::Answer::Clear,
+                    note: String::new(),
+                    answered_at: datetime!(2026-01-12 06:00 UTC),
+                },
                 &actor(),
             )
             .await,
@@ -539,7 +561,7 @@ pub async fn a_day_without_polling_hours_is_refused_in_persian(store: Arc<dyn St
         .act_on_station(
             &data.election.code,
             &station.code,
-            &DayAction::open_in_full(),
+            &DayAction::open_in_full(400),
             &Actor::new("station", datetime!(2026-05-01 05:00 UTC)),
         )
         .await;

@@ -45,10 +45,17 @@ pub struct OpenRequest {
     pub presence: Presence,
     /// The empty ballot box was shown to those present.
     pub empty_box_shown: bool,
+    /// Each e-voting device printed its zero report and it was shown to those present.
+    #[serde(default)]
+    pub zero_reports_shown: bool,
+    /// The voter forms («تعرفه») the station received, counted at the opening.
+    #[serde(default)]
+    pub forms_received: Option<u32>,
 }
 
 /// Opens the station (its staff only), within the polling hours, with the head, the governor's
-/// representative and the inspector present and the empty box shown.
+/// representative and the inspector present, the empty box and the zero reports shown, and
+/// the voter forms received counted.
 #[utoipa::path(post, path = "/api/v1/stations/{code}/open", tag = "election day",
     params(("code" = String, Path, description = "Station code")), request_body = OpenRequest,
     responses((status = 200, body = DayView), (status = 409),
@@ -58,7 +65,11 @@ pub async fn open(
     ApiPath(code): ApiPath<String>,
     ApiJson(body): ApiJson<OpenRequest>,
 ) -> Result<Json<DayView>, ApiError> {
-    let action = DayAction::open(body.presence, body.empty_box_shown);
+    let shown = domain::station_day::Shown {
+        empty_box: body.empty_box_shown,
+        zero_reports: body.zero_reports_shown,
+    };
+    let action = DayAction::open(body.presence, shown, body.forms_received);
     act(&state, &auth, &code, action).await
 }
 

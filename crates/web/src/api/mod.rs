@@ -115,6 +115,10 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(registrations::list))
         .routes(routes!(registrations::status))
         .routes(routes!(registrations::step))
+        .routes(routes!(
+            registrations::inquiries,
+            registrations::record_inquiry
+        ))
         .routes(routes!(identity::send_code))
         .routes(routes!(identity::verify))
         .routes(routes!(identity::mine))

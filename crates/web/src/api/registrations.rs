@@ -73,6 +73,28 @@ pub struct HistoryEntry {
     /// member's account).
     pub by: String,
     pub reason: String,
+    /// The legal grounds a rejection cited (empty for other steps).
+    pub grounds: Vec<GroundEntry>,
+}
+
+/// A legal ground of a rejection.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GroundEntry {
+    /// Its stable code (`domain::vetting::RejectionGround`).
+    pub code: String,
+    pub persian: String,
+    /// The article of the law on the councils' elections it comes from.
+    pub article: String,
+}
+
+impl GroundEntry {
+    pub fn of(g: domain::vetting::RejectionGround) -> Self {
+        Self {
+            code: g.as_str().into(),
+            persian: g.persian().into(),
+            article: g.article().into(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -120,6 +142,7 @@ pub(crate) async fn status_of(
                 state_persian: e.state.persian().into(),
                 by: e.by.clone(),
                 reason: e.reason.clone(),
+                grounds: e.grounds.iter().copied().map(GroundEntry::of).collect(),
             })
             .collect(),
     })
@@ -156,6 +179,114 @@ pub struct StepRequest {
     pub identity_proof: Option<String>,
 }
 
+/// One of a file's standard inquiries.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InquiryEntry {
+    /// `judiciary`, `police`, `civil_registration` or `intelligence`.
+    #[schema(value_type = String)]
+    pub authority: domain::inquiry::Authority,
+    pub authority_persian: String,
+    /// `clear` or `adverse`; absent while pending.
+    #[schema(value_type = Option<String>)]
+    pub answer: Option<domain::inquiry::Answer>,
+    /// The answer in Persian («در انتظار پاسخ» while pending).
+    pub answer_persian: String,
+    pub note: String,
+    /// When the answer was recorded.
+    pub answered_at: Option<String>,
+}
+
+/// A file's four standard inquiries, in order; a board decides once none is pending.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Inquiries {
+    pub items: Vec<InquiryEntry>,
+    /// Whether any is still pending.
+    pub pending: bool,
+}
+
+fn inquiries_of(list: &[domain::inquiry::Inquiry]) -> Inquiries {
+    Inquiries {
+        items: list
+            .iter()
+            .map(|i| InquiryEntry {
+                authority: i.authority,
+                authority_persian: i.authority.persian().into(),
+                answer: i.answer.as_ref().map(|a| a.answer),
+                answer_persian: i
+                    .answer
+                    .as_ref()
+                    .map_or("در انتظار پاسخ", |a| a.answer.persian())
+                    .into(),
+                note: i
+                    .answer
+                    .as_ref()
+                    .map(|a| a.note.clone())
+                    .unwrap_or_default(),
+                answered_at: i.answer.as_ref().map(|a| rfc3339(a.answered_at)),
+            })
+            .collect(),
+        pending: list.iter().any(|i| i.answer.is_none()),
+    }
+}
+
+/// A file's standard inquiries (judiciary, police, civil registration, intelligence), for
+/// those who see the county's registrations.
+#[utoipa::path(get, path = "/api/v1/registrations/{tracking_code}/inquiries", tag = "candidates",
+    params(("tracking_code" = String, Path, description = "The registration's tracking code")),
+    responses((status = 200, body = Inquiries), (status = 403), (status = 404)))]
+pub async fn inquiries(
+    Visit { state, auth }: Visit,
+    ApiPath(tracking_code): ApiPath<String>,
+) -> Result<Json<Inquiries>, ApiError> {
+    let list = state
+        .app
+        .vetting()
+        .inquiries(auth.principal(), &tracking_code)
+        .await?;
+    Ok(Json(inquiries_of(&list)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InquiryRequest {
+    /// `judiciary`, `police`, `civil_registration` or `intelligence`.
+    #[schema(value_type = String)]
+    pub authority: domain::inquiry::Authority,
+    /// `clear` («فاقد سابقه»، «بلامانع») or `adverse` («دارای سابقه»).
+    #[schema(value_type = String)]
+    pub answer: domain::inquiry::Answer,
+    /// What the answer says (an adverse answer's record, the letter's number…).
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Records a standard inquiry's answer on a file, dated now: the county's executive board or
+/// supervision board. Each body answers once; a closed file (approved, finally rejected,
+/// withdrawn) takes no answer.
+#[utoipa::path(post, path = "/api/v1/registrations/{tracking_code}/inquiries", tag = "candidates",
+    params(("tracking_code" = String, Path, description = "The registration's tracking code")),
+    request_body = InquiryRequest,
+    responses((status = 200, body = Inquiries), (status = 403), (status = 404),
+        (status = 409, description = "`inquiry_answered`, `illegal_transition`")))]
+pub async fn record_inquiry(
+    Visit { state, auth }: Visit,
+    ApiPath(tracking_code): ApiPath<String>,
+    ApiJson(body): ApiJson<InquiryRequest>,
+) -> Result<Json<Inquiries>, ApiError> {
+    let list = state
+        .app
+        .vetting()
+        .record_inquiry(
+            auth.principal(),
+            &tracking_code,
+            body.authority,
+            body.answer,
+            &body.note,
+        )
+        .await?;
+    Ok(Json(inquiries_of(&list)))
+}
+
 /// Takes a vetting step. The applicant objects or withdraws without an account but with a
 /// proof of their national id (a one-time code to the registry's mobile number); the boards
 /// sign in: a county's executive board reviews, its supervision board decides and hears the
@@ -165,8 +296,8 @@ pub struct StepRequest {
     request_body = StepRequest,
     responses((status = 200, body = Status),
         (status = 403, description = "`identity_not_verified`, `proof_spent`, `wrong_proof`"),
-        (status = 409, description = "`illegal_transition`, `wrong_reviewer`, `objection_too_late`, `withdrawal_closed`"),
-        (status = 422, description = "`reason_required`")))]
+        (status = 409, description = "`illegal_transition`, `wrong_reviewer`, `objection_too_late`, `withdrawal_closed`, `inquiries_pending`"),
+        (status = 422, description = "`reason_required`, `rejection_ground_required`")))]
 pub async fn step(
     Visit { state, auth }: Visit,
     ApiPath(tracking_code): ApiPath<String>,

@@ -505,7 +505,7 @@ pub async fn section(
         polls: format!("{} تا {}", clock_time(polls_open), clock_time(polls_close)),
         states,
         counties,
-        text: q.text(),
+        text: domain::text::echo(&q.text()),
         sort: q.sort(),
         board: board
             .render()

@@ -42,6 +42,8 @@ pub enum CheckInResult {
 #[allow(clippy::struct_excessive_bools)] // the template's switches, one per action it offers
 struct StationDayPage {
     layout: Layout,
+    /// The station's e-voting devices, whose zero reports the opening shows.
+    devices_fa: String,
     code: String,
     code_fa: String,
     name: String,
@@ -125,10 +127,12 @@ async fn polls_open(visit: &Visit) -> app::Result<Option<time::OffsetDateTime>> 
 }
 
 /// The opening's record as the minutes say it (issue 20): when, who of the posts was present
-/// (by name), who was absent, which posts were vacant, the empty box, and a late opening.
+/// (by name), who was absent, which posts were vacant, the empty box, the zero reports of the
+/// station's `devices` e-voting devices, the voter forms received, and a late opening.
 fn opening_record(
     day: &domain::station_day::StationDay,
     staff: &[store::StaffAssignment],
+    devices: u32,
     polls_open: Option<time::OffsetDateTime>,
 ) -> Option<String> {
     use domain::staffing::Post;
@@ -164,6 +168,14 @@ fn opening_record(
         }
     }
     text.push_str(" صندوق خالی به حاضران نشان داده شد.");
+    // A day opened before the forms were counted recorded neither them nor the zero reports.
+    if let Some(forms) = day.forms_received {
+        text.push_str(&format!(
+            " گزارش صفر {} دستگاه رأی‌گیری الکترونیکی چاپ و به حاضران نشان داده شد. تعرفه‌های دریافتی: {} برگ.",
+            persian_number(i64::from(devices)),
+            persian_number(i64::from(forms))
+        ));
+    }
     Some(text)
 }
 
@@ -255,7 +267,8 @@ async fn console_page(
         .iter()
         .any(|s| s.post == domain::staffing::Post::GovernorRep);
     let polls_open = polls_open(visit).await.map_err(|e| page_error(e, &here))?;
-    let opening_record = opening_record(&day, &staff, polls_open);
+    let opening_record =
+        opening_record(&day, &staff, station.facilities.evoting_devices, polls_open);
     let opening_posts = opening_posts(&staff);
     render(&StationDayPage {
         layout: visit.layout(format!("روز رأی‌گیری {}", station.name), &here),
@@ -292,6 +305,7 @@ async fn console_page(
         close_summary: close_summary(&counts),
         opening_record,
         opening_posts,
+        devices_fa: persian_number(i64::from(station.facilities.evoting_devices)),
         pending: pending
             .into_iter()
             .map(|p| PendingRow {
@@ -331,6 +345,9 @@ pub struct ActionForm {
     governor_rep: Option<String>,
     inspector: Option<String>,
     empty_box_shown: Option<String>,
+    zero_reports_shown: Option<String>,
+    /// The voter forms received, as typed (Persian or Latin digits).
+    forms_received: Option<String>,
     reason: Option<String>,
     /// A pause's notes.
     notes: Option<String>,
@@ -361,7 +378,14 @@ pub async fn act(
                 governor_rep: form.governor_rep.is_some(),
                 inspector: form.inspector.is_some(),
             },
-            form.empty_box_shown.is_some(),
+            domain::station_day::Shown {
+                empty_box: form.empty_box_shown.is_some(),
+                zero_reports: form.zero_reports_shown.is_some(),
+            },
+            // What is not a count is refused by the rules with their Persian reason.
+            form.forms_received
+                .as_deref()
+                .and_then(|typed| domain::text::ascii_digits(typed.trim()).parse().ok()),
         ),
         "pause" => DayAction::pause(
             form.reason.as_deref().unwrap_or_default(),
@@ -1045,7 +1069,12 @@ pub async fn minutes(visit: Visit, OnPage(Path(code)): OnPage<Path<String>>) -> 
         council,
         state: day.state.persian(),
         closed: day.state == DayState::Closed,
-        opening_record: opening_record(&day, &staff, polls_open),
+        opening_record: opening_record(
+            &day,
+            &staff,
+            station.facilities.evoting_devices,
+            polls_open,
+        ),
         closes_at: jalali_datetime(day.closes_at),
         closed_at: day.closed_at.map(jalali_datetime),
         checkins: persian_number(counts.checkins),

@@ -131,6 +131,7 @@ pub fn page_routes() -> Vec<PageRoute> {
         get("/registrations.xlsx", vetting::worklist_xlsx),
         get("/registrations/{tracking_code}", vetting::file),
         post("/registrations/{tracking_code}/steps", vetting::step),
+        post("/registrations/{tracking_code}/inquiries", vetting::inquiry),
         get(
             "/registrations/{tracking_code}/documents/{kind}",
             vetting::document,

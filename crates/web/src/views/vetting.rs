@@ -23,11 +23,13 @@ use axum::response::IntoResponse;
 use axum::Form;
 use domain::access::{list_reviewer, vetting_reviewer};
 use domain::calendar::{jalali_datetime, jalali_numeric};
+use domain::inquiry::{Answer, Authority};
 use domain::person::Gender;
 use domain::registration::DocumentKind;
 use domain::text::{ascii_digits, persian_digits, persian_number};
-use domain::vetting::{Reviewer, VettingAction, VettingState};
+use domain::vetting::{RejectionGround, Reviewer, VettingAction, VettingState};
 use serde::Deserialize;
+use std::collections::HashMap;
 use store::{PageRequest, Registration, RegistrationSearch, RegistrationSortKey, Sort};
 
 /// Rows on a page of the worklist.
@@ -428,6 +430,13 @@ pub struct HistoryRow {
     /// Who took it: a username, or the applicant.
     pub by: String,
     pub reason: String,
+    /// The legal grounds a rejection cited, in Persian with their articles ("" for none).
+    pub grounds: String,
+}
+
+/// A rejection ground as a page reads it: «label (ماده ۲۶)».
+fn ground_persian(g: RejectionGround) -> String {
+    format!("{} ({})", g.persian(), g.article())
 }
 
 /// A file's history as its pages show it (the applicant's and the boards'); `county_name`
@@ -457,8 +466,35 @@ pub fn history_rows(
             state: e.state.persian(),
             by: taker(&e.by),
             reason: e.reason.clone(),
+            grounds: e
+                .grounds
+                .iter()
+                .copied()
+                .map(ground_persian)
+                .collect::<Vec<_>>()
+                .join("؛ "),
         })
         .collect()
+}
+
+/// One of the file's standard inquiries, as the page shows it.
+pub struct InquiryRow {
+    pub authority: &'static str,
+    pub organisation: &'static str,
+    pub answer: &'static str,
+    /// `pending`, `clear` or `adverse` (the row's class).
+    pub answer_code: &'static str,
+    pub at: String,
+    pub note: String,
+    pub pending: bool,
+}
+
+/// A rejection ground the decision form offers.
+pub struct GroundOption {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub article: &'static str,
+    pub checked: bool,
 }
 
 /// The deadline a file is under, as its pages show it.
@@ -519,6 +555,12 @@ struct FilePage {
     facts: Vec<Fact>,
     documents: Vec<DocumentRow>,
     history: Vec<HistoryRow>,
+    inquiries: Vec<InquiryRow>,
+    /// The user's board records the inquiries' answers (a form on each pending one).
+    may_record: bool,
+    /// Whether any inquiry is pending (the decision waits).
+    inquiries_pending: bool,
+    grounds: Vec<GroundOption>,
     form: Option<StepView>,
     /// Whose step the file awaits, when it is not the user's.
     awaiting: Option<&'static str>,
@@ -623,13 +665,20 @@ fn facts(r: &Registration) -> Vec<Fact> {
     facts
 }
 
-/// Builds the file page, with a notice after a step, or the reason a step was refused and the
-/// reason the board had typed (kept in the form).
+/// What a refused decision had typed and ticked, to show again.
+#[derive(Default)]
+struct Typed {
+    reason: String,
+    grounds: Vec<RejectionGround>,
+}
+
+/// Builds the file page, with a notice after a step, or the reason a step was refused and
+/// what the board had typed (kept in the form).
 async fn file_page(
     visit: &Visit,
     tracking_code: &str,
     notice: Option<&'static str>,
-    refused: Option<(Refused, String)>,
+    refused: Option<(Refused, Typed)>,
 ) -> PageResult {
     let here = format!("/registrations/{}", url_encode(tracking_code));
     let (registration, history) = visit
@@ -650,7 +699,17 @@ async fn file_page(
         .and_then(|p| vetting_reviewer(p, &registration.county_code));
     let form = step_for(reviewer, v.state);
     let code = &registration.tracking_code;
-    let (refused, reason) = refused.unzip();
+    let inquiries = visit
+        .app()
+        .vetting()
+        .inquiries(visit.principal(), code)
+        .await
+        .map_err(|e| page_error(e, &here))?;
+    let may_record =
+        app::vetting::Vetting::may_record_inquiries(visit.principal(), &registration.county_code)
+            && !(v.state.is_final() || v.state == VettingState::Approved);
+    let (refused, typed) = refused.unzip();
+    let typed = typed.unwrap_or_default();
     let (status, error) = Refused::shown(refused);
     let a = &registration.application;
     let page = FilePage {
@@ -690,6 +749,39 @@ async fn file_page(
             })
             .collect(),
         history: history_rows(&history, |code| counties.name(code).map(str::to_owned)),
+        inquiries_pending: inquiries.iter().any(|i| i.answer.is_none()),
+        inquiries: inquiries
+            .iter()
+            .map(|i| InquiryRow {
+                authority: i.authority.as_str(),
+                organisation: i.authority.persian(),
+                answer: i
+                    .answer
+                    .as_ref()
+                    .map_or("در انتظار پاسخ", |a| a.answer.persian()),
+                answer_code: i.answer.as_ref().map_or("pending", |a| a.answer.as_str()),
+                at: i
+                    .answer
+                    .as_ref()
+                    .map_or_else(|| "—".to_owned(), |a| jalali_datetime(a.answered_at)),
+                note: i
+                    .answer
+                    .as_ref()
+                    .map(|a| a.note.clone())
+                    .unwrap_or_default(),
+                pending: i.answer.is_none(),
+            })
+            .collect(),
+        may_record,
+        grounds: RejectionGround::ALL
+            .into_iter()
+            .map(|g| GroundOption {
+                code: g.as_str(),
+                label: g.persian(),
+                article: g.article(),
+                checked: typed.grounds.contains(&g),
+            })
+            .collect(),
         awaiting: if form.is_some() {
             None
         } else if lapsed {
@@ -700,7 +792,7 @@ async fn file_page(
         form,
         notice,
         error,
-        reason: reason.unwrap_or_default(),
+        reason: typed.reason,
         printed_at: jalali_datetime(now),
     };
     render_status(status, &page)
@@ -728,6 +820,19 @@ pub struct StepForm {
     decision: String,
     #[serde(default)]
     reason: String,
+    /// The ticked grounds, `ground_<code>`.
+    #[serde(flatten)]
+    ticked: HashMap<String, String>,
+}
+
+impl StepForm {
+    /// The legal grounds ticked, in the list's order.
+    fn grounds(&self) -> Vec<RejectionGround> {
+        RejectionGround::ALL
+            .into_iter()
+            .filter(|g| self.ticked.contains_key(&format!("ground_{}", g.as_str())))
+            .collect()
+    }
 }
 
 /// Whether a failed step is the user's to put right on the page (the rules' refusals), not an
@@ -751,6 +856,7 @@ pub async fn step(
     let code = tracking_input(&tracking_code);
     let here = format!("/registrations/{}", url_encode(&code));
     let reason = domain::text::normalize_name(&form.reason);
+    let grounds = form.grounds();
     let decision = match form.decision.as_str() {
         "yes" => Some(true),
         "no" => Some(false),
@@ -761,20 +867,26 @@ pub async fn step(
             status: StatusCode::UNPROCESSABLE_ENTITY,
             reason: "یکی از دو گزینه تصمیم را انتخاب کنید.".to_owned(),
         };
-        return file_page(&visit, &code, None, Some((missing, reason))).await;
+        let typed = Typed { reason, grounds };
+        return file_page(&visit, &code, None, Some((missing, typed))).await;
     };
+    // An approval cites no ground of rejection, whatever was ticked.
+    let grounds = if yes { Vec::new() } else { grounds };
     let action = match form.step.as_str() {
         "executive_review" => VettingAction::ExecutiveReview {
             qualified: yes,
             reason,
+            grounds,
         },
         "supervision_decision" => VettingAction::SupervisionDecision {
             approved: yes,
             reason,
+            grounds,
         },
         "objection_decision" => VettingAction::ObjectionDecision {
             upheld: yes,
             reason,
+            grounds,
         },
         _ => return Err(page_error(ApiError::not_found(store::Entity::Page), &here)),
     };
@@ -783,8 +895,54 @@ pub async fn step(
         .take_step(visit.principal(), &code, &action, None)
         .await;
     let done = |_| format!("{here}?done=1");
-    let typed = action.reason().to_owned();
+    let typed = Typed {
+        reason: action.reason().to_owned(),
+        grounds: action.grounds().to_vec(),
+    };
     let again = |refused| file_page(&visit, &code, None, Some((refused, typed)));
+    answer_form(outcome, &here, is_refusal, done, again).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct InquiryForm {
+    #[serde(default)]
+    authority: String,
+    /// `clear` or `adverse`.
+    #[serde(default)]
+    answer: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /registrations/{tracking_code}/inquiries`: an inquiry's answer, through the same code
+/// as `POST /api/v1/registrations/{tracking_code}/inquiries`; back to the file after it, or the
+/// file again with the Persian reason of a refusal, nothing written.
+pub async fn inquiry(
+    visit: Visit,
+    OnPage(Path(tracking_code)): OnPage<Path<String>>,
+    OnPage(Form(form)): OnPage<Form<InquiryForm>>,
+) -> PageResult {
+    let code = tracking_input(&tracking_code);
+    let here = format!("/registrations/{}", url_encode(&code));
+    let authority = Authority::parse(&form.authority)
+        .ok_or_else(|| page_error(ApiError::not_found(store::Entity::Page), &here))?;
+    let Some(answer) = Answer::parse(&form.answer) else {
+        let missing = Refused {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            reason: format!(
+                "پاسخ استعلام {} را انتخاب کنید: «فاقد سابقه» یا «دارای سابقه».",
+                authority.persian()
+            ),
+        };
+        return file_page(&visit, &code, None, Some((missing, Typed::default()))).await;
+    };
+    let outcome = visit
+        .app()
+        .vetting()
+        .record_inquiry(visit.principal(), &code, authority, answer, &form.note)
+        .await;
+    let done = |_| format!("{here}?done=1");
+    let again = |refused| file_page(&visit, &code, None, Some((refused, Typed::default())));
     answer_form(outcome, &here, is_refusal, done, again).await
 }
 

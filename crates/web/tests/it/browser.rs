@@ -383,18 +383,36 @@ async fn station_opens_checks_in_and_a_voter_casts_a_ballot() {
     browser.goto(&format!("/stations/{station}/day")).await;
     assert_eq!(browser.text("#day-state").await, "گشوده‌نشده");
     // Opening without the head ticked is refused with its reason.
-    for name in ["governor_rep", "inspector", "empty_box_shown"] {
+    for name in [
+        "governor_rep",
+        "inspector",
+        "empty_box_shown",
+        "zero_reports_shown",
+    ] {
         browser
             .click(&format!("#open-form input[name={name}]"))
             .await;
     }
+    // The forms received, typed in Persian digits as a Persian keyboard types them.
+    browser
+        .type_into("#open-form input[name=forms_received]", "۴۰۰")
+        .await;
     browser.click("#open-form button").await;
     assert!(browser.text("#day-error").await.contains("رئیس شعبه"));
-    for name in ["head", "governor_rep", "inspector", "empty_box_shown"] {
+    for name in [
+        "head",
+        "governor_rep",
+        "inspector",
+        "empty_box_shown",
+        "zero_reports_shown",
+    ] {
         browser
             .click(&format!("#open-form input[name={name}]"))
             .await;
     }
+    browser
+        .type_into("#open-form input[name=forms_received]", "۴۰۰")
+        .await;
     browser.click("#open-form button").await;
     browser.find("#day-notice").await;
     assert!(browser.text("#day-state").await.starts_with("باز"));
@@ -636,11 +654,20 @@ async fn a_voter_walks_out_and_the_station_still_closes() {
     browser.log_in("station").await;
     // On polling day the station lands on its console.
     browser.find("#day-state").await;
-    for name in ["head", "governor_rep", "inspector", "empty_box_shown"] {
+    for name in [
+        "head",
+        "governor_rep",
+        "inspector",
+        "empty_box_shown",
+        "zero_reports_shown",
+    ] {
         browser
             .click(&format!("#open-form input[name={name}]"))
             .await;
     }
+    browser
+        .type_into("#open-form input[name=forms_received]", "۴۰۰")
+        .await;
     browser.click("#open-form button").await;
     browser.find("#day-notice").await;
     browser
@@ -699,6 +726,11 @@ async fn a_voter_walks_out_and_the_station_still_closes() {
     assert_eq!(browser.text("#minutes-ballots").await, "۰");
     let walkouts = browser.text("#walkouts-table tbody").await;
     assert!(walkouts.contains("منصرف شد"), "{walkouts}");
+    let opening = browser.text("#minutes-opening").await;
+    assert!(
+        opening.contains("گزارش صفر") && opening.contains("تعرفه‌های دریافتی: ۴۰۰ برگ"),
+        "the zero reports and the forms typed in Persian digits: {opening}"
+    );
 
     // Printed: the letterhead, the items, a signature line for every post, page X of Y; none
     // of the demo banner, the menu, the links or the buttons.
@@ -764,7 +796,7 @@ async fn a_phone_sees_the_check_in_box_first_and_register_fits() {
         &token,
         &station,
         "open",
-        r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true}"#,
+        r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true, "zero_reports_shown": true, "forms_received": 400}"#,
     )
     .await
     .assert_status(axum::http::StatusCode::OK);

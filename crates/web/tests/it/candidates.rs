@@ -195,6 +195,17 @@ async fn approved(app: &TestApp, executive: &str, form: &Form) -> String {
     assert_eq!(filed.status, 201, "{}", filed.text());
     let tracking = filed.json()["tracking_code"].as_str().unwrap().to_owned();
     let steps = format!("/api/v1/registrations/{tracking}/steps");
+    for authority in ["judiciary", "police", "civil_registration", "intelligence"] {
+        let body = format!(r#"{{"authority": "{authority}", "answer": "clear"}}"#);
+        let r = app
+            .post(
+                &format!("/api/v1/registrations/{tracking}/inquiries"),
+                executive,
+                &body,
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
     let supervision = county_user(app, "supervision-county", Role::SupervisionBoard).await;
     for (token, body) in [
         (
@@ -419,12 +430,19 @@ async fn the_ballot_shows_a_candidates_photo() {
         )
         .await
         .unwrap();
+    for answer in domain::inquiry::all_clear(by.at) {
+        app.store
+            .record_inquiry(&demo().election.code, "900000000001", &answer, &by)
+            .await
+            .unwrap();
+    }
     let mut code = None;
     for (action, reviewer) in [
         (
             domain::vetting::VettingAction::ExecutiveReview {
                 qualified: true,
                 reason: String::new(),
+                grounds: Vec::new(),
             },
             domain::vetting::Reviewer::ExecutiveBoard,
         ),
@@ -432,6 +450,7 @@ async fn the_ballot_shows_a_candidates_photo() {
             domain::vetting::VettingAction::SupervisionDecision {
                 approved: true,
                 reason: String::new(),
+                grounds: Vec::new(),
             },
             domain::vetting::Reviewer::CountySupervisionBoard,
         ),
@@ -451,7 +470,7 @@ async fn the_ballot_shows_a_candidates_photo() {
     }
     let code = code.unwrap();
     // Open the station, check a voter in, and show the ballot on the station's device.
-    let opening = r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true}"#;
+    let opening = r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true, "zero_reports_shown": true, "forms_received": 400}"#;
     let r = app
         .post(&format!("/api/v1/stations/{station}/open"), &token, opening)
         .await;

@@ -81,7 +81,7 @@ pub async fn election_day_with(config: web::Config) -> (TestApp, String, Vec<Vot
     (app, token, roll)
 }
 
-pub const OPENING: &str = r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true}"#;
+pub const OPENING: &str = r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true, "zero_reports_shown": true, "forms_received": 400}"#;
 
 /// Acts on a station's day through the API (`open`, `close`, …), as `token`.
 pub async fn act(app: &TestApp, token: &str, station: &str, action: &str, body: &str) -> Reply {
@@ -384,7 +384,7 @@ async fn a_station_opens_checks_voters_in_and_takes_their_ballots() {
         .await
         .assert_problem(409, "station_not_open");
     // Opening without the governor's representative is refused with its rule.
-    let no_rep = r#"{"presence": {"head": true, "governor_rep": false, "inspector": true}, "empty_box_shown": true}"#;
+    let no_rep = r#"{"presence": {"head": true, "governor_rep": false, "inspector": true}, "empty_box_shown": true, "zero_reports_shown": true, "forms_received": 400}"#;
     act(&app, &token, &station, "open", no_rep)
         .await
         .assert_problem(409, "opening_quorum");
@@ -757,7 +757,7 @@ async fn a_voter_who_walks_out_is_recorded_and_the_station_closes() {
 /// whose post is vacant.
 #[tokio::test]
 async fn an_absent_inspector_is_recorded_unless_required() {
-    let no_inspector = r#"{"presence": {"head": true, "governor_rep": true, "inspector": false}, "empty_box_shown": true}"#;
+    let no_inspector = r#"{"presence": {"head": true, "governor_rep": true, "inspector": false}, "empty_box_shown": true, "zero_reports_shown": true, "forms_received": 400}"#;
     let (strict, token, _) = election_day_with(web::Config {
         identity_limits: crate::support::unrationed(),
         opening_needs_inspector: true,
@@ -794,4 +794,49 @@ async fn an_absent_inspector_is_recorded_unless_required() {
         .await
         .text();
     assert!(page.contains("بازرس: پست خالی"), "{page}");
+}
+
+/// An opening shows each e-voting device's zero report and counts the voter forms received
+/// (issue 20): without either it is refused with its reason, and the console's opening record
+/// says both.
+#[tokio::test]
+async fn an_opening_shows_the_zero_reports_and_counts_the_forms() {
+    let (app, token, _) = election_day().await;
+    let station = own_station();
+    let all = r#""presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true"#;
+    for (body, code) in [
+        (
+            format!("{{{all}, \"forms_received\": 400}}"),
+            "zero_reports_not_shown",
+        ),
+        (
+            format!("{{{all}, \"zero_reports_shown\": true}}"),
+            "forms_not_counted",
+        ),
+        (
+            format!("{{{all}, \"zero_reports_shown\": true, \"forms_received\": 100001}}"),
+            "forms_not_counted",
+        ),
+    ] {
+        act(&app, &token, &station, "open", &body)
+            .await
+            .assert_problem(409, code);
+    }
+    let opened = act(
+        &app,
+        &token,
+        &station,
+        "open",
+        &format!("{{{all}, \"zero_reports_shown\": true, \"forms_received\": 375}}"),
+    )
+    .await;
+    assert_eq!(opened.status.as_u16(), 200, "{}", opened.text());
+    assert_eq!(opened.json()["day"]["forms_received"], 375);
+    let cookie = app.browser_login("station").await;
+    let page = app
+        .page(&format!("/stations/{station}/day"), Some(&cookie))
+        .await
+        .text();
+    assert!(page.contains("تعرفه‌های دریافتی: ۳۷۵ برگ"), "{page}");
+    assert!(page.contains("گزارش صفر"), "{page}");
 }

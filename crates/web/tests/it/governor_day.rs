@@ -12,7 +12,7 @@ use domain::access::{Role, Scope};
 use domain::text::persian_digits;
 use std::time::Duration;
 
-const OPENING: &str = r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true}"#;
+const OPENING: &str = r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true, "zero_reports_shown": true, "forms_received": 400}"#;
 
 /// The station list of a page or fragment.
 fn station_list(html: &str) -> &str {
@@ -304,6 +304,21 @@ async fn rows_shown(browser: &Browser) -> Vec<(String, String)> {
     serde_json::from_value(found).unwrap()
 }
 
+/// The text of a station's row, read in one step: the list is replaced every second, so an
+/// element found in one call may be gone by the next.
+async fn row_text(browser: &Browser, station: &str) -> String {
+    let found = browser
+        .client
+        .execute(
+            "var r = document.querySelector('#day-stations tr[data-station=\"' + arguments[0] + '\"]');\
+             return r ? r.innerText : null;",
+            vec![serde_json::json!(station)],
+        )
+        .await
+        .unwrap();
+    found.as_str().unwrap_or_default().to_owned()
+}
+
 /// Waits (bounded) until the station list shows `want`.
 async fn wait_for_rows(browser: &Browser, want: &[(String, String)], why: &str) {
     let mut shown = Vec::new();
@@ -352,9 +367,7 @@ async fn the_governors_page_follows_an_opening_without_losing_the_filter() {
     browser.type_into("#day-q", &typed).await;
     let waiting = [(station.clone(), "not_opened".to_owned())];
     wait_for_rows(&browser, &waiting, "the filter narrows the list").await;
-    let line = browser
-        .text(&format!("#day-stations tr[data-station='{station}']"))
-        .await;
+    let line = row_text(&browser, &station).await;
     assert!(line.contains("گشوده‌نشده"), "{line}");
     assert!(line.contains("تأخیر در گشایش"), "{line}");
 
@@ -363,9 +376,7 @@ async fn the_governors_page_follows_an_opening_without_losing_the_filter() {
         .assert_status(StatusCode::OK);
     let opened = [(station.clone(), "open".to_owned())];
     wait_for_rows(&browser, &opened, "the opening shows on the page").await;
-    let line = browser
-        .text(&format!("#day-stations tr[data-station='{station}']"))
-        .await;
+    let line = row_text(&browser, &station).await;
     assert!(line.contains("باز"), "{line}");
 
     let marker = browser

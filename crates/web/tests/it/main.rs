@@ -5,6 +5,7 @@
 mod accessibility;
 mod accounts;
 mod api;
+mod audit_page;
 mod boards;
 mod browser;
 mod candidates;
@@ -20,5 +21,6 @@ mod sms;
 mod staffing;
 mod support;
 mod tables;
+mod vetting_inquiries;
 mod vetting_pages;
 mod walk;

@@ -150,25 +150,25 @@ async fn audit_page_filters_and_paginates() {
     assert_eq!(all.status, StatusCode::OK);
     let html = all.text();
     assert!(
-        html.contains("province.load")
-            && html.contains("user.create")
-            && html.contains("auth.login")
+        html.contains(r#"data-action="province.load""#)
+            && html.contains(r#"data-action="user.create""#)
+            && html.contains(r#"data-action="auth.login""#)
     );
     let filtered = app
         .page("/audit?actor=observer", Some(&cookie))
         .await
         .text();
-    assert!(filtered.contains("auth.login"));
-    assert!(!filtered.contains("province.load"));
+    assert!(filtered.contains(r#"data-action="auth.login""#));
+    assert!(!filtered.contains(r#"data-action="province.load""#));
     let by_date = app
         .page("/audit?from=1404/10/20&to=1404/10/20", Some(&cookie))
         .await
         .text();
     assert!(
-        by_date.contains("province.load"),
+        by_date.contains(r#"data-action="province.load""#),
         "setup ran on 2026-01-10 = 1404/10/20"
     );
-    assert!(!by_date.contains("auth.login"));
+    assert!(!by_date.contains(r#"data-action="auth.login""#));
     let bad = app.page("/audit?from=1404/13/40", Some(&cookie)).await;
     assert_eq!(bad.status, StatusCode::OK);
     assert!(bad.text().contains("تاریخ «۱۴۰۴/۱۳/۴۰» معتبر نیست"));

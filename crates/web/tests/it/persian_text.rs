@@ -330,7 +330,7 @@ async fn walk(app: &TestApp, cookie: Option<&str>, report: &mut String, who: &st
 }
 
 /// Adds the faults of the page at `path` (as `who` saw it) to `report`.
-fn check(report: &mut String, who: &str, path: &str, html: &str) {
+pub(crate) fn check(report: &mut String, who: &str, path: &str, html: &str) {
     for fault in faults(html) {
         let _ = writeln!(report, "{who}, {path}: {fault}");
     }
@@ -665,6 +665,11 @@ fn unescape(s: &str) -> String {
 struct Run {
     text: String,
     code: bool,
+}
+
+/// A page's visible text, codes included, as one string (for other tests to read what is shown).
+pub(crate) fn visible_text_of(html: &str) -> String {
+    visible_text(html).into_iter().map(|r| r.text).collect()
 }
 
 /// Where a page's visible text breaks between two blocks.

@@ -326,11 +326,21 @@ async fn the_applicant_files_follows_objects_and_withdraws_on_the_pages() {
     let steps = format!("/api/v1/registrations/{code}/steps");
     let executive = app.token("executive").await;
     let supervision = county_user(&app, "supervision-county", Role::SupervisionBoard).await;
-    let review =
-        r#"{"step": "executive_review", "qualified": false, "reason": "گواهی سوءپیشینه ناقص است"}"#;
+    for authority in ["judiciary", "police", "civil_registration", "intelligence"] {
+        let body = format!(r#"{{"authority": "{authority}", "answer": "clear"}}"#);
+        let r = app
+            .post(
+                &format!("/api/v1/registrations/{code}/inquiries"),
+                &executive,
+                &body,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    }
+    let review = r#"{"step": "executive_review", "qualified": false, "reason": "گواهی سوءپیشینه ناقص است", "grounds": ["criminal_conviction"]}"#;
     let r = app.post(&steps, &executive, review).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    let decide = r#"{"step": "supervision_decision", "approved": false, "reason": "عدم احراز"}"#;
+    let decide = r#"{"step": "supervision_decision", "approved": false, "reason": "عدم احراز", "grounds": ["criminal_conviction"]}"#;
     let r = app.post(&steps, &supervision, decide).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let html = lookup("0018465986").await.text();

@@ -552,7 +552,7 @@ async fn boards_vet_and_the_applicant_objects_through_the_api() {
     let governor = app.token("governor").await;
 
     // Deciding before the executive board's review is illegal; a governor may not vet.
-    let decide = r#"{"step": "supervision_decision", "approved": false, "reason": "سوءپیشینه"}"#;
+    let decide = r#"{"step": "supervision_decision", "approved": false, "reason": "سوءپیشینه", "grounds": ["criminal_conviction"]}"#;
     app.post(&steps, &supervision, decide)
         .await
         .assert_problem(409, "illegal_transition");
@@ -563,6 +563,17 @@ async fn boards_vet_and_the_applicant_objects_through_the_api() {
     app.json(Method::POST, &steps, None, review)
         .await
         .assert_problem(401, "unauthenticated");
+    for authority in ["judiciary", "police", "civil_registration", "intelligence"] {
+        let body = format!(r#"{{"authority": "{authority}", "answer": "clear"}}"#);
+        let r = app
+            .post(
+                &format!("/api/v1/registrations/{tracking}/inquiries"),
+                &executive,
+                &body,
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
     let reviewed = app.post(&steps, &executive, review).await;
     assert_eq!(reviewed.status, 200, "{}", reviewed.text());
     assert_eq!(reviewed.json()["state"], "executive_reviewed");

@@ -360,7 +360,7 @@ async fn make_candidate(app: &TestApp, council: &str, national_id: &str) {
 }
 
 /// A station of the governor's county that the demo left unstaffed (the test demo has few people).
-fn free_station() -> &'static domain::station::Station {
+pub(crate) fn free_station() -> &'static domain::station::Station {
     let staffed: std::collections::HashSet<&str> = demo()
         .assignments
         .iter()
@@ -373,7 +373,7 @@ fn free_station() -> &'static domain::station::Station {
         .unwrap()
 }
 
-async fn register(app: &TestApp, token: &str, n: u32, birth: &str) -> String {
+pub(crate) async fn register(app: &TestApp, token: &str, n: u32, birth: &str) -> String {
     let id = fresh_id(n);
     let r = app
         .post("/api/v1/people", token, &person_body(&id, birth))
@@ -382,7 +382,7 @@ async fn register(app: &TestApp, token: &str, n: u32, birth: &str) -> String {
     id
 }
 
-async fn put_post(
+pub(crate) async fn put_post(
     app: &TestApp,
     token: &str,
     station: &str,

@@ -231,6 +231,26 @@ async fn the_boards_review_and_approve_a_fresh_file_on_its_page() {
         assert!(html.contains(expected), "{expected}");
     }
 
+    // The four inquiries' answers, through the file's forms (each written with its record).
+    let head = app.audit_count().await;
+    for authority in ["judiciary", "police", "civil_registration", "intelligence"] {
+        let r = app
+            .post_fields(
+                &format!("{file}/inquiries"),
+                Some(&executive),
+                &[
+                    ("csrf_token", &csrf),
+                    ("authority", authority),
+                    ("answer", "clear"),
+                    ("note", ""),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    }
+    app.assert_audit_count(head + 4, "one record per answer")
+        .await;
+
     // A step needs the session's CSRF token; a finding against the candidate needs a reason.
     let head = app.audit_count().await;
     let forged = app
@@ -504,7 +524,12 @@ async fn a_demo_file_lists_its_history_and_the_province_board_hears_the_second_o
     assert!(undecided
         .text()
         .contains("یکی از دو گزینه تصمیم را انتخاب کنید."));
-    let dismissed = decide(&[("decision", "no"), ("reason", "دلیل تازه‌ای ارائه نشد")]).await;
+    let dismissed = decide(&[
+        ("decision", "no"),
+        ("reason", "دلیل تازه‌ای ارائه نشد"),
+        ("ground_residence", "1"),
+    ])
+    .await;
     assert_eq!(
         dismissed.status,
         StatusCode::SEE_OTHER,

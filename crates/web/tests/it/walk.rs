@@ -163,11 +163,18 @@ impl Fixture {
         assert_eq!(filed.status, 201, "{}", filed.text());
         let tracking = filed.json()["tracking_code"].as_str().unwrap().to_owned();
         use domain::vetting::{Reviewer, VettingAction};
+        for answer in domain::inquiry::all_clear(by.at) {
+            app.store
+                .record_inquiry(ELECTION, &tracking, &answer, &by)
+                .await
+                .unwrap();
+        }
         for (step, reviewer) in [
             (
                 VettingAction::ExecutiveReview {
                     qualified: true,
                     reason: String::new(),
+                    grounds: Vec::new(),
                 },
                 Reviewer::ExecutiveBoard,
             ),
@@ -175,6 +182,7 @@ impl Fixture {
                 VettingAction::SupervisionDecision {
                     approved: true,
                     reason: String::new(),
+                    grounds: Vec::new(),
                 },
                 Reviewer::CountySupervisionBoard,
             ),
@@ -256,7 +264,7 @@ impl Fixture {
         let casts = all(who, &[Action::CastBallot { station }]);
         let json = |s: &str| Sent::Json(s.to_owned());
         let form = |s: &str| Sent::Form(s.to_owned());
-        let opening = r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true}"#;
+        let opening = r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true, "zero_reports_shown": true, "forms_received": 400}"#;
         let vote = format!(
             "ballot_token={}&council={}",
             enc(&self.ballot_token),
@@ -647,6 +655,17 @@ impl Fixture {
                 form("step=executive_review&decision=yes&reason="),
                 all(who, &[Action::Vet { county }]),
             ),
+            // The walk's file is approved: the boards that may record are refused on its state.
+            ("POST", "/api/v1/registrations/{tracking_code}/inquiries") => (
+                filled(route),
+                json(r#"{"authority": "police", "answer": "clear", "note": ""}"#),
+                all(who, &[Action::RecordInquiry { county }]),
+            ),
+            ("POST", "/registrations/{tracking_code}/inquiries") => (
+                filled(route),
+                form("authority=police&answer=clear&note="),
+                all(who, &[Action::RecordInquiry { county }]),
+            ),
             (
                 "GET",
                 "/api/v1/registrations" | "/api/v1/registrations/statistics" | "/registrations"
@@ -656,7 +675,10 @@ impl Fixture {
                 Sent::Nothing,
                 all(who, &[see_files]),
             ),
-            ("GET", "/registrations/{tracking_code}") => {
+            (
+                "GET",
+                "/registrations/{tracking_code}" | "/api/v1/registrations/{tracking_code}/inquiries",
+            ) => {
                 (filled(route), Sent::Nothing, all(who, &[see_files]))
             }
             ("GET", "/registrations/{tracking_code}/documents/{kind}") => (
@@ -692,6 +714,8 @@ impl Fixture {
             "/api/v1/registrations"
                 | "/register"
                 | "/api/v1/registrations/{tracking_code}/steps"
+                | "/api/v1/registrations/{tracking_code}/inquiries"
+                | "/registrations/{tracking_code}/inquiries"
                 | "/registration-status/steps"
                 | "/api/v1/identity/proofs"
                 | "/identity/proofs"
