@@ -168,6 +168,27 @@ async fn inquiries_are_recorded_audited_and_decisions_wait_for_them() {
         assert!(html.contains(expected), "{expected}");
     }
     assert!(!html.contains(r#"class="inquiry-form""#), "nothing pending");
+
+    // The applicant reads the same grounds on their own status page.
+    let own = app
+        .post_fields(
+            "/registration-status",
+            None,
+            &[
+                ("tracking_code", tracking.as_str()),
+                ("national_id", "0018465986"),
+            ],
+        )
+        .await
+        .text();
+    let history = &own[own.find(r#"id="registration-history""#).expect("history")..];
+    for expected in [
+        "مستند قانونی",
+        domain::vetting::RejectionGround::CriminalConviction.persian(),
+        domain::vetting::RejectionGround::Reputation.persian(),
+    ] {
+        assert!(history.contains(expected), "{expected}: {history}");
+    }
 }
 
 #[tokio::test]
