@@ -383,37 +383,9 @@ async fn station_opens_checks_in_and_a_voter_casts_a_ballot() {
     browser.goto(&format!("/stations/{station}/day")).await;
     assert_eq!(browser.text("#day-state").await, "گشوده‌نشده");
     // Opening without the head ticked is refused with its reason.
-    for name in [
-        "governor_rep",
-        "inspector",
-        "empty_box_shown",
-        "zero_reports_shown",
-    ] {
-        browser
-            .click(&format!("#open-form input[name={name}]"))
-            .await;
-    }
-    // The forms received, typed in Persian digits as a Persian keyboard types them.
-    browser
-        .type_into("#open-form input[name=forms_received]", "۴۰۰")
-        .await;
-    browser.click("#open-form button").await;
+    submit_opening(&browser, &["governor_rep", "inspector"]).await;
     assert!(browser.text("#day-error").await.contains("رئیس شعبه"));
-    for name in [
-        "head",
-        "governor_rep",
-        "inspector",
-        "empty_box_shown",
-        "zero_reports_shown",
-    ] {
-        browser
-            .click(&format!("#open-form input[name={name}]"))
-            .await;
-    }
-    browser
-        .type_into("#open-form input[name=forms_received]", "۴۰۰")
-        .await;
-    browser.click("#open-form button").await;
+    submit_opening(&browser, &["head", "governor_rep", "inspector"]).await;
     browser.find("#day-notice").await;
     assert!(browser.text("#day-state").await.starts_with("باز"));
 
@@ -654,21 +626,7 @@ async fn a_voter_walks_out_and_the_station_still_closes() {
     browser.log_in("station").await;
     // On polling day the station lands on its console.
     browser.find("#day-state").await;
-    for name in [
-        "head",
-        "governor_rep",
-        "inspector",
-        "empty_box_shown",
-        "zero_reports_shown",
-    ] {
-        browser
-            .click(&format!("#open-form input[name={name}]"))
-            .await;
-    }
-    browser
-        .type_into("#open-form input[name=forms_received]", "۴۰۰")
-        .await;
-    browser.click("#open-form button").await;
+    submit_opening(&browser, &["head", "governor_rep", "inspector"]).await;
     browser.find("#day-notice").await;
     browser
         .type_into(
@@ -763,6 +721,24 @@ async fn a_voter_walks_out_and_the_station_still_closes() {
         assert!(!printed.contains(chrome), "{chrome} printed:\n{printed}");
     }
     browser.finish().await;
+}
+
+/// Submits the console's opening form with the `present` posts ticked, the empty box and the
+/// zero reports shown, and the forms received typed in Persian digits, as a Persian keyboard
+/// types them.
+async fn submit_opening(browser: &Browser, present: &[&str]) {
+    for name in present
+        .iter()
+        .chain(&["empty_box_shown", "zero_reports_shown"])
+    {
+        browser
+            .click(&format!("#open-form input[name={name}]"))
+            .await;
+    }
+    browser
+        .type_into("#open-form input[name=forms_received]", "۴۰۰")
+        .await;
+    browser.click("#open-form button").await;
 }
 
 /// Whether the page scrolls sideways: its content wider than the window.
