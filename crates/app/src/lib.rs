@@ -23,6 +23,7 @@ pub mod identity;
 pub mod lookups;
 pub mod people;
 pub mod random;
+pub mod readiness;
 pub mod registrations;
 pub mod sessions;
 pub mod sms;
@@ -195,6 +196,14 @@ impl App {
     pub fn election_day(&self) -> election_day::ElectionDay<'_> {
         election_day::ElectionDay {
             day: &*self.store,
+            ctx: self.context(),
+        }
+    }
+
+    /// Readiness and the timeline (issue 16).
+    pub fn readiness(&self) -> readiness::ReadinessCases<'_> {
+        readiness::ReadinessCases {
+            readiness: &*self.store,
             ctx: self.context(),
         }
     }

@@ -230,6 +230,13 @@ pub enum Action<'a> {
     /// ending their sessions: the province HQ only (accounts are still created on the command
     /// line, `sandoq user add`).
     ManageAccounts,
+    /// Stations' readiness and the timeline's overdue lists, of a county (`Some`) or of every
+    /// county (`None`): the HQ, the county's governor, and the inspection boards and observers
+    /// (who read, each within their scope).
+    ViewReadiness { county: Option<&'a str> },
+    /// Declaring stations' readiness, one by one or as a file, of a county (`Some`) or of any
+    /// county (`None`, a province-wide file): the county's governor, or the province HQ.
+    DeclareReadiness { county: Option<&'a str> },
 }
 
 /// The roles that see candidate registrations, each within its scope: the HQ, the governors
@@ -356,6 +363,17 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
                     | crate::vetting::Reviewer::CountySupervisionBoard
             )
         ),
+        Action::ViewReadiness { county } => {
+            matches!(
+                p.role,
+                Role::ProvinceHq | Role::CountyGovernor | Role::InspectionBoard | Role::Observer
+            ) && county.map_or(p.scope == Scope::Province, |c| p.scope.covers_county(c))
+        }
+        Action::DeclareReadiness { county } => match (p.role, county) {
+            (Role::ProvinceHq, _) => true,
+            (Role::CountyGovernor, Some(c)) => p.scope.covers_county(c),
+            _ => false,
+        },
         Action::RecordMeeting { kind, county } => {
             use crate::boards::BoardKind;
             let covers = county.map_or(p.scope == Scope::Province, |c| p.scope.covers_county(c));
@@ -392,6 +410,50 @@ mod tests {
     /// Whether `p` may view the station `station` of `county`.
     fn view_station(p: &Principal, county: &str, station: &str) -> Result<(), Denied> {
         authorize(Some(p), Action::ViewStation { county, station })
+    }
+
+    #[test]
+    fn a_governor_declares_readiness_in_their_county_and_the_inspectors_read_it() {
+        let county = |c: &str| Scope::County { county: c.into() };
+        let governor = principal(Role::CountyGovernor, county("05"));
+        let ok = |p: &Principal, a: Action<'_>| authorize(Some(p), a).is_ok();
+        assert!(ok(
+            &governor,
+            Action::DeclareReadiness { county: Some("05") }
+        ));
+        assert!(!ok(
+            &governor,
+            Action::DeclareReadiness { county: Some("06") }
+        ));
+        assert!(!ok(&governor, Action::DeclareReadiness { county: None }));
+        assert!(ok(&governor, Action::ViewReadiness { county: Some("05") }));
+        assert!(!ok(&governor, Action::ViewReadiness { county: Some("06") }));
+        assert!(!ok(&governor, Action::ViewReadiness { county: None }));
+        let hq = principal(Role::ProvinceHq, Scope::Province);
+        assert!(ok(&hq, Action::DeclareReadiness { county: None }));
+        assert!(ok(&hq, Action::ViewReadiness { county: None }));
+        for role in [Role::InspectionBoard, Role::Observer] {
+            let reader = principal(role, Scope::Province);
+            assert!(ok(&reader, Action::ViewReadiness { county: Some("06") }));
+            assert!(!ok(
+                &reader,
+                Action::DeclareReadiness { county: Some("06") }
+            ));
+        }
+        let staff = principal(
+            Role::StationStaff,
+            Scope::Station {
+                county: "05".into(),
+                station: "0500001".into(),
+            },
+        );
+        assert!(!ok(&staff, Action::ViewReadiness { county: Some("05") }));
+        let executive = principal(Role::ExecutiveBoard, county("05"));
+        assert!(!ok(
+            &executive,
+            Action::ViewReadiness { county: Some("05") }
+        ));
+        assert!(authorize(None, Action::ViewReadiness { county: None }).is_err());
     }
 
     #[test]

@@ -85,6 +85,10 @@ audit_actions! {
     StationApproveExtension = "station.approve_extension" => "تأیید تمدید به دستور فرماندار",
     StationClose = "station.close" => "پایان رأی‌گیری شعبه",
     StationWalkout = "station.walkout" => "ترک شعبه بی رأی",
+    ReadinessDeclare = "readiness.declare" => "اعلام وضعیت آمادگی شعبه",
+    ReadinessImport = "readiness.import" => "درون‌برد وضعیت آمادگی شعبه‌ها",
+    ReadinessWeights = "readiness.weights" => "تغییر وزن شاخص‌های آمادگی",
+    TimelineMilestone = "timeline.milestone" => "ویرایش مرحله زمان‌بندی انتخابات",
 }
 
 impl AuditAction {
@@ -235,6 +239,20 @@ const DETAIL_LABELS: &[(&str, &str)] = &[
     ("arrives_at", "رسیدن"),
     ("leaves_at", "رفتن"),
     ("closed", "بسته"),
+    // Readiness and the timeline.
+    ("fibre_planned_on", "تاریخ برنامه‌ریزی‌شده اتصال فیبر"),
+    ("cctv_installed", "دوربین نصب‌شده"),
+    ("cctv_monitored", "پایش پیوسته دوربین"),
+    ("devices_installed", "دستگاه‌های نصب‌شده"),
+    ("devices_tested", "دستگاه‌های آزمایش‌شده"),
+    ("step_free", "دسترسی بی‌پله"),
+    ("ready", "آماده"),
+    ("weights", "وزن شاخص‌ها"),
+    ("key", "شناسه"),
+    ("starts_at_us", "آغاز"),
+    ("ends_at_us", "پایان"),
+    ("owner", "مسئول"),
+    ("done_at_us", "زمان انجام"),
 ];
 
 /// A detail's key in Persian, if it is one the store writes.
@@ -386,7 +404,10 @@ fn read_text(key: &str, s: &str) -> DetailValue {
             .or_else(|| WalkoutReason::parse(s).map(WalkoutReason::persian)),
         "action" => AuditAction::parse(&format!("station.{s}")).map(AuditAction::persian),
         "area" => Area::parse(s).map(Area::persian),
-        "link" => LinkType::parse(s).map(LinkType::persian),
+        "link" => LinkType::parse(s)
+            .map(LinkType::persian)
+            .or_else(|| crate::readiness::Link::parse(s).map(crate::readiness::Link::persian)),
+        "owner" => Role::parse(s).ok().map(Role::persian),
         "post" => Post::parse(s).map(Post::persian),
         "authority" => crate::inquiry::Authority::parse(s).map(crate::inquiry::Authority::persian),
         "answer" => crate::inquiry::Answer::parse(s).map(crate::inquiry::Answer::persian),
@@ -401,7 +422,7 @@ fn read_text(key: &str, s: &str) -> DetailValue {
     match key {
         "county" => DetailValue::County(s.to_owned()),
         "national_id" => DetailValue::NationalId(s.to_owned()),
-        "term_start" | "term_end" => match parse_iso_date(s) {
+        "term_start" | "term_end" | "fibre_planned_on" => match parse_iso_date(s) {
             Some(date) => DetailValue::Text(crate::calendar::jalali_numeric(date)),
             None => DetailValue::Code(s.to_owned()),
         },

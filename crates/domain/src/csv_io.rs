@@ -5,6 +5,7 @@
 use crate::calendar::{parse_date, JalaliDate};
 use crate::ids::{MobileNumber, NationalId, PostalCode};
 use crate::person::{Education, Gender, Person, Relation, Relative};
+use crate::readiness::{self, Link, Readiness};
 use crate::station::{Area, Facilities, GeoPoint, LinkType, RouteStop, Station};
 use crate::text::{ascii_digits, normalize_name};
 use std::collections::HashSet;
@@ -329,11 +330,21 @@ impl Rows {
         key: impl Fn(&T) -> K,
         repeated: impl Fn(&T) -> String,
     ) -> Result<Vec<T>, Vec<RowError>> {
+        self.parse_each_at(|_, record| parse(record), key, repeated)
+    }
+
+    /// [`Rows::parse_each`], the parser also told the record's line.
+    fn parse_each_at<T, K: Eq + std::hash::Hash>(
+        &self,
+        parse: impl Fn(u64, &csv::StringRecord) -> Result<T, String>,
+        key: impl Fn(&T) -> K,
+        repeated: impl Fn(&T) -> String,
+    ) -> Result<Vec<T>, Vec<RowError>> {
         let mut out = Vec::new();
         let mut errors = Vec::new();
         let mut seen = HashSet::new();
         for (line, record) in &self.records {
-            let parsed = parse(record).and_then(|item| {
+            let parsed = parse(*line, record).and_then(|item| {
                 if seen.insert(key(&item)) {
                     Ok(item)
                 } else {
@@ -537,6 +548,181 @@ pub fn people_from_csv(text: &str) -> Result<Vec<Person>, Vec<RowError>> {
     )
 }
 
+/// One row of a readiness file (the telecom company's list, or the officials' own export
+/// edited): its station and the cells it fills; a column the file leaves out, or an empty
+/// cell, is `None` and keeps what was declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadinessUpdate {
+    pub line: u64,
+    pub station: String,
+    pub link: Option<Link>,
+    pub fibre_planned_on: Option<time::Date>,
+    pub cctv_installed: Option<bool>,
+    pub cctv_monitored: Option<bool>,
+    pub power_backup: Option<bool>,
+    pub devices_installed: Option<bool>,
+    pub devices_tested: Option<bool>,
+    pub step_free: Option<bool>,
+    pub ready: Option<bool>,
+    pub note: Option<String>,
+}
+
+impl ReadinessUpdate {
+    /// Whether the row fills no cell but its station's (an undeclared station's row of an
+    /// export, sent back as it was): it changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.link.is_none()
+            && self.fibre_planned_on.is_none()
+            && [
+                self.cctv_installed,
+                self.cctv_monitored,
+                self.power_backup,
+                self.devices_installed,
+                self.devices_tested,
+                self.step_free,
+                self.ready,
+            ]
+            .iter()
+            .all(Option::is_none)
+            && self.note.is_none()
+    }
+
+    /// The declaration after this row: `base` (what was declared, or nothing) with the row's
+    /// columns over it. A link other than a planned connection drops a date the row does not
+    /// bring.
+    pub fn apply(&self, base: &Readiness) -> Readiness {
+        let mut r = base.clone();
+        if let Some(link) = self.link {
+            r.link = link;
+            if link != Link::FibrePlanned && self.fibre_planned_on.is_none() {
+                r.fibre_planned_on = None;
+            }
+        }
+        if let Some(date) = self.fibre_planned_on {
+            r.fibre_planned_on = Some(date);
+        }
+        let set = |field: &mut bool, value: Option<bool>| {
+            if let Some(v) = value {
+                *field = v;
+            }
+        };
+        set(&mut r.cctv_installed, self.cctv_installed);
+        set(&mut r.cctv_monitored, self.cctv_monitored);
+        set(&mut r.power_backup, self.power_backup);
+        set(&mut r.devices_installed, self.devices_installed);
+        set(&mut r.devices_tested, self.devices_tested);
+        set(&mut r.step_free, self.step_free);
+        set(&mut r.ready, self.ready);
+        if let Some(note) = &self.note {
+            r.note.clone_from(note);
+        }
+        r
+    }
+}
+
+/// Parses a readiness file: `station` and any of [`readiness::CSV_HEADER`]'s other columns, in
+/// any order, a link by its code or Persian name, dates Jalali or ISO, digits Persian or
+/// ASCII. Every row parsed, or every bad row by its line (a station twice is one of them).
+pub fn readiness_from_csv(text: &str) -> Result<Vec<ReadinessUpdate>, Vec<RowError>> {
+    let rows = read_rows(text, &["station"])?;
+    let unknown: Vec<&String> = rows
+        .header
+        .iter()
+        .filter(|h| !h.is_empty() && !readiness::CSV_HEADER.contains(&h.as_str()))
+        .collect();
+    if let Some(column) = unknown.first() {
+        return Err(vec![RowError {
+            line: 1,
+            message: format!(
+                "ستون «{column}» شناخته نیست؛ ستون‌ها: {}",
+                readiness::CSV_HEADER.join("، ")
+            ),
+        }]);
+    }
+    rows.parse_each_at(
+        |line, record| -> Result<ReadinessUpdate, String> {
+            let field = |c: &str| rows.get(record, c);
+            let flag = |c: &str| -> Result<Option<bool>, String> {
+                if field(c).is_empty() {
+                    return Ok(None);
+                }
+                parse_bool(field(c))
+                    .map(Some)
+                    .ok_or_else(|| format!("ستون {c}: «{}» بله یا خیر نیست", field(c)))
+            };
+            let station = ascii_digits(field("station"));
+            if !crate::station::is_valid_station_code(&station) {
+                return Err(format!("کد شعبه «{}» هفت رقم نیست", field("station")));
+            }
+            let link = if field("link").is_empty() {
+                None
+            } else {
+                Some(Link::parse(field("link")).ok_or_else(|| {
+                    format!(
+                        "نوع اتصال «{}» شناخته نیست؛ یکی از: {}",
+                        field("link"),
+                        Link::ALL.map(Link::as_str).join("، ")
+                    )
+                })?)
+            };
+            let fibre_planned_on = match field("fibre_planned_on") {
+                "" => None,
+                text => Some(parse_date(text).map_err(|e| e.persian())?),
+            };
+            let note = Some(field("note"))
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned);
+            Ok(ReadinessUpdate {
+                line,
+                station,
+                link,
+                fibre_planned_on,
+                cctv_installed: flag("cctv_installed")?,
+                cctv_monitored: flag("cctv_monitored")?,
+                power_backup: flag("power_backup")?,
+                devices_installed: flag("devices_installed")?,
+                devices_tested: flag("devices_tested")?,
+                step_free: flag("step_free")?,
+                ready: flag("ready")?,
+                note,
+            })
+        },
+        |u| u.station.clone(),
+        |u| format!("شعبه {} بیش از یک بار آمده است", u.station),
+    )
+}
+
+/// Readiness as CSV for Excel (BOM, CRLF), stations in the order given; an undeclared station
+/// has its code and empty columns. Reading it back gives the same declarations.
+pub fn readiness_to_csv<'a>(
+    rows: impl IntoIterator<Item = (&'a str, Option<&'a Readiness>)>,
+) -> String {
+    write_csv(
+        &readiness::CSV_HEADER,
+        rows.into_iter().map(|(station, declared)| {
+            let mut row = vec![station.to_owned()];
+            match declared {
+                None => row.extend(std::iter::repeat_n(String::new(), 10)),
+                Some(r) => row.extend([
+                    r.link.as_str().to_owned(),
+                    r.fibre_planned_on
+                        .map(crate::calendar::jalali_numeric)
+                        .unwrap_or_default(),
+                    yes_no(r.cctv_installed).to_owned(),
+                    yes_no(r.cctv_monitored).to_owned(),
+                    yes_no(r.power_backup).to_owned(),
+                    yes_no(r.devices_installed).to_owned(),
+                    yes_no(r.devices_tested).to_owned(),
+                    yes_no(r.step_free).to_owned(),
+                    yes_no(r.ready).to_owned(),
+                    inert(&r.note),
+                ]),
+            }
+            row
+        }),
+    )
+}
+
 #[cfg(test)]
 mod tests {
 
@@ -673,5 +859,81 @@ mod tests {
             vec![2, 3, 4, 5]
         );
         assert!(errors[0].message.contains("کد ملی"));
+    }
+}
+
+#[cfg(test)]
+mod readiness_csv_tests {
+    use super::*;
+    use crate::calendar::parse_date;
+
+    #[test]
+    fn the_telecom_list_brings_links_only_and_the_rest_stays() {
+        let text = "\u{feff}station,link,fibre_planned_on\r\n0100001,fibre,\r\n۰۱۰۰۰۰۲,فیبر نوری در دست اتصال,۱۴۰۴/۱۲/۲۰\r\n";
+        let rows = readiness_from_csv(text).expect("parses");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].station, "0100002");
+        assert_eq!(rows[1].line, 3);
+        let base = Readiness {
+            cctv_installed: true,
+            ..Readiness::default()
+        };
+        let first = rows[0].apply(&base);
+        assert_eq!(first.link, Link::FibreConnected);
+        assert!(first.cctv_installed, "a column left out keeps its value");
+        let second = rows[1].apply(&base);
+        assert_eq!(second.link, Link::FibrePlanned);
+        assert_eq!(
+            second.fibre_planned_on,
+            Some(parse_date("1404/12/20").expect("date"))
+        );
+    }
+
+    #[test]
+    fn every_bad_row_is_reported_by_its_line() {
+        let text = "station,link,cctv_installed\n0100001,satellite,true\n0100002,sim,maybe\n12,sim,true\n0100004,sim,true\n0100004,,false\n";
+        let errors = readiness_from_csv(text).expect_err("refused");
+        assert_eq!(
+            errors.iter().map(|e| e.line).collect::<Vec<_>>(),
+            vec![2, 3, 4, 6]
+        );
+        assert!(errors[0].message.contains("satellite"));
+        let unknown = readiness_from_csv("station,colour\n0100001,red\n").expect_err("refused");
+        assert_eq!(unknown[0].line, 1);
+    }
+
+    #[test]
+    fn an_export_reads_back_as_the_same_declarations() {
+        let planned = Readiness {
+            link: Link::FibrePlanned,
+            fibre_planned_on: Some(parse_date("1405/01/15").expect("date")),
+            cctv_installed: true,
+            note: "=SUM(A1)".into(),
+            ..Readiness::default()
+        };
+        let full = Readiness {
+            link: Link::Landline,
+            power_backup: true,
+            devices_installed: true,
+            devices_tested: true,
+            ready: true,
+            ..Readiness::default()
+        };
+        let text = readiness_to_csv([
+            ("0100001", Some(&planned)),
+            ("0100002", Some(&full)),
+            ("0100003", None),
+        ]);
+        assert!(text.starts_with('\u{feff}') && text.contains("\r\n"));
+        let rows = readiness_from_csv(&text).expect("reads back");
+        assert_eq!(rows[1].apply(&Readiness::default()), full);
+        let mut back = rows[0].apply(&Readiness::default());
+        // The note was made inert for Excel; that is what comes back.
+        assert_eq!(back.note, "'=SUM(A1)");
+        back.note = planned.note.clone();
+        assert_eq!(back, planned);
+        // An undeclared station's row comes back changing nothing.
+        assert!(rows[2].is_empty());
+        assert!(!rows[0].is_empty());
     }
 }

@@ -556,12 +556,25 @@ fn day_route(
 }
 
 fn reference_election() -> DomainResult<Election> {
-    let milestone = |key: &str, name: &str, start: &str, end: &str| -> DomainResult<Milestone> {
+    use crate::access::Role;
+    // A window that has run its course is marked done at its end: the timeline shows it done
+    // only once the clock has passed that (`domain::timeline`), so every phase of the demo
+    // reads true under `--now`.
+    let milestone = |key: &str,
+                     name: &str,
+                     start: &str,
+                     end: &str,
+                     owner: Option<Role>,
+                     done_at_end: bool|
+     -> DomainResult<Milestone> {
+        let ends_at = parse_instant(end)?;
         Ok(Milestone {
             key: key.into(),
             name: name.into(),
             starts_at: parse_instant(start)?,
-            ends_at: parse_instant(end)?,
+            ends_at,
+            owner,
+            done_at: done_at_end.then_some(ends_at),
         })
     };
     Ok(Election {
@@ -576,30 +589,56 @@ fn reference_election() -> DomainResult<Election> {
                 "ثبت‌نام داوطلبان شوراهای شهر",
                 "1404/10/21 08:00",
                 "1404/10/27 16:00",
+                Some(Role::CountyGovernor),
+                true,
             )?,
             milestone(
                 "executive_vetting",
                 "بررسی صلاحیت در هیأت‌های اجرایی",
                 "1404/11/09 00:00",
                 "1404/11/23 00:00",
+                Some(Role::ExecutiveBoard),
+                true,
             )?,
             milestone(
                 "village_registration",
                 "ثبت‌نام داوطلبان شوراهای روستا",
                 "1404/11/24 08:00",
                 "1404/11/30 16:00",
+                Some(Role::CountyGovernor),
+                true,
             )?,
             milestone(
-                "fibre_deadline",
-                "مهلت آماده‌سازی فیبر نوری",
+                crate::readiness::FIBRE_DEADLINE,
+                "مهلت تعیین وضعیت فیبر نوری شعب",
                 "1404/11/01 00:00",
                 "1404/12/01 00:00",
+                Some(Role::CountyGovernor),
+                false,
+            )?,
+            milestone(
+                crate::readiness::SECURITY_PLAN_DEADLINE,
+                "مهلت تصویب طرح امنیتی شعب حساس",
+                "1404/12/01 00:00",
+                "1405/01/25 00:00",
+                Some(Role::CountyGovernor),
+                false,
+            )?,
+            milestone(
+                "equipment_tests",
+                "آزمون تجهیزات شعب (آزمون منطق و دقت)",
+                "1405/02/01 08:00",
+                "1405/02/09 18:00",
+                Some(Role::CountyGovernor),
+                false,
             )?,
             milestone(
                 "election_day",
                 "روز رأی‌گیری",
                 "1405/02/11 08:00",
                 "1405/02/11 18:00",
+                None,
+                false,
             )?,
         ],
     })

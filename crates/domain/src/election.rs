@@ -172,6 +172,14 @@ pub struct Milestone {
     pub starts_at: OffsetDateTime,
     #[serde(with = "crate::json_time::instant")]
     pub ends_at: OffsetDateTime,
+    /// Who must see it done (the governors for the fibre deadline); `None` for a period that
+    /// only passes.
+    #[serde(default)]
+    pub owner: Option<crate::access::Role>,
+    /// When the province HQ marked it done.
+    #[serde(default, with = "crate::json_time::instant::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub done_at: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -22,12 +22,14 @@ pub mod json_time;
 pub mod nist;
 pub mod participation;
 pub mod person;
+pub mod readiness;
 pub mod registration;
 pub mod roll;
 pub mod staffing;
 pub mod station;
 pub mod station_day;
 pub mod text;
+pub mod timeline;
 pub mod vetting;
 
 pub use error::{DomainError, DomainResult};

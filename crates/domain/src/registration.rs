@@ -672,6 +672,8 @@ mod tests {
                 name: String::new(),
                 starts_at: parse_instant(start).unwrap(),
                 ends_at: parse_instant(end).unwrap(),
+                owner: None,
+                done_at: None,
             },
         )
     }
@@ -789,6 +791,8 @@ mod tests {
                 name: String::new(),
                 starts_at: t("1404/10/21 00:00"),
                 ends_at: t("1404/10/28 00:00"),
+                owner: None,
+                done_at: None,
             },
         );
         assert!(w.status(t("1404/10/22 23:30")).is_open());

@@ -22,7 +22,7 @@ pub(crate) async fn election_in(
 ) -> Attempt<Option<Election>> {
     let found = sqlx::query(&format!(
         "SELECT e.code, e.name, e.kind, e.election_day, e.seat_table, m.key AS milestone_key, \
-         m.name AS milestone_name, m.starts_at_us, m.ends_at_us \
+         m.name AS milestone_name, m.starts_at_us, m.ends_at_us, m.owner_role, m.done_at_us \
          FROM elections e LEFT JOIN milestones m ON m.election_code = e.code \
          WHERE e.code = $1 ORDER BY m.position{}",
         if share { " FOR SHARE OF e" } else { "" }

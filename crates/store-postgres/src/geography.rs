@@ -116,8 +116,10 @@ pub(crate) async fn write_seed(
     .await?;
     let milestones = &election.milestones;
     sqlx::query(
-        "INSERT INTO milestones (election_code, key, name, starts_at_us, ends_at_us, position) \
-         SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[])",
+        "INSERT INTO milestones (election_code, key, name, starts_at_us, ends_at_us, position, \
+         owner_role, done_at_us) \
+         SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], \
+         $7::text[], $8::bigint[])",
     )
     .bind(&election.code)
     .bind(sql::column(milestones, |x| x.key.clone()))
@@ -125,6 +127,8 @@ pub(crate) async fn write_seed(
     .bind(sql::column(milestones, |x| domain::clock::to_micros(x.starts_at)))
     .bind(sql::column(milestones, |x| domain::clock::to_micros(x.ends_at)))
     .bind((0..milestones.len()).map(|i| i as i64).collect::<Vec<_>>())
+    .bind(sql::column(milestones, |x| x.owner.map(|r| r.as_str().to_owned())))
+    .bind(sql::column(milestones, |x| x.done_at.map(domain::clock::to_micros)))
     .execute(&mut *conn)
     .await?;
 
@@ -266,7 +270,7 @@ impl GeographyStore for Postgres {
         let Some(row) = row else { return Ok(None) };
         let code: String = row.try_get("code").map_err(db)?;
         let milestones = sqlx::query(
-            "SELECT key, name, starts_at_us, ends_at_us FROM milestones WHERE election_code = $1 \
+            "SELECT key, name, starts_at_us, ends_at_us, owner_role, done_at_us FROM milestones WHERE election_code = $1 \
              ORDER BY position",
         )
         .bind(&code)

@@ -24,6 +24,7 @@ mod geography;
 mod identity;
 mod migrate;
 mod people;
+mod readiness;
 mod roll;
 mod rows;
 mod sql;

@@ -114,6 +114,10 @@ pub(crate) fn election(row: &PgRow, milestones: &[PgRow]) -> StoreResult<Electio
                 name: get(m, "name")?,
                 starts_at: domain::clock::from_micros(get(m, "starts_at_us")?),
                 ends_at: domain::clock::from_micros(get(m, "ends_at_us")?),
+                owner: store::readiness::owner_role(
+                    get::<Option<String>>(m, "owner_role")?.as_deref(),
+                )?,
+                done_at: get::<Option<i64>>(m, "done_at_us")?.map(domain::clock::from_micros),
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;
@@ -416,6 +420,10 @@ pub(crate) fn election_joined(found: &[PgRow]) -> StoreResult<Option<Election>> 
             name: get(m, "milestone_name")?,
             starts_at: domain::clock::from_micros(get(m, "starts_at_us")?),
             ends_at: domain::clock::from_micros(get(m, "ends_at_us")?),
+            owner: store::readiness::owner_role(
+                get::<Option<String>>(m, "owner_role")?.as_deref(),
+            )?,
+            done_at: get::<Option<i64>>(m, "done_at_us")?.map(domain::clock::from_micros),
         });
     }
     Ok(Some(Election {

@@ -37,20 +37,29 @@ pub(crate) fn load_election(
     let seat_table: SeatTable = serde_json::from_str(&table)
         .map_err(|e| StoreError::Corrupt(format!("seat table of {code}: {e}")))?;
     let mut stmt = conn
-        .prepare("SELECT key, name, starts_at_us, ends_at_us FROM milestones WHERE election_code = ?1 ORDER BY position")
+        .prepare("SELECT key, name, starts_at_us, ends_at_us, owner_role, done_at_us FROM milestones WHERE election_code = ?1 ORDER BY position")
         .map_err(db_err)?;
     let milestones = stmt
         .query_map([&code], |r| {
-            Ok(Milestone {
-                key: r.get(0)?,
-                name: r.get(1)?,
-                starts_at: from_micros(r.get(2)?),
-                ends_at: from_micros(r.get(3)?),
-            })
+            Ok((
+                Milestone {
+                    key: r.get(0)?,
+                    name: r.get(1)?,
+                    starts_at: from_micros(r.get(2)?),
+                    ends_at: from_micros(r.get(3)?),
+                    owner: None,
+                    done_at: r.get::<_, Option<i64>>(5)?.map(from_micros),
+                },
+                r.get::<_, Option<String>>(4)?,
+            ))
         })
         .map_err(db_err)?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(db_err)?;
+        .map(|row| {
+            let (mut m, owner) = row.map_err(db_err)?;
+            m.owner = store::readiness::owner_role(owner.as_deref())?;
+            Ok(m)
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
     Ok(Some(Election {
         code,
         name,

@@ -56,7 +56,7 @@ pub(crate) fn write_seed(tx: &Connection, seed: &ProvinceSeed, by: &Actor) -> St
         ],
     )
     .map_err(|err| duplicate_or(err, Entity::Election, &e.code))?;
-    let mut s = tx.prepare("INSERT INTO milestones (election_code, key, name, starts_at_us, ends_at_us, position) VALUES (?1, ?2, ?3, ?4, ?5, ?6)").map_err(db_err)?;
+    let mut s = tx.prepare("INSERT INTO milestones (election_code, key, name, starts_at_us, ends_at_us, position, owner_role, done_at_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)").map_err(db_err)?;
     for (i, m) in e.milestones.iter().enumerate() {
         s.execute(params![
             e.code,
@@ -64,7 +64,9 @@ pub(crate) fn write_seed(tx: &Connection, seed: &ProvinceSeed, by: &Actor) -> St
             m.name,
             to_micros(m.starts_at),
             to_micros(m.ends_at),
-            i as i64
+            i as i64,
+            m.owner.map(domain::access::Role::as_str),
+            m.done_at.map(to_micros)
         ])
         .map_err(db_err)?;
     }

@@ -19,6 +19,7 @@ mod geography;
 mod identity;
 mod migrate;
 mod people;
+mod readiness;
 mod roll;
 mod rows;
 mod sql;

@@ -69,6 +69,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "opening_forms",
         include_str!("../migrations/0014_opening_forms.sql"),
     ),
+    (
+        15,
+        "readiness",
+        include_str!("../migrations/0015_readiness.sql"),
+    ),
 ];
 
 /// Applies the migrations not applied yet, each in its own transaction.

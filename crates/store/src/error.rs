@@ -155,6 +155,12 @@ pub enum Refusal {
     UnknownBoard { board: String },
     /// The account rules (`domain::accounts`): one's own account, the last HQ account.
     Account(domain::accounts::AccountRefusal),
+    /// The readiness rules (`domain::readiness::check_declaration`, `Weights::validate`).
+    Readiness(domain::readiness::ReadinessRefusal),
+    /// The timeline's rules (`domain::timeline::check_milestone`).
+    Timeline(domain::timeline::TimelineRefusal),
+    /// A file refused row by row; nothing was written.
+    Rows(Vec<domain::csv_io::RowError>),
 }
 
 /// Whether a refusal is about the request's content (422) or about the state it meets (409).
@@ -203,10 +209,12 @@ impl Refusal {
             Self::NoPollingHours => "no_polling_hours",
             Self::RollLockedByVoting => "roll_locked",
             Self::RollCouncilUnknown { .. } => "unknown_council",
-            Self::RollAborted { .. } => "invalid_rows",
+            Self::RollAborted { .. } | Self::Rows(_) => "invalid_rows",
             Self::Repeated { .. } => "repeated",
             Self::UnknownBoard { .. } => "unknown_board",
             Self::Account(r) => r.code(),
+            Self::Readiness(r) => r.code(),
+            Self::Timeline(r) => r.code(),
         }
     }
 
@@ -254,6 +262,13 @@ impl Refusal {
             ),
             Self::UnknownBoard { board } => format!("هیأت «{board}» شناخته نیست."),
             Self::Account(r) => r.persian(),
+            Self::Readiness(r) => r.persian(),
+            Self::Timeline(r) => r.persian(),
+            Self::Rows(rows) => rows
+                .iter()
+                .map(|r| format!("سطر {}: {}", persian_digits(&r.line.to_string()), r.message))
+                .collect::<Vec<_>>()
+                .join("\n"),
         }
     }
 
@@ -266,6 +281,7 @@ impl Refusal {
             | Self::NoPollingHours
             | Self::Account(_) => RefusalKind::Conflict,
             Self::Vetting(r) if !r.is_invalid_input() => RefusalKind::Conflict,
+            Self::Readiness(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             _ => RefusalKind::Invalid,
         }
     }
@@ -379,6 +395,18 @@ impl From<domain::vetting::VettingRefusal> for StoreError {
 impl From<domain::identity::IdentityRefusal> for StoreError {
     fn from(r: domain::identity::IdentityRefusal) -> Self {
         Self::Refused(Refusal::Identity(r))
+    }
+}
+
+impl From<domain::readiness::ReadinessRefusal> for StoreError {
+    fn from(r: domain::readiness::ReadinessRefusal) -> Self {
+        Self::Refused(Refusal::Readiness(r))
+    }
+}
+
+impl From<domain::timeline::TimelineRefusal> for StoreError {
+    fn from(r: domain::timeline::TimelineRefusal) -> Self {
+        Self::Refused(Refusal::Timeline(r))
     }
 }
 

@@ -22,6 +22,7 @@ pub mod identity;
 pub mod import;
 pub mod models;
 pub mod people;
+pub mod readiness;
 pub mod roll;
 pub mod staffing;
 pub mod stations;
@@ -43,6 +44,7 @@ pub use election_day::{checkin_batch_digest, BoardStation, ElectionDayStore};
 pub use geography::GeographyStore;
 pub use identity::{IdentityStore, NewChallenge, StoredChallenge};
 pub use people::PeopleStore;
+pub use readiness::ReadinessStore;
 pub use roll::RollStore;
 pub use staffing::StaffingStore;
 pub use stations::StationStore;
@@ -63,6 +65,7 @@ pub trait Store:
     + IdentityStore
     + AuditStore
     + DemoStore
+    + ReadinessStore
 {
     /// The backend's name, for logs and the health check.
     fn backend(&self) -> &'static str;
@@ -75,6 +78,7 @@ pub trait Store:
 pub mod prelude {
     pub use crate::{
         AuditStore, AuthStore, BoardStore, CandidacyStore, DemoStore, ElectionDayStore,
-        GeographyStore, IdentityStore, PeopleStore, RollStore, StaffingStore, StationStore, Store,
+        GeographyStore, IdentityStore, PeopleStore, ReadinessStore, RollStore, StaffingStore,
+        StationStore, Store,
     };
 }

@@ -52,6 +52,7 @@ pub mod election_day;
 pub mod geography;
 pub mod identity;
 pub mod people;
+pub mod readiness;
 pub mod refusals;
 pub mod roll;
 pub mod staffing;
@@ -113,7 +114,10 @@ macro_rules! conformance_suite {
             candidacy::registrations_search_and_sort,
             refusals::every_bad_input_is_refused_in_persian,
             refusals::a_day_without_polling_hours_is_refused_in_persian,
-            refusals::a_repeated_id_in_a_roll_file_is_named_on_its_lines
+            refusals::a_repeated_id_in_a_roll_file_is_named_on_its_lines,
+            readiness::readiness_is_declared_checked_and_listed,
+            readiness::readiness_files_are_all_or_nothing,
+            readiness::weights_and_milestones_belong_to_the_election
         );
     };
     (@cases $fresh:expr; $($area:ident :: $case:ident),*) => {
