@@ -76,6 +76,10 @@ pub struct DemoData {
     /// and for some councils a few more, rejected, withdrawn, objected to or still pending.
     pub registrations: Vec<DemoRegistration>,
     pub users: Vec<DemoUser>,
+    /// What the governors have declared of their stations' readiness by the fibre deadline:
+    /// most on fibre, some connections planned (a few of them late), a few with no link, and
+    /// some stations not declared at all.
+    pub readiness: Vec<(String, crate::readiness::Declared)>,
 }
 
 impl DemoData {
@@ -1072,6 +1076,7 @@ pub fn kerman(options: DemoOptions) -> DomainResult<DemoData> {
         user("observer", Role::Observer, Scope::Province),
     ];
 
+    let readiness = demo_readiness(options.seed, &stations)?;
     Ok(DemoData {
         counties,
         districts,
@@ -1087,7 +1092,69 @@ pub fn kerman(options: DemoOptions) -> DomainResult<DemoData> {
         candidates,
         registrations,
         users,
+        readiness,
     })
+}
+
+/// The governors' declarations of the demo's stations. A generator of its own, so that the
+/// rest of the demo stays as it was.
+fn demo_readiness(
+    seed: u64,
+    stations: &[Station],
+) -> DomainResult<Vec<(String, crate::readiness::Declared)>> {
+    use crate::readiness::{Declared, Link, Readiness};
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5ead_1e55);
+    let declared_from = parse_instant("1404/11/05 09:00")?;
+    let late_plan = crate::calendar::parse_date("1404/11/25")?;
+    let later_plan = crate::calendar::parse_date("1404/12/20")?;
+    let mut out = Vec::new();
+    for station in stations.iter().filter(|s| !s.closed) {
+        let roll: u32 = rng.gen_range(0..100);
+        // Some 6 in 100 not declared by the deadline.
+        if roll < 6 {
+            continue;
+        }
+        let (link, fibre_planned_on) = match roll {
+            6..=74 => (Link::FibreConnected, None),
+            75..=80 => (Link::FibrePlanned, Some(later_plan)),
+            81..=83 => (Link::FibrePlanned, Some(late_plan)),
+            84..=90 => (Link::Landline, None),
+            91..=96 => (Link::Sim, None),
+            _ => (Link::None, None),
+        };
+        let cctv_installed = rng.gen_bool(if station.area == Area::Urban {
+            0.85
+        } else {
+            0.45
+        });
+        let devices_installed = rng.gen_bool(0.8);
+        let devices_tested = devices_installed && rng.gen_bool(0.7);
+        let power_backup = station.facilities.power_backup || rng.gen_bool(0.5);
+        let mut readiness = Readiness {
+            link,
+            fibre_planned_on,
+            cctv_installed,
+            cctv_monitored: cctv_installed && rng.gen_bool(0.6),
+            power_backup,
+            devices_installed,
+            devices_tested,
+            step_free: rng.gen_bool(0.55),
+            ready: false,
+            note: String::new(),
+        };
+        readiness.ready =
+            crate::readiness::missing_for_ready(&readiness).is_empty() && rng.gen_bool(0.8);
+        let minutes = rng.gen_range(0..(20 * 24 * 60));
+        out.push((
+            station.code.clone(),
+            Declared {
+                readiness,
+                declared_at: declared_from + time::Duration::minutes(minutes),
+                declared_by: "sandoq-demo".into(),
+            },
+        ));
+    }
+    Ok(out)
 }
 
 const OCCUPATIONS: [&str; 12] = [

@@ -21,6 +21,7 @@ pub const FIBRE_DEADLINE: &str = "fibre_deadline";
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Link {
     /// Fibre optic, connected and working.
+    #[serde(rename = "fibre")]
     FibreConnected,
     /// Fibre optic to be connected by a planned date.
     FibrePlanned,

@@ -97,6 +97,7 @@ impl Postgres {
             by,
         )
         .await?;
+        readiness::write_demo(&mut tx, &data.readiness).await?;
         chain::append_audit(&mut tx, by, &demo_loaded(data)).await?;
         tx.commit().await?;
         Ok(())

@@ -168,6 +168,69 @@ async fn write_declaration(
     Ok(())
 }
 
+/// The demo's declarations, as they were declared, one statement for them all.
+pub(crate) async fn write_demo(
+    conn: &mut PgConnection,
+    declared: &[(String, Declared)],
+) -> Attempt<()> {
+    let dates = declared
+        .iter()
+        .map(|(_, d)| {
+            d.readiness
+                .fibre_planned_on
+                .map(rows::format_date)
+                .transpose()
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    let flag = |f: fn(&Readiness) -> bool| -> Vec<bool> {
+        declared.iter().map(|(_, d)| f(&d.readiness)).collect()
+    };
+    sqlx::query(
+        "INSERT INTO station_readiness (station_code, link, fibre_planned_on, cctv_installed, \
+             cctv_monitored, power_backup, devices_installed, devices_tested, step_free, ready, \
+             note, declared_at_us, declared_by) \
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bool[], $5::bool[], \
+             $6::bool[], $7::bool[], $8::bool[], $9::bool[], $10::bool[], $11::text[], \
+             $12::bigint[], $13::text[])",
+    )
+    .bind(declared.iter().map(|(s, _)| s.clone()).collect::<Vec<_>>())
+    .bind(
+        declared
+            .iter()
+            .map(|(_, d)| d.readiness.link.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(dates)
+    .bind(flag(|r| r.cctv_installed))
+    .bind(flag(|r| r.cctv_monitored))
+    .bind(flag(|r| r.power_backup))
+    .bind(flag(|r| r.devices_installed))
+    .bind(flag(|r| r.devices_tested))
+    .bind(flag(|r| r.step_free))
+    .bind(flag(|r| r.ready))
+    .bind(
+        declared
+            .iter()
+            .map(|(_, d)| d.readiness.note.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        declared
+            .iter()
+            .map(|(_, d)| to_micros(d.declared_at))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        declared
+            .iter()
+            .map(|(_, d)| d.declared_by.clone())
+            .collect::<Vec<_>>(),
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 impl Postgres {
     async fn read_only<T>(
         &self,

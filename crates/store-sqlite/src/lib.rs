@@ -77,6 +77,7 @@ impl DemoStore for Sqlite {
             staffing::write_demo(tx, &data.election.code, &data.assignments, &by)?;
             boards::write_demo(tx, &data.board_members, &by)?;
             candidacy::write_demo(tx, &data.election.code, &data, &by)?;
+            readiness::write_demo(tx, &data.readiness)?;
             chain::append_audit(tx, &by, &store::demo::demo_loaded(&data))
         })
         .await

@@ -117,6 +117,30 @@ fn write_declaration(
     r: &Readiness,
     by: &Actor,
 ) -> StoreResult<()> {
+    write_declared(tx, station, r, by.at_us(), &by.username)
+}
+
+/// The demo's declarations, as they were declared.
+pub(crate) fn write_demo(tx: &Transaction<'_>, declared: &[(String, Declared)]) -> StoreResult<()> {
+    for (station, d) in declared {
+        write_declared(
+            tx,
+            station,
+            &d.readiness,
+            to_micros(d.declared_at),
+            &d.declared_by,
+        )?;
+    }
+    Ok(())
+}
+
+fn write_declared(
+    tx: &Transaction<'_>,
+    station: &str,
+    r: &Readiness,
+    at_us: i64,
+    by: &str,
+) -> StoreResult<()> {
     tx.prepare_cached(
         "INSERT INTO station_readiness (station_code, link, fibre_planned_on, cctv_installed,
              cctv_monitored, power_backup, devices_installed, devices_tested, step_free, ready,
@@ -143,8 +167,8 @@ fn write_declaration(
         r.step_free,
         r.ready,
         r.note,
-        by.at_us(),
-        by.username
+        at_us,
+        by
     ])
     .map_err(db_err)?;
     Ok(())

@@ -8,6 +8,8 @@ pub const TEAL: &str = "#1f6f8b";
 pub const GREY: &str = "#76858f";
 pub const GREEN: &str = "#2f6f4f";
 pub const ORANGE: &str = "#b86a1b";
+pub const PURPLE: &str = "#6a4c93";
+pub const RED: &str = "#b3261e";
 
 /// Label size in the drawing's units; a chart is never drawn narrower than its own width (it
 /// scrolls in its panel on a phone instead), so labels never shrink below this many pixels.
@@ -42,8 +44,20 @@ pub fn stacked_bars(title: &str, series: &[&str], colors: &[&str], bars: &[Bar])
     let row = 26;
     let label_width = 150;
     let bar_area = 520;
-    let top = 34;
     let width = label_width + bar_area + 70;
+    // Legend entries right to left, wrapping onto another line when a line is full.
+    let mut legend = Vec::new();
+    let (mut x, mut line) = (width - 10, 0usize);
+    for (i, name) in series.iter().enumerate() {
+        let entry = 26 + name.chars().count() * FONT_SIZE * 3 / 5 + 14;
+        if x < entry + 10 && x != width - 10 {
+            x = width - 10;
+            line += 1;
+        }
+        legend.push((i, name, x, 8 + line * 20));
+        x = x.saturating_sub(entry);
+    }
+    let top = 34 + line * 20;
     let height = top + bars.len() * row + 10;
     let max = bars
         .iter()
@@ -62,20 +76,18 @@ pub fn stacked_bars(title: &str, series: &[&str], colors: &[&str], bars: &[Bar])
         r#"<svg class="chart" role="{role}" aria-label="{t}" direction="ltr" viewBox="0 0 {width} {height}" style="min-width: {width}px" xmlns="http://www.w3.org/2000/svg" font-family="Vazirmatn, sans-serif" font-size="{FONT_SIZE}"><title>{t}</title>"#,
         t = escape(title)
     );
-    // Legend.
-    let mut x = width - 10;
-    for (i, name) in series.iter().enumerate() {
+    for (i, name, x, y) in legend {
         let color = colors.get(i).copied().unwrap_or("#888");
         svg.push_str(&format!(
-            r#"<rect x="{}" y="8" width="14" height="14" fill="{color}"/>"#,
+            r#"<rect x="{}" y="{y}" width="14" height="14" fill="{color}"/>"#,
             x - 14
         ));
         svg.push_str(&format!(
-            r#"<text x="{}" y="20" text-anchor="end">{}</text>"#,
+            r#"<text x="{}" y="{}" text-anchor="end">{}</text>"#,
             x - 18,
+            y + 12,
             escape(name)
         ));
-        x -= 26 + name.chars().count() * FONT_SIZE * 3 / 5 + 14;
     }
     for (i, bar) in bars.iter().enumerate() {
         let y = top + i * row;

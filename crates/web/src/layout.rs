@@ -109,6 +109,23 @@ fn navigation(p: &Principal, current: &str) -> Vec<NavItem> {
             push(format!("/stations/{station}/day"), "روز رأی‌گیری");
         }
     }
+    match p.scope.county() {
+        Some(county)
+            if app::allows(
+                Some(p),
+                Action::ViewReadiness {
+                    county: Some(county),
+                },
+            ) =>
+        {
+            push(format!("/counties/{county}/readiness"), "آمادگی شعب");
+        }
+        None if app::allows(Some(p), Action::ViewReadiness { county: None }) => {
+            push("/readiness".into(), "آمادگی شعب");
+        }
+        _ => {}
+    }
+    push("/timeline".into(), "گاه‌شمار");
     push("/turnout".into(), "مشارکت");
     push("/candidates".into(), "فهرست نامزدها");
     if app::lookups::sees_registrations(Some(p)) {

@@ -14,6 +14,7 @@ pub mod elections;
 pub mod health;
 pub mod identity;
 pub mod people;
+pub mod readiness;
 pub mod registrations;
 pub mod staff;
 pub mod stations;
@@ -130,6 +131,13 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                     app::registrations::MAX_REGISTRATION_BYTES,
                 )),
         )
+        .routes(routes!(readiness::picture))
+        .routes(routes!(readiness::station, readiness::declare))
+        .routes(routes!(readiness::export))
+        .routes(routes!(readiness::weights, readiness::set_weights))
+        .routes(routes!(readiness::timeline))
+        .routes(routes!(readiness::set_milestone))
+        .routes(routes!(readiness::import))
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))
         .split_for_parts();

@@ -247,6 +247,12 @@ pub struct Imported {
     imported: u64,
 }
 
+impl Imported {
+    pub fn new(imported: u64) -> Self {
+        Self { imported }
+    }
+}
+
 /// Imports a station CSV (all or nothing; every bad row is reported by line). A governor may
 /// import only their own county's stations.
 #[utoipa::path(post, path = "/api/v1/stations/import", tag = "stations", request_body(content = String, content_type = "text/csv"),

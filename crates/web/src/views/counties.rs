@@ -61,6 +61,8 @@ pub struct Header {
 #[template(path = "county.html")]
 struct CountyPage {
     layout: Layout,
+    /// The timeline's outlook for the visitor (`views::readiness::outlook_panel`).
+    outlook: String,
     code: String,
     name: String,
     centre: String,
@@ -402,7 +404,9 @@ pub async fn county(
     let gaps_pager = Pager::new(&gap_page, |p| {
         crate::views::staffing::county_gaps_link(&code, p)
     });
+    let outlook = crate::views::readiness::outlook_panel(&visit).await?;
     render(&CountyPage {
+        outlook,
         layout: visit.layout(format!("شهرستان {}", c.county.name), &here),
         code: code.clone(),
         name: c.county.name.clone(),

@@ -47,6 +47,8 @@ struct Dashboard {
     rows: Vec<CountyRow>,
     totals: Vec<Cell>,
     milestones: Vec<MilestoneRow>,
+    /// The timeline's outlook (`views::readiness::outlook_panel`).
+    outlook: String,
     /// On polling day, the election-day picture (`views::day_board`).
     day_picture: Option<String>,
 }
@@ -191,17 +193,16 @@ pub async fn home(
                     name: m.name.clone(),
                     starts: jalali_datetime(m.starts_at),
                     ends: jalali_datetime(m.ends_at),
-                    current: m.starts_at <= now && now < m.ends_at,
-                    state: if now >= m.ends_at {
-                        "پایان‌یافته"
-                    } else {
-                        "پیش رو"
-                    },
+                    current: domain::timeline::state(m, now)
+                        == domain::timeline::MilestoneState::Due,
+                    state: domain::timeline::state(m, now).persian(),
                 })
                 .collect()
         })
         .unwrap_or_default();
+    let outlook = crate::views::readiness::outlook_panel(&visit).await?;
     render(&Dashboard {
+        outlook,
         layout: visit.layout("داشبورد استان", "/"),
         election_name: election.as_ref().map(|e| e.name.clone()),
         election_day: election

@@ -13,6 +13,7 @@ pub mod identity;
 pub mod login;
 pub mod participation;
 pub mod people;
+pub mod readiness;
 pub mod registrations;
 pub mod staffing;
 pub mod vetting;
@@ -147,6 +148,16 @@ pub fn page_routes() -> Vec<PageRoute> {
         get("/meetings/{id}", boards::minutes),
         get("/people", people::search),
         get("/people.xlsx", people::search_xlsx),
+        get("/readiness", readiness::province),
+        get("/readiness.csv", readiness::csv),
+        post("/readiness/import", readiness::import)
+            .body_limit(crate::api::stations::MAX_FILE_BYTES),
+        post("/readiness/weights", readiness::set_weights),
+        get("/counties/{code}/readiness", readiness::county),
+        get("/stations/{code}/readiness", readiness::station),
+        post("/stations/{code}/readiness", readiness::declare),
+        get("/timeline", readiness::timeline),
+        post("/timeline/{key}", readiness::set_milestone),
         get("/audit", audit::list),
         get("/audit/verify", audit::verify),
         get("/users", accounts::list),

@@ -169,6 +169,9 @@ async fn each_roles_main_pages_have_no_serious_accessibility_violation() {
             format!("/stations/{station}/staff"),
             format!("/stations/{station}/day"),
             format!("/stations/{station}/minutes"),
+            format!("/stations/{station}/readiness"),
+            format!("/counties/{}/readiness", crate::support::OWN_COUNTY),
+            "/timeline".to_owned(),
             format!("/registrations/{tracking}"),
             "/people?q=۱".to_owned(),
         ];

@@ -15,6 +15,7 @@ mod governor_day;
 mod openapi;
 mod pages;
 mod persian_text;
+mod readiness;
 mod registration_pages;
 mod registrations;
 mod sms;

@@ -24,8 +24,10 @@ const PAGES_PER_ROLE: usize = 45;
 
 /// Where every walk starts: the caller's home, and the public pages (a visitor without an
 /// account is sent from the home page to the login page, which links only some of them).
-const START: [&str; 7] = [
+const START: [&str; 9] = [
     "/",
+    "/timeline",
+    "/readiness",
     "/login",
     "/turnout",
     "/register",

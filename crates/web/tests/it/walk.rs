@@ -704,6 +704,96 @@ impl Fixture {
                 form("password=walk-password-1405"),
                 all(who, &[Action::ManageAccounts]),
             ),
+            // Readiness and the timeline (issue 16).
+            (
+                "GET",
+                "/api/v1/readiness" | "/api/v1/readiness/export.csv" | "/readiness.csv",
+            ) => (
+                format!("{route}?county={county}"),
+                Sent::Nothing,
+                all(who, &[Action::ViewReadiness { county: Some(county) }]),
+            ),
+            ("GET", "/readiness") => (
+                filled(route),
+                Sent::Nothing,
+                all(who, &[Action::ViewReadiness { county: None }]),
+            ),
+            ("GET", "/counties/{code}/readiness") => (
+                route.replace("{code}", county),
+                Sent::Nothing,
+                all(who, &[Action::ViewReadiness { county: Some(county) }]),
+            ),
+            ("GET", "/api/v1/stations/{code}/readiness" | "/stations/{code}/readiness") => (
+                filled(route),
+                Sent::Nothing,
+                all(who, &[Action::ViewReadiness { county: Some(county) }]),
+            ),
+            ("PUT", "/api/v1/stations/{code}/readiness") => (
+                filled(route),
+                json(r#"{"link": "sim", "power_backup": true}"#),
+                all(
+                    who,
+                    &[view_station, Action::DeclareReadiness { county: Some(county) }],
+                ),
+            ),
+            ("POST", "/stations/{code}/readiness") => (
+                filled(route),
+                form("link=sim&power_backup=on"),
+                all(
+                    who,
+                    &[view_station, Action::DeclareReadiness { county: Some(county) }],
+                ),
+            ),
+            // A governor's file names their own county's stations (another county's row is a
+            // bad row, not a refusal of access); the HQ's any.
+            ("POST", "/api/v1/readiness/import" | "/readiness/import") => {
+                let own = who.and_then(|p| {
+                    (p.role != domain::access::Role::ProvinceHq)
+                        .then(|| p.scope.county())
+                        .flatten()
+                });
+                let file = format!("station,link\n{station},landline\n");
+                let sent = if route.starts_with("/api") {
+                    Sent::Csv(file)
+                } else {
+                    let boundary = "walk-boundary";
+                    Sent::Multipart(
+                        format!("multipart/form-data; boundary={boundary}"),
+                        format!(
+                            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n--{boundary}--\r\n"
+                        )
+                        .into_bytes(),
+                    )
+                };
+                (
+                    filled(route),
+                    sent,
+                    all(who, &[Action::DeclareReadiness { county: own }]),
+                )
+            }
+            ("GET", "/api/v1/readiness/weights" | "/api/v1/timeline" | "/timeline") => {
+                (filled(route), Sent::Nothing, signed_in)
+            }
+            ("PUT", "/api/v1/readiness/weights") => (
+                filled(route),
+                json(r#"{"link": 30, "cctv_installed": 10, "cctv_monitored": 10, "power_backup": 15, "devices_installed": 10, "devices_tested": 15, "step_free": 10}"#),
+                all(who, &[Action::ManageElection]),
+            ),
+            ("POST", "/readiness/weights") => (
+                filled(route),
+                form("link=30&cctv_installed=10&cctv_monitored=10&power_backup=15&devices_installed=10&devices_tested=15&step_free=10"),
+                all(who, &[Action::ManageElection]),
+            ),
+            ("PUT", "/api/v1/timeline/{key}") => (
+                route.replace("{key}", "walk_milestone"),
+                json(r#"{"key": "walk_milestone", "name": "مرحله گردش", "starts_at": "2026-03-01T08:00:00+03:30", "ends_at": "2026-03-02T08:00:00+03:30", "owner": "county_governor"}"#),
+                all(who, &[Action::ManageElection]),
+            ),
+            ("POST", "/timeline/{key}") => (
+                route.replace("{key}", "walk_milestone"),
+                form("name=%D9%85%D8%B1%D8%AD%D9%84%D9%87&starts=1404/12/10+08:00&ends=1404/12/11+08:00&owner=county_governor"),
+                all(who, &[Action::ManageElection]),
+            ),
             _ => panic!(
                 "{method} {route} is served but not walked: add it to tests/it/walk.rs with the \
                  Action that guards it"
