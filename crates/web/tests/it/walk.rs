@@ -286,7 +286,11 @@ impl Fixture {
             ("POST", "/api/v1/auth/logout" | "/logout") => {
                 unreachable!("walked last: it ends the session")
             }
-            ("GET", "/api/v1/auth/me" | "/api/v1/elections/current" | "/") => {
+            (
+                "GET",
+                "/api/v1/auth/me" | "/api/v1/elections/current" | "/" | "/api/v1/readiness/weights"
+                | "/api/v1/timeline" | "/timeline",
+            ) => {
                 (filled(route), Sent::Nothing, signed_in)
             }
             // Every user sees their own scope's counties.
@@ -770,9 +774,6 @@ impl Fixture {
                     sent,
                     all(who, &[Action::DeclareReadiness { county: own }]),
                 )
-            }
-            ("GET", "/api/v1/readiness/weights" | "/api/v1/timeline" | "/timeline") => {
-                (filled(route), Sent::Nothing, signed_in)
             }
             ("PUT", "/api/v1/readiness/weights") => (
                 filled(route),
