@@ -439,9 +439,7 @@ impl ReadinessStore for Postgres {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(db)?;
-        stored.map_or(Ok(Weights::default()), |text| {
-            serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("weights: {e}")))
-        })
+        store::readiness::weights_from(stored.as_deref())
     }
 
     #[tracing::instrument(skip_all)]

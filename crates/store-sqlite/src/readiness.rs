@@ -234,9 +234,7 @@ pub(crate) fn weights(conn: &Connection, election: &str) -> StoreResult<Weights>
         .query_row([election], |r| r.get(0))
         .optional()
         .map_err(db_err)?;
-    stored.map_or(Ok(Weights::default()), |text| {
-        serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("weights: {e}")))
-    })
+    store::readiness::weights_from(stored.as_deref())
 }
 
 fn election_exists(conn: &Connection, election: &str) -> StoreResult<()> {

@@ -104,6 +104,14 @@ pub fn owner_role(text: Option<&str>) -> StoreResult<Option<Role>> {
     .transpose()
 }
 
+/// The election's weights as stored (JSON), or the defaults where none are; a row that does
+/// not parse is `Corrupt`.
+pub fn weights_from(stored: Option<&str>) -> StoreResult<Weights> {
+    stored.map_or(Ok(Weights::default()), |text| {
+        serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("weights: {e}")))
+    })
+}
+
 /// What a backend reads about one station an import names: its county, what is declared,
 /// its security.
 #[derive(Debug, Clone)]
