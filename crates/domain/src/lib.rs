@@ -28,6 +28,7 @@ pub mod roll;
 pub mod staffing;
 pub mod station;
 pub mod station_day;
+pub mod test_deck;
 pub mod text;
 pub mod timeline;
 pub mod vetting;
