@@ -132,6 +132,7 @@ pub async fn load(
     if without_stations {
         data.stations.clear();
         data.assignments.clear();
+        data.readiness.clear();
     }
     store
         .load_demo(&data, &Actor::new("sandoq-demo", clock.now()))
