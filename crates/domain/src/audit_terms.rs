@@ -85,6 +85,15 @@ audit_actions! {
     StationApproveExtension = "station.approve_extension" => "تأیید تمدید به دستور فرماندار",
     StationClose = "station.close" => "پایان رأی‌گیری شعبه",
     StationWalkout = "station.walkout" => "ترک شعبه بی رأی",
+    // Sensitive stations and the county security council (issue 16).
+    SecurityReasons = "security.reasons" => "تعیین فهرست علت‌های حساس بودن شعبه",
+    SecurityFlag = "security.flag" => "اعلام شعبه حساس",
+    SecurityUnflag = "security.unflag" => "برداشتن حساس بودن شعبه",
+    SecurityPlanSave = "security.plan_save" => "نگارش طرح امنیتی شعبه",
+    SecurityPlanSubmit = "security.plan_submit" => "فرستادن طرح امنیتی برای تصویب",
+    SecurityPlanApprove = "security.plan_approve" => "تصویب طرح امنیتی در شورای تأمین",
+    SecurityPlanReturn = "security.plan_return" => "بازگرداندن طرح امنیتی برای اصلاح",
+    SecurityCadence = "security.cadence" => "تعیین دوره جلسات شورای تأمین",
 }
 
 impl AuditAction {
@@ -235,6 +244,15 @@ const DETAIL_LABELS: &[(&str, &str)] = &[
     ("arrives_at", "رسیدن"),
     ("leaves_at", "رفتن"),
     ("closed", "بسته"),
+    // Sensitive stations and their security plans (issue 16).
+    ("station", "شعبه"),
+    ("reasons", "علت‌های حساس بودن"),
+    ("status", "وضعیت طرح"),
+    ("effective_on", "تاریخ اجرای طرح"),
+    ("protective_staff", "نیروهای حفاظتی"),
+    ("cctv_coverage", "پوشش دوربین"),
+    ("starts_on", "نخستین جلسه"),
+    ("every_days", "فاصله جلسات (روز)"),
 ];
 
 /// A detail's key in Persian, if it is one the store writes.
@@ -393,6 +411,10 @@ fn read_text(key: &str, s: &str) -> DetailValue {
         "grounds" => {
             crate::vetting::RejectionGround::parse(s).map(crate::vetting::RejectionGround::persian)
         }
+        "status" => crate::security::PlanStatus::parse(s).map(crate::security::PlanStatus::persian),
+        "cctv_coverage" => {
+            crate::security::CctvCoverage::parse(s).map(crate::security::CctvCoverage::persian)
+        }
         _ => None,
     };
     if let Some(persian) = named {
@@ -401,7 +423,7 @@ fn read_text(key: &str, s: &str) -> DetailValue {
     match key {
         "county" => DetailValue::County(s.to_owned()),
         "national_id" => DetailValue::NationalId(s.to_owned()),
-        "term_start" | "term_end" => match parse_iso_date(s) {
+        "term_start" | "term_end" | "effective_on" | "starts_on" => match parse_iso_date(s) {
             Some(date) => DetailValue::Text(crate::calendar::jalali_numeric(date)),
             None => DetailValue::Code(s.to_owned()),
         },
@@ -661,6 +683,14 @@ mod tests {
             "closed_at_us",
             "notes",
             "countersigned",
+            "station",
+            "reasons",
+            "status",
+            "effective_on",
+            "protective_staff",
+            "cctv_coverage",
+            "starts_on",
+            "every_days",
         ];
         for key in keys {
             assert!(detail_label(key).is_some(), "{key}");

@@ -24,6 +24,7 @@ pub mod participation;
 pub mod person;
 pub mod registration;
 pub mod roll;
+pub mod security;
 pub mod staffing;
 pub mod station;
 pub mod station_day;
