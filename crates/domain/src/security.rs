@@ -499,10 +499,10 @@ pub struct Cadence {
 }
 
 impl Cadence {
-    /// Every two weeks, over the twelve weeks before election day.
+    /// Every two weeks, over the sixteen weeks before election day.
     pub fn default_for(election_day: Date) -> Self {
         Self {
-            starts_on: election_day - Duration::weeks(12),
+            starts_on: election_day - Duration::weeks(16),
             every_days: 14,
         }
     }
@@ -880,4 +880,191 @@ mod tests {
         assert_eq!(overdue[0].days_overdue, 5);
         assert!(overdue_decisions(&[m], date!(2026 - 03 - 10)).is_empty());
     }
+}
+
+/// The demo's sensitive stations and security council meetings (issue 16).
+pub mod demo {
+    use super::*;
+    use crate::boards::{board_code, Attendance, BoardKind};
+    use crate::demo::DemoBoardMember;
+    use crate::station::Station;
+
+    /// A sensitive station of the demo, with its plan and where it stands.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct DemoSensitive {
+        pub station: String,
+        pub reasons: Vec<String>,
+        pub note: String,
+        pub plan: Option<(SecurityPlan, PlanStatus)>,
+    }
+
+    /// A meeting of a county security council in the demo, and the stations whose plans it
+    /// approved.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct DemoCouncilMeeting {
+        pub meeting: Meeting,
+        pub approves: Vec<String>,
+    }
+
+    fn plan(station: &Station, staff: u32, election_day: Date) -> SecurityPlan {
+        SecurityPlan {
+            measures: format!(
+                "استقرار {} مأمور انتظامی از شب پیش از رأی‌گیری؛ بازرسی ورودی؛ نگهداری صندوق و دستگاه‌ها در اتاق قفل‌دار ({})",
+                crate::text::persian_number(i64::from(staff)),
+                station.name
+            ),
+            responsible_name: "فرمانده پاسگاه انتظامی بخش".into(),
+            responsible_phone: "03432220110".into(),
+            protective_staff: staff,
+            cctv_coverage: if station.facilities.cctv {
+                CctvCoverage::Full
+            } else {
+                CctvCoverage::None
+            },
+            contacts: "پاسگاه انتظامی: ۱۱۰؛ فرمانداری: ۰۳۴۳۲۲۲۰۰۰۰".into(),
+            escalation: "رئیس شعبه ← نماینده فرماندار ← ستاد انتخابات شهرستان ← شورای تأمین".into(),
+            effective_on: election_day - Duration::days(7),
+        }
+    }
+
+    /// Some stations of every county are sensitive (the hard-to-reach ones on a route, every
+    /// 37th other one); their plans in every state, most approved at the Kerman county
+    /// council's meetings. The Kerman county council (`kerman_county`) holds its meetings of
+    /// the default cadence's first and third slots and misses the second; every other
+    /// council's approvals fall on its one meeting.
+    pub fn build(
+        stations: &[Station],
+        members: &[DemoBoardMember],
+        election_day: Date,
+        kerman_county: &str,
+    ) -> (Vec<DemoSensitive>, Vec<DemoCouncilMeeting>) {
+        let mut sensitive = Vec::new();
+        let cadence = Cadence::default_for(election_day);
+        // Slots of 14 days from `starts_on`: held in the first (day 3) and the third (day 31),
+        // missed in the second.
+        let first = crate::calendar::TEHRAN;
+        let at = |days: i64, hour: u8| {
+            time::PrimitiveDateTime::new(
+                cadence.starts_on + Duration::days(days),
+                time::Time::from_hms(hour, 0, 0).unwrap_or(time::Time::MIDNIGHT),
+            )
+            .assume_offset(first)
+            .to_offset(time::UtcOffset::UTC)
+        };
+        let mut approved_by_county: BTreeMap<String, (Vec<String>, Vec<String>)> =
+            BTreeMap::new();
+        for (i, s) in stations.iter().enumerate() {
+            let mut reasons = Vec::new();
+            if s.hard_to_reach && i % 3 == 0 {
+                reasons.push("hard_route".to_owned());
+            }
+            if i % 37 == 5 {
+                reasons.push(
+                    ["incident_history", "border_area", "disputed_council", "crowded"][i % 4]
+                        .to_owned(),
+                );
+            }
+            if reasons.is_empty() {
+                continue;
+            }
+            if !s.facilities.cctv {
+                reasons.push("no_cctv".to_owned());
+            }
+            let n = sensitive.len();
+            let status = match n % 10 {
+                0..=4 => Some(PlanStatus::Approved),
+                5 => Some(PlanStatus::Submitted),
+                6 => Some(PlanStatus::Draft),
+                7 => Some(PlanStatus::Returned),
+                8 => None,
+                _ => Some(PlanStatus::Approved),
+            };
+            if status == Some(PlanStatus::Approved) {
+                let entry = approved_by_county.entry(s.county_code.clone()).or_default();
+                if n % 2 == 0 {
+                    entry.0.push(s.code.clone());
+                } else {
+                    entry.1.push(s.code.clone());
+                }
+            }
+            sensitive.push(DemoSensitive {
+                station: s.code.clone(),
+                reasons,
+                note: "بر پایه گزارش بخشداری و فرماندهی انتظامی".into(),
+                plan: status.map(|st| (plan(s, 2 + (i % 4) as u32, election_day), st)),
+            });
+        }
+        let mut meetings = Vec::new();
+        for (county, (early, late)) in approved_by_county {
+            let board = board_code(BoardKind::CountySecurity, Some(&county));
+            let attendance: Vec<Attendance> = members
+                .iter()
+                .filter(|m| m.board == board)
+                .enumerate()
+                .map(|(k, m)| Attendance {
+                    national_id: m.national_id.as_str().to_owned(),
+                    present: k != 2,
+                })
+                .collect();
+            let meeting = |held_at, agenda: &str, minutes: &str, decisions| Meeting {
+                id: 0,
+                board: board.clone(),
+                held_at,
+                agenda: agenda.into(),
+                minutes: minutes.into(),
+                attendance: attendance.clone(),
+                decisions,
+            };
+            if county == kerman_county {
+                meetings.push(DemoCouncilMeeting {
+                    meeting: meeting(
+                        at(3, 10),
+                        "بررسی شعبه‌های حساس شهرستان و طرح‌های امنیتی آن‌ها",
+                        "طرح‌های امنیتی شعبه‌های حساس بررسی و تصویب شد. مقرر شد وضعیت دوربین‌ها تا پایان ماه گزارش شود.",
+                        vec![
+                            Decision {
+                                text: "گزارش وضعیت دوربین‌های مداربسته شعبه‌های حساس".into(),
+                                owner: "فرماندهی انتظامی شهرستان".into(),
+                                due_on: cadence.starts_on + Duration::days(38),
+                            },
+                            Decision {
+                                text: "هماهنگی خودروی پشتیبان برای شعبه‌های صعب‌العبور".into(),
+                                owner: "فرمانداری".into(),
+                                due_on: cadence.starts_on + Duration::days(20),
+                            },
+                        ],
+                    ),
+                    approves: early,
+                });
+                meetings.push(DemoCouncilMeeting {
+                    meeting: meeting(
+                        at(31, 10),
+                        "امنیت سایبری مراکز داده و پیگیری مصوبات جلسه پیشین",
+                        "گزارش فرماندهی انتظامی شنیده شد؛ طرح‌های باقی‌مانده تصویب شد.",
+                        vec![Decision {
+                            text: "آزمایش روند گزارش رخداد از شعبه تا ستاد استان".into(),
+                            owner: "نماینده اداره اطلاعات".into(),
+                            due_on: election_day - Duration::days(14),
+                        }],
+                    ),
+                    approves: late,
+                });
+            } else {
+                let mut all = early;
+                all.extend(late);
+                meetings.push(DemoCouncilMeeting {
+                    meeting: meeting(
+                        at(4, 9),
+                        "بررسی شعبه‌های حساس شهرستان",
+                        "طرح‌های امنیتی شعبه‌های حساس تصویب شد.",
+                        Vec::new(),
+                    ),
+                    approves: all,
+                });
+            }
+        }
+        (sensitive, meetings)
+    }
+
+    use std::collections::BTreeMap;
 }

@@ -69,6 +69,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "opening_forms",
         include_str!("../migrations/0014_opening_forms.sql"),
     ),
+    (
+        17,
+        "security",
+        include_str!("../migrations/0017_security.sql"),
+    ),
 ];
 
 /// The migrations as `(version, name)`, in order (for the test that keeps both backends'

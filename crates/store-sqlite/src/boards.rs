@@ -119,7 +119,11 @@ pub(crate) fn boards(
         all(&mut s, [], |r| r.get(0))?
     };
     for c in counties {
-        for kind in [BoardKind::CountyInspection, BoardKind::CountyExecutive] {
+        for kind in [
+            BoardKind::CountyInspection,
+            BoardKind::CountyExecutive,
+            BoardKind::CountySecurity,
+        ] {
             list.push(Board {
                 code: board_code(kind, Some(&c)),
                 kind,
@@ -284,6 +288,14 @@ pub(crate) fn record_meeting(tx: &Transaction<'_>, m: &Meeting, by: &Actor) -> S
     find_board(tx, &m.board)?.ok_or(StoreError::not_found(Entity::Board))?;
     let members = members_of(tx, &m.board)?;
     m.validate(&members)?;
+    let id = insert_meeting(tx, m, by)?;
+    append_audit(tx, by, &meeting_recorded(m, id))?;
+    Ok(id)
+}
+
+/// Writes a meeting validated by the caller, with its attendance and decisions (no audit
+/// record: `record_meeting`'s, or the demo load's).
+pub(crate) fn insert_meeting(tx: &Transaction<'_>, m: &Meeting, by: &Actor) -> StoreResult<i64> {
     let held_at_us = to_micros(m.held_at);
     let id: i64 = tx
         .prepare_cached(
@@ -323,7 +335,6 @@ pub(crate) fn record_meeting(tx: &Transaction<'_>, m: &Meeting, by: &Actor) -> S
                 .map_err(db_err)?;
         }
     }
-    append_audit(tx, by, &meeting_recorded(m, id))?;
     Ok(id)
 }
 

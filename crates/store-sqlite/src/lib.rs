@@ -21,6 +21,7 @@ mod migrate;
 mod people;
 mod roll;
 mod rows;
+mod security;
 mod sql;
 mod staffing;
 mod stations;
@@ -75,6 +76,8 @@ impl DemoStore for Sqlite {
             people::write_demo(tx, &data.people)?;
             staffing::write_demo(tx, &data.election.code, &data.assignments, &by)?;
             boards::write_demo(tx, &data.board_members, &by)?;
+            security::write_demo(tx, &data, &by)?;
+            security::write_demo_meetings(tx, &data, &by)?;
             candidacy::write_demo(tx, &data.election.code, &data, &by)?;
             chain::append_audit(tx, &by, &store::demo::demo_loaded(&data))
         })

@@ -155,6 +155,8 @@ pub enum Refusal {
     UnknownBoard { board: String },
     /// The account rules (`domain::accounts`): one's own account, the last HQ account.
     Account(domain::accounts::AccountRefusal),
+    /// The sensitive stations' rules (`domain::security`, issue 16).
+    Security(domain::security::SecurityRefusal),
 }
 
 /// Whether a refusal is about the request's content (422) or about the state it meets (409).
@@ -207,6 +209,7 @@ impl Refusal {
             Self::Repeated { .. } => "repeated",
             Self::UnknownBoard { .. } => "unknown_board",
             Self::Account(r) => r.code(),
+            Self::Security(r) => r.code(),
         }
     }
 
@@ -254,6 +257,7 @@ impl Refusal {
             ),
             Self::UnknownBoard { board } => format!("هیأت «{board}» شناخته نیست."),
             Self::Account(r) => r.persian(),
+            Self::Security(r) => r.persian(),
         }
     }
 
@@ -266,6 +270,7 @@ impl Refusal {
             | Self::NoPollingHours
             | Self::Account(_) => RefusalKind::Conflict,
             Self::Vetting(r) if !r.is_invalid_input() => RefusalKind::Conflict,
+            Self::Security(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             _ => RefusalKind::Invalid,
         }
     }
@@ -382,6 +387,12 @@ impl From<domain::identity::IdentityRefusal> for StoreError {
     }
 }
 
+impl From<domain::security::SecurityRefusal> for StoreError {
+    fn from(r: domain::security::SecurityRefusal) -> Self {
+        Self::Refused(Refusal::Security(r))
+    }
+}
+
 impl From<domain::DomainError> for StoreError {
     fn from(e: domain::DomainError) -> Self {
         Self::Refused(Refusal::Invalid(e))
@@ -407,6 +418,8 @@ mod tests {
                 entity: Entity::Relative,
                 national_id: "0018465986".into(),
             },
+            Refusal::Security(domain::security::SecurityRefusal::NoApprovedPlan),
+            Refusal::Security(domain::security::SecurityRefusal::DateInPast),
         ];
         for r in refusals {
             assert!(!r.code().is_empty());

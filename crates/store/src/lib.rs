@@ -23,6 +23,7 @@ pub mod import;
 pub mod models;
 pub mod people;
 pub mod roll;
+pub mod security;
 pub mod staffing;
 pub mod stations;
 
@@ -44,6 +45,7 @@ pub use geography::GeographyStore;
 pub use identity::{IdentityStore, NewChallenge, StoredChallenge};
 pub use people::PeopleStore;
 pub use roll::RollStore;
+pub use security::SecurityStore;
 pub use staffing::StaffingStore;
 pub use stations::StationStore;
 
@@ -63,6 +65,7 @@ pub trait Store:
     + IdentityStore
     + AuditStore
     + DemoStore
+    + SecurityStore
 {
     /// The backend's name, for logs and the health check.
     fn backend(&self) -> &'static str;
@@ -75,6 +78,7 @@ pub trait Store:
 pub mod prelude {
     pub use crate::{
         AuditStore, AuthStore, BoardStore, CandidacyStore, DemoStore, ElectionDayStore,
-        GeographyStore, IdentityStore, PeopleStore, RollStore, StaffingStore, StationStore, Store,
+        GeographyStore, IdentityStore, PeopleStore, RollStore, SecurityStore, StaffingStore,
+        StationStore, Store,
     };
 }

@@ -54,6 +54,7 @@ pub mod identity;
 pub mod people;
 pub mod refusals;
 pub mod roll;
+pub mod security;
 pub mod staffing;
 pub mod stations;
 
@@ -113,7 +114,10 @@ macro_rules! conformance_suite {
             candidacy::registrations_search_and_sort,
             refusals::every_bad_input_is_refused_in_persian,
             refusals::a_day_without_polling_hours_is_refused_in_persian,
-            refusals::a_repeated_id_in_a_roll_file_is_named_on_its_lines
+            refusals::a_repeated_id_in_a_roll_file_is_named_on_its_lines,
+            security::a_sensitive_station_needs_an_approved_plan,
+            security::sensitive_lists_and_reasons_follow_the_demo_and_the_election,
+            security::the_security_council_is_a_board_with_a_cadence
         );
     };
     (@cases $fresh:expr; $($area:ident :: $case:ident),*) => {
