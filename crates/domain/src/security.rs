@@ -951,8 +951,7 @@ pub mod demo {
             .assume_offset(first)
             .to_offset(time::UtcOffset::UTC)
         };
-        let mut approved_by_county: BTreeMap<String, (Vec<String>, Vec<String>)> =
-            BTreeMap::new();
+        let mut approved_by_county: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
         for (i, s) in stations.iter().enumerate() {
             let mut reasons = Vec::new();
             if s.hard_to_reach && i % 3 == 0 {
@@ -960,7 +959,12 @@ pub mod demo {
             }
             if i % 37 == 5 {
                 reasons.push(
-                    ["incident_history", "border_area", "disputed_council", "crowded"][i % 4]
+                    [
+                        "incident_history",
+                        "border_area",
+                        "disputed_council",
+                        "crowded",
+                    ][i % 4]
                         .to_owned(),
                 );
             }

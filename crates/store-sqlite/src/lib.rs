@@ -77,7 +77,13 @@ impl DemoStore for Sqlite {
             staffing::write_demo(tx, &data.election.code, &data.assignments, &by)?;
             boards::write_demo(tx, &data.board_members, &by)?;
             security::write_demo(tx, &data, &by)?;
-            security::write_demo_meetings(tx, &data, &by)?;
+            let council: Vec<_> = data
+                .council_meetings
+                .iter()
+                .map(|m| m.meeting.clone())
+                .collect();
+            let ids = boards::write_demo_meetings(tx, &council, &by)?;
+            security::write_demo_approvals(tx, &data.council_meetings, &ids, &by)?;
             candidacy::write_demo(tx, &data.election.code, &data, &by)?;
             chain::append_audit(tx, &by, &store::demo::demo_loaded(&data))
         })

@@ -3,6 +3,7 @@
 
 use crate::chain::append_audit;
 use crate::db::{db_err, Sqlite};
+use crate::facts::{flag_row, station_security};
 use crate::sql::{all, bad_row, iso_date, parse_date};
 use async_trait::async_trait;
 use domain::boards::{board_code, BoardKind};
@@ -58,50 +59,8 @@ fn reasons_of(conn: &Connection, election: &str) -> StoreResult<Vec<SensitiveRea
     })
 }
 
-fn flag_row(conn: &Connection, station: &str) -> StoreResult<Option<(Vec<String>, String)>> {
-    conn.prepare_cached("SELECT reasons, note FROM sensitive_stations WHERE station_code = ?1")
-        .map_err(db_err)?
-        .query_row([station], |r| {
-            Ok((split_reasons(&r.get::<_, String>(0)?), r.get(1)?))
-        })
-        .optional()
-        .map_err(db_err)
-}
-
-fn plan_status_of(conn: &Connection, station: &str) -> StoreResult<Option<PlanStatus>> {
-    let s: Option<String> = conn
-        .prepare_cached("SELECT status FROM security_plans WHERE station_code = ?1")
-        .map_err(db_err)?
-        .query_row([station], |r| r.get(0))
-        .optional()
-        .map_err(db_err)?;
-    s.as_deref()
-        .map(status_from)
-        .transpose()
-        .map_err(db_err)
-}
-
-/// A station's security as the readiness rule (`domain::security::check_may_mark_ready`)
-/// needs it, read in the caller's transaction: not sensitive when it was never flagged (the
-/// station's existence is the caller's to check).
-pub(crate) fn station_security(conn: &Connection, station: &str) -> StoreResult<StationSecurity> {
-    let flag = flag_row(conn, station)?;
-    let plan_status = plan_status_of(conn, station)?;
-    Ok(match flag {
-        Some((reasons, _)) => StationSecurity {
-            sensitive: true,
-            reasons,
-            plan_status,
-        },
-        None => StationSecurity {
-            sensitive: false,
-            reasons: Vec::new(),
-            plan_status,
-        },
-    })
-}
-
-const PLAN_COLUMNS: &str = "status, measures, responsible_name, responsible_phone, protective_staff,
+const PLAN_COLUMNS: &str =
+    "status, measures, responsible_name, responsible_phone, protective_staff,
     cctv_coverage, contacts, escalation, effective_on, return_reason, meeting_id, updated_at_us,
     updated_by, decided_at_us, decided_by";
 
@@ -332,13 +291,23 @@ fn submit(tx: &Transaction<'_>, station: &str, by: &Actor) -> StoreResult<PlanSt
 }
 
 /// Checks that `meeting` is a held meeting of the station's county's security council.
-fn council_meeting(
-    conn: &Connection,
-    county: &str,
-    meeting: i64,
-    by: &Actor,
-) -> StoreResult<()> {
-    let m = crate::boards::meeting(conn, meeting)?.ok_or(StoreError::not_found(Entity::Meeting))?;
+fn council_meeting(conn: &Connection, county: &str, meeting: i64, by: &Actor) -> StoreResult<()> {
+    let (board, held_at_us): (String, i64) = conn
+        .prepare_cached("SELECT board_code, held_at_us FROM meetings WHERE id = ?1")
+        .map_err(db_err)?
+        .query_row([meeting], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .map_err(db_err)?
+        .ok_or(StoreError::not_found(Entity::Meeting))?;
+    let m = domain::boards::Meeting {
+        id: meeting,
+        board,
+        held_at: domain::clock::from_micros(held_at_us),
+        agenda: String::new(),
+        minutes: String::new(),
+        attendance: Vec::new(),
+        decisions: Vec::new(),
+    };
     check_approval_meeting(
         &m,
         &board_code(BoardKind::CountySecurity, Some(county)),
@@ -416,7 +385,9 @@ fn sensitive_rows(conn: &Connection, county: Option<&str>) -> StoreResult<Vec<Se
 
 fn summary(conn: &Connection, county: Option<&str>) -> StoreResult<Vec<CountySecurity>> {
     let mut s = conn
-        .prepare_cached("SELECT code, name FROM counties WHERE ?1 IS NULL OR code = ?1 ORDER BY code")
+        .prepare_cached(
+            "SELECT code, name FROM counties WHERE ?1 IS NULL OR code = ?1 ORDER BY code",
+        )
         .map_err(db_err)?;
     let counties: Vec<(String, String)> = all(&mut s, [county], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let rows = sensitive_rows(conn, county)?;
@@ -568,26 +539,23 @@ pub(crate) fn write_demo(
     Ok(())
 }
 
-/// The demo's council meetings, after its boards: each checked as `record_meeting` does (no
-/// audit record of its own), and the approved plans tied to the meeting that approved them.
-pub(crate) fn write_demo_meetings(
+/// Ties the demo's approved plans to the council meetings that approved them (`ids`: the
+/// meetings' ids, as `boards::write_demo_meetings` wrote them).
+pub(crate) fn write_demo_approvals(
     tx: &Transaction<'_>,
-    data: &domain::demo::DemoData,
+    meetings: &[domain::security::demo::DemoCouncilMeeting],
+    ids: &[i64],
     by: &Actor,
 ) -> StoreResult<()> {
-    for m in &data.council_meetings {
-        let members = crate::boards::board(tx, &m.meeting.board)?
-            .ok_or(StoreError::not_found(Entity::Board))?
-            .members;
-        m.meeting.validate(&members)?;
-        let id = crate::boards::insert_meeting(tx, &m.meeting, by)?;
+    let mut s = tx
+        .prepare_cached(
+            "UPDATE security_plans SET meeting_id = ?2, decided_at_us = ?3, decided_by = ?4
+             WHERE station_code = ?1",
+        )
+        .map_err(db_err)?;
+    for (m, id) in meetings.iter().zip(ids) {
         for station in &m.approves {
-            tx.prepare_cached(
-                "UPDATE security_plans SET meeting_id = ?2, decided_at_us = ?3, decided_by = ?4
-                 WHERE station_code = ?1",
-            )
-            .map_err(db_err)?
-            .execute(params![
+            s.execute(params![
                 station,
                 id,
                 domain::clock::to_micros(m.meeting.held_at),
@@ -633,10 +601,7 @@ impl SecurityStore for Sqlite {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn station_security(
-        &self,
-        station: &str,
-    ) -> StoreResult<Option<StationSecurityRecord>> {
+    async fn station_security(&self, station: &str) -> StoreResult<Option<StationSecurityRecord>> {
         let station = station.to_owned();
         self.read(move |c| record(c, &station)).await
     }
