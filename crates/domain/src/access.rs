@@ -323,8 +323,11 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
         }
         Action::ViewPeople => p.scope.kind() != ScopeKind::Station,
         Action::ViewElection => true,
-        // The governor runs the county's stations, and approves a longer polling day at one.
-        Action::ManageStations { county } | Action::ApproveExtension { county } => {
+        // The governor runs the county's stations, and approves a longer polling day at one;
+        // and keeps its sensitive stations' plans and security council (issue 16).
+        Action::ManageStations { county }
+        | Action::ApproveExtension { county }
+        | Action::ManageSecurity { county } => {
             p.role == Role::ProvinceHq
                 || (p.role == Role::CountyGovernor && p.scope.covers_county(county))
         }
@@ -370,10 +373,6 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
                 p.role,
                 Role::ProvinceHq | Role::CountyGovernor | Role::InspectionBoard | Role::Observer
             ) && county.map_or(p.scope == Scope::Province, |c| p.scope.covers_county(c))
-        }
-        Action::ManageSecurity { county } => {
-            p.role == Role::ProvinceHq
-                || (p.role == Role::CountyGovernor && p.scope.covers_county(county))
         }
         Action::RecordMeeting { kind, county } => {
             use crate::boards::BoardKind;

@@ -457,7 +457,7 @@ fn cadence(conn: &Connection, county: &str) -> StoreResult<Option<Cadence>> {
 fn set_cadence(
     tx: &Transaction<'_>,
     county: &str,
-    cadence: &Cadence,
+    cadence: Cadence,
     by: &Actor,
 ) -> StoreResult<()> {
     county_exists(tx, county)?;
@@ -479,7 +479,7 @@ fn set_cadence(
         by.username
     ])
     .map_err(db_err)?;
-    append_audit(tx, by, &cadence_set(county, cadence))
+    append_audit(tx, by, &cadence_set(county, &cadence))
 }
 
 /// The demo's sensitive stations and plans, in the demo load's transaction (no audit records
@@ -709,7 +709,7 @@ impl SecurityStore for Sqlite {
         by: &Actor,
     ) -> StoreResult<()> {
         let (county, cadence, by) = (county.to_owned(), *cadence, by.clone());
-        self.write(move |tx| set_cadence(tx, &county, &cadence, &by))
+        self.write(move |tx| set_cadence(tx, &county, cadence, &by))
             .await
     }
 }
