@@ -17,6 +17,7 @@ mod pages;
 mod persian_text;
 mod registration_pages;
 mod registrations;
+mod security;
 mod sms;
 mod staffing;
 mod support;
