@@ -531,7 +531,7 @@ pub async fn save_plan(
         )),
         (_, None) => Err(app::Error::invalid(
             "cctv_coverage",
-            "پوشش دوربین را برگزینید",
+            "پوشش دوربین را انتخاب کنید",
         )),
     };
     let again = |refused| station_page(&visit, &code, Some(refused), Some(form.clone()), None);
@@ -596,7 +596,7 @@ pub async fn decide(
         _ => (
             Err(app::Error::invalid(
                 "meeting",
-                "جلسه شورای تأمین که طرح را تصویب کرد برگزینید",
+                "جلسه شورای تأمین را که طرح را تصویب کرد انتخاب کنید",
             )),
             "approve",
         ),
@@ -653,6 +653,7 @@ struct CouncilPage {
     any_missed: bool,
     meetings: Vec<CouncilMeetingRow>,
     overdue: Vec<OverdueRow>,
+    overdue_count: String,
     can_manage: bool,
     starts_on: String,
     every_days: String,
@@ -738,6 +739,7 @@ async fn council_page(visit: &Visit, county: &str, refused: Option<Refused>) -> 
                 days: persian_number(o.days_overdue),
             })
             .collect(),
+        overdue_count: persian_number(council.overdue.len() as i64),
         can_manage: app::allows(visit.principal(), Action::ManageSecurity { county }),
         starts_on: jalali_numeric(council.cadence.starts_on),
         every_days: persian_number(i64::from(council.cadence.every_days)),
