@@ -258,13 +258,43 @@ struct StationPage {
     return_reason: String,
     approved_at: Option<String>,
     can_manage: bool,
-    can_edit_plan: bool,
-    can_submit: bool,
-    can_decide: bool,
+    steps: Steps,
     meetings: Vec<MeetingChoice>,
     cctv_choices: Vec<Choice>,
     error: Option<String>,
     notice: Option<&'static str>,
+}
+
+/// What the visitor may do to the plan as it stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Steps {
+    None,
+    /// Write it (no plan yet, or returned, or approved and to be revised).
+    Edit,
+    /// Rewrite the draft, or send it to the council.
+    EditOrSubmit,
+    /// Record the council's approval or return.
+    Decide,
+}
+
+impl Steps {
+    fn of(can_manage: bool, sensitive: bool, status: Option<PlanStatus>) -> Self {
+        match (can_manage && sensitive, status) {
+            (false, _) => Self::None,
+            (true, Some(PlanStatus::Draft)) => Self::EditOrSubmit,
+            (true, Some(PlanStatus::Submitted)) => Self::Decide,
+            (true, _) => Self::Edit,
+        }
+    }
+    pub fn edit(self) -> bool {
+        matches!(self, Self::Edit | Self::EditOrSubmit)
+    }
+    pub fn submit(self) -> bool {
+        self == Self::EditOrSubmit
+    }
+    pub fn decide(self) -> bool {
+        self == Self::Decide
+    }
 }
 
 /// The plan form's fields as shown (typed again after a refusal, or as stored).
@@ -410,11 +440,7 @@ async fn station_page(
             .and_then(|p| p.decided_at_us)
             .map(|us| jalali_datetime(domain::clock::from_micros(us))),
         can_manage,
-        can_edit_plan: can_manage
-            && record.security.sensitive
-            && plan_status != Some(PlanStatus::Submitted),
-        can_submit: can_manage && plan_status == Some(PlanStatus::Draft),
-        can_decide: can_manage && plan_status == Some(PlanStatus::Submitted),
+        steps: Steps::of(can_manage, record.security.sensitive, plan_status),
         meetings,
         cctv_choices,
         plan,
