@@ -25,6 +25,7 @@ pub mod people;
 pub mod random;
 pub mod readiness;
 pub mod registrations;
+pub mod security;
 pub mod sessions;
 pub mod sms;
 pub mod staffing;
@@ -181,6 +182,15 @@ impl App {
 
     pub fn boards(&self) -> boards::Boards<'_> {
         boards::Boards {
+            boards: &*self.store,
+            ctx: self.context(),
+        }
+    }
+
+    /// Sensitive stations, their plans and the county security councils (issue 16).
+    pub fn security(&self) -> security::Security<'_> {
+        security::Security {
+            security: &*self.store,
             boards: &*self.store,
             ctx: self.context(),
         }

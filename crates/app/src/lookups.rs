@@ -62,6 +62,15 @@ pub fn board_access(
         Some(c) => authorize(principal, Action::ViewCounty(c))?,
         None => authorize(principal, Action::ViewProvince)?,
     };
+    // The county security council is read by those who read the county's security (issue 16).
+    if kind == BoardKind::CountySecurity {
+        authorize(
+            principal,
+            Action::ViewSecurity {
+                county: county.as_deref(),
+            },
+        )?;
+    }
     Ok((kind, county))
 }
 

@@ -133,6 +133,11 @@ pub async fn load(
         data.stations.clear();
         data.assignments.clear();
         data.readiness.clear();
+        // Sensitive stations and the plans their councils approved (issue 16) go with them.
+        data.sensitive_stations.clear();
+        for meeting in &mut data.council_meetings {
+            meeting.approves.clear();
+        }
     }
     store
         .load_demo(&data, &Actor::new("sandoq-demo", clock.now()))

@@ -237,6 +237,15 @@ pub enum Action<'a> {
     /// Declaring stations' readiness, one by one or as a file, of a county (`Some`) or of any
     /// county (`None`, a province-wide file): the county's governor, or the province HQ.
     DeclareReadiness { county: Option<&'a str> },
+    // Sensitive stations and the county security council (issue 16).
+    /// Reading the sensitive stations, their plans and the security council of `county` (with
+    /// `None`, the province's list): the HQ and the governor, the inspection boards and the
+    /// observers, each within their scope.
+    ViewSecurity { county: Option<&'a str> },
+    /// Flagging a station of `county` sensitive, drafting and submitting its plan, and
+    /// recording the county security council's approval or return at its meeting: the
+    /// county's governor (the council's chair), or the province HQ.
+    ManageSecurity { county: &'a str },
 }
 
 /// The roles that see candidate registrations, each within its scope: the HQ, the governors
@@ -321,8 +330,11 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
         }
         Action::ViewPeople => p.scope.kind() != ScopeKind::Station,
         Action::ViewElection => true,
-        // The governor runs the county's stations, and approves a longer polling day at one.
-        Action::ManageStations { county } | Action::ApproveExtension { county } => {
+        // The governor runs the county's stations, and approves a longer polling day at one;
+        // and keeps its sensitive stations' plans and security council (issue 16).
+        Action::ManageStations { county }
+        | Action::ApproveExtension { county }
+        | Action::ManageSecurity { county } => {
             p.role == Role::ProvinceHq
                 || (p.role == Role::CountyGovernor && p.scope.covers_county(county))
         }
@@ -363,7 +375,7 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
                     | crate::vetting::Reviewer::CountySupervisionBoard
             )
         ),
-        Action::ViewReadiness { county } => {
+        Action::ViewReadiness { county } | Action::ViewSecurity { county } => {
             matches!(
                 p.role,
                 Role::ProvinceHq | Role::CountyGovernor | Role::InspectionBoard | Role::Observer
@@ -474,6 +486,84 @@ mod tests {
             let label = role.persian();
             let supervises = label.contains("ناظر") || label.contains("نظارت");
             assert_eq!(supervises, role == Role::SupervisionBoard, "{label}");
+        }
+    }
+
+    #[test]
+    fn governors_keep_their_countys_security_and_the_hq_all() {
+        use crate::boards::BoardKind;
+        let county = |role, c: &str| principal(role, Scope::County { county: c.into() });
+        let hq = principal(Role::ProvinceHq, Scope::Province);
+        let governor = county(Role::CountyGovernor, "01");
+        let manage = Action::ManageSecurity { county: "01" };
+        let council = Action::RecordMeeting {
+            kind: BoardKind::CountySecurity,
+            county: Some("01"),
+        };
+        for act in [manage, council, Action::ViewSecurity { county: Some("01") }] {
+            assert_eq!(authorize(Some(&hq), act), Ok(()), "{act:?}");
+            assert_eq!(authorize(Some(&governor), act), Ok(()), "{act:?}");
+            assert_eq!(
+                authorize(Some(&county(Role::CountyGovernor, "02")), act),
+                Err(Denied::Forbidden),
+                "{act:?}"
+            );
+            assert_eq!(authorize(None, act), Err(Denied::Unauthenticated));
+        }
+        assert_eq!(
+            authorize(Some(&governor), Action::ViewSecurity { county: None }),
+            Err(Denied::Forbidden),
+            "a governor does not read the province's list"
+        );
+        assert_eq!(
+            authorize(Some(&hq), Action::ViewSecurity { county: None }),
+            Ok(())
+        );
+        // Inspection boards and observers read, within their scope, and change nothing.
+        for reader in [
+            principal(Role::InspectionBoard, Scope::Province),
+            principal(Role::Observer, Scope::Province),
+            county(Role::InspectionBoard, "01"),
+            county(Role::Observer, "01"),
+        ] {
+            let view = Action::ViewSecurity { county: Some("01") };
+            assert_eq!(authorize(Some(&reader), view), Ok(()), "{reader:?}");
+            for act in [manage, council] {
+                assert_eq!(
+                    authorize(Some(&reader), act),
+                    Err(Denied::Forbidden),
+                    "{reader:?} {act:?}"
+                );
+            }
+        }
+        assert_eq!(
+            authorize(
+                Some(&county(Role::Observer, "01")),
+                Action::ViewSecurity { county: Some("02") }
+            ),
+            Err(Denied::Forbidden)
+        );
+        for role in [
+            Role::ExecutiveBoard,
+            Role::SupervisionBoard,
+            Role::StationStaff,
+        ] {
+            let p = principal(
+                role,
+                if role == Role::StationStaff {
+                    Scope::Station {
+                        county: "01".into(),
+                        station: "0100001".into(),
+                    }
+                } else {
+                    Scope::County {
+                        county: "01".into(),
+                    }
+                },
+            );
+            for act in [manage, council, Action::ViewSecurity { county: Some("01") }] {
+                assert_eq!(authorize(Some(&p), act), Err(Denied::Forbidden), "{role:?}");
+            }
         }
     }
 

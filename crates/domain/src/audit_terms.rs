@@ -89,6 +89,15 @@ audit_actions! {
     ReadinessImport = "readiness.import" => "درون‌برد وضعیت آمادگی شعبه‌ها",
     ReadinessWeights = "readiness.weights" => "تغییر وزن شاخص‌های آمادگی",
     TimelineMilestone = "timeline.milestone" => "ویرایش مرحله زمان‌بندی انتخابات",
+    // Sensitive stations and the county security council (issue 16).
+    SecurityReasons = "security.reasons" => "تعیین فهرست علت‌های حساس بودن شعبه",
+    SecurityFlag = "security.flag" => "اعلام شعبه حساس",
+    SecurityUnflag = "security.unflag" => "برداشتن حساس بودن شعبه",
+    SecurityPlanSave = "security.plan_save" => "نگارش طرح امنیتی شعبه",
+    SecurityPlanSubmit = "security.plan_submit" => "فرستادن طرح امنیتی برای تصویب",
+    SecurityPlanApprove = "security.plan_approve" => "تصویب طرح امنیتی در شورای تأمین",
+    SecurityPlanReturn = "security.plan_return" => "بازگرداندن طرح امنیتی برای اصلاح",
+    SecurityCadence = "security.cadence" => "تعیین دوره جلسات شورای تأمین",
 }
 
 impl AuditAction {
@@ -253,6 +262,15 @@ const DETAIL_LABELS: &[(&str, &str)] = &[
     ("ends_at_us", "پایان"),
     ("owner", "مسئول"),
     ("done_at_us", "زمان انجام"),
+    // Sensitive stations and their security plans (issue 16).
+    ("station", "شعبه"),
+    ("reasons", "علت‌های حساس بودن"),
+    ("status", "وضعیت طرح"),
+    ("effective_on", "تاریخ اجرای طرح"),
+    ("protective_staff", "نیروهای حفاظتی"),
+    ("cctv_coverage", "پوشش دوربین"),
+    ("starts_on", "نخستین جلسه"),
+    ("every_days", "فاصله جلسات (روز)"),
 ];
 
 /// A detail's key in Persian, if it is one the store writes.
@@ -414,6 +432,10 @@ fn read_text(key: &str, s: &str) -> DetailValue {
         "grounds" => {
             crate::vetting::RejectionGround::parse(s).map(crate::vetting::RejectionGround::persian)
         }
+        "status" => crate::security::PlanStatus::parse(s).map(crate::security::PlanStatus::persian),
+        "cctv_coverage" => {
+            crate::security::CctvCoverage::parse(s).map(crate::security::CctvCoverage::persian)
+        }
         _ => None,
     };
     if let Some(persian) = named {
@@ -422,10 +444,12 @@ fn read_text(key: &str, s: &str) -> DetailValue {
     match key {
         "county" => DetailValue::County(s.to_owned()),
         "national_id" => DetailValue::NationalId(s.to_owned()),
-        "term_start" | "term_end" | "fibre_planned_on" => match parse_iso_date(s) {
-            Some(date) => DetailValue::Text(crate::calendar::jalali_numeric(date)),
-            None => DetailValue::Code(s.to_owned()),
-        },
+        "term_start" | "term_end" | "fibre_planned_on" | "effective_on" | "starts_on" => {
+            match parse_iso_date(s) {
+                Some(date) => DetailValue::Text(crate::calendar::jalali_numeric(date)),
+                None => DetailValue::Code(s.to_owned()),
+            }
+        }
         "until" | "arrives_at" | "leaves_at" => {
             match time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
                 Ok(at) => DetailValue::Text(crate::calendar::jalali_datetime(at)),
@@ -682,6 +706,14 @@ mod tests {
             "closed_at_us",
             "notes",
             "countersigned",
+            "station",
+            "reasons",
+            "status",
+            "effective_on",
+            "protective_staff",
+            "cctv_coverage",
+            "starts_on",
+            "every_days",
         ];
         for key in keys {
             assert!(detail_label(key).is_some(), "{key}");

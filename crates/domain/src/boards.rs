@@ -15,6 +15,10 @@ pub enum BoardKind {
     ProvinceInspection,
     CountyInspection,
     CountyExecutive,
+    /// The county security council (شورای تأمین شهرستان, issue 16): the governor as chair,
+    /// the police, intelligence, judiciary and IRGC representatives; it approves the sensitive
+    /// stations' security plans.
+    CountySecurity,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -27,6 +31,12 @@ pub enum BoardRole {
     Head,
     JudiciaryRep,
     CivilRegistrationHead,
+    /// The county's police commander (the security council).
+    PoliceRep,
+    /// The intelligence ministry's representative (the security council).
+    IntelligenceRep,
+    /// The IRGC's representative (the security council).
+    IrgcRep,
     /// A trusted local person on the executive board.
     Trusted,
     /// An inspection board's member.
@@ -35,11 +45,14 @@ pub enum BoardRole {
 }
 
 impl BoardRole {
-    pub const ALL: [BoardRole; 7] = [
+    pub const ALL: [BoardRole; 10] = [
         Self::Chair,
         Self::Head,
         Self::JudiciaryRep,
         Self::CivilRegistrationHead,
+        Self::PoliceRep,
+        Self::IntelligenceRep,
+        Self::IrgcRep,
         Self::Trusted,
         Self::Member,
         Self::Alternate,
@@ -50,6 +63,9 @@ impl BoardRole {
             Self::Head => "head",
             Self::JudiciaryRep => "judiciary_rep",
             Self::CivilRegistrationHead => "civil_registration_head",
+            Self::PoliceRep => "police_rep",
+            Self::IntelligenceRep => "intelligence_rep",
+            Self::IrgcRep => "irgc_rep",
             Self::Trusted => "trusted",
             Self::Member => "member",
             Self::Alternate => "alternate",
@@ -64,6 +80,9 @@ impl BoardRole {
             Self::Head => "رئیس هیأت",
             Self::JudiciaryRep => "نماینده دادستان",
             Self::CivilRegistrationHead => "رئیس ثبت احوال",
+            Self::PoliceRep => "فرمانده انتظامی شهرستان",
+            Self::IntelligenceRep => "نماینده اداره اطلاعات",
+            Self::IrgcRep => "نماینده سپاه",
             Self::Trusted => "معتمد محلی",
             Self::Member => "عضو",
             Self::Alternate => "عضو علی‌البدل",
@@ -77,6 +96,7 @@ impl BoardKind {
             Self::ProvinceInspection => "province_inspection",
             Self::CountyInspection => "county_inspection",
             Self::CountyExecutive => "county_executive",
+            Self::CountySecurity => "county_security",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -84,6 +104,7 @@ impl BoardKind {
             Self::ProvinceInspection,
             Self::CountyInspection,
             Self::CountyExecutive,
+            Self::CountySecurity,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -93,6 +114,7 @@ impl BoardKind {
             Self::ProvinceInspection => "هیأت بازرسی استان",
             Self::CountyInspection => "هیأت بازرسی شهرستان",
             Self::CountyExecutive => "هیأت اجرایی شهرستان",
+            Self::CountySecurity => "شورای تأمین شهرستان",
         }
     }
 
@@ -108,6 +130,14 @@ impl BoardKind {
                 (BoardRole::Trusted, 8),
                 (BoardRole::Alternate, 5),
             ],
+            Self::CountySecurity => &[
+                (BoardRole::Chair, 1),
+                (BoardRole::PoliceRep, 1),
+                (BoardRole::IntelligenceRep, 1),
+                (BoardRole::JudiciaryRep, 1),
+                (BoardRole::IrgcRep, 1),
+                (BoardRole::Member, 2),
+            ],
         }
     }
 
@@ -121,12 +151,14 @@ impl BoardKind {
     }
 }
 
-/// A board's code: `inspection-province`, `inspection-{county}`, `executive-{county}`.
+/// A board's code: `inspection-province`, `inspection-{county}`, `executive-{county}`,
+/// `security-{county}`.
 pub fn board_code(kind: BoardKind, county: Option<&str>) -> String {
     match (kind, county) {
         (BoardKind::ProvinceInspection, _) => "inspection-province".to_owned(),
         (BoardKind::CountyInspection, Some(c)) => format!("inspection-{c}"),
         (BoardKind::CountyExecutive, Some(c)) => format!("executive-{c}"),
+        (BoardKind::CountySecurity, Some(c)) => format!("security-{c}"),
         (_, None) => String::new(),
     }
 }
@@ -144,6 +176,7 @@ pub fn parse_board_code(code: &str) -> Option<(BoardKind, Option<String>)> {
     match prefix {
         "inspection" => Some((BoardKind::CountyInspection, Some(county.to_owned()))),
         "executive" => Some((BoardKind::CountyExecutive, Some(county.to_owned()))),
+        "security" => Some((BoardKind::CountySecurity, Some(county.to_owned()))),
         _ => None,
     }
 }
@@ -340,6 +373,7 @@ mod tests {
         assert_eq!(BoardKind::ProvinceInspection.size(), 5);
         assert_eq!(BoardKind::CountyInspection.size(), 3);
         assert_eq!(BoardKind::CountyExecutive.size(), 11);
+        assert_eq!(BoardKind::CountySecurity.size(), 7);
         let alternates = BoardKind::CountyExecutive
             .seats()
             .iter()
@@ -422,6 +456,7 @@ mod tests {
             (BoardKind::ProvinceInspection, None),
             (BoardKind::CountyInspection, Some("11")),
             (BoardKind::CountyExecutive, Some("05")),
+            (BoardKind::CountySecurity, Some("05")),
         ] {
             let code = board_code(kind, county);
             assert_eq!(

@@ -80,6 +80,10 @@ pub struct DemoData {
     /// most on fibre, some connections planned (a few of them late), a few with no link, and
     /// some stations not declared at all.
     pub readiness: Vec<(String, crate::readiness::Declared)>,
+    /// Sensitive stations with their plans in every state (issue 16).
+    pub sensitive_stations: Vec<crate::security::demo::DemoSensitive>,
+    /// The county security councils' meetings: held, and in Kerman county one missed.
+    pub council_meetings: Vec<crate::security::demo::DemoCouncilMeeting>,
 }
 
 impl DemoData {
@@ -152,6 +156,15 @@ fn form_boards(
             board_code(BoardKind::CountyExecutive, Some(&c.code)),
             BoardKind::CountyExecutive,
             if i % 5 == 2 { 2 } else { 0 },
+        ));
+    }
+    // The county security councils last, so that a small demo short of people forms the
+    // other boards whole.
+    for c in counties {
+        boards.push((
+            board_code(BoardKind::CountySecurity, Some(&c.code)),
+            BoardKind::CountySecurity,
+            0,
         ));
     }
     'boards: for (code, kind, short) in boards {
@@ -1059,6 +1072,12 @@ pub fn kerman(options: DemoOptions) -> DomainResult<DemoData> {
         role,
         scope,
     };
+    let (sensitive_stations, council_meetings) = crate::security::demo::build(
+        &stations,
+        &board_members,
+        election.election_day,
+        &kerman_county,
+    );
     let users = vec![
         user("hq", Role::ProvinceHq, Scope::Province),
         user("governor", Role::CountyGovernor, county_scope.clone()),
@@ -1093,6 +1112,8 @@ pub fn kerman(options: DemoOptions) -> DomainResult<DemoData> {
         registrations,
         users,
         readiness,
+        sensitive_stations,
+        council_meetings,
     })
 }
 

@@ -25,6 +25,7 @@ pub mod person;
 pub mod readiness;
 pub mod registration;
 pub mod roll;
+pub mod security;
 pub mod staffing;
 pub mod station;
 pub mod station_day;

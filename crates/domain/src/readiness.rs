@@ -245,11 +245,33 @@ impl ReadinessRefusal {
     }
 }
 
-/// What the store knows of a station's security when it is marked ready.
+/// What the store knows of a station's security when it is marked ready: the part of
+/// [`crate::security::StationSecurity`] the readiness rules read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SecurityStanding {
     pub sensitive: bool,
     pub plan_approved: bool,
+}
+
+impl SecurityStanding {
+    pub fn of(security: &crate::security::StationSecurity) -> Self {
+        Self {
+            sensitive: security.sensitive,
+            plan_approved: security.plan_status == Some(crate::security::PlanStatus::Approved),
+        }
+    }
+
+    /// Sensitive and without an approved plan (`StationSecurity::needs_plan`, the one rule).
+    pub fn needs_plan(self) -> bool {
+        crate::security::StationSecurity {
+            sensitive: self.sensitive,
+            reasons: Vec::new(),
+            plan_status: self
+                .plan_approved
+                .then_some(crate::security::PlanStatus::Approved),
+        }
+        .needs_plan()
+    }
 }
 
 /// Checks a declaration before it is written: its own consistency, a planned date not in the
@@ -286,7 +308,7 @@ pub fn check_declaration(
         if !missing.is_empty() {
             return Err(ReadinessRefusal::NotReady { missing });
         }
-        if security.sensitive && !security.plan_approved {
+        if security.needs_plan() {
             return Err(ReadinessRefusal::SecurityPlanNotApproved);
         }
     }
@@ -443,7 +465,7 @@ pub fn overdue(
         }
         _ => {}
     }
-    if security.sensitive && !security.plan_approved && plan_deadline.is_some_and(|d| d <= now) {
+    if security.needs_plan() && plan_deadline.is_some_and(|d| d <= now) {
         out.push(Overdue::SecurityPlanLate);
     }
     out
@@ -541,7 +563,7 @@ impl Tally {
         }
         self.planned_late += u64::from(a.overdue.contains(&Overdue::PlannedConnectionLate));
         self.sensitive += u64::from(security.sensitive);
-        self.sensitive_without_plan += u64::from(security.sensitive && !security.plan_approved);
+        self.sensitive_without_plan += u64::from(security.needs_plan());
         self.overdue += u64::from(!a.overdue.is_empty());
         self.score_sum += u64::from(a.score);
     }

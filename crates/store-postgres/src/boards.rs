@@ -193,6 +193,71 @@ async fn meetings_whole(pool: &PgPool, found: &[PgRow]) -> StoreResult<Vec<Meeti
         .collect()
 }
 
+/// Writes a meeting the caller validated, with its attendance and decisions (no audit record:
+/// `record_meeting`'s, or the demo load's).
+async fn insert_meeting(conn: &mut PgConnection, meeting: &Meeting, by: &Actor) -> Attempt<i64> {
+    let code = meeting.board.as_str();
+    let held_at_us = domain::clock::to_micros(meeting.held_at);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO meetings (board_code, held_at_us, agenda, minutes, recorded_at_us, \
+         recorded_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(code)
+    .bind(held_at_us)
+    .bind(&meeting.agenda)
+    .bind(&meeting.minutes)
+    .bind(by.at_us())
+    .bind(&by.username)
+    .fetch_one(&mut *conn)
+    .await?;
+    if !meeting.attendance.is_empty() {
+        sqlx::query(
+            "INSERT INTO meeting_attendance (meeting_id, national_id, present) \
+             SELECT $1, * FROM UNNEST($2::text[], $3::bool[])",
+        )
+        .bind(id)
+        .bind(sql::column(&meeting.attendance, |a| a.national_id.clone()))
+        .bind(sql::column(&meeting.attendance, |a| a.present))
+        .execute(&mut *conn)
+        .await?;
+    }
+    if !meeting.decisions.is_empty() {
+        let due = meeting
+            .decisions
+            .iter()
+            .map(|d| rows::format_date(d.due_on))
+            .collect::<StoreResult<Vec<_>>>()?;
+        sqlx::query(
+            "INSERT INTO meeting_decisions (meeting_id, position, text, owner, due_on) \
+             SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[])",
+        )
+        .bind(id)
+        .bind((0..meeting.decisions.len() as i64).collect::<Vec<_>>())
+        .bind(sql::column(&meeting.decisions, |d| d.text.clone()))
+        .bind(sql::column(&meeting.decisions, |d| d.owner.clone()))
+        .bind(due)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(id)
+}
+
+/// The demo's council meetings (issue 16), after its boards: each checked as `record_meeting`
+/// checks it, with no audit record of its own (the load's counts the demo); their ids in order.
+pub(crate) async fn write_demo_meetings(
+    conn: &mut PgConnection,
+    meetings: &[Meeting],
+    by: &Actor,
+) -> Attempt<Vec<i64>> {
+    let mut ids = Vec::with_capacity(meetings.len());
+    for m in meetings {
+        let current = members(&mut *conn, Members::OfBoard(&m.board)).await?;
+        m.validate(&current)?;
+        ids.push(insert_meeting(&mut *conn, m, by).await?);
+    }
+    Ok(ids)
+}
+
 impl Postgres {
     /// See [`BoardStore::boards`].
     async fn read_boards(&self, county: Option<&str>) -> StoreResult<Vec<BoardWithMembers>> {
@@ -221,13 +286,14 @@ impl Postgres {
                 .or_default()
                 .push(member);
         }
-        let mut boards = Vec::with_capacity(1 + 2 * counties.len());
+        let mut boards = Vec::with_capacity(1 + 3 * counties.len());
         if county.is_none() {
             boards.push((BoardKind::ProvinceInspection, None));
         }
         for c in counties {
             boards.push((BoardKind::CountyInspection, Some(c.clone())));
-            boards.push((BoardKind::CountyExecutive, Some(c)));
+            boards.push((BoardKind::CountyExecutive, Some(c.clone())));
+            boards.push((BoardKind::CountySecurity, Some(c)));
         }
         Ok(boards
             .into_iter()
@@ -370,48 +436,7 @@ impl Postgres {
         }
         let current = members(&mut tx, Members::OfBoard(code)).await?;
         meeting.validate(&current)?;
-        let held_at_us = domain::clock::to_micros(meeting.held_at);
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO meetings (board_code, held_at_us, agenda, minutes, recorded_at_us, \
-             recorded_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(code)
-        .bind(held_at_us)
-        .bind(&meeting.agenda)
-        .bind(&meeting.minutes)
-        .bind(by.at_us())
-        .bind(&by.username)
-        .fetch_one(&mut *tx)
-        .await?;
-        if !meeting.attendance.is_empty() {
-            sqlx::query(
-                "INSERT INTO meeting_attendance (meeting_id, national_id, present) \
-                 SELECT $1, * FROM UNNEST($2::text[], $3::bool[])",
-            )
-            .bind(id)
-            .bind(sql::column(&meeting.attendance, |a| a.national_id.clone()))
-            .bind(sql::column(&meeting.attendance, |a| a.present))
-            .execute(&mut *tx)
-            .await?;
-        }
-        if !meeting.decisions.is_empty() {
-            let due = meeting
-                .decisions
-                .iter()
-                .map(|d| rows::format_date(d.due_on))
-                .collect::<StoreResult<Vec<_>>>()?;
-            sqlx::query(
-                "INSERT INTO meeting_decisions (meeting_id, position, text, owner, due_on) \
-                 SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::text[])",
-            )
-            .bind(id)
-            .bind((0..meeting.decisions.len() as i64).collect::<Vec<_>>())
-            .bind(sql::column(&meeting.decisions, |d| d.text.clone()))
-            .bind(sql::column(&meeting.decisions, |d| d.owner.clone()))
-            .bind(due)
-            .execute(&mut *tx)
-            .await?;
-        }
+        let id = insert_meeting(&mut tx, meeting, by).await?;
         append_audit(&mut tx, by, &meeting_recorded(meeting, id)).await?;
         tx.commit().await?;
         Ok(id)

@@ -150,3 +150,59 @@ pub(crate) async fn people_with_relatives(
         .map(|(row, id)| rows::person(row, relatives.remove(id).unwrap_or_default()))
         .collect()
 }
+
+// Sensitive stations (issue 16): what the readiness rule reads of a station's security.
+
+pub(crate) async fn flag_row(
+    conn: &mut PgConnection,
+    station: &str,
+) -> Attempt<Option<(Vec<String>, String)>> {
+    let row = sqlx::query("SELECT reasons, note FROM sensitive_stations WHERE station_code = $1")
+        .bind(station)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|r| {
+        let reasons: String = r.try_get("reasons")?;
+        Ok((store::security::split_reasons(&reasons), r.try_get("note")?))
+    })
+    .transpose()
+}
+
+async fn plan_status_of(
+    conn: &mut PgConnection,
+    station: &str,
+) -> Attempt<Option<domain::security::PlanStatus>> {
+    let s: Option<String> =
+        sqlx::query_scalar("SELECT status FROM security_plans WHERE station_code = $1")
+            .bind(station)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(s.as_deref()
+        .map(|s| {
+            domain::security::PlanStatus::parse(s).ok_or_else(|| rows::corrupt("plan status", s))
+        })
+        .transpose()?)
+}
+
+/// A station's security as the readiness rule (`domain::security::check_may_mark_ready`)
+/// needs it, read in the caller's transaction: not sensitive when it was never flagged (the
+/// station's existence is the caller's to check).
+pub(crate) async fn station_security(
+    conn: &mut PgConnection,
+    station: &str,
+) -> Attempt<domain::security::StationSecurity> {
+    let flag = flag_row(conn, station).await?;
+    let plan_status = plan_status_of(conn, station).await?;
+    Ok(match flag {
+        Some((reasons, _)) => domain::security::StationSecurity {
+            sensitive: true,
+            reasons,
+            plan_status,
+        },
+        None => domain::security::StationSecurity {
+            sensitive: false,
+            reasons: Vec::new(),
+            plan_status,
+        },
+    })
+}

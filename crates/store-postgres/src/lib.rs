@@ -27,6 +27,7 @@ mod people;
 mod readiness;
 mod roll;
 mod rows;
+mod security;
 mod sql;
 mod staffing;
 mod stations;
@@ -87,6 +88,14 @@ impl Postgres {
         people::write_people(&mut tx, &self.pool, &data.people).await?;
         staffing::write_demo_assignments(&mut tx, code, &data.assignments, by).await?;
         boards::write_demo_members(&mut tx, &data.board_members, by).await?;
+        security::write_demo(&mut tx, data, by).await?;
+        let council: Vec<_> = data
+            .council_meetings
+            .iter()
+            .map(|m| m.meeting.clone())
+            .collect();
+        let ids = boards::write_demo_meetings(&mut tx, &council, by).await?;
+        security::write_demo_approvals(&mut tx, &data.council_meetings, &ids, by).await?;
         candidacy::write_demo_registrations(&mut tx, code, &data.registrations).await?;
         candidacy::write_demo_candidates(
             &mut tx,

@@ -74,6 +74,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "readiness",
         include_str!("../migrations/0015_readiness.sql"),
     ),
+    (
+        17,
+        "security",
+        include_str!("../migrations/0017_security.sql"),
+    ),
 ];
 
 /// The migrations as `(version, name)`, in order (for the test that keeps both backends'

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use domain::clock::{from_micros, to_micros};
 use domain::csv_io::ReadinessUpdate;
 use domain::election::Milestone;
-use domain::readiness::{check_declaration, Declared, Link, Readiness, SecurityStanding, Weights};
+use domain::readiness::{check_declaration, Declared, Link, Readiness, Weights};
 use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::Row;
 use store::readiness::{
@@ -25,10 +25,15 @@ use store::{Actor, Entity, ReadinessStore, Refusal, StoreError, StoreResult};
 const COLUMNS: &str = "s.code, s.name, s.county_code, s.council_code, c.name AS council_name, \
      r.link, r.fibre_planned_on, r.cctv_installed, r.cctv_monitored, r.power_backup, \
      r.devices_installed, r.devices_tested, r.step_free, r.ready, r.note, r.declared_at_us, \
-     r.declared_by";
+     r.declared_by, ss.station_code IS NOT NULL AS sensitive, \
+     coalesce(sp.status = 'approved', FALSE) AS plan_approved";
 
+/// The security plan's status is read as stored; what it means for marking a station ready is
+/// `domain::security`'s (`SecurityStanding::needs_plan`).
 const FROM: &str = "stations s JOIN councils c ON c.code = s.council_code \
-     LEFT JOIN station_readiness r ON r.station_code = s.code";
+     LEFT JOIN station_readiness r ON r.station_code = s.code \
+     LEFT JOIN sensitive_stations ss ON ss.station_code = s.code \
+     LEFT JOIN security_plans sp ON sp.station_code = s.code";
 
 fn get<'r, T>(row: &'r PgRow, column: &str) -> StoreResult<T>
 where
@@ -69,15 +74,9 @@ fn station_from(r: &PgRow) -> StoreResult<StationReadiness> {
         council: get(r, "council_code")?,
         council_name: get(r, "council_name")?,
         declared: declared_from(r)?,
-        sensitive: false,
-        plan_approved: false,
+        sensitive: get(r, "sensitive")?,
+        plan_approved: get(r, "plan_approved")?,
     })
-}
-
-/// The security the store knows of a station, for the readiness rules: none is recorded yet,
-/// so no station is sensitive.
-async fn security_of(_conn: &mut PgConnection, _station: &str) -> Attempt<SecurityStanding> {
-    Ok(SecurityStanding::default())
 }
 
 async fn readiness_in(
@@ -93,16 +92,10 @@ async fn readiness_in(
     .bind(county)
     .fetch_all(&mut *conn)
     .await?;
-    let mut out = found
+    Ok(found
         .iter()
         .map(station_from)
-        .collect::<StoreResult<Vec<_>>>()?;
-    for row in &mut out {
-        let security = security_of(conn, &row.station).await?;
-        row.sensitive = security.sensitive;
-        row.plan_approved = security.plan_approved;
-    }
-    Ok(out)
+        .collect::<StoreResult<Vec<_>>>()?)
 }
 
 /// One station's readiness; with `lock`, its station's row is locked for the transaction.
@@ -121,14 +114,7 @@ async fn station_in(
     .bind(station)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some(row) = found else {
-        return Ok(None);
-    };
-    let mut out = station_from(&row)?;
-    let security = security_of(conn, station).await?;
-    out.sensitive = security.sensitive;
-    out.plan_approved = security.plan_approved;
-    Ok(Some(out))
+    Ok(found.as_ref().map(station_from).transpose()?)
 }
 
 async fn write_declaration(

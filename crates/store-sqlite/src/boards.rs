@@ -119,7 +119,11 @@ pub(crate) fn boards(
         all(&mut s, [], |r| r.get(0))?
     };
     for c in counties {
-        for kind in [BoardKind::CountyInspection, BoardKind::CountyExecutive] {
+        for kind in [
+            BoardKind::CountyInspection,
+            BoardKind::CountyExecutive,
+            BoardKind::CountySecurity,
+        ] {
             list.push(Board {
                 code: board_code(kind, Some(&c)),
                 kind,
@@ -280,10 +284,35 @@ pub(crate) fn write_demo(
     Ok(())
 }
 
+/// The demo's council meetings (issue 16), after its boards: each checked as `record_meeting`
+/// checks it, with no audit record of its own (the load's counts the demo); their ids in order.
+pub(crate) fn write_demo_meetings(
+    tx: &Transaction<'_>,
+    meetings: &[Meeting],
+    by: &Actor,
+) -> StoreResult<Vec<i64>> {
+    meetings
+        .iter()
+        .map(|m| {
+            find_board(tx, &m.board)?.ok_or(StoreError::not_found(Entity::Board))?;
+            m.validate(&members_of(tx, &m.board)?)?;
+            insert_meeting(tx, m, by)
+        })
+        .collect()
+}
+
 pub(crate) fn record_meeting(tx: &Transaction<'_>, m: &Meeting, by: &Actor) -> StoreResult<i64> {
     find_board(tx, &m.board)?.ok_or(StoreError::not_found(Entity::Board))?;
     let members = members_of(tx, &m.board)?;
     m.validate(&members)?;
+    let id = insert_meeting(tx, m, by)?;
+    append_audit(tx, by, &meeting_recorded(m, id))?;
+    Ok(id)
+}
+
+/// Writes a meeting validated by the caller, with its attendance and decisions (no audit
+/// record: `record_meeting`'s, or the demo load's).
+fn insert_meeting(tx: &Transaction<'_>, m: &Meeting, by: &Actor) -> StoreResult<i64> {
     let held_at_us = to_micros(m.held_at);
     let id: i64 = tx
         .prepare_cached(
@@ -323,7 +352,6 @@ pub(crate) fn record_meeting(tx: &Transaction<'_>, m: &Meeting, by: &Actor) -> S
                 .map_err(db_err)?;
         }
     }
-    append_audit(tx, by, &meeting_recorded(m, id))?;
     Ok(id)
 }
 

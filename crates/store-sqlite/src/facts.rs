@@ -244,3 +244,62 @@ pub(crate) fn station_references(
     }
     Ok(refs)
 }
+
+// Sensitive stations (issue 16): what the readiness rule reads of a station's security.
+
+pub(crate) fn flag_row(
+    conn: &Connection,
+    station: &str,
+) -> StoreResult<Option<(Vec<String>, String)>> {
+    conn.prepare_cached("SELECT reasons, note FROM sensitive_stations WHERE station_code = ?1")
+        .map_err(db_err)?
+        .query_row([station], |r| {
+            Ok((
+                store::security::split_reasons(&r.get::<_, String>(0)?),
+                r.get(1)?,
+            ))
+        })
+        .optional()
+        .map_err(db_err)
+}
+
+fn plan_status_of(
+    conn: &Connection,
+    station: &str,
+) -> StoreResult<Option<domain::security::PlanStatus>> {
+    let s: Option<String> = conn
+        .prepare_cached("SELECT status FROM security_plans WHERE station_code = ?1")
+        .map_err(db_err)?
+        .query_row([station], |r| r.get(0))
+        .optional()
+        .map_err(db_err)?;
+    s.as_deref()
+        .map(|s| {
+            domain::security::PlanStatus::parse(s).ok_or_else(|| crate::sql::bad_row("plan status"))
+        })
+        .transpose()
+        .map_err(db_err)
+}
+
+/// A station's security as the readiness rule (`domain::security::check_may_mark_ready`)
+/// needs it, read in the caller's transaction: not sensitive when it was never flagged (the
+/// station's existence is the caller's to check).
+pub(crate) fn station_security(
+    conn: &Connection,
+    station: &str,
+) -> StoreResult<domain::security::StationSecurity> {
+    let flag = flag_row(conn, station)?;
+    let plan_status = plan_status_of(conn, station)?;
+    Ok(match flag {
+        Some((reasons, _)) => domain::security::StationSecurity {
+            sensitive: true,
+            reasons,
+            plan_status,
+        },
+        None => domain::security::StationSecurity {
+            sensitive: false,
+            reasons: Vec::new(),
+            plan_status,
+        },
+    })
+}

@@ -22,6 +22,7 @@ mod people;
 mod readiness;
 mod roll;
 mod rows;
+mod security;
 mod sql;
 mod staffing;
 mod stations;
@@ -76,6 +77,14 @@ impl DemoStore for Sqlite {
             people::write_demo(tx, &data.people)?;
             staffing::write_demo(tx, &data.election.code, &data.assignments, &by)?;
             boards::write_demo(tx, &data.board_members, &by)?;
+            security::write_demo(tx, &data, &by)?;
+            let council: Vec<_> = data
+                .council_meetings
+                .iter()
+                .map(|m| m.meeting.clone())
+                .collect();
+            let ids = boards::write_demo_meetings(tx, &council, &by)?;
+            security::write_demo_approvals(tx, &data.council_meetings, &ids, &by)?;
             candidacy::write_demo(tx, &data.election.code, &data, &by)?;
             readiness::write_demo(tx, &data.readiness)?;
             chain::append_audit(tx, &by, &store::demo::demo_loaded(&data))

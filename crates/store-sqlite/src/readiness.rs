@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use domain::clock::{from_micros, to_micros};
 use domain::csv_io::ReadinessUpdate;
 use domain::election::Milestone;
-use domain::readiness::{check_declaration, Declared, Link, Readiness, SecurityStanding, Weights};
+use domain::readiness::{check_declaration, Declared, Link, Readiness, Weights};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use store::readiness::{
     milestone_set, plan_import, readiness_declared, readiness_imported, weights_set, ImportFacts,
@@ -20,10 +20,14 @@ use store::{Actor, Entity, ReadinessStore, Refusal, StoreError, StoreResult};
 const COLUMNS: &str = "s.code, s.name, s.county_code, s.council_code, c.name, r.link, \
      r.fibre_planned_on, r.cctv_installed, r.cctv_monitored, r.power_backup, \
      r.devices_installed, r.devices_tested, r.step_free, r.ready, r.note, r.declared_at_us, \
-     r.declared_by";
+     r.declared_by, ss.station_code IS NOT NULL, coalesce(sp.status = 'approved', 0)";
 
+/// The security plan's status is read as stored; what it means for marking a station ready is
+/// `domain::security`'s (`SecurityStanding::needs_plan`).
 const FROM: &str = "stations s JOIN councils c ON c.code = s.council_code \
-     LEFT JOIN station_readiness r ON r.station_code = s.code";
+     LEFT JOIN station_readiness r ON r.station_code = s.code \
+     LEFT JOIN sensitive_stations ss ON ss.station_code = s.code \
+     LEFT JOIN security_plans sp ON sp.station_code = s.code";
 
 fn declared_from(r: &Row<'_>, first: usize) -> rusqlite::Result<Option<Declared>> {
     let Some(link) = r.get::<_, Option<String>>(first)? else {
@@ -56,16 +60,9 @@ fn station_from(r: &Row<'_>) -> rusqlite::Result<StationReadiness> {
         council: r.get(3)?,
         council_name: r.get(4)?,
         declared: declared_from(r, 5)?,
-        sensitive: false,
-        plan_approved: false,
+        sensitive: r.get(17)?,
+        plan_approved: r.get(18)?,
     })
-}
-
-/// The security the store knows of a station, for the readiness rules: none is recorded yet,
-/// so no station is sensitive.
-#[allow(clippy::unnecessary_wraps)] // the sensitive stations' read will fail as reads do
-fn security_of(_conn: &Connection, _station: &str) -> StoreResult<SecurityStanding> {
-    Ok(SecurityStanding::default())
 }
 
 pub(crate) fn readiness(
@@ -79,13 +76,7 @@ pub(crate) fn readiness(
              AND (?2 IS NULL OR s.county_code = ?2) ORDER BY s.code"
         ))
         .map_err(db_err)?;
-    let mut out = all(&mut stmt, params![election, county], station_from)?;
-    for row in &mut out {
-        let security = security_of(conn, &row.station)?;
-        row.sensitive = security.sensitive;
-        row.plan_approved = security.plan_approved;
-    }
-    Ok(out)
+    all(&mut stmt, params![election, county], station_from)
 }
 
 pub(crate) fn station_readiness(
@@ -102,13 +93,7 @@ pub(crate) fn station_readiness(
         .query_row(params![election, station], station_from)
         .optional()
         .map_err(db_err)?;
-    let Some(mut row) = found else {
-        return Ok(None);
-    };
-    let security = security_of(conn, station)?;
-    row.sensitive = security.sensitive;
-    row.plan_approved = security.plan_approved;
-    Ok(Some(row))
+    Ok(found)
 }
 
 fn write_declaration(

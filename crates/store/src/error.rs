@@ -161,6 +161,8 @@ pub enum Refusal {
     Timeline(domain::timeline::TimelineRefusal),
     /// A file refused row by row; nothing was written.
     Rows(Vec<domain::csv_io::RowError>),
+    /// The sensitive stations' rules (`domain::security`, issue 16).
+    Security(domain::security::SecurityRefusal),
 }
 
 /// Whether a refusal is about the request's content (422) or about the state it meets (409).
@@ -215,6 +217,7 @@ impl Refusal {
             Self::Account(r) => r.code(),
             Self::Readiness(r) => r.code(),
             Self::Timeline(r) => r.code(),
+            Self::Security(r) => r.code(),
         }
     }
 
@@ -269,6 +272,7 @@ impl Refusal {
                 .map(|r| format!("سطر {}: {}", persian_digits(&r.line.to_string()), r.message))
                 .collect::<Vec<_>>()
                 .join("\n"),
+            Self::Security(r) => r.persian(),
         }
     }
 
@@ -282,6 +286,7 @@ impl Refusal {
             | Self::Account(_) => RefusalKind::Conflict,
             Self::Vetting(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             Self::Readiness(r) if !r.is_invalid_input() => RefusalKind::Conflict,
+            Self::Security(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             _ => RefusalKind::Invalid,
         }
     }
@@ -410,6 +415,12 @@ impl From<domain::timeline::TimelineRefusal> for StoreError {
     }
 }
 
+impl From<domain::security::SecurityRefusal> for StoreError {
+    fn from(r: domain::security::SecurityRefusal) -> Self {
+        Self::Refused(Refusal::Security(r))
+    }
+}
+
 impl From<domain::DomainError> for StoreError {
     fn from(e: domain::DomainError) -> Self {
         Self::Refused(Refusal::Invalid(e))
@@ -435,6 +446,8 @@ mod tests {
                 entity: Entity::Relative,
                 national_id: "0018465986".into(),
             },
+            Refusal::Security(domain::security::SecurityRefusal::NoApprovedPlan),
+            Refusal::Security(domain::security::SecurityRefusal::DateInPast),
         ];
         for r in refusals {
             assert!(!r.code().is_empty());

@@ -24,6 +24,7 @@ pub mod models;
 pub mod people;
 pub mod readiness;
 pub mod roll;
+pub mod security;
 pub mod staffing;
 pub mod stations;
 
@@ -46,6 +47,7 @@ pub use identity::{IdentityStore, NewChallenge, StoredChallenge};
 pub use people::PeopleStore;
 pub use readiness::ReadinessStore;
 pub use roll::RollStore;
+pub use security::SecurityStore;
 pub use staffing::StaffingStore;
 pub use stations::StationStore;
 
@@ -66,6 +68,7 @@ pub trait Store:
     + AuditStore
     + DemoStore
     + ReadinessStore
+    + SecurityStore
 {
     /// The backend's name, for logs and the health check.
     fn backend(&self) -> &'static str;
@@ -78,7 +81,7 @@ pub trait Store:
 pub mod prelude {
     pub use crate::{
         AuditStore, AuthStore, BoardStore, CandidacyStore, DemoStore, ElectionDayStore,
-        GeographyStore, IdentityStore, PeopleStore, ReadinessStore, RollStore, StaffingStore,
-        StationStore, Store,
+        GeographyStore, IdentityStore, PeopleStore, ReadinessStore, RollStore, SecurityStore,
+        StaffingStore, StationStore, Store,
     };
 }

@@ -132,6 +132,19 @@ fn navigation(p: &Principal, current: &str) -> Vec<NavItem> {
         push("/candidates/participation".into(), "آمار ثبت‌نام");
         push("/registrations".into(), "بررسی صلاحیت");
     }
+    // Sensitive stations and the county security council (issue 16).
+    if app::allows(
+        Some(p),
+        Action::ViewSecurity {
+            county: p.scope.county(),
+        },
+    ) && p.scope.kind() != domain::access::ScopeKind::Station
+    {
+        push("/security".into(), "شعبه‌های حساس");
+        if let Some(county) = p.scope.county() {
+            push(format!("/security/councils/{county}"), "شورای تأمین");
+        }
+    }
     if app::allows(Some(p), Action::ViewPeople) {
         push("/people".into(), "اشخاص");
     }

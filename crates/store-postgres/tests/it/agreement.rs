@@ -7,7 +7,7 @@ use std::sync::Arc;
 use store::Store;
 
 /// The store's areas: each backend has one file for each, implementing its trait.
-const AREAS: [&str; 12] = [
+const AREAS: [&str; 13] = [
     "geography",
     "stations",
     "people",
@@ -20,6 +20,7 @@ const AREAS: [&str; 12] = [
     "identity",
     "audit_log",
     "readiness",
+    "security",
 ];
 
 /// The leaf modules: helpers that name no area.

@@ -153,7 +153,8 @@ pub async fn boards_are_formed_within_their_sizes(store: Arc<dyn Store>) {
             .collect::<Vec<_>>(),
         vec![
             format!("inspection-{county}"),
-            format!("executive-{county}")
+            format!("executive-{county}"),
+            format!("security-{county}")
         ]
     );
     // The province board takes five.
@@ -269,7 +270,8 @@ pub async fn demo_boards_load(store: Arc<dyn Store>) {
     .unwrap();
     store.load_demo(&data, &actor()).await.unwrap();
     let boards = store.boards(None).await.unwrap();
-    assert_eq!(boards.len(), 1 + 2 * 25);
+    // Each county's inspection and executive boards and its security council (issue 16).
+    assert_eq!(boards.len(), 1 + 3 * 25);
     assert_eq!(boards[0].board.code, "inspection-province");
     assert_eq!(boards[0].members.len(), 5);
     assert_eq!(
@@ -277,8 +279,10 @@ pub async fn demo_boards_load(store: Arc<dyn Store>) {
         data.board_members.len()
     );
     let kerman = store.boards(Some("11")).await.unwrap();
-    assert_eq!(kerman.len(), 2);
+    assert_eq!(kerman.len(), 3);
     assert_eq!(kerman[0].members.len(), 3);
+    assert_eq!(kerman[2].board.kind, BoardKind::CountySecurity);
+    assert_eq!(kerman[2].members.len(), BoardKind::CountySecurity.size());
     assert_eq!(kerman[0].members[0].role, BoardRole::Head);
     let short = boards
         .iter()

@@ -55,6 +55,7 @@ pub mod people;
 pub mod readiness;
 pub mod refusals;
 pub mod roll;
+pub mod security;
 pub mod staffing;
 pub mod stations;
 
@@ -117,7 +118,11 @@ macro_rules! conformance_suite {
             refusals::a_repeated_id_in_a_roll_file_is_named_on_its_lines,
             readiness::readiness_is_declared_checked_and_listed,
             readiness::readiness_files_are_all_or_nothing,
-            readiness::weights_and_milestones_belong_to_the_election
+            readiness::weights_and_milestones_belong_to_the_election,
+            readiness::a_sensitive_station_without_an_approved_plan_is_not_marked_ready,
+            security::a_sensitive_station_needs_an_approved_plan,
+            security::sensitive_lists_and_reasons_follow_the_demo_and_the_election,
+            security::the_security_council_is_a_board_with_a_cadence
         );
     };
     (@cases $fresh:expr; $($area:ident :: $case:ident),*) => {

@@ -303,3 +303,55 @@ pub async fn weights_and_milestones_belong_to_the_election(store: Arc<dyn Store>
     assert_eq!(audit_head(&store).await, head + 3);
     assert_chain(&store, audit_head(&store).await).await;
 }
+
+/// Issue 16: a sensitive station without an approved security plan cannot be marked ready;
+/// read in the declaration's own transaction, and shown on the lists.
+pub async fn a_sensitive_station_without_an_approved_plan_is_not_marked_ready(
+    store: Arc<dyn Store>,
+) {
+    let data = loaded(&store).await;
+    let election = data.election.code.clone();
+    let sensitive: std::collections::HashSet<&str> = data
+        .sensitive_stations
+        .iter()
+        .map(|s| s.station.as_str())
+        .collect();
+    let station = stations_of(&data, "05")
+        .into_iter()
+        .find(|s| !sensitive.contains(s.as_str()))
+        .unwrap();
+    let by = governor();
+    store
+        .flag_station(&station, &["border_area".into()], "نزدیک مرز", &by)
+        .await
+        .unwrap();
+    let head = audit_head(&store).await;
+    assert_eq!(
+        readiness_refusal(
+            store
+                .declare_readiness(&election, &station, &full(), &by)
+                .await
+        ),
+        ReadinessRefusal::SecurityPlanNotApproved
+    );
+    assert_eq!(audit_head(&store).await, head, "nothing written");
+    let listed = store.readiness(&election, Some("05")).await.unwrap();
+    let row = listed.iter().find(|s| s.station == station).unwrap();
+    assert!(row.sensitive && !row.plan_approved);
+    assert!(row.security().needs_plan());
+    // Not marking it ready is recorded; once it is no longer sensitive, it may be.
+    let unready = Readiness {
+        ready: false,
+        ..full()
+    };
+    store
+        .declare_readiness(&election, &station, &unready, &by)
+        .await
+        .unwrap();
+    store.unflag_station(&station, &by).await.unwrap();
+    store
+        .declare_readiness(&election, &station, &full(), &by)
+        .await
+        .unwrap();
+    assert_chain(&store, audit_head(&store).await).await;
+}

@@ -48,7 +48,7 @@ pub struct Vacancy {
 }
 
 /// One board.
-#[utoipa::path(get, path = "/api/v1/boards/{code}", tag = "boards", params(("code" = String, Path, description = "inspection-province, inspection-{county} or executive-{county}")),
+#[utoipa::path(get, path = "/api/v1/boards/{code}", tag = "boards", params(("code" = String, Path, description = "inspection-province, inspection-{county}, executive-{county} or security-{county} (the county security council)")),
     responses((status = 200, body = BoardDetail), (status = 403), (status = 404)))]
 pub async fn show(
     Visit { state, auth }: Visit,

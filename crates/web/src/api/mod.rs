@@ -16,6 +16,7 @@ pub mod identity;
 pub mod people;
 pub mod readiness;
 pub mod registrations;
+pub mod security;
 pub mod staff;
 pub mod stations;
 
@@ -140,6 +141,17 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(readiness::import))
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))
+        // Sensitive stations and the county security councils (issue 16).
+        .routes(routes!(security::list))
+        .routes(routes!(security::reasons, security::set_reasons))
+        .routes(routes!(security::station))
+        .routes(routes!(security::flag, security::unflag))
+        .routes(routes!(security::save_plan))
+        .routes(routes!(security::submit))
+        .routes(routes!(security::approve))
+        .routes(routes!(security::return_plan))
+        .routes(routes!(security::council))
+        .routes(routes!(security::set_cadence))
         .split_for_parts();
     let mut api = api;
     // Over the whole document, routes and all: what every operation answers besides its own.

@@ -100,10 +100,10 @@ impl From<&AssessedStation> for StationRow {
             declared_by: d.map(|d| d.declared_by.clone()),
             score: a.assessment.score,
             sensitive: s.sensitive,
-            plan_status: match (s.sensitive, s.plan_approved) {
+            plan_status: match (s.sensitive, s.security().needs_plan()) {
                 (false, _) => PlanStatus::NotNeeded,
-                (true, true) => PlanStatus::Approved,
-                (true, false) => PlanStatus::Missing,
+                (true, false) => PlanStatus::Approved,
+                (true, true) => PlanStatus::Missing,
             },
             overdue: a.assessment.overdue.clone(),
             missing: a.assessment.missing.clone(),

@@ -15,6 +15,7 @@ pub mod participation;
 pub mod people;
 pub mod readiness;
 pub mod registrations;
+pub mod security;
 pub mod staffing;
 pub mod vetting;
 
@@ -165,6 +166,16 @@ pub fn page_routes() -> Vec<PageRoute> {
         post("/users/{username}/enable", accounts::enable),
         post("/users/{username}/password", accounts::password),
         post("/users/{username}/sessions/revoke", accounts::revoke),
+        // Sensitive stations and the county security councils (issue 16).
+        get("/security", security::list),
+        get("/security/councils/{county}", security::council),
+        post("/security/councils/{county}/cadence", security::set_cadence),
+        get("/stations/{code}/security", security::station),
+        post("/stations/{code}/security/flag", security::flag),
+        post("/stations/{code}/security/unflag", security::unflag),
+        post("/stations/{code}/security/plan", security::save_plan),
+        post("/stations/{code}/security/submit", security::submit),
+        post("/stations/{code}/security/decide", security::decide),
         get("/assets/{*path}", assets::serve),
     ]
 }

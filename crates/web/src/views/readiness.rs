@@ -98,7 +98,7 @@ impl StationLine {
             score_fa: persian_number(i64::from(a.assessment.score)),
             ready: declared.is_some_and(|d| d.readiness.ready),
             sensitive: s.sensitive,
-            plan_missing: s.sensitive && !s.plan_approved,
+            plan_missing: s.security().needs_plan(),
             overdue: a.assessment.overdue.iter().map(|o| o.persian()).collect(),
             overdue_codes: a
                 .assessment

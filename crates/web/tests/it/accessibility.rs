@@ -144,6 +144,18 @@ async fn each_roles_main_pages_have_no_serious_accessibility_violation() {
         .find(|r| in_own_county(&r.application.council))
         .expect("a registration in the own county")
         .tracking_code;
+    // A sensitive station of the own county whose plan waits for the council (its page shows
+    // the plan and the council's decision form).
+    let sensitive = &demo
+        .sensitive_stations
+        .iter()
+        .find(|s| {
+            s.station.starts_with(crate::support::OWN_COUNTY)
+                && s.plan.as_ref().map(|(_, st)| *st)
+                    == Some(domain::security::PlanStatus::Submitted)
+        })
+        .expect("a submitted plan in the own county")
+        .station;
     let mut report = String::new();
     for user in &demo.users {
         let browser = Browser::open(&app).await;
@@ -174,6 +186,10 @@ async fn each_roles_main_pages_have_no_serious_accessibility_violation() {
             "/timeline".to_owned(),
             format!("/registrations/{tracking}"),
             "/people?q=۱".to_owned(),
+            // Sensitive stations and the security council (issue 16).
+            "/security".to_owned(),
+            format!("/security/councils/{}", crate::support::OWN_COUNTY),
+            format!("/stations/{sensitive}/security"),
         ];
         let cookie = app.browser_login(&user.username).await;
         for path in below {

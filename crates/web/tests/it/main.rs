@@ -18,6 +18,7 @@ mod persian_text;
 mod readiness;
 mod registration_pages;
 mod registrations;
+mod security;
 mod sms;
 mod staffing;
 mod support;

@@ -300,6 +300,49 @@ async fn the_stylesheet_counts_in_persian_and_keeps_digits_together() {
     );
 }
 
+/// The security pages (issue 16) in every state they show: the province's and a county's
+/// lists, a council with its missed meeting and overdue decisions, and a sensitive station's
+/// page with its plan submitted (the council's decision form), approved and returned, as the
+/// governor and the HQ read them.
+#[tokio::test]
+async fn security_pages_write_persian_text() {
+    let app = TestApp::new().await;
+    app.clock.set(time::macros::datetime!(2026-02-20 06:00 UTC));
+    let own = crate::support::OWN_COUNTY;
+    let in_own = |status: Option<domain::security::PlanStatus>| {
+        demo()
+            .sensitive_stations
+            .iter()
+            .find(|s| s.station.starts_with(own) && s.plan.as_ref().map(|(_, st)| *st) == status)
+            .map(|s| s.station.clone())
+    };
+    use domain::security::PlanStatus::{Approved, Returned, Submitted};
+    let mut paths = vec![
+        "/security".to_owned(),
+        format!("/security?county={own}&plan=needs_plan&sort=-status"),
+        format!("/security/councils/{own}"),
+    ];
+    for status in [None, Some(Submitted), Some(Approved), Some(Returned)] {
+        if let Some(code) = in_own(status) {
+            paths.push(format!("/stations/{code}/security"));
+        }
+    }
+    assert!(paths.len() >= 6, "{paths:?}");
+    let mut report = String::new();
+    for who in ["governor", "hq", "observer"] {
+        let cookie = app.browser_login(who).await;
+        for path in &paths {
+            let reply = app.page(path, Some(&cookie)).await;
+            assert_eq!(reply.status, 200, "{who} {path}");
+            check(&mut report, who, path, &reply.text());
+        }
+    }
+    assert!(
+        report.is_empty(),
+        "Persian text faults (role, page: fault «snippet»):\n{report}"
+    );
+}
+
 /// Walks the pages reachable from the caller's home; reports the faults of each page read
 /// under `who`. Returns the paths read.
 async fn walk(app: &TestApp, cookie: Option<&str>, report: &mut String, who: &str) -> Vec<String> {

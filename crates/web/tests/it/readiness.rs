@@ -455,3 +455,63 @@ async fn a_governor_declares_fibre_and_the_readiness_chart_changes() {
     assert_eq!(after[5], before[5] - 1, "{before:?} → {after:?}");
     browser.finish().await;
 }
+
+/// Issue 16: a sensitive station without an approved plan cannot be marked ready; the lists
+/// say why.
+#[tokio::test]
+async fn a_sensitive_station_without_an_approved_plan_cannot_be_marked_ready() {
+    let app = TestApp::new().await;
+    let county = governors_county();
+    let sensitive: std::collections::HashSet<&str> = demo()
+        .sensitive_stations
+        .iter()
+        .map(|s| s.station.as_str())
+        .collect();
+    let station = demo_station(|s| {
+        s.county_code == county && !s.closed && !sensitive.contains(s.code.as_str())
+    })
+    .code
+    .clone();
+    let governor = app.token("governor").await;
+    app.put(
+        &format!("/api/v1/stations/{station}/sensitivity"),
+        &governor,
+        r#"{"reasons": ["border_area"]}"#,
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let before = app.audit_count().await;
+    let refused = app
+        .put(
+            &format!("/api/v1/stations/{station}/readiness"),
+            &governor,
+            FULL,
+        )
+        .await;
+    refused.assert_problem(409, "security_plan_not_approved");
+    assert!(refused.text().contains("شورای تأمین"), "{}", refused.text());
+    app.assert_audit_count(before, "nothing written").await;
+    let shown = app
+        .get(
+            &format!("/api/v1/stations/{station}/readiness"),
+            Some(&governor),
+        )
+        .await
+        .json();
+    assert_eq!(shown["sensitive"], true);
+    assert_eq!(shown["plan_status"], "missing");
+    assert_eq!(shown["ready"], false);
+    let picture = app
+        .get(
+            &format!("/api/v1/readiness?county={county}"),
+            Some(&governor),
+        )
+        .await
+        .json();
+    assert!(
+        picture["summary"]["sensitive_without_plan"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
+}

@@ -795,6 +795,90 @@ impl Fixture {
                 form("name=%D9%85%D8%B1%D8%AD%D9%84%D9%87&starts=1404/12/10+08:00&ends=1404/12/11+08:00&owner=county_governor"),
                 all(who, &[Action::ManageElection]),
             ),
+            // Sensitive stations and the county security council (issue 16).
+            ("GET", "/api/v1/security/stations" | "/security") => (
+                format!("{route}?county={county}"),
+                Sent::Nothing,
+                all(who, &[Action::ViewSecurity { county: Some(county) }]),
+            ),
+            ("GET", "/api/v1/security/reasons") => (filled(route), Sent::Nothing, signed_in),
+            ("PUT", "/api/v1/security/reasons") => (
+                filled(route),
+                Sent::Json(serde_json::to_string(&domain::security::default_reasons()).unwrap()),
+                all(who, &[Action::ManageElection]),
+            ),
+            ("GET", "/api/v1/stations/{code}/security" | "/stations/{code}/security") => (
+                filled(route),
+                Sent::Nothing,
+                all(
+                    who,
+                    &[Action::ViewElection, Action::ViewSecurity { county: Some(county) }],
+                ),
+            ),
+            (
+                "GET",
+                "/api/v1/security/councils/{county}" | "/security/councils/{county}",
+            ) => (
+                route.replace("{county}", county),
+                Sent::Nothing,
+                all(who, &[Action::ViewSecurity { county: Some(county) }]),
+            ),
+            (
+                "PUT" | "DELETE" | "POST",
+                "/api/v1/stations/{code}/sensitivity"
+                | "/api/v1/stations/{code}/security-plan"
+                | "/api/v1/stations/{code}/security-plan/submit"
+                | "/api/v1/stations/{code}/security-plan/approve"
+                | "/api/v1/stations/{code}/security-plan/return"
+                | "/stations/{code}/security/flag"
+                | "/stations/{code}/security/unflag"
+                | "/stations/{code}/security/plan"
+                | "/stations/{code}/security/submit"
+                | "/stations/{code}/security/decide",
+            ) => {
+                let sent = match (method.as_str(), route) {
+                    ("PUT", "/api/v1/stations/{code}/sensitivity") => {
+                        json(r#"{"reasons": ["border_area"]}"#)
+                    }
+                    ("PUT", _) => json(
+                        r#"{"measures": "م", "responsible_name": "ر", "responsible_phone": "110110", "protective_staff": 2, "cctv_coverage": "none", "contacts": "۱۱۰", "escalation": "ف", "effective_on": "1405/02/01"}"#,
+                    ),
+                    ("DELETE", _) => Sent::Nothing,
+                    (_, "/api/v1/stations/{code}/security-plan/approve") => {
+                        Sent::Json(format!(r#"{{"meeting_id": {}}}"#, self.meeting))
+                    }
+                    (_, "/api/v1/stations/{code}/security-plan/return") => {
+                        json(r#"{"reason": "ناقص"}"#)
+                    }
+                    (_, "/stations/{code}/security/flag") => form("reason=border_area&note="),
+                    (_, "/stations/{code}/security/plan") => form(
+                        "measures=m&responsible_name=r&responsible_phone=110110&protective_staff=2&cctv_coverage=none&contacts=c&escalation=e&effective_on=1405%2F02%2F01",
+                    ),
+                    (_, "/stations/{code}/security/decide") => form(&format!(
+                        "meeting={}&decision=approve&reason=",
+                        self.meeting
+                    )),
+                    (_, route) if route.starts_with("/api/") => Sent::Nothing,
+                    _ => form(""),
+                };
+                (
+                    filled(route),
+                    sent,
+                    all(who, &[Action::ViewElection, Action::ManageSecurity { county }]),
+                )
+            }
+            (
+                "PUT" | "POST",
+                "/api/v1/security/councils/{county}/cadence" | "/security/councils/{county}/cadence",
+            ) => (
+                route.replace("{county}", county),
+                if method == Method::PUT {
+                    json(r#"{"starts_on": "1404/10/20", "every_days": 14}"#)
+                } else {
+                    form("starts_on=1404%2F10%2F20&every_days=14")
+                },
+                all(who, &[Action::ManageSecurity { county }]),
+            ),
             _ => panic!(
                 "{method} {route} is served but not walked: add it to tests/it/walk.rs with the \
                  Action that guards it"
