@@ -85,6 +85,8 @@ audit_actions! {
     StationApproveExtension = "station.approve_extension" => "تأیید تمدید به دستور فرماندار",
     StationClose = "station.close" => "پایان رأی‌گیری شعبه",
     StationWalkout = "station.walkout" => "ترک شعبه بی رأی",
+    IncidentFile = "incident.file" => "ثبت رخداد",
+    IncidentStep = "incident.step" => "گام رسیدگی به رخداد",
 }
 
 impl AuditAction {
@@ -235,6 +237,16 @@ const DETAIL_LABELS: &[(&str, &str)] = &[
     ("arrives_at", "رسیدن"),
     ("leaves_at", "رفتن"),
     ("closed", "بسته"),
+    // An incident (issue 16).
+    ("incident", "رخداد"),
+    ("station", "شعبه"),
+    ("category", "دسته رخداد"),
+    ("subcategory", "نوع رخداد"),
+    ("severity", "شدت"),
+    ("status", "وضعیت رخداد"),
+    ("occurred_at_us", "زمان وقوع"),
+    ("description", "شرح"),
+    ("photo", "تصویر"),
 ];
 
 /// A detail's key in Persian, if it is one the store writes.
@@ -393,6 +405,14 @@ fn read_text(key: &str, s: &str) -> DetailValue {
         "grounds" => {
             crate::vetting::RejectionGround::parse(s).map(crate::vetting::RejectionGround::persian)
         }
+        "category" => crate::incident::Category::parse(s).map(crate::incident::Category::persian),
+        "subcategory" => {
+            crate::incident::Subcategory::parse(s).map(crate::incident::Subcategory::persian)
+        }
+        "severity" => crate::incident::Severity::parse(s).map(crate::incident::Severity::persian),
+        "status" => {
+            crate::incident::IncidentStatus::parse(s).map(crate::incident::IncidentStatus::persian)
+        }
         _ => None,
     };
     if let Some(persian) = named {
@@ -411,9 +431,8 @@ fn read_text(key: &str, s: &str) -> DetailValue {
                 Err(_) => DetailValue::Code(s.to_owned()),
             }
         }
-        "first_name" | "last_name" | "name" | "address" | "notes" | "note" | "reason" => {
-            DetailValue::Text(s.to_owned())
-        }
+        "first_name" | "last_name" | "name" | "address" | "notes" | "note" | "reason"
+        | "description" => DetailValue::Text(s.to_owned()),
         _ if is_code(s) => DetailValue::Code(s.to_owned()),
         _ => DetailValue::Text(s.to_owned()),
     }
@@ -661,6 +680,15 @@ mod tests {
             "closed_at_us",
             "notes",
             "countersigned",
+            "incident",
+            "station",
+            "category",
+            "subcategory",
+            "severity",
+            "status",
+            "occurred_at_us",
+            "description",
+            "photo",
         ];
         for key in keys {
             assert!(detail_label(key).is_some(), "{key}");
