@@ -523,9 +523,8 @@ pub fn check_photo(declared: Option<&str>, bytes: &[u8]) -> Result<MediaType, In
     if bytes.len() > MAX_PHOTO_BYTES {
         return Err(IncidentRefusal::PhotoTooLarge);
     }
-    let found = match crate::registration::sniff(bytes) {
-        Some(media @ (MediaType::Jpeg | MediaType::Png)) => media,
-        _ => return Err(IncidentRefusal::PhotoNotAnImage),
+    let Some(found @ (MediaType::Jpeg | MediaType::Png)) = crate::registration::sniff(bytes) else {
+        return Err(IncidentRefusal::PhotoNotAnImage);
     };
     if let Some(declared) = declared.map(str::trim).filter(|d| !d.is_empty()) {
         let generic = matches!(
@@ -572,7 +571,17 @@ pub fn demo(counties: &[String], stations: &[(String, String)]) -> Vec<DemoIncid
     };
     // (county index, at the station?, subcategory, severity, minutes before nine, steps
     // taken, reporter, description)
-    let plan: [(usize, bool, Subcategory, Severity, i64, usize, &str, &str); 14] = [
+    type Planned = (
+        usize,
+        bool,
+        Subcategory,
+        Severity,
+        i64,
+        usize,
+        &'static str,
+        &'static str,
+    );
+    let plan: [Planned; 14] = [
         (
             0,
             true,

@@ -69,6 +69,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "opening_forms",
         include_str!("../migrations/0014_opening_forms.sql"),
     ),
+    (
+        16,
+        "incidents",
+        include_str!("../migrations/0016_incidents.sql"),
+    ),
 ];
 
 /// The migrations as `(version, name)`, in order (for the test that keeps both backends'

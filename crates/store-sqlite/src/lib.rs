@@ -17,6 +17,7 @@ mod election_day;
 mod facts;
 mod geography;
 mod identity;
+mod incidents;
 mod migrate;
 mod people;
 mod roll;
@@ -76,6 +77,7 @@ impl DemoStore for Sqlite {
             staffing::write_demo(tx, &data.election.code, &data.assignments, &by)?;
             boards::write_demo(tx, &data.board_members, &by)?;
             candidacy::write_demo(tx, &data.election.code, &data, &by)?;
+            incidents::write_demo(tx, &data.incidents)?;
             chain::append_audit(tx, &by, &store::demo::demo_loaded(&data))
         })
         .await

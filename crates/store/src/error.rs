@@ -37,6 +37,7 @@ pub enum Entity {
     Challenge,
     /// A page of the web UI (for its 404).
     Page,
+    Incident,
 }
 
 impl Entity {
@@ -64,6 +65,7 @@ impl Entity {
             Self::Receipt => "receipt",
             Self::Challenge => "challenge",
             Self::Page => "page",
+            Self::Incident => "incident",
         }
     }
 
@@ -91,6 +93,7 @@ impl Entity {
             Self::Receipt => "رسید",
             Self::Challenge => "درخواست کد تأیید",
             Self::Page => "صفحه",
+            Self::Incident => "رخداد",
         }
     }
 }
@@ -155,6 +158,8 @@ pub enum Refusal {
     UnknownBoard { board: String },
     /// The account rules (`domain::accounts`): one's own account, the last HQ account.
     Account(domain::accounts::AccountRefusal),
+    /// The incidents' rules (`domain::incident`).
+    Incident(domain::incident::IncidentRefusal),
 }
 
 /// Whether a refusal is about the request's content (422) or about the state it meets (409).
@@ -207,6 +212,7 @@ impl Refusal {
             Self::Repeated { .. } => "repeated",
             Self::UnknownBoard { .. } => "unknown_board",
             Self::Account(r) => r.code(),
+            Self::Incident(r) => r.code(),
         }
     }
 
@@ -254,6 +260,7 @@ impl Refusal {
             ),
             Self::UnknownBoard { board } => format!("هیأت «{board}» شناخته نیست."),
             Self::Account(r) => r.persian(),
+            Self::Incident(r) => r.persian(),
         }
     }
 
@@ -266,6 +273,7 @@ impl Refusal {
             | Self::NoPollingHours
             | Self::Account(_) => RefusalKind::Conflict,
             Self::Vetting(r) if !r.is_invalid_input() => RefusalKind::Conflict,
+            Self::Incident(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             _ => RefusalKind::Invalid,
         }
     }
@@ -379,6 +387,12 @@ impl From<domain::vetting::VettingRefusal> for StoreError {
 impl From<domain::identity::IdentityRefusal> for StoreError {
     fn from(r: domain::identity::IdentityRefusal) -> Self {
         Self::Refused(Refusal::Identity(r))
+    }
+}
+
+impl From<domain::incident::IncidentRefusal> for StoreError {
+    fn from(r: domain::incident::IncidentRefusal) -> Self {
+        Self::Refused(Refusal::Incident(r))
     }
 }
 

@@ -20,6 +20,7 @@ pub mod files;
 pub mod geography;
 pub mod identity;
 pub mod import;
+pub mod incidents;
 pub mod models;
 pub mod people;
 pub mod roll;
@@ -42,6 +43,7 @@ pub use demo::DemoStore;
 pub use election_day::{checkin_batch_digest, BoardStation, ElectionDayStore};
 pub use geography::GeographyStore;
 pub use identity::{IdentityStore, NewChallenge, StoredChallenge};
+pub use incidents::IncidentStore;
 pub use people::PeopleStore;
 pub use roll::RollStore;
 pub use staffing::StaffingStore;
@@ -63,6 +65,7 @@ pub trait Store:
     + IdentityStore
     + AuditStore
     + DemoStore
+    + IncidentStore
 {
     /// The backend's name, for logs and the health check.
     fn backend(&self) -> &'static str;
@@ -73,6 +76,7 @@ pub trait Store:
 
 /// The area traits, for `use store::prelude::*` where a `dyn Store`'s methods are called.
 pub mod prelude {
+    pub use crate::IncidentStore;
     pub use crate::{
         AuditStore, AuthStore, BoardStore, CandidacyStore, DemoStore, ElectionDayStore,
         GeographyStore, IdentityStore, PeopleStore, RollStore, StaffingStore, StationStore, Store,

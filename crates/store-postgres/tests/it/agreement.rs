@@ -7,7 +7,7 @@ use std::sync::Arc;
 use store::Store;
 
 /// The store's areas: each backend has one file for each, implementing its trait.
-const AREAS: [&str; 11] = [
+const AREAS: &[&str] = &[
     "geography",
     "stations",
     "people",
@@ -19,6 +19,7 @@ const AREAS: [&str; 11] = [
     "auth",
     "identity",
     "audit_log",
+    "incidents",
 ];
 
 /// The leaf modules: helpers that name no area.

@@ -51,6 +51,7 @@ pub mod candidacy;
 pub mod election_day;
 pub mod geography;
 pub mod identity;
+pub mod incidents;
 pub mod people;
 pub mod refusals;
 pub mod roll;
@@ -113,7 +114,9 @@ macro_rules! conformance_suite {
             candidacy::registrations_search_and_sort,
             refusals::every_bad_input_is_refused_in_persian,
             refusals::a_day_without_polling_hours_is_refused_in_persian,
-            refusals::a_repeated_id_in_a_roll_file_is_named_on_its_lines
+            refusals::a_repeated_id_in_a_roll_file_is_named_on_its_lines,
+            incidents::incidents_are_filed_and_stepped_in_order,
+            incidents::incidents_filter_and_page
         );
     };
     (@cases $fresh:expr; $($area:ident :: $case:ident),*) => {
