@@ -115,6 +115,9 @@ fn navigation(p: &Principal, current: &str) -> Vec<NavItem> {
         push("/candidates/participation".into(), "آمار ثبت‌نام");
         push("/registrations".into(), "بررسی صلاحیت");
     }
+    if crate::views::incidents::sees_incidents(p) {
+        push("/incidents".into(), "رخدادها");
+    }
     if app::allows(Some(p), Action::ViewPeople) {
         push("/people".into(), "اشخاص");
     }

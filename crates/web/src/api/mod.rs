@@ -13,6 +13,7 @@ pub mod election_day;
 pub mod elections;
 pub mod health;
 pub mod identity;
+pub mod incidents;
 pub mod people;
 pub mod registrations;
 pub mod staff;
@@ -129,6 +130,15 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .layer(axum::extract::DefaultBodyLimit::max(
                     app::registrations::MAX_REGISTRATION_BYTES,
                 )),
+        )
+        .routes(routes!(incidents::list))
+        .routes(routes!(incidents::show))
+        .routes(routes!(incidents::step))
+        .merge(
+            // Filing: the form with its photo, past the router's small default.
+            OpenApiRouter::new().routes(routes!(incidents::file)).layer(
+                axum::extract::DefaultBodyLimit::max(app::incidents::MAX_INCIDENT_BYTES),
+            ),
         )
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))

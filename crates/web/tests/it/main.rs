@@ -12,6 +12,7 @@ mod candidates;
 mod election_day;
 mod exports;
 mod governor_day;
+mod incidents;
 mod openapi;
 mod pages;
 mod persian_text;
