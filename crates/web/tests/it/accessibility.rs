@@ -144,6 +144,7 @@ async fn each_roles_main_pages_have_no_serious_accessibility_violation() {
         .find(|r| in_own_county(&r.application.council))
         .expect("a registration in the own county")
         .tracking_code;
+    let incident = crate::incidents::file_as_hq(&app, station).await;
     let mut report = String::new();
     for user in &demo.users {
         let browser = Browser::open(&app).await;
@@ -171,6 +172,8 @@ async fn each_roles_main_pages_have_no_serious_accessibility_violation() {
             format!("/stations/{station}/minutes"),
             format!("/registrations/{tracking}"),
             "/people?q=۱".to_owned(),
+            "/incidents/new".to_owned(),
+            format!("/incidents/{incident}"),
         ];
         let cookie = app.browser_login(&user.username).await;
         for path in below {
