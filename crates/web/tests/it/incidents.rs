@@ -471,3 +471,26 @@ async fn the_filing_page_refuses_in_persian_and_files_from_the_form() {
         "inspectors do not step"
     );
 }
+
+#[tokio::test]
+async fn the_governors_and_the_hqs_pages_lead_to_the_incidents() {
+    let app = TestApp::new().await;
+    let governor = app.browser_login("governor").await;
+    let county = app
+        .page(&format!("/counties/{OWN_COUNTY}"), Some(&governor))
+        .await
+        .text();
+    assert!(county.contains("href=\"/incidents\""), "the menu");
+    assert!(county.contains(&format!("href=\"/incidents?county={OWN_COUNTY}\"")));
+    let hq = app.browser_login("hq").await;
+    let home = app.page("/", Some(&hq)).await.text();
+    assert!(home.contains("id=\"incidents-links\""));
+    assert!(home.contains("href=\"/incidents?overdue=1\""));
+    // The boards that have no part in incidents are not led there.
+    let executive = app.browser_login("executive").await;
+    let page = app
+        .page(&format!("/counties/{OWN_COUNTY}"), Some(&executive))
+        .await
+        .text();
+    assert!(!page.contains("href=\"/incidents"), "executive board");
+}
