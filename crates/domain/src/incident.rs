@@ -1032,7 +1032,7 @@ mod tests {
                 None => prop_assert!(s == IncidentStatus::Resolved || now <= dues.resolve_by),
                 Some(Overdue::Resolution) => prop_assert!(now > dues.resolve_by),
                 Some(Overdue::Acknowledgement) => {
-                    prop_assert!(s == IncidentStatus::Open && now > dues.acknowledge_by)
+                    prop_assert!(s == IncidentStatus::Open && now > dues.acknowledge_by);
                 }
             }
         }
