@@ -119,9 +119,9 @@ impl Incidents<'_> {
             },
         )?;
         let subcategory = parse_code("subcategory", Some(&form.subcategory), Subcategory::parse)?
-            .ok_or_else(|| Error::invalid("subcategory", "نوع رخداد را برگزینید"))?;
+            .ok_or_else(|| Error::invalid("subcategory", "نوع رخداد را انتخاب کنید"))?;
         let severity = parse_code("severity", Some(&form.severity), Severity::parse)?
-            .ok_or_else(|| Error::invalid("severity", "شدت رخداد را برگزینید"))?;
+            .ok_or_else(|| Error::invalid("severity", "شدت رخداد را انتخاب کنید"))?;
         let occurred_at = match form
             .occurred_at
             .as_deref()
@@ -295,7 +295,7 @@ impl Incidents<'_> {
             },
         )?;
         let to = parse_code("status", Some(to), IncidentStatus::parse)?
-            .ok_or_else(|| Error::invalid("status", "گام بعدی را برگزینید"))?;
+            .ok_or_else(|| Error::invalid("status", "گام بعدی را انتخاب کنید"))?;
         let step = NewStep {
             to,
             note: note.to_owned(),
