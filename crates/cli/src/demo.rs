@@ -132,6 +132,8 @@ pub async fn load(
     if without_stations {
         data.stations.clear();
         data.assignments.clear();
+        // Incidents filed at a station go with the stations; a county's own stay.
+        data.incidents.retain(|i| i.report.station.is_none());
     }
     store
         .load_demo(&data, &Actor::new("sandoq-demo", clock.now()))
