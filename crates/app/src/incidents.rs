@@ -118,8 +118,9 @@ impl Incidents<'_> {
                 station: station.as_deref(),
             },
         )?;
-        let subcategory = parse_code("subcategory", Some(&form.subcategory), Subcategory::parse)?
-            .ok_or_else(|| Error::invalid("subcategory", "نوع رخداد را انتخاب کنید"))?;
+        let subcategory =
+            parse_code("subcategory", Some(&form.subcategory), Subcategory::parse)?
+                .ok_or_else(|| Error::invalid("subcategory", "نوع رخداد را انتخاب کنید"))?;
         let severity = parse_code("severity", Some(&form.severity), Severity::parse)?
             .ok_or_else(|| Error::invalid("severity", "شدت رخداد را انتخاب کنید"))?;
         let occurred_at = match form

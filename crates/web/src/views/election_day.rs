@@ -274,7 +274,9 @@ async fn console_page(
         opening_record(&day, &staff, station.facilities.evoting_devices, polls_open);
     let opening_posts = opening_posts(&staff);
     let (incidents, incident_file_href) =
-        crate::views::incidents::console_section(visit, &county_code, &station.code).await;
+        crate::views::incidents::console_section(visit, &county_code, &station.code)
+            .await
+            .map_err(|e| page_error(e, &here))?;
     render(&StationDayPage {
         layout: visit.layout(format!("روز رأی‌گیری {}", station.name), &here),
         code_fa: persian_digits(&station.code),

@@ -14,7 +14,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use domain::access::{Action, Principal, ScopeKind};
 use domain::calendar::jalali_datetime;
-use domain::incident::{Category, Incident, IncidentStatus, Severity, Subcategory};
+use domain::incident::{Category, Incident, IncidentStatus, Severity};
 use domain::text::{persian_digits, persian_number};
 use serde::Deserialize;
 
@@ -585,12 +585,12 @@ pub async fn photo(visit: Visit, OnPage(Path(id)): OnPage<Path<i64>>) -> PageRes
 }
 
 /// The open incidents of a station for its election-day console, if the visitor may see them
-/// (none otherwise), and the way to file one if they may.
+/// (none when the policy does not let them), and the way to file one if they may.
 pub async fn console_section(
     visit: &Visit,
     county: &str,
     station: &str,
-) -> (Vec<IncidentRow>, Option<String>) {
+) -> app::Result<(Vec<IncidentRow>, Option<String>)> {
     let rows = match visit
         .app()
         .incidents()
@@ -604,7 +604,8 @@ pub async fn console_section(
                 .map(|i| IncidentRow::new(i, None, now))
                 .collect()
         }
-        Err(_) => Vec::new(),
+        Err(app::Error::Forbidden) => Vec::new(),
+        Err(e) => return Err(e),
     };
     let file = app::allows(
         visit.principal(),
@@ -614,10 +615,5 @@ pub async fn console_section(
         },
     )
     .then(|| format!("/incidents/new?station={station}"));
-    (rows, file)
-}
-
-/// Subcategory codes, for the form's tests.
-pub fn subcategory_codes() -> Vec<&'static str> {
-    Subcategory::ALL.iter().map(|s| s.as_str()).collect()
+    Ok((rows, file))
 }
