@@ -20,6 +20,7 @@ pub mod election_day;
 pub mod elections;
 mod error;
 pub mod identity;
+pub mod incidents;
 pub mod lookups;
 pub mod people;
 pub mod random;
@@ -221,7 +222,16 @@ impl App {
     pub fn registrations(&self) -> registrations::Registrations<'_> {
         registrations::Registrations {
             candidacy: &*self.store,
+            incidents: &*self.store,
             identity: self.identity(),
+            ctx: self.context(),
+        }
+    }
+
+    /// Incidents (issue 16 §5).
+    pub fn incidents(&self) -> incidents::Incidents<'_> {
+        incidents::Incidents {
+            incidents: &*self.store,
             ctx: self.context(),
         }
     }
@@ -229,6 +239,7 @@ impl App {
     pub fn vetting(&self) -> vetting::Vetting<'_> {
         vetting::Vetting {
             candidacy: &*self.store,
+            incidents: &*self.store,
             identity: self.identity(),
             ctx: self.context(),
         }

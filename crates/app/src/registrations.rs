@@ -26,6 +26,8 @@ pub const MAX_FIELD_CHARS: usize = 1_000;
 #[derive(Clone, Copy)]
 pub struct Registrations<'a> {
     pub(crate) candidacy: &'a dyn CandidacyStore,
+    /// For the sweep: incidents' photos are uploads too.
+    pub(crate) incidents: &'a dyn store::IncidentStore,
     pub(crate) identity: crate::identity::Identity<'a>,
     pub(crate) ctx: Context<'a>,
 }
@@ -383,11 +385,12 @@ impl Registrations<'_> {
         }
     }
 
-    /// Removes the uploaded files no registration holds that were last written more than
+    /// Removes the uploaded files no registration (nor incident) holds that were last written more than
     /// `older_than` ago (a filing the store refused after its documents were written, a
     /// crash's temporary file); a filing under way is younger. How many went.
     pub async fn sweep_orphans(self, older_than: time::Duration) -> Result<usize> {
-        let held = self.candidacy.document_hashes().await?;
+        let mut held = self.candidacy.document_hashes().await?;
+        held.extend(self.incidents.incident_photo_hashes().await?);
         let cutoff: std::time::SystemTime = (self.ctx.clock.now() - older_than).into();
         let files = self.ctx.files.clone();
         let removed = tokio::task::spawn_blocking(move || {

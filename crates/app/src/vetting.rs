@@ -20,6 +20,7 @@ use store::{
 #[derive(Clone, Copy)]
 pub struct Vetting<'a> {
     pub(crate) candidacy: &'a dyn CandidacyStore,
+    pub(crate) incidents: &'a dyn store::IncidentStore,
     pub(crate) identity: crate::identity::Identity<'a>,
     pub(crate) ctx: Context<'a>,
 }
@@ -50,6 +51,7 @@ impl<'a> Vetting<'a> {
     fn registrations(self) -> Registrations<'a> {
         Registrations {
             candidacy: self.candidacy,
+            incidents: self.incidents,
             identity: self.identity,
             ctx: self.ctx,
         }

@@ -138,6 +138,8 @@ pub async fn load(
         for meeting in &mut data.council_meetings {
             meeting.approves.clear();
         }
+        // Incidents filed at a station go with the stations; a county's own stay.
+        data.incidents.retain(|i| i.report.station.is_none());
     }
     store
         .load_demo(&data, &Actor::new("sandoq-demo", clock.now()))

@@ -246,6 +246,22 @@ pub enum Action<'a> {
     /// recording the county security council's approval or return at its meeting: the
     /// county's governor (the council's chair), or the province HQ.
     ManageSecurity { county: &'a str },
+    // Incidents (issue 16 §5).
+    /// Filing an incident of `county`, at `station` or (with `None`) for the county itself.
+    FileIncident {
+        county: &'a str,
+        station: Option<&'a str>,
+    },
+    /// Reading the incidents of `county`, or of one of its stations (`station`: a station's
+    /// own staff read only theirs).
+    ViewIncidents {
+        county: &'a str,
+        station: Option<&'a str>,
+    },
+    /// Every county's incidents at once (the province's list).
+    ViewAllIncidents,
+    /// Taking an incident of `county` to its next status.
+    StepIncident { county: &'a str },
 }
 
 /// The roles that see candidate registrations, each within its scope: the HQ, the governors
@@ -399,6 +415,10 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
                         ) | (Role::ExecutiveBoard, BoardKind::CountyExecutive)
                     ))
         }
+        Action::FileIncident { .. }
+        | Action::ViewIncidents { .. }
+        | Action::ViewAllIncidents
+        | Action::StepIncident { .. } => incidents_allow(p, action),
     };
     if allowed {
         Ok(())
@@ -406,6 +426,41 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
         Err(Denied::Forbidden)
     }
 }
+
+/// The incidents' rules (issue 16 §5): station staff file and read at their own station;
+/// inspection boards file and read within their scope; a county's governor reads, files and
+/// steps within their county; the province HQ everywhere; observers read.
+fn incidents_allow(p: &Principal, action: Action<'_>) -> bool {
+    let own_station = |station: Option<&str>| {
+        p.role == Role::StationStaff && station.is_some() && p.scope.station() == station
+    };
+    let governs = |county: &str| {
+        p.role == Role::ProvinceHq
+            || (p.role == Role::CountyGovernor && p.scope.covers_county(county))
+    };
+    match action {
+        Action::FileIncident { county, station } => {
+            own_station(station)
+                || governs(county)
+                || (p.role == Role::InspectionBoard && p.scope.covers_county(county))
+        }
+        Action::ViewIncidents { county, station } => {
+            own_station(station)
+                || (READS_INCIDENTS.contains(&p.role) && p.scope.covers_county(county))
+        }
+        Action::ViewAllIncidents => READS_INCIDENTS.contains(&p.role) && p.scope == Scope::Province,
+        Action::StepIncident { county } => governs(county),
+        _ => false,
+    }
+}
+
+/// The roles that read incidents across their scope (a county's, or the province's).
+const READS_INCIDENTS: [Role; 4] = [
+    Role::ProvinceHq,
+    Role::CountyGovernor,
+    Role::InspectionBoard,
+    Role::Observer,
+];
 
 #[cfg(test)]
 mod tests {
@@ -1119,6 +1174,90 @@ mod tests {
         assert!(authorize(Some(&board), meeting(BoardKind::CountyExecutive, "01")).is_err());
         assert!(authorize(Some(&executive), meeting(BoardKind::CountyExecutive, "01")).is_ok());
         assert!(authorize(Some(&executive), meeting(BoardKind::CountyExecutive, "02")).is_err());
+    }
+
+    #[test]
+    fn who_files_reads_and_steps_incidents() {
+        let county = |role, c: &str| principal(role, Scope::County { county: c.into() });
+        let file = |county, station| Action::FileIncident { county, station };
+        let view = |county, station| Action::ViewIncidents { county, station };
+        let step = Action::StepIncident { county: "01" };
+        let allowed = |p: &Principal, a| authorize(Some(p), a).is_ok();
+
+        // Station staff: their own station only, filing and reading; never stepping.
+        let staff = station_user("0100001");
+        assert!(allowed(&staff, file("01", Some("0100001"))));
+        assert!(!allowed(&staff, file("01", Some("0100002"))));
+        assert!(
+            !allowed(&staff, file("01", None)),
+            "not for the whole county"
+        );
+        assert!(allowed(&staff, view("01", Some("0100001"))));
+        assert!(!allowed(&staff, view("01", Some("0100002"))));
+        assert!(!allowed(&staff, view("01", None)));
+        assert!(!allowed(&staff, Action::ViewAllIncidents));
+        assert!(!allowed(&staff, step));
+
+        // Inspectors: file and read within their scope; they do not step.
+        for inspectors in [
+            county(Role::InspectionBoard, "01"),
+            principal(Role::InspectionBoard, Scope::Province),
+        ] {
+            assert!(allowed(&inspectors, file("01", Some("0100001"))));
+            assert!(allowed(&inspectors, file("01", None)));
+            assert!(allowed(&inspectors, view("01", None)));
+            assert!(!allowed(&inspectors, step));
+        }
+        let county_inspectors = county(Role::InspectionBoard, "01");
+        assert!(!allowed(&county_inspectors, file("02", Some("0200001"))));
+        assert!(!allowed(&county_inspectors, view("02", None)));
+        assert!(!allowed(&county_inspectors, Action::ViewAllIncidents));
+        assert!(allowed(
+            &principal(Role::InspectionBoard, Scope::Province),
+            Action::ViewAllIncidents
+        ));
+
+        // The governor: their county, reading, filing and stepping.
+        let governor = county(Role::CountyGovernor, "01");
+        assert!(allowed(&governor, view("01", Some("0100001"))));
+        assert!(allowed(&governor, file("01", None)));
+        assert!(allowed(&governor, step));
+        assert!(!allowed(&governor, view("02", None)));
+        assert!(!allowed(&governor, Action::StepIncident { county: "02" }));
+        assert!(!allowed(&governor, Action::ViewAllIncidents));
+
+        // The HQ: everything, everywhere.
+        let hq = principal(Role::ProvinceHq, Scope::Province);
+        for a in [
+            file("02", None),
+            view("02", Some("0200001")),
+            Action::ViewAllIncidents,
+            Action::StepIncident { county: "02" },
+        ] {
+            assert!(allowed(&hq, a), "{a:?}");
+        }
+
+        // Observers read; they neither file nor step.
+        for observer in [
+            principal(Role::Observer, Scope::Province),
+            county(Role::Observer, "01"),
+        ] {
+            assert!(allowed(&observer, view("01", None)));
+            assert!(!allowed(&observer, file("01", Some("0100001"))));
+            assert!(!allowed(&observer, step));
+        }
+
+        // The other boards have no part in incidents.
+        for role in [Role::ExecutiveBoard, Role::SupervisionBoard] {
+            let p = county(role, "01");
+            assert!(!allowed(&p, view("01", None)), "{role:?}");
+            assert!(!allowed(&p, file("01", None)), "{role:?}");
+            assert!(!allowed(&p, step), "{role:?}");
+        }
+        assert_eq!(
+            authorize(None, Action::ViewAllIncidents),
+            Err(Denied::Unauthenticated)
+        );
     }
 
     #[test]

@@ -98,6 +98,8 @@ audit_actions! {
     SecurityPlanApprove = "security.plan_approve" => "تصویب طرح امنیتی در شورای تأمین",
     SecurityPlanReturn = "security.plan_return" => "بازگرداندن طرح امنیتی برای اصلاح",
     SecurityCadence = "security.cadence" => "تعیین دوره جلسات شورای تأمین",
+    IncidentFile = "incident.file" => "ثبت رخداد",
+    IncidentStep = "incident.step" => "گام رسیدگی به رخداد",
 }
 
 impl AuditAction {
@@ -265,12 +267,20 @@ const DETAIL_LABELS: &[(&str, &str)] = &[
     // Sensitive stations and their security plans (issue 16).
     ("station", "شعبه"),
     ("reasons", "علت‌های حساس بودن"),
-    ("status", "وضعیت طرح"),
+    ("status", "وضعیت"),
     ("effective_on", "تاریخ اجرای طرح"),
     ("protective_staff", "نیروهای حفاظتی"),
     ("cctv_coverage", "پوشش دوربین"),
     ("starts_on", "نخستین جلسه"),
     ("every_days", "فاصله جلسات (روز)"),
+    // An incident (issue 16).
+    ("incident", "رخداد"),
+    ("category", "دسته رخداد"),
+    ("subcategory", "نوع رخداد"),
+    ("severity", "شدت"),
+    ("occurred_at_us", "زمان وقوع"),
+    ("description", "شرح"),
+    ("photo", "تصویر"),
 ];
 
 /// A detail's key in Persian, if it is one the store writes.
@@ -432,10 +442,21 @@ fn read_text(key: &str, s: &str) -> DetailValue {
         "grounds" => {
             crate::vetting::RejectionGround::parse(s).map(crate::vetting::RejectionGround::persian)
         }
-        "status" => crate::security::PlanStatus::parse(s).map(crate::security::PlanStatus::persian),
+        // A plan's status or an incident's: their codes differ.
+        "status" => crate::security::PlanStatus::parse(s)
+            .map(crate::security::PlanStatus::persian)
+            .or_else(|| {
+                crate::incident::IncidentStatus::parse(s)
+                    .map(crate::incident::IncidentStatus::persian)
+            }),
         "cctv_coverage" => {
             crate::security::CctvCoverage::parse(s).map(crate::security::CctvCoverage::persian)
         }
+        "category" => crate::incident::Category::parse(s).map(crate::incident::Category::persian),
+        "subcategory" => {
+            crate::incident::Subcategory::parse(s).map(crate::incident::Subcategory::persian)
+        }
+        "severity" => crate::incident::Severity::parse(s).map(crate::incident::Severity::persian),
         _ => None,
     };
     if let Some(persian) = named {
@@ -456,9 +477,8 @@ fn read_text(key: &str, s: &str) -> DetailValue {
                 Err(_) => DetailValue::Code(s.to_owned()),
             }
         }
-        "first_name" | "last_name" | "name" | "address" | "notes" | "note" | "reason" => {
-            DetailValue::Text(s.to_owned())
-        }
+        "first_name" | "last_name" | "name" | "address" | "notes" | "note" | "reason"
+        | "description" => DetailValue::Text(s.to_owned()),
         _ if is_code(s) => DetailValue::Code(s.to_owned()),
         _ => DetailValue::Text(s.to_owned()),
     }
@@ -714,6 +734,15 @@ mod tests {
             "cctv_coverage",
             "starts_on",
             "every_days",
+            "incident",
+            "station",
+            "category",
+            "subcategory",
+            "severity",
+            "status",
+            "occurred_at_us",
+            "description",
+            "photo",
         ];
         for key in keys {
             assert!(detail_label(key).is_some(), "{key}");

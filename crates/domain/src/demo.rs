@@ -84,6 +84,8 @@ pub struct DemoData {
     pub sensitive_stations: Vec<crate::security::demo::DemoSensitive>,
     /// The county security councils' meetings: held, and in Kerman county one missed.
     pub council_meetings: Vec<crate::security::demo::DemoCouncilMeeting>,
+    /// Incidents in every status across counties (issue 16 §5).
+    pub incidents: Vec<crate::incident::DemoIncident>,
 }
 
 impl DemoData {
@@ -1063,6 +1065,16 @@ pub fn kerman(options: DemoOptions) -> DomainResult<DemoData> {
         .find(|s| s.county_code == kerman_county)
         .map(|s| s.code.clone())
         .unwrap_or_default();
+    // The governor's county first, so that its governor and its station have incidents.
+    let mut incident_counties: Vec<String> = counties.iter().map(|c| c.code.clone()).collect();
+    incident_counties.sort_by_key(|c| *c != kerman_county);
+    let incidents = crate::incident::demo(
+        &incident_counties,
+        &stations
+            .iter()
+            .map(|s| (s.county_code.clone(), s.code.clone()))
+            .collect::<Vec<_>>(),
+    );
     let county_scope = Scope::County {
         county: kerman_county.clone(),
     };
@@ -1114,6 +1126,7 @@ pub fn kerman(options: DemoOptions) -> DomainResult<DemoData> {
         readiness,
         sensitive_stations,
         council_meetings,
+        incidents,
     })
 }
 

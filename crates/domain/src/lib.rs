@@ -17,6 +17,7 @@ pub mod error;
 pub mod geo;
 pub mod identity;
 pub mod ids;
+pub mod incident;
 pub mod inquiry;
 pub mod json_time;
 pub mod nist;

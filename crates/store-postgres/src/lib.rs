@@ -22,6 +22,7 @@ mod election_day;
 mod facts;
 mod geography;
 mod identity;
+mod incidents;
 mod migrate;
 mod people;
 mod readiness;
@@ -107,6 +108,7 @@ impl Postgres {
         )
         .await?;
         readiness::write_demo(&mut tx, &data.readiness).await?;
+        incidents::write_demo(&mut tx, &data.incidents).await?;
         chain::append_audit(&mut tx, by, &demo_loaded(data)).await?;
         tx.commit().await?;
         Ok(())

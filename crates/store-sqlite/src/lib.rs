@@ -17,6 +17,7 @@ mod election_day;
 mod facts;
 mod geography;
 mod identity;
+mod incidents;
 mod migrate;
 mod people;
 mod readiness;
@@ -87,6 +88,7 @@ impl DemoStore for Sqlite {
             security::write_demo_approvals(tx, &data.council_meetings, &ids, &by)?;
             candidacy::write_demo(tx, &data.election.code, &data, &by)?;
             readiness::write_demo(tx, &data.readiness)?;
+            incidents::write_demo(tx, &data.incidents)?;
             chain::append_audit(tx, &by, &store::demo::demo_loaded(&data))
         })
         .await

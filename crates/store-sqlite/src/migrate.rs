@@ -75,6 +75,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0015_readiness.sql"),
     ),
     (
+        16,
+        "incidents",
+        include_str!("../migrations/0016_incidents.sql"),
+    ),
+    (
         17,
         "security",
         include_str!("../migrations/0017_security.sql"),

@@ -37,6 +37,7 @@ pub enum Entity {
     Challenge,
     /// A page of the web UI (for its 404).
     Page,
+    Incident,
 }
 
 impl Entity {
@@ -64,6 +65,7 @@ impl Entity {
             Self::Receipt => "receipt",
             Self::Challenge => "challenge",
             Self::Page => "page",
+            Self::Incident => "incident",
         }
     }
 
@@ -91,6 +93,7 @@ impl Entity {
             Self::Receipt => "رسید",
             Self::Challenge => "درخواست کد تأیید",
             Self::Page => "صفحه",
+            Self::Incident => "رخداد",
         }
     }
 }
@@ -163,6 +166,8 @@ pub enum Refusal {
     Rows(Vec<domain::csv_io::RowError>),
     /// The sensitive stations' rules (`domain::security`, issue 16).
     Security(domain::security::SecurityRefusal),
+    /// The incidents' rules (`domain::incident`).
+    Incident(domain::incident::IncidentRefusal),
 }
 
 /// Whether a refusal is about the request's content (422) or about the state it meets (409).
@@ -218,6 +223,7 @@ impl Refusal {
             Self::Readiness(r) => r.code(),
             Self::Timeline(r) => r.code(),
             Self::Security(r) => r.code(),
+            Self::Incident(r) => r.code(),
         }
     }
 
@@ -273,6 +279,7 @@ impl Refusal {
                 .collect::<Vec<_>>()
                 .join("\n"),
             Self::Security(r) => r.persian(),
+            Self::Incident(r) => r.persian(),
         }
     }
 
@@ -287,6 +294,7 @@ impl Refusal {
             Self::Vetting(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             Self::Readiness(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             Self::Security(r) if !r.is_invalid_input() => RefusalKind::Conflict,
+            Self::Incident(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             _ => RefusalKind::Invalid,
         }
     }
@@ -418,6 +426,12 @@ impl From<domain::timeline::TimelineRefusal> for StoreError {
 impl From<domain::security::SecurityRefusal> for StoreError {
     fn from(r: domain::security::SecurityRefusal) -> Self {
         Self::Refused(Refusal::Security(r))
+    }
+}
+
+impl From<domain::incident::IncidentRefusal> for StoreError {
+    fn from(r: domain::incident::IncidentRefusal) -> Self {
+        Self::Refused(Refusal::Incident(r))
     }
 }
 

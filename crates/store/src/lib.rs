@@ -20,6 +20,7 @@ pub mod files;
 pub mod geography;
 pub mod identity;
 pub mod import;
+pub mod incidents;
 pub mod models;
 pub mod people;
 pub mod readiness;
@@ -44,6 +45,7 @@ pub use demo::DemoStore;
 pub use election_day::{checkin_batch_digest, BoardStation, ElectionDayStore};
 pub use geography::GeographyStore;
 pub use identity::{IdentityStore, NewChallenge, StoredChallenge};
+pub use incidents::IncidentStore;
 pub use people::PeopleStore;
 pub use readiness::ReadinessStore;
 pub use roll::RollStore;
@@ -69,6 +71,7 @@ pub trait Store:
     + DemoStore
     + ReadinessStore
     + SecurityStore
+    + IncidentStore
 {
     /// The backend's name, for logs and the health check.
     fn backend(&self) -> &'static str;
@@ -79,6 +82,7 @@ pub trait Store:
 
 /// The area traits, for `use store::prelude::*` where a `dyn Store`'s methods are called.
 pub mod prelude {
+    pub use crate::IncidentStore;
     pub use crate::{
         AuditStore, AuthStore, BoardStore, CandidacyStore, DemoStore, ElectionDayStore,
         GeographyStore, IdentityStore, PeopleStore, ReadinessStore, RollStore, SecurityStore,

@@ -145,6 +145,9 @@ fn navigation(p: &Principal, current: &str) -> Vec<NavItem> {
             push(format!("/security/councils/{county}"), "شورای تأمین");
         }
     }
+    if crate::views::incidents::sees_incidents(p) {
+        push("/incidents".into(), "رخدادها");
+    }
     if app::allows(Some(p), Action::ViewPeople) {
         push("/people".into(), "اشخاص");
     }

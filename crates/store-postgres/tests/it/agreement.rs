@@ -7,7 +7,7 @@ use std::sync::Arc;
 use store::Store;
 
 /// The store's areas: each backend has one file for each, implementing its trait.
-const AREAS: [&str; 13] = [
+const AREAS: &[&str] = &[
     "geography",
     "stations",
     "people",
@@ -21,6 +21,7 @@ const AREAS: [&str; 13] = [
     "audit_log",
     "readiness",
     "security",
+    "incidents",
 ];
 
 /// The leaf modules: helpers that name no area.

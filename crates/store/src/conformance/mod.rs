@@ -51,6 +51,7 @@ pub mod candidacy;
 pub mod election_day;
 pub mod geography;
 pub mod identity;
+pub mod incidents;
 pub mod people;
 pub mod readiness;
 pub mod refusals;
@@ -122,7 +123,9 @@ macro_rules! conformance_suite {
             readiness::a_sensitive_station_without_an_approved_plan_is_not_marked_ready,
             security::a_sensitive_station_needs_an_approved_plan,
             security::sensitive_lists_and_reasons_follow_the_demo_and_the_election,
-            security::the_security_council_is_a_board_with_a_cadence
+            security::the_security_council_is_a_board_with_a_cadence,
+            incidents::incidents_are_filed_and_stepped_in_order,
+            incidents::incidents_filter_and_page
         );
     };
     (@cases $fresh:expr; $($area:ident :: $case:ident),*) => {

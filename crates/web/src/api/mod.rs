@@ -13,6 +13,7 @@ pub mod election_day;
 pub mod elections;
 pub mod health;
 pub mod identity;
+pub mod incidents;
 pub mod people;
 pub mod readiness;
 pub mod registrations;
@@ -139,6 +140,15 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(readiness::timeline))
         .routes(routes!(readiness::set_milestone))
         .routes(routes!(readiness::import))
+        .routes(routes!(incidents::list))
+        .routes(routes!(incidents::show))
+        .routes(routes!(incidents::step))
+        .merge(
+            // Filing: the form with its photo, past the router's small default.
+            OpenApiRouter::new().routes(routes!(incidents::file)).layer(
+                axum::extract::DefaultBodyLimit::max(app::incidents::MAX_INCIDENT_BYTES),
+            ),
+        )
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))
         // Sensitive stations and the county security councils (issue 16).

@@ -80,6 +80,9 @@ struct StationDayPage {
     notice: Option<String>,
     error: Option<String>,
     result: Option<CheckInResult>,
+    /// The station's open incidents, and the way to file one (issue 16).
+    incidents: Vec<crate::views::incidents::IncidentRow>,
+    incident_file_href: Option<String>,
 }
 
 /// One of the opening's posts as the opening form offers it: only a post with a holder can be
@@ -270,6 +273,10 @@ async fn console_page(
     let opening_record =
         opening_record(&day, &staff, station.facilities.evoting_devices, polls_open);
     let opening_posts = opening_posts(&staff);
+    let (incidents, incident_file_href) =
+        crate::views::incidents::console_section(visit, &county_code, &station.code)
+            .await
+            .map_err(|e| page_error(e, &here))?;
     render(&StationDayPage {
         layout: visit.layout(format!("روز رأی‌گیری {}", station.name), &here),
         code_fa: persian_digits(&station.code),
@@ -336,6 +343,8 @@ async fn console_page(
         notice,
         error,
         result,
+        incidents,
+        incident_file_href,
     })
 }
 

@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod day_board;
 pub mod election_day;
 pub mod identity;
+pub mod incidents;
 pub mod login;
 pub mod participation;
 pub mod people;
@@ -176,6 +177,13 @@ pub fn page_routes() -> Vec<PageRoute> {
         post("/stations/{code}/security/plan", security::save_plan),
         post("/stations/{code}/security/submit", security::submit),
         post("/stations/{code}/security/decide", security::decide),
+        get("/incidents", incidents::list),
+        get("/incidents/live", incidents::list_fragment),
+        get("/incidents/new", incidents::new),
+        post("/incidents", incidents::file).body_limit(app::incidents::MAX_INCIDENT_BYTES),
+        get("/incidents/{id}", incidents::show),
+        post("/incidents/{id}/steps", incidents::step),
+        get("/incidents/{id}/photo", incidents::photo),
         get("/assets/{*path}", assets::serve),
     ]
 }

@@ -156,6 +156,7 @@ async fn each_roles_main_pages_have_no_serious_accessibility_violation() {
         })
         .expect("a submitted plan in the own county")
         .station;
+    let incident = crate::incidents::file_as_hq(&app, station).await;
     let mut report = String::new();
     for user in &demo.users {
         let browser = Browser::open(&app).await;
@@ -190,6 +191,8 @@ async fn each_roles_main_pages_have_no_serious_accessibility_violation() {
             "/security".to_owned(),
             format!("/security/councils/{}", crate::support::OWN_COUNTY),
             format!("/stations/{sensitive}/security"),
+            "/incidents/new".to_owned(),
+            format!("/incidents/{incident}"),
         ];
         let cookie = app.browser_login(&user.username).await;
         for path in below {

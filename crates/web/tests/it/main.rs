@@ -12,6 +12,8 @@ mod candidates;
 mod election_day;
 mod exports;
 mod governor_day;
+mod incidents;
+mod incidents_browser;
 mod openapi;
 mod pages;
 mod persian_text;

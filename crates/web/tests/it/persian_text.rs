@@ -24,7 +24,7 @@ const PAGES_PER_ROLE: usize = 45;
 
 /// Where every walk starts: the caller's home, and the public pages (a visitor without an
 /// account is sent from the home page to the login page, which links only some of them).
-const START: [&str; 9] = [
+const START: [&str; 11] = [
     "/",
     "/timeline",
     "/readiness",
@@ -34,6 +34,8 @@ const START: [&str; 9] = [
     "/registration-status",
     "/candidates",
     "/candidates/participation",
+    "/incidents",
+    "/incidents/new",
 ];
 
 /// Digits typed into a page's search fields: the Latin way, as a keyboard without Persian

@@ -76,6 +76,8 @@ struct Fixture {
     applicant_proof: String,
     /// The account the users page's forms act on (an observer no caller signs in as).
     account: String,
+    /// An incident at the walk's station, with a photo (issue 16).
+    incident: i64,
 }
 
 const ELECTION: &str = "shora-7";
@@ -216,7 +218,9 @@ impl Fixture {
             )
             .await
             .unwrap();
+        let incident = crate::incidents::file_as_hq(app, &station).await;
         Self {
+            incident,
             account,
             register_proof,
             applicant_proof,
@@ -878,6 +882,72 @@ impl Fixture {
                     form("starts_on=1404%2F10%2F20&every_days=14")
                 },
                 all(who, &[Action::ManageSecurity { county }]),
+            ),
+            // Incidents (issue 16): the walk's station's, in the own county.
+            ("GET", "/api/v1/incidents" | "/incidents" | "/incidents/live") => (
+                format!("{route}?county={county}&station={station}"),
+                Sent::Nothing,
+                all(
+                    who,
+                    &[Action::ViewIncidents {
+                        county,
+                        station: Some(station),
+                    }],
+                ),
+            ),
+            ("GET", "/incidents/new") => (
+                format!("{route}?station={station}"),
+                Sent::Nothing,
+                all(
+                    who,
+                    &[Action::FileIncident {
+                        county,
+                        station: Some(station),
+                    }],
+                ),
+            ),
+            ("POST", "/api/v1/incidents" | "/incidents") => {
+                let (content_type, body) = crate::incidents::form_body(
+                    &[
+                        ("station", station),
+                        ("subcategory", "power_cut"),
+                        ("severity", "low"),
+                        ("description", "برق شعبه چند دقیقه قطع شد."),
+                    ],
+                    None,
+                );
+                (
+                    filled(route),
+                    Sent::Multipart(content_type, body),
+                    all(
+                        who,
+                        &[Action::FileIncident {
+                            county,
+                            station: Some(station),
+                        }],
+                    ),
+                )
+            }
+            ("GET", "/api/v1/incidents/{id}" | "/incidents/{id}" | "/incidents/{id}/photo") => (
+                route.replace("{id}", &self.incident.to_string()),
+                Sent::Nothing,
+                all(
+                    who,
+                    &[Action::ViewIncidents {
+                        county,
+                        station: Some(station),
+                    }],
+                ),
+            ),
+            ("POST", "/api/v1/incidents/{id}/steps") => (
+                route.replace("{id}", &self.incident.to_string()),
+                json(r#"{"status": "acknowledged", "note": ""}"#),
+                all(who, &[Action::StepIncident { county }]),
+            ),
+            ("POST", "/incidents/{id}/steps") => (
+                route.replace("{id}", &self.incident.to_string()),
+                form("status=acknowledged&note="),
+                all(who, &[Action::StepIncident { county }]),
             ),
             _ => panic!(
                 "{method} {route} is served but not walked: add it to tests/it/walk.rs with the \
