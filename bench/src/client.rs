@@ -120,6 +120,74 @@ impl Http {
     }
 }
 
+/// Logs in through the API and returns the bearer token.
+pub async fn api_login(http: &Http, username: &str, password: &str) -> anyhow::Result<String> {
+    let body = serde_json::json!({ "username": username, "password": password }).to_string();
+    let request = http.request(
+        Method::POST,
+        "/api/v1/auth/login",
+        &[(header::CONTENT_TYPE, "application/json".into())],
+        Bytes::from(body),
+    )?;
+    let reply = http
+        .send(request)
+        .await?
+        .expect_status(StatusCode::OK, "POST /api/v1/auth/login")?;
+    let value: serde_json::Value = serde_json::from_slice(&reply.body)?;
+    value["token"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("the login answer has no token"))
+}
+
+/// Logs in through the HTML form (login CSRF cookie and field) and returns the session cookie.
+pub async fn form_login(
+    http: &Http,
+    username: &str,
+    password: &str,
+    next: &str,
+) -> anyhow::Result<String> {
+    let page = http
+        .send(http.request(Method::GET, "/login", &[], Bytes::new())?)
+        .await?
+        .expect_status(StatusCode::OK, "GET /login")?;
+    let cookie = page
+        .set_cookie(web::auth::LOGIN_CSRF_COOKIE)
+        .ok_or_else(|| anyhow::anyhow!("GET /login set no login CSRF cookie"))?;
+    let html = String::from_utf8_lossy(&page.body);
+    let field = input_value(&html, web::auth::CSRF_FIELD)
+        .ok_or_else(|| anyhow::anyhow!("the login form has no CSRF field"))?;
+    let form = format!(
+        "username={}&password={}&csrf_token={}&next={}",
+        form_encode(username),
+        form_encode(password),
+        form_encode(&field),
+        form_encode(next)
+    );
+    let request = http.request(
+        Method::POST,
+        "/login",
+        &[
+            (
+                header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded".into(),
+            ),
+            (
+                header::COOKIE,
+                format!("{}={cookie}", web::auth::LOGIN_CSRF_COOKIE),
+            ),
+        ],
+        Bytes::from(form),
+    )?;
+    let reply = http.send(request).await?;
+    if !reply.status.is_redirection() {
+        bail!("POST /login: HTTP {} (expected a redirect)", reply.status);
+    }
+    reply
+        .set_cookie(web::auth::SESSION_COOKIE)
+        .ok_or_else(|| anyhow::anyhow!("POST /login set no session cookie"))
+}
+
 /// `application/x-www-form-urlencoded` encoding of one value.
 pub fn form_encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());

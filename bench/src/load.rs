@@ -4,7 +4,8 @@
 use crate::client::{Http, Reply};
 use http_body_util::Full;
 use hyper::body::Bytes;
-use hyper::{Request, StatusCode};
+use hyper::header::HeaderName;
+use hyper::{Method, Request, StatusCode};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -111,6 +112,35 @@ pub async fn run_judged(
     }
     out.wall = started.elapsed();
     Ok(out)
+}
+
+/// A GET target of a latency run: its name in the output, its path, how it signs in, and its
+/// request.
+pub struct Target {
+    pub name: &'static str,
+    pub path: String,
+    pub auth: &'static str,
+    pub make: MakeRequest,
+}
+
+/// A GET of `path` with one header (a session cookie or a bearer token).
+pub fn target(
+    http: &Http,
+    name: &'static str,
+    path: String,
+    auth: &'static str,
+    header: (HeaderName, String),
+) -> Target {
+    let (client, p) = (http.clone(), path.clone());
+    let make: MakeRequest = Arc::new(move || {
+        client.request(Method::GET, &p, std::slice::from_ref(&header), Bytes::new())
+    });
+    Target {
+        name,
+        path,
+        auth,
+        make,
+    }
 }
 
 /// Latency figures in milliseconds.

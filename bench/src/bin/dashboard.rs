@@ -5,16 +5,15 @@
 //!
 //! `cargo run --release -p bench --bin dashboard`
 
-use anyhow::{anyhow, bail, Context};
-use bench::client::{form_encode, input_value, Http};
+use anyhow::{bail, Context};
+use bench::client::{api_login, form_login, Http};
 use bench::fixture::{self, Fixture, FixtureOptions};
-use bench::load::{self, MakeRequest, Summary};
+use bench::load::{self, target, Summary, Target};
 use clap::Parser;
 use domain::clock::Clock;
-use hyper::body::Bytes;
-use hyper::header::{self, HeaderName};
-use hyper::{Method, StatusCode};
-use serde_json::{json, Value};
+use hyper::header;
+use hyper::StatusCode;
+use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,100 +42,6 @@ struct Args {
     /// the HTTP load (a diagnosis: prints one `store_call` object per call); 0 for none.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=100_000))]
     store_calls: u32,
-}
-
-/// Logs in through the API and returns the bearer token.
-async fn api_login(http: &Http, username: &str, password: &str) -> anyhow::Result<String> {
-    let body = json!({ "username": username, "password": password }).to_string();
-    let request = http.request(
-        Method::POST,
-        "/api/v1/auth/login",
-        &[(header::CONTENT_TYPE, "application/json".into())],
-        Bytes::from(body),
-    )?;
-    let reply = http
-        .send(request)
-        .await?
-        .expect_status(StatusCode::OK, "POST /api/v1/auth/login")?;
-    let value: Value = serde_json::from_slice(&reply.body)?;
-    value["token"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| anyhow!("the login answer has no token"))
-}
-
-/// Logs in through the HTML form (login CSRF cookie and field) and returns the session cookie.
-async fn form_login(
-    http: &Http,
-    username: &str,
-    password: &str,
-    next: &str,
-) -> anyhow::Result<String> {
-    let page = http
-        .send(http.request(Method::GET, "/login", &[], Bytes::new())?)
-        .await?
-        .expect_status(StatusCode::OK, "GET /login")?;
-    let cookie = page
-        .set_cookie(web::auth::LOGIN_CSRF_COOKIE)
-        .ok_or_else(|| anyhow!("GET /login set no login CSRF cookie"))?;
-    let html = String::from_utf8_lossy(&page.body);
-    let field = input_value(&html, web::auth::CSRF_FIELD)
-        .ok_or_else(|| anyhow!("the login form has no CSRF field"))?;
-    let form = format!(
-        "username={}&password={}&csrf_token={}&next={}",
-        form_encode(username),
-        form_encode(password),
-        form_encode(&field),
-        form_encode(next)
-    );
-    let request = http.request(
-        Method::POST,
-        "/login",
-        &[
-            (
-                header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded".into(),
-            ),
-            (
-                header::COOKIE,
-                format!("{}={cookie}", web::auth::LOGIN_CSRF_COOKIE),
-            ),
-        ],
-        Bytes::from(form),
-    )?;
-    let reply = http.send(request).await?;
-    if !reply.status.is_redirection() {
-        bail!("POST /login: HTTP {} (expected a redirect)", reply.status);
-    }
-    reply
-        .set_cookie(web::auth::SESSION_COOKIE)
-        .ok_or_else(|| anyhow!("POST /login set no session cookie"))
-}
-
-struct Target {
-    name: &'static str,
-    path: String,
-    auth: &'static str,
-    make: MakeRequest,
-}
-
-fn target(
-    http: &Http,
-    name: &'static str,
-    path: String,
-    auth: &'static str,
-    header: (HeaderName, String),
-) -> Target {
-    let (client, p) = (http.clone(), path.clone());
-    let make: MakeRequest = Arc::new(move || {
-        client.request(Method::GET, &p, std::slice::from_ref(&header), Bytes::new())
-    });
-    Target {
-        name,
-        path,
-        auth,
-        make,
-    }
 }
 
 /// Checks once that each target answers what the benchmark claims to measure.
