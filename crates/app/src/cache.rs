@@ -43,6 +43,9 @@ pub struct Caches {
     /// megabytes that anyone may ask for at any rate, so each is built and gzipped once per
     /// change of the data.
     pub(crate) reports: Versioned<crate::candidates::Export>,
+    /// Stations' readiness as declared (by county, or `None` for the province): the
+    /// dashboards read it on every view; what is overdue is judged at each view's moment.
+    pub(crate) readiness: Versioned<Arc<Vec<store::readiness::StationReadiness>>>,
     /// The current election's code (codes never change), so the check-in path reads none.
     election: tokio::sync::OnceCell<String>,
 }

@@ -122,12 +122,20 @@ impl ReadinessCases<'_> {
         authorize(principal, Action::ViewReadiness { county })?;
         let election = self.ctx.cached().election().await?;
         let weights = self.readiness.readiness_weights(&election.code).await?;
-        let rows = self.readiness.readiness(&election.code, county).await?;
+        let cached = self.ctx.cached();
+        let rows = cached
+            .versioned(&cached.caches.readiness, county, || async {
+                Ok(std::sync::Arc::new(
+                    self.readiness.readiness(&election.code, county).await?,
+                ))
+            })
+            .await?;
         let now = self.ctx.clock.now();
         let deadlines = Deadlines::of(&election);
         let mut summary = Tally::default();
         let stations: Vec<AssessedStation> = rows
-            .into_iter()
+            .iter()
+            .cloned()
             .map(|station| {
                 let declared = station.declared.as_ref().map(|d| &d.readiness);
                 let assessment = assess(declared, station.security(), &weights, deadlines, now);
@@ -139,20 +147,7 @@ impl ReadinessCases<'_> {
             })
             .collect();
         let counties = if county.is_none() {
-            let names: std::collections::HashMap<String, String> = self
-                .ctx
-                .lookups
-                .all_counties()
-                .await?
-                .into_iter()
-                .map(|c| (c.county.code, c.county.name))
-                .collect();
-            groups(&stations, |s| {
-                (
-                    s.county.clone(),
-                    names.get(&s.county).cloned().unwrap_or_default(),
-                )
-            })
+            groups(&stations, |s| (s.county.clone(), s.county_name.clone()))
         } else {
             Vec::new()
         };

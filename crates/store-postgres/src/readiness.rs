@@ -22,7 +22,8 @@ use store::readiness::{
 use store::{Actor, Entity, ReadinessStore, Refusal, StoreError, StoreResult};
 
 /// The columns of a readiness row: `stations s JOIN councils c LEFT JOIN station_readiness r`.
-const COLUMNS: &str = "s.code, s.name, s.county_code, s.council_code, c.name AS council_name, \
+const COLUMNS: &str = "s.code, s.name, s.county_code, co.name AS county_name, s.council_code, \
+     c.name AS council_name, \
      r.link, r.fibre_planned_on, r.cctv_installed, r.cctv_monitored, r.power_backup, \
      r.devices_installed, r.devices_tested, r.step_free, r.ready, r.note, r.declared_at_us, \
      r.declared_by, ss.station_code IS NOT NULL AS sensitive, \
@@ -31,6 +32,7 @@ const COLUMNS: &str = "s.code, s.name, s.county_code, s.council_code, c.name AS 
 /// The security plan's status is read as stored; what it means for marking a station ready is
 /// `domain::security`'s (`SecurityStanding::needs_plan`).
 const FROM: &str = "stations s JOIN councils c ON c.code = s.council_code \
+     JOIN counties co ON co.code = s.county_code \
      LEFT JOIN station_readiness r ON r.station_code = s.code \
      LEFT JOIN sensitive_stations ss ON ss.station_code = s.code \
      LEFT JOIN security_plans sp ON sp.station_code = s.code";
@@ -71,6 +73,7 @@ fn station_from(r: &PgRow) -> StoreResult<StationReadiness> {
         station: get(r, "code")?,
         name: get(r, "name")?,
         county: get(r, "county_code")?,
+        county_name: get(r, "county_name")?,
         council: get(r, "council_code")?,
         council_name: get(r, "council_name")?,
         declared: declared_from(r)?,

@@ -17,7 +17,7 @@ use store::readiness::{
 use store::{Actor, Entity, ReadinessStore, Refusal, StoreError, StoreResult};
 
 /// The columns of a readiness row: `stations s JOIN councils c LEFT JOIN station_readiness r`.
-const COLUMNS: &str = "s.code, s.name, s.county_code, s.council_code, c.name, r.link, \
+const COLUMNS: &str = "s.code, s.name, s.county_code, co.name, s.council_code, c.name, r.link, \
      r.fibre_planned_on, r.cctv_installed, r.cctv_monitored, r.power_backup, \
      r.devices_installed, r.devices_tested, r.step_free, r.ready, r.note, r.declared_at_us, \
      r.declared_by, ss.station_code IS NOT NULL, coalesce(sp.status = 'approved', 0)";
@@ -25,6 +25,7 @@ const COLUMNS: &str = "s.code, s.name, s.county_code, s.council_code, c.name, r.
 /// The security plan's status is read as stored; what it means for marking a station ready is
 /// `domain::security`'s (`SecurityStanding::needs_plan`).
 const FROM: &str = "stations s JOIN councils c ON c.code = s.council_code \
+     JOIN counties co ON co.code = s.county_code \
      LEFT JOIN station_readiness r ON r.station_code = s.code \
      LEFT JOIN sensitive_stations ss ON ss.station_code = s.code \
      LEFT JOIN security_plans sp ON sp.station_code = s.code";
@@ -57,11 +58,12 @@ fn station_from(r: &Row<'_>) -> rusqlite::Result<StationReadiness> {
         station: r.get(0)?,
         name: r.get(1)?,
         county: r.get(2)?,
-        council: r.get(3)?,
-        council_name: r.get(4)?,
-        declared: declared_from(r, 5)?,
-        sensitive: r.get(17)?,
-        plan_approved: r.get(18)?,
+        county_name: r.get(3)?,
+        council: r.get(4)?,
+        council_name: r.get(5)?,
+        declared: declared_from(r, 6)?,
+        sensitive: r.get(18)?,
+        plan_approved: r.get(19)?,
     })
 }
 

@@ -23,6 +23,7 @@ pub struct StationReadiness {
     pub station: String,
     pub name: String,
     pub county: String,
+    pub county_name: String,
     pub council: String,
     pub council_name: String,
     /// `None`: nothing declared yet.

@@ -83,7 +83,7 @@ pub struct StationLine {
 }
 
 impl StationLine {
-    fn of(a: &AssessedStation, county_name: &str) -> Self {
+    fn of(a: &AssessedStation) -> Self {
         let s = &a.station;
         let declared = s.declared.as_ref();
         Self {
@@ -91,7 +91,7 @@ impl StationLine {
             code_fa: persian_digits(&s.station),
             name: s.name.clone(),
             council: s.council_name.clone(),
-            county: county_name.to_owned(),
+            county: s.county_name.clone(),
             link: declared.map_or("اعلام نشده", |d| d.readiness.link.persian()),
             link_code: declared.map_or("undeclared", |d| d.readiness.link.as_str()),
             score: a.assessment.score,
@@ -257,13 +257,10 @@ async fn readiness_page(
         .picture(visit.principal(), county)
         .await
         .map_err(|e| page_error(e, &here))?;
-    let counties = crate::views::Counties::read(&visit.state)
-        .await
-        .map_err(|e| page_error(e, &here))?;
-    let county_name = |code: &str| counties.name(code).unwrap_or_default().to_owned();
-    let title = match county {
-        Some(c) => format!("آمادگی شعب شهرستان {}", county_name(c)),
-        None => "آمادگی شعب استان".to_owned(),
+    let title = match (county, picture.stations.first()) {
+        (Some(_), Some(first)) => format!("آمادگی شعب شهرستان {}", first.station.county_name),
+        (Some(c), None) => format!("آمادگی شعب شهرستان {}", persian_digits(c)),
+        (None, _) => "آمادگی شعب استان".to_owned(),
     };
     let summary = &picture.summary;
     let count = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
@@ -327,7 +324,7 @@ async fn readiness_page(
             .stations
             .iter()
             .filter(|a| keep(a))
-            .map(|a| StationLine::of(a, &county_name(&a.station.county)))
+            .map(StationLine::of)
             .collect()
     };
     let overdue_all = lines(&|a| !a.assessment.overdue.is_empty());
@@ -626,13 +623,6 @@ async fn station_page(
         .station(visit.principal(), code)
         .await
         .map_err(|e| page_error(e, &here))?;
-    let counties = crate::views::Counties::read(&visit.state)
-        .await
-        .map_err(|e| page_error(e, &here))?;
-    let county = counties
-        .name(&found.station.county)
-        .unwrap_or_default()
-        .to_owned();
     let declared = found.station.declared.as_ref();
     let (status, error, form) = match refused {
         Some((r, form)) => (r.status, Some(r.reason), form),
@@ -660,8 +650,8 @@ async fn station_page(
                 .iter()
                 .map(|m| m.persian())
                 .collect(),
-            line: StationLine::of(&found, &county),
-            county,
+            line: StationLine::of(&found),
+            county: found.station.county_name.clone(),
             links,
             form,
             can_declare: app::allows(
