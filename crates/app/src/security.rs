@@ -40,7 +40,7 @@ pub struct PlanInput {
 /// default), its slots, its meetings, and what is flagged.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Council {
+pub struct SecurityCouncil {
     pub county: String,
     pub board: BoardWithMembers,
     pub cadence: Cadence,
@@ -258,7 +258,11 @@ impl Security<'_> {
     }
 
     /// A county's security council: for those who read the county's security.
-    pub async fn council(self, principal: Option<&Principal>, county: &str) -> Result<Council> {
+    pub async fn council(
+        self,
+        principal: Option<&Principal>,
+        county: &str,
+    ) -> Result<SecurityCouncil> {
         authorize(
             principal,
             Action::ViewSecurity {
@@ -286,7 +290,7 @@ impl Security<'_> {
             .filter(|s| s.state == SlotState::Missed)
             .count();
         let overdue = overdue_decisions(&meetings, today);
-        Ok(Council {
+        Ok(SecurityCouncil {
             county: county.to_owned(),
             board,
             cadence,

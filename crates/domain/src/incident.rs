@@ -235,7 +235,7 @@ pub struct Dues {
 /// Which deadline an incident has missed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = IncidentOverdue))]
 pub enum Overdue {
     /// Still open past its acknowledgement deadline.
     Acknowledgement,

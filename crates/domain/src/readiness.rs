@@ -404,7 +404,7 @@ impl Weights {
 /// Why a station is on an overdue list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ReadinessOverdue))]
 pub enum Overdue {
     /// The fibre deadline has passed and nothing is declared.
     Undeclared,

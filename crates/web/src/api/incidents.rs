@@ -205,6 +205,7 @@ pub async fn show(
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = IncidentStepRequest)]
 #[serde(deny_unknown_fields)]
 pub struct StepRequest {
     /// The status the step leads to: only the next one (`acknowledged`, then `in_progress`,

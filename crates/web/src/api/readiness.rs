@@ -25,7 +25,7 @@ pub struct CountyQuery {
 /// Whether a sensitive station's security plan is approved.
 #[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum PlanStatus {
+pub enum PlanStanding {
     /// Not a sensitive station: it needs none.
     NotNeeded,
     Approved,
@@ -60,7 +60,7 @@ pub struct StationRow {
     declared_by: Option<String>,
     score: u32,
     sensitive: bool,
-    plan_status: PlanStatus,
+    plan_status: PlanStanding,
     overdue: Vec<Overdue>,
     /// What it lacks before it may be marked ready.
     missing: Vec<Requirement>,
@@ -101,9 +101,9 @@ impl From<&AssessedStation> for StationRow {
             score: a.assessment.score,
             sensitive: s.sensitive,
             plan_status: match (s.sensitive, s.security().needs_plan()) {
-                (false, _) => PlanStatus::NotNeeded,
-                (true, false) => PlanStatus::Approved,
-                (true, true) => PlanStatus::Missing,
+                (false, _) => PlanStanding::NotNeeded,
+                (true, false) => PlanStanding::Approved,
+                (true, true) => PlanStanding::Missing,
             },
             overdue: a.assessment.overdue.clone(),
             missing: a.assessment.missing.clone(),

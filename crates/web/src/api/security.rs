@@ -5,7 +5,7 @@
 use crate::api::{page_request, ApiJson, ApiPath, ApiQuery};
 use crate::auth::Visit;
 use crate::ApiError;
-use app::security::{Council, PlanInput};
+use app::security::{PlanInput, SecurityCouncil};
 use axum::http::StatusCode;
 use axum::Json;
 use domain::security::{Cadence, CctvCoverage, PlanStatus, SensitiveReason, StationSecurity};
@@ -275,11 +275,11 @@ pub async fn return_plan(
 /// its meetings and its overdue decisions. Meetings are recorded through
 /// `POST /api/v1/boards/security-{county}/meetings`.
 #[utoipa::path(get, path = "/api/v1/security/councils/{county}", tag = "security", params(("county" = String, Path)),
-    responses((status = 200, body = Council), (status = 403), (status = 404)))]
+    responses((status = 200, body = SecurityCouncil), (status = 403), (status = 404)))]
 pub async fn council(
     Visit { state, auth }: Visit,
     ApiPath(county): ApiPath<String>,
-) -> Result<Json<Council>, ApiError> {
+) -> Result<Json<SecurityCouncil>, ApiError> {
     Ok(Json(
         state
             .app
