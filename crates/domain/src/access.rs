@@ -212,6 +212,9 @@ pub enum Action<'a> {
     /// Keeping a station of `county` open past its own bounds (the staff's extensions): the
     /// county's governor, or the province HQ.
     ApproveExtension { county: &'a str },
+    /// Letting a station of `county` open on election day though it has not passed its
+    /// equipment test, with a reason (issue 16 §6): the county's governor, or the province HQ.
+    OverrideEquipmentTest { county: &'a str },
     /// A county's candidate registrations and their vetting files.
     ViewRegistrations { county: &'a str },
     /// Every county's registrations at once (the province's list and figures).
@@ -350,6 +353,7 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
         // and keeps its sensitive stations' plans and security council (issue 16).
         Action::ManageStations { county }
         | Action::ApproveExtension { county }
+        | Action::OverrideEquipmentTest { county }
         | Action::ManageSecurity { county } => {
             p.role == Role::ProvinceHq
                 || (p.role == Role::CountyGovernor && p.scope.covers_county(county))
@@ -936,6 +940,27 @@ mod tests {
                 "{role:?}"
             );
         }
+    }
+
+    #[test]
+    fn only_the_countys_governor_or_the_hq_overrides_a_failed_equipment_test() {
+        let act = Action::OverrideEquipmentTest { county: "01" };
+        let user = |role, scope| Principal {
+            username: "u".into(),
+            role,
+            scope,
+        };
+        let county = |c: &str| Scope::County { county: c.into() };
+        assert!(authorize(Some(&user(Role::CountyGovernor, county("01"))), act).is_ok());
+        assert!(authorize(Some(&user(Role::ProvinceHq, Scope::Province)), act).is_ok());
+        assert!(authorize(Some(&user(Role::CountyGovernor, county("02"))), act).is_err());
+        assert!(authorize(Some(&user(Role::InspectionBoard, county("01"))), act).is_err());
+        let staff = Scope::Station {
+            county: "01".into(),
+            station: "0100001".into(),
+        };
+        assert!(authorize(Some(&user(Role::StationStaff, staff)), act).is_err());
+        assert!(authorize(None, act).is_err());
     }
 
     #[test]

@@ -100,6 +100,11 @@ audit_actions! {
     SecurityCadence = "security.cadence" => "تعیین دوره جلسات شورای تأمین",
     IncidentFile = "incident.file" => "ثبت رخداد",
     IncidentStep = "incident.step" => "گام رسیدگی به رخداد",
+    // Equipment tests (issue 16 §6).
+    EquipmentTestStart = "equipment_test.start" => "آغاز آزمون صحت تجهیزات شعبه",
+    EquipmentTestBallot = "equipment_test.ballot" => "ثبت برگه آزمایشی",
+    EquipmentTestFinish = "equipment_test.finish" => "پایان آزمون صحت تجهیزات و داوری آن",
+    EquipmentTestOverride = "equipment_test.override" => "مجوز گشایش شعبه بی‌گذراندن آزمون تجهیزات",
 }
 
 impl AuditAction {
@@ -281,6 +286,12 @@ const DETAIL_LABELS: &[(&str, &str)] = &[
     ("occurred_at_us", "زمان وقوع"),
     ("description", "شرح"),
     ("photo", "تصویر"),
+    // An equipment test (issue 16 §6).
+    ("run", "شماره آزمون"),
+    ("decks", "دسته‌های آزمون"),
+    ("outcome", "نتیجه آزمون"),
+    ("differences", "اختلاف‌ها"),
+    ("cast", "برگه‌های ثبت‌شده"),
 ];
 
 /// A detail's key in Persian, if it is one the store writes.
@@ -457,6 +468,9 @@ fn read_text(key: &str, s: &str) -> DetailValue {
             crate::incident::Subcategory::parse(s).map(crate::incident::Subcategory::persian)
         }
         "severity" => crate::incident::Severity::parse(s).map(crate::incident::Severity::persian),
+        "outcome" => {
+            crate::test_deck::RunOutcome::parse(s).map(crate::test_deck::RunOutcome::persian)
+        }
         _ => None,
     };
     if let Some(persian) = named {
@@ -743,6 +757,11 @@ mod tests {
             "occurred_at_us",
             "description",
             "photo",
+            "run",
+            "decks",
+            "outcome",
+            "differences",
+            "cast",
         ];
         for key in keys {
             assert!(detail_label(key).is_some(), "{key}");

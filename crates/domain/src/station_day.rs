@@ -145,6 +145,10 @@ pub enum DayAction {
         /// (never by whoever asks).
         #[serde(skip)]
         inspector_required: bool,
+        /// Whether the station must have passed its equipment test (or have the county's
+        /// override) to open: the election's setting, set by the use case.
+        #[serde(skip)]
+        equipment_test_required: bool,
     },
     /// Stops voting for a reason from the list; [`PauseReason::Other`] needs notes.
     Pause {
@@ -277,12 +281,25 @@ impl DayAction {
             zero_reports_shown: shown.zero_reports,
             forms_received,
             inspector_required: false,
+            equipment_test_required: false,
         }
     }
 
     /// Whether deciding it needs the station's assigned posts ([`decide`]): opening does.
     pub fn needs_assigned_posts(&self) -> bool {
         matches!(self, Self::Open { .. })
+    }
+
+    /// Whether deciding it needs the station's equipment test standing ([`decide`]): an
+    /// opening that requires a passed test does.
+    pub fn needs_equipment_standing(&self) -> bool {
+        matches!(
+            self,
+            Self::Open {
+                equipment_test_required: true,
+                ..
+            }
+        )
     }
 }
 
@@ -427,6 +444,10 @@ pub enum DayRefusal {
     /// The countersign is not the station's governor's representative's (or the post is
     /// vacant).
     CountersignMismatch,
+    /// The station has not passed its equipment test, and the county has not let it open.
+    EquipmentNotPassed {
+        standing: crate::test_deck::EquipmentStanding,
+    },
 }
 
 impl DayRefusal {
@@ -451,6 +472,7 @@ impl DayRefusal {
             Self::WalkoutAlreadyRecorded => "walkout_already_recorded",
             Self::CountersignRequired => "countersign_required",
             Self::CountersignMismatch => "countersign_mismatch",
+            Self::EquipmentNotPassed { .. } => "equipment_test_not_passed",
         }
     }
 
@@ -501,6 +523,10 @@ impl DayRefusal {
             Self::CountersignMismatch => {
                 "کد ملی تأییدکننده از آنِ نماینده فرماندار این شعبه نیست.".into()
             }
+            Self::EquipmentNotPassed { standing } => format!(
+                "تجهیزات این شعبه آزمون صحت را نگذرانده است (وضعیت: {})؛ گشایش تنها با مجوز شهرستان ممکن است.",
+                standing.persian()
+            ),
         }
     }
 }
@@ -657,6 +683,8 @@ pub fn apply(
 pub struct DayFacts {
     pub outstanding: i64,
     pub assigned: Presence,
+    /// Read only when [`DayAction::needs_equipment_standing`].
+    pub equipment: crate::test_deck::EquipmentStanding,
 }
 
 /// Decides an action on the facts the store read in its writing transaction: [`apply`]; an
@@ -674,11 +702,17 @@ pub fn decide(
     if let DayAction::Open {
         presence,
         inspector_required,
+        equipment_test_required,
         ..
     } = action
     {
         if day.state == DayState::NotOpened {
             check_presence(presence, &facts.assigned, *inspector_required)?;
+            if *equipment_test_required && !facts.equipment.allows_opening() {
+                return Err(DayRefusal::EquipmentNotPassed {
+                    standing: facts.equipment,
+                });
+            }
         }
     }
     let next = apply(day, action, now, polls_open, polls_close)?;
@@ -1152,10 +1186,12 @@ mod tests {
             zero_reports_shown: true,
             forms_received: Some(400),
             inspector_required,
+            equipment_test_required: false,
         };
         let facts = DayFacts {
             outstanding: 0,
             assigned: vacant,
+            ..DayFacts::default()
         };
         let day = StationDay::new(CLOSE);
         assert_eq!(
@@ -1176,6 +1212,32 @@ mod tests {
             Some(no_inspector),
             "the absence is recorded"
         );
+        // An election that requires the equipment test: only a pass or the county's
+        // override opens the station.
+        use crate::test_deck::EquipmentStanding;
+        let mut strict = DayAction::open_in_full(400);
+        if let DayAction::Open {
+            equipment_test_required,
+            ..
+        } = &mut strict
+        {
+            *equipment_test_required = true;
+        }
+        assert!(strict.needs_equipment_standing());
+        assert!(!DayAction::open_in_full(400).needs_equipment_standing());
+        for standing in EquipmentStanding::ALL {
+            let facts = DayFacts {
+                assigned: ALL,
+                equipment: standing,
+                ..DayFacts::default()
+            };
+            let decided = decide(&day, &strict, OPEN, OPEN, CLOSE, &facts);
+            if standing.allows_opening() {
+                assert_eq!(decided.map(|d| d.state), Ok(DayState::Open));
+            } else {
+                assert_eq!(decided, Err(DayRefusal::EquipmentNotPassed { standing }));
+            }
+        }
         let r = apply(
             &StationDay::new(CLOSE),
             &DayAction::open(
