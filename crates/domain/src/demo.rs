@@ -86,6 +86,9 @@ pub struct DemoData {
     pub council_meetings: Vec<crate::security::demo::DemoCouncilMeeting>,
     /// Incidents in every status across counties (issue 16 §5).
     pub incidents: Vec<crate::incident::DemoIncident>,
+    /// Equipment test runs (issue 16 §6): most stations passed, a few failed, a few not
+    /// tested yet; the station user's station passed.
+    pub equipment_runs: Vec<crate::test_deck::DemoRun>,
 }
 
 impl DemoData {
@@ -97,7 +100,12 @@ impl DemoData {
                 .iter()
                 .any(|a| a.station == station && a.post == post)
         };
-        held(Post::Head) && held(Post::GovernorRep)
+        held(Post::Head)
+            && held(Post::GovernorRep)
+            && self
+                .equipment_runs
+                .iter()
+                .any(|r| r.station == station && r.outcome == crate::test_deck::RunOutcome::Passed)
     }
 
     /// The demo's province: its geography, election and councils.
@@ -1108,6 +1116,34 @@ pub fn kerman(options: DemoOptions) -> DomainResult<DemoData> {
     ];
 
     let readiness = demo_readiness(options.seed, &stations)?;
+    let equipment_runs = {
+        let mut ballot: BTreeMap<String, (Vec<String>, u32)> = councils
+            .iter()
+            .map(|c| (c.code.clone(), (Vec::new(), c.main_seats)))
+            .collect();
+        for c in &candidates {
+            if let Some((codes, _)) = ballot.get_mut(&c.council) {
+                codes.push(c.code.clone());
+            }
+        }
+        for (codes, _) in ballot.values_mut() {
+            codes.sort();
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x7e57_dec6);
+        let first = users
+            .iter()
+            .filter_map(|u| u.scope.station())
+            .map(str::to_owned)
+            .collect::<Vec<_>>();
+        let keep: Vec<&str> = first.iter().map(String::as_str).collect();
+        crate::test_deck::demo_runs(
+            &stations,
+            &ballot,
+            parse_instant("1405/02/04 10:00")?,
+            &keep,
+            || rng.gen_range(0..100),
+        )
+    };
     Ok(DemoData {
         counties,
         districts,
@@ -1127,6 +1163,7 @@ pub fn kerman(options: DemoOptions) -> DomainResult<DemoData> {
         sensitive_stations,
         council_meetings,
         incidents,
+        equipment_runs,
     })
 }
 

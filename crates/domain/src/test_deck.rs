@@ -310,6 +310,13 @@ impl EquipmentRefusal {
             Self::AlreadyPassed => "equipment_test_passed",
         }
     }
+    /// Whether the request itself is wrong (else it conflicts with the station's state).
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(
+            self,
+            Self::NotInDeck { .. } | Self::TooManyBallots | Self::Ballot(_) | Self::NoReason
+        )
+    }
     pub fn persian(&self) -> String {
         match self {
             Self::StationOpen => {
@@ -407,6 +414,69 @@ pub fn check_override(reason: &str) -> Result<String, EquipmentRefusal> {
         return Err(EquipmentRefusal::NoReason);
     }
     Ok(reason)
+}
+
+/// A finished run of the demo: what a station's tester entered, and how it was judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoRun {
+    pub station: String,
+    pub by: String,
+    pub started_at: OffsetDateTime,
+    pub finished_at: OffsetDateTime,
+    pub decks: Vec<TestDeck>,
+    /// The test ballots entered: council, choices (as checked).
+    pub ballots: Vec<(String, Vec<String>)>,
+    pub outcome: RunOutcome,
+    pub differences: Vec<Difference>,
+}
+
+/// The demo's runs: most stations passed; some (`failed_every` in a hundred) failed, their
+/// tester's device having dropped a ballot; some (`untested_every` in a hundred) not tested
+/// yet. Decks from each station's councils' approved candidates (`candidates`: council →
+/// codes in ballot order, seats). `keep` stations always pass.
+pub fn demo_runs(
+    stations: &[crate::station::Station],
+    candidates: &BTreeMap<String, (Vec<String>, u32)>,
+    started_at: OffsetDateTime,
+    keep: &[&str],
+    mut roll: impl FnMut() -> u32,
+) -> Vec<DemoRun> {
+    let mut out = Vec::new();
+    for station in stations.iter().filter(|s| !s.closed) {
+        let r = roll();
+        let kept = keep.contains(&station.code.as_str());
+        if r < 2 && !kept {
+            continue;
+        }
+        let decks: Vec<TestDeck> = station
+            .councils()
+            .into_iter()
+            .filter_map(|c| {
+                candidates
+                    .get(c)
+                    .map(|(codes, seats)| deck(c, codes, *seats))
+            })
+            .collect();
+        let mut ballots: Vec<(String, Vec<String>)> = decks
+            .iter()
+            .flat_map(|d| d.ballots.iter().map(|b| (d.council.clone(), b.clone())))
+            .collect();
+        if r < 4 && !kept {
+            ballots.pop();
+        }
+        let (outcome, differences) = judge(&decks, ballots.iter().map(|(c, b)| (c.as_str(), b)));
+        out.push(DemoRun {
+            station: station.code.clone(),
+            by: format!("station-{}", station.code),
+            started_at,
+            finished_at: started_at + time::Duration::minutes(40),
+            decks,
+            ballots,
+            outcome,
+            differences,
+        });
+    }
+    out
 }
 
 #[cfg(test)]

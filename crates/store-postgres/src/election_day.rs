@@ -6,6 +6,7 @@ pub(crate) mod writer;
 
 use crate::chain::append_audit;
 use crate::db::{db, not_found, retry, settle, Attempt, Postgres, Unique};
+use crate::facts::{locked_day, polls_of};
 use crate::rows::DAY_COLUMNS;
 use crate::{facts, rows, sql};
 use async_trait::async_trait;
@@ -16,53 +17,12 @@ use domain::station_day::{
 };
 use sqlx::postgres::PgConnection;
 use sqlx::Row;
-use store::election_day::{day_action_taken, pause_columns, polls, walkout_recorded};
+use store::election_day::{day_action_taken, pause_columns, walkout_recorded};
 use store::{
     Actor, BallotOutcome, BoardStation, CheckIn, CheckInOutcome, ElectionDayStore, Entity,
-    NewBallot, PendingCheckIn, Refusal, StationCounts, StoreError, StoreResult, Turnout,
-    TurnoutArea, TurnoutFilter, TurnoutHour, WalkoutRecord,
+    NewBallot, PendingCheckIn, StationCounts, StoreError, StoreResult, Turnout, TurnoutArea,
+    TurnoutFilter, TurnoutHour, WalkoutRecord,
 };
-
-/// The polls' hours of an election: `NotFound` for an unknown one, `NoPollingHours` without
-/// them.
-async fn polls_of(
-    conn: &mut PgConnection,
-    code: &str,
-) -> Attempt<(time::OffsetDateTime, time::OffsetDateTime)> {
-    let election = facts::election_in(conn, code, false)
-        .await?
-        .ok_or_else(|| not_found(Entity::Election))?;
-    Ok(polls(&election).ok_or(Refusal::NoPollingHours)?)
-}
-
-/// A station's day, its row created (as not opened) if missing and locked for the rest of the
-/// transaction, so that concurrent actions at a station queue.
-async fn locked_day(
-    tx: &mut PgConnection,
-    election_code: &str,
-    station: &str,
-    polls_close: time::OffsetDateTime,
-) -> Attempt<StationDay> {
-    sqlx::query(
-        "INSERT INTO station_days (election_code, station_code, state, closes_at_us) \
-         VALUES ($1, $2, 'not_opened', $3) ON CONFLICT DO NOTHING",
-    )
-    .bind(election_code)
-    .bind(station)
-    .bind(to_micros(polls_close))
-    .execute(&mut *tx)
-    .await?;
-    let row = sqlx::query(&format!(
-        "SELECT {DAY_COLUMNS} FROM station_days \
-         WHERE election_code = $1 AND station_code = $2 FOR UPDATE"
-    ))
-    .bind(election_code)
-    .bind(station)
-    .fetch_one(&mut *tx)
-    .await?;
-    Ok(rows::station_day(&row)?
-        .ok_or_else(|| StoreError::Corrupt(format!("station {station}'s day has no state")))?)
-}
 
 /// Which of the opening's posts (head, governor's representative, inspector) have holders.
 async fn assigned_posts(
@@ -166,6 +126,9 @@ impl Postgres {
         }
         if action.needs_assigned_posts() {
             read.assigned = assigned_posts(&mut tx, election_code, station).await?;
+        }
+        if action.needs_equipment_standing() {
+            read.equipment = facts::equipment_standing(&mut tx, election_code, station).await?;
         }
         let next = decide(&day, action, by.at, polls_open, polls_close, &read)
             .map_err(StoreError::from)?;

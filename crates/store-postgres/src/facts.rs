@@ -2,16 +2,22 @@
 //! milestones, what a batch of stations refers to, stations with their routes, people with
 //! their relatives, an election's councils.
 
-use crate::db::{db, Attempt};
+use crate::db::{db, not_found, Attempt};
 use crate::rows;
+use crate::rows::DAY_COLUMNS;
+use domain::clock::to_micros;
 use domain::election::Election;
 use domain::person::Person;
 use domain::station::{RouteStop, Station};
+use domain::station_day::StationDay;
+use domain::test_deck::EquipmentStanding;
 use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
+use store::election_day::polls;
 use store::stations::StationReferences;
 use store::StoreResult;
+use store::{Entity, Refusal, StoreError};
 
 /// An election with its milestones in one query; with `share`, its row is share-locked (a
 /// roll import locks it for update).
@@ -205,4 +211,73 @@ pub(crate) async fn station_security(
             plan_status,
         },
     })
+}
+
+/// The polls' hours of an election: `NotFound` for an unknown one, `NoPollingHours` without
+/// them.
+pub(crate) async fn polls_of(
+    conn: &mut PgConnection,
+    code: &str,
+) -> Attempt<(time::OffsetDateTime, time::OffsetDateTime)> {
+    let election = election_in(conn, code, false)
+        .await?
+        .ok_or_else(|| not_found(Entity::Election))?;
+    Ok(polls(&election).ok_or(Refusal::NoPollingHours)?)
+}
+
+/// A station's day, its row created (as not opened) if missing and locked for the rest of the
+/// transaction, so that concurrent actions at a station queue.
+pub(crate) async fn locked_day(
+    tx: &mut PgConnection,
+    election_code: &str,
+    station: &str,
+    polls_close: time::OffsetDateTime,
+) -> Attempt<StationDay> {
+    sqlx::query(
+        "INSERT INTO station_days (election_code, station_code, state, closes_at_us) \
+         VALUES ($1, $2, 'not_opened', $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(election_code)
+    .bind(station)
+    .bind(to_micros(polls_close))
+    .execute(&mut *tx)
+    .await?;
+    let row = sqlx::query(&format!(
+        "SELECT {DAY_COLUMNS} FROM station_days \
+         WHERE election_code = $1 AND station_code = $2 FOR UPDATE"
+    ))
+    .bind(election_code)
+    .bind(station)
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(rows::station_day(&row)?
+        .ok_or_else(|| StoreError::Corrupt(format!("station {station}'s day has no state")))?)
+}
+
+/// A station's standing (what an opening reads in its writing transaction).
+pub(crate) async fn equipment_standing(
+    conn: &mut PgConnection,
+    election: &str,
+    station: &str,
+) -> Attempt<EquipmentStanding> {
+    let latest: Option<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT outcome, finished_at_us FROM equipment_test_runs \
+         WHERE election_code = $1 AND station_code = $2 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(election)
+    .bind(station)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let overridden: Option<i64> = sqlx::query_scalar(
+        "SELECT at_us FROM equipment_test_overrides \
+         WHERE election_code = $1 AND station_code = $2",
+    )
+    .bind(election)
+    .bind(station)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(store::equipment::standing_of(
+        latest.as_ref().map(|(o, f)| (o.as_str(), *f)),
+        overridden,
+    )?)
 }

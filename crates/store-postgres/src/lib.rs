@@ -19,6 +19,7 @@ mod candidacy;
 mod chain;
 mod db;
 mod election_day;
+mod equipment;
 mod facts;
 mod geography;
 mod identity;
@@ -109,6 +110,7 @@ impl Postgres {
         .await?;
         readiness::write_demo(&mut tx, &data.readiness).await?;
         incidents::write_demo(&mut tx, &data.incidents).await?;
+        equipment::write_demo(&mut tx, &data.election.code, &data.equipment_runs).await?;
         chain::append_audit(&mut tx, by, &demo_loaded(data)).await?;
         tx.commit().await?;
         Ok(())

@@ -84,6 +84,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "security",
         include_str!("../migrations/0017_security.sql"),
     ),
+    (
+        18,
+        "equipment_tests",
+        include_str!("../migrations/0018_equipment_tests.sql"),
+    ),
 ];
 
 /// The migrations as `(version, name)`, in order (for the test that keeps both backends'

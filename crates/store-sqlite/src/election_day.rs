@@ -129,7 +129,11 @@ fn day_of_row(r: &rusqlite::Row<'_>, start: usize) -> rusqlite::Result<Option<St
     }))
 }
 
-fn day_row(conn: &Connection, election: &str, station: &str) -> StoreResult<Option<StationDay>> {
+pub(crate) fn day_row(
+    conn: &Connection,
+    election: &str,
+    station: &str,
+) -> StoreResult<Option<StationDay>> {
     conn.prepare_cached(&format!(
         "SELECT {DAY_COLUMNS} FROM station_days WHERE election_code = ?1 AND station_code = ?2"
     ))
@@ -166,6 +170,9 @@ pub(crate) fn act(
     }
     if action.needs_assigned_posts() {
         read.assigned = assigned_posts(tx, election, station)?;
+    }
+    if action.needs_equipment_standing() {
+        read.equipment = crate::facts::equipment_standing(tx, election, station)?;
     }
     let next = decide(
         &current.day,

@@ -303,3 +303,32 @@ pub(crate) fn station_security(
         },
     })
 }
+
+/// A station's standing (what an opening reads in its writing transaction).
+pub(crate) fn equipment_standing(
+    conn: &Connection,
+    election: &str,
+    station: &str,
+) -> StoreResult<domain::test_deck::EquipmentStanding> {
+    let latest: Option<(String, Option<i64>)> = conn
+        .prepare_cached(
+            "SELECT outcome, finished_at_us FROM equipment_test_runs \
+             WHERE election_code = ?1 AND station_code = ?2 ORDER BY id DESC LIMIT 1",
+        )
+        .map_err(db_err)?
+        .query_row(rusqlite::params![election, station], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()
+        .map_err(db_err)?;
+    let overridden: Option<i64> = conn
+        .prepare_cached(
+            "SELECT at_us FROM equipment_test_overrides \
+             WHERE election_code = ?1 AND station_code = ?2",
+        )
+        .map_err(db_err)?
+        .query_row(rusqlite::params![election, station], |r| r.get(0))
+        .optional()
+        .map_err(db_err)?;
+    store::equipment::standing_of(latest.as_ref().map(|(o, f)| (o.as_str(), *f)), overridden)
+}

@@ -14,6 +14,7 @@ mod candidacy;
 mod chain;
 mod db;
 mod election_day;
+mod equipment;
 mod facts;
 mod geography;
 mod identity;
@@ -89,6 +90,7 @@ impl DemoStore for Sqlite {
             candidacy::write_demo(tx, &data.election.code, &data, &by)?;
             readiness::write_demo(tx, &data.readiness)?;
             incidents::write_demo(tx, &data.incidents)?;
+            equipment::write_demo(tx, &data.election.code, &data.equipment_runs)?;
             chain::append_audit(tx, &by, &store::demo::demo_loaded(&data))
         })
         .await

@@ -84,6 +84,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "security",
         include_str!("../migrations/0017_security.sql"),
     ),
+    (
+        18,
+        "equipment_tests",
+        include_str!("../migrations/0018_equipment_tests.sql"),
+    ),
 ];
 
 /// Applies the migrations not applied yet, each in its own transaction.

@@ -168,6 +168,8 @@ pub enum Refusal {
     Security(domain::security::SecurityRefusal),
     /// The incidents' rules (`domain::incident`).
     Incident(domain::incident::IncidentRefusal),
+    /// The equipment tests' rules (`domain::test_deck`, issue 16 §6).
+    Equipment(domain::test_deck::EquipmentRefusal),
 }
 
 /// Whether a refusal is about the request's content (422) or about the state it meets (409).
@@ -224,6 +226,7 @@ impl Refusal {
             Self::Timeline(r) => r.code(),
             Self::Security(r) => r.code(),
             Self::Incident(r) => r.code(),
+            Self::Equipment(r) => r.code(),
         }
     }
 
@@ -280,6 +283,7 @@ impl Refusal {
                 .join("\n"),
             Self::Security(r) => r.persian(),
             Self::Incident(r) => r.persian(),
+            Self::Equipment(r) => r.persian(),
         }
     }
 
@@ -295,6 +299,7 @@ impl Refusal {
             Self::Readiness(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             Self::Security(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             Self::Incident(r) if !r.is_invalid_input() => RefusalKind::Conflict,
+            Self::Equipment(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             _ => RefusalKind::Invalid,
         }
     }
@@ -432,6 +437,12 @@ impl From<domain::security::SecurityRefusal> for StoreError {
 impl From<domain::incident::IncidentRefusal> for StoreError {
     fn from(r: domain::incident::IncidentRefusal) -> Self {
         Self::Refused(Refusal::Incident(r))
+    }
+}
+
+impl From<domain::test_deck::EquipmentRefusal> for StoreError {
+    fn from(r: domain::test_deck::EquipmentRefusal) -> Self {
+        Self::Refused(Refusal::Equipment(r))
     }
 }
 

@@ -15,6 +15,7 @@ pub mod boards;
 pub mod candidacy;
 pub mod demo;
 pub mod election_day;
+pub mod equipment;
 pub mod error;
 pub mod files;
 pub mod geography;
@@ -43,6 +44,7 @@ pub use boards::BoardStore;
 pub use candidacy::CandidacyStore;
 pub use demo::DemoStore;
 pub use election_day::{checkin_batch_digest, BoardStation, ElectionDayStore};
+pub use equipment::EquipmentStore;
 pub use geography::GeographyStore;
 pub use identity::{IdentityStore, NewChallenge, StoredChallenge};
 pub use incidents::IncidentStore;
@@ -72,6 +74,7 @@ pub trait Store:
     + ReadinessStore
     + SecurityStore
     + IncidentStore
+    + EquipmentStore
 {
     /// The backend's name, for logs and the health check.
     fn backend(&self) -> &'static str;
@@ -82,10 +85,10 @@ pub trait Store:
 
 /// The area traits, for `use store::prelude::*` where a `dyn Store`'s methods are called.
 pub mod prelude {
-    pub use crate::IncidentStore;
     pub use crate::{
         AuditStore, AuthStore, BoardStore, CandidacyStore, DemoStore, ElectionDayStore,
         GeographyStore, IdentityStore, PeopleStore, ReadinessStore, RollStore, SecurityStore,
         StaffingStore, StationStore, Store,
     };
+    pub use crate::{EquipmentStore, IncidentStore};
 }

@@ -22,6 +22,7 @@ const AREAS: &[&str] = &[
     "readiness",
     "security",
     "incidents",
+    "equipment",
 ];
 
 /// The leaf modules: helpers that name no area.

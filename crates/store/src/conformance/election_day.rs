@@ -1151,6 +1151,7 @@ pub async fn an_opening_records_who_was_present_against_the_posts(store: Arc<dyn
         zero_reports_shown: true,
         forms_received: Some(400),
         inspector_required: true,
+        equipment_test_required: false,
     };
     let refused = store
         .act_on_station(&election, &station, &required, &at(POLLS_OPEN))

@@ -49,6 +49,7 @@ pub mod auth;
 pub mod boards;
 pub mod candidacy;
 pub mod election_day;
+pub mod equipment;
 pub mod geography;
 pub mod identity;
 pub mod incidents;
@@ -125,7 +126,9 @@ macro_rules! conformance_suite {
             security::sensitive_lists_and_reasons_follow_the_demo_and_the_election,
             security::the_security_council_is_a_board_with_a_cadence,
             incidents::incidents_are_filed_and_stepped_in_order,
-            incidents::incidents_filter_and_page
+            incidents::incidents_filter_and_page,
+            equipment::a_failed_test_blocks_opening_until_overridden_and_test_ballots_stay_apart,
+            equipment::a_passed_run_stands_and_the_standings_follow_the_demo
         );
     };
     (@cases $fresh:expr; $($area:ident :: $case:ident),*) => {
