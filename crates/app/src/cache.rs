@@ -45,7 +45,7 @@ pub struct Caches {
     pub(crate) reports: Versioned<crate::candidates::Export>,
     /// Stations' readiness as declared (by county, or `None` for the province): the
     /// dashboards read it on every view; what is overdue is judged at each view's moment.
-    pub(crate) readiness: Versioned<Arc<Vec<store::readiness::StationReadiness>>>,
+    pub(crate) readiness: Versioned<Arc<crate::readiness::Rows>>,
     /// The current election's code (codes never change), so the check-in path reads none.
     election: tokio::sync::OnceCell<String>,
 }

@@ -90,9 +90,12 @@ impl ElectionDay<'_> {
                 authorize(principal, Action::OperateStation { station })?
             }
             DayAction::Open {
-                inspector_required, ..
+                inspector_required,
+                equipment_test_required,
+                ..
             } => {
                 *inspector_required = self.ctx.settings.opening_needs_inspector;
+                *equipment_test_required = self.ctx.settings.opening_needs_equipment_test;
                 authorize(principal, Action::OperateStation { station })?
             }
             _ => authorize(principal, Action::OperateStation { station })?,

@@ -18,6 +18,7 @@ pub mod cache;
 pub mod candidates;
 pub mod election_day;
 pub mod elections;
+pub mod equipment;
 mod error;
 pub mod identity;
 pub mod incidents;
@@ -53,6 +54,9 @@ pub struct Settings {
     /// A station may not open without its inspector; otherwise (the default) an absent
     /// inspector is recorded in the opening's minutes (issue 20; DESIGN §8 leaves it open).
     pub opening_needs_inspector: bool,
+    /// A station opens only once it passed its equipment test or its county overrode it
+    /// (issue 16 §6; the default).
+    pub opening_needs_equipment_test: bool,
     /// Argon2 hashes or checks run at once (`sessions::Hashing`); twice the cores by default.
     pub hash_concurrency: usize,
     /// Argon2 hashes or checks that may wait for one of those; past them, `Error::Busy`.
@@ -66,6 +70,7 @@ impl Default for Settings {
             identity_limits: domain::identity::Limits::default(),
             extension_limits: domain::station_day::ExtensionLimits::default(),
             opening_needs_inspector: false,
+            opening_needs_equipment_test: true,
             hash_concurrency: sessions::Hashing::default_running(),
             hash_queue: 32,
         }
@@ -215,6 +220,7 @@ impl App {
     pub fn readiness(&self) -> readiness::ReadinessCases<'_> {
         readiness::ReadinessCases {
             readiness: &*self.store,
+            equipment: self.equipment(),
             ctx: self.context(),
         }
     }
@@ -229,6 +235,15 @@ impl App {
     }
 
     /// Incidents (issue 16 §5).
+    /// Equipment tests (issue 16 §6).
+    pub fn equipment(&self) -> equipment::Equipment<'_> {
+        equipment::Equipment {
+            equipment: &*self.store,
+            candidacy: &*self.store,
+            ctx: self.context(),
+        }
+    }
+
     pub fn incidents(&self) -> incidents::Incidents<'_> {
         incidents::Incidents {
             incidents: &*self.store,

@@ -6,6 +6,7 @@ use crate::{authorize, Context, Error, Result};
 use domain::access::{Action, Principal, Role, Scope};
 use domain::election::Milestone;
 use domain::readiness::{assess, Assessment, Deadlines, Declared, Readiness, Tally, Weights};
+use domain::test_deck::{EquipmentStanding, EquipmentTally};
 use domain::timeline::{MilestoneState, Outlook};
 use serde::Serialize;
 use store::readiness::StationReadiness;
@@ -14,7 +15,15 @@ use store::{ReadinessStore, Refusal, StoreError};
 #[derive(Clone, Copy)]
 pub struct ReadinessCases<'a> {
     pub(crate) readiness: &'a dyn ReadinessStore,
+    pub(crate) equipment: crate::equipment::Equipment<'a>,
     pub(crate) ctx: Context<'a>,
+}
+
+/// What the picture reads from the store, cached by the audit head: the stations as
+/// declared and their equipment tests' standings.
+pub struct Rows {
+    stations: Vec<StationReadiness>,
+    equipment: std::collections::BTreeMap<String, EquipmentStanding>,
 }
 
 /// A station in the picture: what the store holds and how it stands.
@@ -25,6 +34,8 @@ pub struct AssessedStation {
     pub station: StationReadiness,
     #[serde(flatten)]
     pub assessment: Assessment,
+    /// Where the station stands on its equipment test (issue 16 §6).
+    pub equipment: EquipmentStanding,
 }
 
 /// A group's counts (a county, a council), named.
@@ -49,6 +60,8 @@ pub struct Picture {
     pub summary: Tally,
     pub mean_score: u32,
     pub no_link: u64,
+    /// The stations by their equipment tests' standing.
+    pub equipment: EquipmentTally,
     /// The counties, worst first (the province's picture only).
     pub counties: Vec<GroupTally>,
     /// The councils, worst first.
@@ -125,24 +138,34 @@ impl ReadinessCases<'_> {
         let cached = self.ctx.cached();
         let rows = cached
             .versioned(&cached.caches.readiness, county, || async {
-                Ok(std::sync::Arc::new(
-                    self.readiness.readiness(&election.code, county).await?,
-                ))
+                Ok(std::sync::Arc::new(Rows {
+                    stations: self.readiness.readiness(&election.code, county).await?,
+                    equipment: self.equipment.standings(county).await?,
+                }))
             })
             .await?;
         let now = self.ctx.clock.now();
         let deadlines = Deadlines::of(&election);
         let mut summary = Tally::default();
+        let mut equipment = EquipmentTally::default();
         let stations: Vec<AssessedStation> = rows
+            .stations
             .iter()
             .cloned()
             .map(|station| {
                 let declared = station.declared.as_ref().map(|d| &d.readiness);
                 let assessment = assess(declared, station.security(), &weights, deadlines, now);
                 summary.add(declared, station.security(), &assessment);
+                let standing = rows
+                    .equipment
+                    .get(&station.station)
+                    .copied()
+                    .unwrap_or_default();
+                equipment.add(standing);
                 AssessedStation {
                     station,
                     assessment,
+                    equipment: standing,
                 }
             })
             .collect();
@@ -157,6 +180,7 @@ impl ReadinessCases<'_> {
             mean_score: summary.mean_score(),
             no_link: summary.no_link(),
             summary,
+            equipment,
             stations,
             counties,
             councils,
@@ -197,9 +221,16 @@ impl ReadinessCases<'_> {
             Deadlines::of(&election),
             self.ctx.clock.now(),
         );
+        let equipment = self
+            .equipment
+            .equipment
+            .station_equipment(&election.code, code)
+            .await?
+            .standing;
         Ok(AssessedStation {
             station,
             assessment,
+            equipment,
         })
     }
 

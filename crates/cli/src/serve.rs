@@ -91,6 +91,11 @@ pub struct ServeArgs {
     /// inspector is recorded in the opening's minutes instead.
     #[arg(long, env = "SANDOQ_OPENING_NEEDS_INSPECTOR")]
     pub opening_needs_inspector: bool,
+    /// Let a station open though it has not passed its equipment test (logic and accuracy)
+    /// and its county has not overridden it: for an election that falls back to paper. By
+    /// default such a station does not open.
+    #[arg(long, env = "SANDOQ_OPEN_UNTESTED_STATIONS")]
+    pub open_untested_stations: bool,
     /// Where candidates' uploaded documents are kept, by content hash (default: beside the
     /// SQLite file, `sandoq-files` for `sandoq.db`; with PostgreSQL, `./sandoq-files`, which
     /// several servers must share).
@@ -277,6 +282,7 @@ pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
         hash_queue: usize::try_from(args.hash_queue).unwrap_or(0),
         own_constituency_only: !args.vote_anywhere,
         opening_needs_inspector: args.opening_needs_inspector,
+        opening_needs_equipment_test: !args.open_untested_stations,
         demo: args.demo,
         sms,
         extension_limits,

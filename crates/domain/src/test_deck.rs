@@ -255,6 +255,33 @@ impl EquipmentStanding {
     }
 }
 
+/// Stations counted by their standing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EquipmentTally {
+    pub not_tested: u64,
+    pub running: u64,
+    pub passed: u64,
+    pub failed: u64,
+    pub overridden: u64,
+}
+
+impl EquipmentTally {
+    pub fn add(&mut self, standing: EquipmentStanding) {
+        *match standing {
+            EquipmentStanding::NotTested => &mut self.not_tested,
+            EquipmentStanding::Running => &mut self.running,
+            EquipmentStanding::Passed => &mut self.passed,
+            EquipmentStanding::Failed => &mut self.failed,
+            EquipmentStanding::Overridden => &mut self.overridden,
+        } += 1;
+    }
+    /// Stations that would not open today: neither passed nor overridden.
+    pub fn blocked(&self) -> u64 {
+        self.not_tested + self.running + self.failed
+    }
+}
+
 /// A station's standing from its latest run (its outcome and, once finished, when) and the
 /// county's latest override: a pass stands; otherwise an override stands unless a run
 /// finished after it (a failure after the county's word is a new failure).
@@ -648,6 +675,12 @@ mod tests {
             S::Failed
         );
         assert_eq!(standing(None, Some(t(2))), S::Overridden);
+        let mut tally = EquipmentTally::default();
+        for s in S::ALL {
+            tally.add(s);
+        }
+        tally.add(S::Failed);
+        assert_eq!((tally.failed, tally.blocked()), (2, 4));
         let opens: Vec<S> = S::ALL.into_iter().filter(|s| s.allows_opening()).collect();
         assert_eq!(opens, vec![S::Passed, S::Overridden]);
         for s in S::ALL {

@@ -65,6 +65,8 @@ pub struct Config {
     pub extension_limits: domain::station_day::ExtensionLimits,
     /// A station may not open without its inspector (else the absence is recorded).
     pub opening_needs_inspector: bool,
+    /// A station opens only once it passed its equipment test or its county overrode it.
+    pub opening_needs_equipment_test: bool,
     /// How often the live parts of a page (the election-day picture, turnout) fetch
     /// themselves again.
     pub live_refresh: Duration,
@@ -88,6 +90,7 @@ impl Default for Config {
             identity_limits: domain::identity::Limits::default(),
             extension_limits: domain::station_day::ExtensionLimits::default(),
             opening_needs_inspector: false,
+            opening_needs_equipment_test: true,
             live_refresh: Duration::from_secs(20),
         }
     }
@@ -129,6 +132,7 @@ impl AppState {
                 identity_limits: config.identity_limits,
                 extension_limits: config.extension_limits,
                 opening_needs_inspector: config.opening_needs_inspector,
+                opening_needs_equipment_test: config.opening_needs_equipment_test,
                 hash_concurrency: config.hash_concurrency,
                 hash_queue: config.hash_queue,
             },

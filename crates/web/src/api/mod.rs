@@ -13,6 +13,7 @@ pub mod election_day;
 pub mod elections;
 pub mod health;
 pub mod identity;
+pub mod equipment;
 pub mod incidents;
 pub mod people;
 pub mod readiness;
@@ -162,6 +163,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(security::return_plan))
         .routes(routes!(security::council))
         .routes(routes!(security::set_cadence))
+        // Equipment tests (issue 16 §6).
+        .routes(routes!(equipment::station, equipment::start))
+        .routes(routes!(equipment::cast))
+        .routes(routes!(equipment::finish))
+        .routes(routes!(equipment::override_test))
         .split_for_parts();
     let mut api = api;
     // Over the whole document, routes and all: what every operation answers besides its own.

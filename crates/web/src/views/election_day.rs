@@ -598,6 +598,7 @@ async fn with_photos(
 #[template(path = "ballot.html")]
 struct BallotPage {
     layout: Layout,
+    mode: VotingMode,
     token: String,
     council: String,
     seats: u32,
@@ -611,6 +612,7 @@ struct BallotPage {
 #[template(path = "ballot_review.html")]
 struct ReviewPage {
     layout: Layout,
+    mode: VotingMode,
     token: String,
     council: String,
     chosen: Vec<CandidateCard>,
@@ -627,6 +629,24 @@ struct ReceiptPage {
     /// The code in Persian digits, as the voter copies it.
     receipt_fa: String,
     station: String,
+}
+
+/// Where the voting screens post, and whether they are the equipment test's (issue 16 §6):
+/// the same screens, marked as a test on every page, posting to the test's routes.
+pub struct VotingMode {
+    /// `/vote`, or the station's `/stations/{code}/equipment-test/vote`.
+    pub base: String,
+    /// The test's banner; none for a real ballot.
+    pub test: Option<String>,
+}
+
+impl VotingMode {
+    pub fn real() -> Self {
+        Self {
+            base: "/vote".to_owned(),
+            test: None,
+        }
+    }
 }
 
 /// The voting screens are the device's of the station whose check-in issued the token.
@@ -646,8 +666,10 @@ async fn ballot_context(
 /// The voting form: the token, the council, the boxes ticked and the codes typed.
 #[derive(Debug, Deserialize)]
 pub struct VoteForm {
+    /// A real ballot's token; none on the equipment test's screens.
+    #[serde(default)]
     ballot_token: String,
-    council: String,
+    pub(crate) council: String,
     #[serde(default)]
     typed: String,
     /// On the review screen: the choices carried over, comma-separated.
@@ -659,7 +681,7 @@ pub struct VoteForm {
 
 impl VoteForm {
     /// Ticked boxes (`c_<code>`), typed codes and carried-over choices, in that order, each once.
-    fn picked(&self) -> Vec<String> {
+    pub(crate) fn picked(&self) -> Vec<String> {
         let mut ticked: Vec<String> = self
             .ticked
             .keys()
@@ -687,18 +709,27 @@ impl VoteForm {
 pub async fn ballot(visit: Visit, OnPage(Form(form)): OnPage<Form<VoteForm>>) -> PageResult {
     device(&visit.auth, &form)?;
     let picked = form.picked();
-    ballot_page(&visit, &form, &picked, None).await
+    ballot_page(&visit, &form, &picked, None, VotingMode::real()).await
 }
 
-async fn ballot_page(
+/// The ballot screen of `form`'s council with `picked` ticked, and the reason a choice was
+/// refused, in `mode`.
+pub(crate) async fn ballot_page(
     visit: &Visit,
     form: &VoteForm,
     picked: &[String],
     error: Option<String>,
+    mode: VotingMode,
 ) -> PageResult {
     let (council, candidates) = ballot_context(&visit.state, &form.council).await?;
+    let title = if mode.test.is_some() {
+        "برگه رأی آزمایشی"
+    } else {
+        "برگه رأی"
+    };
     render(&BallotPage {
-        layout: visit.layout("برگه رأی", "/vote"),
+        layout: visit.layout(title, "/vote"),
+        mode,
         token: form.ballot_token.clone(),
         council: council.code.clone(),
         seats: council.main_seats,
@@ -713,6 +744,12 @@ async fn ballot_page(
 /// choices break a rule.
 pub async fn review(visit: Visit, OnPage(Form(form)): OnPage<Form<VoteForm>>) -> PageResult {
     device(&visit.auth, &form)?;
+    review_page(&visit, &form, VotingMode::real()).await
+}
+
+/// The confirm screen of `form`'s choices in `mode`, or the ballot again with the reason
+/// when they break a rule.
+pub(crate) async fn review_page(visit: &Visit, form: &VoteForm, mode: VotingMode) -> PageResult {
     let picked = form.picked();
     let (council, candidates) = ballot_context(&visit.state, &form.council).await?;
     let approved: Vec<&str> = candidates.iter().map(|c| c.code.as_str()).collect();
@@ -722,7 +759,7 @@ pub async fn review(visit: Visit, OnPage(Form(form)): OnPage<Form<VoteForm>>) ->
                 .into_iter()
                 .filter(|c| approved.contains(&c.as_str()))
                 .collect();
-            ballot_page(&visit, &form, &keep, Some(refusal.persian())).await
+            ballot_page(visit, form, &keep, Some(refusal.persian()), mode).await
         }
         Ok(choices) => {
             let chosen = with_photos(
@@ -735,6 +772,7 @@ pub async fn review(visit: Visit, OnPage(Form(form)): OnPage<Form<VoteForm>>) ->
             .await?;
             render(&ReviewPage {
                 layout: visit.layout("تأیید رأی", "/vote"),
+                mode,
                 token: form.ballot_token.clone(),
                 council: council.code,
                 chosen_fa: persian_number(i64::try_from(chosen.len()).unwrap_or(i64::MAX)),
@@ -761,7 +799,7 @@ pub async fn cast(visit: Visit, OnPage(Form(form)): OnPage<Form<VoteForm>>) -> P
             station,
         }),
         Err(app::Error::BallotRefused(r)) => {
-            ballot_page(&visit, &form, &[], Some(r.persian())).await
+            ballot_page(&visit, &form, &[], Some(r.persian()), VotingMode::real()).await
         }
         Err(e) => Err(page_error(e, "/")),
     }

@@ -80,6 +80,10 @@ pub struct StationLine {
     pub overdue: Vec<&'static str>,
     pub overdue_codes: String,
     pub declared_at: String,
+    /// The equipment test's standing (issue 16 §6).
+    pub equipment: &'static str,
+    pub equipment_code: &'static str,
+    pub equipment_opens: bool,
 }
 
 impl StationLine {
@@ -108,6 +112,9 @@ impl StationLine {
                 .collect::<Vec<_>>()
                 .join(" "),
             declared_at: declared.map_or_else(String::new, |d| jalali_datetime(d.declared_at)),
+            equipment: a.equipment.persian(),
+            equipment_code: a.equipment.as_str(),
+            equipment_opens: a.equipment.allows_opening(),
         }
     }
 }
@@ -202,6 +209,9 @@ struct ReadinessPage {
     groups: Vec<GroupLine>,
     overdue: Vec<StationLine>,
     overdue_pager: Pager,
+    /// Stations that would not open today: their equipment test not passed, no override.
+    untested: Vec<StationLine>,
+    untested_pager: Pager,
     stations: Vec<StationLine>,
     stations_pager: Pager,
     can_declare: bool,
@@ -216,6 +226,7 @@ struct ReadinessPage {
 pub struct ReadinessQuery {
     page: Option<u32>,
     overdue_page: Option<u32>,
+    equipment_page: Option<u32>,
     done: Option<String>,
 }
 
@@ -280,6 +291,8 @@ async fn readiness_page(
         Card::new(count(summary.sensitive_without_plan), "حساس بی طرح مصوب"),
         Card::new(count(summary.ready), "آماده"),
         Card::new(count(summary.overdue), "دارای سررسید گذشته"),
+        Card::new(count(picture.equipment.passed), "قبول در آزمون تجهیزات"),
+        Card::new(count(picture.equipment.blocked()), "بی آزمون قبول"),
         Card::new(i64::from(picture.mean_score), "میانگین امتیاز آمادگی"),
     ];
     let (groups_title, group_rows, groups_chart) = match county {
@@ -331,6 +344,11 @@ async fn readiness_page(
     let (overdue, overdue_pager) = paged(overdue_all, q.overdue_page, |p| {
         format!("{here}?overdue_page={p}#overdue")
     });
+    let (untested, untested_pager) = paged(
+        lines(&|a| !a.equipment.allows_opening()),
+        q.equipment_page,
+        |p| format!("{here}?equipment_page={p}#equipment"),
+    );
     let (stations, stations_pager) = if county.is_some() {
         paged(lines(&|_| true), q.page, |p| {
             format!("{here}?page={p}#stations")
@@ -365,6 +383,8 @@ async fn readiness_page(
         groups: group_rows,
         overdue,
         overdue_pager,
+        untested,
+        untested_pager,
         stations,
         stations_pager,
         can_declare: app::allows(visit.principal(), Action::DeclareReadiness { county }),
