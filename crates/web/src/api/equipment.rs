@@ -23,7 +23,11 @@ pub async fn station(
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<StationEquipment>, ApiError> {
     Ok(Json(
-        state.app.equipment().station(auth.principal(), &code).await?,
+        state
+            .app
+            .equipment()
+            .station(auth.principal(), &code)
+            .await?,
     ))
 }
 
@@ -86,7 +90,11 @@ pub async fn finish(
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<TestRun>, ApiError> {
     Ok(Json(
-        state.app.equipment().finish(auth.principal(), &code).await?,
+        state
+            .app
+            .equipment()
+            .finish(auth.principal(), &code)
+            .await?,
     ))
 }
 

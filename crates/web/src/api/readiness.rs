@@ -64,6 +64,8 @@ pub struct StationRow {
     overdue: Vec<Overdue>,
     /// What it lacks before it may be marked ready.
     missing: Vec<Requirement>,
+    /// Where its equipment test stands: only `passed` or `overridden` opens on election day.
+    equipment: domain::test_deck::EquipmentStanding,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -107,6 +109,7 @@ impl From<&AssessedStation> for StationRow {
             },
             overdue: a.assessment.overdue.clone(),
             missing: a.assessment.missing.clone(),
+            equipment: a.equipment,
         }
     }
 }
@@ -178,6 +181,8 @@ pub struct ReadinessPicture {
     /// Every council, worst first.
     councils: Vec<Group>,
     stations: Vec<StationRow>,
+    /// The stations by their equipment tests' standing.
+    equipment: domain::test_deck::EquipmentTally,
     weights: Weights,
 }
 
@@ -189,6 +194,7 @@ impl From<&Picture> for ReadinessPicture {
             counties: p.counties.iter().map(Group::from).collect(),
             councils: p.councils.iter().map(Group::from).collect(),
             stations: p.stations.iter().map(StationRow::from).collect(),
+            equipment: p.equipment,
             weights: p.weights,
         }
     }

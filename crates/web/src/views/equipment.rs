@@ -38,7 +38,7 @@ impl RunLine {
         Self {
             id: persian_number(run.id),
             started: jalali_datetime(run.started_at),
-            started_by: run.started_by.clone(),
+            started_by: persian_digits(&run.started_by),
             outcome: run.outcome.persian(),
             outcome_code: run.outcome.as_str(),
             cast: format!(
@@ -168,7 +168,11 @@ async fn test_page(
                 .unwrap_or_default(),
         })
     });
-    let latest_decks = found.runs.first().map(|r| r.decks.clone()).unwrap_or_default();
+    let latest_decks = found
+        .runs
+        .first()
+        .map(|r| r.decks.clone())
+        .unwrap_or_default();
     let decks = latest_decks
         .iter()
         .map(|d| {
@@ -206,7 +210,10 @@ async fn test_page(
     render_status(
         status,
         &TestPage {
-            layout: visit.layout(format!("آزمون تجهیزات شعبه {}", persian_digits(code)), &here),
+            layout: visit.layout(
+                format!("آزمون تجهیزات شعبه {}", persian_digits(code)),
+                &here,
+            ),
             code: code.to_owned(),
             code_fa: persian_digits(code),
             name: station.name.clone(),
@@ -228,7 +235,12 @@ async fn test_page(
                 .collect(),
             decks,
             overridden: found.overridden.as_ref().map(|o| {
-                format!("{} — {} ({})", o.reason, jalali_datetime(o.at), o.by)
+                format!(
+                    "{} — {} ({})",
+                    o.reason,
+                    jalali_datetime(o.at),
+                    persian_digits(&o.by)
+                )
             }),
             can_start: operates && before_opening && running.is_none(),
             can_enter: operates && before_opening && running.is_some(),
@@ -249,7 +261,11 @@ async fn test_page(
 /// `POST /stations/{code}/equipment-test/start`: starts a run.
 pub async fn start(visit: Visit, OnPage(Path(code)): OnPage<Path<String>>) -> PageResult {
     let here = format!("/stations/{code}/equipment-test");
-    let outcome = visit.app().equipment().start(visit.principal(), &code).await;
+    let outcome = visit
+        .app()
+        .equipment()
+        .start(visit.principal(), &code)
+        .await;
     answer_form(
         outcome,
         &here,
@@ -263,7 +279,11 @@ pub async fn start(visit: Visit, OnPage(Path(code)): OnPage<Path<String>>) -> Pa
 /// `POST /stations/{code}/equipment-test/finish`: finishes and judges the run.
 pub async fn finish(visit: Visit, OnPage(Path(code)): OnPage<Path<String>>) -> PageResult {
     let here = format!("/stations/{code}/equipment-test");
-    let outcome = visit.app().equipment().finish(visit.principal(), &code).await;
+    let outcome = visit
+        .app()
+        .equipment()
+        .finish(visit.principal(), &code)
+        .await;
     answer_form(
         outcome,
         &here,

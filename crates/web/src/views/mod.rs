@@ -9,8 +9,8 @@ pub mod counties;
 pub mod dashboard;
 pub mod day_board;
 pub mod election_day;
-pub mod identity;
 pub mod equipment;
+pub mod identity;
 pub mod incidents;
 pub mod login;
 pub mod participation;
@@ -161,9 +161,15 @@ pub fn page_routes() -> Vec<PageRoute> {
         get("/stations/{code}/equipment-test", equipment::page),
         post("/stations/{code}/equipment-test/start", equipment::start),
         post("/stations/{code}/equipment-test/finish", equipment::finish),
-        post("/stations/{code}/equipment-test/override", equipment::override_test),
+        post(
+            "/stations/{code}/equipment-test/override",
+            equipment::override_test,
+        ),
         post("/stations/{code}/equipment-test/vote", equipment::ballot),
-        post("/stations/{code}/equipment-test/vote/review", equipment::review),
+        post(
+            "/stations/{code}/equipment-test/vote/review",
+            equipment::review,
+        ),
         post("/stations/{code}/equipment-test/vote/cast", equipment::cast),
         post("/stations/{code}/readiness", readiness::declare),
         get("/timeline", readiness::timeline),

@@ -83,7 +83,8 @@ pub struct StationLine {
     /// The equipment test's standing (issue 16 §6).
     pub equipment: &'static str,
     pub equipment_code: &'static str,
-    pub equipment_opens: bool,
+    /// The tag's class: `now` when it may open, `warn` otherwise.
+    pub equipment_class: &'static str,
 }
 
 impl StationLine {
@@ -114,7 +115,11 @@ impl StationLine {
             declared_at: declared.map_or_else(String::new, |d| jalali_datetime(d.declared_at)),
             equipment: a.equipment.persian(),
             equipment_code: a.equipment.as_str(),
-            equipment_opens: a.equipment.allows_opening(),
+            equipment_class: if a.equipment.allows_opening() {
+                "now"
+            } else {
+                "warn"
+            },
         }
     }
 }

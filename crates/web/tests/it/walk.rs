@@ -365,7 +365,8 @@ impl Fixture {
             ),
             ("GET", "/api/v1/stations/{code}" | "/api/v1/stations/{code}/staff"
                 | "/api/v1/stations/{code}/day" | "/stations/{code}" | "/stations/{code}/staff"
-                | "/stations/{code}/day" | "/stations/{code}/minutes") => {
+                | "/stations/{code}/day" | "/stations/{code}/minutes"
+                | "/api/v1/stations/{code}/equipment-test" | "/stations/{code}/equipment-test") => {
                 (filled(route), Sent::Nothing, sees_station)
             }
             ("POST", "/api/v1/stations/{code}/walkouts") => (
@@ -513,6 +514,54 @@ impl Fixture {
                         Action::ViewElection,
                         view_station,
                         Action::ApproveExtension { county },
+                    ],
+                ),
+            ),
+            // Equipment tests (issue 16 §6): whoever sees the station reads them; its own
+            // staff run them; the county's governor or the HQ overrides.
+            (
+                "POST",
+                "/api/v1/stations/{code}/equipment-test"
+                | "/api/v1/stations/{code}/equipment-test/finish"
+                | "/stations/{code}/equipment-test/start"
+                | "/stations/{code}/equipment-test/finish",
+            ) => (filled(route), Sent::Nothing, operates),
+            ("POST", "/api/v1/stations/{code}/equipment-test/ballots") => (
+                filled(route),
+                json(&format!(r#"{{"council": "{}", "choices": []}}"#, self.council)),
+                operates,
+            ),
+            (
+                "POST",
+                "/stations/{code}/equipment-test/vote"
+                | "/stations/{code}/equipment-test/vote/review"
+                | "/stations/{code}/equipment-test/vote/cast",
+            ) => (
+                filled(route),
+                form(&format!("council={}", self.council)),
+                operates,
+            ),
+            ("POST", "/api/v1/stations/{code}/equipment-test/override") => (
+                filled(route),
+                json(r#"{"reason": "دستگاه جایگزین"}"#),
+                all(
+                    who,
+                    &[
+                        Action::ViewElection,
+                        view_station,
+                        Action::OverrideEquipmentTest { county },
+                    ],
+                ),
+            ),
+            ("POST", "/stations/{code}/equipment-test/override") => (
+                filled(route),
+                form("reason=x"),
+                all(
+                    who,
+                    &[
+                        Action::ViewElection,
+                        view_station,
+                        Action::OverrideEquipmentTest { county },
                     ],
                 ),
             ),
