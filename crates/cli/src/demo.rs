@@ -140,6 +140,7 @@ pub async fn load(
         }
         // Incidents filed at a station go with the stations; a county's own stay.
         data.incidents.retain(|i| i.report.station.is_none());
+        data.equipment_runs.clear();
     }
     store
         .load_demo(&data, &Actor::new("sandoq-demo", clock.now()))
