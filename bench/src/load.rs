@@ -225,3 +225,70 @@ mod tests {
         assert!((s.max_ms - 4.0).abs() < 1e-9);
     }
 }
+
+/// How every GET target of a latency benchmark is measured: unmeasured warm-up requests, then
+/// measured ones, from `concurrency` client tasks, each run stopped at `limit`.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    pub warmup: usize,
+    pub requests: usize,
+    pub concurrency: usize,
+    pub limit: Duration,
+}
+
+/// Warms a GET target up and measures it (every reply 200), and returns the line the
+/// benchmarks print for it: the target, its latency figures, whether its p99 is within
+/// `target_p99_ms` (and the run was not cut short), the machine, and `extra`'s fields.
+pub async fn measure_get(
+    http: &Http,
+    t: &Target,
+    plan: Plan,
+    target_p99_ms: f64,
+    extra: serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
+    eprintln!("{}: {} warm-up requests", t.name, plan.warmup);
+    run(
+        http,
+        &t.make,
+        StatusCode::OK,
+        plan.warmup,
+        plan.concurrency,
+        plan.limit,
+    )
+    .await?;
+    eprintln!("{}: {} measured requests", t.name, plan.requests);
+    let measured = run(
+        http,
+        &t.make,
+        StatusCode::OK,
+        plan.requests,
+        plan.concurrency,
+        plan.limit,
+    )
+    .await?;
+    let s = Summary::of(&measured);
+    let mut line = serde_json::json!({
+        "target": t.name,
+        "method": "GET",
+        "path": t.path,
+        "auth": t.auth,
+        "requests": s.requests,
+        "warmup": plan.warmup,
+        "concurrency": plan.concurrency,
+        "p50_ms": s.p50_ms,
+        "p90_ms": s.p90_ms,
+        "p99_ms": s.p99_ms,
+        "max_ms": s.max_ms,
+        "mean_ms": s.mean_ms,
+        "rps": s.rps,
+        "response_bytes": measured.body_bytes,
+        "truncated_by_time_limit": measured.truncated,
+        "target_p99_ms": target_p99_ms,
+        "meets_target": !measured.truncated && s.p99_ms <= target_p99_ms,
+        "machine": crate::facts::machine(),
+    });
+    if let (Some(fields), serde_json::Value::Object(more)) = (line.as_object_mut(), extra) {
+        fields.extend(more);
+    }
+    Ok(line)
+}

@@ -8,7 +8,7 @@
 use anyhow::{bail, Context};
 use bench::client::{api_login, form_login, Http};
 use bench::fixture::{self, Fixture, FixtureOptions};
-use bench::load::{self, target, Summary, Target};
+use bench::load::{self, target, Plan, Target};
 use clap::Parser;
 use domain::clock::Clock;
 use hyper::header;
@@ -153,44 +153,14 @@ async fn main() -> anyhow::Result<()> {
                 println!("{line}");
             }
         }
+        let plan = Plan {
+            warmup: args.warmup as usize,
+            requests: args.requests as usize,
+            concurrency,
+            limit,
+        };
         for t in &targets {
-            eprintln!("{}: {} warm-up requests", t.name, args.warmup);
-            load::run(
-                &http,
-                &t.make,
-                StatusCode::OK,
-                args.warmup as usize,
-                concurrency,
-                limit,
-            )
-            .await?;
-            eprintln!("{}: {} measured requests", t.name, args.requests);
-            let run = load::run(
-                &http,
-                &t.make,
-                StatusCode::OK,
-                args.requests as usize,
-                concurrency,
-                limit,
-            )
-            .await?;
-            let s = Summary::of(&run);
-            let line = json!({
-                "target": t.name,
-                "method": "GET",
-                "path": t.path,
-                "auth": t.auth,
-                "requests": s.requests,
-                "warmup": args.warmup,
-                "concurrency": concurrency,
-                "p50_ms": s.p50_ms,
-                "p90_ms": s.p90_ms,
-                "p99_ms": s.p99_ms,
-                "max_ms": s.max_ms,
-                "mean_ms": s.mean_ms,
-                "rps": s.rps,
-                "response_bytes": run.body_bytes,
-                "truncated_by_time_limit": run.truncated,
+            let extra = json!({
                 "backend": "sqlite",
                 "county": fx.county,
                 "stations_in_county": fx.stations_in_county,
@@ -198,11 +168,11 @@ async fn main() -> anyhow::Result<()> {
                 "people_serving": fx.people_serving,
                 "people_reserve": fx.people_reserve,
                 "people_registered": fx.people_registered,
-                "target_p99_ms": TARGET_P99_MS,
-                "meets_target": !run.truncated && s.p99_ms < TARGET_P99_MS,
-                "machine": bench::facts::machine(),
             });
-            println!("{line}");
+            println!(
+                "{}",
+                load::measure_get(&http, t, plan, TARGET_P99_MS, extra).await?
+            );
         }
         anyhow::Ok(())
     }

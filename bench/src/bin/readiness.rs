@@ -11,7 +11,7 @@
 use anyhow::{anyhow, bail, Context};
 use bench::client::{api_login, form_login, Http};
 use bench::fixture::{self, Fixture, FixtureOptions};
-use bench::load::{self, target, Summary, Target};
+use bench::load::{self, target, Plan, Target};
 use clap::Parser;
 use domain::clock::PinnedClock;
 use domain::readiness::{Link, Readiness};
@@ -248,55 +248,25 @@ async fn main() -> anyhow::Result<()> {
         ];
         let picture = check_targets(&http, &targets).await?;
         let limit = Duration::from_secs(args.max_secs);
+        let plan = Plan {
+            warmup: args.warmup as usize,
+            requests: args.requests as usize,
+            concurrency,
+            limit,
+        };
         for t in &targets {
-            eprintln!("{}: {} warm-up requests", t.name, args.warmup);
-            load::run(
-                &http,
-                &t.make,
-                StatusCode::OK,
-                args.warmup as usize,
-                concurrency,
-                limit,
-            )
-            .await?;
-            eprintln!("{}: {} measured requests", t.name, args.requests);
-            let run = load::run(
-                &http,
-                &t.make,
-                StatusCode::OK,
-                args.requests as usize,
-                concurrency,
-                limit,
-            )
-            .await?;
-            let s = Summary::of(&run);
-            let line = json!({
-                "target": t.name,
-                "method": "GET",
-                "path": t.path,
-                "auth": t.auth,
-                "requests": s.requests,
-                "warmup": args.warmup,
-                "concurrency": concurrency,
-                "p50_ms": s.p50_ms,
-                "p90_ms": s.p90_ms,
-                "p99_ms": s.p99_ms,
-                "max_ms": s.max_ms,
-                "mean_ms": s.mean_ms,
-                "rps": s.rps,
-                "response_bytes": run.body_bytes,
-                "truncated_by_time_limit": run.truncated,
+            let extra = json!({
                 "backend": "sqlite",
                 "clock": args.now,
                 "stations": picture.stations,
                 "undeclared": picture.undeclared,
                 "overdue": picture.overdue,
                 "county": (t.name == "readiness_county_page").then_some(&fx.county),
-                "target_p99_ms": TARGET_P99_MS,
-                "meets_target": !run.truncated && s.p99_ms <= TARGET_P99_MS,
-                "machine": bench::facts::machine(),
             });
-            println!("{line}");
+            println!(
+                "{}",
+                load::measure_get(&http, t, plan, TARGET_P99_MS, extra).await?
+            );
         }
 
         // The bulk update: one unmeasured import brings every station to the first version,

@@ -83,6 +83,9 @@ struct StationDayPage {
     /// The station's open incidents, and the way to file one (issue 16).
     incidents: Vec<crate::views::incidents::IncidentRow>,
     incident_file_href: Option<String>,
+    /// Before the opening: where the station's equipment test stands (Persian, its code), for
+    /// the staff to see why an opening would be refused (issue 16 §6).
+    equipment: Option<(&'static str, &'static str)>,
 }
 
 /// One of the opening's posts as the opening form offers it: only a post with a holder can be
@@ -277,7 +280,21 @@ async fn console_page(
         crate::views::incidents::console_section(visit, &county_code, &station.code)
             .await
             .map_err(|e| page_error(e, &here))?;
+    // Read only before the opening: on the day itself the console stays as light as it was.
+    let equipment = if day.state == DayState::NotOpened {
+        let standing = visit
+            .app()
+            .equipment()
+            .station(visit.principal(), &station.code)
+            .await
+            .map_err(|e| page_error(e, &here))?
+            .standing;
+        Some((standing.persian(), standing.as_str()))
+    } else {
+        None
+    };
     render(&StationDayPage {
+        equipment,
         layout: visit.layout(format!("روز رأی‌گیری {}", station.name), &here),
         code_fa: persian_digits(&station.code),
         code: station.code,

@@ -332,4 +332,13 @@ async fn test_mode_uses_the_ballot_screens_marked_as_a_test_and_the_readiness_pi
     let staff_page = app.page(&here, Some(&cookie)).await.text();
     assert!(!staff_page.contains(r#"id="override-form""#));
     assert!(staff_page.contains(r#"data-outcome="failed""#));
+    // The console, before the opening, says why an opening would be refused.
+    let console = app
+        .page(&format!("/stations/{station}/day"), Some(&cookie))
+        .await
+        .text();
+    assert!(
+        console.contains(r#"id="console-equipment" data-standing="failed""#),
+        "{console}"
+    );
 }
