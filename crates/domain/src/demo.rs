@@ -1115,7 +1115,32 @@ pub fn kerman(options: DemoOptions) -> DomainResult<DemoData> {
         user("observer", Role::Observer, Scope::Province),
     ];
 
-    let readiness = demo_readiness(options.seed, &stations)?;
+    let mut readiness = demo_readiness(options.seed, &stations)?;
+    // A sensitive station whose plan the county security council has not approved is not
+    // ready (`SecurityStanding::needs_plan`): the demo keeps the rule it demonstrates.
+    {
+        use crate::security::PlanStatus;
+        let approved: HashSet<&str> = council_meetings
+            .iter()
+            .flat_map(|m| m.approves.iter().map(String::as_str))
+            .chain(
+                sensitive_stations
+                    .iter()
+                    .filter(|s| matches!(s.plan, Some((_, PlanStatus::Approved))))
+                    .map(|s| s.station.as_str()),
+            )
+            .collect();
+        let unplanned: HashSet<&str> = sensitive_stations
+            .iter()
+            .map(|s| s.station.as_str())
+            .filter(|s| !approved.contains(s))
+            .collect();
+        for (station, declared) in &mut readiness {
+            if unplanned.contains(station.as_str()) {
+                declared.readiness.ready = false;
+            }
+        }
+    }
     let equipment_runs = {
         let mut ballot: BTreeMap<String, (Vec<String>, u32)> = councils
             .iter()
@@ -2003,6 +2028,54 @@ mod tests {
         }
         let slots: HashSet<_> = d.assignments.iter().map(|a| (&a.station, a.post)).collect();
         assert_eq!(slots.len(), d.assignments.len(), "one holder per post");
+    }
+
+    #[test]
+    fn the_demo_keeps_its_own_rules_on_readiness_and_equipment_tests() {
+        use crate::security::PlanStatus;
+        use crate::test_deck::RunOutcome;
+        let d = demo();
+        let approved: HashSet<&str> = d
+            .council_meetings
+            .iter()
+            .flat_map(|m| m.approves.iter().map(String::as_str))
+            .chain(
+                d.sensitive_stations
+                    .iter()
+                    .filter(|s| matches!(s.plan, Some((_, PlanStatus::Approved))))
+                    .map(|s| s.station.as_str()),
+            )
+            .collect();
+        for (station, declared) in &d.readiness {
+            let sensitive = d.sensitive_stations.iter().any(|s| &s.station == station);
+            let standing = crate::readiness::SecurityStanding {
+                sensitive,
+                plan_approved: approved.contains(station.as_str()),
+            };
+            assert!(
+                !(declared.readiness.ready && standing.needs_plan()),
+                "{station} is ready without its approved plan"
+            );
+        }
+        // Runs: most passed, some failed with their differences, some stations not tested;
+        // the station user's station passed.
+        let passed = |r: &&crate::test_deck::DemoRun| r.outcome == RunOutcome::Passed;
+        let failed: Vec<_> = d.equipment_runs.iter().filter(|r| !passed(r)).collect();
+        assert!(!failed.is_empty() && failed.iter().all(|r| !r.differences.is_empty()));
+        assert!(d.equipment_runs.iter().filter(passed).count() > 20 * failed.len());
+        let open = d.stations.iter().filter(|s| !s.closed).count();
+        assert!(
+            d.equipment_runs.len() < open,
+            "some stations are not tested yet"
+        );
+        for user in &d.users {
+            if let Some(station) = user.scope.station() {
+                assert!(d
+                    .equipment_runs
+                    .iter()
+                    .any(|r| r.station == station && passed(&r)));
+            }
+        }
     }
 
     #[test]
