@@ -3,7 +3,7 @@
 //! Excel's file out, the score's weights and the timeline's edits.
 
 use crate::{authorize, Context, Error, Result};
-use domain::access::{Action, Principal, Role, Scope};
+use domain::access::{Action, Principal};
 use domain::election::Milestone;
 use domain::readiness::{assess, Assessment, Deadlines, Declared, Readiness, Tally, Weights};
 use domain::test_deck::{EquipmentStanding, EquipmentTally};
@@ -266,10 +266,7 @@ impl ReadinessCases<'_> {
     /// HQ's any. How many stations changed.
     pub async fn import_csv(self, principal: Option<&Principal>, text: &str) -> Result<u64> {
         let p = principal.ok_or(Error::Unauthenticated)?;
-        let only_county = match (&p.scope, p.role) {
-            (_, Role::ProvinceHq) | (Scope::Province, _) => None,
-            (scope, _) => scope.county(),
-        };
+        let only_county = domain::access::readiness_file_county(p);
         let p = authorize(
             principal,
             Action::DeclareReadiness {

@@ -322,6 +322,16 @@ fn manages_board(p: &Principal, county: Option<&str>) -> bool {
     }
 }
 
+/// The county a principal's readiness file is held to (`Action::DeclareReadiness`): none for
+/// the province HQ or a province-wide scope, whose file may name any county's stations; else
+/// the principal's own county, outside which a row is a bad row.
+pub fn readiness_file_county(p: &Principal) -> Option<&str> {
+    match (&p.scope, p.role) {
+        (_, Role::ProvinceHq) | (Scope::Province, _) => None,
+        (scope, _) => scope.county(),
+    }
+}
+
 /// Whether a role sees people's mobile numbers and declared relatives: those who appoint
 /// people to posts (the HQ, the governor, the inspection board), and so call them and check
 /// conflicts of interest. Observers and the vetting boards see who a person is, not how to
@@ -940,6 +950,31 @@ mod tests {
                 "{role:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_readiness_file_is_held_to_the_callers_county_unless_province_wide() {
+        let user = |role, scope| Principal {
+            username: "u".into(),
+            role,
+            scope,
+        };
+        let county = Scope::County {
+            county: "05".into(),
+        };
+        assert_eq!(
+            readiness_file_county(&user(Role::CountyGovernor, county.clone())),
+            Some("05")
+        );
+        assert_eq!(
+            readiness_file_county(&user(Role::ProvinceHq, Scope::Province)),
+            None
+        );
+        assert_eq!(readiness_file_county(&user(Role::ProvinceHq, county)), None);
+        assert_eq!(
+            readiness_file_county(&user(Role::Observer, Scope::Province)),
+            None
+        );
     }
 
     #[test]

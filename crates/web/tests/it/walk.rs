@@ -804,11 +804,7 @@ impl Fixture {
             // A governor's file names their own county's stations (another county's row is a
             // bad row, not a refusal of access); the HQ's any.
             ("POST", "/api/v1/readiness/import" | "/readiness/import") => {
-                let own = who.and_then(|p| {
-                    (p.role != domain::access::Role::ProvinceHq)
-                        .then(|| p.scope.county())
-                        .flatten()
-                });
+                let own = who.and_then(domain::access::readiness_file_county);
                 let file = format!("station,link\n{station},landline\n");
                 let sent = if route.starts_with("/api") {
                     Sent::Csv(file)
