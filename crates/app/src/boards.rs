@@ -76,14 +76,18 @@ fn non_empty(s: Option<&str>) -> Option<&str> {
 
 impl Boards<'_> {
     /// The boards of the county asked for (confined by [`crate::lookups::list_county`]), or
-    /// province-wide the province board and every county's.
+    /// province-wide the province board and every county's: each one the principal may see
+    /// ([`board_access`]; a county's executive board does not see who sits on its security
+    /// council).
     pub async fn list(
         self,
         principal: Option<&Principal>,
         county: Option<String>,
     ) -> Result<Vec<BoardWithMembers>> {
         let county = crate::lookups::list_county(principal, county)?;
-        Ok(self.boards.boards(county.as_deref()).await?)
+        let mut boards = self.boards.boards(county.as_deref()).await?;
+        boards.retain(|b| board_access(principal, &b.board.code).is_ok());
+        Ok(boards)
     }
 
     /// A board the principal may see.
@@ -110,6 +114,30 @@ impl Boards<'_> {
             |meeting| board_access(principal, &meeting.board).map(drop),
         )
         .await
+    }
+
+    /// Marks decision `position` (from 0) of a meeting done, with what was done
+    /// (`board.decision_done`): whoever records the board's meetings.
+    pub async fn complete_decision(
+        self,
+        principal: Option<&Principal>,
+        meeting_id: i64,
+        position: i64,
+        note: &str,
+    ) -> Result<Meeting> {
+        let meeting = self.meeting(principal, meeting_id).await?;
+        let (kind, county) = board_access(principal, &meeting.board)?;
+        let p = authorize(
+            principal,
+            Action::RecordMeeting {
+                kind,
+                county: county.as_deref(),
+            },
+        )?;
+        Ok(self
+            .boards
+            .complete_decision(meeting_id, position, note, &self.ctx.actor(p))
+            .await?)
     }
 
     /// A board's meetings, newest first.
@@ -200,6 +228,7 @@ impl Boards<'_> {
                     text: d.text.trim().to_owned(),
                     owner: d.owner.trim().to_owned(),
                     due_on: domain::calendar::parse_date(&d.due_on)?,
+                    done: None,
                 })
             })
             .collect::<Result<Vec<_>>>()?;

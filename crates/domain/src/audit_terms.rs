@@ -98,6 +98,7 @@ audit_actions! {
     SecurityPlanApprove = "security.plan_approve" => "تصویب طرح امنیتی در شورای تأمین",
     SecurityPlanReturn = "security.plan_return" => "بازگرداندن طرح امنیتی برای اصلاح",
     SecurityCadence = "security.cadence" => "تعیین دوره جلسات شورای تأمین",
+    BoardDecisionDone = "board.decision_done" => "ثبت انجام تصمیم جلسه",
     IncidentFile = "incident.file" => "ثبت رخداد",
     IncidentStep = "incident.step" => "گام رسیدگی به رخداد",
     // Equipment tests (issue 16 §6).
@@ -292,6 +293,15 @@ const DETAIL_LABELS: &[(&str, &str)] = &[
     ("outcome", "نتیجه آزمون"),
     ("differences", "اختلاف‌ها"),
     ("cast", "برگه‌های ثبت‌شده"),
+    // A decision done.
+    ("decision", "شماره تصمیم"),
+    ("done_note", "شرح انجام"),
+    // The demo's load (issue 16's counts).
+    ("readiness", "اعلام‌های آمادگی"),
+    ("sensitive_stations", "شعب حساس"),
+    ("council_meetings", "جلسات شورای تأمین"),
+    ("incidents", "رخدادها"),
+    ("equipment_runs", "آزمون‌های تجهیزات"),
 ];
 
 /// A detail's key in Persian, if it is one the store writes.
@@ -762,6 +772,13 @@ mod tests {
             "outcome",
             "differences",
             "cast",
+            "decision",
+            "done_note",
+            "readiness",
+            "sensitive_stations",
+            "council_meetings",
+            "incidents",
+            "equipment_runs",
         ];
         for key in keys {
             assert!(detail_label(key).is_some(), "{key}");

@@ -212,15 +212,23 @@ pub enum BoardRefusal {
     RoleFull { role: BoardRole, seats: usize },
     AlreadyMember { role: BoardRole },
     BadTerm,
+    DecisionAlreadyDone,
+    DecisionNoteTooLong,
 }
 
 impl BoardRefusal {
+    /// Whether the request itself is wrong (else it conflicts with the board as it stands).
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, Self::DecisionNoteTooLong)
+    }
     pub fn code(&self) -> &'static str {
         match self {
             Self::RoleNotOnBoard { .. } => "role_not_on_board",
             Self::RoleFull { .. } => "board_full",
             Self::AlreadyMember { .. } => "already_member",
             Self::BadTerm => "invalid_term",
+            Self::DecisionAlreadyDone => "decision_already_done",
+            Self::DecisionNoteTooLong => "decision_note_too_long",
         }
     }
     pub fn persian(&self) -> String {
@@ -240,6 +248,11 @@ impl BoardRefusal {
                 role.persian()
             ),
             Self::BadTerm => "پایان دوره عضویت باید پس از آغاز آن باشد.".to_owned(),
+            Self::DecisionAlreadyDone => "این تصمیم پیش‌تر انجام‌شده ثبت شده است.".to_owned(),
+            Self::DecisionNoteTooLong => format!(
+                "شرح انجام تصمیم بیش از {} نویسه است.",
+                crate::text::persian_number(MAX_DECISION_NOTE_CHARS as i64)
+            ),
         }
     }
 }
@@ -293,6 +306,38 @@ pub struct Decision {
     #[serde(with = "crate::json_time::date")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub due_on: Date,
+    /// Once its owner has done it: when, recorded by whom, and how (never set by whoever
+    /// records the meeting: only [`check_decision_done`] marks it).
+    #[serde(default, skip_deserializing)]
+    pub done: Option<DecisionDone>,
+}
+
+/// A decision marked done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DecisionDone {
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub at: OffsetDateTime,
+    pub by: String,
+    /// What was done.
+    pub note: String,
+}
+
+/// The longest note on a decision done, in characters.
+pub const MAX_DECISION_NOTE_CHARS: usize = 1_000;
+
+/// Whether a decision may be marked done with `note`: once only, the note within its length;
+/// the note normalised.
+pub fn check_decision_done(decision: &Decision, note: &str) -> Result<String, BoardRefusal> {
+    if decision.done.is_some() {
+        return Err(BoardRefusal::DecisionAlreadyDone);
+    }
+    let note = crate::text::normalize_name(note);
+    if note.chars().count() > MAX_DECISION_NOTE_CHARS {
+        return Err(BoardRefusal::DecisionNoteTooLong);
+    }
+    Ok(note)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -499,6 +544,7 @@ mod tests {
                 text: "معرفی بازرسان تا پایان هفته".into(),
                 owner: "رئیس هیأت".into(),
                 due_on: date!(2026 - 01 - 27),
+                done: None,
             }],
         };
         m.validate(&members).unwrap();

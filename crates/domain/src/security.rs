@@ -605,14 +605,14 @@ pub struct OverdueDecision {
     pub days_overdue: i64,
 }
 
-/// The decisions of `meetings` due before `today`, the longest overdue first.
+/// The decisions of `meetings` due before `today` and not done, the longest overdue first.
 pub fn overdue_decisions(meetings: &[Meeting], today: Date) -> Vec<OverdueDecision> {
     let mut out: Vec<OverdueDecision> = meetings
         .iter()
         .flat_map(|m| {
             m.decisions
                 .iter()
-                .filter(|d| d.due_on < today)
+                .filter(|d| d.due_on < today && d.done.is_none())
                 .map(|d| OverdueDecision {
                     meeting_id: m.id,
                     held_at: m.held_at,
@@ -802,11 +802,13 @@ mod tests {
                     text: "نصب دوربین".into(),
                     owner: "فرماندهی انتظامی".into(),
                     due_on: date!(2026 - 03 - 10),
+                    done: None,
                 },
                 Decision {
                     text: "بازدید از مسیر".into(),
                     owner: "فرمانداری".into(),
                     due_on: date!(2026 - 03 - 20),
+                    done: None,
                 },
             ],
         }
@@ -878,7 +880,25 @@ mod tests {
         assert_eq!(overdue.len(), 1);
         assert_eq!(overdue[0].decision.text, "نصب دوربین");
         assert_eq!(overdue[0].days_overdue, 5);
-        assert!(overdue_decisions(&[m], date!(2026 - 03 - 10)).is_empty());
+        assert!(overdue_decisions(std::slice::from_ref(&m), date!(2026 - 03 - 10)).is_empty());
+        // Done, it is overdue no more; done once only, with a note within its length.
+        let mut done = m.clone();
+        let note = crate::boards::check_decision_done(&done.decisions[0], " نصب  شد ").unwrap();
+        assert_eq!(note, "نصب شد");
+        done.decisions[0].done = Some(crate::boards::DecisionDone {
+            at: datetime!(2026-03-12 08:00 UTC),
+            by: "governor".into(),
+            note,
+        });
+        assert!(overdue_decisions(&[done.clone()], date!(2026 - 03 - 15)).is_empty());
+        assert_eq!(
+            crate::boards::check_decision_done(&done.decisions[0], ""),
+            Err(crate::boards::BoardRefusal::DecisionAlreadyDone)
+        );
+        assert_eq!(
+            crate::boards::check_decision_done(&m.decisions[1], &"x".repeat(1_001)),
+            Err(crate::boards::BoardRefusal::DecisionNoteTooLong)
+        );
     }
 }
 
@@ -1031,11 +1051,13 @@ pub mod demo {
                                 text: "گزارش وضعیت دوربین‌های مداربسته شعبه‌های حساس".into(),
                                 owner: "فرماندهی انتظامی شهرستان".into(),
                                 due_on: cadence.starts_on + Duration::days(38),
+                                done: None,
                             },
                             Decision {
                                 text: "هماهنگی خودروی پشتیبان برای شعبه‌های صعب‌العبور".into(),
                                 owner: "فرمانداری".into(),
                                 due_on: cadence.starts_on + Duration::days(20),
+                                done: None,
                             },
                         ],
                     ),
@@ -1050,6 +1072,7 @@ pub mod demo {
                             text: "آزمایش روند گزارش رخداد از شعبه تا ستاد استان".into(),
                             owner: "نماینده اداره اطلاعات".into(),
                             due_on: election_day - Duration::days(14),
+                            done: None,
                         }],
                     ),
                     approves: late,

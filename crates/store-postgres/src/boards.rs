@@ -172,7 +172,7 @@ async fn meetings_whole(pool: &PgPool, found: &[PgRow]) -> StoreResult<Vec<Meeti
     .map_err(db)?;
     let mut attendance = rows::grouped::<i64, _>(&present, "meeting_id", rows::attendance)?;
     let decided = sqlx::query(
-        "SELECT meeting_id, text, owner, due_on FROM meeting_decisions \
+        "SELECT meeting_id, text, owner, due_on, done_at_us, done_by, done_note FROM meeting_decisions \
          WHERE meeting_id = ANY($1) ORDER BY meeting_id, position",
     )
     .bind(&ids)
@@ -455,6 +455,53 @@ impl Postgres {
         meetings_whole(&self.pool, &found).await
     }
 
+    /// See [`BoardStore::complete_decision`]: the decision's row locked, so two marks of one
+    /// decision queue and the second finds it done.
+    async fn try_complete_decision(
+        &self,
+        meeting_id: i64,
+        position: i64,
+        note: &str,
+        by: &Actor,
+    ) -> Attempt<()> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "SELECT mt.board_code, d.text, d.owner, d.due_on, d.done_at_us, d.done_by, d.done_note \
+             FROM meeting_decisions d JOIN meetings mt ON mt.id = d.meeting_id \
+             WHERE d.meeting_id = $1 AND d.position = $2 FOR UPDATE OF d",
+        )
+        .bind(meeting_id)
+        .bind(position)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let found = row
+            .as_ref()
+            .map(|r| Ok::<_, StoreError>((rows::board_code(r)?, rows::decision(r)?)))
+            .transpose()?;
+        let board = found.as_ref().map_or("", |(b, _)| b.as_str()).to_owned();
+        let (note, entry) = store::boards::decision_done(
+            &board,
+            meeting_id,
+            position,
+            found.as_ref().map(|(_, d)| d),
+            note,
+        )?;
+        sqlx::query(
+            "UPDATE meeting_decisions SET done_at_us = $1, done_by = $2, done_note = $3 \
+             WHERE meeting_id = $4 AND position = $5",
+        )
+        .bind(by.at_us())
+        .bind(&by.username)
+        .bind(&note)
+        .bind(meeting_id)
+        .bind(position)
+        .execute(&mut *tx)
+        .await?;
+        append_audit(&mut tx, by, &entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// See [`BoardStore::meeting`].
     async fn read_meeting(&self, id: i64) -> StoreResult<Option<Meeting>> {
         let found = sqlx::query(&format!(
@@ -529,5 +576,22 @@ impl BoardStore for Postgres {
     #[tracing::instrument(skip_all)]
     async fn meeting(&self, id: i64) -> StoreResult<Option<Meeting>> {
         self.read_meeting(id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn complete_decision(
+        &self,
+        meeting_id: i64,
+        position: i64,
+        note: &str,
+        by: &Actor,
+    ) -> StoreResult<Meeting> {
+        retry(Unique::Fail, || {
+            self.try_complete_decision(meeting_id, position, note, by)
+        })
+        .await?;
+        self.read_meeting(meeting_id)
+            .await?
+            .ok_or(StoreError::not_found(Entity::Meeting))
     }
 }

@@ -89,6 +89,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "equipment_tests",
         include_str!("../migrations/0018_equipment_tests.sql"),
     ),
+    (
+        19,
+        "decisions_done",
+        include_str!("../migrations/0019_decisions_done.sql"),
+    ),
 ];
 
 /// The migrations as `(version, name)`, in order (for the test that keeps both backends'

@@ -365,13 +365,23 @@ pub(crate) fn attendance(row: &PgRow) -> StoreResult<Attendance> {
     })
 }
 
-/// A row of `meeting_decisions` (`text, owner, due_on`).
+/// A row of `meeting_decisions` (`text, owner, due_on, done_at_us, done_by, done_note`).
 pub(crate) fn decision(row: &PgRow) -> StoreResult<Decision> {
     Ok(Decision {
         text: get(row, "text")?,
         owner: get(row, "owner")?,
         due_on: parse_date(&get::<String>(row, "due_on")?)?,
+        done: store::boards::done_of(
+            get(row, "done_at_us")?,
+            get(row, "done_by")?,
+            get(row, "done_note")?,
+        ),
     })
+}
+
+/// The board of a decision's meeting (`board_code`).
+pub(crate) fn board_code(row: &PgRow) -> StoreResult<String> {
+    get(row, "board_code")
 }
 
 pub(crate) fn user(row: &PgRow) -> StoreResult<UserRecord> {

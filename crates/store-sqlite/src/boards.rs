@@ -399,7 +399,8 @@ fn attach_details(
     })?);
     let mut s = conn
         .prepare_cached(&format!(
-            "SELECT d.meeting_id, d.text, d.owner, d.due_on FROM meeting_decisions d
+            "SELECT d.meeting_id, d.text, d.owner, d.due_on, d.done_at_us, d.done_by, d.done_note
+             FROM meeting_decisions d
              JOIN meetings mt ON mt.id = d.meeting_id WHERE {filter}
              ORDER BY d.meeting_id, d.position"
         ))
@@ -412,6 +413,7 @@ fn attach_details(
                 text: r.get(1)?,
                 owner: r.get(2)?,
                 due_on: parse_date(&due)?,
+                done: store::boards::done_of(r.get(4)?, r.get(5)?, r.get(6)?),
             },
         ))
     })?);
@@ -448,6 +450,53 @@ pub(crate) fn meeting(conn: &Connection, id: i64) -> StoreResult<Option<Meeting>
     };
     attach_details(conn, std::slice::from_mut(&mut m), "mt.id = ?1", &id)?;
     Ok(Some(m))
+}
+
+fn complete_decision(
+    tx: &Transaction<'_>,
+    meeting_id: i64,
+    position: i64,
+    note: &str,
+    by: &Actor,
+) -> StoreResult<Meeting> {
+    let found: Option<(String, Decision)> = tx
+        .prepare_cached(
+            "SELECT mt.board_code, d.text, d.owner, d.due_on, d.done_at_us, d.done_by, d.done_note
+             FROM meeting_decisions d JOIN meetings mt ON mt.id = d.meeting_id
+             WHERE d.meeting_id = ?1 AND d.position = ?2",
+        )
+        .map_err(db_err)?
+        .query_row(params![meeting_id, position], |r| {
+            let due: String = r.get(3)?;
+            Ok((
+                r.get(0)?,
+                Decision {
+                    text: r.get(1)?,
+                    owner: r.get(2)?,
+                    due_on: parse_date(&due)?,
+                    done: store::boards::done_of(r.get(4)?, r.get(5)?, r.get(6)?),
+                },
+            ))
+        })
+        .optional()
+        .map_err(db_err)?;
+    let board = found.as_ref().map_or("", |(b, _)| b.as_str()).to_owned();
+    let (note, entry) = store::boards::decision_done(
+        &board,
+        meeting_id,
+        position,
+        found.as_ref().map(|(_, d)| d),
+        note,
+    )?;
+    tx.prepare_cached(
+        "UPDATE meeting_decisions SET done_at_us = ?1, done_by = ?2, done_note = ?3
+         WHERE meeting_id = ?4 AND position = ?5",
+    )
+    .map_err(db_err)?
+    .execute(params![by.at_us(), by.username, note, meeting_id, position])
+    .map_err(db_err)?;
+    append_audit(tx, by, &entry)?;
+    meeting(tx, meeting_id)?.ok_or(StoreError::not_found(Entity::Meeting))
 }
 
 #[async_trait]
@@ -506,5 +555,18 @@ impl BoardStore for Sqlite {
     #[tracing::instrument(skip_all)]
     async fn meeting(&self, id: i64) -> StoreResult<Option<Meeting>> {
         self.read(move |c| meeting(c, id)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn complete_decision(
+        &self,
+        meeting_id: i64,
+        position: i64,
+        note: &str,
+        by: &Actor,
+    ) -> StoreResult<Meeting> {
+        let (note, by) = (note.to_owned(), by.clone());
+        self.write(move |tx| complete_decision(tx, meeting_id, position, &note, &by))
+            .await
     }
 }

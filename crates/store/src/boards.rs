@@ -37,6 +37,17 @@ pub trait BoardStore: Send + Sync + 'static {
     /// A board's meetings, newest first.
     async fn meetings(&self, board: &str) -> StoreResult<Vec<Meeting>>;
     async fn meeting(&self, id: i64) -> StoreResult<Option<Meeting>>;
+    /// Marks decision `position` (from 0) of meeting `meeting_id` done at `by.at`, with a note
+    /// of what was done, once [`decision_done`] approves it on the decision read in the
+    /// writing transaction; audited (`board.decision_done`). `NotFound { Meeting }` for a
+    /// meeting or decision that is not there. The meeting after.
+    async fn complete_decision(
+        &self,
+        meeting_id: i64,
+        position: i64,
+        note: &str,
+        by: &Actor,
+    ) -> StoreResult<Meeting>;
 }
 
 fn board_entity(board: &str) -> String {
@@ -84,4 +95,43 @@ pub fn meeting_recorded(meeting: &Meeting, id: i64) -> crate::audit_log::AuditEn
             "decisions": meeting.decisions.len(),
         }),
     )
+}
+
+/// A decision about to be marked done: the decision as read (`None`: no such meeting or
+/// decision) of the meeting on `board`, checked by `domain::boards::check_decision_done`; the
+/// note as it is stored and the change's audit record.
+pub fn decision_done(
+    board: &str,
+    meeting_id: i64,
+    position: i64,
+    decision: Option<&domain::boards::Decision>,
+    note: &str,
+) -> StoreResult<(String, crate::audit_log::AuditEntry)> {
+    let decision = decision.ok_or(crate::StoreError::not_found(crate::Entity::Meeting))?;
+    let note = domain::boards::check_decision_done(decision, note)
+        .map_err(|r| crate::StoreError::Refused(crate::Refusal::Board(r)))?;
+    let entry = crate::audit_log::AuditEntry::new(
+        domain::audit_terms::AuditAction::BoardDecisionDone,
+        board_entity(board),
+        serde_json::json!({
+            "meeting_id": meeting_id,
+            "decision": position,
+            "done_note": note,
+        }),
+    );
+    Ok((note, entry))
+}
+
+/// A decision's done mark from its columns (`done_at_us`, `done_by`, `done_note`): `None`
+/// while it is not done.
+pub fn done_of(
+    at_us: Option<i64>,
+    by: Option<String>,
+    note: Option<String>,
+) -> Option<domain::boards::DecisionDone> {
+    Some(domain::boards::DecisionDone {
+        at: domain::clock::from_micros(at_us?),
+        by: by.unwrap_or_default(),
+        note: note.unwrap_or_default(),
+    })
 }

@@ -14,7 +14,8 @@ pub trait DemoStore: Send + Sync + 'static {
     async fn load_demo(&self, data: &DemoData, by: &Actor) -> StoreResult<()>;
 }
 
-/// The record of the demo's load: a province load's, with every count.
+/// The record of the demo's load: a province load's, with every count (issue 16's readiness,
+/// sensitive stations, security council meetings, incidents and equipment test runs too).
 pub fn demo_loaded(data: &DemoData) -> crate::audit_log::AuditEntry {
     let d = data;
     crate::audit_log::AuditEntry::new(
@@ -26,6 +27,9 @@ pub fn demo_loaded(data: &DemoData) -> crate::audit_log::AuditEntry {
             "councils": d.councils.len(), "stations": d.stations.len(), "people": d.people.len(),
             "assignments": d.assignments.len(), "board_members": d.board_members.len(),
             "candidates": d.candidates.len(), "registrations": d.registrations.len(),
+            "readiness": d.readiness.len(), "sensitive_stations": d.sensitive_stations.len(),
+            "council_meetings": d.council_meetings.len(), "incidents": d.incidents.len(),
+            "equipment_runs": d.equipment_runs.len(),
         }),
     )
 }

@@ -290,11 +290,11 @@ impl Refusal {
     pub fn kind(&self) -> RefusalKind {
         match self {
             Self::Staffing(_)
-            | Self::Board(_)
             | Self::Day(_)
             | Self::RollLockedByVoting
             | Self::NoPollingHours
             | Self::Account(_) => RefusalKind::Conflict,
+            Self::Board(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             Self::Vetting(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             Self::Readiness(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             Self::Security(r) if !r.is_invalid_input() => RefusalKind::Conflict,

@@ -204,11 +204,13 @@ pub async fn meetings_round_trip(store: Arc<dyn Store>) {
                 text: "فهرست معتمدان تا پایان هفته تکمیل شود.".into(),
                 owner: "دبیر هیأت".into(),
                 due_on: time::macros::date!(2026 - 01 - 27),
+                done: None,
             },
             Decision {
                 text: "بازدید از شعب حساس.".into(),
                 owner: "فرماندار".into(),
                 due_on: time::macros::date!(2026 - 02 - 03),
+                done: None,
             },
         ],
     };
@@ -254,6 +256,52 @@ pub async fn meetings_round_trip(store: Arc<dyn Store>) {
     ));
     assert_eq!(audit_head(&store).await, before + 2);
     assert!(store.meeting(9_999_999).await.unwrap().is_none());
+
+    // A decision done: once, with its note; it leaves the overdue list; nothing else changes.
+    let done_by = Actor::new("governor-01", datetime!(2026-01-29 08:00 UTC));
+    let after = store
+        .complete_decision(first, 0, " فهرست  تکمیل شد ", &done_by)
+        .await
+        .unwrap();
+    let done = after.decisions[0].done.clone().expect("marked done");
+    assert_eq!(
+        (done.by.as_str(), done.note.as_str(), done.at),
+        ("governor-01", "فهرست تکمیل شد", done_by.at)
+    );
+    assert_eq!(after.decisions[1].done, None);
+    assert_eq!(store.meeting(first).await.unwrap().unwrap(), after);
+    assert_eq!(audit_head(&store).await, before + 3);
+    let overdue = domain::security::overdue_decisions(
+        &store.meetings(&code).await.unwrap(),
+        time::macros::date!(2026 - 02 - 10),
+    );
+    assert!(overdue
+        .iter()
+        .all(|o| !(o.meeting_id == first && o.decision.text.starts_with("فهرست"))));
+    assert_eq!(
+        overdue.len(),
+        3,
+        "the other three decisions are still overdue"
+    );
+    assert!(matches!(
+        store.complete_decision(first, 0, "", &done_by).await,
+        Err(StoreError::Refused(crate::Refusal::Board(
+            BoardRefusal::DecisionAlreadyDone
+        )))
+    ));
+    for (meeting, position) in [(first, 2), (first, -1), (9_999_999, 0)] {
+        assert!(matches!(
+            store
+                .complete_decision(meeting, position, "", &done_by)
+                .await,
+            Err(StoreError::NotFound { .. })
+        ));
+    }
+    assert_eq!(
+        audit_head(&store).await,
+        before + 3,
+        "refusals write nothing"
+    );
     assert!(store
         .meetings("inspection-01")
         .await

@@ -62,6 +62,7 @@ async fn council_meeting(store: &Arc<dyn Store>, county: &str, at: time::OffsetD
                     text: "گزارش دوربین‌ها".into(),
                     owner: "فرماندهی انتظامی".into(),
                     due_on: time::macros::date!(2026 - 03 - 01),
+                    done: None,
                 }],
             },
             &actor(),

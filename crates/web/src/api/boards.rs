@@ -205,3 +205,34 @@ pub async fn meeting(
         state.app.boards().meeting(auth.principal(), id).await?,
     ))
 }
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = DecisionDoneRequest)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionDoneRequest {
+    /// What was done.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Marks a meeting's decision done (`position` from 0, as listed), with what was done: whoever
+/// records the board's meetings. Once only; the decision leaves the overdue lists.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/decisions/{position}/done", tag = "boards",
+    params(("id" = i64, Path), ("position" = i64, Path, description = "The decision's place in the meeting's list, from 0")),
+    request_body = DecisionDoneRequest,
+    responses((status = 200, body = Meeting), (status = 403), (status = 404),
+        (status = 409, description = "`decision_already_done`"),
+        (status = 422, description = "`decision_note_too_long`")))]
+pub async fn complete_decision(
+    Visit { state, auth }: Visit,
+    ApiPath((id, position)): ApiPath<(i64, i64)>,
+    ApiJson(body): ApiJson<DecisionDoneRequest>,
+) -> Result<Json<Meeting>, ApiError> {
+    Ok(Json(
+        state
+            .app
+            .boards()
+            .complete_decision(auth.principal(), id, position, &body.note)
+            .await?,
+    ))
+}

@@ -99,6 +99,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(boards::appoint, boards::remove))
         .routes(routes!(boards::meetings, boards::record))
         .routes(routes!(boards::meeting))
+        .routes(routes!(boards::complete_decision))
         .routes(routes!(election_day::open))
         .routes(routes!(election_day::pause))
         .routes(routes!(election_day::resume))

@@ -10,12 +10,13 @@ use crate::views::{
 use crate::{ApiError, AppState};
 use app::boards::{Appointment, DecisionForm, MeetingForm, Presence, VisibleBoard};
 use askama::Template;
-use axum::extract::Path;
+use axum::extract::{Path, Query};
 use axum::Form;
 use domain::access::Action;
 use domain::boards::BoardRole;
 use domain::calendar::{jalali_datetime, jalali_numeric};
 use domain::text::{persian_digits, persian_number};
+use serde::Deserialize;
 
 pub struct MemberRow {
     pub national_id: String,
@@ -271,6 +272,10 @@ pub struct DecisionRow {
     pub text: String,
     pub owner: String,
     pub due: String,
+    /// Its place in the list (from 0), for the form that marks it done.
+    pub position: usize,
+    /// Once done: when, by whom, and what was done.
+    pub done: Option<String>,
 }
 
 #[derive(Template)]
@@ -286,10 +291,29 @@ struct MinutesPage {
     minutes: String,
     attendance: Vec<AttendanceRow>,
     decisions: Vec<DecisionRow>,
+    /// Whether the visitor may mark a decision done (who records the board's meetings).
+    can_complete: bool,
+    meeting_id: i64,
+    notice: Option<String>,
+    error: Option<String>,
 }
 
 /// `/meetings/{id}`: the printable minutes (صورتجلسه) of a meeting.
-pub async fn minutes(visit: Visit, OnPage(Path(id)): OnPage<Path<i64>>) -> PageResult {
+pub async fn minutes(
+    visit: Visit,
+    OnPage(Path(id)): OnPage<Path<i64>>,
+    OnPage(Query(q)): OnPage<Query<crate::views::DoneQuery>>,
+) -> PageResult {
+    let notice = q.done.map(|_| "انجام مصوبه ثبت شد.".to_owned());
+    minutes_page(&visit, id, notice, None).await
+}
+
+async fn minutes_page(
+    visit: &Visit,
+    id: i64,
+    notice: Option<String>,
+    error: Option<String>,
+) -> PageResult {
     let here = format!("/meetings/{id}");
     let boards = visit.app().boards();
     let meeting = boards
@@ -302,7 +326,7 @@ pub async fn minutes(visit: Visit, OnPage(Path(id)): OnPage<Path<i64>>) -> PageR
         board,
     } = boards.board(visit.principal(), &meeting.board).await?;
     let title = board_title(&visit.state, kind, county.as_deref()).await?;
-    let letterhead = crate::views::Letterhead::new(&visit, county.as_deref())
+    let letterhead = crate::views::Letterhead::new(visit, county.as_deref())
         .await
         .map_err(|e| page_error(e, &here))?;
     let attendance = meeting
@@ -340,11 +364,62 @@ pub async fn minutes(visit: Visit, OnPage(Path(id)): OnPage<Path<i64>>) -> PageR
                 text: d.text.clone(),
                 owner: d.owner.clone(),
                 due: jalali_numeric(d.due_on),
+                position: i,
+                done: d.done.as_ref().map(|done| {
+                    let when = jalali_numeric(domain::security::tehran_date(done.at));
+                    if done.note.is_empty() {
+                        format!("انجام شد ({when}، {})", persian_digits(&done.by))
+                    } else {
+                        format!(
+                            "انجام شد ({when}، {}): {}",
+                            persian_digits(&done.by),
+                            done.note
+                        )
+                    }
+                }),
             })
             .collect(),
+        can_complete: app::allows(
+            visit.principal(),
+            Action::RecordMeeting {
+                kind,
+                county: county.as_deref(),
+            },
+        ),
+        meeting_id: meeting.id,
+        notice,
+        error,
         attendance,
         title,
     })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DecisionDoneForm {
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /meetings/{id}/decisions/{position}/done`: marks a decision done, back to the minutes.
+pub async fn complete_decision(
+    visit: Visit,
+    OnPage(Path((id, position))): OnPage<Path<(i64, i64)>>,
+    OnPage(Form(form)): OnPage<Form<DecisionDoneForm>>,
+) -> PageResult {
+    let here = format!("/meetings/{id}");
+    let outcome = visit
+        .app()
+        .boards()
+        .complete_decision(visit.principal(), id, position, &form.note)
+        .await;
+    crate::views::answer_form(
+        outcome,
+        &here,
+        crate::views::breaks_a_rule,
+        |_| format!("{here}?done=decision"),
+        |refused| minutes_page(&visit, id, None, Some(refused.reason)),
+    )
+    .await
 }
 
 /// `GET /boards/{code}/members.xlsx`: the board's members as its page lists them, for those who

@@ -149,6 +149,10 @@ pub fn page_routes() -> Vec<PageRoute> {
         ),
         post("/boards/{code}/meetings", boards::record),
         get("/meetings/{id}", boards::minutes),
+        post(
+            "/meetings/{id}/decisions/{position}/done",
+            boards::complete_decision,
+        ),
         get("/people", people::search),
         get("/people.xlsx", people::search_xlsx),
         get("/readiness", readiness::province),

@@ -119,6 +119,27 @@ async fn a_governor_sees_only_their_countys_plans_and_meetings_and_the_hq_all() 
         &executive,
     )
     .await;
+    // Nor does the boards' list show the executive board who sits on the security council;
+    // the governor's shows it beside the county's other boards.
+    let codes = |r: crate::support::Reply| -> Vec<String> {
+        r.json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let seen_by_executive = codes(app.get("/api/v1/boards", Some(&executive)).await);
+    assert!(!seen_by_executive.is_empty());
+    assert!(
+        seen_by_executive
+            .iter()
+            .all(|c| !c.starts_with("security-")),
+        "{seen_by_executive:?}"
+    );
+    let seen_by_governor = codes(app.get("/api/v1/boards", Some(&governor)).await);
+    assert!(seen_by_governor.contains(&format!("security-{OWN_COUNTY}")));
+    assert!(seen_by_governor.len() > seen_by_executive.len());
 }
 
 #[tokio::test]
@@ -284,6 +305,74 @@ async fn the_council_page_flags_a_missed_meeting_and_overdue_decisions() {
         .json();
     assert_eq!(council["missed"], 1);
     assert!(!council["overdue"].as_array().unwrap().is_empty());
+
+    // Each overdue decision marked done (the first from its minutes' page, the rest through
+    // the API) leaves the list; once the list is empty, the flag goes.
+    let token = app.token("governor").await;
+    let council_url = format!("/api/v1/security/councils/{OWN_COUNTY}");
+    for (i, overdue) in council["overdue"].as_array().unwrap().iter().enumerate() {
+        let id = overdue["meeting_id"].as_i64().unwrap();
+        let meeting = app
+            .get(&format!("/api/v1/meetings/{id}"), Some(&token))
+            .await
+            .json();
+        let position = meeting["decisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|d| d["text"] == overdue["decision"]["text"])
+            .unwrap();
+        if i == 0 {
+            let minutes = app
+                .page(&format!("/meetings/{id}"), Some(&cookie))
+                .await
+                .text();
+            let done = app
+                .post_fields(
+                    &format!("/meetings/{id}/decisions/{position}/done"),
+                    Some(&cookie),
+                    &[
+                        ("csrf_token", &crate::support::csrf_of(&minutes)),
+                        ("note", "دوربین‌ها بازبینی شد"),
+                    ],
+                )
+                .await;
+            assert_eq!(done.location(), format!("/meetings/{id}?done=decision"));
+            let after = app.page(done.location(), Some(&cookie)).await.text();
+            assert!(after.contains(&format!(r#"data-decision="{position}" data-done"#)));
+            assert!(after.contains("دوربین‌ها بازبینی شد"));
+        } else {
+            app.post(
+                &format!("/api/v1/meetings/{id}/decisions/{position}/done"),
+                &token,
+                r#"{"note": ""}"#,
+            )
+            .await
+            .assert_status(StatusCode::OK);
+        }
+        let left = app.get(&council_url, Some(&token)).await.json();
+        assert!(left["overdue"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["decision"]["text"] != overdue["decision"]["text"]
+                || o["meeting_id"] != overdue["meeting_id"]));
+        // Done once only.
+        app.post(
+            &format!("/api/v1/meetings/{id}/decisions/{position}/done"),
+            &token,
+            r#"{"note": ""}"#,
+        )
+        .await
+        .assert_problem(409, "decision_already_done");
+    }
+    let council_after = app.get(&council_url, Some(&token)).await.json();
+    assert!(council_after["overdue"].as_array().unwrap().is_empty());
+    let page = app
+        .page(&format!("/security/councils/{OWN_COUNTY}"), Some(&cookie))
+        .await
+        .text();
+    assert!(!page.contains("id=\"overdue-flag\""));
     let foreign = app
         .page(
             &format!("/security/councils/{FOREIGN_COUNTY}"),

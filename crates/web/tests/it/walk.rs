@@ -151,7 +151,12 @@ impl Fixture {
                     agenda: "دستور".into(),
                     minutes: String::new(),
                     attendance: Vec::new(),
-                    decisions: Vec::new(),
+                    decisions: vec![domain::boards::Decision {
+                        text: "بازدید از شعب".into(),
+                        owner: "دبیر هیأت".into(),
+                        due_on: time::macros::date!(2026 - 03 - 01),
+                        done: None,
+                    }],
                 },
                 &by,
             )
@@ -465,6 +470,18 @@ impl Fixture {
             ("GET", "/api/v1/meetings/{id}" | "/meetings/{id}") => {
                 (filled(route), Sent::Nothing, in_county)
             }
+            // A decision done: whoever records the board's meetings (the second caller let
+            // through finds it done: 409, still served).
+            ("POST", "/api/v1/meetings/{id}/decisions/{position}/done") => (
+                filled(route).replace("{position}", "0"),
+                json(r#"{"note": "انجام شد"}"#),
+                all(who, &[Action::ViewCounty(county), meeting]),
+            ),
+            ("POST", "/meetings/{id}/decisions/{position}/done") => (
+                filled(route).replace("{position}", "0"),
+                form("note=x"),
+                all(who, &[Action::ViewCounty(county), meeting]),
+            ),
             ("PUT", "/api/v1/boards/{code}/members/{national_id}") => (
                 route
                     .replace("{code}", &self.board)
