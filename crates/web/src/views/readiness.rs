@@ -42,6 +42,101 @@ struct OutlookPanel {
     due: Vec<OutlookLine>,
     overdue: Vec<OutlookLine>,
     next: Option<OutlookLine>,
+    /// What needs acting on in the visitor's scope, each with its count and where it is
+    /// listed: sensitive stations without an approved plan, stations with something overdue,
+    /// stations that would not open (equipment test), incidents past their deadline.
+    flags: Vec<Flag>,
+}
+
+/// A count on the outlook that needs acting on, and where it is listed.
+pub struct Flag {
+    pub id: &'static str,
+    pub count: String,
+    pub label: &'static str,
+    pub href: String,
+}
+
+/// The flags of the visitor's scope: from the readiness picture (for whoever may see it) and
+/// the incidents past their deadline (for whoever may see the scope's incidents). Zero counts
+/// are left out.
+async fn flags(visit: &Visit) -> Result<Vec<Flag>, PageError> {
+    let Some(p) = visit.principal() else {
+        return Ok(Vec::new());
+    };
+    let county = p.scope.county();
+    let mut out = Vec::new();
+    let mut flag = |id, count: u64, label, href: String| {
+        if count > 0 {
+            out.push(Flag {
+                id,
+                count: persian_number(i64::try_from(count).unwrap_or(i64::MAX)),
+                label,
+                href,
+            });
+        }
+    };
+    if app::allows(Some(p), Action::ViewReadiness { county }) {
+        let picture = visit
+            .app()
+            .readiness()
+            .own_picture(Some(p))
+            .await
+            .map_err(|e| page_error(e, "/"))?;
+        let page = county.map_or_else(
+            || "/readiness".to_owned(),
+            |c| format!("/counties/{c}/readiness"),
+        );
+        flag(
+            "flag-sensitive",
+            picture.summary.sensitive_without_plan,
+            "شعبه حساس بی طرح امنیتی مصوب",
+            "/security".to_owned(),
+        );
+        flag(
+            "flag-overdue",
+            picture.summary.overdue,
+            "شعبه با سررسید گذشته",
+            format!("{page}#overdue"),
+        );
+        flag(
+            "flag-equipment",
+            picture.equipment.blocked(),
+            "شعبه بی آزمون تجهیزات قبول",
+            format!("{page}#equipment"),
+        );
+    }
+    let may_see_incidents = match county {
+        Some(c) => app::allows(
+            Some(p),
+            Action::ViewIncidents {
+                county: c,
+                station: p.scope.station(),
+            },
+        ),
+        None => app::allows(Some(p), Action::ViewAllIncidents),
+    };
+    if may_see_incidents {
+        let late = visit
+            .app()
+            .incidents()
+            .list(
+                Some(p),
+                &app::incidents::ListQuery {
+                    overdue: true,
+                    ..app::incidents::ListQuery::default()
+                },
+                app::page_request(Some(1), Some(1)),
+            )
+            .await
+            .map_err(|e| page_error(e, "/"))?;
+        flag(
+            "flag-incidents",
+            u64::try_from(late.total).unwrap_or(0),
+            "رخداد گذشته از مهلت رسیدگی",
+            "/incidents?overdue=1".to_owned(),
+        );
+    }
+    Ok(out)
 }
 
 /// The timeline's outlook for the visitor's role, as a dashboard's panel: what is overdue,
@@ -57,6 +152,7 @@ pub async fn outlook_panel(visit: &Visit) -> Result<String, PageError> {
         due: due.iter().map(OutlookLine::of).collect(),
         overdue: overdue.iter().map(OutlookLine::of).collect(),
         next: next.as_ref().map(OutlookLine::of),
+        flags: flags(visit).await?,
     };
     panel
         .render()

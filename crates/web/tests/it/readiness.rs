@@ -515,3 +515,59 @@ async fn a_sensitive_station_without_an_approved_plan_cannot_be_marked_ready() {
             >= 1
     );
 }
+
+/// The figure a flag of the outlook shows, in ASCII digits; `None` when the flag is not shown.
+fn flag(html: &str, id: &str) -> Option<u64> {
+    let at = html.find(&format!(r#"<li id="{id}">"#))?;
+    let tag = &html[at..];
+    let start = tag.find(r#"<span class="tag warn">"#)? + r#"<span class="tag warn">"#.len();
+    let digits = domain::text::ascii_digits(tag[start..].split('<').next()?);
+    digits.parse().ok()
+}
+
+#[tokio::test]
+async fn every_dashboard_flags_what_needs_acting_on_in_the_visitors_scope() {
+    let app = TestApp::new().await;
+    app.clock.set(at("1404/12/01 09:00"));
+    for (user, page) in [
+        ("governor", format!("/counties/{}", governors_county())),
+        ("hq", "/".to_owned()),
+    ] {
+        let cookie = app.browser_login(user).await;
+        let html = app.page(&page, Some(&cookie)).await.text();
+        let picture = app
+            .get("/api/v1/readiness", Some(&app.token(user).await))
+            .await
+            .json();
+        let summary = |k: &str| picture["summary"][k].as_u64().unwrap();
+        let equipment = &picture["equipment"];
+        let blocked = ["not_tested", "running", "failed"]
+            .iter()
+            .map(|k| equipment[*k].as_u64().unwrap())
+            .sum::<u64>();
+        let shown = |n: u64| (n > 0).then_some(n);
+        assert_eq!(
+            flag(&html, "flag-overdue"),
+            shown(summary("overdue")),
+            "{user}"
+        );
+        assert_eq!(
+            flag(&html, "flag-sensitive"),
+            shown(summary("sensitive_without_plan")),
+            "{user}"
+        );
+        assert_eq!(flag(&html, "flag-equipment"), shown(blocked), "{user}");
+        assert!(
+            summary("overdue") > 0,
+            "after the fibre deadline something is overdue"
+        );
+        assert!(
+            blocked > 0 || user == "governor",
+            "the province has untested stations"
+        );
+    }
+    // A station's staff see no readiness flags.
+    let cookie = app.browser_login("station").await;
+    let html = app.page("/", Some(&cookie)).await.text();
+    assert!(flag(&html, "flag-overdue").is_none());
+}
