@@ -534,6 +534,8 @@ struct StationPage {
     route: Vec<(String, String, String)>,
     links: Vec<(&'static str, &'static str)>,
     can_edit: bool,
+    /// The station's other pages the visitor may open (readiness, security): path and label.
+    more: Vec<(String, &'static str)>,
     error: Option<String>,
     notice: Option<String>,
 }
@@ -632,6 +634,26 @@ async fn station_page(
                 county: &station.county_code,
             },
         ),
+        more: [
+            (
+                Action::ViewReadiness {
+                    county: Some(&station.county_code),
+                },
+                "readiness",
+                "آمادگی",
+            ),
+            (
+                Action::ViewSecurity {
+                    county: Some(&station.county_code),
+                },
+                "security",
+                "امنیت",
+            ),
+        ]
+        .into_iter()
+        .filter(|(action, _, _)| app::allows(visit.principal(), *action))
+        .map(|(_, page, label)| (format!("/stations/{}/{page}", station.code), label))
+        .collect(),
         raw: station,
         error,
         notice,

@@ -332,6 +332,24 @@ async fn test_mode_uses_the_ballot_screens_marked_as_a_test_and_the_readiness_pi
     let staff_page = app.page(&here, Some(&cookie)).await.text();
     assert!(!staff_page.contains(r#"id="override-form""#));
     assert!(staff_page.contains(r#"data-outcome="failed""#));
+    // The station's page leads to its test page, and to its readiness and security pages for
+    // those who may read them (the governor; not the station's staff).
+    let staff_station_page = app
+        .page(&format!("/stations/{station}"), Some(&cookie))
+        .await
+        .text();
+    assert!(staff_station_page.contains(&format!(r#"href="{here}""#)));
+    assert!(!staff_station_page.contains(&format!(r#"href="/stations/{station}/security""#)));
+    let governor_station_page = app
+        .page(&format!("/stations/{station}"), Some(&governor))
+        .await
+        .text();
+    for page in ["security", "readiness", "equipment-test"] {
+        assert!(
+            governor_station_page.contains(&format!(r#"href="/stations/{station}/{page}""#)),
+            "{page}"
+        );
+    }
     // The console, before the opening, says why an opening would be refused.
     let console = app
         .page(&format!("/stations/{station}/day"), Some(&cookie))
