@@ -65,6 +65,18 @@ impl PageRoute {
         self
     }
 
+    /// Never kept by a browser or a proxy (`Cache-Control: no-store`): the voting screens, so
+    /// that going back or a shared device shows nothing of a ballot (issue 17).
+    fn no_store(mut self) -> Self {
+        self.handler =
+            self.handler
+                .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+                    axum::http::header::CACHE_CONTROL,
+                    axum::http::HeaderValue::from_static("no-store"),
+                ));
+        self
+    }
+
     /// Adds the route to a router (routes of one path merge).
     pub fn add_to(self, router: axum::Router<AppState>) -> axum::Router<AppState> {
         router.route(self.path, self.handler)
@@ -113,9 +125,9 @@ pub fn page_routes() -> Vec<PageRoute> {
         post("/stations/{code}/checkin", election_day::check_in),
         post("/stations/{code}/walkouts", election_day::walkout),
         get("/stations/{code}/minutes", election_day::minutes),
-        post("/vote", election_day::ballot),
-        post("/vote/review", election_day::review),
-        post("/vote/cast", election_day::cast),
+        post("/vote", election_day::ballot).no_store(),
+        post("/vote/review", election_day::review).no_store(),
+        post("/vote/cast", election_day::cast).no_store(),
         get("/turnout", election_day::turnout),
         get("/turnout/live", election_day::turnout_fragment),
         get("/candidates", candidates::list),
@@ -169,12 +181,13 @@ pub fn page_routes() -> Vec<PageRoute> {
             "/stations/{code}/equipment-test/override",
             equipment::override_test,
         ),
-        post("/stations/{code}/equipment-test/vote", equipment::ballot),
+        post("/stations/{code}/equipment-test/vote", equipment::ballot).no_store(),
         post(
             "/stations/{code}/equipment-test/vote/review",
             equipment::review,
-        ),
-        post("/stations/{code}/equipment-test/vote/cast", equipment::cast),
+        )
+        .no_store(),
+        post("/stations/{code}/equipment-test/vote/cast", equipment::cast).no_store(),
         post("/stations/{code}/readiness", readiness::declare),
         get("/timeline", readiness::timeline),
         post("/timeline/{key}", readiness::set_milestone),

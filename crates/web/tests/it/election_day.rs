@@ -600,6 +600,12 @@ async fn a_ballot_is_cast_only_from_the_station_that_checked_the_voter_in() {
             )
             .await;
         assert_eq!(r.status, 403, "{path}: {}", r.text());
+        // Not even a refusal of a voting screen is kept by the browser (issue 17).
+        assert_eq!(
+            r.header(axum::http::header::CACHE_CONTROL),
+            "no-store",
+            "{path}"
+        );
     }
     app.assert_audit_count(before, "nothing spent").await;
     let cast_ok = cast(&app, &token, &ballot_token, &[]).await;

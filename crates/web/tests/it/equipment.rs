@@ -240,6 +240,8 @@ async fn test_mode_uses_the_ballot_screens_marked_as_a_test_and_the_readiness_pi
         )
         .await;
     ballot.assert_status(axum::http::StatusCode::OK);
+    // No voting screen is kept by the browser (issue 17): going back shows nothing.
+    assert_eq!(ballot.header(axum::http::header::CACHE_CONTROL), "no-store");
     let ballot = ballot.text();
     assert!(ballot.contains(r#"id="test-mode-banner""#), "{ballot}");
     assert!(ballot.contains(&format!(r#"action="{here}/vote/review""#)));
@@ -288,6 +290,7 @@ async fn test_mode_uses_the_ballot_screens_marked_as_a_test_and_the_readiness_pi
         )
         .await;
     assert_ne!(real.status, axum::http::StatusCode::OK);
+    assert_eq!(real.header(axum::http::header::CACHE_CONTROL), "no-store");
 
     // Finished early: failed, and the governor's readiness page lists the station as not
     // passed, with a way to its test page.
