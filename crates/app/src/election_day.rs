@@ -202,6 +202,24 @@ impl ElectionDay<'_> {
         authorize(principal, Action::CastBallot { station })
     }
 
+    /// The ballot `ballot_token` still opens, for the device that may cast it: refused as
+    /// `BallotTokenInvalid` once the token is spent (cast, or its voter walked out), or for a
+    /// council other than `council`, so the voting screens show nothing of a spent ballot.
+    pub async fn open_ballot(
+        self,
+        principal: Option<&Principal>,
+        ballot_token: &str,
+        council: &str,
+    ) -> Result<store::election_day::OpenBallot> {
+        Self::may_cast(principal, ballot_token)?;
+        let election = self.ctx.cached().election_code().await?;
+        self.day
+            .open_ballot(election, &ballot_token_key(ballot_token.trim()))
+            .await?
+            .filter(|open| open.council == council)
+            .ok_or(Error::BallotTokenInvalid)
+    }
+
     /// Casts a ballot from the station's device: the token is spent, the choices checked
     /// against the council's approved candidates and seats, and the ballot stored apart from
     /// the voter (a random id, the sorted choices, no time).

@@ -348,6 +348,24 @@ impl Postgres {
             .collect()
     }
 
+    /// See [`ElectionDayStore::open_ballot`]: a spent token's row is deleted with its ballot.
+    async fn read_open_ballot(
+        &self,
+        election_code: &str,
+        token_hash: &str,
+    ) -> StoreResult<Option<store::election_day::OpenBallot>> {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT station_code, council_code FROM ballot_tokens \
+             WHERE token_hash = $1 AND election_code = $2",
+        )
+        .bind(token_hash)
+        .bind(election_code)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(row.map(|(station, council)| store::election_day::OpenBallot { station, council }))
+    }
+
     async fn read_receipt(
         &self,
         election_code: &str,
@@ -650,6 +668,15 @@ impl ElectionDayStore for Postgres {
     }
 
     #[tracing::instrument(skip_all)]
+    #[tracing::instrument(skip_all)]
+    async fn open_ballot(
+        &self,
+        election_code: &str,
+        token_hash: &str,
+    ) -> StoreResult<Option<store::election_day::OpenBallot>> {
+        self.read_open_ballot(election_code, token_hash).await
+    }
+
     async fn receipt(&self, election_code: &str, receipt: &str) -> StoreResult<Option<String>> {
         self.read_receipt(election_code, receipt).await
     }

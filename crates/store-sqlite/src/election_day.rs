@@ -574,6 +574,26 @@ fn board(
     )
 }
 
+fn open_ballot(
+    conn: &Connection,
+    election: &str,
+    token_hash: &str,
+) -> StoreResult<Option<store::election_day::OpenBallot>> {
+    conn.prepare_cached(
+        "SELECT station_code, council_code FROM ballot_tokens
+         WHERE token_hash = ?1 AND election_code = ?2",
+    )
+    .map_err(db_err)?
+    .query_row([token_hash, election], |r| {
+        Ok(store::election_day::OpenBallot {
+            station: r.get(0)?,
+            council: r.get(1)?,
+        })
+    })
+    .optional()
+    .map_err(db_err)
+}
+
 #[async_trait]
 impl ElectionDayStore for Sqlite {
     #[tracing::instrument(skip_all)]
@@ -667,6 +687,17 @@ impl ElectionDayStore for Sqlite {
 
     async fn cast_ballot(&self, ballot: NewBallot) -> StoreResult<BallotOutcome> {
         self.batched(|reply| Job::Ballot(ballot, reply)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn open_ballot(
+        &self,
+        election_code: &str,
+        token_hash: &str,
+    ) -> StoreResult<Option<store::election_day::OpenBallot>> {
+        let (election, token_hash) = (election_code.to_owned(), token_hash.to_owned());
+        self.read(move |c| open_ballot(c, &election, &token_hash))
+            .await
     }
 
     #[tracing::instrument(skip_all)]

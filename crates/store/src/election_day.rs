@@ -76,6 +76,14 @@ pub trait ElectionDayStore: Send + Sync + 'static {
     /// the ballot and its receipt are stored apart, with random keys, no time and nothing
     /// naming the voter. The batch's audit record counts ballots per station only.
     async fn cast_ballot(&self, ballot: NewBallot) -> StoreResult<BallotOutcome>;
+    /// The ballot a token (by its hash) still opens: its station and council; `None` once it
+    /// is spent (cast, or its voter walked out) or when no check-in issued it. The voting
+    /// screens ask it before they show a ballot, so a spent token shows nothing again.
+    async fn open_ballot(
+        &self,
+        election_code: &str,
+        token_hash: &str,
+    ) -> StoreResult<Option<OpenBallot>>;
     /// Whether a receipt code is among the election's ballots, and at which station.
     async fn receipt(&self, election_code: &str, receipt: &str) -> StoreResult<Option<String>>;
     /// Turnout from the check-ins: per hour, and per county (province), council (county) or
@@ -91,6 +99,13 @@ pub trait ElectionDayStore: Send + Sync + 'static {
         election_code: &str,
         county: Option<&str>,
     ) -> StoreResult<Vec<BoardStation>>;
+}
+
+/// The ballot a token opens: where it was issued, and for which council.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenBallot {
+    pub station: String,
+    pub council: String,
 }
 
 /// A station on the election-day picture: who it is, where, its day, and the voters it

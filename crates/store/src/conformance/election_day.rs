@@ -753,6 +753,33 @@ pub async fn ballots_are_secret_checked_and_counted(store: Arc<dyn Store>) {
     );
     assert_eq!(audit_head(&store).await, head);
 
+    // A token opens its ballot until it is spent; a token no check-in issued opens nothing.
+    let hash = |token: &str| audit::digest_hex(token.as_bytes());
+    assert_eq!(
+        store
+            .open_ballot(&election, &hash("token-0"))
+            .await
+            .unwrap(),
+        Some(crate::election_day::OpenBallot {
+            station: a.clone(),
+            council: council.clone()
+        })
+    );
+    assert_eq!(
+        store
+            .open_ballot(&election, &hash("no-such-token"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .open_ballot("no-such-election", &hash("token-0"))
+            .await
+            .unwrap(),
+        None
+    );
+
     // A full ballot, a partial one (picked in reverse), a blank one; a token works once.
     let full: Vec<String> = approved[..seats].to_vec();
     assert_eq!(
@@ -771,6 +798,14 @@ pub async fn ballots_are_secret_checked_and_counted(store: Arc<dyn Store>) {
             .await
             .unwrap(),
         BallotOutcome::TokenUnknown
+    );
+    assert_eq!(
+        store
+            .open_ballot(&election, &hash("token-0"))
+            .await
+            .unwrap(),
+        None,
+        "a spent token opens nothing"
     );
     let reversed = vec![approved[1].clone(), approved[0].clone()];
     assert!(matches!(

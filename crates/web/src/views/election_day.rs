@@ -2,7 +2,6 @@
 //! voting screens of the station's device, and the public turnout page. The use cases are
 //! `app::election_day`, as for the API.
 
-use crate::auth::Auth;
 use crate::chart::{stacked_bars_if_any, Bar};
 use crate::fmt::url_encode;
 use crate::views::candidates::{hue, initials, photo_href};
@@ -11,7 +10,6 @@ use crate::views::{
 };
 use crate::views::{OnPage, SortLink};
 use crate::{ApiError, AppState, PageError};
-use app::election_day::ElectionDay;
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::response::IntoResponse;
@@ -666,9 +664,17 @@ impl VotingMode {
     }
 }
 
-/// The voting screens are the device's of the station whose check-in issued the token.
-fn device<'a>(auth: &'a Auth, form: &VoteForm) -> Result<&'a domain::access::Principal, PageError> {
-    ElectionDay::may_cast(auth.principal(), &form.ballot_token).map_err(|e| page_error(e, "/"))
+/// The voting screens are the device's of the station whose check-in issued the token, and
+/// show a ballot only while its token is unspent (issue 17: a spent token's screens, sent
+/// again, showed the previous voter's choices).
+async fn device(visit: &Visit, form: &VoteForm) -> Result<(), PageError> {
+    visit
+        .app()
+        .election_day()
+        .open_ballot(visit.principal(), &form.ballot_token, &form.council)
+        .await
+        .map(drop)
+        .map_err(|e| page_error(e, "/"))
 }
 
 /// The ballot's council and candidates, from the token's station: the store knows the token by
@@ -724,7 +730,7 @@ impl VoteForm {
 
 /// `POST /vote`: the ballot for the checked-in voter's council.
 pub async fn ballot(visit: Visit, OnPage(Form(form)): OnPage<Form<VoteForm>>) -> PageResult {
-    device(&visit.auth, &form)?;
+    device(&visit, &form).await?;
     let picked = form.picked();
     ballot_page(&visit, &form, &picked, None, VotingMode::real()).await
 }
@@ -760,7 +766,7 @@ pub(crate) async fn ballot_page(
 /// `POST /vote/review`: the confirm screen, or the ballot again with the reason when the
 /// choices break a rule.
 pub async fn review(visit: Visit, OnPage(Form(form)): OnPage<Form<VoteForm>>) -> PageResult {
-    device(&visit.auth, &form)?;
+    device(&visit, &form).await?;
     review_page(&visit, &form, VotingMode::real()).await
 }
 

@@ -608,8 +608,45 @@ async fn a_ballot_is_cast_only_from_the_station_that_checked_the_voter_in() {
         );
     }
     app.assert_audit_count(before, "nothing spent").await;
+    // Before the cast, the station's own device sees the ballot of the token's council only.
+    let content_type = "application/x-www-form-urlencoded";
+    let wrong_council = format!(
+        "ballot_token={}&council=99999",
+        crate::support::enc(&ballot_token)
+    );
+    let r = app
+        .send_body(
+            Method::POST,
+            "/vote",
+            content_type,
+            &[bearer(&token)],
+            wrong_council,
+        )
+        .await;
+    assert_eq!(r.status, 409, "another council's ballot: {}", r.text());
+    let shown = app
+        .send_body(
+            Method::POST,
+            "/vote",
+            content_type,
+            &[bearer(&token)],
+            form.clone(),
+        )
+        .await;
+    assert_eq!(shown.status, 200, "{}", shown.text());
     let cast_ok = cast(&app, &token, &ballot_token, &[]).await;
     assert_eq!(cast_ok.status, 201, "{}", cast_ok.text());
+    // Once spent, the token's screens show nothing again, not even to the station's device
+    // (issue 17: a spent token's review page showed the previous voter's choices).
+    for path in ["/vote", "/vote/review"] {
+        let again = format!("{form}&choices={}", roll[0].council);
+        let r = app
+            .send_body(Method::POST, path, content_type, &[bearer(&token)], again)
+            .await;
+        assert_eq!(r.status, 409, "{path}: {}", r.text());
+        assert!(!r.text().contains("id=\"ballot-form\""), "{path}");
+        assert_eq!(r.header(axum::http::header::CACHE_CONTROL), "no-store");
+    }
 }
 
 /// The national id of the station's governor's representative.
