@@ -324,6 +324,31 @@ pub async fn build(options: &FixtureOptions) -> anyhow::Result<Fixture> {
     Ok(fixture)
 }
 
+/// The demo as it stands (`seed`): the fixture asks for exactly county `defaults.county`'s own
+/// open stations, so it adds none, and registers and assigns nobody beyond the demo's; with
+/// the demo's data, for what a benchmark adds on top.
+pub async fn demo_as_it_stands(seed: u64) -> anyhow::Result<(Fixture, DemoData)> {
+    let defaults = FixtureOptions::default();
+    let data = domain::demo::kerman(DemoOptions {
+        seed,
+        people: defaults.demo_people,
+    })
+    .map_err(|e| anyhow!("cannot build the demo: {e}"))?;
+    let county_stations = data
+        .stations
+        .iter()
+        .filter(|s| s.county_code == defaults.county && !s.closed)
+        .count();
+    let fx = build(&FixtureOptions {
+        seed,
+        stations: county_stations,
+        people: 0,
+        ..defaults
+    })
+    .await?;
+    Ok((fx, data))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

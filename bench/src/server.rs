@@ -37,3 +37,27 @@ impl Served {
         }
     }
 }
+
+/// Serves `store` on a free port of 127.0.0.1 with the clock pinned at `now` (Jalali, Tehran
+/// time; it runs on from there) and logins unlimited, as the latency benchmarks measure it.
+pub async fn serve_pinned(
+    store: std::sync::Arc<dyn store::Store>,
+    now: &str,
+) -> anyhow::Result<(Served, time::OffsetDateTime)> {
+    let pinned =
+        domain::calendar::parse_instant(now).map_err(|e| anyhow::anyhow!("--now {now:?}: {e}"))?;
+    let state = web::AppState::new(
+        store,
+        std::sync::Arc::new(domain::clock::PinnedClock::new(pinned)),
+        web::Config {
+            login_attempts_per_minute: 10_000,
+            ..Default::default()
+        },
+    );
+    let served = serve(state).await?;
+    eprintln!(
+        "serving on http://{}/ (clock pinned at {now} Tehran)",
+        served.addr
+    );
+    Ok((served, pinned))
+}

@@ -9,15 +9,13 @@
 
 use anyhow::{anyhow, bail, Context};
 use bench::client::{api_login, form_login, Http};
-use bench::fixture::{self, Fixture, FixtureOptions};
+use bench::fixture;
 use bench::load::{self, target, Plan, Target};
 use clap::Parser;
-use domain::clock::PinnedClock;
 use domain::incident::{IncidentReport, IncidentStatus, Severity, Subcategory};
 use hyper::header;
 use hyper::StatusCode;
 use serde_json::{json, Value};
-use std::sync::Arc;
 use std::time::Duration;
 use store::incidents::{NewIncident, NewStep};
 use store::{Actor, IncidentStore};
@@ -145,49 +143,17 @@ async fn check_targets(http: &Http, targets: &[Target]) -> anyhow::Result<i64> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let defaults = FixtureOptions::default();
-    let data = domain::demo::kerman(domain::demo::DemoOptions {
-        seed: args.seed,
-        people: defaults.demo_people,
-    })
-    .map_err(|e| anyhow!("cannot build the demo: {e}"))?;
+    let (fx, data) = fixture::demo_as_it_stands(args.seed).await?;
     let stations: Vec<(String, String)> = data
         .stations
         .iter()
         .filter(|s| !s.closed)
         .map(|s| (s.county_code.clone(), s.code.clone()))
         .collect();
-    let county_stations = data
-        .stations
-        .iter()
-        .filter(|s| s.county_code == defaults.county && !s.closed)
-        .count();
     drop(data);
-    let fx: Fixture = fixture::build(&FixtureOptions {
-        seed: args.seed,
-        stations: county_stations,
-        people: 0,
-        ..defaults
-    })
-    .await?;
-    let pinned = domain::calendar::parse_instant(&args.now)
-        .map_err(|e| anyhow!("--now {:?}: {e}", args.now))?;
+    let (server, pinned) = bench::server::serve_pinned(fx.store.clone(), &args.now).await?;
     let open = file_incidents(fx.store.as_ref(), &stations, args.incidents, pinned).await?;
-
-    let state = web::AppState::new(
-        fx.store.clone(),
-        Arc::new(PinnedClock::new(pinned)),
-        web::Config {
-            login_attempts_per_minute: 10_000,
-            ..Default::default()
-        },
-    );
-    let server = bench::server::serve(state).await?;
     let addr = server.addr;
-    eprintln!(
-        "serving on http://{addr}/ (clock pinned at {} Tehran)",
-        args.now
-    );
     let concurrency = args.concurrency as usize;
     let http = Http::new(addr, concurrency);
     let measured = async {

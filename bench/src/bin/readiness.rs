@@ -10,16 +10,14 @@
 
 use anyhow::{anyhow, bail, Context};
 use bench::client::{api_login, form_login, Http};
-use bench::fixture::{self, Fixture, FixtureOptions};
+use bench::fixture;
 use bench::load::{self, target, Plan, Target};
 use clap::Parser;
-use domain::clock::PinnedClock;
 use domain::readiness::{Link, Readiness};
 use hyper::body::Bytes;
 use hyper::header;
 use hyper::{Method, StatusCode};
 use serde_json::{json, Value};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The p99 the issue asks of the readiness dashboard, in milliseconds.
@@ -162,45 +160,10 @@ fn ms(d: Duration) -> f64 {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    // The demo as it stands: the fixture adds no station to the county (it asks for exactly
-    // the county's own open stations) and assigns no post.
-    let defaults = FixtureOptions::default();
-    let data = domain::demo::kerman(domain::demo::DemoOptions {
-        seed: args.seed,
-        people: defaults.demo_people,
-    })
-    .map_err(|e| anyhow!("cannot build the demo: {e}"))?;
-    let county_stations = data
-        .stations
-        .iter()
-        .filter(|s| s.county_code == defaults.county && !s.closed)
-        .count();
-    drop(data);
-    let fx: Fixture = fixture::build(&FixtureOptions {
-        seed: args.seed,
-        stations: county_stations,
-        people: 0,
-        ..defaults
-    })
-    .await?;
-
-    let pinned = domain::calendar::parse_instant(&args.now)
-        .map_err(|e| anyhow!("--now {:?}: {e}", args.now))?;
-    let state = web::AppState::new(
-        fx.store.clone(),
-        Arc::new(PinnedClock::new(pinned)),
-        web::Config {
-            login_attempts_per_minute: 10_000,
-            ..Default::default()
-        },
-    );
-    let server = bench::server::serve(state).await?;
+    // The demo as it stands: the fixture adds no station to the county and assigns no post.
+    let (fx, _) = fixture::demo_as_it_stands(args.seed).await?;
+    let (server, _) = bench::server::serve_pinned(fx.store.clone(), &args.now).await?;
     let addr = server.addr;
-    eprintln!(
-        "serving on http://{addr}/ (clock pinned at {} Tehran)",
-        args.now
-    );
-
     let concurrency = args.concurrency as usize;
     let http = Http::new(addr, concurrency);
     let measured = async {
