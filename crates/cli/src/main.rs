@@ -11,6 +11,7 @@ mod roll;
 mod serve;
 mod transfer;
 mod user;
+mod verify_record;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -57,6 +58,9 @@ enum Command {
     /// Import data from CSV files, all or nothing.
     #[command(subcommand)]
     Import(transfer::ImportCommand),
+    /// Verify a published election record (ballots' proofs, tracking-code chains, tallies,
+    /// decryptions, counts): exits 0, or 2 naming what is wrong.
+    Verify(verify_record::VerifyRecordArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,6 +132,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             init_tracing("warn");
             transfer::import(&cli.database_url, &command).await?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify(args) => {
+            init_tracing("warn");
+            verify_record::run(&args)
         }
         Command::Audit(AuditCommand::Verify(VerifyArgs {})) => {
             init_tracing("warn");

@@ -27,6 +27,7 @@ const PG_VAR: &str = "SANDOQ_TEST_POSTGRES_URL";
 const SMALL_DEMO: [&str; 5] = ["demo", "--people", "200", "--voters", "500"];
 
 mod election_day;
+mod election_record;
 
 // ---------------------------------------------------------------------------------------------
 // Running the binary
