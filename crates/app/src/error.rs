@@ -54,6 +54,9 @@ pub enum Error {
     /// Too many passwords are being checked already (`sessions::Hashing`): try again soon.
     #[error("busy: too many password checks at once")]
     Busy,
+    /// A key, a share, a ballot or a record refused by `ballot_crypto` (issue 17).
+    #[error("refused: {0}")]
+    Crypto(ballot_crypto::CryptoError),
     /// A failure of the system that is not the store's (a task that did not finish).
     #[error("internal error: {0}")]
     Internal(String),

@@ -20,6 +20,7 @@ pub mod election_day;
 pub mod elections;
 pub mod equipment;
 mod error;
+pub mod guardians;
 pub mod identity;
 pub mod incidents;
 pub mod lookups;

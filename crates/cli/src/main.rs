@@ -7,6 +7,7 @@
 mod audit_cmd;
 mod db;
 mod demo;
+mod guardian;
 mod roll;
 mod serve;
 mod transfer;
@@ -58,6 +59,9 @@ enum Command {
     /// Import data from CSV files, all or nothing.
     #[command(subcommand)]
     Import(transfer::ImportCommand),
+    /// The guardians' election key: its ceremony, their confirmations, its public record.
+    #[command(subcommand)]
+    Guardian(guardian::GuardianCommand),
     /// Verify a published election record (ballots' proofs, tracking-code chains, tallies,
     /// decryptions, counts): exits 0, or 2 naming what is wrong.
     Verify(verify_record::VerifyRecordArgs),
@@ -131,6 +135,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(command) => {
             init_tracing("warn");
             transfer::import(&cli.database_url, &command).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Guardian(command) => {
+            init_tracing("warn");
+            guardian::run(&cli.database_url, &command).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify(args) => {

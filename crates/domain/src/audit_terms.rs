@@ -106,6 +106,8 @@ audit_actions! {
     EquipmentTestBallot = "equipment_test.ballot" => "ثبت برگه آزمایشی",
     EquipmentTestFinish = "equipment_test.finish" => "پایان آزمون صحت تجهیزات و داوری آن",
     EquipmentTestOverride = "equipment_test.override" => "مجوز گشایش شعبه بی‌گذراندن آزمون تجهیزات",
+    GuardiansCeremony = "guardians.ceremony" => "مراسم کلید انتخابات: کلید عمومی و سهم‌های امینان",
+    GuardiansConfirm = "guardians.confirm" => "تأیید دریافت سهم کلید به دست امین",
 }
 
 impl AuditAction {
@@ -302,6 +304,12 @@ const DETAIL_LABELS: &[(&str, &str)] = &[
     ("council_meetings", "جلسات شورای تأمین"),
     ("incidents", "رخدادها"),
     ("equipment_runs", "آزمون‌های تجهیزات"),
+    // The guardians' election key (issue 17).
+    ("key_kind", "کاربرد کلید"),
+    ("fingerprint", "اثر انگشت کلید"),
+    ("threshold", "آستانه امینان"),
+    ("guardians", "امینان"),
+    ("guardian", "امین"),
 ];
 
 /// A detail's key in Persian, if it is one the store writes.
@@ -779,6 +787,11 @@ mod tests {
             "council_meetings",
             "incidents",
             "equipment_runs",
+            "key_kind",
+            "fingerprint",
+            "threshold",
+            "guardians",
+            "guardian",
         ];
         for key in keys {
             assert!(detail_label(key).is_some(), "{key}");

@@ -94,6 +94,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "decisions_done",
         include_str!("../migrations/0019_decisions_done.sql"),
     ),
+    (
+        20,
+        "election_keys",
+        include_str!("../migrations/0020_election_keys.sql"),
+    ),
 ];
 
 /// The migrations as `(version, name)`, in order (for the test that keeps both backends'

@@ -17,6 +17,7 @@ mod election_day;
 mod equipment;
 mod facts;
 mod geography;
+mod guardians;
 mod identity;
 mod incidents;
 mod migrate;

@@ -38,6 +38,8 @@ pub enum Entity {
     /// A page of the web UI (for its 404).
     Page,
     Incident,
+    /// The guardians' election key (issue 17).
+    ElectionKey,
 }
 
 impl Entity {
@@ -66,6 +68,7 @@ impl Entity {
             Self::Challenge => "challenge",
             Self::Page => "page",
             Self::Incident => "incident",
+            Self::ElectionKey => "election key",
         }
     }
 
@@ -94,6 +97,7 @@ impl Entity {
             Self::Challenge => "درخواست کد تأیید",
             Self::Page => "صفحه",
             Self::Incident => "رخداد",
+            Self::ElectionKey => "کلید انتخابات",
         }
     }
 }
@@ -170,6 +174,8 @@ pub enum Refusal {
     Incident(domain::incident::IncidentRefusal),
     /// The equipment tests' rules (`domain::test_deck`, issue 16 §6).
     Equipment(domain::test_deck::EquipmentRefusal),
+    /// The election already has its key of this purpose: a key ceremony is held once.
+    ElectionKeyExists,
 }
 
 /// Whether a refusal is about the request's content (422) or about the state it meets (409).
@@ -227,6 +233,7 @@ impl Refusal {
             Self::Security(r) => r.code(),
             Self::Incident(r) => r.code(),
             Self::Equipment(r) => r.code(),
+            Self::ElectionKeyExists => "election_key_exists",
         }
     }
 
@@ -284,6 +291,9 @@ impl Refusal {
             Self::Security(r) => r.persian(),
             Self::Incident(r) => r.persian(),
             Self::Equipment(r) => r.persian(),
+            Self::ElectionKeyExists => {
+                "این انتخابات کلید خود را دارد؛ مراسم کلید یک بار برگزار می‌شود.".into()
+            }
         }
     }
 
@@ -293,6 +303,7 @@ impl Refusal {
             | Self::Day(_)
             | Self::RollLockedByVoting
             | Self::NoPollingHours
+            | Self::ElectionKeyExists
             | Self::Account(_) => RefusalKind::Conflict,
             Self::Board(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             Self::Vetting(r) if !r.is_invalid_input() => RefusalKind::Conflict,

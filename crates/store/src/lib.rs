@@ -19,6 +19,7 @@ pub mod equipment;
 pub mod error;
 pub mod files;
 pub mod geography;
+pub mod guardians;
 pub mod identity;
 pub mod import;
 pub mod incidents;
@@ -46,6 +47,7 @@ pub use demo::DemoStore;
 pub use election_day::{checkin_batch_digest, BoardStation, ElectionDayStore};
 pub use equipment::EquipmentStore;
 pub use geography::GeographyStore;
+pub use guardians::GuardianStore;
 pub use identity::{IdentityStore, NewChallenge, StoredChallenge};
 pub use incidents::IncidentStore;
 pub use people::PeopleStore;
@@ -75,6 +77,7 @@ pub trait Store:
     + SecurityStore
     + IncidentStore
     + EquipmentStore
+    + GuardianStore
 {
     /// The backend's name, for logs and the health check.
     fn backend(&self) -> &'static str;
@@ -90,5 +93,5 @@ pub mod prelude {
         GeographyStore, IdentityStore, PeopleStore, ReadinessStore, RollStore, SecurityStore,
         StaffingStore, StationStore, Store,
     };
-    pub use crate::{EquipmentStore, IncidentStore};
+    pub use crate::{EquipmentStore, GuardianStore, IncidentStore};
 }

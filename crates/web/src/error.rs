@@ -431,7 +431,14 @@ fn app_parts(e: &app::Error) -> (StatusCode, &'static str, &'static str, String)
             "سامانه هم‌اکنون درخواست‌های ورود بسیاری را بررسی می‌کند؛ چند لحظه دیگر دوباره تلاش کنید."
                 .into(),
         ),
-        E::Internal(_) => internal(),
+        E::Crypto(e) if e.is_invalid_input() => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            e.code(),
+            "Refused",
+            e.persian(),
+        ),
+        E::Crypto(ballot_crypto::CryptoError::Randomness) | E::Internal(_) => internal(),
+        E::Crypto(e) => (StatusCode::CONFLICT, e.code(), "Refused", e.persian()),
     }
 }
 

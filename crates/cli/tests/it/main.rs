@@ -28,6 +28,7 @@ const SMALL_DEMO: [&str; 5] = ["demo", "--people", "200", "--voters", "500"];
 
 mod election_day;
 mod election_record;
+mod guardians;
 
 // ---------------------------------------------------------------------------------------------
 // Running the binary

@@ -23,6 +23,7 @@ const AREAS: &[&str] = &[
     "security",
     "incidents",
     "equipment",
+    "guardians",
 ];
 
 /// The leaf modules: helpers that name no area.

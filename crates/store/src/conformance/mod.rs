@@ -51,6 +51,7 @@ pub mod candidacy;
 pub mod election_day;
 pub mod equipment;
 pub mod geography;
+pub mod guardians;
 pub mod identity;
 pub mod incidents;
 pub mod people;
@@ -128,7 +129,8 @@ macro_rules! conformance_suite {
             incidents::incidents_are_filed_and_stepped_in_order,
             incidents::incidents_filter_and_page,
             equipment::a_failed_test_blocks_opening_until_overridden_and_test_ballots_stay_apart,
-            equipment::a_passed_run_stands_and_the_standings_follow_the_demo
+            equipment::a_passed_run_stands_and_the_standings_follow_the_demo,
+            guardians::an_election_key_is_recorded_once_and_its_guardians_confirm
         );
     };
     (@cases $fresh:expr; $($area:ident :: $case:ident),*) => {

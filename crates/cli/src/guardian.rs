@@ -1,0 +1,264 @@
+//! `sandoq guardian …`: the key ceremony run by the operator with the guardians present, each
+//! guardian's confirmation that they hold their share, and the key's public record.
+//!
+//! A share file leaves the server once, sealed under its guardian's passphrase; the database
+//! keeps the public record alone. `confirm` opens the guardian's file on this machine and sends
+//! only a proof that it holds the share.
+
+use crate::user::read_password;
+use anyhow::{anyhow, bail, Context};
+use app::guardians::{self, GuardianSeat};
+use ballot_crypto::{Guardian, ShareFile};
+use clap::{Args, Subcommand};
+use domain::clock::Clock as _;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use store::guardians::KeyKind;
+use store::{Actor, Store};
+
+#[derive(Debug, Subcommand)]
+pub enum GuardianCommand {
+    /// Deal the election's key among its guardians: k of n needed to decrypt. Reads one
+    /// passphrase per guardian from standard input, one line each, in the guardians' order,
+    /// and writes each guardian's sealed share file to `--out`.
+    Ceremony(CeremonyArgs),
+    /// A guardian proves they hold their share: the file is opened here with the passphrase
+    /// read from standard input, and only the proof is recorded.
+    Confirm(ConfirmArgs),
+    /// The key's public record: fingerprint, threshold, guardians and who has confirmed.
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CeremonyArgs {
+    /// A guardian's name, once per guardian, in order (by default the province supervision
+    /// board's members are named here by the operator).
+    #[arg(long = "guardian", required = true, value_name = "NAME")]
+    pub guardians: Vec<String>,
+    /// How many guardians are needed to decrypt.
+    #[arg(long)]
+    pub threshold: usize,
+    /// Where the sealed share files are written (`guardian-<n>.json`); they must not exist.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The equipment tests' key rather than the ballots'.
+    #[arg(long)]
+    pub test_key: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfirmArgs {
+    /// The guardian's sealed share file.
+    #[arg(long, value_name = "FILE")]
+    pub share: PathBuf,
+    #[arg(long)]
+    pub test_key: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    #[arg(long)]
+    pub test_key: bool,
+}
+
+fn kind(test_key: bool) -> KeyKind {
+    if test_key {
+        KeyKind::Test
+    } else {
+        KeyKind::Election
+    }
+}
+
+fn actor() -> Actor {
+    Actor::new(crate::user::ACTOR, domain::clock::SystemClock.now())
+}
+
+async fn election(store: &dyn Store) -> anyhow::Result<String> {
+    store
+        .election(None)
+        .await?
+        .map(|e| e.code)
+        .ok_or_else(|| anyhow!("the database has no election yet"))
+}
+
+fn refused(error: app::Error) -> anyhow::Error {
+    match &error {
+        app::Error::Crypto(e) => anyhow!("{e} — {}", e.persian()),
+        app::Error::Store(store::StoreError::Refused(r)) => {
+            anyhow!("{} — {}", r.code(), r.persian())
+        }
+        _ => anyhow::Error::new(error),
+    }
+}
+
+pub async fn run(url: &str, command: &GuardianCommand) -> anyhow::Result<()> {
+    let store = crate::db::open(url).await?;
+    match command {
+        GuardianCommand::Ceremony(args) => {
+            ceremony(store.as_ref(), args, std::io::stdin().lock()).await
+        }
+        GuardianCommand::Confirm(args) => {
+            confirm(store.as_ref(), args, std::io::stdin().lock()).await
+        }
+        GuardianCommand::Show(args) => show(store.as_ref(), args).await,
+    }
+}
+
+fn share_path(dir: &Path, index: usize) -> PathBuf {
+    dir.join(format!("guardian-{}.json", index + 1))
+}
+
+async fn ceremony(
+    store: &dyn Store,
+    args: &CeremonyArgs,
+    mut input: impl BufRead,
+) -> anyhow::Result<()> {
+    let election = election(store).await?;
+    let paths: Vec<PathBuf> = (0..args.guardians.len())
+        .map(|i| share_path(&args.out, i))
+        .collect();
+    if let Some(taken) = paths.iter().find(|p| p.exists()) {
+        bail!(
+            "{} exists: a share file is never overwritten",
+            taken.display()
+        );
+    }
+    let mut seats = Vec::with_capacity(args.guardians.len());
+    for name in &args.guardians {
+        let passphrase = read_password(&mut input)
+            .with_context(|| format!("the passphrase of guardian {name:?}"))?;
+        seats.push(GuardianSeat {
+            name: name.clone(),
+            passphrase,
+        });
+    }
+    let done = guardians::hold_ceremony(
+        store,
+        &election,
+        kind(args.test_key),
+        &seats,
+        args.threshold,
+        &actor(),
+    )
+    .await
+    .map_err(refused)?;
+    create_private_dir(&args.out)?;
+    for (file, path) in done.share_files.iter().zip(&paths) {
+        write_private(path, &serde_json::to_vec_pretty(file)?)?;
+    }
+    println!(
+        "election {election}: key {} ({} of {} guardians), fingerprint {}",
+        kind(args.test_key).as_str(),
+        done.record.threshold,
+        done.record.guardians,
+        done.record.fingerprint
+    );
+    for (name, path) in args.guardians.iter().zip(&paths) {
+        println!("  {name}: {}", path.display());
+    }
+    println!("hand each file to its guardian, then delete it here; each confirms with `sandoq guardian confirm --share FILE`");
+    Ok(())
+}
+
+async fn confirm(
+    store: &dyn Store,
+    args: &ConfirmArgs,
+    mut input: impl BufRead,
+) -> anyhow::Result<()> {
+    let election = election(store).await?;
+    let file: ShareFile = serde_json::from_slice(
+        &std::fs::read(&args.share)
+            .with_context(|| format!("cannot read {}", args.share.display()))?,
+    )
+    .with_context(|| format!("{} is not a share file", args.share.display()))?;
+    if file.election != election {
+        bail!(
+            "the share file is for election {}, not {election}",
+            file.election
+        );
+    }
+    let passphrase = read_password(&mut input)?;
+    let share = file
+        .open(&passphrase)
+        .map_err(|e| anyhow!("{e} — {}", e.persian()))?;
+    let key = guardians::election_key(store, &election, kind(args.test_key))
+        .await
+        .map_err(refused)?;
+    let guardian =
+        Guardian::new(&key, file.guardian, share).map_err(|e| anyhow!("{e} — {}", e.persian()))?;
+    let confirmation = guardian.confirmation(&mut rand::rngs::OsRng);
+    let index = guardians::confirm_guardian(
+        store,
+        &election,
+        kind(args.test_key),
+        &confirmation,
+        &actor(),
+    )
+    .await
+    .map_err(refused)?;
+    println!(
+        "guardian {} ({}) confirmed: they hold their share of key {}",
+        index + 1,
+        file.name,
+        key.fingerprint()
+    );
+    Ok(())
+}
+
+async fn show(store: &dyn Store, args: &ShowArgs) -> anyhow::Result<()> {
+    let election = election(store).await?;
+    let Some(published) = guardians::published_key(store, &election, kind(args.test_key))
+        .await
+        .map_err(refused)?
+    else {
+        println!(
+            "election {election}: no {} key yet",
+            kind(args.test_key).as_str()
+        );
+        return Ok(());
+    };
+    println!(
+        "election {election}: key {} fingerprint {}, {} of {} guardians, public key {}",
+        published.kind.as_str(),
+        published.fingerprint,
+        published.record.threshold,
+        published.record.guardians.len(),
+        published.record.public_key
+    );
+    for guardian in &published.record.guardians {
+        let state = if published.confirmed.contains(&guardian.index) {
+            "confirmed"
+        } else {
+            "not confirmed"
+        };
+        println!("  {}. {}: {state}", guardian.index + 1, guardian.name);
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if !dir.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(bytes)
+        .with_context(|| format!("cannot write {}", path.display()))
+}
