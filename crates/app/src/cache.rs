@@ -48,6 +48,9 @@ pub struct Caches {
     pub(crate) readiness: Versioned<Arc<crate::readiness::Rows>>,
     /// The current election's code (codes never change), so the check-in path reads none.
     election: tokio::sync::OnceCell<String>,
+    /// The election's key, once its ceremony is held (a key is recorded once and never
+    /// changes), so casting reads none.
+    pub(crate) election_key: tokio::sync::OnceCell<Arc<ballot_crypto::ElectionKey>>,
 }
 
 /// The caches with the store areas they are read from.

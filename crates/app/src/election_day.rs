@@ -12,6 +12,8 @@ use domain::ids::NationalId;
 use domain::station::Station;
 use domain::station_day::{DayAction, DayState, StationDay, Walkout};
 use rand::RngCore;
+use std::sync::Arc;
+use store::guardians::KeyKind;
 use store::{
     BallotOutcome, BoardStation, CheckIn, CheckInOutcome, ElectionDayStore, NewBallot,
     PendingCheckIn, StationCounts, WalkoutRecord,
@@ -21,6 +23,7 @@ use time::OffsetDateTime;
 #[derive(Clone, Copy)]
 pub struct ElectionDay<'a> {
     pub(crate) day: &'a dyn ElectionDayStore,
+    pub(crate) guardians: &'a dyn store::GuardianStore,
     pub(crate) ctx: Context<'a>,
 }
 
@@ -42,7 +45,10 @@ pub struct CheckedIn {
 /// A ballot in the box: the voter's receipt, and the station.
 #[derive(Debug, Clone)]
 pub struct Cast {
+    /// The voter's receipt: the tracking code's first 64 bits in digits.
     pub receipt: String,
+    /// The ballot's tracking code (hex), as the election record publishes it.
+    pub tracking_code: String,
     pub station: String,
 }
 
@@ -220,9 +226,11 @@ impl ElectionDay<'_> {
             .ok_or(Error::BallotTokenInvalid)
     }
 
-    /// Casts a ballot from the station's device: the token is spent, the choices checked
-    /// against the council's approved candidates and seats, and the ballot stored apart from
-    /// the voter (a random id, the sorted choices, no time).
+    /// Casts a ballot from the station's device: the choices are checked against the
+    /// council's approved candidates and seats (`domain::ballot::check_ballot`), encrypted for
+    /// the council's style under the election key with their proofs, and verified; the store
+    /// spends the token and keeps only the encryption, chained on the device's kiosk. The
+    /// choices exist in this function's memory and nowhere else.
     pub async fn cast(
         self,
         principal: Option<&Principal>,
@@ -231,23 +239,82 @@ impl ElectionDay<'_> {
     ) -> Result<Cast> {
         let p = Self::may_cast(principal, ballot_token)?;
         let election = self.ctx.cached().election_code().await?;
-        let receipt = new_receipt();
+        let token_hash = ballot_token_key(ballot_token.trim());
+        let open = self
+            .day
+            .open_ballot(election, &token_hash)
+            .await?
+            .ok_or(Error::BallotTokenInvalid)?;
+        let style = self
+            .day
+            .ballot_style(election, &open.council)
+            .await?
+            .ok_or(Error::NotFound(store::Entity::Council))?;
+        let approved: Vec<&str> = style.candidates.iter().map(String::as_str).collect();
+        let picked = domain::ballot::check_ballot(&choices, &approved, style.seats)
+            .map_err(Error::BallotRefused)?;
+        let key = self.election_key(election).await?;
+        let station = open.station.clone();
+        let (ballot, style_digest) = tokio::task::spawn_blocking(move || {
+            let flags = style.flags(&picked);
+            let (sealed, opening) = ballot_crypto::ballot::encrypt(
+                key.public(),
+                &style,
+                &station,
+                &flags,
+                &mut rand::rngs::OsRng,
+            )?;
+            // A cast ballot is never opened: its randomness goes now.
+            drop(opening);
+            ballot_crypto::ballot::verify(key.public(), &style, &station, &sealed)?;
+            Ok::<_, Error>((ballot_crypto::tracking::encode(&sealed)?, style.digest()))
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("encrypting a ballot: {e}")))??;
         let outcome = self
             .day
             .cast_ballot(NewBallot {
                 election_code: election.to_owned(),
-                token_hash: ballot_token_key(ballot_token.trim()),
-                ballot_id: crate::random::random_hex::<16>(),
-                receipt: receipt.clone(),
-                choices,
+                token_hash,
+                council: open.council,
+                style_digest,
+                // Until kiosks are paired (issue 17 §1), the station's device is its kiosk.
+                kiosk: p.username.clone(),
+                ballot,
                 by: self.ctx.actor(p),
             })
             .await?;
         match outcome {
-            BallotOutcome::Cast { station, .. } => Ok(Cast { receipt, station }),
+            BallotOutcome::Cast {
+                station,
+                receipt,
+                tracking_code,
+                ..
+            } => Ok(Cast {
+                receipt,
+                tracking_code,
+                station,
+            }),
             BallotOutcome::TokenUnknown => Err(Error::BallotTokenInvalid),
             BallotOutcome::Refused(r) => Err(Error::BallotRefused(r)),
         }
+    }
+
+    /// The election's key, read once (`NotFound(ElectionKey)` before its ceremony: no ballot
+    /// is cast in the clear).
+    async fn election_key(&self, election: &str) -> Result<Arc<ballot_crypto::ElectionKey>> {
+        let guardians = self.guardians;
+        self.ctx
+            .cached()
+            .caches
+            .election_key
+            .get_or_try_init(|| async {
+                crate::guardians::election_key(guardians, election, KeyKind::Election)
+                    .await
+                    .map(Arc::new)
+            })
+            .await
+            .cloned()
     }
 
     /// Whether a receipt's ballot is in the box, and at which station (public): the code as
@@ -683,14 +750,6 @@ fn ballot_token_key(token: &str) -> String {
     }
 }
 
-/// A receipt code a voter can copy down: fifteen random digits and a check digit
-/// (`domain::ids::ReceiptCode`).
-pub fn new_receipt() -> String {
-    domain::ids::ReceiptCode::from_random(rand::rngs::OsRng.next_u64())
-        .as_str()
-        .to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -854,14 +913,6 @@ mod tests {
         assert_eq!(codes(t.areas("قلعه گنج", AreaSort::Code, false)), ["13"]);
         assert_eq!(codes(t.areas("۱۲", AreaSort::Code, false)), ["12"]);
         assert_eq!(AreaSort::parse("nonsense"), (AreaSort::Code, false));
-    }
-
-    #[test]
-    fn receipts_are_sixteen_digits_that_check_themselves() {
-        let r = new_receipt();
-        assert_eq!(r.len(), 19);
-        assert_eq!(domain::ids::ReceiptCode::parse(&r).unwrap().as_str(), r);
-        assert_ne!(r, new_receipt());
     }
 
     #[test]

@@ -17,11 +17,11 @@ pub struct GuardianSeat {
     pub passphrase: String,
 }
 
-/// A key ceremony's outcome: what was published, and one sealed share file per guardian, in
-/// the guardians' order, to hand over once.
+/// A key ceremony dealt: its public record, and one sealed share file per guardian, in the
+/// guardians' order, to hand over once.
 #[derive(Debug, Clone)]
 pub struct Ceremony {
-    pub record: ElectionKeyRecord,
+    pub record: CeremonyRecord,
     pub share_files: Vec<ShareFile>,
 }
 
@@ -45,18 +45,11 @@ fn json_error(error: serde_json::Error) -> Error {
     Error::Internal(format!("an election key's record: {error}"))
 }
 
-/// Holds the key ceremony of `election`: deals a `threshold`-of-n key among `seats`, seals
-/// each share under its guardian's passphrase, and keeps the public record
-/// (`guardians.ceremony`). Nothing is kept if a passphrase is refused, or if the election has
-/// its key (`Refused(ElectionKeyExists)`).
-pub async fn hold_ceremony(
-    store: &dyn GuardianStore,
-    election: &str,
-    kind: KeyKind,
-    seats: &[GuardianSeat],
-    threshold: usize,
-    by: &Actor,
-) -> Result<Ceremony> {
+/// Deals the key ceremony of `election`: a `threshold`-of-n key among `seats`, each share
+/// sealed under its guardian's passphrase. Nothing is kept: the caller writes the files out,
+/// then keeps the public record with [`record_ceremony`] (and removes the files if that is
+/// refused), so that no key is ever recorded whose shares were not handed over.
+pub fn deal_ceremony(election: &str, seats: &[GuardianSeat], threshold: usize) -> Result<Ceremony> {
     let names: Vec<String> = seats
         .iter()
         .map(|seat| seat.name.trim().to_owned())
@@ -84,22 +77,34 @@ pub async fn hold_ceremony(
         })
         .collect::<std::result::Result<Vec<_>, _>>()?;
     drop(shares);
+    Ok(Ceremony {
+        record,
+        share_files,
+    })
+}
+
+/// Keeps a dealt ceremony's public record, checked first (`guardians.ceremony`), once per
+/// election and kind (`Refused(ElectionKeyExists)` after).
+pub async fn record_ceremony(
+    store: &dyn GuardianStore,
+    kind: KeyKind,
+    record: &CeremonyRecord,
+    by: &Actor,
+) -> Result<ElectionKeyRecord> {
+    let key = record.key()?;
     let stored = ElectionKeyRecord {
-        election_code: election.to_owned(),
+        election_code: record.election.clone(),
         kind,
         public_key: record.public_key.clone(),
         fingerprint: key.fingerprint(),
-        threshold: threshold as u32,
-        guardians: names.len() as u32,
-        ceremony: serde_json::to_string(&record).map_err(json_error)?,
+        threshold: record.threshold as u32,
+        guardians: record.guardians.len() as u32,
+        ceremony: serde_json::to_string(record).map_err(json_error)?,
         created_at: by.at,
         confirmations: Vec::new(),
     };
     store.record_election_key(&stored, by).await?;
-    Ok(Ceremony {
-        record: stored,
-        share_files,
-    })
+    Ok(stored)
 }
 
 /// The ceremony's record as stored, checked again (its commitments and every confirmation).

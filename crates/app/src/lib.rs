@@ -27,6 +27,7 @@ pub mod lookups;
 pub mod people;
 pub mod random;
 pub mod readiness;
+pub mod record;
 pub mod registrations;
 pub mod security;
 pub mod sessions;
@@ -213,6 +214,7 @@ impl App {
     pub fn election_day(&self) -> election_day::ElectionDay<'_> {
         election_day::ElectionDay {
             day: &*self.store,
+            guardians: &*self.store,
             ctx: self.context(),
         }
     }

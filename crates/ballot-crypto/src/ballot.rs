@@ -45,6 +45,24 @@ impl BallotStyle {
             .collect()
     }
 
+    /// A digest of the style (SHA-256, hex): a ballot encrypted for a style is cast only while
+    /// the council's style still has this digest.
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        hash.update(b"sandoq-ballot-style-v1");
+        for part in [self.election.as_str(), self.council.as_str()] {
+            hash.update((part.len() as u64).to_be_bytes());
+            hash.update(part.as_bytes());
+        }
+        hash.update(u64::from(self.seats).to_be_bytes());
+        for candidate in &self.candidates {
+            hash.update((candidate.len() as u64).to_be_bytes());
+            hash.update(candidate.as_bytes());
+        }
+        hex::encode(hash.finalize())
+    }
+
     fn check(&self) -> CryptoResult<()> {
         if self.seats == 0 || self.candidates.is_empty() {
             return Err(CryptoError::EmptyStyle);

@@ -35,6 +35,8 @@ pub struct KioskChain {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CastBallot {
     pub kiosk: String,
+    /// The council it was cast for (a mobile station serves several).
+    pub council: String,
     pub tracking_code: TrackingCode,
     pub previous: TrackingCode,
     pub ballot: EncryptedBallot,
@@ -43,6 +45,7 @@ pub struct CastBallot {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChallengedBallot {
     pub kiosk: String,
+    pub council: String,
     pub tracking_code: TrackingCode,
     pub previous: TrackingCode,
     pub ballot: EncryptedBallot,
@@ -56,17 +59,25 @@ pub struct Counts {
     pub votes: Vec<u64>,
 }
 
+/// A station's part of the record: its kiosks' chains, every ballot made on them, and one
+/// tally per council it took ballots for.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StationRecord {
     pub election: String,
     pub station: String,
-    pub council: String,
     pub kiosks: Vec<KioskChain>,
     pub ballots: Vec<CastBallot>,
     pub challenged: Vec<ChallengedBallot>,
+    pub tallies: Vec<CouncilTally>,
+}
+
+/// The sum of a station's ballots for one council, its decryption and its count.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CouncilTally {
+    pub council: String,
     pub tally: EncryptedTally,
     pub shares: Vec<DecryptionShare>,
-    /// `None` until the guardians have decrypted the station's tally.
+    /// `None` until the guardians have decrypted the tally.
     pub counts: Option<Counts>,
 }
 
@@ -77,6 +88,39 @@ impl StationRecord {
         self.challenged
             .sort_by_key(|challenged| challenged.tracking_code);
         self.kiosks.sort_by(|a, b| a.kiosk.cmp(&b.kiosk));
+        self.tallies.sort_by(|a, b| a.council.cmp(&b.council));
+    }
+
+    /// One tally per council of the station's cast ballots, summed (no shares, no counts).
+    pub fn sum_tallies(&self, manifest: &Manifest) -> crate::CryptoResult<Vec<CouncilTally>> {
+        let mut councils: Vec<&str> = self.ballots.iter().map(|b| b.council.as_str()).collect();
+        councils.sort_unstable();
+        councils.dedup();
+        councils
+            .into_iter()
+            .map(|council| {
+                let candidates = manifest
+                    .styles
+                    .iter()
+                    .find(|style| style.council == council)
+                    .map(|style| style.candidates.len())
+                    .ok_or_else(|| {
+                        crate::CryptoError::Malformed(format!("council {council} has no style"))
+                    })?;
+                Ok(CouncilTally {
+                    council: council.to_owned(),
+                    tally: EncryptedTally::of(
+                        candidates,
+                        self.ballots
+                            .iter()
+                            .filter(|b| b.council == council)
+                            .map(|b| &b.ballot),
+                    )?,
+                    shares: Vec::new(),
+                    counts: None,
+                })
+            })
+            .collect()
     }
 }
 
@@ -177,7 +221,11 @@ pub fn verify(
         stations: stations.len(),
         ballots: stations.iter().map(|s| s.ballots.len()).sum(),
         challenged: stations.iter().map(|s| s.challenged.len()).sum(),
-        decryption_shares: stations.iter().map(|s| s.shares.len()).sum(),
+        decryption_shares: stations
+            .iter()
+            .flat_map(|s| &s.tallies)
+            .map(|t| t.shares.len())
+            .sum(),
     };
     (findings, checked)
 }
@@ -199,31 +247,46 @@ pub fn verify_station(
         found("the record is another election's".into());
         return findings;
     }
-    let Some(style) = manifest
-        .styles
-        .iter()
-        .find(|style| style.council == record.council)
-    else {
-        found(format!("council {} has no ballot style", record.council));
-        return findings;
+    let style_of = |council: &str| {
+        manifest
+            .styles
+            .iter()
+            .find(|style| style.council == council)
     };
 
     // Every ballot's proofs and tracking code; challenged ballots' openings.
     let entries = record
         .ballots
         .iter()
-        .map(|cast| (&cast.kiosk, cast.tracking_code, cast.previous, &cast.ballot))
+        .map(|cast| {
+            (
+                &cast.kiosk,
+                &cast.council,
+                cast.tracking_code,
+                cast.previous,
+                &cast.ballot,
+            )
+        })
         .chain(record.challenged.iter().map(|challenged| {
             (
                 &challenged.kiosk,
+                &challenged.council,
                 challenged.tracking_code,
                 challenged.previous,
                 &challenged.ballot,
             )
         }));
-    for (_, code, previous, ballot) in entries.clone() {
-        if let Err(error) = ballot::verify(key.public(), style, &record.station, ballot) {
-            found(format!("ballot {}: {error}", code.short()));
+    for (_, council, code, previous, ballot) in entries.clone() {
+        match style_of(council) {
+            Some(style) => {
+                if let Err(error) = ballot::verify(key.public(), style, &record.station, ballot) {
+                    found(format!("ballot {}: {error}", code.short()));
+                }
+            }
+            None => found(format!(
+                "ballot {}: council {council} has no ballot style",
+                code.short()
+            )),
         }
         if previous.next(ballot).ok() != Some(code) {
             found(format!(
@@ -233,6 +296,9 @@ pub fn verify_station(
         }
     }
     for challenged in &record.challenged {
+        let Some(style) = style_of(&challenged.council) else {
+            continue;
+        };
         if let Err(error) =
             ballot::check_opening(key.public(), style, &challenged.ballot, &challenged.opening)
         {
@@ -246,7 +312,7 @@ pub fn verify_station(
     // Each kiosk's chain: from its start, unbroken and unforked, through every ballot it made,
     // to the head recorded at the close.
     let mut by_kiosk: BTreeMap<&str, BTreeMap<TrackingCode, TrackingCode>> = BTreeMap::new();
-    for (kiosk, code, previous, _) in entries {
+    for (kiosk, _, code, previous, _) in entries {
         if by_kiosk
             .entry(kiosk.as_str())
             .or_default()
@@ -290,43 +356,86 @@ pub fn verify_station(
         ));
     }
 
-    // The tally is the sum of the cast ballots, and nothing else.
-    match EncryptedTally::of(
-        style.candidates.len(),
-        record.ballots.iter().map(|cast| &cast.ballot),
-    ) {
-        Ok(sum) if sum.same_as(&record.tally) => {}
-        _ => found(format!(
-            "the encrypted tally is not the sum of its {} cast ballots",
-            record.ballots.len()
-        )),
+    // Each council's tally is the sum of its cast ballots, and nothing else; its counts are
+    // what the guardians' shares decrypt.
+    match record.sum_tallies(manifest) {
+        Ok(sums) => {
+            let published: Vec<&str> = record.tallies.iter().map(|t| t.council.as_str()).collect();
+            for sum in &sums {
+                let count = record
+                    .ballots
+                    .iter()
+                    .filter(|b| b.council == sum.council)
+                    .count();
+                match record.tallies.iter().find(|t| t.council == sum.council) {
+                    Some(tally) if tally.tally.same_as(&sum.tally) => {}
+                    _ => found(format!(
+                        "council {}: the encrypted tally is not the sum of its {count} cast ballots",
+                        sum.council
+                    )),
+                }
+            }
+            for council in published {
+                if !sums.iter().any(|sum| sum.council == council) {
+                    let empty = record
+                        .tallies
+                        .iter()
+                        .find(|t| t.council == council)
+                        .is_some_and(|t| t.tally.ballots == 0);
+                    if !empty {
+                        found(format!(
+                            "council {council}: a tally with no cast ballots behind it"
+                        ));
+                    }
+                }
+            }
+        }
+        Err(error) => found(format!("the tallies: {error}")),
     }
-
-    // The counts are what the guardians' shares decrypt.
-    for share in &record.shares {
-        if let Err(error) = tally::verify_share(key, &record.tally, share) {
-            found(error.to_string());
-        }
-    }
-    if let Some(counts) = &record.counts {
-        if counts.ballots != record.ballots.len() as u64 || counts.ballots != record.tally.ballots {
-            found(format!(
-                "the count says {} ballots; the record holds {}",
-                counts.ballots,
-                record.ballots.len()
-            ));
-        }
-        match tally::check_counts(key, &record.tally, &record.shares, &counts.votes) {
-            Ok(()) => {}
-            Err(crate::CryptoError::CountMismatch { index }) => found(format!(
-                "candidate {}'s count {} is not what the guardians' shares decrypt",
-                style.candidates.get(index).map_or("?", String::as_str),
-                counts.votes.get(index).copied().unwrap_or_default()
-            )),
-            Err(error) => found(format!("the counts: {error}")),
-        }
+    for tally in &record.tallies {
+        check_tally(key, style_of(&tally.council), record, tally, &mut found);
     }
     findings
+}
+
+/// A council's tally: its shares' proofs, and its counts against them.
+fn check_tally(
+    key: &ElectionKey,
+    style: Option<&BallotStyle>,
+    record: &StationRecord,
+    tally: &CouncilTally,
+    found: &mut impl FnMut(String),
+) {
+    for share in &tally.shares {
+        if let Err(error) = tally::verify_share(key, &tally.tally, share) {
+            found(format!("council {}: {error}", tally.council));
+        }
+    }
+    let Some(counts) = &tally.counts else {
+        return;
+    };
+    let cast = record
+        .ballots
+        .iter()
+        .filter(|b| b.council == tally.council)
+        .count() as u64;
+    if counts.ballots != cast || counts.ballots != tally.tally.ballots {
+        found(format!(
+            "council {}: the count says {} ballots; the record holds {cast}",
+            tally.council, counts.ballots
+        ));
+    }
+    match tally::check_counts(key, &tally.tally, &tally.shares, &counts.votes) {
+        Ok(()) => {}
+        Err(crate::CryptoError::CountMismatch { index }) => found(format!(
+            "candidate {}'s count {} is not what the guardians' shares decrypt",
+            style
+                .and_then(|s| s.candidates.get(index))
+                .map_or("?", String::as_str),
+            counts.votes.get(index).copied().unwrap_or_default()
+        )),
+        Err(error) => found(format!("council {}: the counts: {error}", tally.council)),
+    }
 }
 
 /// Where a record directory keeps the manifest.

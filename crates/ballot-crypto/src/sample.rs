@@ -3,7 +3,9 @@
 
 use crate::ballot::{self, BallotStyle};
 use crate::ceremony::{self, ElectionKey, Guardian};
-use crate::record::{CastBallot, ChallengedBallot, Counts, KioskChain, Manifest, StationRecord};
+use crate::record::{
+    CastBallot, ChallengedBallot, CouncilTally, Counts, KioskChain, Manifest, StationRecord,
+};
 use crate::tally::EncryptedTally;
 use crate::tracking::TrackingCode;
 use crate::CryptoResult;
@@ -85,6 +87,7 @@ pub fn build<R: CryptoRng + RngCore>(spec: &SampleSpec, rng: &mut R) -> CryptoRe
                 {
                     challenged.push(ChallengedBallot {
                         kiosk: kiosk.clone(),
+                        council: spec.style.council.clone(),
                         tracking_code: code,
                         previous: at,
                         ballot: sealed,
@@ -96,6 +99,7 @@ pub fn build<R: CryptoRng + RngCore>(spec: &SampleSpec, rng: &mut R) -> CryptoRe
                     }
                     cast.push(CastBallot {
                         kiosk: kiosk.clone(),
+                        council: spec.style.council.clone(),
                         tracking_code: code,
                         previous: at,
                         ballot: sealed,
@@ -118,16 +122,18 @@ pub fn build<R: CryptoRng + RngCore>(spec: &SampleSpec, rng: &mut R) -> CryptoRe
         let mut record = StationRecord {
             election: election.clone(),
             station: station.clone(),
-            council: spec.style.council.clone(),
             kiosks,
-            counts: Some(Counts {
-                ballots: cast.len() as u64,
-                votes,
-            }),
+            tallies: vec![CouncilTally {
+                council: spec.style.council.clone(),
+                counts: Some(Counts {
+                    ballots: cast.len() as u64,
+                    votes,
+                }),
+                tally,
+                shares,
+            }],
             ballots: cast,
             challenged,
-            tally,
-            shares,
         };
         record.sort();
         stations.push(record);

@@ -25,13 +25,26 @@ impl TrackingCode {
 
     /// The code of `ballot`, made on the kiosk whose previous code is `self`.
     pub fn next(&self, ballot: &EncryptedBallot) -> CryptoResult<Self> {
-        let encoded =
-            serde_json::to_vec(ballot).map_err(|_| CryptoError::Malformed("ballot".into()))?;
+        Ok(self.next_encoded(encode(ballot)?.as_bytes()))
+    }
+
+    /// The same, from the ballot as [`encode`] wrote it (a store keeps that text and chains it
+    /// without reading it).
+    #[must_use]
+    pub fn next_encoded(&self, encoded: &[u8]) -> Self {
         let mut hash = Sha256::new();
         hash.update(b"sandoq-tracking-v1");
         hash.update(self.0);
-        hash.update(Sha256::digest(&encoded));
-        Ok(Self(hash.finalize().into()))
+        hash.update(Sha256::digest(encoded));
+        Self(hash.finalize().into())
+    }
+
+    /// The code's first 64 bits as a number: what a voter's receipt shows in digits
+    /// (`domain::ids::ReceiptCode::from_number`).
+    pub fn short_number(&self) -> u64 {
+        let mut first = [0_u8; 8];
+        first.copy_from_slice(&self.0[..8]);
+        u64::from_be_bytes(first)
     }
 
     /// The form a voter reads and types: the first 80 bits, in five groups of four.
@@ -58,6 +71,11 @@ impl TrackingCode {
     pub fn hex(&self) -> String {
         hex::encode(self.0)
     }
+}
+
+/// A ballot's one encoding: the JSON its tracking code hashes, stored and published as is.
+pub fn encode(ballot: &EncryptedBallot) -> CryptoResult<String> {
+    serde_json::to_string(ballot).map_err(|_| CryptoError::Malformed("ballot".into()))
 }
 
 impl fmt::Debug for TrackingCode {

@@ -350,7 +350,11 @@ fn the_verifier_passes_an_honest_record_and_names_every_tampering() {
 
     // One changed count.
     let mut recounted = build_record(20);
-    recounted.stations[0].counts.as_mut().unwrap().votes[4] += 1;
+    recounted.stations[0].tallies[0]
+        .counts
+        .as_mut()
+        .unwrap()
+        .votes[4] += 1;
     let found = findings(&recounted);
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].contains("candidate 1005's count"), "{found:?}");
@@ -360,9 +364,10 @@ fn the_verifier_passes_an_honest_record_and_names_every_tampering() {
     let mut dropped = build_record(20);
     let station = &mut dropped.stations[1];
     let gone = station.ballots.remove(4);
-    station.tally = EncryptedTally::of(6, station.ballots.iter().map(|c| &c.ballot)).unwrap();
-    station.shares.clear();
-    station.counts = None;
+    station.tallies[0].tally =
+        EncryptedTally::of(6, station.ballots.iter().map(|c| &c.ballot)).unwrap();
+    station.tallies[0].shares.clear();
+    station.tallies[0].counts = None;
     let found = findings(&dropped);
     assert!(
         found.iter().any(
@@ -377,6 +382,7 @@ fn the_verifier_passes_an_honest_record_and_names_every_tampering() {
     let challenged = counted.stations[0].challenged[0].clone();
     counted.stations[0].ballots.push(CastBallot {
         kiosk: challenged.kiosk,
+        council: challenged.council,
         tracking_code: challenged.tracking_code,
         previous: challenged.previous,
         ballot: challenged.ballot,

@@ -105,6 +105,7 @@ pub async fn run(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
             people: args.people,
         },
         args.no_stations,
+        &guardians_dir(url),
     )
     .await?;
     let voters = load_roll(
@@ -116,7 +117,95 @@ pub async fn run(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
     )
     .await?;
     print_summary(&data)?;
+    print_guardians(&guardians_dir(url));
     print_roll(&data, args.seed, args.voters, voters);
+    Ok(())
+}
+
+/// Where the demo's guardians' share files are, and their passphrases.
+pub fn print_guardians(dir: &std::path::Path) {
+    println!(
+        "the election key: {DEMO_THRESHOLD} of {DEMO_GUARDIANS} guardians; their share files are in {} (guardian-N.json, passphrase \"{}\" with N for 1)",
+        dir.display(),
+        demo_passphrase(1)
+    );
+}
+
+/// The demo's guardians and how many of them decrypt.
+const DEMO_GUARDIANS: usize = 5;
+const DEMO_THRESHOLD: usize = 3;
+
+/// A demo guardian's passphrase (a demo's only: a real ceremony reads each guardian's own).
+pub fn demo_passphrase(guardian: usize) -> String {
+    format!("demo guardian {guardian} passphrase")
+}
+
+/// Where the demo's guardians' share files go: beside the SQLite file (`sandoq-guardians` for
+/// `sandoq.db`), or, for PostgreSQL, `<database>-guardians` in the working directory.
+pub fn guardians_dir(url: &str) -> std::path::PathBuf {
+    if let Ok(db) = store_sqlite::path_from_url(url) {
+        let stem = db
+            .file_stem()
+            .map_or_else(|| "sandoq".into(), |s| s.to_string_lossy().into_owned());
+        return db.with_file_name(format!("{stem}-guardians"));
+    }
+    let database = url
+        .rsplit('/')
+        .next()
+        .and_then(|tail| tail.split('?').next())
+        .filter(|name| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        })
+        .unwrap_or("sandoq");
+    std::path::PathBuf::from(format!("{database}-guardians"))
+}
+
+/// The demo's key ceremony: the first board's first five members (the province's inspection
+/// board; a real election names its province supervision board's) hold the key, three of them
+/// needed; their share files, sealed under [`demo_passphrase`], go to `dir`.
+async fn demo_ceremony(
+    store: &dyn Store,
+    data: &DemoData,
+    dir: &std::path::Path,
+    by: &Actor,
+) -> anyhow::Result<()> {
+    let first_board = data.board_members.first().map(|m| m.board.clone());
+    let mut names: Vec<String> = data
+        .board_members
+        .iter()
+        .filter(|m| Some(&m.board) == first_board.as_ref())
+        .filter_map(|m| data.people.iter().find(|p| p.national_id == m.national_id))
+        .map(|p| format!("{} {}", p.first_name, p.last_name))
+        .take(DEMO_GUARDIANS)
+        .collect();
+    while names.len() < DEMO_GUARDIANS {
+        names.push(format!(
+            "امین {}",
+            domain::text::persian_number(names.len() as i64 + 1)
+        ));
+    }
+    let seats: Vec<app::guardians::GuardianSeat> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| app::guardians::GuardianSeat {
+            name: name.clone(),
+            passphrase: demo_passphrase(i + 1),
+        })
+        .collect();
+    crate::guardian::hold_ceremony(
+        store,
+        &data.election.code,
+        store::guardians::KeyKind::Election,
+        &seats,
+        DEMO_THRESHOLD,
+        dir,
+        by,
+    )
+    .await
+    .context("the demo's key ceremony")?;
     Ok(())
 }
 
@@ -126,6 +215,7 @@ pub async fn load(
     clock: &dyn Clock,
     options: DemoOptions,
     without_stations: bool,
+    guardians_dir: &std::path::Path,
 ) -> anyhow::Result<DemoData> {
     let mut data = domain::demo::kerman(options)
         .map_err(|e| anyhow!("cannot build the demo: {e} ({})", e.persian()))?;
@@ -162,6 +252,13 @@ pub async fn load(
             .await
             .with_context(|| format!("cannot create the demo user {}", user.username))?;
     }
+    demo_ceremony(
+        store,
+        &data,
+        guardians_dir,
+        &Actor::new("sandoq-demo", clock.now()),
+    )
+    .await?;
     Ok(data)
 }
 

@@ -5,7 +5,6 @@
 //! keeps the public record alone. `confirm` opens the guardian's file on this machine and sends
 //! only a proof that it holds the share.
 
-use crate::user::read_password;
 use anyhow::{anyhow, bail, Context};
 use app::guardians::{self, GuardianSeat};
 use ballot_crypto::{Guardian, ShareFile};
@@ -59,6 +58,17 @@ pub struct ConfirmArgs {
 pub struct ShowArgs {
     #[arg(long)]
     pub test_key: bool,
+}
+
+/// One line of standard input without its line ending: a guardian's passphrase (the share
+/// file's own rule, 12 characters at least, judges it).
+fn read_passphrase(input: &mut impl BufRead) -> anyhow::Result<String> {
+    let mut line = String::new();
+    input
+        .read_line(&mut line)
+        .context("cannot read a passphrase from standard input")?;
+    let line = line.strip_suffix('\n').unwrap_or(&line);
+    Ok(line.strip_suffix('\r').unwrap_or(line).to_owned())
 }
 
 fn kind(test_key: bool) -> KeyKind {
@@ -125,33 +135,29 @@ async fn ceremony(
     }
     let mut seats = Vec::with_capacity(args.guardians.len());
     for name in &args.guardians {
-        let passphrase = read_password(&mut input)
+        let passphrase = read_passphrase(&mut input)
             .with_context(|| format!("the passphrase of guardian {name:?}"))?;
         seats.push(GuardianSeat {
             name: name.clone(),
             passphrase,
         });
     }
-    let done = guardians::hold_ceremony(
+    let recorded = hold_ceremony(
         store,
         &election,
         kind(args.test_key),
         &seats,
         args.threshold,
+        &args.out,
         &actor(),
     )
-    .await
-    .map_err(refused)?;
-    create_private_dir(&args.out)?;
-    for (file, path) in done.share_files.iter().zip(&paths) {
-        write_private(path, &serde_json::to_vec_pretty(file)?)?;
-    }
+    .await?;
     println!(
         "election {election}: key {} ({} of {} guardians), fingerprint {}",
         kind(args.test_key).as_str(),
-        done.record.threshold,
-        done.record.guardians,
-        done.record.fingerprint
+        recorded.threshold,
+        recorded.guardians,
+        recorded.fingerprint
     );
     for (name, path) in args.guardians.iter().zip(&paths) {
         println!("  {name}: {}", path.display());
@@ -177,7 +183,7 @@ async fn confirm(
             file.election
         );
     }
-    let passphrase = read_password(&mut input)?;
+    let passphrase = read_passphrase(&mut input)?;
     let share = file
         .open(&passphrase)
         .map_err(|e| anyhow!("{e} — {}", e.persian()))?;
@@ -234,6 +240,64 @@ async fn show(store: &dyn Store, args: &ShowArgs) -> anyhow::Result<()> {
         println!("  {}. {}: {state}", guardian.index + 1, guardian.name);
     }
     Ok(())
+}
+
+/// The key ceremony from the command line or the demo: the shares are dealt and sealed, the
+/// files written into `dir` (created 0700; each 0600, never over an existing file), and only
+/// then is the public record kept; if that is refused, the files written are removed, so no
+/// key is recorded whose shares were not handed over and no share outlives a refused key.
+pub async fn hold_ceremony(
+    store: &dyn Store,
+    election: &str,
+    kind: KeyKind,
+    seats: &[GuardianSeat],
+    threshold: usize,
+    dir: &Path,
+    by: &Actor,
+) -> anyhow::Result<store::guardians::ElectionKeyRecord> {
+    let paths: Vec<PathBuf> = (0..seats.len()).map(|i| share_path(dir, i)).collect();
+    if let Some(taken) = paths.iter().find(|p| p.exists()) {
+        bail!(
+            "{} exists: a share file is never overwritten",
+            taken.display()
+        );
+    }
+    // A refused ceremony touches no disk: the usual refusal, a key already held, is asked first
+    // (the store still decides, when the record is kept).
+    if store.election_key(election, kind).await?.is_some() {
+        return Err(refused(app::Error::Store(store::StoreError::Refused(
+            store::Refusal::ElectionKeyExists,
+        ))));
+    }
+    let dealt = guardians::deal_ceremony(election, seats, threshold).map_err(refused)?;
+    let created = !dir.exists();
+    create_private_dir(dir)?;
+    let mut written = Vec::new();
+    let mut outcome = Ok(());
+    for (file, path) in dealt.share_files.iter().zip(&paths) {
+        outcome = serde_json::to_vec_pretty(file)
+            .map_err(anyhow::Error::from)
+            .and_then(|bytes| write_private(path, &bytes));
+        if outcome.is_err() {
+            break;
+        }
+        written.push(path);
+    }
+    let recorded = match outcome {
+        Ok(()) => guardians::record_ceremony(store, kind, &dealt.record, by)
+            .await
+            .map_err(refused),
+        Err(error) => Err(error),
+    };
+    if recorded.is_err() {
+        for path in written {
+            let _ = std::fs::remove_file(path);
+        }
+        if created {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+    recorded
 }
 
 #[cfg(unix)]

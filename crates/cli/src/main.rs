@@ -8,6 +8,7 @@ mod audit_cmd;
 mod db;
 mod demo;
 mod guardian;
+mod record_cmd;
 mod roll;
 mod serve;
 mod transfer;
@@ -62,6 +63,9 @@ enum Command {
     /// The guardians' election key: its ceremony, their confirmations, its public record.
     #[command(subcommand)]
     Guardian(guardian::GuardianCommand),
+    /// The election record: `export --to DIR` writes it for anyone to verify.
+    #[command(subcommand)]
+    Record(record_cmd::RecordCommand),
     /// Verify a published election record (ballots' proofs, tracking-code chains, tallies,
     /// decryptions, counts): exits 0, or 2 naming what is wrong.
     Verify(verify_record::VerifyRecordArgs),
@@ -140,6 +144,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Guardian(command) => {
             init_tracing("warn");
             guardian::run(&cli.database_url, &command).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Record(command) => {
+            init_tracing("warn");
+            record_cmd::run(&cli.database_url, &command).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify(args) => {

@@ -242,6 +242,7 @@ pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
                 clock.as_ref(),
                 DemoOptions::default(),
                 false,
+                &crate::demo::guardians_dir(url),
             )
             .await?;
             let voters = crate::demo::load_roll(
@@ -253,6 +254,7 @@ pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
             )
             .await?;
             crate::demo::print_summary(&data)?;
+            crate::demo::print_guardians(&crate::demo::guardians_dir(url));
             crate::demo::print_roll(&data, DemoOptions::default().seed, args.voters, voters);
         } else {
             tracing::info!("the database already holds data; not loading the demo");

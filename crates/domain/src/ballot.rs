@@ -23,9 +23,18 @@ pub struct Candidate {
 /// Why a ballot's choices are refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BallotRefusal {
-    TooMany { max: u32 },
-    Unknown { code: String },
-    Repeated { code: String },
+    TooMany {
+        max: u32,
+    },
+    Unknown {
+        code: String,
+    },
+    Repeated {
+        code: String,
+    },
+    /// The council's approved candidates changed between the ballot's encryption and its
+    /// casting: the ballot was encrypted for a list that is no longer the council's.
+    StyleChanged,
 }
 
 impl BallotRefusal {
@@ -34,6 +43,7 @@ impl BallotRefusal {
             Self::TooMany { .. } => "too_many_choices",
             Self::Unknown { .. } => "unknown_candidate",
             Self::Repeated { .. } => "repeated_candidate",
+            Self::StyleChanged => "ballot_style_changed",
         }
     }
     pub fn persian(&self) -> String {
@@ -49,6 +59,10 @@ impl BallotRefusal {
             ),
             Self::Repeated { code } => {
                 format!("کد «{}» بیش از یک بار آمده است.", persian_digits(code))
+            }
+            Self::StyleChanged => {
+                "فهرست نامزدهای این حوزه هم‌اکنون تغییر کرد؛ برگه را از نو باز کنید و دوباره انتخاب کنید."
+                    .into()
             }
         }
     }

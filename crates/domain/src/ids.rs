@@ -63,8 +63,9 @@ impl NationalId {
     }
 }
 
-/// A ballot receipt's code (issue 20: the old Latin letters had look-alikes): fifteen random
-/// digits and a Luhn check digit, in four groups of four (`1234-5678-9012-3452`), shown in
+/// A ballot receipt's code: the voter's readable form of their ballot's tracking code (issue 17;
+/// issue 20: the old Latin letters had look-alikes). Nineteen digits taken from the tracking
+/// code and a Luhn check digit, in five groups of four (`1234-5678-9012-3456-7894`), shown in
 /// Persian digits. Digits only, so nothing looks like anything else; the check digit catches
 /// any one mistyped digit and any two swapped neighbours but 0/9, so a voter who copies it
 /// wrong is told so instead of being told the ballot is not counted.
@@ -72,25 +73,26 @@ impl NationalId {
 pub struct ReceiptCode(String);
 
 impl ReceiptCode {
-    /// The code of fifteen digits drawn from `random` (its value modulo 10^15).
-    pub fn from_random(random: u64) -> Self {
-        let body = format!("{:015}", random % 1_000_000_000_000_000);
+    /// The code of nineteen digits drawn from `number` (its value modulo 10^19): the first
+    /// 64 bits of a tracking code (`ballot_crypto::TrackingCode::short_number`).
+    pub fn from_number(number: u64) -> Self {
+        let body = format!("{:019}", number % 10_000_000_000_000_000_000);
         let digits = format!("{body}{}", luhn_check_digit(&body));
         Self::grouped(&digits)
     }
 
     /// Reads a code as a voter types it: Persian or ASCII digits, with or without dashes or
-    /// spaces; refused unless sixteen digits whose last checks the rest.
+    /// spaces; refused unless twenty digits whose last checks the rest.
     pub fn parse(input: &str) -> Result<Self, DomainError> {
         let digits: String = ascii_digits(input)
             .chars()
             .filter(|c| !matches!(c, ' ' | '-' | '\u{200c}'))
             .collect();
         let bad = || DomainError::InvalidReceipt(input.trim().to_owned());
-        if digits.len() != 16 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        if digits.len() != 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad());
         }
-        let (body, check) = digits.split_at(15);
+        let (body, check) = digits.split_at(19);
         if luhn_check_digit(body).to_string() != check {
             return Err(bad());
         }
@@ -98,13 +100,13 @@ impl ReceiptCode {
     }
 
     fn grouped(digits: &str) -> Self {
-        let groups: Vec<&str> = (0..4)
+        let groups: Vec<&str> = (0..5)
             .filter_map(|i| digits.get(i * 4..i * 4 + 4))
             .collect();
         Self(groups.join("-"))
     }
 
-    /// The stored form: ASCII digits in four dashed groups.
+    /// The stored form: ASCII digits in five dashed groups.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -342,22 +344,26 @@ mod tests {
     }
 
     #[test]
-    fn receipt_codes_are_sixteen_digits_that_check_themselves() {
-        let code = super::ReceiptCode::from_random(123_456_789_012_345);
-        assert_eq!(code.as_str(), "1234-5678-9012-3452");
+    fn receipt_codes_are_twenty_digits_that_check_themselves() {
+        let code = super::ReceiptCode::from_number(1_234_567_890_123_456_789);
+        assert_eq!(code.as_str(), "1234-5678-9012-3456-7894");
+        assert_eq!(
+            super::ReceiptCode::from_number(123_456_789_012_345).as_str(),
+            "0000-1234-5678-9012-3452"
+        );
         for typed in [
-            "1234567890123452",
-            "۱۲۳۴-۵۶۷۸-۹۰۱۲-۳۴۵۲",
-            " 1234 5678 9012 3452 ",
+            "12345678901234567894",
+            "۱۲۳۴-۵۶۷۸-۹۰۱۲-۳۴۵۶-۷۸۹۴",
+            " 1234 5678 9012 3456 7894 ",
         ] {
             assert_eq!(super::ReceiptCode::parse(typed).unwrap(), code, "{typed}");
         }
         // One digit wrong, two neighbours swapped, too short, letters: refused.
         for typed in [
-            "1234-5678-9012-3453",
-            "1234-5678-9021-3452",
-            "1234-5678-9012",
-            "VMBG-0HW8-BWC5-1234",
+            "1234-5678-9012-3456-7895",
+            "1234-5678-9012-3465-7894",
+            "1234-5678-9012-3456",
+            "VMBG-0HW8-BWC5-1234-5678",
         ] {
             assert!(
                 matches!(
@@ -368,8 +374,8 @@ mod tests {
             );
         }
         // Every single-digit error is caught.
-        let digits: Vec<char> = "1234567890123452".chars().collect();
-        for i in 0..16 {
+        let digits: Vec<char> = "12345678901234567894".chars().collect();
+        for i in 0..20 {
             for d in '0'..='9' {
                 if digits[i] == d {
                     continue;
@@ -380,6 +386,7 @@ mod tests {
                 assert!(super::ReceiptCode::parse(&typo).is_err(), "{typo}");
             }
         }
-        assert_eq!(super::ReceiptCode::from_random(7).as_str().len(), 19);
+        assert_eq!(super::ReceiptCode::from_number(7).as_str().len(), 24);
+        assert_eq!(super::ReceiptCode::from_number(u64::MAX).as_str().len(), 24);
     }
 }

@@ -10,6 +10,7 @@ use crate::facts::{locked_day, polls_of};
 use crate::rows::DAY_COLUMNS;
 use crate::{facts, rows, sql};
 use async_trait::async_trait;
+use ballot_crypto::BallotStyle;
 use domain::clock::{from_micros, to_micros};
 use domain::station_day::{
     decide, decide_walkout, AtStation, DayAction, DayFacts, DayState, Presence, StationDay,
@@ -17,7 +18,10 @@ use domain::station_day::{
 };
 use sqlx::postgres::PgConnection;
 use sqlx::Row;
-use store::election_day::{day_action_taken, pause_columns, walkout_recorded};
+use store::election_day::{
+    ballot_style, ballot_styles, day_action_taken, pause_columns, walkout_recorded, KioskHead,
+    StationBallots, StoredBallot,
+};
 use store::{
     Actor, BallotOutcome, BoardStation, CheckIn, CheckInOutcome, ElectionDayStore, Entity,
     NewBallot, PendingCheckIn, StationCounts, StoreError, StoreResult, Turnout, TurnoutArea,
@@ -138,24 +142,14 @@ impl Postgres {
             .transpose()
             .map_err(|e| StoreError::database(e.to_string()))?;
         if next.state == DayState::Closed {
-            // The day's ballots and receipts enter the box together, shuffled (see
-            // 0005_election_day.sql).
+            // The day's ballots enter the box together, shuffled (see 0005_election_day.sql).
             sqlx::query(
                 "WITH moved AS (DELETE FROM ballot_queue \
                    WHERE election_code = $1 AND station_code = $2 RETURNING *) \
-                 INSERT INTO ballots (id, election_code, station_code, council_code, choices) \
-                 SELECT id, election_code, station_code, council_code, choices FROM moved \
-                 ORDER BY random()",
-            )
-            .bind(election_code)
-            .bind(station)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "WITH moved AS (DELETE FROM receipt_queue \
-                   WHERE election_code = $1 AND station_code = $2 RETURNING *) \
-                 INSERT INTO receipts (code, election_code, station_code) \
-                 SELECT code, election_code, station_code FROM moved ORDER BY random()",
+                 INSERT INTO ballots (tracking_code, receipt, election_code, station_code, \
+                     council_code, kiosk, previous_code, ballot) \
+                 SELECT tracking_code, receipt, election_code, station_code, council_code, kiosk, \
+                     previous_code, ballot FROM moved ORDER BY random()",
             )
             .bind(election_code)
             .bind(station)
@@ -372,14 +366,117 @@ impl Postgres {
         receipt: &str,
     ) -> StoreResult<Option<String>> {
         sqlx::query_scalar(
-            "SELECT station_code FROM receipts WHERE election_code = $1 AND code = $2 \
-             UNION ALL SELECT station_code FROM receipt_queue WHERE election_code = $1 AND code = $2",
+            "SELECT station_code FROM ballots WHERE election_code = $1 AND receipt = $2 \
+             UNION ALL SELECT station_code FROM ballot_queue WHERE election_code = $1 AND receipt = $2",
         )
         .bind(election_code)
         .bind(receipt)
         .fetch_optional(&self.pool)
         .await
         .map_err(db)
+    }
+
+    async fn read_styles(&self, election_code: &str) -> StoreResult<Vec<BallotStyle>> {
+        let councils =
+            sqlx::query("SELECT code, main_seats FROM councils ORDER BY code COLLATE \"C\"")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get::<String, _>("code").map_err(db)?,
+                        rows::seats_of(r.try_get("main_seats").map_err(db)?)?,
+                    ))
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+        let approved = sqlx::query(
+            "SELECT council_code, code FROM candidates WHERE election_code = $1 AND code IS NOT NULL",
+        )
+        .bind(election_code)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| Ok((r.try_get("council_code")?, r.try_get("code")?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(db)?;
+        Ok(ballot_styles(election_code, councils, approved))
+    }
+
+    async fn read_station_ballots(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<StationBallots> {
+        let ballots = sqlx::query(
+            "SELECT tracking_code, previous_code, kiosk, council_code, ballot FROM ( \
+               SELECT tracking_code, previous_code, kiosk, council_code, ballot FROM ballots \
+                 WHERE election_code = $1 AND station_code = $2 \
+               UNION ALL SELECT tracking_code, previous_code, kiosk, council_code, ballot \
+                 FROM ballot_queue WHERE election_code = $1 AND station_code = $2) b \
+             ORDER BY tracking_code COLLATE \"C\"",
+        )
+        .bind(election_code)
+        .bind(station)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| {
+            Ok(StoredBallot {
+                tracking_code: r.try_get("tracking_code")?,
+                previous_code: r.try_get("previous_code")?,
+                kiosk: r.try_get("kiosk")?,
+                council: r.try_get("council_code")?,
+                ballot: r.try_get("ballot")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(db)?;
+        let chains = sqlx::query(
+            "SELECT kiosk, head, ballots FROM kiosk_chains \
+             WHERE election_code = $1 AND station_code = $2 AND ballots > 0 ORDER BY kiosk",
+        )
+        .bind(election_code)
+        .bind(station)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| {
+            Ok(KioskHead {
+                kiosk: r.try_get("kiosk")?,
+                head: r.try_get("head")?,
+                ballots: r.try_get("ballots")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(db)?;
+        Ok(StationBallots { ballots, chains })
+    }
+
+    async fn read_style(
+        &self,
+        election_code: &str,
+        council: &str,
+    ) -> StoreResult<Option<BallotStyle>> {
+        let row = sqlx::query(
+            "SELECT c.main_seats, ARRAY(SELECT k.code FROM candidates k WHERE k.election_code = $1 \
+                 AND k.council_code = c.code AND k.code IS NOT NULL) AS approved \
+             FROM councils c WHERE c.code = $2",
+        )
+        .bind(election_code)
+        .bind(council)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let seats = rows::seats_of(row.try_get("main_seats").map_err(db)?)?;
+        let approved: Vec<String> = row.try_get("approved").map_err(db)?;
+        Ok(Some(ballot_style(election_code, council, approved, seats)))
     }
 
     /// Turnout from the `turnout` and `roll_councils` tables. Check-ins count where the voter's
@@ -679,6 +776,29 @@ impl ElectionDayStore for Postgres {
 
     async fn receipt(&self, election_code: &str, receipt: &str) -> StoreResult<Option<String>> {
         self.read_receipt(election_code, receipt).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn ballot_styles(&self, election_code: &str) -> StoreResult<Vec<BallotStyle>> {
+        self.read_styles(election_code).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn station_ballots(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<StationBallots> {
+        self.read_station_ballots(election_code, station).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn ballot_style(
+        &self,
+        election_code: &str,
+        council: &str,
+    ) -> StoreResult<Option<BallotStyle>> {
+        self.read_style(election_code, council).await
     }
 
     #[tracing::instrument(skip_all)]

@@ -99,6 +99,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "election_keys",
         include_str!("../migrations/0020_election_keys.sql"),
     ),
+    (
+        21,
+        "encrypted_ballots",
+        include_str!("../migrations/0021_encrypted_ballots.sql"),
+    ),
 ];
 
 /// The migrations as `(version, name)`, in order (for the test that keeps both backends'

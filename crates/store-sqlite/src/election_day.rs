@@ -8,13 +8,15 @@ use crate::chain::append_audit;
 use crate::db::{db_err, Job, Sqlite};
 use crate::sql::{all, bad_row, parse_date};
 use async_trait::async_trait;
+use ballot_crypto::BallotStyle;
 use domain::station_day::{
     decide, decide_walkout, AtStation, DayAction, DayFacts, DayState, Presence, StationDay,
     Walkout, WalkoutReason,
 };
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use store::election_day::{
-    day_action_taken, pause_columns, pause_of, walkout_recorded, StationFacts,
+    ballot_style, ballot_styles, day_action_taken, pause_columns, pause_of, walkout_recorded,
+    KioskHead, StationBallots, StationFacts, StoredBallot,
 };
 use store::{
     Actor, BallotOutcome, BoardStation, CheckIn, CheckInOutcome, ElectionDayStore, Entity,
@@ -421,12 +423,106 @@ fn walkouts_of(
     )
 }
 
-fn receipt_station(conn: &Connection, election: &str, code: &str) -> StoreResult<Option<String>> {
-    conn.prepare_cached("SELECT station_code FROM receipts WHERE election_code = ?1 AND code = ?2")
+/// A council's ballot style (`store::election_day::ballot_style`); `None` for an unknown
+/// council.
+pub(crate) fn read_style(
+    conn: &Connection,
+    election: &str,
+    council: &str,
+) -> StoreResult<Option<BallotStyle>> {
+    let seats: Option<u32> = conn
+        .prepare_cached("SELECT main_seats FROM councils WHERE code = ?1")
         .map_err(db_err)?
-        .query_row([election, code], |r| r.get(0))
+        .query_row([council], |r| r.get(0))
         .optional()
-        .map_err(db_err)
+        .map_err(db_err)?;
+    let Some(seats) = seats else {
+        return Ok(None);
+    };
+    let codes = all(
+        &mut *conn
+            .prepare_cached(
+                "SELECT code FROM candidates
+                 WHERE election_code = ?1 AND council_code = ?2 AND code IS NOT NULL",
+            )
+            .map_err(db_err)?,
+        params![election, council],
+        |r| r.get(0),
+    )?;
+    Ok(Some(ballot_style(election, council, codes, seats)))
+}
+
+fn read_styles(conn: &Connection, election: &str) -> StoreResult<Vec<BallotStyle>> {
+    let councils = all(
+        &mut *conn
+            .prepare_cached("SELECT code, main_seats FROM councils ORDER BY code")
+            .map_err(db_err)?,
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let approved = all(
+        &mut *conn
+            .prepare_cached(
+                "SELECT council_code, code FROM candidates
+                 WHERE election_code = ?1 AND code IS NOT NULL",
+            )
+            .map_err(db_err)?,
+        [election],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(ballot_styles(election, councils, approved))
+}
+
+fn station_ballots(
+    conn: &Connection,
+    election: &str,
+    station: &str,
+) -> StoreResult<StationBallots> {
+    let ballots = all(
+        &mut *conn
+            .prepare_cached(
+                "SELECT tracking_code, previous_code, kiosk, council_code, ballot FROM ballots
+                 WHERE election_code = ?1 AND station_code = ?2 ORDER BY tracking_code",
+            )
+            .map_err(db_err)?,
+        params![election, station],
+        |r| {
+            Ok(StoredBallot {
+                tracking_code: r.get(0)?,
+                previous_code: r.get(1)?,
+                kiosk: r.get(2)?,
+                council: r.get(3)?,
+                ballot: r.get(4)?,
+            })
+        },
+    )?;
+    let chains = all(
+        &mut *conn
+            .prepare_cached(
+                "SELECT kiosk, head, ballots FROM kiosk_chains
+                 WHERE election_code = ?1 AND station_code = ?2 ORDER BY kiosk",
+            )
+            .map_err(db_err)?,
+        params![election, station],
+        |r| {
+            Ok(KioskHead {
+                kiosk: r.get(0)?,
+                head: r.get(1)?,
+                ballots: r.get(2)?,
+            })
+        },
+    )?;
+    Ok(StationBallots { ballots, chains })
+}
+
+fn receipt_station(conn: &Connection, election: &str, code: &str) -> StoreResult<Option<String>> {
+    conn.prepare_cached(
+        "SELECT station_code FROM ballots WHERE election_code = ?1 AND receipt = ?2",
+    )
+    .map_err(db_err)?
+    .query_row([election, code], |r| r.get(0))
+    .optional()
+    .map_err(db_err)
 }
 
 fn turnout_in(conn: &Connection, election: &str, filter: &TurnoutFilter) -> StoreResult<Turnout> {
@@ -705,6 +801,33 @@ impl ElectionDayStore for Sqlite {
         let (election, receipt) = (election_code.to_owned(), receipt.to_owned());
         self.read(move |c| receipt_station(c, &election, &receipt))
             .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn ballot_styles(&self, election_code: &str) -> StoreResult<Vec<BallotStyle>> {
+        let election = election_code.to_owned();
+        self.read(move |c| read_styles(c, &election)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn station_ballots(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<StationBallots> {
+        let (election, station) = (election_code.to_owned(), station.to_owned());
+        self.read(move |c| station_ballots(c, &election, &station))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn ballot_style(
+        &self,
+        election_code: &str,
+        council: &str,
+    ) -> StoreResult<Option<BallotStyle>> {
+        let (election, council) = (election_code.to_owned(), council.to_owned());
+        self.read(move |c| read_style(c, &election, &council)).await
     }
 
     #[tracing::instrument(skip_all)]

@@ -99,6 +99,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "election_keys",
         include_str!("../migrations/0020_election_keys.sql"),
     ),
+    (
+        21,
+        "encrypted_ballots",
+        include_str!("../migrations/0021_encrypted_ballots.sql"),
+    ),
 ];
 
 /// Applies the migrations not applied yet, each in its own transaction.

@@ -6,6 +6,7 @@ use crate::{
     StoreResult, Turnout, TurnoutFilter, WalkoutRecord,
 };
 use async_trait::async_trait;
+use ballot_crypto::{BallotStyle, TrackingCode};
 use domain::election::Election;
 use domain::roll::{check_eligibility, Voter};
 use domain::station_day::{DayAction, Pause, PauseReason, StationDay, Walkout};
@@ -71,10 +72,11 @@ pub trait ElectionDayStore: Send + Sync + 'static {
     /// across all stations and servers, enforced by the store's unique key. `NotFound` for an
     /// unknown station.
     async fn check_in(&self, checkin: CheckIn) -> StoreResult<CheckInOutcome>;
-    /// Casts a ballot through the same writer: the token is spent, the choices are checked by
-    /// `domain::ballot::check_ballot` against the council's approved candidates and seats, and
-    /// the ballot and its receipt are stored apart, with random keys, no time and nothing
-    /// naming the voter. The batch's audit record counts ballots per station only.
+    /// Casts an encrypted ballot through the same writer, once [`check_cast`] approves it on
+    /// the token and the council's style read in the writing transaction: the token is spent,
+    /// and the ballot joins its kiosk's chain ([`chained`]) under its tracking code, with no
+    /// time and nothing naming the voter. The batch's audit record counts ballots per station
+    /// only.
     async fn cast_ballot(&self, ballot: NewBallot) -> StoreResult<BallotOutcome>;
     /// The ballot a token (by its hash) still opens: its station and council; `None` once it
     /// is spent (cast, or its voter walked out) or when no check-in issued it. The voting
@@ -86,6 +88,23 @@ pub trait ElectionDayStore: Send + Sync + 'static {
     ) -> StoreResult<Option<OpenBallot>>;
     /// Whether a receipt code is among the election's ballots, and at which station.
     async fn receipt(&self, election_code: &str, receipt: &str) -> StoreResult<Option<String>>;
+    /// Every council's ballot style, in council order: the election record's manifest.
+    async fn ballot_styles(&self, election_code: &str) -> StoreResult<Vec<BallotStyle>>;
+    /// A station's encrypted ballots as stored (in tracking-code order, which is no order of
+    /// voting) and its kiosks' chains: what the election record publishes of it.
+    async fn station_ballots(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<StationBallots>;
+    /// The ballot style of a council ([`ballot_style`]: its approved candidates' codes in
+    /// order and its main seats), which a ballot is encrypted for; `None` for an unknown
+    /// council.
+    async fn ballot_style(
+        &self,
+        election_code: &str,
+        council: &str,
+    ) -> StoreResult<Option<BallotStyle>>;
     /// Turnout from the check-ins: per hour, and per county (province), council (county) or
     /// station (council).
     async fn turnout(&self, election_code: &str, filter: &TurnoutFilter) -> StoreResult<Turnout>;
@@ -99,6 +118,115 @@ pub trait ElectionDayStore: Send + Sync + 'static {
         election_code: &str,
         county: Option<&str>,
     ) -> StoreResult<Vec<BoardStation>>;
+}
+
+/// A station's ballot box as the record publishes it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StationBallots {
+    pub ballots: Vec<StoredBallot>,
+    pub chains: Vec<KioskHead>,
+}
+
+/// An encrypted ballot as stored: `ballot` is `ballot_crypto::tracking::encode`'s text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBallot {
+    pub tracking_code: String,
+    pub previous_code: String,
+    pub kiosk: String,
+    pub council: String,
+    pub ballot: String,
+}
+
+/// A kiosk's chain: its last tracking code and how many ballots it made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskHead {
+    pub kiosk: String,
+    pub head: String,
+    pub ballots: i64,
+}
+
+/// A council's ballot style: its approved candidates' codes, sorted, and its main seats. The
+/// use case encrypts for it and both backends check a cast against it, so all three build it
+/// here.
+pub fn ballot_style(
+    election_code: &str,
+    council: &str,
+    mut approved: Vec<String>,
+    main_seats: u32,
+) -> BallotStyle {
+    approved.sort_unstable();
+    approved.dedup();
+    BallotStyle {
+        election: election_code.to_owned(),
+        council: council.to_owned(),
+        seats: main_seats,
+        candidates: approved,
+    }
+}
+
+/// Every council's style from rows of (council, seats) in council order and (council,
+/// approved code) in any order.
+pub fn ballot_styles(
+    election_code: &str,
+    councils: Vec<(String, u32)>,
+    approved: Vec<(String, String)>,
+) -> Vec<BallotStyle> {
+    let mut codes: std::collections::HashMap<String, Vec<String>> =
+        std::collections::HashMap::new();
+    for (council, code) in approved {
+        codes.entry(council).or_default().push(code);
+    }
+    councils
+        .into_iter()
+        .map(|(council, seats)| {
+            let approved = codes.remove(&council).unwrap_or_default();
+            ballot_style(election_code, &council, approved, seats)
+        })
+        .collect()
+}
+
+/// Whether an encrypted ballot may be cast with a token of `token_council` while the council's
+/// style is `style`: it was encrypted for that council and that very list of candidates.
+pub fn check_cast(
+    ballot: &NewBallot,
+    token_council: &str,
+    style: &BallotStyle,
+) -> Result<(), domain::ballot::BallotRefusal> {
+    if ballot.council != token_council || ballot.style_digest != style.digest() {
+        return Err(domain::ballot::BallotRefusal::StyleChanged);
+    }
+    Ok(())
+}
+
+/// A ballot joining its kiosk's chain: the code before it (the kiosk's last, `head`, or the
+/// chain's start), its tracking code, and the voter's receipt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chained {
+    pub previous: String,
+    pub tracking_code: String,
+    pub receipt: String,
+}
+
+pub fn chained(
+    election_code: &str,
+    station: &str,
+    kiosk: &str,
+    head: Option<&str>,
+    ballot: &str,
+) -> StoreResult<Chained> {
+    let previous = match head {
+        Some(head) => TrackingCode::try_from(head.to_owned())
+            .map_err(|_| crate::StoreError::Corrupt(format!("kiosk {kiosk}'s chain head")))?,
+        None => TrackingCode::start(election_code, station, kiosk),
+    };
+    let code = previous.next_encoded(ballot.as_bytes());
+    Ok(Chained {
+        previous: previous.hex(),
+        tracking_code: code.hex(),
+        receipt: domain::ids::ReceiptCode::from_number(code.short_number())
+            .as_str()
+            .to_owned(),
+    })
 }
 
 /// The ballot a token opens: where it was issued, and for which council.

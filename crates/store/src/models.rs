@@ -430,24 +430,32 @@ pub enum CheckInOutcome {
     StationNotOpen(domain::station_day::DayState),
 }
 
-/// A ballot on its way into the box. `ballot_id` and `receipt` are random (the caller draws
-/// them); nothing in it names the voter.
+/// A ballot on its way into the box: encrypted by the use case for the token's council
+/// (`ballot_crypto::tracking::encode`'s text; its choices are in no field), with the digest
+/// of the ballot style it was encrypted for and the kiosk whose chain it joins. Nothing in it
+/// names the voter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewBallot {
     pub election_code: String,
     pub token_hash: String,
-    pub ballot_id: String,
-    pub receipt: String,
-    pub choices: Vec<String>,
+    /// The council the ballot was encrypted for (the token's, as the use case read it).
+    pub council: String,
+    /// `ballot_crypto::BallotStyle::digest` of the style it was encrypted for.
+    pub style_digest: String,
+    pub kiosk: String,
+    pub ballot: String,
     pub by: Actor,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BallotOutcome {
-    /// In the box: the station and council it was cast for.
+    /// In the box: the station and council it was cast for, its tracking code (hex) and the
+    /// voter's receipt (`domain::ids::ReceiptCode`, from the tracking code).
     Cast {
         station: String,
         council: String,
+        tracking_code: String,
+        receipt: String,
     },
     /// No such token, or it was used already.
     TokenUnknown,

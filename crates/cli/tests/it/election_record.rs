@@ -98,7 +98,7 @@ fn verify_passes_an_honest_record_and_names_each_tampering() {
 
     // One changed count.
     let mut stations = sample.stations.clone();
-    stations[2].counts.as_mut().unwrap().votes[3] += 1;
+    stations[2].tallies[0].counts.as_mut().unwrap().votes[3] += 1;
     write(&dir, &sample, &stations);
     assert_wrong(
         &verify_record(&dir),
@@ -110,7 +110,10 @@ fn verify_passes_an_honest_record_and_names_each_tampering() {
     stations[0].ballots.remove(3);
     write(&dir, &sample, &stations);
     let run = verify_record(&dir);
-    assert_wrong(&run, "station 11-0001: the encrypted tally is not the sum");
+    assert_wrong(
+        &run,
+        "station 11-0001: council C-0001: the encrypted tally is not the sum",
+    );
     assert!(run.stdout.contains("the chain"), "{run:#?}");
 
     // A station's record left out, and a damaged file.
@@ -126,4 +129,46 @@ fn verify_passes_an_honest_record_and_names_each_tampering() {
     )
     .unwrap();
     assert_wrong(&verify_record(&dir), "11-0002.json is not a record file");
+}
+
+/// The demo's record, as `sandoq record export` writes it before any vote: the key ceremony, the
+/// styles and every station with an empty box; `sandoq verify` passes it, and names a
+/// station's file taken out.
+#[test]
+fn the_demos_record_exports_and_verifies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let url = super::sqlite_url(dir, "record.db");
+    super::small_demo(dir, &url);
+    let out = dir.join("record");
+    let export = sandoq(
+        dir,
+        &url,
+        &["record", "export", "--to", out.to_str().unwrap()],
+        "",
+    );
+    assert!(export.success(), "{export:#?}");
+    assert!(export.stdout.contains(" 0 ballots"), "{export:#?}");
+    let run = verify_record(&out);
+    assert!(run.success(), "{run:#?}");
+    assert!(run.stdout.contains("0 ballots"), "{run:#?}");
+    let again = sandoq(
+        dir,
+        &url,
+        &["record", "export", "--to", out.to_str().unwrap()],
+        "",
+    );
+    assert!(!again.success(), "{again:#?}");
+    let first = std::fs::read_dir(out.join(STATIONS_DIR))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let station = first.file_stem().unwrap().to_string_lossy().into_owned();
+    std::fs::remove_file(&first).unwrap();
+    assert_wrong(
+        &verify_record(&out),
+        &format!("station {station} is listed but its record is missing"),
+    );
 }

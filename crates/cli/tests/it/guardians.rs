@@ -1,6 +1,7 @@
-//! `sandoq guardian ceremony | confirm | show` on a small demo: the shares leave as sealed
-//! files only, the database keeps the public record and never a share, a guardian confirms with
-//! their passphrase, a wrong one is refused, and a second ceremony is refused.
+//! `sandoq guardian ceremony | confirm | show` on a small demo (which held its election key's
+//! ceremony, so this one is the equipment tests' key): the shares leave as sealed files only,
+//! the database keeps the public record and never a share, a guardian confirms with their
+//! passphrase, a wrong one is refused, and a second ceremony is refused.
 
 use super::{sandoq, small_demo, sqlite_url, verify, DEMO_RECORDS};
 use ballot_crypto::ShareFile;
@@ -28,6 +29,7 @@ fn a_key_ceremony_hands_out_sealed_shares_and_keeps_only_the_public_record() {
         "2",
         "--out",
         out.to_str().unwrap(),
+        "--test-key",
     ];
 
     // A short passphrase refuses the whole ceremony: nothing is written.
@@ -35,13 +37,10 @@ fn a_key_ceremony_hands_out_sealed_shares_and_keeps_only_the_public_record() {
         dir,
         &url,
         &ceremony,
-        "short\nsecond guardian's passphrase\nthird guardian's passphrase\n",
+        "eleven char\nsecond guardian's passphrase\nthird guardian's passphrase\n",
     );
     assert!(!weak.success(), "{weak:#?}");
-    assert!(
-        weak.stderr.contains("weak") || weak.stderr.contains("passphrase"),
-        "{weak:#?}"
-    );
+    assert!(weak.stderr.contains("at least 12 characters"), "{weak:#?}");
     assert!(!out.join("guardian-1.json").exists());
     assert_eq!(verify(dir, &url).intact_count(), DEMO_RECORDS);
 
@@ -80,12 +79,43 @@ fn a_key_ceremony_hands_out_sealed_shares_and_keeps_only_the_public_record() {
         );
     }
 
-    let show = sandoq(dir, &url, &["guardian", "show"], "");
+    let show = sandoq(dir, &url, &["guardian", "show", "--test-key"], "");
     assert!(show.success(), "{show:#?}");
     assert_eq!(show.stdout.matches("not confirmed").count(), 3, "{show:#?}");
+    // The demo's own key: five guardians, none confirmed yet.
+    let demo_key = sandoq(dir, &url, &["guardian", "show"], "");
+    assert!(
+        demo_key.stdout.contains("3 of 5 guardians"),
+        "{demo_key:#?}"
+    );
+    assert_eq!(
+        demo_key.stdout.matches("not confirmed").count(),
+        5,
+        "{demo_key:#?}"
+    );
+    // The demo wrote its guardians' files beside the database; the first confirms.
+    let demo_share = dir.join("guardians-guardians").join("guardian-1.json");
+    let confirmed = sandoq(
+        dir,
+        &url,
+        &[
+            "guardian",
+            "confirm",
+            "--share",
+            demo_share.to_str().unwrap(),
+        ],
+        "demo guardian 1 passphrase\n",
+    );
+    assert!(confirmed.success(), "{confirmed:#?}");
 
     let share = out.join("guardian-2.json");
-    let confirm = ["guardian", "confirm", "--share", share.to_str().unwrap()];
+    let confirm = [
+        "guardian",
+        "confirm",
+        "--share",
+        share.to_str().unwrap(),
+        "--test-key",
+    ];
     let wrong = sandoq(dir, &url, &confirm, "not the passphrase at all\n");
     assert!(!wrong.success(), "{wrong:#?}");
     assert!(wrong.stderr.contains("passphrase is wrong"), "{wrong:#?}");
@@ -97,22 +127,31 @@ fn a_key_ceremony_hands_out_sealed_shares_and_keeps_only_the_public_record() {
             .contains("guardian 2 (Ali Rafsanjani) confirmed"),
         "{right:#?}"
     );
-    let show = sandoq(dir, &url, &["guardian", "show"], "");
+    let show = sandoq(dir, &url, &["guardian", "show", "--test-key"], "");
     assert!(
         show.stdout.contains("2. Ali Rafsanjani: confirmed"),
         "{show:#?}"
     );
     assert_eq!(show.stdout.matches("not confirmed").count(), 2, "{show:#?}");
 
-    // Once per election: another ceremony is refused, even into another directory.
+    // Once per election and kind: another ceremony is refused, even into another directory,
+    // and so is one for the election's key, which the demo held.
     let again_out = dir.join("again");
     let mut again = ceremony;
     again[11] = again_out.to_str().unwrap();
-    let again = sandoq(dir, &url, &again, PASSPHRASES);
-    assert!(!again.success(), "{again:#?}");
-    assert!(again.stderr.contains("election_key_exists"), "{again:#?}");
+    let refused = sandoq(dir, &url, &again, PASSPHRASES);
+    assert!(!refused.success(), "{refused:#?}");
+    assert!(
+        refused.stderr.contains("election_key_exists"),
+        "{refused:#?}"
+    );
+    let refused = sandoq(dir, &url, &again[..12], PASSPHRASES);
+    assert!(
+        refused.stderr.contains("election_key_exists"),
+        "{refused:#?}"
+    );
     assert!(!again_out.exists());
-    assert_eq!(verify(dir, &url).intact_count(), DEMO_RECORDS + 2);
+    assert_eq!(verify(dir, &url).intact_count(), DEMO_RECORDS + 3);
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

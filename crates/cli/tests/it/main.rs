@@ -20,8 +20,9 @@ use store_sqlite::Sqlite;
 const BIN: &str = env!("CARGO_BIN_EXE_sandoq");
 /// No wait in these tests lasts longer than this.
 const TIMEOUT: Duration = Duration::from_mins(2);
-/// Records in the audit log after `sandoq demo`: the province load, the 7 demo users and the roll.
-const DEMO_RECORDS: i64 = 9;
+/// Records in the audit log after `sandoq demo`: the province load, the 7 demo users, the key
+/// ceremony and the roll.
+const DEMO_RECORDS: i64 = 10;
 const PG_VAR: &str = "SANDOQ_TEST_POSTGRES_URL";
 /// The arguments of a small demo (quick to load, every area present).
 const SMALL_DEMO: [&str; 5] = ["demo", "--people", "200", "--voters", "500"];

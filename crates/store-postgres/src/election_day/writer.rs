@@ -25,6 +25,7 @@
 use crate::chain::append_audit;
 use crate::db::{retry, Attempt, Job, Postgres, Unique};
 use crate::{facts, rows};
+use ballot_crypto::{BallotStyle, TrackingCode};
 use domain::clock::{from_micros, to_micros};
 use domain::roll::{Voter, VoterStatus};
 use domain::station_day::StationDay;
@@ -33,7 +34,10 @@ use sqlx::postgres::{PgConnection, PgPool};
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
-use store::election_day::{batch_record, count, decide_checkin, polls, Act, StationFacts};
+use store::election_day::{
+    ballot_style, batch_record, chained, check_cast, count, decide_checkin, polls, Act, Chained,
+    StationFacts,
+};
 use store::{
     BallotOutcome, CheckIn, CheckInOutcome, Entity, NewBallot, Refusal, StoreError, StoreResult,
 };
@@ -567,24 +571,25 @@ fn vanished() -> StoreError {
     StoreError::Corrupt("a conflicting check-in could not be read back".into())
 }
 
-/// What the ballot of a council may hold.
-struct BallotRules {
-    approved: Vec<String>,
-    main_seats: u32,
-}
-
 /// A ballot accepted, on its way into the box.
 struct Cast<'a> {
     index: usize,
-    id: &'a str,
-    receipt: &'a str,
+    ballot: &'a NewBallot,
     station: String,
     council: String,
-    choices: String,
+    link: Chained,
 }
 
-/// Checks and stores an election's ballots; returns the ballots cast per station, or the
-/// requests whose ballot ids or receipt codes are taken.
+/// A kiosk's chain after a batch: its new head and how many ballots the batch added.
+struct ChainMove {
+    station: String,
+    kiosk: String,
+    head: String,
+    made: i64,
+}
+
+/// Checks and stores an election's encrypted ballots; returns the ballots cast per station,
+/// or the requests whose tracking codes are taken.
 async fn cast_ballots(
     conn: &mut PgConnection,
     election_code: &str,
@@ -611,18 +616,18 @@ async fn cast_ballots(
     .fetch_all(&mut *conn)
     .await?;
     let mut tokens: HashMap<String, (String, String)> = HashMap::with_capacity(found.len());
-    let mut rules: HashMap<String, BallotRules> = HashMap::new();
+    let mut styles: HashMap<String, BallotStyle> = HashMap::new();
     for row in &found {
         let council: String = row.try_get("council_code")?;
         if let Some(seats) = row.try_get::<Option<i64>, _>("main_seats")? {
-            if !rules.contains_key(&council) {
-                rules.insert(
-                    council.clone(),
-                    BallotRules {
-                        approved: row.try_get("approved")?,
-                        main_seats: rows::seats_of(seats)?,
-                    },
+            if !styles.contains_key(&council) {
+                let style = ballot_style(
+                    election_code,
+                    &council,
+                    row.try_get("approved")?,
+                    rows::seats_of(seats)?,
                 );
+                styles.insert(council.clone(), style);
             }
         }
         tokens.insert(
@@ -633,108 +638,153 @@ async fn cast_ballots(
 
     // The decisions, in arrival order.
     let mut spent: HashSet<&str> = HashSet::new();
-    let (mut ids, mut receipts) = (HashSet::new(), HashSet::new());
-    let mut cast: Vec<Cast> = Vec::new();
-    let mut collided = Vec::new();
+    let mut accepted: Vec<(usize, &NewBallot, String, String)> = Vec::new();
     for &(i, b) in ballots {
         let token = b.token_hash.as_str();
         let Some((station, council)) = tokens.get(token).filter(|_| !spent.contains(token)) else {
             answers[i] = Some(Ok(Outcome::Ballot(BallotOutcome::TokenUnknown)));
             continue;
         };
-        let Some(rule) = rules.get(council) else {
+        let Some(style) = styles.get(council) else {
             answers[i] = Some(Err(StoreError::Corrupt(format!(
                 "a ballot token of council {council}, which does not exist"
             ))));
             continue;
         };
-        let approved: Vec<&str> = rule.approved.iter().map(String::as_str).collect();
-        match domain::ballot::check_ballot(&b.choices, &approved, rule.main_seats) {
-            Err(refusal) => {
-                answers[i] = Some(Ok(Outcome::Ballot(BallotOutcome::Refused(refusal))));
-            }
-            Ok(choices) => {
-                if ids.contains(b.ballot_id.as_str()) {
-                    collided.push((i, ballot_taken(&b.ballot_id)));
-                    continue;
-                }
-                if receipts.contains(b.receipt.as_str()) {
-                    collided.push((i, receipt_taken(&b.receipt)));
-                    continue;
-                }
-                let choices = serde_json::to_string(&choices)
-                    .map_err(|e| StoreError::Corrupt(format!("a ballot's choices: {e}")))?;
-                ids.insert(b.ballot_id.as_str());
-                receipts.insert(b.receipt.as_str());
-                spent.insert(token);
-                cast.push(Cast {
-                    index: i,
-                    id: &b.ballot_id,
-                    receipt: &b.receipt,
-                    station: station.clone(),
-                    council: council.clone(),
-                    choices,
-                });
-            }
+        if let Err(refusal) = check_cast(b, council, style) {
+            answers[i] = Some(Ok(Outcome::Ballot(BallotOutcome::Refused(refusal))));
+            continue;
         }
+        spent.insert(token);
+        accepted.push((i, b, station.clone(), council.clone()));
     }
-    if cast.is_empty() {
-        return Ok(if collided.is_empty() {
-            Ok(BTreeMap::new())
-        } else {
-            Err(collided)
+    if accepted.is_empty() {
+        return Ok(Ok(BTreeMap::new()));
+    }
+
+    // The kiosks' chains: each created at its start if new, then locked in key order, and
+    // walked in arrival order.
+    let mut kiosks: Vec<(&str, &str)> = accepted
+        .iter()
+        .map(|(_, b, station, _)| (station.as_str(), b.kiosk.as_str()))
+        .collect();
+    kiosks.sort_unstable();
+    kiosks.dedup();
+    let starts: Vec<String> = kiosks
+        .iter()
+        .map(|(station, kiosk)| TrackingCode::start(election_code, station, kiosk).hex())
+        .collect();
+    let (chain_stations, chain_kiosks): (Vec<&str>, Vec<&str>) = kiosks.iter().copied().unzip();
+    sqlx::query(
+        "INSERT INTO kiosk_chains (election_code, station_code, kiosk, head, ballots) \
+         SELECT $1, u.station, u.kiosk, u.head, 0 \
+         FROM UNNEST($2::text[], $3::text[], $4::text[]) AS u(station, kiosk, head) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(election_code)
+    .bind(&chain_stations)
+    .bind(&chain_kiosks)
+    .bind(&starts)
+    .execute(&mut *conn)
+    .await?;
+    let locked = sqlx::query(
+        "SELECT k.station_code, k.kiosk, k.head FROM kiosk_chains k \
+         JOIN UNNEST($2::text[], $3::text[]) AS u(station, kiosk) \
+           ON k.station_code = u.station AND k.kiosk = u.kiosk \
+         WHERE k.election_code = $1 ORDER BY k.station_code, k.kiosk FOR UPDATE OF k",
+    )
+    .bind(election_code)
+    .bind(&chain_stations)
+    .bind(&chain_kiosks)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut heads: HashMap<(String, String), (String, i64)> = HashMap::new();
+    for row in &locked {
+        heads.insert(
+            (row.try_get("station_code")?, row.try_get("kiosk")?),
+            (row.try_get("head")?, 0),
+        );
+    }
+    let mut cast: Vec<Cast> = Vec::with_capacity(accepted.len());
+    for (index, ballot, station, council) in accepted {
+        let key = (station.clone(), ballot.kiosk.clone());
+        let (head, made) = heads.get_mut(&key).ok_or_else(|| {
+            StoreError::Corrupt(format!("kiosk {}'s chain is gone", ballot.kiosk))
+        })?;
+        let link = chained(
+            election_code,
+            &station,
+            &ballot.kiosk,
+            Some(head),
+            &ballot.ballot,
+        )?;
+        head.clone_from(&link.tracking_code);
+        *made += 1;
+        cast.push(Cast {
+            index,
+            ballot,
+            station,
+            council,
+            link,
         });
     }
 
-    // One statement spends the tokens and queues the ballots and the receipts (they enter the
-    // box when the station closes: see 0005_election_day.sql), each in its own random order.
-    // It returns the ballot ids and receipt codes stored (a taken one is a collision).
+    // One statement spends the tokens, queues the ballots in a random order (they enter the
+    // box when the station closes: see 0005_election_day.sql) and moves the chains' heads. It
+    // returns the tracking codes stored (a taken one is a collision).
     let spent: Vec<&str> = spent.into_iter().collect();
-    let (ballot_order, receipt_order) = {
-        let mut rng = rand::thread_rng();
-        let mut a: Vec<usize> = (0..cast.len()).collect();
-        let mut b = a.clone();
-        a.shuffle(&mut rng);
-        b.shuffle(&mut rng);
-        (a, b)
+    let order = {
+        let mut order: Vec<usize> = (0..cast.len()).collect();
+        order.shuffle(&mut rand::thread_rng());
+        order
     };
-    let stored = sqlx::query(
+    let column =
+        |f: &dyn Fn(&Cast) -> String| order.iter().map(|&k| f(&cast[k])).collect::<Vec<_>>();
+    let moved: Vec<ChainMove> = heads
+        .into_iter()
+        .filter(|(_, (_, made))| *made > 0)
+        .map(|((station, kiosk), (head, made))| ChainMove {
+            station,
+            kiosk,
+            head,
+            made,
+        })
+        .collect();
+    let stored: Vec<String> = sqlx::query_scalar(
         "WITH spent AS (DELETE FROM ballot_tokens WHERE token_hash = ANY($2)), \
-         box AS (INSERT INTO ballot_queue (id, election_code, station_code, council_code, choices) \
-           SELECT u.id, $1, u.station, u.council, u.choices \
-           FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[]) AS u(id, station, council, choices) \
-           ON CONFLICT DO NOTHING RETURNING id), \
-         receipt AS (INSERT INTO receipt_queue (code, election_code, station_code) \
-           SELECT u.code, $1, u.station FROM UNNEST($7::text[], $8::text[]) AS u(code, station) \
-           ON CONFLICT DO NOTHING RETURNING code) \
-         SELECT TRUE AS is_ballot, id AS key FROM box UNION ALL SELECT FALSE, code FROM receipt",
+         chains AS (UPDATE kiosk_chains k SET head = u.head, ballots = k.ballots + u.made \
+           FROM UNNEST($10::text[], $11::text[], $12::text[], $13::bigint[]) \
+             AS u(station, kiosk, head, made) \
+           WHERE k.election_code = $1 AND k.station_code = u.station AND k.kiosk = u.kiosk), \
+         box AS (INSERT INTO ballot_queue (tracking_code, receipt, election_code, station_code, \
+             council_code, kiosk, previous_code, ballot) \
+           SELECT u.code, u.receipt, $1, u.station, u.council, u.kiosk, u.previous, u.ballot \
+           FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], \
+             $9::text[]) AS u(code, receipt, station, council, kiosk, previous, ballot) \
+           ON CONFLICT DO NOTHING RETURNING tracking_code) \
+         SELECT tracking_code FROM box",
     )
     .bind(election_code)
     .bind(&spent)
-    .bind(ballot_order.iter().map(|&k| cast[k].id).collect::<Vec<_>>())
-    .bind(ballot_order.iter().map(|&k| cast[k].station.as_str()).collect::<Vec<_>>())
-    .bind(ballot_order.iter().map(|&k| cast[k].council.as_str()).collect::<Vec<_>>())
-    .bind(ballot_order.iter().map(|&k| cast[k].choices.as_str()).collect::<Vec<_>>())
-    .bind(receipt_order.iter().map(|&k| cast[k].receipt).collect::<Vec<_>>())
-    .bind(receipt_order.iter().map(|&k| cast[k].station.as_str()).collect::<Vec<_>>())
+    .bind(column(&|c| c.link.tracking_code.clone()))
+    .bind(column(&|c| c.link.receipt.clone()))
+    .bind(column(&|c| c.station.clone()))
+    .bind(column(&|c| c.council.clone()))
+    .bind(column(&|c| c.ballot.kiosk.clone()))
+    .bind(column(&|c| c.link.previous.clone()))
+    .bind(column(&|c| c.ballot.ballot.clone()))
+    .bind(moved.iter().map(|m| m.station.as_str()).collect::<Vec<_>>())
+    .bind(moved.iter().map(|m| m.kiosk.as_str()).collect::<Vec<_>>())
+    .bind(moved.iter().map(|m| m.head.as_str()).collect::<Vec<_>>())
+    .bind(moved.iter().map(|m| m.made).collect::<Vec<_>>())
     .fetch_all(&mut *conn)
     .await?;
-    let (mut stored_ids, mut stored_receipts) = (HashSet::new(), HashSet::new());
-    for row in &stored {
-        let key: String = row.try_get("key")?;
-        if row.try_get("is_ballot")? {
-            stored_ids.insert(key);
-        } else {
-            stored_receipts.insert(key);
-        }
-    }
-    for c in &cast {
-        if !stored_ids.contains(c.id) {
-            collided.push((c.index, ballot_taken(c.id)));
-        } else if !stored_receipts.contains(c.receipt) {
-            collided.push((c.index, receipt_taken(c.receipt)));
-        }
-    }
+    let stored: HashSet<String> = stored.into_iter().collect();
+    let collided: Vec<(usize, StoreError)> = cast
+        .iter()
+        .filter(|c| !stored.contains(&c.link.tracking_code))
+        .map(|c| (c.index, ballot_taken(&c.link.tracking_code)))
+        .collect();
     if !collided.is_empty() {
         return Ok(Err(collided));
     }
@@ -745,6 +795,8 @@ async fn cast_ballots(
         answers[c.index] = Some(Ok(Outcome::Ballot(BallotOutcome::Cast {
             station: c.station,
             council: c.council,
+            tracking_code: c.link.tracking_code,
+            receipt: c.link.receipt,
         })));
     }
     Ok(Ok(per_station))
@@ -754,12 +806,5 @@ fn ballot_taken(id: &str) -> StoreError {
     StoreError::Duplicate {
         entity: Entity::Ballot,
         key: id.to_owned(),
-    }
-}
-
-fn receipt_taken(code: &str) -> StoreError {
-    StoreError::Duplicate {
-        entity: Entity::Receipt,
-        key: code.to_owned(),
     }
 }

@@ -7,18 +7,19 @@
 //! answers the batch's jobs, so the writer builds the next batch while the disk works.
 
 use super::roll_index::Rolls;
-use super::{election_facts, station_facts, ElectionFacts};
+use super::{election_facts, read_style, station_facts, ElectionFacts};
 use crate::chain::append_audit;
 use crate::db::{db_err, duplicate_or, poisoned, Inner, Job};
-use crate::sql::all;
-use domain::ballot::check_ballot;
+use ballot_crypto::BallotStyle;
 use domain::ids::NationalId;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Weak;
-use store::election_day::{batch_record, count, decide_checkin, Act, StationFacts};
+use store::election_day::{
+    batch_record, chained, check_cast, count, decide_checkin, Act, StationFacts,
+};
 use store::{BallotOutcome, CheckInOutcome, Entity, NewBallot, StoreError, StoreResult};
 use time::OffsetDateTime;
 
@@ -219,7 +220,7 @@ struct Facts {
     elections: HashMap<String, Option<ElectionFacts>>,
     /// Per election, per station.
     stations: HashMap<String, HashMap<String, Option<StationFacts>>>,
-    councils: HashMap<(String, String), (Vec<String>, u32)>,
+    councils: HashMap<(String, String), BallotStyle>,
 }
 
 impl Facts {
@@ -465,7 +466,7 @@ fn run_batch(
 fn cast(
     tx: &Connection,
     b: &NewBallot,
-    councils: &mut HashMap<(String, String), (Vec<String>, u32)>,
+    councils: &mut HashMap<(String, String), BallotStyle>,
     done: &mut BTreeMap<String, Done>,
 ) -> StoreResult<BallotOutcome> {
     let token: Option<(String, String)> = tx
@@ -483,65 +484,79 @@ fn cast(
         return Ok(BallotOutcome::TokenUnknown);
     };
     let key = (b.election_code.clone(), council.clone());
-    let rule = if let Some(rule) = councils.get(&key) {
-        rule
+    let style = if let Some(style) = councils.get(&key) {
+        style
     } else {
-        let codes = all(
-            &mut *tx
-                .prepare_cached(
-                    "SELECT code FROM candidates
-                     WHERE election_code = ?1 AND council_code = ?2 AND code IS NOT NULL",
-                )
-                .map_err(db_err)?,
-            params![b.election_code, council],
-            |r| r.get(0),
-        )?;
-        let seats: u32 = tx
-            .prepare_cached("SELECT main_seats FROM councils WHERE code = ?1")
-            .map_err(db_err)?
-            .query_row([&council], |r| r.get(0))
-            .optional()
-            .map_err(db_err)?
-            // The token's council is a council: its key says so.
-            .ok_or_else(|| {
-                StoreError::Corrupt(format!("a ballot token's council {council} is gone"))
-            })?;
-        councils.entry(key).or_insert((codes, seats))
+        // The token's council is a council: its key says so.
+        let style = read_style(tx, &b.election_code, &council)?.ok_or_else(|| {
+            StoreError::Corrupt(format!("a ballot token's council {council} is gone"))
+        })?;
+        councils.entry(key).or_insert(style)
     };
-    let (codes, seats) = (&rule.0, rule.1);
-    let approved: Vec<&str> = codes.iter().map(String::as_str).collect();
-    let choices = match check_ballot(&b.choices, &approved, seats) {
-        Ok(choices) => choices,
-        Err(refusal) => return Ok(BallotOutcome::Refused(refusal)),
-    };
+    if let Err(refusal) = check_cast(b, &council, style) {
+        return Ok(BallotOutcome::Refused(refusal));
+    }
     tx.prepare_cached("DELETE FROM ballot_tokens WHERE token_hash = ?1")
         .map_err(db_err)?
         .execute([&b.token_hash])
         .map_err(db_err)?;
+    let head: Option<String> = tx
+        .prepare_cached(
+            "SELECT head FROM kiosk_chains
+             WHERE election_code = ?1 AND station_code = ?2 AND kiosk = ?3",
+        )
+        .map_err(db_err)?
+        .query_row(params![b.election_code, station, b.kiosk], |r| r.get(0))
+        .optional()
+        .map_err(db_err)?;
+    let link = chained(
+        &b.election_code,
+        &station,
+        &b.kiosk,
+        head.as_deref(),
+        &b.ballot,
+    )?;
     tx.prepare_cached(
-        "INSERT INTO ballots (id, election_code, station_code, council_code, choices)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO kiosk_chains (election_code, station_code, kiosk, head, ballots)
+         VALUES (?1, ?2, ?3, ?4, 1)
+         ON CONFLICT (election_code, station_code, kiosk)
+         DO UPDATE SET head = excluded.head, ballots = ballots + 1",
     )
     .map_err(db_err)?
     .execute(params![
-        b.ballot_id,
+        b.election_code,
+        station,
+        b.kiosk,
+        link.tracking_code
+    ])
+    .map_err(db_err)?;
+    tx.prepare_cached(
+        "INSERT INTO ballots (tracking_code, receipt, election_code, station_code, council_code,
+             kiosk, previous_code, ballot)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .map_err(db_err)?
+    .execute(params![
+        link.tracking_code,
+        link.receipt,
         b.election_code,
         station,
         council,
-        serde_json::to_string(&choices).map_err(StoreError::database)?
+        b.kiosk,
+        link.previous,
+        b.ballot
     ])
-    .map_err(|e| duplicate_or(e, Entity::Ballot, &b.ballot_id))?;
-    tx.prepare_cached(
-        "INSERT INTO receipts (code, election_code, station_code) VALUES (?1, ?2, ?3)",
-    )
-    .map_err(db_err)?
-    .execute(params![b.receipt, b.election_code, station])
-    .map_err(|e| duplicate_or(e, Entity::Receipt, &b.receipt))?;
+    .map_err(|e| duplicate_or(e, Entity::Ballot, &link.tracking_code))?;
     let d = done.entry(b.election_code.clone()).or_default();
     *d.ballots.entry(station.clone()).or_default() += 1;
     count(&mut d.accounts, &b.by.username, Act::Ballot);
     d.latest = d.latest.max(Some(b.by.at));
-    Ok(BallotOutcome::Cast { station, council })
+    Ok(BallotOutcome::Cast {
+        station,
+        council,
+        tracking_code: link.tracking_code,
+        receipt: link.receipt,
+    })
 }
 
 #[cfg(test)]

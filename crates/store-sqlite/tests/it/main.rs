@@ -386,14 +386,7 @@ mod roll {
 mod secrecy {
     use super::*;
     use domain::station_day::DayAction;
-    use rand::RngCore;
-    use store::{BallotOutcome, CheckIn, CheckInOutcome, NewBallot};
-
-    fn random_hex() -> String {
-        let mut b = [0u8; 16];
-        rand::rngs::OsRng.fill_bytes(&mut b);
-        audit::digest_hex(&b)
-    }
+    use store::{BallotOutcome, CheckIn, CheckInOutcome};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_ballot_box_keeps_no_link_to_the_checkins() {
@@ -422,20 +415,20 @@ mod secrecy {
                 .await
                 .unwrap();
             assert!(matches!(outcome, CheckInOutcome::Accepted { .. }));
-            let id = random_hex();
-            let cast = store
-                .cast_ballot(NewBallot {
-                    election_code: "shora-7".into(),
-                    token_hash: audit::digest_hex(token.as_bytes()),
-                    ballot_id: id.clone(),
-                    receipt: random_hex(),
-                    choices: vec![],
-                    by: Actor::new("station", t),
-                })
-                .await
-                .unwrap();
-            assert!(matches!(cast, BallotOutcome::Cast { .. }));
-            cast_order.push(id);
+            let ballot = store::conformance::sealed_ballot(
+                &store,
+                "shora-7",
+                &token,
+                &[],
+                Actor::new("station", t),
+            )
+            .await;
+            let BallotOutcome::Cast { tracking_code, .. } =
+                store.cast_ballot(ballot).await.unwrap()
+            else {
+                panic!("not cast");
+            };
+            cast_order.push(tracking_code);
         }
 
         let conn = rusqlite::Connection::open(&path).unwrap();
@@ -452,19 +445,19 @@ mod secrecy {
             )
             .unwrap();
         assert_eq!(keys, 0);
-        for table in ["ballots", "receipts", "ballot_tokens"] {
+        for table in ["ballots", "kiosk_chains", "ballot_tokens"] {
             // No hidden insertion counter either: the tables have no rowid.
             assert!(
                 conn.prepare(&format!("SELECT rowid FROM {table}")).is_err(),
                 "{table} has a rowid"
             );
         }
-        // The stored order: by the random id, not by the order of voting.
-        let stored = texts(&conn, "SELECT id FROM ballots");
-        let mut by_id = cast_order.clone();
-        by_id.sort();
-        assert_eq!(stored, by_id);
-        assert_ne!(stored, cast_order, "40 random ids came out in voting order");
+        // The stored order: by the tracking code, a hash, not by the order of voting.
+        let stored = texts(&conn, "SELECT tracking_code FROM ballots");
+        let mut by_code = cast_order.clone();
+        by_code.sort();
+        assert_eq!(stored, by_code);
+        assert_ne!(stored, cast_order, "40 hashes came out in voting order");
         // The check-ins, meanwhile, do say who came when: nothing joins the two.
         let checkins: i64 = conn
             .query_row("SELECT count(*) FROM checkins", [], |r| r.get(0))

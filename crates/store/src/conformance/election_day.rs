@@ -479,14 +479,7 @@ pub async fn checkins_follow_the_station_day_as_it_changes(store: Arc<dyn Store>
     assert_eq!(check_in(1, "f2").await, accepted);
     for token in ["f1", "f2"] {
         let cast = store
-            .cast_ballot(NewBallot {
-                election_code: election.clone(),
-                token_hash: audit::digest_hex(token.as_bytes()),
-                ballot_id: format!("ballot-{token}"),
-                receipt: format!("receipt-{token}"),
-                choices: Vec::new(),
-                by: at(t),
-            })
+            .cast_ballot(sealed_ballot(store.as_ref(), &election, token, &[], at(t)).await)
             .await
             .unwrap();
         assert!(matches!(cast, BallotOutcome::Cast { .. }), "{cast:?}");
@@ -656,12 +649,12 @@ pub async fn ballots_are_secret_checked_and_counted(store: Arc<dyn Store>) {
         .map(|c| c.code.clone())
         .collect();
     assert!(approved.len() > seats);
-    let foreign = data
+    let foreign_council = data
         .candidates
         .iter()
         .find(|c| c.council != council)
         .unwrap()
-        .code
+        .council
         .clone();
     let adult = time::macros::date!(1980 - 03 - 01);
     let voters: Vec<Voter> = (0..4)
@@ -699,54 +692,30 @@ pub async fn ballots_are_secret_checked_and_counted(store: Arc<dyn Store>) {
             outstanding: 4
         }
     );
-    let ballot = |token: &str, choices: &[String], n: u32| NewBallot {
-        election_code: election.clone(),
-        token_hash: audit::digest_hex(token.as_bytes()),
-        ballot_id: format!("ballot-{n:04}"),
-        receipt: format!("R{n:04}"),
-        choices: choices.to_vec(),
-        by: at(t),
+    let ballot = |token: &'static str, choices: Vec<String>| {
+        let store = store.clone();
+        let election = election.clone();
+        async move { sealed_ballot(store.as_ref(), &election, token, &choices, at(t)).await }
     };
-    // Refusals spend nothing and write nothing.
+    // Refusals spend nothing and write nothing: a ballot encrypted for another list of
+    // candidates (the council's changed since), or for another council, and a token no
+    // check-in issued.
     let head = audit_head(&store).await;
-    let refusal = |o: BallotOutcome| match o {
-        BallotOutcome::Refused(r) => r.code(),
-        other => panic!("expected a refusal, got {other:?}"),
-    };
+    let mut stale = ballot("token-0", vec![approved[0].clone()]).await;
+    stale.style_digest = "a list that is no longer the council's".into();
     assert_eq!(
-        refusal(
-            store
-                .cast_ballot(ballot("token-0", &approved[..=seats], 1))
-                .await
-                .unwrap()
-        ),
-        "too_many_choices"
+        store.cast_ballot(stale).await.unwrap(),
+        BallotOutcome::Refused(domain::ballot::BallotRefusal::StyleChanged)
     );
+    let mut elsewhere = ballot("token-0", vec![]).await;
+    elsewhere.council = foreign_council.clone();
     assert_eq!(
-        refusal(
-            store
-                .cast_ballot(ballot("token-0", &[foreign], 2))
-                .await
-                .unwrap()
-        ),
-        "unknown_candidate"
-    );
-    assert_eq!(
-        refusal(
-            store
-                .cast_ballot(ballot(
-                    "token-0",
-                    &[approved[0].clone(), approved[0].clone()],
-                    3
-                ))
-                .await
-                .unwrap()
-        ),
-        "repeated_candidate"
+        store.cast_ballot(elsewhere).await.unwrap(),
+        BallotOutcome::Refused(domain::ballot::BallotRefusal::StyleChanged)
     );
     assert_eq!(
         store
-            .cast_ballot(ballot("no-such-token", &[], 4))
+            .cast_ballot(ballot("no-such-token", vec![]).await)
             .await
             .unwrap(),
         BallotOutcome::TokenUnknown
@@ -779,22 +748,60 @@ pub async fn ballots_are_secret_checked_and_counted(store: Arc<dyn Store>) {
             .unwrap(),
         None
     );
-
-    // A full ballot, a partial one (picked in reverse), a blank one; a token works once.
-    let full: Vec<String> = approved[..seats].to_vec();
+    // The style a ballot is encrypted for: the council's approved codes in order, its seats.
+    let style = store
+        .ballot_style(&election, &council)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(style.candidates, sorted);
+    assert_eq!(style.seats as usize, seats);
+    assert_eq!(style.council, council);
     assert_eq!(
         store
-            .cast_ballot(ballot("token-0", &full, 10))
+            .ballot_style(&election, "no-such-council")
             .await
             .unwrap(),
-        BallotOutcome::Cast {
-            station: a.clone(),
-            council: council.clone()
-        }
+        None
+    );
+    let styles = store.ballot_styles(&election).await.unwrap();
+    assert_eq!(styles.len(), data.councils.len());
+    assert_eq!(styles.iter().find(|s| s.council == council), Some(&style));
+    let mut names: Vec<&str> = styles.iter().map(|s| s.council.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        styles
+            .iter()
+            .map(|s| s.council.as_str())
+            .collect::<Vec<_>>()
+    );
+
+    // A full ballot, a partial one, a blank one; a token works once. Each joins the kiosk's
+    // chain: its tracking code hashes it with the code before it.
+    let full: Vec<String> = approved[..seats].to_vec();
+    let first = ballot("token-0", full.clone()).await;
+    let first_text = first.ballot.clone();
+    let BallotOutcome::Cast {
+        station,
+        council: cast_council,
+        tracking_code,
+        receipt,
+    } = store.cast_ballot(first).await.unwrap()
+    else {
+        panic!("the first ballot was not cast");
+    };
+    assert_eq!((station, cast_council), (a.clone(), council.clone()));
+    let start = ballot_crypto::TrackingCode::start(&election, &a, "K-1");
+    let expected = start.next_encoded(first_text.as_bytes());
+    assert_eq!(tracking_code, expected.hex());
+    assert_eq!(
+        receipt,
+        domain::ids::ReceiptCode::from_number(expected.short_number()).as_str()
     );
     assert_eq!(
         store
-            .cast_ballot(ballot("token-0", &full, 11))
+            .cast_ballot(ballot("token-0", full.clone()).await)
             .await
             .unwrap(),
         BallotOutcome::TokenUnknown
@@ -807,23 +814,38 @@ pub async fn ballots_are_secret_checked_and_counted(store: Arc<dyn Store>) {
         None,
         "a spent token opens nothing"
     );
-    let reversed = vec![approved[1].clone(), approved[0].clone()];
+    let second = ballot("token-1", vec![approved[1].clone(), approved[0].clone()]).await;
+    let second_text = second.ballot.clone();
+    let BallotOutcome::Cast {
+        tracking_code: second_code,
+        receipt: second_receipt,
+        ..
+    } = store.cast_ballot(second).await.unwrap()
+    else {
+        panic!("the second ballot was not cast");
+    };
+    assert_eq!(
+        second_code,
+        expected.next_encoded(second_text.as_bytes()).hex()
+    );
     assert!(matches!(
         store
-            .cast_ballot(ballot("token-1", &reversed, 12))
+            .cast_ballot(ballot("token-2", vec![]).await)
             .await
             .unwrap(),
         BallotOutcome::Cast { .. }
     ));
-    assert!(matches!(
-        store.cast_ballot(ballot("token-2", &[], 13)).await.unwrap(),
-        BallotOutcome::Cast { .. }
-    ));
     assert_eq!(
-        store.receipt(&election, "R0012").await.unwrap(),
+        store.receipt(&election, &second_receipt).await.unwrap(),
         Some(a.clone())
     );
-    assert_eq!(store.receipt(&election, "R0011").await.unwrap(), None);
+    assert_eq!(
+        store
+            .receipt(&election, "0000-0000-0000-0000-0000")
+            .await
+            .unwrap(),
+        None
+    );
     assert_eq!(
         store.station_counts(&election, &a).await.unwrap(),
         crate::StationCounts {
@@ -843,7 +865,7 @@ pub async fn ballots_are_secret_checked_and_counted(store: Arc<dyn Store>) {
         DayRefusal::BallotsOutstanding { count: 1 }
     );
     store
-        .cast_ballot(ballot("token-3", &[approved[2].clone()], 14))
+        .cast_ballot(ballot("token-3", vec![approved[2].clone()]).await)
         .await
         .unwrap();
     store
@@ -852,6 +874,44 @@ pub async fn ballots_are_secret_checked_and_counted(store: Arc<dyn Store>) {
         .unwrap();
     let counts = store.station_counts(&election, &a).await.unwrap();
     assert_eq!((counts.ballots, counts.outstanding), (counts.checkins, 0));
+    // The box as the record publishes it: in tracking-code order, one chain from the kiosk's
+    // start through every ballot to its head; no ballot holds a candidate's code.
+    let boxed = store.station_ballots(&election, &a).await.unwrap();
+    assert_eq!(boxed.ballots.len(), 4);
+    let codes: Vec<&str> = boxed
+        .ballots
+        .iter()
+        .map(|b| b.tracking_code.as_str())
+        .collect();
+    let mut ordered = codes.clone();
+    ordered.sort_unstable();
+    assert_eq!(codes, ordered);
+    assert_eq!(boxed.chains.len(), 1);
+    assert_eq!(
+        (boxed.chains[0].kiosk.as_str(), boxed.chains[0].ballots),
+        ("K-1", 4)
+    );
+    let mut walked = start.hex();
+    for _ in 0..4 {
+        let next = boxed
+            .ballots
+            .iter()
+            .find(|b| b.previous_code == walked)
+            .expect("the chain goes on");
+        let previous = ballot_crypto::TrackingCode::try_from(walked.clone()).unwrap();
+        assert_eq!(
+            previous.next_encoded(next.ballot.as_bytes()).hex(),
+            next.tracking_code
+        );
+        assert_eq!(next.council, council);
+        walked.clone_from(&next.tracking_code);
+    }
+    assert_eq!(walked, boxed.chains[0].head);
+    for b in &boxed.ballots {
+        assert!(approved
+            .iter()
+            .all(|code| !b.ballot.contains(&format!("\"{code}\""))));
+    }
     // Ballot audit records count ballots per station, and name no ballot.
     let records = store
         .audit_page(&AuditFilter::action("checkin."), PageRequest::new(1, 100))
@@ -860,7 +920,9 @@ pub async fn ballots_are_secret_checked_and_counted(store: Arc<dyn Store>) {
     assert!(records
         .items
         .iter()
-        .all(|r| !r.payload.contains("ballot-") && !r.payload.contains("R00")));
+        .all(|r| !r.payload.contains(&tracking_code[..16])
+            && !r.payload.contains(&second_receipt)
+            && !r.payload.contains("ciphertext")));
     assert_chain(&store, audit_head(&store).await).await;
 }
 
@@ -999,14 +1061,7 @@ pub async fn a_voter_who_walks_out_is_counted_and_cannot_vote(store: Arc<dyn Sto
     assert!(pending.iter().all(|p| p.council == council));
     // The first votes.
     let cast = store
-        .cast_ballot(NewBallot {
-            election_code: election.clone(),
-            token_hash: audit::digest_hex(b"walk-0"),
-            ballot_id: "walk-ballot-0".into(),
-            receipt: "WALK-0".into(),
-            choices: vec![],
-            by: at(t),
-        })
+        .cast_ballot(sealed_ballot(store.as_ref(), &election, "walk-0", &[], at(t)).await)
         .await
         .unwrap();
     assert!(matches!(cast, BallotOutcome::Cast { .. }));
@@ -1084,14 +1139,7 @@ pub async fn a_voter_who_walks_out_is_counted_and_cannot_vote(store: Arc<dyn Sto
     assert_eq!(day_refusal(again), DayRefusal::WalkoutAlreadyRecorded);
     // The walk-out's ballot cannot be cast any more, and the person cannot check in again.
     let late_ballot = store
-        .cast_ballot(NewBallot {
-            election_code: election.clone(),
-            token_hash: audit::digest_hex(b"walk-1"),
-            ballot_id: "walk-ballot-1".into(),
-            receipt: "WALK-1".into(),
-            choices: vec![],
-            by: later.clone(),
-        })
+        .cast_ballot(sealed_ballot(store.as_ref(), &election, "walk-1", &[], later.clone()).await)
         .await
         .unwrap();
     assert_eq!(late_ballot, BallotOutcome::TokenUnknown);

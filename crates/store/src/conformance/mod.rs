@@ -148,15 +148,80 @@ fn actor() -> Actor {
     Actor::new("test", datetime!(2026-01-11 05:00 UTC))
 }
 
-/// Every column of the `ballots` table, sorted: the ballot's own, and nothing that could name
-/// a voter, a check-in or a time (both backends' schema tests hold their table to it).
-pub const BALLOT_COLUMNS: [&str; 5] = [
-    "choices",
+/// Every column of the `ballots` table, sorted: the encrypted ballot and its place in its
+/// kiosk's chain, and nothing that could name a voter, a check-in, a choice or a time (both
+/// backends' schema tests hold their table to it).
+pub const BALLOT_COLUMNS: [&str; 8] = [
+    "ballot",
     "council_code",
     "election_code",
-    "id",
+    "kiosk",
+    "previous_code",
+    "receipt",
     "station_code",
+    "tracking_code",
 ];
+
+/// The key the suite's ballots are encrypted under (one guardian; no case decrypts).
+pub fn conformance_key() -> &'static ballot_crypto::ElectionKey {
+    use rand_chacha::rand_core::SeedableRng;
+    static KEY: std::sync::OnceLock<ballot_crypto::ElectionKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(17);
+        let (record, _) =
+            ballot_crypto::ceremony::deal("conformance", &["guardian".into()], 1, &mut rng)
+                .expect("a key");
+        record.key().expect("the key")
+    })
+}
+
+/// A ballot as the use case casts it with `token`: `choices` encrypted for the style of the
+/// token's council at its station, on kiosk `K-1`. A token that opens nothing gets a ballot
+/// for no council (the store answers `TokenUnknown` before reading it).
+pub async fn sealed_ballot(
+    store: &dyn Store,
+    election: &str,
+    token: &str,
+    choices: &[String],
+    by: Actor,
+) -> NewBallot {
+    use rand_chacha::rand_core::SeedableRng;
+    let token_hash = audit::digest_hex(token.as_bytes());
+    let Some(open) = store.open_ballot(election, &token_hash).await.unwrap() else {
+        return NewBallot {
+            election_code: election.to_owned(),
+            token_hash,
+            council: "none".into(),
+            style_digest: "none".into(),
+            kiosk: "K-1".into(),
+            ballot: "{}".into(),
+            by,
+        };
+    };
+    let style = store
+        .ballot_style(election, &open.council)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(token.len() as u64);
+    let (ballot, _) = ballot_crypto::ballot::encrypt(
+        conformance_key().public(),
+        &style,
+        &open.station,
+        &style.flags(choices),
+        &mut rng,
+    )
+    .unwrap();
+    NewBallot {
+        election_code: election.to_owned(),
+        token_hash,
+        council: open.council,
+        style_digest: style.digest(),
+        kiosk: "K-1".into(),
+        ballot: ballot_crypto::tracking::encode(&ballot).unwrap(),
+        by,
+    }
+}
 
 /// The small demo every case loads (seed 7, 300 people).
 pub fn demo() -> DemoData {

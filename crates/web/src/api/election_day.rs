@@ -310,18 +310,23 @@ pub struct BallotRequest {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BallotAnswer {
-    /// The voter's receipt code: later, the published receipts show the ballot was counted.
+    /// The voter's receipt code: the tracking code's first 64 bits in twenty digits, which the
+    /// public lookup finds.
     pub receipt: String,
+    /// The ballot's tracking code (hex): the hash of its encryption chained to its kiosk's
+    /// previous ballot, as the election record publishes it.
+    pub tracking_code: String,
 }
 
 /// Casts a ballot from the voting device of the station whose check-in issued the token (its
-/// staff's session; any other is refused). The ballot is stored apart from the voter: a random
-/// id, the sorted choices, no time.
+/// staff's session; any other is refused). The ballot is encrypted under the guardians' key
+/// with its proofs and stored as that alone, apart from the voter, with no time.
 #[utoipa::path(post, path = "/api/v1/ballots", tag = "election day", request_body = BallotRequest,
     responses((status = 201, body = BallotAnswer),
         (status = 403, description = "`forbidden`: not the token's station"),
         (status = 409, description = "`ballot_token_invalid`: unknown or used"),
-        (status = 422, description = "`too_many_choices`, `unknown_candidate`, `repeated_candidate`")))]
+        (status = 404, description = "`not_found`: the election has no key yet (its guardians' ceremony is not held)"),
+        (status = 422, description = "`too_many_choices`, `unknown_candidate`, `repeated_candidate`, `ballot_style_changed`")))]
 pub async fn cast(
     Visit { state, auth }: Visit,
     ApiJson(body): ApiJson<BallotRequest>,
@@ -336,6 +341,7 @@ pub async fn cast(
         StatusCode::CREATED,
         Json(BallotAnswer {
             receipt: cast.receipt,
+            tracking_code: cast.tracking_code,
         }),
     ))
 }
@@ -384,9 +390,9 @@ pub struct ReceiptAnswer {
 
 /// Whether a receipt's ballot is in the box, public.
 #[utoipa::path(get, path = "/api/v1/receipts/{code}", tag = "election day",
-    params(("code" = String, Path, description = "Receipt code: 16 digits (Persian or ASCII), dashes optional")),
+    params(("code" = String, Path, description = "Receipt code: 20 digits (Persian or ASCII), dashes optional")),
     responses((status = 200, body = ReceiptAnswer),
-        (status = 422, description = "`invalid_receipt`: not 16 digits, or the check digit fails")))]
+        (status = 422, description = "`invalid_receipt`: not 20 digits, or the check digit fails")))]
 pub async fn receipt(
     State(state): State<AppState>,
     ApiPath(code): ApiPath<String>,

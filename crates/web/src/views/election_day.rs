@@ -643,6 +643,8 @@ struct ReceiptPage {
     receipt: String,
     /// The code in Persian digits, as the voter copies it.
     receipt_fa: String,
+    /// The ballot's tracking code (hex) as the election record publishes it.
+    tracking_code: String,
     station: String,
 }
 
@@ -815,10 +817,15 @@ pub async fn cast(visit: Visit, OnPage(Form(form)): OnPage<Form<VoteForm>>) -> P
         .cast(visit.principal(), &form.ballot_token, form.picked())
         .await
     {
-        Ok(app::election_day::Cast { receipt, station }) => render(&ReceiptPage {
+        Ok(app::election_day::Cast {
+            receipt,
+            tracking_code,
+            station,
+        }) => render(&ReceiptPage {
             layout: visit.layout("رسید رأی", "/vote"),
             receipt_fa: persian_digits(&receipt),
             receipt,
+            tracking_code,
             station,
         }),
         Err(app::Error::BallotRefused(r)) => {

@@ -367,6 +367,21 @@ async fn check_in(app: &TestApp, token: &str, station: &str, national_id: &str) 
     app.post("/api/v1/checkins", token, &body).await
 }
 
+/// A council's approved candidates' codes, from the public list.
+pub async fn council_codes(app: &TestApp, council: &str) -> Vec<String> {
+    let listed = app
+        .get(&format!("/api/v1/councils/{council}/candidates"), None)
+        .await;
+    assert_eq!(listed.status, 200);
+    listed
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// Casts the ballot of `ballot_token` with these choices through the API, as `token`.
 async fn cast(app: &TestApp, token: &str, ballot_token: &str, choices: &[String]) -> Reply {
     let body = serde_json::json!({"ballot_token": ballot_token, "choices": choices}).to_string();
@@ -435,17 +450,7 @@ async fn a_station_opens_checks_voters_in_and_takes_their_ballots() {
     // The ballot: checked against the council's approved candidates and seats.
     let council = &roll[0].council;
     let seats = demo_council(|c| &c.code == council).main_seats as usize;
-    let listed = app
-        .get(&format!("/api/v1/councils/{council}/candidates"), None)
-        .await;
-    assert_eq!(listed.status, 200);
-    let codes: Vec<String> = listed
-        .json()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["code"].as_str().unwrap().to_owned())
-        .collect();
+    let codes = council_codes(&app, council).await;
     assert!(codes.len() > seats);
     cast(&app, &token, &ballot_token, &codes[..=seats])
         .await
@@ -481,7 +486,7 @@ async fn a_station_opens_checks_voters_in_and_takes_their_ballots() {
         (Some(true), Some(station.as_str()))
     );
     let missing = app
-        .get("/api/v1/receipts/0000-0000-0000-0000", None)
+        .get("/api/v1/receipts/0000-0000-0000-0000-0000", None)
         .await
         .json();
     assert_eq!(missing["counted"], false);

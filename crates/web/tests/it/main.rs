@@ -10,6 +10,7 @@ mod boards;
 mod browser;
 mod candidates;
 mod election_day;
+mod encrypted_ballots;
 mod equipment;
 mod exports;
 mod governor_day;

@@ -40,7 +40,10 @@ pub struct TestApp {
     pub store: Arc<dyn Store>,
     pub clock: FixedClock,
     pub state: web::AppState,
-    _dir: tempfile::TempDir,
+    /// The election key's guardians (2 of 3), whose shares a real server never holds: for the
+    /// tests that decrypt.
+    pub guardians: Vec<ballot_crypto::Guardian>,
+    dir: tempfile::TempDir,
 }
 
 pub struct Reply {
@@ -150,6 +153,7 @@ impl TestApp {
             };
             store.create_user(&new, &actor).await.unwrap();
         }
+        let guardians = election_key(store.as_ref(), &actor).await;
         let state = web::AppState::new(store.clone(), Arc::new(clock.clone()), config);
         Self {
             router: web::router(state.clone()),
@@ -157,8 +161,47 @@ impl TestApp {
             store,
             clock,
             state,
-            _dir: dir,
+            guardians,
+            dir,
         }
+    }
+
+    /// Every row of every table, as a reader with a read-only connection to the SQLite file
+    /// sees them while the server runs: `table` and each cell as text.
+    pub fn database_rows(&self) -> std::collections::HashSet<Vec<String>> {
+        use rusqlite::types::ValueRef;
+        let conn = rusqlite::Connection::open_with_flags(
+            self.dir.path().join("web.db"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap();
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let mut rows = std::collections::HashSet::new();
+        for table in tables {
+            let mut statement = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+            let columns = statement.column_count();
+            let mut found = statement.query([]).unwrap();
+            while let Some(row) = found.next().unwrap() {
+                let mut cells = vec![table.clone()];
+                for i in 0..columns {
+                    cells.push(match row.get_ref(i).unwrap() {
+                        ValueRef::Null => String::new(),
+                        ValueRef::Integer(n) => n.to_string(),
+                        ValueRef::Real(x) => x.to_string(),
+                        ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                        ValueRef::Blob(b) => String::from_utf8_lossy(b).into_owned(),
+                    });
+                }
+                rows.insert(cells);
+            }
+        }
+        rows
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
@@ -547,3 +590,23 @@ pub fn enc(s: &str) -> String {
 /// A county other than the demo governor's (Kerman, 11).
 pub const FOREIGN_COUNTY: &str = "05";
 pub const OWN_COUNTY: &str = "11";
+
+/// The demo election's key, dealt here among 3 guardians (2 needed) and recorded as its
+/// ceremony would be (`app::guardians::record_ceremony`): the shares stay with the test.
+async fn election_key(store: &dyn Store, actor: &Actor) -> Vec<ballot_crypto::Guardian> {
+    let election = store.election(None).await.unwrap().unwrap().code;
+    let names: Vec<String> = ["Guardian A", "Guardian B", "Guardian C"]
+        .map(str::to_owned)
+        .to_vec();
+    let mut rng = rand::rngs::OsRng;
+    let (record, shares) = ballot_crypto::ceremony::deal(&election, &names, 2, &mut rng).unwrap();
+    let key = record.key().unwrap();
+    app::guardians::record_ceremony(store, store::guardians::KeyKind::Election, &record, actor)
+        .await
+        .unwrap();
+    shares
+        .into_iter()
+        .enumerate()
+        .map(|(index, share)| ballot_crypto::Guardian::new(&key, index, share).unwrap())
+        .collect()
+}

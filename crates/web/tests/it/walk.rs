@@ -625,7 +625,7 @@ impl Fixture {
                 open,
             ),
             ("GET", "/api/v1/receipts/{code}") => (
-                route.replace("{code}", "0000-0000-0000-0000"),
+                route.replace("{code}", "0000-0000-0000-0000-0000"),
                 Sent::Nothing,
                 open,
             ),

@@ -1,0 +1,96 @@
+//! The election record (issue 17 §5): what the election publishes so that anyone can check it
+//! with `sandoq verify` and no trust in this server — the key ceremony's public record, every
+//! council's ballot style, and per station its encrypted ballots (in tracking-code order), its
+//! kiosks' chains and its tallies per council, summed from the ballots.
+
+use crate::{Error, Result};
+use ballot_crypto::record::{CastBallot, KioskChain, Manifest, StationRecord};
+use ballot_crypto::{EncryptedBallot, TrackingCode};
+use store::guardians::KeyKind;
+use store::{PageRequest, StationFilter, Store};
+
+fn corrupt(what: &str) -> Error {
+    Error::Internal(format!("a stored ballot's {what} cannot be read"))
+}
+
+/// The election's manifest: its ceremony (`NotFound(ElectionKey)` before it), every council's
+/// ballot style, and every station that is not closed down.
+pub async fn manifest(store: &dyn Store, election: &str) -> Result<Manifest> {
+    let ceremony = crate::guardians::published_key(store, election, KeyKind::Election)
+        .await?
+        .ok_or(Error::NotFound(store::Entity::ElectionKey))?
+        .record;
+    let styles = store.ballot_styles(election).await?;
+    let mut stations = Vec::new();
+    let mut page = 1;
+    loop {
+        let found = store
+            .stations(
+                &StationFilter::default(),
+                PageRequest::new(page, PageRequest::MAX_PER_PAGE),
+            )
+            .await?;
+        let pages = found.pages();
+        stations.extend(found.items.into_iter().map(|s| s.code));
+        if i64::from(page) >= pages {
+            break;
+        }
+        page += 1;
+    }
+    stations.sort();
+    Ok(Manifest {
+        election: election.to_owned(),
+        ceremony,
+        styles,
+        stations,
+    })
+}
+
+/// A station's part of the record: its ballots and chains as stored, and a tally per council
+/// summed from them (no decryption yet).
+pub async fn station_record(
+    store: &dyn Store,
+    manifest: &Manifest,
+    station: &str,
+) -> Result<StationRecord> {
+    let stored = store.station_ballots(&manifest.election, station).await?;
+    let ballots = stored
+        .ballots
+        .into_iter()
+        .map(|b| {
+            let ballot: EncryptedBallot =
+                serde_json::from_str(&b.ballot).map_err(|_| corrupt("encryption"))?;
+            Ok(CastBallot {
+                kiosk: b.kiosk,
+                council: b.council,
+                tracking_code: TrackingCode::try_from(b.tracking_code)
+                    .map_err(|_| corrupt("tracking code"))?,
+                previous: TrackingCode::try_from(b.previous_code)
+                    .map_err(|_| corrupt("previous code"))?,
+                ballot,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let kiosks = stored
+        .chains
+        .into_iter()
+        .map(|chain| {
+            Ok(KioskChain {
+                kiosk: chain.kiosk,
+                ballots: u64::try_from(chain.ballots).map_err(|_| corrupt("chain"))?,
+                head: TrackingCode::try_from(chain.head).map_err(|_| corrupt("chain head"))?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut record = StationRecord {
+        election: manifest.election.clone(),
+        station: station.to_owned(),
+        kiosks,
+        ballots,
+        challenged: Vec::new(),
+        tallies: Vec::new(),
+    };
+    record.tallies = record.sum_tallies(manifest)?;
+    record.sort();
+    Ok(record)
+}

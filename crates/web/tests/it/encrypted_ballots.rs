@@ -1,0 +1,160 @@
+//! Issue 17 through the API: a ballot is kept only encrypted — the database read while ballots
+//! are cast holds no choice — the guardians' shares of the station's tally give back the
+//! counts (and fewer than their threshold give nothing), and the station's part of the record
+//! verifies.
+
+use crate::election_day::{act, council_codes, election_day, own_station, OPENING};
+use ballot_crypto::record;
+use ballot_crypto::tally::{self, CountTable};
+use std::collections::BTreeMap;
+
+#[tokio::test]
+async fn ballots_are_kept_encrypted_and_only_the_guardians_shares_count_them() {
+    let (app, token, roll) = election_day().await;
+    let station = own_station();
+    let opened = act(&app, &token, &station, "open", OPENING).await;
+    assert_eq!(opened.status, 200, "{}", opened.text());
+    let council = roll[0].council.clone();
+    let codes = council_codes(&app, &council).await;
+    assert!(codes.len() >= 3);
+    // What a reader of the database sees before the first ballot.
+    let mut seen = app.database_rows();
+
+    let choices: Vec<Vec<String>> = vec![
+        vec![codes[0].clone(), codes[1].clone()],
+        vec![codes[1].clone()],
+        vec![],
+        vec![codes[2].clone(), codes[0].clone()],
+    ];
+    let mut expected: BTreeMap<String, u64> = codes.iter().map(|c| (c.clone(), 0)).collect();
+    let mut receipts = Vec::new();
+    for (voter, picked) in roll.iter().zip(&choices) {
+        let body =
+            serde_json::json!({"station": station, "national_id": voter.national_id.as_str()});
+        let checked_in = app
+            .post("/api/v1/checkins", &token, &body.to_string())
+            .await;
+        assert_eq!(checked_in.status, 201, "{}", checked_in.text());
+        let ballot_token = checked_in.json()["ballot_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let body = serde_json::json!({"ballot_token": ballot_token, "choices": picked});
+        let cast = app.post("/api/v1/ballots", &token, &body.to_string()).await;
+        assert_eq!(cast.status, 201, "{}", cast.text());
+        for code in picked {
+            *expected.get_mut(code).unwrap() += 1;
+        }
+        let tracking = cast.json()["tracking_code"].as_str().unwrap().to_owned();
+        assert_eq!(tracking.len(), 64);
+        receipts.push(cast.json()["receipt"].as_str().unwrap().to_owned());
+        // Read while the day goes on: every row written since holds no choice — no cell is a
+        // candidate's code, none holds one in quotes (as the old box's JSON did) — and the
+        // ballot's row is among them, a ciphertext.
+        let now = app.database_rows();
+        let written: Vec<&Vec<String>> = now.difference(&seen).collect();
+        assert!(
+            written.iter().any(|row| row[0] == "ballots"),
+            "the reader sees the ballot"
+        );
+        for row in &written {
+            for cell in &row[1..] {
+                for code in &codes {
+                    assert!(
+                        cell != code && !cell.contains(&format!("\"{code}\"")),
+                        "a choice in {row:?}"
+                    );
+                }
+            }
+        }
+        seen = now;
+    }
+    for receipt in &receipts {
+        let found = app
+            .get(&format!("/api/v1/receipts/{receipt}"), None)
+            .await
+            .json();
+        assert_eq!(found["station"], station.as_str());
+    }
+
+    // The station's part of the record: every ballot's proofs, the chain, the sum.
+    let mut manifest = app::record::manifest(app.store.as_ref(), "shora-7")
+        .await
+        .unwrap();
+    manifest.stations = vec![station.clone()];
+    let mut part = app::record::station_record(app.store.as_ref(), &manifest, &station)
+        .await
+        .unwrap();
+    assert_eq!(part.ballots.len(), 4);
+    let (findings, checked) = record::verify(&manifest, std::slice::from_ref(&part), 1);
+    assert!(findings.is_empty(), "{findings:?}");
+    assert_eq!(checked.ballots, 4);
+
+    // The guardians decrypt the tally, never a ballot: two of three give the counts, one
+    // gives nothing.
+    let key = manifest.ceremony.key().unwrap();
+    let style = manifest
+        .styles
+        .iter()
+        .find(|s| s.council == council)
+        .unwrap()
+        .clone();
+    let tally_part = part
+        .tallies
+        .iter_mut()
+        .find(|t| t.council == council)
+        .unwrap();
+    let mut rng = rand::rngs::OsRng;
+    let shares: Vec<_> = app.guardians[1..]
+        .iter()
+        .map(|g| g.decrypt(&tally_part.tally, &mut rng))
+        .collect();
+    let table = CountTable::up_to(4);
+    assert!(tally::decrypt_counts(&key, &tally_part.tally, &shares[..1], &table).is_err());
+    let counts = tally::decrypt_counts(&key, &tally_part.tally, &shares, &table).unwrap();
+    let decrypted: BTreeMap<String, u64> = style
+        .candidates
+        .iter()
+        .cloned()
+        .zip(counts.iter().copied())
+        .collect();
+    assert_eq!(decrypted, expected);
+    // Published with the shares and the counts, the record still verifies.
+    tally_part.shares = shares;
+    tally_part.counts = Some(record::Counts {
+        ballots: 4,
+        votes: counts,
+    });
+    let (findings, _) = record::verify(&manifest, std::slice::from_ref(&part), 1);
+    assert!(findings.is_empty(), "{findings:?}");
+}
+
+/// Before the guardians' ceremony there is no key, and no ballot is cast in the clear.
+#[tokio::test]
+async fn without_an_election_key_no_ballot_is_cast() {
+    let (app, token, roll) = election_day().await;
+    let station = own_station();
+    assert_eq!(
+        act(&app, &token, &station, "open", OPENING).await.status,
+        200
+    );
+    app.sqlite
+        .raw_execute("DELETE FROM election_keys")
+        .await
+        .unwrap();
+    let body = serde_json::json!({"station": station, "national_id": roll[0].national_id.as_str()});
+    let checked_in = app
+        .post("/api/v1/checkins", &token, &body.to_string())
+        .await;
+    let ballot_token = checked_in.json()["ballot_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let head = app.audit_count().await;
+    let body = serde_json::json!({"ballot_token": ballot_token, "choices": []});
+    app.post("/api/v1/ballots", &token, &body.to_string())
+        .await
+        .assert_problem(404, "not_found");
+    app.assert_audit_count(head, "no ballot without a key")
+        .await;
+}
