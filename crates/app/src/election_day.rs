@@ -42,7 +42,20 @@ pub struct CheckedIn {
     pub council: String,
 }
 
-/// A ballot in the box: the voter's receipt, and the station.
+/// A ballot challenged instead of cast: where it is kept, and its opening for the voter (and
+/// anyone) to check — the candidates it held and each ciphertext's randomness.
+#[derive(Debug, Clone)]
+pub struct Challenged {
+    pub station: String,
+    pub council: String,
+    pub tracking_code: String,
+    pub chosen: Vec<String>,
+    pub randomness: Vec<String>,
+    /// The encrypted ballot as kept (JSON).
+    pub ballot: String,
+}
+
+/// A ballot in the box: the voter's receipt, its tracking code, and the station.
 #[derive(Debug, Clone)]
 pub struct Cast {
     /// The voter's receipt: the tracking code's first 64 bits in digits.
@@ -237,6 +250,71 @@ impl ElectionDay<'_> {
         ballot_token: &str,
         choices: Vec<String>,
     ) -> Result<Cast> {
+        let (ballot, opening, _) = self.seal(principal, ballot_token, choices).await?;
+        // A cast ballot is never opened: its randomness goes now.
+        drop(opening);
+        match self.day.cast_ballot(ballot).await? {
+            BallotOutcome::Cast {
+                station,
+                receipt,
+                tracking_code,
+                ..
+            } => Ok(Cast {
+                receipt,
+                tracking_code,
+                station,
+            }),
+            BallotOutcome::TokenUnknown => Err(Error::BallotTokenInvalid),
+            BallotOutcome::Refused(r) => Err(Error::BallotRefused(r)),
+        }
+    }
+
+    /// The voter challenges the ballot they were shown instead of casting it (Benaloh): it is
+    /// encrypted exactly as a cast would encrypt it, kept with its opening (the choices and
+    /// each ciphertext's randomness) in its kiosk's chain, and never counted. The token stays
+    /// unspent: the voter votes again. The opening is returned for the screen to show.
+    pub async fn challenge(
+        self,
+        principal: Option<&Principal>,
+        ballot_token: &str,
+        choices: Vec<String>,
+    ) -> Result<Challenged> {
+        let (ballot, opening, style) = self.seal(principal, ballot_token, choices).await?;
+        let opening_text = serde_json::to_string(&opening)
+            .map_err(|e| Error::Internal(format!("an opening: {e}")))?;
+        match self.day.challenge_ballot(&ballot, &opening_text).await? {
+            store::election_day::ChallengeOutcome::Challenged {
+                station,
+                council,
+                tracking_code,
+            } => Ok(Challenged {
+                station,
+                council,
+                tracking_code,
+                chosen: style.marked(&opening.choices),
+                randomness: opening.randomness.clone(),
+                ballot: ballot.ballot,
+            }),
+            store::election_day::ChallengeOutcome::TokenUnknown => Err(Error::BallotTokenInvalid),
+            store::election_day::ChallengeOutcome::Refused(r) => Err(Error::BallotRefused(r)),
+        }
+    }
+
+    /// A ballot for `ballot_token` with `choices`, as the device may cast or challenge it: the
+    /// choices checked against the council's approved candidates and seats
+    /// (`domain::ballot::check_ballot`), encrypted for the council's style under the election
+    /// key with their proofs, and verified. The choices live in this function's memory and in
+    /// the opening it returns, nowhere else.
+    async fn seal(
+        &self,
+        principal: Option<&Principal>,
+        ballot_token: &str,
+        choices: Vec<String>,
+    ) -> Result<(
+        NewBallot,
+        ballot_crypto::BallotOpening,
+        ballot_crypto::BallotStyle,
+    )> {
         let p = Self::may_cast(principal, ballot_token)?;
         let election = self.ctx.cached().election_code().await?;
         let token_hash = ballot_token_key(ballot_token.trim());
@@ -255,7 +333,7 @@ impl ElectionDay<'_> {
             .map_err(Error::BallotRefused)?;
         let key = self.election_key(election).await?;
         let station = open.station.clone();
-        let (ballot, style_digest) = tokio::task::spawn_blocking(move || {
+        let (encoded, opening, style) = tokio::task::spawn_blocking(move || {
             let flags = style.flags(&picked);
             let (sealed, opening) = ballot_crypto::ballot::encrypt(
                 key.public(),
@@ -264,40 +342,22 @@ impl ElectionDay<'_> {
                 &flags,
                 &mut rand::rngs::OsRng,
             )?;
-            // A cast ballot is never opened: its randomness goes now.
-            drop(opening);
             ballot_crypto::ballot::verify(key.public(), &style, &station, &sealed)?;
-            Ok::<_, Error>((ballot_crypto::tracking::encode(&sealed)?, style.digest()))
+            Ok::<_, Error>((ballot_crypto::tracking::encode(&sealed)?, opening, style))
         })
         .await
         .map_err(|e| Error::Internal(format!("encrypting a ballot: {e}")))??;
-        let outcome = self
-            .day
-            .cast_ballot(NewBallot {
-                election_code: election.to_owned(),
-                token_hash,
-                council: open.council,
-                style_digest,
-                // Until kiosks are paired (issue 17 §1), the station's device is its kiosk.
-                kiosk: p.username.clone(),
-                ballot,
-                by: self.ctx.actor(p),
-            })
-            .await?;
-        match outcome {
-            BallotOutcome::Cast {
-                station,
-                receipt,
-                tracking_code,
-                ..
-            } => Ok(Cast {
-                receipt,
-                tracking_code,
-                station,
-            }),
-            BallotOutcome::TokenUnknown => Err(Error::BallotTokenInvalid),
-            BallotOutcome::Refused(r) => Err(Error::BallotRefused(r)),
-        }
+        let ballot = NewBallot {
+            election_code: election.to_owned(),
+            token_hash,
+            council: open.council,
+            style_digest: style.digest(),
+            // Until kiosks are paired (issue 17 §1), the station's device is its kiosk.
+            kiosk: p.username.clone(),
+            ballot: encoded,
+            by: self.ctx.actor(p),
+        };
+        Ok((ballot, opening, style))
     }
 
     /// The election's key, read once (`NotFound(ElectionKey)` before its ceremony: no ballot

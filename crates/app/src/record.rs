@@ -4,7 +4,7 @@
 //! kiosks' chains and its tallies per council, summed from the ballots.
 
 use crate::{Error, Result};
-use ballot_crypto::record::{CastBallot, KioskChain, Manifest, StationRecord};
+use ballot_crypto::record::{CastBallot, ChallengedBallot, KioskChain, Manifest, StationRecord};
 use ballot_crypto::{EncryptedBallot, TrackingCode};
 use store::guardians::KeyKind;
 use store::{PageRequest, StationFilter, Store};
@@ -71,6 +71,22 @@ pub async fn station_record(
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    let challenged = stored
+        .challenged
+        .into_iter()
+        .map(|(b, opening)| {
+            Ok(ChallengedBallot {
+                kiosk: b.kiosk,
+                council: b.council,
+                tracking_code: TrackingCode::try_from(b.tracking_code)
+                    .map_err(|_| corrupt("tracking code"))?,
+                previous: TrackingCode::try_from(b.previous_code)
+                    .map_err(|_| corrupt("previous code"))?,
+                ballot: serde_json::from_str(&b.ballot).map_err(|_| corrupt("encryption"))?,
+                opening: serde_json::from_str(&opening).map_err(|_| corrupt("opening"))?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     let kiosks = stored
         .chains
         .into_iter()
@@ -87,7 +103,7 @@ pub async fn station_record(
         station: station.to_owned(),
         kiosks,
         ballots,
-        challenged: Vec::new(),
+        challenged,
         tallies: Vec::new(),
     };
     record.tallies = record.sum_tallies(manifest)?;

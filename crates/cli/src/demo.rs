@@ -165,7 +165,8 @@ pub fn guardians_dir(url: &str) -> std::path::PathBuf {
 
 /// The demo's key ceremony: the first board's first five members (the province's inspection
 /// board; a real election names its province supervision board's) hold the key, three of them
-/// needed; their share files, sealed under [`demo_passphrase`], go to `dir`.
+/// needed; their share files, sealed under [`demo_passphrase`], go to `dir`, replacing an
+/// earlier demo's.
 async fn demo_ceremony(
     store: &dyn Store,
     data: &DemoData,
@@ -195,6 +196,20 @@ async fn demo_ceremony(
             passphrase: demo_passphrase(i + 1),
         })
         .collect();
+    // A demo loads only into an empty database, so share files already in its own directory
+    // are an earlier demo's (its database removed): they go, or a new demo could not start.
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let named = path
+                .file_stem()
+                .is_some_and(|stem| stem.to_string_lossy().starts_with("guardian-"));
+            if named && path.extension().is_some_and(|ext| ext == "json") {
+                std::fs::remove_file(entry.path())
+                    .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+            }
+        }
+    }
     crate::guardian::hold_ceremony(
         store,
         &data.election.code,

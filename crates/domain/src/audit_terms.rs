@@ -75,6 +75,7 @@ audit_actions! {
     RegistrationInquiry = "registration.inquiry" => "ثبت پاسخ استعلام",
     RollImport = "roll.import" => "درون‌برد فهرست رأی‌دهندگان",
     CheckinBatch = "checkin.batch" => "ثبت حضور رأی‌دهندگان",
+    BallotChallenge = "ballot.challenge" => "بازبینی رمزنگاری برگه به درخواست رأی‌دهنده (برگه باطل و گشوده شد)",
     StationCreate = "station.create" => "ایجاد شعبه",
     StationUpdate = "station.update" => "ویرایش شعبه",
     StationImport = "station.import" => "درون‌برد شعبه‌ها",

@@ -10,7 +10,7 @@ use crate::facts::{locked_day, polls_of};
 use crate::rows::DAY_COLUMNS;
 use crate::{facts, rows, sql};
 use async_trait::async_trait;
-use ballot_crypto::BallotStyle;
+use ballot_crypto::{BallotStyle, TrackingCode};
 use domain::clock::{from_micros, to_micros};
 use domain::station_day::{
     decide, decide_walkout, AtStation, DayAction, DayFacts, DayState, Presence, StationDay,
@@ -19,8 +19,8 @@ use domain::station_day::{
 use sqlx::postgres::PgConnection;
 use sqlx::Row;
 use store::election_day::{
-    ballot_style, ballot_styles, day_action_taken, pause_columns, walkout_recorded, KioskHead,
-    StationBallots, StoredBallot,
+    ballot_challenged, ballot_style, ballot_styles, chained, check_cast, day_action_taken,
+    pause_columns, walkout_recorded, ChallengeOutcome, KioskHead, StationBallots, StoredBallot,
 };
 use store::{
     Actor, BallotOutcome, BoardStation, CheckIn, CheckInOutcome, ElectionDayStore, Entity,
@@ -376,6 +376,103 @@ impl Postgres {
         .map_err(db)
     }
 
+    /// A challenged ballot in one transaction: the token locked (a cast of it waits, or went
+    /// first and it is spent), the council's style read, the kiosk's chain created if new and
+    /// locked, the ballot kept with its opening, the chain moved on, the audit record.
+    async fn try_challenge(&self, b: &NewBallot, opening: &str) -> Attempt<ChallengeOutcome> {
+        let mut tx = self.pool.begin().await?;
+        let token = sqlx::query(
+            "SELECT station_code, council_code FROM ballot_tokens \
+             WHERE token_hash = $1 AND election_code = $2 FOR UPDATE",
+        )
+        .bind(&b.token_hash)
+        .bind(&b.election_code)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(token) = token else {
+            return Ok(ChallengeOutcome::TokenUnknown);
+        };
+        let station: String = token.try_get("station_code")?;
+        let council: String = token.try_get("council_code")?;
+        let row = sqlx::query(
+            "SELECT c.main_seats, ARRAY(SELECT k.code FROM candidates k WHERE k.election_code = $1 \
+                 AND k.council_code = c.code AND k.code IS NOT NULL) AS approved \
+             FROM councils c WHERE c.code = $2",
+        )
+        .bind(&b.election_code)
+        .bind(&council)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("a ballot token's council {council} is gone")))?;
+        let style = ballot_style(
+            &b.election_code,
+            &council,
+            row.try_get("approved")?,
+            rows::seats_of(row.try_get("main_seats")?)?,
+        );
+        if let Err(refusal) = check_cast(b, &council, &style) {
+            return Ok(ChallengeOutcome::Refused(refusal));
+        }
+        let start = TrackingCode::start(&b.election_code, &station, &b.kiosk).hex();
+        sqlx::query(
+            "INSERT INTO kiosk_chains (election_code, station_code, kiosk, head, ballots) \
+             VALUES ($1, $2, $3, $4, 0) ON CONFLICT DO NOTHING",
+        )
+        .bind(&b.election_code)
+        .bind(&station)
+        .bind(&b.kiosk)
+        .bind(&start)
+        .execute(&mut *tx)
+        .await?;
+        let head: String = sqlx::query_scalar(
+            "SELECT head FROM kiosk_chains \
+             WHERE election_code = $1 AND station_code = $2 AND kiosk = $3 FOR UPDATE",
+        )
+        .bind(&b.election_code)
+        .bind(&station)
+        .bind(&b.kiosk)
+        .fetch_one(&mut *tx)
+        .await?;
+        let link = chained(&b.election_code, &station, &b.kiosk, Some(&head), &b.ballot)?;
+        sqlx::query(
+            "UPDATE kiosk_chains SET head = $4, ballots = ballots + 1 \
+             WHERE election_code = $1 AND station_code = $2 AND kiosk = $3",
+        )
+        .bind(&b.election_code)
+        .bind(&station)
+        .bind(&b.kiosk)
+        .bind(&link.tracking_code)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO challenged_ballots (tracking_code, election_code, station_code, \
+                 council_code, kiosk, previous_code, ballot, opening) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&link.tracking_code)
+        .bind(&b.election_code)
+        .bind(&station)
+        .bind(&council)
+        .bind(&b.kiosk)
+        .bind(&link.previous)
+        .bind(&b.ballot)
+        .bind(opening)
+        .execute(&mut *tx)
+        .await?;
+        append_audit(
+            &mut tx,
+            &b.by,
+            &ballot_challenged(&b.election_code, &station),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ChallengeOutcome::Challenged {
+            station,
+            council,
+            tracking_code: link.tracking_code,
+        })
+    }
+
     async fn read_styles(&self, election_code: &str) -> StoreResult<Vec<BallotStyle>> {
         let councils =
             sqlx::query("SELECT code, main_seats FROM councils ORDER BY code COLLATE \"C\"")
@@ -434,6 +531,31 @@ impl Postgres {
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()
         .map_err(db)?;
+        let challenged = sqlx::query(
+            "SELECT tracking_code, previous_code, kiosk, council_code, ballot, opening \
+             FROM challenged_ballots WHERE election_code = $1 AND station_code = $2 \
+             ORDER BY tracking_code",
+        )
+        .bind(election_code)
+        .bind(station)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| {
+            Ok((
+                StoredBallot {
+                    tracking_code: r.try_get("tracking_code")?,
+                    previous_code: r.try_get("previous_code")?,
+                    kiosk: r.try_get("kiosk")?,
+                    council: r.try_get("council_code")?,
+                    ballot: r.try_get("ballot")?,
+                },
+                r.try_get("opening")?,
+            ))
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(db)?;
         let chains = sqlx::query(
             "SELECT kiosk, head, ballots FROM kiosk_chains \
              WHERE election_code = $1 AND station_code = $2 AND ballots > 0 ORDER BY kiosk",
@@ -453,7 +575,11 @@ impl Postgres {
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()
         .map_err(db)?;
-        Ok(StationBallots { ballots, chains })
+        Ok(StationBallots {
+            ballots,
+            challenged,
+            chains,
+        })
     }
 
     async fn read_style(
@@ -776,6 +902,15 @@ impl ElectionDayStore for Postgres {
 
     async fn receipt(&self, election_code: &str, receipt: &str) -> StoreResult<Option<String>> {
         self.read_receipt(election_code, receipt).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn challenge_ballot(
+        &self,
+        ballot: &NewBallot,
+        opening: &str,
+    ) -> StoreResult<ChallengeOutcome> {
+        retry(Unique::Fail, || self.try_challenge(ballot, opening)).await
     }
 
     #[tracing::instrument(skip_all)]

@@ -15,8 +15,9 @@ use domain::station_day::{
 };
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use store::election_day::{
-    ballot_style, ballot_styles, day_action_taken, pause_columns, pause_of, walkout_recorded,
-    KioskHead, StationBallots, StationFacts, StoredBallot,
+    ballot_challenged, ballot_style, ballot_styles, chained, check_cast, day_action_taken,
+    pause_columns, pause_of, walkout_recorded, Chained, ChallengeOutcome, KioskHead,
+    StationBallots, StationFacts, StoredBallot,
 };
 use store::{
     Actor, BallotOutcome, BoardStation, CheckIn, CheckInOutcome, ElectionDayStore, Entity,
@@ -452,6 +453,91 @@ pub(crate) fn read_style(
     Ok(Some(ballot_style(election, council, codes, seats)))
 }
 
+/// A ballot joining its kiosk's chain in the writing transaction: the kiosk's head read and
+/// moved on (`store::election_day::chained`). The cast and the challenge both take this path.
+pub(crate) fn join_chain(
+    tx: &Connection,
+    election: &str,
+    station: &str,
+    kiosk: &str,
+    ballot: &str,
+) -> StoreResult<Chained> {
+    let head: Option<String> = tx
+        .prepare_cached(
+            "SELECT head FROM kiosk_chains
+             WHERE election_code = ?1 AND station_code = ?2 AND kiosk = ?3",
+        )
+        .map_err(db_err)?
+        .query_row(params![election, station, kiosk], |r| r.get(0))
+        .optional()
+        .map_err(db_err)?;
+    let link = chained(election, station, kiosk, head.as_deref(), ballot)?;
+    tx.prepare_cached(
+        "INSERT INTO kiosk_chains (election_code, station_code, kiosk, head, ballots)
+         VALUES (?1, ?2, ?3, ?4, 1)
+         ON CONFLICT (election_code, station_code, kiosk)
+         DO UPDATE SET head = excluded.head, ballots = ballots + 1",
+    )
+    .map_err(db_err)?
+    .execute(params![election, station, kiosk, link.tracking_code])
+    .map_err(db_err)?;
+    Ok(link)
+}
+
+/// A token's station and council, while it is unspent.
+pub(crate) fn token_of(
+    tx: &Connection,
+    election: &str,
+    token_hash: &str,
+) -> StoreResult<Option<(String, String)>> {
+    tx.prepare_cached(
+        "SELECT station_code, council_code FROM ballot_tokens
+         WHERE token_hash = ?1 AND election_code = ?2",
+    )
+    .map_err(db_err)?
+    .query_row(params![token_hash, election], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })
+    .optional()
+    .map_err(db_err)
+}
+
+fn challenge(tx: &Transaction<'_>, b: &NewBallot, opening: &str) -> StoreResult<ChallengeOutcome> {
+    let Some((station, council)) = token_of(tx, &b.election_code, &b.token_hash)? else {
+        return Ok(ChallengeOutcome::TokenUnknown);
+    };
+    let style = read_style(tx, &b.election_code, &council)?.ok_or_else(|| {
+        StoreError::Corrupt(format!("a ballot token's council {council} is gone"))
+    })?;
+    if let Err(refusal) = check_cast(b, &council, &style) {
+        return Ok(ChallengeOutcome::Refused(refusal));
+    }
+    let link = join_chain(tx, &b.election_code, &station, &b.kiosk, &b.ballot)?;
+    tx.prepare_cached(
+        "INSERT INTO challenged_ballots (tracking_code, election_code, station_code, council_code,
+             kiosk, previous_code, ballot, opening)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .map_err(db_err)?
+    .execute(params![
+        link.tracking_code,
+        b.election_code,
+        station,
+        council,
+        b.kiosk,
+        link.previous,
+        b.ballot,
+        opening
+    ])
+    .map_err(db_err)?;
+    append_audit(tx, &b.by, &ballot_challenged(&b.election_code, &station))?;
+    Ok(ChallengeOutcome::Challenged {
+        station,
+        council,
+        tracking_code: link.tracking_code,
+    })
+}
+
 fn read_styles(conn: &Connection, election: &str) -> StoreResult<Vec<BallotStyle>> {
     let councils = all(
         &mut *conn
@@ -496,6 +582,28 @@ fn station_ballots(
             })
         },
     )?;
+    let challenged = all(
+        &mut *conn
+            .prepare_cached(
+                "SELECT tracking_code, previous_code, kiosk, council_code, ballot, opening
+                 FROM challenged_ballots
+                 WHERE election_code = ?1 AND station_code = ?2 ORDER BY tracking_code",
+            )
+            .map_err(db_err)?,
+        params![election, station],
+        |r| {
+            Ok((
+                StoredBallot {
+                    tracking_code: r.get(0)?,
+                    previous_code: r.get(1)?,
+                    kiosk: r.get(2)?,
+                    council: r.get(3)?,
+                    ballot: r.get(4)?,
+                },
+                r.get(5)?,
+            ))
+        },
+    )?;
     let chains = all(
         &mut *conn
             .prepare_cached(
@@ -512,7 +620,11 @@ fn station_ballots(
             })
         },
     )?;
-    Ok(StationBallots { ballots, chains })
+    Ok(StationBallots {
+        ballots,
+        challenged,
+        chains,
+    })
 }
 
 fn receipt_station(conn: &Connection, election: &str, code: &str) -> StoreResult<Option<String>> {
@@ -801,6 +913,16 @@ impl ElectionDayStore for Sqlite {
         let (election, receipt) = (election_code.to_owned(), receipt.to_owned());
         self.read(move |c| receipt_station(c, &election, &receipt))
             .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn challenge_ballot(
+        &self,
+        ballot: &NewBallot,
+        opening: &str,
+    ) -> StoreResult<ChallengeOutcome> {
+        let (ballot, opening) = (ballot.clone(), opening.to_owned());
+        self.write(move |tx| challenge(tx, &ballot, &opening)).await
     }
 
     #[tracing::instrument(skip_all)]

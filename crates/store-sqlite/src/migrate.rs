@@ -104,6 +104,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "encrypted_ballots",
         include_str!("../migrations/0021_encrypted_ballots.sql"),
     ),
+    (
+        22,
+        "challenged_ballots",
+        include_str!("../migrations/0022_challenged_ballots.sql"),
+    ),
 ];
 
 /// Applies the migrations not applied yet, each in its own transaction.

@@ -88,6 +88,16 @@ pub trait ElectionDayStore: Send + Sync + 'static {
     ) -> StoreResult<Option<OpenBallot>>;
     /// Whether a receipt code is among the election's ballots, and at which station.
     async fn receipt(&self, election_code: &str, receipt: &str) -> StoreResult<Option<String>>;
+    /// Keeps a ballot its voter challenged instead of casting (Benaloh), once [`check_cast`]
+    /// approves it on the token (unspent) and the council's style read in the writing
+    /// transaction: it joins its kiosk's chain like a cast ballot and is kept with its
+    /// `opening` (`ballot_crypto::BallotOpening` as JSON), never counted; the token stays
+    /// unspent, so the voter votes again. Audited ([`ballot_challenged`], the station only).
+    async fn challenge_ballot(
+        &self,
+        ballot: &NewBallot,
+        opening: &str,
+    ) -> StoreResult<ChallengeOutcome>;
     /// Every council's ballot style, in council order: the election record's manifest.
     async fn ballot_styles(&self, election_code: &str) -> StoreResult<Vec<BallotStyle>>;
     /// A station's encrypted ballots as stored (in tracking-code order, which is no order of
@@ -124,7 +134,32 @@ pub trait ElectionDayStore: Send + Sync + 'static {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct StationBallots {
     pub ballots: Vec<StoredBallot>,
+    /// Ballots challenged instead of cast, each with its opening (`opening`, JSON).
+    pub challenged: Vec<(StoredBallot, String)>,
     pub chains: Vec<KioskHead>,
+}
+
+/// What became of a challenged ballot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChallengeOutcome {
+    /// Kept with its opening, in its kiosk's chain under this tracking code (hex).
+    Challenged {
+        station: String,
+        council: String,
+        tracking_code: String,
+    },
+    /// No such token, or it was spent.
+    TokenUnknown,
+    Refused(domain::ballot::BallotRefusal),
+}
+
+/// The audit record of a challenged ballot: its station, and nothing of its choices.
+pub fn ballot_challenged(election_code: &str, station: &str) -> crate::audit_log::AuditEntry {
+    crate::audit_log::AuditEntry::new(
+        domain::audit_terms::AuditAction::BallotChallenge,
+        format!("station/{station}"),
+        json!({ "election": election_code, "station": station }),
+    )
 }
 
 /// An encrypted ballot as stored: `ballot` is `ballot_crypto::tracking::encode`'s text.

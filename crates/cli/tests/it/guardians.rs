@@ -152,6 +152,16 @@ fn a_key_ceremony_hands_out_sealed_shares_and_keeps_only_the_public_record() {
     );
     assert!(!again_out.exists());
     assert_eq!(verify(dir, &url).intact_count(), DEMO_RECORDS + 3);
+
+    // A new demo where an old one's database was removed replaces the old demo's share files
+    // (and only the demo's own directory is touched).
+    let old = std::fs::read(&demo_share).unwrap();
+    for file in ["guardians.db", "guardians.db-wal", "guardians.db-shm"] {
+        let _ = std::fs::remove_file(dir.join(file));
+    }
+    small_demo(dir, &url);
+    assert_ne!(std::fs::read(&demo_share).unwrap(), old);
+    assert!(out.join("guardian-2.json").exists());
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

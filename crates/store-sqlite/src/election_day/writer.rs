@@ -7,19 +7,17 @@
 //! answers the batch's jobs, so the writer builds the next batch while the disk works.
 
 use super::roll_index::Rolls;
-use super::{election_facts, read_style, station_facts, ElectionFacts};
+use super::{election_facts, join_chain, read_style, station_facts, token_of, ElectionFacts};
 use crate::chain::append_audit;
 use crate::db::{db_err, duplicate_or, poisoned, Inner, Job};
 use ballot_crypto::BallotStyle;
 use domain::ids::NationalId;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Weak;
-use store::election_day::{
-    batch_record, chained, check_cast, count, decide_checkin, Act, StationFacts,
-};
+use store::election_day::{batch_record, check_cast, count, decide_checkin, Act, StationFacts};
 use store::{BallotOutcome, CheckInOutcome, Entity, NewBallot, StoreError, StoreResult};
 use time::OffsetDateTime;
 
@@ -469,17 +467,7 @@ fn cast(
     councils: &mut HashMap<(String, String), BallotStyle>,
     done: &mut BTreeMap<String, Done>,
 ) -> StoreResult<BallotOutcome> {
-    let token: Option<(String, String)> = tx
-        .prepare_cached(
-            "SELECT station_code, council_code FROM ballot_tokens
-             WHERE token_hash = ?1 AND election_code = ?2",
-        )
-        .map_err(db_err)?
-        .query_row(params![b.token_hash, b.election_code], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()
-        .map_err(db_err)?;
+    let token = token_of(tx, &b.election_code, &b.token_hash)?;
     let Some((station, council)) = token else {
         return Ok(BallotOutcome::TokenUnknown);
     };
@@ -500,36 +488,7 @@ fn cast(
         .map_err(db_err)?
         .execute([&b.token_hash])
         .map_err(db_err)?;
-    let head: Option<String> = tx
-        .prepare_cached(
-            "SELECT head FROM kiosk_chains
-             WHERE election_code = ?1 AND station_code = ?2 AND kiosk = ?3",
-        )
-        .map_err(db_err)?
-        .query_row(params![b.election_code, station, b.kiosk], |r| r.get(0))
-        .optional()
-        .map_err(db_err)?;
-    let link = chained(
-        &b.election_code,
-        &station,
-        &b.kiosk,
-        head.as_deref(),
-        &b.ballot,
-    )?;
-    tx.prepare_cached(
-        "INSERT INTO kiosk_chains (election_code, station_code, kiosk, head, ballots)
-         VALUES (?1, ?2, ?3, ?4, 1)
-         ON CONFLICT (election_code, station_code, kiosk)
-         DO UPDATE SET head = excluded.head, ballots = ballots + 1",
-    )
-    .map_err(db_err)?
-    .execute(params![
-        b.election_code,
-        station,
-        b.kiosk,
-        link.tracking_code
-    ])
-    .map_err(db_err)?;
+    let link = join_chain(tx, &b.election_code, &station, &b.kiosk, &b.ballot)?;
     tx.prepare_cached(
         "INSERT INTO ballots (tracking_code, receipt, election_code, station_code, council_code,
              kiosk, previous_code, ballot)

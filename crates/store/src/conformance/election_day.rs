@@ -864,6 +864,36 @@ pub async fn ballots_are_secret_checked_and_counted(store: Arc<dyn Store>) {
         day_refusal(refused),
         DayRefusal::BallotsOutstanding { count: 1 }
     );
+    // The last voter first challenges a ballot (Benaloh): kept in the kiosk's chain with its
+    // opening, never counted, and the token stays theirs; a spent token challenges nothing.
+    let challenged = ballot("token-3", vec![approved[0].clone()]).await;
+    let challenged_text = challenged.ballot.clone();
+    let outcome = store
+        .challenge_ballot(&challenged, "{\"opening\":\"of the ballot shown\"}")
+        .await
+        .unwrap();
+    assert!(
+        matches!(&outcome, crate::election_day::ChallengeOutcome::Challenged { station, .. } if *station == a),
+        "{outcome:?}"
+    );
+    assert!(store
+        .open_ballot(&election, &hash("token-3"))
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        store
+            .challenge_ballot(&ballot("token-0", vec![]).await, "{}")
+            .await
+            .unwrap(),
+        crate::election_day::ChallengeOutcome::TokenUnknown
+    );
+    let mut stale = ballot("token-3", vec![]).await;
+    stale.style_digest = "another list".into();
+    assert_eq!(
+        store.challenge_ballot(&stale, "{}").await.unwrap(),
+        crate::election_day::ChallengeOutcome::Refused(domain::ballot::BallotRefusal::StyleChanged)
+    );
     store
         .cast_ballot(ballot("token-3", vec![approved[2].clone()]).await)
         .await
@@ -878,6 +908,12 @@ pub async fn ballots_are_secret_checked_and_counted(store: Arc<dyn Store>) {
     // start through every ballot to its head; no ballot holds a candidate's code.
     let boxed = store.station_ballots(&election, &a).await.unwrap();
     assert_eq!(boxed.ballots.len(), 4);
+    assert_eq!(boxed.challenged.len(), 1);
+    assert_eq!(boxed.challenged[0].0.ballot, challenged_text);
+    assert_eq!(
+        boxed.challenged[0].1,
+        "{\"opening\":\"of the ballot shown\"}"
+    );
     let codes: Vec<&str> = boxed
         .ballots
         .iter()
@@ -889,13 +925,14 @@ pub async fn ballots_are_secret_checked_and_counted(store: Arc<dyn Store>) {
     assert_eq!(boxed.chains.len(), 1);
     assert_eq!(
         (boxed.chains[0].kiosk.as_str(), boxed.chains[0].ballots),
-        ("K-1", 4)
+        ("K-1", 5)
     );
     let mut walked = start.hex();
-    for _ in 0..4 {
+    for _ in 0..5 {
         let next = boxed
             .ballots
             .iter()
+            .chain(boxed.challenged.iter().map(|(b, _)| b))
             .find(|b| b.previous_code == walked)
             .expect("the chain goes on");
         let previous = ballot_crypto::TrackingCode::try_from(walked.clone()).unwrap();

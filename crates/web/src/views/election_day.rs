@@ -636,6 +636,21 @@ struct ReviewPage {
     seats_fa: String,
 }
 
+/// A challenged ballot's opening, for the voter (and an observer's tool) to check.
+#[derive(Template)]
+#[template(path = "ballot_challenge.html")]
+struct ChallengePage {
+    layout: Layout,
+    token: String,
+    council: String,
+    chosen: Vec<CandidateCard>,
+    tracking_code: String,
+    /// Each ciphertext's randomness (base64), in the ballot's candidate order.
+    randomness: Vec<String>,
+    /// The encrypted ballot as kept (JSON), to check the randomness against.
+    ballot: String,
+}
+
 #[derive(Template)]
 #[template(path = "receipt.html")]
 struct ReceiptPage {
@@ -806,6 +821,38 @@ pub(crate) async fn review_page(visit: &Visit, form: &VoteForm, mode: VotingMode
                 seats_fa: persian_number(i64::from(council.main_seats)),
             })
         }
+    }
+}
+
+/// `POST /vote/challenge`: the voter challenges the ballot shown instead of casting it: its
+/// encryption is opened on screen and kept, never counted, and the voter votes again.
+pub async fn challenge(visit: Visit, OnPage(Form(form)): OnPage<Form<VoteForm>>) -> PageResult {
+    match visit
+        .app()
+        .election_day()
+        .challenge(visit.principal(), &form.ballot_token, form.picked())
+        .await
+    {
+        Ok(done) => {
+            let (_, candidates) = ballot_context(&visit.state, &done.council).await?;
+            let chosen = cards(&candidates, &done.chosen)
+                .into_iter()
+                .filter(|c| c.checked)
+                .collect();
+            render(&ChallengePage {
+                layout: visit.layout("بازبینی رمزنگاری برگه", "/vote"),
+                token: form.ballot_token.clone(),
+                council: done.council,
+                chosen,
+                tracking_code: done.tracking_code,
+                randomness: done.randomness,
+                ballot: done.ballot,
+            })
+        }
+        Err(app::Error::BallotRefused(r)) => {
+            ballot_page(&visit, &form, &[], Some(r.persian()), VotingMode::real()).await
+        }
+        Err(e) => Err(page_error(e, "/")),
     }
 }
 

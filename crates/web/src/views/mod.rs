@@ -128,6 +128,7 @@ pub fn page_routes() -> Vec<PageRoute> {
         post("/vote", election_day::ballot).no_store(),
         post("/vote/review", election_day::review).no_store(),
         post("/vote/cast", election_day::cast).no_store(),
+        post("/vote/challenge", election_day::challenge).no_store(),
         get("/turnout", election_day::turnout),
         get("/turnout/live", election_day::turnout_fragment),
         get("/candidates", candidates::list),

@@ -158,3 +158,117 @@ async fn without_an_election_key_no_ballot_is_cast() {
     app.assert_audit_count(head, "no ballot without a key")
         .await;
 }
+
+/// The voter challenges the ballot shown instead of casting it: the screen opens it (the
+/// candidates it held, each ciphertext's randomness), the opening checks against the kept
+/// encryption, the token stays theirs, and the ballot is in the record's challenged list, in
+/// the kiosk's chain, and in no count.
+#[tokio::test]
+async fn a_challenged_ballot_opens_to_the_choices_shown_and_is_never_counted() {
+    let (app, token, roll) = election_day().await;
+    let station = own_station();
+    assert_eq!(
+        act(&app, &token, &station, "open", OPENING).await.status,
+        200
+    );
+    let body = serde_json::json!({"station": station, "national_id": roll[0].national_id.as_str()});
+    let checked = app
+        .post("/api/v1/checkins", &token, &body.to_string())
+        .await;
+    let ballot_token = checked.json()["ballot_token"].as_str().unwrap().to_owned();
+    let council = checked.json()["council"].as_str().unwrap().to_owned();
+    let codes = council_codes(&app, &council).await;
+    let shown = vec![codes[1].clone(), codes[0].clone()];
+
+    let cookie = app.browser_login("station").await;
+    let console = app
+        .page(&format!("/stations/{station}/day"), Some(&cookie))
+        .await
+        .text();
+    let csrf = crate::support::csrf_of(&console);
+    let post = |path: &'static str, choices: String| {
+        let (app, cookie, csrf, ballot_token, council) = (
+            &app,
+            cookie.clone(),
+            csrf.clone(),
+            ballot_token.clone(),
+            council.clone(),
+        );
+        async move {
+            let fields = [
+                ("csrf_token", csrf.as_str()),
+                ("ballot_token", ballot_token.as_str()),
+                ("council", council.as_str()),
+                ("choices", choices.as_str()),
+            ];
+            app.post_fields(path, Some(&cookie), &fields).await
+        }
+    };
+    let review = post("/vote/review", shown.join(",")).await;
+    assert!(
+        review.text().contains("id=\"challenge-ballot\""),
+        "{}",
+        review.text()
+    );
+    let opened = post("/vote/challenge", shown.join(",")).await;
+    assert_eq!(opened.status, 200, "{}", opened.text());
+    let page = opened.text();
+    assert!(page.contains("id=\"vote-again\""), "{page}");
+    for code in &shown {
+        assert!(
+            page.contains(&domain::text::persian_digits(code)),
+            "the screen names {code}"
+        );
+    }
+
+    // The record holds it with its opening, which checks; the token still casts.
+    let mut manifest = app::record::manifest(app.store.as_ref(), "shora-7")
+        .await
+        .unwrap();
+    manifest.stations = vec![station.clone()];
+    let part = app::record::station_record(app.store.as_ref(), &manifest, &station)
+        .await
+        .unwrap();
+    assert_eq!((part.ballots.len(), part.challenged.len()), (0, 1));
+    let challenged = &part.challenged[0];
+    assert!(page.contains(&challenged.tracking_code.hex()), "{page}");
+    let style = manifest
+        .styles
+        .iter()
+        .find(|s| s.council == council)
+        .unwrap();
+    let key = manifest.ceremony.key().unwrap();
+    ballot_crypto::ballot::check_opening(
+        key.public(),
+        style,
+        &challenged.ballot,
+        &challenged.opening,
+    )
+    .unwrap();
+    let mut opened_codes = style.marked(&challenged.opening.choices);
+    let mut expected = shown.clone();
+    opened_codes.sort();
+    expected.sort();
+    assert_eq!(opened_codes, expected);
+
+    let cast = post("/vote/cast", codes[2].clone()).await;
+    assert_eq!(cast.status, 200, "{}", cast.text());
+    let part = app::record::station_record(app.store.as_ref(), &manifest, &station)
+        .await
+        .unwrap();
+    assert_eq!((part.ballots.len(), part.challenged.len()), (1, 1));
+    let (findings, _) = record::verify(&manifest, std::slice::from_ref(&part), 1);
+    assert!(findings.is_empty(), "{findings:?}");
+    // Counted: the cast ballot alone.
+    let tally_part = part.tallies.iter().find(|t| t.council == council).unwrap();
+    assert_eq!(tally_part.tally.ballots, 1);
+    let mut rng = rand::rngs::OsRng;
+    let shares: Vec<_> = app.guardians[..2]
+        .iter()
+        .map(|g| g.decrypt(&tally_part.tally, &mut rng))
+        .collect();
+    let counts =
+        tally::decrypt_counts(&key, &tally_part.tally, &shares, &CountTable::up_to(1)).unwrap();
+    let counted = style.marked(&counts.iter().map(|&n| n == 1).collect::<Vec<_>>());
+    assert_eq!(counted, vec![codes[2].clone()]);
+}

@@ -609,7 +609,7 @@ impl Fixture {
                 ),
                 casts,
             ),
-            ("POST", "/vote" | "/vote/review" | "/vote/cast") => {
+            ("POST", "/vote" | "/vote/review" | "/vote/cast" | "/vote/challenge") => {
                 (filled(route), Sent::Form(vote), casts)
             }
             (
