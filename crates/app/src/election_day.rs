@@ -24,6 +24,7 @@ use time::OffsetDateTime;
 pub struct ElectionDay<'a> {
     pub(crate) day: &'a dyn ElectionDayStore,
     pub(crate) guardians: &'a dyn store::GuardianStore,
+    pub(crate) kiosks: crate::kiosks::Kiosks<'a>,
     pub(crate) ctx: Context<'a>,
 }
 
@@ -207,50 +208,30 @@ impl ElectionDay<'_> {
         }
     }
 
-    /// Whether the principal is the device that may cast `ballot_token`'s ballot: its
-    /// station's own (`Action::CastBallot`). A token that names no station can be cast
-    /// nowhere; it is judged as the caller's own station's, so that only a station's device
-    /// learns that it is invalid.
-    pub fn may_cast<'p>(
-        principal: Option<&'p Principal>,
-        ballot_token: &str,
-    ) -> Result<&'p Principal> {
-        let station = ballot_station(ballot_token.trim())
-            .or_else(|| principal.and_then(|p| p.scope.station()))
-            .unwrap_or_default();
-        authorize(principal, Action::CastBallot { station })
-    }
-
-    /// The ballot `ballot_token` still opens, for the device that may cast it: refused as
-    /// `BallotTokenInvalid` once the token is spent (cast, or its voter walked out), or for a
-    /// council other than `council`, so the voting screens show nothing of a spent ballot.
+    /// The ballot live on the calling kiosk whose screen shows `activation` (`None` for any
+    /// other: cast, expired, replaced, or never activated), so that a kiosk's screens show
+    /// nothing of a ballot that is not live, to back or resubmit.
     pub async fn open_ballot(
         self,
         principal: Option<&Principal>,
-        ballot_token: &str,
-        council: &str,
-    ) -> Result<store::election_day::OpenBallot> {
-        Self::may_cast(principal, ballot_token)?;
-        let election = self.ctx.cached().election_code().await?;
-        self.day
-            .open_ballot(election, &ballot_token_key(ballot_token.trim()))
-            .await?
-            .filter(|open| open.council == council)
-            .ok_or(Error::BallotTokenInvalid)
+        activation: &str,
+    ) -> Result<Option<crate::kiosks::LiveBallot>> {
+        self.kiosks.current(principal, Some(activation)).await
     }
 
-    /// Casts a ballot from the station's device: the choices are checked against the
-    /// council's approved candidates and seats (`domain::ballot::check_ballot`), encrypted for
-    /// the council's style under the election key with their proofs, and verified; the store
-    /// spends the token and keeps only the encryption, chained on the device's kiosk. The
-    /// choices exist in this function's memory and nowhere else.
+    /// Casts the ballot live on the calling kiosk (its screen showing `activation`): the
+    /// choices are checked against the council's approved candidates and seats
+    /// (`domain::ballot::check_ballot`), encrypted for the council's style under the election
+    /// key with their proofs, and verified; the store spends the token and keeps only the
+    /// encryption, chained on the kiosk. The choices exist in this function's memory and
+    /// nowhere else.
     pub async fn cast(
         self,
         principal: Option<&Principal>,
-        ballot_token: &str,
+        activation: &str,
         choices: Vec<String>,
     ) -> Result<Cast> {
-        let (ballot, opening, _) = self.seal(principal, ballot_token, choices).await?;
+        let (ballot, opening, _) = self.seal(principal, activation, choices).await?;
         // A cast ballot is never opened: its randomness goes now.
         drop(opening);
         match self.day.cast_ballot(ballot).await? {
@@ -276,10 +257,10 @@ impl ElectionDay<'_> {
     pub async fn challenge(
         self,
         principal: Option<&Principal>,
-        ballot_token: &str,
+        activation: &str,
         choices: Vec<String>,
     ) -> Result<Challenged> {
-        let (ballot, opening, style) = self.seal(principal, ballot_token, choices).await?;
+        let (ballot, opening, style) = self.seal(principal, activation, choices).await?;
         let opening_text = serde_json::to_string(&opening)
             .map_err(|e| Error::Internal(format!("an opening: {e}")))?;
         match self.day.challenge_ballot(&ballot, &opening_text).await? {
@@ -300,29 +281,32 @@ impl ElectionDay<'_> {
         }
     }
 
-    /// A ballot for `ballot_token` with `choices`, as the device may cast or challenge it: the
-    /// choices checked against the council's approved candidates and seats
+    /// The ballot live on the calling kiosk (`activation`) with `choices`, as the kiosk may
+    /// cast or challenge it (`KioskRefusal::NoBallot` when none is live): the choices checked against the council's approved candidates and seats
     /// (`domain::ballot::check_ballot`), encrypted for the council's style under the election
     /// key with their proofs, and verified. The choices live in this function's memory and in
     /// the opening it returns, nowhere else.
     async fn seal(
         &self,
         principal: Option<&Principal>,
-        ballot_token: &str,
+        activation: &str,
         choices: Vec<String>,
     ) -> Result<(
         NewBallot,
         ballot_crypto::BallotOpening,
         ballot_crypto::BallotStyle,
     )> {
-        let p = Self::may_cast(principal, ballot_token)?;
+        let (_, kiosk) = crate::kiosks::kiosk_caller(principal)?;
+        let p = principal.ok_or(Error::Unauthenticated)?;
         let election = self.ctx.cached().election_code().await?;
-        let token_hash = ballot_token_key(ballot_token.trim());
         let open = self
-            .day
-            .open_ballot(election, &token_hash)
+            .kiosks
+            .current(principal, Some(activation))
             .await?
-            .ok_or(Error::BallotTokenInvalid)?;
+            .ok_or_else(|| {
+                Error::Store(store::Refusal::Kiosk(domain::kiosk::KioskRefusal::NoBallot).into())
+            })?;
+        let token_hash = open.token_hash.clone();
         let style = self
             .day
             .ballot_style(election, &open.council)
@@ -352,8 +336,7 @@ impl ElectionDay<'_> {
             token_hash,
             council: open.council,
             style_digest: style.digest(),
-            // Until kiosks are paired (issue 17 §1), the station's device is its kiosk.
-            kiosk: p.username.clone(),
+            kiosk: kiosk.to_owned(),
             ballot: encoded,
             by: self.ctx.actor(p),
         };
@@ -798,7 +781,7 @@ pub fn ballot_station(token: &str) -> Option<&str> {
 
 /// The stored key of a ballot token: its sequence in clear (for the order), then the hash of
 /// the whole token. Any other string is hashed whole, so it simply matches no token.
-fn ballot_token_key(token: &str) -> String {
+pub(crate) fn ballot_token_key(token: &str) -> String {
     let hash = crate::random::token_hash(token);
     match token.split_once('.') {
         Some((sequence, _))
@@ -1022,44 +1005,5 @@ mod tests {
         ] {
             assert_eq!(ballot_station(bad), None, "{bad}");
         }
-    }
-
-    #[test]
-    fn only_the_tokens_station_may_cast_it() {
-        use domain::access::{Role, Scope};
-        let staff = |station: &str| Principal {
-            username: "s".into(),
-            role: Role::StationStaff,
-            scope: Scope::Station {
-                county: "11".into(),
-                station: station.into(),
-            },
-        };
-        let token = new_ballot_token("1100001");
-        assert!(ElectionDay::may_cast(Some(&staff("1100001")), &token).is_ok());
-        assert!(matches!(
-            ElectionDay::may_cast(Some(&staff("1100002")), &token),
-            Err(Error::Forbidden)
-        ));
-        let hq = Principal {
-            username: "hq".into(),
-            role: Role::ProvinceHq,
-            scope: Scope::Province,
-        };
-        assert!(matches!(
-            ElectionDay::may_cast(Some(&hq), &token),
-            Err(Error::Forbidden)
-        ));
-        assert!(matches!(
-            ElectionDay::may_cast(None, &token),
-            Err(Error::Unauthenticated)
-        ));
-        // A token naming no station: the station's device learns it is invalid (from the
-        // store), anyone else is refused.
-        assert!(ElectionDay::may_cast(Some(&staff("1100002")), "none").is_ok());
-        assert!(matches!(
-            ElectionDay::may_cast(Some(&hq), "none"),
-            Err(Error::Forbidden)
-        ));
     }
 }

@@ -23,6 +23,7 @@ mod error;
 pub mod guardians;
 pub mod identity;
 pub mod incidents;
+pub mod kiosks;
 pub mod lookups;
 pub mod people;
 pub mod random;
@@ -215,6 +216,16 @@ impl App {
         election_day::ElectionDay {
             day: &*self.store,
             guardians: &*self.store,
+            kiosks: self.kiosks(),
+            ctx: self.context(),
+        }
+    }
+
+    /// The voting devices: pairing, activation, the ballot live on one (issue 17 §1).
+    pub fn kiosks(&self) -> kiosks::Kiosks<'_> {
+        kiosks::Kiosks {
+            kiosks: &*self.store,
+            day: &*self.store,
             ctx: self.context(),
         }
     }

@@ -75,6 +75,14 @@ pub fn print_roll(data: &DemoData, seed: u64, count: usize, loaded: u64) {
             sample.join(" ")
         );
     }
+    // The voter votes on a kiosk, never in the staff's session: a second window of another
+    // browser (or a private window: its own cookies) is the kiosk.
+    println!(
+        "voting kiosk: open /kiosk in another browser or a private window, press «نمایش کد جفت‌سازی», \
+         and type the code it shows on station {}'s console (signed in as station) under «دستگاه‌های رأی‌گیری»; \
+         after each check-in the console activates the voter's ballot on it",
+        station.code
+    );
 }
 
 pub async fn run(url: &str, args: &DemoArgs) -> anyhow::Result<()> {

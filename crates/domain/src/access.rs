@@ -14,6 +14,10 @@ pub enum Role {
     SupervisionBoard,
     StationStaff,
     Observer,
+    /// A voting device paired to one station (issue 17 §1): it shows and casts only the
+    /// ballot its station's staff activated on it. Not an account's role: no user holds it
+    /// ([`Role::ALL`] and [`Role::parse`] leave it out), only a paired kiosk's session.
+    Kiosk,
 }
 
 /// Which kind of scope a role may hold.
@@ -44,6 +48,7 @@ impl Role {
             Self::SupervisionBoard => "supervision_board",
             Self::StationStaff => "station_staff",
             Self::Observer => "observer",
+            Self::Kiosk => "kiosk",
         }
     }
 
@@ -64,6 +69,7 @@ impl Role {
             Self::StationStaff => "عوامل شعبه",
             // Not «ناظر»: that is the supervision board's word (هیأت نظارت).
             Self::Observer => "بازدیدکننده (فقط خواندن)",
+            Self::Kiosk => "دستگاه رأی‌گیری",
         }
     }
 
@@ -76,6 +82,8 @@ impl Role {
                 &[ScopeKind::Province, ScopeKind::County]
             }
             Self::StationStaff => &[ScopeKind::Station],
+            // Given by pairing, never to an account.
+            Self::Kiosk => &[],
         }
     }
 }
@@ -226,8 +234,8 @@ pub enum Action<'a> {
     /// intelligence) on a registration of `county`: the county's boards that vet it (its
     /// executive board, which refers the file, and its supervision board).
     RecordInquiry { county: &'a str },
-    /// Casting a ballot whose token a check-in at `station` issued: only that station's own
-    /// device (its staff's session) puts ballots in its box.
+    /// Showing and casting the ballot activated on a kiosk of `station`: only that station's
+    /// own paired kiosks put ballots in its box (never a signed-in user).
     CastBallot { station: &'a str },
     /// Listing the accounts, disabling and enabling them, resetting their passwords and
     /// ending their sessions: the province HQ only (accounts are still created on the command
@@ -348,6 +356,13 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
     let Some(p) = principal else {
         return Err(Denied::Unauthenticated);
     };
+    // A kiosk does one thing: its station's ballot (and nothing a signed-in user may do).
+    if p.role == Role::Kiosk {
+        return match action {
+            Action::CastBallot { station } if p.scope.station() == Some(station) => Ok(()),
+            _ => Err(Denied::Forbidden),
+        };
+    }
     let allowed = match action {
         Action::ViewProvince => p.scope == Scope::Province,
         Action::ViewCounty(county) => p.scope.covers_county(county),
@@ -386,11 +401,12 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
             _ => false,
         },
         Action::ManageBoard { county, .. } => manages_board(p, county),
-        // The station's device is its staff's session (DESIGN §4: a kiosk principal bound
-        // to one station will take casting over).
-        Action::OperateStation { station } | Action::CastBallot { station } => {
+        // The station's staff run its day and its kiosks; only a kiosk casts (above): a
+        // voter never holds a staff session (DESIGN §4).
+        Action::OperateStation { station } => {
             p.role == Role::StationStaff && p.scope.station() == Some(station)
         }
+        Action::CastBallot { .. } => false,
         Action::ViewRegistrations { county } => {
             SEES_REGISTRATIONS.contains(&p.role) && p.scope.covers_county(county)
         }
@@ -722,19 +738,33 @@ mod tests {
         )
     }
 
+    fn kiosk(station: &str) -> Principal {
+        Principal {
+            username: crate::kiosk::kiosk_username("k1"),
+            role: Role::Kiosk,
+            scope: Scope::Station {
+                county: "01".into(),
+                station: station.into(),
+            },
+        }
+    }
+
     #[test]
-    fn only_the_tokens_own_station_casts_its_ballot() {
+    fn only_the_stations_own_kiosk_casts_its_ballot() {
         let act = Action::CastBallot { station: "0100001" };
-        assert_eq!(authorize(Some(&station_user("0100001")), act), Ok(()));
+        assert_eq!(authorize(Some(&kiosk("0100001")), act), Ok(()));
         assert_eq!(
-            authorize(Some(&station_user("0100002")), act),
+            authorize(Some(&kiosk("0100002")), act),
             Err(Denied::Forbidden),
-            "another station's device"
+            "another station's kiosk"
+        );
+        // No signed-in user casts, the station's own staff included: a voter never holds a
+        // staff session.
+        assert_eq!(
+            authorize(Some(&station_user("0100001")), act),
+            Err(Denied::Forbidden)
         );
         for role in Role::ALL {
-            if role == Role::StationStaff {
-                continue;
-            }
             for scope in [
                 Scope::Province,
                 Scope::County {
@@ -749,6 +779,28 @@ mod tests {
             }
         }
         assert_eq!(authorize(None, act), Err(Denied::Unauthenticated));
+    }
+
+    #[test]
+    fn a_kiosk_may_do_nothing_but_cast_its_stations_ballot() {
+        let k = kiosk("0100001");
+        for act in [
+            Action::OperateStation { station: "0100001" },
+            Action::ViewStation {
+                county: "01",
+                station: "0100001",
+            },
+            Action::ViewElection,
+            Action::ViewProvince,
+            Action::ViewCounty("01"),
+            Action::ViewPeople,
+            Action::ApproveExtension { county: "01" },
+        ] {
+            assert_eq!(authorize(Some(&k), act), Err(Denied::Forbidden), "{act:?}");
+        }
+        assert!(!Role::ALL.contains(&Role::Kiosk));
+        assert!(Role::parse("kiosk").is_err(), "no account is a kiosk");
+        assert!(check_role_scope(Role::Kiosk, &k.scope).is_err());
     }
 
     #[test]

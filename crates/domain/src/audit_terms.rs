@@ -109,6 +109,11 @@ audit_actions! {
     EquipmentTestOverride = "equipment_test.override" => "مجوز گشایش شعبه بی‌گذراندن آزمون تجهیزات",
     GuardiansCeremony = "guardians.ceremony" => "مراسم کلید انتخابات: کلید عمومی و سهم‌های امینان",
     GuardiansConfirm = "guardians.confirm" => "تأیید دریافت سهم کلید به دست امین",
+    // Voting devices (issue 17 §1).
+    KioskRequest = "kiosk.request" => "درخواست جفت‌شدن دستگاه رأی‌گیری",
+    KioskPair = "kiosk.pair" => "جفت‌کردن دستگاه رأی‌گیری با شعبه",
+    KioskRetire = "kiosk.retire" => "کنار گذاشتن دستگاه رأی‌گیری",
+    KioskActivate = "kiosk.activate" => "فعال‌کردن برگه رأی روی دستگاه",
 }
 
 impl AuditAction {
@@ -311,6 +316,9 @@ const DETAIL_LABELS: &[(&str, &str)] = &[
     ("threshold", "آستانه امینان"),
     ("guardians", "امینان"),
     ("guardian", "امین"),
+    // Voting devices (issue 17 §1).
+    ("kiosk", "دستگاه رأی‌گیری"),
+    ("number", "شماره دستگاه"),
 ];
 
 /// A detail's key in Persian, if it is one the store writes.
@@ -793,6 +801,8 @@ mod tests {
             "threshold",
             "guardians",
             "guardian",
+            "kiosk",
+            "number",
         ];
         for key in keys {
             assert!(detail_label(key).is_some(), "{key}");

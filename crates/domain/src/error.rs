@@ -27,6 +27,8 @@ pub enum DomainError {
     InvalidField { field: &'static str, reason: String },
     #[error("invalid receipt code: {0}")]
     InvalidReceipt(String),
+    #[error("invalid pairing code: {0}")]
+    InvalidPairingCode(String),
 }
 
 impl DomainError {
@@ -35,6 +37,7 @@ impl DomainError {
         match self {
             Self::InvalidNationalId(_) => "invalid_national_id",
             Self::InvalidReceipt(_) => "invalid_receipt",
+            Self::InvalidPairingCode(_) => "invalid_pairing_code",
             Self::InvalidMobile(_) => "invalid_mobile",
             Self::InvalidPostalCode(_) => "invalid_postal_code",
             Self::InvalidDate(_) => "invalid_date",
@@ -55,6 +58,10 @@ impl DomainError {
             Self::InvalidNationalId(v) => format!("کد ملی «{}» معتبر نیست.", echo(v)),
             Self::InvalidReceipt(v) => format!(
                 "کد رسید «{}» درست نیست: بیست رقم است و رقم آخر آن بقیه را وارسی می‌کند؛ رقم‌ها را دوباره از روی رسید بخوانید.",
+                echo(v)
+            ),
+            Self::InvalidPairingCode(v) => format!(
+                "کد جفت‌سازی «{}» درست نیست: هشت رقمی است که دستگاه رأی‌گیری نشان می‌دهد.",
                 echo(v)
             ),
             Self::InvalidMobile(v) => format!("شماره همراه «{}» معتبر نیست.", echo(v)),

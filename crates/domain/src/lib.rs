@@ -20,6 +20,7 @@ pub mod ids;
 pub mod incident;
 pub mod inquiry;
 pub mod json_time;
+pub mod kiosk;
 pub mod nist;
 pub mod participation;
 pub mod person;

@@ -20,6 +20,7 @@ mod geography;
 mod guardians;
 mod identity;
 mod incidents;
+mod kiosks;
 mod migrate;
 mod people;
 mod readiness;

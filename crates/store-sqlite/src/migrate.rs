@@ -109,6 +109,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "challenged_ballots",
         include_str!("../migrations/0022_challenged_ballots.sql"),
     ),
+    (23, "kiosks", include_str!("../migrations/0023_kiosks.sql")),
 ];
 
 /// Applies the migrations not applied yet, each in its own transaction.

@@ -40,6 +40,8 @@ pub enum Entity {
     Incident,
     /// The guardians' election key (issue 17).
     ElectionKey,
+    /// A voting device (issue 17 §1).
+    Kiosk,
 }
 
 impl Entity {
@@ -69,6 +71,7 @@ impl Entity {
             Self::Page => "page",
             Self::Incident => "incident",
             Self::ElectionKey => "election key",
+            Self::Kiosk => "kiosk",
         }
     }
 
@@ -98,6 +101,7 @@ impl Entity {
             Self::Page => "صفحه",
             Self::Incident => "رخداد",
             Self::ElectionKey => "کلید انتخابات",
+            Self::Kiosk => "دستگاه رأی‌گیری",
         }
     }
 }
@@ -176,6 +180,8 @@ pub enum Refusal {
     Equipment(domain::test_deck::EquipmentRefusal),
     /// The election already has its key of this purpose: a key ceremony is held once.
     ElectionKeyExists,
+    /// The voting devices' rules (`domain::kiosk`, issue 17 §1).
+    Kiosk(domain::kiosk::KioskRefusal),
 }
 
 /// Whether a refusal is about the request's content (422) or about the state it meets (409).
@@ -234,6 +240,7 @@ impl Refusal {
             Self::Incident(r) => r.code(),
             Self::Equipment(r) => r.code(),
             Self::ElectionKeyExists => "election_key_exists",
+            Self::Kiosk(r) => r.code(),
         }
     }
 
@@ -294,6 +301,7 @@ impl Refusal {
             Self::ElectionKeyExists => {
                 "این انتخابات کلید خود را دارد؛ مراسم کلید یک بار برگزار می‌شود.".into()
             }
+            Self::Kiosk(r) => r.persian(),
         }
     }
 
@@ -304,6 +312,7 @@ impl Refusal {
             | Self::RollLockedByVoting
             | Self::NoPollingHours
             | Self::ElectionKeyExists
+            | Self::Kiosk(_)
             | Self::Account(_) => RefusalKind::Conflict,
             Self::Board(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             Self::Vetting(r) if !r.is_invalid_input() => RefusalKind::Conflict,

@@ -23,6 +23,7 @@ pub mod guardians;
 pub mod identity;
 pub mod import;
 pub mod incidents;
+pub mod kiosks;
 pub mod models;
 pub mod people;
 pub mod readiness;
@@ -50,6 +51,7 @@ pub use geography::GeographyStore;
 pub use guardians::GuardianStore;
 pub use identity::{IdentityStore, NewChallenge, StoredChallenge};
 pub use incidents::IncidentStore;
+pub use kiosks::KioskStore;
 pub use people::PeopleStore;
 pub use readiness::ReadinessStore;
 pub use roll::RollStore;
@@ -78,6 +80,7 @@ pub trait Store:
     + IncidentStore
     + EquipmentStore
     + GuardianStore
+    + KioskStore
 {
     /// The backend's name, for logs and the health check.
     fn backend(&self) -> &'static str;
@@ -93,5 +96,5 @@ pub mod prelude {
         GeographyStore, IdentityStore, PeopleStore, ReadinessStore, RollStore, SecurityStore,
         StaffingStore, StationStore, Store,
     };
-    pub use crate::{EquipmentStore, GuardianStore, IncidentStore};
+    pub use crate::{EquipmentStore, GuardianStore, IncidentStore, KioskStore};
 }

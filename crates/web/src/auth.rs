@@ -388,14 +388,32 @@ pub async fn authenticate(
         return next.run(request).await;
     }
     let headers = request.headers();
+    // A paired kiosk's cookie wins over a user's: a device that is a kiosk is only a kiosk
+    // (issue 17 §1). A bearer token is a user's session, else a kiosk's secret.
+    let kiosk_cookie = cookie_value(headers, KIOSK_COOKIE);
     let (token, via_cookie) = match bearer(headers) {
         Some(t) => (Some(t), false),
         None => (cookie_value(headers, SESSION_COOKIE), true),
     };
+    let now_us = domain::clock::to_micros(state.now());
     let mut auth = Auth(None);
-    if let Some(token) = token {
+    if let Some(secret) = kiosk_cookie.filter(|_| bearer(headers).is_none()) {
+        match kiosk_session(&state, &secret, now_us).await {
+            Ok(Some((hash, session))) => {
+                auth = Auth(Some(Arc::new(CurrentSession {
+                    principal: session.principal,
+                    scope_label: session.scope_label,
+                    csrf_token: session.csrf_token,
+                    token_hash: hash,
+                    via_cookie: true,
+                })));
+            }
+            Ok(None) => {}
+            Err(e) => return crate::error::respond(request.uri().path(), "/", e),
+        }
+    }
+    if let Some(token) = token.filter(|_| auth.0.is_none()) {
         let hash = token_hash(&token);
-        let now_us = domain::clock::to_micros(state.now());
         let found = match state.sessions.get(&hash, now_us) {
             Some(hit) => Some(hit),
             None => match state.app.sessions().find(&hash).await {
@@ -416,6 +434,10 @@ pub async fn authenticate(
                     state.sessions.put(&hash, fresh.clone());
                     Some(fresh)
                 }
+                Ok(None) if !via_cookie => match kiosk_session(&state, &token, now_us).await {
+                    Ok(found) => found.map(|(_, session)| session),
+                    Err(e) => return crate::error::respond(request.uri().path(), "/", e),
+                },
                 Ok(None) => None,
                 Err(e) => {
                     return crate::error::respond(request.uri().path(), "/", ApiError::from(e))
@@ -472,6 +494,58 @@ pub async fn authenticate(
     next.run(request).await
 }
 
+/// The session of a paired kiosk in service whose secret is `secret`, with the secret's hash;
+/// cached as users' sessions are (a kiosk taken out of service on this server is forgotten at
+/// once, through another within the cache's TTL).
+async fn kiosk_session(
+    state: &AppState,
+    secret: &str,
+    now_us: i64,
+) -> Result<Option<(String, CachedSession)>, ApiError> {
+    let hash = token_hash(secret);
+    if let Some(hit) = state.sessions.get(&hash, now_us) {
+        return Ok(Some((hash, hit)));
+    }
+    let Some(kiosk) = state.app.kiosks().by_secret(secret).await? else {
+        return Ok(None);
+    };
+    let Some(principal) = app::kiosks::principal_of(&kiosk) else {
+        return Ok(None);
+    };
+    let session = CachedSession {
+        scope_label: principal.scope.persian(),
+        principal,
+        csrf_token: kiosk.csrf_token,
+        expires_at_us: i64::MAX,
+        idle_until_us: None,
+        read_at_us: now_us,
+    };
+    state.sessions.put(&hash, session.clone());
+    Ok(Some((hash, session)))
+}
+
+/// A device asks to be paired as a voting kiosk, once the client's network is within the
+/// login limit (the request is anonymous, so it is charged like a login attempt).
+pub async fn request_kiosk(
+    state: &AppState,
+    auth: &Auth,
+    client: ClientIp,
+) -> Result<app::kiosks::Requested, ApiError> {
+    if !state.limiter.allow(client.0, "(kiosk pairing)") {
+        return Err(ApiError::TooManyAttempts);
+    }
+    Ok(state.app.kiosks().request(auth.principal()).await?)
+}
+
+/// The cookie of a voting kiosk's secret (issue 17 §1).
+pub const KIOSK_COOKIE: &str = "sandoq_kiosk";
+
+/// Builds the `Set-Cookie` value of a kiosk's cookie: it lasts a polling day and more.
+pub fn kiosk_cookie(secret: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{KIOSK_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age=172800{secure}")
+}
+
 /// The route of the vendored assets.
 const ASSETS: &str = "/assets/{*path}";
 
@@ -497,6 +571,8 @@ pub const PUBLIC_ROUTES: &[(Method, &str)] = &[
     (Method::POST, "/api/v1/identity/codes"),
     (Method::POST, "/api/v1/identity/proofs"),
     (Method::POST, "/api/v1/identity/registrations"),
+    // A device asks to become a voting kiosk; it is nothing until its station's staff pair it.
+    (Method::POST, "/api/v1/kiosk/pairing"),
     (Method::GET, "/login"),
     (Method::POST, "/login"),
     // Ends the caller's own session, if any.
@@ -515,6 +591,12 @@ pub const PUBLIC_ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/my-filings"),
     (Method::POST, "/identity/codes"),
     (Method::POST, "/identity/proofs"),
+    // The kiosk's screen: its pairing code until paired (then its principal's), and asking
+    // for a code.
+    (Method::GET, "/kiosk"),
+    (Method::POST, "/kiosk/pairing"),
+    // A voter finds their ballot's receipt among those in the box.
+    (Method::GET, "/receipts"),
     // Only a demo serves it (its text messages); elsewhere it is not found.
     (Method::GET, "/demo/outbox"),
     (Method::GET, ASSETS),

@@ -13,6 +13,12 @@ pub struct Layout {
     pub csrf: String,
     pub banner: Option<String>,
     pub today: String,
+    /// A voting kiosk's frame (issue 17 §1): no navigation, no account, no way out of the
+    /// kiosk's screens; only the ballot.
+    pub kiosk: bool,
+    /// Reload the page (or go to the address given) after this many seconds: `"3"`,
+    /// `"180;url=/kiosk"` (a kiosk's screens clear themselves).
+    pub refresh: Option<String>,
 }
 
 pub struct UserView {
@@ -43,9 +49,15 @@ impl Layout {
                 .scope_label()
                 .map_or_else(|| p.scope.persian(), str::to_owned),
         });
-        let nav = auth
+        let kiosk = auth
             .principal()
-            .map_or_else(|| public_navigation(current), |p| navigation(p, current));
+            .is_some_and(|p| p.role == domain::access::Role::Kiosk);
+        let nav = if kiosk {
+            Vec::new()
+        } else {
+            auth.principal()
+                .map_or_else(|| public_navigation(current), |p| navigation(p, current))
+        };
         Self {
             title: title.into(),
             user,
@@ -57,7 +69,28 @@ impl Layout {
             )
             .map(domain::calendar::JalaliDate::long)
             .unwrap_or_default(),
+            kiosk,
+            refresh: None,
         }
+    }
+
+    /// A voting kiosk's frame, for a device that is not (yet) a kiosk's principal too: one
+    /// waiting to be paired.
+    #[must_use]
+    pub fn kiosk(mut self) -> Self {
+        self.kiosk = true;
+        self.nav.clear();
+        self
+    }
+
+    /// The page reloads itself after `seconds`, or goes to `to`.
+    #[must_use]
+    pub fn refresh(mut self, seconds: u32, to: Option<&str>) -> Self {
+        self.refresh = Some(match to {
+            Some(to) => format!("{seconds};url={to}"),
+            None => seconds.to_string(),
+        });
+        self
     }
 
     /// A bare frame: a title and nothing of the visitor's (the error page's).
@@ -69,6 +102,8 @@ impl Layout {
             csrf: String::new(),
             banner: None,
             today: String::new(),
+            kiosk: false,
+            refresh: None,
         }
     }
 }

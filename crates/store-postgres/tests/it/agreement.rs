@@ -24,6 +24,7 @@ const AREAS: &[&str] = &[
     "incidents",
     "equipment",
     "guardians",
+    "kiosks",
 ];
 
 /// The leaf modules: helpers that name no area.

@@ -54,6 +54,7 @@ pub mod geography;
 pub mod guardians;
 pub mod identity;
 pub mod incidents;
+pub mod kiosks;
 pub mod people;
 pub mod readiness;
 pub mod refusals;
@@ -130,7 +131,8 @@ macro_rules! conformance_suite {
             incidents::incidents_filter_and_page,
             equipment::a_failed_test_blocks_opening_until_overridden_and_test_ballots_stay_apart,
             equipment::a_passed_run_stands_and_the_standings_follow_the_demo,
-            guardians::an_election_key_is_recorded_once_and_its_guardians_confirm
+            guardians::an_election_key_is_recorded_once_and_its_guardians_confirm,
+            kiosks::kiosks_are_paired_by_code_and_hold_one_ballot_at_a_time
         );
     };
     (@cases $fresh:expr; $($area:ident :: $case:ident),*) => {

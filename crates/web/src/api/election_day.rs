@@ -302,7 +302,8 @@ pub async fn check_in(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct BallotRequest {
-    pub ballot_token: String,
+    /// The activation the kiosk reads from `GET /api/v1/kiosk`.
+    pub activation: String,
     /// Candidate codes, up to the council's main seats, each once; none for a blank ballot.
     #[serde(default)]
     pub choices: Vec<String>,
@@ -318,24 +319,23 @@ pub struct BallotAnswer {
     pub tracking_code: String,
 }
 
-/// Casts a ballot from the voting device of the station whose check-in issued the token (its
-/// staff's session; any other is refused). The ballot is encrypted under the guardians' key
-/// with its proofs and stored as that alone, apart from the voter, with no time.
+/// Casts the ballot activated on the calling kiosk (a paired kiosk's secret only; no user
+/// casts). The ballot is encrypted under the guardians' key with its proofs and stored as that
+/// alone, apart from the voter, with no time.
 #[utoipa::path(post, path = "/api/v1/ballots", tag = "election day", request_body = BallotRequest,
     responses((status = 201, body = BallotAnswer),
-        (status = 403, description = "`forbidden`: not the token's station"),
-        (status = 409, description = "`ballot_token_invalid`: unknown or used"),
+        (status = 403, description = "`forbidden`: not a kiosk"),
+        (status = 409, description = "`no_ballot_activated`: none live on the kiosk, or not this activation"),
         (status = 404, description = "`not_found`: the election has no key yet (its guardians' ceremony is not held)"),
         (status = 422, description = "`too_many_choices`, `unknown_candidate`, `repeated_candidate`, `ballot_style_changed`")))]
 pub async fn cast(
     Visit { state, auth }: Visit,
     ApiJson(body): ApiJson<BallotRequest>,
 ) -> Result<(StatusCode, Json<BallotAnswer>), ApiError> {
-    // The token is the voter's right to this ballot; the device must be its station's.
     let cast = state
         .app
         .election_day()
-        .cast(auth.principal(), &body.ballot_token, body.choices)
+        .cast(auth.principal(), &body.activation, body.choices)
         .await?;
     Ok((
         StatusCode::CREATED,

@@ -15,6 +15,7 @@ pub mod equipment;
 pub mod health;
 pub mod identity;
 pub mod incidents;
+pub mod kiosks;
 pub mod people;
 pub mod readiness;
 pub mod registrations;
@@ -111,6 +112,12 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(election_day::walkout))
         .routes(routes!(election_day::check_in))
         .routes(routes!(election_day::cast))
+        // Voting devices (issue 17 §1).
+        .routes(routes!(kiosks::request_pairing))
+        .routes(routes!(kiosks::current))
+        .routes(routes!(kiosks::pair, kiosks::list))
+        .routes(routes!(kiosks::retire))
+        .routes(routes!(kiosks::activate))
         .routes(routes!(election_day::turnout))
         .routes(routes!(election_day::candidates))
         .routes(routes!(election_day::receipt))

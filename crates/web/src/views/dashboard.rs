@@ -58,6 +58,10 @@ pub async fn home(
     visit: Visit,
     OnPage(Query(day)): OnPage<Query<crate::views::day_board::DayQuery>>,
 ) -> PageResult {
+    // A kiosk has no home but its screen (the policy refuses it everything else).
+    if visit.principal().is_some() {
+        visit.require(Action::ViewElection, "/")?;
+    }
     match visit.principal().map(|p| p.scope.clone()) {
         None => {
             return Err(PageError {

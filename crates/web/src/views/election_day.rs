@@ -12,7 +12,7 @@ use crate::views::{OnPage, SortLink};
 use crate::{ApiError, AppState, PageError};
 use askama::Template;
 use axum::extract::{Path, Query};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::Form;
 use domain::access::Action;
 use domain::ballot::Candidate;
@@ -81,9 +81,20 @@ struct StationDayPage {
     /// The station's open incidents, and the way to file one (issue 16).
     incidents: Vec<crate::views::incidents::IncidentRow>,
     incident_file_href: Option<String>,
+    /// The station's kiosks in service (its staff only).
+    kiosks: Vec<KioskRow>,
     /// Before the opening: where the station's equipment test stands (Persian, its code), for
     /// the staff to see why an opening would be refused (issue 16 §6).
     equipment: Option<(&'static str, &'static str)>,
+}
+
+/// A kiosk of the station as the console lists it.
+pub struct KioskRow {
+    pub id: String,
+    pub number_fa: String,
+    pub paired_at: String,
+    /// Until when a voter's ballot is live on it, if one is.
+    pub busy_until: Option<String>,
 }
 
 /// One of the opening's posts as the opening form offers it: only a post with a holder can be
@@ -217,6 +228,9 @@ pub async fn console(
             "approve_extension" => "تمدید با تأیید فرماندار ثبت شد.",
             "close" => "رأی‌گیری پایان یافت و صندوق بسته شد؛ رأی‌ها و خروج‌های بدون رأی با احراز هویت‌ها برابر است.",
             "walkout" => "خروج بدون رأی ثبت شد؛ این شخص دیگر نمی‌تواند رأی دهد.",
+            "kiosk_paired" => "دستگاه رأی‌گیری به شعبه جفت شد.",
+            "kiosk_retired" => "دستگاه رأی‌گیری کنار گذاشته شد.",
+            "activated" => "برگه رأی روی دستگاه فعال شد؛ رأی‌دهنده را به آن دستگاه راهنمایی کنید.",
             _ => "انجام شد.",
         }
         .to_owned()
@@ -224,7 +238,7 @@ pub async fn console(
     console_page(&visit, &code, notice, None, None).await
 }
 
-async fn console_page(
+pub(crate) async fn console_page(
     visit: &Visit,
     code: &str,
     notice: Option<String>,
@@ -291,7 +305,33 @@ async fn console_page(
     } else {
         None
     };
+    let kiosks = if operates {
+        visit
+            .app()
+            .kiosks()
+            .of_station(visit.principal(), &station.code)
+            .await
+            .map_err(|e| page_error(e, &here))?
+            .into_iter()
+            .map(|k| KioskRow {
+                number_fa: persian_number(i64::from(
+                    k.kiosk.paired.as_ref().map_or(0, |p| p.number),
+                )),
+                paired_at: k
+                    .kiosk
+                    .paired
+                    .as_ref()
+                    .map(|p| jalali_datetime(p.at))
+                    .unwrap_or_default(),
+                busy_until: k.live.map(|a| domain::calendar::tehran_time(a.expires_at)),
+                id: k.kiosk.kiosk_id,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     render(&StationDayPage {
+        kiosks,
         equipment,
         layout: visit.layout(format!("روز رأی‌گیری {}", station.name), &here),
         code_fa: persian_digits(&station.code),
@@ -660,7 +700,7 @@ struct ReceiptPage {
     receipt_fa: String,
     /// The ballot's tracking code (hex) as the election record publishes it.
     tracking_code: String,
-    station: String,
+    station_fa: String,
 }
 
 /// Where the voting screens post, and whether they are the equipment test's (issue 16 §6):
@@ -681,17 +721,46 @@ impl VotingMode {
     }
 }
 
-/// The voting screens are the device's of the station whose check-in issued the token, and
-/// show a ballot only while its token is unspent (issue 17: a spent token's screens, sent
-/// again, showed the previous voter's choices).
-async fn device(visit: &Visit, form: &VoteForm) -> Result<(), PageError> {
-    visit
+/// The voting screens are a paired kiosk's, and show the ballot live on it: the one its
+/// station's console activated, while its screen names that activation, the voter has not
+/// cast and it has not expired (issue 17 §1). Anything else — a screen sent again by back or
+/// resubmit, an expired or cast ballot — goes back to the kiosk's waiting screen; a caller
+/// that is not a kiosk is refused. The ballot's council is the activation's, never the form's.
+async fn device(visit: &Visit, form: &mut VoteForm) -> Result<Option<Response>, PageError> {
+    match visit
         .app()
         .election_day()
-        .open_ballot(visit.principal(), &form.ballot_token, &form.council)
+        .open_ballot(visit.principal(), &form.activation)
         .await
-        .map(drop)
-        .map_err(|e| page_error(e, "/"))
+    {
+        Ok(Some(live)) => {
+            form.council = live.council;
+            Ok(None)
+        }
+        Ok(None) => Ok(Some(crate::views::redirect(KIOSK_HOME))),
+        Err(e) => Err(page_error(e, KIOSK_HOME)),
+    }
+}
+
+/// The kiosk's waiting screen.
+pub(crate) const KIOSK_HOME: &str = "/kiosk";
+
+/// A kiosk's voting screen: the kiosk's frame, back to its waiting screen (the choices on it
+/// forgotten) when left alone.
+fn kiosk_screen(visit: &Visit, title: &str) -> Layout {
+    visit
+        .layout(title, "/vote")
+        .kiosk()
+        .refresh(domain::kiosk::SCREEN_TIMEOUT_SECONDS, Some(KIOSK_HOME))
+}
+
+/// The voting screens' frame: a kiosk's, or the equipment test's on the staff's console.
+fn voting_layout(visit: &Visit, title: &str, mode: &VotingMode) -> Layout {
+    if mode.test.is_some() {
+        visit.layout(title, "/vote")
+    } else {
+        kiosk_screen(visit, title)
+    }
 }
 
 /// The ballot's council and candidates, from the token's station: the store knows the token by
@@ -706,9 +775,9 @@ async fn ballot_context(
 /// The voting form: the token, the council, the boxes ticked and the codes typed.
 #[derive(Debug, Deserialize)]
 pub struct VoteForm {
-    /// A real ballot's token; none on the equipment test's screens.
+    /// The kiosk's activation its screens show; none on the equipment test's screens.
     #[serde(default)]
-    ballot_token: String,
+    pub(crate) activation: String,
     pub(crate) council: String,
     #[serde(default)]
     typed: String,
@@ -745,9 +814,23 @@ impl VoteForm {
     }
 }
 
+/// The ballot live on the kiosk, as its screen first shows it (`GET /kiosk`).
+pub(crate) async fn kiosk_ballot(visit: &Visit, live: app::kiosks::LiveBallot) -> PageResult {
+    let form = VoteForm {
+        activation: live.activation,
+        council: live.council,
+        typed: String::new(),
+        choices: String::new(),
+        ticked: HashMap::new(),
+    };
+    ballot_page(visit, &form, &[], None, VotingMode::real()).await
+}
+
 /// `POST /vote`: the ballot for the checked-in voter's council.
-pub async fn ballot(visit: Visit, OnPage(Form(form)): OnPage<Form<VoteForm>>) -> PageResult {
-    device(&visit, &form).await?;
+pub async fn ballot(visit: Visit, OnPage(Form(mut form)): OnPage<Form<VoteForm>>) -> PageResult {
+    if let Some(away) = device(&visit, &mut form).await? {
+        return Ok(away);
+    }
     let picked = form.picked();
     ballot_page(&visit, &form, &picked, None, VotingMode::real()).await
 }
@@ -768,9 +851,9 @@ pub(crate) async fn ballot_page(
         "برگه رأی"
     };
     render(&BallotPage {
-        layout: visit.layout(title, "/vote"),
+        layout: voting_layout(visit, title, &mode),
         mode,
-        token: form.ballot_token.clone(),
+        token: form.activation.clone(),
         council: council.code.clone(),
         seats: council.main_seats,
         seats_fa: persian_number(i64::from(council.main_seats)),
@@ -782,8 +865,10 @@ pub(crate) async fn ballot_page(
 
 /// `POST /vote/review`: the confirm screen, or the ballot again with the reason when the
 /// choices break a rule.
-pub async fn review(visit: Visit, OnPage(Form(form)): OnPage<Form<VoteForm>>) -> PageResult {
-    device(&visit, &form).await?;
+pub async fn review(visit: Visit, OnPage(Form(mut form)): OnPage<Form<VoteForm>>) -> PageResult {
+    if let Some(away) = device(&visit, &mut form).await? {
+        return Ok(away);
+    }
     review_page(&visit, &form, VotingMode::real()).await
 }
 
@@ -811,9 +896,9 @@ pub(crate) async fn review_page(visit: &Visit, form: &VoteForm, mode: VotingMode
             )
             .await?;
             render(&ReviewPage {
-                layout: visit.layout("تأیید رأی", "/vote"),
+                layout: voting_layout(visit, "تأیید رأی", &mode),
                 mode,
-                token: form.ballot_token.clone(),
+                token: form.activation.clone(),
                 council: council.code,
                 chosen_fa: persian_number(i64::try_from(chosen.len()).unwrap_or(i64::MAX)),
                 chosen,
@@ -826,11 +911,14 @@ pub(crate) async fn review_page(visit: &Visit, form: &VoteForm, mode: VotingMode
 
 /// `POST /vote/challenge`: the voter challenges the ballot shown instead of casting it: its
 /// encryption is opened on screen and kept, never counted, and the voter votes again.
-pub async fn challenge(visit: Visit, OnPage(Form(form)): OnPage<Form<VoteForm>>) -> PageResult {
+pub async fn challenge(visit: Visit, OnPage(Form(mut form)): OnPage<Form<VoteForm>>) -> PageResult {
+    if let Some(away) = device(&visit, &mut form).await? {
+        return Ok(away);
+    }
     match visit
         .app()
         .election_day()
-        .challenge(visit.principal(), &form.ballot_token, form.picked())
+        .challenge(visit.principal(), &form.activation, form.picked())
         .await
     {
         Ok(done) => {
@@ -840,8 +928,8 @@ pub async fn challenge(visit: Visit, OnPage(Form(form)): OnPage<Form<VoteForm>>)
                 .filter(|c| c.checked)
                 .collect();
             render(&ChallengePage {
-                layout: visit.layout("بازبینی رمزنگاری برگه", "/vote"),
-                token: form.ballot_token.clone(),
+                layout: kiosk_screen(&visit, "بازبینی رمزنگاری برگه"),
+                token: form.activation.clone(),
                 council: done.council,
                 chosen,
                 tracking_code: done.tracking_code,
@@ -852,16 +940,19 @@ pub async fn challenge(visit: Visit, OnPage(Form(form)): OnPage<Form<VoteForm>>)
         Err(app::Error::BallotRefused(r)) => {
             ballot_page(&visit, &form, &[], Some(r.persian()), VotingMode::real()).await
         }
-        Err(e) => Err(page_error(e, "/")),
+        Err(e) => Err(page_error(e, KIOSK_HOME)),
     }
 }
 
 /// `POST /vote/cast`: puts the confirmed ballot in the box and shows the receipt.
-pub async fn cast(visit: Visit, OnPage(Form(form)): OnPage<Form<VoteForm>>) -> PageResult {
+pub async fn cast(visit: Visit, OnPage(Form(mut form)): OnPage<Form<VoteForm>>) -> PageResult {
+    if let Some(away) = device(&visit, &mut form).await? {
+        return Ok(away);
+    }
     match visit
         .app()
         .election_day()
-        .cast(visit.principal(), &form.ballot_token, form.picked())
+        .cast(visit.principal(), &form.activation, form.picked())
         .await
     {
         Ok(app::election_day::Cast {
@@ -869,17 +960,82 @@ pub async fn cast(visit: Visit, OnPage(Form(form)): OnPage<Form<VoteForm>>) -> P
             tracking_code,
             station,
         }) => render(&ReceiptPage {
-            layout: visit.layout("رسید رأی", "/vote"),
+            station_fa: persian_digits(&station),
+            // The receipt stays a minute, then the kiosk clears itself for the next voter.
+            layout: visit
+                .layout("رسید رأی", "/vote")
+                .kiosk()
+                .refresh(domain::kiosk::RECEIPT_SECONDS, Some(KIOSK_HOME)),
             receipt_fa: persian_digits(&receipt),
             receipt,
             tracking_code,
-            station,
         }),
         Err(app::Error::BallotRefused(r)) => {
             ballot_page(&visit, &form, &[], Some(r.persian()), VotingMode::real()).await
         }
-        Err(e) => Err(page_error(e, "/")),
+        Err(e) => Err(page_error(e, KIOSK_HOME)),
     }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReceiptQuery {
+    #[serde(default)]
+    code: String,
+}
+
+/// What the receipt lookup found.
+pub enum ReceiptFound {
+    /// The ballot is in the box of this station (its code in Persian digits).
+    Counted { station: String },
+    /// No ballot in any box has this receipt.
+    Unknown,
+}
+
+#[derive(Template)]
+#[template(path = "receipt_lookup.html")]
+struct ReceiptLookupPage {
+    layout: Layout,
+    code: String,
+    found: Option<ReceiptFound>,
+    error: Option<String>,
+}
+
+/// `GET /receipts?code=…` (public): a voter finds the ballot of their receipt among those in
+/// the box — the station it is in, never how it was marked.
+pub async fn receipt_lookup(
+    visit: Visit,
+    OnPage(Query(q)): OnPage<Query<ReceiptQuery>>,
+) -> PageResult {
+    let typed = q.code.trim().chars().take(60).collect::<String>();
+    let (found, error) = if typed.is_empty() {
+        (None, None)
+    } else {
+        match visit.app().election_day().receipt(&typed).await {
+            Ok((_, Some(station))) => (
+                Some(ReceiptFound::Counted {
+                    station: persian_digits(&station),
+                }),
+                None,
+            ),
+            Ok((_, None)) => (Some(ReceiptFound::Unknown), None),
+            Err(e @ app::Error::Domain(_)) => (None, Some(ApiError::from(e).parts().3)),
+            Err(e) => return Err(page_error(e, "/receipts")),
+        }
+    };
+    let status = if error.is_some() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    crate::views::render_status(
+        status,
+        &ReceiptLookupPage {
+            layout: visit.layout("پیگیری رسید رأی", "/receipts"),
+            code: typed,
+            found,
+            error,
+        },
+    )
 }
 
 pub struct AreaRow {

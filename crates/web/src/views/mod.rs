@@ -12,6 +12,7 @@ pub mod election_day;
 pub mod equipment;
 pub mod identity;
 pub mod incidents;
+pub mod kiosk;
 pub mod login;
 pub mod participation;
 pub mod people;
@@ -129,6 +130,13 @@ pub fn page_routes() -> Vec<PageRoute> {
         post("/vote/review", election_day::review).no_store(),
         post("/vote/cast", election_day::cast).no_store(),
         post("/vote/challenge", election_day::challenge).no_store(),
+        // The voting kiosk (issue 17 §1).
+        get("/kiosk", kiosk::screen).no_store(),
+        post("/kiosk/pairing", kiosk::start_pairing).no_store(),
+        post("/stations/{code}/kiosks", kiosk::pair),
+        post("/stations/{code}/kiosks/{kiosk}/retire", kiosk::retire),
+        post("/stations/{code}/kiosks/{kiosk}/activate", kiosk::activate),
+        get("/receipts", election_day::receipt_lookup),
         get("/turnout", election_day::turnout),
         get("/turnout/live", election_day::turnout_fragment),
         get("/candidates", candidates::list),

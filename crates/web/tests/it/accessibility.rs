@@ -107,6 +107,8 @@ async fn public_pages_have_no_serious_accessibility_violation() {
         format!("/candidates?county={county}"),
         format!("/candidates?council={council}"),
         "/candidates/participation".to_owned(),
+        "/kiosk".to_owned(),
+        "/receipts?code=12345".to_owned(),
     ]
     .into();
     let mut report = String::new();

@@ -375,7 +375,6 @@ async fn station_opens_checks_in_and_a_voter_casts_a_ballot() {
     let (app, _, roll) = crate::election_day::election_day().await;
     let station = crate::election_day::own_station();
     let browser = Browser::open(&app).await;
-    let client = &browser.client;
     browser.goto("/login").await;
     browser.log_in("station").await;
     // Signed in once the header offers to sign out (anonymous pages have a nav too).
@@ -389,7 +388,27 @@ async fn station_opens_checks_in_and_a_voter_casts_a_ballot() {
     browser.find("#day-notice").await;
     assert!(browser.text("#day-state").await.starts_with("باز"));
 
-    // Check-in with Persian digits; then the voting screen on the same device.
+    // The voting kiosk is another device (here a second browser, its own cookies): it asks
+    // for a pairing code, and the head types the code on the console.
+    let kiosk = Browser::open(&app).await;
+    kiosk.goto("/kiosk").await;
+    kiosk.click("#kiosk-pair").await;
+    let code = kiosk.text("#pairing-code").await;
+    assert_eq!(
+        domain::text::ascii_digits(&code).replace(' ', "").len(),
+        8,
+        "{code}"
+    );
+    browser.type_into("#pairing-code-input", &code).await;
+    browser.click("#pair-form button").await;
+    browser.find("#kiosks-table").await;
+    kiosk.goto("/kiosk").await;
+    kiosk.find("#kiosk-ready").await;
+    // A kiosk is nothing else: the station's console is refused to it.
+    kiosk.goto(&format!("/stations/{station}/day")).await;
+    assert!(kiosk.client.find(Locator::Css("#day-state")).await.is_err());
+
+    // Check-in with Persian digits; then the voter's ballot is activated on the kiosk.
     browser
         .type_into(
             "#national-id",
@@ -398,27 +417,40 @@ async fn station_opens_checks_in_and_a_voter_casts_a_ballot() {
         .await;
     browser.click("#checkin-form button").await;
     browser.find("#checkin-accepted").await;
-    browser.click("#start-vote").await;
-    browser.find(".candidate").await;
+    assert!(
+        browser
+            .client
+            .find(Locator::Css("#start-vote"))
+            .await
+            .is_err(),
+        "no ballot on the staff's own device"
+    );
+    browser.click(".activate-form button").await;
+    browser.find("#day-notice").await;
+    let client = &kiosk.client;
+    kiosk.goto("/kiosk").await;
+    kiosk.find(".candidate").await;
     let all = client.find_all(Locator::Css(".candidate")).await.unwrap();
     let first = all[0].attr("data-code").await.unwrap().unwrap();
     let second = all[1].attr("data-code").await.unwrap().unwrap();
     all[0].click().await.unwrap();
     // The second is typed rather than picked.
-    browser
+    kiosk
         .type_into("#typed-codes", &domain::text::persian_digits(&second))
         .await;
-    browser.click("#review-ballot").await;
-    let chosen = browser.text("#chosen").await;
+    kiosk.click("#review-ballot").await;
+    let chosen = kiosk.text("#chosen").await;
     assert!(
         chosen.contains(&domain::text::persian_digits(&first))
             && chosen.contains(&domain::text::persian_digits(&second)),
         "{chosen}"
     );
-    browser.click("#cast-ballot").await;
+    kiosk.click("#cast-ballot").await;
     // Persian digits to copy, and the same code as typed in either script.
-    let shown = browser.text("#receipt-code").await;
-    let receipt = browser
+    let shown = kiosk.text("#receipt-code").await;
+    let tracking = kiosk.text("#tracking-code").await;
+    assert_eq!(tracking.len(), 64, "{tracking}");
+    let receipt = kiosk
         .find("#receipt-code")
         .await
         .attr("data-code")
@@ -434,7 +466,20 @@ async fn station_opens_checks_in_and_a_voter_casts_a_ballot() {
         .json();
     assert_eq!(counted["counted"], true);
 
-    browser.click("#next-voter").await;
+    // The kiosk clears itself for the next voter; the voter finds the receipt on the public
+    // page.
+    kiosk.click("#next-voter").await;
+    kiosk.find("#kiosk-ready").await;
+    kiosk.finish().await;
+    browser.goto("/receipts").await;
+    browser.type_into("#receipt-input", &shown).await;
+    browser.click("#receipt-form button").await;
+    let found = browser.find("#receipt-found").await;
+    assert_eq!(
+        found.attr("data-found").await.unwrap().as_deref(),
+        Some("counted")
+    );
+    browser.goto(&format!("/stations/{station}/day")).await;
     let figures = browser.text("#day-counts").await;
     assert!(figures.contains("۱"), "{figures}");
     let counts = app.store.station_counts("shora-7", &station).await.unwrap();

@@ -488,17 +488,11 @@ async fn the_ballot_shows_a_candidates_photo() {
         .await;
     assert_eq!(checked.status, 201, "{}", checked.text());
     let ballot_token = checked.json()["ballot_token"].as_str().unwrap().to_owned();
-    let cookie = app.browser_login("station").await;
-    let console = app
-        .page(&format!("/stations/{station}/day"), Some(&cookie))
-        .await;
-    let csrf = crate::support::csrf_of(&console.text());
-    let form = format!(
-        "csrf_token={csrf}&ballot_token={}&council={}",
-        web::fmt::url_encode(&ballot_token),
-        web::fmt::url_encode(&council)
-    );
-    let ballot = app.post_form("/vote", Some(&cookie), &form).await;
+    // The station's kiosk shows the ballot its console activated.
+    let kiosk = crate::support::Kiosk::pair(&app, &token, &station).await;
+    let activated = kiosk.activate(&app, &token, &ballot_token).await;
+    assert_eq!(activated.status, 201, "{}", activated.text());
+    let ballot = app.get("/kiosk", Some(&kiosk.secret)).await;
     assert_eq!(ballot.status, 200, "{}", ballot.text());
     let html = ballot.text();
     assert!(

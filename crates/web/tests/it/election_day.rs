@@ -1,7 +1,6 @@
 //! Election day through the API: a station's day, check-ins, ballots, turnout.
 
-use crate::support::{bearer, demo_council, demo_station, demo_user, Reply, TestApp};
-use axum::http::Method;
+use crate::support::{demo_council, demo_station, demo_user, Kiosk, Reply, TestApp};
 use domain::access::Scope;
 use domain::ids::NationalId;
 use domain::roll::{Voter, VoterStatus};
@@ -362,7 +361,7 @@ async fn a_stations_session_lasts_through_its_polling_day() {
 }
 
 /// Checks the voter `national_id` in at the station through the API, as `token`.
-async fn check_in(app: &TestApp, token: &str, station: &str, national_id: &str) -> Reply {
+pub async fn check_in(app: &TestApp, token: &str, station: &str, national_id: &str) -> Reply {
     let body = serde_json::json!({"station": station, "national_id": national_id}).to_string();
     app.post("/api/v1/checkins", token, &body).await
 }
@@ -380,12 +379,6 @@ pub async fn council_codes(app: &TestApp, council: &str) -> Vec<String> {
         .iter()
         .map(|c| c["code"].as_str().unwrap().to_owned())
         .collect()
-}
-
-/// Casts the ballot of `ballot_token` with these choices through the API, as `token`.
-async fn cast(app: &TestApp, token: &str, ballot_token: &str, choices: &[String]) -> Reply {
-    let body = serde_json::json!({"ballot_token": ballot_token, "choices": choices}).to_string();
-    app.post("/api/v1/ballots", token, &body).await
 }
 
 #[tokio::test]
@@ -424,6 +417,10 @@ async fn a_station_opens_checks_voters_in_and_takes_their_ballots() {
     let first = check_in(&app, &token, &station, &persian_id).await;
     assert_eq!(first.status, 201, "{}", first.text());
     let ballot_token = first.json()["ballot_token"].as_str().unwrap().to_owned();
+    // The voter votes on a kiosk the station paired, once its console activates the ballot.
+    let kiosk = Kiosk::pair(&app, &token, &station).await;
+    let activated = kiosk.activate(&app, &token, &ballot_token).await;
+    assert_eq!(activated.status, 201, "{}", activated.text());
     let head = app.audit_count().await;
     let again = check_in(&app, &token, &station, roll[0].national_id.as_str()).await;
     again.assert_problem(409, "already_voted");
@@ -452,29 +449,37 @@ async fn a_station_opens_checks_voters_in_and_takes_their_ballots() {
     let seats = demo_council(|c| &c.code == council).main_seats as usize;
     let codes = council_codes(&app, council).await;
     assert!(codes.len() > seats);
-    cast(&app, &token, &ballot_token, &codes[..=seats])
+    kiosk
+        .cast(&app, &codes[..=seats])
         .await
         .assert_problem(422, "too_many_choices");
-    cast(&app, &token, &ballot_token, &["99999".into()])
+    kiosk
+        .cast(&app, &["99999".into()])
         .await
         .assert_problem(422, "unknown_candidate");
-    cast(
-        &app,
-        &token,
-        &ballot_token,
-        &[codes[0].clone(), codes[0].clone()],
-    )
-    .await
-    .assert_problem(422, "repeated_candidate");
-    cast(&app, &hq, &ballot_token, &codes[..1])
+    kiosk
+        .cast(&app, &[codes[0].clone(), codes[0].clone()])
         .await
-        .assert_problem(403, "forbidden");
+        .assert_problem(422, "repeated_candidate");
+    // No user casts, not even the station's own staff: only its kiosk.
+    let activation = kiosk.activation(&app).await.unwrap();
+    let body = serde_json::json!({"activation": activation, "choices": &codes[..1]}).to_string();
+    for user in [&hq, &token] {
+        app.post("/api/v1/ballots", user, &body)
+            .await
+            .assert_problem(403, "forbidden");
+    }
     app.assert_audit_count(head, "refused ballots write nothing")
         .await;
-    let cast_ok = cast(&app, &token, &ballot_token, &codes[..seats]).await;
+    let cast_ok = kiosk.cast(&app, &codes[..seats]).await;
     assert_eq!(cast_ok.status, 201, "{}", cast_ok.text());
     let receipt = cast_ok.json()["receipt"].as_str().unwrap().to_owned();
-    cast(&app, &token, &ballot_token, &codes[..1])
+    kiosk
+        .cast(&app, &codes[..1])
+        .await
+        .assert_problem(409, "no_ballot_activated");
+    kiosk
+        .activate(&app, &token, &ballot_token)
         .await
         .assert_problem(409, "ballot_token_invalid");
     let found = app
@@ -529,7 +534,8 @@ async fn a_station_opens_checks_voters_in_and_takes_their_ballots() {
     act(&app, &token, &station, "close", "")
         .await
         .assert_problem(409, "ballots_outstanding");
-    assert_eq!(cast(&app, &token, &second_token, &[]).await.status, 201);
+    let second_cast = kiosk.vote(&app, &token, &second_token, &[]).await;
+    assert_eq!(second_cast.status, 201, "{}", second_cast.text());
     let closed = act(&app, &token, &station, "close", "").await;
     assert_eq!(closed.status, 200, "{}", closed.text());
     let counts = &closed.json()["counts"];
@@ -541,117 +547,6 @@ async fn a_station_opens_checks_voters_in_and_takes_their_ballots() {
         .get(&format!("/api/v1/stations/{station}/day"), Some(&hq))
         .await;
     assert_eq!(day.json()["day"]["state"], "closed");
-}
-
-/// A ballot token names the station whose check-in issued it: another station's device (by API
-/// or on the voting screens) is refused and spends nothing; the station's own casts it.
-#[tokio::test]
-async fn a_ballot_is_cast_only_from_the_station_that_checked_the_voter_in() {
-    let (app, token, roll) = election_day().await;
-    let station = own_station();
-    act(&app, &token, &station, "open", OPENING).await;
-    let checked_in = check_in(&app, &token, &station, roll[0].national_id.as_str()).await;
-    assert_eq!(checked_in.status, 201, "{}", checked_in.text());
-    let ballot_token = checked_in.json()["ballot_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert!(
-        ballot_token.contains(&format!(".{station}.")),
-        "{ballot_token}"
-    );
-
-    let elsewhere =
-        demo_station(|s| s.county_code == crate::support::OWN_COUNTY && s.code != station);
-    app.store
-        .create_user(
-            &store::NewUser {
-                username: "staff-elsewhere".into(),
-                password_hash: web::auth::hash_password("staff-elsewhere-1405").unwrap(),
-                role: domain::access::Role::StationStaff,
-                scope: Scope::Station {
-                    county: elsewhere.county_code.clone(),
-                    station: elsewhere.code.clone(),
-                },
-            },
-            &store::Actor::new("test", app.state.clock.now()),
-        )
-        .await
-        .unwrap();
-    let other = app.token("staff-elsewhere").await;
-    let before = app.audit_count().await;
-    cast(&app, &other, &ballot_token, &[])
-        .await
-        .assert_problem(403, "forbidden");
-    // The station changed in the token: it names the other station, and matches nothing.
-    let moved = ballot_token.replace(&format!(".{station}."), &format!(".{}.", elsewhere.code));
-    cast(&app, &other, &moved, &[])
-        .await
-        .assert_problem(409, "ballot_token_invalid");
-    let form = format!(
-        "ballot_token={}&council={}",
-        crate::support::enc(&ballot_token),
-        roll[0].council
-    );
-    for path in ["/vote", "/vote/review", "/vote/cast"] {
-        let content_type = "application/x-www-form-urlencoded";
-        let r = app
-            .send_body(
-                Method::POST,
-                path,
-                content_type,
-                &[bearer(&other)],
-                form.clone(),
-            )
-            .await;
-        assert_eq!(r.status, 403, "{path}: {}", r.text());
-        // Not even a refusal of a voting screen is kept by the browser (issue 17).
-        assert_eq!(
-            r.header(axum::http::header::CACHE_CONTROL),
-            "no-store",
-            "{path}"
-        );
-    }
-    app.assert_audit_count(before, "nothing spent").await;
-    // Before the cast, the station's own device sees the ballot of the token's council only.
-    let content_type = "application/x-www-form-urlencoded";
-    let wrong_council = format!(
-        "ballot_token={}&council=99999",
-        crate::support::enc(&ballot_token)
-    );
-    let r = app
-        .send_body(
-            Method::POST,
-            "/vote",
-            content_type,
-            &[bearer(&token)],
-            wrong_council,
-        )
-        .await;
-    assert_eq!(r.status, 409, "another council's ballot: {}", r.text());
-    let shown = app
-        .send_body(
-            Method::POST,
-            "/vote",
-            content_type,
-            &[bearer(&token)],
-            form.clone(),
-        )
-        .await;
-    assert_eq!(shown.status, 200, "{}", shown.text());
-    let cast_ok = cast(&app, &token, &ballot_token, &[]).await;
-    assert_eq!(cast_ok.status, 201, "{}", cast_ok.text());
-    // Once spent, the token's screens show nothing again, not even to the station's device
-    // (issue 17: a spent token's review page showed the previous voter's choices).
-    for path in ["/vote", "/vote/review"] {
-        let again = format!("{form}&choices={}", roll[0].council);
-        let r = app
-            .send_body(Method::POST, path, content_type, &[bearer(&token)], again)
-            .await;
-        assert_eq!(r.status, 409, "{path}: {}", r.text());
-        assert!(!r.text().contains("id=\"ballot-form\""), "{path}");
-        assert_eq!(r.header(axum::http::header::CACHE_CONTROL), "no-store");
-    }
 }
 
 /// The national id of the station's governor's representative.

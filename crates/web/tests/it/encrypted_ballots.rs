@@ -4,6 +4,7 @@
 //! verifies.
 
 use crate::election_day::{act, council_codes, election_day, own_station, OPENING};
+use crate::support::Kiosk;
 use ballot_crypto::record;
 use ballot_crypto::tally::{self, CountTable};
 use std::collections::BTreeMap;
@@ -17,6 +18,7 @@ async fn ballots_are_kept_encrypted_and_only_the_guardians_shares_count_them() {
     let council = roll[0].council.clone();
     let codes = council_codes(&app, &council).await;
     assert!(codes.len() >= 3);
+    let kiosk = Kiosk::pair(&app, &token, &station).await;
     // What a reader of the database sees before the first ballot.
     let mut seen = app.database_rows();
 
@@ -39,8 +41,7 @@ async fn ballots_are_kept_encrypted_and_only_the_guardians_shares_count_them() {
             .as_str()
             .unwrap()
             .to_owned();
-        let body = serde_json::json!({"ballot_token": ballot_token, "choices": picked});
-        let cast = app.post("/api/v1/ballots", &token, &body.to_string()).await;
+        let cast = kiosk.vote(&app, &token, &ballot_token, picked).await;
         assert_eq!(cast.status, 201, "{}", cast.text());
         for code in picked {
             *expected.get_mut(code).unwrap() += 1;
@@ -150,11 +151,11 @@ async fn without_an_election_key_no_ballot_is_cast() {
         .as_str()
         .unwrap()
         .to_owned();
+    let kiosk = Kiosk::pair(&app, &token, &station).await;
+    let activated = kiosk.activate(&app, &token, &ballot_token).await;
+    assert_eq!(activated.status, 201, "{}", activated.text());
     let head = app.audit_count().await;
-    let body = serde_json::json!({"ballot_token": ballot_token, "choices": []});
-    app.post("/api/v1/ballots", &token, &body.to_string())
-        .await
-        .assert_problem(404, "not_found");
+    kiosk.cast(&app, &[]).await.assert_problem(404, "not_found");
     app.assert_audit_count(head, "no ballot without a key")
         .await;
 }
@@ -180,28 +181,32 @@ async fn a_challenged_ballot_opens_to_the_choices_shown_and_is_never_counted() {
     let codes = council_codes(&app, &council).await;
     let shown = vec![codes[1].clone(), codes[0].clone()];
 
-    let cookie = app.browser_login("station").await;
-    let console = app
-        .page(&format!("/stations/{station}/day"), Some(&cookie))
-        .await
-        .text();
-    let csrf = crate::support::csrf_of(&console);
+    // The voter is on the station's kiosk, its ballot activated from the console.
+    let kiosk = Kiosk::pair(&app, &token, &station).await;
+    let activated = kiosk.activate(&app, &token, &ballot_token).await;
+    assert_eq!(activated.status, 201, "{}", activated.text());
+    let activation = kiosk.activation(&app).await.unwrap();
     let post = |path: &'static str, choices: String| {
-        let (app, cookie, csrf, ballot_token, council) = (
+        let (app, secret, activation, council) = (
             &app,
-            cookie.clone(),
-            csrf.clone(),
-            ballot_token.clone(),
+            kiosk.secret.clone(),
+            activation.clone(),
             council.clone(),
         );
         async move {
-            let fields = [
-                ("csrf_token", csrf.as_str()),
-                ("ballot_token", ballot_token.as_str()),
+            let fields = crate::support::form(&[
+                ("activation", activation.as_str()),
                 ("council", council.as_str()),
                 ("choices", choices.as_str()),
-            ];
-            app.post_fields(path, Some(&cookie), &fields).await
+            ]);
+            app.send_body(
+                axum::http::Method::POST,
+                path,
+                "application/x-www-form-urlencoded",
+                &[crate::support::bearer(&secret)],
+                fields,
+            )
+            .await
         }
     };
     let review = post("/vote/review", shown.join(",")).await;

@@ -180,13 +180,8 @@ async fn test_ballots_stay_out_of_the_box_and_a_failed_deck_keeps_the_station_sh
         .await;
     checked.assert_status(axum::http::StatusCode::CREATED);
     let ballot_token = checked.json()["ballot_token"].as_str().unwrap().to_owned();
-    let cast = app
-        .post(
-            "/api/v1/ballots",
-            &token,
-            &json!({"ballot_token": ballot_token, "choices": []}).to_string(),
-        )
-        .await;
+    let kiosk = crate::support::Kiosk::pair(&app, &token, &station).await;
+    let cast = kiosk.vote(&app, &token, &ballot_token, &[]).await;
     assert!(cast.status.is_success(), "{}", cast.text());
     let after = counts(&app, &token, &station).await;
     assert_eq!(

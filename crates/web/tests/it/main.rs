@@ -16,6 +16,7 @@ mod exports;
 mod governor_day;
 mod incidents;
 mod incidents_browser;
+mod kiosks;
 mod openapi;
 mod pages;
 mod persian_text;

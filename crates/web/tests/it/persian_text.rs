@@ -170,10 +170,20 @@ async fn election_day_pages_write_persian_text() {
         }
     }
 
-    // The device: the ballot, the review of two codes typed the Latin way, the receipt.
+    // The kiosk: the ballot its console activated, the review of two codes typed the Latin
+    // way, the receipt, and the public receipt lookup.
     let console_path = format!("/stations/{station}/day");
     let console = app.page(&console_path, Some(&station_cookie)).await.text();
     let csrf = crate::support::csrf_of(&console);
+    let kiosk = crate::support::Kiosk::pair(&app, &token, &station).await;
+    let waiting = app.get("/kiosk", Some(&kiosk.secret)).await;
+    check(&mut report, "kiosk", "/kiosk", &waiting.text());
+    let console = app.page(&console_path, Some(&station_cookie)).await.text();
+    assert!(console.contains("id=\"kiosks-table\""), "{console}");
+    check(&mut report, "station", &console_path, &console);
+    let activated = kiosk.activate(&app, &token, &ballot_token).await;
+    assert_eq!(activated.status, 201, "{}", activated.text());
+    let activation = kiosk.activation(&app).await.unwrap();
     let codes: Vec<&str> = demo()
         .candidates
         .iter()
@@ -184,28 +194,48 @@ async fn election_day_pages_write_persian_text() {
     assert_eq!(codes.len(), 2, "two candidates stand in {council}");
     let vote = |path: &'static str, extra: Vec<(&'static str, String)>| {
         let mut fields = vec![
-            ("csrf_token", csrf.clone()),
-            ("ballot_token", ballot_token.clone()),
+            ("activation", activation.clone()),
             ("council", council.clone()),
         ];
         fields.extend(extra);
         let app = &app;
-        let cookie = station_cookie.clone();
+        let secret = kiosk.secret.clone();
         async move {
             let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let reply = app.post_fields(path, Some(&cookie), &fields).await;
+            let reply = app
+                .send_body(
+                    axum::http::Method::POST,
+                    path,
+                    "application/x-www-form-urlencoded",
+                    &[crate::support::bearer(&secret)],
+                    crate::support::form(&fields),
+                )
+                .await;
             assert_eq!(reply.status, 200, "{path}: {}", reply.text());
             reply.text()
         }
     };
     let ballot = vote("/vote", vec![]).await;
-    check(&mut report, "station", "/vote", &ballot);
+    check(&mut report, "kiosk", "/vote", &ballot);
     let review = vote("/vote/review", vec![("typed", codes.join(" "))]).await;
     assert!(review.contains("id=\"chosen\""), "{review}");
-    check(&mut report, "station", "/vote/review", &review);
+    check(&mut report, "kiosk", "/vote/review", &review);
     let receipt = vote("/vote/cast", vec![("choices", codes.join(","))]).await;
     assert!(receipt.contains("id=\"receipt-code\""), "{receipt}");
-    check(&mut report, "station", "/vote/cast", &receipt);
+    check(&mut report, "kiosk", "/vote/cast", &receipt);
+    let code = receipt
+        .split("data-code=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let lookup = app.page(&format!("/receipts?code={code}"), None).await;
+    assert!(
+        lookup.text().contains("id=\"receipt-found\""),
+        "{}",
+        lookup.text()
+    );
+    check(&mut report, "public", "/receipts", &lookup.text());
 
     // A national id typed wrong, with Latin digits: the console says so in Persian.
     let path = format!("/stations/{station}/checkin");

@@ -610,3 +610,78 @@ async fn election_key(store: &dyn Store, actor: &Actor) -> Vec<ballot_crypto::Gu
         .map(|(index, share)| ballot_crypto::Guardian::new(&key, index, share).unwrap())
         .collect()
 }
+
+/// A voting kiosk paired to a station through the API (issue 17 §1): its id and its secret
+/// (its bearer token).
+#[derive(Debug, Clone)]
+pub struct Kiosk {
+    pub station: String,
+    pub id: String,
+    pub secret: String,
+}
+
+impl Kiosk {
+    /// A device asks for a pairing code, and the station's staff (`staff`, a bearer token)
+    /// pair it with the code.
+    pub async fn pair(app: &TestApp, staff: &str, station: &str) -> Self {
+        let asked = app
+            .json(Method::POST, "/api/v1/kiosk/pairing", None, "")
+            .await;
+        assert_eq!(asked.status, StatusCode::CREATED, "{}", asked.text());
+        let asked = asked.json();
+        let code = asked["pairing_code"].as_str().unwrap();
+        let body = serde_json::json!({ "pairing_code": code }).to_string();
+        let paired = app
+            .post(&format!("/api/v1/stations/{station}/kiosks"), staff, &body)
+            .await;
+        assert_eq!(paired.status, StatusCode::CREATED, "{}", paired.text());
+        Self {
+            station: station.to_owned(),
+            id: asked["kiosk"].as_str().unwrap().to_owned(),
+            secret: asked["secret"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// The station's staff activate the ballot of `ballot_token` on this kiosk.
+    pub async fn activate(&self, app: &TestApp, staff: &str, ballot_token: &str) -> Reply {
+        let body = serde_json::json!({ "ballot_token": ballot_token }).to_string();
+        let path = format!(
+            "/api/v1/stations/{}/kiosks/{}/activation",
+            self.station, self.id
+        );
+        app.post(&path, staff, &body).await
+    }
+
+    /// The activation live on the kiosk, as it reads it.
+    pub async fn activation(&self, app: &TestApp) -> Option<String> {
+        let read = app.get("/api/v1/kiosk", Some(&self.secret)).await;
+        assert_eq!(read.status, StatusCode::OK, "{}", read.text());
+        read.json()["ballot"]["activation"]
+            .as_str()
+            .map(str::to_owned)
+    }
+
+    /// Casts the ballot live on the kiosk with these choices.
+    pub async fn cast(&self, app: &TestApp, choices: &[String]) -> Reply {
+        let activation = self.activation(app).await.unwrap_or_default();
+        let body = serde_json::json!({ "activation": activation, "choices": choices });
+        app.post("/api/v1/ballots", &self.secret, &body.to_string())
+            .await
+    }
+
+    /// Activates the ballot of `ballot_token` (as `staff`) and casts it with these choices:
+    /// the cast's answer (or the activation's refusal).
+    pub async fn vote(
+        &self,
+        app: &TestApp,
+        staff: &str,
+        ballot_token: &str,
+        choices: &[String],
+    ) -> Reply {
+        let activated = self.activate(app, staff, ballot_token).await;
+        if activated.status != StatusCode::CREATED {
+            return activated;
+        }
+        self.cast(app, choices).await
+    }
+}

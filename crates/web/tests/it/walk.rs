@@ -78,6 +78,10 @@ struct Fixture {
     account: String,
     /// An incident at the walk's station, with a photo (issue 16).
     incident: i64,
+    /// The station's kiosks: one that walks as a caller, and two the staff's retire routes
+    /// take out of service (issue 17 §1).
+    kiosk: crate::support::Kiosk,
+    spares: (String, String),
 }
 
 const ELECTION: &str = "shora-7";
@@ -224,7 +228,15 @@ impl Fixture {
             .await
             .unwrap();
         let incident = crate::incidents::file_as_hq(app, &station).await;
+        let staff = app.token("station").await;
+        let kiosk = crate::support::Kiosk::pair(app, &staff, &station).await;
+        let spares = (
+            crate::support::Kiosk::pair(app, &staff, &station).await.id,
+            crate::support::Kiosk::pair(app, &staff, &station).await.id,
+        );
         Self {
+            kiosk,
+            spares,
             incident,
             account,
             register_proof,
@@ -274,11 +286,7 @@ impl Fixture {
         let json = |s: &str| Sent::Json(s.to_owned());
         let form = |s: &str| Sent::Form(s.to_owned());
         let opening = r#"{"presence": {"head": true, "governor_rep": true, "inspector": true}, "empty_box_shown": true, "zero_reports_shown": true, "forms_received": 400}"#;
-        let vote = format!(
-            "ballot_token={}&council={}",
-            enc(&self.ballot_token),
-            self.council
-        );
+        let vote = format!("activation=0123456789abcdef&council={}", self.council);
         let filled = |path: &str| {
             path.replace("{code}", station)
                 .replace("{post}", "inspector")
@@ -542,7 +550,8 @@ impl Fixture {
                 | "/api/v1/stations/{code}/equipment-test/finish"
                 | "/stations/{code}/equipment-test/start"
                 | "/stations/{code}/equipment-test/finish",
-            ) => (filled(route), Sent::Nothing, operates),
+            )
+            | ("GET", "/api/v1/stations/{code}/kiosks") => (filled(route), Sent::Nothing, operates),
             ("POST", "/api/v1/stations/{code}/equipment-test/ballots") => (
                 filled(route),
                 json(&format!(r#"{{"council": "{}", "choices": []}}"#, self.council)),
@@ -603,11 +612,45 @@ impl Fixture {
             }
             ("POST", "/api/v1/ballots") => (
                 filled(route),
-                Sent::Json(
-                    serde_json::json!({"ballot_token": self.ballot_token, "choices": []})
-                        .to_string(),
-                ),
+                json(r#"{"activation": "0123456789abcdef", "choices": []}"#),
                 casts,
+            ),
+            // The voting kiosk (issue 17 §1): a device asks to be paired (open; a signed-in
+            // caller is refused), reads its ballot (a kiosk only); the station's staff pair,
+            // list, retire and activate.
+            ("POST", "/api/v1/kiosk/pairing" | "/kiosk/pairing") => {
+                (filled(route), Sent::Nothing, open)
+            }
+            ("GET", "/api/v1/kiosk") => (filled(route), Sent::Nothing, casts),
+            ("POST", "/api/v1/stations/{code}/kiosks") => (
+                filled(route),
+                json(r#"{"pairing_code": "00000000"}"#),
+                operates,
+            ),
+            ("POST", "/stations/{code}/kiosks") => {
+                (filled(route), form("pairing_code=00000000"), operates)
+            }
+            ("DELETE", "/api/v1/stations/{code}/kiosks/{kiosk}") => (
+                filled(route).replace("{kiosk}", &self.spares.0),
+                Sent::Nothing,
+                operates,
+            ),
+            ("POST", "/stations/{code}/kiosks/{kiosk}/retire") => (
+                filled(route).replace("{kiosk}", &self.spares.1),
+                form(""),
+                operates,
+            ),
+            ("POST", "/api/v1/stations/{code}/kiosks/{kiosk}/activation") => (
+                filled(route).replace("{kiosk}", &self.kiosk.id),
+                Sent::Json(
+                    serde_json::json!({"ballot_token": self.ballot_token}).to_string(),
+                ),
+                operates,
+            ),
+            ("POST", "/stations/{code}/kiosks/{kiosk}/activate") => (
+                filled(route).replace("{kiosk}", &self.kiosk.id),
+                Sent::Form(format!("ballot_token={}", enc(&self.ballot_token))),
+                operates,
             ),
             ("POST", "/vote" | "/vote/review" | "/vote/cast" | "/vote/challenge") => {
                 (filled(route), Sent::Form(vote), casts)
@@ -617,7 +660,7 @@ impl Fixture {
                 "/healthz" | "/api/v1/openapi.json" | "/api/v1/turnout" | "/api/v1/candidates/csv"
                 | "/api/v1/candidates/nist"
                 | "/turnout" | "/turnout/live" | "/candidates" | "/register" | "/registration-status" | "/login"
-                | "/my-filings" | "/demo/outbox",
+                | "/my-filings" | "/demo/outbox" | "/kiosk" | "/receipts",
             ) => (filled(route), Sent::Nothing, open),
             ("GET", "/api/v1/councils/{code}/candidates") => (
                 route.replace("{code}", &self.council),
@@ -1026,6 +1069,9 @@ impl Fixture {
                 | "/registration-status/steps"
                 | "/api/v1/identity/proofs"
                 | "/identity/proofs"
+                // A signed-in caller (or a kiosk) is not made a kiosk.
+                | "/api/v1/kiosk/pairing"
+                | "/kiosk/pairing"
         );
         let succeeds = *method == Method::GET || (access == Access::Open && !repeats);
         Call {
@@ -1140,7 +1186,7 @@ fn check(method: &Method, call: &Call, caller: &Caller, r: &Reply) {
 
 /// The demo's seven users in their scopes, users of another county and of another station, and
 /// the anonymous.
-async fn callers(app: &TestApp) -> Vec<Caller> {
+async fn callers(app: &TestApp, fixture: &Fixture) -> Vec<Caller> {
     let other_station = demo_station(|s| {
         s.county_code == OWN_COUNTY && s.code != crate::election_day::own_station()
     })
@@ -1210,6 +1256,21 @@ async fn callers(app: &TestApp) -> Vec<Caller> {
         Role::ALL.len(),
         "every role walks"
     );
+    // And the station's kiosk: nothing but its ballot (issue 17 §1).
+    let kiosk = &fixture.kiosk;
+    let principal = Principal {
+        username: domain::kiosk::kiosk_username(&kiosk.id),
+        role: Role::Kiosk,
+        scope: Scope::Station {
+            county: OWN_COUNTY.to_owned(),
+            station: kiosk.station.clone(),
+        },
+    };
+    out.push(Caller {
+        name: "kiosk".into(),
+        principal: Some(principal),
+        token: Some(kiosk.secret.clone()),
+    });
     out
 }
 
@@ -1244,7 +1305,7 @@ fn routes() -> (Routes, Routes) {
 async fn every_route_meets_the_policy_for_every_role_and_a_foreign_scope() {
     let app = walk_app().await;
     let fixture = Fixture::new(&app).await;
-    let callers = callers(&app).await;
+    let callers = callers(&app, &fixture).await;
     let (routes, logouts) = routes();
     // The API's routes are its OpenAPI document's (and the document), the pages' the table's.
     let doc = app.get("/api/v1/openapi.json", None).await.json();
@@ -1290,7 +1351,10 @@ async fn every_route_meets_the_policy_for_every_role_and_a_foreign_scope() {
     }
     // Logging out ends the session: each caller logs out through the API, then logs in again
     // and logs out of the browser.
-    for caller in &callers {
+    let users = callers
+        .iter()
+        .filter(|c| c.principal.as_ref().is_none_or(|p| p.role != Role::Kiosk));
+    for caller in users {
         for (method, route) in &logouts {
             let token = match &caller.principal {
                 Some(p) => Some(app.token(&p.username).await),
@@ -1316,7 +1380,11 @@ async fn every_route_meets_the_policy_for_every_role_and_a_foreign_scope() {
             }
         }
     }
-    assert_eq!(pairs, (routes.len() + logouts.len()) * callers.len());
+    // The kiosk has no session to log out of: its staff take it out of service.
+    assert_eq!(
+        pairs,
+        routes.len() * callers.len() + logouts.len() * (callers.len() - 1)
+    );
     eprintln!(
         "walked {} routes × {} callers = {pairs} pairs",
         routes.len() + logouts.len(),
