@@ -35,6 +35,7 @@ pub mod sessions;
 pub mod sms;
 pub mod staffing;
 pub mod stations;
+pub mod tallies;
 pub mod vetting;
 
 pub use error::{Error, Result};
@@ -217,6 +218,14 @@ impl App {
             day: &*self.store,
             guardians: &*self.store,
             kiosks: self.kiosks(),
+            ctx: self.context(),
+        }
+    }
+
+    /// The count: the guardians' decryption of closed stations' tallies (issue 17 §4).
+    pub fn tallies(&self) -> tallies::Tallies<'_> {
+        tallies::Tallies {
+            store: &*self.store,
             ctx: self.context(),
         }
     }

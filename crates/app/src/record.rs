@@ -16,11 +16,7 @@ fn corrupt(what: &str) -> Error {
 /// The election's manifest: its ceremony (`NotFound(ElectionKey)` before it), every council's
 /// ballot style, and every station that is not closed down.
 pub async fn manifest(store: &dyn Store, election: &str) -> Result<Manifest> {
-    let ceremony = crate::guardians::published_key(store, election, KeyKind::Election)
-        .await?
-        .ok_or(Error::NotFound(store::Entity::ElectionKey))?
-        .record;
-    let styles = store.ballot_styles(election).await?;
+    let mut manifest = manifest_head(store, election).await?;
     let mut stations = Vec::new();
     let mut page = 1;
     loop {
@@ -38,16 +34,27 @@ pub async fn manifest(store: &dyn Store, election: &str) -> Result<Manifest> {
         page += 1;
     }
     stations.sort();
+    manifest.stations = stations;
+    Ok(manifest)
+}
+
+/// The manifest without its list of stations: the ceremony and the ballot styles, all a
+/// station's part of the record needs.
+pub(crate) async fn manifest_head(store: &dyn Store, election: &str) -> Result<Manifest> {
+    let ceremony = crate::guardians::published_key(store, election, KeyKind::Election)
+        .await?
+        .ok_or(Error::NotFound(store::Entity::ElectionKey))?
+        .record;
     Ok(Manifest {
         election: election.to_owned(),
         ceremony,
-        styles,
-        stations,
+        styles: store.ballot_styles(election).await?,
+        stations: Vec::new(),
     })
 }
 
-/// A station's part of the record: its ballots and chains as stored, and a tally per council
-/// summed from them (no decryption yet).
+/// A station's part of the record: its ballots and chains as stored, a tally per council
+/// summed from them, and the guardians' decryption shares and counts of each tally kept so far.
 pub async fn station_record(
     store: &dyn Store,
     manifest: &Manifest,
@@ -107,6 +114,23 @@ pub async fn station_record(
         tallies: Vec::new(),
     };
     record.tallies = record.sum_tallies(manifest)?;
+    let decryption = store
+        .station_decryption(&manifest.election, station)
+        .await?;
+    for tally in &mut record.tallies {
+        tally.shares = decryption
+            .shares
+            .iter()
+            .filter(|s| s.council == tally.council)
+            .map(|s| serde_json::from_str(&s.share).map_err(|_| corrupt("decryption share")))
+            .collect::<Result<Vec<_>>>()?;
+        tally.counts = decryption
+            .counts
+            .iter()
+            .find(|c| c.council == tally.council)
+            .map(|c| serde_json::from_str(&c.counts).map_err(|_| corrupt("counts")))
+            .transpose()?;
+    }
     record.sort();
     Ok(record)
 }

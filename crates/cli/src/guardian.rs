@@ -26,6 +26,27 @@ pub enum GuardianCommand {
     Confirm(ConfirmArgs),
     /// The key's public record: fingerprint, threshold, guardians and who has confirmed.
     Show(ShowArgs),
+    /// A guardian decrypts the closed stations' tallies on a running server: the share file is
+    /// opened here (passphrase from standard input), each station's published record is
+    /// checked — every ballot's proofs, the chains, each tally the sum of its ballots — before
+    /// its tallies are decrypted, and only the decryption shares with their proofs are sent.
+    Decrypt(DecryptArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DecryptArgs {
+    /// The guardian's sealed share file.
+    #[arg(long, value_name = "FILE")]
+    pub share: PathBuf,
+    /// The server's address (`https://…`, or `http://…` on a closed network).
+    #[arg(long, value_name = "URL")]
+    pub server: String,
+    /// Only this county's stations.
+    #[arg(long)]
+    pub county: Option<String>,
+    /// Only this station.
+    #[arg(long)]
+    pub station: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -102,6 +123,10 @@ fn refused(error: app::Error) -> anyhow::Error {
 }
 
 pub async fn run(url: &str, command: &GuardianCommand) -> anyhow::Result<()> {
+    // Decrypting talks to a server, never to the database.
+    if let GuardianCommand::Decrypt(args) = command {
+        return decrypt(args, std::io::stdin().lock()).await;
+    }
     let store = crate::db::open(url).await?;
     match command {
         GuardianCommand::Ceremony(args) => {
@@ -111,6 +136,7 @@ pub async fn run(url: &str, command: &GuardianCommand) -> anyhow::Result<()> {
             confirm(store.as_ref(), args, std::io::stdin().lock()).await
         }
         GuardianCommand::Show(args) => show(store.as_ref(), args).await,
+        GuardianCommand::Decrypt(_) => unreachable!("decrypting needs no database"),
     }
 }
 
@@ -325,4 +351,135 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create {}", path.display()))?;
     file.write_all(bytes)
         .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// A page of the server's tallies, as `sandoq guardian decrypt` reads it.
+#[derive(Debug, serde::Deserialize)]
+struct TallyPage {
+    page: u32,
+    pages: u32,
+    stations: Vec<ListedStation>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ListedStation {
+    station: String,
+    tallies: Vec<ListedTally>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ListedTally {
+    guardians: Vec<usize>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Posted {
+    accepted: u64,
+    counted: Vec<serde_json::Value>,
+}
+
+async fn decrypt(args: &DecryptArgs, mut input: impl BufRead) -> anyhow::Result<()> {
+    use ballot_crypto::record::{self, Manifest, StationRecord};
+    let client = crate::http::Client::new(&args.server)?;
+    let file: ShareFile = serde_json::from_slice(
+        &std::fs::read(&args.share)
+            .with_context(|| format!("cannot read {}", args.share.display()))?,
+    )
+    .with_context(|| format!("{} is not a share file", args.share.display()))?;
+    let manifest: Manifest = client.get("/api/v1/record/manifest").await?;
+    if file.election != manifest.election {
+        bail!(
+            "the share file is for election {}, the server's is {}",
+            file.election,
+            manifest.election
+        );
+    }
+    let crypto = |e: ballot_crypto::CryptoError| anyhow!("{e} — {}", e.persian());
+    let key = manifest.ceremony.key().map_err(crypto)?;
+    let passphrase = read_passphrase(&mut input)?;
+    let share = file.open(&passphrase).map_err(crypto)?;
+    let guardian = Guardian::new(&key, file.guardian, share).map_err(crypto)?;
+    let mut query = Vec::new();
+    if let Some(county) = &args.county {
+        query.push(format!("county={}", web::fmt::url_encode(county)));
+    }
+    if let Some(station) = &args.station {
+        query.push(format!("station={}", web::fmt::url_encode(station)));
+    }
+    let (mut accepted, mut counted, mut done_before, mut stations) = (0, 0, 0, 0);
+    let mut refused_stations = Vec::new();
+    let mut page = 1;
+    loop {
+        let mut asked = query.clone();
+        asked.push(format!("page={page}"));
+        let listed: TallyPage = client
+            .get(&format!("/api/v1/tallies?{}", asked.join("&")))
+            .await?;
+        let mut shares = Vec::new();
+        for listed_station in &listed.stations {
+            stations += 1;
+            if listed_station
+                .tallies
+                .iter()
+                .all(|t| t.guardians.contains(&file.guardian))
+            {
+                done_before += 1;
+                continue;
+            }
+            let part: StationRecord = client
+                .get(&format!(
+                    "/api/v1/record/stations/{}",
+                    web::fmt::url_encode(&listed_station.station)
+                ))
+                .await?;
+            // The server's word is not taken: a tally is decrypted only as the sum of the
+            // station's published ballots, each with its proofs, in their kiosks' chains.
+            let findings = record::verify_station(&manifest, &key, &part);
+            if part.station != listed_station.station || !findings.is_empty() {
+                for finding in &findings {
+                    eprintln!("station {}: {}", listed_station.station, finding.what);
+                }
+                refused_stations.push(listed_station.station.clone());
+                continue;
+            }
+            for tally in &part.tallies {
+                if tally.shares.iter().any(|s| s.guardian == file.guardian) {
+                    continue;
+                }
+                shares.push(serde_json::json!({
+                    "station": part.station,
+                    "council": tally.council,
+                    "share": guardian.decrypt(&tally.tally, &mut rand::rngs::OsRng),
+                }));
+            }
+        }
+        if !shares.is_empty() {
+            let posted: Posted = client
+                .post(
+                    "/api/v1/tallies/shares",
+                    &serde_json::json!({ "guardian": file.guardian, "shares": shares }),
+                )
+                .await?;
+            accepted += posted.accepted;
+            counted += posted.counted.len();
+        }
+        if listed.page >= listed.pages {
+            break;
+        }
+        page = listed.page + 1;
+    }
+    println!(
+        "guardian {} ({}): {accepted} decryption shares sent for {stations} closed stations \
+         ({done_before} decrypted by this guardian before); {counted} tallies counted now",
+        file.guardian + 1,
+        file.name
+    );
+    if !refused_stations.is_empty() {
+        bail!(
+            "not decrypted: the published record of {} station(s) does not verify: {}",
+            refused_stations.len(),
+            refused_stations.join(", ")
+        );
+    }
+    Ok(())
 }

@@ -8,6 +8,7 @@ mod audit_cmd;
 mod db;
 mod demo;
 mod guardian;
+mod http;
 mod record_cmd;
 mod roll;
 mod serve;

@@ -109,6 +109,7 @@ audit_actions! {
     EquipmentTestOverride = "equipment_test.override" => "مجوز گشایش شعبه بی‌گذراندن آزمون تجهیزات",
     GuardiansCeremony = "guardians.ceremony" => "مراسم کلید انتخابات: کلید عمومی و سهم‌های امینان",
     GuardiansConfirm = "guardians.confirm" => "تأیید دریافت سهم کلید به دست امین",
+    GuardiansDecrypt = "guardians.decrypt" => "سهم رمزگشایی امین از جمع آرای شعب",
     // Voting devices (issue 17 §1).
     KioskRequest = "kiosk.request" => "درخواست جفت‌شدن دستگاه رأی‌گیری",
     KioskPair = "kiosk.pair" => "جفت‌کردن دستگاه رأی‌گیری با شعبه",
@@ -318,6 +319,8 @@ const DETAIL_LABELS: &[(&str, &str)] = &[
     ("guardian", "امین"),
     // Voting devices (issue 17 §1).
     ("kiosk", "دستگاه رأی‌گیری"),
+    ("shares", "سهم‌های رمزگشایی"),
+    ("counted", "جمع‌های شمرده‌شده"),
     ("number", "شماره دستگاه"),
 ];
 
@@ -803,6 +806,8 @@ mod tests {
             "guardian",
             "kiosk",
             "number",
+            "shares",
+            "counted",
         ];
         for key in keys {
             assert!(detail_label(key).is_some(), "{key}");

@@ -31,6 +31,7 @@ pub mod security;
 pub mod staffing;
 pub mod station;
 pub mod station_day;
+pub mod tally;
 pub mod test_deck;
 pub mod text;
 pub mod timeline;

@@ -35,6 +35,7 @@ mod security;
 mod sql;
 mod staffing;
 mod stations;
+mod tallies;
 #[doc(hidden)]
 pub mod testing;
 

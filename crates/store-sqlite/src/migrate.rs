@@ -110,6 +110,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0022_challenged_ballots.sql"),
     ),
     (23, "kiosks", include_str!("../migrations/0023_kiosks.sql")),
+    (
+        24,
+        "decryption",
+        include_str!("../migrations/0024_decryption.sql"),
+    ),
 ];
 
 /// Applies the migrations not applied yet, each in its own transaction.

@@ -182,6 +182,8 @@ pub enum Refusal {
     ElectionKeyExists,
     /// The voting devices' rules (`domain::kiosk`, issue 17 §1).
     Kiosk(domain::kiosk::KioskRefusal),
+    /// The count's rules (`domain::tally`, issue 17 §4).
+    Tally(domain::tally::TallyRefusal),
 }
 
 /// Whether a refusal is about the request's content (422) or about the state it meets (409).
@@ -241,6 +243,7 @@ impl Refusal {
             Self::Equipment(r) => r.code(),
             Self::ElectionKeyExists => "election_key_exists",
             Self::Kiosk(r) => r.code(),
+            Self::Tally(r) => r.code(),
         }
     }
 
@@ -302,6 +305,7 @@ impl Refusal {
                 "این انتخابات کلید خود را دارد؛ مراسم کلید یک بار برگزار می‌شود.".into()
             }
             Self::Kiosk(r) => r.persian(),
+            Self::Tally(r) => r.persian(),
         }
     }
 
@@ -320,6 +324,7 @@ impl Refusal {
             Self::Security(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             Self::Incident(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             Self::Equipment(r) if !r.is_invalid_input() => RefusalKind::Conflict,
+            Self::Tally(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             _ => RefusalKind::Invalid,
         }
     }

@@ -31,6 +31,7 @@ pub mod roll;
 pub mod security;
 pub mod staffing;
 pub mod stations;
+pub mod tallies;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -58,6 +59,7 @@ pub use roll::RollStore;
 pub use security::SecurityStore;
 pub use staffing::StaffingStore;
 pub use stations::StationStore;
+pub use tallies::TallyStore;
 
 /// Every area of the store. Each backend implements all of them and passes the conformance
 /// suite (`store::conformance_suite!`).
@@ -81,6 +83,7 @@ pub trait Store:
     + EquipmentStore
     + GuardianStore
     + KioskStore
+    + TallyStore
 {
     /// The backend's name, for logs and the health check.
     fn backend(&self) -> &'static str;
@@ -96,5 +99,5 @@ pub mod prelude {
         GeographyStore, IdentityStore, PeopleStore, ReadinessStore, RollStore, SecurityStore,
         StaffingStore, StationStore, Store,
     };
-    pub use crate::{EquipmentStore, GuardianStore, IncidentStore, KioskStore};
+    pub use crate::{EquipmentStore, GuardianStore, IncidentStore, KioskStore, TallyStore};
 }

@@ -573,6 +573,13 @@ pub const PUBLIC_ROUTES: &[(Method, &str)] = &[
     (Method::POST, "/api/v1/identity/registrations"),
     // A device asks to become a voting kiosk; it is nothing until its station's staff pair it.
     (Method::POST, "/api/v1/kiosk/pairing"),
+    // The count: the closed stations' encrypted tallies, and the guardians' shares, whose
+    // proofs are their credentials (issue 17 §4).
+    (Method::GET, "/api/v1/tallies"),
+    // The election record: the manifest, and a closed station's part.
+    (Method::GET, "/api/v1/record/manifest"),
+    (Method::GET, "/api/v1/record/stations/{code}"),
+    (Method::POST, "/api/v1/tallies/shares"),
     (Method::GET, "/login"),
     (Method::POST, "/login"),
     // Ends the caller's own session, if any.

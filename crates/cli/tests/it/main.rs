@@ -27,6 +27,7 @@ const PG_VAR: &str = "SANDOQ_TEST_POSTGRES_URL";
 /// The arguments of a small demo (quick to load, every area present).
 const SMALL_DEMO: [&str; 5] = ["demo", "--people", "200", "--voters", "500"];
 
+mod decrypt;
 mod election_day;
 mod election_record;
 mod guardians;
@@ -688,6 +689,17 @@ fn decode_chunked(mut body: &[u8]) -> Vec<u8> {
 
 /// One HTTP/1.1 request over a fresh connection.
 fn http(addr: SocketAddr, method: &str, path: &str, json: Option<&str>) -> Response {
+    http_as(addr, method, path, json, None)
+}
+
+/// One HTTP/1.1 request over a fresh connection, with a bearer token.
+fn http_as(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    json: Option<&str>,
+    bearer: Option<&str>,
+) -> Response {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(10)).unwrap();
     stream.set_read_timeout(Some(TIMEOUT)).unwrap();
     stream.set_write_timeout(Some(TIMEOUT)).unwrap();
@@ -697,9 +709,12 @@ fn http(addr: SocketAddr, method: &str, path: &str, json: Option<&str>) -> Respo
             body.len()
         )
     });
+    let auth = bearer.map_or(String::new(), |token| {
+        format!("Authorization: Bearer {token}\r\n")
+    });
     let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: */*\r\n\
-         {body_headers}\r\n{}",
+         {auth}{body_headers}\r\n{}",
         json.unwrap_or_default()
     );
     stream.write_all(request.as_bytes()).unwrap();

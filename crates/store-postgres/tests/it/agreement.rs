@@ -25,6 +25,7 @@ const AREAS: &[&str] = &[
     "equipment",
     "guardians",
     "kiosks",
+    "tallies",
 ];
 
 /// The leaf modules: helpers that name no area.

@@ -62,6 +62,7 @@ pub mod roll;
 pub mod security;
 pub mod staffing;
 pub mod stations;
+pub mod tallies;
 
 /// Expands to one `#[tokio::test]` per case; `$fresh` is a closure returning a future of a
 /// fresh `Arc<dyn Store>`.
@@ -132,7 +133,8 @@ macro_rules! conformance_suite {
             equipment::a_failed_test_blocks_opening_until_overridden_and_test_ballots_stay_apart,
             equipment::a_passed_run_stands_and_the_standings_follow_the_demo,
             guardians::an_election_key_is_recorded_once_and_its_guardians_confirm,
-            kiosks::kiosks_are_paired_by_code_and_hold_one_ballot_at_a_time
+            kiosks::kiosks_are_paired_by_code_and_hold_one_ballot_at_a_time,
+            tallies::shares_are_kept_once_per_guardian_and_counts_once_per_tally
         );
     };
     (@cases $fresh:expr; $($area:ident :: $case:ident),*) => {

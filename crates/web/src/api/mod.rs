@@ -22,6 +22,7 @@ pub mod registrations;
 pub mod security;
 pub mod staff;
 pub mod stations;
+pub mod tallies;
 
 use crate::{ApiError, AppState};
 use axum::extract::{FromRequest, FromRequestParts};
@@ -118,6 +119,17 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(kiosks::pair, kiosks::list))
         .routes(routes!(kiosks::retire))
         .routes(routes!(kiosks::activate))
+        // The count (issue 17 §4).
+        .routes(routes!(tallies::list))
+        .routes(routes!(tallies::manifest))
+        .routes(routes!(tallies::station_record))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(tallies::post_shares))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    tallies::MAX_SHARES_BYTES,
+                )),
+        )
         .routes(routes!(election_day::turnout))
         .routes(routes!(election_day::candidates))
         .routes(routes!(election_day::receipt))

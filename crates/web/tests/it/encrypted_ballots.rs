@@ -277,3 +277,181 @@ async fn a_challenged_ballot_opens_to_the_choices_shown_and_is_never_counted() {
     let counted = style.marked(&counts.iter().map(|&n| n == 1).collect::<Vec<_>>());
     assert_eq!(counted, vec![codes[2].clone()]);
 }
+
+/// The count through the API (issue 17 §4): a station's tallies are offered and decrypted only
+/// once it is closed; each guardian posts shares with proofs, a forged or misnamed share is
+/// refused whole and writes nothing, and the k-th guardian's shares give the counts, kept and
+/// published with the record, which verifies.
+#[tokio::test]
+async fn guardians_decrypt_a_closed_stations_tallies_through_the_api() {
+    use ballot_crypto::{DecryptionShare, EncryptedTally};
+    let (app, token, roll) = election_day().await;
+    let station = own_station();
+    assert_eq!(
+        act(&app, &token, &station, "open", OPENING).await.status,
+        200
+    );
+    let council = roll[0].council.clone();
+    let codes = council_codes(&app, &council).await;
+    let kiosk = Kiosk::pair(&app, &token, &station).await;
+    let choices = [
+        vec![codes[0].clone(), codes[1].clone()],
+        vec![codes[1].clone()],
+        vec![],
+    ];
+    let mut expected: BTreeMap<String, u64> = codes.iter().map(|c| (c.clone(), 0)).collect();
+    for (voter, picked) in roll.iter().zip(&choices) {
+        let body =
+            serde_json::json!({"station": station, "national_id": voter.national_id.as_str()});
+        let checked_in = app
+            .post("/api/v1/checkins", &token, &body.to_string())
+            .await;
+        let ballot_token = checked_in.json()["ballot_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let cast = kiosk.vote(&app, &token, &ballot_token, picked).await;
+        assert_eq!(cast.status, 201, "{}", cast.text());
+        for code in picked {
+            *expected.get_mut(code).unwrap() += 1;
+        }
+    }
+    // Open: nothing offered, and a share of its tally is refused.
+    assert!(listed(&app, &station).await["stations"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let manifest = app::record::manifest(app.store.as_ref(), "shora-7")
+        .await
+        .unwrap();
+    let part = app::record::station_record(app.store.as_ref(), &manifest, &station)
+        .await
+        .unwrap();
+    let mut rng = rand::rngs::OsRng;
+    let early = app.guardians[0].decrypt(&part.tallies[0].tally, &mut rng);
+    let post = |guardian: usize, shares: Vec<(&str, &DecryptionShare)>| {
+        let body = serde_json::json!({
+            "guardian": guardian,
+            "shares": shares
+                .iter()
+                .map(|(council, share)| serde_json::json!({
+                    "station": station, "council": council, "share": share
+                }))
+                .collect::<Vec<_>>(),
+        })
+        .to_string();
+        let app = &app;
+        async move {
+            app.json(
+                axum::http::Method::POST,
+                "/api/v1/tallies/shares",
+                None,
+                &body,
+            )
+            .await
+        }
+    };
+    post(0, vec![(&council, &early)])
+        .await
+        .assert_problem(409, "station_not_closed");
+
+    // Closed: the tally is offered, summed from the ballots.
+    app.clock.set(time::macros::datetime!(2026-05-01 14:30 UTC));
+    let token = app.token("station").await;
+    let closed = act(&app, &token, &station, "close", "").await;
+    assert_eq!(closed.status, 200, "{}", closed.text());
+    let offered = listed(&app, &station).await;
+    assert_eq!(
+        (offered["threshold"].as_u64(), offered["guardians"].as_u64()),
+        (Some(2), Some(3))
+    );
+    let entry = &offered["stations"][0]["tallies"][0];
+    assert_eq!(entry["council"], council.as_str());
+    assert_eq!(entry["ballots"], 3);
+    assert_eq!(entry["counts"], serde_json::Value::Null);
+    let tally: EncryptedTally = serde_json::from_value(entry["tally"].clone()).unwrap();
+    assert!(tally.same_as(&part.tallies[0].tally));
+
+    let first = app.guardians[0].decrypt(&tally, &mut rng);
+    let second = app.guardians[2].decrypt(&tally, &mut rng);
+    let before = app.audit_count().await;
+    // A share relabelled as another guardian's fails its proof; a share naming another
+    // guardian than the poster is refused; neither writes anything.
+    let mut forged = first.clone();
+    forged.guardian = 1;
+    post(1, vec![(&council, &forged)])
+        .await
+        .assert_problem(422, "decryption_share_invalid");
+    post(0, vec![(&council, &second)])
+        .await
+        .assert_problem(422, "guardian_mismatch");
+    post(0, vec![("no-such-council", &first)])
+        .await
+        .assert_problem(409, "no_tally");
+    app.assert_audit_count(before, "refused shares write nothing")
+        .await;
+
+    let one = post(0, vec![(&council, &first)]).await;
+    assert_eq!(one.status, 200, "{}", one.text());
+    assert_eq!(one.json()["accepted"], 1);
+    assert!(
+        one.json()["counted"].as_array().unwrap().is_empty(),
+        "one of two decrypts nothing"
+    );
+    assert_eq!(
+        listed(&app, &station).await["stations"][0]["tallies"][0]["guardians"],
+        serde_json::json!([0])
+    );
+    let two = post(2, vec![(&council, &second)]).await;
+    assert_eq!(two.status, 200, "{}", two.text());
+    assert_eq!(
+        two.json()["counted"],
+        serde_json::json!([{"station": station, "council": council}])
+    );
+    let counted = listed(&app, &station).await;
+    let counts = &counted["stations"][0]["tallies"][0]["counts"];
+    assert_eq!(counts["ballots"], 3);
+    let style = manifest
+        .styles
+        .iter()
+        .find(|s| s.council == council)
+        .unwrap();
+    let decrypted: BTreeMap<String, u64> = style
+        .candidates
+        .iter()
+        .cloned()
+        .zip(
+            counts["votes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap()),
+        )
+        .collect();
+    assert_eq!(decrypted, expected);
+    // Posted again: kept once.
+    let again = post(0, vec![(&council, &first)]).await;
+    assert_eq!(again.json()["accepted"], 0);
+    assert_eq!(app.audit_actions("guardians.decrypt").await, 3);
+
+    // The record carries the shares and the counts, and verifies.
+    let part = app::record::station_record(app.store.as_ref(), &manifest, &station)
+        .await
+        .unwrap();
+    assert_eq!(part.tallies[0].shares.len(), 2);
+    assert!(part.tallies[0].counts.is_some());
+    let mut manifest = manifest;
+    manifest.stations = vec![station.clone()];
+    let (findings, checked) = record::verify(&manifest, std::slice::from_ref(&part), 1);
+    assert!(findings.is_empty(), "{findings:?}");
+    assert_eq!(checked.ballots, 3);
+}
+
+/// The closed station's tallies as the public API lists them.
+async fn listed(app: &crate::support::TestApp, station: &str) -> serde_json::Value {
+    let r = app
+        .get(&format!("/api/v1/tallies?station={station}"), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json()
+}

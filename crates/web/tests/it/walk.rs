@@ -610,6 +610,12 @@ impl Fixture {
             ("POST", "/stations/{code}/checkin") => {
                 (filled(route), form("national_id=0018465986"), operates)
             }
+            // The count (issue 17 §4): open; a share's proof is its credential.
+            ("POST", "/api/v1/tallies/shares") => (
+                filled(route),
+                json(r#"{"guardian": 0, "shares": []}"#),
+                open,
+            ),
             ("POST", "/api/v1/ballots") => (
                 filled(route),
                 json(r#"{"activation": "0123456789abcdef", "choices": []}"#),
@@ -618,9 +624,6 @@ impl Fixture {
             // The voting kiosk (issue 17 §1): a device asks to be paired (open; a signed-in
             // caller is refused), reads its ballot (a kiosk only); the station's staff pair,
             // list, retire and activate.
-            ("POST", "/api/v1/kiosk/pairing" | "/kiosk/pairing") => {
-                (filled(route), Sent::Nothing, open)
-            }
             ("GET", "/api/v1/kiosk") => (filled(route), Sent::Nothing, casts),
             ("POST", "/api/v1/stations/{code}/kiosks") => (
                 filled(route),
@@ -660,8 +663,13 @@ impl Fixture {
                 "/healthz" | "/api/v1/openapi.json" | "/api/v1/turnout" | "/api/v1/candidates/csv"
                 | "/api/v1/candidates/nist"
                 | "/turnout" | "/turnout/live" | "/candidates" | "/register" | "/registration-status" | "/login"
-                | "/my-filings" | "/demo/outbox" | "/kiosk" | "/receipts",
-            ) => (filled(route), Sent::Nothing, open),
+                | "/my-filings" | "/demo/outbox" | "/kiosk" | "/receipts"
+                // The count and the record (a station's part is refused while it votes).
+                | "/api/v1/tallies" | "/api/v1/record/manifest" | "/api/v1/record/stations/{code}",
+            )
+            | ("POST", "/api/v1/kiosk/pairing" | "/kiosk/pairing") => {
+                (filled(route), Sent::Nothing, open)
+            }
             ("GET", "/api/v1/councils/{code}/candidates") => (
                 route.replace("{code}", &self.council),
                 Sent::Nothing,
@@ -1069,11 +1077,16 @@ impl Fixture {
                 | "/registration-status/steps"
                 | "/api/v1/identity/proofs"
                 | "/identity/proofs"
+                // No share posted is refused (the walk holds no closed station's tally).
+                | "/api/v1/tallies/shares"
                 // A signed-in caller (or a kiosk) is not made a kiosk.
                 | "/api/v1/kiosk/pairing"
                 | "/kiosk/pairing"
         );
-        let succeeds = *method == Method::GET || (access == Access::Open && !repeats);
+        // A station's part of the record is refused until its close (the walk's is not closed).
+        let unpublished = route == "/api/v1/record/stations/{code}";
+        let succeeds =
+            !unpublished && (*method == Method::GET || (access == Access::Open && !repeats));
         Call {
             url,
             sent,

@@ -1,0 +1,241 @@
+//! `sandoq guardian decrypt --share FILE --server URL` against a running server (issue 17 §4):
+//! the demo's station votes on a paired kiosk on election day; after its close each demo
+//! guardian decrypts from their own sealed file; fewer than the threshold count nothing, the
+//! third gives the counts, a guardian who decrypted already sends nothing new, a wrong
+//! passphrase sends nothing, and the record the server publishes verifies with the counts.
+
+use super::{http, http_as, sandoq, spawn_server, sqlite_url, Response};
+use std::net::SocketAddr;
+use std::path::Path;
+
+const STATION: &str = "1100001";
+const OPENING: &str = r#"{"presence": {"head": true, "governor_rep": true, "inspector": false}, "empty_box_shown": true, "zero_reports_shown": true, "forms_received": 400}"#;
+
+fn json(r: &Response) -> serde_json::Value {
+    serde_json::from_str(&r.body).unwrap_or_else(|_| panic!("not JSON: {}", r.body))
+}
+
+fn serve_at(dir: &Path, url: &str, now: &str) -> (super::Server, SocketAddr) {
+    let (server, addr, _) = spawn_server(
+        dir,
+        url,
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--now",
+            now,
+            "--allow-pinned-clock",
+            "--sms-outbox",
+            "sms.jsonl",
+        ],
+    );
+    (server, addr)
+}
+
+fn login(addr: SocketAddr, username: &str) -> String {
+    let body = format!(r#"{{"username":"{username}","password":"{username}-1405"}}"#);
+    let r = http(addr, "POST", "/api/v1/auth/login", Some(&body));
+    assert_eq!(r.status, 200, "{}", r.body);
+    json(&r)["token"].as_str().unwrap().to_owned()
+}
+
+fn decrypt(dir: &Path, guardian: u32, passphrase: &str, addr: SocketAddr) -> super::Run {
+    let share = format!("decrypt-guardians/guardian-{guardian}.json");
+    sandoq(
+        dir,
+        "sqlite:unused.db",
+        &[
+            "guardian",
+            "decrypt",
+            "--share",
+            &share,
+            "--server",
+            &format!("http://{addr}"),
+            "--station",
+            STATION,
+        ],
+        &format!("{passphrase}\n"),
+    )
+}
+
+#[test]
+fn guardians_decrypt_a_closed_station_through_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path(), "decrypt.db");
+    let demo = sandoq(dir.path(), &url, &["demo", "--voters", "2000"], "");
+    assert!(demo.success(), "{demo:#?}");
+    let voters: Vec<String> = demo
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("voters who may vote at station {STATION} ")))
+        .and_then(|rest| rest.split_once(": "))
+        .map(|(_, ids)| ids.split_whitespace().take(3).map(str::to_owned).collect())
+        .expect("the demo prints voters of its station");
+    assert_eq!(voters.len(), 3);
+
+    // Election day: the station opens, pairs a kiosk, and three voters vote on it.
+    let (server, addr) = serve_at(dir.path(), &url, "1405/02/11 09:00");
+    let staff = login(addr, "station");
+    let opened = http_as(
+        addr,
+        "POST",
+        &format!("/api/v1/stations/{STATION}/open"),
+        Some(OPENING),
+        Some(&staff),
+    );
+    assert_eq!(opened.status, 200, "{}", opened.body);
+    let asked = json(&http(addr, "POST", "/api/v1/kiosk/pairing", Some("")));
+    let (kiosk, secret) = (
+        asked["kiosk"].as_str().unwrap().to_owned(),
+        asked["secret"].as_str().unwrap().to_owned(),
+    );
+    let pair = format!(
+        r#"{{"pairing_code":"{}"}}"#,
+        asked["pairing_code"].as_str().unwrap()
+    );
+    let paired = http_as(
+        addr,
+        "POST",
+        &format!("/api/v1/stations/{STATION}/kiosks"),
+        Some(&pair),
+        Some(&staff),
+    );
+    assert_eq!(paired.status, 201, "{}", paired.body);
+    let mut council = String::new();
+    let mut codes: Vec<String> = Vec::new();
+    let mut expected = Vec::new();
+    for (n, voter) in voters.iter().enumerate() {
+        let body = format!(r#"{{"station":"{STATION}","national_id":"{voter}"}}"#);
+        let checked = http_as(addr, "POST", "/api/v1/checkins", Some(&body), Some(&staff));
+        assert_eq!(checked.status, 201, "{}", checked.body);
+        let checked = json(&checked);
+        council = checked["council"].as_str().unwrap().to_owned();
+        if codes.is_empty() {
+            let listed = http(
+                addr,
+                "GET",
+                &format!("/api/v1/councils/{council}/candidates"),
+                None,
+            );
+            codes = json(&listed)
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["code"].as_str().unwrap().to_owned())
+                .collect();
+        }
+        let activate = serde_json::json!({"ballot_token": checked["ballot_token"]}).to_string();
+        let activated = http_as(
+            addr,
+            "POST",
+            &format!("/api/v1/stations/{STATION}/kiosks/{kiosk}/activation"),
+            Some(&activate),
+            Some(&staff),
+        );
+        assert_eq!(activated.status, 201, "{}", activated.body);
+        let live = json(&http_as(addr, "GET", "/api/v1/kiosk", None, Some(&secret)));
+        let picked = codes[..n].to_vec();
+        expected.push(picked.clone());
+        let cast =
+            serde_json::json!({"activation": live["ballot"]["activation"], "choices": picked})
+                .to_string();
+        let cast = http_as(addr, "POST", "/api/v1/ballots", Some(&cast), Some(&secret));
+        assert_eq!(cast.status, 201, "{}", cast.body);
+    }
+    // While the station votes, its tallies are neither offered nor decrypted.
+    let run = decrypt(dir.path(), 1, "demo guardian 1 passphrase", addr);
+    assert!(run.success(), "{run:#?}");
+    assert!(
+        run.stdout
+            .contains("0 decryption shares sent for 0 closed stations"),
+        "{run:#?}"
+    );
+    drop(server);
+
+    // After the polls: the station closes, and the guardians decrypt one by one.
+    let (server, addr) = serve_at(dir.path(), &url, "1405/02/11 23:00");
+    let staff = login(addr, "station");
+    let closed = http_as(
+        addr,
+        "POST",
+        &format!("/api/v1/stations/{STATION}/close"),
+        None,
+        Some(&staff),
+    );
+    assert_eq!(closed.status, 200, "{}", closed.body);
+    let wrong = decrypt(dir.path(), 1, "not the passphrase at all", addr);
+    assert!(!wrong.success(), "{wrong:#?}");
+    let tallies = || {
+        json(&http(
+            addr,
+            "GET",
+            &format!("/api/v1/tallies?station={STATION}"),
+            None,
+        ))
+    };
+    assert_eq!(
+        tallies()["stations"][0]["tallies"][0]["guardians"],
+        serde_json::json!([])
+    );
+    for (guardian, counted) in [(1, 0), (2, 0), (3, 1)] {
+        let run = decrypt(
+            dir.path(),
+            guardian,
+            &format!("demo guardian {guardian} passphrase"),
+            addr,
+        );
+        assert!(run.success(), "{run:#?}");
+        assert!(
+            run.stdout.contains(&format!("1 decryption shares sent for 1 closed stations (0 decrypted by this guardian before); {counted} tallies counted now")),
+            "{run:#?}"
+        );
+    }
+    let again = decrypt(dir.path(), 2, "demo guardian 2 passphrase", addr);
+    assert!(
+        again
+            .stdout
+            .contains("0 decryption shares sent for 1 closed stations (1 decrypted"),
+        "{again:#?}"
+    );
+
+    // The counts: the first voter marked none, the second one candidate, the third two.
+    let listed = tallies();
+    let tally = &listed["stations"][0]["tallies"][0];
+    assert_eq!(tally["council"], council.as_str());
+    assert_eq!(tally["counts"]["ballots"], 3);
+    let manifest = json(&http(addr, "GET", "/api/v1/record/manifest", None));
+    let style = manifest["styles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["council"] == council.as_str())
+        .unwrap();
+    let votes = tally["counts"]["votes"].as_array().unwrap();
+    for (candidate, got) in style["candidates"].as_array().unwrap().iter().zip(votes) {
+        let code = candidate.as_str().unwrap();
+        let marked = expected
+            .iter()
+            .filter(|picked| picked.iter().any(|c| c == code))
+            .count();
+        assert_eq!(got.as_u64(), Some(marked as u64), "{code}");
+    }
+    drop(server);
+
+    // The record, exported with the counts, verifies.
+    let out = dir.path().join("record");
+    let export = sandoq(
+        dir.path(),
+        &url,
+        &["record", "export", "--to", out.to_str().unwrap()],
+        "",
+    );
+    assert!(export.success(), "{export:#?}");
+    let verified = sandoq(
+        dir.path(),
+        &url,
+        &["verify", "--from", out.to_str().unwrap()],
+        "",
+    );
+    assert!(verified.success(), "{verified:#?}");
+}
