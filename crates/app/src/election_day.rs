@@ -360,12 +360,21 @@ impl ElectionDay<'_> {
             .cloned()
     }
 
-    /// Whether a receipt's ballot is in the box, and at which station (public): the code as
+    /// Whether a receipt's ballot is in the box, and at which station (public): the receipt as
     /// read (Persian or ASCII digits, dashes or not; `InvalidReceipt` when its check digit
-    /// fails) and the station.
+    /// fails), or the ballot's whole tracking code (64 hexadecimal digits, whose receipt it
+    /// gives), and the station.
     pub async fn receipt(self, code: &str) -> Result<(String, Option<String>)> {
         let election = self.ctx.cached().election_code().await?;
-        let code = domain::ids::ReceiptCode::parse(code)?.as_str().to_owned();
+        let typed = code.trim();
+        let receipt = if typed.len() == 64 && typed.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let tracking = ballot_crypto::TrackingCode::try_from(typed.to_ascii_lowercase())
+                .map_err(Error::Crypto)?;
+            store::election_day::receipt_of(&tracking)
+        } else {
+            domain::ids::ReceiptCode::parse(code)?
+        };
+        let code = receipt.as_str().to_owned();
         let station = self.day.receipt(election, &code).await?;
         Ok((code, station))
     }

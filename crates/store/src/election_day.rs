@@ -258,10 +258,14 @@ pub fn chained(
     Ok(Chained {
         previous: previous.hex(),
         tracking_code: code.hex(),
-        receipt: domain::ids::ReceiptCode::from_number(code.short_number())
-            .as_str()
-            .to_owned(),
+        receipt: receipt_of(&code).as_str().to_owned(),
     })
+}
+
+/// A ballot's receipt: its tracking code's first 64 bits in twenty digits (with a check digit),
+/// what the voter copies and the public lookup finds.
+pub fn receipt_of(code: &TrackingCode) -> domain::ids::ReceiptCode {
+    domain::ids::ReceiptCode::from_number(code.short_number())
 }
 
 /// The ballot a token opens: where it was issued, and for which council.

@@ -390,7 +390,7 @@ pub struct ReceiptAnswer {
 
 /// Whether a receipt's ballot is in the box, public.
 #[utoipa::path(get, path = "/api/v1/receipts/{code}", tag = "election day",
-    params(("code" = String, Path, description = "Receipt code: 20 digits (Persian or ASCII), dashes optional")),
+    params(("code" = String, Path, description = "Receipt code: 20 digits (Persian or ASCII), dashes optional; or the ballot's whole tracking code, 64 hexadecimal digits")),
     responses((status = 200, body = ReceiptAnswer),
         (status = 422, description = "`invalid_receipt`: not 20 digits, or the check digit fails")))]
 pub async fn receipt(

@@ -1006,7 +1006,7 @@ pub async fn receipt_lookup(
     visit: Visit,
     OnPage(Query(q)): OnPage<Query<ReceiptQuery>>,
 ) -> PageResult {
-    let typed = q.code.trim().chars().take(60).collect::<String>();
+    let typed = q.code.trim().chars().take(100).collect::<String>();
     let (found, error) = if typed.is_empty() {
         (None, None)
     } else {

@@ -471,8 +471,9 @@ async fn station_opens_checks_in_and_a_voter_casts_a_ballot() {
     kiosk.click("#next-voter").await;
     kiosk.find("#kiosk-ready").await;
     kiosk.finish().await;
+    // By the tracking code the kiosk showed (its receipt finds the same).
     browser.goto("/receipts").await;
-    browser.type_into("#receipt-input", &shown).await;
+    browser.type_into("#receipt-input", &tracking).await;
     browser.click("#receipt-form button").await;
     let found = browser.find("#receipt-found").await;
     assert_eq!(

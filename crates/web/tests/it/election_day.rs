@@ -474,6 +474,19 @@ async fn a_station_opens_checks_voters_in_and_takes_their_ballots() {
     let cast_ok = kiosk.cast(&app, &codes[..seats]).await;
     assert_eq!(cast_ok.status, 201, "{}", cast_ok.text());
     let receipt = cast_ok.json()["receipt"].as_str().unwrap().to_owned();
+    // The whole tracking code finds the same ballot as its receipt.
+    let tracking = cast_ok.json()["tracking_code"].as_str().unwrap().to_owned();
+    let by_tracking = app
+        .get(&format!("/api/v1/receipts/{tracking}"), None)
+        .await
+        .json();
+    assert_eq!(
+        (
+            by_tracking["counted"].as_bool(),
+            by_tracking["receipt"].as_str()
+        ),
+        (Some(true), Some(receipt.as_str()))
+    );
     kiosk
         .cast(&app, &codes[..1])
         .await
