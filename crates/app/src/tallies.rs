@@ -60,6 +60,8 @@ pub struct TallyPage {
     pub stations: Vec<StationTallies>,
     pub page: u32,
     pub pages: u32,
+    /// The closed stations the filter finds, on every page.
+    pub total: usize,
     pub threshold: usize,
     pub guardians: usize,
 }
@@ -102,7 +104,8 @@ impl Tallies<'_> {
             })
             .map(|s| (s.code, s.county))
             .collect();
-        let pages = stations.len().div_ceil(STATIONS_PER_PAGE).max(1);
+        let total = stations.len();
+        let pages = total.div_ceil(STATIONS_PER_PAGE).max(1);
         let page = usize::try_from(filter.page.max(1)).unwrap_or(1);
         let chosen: Vec<(String, String)> = stations
             .drain(..)
@@ -123,6 +126,7 @@ impl Tallies<'_> {
             stations: out,
             page: u32::try_from(page).unwrap_or(u32::MAX),
             pages: u32::try_from(pages).unwrap_or(u32::MAX),
+            total,
             threshold: key.threshold(),
             guardians: key.guardians(),
         })

@@ -41,7 +41,7 @@ impl TallyRefusal {
             Self::NoTally => "این شعبه برگه‌ای برای این شورا ندارد و جمعی برای رمزگشایی نیست.".to_owned(),
             Self::GuardianMismatch => "سهم رمزگشایی از آنِ امین دیگری است؛ هر امین تنها سهم خود را می‌فرستد.".to_owned(),
             Self::ShareCount => format!(
-                "هر بار دست‌کم یک و دست‌بالا {} سهم رمزگشایی فرستاده می‌شود.",
+                "هر بار دست‌کم یک و حداکثر {} سهم رمزگشایی فرستاده می‌شود.",
                 crate::text::persian_number(MAX_SHARES_PER_POST as i64)
             ),
         }

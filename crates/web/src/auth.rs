@@ -604,6 +604,8 @@ pub const PUBLIC_ROUTES: &[(Method, &str)] = &[
     (Method::POST, "/kiosk/pairing"),
     // A voter finds their ballot's receipt among those in the box.
     (Method::GET, "/receipts"),
+    // The count: closed stations' tallies, the guardians' progress, the counts.
+    (Method::GET, "/count"),
     // Only a demo serves it (its text messages); elsewhere it is not found.
     (Method::GET, "/demo/outbox"),
     (Method::GET, ASSETS),

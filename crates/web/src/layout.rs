@@ -115,6 +115,8 @@ fn public_navigation(current: &str) -> Vec<NavItem> {
         ("/register", "ثبت‌نام داوطلبان"),
         ("/registration-status", "پیگیری ثبت‌نام"),
         ("/candidates", "فهرست نامزدها"),
+        ("/receipts", "پیگیری رسید"),
+        ("/count", "شمارش آرا"),
     ]
     .into_iter()
     .map(|(href, label)| NavItem {

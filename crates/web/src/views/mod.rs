@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod boards;
 pub mod candidates;
+pub mod count;
 pub mod counties;
 pub mod dashboard;
 pub mod day_board;
@@ -137,6 +138,7 @@ pub fn page_routes() -> Vec<PageRoute> {
         post("/stations/{code}/kiosks/{kiosk}/retire", kiosk::retire),
         post("/stations/{code}/kiosks/{kiosk}/activate", kiosk::activate),
         get("/receipts", election_day::receipt_lookup),
+        get("/count", count::page),
         get("/turnout", election_day::turnout),
         get("/turnout/live", election_day::turnout_fragment),
         get("/candidates", candidates::list),

@@ -429,6 +429,18 @@ async fn guardians_decrypt_a_closed_stations_tallies_through_the_api() {
         )
         .collect();
     assert_eq!(decrypted, expected);
+    // The public page shows the count, by candidate.
+    let page = app.page("/count", None).await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let html = page.text();
+    assert!(
+        html.contains(&format!("data-station=\"{station}\" data-counted=\"true\"")),
+        "{html}"
+    );
+    assert!(
+        html.contains(&domain::text::persian_digits(&codes[1])),
+        "{html}"
+    );
     // Posted again: kept once.
     let again = post(0, vec![(&council, &first)]).await;
     assert_eq!(again.json()["accepted"], 0);

@@ -663,7 +663,7 @@ impl Fixture {
                 "/healthz" | "/api/v1/openapi.json" | "/api/v1/turnout" | "/api/v1/candidates/csv"
                 | "/api/v1/candidates/nist"
                 | "/turnout" | "/turnout/live" | "/candidates" | "/register" | "/registration-status" | "/login"
-                | "/my-filings" | "/demo/outbox" | "/kiosk" | "/receipts"
+                | "/my-filings" | "/demo/outbox" | "/kiosk" | "/receipts" | "/count"
                 // The count and the record (a station's part is refused while it votes).
                 | "/api/v1/tallies" | "/api/v1/record/manifest" | "/api/v1/record/stations/{code}",
             )
