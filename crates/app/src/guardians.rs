@@ -107,6 +107,23 @@ pub async fn record_ceremony(
     Ok(stored)
 }
 
+/// The election's stored key of `kind`; `NotFound(ElectionKey)` before its ceremony.
+async fn stored_key(
+    store: &dyn GuardianStore,
+    election: &str,
+    kind: KeyKind,
+) -> Result<ElectionKeyRecord> {
+    store
+        .election_key(election, kind)
+        .await?
+        .ok_or(Error::NotFound(store::Entity::ElectionKey))
+}
+
+/// The ceremony's public record as kept (without its confirmations).
+fn ceremony_of(stored: &ElectionKeyRecord) -> Result<CeremonyRecord> {
+    serde_json::from_str(&stored.ceremony).map_err(json_error)
+}
+
 /// The ceremony's record as stored, checked again (its commitments and every confirmation).
 pub async fn published_key(
     store: &dyn GuardianStore,
@@ -116,7 +133,7 @@ pub async fn published_key(
     let Some(stored) = store.election_key(election, kind).await? else {
         return Ok(None);
     };
-    let mut record: CeremonyRecord = serde_json::from_str(&stored.ceremony).map_err(json_error)?;
+    let mut record = ceremony_of(&stored)?;
     record.confirmations = stored
         .confirmations
         .iter()
@@ -140,12 +157,7 @@ pub async fn election_key(
     election: &str,
     kind: KeyKind,
 ) -> Result<ElectionKey> {
-    let stored = store
-        .election_key(election, kind)
-        .await?
-        .ok_or(Error::NotFound(store::Entity::ElectionKey))?;
-    let record: CeremonyRecord = serde_json::from_str(&stored.ceremony).map_err(json_error)?;
-    Ok(record.key()?)
+    Ok(ceremony_of(&stored_key(store, election, kind).await?)?.key()?)
 }
 
 /// Keeps a guardian's proof that they hold their share, once it verifies against the key
@@ -157,11 +169,7 @@ pub async fn confirm_guardian(
     confirmation: &Confirmation,
     by: &Actor,
 ) -> Result<usize> {
-    let stored = store
-        .election_key(election, kind)
-        .await?
-        .ok_or(Error::NotFound(store::Entity::ElectionKey))?;
-    let mut record: CeremonyRecord = serde_json::from_str(&stored.ceremony).map_err(json_error)?;
+    let mut record = ceremony_of(&stored_key(store, election, kind).await?)?;
     record.confirm(confirmation.clone())?;
     let proof = serde_json::to_string(confirmation).map_err(json_error)?;
     store

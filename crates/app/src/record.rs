@@ -13,6 +13,17 @@ fn corrupt(what: &str) -> Error {
     Error::Internal(format!("a stored ballot's {what} cannot be read"))
 }
 
+/// A stored ballot's place in its kiosk's chain and its encryption, read back.
+fn link_of(
+    b: &store::election_day::StoredBallot,
+) -> Result<(TrackingCode, TrackingCode, EncryptedBallot)> {
+    Ok((
+        TrackingCode::try_from(b.tracking_code.clone()).map_err(|_| corrupt("tracking code"))?,
+        TrackingCode::try_from(b.previous_code.clone()).map_err(|_| corrupt("previous code"))?,
+        serde_json::from_str(&b.ballot).map_err(|_| corrupt("encryption"))?,
+    ))
+}
+
 /// The election's manifest: its ceremony (`NotFound(ElectionKey)` before it), every council's
 /// ballot style, and every station that is not closed down.
 pub async fn manifest(store: &dyn Store, election: &str) -> Result<Manifest> {
@@ -65,15 +76,12 @@ pub async fn station_record(
         .ballots
         .into_iter()
         .map(|b| {
-            let ballot: EncryptedBallot =
-                serde_json::from_str(&b.ballot).map_err(|_| corrupt("encryption"))?;
+            let (tracking_code, previous, ballot) = link_of(&b)?;
             Ok(CastBallot {
                 kiosk: b.kiosk,
                 council: b.council,
-                tracking_code: TrackingCode::try_from(b.tracking_code)
-                    .map_err(|_| corrupt("tracking code"))?,
-                previous: TrackingCode::try_from(b.previous_code)
-                    .map_err(|_| corrupt("previous code"))?,
+                tracking_code,
+                previous,
                 ballot,
             })
         })
@@ -82,14 +90,13 @@ pub async fn station_record(
         .challenged
         .into_iter()
         .map(|(b, opening)| {
+            let (tracking_code, previous, ballot) = link_of(&b)?;
             Ok(ChallengedBallot {
                 kiosk: b.kiosk,
                 council: b.council,
-                tracking_code: TrackingCode::try_from(b.tracking_code)
-                    .map_err(|_| corrupt("tracking code"))?,
-                previous: TrackingCode::try_from(b.previous_code)
-                    .map_err(|_| corrupt("previous code"))?,
-                ballot: serde_json::from_str(&b.ballot).map_err(|_| corrupt("encryption"))?,
+                tracking_code,
+                previous,
+                ballot,
                 opening: serde_json::from_str(&opening).map_err(|_| corrupt("opening"))?,
             })
         })

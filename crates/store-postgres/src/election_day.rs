@@ -78,6 +78,76 @@ async fn counts_in(
     ))
 }
 
+/// A council's ballot style (`store::election_day::ballot_style`) read on `conn`; `None` for an
+/// unknown council.
+async fn council_style(
+    conn: &mut PgConnection,
+    election_code: &str,
+    council: &str,
+) -> Attempt<Option<BallotStyle>> {
+    let Some(row) = sqlx::query(
+        "SELECT c.main_seats, ARRAY(SELECT k.code FROM candidates k WHERE k.election_code = $1 \
+             AND k.council_code = c.code AND k.code IS NOT NULL) AS approved \
+         FROM councils c WHERE c.code = $2",
+    )
+    .bind(election_code)
+    .bind(council)
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(ballot_style(
+        election_code,
+        council,
+        row.try_get("approved")?,
+        rows::seats_of(row.try_get("main_seats")?)?,
+    )))
+}
+
+/// One ballot's link in its kiosk's chain, in the transaction: the chain made if new, its head
+/// locked and moved on (the writer does the same for a whole batch at once).
+async fn join_chain(
+    conn: &mut PgConnection,
+    election_code: &str,
+    station: &str,
+    kiosk: &str,
+    ballot: &str,
+) -> Attempt<store::election_day::Chained> {
+    let start = TrackingCode::start(election_code, station, kiosk).hex();
+    sqlx::query(
+        "INSERT INTO kiosk_chains (election_code, station_code, kiosk, head, ballots) \
+         VALUES ($1, $2, $3, $4, 0) ON CONFLICT DO NOTHING",
+    )
+    .bind(election_code)
+    .bind(station)
+    .bind(kiosk)
+    .bind(&start)
+    .execute(&mut *conn)
+    .await?;
+    let head: String = sqlx::query_scalar(
+        "SELECT head FROM kiosk_chains \
+         WHERE election_code = $1 AND station_code = $2 AND kiosk = $3 FOR UPDATE",
+    )
+    .bind(election_code)
+    .bind(station)
+    .bind(kiosk)
+    .fetch_one(&mut *conn)
+    .await?;
+    let link = chained(election_code, station, kiosk, Some(&head), ballot)?;
+    sqlx::query(
+        "UPDATE kiosk_chains SET head = $4, ballots = ballots + 1 \
+         WHERE election_code = $1 AND station_code = $2 AND kiosk = $3",
+    )
+    .bind(election_code)
+    .bind(station)
+    .bind(kiosk)
+    .bind(&link.tracking_code)
+    .execute(&mut *conn)
+    .await?;
+    Ok(link)
+}
+
 impl Postgres {
     async fn read_station_day(
         &self,
@@ -394,56 +464,15 @@ impl Postgres {
         };
         let station: String = token.try_get("station_code")?;
         let council: String = token.try_get("council_code")?;
-        let row = sqlx::query(
-            "SELECT c.main_seats, ARRAY(SELECT k.code FROM candidates k WHERE k.election_code = $1 \
-                 AND k.council_code = c.code AND k.code IS NOT NULL) AS approved \
-             FROM councils c WHERE c.code = $2",
-        )
-        .bind(&b.election_code)
-        .bind(&council)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| StoreError::Corrupt(format!("a ballot token's council {council} is gone")))?;
-        let style = ballot_style(
-            &b.election_code,
-            &council,
-            row.try_get("approved")?,
-            rows::seats_of(row.try_get("main_seats")?)?,
-        );
+        let style = council_style(&mut tx, &b.election_code, &council)
+            .await?
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("a ballot token's council {council} is gone"))
+            })?;
         if let Err(refusal) = check_cast(b, &council, &style) {
             return Ok(ChallengeOutcome::Refused(refusal));
         }
-        let start = TrackingCode::start(&b.election_code, &station, &b.kiosk).hex();
-        sqlx::query(
-            "INSERT INTO kiosk_chains (election_code, station_code, kiosk, head, ballots) \
-             VALUES ($1, $2, $3, $4, 0) ON CONFLICT DO NOTHING",
-        )
-        .bind(&b.election_code)
-        .bind(&station)
-        .bind(&b.kiosk)
-        .bind(&start)
-        .execute(&mut *tx)
-        .await?;
-        let head: String = sqlx::query_scalar(
-            "SELECT head FROM kiosk_chains \
-             WHERE election_code = $1 AND station_code = $2 AND kiosk = $3 FOR UPDATE",
-        )
-        .bind(&b.election_code)
-        .bind(&station)
-        .bind(&b.kiosk)
-        .fetch_one(&mut *tx)
-        .await?;
-        let link = chained(&b.election_code, &station, &b.kiosk, Some(&head), &b.ballot)?;
-        sqlx::query(
-            "UPDATE kiosk_chains SET head = $4, ballots = ballots + 1 \
-             WHERE election_code = $1 AND station_code = $2 AND kiosk = $3",
-        )
-        .bind(&b.election_code)
-        .bind(&station)
-        .bind(&b.kiosk)
-        .bind(&link.tracking_code)
-        .execute(&mut *tx)
-        .await?;
+        let link = join_chain(&mut tx, &b.election_code, &station, &b.kiosk, &b.ballot).await?;
         sqlx::query(
             "INSERT INTO challenged_ballots (tracking_code, election_code, station_code, \
                  council_code, kiosk, previous_code, ballot, opening) \
@@ -587,22 +616,10 @@ impl Postgres {
         election_code: &str,
         council: &str,
     ) -> StoreResult<Option<BallotStyle>> {
-        let row = sqlx::query(
-            "SELECT c.main_seats, ARRAY(SELECT k.code FROM candidates k WHERE k.election_code = $1 \
-                 AND k.council_code = c.code AND k.code IS NOT NULL) AS approved \
-             FROM councils c WHERE c.code = $2",
-        )
-        .bind(election_code)
-        .bind(council)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let seats = rows::seats_of(row.try_get("main_seats").map_err(db)?)?;
-        let approved: Vec<String> = row.try_get("approved").map_err(db)?;
-        Ok(Some(ballot_style(election_code, council, approved, seats)))
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        council_style(&mut conn, election_code, council)
+            .await
+            .map_err(settle)
     }
 
     /// Turnout from the `turnout` and `roll_councils` tables. Check-ins count where the voter's
@@ -890,7 +907,6 @@ impl ElectionDayStore for Postgres {
         writer::cast_ballot(self, ballot).await
     }
 
-    #[tracing::instrument(skip_all)]
     #[tracing::instrument(skip_all)]
     async fn open_ballot(
         &self,
