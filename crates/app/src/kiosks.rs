@@ -25,6 +25,14 @@ pub struct Requested {
     pub kiosk: Kiosk,
 }
 
+/// Whose ballot the console activates: by the token its check-in gave, or, when the console no
+/// longer holds it (the page was left or reloaded), by the checked-in voter's national id.
+#[derive(Debug, Clone, Copy)]
+pub enum VoterBallot<'a> {
+    Token(&'a str),
+    Voter(&'a str),
+}
+
 /// A kiosk of a station as its console lists it: the kiosk, and the ballot live on it (its
 /// voter yet to cast, not expired), if any.
 #[derive(Debug, Clone)]
@@ -186,20 +194,29 @@ impl Kiosks<'_> {
             .await?)
     }
 
-    /// The station's staff activate the ballot of `ballot_token` (a check-in of theirs, its
-    /// ballot not cast) on their kiosk `kiosk_id`, for `domain::kiosk::ACTIVATION_TTL`. Refused
-    /// while the kiosk shows another voter's live ballot; the same voter's is renewed, and one
-    /// live on another kiosk moves here.
+    /// The station's staff activate a voter's ballot (a check-in of theirs, its ballot not
+    /// cast) on their kiosk `kiosk_id`, for `domain::kiosk::ACTIVATION_TTL`. Refused while the
+    /// kiosk shows another voter's live ballot; the same voter's is renewed, and one live on
+    /// another kiosk moves here.
     pub async fn activate(
         self,
         principal: Option<&Principal>,
         station: &str,
         kiosk_id: &str,
-        ballot_token: &str,
+        ballot: VoterBallot<'_>,
     ) -> Result<Activation> {
         let p = authorize(principal, Action::OperateStation { station })?;
         let election = self.ctx.cached().election_code().await?;
-        let token_hash = crate::election_day::ballot_token_key(ballot_token.trim());
+        let token_hash = match ballot {
+            VoterBallot::Token(token) => crate::election_day::ballot_token_key(token.trim()),
+            VoterBallot::Voter(national_id) => {
+                let national_id = domain::ids::NationalId::parse(national_id)?;
+                self.day
+                    .pending_token(election, station, national_id.as_str())
+                    .await?
+                    .ok_or(Error::BallotTokenInvalid)?
+            }
+        };
         let open = self
             .day
             .open_ballot(election, &token_hash)

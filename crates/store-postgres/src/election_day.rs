@@ -908,6 +908,25 @@ impl ElectionDayStore for Postgres {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn pending_token(
+        &self,
+        election_code: &str,
+        station: &str,
+        national_id: &str,
+    ) -> StoreResult<Option<String>> {
+        sqlx::query_scalar(
+            "SELECT token_hash FROM ballot_tokens \
+             WHERE election_code = $1 AND station_code = $2 AND national_id = $3",
+        )
+        .bind(election_code)
+        .bind(station)
+        .bind(national_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn open_ballot(
         &self,
         election_code: &str,

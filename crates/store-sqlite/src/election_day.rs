@@ -782,6 +782,22 @@ fn board(
     )
 }
 
+fn pending_token(
+    conn: &Connection,
+    election: &str,
+    station: &str,
+    national_id: &str,
+) -> StoreResult<Option<String>> {
+    conn.prepare_cached(
+        "SELECT token_hash FROM ballot_tokens
+         WHERE election_code = ?1 AND station_code = ?2 AND national_id = ?3",
+    )
+    .map_err(db_err)?
+    .query_row([election, station, national_id], |r| r.get(0))
+    .optional()
+    .map_err(db_err)
+}
+
 fn open_ballot(
     conn: &Connection,
     election: &str,
@@ -895,6 +911,22 @@ impl ElectionDayStore for Sqlite {
 
     async fn cast_ballot(&self, ballot: NewBallot) -> StoreResult<BallotOutcome> {
         self.batched(|reply| Job::Ballot(ballot, reply)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn pending_token(
+        &self,
+        election_code: &str,
+        station: &str,
+        national_id: &str,
+    ) -> StoreResult<Option<String>> {
+        let (election, station, national_id) = (
+            election_code.to_owned(),
+            station.to_owned(),
+            national_id.to_owned(),
+        );
+        self.read(move |c| pending_token(c, &election, &station, &national_id))
+            .await
     }
 
     #[tracing::instrument(skip_all)]

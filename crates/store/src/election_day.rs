@@ -86,6 +86,15 @@ pub trait ElectionDayStore: Send + Sync + 'static {
         election_code: &str,
         token_hash: &str,
     ) -> StoreResult<Option<OpenBallot>>;
+    /// The hash of the unspent ballot token of a voter checked in at `station` (what the
+    /// console activates on a kiosk when it no longer holds the token itself); `None` once the
+    /// ballot is cast or the voter walked out, or for anyone not checked in there.
+    async fn pending_token(
+        &self,
+        election_code: &str,
+        station: &str,
+        national_id: &str,
+    ) -> StoreResult<Option<String>>;
     /// Whether a receipt code is among the election's ballots, and at which station.
     async fn receipt(&self, election_code: &str, receipt: &str) -> StoreResult<Option<String>>;
     /// Keeps a ballot its voter challenged instead of casting (Benaloh), once [`check_cast`]

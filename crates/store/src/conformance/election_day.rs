@@ -748,6 +748,30 @@ pub async fn ballots_are_secret_checked_and_counted(store: Arc<dyn Store>) {
             .unwrap(),
         None
     );
+    // The console finds a checked-in voter's unspent token by their national id, at their
+    // station only.
+    let first_voter = voters[0].national_id.as_str();
+    assert_eq!(
+        store
+            .pending_token(&election, &a, first_voter)
+            .await
+            .unwrap(),
+        Some(hash("token-0"))
+    );
+    assert_eq!(
+        store
+            .pending_token(&election, "no-such-station", first_voter)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .pending_token(&election, &a, "0018465986")
+            .await
+            .unwrap(),
+        None
+    );
     // The style a ballot is encrypted for: the council's approved codes in order, its seats.
     let style = store
         .ballot_style(&election, &council)
@@ -813,6 +837,14 @@ pub async fn ballots_are_secret_checked_and_counted(store: Arc<dyn Store>) {
             .unwrap(),
         None,
         "a spent token opens nothing"
+    );
+    assert_eq!(
+        store
+            .pending_token(&election, &a, first_voter)
+            .await
+            .unwrap(),
+        None,
+        "nor is it found by its voter"
     );
     let second = ballot("token-1", vec![approved[1].clone(), approved[0].clone()]).await;
     let second_text = second.ballot.clone();

@@ -170,10 +170,12 @@ pub async fn retire(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// One of the two: the ballot token the voter's check-in gave, or (when the console no longer
+/// holds it) the checked-in voter's national id.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ActivateRequest {
-    /// The ballot token the voter's check-in gave.
-    pub ballot_token: String,
+    pub ballot_token: Option<String>,
+    pub national_id: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -191,17 +193,29 @@ pub struct ActivationAnswer {
     request_body = ActivateRequest,
     params(("code" = String, Path, description = "Station code"), ("kiosk" = String, Path, description = "Kiosk id")),
     responses((status = 201, body = ActivationAnswer),
-        (status = 409, description = "`ballot_token_invalid` (unknown or cast), `ballot_of_other_station`, `kiosk_busy`"),
+        (status = 409, description = "`ballot_token_invalid` (unknown or cast, or no unspent check-in of that voter here), `ballot_of_other_station`, `kiosk_busy`"),
+        (status = 422, description = "`invalid_field` (neither or both given), `invalid_national_id`"),
         (status = 404, description = "`not_found`: no such kiosk in service")))]
 pub async fn activate(
     Visit { state, auth }: Visit,
     ApiPath((code, kiosk)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<ActivateRequest>,
 ) -> Result<(StatusCode, Json<ActivationAnswer>), ApiError> {
+    let ballot = match (&body.ballot_token, &body.national_id) {
+        (Some(token), None) => app::kiosks::VoterBallot::Token(token),
+        (None, Some(national_id)) => app::kiosks::VoterBallot::Voter(national_id),
+        _ => {
+            return Err(app::Error::invalid(
+                "ballot_token",
+                "یکی از دو: نشانه برگه یا کد ملی رأی‌دهنده",
+            )
+            .into())
+        }
+    };
     let activation = state
         .app
         .kiosks()
-        .activate(auth.principal(), &code, &kiosk, &body.ballot_token)
+        .activate(auth.principal(), &code, &kiosk, ballot)
         .await?;
     Ok((
         StatusCode::CREATED,

@@ -214,7 +214,11 @@ pub async fn retire(
 
 #[derive(Debug, Deserialize)]
 pub struct ActivateForm {
+    /// The check-in's token, or (from the list of those yet to vote) the voter's national id.
+    #[serde(default)]
     ballot_token: String,
+    #[serde(default)]
+    national_id: String,
     /// The check-in's council, shown again with the kiosks if the activation is refused.
     #[serde(default)]
     council: String,
@@ -231,10 +235,15 @@ pub async fn activate(
     OnPage(Form(form)): OnPage<Form<ActivateForm>>,
 ) -> PageResult {
     let here = format!("/stations/{code}/day");
+    let ballot = if form.ballot_token.is_empty() {
+        app::kiosks::VoterBallot::Voter(&form.national_id)
+    } else {
+        app::kiosks::VoterBallot::Token(&form.ballot_token)
+    };
     match visit
         .app()
         .kiosks()
-        .activate(visit.principal(), &code, &kiosk, &form.ballot_token)
+        .activate(visit.principal(), &code, &kiosk, ballot)
         .await
     {
         Ok(_) => {
@@ -253,12 +262,12 @@ pub async fn activate(
             Ok(redirect(&format!("{here}?done=activated&kiosk={number}")))
         }
         Err(e) => {
-            let again = CheckInResult::Accepted {
+            let again = (!form.ballot_token.is_empty()).then_some(CheckInResult::Accepted {
                 token: form.ballot_token,
                 council_code: form.council,
                 council_name: form.council_name,
-            };
-            console_refusal(&visit, &code, e, Some(again)).await
+            });
+            console_refusal(&visit, &code, e, again).await
         }
     }
 }

@@ -217,6 +217,26 @@ async fn a_kiosk_is_paired_by_its_stations_staff_and_casts_only_the_ballot_activ
     let again = kiosk.vote(&app, &token, &second_token, &[]).await;
     assert_eq!(again.status, 201, "{}", again.text());
 
+    // A console that no longer holds the token (its page was left) activates the voter's
+    // ballot by their national id, once.
+    checked_in(&app, &token, &station, roll[2].national_id.as_str()).await;
+    let path = format!("/api/v1/stations/{station}/kiosks/{}/activation", kiosk.id);
+    let by_voter = serde_json::json!({ "national_id": roll[2].national_id.as_str() }).to_string();
+    app.post(
+        &path,
+        &token,
+        &serde_json::json!({"national_id": roll[2].national_id.as_str(), "ballot_token": "x"})
+            .to_string(),
+    )
+    .await
+    .assert_problem(422, "invalid_field");
+    let activated = app.post(&path, &token, &by_voter).await;
+    assert_eq!(activated.status, 201, "{}", activated.text());
+    assert_eq!(kiosk.cast(&app, &[]).await.status, 201);
+    app.post(&path, &token, &by_voter)
+        .await
+        .assert_problem(409, "ballot_token_invalid");
+
     // Taken out of service: its secret stops at once.
     let retire = app
         .json(
@@ -231,9 +251,9 @@ async fn a_kiosk_is_paired_by_its_stations_staff_and_casts_only_the_ballot_activ
         .await
         .assert_problem(401, "unauthenticated");
     let audited = app.audit_actions("kiosk.").await;
-    // Two pairings asked and made (ours, the other station's), three activations, one
+    // Two pairings asked and made (ours, the other station's), four activations, one
     // retirement; the refusals wrote nothing.
-    assert_eq!(audited, 2 + 2 + 3 + 1);
+    assert_eq!(audited, 2 + 2 + 4 + 1);
 }
 
 /// In the browser's way: the kiosk's cookie, its pairing screen, and a staff's session on the
