@@ -36,6 +36,11 @@ struct Args {
     /// Kiosks casting at once (each a client task).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
     kiosks: u32,
+    /// Casting alone: the voters are checked in and their ballots activated on every kiosk
+    /// first (not timed), then all the kiosks cast at once (timed), wave after wave; the rate
+    /// is the casts over the waves' casting time.
+    #[arg(long)]
+    waves: bool,
     /// Voters in the synthetic roll, of whom the station's own vote.
     #[arg(long, default_value_t = 400_000)]
     roll: usize,
@@ -275,6 +280,19 @@ async fn main() -> anyhow::Result<()> {
             .collect::<Vec<_>>()
     );
 
+    if args.waves {
+        return casting_alone(
+            &args,
+            &api,
+            &staff,
+            &kiosks,
+            &candidates,
+            voters,
+            fx,
+            served,
+        )
+        .await;
+    }
     let queue = Arc::new(std::sync::Mutex::new(
         voters
             .into_iter()
@@ -373,6 +391,118 @@ async fn main() -> anyhow::Result<()> {
             "db_bytes_per_ballot": grown as f64 / ballots,
             "wall_s": wall,
             "note": "each ballot: check-in, activation and the kiosk's read, then the measured cast; voters_per_s counts the whole round, the cast alone is cast_ms",
+        })
+    );
+    Ok(())
+}
+
+/// The `--waves` measure: casts alone, the kiosks at once, after their voters' check-ins and
+/// activations (untimed).
+#[allow(clippy::too_many_arguments)]
+async fn casting_alone(
+    args: &Args,
+    api: &Arc<Api>,
+    staff: &str,
+    kiosks: &[(String, String)],
+    candidates: &Arc<std::collections::HashMap<String, (Vec<String>, usize)>>,
+    voters: Vec<String>,
+    fx: fixture::Fixture,
+    served: bench::server::Served,
+) -> anyhow::Result<()> {
+    let mut voters = voters.into_iter().take(args.ballots as usize);
+    let (mut casts, mut casting_secs) = (Vec::new(), 0.0);
+    let bytes_before = db_bytes(fx.dir.path());
+    let mut cpu_casting = 0.0;
+    'waves: loop {
+        // Untimed: a voter checked in and activated on each kiosk.
+        let mut ready = Vec::new();
+        for (kiosk, secret) in kiosks {
+            let Some(voter) = voters.next() else {
+                if ready.is_empty() {
+                    break 'waves;
+                }
+                break;
+            };
+            let checked = api
+                .expect(
+                    Method::POST,
+                    "/api/v1/checkins",
+                    staff,
+                    Some(json!({"station": STATION, "national_id": voter})),
+                    StatusCode::CREATED,
+                )
+                .await?;
+            api.expect(
+                Method::POST,
+                &format!("/api/v1/stations/{STATION}/kiosks/{kiosk}/activation"),
+                staff,
+                Some(json!({"ballot_token": checked["ballot_token"]})),
+                StatusCode::CREATED,
+            )
+            .await?;
+            let live = api
+                .expect(Method::GET, "/api/v1/kiosk", secret, None, StatusCode::OK)
+                .await?;
+            let council = checked["council"].as_str().unwrap_or_default().to_owned();
+            let (codes, seats) = candidates
+                .get(&council)
+                .cloned()
+                .ok_or_else(|| anyhow!("council {council} not on the station's ballot"))?;
+            let choices: Vec<String> = {
+                let mut rng = rand::thread_rng();
+                let marked = rng.gen_range(0..=seats.min(codes.len()));
+                codes.choose_multiple(&mut rng, marked).cloned().collect()
+            };
+            ready.push((
+                secret.clone(),
+                json!({"activation": live["ballot"]["activation"], "choices": choices}),
+            ));
+        }
+        // Timed: every kiosk casts at once.
+        let cpu_before = process_cpu_secs();
+        let wave = Instant::now();
+        let mut tasks = Vec::new();
+        for (secret, body) in ready {
+            let api = Arc::clone(api);
+            tasks.push(tokio::spawn(async move {
+                let cast = Instant::now();
+                api.expect(
+                    Method::POST,
+                    "/api/v1/ballots",
+                    &secret,
+                    Some(body),
+                    StatusCode::CREATED,
+                )
+                .await?;
+                anyhow::Ok(cast.elapsed())
+            }));
+        }
+        for task in tasks {
+            casts.push(task.await??);
+        }
+        casting_secs += wave.elapsed().as_secs_f64();
+        cpu_casting += process_cpu_secs() - cpu_before;
+    }
+    let grown = db_bytes(fx.dir.path()).saturating_sub(bytes_before);
+    served.stop().await;
+    casts.sort();
+    let ballots = casts.len() as f64;
+    println!(
+        "{}",
+        json!({
+            "benchmark": "casting_alone",
+            "machine": machine(),
+            "backend": "sqlite",
+            "station": STATION,
+            "kiosks": args.kiosks,
+            "councils": candidates.iter().map(|(c, (codes, seats))| json!({"council": c, "candidates": codes.len(), "seats": seats})).collect::<Vec<_>>(),
+            "ballots": casts.len(),
+            "casts_per_s": ballots / casting_secs,
+            "cast_ms": {"p50": percentile(&casts, 0.50), "p99": percentile(&casts, 0.99), "max": percentile(&casts, 1.0)},
+            "process_cpu_ms_per_cast": 1000.0 * cpu_casting / ballots,
+            "db_bytes_per_round": grown as f64 / ballots,
+            "casting_s": casting_secs,
+            "note": "waves: each kiosk's voter checked in and activated untimed, then all kiosks cast at once, timed",
         })
     );
     Ok(())
