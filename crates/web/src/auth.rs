@@ -123,7 +123,7 @@ impl LoginLimiter {
 
     /// Charges one attempt at `username` from `client` to both its keys; whether both allow
     /// it. Without an address (a test, a socket without one) only the username's key counts.
-    fn allow(&self, client: Option<std::net::IpAddr>, username: &str) -> bool {
+    pub(crate) fn allow(&self, client: Option<std::net::IpAddr>, username: &str) -> bool {
         if self.0.len() > Self::MAX_KEYS {
             self.0.retain_recent();
             self.0.shrink_to_fit();

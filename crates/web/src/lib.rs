@@ -102,6 +102,10 @@ impl Default for Config {
 #[derive(Clone)]
 pub struct AppState(Arc<AppStateInner>);
 
+/// How many decryption-share posts a client network may make a minute (a guardian's run posts
+/// one per fifty stations).
+pub const HEAVY_WRITES_PER_MINUTE: u32 = 60;
+
 /// The parts of [`AppState`].
 pub struct AppStateInner {
     pub clock: Arc<dyn Clock>,
@@ -109,6 +113,9 @@ pub struct AppStateInner {
     /// The use cases, on the same store and clock.
     pub app: app::App,
     pub(crate) limiter: Arc<auth::LoginLimiter>,
+    /// The public writes whose checks cost seconds of CPU (a guardian's decryption shares: a
+    /// proof per candidate, the stations' sums), counted per client network apart from logins.
+    pub(crate) heavy_writes: Arc<auth::LoginLimiter>,
     pub(crate) sessions: Arc<auth::SessionCache>,
 }
 
@@ -143,6 +150,7 @@ impl AppState {
             config: Arc::new(config),
             app,
             limiter,
+            heavy_writes: Arc::new(auth::LoginLimiter::new(HEAVY_WRITES_PER_MINUTE)),
             sessions: Arc::default(),
         }))
     }

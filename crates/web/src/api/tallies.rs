@@ -144,11 +144,18 @@ pub struct SharesAnswer {
 #[utoipa::path(post, path = "/api/v1/tallies/shares", tag = "count", request_body = SharesRequest,
     responses((status = 200, body = SharesAnswer),
         (status = 409, description = "`station_not_closed`, `no_tally`"),
+        (status = 429, description = "`too_many_attempts`: more than sixty posts a minute from one network"),
         (status = 422, description = "`decryption_share_invalid` (a proof fails, or the share's shape is not the tally's), `unknown_guardian`, `guardian_mismatch`, `share_count`, `invalid_field`")))]
 pub async fn post_shares(
     State(state): State<AppState>,
+    client: crate::auth::ClientIp,
     ApiJson(body): ApiJson<SharesRequest>,
 ) -> Result<Json<SharesAnswer>, ApiError> {
+    // Anyone may post, and checking a post costs up to seconds of CPU: a network posts at most
+    // `HEAVY_WRITES_PER_MINUTE` a minute.
+    if !state.heavy_writes.allow(client.0, "(decryption shares)") {
+        return Err(ApiError::TooManyAttempts);
+    }
     let shares = body
         .shares
         .into_iter()

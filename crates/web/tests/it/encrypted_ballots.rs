@@ -467,3 +467,32 @@ async fn listed(app: &crate::support::TestApp, station: &str) -> serde_json::Val
     assert_eq!(r.status, 200, "{}", r.text());
     r.json()
 }
+
+/// Anyone may post decryption shares, and checking them costs CPU: one network posts at most
+/// `web::HEAVY_WRITES_PER_MINUTE` a minute, apart from its logins.
+#[tokio::test]
+async fn decryption_share_posts_are_limited_per_network() {
+    let app = crate::support::TestApp::new().await;
+    let empty = r#"{"guardian": 0, "shares": []}"#;
+    for _ in 0..web::HEAVY_WRITES_PER_MINUTE {
+        app.json(
+            axum::http::Method::POST,
+            "/api/v1/tallies/shares",
+            None,
+            empty,
+        )
+        .await
+        .assert_problem(422, "share_count");
+    }
+    app.json(
+        axum::http::Method::POST,
+        "/api/v1/tallies/shares",
+        None,
+        empty,
+    )
+    .await
+    .assert_problem(429, "too_many_attempts");
+    // Logins are counted apart.
+    let login = app.login("hq", "hq-1405").await;
+    assert_eq!(login.status, 200, "{}", login.text());
+}
