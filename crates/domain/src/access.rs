@@ -3,7 +3,7 @@
 use crate::DomainError;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Role {
@@ -18,6 +18,15 @@ pub enum Role {
     /// ballot its station's staff activated on it. Not an account's role: no user holds it
     /// ([`Role::ALL`] and [`Role::parse`] leave it out), only a paired kiosk's session.
     Kiosk,
+}
+
+/// A role read from input (a milestone's owner, an account's role) is an account's role only:
+/// [`Role::parse`], which leaves the kiosk out.
+impl<'de> Deserialize<'de> for Role {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Role::parse(&text).map_err(serde::de::Error::custom)
+    }
 }
 
 /// Which kind of scope a role may hold.
@@ -800,6 +809,14 @@ mod tests {
         }
         assert!(!Role::ALL.contains(&Role::Kiosk));
         assert!(Role::parse("kiosk").is_err(), "no account is a kiosk");
+        assert!(
+            serde_json::from_str::<Role>("\"kiosk\"").is_err(),
+            "nor is any role read from input (a milestone's owner)"
+        );
+        assert_eq!(
+            serde_json::from_str::<Role>("\"county_governor\"").unwrap(),
+            Role::CountyGovernor
+        );
         assert!(check_role_scope(Role::Kiosk, &k.scope).is_err());
     }
 
