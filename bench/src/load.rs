@@ -156,12 +156,18 @@ pub struct Summary {
 }
 
 /// The nearest-rank percentile `q` (0–1] of sorted values.
-fn percentile(sorted: &[Duration], q: f64) -> Duration {
+/// The `q` quantile of sorted latencies (nearest rank).
+pub fn percentile(sorted: &[Duration], q: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
     let rank = (q * sorted.len() as f64).ceil() as usize;
     sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// [`percentile`] in milliseconds.
+pub fn percentile_ms(sorted: &[Duration], q: f64) -> f64 {
+    percentile(sorted, q).as_secs_f64() * 1000.0
 }
 
 fn ms(d: Duration) -> f64 {

@@ -13,6 +13,7 @@ use ballot_crypto::sample::{self, SampleSpec};
 use ballot_crypto::tally::{self, CountTable, EncryptedTally};
 use ballot_crypto::ElectionKey;
 use bench::facts::machine;
+use bench::load::percentile_ms;
 use clap::Parser;
 use rand::rngs::OsRng;
 use rand::Rng;
@@ -48,14 +49,6 @@ struct Args {
     /// The ballots a Kerman-size record holds, for the verification time it extrapolates.
     #[arg(long, default_value_t = 1_000_000)]
     kerman_ballots: u64,
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let at = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[at].as_secs_f64() * 1000.0
 }
 
 fn style(candidates: u32, seats: u32) -> BallotStyle {
@@ -144,7 +137,7 @@ fn main() -> anyhow::Result<()> {
     latencies.sort_unstable();
     let cast = latencies.len() as f64;
     let rate = cast / wall.as_secs_f64();
-    let p99 = percentile(&latencies, 0.99);
+    let p99 = percentile_ms(&latencies, 0.99);
     println!(
         "{}",
         json!({
@@ -153,8 +146,8 @@ fn main() -> anyhow::Result<()> {
             "candidates": args.candidates, "seats": args.seats, "ballots": latencies.len(),
             "threads": threads,
             "ballots_per_sec": rate,
-            "p50_ms": percentile(&latencies, 0.50), "p99_ms": p99,
-            "max_ms": percentile(&latencies, 1.0),
+            "p50_ms": percentile_ms(&latencies, 0.50), "p99_ms": p99,
+            "max_ms": percentile_ms(&latencies, 1.0),
             "cpu_ms_per_ballot": cpu.as_secs_f64() * 1000.0 / cast,
             "bytes_per_ballot_json": bytes as f64 / cast,
             "target_ballots_per_sec": 150, "target_p99_ms": 200,

@@ -12,6 +12,7 @@ use anyhow::{anyhow, bail, Context};
 use bench::client::{api_login, Http};
 use bench::facts::machine;
 use bench::fixture;
+use bench::load::percentile_ms;
 use clap::Parser;
 use hyper::body::Bytes;
 use hyper::{header, Method, StatusCode};
@@ -49,33 +50,6 @@ struct Args {
     /// The server's clock (Tehran time, Jalali): the polling day.
     #[arg(long, default_value = "1405/02/11 09:00")]
     now: String,
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let at = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[at].as_secs_f64() * 1000.0
-}
-
-/// The process's CPU seconds so far (user and system), from `/proc/self/stat`.
-fn process_cpu_secs() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
-    };
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// The database's size on disk, its write-ahead log included.
@@ -300,7 +274,7 @@ async fn main() -> anyhow::Result<()> {
             .collect::<Vec<_>>(),
     ));
     let bytes_before = db_bytes(fx.dir.path());
-    let cpu_before = process_cpu_secs();
+    let cpu_before = bench::facts::process_cpu_secs();
     let began = Instant::now();
     let mut tasks = Vec::new();
     for (kiosk, secret) in kiosks {
@@ -367,7 +341,7 @@ async fn main() -> anyhow::Result<()> {
         rounds.extend(r);
     }
     let wall = began.elapsed().as_secs_f64();
-    let cpu = process_cpu_secs() - cpu_before;
+    let cpu = bench::facts::process_cpu_secs() - cpu_before;
     let grown = db_bytes(fx.dir.path()).saturating_sub(bytes_before);
     served.stop().await;
     casts.sort();
@@ -385,8 +359,8 @@ async fn main() -> anyhow::Result<()> {
             "councils": candidates.iter().map(|(c, (codes, seats))| json!({"council": c, "candidates": codes.len(), "seats": seats})).collect::<Vec<_>>(),
             "ballots": casts.len(),
             "voters_per_s": ballots / wall,
-            "cast_ms": {"p50": percentile(&casts, 0.50), "p99": percentile(&casts, 0.99), "max": percentile(&casts, 1.0), "mean": 1000.0 * cast_busy / ballots},
-            "voter_round_trip_ms": {"p50": percentile(&rounds, 0.50), "p99": percentile(&rounds, 0.99)},
+            "cast_ms": {"p50": percentile_ms(&casts, 0.50), "p99": percentile_ms(&casts, 0.99), "max": percentile_ms(&casts, 1.0), "mean": 1000.0 * cast_busy / ballots},
+            "voter_round_trip_ms": {"p50": percentile_ms(&rounds, 0.50), "p99": percentile_ms(&rounds, 0.99)},
             "process_cpu_ms_per_ballot": 1000.0 * cpu / ballots,
             "db_bytes_per_ballot": grown as f64 / ballots,
             "wall_s": wall,
@@ -459,7 +433,7 @@ async fn casting_alone(
             ));
         }
         // Timed: every kiosk casts at once.
-        let cpu_before = process_cpu_secs();
+        let cpu_before = bench::facts::process_cpu_secs();
         let wave = Instant::now();
         let mut tasks = Vec::new();
         for (secret, body) in ready {
@@ -481,7 +455,7 @@ async fn casting_alone(
             casts.push(task.await??);
         }
         casting_secs += wave.elapsed().as_secs_f64();
-        cpu_casting += process_cpu_secs() - cpu_before;
+        cpu_casting += bench::facts::process_cpu_secs() - cpu_before;
     }
     let grown = db_bytes(fx.dir.path()).saturating_sub(bytes_before);
     served.stop().await;
@@ -498,7 +472,7 @@ async fn casting_alone(
             "councils": candidates.iter().map(|(c, (codes, seats))| json!({"council": c, "candidates": codes.len(), "seats": seats})).collect::<Vec<_>>(),
             "ballots": casts.len(),
             "casts_per_s": ballots / casting_secs,
-            "cast_ms": {"p50": percentile(&casts, 0.50), "p99": percentile(&casts, 0.99), "max": percentile(&casts, 1.0)},
+            "cast_ms": {"p50": percentile_ms(&casts, 0.50), "p99": percentile_ms(&casts, 0.99), "max": percentile_ms(&casts, 1.0)},
             "process_cpu_ms_per_cast": 1000.0 * cpu_casting / ballots,
             "db_bytes_per_round": grown as f64 / ballots,
             "casting_s": casting_secs,

@@ -25,6 +25,7 @@ pub struct ElectionDay<'a> {
     pub(crate) day: &'a dyn ElectionDayStore,
     pub(crate) guardians: &'a dyn store::GuardianStore,
     pub(crate) kiosks: crate::kiosks::Kiosks<'a>,
+    pub(crate) equipment: crate::equipment::Equipment<'a>,
     pub(crate) ctx: Context<'a>,
 }
 
@@ -54,6 +55,19 @@ pub struct Challenged {
     pub randomness: Vec<String>,
     /// The encrypted ballot as kept (JSON).
     pub ballot: String,
+}
+
+/// What a kiosk's cast put where.
+#[derive(Debug, Clone)]
+pub enum Casting {
+    /// A voter's ballot, in the box.
+    Ballot(Cast),
+    /// An equipment test's ballot, in its run (issue 17 §6): never a vote.
+    Test {
+        station: String,
+        council: String,
+        run: domain::test_deck::TestRun,
+    },
 }
 
 /// A ballot in the box: the voter's receipt, its tracking code, and the station.
@@ -230,8 +244,20 @@ impl ElectionDay<'_> {
         principal: Option<&Principal>,
         activation: &str,
         choices: Vec<String>,
-    ) -> Result<Cast> {
-        let (ballot, opening, _) = self.seal(principal, activation, choices).await?;
+    ) -> Result<Casting> {
+        let live = self.live(principal, activation).await?;
+        if live.test_run.is_some() {
+            let run = self
+                .equipment
+                .cast_on_kiosk(principal, &live, &choices)
+                .await?;
+            return Ok(Casting::Test {
+                station: live.station,
+                council: live.council,
+                run,
+            });
+        }
+        let (ballot, opening, _) = self.seal(principal, live, choices).await?;
         // A cast ballot is never opened: its randomness goes now.
         drop(opening);
         match self.day.cast_ballot(ballot).await? {
@@ -240,14 +266,29 @@ impl ElectionDay<'_> {
                 receipt,
                 tracking_code,
                 ..
-            } => Ok(Cast {
+            } => Ok(Casting::Ballot(Cast {
                 receipt,
                 tracking_code,
                 station,
-            }),
+            })),
             BallotOutcome::TokenUnknown => Err(Error::BallotTokenInvalid),
             BallotOutcome::Refused(r) => Err(Error::BallotRefused(r)),
         }
+    }
+
+    /// The ballot live on the calling kiosk whose screen shows `activation`
+    /// (`KioskRefusal::NoBallot` when none is).
+    async fn live(
+        &self,
+        principal: Option<&Principal>,
+        activation: &str,
+    ) -> Result<crate::kiosks::LiveBallot> {
+        self.kiosks
+            .current(principal, Some(activation))
+            .await?
+            .ok_or_else(|| {
+                Error::Store(store::Refusal::Kiosk(domain::kiosk::KioskRefusal::NoBallot).into())
+            })
     }
 
     /// The voter challenges the ballot they were shown instead of casting it (Benaloh): it is
@@ -260,7 +301,13 @@ impl ElectionDay<'_> {
         activation: &str,
         choices: Vec<String>,
     ) -> Result<Challenged> {
-        let (ballot, opening, style) = self.seal(principal, activation, choices).await?;
+        let live = self.live(principal, activation).await?;
+        if live.test_run.is_some() {
+            return Err(Error::Store(
+                domain::test_deck::EquipmentRefusal::NotChallenged.into(),
+            ));
+        }
+        let (ballot, opening, style) = self.seal(principal, live, choices).await?;
         let opening_text = serde_json::to_string(&opening)
             .map_err(|e| Error::Internal(format!("an opening: {e}")))?;
         match self.day.challenge_ballot(&ballot, &opening_text).await? {
@@ -289,7 +336,7 @@ impl ElectionDay<'_> {
     async fn seal(
         &self,
         principal: Option<&Principal>,
-        activation: &str,
+        open: crate::kiosks::LiveBallot,
         choices: Vec<String>,
     ) -> Result<(
         NewBallot,
@@ -299,13 +346,6 @@ impl ElectionDay<'_> {
         let (_, kiosk) = crate::kiosks::kiosk_caller(principal)?;
         let p = principal.ok_or(Error::Unauthenticated)?;
         let election = self.ctx.cached().election_code().await?;
-        let open = self
-            .kiosks
-            .current(principal, Some(activation))
-            .await?
-            .ok_or_else(|| {
-                Error::Store(store::Refusal::Kiosk(domain::kiosk::KioskRefusal::NoBallot).into())
-            })?;
         let token_hash = open.token_hash.clone();
         let style = self
             .day
@@ -316,21 +356,8 @@ impl ElectionDay<'_> {
         let picked = domain::ballot::check_ballot(&choices, &approved, style.seats)
             .map_err(Error::BallotRefused)?;
         let key = self.election_key(election).await?;
-        let station = open.station.clone();
-        let (encoded, opening, style) = tokio::task::spawn_blocking(move || {
-            let flags = style.flags(&picked);
-            let (sealed, opening) = ballot_crypto::ballot::encrypt(
-                key.public(),
-                &style,
-                &station,
-                &flags,
-                &mut rand::rngs::OsRng,
-            )?;
-            ballot_crypto::ballot::verify(key.public(), &style, &station, &sealed)?;
-            Ok::<_, Error>((ballot_crypto::tracking::encode(&sealed)?, opening, style))
-        })
-        .await
-        .map_err(|e| Error::Internal(format!("encrypting a ballot: {e}")))??;
+        let (encoded, opening, style) =
+            seal_choices(key, style, open.station.clone(), picked).await?;
         let ballot = NewBallot {
             election_code: election.to_owned(),
             token_hash,
@@ -402,6 +429,35 @@ impl ElectionDay<'_> {
             council,
         })
     }
+}
+
+/// Encrypts the choices `picked` for `style` at `station` under `key`, with every proof, checks
+/// the proofs, and encodes the ballot as kept — off the async threads. The opening is for a
+/// Benaloh challenge only; the style is given back.
+pub(crate) async fn seal_choices(
+    key: Arc<ballot_crypto::ElectionKey>,
+    style: ballot_crypto::BallotStyle,
+    station: String,
+    picked: Vec<String>,
+) -> Result<(
+    String,
+    ballot_crypto::BallotOpening,
+    ballot_crypto::BallotStyle,
+)> {
+    tokio::task::spawn_blocking(move || {
+        let flags = style.flags(&picked);
+        let (sealed, opening) = ballot_crypto::ballot::encrypt(
+            key.public(),
+            &style,
+            &station,
+            &flags,
+            &mut rand::rngs::OsRng,
+        )?;
+        ballot_crypto::ballot::verify(key.public(), &style, &station, &sealed)?;
+        Ok::<_, Error>((ballot_crypto::tracking::encode(&sealed)?, opening, style))
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("encrypting a ballot: {e}")))?
 }
 
 impl ElectionDay<'_> {

@@ -91,8 +91,19 @@ pub async fn record_ceremony(
     record: &CeremonyRecord,
     by: &Actor,
 ) -> Result<ElectionKeyRecord> {
+    let stored = key_record(kind, record, by)?;
+    store.record_election_key(&stored, by).await?;
+    Ok(stored)
+}
+
+/// A dealt ceremony's public record as the store keeps it, checked first.
+pub(crate) fn key_record(
+    kind: KeyKind,
+    record: &CeremonyRecord,
+    by: &Actor,
+) -> Result<ElectionKeyRecord> {
     let key = record.key()?;
-    let stored = ElectionKeyRecord {
+    Ok(ElectionKeyRecord {
         election_code: record.election.clone(),
         kind,
         public_key: record.public_key.clone(),
@@ -102,9 +113,7 @@ pub async fn record_ceremony(
         ceremony: serde_json::to_string(record).map_err(json_error)?,
         created_at: by.at,
         confirmations: Vec::new(),
-    };
-    store.record_election_key(&stored, by).await?;
-    Ok(stored)
+    })
 }
 
 /// The election's stored key of `kind`; `NotFound(ElectionKey)` before its ceremony.

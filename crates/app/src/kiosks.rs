@@ -8,12 +8,13 @@ use crate::{authorize, random, Context, Error, Result};
 use domain::access::{Action, Principal, Role, Scope};
 use domain::kiosk::{self as rules, KioskRefusal, PairingCode};
 use store::kiosks::{Activation, Kiosk, NewKiosk};
-use store::{ElectionDayStore, KioskStore, Refusal};
+use store::{ElectionDayStore, EquipmentStore, KioskStore, Refusal};
 
 #[derive(Clone, Copy)]
 pub struct Kiosks<'a> {
     pub(crate) kiosks: &'a dyn KioskStore,
     pub(crate) day: &'a dyn ElectionDayStore,
+    pub(crate) equipment: &'a dyn EquipmentStore,
     pub(crate) ctx: Context<'a>,
 }
 
@@ -48,6 +49,8 @@ pub struct LiveBallot {
     pub council: String,
     pub station: String,
     pub expires_at: time::OffsetDateTime,
+    /// The equipment test run whose test ballot this is (issue 17 §6); `None` for a voter's.
+    pub test_run: Option<i64>,
     pub(crate) token_hash: String,
 }
 
@@ -154,17 +157,20 @@ impl Kiosks<'_> {
         let election = self.ctx.cached().election_code().await?;
         let mut listed = Vec::new();
         for kiosk in self.kiosks.station_kiosks(election, station).await? {
-            let live = self.live(election, kiosk.activation.as_ref()).await?;
+            let live = self
+                .live(election, station, kiosk.activation.as_ref())
+                .await?;
             listed.push(StationKiosk { kiosk, live });
         }
         Ok(listed)
     }
 
     /// The activation if it is live: not expired, and its token not spent (cast, or its
-    /// voter walked out).
+    /// voter walked out) — or, for a test ballot, its run still going on.
     async fn live(
         &self,
         election: &str,
+        station: &str,
         activation: Option<&Activation>,
     ) -> Result<Option<Activation>> {
         let Some(activation) = activation else {
@@ -173,11 +179,18 @@ impl Kiosks<'_> {
         if self.ctx.clock.now() >= activation.expires_at {
             return Ok(None);
         }
-        let open = self
-            .day
-            .open_ballot(election, &activation.token_hash)
-            .await?;
-        Ok(open.is_some().then(|| activation.clone()))
+        let open = match activation.test_run {
+            Some(run) => {
+                let tests = self.equipment.station_equipment(election, station).await?;
+                tests.running().is_some_and(|r| r.id == run)
+            }
+            None => self
+                .day
+                .open_ballot(election, &activation.token_hash)
+                .await?
+                .is_some(),
+        };
+        Ok(open.then(|| activation.clone()))
     }
 
     /// Takes a kiosk of the station out of service: its session ends at once.
@@ -225,6 +238,22 @@ impl Kiosks<'_> {
         if open.station != station {
             return Err(refused(KioskRefusal::OtherStation));
         }
+        self.put(p, station, kiosk_id, token_hash, open.council, None)
+            .await
+    }
+
+    /// Activates a ballot of `council` on the station's kiosk `kiosk_id` (a voter's, by its
+    /// token's hash, or a test run's), for `domain::kiosk::ACTIVATION_TTL`. Refused while the
+    /// kiosk shows another live ballot; the same voter's is renewed.
+    pub(crate) async fn put(
+        &self,
+        p: &Principal,
+        station: &str,
+        kiosk_id: &str,
+        token_hash: String,
+        council: String,
+        test_run: Option<i64>,
+    ) -> Result<Activation> {
         let kiosk = self
             .listed(station)
             .await?
@@ -234,17 +263,23 @@ impl Kiosks<'_> {
         if kiosk
             .live
             .as_ref()
-            .is_some_and(|live| live.token_hash != token_hash)
+            .is_some_and(|live| test_run.is_some() || live.token_hash != token_hash)
         {
             return Err(refused(KioskRefusal::Busy));
         }
         let now = self.ctx.clock.now();
+        let id = random::random_hex::<16>();
         let activation = Activation {
-            id: random::random_hex::<16>(),
-            token_hash,
-            council: open.council,
+            token_hash: if test_run.is_some() {
+                store::kiosks::test_token_hash(&id)
+            } else {
+                token_hash
+            },
+            id,
+            council,
             at: now,
             expires_at: rules::activation_expires(now),
+            test_run,
         };
         self.kiosks
             .activate_kiosk(
@@ -282,7 +317,10 @@ impl Kiosks<'_> {
         let Some(kiosk) = self.own(principal).await? else {
             return Ok(None);
         };
-        let Some(live) = self.live(election, kiosk.activation.as_ref()).await? else {
+        let Some(live) = self
+            .live(election, station, kiosk.activation.as_ref())
+            .await?
+        else {
             return Ok(None);
         };
         if activation.is_some_and(|shown| shown != live.id) {
@@ -293,6 +331,7 @@ impl Kiosks<'_> {
             council: live.council,
             station: station.to_owned(),
             expires_at: live.expires_at,
+            test_run: live.test_run,
             token_hash: live.token_hash,
         }))
     }

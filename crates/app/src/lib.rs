@@ -218,6 +218,7 @@ impl App {
             day: &*self.store,
             guardians: &*self.store,
             kiosks: self.kiosks(),
+            equipment: self.equipment(),
             ctx: self.context(),
         }
     }
@@ -235,6 +236,7 @@ impl App {
         kiosks::Kiosks {
             kiosks: &*self.store,
             day: &*self.store,
+            equipment: &*self.store,
             ctx: self.context(),
         }
     }
@@ -257,16 +259,18 @@ impl App {
         }
     }
 
-    /// Incidents (issue 16 §5).
-    /// Equipment tests (issue 16 §6).
+    /// Equipment tests (issue 16 §6), run through the kiosks under the test key (issue 17 §6).
     pub fn equipment(&self) -> equipment::Equipment<'_> {
         equipment::Equipment {
             equipment: &*self.store,
             candidacy: &*self.store,
+            guardians: &*self.store,
+            kiosks: self.kiosks(),
             ctx: self.context(),
         }
     }
 
+    /// Incidents (issue 16 §5).
     pub fn incidents(&self) -> incidents::Incidents<'_> {
         incidents::Incidents {
             incidents: &*self.store,

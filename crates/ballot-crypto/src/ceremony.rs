@@ -216,3 +216,35 @@ impl Guardian {
         }
     }
 }
+
+/// The name the equipment tests' key gives its only holder.
+pub const SERVER_HOLDER: &str = "server (equipment tests)";
+
+/// Deals the equipment tests' key of `election`: one of one, held whole by the server (test
+/// ballots are not votes: the key lets the server decrypt their tallies at once, through the
+/// same sharing and proofs as the guardians' count). The public record, and the share as
+/// base64 text for the server to keep.
+pub fn deal_server_held<R: CryptoRng + RngCore>(
+    election: &str,
+    rng: &mut R,
+) -> CryptoResult<(CeremonyRecord, String)> {
+    let (record, shares) = deal(election, &[SERVER_HOLDER.to_owned()], 1, rng)?;
+    let share = shares
+        .first()
+        .map(|share| crate::codec::scalar_to_text(share.expose_scalar()))
+        .ok_or_else(|| CryptoError::Ceremony("a key dealt without its share".into()))?;
+    Ok((record, share))
+}
+
+impl Guardian {
+    /// The holder of a server-held key (see [`deal_server_held`]) from its share's text.
+    pub fn server_held(key: &ElectionKey, share: &str) -> CryptoResult<Self> {
+        let scalar = crate::codec::scalar_from_text(share, "a server-held share")?;
+        let mut bytes = [0_u8; 32];
+        <Group as elastic_elgamal::group::ScalarOps>::serialize_scalar(&scalar, &mut bytes);
+        let secret = SecretKey::from_bytes(&bytes);
+        zeroize::Zeroize::zeroize(&mut bytes);
+        let secret = secret.ok_or_else(|| CryptoError::Malformed("a server-held share".into()))?;
+        Self::new(key, 0, secret)
+    }
+}

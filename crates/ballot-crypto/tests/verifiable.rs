@@ -196,6 +196,37 @@ fn fewer_than_k_shares_decrypt_nothing_k_give_the_counts_and_a_wrong_share_is_ca
 }
 
 #[test]
+fn a_server_held_test_key_counts_its_tallies_alone_and_only_with_its_own_share() {
+    let mut rng = rng(41);
+    let (record, share) = ceremony::deal_server_held("1404-shura", &mut rng).unwrap();
+    let key = record.key().unwrap();
+    assert_eq!((key.threshold(), key.guardians()), (1, 1));
+    let holder = Guardian::server_held(&key, &share).unwrap();
+    let style = style(5, 2);
+    let deck = [
+        vec![true, false, false, false, true],
+        vec![false, true, false, false, true],
+        vec![false; 5],
+    ];
+    let ballots: Vec<_> = deck
+        .iter()
+        .map(|flags| {
+            let (sealed, _) =
+                ballot::encrypt(key.public(), &style, "S-01", flags, &mut rng).unwrap();
+            sealed
+        })
+        .collect();
+    let tally = EncryptedTally::of(5, &ballots).unwrap();
+    let decryption = holder.decrypt(&tally, &mut rng);
+    let counts = tally::decrypt_counts(&key, &tally, &[decryption], &CountTable::up_to(3)).unwrap();
+    assert_eq!(counts, vec![1, 1, 0, 0, 2]);
+    // Another key's share is not this key's holder.
+    let (_, other_share) = ceremony::deal_server_held("1404-shura", &mut rng).unwrap();
+    assert!(Guardian::server_held(&key, &other_share).is_err());
+    assert!(Guardian::server_held(&key, "not a share").is_err());
+}
+
+#[test]
 fn the_ceremony_record_checks_its_commitments_and_every_guardians_confirmation() {
     let (record, key, guardians) = ceremony(5, 3, 8);
     assert_eq!(record.confirmed(&key).unwrap(), vec![0, 1, 2, 3, 4]);

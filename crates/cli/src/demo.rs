@@ -26,6 +26,9 @@ pub struct DemoArgs {
     /// `sandoq import province`, and load nothing.
     #[arg(long)]
     pub province_seed: bool,
+    /// Hold no key ceremony: the election's guardians hold it (`sandoq guardian ceremony`).
+    #[arg(long)]
+    pub no_election_key: bool,
 }
 
 /// About the number of eligible voters in Kerman province (DESIGN §8, Scale).
@@ -113,7 +116,9 @@ pub async fn run(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
             people: args.people,
         },
         args.no_stations,
-        &guardians_dir(url),
+        (!args.no_election_key)
+            .then(|| guardians_dir(url))
+            .as_deref(),
     )
     .await?;
     let voters = load_roll(
@@ -125,7 +130,9 @@ pub async fn run(url: &str, args: &DemoArgs) -> anyhow::Result<()> {
     )
     .await?;
     print_summary(&data)?;
-    print_guardians(&guardians_dir(url));
+    if !args.no_election_key {
+        print_guardians(&guardians_dir(url));
+    }
     print_roll(&data, args.seed, args.voters, voters);
     Ok(())
 }
@@ -238,7 +245,7 @@ pub async fn load(
     clock: &dyn Clock,
     options: DemoOptions,
     without_stations: bool,
-    guardians_dir: &std::path::Path,
+    guardians_dir: Option<&std::path::Path>,
 ) -> anyhow::Result<DemoData> {
     let mut data = domain::demo::kerman(options)
         .map_err(|e| anyhow!("cannot build the demo: {e} ({})", e.persian()))?;
@@ -275,13 +282,9 @@ pub async fn load(
             .await
             .with_context(|| format!("cannot create the demo user {}", user.username))?;
     }
-    demo_ceremony(
-        store,
-        &data,
-        guardians_dir,
-        &Actor::new("sandoq-demo", clock.now()),
-    )
-    .await?;
+    if let Some(dir) = guardians_dir {
+        demo_ceremony(store, &data, dir, &Actor::new("sandoq-demo", clock.now())).await?;
+    }
     Ok(data)
 }
 

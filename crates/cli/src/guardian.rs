@@ -61,9 +61,6 @@ pub struct CeremonyArgs {
     /// Where the sealed share files are written (`guardian-<n>.json`); they must not exist.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// The equipment tests' key rather than the ballots'.
-    #[arg(long)]
-    pub test_key: bool,
 }
 
 #[derive(Debug, Args)]
@@ -71,12 +68,12 @@ pub struct ConfirmArgs {
     /// The guardian's sealed share file.
     #[arg(long, value_name = "FILE")]
     pub share: PathBuf,
-    #[arg(long)]
-    pub test_key: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
+    /// The equipment tests' key (one of one, held by the server, made at the first test run)
+    /// rather than the ballots'.
     #[arg(long)]
     pub test_key: bool,
 }
@@ -171,7 +168,7 @@ async fn ceremony(
     let recorded = hold_ceremony(
         store,
         &election,
-        kind(args.test_key),
+        KeyKind::Election,
         &seats,
         args.threshold,
         &args.out,
@@ -180,7 +177,7 @@ async fn ceremony(
     .await?;
     println!(
         "election {election}: key {} ({} of {} guardians), fingerprint {}",
-        kind(args.test_key).as_str(),
+        KeyKind::Election.as_str(),
         recorded.threshold,
         recorded.guardians,
         recorded.fingerprint
@@ -213,21 +210,16 @@ async fn confirm(
     let share = file
         .open(&passphrase)
         .map_err(|e| anyhow!("{e} — {}", e.persian()))?;
-    let key = guardians::election_key(store, &election, kind(args.test_key))
+    let key = guardians::election_key(store, &election, KeyKind::Election)
         .await
         .map_err(refused)?;
     let guardian =
         Guardian::new(&key, file.guardian, share).map_err(|e| anyhow!("{e} — {}", e.persian()))?;
     let confirmation = guardian.confirmation(&mut rand::rngs::OsRng);
-    let index = guardians::confirm_guardian(
-        store,
-        &election,
-        kind(args.test_key),
-        &confirmation,
-        &actor(),
-    )
-    .await
-    .map_err(refused)?;
+    let index =
+        guardians::confirm_guardian(store, &election, KeyKind::Election, &confirmation, &actor())
+            .await
+            .map_err(refused)?;
     println!(
         "guardian {} ({}) confirmed: they hold their share of key {}",
         index + 1,

@@ -242,7 +242,7 @@ pub async fn run(url: &str, args: ServeArgs) -> anyhow::Result<()> {
                 clock.as_ref(),
                 DemoOptions::default(),
                 false,
-                &crate::demo::guardians_dir(url),
+                Some(&crate::demo::guardians_dir(url)),
             )
             .await?;
             let voters = crate::demo::load_roll(

@@ -186,6 +186,14 @@ pub struct Principal {
     pub scope: Scope,
 }
 
+impl Principal {
+    /// Whether this is a voting device (issue 17 §1), which may cast its own station's
+    /// ballots and nothing else: its pages have no menu and no account.
+    pub fn is_kiosk(&self) -> bool {
+        self.role == Role::Kiosk
+    }
+}
+
 /// Everything a request can ask to do. New features add variants here, and their rule to
 /// [`authorize`], so that access is decided in one place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -322,6 +322,8 @@ const DETAIL_LABELS: &[(&str, &str)] = &[
     ("shares", "سهم‌های رمزگشایی"),
     ("counted", "جمع‌های شمرده‌شده"),
     ("number", "شماره دستگاه"),
+    // Equipment tests through the kiosks (issue 17 §6).
+    ("test_run", "آزمون تجهیزات"),
 ];
 
 /// A detail's key in Persian, if it is one the store writes.
@@ -808,6 +810,7 @@ mod tests {
             "number",
             "shares",
             "counted",
+            "test_run",
         ];
         for key in keys {
             assert!(detail_label(key).is_some(), "{key}");

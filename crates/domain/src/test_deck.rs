@@ -71,6 +71,25 @@ impl TestDeck {
     pub fn expected(&self) -> TestTally {
         tally(&self.ballots)
     }
+
+    /// The deck's candidates, by code (every candidate is marked on one ballot at least).
+    pub fn candidates(&self) -> Vec<&str> {
+        let mut codes: Vec<&str> = self.ballots.iter().flatten().map(String::as_str).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        codes
+    }
+}
+
+impl TestTally {
+    /// Adds another count of the same council's ballots.
+    pub fn merge(&mut self, other: &Self) {
+        for (code, marks) in &other.candidates {
+            *self.candidates.entry(code.clone()).or_default() += marks;
+        }
+        self.ballots += other.ballots;
+        self.blank += other.blank;
+    }
 }
 
 /// One figure that differs between the expected tally and a device's.
@@ -322,6 +341,13 @@ pub enum EquipmentRefusal {
     NoReason,
     /// The station already passed: there is nothing to override.
     AlreadyPassed,
+    /// Every deck's ballots are cast: a kiosk is activated for another only for a council
+    /// named.
+    DeckDone,
+    /// A test ballot was cast while the run was being counted: count again.
+    CastMeanwhile,
+    /// A test ballot is cast, never challenged.
+    NotChallenged,
 }
 
 impl EquipmentRefusal {
@@ -335,13 +361,20 @@ impl EquipmentRefusal {
             Self::Ballot(b) => b.code(),
             Self::NoReason => "reason_required",
             Self::AlreadyPassed => "equipment_test_passed",
+            Self::DeckDone => "test_deck_complete",
+            Self::CastMeanwhile => "test_ballot_cast_meanwhile",
+            Self::NotChallenged => "test_ballot_not_challenged",
         }
     }
     /// Whether the request itself is wrong (else it conflicts with the station's state).
     pub fn is_invalid_input(&self) -> bool {
         matches!(
             self,
-            Self::NotInDeck { .. } | Self::TooManyBallots | Self::Ballot(_) | Self::NoReason
+            Self::NotInDeck { .. }
+                | Self::TooManyBallots
+                | Self::Ballot(_)
+                | Self::NoReason
+                | Self::NotChallenged
         )
     }
     pub fn persian(&self) -> String {
@@ -364,6 +397,13 @@ impl EquipmentRefusal {
             Self::AlreadyPassed => {
                 "این شعبه آزمون تجهیزات را گذرانده است؛ مجوزی لازم نیست.".to_owned()
             }
+            Self::DeckDone => {
+                "همه برگه‌های دسته آزمون ثبت شده‌اند؛ آزمون را به پایان برسانید.".to_owned()
+            }
+            Self::CastMeanwhile => {
+                "در همان هنگام برگه آزمایشی دیگری ثبت شد؛ پایان آزمون را دوباره بزنید.".to_owned()
+            }
+            Self::NotChallenged => "برگه آزمایشی به چالش کشیده نمی‌شود؛ آن را ثبت کنید.".to_owned(),
         }
     }
 }
@@ -379,14 +419,12 @@ pub fn check_start(state: DayState, running: bool) -> Result<(), EquipmentRefusa
     Ok(())
 }
 
-/// Checks a test ballot for `council` against the run's deck of that council, as a real
-/// ballot is checked against the council's candidates and seats: the choices normalised and
-/// sorted. `cast` is how many this council's deck has taken already.
-pub fn check_test_ballot(
-    run: &TestRun,
+/// The deck of `council` in the run, if it may take another test ballot: refused for a council
+/// not in the run, and once its deck has taken twice its ballots.
+pub fn deck_with_room<'r>(
+    run: &'r TestRun,
     council: &str,
-    choices: &[String],
-) -> Result<Vec<String>, EquipmentRefusal> {
+) -> Result<&'r TestDeck, EquipmentRefusal> {
     let deck = run
         .decks
         .iter()
@@ -398,9 +436,20 @@ pub fn check_test_ballot(
     if cast >= 2 * deck.ballots.len() as u64 {
         return Err(EquipmentRefusal::TooManyBallots);
     }
-    let expected = deck.expected();
-    let codes: Vec<&str> = expected.candidates.keys().map(String::as_str).collect();
-    crate::ballot::check_ballot(choices, &codes, deck.seats).map_err(EquipmentRefusal::Ballot)
+    Ok(deck)
+}
+
+/// Checks a test ballot for `council` against the run's deck of that council, as a real
+/// ballot is checked against the council's candidates and seats: the choices normalised and
+/// sorted.
+pub fn check_test_ballot(
+    run: &TestRun,
+    council: &str,
+    choices: &[String],
+) -> Result<Vec<String>, EquipmentRefusal> {
+    let deck = deck_with_room(run, council)?;
+    crate::ballot::check_ballot(choices, &deck.candidates(), deck.seats)
+        .map_err(EquipmentRefusal::Ballot)
 }
 
 /// Judges a run on the test ballots it holds (council, choices): every deck's tally against
@@ -413,17 +462,28 @@ pub fn judge<'a>(
     for (council, choices) in ballots {
         by_council.entry(council).or_default().push(choices);
     }
+    let counted: BTreeMap<String, TestTally> = by_council
+        .into_iter()
+        .map(|(council, ballots)| (council.to_owned(), tally(ballots)))
+        .collect();
+    judge_tallies(decks, &counted)
+}
+
+/// Judges a run on what was counted per council (a council missing counted nothing): every
+/// deck's expected tally against it. Passed when no figure differs.
+pub fn judge_tallies(
+    decks: &[TestDeck],
+    counted: &BTreeMap<String, TestTally>,
+) -> (RunOutcome, Vec<Difference>) {
+    let none = TestTally::default();
     let found: Vec<Difference> = decks
         .iter()
         .flat_map(|d| {
-            let counted = tally(
-                by_council
-                    .get(d.council.as_str())
-                    .into_iter()
-                    .flatten()
-                    .copied(),
-            );
-            differences(&d.council, &d.expected(), &counted)
+            differences(
+                &d.council,
+                &d.expected(),
+                counted.get(&d.council).unwrap_or(&none),
+            )
         })
         .collect();
     let outcome = if found.is_empty() {

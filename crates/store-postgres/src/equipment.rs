@@ -14,8 +14,9 @@ use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::Row;
 use std::collections::BTreeMap;
 use store::equipment::{
-    casting, demo_stored, finishing, overriding, standings_from, starting, test_ballot_cast,
-    test_finished, test_overridden, test_started, RunRow, StandingRow, StationEquipment,
+    casting, casting_sealed, demo_stored, finishing, overriding, standings_from, starting,
+    test_ballot_cast, test_finished, test_overridden, test_started, RunRow, SealedCount,
+    SealedTestBallot, StandingRow, StationEquipment,
 };
 use store::{Actor, Entity, EquipmentStore, StoreError, StoreResult};
 
@@ -34,6 +35,15 @@ fn run_row(r: &PgRow) -> Attempt<RunRow> {
         finished_by: r.try_get(7)?,
         differences: r.try_get(8)?,
     })
+}
+
+/// The next test ballot's place in its run.
+fn next_seq(run: &TestRun) -> i64 {
+    run.cast
+        .values()
+        .sum::<u64>()
+        .try_into()
+        .unwrap_or(i64::MAX)
 }
 
 /// Test ballots per council of a run.
@@ -217,45 +227,101 @@ impl Postgres {
         let state = locked_state(&mut tx, election, station).await?;
         let current = running(&mut tx, election, station).await?;
         let (run, stored) = casting(state, current.as_ref(), council, choices)?;
-        let seq: i64 = run
-            .cast
-            .values()
-            .sum::<u64>()
-            .try_into()
-            .unwrap_or(i64::MAX);
         sqlx::query(
             "INSERT INTO equipment_test_ballots (run_id, seq, council_code, choices)
              VALUES ($1, $2, $3, $4)",
         )
         .bind(run.id)
-        .bind(seq)
+        .bind(next_seq(run))
         .bind(council)
         .bind(&stored)
         .execute(&mut *tx)
         .await?;
         let mut after = run.clone();
         *after.cast.entry(council.to_owned()).or_default() += 1;
-        append_audit(&mut tx, by, &test_ballot_cast(&after, council)).await?;
+        append_audit(&mut tx, by, &test_ballot_cast(&after, council, None)).await?;
         tx.commit().await?;
         Ok(after)
     }
 
-    async fn try_finish(&self, election: &str, station: &str, by: &Actor) -> Attempt<TestRun> {
+    async fn try_cast_sealed(&self, ballot: &SealedTestBallot, by: &Actor) -> Attempt<TestRun> {
+        let mut tx = self.pool.begin().await?;
+        let state = locked_state(&mut tx, &ballot.election_code, &ballot.station).await?;
+        let current = running(&mut tx, &ballot.election_code, &ballot.station).await?;
+        let kiosk: Option<(Option<String>, Option<i64>)> = sqlx::query_as(
+            "SELECT activation_id, activation_test_run FROM kiosks \
+             WHERE kiosk_id = $1 AND station_code = $2 AND retired_at_us IS NULL FOR UPDATE",
+        )
+        .bind(&ballot.kiosk_id)
+        .bind(&ballot.station)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let run = casting_sealed(state, current.as_ref(), ballot, kiosk)?;
+        sqlx::query(
+            "INSERT INTO equipment_test_ballots (run_id, seq, council_code, sealed, kiosk_id) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(run.id)
+        .bind(next_seq(run))
+        .bind(&ballot.council)
+        .bind(&ballot.sealed)
+        .bind(&ballot.kiosk_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(&format!(
+            "UPDATE kiosks SET {} WHERE kiosk_id = $1",
+            crate::sql::NO_ACTIVATION
+        ))
+        .bind(&ballot.kiosk_id)
+        .execute(&mut *tx)
+        .await?;
+        let mut after = run.clone();
+        *after.cast.entry(ballot.council.clone()).or_default() += 1;
+        append_audit(
+            &mut tx,
+            by,
+            &test_ballot_cast(&after, &ballot.council, Some(&ballot.kiosk_id)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    async fn try_finish(
+        &self,
+        election: &str,
+        station: &str,
+        sealed: &SealedCount,
+        by: &Actor,
+    ) -> Attempt<TestRun> {
         let mut tx = self.pool.begin().await?;
         locked_state(&mut tx, election, station).await?;
         let current = running(&mut tx, election, station).await?;
-        let ballots: Vec<(String, String)> =
-            match &current {
-                Some(run) => sqlx::query_as(
-                    "SELECT council_code, choices FROM equipment_test_ballots WHERE run_id = $1 \
-                     ORDER BY seq",
+        let (ballots, sealed_rows): (Vec<(String, String)>, i64) = match &current {
+            Some(run) => (
+                sqlx::query_as(
+                    "SELECT council_code, choices FROM equipment_test_ballots \
+                     WHERE run_id = $1 AND choices IS NOT NULL ORDER BY seq",
                 )
                 .bind(run.id)
                 .fetch_all(&mut *tx)
                 .await?,
-                None => Vec::new(),
-            };
-        let (id, outcome, differences) = finishing(current.as_ref(), &ballots)?;
+                sqlx::query_scalar(
+                    "SELECT count(*) FROM equipment_test_ballots \
+                     WHERE run_id = $1 AND sealed IS NOT NULL",
+                )
+                .bind(run.id)
+                .fetch_one(&mut *tx)
+                .await?,
+            ),
+            None => (Vec::new(), 0),
+        };
+        let (id, outcome, differences) = finishing(
+            current.as_ref(),
+            &ballots,
+            u64::try_from(sealed_rows).unwrap_or(0),
+            sealed,
+        )?;
         let stored =
             serde_json::to_string(&differences).map_err(|e| StoreError::database(e.to_string()))?;
         sqlx::query(
@@ -389,13 +455,38 @@ impl EquipmentStore for Postgres {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn cast_sealed_test_ballot(
+        &self,
+        ballot: &SealedTestBallot,
+        by: &Actor,
+    ) -> StoreResult<TestRun> {
+        retry(Unique::Fail, || self.try_cast_sealed(ballot, by)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn sealed_test_ballots(&self, run: i64) -> StoreResult<Vec<(String, String)>> {
+        sqlx::query_as(
+            "SELECT council_code, sealed FROM equipment_test_ballots \
+             WHERE run_id = $1 AND sealed IS NOT NULL ORDER BY seq",
+        )
+        .bind(run)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn finish_equipment_test(
         &self,
         election_code: &str,
         station: &str,
+        sealed: &SealedCount,
         by: &Actor,
     ) -> StoreResult<TestRun> {
-        retry(Unique::Fail, || self.try_finish(election_code, station, by)).await
+        retry(Unique::Fail, || {
+            self.try_finish(election_code, station, sealed, by)
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all)]

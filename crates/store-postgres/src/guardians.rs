@@ -8,7 +8,8 @@ use domain::clock::from_micros;
 use sqlx::postgres::PgConnection;
 use sqlx::Row;
 use store::guardians::{
-    guardian_confirmed, key_recorded, ElectionKeyRecord, GuardianConfirmation, KeyKind,
+    check_server_held, guardian_confirmed, key_recorded, ElectionKeyRecord, GuardianConfirmation,
+    KeyKind,
 };
 use store::{Actor, Entity, GuardianStore, Refusal, StoreError, StoreResult};
 
@@ -63,7 +64,12 @@ async fn read_key(
 }
 
 impl Postgres {
-    async fn try_record_key(&self, key: &ElectionKeyRecord, by: &Actor) -> Attempt<()> {
+    async fn try_record_key(
+        &self,
+        key: &ElectionKeyRecord,
+        held_share: Option<&str>,
+        by: &Actor,
+    ) -> Attempt<()> {
         let mut tx = self.pool.begin().await?;
         let election = sqlx::query_scalar::<_, i32>("SELECT 1 FROM elections WHERE code = $1")
             .bind(&key.election_code)
@@ -90,6 +96,14 @@ impl Postgres {
         .rows_affected();
         if inserted == 0 {
             return Err(StoreError::Refused(Refusal::ElectionKeyExists).into());
+        }
+        if let Some(share) = held_share {
+            check_server_held(key)?;
+            sqlx::query("INSERT INTO test_key_shares (election_code, share) VALUES ($1, $2)")
+                .bind(&key.election_code)
+                .bind(share)
+                .execute(&mut *tx)
+                .await?;
         }
         append_audit(&mut tx, by, &key_recorded(key)).await?;
         tx.commit().await?;
@@ -150,7 +164,28 @@ impl GuardianStore for Postgres {
 
     #[tracing::instrument(skip_all)]
     async fn record_election_key(&self, key: &ElectionKeyRecord, by: &Actor) -> StoreResult<()> {
-        retry(Unique::Fail, || self.try_record_key(key, by)).await
+        retry(Unique::Fail, || self.try_record_key(key, None, by)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn record_test_key(
+        &self,
+        key: &ElectionKeyRecord,
+        share: &str,
+        by: &Actor,
+    ) -> StoreResult<()> {
+        retry(Unique::Fail, || self.try_record_key(key, Some(share), by)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn test_key_share(&self, election_code: &str) -> StoreResult<Option<String>> {
+        sqlx::query_scalar::<_, String>(
+            "SELECT share FROM test_key_shares WHERE election_code = $1",
+        )
+        .bind(election_code)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)
     }
 
     #[tracing::instrument(skip_all)]

@@ -3,6 +3,7 @@
 
 use crate::chain::append_audit;
 use crate::db::{db, not_found, retry, settle, Attempt, Postgres, Unique};
+use crate::sql::NO_ACTIVATION;
 use async_trait::async_trait;
 use domain::clock::{from_micros, to_micros};
 use domain::kiosk::KioskRefusal;
@@ -18,11 +19,7 @@ use time::OffsetDateTime;
 const KIOSK_COLUMNS: &str = "k.kiosk_id, k.election_code, k.csrf_token, k.requested_at_us, \
      k.pairing_code, k.station_code, s.county_code, k.number, k.paired_at_us, k.paired_by, \
      k.retired_at_us, k.activation_id, k.activation_token_hash, k.activation_council, \
-     k.activation_at_us, k.activation_expires_us";
-
-/// What an UPDATE sets to take a kiosk's activation away.
-const NO_ACTIVATION: &str = "activation_id = NULL, activation_token_hash = NULL, \
-     activation_council = NULL, activation_at_us = NULL, activation_expires_us = NULL";
+     k.activation_at_us, k.activation_expires_us, k.activation_test_run";
 
 fn kiosk_row(r: &PgRow) -> Attempt<Kiosk> {
     let paired = match r.try_get::<Option<String>, _>("station_code")? {
@@ -60,6 +57,7 @@ fn kiosk_row(r: &PgRow) -> Attempt<Kiosk> {
                 r.try_get::<Option<i64>, _>("activation_expires_us")?
                     .unwrap_or_default(),
             ),
+            test_run: r.try_get("activation_test_run")?,
         }),
         None => None,
     };
@@ -268,7 +266,8 @@ impl Postgres {
         .await?;
         sqlx::query(
             "UPDATE kiosks SET activation_id = $2, activation_token_hash = $3, \
-                 activation_council = $4, activation_at_us = $5, activation_expires_us = $6 \
+                 activation_council = $4, activation_at_us = $5, activation_expires_us = $6, \
+                 activation_test_run = $7 \
              WHERE kiosk_id = $1",
         )
         .bind(kiosk_id)
@@ -277,6 +276,7 @@ impl Postgres {
         .bind(&activation.council)
         .bind(to_micros(activation.at))
         .bind(to_micros(activation.expires_at))
+        .bind(activation.test_run)
         .execute(&mut *tx)
         .await?;
         append_audit(&mut tx, by, &kiosk_activated(kiosk_id, station, activation)).await?;

@@ -212,6 +212,11 @@ pub(crate) fn registration_order(sort: Sort<RegistrationSortKey>) -> String {
     format!("{key}, r.submitted_at_us, r.tracking_code COLLATE \"C\"")
 }
 
+/// What an UPDATE sets to take a kiosk's activation away.
+pub(crate) const NO_ACTIVATION: &str = "activation_id = NULL, activation_token_hash = NULL, \
+     activation_council = NULL, activation_at_us = NULL, activation_expires_us = NULL, \
+     activation_test_run = NULL";
+
 #[cfg(test)]
 mod tests {
     use super::*;

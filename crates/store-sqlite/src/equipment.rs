@@ -12,8 +12,9 @@ use domain::test_deck::{EquipmentStanding, TestDeck, TestOverride, TestRun};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use std::collections::BTreeMap;
 use store::equipment::{
-    casting, finishing, overriding, standings_from, starting, test_ballot_cast, test_finished,
-    test_overridden, test_started, RunRow, StandingRow, StationEquipment,
+    casting, casting_sealed, finishing, overriding, standings_from, starting, test_ballot_cast,
+    test_finished, test_overridden, test_started, RunRow, SealedCount, SealedTestBallot,
+    StandingRow, StationEquipment,
 };
 use store::{Actor, Entity, EquipmentStore, StoreError, StoreResult};
 
@@ -170,42 +171,127 @@ fn cast(
     let state = day_state(tx, election, station)?;
     let current = running(tx, election, station)?;
     let (run, stored) = casting(state, current.as_ref(), council, choices)?;
-    let seq: i64 = run
-        .cast
-        .values()
-        .sum::<u64>()
-        .try_into()
-        .unwrap_or(i64::MAX);
     tx.prepare_cached(
         "INSERT INTO equipment_test_ballots (run_id, seq, council_code, choices)
          VALUES (?1, ?2, ?3, ?4)",
     )
     .map_err(db_err)?
-    .execute(params![run.id, seq, council, stored])
+    .execute(params![run.id, next_seq(run), council, stored])
     .map_err(db_err)?;
     let mut after = run.clone();
     *after.cast.entry(council.to_owned()).or_default() += 1;
-    append_audit(tx, by, &test_ballot_cast(&after, council))?;
+    append_audit(tx, by, &test_ballot_cast(&after, council, None))?;
     Ok(after)
 }
 
-fn finish(tx: &Transaction<'_>, election: &str, station: &str, by: &Actor) -> StoreResult<TestRun> {
+/// The next test ballot's place in its run.
+fn next_seq(run: &TestRun) -> i64 {
+    run.cast
+        .values()
+        .sum::<u64>()
+        .try_into()
+        .unwrap_or(i64::MAX)
+}
+
+fn cast_sealed(
+    tx: &Transaction<'_>,
+    ballot: &SealedTestBallot,
+    by: &Actor,
+) -> StoreResult<TestRun> {
+    let state = day_state(tx, &ballot.election_code, &ballot.station)?;
+    let current = running(tx, &ballot.election_code, &ballot.station)?;
+    let kiosk: Option<(Option<String>, Option<i64>)> = tx
+        .prepare_cached(
+            "SELECT activation_id, activation_test_run FROM kiosks
+             WHERE kiosk_id = ?1 AND station_code = ?2 AND retired_at_us IS NULL",
+        )
+        .map_err(db_err)?
+        .query_row([&ballot.kiosk_id, &ballot.station], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()
+        .map_err(db_err)?;
+    let run = casting_sealed(state, current.as_ref(), ballot, kiosk)?;
+    tx.prepare_cached(
+        "INSERT INTO equipment_test_ballots (run_id, seq, council_code, sealed, kiosk_id)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .map_err(db_err)?
+    .execute(params![
+        run.id,
+        next_seq(run),
+        ballot.council,
+        ballot.sealed,
+        ballot.kiosk_id
+    ])
+    .map_err(db_err)?;
+    tx.prepare_cached(&format!(
+        "UPDATE kiosks SET {} WHERE kiosk_id = ?1",
+        crate::sql::NO_ACTIVATION
+    ))
+    .map_err(db_err)?
+    .execute([&ballot.kiosk_id])
+    .map_err(db_err)?;
+    let mut after = run.clone();
+    *after.cast.entry(ballot.council.clone()).or_default() += 1;
+    append_audit(
+        tx,
+        by,
+        &test_ballot_cast(&after, &ballot.council, Some(&ballot.kiosk_id)),
+    )?;
+    Ok(after)
+}
+
+fn sealed_of(conn: &Connection, run: i64) -> StoreResult<Vec<(String, String)>> {
+    all(
+        &mut *conn
+            .prepare_cached(
+                "SELECT council_code, sealed FROM equipment_test_ballots \
+                 WHERE run_id = ?1 AND sealed IS NOT NULL ORDER BY seq",
+            )
+            .map_err(db_err)?,
+        [run],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}
+
+fn finish(
+    tx: &Transaction<'_>,
+    election: &str,
+    station: &str,
+    sealed: &SealedCount,
+    by: &Actor,
+) -> StoreResult<TestRun> {
     day_state(tx, election, station)?;
     let current = running(tx, election, station)?;
-    let ballots: Vec<(String, String)> = match &current {
-        Some(run) => all(
-            &mut *tx
-                .prepare_cached(
-                    "SELECT council_code, choices FROM equipment_test_ballots WHERE run_id = ?1 \
-                     ORDER BY seq",
-                )
-                .map_err(db_err)?,
-            [run.id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?,
-        None => Vec::new(),
+    let (ballots, sealed_rows): (Vec<(String, String)>, i64) = match &current {
+        Some(run) => (
+            all(
+                &mut *tx
+                    .prepare_cached(
+                        "SELECT council_code, choices FROM equipment_test_ballots \
+                         WHERE run_id = ?1 AND choices IS NOT NULL ORDER BY seq",
+                    )
+                    .map_err(db_err)?,
+                [run.id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?,
+            tx.prepare_cached(
+                "SELECT count(*) FROM equipment_test_ballots WHERE run_id = ?1 \
+                 AND sealed IS NOT NULL",
+            )
+            .map_err(db_err)?
+            .query_row([run.id], |r| r.get(0))
+            .map_err(db_err)?,
+        ),
+        None => (Vec::new(), 0),
     };
-    let (id, outcome, differences) = finishing(current.as_ref(), &ballots)?;
+    let (id, outcome, differences) = finishing(
+        current.as_ref(),
+        &ballots,
+        u64::try_from(sealed_rows).unwrap_or(0),
+        sealed,
+    )?;
     let stored =
         serde_json::to_string(&differences).map_err(|e| StoreError::database(e.to_string()))?;
     tx.prepare_cached(
@@ -378,14 +464,35 @@ impl EquipmentStore for Sqlite {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn cast_sealed_test_ballot(
+        &self,
+        ballot: &SealedTestBallot,
+        by: &Actor,
+    ) -> StoreResult<TestRun> {
+        let (ballot, by) = (ballot.clone(), by.clone());
+        self.write(move |tx| cast_sealed(tx, &ballot, &by)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn sealed_test_ballots(&self, run: i64) -> StoreResult<Vec<(String, String)>> {
+        self.read(move |conn| sealed_of(conn, run)).await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn finish_equipment_test(
         &self,
         election_code: &str,
         station: &str,
+        sealed: &SealedCount,
         by: &Actor,
     ) -> StoreResult<TestRun> {
-        let (election, station, by) = (election_code.to_owned(), station.to_owned(), by.clone());
-        self.write(move |tx| finish(tx, &election, &station, &by))
+        let (election, station, sealed, by) = (
+            election_code.to_owned(),
+            station.to_owned(),
+            sealed.clone(),
+            by.clone(),
+        );
+        self.write(move |tx| finish(tx, &election, &station, &sealed, &by))
             .await
     }
 

@@ -7,7 +7,8 @@ use async_trait::async_trait;
 use domain::clock::from_micros;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use store::guardians::{
-    guardian_confirmed, key_recorded, ElectionKeyRecord, GuardianConfirmation, KeyKind,
+    check_server_held, guardian_confirmed, key_recorded, ElectionKeyRecord, GuardianConfirmation,
+    KeyKind,
 };
 use store::{Actor, Entity, GuardianStore, Refusal, StoreError, StoreResult};
 
@@ -67,7 +68,12 @@ fn read_key(
     }))
 }
 
-fn record(tx: &Transaction<'_>, key: &ElectionKeyRecord, by: &Actor) -> StoreResult<()> {
+fn record(
+    tx: &Transaction<'_>,
+    key: &ElectionKeyRecord,
+    held_share: Option<&str>,
+    by: &Actor,
+) -> StoreResult<()> {
     let election: Option<i64> = tx
         .prepare_cached("SELECT 1 FROM elections WHERE code = ?1")
         .map_err(db_err)?
@@ -96,6 +102,13 @@ fn record(tx: &Transaction<'_>, key: &ElectionKeyRecord, by: &Actor) -> StoreRes
         by.at_us()
     ])
     .map_err(db_err)?;
+    if let Some(share) = held_share {
+        check_server_held(key)?;
+        tx.prepare_cached("INSERT INTO test_key_shares (election_code, share) VALUES (?1, ?2)")
+            .map_err(db_err)?
+            .execute(params![key.election_code, share])
+            .map_err(db_err)?;
+    }
     append_audit(tx, by, &key_recorded(key))
 }
 
@@ -143,7 +156,32 @@ impl GuardianStore for Sqlite {
     #[tracing::instrument(skip_all)]
     async fn record_election_key(&self, key: &ElectionKeyRecord, by: &Actor) -> StoreResult<()> {
         let (key, by) = (key.clone(), by.clone());
-        self.write(move |tx| record(tx, &key, &by)).await
+        self.write(move |tx| record(tx, &key, None, &by)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn record_test_key(
+        &self,
+        key: &ElectionKeyRecord,
+        share: &str,
+        by: &Actor,
+    ) -> StoreResult<()> {
+        let (key, share, by) = (key.clone(), share.to_owned(), by.clone());
+        self.write(move |tx| record(tx, &key, Some(&share), &by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn test_key_share(&self, election_code: &str) -> StoreResult<Option<String>> {
+        let election = election_code.to_owned();
+        self.read(move |conn| {
+            conn.prepare_cached("SELECT share FROM test_key_shares WHERE election_code = ?1")
+                .map_err(db_err)?
+                .query_row([&election], |r| r.get(0))
+                .optional()
+                .map_err(db_err)
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all)]

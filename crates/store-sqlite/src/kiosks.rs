@@ -3,6 +3,7 @@
 
 use crate::chain::append_audit;
 use crate::db::{db_err, Sqlite};
+use crate::sql::NO_ACTIVATION;
 use async_trait::async_trait;
 use domain::clock::{from_micros, to_micros};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
@@ -16,11 +17,7 @@ use time::OffsetDateTime;
 const KIOSK_COLUMNS: &str = "k.kiosk_id, k.election_code, k.csrf_token, k.requested_at_us, \
      k.pairing_code, k.station_code, s.county_code, k.number, k.paired_at_us, k.paired_by, \
      k.retired_at_us, k.activation_id, k.activation_token_hash, k.activation_council, \
-     k.activation_at_us, k.activation_expires_us";
-
-/// What an UPDATE sets to take a kiosk's activation away.
-const NO_ACTIVATION: &str = "activation_id = NULL, activation_token_hash = NULL, \
-     activation_council = NULL, activation_at_us = NULL, activation_expires_us = NULL";
+     k.activation_at_us, k.activation_expires_us, k.activation_test_run";
 
 fn kiosk_row(r: &Row<'_>) -> rusqlite::Result<Kiosk> {
     let station: Option<String> = r.get(5)?;
@@ -41,6 +38,7 @@ fn kiosk_row(r: &Row<'_>) -> rusqlite::Result<Kiosk> {
             council: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
             at: from_micros(r.get::<_, Option<i64>>(14)?.unwrap_or_default()),
             expires_at: from_micros(r.get::<_, Option<i64>>(15)?.unwrap_or_default()),
+            test_run: r.get(16)?,
         }),
         None => None,
     };
@@ -225,7 +223,8 @@ fn activate(
     .map_err(db_err)?;
     tx.prepare_cached(
         "UPDATE kiosks SET activation_id = ?2, activation_token_hash = ?3,
-             activation_council = ?4, activation_at_us = ?5, activation_expires_us = ?6
+             activation_council = ?4, activation_at_us = ?5, activation_expires_us = ?6,
+             activation_test_run = ?7
          WHERE kiosk_id = ?1",
     )
     .map_err(db_err)?
@@ -235,7 +234,8 @@ fn activate(
         activation.token_hash,
         activation.council,
         to_micros(activation.at),
-        to_micros(activation.expires_at)
+        to_micros(activation.expires_at),
+        activation.test_run
     ])
     .map_err(db_err)?;
     append_audit(tx, by, &kiosk_activated(kiosk_id, station, activation))

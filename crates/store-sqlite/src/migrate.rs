@@ -115,6 +115,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "decryption",
         include_str!("../migrations/0024_decryption.sql"),
     ),
+    (
+        25,
+        "sealed_test_ballots",
+        include_str!("../migrations/0025_sealed_test_ballots.sql"),
+    ),
 ];
 
 /// Applies the migrations not applied yet, each in its own transaction.

@@ -224,3 +224,8 @@ pub(crate) fn paged<T>(
         per_page: page.per_page,
     })
 }
+
+/// What an UPDATE sets to take a kiosk's activation away.
+pub(crate) const NO_ACTIVATION: &str = "activation_id = NULL, activation_token_hash = NULL, \
+     activation_council = NULL, activation_at_us = NULL, activation_expires_us = NULL, \
+     activation_test_run = NULL";

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use domain::audit_terms::AuditAction;
 use domain::station_day::DayState;
 use domain::test_deck::{
-    check_start, check_test_ballot, judge, standing, EquipmentStanding, RunOutcome, TestDeck,
-    TestOverride, TestRun,
+    check_start, check_test_ballot, deck_with_room, judge_tallies, standing, tally,
+    EquipmentRefusal, EquipmentStanding, RunOutcome, TestDeck, TestOverride, TestRun, TestTally,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -33,6 +33,28 @@ impl StationEquipment {
     pub fn running(&self) -> Option<&TestRun> {
         self.runs.iter().find(|r| r.outcome == RunOutcome::Running)
     }
+}
+
+/// A test ballot cast on a kiosk: sealed under the test key by the use case (from the deck's
+/// style), on the kiosk's test activation `activation_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedTestBallot {
+    pub election_code: String,
+    pub station: String,
+    pub kiosk_id: String,
+    pub activation_id: String,
+    pub council: String,
+    /// `ballot_crypto::EncryptedBallot` as JSON.
+    pub sealed: String,
+}
+
+/// What the use case counted of a run's sealed test ballots, decrypting their tallies with the
+/// test key: how many ballots it read, and each council's count.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SealedCount {
+    pub run: i64,
+    pub ballots: u64,
+    pub tallies: BTreeMap<String, TestTally>,
 }
 
 #[async_trait]
@@ -60,13 +82,28 @@ pub trait EquipmentStore: Send + Sync + 'static {
         choices: &[String],
         by: &Actor,
     ) -> StoreResult<TestRun>;
-    /// Finishes the station's running run: its test ballots judged against its decks
-    /// (`domain::test_deck::judge`), passed or failed with every difference. Audited
+    /// Casts a sealed test ballot into the station's running run from the kiosk whose test
+    /// activation it is (refused `Kiosk(NoBallot)` unless the kiosk, in service at the station,
+    /// holds `activation_id` for this run), checked by `domain::test_deck::deck_with_room` and
+    /// refused once the station has opened. The kiosk's activation is spent. Audited
+    /// (`equipment_test.ballot`, counts only). The run after it.
+    async fn cast_sealed_test_ballot(
+        &self,
+        ballot: &SealedTestBallot,
+        by: &Actor,
+    ) -> StoreResult<TestRun>;
+    /// A run's sealed test ballots: council and sealed ballot, in the order cast.
+    async fn sealed_test_ballots(&self, run: i64) -> StoreResult<Vec<(String, String)>>;
+    /// Finishes the station's running run: its test ballots — those entered as choices, and
+    /// the sealed ones as `sealed` counted them — judged against its decks
+    /// (`domain::test_deck::judge_tallies`), passed or failed with every difference. Refused
+    /// `CastMeanwhile` when `sealed` is not of this run's sealed ballots, all of them. Audited
     /// (`equipment_test.finish`).
     async fn finish_equipment_test(
         &self,
         election_code: &str,
         station: &str,
+        sealed: &SealedCount,
         by: &Actor,
     ) -> StoreResult<TestRun>;
     /// The county lets a station that has not passed open, with a reason
@@ -165,22 +202,57 @@ pub fn casting<'r>(
     Ok((run, stored))
 }
 
-/// A run about to finish: judged on its test ballots (council, choices as stored), the
-/// outcome and the differences as stored.
+/// A sealed test ballot about to be cast: the run going on (refused when none, or when the
+/// station has opened), with room for one more of `council`, and the kiosk's activation
+/// (`kiosk_holds`: its id and test run as read in the writing transaction, `None` for a kiosk
+/// not in service at the station) the ballot's own.
+pub fn casting_sealed<'r>(
+    state: DayState,
+    running: Option<&'r TestRun>,
+    ballot: &SealedTestBallot,
+    kiosk_holds: Option<(Option<String>, Option<i64>)>,
+) -> StoreResult<&'r TestRun> {
+    if state != DayState::NotOpened {
+        return Err(EquipmentRefusal::StationOpen.into());
+    }
+    let run = running.ok_or(EquipmentRefusal::NoRunInProgress)?;
+    let own = kiosk_holds.is_some_and(|(activation, test_run)| {
+        activation.as_deref() == Some(ballot.activation_id.as_str()) && test_run == Some(run.id)
+    });
+    if !own {
+        return Err(crate::Refusal::Kiosk(domain::kiosk::KioskRefusal::NoBallot).into());
+    }
+    deck_with_room(run, &ballot.council)?;
+    Ok(run)
+}
+
+/// A run about to finish: judged on its test ballots entered as choices (council, choices as
+/// stored) and on its sealed ones as counted (`sealed`, checked against `sealed_rows`, how
+/// many the run holds), the outcome and the differences as stored.
 pub fn finishing(
     running: Option<&TestRun>,
     ballots: &[(String, String)],
+    sealed_rows: u64,
+    sealed: &SealedCount,
 ) -> StoreResult<(i64, RunOutcome, Vec<domain::test_deck::Difference>)> {
-    let run = running.ok_or(domain::test_deck::EquipmentRefusal::NoRunInProgress)?;
-    let parsed: Vec<(String, Vec<String>)> = ballots
+    let run = running.ok_or(EquipmentRefusal::NoRunInProgress)?;
+    if sealed.ballots != sealed_rows || (sealed_rows > 0 && sealed.run != run.id) {
+        return Err(EquipmentRefusal::CastMeanwhile.into());
+    }
+    let mut by_council: BTreeMap<String, Vec<Vec<String>>> = BTreeMap::new();
+    for (council, text) in ballots {
+        let choices: Vec<String> = serde_json::from_str(text)
+            .map_err(|e| StoreError::Corrupt(format!("test ballot: {e}")))?;
+        by_council.entry(council.clone()).or_default().push(choices);
+    }
+    let mut counted: BTreeMap<String, TestTally> = by_council
         .iter()
-        .map(|(council, text)| {
-            serde_json::from_str(text)
-                .map(|choices| (council.clone(), choices))
-                .map_err(|e| StoreError::Corrupt(format!("test ballot: {e}")))
-        })
-        .collect::<StoreResult<_>>()?;
-    let (outcome, differences) = judge(&run.decks, parsed.iter().map(|(c, b)| (c.as_str(), b)));
+        .map(|(council, ballots)| (council.clone(), tally(ballots)))
+        .collect();
+    for (council, count) in &sealed.tallies {
+        counted.entry(council.clone()).or_default().merge(count);
+    }
+    let (outcome, differences) = judge_tallies(&run.decks, &counted);
     Ok((run.id, outcome, differences))
 }
 
@@ -236,7 +308,7 @@ pub fn test_started(run: &TestRun) -> AuditEntry {
 
 /// The audit record of a test ballot: the run, the council, and how many it holds now. A
 /// test ballot's choices are no secret, but the record keeps to counts as a real one does.
-pub fn test_ballot_cast(run: &TestRun, council: &str) -> AuditEntry {
+pub fn test_ballot_cast(run: &TestRun, council: &str, kiosk: Option<&str>) -> AuditEntry {
     AuditEntry::new(
         AuditAction::EquipmentTestBallot,
         format!("station/{}", run.station),
@@ -244,6 +316,7 @@ pub fn test_ballot_cast(run: &TestRun, council: &str) -> AuditEntry {
             "run": run.id,
             "council": council,
             "cast": run.cast.get(council).copied().unwrap_or(0),
+            "kiosk": kiosk,
         }),
     )
 }

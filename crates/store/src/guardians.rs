@@ -72,6 +72,19 @@ pub trait GuardianStore: Send + Sync + 'static {
     /// (`Refused(ElectionKeyExists)` after), with its audit record (`guardians.ceremony`).
     /// `NotFound { Election }` for an unknown election. `key.confirmations` are ignored.
     async fn record_election_key(&self, key: &ElectionKeyRecord, by: &Actor) -> StoreResult<()>;
+    /// Keeps the equipment tests' key (kind `test`, one of one): its public record as
+    /// [`record_election_key`](Self::record_election_key) does, and its only share, which the
+    /// server holds (test ballots are not votes), in one transaction. `Refused(ElectionKeyExists)`
+    /// when the election has a test key already; a key of another kind is not kept.
+    async fn record_test_key(
+        &self,
+        key: &ElectionKeyRecord,
+        share: &str,
+        by: &Actor,
+    ) -> StoreResult<()>;
+    /// The share of the election's test key the server holds; `None` before it is made (or
+    /// when the test key was dealt to guardians).
+    async fn test_key_share(&self, election_code: &str) -> StoreResult<Option<String>>;
     /// Keeps (or replaces) a guardian's confirmation, checked by the use case against the
     /// key, with its audit record (`guardians.confirm`). `NotFound { ElectionKey }` before the
     /// ceremony.
@@ -83,6 +96,17 @@ pub trait GuardianStore: Send + Sync + 'static {
         proof: &str,
         by: &Actor,
     ) -> StoreResult<()>;
+}
+
+/// Refuses a key of another kind than the equipment tests' to be server-held.
+pub fn check_server_held(key: &ElectionKeyRecord) -> StoreResult<()> {
+    if key.kind == KeyKind::Test {
+        Ok(())
+    } else {
+        Err(StoreError::database(
+            "only the equipment tests' key is held by the server",
+        ))
+    }
 }
 
 /// The audit record of a key ceremony: the key's kind, fingerprint and threshold (never a

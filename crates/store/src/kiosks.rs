@@ -51,6 +51,8 @@ pub struct Pairing {
 /// One voter's ballot activated on a kiosk: the hash of the check-in's ballot token (the kiosk
 /// never sees the token), its council, and when it expires. `id` is a fresh random value the
 /// kiosk's screens carry, so a screen of an earlier activation is never taken for this one.
+/// An equipment test's ballot names its run (`test_run`) and holds a token hash of its own
+/// (`test_token_hash`), which no check-in's token has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Activation {
     pub id: String,
@@ -58,6 +60,13 @@ pub struct Activation {
     pub council: String,
     pub at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
+    pub test_run: Option<i64>,
+}
+
+/// The token hash a test ballot's activation holds: bound to the activation, so it never
+/// matches a check-in's token (hexadecimal) or another kiosk's test ballot.
+pub fn test_token_hash(activation_id: &str) -> String {
+    format!("test:{activation_id}")
 }
 
 #[async_trait]
@@ -144,6 +153,7 @@ pub fn kiosk_activated(kiosk_id: &str, station: &str, activation: &Activation) -
             "kiosk": kiosk_id,
             "station": station,
             "expires_at_us": domain::clock::to_micros(activation.expires_at),
+            "test_run": activation.test_run,
         }),
     )
 }

@@ -138,6 +138,18 @@ impl LoginLimiter {
     }
 }
 
+/// Charges a kiosk pairing to the signed-in account: refused (`too_many_attempts`) past
+/// [`crate::PAIRINGS_PER_MINUTE`] a minute. Counted per account, which locks out only itself.
+pub(crate) fn pairing_allowed(
+    state: &AppState,
+    principal: Option<&domain::access::Principal>,
+) -> Result<(), ApiError> {
+    match principal {
+        Some(p) if !state.pairings.allow(None, &p.username) => Err(ApiError::TooManyAttempts),
+        _ => Ok(()),
+    }
+}
+
 /// The network an address stands for: itself for IPv4, its /64 for IPv6 (one subscriber's
 /// share, which a client may change address within at will).
 fn network(ip: std::net::IpAddr) -> std::net::IpAddr {

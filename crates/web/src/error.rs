@@ -155,7 +155,7 @@ impl ApiError {
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_attempts",
                 "Too many attempts",
-                "تلاش‌های ورود بیش از حد مجاز است؛ یک دقیقه دیگر دوباره تلاش کنید.".into(),
+                "تلاش‌ها بیش از حد مجاز است؛ یک دقیقه دیگر دوباره تلاش کنید.".into(),
             ),
             Self::Csrf => (
                 StatusCode::FORBIDDEN,

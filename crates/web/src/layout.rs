@@ -49,9 +49,7 @@ impl Layout {
                 .scope_label()
                 .map_or_else(|| p.scope.persian(), str::to_owned),
         });
-        let kiosk = auth
-            .principal()
-            .is_some_and(|p| p.role == domain::access::Role::Kiosk);
+        let kiosk = auth.principal().is_some_and(Principal::is_kiosk);
         let nav = if kiosk {
             Vec::new()
         } else {

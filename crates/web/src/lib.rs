@@ -106,6 +106,10 @@ pub struct AppState(Arc<AppStateInner>);
 /// one per fifty stations).
 pub const HEAVY_WRITES_PER_MINUTE: u32 = 60;
 
+/// How many kiosk pairings one account may attempt a minute: a pairing code is eight digits
+/// and up to 500 kiosks wait at once, so guessing codes must stay slow.
+pub const PAIRINGS_PER_MINUTE: u32 = 20;
+
 /// The parts of [`AppState`].
 pub struct AppStateInner {
     pub clock: Arc<dyn Clock>,
@@ -116,6 +120,8 @@ pub struct AppStateInner {
     /// The public writes whose checks cost seconds of CPU (a guardian's decryption shares: a
     /// proof per candidate, the stations' sums), counted per client network apart from logins.
     pub(crate) heavy_writes: Arc<auth::LoginLimiter>,
+    /// Kiosk pairings attempted, per account ([`PAIRINGS_PER_MINUTE`]).
+    pub(crate) pairings: Arc<auth::LoginLimiter>,
     pub(crate) sessions: Arc<auth::SessionCache>,
 }
 
@@ -151,6 +157,7 @@ impl AppState {
             app,
             limiter,
             heavy_writes: Arc::new(auth::LoginLimiter::new(HEAVY_WRITES_PER_MINUTE)),
+            pairings: Arc::new(auth::LoginLimiter::new(PAIRINGS_PER_MINUTE)),
             sessions: Arc::default(),
         }))
     }

@@ -1,9 +1,10 @@
-//! `sandoq guardian ceremony | confirm | show` on a small demo (which held its election key's
-//! ceremony, so this one is the equipment tests' key): the shares leave as sealed files only,
-//! the database keeps the public record and never a share, a guardian confirms with their
-//! passphrase, a wrong one is refused, and a second ceremony is refused.
+//! `sandoq guardian ceremony | confirm | show` on a small demo that left the ceremony to its
+//! guardians: the shares leave as sealed files only, the database keeps the public record and
+//! never a share, a guardian confirms with their passphrase, a wrong one is refused, and a
+//! second ceremony is refused. The demo's own ceremony, when it holds one, writes its
+//! guardians' files beside the database.
 
-use super::{sandoq, small_demo, sqlite_url, verify, DEMO_RECORDS};
+use super::{sandoq, small_demo, sqlite_url, verify, DEMO_RECORDS, SMALL_DEMO};
 use ballot_crypto::ShareFile;
 
 const PASSPHRASES: &str =
@@ -14,7 +15,14 @@ fn a_key_ceremony_hands_out_sealed_shares_and_keeps_only_the_public_record() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let url = sqlite_url(dir, "guardians.db");
-    small_demo(dir, &url);
+    let keyless = [&SMALL_DEMO[..], &["--no-election-key"]].concat();
+    let demo = sandoq(dir, &url, &keyless, "");
+    assert!(demo.success(), "{demo:#?}");
+    // The demo's records but its ceremony's.
+    const DEMO_RECORDS: i64 = super::DEMO_RECORDS - 1;
+    assert_eq!(verify(dir, &url).intact_count(), DEMO_RECORDS);
+    let none = sandoq(dir, &url, &["guardian", "show"], "");
+    assert!(none.stdout.contains("no election key yet"), "{none:#?}");
     let out = dir.join("shares");
     let ceremony = [
         "guardian",
@@ -29,7 +37,6 @@ fn a_key_ceremony_hands_out_sealed_shares_and_keeps_only_the_public_record() {
         "2",
         "--out",
         out.to_str().unwrap(),
-        "--test-key",
     ];
 
     // A short passphrase refuses the whole ceremony: nothing is written.
@@ -79,9 +86,54 @@ fn a_key_ceremony_hands_out_sealed_shares_and_keeps_only_the_public_record() {
         );
     }
 
-    let show = sandoq(dir, &url, &["guardian", "show", "--test-key"], "");
+    let show = sandoq(dir, &url, &["guardian", "show"], "");
     assert!(show.success(), "{show:#?}");
+    assert!(show.stdout.contains("2 of 3 guardians"), "{show:#?}");
     assert_eq!(show.stdout.matches("not confirmed").count(), 3, "{show:#?}");
+    // The equipment tests' key is the server's own, made at the first test run: none yet.
+    let test_key = sandoq(dir, &url, &["guardian", "show", "--test-key"], "");
+    assert!(test_key.stdout.contains("no test key yet"), "{test_key:#?}");
+
+    let share = out.join("guardian-2.json");
+    let confirm = ["guardian", "confirm", "--share", share.to_str().unwrap()];
+    let wrong = sandoq(dir, &url, &confirm, "not the passphrase at all\n");
+    assert!(!wrong.success(), "{wrong:#?}");
+    assert!(wrong.stderr.contains("passphrase is wrong"), "{wrong:#?}");
+    let right = sandoq(dir, &url, &confirm, "second guardian's passphrase\n");
+    assert!(right.success(), "{right:#?}");
+    assert!(
+        right
+            .stdout
+            .contains("guardian 2 (Ali Rafsanjani) confirmed"),
+        "{right:#?}"
+    );
+    let show = sandoq(dir, &url, &["guardian", "show"], "");
+    assert!(
+        show.stdout.contains("2. Ali Rafsanjani: confirmed"),
+        "{show:#?}"
+    );
+    assert_eq!(show.stdout.matches("not confirmed").count(), 2, "{show:#?}");
+
+    // Once per election: another ceremony is refused, even into another directory.
+    let again_out = dir.join("again");
+    let mut again = ceremony;
+    again[11] = again_out.to_str().unwrap();
+    let refused = sandoq(dir, &url, &again, PASSPHRASES);
+    assert!(!refused.success(), "{refused:#?}");
+    assert!(
+        refused.stderr.contains("election_key_exists"),
+        "{refused:#?}"
+    );
+    assert!(!again_out.exists());
+    assert_eq!(verify(dir, &url).intact_count(), DEMO_RECORDS + 2);
+}
+
+#[test]
+fn the_demo_holds_its_own_ceremony_and_a_new_demo_replaces_its_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let url = sqlite_url(dir, "guardians.db");
+    small_demo(dir, &url);
     // The demo's own key: five guardians, none confirmed yet.
     let demo_key = sandoq(dir, &url, &["guardian", "show"], "");
     assert!(
@@ -107,51 +159,10 @@ fn a_key_ceremony_hands_out_sealed_shares_and_keeps_only_the_public_record() {
         "demo guardian 1 passphrase\n",
     );
     assert!(confirmed.success(), "{confirmed:#?}");
-
-    let share = out.join("guardian-2.json");
-    let confirm = [
-        "guardian",
-        "confirm",
-        "--share",
-        share.to_str().unwrap(),
-        "--test-key",
-    ];
-    let wrong = sandoq(dir, &url, &confirm, "not the passphrase at all\n");
-    assert!(!wrong.success(), "{wrong:#?}");
-    assert!(wrong.stderr.contains("passphrase is wrong"), "{wrong:#?}");
-    let right = sandoq(dir, &url, &confirm, "second guardian's passphrase\n");
-    assert!(right.success(), "{right:#?}");
-    assert!(
-        right
-            .stdout
-            .contains("guardian 2 (Ali Rafsanjani) confirmed"),
-        "{right:#?}"
-    );
-    let show = sandoq(dir, &url, &["guardian", "show", "--test-key"], "");
-    assert!(
-        show.stdout.contains("2. Ali Rafsanjani: confirmed"),
-        "{show:#?}"
-    );
-    assert_eq!(show.stdout.matches("not confirmed").count(), 2, "{show:#?}");
-
-    // Once per election and kind: another ceremony is refused, even into another directory,
-    // and so is one for the election's key, which the demo held.
-    let again_out = dir.join("again");
-    let mut again = ceremony;
-    again[11] = again_out.to_str().unwrap();
-    let refused = sandoq(dir, &url, &again, PASSPHRASES);
-    assert!(!refused.success(), "{refused:#?}");
-    assert!(
-        refused.stderr.contains("election_key_exists"),
-        "{refused:#?}"
-    );
-    let refused = sandoq(dir, &url, &again[..12], PASSPHRASES);
-    assert!(
-        refused.stderr.contains("election_key_exists"),
-        "{refused:#?}"
-    );
-    assert!(!again_out.exists());
-    assert_eq!(verify(dir, &url).intact_count(), DEMO_RECORDS + 3);
+    assert_eq!(verify(dir, &url).intact_count(), DEMO_RECORDS + 1);
+    // Another file elsewhere in the directory is not the demo's.
+    let other = dir.join("kept.json");
+    std::fs::write(&other, "{}").unwrap();
 
     // A new demo where an old one's database was removed replaces the old demo's share files
     // (and only the demo's own directory is touched).
@@ -161,7 +172,7 @@ fn a_key_ceremony_hands_out_sealed_shares_and_keeps_only_the_public_record() {
     }
     small_demo(dir, &url);
     assert_ne!(std::fs::read(&demo_share).unwrap(), old);
-    assert!(out.join("guardian-2.json").exists());
+    assert!(other.exists());
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

@@ -1,6 +1,7 @@
 //! Conformance cases: equipment tests (issue 16 §6).
 
 use super::*;
+use crate::equipment::SealedCount;
 use crate::Refusal as StoreRefusal;
 use domain::test_deck::{deck, EquipmentRefusal, EquipmentStanding, RunOutcome, TestDeck};
 
@@ -164,7 +165,7 @@ pub async fn a_failed_test_blocks_opening_until_overridden_and_test_ballots_stay
         }
     }
     let finished = store
-        .finish_equipment_test(&election, &station, &tester(2))
+        .finish_equipment_test(&election, &station, &SealedCount::default(), &tester(2))
         .await
         .unwrap();
     assert_eq!(finished.outcome, RunOutcome::Failed);
@@ -176,7 +177,7 @@ pub async fn a_failed_test_blocks_opening_until_overridden_and_test_ballots_stay
     assert_eq!(
         refusal(
             store
-                .finish_equipment_test(&election, &station, &tester(2))
+                .finish_equipment_test(&election, &station, &SealedCount::default(), &tester(2))
                 .await
         ),
         EquipmentRefusal::NoRunInProgress
@@ -339,7 +340,12 @@ pub async fn a_passed_run_stands_and_the_standings_follow_the_demo(store: Arc<dy
         }
     }
     let passed = store
-        .finish_equipment_test(&election, &failed.station, &tester(2))
+        .finish_equipment_test(
+            &election,
+            &failed.station,
+            &SealedCount::default(),
+            &tester(2),
+        )
         .await
         .unwrap();
     assert_eq!(passed.outcome, RunOutcome::Passed);
@@ -370,4 +376,203 @@ pub async fn a_passed_run_stands_and_the_standings_follow_the_demo(store: Arc<dy
             .await,
         Err(StoreError::NotFound { .. })
     ));
+}
+
+pub async fn sealed_test_ballots_need_the_kiosks_test_activation_and_are_judged_as_counted(
+    store: Arc<dyn Store>,
+) {
+    use crate::equipment::SealedTestBallot;
+    use crate::guardians::{ElectionKeyRecord, KeyKind};
+    use crate::kiosks::{test_token_hash, Activation, NewKiosk};
+    let data = loaded(&store).await;
+    let election = data.election.code.clone();
+
+    // The test key is kept with its server-held share, once; no other key is server-held.
+    assert_eq!(store.test_key_share(&election).await.unwrap(), None);
+    let record = |kind| ElectionKeyRecord {
+        election_code: election.clone(),
+        kind,
+        public_key: "test-public-key".into(),
+        fingerprint: "0011223344556677".into(),
+        threshold: 1,
+        guardians: 1,
+        ceremony: "{}".into(),
+        created_at: tester(0).at,
+        confirmations: Vec::new(),
+    };
+    assert!(store
+        .record_test_key(&record(KeyKind::Election), "share", &tester(0))
+        .await
+        .is_err());
+    assert_eq!(
+        store
+            .election_key(&election, KeyKind::Election)
+            .await
+            .unwrap(),
+        None
+    );
+    store
+        .record_test_key(&record(KeyKind::Test), "the-share", &tester(0))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.test_key_share(&election).await.unwrap().as_deref(),
+        Some("the-share")
+    );
+    assert!(matches!(
+        store
+            .record_test_key(&record(KeyKind::Test), "another", &tester(0))
+            .await,
+        Err(StoreError::Refused(StoreRefusal::ElectionKeyExists))
+    ));
+
+    // A run, and a kiosk of the station.
+    let station = staffed(&data);
+    let decks = decks_of(&data, &station);
+    let run = store
+        .start_equipment_test(&election, &station, &decks, &tester(0))
+        .await
+        .unwrap();
+    let since = tester(0).at - time::Duration::minutes(10);
+    store
+        .request_kiosk(
+            &NewKiosk {
+                election_code: election.clone(),
+                kiosk_id: "t1".into(),
+                session_hash: "hash-of-t1".into(),
+                pairing_code: "12121212".into(),
+                csrf_token: "csrf-t1".into(),
+            },
+            since,
+            10,
+            &tester(0),
+        )
+        .await
+        .unwrap();
+    store
+        .pair_kiosk(&election, &station, "12121212", since, &tester(0))
+        .await
+        .unwrap();
+    let council = decks[0].council.clone();
+    let ballot = SealedTestBallot {
+        election_code: election.clone(),
+        station: station.clone(),
+        kiosk_id: "t1".into(),
+        activation_id: "a1".into(),
+        council: council.clone(),
+        sealed: r#"{"sealed":1}"#.into(),
+    };
+    let no_ballot = |r: StoreResult<domain::test_deck::TestRun>| match r {
+        Err(StoreError::Refused(StoreRefusal::Kiosk(k))) => {
+            assert_eq!(k, domain::kiosk::KioskRefusal::NoBallot);
+        }
+        other => panic!("expected no ballot, got {other:?}"),
+    };
+    // Without the kiosk's test activation nothing is cast, and nothing is written.
+    let before = audit_head(&store).await;
+    no_ballot(store.cast_sealed_test_ballot(&ballot, &tester(1)).await);
+    assert_eq!(audit_head(&store).await, before);
+    let activation = |id: &str, test_run| Activation {
+        id: id.into(),
+        token_hash: test_token_hash(id),
+        council: council.clone(),
+        at: tester(1).at,
+        expires_at: tester(1).at + time::Duration::minutes(10),
+        test_run,
+    };
+    // A voter's activation is not a test's.
+    store
+        .activate_kiosk(&station, "t1", None, &activation("a1", None), &tester(1))
+        .await
+        .unwrap();
+    no_ballot(store.cast_sealed_test_ballot(&ballot, &tester(1)).await);
+    store
+        .activate_kiosk(
+            &station,
+            "t1",
+            Some("a1"),
+            &activation("a2", Some(run.id)),
+            &tester(1),
+        )
+        .await
+        .unwrap();
+    // Another activation's screen casts nothing.
+    no_ballot(store.cast_sealed_test_ballot(&ballot, &tester(1)).await);
+    let ballot = SealedTestBallot {
+        activation_id: "a2".into(),
+        ..ballot
+    };
+    let after = store
+        .cast_sealed_test_ballot(&ballot, &tester(1))
+        .await
+        .unwrap();
+    assert_eq!(after.cast.get(&council), Some(&1));
+    // The activation is spent: the kiosk holds none, and the same cast again is refused.
+    let kiosks = store.station_kiosks(&election, &station).await.unwrap();
+    assert_eq!(kiosks[0].activation, None);
+    no_ballot(store.cast_sealed_test_ballot(&ballot, &tester(1)).await);
+    assert_eq!(
+        store.sealed_test_ballots(run.id).await.unwrap(),
+        vec![(council.clone(), ballot.sealed.clone())]
+    );
+
+    // Finishing needs the count of every sealed ballot of this run.
+    let stale = SealedCount {
+        run: run.id,
+        ..SealedCount::default()
+    };
+    let before = audit_head(&store).await;
+    assert_eq!(
+        refusal(
+            store
+                .finish_equipment_test(&election, &station, &stale, &tester(2))
+                .await
+        ),
+        EquipmentRefusal::CastMeanwhile
+    );
+    assert_eq!(audit_head(&store).await, before);
+    // Judged on what was counted: every deck's expected tally passes.
+    let counted = SealedCount {
+        run: run.id,
+        ballots: 1,
+        tallies: decks
+            .iter()
+            .map(|d| (d.council.clone(), d.expected()))
+            .collect(),
+    };
+    let finished = store
+        .finish_equipment_test(&election, &station, &counted, &tester(2))
+        .await
+        .unwrap();
+    assert_eq!(
+        (finished.outcome, finished.differences.len()),
+        (RunOutcome::Passed, 0)
+    );
+    // A count one short of a candidate's fails, naming the figure.
+    let run = store
+        .start_equipment_test(&election, &station, &decks, &tester(3))
+        .await
+        .unwrap();
+    let mut short = decks[0].expected();
+    let (first, marks) = short
+        .candidates
+        .iter_mut()
+        .next()
+        .map(|(code, n)| (code.clone(), n))
+        .unwrap();
+    *marks -= 1;
+    let counted = SealedCount {
+        run: run.id,
+        ballots: 0,
+        tallies: [(council.clone(), short)].into_iter().collect(),
+    };
+    let finished = store
+        .finish_equipment_test(&election, &station, &counted, &tester(4))
+        .await
+        .unwrap();
+    assert_eq!(finished.outcome, RunOutcome::Failed);
+    assert!(finished
+        .differences
+        .iter()
+        .any(|d| d.council == council && d.figure == first));
 }

@@ -22,6 +22,7 @@ fn activation(id: &str, token: &str) -> Activation {
         council: "council".into(),
         at: actor().at,
         expires_at: actor().at + time::Duration::minutes(10),
+        test_run: None,
     }
 }
 

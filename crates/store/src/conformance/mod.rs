@@ -132,6 +132,7 @@ macro_rules! conformance_suite {
             incidents::incidents_filter_and_page,
             equipment::a_failed_test_blocks_opening_until_overridden_and_test_ballots_stay_apart,
             equipment::a_passed_run_stands_and_the_standings_follow_the_demo,
+            equipment::sealed_test_ballots_need_the_kiosks_test_activation_and_are_judged_as_counted,
             guardians::an_election_key_is_recorded_once_and_its_guardians_confirm,
             kiosks::kiosks_are_paired_by_code_and_hold_one_ballot_at_a_time,
             tallies::shares_are_kept_once_per_guardian_and_counts_once_per_tally

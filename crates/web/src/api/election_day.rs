@@ -312,11 +312,14 @@ pub struct BallotRequest {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BallotAnswer {
     /// The voter's receipt code: the tracking code's first 64 bits in twenty digits, which the
-    /// public lookup finds.
-    pub receipt: String,
+    /// public lookup finds. None for an equipment test's ballot.
+    pub receipt: Option<String>,
     /// The ballot's tracking code (hex): the hash of its encryption chained to its kiosk's
-    /// previous ballot, as the election record publishes it.
-    pub tracking_code: String,
+    /// previous ballot, as the election record publishes it. None for a test ballot.
+    pub tracking_code: Option<String>,
+    /// For an equipment test's ballot (issue 17 §6): its run, where it was cast instead of the
+    /// box.
+    pub test_run: Option<domain::test_deck::TestRun>,
 }
 
 /// Casts the ballot activated on the calling kiosk (a paired kiosk's secret only; no user
@@ -327,23 +330,29 @@ pub struct BallotAnswer {
         (status = 403, description = "`forbidden`: not a kiosk"),
         (status = 409, description = "`no_ballot_activated`: none live on the kiosk, or not this activation"),
         (status = 404, description = "`not_found`: the election has no key yet (its guardians' ceremony is not held)"),
-        (status = 422, description = "`too_many_choices`, `unknown_candidate`, `repeated_candidate`, `ballot_style_changed`")))]
+        (status = 422, description = "`too_many_choices`, `unknown_candidate`, `repeated_candidate`, `ballot_style_changed`; a test ballot: `council_not_in_test_deck`, `too_many_test_ballots`")))]
 pub async fn cast(
     Visit { state, auth }: Visit,
     ApiJson(body): ApiJson<BallotRequest>,
 ) -> Result<(StatusCode, Json<BallotAnswer>), ApiError> {
-    let cast = state
+    let answer = match state
         .app
         .election_day()
         .cast(auth.principal(), &body.activation, body.choices)
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(BallotAnswer {
-            receipt: cast.receipt,
-            tracking_code: cast.tracking_code,
-        }),
-    ))
+        .await?
+    {
+        app::election_day::Casting::Ballot(cast) => BallotAnswer {
+            receipt: Some(cast.receipt),
+            tracking_code: Some(cast.tracking_code),
+            test_run: None,
+        },
+        app::election_day::Casting::Test { run, .. } => BallotAnswer {
+            receipt: None,
+            tracking_code: None,
+            test_run: Some(run),
+        },
+    };
+    Ok((StatusCode::CREATED, Json(answer)))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

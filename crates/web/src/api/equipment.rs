@@ -1,5 +1,5 @@
 //! Equipment tests (issue 16 §6): a station's runs and standing, a run started, a test ballot
-//! cast, a run finished and judged, and the county's override. The use cases are
+//! activated on a kiosk (issue 17 §6), a run finished and judged, and the county's override. The use cases are
 //! `app::equipment`; the test-mode pages call the same.
 
 use crate::api::{ApiJson, ApiPath};
@@ -45,46 +45,55 @@ pub async fn start(
     Ok((StatusCode::CREATED, Json(run)))
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[schema(as = TestBallotRequest)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = TestActivationRequest)]
 #[serde(deny_unknown_fields)]
-pub struct TestBallotRequest {
-    /// The council whose deck the ballot belongs to.
-    pub council: String,
-    /// The candidate codes marked (none: a blank test ballot).
+pub struct TestActivationRequest {
+    /// The council whose deck the ballot belongs to; none: the next deck ballot's.
     #[serde(default)]
-    pub choices: Vec<String>,
+    pub council: Option<String>,
 }
 
-/// Casts a test ballot into the station's running run: checked like a real ballot against
-/// the deck's candidates and seats, kept apart from every real ballot (no receipt, no
-/// turnout, no results).
-#[utoipa::path(post, path = "/api/v1/stations/{code}/equipment-test/ballots", tag = "equipment",
-    params(("code" = String, Path, description = "The station's code")),
-    request_body = TestBallotRequest,
-    responses((status = 200, body = TestRun), (status = 403), (status = 404),
-        (status = 409, description = "`station_open_for_test`, `no_test_run`"),
-        (status = 422, description = "`council_not_in_test_deck`, `too_many_test_ballots`, `too_many_choices`, `unknown_candidate`, `repeated_candidate`")))]
-pub async fn cast(
+/// Activates a test ballot of the station's running run on one of its kiosks (issue 17 §6):
+/// the tester marks it there as the deck says and the kiosk casts it (`POST /api/v1/ballots`),
+/// encrypted under the test key with every proof, as a real ballot is under the election's;
+/// it is kept apart from every real ballot (no receipt, no turnout, no results).
+#[utoipa::path(post, path = "/api/v1/stations/{code}/equipment-test/kiosks/{kiosk}/activation",
+    tag = "equipment",
+    params(("code" = String, Path, description = "The station's code"),
+        ("kiosk" = String, Path, description = "Kiosk id")),
+    request_body = TestActivationRequest,
+    responses((status = 201, body = crate::api::kiosks::ActivationAnswer), (status = 403),
+        (status = 404, description = "`not_found`: no such kiosk in service"),
+        (status = 409, description = "`no_test_run`, `test_deck_complete`, `kiosk_busy`"),
+        (status = 422, description = "`council_not_in_test_deck`, `too_many_test_ballots`")))]
+pub async fn activate(
     Visit { state, auth }: Visit,
-    ApiPath(code): ApiPath<String>,
-    ApiJson(body): ApiJson<TestBallotRequest>,
-) -> Result<Json<TestRun>, ApiError> {
-    Ok(Json(
-        state
-            .app
-            .equipment()
-            .cast(auth.principal(), &code, &body.council, &body.choices)
-            .await?,
+    ApiPath((code, kiosk)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<TestActivationRequest>,
+) -> Result<(StatusCode, Json<crate::api::kiosks::ActivationAnswer>), ApiError> {
+    let activation = state
+        .app
+        .equipment()
+        .activate(auth.principal(), &code, &kiosk, body.council.as_deref())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::api::kiosks::ActivationAnswer {
+            kiosk,
+            council: activation.council,
+            expires_at: activation.expires_at,
+        }),
     ))
 }
 
-/// Finishes the station's running run: its test ballots tallied and compared with each
-/// deck's expected tally, passed or failed with every difference.
+/// Finishes the station's running run: its sealed test ballots summed per council, the sums
+/// decrypted with the test key, and compared with each deck's expected tally, passed or
+/// failed with every difference.
 #[utoipa::path(post, path = "/api/v1/stations/{code}/equipment-test/finish", tag = "equipment",
     params(("code" = String, Path, description = "The station's code")),
     responses((status = 200, body = TestRun), (status = 403), (status = 404),
-        (status = 409, description = "`no_test_run`")))]
+        (status = 409, description = "`no_test_run`, `test_ballot_cast_meanwhile`")))]
 pub async fn finish(
     Visit { state, auth }: Visit,
     ApiPath(code): ApiPath<String>,

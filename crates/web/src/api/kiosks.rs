@@ -50,6 +50,8 @@ pub struct LiveBallotAnswer {
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub expires_at: time::OffsetDateTime,
+    /// An equipment test's ballot (issue 17 §6): cast into its test run, never the box.
+    pub test: bool,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -75,6 +77,7 @@ pub async fn current(Visit { state, auth }: Visit) -> Result<Json<KioskAnswer>, 
             activation: b.activation,
             council: b.council,
             expires_at: b.expires_at,
+            test: b.test_run.is_some(),
         }),
     }))
 }
@@ -122,6 +125,7 @@ pub async fn pair(
     ApiPath(code): ApiPath<String>,
     ApiJson(body): ApiJson<PairRequest>,
 ) -> Result<(StatusCode, Json<StationKioskAnswer>), ApiError> {
+    crate::auth::pairing_allowed(&state, auth.principal())?;
     let kiosk = state
         .app
         .kiosks()

@@ -185,7 +185,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(security::set_cadence))
         // Equipment tests (issue 16 §6).
         .routes(routes!(equipment::station, equipment::start))
-        .routes(routes!(equipment::cast))
+        .routes(routes!(equipment::activate))
         .routes(routes!(equipment::finish))
         .routes(routes!(equipment::override_test))
         .split_for_parts();

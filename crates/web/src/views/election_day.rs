@@ -691,6 +691,16 @@ struct ChallengePage {
     ballot: String,
 }
 
+/// A test ballot cast on the kiosk (issue 17 §6).
+#[derive(Template)]
+#[template(path = "test_ballot_cast.html")]
+struct TestCastPage {
+    layout: Layout,
+    banner: String,
+    council_fa: String,
+    cast_fa: String,
+}
+
 #[derive(Template)]
 #[template(path = "receipt.html")]
 struct ReceiptPage {
@@ -703,20 +713,20 @@ struct ReceiptPage {
     station_fa: String,
 }
 
-/// Where the voting screens post, and whether they are the equipment test's (issue 16 §6):
-/// the same screens, marked as a test on every page, posting to the test's routes.
+/// Whether the kiosk's voting screens show an equipment test's ballot (issue 17 §6): the same
+/// screens, marked as a test on every page.
 pub struct VotingMode {
-    /// `/vote`, or the station's `/stations/{code}/equipment-test/vote`.
-    pub base: String,
     /// The test's banner; none for a real ballot.
     pub test: Option<String>,
 }
 
 impl VotingMode {
-    pub fn real() -> Self {
+    fn of(form: &VoteForm) -> Self {
         Self {
-            base: "/vote".to_owned(),
-            test: None,
+            test: form.test.then(|| {
+                "آزمون تجهیزات: این برگه رأی نیست، به صندوق نمی‌رود و در مشارکت و شمارش آرا نمی‌آید."
+                    .to_owned()
+            }),
         }
     }
 }
@@ -735,6 +745,7 @@ async fn device(visit: &Visit, form: &mut VoteForm) -> Result<Option<Response>, 
     {
         Ok(Some(live)) => {
             form.council = live.council;
+            form.test = live.test_run.is_some();
             Ok(None)
         }
         Ok(None) => Ok(Some(crate::views::redirect(KIOSK_HOME))),
@@ -752,15 +763,6 @@ fn kiosk_screen(visit: &Visit, title: &str) -> Layout {
         .layout(title, "/vote")
         .kiosk()
         .refresh(domain::kiosk::SCREEN_TIMEOUT_SECONDS, Some(KIOSK_HOME))
-}
-
-/// The voting screens' frame: a kiosk's, or the equipment test's on the staff's console.
-fn voting_layout(visit: &Visit, title: &str, mode: &VotingMode) -> Layout {
-    if mode.test.is_some() {
-        visit.layout(title, "/vote")
-    } else {
-        kiosk_screen(visit, title)
-    }
 }
 
 /// The ballot's council and candidates, from the token's station: the store knows the token by
@@ -786,6 +788,10 @@ pub struct VoteForm {
     choices: String,
     #[serde(flatten)]
     ticked: HashMap<String, String>,
+    /// Whether the ballot live on the kiosk is an equipment test's (from the activation,
+    /// never the form).
+    #[serde(skip)]
+    pub(crate) test: bool,
 }
 
 impl VoteForm {
@@ -822,8 +828,9 @@ pub(crate) async fn kiosk_ballot(visit: &Visit, live: app::kiosks::LiveBallot) -
         typed: String::new(),
         choices: String::new(),
         ticked: HashMap::new(),
+        test: live.test_run.is_some(),
     };
-    ballot_page(visit, &form, &[], None, VotingMode::real()).await
+    ballot_page(visit, &form, &[], None).await
 }
 
 /// `POST /vote`: the ballot for the checked-in voter's council.
@@ -832,7 +839,7 @@ pub async fn ballot(visit: Visit, OnPage(Form(mut form)): OnPage<Form<VoteForm>>
         return Ok(away);
     }
     let picked = form.picked();
-    ballot_page(&visit, &form, &picked, None, VotingMode::real()).await
+    ballot_page(&visit, &form, &picked, None).await
 }
 
 /// The ballot screen of `form`'s council with `picked` ticked, and the reason a choice was
@@ -842,8 +849,8 @@ pub(crate) async fn ballot_page(
     form: &VoteForm,
     picked: &[String],
     error: Option<String>,
-    mode: VotingMode,
 ) -> PageResult {
+    let mode = VotingMode::of(form);
     let (council, candidates) = ballot_context(&visit.state, &form.council).await?;
     let title = if mode.test.is_some() {
         "برگه رأی آزمایشی"
@@ -851,7 +858,7 @@ pub(crate) async fn ballot_page(
         "برگه رأی"
     };
     render(&BallotPage {
-        layout: voting_layout(visit, title, &mode),
+        layout: kiosk_screen(visit, title),
         mode,
         token: form.activation.clone(),
         council: council.code.clone(),
@@ -869,12 +876,13 @@ pub async fn review(visit: Visit, OnPage(Form(mut form)): OnPage<Form<VoteForm>>
     if let Some(away) = device(&visit, &mut form).await? {
         return Ok(away);
     }
-    review_page(&visit, &form, VotingMode::real()).await
+    review_page(&visit, &form).await
 }
 
 /// The confirm screen of `form`'s choices in `mode`, or the ballot again with the reason
 /// when they break a rule.
-pub(crate) async fn review_page(visit: &Visit, form: &VoteForm, mode: VotingMode) -> PageResult {
+async fn review_page(visit: &Visit, form: &VoteForm) -> PageResult {
+    let mode = VotingMode::of(form);
     let picked = form.picked();
     let (council, candidates) = ballot_context(&visit.state, &form.council).await?;
     let approved: Vec<&str> = candidates.iter().map(|c| c.code.as_str()).collect();
@@ -884,7 +892,7 @@ pub(crate) async fn review_page(visit: &Visit, form: &VoteForm, mode: VotingMode
                 .into_iter()
                 .filter(|c| approved.contains(&c.as_str()))
                 .collect();
-            ballot_page(visit, form, &keep, Some(refusal.persian()), mode).await
+            ballot_page(visit, form, &keep, Some(refusal.persian())).await
         }
         Ok(choices) => {
             let chosen = with_photos(
@@ -896,7 +904,7 @@ pub(crate) async fn review_page(visit: &Visit, form: &VoteForm, mode: VotingMode
             )
             .await?;
             render(&ReviewPage {
-                layout: voting_layout(visit, "تأیید رأی", &mode),
+                layout: kiosk_screen(visit, "تأیید رأی"),
                 mode,
                 token: form.activation.clone(),
                 council: council.code,
@@ -938,7 +946,7 @@ pub async fn challenge(visit: Visit, OnPage(Form(mut form)): OnPage<Form<VoteFor
             })
         }
         Err(app::Error::BallotRefused(r)) => {
-            ballot_page(&visit, &form, &[], Some(r.persian()), VotingMode::real()).await
+            ballot_page(&visit, &form, &[], Some(r.persian())).await
         }
         Err(e) => Err(page_error(e, KIOSK_HOME)),
     }
@@ -955,11 +963,25 @@ pub async fn cast(visit: Visit, OnPage(Form(mut form)): OnPage<Form<VoteForm>>) 
         .cast(visit.principal(), &form.activation, form.picked())
         .await
     {
-        Ok(app::election_day::Cast {
+        Ok(app::election_day::Casting::Test { council, run, .. }) => render(&TestCastPage {
+            layout: visit
+                .layout("برگه آزمایشی", "/vote")
+                .kiosk()
+                .refresh(domain::kiosk::RECEIPT_SECONDS, Some(KIOSK_HOME)),
+            banner: VotingMode::of(&form).test.unwrap_or_default(),
+            council_fa: persian_digits(&council),
+            cast_fa: persian_number(i64::try_from(run.progress().1).unwrap_or(i64::MAX)),
+        }),
+        Err(app::Error::Store(store::StoreError::Refused(store::Refusal::Equipment(r))))
+            if r.is_invalid_input() =>
+        {
+            ballot_page(&visit, &form, &[], Some(r.persian())).await
+        }
+        Ok(app::election_day::Casting::Ballot(app::election_day::Cast {
             receipt,
             tracking_code,
             station,
-        }) => render(&ReceiptPage {
+        })) => render(&ReceiptPage {
             station_fa: persian_digits(&station),
             // The receipt stays a minute, then the kiosk clears itself for the next voter.
             layout: visit
@@ -971,7 +993,7 @@ pub async fn cast(visit: Visit, OnPage(Form(mut form)): OnPage<Form<VoteForm>>) 
             tracking_code,
         }),
         Err(app::Error::BallotRefused(r)) => {
-            ballot_page(&visit, &form, &[], Some(r.persian()), VotingMode::real()).await
+            ballot_page(&visit, &form, &[], Some(r.persian())).await
         }
         Err(e) => Err(page_error(e, KIOSK_HOME)),
     }

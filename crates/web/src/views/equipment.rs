@@ -4,10 +4,9 @@
 //! review screens, marked as a test on every page and posting to the test's routes. The use
 //! cases are `app::equipment`, as for the API.
 
-use crate::views::election_day::{ballot_page, review_page, VoteForm, VotingMode};
 use crate::views::{
-    answer_form, breaks_a_rule, page_error, redirect, render_status, Card, Layout, OnPage,
-    PageResult, Refused, Visit,
+    answer_form, breaks_a_rule, page_error, render_status, Card, Layout, OnPage, PageResult,
+    Refused, Visit,
 };
 use askama::Template;
 use axum::extract::{Path, Query};
@@ -96,6 +95,9 @@ struct TestPage {
     /// Each council's deck: council, ballots, and per candidate its expected marks.
     decks: Vec<(String, String, String)>,
     overridden: Option<String>,
+    /// The station's kiosks in service: id, number (Persian), and whether a ballot is live on
+    /// it.
+    kiosks: Vec<(String, String, bool)>,
     can_start: bool,
     can_enter: bool,
     can_override: bool,
@@ -112,8 +114,8 @@ pub struct TestQuery {
 fn notice_of(done: Option<&str>) -> Option<String> {
     Some(
         match done? {
-            "start" => "آزمون آغاز شد: برگه‌های آزمایشی را یکی‌یکی ثبت کنید.",
-            "cast" => "برگه آزمایشی ثبت شد (بیرون از صندوق و شمارش آرا).",
+            "start" => "آزمون آغاز شد: برگه‌های آزمایشی را یکی‌یکی روی دستگاه رأی‌گیری فعال و ثبت کنید.",
+            "activated" => "برگه آزمایشی روی دستگاه رأی‌گیری فعال شد: آن را همان‌گونه که دسته آزمون می‌گوید علامت بزنید و ثبت کنید.",
             "finish" => "آزمون به پایان رسید و داوری شد.",
             "override" => "مجوز گشایش شعبه ثبت شد.",
             _ => return None,
@@ -168,6 +170,26 @@ async fn test_page(
                 .unwrap_or_default(),
         })
     });
+    let kiosks = if operates && running.is_some() {
+        visit
+            .app()
+            .kiosks()
+            .of_station(visit.principal(), code)
+            .await
+            .map_err(|e| page_error(e, &here))?
+            .into_iter()
+            .map(|k| {
+                let number = k.kiosk.paired.as_ref().map_or(0, |p| p.number);
+                (
+                    k.kiosk.kiosk_id,
+                    persian_number(i64::from(number)),
+                    k.live.is_some(),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let latest_decks = found
         .runs
         .first()
@@ -242,6 +264,7 @@ async fn test_page(
                     persian_digits(&o.by)
                 )
             }),
+            kiosks,
             can_start: operates && before_opening && running.is_none(),
             can_enter: operates && before_opening && running.is_some(),
             can_override: before_opening
@@ -322,61 +345,32 @@ pub async fn override_test(
     .await
 }
 
-/// Test mode's screens, for the station's own staff only.
-fn test_mode(visit: &Visit, code: &str) -> Result<VotingMode, crate::PageError> {
+#[derive(Debug, Deserialize)]
+pub struct ActivateForm {
+    #[serde(default)]
+    council: String,
+}
+
+/// `POST /stations/{code}/equipment-test/kiosks/{kiosk}/activate`: the next test ballot (of the
+/// council named) goes to one of the station's kiosks, where the tester marks it as the deck
+/// says and casts it, encrypted under the test key as a real ballot is under the election's.
+pub async fn activate(
+    visit: Visit,
+    OnPage(Path((code, kiosk))): OnPage<Path<(String, String)>>,
+    OnPage(Form(form)): OnPage<Form<ActivateForm>>,
+) -> PageResult {
     let here = format!("/stations/{code}/equipment-test");
-    visit.require(Action::OperateStation { station: code }, &here)?;
-    Ok(VotingMode {
-        base: format!("{here}/vote"),
-        test: Some(format!(
-            "حالت آزمون تجهیزات شعبه {}: این برگه رأی نیست، به صندوق نمی‌رود و در مشارکت و شمارش آرا نمی‌آید.",
-            persian_digits(code)
-        )),
-    })
-}
-
-/// `POST /stations/{code}/equipment-test/vote`: the ballot screen in test mode, for the
-/// deck ballot's council.
-pub async fn ballot(
-    visit: Visit,
-    OnPage(Path(code)): OnPage<Path<String>>,
-    OnPage(Form(form)): OnPage<Form<VoteForm>>,
-) -> PageResult {
-    let mode = test_mode(&visit, &code)?;
-    let picked = form.picked();
-    ballot_page(&visit, &form, &picked, None, mode).await
-}
-
-/// `POST /stations/{code}/equipment-test/vote/review`: the confirm screen in test mode.
-pub async fn review(
-    visit: Visit,
-    OnPage(Path(code)): OnPage<Path<String>>,
-    OnPage(Form(form)): OnPage<Form<VoteForm>>,
-) -> PageResult {
-    let mode = test_mode(&visit, &code)?;
-    review_page(&visit, &form, mode).await
-}
-
-/// `POST /stations/{code}/equipment-test/vote/cast`: the test ballot into the run (never
-/// the box), and back to the test page; a refused ballot comes back with its reason.
-pub async fn cast(
-    visit: Visit,
-    OnPage(Path(code)): OnPage<Path<String>>,
-    OnPage(Form(form)): OnPage<Form<VoteForm>>,
-) -> PageResult {
-    let mode = test_mode(&visit, &code)?;
-    let here = format!("/stations/{code}/equipment-test");
-    match visit
+    let outcome = visit
         .app()
         .equipment()
-        .cast(visit.principal(), &code, &form.council, &form.picked())
-        .await
-    {
-        Ok(_) => Ok(redirect(&format!("{here}?done=cast"))),
-        Err(e) if breaks_a_rule(&e) => {
-            let reason = crate::views::refusal(e, &here, breaks_a_rule)?.reason;
-            ballot_page(&visit, &form, &[], Some(reason), mode).await
-        }
-        Err(e) => Err(page_error(e, &here)),
-    }
+        .activate(visit.principal(), &code, &kiosk, Some(&form.council))
+        .await;
+    answer_form(
+        outcome,
+        &here,
+        |e| breaks_a_rule(e) || matches!(e, app::Error::Store(store::StoreError::NotFound { .. })),
+        |_| format!("{here}?done=activated"),
+        |r| test_page(&visit, &code, None, Some(r)),
+    )
+    .await
 }

@@ -13,7 +13,7 @@ use askama::Template;
 use axum::extract::Path;
 use axum::http::{header, HeaderMap};
 use axum::Form;
-use domain::access::Role;
+use domain::access::Principal;
 use domain::text::persian_digits;
 use serde::Deserialize;
 
@@ -44,7 +44,7 @@ const POLL_SECONDS: u32 = 3;
 /// activated on it.
 pub async fn screen(visit: Visit, headers: HeaderMap) -> PageResult {
     let principal = visit.principal();
-    if principal.is_some_and(|p| p.role == Role::Kiosk) {
+    if principal.is_some_and(Principal::is_kiosk) {
         let live = visit
             .app()
             .kiosks()
@@ -178,6 +178,8 @@ pub async fn pair(
     OnPage(Form(form)): OnPage<Form<PairForm>>,
 ) -> PageResult {
     let here = format!("/stations/{code}/day");
+    crate::auth::pairing_allowed(&visit.state, visit.principal())
+        .map_err(|e| page_error(e, &here))?;
     let outcome = visit
         .app()
         .kiosks()

@@ -192,13 +192,10 @@ pub fn page_routes() -> Vec<PageRoute> {
             "/stations/{code}/equipment-test/override",
             equipment::override_test,
         ),
-        post("/stations/{code}/equipment-test/vote", equipment::ballot).no_store(),
         post(
-            "/stations/{code}/equipment-test/vote/review",
-            equipment::review,
-        )
-        .no_store(),
-        post("/stations/{code}/equipment-test/vote/cast", equipment::cast).no_store(),
+            "/stations/{code}/equipment-test/kiosks/{kiosk}/activate",
+            equipment::activate,
+        ),
         post("/stations/{code}/readiness", readiness::declare),
         get("/timeline", readiness::timeline),
         post("/timeline/{key}", readiness::set_milestone),

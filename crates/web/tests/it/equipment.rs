@@ -1,9 +1,11 @@
-//! Equipment tests (issue 16 §6): a station's staff run the test deck through test mode; test
-//! ballots never reach the box, turnout or receipts; a failed deck keeps the station shut on
-//! election day until its county overrides it with a reason.
+//! Equipment tests (issue 16 §6, issue 17 §6): a station's staff run the test deck through the
+//! station's kiosks, encrypted under the test key as real ballots are under the election's;
+//! the run's tallies are decrypted and judged against the deck; test ballots never reach the
+//! box, turnout or receipts; a failed deck keeps the station shut on election day until its
+//! county overrides it with a reason.
 
 use crate::election_day::{act, election_day, own_station, OPENING};
-use crate::support::{csrf_of, demo_station, TestApp};
+use crate::support::{csrf_of, demo_station, Kiosk, TestApp};
 use serde_json::{json, Value};
 
 /// The deck ballots of a run as the API shows them: (council, choices), in deck order.
@@ -27,19 +29,32 @@ fn deck_ballots(run: &Value) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
+/// Activates a test ballot of `council` on the kiosk (as the station's staff, `token`) and
+/// casts it there with `choices`: the cast's answer, or the activation's refusal.
 async fn cast_test(
     app: &TestApp,
     token: &str,
-    station: &str,
+    kiosk: &Kiosk,
     council: &str,
     choices: &[String],
 ) -> crate::support::Reply {
-    app.post(
-        &format!("/api/v1/stations/{station}/equipment-test/ballots"),
-        token,
-        &json!({"council": council, "choices": choices}).to_string(),
-    )
-    .await
+    let activated = app
+        .post(
+            &format!(
+                "/api/v1/stations/{}/equipment-test/kiosks/{}/activation",
+                kiosk.station, kiosk.id
+            ),
+            token,
+            &json!({ "council": council }).to_string(),
+        )
+        .await;
+    if activated.status != axum::http::StatusCode::CREATED {
+        return activated;
+    }
+    let live = app.get("/api/v1/kiosk", Some(&kiosk.secret)).await.json();
+    assert_eq!(live["ballot"]["test"], true, "{live}");
+    assert_eq!(live["ballot"]["council"], council);
+    kiosk.cast(app, choices).await
 }
 
 async fn counts(app: &TestApp, token: &str, station: &str) -> Value {
@@ -61,6 +76,30 @@ async fn test_ballots_stay_out_of_the_box_and_a_failed_deck_keeps_the_station_sh
     before.assert_status(axum::http::StatusCode::OK);
     assert_eq!(before.json()["standing"], "passed");
     let counts_before = counts(&app, &token, &station).await;
+    let kiosk = Kiosk::pair(&app, &token, &station).await;
+
+    // A run entered as the deck says passes: its tallies, decrypted with the test key, are
+    // the deck's.
+    let run = app.post(&base, &token, "").await.json();
+    for (council, choices) in deck_ballots(&run) {
+        let cast = cast_test(&app, &token, &kiosk, &council, &choices).await;
+        cast.assert_status(axum::http::StatusCode::CREATED);
+        let answer = cast.json();
+        assert!(answer["receipt"].is_null() && answer["tracking_code"].is_null());
+        assert_eq!(answer["test_run"]["id"], run["id"]);
+    }
+    // The kiosk's activation is spent by its cast: a second cast finds no ballot.
+    kiosk
+        .cast(&app, &[])
+        .await
+        .assert_problem(409, "no_ballot_activated");
+    let passed = app.post(&format!("{base}/finish"), &token, "").await;
+    passed.assert_status(axum::http::StatusCode::OK);
+    assert_eq!(passed.json()["outcome"], "passed", "{}", passed.text());
+    assert_eq!(
+        app.audit_actions("equipment_test.ballot").await as usize,
+        deck_ballots(&run).len()
+    );
 
     // A new run: the tester enters every deck ballot but swaps the first marked one.
     let started = app.post(&base, &token, "").await;
@@ -89,9 +128,9 @@ async fn test_ballots_stay_out_of_the_box_and_a_failed_deck_keeps_the_station_sh
                 swapped = true;
             }
         }
-        cast_test(&app, &token, &station, council, &entered)
+        cast_test(&app, &token, &kiosk, council, &entered)
             .await
-            .assert_status(axum::http::StatusCode::OK);
+            .assert_status(axum::http::StatusCode::CREATED);
     }
     assert!(swapped, "the deck has a ballot to spoil");
     // A test ballot with more marks than seats is refused like a real one.
@@ -105,7 +144,7 @@ async fn test_ballots_stay_out_of_the_box_and_a_failed_deck_keeps_the_station_sh
         .collect();
     let seats = run["decks"][0]["seats"].as_u64().unwrap() as usize;
     if every.len() > seats {
-        cast_test(&app, &token, &station, council, &every)
+        cast_test(&app, &token, &kiosk, council, &every)
             .await
             .assert_problem(422, "too_many_choices");
     }
@@ -168,9 +207,9 @@ async fn test_ballots_stay_out_of_the_box_and_a_failed_deck_keeps_the_station_sh
     app.post(&base, &token, "")
         .await
         .assert_problem(409, "station_open_for_test");
-    cast_test(&app, &token, &station, council, &[])
+    cast_test(&app, &token, &kiosk, council, &[])
         .await
-        .assert_problem(409, "station_open_for_test");
+        .assert_problem(409, "no_test_run");
     let checked = app
         .post(
             "/api/v1/checkins",
@@ -180,7 +219,6 @@ async fn test_ballots_stay_out_of_the_box_and_a_failed_deck_keeps_the_station_sh
         .await;
     checked.assert_status(axum::http::StatusCode::CREATED);
     let ballot_token = checked.json()["ballot_token"].as_str().unwrap().to_owned();
-    let kiosk = crate::support::Kiosk::pair(&app, &token, &station).await;
     let cast = kiosk.vote(&app, &token, &ballot_token, &[]).await;
     assert!(cast.status.is_success(), "{}", cast.text());
     let after = counts(&app, &token, &station).await;
@@ -208,6 +246,9 @@ async fn test_mode_uses_the_ballot_screens_marked_as_a_test_and_the_readiness_pi
     assert!(html.contains(r#"id="start-test""#));
     let csrf = csrf_of(&html);
 
+    let staff = app.token("station").await;
+    let kiosk = Kiosk::pair(&app, &staff, &station).await;
+    let kiosk_cookie = format!("{}={}", web::auth::KIOSK_COOKIE, kiosk.secret);
     let started = app
         .post_fields(
             &format!("{here}/start"),
@@ -218,74 +259,85 @@ async fn test_mode_uses_the_ballot_screens_marked_as_a_test_and_the_readiness_pi
     assert_eq!(started.location(), format!("{here}?done=start"));
     let page = app.page(started.location(), Some(&cookie)).await.text();
     assert!(page.contains(r#"id="next-test-ballot""#), "{page}");
-    // The next deck ballot's council, as the page offers it.
+    // The next deck ballot's council, and the station's kiosk to activate it on.
     let council = page
         .split(r#"name="council" value=""#)
         .nth(1)
         .and_then(|rest| rest.split('"').next())
         .unwrap()
         .to_owned();
-
-    // The ballot screen is the election day's, with the test's banner, posting to the test.
-    let ballot = app
+    assert!(
+        page.contains(&format!(r#"data-kiosk="{}""#, kiosk.id)),
+        "{page}"
+    );
+    let activated = app
         .post_fields(
-            &format!("{here}/vote"),
+            &format!("{here}/kiosks/{}/activate", kiosk.id),
             Some(&cookie),
             &[("csrf_token", &csrf), ("council", &council)],
         )
         .await;
+    assert_eq!(activated.location(), format!("{here}?done=activated"));
+
+    // The kiosk shows the election day's ballot screen with the test's banner.
+    let ballot = app.page("/kiosk", Some(&kiosk_cookie)).await;
     ballot.assert_status(axum::http::StatusCode::OK);
     // No voting screen is kept by the browser (issue 17): going back shows nothing.
     assert_eq!(ballot.header(axum::http::header::CACHE_CONTROL), "no-store");
     let ballot = ballot.text();
     assert!(ballot.contains(r#"id="test-mode-banner""#), "{ballot}");
-    assert!(ballot.contains(&format!(r#"action="{here}/vote/review""#)));
+    assert!(ballot.contains(r#"action="/vote/review""#));
     assert!(ballot.contains(r#"id="ballot-form""#));
-    // The first deck ballot is the blank one: reviewed, then cast into the run.
+    let kiosk_csrf = csrf_of(&ballot);
+    let activation = ballot
+        .split(r#"name="activation" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    // The first deck ballot is the blank one: reviewed (a test ballot is not challenged),
+    // then cast into the run.
+    let fields = [
+        ("csrf_token", kiosk_csrf.as_str()),
+        ("activation", activation.as_str()),
+        ("council", council.as_str()),
+        ("choices", ""),
+    ];
     let review = app
-        .post_fields(
-            &format!("{here}/vote/review"),
-            Some(&cookie),
-            &[("csrf_token", &csrf), ("council", &council)],
-        )
+        .post_fields("/vote/review", Some(&kiosk_cookie), &fields)
         .await
         .text();
-    assert!(review.contains(r#"id="test-mode-banner""#));
-    assert!(review.contains(&format!(r#"action="{here}/vote/cast""#)));
+    assert!(review.contains(r#"id="test-mode-banner""#), "{review}");
+    assert!(review.contains(r#"action="/vote/cast""#));
+    assert!(!review.contains(r#"action="/vote/challenge""#));
     let cast = app
-        .post_fields(
-            &format!("{here}/vote/cast"),
-            Some(&cookie),
-            &[
-                ("csrf_token", &csrf),
-                ("council", &council),
-                ("choices", ""),
-            ],
-        )
+        .post_fields("/vote/cast", Some(&kiosk_cookie), &fields)
         .await;
-    assert_eq!(cast.location(), format!("{here}?done=cast"));
+    cast.assert_status(axum::http::StatusCode::OK);
+    let cast = cast.text();
+    assert!(cast.contains(r#"id="test-ballot-cast""#), "{cast}");
+    assert!(!cast.contains(r#"id="receipt-code""#));
     let run = app
         .get(
             &format!("/api/v1/stations/{station}/equipment-test"),
-            Some(&app.token("station").await),
+            Some(&staff),
         )
         .await
         .json();
     assert_eq!(run["runs"][0]["cast"][&council], 1);
-    // The real voting screens refuse a test's form: it carries no ballot token.
-    let real = app
-        .post_fields(
-            "/vote/cast",
-            Some(&cookie),
-            &[
-                ("csrf_token", &csrf),
-                ("council", &council),
-                ("choices", ""),
-            ],
-        )
+    // The same screen sent again shows nothing: the activation is spent.
+    let again = app
+        .post_fields("/vote/cast", Some(&kiosk_cookie), &fields)
         .await;
-    assert_ne!(real.status, axum::http::StatusCode::OK);
-    assert_eq!(real.header(axum::http::header::CACHE_CONTROL), "no-store");
+    assert_eq!(again.location(), "/kiosk");
+    // The staff's own browser casts nothing: the voting screens are a kiosk's.
+    let staff_cast = app.post_fields("/vote/cast", Some(&cookie), &fields).await;
+    assert_ne!(staff_cast.status, axum::http::StatusCode::OK);
+    assert_eq!(
+        staff_cast.header(axum::http::header::CACHE_CONTROL),
+        "no-store"
+    );
+    assert_eq!(run["runs"][0]["cast"][&council], 1);
 
     // Finished early: failed, and the governor's readiness page lists the station as not
     // passed, with a way to its test page.

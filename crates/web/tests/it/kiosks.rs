@@ -323,3 +323,46 @@ async fn a_browser_becomes_a_kiosk_only_without_a_staff_session() {
     assert_eq!(console.status, 403, "{}", console.text());
     let _ = token;
 }
+
+#[tokio::test]
+async fn an_account_guessing_pairing_codes_is_slowed_and_only_itself() {
+    let (app, token, _) = election_day().await;
+    let station = own_station();
+    let (elsewhere, other) = staff_elsewhere(&app).await;
+    let path = format!("/api/v1/stations/{station}/kiosks");
+    // Wrong codes, one after another: refused as unknown until the account's minute is spent
+    // (the limiter lets one more through every three seconds, so the burst is bounded, not
+    // timed).
+    let mut unknown = 0;
+    let limited = loop {
+        let reply = app
+            .post(&path, &token, r#"{"pairing_code": "00000000"}"#)
+            .await;
+        if reply.status == 429 {
+            break reply;
+        }
+        reply.assert_problem(409, "pairing_code_unknown");
+        unknown += 1;
+        assert!(unknown <= 200, "pairing attempts are never limited");
+    };
+    assert!(unknown >= web::PAIRINGS_PER_MINUTE as usize, "{unknown}");
+    limited.assert_problem(429, "too_many_attempts");
+    // The limit is the account's: another station's staff still pair their kiosk.
+    Kiosk::pair(&app, &other, &elsewhere).await;
+    // The console's form is limited alike, in Persian.
+    let cookie = app.browser_login("station").await;
+    let console = app
+        .page(&format!("/stations/{station}/day"), Some(&cookie))
+        .await
+        .text();
+    let csrf = crate::support::csrf_of(&console);
+    let page = app
+        .post_form(
+            &path.replace("/api/v1", ""),
+            Some(&cookie),
+            &form(&[("csrf_token", &csrf), ("pairing_code", "00000000")]),
+        )
+        .await;
+    assert_eq!(page.status, 429, "{}", page.text());
+    assert!(page.text().contains("بیش از حد مجاز"));
+}

@@ -552,18 +552,13 @@ impl Fixture {
                 | "/stations/{code}/equipment-test/finish",
             )
             | ("GET", "/api/v1/stations/{code}/kiosks") => (filled(route), Sent::Nothing, operates),
-            ("POST", "/api/v1/stations/{code}/equipment-test/ballots") => (
-                filled(route),
-                json(&format!(r#"{{"council": "{}", "choices": []}}"#, self.council)),
+            ("POST", "/api/v1/stations/{code}/equipment-test/kiosks/{kiosk}/activation") => (
+                filled(route).replace("{kiosk}", &self.kiosk.id),
+                json("{}"),
                 operates,
             ),
-            (
-                "POST",
-                "/stations/{code}/equipment-test/vote"
-                | "/stations/{code}/equipment-test/vote/review"
-                | "/stations/{code}/equipment-test/vote/cast",
-            ) => (
-                filled(route),
+            ("POST", "/stations/{code}/equipment-test/kiosks/{kiosk}/activate") => (
+                filled(route).replace("{kiosk}", &self.kiosk.id),
                 form(&format!("council={}", self.council)),
                 operates,
             ),
