@@ -14,9 +14,9 @@ use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::Row;
 use std::collections::BTreeMap;
 use store::equipment::{
-    casting, casting_sealed, demo_stored, finishing, overriding, standings_from, starting,
-    test_ballot_cast, test_finished, test_overridden, test_started, RunRow, SealedCount,
-    SealedTestBallot, StandingRow, StationEquipment,
+    casting_sealed, demo_stored, finishing, overriding, standings_from, starting, test_ballot_cast,
+    test_finished, test_overridden, test_started, RunRow, SealedCount, SealedTestBallot,
+    StandingRow, StationEquipment,
 };
 use store::{Actor, Entity, EquipmentStore, StoreError, StoreResult};
 
@@ -215,35 +215,6 @@ impl Postgres {
         Ok(run)
     }
 
-    async fn try_cast(
-        &self,
-        election: &str,
-        station: &str,
-        council: &str,
-        choices: &[String],
-        by: &Actor,
-    ) -> Attempt<TestRun> {
-        let mut tx = self.pool.begin().await?;
-        let state = locked_state(&mut tx, election, station).await?;
-        let current = running(&mut tx, election, station).await?;
-        let (run, stored) = casting(state, current.as_ref(), council, choices)?;
-        sqlx::query(
-            "INSERT INTO equipment_test_ballots (run_id, seq, council_code, choices)
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(run.id)
-        .bind(next_seq(run))
-        .bind(council)
-        .bind(&stored)
-        .execute(&mut *tx)
-        .await?;
-        let mut after = run.clone();
-        *after.cast.entry(council.to_owned()).or_default() += 1;
-        append_audit(&mut tx, by, &test_ballot_cast(&after, council, None)).await?;
-        tx.commit().await?;
-        Ok(after)
-    }
-
     async fn try_cast_sealed(&self, ballot: &SealedTestBallot, by: &Actor) -> Attempt<TestRun> {
         let mut tx = self.pool.begin().await?;
         let state = locked_state(&mut tx, &ballot.election_code, &ballot.station).await?;
@@ -435,21 +406,6 @@ impl EquipmentStore for Postgres {
     ) -> StoreResult<TestRun> {
         retry(Unique::Fail, || {
             self.try_start(election_code, station, decks, by)
-        })
-        .await
-    }
-
-    #[tracing::instrument(skip_all)]
-    async fn cast_test_ballot(
-        &self,
-        election_code: &str,
-        station: &str,
-        council: &str,
-        choices: &[String],
-        by: &Actor,
-    ) -> StoreResult<TestRun> {
-        retry(Unique::Fail, || {
-            self.try_cast(election_code, station, council, choices, by)
         })
         .await
     }

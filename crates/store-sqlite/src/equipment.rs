@@ -12,7 +12,7 @@ use domain::test_deck::{EquipmentStanding, TestDeck, TestOverride, TestRun};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use std::collections::BTreeMap;
 use store::equipment::{
-    casting, casting_sealed, finishing, overriding, standings_from, starting, test_ballot_cast,
+    casting_sealed, finishing, overriding, standings_from, starting, test_ballot_cast,
     test_finished, test_overridden, test_started, RunRow, SealedCount, SealedTestBallot,
     StandingRow, StationEquipment,
 };
@@ -158,30 +158,6 @@ fn start(
         .ok_or_else(|| StoreError::database("the run just started is missing"))?;
     append_audit(tx, by, &test_started(&run))?;
     Ok(run)
-}
-
-fn cast(
-    tx: &Transaction<'_>,
-    election: &str,
-    station: &str,
-    council: &str,
-    choices: &[String],
-    by: &Actor,
-) -> StoreResult<TestRun> {
-    let state = day_state(tx, election, station)?;
-    let current = running(tx, election, station)?;
-    let (run, stored) = casting(state, current.as_ref(), council, choices)?;
-    tx.prepare_cached(
-        "INSERT INTO equipment_test_ballots (run_id, seq, council_code, choices)
-         VALUES (?1, ?2, ?3, ?4)",
-    )
-    .map_err(db_err)?
-    .execute(params![run.id, next_seq(run), council, stored])
-    .map_err(db_err)?;
-    let mut after = run.clone();
-    *after.cast.entry(council.to_owned()).or_default() += 1;
-    append_audit(tx, by, &test_ballot_cast(&after, council, None))?;
-    Ok(after)
 }
 
 /// The next test ballot's place in its run.
@@ -440,26 +416,6 @@ impl EquipmentStore for Sqlite {
             by.clone(),
         );
         self.write(move |tx| start(tx, &election, &station, &decks, &by))
-            .await
-    }
-
-    #[tracing::instrument(skip_all)]
-    async fn cast_test_ballot(
-        &self,
-        election_code: &str,
-        station: &str,
-        council: &str,
-        choices: &[String],
-        by: &Actor,
-    ) -> StoreResult<TestRun> {
-        let (election, station, council, choices, by) = (
-            election_code.to_owned(),
-            station.to_owned(),
-            council.to_owned(),
-            choices.to_vec(),
-            by.clone(),
-        );
-        self.write(move |tx| cast(tx, &election, &station, &council, &choices, &by))
             .await
     }
 

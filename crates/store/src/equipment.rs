@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use domain::audit_terms::AuditAction;
 use domain::station_day::DayState;
 use domain::test_deck::{
-    check_start, check_test_ballot, deck_with_room, judge_tallies, standing, tally,
-    EquipmentRefusal, EquipmentStanding, RunOutcome, TestDeck, TestOverride, TestRun, TestTally,
+    check_start, deck_with_room, judge_tallies, standing, tally, EquipmentRefusal,
+    EquipmentStanding, RunOutcome, TestDeck, TestOverride, TestRun, TestTally,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -68,18 +68,6 @@ pub trait EquipmentStore: Send + Sync + 'static {
         election_code: &str,
         station: &str,
         decks: &[TestDeck],
-        by: &Actor,
-    ) -> StoreResult<TestRun>;
-    /// Casts a test ballot into the station's running run, checked by
-    /// `domain::test_deck::check_test_ballot` and refused once the station has opened; kept
-    /// apart from every real ballot. Audited (`equipment_test.ballot`, counts only). The run
-    /// after it.
-    async fn cast_test_ballot(
-        &self,
-        election_code: &str,
-        station: &str,
-        council: &str,
-        choices: &[String],
         by: &Actor,
     ) -> StoreResult<TestRun>;
     /// Casts a sealed test ballot into the station's running run from the kiosk whose test
@@ -183,23 +171,6 @@ pub fn starting(
 ) -> StoreResult<String> {
     check_start(state, running.is_some())?;
     serde_json::to_string(decks).map_err(|e| StoreError::database(e.to_string()))
-}
-
-/// A test ballot about to be cast: the run going on (refused when none, or when the station
-/// has opened) and the choices as [`check_test_ballot`] leaves them, stored as JSON.
-pub fn casting<'r>(
-    state: DayState,
-    running: Option<&'r TestRun>,
-    council: &str,
-    choices: &[String],
-) -> StoreResult<(&'r TestRun, String)> {
-    if state != DayState::NotOpened {
-        return Err(domain::test_deck::EquipmentRefusal::StationOpen.into());
-    }
-    let run = running.ok_or(domain::test_deck::EquipmentRefusal::NoRunInProgress)?;
-    let picked = check_test_ballot(run, council, choices)?;
-    let stored = serde_json::to_string(&picked).map_err(|e| StoreError::database(e.to_string()))?;
-    Ok((run, stored))
 }
 
 /// A sealed test ballot about to be cast: the run going on (refused when none, or when the

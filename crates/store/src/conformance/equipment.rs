@@ -28,6 +28,101 @@ fn refusal<T: std::fmt::Debug>(r: StoreResult<T>) -> EquipmentRefusal {
     }
 }
 
+/// A kiosk paired to the station, as its staff pair one.
+async fn paired_kiosk(store: &Arc<dyn Store>, election: &str, station: &str, id: &str) {
+    let since = tester(0).at - time::Duration::minutes(10);
+    let code = format!("{:08}", id.bytes().map(u32::from).sum::<u32>());
+    store
+        .request_kiosk(
+            &crate::kiosks::NewKiosk {
+                election_code: election.to_owned(),
+                kiosk_id: id.to_owned(),
+                session_hash: format!("hash-of-{id}"),
+                pairing_code: code.clone(),
+                csrf_token: format!("csrf-{id}"),
+            },
+            since,
+            10,
+            &tester(0),
+        )
+        .await
+        .unwrap();
+    store
+        .pair_kiosk(election, station, &code, since, &tester(0))
+        .await
+        .unwrap();
+}
+
+/// Casts a sealed test ballot of `council` (the `n`-th of the run) from the station's kiosk
+/// `kiosk`, its test activation made first as the console makes it. The store keeps the sealed
+/// text as given: the use case encrypts and counts.
+async fn cast_sealed(
+    store: &Arc<dyn Store>,
+    (election, station, kiosk): (&str, &str, &str),
+    run: i64,
+    council: &str,
+    n: usize,
+    by: &Actor,
+) -> StoreResult<domain::test_deck::TestRun> {
+    let id = format!("activation-{run}-{n}");
+    let current = store
+        .station_kiosks(election, station)
+        .await?
+        .into_iter()
+        .find(|k| k.kiosk_id == kiosk)
+        .and_then(|k| k.activation)
+        .map(|a| a.id);
+    store
+        .activate_kiosk(
+            station,
+            kiosk,
+            current.as_deref(),
+            &crate::kiosks::Activation {
+                token_hash: crate::kiosks::test_token_hash(&id),
+                id: id.clone(),
+                council: council.to_owned(),
+                at: by.at,
+                expires_at: by.at + time::Duration::minutes(10),
+                test_run: Some(run),
+            },
+            by,
+        )
+        .await?;
+    store
+        .cast_sealed_test_ballot(
+            &crate::equipment::SealedTestBallot {
+                election_code: election.to_owned(),
+                station: station.to_owned(),
+                kiosk_id: kiosk.to_owned(),
+                activation_id: id,
+                council: council.to_owned(),
+                sealed: format!(r#"{{"ballot":{n}}}"#),
+            },
+            by,
+        )
+        .await
+}
+
+/// What the use case counts of the ballots entered (council, choices) in run `run`.
+fn counted(run: i64, entered: &[(String, Vec<String>)]) -> SealedCount {
+    let mut by_council: std::collections::BTreeMap<String, Vec<Vec<String>>> =
+        std::collections::BTreeMap::new();
+    for (council, choices) in entered {
+        by_council
+            .entry(council.clone())
+            .or_default()
+            .push(choices.clone());
+    }
+    SealedCount {
+        run,
+        ballots: entered.len() as u64,
+        tallies: by_council
+            .into_iter()
+            .map(|(council, ballots)| (council, domain::test_deck::tally(&ballots)))
+            .collect(),
+    }
+}
+
 /// The decks of a station's councils, as the use case builds them.
 fn decks_of(data: &DemoData, station: &str) -> Vec<TestDeck> {
     let s = data.stations.iter().find(|s| s.code == station).unwrap();
@@ -120,35 +215,26 @@ pub async fn a_failed_test_blocks_opening_until_overridden_and_test_ballots_stay
         ),
         EquipmentRefusal::RunInProgress
     );
-    // A ballot beyond the seats, or for a council not in the run, writes nothing.
+    assert_eq!(audit_head(&store).await, before, "a refusal writes nothing");
+    // A ballot for a council not in the run, or from a kiosk without the run's activation,
+    // writes nothing.
     let council = decks[0].council.clone();
-    let too_many: Vec<String> = decks[0]
-        .expected()
-        .candidates
-        .keys()
-        .cloned()
-        .chain(std::iter::once("x".into()))
-        .collect();
+    paired_kiosk(&store, &election, &station, "k1").await;
+    let place = (election.as_str(), station.as_str(), "k1");
+    let before = audit_head(&store).await;
     assert!(matches!(
-        refusal(
-            store
-                .cast_test_ballot(&election, &station, &council, &too_many, &tester(0))
-                .await
-        ),
-        EquipmentRefusal::Ballot(_)
-    ));
-    assert!(matches!(
-        refusal(
-            store
-                .cast_test_ballot(&election, &station, "no-such", &[], &tester(0))
-                .await
-        ),
+        refusal(cast_sealed(&store, place, run.id, "no-such", 0, &tester(0)).await),
         EquipmentRefusal::NotInDeck { .. }
     ));
-    assert_eq!(audit_head(&store).await, before, "refusals write nothing");
+    // (The activation itself was written; the cast was not.)
+    assert_eq!(
+        audit_head(&store).await,
+        before + 1,
+        "refusals write nothing"
+    );
 
     // Every deck ballot entered, but the tester's device dropped the first deck's last one.
-    let mut entered = 0;
+    let mut entered = Vec::new();
     for d in &decks {
         let take = if d.council == council {
             d.ballots.len() - 1
@@ -156,16 +242,22 @@ pub async fn a_failed_test_blocks_opening_until_overridden_and_test_ballots_stay
             d.ballots.len()
         };
         for b in d.ballots.iter().take(take) {
-            let after = store
-                .cast_test_ballot(&election, &station, &d.council, b, &tester(1))
-                .await
-                .unwrap();
-            entered += 1;
-            assert_eq!(after.progress().1, entered);
+            let after = cast_sealed(
+                &store,
+                place,
+                run.id,
+                &d.council,
+                entered.len() + 1,
+                &tester(1),
+            )
+            .await
+            .unwrap();
+            entered.push((d.council.clone(), b.clone()));
+            assert_eq!(after.progress().1, entered.len() as u64);
         }
     }
     let finished = store
-        .finish_equipment_test(&election, &station, &SealedCount::default(), &tester(2))
+        .finish_equipment_test(&election, &station, &counted(run.id, &entered), &tester(2))
         .await
         .unwrap();
     assert_eq!(finished.outcome, RunOutcome::Failed);
@@ -246,11 +338,7 @@ pub async fn a_failed_test_blocks_opening_until_overridden_and_test_ballots_stay
         EquipmentRefusal::StationOpen
     );
     assert_eq!(
-        refusal(
-            store
-                .cast_test_ballot(&election, &station, &council, &[], &polls_open())
-                .await
-        ),
+        refusal(cast_sealed(&store, place, run.id, &council, 999, &polls_open()).await),
         EquipmentRefusal::StationOpen
     );
     assert_eq!(
@@ -327,23 +415,26 @@ pub async fn a_passed_run_stands_and_the_standings_follow_the_demo(store: Arc<dy
 
     // Tested again, every ballot entered right: it passed, and an override is refused.
     let decks = decks_of(&data, &failed.station);
-    store
+    let run = store
         .start_equipment_test(&election, &failed.station, &decks, &tester(0))
         .await
         .unwrap();
+    paired_kiosk(&store, &election, &failed.station, "k2").await;
+    let place = (election.as_str(), failed.station.as_str(), "k2");
+    let mut entered = Vec::new();
     for d in &decks {
         for b in &d.ballots {
-            store
-                .cast_test_ballot(&election, &failed.station, &d.council, b, &tester(1))
+            cast_sealed(&store, place, run.id, &d.council, entered.len(), &tester(1))
                 .await
                 .unwrap();
+            entered.push((d.council.clone(), b.clone()));
         }
     }
     let passed = store
         .finish_equipment_test(
             &election,
             &failed.station,
-            &SealedCount::default(),
+            &counted(run.id, &entered),
             &tester(2),
         )
         .await
