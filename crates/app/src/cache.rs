@@ -51,6 +51,53 @@ pub struct Caches {
     /// The election's key, once its ceremony is held (a key is recorded once and never
     /// changes), so casting reads none.
     pub(crate) election_key: tokio::sync::OnceCell<Arc<ballot_crypto::ElectionKey>>,
+    /// Closed stations' encrypted tallies, summed from their ballots once: a closed box never
+    /// changes, and summing one costs a read and a decoding of every ballot (the public count
+    /// pages and every guardian's post ask for them).
+    pub(crate) closed_sums: ClosedSums,
+}
+
+/// A closed station's tally as summed from its ballots: its council, how many ballots it sums,
+/// and the sum.
+#[derive(Debug, Clone)]
+pub struct StationSum {
+    pub council: String,
+    pub ballots: u64,
+    pub tally: ballot_crypto::EncryptedTally,
+}
+
+/// Closed stations' sums, by election and station, at most [`ClosedSums::MAX`] of them (a
+/// station's sums are some kilobytes a council).
+#[derive(Default)]
+pub struct ClosedSums(Mutex<HashMap<StationKey, Arc<Vec<StationSum>>>>);
+
+/// An election's code and a station's.
+type StationKey = (String, String);
+
+impl ClosedSums {
+    pub const MAX: usize = 10_000;
+
+    pub(crate) fn get(&self, election: &str, station: &str) -> Option<Arc<Vec<StationSum>>> {
+        let map = self.0.lock().ok()?;
+        map.get(&(election.to_owned(), station.to_owned())).cloned()
+    }
+
+    /// Keeps a closed station's sums (one kept before, of any station, goes when full).
+    pub(crate) fn put(&self, election: &str, station: &str, sums: Arc<Vec<StationSum>>) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= Self::MAX {
+                if let Some(any) = map.keys().next().cloned() {
+                    map.remove(&any);
+                }
+            }
+            map.insert((election.to_owned(), station.to_owned()), sums);
+        }
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.0.lock().map_or(0, |map| map.len())
+    }
 }
 
 /// The caches with the store areas they are read from.
@@ -147,5 +194,35 @@ impl<'a> Cached<'a> {
             Ok(Arc::new(all))
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sums(ballots: u64) -> Arc<Vec<StationSum>> {
+        Arc::new(vec![StationSum {
+            council: "C-1".into(),
+            ballots,
+            tally: ballot_crypto::EncryptedTally::empty(3),
+        }])
+    }
+
+    #[test]
+    fn closed_sums_are_kept_per_election_and_station_and_bounded() {
+        let cache = ClosedSums::default();
+        assert!(cache.get("e", "s1").is_none());
+        cache.put("e", "s1", sums(7));
+        assert_eq!(cache.get("e", "s1").map(|s| s[0].ballots), Some(7));
+        assert!(cache.get("other", "s1").is_none());
+        assert!(cache.get("e", "s2").is_none());
+        for n in 0..ClosedSums::MAX + 5 {
+            cache.put("e", &format!("station-{n}"), sums(1));
+        }
+        assert_eq!(cache.len(), ClosedSums::MAX);
+        // The last kept is there.
+        let last = format!("station-{}", ClosedSums::MAX + 4);
+        assert!(cache.get("e", &last).is_some());
     }
 }

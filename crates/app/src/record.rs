@@ -125,19 +125,31 @@ pub async fn station_record(
         .station_decryption(&manifest.election, station)
         .await?;
     for tally in &mut record.tallies {
-        tally.shares = decryption
-            .shares
-            .iter()
-            .filter(|s| s.council == tally.council)
-            .map(|s| serde_json::from_str(&s.share).map_err(|_| corrupt("decryption share")))
-            .collect::<Result<Vec<_>>>()?;
-        tally.counts = decryption
-            .counts
-            .iter()
-            .find(|c| c.council == tally.council)
-            .map(|c| serde_json::from_str(&c.counts).map_err(|_| corrupt("counts")))
-            .transpose()?;
+        (tally.shares, tally.counts) = kept_decryption(&decryption, &tally.council)?;
     }
     record.sort();
     Ok(record)
+}
+
+/// The decryption shares and the counts kept of a station's tally of `council`, read back.
+pub(crate) fn kept_decryption(
+    decryption: &store::tallies::StationDecryption,
+    council: &str,
+) -> Result<(
+    Vec<ballot_crypto::DecryptionShare>,
+    Option<ballot_crypto::record::Counts>,
+)> {
+    let shares = decryption
+        .shares
+        .iter()
+        .filter(|s| s.council == council)
+        .map(|s| serde_json::from_str(&s.share).map_err(|_| corrupt("decryption share")))
+        .collect::<Result<Vec<_>>>()?;
+    let counts = decryption
+        .counts
+        .iter()
+        .find(|c| c.council == council)
+        .map(|c| serde_json::from_str(&c.counts).map_err(|_| corrupt("counts")))
+        .transpose()?;
+    Ok((shares, counts))
 }

@@ -6,9 +6,10 @@
 //! once k guardians' shares of a tally are in, its counts are decrypted and kept. No single
 //! cast ballot is ever decrypted. Posting needs no account: a share's proof is its credential.
 
-use crate::record::{manifest_head, station_record};
+use crate::cache::StationSum;
+use crate::record::{kept_decryption, manifest_head, station_record};
 use crate::{Context, Error, Result};
-use ballot_crypto::record::{Counts, StationRecord};
+use ballot_crypto::record::{Counts, Manifest, StationRecord};
 use ballot_crypto::tally::{self, CountTable, DecryptionShare};
 use ballot_crypto::EncryptedTally;
 use domain::tally::{TallyRefusal, MAX_SHARES_PER_POST};
@@ -115,11 +116,22 @@ impl Tallies<'_> {
         let manifest = manifest_head(self.store, election).await?;
         let mut out = Vec::new();
         for (station, county) in chosen {
-            let record = station_record(self.store, &manifest, &station).await?;
+            let tallies = self
+                .counted(&manifest, &station)
+                .await?
+                .into_iter()
+                .map(|t| OpenTally {
+                    council: t.sum.council,
+                    ballots: t.sum.ballots,
+                    tally: t.sum.tally,
+                    guardians: t.shares.iter().map(|s| s.guardian).collect(),
+                    counts: t.counts,
+                })
+                .collect();
             out.push(StationTallies {
-                tallies: open_tallies(&record),
                 station,
                 county,
+                tallies,
             });
         }
         Ok(TallyPage {
@@ -164,12 +176,13 @@ impl Tallies<'_> {
             if !closed {
                 return Err(refused(TallyRefusal::StationNotClosed));
             }
-            let record = station_record(self.store, &manifest, &station).await?;
+            let tallies = self.counted(&manifest, &station).await?;
             let key = Arc::clone(&key);
-            let (station_kept, station_counts) =
-                tokio::task::spawn_blocking(move || check_station(&key, &record, posted))
-                    .await
-                    .map_err(|e| Error::Internal(format!("checking shares: {e}")))??;
+            let (station_kept, station_counts) = tokio::task::spawn_blocking(move || {
+                check_station(&key, &station, &tallies, posted)
+            })
+            .await
+            .map_err(|e| Error::Internal(format!("checking shares: {e}")))??;
             counted.extend(
                 station_counts
                     .iter()
@@ -189,6 +202,35 @@ impl Tallies<'_> {
 }
 
 impl Tallies<'_> {
+    /// A closed station's tallies with the shares and counts kept so far. The sums are summed
+    /// from the station's record once and then kept (`Caches::closed_sums`): the caller has
+    /// checked the station is closed, so its box no longer changes.
+    async fn counted(&self, manifest: &Manifest, station: &str) -> Result<Vec<CountedTally>> {
+        let cache = &self.ctx.cached().caches.closed_sums;
+        let sums = if let Some(sums) = cache.get(&manifest.election, station) {
+            sums
+        } else {
+            let record = station_record(self.store, manifest, station).await?;
+            let sums = Arc::new(sums_of(&record));
+            cache.put(&manifest.election, station, Arc::clone(&sums));
+            sums
+        };
+        let decryption = self
+            .store
+            .station_decryption(&manifest.election, station)
+            .await?;
+        sums.iter()
+            .map(|sum| {
+                let (shares, counts) = kept_decryption(&decryption, &sum.council)?;
+                Ok(CountedTally {
+                    sum: sum.clone(),
+                    shares,
+                    counts,
+                })
+            })
+            .collect()
+    }
+
     /// The election's manifest, as the record publishes it (public).
     pub async fn manifest(self) -> Result<ballot_crypto::record::Manifest> {
         let election = self.ctx.cached().election_code().await?;
@@ -213,12 +255,20 @@ impl Tallies<'_> {
     }
 }
 
-/// A station record's tallies as the guardians see them.
-fn open_tallies(record: &StationRecord) -> Vec<OpenTally> {
+/// A closed station's tally as the count uses it: the sum, and the shares and counts kept.
+#[derive(Debug, Clone)]
+struct CountedTally {
+    sum: StationSum,
+    shares: Vec<DecryptionShare>,
+    counts: Option<Counts>,
+}
+
+/// A station record's tallies, each with how many ballots it sums.
+fn sums_of(record: &StationRecord) -> Vec<StationSum> {
     record
         .tallies
         .iter()
-        .map(|t| OpenTally {
+        .map(|t| StationSum {
             council: t.council.clone(),
             ballots: record
                 .ballots
@@ -226,8 +276,6 @@ fn open_tallies(record: &StationRecord) -> Vec<OpenTally> {
                 .filter(|b| b.council == t.council)
                 .count() as u64,
             tally: t.tally.clone(),
-            guardians: t.shares.iter().map(|s| s.guardian).collect(),
-            counts: t.counts.clone(),
         })
         .collect()
 }
@@ -236,15 +284,16 @@ fn open_tallies(record: &StationRecord) -> Vec<OpenTally> {
 /// the threshold: the shares to keep and the counts.
 fn check_station(
     key: &ballot_crypto::ElectionKey,
-    record: &StationRecord,
+    station: &str,
+    tallies: &[CountedTally],
     posted: Vec<PostedShare>,
 ) -> Result<(Vec<TallyShare>, Vec<TallyCounts>)> {
     let (mut kept, mut counts) = (Vec::new(), Vec::new());
     for share in posted {
-        let Some(council_tally) = record.tallies.iter().find(|t| t.council == share.council) else {
+        let Some(council_tally) = tallies.iter().find(|t| t.sum.council == share.council) else {
             return Err(refused(TallyRefusal::NoTally));
         };
-        tally::verify_share(key, &council_tally.tally, &share.share).map_err(Error::Crypto)?;
+        tally::verify_share(key, &council_tally.sum.tally, &share.share).map_err(Error::Crypto)?;
         let mut shares: Vec<DecryptionShare> = council_tally
             .shares
             .iter()
@@ -253,28 +302,24 @@ fn check_station(
             .collect();
         shares.push(share.share.clone());
         if council_tally.counts.is_none() && shares.len() >= key.threshold() {
-            let ballots = record
-                .ballots
-                .iter()
-                .filter(|b| b.council == share.council)
-                .count() as u64;
+            let ballots = council_tally.sum.ballots;
             let votes = tally::decrypt_counts(
                 key,
-                &council_tally.tally,
+                &council_tally.sum.tally,
                 &shares[shares.len() - key.threshold()..],
                 &CountTable::up_to(ballots),
             )
             .map_err(Error::Crypto)?;
             let decrypted = Counts { ballots, votes };
             counts.push(TallyCounts {
-                station: record.station.clone(),
+                station: station.to_owned(),
                 council: share.council.clone(),
                 counts: serde_json::to_string(&decrypted)
                     .map_err(|e| Error::Internal(format!("counts: {e}")))?,
             });
         }
         kept.push(TallyShare {
-            station: record.station.clone(),
+            station: station.to_owned(),
             council: share.council,
             guardian: u32::try_from(share.share.guardian).map_err(|_| Error::Forbidden)?,
             share: serde_json::to_string(&share.share)
