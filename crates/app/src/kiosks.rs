@@ -299,10 +299,8 @@ impl Kiosks<'_> {
         let election = self.ctx.cached().election_code().await?;
         Ok(self
             .kiosks
-            .station_kiosks(election, station)
-            .await?
-            .into_iter()
-            .find(|k| k.kiosk_id == kiosk_id))
+            .station_kiosk(election, station, kiosk_id)
+            .await?)
     }
 
     /// The ballot live on the calling kiosk, if any (`activation`, when given, must be the

@@ -344,6 +344,25 @@ impl KioskStore for Postgres {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn station_kiosk(
+        &self,
+        election_code: &str,
+        station: &str,
+        kiosk_id: &str,
+    ) -> StoreResult<Option<Kiosk>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        Ok(kiosk_where(
+            &mut conn,
+            "k.election_code = $1 AND k.station_code = $2 AND k.kiosk_id = $3 \
+             AND k.retired_at_us IS NULL",
+            &[election_code, station, kiosk_id],
+        )
+        .await
+        .map_err(settle)?
+        .pop())
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn retire_kiosk(&self, station: &str, kiosk_id: &str, by: &Actor) -> StoreResult<()> {
         retry(Unique::Fail, || self.try_retire(station, kiosk_id, by)).await
     }

@@ -296,6 +296,30 @@ impl KioskStore for Sqlite {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn station_kiosk(
+        &self,
+        election_code: &str,
+        station: &str,
+        kiosk_id: &str,
+    ) -> StoreResult<Option<Kiosk>> {
+        let (election, station, kiosk_id) = (
+            election_code.to_owned(),
+            station.to_owned(),
+            kiosk_id.to_owned(),
+        );
+        self.read(move |conn| {
+            Ok(kiosk_where(
+                conn,
+                "k.election_code = ?1 AND k.station_code = ?2 AND k.kiosk_id = ?3 \
+                 AND k.retired_at_us IS NULL",
+                &[&election, &station, &kiosk_id],
+            )?
+            .pop())
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn retire_kiosk(&self, station: &str, kiosk_id: &str, by: &Actor) -> StoreResult<()> {
         let (station, kiosk_id, by) = (station.to_owned(), kiosk_id.to_owned(), by.clone());
         self.write(move |tx| retire(tx, &station, &kiosk_id, &by))

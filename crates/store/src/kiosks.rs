@@ -97,6 +97,13 @@ pub trait KioskStore: Send + Sync + 'static {
     ) -> StoreResult<Kiosk>;
     /// The station's kiosks in service, by number.
     async fn station_kiosks(&self, election_code: &str, station: &str) -> StoreResult<Vec<Kiosk>>;
+    /// The station's kiosk `kiosk_id` in service, if it is (a kiosk's own read on every cast).
+    async fn station_kiosk(
+        &self,
+        election_code: &str,
+        station: &str,
+        kiosk_id: &str,
+    ) -> StoreResult<Option<Kiosk>>;
     /// Takes a kiosk of the station out of service (its session ends, its activation goes),
     /// with its audit record (`kiosk.retire`). `NotFound { Kiosk }` for none in service there.
     async fn retire_kiosk(&self, station: &str, kiosk_id: &str, by: &Actor) -> StoreResult<()>;

@@ -131,6 +131,20 @@ pub async fn kiosks_are_paired_by_code_and_hold_one_ballot_at_a_time(store: Arc<
         .await
         .unwrap()
         .is_empty());
+    // One kiosk read alone: in service at its own station only.
+    let k2 = store
+        .station_kiosk(&election, &station, "k2")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(k2.paired.map(|p| p.number), Some(2));
+    assert_eq!(
+        store
+            .station_kiosk(&election, &other_station, "k2")
+            .await
+            .unwrap(),
+        None
+    );
 
     // One activation at a time, replaced only knowingly.
     store
@@ -202,6 +216,14 @@ pub async fn kiosks_are_paired_by_code_and_hold_one_ballot_at_a_time(store: Arc<
             .unwrap()
             .len(),
         1
+    );
+    assert_eq!(
+        store
+            .station_kiosk(&election, &station, "k2")
+            .await
+            .unwrap(),
+        None,
+        "a kiosk taken out of service is not read as in service"
     );
 
     // A request never paired is forgotten once it expired, when another comes.
