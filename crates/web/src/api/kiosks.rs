@@ -119,7 +119,8 @@ fn kiosk_answer(
     params(("code" = String, Path, description = "Station code")),
     responses((status = 201, body = StationKioskAnswer),
         (status = 409, description = "`pairing_code_unknown`: no kiosk waits with it (or it expired)"),
-        (status = 422, description = "`invalid_pairing_code`")))]
+        (status = 422, description = "`invalid_pairing_code`"),
+        (status = 429, description = "`too_many_attempts`: the account's pairings this minute are spent")))]
 pub async fn pair(
     Visit { state, auth }: Visit,
     ApiPath(code): ApiPath<String>,
