@@ -26,6 +26,7 @@ pub mod participation;
 pub mod person;
 pub mod readiness;
 pub mod registration;
+pub mod results;
 pub mod roll;
 pub mod security;
 pub mod staffing;

@@ -1,0 +1,9 @@
+//! Results (issue 18): the rules that take a council from its stations' counts to its members
+//! and alternates, each in its own small file — a station's count checked ([`count_checks`]),
+//! seats allocated with ties broken in the law's order ([`seats`]), the public lottery that
+//! decides what the law leaves tied ([`lottery`]), and a result's status ([`status`]).
+
+pub mod count_checks;
+pub mod lottery;
+pub mod seats;
+pub mod status;

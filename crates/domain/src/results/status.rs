@@ -1,0 +1,80 @@
+//! A result's status (issue 18 §5): unofficial while stations report, approved by the county's
+//! executive board, confirmed by the supervision board, then published. A recount, an annulment
+//! or a correction moves it back; every move has a reason and is audited.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ResultStatus {
+    /// Some of the council's stations have not reported a counted, fully signed box.
+    UnofficialPartial,
+    /// Every station reported; nobody has approved the result yet.
+    UnofficialComplete,
+    /// Approved by the county's executive board.
+    Approved,
+    /// Confirmed by the supervision board: certified, its inputs frozen.
+    Confirmed,
+    Published,
+}
+
+impl ResultStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UnofficialPartial => "unofficial_partial",
+            Self::UnofficialComplete => "unofficial_complete",
+            Self::Approved => "approved",
+            Self::Confirmed => "confirmed",
+            Self::Published => "published",
+        }
+    }
+
+    pub fn persian(self) -> &'static str {
+        match self {
+            Self::UnofficialPartial => "غیررسمی — ناقص",
+            Self::UnofficialComplete => "غیررسمی — کامل",
+            Self::Approved => "تأیید هیئت اجرایی",
+            Self::Confirmed => "تأیید هیئت نظارت",
+            Self::Published => "اعلام رسمی",
+        }
+    }
+
+    /// Whether the result is official (the supervision board confirmed it).
+    pub fn is_certified(self) -> bool {
+        self >= Self::Confirmed
+    }
+
+    /// The unofficial status the stations' reports give, before any board acts.
+    pub fn reported(stations_reported: usize, stations_total: usize) -> Self {
+        if stations_total > 0 && stations_reported >= stations_total {
+            Self::UnofficialComplete
+        } else {
+            Self::UnofficialPartial
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_every_station_reported_makes_a_result_complete() {
+        assert_eq!(
+            ResultStatus::reported(0, 0),
+            ResultStatus::UnofficialPartial
+        );
+        assert_eq!(
+            ResultStatus::reported(2, 3),
+            ResultStatus::UnofficialPartial
+        );
+        assert_eq!(
+            ResultStatus::reported(3, 3),
+            ResultStatus::UnofficialComplete
+        );
+        assert!(!ResultStatus::Approved.is_certified());
+        assert!(ResultStatus::Confirmed.is_certified());
+        assert!(ResultStatus::Published.is_certified());
+    }
+}
