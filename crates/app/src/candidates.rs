@@ -34,7 +34,7 @@ impl ListScope {
 }
 
 /// Who issues the NIST report.
-const ISSUER: domain::nist::Issuer<'static> = domain::nist::Issuer {
+pub(crate) const ISSUER: domain::nist::Issuer<'static> = domain::nist::Issuer {
     name: "ستاد انتخابات استان کرمان",
     abbreviation: "KRM-HQ",
     application: concat!("sandoq ", env!("CARGO_PKG_VERSION")),

@@ -30,6 +30,7 @@ pub mod random;
 pub mod readiness;
 pub mod record;
 pub mod registrations;
+pub mod results;
 pub mod security;
 pub mod sessions;
 pub mod sms;
@@ -226,6 +227,14 @@ impl App {
     /// The count: the guardians' decryption of closed stations' tallies (issue 17 §4).
     pub fn tallies(&self) -> tallies::Tallies<'_> {
         tallies::Tallies {
+            store: &*self.store,
+            ctx: self.context(),
+        }
+    }
+
+    /// Results: a council's count, seats and what is missing (issue 18).
+    pub fn results(&self) -> results::Results<'_> {
+        results::Results {
             store: &*self.store,
             ctx: self.context(),
         }

@@ -205,7 +205,11 @@ impl Tallies<'_> {
     /// A closed station's tallies with the shares and counts kept so far. The sums are summed
     /// from the station's record once and then kept (`Caches::closed_sums`): the caller has
     /// checked the station is closed, so its box no longer changes.
-    async fn counted(&self, manifest: &Manifest, station: &str) -> Result<Vec<CountedTally>> {
+    pub(crate) async fn counted(
+        &self,
+        manifest: &Manifest,
+        station: &str,
+    ) -> Result<Vec<CountedTally>> {
         let cache = &self.ctx.cached().caches.closed_sums;
         let sums = if let Some(sums) = cache.get(&manifest.election, station) {
             sums
@@ -257,10 +261,10 @@ impl Tallies<'_> {
 
 /// A closed station's tally as the count uses it: the sum, and the shares and counts kept.
 #[derive(Debug, Clone)]
-struct CountedTally {
-    sum: StationSum,
-    shares: Vec<DecryptionShare>,
-    counts: Option<Counts>,
+pub(crate) struct CountedTally {
+    pub(crate) sum: StationSum,
+    pub(crate) shares: Vec<DecryptionShare>,
+    pub(crate) counts: Option<Counts>,
 }
 
 /// A station record's tallies, each with how many ballots it sums.

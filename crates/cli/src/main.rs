@@ -12,6 +12,7 @@ mod http;
 mod record_cmd;
 mod roll;
 mod serve;
+mod tally_cmd;
 mod transfer;
 mod user;
 mod verify_record;
@@ -70,6 +71,10 @@ enum Command {
     /// Verify a published election record (ballots' proofs, tracking-code chains, tallies,
     /// decryptions, counts): exits 0, or 2 naming what is wrong.
     Verify(verify_record::VerifyRecordArgs),
+    /// Recount: verify a published record and recompute every council's result (votes, seats,
+    /// ties, lottery) from it alone: exits 0 when the published results are reproduced, or 2
+    /// naming every difference.
+    Tally(tally_cmd::TallyArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,6 +142,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             transfer::export_stations(&cli.database_url, &args).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Export(transfer::ExportCommand::Results(args)) => {
+            init_tracing("warn");
+            transfer::export_results(&cli.database_url, &args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Import(command) => {
             init_tracing("warn");
             transfer::import(&cli.database_url, &command).await?;
@@ -155,6 +165,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify(args) => {
             init_tracing("warn");
             verify_record::run(&args)
+        }
+        Command::Tally(args) => {
+            init_tracing("warn");
+            tally_cmd::run(&args)
         }
         Command::Audit(AuditCommand::Verify(VerifyArgs {})) => {
             init_tracing("warn");

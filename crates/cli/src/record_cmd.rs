@@ -1,7 +1,8 @@
 //! `sandoq record export --to DIR`: writes the election record as `sandoq verify --from DIR`
 //! reads it — the manifest (the key ceremony's public record with its confirmations, every
 //! council's ballot style, the stations) and one file per station (its encrypted ballots in
-//! tracking-code order, its kiosks' chains, its tallies per council).
+//! tracking-code order, its kiosks' chains, its tallies per council), and beside them the
+//! results as they stand (`results.json`), which `sandoq tally --from DIR` recomputes.
 
 use anyhow::{anyhow, bail, Context};
 use ballot_crypto::record::{MANIFEST_FILE, STATIONS_DIR};
@@ -58,10 +59,30 @@ pub async fn run(url: &str, command: &RecordCommand) -> anyhow::Result<()> {
         serde_json::to_vec_pretty(&manifest)?,
     )
     .context("cannot write the manifest")?;
+    // The results as they stand, beside the record they rest on: `sandoq tally --from DIR`
+    // recomputes them from it.
+    let app = app::App::new(
+        store,
+        std::sync::Arc::new(domain::clock::SystemClock),
+        store::files::FileStore::new(std::env::temp_dir()),
+        app::Settings::default(),
+        app::sms::Sms::default(),
+    );
+    let results = app
+        .results()
+        .published()
+        .await
+        .map_err(|e| anyhow!("the results: {e}"))?;
+    std::fs::write(
+        args.to.join(domain::results::published::RESULTS_FILE),
+        serde_json::to_vec(&results)?,
+    )
+    .context("cannot write the results")?;
     println!(
-        "election record of {election} written to {}: {} stations, {ballots} ballots",
+        "election record of {election} written to {}: {} stations, {ballots} ballots, the results of {} councils",
         args.to.display(),
-        manifest.stations.len()
+        manifest.stations.len(),
+        results.councils.len()
     );
     Ok(())
 }

@@ -12,6 +12,26 @@ use store::{Actor, PageRequest, StationFilter};
 pub enum ExportCommand {
     /// Write the stations (all, or one county's) as CSV to standard output.
     Stations(ExportStationsArgs),
+    /// Write every council's results as they stand to standard output: NIST SP 1500-100 Rev. 2
+    /// JSON (`--format nist-cdf`) or CSV.
+    Results(ExportResultsArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ResultsFormat {
+    /// NIST Election Results Reporting, JSON (SP 1500-100 Rev. 2).
+    NistCdf,
+    /// CSV, UTF-8 with a BOM: a row per candidate, by council.
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportResultsArgs {
+    #[arg(long, value_enum)]
+    pub format: ResultsFormat,
+    /// Mark the report as a test (NIST `IsTest`), as for a demo's or a rehearsal's results.
+    #[arg(long)]
+    pub test: bool,
 }
 
 #[derive(Debug, Args)]
@@ -61,6 +81,36 @@ pub async fn export_stations(url: &str, args: &ExportStationsArgs) -> anyhow::Re
     }
     let mut out = std::io::stdout().lock();
     out.write_all(domain::csv_io::stations_to_csv(&stations).as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+pub async fn export_results(url: &str, args: &ExportResultsArgs) -> anyhow::Result<()> {
+    let store = crate::db::open(url).await?;
+    let app = app::App::new(
+        store,
+        std::sync::Arc::new(domain::clock::SystemClock),
+        store::files::FileStore::new(std::env::temp_dir()),
+        app::Settings::default(),
+        app::sms::Sms::default(),
+    );
+    let bytes = match args.format {
+        ResultsFormat::NistCdf => serde_json::to_vec(
+            &app.results()
+                .nist(args.test)
+                .await
+                .map_err(|e| anyhow::anyhow!("the results: {e}"))?,
+        )?,
+        ResultsFormat::Csv => domain::csv_io::results_to_csv(
+            &app.results()
+                .published()
+                .await
+                .map_err(|e| anyhow::anyhow!("the results: {e}"))?,
+        )
+        .into_bytes(),
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(&bytes)?;
     out.flush()?;
     Ok(())
 }

@@ -26,15 +26,65 @@ pub struct VerifyRecordArgs {
 
 pub fn run(args: &VerifyRecordArgs) -> anyhow::Result<ExitCode> {
     let began = Instant::now();
+    let Some(Verified {
+        manifest,
+        findings,
+        checked,
+        ..
+    }) = verified(&args.from, args.threads)?
+    else {
+        return Ok(ExitCode::from(WRONG));
+    };
+    let secs = began.elapsed().as_secs_f64();
+    if findings.is_empty() {
+        println!(
+            "election record verified: election {}, {} stations, {} ballots, {} challenged ballots, {} decryption shares ({secs:.1} s)",
+            manifest.election,
+            checked.stations,
+            checked.ballots,
+            checked.challenged,
+            checked.decryption_shares
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        print_findings(&manifest, &findings);
+        Ok(ExitCode::from(WRONG))
+    }
+}
+
+/// Prints what is wrong with a record.
+pub fn print_findings(manifest: &Manifest, findings: &[Finding]) {
+    println!(
+        "election record of {}: {} things wrong",
+        manifest.election,
+        findings.len()
+    );
+    for finding in findings {
+        println!("{finding}");
+    }
+}
+
+/// A record read and verified.
+pub struct Verified {
+    pub manifest: Manifest,
+    pub stations: Vec<StationRecord>,
+    /// What is wrong; empty for an honest record.
+    pub findings: Vec<Finding>,
+    pub checked: record::Checked,
+}
+
+/// Reads a record's directory and verifies it whole: the manifest, the stations' parts and what
+/// is wrong with them. `None` (having said why) when the manifest cannot be read.
+pub fn verified(dir: &Path, threads: Option<usize>) -> anyhow::Result<Option<Verified>> {
     let mut findings = Vec::new();
-    let manifest = match read::<Manifest>(&args.from.join(MANIFEST_FILE)) {
+    let manifest = match read::<Manifest>(&dir.join(MANIFEST_FILE)) {
         Ok(manifest) => manifest,
         Err(error) => {
             println!("the record's manifest: {error:#}");
-            return Ok(ExitCode::from(WRONG));
+            return Ok(None);
         }
     };
-    let stations_dir = args.from.join(STATIONS_DIR);
+    let stations_dir = dir.join(STATIONS_DIR);
     let mut stations = Vec::new();
     if stations_dir.exists() {
         let mut paths: Vec<PathBuf> = std::fs::read_dir(&stations_dir)
@@ -62,36 +112,20 @@ pub fn run(args: &VerifyRecordArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    let threads = args.threads.unwrap_or_else(|| {
+    let threads = threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
     let (more, checked) = record::verify(&manifest, &stations, threads);
     findings.extend(more);
-    let secs = began.elapsed().as_secs_f64();
-    if findings.is_empty() {
-        println!(
-            "election record verified: election {}, {} stations, {} ballots, {} challenged ballots, {} decryption shares ({secs:.1} s)",
-            manifest.election,
-            checked.stations,
-            checked.ballots,
-            checked.challenged,
-            checked.decryption_shares
-        );
-        Ok(ExitCode::SUCCESS)
-    } else {
-        println!(
-            "election record of {}: {} things wrong",
-            manifest.election,
-            findings.len()
-        );
-        for finding in &findings {
-            println!("{finding}");
-        }
-        Ok(ExitCode::from(WRONG))
-    }
+    Ok(Some(Verified {
+        manifest,
+        stations,
+        findings,
+        checked,
+    }))
 }
 
-fn read<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
+pub fn read<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     serde_json::from_slice(&bytes)
         .with_context(|| format!("{} is not a record file", path.display()))

@@ -18,6 +18,10 @@ pub struct Candidate {
     pub gender: Gender,
     pub education: Option<Education>,
     pub occupation: String,
+    /// Of a martyr's, a veteran's or a freed prisoner's family: first among candidates tied on
+    /// votes across a seat boundary (public, as it decides ties).
+    #[serde(default)]
+    pub veteran_family: bool,
 }
 
 /// Why a ballot's choices are refused.

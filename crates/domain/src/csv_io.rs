@@ -170,6 +170,51 @@ pub const CANDIDATE_HEADER: [&str; 9] = [
 
 /// Final candidate lists as CSV: each council's candidates by code, councils in the order
 /// given (a candidate of a council not given is left out).
+/// The results' columns: a row per candidate of each council, best first.
+pub const RESULTS_HEADER: [&str; 11] = [
+    "council_code",
+    "council_name",
+    "county_code",
+    "status",
+    "candidate_code",
+    "candidate_name",
+    "votes",
+    "rank",
+    "outcome",
+    "stations_reported",
+    "stations_total",
+];
+
+/// The published results as CSV (UTF-8 with a BOM): a row per candidate, by council.
+pub fn results_to_csv(results: &crate::results::published::PublishedResults) -> String {
+    use crate::results::status::StationStanding;
+    write_csv(
+        &RESULTS_HEADER,
+        results.councils.iter().flat_map(|council| {
+            let reported = council
+                .stations
+                .iter()
+                .filter(|s| s.standing == StationStanding::Reported)
+                .count();
+            council.candidates.iter().map(move |c| {
+                vec![
+                    council.council.clone(),
+                    inert(&council.name),
+                    council.county.clone(),
+                    council.status.as_str().to_owned(),
+                    c.code.clone(),
+                    inert(&c.name),
+                    c.votes.to_string(),
+                    c.rank.to_string(),
+                    c.outcome.as_str().to_owned(),
+                    reported.to_string(),
+                    council.stations.len().to_string(),
+                ]
+            })
+        }),
+    )
+}
+
 pub fn candidates_to_csv(
     councils: &[crate::election::Council],
     candidates: &[crate::ballot::Candidate],

@@ -1641,6 +1641,7 @@ fn candidacies(
             let code = outcome
                 .is_none()
                 .then(|| (10_001 + candidates.len()).to_string());
+            let veteran_family = rng.gen_ratio(1, 10);
             if let Some(code) = &code {
                 candidates.push(Candidate {
                     code: code.clone(),
@@ -1650,6 +1651,7 @@ fn candidacies(
                     gender: person.gender,
                     education: Some(education),
                     occupation: occupation.clone(),
+                    veteran_family,
                 });
             }
             let application = Application {
@@ -1666,7 +1668,7 @@ fn candidacies(
                 former_member,
                 occupation,
                 official: None,
-                veteran_family: rng.gen_ratio(1, 10),
+                veteran_family,
             };
             let (steps, inquiries) =
                 demo_steps(rng, &council.county_code, outcome, opens.max(submitted_at));

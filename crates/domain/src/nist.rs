@@ -168,6 +168,119 @@ pub fn candidates_report(
     })
 }
 
+/// The results as an `ElectionResults.ElectionReport`: the candidate structure of
+/// [`candidates_report`] with, per contest, its count status, the stations reported of its
+/// stations, the unused choices (`Undervotes`: ballots × seats − votes) and each selection's
+/// votes; each candidate's post-election status once known (members `projected-winner` while
+/// unofficial, `winner` once certified, the rest `defeated` once certified); the report's
+/// `Status` (`unofficial-partial` until every council reported, then `unofficial-complete`, then
+/// `certified` once every council is) and `IsTest`.
+#[allow(clippy::too_many_arguments)]
+pub fn results_report(
+    issuer: &Issuer<'_>,
+    election: &Election,
+    counties: &[County],
+    councils: &[Council],
+    candidates: &[Candidate],
+    results: &crate::results::published::PublishedResults,
+    generated: OffsetDateTime,
+    is_test: bool,
+) -> Value {
+    use crate::results::seats::Outcome;
+    use crate::results::status::{ResultStatus, StationStanding};
+    let mut report = candidates_report(issuer, election, counties, councils, candidates, generated);
+    let by_council: std::collections::HashMap<&str, &crate::results::published::PublishedCouncil> =
+        results
+            .councils
+            .iter()
+            .map(|c| (c.council.as_str(), c))
+            .collect();
+    let lowest = councils
+        .iter()
+        .map(|c| {
+            by_council
+                .get(c.code.as_str())
+                .map_or(ResultStatus::UnofficialPartial, |r| r.status)
+        })
+        .min()
+        .unwrap_or(ResultStatus::UnofficialPartial);
+    report["Status"] = json!(match lowest {
+        ResultStatus::UnofficialPartial => "unofficial-partial",
+        ResultStatus::UnofficialComplete | ResultStatus::Approved => "unofficial-complete",
+        ResultStatus::Confirmed | ResultStatus::Published => "certified",
+    });
+    report["IsTest"] = json!(is_test);
+    let mut outcomes: std::collections::HashMap<String, &'static str> =
+        std::collections::HashMap::new();
+    if let Some(contests) = report["Election"][0]["Contest"].as_array_mut() {
+        for contest in contests {
+            let code = contest["ExternalIdentifier"][0]["Value"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let Some(result) = by_council.get(code.as_str()) else {
+                continue;
+            };
+            let reported = result
+                .stations
+                .iter()
+                .filter(|s| s.standing == StationStanding::Reported)
+                .count();
+            let district = format!("gpu-council-{code}");
+            contest["CountStatus"] = json!([{
+                "@type": "ElectionResults.CountStatus",
+                "Status": if result.status >= ResultStatus::UnofficialComplete { "completed" } else if reported > 0 { "in-process" } else { "not-processed" },
+                "Type": "total",
+            }]);
+            contest["SubUnitsReported"] = json!(reported);
+            contest["TotalSubUnits"] = json!(result.stations.len());
+            let votes: u64 = result.candidates.iter().map(|c| c.votes).sum();
+            contest["OtherCounts"] = json!([{
+                "@type": "ElectionResults.OtherCounts",
+                "GpUnitId": district,
+                "Undervotes": result.ballots_cast.saturating_mul(u64::from(result.main_seats)).saturating_sub(votes),
+            }]);
+            if let Some(selections) = contest["ContestSelection"].as_array_mut() {
+                for selection in selections {
+                    let candidate = selection["@id"]
+                        .as_str()
+                        .and_then(|id| id.strip_prefix("selection-"))
+                        .unwrap_or_default()
+                        .to_owned();
+                    let Some(counted) = result.candidates.iter().find(|c| c.code == candidate)
+                    else {
+                        continue;
+                    };
+                    selection["VoteCounts"] = json!([{
+                        "@type": "ElectionResults.VoteCounts",
+                        "Count": counted.votes,
+                        "GpUnitId": district,
+                        "Type": "total",
+                    }]);
+                    let certified = result.status.is_certified();
+                    let status = match (counted.outcome, certified) {
+                        (Outcome::Member, true) => Some("winner"),
+                        (Outcome::Member, false) => Some("projected-winner"),
+                        (Outcome::None, true) => Some("defeated"),
+                        _ => None,
+                    };
+                    if let Some(status) = status {
+                        outcomes.insert(format!("candidate-{candidate}"), status);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(listed) = report["Election"][0]["Candidate"].as_array_mut() {
+        for candidate in listed {
+            if let Some(status) = candidate["@id"].as_str().and_then(|id| outcomes.get(id)) {
+                candidate["PostElectionStatus"] = json!(status);
+            }
+        }
+    }
+    report
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,6 +367,107 @@ mod tests {
                 assert!(ids.contains(s["CandidateIds"][0].as_str().unwrap()));
             }
         }
+        // The results export: the same structure with the counts, still valid.
+        let mut results = crate::results::published::PublishedResults {
+            election: d.election.code.clone(),
+            councils: Vec::new(),
+        };
+        let first = &d.councils[0];
+        let on_list: Vec<&Candidate> = d
+            .candidates
+            .iter()
+            .filter(|c| c.council == first.code)
+            .collect();
+        results
+            .councils
+            .push(crate::results::published::PublishedCouncil {
+                council: first.code.clone(),
+                name: first.name.clone(),
+                county: first.county_code.clone(),
+                main_seats: first.main_seats,
+                alternate_seats: first.alternate_seats,
+                status: crate::results::status::ResultStatus::Confirmed,
+                ballots_cast: 40,
+                candidates: on_list
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| crate::results::published::PublishedCandidate {
+                        code: c.code.clone(),
+                        name: String::new(),
+                        votes: 10 + i as u64,
+                        rank: 1,
+                        outcome: if i == 0 {
+                            crate::results::seats::Outcome::Member
+                        } else {
+                            crate::results::seats::Outcome::None
+                        },
+                        veteran_family: false,
+                        education: None,
+                    })
+                    .collect(),
+                ties: Vec::new(),
+                stations: Vec::new(),
+                lottery: None,
+            });
+        let with_counts = results_report(
+            &issuer,
+            &d.election,
+            &d.counties,
+            &d.councils,
+            &d.candidates,
+            &results,
+            generated,
+            true,
+        );
+        let errors: Vec<String> = v
+            .iter_errors(&with_counts)
+            .take(5)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(with_counts["IsTest"], true);
+        assert_eq!(
+            with_counts["Status"], "unofficial-partial",
+            "one council of many reported"
+        );
+        let contest = with_counts["Election"][0]["Contest"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["@id"] == format!("contest-{}", first.code))
+            .unwrap();
+        let counted: Vec<u64> = contest["ContestSelection"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["VoteCounts"][0]["Count"].as_u64().unwrap())
+            .collect();
+        assert_eq!(counted.len(), on_list.len());
+        assert_eq!(
+            counted.iter().sum::<u64>(),
+            (0..on_list.len() as u64).map(|i| 10 + i).sum::<u64>()
+        );
+        let winner = with_counts["Election"][0]["Candidate"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["@id"] == format!("candidate-{}", on_list[0].code))
+            .unwrap();
+        assert_eq!(winner["PostElectionStatus"], "winner");
+        // Every council certified: the report is.
+        let only_first = results_report(
+            &issuer,
+            &d.election,
+            &d.counties,
+            std::slice::from_ref(first),
+            &d.candidates,
+            &results,
+            generated,
+            false,
+        );
+        assert_eq!(only_first["Status"], "certified");
+        assert!(v.is_valid(&only_first));
+
         // A broken export is caught: a contest without its votes allowed.
         let mut broken = report.clone();
         broken["Election"][0]["Contest"][0]

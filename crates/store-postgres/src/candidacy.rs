@@ -336,12 +336,13 @@ pub(crate) async fn write_demo_candidates(
     }
     sqlx::query(
         "INSERT INTO candidates (election_code, council_code, national_id, created_at_us, code, \
-         first_name, last_name, gender, education, occupation) \
+         first_name, last_name, gender, education, occupation, veteran_family) \
          SELECT $1, u.council, u.national_id, $2, u.code, u.first_name, u.last_name, u.gender, \
-           u.education, u.occupation \
+           u.education, u.occupation, u.veteran_family \
          FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], \
-           $9::text[], $10::text[]) \
-           AS u(code, council, first_name, last_name, gender, education, occupation, national_id)",
+           $9::text[], $10::text[], $11::bool[]) \
+           AS u(code, council, first_name, last_name, gender, education, occupation, national_id, \
+             veteran_family)",
     )
     .bind(election_code)
     .bind(by.at_us())
@@ -355,6 +356,7 @@ pub(crate) async fn write_demo_candidates(
     }))
     .bind(sql::column(candidates, |c| c.occupation.clone()))
     .bind(demo_candidate_ids(candidates, registrations))
+    .bind(sql::column(candidates, |c| c.veteran_family))
     .execute(&mut *conn)
     .await
     .map_err(|e| {
@@ -403,13 +405,13 @@ async fn enlist(
     let app = &registration.application;
     sqlx::query(
         "INSERT INTO candidates (election_code, council_code, national_id, created_at_us, code, \
-         first_name, last_name, gender, education, occupation) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         first_name, last_name, gender, education, occupation, veteran_family) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
          ON CONFLICT (election_code, national_id) DO UPDATE SET \
            council_code = EXCLUDED.council_code, code = EXCLUDED.code, \
            first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, \
            gender = EXCLUDED.gender, education = EXCLUDED.education, \
-           occupation = EXCLUDED.occupation",
+           occupation = EXCLUDED.occupation, veteran_family = EXCLUDED.veteran_family",
     )
     .bind(&registration.election_code)
     .bind(&app.council)
@@ -421,6 +423,7 @@ async fn enlist(
     .bind(app.gender.as_str())
     .bind(app.education.as_str())
     .bind(&app.occupation)
+    .bind(app.veteran_family)
     .execute(&mut *conn)
     .await
     .map_err(|e| unique_as(e, Entity::Candidate, &code))?;

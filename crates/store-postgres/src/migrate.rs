@@ -120,6 +120,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sealed_test_ballots",
         include_str!("../migrations/0025_sealed_test_ballots.sql"),
     ),
+    (
+        26,
+        "results",
+        include_str!("../migrations/0026_results.sql"),
+    ),
 ];
 
 /// The migrations as `(version, name)`, in order (for the test that keeps both backends'

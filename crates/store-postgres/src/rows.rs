@@ -494,7 +494,7 @@ pub(crate) fn station_day(row: &PgRow) -> StoreResult<Option<StationDay>> {
 
 /// The columns [`candidate`] reads.
 pub(crate) const CANDIDATE_COLUMNS: &str =
-    "code, council_code, first_name, last_name, gender, education, occupation";
+    "code, council_code, first_name, last_name, gender, education, occupation, veteran_family";
 
 pub(crate) fn candidate(row: &PgRow) -> StoreResult<Candidate> {
     let gender: String = get(row, "gender")?;
@@ -509,6 +509,7 @@ pub(crate) fn candidate(row: &PgRow) -> StoreResult<Candidate> {
             .map(|e| Education::parse(&e).ok_or_else(|| corrupt("education", &e)))
             .transpose()?,
         occupation: get(row, "occupation")?,
+        veteran_family: get(row, "veteran_family")?,
     })
 }
 

@@ -472,11 +472,12 @@ pub(crate) fn vet(
         let a = &current.application;
         tx.prepare_cached(
             "INSERT INTO candidates (election_code, council_code, national_id, created_at_us, code,
-                 first_name, last_name, gender, education, occupation)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 first_name, last_name, gender, education, occupation, veteran_family)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (election_code, national_id) DO UPDATE SET council_code = excluded.council_code,
                  code = excluded.code, first_name = excluded.first_name, last_name = excluded.last_name,
-                 gender = excluded.gender, education = excluded.education, occupation = excluded.occupation",
+                 gender = excluded.gender, education = excluded.education, occupation = excluded.occupation,
+                 veteran_family = excluded.veteran_family",
         )
         .map_err(db_err)?
         .execute(params![
@@ -489,7 +490,8 @@ pub(crate) fn vet(
             a.last_name,
             a.gender.as_str(),
             a.education.as_str(),
-            a.occupation
+            a.occupation,
+            a.veteran_family
         ])
         .map_err(|e| duplicate_or(e, Entity::Candidate, a.national_id.as_str()))?;
     }
@@ -649,7 +651,8 @@ pub(crate) fn candidates(
     all(
         &mut *conn
             .prepare_cached(
-                "SELECT code, council_code, first_name, last_name, gender, education, occupation
+                "SELECT code, council_code, first_name, last_name, gender, education, occupation,
+                        veteran_family
                  FROM candidates WHERE election_code = ?1 AND council_code = ?2 AND code IS NOT NULL
                  ORDER BY code",
             )
@@ -663,7 +666,8 @@ pub(crate) fn all_candidates(conn: &Connection, election: &str) -> StoreResult<V
     all(
         &mut *conn
             .prepare_cached(
-                "SELECT code, council_code, first_name, last_name, gender, education, occupation
+                "SELECT code, council_code, first_name, last_name, gender, education, occupation,
+                        veteran_family
                  FROM candidates WHERE election_code = ?1 AND code IS NOT NULL
                  ORDER BY council_code, length(code), code",
             )
@@ -685,8 +689,8 @@ pub(crate) fn load_candidates(
     let mut s = tx
         .prepare(
             "INSERT INTO candidates (election_code, council_code, national_id, created_at_us, code,
-                 first_name, last_name, gender, education, occupation)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 first_name, last_name, gender, education, occupation, veteran_family)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )
         .map_err(db_err)?;
     for (c, national_id) in candidates.iter().zip(national_ids) {
@@ -700,7 +704,8 @@ pub(crate) fn load_candidates(
             c.last_name,
             c.gender.as_str(),
             c.education.map(Education::as_str),
-            c.occupation
+            c.occupation,
+            c.veteran_family
         ])
         .map_err(|e| duplicate_or(e, Entity::Candidate, national_id))?;
     }

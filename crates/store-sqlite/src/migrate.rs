@@ -120,6 +120,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sealed_test_ballots",
         include_str!("../migrations/0025_sealed_test_ballots.sql"),
     ),
+    (
+        26,
+        "results",
+        include_str!("../migrations/0026_results.sql"),
+    ),
 ];
 
 /// Applies the migrations not applied yet, each in its own transaction.

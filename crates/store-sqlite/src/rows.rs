@@ -166,5 +166,6 @@ pub(crate) fn candidate_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Cand
         gender: Gender::parse(&gender).unwrap_or(Gender::Male),
         education: education.as_deref().and_then(Education::parse),
         occupation: r.get(6)?,
+        veteran_family: r.get(7)?,
     })
 }

@@ -592,6 +592,8 @@ pub const PUBLIC_ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/api/v1/record/manifest"),
     (Method::GET, "/api/v1/record/stations/{code}"),
     (Method::POST, "/api/v1/tallies/shares"),
+    // Results, as the stations report (issue 18).
+    (Method::GET, "/api/v1/results/{council}"),
     (Method::GET, "/login"),
     (Method::POST, "/login"),
     // Ends the caller's own session, if any.
@@ -618,6 +620,9 @@ pub const PUBLIC_ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/receipts"),
     // The count: closed stations' tallies, the guardians' progress, the counts.
     (Method::GET, "/count"),
+    // Results: the councils, and each council's result as its stations report (issue 18).
+    (Method::GET, "/results"),
+    (Method::GET, "/results/{council}"),
     // Only a demo serves it (its text messages); elsewhere it is not found.
     (Method::GET, "/demo/outbox"),
     (Method::GET, ASSETS),

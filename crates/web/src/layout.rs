@@ -115,6 +115,7 @@ fn public_navigation(current: &str) -> Vec<NavItem> {
         ("/candidates", "فهرست نامزدها"),
         ("/receipts", "پیگیری رسید"),
         ("/count", "شمارش آرا"),
+        ("/results", "نتایج"),
     ]
     .into_iter()
     .map(|(href, label)| NavItem {

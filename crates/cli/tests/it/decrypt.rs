@@ -238,4 +238,148 @@ fn guardians_decrypt_a_closed_station_through_the_server() {
         "",
     );
     assert!(verified.success(), "{verified:#?}");
+
+    // The independent recount: the published results, recomputed from the record alone.
+    let tally = || {
+        sandoq(
+            dir.path(),
+            &url,
+            &["tally", "--from", out.to_str().unwrap()],
+            "",
+        )
+    };
+    let recounted = tally();
+    assert!(recounted.success(), "{recounted:#?}");
+    assert!(
+        recounted
+            .stdout
+            .contains("results reproduced: election shora-7"),
+        "{recounted:#?}"
+    );
+    let results_path = out.join("results.json");
+    let honest = std::fs::read(&results_path).unwrap();
+    let mut results: serde_json::Value = serde_json::from_slice(&honest).unwrap();
+    let published = results["councils"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["council"] == council.as_str())
+        .unwrap();
+    assert_eq!(published["ballots_cast"], 3);
+    let station_entry = published["stations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["station"] == STATION)
+        .unwrap();
+    assert_eq!(station_entry["standing"], "reported");
+    // The published votes are the decrypted ones.
+    for candidate in published["candidates"].as_array().unwrap() {
+        let code = candidate["code"].as_str().unwrap();
+        let marked = expected
+            .iter()
+            .filter(|picked| picked.iter().any(|c| c == code))
+            .count();
+        assert_eq!(candidate["votes"].as_u64(), Some(marked as u64), "{code}");
+    }
+    // The open-data exports carry the same counts: NIST's results format and CSV.
+    let nist = sandoq(
+        dir.path(),
+        &url,
+        &["export", "results", "--format", "nist-cdf", "--test"],
+        "",
+    );
+    assert!(nist.success(), "{nist:#?}");
+    let report: serde_json::Value = serde_json::from_str(&nist.stdout).unwrap();
+    assert_eq!(report["Status"], "unofficial-partial");
+    assert_eq!(report["IsTest"], true);
+    let contest = report["Election"][0]["Contest"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["@id"] == format!("contest-{council}"))
+        .unwrap();
+    assert_eq!(contest["SubUnitsReported"], 1);
+    for selection in contest["ContestSelection"].as_array().unwrap() {
+        let code = selection["@id"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("selection-");
+        let published_votes = published["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == code)
+            .unwrap()["votes"]
+            .clone();
+        assert_eq!(
+            selection["VoteCounts"][0]["Count"], published_votes,
+            "{code}"
+        );
+    }
+    let csv = sandoq(
+        dir.path(),
+        &url,
+        &["export", "results", "--format", "csv"],
+        "",
+    );
+    assert!(csv.success(), "{csv:#?}");
+    assert!(
+        csv.stdout.starts_with('\u{feff}'),
+        "a byte-order mark for Excel"
+    );
+    let top_row = format!("{},", published["candidates"][0]["code"].as_str().unwrap());
+    assert!(
+        csv.stdout
+            .lines()
+            .any(|l| l.starts_with(&format!("{council},")) && l.contains(&top_row)),
+        "{}",
+        csv.stdout.lines().take(3).collect::<Vec<_>>().join("\n")
+    );
+
+    // One changed count in the published results: caught and named, exit 2.
+    let top = published["candidates"][0]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let votes = published["candidates"][0]["votes"].as_u64().unwrap();
+    published["candidates"][0]["votes"] = serde_json::json!(votes + 1);
+    std::fs::write(&results_path, serde_json::to_vec(&results).unwrap()).unwrap();
+    let caught = tally();
+    assert_eq!(caught.code, Some(2), "{caught:#?}");
+    assert!(
+        caught.stdout.contains(&format!(
+            "council {council}: published candidate {top} with {} votes",
+            votes + 1
+        )),
+        "{caught:#?}"
+    );
+    // A station left out of its council's published result: its ballots would be hidden.
+    let mut results: serde_json::Value = serde_json::from_slice(&honest).unwrap();
+    for c in results["councils"].as_array_mut().unwrap() {
+        c["stations"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|s| s["station"] != STATION);
+    }
+    std::fs::write(&results_path, serde_json::to_vec(&results).unwrap()).unwrap();
+    let hidden = tally();
+    assert_eq!(hidden.code, Some(2), "{hidden:#?}");
+    assert!(
+        hidden.stdout.contains(&format!(
+            "station {STATION} has ballots for it in the record"
+        )),
+        "{hidden:#?}"
+    );
+    // One changed count in the record itself: its decryption no longer verifies.
+    std::fs::write(&results_path, &honest).unwrap();
+    let part_path = out.join("stations").join(format!("{STATION}.json"));
+    let mut part: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&part_path).unwrap()).unwrap();
+    let counted_votes = &mut part["tallies"][0]["counts"]["votes"][0];
+    *counted_votes = serde_json::json!(counted_votes.as_u64().unwrap() + 1);
+    std::fs::write(&part_path, serde_json::to_vec(&part).unwrap()).unwrap();
+    let forged = tally();
+    assert_eq!(forged.code, Some(2), "{forged:#?}");
+    assert!(forged.stdout.contains(STATION), "{forged:#?}");
 }

@@ -5,13 +5,20 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The voters whose ballots a count holds: checked in, and of them recorded as having left
+/// without casting a ballot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Voters {
+    pub check_ins: u64,
+    pub walkouts: u64,
+}
+
 /// A station's count for one council, as decrypted or counted by hand.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct StationCount {
-    /// Voters checked in for the council at the station.
-    pub check_ins: u64,
-    /// Of them, voters recorded as having left without casting a ballot.
-    pub walkouts: u64,
+    /// The voters the ballots belong to, where they are known apart: a station serving several
+    /// councils (a mobile one) checks its voters against all its ballots at once.
+    pub voters: Option<Voters>,
     pub ballots: u64,
     /// Blank ballots, where they are counted (a hand count; an electronic tally sums votes).
     pub blank: Option<u64>,
@@ -109,16 +116,18 @@ impl CountRule {
 
 /// Every rule the count breaks, in [`CountRule::ALL`]'s order.
 pub fn check(count: &StationCount) -> Vec<CountRule> {
-    let voters = count.check_ins.saturating_sub(count.walkouts);
     let seats = u64::from(count.seats);
     let choices = count.ballots.saturating_mul(seats);
     let votes: u64 = count.votes.iter().fold(0, |sum, v| sum.saturating_add(*v));
     let mut broken = Vec::new();
-    if count.ballots > voters {
-        broken.push(CountRule::BallotsExceedVoters);
-    }
-    if count.ballots < voters {
-        broken.push(CountRule::BallotsBelowVoters);
+    if let Some(voters) = count.voters {
+        let voters = voters.check_ins.saturating_sub(voters.walkouts);
+        if count.ballots > voters {
+            broken.push(CountRule::BallotsExceedVoters);
+        }
+        if count.ballots < voters {
+            broken.push(CountRule::BallotsBelowVoters);
+        }
     }
     if votes > choices {
         broken.push(CountRule::VotesExceedChoices);
@@ -153,8 +162,10 @@ mod tests {
 
     fn sound() -> StationCount {
         StationCount {
-            check_ins: 12,
-            walkouts: 2,
+            voters: Some(Voters {
+                check_ins: 12,
+                walkouts: 2,
+            }),
             ballots: 10,
             blank: Some(1),
             unused_choices: Some(30 - 17),
@@ -173,8 +184,24 @@ mod tests {
     fn each_rule_is_caught_with_its_code_and_severity() {
         type Case = (fn(&mut StationCount), &'static [CountRule]);
         let cases: [Case; 6] = [
-            (|c| c.walkouts = 3, &[CountRule::BallotsExceedVoters]),
-            (|c| c.check_ins = 13, &[CountRule::BallotsBelowVoters]),
+            (
+                |c| {
+                    c.voters = Some(Voters {
+                        check_ins: 12,
+                        walkouts: 3,
+                    });
+                },
+                &[CountRule::BallotsExceedVoters],
+            ),
+            (
+                |c| {
+                    c.voters = Some(Voters {
+                        check_ins: 13,
+                        walkouts: 2,
+                    });
+                },
+                &[CountRule::BallotsBelowVoters],
+            ),
             (
                 |c| {
                     c.votes = vec![10, 10, 10, 1];
@@ -211,7 +238,10 @@ mod tests {
         assert_eq!(check(&count), [CountRule::BlankExceedsBallots]);
         assert!(blocks(&check(&count)));
         count.blank = Some(1);
-        count.check_ins = 20;
+        count.voters = Some(Voters {
+            check_ins: 20,
+            walkouts: 0,
+        });
         assert!(
             !blocks(&check(&count)),
             "fewer ballots than voters only warns"
@@ -237,8 +267,10 @@ mod tests {
                 }
             }
             let count = StationCount {
-                check_ins: ballots.len() as u64 + walkouts,
-                walkouts,
+                voters: Some(Voters {
+                    check_ins: ballots.len() as u64 + walkouts,
+                    walkouts,
+                }),
                 ballots: ballots.len() as u64,
                 blank: None,
                 unused_choices: None,

@@ -3,7 +3,9 @@
 //! seats allocated with ties broken in the law's order ([`seats`]), the public lottery that
 //! decides what the law leaves tied ([`lottery`]), and a result's status ([`status`]).
 
+pub mod council;
 pub mod count_checks;
 pub mod lottery;
+pub mod published;
 pub mod seats;
 pub mod status;

@@ -55,6 +55,41 @@ impl ResultStatus {
     }
 }
 
+/// Where a station stands in a council's result: what keeps it out of the totals, if anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum StationStanding {
+    /// Still voting, or never opened: its box is not closed.
+    NotClosed,
+    /// Closed, but the guardians have not decrypted its tally for the council.
+    NotCounted,
+    /// Counted, but its count breaks a blocking rule: it stays out until resolved.
+    CountError,
+    /// Counted, and in the council's totals.
+    Reported,
+}
+
+impl StationStanding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotClosed => "not_closed",
+            Self::NotCounted => "not_counted",
+            Self::CountError => "count_error",
+            Self::Reported => "reported",
+        }
+    }
+
+    pub fn persian(self) -> &'static str {
+        match self {
+            Self::NotClosed => "صندوق بسته نشده",
+            Self::NotCounted => "شمارش نشده",
+            Self::CountError => "مغایرت در شمارش",
+            Self::Reported => "گزارش‌شده",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

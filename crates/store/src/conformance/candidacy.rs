@@ -230,12 +230,19 @@ pub async fn vetting_moves_files_and_records_every_step(store: Arc<dyn Store>) {
     let entry = listed.iter().find(|c| c.code == code).expect("on the list");
     assert_eq!(entry.last_name, "داوطلب 10");
     assert_eq!(entry.education, Some(Education::Master));
+    // The veteran's-family priority (a tie-break in the results) comes onto the list with them.
+    assert!(entry.veteran_family);
     // Codes are unique in the election: not one of the demo's.
     assert!(!listed_before.iter().any(|c| c.code == code));
     assert!(!data.candidates.iter().any(|c| c.code == code));
     // The final lists: every council's, by council and code; the photo of the registration.
     let everyone = store.all_candidates(&election).await.unwrap();
     assert_eq!(everyone.len(), data.candidates.len() + 1);
+    for loaded in &data.candidates {
+        let listed = everyone.iter().find(|c| c.code == loaded.code);
+        assert_eq!(listed, Some(loaded), "the demo's candidate as loaded");
+    }
+    assert!(data.candidates.iter().any(|c| c.veteran_family));
     assert!(everyone.windows(2).all(|w| w[0].council <= w[1].council));
     let of_council: Vec<_> = everyone
         .iter()

@@ -19,6 +19,7 @@ pub mod kiosks;
 pub mod people;
 pub mod readiness;
 pub mod registrations;
+pub mod results;
 pub mod security;
 pub mod staff;
 pub mod stations;
@@ -130,6 +131,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                     tallies::MAX_SHARES_BYTES,
                 )),
         )
+        // Results (issue 18).
+        .routes(routes!(results::council))
         .routes(routes!(election_day::turnout))
         .routes(routes!(election_day::candidates))
         .routes(routes!(election_day::receipt))

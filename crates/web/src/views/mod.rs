@@ -19,6 +19,7 @@ pub mod participation;
 pub mod people;
 pub mod readiness;
 pub mod registrations;
+pub mod results;
 pub mod security;
 pub mod staffing;
 pub mod vetting;
@@ -139,6 +140,8 @@ pub fn page_routes() -> Vec<PageRoute> {
         post("/stations/{code}/kiosks/{kiosk}/activate", kiosk::activate),
         get("/receipts", election_day::receipt_lookup),
         get("/count", count::page),
+        get("/results", results::index),
+        get("/results/{council}", results::council),
         get("/turnout", election_day::turnout),
         get("/turnout/live", election_day::turnout_fragment),
         get("/candidates", candidates::list),

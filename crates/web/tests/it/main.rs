@@ -23,6 +23,7 @@ mod persian_text;
 mod readiness;
 mod registration_pages;
 mod registrations;
+mod results;
 mod security;
 mod sms;
 mod staffing;

@@ -658,13 +658,18 @@ impl Fixture {
                 "/healthz" | "/api/v1/openapi.json" | "/api/v1/turnout" | "/api/v1/candidates/csv"
                 | "/api/v1/candidates/nist"
                 | "/turnout" | "/turnout/live" | "/candidates" | "/register" | "/registration-status" | "/login"
-                | "/my-filings" | "/demo/outbox" | "/kiosk" | "/receipts" | "/count"
+                | "/my-filings" | "/demo/outbox" | "/kiosk" | "/receipts" | "/count" | "/results"
                 // The count and the record (a station's part is refused while it votes).
                 | "/api/v1/tallies" | "/api/v1/record/manifest" | "/api/v1/record/stations/{code}",
             )
             | ("POST", "/api/v1/kiosk/pairing" | "/kiosk/pairing") => {
                 (filled(route), Sent::Nothing, open)
             }
+            ("GET", "/api/v1/results/{council}" | "/results/{council}") => (
+                route.replace("{council}", &self.council),
+                Sent::Nothing,
+                open,
+            ),
             ("GET", "/api/v1/councils/{code}/candidates") => (
                 route.replace("{code}", &self.council),
                 Sent::Nothing,

@@ -1,0 +1,492 @@
+//! Results (issue 18): a council's result from its stations' decrypted counts, by the rules of
+//! `domain::results::council` — each station's count checked, the votes summed over the stations
+//! that reported, the seats allocated with ties broken in the law's order — and what is still
+//! missing. Public: the counts are the published record's.
+
+use crate::record::manifest_head;
+use crate::tallies::Tallies;
+use crate::{Context, Error, Result};
+use ballot_crypto::record::Manifest;
+use domain::election::{Council, Seats};
+use domain::person::Education;
+use domain::results::council::{self, Contender, CouncilCount, StationInput, StationTally};
+use domain::results::count_checks::{CountRule, Voters};
+use domain::results::published::{
+    PublishedCandidate, PublishedCouncil, PublishedResults, PublishedStation, PublishedTie,
+};
+use domain::results::seats::{Outcome, Tie};
+pub use domain::results::status::{ResultStatus, StationStanding};
+use domain::station_day::DayState;
+use std::collections::HashMap;
+use store::{PageRequest, StationFilter, Store};
+
+#[derive(Clone, Copy)]
+pub struct Results<'a> {
+    pub(crate) store: &'a dyn Store,
+    pub(crate) ctx: Context<'a>,
+}
+
+/// A station's part in a council's result.
+#[derive(Debug, Clone)]
+pub struct StationReport {
+    pub code: String,
+    pub name: String,
+    pub state: DayState,
+    pub standing: StationStanding,
+    /// The station's ballots for the council, once its box is closed.
+    pub ballots: Option<u64>,
+    /// The rules its count breaks (warnings too): a mismatch is shown, never hidden.
+    pub broken: Vec<CountRule>,
+    /// Its voters, all councils together, once its box is closed.
+    pub voters: Option<Voters>,
+}
+
+/// A candidate's result.
+#[derive(Debug, Clone)]
+pub struct CandidateResult {
+    pub code: String,
+    pub name: String,
+    pub votes: u64,
+    pub rank: u32,
+    pub outcome: Outcome,
+    pub veteran_family: bool,
+    pub education: Option<Education>,
+}
+
+/// A council's result as its stations stand.
+#[derive(Debug, Clone)]
+pub struct CouncilResult {
+    pub council: Council,
+    pub status: ResultStatus,
+    /// Ballots in the reported stations' counts.
+    pub ballots_cast: u64,
+    /// Best first.
+    pub candidates: Vec<CandidateResult>,
+    pub ties: Vec<Tie>,
+    /// Every station serving the council, in code order.
+    pub stations: Vec<StationReport>,
+}
+
+impl CouncilResult {
+    pub fn stations_total(&self) -> usize {
+        self.stations.len()
+    }
+
+    pub fn stations_reported(&self) -> usize {
+        self.stations
+            .iter()
+            .filter(|s| s.standing == StationStanding::Reported)
+            .count()
+    }
+
+    /// The stations not in the totals yet, and those whose counts carry a finding.
+    pub fn flagged(&self) -> impl Iterator<Item = &StationReport> {
+        self.stations
+            .iter()
+            .filter(|s| s.standing != StationStanding::Reported || !s.broken.is_empty())
+    }
+}
+
+/// A closed station's part in every council it serves: its voters, its ballots, and per council
+/// its tally's ballots and, once decrypted, votes by candidate code.
+#[derive(Debug, Clone)]
+struct ClosedStation {
+    voters: Voters,
+    ballots: u64,
+    tallies: Vec<(String, StationTally)>,
+}
+
+impl ClosedStation {
+    fn input(&self, station: &str, council: &str) -> StationInput {
+        StationInput {
+            station: station.to_owned(),
+            closed: true,
+            voters: self.voters,
+            ballots: self.ballots,
+            tally: self
+                .tallies
+                .iter()
+                .find(|(c, _)| c == council)
+                .map(|(_, tally)| tally.clone()),
+        }
+    }
+}
+
+/// What the stations of an election (or of a council) tell: each station's day, and each
+/// closed one's count.
+struct Stations {
+    days: HashMap<String, DayState>,
+    closed: HashMap<String, ClosedStation>,
+}
+
+impl Stations {
+    fn state(&self, station: &str) -> DayState {
+        self.days
+            .get(station)
+            .copied()
+            .unwrap_or(DayState::NotOpened)
+    }
+}
+
+/// A council's result from its candidates and the stations serving it.
+fn result_of(
+    council: Council,
+    candidates: &[&domain::ballot::Candidate],
+    serving: &[&domain::station::Station],
+    stations: &Stations,
+) -> CouncilResult {
+    let contenders: Vec<Contender> = candidates
+        .iter()
+        .map(|c| Contender {
+            code: c.code.clone(),
+            veteran_family: c.veteran_family,
+            education: c.education,
+        })
+        .collect();
+    let inputs: Vec<StationInput> = serving
+        .iter()
+        .map(|s| match stations.closed.get(&s.code) {
+            Some(closed) => closed.input(&s.code, &council.code),
+            None => StationInput {
+                station: s.code.clone(),
+                closed: false,
+                voters: Voters::default(),
+                ballots: 0,
+                tally: None,
+            },
+        })
+        .collect();
+    // The lottery's seed is drawn and committed with the council's certification; until then a
+    // tie only it can break stays undecided.
+    let CouncilCount {
+        status,
+        ballots_cast,
+        allocation,
+        stations: reports,
+    } = council::count(
+        Seats {
+            main: council.main_seats,
+            alternate: council.alternate_seats,
+        },
+        &contenders,
+        &inputs,
+        None,
+    );
+    let by_code: HashMap<&str, &&domain::ballot::Candidate> =
+        candidates.iter().map(|c| (c.code.as_str(), c)).collect();
+    let candidates = allocation
+        .placed
+        .iter()
+        .filter_map(|placed| {
+            let candidate = by_code.get(placed.code.as_str())?;
+            Some(CandidateResult {
+                code: placed.code.clone(),
+                name: format!("{} {}", candidate.first_name, candidate.last_name),
+                votes: placed.votes,
+                rank: placed.rank,
+                outcome: placed.outcome,
+                veteran_family: candidate.veteran_family,
+                education: candidate.education,
+            })
+        })
+        .collect();
+    let station_reports = reports
+        .into_iter()
+        .zip(serving)
+        .map(|(report, station)| StationReport {
+            name: station.name.clone(),
+            state: stations.state(&station.code),
+            voters: stations.closed.get(&station.code).map(|c| c.voters),
+            code: report.station,
+            standing: report.standing,
+            ballots: report.ballots,
+            broken: report.broken,
+        })
+        .collect();
+    CouncilResult {
+        council,
+        status,
+        ballots_cast,
+        candidates,
+        ties: allocation.ties,
+        stations: station_reports,
+    }
+}
+
+impl Results<'_> {
+    /// A council's result as its stations have reported (public). `NotFound` for an unknown
+    /// council.
+    pub async fn council(self, code: &str) -> Result<CouncilResult> {
+        let council = self.ctx.lookups.council(code).await?;
+        let election = self.ctx.cached().election_code().await?;
+        let candidates = self.store.candidates(election, &council.code).await?;
+        let serving = self
+            .stations(StationFilter {
+                council: Some(council.code.clone()),
+                closed: Some(false),
+                ..StationFilter::default()
+            })
+            .await?;
+        let stations = self
+            .read_stations(election, Some(&council.county_code), &serving)
+            .await?;
+        let candidates: Vec<&domain::ballot::Candidate> = candidates.iter().collect();
+        let serving: Vec<&domain::station::Station> = serving.iter().collect();
+        Ok(result_of(council, &candidates, &serving, &stations))
+    }
+
+    /// Every council's result, in council code order (public): what the published results hold.
+    pub async fn all(self) -> Result<Vec<CouncilResult>> {
+        let election = self.ctx.cached().election_code().await?;
+        let councils = self.ctx.cached().councils().await?;
+        let candidates = self.store.all_candidates(election).await?;
+        let all = self
+            .stations(StationFilter {
+                closed: Some(false),
+                ..StationFilter::default()
+            })
+            .await?;
+        let stations = self.read_stations(election, None, &all).await?;
+        let mut serving: HashMap<&str, Vec<&domain::station::Station>> = HashMap::new();
+        for station in &all {
+            for council in station.councils() {
+                serving.entry(council).or_default().push(station);
+            }
+        }
+        let mut listed: HashMap<&str, Vec<&domain::ballot::Candidate>> = HashMap::new();
+        for candidate in &candidates {
+            listed
+                .entry(&candidate.council)
+                .or_default()
+                .push(candidate);
+        }
+        let mut councils: Vec<&Council> = councils.iter().collect();
+        councils.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(councils
+            .into_iter()
+            .map(|council| {
+                result_of(
+                    council.clone(),
+                    listed
+                        .get(council.code.as_str())
+                        .map_or(&[][..], Vec::as_slice),
+                    serving
+                        .get(council.code.as_str())
+                        .map_or(&[][..], Vec::as_slice),
+                    &stations,
+                )
+            })
+            .collect())
+    }
+
+    /// The days of a county's stations (or the province's) and the counts of the closed ones
+    /// among `wanted`.
+    async fn read_stations(
+        self,
+        election: &str,
+        county: Option<&str>,
+        wanted: &[domain::station::Station],
+    ) -> Result<Stations> {
+        let manifest = match manifest_head(self.store, election).await {
+            Ok(manifest) => Some(manifest),
+            // Before the key ceremony nothing can have been cast or counted.
+            Err(Error::NotFound(store::Entity::ElectionKey)) => None,
+            Err(e) => return Err(e),
+        };
+        let mut days: HashMap<String, DayState> = self
+            .store
+            .station_day_board(election, county)
+            .await?
+            .into_iter()
+            .map(|s| (s.code, s.day.state))
+            .collect();
+        let mut closed = HashMap::new();
+        for station in wanted {
+            if !days.contains_key(&station.code) {
+                // A mobile station of another county stopping in this one.
+                if let Some(day) = self.store.station_day(election, &station.code).await? {
+                    days.insert(station.code.clone(), day.state);
+                }
+            }
+            let state = days
+                .get(&station.code)
+                .copied()
+                .unwrap_or(DayState::NotOpened);
+            if let (Some(manifest), true) = (&manifest, domain::tally::decryptable(state)) {
+                closed.insert(
+                    station.code.clone(),
+                    self.closed_station(manifest, &station.code).await?,
+                );
+            }
+        }
+        Ok(Stations { days, closed })
+    }
+
+    /// A closed station's voters, ballots and tallies.
+    async fn closed_station(self, manifest: &Manifest, station: &str) -> Result<ClosedStation> {
+        let tallies = Tallies {
+            store: self.store,
+            ctx: self.ctx,
+        }
+        .counted(manifest, station)
+        .await?;
+        let counts = self
+            .store
+            .station_counts(&manifest.election, station)
+            .await?;
+        let mut out = ClosedStation {
+            voters: Voters {
+                check_ins: u64::try_from(counts.checkins).unwrap_or(0),
+                walkouts: u64::try_from(counts.walkouts).unwrap_or(0),
+            },
+            ballots: tallies.iter().map(|t| t.sum.ballots).sum(),
+            tallies: Vec::with_capacity(tallies.len()),
+        };
+        for tally in tallies {
+            let votes = match &tally.counts {
+                None => None,
+                Some(decrypted) => {
+                    let style = manifest
+                        .styles
+                        .iter()
+                        .find(|style| style.council == tally.sum.council)
+                        .ok_or_else(|| {
+                            Error::Internal(format!("council {} has no style", tally.sum.council))
+                        })?;
+                    Some(
+                        style
+                            .candidates
+                            .iter()
+                            .cloned()
+                            .zip(decrypted.votes.iter().copied())
+                            .collect(),
+                    )
+                }
+            };
+            out.tallies.push((
+                tally.sum.council.clone(),
+                StationTally {
+                    ballots: tally.sum.ballots,
+                    votes,
+                },
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Every station the filter finds, every page, in code order.
+    async fn stations(self, filter: StationFilter) -> Result<Vec<domain::station::Station>> {
+        let mut stations = Vec::new();
+        let mut page = 1;
+        loop {
+            let found = self
+                .store
+                .stations(&filter, PageRequest::new(page, PageRequest::MAX_PER_PAGE))
+                .await?;
+            let pages = found.pages();
+            stations.extend(found.items);
+            if i64::from(page) >= pages {
+                break;
+            }
+            page += 1;
+        }
+        stations.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(stations)
+    }
+}
+
+impl CouncilResult {
+    /// The council's result as published: what it rests on and what it says.
+    pub fn published(&self) -> PublishedCouncil {
+        PublishedCouncil {
+            council: self.council.code.clone(),
+            name: self.council.name.clone(),
+            county: self.council.county_code.clone(),
+            main_seats: self.council.main_seats,
+            alternate_seats: self.council.alternate_seats,
+            status: self.status,
+            ballots_cast: self.ballots_cast,
+            candidates: self
+                .candidates
+                .iter()
+                .map(|c| PublishedCandidate {
+                    code: c.code.clone(),
+                    name: c.name.clone(),
+                    votes: c.votes,
+                    rank: c.rank,
+                    outcome: c.outcome,
+                    veteran_family: c.veteran_family,
+                    education: c.education,
+                })
+                .collect(),
+            ties: self
+                .ties
+                .iter()
+                .map(|t| PublishedTie {
+                    votes: t.votes,
+                    candidates: t.candidates.clone(),
+                    broken_by: t.broken_by.clone(),
+                    awaiting_lottery: t.awaiting_lottery,
+                })
+                .collect(),
+            stations: self
+                .stations
+                .iter()
+                .map(|s| PublishedStation {
+                    station: s.code.clone(),
+                    standing: s.standing,
+                    voters: s.voters.map(Into::into),
+                    ballots: s.ballots,
+                    findings: s.broken.clone(),
+                })
+                .collect(),
+            lottery: None,
+        }
+    }
+}
+
+impl Results<'_> {
+    /// Every council's result as published next to the election record (public).
+    pub async fn published(self) -> Result<PublishedResults> {
+        let election = self.ctx.cached().election_code().await?.to_owned();
+        Ok(PublishedResults {
+            election,
+            councils: self
+                .all()
+                .await?
+                .iter()
+                .map(CouncilResult::published)
+                .collect(),
+        })
+    }
+}
+
+impl Results<'_> {
+    /// Every council's result in NIST SP 1500-100 Rev. 2 (JSON): the candidate structure with
+    /// the counts, the report's status, and whether it is a test.
+    pub async fn nist(self, is_test: bool) -> Result<serde_json::Value> {
+        let election = self.ctx.cached().election().await?;
+        let councils = self.ctx.cached().councils().await?;
+        let candidates = self.store.all_candidates(&election.code).await?;
+        let counties: Vec<domain::geo::County> = self
+            .ctx
+            .lookups
+            .geography
+            .counties(&store::CountyFilter::default())
+            .await?
+            .into_iter()
+            .map(|s| s.county)
+            .collect();
+        let results = self.published().await?;
+        Ok(domain::nist::results_report(
+            &crate::candidates::ISSUER,
+            &election,
+            &counties,
+            &councils,
+            &candidates,
+            &results,
+            self.ctx.clock.now(),
+            is_test,
+        ))
+    }
+}

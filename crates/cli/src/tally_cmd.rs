@@ -1,0 +1,183 @@
+//! `sandoq tally --from DIR`: the independent recount (issue 18 §7). From the published election
+//! record and results alone — no database, no trust in the server that wrote them — it verifies
+//! the record whole (every ballot's proofs, every tally's sum, every decryption and count), then
+//! recomputes every council's result from the record's decrypted counts by the same rules the
+//! server follows (`domain::results::council`): each station's standing, the votes, the ranks,
+//! members and alternates, the ties and the lottery. Exits 0 when the published results are
+//! reproduced exactly, or 2 naming every difference.
+
+use crate::verify_record::{self, Verified, WRONG};
+use ballot_crypto::record::StationRecord;
+use clap::Args;
+use domain::results::council::{StationInput, StationTally};
+use domain::results::count_checks::Voters;
+use domain::results::published::{PublishedCouncil, PublishedResults, RESULTS_FILE};
+use domain::results::status::StationStanding;
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Debug, Args)]
+pub struct TallyArgs {
+    /// The directory of the published record and results (`sandoq record export --to DIR`).
+    #[arg(long = "from", value_name = "DIR")]
+    pub from: PathBuf,
+    /// Threads verifying the record (the machine's cores by default).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+pub fn run(args: &TallyArgs) -> anyhow::Result<ExitCode> {
+    let began = Instant::now();
+    let Some(Verified {
+        manifest,
+        stations,
+        findings,
+        ..
+    }) = verify_record::verified(&args.from, args.threads)?
+    else {
+        return Ok(ExitCode::from(WRONG));
+    };
+    if !findings.is_empty() {
+        verify_record::print_findings(&manifest, &findings);
+        return Ok(ExitCode::from(WRONG));
+    }
+    let results = match verify_record::read::<PublishedResults>(&args.from.join(RESULTS_FILE)) {
+        Ok(results) => results,
+        Err(error) => {
+            println!("the published results: {error:#}");
+            return Ok(ExitCode::from(WRONG));
+        }
+    };
+    let mut differences = Vec::new();
+    if results.election != manifest.election {
+        differences.push(format!(
+            "the results are of election {}, the record of {}",
+            results.election, manifest.election
+        ));
+    }
+    let records: HashMap<&str, &StationRecord> =
+        stations.iter().map(|s| (s.station.as_str(), s)).collect();
+    let styles: HashMap<&str, &[String]> = manifest
+        .styles
+        .iter()
+        .map(|s| (s.council.as_str(), s.candidates.as_slice()))
+        .collect();
+    let mut seen = BTreeSet::new();
+    for council in &results.councils {
+        if !seen.insert(council.council.as_str()) {
+            differences.push(format!("council {} is published twice", council.council));
+            continue;
+        }
+        let inputs = inputs(council, &records, &styles, &mut differences);
+        differences.extend(council.recount(&inputs));
+    }
+    // Every ballot of the record is in its council's published result: a station left off a
+    // council's list would hide its votes.
+    for record in &stations {
+        let councils: BTreeSet<&str> = record.ballots.iter().map(|b| b.council.as_str()).collect();
+        for council in councils {
+            let listed = results
+                .councils
+                .iter()
+                .find(|c| c.council == council)
+                .is_some_and(|c| c.stations.iter().any(|s| s.station == record.station));
+            if !listed {
+                differences.push(format!(
+                    "council {council}: station {} has ballots for it in the record but is not in its published result",
+                    record.station
+                ));
+            }
+        }
+    }
+    let secs = began.elapsed().as_secs_f64();
+    if differences.is_empty() {
+        let members: usize = results
+            .councils
+            .iter()
+            .flat_map(|c| &c.candidates)
+            .filter(|c| c.outcome == domain::results::seats::Outcome::Member)
+            .count();
+        println!(
+            "results reproduced: election {}, {} councils, {} members, from {} stations of the verified record ({secs:.1} s)",
+            results.election,
+            results.councils.len(),
+            members,
+            stations.len()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!(
+            "the published results of {} differ from the record in {} ways",
+            results.election,
+            differences.len()
+        );
+        for difference in &differences {
+            println!("{difference}");
+        }
+        Ok(ExitCode::from(WRONG))
+    }
+}
+
+/// What each published station of a council brought, by the record: its ballots, and its
+/// decrypted counts for the council (the voters are the results' own, the record has none).
+fn inputs(
+    council: &PublishedCouncil,
+    records: &HashMap<&str, &StationRecord>,
+    styles: &HashMap<&str, &[String]>,
+    differences: &mut Vec<String>,
+) -> Vec<StationInput> {
+    council
+        .stations
+        .iter()
+        .map(|published| {
+            let voters: Voters = published.voters.map(Into::into).unwrap_or_default();
+            let Some(record) = records.get(published.station.as_str()) else {
+                if published.standing != StationStanding::NotClosed {
+                    differences.push(format!(
+                        "council {}: station {} is published as {} but has no record",
+                        council.council,
+                        published.station,
+                        published.standing.as_str()
+                    ));
+                }
+                return StationInput {
+                    station: published.station.clone(),
+                    closed: false,
+                    voters,
+                    ballots: 0,
+                    tally: None,
+                };
+            };
+            let ballots = record
+                .ballots
+                .iter()
+                .filter(|b| b.council == council.council)
+                .count() as u64;
+            let decrypted = record
+                .tallies
+                .iter()
+                .find(|t| t.council == council.council)
+                .and_then(|t| t.counts.as_ref());
+            let votes = decrypted.map(|counts| {
+                styles
+                    .get(council.council.as_str())
+                    .copied()
+                    .unwrap_or_default()
+                    .iter()
+                    .cloned()
+                    .zip(counts.votes.iter().copied())
+                    .collect()
+            });
+            StationInput {
+                station: published.station.clone(),
+                // A station with counts in the record is closed, whatever is published.
+                closed: published.standing != StationStanding::NotClosed || decrypted.is_some(),
+                voters,
+                ballots: record.ballots.len() as u64,
+                tally: (ballots > 0).then_some(StationTally { ballots, votes }),
+            }
+        })
+        .collect()
+}

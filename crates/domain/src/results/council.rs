@@ -1,0 +1,261 @@
+//! A council's count from its stations (issue 18 §1, §3): each station's standing — not closed,
+//! not counted, a count error, or reported — with the rules its count breaks, the votes summed
+//! over the stations that reported, and the seats allocated. One function for the server (from
+//! the store) and for `sandoq tally` (from the published record), so both reach the same result
+//! by the same rules.
+
+use super::count_checks::{self, CountRule, StationCount, Voters};
+use super::lottery::Seed;
+use super::seats::{self, Allocation, Standing};
+use super::status::{ResultStatus, StationStanding};
+use crate::election::Seats;
+use crate::person::Education;
+use std::collections::HashMap;
+
+/// A candidate on the council's list, with what breaks a tie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contender {
+    pub code: String,
+    pub veteran_family: bool,
+    pub education: Option<Education>,
+}
+
+/// A station's tally for the council: how many ballots it sums, and once decrypted the votes per
+/// candidate code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StationTally {
+    pub ballots: u64,
+    pub votes: Option<Vec<(String, u64)>>,
+}
+
+/// What a station brings to a council's count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StationInput {
+    pub station: String,
+    /// Its box is closed: its tallies are decrypted and counted.
+    pub closed: bool,
+    /// Its voters, all councils together (a mobile station serves several).
+    pub voters: Voters,
+    /// Its ballots, all councils together.
+    pub ballots: u64,
+    /// Its tally for this council; `None` when it took no ballot for it.
+    pub tally: Option<StationTally>,
+}
+
+/// A station's part in the council's count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StationReport {
+    pub station: String,
+    pub standing: StationStanding,
+    /// The station's ballots for the council, once its box is closed.
+    pub ballots: Option<u64>,
+    /// The rules its count breaks, warnings too: shown, never hidden.
+    pub broken: Vec<CountRule>,
+}
+
+/// A council's count as its stations stand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CouncilCount {
+    pub status: ResultStatus,
+    /// Ballots in the reported stations' counts.
+    pub ballots_cast: u64,
+    pub allocation: Allocation,
+    /// In the order given.
+    pub stations: Vec<StationReport>,
+}
+
+impl CouncilCount {
+    pub fn stations_reported(&self) -> usize {
+        self.stations
+            .iter()
+            .filter(|s| s.standing == StationStanding::Reported)
+            .count()
+    }
+}
+
+/// A station's report and, when it reports, its votes.
+fn report(station: &StationInput, seats: u32) -> (StationReport, Option<&[(String, u64)]>) {
+    let mut report = StationReport {
+        station: station.station.clone(),
+        standing: StationStanding::NotClosed,
+        ballots: None,
+        broken: Vec::new(),
+    };
+    if !station.closed {
+        return (report, None);
+    }
+    // The station's voters against all its ballots.
+    report.broken = count_checks::check(&StationCount {
+        voters: Some(station.voters),
+        ballots: station.ballots,
+        ..StationCount::default()
+    });
+    let Some(tally) = &station.tally else {
+        report.ballots = Some(0);
+        report.standing = if count_checks::blocks(&report.broken) {
+            StationStanding::CountError
+        } else {
+            StationStanding::Reported
+        };
+        return (report, None);
+    };
+    report.ballots = Some(tally.ballots);
+    let Some(votes) = &tally.votes else {
+        report.standing = StationStanding::NotCounted;
+        return (report, None);
+    };
+    report.broken.extend(count_checks::check(&StationCount {
+        voters: None,
+        ballots: tally.ballots,
+        votes: votes.iter().map(|(_, n)| *n).collect(),
+        seats,
+        ..StationCount::default()
+    }));
+    if count_checks::blocks(&report.broken) {
+        report.standing = StationStanding::CountError;
+        return (report, None);
+    }
+    report.standing = StationStanding::Reported;
+    (report, Some(votes))
+}
+
+/// Counts a council: each station checked, the reported stations' votes summed per candidate on
+/// the list (votes for a code not on it are not anyone's), the seats allocated.
+pub fn count(
+    seats: Seats,
+    contenders: &[Contender],
+    stations: &[StationInput],
+    seed: Option<&Seed>,
+) -> CouncilCount {
+    let mut votes: HashMap<&str, u64> = HashMap::new();
+    let mut ballots_cast: u64 = 0;
+    let mut reports = Vec::with_capacity(stations.len());
+    for station in stations {
+        let (report, counted) = report(station, seats.main);
+        if let Some(counted) = counted {
+            ballots_cast = ballots_cast.saturating_add(report.ballots.unwrap_or(0));
+            for (code, n) in counted {
+                let sum = votes.entry(code.as_str()).or_default();
+                *sum = sum.saturating_add(*n);
+            }
+        }
+        reports.push(report);
+    }
+    let standings: Vec<Standing> = contenders
+        .iter()
+        .map(|c| Standing {
+            code: c.code.clone(),
+            votes: votes.get(c.code.as_str()).copied().unwrap_or(0),
+            veteran_family: c.veteran_family,
+            education: c.education,
+        })
+        .collect();
+    let reported = reports
+        .iter()
+        .filter(|r| r.standing == StationStanding::Reported)
+        .count();
+    CouncilCount {
+        status: ResultStatus::reported(reported, reports.len()),
+        ballots_cast,
+        allocation: seats::allocate(seats, &standings, seed),
+        stations: reports,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::seats::Outcome;
+
+    fn contender(code: &str) -> Contender {
+        Contender {
+            code: code.into(),
+            veteran_family: false,
+            education: Some(Education::Bachelor),
+        }
+    }
+
+    fn counted(station: &str, votes: &[(&str, u64)], ballots: u64) -> StationInput {
+        StationInput {
+            station: station.into(),
+            closed: true,
+            voters: Voters {
+                check_ins: ballots,
+                walkouts: 0,
+            },
+            ballots,
+            tally: Some(StationTally {
+                ballots,
+                votes: Some(votes.iter().map(|(c, n)| ((*c).to_owned(), *n)).collect()),
+            }),
+        }
+    }
+
+    const SEATS: Seats = Seats {
+        main: 1,
+        alternate: 1,
+    };
+
+    #[test]
+    fn only_reported_stations_count_and_every_other_says_why() {
+        let contenders = [contender("10001"), contender("10002"), contender("10003")];
+        let mut open = counted("S4", &[("10003", 50)], 50);
+        open.closed = false;
+        let mut waiting = counted("S3", &[], 7);
+        waiting.tally = Some(StationTally {
+            ballots: 7,
+            votes: None,
+        });
+        // More ballots than voters: an error, kept out of the totals.
+        let mut stuffed = counted("S2", &[("10003", 40)], 40);
+        stuffed.voters.check_ins = 30;
+        let stations = [
+            counted(
+                "S1",
+                &[("10001", 3), ("10002", 5), ("10003", 1), ("99999", 1)],
+                10,
+            ),
+            stuffed,
+            waiting,
+            open,
+        ];
+        let result = count(SEATS, &contenders, &stations, None);
+        let standings: Vec<StationStanding> = result.stations.iter().map(|s| s.standing).collect();
+        assert_eq!(
+            standings,
+            [
+                StationStanding::Reported,
+                StationStanding::CountError,
+                StationStanding::NotCounted,
+                StationStanding::NotClosed
+            ]
+        );
+        assert_eq!(result.stations[1].broken, [CountRule::BallotsExceedVoters]);
+        assert_eq!(result.ballots_cast, 10);
+        assert_eq!(result.status, ResultStatus::UnofficialPartial);
+        let placed: Vec<(&str, u64, Outcome)> = result
+            .allocation
+            .placed
+            .iter()
+            .map(|p| (p.code.as_str(), p.votes, p.outcome))
+            .collect();
+        assert_eq!(
+            placed,
+            [
+                ("10002", 5, Outcome::Member),
+                ("10001", 3, Outcome::Alternate),
+                ("10003", 1, Outcome::None)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_closed_station_without_ballots_for_the_council_reports_nothing_to_add() {
+        let mut empty = counted("S1", &[], 0);
+        empty.tally = None;
+        let result = count(SEATS, &[contender("10001")], &[empty], None);
+        assert_eq!(result.stations[0].standing, StationStanding::Reported);
+        assert_eq!(result.stations[0].ballots, Some(0));
+        assert_eq!(result.status, ResultStatus::UnofficialComplete);
+    }
+}

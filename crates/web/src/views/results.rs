@@ -1,0 +1,292 @@
+//! Results' public pages (issue 18): the councils to pick from, and a council's result — its
+//! status, the votes with a bar chart, members and alternates, the ties and how they were
+//! broken, and every station not in the totals yet or whose count carries a finding. The use
+//! cases are `app::results`, as for the API.
+
+use crate::chart::{self, stacked_bars_if_any, Bar};
+use crate::views::{page_error, render, Layout, OnPage, PageResult, Pager, Visit};
+use askama::Template;
+use axum::extract::{Path, Query};
+use domain::election::council_title;
+use domain::results::count_checks::Severity;
+use domain::results::seats::Outcome;
+use domain::text::{persian_digits, persian_number};
+use serde::Deserialize;
+
+/// Councils listed a page at a time.
+const COUNCILS_PER_PAGE: usize = 50;
+
+fn number(n: u64) -> String {
+    persian_number(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CouncilsQuery {
+    county: Option<String>,
+    q: Option<String>,
+    page: Option<u32>,
+}
+
+pub struct CouncilRow {
+    pub code: String,
+    pub code_fa: String,
+    pub name: String,
+    pub county_fa: String,
+    pub seats: String,
+}
+
+#[derive(Template)]
+#[template(path = "results.html")]
+struct CouncilsPage {
+    layout: Layout,
+    county: String,
+    q: String,
+    rows: Vec<CouncilRow>,
+    pager: Pager,
+}
+
+/// `GET /results` (public): the councils, by county and name, each a link to its result.
+pub async fn index(visit: Visit, OnPage(Query(q)): OnPage<Query<CouncilsQuery>>) -> PageResult {
+    let county = q
+        .county
+        .map(|c| domain::text::ascii_digits(c.trim()))
+        .unwrap_or_default();
+    let text =
+        q.q.unwrap_or_default()
+            .trim()
+            .chars()
+            .take(100)
+            .collect::<String>();
+    let key = domain::text::search_key(&text);
+    let councils = visit.app().cached().councils().await?;
+    let found: Vec<_> = councils
+        .iter()
+        .filter(|c| county.is_empty() || c.county_code == county)
+        .filter(|c| key.is_empty() || domain::text::search_key(&c.name).contains(&key))
+        .collect();
+    let page = store::Page {
+        total: found.len() as i64,
+        page: q.page.unwrap_or(1).max(1),
+        per_page: COUNCILS_PER_PAGE as u32,
+        items: Vec::<()>::new(),
+    };
+    let rows = found
+        .iter()
+        .skip((page.page as usize - 1) * COUNCILS_PER_PAGE)
+        .take(COUNCILS_PER_PAGE)
+        .map(|c| CouncilRow {
+            code: c.code.clone(),
+            code_fa: persian_digits(&c.code),
+            name: council_title(c.kind, &c.name),
+            county_fa: persian_digits(&c.county_code),
+            seats: format!(
+                "{} + {}",
+                persian_number(i64::from(c.main_seats)),
+                persian_number(i64::from(c.alternate_seats))
+            ),
+        })
+        .collect();
+    let query = format!("county={}&q={}", urlencoding(&county), urlencoding(&text));
+    render(&CouncilsPage {
+        layout: visit.layout("نتایج انتخابات", "/results"),
+        pager: Pager::new(&page, |p| format!("/results?{query}&page={p}")),
+        // The fields show what was typed in Persian digits, and take either back.
+        county: persian_digits(&county),
+        q: persian_digits(&text),
+        rows,
+    })
+}
+
+/// Percent-encodes a query value (the page's own links).
+fn urlencoding(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub struct CandidateRow {
+    pub code: String,
+    pub code_fa: String,
+    pub name: String,
+    pub votes: u64,
+    pub votes_fa: String,
+    pub rank_fa: String,
+    pub outcome: &'static str,
+    pub outcome_fa: &'static str,
+}
+
+pub struct TieRow {
+    pub votes_fa: String,
+    pub candidates: String,
+    pub how: String,
+    pub awaiting: bool,
+}
+
+pub struct FindingRow {
+    pub code: &'static str,
+    pub error: bool,
+    pub detail: &'static str,
+}
+
+pub struct StationRow {
+    pub code: String,
+    pub code_fa: String,
+    pub name: String,
+    pub standing: &'static str,
+    pub standing_fa: &'static str,
+    pub ballots_fa: String,
+    pub findings: Vec<FindingRow>,
+}
+
+#[derive(Template)]
+#[template(path = "results_council.html")]
+struct CouncilPage {
+    layout: Layout,
+    code: String,
+    title: String,
+    status: &'static str,
+    status_fa: &'static str,
+    seats_fa: String,
+    ballots_cast: u64,
+    ballots_cast_fa: String,
+    reported: usize,
+    total: usize,
+    reported_fa: String,
+    total_fa: String,
+    chart: String,
+    candidates: Vec<CandidateRow>,
+    ties: Vec<TieRow>,
+    stations: Vec<StationRow>,
+}
+
+/// `GET /results/{council}` (public): a council's result as its stations have reported.
+pub async fn council(visit: Visit, OnPage(Path(code)): OnPage<Path<String>>) -> PageResult {
+    let here = format!("/results/{code}");
+    let result = visit
+        .app()
+        .results()
+        .council(&code)
+        .await
+        .map_err(|e| page_error(e, "/results"))?;
+    let names: std::collections::HashMap<&str, &str> = result
+        .candidates
+        .iter()
+        .map(|c| (c.code.as_str(), c.name.as_str()))
+        .collect();
+    let bars: Vec<Bar> = result
+        .candidates
+        .iter()
+        .filter(|c| c.votes > 0)
+        .map(|c| {
+            let votes = i64::try_from(c.votes).unwrap_or(i64::MAX);
+            let part = |o: Outcome| if c.outcome == o { votes } else { 0 };
+            Bar {
+                label: format!("{} ({})", c.name, persian_digits(&c.code)),
+                values: vec![
+                    part(Outcome::Member),
+                    part(Outcome::Alternate),
+                    part(Outcome::Undecided),
+                    part(Outcome::None),
+                ],
+                href: None,
+            }
+        })
+        .collect();
+    let chart = stacked_bars_if_any(
+        "آرای نامزدها",
+        &["عضو اصلی", "علی‌البدل", "در انتظار قرعه", "سایر نامزدها"],
+        &[chart::GREEN, chart::TEAL, chart::ORANGE, chart::GREY],
+        &bars,
+    );
+    let candidates = result
+        .candidates
+        .iter()
+        .map(|c| CandidateRow {
+            code: c.code.clone(),
+            code_fa: persian_digits(&c.code),
+            name: c.name.clone(),
+            votes: c.votes,
+            votes_fa: number(c.votes),
+            rank_fa: persian_number(i64::from(c.rank)),
+            outcome: c.outcome.as_str(),
+            outcome_fa: c.outcome.persian(),
+        })
+        .collect();
+    let ties = result
+        .ties
+        .iter()
+        .map(|t| TieRow {
+            votes_fa: number(t.votes),
+            candidates: t
+                .candidates
+                .iter()
+                .map(|code| {
+                    format!(
+                        "{} ({})",
+                        names.get(code.as_str()).copied().unwrap_or_default(),
+                        persian_digits(code)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("، "),
+            how: t
+                .broken_by
+                .iter()
+                .map(|b| b.persian())
+                .collect::<Vec<_>>()
+                .join("، سپس "),
+            awaiting: t.awaiting_lottery,
+        })
+        .collect();
+    let stations = result
+        .flagged()
+        .map(|s| StationRow {
+            code: s.code.clone(),
+            code_fa: persian_digits(&s.code),
+            name: s.name.clone(),
+            standing: s.standing.as_str(),
+            standing_fa: s.standing.persian(),
+            ballots_fa: s.ballots.map(number).unwrap_or_default(),
+            findings: s
+                .broken
+                .iter()
+                .map(|rule| FindingRow {
+                    code: rule.code(),
+                    error: rule.severity() == Severity::Error,
+                    detail: rule.persian(),
+                })
+                .collect(),
+        })
+        .collect();
+    let title = council_title(result.council.kind, &result.council.name);
+    let reported = result.stations_reported();
+    let total = result.stations_total();
+    render(&CouncilPage {
+        layout: visit.layout(format!("نتیجه {title}"), &here),
+        code: result.council.code.clone(),
+        status: result.status.as_str(),
+        status_fa: result.status.persian(),
+        seats_fa: format!(
+            "{} عضو اصلی و {} علی‌البدل",
+            persian_number(i64::from(result.council.main_seats)),
+            persian_number(i64::from(result.council.alternate_seats))
+        ),
+        ballots_cast: result.ballots_cast,
+        ballots_cast_fa: number(result.ballots_cast),
+        reported,
+        total,
+        reported_fa: persian_number(reported as i64),
+        total_fa: persian_number(total as i64),
+        chart,
+        candidates,
+        ties,
+        stations,
+        title,
+    })
+}
