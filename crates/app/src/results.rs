@@ -490,3 +490,59 @@ impl Results<'_> {
         ))
     }
 }
+
+/// A station's results page: its day, and once its box is closed, each council's count at the
+/// station and the receipts of the ballots counted.
+#[derive(Debug, Clone)]
+pub struct StationResult {
+    pub station: domain::station::Station,
+    pub state: DayState,
+    /// Per council it took ballots for (by code): its ballots and, once decrypted, votes by
+    /// candidate code in the ballot's order.
+    pub councils: Vec<(String, StationTally)>,
+    /// Its voters, once closed.
+    pub voters: Option<Voters>,
+    /// Every cast ballot's receipt, ascending; empty until the box is closed.
+    pub receipts: Vec<String>,
+}
+
+impl Results<'_> {
+    /// A station's count and the receipts it counted (public). `NotFound` for an unknown
+    /// station; a station still voting shows its day only.
+    pub async fn station(self, code: &str) -> Result<StationResult> {
+        let station = self
+            .store
+            .station(code)
+            .await?
+            .ok_or(Error::NotFound(store::Entity::Station))?;
+        let election = self.ctx.cached().election_code().await?;
+        let state = self
+            .store
+            .station_day(election, &station.code)
+            .await?
+            .map_or(DayState::NotOpened, |day| day.state);
+        let mut out = StationResult {
+            station,
+            state,
+            councils: Vec::new(),
+            voters: None,
+            receipts: Vec::new(),
+        };
+        if !domain::tally::decryptable(state) {
+            return Ok(out);
+        }
+        let manifest = match manifest_head(self.store, election).await {
+            Ok(manifest) => manifest,
+            Err(Error::NotFound(store::Entity::ElectionKey)) => return Ok(out),
+            Err(e) => return Err(e),
+        };
+        let closed = self.closed_station(&manifest, &out.station.code).await?;
+        out.voters = Some(closed.voters);
+        out.councils = closed.tallies;
+        out.receipts = self
+            .store
+            .station_receipts(election, &out.station.code)
+            .await?;
+        Ok(out)
+    }
+}

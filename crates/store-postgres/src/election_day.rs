@@ -940,6 +940,27 @@ impl ElectionDayStore for Postgres {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn station_receipts(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<Vec<String>> {
+        // Ballots still queued for their batch are cast too.
+        sqlx::query_scalar(
+            "SELECT receipt FROM ( \
+               SELECT receipt FROM ballots WHERE election_code = $1 AND station_code = $2 \
+               UNION ALL \
+               SELECT receipt FROM ballot_queue WHERE election_code = $1 AND station_code = $2 \
+             ) cast_here ORDER BY receipt COLLATE \"C\"",
+        )
+        .bind(election_code)
+        .bind(station)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn challenge_ballot(
         &self,
         ballot: &NewBallot,

@@ -637,6 +637,17 @@ fn receipt_station(conn: &Connection, election: &str, code: &str) -> StoreResult
     .map_err(db_err)
 }
 
+fn station_receipts(conn: &Connection, election: &str, station: &str) -> StoreResult<Vec<String>> {
+    conn.prepare_cached(
+        "SELECT receipt FROM ballots WHERE election_code = ?1 AND station_code = ?2 ORDER BY receipt",
+    )
+    .map_err(db_err)?
+    .query_map([election, station], |r| r.get(0))
+    .map_err(db_err)?
+    .collect::<Result<Vec<String>, _>>()
+    .map_err(db_err)
+}
+
 fn turnout_in(conn: &Connection, election: &str, filter: &TurnoutFilter) -> StoreResult<Turnout> {
     // The councils in scope, then everything is summed over them.
     let (scope_sql, scope_arg): (&str, String) = match (&filter.council, &filter.county) {
@@ -944,6 +955,17 @@ impl ElectionDayStore for Sqlite {
     async fn receipt(&self, election_code: &str, receipt: &str) -> StoreResult<Option<String>> {
         let (election, receipt) = (election_code.to_owned(), receipt.to_owned());
         self.read(move |c| receipt_station(c, &election, &receipt))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn station_receipts(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<Vec<String>> {
+        let (election, station) = (election_code.to_owned(), station.to_owned());
+        self.read(move |c| station_receipts(c, &election, &station))
             .await
     }
 

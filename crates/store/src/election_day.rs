@@ -97,6 +97,13 @@ pub trait ElectionDayStore: Send + Sync + 'static {
     ) -> StoreResult<Option<String>>;
     /// Whether a receipt code is among the election's ballots, and at which station.
     async fn receipt(&self, election_code: &str, receipt: &str) -> StoreResult<Option<String>>;
+    /// The receipts of a station's cast ballots (never a challenged one's), in ascending order:
+    /// the list a station publishes so each voter finds theirs among those counted.
+    async fn station_receipts(
+        &self,
+        election_code: &str,
+        station: &str,
+    ) -> StoreResult<Vec<String>>;
     /// Keeps a ballot its voter challenged instead of casting (Benaloh), once [`check_cast`]
     /// approves it on the token (unspent) and the council's style read in the writing
     /// transaction: it joins its kiosk's chain like a cast ballot and is kept with its

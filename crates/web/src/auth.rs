@@ -594,6 +594,7 @@ pub const PUBLIC_ROUTES: &[(Method, &str)] = &[
     (Method::POST, "/api/v1/tallies/shares"),
     // Results, as the stations report (issue 18).
     (Method::GET, "/api/v1/results/{council}"),
+    (Method::GET, "/api/v1/results/stations/{code}"),
     (Method::GET, "/login"),
     (Method::POST, "/login"),
     // Ends the caller's own session, if any.
@@ -623,6 +624,7 @@ pub const PUBLIC_ROUTES: &[(Method, &str)] = &[
     // Results: the councils, and each council's result as its stations report (issue 18).
     (Method::GET, "/results"),
     (Method::GET, "/results/{council}"),
+    (Method::GET, "/results/stations/{code}"),
     // Only a demo serves it (its text messages); elsewhere it is not found.
     (Method::GET, "/demo/outbox"),
     (Method::GET, ASSETS),

@@ -878,6 +878,23 @@ pub async fn ballots_are_secret_checked_and_counted(store: Arc<dyn Store>) {
             .unwrap(),
         None
     );
+    // The station's published list of receipts: its three cast ballots', in order, and no
+    // other station's.
+    let listed = store.station_receipts(&election, &a).await.unwrap();
+    assert_eq!(listed.len(), 3, "{listed:?}");
+    assert!(listed.contains(&receipt) && listed.contains(&second_receipt));
+    assert!(listed.windows(2).all(|w| w[0] < w[1]));
+    let elsewhere = data
+        .stations
+        .iter()
+        .find(|s| s.code != a)
+        .map(|s| s.code.clone())
+        .unwrap();
+    assert!(store
+        .station_receipts(&election, &elsewhere)
+        .await
+        .unwrap()
+        .is_empty());
     assert_eq!(
         store.station_counts(&election, &a).await.unwrap(),
         crate::StationCounts {

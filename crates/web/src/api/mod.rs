@@ -133,6 +133,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         )
         // Results (issue 18).
         .routes(routes!(results::council))
+        .routes(routes!(results::station))
         .routes(routes!(election_day::turnout))
         .routes(routes!(election_day::candidates))
         .routes(routes!(election_day::receipt))

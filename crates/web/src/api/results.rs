@@ -149,3 +149,73 @@ pub async fn council(
     let result = state.app.results().council(&council).await?;
     Ok(Json(result.into()))
 }
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct VoteAnswer {
+    pub code: String,
+    pub votes: u64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StationCouncilAnswer {
+    pub council: String,
+    /// The station's ballots for the council.
+    pub ballots: u64,
+    /// Whether the guardians have decrypted its tally.
+    pub counted: bool,
+    /// Votes per candidate, in the ballot's order, once counted.
+    pub votes: Vec<VoteAnswer>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StationCountAnswer {
+    pub station: String,
+    pub name: String,
+    pub county: String,
+    /// The station's day: `not_opened`, `open`, `paused`, `closed`.
+    pub state: &'static str,
+    /// Voters checked in and, of them, walked out without voting, once the box is closed.
+    pub check_ins: Option<u64>,
+    pub walkouts: Option<u64>,
+    pub councils: Vec<StationCouncilAnswer>,
+    /// The receipts of every ballot counted at the station, ascending (empty until its box is
+    /// closed): a voter finds theirs here.
+    pub receipts: Vec<String>,
+}
+
+/// A station's count (public): per council its ballots and, once decrypted, its votes, and the
+/// receipts of every ballot in its box. A station still voting shows its day only.
+#[utoipa::path(get, path = "/api/v1/results/stations/{code}", tag = "results",
+    params(("code" = String, Path, description = "Station code")),
+    responses((status = 200, body = StationCountAnswer),
+        (status = 404, description = "`not_found`: no such station")))]
+pub async fn station(
+    State(state): State<AppState>,
+    ApiPath(code): ApiPath<String>,
+) -> Result<Json<StationCountAnswer>, ApiError> {
+    let result = state.app.results().station(&code).await?;
+    Ok(Json(StationCountAnswer {
+        station: result.station.code,
+        name: result.station.name,
+        county: result.station.county_code,
+        state: result.state.as_str(),
+        check_ins: result.voters.map(|v| v.check_ins),
+        walkouts: result.voters.map(|v| v.walkouts),
+        councils: result
+            .councils
+            .into_iter()
+            .map(|(council, tally)| StationCouncilAnswer {
+                council,
+                ballots: tally.ballots,
+                counted: tally.votes.is_some(),
+                votes: tally
+                    .votes
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(code, votes)| VoteAnswer { code, votes })
+                    .collect(),
+            })
+            .collect(),
+        receipts: result.receipts,
+    }))
+}

@@ -142,6 +142,7 @@ pub fn page_routes() -> Vec<PageRoute> {
         get("/count", count::page),
         get("/results", results::index),
         get("/results/{council}", results::council),
+        get("/results/stations/{code}", results::station),
         get("/turnout", election_day::turnout),
         get("/turnout/live", election_day::turnout_fragment),
         get("/candidates", candidates::list),

@@ -162,7 +162,11 @@ struct CouncilPage {
     chart: String,
     candidates: Vec<CandidateRow>,
     ties: Vec<TieRow>,
+    /// Every station serving the council.
     stations: Vec<StationRow>,
+    /// Of them, not in the totals yet or with a finding.
+    flagged_fa: String,
+    flagged: usize,
 }
 
 /// `GET /results/{council}` (public): a council's result as its stations have reported.
@@ -244,8 +248,10 @@ pub async fn council(visit: Visit, OnPage(Path(code)): OnPage<Path<String>>) -> 
             awaiting: t.awaiting_lottery,
         })
         .collect();
+    let flagged = result.flagged().count();
     let stations = result
-        .flagged()
+        .stations
+        .iter()
         .map(|s| StationRow {
             code: s.code.clone(),
             code_fa: persian_digits(&s.code),
@@ -287,6 +293,156 @@ pub async fn council(visit: Visit, OnPage(Path(code)): OnPage<Path<String>>) -> 
         candidates,
         ties,
         stations,
+        flagged_fa: persian_number(flagged as i64),
+        flagged,
         title,
+    })
+}
+
+/// Receipts listed a page at a time on a station's page.
+const RECEIPTS_PER_PAGE: usize = 200;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct StationQuery {
+    /// Digits of a receipt (Persian or ASCII, dashes or not).
+    q: Option<String>,
+    page: Option<u32>,
+}
+
+pub struct StationCouncilRow {
+    pub code: String,
+    pub title: String,
+    pub ballots_fa: String,
+    pub counted: bool,
+    pub votes: Vec<StationVoteRow>,
+}
+
+pub struct StationVoteRow {
+    pub code: String,
+    pub code_fa: String,
+    pub name: String,
+    pub votes: u64,
+    pub votes_fa: String,
+}
+
+#[derive(Template)]
+#[template(path = "results_station.html")]
+struct StationPage {
+    layout: Layout,
+    code: String,
+    code_fa: String,
+    name: String,
+    state_fa: &'static str,
+    closed: bool,
+    check_ins_fa: String,
+    walkouts_fa: String,
+    councils: Vec<StationCouncilRow>,
+    q: String,
+    receipts: Vec<String>,
+    receipts_total_fa: String,
+    found_fa: String,
+    searched: bool,
+    pager: Pager,
+}
+
+/// `GET /results/stations/{code}` (public): a station's count per council and the receipts of
+/// the ballots in its box, searchable, so a voter finds theirs.
+pub async fn station(
+    visit: Visit,
+    OnPage(Path(code)): OnPage<Path<String>>,
+    OnPage(Query(query)): OnPage<Query<StationQuery>>,
+) -> PageResult {
+    let here = format!("/results/stations/{code}");
+    let result = visit
+        .app()
+        .results()
+        .station(&code)
+        .await
+        .map_err(|e| page_error(e, "/results"))?;
+    let mut councils = Vec::new();
+    for (council, tally) in &result.councils {
+        let (found, candidates) = visit
+            .app()
+            .candidates()
+            .on_ballot(council)
+            .await
+            .map_err(|e| page_error(e, &here))?;
+        let names: std::collections::HashMap<&str, String> = candidates
+            .iter()
+            .map(|c| (c.code.as_str(), format!("{} {}", c.first_name, c.last_name)))
+            .collect();
+        councils.push(StationCouncilRow {
+            code: council.clone(),
+            title: council_title(found.kind, &found.name),
+            ballots_fa: number(tally.ballots),
+            counted: tally.votes.is_some(),
+            votes: tally
+                .votes
+                .iter()
+                .flatten()
+                .map(|(code, votes)| StationVoteRow {
+                    code: code.clone(),
+                    code_fa: persian_digits(code),
+                    name: names.get(code.as_str()).cloned().unwrap_or_default(),
+                    votes: *votes,
+                    votes_fa: number(*votes),
+                })
+                .collect(),
+        });
+    }
+    let typed: String = query.q.unwrap_or_default().chars().take(40).collect();
+    let digits: String = domain::text::ascii_digits(&typed)
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let found: Vec<&String> = result
+        .receipts
+        .iter()
+        .filter(|r| {
+            digits.is_empty()
+                || r.chars()
+                    .filter(char::is_ascii_digit)
+                    .collect::<String>()
+                    .contains(&digits)
+        })
+        .collect();
+    let page = store::Page {
+        total: found.len() as i64,
+        page: query.page.unwrap_or(1).max(1),
+        per_page: RECEIPTS_PER_PAGE as u32,
+        items: Vec::<()>::new(),
+    };
+    let receipts = found
+        .iter()
+        .skip((page.page as usize - 1) * RECEIPTS_PER_PAGE)
+        .take(RECEIPTS_PER_PAGE)
+        .map(|r| persian_digits(r))
+        .collect();
+    let query_part = format!("q={}", urlencoding(&digits));
+    render(&StationPage {
+        layout: visit.layout(
+            format!("نتیجه شعبه {}", persian_digits(&result.station.code)),
+            &here,
+        ),
+        code: result.station.code.clone(),
+        code_fa: persian_digits(&result.station.code),
+        name: result.station.name.clone(),
+        state_fa: result.state.persian(),
+        closed: domain::tally::decryptable(result.state),
+        check_ins_fa: result
+            .voters
+            .map(|v| number(v.check_ins))
+            .unwrap_or_default(),
+        walkouts_fa: result
+            .voters
+            .map(|v| number(v.walkouts))
+            .unwrap_or_default(),
+        councils,
+        q: persian_digits(&typed),
+        receipts,
+        receipts_total_fa: number(result.receipts.len() as u64),
+        found_fa: number(found.len() as u64),
+        searched: !digits.is_empty(),
+        pager: Pager::new(&page, |p| format!("{here}?{query_part}&page={p}")),
     })
 }

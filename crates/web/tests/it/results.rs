@@ -14,6 +14,15 @@ async fn result(app: &TestApp, council: &str) -> serde_json::Value {
     r.json()
 }
 
+/// A station's count and receipts as the public API gives them.
+async fn station_count(app: &TestApp, station: &str) -> serde_json::Value {
+    let r = app
+        .get(&format!("/api/v1/results/stations/{station}"), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json()
+}
+
 /// The station's standing in a result.
 fn standing<'a>(result: &'a serde_json::Value, station: &str) -> &'a serde_json::Value {
     &result["stations"]
@@ -101,6 +110,7 @@ async fn a_councils_result_follows_its_station_from_the_vote_to_the_count() {
         vec![codes[1].clone()],
         vec![],
     ];
+    let mut receipts = Vec::new();
     for (voter, picked) in roll.iter().zip(&choices) {
         let body =
             serde_json::json!({"station": station, "national_id": voter.national_id.as_str()});
@@ -113,11 +123,19 @@ async fn a_councils_result_follows_its_station_from_the_vote_to_the_count() {
             .to_owned();
         let cast = kiosk.vote(&app, &token, &ballot_token, picked).await;
         assert_eq!(cast.status, 201, "{}", cast.text());
+        receipts.push(cast.json()["receipt"].as_str().unwrap().to_owned());
     }
     // Voting: the running box tells nothing.
     let voting = result(&app, &council).await;
     assert_eq!(standing(&voting, &station), "not_closed");
     assert_eq!(voting["ballots_cast"], 0);
+    let open = station_count(&app, &station).await;
+    assert_eq!(open["state"], "open");
+    assert_eq!(
+        open["receipts"],
+        serde_json::json!([]),
+        "listed once the box is closed"
+    );
 
     app.clock.set(time::macros::datetime!(2026-05-01 14:30 UTC));
     let token = app.token("station").await;
@@ -180,6 +198,48 @@ async fn a_councils_result_follows_its_station_from_the_vote_to_the_count() {
     assert_eq!(own["findings"], serde_json::json!([]));
     assert_eq!(own["ballots"], 3);
 
+    // The station's count and the receipts in its box: each voter finds theirs.
+    let counted_here = station_count(&app, &station).await;
+    assert_eq!(counted_here["state"], "closed");
+    assert_eq!(counted_here["check_ins"], 3);
+    let listed: Vec<String> = counted_here["receipts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_owned())
+        .collect();
+    let mut expected_receipts = receipts.clone();
+    expected_receipts.sort();
+    assert_eq!(listed, expected_receipts);
+    let here = &counted_here["councils"][0];
+    assert_eq!(
+        (here["council"].as_str(), here["counted"].as_bool()),
+        (Some(council.as_str()), Some(true))
+    );
+    let mine = &receipts[1];
+    let searched = app
+        .page(
+            &format!(
+                "/results/stations/{station}?q={}",
+                crate::support::enc(&domain::text::persian_digits(mine))
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(searched.status, 200, "{}", searched.text());
+    let html = searched.text();
+    assert!(
+        html.contains(&format!(
+            "<bdi>{}</bdi>",
+            domain::text::persian_digits(mine)
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains("data-found=\"۱\""),
+        "only the one searched: {html}"
+    );
+
     // The public page shows the same, with its chart.
     let page = app.page(&format!("/results/{council}"), None).await;
     assert_eq!(page.status, 200, "{}", page.text());
@@ -217,4 +277,7 @@ async fn an_unknown_council_has_no_result() {
         .assert_problem(404, "not_found");
     let page = app.page("/results/no-such-council", None).await;
     assert_eq!(page.status, 404);
+    app.get("/api/v1/results/stations/0000000", None)
+        .await
+        .assert_problem(404, "not_found");
 }
