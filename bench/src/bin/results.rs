@@ -86,6 +86,11 @@ fn build(args: &Args) -> Vec<Council> {
     for (i, seat) in seats[..args.city_councils].iter().enumerate() {
         stations_of[i] += extra * seat.main as usize / city_weight.max(1);
     }
+    // What the shares rounded away goes to the first cities, so the totals are exact.
+    let short = args.stations.saturating_sub(stations_of.iter().sum());
+    for i in 0..short {
+        stations_of[i % args.city_councils.max(1)] += 1;
+    }
     // Candidates: at least the seats plus one everywhere, the rest to cities by their seats.
     let mut candidates_of: Vec<usize> = seats.iter().map(|s| s.main as usize + 1).collect();
     let floor: usize = candidates_of.iter().sum();
@@ -97,8 +102,14 @@ fn build(args: &Args) -> Vec<Council> {
     for (i, seat) in seats[..args.city_councils].iter().enumerate() {
         candidates_of[i] += (spare - village_spare) * seat.main as usize / city_weight.max(1);
     }
+    let short = args.candidates.saturating_sub(candidates_of.iter().sum());
+    for i in 0..short {
+        candidates_of[i % args.city_councils.max(1)] += 1;
+    }
     let total_stations: usize = stations_of.iter().sum();
     let per_station = args.ballots / total_stations.max(1) as u64;
+    // The ballots the even split leaves over, one more at the first stations.
+    let mut over = args.ballots - per_station * total_stations as u64;
     let mut code = 10_000u64;
     (0..councils)
         .map(|i| {
@@ -117,7 +128,8 @@ fn build(args: &Args) -> Vec<Council> {
             let main = u64::from(seats[i].main);
             let stations = (0..stations_of[i])
                 .map(|s| {
-                    let ballots = per_station;
+                    let ballots = per_station + u64::from(over > 0);
+                    over = over.saturating_sub(1);
                     let votes = contenders
                         .iter()
                         .zip(&popularity)
