@@ -237,15 +237,37 @@ impl Results<'_> {
 
     /// Every council's result, in council code order (public): what the published results hold.
     pub async fn all(self) -> Result<Vec<CouncilResult>> {
+        self.area(None).await
+    }
+
+    /// Every council's result in a county (public), in council code order: the county's page
+    /// and the aggregation by county. `NotFound` for an unknown county.
+    pub async fn county(self, county: &str) -> Result<Vec<CouncilResult>> {
+        self.ctx.lookups.county(county).await?;
+        self.area(Some(county)).await
+    }
+
+    /// The councils of a county, or of the province, each with its result.
+    async fn area(self, county: Option<&str>) -> Result<Vec<CouncilResult>> {
         let election = self.ctx.cached().election_code().await?;
         let councils = self.ctx.cached().councils().await?;
         let candidates = self.store.all_candidates(election).await?;
-        let all = self
+        let in_area: std::collections::HashSet<&str> = councils
+            .iter()
+            .filter(|c| county.is_none_or(|k| c.county_code == k))
+            .map(|c| c.code.as_str())
+            .collect();
+        // A county's councils are served by its stations and by any mobile station of another
+        // county stopping there: stations are chosen by the councils they serve.
+        let all: Vec<domain::station::Station> = self
             .stations(StationFilter {
                 closed: Some(false),
                 ..StationFilter::default()
             })
-            .await?;
+            .await?
+            .into_iter()
+            .filter(|s| s.councils().iter().any(|c| in_area.contains(c)))
+            .collect();
         let stations = self.read_stations(election, None, &all).await?;
         let mut serving: HashMap<&str, Vec<&domain::station::Station>> = HashMap::new();
         for station in &all {
@@ -260,7 +282,10 @@ impl Results<'_> {
                 .or_default()
                 .push(candidate);
         }
-        let mut councils: Vec<&Council> = councils.iter().collect();
+        let mut councils: Vec<&Council> = councils
+            .iter()
+            .filter(|c| county.is_none_or(|k| c.county_code == k))
+            .collect();
         councils.sort_by(|a, b| a.code.cmp(&b.code));
         Ok(councils
             .into_iter()

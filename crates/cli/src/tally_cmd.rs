@@ -70,8 +70,18 @@ pub fn run(args: &TallyArgs) -> anyhow::Result<ExitCode> {
             differences.push(format!("council {} is published twice", council.council));
             continue;
         }
+        differences.extend(against_ballot(council, &manifest));
         let inputs = inputs(council, &records, &styles, &mut differences);
         differences.extend(council.recount(&inputs));
+    }
+    // Every council with a ballot has a result.
+    for style in &manifest.styles {
+        if !seen.contains(style.council.as_str()) {
+            differences.push(format!(
+                "council {} has a ballot in the record but no published result",
+                style.council
+            ));
+        }
     }
     // Every ballot of the record is in its council's published result: a station left off a
     // council's list would hide its votes.
@@ -118,6 +128,66 @@ pub fn run(args: &TallyArgs) -> anyhow::Result<ExitCode> {
         }
         Ok(ExitCode::from(WRONG))
     }
+}
+
+/// What the record's ballot style fixes of a council, against its published result: the seats
+/// (choices per ballot) and the candidates, each once (a candidate dropped would drop their
+/// votes; one added could take a seat); and each station listed once (listed twice, its votes
+/// would count twice).
+fn against_ballot(
+    council: &PublishedCouncil,
+    manifest: &ballot_crypto::record::Manifest,
+) -> Vec<String> {
+    let mut differences = Vec::new();
+    let Some(style) = manifest
+        .styles
+        .iter()
+        .find(|s| s.council == council.council)
+    else {
+        differences.push(format!(
+            "council {}: published, but no ballot of the record is its",
+            council.council
+        ));
+        return differences;
+    };
+    if style.seats != council.main_seats {
+        differences.push(format!(
+            "council {}: {} seats published, its ballot has {} choices",
+            council.council, council.main_seats, style.seats
+        ));
+    }
+    let mut published = BTreeSet::new();
+    for candidate in &council.candidates {
+        if !published.insert(candidate.code.as_str()) {
+            differences.push(format!(
+                "council {}: candidate {} is published twice",
+                council.council, candidate.code
+            ));
+        }
+    }
+    let on_ballot: BTreeSet<&str> = style.candidates.iter().map(String::as_str).collect();
+    for missing in on_ballot.difference(&published) {
+        differences.push(format!(
+            "council {}: candidate {missing} is on the ballot but not in the published result",
+            council.council
+        ));
+    }
+    for extra in published.difference(&on_ballot) {
+        differences.push(format!(
+            "council {}: candidate {extra} is published but not on the ballot",
+            council.council
+        ));
+    }
+    let mut stations = BTreeSet::new();
+    for station in &council.stations {
+        if !stations.insert(station.station.as_str()) {
+            differences.push(format!(
+                "council {}: station {} is published twice",
+                council.council, station.station
+            ));
+        }
+    }
+    differences
 }
 
 /// What each published station of a council brought, by the record: its ballots, and its

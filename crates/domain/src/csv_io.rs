@@ -168,8 +168,6 @@ pub const CANDIDATE_HEADER: [&str; 9] = [
     "occupation",
 ];
 
-/// Final candidate lists as CSV: each council's candidates by code, councils in the order
-/// given (a candidate of a council not given is left out).
 /// The results' columns: a row per candidate of each council, best first.
 pub const RESULTS_HEADER: [&str; 11] = [
     "council_code",
@@ -215,6 +213,8 @@ pub fn results_to_csv(results: &crate::results::published::PublishedResults) -> 
     )
 }
 
+/// Final candidate lists as CSV: each council's candidates by code, councils in the order
+/// given (a candidate of a council not given is left out).
 pub fn candidates_to_csv(
     councils: &[crate::election::Council],
     candidates: &[crate::ballot::Candidate],

@@ -593,6 +593,7 @@ pub const PUBLIC_ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/api/v1/record/stations/{code}"),
     (Method::POST, "/api/v1/tallies/shares"),
     // Results, as the stations report (issue 18).
+    (Method::GET, "/api/v1/results"),
     (Method::GET, "/api/v1/results/{council}"),
     (Method::GET, "/api/v1/results/stations/{code}"),
     (Method::GET, "/login"),

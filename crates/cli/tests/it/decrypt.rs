@@ -371,6 +371,32 @@ fn guardians_decrypt_a_closed_station_through_the_server() {
         )),
         "{hidden:#?}"
     );
+    // A candidate dropped from their council's result (their votes would vanish), and a
+    // station listed twice (its votes would count twice): both named.
+    let mut results: serde_json::Value = serde_json::from_slice(&honest).unwrap();
+    let c = results["councils"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["council"] == council.as_str())
+        .unwrap();
+    let dropped = c["candidates"].as_array_mut().unwrap().remove(0);
+    let twice = c["stations"][0].clone();
+    c["stations"].as_array_mut().unwrap().push(twice);
+    std::fs::write(&results_path, serde_json::to_vec(&results).unwrap()).unwrap();
+    let tampered = tally();
+    assert_eq!(tampered.code, Some(2), "{tampered:#?}");
+    assert!(
+        tampered.stdout.contains(&format!(
+            "candidate {} is on the ballot but not in the published result",
+            dropped["code"].as_str().unwrap()
+        )),
+        "{tampered:#?}"
+    );
+    assert!(
+        tampered.stdout.contains("is published twice"),
+        "{tampered:#?}"
+    );
     // One changed count in the record itself: its decryption no longer verifies.
     std::fs::write(&results_path, &honest).unwrap();
     let part_path = out.join("stations").join(format!("{STATION}.json"));

@@ -154,10 +154,18 @@ pub fn count(
         .iter()
         .filter(|r| r.standing == StationStanding::Reported)
         .count();
+    let mut allocation = seats::allocate(seats, &standings, seed);
+    if reported == 0 {
+        // Everyone at zero: the tie-breaks would "elect" by family and degree alone.
+        for placed in &mut allocation.placed {
+            placed.outcome = super::seats::Outcome::Pending;
+        }
+        allocation.ties.clear();
+    }
     CouncilCount {
         status: ResultStatus::reported(reported, reports.len()),
         ballots_cast,
-        allocation: seats::allocate(seats, &standings, seed),
+        allocation,
         stations: reports,
     }
 }
@@ -253,9 +261,26 @@ mod tests {
     fn a_closed_station_without_ballots_for_the_council_reports_nothing_to_add() {
         let mut empty = counted("S1", &[], 0);
         empty.tally = None;
-        let result = count(SEATS, &[contender("10001")], &[empty], None);
+        let result = count(SEATS, &[contender("10001")], &[empty.clone()], None);
         assert_eq!(result.stations[0].standing, StationStanding::Reported);
         assert_eq!(result.stations[0].ballots, Some(0));
         assert_eq!(result.status, ResultStatus::UnofficialComplete);
+        assert_eq!(result.allocation.placed[0].outcome, Outcome::Member);
+    }
+
+    #[test]
+    fn before_any_station_reports_nobody_is_elected() {
+        let mut open = counted("S1", &[], 0);
+        open.closed = false;
+        let mut veteran = contender("10002");
+        veteran.veteran_family = true;
+        let result = count(SEATS, &[contender("10001"), veteran], &[open], None);
+        assert!(result
+            .allocation
+            .placed
+            .iter()
+            .all(|p| p.outcome == Outcome::Pending && p.votes == 0));
+        assert!(result.allocation.ties.is_empty());
+        assert_eq!(result.status, ResultStatus::UnofficialPartial);
     }
 }

@@ -31,6 +31,8 @@ pub enum Outcome {
     None,
     /// Tied across a boundary that only the lottery decides, and its seed is not revealed yet.
     Undecided,
+    /// No station has reported: nothing is decided, not even by the tie-breaks.
+    Pending,
 }
 
 impl Outcome {
@@ -40,6 +42,7 @@ impl Outcome {
             Self::Alternate => "alternate",
             Self::None => "none",
             Self::Undecided => "undecided",
+            Self::Pending => "pending",
         }
     }
 
@@ -49,6 +52,7 @@ impl Outcome {
             Self::Alternate => "عضو علی‌البدل",
             Self::None => "—",
             Self::Undecided => "در انتظار قرعه",
+            Self::Pending => "در انتظار شمارش",
         }
     }
 }

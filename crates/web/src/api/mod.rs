@@ -132,6 +132,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 )),
         )
         // Results (issue 18).
+        .routes(routes!(results::area))
         .routes(routes!(results::council))
         .routes(routes!(results::station))
         .routes(routes!(election_day::turnout))

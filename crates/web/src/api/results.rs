@@ -219,3 +219,106 @@ pub async fn station(
         receipts: result.receipts,
     }))
 }
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AreaQuery {
+    /// A county's code; without it, the province.
+    pub county: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MemberAnswer {
+    pub code: String,
+    pub name: String,
+    pub votes: u64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CouncilSummaryAnswer {
+    pub council: String,
+    pub name: String,
+    pub county: String,
+    pub status: ResultStatus,
+    pub ballots_cast: u64,
+    pub stations_reported: usize,
+    pub stations_total: usize,
+    /// Stations not in the totals yet, by why.
+    pub stations_not_closed: usize,
+    pub stations_not_counted: usize,
+    pub stations_with_count_errors: usize,
+    /// Members as the count stands, best first.
+    pub members: Vec<MemberAnswer>,
+    /// A tie across a seat boundary waits for the lottery.
+    pub awaiting_lottery: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AreaResultsAnswer {
+    /// The county, or `null` for the province.
+    pub county: Option<String>,
+    pub councils_total: usize,
+    /// Councils every station of which has reported.
+    pub councils_complete: usize,
+    pub stations_reported: usize,
+    pub stations_total: usize,
+    pub ballots_cast: u64,
+    pub councils: Vec<CouncilSummaryAnswer>,
+}
+
+/// The results of a county's councils, or of the province's (public): per council its status,
+/// ballots, stations reported and what is missing, and its members as the count stands.
+#[utoipa::path(get, path = "/api/v1/results", tag = "results", params(AreaQuery),
+    responses((status = 200, body = AreaResultsAnswer),
+        (status = 404, description = "`not_found`: no such county")))]
+pub async fn area(
+    State(state): State<AppState>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<AreaQuery>,
+) -> Result<Json<AreaResultsAnswer>, ApiError> {
+    let county = q.county.filter(|c| !c.trim().is_empty());
+    let results = match &county {
+        Some(code) => state.app.results().county(code).await?,
+        None => state.app.results().all().await?,
+    };
+    let count = |r: &CouncilResult, standing: StationStanding| {
+        r.stations.iter().filter(|s| s.standing == standing).count()
+    };
+    let councils: Vec<CouncilSummaryAnswer> = results
+        .iter()
+        .map(|r| CouncilSummaryAnswer {
+            council: r.council.code.clone(),
+            name: r.council.name.clone(),
+            county: r.council.county_code.clone(),
+            status: r.status,
+            ballots_cast: r.ballots_cast,
+            stations_reported: r.stations_reported(),
+            stations_total: r.stations_total(),
+            stations_not_closed: count(r, StationStanding::NotClosed),
+            stations_not_counted: count(r, StationStanding::NotCounted),
+            stations_with_count_errors: count(r, StationStanding::CountError),
+            members: r
+                .candidates
+                .iter()
+                .filter(|c| c.outcome == Outcome::Member)
+                .map(|c| MemberAnswer {
+                    code: c.code.clone(),
+                    name: c.name.clone(),
+                    votes: c.votes,
+                })
+                .collect(),
+            awaiting_lottery: r.ties.iter().any(|t| t.awaiting_lottery),
+        })
+        .collect();
+    Ok(Json(AreaResultsAnswer {
+        county,
+        councils_total: councils.len(),
+        councils_complete: councils
+            .iter()
+            .filter(|c| c.status >= ResultStatus::UnofficialComplete)
+            .count(),
+        stations_reported: councils.iter().map(|c| c.stations_reported).sum(),
+        stations_total: councils.iter().map(|c| c.stations_total).sum(),
+        ballots_cast: councils.iter().map(|c| c.ballots_cast).sum(),
+        councils,
+    }))
+}

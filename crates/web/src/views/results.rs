@@ -33,12 +33,23 @@ pub struct CouncilRow {
     pub name: String,
     pub county_fa: String,
     pub seats: String,
+    /// With a county chosen: the result's status and stations reported of its stations.
+    pub standing: Option<CouncilStanding>,
+}
+
+pub struct CouncilStanding {
+    pub status: &'static str,
+    pub status_fa: &'static str,
+    pub reported_fa: String,
+    pub ballots_fa: String,
 }
 
 #[derive(Template)]
 #[template(path = "results.html")]
 struct CouncilsPage {
     layout: Layout,
+    /// A county is chosen: the rows carry their results' standing.
+    with_standings: bool,
     county: String,
     q: String,
     rows: Vec<CouncilRow>,
@@ -64,9 +75,43 @@ pub async fn index(visit: Visit, OnPage(Query(q)): OnPage<Query<CouncilsQuery>>)
         .filter(|c| county.is_empty() || c.county_code == county)
         .filter(|c| key.is_empty() || domain::text::search_key(&c.name).contains(&key))
         .collect();
+    // A county's councils come with their results as they stand (the province's would be
+    // every station's at once: choose a county).
+    let mut standings: std::collections::HashMap<String, CouncilStanding> =
+        if county.is_empty() || found.is_empty() {
+            // No council matches (an unknown county among them): nothing to count.
+            std::collections::HashMap::new()
+        } else {
+            visit
+                .app()
+                .results()
+                .county(&county)
+                .await
+                .map_err(|e| page_error(e, "/results"))?
+                .into_iter()
+                .map(|r| {
+                    (
+                        r.council.code.clone(),
+                        CouncilStanding {
+                            status: r.status.as_str(),
+                            status_fa: r.status.persian(),
+                            reported_fa: format!(
+                                "{} از {}",
+                                persian_number(r.stations_reported() as i64),
+                                persian_number(r.stations_total() as i64)
+                            ),
+                            ballots_fa: number(r.ballots_cast),
+                        },
+                    )
+                })
+                .collect()
+        };
     let page = store::Page {
         total: found.len() as i64,
-        page: q.page.unwrap_or(1).max(1),
+        page: q
+            .page
+            .unwrap_or(1)
+            .clamp(1, found.len().div_ceil(COUNCILS_PER_PAGE).max(1) as u32),
         per_page: COUNCILS_PER_PAGE as u32,
         items: Vec::<()>::new(),
     };
@@ -84,6 +129,7 @@ pub async fn index(visit: Visit, OnPage(Query(q)): OnPage<Query<CouncilsQuery>>)
                 persian_number(i64::from(c.main_seats)),
                 persian_number(i64::from(c.alternate_seats))
             ),
+            standing: standings.remove(&c.code),
         })
         .collect();
     let query = format!("county={}&q={}", urlencoding(&county), urlencoding(&text));
@@ -93,6 +139,7 @@ pub async fn index(visit: Visit, OnPage(Query(q)): OnPage<Query<CouncilsQuery>>)
         // The fields show what was typed in Persian digits, and take either back.
         county: persian_digits(&county),
         q: persian_digits(&text),
+        with_standings: !county.is_empty(),
         rows,
     })
 }
@@ -191,7 +238,9 @@ pub async fn council(visit: Visit, OnPage(Path(code)): OnPage<Path<String>>) -> 
             let votes = i64::try_from(c.votes).unwrap_or(i64::MAX);
             let part = |o: Outcome| if c.outcome == o { votes } else { 0 };
             Bar {
-                label: format!("{} ({})", c.name, persian_digits(&c.code)),
+                // Isolated right to left: the drawing is left to right, and the brackets around
+                // the code would otherwise land on the wrong side.
+                label: format!("\u{2067}{} ({})\u{2069}", c.name, persian_digits(&c.code)),
                 values: vec![
                     part(Outcome::Member),
                     part(Outcome::Alternate),
@@ -249,6 +298,7 @@ pub async fn council(visit: Visit, OnPage(Path(code)): OnPage<Path<String>>) -> 
         })
         .collect();
     let flagged = result.flagged().count();
+    let total = result.stations_total();
     let stations = result
         .stations
         .iter()
@@ -272,7 +322,6 @@ pub async fn council(visit: Visit, OnPage(Path(code)): OnPage<Path<String>>) -> 
         .collect();
     let title = council_title(result.council.kind, &result.council.name);
     let reported = result.stations_reported();
-    let total = result.stations_total();
     render(&CouncilPage {
         layout: visit.layout(format!("نتیجه {title}"), &here),
         code: result.council.code.clone(),
@@ -408,7 +457,10 @@ pub async fn station(
         .collect();
     let page = store::Page {
         total: found.len() as i64,
-        page: query.page.unwrap_or(1).max(1),
+        page: query
+            .page
+            .unwrap_or(1)
+            .clamp(1, found.len().div_ceil(RECEIPTS_PER_PAGE).max(1) as u32),
         per_page: RECEIPTS_PER_PAGE as u32,
         items: Vec::<()>::new(),
     };

@@ -240,6 +240,39 @@ async fn a_councils_result_follows_its_station_from_the_vote_to_the_count() {
         "only the one searched: {html}"
     );
 
+    // The county's aggregation: the council with its stations reported and its members.
+    let county = counted["county"].as_str().unwrap().to_owned();
+    let area = app
+        .get(&format!("/api/v1/results?county={county}"), None)
+        .await;
+    assert_eq!(area.status, 200, "{}", area.text());
+    let area = area.json();
+    let summary = area["councils"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["council"] == council.as_str())
+        .expect("the council is in its county's results");
+    assert_eq!(summary["stations_reported"], 1);
+    assert_eq!(summary["ballots_cast"], 3);
+    assert_eq!(
+        summary["stations_not_closed"].as_u64().unwrap() + 1,
+        summary["stations_total"].as_u64().unwrap()
+    );
+    assert_eq!(summary["members"][0]["code"], codes[1].as_str());
+    assert!(area["councils"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["county"] == county.as_str()));
+    assert_eq!(
+        area["ballots_cast"], 3,
+        "no other station of the county voted"
+    );
+    app.get("/api/v1/results?county=99", None)
+        .await
+        .assert_problem(404, "not_found");
+
     // The public page shows the same, with its chart.
     let page = app.page(&format!("/results/{council}"), None).await;
     assert_eq!(page.status, 200, "{}", page.text());
@@ -264,9 +297,15 @@ async fn a_councils_result_follows_its_station_from_the_vote_to_the_count() {
         )
         .await;
     assert_eq!(index.status, 200);
-    assert!(index
-        .text()
-        .contains(&format!("href=\"/results/{council}\"")));
+    let listed = index.text();
+    assert!(
+        listed.contains(&format!("href=\"/results/{council}\"")),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("data-status=\"unofficial_"),
+        "a county's councils show their results' status: {listed}"
+    );
 }
 
 #[tokio::test]

@@ -662,7 +662,8 @@ impl Fixture {
                 // The count and the record (a station's part is refused while it votes).
                 | "/api/v1/tallies" | "/api/v1/record/manifest" | "/api/v1/record/stations/{code}"
                 // A station's count and receipts.
-                | "/api/v1/results/stations/{code}" | "/results/stations/{code}",
+                | "/api/v1/results/stations/{code}" | "/results/stations/{code}"
+                | "/api/v1/results",
             )
             | ("POST", "/api/v1/kiosk/pairing" | "/kiosk/pairing") => {
                 (filled(route), Sent::Nothing, open)
