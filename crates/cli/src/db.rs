@@ -43,6 +43,18 @@ pub fn redact(url: &str) -> String {
 }
 
 /// Connects to the database (running its migrations) and returns it as the store trait object.
+/// The use cases over a store, for a command that serves no one (an export): the system clock,
+/// default settings, and no documents or text messages of its own.
+pub fn offline_app(store: Arc<dyn Store>) -> app::App {
+    app::App::new(
+        store,
+        Arc::new(domain::clock::SystemClock),
+        store::files::FileStore::new(std::env::temp_dir()),
+        app::Settings::default(),
+        app::sms::Sms::default(),
+    )
+}
+
 pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     let shown = redact(url);
     let store: Arc<dyn Store> = match backend_of(url)? {

@@ -61,13 +61,7 @@ pub async fn run(url: &str, command: &RecordCommand) -> anyhow::Result<()> {
     .context("cannot write the manifest")?;
     // The results as they stand, beside the record they rest on: `sandoq tally --from DIR`
     // recomputes them from it.
-    let app = app::App::new(
-        store,
-        std::sync::Arc::new(domain::clock::SystemClock),
-        store::files::FileStore::new(std::env::temp_dir()),
-        app::Settings::default(),
-        app::sms::Sms::default(),
-    );
+    let app = crate::db::offline_app(store);
     let results = app
         .results()
         .published()

@@ -87,13 +87,7 @@ pub async fn export_stations(url: &str, args: &ExportStationsArgs) -> anyhow::Re
 
 pub async fn export_results(url: &str, args: &ExportResultsArgs) -> anyhow::Result<()> {
     let store = crate::db::open(url).await?;
-    let app = app::App::new(
-        store,
-        std::sync::Arc::new(domain::clock::SystemClock),
-        store::files::FileStore::new(std::env::temp_dir()),
-        app::Settings::default(),
-        app::sms::Sms::default(),
-    );
+    let app = crate::db::offline_app(store);
     let bytes = match args.format {
         ResultsFormat::NistCdf => serde_json::to_vec(
             &app.results()

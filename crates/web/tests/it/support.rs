@@ -684,4 +684,25 @@ impl Kiosk {
         }
         self.cast(app, choices).await
     }
+
+    /// Checks a voter in at `station` (as `staff`, through the API) and has them vote these
+    /// choices on this kiosk: the cast's answer, asserted cast.
+    pub async fn check_in_and_vote(
+        &self,
+        app: &TestApp,
+        staff: &str,
+        station: &str,
+        national_id: &str,
+        choices: &[String],
+    ) -> Reply {
+        let body = serde_json::json!({"station": station, "national_id": national_id});
+        let checked_in = app.post("/api/v1/checkins", staff, &body.to_string()).await;
+        let ballot_token = checked_in.json()["ballot_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("not checked in: {}", checked_in.text()))
+            .to_owned();
+        let cast = self.vote(app, staff, &ballot_token, choices).await;
+        assert_eq!(cast.status, StatusCode::CREATED, "{}", cast.text());
+        cast
+    }
 }
