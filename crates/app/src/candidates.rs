@@ -33,6 +33,18 @@ impl ListScope {
     }
 }
 
+/// Every county of the province, for the NIST reports' reporting units.
+pub(crate) async fn counties(ctx: &crate::Context<'_>) -> Result<Vec<domain::geo::County>> {
+    Ok(ctx
+        .lookups
+        .geography
+        .counties(&store::CountyFilter::default())
+        .await?
+        .into_iter()
+        .map(|s| s.county)
+        .collect())
+}
+
 /// Who issues the NIST report.
 pub(crate) const ISSUER: domain::nist::Issuer<'static> = domain::nist::Issuer {
     name: "ستاد انتخابات استان کرمان",
@@ -138,14 +150,9 @@ impl Candidates<'_> {
     async fn build_nist(self, scope: &ListScope) -> Result<serde_json::Value> {
         let (councils, candidates) = self.lists(scope).await?;
         let election = self.ctx.cached().election().await?;
-        let counties: Vec<domain::geo::County> = self
-            .ctx
-            .lookups
-            .geography
-            .counties(&store::CountyFilter::default())
+        let counties: Vec<domain::geo::County> = counties(&self.ctx)
             .await?
             .into_iter()
-            .map(|s| s.county)
             .filter(|k| councils.iter().any(|c| c.county_code == k.code))
             .collect();
         Ok(domain::nist::candidates_report(

@@ -8,13 +8,12 @@ use crate::tallies::Tallies;
 use crate::{Context, Error, Result};
 use ballot_crypto::record::Manifest;
 use domain::election::{Council, Seats};
-use domain::person::Education;
 use domain::results::council::{self, Contender, CouncilCount, StationInput, StationTally};
 use domain::results::count_checks::{CountRule, Voters};
 use domain::results::published::{
-    PublishedCandidate, PublishedCouncil, PublishedResults, PublishedStation, PublishedTie,
+    PublishedCandidate, PublishedCouncil, PublishedResults, PublishedStation,
 };
-use domain::results::seats::{Outcome, Tie};
+use domain::results::seats::Tie;
 pub use domain::results::status::{ResultStatus, StationStanding};
 use domain::station_day::DayState;
 use std::collections::HashMap;
@@ -41,18 +40,6 @@ pub struct StationReport {
     pub voters: Option<Voters>,
 }
 
-/// A candidate's result.
-#[derive(Debug, Clone)]
-pub struct CandidateResult {
-    pub code: String,
-    pub name: String,
-    pub votes: u64,
-    pub rank: u32,
-    pub outcome: Outcome,
-    pub veteran_family: bool,
-    pub education: Option<Education>,
-}
-
 /// A council's result as its stations stand.
 #[derive(Debug, Clone)]
 pub struct CouncilResult {
@@ -61,7 +48,7 @@ pub struct CouncilResult {
     /// Ballots in the reported stations' counts.
     pub ballots_cast: u64,
     /// Best first.
-    pub candidates: Vec<CandidateResult>,
+    pub candidates: Vec<PublishedCandidate>,
     pub ties: Vec<Tie>,
     /// Every station serving the council, in code order.
     pub stations: Vec<StationReport>,
@@ -179,7 +166,7 @@ fn result_of(
         .iter()
         .filter_map(|placed| {
             let candidate = by_code.get(placed.code.as_str())?;
-            Some(CandidateResult {
+            Some(PublishedCandidate {
                 code: placed.code.clone(),
                 name: format!("{} {}", candidate.first_name, candidate.last_name),
                 votes: placed.votes,
@@ -431,29 +418,8 @@ impl CouncilResult {
             alternate_seats: self.council.alternate_seats,
             status: self.status,
             ballots_cast: self.ballots_cast,
-            candidates: self
-                .candidates
-                .iter()
-                .map(|c| PublishedCandidate {
-                    code: c.code.clone(),
-                    name: c.name.clone(),
-                    votes: c.votes,
-                    rank: c.rank,
-                    outcome: c.outcome,
-                    veteran_family: c.veteran_family,
-                    education: c.education,
-                })
-                .collect(),
-            ties: self
-                .ties
-                .iter()
-                .map(|t| PublishedTie {
-                    votes: t.votes,
-                    candidates: t.candidates.clone(),
-                    broken_by: t.broken_by.clone(),
-                    awaiting_lottery: t.awaiting_lottery,
-                })
-                .collect(),
+            candidates: self.candidates.clone(),
+            ties: self.ties.iter().map(Into::into).collect(),
             stations: self
                 .stations
                 .iter()
@@ -493,15 +459,7 @@ impl Results<'_> {
         let election = self.ctx.cached().election().await?;
         let councils = self.ctx.cached().councils().await?;
         let candidates = self.store.all_candidates(&election.code).await?;
-        let counties: Vec<domain::geo::County> = self
-            .ctx
-            .lookups
-            .geography
-            .counties(&store::CountyFilter::default())
-            .await?
-            .into_iter()
-            .map(|s| s.county)
-            .collect();
+        let counties = crate::candidates::counties(&self.ctx).await?;
         let results = self.published().await?;
         Ok(domain::nist::results_report(
             &crate::candidates::ISSUER,

@@ -40,6 +40,7 @@ pub struct PublishedCouncil {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublishedCandidate {
     pub code: String,
     pub name: String,
@@ -51,6 +52,7 @@ pub struct PublishedCandidate {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublishedTie {
     pub votes: u64,
     pub candidates: Vec<String>,
@@ -73,6 +75,17 @@ pub struct PublishedStation {
 pub struct PublishedVoters {
     pub check_ins: u64,
     pub walkouts: u64,
+}
+
+impl From<&super::seats::Tie> for PublishedTie {
+    fn from(t: &super::seats::Tie) -> Self {
+        Self {
+            votes: t.votes,
+            candidates: t.candidates.clone(),
+            broken_by: t.broken_by.clone(),
+            awaiting_lottery: t.awaiting_lottery,
+        }
+    }
 }
 
 impl From<Voters> for PublishedVoters {
@@ -199,17 +212,7 @@ impl PublishedCouncil {
                 ));
             }
         }
-        let ties: Vec<PublishedTie> = recounted
-            .allocation
-            .ties
-            .iter()
-            .map(|t| PublishedTie {
-                votes: t.votes,
-                candidates: t.candidates.clone(),
-                broken_by: t.broken_by.clone(),
-                awaiting_lottery: t.awaiting_lottery,
-            })
-            .collect();
+        let ties: Vec<PublishedTie> = recounted.allocation.ties.iter().map(Into::into).collect();
         if ties != self.ties {
             differ(format!(
                 "the ties published are not those recounted ({ties:?})"

@@ -7,34 +7,10 @@ use crate::AppState;
 use app::results::{CouncilResult, ResultStatus, StationStanding};
 use axum::extract::State;
 use axum::Json;
-use domain::person::Education;
 use domain::results::count_checks::Severity;
-use domain::results::seats::{Outcome, TieBreak};
+use domain::results::published::{PublishedCandidate, PublishedTie};
+use domain::results::seats::Outcome;
 use serde::Serialize;
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct CandidateResultAnswer {
-    pub code: String,
-    pub name: String,
-    pub votes: u64,
-    /// From 1; candidates the law leaves tied share a rank.
-    pub rank: u32,
-    pub outcome: Outcome,
-    /// Tie-break facts, public as they decide ties.
-    pub veteran_family: bool,
-    pub education: Option<Education>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct TieAnswer {
-    pub votes: u64,
-    /// The tied candidates' codes in the order decided.
-    pub candidates: Vec<String>,
-    /// The rules that ordered them: `veteran_family`, then `education`, then `lottery`.
-    pub broken_by: Vec<TieBreak>,
-    /// Still tied across a seat boundary: the lottery decides once its seed is revealed.
-    pub awaiting_lottery: bool,
-}
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FindingAnswer {
@@ -70,8 +46,8 @@ pub struct CouncilResultAnswer {
     /// not tell blank ballots apart, so `null` for electronic ballots.
     pub blank: Option<u64>,
     /// Best first.
-    pub candidates: Vec<CandidateResultAnswer>,
-    pub ties: Vec<TieAnswer>,
+    pub candidates: Vec<PublishedCandidate>,
+    pub ties: Vec<PublishedTie>,
     pub stations_reported: usize,
     pub stations_total: usize,
     pub stations: Vec<StationResultAnswer>,
@@ -90,29 +66,8 @@ impl From<CouncilResult> for CouncilResultAnswer {
             alternate_seats: result.council.alternate_seats,
             ballots_cast: result.ballots_cast,
             blank: None,
-            candidates: result
-                .candidates
-                .into_iter()
-                .map(|c| CandidateResultAnswer {
-                    code: c.code,
-                    name: c.name,
-                    votes: c.votes,
-                    rank: c.rank,
-                    outcome: c.outcome,
-                    veteran_family: c.veteran_family,
-                    education: c.education,
-                })
-                .collect(),
-            ties: result
-                .ties
-                .into_iter()
-                .map(|t| TieAnswer {
-                    votes: t.votes,
-                    candidates: t.candidates,
-                    broken_by: t.broken_by,
-                    awaiting_lottery: t.awaiting_lottery,
-                })
-                .collect(),
+            candidates: result.candidates,
+            ties: result.ties.iter().map(Into::into).collect(),
             stations: result
                 .stations
                 .into_iter()
