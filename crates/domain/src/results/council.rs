@@ -40,6 +40,9 @@ pub struct StationInput {
     pub ballots: u64,
     /// Its tally for this council; `None` when it took no ballot for it.
     pub tally: Option<StationTally>,
+    /// Its current minutes are fully signed (`minutes::SigningState::fully_signed`): until they
+    /// are, its count is in the totals but the station has not reported.
+    pub signed: bool,
 }
 
 /// A station's part in the council's count.
@@ -94,8 +97,10 @@ fn report(station: &StationInput, seats: u32) -> (StationReport, Option<&[(Strin
         report.ballots = Some(0);
         report.standing = if count_checks::blocks(&report.broken) {
             StationStanding::CountError
-        } else {
+        } else if station.signed {
             StationStanding::Reported
+        } else {
+            StationStanding::NotSigned
         };
         return (report, None);
     };
@@ -115,7 +120,11 @@ fn report(station: &StationInput, seats: u32) -> (StationReport, Option<&[(Strin
         report.standing = StationStanding::CountError;
         return (report, None);
     }
-    report.standing = StationStanding::Reported;
+    report.standing = if station.signed {
+        StationStanding::Reported
+    } else {
+        StationStanding::NotSigned
+    };
     (report, Some(votes))
 }
 
@@ -154,8 +163,17 @@ pub fn count(
         .iter()
         .filter(|r| r.standing == StationStanding::Reported)
         .count();
+    let in_totals = reports
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.standing,
+                StationStanding::Reported | StationStanding::NotSigned
+            )
+        })
+        .count();
     let mut allocation = seats::allocate(seats, &standings, seed);
-    if reported == 0 {
+    if in_totals == 0 {
         // Everyone at zero: the tie-breaks would "elect" by family and degree alone.
         for placed in &mut allocation.placed {
             placed.outcome = super::seats::Outcome::Pending;
@@ -196,7 +214,34 @@ mod tests {
                 ballots,
                 votes: Some(votes.iter().map(|(c, n)| ((*c).to_owned(), *n)).collect()),
             }),
+            signed: true,
         }
+    }
+
+    #[test]
+    fn unsigned_minutes_count_but_keep_the_council_unofficial_partial() {
+        let contenders = [contender("A"), contender("B")];
+        let seats = Seats { main: 1, alternate: 0 };
+        let mut unsigned = counted("S2", &[("A", 1), ("B", 4)], 5);
+        unsigned.signed = false;
+        let result = count(
+            seats,
+            &contenders,
+            &[counted("S1", &[("A", 3), ("B", 1)], 4), unsigned.clone()],
+            None,
+        );
+        assert_eq!(result.stations[1].standing, StationStanding::NotSigned);
+        assert_eq!(result.status, ResultStatus::UnofficialPartial);
+        assert_eq!(result.ballots_cast, 9);
+        assert_eq!(result.allocation.placed[0].code, "B");
+        unsigned.signed = true;
+        let signed = count(
+            seats,
+            &contenders,
+            &[counted("S1", &[("A", 3), ("B", 1)], 4), unsigned],
+            None,
+        );
+        assert_eq!(signed.status, ResultStatus::UnofficialComplete);
     }
 
     const SEATS: Seats = Seats {

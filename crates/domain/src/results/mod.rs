@@ -6,6 +6,7 @@
 pub mod council;
 pub mod count_checks;
 pub mod lottery;
+pub mod minutes;
 pub mod published;
 pub mod seats;
 pub mod status;

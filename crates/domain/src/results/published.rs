@@ -255,6 +255,7 @@ mod tests {
                 ballots,
                 votes: Some(votes.iter().map(|(c, n)| ((*c).to_owned(), *n)).collect()),
             }),
+            signed: true,
         }
     }
 

@@ -66,7 +66,10 @@ pub enum StationStanding {
     NotCounted,
     /// Counted, but its count breaks a blocking rule: it stays out until resolved.
     CountError,
-    /// Counted, and in the council's totals.
+    /// Counted and in the council's totals, but its minutes are not fully signed: the council
+    /// stays unofficial-partial.
+    NotSigned,
+    /// Counted, its minutes signed, and in the council's totals.
     Reported,
 }
 
@@ -76,6 +79,7 @@ impl StationStanding {
             Self::NotClosed => "not_closed",
             Self::NotCounted => "not_counted",
             Self::CountError => "count_error",
+            Self::NotSigned => "not_signed",
             Self::Reported => "reported",
         }
     }
@@ -85,6 +89,7 @@ impl StationStanding {
             Self::NotClosed => "صندوق بسته نشده",
             Self::NotCounted => "شمارش نشده",
             Self::CountError => "مغایرت در شمارش",
+            Self::NotSigned => "صورتجلسه امضا نشده",
             Self::Reported => "گزارش‌شده",
         }
     }
