@@ -151,6 +151,7 @@ fn build(args: &Args) -> Vec<Council> {
                             ballots,
                             votes: Some(votes),
                         }),
+                        signed: true,
                     }
                 })
                 .collect();

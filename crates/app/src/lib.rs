@@ -25,6 +25,7 @@ pub mod identity;
 pub mod incidents;
 pub mod kiosks;
 pub mod lookups;
+pub mod minutes;
 pub mod people;
 pub mod random;
 pub mod readiness;
@@ -233,6 +234,13 @@ impl App {
     }
 
     /// Results: a council's count, seats and what is missing (issue 18).
+    pub fn minutes(&self) -> minutes::StationMinutes<'_> {
+        minutes::StationMinutes {
+            store: &*self.store,
+            ctx: self.context(),
+        }
+    }
+
     pub fn results(&self) -> results::Results<'_> {
         results::Results {
             store: &*self.store,

@@ -249,6 +249,12 @@ impl Lookups<'_> {
         Ok(self.stations.stations(&filter, page).await?)
     }
 
+    /// The current election (public: its name heads every public document, such as a
+    /// station's posted minutes); `None` before one is set up.
+    pub async fn public_election(self) -> Result<Option<domain::election::Election>> {
+        Ok(self.geography.election(None).await?)
+    }
+
     /// The current election, if the principal may see it; `None` before one is set up.
     pub async fn election(
         self,

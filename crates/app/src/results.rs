@@ -10,6 +10,7 @@ use ballot_crypto::record::Manifest;
 use domain::election::{Council, Seats};
 use domain::results::council::{self, Contender, CouncilCount, StationInput, StationTally};
 use domain::results::count_checks::{CountRule, Voters};
+use domain::results::minutes::SigningState;
 use domain::results::published::{
     PublishedCandidate, PublishedCouncil, PublishedResults, PublishedStation,
 };
@@ -38,6 +39,8 @@ pub struct StationReport {
     pub broken: Vec<CountRule>,
     /// Its voters, all councils together, once its box is closed.
     pub voters: Option<Voters>,
+    /// Its current minutes' version and where they stand among their signers, once drawn.
+    pub minutes: Option<(u32, SigningState)>,
 }
 
 /// A council's result as its stations stand.
@@ -77,15 +80,16 @@ impl CouncilResult {
 /// A closed station's part in every council it serves: its voters, its ballots, and per council
 /// its tally's ballots and, once decrypted, votes by candidate code.
 #[derive(Debug, Clone)]
-struct ClosedStation {
-    voters: Voters,
-    ballots: u64,
-    tallies: Vec<(String, StationTally)>,
+pub(crate) struct ClosedStation {
+    pub(crate) voters: Voters,
+    pub(crate) ballots: u64,
+    pub(crate) tallies: Vec<(String, StationTally)>,
 }
 
 impl ClosedStation {
-    fn input(&self, station: &str, council: &str) -> StationInput {
+    fn input(&self, station: &str, council: &str, signed: bool) -> StationInput {
         StationInput {
+            signed,
             station: station.to_owned(),
             closed: true,
             voters: self.voters,
@@ -99,14 +103,21 @@ impl ClosedStation {
     }
 }
 
-/// What the stations of an election (or of a council) tell: each station's day, and each
-/// closed one's count.
+/// What the stations of an election (or of a council) tell: each station's day, each closed
+/// one's count, and where each one's current minutes stand among their signers.
 struct Stations {
     days: HashMap<String, DayState>,
     closed: HashMap<String, ClosedStation>,
+    minutes: HashMap<String, (u32, SigningState)>,
 }
 
 impl Stations {
+    fn signed(&self, station: &str) -> bool {
+        self.minutes
+            .get(station)
+            .is_some_and(|(_, state)| state.fully_signed())
+    }
+
     fn state(&self, station: &str) -> DayState {
         self.days
             .get(station)
@@ -133,8 +144,9 @@ fn result_of(
     let inputs: Vec<StationInput> = serving
         .iter()
         .map(|s| match stations.closed.get(&s.code) {
-            Some(closed) => closed.input(&s.code, &council.code),
+            Some(closed) => closed.input(&s.code, &council.code, stations.signed(&s.code)),
             None => StationInput {
+                signed: false,
                 station: s.code.clone(),
                 closed: false,
                 voters: Voters::default(),
@@ -184,6 +196,7 @@ fn result_of(
             name: station.name.clone(),
             state: stations.state(&station.code),
             voters: stations.closed.get(&station.code).map(|c| c.voters),
+            minutes: stations.minutes.get(&station.code).cloned(),
             code: report.station,
             standing: report.standing,
             ballots: report.ballots,
@@ -331,11 +344,32 @@ impl Results<'_> {
                 );
             }
         }
-        Ok(Stations { days, closed })
+        let minutes = self
+            .store
+            .current_minutes(election)
+            .await?
+            .into_iter()
+            .map(|current| {
+                let state = current.state();
+                (
+                    current.minutes.minutes.station.clone(),
+                    (current.minutes.minutes.version, state),
+                )
+            })
+            .collect();
+        Ok(Stations {
+            days,
+            closed,
+            minutes,
+        })
     }
 
     /// A closed station's voters, ballots and tallies.
-    async fn closed_station(self, manifest: &Manifest, station: &str) -> Result<ClosedStation> {
+    pub(crate) async fn closed_station(
+        self,
+        manifest: &Manifest,
+        station: &str,
+    ) -> Result<ClosedStation> {
         let tallies = Tallies {
             store: self.store,
             ctx: self.ctx,

@@ -15,6 +15,7 @@ mod serve;
 mod tally_cmd;
 mod transfer;
 mod user;
+mod verify_minutes;
 mod verify_record;
 
 use clap::{Args, Parser, Subcommand};
@@ -75,6 +76,9 @@ enum Command {
     /// ties, lottery) from it alone: exits 0 when the published results are reproduced, or 2
     /// naming every difference.
     Tally(tally_cmd::TallyArgs),
+    /// Check a station's posted count minutes: the QR code's text against the published
+    /// minutes and keys (a record's directory, or a server): exits 0, or 2 naming each fault.
+    VerifyMinutes(verify_minutes::VerifyMinutesArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -165,6 +169,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify(args) => {
             init_tracing("warn");
             verify_record::run(&args)
+        }
+        Command::VerifyMinutes(args) => {
+            init_tracing("warn");
+            verify_minutes::run(&args).await
         }
         Command::Tally(args) => {
             init_tracing("warn");

@@ -72,6 +72,19 @@ pub async fn run(url: &str, command: &RecordCommand) -> anyhow::Result<()> {
         serde_json::to_vec(&results)?,
     )
     .context("cannot write the results")?;
+    // Every station's minutes and every official's key: `tally` checks the signatures and
+    // which stations' minutes are fully signed.
+    let minutes = app
+        .minutes()
+        .published()
+        .await
+        .map_err(|e| anyhow!("the minutes: {e}"))?;
+    std::fs::write(
+        args.to
+            .join(domain::results::published_minutes::MINUTES_FILE),
+        serde_json::to_vec(&minutes)?,
+    )
+    .context("cannot write the minutes")?;
     println!(
         "election record of {election} written to {}: {} stations, {ballots} ballots, the results of {} councils",
         args.to.display(),

@@ -11,7 +11,9 @@ use ballot_crypto::record::StationRecord;
 use clap::Args;
 use domain::results::council::{StationInput, StationTally};
 use domain::results::count_checks::Voters;
+use domain::results::minutes::Minutes;
 use domain::results::published::{PublishedCouncil, PublishedResults, RESULTS_FILE};
+use domain::results::published_minutes::{self, PublishedMinutes, MINUTES_FILE};
 use domain::results::status::StationStanding;
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -50,7 +52,24 @@ pub fn run(args: &TallyArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(WRONG));
         }
     };
+    let minutes = match verify_record::read::<PublishedMinutes>(&args.from.join(MINUTES_FILE)) {
+        Ok(minutes) => minutes,
+        Err(error) => {
+            println!("the published minutes: {error:#}");
+            return Ok(ExitCode::from(WRONG));
+        }
+    };
     let mut differences = Vec::new();
+    if minutes.election != manifest.election {
+        differences.push(format!(
+            "the minutes are of election {}, the record of {}",
+            minutes.election, manifest.election
+        ));
+    }
+    // Every signature verified against its official's published key; which stations' current
+    // minutes are fully signed follows from the marks, not from the results' word.
+    let checked = published_minutes::check(&minutes);
+    differences.extend(checked.faults.iter().cloned());
     if results.election != manifest.election {
         differences.push(format!(
             "the results are of election {}, the record of {}",
@@ -71,7 +90,7 @@ pub fn run(args: &TallyArgs) -> anyhow::Result<ExitCode> {
             continue;
         }
         differences.extend(against_ballot(council, &manifest));
-        let inputs = inputs(council, &records, &styles, &mut differences);
+        let inputs = inputs(council, &records, &styles, &checked, &mut differences);
         differences.extend(council.recount(&inputs));
     }
     // Every council with a ballot has a result.
@@ -196,6 +215,7 @@ fn inputs(
     council: &PublishedCouncil,
     records: &HashMap<&str, &StationRecord>,
     styles: &HashMap<&str, &[String]>,
+    minutes: &published_minutes::Checked,
     differences: &mut Vec<String>,
 ) -> Vec<StationInput> {
     council
@@ -213,6 +233,7 @@ fn inputs(
                     ));
                 }
                 return StationInput {
+                    signed: false,
                     station: published.station.clone(),
                     closed: false,
                     voters,
@@ -240,7 +261,21 @@ fn inputs(
                     .zip(counts.votes.iter().copied())
                     .collect()
             });
+            let signed = match minutes.current.get(published.station.as_str()) {
+                None => false,
+                Some((current, signed)) => {
+                    differences.extend(minutes_against_record(
+                        &council.council,
+                        current,
+                        voters,
+                        ballots,
+                        votes.as_deref(),
+                    ));
+                    *signed
+                }
+            };
             StationInput {
+                signed,
                 station: published.station.clone(),
                 // A station with counts in the record is closed, whatever is published.
                 closed: published.standing != StationStanding::NotClosed || decrypted.is_some(),
@@ -250,4 +285,57 @@ fn inputs(
             }
         })
         .collect()
+}
+
+/// What a station's current minutes say of a council and its voters, against the record's
+/// count: signed minutes that say other than the decrypted count are named.
+fn minutes_against_record(
+    council: &str,
+    minutes: &Minutes,
+    voters: Voters,
+    ballots: u64,
+    votes: Option<&[(String, u64)]>,
+) -> Vec<String> {
+    let mut differences = Vec::new();
+    let place = format!(
+        "station {} minutes version {}",
+        minutes.station, minutes.version
+    );
+    if minutes.voters() != voters {
+        differences.push(format!(
+            "{place}: {} check-ins and {} walkouts, the results {} and {}",
+            minutes.check_ins, minutes.walkouts, voters.check_ins, voters.walkouts
+        ));
+    }
+    let Some(votes) = votes else {
+        return differences;
+    };
+    match minutes.council(council) {
+        None if ballots > 0 => differences.push(format!(
+            "{place}: no count for council {council}, which has {ballots} ballots in the record"
+        )),
+        None => {}
+        Some(counted) => {
+            if counted.ballots != ballots {
+                differences.push(format!(
+                    "{place}: council {council} {} ballots, the record {ballots}",
+                    counted.ballots
+                ));
+            }
+            let mut recorded: Vec<(&str, u64)> =
+                votes.iter().map(|(code, n)| (code.as_str(), *n)).collect();
+            recorded.sort_unstable();
+            let said: Vec<(&str, u64)> = counted
+                .votes
+                .iter()
+                .map(|v| (v.candidate.as_str(), v.votes))
+                .collect();
+            if said != recorded {
+                differences.push(format!(
+                    "{place}: council {council}'s votes are not the record's decrypted count"
+                ));
+            }
+        }
+    }
+    differences
 }

@@ -290,6 +290,20 @@ pub enum Action<'a> {
     ViewAllIncidents,
     /// Taking an incident of `county` to its next status.
     StepIncident { county: &'a str },
+    // Station minutes (issue 18 §2).
+    /// Drawing up a closed, counted station's minutes, or a corrected version: the station's
+    /// own staff, the county's governor, the province HQ.
+    DrawMinutes { county: &'a str, station: &'a str },
+    /// Signing (or refusing to sign) a station's minutes from one's own account. The policy
+    /// lets in the accounts whose holders may sit at the station (its staff, the county's
+    /// governor's and inspection board's people); the store then accepts only the holder of a
+    /// signing post there, by their confirmed key.
+    SignMinutes { county: &'a str, station: &'a str },
+    /// Registering one's own key for signing minutes (the same accounts as `SignMinutes`).
+    RegisterSigningKey,
+    /// Listing, confirming and revoking the signing keys of `county`: its governor, or the
+    /// province HQ.
+    ManageSigningKeys { county: Option<&'a str> },
 }
 
 /// The roles that see candidate registrations, each within its scope: the HQ, the governors
@@ -466,6 +480,10 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
         | Action::ViewIncidents { .. }
         | Action::ViewAllIncidents
         | Action::StepIncident { .. } => incidents_allow(p, action),
+        Action::DrawMinutes { .. }
+        | Action::SignMinutes { .. }
+        | Action::RegisterSigningKey
+        | Action::ManageSigningKeys { .. } => minutes_allow(p, action),
     };
     if allowed {
         Ok(())
@@ -501,6 +519,31 @@ fn incidents_allow(p: &Principal, action: Action<'_>) -> bool {
     }
 }
 
+/// The station minutes' rules (issue 18 §2).
+fn minutes_allow(p: &Principal, action: Action<'_>) -> bool {
+    let own_station =
+        |station: &str| p.role == Role::StationStaff && p.scope.station() == Some(station);
+    let governs = |county: Option<&str>| match p.role {
+        Role::ProvinceHq => true,
+        Role::CountyGovernor => county.is_some_and(|c| p.scope.covers_county(c)),
+        _ => false,
+    };
+    match action {
+        Action::DrawMinutes { county, station } => own_station(station) || governs(Some(county)),
+        Action::SignMinutes { county, station } => {
+            own_station(station)
+                || (matches!(p.role, Role::CountyGovernor | Role::InspectionBoard)
+                    && p.scope.covers_county(county))
+        }
+        Action::RegisterSigningKey => matches!(
+            p.role,
+            Role::StationStaff | Role::CountyGovernor | Role::InspectionBoard
+        ),
+        Action::ManageSigningKeys { county } => governs(county),
+        _ => false,
+    }
+}
+
 /// The roles that read incidents across their scope (a county's, or the province's).
 const READS_INCIDENTS: [Role; 4] = [
     Role::ProvinceHq,
@@ -524,6 +567,50 @@ mod tests {
     /// Whether `p` may view the station `station` of `county`.
     fn view_station(p: &Principal, county: &str, station: &str) -> Result<(), Denied> {
         authorize(Some(p), Action::ViewStation { county, station })
+    }
+
+    #[test]
+    fn minutes_are_drawn_and_signed_at_the_station_and_keys_confirmed_by_its_governor() {
+        let ok = |p: &Principal, a: Action<'_>| authorize(Some(p), a).is_ok();
+        let staff = principal(
+            Role::StationStaff,
+            Scope::Station {
+                county: "05".into(),
+                station: "0500001".into(),
+            },
+        );
+        let governor = principal(
+            Role::CountyGovernor,
+            Scope::County {
+                county: "05".into(),
+            },
+        );
+        let inspection = principal(
+            Role::InspectionBoard,
+            Scope::County {
+                county: "05".into(),
+            },
+        );
+        let observer = principal(Role::Observer, Scope::Province);
+        let hq = principal(Role::ProvinceHq, Scope::Province);
+        let here = (("05", "0500001"), ("05", "0500002"), ("06", "0600001"));
+        let draw = |(county, station)| Action::DrawMinutes { county, station };
+        let sign = |(county, station)| Action::SignMinutes { county, station };
+        assert!(ok(&staff, draw(here.0)) && !ok(&staff, draw(here.1)));
+        assert!(ok(&staff, sign(here.0)) && !ok(&staff, sign(here.1)));
+        assert!(ok(&governor, draw(here.1)) && !ok(&governor, draw(here.2)));
+        assert!(ok(&governor, sign(here.1)) && !ok(&governor, sign(here.2)));
+        assert!(ok(&inspection, sign(here.0)) && !ok(&inspection, draw(here.0)));
+        assert!(ok(&hq, draw(here.2)) && !ok(&hq, sign(here.2)));
+        assert!(!ok(&observer, sign(here.0)) && !ok(&observer, draw(here.0)));
+        for p in [&staff, &governor, &inspection] {
+            assert!(ok(p, Action::RegisterSigningKey));
+        }
+        assert!(!ok(&observer, Action::RegisterSigningKey) && !ok(&hq, Action::RegisterSigningKey));
+        let keys = |county| Action::ManageSigningKeys { county };
+        assert!(ok(&governor, keys(Some("05"))) && !ok(&governor, keys(Some("06"))));
+        assert!(!ok(&governor, keys(None)) && ok(&hq, keys(None)));
+        assert!(!ok(&staff, keys(Some("05"))) && !ok(&inspection, keys(Some("05"))));
     }
 
     #[test]

@@ -115,6 +115,13 @@ audit_actions! {
     KioskPair = "kiosk.pair" => "جفت‌کردن دستگاه رأی‌گیری با شعبه",
     KioskRetire = "kiosk.retire" => "کنار گذاشتن دستگاه رأی‌گیری",
     KioskActivate = "kiosk.activate" => "فعال‌کردن برگه رأی روی دستگاه",
+    // Station minutes (issue 18 §2).
+    SigningKeyRegister = "signing_key.register" => "ثبت کلید امضای صورتجلسه",
+    SigningKeyConfirm = "signing_key.confirm" => "تأیید کلید امضای صورتجلسه به دست فرماندار",
+    SigningKeyRevoke = "signing_key.revoke" => "ابطال کلید امضای صورتجلسه",
+    MinutesDraw = "minutes.draw" => "تنظیم صورتجلسه شمارش آرای شعبه (یا اصلاحیه آن)",
+    MinutesSign = "minutes.sign" => "امضای صورتجلسه شمارش آرا",
+    MinutesRefuse = "minutes.refuse" => "خودداری از امضای صورتجلسه شمارش آرا",
 }
 
 impl AuditAction {

@@ -27,6 +27,7 @@ mod identity;
 mod incidents;
 mod kiosks;
 mod migrate;
+mod minutes;
 mod people;
 mod readiness;
 mod roll;

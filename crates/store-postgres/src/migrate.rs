@@ -125,6 +125,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "results",
         include_str!("../migrations/0026_results.sql"),
     ),
+    (
+        27,
+        "minutes",
+        include_str!("../migrations/0027_minutes.sql"),
+    ),
 ];
 
 /// The migrations as `(version, name)`, in order (for the test that keeps both backends'

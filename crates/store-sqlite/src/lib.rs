@@ -22,6 +22,7 @@ mod identity;
 mod incidents;
 mod kiosks;
 mod migrate;
+mod minutes;
 mod people;
 mod readiness;
 mod roll;

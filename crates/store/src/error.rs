@@ -42,6 +42,10 @@ pub enum Entity {
     ElectionKey,
     /// A voting device (issue 17 §1).
     Kiosk,
+    /// A station's count minutes (issue 18 §2).
+    Minutes,
+    /// An official's key for signing the minutes.
+    SigningKey,
 }
 
 impl Entity {
@@ -72,6 +76,8 @@ impl Entity {
             Self::Incident => "incident",
             Self::ElectionKey => "election key",
             Self::Kiosk => "kiosk",
+            Self::Minutes => "minutes",
+            Self::SigningKey => "signing key",
         }
     }
 
@@ -102,6 +108,8 @@ impl Entity {
             Self::Incident => "رخداد",
             Self::ElectionKey => "کلید انتخابات",
             Self::Kiosk => "دستگاه رأی‌گیری",
+            Self::Minutes => "صورتجلسه شمارش آرا",
+            Self::SigningKey => "کلید امضا",
         }
     }
 }
@@ -184,6 +192,8 @@ pub enum Refusal {
     Kiosk(domain::kiosk::KioskRefusal),
     /// The count's rules (`domain::tally`, issue 17 §4).
     Tally(domain::tally::TallyRefusal),
+    /// The station minutes' rules (`domain::results::minutes`, issue 18 §2).
+    Minutes(domain::results::minutes::MinutesRefusal),
 }
 
 /// Whether a refusal is about the request's content (422) or about the state it meets (409).
@@ -244,6 +254,7 @@ impl Refusal {
             Self::ElectionKeyExists => "election_key_exists",
             Self::Kiosk(r) => r.code(),
             Self::Tally(r) => r.code(),
+            Self::Minutes(r) => r.code(),
         }
     }
 
@@ -306,6 +317,7 @@ impl Refusal {
             }
             Self::Kiosk(r) => r.persian(),
             Self::Tally(r) => r.persian(),
+            Self::Minutes(r) => r.persian(),
         }
     }
 
@@ -325,6 +337,7 @@ impl Refusal {
             Self::Incident(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             Self::Equipment(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             Self::Tally(r) if !r.is_invalid_input() => RefusalKind::Conflict,
+            Self::Minutes(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             _ => RefusalKind::Invalid,
         }
     }
@@ -456,6 +469,12 @@ impl From<domain::timeline::TimelineRefusal> for StoreError {
 impl From<domain::security::SecurityRefusal> for StoreError {
     fn from(r: domain::security::SecurityRefusal) -> Self {
         Self::Refused(Refusal::Security(r))
+    }
+}
+
+impl From<domain::results::minutes::MinutesRefusal> for StoreError {
+    fn from(r: domain::results::minutes::MinutesRefusal) -> Self {
+        Self::Refused(Refusal::Minutes(r))
     }
 }
 

@@ -24,6 +24,7 @@ pub mod identity;
 pub mod import;
 pub mod incidents;
 pub mod kiosks;
+pub mod minutes;
 pub mod models;
 pub mod people;
 pub mod readiness;
@@ -53,6 +54,7 @@ pub use guardians::GuardianStore;
 pub use identity::{IdentityStore, NewChallenge, StoredChallenge};
 pub use incidents::IncidentStore;
 pub use kiosks::KioskStore;
+pub use minutes::MinutesStore;
 pub use people::PeopleStore;
 pub use readiness::ReadinessStore;
 pub use roll::RollStore;
@@ -84,6 +86,7 @@ pub trait Store:
     + GuardianStore
     + KioskStore
     + TallyStore
+    + MinutesStore
 {
     /// The backend's name, for logs and the health check.
     fn backend(&self) -> &'static str;
@@ -99,5 +102,7 @@ pub mod prelude {
         GeographyStore, IdentityStore, PeopleStore, ReadinessStore, RollStore, SecurityStore,
         StaffingStore, StationStore, Store,
     };
-    pub use crate::{EquipmentStore, GuardianStore, IncidentStore, KioskStore, TallyStore};
+    pub use crate::{
+        EquipmentStore, GuardianStore, IncidentStore, KioskStore, MinutesStore, TallyStore,
+    };
 }

@@ -230,6 +230,115 @@
       });
     });
   }
+
+  // Station minutes (issue 18 §2): an official's Ed25519 key is made here by WebCrypto,
+  // non-extractable, and kept in this browser's IndexedDB under the account's name; the server
+  // receives only the public key and the signatures (docs/ARCHITECTURE.md, "Station minutes").
+  var noCrypto = "این مرورگر امضای Ed25519 را پشتیبانی نمی‌کند؛ مرورگر تازه‌تری به کار ببرید.";
+  function keyStore(mode, work) {
+    return new Promise(function (resolve, reject) {
+      if (!window.indexedDB) { reject(new Error(noCrypto)); return; }
+      var open = indexedDB.open("sandoq-signing", 1);
+      open.onupgradeneeded = function () { open.result.createObjectStore("keys"); };
+      open.onerror = function () { reject(open.error); };
+      open.onsuccess = function () {
+        var db = open.result;
+        var tx = db.transaction("keys", mode);
+        var request = work(tx.objectStore("keys"));
+        tx.oncomplete = function () { db.close(); resolve(request ? request.result : undefined); };
+        tx.onerror = function () { db.close(); reject(tx.error); };
+      };
+    });
+  }
+  function base64url(buffer) {
+    var text = "";
+    new Uint8Array(buffer).forEach(function (b) { text += String.fromCharCode(b); });
+    return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  // A message for the person: the server's Persian problem detail, else the browser's lack.
+  function said(message) { var e = new Error(message); e.persian = true; return e; }
+  function why(error) { return error && error.persian ? error.message : noCrypto; }
+  function postJson(url, body) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": meta ? meta.content : "" },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      if (response.ok) return response.json();
+      return response.json().catch(function () { return {}; }).then(function (problem) {
+        throw said(problem.detail || "درخواست پذیرفته نشد.");
+      });
+    });
+  }
+  function say(id, text, bad) {
+    var shown = document.getElementById(id);
+    if (!shown) return;
+    shown.textContent = text;
+    shown.className = bad ? "error" : "ok";
+  }
+  document.addEventListener("submit", function (e) {
+    var form = e.target.closest && e.target.closest("form[data-register-key]");
+    if (!form) return;
+    e.preventDefault();
+    var username = form.getAttribute("data-username");
+    var nationalId = form.elements.national_id.value;
+    if (!window.crypto || !crypto.subtle) { say("register-status", noCrypto, true); return; }
+    say("register-status", "در حال ساختن کلید…");
+    var pair;
+    var publicKey;
+    crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]).then(function (made) {
+      pair = made;
+      return crypto.subtle.exportKey("raw", made.publicKey);
+    }).then(function (raw) {
+      publicKey = base64url(raw);
+      return postJson("/api/v1/signing-keys", { national_id: nationalId, public_key: publicKey });
+    }).then(function () {
+      return keyStore("readwrite", function (keys) {
+        return keys.put({ privateKey: pair.privateKey, publicKey: publicKey }, username);
+      });
+    }).then(function () {
+      window.location.href = "/signing-keys";
+    }).catch(function (error) { say("register-status", why(error), true); });
+  });
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("[data-sign-minutes]");
+    if (!button) return;
+    var station = button.getAttribute("data-station");
+    var version = button.getAttribute("data-version");
+    var text = button.getAttribute("data-text");
+    if (!window.crypto || !crypto.subtle) { say("sign-status", noCrypto, true); return; }
+    button.disabled = true;
+    say("sign-status", "در حال امضا…");
+    keyStore("readonly", function (keys) {
+      return keys.get(button.getAttribute("data-username"));
+    }).then(function (kept) {
+      if (!kept) throw said("این مرورگر کلید امضای شما را ندارد؛ در صفحهٔ «کلیدهای من» کلید بسازید و تأیید فرماندار را بگیرید.");
+      return crypto.subtle.sign({ name: "Ed25519" }, kept.privateKey, new TextEncoder().encode(text));
+    }).then(function (signature) {
+      return postJson("/api/v1/stations/" + encodeURIComponent(station) + "/minutes/" + encodeURIComponent(version) + "/signatures",
+        { signature: base64url(signature) });
+    }).then(function () {
+      window.location.href = "/results/stations/" + encodeURIComponent(station) + "/minutes?done=signed";
+    }).catch(function (error) {
+      button.disabled = false;
+      say("sign-status", why(error), true);
+    });
+  });
+  // On the keys page: which of the official's keys this browser holds.
+  function markDeviceKeys(root) {
+    var cells = within(root, "[data-device-key]");
+    var form = document.querySelector("form[data-register-key]");
+    if (!cells.length || !form) return;
+    keyStore("readonly", function (keys) { return keys.get(form.getAttribute("data-username")); }).then(function (kept) {
+      cells.forEach(function (cell) {
+        cell.textContent = kept && kept.publicKey === cell.getAttribute("data-device-key") ? "بله" : "خیر";
+      });
+    }).catch(function () {});
+  }
+  document.addEventListener("DOMContentLoaded", function () { markDeviceKeys(document); });
+  document.addEventListener("htmx:load", function (e) { markDeviceKeys(e.target); });
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (e) { init(e.target); });
   document.addEventListener("htmx:configRequest", function (e) {

@@ -596,6 +596,8 @@ pub const PUBLIC_ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/api/v1/results"),
     (Method::GET, "/api/v1/results/{council}"),
     (Method::GET, "/api/v1/results/stations/{code}"),
+    (Method::GET, "/api/v1/results/stations/{code}/minutes"),
+    (Method::GET, "/api/v1/results/signing-keys"),
     (Method::GET, "/login"),
     (Method::POST, "/login"),
     // Ends the caller's own session, if any.
@@ -626,6 +628,7 @@ pub const PUBLIC_ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/results"),
     (Method::GET, "/results/{council}"),
     (Method::GET, "/results/stations/{code}"),
+    (Method::GET, "/results/stations/{code}/minutes"),
     // Only a demo serves it (its text messages); elsewhere it is not found.
     (Method::GET, "/demo/outbox"),
     (Method::GET, ASSETS),

@@ -220,6 +220,28 @@ fn guardians_decrypt_a_closed_station_through_the_server() {
             .count();
         assert_eq!(got.as_u64(), Some(marked as u64), "{code}");
     }
+    // The station's minutes, drawn up and signed by each of its officials (issue 18 §2); the
+    // posted sheet's QR code checks against the server's published minutes.
+    let sheet = sign_minutes(dir.path(), &url, addr, &staff);
+    let sheet_path = dir.path().join("sheet.txt");
+    std::fs::write(&sheet_path, &sheet).unwrap();
+    let checked = sandoq(
+        dir.path(),
+        "sqlite:unused.db",
+        &[
+            "verify-minutes",
+            "--qr",
+            sheet_path.to_str().unwrap(),
+            "--server",
+            &format!("http://{addr}"),
+        ],
+        "",
+    );
+    assert!(checked.success(), "{checked:#?}");
+    assert!(
+        checked.stdout.contains("every signature on it verified"),
+        "{checked:#?}"
+    );
     drop(server);
 
     // The record, exported with the counts, verifies.
@@ -272,7 +294,36 @@ fn guardians_decrypt_a_closed_station_through_the_server() {
         .iter()
         .find(|s| s["station"] == STATION)
         .unwrap();
-    assert_eq!(station_entry["standing"], "reported");
+    assert_eq!(
+        station_entry["standing"], "reported",
+        "its minutes are signed"
+    );
+    // The sheet checks against the record's published minutes too; a sheet with one count
+    // changed does not.
+    let offline = |sheet: &Path| {
+        sandoq(
+            dir.path(),
+            "sqlite:unused.db",
+            &[
+                "verify-minutes",
+                "--qr",
+                sheet.to_str().unwrap(),
+                "--from",
+                out.to_str().unwrap(),
+            ],
+            "",
+        )
+    };
+    assert!(offline(&sheet_path).success());
+    let altered_path = dir.path().join("altered.txt");
+    std::fs::write(
+        &altered_path,
+        sheet.replacen("check_ins:3", "check_ins:4", 1),
+    )
+    .unwrap();
+    let altered = offline(&altered_path);
+    assert_eq!(altered.code, Some(2), "{altered:#?}");
+    assert!(altered.stdout.contains("does not verify"), "{altered:#?}");
     // The published votes are the decrypted ones.
     for candidate in published["candidates"].as_array().unwrap() {
         let code = candidate["code"].as_str().unwrap();
@@ -397,8 +448,26 @@ fn guardians_decrypt_a_closed_station_through_the_server() {
         tampered.stdout.contains("is published twice"),
         "{tampered:#?}"
     );
-    // One changed count in the record itself: its decryption no longer verifies.
+    // One forged signature in the published minutes: named, and the station no longer reports.
     std::fs::write(&results_path, &honest).unwrap();
+    let minutes_path = out.join("minutes.json");
+    let honest_minutes = std::fs::read(&minutes_path).unwrap();
+    let mut minutes: serde_json::Value = serde_json::from_slice(&honest_minutes).unwrap();
+    let mark = &mut minutes["stations"][0]["versions"][0]["marks"][0];
+    let post = mark["post"].as_str().unwrap().to_owned();
+    mark["signature"] = serde_json::json!(domain::results::minutes::encode(&[7u8; 64]));
+    std::fs::write(&minutes_path, serde_json::to_vec(&minutes).unwrap()).unwrap();
+    let forged_signature = tally();
+    assert_eq!(forged_signature.code, Some(2), "{forged_signature:#?}");
+    assert!(
+        forged_signature
+            .stdout
+            .contains(&format!("{post}'s signature does not verify")),
+        "{forged_signature:#?}"
+    );
+    std::fs::write(&minutes_path, &honest_minutes).unwrap();
+    assert!(tally().success());
+    // One changed count in the record itself: its decryption no longer verifies.
     let part_path = out.join("stations").join(format!("{STATION}.json"));
     let mut part: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&part_path).unwrap()).unwrap();
@@ -408,4 +477,135 @@ fn guardians_decrypt_a_closed_station_through_the_server() {
     let forged = tally();
     assert_eq!(forged.code, Some(2), "{forged:#?}");
     assert!(forged.stdout.contains(STATION), "{forged:#?}");
+}
+
+/// Gives the station a holder of every signing post (registering people where a post is
+/// vacant), an account and a key each (registered through the API, confirmed by the governor),
+/// draws up the minutes as the station's staff and has every official sign them. The QR
+/// code's text of the signed minutes.
+fn sign_minutes(dir: &Path, url: &str, addr: SocketAddr, staff: &str) -> String {
+    use ed25519_dalek::Signer;
+    let governor = login(addr, "governor");
+    let held = json(&http_as(
+        addr,
+        "GET",
+        &format!("/api/v1/stations/{STATION}/staff"),
+        None,
+        Some(&governor),
+    ));
+    let mut officials = Vec::new();
+    for (i, post) in domain::results::minutes::SIGNING_POSTS.iter().enumerate() {
+        let existing = held
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["post"] == post.as_str())
+            .map(|a| a["national_id"].as_str().unwrap().to_owned());
+        let national_id = existing.unwrap_or_else(|| {
+            let id = domain::ids::NationalId::with_check_digit(9_300 + i as u32)
+                .unwrap()
+                .as_str()
+                .to_owned();
+            let person = serde_json::json!({
+                "national_id": id, "first_name": "امضا", "last_name": format!("کننده {i}"),
+                "gender": "female", "birth_date": "1980-01-01",
+            })
+            .to_string();
+            let made = http_as(
+                addr,
+                "POST",
+                "/api/v1/people",
+                Some(&person),
+                Some(&governor),
+            );
+            assert_eq!(made.status, 201, "{}", made.body);
+            let assign = serde_json::json!({ "national_id": id }).to_string();
+            let assigned = http_as(
+                addr,
+                "PUT",
+                &format!("/api/v1/stations/{STATION}/staff/{}", post.as_str()),
+                Some(&assign),
+                Some(&governor),
+            );
+            assert_eq!(assigned.status, 200, "{}", assigned.body);
+            id
+        });
+        let username = format!("official-{}", post.as_str());
+        let added = sandoq(
+            dir,
+            url,
+            &[
+                "user",
+                "add",
+                "--password-stdin",
+                "--username",
+                &username,
+                "--role",
+                "station_staff",
+                "--station",
+                STATION,
+            ],
+            &format!("{username}-1405\n"),
+        );
+        assert!(added.success(), "{added:#?}");
+        let token = login(addr, &username);
+        let key = ed25519_dalek::SigningKey::from_bytes(&[60 + i as u8; 32]);
+        let register = serde_json::json!({
+            "national_id": national_id,
+            "public_key": domain::results::minutes::encode(&key.verifying_key().to_bytes()),
+        })
+        .to_string();
+        let registered = http_as(
+            addr,
+            "POST",
+            "/api/v1/signing-keys",
+            Some(&register),
+            Some(&token),
+        );
+        assert_eq!(registered.status, 201, "{}", registered.body);
+        let id = json(&registered)["id"].as_i64().unwrap();
+        let confirmed = http_as(
+            addr,
+            "POST",
+            &format!("/api/v1/signing-keys/{id}/confirm"),
+            None,
+            Some(&governor),
+        );
+        assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+        officials.push((token, key));
+    }
+    let drawn = http_as(
+        addr,
+        "POST",
+        &format!("/api/v1/stations/{STATION}/minutes"),
+        Some("{}"),
+        Some(staff),
+    );
+    assert_eq!(drawn.status, 201, "{}", drawn.body);
+    let text = json(&drawn)["versions"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (token, key) in &officials {
+        let body = serde_json::json!({
+            "signature": domain::results::minutes::encode(&key.sign(text.as_bytes()).to_bytes())
+        })
+        .to_string();
+        let signed = http_as(
+            addr,
+            "POST",
+            &format!("/api/v1/stations/{STATION}/minutes/1/signatures"),
+            Some(&body),
+            Some(token),
+        );
+        assert_eq!(signed.status, 200, "{}", signed.body);
+    }
+    let minutes = json(&http(
+        addr,
+        "GET",
+        &format!("/api/v1/results/stations/{STATION}/minutes"),
+        None,
+    ));
+    assert_eq!(minutes["fully_signed"], true, "{minutes}");
+    minutes["versions"][0]["qr"].as_str().unwrap().to_owned()
 }

@@ -221,7 +221,10 @@ mod tests {
     #[test]
     fn unsigned_minutes_count_but_keep_the_council_unofficial_partial() {
         let contenders = [contender("A"), contender("B")];
-        let seats = Seats { main: 1, alternate: 0 };
+        let seats = Seats {
+            main: 1,
+            alternate: 0,
+        };
         let mut unsigned = counted("S2", &[("A", 1), ("B", 4)], 5);
         unsigned.signed = false;
         let result = count(

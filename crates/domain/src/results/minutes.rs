@@ -111,13 +111,12 @@ fn instant(at: Option<OffsetDateTime>) -> String {
 
 impl Minutes {
     /// Builds minutes in canonical order (councils, then candidates, by code), whatever order
-    /// the counts came in; instants to the second.
+    /// the counts came in; instants (opened, closed) to the second. Version 0: the store
+    /// numbers the versions it keeps.
     pub fn new(
         election: &str,
         station: &str,
-        version: u32,
-        opened_at: Option<OffsetDateTime>,
-        closed_at: Option<OffsetDateTime>,
+        (opened_at, closed_at): (Option<OffsetDateTime>, Option<OffsetDateTime>),
         voters: Voters,
         remarks: &str,
         mut councils: Vec<MinutesCouncil>,
@@ -126,13 +125,12 @@ impl Minutes {
         for council in &mut councils {
             council.votes.sort_by(|a, b| a.candidate.cmp(&b.candidate));
         }
-        let second = |at: Option<OffsetDateTime>| {
-            at.map(|at| at.replace_nanosecond(0).unwrap_or(at))
-        };
+        let second =
+            |at: Option<OffsetDateTime>| at.map(|at| at.replace_nanosecond(0).unwrap_or(at));
         Self {
             election: election.to_owned(),
             station: station.to_owned(),
-            version,
+            version: 0,
             opened_at: second(opened_at),
             closed_at: second(closed_at),
             check_ins: voters.check_ins,
@@ -179,9 +177,7 @@ impl Minutes {
             return Err(bad(format!("the first line is not {HEADER}")));
         }
         let mut field = |key: &str| -> Result<String, MinutesFormatError> {
-            let line = lines
-                .next()
-                .ok_or_else(|| bad(format!("no {key} line")))?;
+            let line = lines.next().ok_or_else(|| bad(format!("no {key} line")))?;
             line.strip_prefix(key)
                 .and_then(|rest| rest.strip_prefix(':'))
                 .map(str::to_owned)
@@ -234,9 +230,10 @@ impl Minutes {
         };
         let codes_plain = plain(&minutes.election)
             && plain(&minutes.station)
-            && minutes.councils.iter().all(|c| {
-                plain(&c.council) && c.votes.iter().all(|v| plain(&v.candidate))
-            });
+            && minutes
+                .councils
+                .iter()
+                .all(|c| plain(&c.council) && c.votes.iter().all(|v| plain(&v.candidate)));
         // Councils and candidates each once, in code order.
         let ordered = minutes
             .councils
@@ -300,7 +297,9 @@ pub type Signature = [u8; 64];
 
 /// Bytes from unpadded base64url (padding tolerated), of exactly `N` bytes.
 pub fn decode<const N: usize>(text: &str) -> Option<[u8; N]> {
-    let bytes = URL_SAFE_NO_PAD.decode(text.trim().trim_end_matches('=')).ok()?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(text.trim().trim_end_matches('='))
+        .ok()?;
     bytes.try_into().ok()
 }
 
@@ -381,6 +380,8 @@ pub enum MinutesRefusal {
     NotCounted,
     /// Remarks longer than [`MAX_REMARKS_CHARS`].
     RemarksTooLong,
+    /// A mark on minutes not drawn up yet.
+    NotDrawn,
     /// A new version with nothing changed.
     Unchanged,
     /// A new version of minutes that exist needs its reason.
@@ -414,6 +415,7 @@ impl MinutesRefusal {
         match self {
             Self::NotCounted => "minutes_not_counted",
             Self::RemarksTooLong => "minutes_remarks_too_long",
+            Self::NotDrawn => "minutes_not_drawn",
             Self::Unchanged => "minutes_unchanged",
             Self::CorrectionNeedsReason => "minutes_correction_needs_reason",
             Self::ReasonLength => "minutes_reason_length",
@@ -437,6 +439,7 @@ impl MinutesRefusal {
                 "توضیحات صورتجلسه بیش از {} نویسه است.",
                 crate::text::persian_number(MAX_REMARKS_CHARS as i64)
             ),
+            Self::NotDrawn => "صورتجلسه این شعبه هنوز تنظیم نشده است؛ پس از تنظیم آن را امضا کنید.".into(),
             Self::Unchanged => "این صورتجلسه با نسخهٔ کنونی هیچ تفاوتی ندارد.".into(),
             Self::CorrectionNeedsReason => "برای این شعبه صورتجلسه تنظیم شده است؛ نسخهٔ تازه (اصلاحیه) دلیل می‌خواهد.".into(),
             Self::ReasonLength => format!(
@@ -542,6 +545,8 @@ pub fn check_mark(
             current: facts.current.version,
         });
     }
+    // The confirmed key tells who the account's person is, for a refusal too.
+    let key = facts.key.ok_or(MinutesRefusal::NoSigningKey)?;
     let post = facts
         .post
         .filter(|p| signs(*p))
@@ -549,8 +554,6 @@ pub fn check_mark(
     if facts.marks.iter().any(|(p, _)| *p == post) {
         return Err(MinutesRefusal::AlreadySigned { post });
     }
-    // The confirmed key tells who the account's person is, for a refusal too.
-    let key = facts.key.ok_or(MinutesRefusal::NoSigningKey)?;
     if let Some(signature) = signature {
         if !verify(&facts.current.canonical(), &key, signature) {
             return Err(MinutesRefusal::BadSignature);
@@ -600,7 +603,8 @@ pub fn read_qr(payload: &str) -> Result<(Minutes, Vec<(Post, Mark)>), MinutesFor
     let mut marks = Vec::new();
     for line in rest.lines() {
         let mark = if let Some(refused) = line.strip_prefix("refused:") {
-            let post = Post::parse(refused).ok_or_else(|| bad(format!("unknown post {refused:?}")))?;
+            let post =
+                Post::parse(refused).ok_or_else(|| bad(format!("unknown post {refused:?}")))?;
             (
                 post,
                 Mark::Refused {
@@ -641,12 +645,13 @@ mod tests {
     use proptest::prelude::*;
 
     fn minutes() -> Minutes {
-        Minutes::new(
+        let mut m = Minutes::new(
             "1405-council",
             "KRM-0001",
-            1,
-            Some(time::macros::datetime!(2026-05-01 04:30:00.25 UTC)),
-            Some(time::macros::datetime!(2026-05-01 15:30 UTC)),
+            (
+                Some(time::macros::datetime!(2026-05-01 04:30:00.25 UTC)),
+                Some(time::macros::datetime!(2026-05-01 15:30 UTC)),
+            ),
             Voters {
                 check_ins: 12,
                 walkouts: 1,
@@ -676,7 +681,9 @@ mod tests {
                     ],
                 },
             ],
-        )
+        );
+        m.version = 1;
+        m
     }
 
     fn key(n: u8) -> SigningKey {
@@ -699,14 +706,21 @@ mod tests {
             text.replace("vote:A:7\nvote:Z:1", "vote:Z:1\nvote:A:7"),
             text.replace("check_ins:12", "check_ins:+12"),
             text.replace("check_ins:12", "check_ins:012"),
-            text.replace("\n", "\r\n"),
+            text.replace('\n', "\r\n"),
             format!("{text}\n"),
             text.replace("station:KRM-0001", "station:KRM 0001"),
             text.replace("remarks:ی دو", "remarks:ي دو"),
         ] {
             assert!(Minutes::parse(&other).is_err(), "{other:?}");
         }
-        assert_ne!(m.digest(), Minutes { version: 2, ..m.clone() }.digest());
+        assert_ne!(
+            m.digest(),
+            Minutes {
+                version: 2,
+                ..m.clone()
+            }
+            .digest()
+        );
     }
 
     #[test]
@@ -726,7 +740,11 @@ mod tests {
         assert!(!valid_key(&[0u8; 32]) || !verify(&m.canonical(), &[0u8; 32], &signature));
     }
 
-    fn facts<'a>(m: &'a Minutes, marks: &'a [(Post, Mark)], post: Option<Post>) -> SigningFacts<'a> {
+    fn facts<'a>(
+        m: &'a Minutes,
+        marks: &'a [(Post, Mark)],
+        post: Option<Post>,
+    ) -> SigningFacts<'a> {
         SigningFacts {
             version: m.version,
             current: m,
@@ -740,7 +758,10 @@ mod tests {
     fn signing_is_refused_out_of_turn_twice_or_with_a_bad_signature() {
         let m = minutes();
         let good = key(1).sign(m.canonical().as_bytes()).to_bytes();
-        assert_eq!(check_mark(&facts(&m, &[], Some(Post::Head)), Some(&good)), Ok(Post::Head));
+        assert_eq!(
+            check_mark(&facts(&m, &[], Some(Post::Head)), Some(&good)),
+            Ok(Post::Head)
+        );
         assert_eq!(
             check_mark(&facts(&m, &[], None), Some(&good)),
             Err(MinutesRefusal::NotASigner)
@@ -749,12 +770,7 @@ mod tests {
             check_mark(&facts(&m, &[], Some(Post::Member1)), Some(&good)),
             Err(MinutesRefusal::NotASigner)
         );
-        let marks = [(
-            Post::Head,
-            Mark::Refused {
-                reason: "x".into(),
-            },
-        )];
+        let marks = [(Post::Head, Mark::Refused { reason: "x".into() })];
         assert_eq!(
             check_mark(&facts(&m, &marks, Some(Post::Head)), Some(&good)),
             Err(MinutesRefusal::AlreadySigned { post: Post::Head })
@@ -772,10 +788,19 @@ mod tests {
         );
         let mut keyless = facts(&m, &[], Some(Post::Head));
         keyless.key = None;
-        assert_eq!(check_mark(&keyless, Some(&good)), Err(MinutesRefusal::NoSigningKey));
+        assert_eq!(
+            check_mark(&keyless, Some(&good)),
+            Err(MinutesRefusal::NoSigningKey)
+        );
         // A refusal is made from the account whose confirmed key names its person.
-        assert_eq!(check_mark(&keyless, None), Err(MinutesRefusal::NoSigningKey));
-        assert_eq!(check_mark(&facts(&m, &[], Some(Post::Head)), None), Ok(Post::Head));
+        assert_eq!(
+            check_mark(&keyless, None),
+            Err(MinutesRefusal::NoSigningKey)
+        );
+        assert_eq!(
+            check_mark(&facts(&m, &[], Some(Post::Head)), None),
+            Ok(Post::Head)
+        );
     }
 
     #[test]
@@ -824,9 +849,7 @@ mod tests {
             key: [1; 32],
             signature: [2; 64],
         };
-        let refused = Mark::Refused {
-            reason: "x".into(),
-        };
+        let refused = Mark::Refused { reason: "x".into() };
         let state = SigningState::of(&staffed, &[(Post::Head, signed.clone())]);
         assert_eq!(state.missing, vec![Post::Secretary1, Post::Inspector]);
         assert!(!state.fully_signed());
@@ -882,11 +905,12 @@ mod tests {
             walkouts in 0u64..100,
             votes in proptest::collection::btree_map(0u32..500, 0u64..10_000, 0..30),
         ) {
-            let m = Minutes::new("E", "S-1", 3, None, None, Voters { check_ins, walkouts }, "", vec![MinutesCouncil {
+            let mut m = Minutes::new("E", "S-1", (None, None), Voters { check_ins, walkouts }, "", vec![MinutesCouncil {
                 council: "C".into(),
                 ballots: check_ins,
                 votes: votes.iter().map(|(c, v)| MinutesVotes { candidate: format!("K{c}"), votes: *v }).collect(),
             }]);
+            m.version = 3;
             prop_assert_eq!(Minutes::parse(&m.canonical()).unwrap(), m);
         }
     }

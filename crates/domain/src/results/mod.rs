@@ -8,5 +8,6 @@ pub mod count_checks;
 pub mod lottery;
 pub mod minutes;
 pub mod published;
+pub mod published_minutes;
 pub mod seats;
 pub mod status;

@@ -55,6 +55,7 @@ pub mod guardians;
 pub mod identity;
 pub mod incidents;
 pub mod kiosks;
+pub mod minutes;
 pub mod people;
 pub mod readiness;
 pub mod refusals;
@@ -135,7 +136,8 @@ macro_rules! conformance_suite {
             equipment::sealed_test_ballots_need_the_kiosks_test_activation_and_are_judged_as_counted,
             guardians::an_election_key_is_recorded_once_and_its_guardians_confirm,
             kiosks::kiosks_are_paired_by_code_and_hold_one_ballot_at_a_time,
-            tallies::shares_are_kept_once_per_guardian_and_counts_once_per_tally
+            tallies::shares_are_kept_once_per_guardian_and_counts_once_per_tally,
+            minutes::minutes_are_signed_once_per_post_and_never_changed
         );
     };
     (@cases $fresh:expr; $($area:ident :: $case:ident),*) => {

@@ -16,6 +16,7 @@ pub mod health;
 pub mod identity;
 pub mod incidents;
 pub mod kiosks;
+pub mod minutes;
 pub mod people;
 pub mod readiness;
 pub mod registrations;
@@ -135,6 +136,14 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(results::area))
         .routes(routes!(results::council))
         .routes(routes!(results::station))
+        .routes(routes!(minutes::show))
+        .routes(routes!(minutes::published))
+        .routes(routes!(minutes::draw))
+        .routes(routes!(minutes::sign))
+        .routes(routes!(minutes::refuse))
+        .routes(routes!(minutes::register, minutes::list))
+        .routes(routes!(minutes::confirm))
+        .routes(routes!(minutes::revoke))
         .routes(routes!(election_day::turnout))
         .routes(routes!(election_day::candidates))
         .routes(routes!(election_day::receipt))

@@ -15,6 +15,7 @@ pub mod identity;
 pub mod incidents;
 pub mod kiosk;
 pub mod login;
+pub mod minutes;
 pub mod participation;
 pub mod people;
 pub mod readiness;
@@ -143,6 +144,14 @@ pub fn page_routes() -> Vec<PageRoute> {
         get("/results", results::index),
         get("/results/{council}", results::council),
         get("/results/stations/{code}", results::station),
+        get("/results/stations/{code}/minutes", minutes::show),
+        post("/stations/{code}/minutes", minutes::draw),
+        post(
+            "/stations/{code}/minutes/{version}/refusals",
+            minutes::refuse,
+        ),
+        get("/signing-keys", minutes::keys),
+        post("/signing-keys/{id}/{action}", minutes::step_key),
         get("/turnout", election_day::turnout),
         get("/turnout/live", election_day::turnout_fragment),
         get("/candidates", candidates::list),
@@ -276,7 +285,7 @@ impl Letterhead {
         let election = visit
             .app()
             .lookups()
-            .election(visit.principal())
+            .public_election()
             .await?
             .map(|e| e.name)
             .unwrap_or_default();

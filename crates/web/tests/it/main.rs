@@ -17,6 +17,7 @@ mod governor_day;
 mod incidents;
 mod incidents_browser;
 mod kiosks;
+mod minutes;
 mod openapi;
 mod pages;
 mod persian_text;

@@ -35,7 +35,7 @@ fn standing<'a>(result: &'a serde_json::Value, station: &str) -> &'a serde_json:
 
 /// Guardians 0 and 2 (the threshold is two of three) decrypt every tally of a closed station
 /// through the public API.
-async fn decrypt(app: &TestApp, station: &str) {
+pub async fn decrypt(app: &TestApp, station: &str) {
     let listed = app
         .get(&format!("/api/v1/tallies?station={station}"), None)
         .await
@@ -141,6 +141,13 @@ async fn a_councils_result_follows_its_station_from_the_vote_to_the_count() {
     );
 
     decrypt(&app, &station).await;
+    // Counted: in the totals, but not reported until its minutes are signed.
+    let unsigned = result(&app, &council).await;
+    assert_eq!(standing(&unsigned, &station), "not_signed");
+    assert_eq!(unsigned["ballots_cast"], 3);
+    assert_eq!(unsigned["stations_reported"], 0);
+    assert_eq!(unsigned["status"], "unofficial_partial");
+    crate::minutes::sign_all(&app, &token, &station).await;
     let counted = result(&app, &council).await;
     assert_eq!(standing(&counted, &station), "reported");
     assert_eq!(counted["ballots_cast"], 3);

@@ -82,6 +82,8 @@ struct Fixture {
     /// take out of service (issue 17 §1).
     kiosk: crate::support::Kiosk,
     spares: (String, String),
+    /// A pending signing key of an official of the own county (issue 18 §2).
+    signing_key: i64,
 }
 
 const ELECTION: &str = "shora-7";
@@ -228,6 +230,34 @@ impl Fixture {
             .await
             .unwrap();
         let incident = crate::incidents::file_as_hq(app, &station).await;
+        // A signing key of someone holding a signing post at another own-county station.
+        let official = new_person(7_005);
+        app.store.create_person(&official, &by).await.unwrap();
+        let elsewhere = demo_station(|s| s.county_code == OWN_COUNTY && s.code != station);
+        app.store
+            .assign_post(
+                &elsewhere.code,
+                Post::Head,
+                official.national_id.as_str(),
+                &by,
+            )
+            .await
+            .unwrap();
+        let signing_key = store::MinutesStore::register_signing_key(
+            app.store.as_ref(),
+            &store::minutes::NewSigningKey {
+                election: ELECTION.into(),
+                username: account.clone(),
+                national_id: official.national_id.as_str().to_owned(),
+                public_key: ed25519_dalek::SigningKey::from_bytes(&[7; 32])
+                    .verifying_key()
+                    .to_bytes(),
+            },
+            &by,
+        )
+        .await
+        .unwrap()
+        .id;
         let staff = app.token("station").await;
         let kiosk = crate::support::Kiosk::pair(app, &staff, &station).await;
         let spares = (
@@ -235,6 +265,7 @@ impl Fixture {
             crate::support::Kiosk::pair(app, &staff, &station).await.id,
         );
         Self {
+            signing_key,
             kiosk,
             spares,
             incident,
@@ -661,8 +692,10 @@ impl Fixture {
                 | "/my-filings" | "/demo/outbox" | "/kiosk" | "/receipts" | "/count" | "/results"
                 // The count and the record (a station's part is refused while it votes).
                 | "/api/v1/tallies" | "/api/v1/record/manifest" | "/api/v1/record/stations/{code}"
-                // A station's count and receipts.
+                // A station's count and receipts, its minutes and the officials' keys.
                 | "/api/v1/results/stations/{code}" | "/results/stations/{code}"
+                | "/api/v1/results/stations/{code}/minutes" | "/results/stations/{code}/minutes"
+                | "/api/v1/results/signing-keys"
                 | "/api/v1/results",
             )
             | ("POST", "/api/v1/kiosk/pairing" | "/kiosk/pairing") => {
@@ -1052,6 +1085,72 @@ impl Fixture {
                     &[Action::ViewIncidents {
                         county,
                         station: Some(station),
+                    }],
+                ),
+            ),
+            // Station minutes (issue 18 §2): the walk's station is not counted, so a drawing is
+            // refused and there are no minutes to sign; the policy decides who gets that far.
+            ("POST", "/api/v1/stations/{code}/minutes") => (
+                filled(route),
+                json(r#"{"remarks": ""}"#),
+                all(who, &[Action::DrawMinutes { county, station }]),
+            ),
+            ("POST", "/stations/{code}/minutes") => (
+                filled(route),
+                form("remarks="),
+                all(who, &[Action::DrawMinutes { county, station }]),
+            ),
+            ("POST", "/api/v1/stations/{code}/minutes/{version}/signatures") => (
+                filled(route).replace("{version}", "1"),
+                json(r#"{"signature": "AAAA"}"#),
+                all(who, &[Action::SignMinutes { county, station }]),
+            ),
+            ("POST", "/api/v1/stations/{code}/minutes/{version}/refusals") => (
+                filled(route).replace("{version}", "1"),
+                json(r#"{"reason": "نادرست"}"#),
+                all(who, &[Action::SignMinutes { county, station }]),
+            ),
+            ("POST", "/stations/{code}/minutes/{version}/refusals") => (
+                filled(route).replace("{version}", "1"),
+                form("reason=x"),
+                all(who, &[Action::SignMinutes { county, station }]),
+            ),
+            ("POST", "/api/v1/signing-keys") => (
+                filled(route),
+                json(r#"{"national_id": "0000000000", "public_key": "AAAA"}"#),
+                all(who, &[Action::RegisterSigningKey]),
+            ),
+            ("GET", "/api/v1/signing-keys") => (
+                filled(route),
+                Sent::Nothing,
+                all(who, &[Action::ManageSigningKeys { county: None }]),
+            ),
+            ("GET", "/signing-keys") => {
+                let own = who.and_then(|p| p.scope.county());
+                let either = authorize(who, Action::RegisterSigningKey).or_else(|_| {
+                    authorize(who, Action::ManageSigningKeys { county: own })
+                });
+                (filled(route), Sent::Nothing, Access::Policy(either))
+            }
+            ("POST", "/api/v1/signing-keys/{id}/confirm" | "/api/v1/signing-keys/{id}/revoke") => (
+                route.replace("{id}", &self.signing_key.to_string()),
+                Sent::Nothing,
+                all(
+                    who,
+                    &[Action::ManageSigningKeys {
+                        county: Some(county),
+                    }],
+                ),
+            ),
+            ("POST", "/signing-keys/{id}/{action}") => (
+                route
+                    .replace("{id}", &self.signing_key.to_string())
+                    .replace("{action}", "confirm"),
+                Sent::Nothing,
+                all(
+                    who,
+                    &[Action::ManageSigningKeys {
+                        county: Some(county),
                     }],
                 ),
             ),
