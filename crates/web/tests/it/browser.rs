@@ -190,9 +190,9 @@ impl Browser {
         self.find(css).await.select_by_value(value).await.unwrap();
     }
 
-    /// The current page printed to PDF by Chromium (WebDriver's Print command), as the text
-    /// `pdftotext` (Debian's poppler-utils) reads from it, pages separated by form feeds.
-    pub(crate) async fn printed_text(&self) -> String {
+    /// The current page printed to PDF by Chromium (WebDriver's Print command), in a file of
+    /// `dir`.
+    pub(crate) async fn printed_pdf(&self, dir: &std::path::Path) -> std::path::PathBuf {
         use base64::Engine as _;
         use http_body_util::BodyExt as _;
         let session = self.client.session_id().await.unwrap().unwrap();
@@ -215,9 +215,16 @@ impl Browser {
             .decode(value["value"].as_str().unwrap_or_else(|| panic!("{value}")))
             .unwrap();
         assert!(pdf.starts_with(b"%PDF"), "a PDF");
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("printed.pdf");
+        let file = dir.join("printed.pdf");
         std::fs::write(&file, &pdf).unwrap();
+        file
+    }
+
+    /// The current page printed to PDF by Chromium, as the text `pdftotext` (Debian's
+    /// poppler-utils) reads from it, pages separated by form feeds.
+    pub(crate) async fn printed_text(&self) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let file = self.printed_pdf(dir.path()).await;
         let out = Command::new("pdftotext")
             .arg(&file)
             .arg("-")

@@ -18,6 +18,7 @@ mod incidents;
 mod incidents_browser;
 mod kiosks;
 mod minutes;
+mod minutes_browser;
 mod openapi;
 mod pages;
 mod persian_text;
