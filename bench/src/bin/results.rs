@@ -152,6 +152,7 @@ fn build(args: &Args) -> Vec<Council> {
                             votes: Some(votes),
                         }),
                         signed: true,
+                        annulled: false,
                     }
                 })
                 .collect();

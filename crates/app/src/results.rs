@@ -41,6 +41,8 @@ pub struct StationReport {
     pub voters: Option<Voters>,
     /// Its current minutes' version and where they stand among their signers, once drawn.
     pub minutes: Option<(u32, SigningState)>,
+    /// The supervision board's reason, when its box is annulled.
+    pub annulled: Option<String>,
 }
 
 /// A council's result as its stations stand.
@@ -87,9 +89,10 @@ pub(crate) struct ClosedStation {
 }
 
 impl ClosedStation {
-    fn input(&self, station: &str, council: &str, signed: bool) -> StationInput {
+    fn input(&self, station: &str, council: &str, signed: bool, annulled: bool) -> StationInput {
         StationInput {
             signed,
+            annulled,
             station: station.to_owned(),
             closed: true,
             voters: self.voters,
@@ -109,6 +112,8 @@ struct Stations {
     days: HashMap<String, DayState>,
     closed: HashMap<String, ClosedStation>,
     minutes: HashMap<String, (u32, SigningState)>,
+    /// The annulled boxes and the supervision board's reasons.
+    annulled: HashMap<String, String>,
 }
 
 impl Stations {
@@ -144,9 +149,15 @@ fn result_of(
     let inputs: Vec<StationInput> = serving
         .iter()
         .map(|s| match stations.closed.get(&s.code) {
-            Some(closed) => closed.input(&s.code, &council.code, stations.signed(&s.code)),
+            Some(closed) => closed.input(
+                &s.code,
+                &council.code,
+                stations.signed(&s.code),
+                stations.annulled.contains_key(&s.code),
+            ),
             None => StationInput {
                 signed: false,
+                annulled: stations.annulled.contains_key(&s.code),
                 station: s.code.clone(),
                 closed: false,
                 voters: Voters::default(),
@@ -197,6 +208,7 @@ fn result_of(
             state: stations.state(&station.code),
             voters: stations.closed.get(&station.code).map(|c| c.voters),
             minutes: stations.minutes.get(&station.code).cloned(),
+            annulled: stations.annulled.get(&station.code).cloned(),
             code: report.station,
             standing: report.standing,
             ballots: report.ballots,
@@ -214,6 +226,40 @@ fn result_of(
 }
 
 impl Results<'_> {
+    /// Annuls a station's box with a reason (`annul`), or lifts its annulment: the supervision
+    /// board covering the station's county.
+    pub async fn annul(
+        self,
+        principal: Option<&domain::access::Principal>,
+        station: &str,
+        reason: &str,
+        annul: bool,
+    ) -> Result<()> {
+        let found = self
+            .store
+            .station(station)
+            .await?
+            .ok_or(Error::NotFound(store::Entity::Station))?;
+        let principal = crate::authorize(
+            principal,
+            domain::access::Action::AnnulStation {
+                county: &found.county_code,
+            },
+        )?;
+        let election = self.ctx.cached().election_code().await?;
+        let by = self.ctx.actor(principal);
+        if annul {
+            self.store
+                .annul_station(election, &found.code, reason, &by)
+                .await?;
+        } else {
+            self.store
+                .restore_station(election, &found.code, reason, &by)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// A council's result as its stations have reported (public). `NotFound` for an unknown
     /// council.
     pub async fn council(self, code: &str) -> Result<CouncilResult> {
@@ -357,10 +403,18 @@ impl Results<'_> {
                 )
             })
             .collect();
+        let annulled = self
+            .store
+            .annulments(election)
+            .await?
+            .into_iter()
+            .map(|a| (a.station, a.reason))
+            .collect();
         Ok(Stations {
             days,
             closed,
             minutes,
+            annulled,
         })
     }
 
@@ -460,6 +514,7 @@ impl CouncilResult {
                 .map(|s| PublishedStation {
                     station: s.code.clone(),
                     standing: s.standing,
+                    annulled: s.annulled.clone(),
                     voters: s.voters.map(Into::into),
                     ballots: s.ballots,
                     findings: s.broken.clone(),

@@ -234,6 +234,7 @@ fn inputs(
                 }
                 return StationInput {
                     signed: false,
+                    annulled: published.annulled.is_some(),
                     station: published.station.clone(),
                     closed: false,
                     voters,
@@ -276,6 +277,8 @@ fn inputs(
             };
             StationInput {
                 signed,
+                // An annulment is a published decision with its reason: the recount follows it.
+                annulled: published.annulled.is_some(),
                 station: published.station.clone(),
                 // A station with counts in the record is closed, whatever is published.
                 closed: published.standing != StationStanding::NotClosed || decrypted.is_some(),

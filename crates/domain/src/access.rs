@@ -304,6 +304,10 @@ pub enum Action<'a> {
     /// Listing, confirming and revoking the signing keys of `county`: its governor, or the
     /// province HQ.
     ManageSigningKeys { county: Option<&'a str> },
+    /// Annulling a station's box of `county`, or lifting the annulment, with a reason (issue 18
+    /// §5): the supervision board whose scope covers the county (the county's, or the
+    /// province's).
+    AnnulStation { county: &'a str },
 }
 
 /// The roles that see candidate registrations, each within its scope: the HQ, the governors
@@ -484,6 +488,9 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
         | Action::SignMinutes { .. }
         | Action::RegisterSigningKey
         | Action::ManageSigningKeys { .. } => minutes_allow(p, action),
+        Action::AnnulStation { county } => {
+            p.role == Role::SupervisionBoard && p.scope.covers_county(county)
+        }
     };
     if allowed {
         Ok(())
@@ -567,6 +574,38 @@ mod tests {
     /// Whether `p` may view the station `station` of `county`.
     fn view_station(p: &Principal, county: &str, station: &str) -> Result<(), Denied> {
         authorize(Some(p), Action::ViewStation { county, station })
+    }
+
+    #[test]
+    fn only_the_supervision_board_covering_the_county_annuls_a_box() {
+        let ok = |p: &Principal| authorize(Some(p), Action::AnnulStation { county: "05" }).is_ok();
+        assert!(ok(&principal(
+            Role::SupervisionBoard,
+            Scope::County {
+                county: "05".into()
+            }
+        )));
+        assert!(ok(&principal(Role::SupervisionBoard, Scope::Province)));
+        assert!(!ok(&principal(
+            Role::SupervisionBoard,
+            Scope::County {
+                county: "06".into()
+            }
+        )));
+        for role in [
+            Role::ProvinceHq,
+            Role::ExecutiveBoard,
+            Role::InspectionBoard,
+            Role::Observer,
+        ] {
+            assert!(!ok(&principal(role, Scope::Province)));
+        }
+        assert!(!ok(&principal(
+            Role::CountyGovernor,
+            Scope::County {
+                county: "05".into()
+            }
+        )));
     }
 
     #[test]

@@ -122,6 +122,9 @@ audit_actions! {
     MinutesDraw = "minutes.draw" => "تنظیم صورتجلسه شمارش آرای شعبه (یا اصلاحیه آن)",
     MinutesSign = "minutes.sign" => "امضای صورتجلسه شمارش آرا",
     MinutesRefuse = "minutes.refuse" => "خودداری از امضای صورتجلسه شمارش آرا",
+    // Annulment (issue 18 §5).
+    StationAnnul = "station.annul" => "ابطال صندوق شعبه به دست هیئت نظارت",
+    StationRestore = "station.restore" => "لغو ابطال صندوق شعبه",
 }
 
 impl AuditAction {

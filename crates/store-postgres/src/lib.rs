@@ -12,6 +12,7 @@
 //! append; `facts`: reads several operations need; `migrate`) and never another area. Only
 //! this root composes areas: the demo's load writes every area's part in one transaction.
 
+mod annulments;
 mod audit_log;
 mod auth;
 mod boards;

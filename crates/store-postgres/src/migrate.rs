@@ -130,6 +130,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "minutes",
         include_str!("../migrations/0027_minutes.sql"),
     ),
+    (
+        28,
+        "annulments",
+        include_str!("../migrations/0028_annulments.sql"),
+    ),
 ];
 
 /// The migrations as `(version, name)`, in order (for the test that keeps both backends'

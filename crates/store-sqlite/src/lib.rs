@@ -7,6 +7,7 @@
 //! (reads several areas share). The PostgreSQL backend has the same files. This root is the
 //! only module that calls into several areas: it starts the store and loads the demo.
 
+mod annulments;
 mod audit_log;
 mod auth;
 mod boards;

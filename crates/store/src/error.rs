@@ -194,6 +194,8 @@ pub enum Refusal {
     Tally(domain::tally::TallyRefusal),
     /// The station minutes' rules (`domain::results::minutes`, issue 18 §2).
     Minutes(domain::results::minutes::MinutesRefusal),
+    /// The annulment rules (`domain::results::annulment`, issue 18 §5).
+    Annulment(domain::results::annulment::AnnulmentRefusal),
 }
 
 /// Whether a refusal is about the request's content (422) or about the state it meets (409).
@@ -255,6 +257,7 @@ impl Refusal {
             Self::Kiosk(r) => r.code(),
             Self::Tally(r) => r.code(),
             Self::Minutes(r) => r.code(),
+            Self::Annulment(r) => r.code(),
         }
     }
 
@@ -318,6 +321,7 @@ impl Refusal {
             Self::Kiosk(r) => r.persian(),
             Self::Tally(r) => r.persian(),
             Self::Minutes(r) => r.persian(),
+            Self::Annulment(r) => r.persian(),
         }
     }
 
@@ -338,6 +342,7 @@ impl Refusal {
             Self::Equipment(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             Self::Tally(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             Self::Minutes(r) if !r.is_invalid_input() => RefusalKind::Conflict,
+            Self::Annulment(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             _ => RefusalKind::Invalid,
         }
     }
@@ -469,6 +474,12 @@ impl From<domain::timeline::TimelineRefusal> for StoreError {
 impl From<domain::security::SecurityRefusal> for StoreError {
     fn from(r: domain::security::SecurityRefusal) -> Self {
         Self::Refused(Refusal::Security(r))
+    }
+}
+
+impl From<domain::results::annulment::AnnulmentRefusal> for StoreError {
+    fn from(r: domain::results::annulment::AnnulmentRefusal) -> Self {
+        Self::Refused(Refusal::Annulment(r))
     }
 }
 

@@ -9,6 +9,7 @@
 //! the facts each backend reads, and every refusal is typed ([`Refusal`]) with its code and
 //! Persian words written once ([`error`]).
 
+pub mod annulments;
 pub mod audit_log;
 pub mod auth;
 pub mod boards;
@@ -42,6 +43,7 @@ pub use error::{Entity, Refusal, RefusalKind, StationProblem, StoreError, StoreR
 pub use models::*;
 pub use roll::RollBatch;
 
+pub use annulments::AnnulmentStore;
 pub use audit_log::{verify_audit, AuditStore};
 pub use auth::AuthStore;
 pub use boards::BoardStore;
@@ -87,6 +89,7 @@ pub trait Store:
     + KioskStore
     + TallyStore
     + MinutesStore
+    + AnnulmentStore
 {
     /// The backend's name, for logs and the health check.
     fn backend(&self) -> &'static str;
@@ -98,11 +101,12 @@ pub trait Store:
 /// The area traits, for `use store::prelude::*` where a `dyn Store`'s methods are called.
 pub mod prelude {
     pub use crate::{
+        AnnulmentStore, EquipmentStore, GuardianStore, IncidentStore, KioskStore, MinutesStore,
+        TallyStore,
+    };
+    pub use crate::{
         AuditStore, AuthStore, BoardStore, CandidacyStore, DemoStore, ElectionDayStore,
         GeographyStore, IdentityStore, PeopleStore, ReadinessStore, RollStore, SecurityStore,
         StaffingStore, StationStore, Store,
-    };
-    pub use crate::{
-        EquipmentStore, GuardianStore, IncidentStore, KioskStore, MinutesStore, TallyStore,
     };
 }

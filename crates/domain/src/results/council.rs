@@ -43,6 +43,8 @@ pub struct StationInput {
     /// Its current minutes are fully signed (`minutes::SigningState::fully_signed`): until they
     /// are, its count is in the totals but the station has not reported.
     pub signed: bool,
+    /// Its box annulled by the supervision board: out of the totals, whatever it counted.
+    pub annulled: bool,
 }
 
 /// A station's part in the council's count.
@@ -84,6 +86,10 @@ fn report(station: &StationInput, seats: u32) -> (StationReport, Option<&[(Strin
         ballots: None,
         broken: Vec::new(),
     };
+    if station.annulled {
+        report.standing = StationStanding::Annulled;
+        return (report, None);
+    }
     if !station.closed {
         return (report, None);
     }
@@ -163,6 +169,11 @@ pub fn count(
         .iter()
         .filter(|r| r.standing == StationStanding::Reported)
         .count();
+    // An annulled station is decided: the council no longer waits for it.
+    let annulled = reports
+        .iter()
+        .filter(|r| r.standing == StationStanding::Annulled)
+        .count();
     let in_totals = reports
         .iter()
         .filter(|r| {
@@ -181,7 +192,7 @@ pub fn count(
         allocation.ties.clear();
     }
     CouncilCount {
-        status: ResultStatus::reported(reported, reports.len()),
+        status: ResultStatus::reported(reported, reports.len() - annulled),
         ballots_cast,
         allocation,
         stations: reports,
@@ -215,7 +226,33 @@ mod tests {
                 votes: Some(votes.iter().map(|(c, n)| ((*c).to_owned(), *n)).collect()),
             }),
             signed: true,
+            annulled: false,
         }
+    }
+
+    #[test]
+    fn an_annulled_station_leaves_the_totals_and_is_no_longer_awaited() {
+        let contenders = [contender("A"), contender("B")];
+        let seats = Seats {
+            main: 1,
+            alternate: 0,
+        };
+        let mut annulled = counted("S2", &[("A", 1), ("B", 9)], 10);
+        annulled.annulled = true;
+        let result = count(
+            seats,
+            &contenders,
+            &[counted("S1", &[("A", 3), ("B", 1)], 4), annulled],
+            None,
+        );
+        assert_eq!(result.stations[1].standing, StationStanding::Annulled);
+        assert_eq!(result.stations[1].ballots, None);
+        assert_eq!(result.ballots_cast, 4);
+        assert_eq!(
+            result.allocation.placed[0].code, "A",
+            "B's votes left with the box"
+        );
+        assert_eq!(result.status, ResultStatus::UnofficialComplete);
     }
 
     #[test]

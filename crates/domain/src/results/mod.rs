@@ -3,6 +3,7 @@
 //! seats allocated with ties broken in the law's order ([`seats`]), the public lottery that
 //! decides what the law leaves tied ([`lottery`]), and a result's status ([`status`]).
 
+pub mod annulment;
 pub mod council;
 pub mod count_checks;
 pub mod lottery;

@@ -64,6 +64,10 @@ pub struct PublishedTie {
 pub struct PublishedStation {
     pub station: String,
     pub standing: StationStanding,
+    /// The supervision board's reason, when it annulled the station's box: what the result
+    /// rests on, so the recount leaves it out too.
+    #[serde(default)]
+    pub annulled: Option<String>,
     /// The station's voters (all councils), once its box is closed.
     pub voters: Option<PublishedVoters>,
     /// Its ballots for the council, once closed.
@@ -256,6 +260,7 @@ mod tests {
                 votes: Some(votes.iter().map(|(c, n)| ((*c).to_owned(), *n)).collect()),
             }),
             signed: true,
+            annulled: false,
         }
     }
 
@@ -285,6 +290,7 @@ mod tests {
             stations: vec![PublishedStation {
                 station: "S1".into(),
                 standing: StationStanding::Reported,
+                annulled: None,
                 voters: Some(PublishedVoters {
                     check_ins: 10,
                     walkouts: 0,

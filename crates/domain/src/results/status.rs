@@ -69,6 +69,9 @@ pub enum StationStanding {
     /// Counted and in the council's totals, but its minutes are not fully signed: the council
     /// stays unofficial-partial.
     NotSigned,
+    /// Its box annulled by the county's supervision board, with a reason: out of the totals,
+    /// and no longer awaited.
+    Annulled,
     /// Counted, its minutes signed, and in the council's totals.
     Reported,
 }
@@ -80,6 +83,7 @@ impl StationStanding {
             Self::NotCounted => "not_counted",
             Self::CountError => "count_error",
             Self::NotSigned => "not_signed",
+            Self::Annulled => "annulled",
             Self::Reported => "reported",
         }
     }
@@ -90,6 +94,7 @@ impl StationStanding {
             Self::NotCounted => "شمارش نشده",
             Self::CountError => "مغایرت در شمارش",
             Self::NotSigned => "صورتجلسه امضا نشده",
+            Self::Annulled => "ابطال‌شده",
             Self::Reported => "گزارش‌شده",
         }
     }

@@ -44,6 +44,7 @@ use domain::inquiry::{Answer, Authority, InquiryAnswer};
 use domain::registration::{Application, DocumentKind, MediaType, OfficialPost};
 use domain::vetting::{RejectionGround, Reviewer, VettingAction, VettingRefusal, VettingState};
 
+pub mod annulments;
 pub mod audit_log;
 pub mod auth;
 pub mod boards;
@@ -137,7 +138,8 @@ macro_rules! conformance_suite {
             guardians::an_election_key_is_recorded_once_and_its_guardians_confirm,
             kiosks::kiosks_are_paired_by_code_and_hold_one_ballot_at_a_time,
             tallies::shares_are_kept_once_per_guardian_and_counts_once_per_tally,
-            minutes::minutes_are_signed_once_per_post_and_never_changed
+            minutes::minutes_are_signed_once_per_post_and_never_changed,
+            annulments::a_box_is_annulled_once_with_a_reason_and_lifted_once
         );
     };
     (@cases $fresh:expr; $($area:ident :: $case:ident),*) => {

@@ -136,6 +136,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(results::area))
         .routes(routes!(results::council))
         .routes(routes!(results::station))
+        .routes(routes!(results::annul))
+        .routes(routes!(results::lift))
         .routes(routes!(minutes::show))
         .routes(routes!(minutes::published))
         .routes(routes!(minutes::draw))

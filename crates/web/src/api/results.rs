@@ -26,6 +26,8 @@ pub struct StationResultAnswer {
     pub code: String,
     pub name: String,
     pub standing: StationStanding,
+    /// The supervision board's reason, when the station's box is annulled.
+    pub annulled: Option<String>,
     /// The station's ballots for the council, once its box is closed.
     pub ballots: Option<u64>,
     /// The count's broken rules, warnings too.
@@ -75,6 +77,7 @@ impl From<CouncilResult> for CouncilResultAnswer {
                     code: s.code,
                     name: s.name,
                     standing: s.standing,
+                    annulled: s.annulled,
                     ballots: s.ballots,
                     findings: s
                         .broken
@@ -276,4 +279,54 @@ pub async fn area(
         ballots_cast: councils.iter().map(|c| c.ballots_cast).sum(),
         councils,
     }))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnnulRequest {
+    /// The supervision board's reason (required, at most 1000 characters).
+    pub reason: String,
+}
+
+/// Annuls a station's box (issue 18 §5): it leaves every council's totals with its reason
+/// shown, and its councils no longer wait for it. The supervision board covering the county.
+#[utoipa::path(post, path = "/api/v1/stations/{code}/annulment", tag = "results",
+    params(("code" = String, Path, description = "Station code")),
+    request_body = AnnulRequest,
+    responses((status = 204, description = "Annulled"), (status = 403),
+        (status = 404, description = "`not_found`: no such station"),
+        (status = 409, description = "`station_already_annulled`"),
+        (status = 422, description = "`annulment_reason_length`")))]
+pub async fn annul(
+    crate::auth::Visit { state, auth }: crate::auth::Visit,
+    ApiPath(code): ApiPath<String>,
+    crate::api::ApiJson(body): crate::api::ApiJson<AnnulRequest>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    state
+        .app
+        .results()
+        .annul(auth.principal(), &code, &body.reason, true)
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Lifts a station's annulment, with a reason: its count is back in its councils' totals.
+#[utoipa::path(post, path = "/api/v1/stations/{code}/annulment/lift", tag = "results",
+    params(("code" = String, Path, description = "Station code")),
+    request_body = AnnulRequest,
+    responses((status = 204, description = "Lifted"), (status = 403),
+        (status = 404, description = "`not_found`: no such station"),
+        (status = 409, description = "`station_not_annulled`"),
+        (status = 422, description = "`annulment_reason_length`")))]
+pub async fn lift(
+    crate::auth::Visit { state, auth }: crate::auth::Visit,
+    ApiPath(code): ApiPath<String>,
+    crate::api::ApiJson(body): crate::api::ApiJson<AnnulRequest>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    state
+        .app
+        .results()
+        .annul(auth.principal(), &code, &body.reason, false)
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

@@ -189,6 +189,8 @@ pub struct StationRow {
     pub standing_fa: &'static str,
     pub ballots_fa: String,
     pub findings: Vec<FindingRow>,
+    /// The supervision board's reason, when the box is annulled.
+    pub annulled: String,
 }
 
 #[derive(Template)]
@@ -309,6 +311,7 @@ pub async fn council(visit: Visit, OnPage(Path(code)): OnPage<Path<String>>) -> 
             standing: s.standing.as_str(),
             standing_fa: s.standing.persian(),
             ballots_fa: s.ballots.map(number).unwrap_or_default(),
+            annulled: s.annulled.clone().unwrap_or_default(),
             findings: s
                 .broken
                 .iter()

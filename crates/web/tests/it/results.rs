@@ -305,6 +305,54 @@ async fn a_councils_result_follows_its_station_from_the_vote_to_the_count() {
         listed.contains("data-status=\"unofficial_"),
         "a county's councils show their results' status: {listed}"
     );
+
+    // The supervision board annuls the box: it leaves the totals with its reason shown, and
+    // the council no longer waits for it; lifted, its count is back.
+    let executive = app.token("executive").await;
+    let annul = |token: String, path: &'static str, reason: &'static str| {
+        let app = &app;
+        let station = station.clone();
+        async move {
+            app.json(
+                axum::http::Method::POST,
+                &format!("/api/v1/stations/{station}/annulment{path}"),
+                Some(&token),
+                &serde_json::json!({ "reason": reason }).to_string(),
+            )
+            .await
+        }
+    };
+    annul(executive, "", "نادرست")
+        .await
+        .assert_problem(403, "forbidden");
+    let supervision = app.token("supervision").await;
+    annul(supervision.clone(), "/lift", "هیچ")
+        .await
+        .assert_problem(409, "station_not_annulled");
+    annul(supervision.clone(), "", " ")
+        .await
+        .assert_problem(422, "annulment_reason_length");
+    let annulled = annul(supervision.clone(), "", "تعرفه‌ها دست‌کاری شده بود").await;
+    assert_eq!(annulled.status, 204, "{}", annulled.text());
+    let without = result(&app, &council).await;
+    assert_eq!(standing(&without, &station), "annulled");
+    assert_eq!(without["ballots_cast"], 0, "its ballots left the totals");
+    assert!(without["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["votes"] == 0));
+    let shown = app.page(&format!("/results/{council}"), None).await.text();
+    assert!(
+        shown.contains("دلیل ابطال: تعرفه‌ها دست‌کاری شده بود"),
+        "{shown}"
+    );
+    annul(supervision.clone(), "", "دوباره")
+        .await
+        .assert_problem(409, "station_already_annulled");
+    let lifted = annul(supervision, "/lift", "شکایت در تجدیدنظر رد شد").await;
+    assert_eq!(lifted.status, 204, "{}", lifted.text());
+    assert_eq!(result(&app, &council).await["ballots_cast"], 3);
 }
 
 #[tokio::test]

@@ -1115,6 +1115,11 @@ impl Fixture {
                 form("reason=x"),
                 all(who, &[Action::SignMinutes { county, station }]),
             ),
+            ("POST", "/api/v1/stations/{code}/annulment" | "/api/v1/stations/{code}/annulment/lift") => (
+                filled(route),
+                json(r#"{"reason": ""}"#),
+                all(who, &[Action::AnnulStation { county }]),
+            ),
             ("POST", "/api/v1/signing-keys") => (
                 filled(route),
                 json(r#"{"national_id": "0000000000", "public_key": "AAAA"}"#),

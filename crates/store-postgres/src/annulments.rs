@@ -1,0 +1,148 @@
+//! Annulled station boxes on PostgreSQL (issue 18 §5). A decision locks the station's row, so
+//! two at once on one station queue and the second decides on what the first left.
+
+use crate::chain::append_audit;
+use crate::db::{db, not_found, retry, Attempt, Postgres, Unique};
+use async_trait::async_trait;
+use domain::results::annulment;
+use sqlx::postgres::PgConnection;
+use sqlx::Row;
+use store::annulments::{annulled, restored, Annulment};
+use store::{Actor, AnnulmentStore, Entity, StoreError, StoreResult};
+
+/// Locks the station's row (`NotFound` for an unknown station); whether its box is annulled now.
+async fn in_force(conn: &mut PgConnection, election: &str, station: &str) -> Attempt<bool> {
+    sqlx::query("SELECT 1 FROM stations WHERE code = $1 FOR NO KEY UPDATE")
+        .bind(station)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| not_found(Entity::Station))?;
+    Ok(sqlx::query(
+        "SELECT 1 FROM station_annulments \
+         WHERE election_code = $1 AND station_code = $2 AND restored_at_us IS NULL",
+    )
+    .bind(election)
+    .bind(station)
+    .fetch_optional(&mut *conn)
+    .await?
+    .is_some())
+}
+
+impl Postgres {
+    async fn try_annul(
+        &self,
+        election: &str,
+        station: &str,
+        reason: &str,
+        by: &Actor,
+    ) -> Attempt<Annulment> {
+        let mut tx = self.pool.begin().await?;
+        let reason = annulment::check(true, in_force(&mut tx, election, station).await?, reason)
+            .map_err(StoreError::from)?;
+        sqlx::query(
+            "INSERT INTO station_annulments (election_code, station_code, reason, annulled_by, \
+                 annulled_at_us) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(election)
+        .bind(station)
+        .bind(&reason)
+        .bind(&by.username)
+        .bind(by.at_us())
+        .execute(&mut *tx)
+        .await?;
+        let made = Annulment {
+            station: station.to_owned(),
+            reason,
+            by: by.username.clone(),
+            at: by.at,
+        };
+        append_audit(&mut tx, by, &annulled(election, &made)).await?;
+        tx.commit().await?;
+        Ok(made)
+    }
+
+    async fn try_restore(
+        &self,
+        election: &str,
+        station: &str,
+        reason: &str,
+        by: &Actor,
+    ) -> Attempt<()> {
+        let mut tx = self.pool.begin().await?;
+        let reason = annulment::check(false, in_force(&mut tx, election, station).await?, reason)
+            .map_err(StoreError::from)?;
+        sqlx::query(
+            "UPDATE station_annulments SET restored_by = $3, restored_at_us = $4, \
+                 restore_reason = $5 \
+             WHERE election_code = $1 AND station_code = $2 AND restored_at_us IS NULL",
+        )
+        .bind(election)
+        .bind(station)
+        .bind(&by.username)
+        .bind(by.at_us())
+        .bind(&reason)
+        .execute(&mut *tx)
+        .await?;
+        append_audit(&mut tx, by, &restored(election, station, &reason)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl AnnulmentStore for Postgres {
+    #[tracing::instrument(skip_all)]
+    async fn annul_station(
+        &self,
+        election: &str,
+        station: &str,
+        reason: &str,
+        by: &Actor,
+    ) -> StoreResult<Annulment> {
+        retry(
+            Unique::Retry {
+                entity: Entity::Station,
+                key: station,
+            },
+            || self.try_annul(election, station, reason, by),
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn restore_station(
+        &self,
+        election: &str,
+        station: &str,
+        reason: &str,
+        by: &Actor,
+    ) -> StoreResult<()> {
+        retry(Unique::Fail, || {
+            self.try_restore(election, station, reason, by)
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn annulments(&self, election: &str) -> StoreResult<Vec<Annulment>> {
+        let rows = sqlx::query(
+            "SELECT station_code, reason, annulled_by, annulled_at_us FROM station_annulments \
+             WHERE election_code = $1 AND restored_at_us IS NULL \
+             ORDER BY station_code COLLATE \"C\"",
+        )
+        .bind(election)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Annulment {
+                    station: r.try_get(0).map_err(db)?,
+                    reason: r.try_get(1).map_err(db)?,
+                    by: r.try_get(2).map_err(db)?,
+                    at: domain::clock::from_micros(r.try_get(3).map_err(db)?),
+                })
+            })
+            .collect()
+    }
+}

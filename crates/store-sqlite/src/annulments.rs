@@ -1,0 +1,140 @@
+//! Annulled station boxes on SQLite (issue 18 §5).
+
+use crate::chain::append_audit;
+use crate::db::{db_err, Sqlite};
+use crate::sql::all;
+use async_trait::async_trait;
+use domain::results::annulment;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use store::annulments::{annulled, restored, Annulment};
+use store::{Actor, AnnulmentStore, Entity, StoreError, StoreResult};
+
+/// Whether the station exists, and whether its box is annulled now.
+fn in_force(tx: &Transaction<'_>, election: &str, station: &str) -> StoreResult<bool> {
+    let known: bool = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM stations WHERE code = ?1)")
+        .map_err(db_err)?
+        .query_row([station], |r| r.get(0))
+        .map_err(db_err)?;
+    if !known {
+        return Err(StoreError::not_found(Entity::Station));
+    }
+    Ok(tx
+        .prepare_cached(
+            "SELECT 1 FROM station_annulments
+             WHERE election_code = ?1 AND station_code = ?2 AND restored_at_us IS NULL",
+        )
+        .map_err(db_err)?
+        .query_row([election, station], |r| r.get::<_, i64>(0))
+        .optional()
+        .map_err(db_err)?
+        .is_some())
+}
+
+fn annul(
+    tx: &Transaction<'_>,
+    election: &str,
+    station: &str,
+    reason: &str,
+    by: &Actor,
+) -> StoreResult<Annulment> {
+    let reason = annulment::check(true, in_force(tx, election, station)?, reason)?;
+    tx.prepare_cached(
+        "INSERT INTO station_annulments (election_code, station_code, reason, annulled_by,
+             annulled_at_us) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .map_err(db_err)?
+    .execute(params![election, station, reason, by.username, by.at_us()])
+    .map_err(db_err)?;
+    let made = Annulment {
+        station: station.to_owned(),
+        reason,
+        by: by.username.clone(),
+        at: by.at,
+    };
+    append_audit(tx, by, &annulled(election, &made))?;
+    Ok(made)
+}
+
+fn restore(
+    tx: &Transaction<'_>,
+    election: &str,
+    station: &str,
+    reason: &str,
+    by: &Actor,
+) -> StoreResult<()> {
+    let reason = annulment::check(false, in_force(tx, election, station)?, reason)?;
+    tx.prepare_cached(
+        "UPDATE station_annulments SET restored_by = ?3, restored_at_us = ?4, restore_reason = ?5
+         WHERE election_code = ?1 AND station_code = ?2 AND restored_at_us IS NULL",
+    )
+    .map_err(db_err)?
+    .execute(params![election, station, by.username, by.at_us(), reason])
+    .map_err(db_err)?;
+    append_audit(tx, by, &restored(election, station, &reason))
+}
+
+fn list(conn: &Connection, election: &str) -> StoreResult<Vec<Annulment>> {
+    all(
+        &mut *conn
+            .prepare_cached(
+                "SELECT station_code, reason, annulled_by, annulled_at_us FROM station_annulments
+                 WHERE election_code = ?1 AND restored_at_us IS NULL ORDER BY station_code",
+            )
+            .map_err(db_err)?,
+        [election],
+        |r| {
+            Ok(Annulment {
+                station: r.get(0)?,
+                reason: r.get(1)?,
+                by: r.get(2)?,
+                at: domain::clock::from_micros(r.get(3)?),
+            })
+        },
+    )
+}
+
+#[async_trait]
+impl AnnulmentStore for Sqlite {
+    #[tracing::instrument(skip_all)]
+    async fn annul_station(
+        &self,
+        election: &str,
+        station: &str,
+        reason: &str,
+        by: &Actor,
+    ) -> StoreResult<Annulment> {
+        let (election, station, reason, by) = (
+            election.to_owned(),
+            station.to_owned(),
+            reason.to_owned(),
+            by.clone(),
+        );
+        self.write(move |tx| annul(tx, &election, &station, &reason, &by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn restore_station(
+        &self,
+        election: &str,
+        station: &str,
+        reason: &str,
+        by: &Actor,
+    ) -> StoreResult<()> {
+        let (election, station, reason, by) = (
+            election.to_owned(),
+            station.to_owned(),
+            reason.to_owned(),
+            by.clone(),
+        );
+        self.write(move |tx| restore(tx, &election, &station, &reason, &by))
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn annulments(&self, election: &str) -> StoreResult<Vec<Annulment>> {
+        let election = election.to_owned();
+        self.read(move |conn| list(conn, &election)).await
+    }
+}
