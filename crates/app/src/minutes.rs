@@ -14,9 +14,8 @@ use domain::results::minutes::{
 use domain::results::published_minutes::{
     PublishedKey, PublishedMark, PublishedMinutes, PublishedStationMinutes, PublishedVersion,
 };
-use domain::staffing::Post;
 use domain::station::Station;
-use store::minutes::{CurrentMinutes, KeptMinutes, NewMark, NewSigningKey, SigningKey};
+use store::minutes::{KeptMinutes, NewMark, NewSigningKey, SigningKey};
 use store::Store;
 
 #[derive(Clone, Copy)]
@@ -30,9 +29,8 @@ pub struct StationMinutes<'a> {
 pub struct MinutesFile {
     pub station: Station,
     pub versions: Vec<KeptMinutes>,
-    /// The signing posts someone holds at the station.
-    pub staffed: Vec<Post>,
-    /// Who holds them (their names are on the posted sheet).
+    /// The signing posts' holders now (their names are on the posted sheet; who signs a
+    /// version is its roster).
     pub holders: Vec<store::StaffAssignment>,
 }
 
@@ -41,10 +39,9 @@ impl MinutesFile {
         self.versions.last()
     }
 
-    /// Where the current version stands among its signers.
+    /// Where the current version stands among the signers its roster names.
     pub fn state(&self) -> Option<SigningState> {
-        self.current()
-            .map(|kept| SigningState::of(&self.staffed, &kept.marks()))
+        self.current().map(KeptMinutes::state)
     }
 }
 
@@ -110,6 +107,13 @@ impl StationMinutes<'_> {
         if remarks.chars().count() > minutes::MAX_REMARKS_CHARS {
             return Err(refused(MinutesRefusal::RemarksTooLong));
         }
+        // Who signs is fixed now, in the signed text: the station's signing posts' holders.
+        let holders = self
+            .store
+            .station_staff(station)
+            .await?
+            .into_iter()
+            .map(|a| (a.post, a.national_id));
         Ok(Minutes::new(
             election,
             station,
@@ -117,7 +121,8 @@ impl StationMinutes<'_> {
             closed.voters,
             remarks,
             councils,
-        ))
+        )
+        .with_signers(holders))
     }
 
     /// Draws up the station's minutes from its count, or (with a reason) its next version.
@@ -193,13 +198,12 @@ impl StationMinutes<'_> {
         Ok(MinutesFile {
             station,
             versions,
-            staffed: holders.iter().map(|a| a.post).collect(),
             holders,
         })
     }
 
     /// Every station's current minutes (public): what the results read.
-    pub async fn current(self) -> Result<Vec<CurrentMinutes>> {
+    pub async fn current(self) -> Result<Vec<KeptMinutes>> {
         let election = self.ctx.cached().election_code().await?;
         Ok(self.store.current_minutes(election).await?)
     }
@@ -217,6 +221,14 @@ impl StationMinutes<'_> {
         let public_key =
             minutes::decode(public_key).ok_or_else(|| refused(MinutesRefusal::BadPublicKey))?;
         let election = self.ctx.cached().election_code().await?;
+        // The person's post must lie within the account's own scope.
+        let (station, county) = match &principal.scope {
+            domain::access::Scope::Station { county, station } => {
+                (Some(station.clone()), Some(county.clone()))
+            }
+            domain::access::Scope::County { county } => (None, Some(county.clone())),
+            domain::access::Scope::Province => (None, None),
+        };
         Ok(self
             .store
             .register_signing_key(
@@ -225,6 +237,8 @@ impl StationMinutes<'_> {
                     username: principal.username.clone(),
                     national_id: national_id.as_str().to_owned(),
                     public_key,
+                    station,
+                    county,
                 },
                 &self.ctx.actor(principal),
             )
@@ -258,19 +272,17 @@ impl StationMinutes<'_> {
     pub async fn published(self) -> Result<PublishedMinutes> {
         let election = self.ctx.cached().election_code().await?;
         let keys = self
-            .store
-            .signing_keys(None)
+            .published_keys()
             .await?
             .iter()
             .map(published_key)
             .collect();
         let mut stations = Vec::new();
         for current in self.store.current_minutes(election).await? {
-            let station = current.minutes.minutes.station.clone();
+            let station = current.minutes.station.clone();
             let versions = self.store.station_minutes(election, &station).await?;
             stations.push(PublishedStationMinutes {
                 station,
-                staffed: current.staffed,
                 versions: versions.iter().map(published_version).collect(),
             });
         }
@@ -281,9 +293,16 @@ impl StationMinutes<'_> {
         })
     }
 
-    /// Every key ever registered (public: the confirmed keys check the posted minutes).
+    /// Every key a governor confirmed, revoked later or not (public: they check the posted
+    /// minutes). A pending key is not published: anyone may have registered it, for anyone.
     pub async fn published_keys(self) -> Result<Vec<SigningKey>> {
-        Ok(self.store.signing_keys(None).await?)
+        Ok(self
+            .store
+            .signing_keys(None)
+            .await?
+            .into_iter()
+            .filter(|key| key.confirmed.is_some())
+            .collect())
     }
 
     /// Confirms (`true`) or revokes a key of the governor's county.

@@ -398,8 +398,8 @@ impl Results<'_> {
             .map(|current| {
                 let state = current.state();
                 (
-                    current.minutes.minutes.station.clone(),
-                    (current.minutes.minutes.version, state),
+                    current.minutes.station.clone(),
+                    (current.minutes.version, state),
                 )
             })
             .collect();

@@ -11,7 +11,6 @@ use domain::results::published_minutes::{
     check_sheet, PublishedKey, PublishedMinutes, PublishedStationMinutes, PublishedVersion,
     MINUTES_FILE,
 };
-use domain::staffing::Post;
 use std::io::Read as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,7 +33,6 @@ pub struct VerifyMinutesArgs {
 #[derive(Debug, serde::Deserialize)]
 struct ServedMinutes {
     station: String,
-    staffed: Vec<Post>,
     versions: Vec<PublishedVersion>,
 }
 
@@ -80,7 +78,6 @@ pub async fn run(args: &VerifyMinutesArgs) -> anyhow::Result<ExitCode> {
             (
                 Some(PublishedStationMinutes {
                     station: served.station,
-                    staffed: served.staffed,
                     versions: served.versions,
                 }),
                 keys,

@@ -12,8 +12,7 @@ use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::Row;
 use store::minutes::{
     key_registered, key_stepped, mark_columns, minutes_drawn, minutes_marked, read_key, read_mark,
-    read_minutes, with_key, CurrentMinutes, KeptMinutes, KeyState, NewMark, NewSigningKey,
-    SigningKey,
+    read_minutes, with_key, KeptMinutes, KeyState, NewMark, NewSigningKey, SigningKey,
 };
 use store::{Actor, Entity, MinutesStore, StoreError, StoreResult};
 
@@ -149,8 +148,13 @@ impl Postgres {
         }
         let public_key = minutes::encode(&new.public_key);
         let mut tx = self.pool.begin().await?;
+        // The person's and the account's rows: two registrations for either queue.
         sqlx::query("SELECT 1 FROM people WHERE national_id = $1 FOR NO KEY UPDATE")
             .bind(&new.national_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        sqlx::query("SELECT 1 FROM users WHERE username = $1 FOR NO KEY UPDATE")
+            .bind(&new.username)
             .fetch_optional(&mut *tx)
             .await?;
         let taken: bool =
@@ -168,10 +172,14 @@ impl Postgres {
         let posts = sqlx::query(
             "SELECT sp.post, s.county_code FROM station_posts sp \
              JOIN stations s ON s.code = sp.station_code \
-             WHERE sp.election_code = $1 AND sp.national_id = $2",
+             WHERE sp.election_code = $1 AND sp.national_id = $2 \
+               AND ($3::text IS NULL OR sp.station_code = $3) \
+               AND ($4::text IS NULL OR s.county_code = $4)",
         )
         .bind(&new.election)
         .bind(&new.national_id)
+        .bind(new.station.as_deref())
+        .bind(new.county.as_deref())
         .fetch_all(&mut *tx)
         .await?;
         let mut county = None;
@@ -185,9 +193,10 @@ impl Postgres {
         let county = county.ok_or(StoreError::from(MinutesRefusal::NoSigningPost))?;
         let live: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM signing_keys \
-             WHERE national_id = $1 AND revoked_at_us IS NULL)",
+             WHERE (national_id = $1 OR username = $2) AND revoked_at_us IS NULL)",
         )
         .bind(&new.national_id)
+        .bind(&new.username)
         .fetch_one(&mut *tx)
         .await?;
         if live {
@@ -220,6 +229,9 @@ impl Postgres {
         let (sql, action) = if confirm {
             if current.state() != KeyState::Pending {
                 return Err(StoreError::from(MinutesRefusal::KeyNotPending).into());
+            }
+            if current.username == by.username {
+                return Err(StoreError::from(MinutesRefusal::OwnKey).into());
             }
             (
                 "UPDATE signing_keys SET confirmed_by = $2, confirmed_at_us = $3 WHERE id = $1",
@@ -313,34 +325,20 @@ impl Postgres {
         let found = sqlx::query(&format!(
             "SELECT {KEY_COLUMNS} FROM signing_keys WHERE username = $1 \
                AND confirmed_at_us IS NOT NULL AND revoked_at_us IS NULL \
-             ORDER BY id DESC LIMIT 1"
+             ORDER BY id DESC LIMIT 1 FOR SHARE"
         ))
         .bind(&by.username)
         .fetch_optional(&mut *tx)
         .await?;
         let found = found.as_ref().map(key_row).transpose()?;
-        let post = match &found {
-            None => None,
-            Some(key) => {
-                let post: Option<String> = sqlx::query_scalar(
-                    "SELECT post FROM station_posts \
-                     WHERE election_code = $1 AND station_code = $2 AND national_id = $3",
-                )
-                .bind(election)
-                .bind(station)
-                .bind(&key.national_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                post.as_deref().and_then(Post::parse)
-            }
-        };
         let marks = current.marks();
         let post = minutes::check_mark(
             &SigningFacts {
                 version,
                 current: &current.minutes,
-                post,
-                key: found.as_ref().map(|key| key.public_key),
+                key: found
+                    .as_ref()
+                    .map(|key| (key.national_id.as_str(), key.public_key)),
                 marks: &marks,
             },
             match new {
@@ -381,7 +379,7 @@ impl Postgres {
         Ok(kept)
     }
 
-    async fn read_current(&self, election: &str) -> Attempt<Vec<CurrentMinutes>> {
+    async fn read_current(&self, election: &str) -> Attempt<Vec<KeptMinutes>> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             .execute(&mut *tx)
@@ -395,30 +393,8 @@ impl Postgres {
             None,
         )
         .await?;
-        let posts = sqlx::query(
-            "SELECT p.station_code, p.post FROM station_posts p \
-             WHERE p.election_code = $1 AND p.station_code IN \
-                   (SELECT station_code FROM station_minutes WHERE election_code = $1)",
-        )
-        .bind(election)
-        .fetch_all(&mut *tx)
-        .await?;
         tx.rollback().await?;
-        let mut staffed: std::collections::HashMap<String, Vec<Post>> =
-            std::collections::HashMap::new();
-        for r in &posts {
-            let post: String = r.try_get(1)?;
-            if let Some(post) = Post::parse(&post).filter(|p| minutes::signs(*p)) {
-                staffed.entry(r.try_get(0)?).or_default().push(post);
-            }
-        }
-        Ok(kept
-            .into_iter()
-            .map(|minutes| CurrentMinutes {
-                staffed: staffed.remove(&minutes.minutes.station).unwrap_or_default(),
-                minutes,
-            })
-            .collect())
+        Ok(kept)
     }
 }
 
@@ -516,7 +492,7 @@ impl MinutesStore for Postgres {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn current_minutes(&self, election: &str) -> StoreResult<Vec<CurrentMinutes>> {
+    async fn current_minutes(&self, election: &str) -> StoreResult<Vec<KeptMinutes>> {
         self.read_current(election).await.map_err(settle)
     }
 }

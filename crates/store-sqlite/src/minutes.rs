@@ -11,7 +11,7 @@ use domain::staffing::Post;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use store::minutes::{
     key_registered, key_stepped, mark_columns, minutes_drawn, minutes_marked, read_key, read_mark,
-    read_minutes, with_key, CurrentMinutes, KeptMinutes, NewMark, NewSigningKey, SigningKey,
+    read_minutes, with_key, KeptMinutes, NewMark, NewSigningKey, SigningKey,
 };
 use store::{Actor, Entity, MinutesStore, StoreError, StoreResult};
 
@@ -108,10 +108,11 @@ fn register(tx: &Transaction<'_>, new: &NewSigningKey, by: &Actor) -> StoreResul
             .prepare_cached(
                 "SELECT sp.post, s.county_code FROM station_posts sp
                  JOIN stations s ON s.code = sp.station_code
-                 WHERE sp.election_code = ?1 AND sp.national_id = ?2",
+                 WHERE sp.election_code = ?1 AND sp.national_id = ?2
+                   AND (?3 IS NULL OR sp.station_code = ?3) AND (?4 IS NULL OR s.county_code = ?4)",
             )
             .map_err(db_err)?,
-        params![new.election, new.national_id],
+        params![new.election, new.national_id, new.station, new.county],
         |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
     )?;
     let county = posts
@@ -121,10 +122,11 @@ fn register(tx: &Transaction<'_>, new: &NewSigningKey, by: &Actor) -> StoreResul
         .ok_or(MinutesRefusal::NoSigningPost)?;
     let live: bool = tx
         .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM signing_keys WHERE national_id = ?1 AND revoked_at_us IS NULL)",
+            "SELECT EXISTS (SELECT 1 FROM signing_keys
+             WHERE (national_id = ?1 OR username = ?2) AND revoked_at_us IS NULL)",
         )
         .map_err(db_err)?
-        .query_row([&new.national_id], |r| r.get(0))
+        .query_row([&new.national_id, &new.username], |r| r.get(0))
         .map_err(db_err)?;
     if live {
         return Err(MinutesRefusal::KeyExists.into());
@@ -146,6 +148,9 @@ fn step_key(tx: &Transaction<'_>, id: i64, confirm: bool, by: &Actor) -> StoreRe
     let (sql, action) = if confirm {
         if current.state() != store::minutes::KeyState::Pending {
             return Err(MinutesRefusal::KeyNotPending.into());
+        }
+        if current.username == by.username {
+            return Err(MinutesRefusal::OwnKey.into());
         }
         (
             "UPDATE signing_keys SET confirmed_by = ?2, confirmed_at_us = ?3 WHERE id = ?1",
@@ -306,38 +311,19 @@ fn draw(
     Ok(kept)
 }
 
-/// The signer's confirmed key (`None` without one) and the signing post its person holds here.
-fn signer(
-    tx: &Transaction<'_>,
-    election: &str,
-    station: &str,
-    username: &str,
-) -> StoreResult<Option<(SigningKey, Option<Post>)>> {
-    let found = tx
-        .prepare_cached(&format!(
-            "SELECT {KEY_COLUMNS} FROM signing_keys WHERE username = ?1
-               AND confirmed_at_us IS NOT NULL AND revoked_at_us IS NULL
-             ORDER BY id DESC LIMIT 1"
-        ))
-        .map_err(db_err)?
-        .query_row([username], key_row)
-        .optional()
-        .map_err(db_err)?
-        .map(to_key)
-        .transpose()?;
-    let Some(key) = found else {
-        return Ok(None);
-    };
-    let post: Option<String> = tx
-        .prepare_cached(
-            "SELECT post FROM station_posts
-             WHERE election_code = ?1 AND station_code = ?2 AND national_id = ?3",
-        )
-        .map_err(db_err)?
-        .query_row([election, station, key.national_id.as_str()], |r| r.get(0))
-        .optional()
-        .map_err(db_err)?;
-    Ok(Some((key, post.as_deref().and_then(Post::parse))))
+/// The signer's confirmed, unrevoked key (`None` without one).
+fn signer_key(tx: &Transaction<'_>, username: &str) -> StoreResult<Option<SigningKey>> {
+    tx.prepare_cached(&format!(
+        "SELECT {KEY_COLUMNS} FROM signing_keys WHERE username = ?1
+           AND confirmed_at_us IS NOT NULL AND revoked_at_us IS NULL
+         ORDER BY id DESC LIMIT 1"
+    ))
+    .map_err(db_err)?
+    .query_row([username], key_row)
+    .optional()
+    .map_err(db_err)?
+    .map(to_key)
+    .transpose()
 }
 
 fn mark(
@@ -352,14 +338,15 @@ fn mark(
     let current = versions(tx, election, station)?
         .pop()
         .ok_or(MinutesRefusal::NotDrawn)?;
-    let found = signer(tx, election, station, &by.username)?;
+    let found = signer_key(tx, &by.username)?;
     let marks = current.marks();
     let post = minutes::check_mark(
         &SigningFacts {
             version,
             current: &current.minutes,
-            post: found.as_ref().and_then(|(_, post)| *post),
-            key: found.as_ref().map(|(key, _)| key.public_key),
+            key: found
+                .as_ref()
+                .map(|key| (key.national_id.as_str(), key.public_key)),
             marks: &marks,
         },
         match new {
@@ -367,7 +354,7 @@ fn mark(
             NewMark::Refuse(_) => None,
         },
     )?;
-    let (key, _) = found.ok_or(MinutesRefusal::NoSigningKey)?;
+    let key = found.ok_or(MinutesRefusal::NoSigningKey)?;
     tx.prepare_cached(
         "INSERT INTO minutes_marks (election_code, station_code, version, post, national_id,
              username, key_id, signature, refusal, at_us)
@@ -399,38 +386,13 @@ fn mark(
     Ok(kept)
 }
 
-fn current(conn: &Connection, election: &str) -> StoreResult<Vec<CurrentMinutes>> {
-    let kept = kept(
+fn current(conn: &Connection, election: &str) -> StoreResult<Vec<KeptMinutes>> {
+    kept(
         conn,
         "m.election_code = ?1 AND m.version = (SELECT max(v.version) FROM station_minutes v
              WHERE v.election_code = m.election_code AND v.station_code = m.station_code)",
         &[&election],
-    )?;
-    let posts = all(
-        &mut *conn
-            .prepare_cached(
-                "SELECT p.station_code, p.post FROM station_posts p
-                 WHERE p.election_code = ?1 AND p.station_code IN
-                       (SELECT station_code FROM station_minutes WHERE election_code = ?1)",
-            )
-            .map_err(db_err)?,
-        [election],
-        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
-    )?;
-    let mut staffed: std::collections::HashMap<String, Vec<Post>> =
-        std::collections::HashMap::new();
-    for (station, post) in posts {
-        if let Some(post) = Post::parse(&post).filter(|p| minutes::signs(*p)) {
-            staffed.entry(station).or_default().push(post);
-        }
-    }
-    Ok(kept
-        .into_iter()
-        .map(|minutes| CurrentMinutes {
-            staffed: staffed.remove(&minutes.minutes.station).unwrap_or_default(),
-            minutes,
-        })
-        .collect())
+    )
 }
 
 #[async_trait]
@@ -511,7 +473,7 @@ impl MinutesStore for Sqlite {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn current_minutes(&self, election: &str) -> StoreResult<Vec<CurrentMinutes>> {
+    async fn current_minutes(&self, election: &str) -> StoreResult<Vec<KeptMinutes>> {
         let election = election.to_owned();
         self.read(move |conn| current(conn, &election)).await
     }

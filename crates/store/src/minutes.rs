@@ -66,13 +66,16 @@ impl SigningKey {
     }
 }
 
-/// A key to register: the account registering it and the person it is for.
+/// A key to register: the account registering it and the person it is for, whose signing post
+/// must lie within the account's scope (`station`, `county`: `None` is any).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSigningKey {
     pub election: String,
     pub username: String,
     pub national_id: String,
     pub public_key: PublicKey,
+    pub station: Option<String>,
+    pub county: Option<String>,
 }
 
 /// A post's mark on a version, as kept: who made it, with which key.
@@ -117,15 +120,16 @@ pub enum NewMark {
 #[async_trait]
 pub trait MinutesStore: Send + Sync + 'static {
     /// Registers a pending key (`signing_key.register`). Refused (`Refusal::Minutes`) when the
-    /// key is not a usable Ed25519 key, the person holds no signing post in the election, or
-    /// already has a pending or confirmed key. `Duplicate { SigningKey }` when the key itself is
-    /// registered already.
+    /// key is not a usable Ed25519 key, the person holds no signing post in the election within
+    /// the account's scope, or the person or the account already has a pending or confirmed
+    /// key. `Duplicate { SigningKey }` when the key itself is registered already.
     async fn register_signing_key(
         &self,
         new: &NewSigningKey,
         by: &Actor,
     ) -> StoreResult<SigningKey>;
-    /// Confirms a pending key (`signing_key.confirm`); refused unless it is pending.
+    /// Confirms a pending key (`signing_key.confirm`); refused unless it is pending, and when
+    /// `by` registered it.
     async fn confirm_signing_key(&self, id: i64, by: &Actor) -> StoreResult<SigningKey>;
     /// Revokes a key (`signing_key.revoke`); refused when it is revoked already.
     async fn revoke_signing_key(&self, id: i64, by: &Actor) -> StoreResult<SigningKey>;
@@ -140,8 +144,8 @@ pub trait MinutesStore: Send + Sync + 'static {
         reason: Option<&str>,
         by: &Actor,
     ) -> StoreResult<KeptMinutes>;
-    /// Keeps the mark of the post that the person of `by`'s confirmed key holds at the station,
-    /// on `version` (`minutes.sign` or `minutes.refuse`); refused by `minutes::check_mark`.
+    /// Keeps the mark of the post that the minutes' roster gives the person of `by`'s confirmed
+    /// key, on `version` (`minutes.sign` or `minutes.refuse`); refused by `minutes::check_mark`.
     /// Refused (`minutes_not_drawn`) when the station has none.
     async fn mark_minutes(
         &self,
@@ -154,20 +158,14 @@ pub trait MinutesStore: Send + Sync + 'static {
     /// Every version of a station's minutes, oldest first.
     async fn station_minutes(&self, election: &str, station: &str)
         -> StoreResult<Vec<KeptMinutes>>;
-    /// Every station's current version, by station code, with the signing posts staffed there.
-    async fn current_minutes(&self, election: &str) -> StoreResult<Vec<CurrentMinutes>>;
+    /// Every station's current version, by station code.
+    async fn current_minutes(&self, election: &str) -> StoreResult<Vec<KeptMinutes>>;
 }
 
-/// A station's current minutes and the signing posts held at the station.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CurrentMinutes {
-    pub minutes: KeptMinutes,
-    pub staffed: Vec<Post>,
-}
-
-impl CurrentMinutes {
+impl KeptMinutes {
+    /// Where the version stands among the signers its roster names.
     pub fn state(&self) -> minutes::SigningState {
-        minutes::SigningState::of(&self.staffed, &self.minutes.marks())
+        minutes::SigningState::of(&self.minutes.roster(), &self.marks())
     }
 }
 

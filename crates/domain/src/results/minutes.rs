@@ -69,6 +69,11 @@ pub struct Minutes {
     /// What the officials record of the station's day (events, objections), one normalised
     /// line (`text::normalize_name`), at most [`MAX_REMARKS_CHARS`]; often empty.
     pub remarks: String,
+    /// Who is to sign, fixed when the minutes are drawn: each staffed signing post and the
+    /// national id of its holder, in post order. A mark counts only from the person named here
+    /// for its post, and "fully signed" is judged against this list, not against who holds the
+    /// posts later.
+    pub signers: Vec<(Post, String)>,
     /// In council code order.
     pub councils: Vec<MinutesCouncil>,
 }
@@ -77,8 +82,19 @@ pub struct Minutes {
 pub const MAX_REMARKS_CHARS: usize = 300;
 
 /// Remarks as the minutes keep them: one line, Arabic letters and digits normalised.
+/// Control characters and the direction overrides and isolates are dropped: they would break
+/// the stored text or make the printed remarks read other than they are.
 pub fn normalise_remarks(remarks: &str) -> String {
-    crate::text::normalize_name(remarks.trim())
+    let kept: String = remarks
+        .chars()
+        .filter_map(|c| match c {
+            c if c.is_whitespace() => Some(' '),
+            c if c.is_control() => None,
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => None,
+            c => Some(c),
+        })
+        .collect();
+    crate::text::normalize_name(kept.trim())
 }
 
 /// Why a canonical text or a QR payload cannot be read.
@@ -136,8 +152,44 @@ impl Minutes {
             check_ins: voters.check_ins,
             walkouts: voters.walkouts,
             remarks: normalise_remarks(remarks),
+            signers: Vec::new(),
             councils,
         }
+    }
+
+    /// The minutes with their roster: the signing posts among `holders` (post, national id),
+    /// in post order.
+    #[must_use]
+    pub fn with_signers(mut self, holders: impl IntoIterator<Item = (Post, String)>) -> Self {
+        let mut signers: Vec<(Post, String)> = holders
+            .into_iter()
+            .filter(|(post, _)| signs(*post))
+            .collect();
+        signers.sort();
+        signers.dedup_by_key(|(post, _)| *post);
+        self.signers = signers;
+        self
+    }
+
+    /// The person the roster names for `post`.
+    pub fn signer(&self, post: Post) -> Option<&str> {
+        self.signers
+            .iter()
+            .find(|(p, _)| *p == post)
+            .map(|(_, id)| id.as_str())
+    }
+
+    /// The post the roster gives the person `national_id`.
+    pub fn post_of(&self, national_id: &str) -> Option<Post> {
+        self.signers
+            .iter()
+            .find(|(_, id)| id == national_id)
+            .map(|(post, _)| *post)
+    }
+
+    /// The roster's posts, in order.
+    pub fn roster(&self) -> Vec<Post> {
+        self.signers.iter().map(|(post, _)| *post).collect()
     }
 
     /// The canonical text: what is signed, byte for byte.
@@ -153,6 +205,9 @@ impl Minutes {
         let _ = writeln!(text, "check_ins:{}", self.check_ins);
         let _ = writeln!(text, "walkouts:{}", self.walkouts);
         let _ = writeln!(text, "remarks:{}", self.remarks);
+        for (post, national_id) in &self.signers {
+            let _ = writeln!(text, "signer:{}:{national_id}", post.as_str());
+        }
         for council in &self.councils {
             let _ = writeln!(text, "council:{}:{}", council.council, council.ballots);
             for votes in &council.votes {
@@ -192,8 +247,20 @@ impl Minutes {
         let walkouts = number(&field("walkouts")?, "walkouts")?;
         let remarks = field("remarks")?;
         let mut councils: Vec<MinutesCouncil> = Vec::new();
+        let mut signers: Vec<(Post, String)> = Vec::new();
         for line in lines {
-            if let Some(rest) = line.strip_prefix("council:") {
+            if let Some(rest) = line.strip_prefix("signer:") {
+                let (post, national_id) = rest
+                    .split_once(':')
+                    .ok_or_else(|| bad(format!("bad signer line {line:?}")))?;
+                let post = Post::parse(post)
+                    .filter(|p| signs(*p))
+                    .ok_or_else(|| bad(format!("not a signing post: {post:?}")))?;
+                if !councils.is_empty() {
+                    return Err(bad("a signer after the counts"));
+                }
+                signers.push((post, national_id.to_owned()));
+            } else if let Some(rest) = line.strip_prefix("council:") {
                 let (code, ballots) = rest
                     .split_once(':')
                     .ok_or_else(|| bad(format!("bad council line {line:?}")))?;
@@ -226,10 +293,13 @@ impl Minutes {
             check_ins,
             walkouts,
             remarks,
+            signers,
             councils,
         };
         let codes_plain = plain(&minutes.election)
             && plain(&minutes.station)
+            && minutes.signers.iter().all(|(_, id)| plain(id))
+            && minutes.signers.windows(2).all(|w| w[0].0 < w[1].0)
             && minutes
                 .councils
                 .iter()
@@ -350,16 +420,18 @@ pub struct SigningState {
 }
 
 impl SigningState {
-    /// The state of minutes carrying `marks`, at a station whose signing posts `staffed` are
-    /// held by someone.
+    /// The state of minutes carrying `marks`, whose roster names the signing posts `staffed`
+    /// ([`Minutes::roster`]); a mark of a post off the roster counts for nothing.
     pub fn of(staffed: &[Post], marks: &[(Post, Mark)]) -> Self {
         let mut state = Self::default();
         for post in SIGNING_POSTS {
+            if !staffed.contains(&post) {
+                continue;
+            }
             match marks.iter().find(|(p, _)| *p == post) {
                 Some((_, Mark::Signed { .. })) => state.signed.push(post),
                 Some((_, Mark::Refused { .. })) => state.refused.push(post),
-                None if staffed.contains(&post) => state.missing.push(post),
-                None => {}
+                None => state.missing.push(post),
             }
         }
         state
@@ -400,14 +472,18 @@ pub enum MinutesRefusal {
     BadSignature,
     /// Not a usable Ed25519 public key.
     BadPublicKey,
-    /// The person already has a live (pending or confirmed) key: revoke it first.
+    /// The person, or the account, already has a live (pending or confirmed) key: revoke it
+    /// first.
     KeyExists,
-    /// A key is registered for someone who holds no signing post in the election.
+    /// A key is registered for someone who holds no signing post in the election within the
+    /// registering account's scope.
     NoSigningPost,
     /// Only a pending key is confirmed; a revoked one stays revoked.
     KeyNotPending,
     /// The key is already revoked.
     KeyRevoked,
+    /// Nobody confirms a key they registered themselves.
+    OwnKey,
 }
 
 impl MinutesRefusal {
@@ -429,6 +505,7 @@ impl MinutesRefusal {
             Self::NoSigningPost => "no_signing_post",
             Self::KeyNotPending => "signing_key_not_pending",
             Self::KeyRevoked => "signing_key_revoked",
+            Self::OwnKey => "own_signing_key",
         }
     }
 
@@ -462,6 +539,7 @@ impl MinutesRefusal {
             Self::NoSigningPost => "این شخص در این انتخابات سمتی ندارد که صورتجلسه امضا کند.".into(),
             Self::KeyNotPending => "این کلید در انتظار تأیید نیست.".into(),
             Self::KeyRevoked => "این کلید پیش‌تر باطل شده است.".into(),
+            Self::OwnKey => "کلیدی را که خودتان ثبت کرده‌اید نمی‌توانید تأیید کنید.".into(),
         }
     }
 
@@ -527,15 +605,14 @@ pub struct SigningFacts<'a> {
     pub version: u32,
     /// The station's current minutes.
     pub current: &'a Minutes,
-    /// The signing post the signer's person holds at this station, if any.
-    pub post: Option<Post>,
-    /// The signer's confirmed, unrevoked key, if any.
-    pub key: Option<PublicKey>,
+    /// The person the signer's confirmed, unrevoked key names, and the key; `None` without one.
+    pub key: Option<(&'a str, PublicKey)>,
     /// The marks already on the current version.
     pub marks: &'a [(Post, Mark)],
 }
 
-/// Decides a signature (`Some`) or a refusal (`None` with its reason): which post it marks.
+/// Decides a signature (`Some`) or a refusal (`None` with its reason): which post of the
+/// minutes' roster it marks.
 pub fn check_mark(
     facts: &SigningFacts<'_>,
     signature: Option<&Signature>,
@@ -545,11 +622,12 @@ pub fn check_mark(
             current: facts.current.version,
         });
     }
-    // The confirmed key tells who the account's person is, for a refusal too.
-    let key = facts.key.ok_or(MinutesRefusal::NoSigningKey)?;
+    // The confirmed key tells who the account's person is, for a refusal too; the minutes'
+    // roster, which post that person signs for.
+    let (person, key) = facts.key.ok_or(MinutesRefusal::NoSigningKey)?;
     let post = facts
-        .post
-        .filter(|p| signs(*p))
+        .current
+        .post_of(person)
         .ok_or(MinutesRefusal::NotASigner)?;
     if facts.marks.iter().any(|(p, _)| *p == post) {
         return Err(MinutesRefusal::AlreadySigned { post });
@@ -656,7 +734,7 @@ mod tests {
                 check_ins: 12,
                 walkouts: 1,
             },
-            " ي\nدو  ",
+            " ي\nدو\u{0}\u{202E}  ",
             vec![
                 MinutesCouncil {
                     council: "C-2".into(),
@@ -683,7 +761,12 @@ mod tests {
             ],
         );
         m.version = 1;
-        m
+        m.with_signers([
+            (Post::Inspector, "0000000003".to_owned()),
+            (Post::Head, "0000000001".to_owned()),
+            (Post::Member1, "0000000009".to_owned()),
+            (Post::Secretary1, "0000000002".to_owned()),
+        ])
     }
 
     fn key(n: u8) -> SigningKey {
@@ -697,8 +780,8 @@ mod tests {
         assert_eq!(
             text,
             "sandoq-minutes-v1\nelection:1405-council\nstation:KRM-0001\nversion:1\n\
-             opened:2026-05-01T04:30:00Z\nclosed:2026-05-01T15:30:00Z\ncheck_ins:12\nwalkouts:1\nremarks:ی دو\n\
-             council:C-1:8\nvote:A:7\nvote:Z:1\ncouncil:C-2:3\nvote:B:2\n"
+             opened:2026-05-01T04:30:00Z\nclosed:2026-05-01T15:30:00Z\ncheck_ins:12\nwalkouts:1\nremarks:ی دو\nsigner:head:0000000001\n\
+             signer:secretary_1:0000000002\nsigner:inspector:0000000003\ncouncil:C-1:8\nvote:A:7\nvote:Z:1\ncouncil:C-2:3\nvote:B:2\n"
         );
         assert_eq!(Minutes::parse(&text).unwrap(), m);
         // The same content spelled another way is not the canonical text.
@@ -710,6 +793,11 @@ mod tests {
             format!("{text}\n"),
             text.replace("station:KRM-0001", "station:KRM 0001"),
             text.replace("remarks:ی دو", "remarks:ي دو"),
+            text.replace(
+                "signer:head:0000000001\nsigner:secretary_1:0000000002",
+                "signer:secretary_1:0000000002\nsigner:head:0000000001",
+            ),
+            text.replace("signer:head:", "signer:member_1:"),
         ] {
             assert!(Minutes::parse(&other).is_err(), "{other:?}");
         }
@@ -745,11 +833,12 @@ mod tests {
         marks: &'a [(Post, Mark)],
         post: Option<Post>,
     ) -> SigningFacts<'a> {
+        // The person the post's holder is on the roster, or someone the roster does not name.
+        let person = post.and_then(|p| m.signer(p)).unwrap_or("0000000099");
         SigningFacts {
             version: m.version,
             current: m,
-            post,
-            key: Some(key(1).verifying_key().to_bytes()),
+            key: Some((person, key(1).verifying_key().to_bytes())),
             marks,
         }
     }

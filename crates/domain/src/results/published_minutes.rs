@@ -42,9 +42,7 @@ pub struct PublishedKey {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublishedStationMinutes {
     pub station: String,
-    /// The signing posts held at the station.
-    pub staffed: Vec<Post>,
-    /// Oldest first; the last is current.
+    /// Oldest first; the last is current. Each version's text names who is to sign it.
     pub versions: Vec<PublishedVersion>,
 }
 
@@ -110,6 +108,11 @@ pub fn check(published: &PublishedMinutes) -> Checked {
     let keys: HashMap<i64, &PublishedKey> = published.keys.iter().map(|k| (k.id, k)).collect();
     let mut out = Checked::default();
     for station in &published.stations {
+        if out.current.contains_key(&station.station) {
+            out.faults
+                .push(format!("station {} is published twice", station.station));
+            continue;
+        }
         let mut last = None;
         for (i, version) in station.versions.iter().enumerate() {
             let place = format!(
@@ -120,6 +123,7 @@ pub fn check(published: &PublishedMinutes) -> Checked {
                 Ok(minutes) => minutes,
                 Err(e) => {
                     out.faults.push(format!("{place}: {e}"));
+                    last = None;
                     continue;
                 }
             };
@@ -132,6 +136,7 @@ pub fn check(published: &PublishedMinutes) -> Checked {
                     "{place}: the text is of station {} version {} of election {}",
                     minutes.station, minutes.version, minutes.election
                 ));
+                last = None;
                 continue;
             }
             if minutes.digest() != version.digest {
@@ -152,11 +157,23 @@ pub fn check(published: &PublishedMinutes) -> Checked {
                     Err(fault) => out.faults.push(fault),
                 }
             }
-            let signed = SigningState::of(&station.staffed, &marks).fully_signed();
+            let signed = SigningState::of(&minutes.roster(), &marks).fully_signed();
             last = Some((minutes, signed));
         }
-        if let Some(last) = last {
-            out.current.insert(station.station.clone(), last);
+        match last {
+            Some(last) => {
+                out.current.insert(station.station.clone(), last);
+            }
+            None => {
+                // Faulty: its station counts as not signed (the faults say why).
+                if let Some(text) = station
+                    .versions
+                    .last()
+                    .and_then(|v| Minutes::parse(&v.text).ok())
+                {
+                    out.current.insert(station.station.clone(), (text, false));
+                }
+            }
         }
     }
     out
@@ -169,8 +186,10 @@ fn check_mark(
     keys: &HashMap<i64, &PublishedKey>,
 ) -> Result<Mark, String> {
     let post = mark.post.as_str();
-    if !minutes::signs(mark.post) {
-        return Err(format!("{place}: {post} does not sign the minutes"));
+    if minutes.signer(mark.post) != Some(mark.national_id.as_str()) {
+        return Err(format!(
+            "{place}: {post}'s mark is not by the person the minutes name for it"
+        ));
     }
     let key = keys
         .get(&mark.key)
@@ -329,7 +348,8 @@ mod tests {
 
     fn published() -> (PublishedMinutes, SigningKey) {
         let signer = SigningKey::from_bytes(&[3; 32]);
-        let mut m = Minutes::new("E", "S1", (None, None), Voters::default(), "", vec![]);
+        let mut m = Minutes::new("E", "S1", (None, None), Voters::default(), "", vec![])
+            .with_signers([(Post::Head, "0012345678".to_owned())]);
         m.version = 1;
         let mark = PublishedMark {
             post: Post::Head,
@@ -353,7 +373,6 @@ mod tests {
             }],
             stations: vec![PublishedStationMinutes {
                 station: "S1".into(),
-                staffed: vec![Post::Head],
                 versions: vec![PublishedVersion {
                     version: 1,
                     digest: m.digest(),
@@ -391,7 +410,7 @@ mod tests {
             (changed, "does not verify"),
             (unconfirmed, "before it was confirmed"),
             (revoked, "after it was revoked"),
-            (stranger, "another person's"),
+            (stranger, "not by the person the minutes name"),
         ] {
             let checked = check(&bad);
             assert!(

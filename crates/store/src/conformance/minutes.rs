@@ -67,6 +67,8 @@ pub async fn minutes_are_signed_once_per_post_and_never_changed(store: Arc<dyn S
         username: username.into(),
         national_id: id.into(),
         public_key: signer(key).verifying_key().to_bytes(),
+        station: None,
+        county: Some("11".into()),
     };
 
     // Keys: only for a signing post, usable, one live key per person, each key once.
@@ -84,6 +86,23 @@ pub async fn minutes_are_signed_once_per_post_and_never_changed(store: Arc<dyn S
     assert_eq!(
         minutes_refusal(store.register_signing_key(&weak, &as_user("head")).await),
         MinutesRefusal::BadPublicKey
+    );
+    // A post outside the registering account's scope does not count.
+    let mut outside = register("head", &ids[0], 1);
+    outside.station = Some(elsewhere.code.clone());
+    assert_eq!(
+        minutes_refusal(store.register_signing_key(&outside, &as_user("head")).await),
+        MinutesRefusal::NoSigningPost
+    );
+    let mut other_county = register("head", &ids[0], 1);
+    other_county.county = Some("12".into());
+    assert_eq!(
+        minutes_refusal(
+            store
+                .register_signing_key(&other_county, &as_user("head"))
+                .await
+        ),
+        MinutesRefusal::NoSigningPost
     );
     assert_eq!(audit_head(&store).await, before);
     let mut keys = Vec::new();
@@ -118,6 +137,15 @@ pub async fn minutes_are_signed_once_per_post_and_never_changed(store: Arc<dyn S
             ..
         })
     ));
+    // Nobody confirms their own registration.
+    assert_eq!(
+        minutes_refusal(
+            store
+                .confirm_signing_key(keys[0].id, &as_user("head"))
+                .await
+        ),
+        MinutesRefusal::OwnKey
+    );
     for key in &keys {
         let confirmed = store.confirm_signing_key(key.id, &actor()).await.unwrap();
         assert_eq!(confirmed.state(), KeyState::Confirmed);
@@ -150,7 +178,13 @@ pub async fn minutes_are_signed_once_per_post_and_never_changed(store: Arc<dyn S
                 votes: 8,
             }],
         }],
-    );
+    )
+    .with_signers([
+        (Post::Head, ids[0].clone()),
+        (Post::Secretary1, ids[1].clone()),
+        (Post::Inspector, ids[2].clone()),
+        (Post::Member1, ids[3].clone()),
+    ]);
     let first = store.draw_minutes(&drawn, None, &actor()).await.unwrap();
     assert_eq!(first.minutes.version, 1);
     assert!(first.marks.is_empty());
@@ -257,8 +291,9 @@ pub async fn minutes_are_signed_once_per_post_and_never_changed(store: Arc<dyn S
     let current = store.current_minutes(&election).await.unwrap();
     assert_eq!(current.len(), 1);
     assert_eq!(
-        current[0].staffed,
-        vec![Post::Head, Post::Secretary1, Post::Inspector]
+        current[0].minutes.roster(),
+        vec![Post::Head, Post::Secretary1, Post::Inspector],
+        "the members do not sign"
     );
     assert_eq!(current[0].state().missing, vec![Post::Inspector]);
     assert!(!current[0].state().fully_signed());
@@ -314,7 +349,7 @@ pub async fn minutes_are_signed_once_per_post_and_never_changed(store: Arc<dyn S
     assert_eq!(all[0].marks.len(), 3);
     assert!(all[1].marks.is_empty());
     let current = store.current_minutes(&election).await.unwrap();
-    assert_eq!(current[0].minutes.minutes.version, 2);
+    assert_eq!(current[0].minutes.version, 2);
     assert!(!current[0].state().fully_signed());
 
     // A revoked key signs nothing more; its earlier signature stays.
@@ -326,6 +361,15 @@ pub async fn minutes_are_signed_once_per_post_and_never_changed(store: Arc<dyn S
     assert_eq!(
         minutes_refusal(store.revoke_signing_key(keys[2].id, &actor()).await),
         MinutesRefusal::KeyRevoked
+    );
+    // One live key per account too: the inspector's person has none now, the head's account has.
+    assert_eq!(
+        minutes_refusal(
+            store
+                .register_signing_key(&register("head", &ids[2], 8), &as_user("head"))
+                .await
+        ),
+        MinutesRefusal::KeyExists
     );
     let v2 = second.minutes.canonical();
     assert_eq!(
@@ -351,19 +395,19 @@ pub async fn minutes_are_signed_once_per_post_and_never_changed(store: Arc<dyn S
             .len(),
         3
     );
-    assert!(matches!(
-        store
-            .mark_minutes(
-                &election,
-                &elsewhere.code,
-                1,
-                &sign(5, &v2),
-                &as_user("other-head")
-            )
-            .await,
-        Err(StoreError::NotFound {
-            entity: Entity::Minutes
-        })
-    ));
+    assert_eq!(
+        minutes_refusal(
+            store
+                .mark_minutes(
+                    &election,
+                    &elsewhere.code,
+                    1,
+                    &sign(5, &v2),
+                    &as_user("other-head")
+                )
+                .await
+        ),
+        MinutesRefusal::NotDrawn
+    );
     assert_chain(&store, audit_head(&store).await).await;
 }

@@ -29,10 +29,10 @@ pub struct MinutesAnswer {
     pub station: String,
     pub name: String,
     pub county: String,
-    /// The signing posts held at the station.
-    pub staffed: Vec<Post>,
-    /// The current version's signing state: every staffed post signed or refused, and one
-    /// signature at least.
+    /// The signing posts the current version's roster names (who is to sign it).
+    pub signers: Vec<Post>,
+    /// The current version's signing state: every post of its roster signed or refused, and
+    /// one signature at least.
     pub fully_signed: bool,
     /// Staffed posts that have neither signed nor refused the current version.
     pub missing: Vec<Post>,
@@ -46,7 +46,10 @@ fn answer(file: &MinutesFile) -> MinutesAnswer {
         station: file.station.code.clone(),
         name: file.station.name.clone(),
         county: file.station.county_code.clone(),
-        staffed: file.staffed.clone(),
+        signers: file
+            .current()
+            .map(|kept| kept.minutes.roster())
+            .unwrap_or_default(),
         fully_signed: state.fully_signed(),
         missing: state.missing,
         versions: file.versions.iter().map(version).collect(),

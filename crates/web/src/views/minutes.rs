@@ -13,7 +13,7 @@ use axum::extract::{Path, Query};
 use domain::access::Action;
 use domain::calendar::jalali_datetime;
 use domain::election::council_title;
-use domain::results::minutes::{qr_payload, Mark, SigningState};
+use domain::results::minutes::{qr_payload, Mark};
 use domain::text::{persian_digits, persian_number};
 use serde::Deserialize;
 use store::minutes::{KeptMinutes, KeyState, SigningKey};
@@ -285,7 +285,7 @@ async fn minutes_page(
                 remarks: m.remarks.clone(),
                 councils: councils(visit, kept, &here).await?,
                 signers: signers(&file, kept),
-                fully_signed: SigningState::of(&file.staffed, &kept.marks()).fully_signed(),
+                fully_signed: kept.state().fully_signed(),
                 digest: m.digest(),
                 text: m.canonical(),
                 qr: qr_svg(&qr_text),

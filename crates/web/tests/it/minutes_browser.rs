@@ -128,6 +128,9 @@ async fn staff_close_count_and_sign_and_the_printed_qr_code_holds_the_counts() {
     let station = own_station();
     let browser = Browser::open(&app).await;
     let (council, codes) = vote_close_and_count(&app, &browser, &roll).await;
+    // Every official has an account and a confirmed key before the minutes name them; the
+    // head's is made again below, in this browser.
+    let officials = officials(&app, &station).await;
 
     // The staff draw the minutes up from the count.
     browser
@@ -147,8 +150,6 @@ async fn staff_close_count_and_sign_and_the_printed_qr_code_holds_the_counts() {
         Some("false")
     );
 
-    // Every official has an account and a confirmed key; the head's is made in this browser.
-    let officials = officials(&app, &station).await;
     let governor = app.token("governor").await;
     let keys = app
         .get("/api/v1/signing-keys?county=11", Some(&governor))

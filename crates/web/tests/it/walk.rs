@@ -252,6 +252,8 @@ impl Fixture {
                 public_key: ed25519_dalek::SigningKey::from_bytes(&[7; 32])
                     .verifying_key()
                     .to_bytes(),
+                station: None,
+                county: None,
             },
             &by,
         )
