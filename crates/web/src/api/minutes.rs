@@ -143,17 +143,24 @@ pub async fn sign(
     ApiPath((code, number)): ApiPath<(String, u32)>,
     ApiJson(body): ApiJson<SignRequest>,
 ) -> Result<Json<MinutesAnswer>, ApiError> {
-    state
+    let visit = Visit { state, auth };
+    marked(&visit, &code, number, MarkRequest::Sign(body.signature)).await
+}
+
+/// Keeps a signature or a refusal; the station's minutes as they then stand.
+async fn marked(
+    visit: &Visit,
+    code: &str,
+    number: u32,
+    request: MarkRequest,
+) -> Result<Json<MinutesAnswer>, ApiError> {
+    visit
+        .state
         .app
         .minutes()
-        .mark(
-            auth.principal(),
-            &code,
-            number,
-            &MarkRequest::Sign(body.signature),
-        )
+        .mark(visit.auth.principal(), code, number, &request)
         .await?;
-    Ok(Json(after(&state, &code).await?))
+    Ok(Json(after(&visit.state, code).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -178,17 +185,8 @@ pub async fn refuse(
     ApiPath((code, number)): ApiPath<(String, u32)>,
     ApiJson(body): ApiJson<RefuseRequest>,
 ) -> Result<Json<MinutesAnswer>, ApiError> {
-    state
-        .app
-        .minutes()
-        .mark(
-            auth.principal(),
-            &code,
-            number,
-            &MarkRequest::Refuse(body.reason),
-        )
-        .await?;
-    Ok(Json(after(&state, &code).await?))
+    let visit = Visit { state, auth };
+    marked(&visit, &code, number, MarkRequest::Refuse(body.reason)).await
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

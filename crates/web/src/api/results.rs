@@ -302,10 +302,27 @@ pub async fn annul(
     ApiPath(code): ApiPath<String>,
     crate::api::ApiJson(body): crate::api::ApiJson<AnnulRequest>,
 ) -> Result<axum::http::StatusCode, ApiError> {
-    state
+    decide(
+        &crate::auth::Visit { state, auth },
+        &code,
+        &body.reason,
+        true,
+    )
+    .await
+}
+
+/// Annuls (`annul`) or lifts; 204.
+async fn decide(
+    visit: &crate::auth::Visit,
+    code: &str,
+    reason: &str,
+    annul: bool,
+) -> Result<axum::http::StatusCode, ApiError> {
+    visit
+        .state
         .app
         .results()
-        .annul(auth.principal(), &code, &body.reason, true)
+        .annul(visit.auth.principal(), code, reason, annul)
         .await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
@@ -323,10 +340,11 @@ pub async fn lift(
     ApiPath(code): ApiPath<String>,
     crate::api::ApiJson(body): crate::api::ApiJson<AnnulRequest>,
 ) -> Result<axum::http::StatusCode, ApiError> {
-    state
-        .app
-        .results()
-        .annul(auth.principal(), &code, &body.reason, false)
-        .await?;
-    Ok(axum::http::StatusCode::NO_CONTENT)
+    decide(
+        &crate::auth::Visit { state, auth },
+        &code,
+        &body.reason,
+        false,
+    )
+    .await
 }

@@ -347,22 +347,30 @@ pub async fn draw(
         .await
     {
         Ok(_) => Ok(redirect(&format!("{here}?done=drawn"))),
-        Err(e) if breaks_a_rule(&e) => {
-            let (_, _, _, reason) = ApiError::from(e).parts();
-            minutes_page(
-                &visit,
-                &code,
-                &MinutesQuery {
-                    version: None,
-                    done: None,
-                },
-                Some(reason),
-                form.remarks,
-            )
-            .await
-        }
-        Err(e) => Err(page_error(e, &here)),
+        Err(e) => refused_on_page(&visit, &code, e, form.remarks).await,
     }
+}
+
+/// A refused write: the sheet again with the rule's Persian reason (and what was typed), or
+/// the error page for anything else.
+async fn refused_on_page(
+    visit: &Visit,
+    code: &str,
+    error: app::Error,
+    remarks_typed: String,
+) -> PageResult {
+    if !breaks_a_rule(&error) {
+        return Err(page_error(
+            error,
+            &format!("/results/stations/{code}/minutes"),
+        ));
+    }
+    let (_, _, _, reason) = ApiError::from(error).parts();
+    let current = MinutesQuery {
+        version: None,
+        done: None,
+    };
+    minutes_page(visit, code, &current, Some(reason), remarks_typed).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -390,21 +398,7 @@ pub async fn refuse(
         .await
     {
         Ok(_) => Ok(redirect(&format!("{here}?done=refused"))),
-        Err(e) if breaks_a_rule(&e) => {
-            let (_, _, _, reason) = ApiError::from(e).parts();
-            minutes_page(
-                &visit,
-                &code,
-                &MinutesQuery {
-                    version: None,
-                    done: None,
-                },
-                Some(reason),
-                String::new(),
-            )
-            .await
-        }
-        Err(e) => Err(page_error(e, &here)),
+        Err(e) => refused_on_page(&visit, &code, e, String::new()).await,
     }
 }
 
