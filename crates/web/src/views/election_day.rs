@@ -66,6 +66,8 @@ struct StationDayPage {
     can_close: bool,
     /// The opening's minutes, once open.
     opening_record: Option<String>,
+    /// After the close: where the count's minutes stand (Persian, and a code).
+    count_minutes: Option<(String, &'static str)>,
     /// The opening form's posts.
     opening_posts: Vec<OpeningPost>,
     /// What closing will record, for the head to confirm.
@@ -330,7 +332,42 @@ pub(crate) async fn console_page(
     } else {
         Vec::new()
     };
+    // Once the box is closed: where its count and its minutes stand (issue 18 §2).
+    let count_minutes = if domain::tally::decryptable(day.state) {
+        let file = visit
+            .app()
+            .minutes()
+            .file(&station.code)
+            .await
+            .map_err(|e| page_error(e, &here))?;
+        Some(match file.state() {
+            None => (
+                "صورتجلسه شمارش هنوز تنظیم نشده است (پس از رمزگشایی آرا به دست امینان تنظیم می‌شود)."
+                    .to_owned(),
+                "not_drawn",
+            ),
+            Some(state) if state.fully_signed() => (
+                "صورتجلسه شمارش امضا شده و شعبه در نتایج گزارش شده است.".to_owned(),
+                "signed",
+            ),
+            Some(state) => (
+                format!(
+                    "صورتجلسه شمارش در انتظار امضای {} است.",
+                    state
+                        .missing
+                        .iter()
+                        .map(|p| p.persian())
+                        .collect::<Vec<_>>()
+                        .join("، ")
+                ),
+                "awaiting",
+            ),
+        })
+    } else {
+        None
+    };
     render(&StationDayPage {
+        count_minutes,
         kiosks,
         equipment,
         layout: visit.layout(format!("روز رأی‌گیری {}", station.name), &here),

@@ -196,8 +196,14 @@ async fn minutes_are_signed_by_each_post_refused_with_a_reason_and_corrected_by_
     assert_eq!(act(&app, &token, &station, "close", "").await.status, 200);
     crate::results::decrypt(&app, &station).await;
 
-    // Counted but unsigned: in the totals, not reported.
+    // Counted but unsigned: in the totals, not reported; the console says the minutes wait.
     assert_eq!(standing(&app, &council, &station).await, "not_signed");
+    let console = app.browser_login("station").await;
+    let day = app
+        .page(&format!("/stations/{station}/day"), Some(&console))
+        .await
+        .text();
+    assert!(day.contains("data-minutes=\"not_drawn\""), "{day}");
     assert_eq!(
         minutes_of(&app, &station).await["versions"],
         serde_json::json!([])
@@ -316,6 +322,11 @@ async fn minutes_are_signed_by_each_post_refused_with_a_reason_and_corrected_by_
     assert_eq!(signed.status, 200, "{}", signed.text());
     assert_eq!(signed.json()["fully_signed"], true);
     assert_eq!(standing(&app, &council, &station).await, "reported");
+    let day = app
+        .page(&format!("/stations/{station}/day"), Some(&console))
+        .await
+        .text();
+    assert!(day.contains("data-minutes=\"signed\""), "{day}");
 
     // The public sheet: the counts, each signer's mark, the fingerprint, the QR code.
     let page = app
