@@ -334,6 +334,12 @@ const DETAIL_LABELS: &[(&str, &str)] = &[
     ("number", "شماره دستگاه"),
     // Equipment tests through the kiosks (issue 17 §6).
     ("test_run", "آزمون تجهیزات"),
+    // Station minutes (issue 18 §2).
+    ("version", "نسخه"),
+    ("post", "سمت"),
+    ("mark", "امضا یا خودداری"),
+    ("public_key", "کلید عمومی"),
+    ("username", "حساب کاربری"),
 ];
 
 /// A detail's key in Persian, if it is one the store writes.

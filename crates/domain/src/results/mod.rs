@@ -8,6 +8,7 @@ pub mod council;
 pub mod count_checks;
 pub mod lottery;
 pub mod minutes;
+pub mod paper;
 pub mod published;
 pub mod published_minutes;
 pub mod seats;

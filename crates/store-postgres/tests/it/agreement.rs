@@ -26,6 +26,8 @@ const AREAS: &[&str] = &[
     "guardians",
     "kiosks",
     "tallies",
+    "minutes",
+    "annulments",
 ];
 
 /// The leaf modules: helpers that name no area.

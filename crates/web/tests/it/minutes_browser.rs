@@ -16,7 +16,8 @@ use std::process::Command;
 fn qr_of_printed(pdf: &std::path::Path) -> String {
     let dir = pdf.parent().unwrap();
     let out = Command::new("pdftoppm")
-        .args(["-gray", "-r", "300"])
+        // Crisp modules: no anti-aliasing, as a sharp photograph of the sheet would be.
+        .args(["-gray", "-r", "400", "-aa", "no", "-aaVector", "no"])
         .arg(pdf)
         .arg(dir.join("page"))
         .output()
