@@ -153,6 +153,7 @@ fn build(args: &Args) -> Vec<Council> {
                         }),
                         signed: true,
                         annulled: false,
+                        paper: domain::results::council::Paper::Electronic,
                     }
                 })
                 .collect();

@@ -26,6 +26,7 @@ pub mod incidents;
 pub mod kiosks;
 pub mod lookups;
 pub mod minutes;
+pub mod paper;
 pub mod people;
 pub mod random;
 pub mod readiness;
@@ -236,6 +237,14 @@ impl App {
     /// Results: a council's count, seats and what is missing (issue 18).
     pub fn minutes(&self) -> minutes::StationMinutes<'_> {
         minutes::StationMinutes {
+            store: &*self.store,
+            ctx: self.context(),
+        }
+    }
+
+    /// The paper fallback's hand counts (issue 18 §1).
+    pub fn paper(&self) -> paper::PaperCounts<'_> {
+        paper::PaperCounts {
             store: &*self.store,
             ctx: self.context(),
         }

@@ -8,6 +8,7 @@ use crate::record::manifest_head;
 use crate::results::Results;
 use crate::{authorize, Context, Error, Result};
 use domain::access::{Action, Principal};
+use domain::results::council;
 use domain::results::minutes::{
     self, Mark, Minutes, MinutesCouncil, MinutesRefusal, MinutesVotes, SigningState,
 };
@@ -80,21 +81,21 @@ impl StationMinutes<'_> {
             }
             Err(e) => return Err(e),
         };
-        let closed = Results {
+        let results = Results {
             store: self.store,
             ctx: self.ctx,
-        }
-        .closed_station(&manifest, station)
-        .await?;
+        };
+        let paper = results.paper_station(election, station).await?;
+        let closed = results.closed_station(&manifest, station, paper).await?;
         let mut councils = Vec::with_capacity(closed.tallies.len());
-        for (council, tally) in &closed.tallies {
-            let votes = tally
-                .votes
-                .as_ref()
-                .ok_or_else(|| refused(MinutesRefusal::NotCounted))?;
+        for council in closed.councils() {
+            // The devices' count and the accepted hand count together; not before both are in.
+            let (ballots, votes) =
+                council::station_count(closed.tally(council), &closed.paper(council))
+                    .ok_or_else(|| refused(MinutesRefusal::NotCounted))?;
             councils.push(MinutesCouncil {
-                council: council.clone(),
-                ballots: tally.ballots,
+                council: council.to_owned(),
+                ballots,
                 votes: votes
                     .iter()
                     .map(|(candidate, votes)| MinutesVotes {

@@ -8,7 +8,7 @@ use crate::tallies::Tallies;
 use crate::{Context, Error, Result};
 use ballot_crypto::record::Manifest;
 use domain::election::{Council, Seats};
-use domain::results::council::{self, Contender, CouncilCount, StationInput, StationTally};
+use domain::results::council::{self, Contender, CouncilCount, Paper, StationInput, StationTally};
 use domain::results::count_checks::{CountRule, Voters};
 use domain::results::minutes::SigningState;
 use domain::results::published::{
@@ -18,6 +18,7 @@ use domain::results::seats::Tie;
 pub use domain::results::status::{ResultStatus, StationStanding};
 use domain::station_day::DayState;
 use std::collections::HashMap;
+use store::hand_counts::PaperStation;
 use store::{PageRequest, StationFilter, Store};
 
 #[derive(Clone, Copy)]
@@ -86,22 +87,51 @@ pub(crate) struct ClosedStation {
     pub(crate) voters: Voters,
     pub(crate) ballots: u64,
     pub(crate) tallies: Vec<(String, StationTally)>,
+    /// Its fallback to paper and hand counts, when its devices failed.
+    pub(crate) paper: Option<PaperStation>,
 }
 
 impl ClosedStation {
+    /// Its paper ballots for the council: none when its devices worked, else its hand count
+    /// once accepted.
+    pub(crate) fn paper(&self, council: &str) -> Paper {
+        match &self.paper {
+            None => Paper::Electronic,
+            Some(paper) => paper
+                .council(council)
+                .and_then(store::hand_counts::CouncilHandCount::accepted)
+                .map_or(Paper::Awaiting, Paper::Counted),
+        }
+    }
+
+    pub(crate) fn tally(&self, council: &str) -> Option<&StationTally> {
+        self.tallies
+            .iter()
+            .find(|(c, _)| c == council)
+            .map(|(_, tally)| tally)
+    }
+
+    /// The councils it counts for, by device or by hand, in the order of its tallies.
+    pub(crate) fn councils(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self.tallies.iter().map(|(c, _)| c.as_str()).collect();
+        for counted in self.paper.iter().flat_map(|p| &p.councils) {
+            if !out.contains(&counted.council.as_str()) {
+                out.push(&counted.council);
+            }
+        }
+        out
+    }
+
     fn input(&self, station: &str, council: &str, signed: bool, annulled: bool) -> StationInput {
         StationInput {
+            paper: self.paper(council),
             signed,
             annulled,
             station: station.to_owned(),
             closed: true,
             voters: self.voters,
             ballots: self.ballots,
-            tally: self
-                .tallies
-                .iter()
-                .find(|(c, _)| c == council)
-                .map(|(_, tally)| tally.clone()),
+            tally: self.tally(council).cloned(),
         }
     }
 }
@@ -163,6 +193,7 @@ fn result_of(
                 voters: Voters::default(),
                 ballots: 0,
                 tally: None,
+                paper: Paper::Electronic,
             },
         })
         .collect();
@@ -371,6 +402,13 @@ impl Results<'_> {
             .into_iter()
             .map(|s| (s.code, s.day.state))
             .collect();
+        let mut paper: HashMap<String, PaperStation> = self
+            .store
+            .paper_stations(election)
+            .await?
+            .into_iter()
+            .map(|p| (p.station.clone(), p))
+            .collect();
         let mut closed = HashMap::new();
         for station in wanted {
             if !days.contains_key(&station.code) {
@@ -386,7 +424,8 @@ impl Results<'_> {
             if let (Some(manifest), true) = (&manifest, domain::tally::decryptable(state)) {
                 closed.insert(
                     station.code.clone(),
-                    self.closed_station(manifest, &station.code).await?,
+                    self.closed_station(manifest, &station.code, paper.remove(&station.code))
+                        .await?,
                 );
             }
         }
@@ -418,11 +457,13 @@ impl Results<'_> {
         })
     }
 
-    /// A closed station's voters, ballots and tallies.
+    /// A closed station's voters, ballots and tallies, with its hand counts when it fell back to
+    /// paper (`paper`, as the store keeps them).
     pub(crate) async fn closed_station(
         self,
         manifest: &Manifest,
         station: &str,
+        paper: Option<PaperStation>,
     ) -> Result<ClosedStation> {
         let tallies = Tallies {
             store: self.store,
@@ -441,6 +482,7 @@ impl Results<'_> {
             },
             ballots: tallies.iter().map(|t| t.sum.ballots).sum(),
             tallies: Vec::with_capacity(tallies.len()),
+            paper,
         };
         for tally in tallies {
             let votes = match &tally.counts {
@@ -471,7 +513,23 @@ impl Results<'_> {
                 },
             ));
         }
+        let by_hand: u64 = out.councils().iter().map(|c| out.paper(c).ballots()).sum();
+        out.ballots = out.ballots.saturating_add(by_hand);
         Ok(out)
+    }
+
+    /// The station's fallback to paper and hand counts, if it was declared.
+    pub(crate) async fn paper_station(
+        self,
+        election: &str,
+        station: &str,
+    ) -> Result<Option<PaperStation>> {
+        Ok(self
+            .store
+            .paper_stations(election)
+            .await?
+            .into_iter()
+            .find(|p| p.station == station))
     }
 
     /// Every station the filter finds, every page, in code order.
@@ -576,6 +634,8 @@ pub struct StationResult {
     pub voters: Option<Voters>,
     /// Every cast ballot's receipt, ascending; empty until the box is closed.
     pub receipts: Vec<String>,
+    /// Its fallback to paper and hand counts, when its devices failed.
+    pub paper: Option<PaperStation>,
 }
 
 impl Results<'_> {
@@ -599,6 +659,7 @@ impl Results<'_> {
             councils: Vec::new(),
             voters: None,
             receipts: Vec::new(),
+            paper: self.paper_station(election, code).await?,
         };
         if !domain::tally::decryptable(state) {
             return Ok(out);
@@ -608,7 +669,9 @@ impl Results<'_> {
             Err(Error::NotFound(store::Entity::ElectionKey)) => return Ok(out),
             Err(e) => return Err(e),
         };
-        let closed = self.closed_station(&manifest, &out.station.code).await?;
+        let closed = self
+            .closed_station(&manifest, &out.station.code, out.paper.clone())
+            .await?;
         out.voters = Some(closed.voters);
         out.councils = closed.tallies;
         out.receipts = self

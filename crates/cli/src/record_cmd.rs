@@ -85,6 +85,18 @@ pub async fn run(url: &str, command: &RecordCommand) -> anyhow::Result<()> {
         serde_json::to_vec(&minutes)?,
     )
     .context("cannot write the minutes")?;
+    // The stations that fell back to paper and their hand counts: `tally` adds the accepted
+    // ones by the same rule.
+    let hand_counts = app
+        .paper()
+        .published()
+        .await
+        .map_err(|e| anyhow!("the hand counts: {e}"))?;
+    std::fs::write(
+        args.to.join(domain::results::paper::HAND_COUNTS_FILE),
+        serde_json::to_vec(&hand_counts)?,
+    )
+    .context("cannot write the hand counts")?;
     println!(
         "election record of {election} written to {}: {} stations, {ballots} ballots, the results of {} councils",
         args.to.display(),

@@ -9,9 +9,10 @@
 use crate::verify_record::{self, Verified, WRONG};
 use ballot_crypto::record::StationRecord;
 use clap::Args;
-use domain::results::council::{StationInput, StationTally};
+use domain::results::council::{self as council_rules, Paper, StationInput, StationTally};
 use domain::results::count_checks::Voters;
 use domain::results::minutes::Minutes;
+use domain::results::paper::{PublishedHandCounts, PublishedPaperStation, HAND_COUNTS_FILE};
 use domain::results::published::{PublishedCouncil, PublishedResults, RESULTS_FILE};
 use domain::results::published_minutes::{self, PublishedMinutes, MINUTES_FILE};
 use domain::results::status::StationStanding;
@@ -52,6 +53,14 @@ pub fn run(args: &TallyArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(WRONG));
         }
     };
+    let hand_counts =
+        match verify_record::read::<PublishedHandCounts>(&args.from.join(HAND_COUNTS_FILE)) {
+            Ok(hand_counts) => hand_counts,
+            Err(error) => {
+                println!("the published hand counts: {error:#}");
+                return Ok(ExitCode::from(WRONG));
+            }
+        };
     let minutes = match verify_record::read::<PublishedMinutes>(&args.from.join(MINUTES_FILE)) {
         Ok(minutes) => minutes,
         Err(error) => {
@@ -76,6 +85,17 @@ pub fn run(args: &TallyArgs) -> anyhow::Result<ExitCode> {
             results.election, manifest.election
         ));
     }
+    if hand_counts.election != manifest.election {
+        differences.push(format!(
+            "the hand counts are of election {}, the record of {}",
+            hand_counts.election, manifest.election
+        ));
+    }
+    let paper: HashMap<&str, &PublishedPaperStation> = hand_counts
+        .stations
+        .iter()
+        .map(|p| (p.station.as_str(), p))
+        .collect();
     let records: HashMap<&str, &StationRecord> =
         stations.iter().map(|s| (s.station.as_str(), s)).collect();
     let styles: HashMap<&str, &[String]> = manifest
@@ -90,7 +110,13 @@ pub fn run(args: &TallyArgs) -> anyhow::Result<ExitCode> {
             continue;
         }
         differences.extend(against_ballot(council, &manifest));
-        let inputs = inputs(council, &records, &styles, &checked, &mut differences);
+        let inputs = inputs(
+            council,
+            (&records, &paper),
+            &styles,
+            &checked,
+            &mut differences,
+        );
         differences.extend(council.recount(&inputs));
     }
     // Every council with a ballot has a result.
@@ -213,7 +239,10 @@ fn against_ballot(
 /// decrypted counts for the council (the voters are the results' own, the record has none).
 fn inputs(
     council: &PublishedCouncil,
-    records: &HashMap<&str, &StationRecord>,
+    (records, paper): (
+        &HashMap<&str, &StationRecord>,
+        &HashMap<&str, &PublishedPaperStation>,
+    ),
     styles: &HashMap<&str, &[String]>,
     minutes: &published_minutes::Checked,
     differences: &mut Vec<String>,
@@ -240,6 +269,7 @@ fn inputs(
                     voters,
                     ballots: 0,
                     tally: None,
+                    paper: Paper::Electronic,
                 };
             };
             let ballots = record
@@ -262,15 +292,20 @@ fn inputs(
                     .zip(counts.votes.iter().copied())
                     .collect()
             });
+            let by_hand = paper.get(published.station.as_str());
+            let station_paper = by_hand.map_or(Paper::Electronic, |p| p.paper(&council.council));
+            let tally = (ballots > 0).then_some(StationTally { ballots, votes });
             let signed = match minutes.current.get(published.station.as_str()) {
                 None => false,
                 Some((current, signed)) => {
+                    // The minutes hold the devices' count and the accepted hand count together.
+                    let whole = council_rules::station_count(tally.as_ref(), &station_paper);
                     differences.extend(minutes_against_record(
                         &council.council,
                         current,
                         voters,
-                        ballots,
-                        votes.as_deref(),
+                        whole.as_ref().map_or(ballots, |(n, _)| *n),
+                        whole.as_ref().map(|(_, votes)| votes.as_ref()),
                     ));
                     *signed
                 }
@@ -283,8 +318,10 @@ fn inputs(
                 // A station with counts in the record is closed, whatever is published.
                 closed: published.standing != StationStanding::NotClosed || decrypted.is_some(),
                 voters,
-                ballots: record.ballots.len() as u64,
-                tally: (ballots > 0).then_some(StationTally { ballots, votes }),
+                ballots: (record.ballots.len() as u64)
+                    .saturating_add(by_hand.map_or(0, |p| p.ballots())),
+                tally,
+                paper: station_paper,
             }
         })
         .collect()

@@ -308,6 +308,15 @@ pub enum Action<'a> {
     /// §5): the supervision board whose scope covers the county (the county's, or the
     /// province's).
     AnnulStation { county: &'a str },
+    // The paper fallback (issue 18 §1).
+    /// Declaring that a station of `county` fell back to paper ballots after its devices
+    /// failed: the county's governor, or the province HQ.
+    DeclarePaperFallback { county: &'a str },
+    /// Entering a station's hand count: its own staff, and the county governor's people (the
+    /// governor's representative at the station).
+    EnterHandCount { county: &'a str, station: &'a str },
+    /// Resolving two hand-count entries that differ: the county's executive board.
+    ResolveHandCount { county: &'a str },
 }
 
 /// The roles that see candidate registrations, each within its scope: the HQ, the governors
@@ -414,7 +423,8 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
         Action::ManageStations { county }
         | Action::ApproveExtension { county }
         | Action::OverrideEquipmentTest { county }
-        | Action::ManageSecurity { county } => {
+        | Action::ManageSecurity { county }
+        | Action::DeclarePaperFallback { county } => {
             p.role == Role::ProvinceHq
                 || (p.role == Role::CountyGovernor && p.scope.covers_county(county))
         }
@@ -490,6 +500,13 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
         | Action::ManageSigningKeys { .. } => minutes_allow(p, action),
         Action::AnnulStation { county } => {
             p.role == Role::SupervisionBoard && p.scope.covers_county(county)
+        }
+        Action::EnterHandCount { county, station } => {
+            (p.role == Role::StationStaff && p.scope.station() == Some(station))
+                || (p.role == Role::CountyGovernor && p.scope.covers_county(county))
+        }
+        Action::ResolveHandCount { county } => {
+            p.role == Role::ExecutiveBoard && p.scope.covers_county(county)
         }
     };
     if allowed {
@@ -574,6 +591,54 @@ mod tests {
     /// Whether `p` may view the station `station` of `county`.
     fn view_station(p: &Principal, county: &str, station: &str) -> Result<(), Denied> {
         authorize(Some(p), Action::ViewStation { county, station })
+    }
+
+    #[test]
+    fn the_paper_fallback_is_declared_by_the_governor_entered_at_the_station_resolved_by_the_board()
+    {
+        let county = |c: &str| Scope::County { county: c.into() };
+        let at = |station: &str| Scope::Station {
+            county: "05".into(),
+            station: station.into(),
+        };
+        let declare = |p: &Principal| {
+            authorize(Some(p), Action::DeclarePaperFallback { county: "05" }).is_ok()
+        };
+        let enter = |p: &Principal| {
+            authorize(
+                Some(p),
+                Action::EnterHandCount {
+                    county: "05",
+                    station: "0500001",
+                },
+            )
+            .is_ok()
+        };
+        let resolve =
+            |p: &Principal| authorize(Some(p), Action::ResolveHandCount { county: "05" }).is_ok();
+        assert!(declare(&principal(Role::CountyGovernor, county("05"))));
+        assert!(declare(&principal(Role::ProvinceHq, Scope::Province)));
+        assert!(!declare(&principal(Role::CountyGovernor, county("06"))));
+        assert!(!declare(&principal(Role::StationStaff, at("0500001"))));
+        assert!(!declare(&principal(Role::ExecutiveBoard, county("05"))));
+        assert!(enter(&principal(Role::StationStaff, at("0500001"))));
+        assert!(!enter(&principal(Role::StationStaff, at("0500002"))));
+        assert!(enter(&principal(Role::CountyGovernor, county("05"))));
+        assert!(!enter(&principal(Role::CountyGovernor, county("06"))));
+        assert!(!enter(&principal(Role::ExecutiveBoard, county("05"))));
+        assert!(!enter(&principal(Role::Observer, Scope::Province)));
+        assert!(resolve(&principal(Role::ExecutiveBoard, county("05"))));
+        assert!(!resolve(&principal(Role::ExecutiveBoard, county("06"))));
+        for role in [
+            Role::ProvinceHq,
+            Role::CountyGovernor,
+            Role::SupervisionBoard,
+            Role::InspectionBoard,
+            Role::Observer,
+        ] {
+            assert!(!resolve(&principal(role, county("05"))));
+        }
+        assert!(!declare(&principal(Role::Observer, Scope::Province)));
     }
 
     #[test]

@@ -125,6 +125,10 @@ audit_actions! {
     // Annulment (issue 18 §5).
     StationAnnul = "station.annul" => "ابطال صندوق شعبه به دست هیئت نظارت",
     StationRestore = "station.restore" => "لغو ابطال صندوق شعبه",
+    // The paper fallback (issue 18 §1).
+    StationPaperFallback = "station.paper_fallback" => "اعلام رأی‌گیری کاغذی شعبه پس از خرابی دستگاه",
+    HandCountEnter = "hand_count.enter" => "ورود شمارش دستی آرا",
+    HandCountResolve = "hand_count.resolve" => "حل مغایرت شمارش دستی به دست هیئت اجرایی",
 }
 
 impl AuditAction {
@@ -340,6 +344,11 @@ const DETAIL_LABELS: &[(&str, &str)] = &[
     ("mark", "امضا یا خودداری"),
     ("public_key", "کلید عمومی"),
     ("username", "حساب کاربری"),
+    ("entry", "نوبت ورود"),
+    ("count", "شمارش"),
+    ("blank", "آرای سفید"),
+    ("unused_choices", "انتخاب‌های استفاده‌نشده"),
+    ("votes", "آرا"),
 ];
 
 /// A detail's key in Persian, if it is one the store writes.

@@ -2,7 +2,7 @@
 //! two at once on one station queue and the second decides on what the first left.
 
 use crate::chain::append_audit;
-use crate::db::{db, not_found, retry, Attempt, Postgres, Unique};
+use crate::db::{db, lock_station, retry, Attempt, Postgres, Unique};
 use async_trait::async_trait;
 use domain::results::annulment;
 use sqlx::postgres::PgConnection;
@@ -12,11 +12,7 @@ use store::{Actor, AnnulmentStore, Entity, StoreError, StoreResult};
 
 /// Locks the station's row (`NotFound` for an unknown station); whether its box is annulled now.
 async fn in_force(conn: &mut PgConnection, election: &str, station: &str) -> Attempt<bool> {
-    sqlx::query("SELECT 1 FROM stations WHERE code = $1 FOR NO KEY UPDATE")
-        .bind(station)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| not_found(Entity::Station))?;
+    lock_station(conn, station).await?;
     Ok(sqlx::query(
         "SELECT 1 FROM station_annulments \
          WHERE election_code = $1 AND station_code = $2 AND restored_at_us IS NULL",

@@ -113,6 +113,20 @@ pub(crate) fn not_found(entity: Entity) -> Fail {
     Fail::Store(StoreError::not_found(entity))
 }
 
+/// Locks the station's row (`NotFound` for an unknown station): the writes about one station's
+/// count, minutes or box queue behind each other.
+pub(crate) async fn lock_station(
+    conn: &mut sqlx::postgres::PgConnection,
+    station: &str,
+) -> Attempt<()> {
+    sqlx::query("SELECT 1 FROM stations WHERE code = $1 FOR NO KEY UPDATE")
+        .bind(station)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| not_found(Entity::Station))?;
+    Ok(())
+}
+
 fn sqlstate(e: &sqlx::Error) -> Option<String> {
     match e {
         sqlx::Error::Database(db) => db.code().map(std::borrow::Cow::into_owned),

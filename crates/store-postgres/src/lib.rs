@@ -24,6 +24,7 @@ mod equipment;
 mod facts;
 mod geography;
 mod guardians;
+mod hand_counts;
 mod identity;
 mod incidents;
 mod kiosks;

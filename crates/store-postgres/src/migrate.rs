@@ -135,6 +135,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "annulments",
         include_str!("../migrations/0028_annulments.sql"),
     ),
+    (
+        29,
+        "hand_counts",
+        include_str!("../migrations/0029_hand_counts.sql"),
+    ),
 ];
 
 /// The migrations as `(version, name)`, in order (for the test that keeps both backends'

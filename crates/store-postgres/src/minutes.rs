@@ -3,7 +3,7 @@
 //! queue and each decides on what the previous one left; a registration locks its person's row.
 
 use crate::chain::append_audit;
-use crate::db::{db, not_found, retry, settle, Attempt, Postgres, Unique};
+use crate::db::{db, lock_station, not_found, retry, settle, Attempt, Postgres, Unique};
 use async_trait::async_trait;
 use domain::audit_terms::AuditAction;
 use domain::results::minutes::{self, DrawFacts, Minutes, MinutesRefusal, SigningFacts};
@@ -129,16 +129,6 @@ async fn versions(
         Some(station),
     )
     .await
-}
-
-/// Locks the station's row: the writes on its minutes queue behind each other.
-async fn lock_station(conn: &mut PgConnection, station: &str) -> Attempt<()> {
-    sqlx::query("SELECT 1 FROM stations WHERE code = $1 FOR NO KEY UPDATE")
-        .bind(station)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| not_found(Entity::Station))?;
-    Ok(())
 }
 
 impl Postgres {

@@ -196,6 +196,8 @@ pub enum Refusal {
     Minutes(domain::results::minutes::MinutesRefusal),
     /// The annulment rules (`domain::results::annulment`, issue 18 §5).
     Annulment(domain::results::annulment::AnnulmentRefusal),
+    /// The paper fallback's hand-count rules (`domain::results::paper`, issue 18 §1).
+    Paper(domain::results::paper::PaperRefusal),
 }
 
 /// Whether a refusal is about the request's content (422) or about the state it meets (409).
@@ -258,6 +260,7 @@ impl Refusal {
             Self::Tally(r) => r.code(),
             Self::Minutes(r) => r.code(),
             Self::Annulment(r) => r.code(),
+            Self::Paper(r) => r.code(),
         }
     }
 
@@ -322,6 +325,7 @@ impl Refusal {
             Self::Tally(r) => r.persian(),
             Self::Minutes(r) => r.persian(),
             Self::Annulment(r) => r.persian(),
+            Self::Paper(r) => r.persian(),
         }
     }
 
@@ -343,6 +347,7 @@ impl Refusal {
             Self::Tally(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             Self::Minutes(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             Self::Annulment(r) if !r.is_invalid_input() => RefusalKind::Conflict,
+            Self::Paper(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             _ => RefusalKind::Invalid,
         }
     }
@@ -480,6 +485,12 @@ impl From<domain::security::SecurityRefusal> for StoreError {
 impl From<domain::results::annulment::AnnulmentRefusal> for StoreError {
     fn from(r: domain::results::annulment::AnnulmentRefusal) -> Self {
         Self::Refused(Refusal::Annulment(r))
+    }
+}
+
+impl From<domain::results::paper::PaperRefusal> for StoreError {
+    fn from(r: domain::results::paper::PaperRefusal) -> Self {
+        Self::Refused(Refusal::Paper(r))
     }
 }
 

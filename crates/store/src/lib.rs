@@ -21,6 +21,7 @@ pub mod error;
 pub mod files;
 pub mod geography;
 pub mod guardians;
+pub mod hand_counts;
 pub mod identity;
 pub mod import;
 pub mod incidents;
@@ -53,6 +54,7 @@ pub use election_day::{checkin_batch_digest, BoardStation, ElectionDayStore};
 pub use equipment::EquipmentStore;
 pub use geography::GeographyStore;
 pub use guardians::GuardianStore;
+pub use hand_counts::HandCountStore;
 pub use identity::{IdentityStore, NewChallenge, StoredChallenge};
 pub use incidents::IncidentStore;
 pub use kiosks::KioskStore;
@@ -90,6 +92,7 @@ pub trait Store:
     + TallyStore
     + MinutesStore
     + AnnulmentStore
+    + HandCountStore
 {
     /// The backend's name, for logs and the health check.
     fn backend(&self) -> &'static str;
@@ -101,8 +104,8 @@ pub trait Store:
 /// The area traits, for `use store::prelude::*` where a `dyn Store`'s methods are called.
 pub mod prelude {
     pub use crate::{
-        AnnulmentStore, EquipmentStore, GuardianStore, IncidentStore, KioskStore, MinutesStore,
-        TallyStore,
+        AnnulmentStore, EquipmentStore, GuardianStore, HandCountStore, IncidentStore, KioskStore,
+        MinutesStore, TallyStore,
     };
     pub use crate::{
         AuditStore, AuthStore, BoardStore, CandidacyStore, DemoStore, ElectionDayStore,

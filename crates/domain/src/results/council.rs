@@ -6,10 +6,12 @@
 
 use super::count_checks::{self, CountRule, StationCount, Voters};
 use super::lottery::Seed;
+use super::paper::{self, HandCount};
 use super::seats::{self, Allocation, Standing};
 use super::status::{ResultStatus, StationStanding};
 use crate::election::Seats;
 use crate::person::Education;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// A candidate on the council's list, with what breaks a tie.
@@ -45,6 +47,67 @@ pub struct StationInput {
     pub signed: bool,
     /// Its box annulled by the supervision board: out of the totals, whatever it counted.
     pub annulled: bool,
+    /// Whether it fell back to paper ballots, and its hand count for the council.
+    pub paper: Paper,
+}
+
+/// A station's paper ballots for one council (issue 18 §1): none when its devices worked; when
+/// they failed, its hand count once two officials' entries agree or the executive board resolved
+/// them. The hand count adds to what the devices took before they failed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Paper {
+    #[default]
+    Electronic,
+    /// Declared, but no hand count accepted yet.
+    Awaiting,
+    Counted(HandCount),
+}
+
+impl Paper {
+    /// The ballots its accepted hand count adds.
+    pub fn ballots(&self) -> u64 {
+        match self {
+            Self::Counted(hand) => hand.ballots,
+            _ => 0,
+        }
+    }
+}
+
+/// Votes per candidate code, borrowed from a tally or summed with a hand count.
+pub type Votes<'a> = Cow<'a, [(String, u64)]>;
+
+/// A station's whole count for a council — its devices' decrypted tally and its accepted hand
+/// count together — or `None` while either part waits (a tally not decrypted, a hand count not
+/// accepted). The minutes and the council's result both read it.
+pub fn station_count<'a>(
+    tally: Option<&'a StationTally>,
+    paper: &Paper,
+) -> Option<(u64, Votes<'a>)> {
+    let electronic = match tally {
+        None => None,
+        Some(tally) => Some((tally.ballots, tally.votes.as_deref()?)),
+    };
+    match (electronic, paper) {
+        (_, Paper::Awaiting) => None,
+        (Some((ballots, votes)), Paper::Electronic) => Some((ballots, Cow::Borrowed(votes))),
+        (None, Paper::Electronic) => Some((0, Cow::Borrowed(&[]))),
+        (None, Paper::Counted(hand)) => Some((
+            hand.ballots,
+            Cow::Owned(hand.votes.iter().map(|(c, n)| (c.clone(), *n)).collect()),
+        )),
+        (Some((ballots, votes)), Paper::Counted(hand)) => Some((
+            ballots.saturating_add(hand.ballots),
+            Cow::Owned(
+                votes
+                    .iter()
+                    .map(|(code, n)| {
+                        let by_hand = hand.votes.get(code).copied().unwrap_or(0);
+                        (code.clone(), n.saturating_add(by_hand))
+                    })
+                    .collect(),
+            ),
+        )),
+    }
 }
 
 /// A station's part in the council's count.
@@ -79,7 +142,7 @@ impl CouncilCount {
 }
 
 /// A station's report and, when it reports, its votes.
-fn report(station: &StationInput, seats: u32) -> (StationReport, Option<&[(String, u64)]>) {
+fn report(station: &StationInput, seats: u32) -> (StationReport, Option<Votes<'_>>) {
     let mut report = StationReport {
         station: station.station.clone(),
         standing: StationStanding::NotClosed,
@@ -93,35 +156,42 @@ fn report(station: &StationInput, seats: u32) -> (StationReport, Option<&[(Strin
     if !station.closed {
         return (report, None);
     }
-    // The station's voters against all its ballots.
+    // The station's voters against all its ballots, by device and by hand.
     report.broken = count_checks::check(&StationCount {
         voters: Some(station.voters),
         ballots: station.ballots,
         ..StationCount::default()
     });
-    let Some(tally) = &station.tally else {
-        report.ballots = Some(0);
-        report.standing = if count_checks::blocks(&report.broken) {
-            StationStanding::CountError
-        } else if station.signed {
-            StationStanding::Reported
-        } else {
-            StationStanding::NotSigned
-        };
+    let by_device = station.tally.as_ref().map_or(0, |tally| tally.ballots);
+    report.ballots = Some(by_device.saturating_add(station.paper.ballots()));
+    if station.paper == Paper::Awaiting {
+        report.standing = StationStanding::HandCountPending;
         return (report, None);
-    };
-    report.ballots = Some(tally.ballots);
-    let Some(votes) = &tally.votes else {
+    }
+    let Some((_, votes)) = station_count(station.tally.as_ref(), &station.paper) else {
         report.standing = StationStanding::NotCounted;
         return (report, None);
     };
-    report.broken.extend(count_checks::check(&StationCount {
-        voters: None,
-        ballots: tally.ballots,
-        votes: votes.iter().map(|(_, n)| *n).collect(),
-        seats,
-        ..StationCount::default()
-    }));
+    if let Some(StationTally {
+        ballots,
+        votes: Some(decrypted),
+    }) = &station.tally
+    {
+        report.broken.extend(count_checks::check(&StationCount {
+            voters: None,
+            ballots: *ballots,
+            votes: decrypted.iter().map(|(_, n)| *n).collect(),
+            seats,
+            ..StationCount::default()
+        }));
+    }
+    if let Paper::Counted(hand) = &station.paper {
+        for rule in paper::check(hand, None, seats) {
+            if !report.broken.contains(&rule) {
+                report.broken.push(rule);
+            }
+        }
+    }
     if count_checks::blocks(&report.broken) {
         report.standing = StationStanding::CountError;
         return (report, None);
@@ -142,16 +212,17 @@ pub fn count(
     stations: &[StationInput],
     seed: Option<&Seed>,
 ) -> CouncilCount {
-    let mut votes: HashMap<&str, u64> = HashMap::new();
+    let mut votes: HashMap<&str, u64> = contenders.iter().map(|c| (c.code.as_str(), 0)).collect();
     let mut ballots_cast: u64 = 0;
     let mut reports = Vec::with_capacity(stations.len());
     for station in stations {
         let (report, counted) = report(station, seats.main);
         if let Some(counted) = counted {
             ballots_cast = ballots_cast.saturating_add(report.ballots.unwrap_or(0));
-            for (code, n) in counted {
-                let sum = votes.entry(code.as_str()).or_default();
-                *sum = sum.saturating_add(*n);
+            for (code, n) in counted.iter() {
+                if let Some(sum) = votes.get_mut(code.as_str()) {
+                    *sum = sum.saturating_add(*n);
+                }
             }
         }
         reports.push(report);
@@ -227,7 +298,82 @@ mod tests {
             }),
             signed: true,
             annulled: false,
+            paper: Paper::Electronic,
         }
+    }
+
+    #[test]
+    fn a_hand_count_adds_to_the_devices_count_once_accepted_and_is_held_to_every_rule() {
+        let contenders = [contender("A"), contender("B")];
+        let seats = Seats {
+            main: 1,
+            alternate: 0,
+        };
+        // The devices took 4 ballots before they failed; 6 more were cast on paper.
+        let mut paper_station = counted("S2", &[("A", 1), ("B", 3)], 4);
+        paper_station.voters.check_ins = 10;
+        paper_station.paper = Paper::Awaiting;
+        let awaiting = count(
+            seats,
+            &contenders,
+            &[
+                counted("S1", &[("A", 3), ("B", 1)], 4),
+                paper_station.clone(),
+            ],
+            None,
+        );
+        assert_eq!(
+            awaiting.stations[1].standing,
+            StationStanding::HandCountPending
+        );
+        assert_eq!(
+            awaiting.ballots_cast, 4,
+            "a pending hand count is not counted"
+        );
+        assert_eq!(awaiting.status, ResultStatus::UnofficialPartial);
+        let hand = HandCount {
+            council: "C".into(),
+            ballots: 6,
+            blank: 1,
+            // The blank ballot's one choice.
+            unused_choices: 1,
+            votes: [("A".to_owned(), 0), ("B".to_owned(), 5)].into(),
+        };
+        paper_station.paper = Paper::Counted(hand.clone());
+        paper_station.ballots = 10;
+        let both = count(
+            seats,
+            &contenders,
+            &[
+                counted("S1", &[("A", 3), ("B", 1)], 4),
+                paper_station.clone(),
+            ],
+            None,
+        );
+        assert_eq!(both.stations[1].standing, StationStanding::Reported);
+        assert_eq!(both.stations[1].ballots, Some(10));
+        assert_eq!(both.ballots_cast, 14);
+        assert_eq!(
+            both.allocation.placed[0].code, "B",
+            "B: 1 + 3 + 5 = 9 votes"
+        );
+        assert_eq!(both.allocation.placed[0].votes, 9);
+        assert_eq!(
+            station_count(paper_station.tally.as_ref(), &paper_station.paper)
+                .map(|(ballots, votes)| (ballots, votes.into_owned())),
+            Some((10, vec![("A".to_owned(), 1), ("B".to_owned(), 8)]))
+        );
+        // A hand count whose votes exceed its ballots' choices blocks the station's count.
+        paper_station.paper = Paper::Counted(HandCount {
+            votes: [("A".to_owned(), 4), ("B".to_owned(), 5)].into(),
+            ..hand
+        });
+        let broken = count(seats, &contenders, &[paper_station], None);
+        assert_eq!(broken.stations[0].standing, StationStanding::CountError);
+        assert!(broken.stations[0]
+            .broken
+            .contains(&CountRule::VotesExceedChoices));
+        assert_eq!(broken.ballots_cast, 0);
     }
 
     #[test]

@@ -42,6 +42,14 @@ pub enum PaperRefusal {
     WrongCandidates,
     /// The station is not one whose devices failed (it counts electronically).
     NotPaper,
+    /// The station's fallback to paper is declared already.
+    AlreadyPaper,
+    /// The executive board resolved this count already.
+    Resolved,
+    /// A figure beyond any station's ballots.
+    FigureTooLarge,
+    /// Paper ballots are counted after the station's box is closed.
+    NotClosed,
 }
 
 impl PaperRefusal {
@@ -53,6 +61,10 @@ impl PaperRefusal {
             Self::ReasonLength => "hand_count_reason_length",
             Self::WrongCandidates => "hand_count_wrong_candidates",
             Self::NotPaper => "hand_count_not_paper",
+            Self::AlreadyPaper => "hand_count_already_paper",
+            Self::Resolved => "hand_count_resolved",
+            Self::FigureTooLarge => "hand_count_figure_too_large",
+            Self::NotClosed => "hand_count_not_closed",
         }
     }
 
@@ -68,12 +80,35 @@ impl PaperRefusal {
             Self::ReasonLength => "دلیل حل مغایرت باید نوشته شود و بیش از ۱۰۰۰ نویسه نباشد.".into(),
             Self::WrongCandidates => "فهرست نامزدهای شمارش با برگه رأی این شورا یکی نیست.".into(),
             Self::NotPaper => "این شعبه با دستگاه رأی‌گیری شمرده می‌شود، نه با شمارش دستی.".into(),
+            Self::AlreadyPaper => "رأی‌گیری کاغذی این شعبه پیش‌تر اعلام شده است.".into(),
+            Self::Resolved => "هیئت اجرایی این مغایرت را پیش‌تر حل کرده است.".into(),
+            Self::NotClosed => "آرای کاغذی پس از بسته شدن صندوق شعبه شمرده می‌شود.".into(),
+            Self::FigureTooLarge => format!(
+                "هیچ عددی در شمارش دستی نمی‌تواند بیش از {} باشد.",
+                crate::text::persian_digits(&MAX_FIGURE.to_string())
+            ),
         }
     }
 
     pub fn is_invalid_input(&self) -> bool {
-        matches!(self, Self::ReasonLength | Self::WrongCandidates)
+        matches!(
+            self,
+            Self::ReasonLength | Self::WrongCandidates | Self::FigureTooLarge
+        )
     }
+}
+
+/// Whether a station's fallback to paper may be declared: once, with a reason (normalised,
+/// returned).
+pub fn check_declaration(declared: bool, reason: &str) -> Result<String, PaperRefusal> {
+    if declared {
+        return Err(PaperRefusal::AlreadyPaper);
+    }
+    let reason = crate::text::normalize_name(reason.trim());
+    if reason.is_empty() || reason.chars().count() > 1000 {
+        return Err(PaperRefusal::ReasonLength);
+    }
+    Ok(reason)
 }
 
 /// Every figure where two entries differ, in a fixed order (ballots, blank, unused choices,
@@ -108,8 +143,20 @@ pub fn compare(first: &HandCount, second: &HandCount) -> Vec<Difference> {
     out
 }
 
-/// Whether an entry names exactly the ballot's candidates.
-pub fn check_candidates(count: &HandCount, ballot: &[String]) -> Result<(), PaperRefusal> {
+/// The largest figure a hand count holds: far above any station's ballots, and within what
+/// every store keeps exactly.
+pub const MAX_FIGURE: u64 = 1_000_000;
+
+/// Whether an entry names exactly the ballot's candidates, each figure within `MAX_FIGURE`.
+pub fn check_form(count: &HandCount, ballot: &[String]) -> Result<(), PaperRefusal> {
+    let figures = [count.ballots, count.blank, count.unused_choices];
+    if figures
+        .iter()
+        .chain(count.votes.values())
+        .any(|n| *n > MAX_FIGURE)
+    {
+        return Err(PaperRefusal::FigureTooLarge);
+    }
     let named: std::collections::BTreeSet<&str> = count.votes.keys().map(String::as_str).collect();
     let listed: std::collections::BTreeSet<&str> = ballot.iter().map(String::as_str).collect();
     if named == listed {
@@ -145,8 +192,16 @@ pub fn accepted<'a>(
     }
 }
 
-/// Whether a resolution may be entered: two entries that differ, and a reason.
-pub fn check_resolution(entries: &[HandCount], reason: &str) -> Result<String, PaperRefusal> {
+/// Whether a resolution may be entered: two entries that differ, no resolution yet, and a
+/// reason (normalised, returned).
+pub fn check_resolution(
+    entries: &[HandCount],
+    resolved: bool,
+    reason: &str,
+) -> Result<String, PaperRefusal> {
+    if resolved {
+        return Err(PaperRefusal::Resolved);
+    }
     let reason = crate::text::normalize_name(reason.trim());
     if reason.is_empty() || reason.chars().count() > 1000 {
         return Err(PaperRefusal::ReasonLength);
@@ -168,6 +223,96 @@ pub fn check(count: &HandCount, voters: Option<Voters>, seats: u32) -> Vec<Count
         votes: count.votes.values().copied().collect(),
         seats,
     })
+}
+
+/// The file of the published record that holds the hand counts.
+pub const HAND_COUNTS_FILE: &str = "hand_counts.json";
+
+/// A hand count's figures as published (its council is its container's).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PublishedFigures {
+    pub ballots: u64,
+    pub blank: u64,
+    pub unused_choices: u64,
+    pub votes: BTreeMap<String, u64>,
+}
+
+impl PublishedFigures {
+    pub fn of(count: &HandCount) -> Self {
+        Self {
+            ballots: count.ballots,
+            blank: count.blank,
+            unused_choices: count.unused_choices,
+            votes: count.votes.clone(),
+        }
+    }
+
+    pub fn count(&self, council: &str) -> HandCount {
+        HandCount {
+            council: council.to_owned(),
+            ballots: self.ballots,
+            blank: self.blank,
+            unused_choices: self.unused_choices,
+            votes: self.votes.clone(),
+        }
+    }
+}
+
+/// The executive board's published resolution.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PublishedResolution {
+    pub figures: PublishedFigures,
+    pub reason: String,
+}
+
+/// A council's published hand count at a station: both entries, in order, and any resolution.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PublishedCouncilCount {
+    pub council: String,
+    pub entries: Vec<PublishedFigures>,
+    pub resolution: Option<PublishedResolution>,
+}
+
+/// A station that fell back to paper, as published.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PublishedPaperStation {
+    pub station: String,
+    pub reason: String,
+    pub councils: Vec<PublishedCouncilCount>,
+}
+
+/// The record's hand counts: every station declared to count by hand.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PublishedHandCounts {
+    pub election: String,
+    pub stations: Vec<PublishedPaperStation>,
+}
+
+impl PublishedPaperStation {
+    /// The station's paper ballots for `council` by the same rule the server follows: the
+    /// agreeing entries or the resolution, else awaited.
+    pub fn paper(&self, council: &str) -> super::council::Paper {
+        let Some(counted) = self.councils.iter().find(|c| c.council == council) else {
+            return super::council::Paper::Awaiting;
+        };
+        let entries: Vec<HandCount> = counted.entries.iter().map(|e| e.count(council)).collect();
+        let resolution = counted
+            .resolution
+            .as_ref()
+            .map(|r| r.figures.count(council));
+        accepted(&entries, resolution.as_ref()).cloned().map_or(
+            super::council::Paper::Awaiting,
+            super::council::Paper::Counted,
+        )
+    }
+
+    /// The ballots its accepted hand counts add, all councils together.
+    pub fn ballots(&self) -> u64 {
+        self.councils
+            .iter()
+            .map(|c| self.paper(&c.council).ballots())
+            .sum()
+    }
 }
 
 #[cfg(test)]
@@ -214,19 +359,52 @@ mod tests {
             "one entry never counts"
         );
         assert_eq!(
-            check_resolution(&entries, "  بازشماری در حضور ناظران "),
+            check_resolution(&entries, false, "  بازشماری در حضور ناظران "),
             Ok("بازشماری در حضور ناظران".into())
         );
         assert_eq!(
-            check_resolution(&entries, " "),
+            check_resolution(&entries, false, " "),
             Err(PaperRefusal::ReasonLength)
         );
         assert_eq!(
-            check_resolution(&[first.clone(), first.clone()], "x"),
+            check_resolution(&[first.clone(), first.clone()], false, "x"),
             Err(PaperRefusal::NothingToResolve)
+        );
+        assert_eq!(
+            check_resolution(&entries, true, "x"),
+            Err(PaperRefusal::Resolved)
         );
         let resolved = count(10, &[("A", 6), ("B", 3)]);
         assert_eq!(accepted(&entries, Some(&resolved)), Some(&resolved));
+    }
+
+    #[test]
+    fn a_published_station_gives_the_count_the_server_accepted() {
+        let agreed = count(10, &[("A", 6), ("B", 3)]);
+        let other = count(10, &[("A", 5), ("B", 4)]);
+        let station = PublishedPaperStation {
+            station: "S".into(),
+            reason: "خرابی".into(),
+            councils: vec![
+                PublishedCouncilCount {
+                    council: "C".into(),
+                    entries: vec![PublishedFigures::of(&agreed), PublishedFigures::of(&agreed)],
+                    resolution: None,
+                },
+                PublishedCouncilCount {
+                    council: "D".into(),
+                    entries: vec![PublishedFigures::of(&agreed), PublishedFigures::of(&other)],
+                    resolution: None,
+                },
+            ],
+        };
+        assert_eq!(
+            station.paper("C"),
+            super::super::council::Paper::Counted(agreed.clone())
+        );
+        assert_eq!(station.paper("D"), super::super::council::Paper::Awaiting);
+        assert_eq!(station.paper("E"), super::super::council::Paper::Awaiting);
+        assert_eq!(station.ballots(), 10, "only the accepted count adds");
     }
 
     #[test]
@@ -244,16 +422,20 @@ mod tests {
     fn an_entry_names_exactly_the_ballots_candidates() {
         let ballot = vec!["A".to_owned(), "B".to_owned()];
         assert_eq!(
-            check_candidates(&count(1, &[("A", 1), ("B", 0)]), &ballot),
+            check_form(&count(1, &[("A", 1), ("B", 0)]), &ballot),
             Ok(())
         );
         assert_eq!(
-            check_candidates(&count(1, &[("A", 1)]), &ballot),
+            check_form(&count(1, &[("A", 1)]), &ballot),
             Err(PaperRefusal::WrongCandidates)
         );
         assert_eq!(
-            check_candidates(&count(1, &[("A", 1), ("B", 0), ("Z", 0)]), &ballot),
+            check_form(&count(1, &[("A", 1), ("B", 0), ("Z", 0)]), &ballot),
             Err(PaperRefusal::WrongCandidates)
+        );
+        assert_eq!(
+            check_form(&count(MAX_FIGURE + 1, &[("A", 1), ("B", 0)]), &ballot),
+            Err(PaperRefusal::FigureTooLarge)
         );
     }
 

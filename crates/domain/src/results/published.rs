@@ -261,6 +261,7 @@ mod tests {
             }),
             signed: true,
             annulled: false,
+            paper: crate::results::council::Paper::Electronic,
         }
     }
 

@@ -66,6 +66,9 @@ pub enum StationStanding {
     NotCounted,
     /// Counted, but its count breaks a blocking rule: it stays out until resolved.
     CountError,
+    /// Its devices failed and it counts paper ballots by hand: its hand count waits for a
+    /// second official's entry, or for the executive board to resolve entries that differ.
+    HandCountPending,
     /// Counted and in the council's totals, but its minutes are not fully signed: the council
     /// stays unofficial-partial.
     NotSigned,
@@ -82,6 +85,7 @@ impl StationStanding {
             Self::NotClosed => "not_closed",
             Self::NotCounted => "not_counted",
             Self::CountError => "count_error",
+            Self::HandCountPending => "hand_count_pending",
             Self::NotSigned => "not_signed",
             Self::Annulled => "annulled",
             Self::Reported => "reported",
@@ -93,6 +97,7 @@ impl StationStanding {
             Self::NotClosed => "صندوق بسته نشده",
             Self::NotCounted => "شمارش نشده",
             Self::CountError => "مغایرت در شمارش",
+            Self::HandCountPending => "شمارش دستی ناتمام",
             Self::NotSigned => "صورتجلسه امضا نشده",
             Self::Annulled => "ابطال‌شده",
             Self::Reported => "گزارش‌شده",

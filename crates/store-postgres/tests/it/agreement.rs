@@ -28,6 +28,7 @@ const AREAS: &[&str] = &[
     "tallies",
     "minutes",
     "annulments",
+    "hand_counts",
 ];
 
 /// The leaf modules: helpers that name no area.

@@ -53,6 +53,7 @@ pub mod election_day;
 pub mod equipment;
 pub mod geography;
 pub mod guardians;
+pub mod hand_counts;
 pub mod identity;
 pub mod incidents;
 pub mod kiosks;
@@ -139,7 +140,8 @@ macro_rules! conformance_suite {
             kiosks::kiosks_are_paired_by_code_and_hold_one_ballot_at_a_time,
             tallies::shares_are_kept_once_per_guardian_and_counts_once_per_tally,
             minutes::minutes_are_signed_once_per_post_and_never_changed,
-            annulments::a_box_is_annulled_once_with_a_reason_and_lifted_once
+            annulments::a_box_is_annulled_once_with_a_reason_and_lifted_once,
+            hand_counts::hand_counts_are_entered_twice_by_two_officials_and_resolved_once
         );
     };
     (@cases $fresh:expr; $($area:ident :: $case:ident),*) => {
