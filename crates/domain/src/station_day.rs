@@ -685,6 +685,10 @@ pub struct DayFacts {
     pub assigned: Presence,
     /// Read only when [`DayAction::needs_equipment_standing`].
     pub equipment: crate::test_deck::EquipmentStanding,
+    /// The station fell back to paper ballots (issue 18 §1): its checked-in voters without a
+    /// device's ballot voted on paper, and its hand count accounts for them. Read with the
+    /// outstanding ballots.
+    pub paper_fallback: bool,
 }
 
 /// Decides an action on the facts the store read in its writing transaction: [`apply`]; an
@@ -716,7 +720,7 @@ pub fn decide(
         }
     }
     let next = apply(day, action, now, polls_open, polls_close)?;
-    if next.state == DayState::Closed && facts.outstanding > 0 {
+    if next.state == DayState::Closed && facts.outstanding > 0 && !facts.paper_fallback {
         return Err(DayRefusal::BallotsOutstanding {
             count: facts.outstanding,
         });
@@ -1078,6 +1082,23 @@ mod tests {
                 }
             ),
             Err(DayRefusal::BallotsOutstanding { count: 2 })
+        );
+        // At a station that fell back to paper, those voters voted on paper: it closes.
+        assert_eq!(
+            decide(
+                &day,
+                &DayAction::Close,
+                after,
+                OPEN,
+                CLOSE,
+                &DayFacts {
+                    outstanding: 2,
+                    paper_fallback: true,
+                    ..DayFacts::default()
+                }
+            )
+            .map(|d| d.state),
+            Ok(DayState::Closed)
         );
         // The day's own rules come first: too early is too early, whatever is outstanding.
         assert_eq!(

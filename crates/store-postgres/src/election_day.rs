@@ -197,6 +197,7 @@ impl Postgres {
             read.outstanding = counts_in(&mut tx, election_code, station)
                 .await?
                 .outstanding;
+            read.paper_fallback = facts::paper_fallback(&mut tx, election_code, station).await?;
         }
         if action.needs_assigned_posts() {
             read.assigned = assigned_posts(&mut tx, election_code, station).await?;

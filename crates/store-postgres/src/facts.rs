@@ -254,6 +254,22 @@ pub(crate) async fn locked_day(
         .ok_or_else(|| StoreError::Corrupt(format!("station {station}'s day has no state")))?)
 }
 
+/// Whether the station was declared to have fallen back to paper (what a close reads in its
+/// writing transaction).
+pub(crate) async fn paper_fallback(
+    conn: &mut PgConnection,
+    election: &str,
+    station: &str,
+) -> Attempt<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM paper_stations WHERE election_code = $1 AND station_code = $2)",
+    )
+    .bind(election)
+    .bind(station)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
 /// A station's standing (what an opening reads in its writing transaction).
 pub(crate) async fn equipment_standing(
     conn: &mut PgConnection,

@@ -170,6 +170,7 @@ pub(crate) fn act(
     let mut read = DayFacts::default();
     if action.needs_outstanding_count() {
         read.outstanding = counts(tx, election, station)?.outstanding;
+        read.paper_fallback = crate::facts::paper_fallback(tx, election, station)?;
     }
     if action.needs_assigned_posts() {
         read.assigned = assigned_posts(tx, election, station)?;

@@ -304,6 +304,21 @@ pub(crate) fn station_security(
     })
 }
 
+/// Whether the station was declared to have fallen back to paper (what a close reads in its
+/// writing transaction).
+pub(crate) fn paper_fallback(
+    conn: &Connection,
+    election: &str,
+    station: &str,
+) -> StoreResult<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM paper_stations WHERE election_code = ?1 AND station_code = ?2)",
+    )
+    .map_err(db_err)?
+    .query_row([election, station], |r| r.get(0))
+    .map_err(db_err)
+}
+
 /// A station's standing (what an opening reads in its writing transaction).
 pub(crate) fn equipment_standing(
     conn: &Connection,

@@ -597,6 +597,7 @@ pub const PUBLIC_ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/api/v1/results/{council}"),
     (Method::GET, "/api/v1/results/stations/{code}"),
     (Method::GET, "/api/v1/results/stations/{code}/minutes"),
+    (Method::GET, "/api/v1/results/stations/{code}/hand-counts"),
     (Method::GET, "/api/v1/results/signing-keys"),
     (Method::GET, "/login"),
     (Method::POST, "/login"),
@@ -629,6 +630,7 @@ pub const PUBLIC_ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/results/{council}"),
     (Method::GET, "/results/stations/{code}"),
     (Method::GET, "/results/stations/{code}/minutes"),
+    (Method::GET, "/results/stations/{code}/hand-counts"),
     // Only a demo serves it (its text messages); elsewhere it is not found.
     (Method::GET, "/demo/outbox"),
     (Method::GET, ASSETS),

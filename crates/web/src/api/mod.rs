@@ -12,6 +12,7 @@ pub mod coverage;
 pub mod election_day;
 pub mod elections;
 pub mod equipment;
+pub mod hand_counts;
 pub mod health;
 pub mod identity;
 pub mod incidents;
@@ -146,6 +147,10 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(minutes::register, minutes::list))
         .routes(routes!(minutes::confirm))
         .routes(routes!(minutes::revoke))
+        .routes(routes!(hand_counts::show))
+        .routes(routes!(hand_counts::declare))
+        .routes(routes!(hand_counts::enter))
+        .routes(routes!(hand_counts::resolve))
         .routes(routes!(election_day::turnout))
         .routes(routes!(election_day::candidates))
         .routes(routes!(election_day::receipt))

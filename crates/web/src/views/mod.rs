@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod day_board;
 pub mod election_day;
 pub mod equipment;
+pub mod hand_counts;
 pub mod identity;
 pub mod incidents;
 pub mod kiosk;
@@ -145,6 +146,13 @@ pub fn page_routes() -> Vec<PageRoute> {
         get("/results/{council}", results::council),
         get("/results/stations/{code}", results::station),
         get("/results/stations/{code}/minutes", minutes::show),
+        get("/results/stations/{code}/hand-counts", hand_counts::show),
+        post("/stations/{code}/paper-fallback", hand_counts::declare),
+        post("/stations/{code}/hand-counts/{council}", hand_counts::enter),
+        post(
+            "/stations/{code}/hand-counts/{council}/resolution",
+            hand_counts::resolve,
+        ),
         post("/stations/{code}/minutes", minutes::draw),
         post(
             "/stations/{code}/minutes/{version}/refusals",

@@ -14,6 +14,7 @@ mod encrypted_ballots;
 mod equipment;
 mod exports;
 mod governor_day;
+mod hand_counts;
 mod incidents;
 mod incidents_browser;
 mod kiosks;

@@ -697,6 +697,8 @@ impl Fixture {
                 // A station's count and receipts, its minutes and the officials' keys.
                 | "/api/v1/results/stations/{code}" | "/results/stations/{code}"
                 | "/api/v1/results/stations/{code}/minutes" | "/results/stations/{code}/minutes"
+                | "/api/v1/results/stations/{code}/hand-counts"
+                | "/results/stations/{code}/hand-counts"
                 | "/api/v1/results/signing-keys"
                 | "/api/v1/results",
             )
@@ -1121,6 +1123,41 @@ impl Fixture {
                 filled(route),
                 json(r#"{"reason": ""}"#),
                 all(who, &[Action::AnnulStation { county }]),
+            ),
+            // The paper fallback (issue 18 §1): the walk's station is open and electronic, so a
+            // declaration without a reason and an entry before the close are refused.
+            ("POST", "/api/v1/stations/{code}/paper-fallback") => (
+                filled(route),
+                json(r#"{"reason": ""}"#),
+                all(who, &[Action::DeclarePaperFallback { county }]),
+            ),
+            ("POST", "/stations/{code}/paper-fallback") => (
+                filled(route),
+                form("reason="),
+                all(who, &[Action::DeclarePaperFallback { county }]),
+            ),
+            ("POST", "/api/v1/stations/{code}/hand-counts") => (
+                filled(route),
+                json(&format!(
+                    r#"{{"council": "{}", "ballots": 0, "blank": 0, "unused_choices": 0, "votes": {{}}}}"#,
+                    self.council
+                )),
+                all(who, &[Action::EnterHandCount { county, station }]),
+            ),
+            ("POST", "/stations/{code}/hand-counts/{council}") => (
+                filled(route).replace("{council}", &self.council),
+                form("ballots=0&blank=0&unused_choices=0"),
+                all(who, &[Action::EnterHandCount { county, station }]),
+            ),
+            ("POST", "/api/v1/stations/{code}/hand-counts/{council}/resolution") => (
+                filled(route).replace("{council}", &self.council),
+                json(r#"{"ballots": 0, "blank": 0, "unused_choices": 0, "votes": {}, "reason": "x"}"#),
+                all(who, &[Action::ResolveHandCount { county }]),
+            ),
+            ("POST", "/stations/{code}/hand-counts/{council}/resolution") => (
+                filled(route).replace("{council}", &self.council),
+                form("ballots=0&blank=0&unused_choices=0&reason=x"),
+                all(who, &[Action::ResolveHandCount { county }]),
             ),
             ("POST", "/api/v1/signing-keys") => (
                 filled(route),
