@@ -467,6 +467,62 @@ fn guardians_decrypt_a_closed_station_through_the_server() {
     );
     std::fs::write(&minutes_path, &honest_minutes).unwrap();
     assert!(tally().success());
+    // The record's hand counts: none here. A paper count slipped in for the station (two
+    // agreeing entries, one ballot more for the top candidate) is followed by the recount,
+    // which then differs from the published result and from the signed minutes: named.
+    let hand_path = out.join(domain::results::paper::HAND_COUNTS_FILE);
+    let honest_hand = std::fs::read(&hand_path).unwrap();
+    let mut hand: serde_json::Value = serde_json::from_slice(&honest_hand).unwrap();
+    assert_eq!(hand["stations"], serde_json::json!([]));
+    let honest_results: serde_json::Value = serde_json::from_slice(&honest).unwrap();
+    let ballot: serde_json::Map<String, serde_json::Value> = honest_results["councils"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["council"] == council.as_str())
+        .unwrap()["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let code = c["code"].as_str().unwrap().to_owned();
+            let one = u64::from(code == top);
+            (code, serde_json::json!(one))
+        })
+        .collect();
+    let seats = honest_results["councils"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["council"] == council.as_str())
+        .unwrap()["main_seats"]
+        .as_u64()
+        .unwrap();
+    let figures = serde_json::json!({
+        "ballots": 1, "blank": 0, "unused_choices": seats - 1, "votes": ballot,
+    });
+    hand["stations"] = serde_json::json!([{
+        "station": STATION,
+        "reason": "x",
+        "councils": [{"council": council, "entries": [figures, figures], "resolution": null}],
+    }]);
+    std::fs::write(&hand_path, serde_json::to_vec(&hand).unwrap()).unwrap();
+    let slipped = tally();
+    assert_eq!(slipped.code, Some(2), "{slipped:#?}");
+    assert!(
+        slipped.stdout.contains(&format!(
+            "council {council}: published candidate {top} with {votes} votes"
+        )),
+        "{slipped:#?}"
+    );
+    assert!(
+        slipped
+            .stdout
+            .contains("votes are not the record's decrypted count"),
+        "{slipped:#?}"
+    );
+    std::fs::write(&hand_path, &honest_hand).unwrap();
+    assert!(tally().success());
     // One changed count in the record itself: its decryption no longer verifies.
     let part_path = out.join("stations").join(format!("{STATION}.json"));
     let mut part: serde_json::Value =
