@@ -16,6 +16,7 @@ pub mod audit;
 pub mod boards;
 pub mod cache;
 pub mod candidates;
+pub mod complaints;
 pub mod election_day;
 pub mod elections;
 pub mod equipment;
@@ -237,6 +238,14 @@ impl App {
     /// Results: a council's count, seats and what is missing (issue 18).
     pub fn minutes(&self) -> minutes::StationMinutes<'_> {
         minutes::StationMinutes {
+            store: &*self.store,
+            ctx: self.context(),
+        }
+    }
+
+    /// Complaints about councils' results (issue 18 §5).
+    pub fn complaints(&self) -> complaints::Complaints<'_> {
+        complaints::Complaints {
             store: &*self.store,
             ctx: self.context(),
         }

@@ -8,6 +8,7 @@ use crate::tallies::Tallies;
 use crate::{Context, Error, Result};
 use ballot_crypto::record::Manifest;
 use domain::election::{Council, Seats};
+use domain::results::certification::{self, KeptStep, Step};
 use domain::results::council::{self, Contender, CouncilCount, Paper, StationInput, StationTally};
 use domain::results::count_checks::{CountRule, Voters};
 use domain::results::minutes::SigningState;
@@ -18,6 +19,7 @@ use domain::results::seats::Tie;
 pub use domain::results::status::{ResultStatus, StationStanding};
 use domain::station_day::DayState;
 use std::collections::HashMap;
+use store::certifications::{CertificationStep, ResultNow};
 use store::hand_counts::PaperStation;
 use store::{PageRequest, StationFilter, Store};
 
@@ -50,7 +52,15 @@ pub struct StationReport {
 #[derive(Debug, Clone)]
 pub struct CouncilResult {
     pub council: Council,
+    /// The certified status when a certification stands, else the stations' (`reported`).
     pub status: ResultStatus,
+    /// What the stations' reports give: unofficial-partial or -complete.
+    pub reported: ResultStatus,
+    /// Every certification step, oldest first.
+    pub certification: Vec<CertificationStep>,
+    /// The result is no longer the one approved (an input changed since): it is to be
+    /// reopened and approved anew.
+    pub changed_since_approval: bool,
     /// Ballots in the reported stations' counts.
     pub ballots_cast: u64,
     /// Best first.
@@ -144,6 +154,8 @@ struct Stations {
     minutes: HashMap<String, (u32, SigningState)>,
     /// The annulled boxes and the supervision board's reasons.
     annulled: HashMap<String, String>,
+    /// Each council's certification steps, oldest first.
+    certifications: HashMap<String, Vec<CertificationStep>>,
 }
 
 impl Stations {
@@ -246,14 +258,33 @@ fn result_of(
             broken: report.broken,
         })
         .collect();
-    CouncilResult {
+    let certification = stations
+        .certifications
+        .get(&council.code)
+        .cloned()
+        .unwrap_or_default();
+    let mut result = CouncilResult {
         council,
         status,
+        reported: status,
+        certification,
+        changed_since_approval: false,
         ballots_cast,
         candidates,
         ties: allocation.ties,
         stations: station_reports,
+    };
+    let kept: Vec<KeptStep> = result
+        .certification
+        .iter()
+        .map(CertificationStep::kept)
+        .collect();
+    if let Some(certified) = certification::level(&kept) {
+        result.changed_since_approval = certification::approved_digest(&kept)
+            != Some(certification::digest(&result.published()).as_str());
+        result.status = certified;
     }
+    result
 }
 
 impl Results<'_> {
@@ -289,6 +320,40 @@ impl Results<'_> {
                 .await?;
         }
         Ok(())
+    }
+
+    /// Takes a certification step on a council's result (issue 18 §5): approved by the county's
+    /// executive board once complete, confirmed by the supervision board without complaints
+    /// pending, published; reopened with a reason. The step fixes the result as computed now.
+    pub async fn certify(
+        self,
+        principal: Option<&domain::access::Principal>,
+        code: &str,
+        step: Step,
+        reason: &str,
+    ) -> Result<CertificationStep> {
+        let council = self.ctx.lookups.council(code).await?;
+        let principal = crate::authorize(
+            principal,
+            domain::access::Action::CertifyResult {
+                county: &council.county_code,
+                step,
+            },
+        )?;
+        let result = self.council(&council.code).await?;
+        let published = result.published();
+        let now = ResultNow {
+            council: council.code.clone(),
+            reported: result.reported,
+            digest: certification::digest(&published),
+            result: serde_json::to_string(&published)
+                .map_err(|e| Error::Internal(format!("the result as text: {e}")))?,
+        };
+        let election = self.ctx.cached().election_code().await?;
+        Ok(self
+            .store
+            .certify(election, &now, step, reason, &self.ctx.actor(principal))
+            .await?)
     }
 
     /// A council's result as its stations have reported (public). `NotFound` for an unknown
@@ -449,11 +514,19 @@ impl Results<'_> {
             .into_iter()
             .map(|a| (a.station, a.reason))
             .collect();
+        let mut certifications: HashMap<String, Vec<CertificationStep>> = HashMap::new();
+        for step in self.store.certifications(election).await? {
+            certifications
+                .entry(step.council.clone())
+                .or_default()
+                .push(step);
+        }
         Ok(Stations {
             days,
             closed,
             minutes,
             annulled,
+            certifications,
         })
     }
 

@@ -317,6 +317,19 @@ pub enum Action<'a> {
     EnterHandCount { county: &'a str, station: &'a str },
     /// Resolving two hand-count entries that differ: the county's executive board.
     ResolveHandCount { county: &'a str },
+    // Certification and complaints (issue 18 §5).
+    /// A step on the result of a council of `county`: approving is the county's executive
+    /// board's; confirming and reopening the supervision board's covering the county;
+    /// publishing the province's supervision board's or the province HQ's.
+    CertifyResult {
+        county: &'a str,
+        step: crate::results::certification::Step,
+    },
+    /// Deciding a complaint about a council of `county` (and reading complaints' texts there):
+    /// the supervision board covering the county.
+    DecideComplaint { county: &'a str },
+    /// Hearing an objection to a county board's decision: the province's supervision board.
+    HearObjection,
 }
 
 /// The roles that see candidate registrations, each within its scope: the HQ, the governors
@@ -498,7 +511,7 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
         | Action::SignMinutes { .. }
         | Action::RegisterSigningKey
         | Action::ManageSigningKeys { .. } => minutes_allow(p, action),
-        Action::AnnulStation { county } => {
+        Action::AnnulStation { county } | Action::DecideComplaint { county } => {
             p.role == Role::SupervisionBoard && p.scope.covers_county(county)
         }
         Action::EnterHandCount { county, station } => {
@@ -508,6 +521,20 @@ pub fn authorize(principal: Option<&Principal>, action: Action<'_>) -> Result<()
         Action::ResolveHandCount { county } => {
             p.role == Role::ExecutiveBoard && p.scope.covers_county(county)
         }
+        Action::CertifyResult { county, step } => {
+            use crate::results::certification::Step;
+            match step {
+                Step::Approve => p.role == Role::ExecutiveBoard && p.scope.covers_county(county),
+                Step::Confirm | Step::Reopen => {
+                    p.role == Role::SupervisionBoard && p.scope.covers_county(county)
+                }
+                Step::Publish => {
+                    matches!(p.role, Role::SupervisionBoard | Role::ProvinceHq)
+                        && p.scope == Scope::Province
+                }
+            }
+        }
+        Action::HearObjection => p.role == Role::SupervisionBoard && p.scope == Scope::Province,
     };
     if allowed {
         Ok(())
@@ -639,6 +666,45 @@ mod tests {
             assert!(!resolve(&principal(role, county("05"))));
         }
         assert!(!declare(&principal(Role::Observer, Scope::Province)));
+    }
+
+    #[test]
+    fn results_are_approved_by_the_executive_confirmed_by_supervision_published_by_the_province() {
+        use crate::results::certification::Step;
+        let county = |c: &str| Scope::County { county: c.into() };
+        let may = |p: &Principal, step| {
+            authorize(Some(p), Action::CertifyResult { county: "05", step }).is_ok()
+        };
+        let executive = principal(Role::ExecutiveBoard, county("05"));
+        let supervision = principal(Role::SupervisionBoard, county("05"));
+        let province_board = principal(Role::SupervisionBoard, Scope::Province);
+        let hq = principal(Role::ProvinceHq, Scope::Province);
+        assert!(may(&executive, Step::Approve));
+        assert!(!may(
+            &principal(Role::ExecutiveBoard, county("06")),
+            Step::Approve
+        ));
+        assert!(!may(&supervision, Step::Approve) && !may(&hq, Step::Approve));
+        assert!(may(&supervision, Step::Confirm) && may(&province_board, Step::Confirm));
+        assert!(may(&supervision, Step::Reopen));
+        assert!(!may(&executive, Step::Confirm) && !may(&executive, Step::Reopen));
+        assert!(!may(
+            &principal(Role::SupervisionBoard, county("06")),
+            Step::Confirm
+        ));
+        assert!(may(&province_board, Step::Publish) && may(&hq, Step::Publish));
+        assert!(!may(&supervision, Step::Publish));
+        assert!(!may(
+            &principal(Role::CountyGovernor, county("05")),
+            Step::Approve
+        ));
+        let decide =
+            |p: &Principal| authorize(Some(p), Action::DecideComplaint { county: "05" }).is_ok();
+        assert!(decide(&supervision) && decide(&province_board));
+        assert!(!decide(&executive) && !decide(&hq));
+        let hear = |p: &Principal| authorize(Some(p), Action::HearObjection).is_ok();
+        assert!(hear(&province_board));
+        assert!(!hear(&supervision) && !hear(&hq));
     }
 
     #[test]

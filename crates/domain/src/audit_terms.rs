@@ -129,6 +129,15 @@ audit_actions! {
     StationPaperFallback = "station.paper_fallback" => "اعلام رأی‌گیری کاغذی شعبه پس از خرابی دستگاه",
     HandCountEnter = "hand_count.enter" => "ورود شمارش دستی آرا",
     HandCountResolve = "hand_count.resolve" => "حل مغایرت شمارش دستی به دست هیئت اجرایی",
+    // Certification and complaints (issue 18 §5).
+    ResultApprove = "result.approve" => "تأیید نتیجهٔ شورا به دست هیئت اجرایی",
+    ResultConfirm = "result.confirm" => "تأیید نتیجهٔ شورا به دست هیئت نظارت",
+    ResultPublish = "result.publish" => "اعلام رسمی نتیجهٔ شورا",
+    ResultReopen = "result.reopen" => "بازگشایی نتیجهٔ شورا",
+    ComplaintFile = "complaint.file" => "ثبت شکایت نامزد از نتیجه",
+    ComplaintDecide = "complaint.decide" => "تصمیم هیئت نظارت شهرستان دربارهٔ شکایت",
+    ComplaintObject = "complaint.object" => "اعتراض نامزد به تصمیم دربارهٔ شکایت",
+    ComplaintHear = "complaint.hear" => "رسیدگی هیئت نظارت استان به اعتراض",
 }
 
 impl AuditAction {
@@ -349,6 +358,8 @@ const DETAIL_LABELS: &[(&str, &str)] = &[
     ("blank", "آرای سفید"),
     ("unused_choices", "انتخاب‌های استفاده‌نشده"),
     ("votes", "آرا"),
+    ("outcome", "تصمیم"),
+    ("hearing", "نتیجهٔ رسیدگی"),
 ];
 
 /// A detail's key in Persian, if it is one the store writes.

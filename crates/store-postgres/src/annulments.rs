@@ -2,27 +2,13 @@
 //! two at once on one station queue and the second decides on what the first left.
 
 use crate::chain::append_audit;
-use crate::db::{db, lock_station, retry, Attempt, Postgres, Unique};
+use crate::db::{db, retry, Attempt, Postgres, Unique};
+use crate::facts::{annul_in, annulment_in_force as in_force};
 use async_trait::async_trait;
 use domain::results::annulment;
-use sqlx::postgres::PgConnection;
 use sqlx::Row;
-use store::annulments::{annulled, restored, Annulment};
+use store::annulments::{restored, Annulment};
 use store::{Actor, AnnulmentStore, Entity, StoreError, StoreResult};
-
-/// Locks the station's row (`NotFound` for an unknown station); whether its box is annulled now.
-async fn in_force(conn: &mut PgConnection, election: &str, station: &str) -> Attempt<bool> {
-    lock_station(conn, station).await?;
-    Ok(sqlx::query(
-        "SELECT 1 FROM station_annulments \
-         WHERE election_code = $1 AND station_code = $2 AND restored_at_us IS NULL",
-    )
-    .bind(election)
-    .bind(station)
-    .fetch_optional(&mut *conn)
-    .await?
-    .is_some())
-}
 
 impl Postgres {
     async fn try_annul(
@@ -33,26 +19,7 @@ impl Postgres {
         by: &Actor,
     ) -> Attempt<Annulment> {
         let mut tx = self.pool.begin().await?;
-        let reason = annulment::check(true, in_force(&mut tx, election, station).await?, reason)
-            .map_err(StoreError::from)?;
-        sqlx::query(
-            "INSERT INTO station_annulments (election_code, station_code, reason, annulled_by, \
-                 annulled_at_us) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(election)
-        .bind(station)
-        .bind(&reason)
-        .bind(&by.username)
-        .bind(by.at_us())
-        .execute(&mut *tx)
-        .await?;
-        let made = Annulment {
-            station: station.to_owned(),
-            reason,
-            by: by.username.clone(),
-            at: by.at,
-        };
-        append_audit(&mut tx, by, &annulled(election, &made)).await?;
+        let made = annul_in(&mut tx, election, station, reason, by).await?;
         tx.commit().await?;
         Ok(made)
     }

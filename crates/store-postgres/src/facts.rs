@@ -297,3 +297,57 @@ pub(crate) async fn equipment_standing(
         overridden,
     )?)
 }
+
+/// Locks the station's row (`NotFound` for an unknown station); whether its box is annulled now.
+pub(crate) async fn annulment_in_force(
+    conn: &mut PgConnection,
+    election: &str,
+    station: &str,
+) -> Attempt<bool> {
+    crate::db::lock_station(conn, station).await?;
+    Ok(sqlx::query(
+        "SELECT 1 FROM station_annulments \
+         WHERE election_code = $1 AND station_code = $2 AND restored_at_us IS NULL",
+    )
+    .bind(election)
+    .bind(station)
+    .fetch_optional(&mut *conn)
+    .await?
+    .is_some())
+}
+
+/// Annuls the station's box inside the caller's transaction (the station's row locked): by
+/// the board, or on a complaint (issue 18 §5).
+pub(crate) async fn annul_in(
+    conn: &mut PgConnection,
+    election: &str,
+    station: &str,
+    reason: &str,
+    by: &store::Actor,
+) -> Attempt<store::annulments::Annulment> {
+    let reason = domain::results::annulment::check(
+        true,
+        annulment_in_force(conn, election, station).await?,
+        reason,
+    )
+    .map_err(store::StoreError::from)?;
+    sqlx::query(
+        "INSERT INTO station_annulments (election_code, station_code, reason, annulled_by, \
+             annulled_at_us) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(election)
+    .bind(station)
+    .bind(&reason)
+    .bind(&by.username)
+    .bind(by.at_us())
+    .execute(&mut *conn)
+    .await?;
+    let made = store::annulments::Annulment {
+        station: station.to_owned(),
+        reason,
+        by: by.username.clone(),
+        at: by.at,
+    };
+    crate::chain::append_audit(conn, by, &store::annulments::annulled(election, &made)).await?;
+    Ok(made)
+}

@@ -198,7 +198,7 @@ impl Postgres {
         Ok(after)
     }
 
-    async fn try_list(&self, election: &str) -> Attempt<Vec<PaperStation>> {
+    async fn try_list_paper(&self, election: &str) -> Attempt<Vec<PaperStation>> {
         let mut conn = self.pool.acquire().await?;
         let declared = sqlx::query(
             "SELECT station_code, reason, declared_by, declared_at_us FROM paper_stations \
@@ -281,6 +281,6 @@ impl HandCountStore for Postgres {
 
     #[tracing::instrument(skip_all)]
     async fn paper_stations(&self, election: &str) -> StoreResult<Vec<PaperStation>> {
-        retry(Unique::Fail, || self.try_list(election)).await
+        retry(Unique::Fail, || self.try_list_paper(election)).await
     }
 }

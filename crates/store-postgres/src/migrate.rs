@@ -140,6 +140,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "hand_counts",
         include_str!("../migrations/0029_hand_counts.sql"),
     ),
+    (
+        30,
+        "certification",
+        include_str!("../migrations/0030_certification.sql"),
+    ),
 ];
 
 /// The migrations as `(version, name)`, in order (for the test that keeps both backends'

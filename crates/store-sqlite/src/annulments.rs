@@ -2,59 +2,13 @@
 
 use crate::chain::append_audit;
 use crate::db::{db_err, Sqlite};
+use crate::facts::{annul, annulment_in_force as in_force};
 use crate::sql::all;
 use async_trait::async_trait;
 use domain::results::annulment;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
-use store::annulments::{annulled, restored, Annulment};
-use store::{Actor, AnnulmentStore, Entity, StoreError, StoreResult};
-
-/// Whether the station exists, and whether its box is annulled now.
-fn in_force(tx: &Transaction<'_>, election: &str, station: &str) -> StoreResult<bool> {
-    let known: bool = tx
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM stations WHERE code = ?1)")
-        .map_err(db_err)?
-        .query_row([station], |r| r.get(0))
-        .map_err(db_err)?;
-    if !known {
-        return Err(StoreError::not_found(Entity::Station));
-    }
-    Ok(tx
-        .prepare_cached(
-            "SELECT 1 FROM station_annulments
-             WHERE election_code = ?1 AND station_code = ?2 AND restored_at_us IS NULL",
-        )
-        .map_err(db_err)?
-        .query_row([election, station], |r| r.get::<_, i64>(0))
-        .optional()
-        .map_err(db_err)?
-        .is_some())
-}
-
-fn annul(
-    tx: &Transaction<'_>,
-    election: &str,
-    station: &str,
-    reason: &str,
-    by: &Actor,
-) -> StoreResult<Annulment> {
-    let reason = annulment::check(true, in_force(tx, election, station)?, reason)?;
-    tx.prepare_cached(
-        "INSERT INTO station_annulments (election_code, station_code, reason, annulled_by,
-             annulled_at_us) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )
-    .map_err(db_err)?
-    .execute(params![election, station, reason, by.username, by.at_us()])
-    .map_err(db_err)?;
-    let made = Annulment {
-        station: station.to_owned(),
-        reason,
-        by: by.username.clone(),
-        at: by.at,
-    };
-    append_audit(tx, by, &annulled(election, &made))?;
-    Ok(made)
-}
+use rusqlite::{params, Connection, Transaction};
+use store::annulments::{restored, Annulment};
+use store::{Actor, AnnulmentStore, StoreResult};
 
 fn restore(
     tx: &Transaction<'_>,

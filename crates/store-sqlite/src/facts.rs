@@ -347,3 +347,65 @@ pub(crate) fn equipment_standing(
         .map_err(db_err)?;
     store::equipment::standing_of(latest.as_ref().map(|(o, f)| (o.as_str(), *f)), overridden)
 }
+
+/// Whether the station exists, and whether its box is annulled now (issue 18 §5).
+pub(crate) fn annulment_in_force(
+    tx: &rusqlite::Transaction<'_>,
+    election: &str,
+    station: &str,
+) -> StoreResult<bool> {
+    let known: bool = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM stations WHERE code = ?1)")
+        .map_err(db_err)?
+        .query_row([station], |r| r.get(0))
+        .map_err(db_err)?;
+    if !known {
+        return Err(StoreError::not_found(store::Entity::Station));
+    }
+    Ok(tx
+        .prepare_cached(
+            "SELECT 1 FROM station_annulments
+             WHERE election_code = ?1 AND station_code = ?2 AND restored_at_us IS NULL",
+        )
+        .map_err(db_err)?
+        .query_row([election, station], |r| r.get::<_, i64>(0))
+        .optional()
+        .map_err(db_err)?
+        .is_some())
+}
+
+/// Annuls the station's box in the caller's transaction: by the board, or on a complaint.
+pub(crate) fn annul(
+    tx: &rusqlite::Transaction<'_>,
+    election: &str,
+    station: &str,
+    reason: &str,
+    by: &store::Actor,
+) -> StoreResult<store::annulments::Annulment> {
+    let reason = domain::results::annulment::check(
+        true,
+        annulment_in_force(tx, election, station)?,
+        reason,
+    )?;
+    tx.prepare_cached(
+        "INSERT INTO station_annulments (election_code, station_code, reason, annulled_by,
+             annulled_at_us) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .map_err(db_err)?
+    .execute(rusqlite::params![
+        election,
+        station,
+        reason,
+        by.username,
+        by.at_us()
+    ])
+    .map_err(db_err)?;
+    let made = store::annulments::Annulment {
+        station: station.to_owned(),
+        reason,
+        by: by.username.clone(),
+        at: by.at,
+    };
+    crate::chain::append_audit(tx, by, &store::annulments::annulled(election, &made))?;
+    Ok(made)
+}

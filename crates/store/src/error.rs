@@ -46,6 +46,8 @@ pub enum Entity {
     Minutes,
     /// An official's key for signing the minutes.
     SigningKey,
+    /// A complaint about a council's result (issue 18 §5).
+    Complaint,
 }
 
 impl Entity {
@@ -78,6 +80,7 @@ impl Entity {
             Self::Kiosk => "kiosk",
             Self::Minutes => "minutes",
             Self::SigningKey => "signing key",
+            Self::Complaint => "complaint",
         }
     }
 
@@ -110,6 +113,7 @@ impl Entity {
             Self::Kiosk => "دستگاه رأی‌گیری",
             Self::Minutes => "صورتجلسه شمارش آرا",
             Self::SigningKey => "کلید امضا",
+            Self::Complaint => "شکایت",
         }
     }
 }
@@ -198,6 +202,10 @@ pub enum Refusal {
     Annulment(domain::results::annulment::AnnulmentRefusal),
     /// The paper fallback's hand-count rules (`domain::results::paper`, issue 18 §1).
     Paper(domain::results::paper::PaperRefusal),
+    /// The certification's rules (`domain::results::certification`, issue 18 §5).
+    Certification(domain::results::certification::CertificationRefusal),
+    /// The complaints' rules (`domain::results::complaints`, issue 18 §5).
+    Complaint(domain::results::complaints::ComplaintRefusal),
 }
 
 /// Whether a refusal is about the request's content (422) or about the state it meets (409).
@@ -261,6 +269,8 @@ impl Refusal {
             Self::Minutes(r) => r.code(),
             Self::Annulment(r) => r.code(),
             Self::Paper(r) => r.code(),
+            Self::Certification(r) => r.code(),
+            Self::Complaint(r) => r.code(),
         }
     }
 
@@ -326,6 +336,8 @@ impl Refusal {
             Self::Minutes(r) => r.persian(),
             Self::Annulment(r) => r.persian(),
             Self::Paper(r) => r.persian(),
+            Self::Certification(r) => r.persian(),
+            Self::Complaint(r) => r.persian(),
         }
     }
 
@@ -348,6 +360,8 @@ impl Refusal {
             Self::Minutes(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             Self::Annulment(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             Self::Paper(r) if !r.is_invalid_input() => RefusalKind::Conflict,
+            Self::Certification(r) if !r.is_invalid_input() => RefusalKind::Conflict,
+            Self::Complaint(r) if !r.is_invalid_input() => RefusalKind::Conflict,
             _ => RefusalKind::Invalid,
         }
     }
@@ -485,6 +499,18 @@ impl From<domain::security::SecurityRefusal> for StoreError {
 impl From<domain::results::annulment::AnnulmentRefusal> for StoreError {
     fn from(r: domain::results::annulment::AnnulmentRefusal) -> Self {
         Self::Refused(Refusal::Annulment(r))
+    }
+}
+
+impl From<domain::results::certification::CertificationRefusal> for StoreError {
+    fn from(r: domain::results::certification::CertificationRefusal) -> Self {
+        Self::Refused(Refusal::Certification(r))
+    }
+}
+
+impl From<domain::results::complaints::ComplaintRefusal> for StoreError {
+    fn from(r: domain::results::complaints::ComplaintRefusal) -> Self {
+        Self::Refused(Refusal::Complaint(r))
     }
 }
 

@@ -14,6 +14,8 @@ pub mod audit_log;
 pub mod auth;
 pub mod boards;
 pub mod candidacy;
+pub mod certifications;
+pub mod complaints;
 pub mod demo;
 pub mod election_day;
 pub mod equipment;
@@ -49,6 +51,8 @@ pub use audit_log::{verify_audit, AuditStore};
 pub use auth::AuthStore;
 pub use boards::BoardStore;
 pub use candidacy::CandidacyStore;
+pub use certifications::CertificationStore;
+pub use complaints::ComplaintStore;
 pub use demo::DemoStore;
 pub use election_day::{checkin_batch_digest, BoardStation, ElectionDayStore};
 pub use equipment::EquipmentStore;
@@ -93,6 +97,8 @@ pub trait Store:
     + MinutesStore
     + AnnulmentStore
     + HandCountStore
+    + CertificationStore
+    + ComplaintStore
 {
     /// The backend's name, for logs and the health check.
     fn backend(&self) -> &'static str;

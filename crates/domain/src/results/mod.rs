@@ -4,6 +4,8 @@
 //! decides what the law leaves tied ([`lottery`]), and a result's status ([`status`]).
 
 pub mod annulment;
+pub mod certification;
+pub mod complaints;
 pub mod council;
 pub mod count_checks;
 pub mod lottery;

@@ -29,6 +29,8 @@ const AREAS: &[&str] = &[
     "minutes",
     "annulments",
     "hand_counts",
+    "certifications",
+    "complaints",
 ];
 
 /// The leaf modules: helpers that name no area.

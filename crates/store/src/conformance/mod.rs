@@ -49,6 +49,7 @@ pub mod audit_log;
 pub mod auth;
 pub mod boards;
 pub mod candidacy;
+pub mod certifications;
 pub mod election_day;
 pub mod equipment;
 pub mod geography;
@@ -141,7 +142,8 @@ macro_rules! conformance_suite {
             tallies::shares_are_kept_once_per_guardian_and_counts_once_per_tally,
             minutes::minutes_are_signed_once_per_post_and_never_changed,
             annulments::a_box_is_annulled_once_with_a_reason_and_lifted_once,
-            hand_counts::hand_counts_are_entered_twice_by_two_officials_and_resolved_once
+            hand_counts::hand_counts_are_entered_twice_by_two_officials_and_resolved_once,
+            certifications::results_are_certified_in_order_and_complaints_hold_the_confirmation
         );
     };
     (@cases $fresh:expr; $($area:ident :: $case:ident),*) => {
