@@ -598,6 +598,11 @@ pub const PUBLIC_ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/api/v1/results/stations/{code}"),
     (Method::GET, "/api/v1/results/stations/{code}/minutes"),
     (Method::GET, "/api/v1/results/stations/{code}/hand-counts"),
+    // Complaints: the list (texts only for the boards), and the candidate's filing and
+    // objection, by their tracking code and national id.
+    (Method::GET, "/api/v1/results/complaints"),
+    (Method::POST, "/api/v1/results/complaints"),
+    (Method::POST, "/api/v1/results/complaints/{id}/objection"),
     (Method::GET, "/api/v1/results/signing-keys"),
     (Method::GET, "/login"),
     (Method::POST, "/login"),

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod boards;
 pub mod candidates;
+pub mod certification;
 pub mod councils;
 pub mod counties;
 pub mod coverage;
@@ -147,6 +148,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(minutes::register, minutes::list))
         .routes(routes!(minutes::confirm))
         .routes(routes!(minutes::revoke))
+        .routes(routes!(certification::certify))
+        .routes(routes!(certification::list, certification::file))
+        .routes(routes!(certification::decide))
+        .routes(routes!(certification::object))
+        .routes(routes!(certification::hear))
         .routes(routes!(hand_counts::show))
         .routes(routes!(hand_counts::declare))
         .routes(routes!(hand_counts::enter))

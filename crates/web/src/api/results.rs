@@ -53,11 +53,24 @@ pub struct CouncilResultAnswer {
     pub stations_reported: usize,
     pub stations_total: usize,
     pub stations: Vec<StationResultAnswer>,
+    /// What the stations' reports give, whatever the certification.
+    pub reported: ResultStatus,
+    /// Every certification step, oldest first.
+    pub certification: Vec<crate::api::certification::StepAnswer>,
+    /// The result is no longer the one approved: it waits to be reopened and approved anew.
+    pub changed_since_approval: bool,
 }
 
 impl From<CouncilResult> for CouncilResultAnswer {
     fn from(result: CouncilResult) -> Self {
         Self {
+            reported: result.reported,
+            certification: result
+                .certification
+                .iter()
+                .map(crate::api::certification::StepAnswer::from)
+                .collect(),
+            changed_since_approval: result.changed_since_approval,
             stations_reported: result.stations_reported(),
             stations_total: result.stations_total(),
             council: result.council.code,

@@ -9,6 +9,7 @@ mod audit_page;
 mod boards;
 mod browser;
 mod candidates;
+mod certification;
 mod election_day;
 mod encrypted_ballots;
 mod equipment;

@@ -59,6 +59,8 @@ struct Caller {
 struct Fixture {
     station: String,
     council: String,
+    /// A complaint about the council (issue 18 §5), filed as the store keeps it.
+    complaint: i64,
     board: String,
     meeting: i64,
     person: String,
@@ -260,6 +262,20 @@ impl Fixture {
         .await
         .unwrap()
         .id;
+        let complaint = store::ComplaintStore::file_complaint(
+            app.store.as_ref(),
+            ELECTION,
+            &store::complaints::NewComplaint {
+                council: station_record.council_code.clone(),
+                station: None,
+                candidate: "101".into(),
+                text: "شکایتی برای گشت در مسیرها".into(),
+            },
+            &by,
+        )
+        .await
+        .unwrap()
+        .id;
         let staff = app.token("station").await;
         let kiosk = crate::support::Kiosk::pair(app, &staff, &station).await;
         let spares = (
@@ -267,6 +283,7 @@ impl Fixture {
             crate::support::Kiosk::pair(app, &staff, &station).await.id,
         );
         Self {
+            complaint,
             signing_key,
             kiosk,
             spares,
@@ -699,6 +716,7 @@ impl Fixture {
                 | "/api/v1/results/stations/{code}/minutes" | "/results/stations/{code}/minutes"
                 | "/api/v1/results/stations/{code}/hand-counts"
                 | "/results/stations/{code}/hand-counts"
+                | "/api/v1/results/complaints"
                 | "/api/v1/results/signing-keys"
                 | "/api/v1/results",
             )
@@ -1124,6 +1142,43 @@ impl Fixture {
                 json(r#"{"reason": ""}"#),
                 all(who, &[Action::AnnulStation { county }]),
             ),
+            // Complaints and certification (issue 18 §5): a filing and an objection are the
+            // candidate's (public, refused here: no such candidate); the walk's council is not
+            // complete, and its complaint is not decided.
+            ("POST", "/api/v1/results/complaints") => (
+                filled(route),
+                json(&format!(
+                    r#"{{"tracking_code": "0", "national_id": "0018465986", "council": "{}", "text": "متن شکایت آزمایشی"}}"#,
+                    self.council
+                )),
+                open,
+            ),
+            ("POST", "/api/v1/results/complaints/{id}/objection") => (
+                route.replace("{id}", &self.complaint.to_string()),
+                json(r#"{"tracking_code": "0", "national_id": "0018465986", "text": "متن اعتراض آزمایشی"}"#),
+                open,
+            ),
+            ("POST", "/api/v1/results/complaints/{id}/decision") => (
+                route.replace("{id}", &self.complaint.to_string()),
+                json(r#"{"outcome": "rejected", "reason": ""}"#),
+                all(who, &[Action::DecideComplaint { county }]),
+            ),
+            ("POST", "/api/v1/results/complaints/{id}/hearing") => (
+                route.replace("{id}", &self.complaint.to_string()),
+                json(r#"{"hearing": "upheld", "reason": "x"}"#),
+                all(who, &[Action::HearObjection]),
+            ),
+            ("POST", "/api/v1/results/{council}/certification") => (
+                route.replace("{council}", &self.council),
+                json(r#"{"step": "approve"}"#),
+                all(
+                    who,
+                    &[Action::CertifyResult {
+                        county,
+                        step: domain::results::certification::Step::Approve,
+                    }],
+                ),
+            ),
             // The paper fallback (issue 18 §1): the walk's station is open and electronic, so a
             // declaration without a reason and an entry before the close are refused.
             ("POST", "/api/v1/stations/{code}/paper-fallback") => (
@@ -1228,6 +1283,9 @@ impl Fixture {
                 // A signed-in caller (or a kiosk) is not made a kiosk.
                 | "/api/v1/kiosk/pairing"
                 | "/kiosk/pairing"
+                // A complaint or an objection from someone who is not the council's candidate.
+                | "/api/v1/results/complaints"
+                | "/api/v1/results/complaints/{id}/objection"
         );
         // A station's part of the record is refused until its close (the walk's is not closed).
         let unpublished = route == "/api/v1/record/stations/{code}";
