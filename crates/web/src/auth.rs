@@ -636,6 +636,9 @@ pub const PUBLIC_ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/results/stations/{code}"),
     (Method::GET, "/results/stations/{code}/minutes"),
     (Method::GET, "/results/stations/{code}/hand-counts"),
+    (Method::GET, "/results/complaints"),
+    (Method::POST, "/results/complaints"),
+    (Method::POST, "/results/complaints/{id}/objection"),
     // Only a demo serves it (its text messages); elsewhere it is not found.
     (Method::GET, "/demo/outbox"),
     (Method::GET, ASSETS),

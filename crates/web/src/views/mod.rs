@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod boards;
 pub mod candidates;
+pub mod certification;
 pub mod count;
 pub mod counties;
 pub mod dashboard;
@@ -147,6 +148,12 @@ pub fn page_routes() -> Vec<PageRoute> {
         get("/results/stations/{code}", results::station),
         get("/results/stations/{code}/minutes", minutes::show),
         get("/results/stations/{code}/hand-counts", hand_counts::show),
+        post("/results/{council}/certification", certification::certify),
+        get("/results/complaints", certification::complaints),
+        post("/results/complaints", certification::file),
+        post("/results/complaints/{id}/objection", certification::object),
+        post("/results/complaints/{id}/decision", certification::decide),
+        post("/results/complaints/{id}/hearing", certification::hear),
         post("/stations/{code}/paper-fallback", hand_counts::declare),
         post("/stations/{code}/hand-counts/{council}", hand_counts::enter),
         post(

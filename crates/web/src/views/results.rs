@@ -216,17 +216,83 @@ struct CouncilPage {
     /// Of them, not in the totals yet or with a finding.
     flagged_fa: String,
     flagged: usize,
+    /// The certification's steps, oldest first.
+    steps: Vec<StepRow>,
+    /// The result changed since its approval: reopen and approve anew.
+    changed: bool,
+    /// The steps the signed-in official may take, by code and label.
+    may: Vec<(&'static str, &'static str)>,
+    notice: Option<&'static str>,
+    error: Option<String>,
+}
+
+pub struct StepRow {
+    pub step_fa: &'static str,
+    pub reason: String,
+    pub at: String,
+    pub digest: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CouncilQuery {
+    done: Option<String>,
 }
 
 /// `GET /results/{council}` (public): a council's result as its stations have reported.
-pub async fn council(visit: Visit, OnPage(Path(code)): OnPage<Path<String>>) -> PageResult {
+pub async fn council(
+    visit: Visit,
+    OnPage(Path(code)): OnPage<Path<String>>,
+    OnPage(Query(query)): OnPage<Query<CouncilQuery>>,
+) -> PageResult {
+    let notice = query
+        .done
+        .as_deref()
+        .and_then(domain::results::certification::Step::parse)
+        .map(|step| match step {
+            domain::results::certification::Step::Reopen => "نتیجه بازگشایی شد.",
+            _ => "گام تأیید نتیجه ثبت شد.",
+        });
+    council_page(&visit, &code, notice, None).await
+}
+
+/// A council's result page, with a notice after a step or a refused step's reason.
+pub async fn council_page(
+    visit: &Visit,
+    code: &str,
+    notice: Option<&'static str>,
+    error: Option<String>,
+) -> PageResult {
     let here = format!("/results/{code}");
     let result = visit
         .app()
         .results()
-        .council(&code)
+        .council(code)
         .await
         .map_err(|e| page_error(e, "/results"))?;
+    use domain::results::certification::Step;
+    let steps = result
+        .certification
+        .iter()
+        .map(|s| StepRow {
+            step_fa: s.step.persian(),
+            reason: s.reason.clone().unwrap_or_default(),
+            at: domain::calendar::jalali_datetime(s.at),
+            digest: s.digest.chars().take(16).collect(),
+        })
+        .collect();
+    let may = Step::ALL
+        .into_iter()
+        .filter(|step| {
+            app::allows(
+                visit.principal(),
+                domain::access::Action::CertifyResult {
+                    county: &result.council.county_code,
+                    step: *step,
+                },
+            )
+        })
+        .map(|step| (step.as_str(), step.persian()))
+        .collect();
     let names: std::collections::HashMap<&str, &str> = result
         .candidates
         .iter()
@@ -348,6 +414,11 @@ pub async fn council(visit: Visit, OnPage(Path(code)): OnPage<Path<String>>) -> 
         flagged_fa: persian_number(flagged as i64),
         flagged,
         title,
+        steps,
+        changed: result.changed_since_approval,
+        may,
+        notice,
+        error,
     })
 }
 

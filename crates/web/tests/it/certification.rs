@@ -88,6 +88,36 @@ async fn a_result_is_approved_held_by_a_complaint_confirmed_reopened_and_certifi
         result(&app, &council).await["status"],
         "unofficial_complete"
     );
+    // The page: the executive board sees the approval's form, the public none; a refused step
+    // is named in Persian.
+    let public_page = app.page(&format!("/results/{council}"), None).await.text();
+    assert!(!public_page.contains("data-step="), "{public_page}");
+    let board = app.browser_login("supervision").await;
+    let board_page = app
+        .page(&format!("/results/{council}"), Some(&board))
+        .await
+        .text();
+    assert!(board_page.contains("data-step=\"confirm\""), "{board_page}");
+    assert!(
+        !board_page.contains("data-step=\"approve\""),
+        "{board_page}"
+    );
+    let refused = app
+        .post_fields(
+            &format!("/results/{council}/certification"),
+            Some(&board),
+            &[
+                ("csrf_token", &crate::support::csrf_of(&board_page)),
+                ("step", "confirm"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert!(
+        refused.text().contains("این گام به ترتیب نیست"),
+        "{}",
+        refused.text()
+    );
     let governor = app.token("governor").await;
     assert_eq!(
         step(&app, &governor, &council, "approve", "").await.status,

@@ -717,6 +717,7 @@ impl Fixture {
                 | "/api/v1/results/stations/{code}/hand-counts"
                 | "/results/stations/{code}/hand-counts"
                 | "/api/v1/results/complaints"
+                | "/results/complaints"
                 | "/api/v1/results/signing-keys"
                 | "/api/v1/results",
             )
@@ -1158,6 +1159,40 @@ impl Fixture {
                 json(r#"{"tracking_code": "0", "national_id": "0018465986", "text": "متن اعتراض آزمایشی"}"#),
                 open,
             ),
+            ("POST", "/results/complaints") => (
+                filled(route),
+                form(&format!(
+                    "tracking_code=0&national_id=0018465986&council={}&text=x",
+                    self.council
+                )),
+                open,
+            ),
+            ("POST", "/results/complaints/{id}/objection") => (
+                route.replace("{id}", &self.complaint.to_string()),
+                form("tracking_code=0&national_id=0018465986&text=x"),
+                open,
+            ),
+            ("POST", "/results/complaints/{id}/decision") => (
+                route.replace("{id}", &self.complaint.to_string()),
+                form("ruling=rejected&reason="),
+                all(who, &[Action::DecideComplaint { county }]),
+            ),
+            ("POST", "/results/complaints/{id}/hearing") => (
+                route.replace("{id}", &self.complaint.to_string()),
+                form("ruling=upheld&reason=x"),
+                all(who, &[Action::HearObjection]),
+            ),
+            ("POST", "/results/{council}/certification") => (
+                route.replace("{council}", &self.council),
+                form("step=approve&reason="),
+                all(
+                    who,
+                    &[Action::CertifyResult {
+                        county,
+                        step: domain::results::certification::Step::Approve,
+                    }],
+                ),
+            ),
             ("POST", "/api/v1/results/complaints/{id}/decision") => (
                 route.replace("{id}", &self.complaint.to_string()),
                 json(r#"{"outcome": "rejected", "reason": ""}"#),
@@ -1286,6 +1321,8 @@ impl Fixture {
                 // A complaint or an objection from someone who is not the council's candidate.
                 | "/api/v1/results/complaints"
                 | "/api/v1/results/complaints/{id}/objection"
+                | "/results/complaints"
+                | "/results/complaints/{id}/objection"
         );
         // A station's part of the record is refused until its close (the walk's is not closed).
         let unpublished = route == "/api/v1/record/stations/{code}";
