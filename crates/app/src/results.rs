@@ -13,7 +13,7 @@ use domain::results::council::{self, Contender, CouncilCount, Paper, StationInpu
 use domain::results::count_checks::{CountRule, Voters};
 use domain::results::minutes::SigningState;
 use domain::results::published::{
-    PublishedCandidate, PublishedCouncil, PublishedResults, PublishedStation,
+    PublishedCandidate, PublishedCouncil, PublishedLottery, PublishedResults, PublishedStation,
 };
 use domain::results::seats::Tie;
 pub use domain::results::status::{ResultStatus, StationStanding};
@@ -61,6 +61,11 @@ pub struct CouncilResult {
     /// The result is no longer the one approved (an input changed since): it is to be
     /// reopened and approved anew.
     pub changed_since_approval: bool,
+    /// The digest of the result before any lottery: what a certification fixes.
+    pub digest: String,
+    /// The lottery's commitment once approved with ties only it breaks; its seed once
+    /// confirmed (then the ties are drawn).
+    pub lottery: Option<PublishedLottery>,
     /// Ballots in the reported stations' counts.
     pub ballots_cast: u64,
     /// Best first.
@@ -180,6 +185,7 @@ fn result_of(
     serving: &[&domain::station::Station],
     stations: &Stations,
 ) -> CouncilResult {
+    let candidates_listed = candidates;
     let contenders: Vec<Contender> = candidates
         .iter()
         .map(|c| Contender {
@@ -225,24 +231,7 @@ fn result_of(
         &inputs,
         None,
     );
-    let by_code: HashMap<&str, &&domain::ballot::Candidate> =
-        candidates.iter().map(|c| (c.code.as_str(), c)).collect();
-    let candidates = allocation
-        .placed
-        .iter()
-        .filter_map(|placed| {
-            let candidate = by_code.get(placed.code.as_str())?;
-            Some(PublishedCandidate {
-                code: placed.code.clone(),
-                name: format!("{} {}", candidate.first_name, candidate.last_name),
-                votes: placed.votes,
-                rank: placed.rank,
-                outcome: placed.outcome,
-                veteran_family: candidate.veteran_family,
-                education: candidate.education,
-            })
-        })
-        .collect();
+    let candidates = placed_candidates(candidates, &allocation);
     let station_reports = reports
         .into_iter()
         .zip(serving)
@@ -269,22 +258,82 @@ fn result_of(
         reported: status,
         certification,
         changed_since_approval: false,
+        digest: String::new(),
+        lottery: None,
         ballots_cast,
         candidates,
         ties: allocation.ties,
         stations: station_reports,
     };
+    // What a certification fixes: the result before any lottery.
+    result.digest = certification::digest(&result.published());
     let kept: Vec<KeptStep> = result
         .certification
         .iter()
         .map(CertificationStep::kept)
         .collect();
-    if let Some(certified) = certification::level(&kept) {
-        result.changed_since_approval = certification::approved_digest(&kept)
-            != Some(certification::digest(&result.published()).as_str());
-        result.status = certified;
+    let Some(certified) = certification::level(&kept) else {
+        return result;
+    };
+    result.changed_since_approval =
+        certification::approved_digest(&kept) != Some(result.digest.as_str());
+    result.status = certified;
+    // The approval in force drew the lottery's seed for ties only it breaks: its commitment is
+    // public; confirmed, the seed is revealed and the draw decides the ties.
+    let seed = result
+        .certification
+        .iter()
+        .rev()
+        .take_while(|s| s.step != Step::Reopen)
+        .find(|s| s.step == Step::Approve)
+        .and_then(|s| s.lottery_seed.clone())
+        .and_then(|text| domain::results::lottery::parse_seed(&text).map(|seed| (text, seed)));
+    if let Some((text, seed)) = seed {
+        let revealed = certified.is_certified() && !result.changed_since_approval;
+        result.lottery = Some(PublishedLottery {
+            commitment: domain::results::lottery::commitment(&seed),
+            seed: revealed.then_some(text),
+        });
+        if revealed {
+            let drawn = council::count(
+                Seats {
+                    main: result.council.main_seats,
+                    alternate: result.council.alternate_seats,
+                },
+                &contenders,
+                &inputs,
+                Some(&seed),
+            );
+            result.candidates = placed_candidates(candidates_listed, &drawn.allocation);
+            result.ties = drawn.allocation.ties;
+        }
     }
     result
+}
+
+/// The allocation's candidates, best first, with their names and tie-break facts.
+fn placed_candidates(
+    candidates: &[&domain::ballot::Candidate],
+    allocation: &domain::results::seats::Allocation,
+) -> Vec<PublishedCandidate> {
+    let by_code: HashMap<&str, &&domain::ballot::Candidate> =
+        candidates.iter().map(|c| (c.code.as_str(), c)).collect();
+    allocation
+        .placed
+        .iter()
+        .filter_map(|placed| {
+            let candidate = by_code.get(placed.code.as_str())?;
+            Some(PublishedCandidate {
+                code: placed.code.clone(),
+                name: format!("{} {}", candidate.first_name, candidate.last_name),
+                votes: placed.votes,
+                rank: placed.rank,
+                outcome: placed.outcome,
+                veteran_family: candidate.veteran_family,
+                education: candidate.education,
+            })
+        })
+        .collect()
 }
 
 impl Results<'_> {
@@ -342,12 +391,16 @@ impl Results<'_> {
         )?;
         let result = self.council(&council.code).await?;
         let published = result.published();
+        let awaiting = result.ties.iter().any(|t| t.awaiting_lottery);
         let now = ResultNow {
             council: council.code.clone(),
             reported: result.reported,
-            digest: certification::digest(&published),
+            digest: result.digest.clone(),
             result: serde_json::to_string(&published)
                 .map_err(|e| Error::Internal(format!("the result as text: {e}")))?,
+            // A tie only the lottery breaks: the seed is drawn now and committed with the
+            // approval, to be revealed with the confirmation.
+            lottery_seed: (step == Step::Approve && awaiting).then(crate::random::random_hex::<32>),
         };
         let election = self.ctx.cached().election_code().await?;
         Ok(self
@@ -651,7 +704,7 @@ impl CouncilResult {
                     findings: s.broken.clone(),
                 })
                 .collect(),
-            lottery: None,
+            lottery: self.lottery.clone(),
         }
     }
 }

@@ -360,6 +360,7 @@ const DETAIL_LABELS: &[(&str, &str)] = &[
     ("votes", "آرا"),
     ("outcome", "تصمیم"),
     ("hearing", "نتیجهٔ رسیدگی"),
+    ("lottery_commitment", "تعهد بذر قرعه"),
 ];
 
 /// A detail's key in Persian, if it is one the store writes.

@@ -10,7 +10,8 @@ use sqlx::Row;
 use store::certifications::{certified, CertificationStep, ResultNow};
 use store::{Actor, CertificationStore, Entity, StoreError, StoreResult};
 
-const COLUMNS: &str = "council_code, step, digest, result, reason, certified_by, certified_at_us";
+const COLUMNS: &str =
+    "council_code, step, digest, result, reason, lottery_seed, certified_by, certified_at_us";
 
 async fn steps(
     conn: &mut PgConnection,
@@ -36,8 +37,9 @@ async fn steps(
             digest: r.try_get(2)?,
             result: r.try_get(3)?,
             reason: r.try_get(4)?,
-            by: r.try_get(5)?,
-            at: domain::clock::from_micros(r.try_get(6)?),
+            lottery_seed: r.try_get(5)?,
+            by: r.try_get(6)?,
+            at: domain::clock::from_micros(r.try_get(7)?),
         });
     }
     Ok(out)
@@ -87,10 +89,12 @@ impl Postgres {
         };
         let reason =
             certification::check_step(&kept, step, &facts, reason).map_err(StoreError::from)?;
+        // Only an approval draws the lottery.
+        let seed = now.lottery_seed.clone().filter(|_| step == Step::Approve);
         sqlx::query(
             "INSERT INTO result_certifications (election_code, council_code, step, digest, \
-                 result, reason, certified_by, certified_at_us) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 result, reason, lottery_seed, certified_by, certified_at_us) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(election)
         .bind(&now.council)
@@ -98,6 +102,7 @@ impl Postgres {
         .bind(&now.digest)
         .bind(&now.result)
         .bind(&reason)
+        .bind(&seed)
         .bind(&by.username)
         .bind(by.at_us())
         .execute(&mut *tx)
@@ -108,6 +113,7 @@ impl Postgres {
             digest: now.digest.clone(),
             result: now.result.clone(),
             reason,
+            lottery_seed: seed,
             by: by.username.clone(),
             at: by.at,
         };

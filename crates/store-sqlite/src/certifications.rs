@@ -9,10 +9,19 @@ use rusqlite::{params, Connection, Transaction};
 use store::certifications::{certified, CertificationStep, ResultNow};
 use store::{Actor, CertificationStore, Entity, StoreError, StoreResult};
 
-/// A row as read: council, step, digest, result, reason, by, at.
-type KeptRow = (String, String, String, String, Option<String>, String, i64);
+/// A row as read: council, step, digest, result, (reason, lottery seed), by, at.
+type KeptRow = (
+    String,
+    String,
+    String,
+    String,
+    (Option<String>, Option<String>),
+    String,
+    i64,
+);
 
-const COLUMNS: &str = "council_code, step, digest, result, reason, certified_by, certified_at_us";
+const COLUMNS: &str =
+    "council_code, step, digest, result, reason, lottery_seed, certified_by, certified_at_us";
 
 fn steps(
     conn: &Connection,
@@ -34,25 +43,29 @@ fn steps(
                 r.get(1)?,
                 r.get(2)?,
                 r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
+                (r.get(4)?, r.get(5)?),
                 r.get(6)?,
+                r.get(7)?,
             ))
         },
     )?;
     rows.into_iter()
-        .map(|(council, step, digest, result, reason, by, at)| {
-            Ok(CertificationStep {
-                step: Step::parse(&step)
-                    .ok_or_else(|| StoreError::Corrupt(format!("certification step {step:?}")))?,
-                council,
-                digest,
-                result,
-                reason,
-                by,
-                at: domain::clock::from_micros(at),
-            })
-        })
+        .map(
+            |(council, step, digest, result, (reason, lottery_seed), by, at)| {
+                Ok(CertificationStep {
+                    step: Step::parse(&step).ok_or_else(|| {
+                        StoreError::Corrupt(format!("certification step {step:?}"))
+                    })?,
+                    council,
+                    digest,
+                    result,
+                    reason,
+                    lottery_seed,
+                    by,
+                    at: domain::clock::from_micros(at),
+                })
+            },
+        )
         .collect()
 }
 
@@ -99,9 +112,12 @@ fn certify(
         pending_complaints: pending_complaints(tx, election, &now.council)?,
     };
     let reason = certification::check_step(&kept, step, &facts, reason)?;
+    // Only an approval draws the lottery.
+    let seed = now.lottery_seed.clone().filter(|_| step == Step::Approve);
     tx.prepare_cached(
         "INSERT INTO result_certifications (election_code, council_code, step, digest, result,
-             reason, certified_by, certified_at_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             reason, lottery_seed, certified_by, certified_at_us)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )
     .map_err(db_err)?
     .execute(params![
@@ -111,6 +127,7 @@ fn certify(
         now.digest,
         now.result,
         reason,
+        seed,
         by.username,
         by.at_us()
     ])
@@ -121,6 +138,7 @@ fn certify(
         digest: now.digest.clone(),
         result: now.result.clone(),
         reason,
+        lottery_seed: seed,
         by: by.username.clone(),
         at: by.at,
     };

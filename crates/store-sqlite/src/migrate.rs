@@ -145,6 +145,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "certification",
         include_str!("../migrations/0030_certification.sql"),
     ),
+    (
+        31,
+        "lottery_seed",
+        include_str!("../migrations/0031_lottery_seed.sql"),
+    ),
 ];
 
 /// Applies the migrations not applied yet, each in its own transaction.

@@ -25,6 +25,8 @@ pub struct CertificationStep {
     /// The result certified, as `results.json` publishes a council.
     pub result: String,
     pub reason: Option<String>,
+    /// The lottery's seed an approval drew (hex), kept until the result is confirmed.
+    pub lottery_seed: Option<String>,
     pub by: String,
     pub at: OffsetDateTime,
 }
@@ -46,6 +48,8 @@ pub struct ResultNow {
     pub reported: ResultStatus,
     pub digest: String,
     pub result: String,
+    /// For an approval of a result with ties only the lottery breaks: the seed drawn (hex).
+    pub lottery_seed: Option<String>,
 }
 
 #[async_trait]
@@ -74,6 +78,12 @@ pub fn certified(election: &str, kept: &CertificationStep) -> AuditEntry {
             Step::Reopen => AuditAction::ResultReopen,
         },
         format!("council/{}", kept.council),
-        json!({ "election": election, "digest": kept.digest, "reason": kept.reason }),
+        json!({
+            "election": election,
+            "digest": kept.digest,
+            "reason": kept.reason,
+            // The commitment only: the seed is revealed with the confirmation.
+            "lottery_commitment": kept.lottery_seed.as_deref().and_then(domain::results::lottery::parse_seed).map(|seed| domain::results::lottery::commitment(&seed)),
+        }),
     )
 }

@@ -197,10 +197,12 @@ pub fn check_step(
 }
 
 /// The digest of what a council's result says and rests on — votes, ranks, outcomes, ties,
-/// each station's standing and ballots — whatever its status: what a certification fixes.
+/// each station's standing and ballots — whatever its status and lottery: what a
+/// certification fixes (the caller digests the result before any draw).
 pub fn digest(council: &PublishedCouncil) -> String {
     let mut fixed = council.clone();
     fixed.status = ResultStatus::UnofficialPartial;
+    fixed.lottery = None;
     let text = serde_json::to_string(&fixed).unwrap_or_default();
     let mut hash = Sha256::new();
     hash.update(b"sandoq-certified-result-v1\n");

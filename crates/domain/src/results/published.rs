@@ -111,6 +111,7 @@ impl From<PublishedVoters> for Voters {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublishedLottery {
     /// SHA-256 of the seed ([`lottery::commitment`]), published before the draw.
     pub commitment: String,

@@ -42,6 +42,7 @@ pub async fn results_are_certified_in_order_and_complaints_hold_the_confirmation
         reported,
         digest: digest.into(),
         result: format!("{{\"digest\":\"{digest}\"}}"),
+        lottery_seed: Some("ab".repeat(32)),
     };
     let complete = now(ResultStatus::UnofficialComplete, "d1");
     let before = audit_head(&store).await;
@@ -235,6 +236,9 @@ pub async fn results_are_certified_in_order_and_complaints_hold_the_confirmation
     );
     assert_eq!(kept[1].reason.as_deref(), Some("ابطال صندوق شعبه"));
     assert_eq!(kept[4].result, "{\"digest\":\"d2\"}");
+    // An approval keeps the lottery's seed; no other step does.
+    let seeds: Vec<bool> = kept.iter().map(|s| s.lottery_seed.is_some()).collect();
+    assert_eq!(seeds, vec![true, false, true, false, false]);
     // Approve, file, decide (with its annulment), object, hear, reopen, approve, confirm,
     // publish.
     assert_eq!(audit_head(&store).await, before + 10);

@@ -23,11 +23,19 @@ pub struct StepAnswer {
     pub digest: String,
     pub reason: Option<String>,
     pub at: String,
+    /// An approval that drew the lottery's seed: the seed's SHA-256 commitment (the seed is
+    /// revealed on the council's result once confirmed).
+    pub lottery_commitment: Option<String>,
 }
 
 impl From<&CertificationStep> for StepAnswer {
     fn from(kept: &CertificationStep) -> Self {
         Self {
+            lottery_commitment: kept
+                .lottery_seed
+                .as_deref()
+                .and_then(domain::results::lottery::parse_seed)
+                .map(|seed| domain::results::lottery::commitment(&seed)),
             step: kept.step,
             digest: kept.digest.clone(),
             reason: kept.reason.clone(),

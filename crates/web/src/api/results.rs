@@ -59,6 +59,9 @@ pub struct CouncilResultAnswer {
     pub certification: Vec<crate::api::certification::StepAnswer>,
     /// The result is no longer the one approved: it waits to be reopened and approved anew.
     pub changed_since_approval: bool,
+    /// For ties only the lottery breaks: the seed's commitment from the approval on, and the
+    /// seed once the result is confirmed (anyone replays the draw from it and the codes).
+    pub lottery: Option<domain::results::published::PublishedLottery>,
 }
 
 impl From<CouncilResult> for CouncilResultAnswer {
@@ -71,6 +74,7 @@ impl From<CouncilResult> for CouncilResultAnswer {
                 .map(crate::api::certification::StepAnswer::from)
                 .collect(),
             changed_since_approval: result.changed_since_approval,
+            lottery: result.lottery.clone(),
             stations_reported: result.stations_reported(),
             stations_total: result.stations_total(),
             council: result.council.code,

@@ -139,6 +139,19 @@ async fn a_result_is_approved_held_by_a_complaint_confirmed_reopened_and_certifi
     assert_eq!(now["reported"], "unofficial_complete");
     assert_eq!(now["certification"][0]["step"], "approve");
     assert_eq!(now["changed_since_approval"], false);
+    // Its zero-vote candidates tie across a seat's boundary where only the lottery decides: the
+    // approval drew the seed and published its commitment, not the seed.
+    let awaiting = |r: &Value| {
+        r["ties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["awaiting_lottery"] == true)
+    };
+    assert!(awaiting(&now), "{now}");
+    let commitment = now["lottery"]["commitment"].as_str().unwrap().to_owned();
+    assert_eq!(now["lottery"]["seed"], Value::Null);
+    assert_eq!(approved.json()["lottery_commitment"], commitment.as_str());
 
     // A candidate of the council complains about the station: public, by tracking code and
     // national id; someone else is refused, and so is a text too short.
@@ -265,7 +278,14 @@ async fn a_result_is_approved_held_by_a_complaint_confirmed_reopened_and_certifi
     assert_eq!(heard.json()["pending"], false);
     let confirmed = step(&app, &supervision, &council, "confirm", "").await;
     assert_eq!(confirmed.status, 201, "{}", confirmed.text());
-    assert_eq!(result(&app, &council).await["status"], "confirmed");
+    let confirmed_result = result(&app, &council).await;
+    assert_eq!(confirmed_result["status"], "confirmed");
+    // Confirmed: the seed is revealed, it matches its commitment, and the draw decided the ties.
+    let seed =
+        domain::results::lottery::parse_seed(confirmed_result["lottery"]["seed"].as_str().unwrap())
+            .unwrap();
+    assert!(domain::results::lottery::reveals(&commitment, &seed));
+    assert!(!awaiting(&confirmed_result), "{confirmed_result}");
 
     // Reopened with a reason: unofficial again until approved anew.
     step(&app, &supervision, &council, "reopen", " ")
