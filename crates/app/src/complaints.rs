@@ -48,12 +48,22 @@ impl Complaints<'_> {
             .store
             .registration(election, tracking_code.trim())
             .await?;
-        Ok(found.and_then(|(registration, _)| {
+        let Some(code) = found.and_then(|(registration, _)| {
             (registration.application.national_id == id
                 && registration.application.council == council)
                 .then_some(registration.candidate_code)
                 .flatten()
-        }))
+        }) else {
+            return Ok(None);
+        };
+        // On the council's ballot still: a candidate who withdrew keeps their code, not a say.
+        let listed = self
+            .store
+            .candidates(election, council)
+            .await?
+            .iter()
+            .any(|c| c.code == code);
+        Ok(listed.then_some(code))
     }
 
     /// The window's length, for objections: the complaints window's own.

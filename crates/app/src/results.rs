@@ -277,6 +277,11 @@ fn result_of(
     };
     result.changed_since_approval =
         certification::approved_digest(&kept) != Some(result.digest.as_str());
+    if result.changed_since_approval {
+        // What the certification certified is no longer what the stations give: the result is
+        // unofficial again until reopened and certified anew (the steps stay on record).
+        return result;
+    }
     result.status = certified;
     // The approval in force drew the lottery's seed for ties only it breaks: its commitment is
     // public; confirmed, the seed is revealed and the draw decides the ties.
@@ -289,7 +294,7 @@ fn result_of(
         .and_then(|s| s.lottery_seed.clone())
         .and_then(|text| domain::results::lottery::parse_seed(&text).map(|seed| (text, seed)));
     if let Some((text, seed)) = seed {
-        let revealed = certified.is_certified() && !result.changed_since_approval;
+        let revealed = certified.is_certified();
         result.lottery = Some(PublishedLottery {
             commitment: domain::results::lottery::commitment(&seed),
             seed: revealed.then_some(text),
@@ -401,6 +406,9 @@ impl Results<'_> {
             // A tie only the lottery breaks: the seed is drawn now and committed with the
             // approval, to be revealed with the confirmation.
             lottery_seed: (step == Step::Approve && awaiting).then(crate::random::random_hex::<32>),
+            complaints_window: domain::results::complaints::window(
+                &self.ctx.cached().election().await?,
+            ),
         };
         let election = self.ctx.cached().election_code().await?;
         Ok(self

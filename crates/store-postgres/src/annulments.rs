@@ -1,14 +1,12 @@
 //! Annulled station boxes on PostgreSQL (issue 18 §5). A decision locks the station's row, so
 //! two at once on one station queue and the second decides on what the first left.
 
-use crate::chain::append_audit;
 use crate::db::{db, retry, Attempt, Postgres, Unique};
-use crate::facts::{annul_in, annulment_in_force as in_force};
+use crate::facts::{annul_in, restore_in};
 use async_trait::async_trait;
-use domain::results::annulment;
 use sqlx::Row;
-use store::annulments::{restored, Annulment};
-use store::{Actor, AnnulmentStore, Entity, StoreError, StoreResult};
+use store::annulments::Annulment;
+use store::{Actor, AnnulmentStore, Entity, StoreResult};
 
 impl Postgres {
     async fn try_annul(
@@ -32,21 +30,7 @@ impl Postgres {
         by: &Actor,
     ) -> Attempt<()> {
         let mut tx = self.pool.begin().await?;
-        let reason = annulment::check(false, in_force(&mut tx, election, station).await?, reason)
-            .map_err(StoreError::from)?;
-        sqlx::query(
-            "UPDATE station_annulments SET restored_by = $3, restored_at_us = $4, \
-                 restore_reason = $5 \
-             WHERE election_code = $1 AND station_code = $2 AND restored_at_us IS NULL",
-        )
-        .bind(election)
-        .bind(station)
-        .bind(&by.username)
-        .bind(by.at_us())
-        .bind(&reason)
-        .execute(&mut *tx)
-        .await?;
-        append_audit(&mut tx, by, &restored(election, station, &reason)).await?;
+        restore_in(&mut tx, election, station, reason, by).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -77,20 +77,38 @@ impl Postgres {
             .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| not_found(Entity::Council))?;
-        let kept: Vec<KeptStep> = steps(&mut tx, election, Some(&now.council))
-            .await?
-            .iter()
-            .map(CertificationStep::kept)
-            .collect();
+        let before = steps(&mut tx, election, Some(&now.council)).await?;
+        let kept: Vec<KeptStep> = before.iter().map(CertificationStep::kept).collect();
+        let decided: Vec<i64> = sqlx::query_scalar(
+            "SELECT decided_at_us FROM result_complaints \
+             WHERE election_code = $1 AND council_code = $2 \
+               AND decided_at_us IS NOT NULL AND objected_at_us IS NULL",
+        )
+        .bind(election)
+        .bind(&now.council)
+        .fetch_all(&mut *tx)
+        .await?;
         let facts = StepFacts {
             reported: now.reported,
             digest: &now.digest,
             pending_complaints: pending_complaints(&mut tx, election, &now.council).await?,
+            complaints_open: domain::results::complaints::still_open(
+                now.complaints_window,
+                decided.into_iter().map(domain::clock::from_micros),
+                by.at,
+            ),
         };
         let reason =
             certification::check_step(&kept, step, &facts, reason).map_err(StoreError::from)?;
-        // Only an approval draws the lottery.
-        let seed = now.lottery_seed.clone().filter(|_| step == Step::Approve);
+        // Only an approval keeps the lottery's seed: the council's first, or the one drawn now.
+        let seed = if step == Step::Approve {
+            certification::lottery_seed(
+                before.iter().map(|s| s.lottery_seed.as_deref()),
+                now.lottery_seed.as_deref(),
+            )
+        } else {
+            None
+        };
         sqlx::query(
             "INSERT INTO result_certifications (election_code, council_code, step, digest, \
                  result, reason, lottery_seed, certified_by, certified_at_us) \

@@ -53,6 +53,16 @@ fn complaint(r: &PgRow) -> Attempt<Complaint> {
     })
 }
 
+/// Locks the council's row (`NotFound` for an unknown council).
+async fn lock_council(conn: &mut PgConnection, council: &str) -> Attempt<()> {
+    sqlx::query("SELECT 1 FROM councils WHERE code = $1 FOR NO KEY UPDATE")
+        .bind(council)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| not_found(Entity::Council))?;
+    Ok(())
+}
+
 /// The complaint, its row locked.
 async fn locked(conn: &mut PgConnection, election: &str, id: i64) -> Attempt<Complaint> {
     let row = sqlx::query(&format!(
@@ -75,13 +85,22 @@ impl Postgres {
         by: &Actor,
     ) -> Attempt<Complaint> {
         let mut tx = self.pool.begin().await?;
-        let known: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM councils WHERE code = $1)")
-                .bind(&new.council)
-                .fetch_one(&mut *tx)
-                .await?;
-        if !known {
-            return Err(not_found(Entity::Council));
+        // The council's row, as a certification step locks it: a filing and a confirmation at
+        // once queue, and the confirmation sees the complaint.
+        lock_council(&mut tx, &new.council).await?;
+        let filed_before: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM result_complaints \
+             WHERE election_code = $1 AND council_code = $2 AND candidate_code = $3 \
+               AND COALESCE(station_code, '') = COALESCE($4, ''))",
+        )
+        .bind(election)
+        .bind(&new.council)
+        .bind(&new.candidate)
+        .bind(&new.station)
+        .fetch_one(&mut *tx)
+        .await?;
+        if filed_before {
+            return Err(StoreError::from(complaints::ComplaintRefusal::AlreadyFiled).into());
         }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO result_complaints (election_code, council_code, station_code, \
@@ -142,6 +161,8 @@ impl Postgres {
         by: &Actor,
     ) -> Attempt<Complaint> {
         let mut tx = self.pool.begin().await?;
+        let council = locked(&mut tx, election, id).await?.council;
+        lock_council(&mut tx, &council).await?;
         let before = locked(&mut tx, election, id).await?;
         let text = complaints::check_objection(&before.state(), window, by.at, text)
             .map_err(StoreError::from)?;
@@ -185,6 +206,14 @@ impl Postgres {
         .execute(&mut *tx)
         .await?;
         append_audit(&mut tx, by, &heard(election, id, hearing, &reason)).await?;
+        // An annulment the province board overturns is lifted with it.
+        if let (Hearing::Overturned, Some(Outcome::Annulled), Some(station)) = (
+            hearing,
+            before.decision.as_ref().map(|d| d.what),
+            &before.station,
+        ) {
+            crate::facts::restore_in(&mut tx, election, station, &reason, by).await?;
+        }
         let after = locked(&mut tx, election, id).await?;
         tx.commit().await?;
         Ok(after)

@@ -351,3 +351,39 @@ pub(crate) async fn annul_in(
     crate::chain::append_audit(conn, by, &store::annulments::annulled(election, &made)).await?;
     Ok(made)
 }
+
+/// Lifts the station's annulment inside the caller's transaction (the station's row locked):
+/// by the board, or on a hearing that overturned the annulment.
+pub(crate) async fn restore_in(
+    conn: &mut PgConnection,
+    election: &str,
+    station: &str,
+    reason: &str,
+    by: &store::Actor,
+) -> Attempt<()> {
+    let reason = domain::results::annulment::check(
+        false,
+        annulment_in_force(conn, election, station).await?,
+        reason,
+    )
+    .map_err(store::StoreError::from)?;
+    sqlx::query(
+        "UPDATE station_annulments SET restored_by = $3, restored_at_us = $4, \
+             restore_reason = $5 \
+         WHERE election_code = $1 AND station_code = $2 AND restored_at_us IS NULL",
+    )
+    .bind(election)
+    .bind(station)
+    .bind(&by.username)
+    .bind(by.at_us())
+    .bind(&reason)
+    .execute(&mut *conn)
+    .await?;
+    crate::chain::append_audit(
+        conn,
+        by,
+        &store::annulments::restored(election, station, &reason),
+    )
+    .await?;
+    Ok(())
+}

@@ -1,32 +1,12 @@
 //! Annulled station boxes on SQLite (issue 18 §5).
 
-use crate::chain::append_audit;
 use crate::db::{db_err, Sqlite};
-use crate::facts::{annul, annulment_in_force as in_force};
+use crate::facts::{annul, restore};
 use crate::sql::all;
 use async_trait::async_trait;
-use domain::results::annulment;
-use rusqlite::{params, Connection, Transaction};
-use store::annulments::{restored, Annulment};
+use rusqlite::Connection;
+use store::annulments::Annulment;
 use store::{Actor, AnnulmentStore, StoreResult};
-
-fn restore(
-    tx: &Transaction<'_>,
-    election: &str,
-    station: &str,
-    reason: &str,
-    by: &Actor,
-) -> StoreResult<()> {
-    let reason = annulment::check(false, in_force(tx, election, station)?, reason)?;
-    tx.prepare_cached(
-        "UPDATE station_annulments SET restored_by = ?3, restored_at_us = ?4, restore_reason = ?5
-         WHERE election_code = ?1 AND station_code = ?2 AND restored_at_us IS NULL",
-    )
-    .map_err(db_err)?
-    .execute(params![election, station, by.username, by.at_us(), reason])
-    .map_err(db_err)?;
-    append_audit(tx, by, &restored(election, station, &reason))
-}
 
 fn list(conn: &Connection, election: &str) -> StoreResult<Vec<Annulment>> {
     all(

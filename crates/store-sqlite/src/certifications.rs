@@ -87,6 +87,26 @@ pub(crate) fn pending_complaints(
     Ok(usize::try_from(n).unwrap_or(0))
 }
 
+/// When each decided complaint about the council that nobody objected to yet was decided.
+fn decided_unobjected(
+    conn: &Connection,
+    election: &str,
+    council: &str,
+) -> StoreResult<Vec<time::OffsetDateTime>> {
+    let at: Vec<i64> = all(
+        &mut *conn
+            .prepare_cached(
+                "SELECT decided_at_us FROM result_complaints
+                 WHERE election_code = ?1 AND council_code = ?2
+                   AND decided_at_us IS NOT NULL AND objected_at_us IS NULL",
+            )
+            .map_err(db_err)?,
+        [election, council],
+        |r| r.get(0),
+    )?;
+    Ok(at.into_iter().map(domain::clock::from_micros).collect())
+}
+
 fn certify(
     tx: &Transaction<'_>,
     election: &str,
@@ -102,18 +122,28 @@ fn certify(
     if !known {
         return Err(StoreError::not_found(Entity::Council));
     }
-    let kept: Vec<KeptStep> = steps(tx, election, Some(&now.council))?
-        .iter()
-        .map(CertificationStep::kept)
-        .collect();
+    let before = steps(tx, election, Some(&now.council))?;
+    let kept: Vec<KeptStep> = before.iter().map(CertificationStep::kept).collect();
     let facts = StepFacts {
         reported: now.reported,
         digest: &now.digest,
         pending_complaints: pending_complaints(tx, election, &now.council)?,
+        complaints_open: domain::results::complaints::still_open(
+            now.complaints_window,
+            decided_unobjected(tx, election, &now.council)?,
+            by.at,
+        ),
     };
     let reason = certification::check_step(&kept, step, &facts, reason)?;
-    // Only an approval draws the lottery.
-    let seed = now.lottery_seed.clone().filter(|_| step == Step::Approve);
+    // Only an approval keeps the lottery's seed: the council's first, or the one drawn now.
+    let seed = if step == Step::Approve {
+        certification::lottery_seed(
+            before.iter().map(|s| s.lottery_seed.as_deref()),
+            now.lottery_seed.as_deref(),
+        )
+    } else {
+        None
+    };
     tx.prepare_cached(
         "INSERT INTO result_certifications (election_code, council_code, step, digest, result,
              reason, lottery_seed, certified_by, certified_at_us)

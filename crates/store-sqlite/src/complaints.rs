@@ -110,6 +110,21 @@ fn file(
     if !known {
         return Err(StoreError::not_found(Entity::Council));
     }
+    let filed_before: bool = tx
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM result_complaints
+             WHERE election_code = ?1 AND council_code = ?2 AND candidate_code = ?3
+               AND COALESCE(station_code, '') = COALESCE(?4, ''))",
+        )
+        .map_err(db_err)?
+        .query_row(
+            params![election, new.council, new.candidate, new.station],
+            |r| r.get(0),
+        )
+        .map_err(db_err)?;
+    if filed_before {
+        return Err(complaints::ComplaintRefusal::AlreadyFiled.into());
+    }
     tx.prepare_cached(
         "INSERT INTO result_complaints (election_code, council_code, station_code, candidate_code,
              complaint, filed_at_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -203,6 +218,14 @@ fn hear(
     ])
     .map_err(db_err)?;
     append_audit(tx, by, &heard(election, id, hearing, &reason))?;
+    // An annulment the province board overturns is lifted with it.
+    if let (Hearing::Overturned, Some(Outcome::Annulled), Some(station)) = (
+        hearing,
+        before.decision.as_ref().map(|d| d.what),
+        &before.station,
+    ) {
+        crate::facts::restore(tx, election, station, &reason, by)?;
+    }
     one(tx, election, id)
 }
 

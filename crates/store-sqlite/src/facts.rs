@@ -409,3 +409,37 @@ pub(crate) fn annul(
     crate::chain::append_audit(tx, by, &store::annulments::annulled(election, &made))?;
     Ok(made)
 }
+
+/// Lifts the station's annulment in the caller's transaction: by the board, or on a hearing
+/// that overturned the annulment.
+pub(crate) fn restore(
+    tx: &rusqlite::Transaction<'_>,
+    election: &str,
+    station: &str,
+    reason: &str,
+    by: &store::Actor,
+) -> StoreResult<()> {
+    let reason = domain::results::annulment::check(
+        false,
+        annulment_in_force(tx, election, station)?,
+        reason,
+    )?;
+    tx.prepare_cached(
+        "UPDATE station_annulments SET restored_by = ?3, restored_at_us = ?4, restore_reason = ?5
+         WHERE election_code = ?1 AND station_code = ?2 AND restored_at_us IS NULL",
+    )
+    .map_err(db_err)?
+    .execute(rusqlite::params![
+        election,
+        station,
+        by.username,
+        by.at_us(),
+        reason
+    ])
+    .map_err(db_err)?;
+    crate::chain::append_audit(
+        tx,
+        by,
+        &store::annulments::restored(election, station, &reason),
+    )
+}

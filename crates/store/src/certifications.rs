@@ -48,8 +48,11 @@ pub struct ResultNow {
     pub reported: ResultStatus,
     pub digest: String,
     pub result: String,
-    /// For an approval of a result with ties only the lottery breaks: the seed drawn (hex).
+    /// For an approval of a result with ties only the lottery breaks: the seed drawn (hex);
+    /// the store keeps the council's first one instead, if it has one.
     pub lottery_seed: Option<String>,
+    /// The complaints window (`complaints::window`), if the election sets one.
+    pub complaints_window: Option<(OffsetDateTime, OffsetDateTime)>,
 }
 
 #[async_trait]

@@ -15,7 +15,7 @@ pub const MAX_REASON_CHARS: usize = 1000;
 /// A step of a council's certification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CertificationStep))]
 pub enum Step {
     /// The county's executive board approves the complete result.
     Approve,
@@ -63,6 +63,8 @@ pub enum CertificationRefusal {
     OutOfOrder,
     /// Confirming while complaints about the council wait for a decision or a hearing.
     ComplaintsPending,
+    /// Confirming while complaints may still be filed, or a decision still be objected to.
+    ComplaintsOpen,
     /// The result is no longer the one approved: reopen it, and approve it anew.
     Changed,
     /// Reopening without a reason, or a reason too long.
@@ -75,6 +77,7 @@ impl CertificationRefusal {
             Self::Incomplete => "result_incomplete",
             Self::OutOfOrder => "result_step_out_of_order",
             Self::ComplaintsPending => "complaints_pending",
+            Self::ComplaintsOpen => "complaints_window_open",
             Self::Changed => "result_changed_since_approval",
             Self::ReasonLength => "certification_reason_length",
         }
@@ -85,6 +88,7 @@ impl CertificationRefusal {
             Self::Incomplete => "همهٔ شعبه‌های این شورا هنوز گزارش نداده‌اند (بسته، شمرده و صورتجلسه امضاشده): نتیجه را نمی‌توان تأیید کرد.".into(),
             Self::OutOfOrder => "این گام به ترتیب نیست: نتیجه نخست به تأیید هیئت اجرایی، سپس هیئت نظارت می‌رسد و آنگاه اعلام می‌شود.".into(),
             Self::ComplaintsPending => "شکایت‌های این شورا هنوز رسیدگی نشده است: پیش از رسیدگی نمی‌توان نتیجه را تأیید کرد.".into(),
+            Self::ComplaintsOpen => "مهلت شکایت از این نتیجه، یا اعتراض به تصمیمی دربارهٔ شکایتی، هنوز نگذشته است: پس از آن نتیجه را تأیید کنید.".into(),
             Self::Changed => "نتیجهٔ این شورا پس از تأیید تغییر کرده است: نخست نتیجه را با ذکر دلیل بازگشایی و دوباره تأیید کنید.".into(),
             Self::ReasonLength => format!(
                 "دلیل باید نوشته شود و بیش از {} نویسه نباشد.",
@@ -143,6 +147,9 @@ pub struct StepFacts<'a> {
     pub digest: &'a str,
     /// Complaints about the council not yet decided, or objected to and not yet heard.
     pub pending_complaints: usize,
+    /// Complaints may still be filed (the window has not closed), or a decision on one still
+    /// be objected to.
+    pub complaints_open: bool,
 }
 
 /// Decides a step on the kept steps and the facts: the reason as kept (required to reopen,
@@ -183,6 +190,9 @@ pub fn check_step(
             if step == Step::Confirm && facts.pending_complaints > 0 {
                 return Err(CertificationRefusal::ComplaintsPending);
             }
+            if step == Step::Confirm && facts.complaints_open {
+                return Err(CertificationRefusal::ComplaintsOpen);
+            }
         }
         Step::Reopen => {
             if certified.is_none() {
@@ -194,6 +204,20 @@ pub fn check_step(
         }
     }
     Ok(Some(reason).filter(|r| !r.is_empty()))
+}
+
+/// The seed an approval keeps: the first one ever committed for the council, so a reopening
+/// cannot draw the lottery again until it suits someone; else the one drawn now.
+pub fn lottery_seed<'a>(
+    earlier: impl IntoIterator<Item = Option<&'a str>>,
+    drawn: Option<&'a str>,
+) -> Option<String> {
+    earlier
+        .into_iter()
+        .flatten()
+        .next()
+        .or(drawn)
+        .map(str::to_owned)
 }
 
 /// The digest of what a council's result says and rests on — votes, ranks, outcomes, ties,
@@ -229,6 +253,7 @@ mod tests {
             reported,
             digest,
             pending_complaints: pending,
+            complaints_open: false,
         }
     }
 
@@ -289,6 +314,16 @@ mod tests {
             level(&kept(&[Step::Approve, Step::Confirm, Step::Publish])),
             Some(ResultStatus::Published)
         );
+    }
+
+    #[test]
+    fn the_lottery_is_drawn_once_for_a_council_whatever_the_reopenings() {
+        assert_eq!(lottery_seed([None, None], Some("new")), Some("new".into()));
+        assert_eq!(
+            lottery_seed([None, Some("first"), Some("second")], Some("new")),
+            Some("first".into())
+        );
+        assert_eq!(lottery_seed([], None), None);
     }
 
     #[test]

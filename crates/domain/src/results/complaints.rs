@@ -22,7 +22,7 @@ pub const MAX_REASON_CHARS: usize = 1000;
 /// The supervision board's decision on a complaint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ComplaintOutcome))]
 pub enum Outcome {
     Rejected,
     /// The station's box annulled (a complaint about a station only).
@@ -57,7 +57,7 @@ impl Outcome {
 /// The province board's hearing of an objection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ObjectionHearing))]
 pub enum Hearing {
     /// The county board's decision stands.
     Upheld,
@@ -117,6 +117,8 @@ pub enum ComplaintRefusal {
     StationNotInCouncil,
     /// A box is annulled only on a complaint about a station.
     NoStationToAnnul,
+    /// The candidate complained about this station (or this council as a whole) already.
+    AlreadyFiled,
     AlreadyDecided,
     NotDecided,
     AlreadyObjected,
@@ -136,6 +138,7 @@ impl ComplaintRefusal {
             Self::TextLength => "complaint_text_length",
             Self::StationNotInCouncil => "complaint_station_not_in_council",
             Self::NoStationToAnnul => "complaint_no_station_to_annul",
+            Self::AlreadyFiled => "complaint_already_filed",
             Self::AlreadyDecided => "complaint_already_decided",
             Self::NotDecided => "complaint_not_decided",
             Self::AlreadyObjected => "complaint_already_objected",
@@ -157,6 +160,9 @@ impl ComplaintRefusal {
             ),
             Self::StationNotInCouncil => "این شعبه در حوزهٔ این شورا نیست.".into(),
             Self::NoStationToAnnul => "ابطال صندوق تنها در شکایت از یک شعبه ممکن است.".into(),
+            Self::AlreadyFiled => {
+                "شما پیش‌تر از همین شعبه (یا از کل این شورا) شکایت کرده‌اید.".into()
+            }
             Self::AlreadyDecided => "دربارهٔ این شکایت پیش‌تر تصمیم گرفته شده است.".into(),
             Self::NotDecided => "دربارهٔ این شکایت هنوز تصمیمی گرفته نشده است.".into(),
             Self::AlreadyObjected => "به این تصمیم پیش‌تر اعتراض شده است.".into(),
@@ -194,6 +200,19 @@ fn text_of(text: &str, min: usize, max: usize) -> Option<String> {
     let text = crate::text::normalize_name(text.trim());
     let n = text.chars().count();
     (n >= min && n <= max).then_some(text)
+}
+
+/// Whether complaints about a council may still come at `now`: the window has not closed, or
+/// a decision (at each of `decided`, not yet objected to) may still be objected to.
+pub fn still_open(
+    window: Option<(OffsetDateTime, OffsetDateTime)>,
+    decided: impl IntoIterator<Item = OffsetDateTime>,
+    now: OffsetDateTime,
+) -> bool {
+    let length = window.map_or(Duration::days(DEFAULT_WINDOW_DAYS), |(from, until)| {
+        until - from
+    });
+    window.is_some_and(|(_, until)| now < until) || decided.into_iter().any(|at| now < at + length)
 }
 
 /// Decides a filing at `now`: inside the window, by a candidate of the council (the caller
@@ -311,6 +330,17 @@ mod tests {
             Some((CLOSE, CLOSE + Duration::days(5)))
         );
         assert_eq!(window(&election(vec![])), None);
+    }
+
+    #[test]
+    fn complaints_stay_open_through_the_window_and_each_decisions_objection_time() {
+        let open = Some((CLOSE, CLOSE + Duration::days(3)));
+        assert!(still_open(open, [], CLOSE + Duration::days(1)));
+        assert!(!still_open(open, [], CLOSE + Duration::days(3)));
+        let decided = CLOSE + Duration::days(2);
+        assert!(still_open(open, [decided], CLOSE + Duration::days(4)));
+        assert!(!still_open(open, [decided], CLOSE + Duration::days(5)));
+        assert!(!still_open(None, [], CLOSE));
     }
 
     #[test]

@@ -42,7 +42,8 @@ pub async fn results_are_certified_in_order_and_complaints_hold_the_confirmation
         reported,
         digest: digest.into(),
         result: format!("{{\"digest\":\"{digest}\"}}"),
-        lottery_seed: Some("ab".repeat(32)),
+        lottery_seed: Some(digest.repeat(32)),
+        complaints_window: None,
     };
     let complete = now(ResultStatus::UnofficialComplete, "d1");
     let before = audit_head(&store).await;
@@ -106,6 +107,23 @@ pub async fn results_are_certified_in_order_and_complaints_hold_the_confirmation
         .await
         .unwrap();
     assert!(filed.pending());
+    assert_eq!(
+        complaint_refusal(
+            store
+                .file_complaint(
+                    &election,
+                    &NewComplaint {
+                        council: council.clone(),
+                        station: Some(station.code.clone()),
+                        candidate: "101".into(),
+                        text: "دوباره همان شکایت".into(),
+                    },
+                    &at(2),
+                )
+                .await
+        ),
+        ComplaintRefusal::AlreadyFiled
+    );
     assert_eq!(
         certification_refusal(
             store
@@ -236,11 +254,70 @@ pub async fn results_are_certified_in_order_and_complaints_hold_the_confirmation
     );
     assert_eq!(kept[1].reason.as_deref(), Some("ابطال صندوق شعبه"));
     assert_eq!(kept[4].result, "{\"digest\":\"d2\"}");
-    // An approval keeps the lottery's seed; no other step does.
-    let seeds: Vec<bool> = kept.iter().map(|s| s.lottery_seed.is_some()).collect();
-    assert_eq!(seeds, vec![true, false, true, false, false]);
+    // An approval keeps the lottery's seed, and the second the first's: a reopening draws no
+    // new lottery. No other step keeps one.
+    let seeds: Vec<Option<&str>> = kept.iter().map(|s| s.lottery_seed.as_deref()).collect();
+    let first = "d1".repeat(32);
+    assert_eq!(
+        seeds,
+        vec![Some(first.as_str()), None, Some(first.as_str()), None, None]
+    );
+    // An annulment the province board overturns is lifted in the hearing's transaction.
+    let other = data.stations[1].code.clone();
+    let second = store
+        .file_complaint(
+            &election,
+            &NewComplaint {
+                council: data.stations[1].council_code.clone(),
+                station: Some(other.clone()),
+                candidate: "102".into(),
+                text: "صندوق این شعبه پلمب نبود".into(),
+            },
+            &at(11),
+        )
+        .await
+        .unwrap();
+    store
+        .decide_complaint(
+            &election,
+            second.id,
+            Outcome::Annulled,
+            "پلمب نبود",
+            &at(12),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.annulments(&election).await.unwrap().len(), 2);
+    store
+        .object_to_decision(
+            &election,
+            second.id,
+            "پلمب بود و عکس آن هست",
+            window,
+            &at(13),
+        )
+        .await
+        .unwrap();
+    store
+        .hear_objection(
+            &election,
+            second.id,
+            Hearing::Overturned,
+            "عکس پلمب ارائه شد",
+            &at(14),
+        )
+        .await
+        .unwrap();
+    let in_force: Vec<String> = store
+        .annulments(&election)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.station)
+        .collect();
+    assert_eq!(in_force, vec![station.code.clone()]);
     // Approve, file, decide (with its annulment), object, hear, reopen, approve, confirm,
-    // publish.
-    assert_eq!(audit_head(&store).await, before + 10);
-    assert_chain(&store, before + 10).await;
+    // publish; then file, decide (and annul), object, hear (and lift).
+    assert_eq!(audit_head(&store).await, before + 16);
+    assert_chain(&store, before + 16).await;
 }

@@ -46,7 +46,7 @@ impl From<&CertificationStep> for StepAnswer {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct StepRequest {
+pub struct CertificationStepRequest {
     pub step: Step,
     /// Required to reopen (at most 1000 characters); optional otherwise.
     #[serde(default)]
@@ -59,7 +59,7 @@ pub struct StepRequest {
 /// board, with a reason).
 #[utoipa::path(post, path = "/api/v1/results/{council}/certification", tag = "results",
     params(("council" = String, Path, description = "Council code")),
-    request_body = StepRequest,
+    request_body = CertificationStepRequest,
     responses((status = 201, body = StepAnswer), (status = 403),
         (status = 404, description = "`not_found`: no such council"),
         (status = 409, description = "`result_incomplete`, `result_step_out_of_order`, `complaints_pending`, `result_changed_since_approval`"),
@@ -67,7 +67,7 @@ pub struct StepRequest {
 pub async fn certify(
     Visit { state, auth }: Visit,
     ApiPath(council): ApiPath<String>,
-    ApiJson(body): ApiJson<StepRequest>,
+    ApiJson(body): ApiJson<CertificationStepRequest>,
 ) -> Result<(StatusCode, Json<StepAnswer>), ApiError> {
     let kept = state
         .app
@@ -187,7 +187,7 @@ pub async fn file(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DecisionRequest {
+pub struct ComplaintDecisionRequest {
     pub outcome: Outcome,
     pub reason: String,
 }
@@ -196,7 +196,7 @@ pub struct DecisionRequest {
 /// the station's box in the same transaction.
 #[utoipa::path(post, path = "/api/v1/results/complaints/{id}/decision", tag = "results",
     params(("id" = i64, Path, description = "Complaint id")),
-    request_body = DecisionRequest,
+    request_body = ComplaintDecisionRequest,
     responses((status = 200, body = ComplaintAnswer), (status = 403),
         (status = 404, description = "`not_found`: no such complaint"),
         (status = 409, description = "`complaint_already_decided`, `station_already_annulled`"),
@@ -204,7 +204,7 @@ pub struct DecisionRequest {
 pub async fn decide(
     Visit { state, auth }: Visit,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(body): ApiJson<DecisionRequest>,
+    ApiJson(body): ApiJson<ComplaintDecisionRequest>,
 ) -> Result<Json<ComplaintAnswer>, ApiError> {
     let decided = state
         .app

@@ -54,7 +54,10 @@ pub struct ResolutionAnswer {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CouncilHandCountAnswer {
     pub council: String,
-    /// The entries in order (at most two).
+    /// How many officials have entered the count (at most two).
+    pub entries_made: usize,
+    /// The entries in order, once both are in: until then the second official must count
+    /// without seeing the first's figures.
     pub entries: Vec<Figures>,
     /// Where the two entries differ, figure by figure.
     pub differences: Vec<DifferenceAnswer>,
@@ -83,7 +86,9 @@ fn answer(file: &PaperFile) -> HandCountsAnswer {
             let kept = file.paper.as_ref().and_then(|p| p.council(&council.code));
             CouncilHandCountAnswer {
                 council: council.code.clone(),
+                entries_made: kept.map_or(0, |k| k.entries.len()),
                 entries: kept
+                    .filter(|k| k.entries.len() == 2)
                     .map(|k| k.entries.iter().map(|e| Figures::of(&e.count)).collect())
                     .unwrap_or_default(),
                 differences: kept

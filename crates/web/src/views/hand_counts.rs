@@ -83,6 +83,9 @@ fn panel(
     let entries: Vec<&HandCount> = kept
         .map(|k| k.entries.iter().map(|e| &e.count).collect())
         .unwrap_or_default();
+    // Until both entries are in, the first's figures are not shown: the second official counts
+    // on their own.
+    let both_in = entries.len() == 2;
     let resolution = kept.and_then(|k| k.resolution.as_ref());
     let figure = |count: Option<&HandCount>, field: &str| -> Option<u64> {
         let count = count?;
@@ -117,7 +120,11 @@ fn panel(
             let second = figure(entries.get(1).copied(), &field);
             FigureRow {
                 differs: first.is_some() && second.is_some() && first != second,
-                first: shown(first),
+                first: if both_in || first.is_none() {
+                    shown(first)
+                } else {
+                    "ثبت شد".to_owned()
+                },
                 second: shown(second),
                 resolved: shown(figure(resolution.map(|r| &r.count), &field)),
                 label,

@@ -276,6 +276,12 @@ async fn a_result_is_approved_held_by_a_complaint_confirmed_reopened_and_certifi
         .await;
     assert_eq!(heard.status, 200, "{}", heard.text());
     assert_eq!(heard.json()["pending"], false);
+    // Nothing pending, but complaints may still be filed until the window closes.
+    step(&app, &supervision, &council, "confirm", "")
+        .await
+        .assert_problem(409, "complaints_window_open");
+    app.clock.set(time::macros::datetime!(2026-05-05 15:00 UTC));
+    let supervision = app.token("supervision").await;
     let confirmed = step(&app, &supervision, &council, "confirm", "").await;
     assert_eq!(confirmed.status, 201, "{}", confirmed.text());
     let confirmed_result = result(&app, &council).await;
@@ -327,7 +333,6 @@ async fn a_result_is_approved_held_by_a_complaint_confirmed_reopened_and_certifi
     assert_eq!(published["certification"].as_array().unwrap().len(), 6);
 
     // After the window no complaint is taken.
-    app.clock.set(time::macros::datetime!(2026-05-05 15:00 UTC));
     app.json(
         Method::POST,
         "/api/v1/results/complaints",

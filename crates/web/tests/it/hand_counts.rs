@@ -169,6 +169,10 @@ async fn a_paper_stations_hand_count_is_entered_twice_resolved_by_the_board_and_
     )
     .await;
     assert_eq!(entered.status, 201, "{}", entered.text());
+    // The second official counts without seeing the first's figures.
+    let after_one = &entered.json()["councils"][0];
+    assert_eq!(after_one["entries_made"], 1);
+    assert_eq!(after_one["entries"], json!([]));
     enter(
         &app,
         first,

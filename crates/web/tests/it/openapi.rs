@@ -283,4 +283,11 @@ fn schemas_of_one_name_are_one_type() {
         schemas["StepRequest"]
     );
     assert!(has_property("IncidentStepRequest", "status"));
+    // Issue 18: a council's seat outcome and a complaint's, the boards' and the complaints'
+    // decisions, the certification's step.
+    assert!(has_value("Outcome", "member"));
+    assert!(has_value("ComplaintOutcome", "recount_ordered"));
+    assert!(has_property("ComplaintDecisionRequest", "outcome"));
+    assert!(has_property("CertificationStepRequest", "step"));
+    assert!(has_value("CertificationStep", "reopen"));
 }
