@@ -713,6 +713,16 @@ impl CouncilResult {
                 })
                 .collect(),
             lottery: self.lottery.clone(),
+            certified_digest: (self.status > ResultStatus::UnofficialComplete)
+                .then(|| {
+                    let kept: Vec<KeptStep> = self
+                        .certification
+                        .iter()
+                        .map(CertificationStep::kept)
+                        .collect();
+                    certification::approved_digest(&kept).map(str::to_owned)
+                })
+                .flatten(),
         }
     }
 }

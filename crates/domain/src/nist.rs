@@ -408,6 +408,7 @@ mod tests {
                 ties: Vec::new(),
                 stations: Vec::new(),
                 lottery: None,
+                certified_digest: None,
             });
         let with_counts = results_report(
             &issuer,

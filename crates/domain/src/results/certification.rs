@@ -227,6 +227,7 @@ pub fn digest(council: &PublishedCouncil) -> String {
     let mut fixed = council.clone();
     fixed.status = ResultStatus::UnofficialPartial;
     fixed.lottery = None;
+    fixed.certified_digest = None;
     let text = serde_json::to_string(&fixed).unwrap_or_default();
     let mut hash = Sha256::new();
     hash.update(b"sandoq-certified-result-v1\n");

@@ -37,6 +37,10 @@ pub struct PublishedCouncil {
     /// The lottery's commitment, and its seed once revealed.
     #[serde(default)]
     pub lottery: Option<PublishedLottery>,
+    /// Once approved (and unchanged since): the digest of the result the approval certified
+    /// (`certification::digest`, before any draw), which `recount` checks.
+    #[serde(default)]
+    pub certified_digest: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,6 +227,49 @@ impl PublishedCouncil {
                 "the ties published are not those recounted ({ties:?})"
             ));
         }
+        match (
+            &self.certified_digest,
+            self.status > ResultStatus::UnofficialComplete,
+        ) {
+            (None, true) => differ(format!(
+                "published as {} without the digest of what was certified",
+                self.status.as_str()
+            )),
+            (Some(certified), _) => {
+                // The certified result is the one before the draw: recounted without the seed.
+                let before = super::council::count(
+                    crate::election::Seats {
+                        main: self.main_seats,
+                        alternate: self.alternate_seats,
+                    },
+                    &self.contenders(),
+                    stations,
+                    None,
+                );
+                let mut undrawn = self.clone();
+                undrawn.candidates = before
+                    .allocation
+                    .placed
+                    .iter()
+                    .filter_map(|placed| {
+                        let listed = self.candidates.iter().find(|c| c.code == placed.code)?;
+                        Some(PublishedCandidate {
+                            votes: placed.votes,
+                            rank: placed.rank,
+                            outcome: placed.outcome,
+                            ..listed.clone()
+                        })
+                    })
+                    .collect();
+                undrawn.ties = before.allocation.ties.iter().map(Into::into).collect();
+                if super::certification::digest(&undrawn) != *certified {
+                    differ(format!(
+                        "the result recounted is not the one certified (digest {certified})"
+                    ));
+                }
+            }
+            (None, false) => {}
+        }
         for (published, report) in self.stations.iter().zip(&recounted.stations) {
             if published.standing != report.standing
                 || published.ballots != report.ballots
@@ -301,6 +348,7 @@ mod tests {
                 findings: Vec::new(),
             }],
             lottery: None,
+            certified_digest: None,
         }
     }
 
@@ -323,9 +371,24 @@ mod tests {
         let mut early = published();
         early.status = ResultStatus::Confirmed;
         assert!(
-            early.recount(&stations).is_empty(),
-            "confirmed on a full count"
+            early
+                .recount(&stations)
+                .iter()
+                .any(|d| d.contains("without the digest")),
+            "a certified status names what it certified"
         );
+        early.certified_digest = Some(super::super::certification::digest(&published()));
+        assert!(
+            early.recount(&stations).is_empty(),
+            "confirmed on a full count: {:?}",
+            early.recount(&stations)
+        );
+        let mut other = early.clone();
+        other.certified_digest = Some("0".repeat(64));
+        assert!(other
+            .recount(&stations)
+            .iter()
+            .any(|d| d.contains("not the one certified")));
         let mut open = input(&[], 0);
         open.closed = false;
         let found = early.recount(&[open]);

@@ -310,28 +310,49 @@ fn form_count(council: &str, form: &HashMap<String, String>) -> Result<HandCount
     })
 }
 
+/// A hand count from a page's form, entered (`resolve`: as the board's resolution, with the
+/// form's reason); the page again with the reason when refused.
+async fn write_count(
+    visit: &Visit,
+    (code, council): (&str, &str),
+    fields: Vec<(String, String)>,
+    resolve: bool,
+) -> PageResult {
+    let form: HashMap<String, String> = fields.into_iter().collect();
+    let count = match form_count(council, &form) {
+        Ok(count) => count,
+        Err(message) => return hand_counts_page(visit, code, None, Some(message)).await,
+    };
+    let paper = visit.app().paper();
+    let (written, done) = if resolve {
+        let reason = form.get("reason").cloned().unwrap_or_default();
+        (
+            paper
+                .resolve(visit.principal(), code, &count, &reason)
+                .await,
+            "resolved",
+        )
+    } else {
+        (
+            paper.enter(visit.principal(), code, &count).await,
+            "entered",
+        )
+    };
+    match written {
+        Ok(_) => Ok(redirect(&format!(
+            "/results/stations/{code}/hand-counts?done={done}"
+        ))),
+        Err(e) => refused_on_page(visit, code, e).await,
+    }
+}
+
 /// `POST /stations/{code}/hand-counts/{council}`: one official's entry.
 pub async fn enter(
     visit: Visit,
     OnPage(Path((code, council))): OnPage<Path<(String, String)>>,
     OnPage(axum::Form(fields)): OnPage<axum::Form<Vec<(String, String)>>>,
 ) -> PageResult {
-    let form: HashMap<String, String> = fields.into_iter().collect();
-    let count = match form_count(&council, &form) {
-        Ok(count) => count,
-        Err(message) => return hand_counts_page(&visit, &code, None, Some(message)).await,
-    };
-    match visit
-        .app()
-        .paper()
-        .enter(visit.principal(), &code, &count)
-        .await
-    {
-        Ok(_) => Ok(redirect(&format!(
-            "/results/stations/{code}/hand-counts?done=entered"
-        ))),
-        Err(e) => refused_on_page(&visit, &code, e).await,
-    }
+    write_count(&visit, (&code, &council), fields, false).await
 }
 
 /// `POST /stations/{code}/hand-counts/{council}/resolution`: the executive board's count.
@@ -340,21 +361,5 @@ pub async fn resolve(
     OnPage(Path((code, council))): OnPage<Path<(String, String)>>,
     OnPage(axum::Form(fields)): OnPage<axum::Form<Vec<(String, String)>>>,
 ) -> PageResult {
-    let form: HashMap<String, String> = fields.into_iter().collect();
-    let count = match form_count(&council, &form) {
-        Ok(count) => count,
-        Err(message) => return hand_counts_page(&visit, &code, None, Some(message)).await,
-    };
-    let reason = form.get("reason").cloned().unwrap_or_default();
-    match visit
-        .app()
-        .paper()
-        .resolve(visit.principal(), &code, &count, &reason)
-        .await
-    {
-        Ok(_) => Ok(redirect(&format!(
-            "/results/stations/{code}/hand-counts?done=resolved"
-        ))),
-        Err(e) => refused_on_page(&visit, &code, e).await,
-    }
+    write_count(&visit, (&code, &council), fields, true).await
 }

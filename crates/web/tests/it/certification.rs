@@ -292,6 +292,19 @@ async fn a_result_is_approved_held_by_a_complaint_confirmed_reopened_and_certifi
             .unwrap();
     assert!(domain::results::lottery::reveals(&commitment, &seed));
     assert!(!awaiting(&confirmed_result), "{confirmed_result}");
+    // The published record names what was certified: the approval's digest of the result
+    // before the draw, which `sandoq tally` recomputes.
+    let record = app.state.app.results().published().await.unwrap();
+    let published = record
+        .councils
+        .iter()
+        .find(|c| c.council == council)
+        .unwrap();
+    assert_eq!(
+        published.certified_digest.as_deref(),
+        approved.json()["digest"].as_str()
+    );
+    assert!(published.lottery.as_ref().unwrap().seed.is_some());
 
     // Reopened with a reason: unofficial again until approved anew.
     step(&app, &supervision, &council, "reopen", " ")
