@@ -549,6 +549,22 @@ pub async fn request_kiosk(
     Ok(state.app.kiosks().request(auth.principal()).await?)
 }
 
+/// A candidate's complaint or objection (public, by tracking code and national id: issue 18
+/// §5) is charged like a login attempt at the tracking code, per network: guessing a rival's
+/// national id, or flooding a council with complaints, is bounded.
+pub fn allow_candidate_act(
+    state: &AppState,
+    client: &ClientIp,
+    tracking_code: &str,
+) -> Result<(), ApiError> {
+    let key = format!("(complaint {})", tracking_code.trim());
+    if state.limiter.allow(client.0, &key) {
+        Ok(())
+    } else {
+        Err(ApiError::TooManyAttempts)
+    }
+}
+
 /// The cookie of a voting kiosk's secret (issue 17 §1).
 pub const KIOSK_COOKIE: &str = "sandoq_kiosk";
 

@@ -165,12 +165,15 @@ pub struct FilingRequest {
     request_body = FilingRequest,
     responses((status = 201, body = ComplaintAnswer),
         (status = 404, description = "`not_found`: no such council"),
-        (status = 409, description = "`complaint_outside_window`, `complaint_not_a_candidate`, `complaint_station_not_in_council`"),
+        (status = 409, description = "`complaint_outside_window`, `complaint_not_a_candidate`, `complaint_station_not_in_council`, `complaint_already_filed`"),
+        (status = 429, description = "`too_many_attempts`: this network's attempts at this tracking code"),
         (status = 422, description = "`complaint_text_length`")))]
 pub async fn file(
     Visit { state, .. }: Visit,
+    client: crate::auth::ClientIp,
     ApiJson(body): ApiJson<FilingRequest>,
 ) -> Result<(StatusCode, Json<ComplaintAnswer>), ApiError> {
+    crate::auth::allow_candidate_act(&state, &client, &body.tracking_code)?;
     let filed = state
         .app
         .complaints()
@@ -230,12 +233,15 @@ pub struct ObjectionRequest {
     responses((status = 200, body = ComplaintAnswer),
         (status = 404, description = "`not_found`: no such complaint"),
         (status = 409, description = "`complaint_not_a_candidate`, `complaint_not_decided`, `complaint_already_objected`, `objection_outside_window`"),
+        (status = 429, description = "`too_many_attempts`: this network's attempts at this tracking code"),
         (status = 422, description = "`complaint_text_length`")))]
 pub async fn object(
     Visit { state, .. }: Visit,
+    client: crate::auth::ClientIp,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ObjectionRequest>,
 ) -> Result<Json<ComplaintAnswer>, ApiError> {
+    crate::auth::allow_candidate_act(&state, &client, &body.tracking_code)?;
     let objected = state
         .app
         .complaints()

@@ -214,9 +214,11 @@ pub struct FilingForm {
 /// `POST /results/complaints` (public): a candidate's complaint.
 pub async fn file(
     visit: Visit,
+    client: crate::auth::ClientIp,
     OnPage(axum::Form(form)): OnPage<axum::Form<FilingForm>>,
 ) -> PageResult {
     let digits = |s: &str| domain::text::ascii_digits(s.trim());
+    crate::auth::allow_candidate_act(&visit.state, &client, &digits(&form.tracking_code))?;
     let station = Some(digits(&form.station)).filter(|s| !s.is_empty());
     let outcome = visit
         .app()
@@ -245,10 +247,12 @@ pub struct ObjectionForm {
 /// `POST /results/complaints/{id}/objection` (public): the candidate's objection.
 pub async fn object(
     visit: Visit,
+    client: crate::auth::ClientIp,
     OnPage(Path(id)): OnPage<Path<i64>>,
     OnPage(axum::Form(form)): OnPage<axum::Form<ObjectionForm>>,
 ) -> PageResult {
     let digits = |s: &str| domain::text::ascii_digits(s.trim());
+    crate::auth::allow_candidate_act(&visit.state, &client, &digits(&form.tracking_code))?;
     let outcome = visit
         .app()
         .complaints()

@@ -354,6 +354,24 @@ async fn a_result_is_approved_held_by_a_complaint_confirmed_reopened_and_certifi
     )
     .await
     .assert_problem(409, "complaint_outside_window");
+    // Guessing a candidate's national id at their tracking code is bounded like a login.
+    let mut limited = None;
+    for attempt in 0..12 {
+        let tried = app
+            .json(
+                Method::POST,
+                "/api/v1/results/complaints",
+                None,
+                &filing("0018465986", text),
+            )
+            .await;
+        if tried.status == 429 {
+            limited = Some(attempt);
+            tried.assert_problem(429, "too_many_attempts");
+            break;
+        }
+    }
+    assert!(limited.is_some(), "no limit in twelve attempts");
     assert_eq!(app.audit_actions("result.").await, 6);
     assert_eq!(app.audit_actions("complaint.").await, 4);
 }
