@@ -56,6 +56,7 @@ pub async fn certify(
 
 struct ComplaintRow {
     id: i64,
+    id_fa: String,
     council: String,
     council_fa: String,
     station: String,
@@ -77,6 +78,7 @@ struct ComplaintRow {
 struct ComplaintsPage {
     layout: Layout,
     council: String,
+    council_fa: String,
     rows: Vec<ComplaintRow>,
     outcomes: Vec<(&'static str, &'static str)>,
     notice: Option<&'static str>,
@@ -118,6 +120,7 @@ async fn complaints_page(
         let state = c.state();
         rows.push(ComplaintRow {
             id: c.id,
+            id_fa: domain::text::persian_number(c.id),
             council_fa: persian_digits(&c.council),
             station_fa: c.station.as_deref().map(persian_digits).unwrap_or_default(),
             station: c.station.clone().unwrap_or_default(),
@@ -152,6 +155,7 @@ async fn complaints_page(
     render(&ComplaintsPage {
         layout: visit.layout("شکایت از نتایج", here),
         council: council.to_owned(),
+        council_fa: persian_digits(council),
         rows,
         outcomes: Outcome::ALL
             .into_iter()
@@ -280,7 +284,7 @@ pub async fn decide(
     OnPage(axum::Form(form)): OnPage<axum::Form<RulingForm>>,
 ) -> PageResult {
     let Some(outcome) = Outcome::parse(&form.ruling) else {
-        return complaints_page(&visit, "", None, Some("تصمیم را برگزینید.".into())).await;
+        return complaints_page(&visit, "", None, Some("تصمیم را انتخاب کنید.".into())).await;
     };
     let outcome = visit
         .app()
@@ -297,7 +301,13 @@ pub async fn hear(
     OnPage(axum::Form(form)): OnPage<axum::Form<RulingForm>>,
 ) -> PageResult {
     let Some(hearing) = Hearing::parse(&form.ruling) else {
-        return complaints_page(&visit, "", None, Some("نتیجهٔ رسیدگی را برگزینید.".into())).await;
+        return complaints_page(
+            &visit,
+            "",
+            None,
+            Some("نتیجهٔ رسیدگی را انتخاب کنید.".into()),
+        )
+        .await;
     };
     let outcome = visit
         .app()
